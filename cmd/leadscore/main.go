@@ -1,0 +1,80 @@
+// Command leadscore turns CRM and marketing events into a ranked, explained
+// call list: point-in-time features, expiring rule points, a model trained on
+// won and lost deals, and a blended 0–100 score per lead.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"leadscore/features"
+)
+
+func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
+
+// Exit codes, decided here and nowhere else.
+const (
+	exitOK          = 0
+	exitFailure     = 1
+	exitUsage       = 2
+	exitBadInput    = 3
+	exitMismatch    = 4
+	exitInterrupted = 130
+)
+
+// run executes the command line and returns the exit code. It is the seam
+// the end-to-end tests drive.
+func run(args []string, stdout, stderr io.Writer) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	root := newRootCmd(stdout, stderr)
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return exitOK
+	}
+	code := exitCode(ctx, err)
+	fmt.Fprintf(stderr, "leadscore: %v\n", err)
+	if code == exitUsage {
+		fmt.Fprintln(stderr, "Run 'leadscore --help' (or add --help to the command) for usage.")
+	}
+	return code
+}
+
+func exitCode(ctx context.Context, err error) int {
+	var fe *flagError
+	var me mismatchError
+	switch {
+	case ctx.Err() != nil || errors.Is(err, context.Canceled):
+		return exitInterrupted
+	case errors.As(err, &fe):
+		return exitUsage
+	case errors.As(err, &me) && me.Mismatch():
+		return exitMismatch
+	case features.IsBadInput(err):
+		return exitBadInput
+	}
+	return exitFailure
+}
+
+// mismatchError is implemented by library errors that mean "the model does
+// not fit this input" (exit code 4).
+type mismatchError interface {
+	error
+	Mismatch() bool
+}
+
+// flagError is a usage error: a bad flag value or a missing flag.
+type flagError struct{ err error }
+
+func (e *flagError) Error() string { return e.err.Error() }
+func (e *flagError) Unwrap() error { return e.err }
+
+func usageErrorf(format string, args ...any) error {
+	return &flagError{fmt.Errorf(format, args...)}
+}

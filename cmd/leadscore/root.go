@@ -1,0 +1,72 @@
+package main
+
+import (
+	"io"
+	"log/slog"
+	"strings"
+
+	"github.com/spf13/cobra"
+)
+
+// globalOptions are the flags every command has.
+type globalOptions struct {
+	logLevel  string
+	logFormat string
+	quiet     bool
+	stdout    io.Writer
+	stderr    io.Writer
+}
+
+func (g *globalOptions) logger() (*slog.Logger, error) {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(g.logLevel)); err != nil {
+		return nil, usageErrorf("--log-level %q: want debug, info, warn or error", g.logLevel)
+	}
+	if g.quiet && level < slog.LevelWarn {
+		level = slog.LevelWarn
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	switch strings.ToLower(g.logFormat) {
+	case "text":
+		return slog.New(slog.NewTextHandler(g.stderr, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(g.stderr, opts)), nil
+	}
+	return nil, usageErrorf("--log-format %q: want text or json", g.logFormat)
+}
+
+func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
+	g := &globalOptions{stdout: stdout, stderr: stderr}
+	root := &cobra.Command{
+		Use:   "leadscore",
+		Short: "Rank leads and flag churn risk from CRM and marketing events",
+		Long: `leadscore reads a company's CRM and marketing events and produces a ranked,
+explained call list: point-in-time features, business rule points that
+expire, a model trained on won and lost deals, and a 0-100 score per lead.
+
+Start with the demo, which runs the whole pipeline on an embedded sample:
+
+  leadscore demo
+
+Exit codes: 0 ok, 1 failure, 2 usage, 3 bad input data, 4 model/schema
+mismatch, 130 interrupted.`,
+		SilenceErrors: true,
+		SilenceUsage:  true,
+	}
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return &flagError{err} })
+	pf := root.PersistentFlags()
+	pf.StringVar(&g.logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	pf.StringVar(&g.logFormat, "log-format", "text", "log format on stderr: text or json")
+	pf.BoolVarP(&g.quiet, "quiet", "q", false, "only log warnings and errors")
+	root.AddCommand(
+		newDatasetsCmd(g, nil),
+		// newFeaturesCmd(g, nil),
+		// newRulesCmd(g),
+		// newTrainCmd(g, nil),
+		// newPredictCmd(g, nil),
+		// newDemoCmd(g, nil),
+	)
+	return root
+}

@@ -1,0 +1,157 @@
+package features
+
+import (
+	"math"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Kind is the type of a table column.
+type Kind uint8
+
+// Column kinds.
+const (
+	KindFloat  Kind = iota // float64; NaN is null
+	KindString             // string; "" is null
+	KindBool               // bool; never null
+	KindTime               // time.Time (UTC); never null
+)
+
+func (k Kind) String() string {
+	switch k {
+	case KindFloat:
+		return "float"
+	case KindString:
+		return "string"
+	case KindBool:
+		return "bool"
+	case KindTime:
+		return "time"
+	}
+	return "kind(" + strconv.Itoa(int(k)) + ")"
+}
+
+// Column is one column of an in-memory table. Exactly one of the slices,
+// the one matching Kind, is set.
+type Column struct {
+	Name  string
+	Kind  Kind
+	Float []float64
+	Str   []string
+	Bool  []bool
+	Time  []time.Time
+}
+
+// Len returns the number of values in the column.
+func (c *Column) Len() int {
+	switch c.Kind {
+	case KindFloat:
+		return len(c.Float)
+	case KindString:
+		return len(c.Str)
+	case KindBool:
+		return len(c.Bool)
+	}
+	return len(c.Time)
+}
+
+// IsNull reports whether row i is null.
+func (c *Column) IsNull(i int) bool {
+	switch c.Kind {
+	case KindFloat:
+		return math.IsNaN(c.Float[i])
+	case KindString:
+		return c.Str[i] == ""
+	case KindTime:
+		return c.Time[i].IsZero()
+	}
+	return false
+}
+
+// Text returns row i as text: "" for null, floats in shortest form, times as
+// RFC 3339.
+func (c *Column) Text(i int) string {
+	switch c.Kind {
+	case KindFloat:
+		if math.IsNaN(c.Float[i]) {
+			return ""
+		}
+		return strconv.FormatFloat(c.Float[i], 'g', -1, 64)
+	case KindString:
+		return c.Str[i]
+	case KindBool:
+		return strconv.FormatBool(c.Bool[i])
+	}
+	return c.Time[i].Format(time.RFC3339Nano)
+}
+
+// pick returns the column restricted to the given rows, in that order.
+func (c *Column) pick(rows []int) Column {
+	out := Column{Name: c.Name, Kind: c.Kind}
+	switch c.Kind {
+	case KindFloat:
+		out.Float = make([]float64, len(rows))
+		for j, i := range rows {
+			out.Float[j] = c.Float[i]
+		}
+	case KindString:
+		out.Str = make([]string, len(rows))
+		for j, i := range rows {
+			out.Str[j] = c.Str[i]
+		}
+	case KindBool:
+		out.Bool = make([]bool, len(rows))
+		for j, i := range rows {
+			out.Bool[j] = c.Bool[i]
+		}
+	case KindTime:
+		out.Time = make([]time.Time, len(rows))
+		for j, i := range rows {
+			out.Time[j] = c.Time[i]
+		}
+	}
+	return out
+}
+
+// inferColumn turns text cells into a typed column: float when every
+// non-empty cell is a finite number, string otherwise.
+func inferColumn(name string, cells []string) Column {
+	numeric := true
+	any := false
+	for _, s := range cells {
+		if s == "" {
+			continue
+		}
+		any = true
+		f, err := strconv.ParseFloat(s, 64)
+		if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
+			numeric = false
+			break
+		}
+	}
+	if !numeric || !any {
+		return Column{Name: name, Kind: KindString, Str: cells}
+	}
+	fs := make([]float64, len(cells))
+	for i, s := range cells {
+		if s == "" {
+			fs[i] = math.NaN()
+			continue
+		}
+		fs[i], _ = strconv.ParseFloat(s, 64)
+	}
+	return Column{Name: name, Kind: KindFloat, Float: fs}
+}
+
+// ParseBool reads an outcome or flag: true/false, 1/0, yes/no, y/n, won/lost,
+// t/f, case-insensitive.
+func ParseBool(s string) (bool, bool) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "true", "1", "yes", "y", "won", "win", "t", "1.0":
+		return true, true
+	case "false", "0", "no", "n", "lost", "loss", "f", "0.0":
+		return false, true
+	}
+	return false, false
+}

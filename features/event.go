@@ -1,0 +1,164 @@
+package features
+
+import (
+	"context"
+	"errors"
+	"io"
+	"time"
+)
+
+// Event is one row of the events table: something an entity (a contact or an
+// account) did or had done to it at a moment.
+type Event struct {
+	EntityID string
+	TS       time.Time // UTC
+	Type     string
+	Value    float64 // meaningful when HasValue
+	HasValue bool
+	Channel  string
+	// Props holds the row's other columns with a non-empty value, in header
+	// order. Names are shared between events of one file.
+	Props []Prop
+}
+
+// Prop is an extra column of an event row, kept as text.
+type Prop struct {
+	Name, Value string
+}
+
+// Prop returns the value of the named property and whether it is present.
+// The event's channel and value are addressable as "channel" and "value".
+func (e *Event) Prop(name string) (string, bool) {
+	for _, p := range e.Props {
+		if p.Name == name {
+			return p.Value, true
+		}
+	}
+	return "", false
+}
+
+// EventReader streams events from a table in batches. Memory use is one
+// batch, whatever the file size.
+type EventReader struct {
+	src   Source
+	r     rows
+	bad   *BadRows
+	idx   map[string]int
+	props []int // header indexes of property columns
+	rows  int
+}
+
+// eventColumns are the contract columns of the events table.
+var (
+	eventRequired = []string{"entity_id", "ts", "type"}
+	eventOptional = []string{"value", "channel"}
+)
+
+// OpenEvents opens an events table. bad may be nil (fail on the first bad
+// row). The caller must Close the reader. A missing or duplicated required
+// column is a *SchemaError.
+func OpenEvents(ctx context.Context, src Source, bad *BadRows) (*EventReader, error) {
+	r, err := openRows(ctx, src)
+	if err != nil {
+		return nil, err
+	}
+	idx, err := findColumns(src, r.Header(), eventRequired, eventOptional)
+	if err != nil {
+		r.Close()
+		return nil, err
+	}
+	used := map[int]bool{}
+	for _, i := range idx {
+		used[i] = true
+	}
+	var props []int
+	for i := range r.Header() {
+		if !used[i] {
+			props = append(props, i)
+		}
+	}
+	return &EventReader{src: src, r: r, bad: bad, idx: idx, props: props}, nil
+}
+
+// PropNames returns the names of the property columns.
+func (er *EventReader) PropNames() []string {
+	out := make([]string, len(er.props))
+	for i, p := range er.props {
+		out[i] = er.r.Header()[p]
+	}
+	return out
+}
+
+// Rows returns the number of rows read so far, good and bad.
+func (er *EventReader) Rows() int { return er.rows }
+
+// Read fills buf with up to len(buf) events and returns how many it read. At
+// the end of the table it returns 0, io.EOF. Bad rows are handled by the
+// BadRows policy; an error it does not absorb is returned (a *RowError).
+func (er *EventReader) Read(buf []Event) (int, error) {
+	n := 0
+	for n < len(buf) {
+		err := er.r.Next()
+		if err == io.EOF {
+			if n == 0 {
+				return 0, io.EOF
+			}
+			return n, nil
+		}
+		er.rows++
+		if err == nil {
+			err = er.parse(&buf[n])
+		}
+		if err != nil {
+			var re *RowError
+			if !errors.As(err, &re) {
+				return n, err
+			}
+			if err := er.bad.handle(re, er.r.Record()); err != nil {
+				return n, err
+			}
+			continue
+		}
+		n++
+	}
+	return n, nil
+}
+
+func (er *EventReader) parse(e *Event) error {
+	r, path := er.r, er.src.Path
+	id, null := r.Str(er.idx["entity_id"])
+	if null {
+		return cellError(r, path, er.idx["entity_id"], ErrEmptyField)
+	}
+	ts, null, err := r.Time(er.idx["ts"])
+	if err != nil {
+		return cellError(r, path, er.idx["ts"], err)
+	}
+	if null {
+		return cellError(r, path, er.idx["ts"], ErrEmptyField)
+	}
+	typ, null := r.Str(er.idx["type"])
+	if null {
+		return cellError(r, path, er.idx["type"], ErrEmptyField)
+	}
+	*e = Event{EntityID: id, TS: ts, Type: typ, Props: e.Props[:0]}
+	if c := er.idx["value"]; c >= 0 {
+		v, null, err := r.Num(c)
+		if err != nil {
+			return cellError(r, path, c, err)
+		}
+		e.Value, e.HasValue = v, !null
+	}
+	if c := er.idx["channel"]; c >= 0 {
+		e.Channel, _ = r.Str(c)
+	}
+	for _, c := range er.props {
+		if s, null := r.Str(c); !null {
+			e.Props = append(e.Props, Prop{Name: r.Header()[c], Value: s})
+		}
+	}
+	return nil
+}
+
+// Close closes the underlying file.
+func (er *EventReader) Close() error { return er.r.Close() }

@@ -1,0 +1,236 @@
+package features
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"time"
+)
+
+// Profiles holds the entities table: one row per entity with its attribute
+// columns (numeric or categorical), in memory. Memory grows with the number
+// of entities × attributes.
+type Profiles struct {
+	IDs     []string
+	Columns []Column // attribute columns in file order, each len(IDs) long
+	index   map[string]int
+}
+
+// Row returns the row of an entity, or -1.
+func (p *Profiles) Row(id string) int {
+	if p == nil {
+		return -1
+	}
+	if i, ok := p.index[id]; ok {
+		return i
+	}
+	return -1
+}
+
+// Column returns the named attribute column, or nil.
+func (p *Profiles) Column(name string) *Column {
+	if p == nil {
+		return nil
+	}
+	for i := range p.Columns {
+		if p.Columns[i].Name == name {
+			return &p.Columns[i]
+		}
+	}
+	return nil
+}
+
+// ReadProfiles reads an entities table. Column kinds are inferred: a column
+// whose non-empty values are all numbers is numeric, any other is
+// categorical. A duplicated entity id is a *RowError.
+func ReadProfiles(ctx context.Context, src Source, bad *BadRows) (*Profiles, error) {
+	r, err := openRows(ctx, src)
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	idx, err := findColumns(src, r.Header(), []string{"entity_id"}, nil)
+	if err != nil {
+		return nil, err
+	}
+	idCol := idx["entity_id"]
+	var attrCols []int
+	for i := range r.Header() {
+		if i != idCol {
+			attrCols = append(attrCols, i)
+		}
+	}
+	p := &Profiles{index: map[string]int{}}
+	cells := make([][]string, len(attrCols))
+	for n := 0; ; n++ {
+		if n%65536 == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
+		err := r.Next()
+		if err == io.EOF {
+			break
+		}
+		if err == nil {
+			err = profileRow(r, src.Path, idCol, p)
+		}
+		if err != nil {
+			var re *RowError
+			if !errors.As(err, &re) {
+				return nil, err
+			}
+			if err := bad.handle(re, r.Record()); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		for j, c := range attrCols {
+			s, _ := r.Str(c)
+			cells[j] = append(cells[j], s)
+		}
+	}
+	for j, c := range attrCols {
+		col := inferColumn(r.Header()[c], cells[j])
+		if col.Kind == KindString && col.Str == nil {
+			col.Str = make([]string, len(p.IDs))
+		}
+		p.Columns = append(p.Columns, col)
+	}
+	return p, nil
+}
+
+func profileRow(r rows, path string, idCol int, p *Profiles) error {
+	id, null := r.Str(idCol)
+	if null {
+		return cellError(r, path, idCol, ErrEmptyField)
+	}
+	if prev, dup := p.index[id]; dup {
+		return cellError(r, path, idCol, fmt.Errorf("duplicate entity_id %q (first at data row %d)", id, prev+1))
+	}
+	p.index[id] = len(p.IDs)
+	p.IDs = append(p.IDs, id)
+	return nil
+}
+
+// Cutoffs is a cutoff table: rows of (entity, moment), each asking for the
+// entity's features as they were just before that moment. A deals file is a
+// cutoff table whose moment is when the deal opened. Other columns (such as
+// won) are passed through to the feature table unchanged.
+type Cutoffs struct {
+	Source string // file the cutoffs came from
+	IDs    []string
+	TS     []time.Time
+	Extra  []Column
+}
+
+// Len returns the number of cutoff rows.
+func (c *Cutoffs) Len() int { return len(c.IDs) }
+
+// ReadCutoffs reads a cutoff table with columns entity_id and ts. A column
+// named won (after mapping) is read as the deal outcome, a bool; every other
+// column is passed through with its kind inferred like entity attributes.
+func ReadCutoffs(ctx context.Context, src Source, bad *BadRows) (*Cutoffs, error) {
+	r, err := openRows(ctx, src)
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	idx, err := findColumns(src, r.Header(), []string{"entity_id", "ts"}, []string{"won"})
+	if err != nil {
+		return nil, err
+	}
+	wonCol := idx["won"]
+	var extra []int
+	for i := range r.Header() {
+		if i != idx["entity_id"] && i != idx["ts"] && i != wonCol {
+			extra = append(extra, i)
+		}
+	}
+	c := &Cutoffs{Source: src.Path}
+	var won []bool
+	cells := make([][]string, len(extra))
+	for n := 0; ; n++ {
+		if n%65536 == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
+		err := r.Next()
+		if err == io.EOF {
+			break
+		}
+		var id string
+		var ts time.Time
+		var w bool
+		if err == nil {
+			id, ts, w, err = cutoffRow(r, src.Path, idx["entity_id"], idx["ts"], wonCol)
+		}
+		if err != nil {
+			var re *RowError
+			if !errors.As(err, &re) {
+				return nil, err
+			}
+			if err := bad.handle(re, r.Record()); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		c.IDs = append(c.IDs, id)
+		c.TS = append(c.TS, ts)
+		won = append(won, w)
+		for j, col := range extra {
+			s, _ := r.Str(col)
+			cells[j] = append(cells[j], s)
+		}
+	}
+	if wonCol >= 0 {
+		c.Extra = append(c.Extra, Column{Name: "won", Kind: KindBool, Bool: won})
+	}
+	for j, col := range extra {
+		cc := inferColumn(r.Header()[col], cells[j])
+		if cc.Kind == KindString && cc.Str == nil {
+			cc.Str = make([]string, len(c.IDs))
+		}
+		c.Extra = append(c.Extra, cc)
+	}
+	return c, nil
+}
+
+func cutoffRow(r rows, path string, idCol, tsCol, wonCol int) (string, time.Time, bool, error) {
+	id, null := r.Str(idCol)
+	if null {
+		return "", time.Time{}, false, cellError(r, path, idCol, ErrEmptyField)
+	}
+	ts, null, err := r.Time(tsCol)
+	if err != nil {
+		return "", time.Time{}, false, cellError(r, path, tsCol, err)
+	}
+	if null {
+		return "", time.Time{}, false, cellError(r, path, tsCol, ErrEmptyField)
+	}
+	if wonCol < 0 {
+		return id, ts, false, nil
+	}
+	s, null := r.Str(wonCol)
+	if null {
+		return "", time.Time{}, false, cellError(r, path, wonCol, ErrEmptyField)
+	}
+	w, ok := ParseBool(s)
+	if !ok {
+		return "", time.Time{}, false, cellError(r, path, wonCol, fmt.Errorf("outcome %q is not one of true/false, 1/0, yes/no, won/lost", s))
+	}
+	return id, ts, w, nil
+}
+
+// sortedKeys returns a map's keys in ascending order.
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

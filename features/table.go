@@ -1,0 +1,504 @@
+package features
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/apache/arrow/go/v17/arrow"
+	"github.com/apache/arrow/go/v17/arrow/array"
+	"github.com/apache/arrow/go/v17/arrow/memory"
+	"github.com/apache/arrow/go/v17/parquet/file"
+	"github.com/apache/arrow/go/v17/parquet/pqarrow"
+)
+
+// Format is the file format of an input table.
+type Format int
+
+// Formats. FormatAuto picks Parquet for names ending in .parquet or .pq and
+// CSV otherwise.
+const (
+	FormatAuto Format = iota
+	FormatCSV
+	FormatParquet
+)
+
+// FormatOf returns the format implied by a file name.
+func FormatOf(path string) Format {
+	p := strings.ToLower(path)
+	if strings.HasSuffix(p, ".parquet") || strings.HasSuffix(p, ".pq") {
+		return FormatParquet
+	}
+	return FormatCSV
+}
+
+// CSVOptions configures CSV input. The zero value reads comma-separated UTF-8.
+type CSVOptions struct {
+	// Sep is the field separator; zero means ','.
+	Sep rune
+}
+
+// Source describes one input table: where it is, how to read it, and how its
+// columns map to the names of the data contract.
+type Source struct {
+	// Path is the file to read. It also names the file in error messages.
+	Path string
+	// Format of the file; FormatAuto decides by the file extension.
+	Format Format
+	// CSV options, used for CSV files.
+	CSV CSVOptions
+	// Columns maps a contract name (entity_id, ts, type, value, …) to the
+	// column name in the file. Contract names not in the map are looked up
+	// as they are.
+	Columns map[string]string
+}
+
+// column returns the file column that holds contract column name.
+func (s Source) column(name string) string {
+	if c, ok := s.Columns[name]; ok {
+		return c
+	}
+	return name
+}
+
+// rows is a forward-only cursor over a table's rows. Cell accessors take the
+// column index in Header order. The row's cells are valid until Next.
+type rows interface {
+	Header() []string
+	// Next advances to the next row; it returns io.EOF at the end. A returned
+	// *RowError concerns a row that could not be split into cells at all; the
+	// cursor stays usable after it.
+	Next() error
+	// Str returns the cell as text; null reports a missing value (an empty
+	// CSV field or a Parquet null).
+	Str(col int) (s string, null bool)
+	// Num returns the cell as a float.
+	Num(col int) (f float64, null bool, err error)
+	// Time returns the cell as a UTC time.
+	Time(col int) (t time.Time, null bool, err error)
+	// Pos returns the 1-based line and column of a cell (row index and 0 for
+	// Parquet).
+	Pos(col int) (line, column int)
+	// Record returns the current row as text, for quarantine files.
+	Record() []string
+	Close() error
+}
+
+// openRows opens a table for reading.
+func openRows(ctx context.Context, src Source) (rows, error) {
+	f, err := os.Open(src.Path)
+	if err != nil {
+		return nil, err
+	}
+	format := src.Format
+	if format == FormatAuto {
+		format = FormatOf(src.Path)
+	}
+	var r rows
+	if format == FormatParquet {
+		r, err = newParquetRows(ctx, f, src.Path)
+	} else {
+		r, err = newCSVRows(f, src.Path, src.CSV)
+	}
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return r, nil
+}
+
+// ---- CSV ----
+
+type csvRows struct {
+	path   string
+	c      io.Closer
+	r      *csv.Reader
+	header []string
+	rec    []string
+	line   int
+}
+
+var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
+
+func newCSVRows(rc io.ReadCloser, path string, opt CSVOptions) (*csvRows, error) {
+	br := bufio.NewReaderSize(rc, 1<<20)
+	if b, err := br.Peek(3); err == nil && bytes.Equal(b, utf8BOM) {
+		br.Discard(3)
+	}
+	cr := csv.NewReader(br)
+	if opt.Sep != 0 {
+		cr.Comma = opt.Sep
+	}
+	cr.ReuseRecord = true
+	header, err := cr.Read()
+	if err == io.EOF {
+		return nil, &SchemaError{Path: path, Err: errors.New("empty file: no header row")}
+	}
+	if err != nil {
+		return nil, csvError(path, err)
+	}
+	header = append([]string(nil), header...)
+	for i, h := range header {
+		if !utf8.ValidString(h) {
+			return nil, &RowError{Path: path, Line: 1, Column: i + 1, Err: fmt.Errorf("header: %w", ErrInvalidUTF8)}
+		}
+		header[i] = strings.TrimSpace(h)
+	}
+	if len(header) == 1 && opt.Sep == 0 && (strings.Contains(header[0], ";") || strings.Contains(header[0], "\t")) {
+		return nil, &SchemaError{Path: path, Err: fmt.Errorf("header has one column %q: is the separator ';' or tab? (use --sep)", header[0])}
+	}
+	return &csvRows{path: path, c: rc, r: cr, header: header}, nil
+}
+
+func csvError(path string, err error) error {
+	var pe *csv.ParseError
+	if errors.As(err, &pe) {
+		return &RowError{Path: path, Line: pe.Line, Column: pe.Column, Err: pe.Err}
+	}
+	return fmt.Errorf("%s: %w", path, err)
+}
+
+func (r *csvRows) Header() []string { return r.header }
+
+func (r *csvRows) Next() error {
+	rec, err := r.r.Read()
+	if err == io.EOF {
+		return io.EOF
+	}
+	if err != nil {
+		var pe *csv.ParseError
+		if errors.As(err, &pe) {
+			r.rec = nil
+			if errors.Is(pe.Err, csv.ErrFieldCount) {
+				r.rec = rec
+				line, _ := r.r.FieldPos(0)
+				return &RowError{Path: r.path, Line: line, Column: 1,
+					Err: fmt.Errorf("row has %d fields, header has %d", len(rec), len(r.header))}
+			}
+			return &RowError{Path: r.path, Line: pe.Line, Column: pe.Column, Err: pe.Err}
+		}
+		return fmt.Errorf("%s: %w", r.path, err)
+	}
+	r.rec = rec
+	for i, s := range rec {
+		if !utf8.ValidString(s) {
+			line, col := r.r.FieldPos(i)
+			return &RowError{Path: r.path, Line: line, Column: col, Field: r.header[i], Err: ErrInvalidUTF8}
+		}
+		if strings.IndexByte(s, 0) >= 0 {
+			line, col := r.r.FieldPos(i)
+			return &RowError{Path: r.path, Line: line, Column: col, Field: r.header[i], Err: ErrNULByte}
+		}
+	}
+	return nil
+}
+
+func (r *csvRows) Str(col int) (string, bool) {
+	s := strings.TrimSpace(r.rec[col])
+	return s, s == ""
+}
+
+func (r *csvRows) Num(col int) (float64, bool, error) {
+	s, null := r.Str(col)
+	if null {
+		return 0, true, nil
+	}
+	return parseNum(s)
+}
+
+func (r *csvRows) Time(col int) (time.Time, bool, error) {
+	s, null := r.Str(col)
+	if null {
+		return time.Time{}, true, nil
+	}
+	t, err := ParseTime(s)
+	return t, false, err
+}
+
+func (r *csvRows) Pos(col int) (int, int) {
+	if col >= len(r.rec) {
+		col = len(r.rec) - 1
+	}
+	if col < 0 {
+		return 0, 0
+	}
+	return r.r.FieldPos(col)
+}
+
+func (r *csvRows) Record() []string { return r.rec }
+
+func (r *csvRows) Close() error { return r.c.Close() }
+
+// parseNum parses a decimal number and rejects NaN and infinities.
+func parseNum(s string) (float64, bool, error) {
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return 0, false, fmt.Errorf("parsing %q: %w", s, errors.Unwrap(err))
+	}
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return 0, false, fmt.Errorf("%q: %w", s, ErrNotFinite)
+	}
+	return f, false, nil
+}
+
+// ---- Parquet (through Apache Arrow) ----
+
+// parquetRows reads a Parquet file record batch by record batch. Arrow maps
+// every Parquet physical and logical type onto a typed array, which is why it
+// reads arbitrary users' files here.
+type parquetRows struct {
+	path   string
+	f      *os.File
+	rr     pqarrow.RecordReader
+	header []string
+	rec    arrow.Record
+	cols   []arrow.Array
+	i, n   int
+	row    int // 0-based global row index
+}
+
+func newParquetRows(ctx context.Context, f *os.File, path string) (_ *parquetRows, err error) {
+	defer func() {
+		if r := recover(); r != nil { // arrow panics on some corrupt footers
+			err = &SchemaError{Path: path, Err: fmt.Errorf("not a readable Parquet file: %v", r)}
+		}
+	}()
+	pf, err := file.NewParquetReader(f)
+	if err != nil {
+		return nil, &SchemaError{Path: path, Err: fmt.Errorf("not a readable Parquet file: %w", err)}
+	}
+	fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{BatchSize: 1 << 16}, memory.DefaultAllocator)
+	if err != nil {
+		return nil, &SchemaError{Path: path, Err: err}
+	}
+	rr, err := fr.GetRecordReader(ctx, nil, nil)
+	if err != nil {
+		return nil, &SchemaError{Path: path, Err: err}
+	}
+	sc := rr.Schema()
+	header := make([]string, sc.NumFields())
+	for i, fl := range sc.Fields() {
+		header[i] = fl.Name
+	}
+	return &parquetRows{path: path, f: f, rr: rr, header: header, row: -1}, nil
+}
+
+func (r *parquetRows) Header() []string { return r.header }
+
+func (r *parquetRows) Next() (err error) {
+	r.i++
+	r.row++
+	if r.i < r.n {
+		return nil
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			err = &RowError{Path: r.path, Line: r.row + 1, Err: fmt.Errorf("corrupt Parquet data: %v", p)}
+		}
+	}()
+	if !r.rr.Next() {
+		if err := r.rr.Err(); err != nil && err != io.EOF {
+			return &RowError{Path: r.path, Line: r.row + 1, Err: fmt.Errorf("reading Parquet: %w", err)}
+		}
+		return io.EOF
+	}
+	r.rec = r.rr.Record()
+	r.cols = r.rec.Columns()
+	r.i, r.n = 0, int(r.rec.NumRows())
+	if r.n == 0 {
+		r.row--
+		return r.Next()
+	}
+	return nil
+}
+
+func (r *parquetRows) Str(col int) (string, bool) {
+	a := r.cols[col]
+	if a.IsNull(r.i) {
+		return "", true
+	}
+	switch a := a.(type) {
+	case *array.String:
+		s := strings.TrimSpace(a.Value(r.i))
+		return s, s == ""
+	case *array.LargeString:
+		s := strings.TrimSpace(a.Value(r.i))
+		return s, s == ""
+	case *array.Binary:
+		s := strings.TrimSpace(string(a.Value(r.i)))
+		return s, s == ""
+	case *array.Timestamp, *array.Date32, *array.Date64:
+		t, _, _ := r.Time(col)
+		return t.Format(time.RFC3339Nano), false
+	case *array.Float64:
+		return strconv.FormatFloat(a.Value(r.i), 'g', -1, 64), false
+	case *array.Float32:
+		return strconv.FormatFloat(float64(a.Value(r.i)), 'g', -1, 32), false
+	case *array.Dictionary:
+		return dictString(a, r.i), false
+	}
+	return a.ValueStr(r.i), false
+}
+
+func dictString(a *array.Dictionary, i int) string {
+	d := a.Dictionary()
+	j := a.GetValueIndex(i)
+	switch d := d.(type) {
+	case *array.String:
+		return d.Value(j)
+	case *array.LargeString:
+		return d.Value(j)
+	}
+	return d.ValueStr(j)
+}
+
+func (r *parquetRows) Num(col int) (float64, bool, error) {
+	a := r.cols[col]
+	if a.IsNull(r.i) {
+		return 0, true, nil
+	}
+	var f float64
+	switch a := a.(type) {
+	case *array.Float64:
+		f = a.Value(r.i)
+	case *array.Float32:
+		f = float64(a.Value(r.i))
+	case *array.Int64:
+		f = float64(a.Value(r.i))
+	case *array.Int32:
+		f = float64(a.Value(r.i))
+	case *array.Int16:
+		f = float64(a.Value(r.i))
+	case *array.Int8:
+		f = float64(a.Value(r.i))
+	case *array.Uint64:
+		f = float64(a.Value(r.i))
+	case *array.Uint32:
+		f = float64(a.Value(r.i))
+	case *array.Uint16:
+		f = float64(a.Value(r.i))
+	case *array.Uint8:
+		f = float64(a.Value(r.i))
+	case *array.Boolean:
+		if a.Value(r.i) {
+			f = 1
+		}
+	case *array.Decimal128:
+		dt := a.DataType().(*arrow.Decimal128Type)
+		f = a.Value(r.i).ToFloat64(dt.Scale)
+	default:
+		s, null := r.Str(col)
+		if null {
+			return 0, true, nil
+		}
+		return parseNum(s)
+	}
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return 0, false, fmt.Errorf("%v: %w", f, ErrNotFinite)
+	}
+	return f, false, nil
+}
+
+func (r *parquetRows) Time(col int) (time.Time, bool, error) {
+	a := r.cols[col]
+	if a.IsNull(r.i) {
+		return time.Time{}, true, nil
+	}
+	switch a := a.(type) {
+	case *array.Timestamp:
+		unit := a.DataType().(*arrow.TimestampType).Unit
+		return a.Value(r.i).ToTime(unit).UTC(), false, nil
+	case *array.Date32:
+		return a.Value(r.i).ToTime().UTC(), false, nil
+	case *array.Date64:
+		return a.Value(r.i).ToTime().UTC(), false, nil
+	}
+	s, null := r.Str(col)
+	if null {
+		return time.Time{}, true, nil
+	}
+	t, err := ParseTime(s)
+	return t, false, err
+}
+
+func (r *parquetRows) Pos(int) (int, int) { return r.row + 1, 0 }
+
+func (r *parquetRows) Record() []string {
+	out := make([]string, len(r.cols))
+	for i := range r.cols {
+		out[i], _ = r.Str(i)
+	}
+	return out
+}
+
+func (r *parquetRows) Close() error {
+	r.rr.Release()
+	return r.f.Close()
+}
+
+// cellError builds a RowError for a cell.
+func cellError(r rows, path string, col int, err error) *RowError {
+	line, c := r.Pos(col)
+	return &RowError{Path: path, Line: line, Column: c, Field: r.Header()[col], Err: err}
+}
+
+// findColumns resolves contract columns to indexes in the header. Required
+// columns must exist exactly once; optional ones may be absent (index -1).
+func findColumns(src Source, header []string, required, optional []string) (map[string]int, error) {
+	seen := make(map[string]int, len(header))
+	for i, h := range header {
+		if _, dup := seen[h]; dup {
+			return nil, &SchemaError{Path: src.Path, Err: fmt.Errorf("column %q appears twice in the header", h)}
+		}
+		seen[h] = i
+	}
+	idx := make(map[string]int, len(required)+len(optional))
+	var missing []string
+	for _, name := range required {
+		i, ok := seen[src.column(name)]
+		if !ok {
+			if c := src.column(name); c != name {
+				missing = append(missing, fmt.Sprintf("%q (mapped from %s)", c, name))
+			} else {
+				missing = append(missing, strconv.Quote(name))
+			}
+			continue
+		}
+		idx[name] = i
+	}
+	if len(missing) > 0 {
+		return nil, &SchemaError{Path: src.Path, Err: fmt.Errorf("missing required column %s (have %s; map columns with --col name=column)",
+			strings.Join(missing, ", "), strings.Join(quoteAll(header), ", "))}
+	}
+	for _, name := range optional {
+		idx[name] = -1
+		if c, mapped := src.Columns[name]; mapped {
+			i, ok := seen[c]
+			if !ok {
+				return nil, &SchemaError{Path: src.Path, Err: fmt.Errorf("column %q (mapped from %s) is not in the header", c, name)}
+			}
+			idx[name] = i
+		} else if i, ok := seen[name]; ok {
+			idx[name] = i
+		}
+	}
+	return idx, nil
+}
+
+func quoteAll(ss []string) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = strconv.Quote(s)
+	}
+	return out
+}

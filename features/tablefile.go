@@ -1,0 +1,439 @@
+package features
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/apache/arrow/go/v17/arrow"
+	"github.com/apache/arrow/go/v17/arrow/array"
+	"github.com/apache/arrow/go/v17/arrow/memory"
+	"github.com/apache/arrow/go/v17/parquet"
+	"github.com/apache/arrow/go/v17/parquet/compress"
+	"github.com/apache/arrow/go/v17/parquet/file"
+	"github.com/apache/arrow/go/v17/parquet/pqarrow"
+)
+
+// SchemaVersion is the version of the feature table layout, stored in the
+// Parquet key/value metadata as leadscore.schema_version.
+const SchemaVersion = "1"
+
+// Table is an in-memory, column-oriented table: a feature table, or a flat
+// table read from a user's file. Columns keep a stable order.
+type Table struct {
+	Columns []Column
+	// Meta is stored as Parquet key/value metadata, sorted by key.
+	Meta map[string]string
+}
+
+// NumRows returns the number of rows.
+func (t *Table) NumRows() int {
+	if len(t.Columns) == 0 {
+		return 0
+	}
+	return t.Columns[0].Len()
+}
+
+// Column returns the named column, or nil.
+func (t *Table) Column(name string) *Column {
+	if i := t.Index(name); i >= 0 {
+		return &t.Columns[i]
+	}
+	return nil
+}
+
+// Index returns the position of the named column, or -1.
+func (t *Table) Index(name string) int {
+	for i := range t.Columns {
+		if t.Columns[i].Name == name {
+			return i
+		}
+	}
+	return -1
+}
+
+// Names returns the column names in order.
+func (t *Table) Names() []string {
+	out := make([]string, len(t.Columns))
+	for i := range t.Columns {
+		out[i] = t.Columns[i].Name
+	}
+	return out
+}
+
+func (t *Table) dropSuffix(suffix string) {
+	t.Columns = slices.DeleteFunc(t.Columns, func(c Column) bool { return strings.HasSuffix(c.Name, suffix) })
+}
+
+// rowGroupRows is the number of rows per Parquet row group.
+const rowGroupRows = 1 << 17
+
+// WriteParquet writes the table as Parquet (Snappy-compressed): floats as
+// nullable DOUBLE, strings as nullable UTF8 ("" is null), bools as BOOLEAN,
+// times as TIMESTAMP(µs, UTC). Meta goes into the key/value metadata with
+// leadscore.schema_version, sorted by key. The output holds no wall-clock
+// time, so equal tables give byte-identical files.
+func (t *Table) WriteParquet(w io.Writer) error {
+	fields := make([]arrow.Field, len(t.Columns))
+	for i, c := range t.Columns {
+		fields[i] = arrow.Field{Name: c.Name, Nullable: true}
+		switch c.Kind {
+		case KindFloat:
+			fields[i].Type = arrow.PrimitiveTypes.Float64
+		case KindString:
+			fields[i].Type = arrow.BinaryTypes.String
+		case KindBool:
+			fields[i].Type = arrow.FixedWidthTypes.Boolean
+			fields[i].Nullable = false
+		case KindTime:
+			fields[i].Type = &arrow.TimestampType{Unit: arrow.Microsecond, TimeZone: "UTC"}
+		}
+	}
+	schema := arrow.NewSchema(fields, nil)
+	props := parquet.NewWriterProperties(parquet.WithCompression(compress.Codecs.Snappy),
+		parquet.WithCreatedBy("leadscore"), parquet.WithDictionaryDefault(true), parquet.WithStats(true))
+	fw, err := pqarrow.NewFileWriter(schema, w, props, pqarrow.NewArrowWriterProperties())
+	if err != nil {
+		return err
+	}
+	meta := map[string]string{"leadscore.schema_version": SchemaVersion}
+	for k, v := range t.Meta {
+		meta[k] = v
+	}
+	for _, k := range sortedKeys(meta) {
+		if err := fw.AppendKeyValueMetadata(k, meta[k]); err != nil {
+			return err
+		}
+	}
+	mem := memory.DefaultAllocator
+	n := t.NumRows()
+	for lo := 0; lo < n || (n == 0 && lo == 0); lo += rowGroupRows {
+		hi := min(lo+rowGroupRows, n)
+		cols := make([]arrow.Array, len(t.Columns))
+		for i := range t.Columns {
+			cols[i] = t.Columns[i].arrowSlice(mem, lo, hi)
+		}
+		rec := array.NewRecord(schema, cols, int64(hi-lo))
+		err := fw.Write(rec)
+		rec.Release()
+		for _, c := range cols {
+			c.Release()
+		}
+		if err != nil {
+			fw.Close()
+			return err
+		}
+		if n == 0 {
+			break
+		}
+	}
+	return fw.Close()
+}
+
+func (c *Column) arrowSlice(mem memory.Allocator, lo, hi int) arrow.Array {
+	switch c.Kind {
+	case KindFloat:
+		b := array.NewFloat64Builder(mem)
+		defer b.Release()
+		b.Reserve(hi - lo)
+		for _, v := range c.Float[lo:hi] {
+			if math.IsNaN(v) {
+				b.UnsafeAppendBoolToBitmap(false)
+			} else {
+				b.UnsafeAppend(v)
+			}
+		}
+		return b.NewArray()
+	case KindString:
+		b := array.NewStringBuilder(mem)
+		defer b.Release()
+		b.Reserve(hi - lo)
+		for _, v := range c.Str[lo:hi] {
+			if v == "" {
+				b.AppendNull()
+			} else {
+				b.Append(v)
+			}
+		}
+		return b.NewArray()
+	case KindBool:
+		b := array.NewBooleanBuilder(mem)
+		defer b.Release()
+		b.AppendValues(c.Bool[lo:hi], nil)
+		return b.NewArray()
+	}
+	b := array.NewTimestampBuilder(mem, &arrow.TimestampType{Unit: arrow.Microsecond, TimeZone: "UTC"})
+	defer b.Release()
+	for _, v := range c.Time[lo:hi] {
+		if v.IsZero() {
+			b.AppendNull()
+		} else {
+			b.Append(arrow.Timestamp(v.UnixMicro()))
+		}
+	}
+	return b.NewArray()
+}
+
+// ReadParquetTable reads a whole Parquet file into a Table. Integer and
+// floating columns become float columns, strings string columns, booleans
+// bool columns (float when they hold nulls), timestamps and dates time
+// columns. Other types are a *SchemaError. name is used in messages.
+func ReadParquetTable(ctx context.Context, r parquet.ReaderAtSeeker, name string) (_ *Table, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = &SchemaError{Path: name, Err: fmt.Errorf("not a readable Parquet file: %v", p)}
+		}
+	}()
+	pf, err := file.NewParquetReader(r)
+	if err != nil {
+		return nil, &SchemaError{Path: name, Err: fmt.Errorf("not a readable Parquet file: %w", err)}
+	}
+	defer pf.Close()
+	fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{BatchSize: 1 << 16, Parallel: true}, memory.DefaultAllocator)
+	if err != nil {
+		return nil, &SchemaError{Path: name, Err: err}
+	}
+	tbl, err := fr.ReadTable(ctx)
+	if err != nil {
+		return nil, &SchemaError{Path: name, Err: fmt.Errorf("reading Parquet: %w", err)}
+	}
+	defer tbl.Release()
+	t := &Table{Meta: map[string]string{}}
+	kv := pf.MetaData().KeyValueMetadata()
+	for i, k := range kv.Keys() {
+		if strings.HasPrefix(k, "leadscore.") {
+			t.Meta[k] = kv.Values()[i]
+		}
+	}
+	n := int(tbl.NumRows())
+	for i := 0; i < int(tbl.NumCols()); i++ {
+		col := tbl.Column(i)
+		c, err := columnFromChunks(col.Name(), col.Data().Chunks(), n)
+		if err != nil {
+			return nil, &SchemaError{Path: name, Err: err}
+		}
+		t.Columns = append(t.Columns, c)
+	}
+	return t, nil
+}
+
+func columnFromChunks(name string, chunks []arrow.Array, n int) (Column, error) {
+	if len(chunks) == 0 {
+		return Column{Name: name, Kind: KindFloat, Float: []float64{}}, nil
+	}
+	switch chunks[0].DataType().ID() {
+	case arrow.STRING, arrow.LARGE_STRING, arrow.BINARY, arrow.DICTIONARY:
+		out := make([]string, 0, n)
+		for _, a := range chunks {
+			for i := 0; i < a.Len(); i++ {
+				if a.IsNull(i) {
+					out = append(out, "")
+					continue
+				}
+				switch a := a.(type) {
+				case *array.String:
+					out = append(out, a.Value(i))
+				case *array.LargeString:
+					out = append(out, a.Value(i))
+				case *array.Binary:
+					out = append(out, string(a.Value(i)))
+				case *array.Dictionary:
+					out = append(out, dictString(a, i))
+				}
+			}
+		}
+		return Column{Name: name, Kind: KindString, Str: out}, nil
+	case arrow.TIMESTAMP, arrow.DATE32, arrow.DATE64:
+		out := make([]time.Time, 0, n)
+		for _, a := range chunks {
+			for i := 0; i < a.Len(); i++ {
+				var t time.Time
+				if !a.IsNull(i) {
+					switch a := a.(type) {
+					case *array.Timestamp:
+						t = a.Value(i).ToTime(a.DataType().(*arrow.TimestampType).Unit).UTC()
+					case *array.Date32:
+						t = a.Value(i).ToTime().UTC()
+					case *array.Date64:
+						t = a.Value(i).ToTime().UTC()
+					}
+				}
+				out = append(out, t)
+			}
+		}
+		return Column{Name: name, Kind: KindTime, Time: out}, nil
+	case arrow.BOOL:
+		nulls := 0
+		for _, a := range chunks {
+			nulls += a.NullN()
+		}
+		if nulls == 0 {
+			out := make([]bool, 0, n)
+			for _, a := range chunks {
+				b := a.(*array.Boolean)
+				for i := 0; i < b.Len(); i++ {
+					out = append(out, b.Value(i))
+				}
+			}
+			return Column{Name: name, Kind: KindBool, Bool: out}, nil
+		}
+	}
+	out := make([]float64, 0, n)
+	for _, a := range chunks {
+		for i := 0; i < a.Len(); i++ {
+			if a.IsNull(i) {
+				out = append(out, math.NaN())
+				continue
+			}
+			var f float64
+			switch a := a.(type) {
+			case *array.Float64:
+				f = a.Value(i)
+			case *array.Float32:
+				f = float64(a.Value(i))
+			case *array.Int64:
+				f = float64(a.Value(i))
+			case *array.Int32:
+				f = float64(a.Value(i))
+			case *array.Int16:
+				f = float64(a.Value(i))
+			case *array.Int8:
+				f = float64(a.Value(i))
+			case *array.Uint64:
+				f = float64(a.Value(i))
+			case *array.Uint32:
+				f = float64(a.Value(i))
+			case *array.Uint16:
+				f = float64(a.Value(i))
+			case *array.Uint8:
+				f = float64(a.Value(i))
+			case *array.Boolean:
+				if a.Value(i) {
+					f = 1
+				}
+			case *array.Decimal128:
+				f = a.Value(i).ToFloat64(a.DataType().(*arrow.Decimal128Type).Scale)
+			default:
+				return Column{}, fmt.Errorf("column %q: unsupported Parquet type %s", name, a.DataType())
+			}
+			out = append(out, f)
+		}
+	}
+	return Column{Name: name, Kind: KindFloat, Float: out}, nil
+}
+
+// ReadTable reads a whole table from a CSV or Parquet file into memory, for
+// flat one-row-per-lead tables. CSV column kinds are inferred (float when
+// every non-empty value is a number, time when every one is a timestamp,
+// string otherwise); values listed in na (such as "Select") count as
+// missing. src.Columns is not used: flat tables keep their own names.
+func ReadTable(ctx context.Context, src Source, na []string, bad *BadRows) (*Table, error) {
+	format := src.Format
+	if format == FormatAuto {
+		format = FormatOf(src.Path)
+	}
+	if format == FormatParquet {
+		f, err := os.Open(src.Path)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		t, err := ReadParquetTable(ctx, f, src.Path)
+		if err != nil {
+			return nil, err
+		}
+		for i := range t.Columns {
+			if c := &t.Columns[i]; c.Kind == KindString {
+				for j, s := range c.Str {
+					if slices.Contains(na, s) {
+						c.Str[j] = ""
+					}
+				}
+			}
+		}
+		return t, nil
+	}
+	r, err := openRows(ctx, src)
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	if _, err := findColumns(src, r.Header(), nil, nil); err != nil {
+		return nil, err
+	}
+	cells := make([][]string, len(r.Header()))
+	for n := 0; ; n++ {
+		if n%65536 == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
+		err := r.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			var re *RowError
+			if !errors.As(err, &re) {
+				return nil, err
+			}
+			if err := bad.handle(re, r.Record()); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		for j := range cells {
+			s, _ := r.Str(j)
+			if slices.Contains(na, s) {
+				s = ""
+			}
+			cells[j] = append(cells[j], s)
+		}
+	}
+	t := &Table{Meta: map[string]string{}}
+	for j, name := range r.Header() {
+		t.Columns = append(t.Columns, inferTimeColumn(name, cells[j]))
+	}
+	return t, nil
+}
+
+// inferTimeColumn is inferColumn that also recognises timestamp columns.
+func inferTimeColumn(name string, cells []string) Column {
+	c := inferColumn(name, cells)
+	if c.Kind != KindString {
+		return c
+	}
+	ts := make([]time.Time, len(cells))
+	any := false
+	for i, s := range cells {
+		if s == "" {
+			continue
+		}
+		t, err := ParseTime(s)
+		if err != nil {
+			return c
+		}
+		ts[i], any = t, true
+	}
+	if !any {
+		return c
+	}
+	return Column{Name: name, Kind: KindTime, Time: ts}
+}
+
+// SortedMetaKeys returns the table's metadata keys in order.
+func (t *Table) SortedMetaKeys() []string {
+	keys := make([]string, 0, len(t.Meta))
+	for k := range t.Meta {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

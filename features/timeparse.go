@@ -1,0 +1,61 @@
+package features
+
+import (
+	"fmt"
+	"time"
+)
+
+// timeLayouts are tried in order by ParseTime. Layouts without an offset are
+// read as UTC.
+var timeLayouts = []string{
+	time.RFC3339Nano,
+	"2006-01-02T15:04:05.999999999",
+	"2006-01-02 15:04:05.999999999Z07:00",
+	"2006-01-02 15:04:05.999999999",
+	"2006-01-02T15:04Z07:00",
+	"2006-01-02T15:04",
+	"2006-01-02 15:04",
+	"2006-01-02",
+}
+
+// ParseTime parses a timestamp in one of the forms of the data contract:
+// RFC 3339 with or without an offset ("2024-03-01T12:30:00+02:00",
+// "2024-03-01T12:30:00"), "2024-03-01 12:30:00" (optionally with fractional
+// seconds or an offset), and a bare date "2024-03-01". Times without an offset
+// are UTC. The result is always in UTC. Impossible dates such as 2024-02-30
+// are errors wrapping ErrBadTime.
+func ParseTime(s string) (time.Time, error) {
+	if len(s) < 10 || s[4] != '-' || s[7] != '-' {
+		return time.Time{}, fmt.Errorf("%w %q (want RFC 3339, YYYY-MM-DD or YYYY-MM-DD HH:MM:SS)", ErrBadTime, s)
+	}
+	if len(s) == 10 {
+		t, err := time.Parse("2006-01-02", s)
+		if err != nil {
+			return time.Time{}, fmt.Errorf("%w %q: %v", ErrBadTime, s, trimParseErr(err))
+		}
+		return t, nil
+	}
+	var firstErr error
+	for _, layout := range timeLayouts[:len(timeLayouts)-1] {
+		t, err := time.Parse(layout, s)
+		if err == nil {
+			return t.UTC(), nil
+		}
+		if firstErr == nil {
+			firstErr = err
+		}
+		// A range error ("month out of range") is definitive: the form matched.
+		if pe, ok := err.(*time.ParseError); ok && pe.Message != "" {
+			return time.Time{}, fmt.Errorf("%w %q: %v", ErrBadTime, s, trimParseErr(err))
+		}
+	}
+	return time.Time{}, fmt.Errorf("%w %q (want RFC 3339, YYYY-MM-DD or YYYY-MM-DD HH:MM:SS)", ErrBadTime, s)
+}
+
+// trimParseErr keeps the informative tail of a time.ParseError.
+func trimParseErr(err error) string {
+	if pe, ok := err.(*time.ParseError); ok && pe.Message != "" {
+		return pe.Message[2:] // ": month out of range" → "month out of range"
+	}
+	return "not a valid date"
+}
