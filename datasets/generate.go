@@ -10,10 +10,10 @@ import (
 	"sort"
 	"time"
 
+	"golang.org/x/sync/errgroup"
 	"gonum.org/v1/gonum/integrate"
 	"gonum.org/v1/gonum/stat"
 	"gonum.org/v1/gonum/stat/distuv"
-	"golang.org/x/sync/errgroup"
 )
 
 // Config configures Generate. The zero value of each field means its default.
@@ -105,7 +105,7 @@ type EntityRow struct {
 	AnnualRevenue float64 // NaN when missing
 	Country       string
 	Role          string
-	DecisionMaker string // "true", "false" or "" when the role is unknown
+	DecisionMaker string  // "true", "false" or "" when the role is unknown
 	Budget        float64 // NaN when not declared
 	LeadSource    string
 }

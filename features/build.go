@@ -20,6 +20,13 @@ const dayNanos = int64(24 * time.Hour)
 // Spec chooses the default feature set's parameters. The zero value is the
 // default: every event type seen, windows of 7, 30, 90 and 365 days.
 type Spec struct {
+	// Types are the event types that get per-type columns, even when absent
+	// from the data; nil means every type seen. Events of other types still
+	// count in events_total, activity and rules.
+	Types []string
+	// ValueTypes, with Types, are the types that get value-sum columns;
+	// without Types, every type seen with a value does.
+	ValueTypes []string
 	// WindowsDays are the look-back windows of the count and sum features;
 	// nil means 7, 30, 90, 365.
 	WindowsDays []int
@@ -126,9 +133,13 @@ func (b *builder) newRow(id string, d time.Time) int32 {
 	return int32(len(b.rows) - 1)
 }
 
+// typeID returns the id of an event type, or -1 when the spec leaves it out.
 func (b *builder) typeID(t string) int {
 	if id, ok := b.types[t]; ok {
 		return id
+	}
+	if b.cfg.Spec.Types != nil {
+		return -1
 	}
 	id := len(b.names)
 	b.types[t] = id
@@ -144,7 +155,7 @@ func (b *builder) add(r *row, e *Event, ts int64, tid int) {
 		return
 	}
 	nw := len(b.win)
-	if need := (tid + 1) * nw; len(r.cnt) < need {
+	if need := (tid + 1) * nw; tid >= 0 && len(r.cnt) < need {
 		r.cnt = append(r.cnt, make([]int32, need-len(r.cnt))...)
 		r.sum = append(r.sum, make([]float64, need-len(r.sum))...)
 		r.lastT = append(r.lastT, make([]int64, tid+1-len(r.lastT))...)
@@ -165,6 +176,12 @@ func (b *builder) add(r *row, e *Event, ts int64, tid int) {
 			r.act30 |= 1 << k
 		}
 	}
+	if b.cfg.Rules != nil {
+		b.cfg.Rules.add(&r.rules, e, ts, time.Unix(0, r.d).UTC())
+	}
+	if tid < 0 {
+		return
+	}
 	base := tid * nw
 	for w, wn := range b.win {
 		if age <= wn {
@@ -179,9 +196,6 @@ func (b *builder) add(r *row, e *Event, ts int64, tid int) {
 	}
 	if r.lastT[tid] == 0 || ts > r.lastT[tid] {
 		r.lastT[tid] = ts
-	}
-	if b.cfg.Rules != nil {
-		b.cfg.Rules.add(&r.rules, e, ts, time.Unix(0, r.d).UTC())
 	}
 }
 
@@ -223,6 +237,12 @@ func Build(ctx context.Context, cfg Config) (*Table, error) {
 	for _, w := range cfg.Spec.windows() {
 		b.win = append(b.win, int64(w)*dayNanos)
 	}
+	for _, t := range cfg.Spec.Types {
+		b.types[t] = len(b.names)
+		b.names = append(b.names, t)
+		b.hasValue = append(b.hasValue, slices.Contains(cfg.Spec.ValueTypes, t))
+	}
+	fixedTypes := cfg.Spec.Types != nil
 	if cfg.Cutoffs != nil {
 		for i, id := range cfg.Cutoffs.IDs {
 			ri := b.newRow(id, cfg.Cutoffs.TS[i])
@@ -255,10 +275,11 @@ func Build(ctx context.Context, cfg Config) (*Table, error) {
 					rs = []int32{b.newRow(e.EntityID, cfg.AsOf)}
 					b.byEntity[e.EntityID] = rs
 				}
-				b.add(&b.rows[rs[0]], e, ts, b.typeID(e.Type))
+				tid := b.typeID(e.Type)
+				b.add(&b.rows[rs[0]], e, ts, tid)
 				used++
-				if e.HasValue {
-					b.hasValue[b.types[e.Type]] = true
+				if e.HasValue && tid >= 0 && !fixedTypes {
+					b.hasValue[tid] = true
 				}
 				continue
 			}
@@ -267,7 +288,7 @@ func Build(ctx context.Context, cfg Config) (*Table, error) {
 				continue
 			}
 			tid := b.typeID(e.Type)
-			if e.HasValue {
+			if e.HasValue && tid >= 0 && !fixedTypes {
 				b.hasValue[tid] = true
 			}
 			used++
@@ -469,6 +490,13 @@ func (b *builder) table() *Table {
 		t.Meta["leadscore.rules_max_total"] = strconv.FormatFloat(rs.MaxTotal(), 'g', -1, 64)
 	}
 	t.Meta["leadscore.event_types"] = strings.Join(typeOrder, ",")
+	var valueTypes []string
+	for _, name := range typeOrder {
+		if b.hasValue[b.types[name]] {
+			valueTypes = append(valueTypes, name)
+		}
+	}
+	t.Meta["leadscore.value_types"] = strings.Join(valueTypes, ",")
 	return t
 }
 

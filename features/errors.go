@@ -48,12 +48,13 @@ func (e *SchemaError) Error() string { return fmt.Sprintf("%s: %v", e.Path, e.Er
 // Unwrap returns the underlying error.
 func (e *SchemaError) Unwrap() error { return e.Err }
 
-// IsBadInput reports whether err was caused by bad input data (a *RowError or
-// a *SchemaError anywhere in its chain).
+// IsBadInput reports whether err was caused by bad input data (a *RowError,
+// *SchemaError or *RulesError anywhere in its chain).
 func IsBadInput(err error) bool {
 	var re *RowError
 	var se *SchemaError
-	return errors.As(err, &re) || errors.As(err, &se)
+	var ru *RulesError
+	return errors.As(err, &re) || errors.As(err, &se) || errors.As(err, &ru)
 }
 
 // Errors that the readers wrap into a RowError. Callers can match them with

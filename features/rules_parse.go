@@ -71,7 +71,7 @@ type (
 		Inactive  *inactiveYAML `yaml:"inactive"`
 		Attribute []condYAML    `yaml:"attribute"`
 		ValidFor  string        `yaml:"valid_for"`
-		Repeat    *yaml.Node    `yaml:"repeat"`
+		Repeat    yaml.Node     `yaml:"repeat"`
 	}
 	eventYAML struct {
 		Type  string     `yaml:"type"`
@@ -215,11 +215,11 @@ func ruleFrom(ry ruleYAML, rn *yaml.Node, groups map[string]bool) (Rule, error) 
 		return r, at("valid_for", errors.New("valid_for: attribute rules count while the attribute holds"))
 	}
 	r.Repeat = Repeat{Kind: "every"}
-	if ry.Repeat != nil {
+	if ry.Repeat.Kind != 0 {
 		if ry.Event == nil {
 			return r, at("repeat", errors.New("repeat: only event rules repeat"))
 		}
-		rep, err := parseRepeat(ry.Repeat)
+		rep, err := parseRepeat(&ry.Repeat)
 		if err != nil {
 			return r, &lineErr{line: ry.Repeat.Line, err: err}
 		}

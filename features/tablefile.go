@@ -99,7 +99,8 @@ func (t *Table) WriteParquet(w io.Writer) error {
 	schema := arrow.NewSchema(fields, nil)
 	props := parquet.NewWriterProperties(parquet.WithCompression(compress.Codecs.Snappy),
 		parquet.WithCreatedBy("leadscore"), parquet.WithDictionaryDefault(true), parquet.WithStats(true))
-	fw, err := pqarrow.NewFileWriter(schema, w, props, pqarrow.NewArrowWriterProperties())
+	// pqarrow closes a writer that is an io.Closer; the caller owns w.
+	fw, err := pqarrow.NewFileWriter(schema, struct{ io.Writer }{w}, props, pqarrow.NewArrowWriterProperties())
 	if err != nil {
 		return err
 	}

@@ -62,11 +62,11 @@ mismatch, 130 interrupted.`,
 	pf.BoolVarP(&g.quiet, "quiet", "q", false, "only log warnings and errors")
 	root.AddCommand(
 		newDatasetsCmd(g, nil),
-		// newFeaturesCmd(g, nil),
-		// newRulesCmd(g),
-		// newTrainCmd(g, nil),
-		// newPredictCmd(g, nil),
-		// newDemoCmd(g, nil),
+		newFeaturesCmd(g, nil),
+		newRulesCmd(g),
+		newTrainCmd(g, nil),
+		newPredictCmd(g, nil),
+		newDemoCmd(g, nil),
 	)
 	return root
 }

@@ -1,0 +1,200 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"leadscore/features"
+	"leadscore/predict"
+)
+
+// inputOptions are the flags shared by commands that read the data
+// contract's tables.
+type inputOptions struct {
+	cols       []string
+	sep        string
+	maxBadRows int
+}
+
+func (in *inputOptions) register(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.StringArrayVar(&in.cols, "col", nil, "map a contract column to the file's column, as name=column (repeatable)")
+	f.StringVar(&in.sep, "sep", ",", "CSV field separator (one character, or 'tab')")
+	f.IntVar(&in.maxBadRows, "max-bad-rows", 0, "skip up to N bad rows, writing them to a .quarantine.csv next to the output (0: stop at the first)")
+}
+
+func (in *inputOptions) source(path string) (features.Source, error) {
+	cols, err := parseColumns(in.cols)
+	if err != nil {
+		return features.Source{}, err
+	}
+	sep, err := parseSep(in.sep)
+	if err != nil {
+		return features.Source{}, err
+	}
+	return source(path, cols, sep), nil
+}
+
+type featuresOptions struct {
+	*globalOptions
+	inputOptions
+	events      string
+	entities    string
+	asOf        string
+	cutoffs     string
+	rules       string
+	model       string
+	allEntities bool
+	out         string
+}
+
+func newFeaturesCmd(g *globalOptions, runF func(*featuresOptions) error) *cobra.Command {
+	opts := &featuresOptions{globalOptions: g}
+	cmd := &cobra.Command{
+		Use:   "features --events FILE (--as-of DATE | --cutoffs FILE) --out FILE.parquet",
+		Short: "Build a point-in-time feature table from events",
+		Long: `Features turns events into one row of features per entity, computed as of
+a date: only events strictly before the date count, so a model trained on
+these rows never sees the future.
+
+  --as-of D      one row per entity with an event before D (scoring)
+  --cutoffs F    one row per row of F (entity_id, ts, and e.g. won): each
+                 from that entity's events before that row's ts (training;
+                 a deals file is a cutoff file)
+
+Per event type T and window W (7, 30, 90, 365 days): T_count_Wd,
+T_value_sum_Wd, T_days_since_last, T_trend; plus events_total, tenure_days,
+active_days_30d/90d, the entity attributes, data_quality and missing_fields.
+With --rules, rule points that expire are added (rule_points, per group,
+rule_awards). Inputs are CSV or Parquet (by extension).`,
+		Example: `  # training rows: features at each deal's opening
+  leadscore features --events data/events.csv --entities data/entities.csv \
+    --cutoffs data/deals.csv --rules default --out train.parquet
+
+  # scoring rows: features today, with the columns a model expects
+  leadscore features --events data/events.csv --entities data/entities.csv \
+    --as-of 2025-01-01 --rules default --model models/demo --out today.parquet
+
+  # a CRM export with its own column names
+  leadscore features --events export.csv --col entity_id="Lead Number" \
+    --col ts=created_at --col type=activity --as-of 2025-01-01 --out f.parquet`,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			if runF != nil {
+				return runF(opts)
+			}
+			return runFeatures(c, opts)
+		},
+	}
+	opts.inputOptions.register(cmd)
+	f := cmd.Flags()
+	f.StringVar(&opts.events, "events", "", "events file (required)")
+	f.StringVar(&opts.entities, "entities", "", "entities file: entity_id plus attribute columns")
+	f.StringVar(&opts.asOf, "as-of", "", "compute features as of this date (exclusive)")
+	f.StringVar(&opts.cutoffs, "cutoffs", "", "cutoff file (entity_id, ts, ...): one row per cutoff")
+	f.StringVar(&opts.rules, "rules", "", "rules file, or 'default' for the built-in rules")
+	f.StringVar(&opts.model, "model", "", "build the event-type columns this model expects")
+	f.BoolVar(&opts.allEntities, "all-entities", false, "also emit entities without events before --as-of")
+	f.StringVar(&opts.out, "out", "", "output Parquet file (required)")
+	return cmd
+}
+
+func runFeatures(c *cobra.Command, opts *featuresOptions) error {
+	log, err := opts.logger()
+	if err != nil {
+		return err
+	}
+	if opts.events == "" || opts.out == "" {
+		return usageErrorf("--events and --out are required")
+	}
+	if (opts.asOf == "") == (opts.cutoffs == "") {
+		return usageErrorf("give exactly one of --as-of and --cutoffs")
+	}
+	cfg := features.Config{AllEntities: opts.allEntities, Logger: log}
+	if cfg.Events, err = opts.source(opts.events); err != nil {
+		return err
+	}
+	if opts.asOf != "" {
+		if cfg.AsOf, err = parseDate("as-of", opts.asOf); err != nil {
+			return err
+		}
+	}
+	if cfg.Rules, err = loadRules(opts.rules); err != nil {
+		return err
+	}
+	if opts.model != "" {
+		m, err := predict.ReadFile(opts.model)
+		if err != nil {
+			return err
+		}
+		cfg.Spec.Types, cfg.Spec.ValueTypes = m.EventTypes, m.ValueTypes
+	}
+	var o outputs
+	defer o.abort()
+	bad, finishBad, err := badRowsFor(&o, opts.out, opts.maxBadRows)
+	if err != nil {
+		return err
+	}
+	cfg.BadRows = bad
+	ctx := c.Context()
+	if opts.entities != "" {
+		src, _ := opts.source(opts.entities)
+		if cfg.Profiles, err = features.ReadProfiles(ctx, src, bad); err != nil {
+			return err
+		}
+	}
+	if opts.cutoffs != "" {
+		src, _ := opts.source(opts.cutoffs)
+		if cfg.Cutoffs, err = features.ReadCutoffs(ctx, src, bad); err != nil {
+			return err
+		}
+	}
+	t, err := features.Build(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	if err := writeTable(&o, opts.out, t); err != nil {
+		return err
+	}
+	if err := finishBad(); err != nil {
+		return err
+	}
+	if err := o.commit(); err != nil {
+		return err
+	}
+	if n := bad.Count(); n > 0 {
+		log.Warn("skipped bad rows", "bad_rows", n, "quarantine", quarantinePath(opts.out), "first", bad.Err())
+	}
+	fmt.Fprintf(opts.stdout, "wrote %s: %d rows, %d columns\n", opts.out, t.NumRows(), len(t.Columns))
+	return nil
+}
+
+// loadRules reads --rules: "" for none, "default" for the built-in rules.
+func loadRules(path string) (*features.RuleSet, error) {
+	switch path {
+	case "":
+		return nil, nil
+	case "default":
+		return features.DefaultRules(), nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return features.ParseRules(f, path)
+}
+
+func writeTable(o *outputs, path string, t *features.Table) error {
+	if !strings.HasSuffix(strings.ToLower(path), ".parquet") {
+		return usageErrorf("--out %q: feature tables are Parquet; name the file .parquet", path)
+	}
+	f, err := o.create(path)
+	if err != nil {
+		return err
+	}
+	return t.WriteParquet(f)
+}

@@ -1,0 +1,166 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"leadscore/features"
+	"leadscore/predict"
+)
+
+type predictOptions struct {
+	*globalOptions
+	model       string
+	features    string
+	table       string
+	id          string
+	sep         string
+	na          []string
+	out         string
+	csv         string
+	top         int
+	modelWeight float64
+}
+
+func newPredictCmd(g *globalOptions, runF func(*predictOptions) error) *cobra.Command {
+	opts := &predictOptions{globalOptions: g}
+	cmd := &cobra.Command{
+		Use:   "predict --model models/NAME (--features F.parquet | --table T --id COL) --out ranked.parquet",
+		Short: "Score and rank leads into a call list",
+		Long: `Predict scores every row with the model, blends the probability with the
+row's rule points into a 0-100 score, grades it (A >= 75, B >= 50, C >= 25,
+else D) with a queue per grade, and explains it: the top positive and
+negative contributions in words, and the active rule awards.
+
+  score = round(100 * (w * probability + (1 - w) * clamp(rule_points / cap, 0, 1)))
+
+w is --model-weight (0.7). A model marked "no better than chance" is not
+used: the score is the rule score alone, and the log says so. Output is
+sorted by score descending, then entity_id.`,
+		Example: `  leadscore predict --model models/lr --features today.parquet \
+    --out ranked.parquet --csv ranked.csv
+  leadscore predict --model models/xedu --table Leads.csv --id "Lead Number" \
+    --na Select --out p.parquet --csv p.csv`,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			if runF != nil {
+				return runF(opts)
+			}
+			return runPredict(c, opts)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&opts.model, "model", "", "model directory or model.json (required)")
+	f.StringVar(&opts.features, "features", "", "feature table (Parquet) from 'leadscore features --as-of'")
+	f.StringVar(&opts.table, "table", "", "flat table (CSV or Parquet), one row per lead")
+	f.StringVar(&opts.id, "id", "", "id column of --table")
+	f.StringVar(&opts.sep, "sep", ",", "CSV field separator for --table")
+	f.StringSliceVar(&opts.na, "na", nil, "values that mean missing in --table (comma-separated)")
+	f.StringVar(&opts.out, "out", "", "ranked Parquet file to write (required)")
+	f.StringVar(&opts.csv, "csv", "", "also write the ranked list as CSV")
+	f.IntVar(&opts.top, "top", 0, "keep only the N best leads (0: all)")
+	f.Float64Var(&opts.modelWeight, "model-weight", 0.7, "model share of the score; the rules get the rest")
+	return cmd
+}
+
+func runPredict(c *cobra.Command, opts *predictOptions) error {
+	log, err := opts.logger()
+	if err != nil {
+		return err
+	}
+	if opts.model == "" || opts.out == "" {
+		return usageErrorf("--model and --out are required")
+	}
+	if (opts.features == "") == (opts.table == "") {
+		return usageErrorf("give exactly one of --features and --table")
+	}
+	if opts.table != "" && opts.id == "" {
+		return usageErrorf("--table needs --id, the column that identifies a lead")
+	}
+	if opts.top < 0 {
+		return usageErrorf("--top must be 0 or more")
+	}
+	m, err := predict.ReadFile(opts.model)
+	if err != nil {
+		return err
+	}
+	t, err := readTable(c, opts.features, opts.table, opts.sep, opts.na)
+	if err != nil {
+		return err
+	}
+	if opts.table != "" {
+		if err := useAsID(t, opts.id, opts.table); err != nil {
+			return err
+		}
+	}
+	cfg := predict.Config{ModelWeight: &opts.modelWeight, Logger: log}
+	if err := cfg.Validate(); err != nil {
+		return &flagError{err}
+	}
+	ranked, sum, err := predict.Score(c.Context(), m, t, cfg)
+	if err != nil {
+		return err
+	}
+	if opts.top > 0 && len(ranked) > opts.top {
+		ranked = ranked[:opts.top]
+	}
+	if err := writeRanked(opts.out, opts.csv, ranked, m); err != nil {
+		return err
+	}
+	for name, n := range sum.UnseenLevels {
+		log.Warn("categorical values not seen (or rare) in training were pooled", "feature", name, "rows", n)
+	}
+	fmt.Fprintf(opts.stdout, "wrote %s: %d leads (A %d, B %d, C %d, D %d)\n", opts.out, len(ranked),
+		sum.PerGrade["A"], sum.PerGrade["B"], sum.PerGrade["C"], sum.PerGrade["D"])
+	return nil
+}
+
+// useAsID renames a flat table's id column to entity_id.
+func useAsID(t *features.Table, id, path string) error {
+	c := t.Column(id)
+	if c == nil {
+		return &features.SchemaError{Path: path, Err: fmt.Errorf("id column %q not found (have %s)", id, strings.Join(t.Names(), ", "))}
+	}
+	if c.Kind != features.KindString {
+		s := make([]string, c.Len())
+		for i := range s {
+			s[i] = c.Text(i)
+		}
+		*c = features.Column{Name: c.Name, Kind: features.KindString, Str: s}
+	}
+	if id != "entity_id" {
+		if old := t.Column("entity_id"); old != nil {
+			old.Name = "entity_id_original"
+		}
+	}
+	c.Name = "entity_id"
+	return nil
+}
+
+// writeRanked writes the ranked Parquet file and, if csvPath is set, the CSV,
+// both or neither.
+func writeRanked(parquetPath, csvPath string, ranked []predict.Ranked, m *predict.Model) error {
+	var o outputs
+	defer o.abort()
+	f, err := o.create(parquetPath)
+	if err != nil {
+		return err
+	}
+	meta := map[string]string{"leadscore.model_id": m.ID, "leadscore.schema_version": "1"}
+	if err := predict.WriteParquet(f, ranked, meta); err != nil {
+		return err
+	}
+	if csvPath != "" {
+		cf, err := o.create(csvPath)
+		if err != nil {
+			return err
+		}
+		if err := predict.WriteCSV(cf, ranked); err != nil {
+			return err
+		}
+	}
+	return o.commit()
+}
+

@@ -1,0 +1,168 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+
+	"leadscore/features"
+	"leadscore/predict"
+	"leadscore/train"
+)
+
+type trainOptions struct {
+	*globalOptions
+	features   string
+	table      string
+	sep        string
+	label      string
+	positive   string
+	id         string
+	drop       []string
+	timeCol    string
+	na         []string
+	model      string
+	out        string
+	c          float64
+	validFrac  float64
+	minClass   int
+	seed       uint64
+}
+
+func newTrainCmd(g *globalOptions, runF func(*trainOptions) error) *cobra.Command {
+	opts := &trainOptions{globalOptions: g}
+	cmd := &cobra.Command{
+		Use:   "train (--features F.parquet | --table T.csv) --label COL --out models/NAME",
+		Short: "Train a model on won and lost deals",
+		Long: `Train fits a logistic regression (L2, gonum L-BFGS) on a feature table built
+from a deals file (--features), or on a flat one-row-per-lead export
+(--table). Preprocessing (median imputation with missing indicators,
+standardisation, one-hot levels with rare ones pooled) is learned on the
+training rows only and saved with the model.
+
+With --time-col the split is out of time: the earliest 80% of rows train and
+the latest 20% validate, as the model will be used. Without it the split is
+random and stratified (--seed). The model is saved as NAME/model.json with
+its validation metrics (AUC with a bootstrap 95% interval, log loss, Brier);
+when the interval includes 0.5 the model is marked "no better than chance"
+and predict falls back to rule points.`,
+		Example: `  leadscore train --features train.parquet --label won --time-col ts --out models/lr
+  leadscore train --table Leads.csv --label Converted --id "Lead Number" \
+    --drop "Prospect ID,Tags" --na Select --out models/xedu`,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			if runF != nil {
+				return runF(opts)
+			}
+			return runTrain(c, opts)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&opts.features, "features", "", "feature table (Parquet) from 'leadscore features --cutoffs'")
+	f.StringVar(&opts.table, "table", "", "flat table (CSV or Parquet), one row per lead")
+	f.StringVar(&opts.sep, "sep", ",", "CSV field separator for --table")
+	f.StringVar(&opts.label, "label", "won", "outcome column")
+	f.StringVar(&opts.positive, "positive", "", "label value that counts as success (default: true/1/yes/won)")
+	f.StringVar(&opts.id, "id", "", "id column, never a feature (default entity_id)")
+	f.StringSliceVar(&opts.drop, "drop", nil, "columns that must not be features (comma-separated)")
+	f.StringVar(&opts.timeCol, "time-col", "", "timestamp column for an out-of-time split")
+	f.StringSliceVar(&opts.na, "na", nil, "values that mean missing, such as Select (comma-separated)")
+	f.StringVar(&opts.model, "model", "lr", "model type: lr (logistic regression)")
+	f.StringVar(&opts.out, "out", "", "model directory to write (required)")
+	f.Float64Var(&opts.c, "c", 0, "inverse L2 regularisation strength (0: choose by 5-fold cross-validation)")
+	f.Float64Var(&opts.validFrac, "valid-fraction", 0.2, "share of rows held out for validation")
+	f.IntVar(&opts.minClass, "min-class", 50, "fewest positives and negatives to train on")
+	f.Uint64Var(&opts.seed, "seed", 1, "random seed (split, bootstrap)")
+	return cmd
+}
+
+func runTrain(c *cobra.Command, opts *trainOptions) error {
+	log, err := opts.logger()
+	if err != nil {
+		return err
+	}
+	if (opts.features == "") == (opts.table == "") {
+		return usageErrorf("give exactly one of --features and --table")
+	}
+	if opts.out == "" {
+		return usageErrorf("--out is required")
+	}
+	if opts.model != "lr" {
+		return usageErrorf("--model %q: want lr", opts.model)
+	}
+	t, err := readTable(c, opts.features, opts.table, opts.sep, opts.na)
+	if err != nil {
+		return err
+	}
+	cfg := train.Config{Label: opts.label, Positive: opts.positive, ID: opts.id, Drop: opts.drop, TimeColumn: opts.timeCol,
+		ValidFraction: opts.validFrac, C: opts.c, MinClass: opts.minClass, Seed: opts.seed, Logger: log}
+	if err := cfg.Validate(); err != nil {
+		return &flagError{err}
+	}
+	m, err := train.Train(c.Context(), t, cfg)
+	if err != nil {
+		return err
+	}
+	m.Training.Source = filepath.Base(opts.features + opts.table)
+	if err := m.Finish(); err != nil {
+		return err
+	}
+	if err := saveModel(opts.out, m); err != nil {
+		return err
+	}
+	fmt.Fprintf(opts.stdout, "model %s: validation AUC %.4f (95%% CI %.4f–%.4f) on %d rows; written to %s\n",
+		m.ID, m.Metrics.AUC, m.Metrics.AUCLow, m.Metrics.AUCHigh, m.Metrics.Rows, opts.out)
+	if m.NoBetterThanChance {
+		fmt.Fprintln(opts.stdout, "warning: this model is no better than chance; predict will rank by rule points alone")
+	}
+	return nil
+}
+
+// readTable reads --features (a feature table) or --table (a flat export,
+// with --na values counted as missing). A bad row stops the run.
+func readTable(c *cobra.Command, featuresPath, tablePath, sepFlag string, na []string) (*features.Table, error) {
+	if featuresPath != "" {
+		f, err := os.Open(featuresPath)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		return features.ReadParquetTable(c.Context(), f, featuresPath)
+	}
+	sep, err := parseSep(sepFlag)
+	if err != nil {
+		return nil, err
+	}
+	return features.ReadTable(c.Context(), source(tablePath, nil, sep), na, nil)
+}
+
+// saveModel writes model.json and metrics.json into dir, atomically.
+func saveModel(dir string, m *predict.Model) error {
+	var o outputs
+	defer o.abort()
+	f, err := o.create(filepath.Join(dir, "model.json"))
+	if err != nil {
+		return err
+	}
+	if err := m.Write(f); err != nil {
+		return err
+	}
+	mf, err := o.create(filepath.Join(dir, "metrics.json"))
+	if err != nil {
+		return err
+	}
+	enc := json.NewEncoder(mf)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(struct {
+		ModelID            string          `json:"model_id"`
+		NoBetterThanChance bool            `json:"no_better_than_chance"`
+		Metrics            predict.Metrics `json:"metrics"`
+	}{m.ID, m.NoBetterThanChance, m.Metrics}); err != nil {
+		return err
+	}
+	return o.commit()
+}
+

@@ -1,0 +1,382 @@
+package predict
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"slices"
+	"strings"
+
+	"leadscore/features"
+)
+
+// FormatVersion is the version of the model.json layout.
+const FormatVersion = 1
+
+// Model is a trained model with everything needed to score a table: the
+// input features and their preprocessing, the fitted parameters, and what
+// the training measured. It is stored as model.json.
+type Model struct {
+	FormatVersion int    `json:"format_version"`
+	ID            string `json:"id"` // content hash, set by Finish
+	Type          string `json:"type"`
+	// Label is the outcome column the model was trained on; Positive its
+	// positive value as text.
+	Label    string `json:"label"`
+	Positive string `json:"positive,omitempty"`
+	// Features are the input columns, in design order.
+	Features []Feature `json:"features"`
+	// Design describes each column of the design matrix.
+	Design   []DesignColumn `json:"design"`
+	Logistic *Logistic      `json:"logistic,omitempty"`
+	// EventTypes are the event types the feature table had at training; the
+	// scoring feature table is built with the same types.
+	EventTypes []string `json:"event_types,omitempty"`
+	// ValueTypes are the event types with value-sum columns.
+	ValueTypes []string `json:"value_types,omitempty"`
+	Metrics    Metrics  `json:"metrics"`
+	// NoBetterThanChance is set when the validation AUC's 95% interval
+	// includes 0.5; predict then ranks by rule points alone.
+	NoBetterThanChance bool     `json:"no_better_than_chance"`
+	Training           Training `json:"training"`
+}
+
+// Feature is an input column and how it is preprocessed.
+type Feature struct {
+	Name string `json:"name"`
+	// Kind is "numeric" or "categorical".
+	Kind string `json:"kind"`
+	// Impute replaces a missing numeric value (the training median).
+	Impute float64 `json:"impute,omitempty"`
+	// Log1p says the value is transformed by log(1 + x) before
+	// standardisation (skewed non-negative features such as counts).
+	Log1p bool `json:"log1p,omitempty"`
+	// Levels are the categorical levels with their own design column; any
+	// other level (rare in training or unseen) maps to OtherLevel.
+	Levels []string `json:"levels,omitempty"`
+}
+
+// Special categorical levels.
+const (
+	OtherLevel   = "(other)"
+	MissingLevel = "(missing)"
+)
+
+// DesignColumn is one column of the design matrix: the standardised value
+// (x − Mean) / Scale of a numeric feature ("value"), of its missing
+// indicator ("missing"), or of a categorical level's indicator ("level").
+type DesignColumn struct {
+	Name    string  `json:"name"`
+	Feature int     `json:"feature"`
+	Role    string  `json:"role"`
+	Level   string  `json:"level,omitempty"`
+	Mean    float64 `json:"mean"`
+	Scale   float64 `json:"scale"`
+}
+
+// Logistic holds a logistic regression: P(y=1|x) = σ(Intercept + Σ Coef·z),
+// with z the standardised design row.
+type Logistic struct {
+	Intercept float64   `json:"intercept"`
+	Coef      []float64 `json:"coef"`
+	C         float64   `json:"c"` // inverse L2 strength used in training
+}
+
+// Metrics are measured on the validation rows.
+type Metrics struct {
+	AUC       float64    `json:"auc"`
+	AUCLow    float64    `json:"auc_ci_low"`
+	AUCHigh   float64    `json:"auc_ci_high"`
+	LogLoss   float64    `json:"log_loss"`
+	Brier     float64    `json:"brier"`
+	BaseRate  float64    `json:"base_rate"`
+	Rows      int        `json:"rows"`
+	Positives int        `json:"positives"`
+	Split     string     `json:"split"`
+	TrainAUC  float64    `json:"train_auc"`
+	Extra     JSONObject `json:"extra,omitempty"`
+}
+
+// JSONObject holds optional extra metrics.
+type JSONObject map[string]float64
+
+// Training records what the model was trained on.
+type Training struct {
+	Rows        int    `json:"rows"`
+	Positives   int    `json:"positives"`
+	TimeColumn  string `json:"time_column,omitempty"`
+	WindowStart string `json:"window_start,omitempty"`
+	WindowEnd   string `json:"window_end,omitempty"`
+	ValidStart  string `json:"valid_start,omitempty"`
+	Seed        uint64 `json:"seed"`
+	Source      string `json:"source,omitempty"`
+}
+
+// Finish validates the model and sets its ID: a hash of its content, so two
+// identical trainings give the same ID.
+func (m *Model) Finish() error {
+	m.FormatVersion = FormatVersion
+	m.ID = ""
+	if err := m.validate(); err != nil {
+		return err
+	}
+	b, err := json.Marshal(m)
+	if err != nil {
+		return err
+	}
+	h := sha256.Sum256(b)
+	m.ID = m.Type + "-" + hex.EncodeToString(h[:6])
+	return nil
+}
+
+// ModelError reports an unusable model file.
+type ModelError struct {
+	Path string
+	Err  error
+}
+
+func (e *ModelError) Error() string { return fmt.Sprintf("model %s: %v", e.Path, e.Err) }
+
+// Unwrap returns the underlying error.
+func (e *ModelError) Unwrap() error { return e.Err }
+
+// Mismatch reports that the model cannot be used: exit code 4.
+func (e *ModelError) Mismatch() bool { return true }
+
+func (m *Model) validate() error {
+	if m.Type != "logistic" {
+		return fmt.Errorf("unknown model type %q", m.Type)
+	}
+	if m.Logistic == nil {
+		return errors.New("logistic parameters missing")
+	}
+	if len(m.Logistic.Coef) != len(m.Design) {
+		return fmt.Errorf("%d coefficients for %d design columns", len(m.Logistic.Coef), len(m.Design))
+	}
+	if !finite(m.Logistic.Intercept) {
+		return errors.New("intercept is not finite")
+	}
+	for i, d := range m.Design {
+		if d.Feature < 0 || d.Feature >= len(m.Features) {
+			return fmt.Errorf("design column %q: feature index %d out of range", d.Name, d.Feature)
+		}
+		if !finite(d.Mean) || !finite(d.Scale) || d.Scale <= 0 {
+			return fmt.Errorf("design column %q: bad mean or scale", d.Name)
+		}
+		if !finite(m.Logistic.Coef[i]) {
+			return fmt.Errorf("design column %q: coefficient is not finite", d.Name)
+		}
+		switch d.Role {
+		case "value", "missing":
+			if m.Features[d.Feature].Kind != "numeric" {
+				return fmt.Errorf("design column %q: role %s on a %s feature", d.Name, d.Role, m.Features[d.Feature].Kind)
+			}
+		case "level":
+			if m.Features[d.Feature].Kind != "categorical" {
+				return fmt.Errorf("design column %q: level of a %s feature", d.Name, m.Features[d.Feature].Kind)
+			}
+		default:
+			return fmt.Errorf("design column %q: unknown role %q", d.Name, d.Role)
+		}
+	}
+	for _, f := range m.Features {
+		if f.Kind != "numeric" && f.Kind != "categorical" {
+			return fmt.Errorf("feature %q: unknown kind %q", f.Name, f.Kind)
+		}
+		if !finite(f.Impute) {
+			return fmt.Errorf("feature %q: impute value is not finite", f.Name)
+		}
+	}
+	return nil
+}
+
+func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
+
+// Write encodes the model as indented JSON.
+func (m *Model) Write(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(m)
+}
+
+// Read decodes and validates a model; name is used in messages. Unknown
+// fields, a newer format version and inconsistent parameters are errors (a
+// *ModelError).
+func Read(r io.Reader, name string) (*Model, error) {
+	dec := json.NewDecoder(r)
+	dec.DisallowUnknownFields()
+	var m Model
+	if err := dec.Decode(&m); err != nil {
+		return nil, &ModelError{Path: name, Err: fmt.Errorf("not a leadscore model: %w", err)}
+	}
+	if m.FormatVersion != FormatVersion {
+		return nil, &ModelError{Path: name, Err: fmt.Errorf("format version %d, this leadscore reads %d", m.FormatVersion, FormatVersion)}
+	}
+	if err := m.validate(); err != nil {
+		return nil, &ModelError{Path: name, Err: err}
+	}
+	return &m, nil
+}
+
+// ReadFile reads model.json from a path; a directory means its model.json.
+func ReadFile(path string) (*Model, error) {
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		path = strings.TrimRight(path, "/") + "/model.json"
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return Read(f, path)
+}
+
+// SchemaError lists the model's input columns missing from a table, and
+// columns of the wrong kind.
+type SchemaError struct {
+	Missing   []string
+	WrongKind []string
+	Extra     []string // informational: table columns the model does not use
+}
+
+func (e *SchemaError) Error() string {
+	var parts []string
+	if len(e.Missing) > 0 {
+		parts = append(parts, "missing columns: "+strings.Join(e.Missing, ", "))
+	}
+	if len(e.WrongKind) > 0 {
+		parts = append(parts, "columns of the wrong kind: "+strings.Join(e.WrongKind, ", "))
+	}
+	return "input does not match the model: " + strings.Join(parts, "; ")
+}
+
+// Mismatch reports that the model cannot be used: exit code 4.
+func (e *SchemaError) Mismatch() bool { return true }
+
+// Encoder turns rows of one table into standardised design rows. Column
+// lookups and kind checks happen once, in NewEncoder.
+type Encoder struct {
+	m    *Model
+	cols []*features.Column // per feature
+	// Unseen counts categorical values that were not training levels (or
+	// were pooled as rare), per feature name.
+	Unseen map[string]int
+}
+
+// NewEncoder checks that t has every input column with a usable kind; the
+// error is a *SchemaError listing missing and mistyped columns.
+func NewEncoder(m *Model, t *features.Table) (*Encoder, error) {
+	e := &Encoder{m: m, cols: make([]*features.Column, len(m.Features)), Unseen: map[string]int{}}
+	var se SchemaError
+	used := map[string]bool{}
+	for i, f := range m.Features {
+		c := t.Column(f.Name)
+		used[f.Name] = true
+		switch {
+		case c == nil:
+			se.Missing = append(se.Missing, f.Name)
+		case f.Kind == "numeric" && c.Kind != features.KindFloat && c.Kind != features.KindBool:
+			se.WrongKind = append(se.WrongKind, fmt.Sprintf("%s (model: numeric, table: %s)", f.Name, c.Kind))
+		}
+		e.cols[i] = c
+	}
+	for _, n := range t.Names() {
+		if !used[n] {
+			se.Extra = append(se.Extra, n)
+		}
+	}
+	if len(se.Missing) > 0 || len(se.WrongKind) > 0 {
+		return nil, &se
+	}
+	return e, nil
+}
+
+// Row writes the standardised design row of table row i into z (len(Design)).
+func (e *Encoder) Row(i int, z []float64) {
+	for j, d := range e.m.Design {
+		f := &e.m.Features[d.Feature]
+		c := e.cols[d.Feature]
+		var x float64
+		switch d.Role {
+		case "value":
+			x = numeric(c, i)
+			if math.IsNaN(x) {
+				x = f.Impute
+			}
+			if f.Log1p {
+				x = math.Log1p(math.Max(x, 0))
+			}
+		case "missing":
+			if math.IsNaN(numeric(c, i)) {
+				x = 1
+			}
+		case "level":
+			if LevelOf(f, c, i) == d.Level {
+				x = 1
+			}
+		}
+		z[j] = (x - d.Mean) / d.Scale
+	}
+}
+
+// countUnseen records categorical values mapped to OtherLevel.
+func (e *Encoder) countUnseen(i int) {
+	for k, f := range e.m.Features {
+		if f.Kind != "categorical" {
+			continue
+		}
+		c := e.cols[k]
+		if c.IsNull(i) {
+			continue
+		}
+		if !slices.Contains(f.Levels, c.Text(i)) {
+			e.Unseen[f.Name]++
+		}
+	}
+}
+
+func numeric(c *features.Column, i int) float64 {
+	if c.Kind == features.KindBool {
+		if c.Bool[i] {
+			return 1
+		}
+		return 0
+	}
+	return c.Float[i]
+}
+
+// LevelOf returns the level a categorical feature takes in row i: the value,
+// MissingLevel, or OtherLevel for values without their own column.
+func LevelOf(f *Feature, c *features.Column, i int) string {
+	if c.IsNull(i) {
+		return MissingLevel
+	}
+	v := c.Text(i)
+	if slices.Contains(f.Levels, v) {
+		return v
+	}
+	return OtherLevel
+}
+
+// Logit returns the log-odds for a standardised design row.
+func (l *Logistic) Logit(z []float64) float64 {
+	s := l.Intercept
+	for j, c := range l.Coef {
+		s += c * z[j]
+	}
+	return s
+}
+
+// Sigmoid is the logistic function 1 / (1 + e^−x).
+func Sigmoid(x float64) float64 {
+	if x >= 0 {
+		return 1 / (1 + math.Exp(-x))
+	}
+	ex := math.Exp(x)
+	return ex / (1 + ex)
+}

@@ -1,0 +1,264 @@
+package predict
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"leadscore/features"
+)
+
+// Grade maps a minimum score to a grade and the queue (team) that works it.
+type Grade struct {
+	Name     string
+	MinScore int
+	Queue    string
+}
+
+// DefaultGrades follow the source articles: the best sellers take the top
+// group, consultants the middle groups, marketing nurtures the rest.
+func DefaultGrades() []Grade {
+	return []Grade{
+		{Name: "A", MinScore: 75, Queue: "top-sellers"},
+		{Name: "B", MinScore: 50, Queue: "consultants"},
+		{Name: "C", MinScore: 25, Queue: "consultants"},
+		{Name: "D", MinScore: 0, Queue: "marketing-nurture"},
+	}
+}
+
+// Config configures Score. The zero value of each field means its default.
+type Config struct {
+	// ModelWeight is the model's share of the blended score, in [0, 1];
+	// nil means 0.7. The rules get the rest.
+	ModelWeight *float64
+	// RulesMax is what rule_points is divided by to get a 0–1 rule score;
+	// 0 takes the feature table's leadscore.rules_max_total metadata.
+	RulesMax float64
+	// Grades, from the highest MinScore down; nil means DefaultGrades. The
+	// last grade should have MinScore 0.
+	Grades []Grade
+	// Reasons is the number of positive and of negative contributions named
+	// per lead; 0 means 3.
+	Reasons int
+	// Logger receives one summary line; nil discards.
+	Logger *slog.Logger
+}
+
+// Validate checks the configuration and names the bad field.
+func (c *Config) Validate() error {
+	if w := c.ModelWeight; w != nil && (*w < 0 || *w > 1 || math.IsNaN(*w)) {
+		return fmt.Errorf("predict: Config.ModelWeight must be in [0, 1], got %g", *w)
+	}
+	if c.RulesMax < 0 {
+		return fmt.Errorf("predict: Config.RulesMax must not be negative, got %g", c.RulesMax)
+	}
+	for i := 1; i < len(c.Grades); i++ {
+		if c.Grades[i].MinScore >= c.Grades[i-1].MinScore {
+			return errors.New("predict: Config.Grades must be ordered by MinScore, highest first")
+		}
+	}
+	return nil
+}
+
+// Ranked is one lead of the ranked call list; it is a row of ranked.parquet
+// and ranked.csv.
+type Ranked struct {
+	Rank        int32    `parquet:"rank"`
+	EntityID    string   `parquet:"entity_id"`
+	Score       int32    `parquet:"score"`
+	Grade       string   `parquet:"grade"`
+	Queue       string   `parquet:"queue"`
+	Probability float64  `parquet:"probability"`
+	RulePoints  float64  `parquet:"rule_points"`
+	DataQuality *float64 `parquet:"data_quality,optional"`
+	Reasons     string   `parquet:"reasons"`
+	RuleAwards  string   `parquet:"rule_awards"`
+	ModelID     string   `parquet:"model_id"`
+	AsOf        string   `parquet:"as_of"`
+}
+
+// Summary describes a scoring run.
+type Summary struct {
+	Rows         int            `json:"rows"`
+	PerGrade     map[string]int `json:"per_grade"`
+	RulesOnly    bool           `json:"rules_only"`
+	UnseenLevels map[string]int `json:"unseen_levels"`
+	ModelWeight  float64        `json:"model_weight"`
+	RulesMax     float64        `json:"rules_max"`
+}
+
+// Score scores every row of a feature table and returns the leads ranked by
+// score descending, then entity_id ascending.
+//
+// The blended score is
+//
+//	score = round(100 · (w·p + (1 − w)·clamp(r / R, 0, 1)))
+//
+// with p the model probability, r the row's rule_points, R the rules' cap
+// (Config.RulesMax) and w the model weight. When the model is flagged no
+// better than chance, w is 0 and the summary says so. A table without
+// rule_points scores by the model alone (w = 1). The table must hold every
+// model feature (a *SchemaError otherwise).
+func Score(ctx context.Context, m *Model, t *features.Table, cfg Config) ([]Ranked, Summary, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, Summary{}, err
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	enc, err := NewEncoder(m, t)
+	if err != nil {
+		return nil, Summary{}, err
+	}
+	ids := t.Column("entity_id")
+	if ids == nil || ids.Kind != features.KindString {
+		return nil, Summary{}, &SchemaError{Missing: []string{"entity_id"}}
+	}
+	w := 0.7
+	if cfg.ModelWeight != nil {
+		w = *cfg.ModelWeight
+	}
+	rp := t.Column("rule_points")
+	rmax := cfg.RulesMax
+	if rmax == 0 {
+		rmax, _ = strconv.ParseFloat(t.Meta["leadscore.rules_max_total"], 64)
+	}
+	switch {
+	case rp == nil:
+		w = 1
+	case rmax <= 0:
+		return nil, Summary{}, errors.New("predict: rule_points present but no rules cap: set Config.RulesMax")
+	}
+	sum := Summary{Rows: t.NumRows(), PerGrade: map[string]int{}, RulesMax: rmax}
+	if m.NoBetterThanChance {
+		if rp == nil {
+			return nil, Summary{}, errors.New("predict: the model is no better than chance and the table has no rule_points to fall back on")
+		}
+		w = 0
+		sum.RulesOnly = true
+		log.Warn("model is no better than chance: scoring by rule points alone", "model_id", m.ID, "auc", m.Metrics.AUC,
+			"auc_ci_low", m.Metrics.AUCLow)
+	}
+	sum.ModelWeight = w
+	grades := cfg.Grades
+	if grades == nil {
+		grades = DefaultGrades()
+	}
+	nReasons := cfg.Reasons
+	if nReasons == 0 {
+		nReasons = 3
+	}
+	dq := t.Column("data_quality")
+	awards := t.Column("rule_awards")
+	asOf := t.Column("ts")
+	out := make([]Ranked, t.NumRows())
+	z := make([]float64, len(m.Design))
+	contrib := make([]float64, len(m.Features))
+	for i := range out {
+		if i%65536 == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, Summary{}, err
+			}
+		}
+		enc.Row(i, z)
+		enc.countUnseen(i)
+		p := Sigmoid(m.Logistic.Logit(z))
+		r := Ranked{EntityID: ids.Str[i], Probability: p, ModelID: m.ID}
+		ruleScore := 0.0
+		if rp != nil {
+			r.RulePoints = rp.Float[i]
+			ruleScore = math.Min(1, math.Max(0, r.RulePoints/rmax))
+		}
+		r.Score = int32(math.Round(100 * (w*p + (1-w)*ruleScore)))
+		for _, g := range grades {
+			if int(r.Score) >= g.MinScore {
+				r.Grade, r.Queue = g.Name, g.Queue
+				break
+			}
+		}
+		if dq != nil && !dq.IsNull(i) {
+			v := dq.Float[i]
+			r.DataQuality = &v
+		}
+		if asOf != nil && asOf.Kind == features.KindTime {
+			r.AsOf = asOf.Time[i].Format(time.RFC3339)
+		}
+		for k := range contrib {
+			contrib[k] = 0
+		}
+		for j, d := range m.Design {
+			contrib[d.Feature] += m.Logistic.Coef[j] * z[j]
+		}
+		r.Reasons = reasons(m, enc, i, contrib, nReasons)
+		if awards != nil {
+			aw, err := features.ParseAwardsJSON(awards.Str[i])
+			if err != nil {
+				return nil, Summary{}, fmt.Errorf("predict: row %d: %w", i+1, err)
+			}
+			r.RuleAwards = AwardsText(aw)
+		}
+		out[i] = r
+	}
+	slices.SortStableFunc(out, func(a, b Ranked) int {
+		if a.Score != b.Score {
+			return int(b.Score - a.Score)
+		}
+		return strings.Compare(a.EntityID, b.EntityID)
+	})
+	for i := range out {
+		out[i].Rank = int32(i + 1)
+		sum.PerGrade[out[i].Grade]++
+	}
+	sum.UnseenLevels = enc.Unseen
+	log.Info("scored", "rows", len(out), "model_id", m.ID, "model_weight", w, "rules_only", sum.RulesOnly)
+	return out, sum, nil
+}
+
+// reasons names the top n positive and top n negative contributions of a
+// row, strongest first: "rfq 2× in the last 30 days (+0.42)".
+func reasons(m *Model, enc *Encoder, i int, contrib []float64, n int) string {
+	idx := make([]int, len(contrib))
+	for k := range idx {
+		idx[k] = k
+	}
+	sort.SliceStable(idx, func(a, b int) bool { return contrib[idx[a]] > contrib[idx[b]] })
+	var parts []string
+	for _, k := range idx[:min(n, len(idx))] {
+		if contrib[k] > 0.005 {
+			parts = append(parts, fmt.Sprintf("%s (%+.2f)", Describe(&m.Features[k], enc.cols[k], i), contrib[k]))
+		}
+	}
+	for j := len(idx) - 1; j >= max(0, len(idx)-n); j-- {
+		k := idx[j]
+		if contrib[k] < -0.005 {
+			parts = append(parts, fmt.Sprintf("%s (%+.2f)", Describe(&m.Features[k], enc.cols[k], i), contrib[k]))
+		}
+	}
+	return strings.Join(parts, "; ")
+}
+
+// AwardsText renders rule awards for people: "rfq on 2024-11-03: +15 until
+// 2025-02-03; decision_maker: +15".
+func AwardsText(aw []features.Award) string {
+	parts := make([]string, len(aw))
+	for i, a := range aw {
+		pts := strconv.FormatFloat(a.Points, 'f', -1, 64)
+		if a.Points > 0 {
+			pts = "+" + pts
+		}
+		if a.Granted.IsZero() {
+			parts[i] = fmt.Sprintf("%s: %s", a.Rule, pts)
+		} else {
+			parts[i] = fmt.Sprintf("%s on %s: %s until %s", a.Rule, a.Granted.Format(time.DateOnly), pts, a.Expires.Format(time.DateOnly))
+		}
+	}
+	return strings.Join(parts, "; ")
+}

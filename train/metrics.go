@@ -1,0 +1,82 @@
+package train
+
+import (
+	"math"
+	"math/rand/v2"
+	"slices"
+
+	"gonum.org/v1/gonum/integrate"
+	"gonum.org/v1/gonum/stat"
+)
+
+// AUC returns the area under the ROC curve of scores against labels, with
+// tied scores counting one half: gonum's stat.ROC on the sorted scores,
+// integrated by the trapezoidal rule. It is NaN when one class is absent.
+func AUC(scores []float64, labels []bool) float64 {
+	s := slices.Clone(scores)
+	c := slices.Clone(labels)
+	stat.SortWeightedLabeled(s, c, nil)
+	pos := 0
+	for _, l := range c {
+		if l {
+			pos++
+		}
+	}
+	if pos == 0 || pos == len(c) {
+		return math.NaN()
+	}
+	tpr, fpr, _ := stat.ROC(nil, s, c, nil)
+	return integrate.Trapezoidal(fpr, tpr)
+}
+
+// AUCInterval returns a percentile bootstrap 95% interval of the AUC from
+// resamples draws of the rows (with replacement), seeded by seed.
+func AUCInterval(scores []float64, labels []bool, resamples int, seed uint64) (lo, hi float64) {
+	r := rand.New(rand.NewPCG(seed, 0xa0c))
+	n := len(scores)
+	s := make([]float64, n)
+	c := make([]bool, n)
+	aucs := make([]float64, 0, resamples)
+	for range resamples {
+		for i := range n {
+			j := r.IntN(n)
+			s[i], c[i] = scores[j], labels[j]
+		}
+		if a := AUC(s, c); !math.IsNaN(a) {
+			aucs = append(aucs, a)
+		}
+	}
+	if len(aucs) == 0 {
+		return math.NaN(), math.NaN()
+	}
+	slices.Sort(aucs)
+	return stat.Quantile(0.025, stat.Empirical, aucs, nil), stat.Quantile(0.975, stat.Empirical, aucs, nil)
+}
+
+// LogLoss returns the mean negative log-likelihood of probabilities p,
+// clipped to [1e-15, 1 − 1e-15] as scikit-learn does.
+func LogLoss(p []float64, labels []bool) float64 {
+	s := 0.0
+	for i, q := range p {
+		q = math.Min(math.Max(q, 1e-15), 1-1e-15)
+		if labels[i] {
+			s -= math.Log(q)
+		} else {
+			s -= math.Log1p(-q)
+		}
+	}
+	return s / float64(len(p))
+}
+
+// Brier returns the mean squared difference between p and the outcomes.
+func Brier(p []float64, labels []bool) float64 {
+	s := 0.0
+	for i, q := range p {
+		y := 0.0
+		if labels[i] {
+			y = 1
+		}
+		s += (q - y) * (q - y)
+	}
+	return s / float64(len(p))
+}

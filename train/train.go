@@ -1,0 +1,512 @@
+package train
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"gonum.org/v1/gonum/stat"
+
+	"leadscore/features"
+	"leadscore/predict"
+)
+
+// Config configures Train. The zero value of each optional field means its
+// default.
+type Config struct {
+	// Label is the outcome column. Required.
+	Label string
+	// Positive is the label value counted as a success; "" accepts true, 1,
+	// yes, won (case-insensitive) as positive and their opposites as
+	// negative.
+	Positive string
+	// ID names the row id column, never a feature; "" means entity_id if
+	// present.
+	ID string
+	// TimeColumn orders rows for the out-of-time split: the earliest rows
+	// train, the latest validate. "" splits at random, stratified by label.
+	TimeColumn string
+	// Drop lists columns that must not be features (leaks, free text).
+	Drop []string
+	// ValidFraction is the share of rows held out for validation; 0 means 0.2.
+	ValidFraction float64
+	// C is the inverse L2 strength; 0 chooses it from CGrid by k-fold
+	// cross-validation on the training rows (mean validation log loss).
+	C float64
+	// CGrid are the candidates for C; nil means 10⁻⁴ to 10 in half-decades.
+	CGrid []float64
+	// Folds is k for the cross-validation; 0 means 5.
+	Folds int
+	// MinClass is the fewest positives and negatives the training part
+	// must have; 0 means 50.
+	MinClass int
+	// Seed drives the random split and the bootstrap.
+	Seed uint64
+	// Workers bounds parallelism; 0 means 2. Results do not depend on it.
+	Workers int
+	// Logger receives one line per stage; nil discards.
+	Logger *slog.Logger
+}
+
+// Validate checks the configuration and names the bad field.
+func (c *Config) Validate() error {
+	if c.Label == "" {
+		return errors.New("train: Config.Label is empty")
+	}
+	if c.ValidFraction < 0 || c.ValidFraction >= 1 {
+		return fmt.Errorf("train: Config.ValidFraction must be in [0, 1), got %g", c.ValidFraction)
+	}
+	if c.C < 0 {
+		return fmt.Errorf("train: Config.C must be positive, got %g", c.C)
+	}
+	if c.MinClass < 0 {
+		return fmt.Errorf("train: Config.MinClass must not be negative, got %d", c.MinClass)
+	}
+	return nil
+}
+
+// TooFewError reports a training set with too few positives or negatives.
+type TooFewError struct {
+	Positives, Negatives, Min int
+}
+
+func (e *TooFewError) Error() string {
+	return fmt.Sprintf("train: the training rows have %d positives and %d negatives; at least %d of each are needed to fit and validate honestly (collect more outcomes, or lower the minimum knowingly)",
+		e.Positives, e.Negatives, e.Min)
+}
+
+// Labels reads the label column as booleans. A missing or unrecognised
+// value is an error naming the row.
+func Labels(t *features.Table, label, positive string) ([]bool, error) {
+	c := t.Column(label)
+	if c == nil {
+		return nil, fmt.Errorf("train: label column %q not in the table (have %s)", label, strings.Join(t.Names(), ", "))
+	}
+	y := make([]bool, t.NumRows())
+	for i := range y {
+		if c.Kind == features.KindBool {
+			y[i] = c.Bool[i]
+			continue
+		}
+		if c.IsNull(i) {
+			return nil, fmt.Errorf("train: row %d: label %q is missing", i+1, label)
+		}
+		s := c.Text(i)
+		if positive != "" {
+			y[i] = s == positive
+			continue
+		}
+		v, ok := features.ParseBool(s)
+		if !ok {
+			return nil, fmt.Errorf("train: row %d: label %q = %q is not true/false, 1/0, yes/no or won/lost (use --positive VALUE)", i+1, label, s)
+		}
+		y[i] = v
+	}
+	return y, nil
+}
+
+// Split returns the training and validation row indexes: out of time when
+// times is non-nil (rows sorted by time, ties by row order; the last
+// fraction validates), else stratified at random with the seed.
+func Split(y []bool, times []time.Time, fraction float64, seed uint64) (trainRows, validRows []int) {
+	n := len(y)
+	idx := make([]int, n)
+	for i := range idx {
+		idx[i] = i
+	}
+	if times != nil {
+		sort.SliceStable(idx, func(a, b int) bool { return times[idx[a]].Before(times[idx[b]]) })
+		cut := n - int(math.Round(fraction*float64(n)))
+		return idx[:cut], idx[cut:]
+	}
+	r := rand.New(rand.NewPCG(seed, 0x5b1))
+	var pos, neg []int
+	for _, i := range idx {
+		if y[i] {
+			pos = append(pos, i)
+		} else {
+			neg = append(neg, i)
+		}
+	}
+	for _, g := range [][]int{pos, neg} {
+		r.Shuffle(len(g), func(a, b int) { g[a], g[b] = g[b], g[a] })
+		k := int(math.Round(fraction * float64(len(g))))
+		validRows = append(validRows, g[:k]...)
+		trainRows = append(trainRows, g[k:]...)
+	}
+	slices.Sort(trainRows)
+	slices.Sort(validRows)
+	return trainRows, validRows
+}
+
+// Train fits a logistic regression on a table and measures it on held-out
+// rows. Preprocessing (imputation, standardisation, one-hot levels) is
+// learned from the training rows only and stored in the model.
+//
+// Features are every column but the label, the id, the time column, Drop,
+// the pass-through columns named in the table's leadscore.passthrough
+// metadata, time columns, and the feature stage's text and rule columns
+// (missing_fields, rule_awards, rule_points*: predict blends rule points in
+// itself). Float columns are numeric, string and bool columns categorical.
+func Train(ctx context.Context, t *features.Table, cfg Config) (*predict.Model, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	start := time.Now()
+	y, err := Labels(t, cfg.Label, cfg.Positive)
+	if err != nil {
+		return nil, err
+	}
+	frac := cfg.ValidFraction
+	if frac == 0 {
+		frac = 0.2
+	}
+	var times []time.Time
+	if cfg.TimeColumn != "" {
+		c := t.Column(cfg.TimeColumn)
+		if c == nil || c.Kind != features.KindTime {
+			return nil, fmt.Errorf("train: time column %q is not a timestamp column of the table", cfg.TimeColumn)
+		}
+		times = c.Time
+	}
+	trainRows, validRows := Split(y, times, frac, cfg.Seed)
+	minClass := cfg.MinClass
+	if minClass == 0 {
+		minClass = 50
+	}
+	tp := countTrue(y, trainRows)
+	if tp < minClass || len(trainRows)-tp < minClass {
+		return nil, &TooFewError{Positives: tp, Negatives: len(trainRows) - tp, Min: minClass}
+	}
+	vp := countTrue(y, validRows)
+	if vp == 0 || vp == len(validRows) {
+		return nil, fmt.Errorf("train: the validation rows (%d) hold only one class; an honest AUC needs both", len(validRows))
+	}
+	m := &predict.Model{Type: "logistic", Label: cfg.Label, Positive: cfg.Positive}
+	if err := fitPreprocessing(m, t, cfg, trainRows); err != nil {
+		return nil, err
+	}
+	p := len(m.Design)
+	xTrain := designMatrix(m, t, trainRows)
+	yTrain := pick(y, trainRows)
+	c := cfg.C
+	if c == 0 {
+		if c, err = chooseC(ctx, xTrain, yTrain, p, cfg, log); err != nil {
+			return nil, err
+		}
+	}
+	lr, err := FitLogistic(ctx, xTrain, yTrain, p, LogisticConfig{C: c, Workers: cfg.Workers})
+	if err != nil {
+		return nil, err
+	}
+	m.Logistic = lr
+	m.Metrics = evaluate(m, t, y, validRows, cfg.Seed)
+	m.Metrics.TrainAUC = AUC(predictRows(m, xTrain, len(trainRows)), yTrain)
+	if times != nil {
+		m.Metrics.Split = fmt.Sprintf("out-of-time on %s: earliest %.0f%% train, latest %.0f%% validate", cfg.TimeColumn, 100*(1-frac), 100*frac)
+		m.Training.TimeColumn = cfg.TimeColumn
+		m.Training.WindowStart = times[trainRows[0]].Format(time.RFC3339)
+		m.Training.WindowEnd = times[trainRows[len(trainRows)-1]].Format(time.RFC3339)
+		m.Training.ValidStart = times[validRows[0]].Format(time.RFC3339)
+	} else {
+		m.Metrics.Split = fmt.Sprintf("random stratified, %.0f%% validate, seed %d", 100*frac, cfg.Seed)
+	}
+	m.Training.Rows, m.Training.Positives, m.Training.Seed = len(trainRows), tp, cfg.Seed
+	m.NoBetterThanChance = !(m.Metrics.AUCLow > 0.5)
+	if et := t.Meta["leadscore.event_types"]; et != "" {
+		m.EventTypes = strings.Split(et, ",")
+	}
+	if vt := t.Meta["leadscore.value_types"]; vt != "" {
+		m.ValueTypes = strings.Split(vt, ",")
+	}
+	if err := m.Finish(); err != nil {
+		return nil, err
+	}
+	log.Info("trained", "model", m.Type, "rows_train", len(trainRows), "rows_valid", len(validRows), "features", len(m.Features),
+		"design_columns", p, "auc", round4(m.Metrics.AUC), "auc_ci_low", round4(m.Metrics.AUCLow), "auc_ci_high", round4(m.Metrics.AUCHigh),
+		"duration", time.Since(start).Round(time.Millisecond))
+	if m.NoBetterThanChance {
+		log.Warn("model is no better than chance: the validation AUC's 95% interval includes 0.5; predict will rank by rule points alone",
+			"auc", round4(m.Metrics.AUC), "auc_ci_low", round4(m.Metrics.AUCLow))
+	}
+	return m, nil
+}
+
+func round4(x float64) float64 { return math.Round(x*1e4) / 1e4 }
+
+func countTrue(y []bool, rows []int) int {
+	n := 0
+	for _, i := range rows {
+		if y[i] {
+			n++
+		}
+	}
+	return n
+}
+
+func pick[T any](v []T, rows []int) []T {
+	out := make([]T, len(rows))
+	for j, i := range rows {
+		out[j] = v[i]
+	}
+	return out
+}
+
+// excluded reports whether a column is never a feature.
+func excluded(name string, t *features.Table, cfg Config) bool {
+	id := cfg.ID
+	if id == "" {
+		id = "entity_id"
+	}
+	if name == cfg.Label || name == id || name == cfg.TimeColumn || slices.Contains(cfg.Drop, name) {
+		return true
+	}
+	if name == "ts" && t.Meta["leadscore.passthrough"] != "" || name == "missing_fields" || name == "rule_awards" ||
+		strings.HasPrefix(name, "rule_points") {
+		return true
+	}
+	return slices.Contains(strings.Split(t.Meta["leadscore.passthrough"], ","), name)
+}
+
+// skewLog1p is the sample skewness above which a non-negative numeric
+// feature is log1p-transformed.
+const skewLog1p = 2.0
+
+// Level pooling: a categorical level needs at least this many training rows
+// (and this share of them) to get its own column; at most maxLevels do.
+const (
+	minLevelRows  = 10
+	minLevelShare = 0.001
+	maxLevels     = 50
+)
+
+func fitPreprocessing(m *predict.Model, t *features.Table, cfg Config, rows []int) error {
+	for ci := range t.Columns {
+		c := &t.Columns[ci]
+		if excluded(c.Name, t, cfg) || c.Kind == features.KindTime {
+			continue
+		}
+		if c.Kind == features.KindFloat {
+			addNumeric(m, c, rows)
+		} else {
+			addCategorical(m, c, rows)
+		}
+	}
+	if len(m.Design) == 0 {
+		return errors.New("train: no usable feature columns (every column is excluded, constant or empty)")
+	}
+	return nil
+}
+
+func addNumeric(m *predict.Model, c *features.Column, rows []int) {
+	var vals []float64
+	missing := 0
+	for _, i := range rows {
+		if math.IsNaN(c.Float[i]) {
+			missing++
+		} else {
+			vals = append(vals, c.Float[i])
+		}
+	}
+	if len(vals) == 0 {
+		return
+	}
+	slices.Sort(vals)
+	f := predict.Feature{Name: c.Name, Kind: "numeric", Impute: stat.Quantile(0.5, stat.Empirical, vals, nil)}
+	// Counts, sums and durations are skewed; log1p makes them fit a linear
+	// model's scale. The decision is learned on training rows like the rest.
+	if vals[0] >= 0 && stat.Skew(vals, nil) > skewLog1p {
+		f.Log1p = true
+	}
+	fi := len(m.Features)
+	imputed := make([]float64, 0, len(rows))
+	ind := make([]float64, 0, len(rows))
+	for _, i := range rows {
+		v, miss := c.Float[i], 0.0
+		if math.IsNaN(v) {
+			v, miss = f.Impute, 1
+		}
+		if f.Log1p {
+			v = math.Log1p(v)
+		}
+		imputed = append(imputed, v)
+		ind = append(ind, miss)
+	}
+	var design []predict.DesignColumn
+	if mean, sd := meanStd(imputed); sd > 0 {
+		design = append(design, predict.DesignColumn{Name: c.Name, Feature: fi, Role: "value", Mean: mean, Scale: sd})
+	}
+	if missing > 0 {
+		if mean, sd := meanStd(ind); sd > 0 {
+			design = append(design, predict.DesignColumn{Name: c.Name + "__missing", Feature: fi, Role: "missing", Mean: mean, Scale: sd})
+		}
+	}
+	if len(design) == 0 {
+		return // constant: carries no information
+	}
+	m.Features = append(m.Features, f)
+	m.Design = append(m.Design, design...)
+}
+
+func addCategorical(m *predict.Model, c *features.Column, rows []int) {
+	counts := map[string]int{}
+	for _, i := range rows {
+		if !c.IsNull(i) {
+			counts[c.Text(i)]++
+		}
+	}
+	levels := make([]string, 0, len(counts))
+	for l := range counts {
+		levels = append(levels, l)
+	}
+	sort.Slice(levels, func(a, b int) bool {
+		if counts[levels[a]] != counts[levels[b]] {
+			return counts[levels[a]] > counts[levels[b]]
+		}
+		return levels[a] < levels[b]
+	})
+	minRows := max(minLevelRows, int(minLevelShare*float64(len(rows))))
+	var kept []string
+	for _, l := range levels {
+		if counts[l] >= minRows && len(kept) < maxLevels {
+			kept = append(kept, l)
+		}
+	}
+	slices.Sort(kept)
+	f := predict.Feature{Name: c.Name, Kind: "categorical", Levels: kept}
+	fi := len(m.Features)
+	var design []predict.DesignColumn
+	for _, l := range append(slices.Clone(kept), predict.OtherLevel, predict.MissingLevel) {
+		ind := make([]float64, len(rows))
+		for j, i := range rows {
+			if predict.LevelOf(&f, c, i) == l {
+				ind[j] = 1
+			}
+		}
+		if mean, sd := meanStd(ind); sd > 0 {
+			design = append(design, predict.DesignColumn{Name: c.Name + "=" + l, Feature: fi, Role: "level", Level: l, Mean: mean, Scale: sd})
+		}
+	}
+	if len(design) == 0 {
+		return
+	}
+	m.Features = append(m.Features, f)
+	m.Design = append(m.Design, design...)
+}
+
+// meanStd returns the mean and the population standard deviation.
+func meanStd(x []float64) (float64, float64) {
+	mean, sd := stat.PopMeanStdDev(x, nil)
+	if sd < 1e-12*math.Max(1, math.Abs(mean)) {
+		sd = 0
+	}
+	return mean, sd
+}
+
+// designMatrix encodes the given rows into a row-major standardised matrix.
+// It holds 8·rows·p bytes.
+func designMatrix(m *predict.Model, t *features.Table, rows []int) []float64 {
+	enc, err := predict.NewEncoder(m, t)
+	if err != nil {
+		panic("train: encoder on its own training table: " + err.Error()) // the columns were just read from t
+	}
+	p := len(m.Design)
+	x := make([]float64, len(rows)*p)
+	for j, i := range rows {
+		enc.Row(i, x[j*p:(j+1)*p])
+	}
+	return x
+}
+
+func predictRows(m *predict.Model, x []float64, n int) []float64 {
+	p := len(m.Design)
+	out := make([]float64, n)
+	for i := range out {
+		out[i] = predict.Sigmoid(m.Logistic.Logit(x[i*p : (i+1)*p]))
+	}
+	return out
+}
+
+func evaluate(m *predict.Model, t *features.Table, y []bool, rows []int, seed uint64) predict.Metrics {
+	x := designMatrix(m, t, rows)
+	p := predictRows(m, x, len(rows))
+	yv := pick(y, rows)
+	met := predict.Metrics{AUC: AUC(p, yv), LogLoss: LogLoss(p, yv), Brier: Brier(p, yv), Rows: len(rows), Positives: countTrue(y, rows)}
+	met.BaseRate = float64(met.Positives) / float64(met.Rows)
+	met.AUCLow, met.AUCHigh = AUCInterval(p, yv, 1000, seed)
+	return met
+}
+
+
+// chooseC picks the C of the grid with the lowest mean validation log loss
+// over k stratified folds of the training rows. The folds reuse the
+// preprocessing fitted on all training rows: validation rows never take part.
+func chooseC(ctx context.Context, x []float64, y []bool, p int, cfg Config, log *slog.Logger) (float64, error) {
+	grid := cfg.CGrid
+	if grid == nil {
+		grid = []float64{0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 10}
+	}
+	k := cfg.Folds
+	if k == 0 {
+		k = 5
+	}
+	n := len(y)
+	fold := make([]int, n)
+	r := rand.New(rand.NewPCG(cfg.Seed, 0xcf))
+	for _, cls := range []bool{true, false} {
+		var idx []int
+		for i, v := range y {
+			if v == cls {
+				idx = append(idx, i)
+			}
+		}
+		r.Shuffle(len(idx), func(a, b int) { idx[a], idx[b] = idx[b], idx[a] })
+		for j, i := range idx {
+			fold[i] = j % k
+		}
+	}
+	best, bestLoss := grid[0], math.Inf(1)
+	for _, c := range grid {
+		loss := 0.0
+		for f := range k {
+			var xt, xv []float64
+			var yt, yv []bool
+			for i := range n {
+				if fold[i] == f {
+					xv = append(xv, x[i*p:(i+1)*p]...)
+					yv = append(yv, y[i])
+				} else {
+					xt = append(xt, x[i*p:(i+1)*p]...)
+					yt = append(yt, y[i])
+				}
+			}
+			lr, err := FitLogistic(ctx, xt, yt, p, LogisticConfig{C: c, Workers: cfg.Workers})
+			if err != nil {
+				return 0, fmt.Errorf("train: cross-validation fold %d, C=%g: %w", f+1, c, err)
+			}
+			pv := make([]float64, len(yv))
+			for i := range pv {
+				pv[i] = predict.Sigmoid(lr.Logit(xv[i*p : (i+1)*p]))
+			}
+			loss += LogLoss(pv, yv) * float64(len(yv))
+		}
+		loss /= float64(n)
+		log.Debug("cross-validation", "c", c, "log_loss", loss)
+		if loss < bestLoss {
+			best, bestLoss = c, loss
+		}
+	}
+	log.Info("chose regularisation by cross-validation", "c", best, "folds", k, "cv_log_loss", round4(bestLoss))
+	return best, nil
+}
