@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"math"
 
+	"golang.org/x/sync/errgroup"
 	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/optimize"
-	"golang.org/x/sync/errgroup"
 
 	"leadscore/predict"
 )

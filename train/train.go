@@ -448,7 +448,6 @@ func evaluate(m *predict.Model, t *features.Table, y []bool, rows []int, seed ui
 	return met
 }
 
-
 // chooseC picks the C of the grid with the lowest mean validation log loss
 // over k stratified folds of the training rows. The folds reuse the
 // preprocessing fitted on all training rows: validation rows never take part.

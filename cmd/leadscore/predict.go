@@ -163,4 +163,3 @@ func writeRanked(parquetPath, csvPath string, ranked []predict.Ranked, m *predic
 	}
 	return o.commit()
 }
-

@@ -15,21 +15,21 @@ import (
 
 type trainOptions struct {
 	*globalOptions
-	features   string
-	table      string
-	sep        string
-	label      string
-	positive   string
-	id         string
-	drop       []string
-	timeCol    string
-	na         []string
-	model      string
-	out        string
-	c          float64
-	validFrac  float64
-	minClass   int
-	seed       uint64
+	features  string
+	table     string
+	sep       string
+	label     string
+	positive  string
+	id        string
+	drop      []string
+	timeCol   string
+	na        []string
+	model     string
+	out       string
+	c         float64
+	validFrac float64
+	minClass  int
+	seed      uint64
 }
 
 func newTrainCmd(g *globalOptions, runF func(*trainOptions) error) *cobra.Command {
@@ -165,4 +165,3 @@ func saveModel(dir string, m *predict.Model) error {
 	}
 	return o.commit()
 }
-
