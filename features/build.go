@@ -94,6 +94,7 @@ type row struct {
 	first  int64
 	last   int64
 	n      int64
+	nWin   []int32   // [window] events of any type
 	act30  uint64    // bit k: an event on day dDay-k, k ≤ 30, within 30 days
 	act90  [2]uint64 // the same for 90 days
 	cnt    []int32   // [type][window]
@@ -169,6 +170,14 @@ func (b *builder) add(r *row, e *Event, ts int64, tid int) {
 	}
 	r.n++
 	age := r.d - ts
+	if r.nWin == nil {
+		r.nWin = make([]int32, len(b.win))
+	}
+	for w, wn := range b.win {
+		if age <= wn {
+			r.nWin[w]++
+		}
+	}
 	if age <= 90*dayNanos {
 		k := r.dDay - floorDiv(ts, dayNanos)
 		r.act90[k/64] |= 1 << (k % 64)
@@ -212,6 +221,7 @@ func (b *builder) add(r *row, e *Event, ts int64, tid int) {
 //	{T}_trend           (n₃₀ − n₃₀′) / (n₃₀′ + 1), where n₃₀ counts T in
 //	                    the last 30 days and n₃₀′ in the 30 days before
 //	events_total        count of events with ts < D
+//	events_count_{W}d   count of events of any type with D − W days ≤ ts < D
 //	tenure_days         (D − earliest ts) / 1 day
 //	active_days_{30,90}d distinct UTC calendar dates of events in the window
 //
@@ -355,6 +365,14 @@ func (b *builder) table() *Table {
 		t.Columns = append(t.Columns, Column{Name: name, Kind: KindFloat, Float: v})
 	}
 	floatCol("events_total", func(r *row) float64 { return float64(r.n) })
+	for w, days := range b.cfg.Spec.windows() {
+		floatCol(fmt.Sprintf("events_count_%dd", days), func(r *row) float64 {
+			if r.nWin == nil {
+				return 0
+			}
+			return float64(r.nWin[w])
+		})
+	}
 	floatCol("tenure_days", func(r *row) float64 {
 		if r.n == 0 {
 			return math.NaN()

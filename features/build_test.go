@@ -1,0 +1,237 @@
+package features
+
+import (
+	"bytes"
+	"context"
+	"math"
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"time"
+)
+
+var asOf = time.Date(2024, 7, 1, 0, 0, 0, 0, time.UTC)
+
+func build(t *testing.T, events string, cfg Config) *Table {
+	t.Helper()
+	cfg.Events = Source{Path: writeFile(t, "events.csv", events)}
+	tb, err := Build(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tb
+}
+
+func value(t *testing.T, tb *Table, row int, col string) float64 {
+	t.Helper()
+	c := tb.Column(col)
+	if c == nil {
+		t.Fatalf("no column %q (have %s)", col, strings.Join(tb.Names(), ", "))
+	}
+	return c.Float[row]
+}
+
+// TestBuildHandComputed checks each default feature against values worked out
+// by hand, with events exactly at D, exactly at D − W, after D, and with
+// offsets.
+func TestBuildHandComputed(t *testing.T) {
+	const events = `entity_id,ts,type,value
+a,2024-07-01 00:00:00,rfq,                 # exactly at D: excluded
+a,2024-06-30T23:59:59Z,rfq,
+a,2024-07-01T01:30:00+02:00,rfq,           # 2024-06-30 23:30 UTC: included
+a,2024-06-01 00:00:00,rfq,                 # exactly D − 30 days: included in 30d
+a,2024-05-31 23:59:59,rfq,                 # one second older: 90d only
+a,2024-06-24 00:00:00,order,100
+a,2024-06-30 12:00:00,order,50.5
+a,2023-07-02 00:00:00,order,1000           # D − 365 days: included in 365d
+a,2023-07-01 23:59:59,order,7              # older than 365 days
+a,2025-01-01 00:00:00,order,99999          # after D: excluded
+b,2024-06-15 06:00:00,page_view,
+`
+	// Strip the comments: they document the rows for the reader.
+	var sb strings.Builder
+	for _, l := range strings.Split(events, "\n") {
+		if i := strings.Index(l, "#"); i >= 0 {
+			l = strings.TrimSpace(l[:i])
+		}
+		if l != "" {
+			sb.WriteString(l + "\n")
+		}
+	}
+	tb := build(t, sb.String(), Config{AsOf: asOf})
+	if tb.NumRows() != 2 || tb.Column("entity_id").Str[0] != "a" || tb.Column("entity_id").Str[1] != "b" {
+		t.Fatalf("rows = %v, want a, b", tb.Column("entity_id").Str)
+	}
+	day := 86400.0
+	tests := []struct {
+		col  string
+		row  int
+		want float64
+	}{
+		{"rfq_count_7d", 0, 2},
+		{"rfq_count_30d", 0, 3},
+		{"rfq_count_90d", 0, 4},
+		{"rfq_count_365d", 0, 4},
+		{"rfq_days_since_last", 0, 1 / day},
+		{"order_count_7d", 0, 2},
+		{"order_value_sum_7d", 0, 150.5},
+		{"order_count_365d", 0, 3},
+		{"order_value_sum_365d", 0, 1150.5},
+		{"order_days_since_last", 0, 0.5},
+		{"events_total", 0, 8},
+		{"events_count_30d", 0, 5},
+		{"tenure_days", 0, 365 + 1/day}, // 2023-07-01 23:59:59 → 2024-07-01, across 29 Feb
+		{"active_days_30d", 0, 3}, // 06-01, 06-24, 06-30 (three events there)
+		{"active_days_90d", 0, 4}, // plus 05-31
+		{"rfq_trend", 0, (3 - 1) / (1.0 + 1)},
+		{"page_view_count_30d", 1, 1},
+		{"page_view_days_since_last", 1, 15.75},
+		{"rfq_count_365d", 1, 0},
+		{"order_value_sum_30d", 1, 0},
+		{"tenure_days", 1, 15.75},
+	}
+	for _, tt := range tests {
+		if got := value(t, tb, tt.row, tt.col); math.Abs(got-tt.want) > 1e-9 {
+			t.Errorf("%s[%d] = %v, want %v", tt.col, tt.row, got, tt.want)
+		}
+	}
+	if got := value(t, tb, 1, "rfq_days_since_last"); !math.IsNaN(got) {
+		t.Errorf("rfq_days_since_last for b = %v, want null", got)
+	}
+	if tb.Column("page_view_value_sum_30d") != nil {
+		t.Error("page_view carries no values but got a value-sum column")
+	}
+}
+
+// TestPointInTime checks that events at or after the as-of date never change
+// any feature: adding random later events leaves the table identical.
+func TestPointInTime(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	types := []string{"order", "rfq", "page_view", "complaint"}
+	var before, after strings.Builder
+	before.WriteString("entity_id,ts,type,value,justified\n")
+	for range 400 {
+		ts := asOf.Add(-time.Duration(r.Int64N(int64(400 * 24 * time.Hour))))
+		before.WriteString(eventLine(r, types, ts))
+	}
+	after.WriteString(before.String())
+	for range 400 {
+		ts := asOf.Add(time.Duration(r.Int64N(int64(30 * 24 * time.Hour))))
+		if r.IntN(10) == 0 {
+			ts = asOf // exactly at D
+		}
+		after.WriteString(eventLine(r, types, ts))
+	}
+	cfg := Config{AsOf: asOf, Rules: DefaultRules()}
+	a := build(t, before.String(), cfg)
+	b := build(t, after.String(), cfg)
+	var ab, bb bytes.Buffer
+	if err := a.WriteParquet(&ab); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.WriteParquet(&bb); err != nil {
+		t.Fatal(err)
+	}
+	// Only the entity set may differ (an entity whose only events are later
+	// has no row); compare the common table byte for byte.
+	if !bytes.Equal(ab.Bytes(), bb.Bytes()) {
+		t.Error("events at or after the as-of date changed the feature table")
+	}
+}
+
+func eventLine(r *rand.Rand, types []string, ts time.Time) string {
+	typ := types[r.IntN(len(types))]
+	val, just := "", ""
+	switch typ {
+	case "order":
+		val = []string{"500", "15000"}[r.IntN(2)]
+	case "complaint":
+		just = []string{"true", "false"}[r.IntN(2)]
+	}
+	return strings.Join([]string{string(rune('a' + r.IntN(5))), ts.Format(time.RFC3339), typ, val, just}, ",") + "\n"
+}
+
+// TestCutoffsMatchAsOf checks that a cutoff row computes exactly what an
+// as-of run at the same moment computes, rules included.
+func TestCutoffsMatchAsOf(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	var sb strings.Builder
+	sb.WriteString("entity_id,ts,type,value,justified\n")
+	for range 600 {
+		sb.WriteString(eventLine(r, []string{"order", "rfq", "catalog_download", "complaint", "discount"},
+			asOf.Add(time.Duration(r.Int64N(int64(500*24*time.Hour)))-300*24*time.Hour)))
+	}
+	events := sb.String()
+	dates := []time.Time{asOf.AddDate(0, -3, 0), asOf, asOf.AddDate(0, 2, 11)}
+	var cut strings.Builder
+	cut.WriteString("entity_id,ts,won\n")
+	for _, d := range dates {
+		for _, id := range []string{"a", "b", "c", "d", "e"} {
+			cut.WriteString(id + "," + d.Format(time.RFC3339) + ",true\n")
+		}
+	}
+	cutoffs, err := ReadCutoffs(context.Background(), Source{Path: writeFile(t, "cut.csv", cut.String())}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rules := DefaultRules()
+	ct := build(t, events, Config{Cutoffs: cutoffs, Rules: rules})
+	for di, d := range dates {
+		at := build(t, events, Config{AsOf: d, Rules: rules})
+		for k := range 5 {
+			row := di*5 + k
+			for _, col := range at.Columns {
+				cc := ct.Column(col.Name)
+				if col.Name == "ts" {
+					continue
+				}
+				if cc == nil {
+					if col.Kind == KindFloat && col.Float[k] == 0 {
+						continue // a type absent at this date: the cutoff table has it, zero
+					}
+					t.Fatalf("cutoff table lacks %s", col.Name)
+				}
+				if got, want := cc.Text(row), col.Text(k); got != want {
+					t.Errorf("date %s entity %s %s: cutoff %q, as-of %q", d.Format(time.DateOnly), at.Column("entity_id").Str[k], col.Name, got, want)
+				}
+			}
+		}
+	}
+}
+
+func TestParquetRoundTrip(t *testing.T) {
+	tb := &Table{Columns: []Column{
+		{Name: "entity_id", Kind: KindString, Str: []string{"a", "b", ""}},
+		{Name: "ts", Kind: KindTime, Time: []time.Time{asOf, asOf.Add(time.Second), {}}},
+		{Name: "x", Kind: KindFloat, Float: []float64{1.5, math.NaN(), -2}},
+		{Name: "won", Kind: KindBool, Bool: []bool{true, false, true}},
+	}, Meta: map[string]string{"leadscore.as_of": "2024-07-01T00:00:00Z"}}
+	var buf bytes.Buffer
+	if err := tb.WriteParquet(&buf); err != nil {
+		t.Fatal(err)
+	}
+	got, err := ReadParquetTable(context.Background(), bytes.NewReader(buf.Bytes()), "mem")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(got.Names(), ",") != "entity_id,ts,x,won" {
+		t.Fatalf("columns = %v", got.Names())
+	}
+	for i := range 3 {
+		for j := range tb.Columns {
+			if g, w := got.Columns[j].Text(i), tb.Columns[j].Text(i); g != w && !(tb.Columns[j].Kind == KindTime && i == 2 && g == "0001-01-01T00:00:00Z") {
+				t.Errorf("row %d %s = %q, want %q", i, tb.Columns[j].Name, g, w)
+			}
+		}
+	}
+	if got.Meta["leadscore.as_of"] != "2024-07-01T00:00:00Z" || got.Meta["leadscore.schema_version"] != SchemaVersion {
+		t.Errorf("meta = %v", got.Meta)
+	}
+	var again bytes.Buffer
+	if err := tb.WriteParquet(&again); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(buf.Bytes(), again.Bytes()) {
+		t.Error("writing the same table twice gave different bytes")
+	}
+}

@@ -1,0 +1,253 @@
+package features
+
+import (
+	"context"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// writeFile writes content to a file in a test's temporary directory.
+func writeFile(t *testing.T, name, content string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// readAllEvents reads every event of a source.
+func readAllEvents(t *testing.T, src Source, bad *BadRows) ([]Event, error) {
+	t.Helper()
+	er, err := OpenEvents(context.Background(), src, bad)
+	if err != nil {
+		return nil, err
+	}
+	defer er.Close()
+	var out []Event
+	buf := make([]Event, 3) // small, to cross batch boundaries
+	for {
+		n, err := er.Read(buf)
+		for _, e := range buf[:n] {
+			e.Props = append([]Prop(nil), e.Props...)
+			out = append(out, e)
+		}
+		if err == io.EOF {
+			return out, nil
+		}
+		if err != nil {
+			return out, err
+		}
+	}
+}
+
+func TestReadEventsCSVForms(t *testing.T) {
+	tests := []struct {
+		name string
+		give string
+		sep  rune
+	}{
+		{"plain", "entity_id,ts,type,value,channel,justified\na,2024-01-02,order,12.5,web,\nb,2024-01-03 10:00:00,complaint,,,false\n", 0},
+		{"bom", "\uFEFFentity_id,ts,type,value,channel,justified\na,2024-01-02,order,12.5,web,\nb,2024-01-03 10:00:00,complaint,,,false\n", 0},
+		{"crlf", "entity_id,ts,type,value,channel,justified\r\na,2024-01-02,order,12.5,web,\r\nb,2024-01-03 10:00:00,complaint,,,false\r\n", 0},
+		{"quoted", "\"entity_id\",\"ts\",\"type\",\"value\",\"channel\",\"justified\"\n\"a\",\"2024-01-02\",\"order\",\"12.5\",\"web\",\"\"\n\"b\",\"2024-01-03 10:00:00\",complaint,,,\"false\"\n", 0},
+		{"semicolon", "entity_id;ts;type;value;channel;justified\na;2024-01-02;order;12.5;web;\nb;2024-01-03 10:00:00;complaint;;;false\n", ';'},
+		{"no final newline", "entity_id,ts,type,value,channel,justified\na,2024-01-02,order,12.5,web,\nb,2024-01-03 10:00:00,complaint,,,false", 0},
+		{"offset", "entity_id,ts,type,value,channel,justified\na,2024-01-02T01:00:00+01:00,order,12.5,web,\nb,2024-01-03T10:00:00Z,complaint,,,false\n", 0},
+	}
+	want := []Event{
+		{EntityID: "a", TS: time.Date(2024, 1, 2, 0, 0, 0, 0, time.UTC), Type: "order", Value: 12.5, HasValue: true, Channel: "web"},
+		{EntityID: "b", TS: time.Date(2024, 1, 3, 10, 0, 0, 0, time.UTC), Type: "complaint", Props: []Prop{{"justified", "false"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := writeFile(t, "events.csv", tt.give)
+			got, err := readAllEvents(t, Source{Path: p, CSV: CSVOptions{Sep: tt.sep}}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			assertEvents(t, got, want)
+		})
+	}
+}
+
+func assertEvents(t *testing.T, got, want []Event) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Fatalf("got %d events, want %d: %+v", len(got), len(want), got)
+	}
+	for i := range want {
+		g, w := got[i], want[i]
+		if g.EntityID != w.EntityID || !g.TS.Equal(w.TS) || g.Type != w.Type || g.Value != w.Value ||
+			g.HasValue != w.HasValue || g.Channel != w.Channel || len(g.Props) != len(w.Props) {
+			t.Errorf("event %d = %+v, want %+v", i, g, w)
+			continue
+		}
+		for j := range w.Props {
+			if g.Props[j] != w.Props[j] {
+				t.Errorf("event %d prop %d = %v, want %v", i, j, g.Props[j], w.Props[j])
+			}
+		}
+	}
+}
+
+func TestReadEventsQuotedNewline(t *testing.T) {
+	p := writeFile(t, "e.csv", "entity_id,ts,type,note\na,2024-01-02,form_submit,\"line one\nline two, with comma\"\nb,2024-01-03,rfq,\"say \"\"hi\"\"\"\n")
+	got, err := readAllEvents(t, Source{Path: p}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 {
+		t.Fatalf("got %d events, want 2", len(got))
+	}
+	if v, _ := got[0].Prop("note"); v != "line one\nline two, with comma" {
+		t.Errorf("note = %q", v)
+	}
+	if v, _ := got[1].Prop("note"); v != `say "hi"` {
+		t.Errorf("note = %q", v)
+	}
+}
+
+func TestReadEventsColumnMapping(t *testing.T) {
+	p := writeFile(t, "crm.csv", "Lead Number,created_at,activity,Amount\n7001,2024-05-01 08:00:00,order,99\n")
+	src := Source{Path: p, Columns: map[string]string{"entity_id": "Lead Number", "ts": "created_at", "type": "activity", "value": "Amount"}}
+	got, err := readAllEvents(t, src, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	assertEvents(t, got, []Event{{EntityID: "7001", TS: time.Date(2024, 5, 1, 8, 0, 0, 0, time.UTC), Type: "order", Value: 99, HasValue: true}})
+}
+
+func TestReadEventsSchemaErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		give string
+		cols map[string]string
+	}{
+		{"empty file", "", nil},
+		{"missing type", "entity_id,ts\na,2024-01-01\n", nil},
+		{"duplicate column", "entity_id,ts,type,ts\na,2024-01-01,x,2024-01-01\n", nil},
+		{"mapped column absent", "id,ts,type\na,2024-01-01,x\n", map[string]string{"entity_id": "Lead Number"}},
+		{"optional mapped column absent", "entity_id,ts,type\na,2024-01-01,x\n", map[string]string{"value": "Amount"}},
+		{"wrong separator", "entity_id;ts;type\na;2024-01-01;x\n", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := writeFile(t, "events.csv", tt.give)
+			_, err := readAllEvents(t, Source{Path: p, Columns: tt.cols}, nil)
+			var se *SchemaError
+			if !errors.As(err, &se) {
+				t.Fatalf("error = %v, want a *SchemaError", err)
+			}
+			if !strings.Contains(err.Error(), p) {
+				t.Errorf("error %q does not name the file", err)
+			}
+		})
+	}
+}
+
+// TestReadEventsBadRows checks each bad-row case's position. In each input,
+// ∑ marks the spot (line and byte column) the error must point at; it is
+// removed before parsing.
+func TestReadEventsBadRows(t *testing.T) {
+	const head = "entity_id,ts,type,value\n"
+	tests := []struct {
+		name  string
+		give  string
+		field string
+		want  error
+	}{
+		{"bad float", head + "a,2024-01-01,order,1\nb,2024-01-02,order,∑12.5x\n", "value", nil},
+		{"decimal comma quoted", head + "a,2024-01-01,order,∑\"12,5\"\n", "value", nil},
+		{"infinite", head + "a,2024-01-01,order,∑Inf\n", "value", ErrNotFinite},
+		{"nan", head + "a,2024-01-01,order,∑NaN\n", "value", ErrNotFinite},
+		{"empty id", head + "∑,2024-01-01,order,1\n", "entity_id", ErrEmptyField},
+		{"empty ts", head + "a,∑,order,1\n", "ts", ErrEmptyField},
+		{"impossible date", head + "a,∑2024-02-30,order,1\n", "ts", ErrBadTime},
+		{"garbage date", head + "a,2024-01-01,order,1\na,∑31/12/2024,order,1\n", "ts", ErrBadTime},
+		{"empty type", head + "a,2024-01-01,∑,1\n", "type", ErrEmptyField},
+		{"nul byte", head + "a,2024-01-01,∑ord\x00er,1\n", "type", ErrNULByte},
+		{"invalid utf8", head + "a,2024-01-01,∑ord\xffer,1\n", "type", ErrInvalidUTF8},
+		{"too many fields", head + "a,2024-01-01,order,1\n∑b,2024-01-01,order,1,extra\n", "", nil},
+		{"too few fields", head + "∑b,2024-01-01,order\n", "", nil},
+		{"bare quote", head + "a,2024-01-01,or∑\"der,1\n", "", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			line, col := markPos(tt.give)
+			p := writeFile(t, "events.csv", strings.Replace(tt.give, "∑", "", 1))
+			_, err := readAllEvents(t, Source{Path: p}, nil)
+			var re *RowError
+			if !errors.As(err, &re) {
+				t.Fatalf("error = %v, want a *RowError", err)
+			}
+			if re.Line != line || re.Column != col || re.Field != tt.field {
+				t.Errorf("error at %d:%d field %q, want %d:%d field %q (%v)", re.Line, re.Column, re.Field, line, col, tt.field, err)
+			}
+			if re.Path != p {
+				t.Errorf("error path %q, want %q", re.Path, p)
+			}
+			if tt.want != nil && !errors.Is(err, tt.want) {
+				t.Errorf("error = %v, want %v", err, tt.want)
+			}
+		})
+	}
+}
+
+// markPos returns the 1-based line and byte column of the ∑ marker.
+func markPos(s string) (int, int) {
+	i := strings.Index(s, "∑")
+	before := s[:i]
+	line := strings.Count(before, "\n") + 1
+	col := i - strings.LastIndex(before, "\n")
+	return line, col
+}
+
+func TestRowErrorFormat(t *testing.T) {
+	err := &RowError{Path: "events.csv", Line: 1042, Column: 17, Field: "amount", Err: errors.New(`parsing "12,5": invalid syntax`)}
+	want := `events.csv:1042:17: field "amount": parsing "12,5": invalid syntax`
+	if err.Error() != want {
+		t.Errorf("Error() = %q, want %q", err.Error(), want)
+	}
+}
+
+func TestBadRowsQuarantine(t *testing.T) {
+	const in = "entity_id,ts,type,value\na,2024-01-01,order,1\n,2024-01-02,order,2\nb,2024-02-30,order,3\nc,2024-01-03,order,x\nd,2024-01-04,order,4\n"
+	p := writeFile(t, "events.csv", in)
+	var qbuf strings.Builder
+	q := NewQuarantine(&qbuf)
+	bad := &BadRows{Max: 3, Quarantine: q}
+	got, err := readAllEvents(t, Source{Path: p}, bad)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := q.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0].EntityID != "a" || got[1].EntityID != "d" {
+		t.Errorf("kept %+v, want rows a and d", got)
+	}
+	if bad.Count() != 3 || q.Rows() != 3 {
+		t.Errorf("Count() = %d, quarantined %d, want 3", bad.Count(), q.Rows())
+	}
+	lines := strings.Split(strings.TrimSpace(qbuf.String()), "\n")
+	if len(lines) != 4 || lines[0] != "file,line,column,field,reason,record" {
+		t.Fatalf("quarantine =\n%s", qbuf.String())
+	}
+	for i, wantLine := range []string{"3", "4", "5"} {
+		if f := strings.Split(lines[i+1], ","); f[1] != wantLine {
+			t.Errorf("quarantine row %d line = %s, want %s: %s", i+1, f[1], wantLine, lines[i+1])
+		}
+	}
+
+	// One more bad row than allowed fails.
+	bad = &BadRows{Max: 2}
+	if _, err := readAllEvents(t, Source{Path: p}, bad); !errors.Is(err, ErrTooManyBadRows) {
+		t.Errorf("error = %v, want ErrTooManyBadRows", err)
+	}
+}

@@ -1,0 +1,237 @@
+package features
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+)
+
+func parseRules(t *testing.T, y string) *RuleSet {
+	t.Helper()
+	rs, err := ParseRules(strings.NewReader(y), "rules.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rs
+}
+
+func d(s string) time.Time {
+	t, err := ParseTime(s)
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
+
+// pointsAt evaluates rules for one entity's events at asOf through Build.
+func pointsAt(t *testing.T, rs *RuleSet, events string, at time.Time, prof *Profiles) (float64, *Table) {
+	t.Helper()
+	tb := build(t, "entity_id,ts,type,value,justified\n"+events, Config{AsOf: at, Rules: rs, Profiles: prof, AllEntities: prof != nil})
+	if tb.NumRows() == 0 {
+		return 0, tb
+	}
+	return tb.Column("rule_points").Float[0], tb
+}
+
+func TestRuleExpiry(t *testing.T) {
+	rs := parseRules(t, `version: 1
+groups: [{name: g}]
+rules:
+  - {name: rfq, group: g, points: 15, event: {type: rfq}, valid_for: 3 months}
+`)
+	ev := "a,2024-11-03 10:00:00,rfq,,\n"
+	tests := []struct {
+		at   string
+		want float64
+	}{
+		{"2024-11-03 10:00:00", 0}, // the event itself is not before D
+		{"2024-11-03 10:00:01", 15},
+		{"2025-02-02", 15},             // the day before it expires
+		{"2025-02-03 09:59:59", 15},    // a second before
+		{"2025-02-03 10:00:00", 0},     // expired: valid while D < granted + 3 months
+		{"2025-06-01", 0},
+	}
+	for _, tt := range tests {
+		if got, _ := pointsAt(t, rs, ev, d(tt.at), nil); got != tt.want {
+			t.Errorf("points at %s = %v, want %v", tt.at, got, tt.want)
+		}
+	}
+}
+
+func TestRuleRepeatPolicies(t *testing.T) {
+	const events = "a,2024-01-01,dl,,\na,2024-01-10,dl,,\na,2024-02-05,dl,,\na,2024-02-20,dl,,\n"
+	tests := []struct {
+		repeat string
+		want   float64
+	}{
+		{"every", 4},
+		{"once", 1},
+		{"{max: 2}", 2},
+		{"{max: 9}", 4},
+		// Awards on 01-01, then the first event at least a month later
+		// (02-05); 02-20 is within a month of it.
+		{"{once_per: 1 month}", 2},
+		{"{once_per: 10 days}", 3}, // 01-01, 01-10 (not ≥ 01-11) → 02-05, 02-20 → 01-01, 02-05, 02-20
+	}
+	for _, tt := range tests {
+		rs := parseRules(t, `version: 1
+groups: [{name: g}]
+rules:
+  - {name: dl, group: g, points: 1, event: {type: dl}, valid_for: 1 year, repeat: `+tt.repeat+`}
+`)
+		if got, _ := pointsAt(t, rs, events, d("2024-03-01"), nil); got != tt.want {
+			t.Errorf("repeat %s: points = %v, want %v", tt.repeat, got, tt.want)
+		}
+	}
+}
+
+func TestRuleInactivity(t *testing.T) {
+	rs := parseRules(t, `version: 1
+groups: [{name: g}]
+rules:
+  - name: no_order
+    group: g
+    points: -10
+    inactive: {type: order, for: 6 months, only_if_seen: true}
+    valid_for: 3 months
+`)
+	const ordered = "a,2024-01-15,order,100,\na,2024-03-01,page_view,,\n"
+	tests := []struct {
+		at   string
+		want float64
+	}{
+		{"2024-07-14", 0},   // 6 months not yet reached
+		{"2024-07-15", -10}, // reached: granted at 2024-07-15
+		{"2024-10-14", -10}, // the day before it expires
+		{"2024-10-15", 0},   // expired
+	}
+	for _, tt := range tests {
+		if got, _ := pointsAt(t, rs, ordered, d(tt.at), nil); got != tt.want {
+			t.Errorf("points at %s = %v, want %v", tt.at, got, tt.want)
+		}
+	}
+	// A later order resets the clock.
+	if got, _ := pointsAt(t, rs, ordered+"a,2024-05-01,order,5,\n", d("2024-08-01"), nil); got != 0 {
+		t.Errorf("after a recent order: points = %v, want 0", got)
+	}
+	// An entity that never ordered is not penalised.
+	if got, _ := pointsAt(t, rs, "a,2023-01-01,page_view,,\n", d("2024-08-01"), nil); got != 0 {
+		t.Errorf("never ordered: points = %v, want 0", got)
+	}
+}
+
+func TestRuleConditionsAndCaps(t *testing.T) {
+	rs := parseRules(t, `version: 1
+total: {max: 40, min: -5}
+groups:
+  - {name: buy, max: 30}
+  - {name: service}
+rules:
+  - {name: big, group: buy, points: 20, event: {type: order, where: [{field: value, op: ">", value: 10000}]}, valid_for: 6 months}
+  - {name: bad_complaint, group: service, points: -10, event: {type: complaint, where: [{field: justified, op: "=", value: "false"}]}, valid_for: 6 months}
+`)
+	tests := []struct {
+		name   string
+		events string
+		want   float64
+	}{
+		{"small order", "a,2024-05-01,order,10000,\n", 0},
+		{"big order", "a,2024-05-01,order,10000.01,\n", 20},
+		{"group cap", "a,2024-05-01,order,20000,\na,2024-05-02,order,20000,\n", 30},
+		{"justified complaint", "a,2024-05-01,complaint,,true\n", 0},
+		{"unjustified complaint floors at total min", "a,2024-05-01,complaint,,false\n", -5},
+		{"FALSE matches case-insensitively", "a,2024-05-01,complaint,,FALSE\na,2024-05-02,order,50000,\n", 10},
+	}
+	for _, tt := range tests {
+		if got, _ := pointsAt(t, rs, tt.events, d("2024-06-01"), nil); got != tt.want {
+			t.Errorf("%s: points = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestRuleAttributes(t *testing.T) {
+	prof := &Profiles{IDs: []string{"a"}, index: map[string]int{"a": 0}, Columns: []Column{
+		{Name: "decision_maker", Kind: KindString, Str: []string{"true"}},
+		{Name: "employees", Kind: KindFloat, Float: []float64{49}},
+		{Name: "industry", Kind: KindString, Str: []string{"Software"}},
+	}}
+	rs := parseRules(t, `version: 1
+groups: [{name: fit}]
+rules:
+  - {name: dm, group: fit, points: 15, attribute: [{field: decision_maker, op: "=", value: "true"}]}
+  - {name: size, group: fit, points: 10, attribute: [{field: employees, op: ">=", value: 50}]}
+  - {name: ind, group: fit, points: 5, attribute: [{field: industry, op: in, value: [software, finance]}]}
+  - {name: budget, group: fit, points: 5, attribute: [{field: budget, op: ">", value: 0}]}
+`)
+	got, tb := pointsAt(t, rs, "a,2024-05-01,page_view,,\n", d("2024-06-01"), prof)
+	if got != 20 {
+		t.Errorf("points = %v, want 20 (dm + industry)", got)
+	}
+	if aw := tb.Column("rule_awards").Str[0]; aw != `[{"rule":"dm","points":15},{"rule":"ind","points":5}]` {
+		t.Errorf("rule_awards = %s", aw)
+	}
+}
+
+func TestDefaultRulesLedger(t *testing.T) {
+	// The source articles' examples, as of 2025-01-01.
+	events := strings.Join([]string{
+		"a,2024-11-03,rfq,,",              // +15 until 2025-02-03
+		"a,2024-09-01,rfq,,",              // expired 2024-12-01
+		"a,2024-12-20,order,12000,",       // +50 until 2025-06-20
+		"a,2024-10-15,catalog_download,,", // +5 until 2025-01-15
+		"a,2024-03-01,newsletter_signup,,",
+		"a,2024-12-01,discount,25,",        // -15
+		"a,2024-12-02,complaint,,false",    // -10
+		"a,2024-12-03,complaint,,true",     // 0
+		"a,2024-12-04,unsubscribe,,",       // -10
+	}, "\n") + "\n"
+	got, tb := pointsAt(t, DefaultRules(), events, d("2025-01-01"), nil)
+	// purchase 50 (cap 50), engagement 15+5+5-10 = 15, service -25, fit 0.
+	if got != 40 {
+		t.Errorf("rule_points = %v, want 40", got)
+	}
+	for col, want := range map[string]float64{"rule_points_purchase": 50, "rule_points_engagement": 15, "rule_points_service": -25, "rule_points_fit": 0} {
+		if g := tb.Column(col).Float[0]; g != want {
+			t.Errorf("%s = %v, want %v", col, g, want)
+		}
+	}
+}
+
+func TestParseRulesErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		give string
+		line int
+	}{
+		{"unknown key", "version: 1\ngroups: [{name: g}]\nrules:\n  - name: a\n    group: g\n    points: 1\n    colour: red\n    event: {type: x}\n    valid_for: 1 day\n", 7},
+		{"bad period", "version: 1\ngroups: [{name: g}]\nrules:\n  - name: a\n    group: g\n    points: 1\n    event: {type: x}\n    valid_for: 3 fortnights\n", 8},
+		{"unknown operator", "version: 1\ngroups: [{name: g}]\nrules:\n  - name: a\n    group: g\n    points: 1\n    event:\n      type: x\n      where: [{field: value, op: \"~\", value: 3}]\n    valid_for: 1 day\n", 9},
+		{"undeclared group", "version: 1\ngroups: [{name: g}]\nrules:\n  - name: a\n    group: h\n    points: 1\n    event: {type: x}\n    valid_for: 1 day\n", 5},
+		{"two conditions", "version: 1\ngroups: [{name: g}]\nrules:\n  - name: a\n    group: g\n    points: 1\n    event: {type: x}\n    inactive: {type: x, for: 1 day}\n    valid_for: 1 day\n", 4},
+		{"no valid_for", "version: 1\ngroups: [{name: g}]\nrules:\n  - name: a\n    group: g\n    points: 1\n    event: {type: x}\n", 4},
+		{"bad repeat", "version: 1\ngroups: [{name: g}]\nrules:\n  - name: a\n    group: g\n    points: 1\n    event: {type: x}\n    valid_for: 1 day\n    repeat: sometimes\n", 9},
+		{"duplicate name", "version: 1\ngroups: [{name: g}]\nrules:\n  - {name: a, group: g, points: 1, event: {type: x}, valid_for: 1 day}\n  - {name: a, group: g, points: 1, event: {type: x}, valid_for: 1 day}\n", 5},
+		{"wrong version", "version: 2\ngroups: [{name: g}]\nrules: []\n", 1},
+		{"not yaml", "version: 1\ngroups: [\n", 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := ParseRules(strings.NewReader(tt.give), "rules.yaml")
+			var re *RulesError
+			if !errors.As(err, &re) {
+				t.Fatalf("error = %v, want a *RulesError", err)
+			}
+			if re.Line != tt.line {
+				t.Errorf("line = %d, want %d (%v)", re.Line, tt.line, err)
+			}
+		})
+	}
+}
+
+func TestDefaultRulesParse(t *testing.T) {
+	rs := DefaultRules()
+	if len(rs.Rules) != 11 || rs.MaxTotal() != 100 {
+		t.Errorf("default rules: %d rules, max total %v", len(rs.Rules), rs.MaxTotal())
+	}
+}

@@ -1,0 +1,49 @@
+package features
+
+import (
+	"errors"
+	"testing"
+	"time"
+)
+
+func TestParseTime(t *testing.T) {
+	tests := []struct {
+		give string
+		want time.Time
+	}{
+		{"2024-03-01", time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC)},
+		{"2024-03-01 12:30:05", time.Date(2024, 3, 1, 12, 30, 5, 0, time.UTC)},
+		{"2024-03-01 12:30:05.25", time.Date(2024, 3, 1, 12, 30, 5, 250e6, time.UTC)},
+		{"2024-03-01T12:30:05", time.Date(2024, 3, 1, 12, 30, 5, 0, time.UTC)},
+		{"2024-03-01T12:30:05Z", time.Date(2024, 3, 1, 12, 30, 5, 0, time.UTC)},
+		{"2024-03-01T12:30:05+02:00", time.Date(2024, 3, 1, 10, 30, 5, 0, time.UTC)},
+		{"2024-03-01T00:30:00+02:00", time.Date(2024, 2, 29, 22, 30, 0, 0, time.UTC)},
+		{"2024-03-01T12:30:05.123456789-05:00", time.Date(2024, 3, 1, 17, 30, 5, 123456789, time.UTC)},
+		{"2024-03-01 12:30:05+01:00", time.Date(2024, 3, 1, 11, 30, 5, 0, time.UTC)},
+		{"2024-03-01T12:30", time.Date(2024, 3, 1, 12, 30, 0, 0, time.UTC)},
+		{"2024-03-01 12:30", time.Date(2024, 3, 1, 12, 30, 0, 0, time.UTC)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.give, func(t *testing.T) {
+			got, err := ParseTime(tt.give)
+			if err != nil {
+				t.Fatalf("ParseTime(%q) error: %v", tt.give, err)
+			}
+			if !got.Equal(tt.want) || got.Location() != time.UTC {
+				t.Errorf("ParseTime(%q) = %v, want %v in UTC", tt.give, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestParseTimeErrors(t *testing.T) {
+	for _, give := range []string{"", "yesterday", "2024-02-30", "2023-02-29", "2024-13-01", "2024-01-01T25:00:00",
+		"01.03.2024", "2024/03/01", "2024-03-01 12:61:00", "2024-03-01X12:00:00", "2024-03-01 12:30:05 junk"} {
+		t.Run(give, func(t *testing.T) {
+			_, err := ParseTime(give)
+			if !errors.Is(err, ErrBadTime) {
+				t.Errorf("ParseTime(%q) error = %v, want ErrBadTime", give, err)
+			}
+		})
+	}
+}

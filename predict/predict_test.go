@@ -1,0 +1,205 @@
+package predict
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"math"
+	"strings"
+	"testing"
+
+	"leadscore/features"
+)
+
+// tinyModel is p = σ(0.5 + 2·(x − 1)/2) on one numeric feature x.
+func tinyModel(t *testing.T) *Model {
+	t.Helper()
+	m := &Model{Type: "logistic", Label: "won",
+		Features: []Feature{{Name: "x", Kind: "numeric", Impute: 1}},
+		Design:   []DesignColumn{{Name: "x", Feature: 0, Role: "value", Mean: 1, Scale: 2}},
+		Logistic: &Logistic{Intercept: 0.5, Coef: []float64{2}, C: 1},
+		Metrics:  Metrics{AUC: 0.8, AUCLow: 0.7, AUCHigh: 0.9}}
+	if err := m.Finish(); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func table(ids []string, x, rules []float64) *features.Table {
+	t := &features.Table{Meta: map[string]string{"leadscore.rules_max_total": "100"}, Columns: []features.Column{
+		{Name: "entity_id", Kind: features.KindString, Str: ids},
+		{Name: "x", Kind: features.KindFloat, Float: x},
+	}}
+	if rules != nil {
+		t.Columns = append(t.Columns, features.Column{Name: "rule_points", Kind: features.KindFloat, Float: rules})
+	}
+	return t
+}
+
+func TestScoreFormula(t *testing.T) {
+	m := tinyModel(t)
+	tb := table([]string{"c", "a", "b", "d"}, []float64{1, 3, math.NaN(), -5}, []float64{50, 150, -20, 0})
+	ranked, sum, err := Score(context.Background(), m, tb, Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Row by row: z = (x − 1)/2 (NaN imputed to 1), p = σ(0.5 + 2z),
+	// score = round(100·(0.7p + 0.3·clamp(r/100, 0, 1))).
+	want := map[string]struct {
+		p     float64
+		score int32
+		grade string
+	}{
+		"a": {sigmoid(2.5), int32(math.Round(100 * (0.7*sigmoid(2.5) + 0.3))), "A"},
+		"c": {sigmoid(0.5), int32(math.Round(100 * (0.7*sigmoid(0.5) + 0.15))), "B"},
+		"b": {sigmoid(0.5), int32(math.Round(100 * 0.7 * sigmoid(0.5))), "C"},
+		"d": {sigmoid(-5.5), int32(math.Round(100 * 0.7 * sigmoid(-5.5))), "D"},
+	}
+	order := []string{"a", "c", "b", "d"}
+	for i, r := range ranked {
+		w := want[r.EntityID]
+		if r.EntityID != order[i] || r.Rank != int32(i+1) {
+			t.Errorf("rank %d = %s, want %s", i+1, r.EntityID, order[i])
+		}
+		if math.Abs(r.Probability-w.p) > 1e-12 || r.Score != w.score || r.Grade != w.grade {
+			t.Errorf("%s: p %v score %d grade %s, want p %v score %d grade %s", r.EntityID, r.Probability, r.Score, r.Grade, w.p, w.score, w.grade)
+		}
+	}
+	if sum.PerGrade["A"] != 1 || sum.RulesOnly {
+		t.Errorf("summary %+v", sum)
+	}
+}
+
+func sigmoid(x float64) float64 { return 1 / (1 + math.Exp(-x)) }
+
+func TestScoreTiesByEntityID(t *testing.T) {
+	ranked, _, err := Score(context.Background(), tinyModel(t), table([]string{"z", "b", "m"}, []float64{2, 2, 2}, nil), Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ranked[0].EntityID != "b" || ranked[1].EntityID != "m" || ranked[2].EntityID != "z" {
+		t.Errorf("order %s %s %s, want b m z", ranked[0].EntityID, ranked[1].EntityID, ranked[2].EntityID)
+	}
+}
+
+func TestScoreNoBetterThanChanceUsesRules(t *testing.T) {
+	m := tinyModel(t)
+	m.NoBetterThanChance = true
+	ranked, sum, err := Score(context.Background(), m, table([]string{"a", "b"}, []float64{100, -100}, []float64{10, 80}), Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !sum.RulesOnly || ranked[0].EntityID != "b" || ranked[0].Score != 80 || ranked[1].Score != 10 {
+		t.Errorf("rules-only ranking: %+v, summary %+v", ranked, sum)
+	}
+	if _, _, err := Score(context.Background(), m, table([]string{"a"}, []float64{1}, nil), Config{}); err == nil {
+		t.Error("no better than chance and no rule points: want an error")
+	}
+}
+
+func TestSchemaMismatch(t *testing.T) {
+	m := tinyModel(t)
+	tb := &features.Table{Columns: []features.Column{
+		{Name: "entity_id", Kind: features.KindString, Str: []string{"a"}},
+		{Name: "y", Kind: features.KindFloat, Float: []float64{1}},
+	}}
+	_, _, err := Score(context.Background(), m, tb, Config{})
+	var se *SchemaError
+	if !errors.As(err, &se) || len(se.Missing) != 1 || se.Missing[0] != "x" || len(se.Extra) != 2 {
+		t.Fatalf("error = %#v, want missing [x]", err)
+	}
+	tb.Columns[1] = features.Column{Name: "x", Kind: features.KindString, Str: []string{"1"}}
+	if _, _, err := Score(context.Background(), m, tb, Config{}); !errors.As(err, &se) || len(se.WrongKind) != 1 {
+		t.Fatalf("error = %v, want a wrong-kind *SchemaError", err)
+	}
+}
+
+func TestModelRoundTripAndTampering(t *testing.T) {
+	m := tinyModel(t)
+	var buf bytes.Buffer
+	if err := m.Write(&buf); err != nil {
+		t.Fatal(err)
+	}
+	got, err := Read(bytes.NewReader(buf.Bytes()), "model.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.ID != m.ID || got.Logistic.Coef[0] != 2 {
+		t.Errorf("read back %+v", got)
+	}
+	tampered := []struct {
+		name, from, to string
+	}{
+		{"extra coefficient", `"coef": [
+      2
+    ]`, `"coef": [2, 3]`},
+		{"unknown field", `"label": "won"`, `"label": "won", "lable": "x"`},
+		{"newer format", `"format_version": 1`, `"format_version": 2`},
+		{"bad scale", `"scale": 2`, `"scale": 0`},
+		{"unknown type", `"type": "logistic"`, `"type": "forest"`},
+		{"truncated", `}`, ``},
+	}
+	for _, tt := range tampered {
+		t.Run(tt.name, func(t *testing.T) {
+			s := strings.Replace(buf.String(), tt.from, tt.to, 1)
+			if s == buf.String() {
+				t.Fatalf("edit %q did not apply", tt.from)
+			}
+			_, err := Read(strings.NewReader(s), "model.json")
+			var me *ModelError
+			if !errors.As(err, &me) {
+				t.Errorf("error = %v, want a *ModelError", err)
+			}
+		})
+	}
+}
+
+func TestWritersRoundTrip(t *testing.T) {
+	dq := 0.75
+	rows := []Ranked{
+		{Rank: 1, EntityID: "a", Score: 90, Grade: "A", Queue: "top-sellers", Probability: 0.9, RulePoints: 40, DataQuality: &dq, Reasons: `rfq 2× in the last 30 days (+0.42); "quoted", comma`, ModelID: "m", AsOf: "2025-01-01T00:00:00Z"},
+		{Rank: 2, EntityID: "b", Score: 10, Grade: "D", Queue: "marketing-nurture", Probability: 0.1},
+	}
+	var pq bytes.Buffer
+	if err := WriteParquet(&pq, rows, map[string]string{"leadscore.model_id": "m"}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := ReadRankedParquet(bytes.NewReader(pq.Bytes()), int64(pq.Len()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0].Reasons != rows[0].Reasons || *got[0].DataQuality != 0.75 || got[1].DataQuality != nil {
+		t.Errorf("parquet round trip: %+v", got)
+	}
+	var csvBuf bytes.Buffer
+	if err := WriteCSV(&csvBuf, rows); err != nil {
+		t.Fatal(err)
+	}
+	want := "rank,entity_id,score,grade,queue,probability,rule_points,data_quality,reasons,rule_awards,model_id,as_of\r\n" +
+		"1,a,90,A,top-sellers,0.9,40,0.75,\"rfq 2× in the last 30 days (+0.42); \"\"quoted\"\", comma\",,m,2025-01-01T00:00:00Z\r\n" +
+		"2,b,10,D,marketing-nurture,0.1,0,,,,,\r\n"
+	if csvBuf.String() != want {
+		t.Errorf("CSV =\n%q\nwant\n%q", csvBuf.String(), want)
+	}
+}
+
+func TestDescribe(t *testing.T) {
+	col := func(v float64) *features.Column { return &features.Column{Kind: features.KindFloat, Float: []float64{v}} }
+	tests := []struct {
+		name string
+		v    float64
+		want string
+	}{
+		{"rfq_count_30d", 4, "sent requests for quotation 4× in the last 30 days"},
+		{"order_value_sum_90d", 12500, "order value 12500 in the last 90 days"},
+		{"webinar_days_since_last", 3.7, "last webinar 3 days ago"},
+		{"webinar_days_since_last", math.NaN(), "no webinar yet"},
+		{"page_view_trend", 0.5, "page view activity rising (last 30 days vs the 30 before)"},
+		{"employees", 250, "employees = 250"},
+	}
+	for _, tt := range tests {
+		if got := Describe(&Feature{Name: tt.name, Kind: "numeric"}, col(tt.v), 0); got != tt.want {
+			t.Errorf("Describe(%s=%v) = %q, want %q", tt.name, tt.v, got, tt.want)
+		}
+	}
+}

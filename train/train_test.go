@@ -1,0 +1,164 @@
+package train
+
+import (
+	"context"
+	"errors"
+	"math"
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"leadscore/features"
+)
+
+func TestAUCHandComputed(t *testing.T) {
+	tests := []struct {
+		name   string
+		scores []float64
+		labels []bool
+		want   float64
+	}{
+		{"perfect", []float64{0.1, 0.2, 0.8, 0.9}, []bool{false, false, true, true}, 1},
+		{"reversed", []float64{0.9, 0.8, 0.2, 0.1}, []bool{false, false, true, true}, 0},
+		// Pairs (pos, neg): (0.4 vs 0.1) win, (0.4 vs 0.5) loss, (0.7 vs 0.1)
+		// win, (0.7 vs 0.5) win → 3/4.
+		{"three of four", []float64{0.1, 0.4, 0.5, 0.7}, []bool{false, true, false, true}, 0.75},
+		// A tie between a positive and a negative counts one half:
+		// (0.5 vs 0.5) ½, (0.5 vs 0.2) 1 → 1.5/2.
+		{"tie", []float64{0.2, 0.5, 0.5}, []bool{false, false, true}, 0.75},
+		{"all tied", []float64{0.3, 0.3, 0.3, 0.3}, []bool{false, true, false, true}, 0.5},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := AUC(tt.scores, tt.labels); math.Abs(got-tt.want) > 1e-12 {
+				t.Errorf("AUC = %v, want %v", got, tt.want)
+			}
+		})
+	}
+	if got := AUC([]float64{1, 2}, []bool{true, true}); !math.IsNaN(got) {
+		t.Errorf("AUC with one class = %v, want NaN", got)
+	}
+}
+
+// TestFitLogisticRecovers fits simulated data with known coefficients and a
+// weak penalty, and checks the estimates and the optimality condition.
+func TestFitLogisticRecovers(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 9))
+	n, p := 40000, 3
+	beta := []float64{-0.5, 1.2, -0.8, 0.3}
+	x := make([]float64, n*p)
+	y := make([]bool, n)
+	for i := range n {
+		eta := beta[0]
+		for j := range p {
+			x[i*p+j] = r.NormFloat64()
+			eta += beta[j+1] * x[i*p+j]
+		}
+		y[i] = r.Float64() < 1/(1+math.Exp(-eta))
+	}
+	lr, err := FitLogistic(context.Background(), x, y, p, LogisticConfig{C: 1e6})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := append([]float64{lr.Intercept}, lr.Coef...)
+	for j := range beta {
+		// Standard errors here are about 0.015; allow 4 of them.
+		if math.Abs(got[j]-beta[j]) > 0.06 {
+			t.Errorf("coefficient %d = %.4f, want %.4f ± 0.06", j, got[j], beta[j])
+		}
+	}
+	// At the optimum the gradient Xᵀ(σ(η) − y) + w/C is zero.
+	g := make([]float64, p+1)
+	for i := range n {
+		eta := lr.Intercept
+		for j := range p {
+			eta += lr.Coef[j] * x[i*p+j]
+		}
+		res := 1/(1+math.Exp(-eta)) - b2f(y[i])
+		g[0] += res
+		for j := range p {
+			g[j+1] += res * x[i*p+j]
+		}
+	}
+	for j := range g {
+		if j > 0 {
+			g[j] += lr.Coef[j-1] / 1e6
+		}
+		if math.Abs(g[j])/float64(n) > 1e-6 {
+			t.Errorf("gradient[%d]/n = %g, want ~0", j, g[j]/float64(n))
+		}
+	}
+	// Same data, different worker counts: identical coefficients.
+	lr1, _ := FitLogistic(context.Background(), x, y, p, LogisticConfig{C: 1e6, Workers: 1})
+	lr4, _ := FitLogistic(context.Background(), x, y, p, LogisticConfig{C: 1e6, Workers: 4})
+	for j := range lr1.Coef {
+		if lr1.Coef[j] != lr4.Coef[j] || lr1.Intercept != lr4.Intercept {
+			t.Fatal("coefficients depend on the worker count")
+		}
+	}
+}
+
+func b2f(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func TestSplitOutOfTime(t *testing.T) {
+	base := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	times := []time.Time{base.AddDate(0, 0, 5), base, base.AddDate(0, 0, 9), base.AddDate(0, 0, 1), base.AddDate(0, 0, 7)}
+	y := make([]bool, 5)
+	tr, va := Split(y, times, 0.4, 1)
+	if len(tr) != 3 || len(va) != 2 {
+		t.Fatalf("split %v / %v", tr, va)
+	}
+	for _, i := range tr {
+		for _, j := range va {
+			if !times[i].Before(times[j]) {
+				t.Errorf("training row %d (%v) is not before validation row %d (%v)", i, times[i], j, times[j])
+			}
+		}
+	}
+}
+
+func TestTrainRefusesTooFew(t *testing.T) {
+	n := 120
+	tb := &features.Table{Columns: []features.Column{
+		{Name: "x", Kind: features.KindFloat, Float: make([]float64, n)},
+		{Name: "won", Kind: features.KindBool, Bool: make([]bool, n)},
+	}}
+	for i := range n {
+		tb.Columns[0].Float[i] = float64(i)
+		tb.Columns[1].Bool[i] = i%10 == 0 // 12 positives
+	}
+	_, err := Train(context.Background(), tb, Config{Label: "won"})
+	var tf *TooFewError
+	if !errors.As(err, &tf) || tf.Min != 50 {
+		t.Fatalf("error = %v, want *TooFewError with min 50", err)
+	}
+}
+
+// TestTrainNoSignal trains on pure noise: the AUC interval must include 0.5
+// and the model must say it is no better than chance.
+func TestTrainNoSignal(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 5))
+	n := 1500
+	tb := &features.Table{Columns: []features.Column{
+		{Name: "a", Kind: features.KindFloat, Float: make([]float64, n)},
+		{Name: "b", Kind: features.KindString, Str: make([]string, n)},
+		{Name: "won", Kind: features.KindBool, Bool: make([]bool, n)},
+	}}
+	for i := range n {
+		tb.Columns[0].Float[i] = r.NormFloat64()
+		tb.Columns[1].Str[i] = []string{"x", "y", "z"}[r.IntN(3)]
+		tb.Columns[2].Bool[i] = r.IntN(2) == 0
+	}
+	m, err := Train(context.Background(), tb, Config{Label: "won", Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !m.NoBetterThanChance || m.Metrics.AUCLow > 0.5 || m.Metrics.AUCHigh < 0.5 {
+		t.Errorf("noise: AUC %.3f [%.3f, %.3f], no better than chance = %v", m.Metrics.AUC, m.Metrics.AUCLow, m.Metrics.AUCHigh, m.NoBetterThanChance)
+	}
+}
