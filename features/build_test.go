@@ -81,8 +81,8 @@ b,2024-06-15 06:00:00,page_view,
 		{"events_total", 0, 8},
 		{"events_count_30d", 0, 5},
 		{"tenure_days", 0, 365 + 1/day}, // 2023-07-01 23:59:59 → 2024-07-01, across 29 Feb
-		{"active_days_30d", 0, 3}, // 06-01, 06-24, 06-30 (three events there)
-		{"active_days_90d", 0, 4}, // plus 05-31
+		{"active_days_30d", 0, 3},       // 06-01, 06-24, 06-30 (three events there)
+		{"active_days_90d", 0, 4},       // plus 05-31
 		{"rfq_trend", 0, (3 - 1) / (1.0 + 1)},
 		{"page_view_count_30d", 1, 1},
 		{"page_view_days_since_last", 1, 15.75},

@@ -47,9 +47,9 @@ rules:
 	}{
 		{"2024-11-03 10:00:00", 0}, // the event itself is not before D
 		{"2024-11-03 10:00:01", 15},
-		{"2025-02-02", 15},             // the day before it expires
-		{"2025-02-03 09:59:59", 15},    // a second before
-		{"2025-02-03 10:00:00", 0},     // expired: valid while D < granted + 3 months
+		{"2025-02-02", 15},          // the day before it expires
+		{"2025-02-03 09:59:59", 15}, // a second before
+		{"2025-02-03 10:00:00", 0},  // expired: valid while D < granted + 3 months
 		{"2025-06-01", 0},
 	}
 	for _, tt := range tests {
@@ -181,10 +181,10 @@ func TestDefaultRulesLedger(t *testing.T) {
 		"a,2024-12-20,order,12000,",       // +50 until 2025-06-20
 		"a,2024-10-15,catalog_download,,", // +5 until 2025-01-15
 		"a,2024-03-01,newsletter_signup,,",
-		"a,2024-12-01,discount,25,",        // -15
-		"a,2024-12-02,complaint,,false",    // -10
-		"a,2024-12-03,complaint,,true",     // 0
-		"a,2024-12-04,unsubscribe,,",       // -10
+		"a,2024-12-01,discount,25,",     // -15
+		"a,2024-12-02,complaint,,false", // -10
+		"a,2024-12-03,complaint,,true",  // 0
+		"a,2024-12-04,unsubscribe,,",    // -10
 	}, "\n") + "\n"
 	got, tb := pointsAt(t, DefaultRules(), events, d("2025-01-01"), nil)
 	// purchase 50 (cap 50), engagement 15+5+5-10 = 15, service -25, fit 0.

@@ -184,7 +184,9 @@ func TestWritersRoundTrip(t *testing.T) {
 }
 
 func TestDescribe(t *testing.T) {
-	col := func(v float64) *features.Column { return &features.Column{Kind: features.KindFloat, Float: []float64{v}} }
+	col := func(v float64) *features.Column {
+		return &features.Column{Kind: features.KindFloat, Float: []float64{v}}
+	}
 	tests := []struct {
 		name string
 		v    float64
