@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"math"
 	"math/bits"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strconv"
@@ -351,7 +352,7 @@ func (b *builder) table() *Table {
 			t.Columns = append(t.Columns, col.pick(order))
 			passthrough = append(passthrough, col.Name)
 		}
-		t.Meta["leadscore.cutoffs"] = c.Source
+		t.Meta["leadscore.cutoffs"] = filepath.Base(c.Source)
 	} else {
 		t.Meta["leadscore.as_of"] = b.cfg.AsOf.UTC().Format(time.RFC3339)
 	}

@@ -1,0 +1,105 @@
+package features
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"leadscore/datasets"
+)
+
+// benchEvents writes a generated events file of about n events and returns
+// its path (cached per size and format for the benchmark run).
+func benchEvents(b *testing.B, n int, format string) string {
+	b.Helper()
+	dir := filepath.Join(os.TempDir(), "leadscore-bench")
+	p := filepath.Join(dir, fmt.Sprintf("events-%d.%s", n, format))
+	if _, err := os.Stat(p); err == nil {
+		return p
+	}
+	os.MkdirAll(dir, 0o755)
+	f, err := os.Create(p + ".tmp")
+	if err != nil {
+		b.Fatal(err)
+	}
+	files := datasets.Files{Events: f, Entities: io.Discard, Deals: io.Discard, Orders: io.Discard, Truth: io.Discard}
+	var sink interface {
+		datasets.Sink
+		Close() error
+	}
+	if format == "csv" {
+		sink = datasets.NewCSVSink(files)
+	} else {
+		sink = datasets.NewParquetSink(files)
+	}
+	// About 54 events per entity.
+	if _, err := datasets.Generate(context.Background(), datasets.Config{Entities: max(1, n/54), Seed: 1}, sink); err != nil {
+		b.Fatal(err)
+	}
+	if err := sink.Close(); err != nil {
+		b.Fatal(err)
+	}
+	f.Close()
+	os.Rename(p+".tmp", p)
+	return p
+}
+
+func BenchmarkReadEvents(b *testing.B) {
+	for _, format := range []string{"csv", "parquet"} {
+		for _, n := range []int{1000, 100000, 1000000} {
+			b.Run(fmt.Sprintf("%s/events=%d", format, n), func(b *testing.B) {
+				p := benchEvents(b, n, format)
+				b.ReportAllocs()
+				rows := 0
+				buf := make([]Event, 1<<14)
+				for b.Loop() {
+					er, err := OpenEvents(context.Background(), Source{Path: p}, nil)
+					if err != nil {
+						b.Fatal(err)
+					}
+					for {
+						k, err := er.Read(buf)
+						rows += k
+						if err == io.EOF {
+							break
+						}
+						if err != nil {
+							b.Fatal(err)
+						}
+					}
+					er.Close()
+				}
+				b.ReportMetric(float64(rows)/b.Elapsed().Seconds(), "events/s")
+			})
+		}
+	}
+}
+
+func BenchmarkBuild(b *testing.B) {
+	for _, rules := range []bool{false, true} {
+		for _, n := range []int{100000, 1000000} {
+			b.Run(fmt.Sprintf("rules=%v/events=%d", rules, n), func(b *testing.B) {
+				p := benchEvents(b, n, "parquet")
+				cfg := Config{Events: Source{Path: p}, AsOf: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)}
+				if rules {
+					cfg.Rules = DefaultRules()
+				}
+				b.ReportAllocs()
+				rows := 0
+				for b.Loop() {
+					t, err := Build(context.Background(), cfg)
+					if err != nil {
+						b.Fatal(err)
+					}
+					rows += n
+					_ = t
+				}
+				b.ReportMetric(float64(rows)/b.Elapsed().Seconds(), "events/s")
+			})
+		}
+	}
+}

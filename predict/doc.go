@@ -1,0 +1,18 @@
+// Package predict owns the model format (model.json) and scores feature
+// tables with it.
+//
+// A Model carries its input features, their preprocessing and the fitted
+// parameters; Read validates a model file once (unknown fields, version,
+// dimensions, finite numbers) and NewEncoder checks a table against it once,
+// naming missing and mistyped columns in a *SchemaError.
+//
+// Score blends the model probability p with the row's rule points r:
+//
+//	score = round(100 · (w·p + (1 − w)·clamp(r / R, 0, 1)))
+//
+// grades the score (A ≥ 75, B ≥ 50, C ≥ 25, else D, each with a queue),
+// explains it with the strongest positive and negative contributions
+// (coefficient × standardised value, summed per input feature) in words,
+// and ranks by score descending, then entity_id ascending. WriteParquet and
+// WriteCSV write the ranked list.
+package predict
