@@ -74,6 +74,14 @@ func TestDemo(t *testing.T) {
 	if len(ranked) != 3000 || ranked[0].EntityID != recs[1][1] {
 		t.Errorf("ranked.parquet: %d rows, first %s; CSV first %s", len(ranked), ranked[0].EntityID, recs[1][1])
 	}
+	// A second Parquet implementation (Arrow) reads what parquet-go wrote.
+	at, err := features.ReadParquetTable(context.Background(), bytes.NewReader(pq), "ranked.parquet")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(at.Names(), ",") != header || at.NumRows() != 3000 || at.Column("entity_id").Str[0] != recs[1][1] {
+		t.Errorf("Arrow reads ranked.parquet as %v, %d rows", at.Names(), at.NumRows())
+	}
 
 	// The committed demo model is the one the demo trains.
 	committed, err := os.ReadFile("../../models/demo/model.json")
