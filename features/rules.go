@@ -382,32 +382,59 @@ func (r *Rule) addMatch(acc *ruleAcc, ts int64, asOf time.Time) {
 }
 
 // ledger returns the awards an event rule grants from the matching times
-// (before asOf), each marked active when asOf < Expires.
-func (r *Rule) ledger(ts []int64, asOf time.Time) []Award {
+// (before asOf), each marked active when asOf < Expires. With explain, the
+// matches the repeat policy did not reward are returned too (not active,
+// with Why), and every entry says why it counts or not.
+func (r *Rule) ledger(ts []int64, asOf time.Time, explain bool) []Award {
 	slices.Sort(ts)
 	var out []Award
-	var next time.Time // per_period: earliest time of the next award
-	for i, t := range ts {
+	var next, last time.Time // per_period: earliest time of the next award; the previous award
+	granted := 0
+	for _, t := range ts {
 		g := time.Unix(0, t).UTC()
+		skip := ""
 		switch r.Repeat.Kind {
 		case "once":
-			if i > 0 {
-				return out
+			if granted > 0 {
+				skip = "not granted: once per entity, awarded on " + out[0].Granted.Format(time.DateOnly)
 			}
 		case "max":
-			if i >= r.Repeat.N {
-				return out
+			if granted >= r.Repeat.N {
+				skip = fmt.Sprintf("not granted: at most %d times, reached", r.Repeat.N)
 			}
 		case "per_period":
 			if g.Before(next) {
-				continue
+				skip = fmt.Sprintf("not granted: within %s of the award on %s", r.Repeat.Per, last.Format(time.DateOnly))
+			} else {
+				next, last = r.Repeat.Per.Add(g), g
 			}
-			next = r.Repeat.Per.Add(g)
 		}
+		if skip != "" {
+			if !explain {
+				if r.Repeat.Kind == "per_period" {
+					continue
+				}
+				return out
+			}
+			out = append(out, Award{Rule: r.Name, Group: r.Group, Points: r.Points, Granted: g, Why: skip})
+			continue
+		}
+		granted++
 		exp := r.ValidFor.Add(g)
-		out = append(out, Award{Rule: r.Name, Group: r.Group, Points: r.Points, Granted: g, Expires: exp, Active: asOf.Before(exp)})
+		a := Award{Rule: r.Name, Group: r.Group, Points: r.Points, Granted: g, Expires: exp, Active: asOf.Before(exp)}
+		if explain {
+			a.Why = validity(a)
+		}
+		out = append(out, a)
 	}
 	return out
+}
+
+func validity(a Award) string {
+	if a.Active {
+		return "counted: valid until " + a.Expires.Format(time.DateOnly)
+	}
+	return "expired on " + a.Expires.Format(time.DateOnly)
 }
 
 // inactiveAward returns the award of an inactivity rule given the last
@@ -471,7 +498,7 @@ func (rs *RuleSet) evaluate(rr *ruleRow, first int64, asOf time.Time, prof *Prof
 		r := &rs.Rules[i]
 		switch {
 		case r.Event != nil:
-			awards = append(awards, r.ledger(rr.acc[i].ts, asOf)...)
+			awards = append(awards, r.ledger(rr.acc[i].ts, asOf, false)...)
 		case r.Inactive != nil:
 			if a, ok := r.inactiveAward(rr.lastOfType[i], first, asOf); ok {
 				awards = append(awards, a)

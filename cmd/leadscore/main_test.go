@@ -210,3 +210,20 @@ func TestRulesDefaultRoundTrip(t *testing.T) {
 		t.Errorf("rules check: exit %d\n%s\n%s", code, out, errs)
 	}
 }
+
+func TestRulesExplain(t *testing.T) {
+	dir := t.TempDir()
+	if code, _, errs := runCLI(t, "demo", "--out", dir, "-q"); code != 0 {
+		t.Fatalf("demo: %s", errs)
+	}
+	code, out, errs := runCLI(t, "rules", "explain", "--events", dir+"/data/events.parquet", "--entities", dir+"/data/entities.parquet",
+		"--entity", "E01601", "--as-of", "2025-01-01")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	for _, want := range []string{"counted: valid until", "expired on", "holds: decision_maker is true", "rule_points = +100"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("explain output lacks %q:\n%s", want, out)
+		}
+	}
+}

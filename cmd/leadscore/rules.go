@@ -2,9 +2,11 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -49,7 +51,111 @@ the points show the entity's potential as of any date.`,
 			return nil
 		},
 	})
+	cmd.AddCommand(newRulesExplainCmd(g))
 	return cmd
+}
+
+type explainOptions struct {
+	inputOptions
+	events   string
+	entities string
+	entity   string
+	asOf     string
+	rules    string
+}
+
+func newRulesExplainCmd(g *globalOptions) *cobra.Command {
+	opts := &explainOptions{}
+	cmd := &cobra.Command{
+		Use:   "explain --events FILE --entity ID --as-of DATE [--rules FILE]",
+		Short: "Print one entity's rule ledger as of a date",
+		Long: `Explain lists every award the rules consider for one entity as of a date:
+when it was granted, when it expires, whether it counts, and why (expired,
+not granted under the repeat policy, inactivity not yet reached, attribute
+does not hold). The totals are the ones 'leadscore features --rules' writes.`,
+		Example: `  leadscore rules explain --events data/events.csv --entities data/entities.csv \
+    --entity E00042 --as-of 2025-01-01`,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			if opts.events == "" || opts.entity == "" || opts.asOf == "" {
+				return usageErrorf("--events, --entity and --as-of are required")
+			}
+			asOf, err := parseDate("as-of", opts.asOf)
+			if err != nil {
+				return err
+			}
+			rules := opts.rules
+			if rules == "" {
+				rules = "default"
+			}
+			cfg := features.ExplainConfig{EntityID: opts.entity, AsOf: asOf}
+			if cfg.Rules, err = loadRules(rules); err != nil {
+				return err
+			}
+			if cfg.Events, err = opts.source(opts.events); err != nil {
+				return err
+			}
+			if opts.entities != "" {
+				src, _ := opts.source(opts.entities)
+				if cfg.Profiles, err = features.ReadProfiles(c.Context(), src, nil); err != nil {
+					return err
+				}
+			}
+			x, err := features.Explain(c.Context(), cfg)
+			if err != nil {
+				return err
+			}
+			printExplanation(g.stdout, cfg.Rules, x)
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringArrayVar(&opts.cols, "col", nil, "map a contract column to the file's column, as name=column (repeatable)")
+	f.StringVar(&opts.sep, "sep", ",", "CSV field separator (one character, or 'tab')")
+	f.StringVar(&opts.events, "events", "", "events file (required)")
+	f.StringVar(&opts.entities, "entities", "", "entities file, for attribute rules")
+	f.StringVar(&opts.entity, "entity", "", "the entity_id to explain (required)")
+	f.StringVar(&opts.asOf, "as-of", "", "evaluation date (required); events at or after it do not count")
+	f.StringVar(&opts.rules, "rules", "", "rules file (default: the built-in rules)")
+	return cmd
+}
+
+func printExplanation(w io.Writer, rs *features.RuleSet, x *features.Explanation) {
+	fmt.Fprintf(w, "%s as of %s: %d events before, %d at or after (not used)\n\n", x.EntityID, x.AsOf.Format(time.RFC3339), x.Events, x.Later)
+	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "RULE\tGROUP\tPOINTS\tGRANTED\tEXPIRES\tCOUNTS\tWHY")
+	for _, a := range x.Entries {
+		granted, expires := "-", "-"
+		if !a.Granted.IsZero() {
+			granted = a.Granted.Format(time.DateOnly)
+		}
+		if !a.Expires.IsZero() {
+			expires = a.Expires.Format(time.DateOnly)
+		}
+		counts := "no"
+		if a.Active {
+			counts = "yes"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%+g\t%s\t%s\t%s\t%s\n", a.Rule, a.Group, a.Points, granted, expires, counts, a.Why)
+	}
+	tw.Flush()
+	fmt.Fprintln(w)
+	for i, g := range rs.Groups {
+		capped := ""
+		if x.Raw[i] != x.Points.Groups[i] {
+			capped = fmt.Sprintf(" (capped from %+g)", x.Raw[i])
+		}
+		fmt.Fprintf(w, "rule_points_%s = %+g%s\n", g.Name, x.Points.Groups[i], capped)
+	}
+	sum := 0.0
+	for _, v := range x.Points.Groups {
+		sum += v
+	}
+	capped := ""
+	if sum != x.Points.Total {
+		capped = fmt.Sprintf(" (capped from %+g)", sum)
+	}
+	fmt.Fprintf(w, "rule_points = %+g%s\n", x.Points.Total, capped)
 }
 
 func printRules(g *globalOptions, rs *features.RuleSet) {

@@ -1,0 +1,106 @@
+package features
+
+import (
+	"context"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"leadscore/datasets"
+)
+
+func sampleFile(t *testing.T, name string) string {
+	t.Helper()
+	b, err := fs.ReadFile(datasets.Sample(), name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestExplainMatchesBuild checks that the ledger's totals equal the feature
+// table's rule columns on the embedded sample, entity by entity.
+func TestExplainMatchesBuild(t *testing.T) {
+	ctx := context.Background()
+	events := Source{Path: sampleFile(t, "events.parquet")}
+	prof, err := ReadProfiles(ctx, Source{Path: sampleFile(t, "entities.parquet")}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rules := DefaultRules()
+	at := datasets.SampleEnd.AddDate(0, -2, -3)
+	tb, err := Build(ctx, Config{Events: events, Profiles: prof, AsOf: at, Rules: rules})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := tb.Column("entity_id").Str
+	var sawExpired bool
+	for row := 0; row < len(ids); row += 97 {
+		x, err := Explain(ctx, ExplainConfig{Events: events, Profiles: prof, Rules: rules, EntityID: ids[row], AsOf: at})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := x.Points.Total, tb.Column("rule_points").Float[row]; got != want {
+			t.Errorf("%s: explain total %v, feature table %v", ids[row], got, want)
+		}
+		for g, grp := range rules.Groups {
+			if got, want := x.Points.Groups[g], tb.Column("rule_points_"+grp.Name).Float[row]; got != want {
+				t.Errorf("%s: explain %s %v, feature table %v", ids[row], grp.Name, got, want)
+			}
+		}
+		var active []Award
+		for _, a := range x.Entries {
+			if a.Active {
+				a.Why = ""
+				active = append(active, a)
+			}
+			sawExpired = sawExpired || strings.HasPrefix(a.Why, "expired")
+		}
+		if got, want := AwardsJSON(active), tb.Column("rule_awards").Str[row]; got != want {
+			t.Errorf("%s: explain awards %s, feature table %s", ids[row], got, want)
+		}
+	}
+	if !sawExpired {
+		t.Error("the sampled ledgers had no expired award")
+	}
+}
+
+func TestExplainReasons(t *testing.T) {
+	rs := parseRules(t, `version: 1
+groups: [{name: g}]
+rules:
+  - {name: nl, group: g, points: 5, event: {type: newsletter_signup}, valid_for: 1 year, repeat: once}
+  - {name: wb, group: g, points: 3, event: {type: webinar}, valid_for: 1 month, repeat: {once_per: 1 month}}
+  - {name: quiet, group: g, points: -10, inactive: {type: order, for: 6 months, only_if_seen: true}, valid_for: 3 months}
+`)
+	p := writeFile(t, "e.csv", "entity_id,ts,type\na,2024-01-01,newsletter_signup\na,2024-03-01,newsletter_signup\n"+
+		"a,2024-05-01,webinar\na,2024-05-10,webinar\nb,2024-05-10,webinar\n")
+	x, err := Explain(context.Background(), ExplainConfig{Events: Source{Path: p}, Rules: rs, EntityID: "a", AsOf: d("2024-05-20")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"counted: valid until 2025-01-01",
+		"not granted: once per entity, awarded on 2024-01-01",
+		"counted: valid until 2024-06-01",
+		"not granted: within 1 month of the award on 2024-05-01",
+		"not applicable: no order before the as-of date",
+	}
+	if len(x.Entries) != len(want) {
+		t.Fatalf("%d entries, want %d: %+v", len(x.Entries), len(want), x.Entries)
+	}
+	for i, w := range want {
+		if x.Entries[i].Why != w {
+			t.Errorf("entry %d: %q, want %q", i, x.Entries[i].Why, w)
+		}
+	}
+	if x.Points.Total != 8 || x.Events != 4 {
+		t.Errorf("total %v from %d events, want 8 from 4", x.Points.Total, x.Events)
+	}
+}
