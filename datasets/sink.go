@@ -244,12 +244,16 @@ type (
 	}
 )
 
+// rowGroupEvents is the number of event rows per Parquet row group.
+const rowGroupEvents = 1 << 20
+
 // ParquetSink writes the data set as five Parquet files (zstd). Dirty rows
 // whose fault only text can carry (an impossible date, a decimal comma) are
 // written with the fault dropped, since Parquet columns are typed; missing
 // ids, duplicates and future timestamps are kept.
 type ParquetSink struct {
-	ev *parquet.GenericWriter[eventPQ]
+	pending int // event rows written since the last row-group flush
+	ev      *parquet.GenericWriter[eventPQ]
 	en *parquet.GenericWriter[entityPQ]
 	de *parquet.GenericWriter[dealPQ]
 	or *parquet.GenericWriter[orderPQ]
@@ -293,6 +297,16 @@ func (s *ParquetSink) Write(bt *Batch) error {
 	}
 	if _, err := s.ev.Write(ev); err != nil {
 		return err
+	}
+	// parquet-go buffers a row group in memory until it is flushed; cut one
+	// every million events so memory stays flat however large the output.
+	if s.pending += len(ev); s.pending >= rowGroupEvents {
+		s.pending = 0
+		for _, w := range []interface{ Flush() error }{s.ev, s.en, s.de, s.or, s.tr} {
+			if err := w.Flush(); err != nil {
+				return err
+			}
+		}
 	}
 	en := make([]entityPQ, len(bt.Entities))
 	for i, e := range bt.Entities {

@@ -50,7 +50,7 @@ func TestExplainMatchesBuild(t *testing.T) {
 			t.Errorf("%s: explain total %v, feature table %v", ids[row], got, want)
 		}
 		for g, grp := range rules.Groups {
-			if got, want := x.Points.Groups[g], tb.Column("rule_points_"+grp.Name).Float[row]; got != want {
+			if got, want := x.Points.Groups[g], tb.Column("rule_points_" + grp.Name).Float[row]; got != want {
 				t.Errorf("%s: explain %s %v, feature table %v", ids[row], grp.Name, got, want)
 			}
 		}
