@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 )
 
 const dayNanos = int64(24 * time.Hour)
@@ -86,35 +88,40 @@ func (c *Config) Validate() error {
 	return nil
 }
 
-// row is the aggregation state of one output row: one entity at one as-of
-// moment. Memory is O(types × windows) per row, never O(events).
-type row struct {
-	id     string
-	d      int64 // as-of, unix ns (exclusive)
-	dDay   int64 // UTC day number of d
-	first  int64
-	last   int64
-	n      int64
-	nWin   []int32   // [window] events of any type
-	act30  uint64    // bit k: an event on day dDay-k, k ≤ 30, within 30 days
-	act90  [2]uint64 // the same for 90 days
-	cnt    []int32   // [type][window]
-	sum    []float64 // [type][window]
-	lastT  []int64   // [type] last event time, 0 if none
-	prev30 []int32   // [type] events with 30 d < age ≤ 60 d
-	rules  ruleRow
-}
-
-// builder holds the state of one Build call.
+// builder holds the state of one Build call. State is kept column-wise:
+// one flat slice per quantity, indexed by output row (and window), so the
+// garbage collector has no per-row pointers to trace and adding a row
+// copies nothing. Memory is O(rows × types × windows), never O(events).
 type builder struct {
 	cfg      *Config
 	win      []int64 // windows in ns
+	nw       int
+	asOfMode bool
+
 	types    map[string]int
 	names    []string
 	hasValue []bool
-	rows     []row
-	byEntity map[string][]int32 // entity → rows (cutoff mode) or its one row (as-of mode)
-	asOfMode bool
+
+	// Per row.
+	ids   []string
+	d     []int64 // as-of, unix ns (exclusive)
+	dDay  []int64 // UTC day number of d
+	first []int64
+	last  []int64
+	n     []int64
+	nWin  []int32  // [row][window] events of any type
+	act30 []uint64 // bit k: an event on day dDay−k within 30 days
+	act90 []uint64 // [row][2]: the same within 90 days
+	rules []ruleRow
+
+	// Per type, per row.
+	cnt    [][]int32   // [type][row][window]
+	sum    [][]float64 // [type][row][window]; nil until the type has a value
+	lastT  [][]int64   // [type][row], 0 if none
+	prev30 [][]int32   // [type][row]: events with 30 d < age ≤ 60 d
+
+	index map[string]int32 // entity → its (first) row
+	next  []int32          // cutoff mode: the entity's next row, −1 at the end
 }
 
 func floorDiv(a, b int64) int64 {
@@ -127,12 +134,42 @@ func floorDiv(a, b int64) int64 {
 
 func (b *builder) newRow(id string, d time.Time) int32 {
 	ns := d.UnixNano()
-	r := row{id: id, d: ns, dDay: floorDiv(ns, dayNanos)}
-	if b.cfg.Rules != nil {
-		r.rules = b.cfg.Rules.newRow()
+	r := int32(len(b.ids))
+	// The id may point into a reader's buffer (an Arrow batch, a CSV
+	// record); copy it so that the row does not keep that buffer alive.
+	b.ids = append(b.ids, strings.Clone(id))
+	b.d = append(b.d, ns)
+	b.dDay = append(b.dDay, floorDiv(ns, dayNanos))
+	b.first = append(b.first, 0)
+	b.last = append(b.last, 0)
+	b.n = append(b.n, 0)
+	b.act30 = append(b.act30, 0)
+	b.act90 = append(b.act90, 0, 0)
+	for range b.nw {
+		b.nWin = append(b.nWin, 0)
 	}
-	b.rows = append(b.rows, r)
-	return int32(len(b.rows) - 1)
+	if b.cfg.Rules != nil {
+		b.rules = append(b.rules, b.cfg.Rules.newRow())
+	}
+	for t := range b.names {
+		b.growType(t)
+	}
+	return r
+}
+
+// growType extends type t's slices to the current number of rows.
+func (b *builder) growType(t int) {
+	rows := len(b.ids)
+	if k := rows*b.nw - len(b.cnt[t]); k > 0 {
+		b.cnt[t] = append(b.cnt[t], make([]int32, k)...)
+		if b.sum[t] != nil {
+			b.sum[t] = append(b.sum[t], make([]float64, k)...)
+		}
+	}
+	if k := rows - len(b.lastT[t]); k > 0 {
+		b.lastT[t] = append(b.lastT[t], make([]int64, k)...)
+		b.prev30[t] = append(b.prev30[t], make([]int32, k)...)
+	}
 }
 
 // typeID returns the id of an event type, or -1 when the spec leaves it out.
@@ -143,70 +180,94 @@ func (b *builder) typeID(t string) int {
 	if b.cfg.Spec.Types != nil {
 		return -1
 	}
+	return b.addType(t, false)
+}
+
+func (b *builder) addType(t string, values bool) int {
 	id := len(b.names)
+	t = strings.Clone(t)
 	b.types[t] = id
 	b.names = append(b.names, t)
-	b.hasValue = append(b.hasValue, false)
+	b.hasValue = append(b.hasValue, values)
+	b.cnt = append(b.cnt, nil)
+	b.sum = append(b.sum, nil)
+	b.lastT = append(b.lastT, nil)
+	b.prev30 = append(b.prev30, nil)
+	b.growType(id)
 	return id
 }
 
-// add folds one event into a row; events at or after the row's as-of date
-// are ignored.
-func (b *builder) add(r *row, e *Event, ts int64, tid int) {
-	if ts >= r.d {
+// markValued records that type t carries values and gives it sums.
+func (b *builder) markValued(t int) {
+	b.hasValue[t] = true
+	if b.sum[t] == nil {
+		b.sum[t] = make([]float64, len(b.cnt[t]), cap(b.cnt[t]))
+	}
+}
+
+// add folds one event into row r; events at or after the row's as-of date
+// are ignored. tid is -1 for types without columns.
+func (b *builder) add(r int32, e *Event, ts int64, tid int) {
+	d := b.d[r]
+	if ts >= d {
 		return
 	}
-	nw := len(b.win)
-	if need := (tid + 1) * nw; tid >= 0 && len(r.cnt) < need {
-		r.cnt = append(r.cnt, make([]int32, need-len(r.cnt))...)
-		r.sum = append(r.sum, make([]float64, need-len(r.sum))...)
-		r.lastT = append(r.lastT, make([]int64, tid+1-len(r.lastT))...)
-		r.prev30 = append(r.prev30, make([]int32, tid+1-len(r.prev30))...)
+	if b.n[r] == 0 || ts < b.first[r] {
+		b.first[r] = ts
 	}
-	if r.n == 0 || ts < r.first {
-		r.first = ts
+	if b.n[r] == 0 || ts > b.last[r] {
+		b.last[r] = ts
 	}
-	if r.n == 0 || ts > r.last {
-		r.last = ts
-	}
-	r.n++
-	age := r.d - ts
-	if r.nWin == nil {
-		r.nWin = make([]int32, len(b.win))
-	}
+	b.n[r]++
+	age := d - ts
+	nw := b.nw
+	base := int(r) * nw
 	for w, wn := range b.win {
 		if age <= wn {
-			r.nWin[w]++
+			b.nWin[base+w]++
 		}
 	}
 	if age <= 90*dayNanos {
-		k := r.dDay - floorDiv(ts, dayNanos)
-		r.act90[k/64] |= 1 << (k % 64)
+		k := b.dDay[r] - floorDiv(ts, dayNanos)
+		b.act90[2*int(r)+int(k/64)] |= 1 << (k % 64)
 		if age <= 30*dayNanos {
-			r.act30 |= 1 << k
+			b.act30[r] |= 1 << k
 		}
 	}
 	if b.cfg.Rules != nil {
-		b.cfg.Rules.add(&r.rules, e, ts, time.Unix(0, r.d).UTC())
+		b.cfg.Rules.add(&b.rules[r], e, ts, time.Unix(0, d).UTC())
 	}
 	if tid < 0 {
 		return
 	}
-	base := tid * nw
+	cnt := b.cnt[tid][base : base+nw]
 	for w, wn := range b.win {
 		if age <= wn {
-			r.cnt[base+w]++
-			if e.HasValue {
-				r.sum[base+w] += e.Value
+			cnt[w]++
+		}
+	}
+	if e.HasValue && b.sum[tid] != nil {
+		sum := b.sum[tid][base : base+nw]
+		for w, wn := range b.win {
+			if age <= wn {
+				sum[w] += e.Value
 			}
 		}
 	}
 	if age > 30*dayNanos && age <= 60*dayNanos {
-		r.prev30[tid]++
+		b.prev30[tid][r]++
 	}
-	if r.lastT[tid] == 0 || ts > r.lastT[tid] {
-		r.lastT[tid] = ts
+	if lt := b.lastT[tid]; lt[r] == 0 || ts > lt[r] {
+		lt[r] = ts
 	}
+}
+
+// batch is a block of events handed from the reader goroutine to the
+// aggregator.
+type batch struct {
+	ev  []Event
+	n   int
+	err error
 }
 
 // Build computes a point-in-time feature table in one streaming pass over
@@ -232,9 +293,10 @@ func (b *builder) add(r *row, e *Event, ts int64, tid int) {
 // rule_awards (JSON, see AwardsJSON) close the table.
 //
 // In as-of mode rows are sorted by entity_id; in cutoff mode they keep the
-// cutoff file's order. Memory grows with rows × types × windows. Bad rows
-// are handled by cfg.BadRows; the error is a *RowError or *SchemaError for
-// bad input.
+// cutoff file's order. Memory grows with rows × types × windows. One
+// goroutine reads and decodes events while another aggregates them, in file
+// order, so the result does not depend on scheduling. Bad rows are handled
+// by cfg.BadRows; the error is a *RowError or *SchemaError for bad input.
 func Build(ctx context.Context, cfg Config) (*Table, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -244,20 +306,31 @@ func Build(ctx context.Context, cfg Config) (*Table, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	start := time.Now()
-	b := &builder{cfg: &cfg, types: map[string]int{}, byEntity: map[string][]int32{}, asOfMode: cfg.Cutoffs == nil}
+	b := &builder{cfg: &cfg, types: map[string]int{}, index: map[string]int32{}, asOfMode: cfg.Cutoffs == nil}
 	for _, w := range cfg.Spec.windows() {
 		b.win = append(b.win, int64(w)*dayNanos)
 	}
+	b.nw = len(b.win)
 	for _, t := range cfg.Spec.Types {
-		b.types[t] = len(b.names)
-		b.names = append(b.names, t)
-		b.hasValue = append(b.hasValue, slices.Contains(cfg.Spec.ValueTypes, t))
+		b.addType(t, false)
+		if slices.Contains(cfg.Spec.ValueTypes, t) {
+			b.markValued(b.types[t])
+		}
 	}
 	fixedTypes := cfg.Spec.Types != nil
 	if cfg.Cutoffs != nil {
+		n := cfg.Cutoffs.Len()
+		b.next = make([]int32, 0, n)
+		tail := map[string]int32{}
 		for i, id := range cfg.Cutoffs.IDs {
 			ri := b.newRow(id, cfg.Cutoffs.TS[i])
-			b.byEntity[id] = append(b.byEntity[id], ri)
+			b.next = append(b.next, -1)
+			if t, ok := tail[id]; ok {
+				b.next[t] = ri
+			} else {
+				b.index[b.ids[ri]] = ri
+			}
+			tail[b.ids[ri]] = ri
 		}
 	}
 	er, err := OpenEvents(ctx, cfg.Events, cfg.BadRows)
@@ -265,59 +338,88 @@ func Build(ctx context.Context, cfg Config) (*Table, error) {
 		return nil, err
 	}
 	defer er.Close()
-	asOf := cfg.AsOf.UnixNano()
-	buf := make([]Event, 1<<14)
-	var used, late int64
-	for {
-		if err := ctx.Err(); err != nil {
-			return nil, err
+
+	// The reader goroutine fills free buffers and sends them, in order, to
+	// the aggregator, which hands them back when done.
+	g, gctx := errgroup.WithContext(ctx)
+	free := make(chan []Event, 3)
+	full := make(chan batch, 3)
+	for range 3 {
+		free <- make([]Event, 1<<13)
+	}
+	g.Go(func() error {
+		defer close(full)
+		for {
+			if err := gctx.Err(); err != nil {
+				return err
+			}
+			var buf []Event
+			select {
+			case buf = <-free:
+			case <-gctx.Done():
+				return gctx.Err()
+			}
+			n, err := er.Read(buf)
+			full <- batch{ev: buf, n: n, err: err}
+			if err != nil {
+				return nil // the aggregator reports it
+			}
 		}
-		n, err := er.Read(buf)
-		for i := range buf[:n] {
-			e := &buf[i]
+	})
+	asOf := cfg.AsOf.UnixNano()
+	var used, late int64
+	var readErr error
+	for bt := range full {
+		if readErr != nil || ctx.Err() != nil {
+			continue // drain so the reader can finish
+		}
+		for i := range bt.ev[:bt.n] {
+			e := &bt.ev[i]
 			ts := e.TS.UnixNano()
-			if b.asOfMode {
-				if ts >= asOf {
-					late++
+			if b.asOfMode && ts >= asOf {
+				late++
+				continue
+			}
+			ri, ok := b.index[e.EntityID]
+			if !ok {
+				if !b.asOfMode {
 					continue
 				}
-				rs, ok := b.byEntity[e.EntityID]
-				if !ok {
-					rs = []int32{b.newRow(e.EntityID, cfg.AsOf)}
-					b.byEntity[e.EntityID] = rs
-				}
-				tid := b.typeID(e.Type)
-				b.add(&b.rows[rs[0]], e, ts, tid)
-				used++
-				if e.HasValue && tid >= 0 && !fixedTypes {
-					b.hasValue[tid] = true
-				}
-				continue
-			}
-			rs := b.byEntity[e.EntityID]
-			if len(rs) == 0 {
-				continue
+				ri = b.newRow(e.EntityID, cfg.AsOf)
+				b.index[b.ids[ri]] = ri
 			}
 			tid := b.typeID(e.Type)
-			if e.HasValue && tid >= 0 && !fixedTypes {
-				b.hasValue[tid] = true
+			if e.HasValue && tid >= 0 && !fixedTypes && !b.hasValue[tid] {
+				b.markValued(tid)
 			}
 			used++
-			for _, ri := range rs {
-				b.add(&b.rows[ri], e, ts, tid)
+			if b.asOfMode {
+				b.add(ri, e, ts, tid)
+				continue
+			}
+			for ; ri >= 0; ri = b.next[ri] {
+				b.add(ri, e, ts, tid)
 			}
 		}
-		if err == io.EOF {
-			break
+		if bt.err != nil && bt.err != io.EOF {
+			readErr = bt.err
 		}
-		if err != nil {
-			return nil, err
-		}
+		free <- bt.ev
+	}
+	if err := g.Wait(); err != nil && readErr == nil {
+		readErr = err
+	}
+	if readErr != nil {
+		return nil, readErr
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
 	}
 	if b.asOfMode && cfg.AllEntities && cfg.Profiles != nil {
 		for _, id := range cfg.Profiles.IDs {
-			if _, ok := b.byEntity[id]; !ok {
-				b.byEntity[id] = []int32{b.newRow(id, cfg.AsOf)}
+			if _, ok := b.index[id]; !ok {
+				ri := b.newRow(id, cfg.AsOf)
+				b.index[b.ids[ri]] = ri
 			}
 		}
 	}
@@ -330,20 +432,20 @@ func Build(ctx context.Context, cfg Config) (*Table, error) {
 
 // table turns the row states into columns.
 func (b *builder) table() *Table {
-	order := make([]int, len(b.rows))
+	order := make([]int, len(b.ids))
 	for i := range order {
 		order[i] = i
 	}
 	if b.asOfMode {
-		sort.Slice(order, func(i, j int) bool { return b.rows[order[i]].id < b.rows[order[j]].id })
+		sort.Slice(order, func(i, j int) bool { return b.ids[order[i]] < b.ids[order[j]] })
 	}
 	n := len(order)
 	t := &Table{Meta: map[string]string{}}
 	ids := make([]string, n)
 	ts := make([]time.Time, n)
 	for j, i := range order {
-		ids[j] = b.rows[i].id
-		ts[j] = time.Unix(0, b.rows[i].d).UTC()
+		ids[j] = b.ids[i]
+		ts[j] = time.Unix(0, b.d[i]).UTC()
 	}
 	t.Columns = append(t.Columns, Column{Name: "entity_id", Kind: KindString, Str: ids}, Column{Name: "ts", Kind: KindTime, Time: ts})
 	var passthrough []string
@@ -358,87 +460,64 @@ func (b *builder) table() *Table {
 	}
 	t.Meta["leadscore.passthrough"] = strings.Join(passthrough, ",")
 
-	floatCol := func(name string, f func(r *row) float64) {
+	floatCol := func(name string, f func(r int) float64) {
 		v := make([]float64, n)
 		for j, i := range order {
-			v[j] = f(&b.rows[i])
+			v[j] = f(i)
 		}
 		t.Columns = append(t.Columns, Column{Name: name, Kind: KindFloat, Float: v})
 	}
-	floatCol("events_total", func(r *row) float64 { return float64(r.n) })
+	nw := b.nw
+	day := float64(dayNanos)
+	floatCol("events_total", func(r int) float64 { return float64(b.n[r]) })
 	for w, days := range b.cfg.Spec.windows() {
-		floatCol(fmt.Sprintf("events_count_%dd", days), func(r *row) float64 {
-			if r.nWin == nil {
-				return 0
-			}
-			return float64(r.nWin[w])
-		})
+		floatCol(fmt.Sprintf("events_count_%dd", days), func(r int) float64 { return float64(b.nWin[r*nw+w]) })
 	}
-	floatCol("tenure_days", func(r *row) float64 {
-		if r.n == 0 {
+	floatCol("tenure_days", func(r int) float64 {
+		if b.n[r] == 0 {
 			return math.NaN()
 		}
-		return float64(r.d-r.first) / float64(dayNanos)
+		return float64(b.d[r]-b.first[r]) / day
 	})
-	floatCol("active_days_30d", func(r *row) float64 { return float64(bits.OnesCount64(r.act30)) })
-	floatCol("active_days_90d", func(r *row) float64 {
-		return float64(bits.OnesCount64(r.act90[0]) + bits.OnesCount64(r.act90[1]))
+	floatCol("active_days_30d", func(r int) float64 { return float64(bits.OnesCount64(b.act30[r])) })
+	floatCol("active_days_90d", func(r int) float64 {
+		return float64(bits.OnesCount64(b.act90[2*r]) + bits.OnesCount64(b.act90[2*r+1]))
 	})
 
 	typeOrder := slices.Clone(b.names)
 	sort.Strings(typeOrder)
-	nw := len(b.win)
+	w30 := slices.Index(b.cfg.Spec.windows(), 30)
 	for _, name := range typeOrder {
 		tid := b.types[name]
 		cname := columnName(name)
+		cnt, sum, lastT, prev := b.cnt[tid], b.sum[tid], b.lastT[tid], b.prev30[tid]
 		for w, days := range b.cfg.Spec.windows() {
-			floatCol(fmt.Sprintf("%s_count_%dd", cname, days), func(r *row) float64 {
-				if len(r.lastT) <= tid {
-					return 0
-				}
-				return float64(r.cnt[tid*nw+w])
-			})
+			floatCol(fmt.Sprintf("%s_count_%dd", cname, days), func(r int) float64 { return float64(cnt[r*nw+w]) })
 		}
 		if b.hasValue[tid] {
 			for w, days := range b.cfg.Spec.windows() {
-				floatCol(fmt.Sprintf("%s_value_sum_%dd", cname, days), func(r *row) float64 {
-					if len(r.lastT) <= tid {
-						return 0
-					}
-					return r.sum[tid*nw+w] + 0
-				})
+				floatCol(fmt.Sprintf("%s_value_sum_%dd", cname, days), func(r int) float64 { return sum[r*nw+w] + 0 })
 			}
 		}
-		floatCol(cname+"_days_since_last", func(r *row) float64 {
-			if len(r.lastT) <= tid || r.lastT[tid] == 0 {
+		floatCol(cname+"_days_since_last", func(r int) float64 {
+			if lastT[r] == 0 {
 				return math.NaN()
 			}
-			return float64(r.d-r.lastT[tid]) / float64(dayNanos)
+			return float64(b.d[r]-lastT[r]) / day
 		})
-		floatCol(cname+"_trend", func(r *row) float64 {
-			if len(r.lastT) <= tid {
-				return 0
-			}
-			last30 := 0.0
-			for w, days := range b.cfg.Spec.windows() {
-				if days == 30 {
-					last30 = float64(r.cnt[tid*nw+w])
-				}
-			}
-			prev := float64(r.prev30[tid])
-			return (last30 - prev) / (prev + 1)
-		})
-	}
-	if !slices.Contains(b.cfg.Spec.windows(), 30) {
-		// trend needs the 30-day count; without that window it is not defined.
-		t.dropSuffix("_trend")
+		if w30 >= 0 {
+			floatCol(cname+"_trend", func(r int) float64 {
+				p := float64(prev[r])
+				return (float64(cnt[r*nw+w30]) - p) / (p + 1)
+			})
+		}
 	}
 
 	var attrs []string
 	if p := b.cfg.Profiles; p != nil {
 		prow := make([]int, n)
 		for j, i := range order {
-			prow[j] = p.Row(b.rows[i].id)
+			prow[j] = p.Row(b.ids[i])
 		}
 		for _, col := range p.Columns {
 			attrs = append(attrs, col.Name)
@@ -489,12 +568,7 @@ func (b *builder) table() *Table {
 		}
 		awards := make([]string, n)
 		for j, i := range order {
-			r := &b.rows[i]
-			first := int64(0)
-			if r.n > 0 {
-				first = r.first
-			}
-			pts := rs.evaluate(&r.rules, first, time.Unix(0, r.d).UTC(), b.cfg.Profiles, b.cfg.Profiles.Row(r.id), false)
+			pts := rs.evaluate(&b.rules[i], b.first[i], time.Unix(0, b.d[i]).UTC(), b.cfg.Profiles, b.cfg.Profiles.Row(b.ids[i]), false)
 			total[j] = pts.Total
 			for g := range groups {
 				groups[g][j] = pts.Groups[g]

@@ -68,10 +68,6 @@ func (t *Table) Names() []string {
 	return out
 }
 
-func (t *Table) dropSuffix(suffix string) {
-	t.Columns = slices.DeleteFunc(t.Columns, func(c Column) bool { return strings.HasSuffix(c.Name, suffix) })
-}
-
 // rowGroupRows is the number of rows per Parquet row group.
 const rowGroupRows = 1 << 17
 

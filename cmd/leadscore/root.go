@@ -2,6 +2,8 @@ package main
 
 import (
 	"io"
+	"os"
+	"runtime/pprof"
 	"log/slog"
 	"strings"
 
@@ -13,6 +15,7 @@ type globalOptions struct {
 	logLevel  string
 	logFormat string
 	quiet     bool
+	cpuProf   string
 	stdout    io.Writer
 	stderr    io.Writer
 }
@@ -60,6 +63,28 @@ mismatch, 130 interrupted.`,
 	pf.StringVar(&g.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	pf.StringVar(&g.logFormat, "log-format", "text", "log format on stderr: text or json")
 	pf.BoolVarP(&g.quiet, "quiet", "q", false, "only log warnings and errors")
+	pf.StringVar(&g.cpuProf, "cpuprofile", "", "write a CPU profile (go tool pprof) to this file")
+	var stopProfile func()
+	root.PersistentPreRunE = func(c *cobra.Command, _ []string) error {
+		if g.cpuProf == "" {
+			return nil
+		}
+		f, err := os.Create(g.cpuProf)
+		if err != nil {
+			return err
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			f.Close()
+			return err
+		}
+		stopProfile = func() { pprof.StopCPUProfile(); f.Close() }
+		return nil
+	}
+	root.PersistentPostRun = func(*cobra.Command, []string) {
+		if stopProfile != nil {
+			stopProfile()
+		}
+	}
 	root.AddCommand(
 		newDatasetsCmd(g, nil),
 		newFeaturesCmd(g, nil),
