@@ -2,6 +2,7 @@ package features
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -19,28 +20,6 @@ import (
 )
 
 const dayNanos = int64(24 * time.Hour)
-
-// Spec chooses the default feature set's parameters. The zero value is the
-// default: every event type seen, windows of 7, 30, 90 and 365 days.
-type Spec struct {
-	// Types are the event types that get per-type columns, even when absent
-	// from the data; nil means every type seen. Events of other types still
-	// count in events_total, activity and rules.
-	Types []string
-	// ValueTypes, with Types, are the types that get value-sum columns;
-	// without Types, every type seen with a value does.
-	ValueTypes []string
-	// WindowsDays are the look-back windows of the count and sum features;
-	// nil means 7, 30, 90, 365.
-	WindowsDays []int
-}
-
-func (s Spec) windows() []int {
-	if len(s.WindowsDays) == 0 {
-		return []int{7, 30, 90, 365}
-	}
-	return s.WindowsDays
-}
 
 // Config configures Build.
 type Config struct {
@@ -63,6 +42,12 @@ type Config struct {
 	// AllEntities adds a row (zero counts) for each profile with no event
 	// before the as-of date. As-of mode only.
 	AllEntities bool
+	// Dedupe skips exact duplicate events (same entity, time, type, value,
+	// channel and properties). It holds a 64-bit fingerprint per distinct
+	// event (about 40 bytes each); two different events whose fingerprints
+	// collide, a chance of about n²/2⁶⁵ for n events, would be taken for
+	// duplicates. Without it duplicates count as given.
+	Dedupe bool
 	// BadRows is the bad-row policy; nil fails on the first bad row.
 	BadRows *BadRows
 	// Logger receives one line per stage; nil discards.
@@ -80,12 +65,7 @@ func (c *Config) Validate() error {
 	if c.AllEntities && c.Cutoffs != nil {
 		return errors.New("features: Config.AllEntities applies to as-of mode only")
 	}
-	for _, w := range c.Spec.windows() {
-		if w <= 0 {
-			return fmt.Errorf("features: Config.Spec.WindowsDays: %d is not a positive number of days", w)
-		}
-	}
-	return nil
+	return c.Spec.Validate()
 }
 
 // builder holds the state of one Build call. State is kept column-wise:
@@ -96,11 +76,14 @@ type builder struct {
 	cfg      *Config
 	win      []int64 // windows in ns
 	nw       int
+	dOff     []int // distinct_days: first bitset word of each window
+	dw       int   // distinct_days: bitset words per row
 	asOfMode bool
 
-	types    map[string]int
-	names    []string
-	hasValue []bool
+	types map[string]int
+	names []string
+	ts    []*typeState
+	other int // the pooled type's id, −1 if none
 
 	// Per row.
 	ids   []string
@@ -114,14 +97,21 @@ type builder struct {
 	act90 []uint64 // [row][2]: the same within 90 days
 	rules []ruleRow
 
-	// Per type, per row.
-	cnt    [][]int32   // [type][row][window]
-	sum    [][]float64 // [type][row][window]; nil until the type has a value
-	lastT  [][]int64   // [type][row], 0 if none
-	prev30 [][]int32   // [type][row]: events with 30 d < age ≤ 60 d
-
 	index map[string]int32 // entity → its (first) row
 	next  []int32          // cutoff mode: the entity's next row, −1 at the end
+}
+
+// typeState holds one event type's aggregates for every row.
+type typeState struct {
+	cnt      []int32   // [row][window]
+	sum      []float64 // [row][window]; nil until the type has a value
+	vcnt     []int32   // [row][window] events with a value; with sum
+	vmax     []float64 // [row][window] largest value; with sum, for max
+	days     []uint64  // [row][dw] distinct_days bitsets; nil unless asked
+	lastT    []int64   // [row], 0 if none
+	prev30   []int32   // [row]: events with 30 d < age ≤ 60 d
+	total    int64     // events of the type (all rows), for top-K
+	hasValue bool
 }
 
 func floorDiv(a, b int64) int64 {
@@ -151,62 +141,77 @@ func (b *builder) newRow(id string, d time.Time) int32 {
 	if b.cfg.Rules != nil {
 		b.rules = append(b.rules, b.cfg.Rules.newRow())
 	}
-	for t := range b.names {
-		b.growType(t)
+	for _, t := range b.ts {
+		b.grow(t)
 	}
 	return r
 }
 
-// growType extends type t's slices to the current number of rows.
-func (b *builder) growType(t int) {
-	rows := len(b.ids)
-	if k := rows*b.nw - len(b.cnt[t]); k > 0 {
-		b.cnt[t] = append(b.cnt[t], make([]int32, k)...)
-		if b.sum[t] != nil {
-			b.sum[t] = append(b.sum[t], make([]float64, k)...)
-		}
+func grown[T any](s []T, n int) []T {
+	if k := n - len(s); k > 0 {
+		return append(s, make([]T, k)...)
 	}
-	if k := rows - len(b.lastT[t]); k > 0 {
-		b.lastT[t] = append(b.lastT[t], make([]int64, k)...)
-		b.prev30[t] = append(b.prev30[t], make([]int32, k)...)
-	}
+	return s
 }
 
-// typeID returns the id of an event type, or -1 when the spec leaves it out.
+// grow extends a type's slices to the current number of rows.
+func (b *builder) grow(t *typeState) {
+	rows := len(b.ids)
+	t.cnt = grown(t.cnt, rows*b.nw)
+	if t.sum != nil {
+		t.sum = grown(t.sum, rows*b.nw)
+		t.vcnt = grown(t.vcnt, rows*b.nw)
+		if t.vmax != nil {
+			t.vmax = grown(t.vmax, rows*b.nw)
+		}
+	}
+	if t.days != nil {
+		t.days = grown(t.days, rows*b.dw)
+	}
+	t.lastT = grown(t.lastT, rows)
+	t.prev30 = grown(t.prev30, rows)
+}
+
+// typeID returns the id of an event type: its own, the pooled "other"'s,
+// or −1 when the spec gives it no columns.
 func (b *builder) typeID(t string) int {
 	if id, ok := b.types[t]; ok {
 		return id
 	}
 	if b.cfg.Spec.Types != nil {
-		return -1
+		return b.other
 	}
-	return b.addType(t, false)
+	return b.addType(t)
 }
 
-func (b *builder) addType(t string, values bool) int {
+func (b *builder) addType(name string) int {
 	id := len(b.names)
-	t = strings.Clone(t)
-	b.types[t] = id
-	b.names = append(b.names, t)
-	b.hasValue = append(b.hasValue, values)
-	b.cnt = append(b.cnt, nil)
-	b.sum = append(b.sum, nil)
-	b.lastT = append(b.lastT, nil)
-	b.prev30 = append(b.prev30, nil)
-	b.growType(id)
+	name = strings.Clone(name)
+	b.types[name] = id
+	b.names = append(b.names, name)
+	t := &typeState{}
+	if b.cfg.Spec.has("distinct_days") {
+		t.days = []uint64{}
+	}
+	b.ts = append(b.ts, t)
+	b.grow(t)
 	return id
 }
 
-// markValued records that type t carries values and gives it sums.
-func (b *builder) markValued(t int) {
-	b.hasValue[t] = true
-	if b.sum[t] == nil {
-		b.sum[t] = make([]float64, len(b.cnt[t]), cap(b.cnt[t]))
+// markValued records that a type carries values and gives it value slices.
+func (b *builder) markValued(t *typeState) {
+	t.hasValue = true
+	if t.sum == nil {
+		t.sum = make([]float64, len(t.cnt), cap(t.cnt))
+		t.vcnt = make([]int32, len(t.cnt), cap(t.cnt))
+		if b.cfg.Spec.has("max") {
+			t.vmax = make([]float64, len(t.cnt), cap(t.cnt))
+		}
 	}
 }
 
 // add folds one event into row r; events at or after the row's as-of date
-// are ignored. tid is -1 for types without columns.
+// are ignored. tid is −1 for types without columns.
 func (b *builder) add(r int32, e *Event, ts int64, tid int) {
 	d := b.d[r]
 	if ts >= d {
@@ -227,8 +232,8 @@ func (b *builder) add(r int32, e *Event, ts int64, tid int) {
 			b.nWin[base+w]++
 		}
 	}
+	k := b.dDay[r] - floorDiv(ts, dayNanos) // days back, 0 = D's date
 	if age <= 90*dayNanos {
-		k := b.dDay[r] - floorDiv(ts, dayNanos)
 		b.act90[2*int(r)+int(k/64)] |= 1 << (k % 64)
 		if age <= 30*dayNanos {
 			b.act30[r] |= 1 << k
@@ -240,25 +245,100 @@ func (b *builder) add(r int32, e *Event, ts int64, tid int) {
 	if tid < 0 {
 		return
 	}
-	cnt := b.cnt[tid][base : base+nw]
+	t := b.ts[tid]
+	cnt := t.cnt[base : base+nw]
 	for w, wn := range b.win {
 		if age <= wn {
 			cnt[w]++
 		}
 	}
-	if e.HasValue && b.sum[tid] != nil {
-		sum := b.sum[tid][base : base+nw]
+	if e.HasValue && t.sum != nil {
+		sum, vcnt := t.sum[base:base+nw], t.vcnt[base:base+nw]
 		for w, wn := range b.win {
 			if age <= wn {
+				if t.vmax != nil && (vcnt[w] == 0 || e.Value > t.vmax[base+w]) {
+					t.vmax[base+w] = e.Value
+				}
 				sum[w] += e.Value
+				vcnt[w]++
+			}
+		}
+	}
+	if t.days != nil {
+		days := t.days[int(r)*b.dw:]
+		for w, wn := range b.win {
+			if age <= wn {
+				days[b.dOff[w]+int(k/64)] |= 1 << (k % 64)
 			}
 		}
 	}
 	if age > 30*dayNanos && age <= 60*dayNanos {
-		b.prev30[tid][r]++
+		t.prev30[r]++
 	}
-	if lt := b.lastT[tid]; lt[r] == 0 || ts > lt[r] {
-		lt[r] = ts
+	if t.lastT[r] == 0 || ts > t.lastT[r] {
+		t.lastT[r] = ts
+	}
+}
+
+// pool merges the types not among the top k (by event count, ties by name)
+// into one type named "other". Every aggregate merges exactly: counts and
+// sums add, maxima and last times take the largest, day sets unite.
+func (b *builder) pool(k int) {
+	if len(b.names) <= k {
+		return
+	}
+	order := slices.Clone(b.names)
+	slices.SortFunc(order, func(x, y string) int {
+		tx, ty := b.ts[b.types[x]].total, b.ts[b.types[y]].total
+		if tx != ty {
+			if tx > ty {
+				return -1
+			}
+			return 1
+		}
+		return strings.Compare(x, y)
+	})
+	o := &typeState{cnt: make([]int32, len(b.ids)*b.nw), lastT: make([]int64, len(b.ids)), prev30: make([]int32, len(b.ids))}
+	if b.cfg.Spec.has("distinct_days") {
+		o.days = make([]uint64, len(b.ids)*b.dw)
+	}
+	for _, name := range order[k:] {
+		t := b.ts[b.types[name]]
+		o.total += t.total
+		for i, v := range t.cnt {
+			o.cnt[i] += v
+		}
+		if t.sum != nil {
+			b.markValued(o)
+			for i := range t.sum {
+				if t.vmax != nil && t.vcnt[i] > 0 && (o.vcnt[i] == 0 || t.vmax[i] > o.vmax[i]) {
+					o.vmax[i] = t.vmax[i]
+				}
+				o.sum[i] += t.sum[i]
+				o.vcnt[i] += t.vcnt[i]
+			}
+		}
+		for i, v := range t.days {
+			o.days[i] |= v
+		}
+		for i, v := range t.lastT {
+			o.lastT[i] = max(o.lastT[i], v)
+		}
+		for i, v := range t.prev30 {
+			o.prev30[i] += v
+		}
+	}
+	keep := order[:k]
+	slices.Sort(keep)
+	names := append(keep, "other")
+	ts := make([]*typeState, 0, k+1)
+	for _, name := range keep {
+		ts = append(ts, b.ts[b.types[name]])
+	}
+	ts = append(ts, o)
+	b.names, b.ts, b.types, b.other = names, ts, map[string]int{}, k
+	for i, name := range names {
+		b.types[name] = i
 	}
 }
 
@@ -311,13 +391,33 @@ func Build(ctx context.Context, cfg Config) (*Table, error) {
 		b.win = append(b.win, int64(w)*dayNanos)
 	}
 	b.nw = len(b.win)
+	for _, w := range cfg.Spec.windows() {
+		b.dOff = append(b.dOff, b.dw)
+		b.dw += w/64 + 1
+	}
+	b.other = -1
 	for _, t := range cfg.Spec.Types {
-		b.addType(t, false)
-		if slices.Contains(cfg.Spec.ValueTypes, t) {
-			b.markValued(b.types[t])
+		b.addType(t)
+	}
+	if cfg.Spec.Types != nil && cfg.Spec.Other {
+		b.other = b.typeID("other")
+		if b.other < 0 {
+			b.other = b.addType("other")
+		}
+	}
+	for _, t := range cfg.Spec.ValueTypes {
+		if id, ok := b.types[t]; ok {
+			b.markValued(b.ts[id])
 		}
 	}
 	fixedTypes := cfg.Spec.Types != nil
+	if p := cfg.Profiles; p != nil {
+		for _, a := range cfg.Spec.Attributes {
+			if p.Column(a) == nil {
+				return nil, fmt.Errorf("features: spec attribute %q is not a column of the entities table", a)
+			}
+		}
+	}
 	if cfg.Cutoffs != nil {
 		n := cfg.Cutoffs.Len()
 		b.next = make([]int32, 0, n)
@@ -367,7 +467,11 @@ func Build(ctx context.Context, cfg Config) (*Table, error) {
 		}
 	})
 	asOf := cfg.AsOf.UnixNano()
-	var used, late int64
+	var used, late, dups int64
+	var seen map[uint64]struct{}
+	if cfg.Dedupe {
+		seen = map[uint64]struct{}{}
+	}
 	var readErr error
 	for bt := range full {
 		if readErr != nil || ctx.Err() != nil {
@@ -380,6 +484,14 @@ func Build(ctx context.Context, cfg Config) (*Table, error) {
 				late++
 				continue
 			}
+			if seen != nil {
+				h := e.fingerprint()
+				if _, dup := seen[h]; dup {
+					dups++
+					continue
+				}
+				seen[h] = struct{}{}
+			}
 			ri, ok := b.index[e.EntityID]
 			if !ok {
 				if !b.asOfMode {
@@ -389,8 +501,12 @@ func Build(ctx context.Context, cfg Config) (*Table, error) {
 				b.index[b.ids[ri]] = ri
 			}
 			tid := b.typeID(e.Type)
-			if e.HasValue && tid >= 0 && !fixedTypes && !b.hasValue[tid] {
-				b.markValued(tid)
+			if tid >= 0 {
+				t := b.ts[tid]
+				t.total++
+				if e.HasValue && !fixedTypes && !t.hasValue {
+					b.markValued(t)
+				}
 			}
 			used++
 			if b.asOfMode {
@@ -415,6 +531,9 @@ func Build(ctx context.Context, cfg Config) (*Table, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	if cfg.Spec.TopTypes > 0 {
+		b.pool(cfg.Spec.TopTypes)
+	}
 	if b.asOfMode && cfg.AllEntities && cfg.Profiles != nil {
 		for _, id := range cfg.Profiles.IDs {
 			if _, ok := b.index[id]; !ok {
@@ -424,7 +543,10 @@ func Build(ctx context.Context, cfg Config) (*Table, error) {
 		}
 	}
 	t := b.table()
-	log.Info("features built", "rows_read", er.Rows(), "events_used", used, "events_after_as_of", late,
+	if cfg.Dedupe {
+		t.Meta["leadscore.duplicates_skipped"] = strconv.FormatInt(dups, 10)
+	}
+	log.Info("features built", "rows_read", er.Rows(), "events_used", used, "events_after_as_of", late, "duplicates_skipped", dups,
 		"bad_rows", cfg.BadRows.Count(), "rows", t.NumRows(), "columns", len(t.Columns), "event_types", len(b.names),
 		"duration", time.Since(start).Round(time.Millisecond))
 	return t, nil
@@ -486,26 +608,53 @@ func (b *builder) table() *Table {
 
 	typeOrder := slices.Clone(b.names)
 	sort.Strings(typeOrder)
-	w30 := slices.Index(b.cfg.Spec.windows(), 30)
+	spec := b.cfg.Spec
+	w30 := slices.Index(spec.windows(), 30)
 	for _, name := range typeOrder {
-		tid := b.types[name]
+		ts := b.ts[b.types[name]]
 		cname := columnName(name)
-		cnt, sum, lastT, prev := b.cnt[tid], b.sum[tid], b.lastT[tid], b.prev30[tid]
-		for w, days := range b.cfg.Spec.windows() {
-			floatCol(fmt.Sprintf("%s_count_%dd", cname, days), func(r int) float64 { return float64(cnt[r*nw+w]) })
-		}
-		if b.hasValue[tid] {
-			for w, days := range b.cfg.Spec.windows() {
-				floatCol(fmt.Sprintf("%s_value_sum_%dd", cname, days), func(r int) float64 { return sum[r*nw+w] + 0 })
+		cnt, sum, vcnt, vmax, lastT, prev := ts.cnt, ts.sum, ts.vcnt, ts.vmax, ts.lastT, ts.prev30
+		perWindow := func(agg, format string, f func(r, w int) float64) {
+			if !spec.has(agg) {
+				return
+			}
+			for w, days := range spec.windows() {
+				floatCol(fmt.Sprintf(format, cname, days), func(r int) float64 { return f(r, w) })
 			}
 		}
-		floatCol(cname+"_days_since_last", func(r int) float64 {
-			if lastT[r] == 0 {
-				return math.NaN()
+		perWindow("count", "%s_count_%dd", func(r, w int) float64 { return float64(cnt[r*nw+w]) })
+		if ts.hasValue {
+			perWindow("sum", "%s_value_sum_%dd", func(r, w int) float64 { return sum[r*nw+w] + 0 })
+			perWindow("mean", "%s_value_mean_%dd", func(r, w int) float64 {
+				if vcnt[r*nw+w] == 0 {
+					return math.NaN()
+				}
+				return sum[r*nw+w] / float64(vcnt[r*nw+w])
+			})
+			perWindow("max", "%s_value_max_%dd", func(r, w int) float64 {
+				if vcnt[r*nw+w] == 0 {
+					return math.NaN()
+				}
+				return vmax[r*nw+w]
+			})
+		}
+		perWindow("distinct_days", "%s_active_days_%dd", func(r, w int) float64 {
+			words := ts.days[r*b.dw+b.dOff[w] : r*b.dw+b.dOff[w]+spec.windows()[w]/64+1]
+			c := 0
+			for _, x := range words {
+				c += bits.OnesCount64(x)
 			}
-			return float64(b.d[r]-lastT[r]) / day
+			return float64(c)
 		})
-		if w30 >= 0 {
+		if spec.has("days_since") {
+			floatCol(cname+"_days_since_last", func(r int) float64 {
+				if lastT[r] == 0 {
+					return math.NaN()
+				}
+				return float64(b.d[r]-lastT[r]) / day
+			})
+		}
+		if spec.has("trend") {
 			floatCol(cname+"_trend", func(r int) float64 {
 				p := float64(prev[r])
 				return (float64(cnt[r*nw+w30]) - p) / (p + 1)
@@ -519,7 +668,13 @@ func (b *builder) table() *Table {
 		for j, i := range order {
 			prow[j] = p.Row(b.ids[i])
 		}
+		var cols []Column
 		for _, col := range p.Columns {
+			if b.cfg.Spec.Attributes == nil || slices.Contains(b.cfg.Spec.Attributes, col.Name) {
+				cols = append(cols, col)
+			}
+		}
+		for _, col := range cols {
 			attrs = append(attrs, col.Name)
 			out := Column{Name: col.Name, Kind: col.Kind}
 			if col.Kind == KindFloat {
@@ -543,13 +698,13 @@ func (b *builder) table() *Table {
 		missing := make([]string, n)
 		for j, pr := range prow {
 			var miss []string
-			for _, col := range p.Columns {
+			for _, col := range cols {
 				if pr < 0 || col.IsNull(pr) {
 					miss = append(miss, col.Name)
 				}
 			}
-			if len(p.Columns) > 0 {
-				dq[j] = 1 - float64(len(miss))/float64(len(p.Columns))
+			if len(cols) > 0 {
+				dq[j] = 1 - float64(len(miss))/float64(len(cols))
 			} else {
 				dq[j] = 1
 			}
@@ -582,14 +737,24 @@ func (b *builder) table() *Table {
 		t.Columns = append(t.Columns, Column{Name: "rule_awards", Kind: KindString, Str: awards})
 		t.Meta["leadscore.rules_max_total"] = strconv.FormatFloat(rs.MaxTotal(), 'g', -1, 64)
 	}
-	t.Meta["leadscore.event_types"] = strings.Join(typeOrder, ",")
 	var valueTypes []string
 	for _, name := range typeOrder {
-		if b.hasValue[b.types[name]] {
+		if b.ts[b.types[name]].hasValue {
 			valueTypes = append(valueTypes, name)
 		}
 	}
-	t.Meta["leadscore.value_types"] = strings.Join(valueTypes, ",")
+	t.Meta["leadscore.spec_hash"] = b.cfg.Spec.Hash()
+	// The resolved spec: what a scoring run must rebuild.
+	res := b.cfg.Spec.normalized()
+	res.Types, res.ValueTypes, res.TopTypes, res.Other = typeOrder, valueTypes, 0, b.other >= 0
+	if res.Other {
+		res.Types = slices.DeleteFunc(slices.Clone(typeOrder), func(s string) bool { return s == "other" })
+	}
+	if res.Types == nil {
+		res.Types = []string{}
+	}
+	resJSON, _ := json.Marshal(res) // plain data: cannot fail
+	t.Meta["leadscore.spec"] = string(resJSON)
 	return t
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"math"
 	"time"
 )
 
@@ -162,3 +163,36 @@ func (er *EventReader) parse(e *Event) error {
 
 // Close closes the underlying file.
 func (er *EventReader) Close() error { return er.r.Close() }
+
+// fingerprint returns a 64-bit FNV-1a hash of every field of the event. It
+// is deterministic across runs and machines.
+func (e *Event) fingerprint() uint64 {
+	const prime = 1099511628211
+	h := uint64(14695981039346656037)
+	str := func(s string) {
+		for i := 0; i < len(s); i++ {
+			h = (h ^ uint64(s[i])) * prime
+		}
+		h = (h ^ 0xff) * prime // field separator
+	}
+	num := func(x uint64) {
+		for i := 0; i < 8; i++ {
+			h = (h ^ (x & 0xff)) * prime
+			x >>= 8
+		}
+	}
+	str(e.EntityID)
+	num(uint64(e.TS.UnixNano()))
+	str(e.Type)
+	if e.HasValue {
+		num(math.Float64bits(e.Value))
+	} else {
+		str("")
+	}
+	str(e.Channel)
+	for _, p := range e.Props {
+		str(p.Name)
+		str(p.Value)
+	}
+	return h
+}

@@ -34,11 +34,9 @@ type Model struct {
 	// Design describes each column of the design matrix.
 	Design   []DesignColumn `json:"design"`
 	Logistic *Logistic      `json:"logistic,omitempty"`
-	// EventTypes are the event types the feature table had at training; the
-	// scoring feature table is built with the same types.
-	EventTypes []string `json:"event_types,omitempty"`
-	// ValueTypes are the event types with value-sum columns.
-	ValueTypes []string `json:"value_types,omitempty"`
+	// FeatureSpec is the resolved feature spec of the training table (event
+	// types, windows, aggregations); the scoring table is built with it.
+	FeatureSpec *features.Spec `json:"feature_spec,omitempty"`
 	Metrics    Metrics  `json:"metrics"`
 	// NoBetterThanChance is set when the validation AUC's 95% interval
 	// includes 0.5; predict then ranks by rule points alone.

@@ -224,11 +224,12 @@ func Train(ctx context.Context, t *features.Table, cfg Config) (*predict.Model, 
 	}
 	m.Training.Rows, m.Training.Positives, m.Training.Seed = len(trainRows), tp, cfg.Seed
 	m.NoBetterThanChance = !(m.Metrics.AUCLow > 0.5)
-	if et := t.Meta["leadscore.event_types"]; et != "" {
-		m.EventTypes = strings.Split(et, ",")
-	}
-	if vt := t.Meta["leadscore.value_types"]; vt != "" {
-		m.ValueTypes = strings.Split(vt, ",")
+	if _, ok := t.Meta["leadscore.spec"]; ok {
+		spec, err := t.Resolved()
+		if err != nil {
+			return nil, err
+		}
+		m.FeatureSpec = &spec
 	}
 	if err := m.Finish(); err != nil {
 		return nil, err

@@ -91,7 +91,7 @@ func runDemo(c *cobra.Command, opts *demoOptions) error {
 		return err
 	}
 	today, err := features.Build(ctx, features.Config{Events: in("events.parquet"), Profiles: profiles, AsOf: datasets.SampleEnd,
-		AllEntities: true, Rules: rules, Spec: features.Spec{Types: m.EventTypes, ValueTypes: m.ValueTypes}, Logger: log})
+		AllEntities: true, Rules: rules, Spec: *m.FeatureSpec, Logger: log})
 	if err != nil {
 		return err
 	}

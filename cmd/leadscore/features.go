@@ -46,8 +46,11 @@ type featuresOptions struct {
 	asOf        string
 	cutoffs     string
 	rules       string
+	spec        string
+	printSpec   bool
 	model       string
 	allEntities bool
+	dedupe      bool
 	out         string
 }
 
@@ -96,7 +99,10 @@ rule_awards). Inputs are CSV or Parquet (by extension).`,
 	f.StringVar(&opts.asOf, "as-of", "", "compute features as of this date (exclusive)")
 	f.StringVar(&opts.cutoffs, "cutoffs", "", "cutoff file (entity_id, ts, ...): one row per cutoff")
 	f.StringVar(&opts.rules, "rules", "", "rules file, or 'default' for the built-in rules")
-	f.StringVar(&opts.model, "model", "", "build the event-type columns this model expects")
+	f.StringVar(&opts.spec, "spec", "", "feature spec file (YAML): types, windows, aggregations, attributes")
+	f.BoolVar(&opts.printSpec, "print-default-spec", false, "print the spec file equal to the default feature set and exit")
+	f.StringVar(&opts.model, "model", "", "build exactly the feature columns this model was trained on (its spec)")
+	f.BoolVar(&opts.dedupe, "dedupe", false, "skip exact duplicate events (by default they count as given)")
 	f.BoolVar(&opts.allEntities, "all-entities", false, "also emit entities without events before --as-of")
 	f.StringVar(&opts.out, "out", "", "output Parquet file (required)")
 	return cmd
@@ -107,13 +113,20 @@ func runFeatures(c *cobra.Command, opts *featuresOptions) error {
 	if err != nil {
 		return err
 	}
+	if opts.printSpec {
+		_, err := opts.stdout.Write(features.DefaultSpecYAML())
+		return err
+	}
 	if opts.events == "" || opts.out == "" {
 		return usageErrorf("--events and --out are required")
 	}
 	if (opts.asOf == "") == (opts.cutoffs == "") {
 		return usageErrorf("give exactly one of --as-of and --cutoffs")
 	}
-	cfg := features.Config{AllEntities: opts.allEntities, Logger: log}
+	if opts.spec != "" && opts.model != "" {
+		return usageErrorf("give at most one of --spec and --model (the model carries its own spec)")
+	}
+	cfg := features.Config{AllEntities: opts.allEntities, Dedupe: opts.dedupe, Logger: log}
 	if cfg.Events, err = opts.source(opts.events); err != nil {
 		return err
 	}
@@ -125,12 +138,26 @@ func runFeatures(c *cobra.Command, opts *featuresOptions) error {
 	if cfg.Rules, err = loadRules(opts.rules); err != nil {
 		return err
 	}
+	if opts.spec != "" {
+		f, err := os.Open(opts.spec)
+		if err != nil {
+			return err
+		}
+		cfg.Spec, err = features.ParseSpec(f, opts.spec)
+		f.Close()
+		if err != nil {
+			return err
+		}
+	}
 	if opts.model != "" {
 		m, err := predict.ReadFile(opts.model)
 		if err != nil {
 			return err
 		}
-		cfg.Spec.Types, cfg.Spec.ValueTypes = m.EventTypes, m.ValueTypes
+		if m.FeatureSpec == nil {
+			return fmt.Errorf("model %s was not trained on a feature table: --model has no spec to follow", opts.model)
+		}
+		cfg.Spec = *m.FeatureSpec
 	}
 	var o outputs
 	defer o.abort()
@@ -154,6 +181,13 @@ func runFeatures(c *cobra.Command, opts *featuresOptions) error {
 	}
 	t, err := features.Build(ctx, cfg)
 	if err != nil {
+		return err
+	}
+	inputs := map[string]string{"events": opts.events, "entities": opts.entities, "cutoffs": opts.cutoffs, "spec": opts.spec}
+	if opts.rules != "default" {
+		inputs["rules"] = opts.rules
+	}
+	if err := fingerprint(t, inputs); err != nil {
 		return err
 	}
 	if err := writeTable(&o, opts.out, t); err != nil {

@@ -1,9 +1,12 @@
 package main
 
 import (
+	"crypto/sha256"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -170,4 +173,51 @@ func badRowsFor(o *outputs, out string, maxBad int) (*features.BadRows, func() e
 		return nil
 	}
 	return bad, finish, nil
+}
+
+// fingerprint records in a table's metadata each input file's name, size
+// and SHA-256 (leadscore.input.<role>), and the tool version. It reads each
+// file once more; names, not paths, are stored, so a rerun elsewhere on the
+// same data gives the same bytes.
+func fingerprint(t *features.Table, inputs map[string]string) error {
+	for role, path := range inputs {
+		if path == "" {
+			continue
+		}
+		f, err := os.Open(path)
+		if err != nil {
+			return err
+		}
+		h := sha256.New()
+		n, err := io.Copy(h, f)
+		f.Close()
+		if err != nil {
+			return fmt.Errorf("fingerprint %s: %w", path, err)
+		}
+		t.Meta["leadscore.input."+role] = fmt.Sprintf("%s size=%d sha256=%x", filepath.Base(path), n, h.Sum(nil))
+	}
+	t.Meta["leadscore.tool_version"] = toolVersion()
+	return nil
+}
+
+// version is leadscore's release version.
+const version = "0.1.0-dev"
+
+// toolVersion is the release version and, when the build recorded it, the
+// VCS revision.
+func toolVersion() string {
+	v := "leadscore " + version
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return v
+	}
+	for _, s := range bi.Settings {
+		if s.Key == "vcs.revision" && len(s.Value) >= 12 {
+			v += " " + s.Value[:12]
+		}
+		if s.Key == "vcs.modified" && s.Value == "true" {
+			v += "+dirty"
+		}
+	}
+	return v
 }

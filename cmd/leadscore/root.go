@@ -2,9 +2,9 @@ package main
 
 import (
 	"io"
+	"log/slog"
 	"os"
 	"runtime/pprof"
-	"log/slog"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -55,6 +55,7 @@ Exit codes: 0 ok, 1 failure, 2 usage, 3 bad input data, 4 model/schema
 mismatch, 130 interrupted.`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
+		Version:       toolVersion(),
 	}
 	root.SetOut(stdout)
 	root.SetErr(stderr)
