@@ -139,7 +139,7 @@ func (b *builder) newRow(id string, d time.Time) int32 {
 		b.nWin = append(b.nWin, 0)
 	}
 	if b.cfg.Rules != nil {
-		b.rules = append(b.rules, b.cfg.Rules.newRow())
+		b.rules = append(b.rules, ruleRow{})
 	}
 	for _, t := range b.ts {
 		b.grow(t)
@@ -147,11 +147,16 @@ func (b *builder) newRow(id string, d time.Time) int32 {
 	return r
 }
 
+// grown returns s extended with zeros to length n. Capacity doubles, where
+// append would grow a large slice by a quarter and copy it more often.
 func grown[T any](s []T, n int) []T {
-	if k := n - len(s); k > 0 {
-		return append(s, make([]T, k)...)
+	if n <= len(s) {
+		return s
 	}
-	return s
+	if n > cap(s) {
+		s = slices.Grow(s, max(n, 2*cap(s))-len(s))
+	}
+	return s[:n] // the new elements are zero: fresh or never used
 }
 
 // grow extends a type's slices to the current number of rows.

@@ -56,7 +56,7 @@ func Explain(ctx context.Context, cfg ExplainConfig) (*Explanation, error) {
 	defer er.Close()
 	rs := cfg.Rules
 	x := &Explanation{EntityID: cfg.EntityID, AsOf: cfg.AsOf.UTC()}
-	state := rs.newRow()
+	var state ruleRow
 	var first int64
 	matches := make([][]int64, len(rs.Rules))
 	asOf := cfg.AsOf.UnixNano()
@@ -106,7 +106,7 @@ func Explain(ctx context.Context, cfg ExplainConfig) (*Explanation, error) {
 				entries = []Award{{Rule: r.Name, Group: r.Group, Points: r.Points, Why: "no matching " + r.Event.Type + " event before the as-of date"}}
 			}
 		case r.Inactive != nil:
-			entries = []Award{r.explainInactive(state.lastOfType[i], first, x.AsOf)}
+			entries = []Award{r.explainInactive(state.last(i), first, x.AsOf)}
 		default:
 			entries = []Award{r.explainAttribute(cfg.Profiles, prow)}
 		}

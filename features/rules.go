@@ -18,7 +18,8 @@ type RuleSet struct {
 	Groups  []Group
 	Rules   []Rule
 
-	byType map[string][]int // event type → indexes of event rules
+	byType         map[string][]int // event type → indexes of event rules
+	inactiveByType map[string][]int // event type → indexes of inactivity rules
 }
 
 // Group is a named group of rules with its own cap.
@@ -232,9 +233,13 @@ func ParseAwardsJSON(s string) ([]Award, error) {
 // index prepares the set for evaluation.
 func (rs *RuleSet) index() {
 	rs.byType = map[string][]int{}
+	rs.inactiveByType = map[string][]int{}
 	for i, r := range rs.Rules {
 		if r.Event != nil {
 			rs.byType[r.Event.Type] = append(rs.byType[r.Event.Type], i)
+		}
+		if r.Inactive != nil {
+			rs.inactiveByType[r.Inactive.Type] = append(rs.inactiveByType[r.Inactive.Type], i)
 		}
 	}
 }
@@ -456,14 +461,28 @@ func (r *Rule) inactiveAward(lastOfType, first int64, asOf time.Time) (Award, bo
 	return Award{Rule: r.Name, Group: r.Group, Points: r.Points, Granted: g, Expires: exp, Active: asOf.Before(exp)}, true
 }
 
-// ruleRow is the per-row evaluation state of a RuleSet.
+// ruleRow is the per-row evaluation state of a RuleSet. Its slices are
+// allocated on the row's first relevant event, so rows that no rule looks
+// at cost nothing.
 type ruleRow struct {
 	acc        []ruleAcc // per rule (event rules only use it)
 	lastOfType []int64   // per rule: inactive rules' last event time
 }
 
-func (rs *RuleSet) newRow() ruleRow {
-	return ruleRow{acc: make([]ruleAcc, len(rs.Rules)), lastOfType: make([]int64, len(rs.Rules))}
+// last returns an inactivity rule's last event time, 0 if none.
+func (rr *ruleRow) last(i int) int64 {
+	if rr.lastOfType == nil {
+		return 0
+	}
+	return rr.lastOfType[i]
+}
+
+// matches returns an event rule's kept matching times.
+func (rr *ruleRow) matches(i int) []int64 {
+	if rr.acc == nil {
+		return nil
+	}
+	return rr.acc[i].ts
 }
 
 // add feeds one event (with ts < asOf) to a row's state.
@@ -471,12 +490,17 @@ func (rs *RuleSet) add(rr *ruleRow, e *Event, ts int64, asOf time.Time) {
 	for _, i := range rs.byType[e.Type] {
 		r := &rs.Rules[i]
 		if r.Event.match(e) {
+			if rr.acc == nil {
+				rr.acc = make([]ruleAcc, len(rs.Rules))
+			}
 			r.addMatch(&rr.acc[i], ts, asOf)
 		}
 	}
-	for i := range rs.Rules {
-		r := &rs.Rules[i]
-		if r.Inactive != nil && r.Inactive.Type == e.Type && ts > rr.lastOfType[i] {
+	for _, i := range rs.inactiveByType[e.Type] {
+		if rr.lastOfType == nil {
+			rr.lastOfType = make([]int64, len(rs.Rules))
+		}
+		if ts > rr.lastOfType[i] {
 			rr.lastOfType[i] = ts
 		}
 	}
@@ -498,9 +522,9 @@ func (rs *RuleSet) evaluate(rr *ruleRow, first int64, asOf time.Time, prof *Prof
 		r := &rs.Rules[i]
 		switch {
 		case r.Event != nil:
-			awards = append(awards, r.ledger(rr.acc[i].ts, asOf, false)...)
+			awards = append(awards, r.ledger(rr.matches(i), asOf, false)...)
 		case r.Inactive != nil:
-			if a, ok := r.inactiveAward(rr.lastOfType[i], first, asOf); ok {
+			if a, ok := r.inactiveAward(rr.last(i), first, asOf); ok {
 				awards = append(awards, a)
 			}
 		default:

@@ -93,8 +93,10 @@ func (t *Table) WriteParquet(w io.Writer) error {
 		}
 	}
 	schema := arrow.NewSchema(fields, nil)
+	// JSON award lists are nearly all distinct: a dictionary only costs.
 	props := parquet.NewWriterProperties(parquet.WithCompression(compress.Codecs.Snappy),
-		parquet.WithCreatedBy("leadscore"), parquet.WithDictionaryDefault(true), parquet.WithStats(true))
+		parquet.WithCreatedBy("leadscore"), parquet.WithDictionaryDefault(true), parquet.WithStats(true),
+		parquet.WithDictionaryFor("rule_awards", false))
 	// pqarrow closes a writer that is an io.Closer; the caller owns w.
 	fw, err := pqarrow.NewFileWriter(schema, struct{ io.Writer }{w}, props, pqarrow.NewArrowWriterProperties())
 	if err != nil {
