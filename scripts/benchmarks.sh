@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Regenerates BENCHMARKS.md: the machine, the commands, and the numbers.
-# Usage: scripts/benchmarks.sh            (about two minutes on 2 cores)
+# Usage: scripts/benchmarks.sh            (about four minutes on 2 cores)
+#        DUCKDB=1 scripts/benchmarks.sh   (also DuckDB on the same file; builds scripts/duckdb, cgo)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=BENCHMARKS.md
@@ -33,6 +34,45 @@ cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
   done
   echo
   echo "Command: \`leadscore datasets generate --out DIR --entities N --format F -q\`, timed with \`/usr/bin/time\`."
+  echo
+  echo "## Feature stage at scale (\`leadscore features\`)"
+  echo
+  echo "Input: \`leadscore datasets generate --entities 400000 --format parquet\` (events.parquet, Parquet in, Parquet out)."
+  echo
+  "$tmp/leadscore" datasets generate --out "$tmp/big" --entities 400000 --format parquet -q > "$tmp/big.out"
+  nev=$(sed -n 's/.* \([0-9]*\) events,.*/\1/p' "$tmp/big.out")
+  python3 - "$tmp/big/cutoffs.csv" <<'PY'
+import sys
+with open(sys.argv[1], 'w') as f:
+    f.write('entity_id,ts\n')
+    for i in range(400000):
+        for d in ['2024-04-01', '2024-07-01'] + (['2024-10-01 12:00:00'] if i % 2 == 0 else []):
+            f.write('E%06d,%s\n' % (i, d))
+PY
+  echo "| mode | events | output rows | wall time | events/s | peak RSS |"
+  echo "|---|---|---|---|---|---|"
+  feat() {
+    local label=$1; shift
+    /usr/bin/time -f "%e %M" -o "$tmp/time" "$tmp/leadscore" features --events "$tmp/big/events.parquet" "$@" -q > "$tmp/feat.out"
+    read -r secs kb < "$tmp/time"
+    rows=$(sed -n 's/.*: \([0-9]*\) rows.*/\1/p' "$tmp/feat.out")
+    echo "| $label | $nev | $rows | ${secs} s | $(awk -v e="$nev" -v s="$secs" 'BEGIN{printf "%.0f", e/s}') | $((kb / 1024)) MiB |"
+  }
+  feat "as-of 2025-01-01" --as-of 2025-01-01 --out "$tmp/big/asof.parquet"
+  feat "as-of, default rules" --as-of 2025-01-01 --rules default --out "$tmp/big/rules.parquet"
+  feat "1,000,000 cutoffs" --cutoffs "$tmp/big/cutoffs.csv" --out "$tmp/big/cut.parquet"
+  echo
+  echo "Commands: \`leadscore features --events events.parquet --as-of 2025-01-01 [--rules default] --out f.parquet\`;"
+  echo "\`leadscore features --events events.parquet --cutoffs cutoffs.csv --out f.parquet\` (cutoffs: 2–3 dates per entity)."
+  if [ "${DUCKDB:-}" = 1 ]; then
+    (cd scripts/duckdb && go build -o "$tmp/duckcmp" .)
+    echo
+    echo "DuckDB 1.1.3 (go-duckdb v1.8.5, 2 threads), the same aggregation from the same file to Parquet, and a value-by-value comparison"
+    echo "(\`cd scripts/duckdb && go run . -events events.parquet -ours asof.parquet\`):"
+    echo
+    "$tmp/duckcmp" -events "$tmp/big/events.parquet" -ours "$tmp/big/asof.parquet" -out "$tmp/big/duck.parquet" | sed 's/^/    /'
+  fi
+  rm -rf "$tmp/big"
   echo
   echo "## Go benchmarks"
   echo

@@ -1,0 +1,101 @@
+// Command duckdb-compare computes leadscore's default as-of features with
+// DuckDB from the same Parquet events file, times it with 2 threads, and
+// checks that every value equals leadscore's output.
+//
+// It is a separate module so that leadscore itself does not depend on
+// DuckDB (cgo, a large build):
+//
+//	cd scripts/duckdb && go run . -events EVENTS.parquet -as-of 2025-01-01 -ours FEATURES.parquet
+//
+// -ours is the output of
+//
+//	leadscore features --events EVENTS.parquet --as-of 2025-01-01 --out FEATURES.parquet
+package main
+
+import (
+	"database/sql"
+	"flag"
+	"fmt"
+	"log"
+	"strings"
+	"time"
+
+	_ "github.com/marcboeker/go-duckdb"
+)
+
+func main() {
+	events := flag.String("events", "", "events Parquet file")
+	asOf := flag.String("as-of", "2025-01-01", "as-of date (UTC)")
+	ours := flag.String("ours", "", "leadscore's feature table to compare with")
+	out := flag.String("out", "/tmp/duckdb-features.parquet", "where DuckDB writes its feature table")
+	flag.Parse()
+	db, err := sql.Open("duckdb", "")
+	if err != nil {
+		log.Fatal(err)
+	}
+	if _, err := db.Exec("SET threads TO 2"); err != nil {
+		log.Fatal(err)
+	}
+	src := fmt.Sprintf("read_parquet('%s')", *events)
+	var types []string
+	var valued []bool
+	rows, err := db.Query(fmt.Sprintf("SELECT type, bool_or(value IS NOT NULL) FROM %s WHERE CAST(ts AS TIMESTAMP) < TIMESTAMP '%s' GROUP BY type ORDER BY type", src, *asOf))
+	if err != nil {
+		log.Fatal(err)
+	}
+	for rows.Next() {
+		var t string
+		var v bool
+		if err := rows.Scan(&t, &v); err != nil {
+			log.Fatal(err)
+		}
+		types, valued = append(types, t), append(valued, v)
+	}
+	d := fmt.Sprintf("TIMESTAMP '%s'", *asOf)
+	since := func(w int) string { return fmt.Sprintf("ts >= %s - INTERVAL %d DAY", d, w) }
+	windows := []int{7, 30, 90, 365}
+	cols := []string{"entity_id", "count(*) AS events_total"}
+	for _, w := range windows {
+		cols = append(cols, fmt.Sprintf("count(*) FILTER (WHERE %s) AS events_count_%dd", since(w), w))
+	}
+	cols = append(cols, fmt.Sprintf("epoch(%s - min(ts)) / 86400.0 AS tenure_days", d))
+	for _, w := range []int{30, 90} {
+		cols = append(cols, fmt.Sprintf("count(DISTINCT CAST(ts AS DATE)) FILTER (WHERE %s) AS active_days_%dd", since(w), w))
+	}
+	for i, t := range types {
+		is := fmt.Sprintf("type = '%s'", t)
+		for _, w := range windows {
+			cols = append(cols, fmt.Sprintf("count(*) FILTER (WHERE %s AND %s) AS %s_count_%dd", is, since(w), t, w))
+		}
+		if valued[i] {
+			for _, w := range windows {
+				cols = append(cols, fmt.Sprintf("coalesce(sum(value) FILTER (WHERE %s AND %s), 0) AS %s_value_sum_%dd", is, since(w), t, w))
+			}
+		}
+		cols = append(cols, fmt.Sprintf("epoch(%s - max(ts) FILTER (WHERE %s)) / 86400.0 AS %s_days_since_last", d, is, t))
+		prev := fmt.Sprintf("count(*) FILTER (WHERE %s AND %s AND ts < %s - INTERVAL 30 DAY)", is, since(60), d)
+		cols = append(cols, fmt.Sprintf("(count(*) FILTER (WHERE %s AND %s) - %s) / (%s + 1.0) AS %s_trend", is, since(30), prev, prev, t))
+	}
+	q := fmt.Sprintf("COPY (SELECT %s FROM (SELECT entity_id, CAST(ts AS TIMESTAMP) AS ts, type, value FROM %s) WHERE ts < %s GROUP BY entity_id ORDER BY entity_id) TO '%s' (FORMAT PARQUET)",
+		strings.Join(cols, ", "), src, d, *out)
+	t0 := time.Now()
+	if _, err := db.Exec(q); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("duckdb: %d features in %.2f s (2 threads)\n", len(cols)-1, time.Since(t0).Seconds())
+	if *ours == "" {
+		return
+	}
+	var checks []string
+	for _, c := range cols[1:] {
+		name := c[strings.LastIndex(c, " AS ")+4:]
+		checks = append(checks, fmt.Sprintf("sum(CASE WHEN (a.%[1]s IS NULL) <> (b.%[1]s IS NULL) OR abs(a.%[1]s - b.%[1]s) > 1e-9 * (1 + abs(b.%[1]s)) THEN 1 ELSE 0 END)", name))
+	}
+	var n, na, nb, bad int64
+	err = db.QueryRow(fmt.Sprintf("SELECT count(*), count(a.entity_id), count(b.entity_id), %s FROM read_parquet('%s') a FULL JOIN read_parquet('%s') b USING (entity_id)",
+		strings.Join(checks, " + "), *ours, *out)).Scan(&n, &na, &nb, &bad)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("compared %d entities (leadscore %d, duckdb %d), %d features each: %d values differ\n", n, na, nb, len(cols)-1, bad)
+}
