@@ -41,12 +41,13 @@ func (e *Event) Prop(name string) (string, bool) {
 // EventReader streams events from a table in batches. Memory use is one
 // batch, whatever the file size.
 type EventReader struct {
-	src   Source
-	r     rows
-	bad   *BadRows
-	idx   map[string]int
-	props []int // header indexes of property columns
-	rows  int
+	src       Source
+	r         rows
+	bad       *BadRows
+	idx       map[string]int
+	props     []int  // header indexes of property columns
+	rows      int
+	fixedType string // orders: every row is an event of this type
 }
 
 // eventColumns are the contract columns of the events table.
@@ -79,6 +80,30 @@ func OpenEvents(ctx context.Context, src Source, bad *BadRows) (*EventReader, er
 		}
 	}
 	return &EventReader{src: src, r: r, bad: bad, idx: idx, props: props}, nil
+}
+
+// OpenOrders opens an orders table (entity_id, ts, amount) as a stream of
+// events of type "order" whose value is the amount. Other columns are kept
+// as properties. An empty amount is a bad row.
+func OpenOrders(ctx context.Context, src Source, bad *BadRows) (*EventReader, error) {
+	r, err := openRows(ctx, src)
+	if err != nil {
+		return nil, err
+	}
+	idx, err := findColumns(src, r.Header(), []string{"entity_id", "ts", "amount"}, nil)
+	if err != nil {
+		r.Close()
+		return nil, err
+	}
+	idx["value"], idx["type"], idx["channel"] = idx["amount"], -1, -1
+	used := map[int]bool{idx["entity_id"]: true, idx["ts"]: true, idx["amount"]: true}
+	var props []int
+	for i := range r.Header() {
+		if !used[i] {
+			props = append(props, i)
+		}
+	}
+	return &EventReader{src: src, r: r, bad: bad, idx: idx, props: props, fixedType: "order"}, nil
 }
 
 // PropNames returns the names of the property columns.
@@ -138,15 +163,20 @@ func (er *EventReader) parse(e *Event) error {
 	if null {
 		return cellError(r, path, er.idx["ts"], ErrEmptyField)
 	}
-	typ, null := r.Str(er.idx["type"])
-	if null {
-		return cellError(r, path, er.idx["type"], ErrEmptyField)
+	typ := er.fixedType
+	if typ == "" {
+		if typ, null = r.Str(er.idx["type"]); null {
+			return cellError(r, path, er.idx["type"], ErrEmptyField)
+		}
 	}
 	*e = Event{EntityID: id, TS: ts, Type: typ, Props: e.Props[:0]}
 	if c := er.idx["value"]; c >= 0 {
 		v, null, err := r.Num(c)
 		if err != nil {
 			return cellError(r, path, c, err)
+		}
+		if null && er.fixedType != "" {
+			return cellError(r, path, c, ErrEmptyField)
 		}
 		e.Value, e.HasValue = v, !null
 	}

@@ -2,6 +2,7 @@ package features
 
 import (
 	"bufio"
+	"compress/gzip"
 	"bytes"
 	"context"
 	"encoding/csv"
@@ -33,9 +34,10 @@ const (
 	FormatParquet
 )
 
-// FormatOf returns the format implied by a file name.
+// FormatOf returns the format implied by a file name (a .gz suffix, for
+// gzip-compressed CSV, is looked through).
 func FormatOf(path string) Format {
-	p := strings.ToLower(path)
+	p := strings.TrimSuffix(strings.ToLower(path), ".gz")
 	if strings.HasSuffix(p, ".parquet") || strings.HasSuffix(p, ".pq") {
 		return FormatParquet
 	}
@@ -105,9 +107,17 @@ func openRows(ctx context.Context, src Source) (rows, error) {
 		format = FormatOf(src.Path)
 	}
 	var r rows
-	if format == FormatParquet {
+	switch {
+	case format == FormatParquet:
 		r, err = newParquetRows(ctx, f, src.Path)
-	} else {
+	case strings.HasSuffix(strings.ToLower(src.Path), ".gz"):
+		var zr *gzip.Reader
+		if zr, err = gzip.NewReader(f); err != nil {
+			err = &SchemaError{Path: src.Path, Err: fmt.Errorf("not a gzip file: %w", err)}
+			break
+		}
+		r, err = newCSVRows(gzipFile{zr, f}, src.Path, src.CSV)
+	default:
 		r, err = newCSVRows(f, src.Path, src.CSV)
 	}
 	if err != nil {
@@ -115,6 +125,17 @@ func openRows(ctx context.Context, src Source) (rows, error) {
 		return nil, err
 	}
 	return r, nil
+}
+
+// gzipFile closes both the gzip stream and the file under it.
+type gzipFile struct {
+	*gzip.Reader
+	f *os.File
+}
+
+func (g gzipFile) Close() error {
+	g.Reader.Close()
+	return g.f.Close()
 }
 
 // ---- CSV ----
