@@ -1,0 +1,451 @@
+package rfm
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"gonum.org/v1/gonum/stat"
+
+	"leadscore/features"
+)
+
+// Config configures Compute. The zero value of each optional field means
+// its default.
+type Config struct {
+	// Orders is the orders table (entity_id, ts, amount), or, with
+	// FromEvents, an events table whose OrderType events carry the amount
+	// in value. Required.
+	Orders     features.Source
+	FromEvents bool
+	// OrderType is the event type of orders with FromEvents; "" means order.
+	OrderType string
+	// AsOf uses orders with ts < AsOf and measures ages to AsOf.
+	AsOf time.Time
+	// ObservationEnd is the literature's convention (lifetimes'
+	// observation_period_end): orders on or before that UTC date, ages
+	// measured to its start. Exactly one of AsOf and ObservationEnd is set.
+	ObservationEnd time.Time
+	// Unit is the time unit of recency, tₓ, T and the model: "day", "week"
+	// (7 days) or "month" (365.25/12 days); "" means week.
+	Unit string
+	// L2 is the BG/NBD penalty (see FitConfig).
+	L2 float64
+	// HorizonMonths is the CLV and expected-purchases horizon; 0 means 12.
+	HorizonMonths int
+	// MonthlyDiscount discounts CLV per month; nil means 0.01.
+	MonthlyDiscount *float64
+	// ChurnThreshold flags a repeat buyer whose P(alive) is below it; 0
+	// means 0.5.
+	ChurnThreshold float64
+	// FallbackMultiple flags a one-time buyer silent for more than this
+	// many typical gaps between purchases; 0 means 2.
+	FallbackMultiple float64
+	// Segments is the ordered first-match segment table; nil means
+	// DefaultSegments.
+	Segments []Segment
+	// Previous maps entity → segment of an earlier run, for transitions.
+	Previous map[string]string
+	// BadRows is the bad-row policy; nil fails on the first bad row.
+	BadRows *features.BadRows
+	// Logger receives one line per stage; nil discards.
+	Logger *slog.Logger
+}
+
+// unitDays returns the length of the time unit in days.
+func (c *Config) unitDays() (float64, error) {
+	switch c.Unit {
+	case "", "week":
+		return 7, nil
+	case "day":
+		return 1, nil
+	case "month":
+		return 365.25 / 12, nil
+	}
+	return 0, fmt.Errorf("rfm: Config.Unit %q: want day, week or month", c.Unit)
+}
+
+// Validate checks the configuration and names the bad field.
+func (c *Config) Validate() error {
+	if c.Orders.Path == "" {
+		return errors.New("rfm: Config.Orders.Path is empty")
+	}
+	if c.AsOf.IsZero() == c.ObservationEnd.IsZero() {
+		return errors.New("rfm: set exactly one of Config.AsOf and Config.ObservationEnd")
+	}
+	if _, err := c.unitDays(); err != nil {
+		return err
+	}
+	if c.HorizonMonths < 0 || c.ChurnThreshold < 0 || c.ChurnThreshold > 1 || c.FallbackMultiple < 0 || c.L2 < 0 {
+		return errors.New("rfm: Config.HorizonMonths, L2 and FallbackMultiple must not be negative, ChurnThreshold must be in [0, 1]")
+	}
+	if d := c.MonthlyDiscount; d != nil && (*d < 0 || *d >= 1) {
+		return fmt.Errorf("rfm: Config.MonthlyDiscount must be in [0, 1), got %g", *d)
+	}
+	for _, s := range c.Segments {
+		if err := s.validate(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Customer is one row of rfm.parquet.
+type Customer struct {
+	EntityID string `parquet:"entity_id"`
+	// Recency is the time since the last purchase, in the time unit.
+	Recency float64 `parquet:"recency"`
+	// Frequency is the number of purchase days (orders on one day count once).
+	Frequency int32 `parquet:"frequency"`
+	// Monetary is the mean spend per purchase day.
+	Monetary float64 `parquet:"monetary"`
+	// X, TX and T are the BG/NBD inputs: repeat purchases, time from first
+	// to last purchase, time from first purchase to the end.
+	X                 int32   `parquet:"x"`
+	TX                float64 `parquet:"t_x"`
+	T                 float64 `parquet:"t"`
+	RScore            int32   `parquet:"r_score"`
+	FScore            int32   `parquet:"f_score"`
+	MScore            int32   `parquet:"m_score"`
+	Segment           string  `parquet:"segment"`
+	ValueTier         string  `parquet:"value_tier"`
+	PAlive            float64 `parquet:"p_alive"`
+	ExpectedPurchases float64 `parquet:"expected_purchases"`
+	// CLV is the discounted expected spend over the horizon; null when the
+	// spend model could not be fitted.
+	CLV             *float64 `parquet:"clv,optional"`
+	ChurnRisk       bool     `parquet:"churn_risk"`
+	ChurnMethod     string   `parquet:"churn_method"`
+	ChurnReason     string   `parquet:"churn_reason"`
+	PreviousSegment *string  `parquet:"previous_segment,optional"`
+}
+
+// Model is what clv.json holds: the fitted parameters, the time unit and
+// the data window.
+type Model struct {
+	R                         float64 `json:"r"`
+	Alpha                     float64 `json:"alpha"`
+	A                         float64 `json:"a"`
+	B                         float64 `json:"b"`
+	LogLikelihood             float64 `json:"log_likelihood"`
+	P                         float64 `json:"p"`
+	Q                         float64 `json:"q"`
+	V                         float64 `json:"v"`
+	GGLogLikelihood           float64 `json:"gamma_gamma_log_likelihood"`
+	SpendFrequencyCorrelation float64 `json:"spend_frequency_correlation"`
+	GammaGammaFitted          bool    `json:"gamma_gamma_fitted"`
+	TimeUnit                  string  `json:"time_unit"`
+	WindowStart               string  `json:"window_start"`
+	WindowEnd                 string  `json:"window_end"`
+	Convention                string  `json:"convention"`
+	Customers                 int     `json:"customers"`
+	RepeatBuyers              int     `json:"repeat_buyers"`
+	HorizonMonths             int     `json:"horizon_months"`
+	MonthlyDiscount           float64 `json:"monthly_discount"`
+	TypicalGap                float64 `json:"typical_gap"` // median tₓ/x of repeat buyers, in the time unit
+}
+
+// Stats counts what Compute read and set aside.
+type Stats struct {
+	RowsRead    int `json:"rows_read"`
+	Orders      int `json:"orders"`
+	Returns     int `json:"returns"`      // negative (or missing) amounts: not purchases
+	ZeroAmount  int `json:"zero_amount"`  // zero amounts: purchase occasions without spend
+	AfterEnd    int `json:"after_end"`    // orders at or after the end, not used
+	OtherEvents int `json:"other_events"` // FromEvents: events of other types
+	Customers   int `json:"customers"`
+	BadRows     int `json:"bad_rows"`
+}
+
+// Result is the output of Compute.
+type Result struct {
+	Customers   []Customer
+	Model       Model
+	Stats       Stats
+	Transitions map[[2]string]int // (previous, current) → customers, when Previous is set
+}
+
+// day is one purchase day of a customer.
+type day struct {
+	n   int32 // UTC day number
+	amt float64
+}
+
+// Compute reads orders, summarises each customer (streaming; memory grows
+// with customers × purchase days, since unsorted input must remember which
+// days were seen), fits BG/NBD and Gamma-Gamma, and scores every customer:
+// RFM quintile scores and segment, value tier, P(alive), expected purchases
+// and CLV over the horizon, and churn risk. Orders on one UTC day count as
+// one purchase of their summed amount, as in the literature. A negative
+// amount is a return: it is not a purchase, and it is counted in Stats; a
+// zero amount is a purchase occasion without spend (CDNOW has them). Orders
+// at or after the end are counted and not used. Customers are returned
+// sorted by entity_id.
+func Compute(ctx context.Context, cfg Config) (*Result, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	unit, _ := cfg.unitDays()
+	start := time.Now()
+	var er *features.EventReader
+	var err error
+	if cfg.FromEvents {
+		er, err = features.OpenEvents(ctx, cfg.Orders, cfg.BadRows)
+	} else {
+		er, err = features.OpenOrders(ctx, cfg.Orders, cfg.BadRows)
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer er.Close()
+	orderType := cfg.OrderType
+	if orderType == "" {
+		orderType = "order"
+	}
+	// end is the instant orders must precede; endDay the day ages run to.
+	end, convention := cfg.AsOf.UTC(), "as-of (orders before the date, ages to it)"
+	if !cfg.ObservationEnd.IsZero() {
+		d := cfg.ObservationEnd.UTC()
+		end, convention = time.Date(d.Year(), d.Month(), d.Day()+1, 0, 0, 0, 0, time.UTC), "observation end (orders on or before the date, ages to it)"
+	}
+	ageEnd := float64(end.Unix()) / 86400
+	if !cfg.ObservationEnd.IsZero() {
+		ageEnd -= 1 // ages are measured to the start of the observation-end date
+	}
+	var st Stats
+	days := map[string][]day{}
+	buf := make([]features.Event, 1<<13)
+	for {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		n, rerr := er.Read(buf)
+		for i := range buf[:n] {
+			e := &buf[i]
+			if e.Type != orderType {
+				st.OtherEvents++
+				continue
+			}
+			if !e.TS.Before(end) {
+				st.AfterEnd++
+				continue
+			}
+			if !e.HasValue || e.Value < 0 {
+				st.Returns++
+				continue
+			}
+			if e.Value == 0 {
+				st.ZeroAmount++
+			}
+			st.Orders++
+			id := e.EntityID
+			ds, ok := days[id]
+			if !ok {
+				id = strings.Clone(id)
+			}
+			days[id] = append(ds, day{n: int32(floorDiv(e.TS.Unix(), 86400)), amt: e.Value})
+		}
+		if rerr == io.EOF {
+			break
+		}
+		if rerr != nil {
+			return nil, rerr
+		}
+	}
+	st.RowsRead, st.BadRows = er.Rows(), cfg.BadRows.Count()
+
+	ids := make([]string, 0, len(days))
+	for id := range days {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	res := &Result{Customers: make([]Customer, len(ids))}
+	sums := make([]Summary, len(ids))
+	zbar := make([]float64, len(ids))
+	var spend []Spend
+	var gaps []float64
+	firstDay := int32(math.MaxInt32)
+	for k, id := range ids {
+		ds := days[id]
+		slices.SortFunc(ds, func(a, b day) int { return int(a.n - b.n) })
+		merged := ds[:0]
+		for _, d := range ds {
+			if len(merged) > 0 && merged[len(merged)-1].n == d.n {
+				merged[len(merged)-1].amt += d.amt
+			} else {
+				merged = append(merged, d)
+			}
+		}
+		f, l := merged[0].n, merged[len(merged)-1].n
+		firstDay = min(firstDay, f)
+		total, repeat := 0.0, 0.0
+		for i, d := range merged {
+			total += d.amt
+			if i > 0 {
+				repeat += d.amt
+			}
+		}
+		x := len(merged) - 1
+		s := Summary{X: float64(x), TX: float64(l-f) / unit, T: (ageEnd - float64(f)) / unit}
+		sums[k] = s
+		c := &res.Customers[k]
+		c.EntityID = id
+		c.Frequency, c.X = int32(len(merged)), int32(x)
+		c.Monetary = total / float64(len(merged))
+		c.TX, c.T = s.TX, s.T
+		c.Recency = s.T - s.TX
+		if x > 0 {
+			zbar[k] = repeat / float64(x)
+			if zbar[k] > 0 {
+				spend = append(spend, Spend{X: s.X, M: zbar[k]})
+			}
+			gaps = append(gaps, s.TX/s.X)
+		}
+		delete(days, id) // free as we go
+	}
+	st.Customers = len(ids)
+	res.Stats = st
+	if len(ids) == 0 {
+		return nil, fmt.Errorf("rfm: %s: no purchases before the end of the observation (%d orders after it, %d returns)", cfg.Orders.Path, st.AfterEnd, st.Returns)
+	}
+	m := Model{TimeUnit: unitName(cfg.Unit), Convention: convention, Customers: len(ids), RepeatBuyers: len(spend),
+		WindowStart: time.Unix(int64(firstDay)*86400, 0).UTC().Format(time.DateOnly),
+		WindowEnd:   time.Unix(int64(ageEnd*86400), 0).UTC().Format(time.DateOnly)}
+	bg, err := FitBGNBD(ctx, sums, FitConfig{L2: cfg.L2})
+	if err != nil {
+		return nil, err
+	}
+	m.R, m.Alpha, m.A, m.B, m.LogLikelihood = bg.R, bg.Alpha, bg.A, bg.B, bg.LogLikelihood
+	gg, ggErr := FitGammaGamma(ctx, spend)
+	if ggErr != nil {
+		log.Warn("Gamma-Gamma not fitted: CLV is left empty", "reason", ggErr)
+	} else {
+		m.P, m.Q, m.V, m.GGLogLikelihood, m.GammaGammaFitted = gg.P, gg.Q, gg.V, gg.LogLikelihood, true
+		m.SpendFrequencyCorrelation = gg.SpendFrequencyCorrelation
+		if math.Abs(gg.SpendFrequencyCorrelation) > 0.3 {
+			log.Warn("spend correlates with purchase frequency; Gamma-Gamma assumes it does not, so CLV is biased",
+				"correlation", gg.SpendFrequencyCorrelation)
+		}
+	}
+	horizon := cfg.HorizonMonths
+	if horizon == 0 {
+		horizon = 12
+	}
+	disc := 0.01
+	if cfg.MonthlyDiscount != nil {
+		disc = *cfg.MonthlyDiscount
+	}
+	m.HorizonMonths, m.MonthlyDiscount = horizon, disc
+	threshold := cfg.ChurnThreshold
+	if threshold == 0 {
+		threshold = 0.5
+	}
+	multiple := cfg.FallbackMultiple
+	if multiple == 0 {
+		multiple = 2
+	}
+	if len(gaps) > 0 {
+		slices.Sort(gaps)
+		m.TypicalGap = stat.Quantile(0.5, stat.Empirical, gaps, nil)
+	}
+	month := (365.25 / 12) / unit
+	for k := range res.Customers {
+		c, s := &res.Customers[k], sums[k]
+		c.PAlive = bg.PAlive(s)
+		c.ExpectedPurchases = bg.ExpectedPurchases(s, float64(horizon)*month)
+		if ggErr == nil {
+			v := clv(bg, gg.ExpectedSpend(s.X, zbar[k]), s, horizon, month, disc)
+			c.CLV = &v
+		}
+		c.ChurnRisk, c.ChurnMethod, c.ChurnReason = churn(c, m, threshold, multiple)
+	}
+	scoreRFM(res.Customers)
+	segs := cfg.Segments
+	if segs == nil {
+		segs = DefaultSegments()
+	}
+	assignSegments(res.Customers, segs)
+	valueTiers(res.Customers)
+	if cfg.Previous != nil {
+		res.Transitions = map[[2]string]int{}
+		for k := range res.Customers {
+			c := &res.Customers[k]
+			if p, ok := cfg.Previous[c.EntityID]; ok {
+				c.PreviousSegment = &p
+				if p != c.Segment {
+					res.Transitions[[2]string{p, c.Segment}]++
+				}
+			}
+		}
+	}
+	res.Model = m
+	log.Info("rfm computed", "rows_read", st.RowsRead, "orders", st.Orders, "returns", st.Returns, "zero_amount", st.ZeroAmount, "after_end", st.AfterEnd,
+		"customers", st.Customers, "repeat_buyers", len(spend), "r", bg.R, "alpha", bg.Alpha, "a", bg.A, "b", bg.B,
+		"log_likelihood", bg.LogLikelihood, "duration", time.Since(start).Round(time.Millisecond))
+	return res, nil
+}
+
+func unitName(u string) string {
+	if u == "" {
+		return "week"
+	}
+	return u
+}
+
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if a%b != 0 && a < 0 {
+		q--
+	}
+	return q
+}
+
+// clv is the discounted expected spend over horizon months:
+//
+//	CLV = Σₖ₌₁ᴴ E[M] · (E[Y(k·m)] − E[Y((k−1)·m)]) / (1 + d)ᵏ
+//
+// with m one month in the time unit and d the monthly discount rate.
+func clv(bg BGNBD, spend float64, s Summary, horizon int, month, disc float64) float64 {
+	v, prev := 0.0, 0.0
+	for k := 1; k <= horizon; k++ {
+		cum := bg.ExpectedPurchases(s, float64(k)*month)
+		v += spend * (cum - prev) / math.Pow(1+disc, float64(k))
+		prev = cum
+	}
+	return v
+}
+
+// churn decides a customer's churn flag and says why.
+func churn(c *Customer, m Model, threshold, multiple float64) (bool, string, string) {
+	u := m.TimeUnit
+	if c.X > 0 {
+		risk := c.PAlive < threshold
+		rel := "above"
+		if risk {
+			rel = "below"
+		}
+		return risk, "bgnbd", fmt.Sprintf("P(alive) %.2f %s %.2f: %d repeat purchases, the last %.1f %ss ago",
+			c.PAlive, rel, threshold, c.X, c.Recency, u)
+	}
+	if m.TypicalGap == 0 {
+		return false, "none", "one-time buyer and no repeat buyers to compare with"
+	}
+	risk := c.T > multiple*m.TypicalGap
+	rel := "within"
+	if risk {
+		rel = "over"
+	}
+	return risk, "recency_fallback", fmt.Sprintf("one-time buyer (BG/NBD gives P(alive) = 1): the only purchase %.1f %ss ago, %s %g× the typical %.1f-%s gap between purchases",
+		c.T, u, rel, multiple, m.TypicalGap, u)
+}

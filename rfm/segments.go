@@ -1,0 +1,164 @@
+package rfm
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"sort"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Segment is a row of the segment table: customers whose R, F and M scores
+// fall within the inclusive ranges get the name. The table is read in order
+// and the first match wins.
+type Segment struct {
+	Name string   `yaml:"name"`
+	R    [2]int32 `yaml:"r"`
+	F    [2]int32 `yaml:"f"`
+	M    [2]int32 `yaml:"m"`
+}
+
+func (s Segment) validate() error {
+	if s.Name == "" {
+		return fmt.Errorf("rfm: segment with no name")
+	}
+	for _, r := range [][2]int32{s.R, s.F, s.M} {
+		if r[0] < 1 || r[1] > 5 || r[0] > r[1] {
+			return fmt.Errorf("rfm: segment %q: score ranges must be within 1–5, low to high", s.Name)
+		}
+	}
+	return nil
+}
+
+func (s Segment) match(c *Customer) bool {
+	in := func(v int32, r [2]int32) bool { return v >= r[0] && v <= r[1] }
+	return in(c.RScore, s.R) && in(c.FScore, s.F) && in(c.MScore, s.M)
+}
+
+// OtherSegment names customers no row matches.
+const OtherSegment = "Others"
+
+// DefaultSegments is the usual RFM segment table (as in the R package rfm),
+// in first-match order.
+func DefaultSegments() []Segment {
+	return []Segment{
+		{"Champions", [2]int32{4, 5}, [2]int32{4, 5}, [2]int32{4, 5}},
+		{"Loyal Customers", [2]int32{2, 5}, [2]int32{3, 5}, [2]int32{3, 5}},
+		{"Potential Loyalists", [2]int32{3, 5}, [2]int32{1, 3}, [2]int32{1, 3}},
+		{"New Customers", [2]int32{4, 5}, [2]int32{1, 1}, [2]int32{1, 1}},
+		{"Promising", [2]int32{3, 4}, [2]int32{1, 1}, [2]int32{1, 1}},
+		{"Need Attention", [2]int32{2, 3}, [2]int32{2, 3}, [2]int32{2, 3}},
+		{"About to Sleep", [2]int32{2, 3}, [2]int32{1, 2}, [2]int32{1, 2}},
+		{"At Risk", [2]int32{1, 2}, [2]int32{2, 5}, [2]int32{2, 5}},
+		{"Can't Lose Them", [2]int32{1, 1}, [2]int32{4, 5}, [2]int32{4, 5}},
+		{"Hibernating", [2]int32{1, 2}, [2]int32{1, 2}, [2]int32{1, 2}},
+		{"Lost", [2]int32{1, 2}, [2]int32{1, 2}, [2]int32{1, 2}},
+	}
+}
+
+// ParseSegments reads a segment table from YAML:
+//
+//	segments:
+//	  - {name: Champions, r: [4, 5], f: [4, 5], m: [4, 5]}
+//	  - ...
+//
+// Unknown keys and bad ranges are errors.
+func ParseSegments(r io.Reader, name string) ([]Segment, error) {
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return nil, err
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	var f struct {
+		Segments []Segment `yaml:"segments"`
+	}
+	if err := dec.Decode(&f); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	if len(f.Segments) == 0 {
+		return nil, fmt.Errorf("%s: no segments", name)
+	}
+	for _, s := range f.Segments {
+		if err := s.validate(); err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+	}
+	return f.Segments, nil
+}
+
+// quintiles scores values 1–5 by rank: sorted ascending (ties by entity
+// id, so the scores are deterministic), the i-th of n gets 1 + ⌊5i/n⌋.
+func quintiles(cs []Customer, value func(*Customer) float64, set func(*Customer, int32)) {
+	idx := make([]int, len(cs))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.SliceStable(idx, func(a, b int) bool {
+		va, vb := value(&cs[idx[a]]), value(&cs[idx[b]])
+		if va != vb {
+			return va < vb
+		}
+		return cs[idx[a]].EntityID < cs[idx[b]].EntityID
+	})
+	n := len(cs)
+	for rank, i := range idx {
+		set(&cs[i], int32(1+5*rank/n))
+	}
+}
+
+// scoreRFM sets the quintile scores: a recent purchase, many purchase days
+// and a high mean spend score 5. Recency is reversed: the smallest time
+// since the last purchase ranks highest.
+func scoreRFM(cs []Customer) {
+	quintiles(cs, func(c *Customer) float64 { return -c.Recency }, func(c *Customer, s int32) { c.RScore = s })
+	quintiles(cs, func(c *Customer) float64 { return float64(c.Frequency) }, func(c *Customer, s int32) { c.FScore = s })
+	quintiles(cs, func(c *Customer) float64 { return c.Monetary }, func(c *Customer, s int32) { c.MScore = s })
+}
+
+func assignSegments(cs []Customer, segs []Segment) {
+	for i := range cs {
+		cs[i].Segment = OtherSegment
+		for _, s := range segs {
+			if s.match(&cs[i]) {
+				cs[i].Segment = s.Name
+				break
+			}
+		}
+	}
+}
+
+// Value tiers, by historical spend (frequency × monetary): the top 10% of
+// customers are VIP, the next 40% mid, the rest occasional.
+const (
+	TierVIP        = "VIP"
+	TierMid        = "mid"
+	TierOccasional = "occasional"
+)
+
+func valueTiers(cs []Customer) {
+	idx := make([]int, len(cs))
+	for i := range idx {
+		idx[i] = i
+	}
+	spend := func(c *Customer) float64 { return float64(c.Frequency) * c.Monetary }
+	sort.SliceStable(idx, func(a, b int) bool {
+		sa, sb := spend(&cs[idx[a]]), spend(&cs[idx[b]])
+		if sa != sb {
+			return sa > sb
+		}
+		return cs[idx[a]].EntityID < cs[idx[b]].EntityID
+	})
+	n := len(cs)
+	for rank, i := range idx {
+		switch {
+		case rank < (n+9)/10:
+			cs[i].ValueTier = TierVIP
+		case rank < n/2:
+			cs[i].ValueTier = TierMid
+		default:
+			cs[i].ValueTier = TierOccasional
+		}
+	}
+}
