@@ -37,7 +37,7 @@ type Model struct {
 	// FeatureSpec is the resolved feature spec of the training table (event
 	// types, windows, aggregations); the scoring table is built with it.
 	FeatureSpec *features.Spec `json:"feature_spec,omitempty"`
-	Metrics    Metrics  `json:"metrics"`
+	Metrics     Metrics        `json:"metrics"`
 	// NoBetterThanChance is set when the validation AUC's 95% interval
 	// includes 0.5; predict then ranks by rule points alone.
 	NoBetterThanChance bool     `json:"no_better_than_chance"`

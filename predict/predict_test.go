@@ -155,9 +155,10 @@ func TestModelRoundTripAndTampering(t *testing.T) {
 }
 
 func TestWritersRoundTrip(t *testing.T) {
-	dq := 0.75
+	dq, churn, pa, seg, clv, why := 0.75, true, 0.25, "At Risk", 120.5, "P(alive) low"
 	rows := []Ranked{
-		{Rank: 1, EntityID: "a", Score: 90, Grade: "A", Queue: "top-sellers", Probability: 0.9, RulePoints: 40, DataQuality: &dq, Reasons: `rfq 2× in the last 30 days (+0.42); "quoted", comma`, ModelID: "m", AsOf: "2025-01-01T00:00:00Z"},
+		{Rank: 1, EntityID: "a", Score: 90, Grade: "A", Queue: "top-sellers", Probability: 0.9, RulePoints: 40, DataQuality: &dq, Reasons: `rfq 2× in the last 30 days (+0.42); "quoted", comma`,
+			ChurnRisk: &churn, PAlive: &pa, RFMSegment: &seg, CLV: &clv, ChurnReason: &why, ModelID: "m", AsOf: "2025-01-01T00:00:00Z"},
 		{Rank: 2, EntityID: "b", Score: 10, Grade: "D", Queue: "marketing-nurture", Probability: 0.1},
 	}
 	var pq bytes.Buffer
@@ -168,16 +169,17 @@ func TestWritersRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(got) != 2 || got[0].Reasons != rows[0].Reasons || *got[0].DataQuality != 0.75 || got[1].DataQuality != nil {
+	if len(got) != 2 || got[0].Reasons != rows[0].Reasons || *got[0].DataQuality != 0.75 || got[1].DataQuality != nil ||
+		*got[0].RFMSegment != "At Risk" || *got[0].CLV != 120.5 || got[1].ChurnRisk != nil {
 		t.Errorf("parquet round trip: %+v", got)
 	}
 	var csvBuf bytes.Buffer
 	if err := WriteCSV(&csvBuf, rows); err != nil {
 		t.Fatal(err)
 	}
-	want := "rank,entity_id,score,grade,queue,probability,rule_points,data_quality,reasons,rule_awards,model_id,as_of\r\n" +
-		"1,a,90,A,top-sellers,0.9,40,0.75,\"rfq 2× in the last 30 days (+0.42); \"\"quoted\"\", comma\",,m,2025-01-01T00:00:00Z\r\n" +
-		"2,b,10,D,marketing-nurture,0.1,0,,,,,\r\n"
+	want := "rank,entity_id,score,grade,queue,probability,rule_points,data_quality,reasons,rule_awards,churn_risk,p_alive,rfm_segment,clv,churn_reason,model_id,as_of\r\n" +
+		"1,a,90,A,top-sellers,0.9,40,0.75,\"rfq 2× in the last 30 days (+0.42); \"\"quoted\"\", comma\",,true,0.25,At Risk,120.5,P(alive) low,m,2025-01-01T00:00:00Z\r\n" +
+		"2,b,10,D,marketing-nurture,0.1,0,,,,,,,,,,\r\n"
 	if csvBuf.String() != want {
 		t.Errorf("CSV =\n%q\nwant\n%q", csvBuf.String(), want)
 	}

@@ -47,6 +47,9 @@ type Config struct {
 	// Reasons is the number of positive and of negative contributions named
 	// per lead; 0 means 3.
 	Reasons int
+	// Customers, from the rfm stage, fills the churn columns; entities not
+	// in it get nulls.
+	Customers map[string]Customer
 	// Logger receives one summary line; nil discards.
 	Logger *slog.Logger
 }
@@ -80,8 +83,24 @@ type Ranked struct {
 	DataQuality *float64 `parquet:"data_quality,optional"`
 	Reasons     string   `parquet:"reasons"`
 	RuleAwards  string   `parquet:"rule_awards"`
+	// Churn columns, from the rfm stage; null for entities with no purchase
+	// history (they are not flagged).
+	ChurnRisk   *bool    `parquet:"churn_risk,optional"`
+	PAlive      *float64 `parquet:"p_alive,optional"`
+	RFMSegment  *string  `parquet:"rfm_segment,optional"`
+	CLV         *float64 `parquet:"clv,optional"`
+	ChurnReason *string  `parquet:"churn_reason,optional"`
 	ModelID     string   `parquet:"model_id"`
 	AsOf        string   `parquet:"as_of"`
+}
+
+// Customer is what the rfm stage knows about an existing customer.
+type Customer struct {
+	ChurnRisk bool
+	PAlive    float64
+	Segment   string
+	CLV       *float64
+	Reason    string
 }
 
 // Summary describes a scoring run.
@@ -91,6 +110,7 @@ type Summary struct {
 	RulesOnly    bool           `json:"rules_only"`
 	UnseenLevels map[string]int `json:"unseen_levels"`
 	ModelWeight  float64        `json:"model_weight"`
+	ChurnRisk    int            `json:"churn_risk"`
 	RulesMax     float64        `json:"rules_max"`
 }
 
@@ -198,6 +218,13 @@ func Score(ctx context.Context, m *Model, t *features.Table, cfg Config) ([]Rank
 			contrib[d.Feature] += m.Logistic.Coef[j] * z[j]
 		}
 		r.Reasons = reasons(m, enc, i, contrib, nReasons)
+		if c, ok := cfg.Customers[r.EntityID]; ok {
+			c := c
+			r.ChurnRisk, r.PAlive, r.RFMSegment, r.CLV, r.ChurnReason = &c.ChurnRisk, &c.PAlive, &c.Segment, c.CLV, &c.Reason
+			if c.ChurnRisk {
+				sum.ChurnRisk++
+			}
+		}
 		if awards != nil {
 			aw, err := features.ParseAwardsJSON(awards.Str[i])
 			if err != nil {

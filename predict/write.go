@@ -12,7 +12,7 @@ import (
 
 // rankedHeader is the CSV header, in the Parquet column order.
 var rankedHeader = []string{"rank", "entity_id", "score", "grade", "queue", "probability", "rule_points",
-	"data_quality", "reasons", "rule_awards", "model_id", "as_of"}
+	"data_quality", "reasons", "rule_awards", "churn_risk", "p_alive", "rfm_segment", "clv", "churn_reason", "model_id", "as_of"}
 
 // WriteParquet writes ranked leads as Parquet (zstd) with parquet-go's
 // typed GenericWriter. meta goes into the key/value metadata.
@@ -54,8 +54,24 @@ func WriteCSV(w io.Writer, rows []Ranked) error {
 		}
 		rec[8] = r.Reasons
 		rec[9] = r.RuleAwards
-		rec[10] = r.ModelID
-		rec[11] = r.AsOf
+		rec[10], rec[11], rec[12], rec[13], rec[14] = "", "", "", "", ""
+		if r.ChurnRisk != nil {
+			rec[10] = strconv.FormatBool(*r.ChurnRisk)
+		}
+		if r.PAlive != nil {
+			rec[11] = strconv.FormatFloat(*r.PAlive, 'g', -1, 64)
+		}
+		if r.RFMSegment != nil {
+			rec[12] = *r.RFMSegment
+		}
+		if r.CLV != nil {
+			rec[13] = strconv.FormatFloat(*r.CLV, 'g', -1, 64)
+		}
+		if r.ChurnReason != nil {
+			rec[14] = *r.ChurnReason
+		}
+		rec[15] = r.ModelID
+		rec[16] = r.AsOf
 		if err := cw.Write(rec); err != nil {
 			return err
 		}

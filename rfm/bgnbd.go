@@ -69,12 +69,13 @@ func (m BGNBD) PAlive(s Summary) float64 {
 //	E[Y(t)] = (a+b+x−1)/(a−1) · [1 − ((α+T)/(α+T+t))^(r+x) · ₂F₁(r+x, b+x; a+b+x−1; t/(α+T+t))]
 //	          / (1 + 1{x>0} · a/(b+x−1) · ((α+T)/(α+tₓ))^(r+x))
 //
-// It is NaN when a ≤ 1 (the expectation does not exist).
+// The formula holds for any a ≠ 1 (CDNOW's a is 0.79); at a = 1 exactly it
+// is NaN. It is 0 for t ≤ 0.
 func (m BGNBD) ExpectedPurchases(s Summary, t float64) float64 {
-	if m.A <= 1 || t <= 0 {
-		if t == 0 {
-			return 0
-		}
+	if t <= 0 {
+		return 0
+	}
+	if m.A == 1 {
 		return math.NaN()
 	}
 	r, alpha, a, b, x := m.R, m.Alpha, m.A, m.B, s.X
@@ -94,7 +95,7 @@ func (m BGNBD) ExpectedPurchases(s Summary, t float64) float64 {
 //
 //	E[X(t)] = (a+b−1)/(a−1) · [1 − (α/(α+t))ʳ · ₂F₁(r, b; a+b−1; t/(α+t))]
 func (m BGNBD) ExpectedPurchasesNew(t float64) float64 {
-	if m.A <= 1 {
+	if m.A == 1 {
 		return math.NaN()
 	}
 	z := t / (m.Alpha + t)

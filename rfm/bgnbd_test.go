@@ -41,7 +41,7 @@ func paperSummary(t *testing.T) ([]Summary, []Spend) {
 
 func within(t *testing.T, name string, got, want, rel float64) {
 	t.Helper()
-	if math.Abs(got-want) > rel*math.Abs(want) {
+	if math.IsNaN(got) || math.Abs(got-want) > rel*math.Abs(want) {
 		t.Errorf("%s = %.6g, want %.6g ± %.2g%%", name, got, want, 100*rel)
 	}
 }

@@ -1,12 +1,18 @@
 package rfm
 
 import (
+	"bytes"
 	"context"
+	"encoding/csv"
+	"io"
 	"math"
+	"os"
+	"path/filepath"
 	"strconv"
 	"testing"
 	"time"
 
+	"leadscore/datasets"
 	"leadscore/features"
 )
 
@@ -101,4 +107,79 @@ func TestComputeChurnAndSegments(t *testing.T) {
 			t.Errorf("f_score %d has %d customers, want 471 or 472", s, n)
 		}
 	}
+}
+
+// TestGroundTruth runs Compute on generated data, where each customer's
+// true state at the end is known: P(alive) must rank the customers still
+// buying above those who silently churned, and the churn flag must be
+// right far more often than chance.
+func TestGroundTruth(t *testing.T) {
+	dir := t.TempDir()
+	var orders, truth bytes.Buffer
+	sink := datasets.NewCSVSink(datasets.Files{Events: io.Discard, Entities: io.Discard, Deals: io.Discard, Orders: &orders, Truth: &truth})
+	if _, err := datasets.Generate(context.Background(), datasets.Config{Entities: 20000, Seed: 11}, sink); err != nil {
+		t.Fatal(err)
+	}
+	sink.Close()
+	p := filepath.Join(dir, "orders.csv")
+	os.WriteFile(p, orders.Bytes(), 0o644)
+	res, err := Compute(context.Background(), Config{Orders: features.Source{Path: p}, AsOf: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	alive := map[string]bool{}
+	recs, _ := csv.NewReader(&truth).ReadAll()
+	for _, r := range recs[1:] {
+		alive[r[0]] = r[5] == "true"
+	}
+	var scores []float64
+	var labels []bool
+	right, nAlive := 0, 0
+	for _, c := range res.Customers {
+		if c.X == 0 {
+			continue
+		}
+		scores = append(scores, c.PAlive)
+		labels = append(labels, alive[c.EntityID])
+		if c.ChurnRisk != alive[c.EntityID] {
+			right++
+		}
+		if alive[c.EntityID] {
+			nAlive++
+		}
+	}
+	auc := aucOf(scores, labels)
+	if auc < 0.75 {
+		t.Errorf("AUC of P(alive) for the true state = %.3f over %d repeat buyers, want ≥ 0.75", auc, len(scores))
+	}
+	// The flag must beat always guessing the majority state clearly.
+	majority := math.Max(float64(nAlive), float64(len(scores)-nAlive)) / float64(len(scores))
+	acc := float64(right) / float64(len(scores))
+	if acc < majority+0.1 {
+		t.Errorf("churn flag accuracy = %.3f, majority baseline %.3f: want at least 0.1 better", acc, majority)
+	}
+	t.Logf("%d repeat buyers: AUC %.3f, accuracy %.3f, majority baseline %.3f", len(scores), auc, acc, majority)
+}
+
+// aucOf is a plain O(n²) AUC, independent of the train package's.
+func aucOf(s []float64, y []bool) float64 {
+	num, den := 0.0, 0.0
+	for i := range s {
+		if !y[i] {
+			continue
+		}
+		for j := range s {
+			if y[j] {
+				continue
+			}
+			den++
+			switch {
+			case s[i] > s[j]:
+				num++
+			case s[i] == s[j]:
+				num += 0.5
+			}
+		}
+	}
+	return num / den
 }

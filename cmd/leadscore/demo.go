@@ -13,6 +13,7 @@ import (
 	"leadscore/datasets"
 	"leadscore/features"
 	"leadscore/predict"
+	"leadscore/rfm"
 	"leadscore/train"
 )
 
@@ -34,8 +35,10 @@ func newDemoCmd(g *globalOptions, runF func(*demoOptions) error) *cobra.Command 
   2. builds training features at each deal's opening (point in time), with
      the default rules' expiring points
   3. trains a logistic regression on won/lost deals, validated out of time
-  4. builds today's features as of 2025-01-01 and scores every contact
-  5. writes DIR/ranked.parquet and DIR/ranked.csv and prints the top 10
+  4. assesses existing customers from their orders: RFM segments, BG/NBD
+     and Gamma-Gamma lifetime value, churn risk (DIR/rfm.parquet, clv.json)
+  5. builds today's features as of 2025-01-01 and scores every contact
+  6. writes DIR/ranked.parquet and DIR/ranked.csv and prints the top 10
 
 Every file in DIR is byte-identical from run to run.`,
 		Example: `  leadscore demo
@@ -95,7 +98,14 @@ func runDemo(c *cobra.Command, opts *demoOptions) error {
 	if err != nil {
 		return err
 	}
-	ranked, sum, err := predict.Score(ctx, m, today, predict.Config{Logger: log})
+	rres, err := rfm.Compute(ctx, rfm.Config{Orders: in("orders.parquet"), AsOf: datasets.SampleEnd, Logger: log})
+	if err != nil {
+		return err
+	}
+	if err := writeRFM(dir, rres); err != nil {
+		return err
+	}
+	ranked, sum, err := predict.Score(ctx, m, today, predict.Config{Customers: customers(rres.Customers), Logger: log})
 	if err != nil {
 		return err
 	}
@@ -117,14 +127,16 @@ func runDemo(c *cobra.Command, opts *demoOptions) error {
 	fmt.Fprintf(w, "Top 10 of %d leads as of %s:\n\n", len(ranked), datasets.SampleEnd.Format("2006-01-02"))
 	printTop(w, ranked, 10)
 	fmt.Fprintf(w, "\nGrades: A %d, B %d, C %d, D %d\n", sum.PerGrade["A"], sum.PerGrade["B"], sum.PerGrade["C"], sum.PerGrade["D"])
+	fmt.Fprintf(w, "Customers: %d assessed; %d flagged at churn risk; BG/NBD r=%.3f alpha=%.3f a=%.3f b=%.3f (weeks)\n",
+		len(rres.Customers), sum.ChurnRisk, rres.Model.R, rres.Model.Alpha, rres.Model.A, rres.Model.B)
 	fmt.Fprintf(w, "Model %s: out-of-time AUC %.3f (95%% CI %.3f-%.3f) on the latest %d deals (%s)\n",
 		m.ID, m.Metrics.AUC, m.Metrics.AUCLow, m.Metrics.AUCHigh, m.Metrics.Rows, m.Metrics.Split)
 	if m.NoBetterThanChance {
 		fmt.Fprintln(w, "The model is no better than chance: scores are rule points alone.")
 	}
-	fmt.Fprintf(w, "\nFiles:\n  %s\n  %s\n  %s\n  %s (training features), %s (scoring features)\n  %s (sample input)\n",
+	fmt.Fprintf(w, "\nFiles:\n  %s\n  %s\n  %s\n  %s (training features), %s (scoring features)\n  %s, %s (customers)\n  %s (sample input)\n",
 		rankedPath, csvPath, filepath.Join(modelDir, "model.json"), filepath.Join(dir, "features_train.parquet"),
-		filepath.Join(dir, "features_today.parquet"), data)
+		filepath.Join(dir, "features_today.parquet"), filepath.Join(dir, "rfm.parquet"), filepath.Join(dir, "clv.json"), data)
 	return nil
 }
 
@@ -162,4 +174,25 @@ func printTop(w io.Writer, ranked []predict.Ranked, n int) {
 		fmt.Fprintf(tw, "%d\t%s\t%d\t%s\t%s\t%.3f\t%+g\t%s\n", r.Rank, r.EntityID, r.Score, r.Grade, r.Queue, r.Probability, r.RulePoints, reason)
 	}
 	tw.Flush()
+}
+
+// writeRFM writes DIR/rfm.parquet and DIR/clv.json together.
+func writeRFM(dir string, res *rfm.Result) error {
+	var o outputs
+	defer o.abort()
+	f, err := o.create(filepath.Join(dir, "rfm.parquet"))
+	if err != nil {
+		return err
+	}
+	if err := rfm.WriteParquet(f, res.Customers, map[string]string{"leadscore.schema_version": "1"}); err != nil {
+		return err
+	}
+	mf, err := o.create(filepath.Join(dir, "clv.json"))
+	if err != nil {
+		return err
+	}
+	if err := rfm.WriteModel(mf, res.Model); err != nil {
+		return err
+	}
+	return o.commit()
 }

@@ -8,6 +8,7 @@ import (
 
 	"leadscore/features"
 	"leadscore/predict"
+	"leadscore/rfm"
 )
 
 type predictOptions struct {
@@ -22,6 +23,7 @@ type predictOptions struct {
 	csv         string
 	top         int
 	modelWeight float64
+	rfm         string
 }
 
 func newPredictCmd(g *globalOptions, runF func(*predictOptions) error) *cobra.Command {
@@ -61,6 +63,7 @@ sorted by score descending, then entity_id.`,
 	f.StringVar(&opts.out, "out", "", "ranked Parquet file to write (required)")
 	f.StringVar(&opts.csv, "csv", "", "also write the ranked list as CSV")
 	f.IntVar(&opts.top, "top", 0, "keep only the N best leads (0: all)")
+	f.StringVar(&opts.rfm, "rfm", "", "rfm.parquet from 'leadscore rfm': adds churn_risk, p_alive, rfm_segment, clv")
 	f.Float64Var(&opts.modelWeight, "model-weight", 0.7, "model share of the score; the rules get the rest")
 	return cmd
 }
@@ -96,6 +99,13 @@ func runPredict(c *cobra.Command, opts *predictOptions) error {
 		}
 	}
 	cfg := predict.Config{ModelWeight: &opts.modelWeight, Logger: log}
+	if opts.rfm != "" {
+		cs, err := readRFM(opts.rfm)
+		if err != nil {
+			return err
+		}
+		cfg.Customers = customers(cs)
+	}
 	if err := cfg.Validate(); err != nil {
 		return &flagError{err}
 	}
@@ -112,8 +122,8 @@ func runPredict(c *cobra.Command, opts *predictOptions) error {
 	for name, n := range sum.UnseenLevels {
 		log.Warn("categorical values not seen (or rare) in training were pooled", "feature", name, "rows", n)
 	}
-	fmt.Fprintf(opts.stdout, "wrote %s: %d leads (A %d, B %d, C %d, D %d)\n", opts.out, len(ranked),
-		sum.PerGrade["A"], sum.PerGrade["B"], sum.PerGrade["C"], sum.PerGrade["D"])
+	fmt.Fprintf(opts.stdout, "wrote %s: %d leads (A %d, B %d, C %d, D %d); %d flagged at churn risk\n", opts.out, len(ranked),
+		sum.PerGrade["A"], sum.PerGrade["B"], sum.PerGrade["C"], sum.PerGrade["D"], sum.ChurnRisk)
 	return nil
 }
 
@@ -162,4 +172,13 @@ func writeRanked(parquetPath, csvPath string, ranked []predict.Ranked, m *predic
 		}
 	}
 	return o.commit()
+}
+
+// customers turns the rfm stage's rows into what predict needs.
+func customers(cs []rfm.Customer) map[string]predict.Customer {
+	out := make(map[string]predict.Customer, len(cs))
+	for _, c := range cs {
+		out[c.EntityID] = predict.Customer{ChurnRisk: c.ChurnRisk, PAlive: c.PAlive, Segment: c.Segment, CLV: c.CLV, Reason: c.ChurnReason}
+	}
+	return out
 }

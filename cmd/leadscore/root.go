@@ -92,6 +92,7 @@ mismatch, 130 interrupted.`,
 		newRulesCmd(g),
 		newTrainCmd(g, nil),
 		newPredictCmd(g, nil),
+		newRFMCmd(g, nil),
 		newDemoCmd(g, nil),
 	)
 	return root

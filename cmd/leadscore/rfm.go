@@ -1,0 +1,259 @@
+package main
+
+import (
+	"fmt"
+	"maps"
+	"os"
+	"slices"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"leadscore/features"
+	"leadscore/rfm"
+)
+
+type rfmOptions struct {
+	*globalOptions
+	inputOptions
+	orders         string
+	events         string
+	orderType      string
+	asOf           string
+	observationEnd string
+	unit           string
+	previous       string
+	segments       string
+	out            string
+	modelOut       string
+	horizon        int
+	discount       float64
+	churnThreshold float64
+	fallbackMult   float64
+	l2             float64
+	holdoutEnd     string
+	validationOut  string
+}
+
+func newRFMCmd(g *globalOptions, runF func(*rfmOptions) error) *cobra.Command {
+	opts := &rfmOptions{globalOptions: g}
+	cmd := &cobra.Command{
+		Use:   "rfm (--orders FILE | --events FILE) (--as-of D | --observation-end D) --out rfm.parquet",
+		Short: "RFM segments, lifetime value (BG/NBD + Gamma-Gamma) and churn risk",
+		Long: `Rfm assesses existing customers from their orders:
+
+  recency, frequency, monetary   per customer (orders on one day are one purchase)
+  r/f/m_score, segment           quintile scores 1-5 and named segments (Champions,
+                                 Loyal Customers, ... Lost), first match of a table
+  value_tier                     VIP (top 10% by spend), mid (next 40%), occasional
+  p_alive, expected_purchases    BG/NBD (Fader, Hardie & Lee 2005), fitted by
+                                 maximum likelihood; purchases over --horizon months
+  clv                            Gamma-Gamma spend x expected purchases, discounted
+  churn_risk, churn_reason       P(alive) below --churn-threshold; for one-time
+                                 buyers (P(alive) = 1 by construction) a recency
+                                 fallback against the typical gap between purchases
+
+--as-of D uses orders before D and measures ages to D. --observation-end D is
+the literature's convention (orders on or before day D). Negative amounts are
+returns: counted, never purchases. --model-out writes the fitted parameters
+(clv.json); --previous adds previous_segment and prints segment transitions;
+--holdout-end compares predicted and actual purchases after the end.`,
+		Example: `  leadscore rfm --orders data/orders.csv --as-of 2025-01-01 --out rfm.parquet --model-out clv.json
+  leadscore rfm --events data/events.csv --order-type order --as-of 2025-01-01 --out rfm.parquet
+  # the CDNOW paper's calibration, validated on weeks 40-78
+  leadscore rfm --orders cdnow.csv --observation-end 1997-09-30 --time-unit week \
+    --holdout-end 1998-06-30 --out rfm.parquet`,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			if runF != nil {
+				return runF(opts)
+			}
+			return runRFM(c, opts)
+		},
+	}
+	opts.inputOptions.register(cmd)
+	f := cmd.Flags()
+	f.StringVar(&opts.orders, "orders", "", "orders file (entity_id, ts, amount)")
+	f.StringVar(&opts.events, "events", "", "events file whose --order-type events carry the amount in value")
+	f.StringVar(&opts.orderType, "order-type", "order", "event type of orders with --events")
+	f.StringVar(&opts.asOf, "as-of", "", "use orders before this date; ages measured to it")
+	f.StringVar(&opts.observationEnd, "observation-end", "", "use orders on or before this date (the literature's convention)")
+	f.StringVar(&opts.unit, "time-unit", "week", "time unit of recency and the model: day, week or month")
+	f.StringVar(&opts.previous, "previous", "", "an earlier rfm.parquet, for segment transitions")
+	f.StringVar(&opts.segments, "segments", "", "segment table (YAML) replacing the default")
+	f.StringVar(&opts.out, "out", "", "rfm.parquet to write (required)")
+	f.StringVar(&opts.modelOut, "model-out", "", "write the fitted parameters (clv.json)")
+	f.IntVar(&opts.horizon, "horizon", 12, "CLV and expected-purchases horizon in months")
+	f.Float64Var(&opts.discount, "discount", 0.01, "monthly discount rate for CLV")
+	f.Float64Var(&opts.churnThreshold, "churn-threshold", 0.5, "flag repeat buyers whose P(alive) is below this")
+	f.Float64Var(&opts.fallbackMult, "fallback-multiple", 2, "flag one-time buyers silent for more than this many typical gaps")
+	f.Float64Var(&opts.l2, "l2", 0, "L2 penalty on the BG/NBD parameters")
+	f.StringVar(&opts.holdoutEnd, "holdout-end", "", "compare predicted and actual purchases from the end to this date")
+	f.StringVar(&opts.validationOut, "validation-out", "", "with --holdout-end, also write the comparison as CSV")
+	return cmd
+}
+
+func runRFM(c *cobra.Command, opts *rfmOptions) error {
+	log, err := opts.logger()
+	if err != nil {
+		return err
+	}
+	if (opts.orders == "") == (opts.events == "") || opts.out == "" {
+		return usageErrorf("give --out and exactly one of --orders and --events")
+	}
+	if (opts.asOf == "") == (opts.observationEnd == "") {
+		return usageErrorf("give exactly one of --as-of and --observation-end")
+	}
+	cfg := rfm.Config{Unit: opts.unit, OrderType: opts.orderType, FromEvents: opts.events != "", L2: opts.l2, HorizonMonths: opts.horizon,
+		MonthlyDiscount: &opts.discount, ChurnThreshold: opts.churnThreshold, FallbackMultiple: opts.fallbackMult, Logger: log}
+	if cfg.Orders, err = opts.source(opts.orders + opts.events); err != nil {
+		return err
+	}
+	if opts.asOf != "" {
+		if cfg.AsOf, err = parseDate("as-of", opts.asOf); err != nil {
+			return err
+		}
+	} else if cfg.ObservationEnd, err = parseDate("observation-end", opts.observationEnd); err != nil {
+		return err
+	}
+	if opts.segments != "" {
+		f, err := os.Open(opts.segments)
+		if err != nil {
+			return err
+		}
+		cfg.Segments, err = rfm.ParseSegments(f, opts.segments)
+		f.Close()
+		if err != nil {
+			return &features.SchemaError{Path: opts.segments, Err: err}
+		}
+	}
+	if opts.previous != "" {
+		prev, err := readRFM(opts.previous)
+		if err != nil {
+			return err
+		}
+		cfg.Previous = rfm.Segments(prev)
+	}
+	if err := cfg.Validate(); err != nil {
+		return &flagError{err}
+	}
+	var o outputs
+	defer o.abort()
+	bad, finishBad, err := badRowsFor(&o, opts.out, opts.maxBadRows)
+	if err != nil {
+		return err
+	}
+	cfg.BadRows = bad
+	res, err := rfm.Compute(c.Context(), cfg)
+	if err != nil {
+		return err
+	}
+	f, err := o.create(opts.out)
+	if err != nil {
+		return err
+	}
+	meta := map[string]string{"leadscore.schema_version": "1", "leadscore.rfm.window": res.Model.WindowStart + "/" + res.Model.WindowEnd,
+		"leadscore.rfm.time_unit": res.Model.TimeUnit, "leadscore.tool_version": toolVersion()}
+	if err := rfm.WriteParquet(f, res.Customers, meta); err != nil {
+		return err
+	}
+	if opts.modelOut != "" {
+		mf, err := o.create(opts.modelOut)
+		if err != nil {
+			return err
+		}
+		if err := rfm.WriteModel(mf, res.Model); err != nil {
+			return err
+		}
+	}
+	var val []rfm.ValidationRow
+	if opts.holdoutEnd != "" {
+		end, err := parseDate("holdout-end", opts.holdoutEnd)
+		if err != nil {
+			return err
+		}
+		if val, err = rfm.Validate(c.Context(), cfg, res, end); err != nil {
+			return err
+		}
+		if opts.validationOut != "" {
+			vf, err := o.create(opts.validationOut)
+			if err != nil {
+				return err
+			}
+			if err := rfm.WriteValidationCSV(vf, val); err != nil {
+				return err
+			}
+		}
+	}
+	if err := finishBad(); err != nil {
+		return err
+	}
+	if err := o.commit(); err != nil {
+		return err
+	}
+	printRFMSummary(opts, res, val)
+	return nil
+}
+
+func readRFM(path string) ([]rfm.Customer, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	cs, err := rfm.ReadParquet(strings.NewReader(string(b)), int64(len(b)))
+	if err != nil {
+		return nil, &features.SchemaError{Path: path, Err: fmt.Errorf("not an rfm.parquet file: %w", err)}
+	}
+	return cs, nil
+}
+
+func printRFMSummary(opts *rfmOptions, res *rfm.Result, val []rfm.ValidationRow) {
+	w := opts.stdout
+	m, st := res.Model, res.Stats
+	fmt.Fprintf(w, "wrote %s: %d customers (%d repeat buyers) from %d orders; %d returns and %d orders after the end not used; %d bad rows skipped\n",
+		opts.out, st.Customers, m.RepeatBuyers, st.Orders, st.Returns, st.AfterEnd, st.BadRows)
+	fmt.Fprintf(w, "BG/NBD (%s, %s to %s): r=%.4f alpha=%.4f a=%.4f b=%.4f log-likelihood=%.2f\n",
+		m.TimeUnit, m.WindowStart, m.WindowEnd, m.R, m.Alpha, m.A, m.B, m.LogLikelihood)
+	if m.GammaGammaFitted {
+		fmt.Fprintf(w, "Gamma-Gamma: p=%.4f q=%.4f v=%.4f (spend-frequency correlation %.3f)\n", m.P, m.Q, m.V, m.SpendFrequencyCorrelation)
+	}
+	counts := map[string]int{}
+	churn := 0
+	for _, c := range res.Customers {
+		counts[c.Segment]++
+		if c.ChurnRisk {
+			churn++
+		}
+	}
+	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "\nSEGMENT\tCUSTOMERS")
+	for _, s := range slices.Sorted(maps.Keys(counts)) {
+		fmt.Fprintf(tw, "%s\t%d\n", s, counts[s])
+	}
+	tw.Flush()
+	fmt.Fprintf(w, "churn risk: %d customers\n", churn)
+	if len(res.Transitions) > 0 {
+		fmt.Fprintln(w, "\nSegment transitions since the previous run:")
+		tw = tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "FROM\tTO\tCUSTOMERS")
+		keys := make([][2]string, 0, len(res.Transitions))
+		for k := range res.Transitions {
+			keys = append(keys, k)
+		}
+		slices.SortFunc(keys, func(a, b [2]string) int { return strings.Compare(a[0]+"\x00"+a[1], b[0]+"\x00"+b[1]) })
+		for _, k := range keys {
+			fmt.Fprintf(tw, "%s\t%s\t%d\n", k[0], k[1], res.Transitions[k])
+		}
+		tw.Flush()
+	}
+	if val != nil {
+		fmt.Fprintln(w, "\nHoldout: predicted vs actual repeat purchases")
+		tw = tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "CALIBRATION X\tCUSTOMERS\tPREDICTED\tACTUAL")
+		for _, v := range val {
+			fmt.Fprintf(tw, "%s\t%d\t%.1f\t%d\n", v.Group, v.Customers, v.Predicted, v.Actual)
+		}
+		tw.Flush()
+	}
+}
