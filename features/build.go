@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"math"
 	"math/bits"
@@ -15,8 +14,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"golang.org/x/sync/errgroup"
 )
 
 const dayNanos = int64(24 * time.Hour)
@@ -347,14 +344,6 @@ func (b *builder) pool(k int) {
 	}
 }
 
-// batch is a block of events handed from the reader goroutine to the
-// aggregator.
-type batch struct {
-	ev  []Event
-	n   int
-	err error
-}
-
 // Build computes a point-in-time feature table in one streaming pass over
 // the events. Only events with ts strictly before a row's as-of moment are
 // used; later events are skipped, not errors.
@@ -444,46 +433,15 @@ func Build(ctx context.Context, cfg Config) (*Table, error) {
 	}
 	defer er.Close()
 
-	// The reader goroutine fills free buffers and sends them, in order, to
-	// the aggregator, which hands them back when done.
-	g, gctx := errgroup.WithContext(ctx)
-	free := make(chan []Event, 3)
-	full := make(chan batch, 3)
-	for range 3 {
-		free <- make([]Event, 1<<13)
-	}
-	g.Go(func() error {
-		defer close(full)
-		for {
-			if err := gctx.Err(); err != nil {
-				return err
-			}
-			var buf []Event
-			select {
-			case buf = <-free:
-			case <-gctx.Done():
-				return gctx.Err()
-			}
-			n, err := er.Read(buf)
-			full <- batch{ev: buf, n: n, err: err}
-			if err != nil {
-				return nil // the aggregator reports it
-			}
-		}
-	})
 	asOf := cfg.AsOf.UnixNano()
 	var used, late, dups int64
 	var seen map[uint64]struct{}
 	if cfg.Dedupe {
 		seen = map[uint64]struct{}{}
 	}
-	var readErr error
-	for bt := range full {
-		if readErr != nil || ctx.Err() != nil {
-			continue // drain so the reader can finish
-		}
-		for i := range bt.ev[:bt.n] {
-			e := &bt.ev[i]
+	err = Stream(ctx, er, func(events []Event) error {
+		for i := range events {
+			e := &events[i]
 			ts := e.TS.UnixNano()
 			if b.asOfMode && ts >= asOf {
 				late++
@@ -522,18 +480,9 @@ func Build(ctx context.Context, cfg Config) (*Table, error) {
 				b.add(ri, e, ts, tid)
 			}
 		}
-		if bt.err != nil && bt.err != io.EOF {
-			readErr = bt.err
-		}
-		free <- bt.ev
-	}
-	if err := g.Wait(); err != nil && readErr == nil {
-		readErr = err
-	}
-	if readErr != nil {
-		return nil, readErr
-	}
-	if err := ctx.Err(); err != nil {
+		return nil
+	})
+	if err != nil {
 		return nil, err
 	}
 	if cfg.Spec.TopTypes > 0 {

@@ -6,6 +6,8 @@ import (
 	"io"
 	"math"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 )
 
 // Event is one row of the events table: something an entity (a contact or an
@@ -45,7 +47,7 @@ type EventReader struct {
 	r         rows
 	bad       *BadRows
 	idx       map[string]int
-	props     []int  // header indexes of property columns
+	props     []int // header indexes of property columns
 	rows      int
 	fixedType string // orders: every row is an event of this type
 }
@@ -83,20 +85,22 @@ func OpenEvents(ctx context.Context, src Source, bad *BadRows) (*EventReader, er
 }
 
 // OpenOrders opens an orders table (entity_id, ts, amount) as a stream of
-// events of type "order" whose value is the amount. Other columns are kept
-// as properties. An empty amount is a bad row.
+// events of type "order" whose value is the amount. With an optional
+// quantity column (order lines), the amount is a unit price and the value is
+// amount × quantity. Other columns are kept as properties. An empty amount
+// or quantity is a bad row.
 func OpenOrders(ctx context.Context, src Source, bad *BadRows) (*EventReader, error) {
 	r, err := openRows(ctx, src)
 	if err != nil {
 		return nil, err
 	}
-	idx, err := findColumns(src, r.Header(), []string{"entity_id", "ts", "amount"}, nil)
+	idx, err := findColumns(src, r.Header(), []string{"entity_id", "ts", "amount"}, []string{"quantity"})
 	if err != nil {
 		r.Close()
 		return nil, err
 	}
 	idx["value"], idx["type"], idx["channel"] = idx["amount"], -1, -1
-	used := map[int]bool{idx["entity_id"]: true, idx["ts"]: true, idx["amount"]: true}
+	used := map[int]bool{idx["entity_id"]: true, idx["ts"]: true, idx["amount"]: true, idx["quantity"]: true}
 	var props []int
 	for i := range r.Header() {
 		if !used[i] {
@@ -180,6 +184,16 @@ func (er *EventReader) parse(e *Event) error {
 		}
 		e.Value, e.HasValue = v, !null
 	}
+	if c, ok := er.idx["quantity"]; ok && c >= 0 {
+		q, null, err := r.Num(c)
+		if err != nil {
+			return cellError(r, path, c, err)
+		}
+		if null {
+			return cellError(r, path, c, ErrEmptyField)
+		}
+		e.Value *= q
+	}
 	if c := er.idx["channel"]; c >= 0 {
 		e.Channel, _ = r.Str(c)
 	}
@@ -225,4 +239,58 @@ func (e *Event) fingerprint() uint64 {
 		str(p.Value)
 	}
 	return h
+}
+
+// Stream reads every event of er and hands them to fn in batches, in file
+// order. A goroutine reads and decodes the next batches while fn works, so
+// reading and processing overlap on two cores; fn's batch is valid until
+// fn returns. It returns the first error of the reader or of fn.
+func Stream(ctx context.Context, er *EventReader, fn func(batch []Event) error) error {
+	g, gctx := errgroup.WithContext(ctx)
+	type batch struct {
+		ev  []Event
+		n   int
+		err error
+	}
+	free := make(chan []Event, 3)
+	full := make(chan batch, 3)
+	for range 3 {
+		free <- make([]Event, 1<<13)
+	}
+	g.Go(func() error {
+		defer close(full)
+		for {
+			if err := gctx.Err(); err != nil {
+				return err
+			}
+			var buf []Event
+			select {
+			case buf = <-free:
+			case <-gctx.Done():
+				return gctx.Err()
+			}
+			n, err := er.Read(buf)
+			full <- batch{ev: buf, n: n, err: err}
+			if err != nil {
+				return nil // the consumer reports it
+			}
+		}
+	})
+	var first error
+	for bt := range full {
+		if first == nil {
+			if err := ctx.Err(); err != nil {
+				first = err
+			} else if err := fn(bt.ev[:bt.n]); err != nil {
+				first = err
+			} else if bt.err != nil && bt.err != io.EOF {
+				first = bt.err
+			}
+		}
+		free <- bt.ev
+	}
+	if err := g.Wait(); err != nil && first == nil {
+		first = err
+	}
+	return first
 }

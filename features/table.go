@@ -2,8 +2,8 @@ package features
 
 import (
 	"bufio"
-	"compress/gzip"
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/csv"
 	"errors"
@@ -21,6 +21,7 @@ import (
 	"github.com/apache/arrow/go/v17/arrow/memory"
 	"github.com/apache/arrow/go/v17/parquet/file"
 	"github.com/apache/arrow/go/v17/parquet/pqarrow"
+	"golang.org/x/text/encoding/charmap"
 )
 
 // Format is the file format of an input table.
@@ -48,6 +49,9 @@ func FormatOf(path string) Format {
 type CSVOptions struct {
 	// Sep is the field separator; zero means ','.
 	Sep rune
+	// Encoding is the text encoding: "" or "utf-8", or "cp1252" (Windows-1252,
+	// which covers Latin-1's printable characters), decoded to UTF-8.
+	Encoding string
 }
 
 // Source describes one input table: where it is, how to read it, and how its
@@ -63,6 +67,10 @@ type Source struct {
 	// column name in the file. Contract names not in the map are looked up
 	// as they are.
 	Columns map[string]string
+	// TimeLayout, when set, is the Go time layout of text timestamps (such
+	// as "1/2/06 15:04" for 12/1/10 8:26), tried before the contract's
+	// forms. Times without a zone are UTC.
+	TimeLayout string
 }
 
 // column returns the file column that holds contract column name.
@@ -116,9 +124,9 @@ func openRows(ctx context.Context, src Source) (rows, error) {
 			err = &SchemaError{Path: src.Path, Err: fmt.Errorf("not a gzip file: %w", err)}
 			break
 		}
-		r, err = newCSVRows(gzipFile{zr, f}, src.Path, src.CSV)
+		r, err = newCSVRows(gzipFile{zr, f}, src.Path, src.CSV, src.TimeLayout)
 	default:
-		r, err = newCSVRows(f, src.Path, src.CSV)
+		r, err = newCSVRows(f, src.Path, src.CSV, src.TimeLayout)
 	}
 	if err != nil {
 		f.Close()
@@ -141,6 +149,7 @@ func (g gzipFile) Close() error {
 // ---- CSV ----
 
 type csvRows struct {
+	layout string
 	path   string
 	c      io.Closer
 	r      *csv.Reader
@@ -151,12 +160,27 @@ type csvRows struct {
 
 var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
 
-func newCSVRows(rc io.ReadCloser, path string, opt CSVOptions) (*csvRows, error) {
-	br := bufio.NewReaderSize(rc, 1<<20)
+func newCSVRows(rc io.ReadCloser, path string, opt CSVOptions, layout string) (*csvRows, error) {
+	var in io.Reader = rc
+	switch strings.ToLower(opt.Encoding) {
+	case "", "utf-8", "utf8":
+	case "cp1252", "windows-1252", "latin1", "iso-8859-1":
+		in = charmap.Windows1252.NewDecoder().Reader(rc)
+	default:
+		return nil, &SchemaError{Path: path, Err: fmt.Errorf("unknown encoding %q (want utf-8 or cp1252)", opt.Encoding)}
+	}
+	br := bufio.NewReaderSize(in, 1<<20)
 	if b, err := br.Peek(3); err == nil && bytes.Equal(b, utf8BOM) {
 		br.Discard(3)
 	}
-	cr := csv.NewReader(br)
+	// Classic Mac and some Excel exports end lines with a bare CR, which
+	// encoding/csv does not split on. A file whose first megabyte has CRs
+	// and no LF is read with CR as the line end.
+	var src io.Reader = br
+	if head, _ := br.Peek(1 << 20); bytes.IndexByte(head, '\r') >= 0 && bytes.IndexByte(head, '\n') < 0 {
+		src = crToLF{br}
+	}
+	cr := csv.NewReader(src)
 	if opt.Sep != 0 {
 		cr.Comma = opt.Sep
 	}
@@ -178,7 +202,20 @@ func newCSVRows(rc io.ReadCloser, path string, opt CSVOptions) (*csvRows, error)
 	if len(header) == 1 && opt.Sep == 0 && (strings.Contains(header[0], ";") || strings.Contains(header[0], "\t")) {
 		return nil, &SchemaError{Path: path, Err: fmt.Errorf("header has one column %q: is the separator ';' or tab? (use --sep)", header[0])}
 	}
-	return &csvRows{path: path, c: rc, r: cr, header: header}, nil
+	return &csvRows{path: path, c: rc, r: cr, header: header, layout: layout}, nil
+}
+
+// crToLF turns every CR into LF, for files whose lines end with a bare CR.
+type crToLF struct{ r io.Reader }
+
+func (c crToLF) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	for i, b := range p[:n] {
+		if b == '\r' {
+			p[i] = '\n'
+		}
+	}
+	return n, err
 }
 
 func csvError(path string, err error) error {
@@ -214,7 +251,8 @@ func (r *csvRows) Next() error {
 	for i, s := range rec {
 		if !utf8.ValidString(s) {
 			line, col := r.r.FieldPos(i)
-			return &RowError{Path: r.path, Line: line, Column: col, Field: r.header[i], Err: ErrInvalidUTF8}
+			return &RowError{Path: r.path, Line: line, Column: col, Field: r.header[i],
+				Err: fmt.Errorf("%w (a Windows-1252 or Latin-1 file? use --encoding cp1252)", ErrInvalidUTF8)}
 		}
 		if strings.IndexByte(s, 0) >= 0 {
 			line, col := r.r.FieldPos(i)
@@ -242,7 +280,15 @@ func (r *csvRows) Time(col int) (time.Time, bool, error) {
 	if null {
 		return time.Time{}, true, nil
 	}
+	if r.layout != "" {
+		if t, err := time.Parse(r.layout, s); err == nil {
+			return t.UTC(), false, nil
+		}
+	}
 	t, err := ParseTime(s)
+	if err != nil && r.layout != "" {
+		err = fmt.Errorf("%w (nor the layout %q)", err, r.layout)
+	}
 	return t, false, err
 }
 

@@ -35,14 +35,17 @@ func ParseTime(s string) (time.Time, error) {
 		}
 		return t, nil
 	}
-	var firstErr error
+	// Pick the one layout the string's shape calls for, so that the common
+	// forms cost a single time.Parse; fall back to trying them all.
+	if layout := layoutFor(s); layout != "" {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.UTC(), nil
+		}
+	}
 	for _, layout := range timeLayouts[:len(timeLayouts)-1] {
 		t, err := time.Parse(layout, s)
 		if err == nil {
 			return t.UTC(), nil
-		}
-		if firstErr == nil {
-			firstErr = err
 		}
 		// A range error ("month out of range") is definitive: the form matched.
 		if pe, ok := err.(*time.ParseError); ok && pe.Message != "" {
@@ -50,6 +53,33 @@ func ParseTime(s string) (time.Time, error) {
 		}
 	}
 	return time.Time{}, fmt.Errorf("%w %q (want RFC 3339, YYYY-MM-DD or YYYY-MM-DD HH:MM:SS)", ErrBadTime, s)
+}
+
+// layoutFor guesses the layout of a timestamp longer than a date from its
+// separator and whether it ends with a zone.
+func layoutFor(s string) string {
+	if len(s) < 16 || (s[10] != 'T' && s[10] != ' ') {
+		return ""
+	}
+	zone := s[len(s)-1] == 'Z'
+	if !zone && len(s) > 19 {
+		if c := s[len(s)-6]; (c == '+' || c == '-') && s[len(s)-3] == ':' {
+			zone = true
+		}
+	}
+	switch {
+	case len(s) == 16 && s[10] == 'T':
+		return "2006-01-02T15:04"
+	case len(s) == 16:
+		return "2006-01-02 15:04"
+	case s[10] == 'T' && zone:
+		return time.RFC3339Nano
+	case s[10] == 'T':
+		return "2006-01-02T15:04:05.999999999"
+	case zone:
+		return "2006-01-02 15:04:05.999999999Z07:00"
+	}
+	return "2006-01-02 15:04:05.999999999"
 }
 
 // trimParseErr keeps the informative tail of a time.ParseError.

@@ -164,13 +164,71 @@ func FitBGNBD(ctx context.Context, data []Summary, cfg FitConfig) (BGNBD, error)
 		}
 		return a.T < b.T
 	})
-	negLL := func(p []float64) float64 {
-		m := BGNBD{R: math.Exp(p[0]), Alpha: math.Exp(p[1]), A: math.Exp(p[2]), B: math.Exp(p[3])}
-		ll := 0.0
-		for _, g := range groups {
-			ll += g.n * m.logLik(g.s)
+	// The terms of the log-likelihood that depend on x alone (gamma
+	// functions and their derivatives) are computed once per distinct x;
+	// each group then costs two logarithms. Gradients are analytic:
+	//
+	//	∂ℓ/∂r = ψ(r+x) − ψ(r) + ln α − w₃ ln(α+T) − w₄ ln(α+tₓ)
+	//	∂ℓ/∂α = r/α − (r+x) (w₃/(α+T) + w₄/(α+tₓ))
+	//	∂ℓ/∂a = ψ(a+b) − ψ(a+b+x) + w₄/a
+	//	∂ℓ/∂b = ψ(a+b) + ψ(b+x) − ψ(b) − ψ(a+b+x) − w₄/(b+x−1)
+	//
+	// with w₃, w₄ the shares of the two terms of L (w₄ = 0 when x = 0).
+	// L-BFGS works on log-parameters, so each is scaled by its parameter.
+	maxX := 0
+	for _, g := range groups {
+		maxX = max(maxX, int(g.s.X))
+	}
+	type xTerms struct{ lgRX, lgBX, lgABX, psiRX, psiBX, psiABX float64 }
+	cache := make([]xTerms, maxX+1)
+	lg := func(v float64) float64 { l, _ := math.Lgamma(v); return l }
+	// eval returns −ℓ − penalty… as a minimisation objective, and its
+	// gradient in log-parameters when grad is not nil.
+	eval := func(p, grad []float64) float64 {
+		r, alpha, a, b := math.Exp(p[0]), math.Exp(p[1]), math.Exp(p[2]), math.Exp(p[3])
+		for x := range cache {
+			fx := float64(x)
+			cache[x] = xTerms{lg(r + fx), lg(b + fx), lg(a + b + fx), mathext.Digamma(r + fx), mathext.Digamma(b + fx), mathext.Digamma(a + b + fx)}
 		}
-		pen := cfg.L2 * (m.R*m.R + m.Alpha*m.Alpha + m.A*m.A + m.B*m.B)
+		lgR, lgB, lgAB := lg(r), lg(b), lg(a+b)
+		psiR, psiB, psiAB := mathext.Digamma(r), mathext.Digamma(b), mathext.Digamma(a+b)
+		la, lalpha := math.Log(a), math.Log(alpha)
+		var ll, gr, galpha, ga, gb float64
+		for _, g := range groups {
+			x := g.s.X
+			c := &cache[int(x)]
+			lT := math.Log(alpha + g.s.T)
+			a1 := c.lgRX - lgR + r*lalpha
+			a2 := lgAB + c.lgBX - lgB - c.lgABX
+			a3 := -(r + x) * lT
+			w3, w4, lTx, l := 1.0, 0.0, 0.0, a1+a2+a3
+			if x > 0 {
+				lTx = math.Log(alpha + g.s.TX)
+				a4 := la - math.Log(b+x-1) - (r+x)*lTx
+				hi, lo := math.Max(a3, a4), math.Min(a3, a4)
+				l = a1 + a2 + hi + math.Log1p(math.Exp(lo-hi))
+				w4 = 1 / (1 + math.Exp(a3-a4))
+				w3 = 1 - w4
+			}
+			ll += g.n * l
+			if grad != nil {
+				gr += g.n * (c.psiRX - psiR + lalpha - w3*lT - w4*lTx)
+				galpha += g.n * (r/alpha - (r+x)*(w3/(alpha+g.s.T)+w4/(alpha+g.s.TX)))
+				ga += g.n * (psiAB - c.psiABX + w4/a)
+				d := 0.0
+				if x > 0 {
+					d = w4 / (b + x - 1)
+				}
+				gb += g.n * (psiAB + c.psiBX - psiB - c.psiABX - d)
+			}
+		}
+		pen := cfg.L2 * (r*r + alpha*alpha + a*a + b*b)
+		if grad != nil {
+			grad[0] = -(gr - 2*cfg.L2*r) * r
+			grad[1] = -(galpha - 2*cfg.L2*alpha) * alpha
+			grad[2] = -(ga - 2*cfg.L2*a) * a
+			grad[3] = -(gb - 2*cfg.L2*b) * b
+		}
 		v := -ll + pen
 		if math.IsNaN(v) {
 			return math.Inf(1)
@@ -179,19 +237,8 @@ func FitBGNBD(ctx context.Context, data []Summary, cfg FitConfig) (BGNBD, error)
 	}
 	var ctxErr error
 	problem := optimize.Problem{
-		Func: negLL,
-		Grad: func(grad, p []float64) {
-			// Central differences: four parameters, cheap next to the sum.
-			for i := range p {
-				h := 1e-6 * math.Max(1, math.Abs(p[i]))
-				q := append([]float64(nil), p...)
-				q[i] = p[i] + h
-				fp := negLL(q)
-				q[i] = p[i] - h
-				fm := negLL(q)
-				grad[i] = (fp - fm) / (2 * h)
-			}
-		},
+		Func: func(p []float64) float64 { return eval(p, nil) },
+		Grad: func(grad, p []float64) { eval(p, grad) },
 		Status: func() (optimize.Status, error) {
 			if err := ctx.Err(); err != nil {
 				ctxErr = err
@@ -201,7 +248,7 @@ func FitBGNBD(ctx context.Context, data []Summary, cfg FitConfig) (BGNBD, error)
 		},
 	}
 	init := []float64{0, 0, 0, 0} // r = α = a = b = 1
-	res, err := optimize.Minimize(problem, init, &optimize.Settings{GradientThreshold: 1e-7, MajorIterations: 2000}, &optimize.LBFGS{})
+	res, err := optimize.Minimize(problem, init, &optimize.Settings{GradientThreshold: 1e-9 * float64(len(data)), MajorIterations: 2000}, &optimize.LBFGS{})
 	if ctxErr != nil {
 		return BGNBD{}, ctxErr
 	}
@@ -212,13 +259,11 @@ func FitBGNBD(ctx context.Context, data []Summary, cfg FitConfig) (BGNBD, error)
 	// accept it when the gradient is small relative to the sample.
 	if err != nil {
 		g := make([]float64, 4)
-		problem.Grad(g, res.X)
-		worst := 0.0
+		eval(res.X, g)
 		for _, v := range g {
-			worst = math.Max(worst, math.Abs(v))
-		}
-		if worst > 1e-3*math.Max(1, float64(len(data))/1000) {
-			return BGNBD{}, fmt.Errorf("rfm: BG/NBD fit stopped with gradient %.3g: %w", worst, err)
+			if math.Abs(v) > 1e-4*float64(len(data)) {
+				return BGNBD{}, fmt.Errorf("rfm: BG/NBD fit stopped with gradient %.3g: %w", v, err)
+			}
 		}
 	}
 	m := BGNBD{R: math.Exp(res.X[0]), Alpha: math.Exp(res.X[1]), A: math.Exp(res.X[2]), B: math.Exp(res.X[3])}

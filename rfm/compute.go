@@ -4,14 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"math"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
+	"golang.org/x/sync/errgroup"
 	"gonum.org/v1/gonum/stat"
 
 	"leadscore/features"
@@ -172,15 +171,9 @@ type Result struct {
 	Transitions map[[2]string]int // (previous, current) → customers, when Previous is set
 }
 
-// day is one purchase day of a customer.
-type day struct {
-	n   int32 // UTC day number
-	amt float64
-}
-
 // Compute reads orders, summarises each customer (streaming; memory grows
-// with customers × purchase days, since unsorted input must remember which
-// days were seen), fits BG/NBD and Gamma-Gamma, and scores every customer:
+// with customers and 4 bytes per purchase day, since unsorted input must
+// remember which days were seen), fits BG/NBD and Gamma-Gamma, and scores every customer:
 // RFM quintile scores and segment, value tier, P(alive), expected purchases
 // and CLV over the horizon, and churn risk. Orders on one UTC day count as
 // one purchase of their summed amount, as in the literature. A negative
@@ -224,15 +217,21 @@ func Compute(ctx context.Context, cfg Config) (*Result, error) {
 		ageEnd -= 1 // ages are measured to the start of the observation-end date
 	}
 	var st Stats
-	days := map[string][]day{}
-	buf := make([]features.Event, 1<<13)
-	for {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		n, rerr := er.Read(buf)
-		for i := range buf[:n] {
-			e := &buf[i]
+	// Per customer: the purchase days seen (4 bytes each: unsorted input
+	// must remember them to count distinct days), the first day with its
+	// amount, and the total.
+	type acc struct {
+		days     []int32
+		first    int32
+		firstAmt float64
+		total    float64
+	}
+	index := map[string]int32{}
+	var accs []acc
+	var names []string
+	err = features.Stream(ctx, er, func(events []features.Event) error {
+		for i := range events {
+			e := &events[i]
 			if e.Type != orderType {
 				st.OtherEvents++
 				continue
@@ -249,70 +248,68 @@ func Compute(ctx context.Context, cfg Config) (*Result, error) {
 				st.ZeroAmount++
 			}
 			st.Orders++
-			id := e.EntityID
-			ds, ok := days[id]
+			k, ok := index[e.EntityID]
 			if !ok {
-				id = strings.Clone(id)
+				k = int32(len(accs))
+				name := strings.Clone(e.EntityID)
+				index[name] = k
+				names = append(names, name)
+				accs = append(accs, acc{first: math.MaxInt32})
 			}
-			days[id] = append(ds, day{n: int32(floorDiv(e.TS.Unix(), 86400)), amt: e.Value})
+			a := &accs[k]
+			d := int32(floorDiv(e.TS.Unix(), 86400))
+			a.days = append(a.days, d)
+			a.total += e.Value
+			switch {
+			case d < a.first:
+				a.first, a.firstAmt = d, e.Value
+			case d == a.first:
+				a.firstAmt += e.Value
+			}
 		}
-		if rerr == io.EOF {
-			break
-		}
-		if rerr != nil {
-			return nil, rerr
-		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	st.RowsRead, st.BadRows = er.Rows(), cfg.BadRows.Count()
 
-	ids := make([]string, 0, len(days))
-	for id := range days {
-		ids = append(ids, id)
+	order := make([]int32, len(names))
+	for i := range order {
+		order[i] = int32(i)
 	}
-	sort.Strings(ids)
-	res := &Result{Customers: make([]Customer, len(ids))}
-	sums := make([]Summary, len(ids))
-	zbar := make([]float64, len(ids))
+	slices.SortFunc(order, func(a, b int32) int { return strings.Compare(names[a], names[b]) })
+	ids := make([]string, len(order))
+	res := &Result{Customers: make([]Customer, len(order))}
+	sums := make([]Summary, len(order))
+	zbar := make([]float64, len(order))
 	var spend []Spend
 	var gaps []float64
 	firstDay := int32(math.MaxInt32)
-	for k, id := range ids {
-		ds := days[id]
-		slices.SortFunc(ds, func(a, b day) int { return int(a.n - b.n) })
-		merged := ds[:0]
-		for _, d := range ds {
-			if len(merged) > 0 && merged[len(merged)-1].n == d.n {
-				merged[len(merged)-1].amt += d.amt
-			} else {
-				merged = append(merged, d)
-			}
-		}
-		f, l := merged[0].n, merged[len(merged)-1].n
+	for k, ai := range order {
+		a := &accs[ai]
+		ids[k] = names[ai]
+		slices.Sort(a.days)
+		nDays := len(slices.Compact(a.days))
+		f, l := a.first, a.days[nDays-1]
 		firstDay = min(firstDay, f)
-		total, repeat := 0.0, 0.0
-		for i, d := range merged {
-			total += d.amt
-			if i > 0 {
-				repeat += d.amt
-			}
-		}
-		x := len(merged) - 1
+		x := nDays - 1
 		s := Summary{X: float64(x), TX: float64(l-f) / unit, T: (ageEnd - float64(f)) / unit}
 		sums[k] = s
 		c := &res.Customers[k]
-		c.EntityID = id
-		c.Frequency, c.X = int32(len(merged)), int32(x)
-		c.Monetary = total / float64(len(merged))
+		c.EntityID = ids[k]
+		c.Frequency, c.X = int32(nDays), int32(x)
+		c.Monetary = a.total / float64(nDays)
 		c.TX, c.T = s.TX, s.T
 		c.Recency = s.T - s.TX
 		if x > 0 {
-			zbar[k] = repeat / float64(x)
+			zbar[k] = (a.total - a.firstAmt) / float64(x)
 			if zbar[k] > 0 {
 				spend = append(spend, Spend{X: s.X, M: zbar[k]})
 			}
 			gaps = append(gaps, s.TX/s.X)
 		}
-		delete(days, id) // free as we go
+		a.days = nil // free as we go
 	}
 	st.Customers = len(ids)
 	res.Stats = st
@@ -360,16 +357,27 @@ func Compute(ctx context.Context, cfg Config) (*Result, error) {
 		m.TypicalGap = stat.Quantile(0.5, stat.Empirical, gaps, nil)
 	}
 	month := (365.25 / 12) / unit
-	for k := range res.Customers {
-		c, s := &res.Customers[k], sums[k]
-		c.PAlive = bg.PAlive(s)
-		c.ExpectedPurchases = bg.ExpectedPurchases(s, float64(horizon)*month)
-		if ggErr == nil {
-			v := clv(bg, gg.ExpectedSpend(s.X, zbar[k]), s, horizon, month, disc)
-			c.CLV = &v
-		}
-		c.ChurnRisk, c.ChurnMethod, c.ChurnReason = churn(c, m, threshold, multiple)
+	// Each customer is scored into its own slot, by chunks on two cores.
+	var g errgroup.Group
+	g.SetLimit(2)
+	clvs := make([]float64, len(res.Customers))
+	for lo := 0; lo < len(res.Customers); lo += 1 << 14 {
+		hi := min(lo+1<<14, len(res.Customers))
+		g.Go(func() error {
+			for k := lo; k < hi; k++ {
+				c, s := &res.Customers[k], sums[k]
+				c.PAlive = bg.PAlive(s)
+				c.ExpectedPurchases = bg.ExpectedPurchases(s, float64(horizon)*month)
+				if ggErr == nil {
+					clvs[k] = clv(bg, gg.ExpectedSpend(s.X, zbar[k]), s, horizon, month, disc)
+					c.CLV = &clvs[k]
+				}
+				c.ChurnRisk, c.ChurnMethod, c.ChurnReason = churn(c, m, threshold, multiple)
+			}
+			return nil
+		})
 	}
+	g.Wait()
 	scoreRFM(res.Customers)
 	segs := cfg.Segments
 	if segs == nil {

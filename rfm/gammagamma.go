@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 
+	"gonum.org/v1/gonum/mathext"
 	"gonum.org/v1/gonum/optimize"
 	"gonum.org/v1/gonum/stat"
 )
@@ -72,30 +73,60 @@ func FitGammaGamma(ctx context.Context, data []Spend) (GammaGamma, error) {
 		}
 		xs[i], ms[i] = s.X, s.M
 	}
-	negLL := func(p []float64) float64 {
-		g := GammaGamma{P: math.Exp(p[0]), Q: math.Exp(p[1]), V: math.Exp(p[2])}
-		ll := 0.0
-		for _, s := range data {
-			ll += g.logLik(s)
+	// Gamma-function terms depend on x alone and are computed once per
+	// distinct x; ln m and ln x are computed once. Gradients are analytic:
+	//
+	//	∂ℓ/∂p = x [ψ(px+q) − ψ(px) + ln m + ln x − ln(γ+mx)]
+	//	∂ℓ/∂q = ψ(px+q) − ψ(q) + ln γ − ln(γ+mx)
+	//	∂ℓ/∂γ = q/γ − (px+q)/(γ+mx)
+	type xTerms struct{ lgA, lgB, psiA, psiB float64 }
+	xIndex := map[float64]int{}
+	var xs2 []float64
+	xi := make([]int, len(data))
+	lnM := make([]float64, len(data))
+	lnX := make([]float64, len(data))
+	for i, s := range data {
+		k, ok := xIndex[s.X]
+		if !ok {
+			k = len(xs2)
+			xIndex[s.X] = k
+			xs2 = append(xs2, s.X)
+		}
+		xi[i], lnM[i], lnX[i] = k, math.Log(s.M), math.Log(s.X)
+	}
+	cache := make([]xTerms, len(xs2))
+	lg := func(v float64) float64 { l, _ := math.Lgamma(v); return l }
+	eval := func(par, grad []float64) float64 {
+		p, q, v := math.Exp(par[0]), math.Exp(par[1]), math.Exp(par[2])
+		for k, x := range xs2 {
+			cache[k] = xTerms{lg(p*x + q), lg(p * x), mathext.Digamma(p*x + q), mathext.Digamma(p * x)}
+		}
+		lgQ, psiQ, lnV := lg(q), mathext.Digamma(q), math.Log(v)
+		var ll, gp, gq, gv float64
+		for i, s := range data {
+			c := &cache[xi[i]]
+			x := s.X
+			lvm := math.Log(v + s.M*x)
+			ll += c.lgA - c.lgB - lgQ + q*lnV + (p*x-1)*lnM[i] + p*x*lnX[i] - (p*x+q)*lvm
+			if grad != nil {
+				gp += x * (c.psiA - c.psiB + lnM[i] + lnX[i] - lvm)
+				gq += c.psiA - psiQ + lnV - lvm
+				gv += q/v - (p*x+q)/(v+s.M*x)
+			}
+		}
+		if grad != nil {
+			grad[0], grad[1], grad[2] = -gp*p, -gq*q, -gv*v
 		}
 		if math.IsNaN(ll) {
 			return math.Inf(1)
 		}
 		return -ll
 	}
+	negLL := func(par []float64) float64 { return eval(par, nil) }
 	var ctxErr error
 	problem := optimize.Problem{
 		Func: negLL,
-		Grad: func(grad, p []float64) {
-			for i := range p {
-				h := 1e-6 * math.Max(1, math.Abs(p[i]))
-				q := append([]float64(nil), p...)
-				q[i] = p[i] + h
-				fp := negLL(q)
-				q[i] = p[i] - h
-				grad[i] = (fp - negLL(q)) / (2 * h)
-			}
-		},
+		Grad: func(grad, par []float64) { eval(par, grad) },
 		Status: func() (optimize.Status, error) {
 			if err := ctx.Err(); err != nil {
 				ctxErr = err
@@ -106,7 +137,7 @@ func FitGammaGamma(ctx context.Context, data []Spend) (GammaGamma, error) {
 	}
 	// Start at the method-of-moments-like guess p = q = 1, γ = mean spend.
 	init := []float64{0, 0, math.Log(stat.Mean(ms, nil))}
-	res, err := optimize.Minimize(problem, init, &optimize.Settings{GradientThreshold: 1e-7, MajorIterations: 2000}, &optimize.LBFGS{})
+	res, err := optimize.Minimize(problem, init, &optimize.Settings{GradientThreshold: 1e-9 * float64(len(data)), MajorIterations: 2000}, &optimize.LBFGS{})
 	if ctxErr != nil {
 		return GammaGamma{}, ctxErr
 	}
@@ -117,7 +148,7 @@ func FitGammaGamma(ctx context.Context, data []Spend) (GammaGamma, error) {
 		g := make([]float64, 3)
 		problem.Grad(g, res.X)
 		for _, v := range g {
-			if math.Abs(v) > 1e-3*math.Max(1, float64(len(data))/1000) {
+			if math.Abs(v) > 1e-4*float64(len(data)) {
 				return GammaGamma{}, fmt.Errorf("rfm: Gamma-Gamma fit stopped with gradient %.3g: %w", v, err)
 			}
 		}

@@ -16,6 +16,8 @@ import (
 type inputOptions struct {
 	cols       []string
 	sep        string
+	encoding   string
+	timeFormat string
 	maxBadRows int
 }
 
@@ -23,6 +25,8 @@ func (in *inputOptions) register(cmd *cobra.Command) {
 	f := cmd.Flags()
 	f.StringArrayVar(&in.cols, "col", nil, "map a contract column to the file's column, as name=column (repeatable)")
 	f.StringVar(&in.sep, "sep", ",", "CSV field separator (one character, or 'tab')")
+	f.StringVar(&in.encoding, "encoding", "utf-8", "CSV text encoding: utf-8 or cp1252 (Windows-1252/Latin-1)")
+	f.StringVar(&in.timeFormat, "time-format", "", "Go time layout of the timestamps, e.g. \"1/2/06 15:04\" (default: RFC 3339 and YYYY-MM-DD forms)")
 	f.IntVar(&in.maxBadRows, "max-bad-rows", 0, "skip up to N bad rows, writing them to a .quarantine.csv next to the output (0: stop at the first)")
 }
 
@@ -35,7 +39,9 @@ func (in *inputOptions) source(path string) (features.Source, error) {
 	if err != nil {
 		return features.Source{}, err
 	}
-	return source(path, cols, sep), nil
+	src := source(path, cols, sep)
+	src.CSV.Encoding, src.TimeLayout = in.encoding, in.timeFormat
+	return src, nil
 }
 
 type featuresOptions struct {
