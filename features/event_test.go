@@ -251,3 +251,43 @@ func TestBadRowsQuarantine(t *testing.T) {
 		t.Errorf("error = %v, want ErrTooManyBadRows", err)
 	}
 }
+
+func TestReadEventsCROnlyAndCP1252(t *testing.T) {
+	// Bare CR line ends and a Windows-1252 pound sign (0xA3), as Excel's
+	// classic Mac CSV export writes them.
+	p := writeFile(t, "retail.csv", "entity_id,ts,type,note\r12345,12/1/10 8:26,order,gift \xa310\r12346,12/1/10 9:01,order,plain")
+	_, err := readAllEvents(t, Source{Path: p}, nil)
+	if !errors.Is(err, ErrInvalidUTF8) {
+		t.Fatalf("without an encoding: error = %v, want ErrInvalidUTF8", err)
+	}
+	var re *RowError
+	if errors.As(err, &re); re.Line != 2 || re.Field != "note" {
+		t.Errorf("error at line %d field %q, want line 2 field note", re.Line, re.Field)
+	}
+	src := Source{Path: p, CSV: CSVOptions{Encoding: "cp1252"}, TimeLayout: "1/2/06 15:04"}
+	got, err := readAllEvents(t, src, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[1].EntityID != "12346" || !got[0].TS.Equal(time.Date(2010, 12, 1, 8, 26, 0, 0, time.UTC)) {
+		t.Fatalf("events %+v", got)
+	}
+	if v, _ := got[0].Prop("note"); v != "gift £10" {
+		t.Errorf("note = %q, want %q", v, "gift £10")
+	}
+}
+
+func TestReadOrdersQuantity(t *testing.T) {
+	p := writeFile(t, "lines.csv", "Customer ID,InvoiceDate,Price,Quantity\nc1,2024-01-02,2.5,4\nc1,2024-01-03,2.5,-2\n")
+	src := Source{Path: p, Columns: map[string]string{"entity_id": "Customer ID", "ts": "InvoiceDate", "amount": "Price", "quantity": "Quantity"}}
+	er, err := OpenOrders(context.Background(), src, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer er.Close()
+	buf := make([]Event, 4)
+	n, _ := er.Read(buf)
+	if n != 2 || buf[0].Value != 10 || buf[1].Value != -5 || buf[0].Type != "order" {
+		t.Errorf("orders %+v", buf[:n])
+	}
+}

@@ -2,6 +2,7 @@ package rfm
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/csv"
 	"io"
@@ -9,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -182,4 +184,94 @@ func aucOf(s []float64, y []bool) float64 {
 		}
 	}
 	return num / den
+}
+
+// TestHoldoutValidation checks the holdout comparison on CDNOW: actual
+// purchase days in weeks 40–78 counted independently from the file, and the
+// predicted total equal to the sum of each customer's E[Y(39)].
+func TestHoldoutValidation(t *testing.T) {
+	cfg := cdnowConfig()
+	res, err := Compute(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := Validate(context.Background(), cfg, res, time.Date(1998, 6, 30, 0, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	total := rows[len(rows)-1]
+	if total.Group != "total" || total.Customers != 2357 {
+		t.Fatalf("total row %+v", total)
+	}
+	// Independent count: distinct (customer, day) pairs after 1997-09-30.
+	f, _ := os.Open("testdata/cdnow_sample.csv.gz")
+	defer f.Close()
+	zr, _ := gzip.NewReader(f)
+	recs, _ := csv.NewReader(zr).ReadAll()
+	days := map[string]bool{}
+	for _, r := range recs[1:] {
+		if r[1] > "1997-09-30" {
+			days[r[0]+r[1]] = true
+		}
+	}
+	if total.Actual != len(days) {
+		t.Errorf("actual holdout purchases %d, independent count %d", total.Actual, len(days))
+	}
+	bg := BGNBD{R: res.Model.R, Alpha: res.Model.Alpha, A: res.Model.A, B: res.Model.B}
+	want := 0.0
+	for _, c := range res.Customers {
+		want += bg.ExpectedPurchases(Summary{X: float64(c.X), TX: c.TX, T: c.T}, 39)
+	}
+	if math.Abs(total.Predicted-want) > 1e-6 {
+		t.Errorf("predicted %v, want %v", total.Predicted, want)
+	}
+	sumGroups := 0
+	for _, r := range rows[:len(rows)-1] {
+		sumGroups += r.Actual
+	}
+	if sumGroups != total.Actual {
+		t.Errorf("groups add up to %d, total %d", sumGroups, total.Actual)
+	}
+}
+
+func TestPreviousTransitions(t *testing.T) {
+	cfg := cdnowConfig()
+	first, err := Compute(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.ObservationEnd = time.Date(1998, 3, 31, 0, 0, 0, 0, time.UTC)
+	cfg.Previous = Segments(first.Customers)
+	second, err := Compute(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	moved := 0
+	for _, c := range second.Customers {
+		if c.PreviousSegment == nil || *c.PreviousSegment != cfg.Previous[c.EntityID] {
+			t.Fatalf("%s: previous segment %v, want %q", c.EntityID, c.PreviousSegment, cfg.Previous[c.EntityID])
+		}
+		if *c.PreviousSegment != c.Segment {
+			moved++
+		}
+	}
+	n := 0
+	for _, v := range second.Transitions {
+		n += v
+	}
+	if moved == 0 || n != moved {
+		t.Errorf("%d customers changed segment, transitions count %d", moved, n)
+	}
+}
+
+func TestParseSegments(t *testing.T) {
+	segs, err := ParseSegments(strings.NewReader("segments:\n  - {name: Best, r: [4, 5], f: [4, 5], m: [1, 5]}\n  - {name: Rest, r: [1, 5], f: [1, 5], m: [1, 5]}\n"), "s.yaml")
+	if err != nil || len(segs) != 2 || segs[0].R != [2]int32{4, 5} {
+		t.Fatalf("segments %+v, %v", segs, err)
+	}
+	for _, bad := range []string{"segments:\n  - {name: X, r: [0, 5], f: [1, 5], m: [1, 5]}\n", "segments:\n  - {name: X, r: [1, 5], f: [1, 5], m: [1, 5], colour: red}\n", "segments: []\n"} {
+		if _, err := ParseSegments(strings.NewReader(bad), "s.yaml"); err == nil {
+			t.Errorf("ParseSegments(%q): want an error", bad)
+		}
+	}
 }
