@@ -254,10 +254,10 @@ const rowGroupEvents = 1 << 20
 type ParquetSink struct {
 	pending int // event rows written since the last row-group flush
 	ev      *parquet.GenericWriter[eventPQ]
-	en *parquet.GenericWriter[entityPQ]
-	de *parquet.GenericWriter[dealPQ]
-	or *parquet.GenericWriter[orderPQ]
-	tr *parquet.GenericWriter[truthPQ]
+	en      *parquet.GenericWriter[entityPQ]
+	de      *parquet.GenericWriter[dealPQ]
+	or      *parquet.GenericWriter[orderPQ]
+	tr      *parquet.GenericWriter[truthPQ]
 }
 
 // NewParquetSink returns a sink writing to files; Close finishes them.
