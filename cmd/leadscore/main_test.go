@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -44,7 +45,7 @@ func TestDemo(t *testing.T) {
 		t.Fatal(err)
 	}
 	header := strings.Join(recs[0], ",")
-	for _, col := range []string{"entity_id", "score", "grade", "probability", "reasons"} {
+	for _, col := range []string{"entity_id", "score", "grade", "probability", "reasons", "churn_risk", "p_alive", "rfm_segment", "clv"} {
 		if !strings.Contains(header, col) {
 			t.Errorf("ranked.csv lacks column %s: %s", col, header)
 		}
@@ -97,7 +98,7 @@ func TestDemo(t *testing.T) {
 	if code, _, errs := runCLI(t, "demo", "--out", dir2, "-q"); code != 0 {
 		t.Fatalf("second run: exit %d: %s", code, errs)
 	}
-	for _, name := range []string{"ranked.parquet", "ranked.csv", "models/demo/model.json", "features_train.parquet", "features_today.parquet"} {
+	for _, name := range []string{"ranked.parquet", "ranked.csv", "models/demo/model.json", "features_train.parquet", "features_today.parquet", "rfm.parquet", "clv.json"} {
 		a, _ := os.ReadFile(filepath.Join(dir, name))
 		b, _ := os.ReadFile(filepath.Join(dir2, name))
 		if len(a) == 0 || !bytes.Equal(a, b) {
@@ -225,5 +226,44 @@ func TestRulesExplain(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("explain output lacks %q:\n%s", want, out)
 		}
+	}
+}
+
+func TestRFMCommand(t *testing.T) {
+	dir := t.TempDir()
+	cdnow := "../../rfm/testdata/cdnow_sample.csv.gz"
+	code, out, errs := runCLI(t, "rfm", "--orders", cdnow, "--observation-end", "1997-09-30", "--time-unit", "week",
+		"--out", dir+"/old.parquet", "--model-out", dir+"/clv.json", "--holdout-end", "1998-06-30", "--validation-out", dir+"/val.csv", "-q")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	for _, want := range []string{"r=0.2426 alpha=4.4136 a=0.7929 b=2.4259", "p=6.2496 q=3.7442 v=15.4435", "Holdout", "total"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	b, err := os.ReadFile(dir + "/clv.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"r", "alpha", "a", "b", "log_likelihood", "p", "q", "v", "time_unit", "window_start", "window_end"} {
+		if _, ok := m[k]; !ok {
+			t.Errorf("clv.json lacks %q", k)
+		}
+	}
+	if v, _ := os.ReadFile(dir + "/val.csv"); !strings.HasPrefix(string(v), "calibration_x,customers,predicted,actual\n") {
+		t.Errorf("validation CSV: %q", v)
+	}
+	code, out, errs = runCLI(t, "rfm", "--orders", cdnow, "--observation-end", "1998-03-31", "--previous", dir+"/old.parquet", "--out", dir+"/new.parquet", "-q")
+	if code != 0 || !strings.Contains(out, "Segment transitions since the previous run") {
+		t.Errorf("exit %d, output:\n%s\n%s", code, out, errs)
+	}
+	cs, err := readRFM(dir + "/new.parquet")
+	if err != nil || len(cs) != 2357 || cs[0].PreviousSegment == nil {
+		t.Errorf("rfm.parquet: %d rows, %v", len(cs), err)
 	}
 }
