@@ -119,6 +119,10 @@ func floorDiv(a, b int64) int64 {
 	return q
 }
 
+// UTCDay returns the number of the UTC calendar date of t, counted from
+// 1970-01-01 (day 0); earlier dates are negative.
+func UTCDay(t time.Time) int64 { return floorDiv(t.Unix(), 86400) }
+
 func (b *builder) newRow(id string, d time.Time) int32 {
 	ns := d.UnixNano()
 	r := int32(len(b.ids))

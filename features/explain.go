@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"time"
 )
 
@@ -60,14 +59,9 @@ func Explain(ctx context.Context, cfg ExplainConfig) (*Explanation, error) {
 	var first int64
 	matches := make([][]int64, len(rs.Rules))
 	asOf := cfg.AsOf.UnixNano()
-	buf := make([]Event, 1<<12)
-	for {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		n, err := er.Read(buf)
-		for i := range buf[:n] {
-			e := &buf[i]
+	err = Stream(ctx, er, func(events []Event) error {
+		for i := range events {
+			e := &events[i]
 			if e.EntityID != cfg.EntityID {
 				continue
 			}
@@ -87,12 +81,10 @@ func Explain(ctx context.Context, cfg ExplainConfig) (*Explanation, error) {
 			}
 			rs.add(&state, e, ts, x.AsOf) // inactivity clocks
 		}
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, err
-		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	prow := cfg.Profiles.Row(cfg.EntityID)
 	x.Raw = make([]float64, len(rs.Groups))

@@ -191,21 +191,11 @@ func Compute(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	unit, _ := cfg.unitDays()
 	start := time.Now()
-	var er *features.EventReader
-	var err error
-	if cfg.FromEvents {
-		er, err = features.OpenEvents(ctx, cfg.Orders, cfg.BadRows)
-	} else {
-		er, err = features.OpenOrders(ctx, cfg.Orders, cfg.BadRows)
-	}
+	er, orderType, err := cfg.open(ctx, cfg.BadRows)
 	if err != nil {
 		return nil, err
 	}
 	defer er.Close()
-	orderType := cfg.OrderType
-	if orderType == "" {
-		orderType = "order"
-	}
 	// end is the instant orders must precede; endDay the day ages run to.
 	end, convention := cfg.AsOf.UTC(), "as-of (orders before the date, ages to it)"
 	if !cfg.ObservationEnd.IsZero() {
@@ -257,7 +247,7 @@ func Compute(ctx context.Context, cfg Config) (*Result, error) {
 				accs = append(accs, acc{first: math.MaxInt32})
 			}
 			a := &accs[k]
-			d := int32(floorDiv(e.TS.Unix(), 86400))
+			d := int32(features.UTCDay(e.TS))
 			a.days = append(a.days, d)
 			a.total += e.Value
 			switch {
@@ -411,12 +401,21 @@ func unitName(u string) string {
 	return u
 }
 
-func floorDiv(a, b int64) int64 {
-	q := a / b
-	if a%b != 0 && a < 0 {
-		q--
+// open opens the orders (or the events holding them) and returns the event
+// type that marks an order.
+func (c *Config) open(ctx context.Context, bad *features.BadRows) (*features.EventReader, string, error) {
+	var er *features.EventReader
+	var err error
+	if c.FromEvents {
+		er, err = features.OpenEvents(ctx, c.Orders, bad)
+	} else {
+		er, err = features.OpenOrders(ctx, c.Orders, bad)
 	}
-	return q
+	orderType := c.OrderType
+	if orderType == "" {
+		orderType = "order"
+	}
+	return er, orderType, err
 }
 
 // clv is the discounted expected spend over horizon months:

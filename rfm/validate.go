@@ -45,34 +45,22 @@ func Validate(ctx context.Context, cfg Config, res *Result, holdoutEnd time.Time
 	// Ages run to the start of the observation-end date, so the holdout
 	// length is measured from there to the start of the holdout-end date.
 	t := end.Sub(start).Hours() / 24 / unit
-	var er *features.EventReader
-	if cfg.FromEvents {
-		er, err = features.OpenEvents(ctx, cfg.Orders, &features.BadRows{Max: int(^uint(0) >> 1)})
-	} else {
-		er, err = features.OpenOrders(ctx, cfg.Orders, &features.BadRows{Max: int(^uint(0) >> 1)})
-	}
+	// The holdout is read leniently: the run that fitted the model has
+	// already applied the bad-row policy to this file.
+	er, orderType, err := cfg.open(ctx, &features.BadRows{Max: int(^uint(0) >> 1)})
 	if err != nil {
 		return nil, err
 	}
 	defer er.Close()
-	orderType := cfg.OrderType
-	if orderType == "" {
-		orderType = "order"
-	}
 	index := make(map[string]int, len(res.Customers))
 	for i, c := range res.Customers {
 		index[c.EntityID] = i
 	}
 	seen := map[[2]int64]bool{} // (customer, day)
 	actual := make([]int, len(res.Customers))
-	buf := make([]features.Event, 1<<13)
-	for {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		n, rerr := er.Read(buf)
-		for i := range buf[:n] {
-			e := &buf[i]
+	err = features.Stream(ctx, er, func(events []features.Event) error {
+		for i := range events {
+			e := &events[i]
 			if e.Type != orderType || !e.HasValue || e.Value < 0 || e.TS.Before(start) || !e.TS.Before(end) {
 				continue
 			}
@@ -80,18 +68,16 @@ func Validate(ctx context.Context, cfg Config, res *Result, holdoutEnd time.Time
 			if !ok {
 				continue // a customer first seen in the holdout
 			}
-			key := [2]int64{int64(k), floorDiv(e.TS.Unix(), 86400)}
+			key := [2]int64{int64(k), features.UTCDay(e.TS)}
 			if !seen[key] {
 				seen[key] = true
 				actual[k]++
 			}
 		}
-		if rerr == io.EOF {
-			break
-		}
-		if rerr != nil {
-			return nil, rerr
-		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	bg := BGNBD{R: res.Model.R, Alpha: res.Model.Alpha, A: res.Model.A, B: res.Model.B}
 	rows := make([]ValidationRow, 9)
