@@ -39,21 +39,35 @@ func (s Segment) match(c *Customer) bool {
 // OtherSegment names customers no row matches.
 const OtherSegment = "Others"
 
-// DefaultSegments is the usual RFM segment table (as in the R package rfm),
-// in first-match order.
+// DefaultSegments is a first-match table over the recency and frequency
+// scores that names every cell of the 5×5 grid with one of the usual RFM
+// segments (monetary value is left to the value tiers):
+//
+//	R\F  1               2–3                  4                 5
+//	5    New Customers   Potential Loyalists  Champions         Champions
+//	4    Promising       Potential Loyalists  Loyal Customers   Champions
+//	3    About to Sleep  Need Attention       Loyal Customers   Loyal Customers
+//	2    Hibernating     Hib. (F2), At Risk   At Risk           Can't Lose Them
+//	1    Lost            Lost (F2), At Risk   Can't Lose Them   Can't Lose Them
 func DefaultSegments() []Segment {
+	all := [2]int32{1, 5}
+	row := func(name string, r0, r1, f0, f1 int32) Segment {
+		return Segment{Name: name, R: [2]int32{r0, r1}, F: [2]int32{f0, f1}, M: all}
+	}
 	return []Segment{
-		{"Champions", [2]int32{4, 5}, [2]int32{4, 5}, [2]int32{4, 5}},
-		{"Loyal Customers", [2]int32{2, 5}, [2]int32{3, 5}, [2]int32{3, 5}},
-		{"Potential Loyalists", [2]int32{3, 5}, [2]int32{1, 3}, [2]int32{1, 3}},
-		{"New Customers", [2]int32{4, 5}, [2]int32{1, 1}, [2]int32{1, 1}},
-		{"Promising", [2]int32{3, 4}, [2]int32{1, 1}, [2]int32{1, 1}},
-		{"Need Attention", [2]int32{2, 3}, [2]int32{2, 3}, [2]int32{2, 3}},
-		{"About to Sleep", [2]int32{2, 3}, [2]int32{1, 2}, [2]int32{1, 2}},
-		{"At Risk", [2]int32{1, 2}, [2]int32{2, 5}, [2]int32{2, 5}},
-		{"Can't Lose Them", [2]int32{1, 1}, [2]int32{4, 5}, [2]int32{4, 5}},
-		{"Hibernating", [2]int32{1, 2}, [2]int32{1, 2}, [2]int32{1, 2}},
-		{"Lost", [2]int32{1, 2}, [2]int32{1, 2}, [2]int32{1, 2}},
+		row("Champions", 5, 5, 4, 5),
+		row("Champions", 4, 4, 5, 5),
+		row("Loyal Customers", 3, 4, 4, 5),
+		row("Potential Loyalists", 4, 5, 2, 3),
+		row("New Customers", 5, 5, 1, 1),
+		row("Promising", 4, 4, 1, 1),
+		row("Need Attention", 3, 3, 2, 3),
+		row("About to Sleep", 3, 3, 1, 1),
+		row("Can't Lose Them", 1, 2, 5, 5),
+		row("Can't Lose Them", 1, 1, 4, 4),
+		row("At Risk", 1, 2, 3, 4),
+		row("Hibernating", 2, 2, 1, 2),
+		row("Lost", 1, 1, 1, 2),
 	}
 }
 
@@ -89,7 +103,9 @@ func ParseSegments(r io.Reader, name string) ([]Segment, error) {
 }
 
 // quintiles scores values 1–5 by rank: sorted ascending (ties by entity
-// id, so the scores are deterministic), the i-th of n gets 1 + ⌊5i/n⌋.
+// id, so the order is deterministic), the i-th of n gets 1 + ⌊5i/n⌋, and
+// equal values share the score of the first of them: a tie never splits
+// across scores (most customers of a shop buy once; they all score F = 1).
 func quintiles(cs []Customer, value func(*Customer) float64, set func(*Customer, int32)) {
 	idx := make([]int, len(cs))
 	for i := range idx {
@@ -103,8 +119,12 @@ func quintiles(cs []Customer, value func(*Customer) float64, set func(*Customer,
 		return cs[idx[a]].EntityID < cs[idx[b]].EntityID
 	})
 	n := len(cs)
+	var score int32
 	for rank, i := range idx {
-		set(&cs[i], int32(1+5*rank/n))
+		if rank == 0 || value(&cs[i]) != value(&cs[idx[rank-1]]) {
+			score = int32(1 + 5*rank/n)
+		}
+		set(&cs[i], score)
 	}
 }
 
