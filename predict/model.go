@@ -34,6 +34,8 @@ type Model struct {
 	// Design describes each column of the design matrix.
 	Design   []DesignColumn `json:"design"`
 	Logistic *Logistic      `json:"logistic,omitempty"`
+	// Calibration maps the logistic model's log-odds to probabilities.
+	Calibration *Calibration `json:"calibration,omitempty"`
 	// FeatureSpec is the resolved feature spec of the training table (event
 	// types, windows, aggregations); the scoring table is built with it.
 	FeatureSpec *features.Spec `json:"feature_spec,omitempty"`
@@ -87,17 +89,46 @@ type Logistic struct {
 
 // Metrics are measured on the validation rows.
 type Metrics struct {
-	AUC       float64    `json:"auc"`
-	AUCLow    float64    `json:"auc_ci_low"`
-	AUCHigh   float64    `json:"auc_ci_high"`
-	LogLoss   float64    `json:"log_loss"`
-	Brier     float64    `json:"brier"`
-	BaseRate  float64    `json:"base_rate"`
-	Rows      int        `json:"rows"`
-	Positives int        `json:"positives"`
-	Split     string     `json:"split"`
-	TrainAUC  float64    `json:"train_auc"`
-	Extra     JSONObject `json:"extra,omitempty"`
+	AUC       float64 `json:"auc"`
+	AUCLow    float64 `json:"auc_ci_low"`
+	AUCHigh   float64 `json:"auc_ci_high"`
+	LogLoss   float64 `json:"log_loss"`
+	Brier     float64 `json:"brier"`
+	BaseRate  float64 `json:"base_rate"`
+	Rows      int     `json:"rows"`
+	Positives int     `json:"positives"`
+	Split     string  `json:"split"`
+	TrainAUC  float64 `json:"train_auc"`
+	PRAUC     float64 `json:"pr_auc"`
+	KS        float64 `json:"ks"`
+	// ECE is the expected calibration error of the calibrated
+	// probabilities, ECERaw that of the raw ones.
+	ECE               float64            `json:"ece"`
+	ECERaw            float64            `json:"ece_raw"`
+	Calibration       string             `json:"calibration"`
+	CalibrationCVLoss map[string]float64 `json:"calibration_cv_log_loss,omitempty"`
+	CalibrationTable  []CalibrationBin   `json:"calibration_table,omitempty"`
+	Deciles           []Decile           `json:"deciles,omitempty"`
+	Extra             JSONObject         `json:"extra,omitempty"`
+}
+
+// CalibrationBin is a row of the calibration table.
+type CalibrationBin struct {
+	Low           float64 `json:"low"`
+	High          float64 `json:"high"`
+	Count         int     `json:"count"`
+	MeanPredicted float64 `json:"mean_predicted"`
+	Observed      float64 `json:"observed"`
+}
+
+// Decile is a row of the lift and gain table (decile 1 holds the highest
+// scores).
+type Decile struct {
+	Decile    int     `json:"decile"`
+	Rows      int     `json:"rows"`
+	Positives int     `json:"positives"`
+	Lift      float64 `json:"lift"`
+	Gain      float64 `json:"gain"`
 }
 
 // JSONObject holds optional extra metrics.
@@ -158,6 +189,9 @@ func (m *Model) validate() error {
 	}
 	if !finite(m.Logistic.Intercept) {
 		return errors.New("intercept is not finite")
+	}
+	if err := m.Calibration.validate(); err != nil {
+		return err
 	}
 	for i, d := range m.Design {
 		if d.Feature < 0 || d.Feature >= len(m.Features) {

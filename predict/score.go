@@ -190,7 +190,7 @@ func Score(ctx context.Context, m *Model, t *features.Table, cfg Config) ([]Rank
 		}
 		enc.Row(i, z)
 		enc.countUnseen(i)
-		p := Sigmoid(m.Logistic.Logit(z))
+		p := m.ProbabilityOf(z)
 		r := Ranked{EntityID: ids.Str[i], Probability: p, ModelID: m.ID}
 		ruleScore := 0.0
 		if rp != nil {

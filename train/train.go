@@ -39,6 +39,8 @@ type Config struct {
 	ValidFraction float64
 	// C is the inverse L2 strength; 0 chooses it from CGrid by k-fold
 	// cross-validation on the training rows (mean validation log loss).
+	// Either way the folds' out-of-fold predictions fit the calibration
+	// (Platt or isotonic, whichever cross-fits better, or none).
 	C float64
 	// CGrid are the candidates for C; nil means 10⁻⁴ to 10 in half-decades.
 	CGrid []float64
@@ -200,19 +202,26 @@ func Train(ctx context.Context, t *features.Table, cfg Config) (*predict.Model, 
 	p := len(m.Design)
 	xTrain := designMatrix(m, t, trainRows)
 	yTrain := pick(y, trainRows)
-	c := cfg.C
-	if c == 0 {
-		if c, err = chooseC(ctx, xTrain, yTrain, p, cfg, log); err != nil {
-			return nil, err
-		}
+	cv, err := crossValidate(ctx, xTrain, yTrain, p, cfg, log)
+	if err != nil {
+		return nil, err
 	}
-	lr, err := FitLogistic(ctx, xTrain, yTrain, p, LogisticConfig{C: c, Workers: cfg.Workers})
+	lr, err := FitLogistic(ctx, xTrain, yTrain, p, LogisticConfig{C: cv.c, Workers: cfg.Workers})
 	if err != nil {
 		return nil, err
 	}
 	m.Logistic = lr
+	// Calibration is fitted on the out-of-fold predictions of the training
+	// rows: the validation rows never touch it.
+	cal, calLoss, err := chooseCalibration(ctx, cv.oof, yTrain, cv.fold, cv.k)
+	if err != nil {
+		return nil, err
+	}
+	m.Calibration = cal
 	m.Metrics = evaluate(m, t, y, validRows, cfg.Seed)
-	m.Metrics.TrainAUC = AUC(predictRows(m, xTrain, len(trainRows)), yTrain)
+	m.Metrics.CalibrationCVLoss = calLoss
+	trainP, _ := predictRows(m, xTrain, len(trainRows))
+	m.Metrics.TrainAUC = AUC(trainP, yTrain)
 	if times != nil {
 		m.Metrics.Split = fmt.Sprintf("out-of-time on %s: earliest %.0f%% train, latest %.0f%% validate", cfg.TimeColumn, 100*(1-frac), 100*frac)
 		m.Training.TimeColumn = cfg.TimeColumn
@@ -430,32 +439,52 @@ func designMatrix(m *predict.Model, t *features.Table, rows []int) []float64 {
 	return x
 }
 
-func predictRows(m *predict.Model, x []float64, n int) []float64 {
+// predictRows returns the calibrated probabilities and the raw logits of
+// design rows.
+func predictRows(m *predict.Model, x []float64, n int) ([]float64, []float64) {
 	p := len(m.Design)
-	out := make([]float64, n)
-	for i := range out {
-		out[i] = predict.Sigmoid(m.Logistic.Logit(x[i*p : (i+1)*p]))
+	prob, logit := make([]float64, n), make([]float64, n)
+	for i := range prob {
+		logit[i] = m.Logistic.Logit(x[i*p : (i+1)*p])
+		prob[i] = m.Calibration.Probability(logit[i])
 	}
-	return out
+	return prob, logit
 }
 
 func evaluate(m *predict.Model, t *features.Table, y []bool, rows []int, seed uint64) predict.Metrics {
 	x := designMatrix(m, t, rows)
-	p := predictRows(m, x, len(rows))
+	p, logits := predictRows(m, x, len(rows))
 	yv := pick(y, rows)
 	met := predict.Metrics{AUC: AUC(p, yv), LogLoss: LogLoss(p, yv), Brier: Brier(p, yv), Rows: len(rows), Positives: countTrue(y, rows)}
 	met.BaseRate = float64(met.Positives) / float64(met.Rows)
 	met.AUCLow, met.AUCHigh = AUCInterval(p, yv, 1000, seed)
+	met.PRAUC, met.KS = PRAUC(p, yv), KS(p, yv)
+	met.ECE, met.ECERaw = ECE(p, yv), ECE(probs(nil, logits), yv)
+	met.Calibration = m.Calibration.Method
+	met.CalibrationTable, met.Deciles = CalibrationTable(p, yv), Deciles(p, yv)
 	return met
 }
 
-// chooseC picks the C of the grid with the lowest mean validation log loss
-// over k stratified folds of the training rows. The folds reuse the
-// preprocessing fitted on all training rows: validation rows never take part.
-func chooseC(ctx context.Context, x []float64, y []bool, p int, cfg Config, log *slog.Logger) (float64, error) {
+// cvResult is what cross-validation on the training rows yields.
+type cvResult struct {
+	c    float64   // the chosen C
+	oof  []float64 // out-of-fold logits at c, per training row
+	fold []int     // each training row's fold
+	k    int
+}
+
+// crossValidate picks the C of the grid (or Config.C alone, when set) with
+// the lowest mean validation log loss over k stratified folds of the
+// training rows, and keeps the out-of-fold logits at that C for
+// calibration. The folds reuse the preprocessing fitted on all training
+// rows; validation rows never take part.
+func crossValidate(ctx context.Context, x []float64, y []bool, p int, cfg Config, log *slog.Logger) (cvResult, error) {
 	grid := cfg.CGrid
 	if grid == nil {
 		grid = []float64{0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 10}
+	}
+	if cfg.C != 0 {
+		grid = []float64{cfg.C}
 	}
 	k := cfg.Folds
 	if k == 0 {
@@ -476,37 +505,35 @@ func chooseC(ctx context.Context, x []float64, y []bool, p int, cfg Config, log 
 			fold[i] = j % k
 		}
 	}
-	best, bestLoss := grid[0], math.Inf(1)
+	best := cvResult{fold: fold, k: k}
+	bestLoss := math.Inf(1)
 	for _, c := range grid {
-		loss := 0.0
+		oof := make([]float64, n)
 		for f := range k {
-			var xt, xv []float64
-			var yt, yv []bool
+			var xt []float64
+			var yt []bool
 			for i := range n {
-				if fold[i] == f {
-					xv = append(xv, x[i*p:(i+1)*p]...)
-					yv = append(yv, y[i])
-				} else {
+				if fold[i] != f {
 					xt = append(xt, x[i*p:(i+1)*p]...)
 					yt = append(yt, y[i])
 				}
 			}
 			lr, err := FitLogistic(ctx, xt, yt, p, LogisticConfig{C: c, Workers: cfg.Workers})
 			if err != nil {
-				return 0, fmt.Errorf("train: cross-validation fold %d, C=%g: %w", f+1, c, err)
+				return cvResult{}, fmt.Errorf("train: cross-validation fold %d, C=%g: %w", f+1, c, err)
 			}
-			pv := make([]float64, len(yv))
-			for i := range pv {
-				pv[i] = predict.Sigmoid(lr.Logit(xv[i*p : (i+1)*p]))
+			for i := range n {
+				if fold[i] == f {
+					oof[i] = lr.Logit(x[i*p : (i+1)*p])
+				}
 			}
-			loss += LogLoss(pv, yv) * float64(len(yv))
 		}
-		loss /= float64(n)
+		loss := LogLoss(probs(nil, oof), y)
 		log.Debug("cross-validation", "c", c, "log_loss", loss)
 		if loss < bestLoss {
-			best, bestLoss = c, loss
+			best.c, best.oof, bestLoss = c, oof, loss
 		}
 	}
-	log.Info("chose regularisation by cross-validation", "c", best, "folds", k, "cv_log_loss", round4(bestLoss))
+	log.Info("cross-validated", "c", best.c, "folds", k, "cv_log_loss", round4(bestLoss), "grid", len(grid))
 	return best, nil
 }
