@@ -59,6 +59,16 @@ func (t *Table) Index(name string) int {
 	return -1
 }
 
+// Rows returns a new table holding the given rows, in that order, with the
+// same metadata.
+func (t *Table) Rows(rows []int) *Table {
+	out := &Table{Meta: t.Meta, Columns: make([]Column, len(t.Columns))}
+	for i := range t.Columns {
+		out.Columns[i] = t.Columns[i].pick(rows)
+	}
+	return out
+}
+
 // Names returns the column names in order.
 func (t *Table) Names() []string {
 	out := make([]string, len(t.Columns))

@@ -27,6 +27,10 @@ type Config struct {
 	// yes, won (case-insensitive) as positive and their opposites as
 	// negative.
 	Positive string
+	// Negative, with Positive, is the value counted as a failure; rows with
+	// any other value (open deals, say) have no outcome yet and are left
+	// out, counted in the log. Without it every other value is a failure.
+	Negative string
 	// ID names the row id column, never a feature; "" means entity_id if
 	// present.
 	ID string
@@ -166,6 +170,28 @@ func Train(ctx context.Context, t *features.Table, cfg Config) (*predict.Model, 
 		log = slog.New(slog.DiscardHandler)
 	}
 	start := time.Now()
+	if cfg.Negative != "" {
+		if cfg.Positive == "" {
+			return nil, errors.New("train: Config.Negative needs Config.Positive")
+		}
+		c := t.Column(cfg.Label)
+		if c == nil {
+			return nil, fmt.Errorf("train: label column %q not in the table", cfg.Label)
+		}
+		var keep []int
+		other := map[string]int{}
+		for i := range t.NumRows() {
+			if v := c.Text(i); v == cfg.Positive || v == cfg.Negative {
+				keep = append(keep, i)
+			} else {
+				other[v]++
+			}
+		}
+		if len(keep) < t.NumRows() {
+			log.Info("rows without an outcome left out", "rows", t.NumRows()-len(keep), "values", fmt.Sprint(other))
+			t = t.Rows(keep)
+		}
+	}
 	y, err := Labels(t, cfg.Label, cfg.Positive)
 	if err != nil {
 		return nil, err

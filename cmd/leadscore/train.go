@@ -20,6 +20,7 @@ type trainOptions struct {
 	sep       string
 	label     string
 	positive  string
+	negative  string
 	id        string
 	drop      []string
 	timeCol   string
@@ -66,6 +67,7 @@ and predict falls back to rule points.`,
 	f.StringVar(&opts.sep, "sep", ",", "CSV field separator for --table")
 	f.StringVar(&opts.label, "label", "won", "outcome column")
 	f.StringVar(&opts.positive, "positive", "", "label value that counts as success (default: true/1/yes/won)")
+	f.StringVar(&opts.negative, "negative", "", "with --positive, the value that counts as failure; rows with other values (open deals) are left out")
 	f.StringVar(&opts.id, "id", "", "id column, never a feature (default entity_id)")
 	f.StringSliceVar(&opts.drop, "drop", nil, "columns that must not be features (comma-separated)")
 	f.StringVar(&opts.timeCol, "time-col", "", "timestamp column for an out-of-time split")
@@ -97,7 +99,7 @@ func runTrain(c *cobra.Command, opts *trainOptions) error {
 	if err != nil {
 		return err
 	}
-	cfg := train.Config{Label: opts.label, Positive: opts.positive, ID: opts.id, Drop: opts.drop, TimeColumn: opts.timeCol,
+	cfg := train.Config{Label: opts.label, Positive: opts.positive, Negative: opts.negative, ID: opts.id, Drop: opts.drop, TimeColumn: opts.timeCol,
 		ValidFraction: opts.validFrac, C: opts.c, MinClass: opts.minClass, Seed: opts.seed, Logger: log}
 	if err := cfg.Validate(); err != nil {
 		return &flagError{err}
