@@ -2,6 +2,8 @@ package train
 
 import (
 	"context"
+	"encoding/json"
+	"math"
 	"os"
 	"path/filepath"
 	"testing"
@@ -73,4 +75,30 @@ func TestXEducation(t *testing.T) {
 				m.Metrics.Calibration, m.Metrics.ECERaw, m.Metrics.ECE)
 		})
 	}
+}
+
+// TestBankMatchesSklearn trains on UCI bank-full without duration, on
+// exactly scikit-learn's 80/20 split (train_test_split, random_state 42;
+// testdata/gen_bank_sklearn.py), and compares validation AUCs: within 0.005.
+func TestBankMatchesSklearn(t *testing.T) {
+	tb := readShared(t, shared(t, "uci_bank_marketing", "bank-full.csv"), ';', nil)
+	b, err := os.ReadFile("testdata/bank_split.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ref struct {
+		AUC       float64 `json:"auc"`
+		ValidRows []int   `json:"valid_rows"`
+	}
+	if err := json.Unmarshal(b, &ref); err != nil {
+		t.Fatal(err)
+	}
+	m, err := Train(context.Background(), tb, Config{Label: "y", Positive: "yes", Drop: []string{"duration"}, ValidRows: ref.ValidRows, Seed: 42})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if math.Abs(m.Metrics.AUC-ref.AUC) > 0.005 {
+		t.Errorf("AUC %.4f, scikit-learn %.4f on the same rows: want within 0.005", m.Metrics.AUC, ref.AUC)
+	}
+	t.Logf("AUC %.4f [%.4f, %.4f]; scikit-learn %.4f", m.Metrics.AUC, m.Metrics.AUCLow, m.Metrics.AUCHigh, ref.AUC)
 }

@@ -41,6 +41,9 @@ type Config struct {
 	Drop []string
 	// ValidFraction is the share of rows held out for validation; 0 means 0.2.
 	ValidFraction float64
+	// ValidRows, when set, are the validation rows (0-based), overriding
+	// the split: to compare with another tool on exactly its split.
+	ValidRows []int
 	// C is the inverse L2 strength; 0 chooses it from CGrid by k-fold
 	// cross-validation on the training rows (mean validation log loss).
 	// Either way the folds' out-of-fold predictions fit the calibration
@@ -209,6 +212,23 @@ func Train(ctx context.Context, t *features.Table, cfg Config) (*predict.Model, 
 		times = c.Time
 	}
 	trainRows, validRows := Split(y, times, frac, cfg.Seed)
+	if cfg.ValidRows != nil {
+		isValid := make([]bool, len(y))
+		for _, i := range cfg.ValidRows {
+			if i < 0 || i >= len(y) {
+				return nil, fmt.Errorf("train: Config.ValidRows: row %d out of range (%d rows)", i, len(y))
+			}
+			isValid[i] = true
+		}
+		trainRows, validRows = trainRows[:0], validRows[:0]
+		for i, v := range isValid {
+			if v {
+				validRows = append(validRows, i)
+			} else {
+				trainRows = append(trainRows, i)
+			}
+		}
+	}
 	minClass := cfg.MinClass
 	if minClass == 0 {
 		minClass = 50
@@ -248,7 +268,9 @@ func Train(ctx context.Context, t *features.Table, cfg Config) (*predict.Model, 
 	m.Metrics.CalibrationCVLoss = calLoss
 	trainP, _ := predictRows(m, xTrain, len(trainRows))
 	m.Metrics.TrainAUC = AUC(trainP, yTrain)
-	if times != nil {
+	if cfg.ValidRows != nil {
+		m.Metrics.Split = fmt.Sprintf("given validation rows (%d)", len(validRows))
+	} else if times != nil {
 		m.Metrics.Split = fmt.Sprintf("out-of-time on %s: earliest %.0f%% train, latest %.0f%% validate", cfg.TimeColumn, 100*(1-frac), 100*frac)
 		m.Training.TimeColumn = cfg.TimeColumn
 		m.Training.WindowStart = times[trainRows[0]].Format(time.RFC3339)
