@@ -68,9 +68,3 @@ func (c *Calibration) validate() error {
 	}
 	return nil
 }
-
-// ProbabilityOf returns the model's calibrated probability for a
-// standardised design row.
-func (m *Model) ProbabilityOf(z []float64) float64 {
-	return m.Calibration.Probability(m.Logistic.Logit(z))
-}

@@ -83,6 +83,9 @@ func Describe(f *Feature, c *features.Column, i int) string {
 	case "data_quality":
 		return fmt.Sprintf("profile %.0f%% complete", 100*x)
 	}
+	if t, w, ok := cutWindow(name, "_count_"); ok && t == "events" {
+		return fmt.Sprintf("%s interactions in the last %s days", num(x), w)
+	}
 	if t, w, ok := cutWindow(name, "_count_"); ok {
 		return fmt.Sprintf("%s %s× in the last %s days", phrase(t), num(x), w)
 	}

@@ -34,6 +34,8 @@ type Model struct {
 	// Design describes each column of the design matrix.
 	Design   []DesignColumn `json:"design"`
 	Logistic *Logistic      `json:"logistic,omitempty"`
+	// NaiveBayes holds the tables of a "naive_bayes" model.
+	NaiveBayes *NaiveBayes `json:"naive_bayes,omitempty"`
 	// Calibration maps the logistic model's log-odds to probabilities.
 	Calibration *Calibration `json:"calibration,omitempty"`
 	// FeatureSpec is the resolved feature spec of the training table (event
@@ -178,7 +180,19 @@ func (e *ModelError) Unwrap() error { return e.Err }
 func (e *ModelError) Mismatch() bool { return true }
 
 func (m *Model) validate() error {
-	if m.Type != "logistic" {
+	if err := m.Calibration.validate(); err != nil {
+		return err
+	}
+	switch m.Type {
+	case "logistic":
+	case "naive_bayes":
+		for _, f := range m.Features {
+			if f.Kind != "numeric" && f.Kind != "categorical" {
+				return fmt.Errorf("feature %q: unknown kind %q", f.Name, f.Kind)
+			}
+		}
+		return m.NaiveBayes.validate(len(m.Features))
+	default:
 		return fmt.Errorf("unknown model type %q", m.Type)
 	}
 	if m.Logistic == nil {
@@ -189,9 +203,6 @@ func (m *Model) validate() error {
 	}
 	if !finite(m.Logistic.Intercept) {
 		return errors.New("intercept is not finite")
-	}
-	if err := m.Calibration.validate(); err != nil {
-		return err
 	}
 	for i, d := range m.Design {
 		if d.Feature < 0 || d.Feature >= len(m.Features) {
@@ -354,6 +365,39 @@ func (e *Encoder) Row(i int, z []float64) {
 		}
 		z[j] = (x - d.Mean) / d.Scale
 	}
+}
+
+// Explain computes row i's raw log-odds and, per input feature, its
+// contribution to them: coefficient × standardised value summed over the
+// feature's design columns (logistic), or the value's log ratio (naive
+// Bayes). z is scratch space of len(Design); contrib has len(Features).
+func (e *Encoder) Explain(i int, z, contrib []float64) float64 {
+	clear(contrib)
+	m := e.m
+	if m.NaiveBayes != nil {
+		logit := m.NaiveBayes.PriorLogit
+		for k := range m.Features {
+			f := &m.NaiveBayes.Fields[k]
+			contrib[k] = f.LogRatio(f.Key(e.cols[k], m.Features[k].Kind == "numeric", i))
+			logit += contrib[k]
+		}
+		return logit
+	}
+	e.Row(i, z)
+	for j, d := range m.Design {
+		contrib[d.Feature] += m.Logistic.Coef[j] * z[j]
+	}
+	return m.Logistic.Logit(z)
+}
+
+// Probability turns raw log-odds into the model's probability: calibrated,
+// and for naive Bayes kept within its floor.
+func (m *Model) Probability(logit float64) float64 {
+	p := m.Calibration.Probability(logit)
+	if nb := m.NaiveBayes; nb != nil {
+		p = math.Min(math.Max(p, nb.Floor), 1-nb.Floor)
+	}
+	return p
 }
 
 // countUnseen records categorical values mapped to OtherLevel.

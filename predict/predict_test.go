@@ -200,6 +200,7 @@ func TestDescribe(t *testing.T) {
 		{"webinar_days_since_last", math.NaN(), "no webinar yet"},
 		{"page_view_trend", 0.5, "page view activity rising (last 30 days vs the 30 before)"},
 		{"employees", 250, "employees = 250"},
+		{"events_count_90d", 41, "41 interactions in the last 90 days"},
 	}
 	for _, tt := range tests {
 		if got := Describe(&Feature{Name: tt.name, Kind: "numeric"}, col(tt.v), 0); got != tt.want {

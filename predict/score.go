@@ -188,9 +188,8 @@ func Score(ctx context.Context, m *Model, t *features.Table, cfg Config) ([]Rank
 				return nil, Summary{}, err
 			}
 		}
-		enc.Row(i, z)
 		enc.countUnseen(i)
-		p := m.ProbabilityOf(z)
+		p := m.Probability(enc.Explain(i, z, contrib))
 		r := Ranked{EntityID: ids.Str[i], Probability: p, ModelID: m.ID}
 		ruleScore := 0.0
 		if rp != nil {
@@ -210,12 +209,6 @@ func Score(ctx context.Context, m *Model, t *features.Table, cfg Config) ([]Rank
 		}
 		if asOf != nil && asOf.Kind == features.KindTime {
 			r.AsOf = asOf.Time[i].Format(time.RFC3339)
-		}
-		for k := range contrib {
-			contrib[k] = 0
-		}
-		for j, d := range m.Design {
-			contrib[d.Feature] += m.Logistic.Coef[j] * z[j]
 		}
 		r.Reasons = reasons(m, enc, i, contrib, nReasons)
 		if c, ok := cfg.Customers[r.EntityID]; ok {

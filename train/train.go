@@ -58,6 +58,8 @@ type Config struct {
 	MinClass int
 	// Seed drives the random split and the bootstrap.
 	Seed uint64
+	// Model is "logistic" (the default) or "naive_bayes".
+	Model string
 	// Workers bounds parallelism; 0 means 2. Results do not depend on it.
 	Workers int
 	// Logger receives one line per stage; nil discards.
@@ -77,6 +79,9 @@ func (c *Config) Validate() error {
 	}
 	if c.MinClass < 0 {
 		return fmt.Errorf("train: Config.MinClass must not be negative, got %d", c.MinClass)
+	}
+	if m := c.model(); m != "logistic" && m != "naive_bayes" {
+		return fmt.Errorf("train: Config.Model %q: want logistic or naive_bayes", c.Model)
 	}
 	return nil
 }
@@ -241,32 +246,45 @@ func Train(ctx context.Context, t *features.Table, cfg Config) (*predict.Model, 
 	if vp == 0 || vp == len(validRows) {
 		return nil, fmt.Errorf("train: the validation rows (%d) hold only one class; an honest AUC needs both", len(validRows))
 	}
-	m := &predict.Model{Type: "logistic", Label: cfg.Label, Positive: cfg.Positive}
-	if err := fitPreprocessing(m, t, cfg, trainRows); err != nil {
-		return nil, err
-	}
-	p := len(m.Design)
-	xTrain := designMatrix(m, t, trainRows)
+	m := &predict.Model{Type: cfg.model(), Label: cfg.Label, Positive: cfg.Positive}
 	yTrain := pick(y, trainRows)
-	cv, err := crossValidate(ctx, xTrain, yTrain, p, cfg, log)
-	if err != nil {
-		return nil, err
+	var oof []float64
+	var fold []int
+	k := cfg.folds()
+	if m.Type == "naive_bayes" {
+		nbInputs(m, t, cfg, trainRows)
+		if len(m.Features) == 0 {
+			return nil, errors.New("train: no usable feature columns")
+		}
+		fold = stratifiedFolds(yTrain, k, cfg.Seed)
+		oof = nbOutOfFold(m, t, y, trainRows, fold, k)
+		fitNB(m, t, y, trainRows)
+	} else {
+		if err := fitPreprocessing(m, t, cfg, trainRows); err != nil {
+			return nil, err
+		}
+		p := len(m.Design)
+		xTrain := designMatrix(m, t, trainRows)
+		cv, err := crossValidate(ctx, xTrain, yTrain, p, cfg, log)
+		if err != nil {
+			return nil, err
+		}
+		lr, err := FitLogistic(ctx, xTrain, yTrain, p, LogisticConfig{C: cv.c, Workers: cfg.Workers})
+		if err != nil {
+			return nil, err
+		}
+		m.Logistic, oof, fold = lr, cv.oof, cv.fold
 	}
-	lr, err := FitLogistic(ctx, xTrain, yTrain, p, LogisticConfig{C: cv.c, Workers: cfg.Workers})
-	if err != nil {
-		return nil, err
-	}
-	m.Logistic = lr
 	// Calibration is fitted on the out-of-fold predictions of the training
 	// rows: the validation rows never touch it.
-	cal, calLoss, err := chooseCalibration(ctx, cv.oof, yTrain, cv.fold, cv.k)
+	cal, calLoss, err := chooseCalibration(ctx, oof, yTrain, fold, k)
 	if err != nil {
 		return nil, err
 	}
 	m.Calibration = cal
 	m.Metrics = evaluate(m, t, y, validRows, cfg.Seed)
 	m.Metrics.CalibrationCVLoss = calLoss
-	trainP, _ := predictRows(m, xTrain, len(trainRows))
+	trainP, _ := scoreRows(m, t, trainRows)
 	m.Metrics.TrainAUC = AUC(trainP, yTrain)
 	if cfg.ValidRows != nil {
 		m.Metrics.Split = fmt.Sprintf("given validation rows (%d)", len(validRows))
@@ -292,7 +310,7 @@ func Train(ctx context.Context, t *features.Table, cfg Config) (*predict.Model, 
 		return nil, err
 	}
 	log.Info("trained", "model", m.Type, "rows_train", len(trainRows), "rows_valid", len(validRows), "features", len(m.Features),
-		"design_columns", p, "auc", round4(m.Metrics.AUC), "auc_ci_low", round4(m.Metrics.AUCLow), "auc_ci_high", round4(m.Metrics.AUCHigh),
+		"design_columns", len(m.Design), "calibration", m.Calibration.Method, "auc", round4(m.Metrics.AUC), "auc_ci_low", round4(m.Metrics.AUCLow), "auc_ci_high", round4(m.Metrics.AUCHigh),
 		"duration", time.Since(start).Round(time.Millisecond))
 	if m.NoBetterThanChance {
 		log.Warn("model is no better than chance: the validation AUC's 95% interval includes 0.5; predict will rank by rule points alone",
@@ -487,21 +505,25 @@ func designMatrix(m *predict.Model, t *features.Table, rows []int) []float64 {
 	return x
 }
 
-// predictRows returns the calibrated probabilities and the raw logits of
-// design rows.
-func predictRows(m *predict.Model, x []float64, n int) ([]float64, []float64) {
-	p := len(m.Design)
-	prob, logit := make([]float64, n), make([]float64, n)
-	for i := range prob {
-		logit[i] = m.Logistic.Logit(x[i*p : (i+1)*p])
-		prob[i] = m.Calibration.Probability(logit[i])
+// scoreRows returns the model's probabilities and raw log-odds for rows of
+// t, as predict computes them.
+func scoreRows(m *predict.Model, t *features.Table, rows []int) ([]float64, []float64) {
+	enc, err := predict.NewEncoder(m, t)
+	if err != nil {
+		panic("train: encoder on its own training table: " + err.Error()) // the columns were just read from t
+	}
+	z := make([]float64, len(m.Design))
+	contrib := make([]float64, len(m.Features))
+	prob, logit := make([]float64, len(rows)), make([]float64, len(rows))
+	for j, i := range rows {
+		logit[j] = enc.Explain(i, z, contrib)
+		prob[j] = m.Probability(logit[j])
 	}
 	return prob, logit
 }
 
 func evaluate(m *predict.Model, t *features.Table, y []bool, rows []int, seed uint64) predict.Metrics {
-	x := designMatrix(m, t, rows)
-	p, logits := predictRows(m, x, len(rows))
+	p, logits := scoreRows(m, t, rows)
 	yv := pick(y, rows)
 	met := predict.Metrics{AUC: AUC(p, yv), LogLoss: LogLoss(p, yv), Brier: Brier(p, yv), Rows: len(rows), Positives: countTrue(y, rows)}
 	met.BaseRate = float64(met.Positives) / float64(met.Rows)
@@ -511,6 +533,40 @@ func evaluate(m *predict.Model, t *features.Table, y []bool, rows []int, seed ui
 	met.Calibration = m.Calibration.Method
 	met.CalibrationTable, met.Deciles = CalibrationTable(p, yv), Deciles(p, yv)
 	return met
+}
+
+// stratifiedFolds assigns rows to k folds, each class shuffled with the seed
+// and dealt round-robin.
+func stratifiedFolds(y []bool, k int, seed uint64) []int {
+	fold := make([]int, len(y))
+	r := rand.New(rand.NewPCG(seed, 0xcf))
+	for _, cls := range []bool{true, false} {
+		var idx []int
+		for i, v := range y {
+			if v == cls {
+				idx = append(idx, i)
+			}
+		}
+		r.Shuffle(len(idx), func(a, b int) { idx[a], idx[b] = idx[b], idx[a] })
+		for j, i := range idx {
+			fold[i] = j % k
+		}
+	}
+	return fold
+}
+
+func (c *Config) folds() int {
+	if c.Folds == 0 {
+		return 5
+	}
+	return c.Folds
+}
+
+func (c *Config) model() string {
+	if c.Model == "" {
+		return "logistic"
+	}
+	return c.Model
 }
 
 // cvResult is what cross-validation on the training rows yields.
@@ -534,25 +590,9 @@ func crossValidate(ctx context.Context, x []float64, y []bool, p int, cfg Config
 	if cfg.C != 0 {
 		grid = []float64{cfg.C}
 	}
-	k := cfg.Folds
-	if k == 0 {
-		k = 5
-	}
+	k := cfg.folds()
 	n := len(y)
-	fold := make([]int, n)
-	r := rand.New(rand.NewPCG(cfg.Seed, 0xcf))
-	for _, cls := range []bool{true, false} {
-		var idx []int
-		for i, v := range y {
-			if v == cls {
-				idx = append(idx, i)
-			}
-		}
-		r.Shuffle(len(idx), func(a, b int) { idx[a], idx[b] = idx[b], idx[a] })
-		for j, i := range idx {
-			fold[i] = j % k
-		}
-	}
+	fold := stratifiedFolds(y, k, cfg.Seed)
 	best := cvResult{fold: fold, k: k}
 	bestLoss := math.Inf(1)
 	for _, c := range grid {

@@ -72,7 +72,7 @@ and predict falls back to rule points.`,
 	f.StringSliceVar(&opts.drop, "drop", nil, "columns that must not be features (comma-separated)")
 	f.StringVar(&opts.timeCol, "time-col", "", "timestamp column for an out-of-time split")
 	f.StringSliceVar(&opts.na, "na", nil, "values that mean missing, such as Select (comma-separated)")
-	f.StringVar(&opts.model, "model", "lr", "model type: lr (logistic regression)")
+	f.StringVar(&opts.model, "model", "lr", "model type: lr (logistic regression) or nb (naive-Bayes baseline)")
 	f.StringVar(&opts.out, "out", "", "model directory to write (required)")
 	f.Float64Var(&opts.c, "c", 0, "inverse L2 regularisation strength (0: choose by 5-fold cross-validation)")
 	f.Float64Var(&opts.validFrac, "valid-fraction", 0.2, "share of rows held out for validation")
@@ -92,14 +92,15 @@ func runTrain(c *cobra.Command, opts *trainOptions) error {
 	if opts.out == "" {
 		return usageErrorf("--out is required")
 	}
-	if opts.model != "lr" {
-		return usageErrorf("--model %q: want lr", opts.model)
+	models := map[string]string{"lr": "logistic", "nb": "naive_bayes"}
+	if models[opts.model] == "" {
+		return usageErrorf("--model %q: want lr (logistic regression) or nb (naive Bayes)", opts.model)
 	}
 	t, err := readTable(c, opts.features, opts.table, opts.sep, opts.na)
 	if err != nil {
 		return err
 	}
-	cfg := train.Config{Label: opts.label, Positive: opts.positive, Negative: opts.negative, ID: opts.id, Drop: opts.drop, TimeColumn: opts.timeCol,
+	cfg := train.Config{Model: models[opts.model], Label: opts.label, Positive: opts.positive, Negative: opts.negative, ID: opts.id, Drop: opts.drop, TimeColumn: opts.timeCol,
 		ValidFraction: opts.validFrac, C: opts.c, MinClass: opts.minClass, Seed: opts.seed, Logger: log}
 	if err := cfg.Validate(); err != nil {
 		return &flagError{err}
