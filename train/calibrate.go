@@ -152,21 +152,33 @@ func CalibrationTable(p []float64, y []bool) []predict.CalibrationBin {
 	return out
 }
 
-// Deciles returns lift and gain by decile of score (highest first): the
-// share of positives captured so far (gain) and each decile's positive rate
-// over the base rate (lift).
-func Deciles(p []float64, y []bool) []predict.Decile {
+// rankBy returns row indexes ordered by score, descending or ascending
+// (ties keep row order), and the number of positives.
+func rankBy(p []float64, y []bool, desc bool) ([]int, int) {
 	idx := make([]int, len(p))
 	for i := range idx {
 		idx[i] = i
 	}
-	sort.SliceStable(idx, func(a, b int) bool { return p[idx[a]] > p[idx[b]] })
+	sort.SliceStable(idx, func(a, b int) bool {
+		if desc {
+			return p[idx[a]] > p[idx[b]]
+		}
+		return p[idx[a]] < p[idx[b]]
+	})
 	pos := 0
 	for _, v := range y {
 		if v {
 			pos++
 		}
 	}
+	return idx, pos
+}
+
+// Deciles returns lift and gain by decile of score (highest first): the
+// share of positives captured so far (gain) and each decile's positive rate
+// over the base rate (lift).
+func Deciles(p []float64, y []bool) []predict.Decile {
+	idx, pos := rankBy(p, y, true)
 	base := float64(pos) / float64(len(p))
 	out := make([]predict.Decile, 10)
 	cum := 0
@@ -191,17 +203,7 @@ func Deciles(p []float64, y []bool) []predict.Decile {
 // score (ties broken by position), as scikit-learn's average_precision_score
 // does without ties.
 func PRAUC(p []float64, y []bool) float64 {
-	idx := make([]int, len(p))
-	for i := range idx {
-		idx[i] = i
-	}
-	sort.SliceStable(idx, func(a, b int) bool { return p[idx[a]] > p[idx[b]] })
-	pos := 0
-	for _, v := range y {
-		if v {
-			pos++
-		}
-	}
+	idx, pos := rankBy(p, y, true)
 	if pos == 0 {
 		return math.NaN()
 	}
@@ -218,19 +220,8 @@ func PRAUC(p []float64, y []bool) float64 {
 // KS returns the Kolmogorov–Smirnov statistic: the largest gap between the
 // score distributions of positives and negatives.
 func KS(p []float64, y []bool) float64 {
-	idx := make([]int, len(p))
-	for i := range idx {
-		idx[i] = i
-	}
-	sort.SliceStable(idx, func(a, b int) bool { return p[idx[a]] < p[idx[b]] })
-	pos, neg := 0, 0
-	for _, v := range y {
-		if v {
-			pos++
-		} else {
-			neg++
-		}
-	}
+	idx, pos := rankBy(p, y, false)
+	neg := len(y) - pos
 	best, cp, cn := 0.0, 0, 0
 	for k, i := range idx {
 		if y[i] {

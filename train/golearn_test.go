@@ -2,10 +2,8 @@ package train
 
 import (
 	"context"
-	"encoding/csv"
 	"os"
 	"os/exec"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -36,34 +34,18 @@ func TestGolearnLiblinearCrossCheck(t *testing.T) {
 		}
 		return
 	}
-	f, err := os.Open("testdata/lr_fixture.csv")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	recs, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := len(recs[0]) - 1
-	var flat []float64
+	x, y, p := readFixture(t)
+	flat := make([]float64, len(x))
 	var rows [][]float64
-	var y []bool
 	var yf []float64
-	for _, r := range recs[1:] {
+	for i := range y {
 		row := make([]float64, 0, p+1)
 		for j := range p {
-			v, _ := strconv.ParseFloat(r[j], 64)
-			row = append(row, v+10)
+			flat[i*p+j] = x[i*p+j] + 10
+			row = append(row, x[i*p+j]+10)
 		}
-		flat = append(flat, row...)
 		rows = append(rows, append(row, 100))
-		y = append(y, r[p] == "1")
-		if r[p] == "1" {
-			yf = append(yf, 1)
-		} else {
-			yf = append(yf, 0)
-		}
+		yf = append(yf, b2f(y[i]))
 	}
 	const c = 0.5
 	ours, err := FitLogistic(context.Background(), flat, y, p, LogisticConfig{C: c})

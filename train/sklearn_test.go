@@ -14,7 +14,9 @@ import (
 // LogisticRegression (L2, lbfgs, tol 1e-12) on the fixture made by
 // testdata/gen_lr_sklearn.py, for three values of C. Tolerance: 1e-3 on
 // every coefficient and the intercept (observed differences are far smaller).
-func TestFitLogisticMatchesSklearn(t *testing.T) {
+// readFixture reads testdata/lr_fixture.csv: p feature columns and y.
+func readFixture(t *testing.T) (x []float64, y []bool, p int) {
+	t.Helper()
 	f, err := os.Open("testdata/lr_fixture.csv")
 	if err != nil {
 		t.Fatal(err)
@@ -24,9 +26,7 @@ func TestFitLogisticMatchesSklearn(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := len(recs[0]) - 1
-	var x []float64
-	var y []bool
+	p = len(recs[0]) - 1
 	for _, r := range recs[1:] {
 		for j := range p {
 			v, err := strconv.ParseFloat(r[j], 64)
@@ -37,6 +37,11 @@ func TestFitLogisticMatchesSklearn(t *testing.T) {
 		}
 		y = append(y, r[p] == "1")
 	}
+	return x, y, p
+}
+
+func TestFitLogisticMatchesSklearn(t *testing.T) {
+	x, y, p := readFixture(t)
 	b, err := os.ReadFile("testdata/lr_sklearn.json")
 	if err != nil {
 		t.Fatal(err)
