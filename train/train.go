@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"math"
 	"math/rand/v2"
@@ -60,8 +61,18 @@ type Config struct {
 	Seed uint64
 	// Model is "logistic" (the default) or "naive_bayes".
 	Model string
+	// Report, when set, receives report.html (see writeReport).
+	Report io.Writer
+	// Compare is an earlier model measured on the same validation rows, for
+	// the metrics and the report; nil for none.
+	Compare *predict.Model
 	// Workers bounds parallelism; 0 means 2. Results do not depend on it.
 	Workers int
+
+	// Source names the training data in the model's metadata.
+	Source string
+
+	compared *predict.Metrics // Compare's metrics, once measured
 	// Logger receives one line per stage; nil discards.
 	Logger *slog.Logger
 }
@@ -297,7 +308,7 @@ func Train(ctx context.Context, t *features.Table, cfg Config) (*predict.Model, 
 	} else {
 		m.Metrics.Split = fmt.Sprintf("random stratified, %.0f%% validate, seed %d", 100*frac, cfg.Seed)
 	}
-	m.Training.Rows, m.Training.Positives, m.Training.Seed = len(trainRows), tp, cfg.Seed
+	m.Training.Rows, m.Training.Positives, m.Training.Seed, m.Training.Source = len(trainRows), tp, cfg.Seed, cfg.Source
 	m.NoBetterThanChance = !(m.Metrics.AUCLow > 0.5)
 	if _, ok := t.Meta["leadscore.spec"]; ok {
 		spec, err := t.Resolved()
@@ -306,8 +317,22 @@ func Train(ctx context.Context, t *features.Table, cfg Config) (*predict.Model, 
 		}
 		m.FeatureSpec = &spec
 	}
+	if cfg.Compare != nil {
+		if _, err := predict.NewEncoder(cfg.Compare, t); err != nil {
+			return nil, fmt.Errorf("train: --compare model %s does not fit this table: %w", cfg.Compare.ID, err)
+		}
+		prev := evaluate(cfg.Compare, t, y, validRows, cfg.Seed)
+		m.Metrics.Extra = predict.JSONObject{"previous_auc": prev.AUC, "previous_log_loss": prev.LogLoss, "previous_brier": prev.Brier}
+		cfg.compared = &prev
+	}
 	if err := m.Finish(); err != nil {
 		return nil, err
+	}
+	if cfg.Report != nil {
+		p, _ := scoreRows(m, t, validRows)
+		if err := writeReport(cfg.Report, m, p, pick(y, validRows), cfg.compared); err != nil {
+			return nil, fmt.Errorf("train: report: %w", err)
+		}
 	}
 	log.Info("trained", "model", m.Type, "rows_train", len(trainRows), "rows_valid", len(validRows), "features", len(m.Features),
 		"design_columns", len(m.Design), "calibration", m.Calibration.Method, "auc", round4(m.Metrics.AUC), "auc_ci_low", round4(m.Metrics.AUCLow), "auc_ci_high", round4(m.Metrics.AUCHigh),

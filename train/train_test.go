@@ -1,10 +1,12 @@
 package train
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 	"time"
 
@@ -154,9 +156,13 @@ func TestTrainNoSignal(t *testing.T) {
 		tb.Columns[1].Str[i] = []string{"x", "y", "z"}[r.IntN(3)]
 		tb.Columns[2].Bool[i] = r.IntN(2) == 0
 	}
-	m, err := Train(context.Background(), tb, Config{Label: "won", Seed: 1})
+	var report bytes.Buffer
+	m, err := Train(context.Background(), tb, Config{Label: "won", Seed: 1, Report: &report})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if !strings.Contains(report.String(), "Do not ship") {
+		t.Error("the report of a no-signal model does not say not to ship it")
 	}
 	if !m.NoBetterThanChance || m.Metrics.AUCLow > 0.5 || m.Metrics.AUCHigh < 0.5 {
 		t.Errorf("noise: AUC %.3f [%.3f, %.3f], no better than chance = %v", m.Metrics.AUC, m.Metrics.AUCLow, m.Metrics.AUCHigh, m.NoBetterThanChance)

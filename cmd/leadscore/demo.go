@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"io/fs"
@@ -81,16 +82,14 @@ func runDemo(c *cobra.Command, opts *demoOptions) error {
 	if err != nil {
 		return err
 	}
-	m, err := train.Train(ctx, trainTable, train.Config{Label: "won", TimeColumn: "ts", Drop: []string{"deal_id"}, Seed: opts.seed, Logger: log})
+	var report bytes.Buffer
+	m, err := train.Train(ctx, trainTable, train.Config{Label: "won", TimeColumn: "ts", Drop: []string{"deal_id"}, Seed: opts.seed,
+		Source: "embedded sample deals.parquet", Report: &report, Logger: log})
 	if err != nil {
 		return err
 	}
-	m.Training.Source = "embedded sample deals.parquet"
-	if err := m.Finish(); err != nil {
-		return err
-	}
 	modelDir := filepath.Join(dir, "models", "demo")
-	if err := saveModel(modelDir, m); err != nil {
+	if err := saveModel(modelDir, m, report.Bytes()); err != nil {
 		return err
 	}
 	today, err := features.Build(ctx, features.Config{Events: in("events.parquet"), Profiles: profiles, AsOf: datasets.SampleEnd,
@@ -134,7 +133,7 @@ func runDemo(c *cobra.Command, opts *demoOptions) error {
 	if m.NoBetterThanChance {
 		fmt.Fprintln(w, "The model is no better than chance: scores are rule points alone.")
 	}
-	fmt.Fprintf(w, "\nFiles:\n  %s\n  %s\n  %s\n  %s (training features), %s (scoring features)\n  %s, %s (customers)\n  %s (sample input)\n",
+	fmt.Fprintf(w, "\nFiles:\n  %s\n  %s\n  %s (and report.html beside it)\n  %s (training features), %s (scoring features)\n  %s, %s (customers)\n  %s (sample input)\n",
 		rankedPath, csvPath, filepath.Join(modelDir, "model.json"), filepath.Join(dir, "features_train.parquet"),
 		filepath.Join(dir, "features_today.parquet"), filepath.Join(dir, "rfm.parquet"), filepath.Join(dir, "clv.json"), data)
 	return nil

@@ -98,7 +98,7 @@ func TestDemo(t *testing.T) {
 	if code, _, errs := runCLI(t, "demo", "--out", dir2, "-q"); code != 0 {
 		t.Fatalf("second run: exit %d: %s", code, errs)
 	}
-	for _, name := range []string{"ranked.parquet", "ranked.csv", "models/demo/model.json", "features_train.parquet", "features_today.parquet", "rfm.parquet", "clv.json"} {
+	for _, name := range []string{"ranked.parquet", "ranked.csv", "models/demo/model.json", "models/demo/report.html", "features_train.parquet", "features_today.parquet", "rfm.parquet", "clv.json"} {
 		a, _ := os.ReadFile(filepath.Join(dir, name))
 		b, _ := os.ReadFile(filepath.Join(dir2, name))
 		if len(a) == 0 || !bytes.Equal(a, b) {
@@ -121,6 +121,8 @@ func TestPipelineCSV(t *testing.T) {
 			"--rules", "default", "--model", dir + "/models/lr", "--out", dir + "/today.parquet"},
 		{"predict", "--model", dir + "/models/lr", "--features", dir + "/today.parquet", "--out", dir + "/ranked.parquet",
 			"--csv", dir + "/ranked.csv", "--top", "100"},
+		{"train", "--features", dir + "/train.parquet", "--label", "won", "--time-col", "ts", "--drop", "deal_id", "--model", "nb",
+			"--compare", dir + "/models/lr", "--out", dir + "/models/nb"},
 	}
 	for _, s := range steps {
 		if code, out, errs := runCLI(t, append(s, "-q")...); code != 0 {
@@ -130,6 +132,10 @@ func TestPipelineCSV(t *testing.T) {
 	b, err := os.ReadFile(dir + "/ranked.csv")
 	if err != nil {
 		t.Fatal(err)
+	}
+	rep, err := os.ReadFile(dir + "/models/nb/report.html")
+	if err != nil || !strings.Contains(string(rep), "previous model") || strings.Count(string(rep), "<svg") != 5 {
+		t.Errorf("naive-Bayes report with --compare: %v, %d charts", err, strings.Count(string(rep), "<svg"))
 	}
 	if n := strings.Count(string(b), "\r\n"); n != 101 {
 		t.Errorf("ranked.csv has %d lines, want 101 (header + top 100)", n)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -31,6 +32,7 @@ type trainOptions struct {
 	validFrac float64
 	minClass  int
 	seed      uint64
+	compare   string
 }
 
 func newTrainCmd(g *globalOptions, runF func(*trainOptions) error) *cobra.Command {
@@ -78,6 +80,7 @@ and predict falls back to rule points.`,
 	f.Float64Var(&opts.validFrac, "valid-fraction", 0.2, "share of rows held out for validation")
 	f.IntVar(&opts.minClass, "min-class", 50, "fewest positives and negatives to train on")
 	f.Uint64Var(&opts.seed, "seed", 1, "random seed (split, bootstrap)")
+	f.StringVar(&opts.compare, "compare", "", "an earlier model to measure on the same validation rows (models/OLD)")
 	return cmd
 }
 
@@ -105,19 +108,26 @@ func runTrain(c *cobra.Command, opts *trainOptions) error {
 	if err := cfg.Validate(); err != nil {
 		return &flagError{err}
 	}
+	if opts.compare != "" {
+		if cfg.Compare, err = predict.ReadFile(opts.compare); err != nil {
+			return err
+		}
+	}
+	var report bytes.Buffer
+	cfg.Report = &report
+	cfg.Source = filepath.Base(opts.features + opts.table)
 	m, err := train.Train(c.Context(), t, cfg)
 	if err != nil {
 		return err
 	}
-	m.Training.Source = filepath.Base(opts.features + opts.table)
-	if err := m.Finish(); err != nil {
+	if err := saveModel(opts.out, m, report.Bytes()); err != nil {
 		return err
 	}
-	if err := saveModel(opts.out, m); err != nil {
-		return err
-	}
-	fmt.Fprintf(opts.stdout, "model %s: validation AUC %.4f (95%% CI %.4f–%.4f) on %d rows; written to %s\n",
+	fmt.Fprintf(opts.stdout, "model %s: validation AUC %.4f (95%% CI %.4f–%.4f) on %d rows; written to %s (open report.html)\n",
 		m.ID, m.Metrics.AUC, m.Metrics.AUCLow, m.Metrics.AUCHigh, m.Metrics.Rows, opts.out)
+	if prev, ok := m.Metrics.Extra["previous_auc"]; ok {
+		fmt.Fprintf(opts.stdout, "previous model %s on the same rows: AUC %.4f\n", cfg.Compare.ID, prev)
+	}
 	if m.NoBetterThanChance {
 		fmt.Fprintln(opts.stdout, "warning: this model is no better than chance; predict will rank by rule points alone")
 	}
@@ -142,8 +152,9 @@ func readTable(c *cobra.Command, featuresPath, tablePath, sepFlag string, na []s
 	return features.ReadTable(c.Context(), source(tablePath, nil, sep), na, nil)
 }
 
-// saveModel writes model.json and metrics.json into dir, atomically.
-func saveModel(dir string, m *predict.Model) error {
+// saveModel writes model.json, metrics.json and, when given, report.html
+// into dir, together.
+func saveModel(dir string, m *predict.Model, report []byte) error {
 	var o outputs
 	defer o.abort()
 	f, err := o.create(filepath.Join(dir, "model.json"))
@@ -165,6 +176,15 @@ func saveModel(dir string, m *predict.Model) error {
 		Metrics            predict.Metrics `json:"metrics"`
 	}{m.ID, m.NoBetterThanChance, m.Metrics}); err != nil {
 		return err
+	}
+	if report != nil {
+		rf, err := o.create(filepath.Join(dir, "report.html"))
+		if err != nil {
+			return err
+		}
+		if _, err := rf.Write(report); err != nil {
+			return err
+		}
 	}
 	return o.commit()
 }

@@ -1,0 +1,255 @@
+package train
+
+import (
+	"bytes"
+	"fmt"
+	"html/template"
+	"io"
+	"math"
+	"sort"
+
+	"gonum.org/v1/gonum/stat"
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+
+	"leadscore/predict"
+)
+
+// reportData is what report.html shows.
+type reportData struct {
+	M       *predict.Model
+	Verdict string
+	Ship    bool
+	Charts  []template.HTML
+	Top     []weight
+	Compare *predict.Metrics
+}
+
+type weight struct {
+	Name   string
+	Weight float64
+}
+
+// writeReport writes a self-contained HTML report: the verdict, the
+// metrics with their interval, the split, calibration and decile tables,
+// and SVG charts (ROC, precision-recall, calibration, cumulative gain, the
+// strongest weights). p and y are the validation predictions. prev, when
+// not nil, is an earlier model's metrics on the same validation rows. The
+// output holds no wall-clock time.
+func writeReport(w io.Writer, m *predict.Model, p []float64, y []bool, prev *predict.Metrics) error {
+	d := reportData{M: m, Compare: prev}
+	switch {
+	case m.NoBetterThanChance:
+		d.Verdict = fmt.Sprintf("Do not ship: the validation AUC's 95%% interval [%.3f, %.3f] includes 0.5, so this model is no better than chance. predict will rank by rule points alone.", m.Metrics.AUCLow, m.Metrics.AUCHigh)
+	case prev != nil && m.Metrics.AUCHigh < prev.AUC:
+		d.Verdict = fmt.Sprintf("Keep the previous model: its AUC %.3f is above this model's 95%% interval.", prev.AUC)
+	default:
+		d.Ship = true
+		d.Verdict = fmt.Sprintf("Better than chance on rows it has not seen: AUC %.3f (95%% CI %.3f–%.3f), %s.", m.Metrics.AUC, m.Metrics.AUCLow, m.Metrics.AUCHigh, m.Metrics.Split)
+	}
+	charts := []func([]float64, []bool) (*plot.Plot, error){rocPlot, prPlot, calibrationPlot, gainPlot}
+	for _, f := range charts {
+		pl, err := f(p, y)
+		if err != nil {
+			return err
+		}
+		svg, err := svgOf(pl)
+		if err != nil {
+			return err
+		}
+		d.Charts = append(d.Charts, svg)
+	}
+	d.Top = weights(m)
+	if len(d.Top) > 0 {
+		pl, err := weightPlot(d.Top)
+		if err != nil {
+			return err
+		}
+		svg, err := svgOf(pl)
+		if err != nil {
+			return err
+		}
+		d.Charts = append(d.Charts, svg)
+	}
+	return reportTemplate.Execute(w, d)
+}
+
+func svgOf(p *plot.Plot) (template.HTML, error) {
+	wt, err := p.WriterTo(5*vg.Inch, 3.6*vg.Inch, "svg")
+	if err != nil {
+		return "", err
+	}
+	var b bytes.Buffer
+	if _, err := wt.WriteTo(&b); err != nil {
+		return "", err
+	}
+	s := b.String()
+	if i := bytes.Index(b.Bytes(), []byte("<svg")); i > 0 {
+		s = s[i:] // drop the XML prolog: the SVG is inlined in HTML
+	}
+	return template.HTML(s), nil // our own plotter's output
+}
+
+func line(title, x, y string, pts plotter.XYs, diag bool) (*plot.Plot, error) {
+	p := plot.New()
+	p.Title.Text, p.X.Label.Text, p.Y.Label.Text = title, x, y
+	l, err := plotter.NewLine(pts)
+	if err != nil {
+		return nil, err
+	}
+	p.Add(l, plotter.NewGrid())
+	if diag {
+		d, err := plotter.NewLine(plotter.XYs{{X: 0, Y: 0}, {X: 1, Y: 1}})
+		if err != nil {
+			return nil, err
+		}
+		d.Dashes = []vg.Length{vg.Points(4), vg.Points(4)}
+		p.Add(d)
+	}
+	return p, nil
+}
+
+func rocPlot(p []float64, y []bool) (*plot.Plot, error) {
+	s, c := append([]float64(nil), p...), append([]bool(nil), y...)
+	stat.SortWeightedLabeled(s, c, nil)
+	tpr, fpr, _ := stat.ROC(nil, s, c, nil)
+	pts := make(plotter.XYs, len(tpr))
+	for i := range tpr {
+		pts[i].X, pts[i].Y = fpr[i], tpr[i]
+	}
+	return line(fmt.Sprintf("ROC (AUC %.3f)", AUC(p, y)), "false positive rate", "true positive rate", pts, true)
+}
+
+func prPlot(p []float64, y []bool) (*plot.Plot, error) {
+	idx, pos := rankBy(p, y, true)
+	pts := plotter.XYs{{X: 0, Y: 1}}
+	tp := 0
+	for k, i := range idx {
+		if y[i] {
+			tp++
+		}
+		if k+1 == len(idx) || p[idx[k+1]] != p[i] {
+			pts = append(pts, plotter.XY{X: float64(tp) / float64(max(pos, 1)), Y: float64(tp) / float64(k+1)})
+		}
+	}
+	return line(fmt.Sprintf("Precision-recall (AP %.3f)", PRAUC(p, y)), "recall", "precision", pts, false)
+}
+
+func calibrationPlot(p []float64, y []bool) (*plot.Plot, error) {
+	var pts plotter.XYs
+	for _, b := range CalibrationTable(p, y) {
+		if b.Count > 0 {
+			pts = append(pts, plotter.XY{X: b.MeanPredicted, Y: b.Observed})
+		}
+	}
+	pl, err := line(fmt.Sprintf("Calibration (ECE %.3f)", ECE(p, y)), "mean predicted probability", "observed rate", pts, true)
+	if err != nil {
+		return nil, err
+	}
+	sc, err := plotter.NewScatter(pts)
+	if err != nil {
+		return nil, err
+	}
+	pl.Add(sc)
+	pl.X.Min, pl.X.Max, pl.Y.Min, pl.Y.Max = 0, 1, 0, 1
+	return pl, nil
+}
+
+func gainPlot(p []float64, y []bool) (*plot.Plot, error) {
+	pts := plotter.XYs{{X: 0, Y: 0}}
+	for _, d := range Deciles(p, y) {
+		pts = append(pts, plotter.XY{X: float64(d.Decile) / 10, Y: d.Gain})
+	}
+	return line("Cumulative gain by decile", "share of leads called (best first)", "share of won deals reached", pts, true)
+}
+
+// weights lists the strongest per-feature weights: the largest |coefficient|
+// among a feature's design columns (logistic), or the widest log-ratio
+// spread (naive Bayes). At most 20.
+func weights(m *predict.Model) []weight {
+	ws := make([]weight, len(m.Features))
+	for k, f := range m.Features {
+		ws[k].Name = f.Name
+	}
+	if m.Logistic != nil {
+		for j, d := range m.Design {
+			if c := m.Logistic.Coef[j]; math.Abs(c) > math.Abs(ws[d.Feature].Weight) {
+				ws[d.Feature].Weight = c
+			}
+		}
+	}
+	if nb := m.NaiveBayes; nb != nil {
+		for k, f := range nb.Fields {
+			lo, hi := 0.0, 0.0
+			for _, v := range f.Values {
+				lo, hi = math.Min(lo, v.LogRatio), math.Max(hi, v.LogRatio)
+			}
+			ws[k].Weight = hi - lo
+		}
+	}
+	sort.SliceStable(ws, func(a, b int) bool { return math.Abs(ws[a].Weight) > math.Abs(ws[b].Weight) })
+	return ws[:min(20, len(ws))]
+}
+
+func weightPlot(ws []weight) (*plot.Plot, error) {
+	vals := make(plotter.Values, len(ws))
+	names := make([]string, len(ws))
+	for i, w := range ws {
+		vals[len(ws)-1-i] = w.Weight
+		names[len(ws)-1-i] = w.Name
+	}
+	p := plot.New()
+	p.Title.Text = "Strongest weights (standardised)"
+	bars, err := plotter.NewBarChart(vals, vg.Points(8))
+	if err != nil {
+		return nil, err
+	}
+	bars.Horizontal = true
+	p.Add(bars)
+	p.NominalY(names...)
+	return p, nil
+}
+
+var reportTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
+	"f3":  func(x float64) string { return fmt.Sprintf("%.3f", x) },
+	"pct": func(x float64) string { return fmt.Sprintf("%.1f%%", 100*x) },
+}).Parse(`<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>leadscore model {{.M.ID}}</title>
+<style>
+body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;color:#222}
+table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:.3em .6em;text-align:right}
+th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}
+.ship{background:#e7f6e7;padding:1em;border-left:6px solid #2a2}.stop{background:#fbe9e9;padding:1em;border-left:6px solid #c22}
+.charts{display:flex;flex-wrap:wrap;gap:1em}.charts svg{border:1px solid #eee}
+</style></head><body>
+<h1>Model {{.M.ID}} ({{.M.Type}})</h1>
+<p class="{{if .Ship}}ship{{else}}stop{{end}}">{{.Verdict}}</p>
+<h2>Validation</h2>
+<table><tr><th>metric</th><th>this model</th>{{if .Compare}}<th>previous model</th>{{end}}</tr>
+<tr><td>AUC (95% bootstrap CI)</td><td>{{f3 .M.Metrics.AUC}} ({{f3 .M.Metrics.AUCLow}}–{{f3 .M.Metrics.AUCHigh}})</td>{{if .Compare}}<td>{{f3 .Compare.AUC}}</td>{{end}}</tr>
+<tr><td>PR-AUC (average precision)</td><td>{{f3 .M.Metrics.PRAUC}}</td>{{if .Compare}}<td>{{f3 .Compare.PRAUC}}</td>{{end}}</tr>
+<tr><td>log loss</td><td>{{f3 .M.Metrics.LogLoss}}</td>{{if .Compare}}<td>{{f3 .Compare.LogLoss}}</td>{{end}}</tr>
+<tr><td>Brier score</td><td>{{f3 .M.Metrics.Brier}}</td>{{if .Compare}}<td>{{f3 .Compare.Brier}}</td>{{end}}</tr>
+<tr><td>KS</td><td>{{f3 .M.Metrics.KS}}</td>{{if .Compare}}<td>{{f3 .Compare.KS}}</td>{{end}}</tr>
+<tr><td>ECE raw → calibrated ({{.M.Metrics.Calibration}})</td><td>{{f3 .M.Metrics.ECERaw}} → {{f3 .M.Metrics.ECE}}</td>{{if .Compare}}<td>{{f3 .Compare.ECE}}</td>{{end}}</tr>
+<tr><td>training AUC</td><td>{{f3 .M.Metrics.TrainAUC}}</td>{{if .Compare}}<td></td>{{end}}</tr>
+</table>
+<p>Split: {{.M.Metrics.Split}}. Validation rows {{.M.Metrics.Rows}} ({{.M.Metrics.Positives}} positive, base rate {{pct .M.Metrics.BaseRate}});
+training rows {{.M.Training.Rows}} ({{.M.Training.Positives}} positive){{if .M.Training.WindowStart}}, {{.M.Training.WindowStart}} to {{.M.Training.WindowEnd}}; validation from {{.M.Training.ValidStart}}{{end}}.
+Label: {{.M.Label}}{{if .M.Positive}} = {{.M.Positive}}{{end}}. Inputs: {{len .M.Features}} features{{if .M.Design}}, {{len .M.Design}} design columns{{end}}.</p>
+<div class="charts">{{range .Charts}}{{.}}{{end}}</div>
+<h2>Lift and gain by decile</h2>
+<table><tr><th>decile</th><th>leads</th><th>won</th><th>lift</th><th>cumulative gain</th></tr>
+{{range .M.Metrics.Deciles}}<tr><td>{{.Decile}}</td><td>{{.Rows}}</td><td>{{.Positives}}</td><td>{{f3 .Lift}}</td><td>{{pct .Gain}}</td></tr>
+{{end}}</table>
+<h2>Calibration</h2>
+<table><tr><th>predicted</th><th>leads</th><th>mean predicted</th><th>observed</th></tr>
+{{range .M.Metrics.CalibrationTable}}{{if .Count}}<tr><td>{{f3 .Low}}–{{f3 .High}}</td><td>{{.Count}}</td><td>{{f3 .MeanPredicted}}</td><td>{{f3 .Observed}}</td></tr>
+{{end}}{{end}}</table>
+{{if .M.Metrics.CalibrationCVLoss}}<p>Calibration chosen by cross-fitted log loss on the training folds:
+{{range $k, $v := .M.Metrics.CalibrationCVLoss}}{{$k}} {{f3 $v}}; {{end}}</p>{{end}}
+<h2>Strongest weights</h2>
+<table><tr><th>feature</th><th>weight</th></tr>{{range .Top}}<tr><td>{{.Name}}</td><td>{{f3 .Weight}}</td></tr>{{end}}</table>
+</body></html>
+`))
