@@ -164,23 +164,20 @@ func gainPlot(p []float64, y []bool) (*plot.Plot, error) {
 	return line("Cumulative gain by decile", "share of leads called (best first)", "share of won deals reached", pts, true)
 }
 
-// weights lists the strongest per-feature weights: the largest |coefficient|
-// among a feature's design columns (logistic), or the widest log-ratio
-// spread (naive Bayes). At most 20.
+// weights lists the strongest weights: the coefficients of the design
+// columns ("industry=software", "budget__missing") of a logistic model, or
+// each field's log-ratio spread for naive Bayes. At most 20.
 func weights(m *predict.Model) []weight {
-	ws := make([]weight, len(m.Features))
-	for k, f := range m.Features {
-		ws[k].Name = f.Name
-	}
+	var ws []weight
 	if m.Logistic != nil {
 		for j, d := range m.Design {
-			if c := m.Logistic.Coef[j]; math.Abs(c) > math.Abs(ws[d.Feature].Weight) {
-				ws[d.Feature].Weight = c
-			}
+			ws = append(ws, weight{d.Name, m.Logistic.Coef[j]})
 		}
 	}
 	if nb := m.NaiveBayes; nb != nil {
+		ws = make([]weight, len(m.Features))
 		for k, f := range nb.Fields {
+			ws[k].Name = m.Features[k].Name
 			lo, hi := 0.0, 0.0
 			for _, v := range f.Values {
 				lo, hi = math.Min(lo, v.LogRatio), math.Max(hi, v.LogRatio)
