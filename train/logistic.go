@@ -84,13 +84,16 @@ func FitLogistic(ctx context.Context, x []float64, y []bool, p int, cfg Logistic
 				for i := lo; i < hi; i++ {
 					row := x[i*p : (i+1)*p]
 					eta := b0 + floats.Dot(row, w)
-					// log(1+e^η) computed stably.
-					if eta > 0 {
-						f += eta + math.Log1p(math.Exp(-eta)) - yf[i]*eta
-					} else {
-						f += math.Log1p(math.Exp(eta)) - yf[i]*eta
+					// One exponential serves both log(1+e^η) and σ(η):
+					// with e = exp(−|η|), log(1+e^η) = max(η, 0) + log1p(e)
+					// and σ(η) = 1/(1+e) for η ≥ 0, e/(1+e) otherwise.
+					e := math.Exp(-math.Abs(eta))
+					sig := 1 / (1 + e)
+					if eta < 0 {
+						sig = e / (1 + e)
 					}
-					r := predict.Sigmoid(eta) - yf[i]
+					f += math.Max(eta, 0) + math.Log1p(e) - yf[i]*eta
+					r := sig - yf[i]
 					gk[0] += r
 					floats.AddScaled(gk[1:], r, row)
 				}
