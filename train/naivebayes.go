@@ -33,7 +33,7 @@ func nbInputs(m *predict.Model, t *features.Table, cfg Config, rows []int) {
 		}
 		field := predict.NBField{}
 		kind := "categorical"
-		if c.Kind == features.KindFloat {
+		if c.Kind == features.KindFloat && !slices.Contains(cfg.Categorical, c.Name) {
 			kind = "numeric"
 			var vals []float64
 			for _, i := range rows {

@@ -40,6 +40,9 @@ type Config struct {
 	TimeColumn string
 	// Drop lists columns that must not be features (leaks, free text).
 	Drop []string
+	// Categorical overrides type detection: these columns are categorical
+	// even when every value is a number (codes, zip codes).
+	Categorical []string
 	// ValidFraction is the share of rows held out for validation; 0 means 0.2.
 	ValidFraction float64
 	// ValidRows, when set, are the validation rows (0-based), overriding
@@ -90,6 +93,11 @@ func (c *Config) Validate() error {
 	}
 	if c.MinClass < 0 {
 		return fmt.Errorf("train: Config.MinClass must not be negative, got %d", c.MinClass)
+	}
+	for _, name := range c.Categorical {
+		if slices.Contains(c.Drop, name) {
+			return fmt.Errorf("train: Config.Categorical: %q is also dropped", name)
+		}
 	}
 	if m := c.model(); m != "logistic" && m != "naive_bayes" {
 		return fmt.Errorf("train: Config.Model %q: want logistic or naive_bayes", c.Model)
@@ -398,7 +406,7 @@ func fitPreprocessing(m *predict.Model, t *features.Table, cfg Config, rows []in
 		if excluded(c.Name, t, cfg) || c.Kind == features.KindTime {
 			continue
 		}
-		if c.Kind == features.KindFloat {
+		if c.Kind == features.KindFloat && !slices.Contains(cfg.Categorical, c.Name) {
 			addNumeric(m, c, rows)
 		} else {
 			addCategorical(m, c, rows)

@@ -168,3 +168,33 @@ func TestTrainNoSignal(t *testing.T) {
 		t.Errorf("noise: AUC %.3f [%.3f, %.3f], no better than chance = %v", m.Metrics.AUC, m.Metrics.AUCLow, m.Metrics.AUCHigh, m.NoBetterThanChance)
 	}
 }
+
+// TestCategoricalOverride: a numeric code whose effect is not monotone is
+// learnt as categories when asked.
+func TestCategoricalOverride(t *testing.T) {
+	n := 1200
+	tb := &features.Table{Columns: []features.Column{
+		{Name: "region", Kind: features.KindFloat, Float: make([]float64, n)},
+		{Name: "won", Kind: features.KindBool, Bool: make([]bool, n)},
+	}}
+	r := rand.New(rand.NewPCG(8, 8))
+	for i := range n {
+		code := float64(10 + 10*(i%3)) // 10, 20, 30: only 20 converts often
+		tb.Columns[0].Float[i] = code
+		tb.Columns[1].Bool[i] = r.Float64() < map[float64]float64{10: 0.2, 20: 0.8, 30: 0.2}[code]
+	}
+	asNumber, err := Train(context.Background(), tb, Config{Label: "won", Seed: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	asCategory, err := Train(context.Background(), tb, Config{Label: "won", Seed: 2, Categorical: []string{"region"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if asCategory.Features[0].Kind != "categorical" || len(asCategory.Features[0].Levels) != 3 {
+		t.Fatalf("region features %+v", asCategory.Features)
+	}
+	if asCategory.Metrics.AUC < asNumber.Metrics.AUC+0.1 {
+		t.Errorf("AUC as categories %.3f, as a number %.3f: the override should help", asCategory.Metrics.AUC, asNumber.Metrics.AUC)
+	}
+}

@@ -33,6 +33,7 @@ type trainOptions struct {
 	minClass  int
 	seed      uint64
 	compare   string
+	category  []string
 }
 
 func newTrainCmd(g *globalOptions, runF func(*trainOptions) error) *cobra.Command {
@@ -74,6 +75,7 @@ and predict falls back to rule points.`,
 	f.StringSliceVar(&opts.drop, "drop", nil, "columns that must not be features (comma-separated)")
 	f.StringVar(&opts.timeCol, "time-col", "", "timestamp column for an out-of-time split")
 	f.StringSliceVar(&opts.na, "na", nil, "values that mean missing, such as Select (comma-separated)")
+	f.StringSliceVar(&opts.category, "categorical", nil, "columns to treat as categories even when they hold numbers (comma-separated)")
 	f.StringVar(&opts.model, "model", "lr", "model type: lr (logistic regression) or nb (naive-Bayes baseline)")
 	f.StringVar(&opts.out, "out", "", "model directory to write (required)")
 	f.Float64Var(&opts.c, "c", 0, "inverse L2 regularisation strength (0: choose by 5-fold cross-validation)")
@@ -103,7 +105,7 @@ func runTrain(c *cobra.Command, opts *trainOptions) error {
 	if err != nil {
 		return err
 	}
-	cfg := train.Config{Model: models[opts.model], Label: opts.label, Positive: opts.positive, Negative: opts.negative, ID: opts.id, Drop: opts.drop, TimeColumn: opts.timeCol,
+	cfg := train.Config{Model: models[opts.model], Label: opts.label, Positive: opts.positive, Negative: opts.negative, ID: opts.id, Drop: opts.drop, Categorical: opts.category, TimeColumn: opts.timeCol,
 		ValidFraction: opts.validFrac, C: opts.c, MinClass: opts.minClass, Seed: opts.seed, Logger: log}
 	if err := cfg.Validate(); err != nil {
 		return &flagError{err}
