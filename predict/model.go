@@ -61,6 +61,8 @@ type Feature struct {
 	// Levels are the categorical levels with their own design column; any
 	// other level (rare in training or unseen) maps to OtherLevel.
 	Levels []string `json:"levels,omitempty"`
+	// Distribution is the training rows' distribution, for drift checks.
+	Distribution *Distribution `json:"distribution,omitempty"`
 }
 
 // Special categorical levels.
@@ -145,7 +147,13 @@ type Training struct {
 	WindowEnd   string `json:"window_end,omitempty"`
 	ValidStart  string `json:"valid_start,omitempty"`
 	Seed        uint64 `json:"seed"`
-	Source      string `json:"source,omitempty"`
+	// Source names the training data, with its size and SHA-256 when read
+	// from a file.
+	Source string `json:"source,omitempty"`
+	// DataFingerprint is a SHA-256 over the training table's columns and
+	// values; ConfigHash one over the training configuration.
+	DataFingerprint string `json:"data_fingerprint,omitempty"`
+	ConfigHash      string `json:"config_hash,omitempty"`
 }
 
 // Finish validates the model and sets its ID: a hash of its content, so two

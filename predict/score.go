@@ -50,6 +50,9 @@ type Config struct {
 	// Customers, from the rfm stage, fills the churn columns; entities not
 	// in it get nulls.
 	Customers map[string]Customer
+	// DriftPSI is the population stability index above which an input is
+	// reported as drifted; 0 means 0.2.
+	DriftPSI float64
 	// Logger receives one summary line; nil discards.
 	Logger *slog.Logger
 }
@@ -111,7 +114,11 @@ type Summary struct {
 	UnseenLevels map[string]int `json:"unseen_levels"`
 	ModelWeight  float64        `json:"model_weight"`
 	ChurnRisk    int            `json:"churn_risk"`
-	RulesMax     float64        `json:"rules_max"`
+	// Drift lists every input with a training distribution; Drifted those
+	// whose PSI is above Config.DriftPSI.
+	Drift    []Drift  `json:"drift,omitempty"`
+	Drifted  []string `json:"drifted,omitempty"`
+	RulesMax float64  `json:"rules_max"`
 }
 
 // Score scores every row of a feature table and returns the leads ranked by
@@ -238,7 +245,20 @@ func Score(ctx context.Context, m *Model, t *features.Table, cfg Config) ([]Rank
 		sum.PerGrade[out[i].Grade]++
 	}
 	sum.UnseenLevels = enc.Unseen
-	log.Info("scored", "rows", len(out), "model_id", m.ID, "model_weight", w, "rules_only", sum.RulesOnly)
+	limit := cfg.DriftPSI
+	if limit == 0 {
+		limit = 0.2
+	}
+	sum.Drift = enc.checkDrift(t.NumRows())
+	for _, d := range sum.Drift {
+		if d.PSI > limit {
+			sum.Drifted = append(sum.Drifted, d.Feature)
+			log.Warn("input drifted from the training data", "feature", d.Feature, "psi", math.Round(d.PSI*1000)/1000,
+				"missing_train", math.Round(d.MissingTrain*1000)/1000, "missing_now", math.Round(d.MissingNow*1000)/1000,
+				"unseen", math.Round(d.Unseen*1000)/1000)
+		}
+	}
+	log.Info("scored", "rows", len(out), "model_id", m.ID, "model_weight", w, "rules_only", sum.RulesOnly, "drifted_inputs", len(sum.Drifted))
 	return out, sum, nil
 }
 

@@ -2,6 +2,9 @@ package train
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -294,6 +297,10 @@ func Train(ctx context.Context, t *features.Table, cfg Config) (*predict.Model, 
 		}
 		m.Logistic, oof, fold = lr, cv.oof, cv.fold
 	}
+	for k := range m.Features {
+		f := &m.Features[k]
+		f.Distribution = predict.DistributionOf(f, t.Column(f.Name), trainRows)
+	}
 	// Calibration is fitted on the out-of-fold predictions of the training
 	// rows: the validation rows never touch it.
 	cal, calLoss, err := chooseCalibration(ctx, oof, yTrain, fold, k)
@@ -317,6 +324,7 @@ func Train(ctx context.Context, t *features.Table, cfg Config) (*predict.Model, 
 		m.Metrics.Split = fmt.Sprintf("random stratified, %.0f%% validate, seed %d", 100*frac, cfg.Seed)
 	}
 	m.Training.Rows, m.Training.Positives, m.Training.Seed, m.Training.Source = len(trainRows), tp, cfg.Seed, cfg.Source
+	m.Training.DataFingerprint, m.Training.ConfigHash = fingerprintTable(t), cfg.hash()
 	m.NoBetterThanChance = !(m.Metrics.AUCLow > 0.5)
 	if _, ok := t.Meta["leadscore.spec"]; ok {
 		spec, err := t.Resolved()
@@ -657,4 +665,34 @@ func crossValidate(ctx context.Context, x []float64, y []bool, p int, cfg Config
 	}
 	log.Info("cross-validated", "c", best.c, "folds", k, "cv_log_loss", round4(bestLoss), "grid", len(grid))
 	return best, nil
+}
+
+// fingerprintTable hashes a table's column names, kinds and values.
+func fingerprintTable(t *features.Table) string {
+	h := sha256.New()
+	for i := range t.Columns {
+		c := &t.Columns[i]
+		fmt.Fprintf(h, "%s\x00%s\x00", c.Name, c.Kind)
+		for r := range c.Len() {
+			io.WriteString(h, c.Text(r))
+			h.Write([]byte{0})
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil)[:16])
+}
+
+// hash is a short hash of everything in the configuration that shapes the
+// model (not the logger or the writers).
+func (c *Config) hash() string {
+	b, _ := json.Marshal(struct {
+		Label, Positive, Negative, ID, TimeColumn, Model string
+		Drop, Categorical                                []string
+		ValidFraction, C                                 float64
+		CGrid                                            []float64
+		Folds, MinClass, ValidRows                       int
+		Seed                                             uint64
+	}{c.Label, c.Positive, c.Negative, c.ID, c.TimeColumn, c.model(), c.Drop, c.Categorical, c.ValidFraction, c.C, c.CGrid,
+		c.folds(), c.MinClass, len(c.ValidRows), c.Seed})
+	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:8])
 }

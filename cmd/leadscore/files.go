@@ -184,20 +184,29 @@ func fingerprint(t *features.Table, inputs map[string]string) error {
 		if path == "" {
 			continue
 		}
-		f, err := os.Open(path)
+		fp, err := fileFingerprint(path)
 		if err != nil {
 			return err
 		}
-		h := sha256.New()
-		n, err := io.Copy(h, f)
-		f.Close()
-		if err != nil {
-			return fmt.Errorf("fingerprint %s: %w", path, err)
-		}
-		t.Meta["leadscore.input."+role] = fmt.Sprintf("%s size=%d sha256=%x", filepath.Base(path), n, h.Sum(nil))
+		t.Meta["leadscore.input."+role] = fp
 	}
 	t.Meta["leadscore.tool_version"] = toolVersion()
 	return nil
+}
+
+// fileFingerprint returns "name size=N sha256=HEX" for a file.
+func fileFingerprint(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	n, err := io.Copy(h, f)
+	if err != nil {
+		return "", fmt.Errorf("fingerprint %s: %w", path, err)
+	}
+	return fmt.Sprintf("%s size=%d sha256=%x", filepath.Base(path), n, h.Sum(nil)), nil
 }
 
 // version is leadscore's release version.

@@ -124,6 +124,9 @@ func runPredict(c *cobra.Command, opts *predictOptions) error {
 	}
 	fmt.Fprintf(opts.stdout, "wrote %s: %d leads (A %d, B %d, C %d, D %d); %d flagged at churn risk\n", opts.out, len(ranked),
 		sum.PerGrade["A"], sum.PerGrade["B"], sum.PerGrade["C"], sum.PerGrade["D"], sum.ChurnRisk)
+	if len(sum.Drifted) > 0 {
+		fmt.Fprintf(opts.stdout, "warning: %d inputs drifted from the training data (PSI > 0.2): %s\n", len(sum.Drifted), strings.Join(sum.Drifted, ", "))
+	}
 	return nil
 }
 

@@ -117,7 +117,9 @@ func runTrain(c *cobra.Command, opts *trainOptions) error {
 	}
 	var report bytes.Buffer
 	cfg.Report = &report
-	cfg.Source = filepath.Base(opts.features + opts.table)
+	if cfg.Source, err = fileFingerprint(opts.features + opts.table); err != nil {
+		return err
+	}
 	m, err := train.Train(c.Context(), t, cfg)
 	if err != nil {
 		return err

@@ -1,0 +1,140 @@
+package predict
+
+import (
+	"math"
+	"sort"
+
+	"leadscore/features"
+)
+
+// Distribution is a training-data distribution of one input, stored in the
+// model for drift checks: for numeric inputs the shares of the non-missing
+// values falling in bins cut at Edges (bin k holds Edges[k-1] < x ≤ Edges[k]);
+// for categorical inputs the shares of the model's Levels followed by
+// OtherLevel. Missing is the share of missing values.
+type Distribution struct {
+	Edges   []float64 `json:"edges,omitempty"`
+	Shares  []float64 `json:"shares"`
+	Missing float64   `json:"missing"`
+}
+
+// Drift compares one input's scoring distribution with its training one.
+type Drift struct {
+	Feature string  `json:"feature"`
+	PSI     float64 `json:"psi"`
+	// MissingTrain and MissingNow are the shares of missing values.
+	MissingTrain float64 `json:"missing_train"`
+	MissingNow   float64 `json:"missing_now"`
+	// Unseen is the share of categorical values that had no level of their
+	// own in training.
+	Unseen float64 `json:"unseen,omitempty"`
+}
+
+// psiFloor keeps empty bins from making the PSI infinite.
+const psiFloor = 1e-4
+
+// PSI is the population stability index Σ (a − e) ln(a / e) over bins,
+// with e the expected (training) and a the actual shares, each floored at
+// 10⁻⁴ so that empty bins stay finite.
+func PSI(expected, actual []float64) float64 {
+	s := 0.0
+	for i := range expected {
+		e, a := math.Max(expected[i], psiFloor), math.Max(actual[i], psiFloor)
+		s += (a - e) * math.Log(a/e)
+	}
+	return s
+}
+
+// binShares returns the shares of column values per bin (numeric) or per
+// level then OtherLevel (categorical), over the non-missing rows given,
+// and the share of missing rows.
+func binShares(f *Feature, d *Distribution, c *features.Column, rows []int) ([]float64, float64, float64) {
+	n := len(d.Shares)
+	counts := make([]float64, n)
+	missing, unseen, present := 0, 0, 0
+	for _, i := range rows {
+		if f.Kind == "numeric" {
+			x := numeric(c, i)
+			if math.IsNaN(x) {
+				missing++
+				continue
+			}
+			counts[sort.SearchFloat64s(d.Edges, x)]++
+			present++
+			continue
+		}
+		switch l := LevelOf(f, c, i); l {
+		case MissingLevel:
+			missing++
+			continue
+		case OtherLevel:
+			counts[n-1]++
+			unseen++
+		default:
+			counts[sortedIndex(f.Levels, l)]++
+		}
+		present++
+	}
+	if present > 0 {
+		for k := range counts {
+			counts[k] /= float64(present)
+		}
+	}
+	total := float64(max(len(rows), 1))
+	return counts, float64(missing) / total, float64(unseen) / total
+}
+
+func sortedIndex(levels []string, l string) int {
+	for k, v := range levels {
+		if v == l {
+			return k
+		}
+	}
+	return len(levels)
+}
+
+// DistributionOf returns the distribution of input f over the given rows
+// of c: decile edges for numeric inputs, level shares for categorical ones.
+func DistributionOf(f *Feature, c *features.Column, rows []int) *Distribution {
+	d := &Distribution{}
+	if f.Kind == "numeric" {
+		var vals []float64
+		for _, i := range rows {
+			if x := numeric(c, i); !math.IsNaN(x) {
+				vals = append(vals, x)
+			}
+		}
+		sort.Float64s(vals)
+		for b := 1; b < 10 && len(vals) > 0; b++ {
+			e := vals[min(len(vals)-1, b*len(vals)/10)]
+			if len(d.Edges) == 0 || e > d.Edges[len(d.Edges)-1] {
+				d.Edges = append(d.Edges, e)
+			}
+		}
+		d.Shares = make([]float64, len(d.Edges)+1)
+	} else {
+		d.Shares = make([]float64, len(f.Levels)+1)
+	}
+	d.Shares, d.Missing, _ = binShares(f, d, c, rows)
+	return d
+}
+
+// checkDrift measures every input with a stored distribution over all rows
+// of the encoder's table.
+func (e *Encoder) checkDrift(n int) []Drift {
+	rows := make([]int, n)
+	for i := range rows {
+		rows[i] = i
+	}
+	var out []Drift
+	for k := range e.m.Features {
+		f := &e.m.Features[k]
+		if f.Distribution == nil {
+			continue
+		}
+		shares, missing, unseen := binShares(f, f.Distribution, e.cols[k], rows)
+		out = append(out, Drift{Feature: f.Name, PSI: PSI(f.Distribution.Shares, shares) + 0,
+			MissingTrain: f.Distribution.Missing, MissingNow: missing, Unseen: unseen})
+	}
+	return out
+}

@@ -1,0 +1,83 @@
+package predict
+
+import (
+	"context"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"leadscore/features"
+)
+
+func TestPSI(t *testing.T) {
+	// Σ (a − e) ln(a/e): (0.3−0.5)ln(0.6) + (0.7−0.5)ln(1.4).
+	want := -0.2*math.Log(0.6) + 0.2*math.Log(1.4)
+	if got := PSI([]float64{0.5, 0.5}, []float64{0.3, 0.7}); math.Abs(got-want) > 1e-12 {
+		t.Errorf("PSI = %v, want %v", got, want)
+	}
+	if got := PSI([]float64{0.5, 0.5}, []float64{0.5, 0.5}); got != 0 {
+		t.Errorf("PSI of equal distributions = %v", got)
+	}
+	if got := PSI([]float64{1, 0}, []float64{0, 1}); math.IsInf(got, 0) || got < 5 {
+		t.Errorf("PSI of disjoint distributions = %v, want large and finite", got)
+	}
+}
+
+// TestDriftDetected scores a table whose "x" shifted and whose "c" grew an
+// unseen level, against a model trained where neither had: both are
+// reported, the stable "z" is not.
+func TestDriftDetected(t *testing.T) {
+	r := rand.New(rand.NewPCG(6, 6))
+	mk := func(n int, shift float64, newLevel bool) *features.Table {
+		tb := &features.Table{Columns: []features.Column{
+			{Name: "entity_id", Kind: features.KindString, Str: make([]string, n)},
+			{Name: "x", Kind: features.KindFloat, Float: make([]float64, n)},
+			{Name: "z", Kind: features.KindFloat, Float: make([]float64, n)},
+			{Name: "c", Kind: features.KindString, Str: make([]string, n)},
+		}}
+		for i := range n {
+			tb.Columns[0].Str[i] = string(rune('a'+i%26)) + string(rune('a'+i/26%26)) + string(rune('a'+i/676))
+			tb.Columns[1].Float[i] = r.NormFloat64() + shift
+			tb.Columns[2].Float[i] = r.NormFloat64()
+			tb.Columns[3].Str[i] = []string{"p", "q"}[r.IntN(2)]
+			if newLevel && i%3 == 0 {
+				tb.Columns[3].Str[i] = "brand-new"
+			}
+		}
+		return tb
+	}
+	train := mk(3000, 0, false)
+	m := &Model{Type: "logistic", Features: []Feature{{Name: "x", Kind: "numeric"}, {Name: "z", Kind: "numeric"}, {Name: "c", Kind: "categorical", Levels: []string{"p", "q"}}},
+		Design:   []DesignColumn{{Name: "x", Feature: 0, Role: "value", Scale: 1}, {Name: "z", Feature: 1, Role: "value", Scale: 1}},
+		Logistic: &Logistic{Coef: []float64{1, 1}, C: 1}}
+	rows := make([]int, 3000)
+	for i := range rows {
+		rows[i] = i
+	}
+	for k := range m.Features {
+		m.Features[k].Distribution = DistributionOf(&m.Features[k], train.Column(m.Features[k].Name), rows)
+	}
+	if err := m.Finish(); err != nil {
+		t.Fatal(err)
+	}
+	_, same, err := Score(context.Background(), m, mk(3000, 0, false), Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(same.Drifted) != 0 {
+		t.Errorf("no shift, but drifted: %v (%+v)", same.Drifted, same.Drift)
+	}
+	_, moved, err := Score(context.Background(), m, mk(3000, 1, true), Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(moved.Drifted, "x") || !slices.Contains(moved.Drifted, "c") || slices.Contains(moved.Drifted, "z") {
+		t.Errorf("drifted %v, want x and c (%+v)", moved.Drifted, moved.Drift)
+	}
+	for _, d := range moved.Drift {
+		if d.Feature == "c" && math.Abs(d.Unseen-1.0/3) > 0.01 {
+			t.Errorf("unseen share of c = %v, want 1/3", d.Unseen)
+		}
+	}
+}
