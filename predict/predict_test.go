@@ -157,7 +157,7 @@ func TestModelRoundTripAndTampering(t *testing.T) {
 func TestWritersRoundTrip(t *testing.T) {
 	dq, churn, pa, seg, clv, why := 0.75, true, 0.25, "At Risk", 120.5, "P(alive) low"
 	rows := []Ranked{
-		{Rank: 1, EntityID: "a", Score: 90, Grade: "A", Queue: "top-sellers", Probability: 0.9, RulePoints: 40, DataQuality: &dq, Reasons: `rfq 2× in the last 30 days (+0.42); "quoted", comma`,
+		{Rank: 1, EntityID: "a", Score: 90, Grade: "A", Queue: "top-sellers", Owner: "Anna", Probability: 0.9, RulePoints: 40, RulePointsByGroup: `{"fit":20,"engagement":20}`, DataQuality: &dq, Reasons: `rfq 2× in the last 30 days (+0.42); "quoted", comma`,
 			ChurnRisk: &churn, PAlive: &pa, RFMSegment: &seg, CLV: &clv, ChurnReason: &why, ModelID: "m", AsOf: "2025-01-01T00:00:00Z"},
 		{Rank: 2, EntityID: "b", Score: 10, Grade: "D", Queue: "marketing-nurture", Probability: 0.1},
 	}
@@ -177,9 +177,9 @@ func TestWritersRoundTrip(t *testing.T) {
 	if err := WriteCSV(&csvBuf, rows); err != nil {
 		t.Fatal(err)
 	}
-	want := "rank,entity_id,score,grade,queue,probability,rule_points,data_quality,reasons,rule_awards,churn_risk,p_alive,rfm_segment,clv,churn_reason,model_id,as_of\r\n" +
-		"1,a,90,A,top-sellers,0.9,40,0.75,\"rfq 2× in the last 30 days (+0.42); \"\"quoted\"\", comma\",,true,0.25,At Risk,120.5,P(alive) low,m,2025-01-01T00:00:00Z\r\n" +
-		"2,b,10,D,marketing-nurture,0.1,0,,,,,,,,,,\r\n"
+	want := "rank,entity_id,score,grade,queue,owner,probability,rule_points,rule_points_by_group,data_quality,reasons,rule_awards,churn_risk,p_alive,rfm_segment,clv,churn_reason,model_id,as_of\r\n" +
+		"1,a,90,A,top-sellers,Anna,0.9,40,\"{\"\"fit\"\":20,\"\"engagement\"\":20}\",0.75,\"rfq 2× in the last 30 days (+0.42); \"\"quoted\"\", comma\",,true,0.25,At Risk,120.5,P(alive) low,m,2025-01-01T00:00:00Z\r\n" +
+		"2,b,10,D,marketing-nurture,,0.1,0,,,,,,,,,,,\r\n"
 	if csvBuf.String() != want {
 		t.Errorf("CSV =\n%q\nwant\n%q", csvBuf.String(), want)
 	}
@@ -206,5 +206,52 @@ func TestDescribe(t *testing.T) {
 		if got := Describe(&Feature{Name: tt.name, Kind: "numeric"}, col(tt.v), 0); got != tt.want {
 			t.Errorf("Describe(%s=%v) = %q, want %q", tt.name, tt.v, got, tt.want)
 		}
+	}
+}
+
+func TestCapacityGradesAndOwners(t *testing.T) {
+	m := tinyModel(t)
+	ids := []string{"a", "b", "c", "d", "e", "f", "g"}
+	x := []float64{7, 6, 5, 4, 3, 2, 1} // scores fall with x's rank
+	grades := []Grade{{Name: "A", Capacity: 2, Queue: "senior"}, {Name: "B", Capacity: 3, Queue: "team"}, {Name: "C", Queue: "nurture"}}
+	reps := map[string][]Rep{"team": {{Name: "Ann", Capacity: 2}, {Name: "Bo", Capacity: 1}}}
+	ranked, sum, err := Score(context.Background(), m, table(ids, x, nil), Config{Grades: grades, Reps: reps})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantGrade := "AABBBCC"
+	wantOwner := []string{"", "", "Ann", "Bo", "Ann", "", ""}
+	for i, r := range ranked {
+		if r.Grade != string(wantGrade[i]) || r.Owner != wantOwner[i] {
+			t.Errorf("rank %d (%s): grade %s owner %q, want %c %q", i+1, r.EntityID, r.Grade, r.Owner, wantGrade[i], wantOwner[i])
+		}
+	}
+	if sum.PerQueue["team"] != 3 || sum.PerGrade["C"] != 2 {
+		t.Errorf("summary %+v", sum)
+	}
+	// Smooth weighted round-robin over many leads: 2:1, interleaved.
+	out := make([]Ranked, 9)
+	for i := range out {
+		out[i].Queue = "team"
+	}
+	assignOwners(out, reps)
+	got := ""
+	for _, r := range out {
+		got += r.Owner[:1]
+	}
+	if got != "ABAABAABA" {
+		t.Errorf("owners %s, want ABAABAABA", got)
+	}
+}
+
+func TestChannelSummary(t *testing.T) {
+	tb := table([]string{"a", "b", "c"}, []float64{5, 1, 3}, nil)
+	tb.Columns = append(tb.Columns, features.Column{Name: "lead_source", Kind: features.KindString, Str: []string{"web", "event", "web"}})
+	_, sum, err := Score(context.Background(), tinyModel(t), tb, Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sum.Channels) != 2 || sum.Channels[0].Channel != "web" || sum.Channels[0].Leads != 2 {
+		t.Errorf("channels %+v", sum.Channels)
 	}
 }

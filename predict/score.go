@@ -17,9 +17,20 @@ import (
 
 // Grade maps a minimum score to a grade and the queue (team) that works it.
 type Grade struct {
-	Name     string
-	MinScore int
-	Queue    string
+	Name     string `yaml:"name"`
+	MinScore int    `yaml:"min_score"`
+	// Capacity, when set on the grades, grades by rank instead of score:
+	// the first Capacity leads get the first grade, the next ones the
+	// second, and the last grade takes the rest ("A = the top 50").
+	Capacity int    `yaml:"capacity"`
+	Queue    string `yaml:"queue"`
+}
+
+// Rep is a seller in a queue; Capacity weights how many leads the rep gets
+// (a rep with capacity 2 gets twice as many as one with 1).
+type Rep struct {
+	Name     string `yaml:"name"`
+	Capacity int    `yaml:"capacity"`
 }
 
 // DefaultGrades follow the source articles: the best sellers take the top
@@ -53,6 +64,13 @@ type Config struct {
 	// DriftPSI is the population stability index above which an input is
 	// reported as drifted; 0 means 0.2.
 	DriftPSI float64
+	// Reps assigns each queue's leads to named sellers, best leads first,
+	// by smooth weighted round-robin: deterministic for a run. A queue
+	// without reps leaves owner empty.
+	Reps map[string][]Rep
+	// ChannelColumn is the first-touch channel column for the summary's
+	// per-channel report; "" means lead_source when the table has it.
+	ChannelColumn string
 	// Logger receives one summary line; nil discards.
 	Logger *slog.Logger
 }
@@ -65,9 +83,23 @@ func (c *Config) Validate() error {
 	if c.RulesMax < 0 {
 		return fmt.Errorf("predict: Config.RulesMax must not be negative, got %g", c.RulesMax)
 	}
-	for i := 1; i < len(c.Grades); i++ {
-		if c.Grades[i].MinScore >= c.Grades[i-1].MinScore {
+	capacity := len(c.Grades) > 0 && c.Grades[0].Capacity > 0
+	for i, g := range c.Grades {
+		if g.Name == "" {
+			return errors.New("predict: Config.Grades: a grade has no name")
+		}
+		if capacity && g.Capacity <= 0 && i < len(c.Grades)-1 {
+			return fmt.Errorf("predict: Config.Grades: capacity grading needs a positive capacity on every grade but the last (%s)", g.Name)
+		}
+		if !capacity && i > 0 && g.MinScore >= c.Grades[i-1].MinScore {
 			return errors.New("predict: Config.Grades must be ordered by MinScore, highest first")
+		}
+	}
+	for q, reps := range c.Reps {
+		for _, r := range reps {
+			if r.Name == "" || r.Capacity <= 0 {
+				return fmt.Errorf("predict: Config.Reps[%q]: every rep needs a name and a positive capacity", q)
+			}
 		}
 	}
 	return nil
@@ -76,16 +108,20 @@ func (c *Config) Validate() error {
 // Ranked is one lead of the ranked call list; it is a row of ranked.parquet
 // and ranked.csv.
 type Ranked struct {
-	Rank        int32    `parquet:"rank"`
-	EntityID    string   `parquet:"entity_id"`
-	Score       int32    `parquet:"score"`
-	Grade       string   `parquet:"grade"`
-	Queue       string   `parquet:"queue"`
-	Probability float64  `parquet:"probability"`
-	RulePoints  float64  `parquet:"rule_points"`
-	DataQuality *float64 `parquet:"data_quality,optional"`
-	Reasons     string   `parquet:"reasons"`
-	RuleAwards  string   `parquet:"rule_awards"`
+	Rank        int32   `parquet:"rank"`
+	EntityID    string  `parquet:"entity_id"`
+	Score       int32   `parquet:"score"`
+	Grade       string  `parquet:"grade"`
+	Queue       string  `parquet:"queue"`
+	Owner       string  `parquet:"owner"`
+	Probability float64 `parquet:"probability"`
+	RulePoints  float64 `parquet:"rule_points"`
+	// RulePointsByGroup is {"group": points, …} as JSON, in the rules
+	// file's group order.
+	RulePointsByGroup string   `parquet:"rule_points_by_group"`
+	DataQuality       *float64 `parquet:"data_quality,optional"`
+	Reasons           string   `parquet:"reasons"`
+	RuleAwards        string   `parquet:"rule_awards"`
 	// Churn columns, from the rfm stage; null for entities with no purchase
 	// history (they are not flagged).
 	ChurnRisk   *bool    `parquet:"churn_risk,optional"`
@@ -119,6 +155,20 @@ type Summary struct {
 	Drift    []Drift  `json:"drift,omitempty"`
 	Drifted  []string `json:"drifted,omitempty"`
 	RulesMax float64  `json:"rules_max"`
+	// PerQueue counts leads per queue; MeanProbability is the mean model
+	// probability per grade.
+	PerQueue        map[string]int     `json:"per_queue"`
+	MeanProbability map[string]float64 `json:"mean_probability"`
+	// Channels reports leads and mean score per first-touch channel, the
+	// articles' "which channels bring the most valuable leads".
+	Channels []ChannelSummary `json:"channels,omitempty"`
+}
+
+// ChannelSummary is one first-touch channel's leads and mean score.
+type ChannelSummary struct {
+	Channel   string  `json:"channel"`
+	Leads     int     `json:"leads"`
+	MeanScore float64 `json:"mean_score"`
 }
 
 // Score scores every row of a feature table and returns the leads ranked by
@@ -184,6 +234,12 @@ func Score(ctx context.Context, m *Model, t *features.Table, cfg Config) ([]Rank
 		nReasons = 3
 	}
 	dq := t.Column("data_quality")
+	var groupCols []*features.Column
+	for k := range t.Columns {
+		if c := &t.Columns[k]; strings.HasPrefix(c.Name, "rule_points_") && c.Kind == features.KindFloat {
+			groupCols = append(groupCols, c)
+		}
+	}
 	awards := t.Column("rule_awards")
 	asOf := t.Column("ts")
 	out := make([]Ranked, t.NumRows())
@@ -203,13 +259,19 @@ func Score(ctx context.Context, m *Model, t *features.Table, cfg Config) ([]Rank
 			r.RulePoints = rp.Float[i]
 			ruleScore = math.Min(1, math.Max(0, r.RulePoints/rmax))
 		}
-		r.Score = int32(math.Round(100 * (w*p + (1-w)*ruleScore)))
-		for _, g := range grades {
-			if int(r.Score) >= g.MinScore {
-				r.Grade, r.Queue = g.Name, g.Queue
-				break
+		if len(groupCols) > 0 {
+			b := []byte{'{'}
+			for k, c := range groupCols {
+				if k > 0 {
+					b = append(b, ',')
+				}
+				b = strconv.AppendQuote(b, strings.TrimPrefix(c.Name, "rule_points_"))
+				b = append(b, ':')
+				b = strconv.AppendFloat(b, c.Float[i], 'g', -1, 64)
 			}
+			r.RulePointsByGroup = string(append(b, '}'))
 		}
+		r.Score = int32(math.Round(100 * (w*p + (1-w)*ruleScore)))
 		if dq != nil && !dq.IsNull(i) {
 			v := dq.Float[i]
 			r.DataQuality = &v
@@ -240,10 +302,19 @@ func Score(ctx context.Context, m *Model, t *features.Table, cfg Config) ([]Rank
 		}
 		return strings.Compare(a.EntityID, b.EntityID)
 	})
+	assignGrades(out, grades)
+	assignOwners(out, cfg.Reps)
+	sum.PerQueue, sum.MeanProbability = map[string]int{}, map[string]float64{}
 	for i := range out {
 		out[i].Rank = int32(i + 1)
 		sum.PerGrade[out[i].Grade]++
+		sum.PerQueue[out[i].Queue]++
+		sum.MeanProbability[out[i].Grade] += out[i].Probability
 	}
+	for g, n := range sum.PerGrade {
+		sum.MeanProbability[g] /= float64(n)
+	}
+	sum.Channels = channels(t, ids, cfg.ChannelColumn, out)
 	sum.UnseenLevels = enc.Unseen
 	limit := cfg.DriftPSI
 	if limit == 0 {
@@ -301,4 +372,98 @@ func AwardsText(aw []features.Award) string {
 		}
 	}
 	return strings.Join(parts, "; ")
+}
+
+// assignGrades grades ranked leads: by score thresholds, or, when the first
+// grade has a capacity, by rank.
+func assignGrades(out []Ranked, grades []Grade) {
+	if len(grades) > 0 && grades[0].Capacity > 0 {
+		g, used := 0, 0
+		for i := range out {
+			for g < len(grades)-1 && used >= grades[g].Capacity {
+				g, used = g+1, 0
+			}
+			out[i].Grade, out[i].Queue = grades[g].Name, grades[g].Queue
+			used++
+		}
+		return
+	}
+	for i := range out {
+		for _, g := range grades {
+			if int(out[i].Score) >= g.MinScore {
+				out[i].Grade, out[i].Queue = g.Name, g.Queue
+				break
+			}
+		}
+	}
+}
+
+// assignOwners deals each queue's leads, best first, to its reps by smooth
+// weighted round-robin (each turn every rep gains its capacity; the rep
+// with the most takes the lead and pays the total), so a rep with twice the
+// capacity gets twice the leads, interleaved. Ties go to the earlier rep.
+func assignOwners(out []Ranked, reps map[string][]Rep) {
+	current := map[string][]int{}
+	for i := range out {
+		rs := reps[out[i].Queue]
+		if len(rs) == 0 {
+			continue
+		}
+		cur, ok := current[out[i].Queue]
+		if !ok {
+			cur = make([]int, len(rs))
+			current[out[i].Queue] = cur
+		}
+		total, best := 0, 0
+		for k, r := range rs {
+			cur[k] += r.Capacity
+			total += r.Capacity
+			if cur[k] > cur[best] {
+				best = k
+			}
+		}
+		cur[best] -= total
+		out[i].Owner = rs[best].Name
+	}
+}
+
+// channels summarises leads per first-touch channel, by leads then name.
+func channels(t *features.Table, ids *features.Column, col string, out []Ranked) []ChannelSummary {
+	if col == "" {
+		col = "lead_source"
+	}
+	c := t.Column(col)
+	if c == nil {
+		return nil
+	}
+	row := make(map[string]int, len(ids.Str))
+	for i, id := range ids.Str {
+		row[id] = i
+	}
+	acc := map[string]*ChannelSummary{}
+	for _, r := range out {
+		ch := c.Text(row[r.EntityID])
+		if ch == "" {
+			ch = "(unknown)"
+		}
+		s, ok := acc[ch]
+		if !ok {
+			s = &ChannelSummary{Channel: ch}
+			acc[ch] = s
+		}
+		s.Leads++
+		s.MeanScore += float64(r.Score)
+	}
+	list := make([]ChannelSummary, 0, len(acc))
+	for _, s := range acc {
+		s.MeanScore /= float64(s.Leads)
+		list = append(list, *s)
+	}
+	slices.SortFunc(list, func(a, b ChannelSummary) int {
+		if a.Leads != b.Leads {
+			return b.Leads - a.Leads
+		}
+		return strings.Compare(a.Channel, b.Channel)
+	})
+	return list
 }

@@ -11,8 +11,8 @@ import (
 )
 
 // rankedHeader is the CSV header, in the Parquet column order.
-var rankedHeader = []string{"rank", "entity_id", "score", "grade", "queue", "probability", "rule_points",
-	"data_quality", "reasons", "rule_awards", "churn_risk", "p_alive", "rfm_segment", "clv", "churn_reason", "model_id", "as_of"}
+var rankedHeader = []string{"rank", "entity_id", "score", "grade", "queue", "owner", "probability", "rule_points",
+	"rule_points_by_group", "data_quality", "reasons", "rule_awards", "churn_risk", "p_alive", "rfm_segment", "clv", "churn_reason", "model_id", "as_of"}
 
 // WriteParquet writes ranked leads as Parquet (zstd) with parquet-go's
 // typed GenericWriter. meta goes into the key/value metadata.
@@ -41,37 +41,17 @@ func WriteCSV(w io.Writer, rows []Ranked) error {
 	}
 	rec := make([]string, len(rankedHeader))
 	for _, r := range rows {
-		rec[0] = strconv.Itoa(int(r.Rank))
-		rec[1] = r.EntityID
-		rec[2] = strconv.Itoa(int(r.Score))
-		rec[3] = r.Grade
-		rec[4] = r.Queue
-		rec[5] = strconv.FormatFloat(r.Probability, 'g', -1, 64)
-		rec[6] = strconv.FormatFloat(r.RulePoints, 'g', -1, 64)
-		rec[7] = ""
-		if r.DataQuality != nil {
-			rec[7] = strconv.FormatFloat(*r.DataQuality, 'g', -1, 64)
+		opt := func(set bool, v string) string {
+			if set {
+				return v
+			}
+			return ""
 		}
-		rec[8] = r.Reasons
-		rec[9] = r.RuleAwards
-		rec[10], rec[11], rec[12], rec[13], rec[14] = "", "", "", "", ""
-		if r.ChurnRisk != nil {
-			rec[10] = strconv.FormatBool(*r.ChurnRisk)
-		}
-		if r.PAlive != nil {
-			rec[11] = strconv.FormatFloat(*r.PAlive, 'g', -1, 64)
-		}
-		if r.RFMSegment != nil {
-			rec[12] = *r.RFMSegment
-		}
-		if r.CLV != nil {
-			rec[13] = strconv.FormatFloat(*r.CLV, 'g', -1, 64)
-		}
-		if r.ChurnReason != nil {
-			rec[14] = *r.ChurnReason
-		}
-		rec[15] = r.ModelID
-		rec[16] = r.AsOf
+		rec = append(rec[:0], strconv.Itoa(int(r.Rank)), r.EntityID, strconv.Itoa(int(r.Score)), r.Grade, r.Queue, r.Owner,
+			strconv.FormatFloat(r.Probability, 'g', -1, 64), strconv.FormatFloat(r.RulePoints, 'g', -1, 64), r.RulePointsByGroup,
+			opt(r.DataQuality != nil, fmtPtr(r.DataQuality)), r.Reasons, r.RuleAwards,
+			opt(r.ChurnRisk != nil, fmtBool(r.ChurnRisk)), opt(r.PAlive != nil, fmtPtr(r.PAlive)), opt(r.RFMSegment != nil, strPtr(r.RFMSegment)),
+			opt(r.CLV != nil, fmtPtr(r.CLV)), opt(r.ChurnReason != nil, strPtr(r.ChurnReason)), r.ModelID, r.AsOf)
 		if err := cw.Write(rec); err != nil {
 			return err
 		}
@@ -97,3 +77,24 @@ func ReadRankedParquet(r io.ReaderAt, size int64) ([]Ranked, error) {
 }
 
 func sortedMetaKeys(m map[string]string) []string { return slices.Sorted(maps.Keys(m)) }
+
+func fmtPtr(p *float64) string {
+	if p == nil {
+		return ""
+	}
+	return strconv.FormatFloat(*p, 'g', -1, 64)
+}
+
+func fmtBool(p *bool) string {
+	if p == nil {
+		return ""
+	}
+	return strconv.FormatBool(*p)
+}
+
+func strPtr(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
+}

@@ -119,7 +119,7 @@ func runDemo(c *cobra.Command, opts *demoOptions) error {
 		return err
 	}
 	rankedPath, csvPath := filepath.Join(dir, "ranked.parquet"), filepath.Join(dir, "ranked.csv")
-	if err := writeRanked(rankedPath, csvPath, ranked, m); err != nil {
+	if err := writeRanked(rankedPath, csvPath, ranked, m, sum); err != nil {
 		return err
 	}
 	w := opts.stdout

@@ -98,7 +98,7 @@ func TestDemo(t *testing.T) {
 	if code, _, errs := runCLI(t, "demo", "--out", dir2, "-q"); code != 0 {
 		t.Fatalf("second run: exit %d: %s", code, errs)
 	}
-	for _, name := range []string{"ranked.parquet", "ranked.csv", "models/demo/model.json", "models/demo/report.html", "features_train.parquet", "features_today.parquet", "rfm.parquet", "clv.json"} {
+	for _, name := range []string{"ranked.parquet", "ranked.csv", "models/demo/model.json", "models/demo/report.html", "summary.json", "features_train.parquet", "features_today.parquet", "rfm.parquet", "clv.json"} {
 		a, _ := os.ReadFile(filepath.Join(dir, name))
 		b, _ := os.ReadFile(filepath.Join(dir2, name))
 		if len(a) == 0 || !bytes.Equal(a, b) {
@@ -111,6 +111,10 @@ func TestDemo(t *testing.T) {
 // CSV data through the command line.
 func TestPipelineCSV(t *testing.T) {
 	dir := t.TempDir()
+	conf := "model_weight: 0.6\ngrades:\n  - {name: A, capacity: 10, queue: best}\n  - {name: B, capacity: 40, queue: team}\n  - {name: C, queue: nurture}\nreps:\n  team: [{name: Ann, capacity: 3}, {name: Bo, capacity: 1}]\n"
+	if err := os.WriteFile(dir+"/predict.yaml", []byte(conf), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	data := filepath.Join(dir, "data")
 	steps := [][]string{
 		{"datasets", "generate", "--out", data, "--entities", "2500", "--seed", "3"},
@@ -120,7 +124,7 @@ func TestPipelineCSV(t *testing.T) {
 		{"features", "--events", data + "/events.csv", "--entities", data + "/entities.csv", "--as-of", "2025-01-01",
 			"--rules", "default", "--model", dir + "/models/lr", "--out", dir + "/today.parquet"},
 		{"predict", "--model", dir + "/models/lr", "--features", dir + "/today.parquet", "--out", dir + "/ranked.parquet",
-			"--csv", dir + "/ranked.csv", "--top", "100"},
+			"--csv", dir + "/ranked.csv", "--top", "100", "--config", dir + "/predict.yaml"},
 		{"train", "--features", dir + "/train.parquet", "--label", "won", "--time-col", "ts", "--drop", "deal_id", "--model", "nb",
 			"--compare", dir + "/models/lr", "--out", dir + "/models/nb"},
 	}
@@ -139,6 +143,13 @@ func TestPipelineCSV(t *testing.T) {
 	}
 	if n := strings.Count(string(b), "\r\n"); n != 101 {
 		t.Errorf("ranked.csv has %d lines, want 101 (header + top 100)", n)
+	}
+	if a, ann := strings.Count(string(b), ",A,best,,"), strings.Count(string(b), ",team,Ann,"); a != 10 || ann != 30 {
+		t.Errorf("capacity grades: %d A leads (want 10), %d for Ann (want 30 of 40)", a, ann)
+	}
+	var sum map[string]any
+	if sb, err := os.ReadFile(dir + "/summary.json"); err != nil || json.Unmarshal(sb, &sum) != nil || sum["per_queue"] == nil {
+		t.Errorf("summary.json: %v %v", err, sum)
 	}
 	f, _ := os.Open(dir + "/train.parquet")
 	defer f.Close()

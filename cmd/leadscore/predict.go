@@ -1,8 +1,15 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
+	"io"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
+	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
@@ -24,6 +31,7 @@ type predictOptions struct {
 	top         int
 	modelWeight float64
 	rfm         string
+	config      string
 }
 
 func newPredictCmd(g *globalOptions, runF func(*predictOptions) error) *cobra.Command {
@@ -63,6 +71,7 @@ sorted by score descending, then entity_id.`,
 	f.StringVar(&opts.out, "out", "", "ranked Parquet file to write (required)")
 	f.StringVar(&opts.csv, "csv", "", "also write the ranked list as CSV")
 	f.IntVar(&opts.top, "top", 0, "keep only the N best leads (0: all)")
+	f.StringVar(&opts.config, "config", "", "scoring settings (YAML): blend, grades by score or capacity, queues, reps")
 	f.StringVar(&opts.rfm, "rfm", "", "rfm.parquet from 'leadscore rfm': adds churn_risk, p_alive, rfm_segment, clv")
 	f.Float64Var(&opts.modelWeight, "model-weight", 0.7, "model share of the score; the rules get the rest")
 	return cmd
@@ -98,7 +107,23 @@ func runPredict(c *cobra.Command, opts *predictOptions) error {
 			return err
 		}
 	}
-	cfg := predict.Config{ModelWeight: &opts.modelWeight, Logger: log}
+	var cfg predict.Config
+	if opts.config != "" {
+		f, err := os.Open(opts.config)
+		if err != nil {
+			return err
+		}
+		cfg, err = predict.ParseConfig(f, opts.config)
+		f.Close()
+		if err != nil {
+			return &features.SchemaError{Path: opts.config, Err: err}
+		}
+	}
+	// Flags win over the file; the file over the defaults.
+	if cfg.ModelWeight == nil || c.Flags().Changed("model-weight") {
+		cfg.ModelWeight = &opts.modelWeight
+	}
+	cfg.Logger = log
 	if opts.rfm != "" {
 		cs, err := readRFM(opts.rfm)
 		if err != nil {
@@ -116,17 +141,14 @@ func runPredict(c *cobra.Command, opts *predictOptions) error {
 	if opts.top > 0 && len(ranked) > opts.top {
 		ranked = ranked[:opts.top]
 	}
-	if err := writeRanked(opts.out, opts.csv, ranked, m); err != nil {
+	if err := writeRanked(opts.out, opts.csv, ranked, m, sum); err != nil {
 		return err
 	}
 	for name, n := range sum.UnseenLevels {
 		log.Warn("categorical values not seen (or rare) in training were pooled", "feature", name, "rows", n)
 	}
-	fmt.Fprintf(opts.stdout, "wrote %s: %d leads (A %d, B %d, C %d, D %d); %d flagged at churn risk\n", opts.out, len(ranked),
-		sum.PerGrade["A"], sum.PerGrade["B"], sum.PerGrade["C"], sum.PerGrade["D"], sum.ChurnRisk)
-	if len(sum.Drifted) > 0 {
-		fmt.Fprintf(opts.stdout, "warning: %d inputs drifted from the training data (PSI > 0.2): %s\n", len(sum.Drifted), strings.Join(sum.Drifted, ", "))
-	}
+	fmt.Fprintf(opts.stdout, "wrote %s and %s: %d leads\n", opts.out, summaryPath(opts.out), len(ranked))
+	printSummary(opts.stdout, sum)
 	return nil
 }
 
@@ -152,9 +174,40 @@ func useAsID(t *features.Table, id, path string) error {
 	return nil
 }
 
-// writeRanked writes the ranked Parquet file and, if csvPath is set, the CSV,
-// both or neither.
-func writeRanked(parquetPath, csvPath string, ranked []predict.Ranked, m *predict.Model) error {
+// summaryPath is where summary.json goes: beside the ranked file.
+func summaryPath(out string) string { return filepath.Join(filepath.Dir(out), "summary.json") }
+
+// printSummary prints the run summary: leads per grade and queue, mean
+// probability per grade, churn and drift, and the channels.
+func printSummary(w io.Writer, sum predict.Summary) {
+	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "GRADE\tLEADS\tMEAN P(WIN)")
+	for _, g := range slices.Sorted(maps.Keys(sum.PerGrade)) {
+		fmt.Fprintf(tw, "%s\t%d\t%.3f\n", g, sum.PerGrade[g], sum.MeanProbability[g])
+	}
+	fmt.Fprintln(tw, "\nQUEUE\tLEADS\t")
+	for _, q := range slices.Sorted(maps.Keys(sum.PerQueue)) {
+		fmt.Fprintf(tw, "%s\t%d\t\n", q, sum.PerQueue[q])
+	}
+	if len(sum.Channels) > 0 {
+		fmt.Fprintln(tw, "\nFIRST-TOUCH CHANNEL\tLEADS\tMEAN SCORE")
+		for _, c := range sum.Channels {
+			fmt.Fprintf(tw, "%s\t%d\t%.1f\n", c.Channel, c.Leads, c.MeanScore)
+		}
+	}
+	tw.Flush()
+	if sum.RulesOnly {
+		fmt.Fprintln(w, "the model is no better than chance: scores are rule points alone")
+	}
+	fmt.Fprintf(w, "%d flagged at churn risk\n", sum.ChurnRisk)
+	if len(sum.Drifted) > 0 {
+		fmt.Fprintf(w, "warning: %d inputs drifted from the training data: %s\n", len(sum.Drifted), strings.Join(sum.Drifted, ", "))
+	}
+}
+
+// writeRanked writes the ranked Parquet file, summary.json beside it and,
+// if csvPath is set, the CSV: all or none.
+func writeRanked(parquetPath, csvPath string, ranked []predict.Ranked, m *predict.Model, sum predict.Summary) error {
 	var o outputs
 	defer o.abort()
 	f, err := o.create(parquetPath)
@@ -163,6 +216,15 @@ func writeRanked(parquetPath, csvPath string, ranked []predict.Ranked, m *predic
 	}
 	meta := map[string]string{"leadscore.model_id": m.ID, "leadscore.schema_version": "1"}
 	if err := predict.WriteParquet(f, ranked, meta); err != nil {
+		return err
+	}
+	sf, err := o.create(summaryPath(parquetPath))
+	if err != nil {
+		return err
+	}
+	enc := json.NewEncoder(sf)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(sum); err != nil {
 		return err
 	}
 	if csvPath != "" {
