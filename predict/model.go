@@ -303,6 +303,14 @@ func (e *SchemaError) Error() string {
 	if len(e.WrongKind) > 0 {
 		parts = append(parts, "columns of the wrong kind: "+strings.Join(e.WrongKind, ", "))
 	}
+	if len(e.Extra) > 0 {
+		extra := e.Extra
+		more := ""
+		if len(extra) > 10 {
+			extra, more = extra[:10], fmt.Sprintf(" and %d more", len(e.Extra)-10)
+		}
+		parts = append(parts, "columns the model does not use: "+strings.Join(extra, ", ")+more)
+	}
 	return "input does not match the model: " + strings.Join(parts, "; ")
 }
 
