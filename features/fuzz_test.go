@@ -1,0 +1,106 @@
+package features
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// FuzzReadEventsCSV feeds arbitrary bytes to the CSV events reader: it must
+// never panic, and it either returns an error or yields events that keep
+// the contract (an id, a type, a time).
+func FuzzReadEventsCSV(f *testing.F) {
+	for _, seed := range []string{
+		"entity_id,ts,type,value\na,2024-01-01,order,12.5\n",
+		"\uFEFFentity_id,ts,type\r\na,2024-01-01T10:00:00+02:00,rfq\r\n",
+		"entity_id,ts,type,note\na,2024-01-02,form,\"multi\nline\"\n",
+		"entity_id;ts;type\na;2024-01-01;x\n",
+		"entity_id,ts,type,value\na,2024-02-30,order,1\n,2024-01-01,order,x\n",
+		"entity_id,ts,type\na,2024-01-01,or\"der\n",
+		"entity_id,ts,type\ra,12/1/10 8:26,order\r",
+		"",
+	} {
+		f.Add([]byte(seed))
+	}
+	dir := f.TempDir()
+	f.Fuzz(func(t *testing.T, data []byte) {
+		p := filepath.Join(dir, "events.csv")
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		for _, bad := range []*BadRows{nil, {Max: 1 << 20}} {
+			er, err := OpenEvents(t.Context(), Source{Path: p}, bad)
+			if err != nil {
+				if !IsBadInput(err) && !errors.Is(err, io.ErrUnexpectedEOF) {
+					t.Fatalf("open: an error that is not bad input: %v", err)
+				}
+				continue
+			}
+			buf := make([]Event, 7)
+			for {
+				n, err := er.Read(buf)
+				for _, e := range buf[:n] {
+					if e.EntityID == "" || e.Type == "" || e.TS.IsZero() {
+						t.Fatalf("an event breaks the contract: %+v", e)
+					}
+				}
+				if err != nil {
+					break
+				}
+			}
+			er.Close()
+		}
+	})
+}
+
+// FuzzReadEventsParquet: arbitrary bytes named .parquet never panic.
+func FuzzReadEventsParquet(f *testing.F) {
+	f.Add([]byte("PAR1"))
+	f.Add([]byte("PAR1\x00\x00\x00\x00PAR1"))
+	f.Add([]byte("entity_id,ts,type\n"))
+	dir := f.TempDir()
+	f.Fuzz(func(t *testing.T, data []byte) {
+		p := filepath.Join(dir, "events.parquet")
+		os.WriteFile(p, data, 0o644)
+		er, err := OpenEvents(t.Context(), Source{Path: p}, nil)
+		if err != nil {
+			return
+		}
+		defer er.Close()
+		buf := make([]Event, 16)
+		for {
+			if _, err := er.Read(buf); err != nil {
+				return
+			}
+		}
+	})
+}
+
+// FuzzParseRules: the rules parser returns a rule set or an error, never
+// panics, and accepts its own default file.
+func FuzzParseRules(f *testing.F) {
+	f.Add(DefaultRulesYAML())
+	f.Add([]byte("version: 1\ngroups: [{name: g}]\nrules:\n  - {name: a, group: g, points: 1, event: {type: x, where: [{field: value, op: in, value: [1, 2]}]}, valid_for: 3 mo, repeat: {once_per: 2 weeks}}\n"))
+	f.Add([]byte("version: 1\nrules: [{name: a}]\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		rs, err := ParseRules(bytes.NewReader(data), "rules.yaml")
+		if err == nil && len(rs.Rules) == 0 {
+			t.Fatal("a rule set without rules parsed")
+		}
+	})
+}
+
+// FuzzParseSpec: the spec parser never panics.
+func FuzzParseSpec(f *testing.F) {
+	f.Add(DefaultSpecYAML())
+	f.Add([]byte("version: 1\ntypes: {top: 3}\nwindows: [1, 366]\naggregations: [distinct_days]\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		s, err := ParseSpec(bytes.NewReader(data), "spec.yaml")
+		if err == nil && s.Validate() != nil {
+			t.Fatal("ParseSpec accepted an invalid spec")
+		}
+	})
+}
