@@ -13,6 +13,7 @@ type configFile struct {
 	ModelWeight   *float64         `yaml:"model_weight"`
 	RulesMax      float64          `yaml:"rules_max"`
 	DriftPSI      float64          `yaml:"drift_psi"`
+	DriftLimit    float64          `yaml:"drift_limit"`
 	ChannelColumn string           `yaml:"channel_column"`
 	Reasons       int              `yaml:"reasons"`
 	Grades        []Grade          `yaml:"grades"`
@@ -30,7 +31,8 @@ type configFile struct {
 //	# … or by capacity: {name: A, capacity: 50, queue: top-sellers}, …
 //	reps:                      # optional: sellers per queue, weighted
 //	  top-sellers: [{name: Anna, capacity: 2}, {name: Ben, capacity: 1}]
-//	drift_psi: 0.2
+//	drift_psi: 0.2             # warn above this PSI
+//	drift_limit: 1.0           # fail (exit code 4) above this PSI; 0 = never
 //	channel_column: lead_source
 //
 // Decoding is strict (unknown keys are errors) and the result is validated.
@@ -45,7 +47,7 @@ func ParseConfig(r io.Reader, name string) (Config, error) {
 	if err := dec.Decode(&f); err != nil && err != io.EOF {
 		return Config{}, fmt.Errorf("%s: %w", name, err)
 	}
-	c := Config{ModelWeight: f.ModelWeight, RulesMax: f.RulesMax, DriftPSI: f.DriftPSI, ChannelColumn: f.ChannelColumn,
+	c := Config{ModelWeight: f.ModelWeight, RulesMax: f.RulesMax, DriftPSI: f.DriftPSI, DriftLimit: f.DriftLimit, ChannelColumn: f.ChannelColumn,
 		Reasons: f.Reasons, Grades: f.Grades, Reps: f.Reps}
 	if err := c.Validate(); err != nil {
 		return Config{}, fmt.Errorf("%s: %w", name, err)

@@ -1,8 +1,10 @@
 package predict
 
 import (
+	"fmt"
 	"math"
 	"sort"
+	"strings"
 
 	"leadscore/features"
 )
@@ -138,3 +140,21 @@ func (e *Encoder) checkDrift(n int) []Drift {
 	}
 	return out
 }
+
+// DriftError reports inputs whose PSI passed a hard limit: the run must not
+// replace the previous call list (exit code 4).
+type DriftError struct {
+	Limit  float64
+	Inputs []Drift
+}
+
+func (e *DriftError) Error() string {
+	parts := make([]string, len(e.Inputs))
+	for i, d := range e.Inputs {
+		parts[i] = fmt.Sprintf("%s (PSI %.2f)", d.Feature, d.PSI)
+	}
+	return fmt.Sprintf("predict: %d inputs drifted beyond the hard limit PSI %g: %s", len(e.Inputs), e.Limit, strings.Join(parts, ", "))
+}
+
+// Mismatch reports that the model does not fit today's data: exit code 4.
+func (e *DriftError) Mismatch() bool { return true }

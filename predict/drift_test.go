@@ -2,6 +2,7 @@ package predict
 
 import (
 	"context"
+	"errors"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -79,5 +80,10 @@ func TestDriftDetected(t *testing.T) {
 		if d.Feature == "c" && math.Abs(d.Unseen-1.0/3) > 0.01 {
 			t.Errorf("unseen share of c = %v, want 1/3", d.Unseen)
 		}
+	}
+	_, _, err = Score(context.Background(), m, mk(3000, 1, true), Config{DriftLimit: 0.5})
+	var de *DriftError
+	if !errors.As(err, &de) || !de.Mismatch() || len(de.Inputs) == 0 {
+		t.Errorf("beyond the hard limit: error %v, want a *DriftError", err)
 	}
 }

@@ -64,6 +64,9 @@ type Config struct {
 	// DriftPSI is the population stability index above which an input is
 	// reported as drifted; 0 means 0.2.
 	DriftPSI float64
+	// DriftLimit, when positive, is a hard limit: an input whose PSI is
+	// above it fails the run with a *DriftError.
+	DriftLimit float64
 	// Reps assigns each queue's leads to named sellers, best leads first,
 	// by smooth weighted round-robin: deterministic for a run. A queue
 	// without reps leaves owner empty.
@@ -321,13 +324,20 @@ func Score(ctx context.Context, m *Model, t *features.Table, cfg Config) ([]Rank
 		limit = 0.2
 	}
 	sum.Drift = enc.checkDrift(t.NumRows())
+	var beyond []Drift
 	for _, d := range sum.Drift {
+		if cfg.DriftLimit > 0 && d.PSI > cfg.DriftLimit {
+			beyond = append(beyond, d)
+		}
 		if d.PSI > limit {
 			sum.Drifted = append(sum.Drifted, d.Feature)
 			log.Warn("input drifted from the training data", "feature", d.Feature, "psi", math.Round(d.PSI*1000)/1000,
 				"missing_train", math.Round(d.MissingTrain*1000)/1000, "missing_now", math.Round(d.MissingNow*1000)/1000,
 				"unseen", math.Round(d.Unseen*1000)/1000)
 		}
+	}
+	if len(beyond) > 0 {
+		return nil, Summary{}, &DriftError{Limit: cfg.DriftLimit, Inputs: beyond}
 	}
 	log.Info("scored", "rows", len(out), "model_id", m.ID, "model_weight", w, "rules_only", sum.RulesOnly, "drifted_inputs", len(sum.Drifted))
 	return out, sum, nil

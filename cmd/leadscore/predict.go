@@ -32,6 +32,7 @@ type predictOptions struct {
 	modelWeight float64
 	rfm         string
 	config      string
+	driftLimit  float64
 }
 
 func newPredictCmd(g *globalOptions, runF func(*predictOptions) error) *cobra.Command {
@@ -71,6 +72,7 @@ sorted by score descending, then entity_id.`,
 	f.StringVar(&opts.out, "out", "", "ranked Parquet file to write (required)")
 	f.StringVar(&opts.csv, "csv", "", "also write the ranked list as CSV")
 	f.IntVar(&opts.top, "top", 0, "keep only the N best leads (0: all)")
+	f.Float64Var(&opts.driftLimit, "drift-limit", 0, "fail with exit code 4, writing nothing, when an input's PSI exceeds this (0: never)")
 	f.StringVar(&opts.config, "config", "", "scoring settings (YAML): blend, grades by score or capacity, queues, reps")
 	f.StringVar(&opts.rfm, "rfm", "", "rfm.parquet from 'leadscore rfm': adds churn_risk, p_alive, rfm_segment, clv")
 	f.Float64Var(&opts.modelWeight, "model-weight", 0.7, "model share of the score; the rules get the rest")
@@ -122,6 +124,9 @@ func runPredict(c *cobra.Command, opts *predictOptions) error {
 	// Flags win over the file; the file over the defaults.
 	if cfg.ModelWeight == nil || c.Flags().Changed("model-weight") {
 		cfg.ModelWeight = &opts.modelWeight
+	}
+	if c.Flags().Changed("drift-limit") {
+		cfg.DriftLimit = opts.driftLimit
 	}
 	cfg.Logger = log
 	if opts.rfm != "" {

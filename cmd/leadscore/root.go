@@ -52,7 +52,7 @@ Start with the demo, which runs the whole pipeline on an embedded sample:
   leadscore demo
 
 Exit codes: 0 ok, 1 failure, 2 usage, 3 bad input data, 4 model/schema
-mismatch, 130 interrupted.`,
+mismatch or drift beyond --drift-limit, 130 interrupted.`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
 		Version:       toolVersion(),

@@ -1,0 +1,95 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestMain lets a test run the command line in a child process: with
+// LEADSCORE_RUN_MAIN=1 the test binary is leadscore.
+func TestMain(m *testing.M) {
+	if os.Getenv("LEADSCORE_RUN_MAIN") == "1" {
+		os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	}
+	os.Exit(m.Run())
+}
+
+func command(args ...string) *exec.Cmd {
+	cmd := exec.Command(os.Args[0], args...)
+	cmd.Env = append(os.Environ(), "LEADSCORE_RUN_MAIN=1")
+	return cmd
+}
+
+// TestInterrupt sends SIGINT to a long generation: it must stop within a
+// second with exit code 130 and leave no file, finished or temporary.
+func TestInterrupt(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "out")
+	cmd := command("datasets", "generate", "--out", dir, "--entities", "3000000", "-q")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(700 * time.Millisecond)
+	sent := time.Now()
+	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	err := cmd.Wait()
+	if took := time.Since(sent); took > time.Second {
+		t.Errorf("stopped %v after SIGINT, want within a second", took)
+	}
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 130 {
+		t.Errorf("exit: %v (stderr %q), want code 130", err, stderr.String())
+	}
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		t.Errorf("left behind after the interrupt: %s", e.Name())
+	}
+}
+
+// TestDemoGOMAXPROCS: the demo's files do not depend on the number of
+// threads.
+func TestDemoGOMAXPROCS(t *testing.T) {
+	outs := map[int]string{}
+	for _, procs := range []int{1, 2} {
+		old := runtime.GOMAXPROCS(procs)
+		dir := t.TempDir()
+		code, _, errs := runCLI(t, "demo", "--out", dir, "-q")
+		runtime.GOMAXPROCS(old)
+		if code != 0 {
+			t.Fatalf("GOMAXPROCS=%d: exit %d: %s", procs, code, errs)
+		}
+		outs[procs] = dir
+	}
+	for _, name := range []string{"ranked.parquet", "ranked.csv", "summary.json", "models/demo/model.json", "features_today.parquet", "rfm.parquet"} {
+		a, _ := os.ReadFile(filepath.Join(outs[1], name))
+		b, _ := os.ReadFile(filepath.Join(outs[2], name))
+		if len(a) == 0 || !bytes.Equal(a, b) {
+			t.Errorf("%s differs between GOMAXPROCS=1 and 2", name)
+		}
+	}
+}
+
+func TestDriftLimitExitCode(t *testing.T) {
+	dir := t.TempDir()
+	if code, _, errs := runCLI(t, "demo", "--out", dir, "-q"); code != 0 {
+		t.Fatalf("demo: %s", errs)
+	}
+	out := filepath.Join(dir, "again", "ranked.parquet")
+	code, _, errs := runCLI(t, "predict", "--model", dir+"/models/demo", "--features", dir+"/features_today.parquet",
+		"--out", out, "--drift-limit", "0.5", "-q")
+	if code != exitMismatch || !strings.Contains(errs, "drifted beyond the hard limit") {
+		t.Errorf("exit %d, stderr %q; want 4 and the drifted inputs", code, errs)
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Error("a run that failed on drift wrote its output")
+	}
+}
