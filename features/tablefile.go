@@ -2,6 +2,7 @@ package features
 
 import (
 	"context"
+	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
@@ -445,4 +446,28 @@ func (t *Table) SortedMetaKeys() []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// WriteCSV writes the table as RFC 4180 CSV with a header: floats in their
+// shortest exact form, times as RFC 3339, nulls as empty fields. It is the
+// form notebooks and spreadsheets read when Parquet is not an option.
+func (t *Table) WriteCSV(w io.Writer) error {
+	cw := csv.NewWriter(w)
+	if err := cw.Write(t.Names()); err != nil {
+		return err
+	}
+	rec := make([]string, len(t.Columns))
+	for i := range t.NumRows() {
+		for j := range t.Columns {
+			rec[j] = t.Columns[j].Text(i)
+			if t.Columns[j].Kind == KindTime && t.Columns[j].IsNull(i) {
+				rec[j] = ""
+			}
+		}
+		if err := cw.Write(rec); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
 }

@@ -1,6 +1,7 @@
 package predict
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -324,17 +325,24 @@ func Score(ctx context.Context, m *Model, t *features.Table, cfg Config) ([]Rank
 		limit = 0.2
 	}
 	sum.Drift = enc.checkDrift(t.NumRows())
-	var beyond []Drift
+	var beyond, drifted []Drift
 	for _, d := range sum.Drift {
 		if cfg.DriftLimit > 0 && d.PSI > cfg.DriftLimit {
 			beyond = append(beyond, d)
 		}
 		if d.PSI > limit {
 			sum.Drifted = append(sum.Drifted, d.Feature)
-			log.Warn("input drifted from the training data", "feature", d.Feature, "psi", math.Round(d.PSI*1000)/1000,
-				"missing_train", math.Round(d.MissingTrain*1000)/1000, "missing_now", math.Round(d.MissingNow*1000)/1000,
-				"unseen", math.Round(d.Unseen*1000)/1000)
+			drifted = append(drifted, d)
 		}
+	}
+	if len(drifted) > 0 {
+		// One line: the worst five; summary.json has every input.
+		slices.SortStableFunc(drifted, func(a, b Drift) int { return cmp.Compare(b.PSI, a.PSI) })
+		worst := make([]string, 0, 5)
+		for _, d := range drifted[:min(5, len(drifted))] {
+			worst = append(worst, fmt.Sprintf("%s (PSI %.2f)", d.Feature, d.PSI))
+		}
+		log.Warn("inputs drifted from the training data", "inputs", len(drifted), "psi_above", limit, "worst", strings.Join(worst, ", "))
 	}
 	if len(beyond) > 0 {
 		return nil, Summary{}, &DriftError{Limit: cfg.DriftLimit, Inputs: beyond}

@@ -118,6 +118,12 @@ func runDemo(c *cobra.Command, opts *demoOptions) error {
 	if err := o.commit(); err != nil {
 		return err
 	}
+	// CSV copies for the notebooks (Debian's Python has no Parquet reader).
+	for _, name := range []string{"features_today", "features_train", "rfm"} {
+		if err := exportCSV(c, filepath.Join(dir, name+".parquet"), filepath.Join(dir, name+".csv"), nil); err != nil {
+			return err
+		}
+	}
 	rankedPath, csvPath := filepath.Join(dir, "ranked.parquet"), filepath.Join(dir, "ranked.csv")
 	if err := writeRanked(rankedPath, csvPath, ranked, m, sum); err != nil {
 		return err
@@ -126,6 +132,10 @@ func runDemo(c *cobra.Command, opts *demoOptions) error {
 	fmt.Fprintf(w, "Top 10 of %d leads as of %s:\n\n", len(ranked), datasets.SampleEnd.Format("2006-01-02"))
 	printTop(w, ranked, 10)
 	fmt.Fprintf(w, "\nGrades: A %d, B %d, C %d, D %d\n", sum.PerGrade["A"], sum.PerGrade["B"], sum.PerGrade["C"], sum.PerGrade["D"])
+	if len(sum.Drifted) > 0 {
+		fmt.Fprintf(w, "Drift: %d inputs differ from the training rows (PSI > 0.2), as expected here: training rows are\n"+
+			"contacts at a deal's opening, scoring rows are every contact on one date (details in summary.json).\n", len(sum.Drifted))
+	}
 	fmt.Fprintf(w, "Customers: %d assessed; %d flagged at churn risk; BG/NBD r=%.3f alpha=%.3f a=%.3f b=%.3f (weeks)\n",
 		len(rres.Customers), sum.ChurnRisk, rres.Model.R, rres.Model.Alpha, rres.Model.A, rres.Model.B)
 	fmt.Fprintf(w, "Model %s: out-of-time AUC %.3f (95%% CI %.3f-%.3f) on the latest %d deals (%s)\n",

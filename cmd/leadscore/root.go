@@ -93,6 +93,7 @@ mismatch or drift beyond --drift-limit, 130 interrupted.`,
 		newTrainCmd(g, nil),
 		newPredictCmd(g, nil),
 		newRFMCmd(g, nil),
+		newExportCmd(g),
 		newDemoCmd(g, nil),
 	)
 	return root
