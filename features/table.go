@@ -199,7 +199,7 @@ func newCSVRows(rc io.ReadCloser, path string, opt CSVOptions, layout string) (*
 		}
 		header[i] = strings.TrimSpace(h)
 	}
-	if len(header) == 1 && opt.Sep == 0 && (strings.Contains(header[0], ";") || strings.Contains(header[0], "\t")) {
+	if len(header) == 1 && (opt.Sep == 0 || opt.Sep == ',') && (strings.Contains(header[0], ";") || strings.Contains(header[0], "\t")) {
 		return nil, &SchemaError{Path: path, Err: fmt.Errorf("header has one column %q: is the separator ';' or tab? (use --sep)", header[0])}
 	}
 	return &csvRows{path: path, c: rc, r: cr, header: header, layout: layout}, nil
