@@ -94,8 +94,10 @@ type builder struct {
 	act90 []uint64 // [row][2]: the same within 90 days
 	rules []ruleRow
 
-	index map[string]int32 // entity → its (first) row
-	next  []int32          // cutoff mode: the entity's next row, −1 at the end
+	ruleByType []ruleIndex      // per type id: the rules it feeds (cached)
+	ruleSeen   []bool           // per type id: ruleByType is set
+	index      map[string]int32 // entity → its (first) row
+	next       []int32          // cutoff mode: the entity's next row, −1 at the end
 }
 
 // typeState holds one event type's aggregates for every row.
@@ -216,6 +218,23 @@ func (b *builder) markValued(t *typeState) {
 	}
 }
 
+// ruleIdx returns the rules an event type feeds, cached by type id. Types
+// without an id of their own (left out, or pooled into "other" with
+// others) are looked up each time.
+func (b *builder) ruleIdx(tid int, typ string) ruleIndex {
+	if tid < 0 || b.names[tid] != typ {
+		return b.cfg.Rules.indexFor(typ)
+	}
+	if tid >= len(b.ruleSeen) {
+		b.ruleByType = append(b.ruleByType, make([]ruleIndex, tid+1-len(b.ruleByType))...)
+		b.ruleSeen = append(b.ruleSeen, make([]bool, tid+1-len(b.ruleSeen))...)
+	}
+	if !b.ruleSeen[tid] {
+		b.ruleByType[tid], b.ruleSeen[tid] = b.cfg.Rules.indexFor(typ), true
+	}
+	return b.ruleByType[tid]
+}
+
 // add folds one event into row r; events at or after the row's as-of date
 // are ignored. tid is −1 for types without columns.
 func (b *builder) add(r int32, e *Event, ts int64, tid int) {
@@ -245,8 +264,11 @@ func (b *builder) add(r int32, e *Event, ts int64, tid int) {
 			b.act30[r] |= 1 << k
 		}
 	}
-	if b.cfg.Rules != nil {
-		b.cfg.Rules.add(&b.rules[r], e, ts, time.Unix(0, d).UTC())
+	if rs := b.cfg.Rules; rs != nil {
+		ix := b.ruleIdx(tid, e.Type)
+		if len(ix.event)+len(ix.inactive) > 0 {
+			rs.addIndexed(&b.rules[r], ix, e, ts, time.Unix(0, d).UTC())
+		}
 	}
 	if tid < 0 {
 		return

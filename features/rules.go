@@ -485,9 +485,28 @@ func (rr *ruleRow) matches(i int) []int64 {
 	return rr.acc[i].ts
 }
 
+// ruleIndex lists the rules an event type feeds: event rules on the type
+// and inactivity rules watching it.
+type ruleIndex struct {
+	event, inactive []int
+}
+
+// indexFor returns the rules an event type feeds.
+func (rs *RuleSet) indexFor(typ string) ruleIndex {
+	return ruleIndex{event: rs.byType[typ], inactive: rs.inactiveByType[typ]}
+}
+
 // add feeds one event (with ts < asOf) to a row's state.
 func (rs *RuleSet) add(rr *ruleRow, e *Event, ts int64, asOf time.Time) {
-	for _, i := range rs.byType[e.Type] {
+	rs.addIndexed(rr, rs.indexFor(e.Type), e, ts, asOf)
+}
+
+// addIndexed is add with the event type's rules already looked up.
+func (rs *RuleSet) addIndexed(rr *ruleRow, ix ruleIndex, e *Event, ts int64, asOf time.Time) {
+	if len(ix.event)+len(ix.inactive) == 0 {
+		return
+	}
+	for _, i := range ix.event {
 		r := &rs.Rules[i]
 		if r.Event.match(e) {
 			if rr.acc == nil {
@@ -496,7 +515,7 @@ func (rs *RuleSet) add(rr *ruleRow, e *Event, ts int64, asOf time.Time) {
 			r.addMatch(&rr.acc[i], ts, asOf)
 		}
 	}
-	for _, i := range rs.inactiveByType[e.Type] {
+	for _, i := range ix.inactive {
 		if rr.lastOfType == nil {
 			rr.lastOfType = make([]int64, len(rs.Rules))
 		}

@@ -156,3 +156,28 @@ func TestSpecAttributes(t *testing.T) {
 		t.Error("an attribute missing from the entities table: want an error")
 	}
 }
+
+// TestRulesIgnoreSpec: rule points see every event, whatever types the
+// spec gives columns to or pools as "other".
+func TestRulesIgnoreSpec(t *testing.T) {
+	const events = `entity_id,ts,type,value,justified
+a,2024-06-01,rfq,,
+a,2024-06-02,catalog_download,,
+a,2024-06-03,order,20000,
+a,2024-06-04,complaint,,false
+b,2024-05-01,discount,30,
+b,2024-05-02,unsubscribe,,
+`
+	rules := DefaultRules()
+	plain := build(t, events, Config{AsOf: asOf, Rules: rules})
+	for _, spec := range []Spec{{Types: []string{"rfq"}, Other: true}, {Types: []string{"page_view"}}, {TopTypes: 1}} {
+		got := build(t, events, Config{AsOf: asOf, Rules: rules, Spec: spec})
+		for _, col := range []string{"rule_points", "rule_points_engagement", "rule_points_purchase", "rule_points_service", "rule_awards"} {
+			for i := range 2 {
+				if g, w := got.Column(col).Text(i), plain.Column(col).Text(i); g != w {
+					t.Errorf("spec %+v: %s[%d] = %s, want %s", spec, col, i, g, w)
+				}
+			}
+		}
+	}
+}
