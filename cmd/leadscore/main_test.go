@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -282,5 +283,45 @@ func TestRFMCommand(t *testing.T) {
 	cs, err := readRFM(dir + "/new.parquet")
 	if err != nil || len(cs) != 2357 || cs[0].PreviousSegment == nil {
 		t.Errorf("rfm.parquet: %d rows, %v", len(cs), err)
+	}
+}
+
+// TestFlatTable trains on a flat one-row-per-lead CSV (mixed types, a
+// placeholder meaning missing, an id column) and scores another with
+// predict --table --id: the output carries the id column's values.
+func TestFlatTable(t *testing.T) {
+	dir := t.TempDir()
+	var b strings.Builder
+	b.WriteString("Lead Number,Source,Visits,Converted\n")
+	for i := range 600 {
+		src := []string{"Google", "Direct", "Select", "Referral"}[i%4]
+		visits := i % 13
+		conv := "0"
+		if (visits > 6) != (i%9 == 0) {
+			conv = "1"
+		}
+		fmt.Fprintf(&b, "%d,%s,%d,%s\n", 7000+i, src, visits, conv)
+	}
+	os.WriteFile(dir+"/leads.csv", []byte(b.String()), 0o644)
+	if code, out, errs := runCLI(t, "train", "--table", dir+"/leads.csv", "--label", "Converted", "--id", "Lead Number",
+		"--na", "Select", "--out", dir+"/m", "-q"); code != 0 {
+		t.Fatalf("train: exit %d\n%s\n%s", code, out, errs)
+	}
+	if code, out, errs := runCLI(t, "predict", "--model", dir+"/m", "--table", dir+"/leads.csv", "--id", "Lead Number",
+		"--na", "Select", "--out", dir+"/p.parquet", "--csv", dir+"/p.csv", "-q"); code != 0 {
+		t.Fatalf("predict: exit %d\n%s\n%s", code, out, errs)
+	}
+	f, _ := os.Open(dir + "/p.csv")
+	defer f.Close()
+	recs, err := csv.NewReader(f).ReadAll()
+	if err != nil || len(recs) != 601 {
+		t.Fatalf("p.csv: %d rows, %v", len(recs)-1, err)
+	}
+	ids := map[string]bool{}
+	for _, r := range recs[1:] {
+		ids[r[1]] = true
+	}
+	if !ids["7000"] || !ids["7599"] || recs[0][1] != "entity_id" || recs[0][6] != "probability" {
+		t.Errorf("header %v; ids 7000 and 7599 present: %v %v", recs[0], ids["7000"], ids["7599"])
 	}
 }
