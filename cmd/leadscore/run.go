@@ -1,0 +1,359 @@
+package main
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/spf13/cobra"
+	"go.yaml.in/yaml/v3"
+
+	"leadscore/features"
+	"leadscore/predict"
+	"leadscore/rfm"
+)
+
+// pipelineInput is one input file of a pipeline config.
+type pipelineInput struct {
+	Path       string            `yaml:"path"`
+	Columns    map[string]string `yaml:"columns"`
+	Sep        string            `yaml:"sep"`
+	Encoding   string            `yaml:"encoding"`
+	TimeFormat string            `yaml:"time_format"`
+}
+
+// pipelineConfig is pipeline.yaml: what `leadscore run` reads and writes.
+type pipelineConfig struct {
+	Out        string         `yaml:"out"`
+	Events     pipelineInput  `yaml:"events"`
+	Entities   *pipelineInput `yaml:"entities"`
+	Orders     *pipelineInput `yaml:"orders"`
+	Model      string         `yaml:"model"`
+	Rules      string         `yaml:"rules"`
+	Predict    string         `yaml:"predict"`
+	TimeUnit   string         `yaml:"time_unit"`
+	MaxBadRows int            `yaml:"max_bad_rows"`
+}
+
+func (in *pipelineInput) source(base string) (features.Source, error) {
+	sep, err := parseSep(in.Sep)
+	if err != nil {
+		return features.Source{}, err
+	}
+	src := source(resolve(base, in.Path), in.Columns, sep)
+	src.CSV.Encoding, src.TimeLayout = in.Encoding, in.TimeFormat
+	return src, nil
+}
+
+// resolve makes a config path relative to the config file's folder.
+func resolve(base, p string) string {
+	if p == "" || p == "default" || filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(base, p)
+}
+
+type runOptions struct {
+	*globalOptions
+	config string
+	asOf   string
+}
+
+func newRunCmd(g *globalOptions) *cobra.Command {
+	opts := &runOptions{globalOptions: g}
+	cmd := &cobra.Command{
+		Use:   "run --config pipeline.yaml --as-of DATE",
+		Short: "The nightly batch: features, rules, rfm and predict in one atomic run",
+		Long: `Run does what pipeline.yaml says for one as-of date: today's features with
+the model's spec and the rules, the customers' rfm stage when orders are
+given, and the ranked call list. Outputs go to OUT/<as-of>/ (features.parquet,
+rfm.parquet, clv.json, ranked.parquet, ranked.csv, summary.json,
+manifest.json) and OUT/latest points at the newest run. A rerun for the same
+date replaces that folder; a failed or killed run leaves the previous outputs
+untouched (its temporary folder is cleaned by the next run). Every output is
+byte-identical for the same inputs, config and date, but manifest.json, which
+also records durations.
+
+pipeline.yaml (paths are relative to the file):
+
+  out: runs
+  events: {path: data/events.csv, columns: {entity_id: "Lead Number"}}
+  entities: {path: data/entities.csv}
+  orders: {path: data/orders.csv}
+  model: models/lr
+  rules: default          # or a rules file; empty for none
+  predict: predict.yaml   # optional scoring settings
+  time_unit: week         # rfm
+  max_bad_rows: 0
+
+Exit codes: 0 ok, 1 failure, 2 usage, 3 bad input, 4 model/schema mismatch or
+drift beyond predict.yaml's drift_limit, 130 interrupted.`,
+		Example: "  leadscore run --config pipeline.yaml --as-of 2025-01-01",
+		Args:    cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			return runPipeline(c, opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.config, "config", "", "pipeline.yaml (required)")
+	cmd.Flags().StringVar(&opts.asOf, "as-of", "", "the run's date (required): only events before it count")
+	return cmd
+}
+
+// manifest records a run for the scheduler and for audits.
+type manifest struct {
+	AsOf       string             `json:"as_of"`
+	Status     string             `json:"status"`
+	ConfigHash string             `json:"config_hash"`
+	ModelID    string             `json:"model_id"`
+	Inputs     map[string]string  `json:"inputs"`
+	Rows       map[string]int     `json:"rows"`
+	BadRows    int                `json:"bad_rows"`
+	Warnings   []string           `json:"warnings"`
+	Seconds    map[string]float64 `json:"seconds"`
+	Tool       string             `json:"tool_version"`
+}
+
+func runPipeline(c *cobra.Command, opts *runOptions) error {
+	log, err := opts.logger()
+	if err != nil {
+		return err
+	}
+	if opts.config == "" || opts.asOf == "" {
+		return usageErrorf("--config and --as-of are required")
+	}
+	asOf, err := parseDate("as-of", opts.asOf)
+	if err != nil {
+		return err
+	}
+	raw, err := os.ReadFile(opts.config)
+	if err != nil {
+		return err
+	}
+	var pc pipelineConfig
+	dec := yaml.NewDecoder(bytes.NewReader(raw))
+	dec.KnownFields(true)
+	if err := dec.Decode(&pc); err != nil {
+		return &features.SchemaError{Path: opts.config, Err: err}
+	}
+	if pc.Out == "" || pc.Events.Path == "" || pc.Model == "" {
+		return &features.SchemaError{Path: opts.config, Err: fmt.Errorf("out, events.path and model are required")}
+	}
+	base := filepath.Dir(opts.config)
+	h := sha256.Sum256(raw)
+	man := manifest{AsOf: asOf.Format(time.DateOnly), Status: "failed", ConfigHash: hex.EncodeToString(h[:8]),
+		Inputs: map[string]string{}, Rows: map[string]int{}, Seconds: map[string]float64{}, Tool: toolVersion()}
+	root := resolve(base, pc.Out)
+	if err := os.MkdirAll(root, 0o755); err != nil {
+		return err
+	}
+	// A killed run leaves its temporary folder; clear any before starting.
+	stale, _ := filepath.Glob(filepath.Join(root, ".tmp-*"))
+	for _, s := range stale {
+		os.RemoveAll(s)
+	}
+	tmp, err := os.MkdirTemp(root, ".tmp-"+man.AsOf+"-")
+	if err != nil {
+		return err
+	}
+	done := false
+	defer func() {
+		if !done {
+			os.RemoveAll(tmp)
+		}
+	}()
+	ctx := c.Context()
+	stage := func(name string, start time.Time) {
+		man.Seconds[name] = time.Since(start).Round(time.Millisecond).Seconds()
+	}
+
+	m, err := predict.ReadFile(resolve(base, pc.Model))
+	if err != nil {
+		return err
+	}
+	if m.FeatureSpec == nil {
+		return fmt.Errorf("model %s has no feature spec: train it on a feature table", pc.Model)
+	}
+	man.ModelID = m.ID
+	bad := &features.BadRows{Max: pc.MaxBadRows}
+	if pc.MaxBadRows > 0 {
+		qf, err := os.Create(filepath.Join(tmp, "quarantine.csv"))
+		if err != nil {
+			return err
+		}
+		defer qf.Close()
+		bad.Quarantine = features.NewQuarantine(qf)
+	}
+	fcfg := features.Config{AsOf: asOf, AllEntities: pc.Entities != nil, Spec: *m.FeatureSpec, BadRows: bad, Logger: log}
+	if fcfg.Events, err = pc.Events.source(base); err != nil {
+		return err
+	}
+	inputs := map[string]string{"events": fcfg.Events.Path}
+	if pc.Rules != "" {
+		if fcfg.Rules, err = loadRules(resolve(base, pc.Rules)); err != nil {
+			return err
+		}
+		if pc.Rules != "default" {
+			inputs["rules"] = resolve(base, pc.Rules)
+		}
+	}
+	t0 := time.Now()
+	if pc.Entities != nil {
+		src, err := pc.Entities.source(base)
+		if err != nil {
+			return err
+		}
+		inputs["entities"] = src.Path
+		if fcfg.Profiles, err = features.ReadProfiles(ctx, src, bad); err != nil {
+			return err
+		}
+	}
+	t, err := features.Build(ctx, fcfg)
+	if err != nil {
+		return err
+	}
+	if err := fingerprint(t, inputs); err != nil {
+		return err
+	}
+	if err := writeFileIn(tmp, "features.parquet", t.WriteParquet); err != nil {
+		return err
+	}
+	man.Rows["features"] = t.NumRows()
+	stage("features", t0)
+
+	pcfg := predict.Config{}
+	if pc.Predict != "" {
+		f, err := os.Open(resolve(base, pc.Predict))
+		if err != nil {
+			return err
+		}
+		pcfg, err = predict.ParseConfig(f, pc.Predict)
+		f.Close()
+		if err != nil {
+			return &features.SchemaError{Path: pc.Predict, Err: err}
+		}
+		inputs["predict"] = resolve(base, pc.Predict)
+	}
+	pcfg.Logger = log
+	if pc.Orders != nil {
+		t1 := time.Now()
+		src, err := pc.Orders.source(base)
+		if err != nil {
+			return err
+		}
+		inputs["orders"] = src.Path
+		res, err := rfm.Compute(ctx, rfm.Config{Orders: src, AsOf: asOf, Unit: pc.TimeUnit, BadRows: bad, Logger: log})
+		if err != nil {
+			return err
+		}
+		if err := writeRFM(tmp, res); err != nil {
+			return err
+		}
+		pcfg.Customers = customers(res.Customers)
+		man.Rows["customers"] = len(res.Customers)
+		stage("rfm", t1)
+	}
+	t2 := time.Now()
+	ranked, sum, err := predict.Score(ctx, m, t, pcfg)
+	if err != nil {
+		return err
+	}
+	if err := writeRanked(filepath.Join(tmp, "ranked.parquet"), filepath.Join(tmp, "ranked.csv"), ranked, m, sum); err != nil {
+		return err
+	}
+	man.Rows["ranked"] = len(ranked)
+	stage("predict", t2)
+	for _, d := range sum.Drifted {
+		man.Warnings = append(man.Warnings, "input drifted: "+d)
+	}
+	if sum.RulesOnly {
+		man.Warnings = append(man.Warnings, "model no better than chance: scored by rule points alone")
+	}
+	if bad.Quarantine != nil {
+		if err := bad.Quarantine.Close(); err != nil {
+			return err
+		}
+	}
+	man.BadRows = bad.Count()
+	for role, p := range inputs {
+		if man.Inputs[role], err = fileFingerprint(p); err != nil {
+			return err
+		}
+	}
+	man.Status = "ok"
+	if err := writeFileIn(tmp, "manifest.json", func(w io.Writer) error {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(man)
+	}); err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	final := filepath.Join(root, man.AsOf)
+	if err := os.Chmod(tmp, 0o755); err != nil {
+		return err
+	}
+	if err := swapDir(tmp, final); err != nil {
+		return err
+	}
+	done = true
+	if err := pointLatest(root, man.AsOf); err != nil {
+		return err
+	}
+	log.Info("run finished", "as_of", man.AsOf, "dir", final, "leads", len(ranked), "warnings", len(man.Warnings))
+	fmt.Fprintf(opts.stdout, "wrote %s: %d leads, %d customers; %d warnings (manifest.json)\n", final, len(ranked), man.Rows["customers"], len(man.Warnings))
+	return nil
+}
+
+// writeFileIn writes dir/name with write.
+func writeFileIn(dir, name string, write func(w io.Writer) error) error {
+	f, err := os.Create(filepath.Join(dir, name))
+	if err != nil {
+		return err
+	}
+	if err := write(f); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// swapDir moves the finished folder into place; an existing folder for the
+// same date is moved aside first and removed after.
+func swapDir(tmp, final string) error {
+	old := ""
+	if _, err := os.Stat(final); err == nil {
+		old = tmp + ".old"
+		if err := os.Rename(final, old); err != nil {
+			return err
+		}
+	}
+	if err := os.Rename(tmp, final); err != nil {
+		if old != "" {
+			os.Rename(old, final)
+		}
+		return err
+	}
+	if old != "" {
+		os.RemoveAll(old)
+	}
+	return nil
+}
+
+// pointLatest makes root/latest a symbolic link to the run's folder,
+// replacing the old link atomically.
+func pointLatest(root, name string) error {
+	tmp := filepath.Join(root, ".tmp-latest")
+	os.Remove(tmp)
+	if err := os.Symlink(name, tmp); err != nil {
+		return err
+	}
+	return os.Rename(tmp, filepath.Join(root, "latest"))
+}

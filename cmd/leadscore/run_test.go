@@ -1,0 +1,108 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// pipelineFixture generates data, trains a model and writes pipeline.yaml
+// in dir; it returns the config path.
+func pipelineFixture(t *testing.T, dir string) string {
+	t.Helper()
+	data := filepath.Join(dir, "data")
+	for _, s := range [][]string{
+		{"datasets", "generate", "--out", data, "--entities", "2500", "--seed", "4"},
+		{"features", "--events", data + "/events.csv", "--entities", data + "/entities.csv", "--cutoffs", data + "/deals.csv",
+			"--rules", "default", "--out", dir + "/train.parquet"},
+		{"train", "--features", dir + "/train.parquet", "--time-col", "ts", "--drop", "deal_id", "--out", dir + "/models/lr"},
+	} {
+		if code, out, errs := runCLI(t, append(s, "-q")...); code != 0 {
+			t.Fatalf("%v: exit %d\n%s\n%s", s, code, out, errs)
+		}
+	}
+	conf := "out: runs\nevents: {path: data/events.csv}\nentities: {path: data/entities.csv}\norders: {path: data/orders.csv}\nmodel: models/lr\nrules: default\n"
+	p := filepath.Join(dir, "pipeline.yaml")
+	os.WriteFile(p, []byte(conf), 0o644)
+	return p
+}
+
+func TestRun(t *testing.T) {
+	dir := t.TempDir()
+	conf := pipelineFixture(t, dir)
+	runs := filepath.Join(dir, "runs")
+	code, out, errs := runCLI(t, "run", "--config", conf, "--as-of", "2024-12-01", "-q")
+	if code != 0 {
+		t.Fatalf("run: exit %d\n%s\n%s", code, out, errs)
+	}
+	first, _ := os.ReadFile(filepath.Join(runs, "2024-12-01", "ranked.csv"))
+	// A second date, then a rerun of the first: replaced in place, and
+	// latest follows the newest run.
+	if code, _, errs := runCLI(t, "run", "--config", conf, "--as-of", "2025-01-01", "-q"); code != 0 {
+		t.Fatalf("second run: %s", errs)
+	}
+	if target, _ := os.Readlink(filepath.Join(runs, "latest")); target != "2025-01-01" {
+		t.Errorf("latest -> %q, want 2025-01-01", target)
+	}
+	if code, _, errs := runCLI(t, "run", "--config", conf, "--as-of", "2024-12-01", "-q"); code != 0 {
+		t.Fatalf("rerun: %s", errs)
+	}
+	again, _ := os.ReadFile(filepath.Join(runs, "2024-12-01", "ranked.csv"))
+	if len(first) == 0 || string(first) != string(again) {
+		t.Error("a rerun for the same date gave a different ranked.csv")
+	}
+	var man manifest
+	b, _ := os.ReadFile(filepath.Join(runs, "2024-12-01", "manifest.json"))
+	if err := json.Unmarshal(b, &man); err != nil || man.Status != "ok" || man.Rows["ranked"] == 0 || man.Inputs["events"] == "" || man.ModelID == "" {
+		t.Errorf("manifest %+v, %v", man, err)
+	}
+	entries, _ := os.ReadDir(runs)
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), ".") {
+			t.Errorf("litter in %s: %s", runs, e.Name())
+		}
+	}
+	// A bad config is bad input.
+	os.WriteFile(filepath.Join(dir, "bad.yaml"), []byte("out: runs\ncolour: red\n"), 0o644)
+	if code, _, _ := runCLI(t, "run", "--config", filepath.Join(dir, "bad.yaml"), "--as-of", "2025-01-01", "-q"); code != exitBadInput {
+		t.Errorf("bad config: exit %d, want 3", code)
+	}
+}
+
+// TestRunKilled kills a run with SIGKILL while it writes: the previous
+// outputs stay intact, and the next run succeeds and leaves no litter.
+func TestRunKilled(t *testing.T) {
+	dir := t.TempDir()
+	conf := pipelineFixture(t, dir)
+	runs := filepath.Join(dir, "runs")
+	if code, _, errs := runCLI(t, "run", "--config", conf, "--as-of", "2025-01-01", "-q"); code != 0 {
+		t.Fatalf("run: %s", errs)
+	}
+	before, _ := os.ReadFile(filepath.Join(runs, "2025-01-01", "ranked.csv"))
+	for _, delay := range []time.Duration{50 * time.Millisecond, 300 * time.Millisecond} {
+		cmd := command("run", "--config", conf, "--as-of", "2025-01-01", "-q")
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(delay)
+		cmd.Process.Signal(syscall.SIGKILL)
+		cmd.Wait()
+		now, _ := os.ReadFile(filepath.Join(runs, "2025-01-01", "ranked.csv"))
+		if string(now) != string(before) {
+			t.Fatalf("killed after %v: the previous ranked.csv changed", delay)
+		}
+	}
+	if code, _, errs := runCLI(t, "run", "--config", conf, "--as-of", "2025-01-01", "-q"); code != 0 {
+		t.Fatalf("run after the kills: %s", errs)
+	}
+	entries, _ := os.ReadDir(runs)
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), ".") {
+			t.Errorf("litter after a killed run: %s", e.Name())
+		}
+	}
+}
