@@ -34,6 +34,9 @@ type Config struct {
 	Workers int
 	// Logger receives a summary line; nil discards.
 	Logger *slog.Logger
+	// Progress, when set, is called after each window of blocks with the
+	// number of entities generated so far.
+	Progress func(entities int64)
 }
 
 // Validate checks the configuration and names the bad field.
@@ -250,6 +253,9 @@ func Generate(ctx context.Context, cfg Config, sink Sink) (Summary, error) {
 			for _, d := range bt.Deals {
 				outcomes = append(outcomes, d.Won)
 			}
+		}
+		if cfg.Progress != nil {
+			cfg.Progress(int64(min(hi*entitiesPerBlock, cfg.Entities)))
 		}
 	}
 	sum.DealAUCTrue = aucOf(probs, outcomes)

@@ -49,6 +49,9 @@ type Config struct {
 	BadRows *BadRows
 	// Logger receives one line per stage; nil discards.
 	Logger *slog.Logger
+	// Progress, when set, is called after each batch of events with the
+	// number of event rows read so far.
+	Progress func(rows int64)
 }
 
 // Validate checks the configuration and names the bad field.
@@ -466,6 +469,9 @@ func Build(ctx context.Context, cfg Config) (*Table, error) {
 		seen = map[uint64]struct{}{}
 	}
 	err = Stream(ctx, er, func(events []Event) error {
+		if cfg.Progress != nil {
+			cfg.Progress(int64(er.Rows()))
+		}
 		for i := range events {
 			e := &events[i]
 			ts := e.TS.UnixNano()

@@ -158,7 +158,10 @@ func runGenerate(c *cobra.Command, opts *generateOptions) error {
 		sink = datasets.NewParquetSink(files)
 	}
 	t0 := time.Now()
+	bar := opts.progress("generating", "entities", int64(cfg.Entities))
+	cfg.Progress = bar.update
 	sum, err := datasets.Generate(c.Context(), cfg, sink)
+	bar.done()
 	if err != nil {
 		return err
 	}

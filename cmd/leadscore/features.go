@@ -185,7 +185,10 @@ func runFeatures(c *cobra.Command, opts *featuresOptions) error {
 			return err
 		}
 	}
+	bar := opts.progress("features", "events", 0)
+	cfg.Progress = bar.update
 	t, err := features.Build(ctx, cfg)
+	bar.done()
 	if err != nil {
 		return err
 	}

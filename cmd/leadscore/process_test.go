@@ -107,3 +107,23 @@ func TestDriftLimitExitCode(t *testing.T) {
 		t.Error("a run that failed on drift wrote its output")
 	}
 }
+
+// TestProgressSilent: no progress line unless stderr is a terminal and
+// --quiet is off.
+func TestProgressSilent(t *testing.T) {
+	var buf bytes.Buffer
+	if p := (&globalOptions{stderr: &buf}).progress("x", "rows", 10); p != nil {
+		t.Error("progress drawn on a buffer")
+	}
+	f, err := os.CreateTemp(t.TempDir(), "log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if p := (&globalOptions{stderr: f}).progress("x", "rows", 10); p != nil {
+		t.Error("progress drawn into a file")
+	}
+	var p *progress
+	p.update(5) // a nil progress is a no-op
+	p.done()
+}

@@ -213,7 +213,10 @@ func runPipeline(c *cobra.Command, opts *runOptions) error {
 			return err
 		}
 	}
+	bar := opts.progress("features", "events", 0)
+	fcfg.Progress = bar.update
 	t, err := features.Build(ctx, fcfg)
+	bar.done()
 	if err != nil {
 		return err
 	}
