@@ -127,3 +127,16 @@ func TestProgressSilent(t *testing.T) {
 	p.update(5) // a nil progress is a no-op
 	p.done()
 }
+
+// FuzzPipelineConfig: pipeline.yaml never panics the parser, and every
+// error is bad input (exit code 3).
+func FuzzPipelineConfig(f *testing.F) {
+	f.Add([]byte("out: runs\nevents: {path: e.csv, columns: {entity_id: id}, sep: ';'}\nmodel: m\nrules: default\nmax_bad_rows: 3\n"))
+	f.Add([]byte("out: runs\nevents: {path: e.csv}\nmodel: m\norders: {path: o.csv, encoding: cp1252, time_format: 1/2/06}\n"))
+	f.Add([]byte("colour: red\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if _, err := parsePipeline(data, "pipeline.yaml"); err != nil && exitCode(t.Context(), err) != exitBadInput {
+			t.Fatalf("error %v maps to exit %d, want 3", err, exitCode(t.Context(), err))
+		}
+	})
+}

@@ -68,15 +68,17 @@ type runOptions struct {
 func newRunCmd(g *globalOptions) *cobra.Command {
 	opts := &runOptions{globalOptions: g}
 	cmd := &cobra.Command{
-		Use:   "run --config pipeline.yaml --as-of DATE",
+		Use:   "run --config pipeline.yaml [--as-of DATE]",
 		Short: "The nightly batch: features, rules, rfm and predict in one atomic run",
 		Long: `Run does what pipeline.yaml says for one as-of date: today's features with
 the model's spec and the rules, the customers' rfm stage when orders are
 given, and the ranked call list. Outputs go to OUT/<as-of>/ (features.parquet,
 rfm.parquet, clv.json, ranked.parquet, ranked.csv, summary.json,
-manifest.json) and OUT/latest points at the newest run. A rerun for the same
-date replaces that folder; a failed or killed run leaves the previous outputs
-untouched (its temporary folder is cleaned by the next run). Every output is
+manifest.json) and OUT/latest points at the newest run. OUT/<as-of> is a
+symbolic link to the run's folder under OUT/.data, swapped atomically: a rerun
+for the same date replaces it, and readers see the old outputs or the new,
+never a mix. A failed or killed run leaves the previous outputs untouched;
+its folder is removed by the next run. Every output is
 byte-identical for the same inputs, config and date, but manifest.json, which
 also records durations.
 
@@ -101,7 +103,7 @@ drift beyond predict.yaml's drift_limit, 130 interrupted.`,
 		},
 	}
 	cmd.Flags().StringVar(&opts.config, "config", "", "pipeline.yaml (required)")
-	cmd.Flags().StringVar(&opts.asOf, "as-of", "", "the run's date (required): only events before it count")
+	cmd.Flags().StringVar(&opts.asOf, "as-of", "", "the run's date: only events before it count (default: today, UTC)")
 	return cmd
 }
 
@@ -119,13 +121,35 @@ type manifest struct {
 	Tool       string             `json:"tool_version"`
 }
 
+// parsePipeline decodes pipeline.yaml strictly; errors are bad input.
+func parsePipeline(raw []byte, name string) (pipelineConfig, error) {
+	var pc pipelineConfig
+	dec := yaml.NewDecoder(bytes.NewReader(raw))
+	dec.KnownFields(true)
+	if err := dec.Decode(&pc); err != nil {
+		return pc, &features.SchemaError{Path: name, Err: err}
+	}
+	if pc.Out == "" || pc.Events.Path == "" || pc.Model == "" {
+		return pc, &features.SchemaError{Path: name, Err: fmt.Errorf("out, events.path and model are required")}
+	}
+	if pc.MaxBadRows < 0 {
+		return pc, &features.SchemaError{Path: name, Err: fmt.Errorf("max_bad_rows must be 0 or more")}
+	}
+	return pc, nil
+}
+
 func runPipeline(c *cobra.Command, opts *runOptions) error {
 	log, err := opts.logger()
 	if err != nil {
 		return err
 	}
-	if opts.config == "" || opts.asOf == "" {
-		return usageErrorf("--config and --as-of are required")
+	if opts.config == "" {
+		return usageErrorf("--config is required")
+	}
+	if opts.asOf == "" {
+		// The scheduler's "tonight": the start of today, UTC. Only the
+		// command decides this; the libraries take explicit dates.
+		opts.asOf = time.Now().UTC().Format(time.DateOnly)
 	}
 	asOf, err := parseDate("as-of", opts.asOf)
 	if err != nil {
@@ -135,14 +159,9 @@ func runPipeline(c *cobra.Command, opts *runOptions) error {
 	if err != nil {
 		return err
 	}
-	var pc pipelineConfig
-	dec := yaml.NewDecoder(bytes.NewReader(raw))
-	dec.KnownFields(true)
-	if err := dec.Decode(&pc); err != nil {
-		return &features.SchemaError{Path: opts.config, Err: err}
-	}
-	if pc.Out == "" || pc.Events.Path == "" || pc.Model == "" {
-		return &features.SchemaError{Path: opts.config, Err: fmt.Errorf("out, events.path and model are required")}
+	pc, err := parsePipeline(raw, opts.config)
+	if err != nil {
+		return err
 	}
 	base := filepath.Dir(opts.config)
 	h := sha256.Sum256(raw)
@@ -152,12 +171,15 @@ func runPipeline(c *cobra.Command, opts *runOptions) error {
 	if err := os.MkdirAll(root, 0o755); err != nil {
 		return err
 	}
-	// A killed run leaves its temporary folder; clear any before starting.
-	stale, _ := filepath.Glob(filepath.Join(root, ".tmp-*"))
-	for _, s := range stale {
-		os.RemoveAll(s)
+	// Each run writes a fresh folder under OUT/.data; OUT/<as-of> is a
+	// symbolic link to it, swapped atomically when the run succeeds. A
+	// killed run leaves an unlinked folder there; clear those first.
+	data := filepath.Join(root, ".data")
+	if err := os.MkdirAll(data, 0o755); err != nil {
+		return err
 	}
-	tmp, err := os.MkdirTemp(root, ".tmp-"+man.AsOf+"-")
+	cleanData(root, data)
+	tmp, err := os.MkdirTemp(data, man.AsOf+"-")
 	if err != nil {
 		return err
 	}
@@ -303,13 +325,14 @@ func runPipeline(c *cobra.Command, opts *runOptions) error {
 	if err := os.Chmod(tmp, 0o755); err != nil {
 		return err
 	}
-	if err := swapDir(tmp, final); err != nil {
+	if err := swapLink(root, man.AsOf, filepath.Join(".data", filepath.Base(tmp))); err != nil {
 		return err
 	}
 	done = true
-	if err := pointLatest(root, man.AsOf); err != nil {
+	if err := swapLink(root, "latest", man.AsOf); err != nil {
 		return err
 	}
+	cleanData(root, data)
 	log.Info("run finished", "as_of", man.AsOf, "dir", final, "leads", len(ranked), "warnings", len(man.Warnings))
 	fmt.Fprintf(opts.stdout, "wrote %s: %d leads, %d customers; %d warnings (manifest.json)\n", final, len(ranked), man.Rows["customers"], len(man.Warnings))
 	return nil
@@ -328,35 +351,31 @@ func writeFileIn(dir, name string, write func(w io.Writer) error) error {
 	return f.Close()
 }
 
-// swapDir moves the finished folder into place; an existing folder for the
-// same date is moved aside first and removed after.
-func swapDir(tmp, final string) error {
-	old := ""
-	if _, err := os.Stat(final); err == nil {
-		old = tmp + ".old"
-		if err := os.Rename(final, old); err != nil {
-			return err
-		}
-	}
-	if err := os.Rename(tmp, final); err != nil {
-		if old != "" {
-			os.Rename(old, final)
-		}
+// swapLink points root/name at target by renaming a new symbolic link over
+// the old one: readers see the old folder or the new, never neither.
+func swapLink(root, name, target string) error {
+	tmp := filepath.Join(root, ".link-"+name)
+	os.Remove(tmp)
+	if err := os.Symlink(target, tmp); err != nil {
 		return err
 	}
-	if old != "" {
-		os.RemoveAll(old)
-	}
-	return nil
+	return os.Rename(tmp, filepath.Join(root, name))
 }
 
-// pointLatest makes root/latest a symbolic link to the run's folder,
-// replacing the old link atomically.
-func pointLatest(root, name string) error {
-	tmp := filepath.Join(root, ".tmp-latest")
-	os.Remove(tmp)
-	if err := os.Symlink(name, tmp); err != nil {
-		return err
+// cleanData removes the run folders under data that no OUT/<date> link
+// points at: replaced runs, and killed ones.
+func cleanData(root, data string) {
+	used := map[string]bool{}
+	links, _ := os.ReadDir(root)
+	for _, l := range links {
+		if target, err := os.Readlink(filepath.Join(root, l.Name())); err == nil {
+			used[filepath.Base(target)] = true
+		}
 	}
-	return os.Rename(tmp, filepath.Join(root, "latest"))
+	dirs, _ := os.ReadDir(data)
+	for _, d := range dirs {
+		if !used[d.Name()] {
+			os.RemoveAll(filepath.Join(data, d.Name()))
+		}
+	}
 }

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -60,12 +59,7 @@ func TestRun(t *testing.T) {
 	if err := json.Unmarshal(b, &man); err != nil || man.Status != "ok" || man.Rows["ranked"] == 0 || man.Inputs["events"] == "" || man.ModelID == "" {
 		t.Errorf("manifest %+v, %v", man, err)
 	}
-	entries, _ := os.ReadDir(runs)
-	for _, e := range entries {
-		if strings.HasPrefix(e.Name(), ".") {
-			t.Errorf("litter in %s: %s", runs, e.Name())
-		}
-	}
+	assertNoLitter(t, runs)
 	// A bad config is bad input.
 	os.WriteFile(filepath.Join(dir, "bad.yaml"), []byte("out: runs\ncolour: red\n"), 0o644)
 	if code, _, _ := runCLI(t, "run", "--config", filepath.Join(dir, "bad.yaml"), "--as-of", "2025-01-01", "-q"); code != exitBadInput {
@@ -99,10 +93,30 @@ func TestRunKilled(t *testing.T) {
 	if code, _, errs := runCLI(t, "run", "--config", conf, "--as-of", "2025-01-01", "-q"); code != 0 {
 		t.Fatalf("run after the kills: %s", errs)
 	}
+	assertNoLitter(t, runs)
+}
+
+// assertNoLitter checks that OUT holds only date links, latest and .data,
+// and that every folder in .data is the target of a date link.
+func assertNoLitter(t *testing.T, runs string) {
+	t.Helper()
+	used := map[string]bool{}
 	entries, _ := os.ReadDir(runs)
 	for _, e := range entries {
-		if strings.HasPrefix(e.Name(), ".") {
-			t.Errorf("litter after a killed run: %s", e.Name())
+		if e.Name() == ".data" {
+			continue
+		}
+		target, err := os.Readlink(filepath.Join(runs, e.Name()))
+		if err != nil {
+			t.Errorf("%s is not a link: litter", e.Name())
+			continue
+		}
+		used[filepath.Base(target)] = true
+	}
+	dirs, _ := os.ReadDir(filepath.Join(runs, ".data"))
+	for _, d := range dirs {
+		if !used[d.Name()] {
+			t.Errorf("unlinked run folder left behind: .data/%s", d.Name())
 		}
 	}
 }
