@@ -78,7 +78,9 @@ manifest.json) and OUT/latest points at the newest run. OUT/<as-of> is a
 symbolic link to the run's folder under OUT/.data, swapped atomically: a rerun
 for the same date replaces it, and readers see the old outputs or the new,
 never a mix. A failed or killed run leaves the previous outputs untouched;
-its folder is removed by the next run. Every output is
+its folder is removed by the next run. A failed run also writes
+OUT/<as-of>.failed.json (the manifest with the error), which the next
+successful run for that date removes. Every output is
 byte-identical for the same inputs, config and date, but manifest.json, which
 also records durations.
 
@@ -111,6 +113,7 @@ drift beyond predict.yaml's drift_limit, 130 interrupted.`,
 type manifest struct {
 	AsOf       string             `json:"as_of"`
 	Status     string             `json:"status"`
+	Error      string             `json:"error,omitempty"`
 	ConfigHash string             `json:"config_hash"`
 	ModelID    string             `json:"model_id"`
 	Inputs     map[string]string  `json:"inputs"`
@@ -138,7 +141,7 @@ func parsePipeline(raw []byte, name string) (pipelineConfig, error) {
 	return pc, nil
 }
 
-func runPipeline(c *cobra.Command, opts *runOptions) error {
+func runPipeline(c *cobra.Command, opts *runOptions) (err error) {
 	log, err := opts.logger()
 	if err != nil {
 		return err
@@ -185,8 +188,20 @@ func runPipeline(c *cobra.Command, opts *runOptions) error {
 	}
 	done := false
 	defer func() {
-		if !done {
-			os.RemoveAll(tmp)
+		if done {
+			os.Remove(filepath.Join(root, man.AsOf+".failed.json"))
+			return
+		}
+		os.RemoveAll(tmp)
+		// A failed run leaves the previous outputs as they were and says
+		// why in OUT/<as-of>.failed.json, removed by the next success.
+		if err != nil {
+			man.Status, man.Error = "failed", err.Error()
+			b, _ := json.MarshalIndent(man, "", "  ")
+			if f, ferr := createAtomic(filepath.Join(root, man.AsOf+".failed.json")); ferr == nil {
+				f.Write(append(b, '\n'))
+				f.Commit()
+			}
 		}
 	}()
 	ctx := c.Context()

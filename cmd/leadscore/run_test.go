@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"runtime"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -47,12 +49,26 @@ func TestRun(t *testing.T) {
 	if target, _ := os.Readlink(filepath.Join(runs, "latest")); target != "2025-01-01" {
 		t.Errorf("latest -> %q, want 2025-01-01", target)
 	}
-	if code, _, errs := runCLI(t, "run", "--config", conf, "--as-of", "2024-12-01", "-q"); code != 0 {
+	// The rerun uses one thread: every output but the manifest (which
+	// records durations) is byte-identical.
+	keep := map[string][]byte{}
+	for _, name := range []string{"features.parquet", "rfm.parquet", "clv.json", "ranked.parquet", "ranked.csv", "summary.json"} {
+		keep[name], _ = os.ReadFile(filepath.Join(runs, "2024-12-01", name))
+	}
+	old := runtime.GOMAXPROCS(1)
+	code, _, errs = runCLI(t, "run", "--config", conf, "--as-of", "2024-12-01", "-q")
+	runtime.GOMAXPROCS(old)
+	if code != 0 {
 		t.Fatalf("rerun: %s", errs)
 	}
-	again, _ := os.ReadFile(filepath.Join(runs, "2024-12-01", "ranked.csv"))
-	if len(first) == 0 || string(first) != string(again) {
-		t.Error("a rerun for the same date gave a different ranked.csv")
+	for name, b := range keep {
+		again, _ := os.ReadFile(filepath.Join(runs, "2024-12-01", name))
+		if len(b) == 0 || string(b) != string(again) {
+			t.Errorf("%s differs between a rerun with GOMAXPROCS=1 and the first run", name)
+		}
+	}
+	if len(first) == 0 {
+		t.Error("no ranked.csv")
 	}
 	var man manifest
 	b, _ := os.ReadFile(filepath.Join(runs, "2024-12-01", "manifest.json"))
@@ -64,6 +80,21 @@ func TestRun(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "bad.yaml"), []byte("out: runs\ncolour: red\n"), 0o644)
 	if code, _, _ := runCLI(t, "run", "--config", filepath.Join(dir, "bad.yaml"), "--as-of", "2025-01-01", "-q"); code != exitBadInput {
 		t.Errorf("bad config: exit %d, want 3", code)
+	}
+	// A run that fails on its data keeps the previous outputs and says why.
+	os.WriteFile(filepath.Join(dir, "data", "events.csv"), []byte("entity_id,ts,type\na,2024-02-30,rfq\n"), 0o644)
+	before, _ := os.ReadFile(filepath.Join(runs, "2025-01-01", "ranked.csv"))
+	if code, _, _ := runCLI(t, "run", "--config", conf, "--as-of", "2025-01-01", "-q"); code != exitBadInput {
+		t.Errorf("bad events: exit %d, want 3", code)
+	}
+	after, _ := os.ReadFile(filepath.Join(runs, "2025-01-01", "ranked.csv"))
+	if len(before) == 0 || string(before) != string(after) {
+		t.Error("a failed run changed the previous outputs")
+	}
+	var failed manifest
+	fb, _ := os.ReadFile(filepath.Join(runs, "2025-01-01.failed.json"))
+	if err := json.Unmarshal(fb, &failed); err != nil || failed.Status != "failed" || !strings.Contains(failed.Error, "events.csv:2:") {
+		t.Errorf("failure manifest %+v, %v", failed, err)
 	}
 }
 
