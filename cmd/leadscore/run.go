@@ -113,6 +113,7 @@ drift beyond predict.yaml's drift_limit, 130 interrupted.`,
 type manifest struct {
 	AsOf       string             `json:"as_of"`
 	Status     string             `json:"status"`
+	ExitCode   int                `json:"exit_code"`
 	Error      string             `json:"error,omitempty"`
 	ConfigHash string             `json:"config_hash"`
 	ModelID    string             `json:"model_id"`
@@ -196,7 +197,7 @@ func runPipeline(c *cobra.Command, opts *runOptions) (err error) {
 		// A failed run leaves the previous outputs as they were and says
 		// why in OUT/<as-of>.failed.json, removed by the next success.
 		if err != nil {
-			man.Status, man.Error = "failed", err.Error()
+			man.Status, man.Error, man.ExitCode = "failed", err.Error(), exitCode(c.Context(), err)
 			b, _ := json.MarshalIndent(man, "", "  ")
 			if f, ferr := createAtomic(filepath.Join(root, man.AsOf+".failed.json")); ferr == nil {
 				f.Write(append(b, '\n'))

@@ -93,7 +93,7 @@ func TestRun(t *testing.T) {
 	}
 	var failed manifest
 	fb, _ := os.ReadFile(filepath.Join(runs, "2025-01-01.failed.json"))
-	if err := json.Unmarshal(fb, &failed); err != nil || failed.Status != "failed" || !strings.Contains(failed.Error, "events.csv:2:") {
+	if err := json.Unmarshal(fb, &failed); err != nil || failed.Status != "failed" || failed.ExitCode != exitBadInput || !strings.Contains(failed.Error, "events.csv:2:") {
 		t.Errorf("failure manifest %+v, %v", failed, err)
 	}
 }
