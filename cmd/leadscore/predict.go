@@ -109,17 +109,9 @@ func runPredict(c *cobra.Command, opts *predictOptions) error {
 			return err
 		}
 	}
-	var cfg predict.Config
-	if opts.config != "" {
-		f, err := os.Open(opts.config)
-		if err != nil {
-			return err
-		}
-		cfg, err = predict.ParseConfig(f, opts.config)
-		f.Close()
-		if err != nil {
-			return &features.SchemaError{Path: opts.config, Err: err}
-		}
+	cfg, err := loadPredictConfig(opts.config)
+	if err != nil {
+		return err
 	}
 	// Flags win over the file; the file over the defaults.
 	if cfg.ModelWeight == nil || c.Flags().Changed("model-weight") {
@@ -251,4 +243,22 @@ func customers(cs []rfm.Customer) map[string]predict.Customer {
 		out[c.EntityID] = predict.Customer{ChurnRisk: c.ChurnRisk, PAlive: c.PAlive, Segment: c.Segment, CLV: c.CLV, Reason: c.ChurnReason}
 	}
 	return out
+}
+
+// loadPredictConfig reads predict.yaml; "" gives the defaults. A bad file is
+// bad input (exit code 3).
+func loadPredictConfig(path string) (predict.Config, error) {
+	if path == "" {
+		return predict.Config{}, nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return predict.Config{}, err
+	}
+	defer f.Close()
+	cfg, err := predict.ParseConfig(f, path)
+	if err != nil {
+		return predict.Config{}, &features.SchemaError{Path: path, Err: err}
+	}
+	return cfg, nil
 }

@@ -267,17 +267,11 @@ func runPipeline(c *cobra.Command, opts *runOptions) (err error) {
 	man.Rows["features"] = t.NumRows()
 	stage("features", t0)
 
-	pcfg := predict.Config{}
+	pcfg, err := loadPredictConfig(resolve(base, pc.Predict))
+	if err != nil {
+		return err
+	}
 	if pc.Predict != "" {
-		f, err := os.Open(resolve(base, pc.Predict))
-		if err != nil {
-			return err
-		}
-		pcfg, err = predict.ParseConfig(f, pc.Predict)
-		f.Close()
-		if err != nil {
-			return &features.SchemaError{Path: pc.Predict, Err: err}
-		}
 		inputs["predict"] = resolve(base, pc.Predict)
 	}
 	pcfg.Logger = log
