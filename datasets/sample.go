@@ -19,11 +19,8 @@ var SampleConfig = Config{Entities: 3000, Seed: 7}
 // date for scoring it.
 var SampleEnd = time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
 
-// SampleFiles is the names of the embedded sample's files.
-var SampleFiles = []string{"events.parquet", "entities.parquet", "deals.parquet", "orders.parquet", "truth.parquet", "truth.json"}
-
-// Sample returns the embedded sample as a file system with the files of
-// SampleFiles at its root.
+// Sample returns the embedded sample as a file system with events,
+// entities, deals, orders and truth (.parquet) and truth.json at its root.
 func Sample() fs.FS {
 	sub, err := fs.Sub(sample, "sample")
 	if err != nil {

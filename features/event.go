@@ -110,15 +110,6 @@ func OpenOrders(ctx context.Context, src Source, bad *BadRows) (*EventReader, er
 	return &EventReader{src: src, r: r, bad: bad, idx: idx, props: props, fixedType: "order"}, nil
 }
 
-// PropNames returns the names of the property columns.
-func (er *EventReader) PropNames() []string {
-	out := make([]string, len(er.props))
-	for i, p := range er.props {
-		out[i] = er.r.Header()[p]
-	}
-	return out
-}
-
 // Rows returns the number of rows read so far, good and bad.
 func (er *EventReader) Rows() int { return er.rows }
 

@@ -9,7 +9,6 @@ import (
 	"math"
 	"os"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
@@ -436,16 +435,6 @@ func inferTimeColumn(name string, cells []string) Column {
 		return c
 	}
 	return Column{Name: name, Kind: KindTime, Time: ts}
-}
-
-// SortedMetaKeys returns the table's metadata keys in order.
-func (t *Table) SortedMetaKeys() []string {
-	keys := make([]string, 0, len(t.Meta))
-	for k := range t.Meta {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // WriteCSV writes the table as RFC 4180 CSV with a header: floats in their

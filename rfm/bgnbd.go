@@ -90,18 +90,6 @@ func (m BGNBD) ExpectedPurchases(s Summary, t float64) float64 {
 	return num / den
 }
 
-// ExpectedPurchasesNew returns E[X(t)], the expected number of purchases of
-// a new customer in a period of length t:
-//
-//	E[X(t)] = (a+b−1)/(a−1) · [1 − (α/(α+t))ʳ · ₂F₁(r, b; a+b−1; t/(α+t))]
-func (m BGNBD) ExpectedPurchasesNew(t float64) float64 {
-	if m.A == 1 {
-		return math.NaN()
-	}
-	z := t / (m.Alpha + t)
-	return (m.A + m.B - 1) / (m.A - 1) * (1 - math.Pow(m.Alpha/(m.Alpha+t), m.R)*hyp2f1(m.R, m.B, m.A+m.B-1, z))
-}
-
 // hyp2f1 is the Gauss hypergeometric function for 0 ≤ z < 1 (gonum's
 // mathext.Hypergeo). Where that series overflows or loses itself for large
 // parameters near z = 1, it uses Pfaff's transformation
