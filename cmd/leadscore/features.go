@@ -196,9 +196,11 @@ func runFeatures(c *cobra.Command, opts *featuresOptions) error {
 	if opts.rules != "default" {
 		inputs["rules"] = opts.rules
 	}
-	if err := fingerprint(t, inputs); err != nil {
+	fps, err := fingerprints(inputs)
+	if err != nil {
 		return err
 	}
+	stamp(t, fps)
 	if err := writeTable(&o, opts.out, t); err != nil {
 		return err
 	}

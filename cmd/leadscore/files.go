@@ -175,23 +175,31 @@ func badRowsFor(o *outputs, out string, maxBad int) (*features.BadRows, func() e
 	return bad, finish, nil
 }
 
-// fingerprint records in a table's metadata each input file's name, size
-// and SHA-256 (leadscore.input.<role>), and the tool version. It reads each
-// file once more; names, not paths, are stored, so a rerun elsewhere on the
-// same data gives the same bytes.
-func fingerprint(t *features.Table, inputs map[string]string) error {
+// fingerprints returns "name size=N sha256=HEX" for each input file by
+// role (empty paths are skipped). Each file is read once more, to hash it.
+func fingerprints(inputs map[string]string) (map[string]string, error) {
+	out := map[string]string{}
 	for role, path := range inputs {
 		if path == "" {
 			continue
 		}
 		fp, err := fileFingerprint(path)
 		if err != nil {
-			return err
+			return nil, err
 		}
+		out[role] = fp
+	}
+	return out, nil
+}
+
+// stamp records input fingerprints (leadscore.input.<role>) and the tool
+// version in a table's metadata. Names, not paths, are stored, so a rerun
+// elsewhere on the same data gives the same bytes.
+func stamp(t *features.Table, fps map[string]string) {
+	for role, fp := range fps {
 		t.Meta["leadscore.input."+role] = fp
 	}
 	t.Meta["leadscore.tool_version"] = toolVersion()
-	return nil
 }
 
 // fileFingerprint returns "name size=N sha256=HEX" for a file.

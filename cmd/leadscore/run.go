@@ -258,9 +258,12 @@ func runPipeline(c *cobra.Command, opts *runOptions) (err error) {
 	if err != nil {
 		return err
 	}
-	if err := fingerprint(t, inputs); err != nil {
+	// Each input is hashed once: for the feature table now, the manifest
+	// at the end.
+	if man.Inputs, err = fingerprints(inputs); err != nil {
 		return err
 	}
+	stamp(t, man.Inputs)
 	if err := writeFileIn(tmp, "features.parquet", t.WriteParquet); err != nil {
 		return err
 	}
@@ -272,7 +275,9 @@ func runPipeline(c *cobra.Command, opts *runOptions) (err error) {
 		return err
 	}
 	if pc.Predict != "" {
-		inputs["predict"] = resolve(base, pc.Predict)
+		if man.Inputs["predict"], err = fileFingerprint(resolve(base, pc.Predict)); err != nil {
+			return err
+		}
 	}
 	pcfg.Logger = log
 	if pc.Orders != nil {
@@ -281,7 +286,9 @@ func runPipeline(c *cobra.Command, opts *runOptions) (err error) {
 		if err != nil {
 			return err
 		}
-		inputs["orders"] = src.Path
+		if man.Inputs["orders"], err = fileFingerprint(src.Path); err != nil {
+			return err
+		}
 		res, err := rfm.Compute(ctx, rfm.Config{Orders: src, AsOf: asOf, Unit: pc.TimeUnit, BadRows: bad, Logger: log})
 		if err != nil {
 			return err
@@ -315,11 +322,6 @@ func runPipeline(c *cobra.Command, opts *runOptions) (err error) {
 		}
 	}
 	man.BadRows = bad.Count()
-	for role, p := range inputs {
-		if man.Inputs[role], err = fileFingerprint(p); err != nil {
-			return err
-		}
-	}
 	man.Status = "ok"
 	if err := writeFileIn(tmp, "manifest.json", func(w io.Writer) error {
 		enc := json.NewEncoder(w)
