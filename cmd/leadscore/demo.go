@@ -110,19 +110,26 @@ func runDemo(c *cobra.Command, opts *demoOptions) error {
 	}
 	var o outputs
 	defer o.abort()
-	for name, t := range map[string]*features.Table{"features_train.parquet": trainTable, "features_today.parquet": today} {
-		if err := writeTable(&o, filepath.Join(dir, name), t); err != nil {
+	// Each feature table as Parquet, and as CSV for the notebooks (Debian's
+	// Python has no Parquet reader), written from memory and committed
+	// together.
+	for name, t := range map[string]*features.Table{"features_train": trainTable, "features_today": today} {
+		if err := writeTable(&o, filepath.Join(dir, name+".parquet"), t); err != nil {
+			return err
+		}
+		f, err := o.create(filepath.Join(dir, name+".csv"))
+		if err != nil {
+			return err
+		}
+		if err := t.WriteCSV(f); err != nil {
 			return err
 		}
 	}
 	if err := o.commit(); err != nil {
 		return err
 	}
-	// CSV copies for the notebooks (Debian's Python has no Parquet reader).
-	for _, name := range []string{"features_today", "features_train", "rfm"} {
-		if err := exportCSV(c, filepath.Join(dir, name+".parquet"), filepath.Join(dir, name+".csv"), nil); err != nil {
-			return err
-		}
+	if err := exportCSV(c, filepath.Join(dir, "rfm.parquet"), filepath.Join(dir, "rfm.csv"), nil); err != nil {
+		return err
 	}
 	rankedPath, csvPath := filepath.Join(dir, "ranked.parquet"), filepath.Join(dir, "ranked.csv")
 	if err := writeRanked(rankedPath, csvPath, ranked, m, sum); err != nil {
