@@ -49,11 +49,11 @@ func (e *SchemaError) Error() string { return fmt.Sprintf("%s: %v", e.Path, e.Er
 func (e *SchemaError) Unwrap() error { return e.Err }
 
 // IsBadInput reports whether err was caused by bad input data (a *RowError,
-// *SchemaError or *RulesError anywhere in its chain).
+// *SchemaError or *ConfigError anywhere in its chain).
 func IsBadInput(err error) bool {
 	var re *RowError
 	var se *SchemaError
-	var ru *RulesError
+	var ru *ConfigError
 	return errors.As(err, &re) || errors.As(err, &se) || errors.As(err, &ru)
 }
 

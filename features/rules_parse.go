@@ -29,14 +29,15 @@ func DefaultRules() *RuleSet {
 	return rs
 }
 
-// RulesError reports a problem in a rules file, with its line.
-type RulesError struct {
+// ConfigError reports a problem in a rules or feature-spec file, with its
+// line (0 when the problem concerns the file as a whole).
+type ConfigError struct {
 	Path string
 	Line int
 	Err  error
 }
 
-func (e *RulesError) Error() string {
+func (e *ConfigError) Error() string {
 	if e.Line > 0 {
 		return fmt.Sprintf("%s:%d: %v", e.Path, e.Line, e.Err)
 	}
@@ -44,7 +45,7 @@ func (e *RulesError) Error() string {
 }
 
 // Unwrap returns the underlying error.
-func (e *RulesError) Unwrap() error { return e.Err }
+func (e *ConfigError) Unwrap() error { return e.Err }
 
 // The YAML shapes. Decoding is strict: a key not listed here is an error.
 type (
@@ -95,7 +96,7 @@ type (
 
 // ParseRules reads a rules file. Parsing is strict: unknown keys, bad
 // periods, unknown operators, undeclared groups, duplicate names and rules
-// with no or several conditions are errors; the error is a *RulesError with
+// with no or several conditions are errors; the error is a *ConfigError with
 // the line. name is used in messages.
 func ParseRules(r io.Reader, name string) (*RuleSet, error) {
 	data, err := io.ReadAll(r)
@@ -107,7 +108,7 @@ func ParseRules(r io.Reader, name string) (*RuleSet, error) {
 		return nil, yamlError(name, err)
 	}
 	if len(doc.Content) == 0 {
-		return nil, &RulesError{Path: name, Err: errors.New("empty rules file")}
+		return nil, &ConfigError{Path: name, Err: errors.New("empty rules file")}
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
@@ -118,7 +119,7 @@ func ParseRules(r io.Reader, name string) (*RuleSet, error) {
 	ruleNodes := childSeq(doc.Content[0], "rules")
 	groupNodes := childSeq(doc.Content[0], "groups")
 	fail := func(line int, format string, args ...any) error {
-		return &RulesError{Path: name, Line: line, Err: fmt.Errorf(format, args...)}
+		return &ConfigError{Path: name, Line: line, Err: fmt.Errorf(format, args...)}
 	}
 	if f.Version != 1 {
 		return nil, fail(keyLine(doc.Content[0], "version"), "version: want 1, got %d", f.Version)
@@ -350,7 +351,7 @@ func isIdent(s string) bool {
 }
 
 // yamlError turns a yaml error ("yaml: line 7: field foo not found in type
-// …") into a RulesError with the line.
+// …") into a ConfigError with the line.
 func yamlError(name string, err error) error {
 	var te *yaml.TypeError
 	msg := err.Error()
@@ -368,7 +369,7 @@ func yamlError(name string, err error) error {
 		}
 	}
 	msg = strings.Replace(msg, " in type features.", " in ", 1)
-	return &RulesError{Path: name, Line: line, Err: errors.New(msg)}
+	return &ConfigError{Path: name, Line: line, Err: errors.New(msg)}
 }
 
 // childSeq returns the sequence node under key in a mapping node.

@@ -198,7 +198,7 @@ func TestDefaultRulesLedger(t *testing.T) {
 	}
 }
 
-func TestParseRulesErrors(t *testing.T) {
+func TestParseConfigErrors(t *testing.T) {
 	tests := []struct {
 		name string
 		give string
@@ -218,9 +218,9 @@ func TestParseRulesErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := ParseRules(strings.NewReader(tt.give), "rules.yaml")
-			var re *RulesError
+			var re *ConfigError
 			if !errors.As(err, &re) {
-				t.Fatalf("error = %v, want a *RulesError", err)
+				t.Fatalf("error = %v, want a *ConfigError", err)
 			}
 			if re.Line != tt.line {
 				t.Errorf("line = %d, want %d (%v)", re.Line, tt.line, err)

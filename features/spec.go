@@ -152,12 +152,12 @@ func ParseSpec(r io.Reader, name string) (Spec, error) {
 	var f specFile
 	if err := dec.Decode(&f); err != nil {
 		if err == io.EOF {
-			return Spec{}, &RulesError{Path: name, Err: errors.New("empty spec file")}
+			return Spec{}, &ConfigError{Path: name, Err: errors.New("empty spec file")}
 		}
 		return Spec{}, yamlError(name, err)
 	}
 	fail := func(line int, format string, args ...any) error {
-		return &RulesError{Path: name, Line: line, Err: fmt.Errorf(format, args...)}
+		return &ConfigError{Path: name, Line: line, Err: fmt.Errorf(format, args...)}
 	}
 	if f.Version != 1 {
 		return Spec{}, fail(0, "version: want 1, got %d", f.Version)
@@ -194,7 +194,7 @@ func ParseSpec(r io.Reader, name string) (Spec, error) {
 		return Spec{}, fail(n.Line, "attributes: want all or a list of entity columns")
 	}
 	if err := s.Validate(); err != nil {
-		return Spec{}, &RulesError{Path: name, Err: errors.New(strings.TrimPrefix(err.Error(), "features: "))}
+		return Spec{}, &ConfigError{Path: name, Err: errors.New(strings.TrimPrefix(err.Error(), "features: "))}
 	}
 	return s, nil
 }

@@ -119,9 +119,9 @@ func TestParseSpec(t *testing.T) {
 	}
 	for _, give := range bad {
 		_, err := ParseSpec(strings.NewReader(give), "s.yaml")
-		var re *RulesError
+		var re *ConfigError
 		if !errors.As(err, &re) {
-			t.Errorf("ParseSpec(%q) error = %v, want a *RulesError", give, err)
+			t.Errorf("ParseSpec(%q) error = %v, want a *ConfigError", give, err)
 		}
 	}
 }
