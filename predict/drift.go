@@ -49,8 +49,9 @@ func PSI(expected, actual []float64) float64 {
 
 // binShares returns the shares of column values per bin (numeric) or per
 // level then OtherLevel (categorical), over the non-missing rows given,
-// and the share of missing rows.
-func binShares(f *Feature, d *Distribution, c *features.Column, rows []int) ([]float64, float64, float64) {
+// the share of missing rows, and the number of categorical values without
+// a training level of their own.
+func binShares(f *Feature, d *Distribution, c *features.Column, rows []int) ([]float64, float64, int) {
 	n := len(d.Shares)
 	counts := make([]float64, n)
 	missing, unseen, present := 0, 0, 0
@@ -82,8 +83,7 @@ func binShares(f *Feature, d *Distribution, c *features.Column, rows []int) ([]f
 			counts[k] /= float64(present)
 		}
 	}
-	total := float64(max(len(rows), 1))
-	return counts, float64(missing) / total, float64(unseen) / total
+	return counts, float64(missing) / float64(max(len(rows), 1)), unseen
 }
 
 func sortedIndex(levels []string, l string) int {
@@ -121,24 +121,36 @@ func DistributionOf(f *Feature, c *features.Column, rows []int) *Distribution {
 	return d
 }
 
-// checkDrift measures every input with a stored distribution over all rows
-// of the encoder's table.
-func (e *Encoder) checkDrift(n int) []Drift {
+// checkDrift measures, in one pass per input over all rows of the
+// encoder's table, every input with a stored distribution, and counts the
+// categorical values without a training level of their own (also for
+// models saved without distributions).
+func (e *Encoder) checkDrift(n int) ([]Drift, map[string]int) {
 	rows := make([]int, n)
 	for i := range rows {
 		rows[i] = i
 	}
 	var out []Drift
+	unseenByFeature := map[string]int{}
 	for k := range e.m.Features {
 		f := &e.m.Features[k]
-		if f.Distribution == nil {
-			continue
+		d := f.Distribution
+		if d == nil {
+			if f.Kind != "categorical" {
+				continue
+			}
+			d = &Distribution{Shares: make([]float64, len(f.Levels)+1)} // counts unseen values only
 		}
-		shares, missing, unseen := binShares(f, f.Distribution, e.cols[k], rows)
-		out = append(out, Drift{Feature: f.Name, PSI: PSI(f.Distribution.Shares, shares) + 0,
-			MissingTrain: f.Distribution.Missing, MissingNow: missing, Unseen: unseen})
+		shares, missing, unseen := binShares(f, d, e.cols[k], rows)
+		if unseen > 0 {
+			unseenByFeature[f.Name] = unseen
+		}
+		if f.Distribution != nil {
+			out = append(out, Drift{Feature: f.Name, PSI: PSI(d.Shares, shares) + 0,
+				MissingTrain: d.Missing, MissingNow: missing, Unseen: float64(unseen) / float64(max(n, 1))})
+		}
 	}
-	return out
+	return out, unseenByFeature
 }
 
 // DriftError reports inputs whose PSI passed a hard limit: the run must not

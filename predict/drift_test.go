@@ -76,6 +76,9 @@ func TestDriftDetected(t *testing.T) {
 	if !slices.Contains(moved.Drifted, "x") || !slices.Contains(moved.Drifted, "c") || slices.Contains(moved.Drifted, "z") {
 		t.Errorf("drifted %v, want x and c (%+v)", moved.Drifted, moved.Drift)
 	}
+	if moved.UnseenLevels["c"] != 1000 || same.UnseenLevels["c"] != 0 {
+		t.Errorf("unseen levels: %v after the shift, %v before; want c: 1000 (every third row), then none", moved.UnseenLevels, same.UnseenLevels)
+	}
 	for _, d := range moved.Drift {
 		if d.Feature == "c" && math.Abs(d.Unseen-1.0/3) > 0.01 {
 			t.Errorf("unseen share of c = %v, want 1/3", d.Unseen)

@@ -322,15 +322,12 @@ func (e *SchemaError) Mismatch() bool { return true }
 type Encoder struct {
 	m    *Model
 	cols []*features.Column // per feature
-	// Unseen counts categorical values that were not training levels (or
-	// were pooled as rare), per feature name.
-	Unseen map[string]int
 }
 
 // NewEncoder checks that t has every input column with a usable kind; the
 // error is a *SchemaError listing missing and mistyped columns.
 func NewEncoder(m *Model, t *features.Table) (*Encoder, error) {
-	e := &Encoder{m: m, cols: make([]*features.Column, len(m.Features)), Unseen: map[string]int{}}
+	e := &Encoder{m: m, cols: make([]*features.Column, len(m.Features))}
 	var se SchemaError
 	used := map[string]bool{}
 	for i, f := range m.Features {
@@ -414,22 +411,6 @@ func (m *Model) Probability(logit float64) float64 {
 		p = math.Min(math.Max(p, nb.Floor), 1-nb.Floor)
 	}
 	return p
-}
-
-// countUnseen records categorical values mapped to OtherLevel.
-func (e *Encoder) countUnseen(i int) {
-	for k, f := range e.m.Features {
-		if f.Kind != "categorical" {
-			continue
-		}
-		c := e.cols[k]
-		if c.IsNull(i) {
-			continue
-		}
-		if !slices.Contains(f.Levels, c.Text(i)) {
-			e.Unseen[f.Name]++
-		}
-	}
 }
 
 func numeric(c *features.Column, i int) float64 {

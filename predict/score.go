@@ -255,7 +255,6 @@ func Score(ctx context.Context, m *Model, t *features.Table, cfg Config) ([]Rank
 				return nil, Summary{}, err
 			}
 		}
-		enc.countUnseen(i)
 		p := m.Probability(enc.Explain(i, z, contrib))
 		r := Ranked{EntityID: ids.Str[i], Probability: p, ModelID: m.ID}
 		ruleScore := 0.0
@@ -319,12 +318,11 @@ func Score(ctx context.Context, m *Model, t *features.Table, cfg Config) ([]Rank
 		sum.MeanProbability[g] /= float64(n)
 	}
 	sum.Channels = channels(t, ids, cfg.ChannelColumn, out)
-	sum.UnseenLevels = enc.Unseen
 	limit := cfg.DriftPSI
 	if limit == 0 {
 		limit = 0.2
 	}
-	sum.Drift = enc.checkDrift(t.NumRows())
+	sum.Drift, sum.UnseenLevels = enc.checkDrift(t.NumRows())
 	var beyond, drifted []Drift
 	for _, d := range sum.Drift {
 		if cfg.DriftLimit > 0 && d.PSI > cfg.DriftLimit {
