@@ -36,6 +36,8 @@ type Model struct {
 	Logistic *Logistic      `json:"logistic,omitempty"`
 	// NaiveBayes holds the tables of a "naive_bayes" model.
 	NaiveBayes *NaiveBayes `json:"naive_bayes,omitempty"`
+	// Trees holds the ensemble of a "gbdt" model.
+	Trees *Trees `json:"trees,omitempty"`
 	// Calibration maps the logistic model's log-odds to probabilities.
 	Calibration *Calibration `json:"calibration,omitempty"`
 	// FeatureSpec is the resolved feature spec of the training table (event
@@ -200,6 +202,16 @@ func (m *Model) validate() error {
 			}
 		}
 		return m.NaiveBayes.validate(len(m.Features))
+	case "gbdt":
+		for _, f := range m.Features {
+			if f.Kind != "numeric" && f.Kind != "categorical" {
+				return fmt.Errorf("feature %q: unknown kind %q", f.Name, f.Kind)
+			}
+			if len(f.Levels) >= maxCodes {
+				return fmt.Errorf("feature %q: %d levels, a tree model codes at most %d", f.Name, len(f.Levels), maxCodes-1)
+			}
+		}
+		return m.Trees.validate(len(m.Features))
 	default:
 		return fmt.Errorf("unknown model type %q", m.Type)
 	}
@@ -317,11 +329,15 @@ func (e *SchemaError) Error() string {
 // Mismatch reports that the model cannot be used: exit code 4.
 func (e *SchemaError) Mismatch() bool { return true }
 
-// Encoder turns rows of one table into standardised design rows. Column
-// lookups and kind checks happen once, in NewEncoder.
+// Encoder turns rows of one table into model inputs and explains them.
+// Column lookups and kind checks happen once, in NewEncoder. An Encoder
+// holds scratch space: use one per goroutine (see Clone).
 type Encoder struct {
-	m    *Model
-	cols []*features.Column // per feature
+	m     *Model
+	cols  []*features.Column // per feature
+	codes []map[string]int   // gbdt: per categorical feature, level → code
+	z     []float64          // design row, or a gbdt model's input row
+	shap  *Shap
 }
 
 // NewEncoder checks that t has every input column with a usable kind; the
@@ -349,7 +365,33 @@ func NewEncoder(m *Model, t *features.Table) (*Encoder, error) {
 	if len(se.Missing) > 0 || len(se.WrongKind) > 0 {
 		return nil, &se
 	}
-	return e, nil
+	if nb := m.NaiveBayes; nb != nil {
+		for k := range nb.Fields {
+			nb.Fields[k].index()
+		}
+	}
+	if m.Type == "gbdt" {
+		e.codes = make([]map[string]int, len(m.Features))
+		for i, f := range m.Features {
+			if f.Kind == "categorical" {
+				e.codes[i] = make(map[string]int, len(f.Levels))
+				for k, l := range f.Levels {
+					e.codes[i][l] = k
+				}
+			}
+		}
+	}
+	return e.Clone(), nil
+}
+
+// Clone returns an encoder of the same model and table with its own
+// scratch space.
+func (e *Encoder) Clone() *Encoder {
+	c := &Encoder{m: e.m, cols: e.cols, codes: e.codes, z: make([]float64, max(len(e.m.Design), len(e.m.Features)))}
+	if e.m.Trees != nil {
+		c.shap = e.m.Trees.NewShap()
+	}
+	return c
 }
 
 // Row writes the standardised design row of table row i into z (len(Design)).
@@ -380,14 +422,43 @@ func (e *Encoder) Row(i int, z []float64) {
 	}
 }
 
+// TreeRow writes a gbdt model's input row for table row i into x
+// (len(Features)): numeric values, categorical level codes, NaN for missing.
+func (e *Encoder) TreeRow(i int, x []float64) {
+	for k, f := range e.m.Features {
+		c := e.cols[k]
+		if f.Kind == "numeric" {
+			x[k] = numeric(c, i)
+			continue
+		}
+		switch {
+		case c.IsNull(i):
+			x[k] = math.NaN()
+		case c.Kind == features.KindString:
+			x[k] = float64(e.code(k, c.Str[i]))
+		default:
+			x[k] = float64(e.code(k, c.Text(i)))
+		}
+	}
+}
+
+func (e *Encoder) code(k int, level string) int {
+	if c, ok := e.codes[k][level]; ok {
+		return c
+	}
+	return len(e.m.Features[k].Levels) // OtherLevel
+}
+
 // Explain computes row i's raw log-odds and, per input feature, its
-// contribution to them: coefficient × standardised value summed over the
-// feature's design columns (logistic), or the value's log ratio (naive
-// Bayes). z is scratch space of len(Design); contrib has len(Features).
-func (e *Encoder) Explain(i int, z, contrib []float64) float64 {
+// contribution to them (contrib has len(Features)): coefficient ×
+// standardised value summed over the feature's design columns (logistic),
+// the value's log ratio (naive Bayes), or the exact SHAP value (gbdt; the
+// contributions then sum to the log-odds minus Trees.ExpectedLogit).
+func (e *Encoder) Explain(i int, contrib []float64) float64 {
 	clear(contrib)
 	m := e.m
-	if m.NaiveBayes != nil {
+	switch {
+	case m.NaiveBayes != nil:
 		logit := m.NaiveBayes.PriorLogit
 		for k := range m.Features {
 			f := &m.NaiveBayes.Fields[k]
@@ -395,12 +466,34 @@ func (e *Encoder) Explain(i int, z, contrib []float64) float64 {
 			logit += contrib[k]
 		}
 		return logit
+	case m.Trees != nil:
+		e.TreeRow(i, e.z)
+		return e.shap.Explain(e.z, contrib)
 	}
-	e.Row(i, z)
+	e.Row(i, e.z)
 	for j, d := range m.Design {
-		contrib[d.Feature] += m.Logistic.Coef[j] * z[j]
+		contrib[d.Feature] += m.Logistic.Coef[j] * e.z[j]
 	}
-	return m.Logistic.Logit(z)
+	return m.Logistic.Logit(e.z)
+}
+
+// Logit computes row i's raw log-odds without explaining them.
+func (e *Encoder) Logit(i int) float64 {
+	m := e.m
+	switch {
+	case m.NaiveBayes != nil:
+		logit := m.NaiveBayes.PriorLogit
+		for k := range m.Features {
+			f := &m.NaiveBayes.Fields[k]
+			logit += f.LogRatio(f.Key(e.cols[k], m.Features[k].Kind == "numeric", i))
+		}
+		return logit
+	case m.Trees != nil:
+		e.TreeRow(i, e.z)
+		return m.Trees.Logit(e.z)
+	}
+	e.Row(i, e.z)
+	return m.Logistic.Logit(e.z)
 }
 
 // Probability turns raw log-odds into the model's probability: calibrated,

@@ -92,11 +92,17 @@ func (nf *NBField) ResetLookup() { nf.lookup = nil }
 
 // LogRatio returns the log ratio of a table key, 0 if the key is unknown.
 func (nf *NBField) LogRatio(key string) float64 {
+	nf.index()
+	return nf.lookup[key]
+}
+
+// index builds the lookup index; NewEncoder calls it, so that encoders
+// cloned for several goroutines only read it.
+func (nf *NBField) index() {
 	if nf.lookup == nil {
 		nf.lookup = make(map[string]float64, len(nf.Values))
 		for _, v := range nf.Values {
 			nf.lookup[v.Value] = v.LogRatio
 		}
 	}
-	return nf.lookup[key]
 }

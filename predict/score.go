@@ -247,7 +247,6 @@ func Score(ctx context.Context, m *Model, t *features.Table, cfg Config) ([]Rank
 	awards := t.Column("rule_awards")
 	asOf := t.Column("ts")
 	out := make([]Ranked, t.NumRows())
-	z := make([]float64, len(m.Design))
 	contrib := make([]float64, len(m.Features))
 	for i := range out {
 		if i%65536 == 0 {
@@ -255,7 +254,7 @@ func Score(ctx context.Context, m *Model, t *features.Table, cfg Config) ([]Rank
 				return nil, Summary{}, err
 			}
 		}
-		p := m.Probability(enc.Explain(i, z, contrib))
+		p := m.Probability(enc.Explain(i, contrib))
 		r := Ranked{EntityID: ids.Str[i], Probability: p, ModelID: m.ID}
 		ruleScore := 0.0
 		if rp != nil {

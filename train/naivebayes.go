@@ -129,7 +129,7 @@ func nbOutOfFold(m *predict.Model, t *features.Table, y []bool, rows []int, fold
 		contrib := make([]float64, len(m.Features))
 		for j, i := range rows {
 			if fold[j] == f {
-				oof[j] = enc.Explain(i, nil, contrib)
+				oof[j] = enc.Explain(i, contrib)
 			}
 		}
 	}

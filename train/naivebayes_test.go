@@ -47,7 +47,7 @@ func TestNaiveBayesTables(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	logit := enc.Explain(0, nil, make([]float64, 1))
+	logit := enc.Explain(0, make([]float64, 1))
 	// S_won / (S_won + S_lost) with P(won) = (7+1)/(7+1)… = ½ prior.
 	sWon, sLost := 0.5*(4.0+1)/(7+2), 0.5*(1.0+1)/(7+2)
 	if p := m.Probability(logit); math.Abs(p-sWon/(sWon+sLost)) > 1e-12 {

@@ -65,8 +65,11 @@ type Config struct {
 	MinClass int
 	// Seed drives the random split and the bootstrap.
 	Seed uint64
-	// Model is "logistic" (the default) or "naive_bayes".
+	// Model is "logistic" (the default), "naive_bayes" or "gbdt".
 	Model string
+	// GBDT configures the "gbdt" model (its Seed and Workers come from
+	// this Config).
+	GBDT GBDTConfig
 	// Report, when set, receives report.html (see writeReport).
 	Report io.Writer
 	// Compare is an earlier model measured on the same validation rows, for
@@ -102,8 +105,11 @@ func (c *Config) Validate() error {
 			return fmt.Errorf("train: Config.Categorical: %q is also dropped", name)
 		}
 	}
-	if m := c.model(); m != "logistic" && m != "naive_bayes" {
-		return fmt.Errorf("train: Config.Model %q: want logistic or naive_bayes", c.Model)
+	if m := c.model(); m != "logistic" && m != "naive_bayes" && m != "gbdt" {
+		return fmt.Errorf("train: Config.Model %q: want logistic, naive_bayes or gbdt", c.Model)
+	}
+	if err := c.GBDT.Validate(); err != nil {
+		return err
 	}
 	return nil
 }
@@ -273,7 +279,19 @@ func Train(ctx context.Context, t *features.Table, cfg Config) (*predict.Model, 
 	var oof []float64
 	var fold []int
 	k := cfg.folds()
-	if m.Type == "naive_bayes" {
+	var calY []bool // the rows calibration is fitted on, when not yTrain
+	switch m.Type {
+	case "gbdt":
+		gbdtInputs(m, t, cfg, trainRows)
+		if len(m.Features) == 0 {
+			return nil, errors.New("train: no usable feature columns")
+		}
+		oof, calY, err = fitGBDT(ctx, m, t, y, trainRows, times, cfg, log)
+		if err != nil {
+			return nil, err
+		}
+		fold = stratifiedFolds(calY, k, cfg.Seed)
+	case "naive_bayes":
 		nbInputs(m, t, cfg, trainRows)
 		if len(m.Features) == 0 {
 			return nil, errors.New("train: no usable feature columns")
@@ -281,7 +299,7 @@ func Train(ctx context.Context, t *features.Table, cfg Config) (*predict.Model, 
 		fold = stratifiedFolds(yTrain, k, cfg.Seed)
 		oof = nbOutOfFold(m, t, y, trainRows, fold, k)
 		fitNB(m, t, y, trainRows)
-	} else {
+	default:
 		if err := fitPreprocessing(m, t, cfg, trainRows); err != nil {
 			return nil, err
 		}
@@ -297,13 +315,17 @@ func Train(ctx context.Context, t *features.Table, cfg Config) (*predict.Model, 
 		}
 		m.Logistic, oof, fold = lr, cv.oof, cv.fold
 	}
+	if calY == nil {
+		calY = yTrain
+	}
 	for k := range m.Features {
 		f := &m.Features[k]
 		f.Distribution = predict.DistributionOf(f, t.Column(f.Name), trainRows)
 	}
 	// Calibration is fitted on the out-of-fold predictions of the training
-	// rows: the validation rows never touch it.
-	cal, calLoss, err := chooseCalibration(ctx, oof, yTrain, fold, k)
+	// rows (a tree model's held-out training rows): the validation rows
+	// never touch it.
+	cal, calLoss, err := chooseCalibration(ctx, oof, calY, fold, k)
 	if err != nil {
 		return nil, err
 	}
@@ -340,6 +362,9 @@ func Train(ctx context.Context, t *features.Table, cfg Config) (*predict.Model, 
 		prev := evaluate(cfg.Compare, t, y, validRows, cfg.Seed)
 		m.Metrics.Extra = predict.JSONObject{"previous_auc": prev.AUC, "previous_log_loss": prev.LogLoss, "previous_brier": prev.Brier}
 		cfg.compared = &prev
+	}
+	if m.Trees != nil {
+		m.Trees.ShapImportance = shapImportance(m, t, validRows, cfg.workers())
 	}
 	if err := m.Finish(); err != nil {
 		return nil, err
@@ -553,13 +578,14 @@ func scoreRows(m *predict.Model, t *features.Table, rows []int) ([]float64, []fl
 	if err != nil {
 		panic("train: encoder on its own training table: " + err.Error()) // the columns were just read from t
 	}
-	z := make([]float64, len(m.Design))
-	contrib := make([]float64, len(m.Features))
 	prob, logit := make([]float64, len(rows)), make([]float64, len(rows))
-	for j, i := range rows {
-		logit[j] = enc.Explain(i, z, contrib)
-		prob[j] = m.Probability(logit[j])
-	}
+	parallelChunks(len(rows), 2, func(lo, hi int) {
+		e := enc.Clone()
+		for j := lo; j < hi; j++ {
+			logit[j] = e.Logit(rows[j])
+			prob[j] = m.Probability(logit[j])
+		}
+	})
 	return prob, logit
 }
 
@@ -601,6 +627,13 @@ func (c *Config) folds() int {
 		return 5
 	}
 	return c.Folds
+}
+
+func (c *Config) workers() int {
+	if c.Workers == 0 {
+		return 2
+	}
+	return c.Workers
 }
 
 func (c *Config) model() string {
@@ -681,6 +714,17 @@ func fingerprintTable(t *features.Table) string {
 	return hex.EncodeToString(h.Sum(nil)[:16])
 }
 
+// gbdtForHash is the GBDT configuration that shapes a gbdt model (none for
+// the other models), without the worker count.
+func gbdtForHash(c *Config) GBDTConfig {
+	if c.model() != "gbdt" {
+		return GBDTConfig{}
+	}
+	g := c.GBDT.withDefaults()
+	g.Workers = 0
+	return g
+}
+
 // hash is a short hash of everything in the configuration that shapes the
 // model (not the logger or the writers).
 func (c *Config) hash() string {
@@ -691,8 +735,9 @@ func (c *Config) hash() string {
 		CGrid                                            []float64
 		Folds, MinClass, ValidRows                       int
 		Seed                                             uint64
+		GBDT                                             GBDTConfig
 	}{c.Label, c.Positive, c.Negative, c.ID, c.TimeColumn, c.model(), c.Drop, c.Categorical, c.ValidFraction, c.C, c.CGrid,
-		c.folds(), c.MinClass, len(c.ValidRows), c.Seed})
+		c.folds(), c.MinClass, len(c.ValidRows), c.Seed, gbdtForHash(c)})
 	h := sha256.Sum256(b)
 	return hex.EncodeToString(h[:8])
 }

@@ -94,6 +94,7 @@ mismatch or drift beyond --drift-limit, 130 interrupted.`,
 		newPredictCmd(g, nil),
 		newRFMCmd(g, nil),
 		newExportCmd(g),
+		newModelsCmd(g),
 		newRunCmd(g),
 		newDemoCmd(g, nil),
 	)

@@ -34,6 +34,8 @@ type trainOptions struct {
 	seed      uint64
 	compare   string
 	category  []string
+	gbdt      train.GBDTConfig
+	workers   int
 }
 
 func newTrainCmd(g *globalOptions, runF func(*trainOptions) error) *cobra.Command {
@@ -76,13 +78,26 @@ and predict falls back to rule points.`,
 	f.StringVar(&opts.timeCol, "time-col", "", "timestamp column for an out-of-time split")
 	f.StringSliceVar(&opts.na, "na", nil, "values that mean missing, such as Select (comma-separated)")
 	f.StringSliceVar(&opts.category, "categorical", nil, "columns to treat as categories even when they hold numbers (comma-separated)")
-	f.StringVar(&opts.model, "model", "lr", "model type: lr (logistic regression) or nb (naive-Bayes baseline)")
+	f.StringVar(&opts.model, "model", "lr", "model type: lr (logistic regression), gbdt (gradient-boosted trees) or nb (naive-Bayes baseline)")
 	f.StringVar(&opts.out, "out", "", "model directory to write (required)")
 	f.Float64Var(&opts.c, "c", 0, "inverse L2 regularisation strength (0: choose by 5-fold cross-validation)")
 	f.Float64Var(&opts.validFrac, "valid-fraction", 0.2, "share of rows held out for validation")
 	f.IntVar(&opts.minClass, "min-class", 50, "fewest positives and negatives to train on")
 	f.Uint64Var(&opts.seed, "seed", 1, "random seed (split, bootstrap)")
 	f.StringVar(&opts.compare, "compare", "", "an earlier model to measure on the same validation rows (models/OLD)")
+	gb := &opts.gbdt
+	f.IntVar(&gb.Rounds, "rounds", 300, "gbdt: boosting rounds (trees)")
+	f.IntVar(&gb.Leaves, "leaves", 31, "gbdt: leaves per tree")
+	f.IntVar(&gb.MaxDepth, "max-depth", 0, "gbdt: deepest leaf (0: bounded by --leaves alone)")
+	f.Float64Var(&gb.LearningRate, "learning-rate", 0.1, "gbdt: shrinkage of each tree")
+	f.IntVar(&gb.MinDataInLeaf, "min-data-in-leaf", 20, "gbdt: fewest training rows in a leaf")
+	f.Float64Var(&gb.MinSumHessian, "min-sum-hessian", 1e-3, "gbdt: smallest hessian sum in a leaf")
+	f.Float64Var(&gb.Lambda, "lambda", 1, "gbdt: L2 regularisation of leaf values")
+	f.Float64Var(&gb.Subsample, "subsample", 1, "gbdt: share of rows drawn for each tree")
+	f.Float64Var(&gb.Colsample, "colsample", 1, "gbdt: share of features drawn for each tree")
+	f.IntVar(&gb.EarlyStoppingRounds, "early-stopping-rounds", 0, "gbdt: stop when the holdout log loss has not improved for this many rounds (0: never)")
+	f.IntVar(&gb.MaxBins, "max-bins", 255, "gbdt: value bins per numeric feature (at most 255)")
+	f.IntVar(&opts.workers, "workers", 0, "goroutines for training (0: 2); results do not depend on it")
 	return cmd
 }
 
@@ -97,16 +112,16 @@ func runTrain(c *cobra.Command, opts *trainOptions) error {
 	if opts.out == "" {
 		return usageErrorf("--out is required")
 	}
-	models := map[string]string{"lr": "logistic", "nb": "naive_bayes"}
+	models := map[string]string{"lr": "logistic", "nb": "naive_bayes", "gbdt": "gbdt"}
 	if models[opts.model] == "" {
-		return usageErrorf("--model %q: want lr (logistic regression) or nb (naive Bayes)", opts.model)
+		return usageErrorf("--model %q: want lr (logistic regression), gbdt (gradient-boosted trees) or nb (naive Bayes)", opts.model)
 	}
 	t, err := readTable(c, opts.features, opts.table, opts.sep, opts.na)
 	if err != nil {
 		return err
 	}
 	cfg := train.Config{Model: models[opts.model], Label: opts.label, Positive: opts.positive, Negative: opts.negative, ID: opts.id, Drop: opts.drop, Categorical: opts.category, TimeColumn: opts.timeCol,
-		ValidFraction: opts.validFrac, C: opts.c, MinClass: opts.minClass, Seed: opts.seed, Logger: log}
+		ValidFraction: opts.validFrac, C: opts.c, MinClass: opts.minClass, Seed: opts.seed, Logger: log, GBDT: opts.gbdt, Workers: opts.workers}
 	if err := cfg.Validate(); err != nil {
 		return &flagError{err}
 	}

@@ -1,0 +1,922 @@
+package train
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"sort"
+	"sync"
+
+	"leadscore/predict"
+)
+
+// GBDTConfig configures FitGBDT. The zero value of each field means its
+// default.
+type GBDTConfig struct {
+	Rounds        int     // boosting rounds; 300
+	Leaves        int     // leaves per tree; 31
+	MaxDepth      int     // 0: bounded by Leaves alone
+	LearningRate  float64 // shrinkage; 0.1
+	MinDataInLeaf int     // 20
+	MinSumHessian float64 // 1e-3
+	Lambda        float64 // L2 on leaf values; 1 (negative means 0)
+	Subsample     float64 // share of rows per round; 1
+	Colsample     float64 // share of features per tree; 1
+	// EarlyStoppingRounds stops when the validation log loss has not
+	// improved for this many rounds (needs validation rows); 0 never.
+	EarlyStoppingRounds int
+	MaxBins             int // value bins per numeric feature; 255 (at most)
+	// Categorical splits: categories ordered by G / (H + CatSmooth), at
+	// most MaxCatThreshold on the right side, each with at least
+	// MinDataPerGroup rows; CatL2 is added to Lambda for their gain.
+	CatSmooth       float64 // 10
+	CatL2           float64 // 10
+	MaxCatThreshold int     // 32
+	MinDataPerGroup int     // 100, never more than MinDataInLeaf·5
+	MaxCatToOneHot  int     // 4: fewer categories split one against the rest
+	Seed            uint64
+	// Workers bounds parallelism; 0 means 2. Results do not depend on it.
+	Workers int
+}
+
+func (c GBDTConfig) withDefaults() GBDTConfig {
+	def := func(v *int, d int) {
+		if *v == 0 {
+			*v = d
+		}
+	}
+	deff := func(v *float64, d float64) {
+		if *v == 0 {
+			*v = d
+		}
+	}
+	def(&c.Rounds, 300)
+	def(&c.Leaves, 31)
+	def(&c.MinDataInLeaf, 20)
+	def(&c.MaxBins, 255)
+	def(&c.MaxCatThreshold, 32)
+	def(&c.MinDataPerGroup, min(100, 5*c.MinDataInLeaf))
+	def(&c.MaxCatToOneHot, 4)
+	def(&c.Workers, 2)
+	deff(&c.LearningRate, 0.1)
+	deff(&c.MinSumHessian, 1e-3)
+	deff(&c.Lambda, 1)
+	deff(&c.Subsample, 1)
+	deff(&c.Colsample, 1)
+	deff(&c.CatSmooth, 10)
+	deff(&c.CatL2, 10)
+	c.Lambda = max(c.Lambda, 0)
+	return c
+}
+
+// Validate names the first bad field.
+func (c GBDTConfig) Validate() error {
+	switch {
+	case c.Rounds < 0, c.Leaves < 0, c.MaxDepth < 0, c.MinDataInLeaf < 0, c.EarlyStoppingRounds < 0, c.MaxBins < 0:
+		return errors.New("train: GBDT counts must not be negative")
+	case c.Leaves == 1:
+		return errors.New("train: GBDT needs at least 2 leaves per tree")
+	case c.MaxBins > 255:
+		return fmt.Errorf("train: GBDT MaxBins %d: at most 255", c.MaxBins)
+	case c.LearningRate < 0 || c.LearningRate > 1:
+		return fmt.Errorf("train: GBDT LearningRate %g: want (0, 1]", c.LearningRate)
+	case c.Subsample < 0 || c.Subsample > 1 || c.Colsample < 0 || c.Colsample > 1:
+		return errors.New("train: GBDT Subsample and Colsample must be in (0, 1]")
+	}
+	return nil
+}
+
+func (c GBDTConfig) params() predict.GBDTParams {
+	return predict.GBDTParams{Rounds: c.Rounds, Leaves: c.Leaves, MaxDepth: c.MaxDepth, LearningRate: c.LearningRate,
+		MinDataInLeaf: c.MinDataInLeaf, MinSumHessian: c.MinSumHessian, Lambda: c.Lambda, Subsample: c.Subsample,
+		Colsample: c.Colsample, EarlyStoppingRounds: c.EarlyStoppingRounds, MaxBins: c.MaxBins}
+}
+
+// GBColumn is an input column of the boosting engine: numeric values with
+// NaN for missing, or, when Levels > 0, categorical codes 0…Levels−1 as
+// float64 with NaN for missing (Levels at most 255).
+type GBColumn struct {
+	Values []float64
+	Levels int
+}
+
+// binning maps each feature's values to uint8 bins: bin 0 holds missing
+// values; a numeric value x falls in bin 1 + #{cuts ≤ float32(x)}; a
+// categorical code c in bin c+1.
+type binning struct {
+	cuts  [][]float32 // numeric features; nil for categorical
+	nbins []int       // bins per feature, the missing bin included
+	off   []int       // offset of each feature's bins in a histogram
+	total int
+	cat   []bool
+}
+
+// binSample is the most rows whose values choose a feature's cuts.
+const binSample = 200_000
+
+func newBinning(cols []GBColumn, rows []int, maxBins int, seed uint64, workers int) *binning {
+	p := len(cols)
+	b := &binning{cuts: make([][]float32, p), nbins: make([]int, p), off: make([]int, p), cat: make([]bool, p)}
+	sample := rows
+	if len(rows) > binSample {
+		r := rand.New(rand.NewPCG(seed, 0xb1))
+		sample = slices.Clone(rows)
+		r.Shuffle(len(sample), func(i, j int) { sample[i], sample[j] = sample[j], sample[i] })
+		sample = sample[:binSample]
+	}
+	parallelFor(p, workers, func(f int) {
+		if cols[f].Levels > 0 {
+			b.cat[f] = true
+			b.nbins[f] = cols[f].Levels + 1
+			return
+		}
+		b.cuts[f] = quantileCuts(cols[f].Values, sample, maxBins)
+		b.nbins[f] = len(b.cuts[f]) + 2
+	})
+	// Each feature's histogram takes 256 bins, so a uint8 bin indexes it
+	// without bounds checks.
+	for f := range p {
+		b.off[f] = f * 256
+	}
+	b.total = p * 256
+	return b
+}
+
+// quantileCuts chooses at most maxBins−1 cuts so that the values of the
+// sample rows spread evenly over at most maxBins bins; a value holding more
+// than a bin's share gets a bin of its own.
+func quantileCuts(v []float64, rows []int, maxBins int) []float32 {
+	vals := make([]float32, 0, len(rows))
+	for _, i := range rows {
+		if x := v[i]; !math.IsNaN(x) {
+			vals = append(vals, float32(x))
+		}
+	}
+	slices.Sort(vals)
+	var distinct []float32
+	var counts []int
+	for i, x := range vals {
+		if i == 0 || x != vals[i-1] {
+			distinct = append(distinct, x)
+			counts = append(counts, 0)
+		}
+		counts[len(counts)-1]++
+	}
+	if len(distinct) <= maxBins {
+		if len(distinct) == 0 {
+			return nil
+		}
+		return distinct[1:] // one bin per value
+	}
+	var cuts []float32
+	per := float64(len(vals)) / float64(maxBins)
+	acc, left := 0, len(vals)
+	for k := 0; k < len(distinct)-1 && len(cuts) < maxBins-1; k++ {
+		acc += counts[k]
+		left -= counts[k]
+		// Close the bin when it is full, or when the next value alone
+		// would overfill it.
+		if float64(acc) >= per || float64(acc+counts[k+1]) > 1.5*per {
+			cuts = append(cuts, distinct[k+1])
+			acc = 0
+			// Spread what is left over the bins still free.
+			if free := maxBins - 1 - len(cuts); free > 0 {
+				per = float64(left) / float64(free+1)
+			}
+		}
+	}
+	return cuts
+}
+
+// bin returns the bin of value x of feature f.
+func (b *binning) bin(f int, x float64) uint8 {
+	if math.IsNaN(x) {
+		return 0
+	}
+	if b.cat[f] {
+		c := int(x)
+		if c < 0 || c+1 >= b.nbins[f] {
+			c = b.nbins[f] - 2 // codes beyond the training levels: the last, OtherLevel
+		}
+		return uint8(c + 1)
+	}
+	cuts := b.cuts[f]
+	x32 := float32(x)
+	return uint8(1 + sort.Search(len(cuts), func(k int) bool { return cuts[k] > x32 }))
+}
+
+// apply bins the given rows into a column-major matrix: feature f of row
+// j at f·len(rows) + j.
+func (b *binning) apply(cols []GBColumn, rows []int, workers int) []uint8 {
+	n := len(rows)
+	m := make([]uint8, n*len(cols))
+	parallelFor(len(cols), workers, func(f int) {
+		v, col := cols[f].Values, m[f*n:(f+1)*n]
+		if b.cat[f] {
+			for j, i := range rows {
+				col[j] = b.bin(f, v[i])
+			}
+			return
+		}
+		cuts := b.cuts[f]
+		for j, i := range rows {
+			x := v[i]
+			if math.IsNaN(x) {
+				col[j] = 0
+				continue
+			}
+			// Binary search for 1 + #{cuts ≤ x}.
+			x32 := float32(x)
+			lo, hi := 0, len(cuts)
+			for lo < hi {
+				mid := int(uint(lo+hi) >> 1)
+				if cuts[mid] <= x32 {
+					lo = mid + 1
+				} else {
+					hi = mid
+				}
+			}
+			col[j] = uint8(lo + 1)
+		}
+	})
+	return m
+}
+
+// parallelFor runs fn(0…n−1) on up to workers goroutines.
+func parallelFor(n, workers int, fn func(int)) {
+	if workers <= 1 || n <= 1 {
+		for i := range n {
+			fn(i)
+		}
+		return
+	}
+	var wg sync.WaitGroup
+	next := make(chan int, n)
+	for i := range n {
+		next <- i
+	}
+	close(next)
+	for range min(workers, n) {
+		wg.Go(func() {
+			for i := range next {
+				fn(i)
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// hbin is a histogram bin: sums of gradients and hessians. Row counts are
+// estimated from the hessians, as LightGBM does: a bin's rows ≈ its
+// hessian × the leaf's rows / the leaf's hessian.
+type hbin struct {
+	g, h float64
+}
+
+// gh is a row's gradient and hessian, side by side for one memory access.
+type gh struct {
+	g, h float64
+}
+
+// split is a candidate split of a leaf.
+type split struct {
+	gain        float64
+	feature     int
+	bin         int        // numeric: bins 1…bin go left
+	cat         *[4]uint64 // categorical: bins going right
+	defaultLeft bool
+	lg, lh      float64
+}
+
+// gbNode is a node of a tree under construction, in bin space.
+type gbNode struct {
+	left, right int32
+	feature     int32
+	bin         int
+	cat         *[4]uint64
+	defaultLeft bool
+	g, h        float64
+	gain        float64
+	begin, end  int // the node's rows in booster.idx
+}
+
+// leaf is a leaf that may still split: its rows idx[begin:end], its
+// histogram and its best split.
+type leaf struct {
+	node       int32
+	begin, end int
+	hist       []hbin
+	g, h       float64
+	n          int // rows
+	depth      int
+	best       split
+}
+
+// newBooster bins the training rows and allocates the training state.
+func newBooster(cols []GBColumn, rows []int, cfg GBDTConfig) *booster {
+	bn := newBinning(cols, rows, cfg.MaxBins, cfg.Seed, cfg.Workers)
+	n := len(rows)
+	return &booster{cfg: cfg, b: bn, p: len(cols), n: n, x: bn.apply(cols, rows, cfg.Workers), minGroup: float64(cfg.MinDataPerGroup),
+		gh: make([]gh, n), ogh: make([]gh, n), idx: make([]int32, n), scratch: make([]int32, n), pool: make([][]hbin, 0, cfg.Leaves)}
+}
+
+// booster holds the training state.
+type booster struct {
+	cfg      GBDTConfig
+	b        *binning
+	p        int
+	n        int
+	x        []uint8 // binned training rows, column-major (binning.apply)
+	gh       []gh
+	ogh      []gh // the gradients of a node's rows, in the node's order
+	idx      []int32 // row indexes, partitioned by leaf
+	scratch  []int32
+	pool     [][]hbin
+	feats    []int // features of the current tree
+	blocks   [][]int
+	best     []split // per feature of the tree, scratch for findBest
+	minGroup float64
+}
+
+// FitGBDT boosts trees with logistic loss on the training rows of cols
+// (y the labels of all rows) and, when validRows are given, stops early on
+// their log loss. Trees are grown leaf-wise on histograms of binned values.
+func FitGBDT(ctx context.Context, cols []GBColumn, y []bool, trainRows, validRows []int, cfg GBDTConfig) (*predict.Trees, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	cfg = cfg.withDefaults()
+	p := len(cols)
+	if p == 0 || len(trainRows) == 0 {
+		return nil, errors.New("train: GBDT needs rows and features")
+	}
+	for f, c := range cols {
+		if c.Levels > 255 {
+			return nil, fmt.Errorf("train: GBDT feature %d has %d levels, at most 255", f, c.Levels)
+		}
+	}
+	bo := newBooster(cols, trainRows, cfg)
+	bn := bo.b
+	n := len(trainRows)
+	yt := pick(y, trainRows)
+	pos := countTrue(y, trainRows)
+	if pos == 0 || pos == n {
+		return nil, errors.New("train: GBDT training rows hold one class only")
+	}
+	base := math.Log(float64(pos) / float64(n-pos))
+	score := make([]float64, n)
+	for i := range score {
+		score[i] = base
+	}
+	var xv []uint8
+	var yv []bool
+	var vscore []float64
+	if cfg.EarlyStoppingRounds > 0 && len(validRows) > 0 {
+		xv, yv = bn.apply(cols, validRows, cfg.Workers), pick(y, validRows)
+		vscore = make([]float64, len(validRows))
+		for i := range vscore {
+			vscore[i] = base
+		}
+	}
+	ens := &predict.Trees{Base: base, GainImportance: make([]float64, p)}
+	bestLoss, bestIter := math.Inf(1), 0
+	rowLeaf := make([]int32, n)
+	for round := range cfg.Rounds {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		bo.gradients(score, yt)
+		r := rand.New(rand.NewPCG(cfg.Seed, uint64(round)+1))
+		rows := bo.sampleRows(r)
+		bo.sampleFeatures(r)
+		nodes := bo.grow(rows)
+		t := bo.export(nodes, ens.GainImportance)
+		// Update the training scores: from the partition when every row
+		// took part, else by walking the tree.
+		if rows == n {
+			bo.leafOfRows(nodes, rowLeaf)
+		} else {
+			parallelChunks(n, cfg.Workers, func(lo, hi int) {
+				for i := lo; i < hi; i++ {
+					rowLeaf[i] = leafOf(nodes, bo.x, n, i)
+				}
+			})
+		}
+		for i, l := range rowLeaf {
+			score[i] += t.Value[l]
+		}
+		ens.Trees = append(ens.Trees, t)
+		if vscore != nil {
+			parallelChunks(len(vscore), cfg.Workers, func(lo, hi int) {
+				for i := lo; i < hi; i++ {
+					vscore[i] += t.Value[leafOf(nodes, xv, len(vscore), i)]
+				}
+			})
+			loss := logLossLogits(vscore, yv)
+			if loss < bestLoss-1e-12 {
+				bestLoss, bestIter = loss, round+1
+			} else if round+1-bestIter >= cfg.EarlyStoppingRounds {
+				break
+			}
+		}
+	}
+	p2 := cfg.params()
+	p2.BestIteration = len(ens.Trees)
+	if vscore != nil {
+		ens.Trees = ens.Trees[:bestIter]
+		p2.BestIteration = bestIter
+		clear(ens.GainImportance)
+		for _, t := range ens.Trees {
+			for i, f := range t.Feature {
+				if f >= 0 {
+					ens.GainImportance[f] += t.Gain[i]
+				}
+			}
+		}
+	}
+	ens.Params = p2
+	return ens, ens.Prepare(p)
+}
+
+func logLossLogits(logits []float64, y []bool) float64 {
+	s := 0.0
+	for i, z := range logits {
+		// −log σ(±z) = log(1 + e^∓z), computed stably.
+		if !y[i] {
+			z = -z
+		}
+		if z > 0 {
+			s += math.Log1p(math.Exp(-z))
+		} else {
+			s += -z + math.Log1p(math.Exp(z))
+		}
+	}
+	return s / float64(len(logits))
+}
+
+// parallelChunks calls fn on fixed ranges of [0, n) on up to workers
+// goroutines; each index is handled once, so results do not depend on
+// workers.
+func parallelChunks(n, workers int, fn func(lo, hi int)) {
+	const chunk = 16384
+	parallelFor((n+chunk-1)/chunk, workers, func(c int) { fn(c*chunk, min(n, (c+1)*chunk)) })
+}
+
+func (bo *booster) gradients(score []float64, y []bool) {
+	parallelChunks(len(score), bo.cfg.Workers, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			pr := predict.Sigmoid(score[i])
+			g := pr
+			if y[i] {
+				g = pr - 1
+			}
+			bo.gh[i] = gh{g, max(pr*(1-pr), 1e-16)}
+		}
+	})
+}
+
+// sampleRows fills idx with the rows of this round, ascending, and returns
+// their number.
+func (bo *booster) sampleRows(r *rand.Rand) int {
+	n := len(bo.gh)
+	if bo.cfg.Subsample >= 1 {
+		for i := range n {
+			bo.idx[i] = int32(i)
+		}
+		return n
+	}
+	k := 0
+	for i := range n {
+		if r.Float64() < bo.cfg.Subsample {
+			bo.idx[k] = int32(i)
+			k++
+		}
+	}
+	return k
+}
+
+// sampleFeatures picks the features of this tree and splits them into
+// blocks of about equal histogram size, one per worker.
+func (bo *booster) sampleFeatures(r *rand.Rand) {
+	all := make([]int, bo.p)
+	for f := range all {
+		all[f] = f
+	}
+	if bo.cfg.Colsample < 1 {
+		r.Shuffle(len(all), func(i, j int) { all[i], all[j] = all[j], all[i] })
+		all = all[:max(1, int(math.Ceil(bo.cfg.Colsample*float64(bo.p))))]
+		slices.Sort(all)
+	}
+	bo.feats = all
+	w := min(bo.cfg.Workers, len(all))
+	bo.blocks = bo.blocks[:0]
+	total := 0
+	for _, f := range all {
+		total += bo.b.nbins[f]
+	}
+	start, acc := 0, 0
+	for i, f := range all {
+		acc += bo.b.nbins[f]
+		if acc*w >= total*(len(bo.blocks)+1) || i == len(all)-1 {
+			bo.blocks = append(bo.blocks, all[start:i+1])
+			start = i + 1
+		}
+	}
+	bo.best = make([]split, len(all))
+}
+
+func (bo *booster) getHist() []hbin {
+	if k := len(bo.pool); k > 0 {
+		h := bo.pool[k-1]
+		bo.pool = bo.pool[:k-1]
+		return h
+	}
+	return make([]hbin, bo.b.total)
+}
+
+func (bo *booster) putHist(h []hbin) {
+	if h != nil {
+		bo.pool = append(bo.pool, h)
+	}
+}
+
+// minParallelRows is the smallest node whose histogram is built on more
+// than one goroutine.
+const minParallelRows = 4096
+
+// buildHist fills h for the tree's features from rows (nil: every row, in
+// order). It first gathers the rows' gradients in order, so that the pass
+// over each feature reads memory sequentially.
+func (bo *booster) buildHist(h []hbin, rows []int32) {
+	ogh := bo.gh
+	if rows != nil {
+		ogh = bo.ogh[:len(rows)]
+		for i, r := range rows {
+			ogh[i] = bo.gh[r]
+		}
+	}
+	work := func(k int) { bo.histFeature(h, rows, ogh, bo.feats[k]) }
+	// Each feature is summed by one goroutine over the rows in order: the
+	// sums do not depend on the number of goroutines.
+	if len(ogh) < minParallelRows {
+		for k := range bo.feats {
+			work(k)
+		}
+		return
+	}
+	parallelFor(len(bo.feats), bo.cfg.Workers, work)
+}
+
+func (bo *booster) histFeature(h []hbin, rows []int32, ogh []gh, f int) {
+	hh := (*[256]hbin)(h[f*256 : f*256+256])
+	clear(hh[:])
+	col := bo.x[f*bo.n : (f+1)*bo.n]
+	if rows == nil {
+		col = col[:len(ogh)]
+		for i, b := range col {
+			e := &hh[b]
+			e.g += ogh[i].g
+			e.h += ogh[i].h
+		}
+		return
+	}
+	for i, r := range rows {
+		e := &hh[col[r]]
+		e.g += ogh[i].g
+		e.h += ogh[i].h
+	}
+}
+
+// grow builds one tree on rows idx[:n], leaf-wise: it always splits the
+// leaf whose best split gains most, until Leaves leaves or no gain.
+func (bo *booster) grow(n int) []gbNode {
+	cfg := &bo.cfg
+	root := &leaf{node: 0, begin: 0, end: n, hist: bo.getHist()}
+	if n == bo.n {
+		bo.buildHist(root.hist, nil)
+	} else {
+		bo.buildHist(root.hist, bo.idx[:n])
+	}
+	// The totals come from the first feature's histogram: every row has
+	// exactly one bin per feature.
+	f0 := bo.feats[0]
+	for _, e := range root.hist[bo.b.off[f0] : bo.b.off[f0]+bo.b.nbins[f0]] {
+		root.g += e.g
+		root.h += e.h
+	}
+	root.n = n
+	nodes := []gbNode{{left: -1, right: -1, feature: -1, g: root.g, h: root.h, end: n}}
+	bo.findBest(root)
+	leaves := []*leaf{root}
+	for len(leaves) < cfg.Leaves {
+		bi := -1
+		for i, l := range leaves {
+			if l.best.gain > 0 && (bi < 0 || l.best.gain > leaves[bi].best.gain) {
+				bi = i
+			}
+		}
+		if bi < 0 {
+			break
+		}
+		l := leaves[bi]
+		s := l.best
+		li, ri := int32(len(nodes)), int32(len(nodes)+1)
+		nd := &nodes[l.node]
+		nd.left, nd.right, nd.feature, nd.bin, nd.cat, nd.defaultLeft, nd.gain = li, ri, int32(s.feature), s.bin, s.cat, s.defaultLeft, s.gain
+		mid := bo.partition(l, &s)
+		nodes = append(nodes,
+			gbNode{left: -1, right: -1, feature: -1, g: s.lg, h: s.lh, begin: l.begin, end: mid},
+			gbNode{left: -1, right: -1, feature: -1, g: l.g - s.lg, h: l.h - s.lh, begin: mid, end: l.end})
+		left := &leaf{node: li, begin: l.begin, end: mid, g: s.lg, h: s.lh, n: mid - l.begin, depth: l.depth + 1}
+		right := &leaf{node: ri, begin: mid, end: l.end, g: l.g - s.lg, h: l.h - s.lh, n: l.end - mid, depth: l.depth + 1}
+		small, large := left, right
+		if right.end-right.begin < left.end-left.begin {
+			small, large = right, left
+		}
+		small.hist = bo.getHist()
+		bo.buildHist(small.hist, bo.idx[small.begin:small.end])
+		large.hist = l.hist
+		for _, f := range bo.feats {
+			o := bo.b.off[f]
+			ph, sh := large.hist[o:o+bo.b.nbins[f]], small.hist[o:o+bo.b.nbins[f]]
+			for k := range ph {
+				ph[k].g -= sh[k].g
+				ph[k].h -= sh[k].h
+			}
+		}
+		leaves[bi] = left
+		leaves = append(leaves, right)
+		for _, c := range []*leaf{left, right} {
+			if len(leaves) < cfg.Leaves && (cfg.MaxDepth == 0 || c.depth < cfg.MaxDepth) {
+				bo.findBest(c)
+			}
+			if c.best.gain <= 0 {
+				bo.putHist(c.hist)
+				c.hist = nil
+			}
+		}
+	}
+	for _, l := range leaves {
+		bo.putHist(l.hist)
+	}
+	return nodes
+}
+
+// partition reorders idx[l.begin:l.end] stably so that the rows going left
+// come first, and returns where the right rows start.
+func (bo *booster) partition(l *leaf, s *split) int {
+	var left [256]int
+	for b := range left {
+		if goesLeftBin(uint8(b), s.bin, s.cat, s.defaultLeft) {
+			left[b] = 1
+		}
+	}
+	col := bo.x[s.feature*bo.n : (s.feature+1)*bo.n]
+	rows := bo.idx[l.begin:l.end]
+	right := bo.scratch[:len(rows)]
+	k, j := 0, 0
+	for _, r := range rows {
+		// Branch-free: write the row to both sides, advance one.
+		lf := left[col[r]]
+		rows[k] = r
+		right[j] = r
+		k += lf
+		j += 1 - lf
+	}
+	copy(rows[k:], right[:j])
+	return l.begin + k
+}
+
+func goesLeftBin(b uint8, thr int, cat *[4]uint64, defaultLeft bool) bool {
+	switch {
+	case b == 0:
+		return defaultLeft
+	case cat != nil:
+		return cat[b/64]&(1<<(b%64)) == 0
+	default:
+		return int(b) <= thr
+	}
+}
+
+// leafOf returns the leaf of row j of a column-major matrix of n rows.
+func leafOf(nodes []gbNode, x []uint8, n, j int) int32 {
+	i := int32(0)
+	for nodes[i].left >= 0 {
+		nd := &nodes[i]
+		if goesLeftBin(x[int(nd.feature)*n+j], nd.bin, nd.cat, nd.defaultLeft) {
+			i = nd.left
+		} else {
+			i = nd.right
+		}
+	}
+	return i
+}
+
+// leafOfRows records each training row's leaf from the final partition
+// (when every row took part in the tree).
+func (bo *booster) leafOfRows(nodes []gbNode, out []int32) {
+	for i, nd := range nodes {
+		if nd.left < 0 {
+			for _, r := range bo.idx[nd.begin:nd.end] {
+				out[r] = int32(i)
+			}
+		}
+	}
+}
+
+// leafScore is the loss reduction term of a leaf.
+func leafScore(g, h, lambda float64) float64 { return g * g / (h + lambda) }
+
+// findBest sets l.best to the best split over the tree's features.
+func (bo *booster) findBest(l *leaf) {
+	l.best = split{}
+	if l.n < 2*bo.cfg.MinDataInLeaf || l.h < 2*bo.cfg.MinSumHessian {
+		return
+	}
+	best := bo.best
+	clear(best)
+	work := func(k int) {
+		f := bo.feats[k]
+		h := l.hist[bo.b.off[f] : bo.b.off[f]+bo.b.nbins[f]]
+		if bo.b.cat[f] {
+			best[k] = bo.bestCategorical(l, f, h)
+		} else {
+			best[k] = bo.bestNumeric(l, f, h)
+		}
+	}
+	if l.n >= minParallelRows {
+		parallelFor(len(best), bo.cfg.Workers, work)
+	} else {
+		for k := range best {
+			work(k)
+		}
+	}
+	for _, s := range best {
+		if s.gain > l.best.gain {
+			l.best = s
+		}
+	}
+}
+
+// valid checks a split's sides against MinSumHessian and, with row counts
+// estimated from the hessians, MinDataInLeaf.
+func (bo *booster) valid(lh float64, l *leaf) bool {
+	c := &bo.cfg
+	ln := lh * float64(l.n) / l.h
+	return ln >= float64(c.MinDataInLeaf) && float64(l.n)-ln >= float64(c.MinDataInLeaf) && lh >= c.MinSumHessian && l.h-lh >= c.MinSumHessian
+}
+
+func (bo *booster) bestNumeric(l *leaf, f int, h []hbin) split {
+	lambda := bo.cfg.Lambda
+	parent := leafScore(l.g, l.h, lambda)
+	miss := h[0]
+	best := split{feature: f}
+	var cg, ch float64
+	for t := 1; t < len(h)-1; t++ {
+		cg += h[t].g
+		ch += h[t].h
+		if h[t].h == 0 { // no rows: every row has a hessian > 0
+			continue
+		}
+		// Missing values right, then left.
+		for _, ml := range []bool{false, true} {
+			lg, lh := cg, ch
+			if ml {
+				if miss.h == 0 {
+					break
+				}
+				lg, lh = lg+miss.g, lh+miss.h
+			}
+			if !bo.valid(lh, l) {
+				continue
+			}
+			gain := leafScore(lg, lh, lambda) + leafScore(l.g-lg, l.h-lh, lambda) - parent
+			if gain > best.gain {
+				dl := ml
+				if miss.h == 0 {
+					dl = 2*lh >= l.h // no missing seen: default to the heavier side
+				}
+				best = split{gain: gain, feature: f, bin: t, defaultLeft: dl, lg: lg, lh: lh}
+			}
+		}
+	}
+	return best
+}
+
+// bestCategorical splits a categorical feature: one category against the
+// rest when there are few, else a prefix of the categories sorted by their
+// smoothed mean gradient (Fisher's grouping, as LightGBM does).
+func (bo *booster) bestCategorical(l *leaf, f int, h []hbin) split {
+	c := &bo.cfg
+	miss := h[0]
+	best := split{feature: f}
+	var cats []int
+	used := 0
+	for b := 1; b < len(h); b++ {
+		if h[b].h > 0 {
+			used++
+		}
+	}
+	lambda := c.Lambda
+	oneHot := used <= c.MaxCatToOneHot
+	perRow := float64(l.n) / l.h
+	for b := 1; b < len(h); b++ {
+		if h[b].h > 0 && (oneHot || h[b].h*perRow >= bo.minGroup) {
+			cats = append(cats, b)
+		}
+	}
+	if !oneHot {
+		lambda += c.CatL2
+		sort.SliceStable(cats, func(i, j int) bool {
+			a, b := h[cats[i]], h[cats[j]]
+			return a.g/(a.h+c.CatSmooth) < b.g/(b.h+c.CatSmooth)
+		})
+	}
+	parent := leafScore(l.g, l.h, lambda)
+	// The right side is a set of categories; everything else, rare and
+	// unseen categories included, goes left.
+	try := func(set []int) {
+		var rg, rh float64
+		for _, b := range set {
+			rg, rh = rg+h[b].g, rh+h[b].h
+		}
+		for _, ml := range []bool{false, true} {
+			if !ml && miss.h == 0 {
+				continue
+			}
+			// Missing right when ml is false.
+			lg, lh := l.g-rg, l.h-rh
+			if !ml {
+				lg, lh = lg-miss.g, lh-miss.h
+			}
+			if !bo.valid(lh, l) {
+				continue
+			}
+			gain := leafScore(lg, lh, lambda) + leafScore(l.g-lg, l.h-lh, lambda) - parent
+			if gain > best.gain {
+				var bits [4]uint64
+				for _, b := range set {
+					bits[b/64] |= 1 << (b % 64)
+				}
+				dl := ml || miss.h == 0
+				best = split{gain: gain, feature: f, cat: &bits, defaultLeft: dl, lg: lg, lh: lh}
+			}
+		}
+	}
+	if oneHot {
+		for k := range cats {
+			try(cats[k : k+1])
+		}
+		return best
+	}
+	maxK := min(c.MaxCatThreshold, (len(cats)+1)/2)
+	for k := 1; k <= maxK && k < len(cats); k++ {
+		try(cats[:k])
+		try(cats[len(cats)-k:])
+	}
+	return best
+}
+
+// export turns a tree in bin space into a predict.Tree in value space and
+// adds its gains to imp.
+func (bo *booster) export(nodes []gbNode, imp []float64) predict.Tree {
+	cfg := &bo.cfg
+	n := len(nodes)
+	t := predict.Tree{Left: make([]int32, n), Right: make([]int32, n), Feature: make([]int32, n), Threshold: make([]float32, n),
+		DefaultLeft: make([]bool, n), Value: make([]float64, n), Cover: make([]float64, n), Gain: make([]float64, n)}
+	for i, nd := range nodes {
+		t.Left[i], t.Right[i], t.Feature[i], t.DefaultLeft[i] = nd.left, nd.right, nd.feature, nd.defaultLeft
+		// Values are rounded to float32, as XGBoost stores them, so that an
+		// exported model predicts exactly what this one does.
+		t.Value[i] = float64(float32(-nd.g / (nd.h + cfg.Lambda) * cfg.LearningRate))
+		t.Cover[i] = nd.h
+		if nd.left < 0 {
+			continue
+		}
+		t.Gain[i] = nd.gain
+		imp[nd.feature] += nd.gain
+		if nd.cat != nil {
+			t.CatNodes = append(t.CatNodes, int32(i))
+			var codes []int32
+			for b := 1; b < 256; b++ {
+				if nd.cat[b/64]&(1<<(b%64)) != 0 {
+					codes = append(codes, int32(b-1))
+				}
+			}
+			t.CatRight = append(t.CatRight, codes)
+		} else {
+			t.Threshold[i] = bo.b.cuts[nd.feature][nd.bin-1]
+		}
+	}
+	// An inner node's cover is the sum of its children's, exactly, so that
+	// TreeSHAP's cover fractions add up to one.
+	for i := n - 1; i >= 0; i-- {
+		if t.Left[i] >= 0 {
+			t.Cover[i] = t.Cover[t.Left[i]] + t.Cover[t.Right[i]]
+		}
+	}
+	return t
+}

@@ -1,0 +1,137 @@
+package train
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"leadscore/datasets"
+	"leadscore/features"
+	"leadscore/predict"
+)
+
+// leadsInputs generates n rows of datasets.GenerateLeads and encodes them
+// for the engine as Train does.
+func leadsInputs(tb testing.TB, n int) (*predict.Model, *features.Table, []GBColumn, []bool) {
+	tb.Helper()
+	var buf bytes.Buffer
+	if err := datasets.GenerateLeads(context.Background(), datasets.LeadsConfig{Rows: n, Seed: 1}, &buf); err != nil {
+		tb.Fatal(err)
+	}
+	path := filepath.Join(tb.TempDir(), "leads.csv")
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		tb.Fatal(err)
+	}
+	t, err := features.ReadTable(context.Background(), features.Source{Path: path}, nil, nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	y, err := Labels(t, "won", "")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	m := &predict.Model{Type: "gbdt"}
+	all := make([]int, n)
+	for i := range all {
+		all[i] = i
+	}
+	gbdtInputs(m, t, Config{Label: "won", ID: "lead_id", TimeColumn: "created"}, all)
+	return m, t, gbdtColumns(m, t, 2), y
+}
+
+var benchLeads = struct {
+	sync.Mutex
+	m map[int]func() (*predict.Model, *features.Table, []GBColumn, []bool)
+}{m: map[int]func() (*predict.Model, *features.Table, []GBColumn, []bool){}}
+
+func cachedLeads(b *testing.B, n int) (*predict.Model, *features.Table, []GBColumn, []bool) {
+	benchLeads.Lock()
+	defer benchLeads.Unlock()
+	if f, ok := benchLeads.m[n]; ok {
+		return f()
+	}
+	m, t, cols, y := leadsInputs(b, n)
+	benchLeads.m[n] = func() (*predict.Model, *features.Table, []GBColumn, []bool) { return m, t, cols, y }
+	return m, t, cols, y
+}
+
+func seq(n int) []int {
+	r := make([]int, n)
+	for i := range r {
+		r[i] = i
+	}
+	return r
+}
+
+// BenchmarkGBDTFit boosts 50 rounds of 31 leaves on generated leads.
+func BenchmarkGBDTFit(b *testing.B) {
+	for _, n := range []int{100_000, 800_000} {
+		b.Run(fmt.Sprintf("rows=%d/cols=45/rounds=50", n), func(b *testing.B) {
+			_, _, cols, y := cachedLeads(b, n)
+			rows := seq(n)
+			for b.Loop() {
+				if _, err := FitGBDT(context.Background(), cols, y, rows, nil, GBDTConfig{Rounds: 50}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(n*50*b.N)/b.Elapsed().Seconds(), "row-rounds/s")
+		})
+	}
+}
+
+// BenchmarkGBDTBinning chooses the bins and bins every value.
+func BenchmarkGBDTBinning(b *testing.B) {
+	n := 800_000
+	_, _, cols, _ := cachedLeads(b, n)
+	rows := seq(n)
+	for b.Loop() {
+		bn := newBinning(cols, rows, 255, 1, 2)
+		bn.apply(cols, rows, 2)
+	}
+	b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "rows/s")
+}
+
+// benchBooster is a booster on n generated rows with the gradients of score 0.
+func benchBooster(b *testing.B, n int) *booster {
+	_, _, cols, y := cachedLeads(b, n)
+	rows := seq(n)
+	bo := newBooster(cols, rows, GBDTConfig{Seed: 1}.withDefaults())
+	bo.gradients(make([]float64, n), y)
+	for i := range bo.idx {
+		bo.idx[i] = int32(i)
+	}
+	bo.sampleFeatures(nil)
+	return bo
+}
+
+// BenchmarkGBDTHistogram builds the root histogram of 800k rows.
+func BenchmarkGBDTHistogram(b *testing.B) {
+	n := 800_000
+	bo := benchBooster(b, n)
+	h := make([]hbin, bo.b.total)
+	for b.Loop() {
+		bo.buildHist(h, nil)
+	}
+	b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "rows/s")
+}
+
+// BenchmarkGBDTSplit finds the best split of the root from its histogram.
+func BenchmarkGBDTSplit(b *testing.B) {
+	n := 800_000
+	bo := benchBooster(b, n)
+	root := &leaf{end: n, hist: make([]hbin, bo.b.total)}
+	bo.buildHist(root.hist, nil)
+	f0 := bo.feats[0]
+	for _, e := range root.hist[bo.b.off[f0] : bo.b.off[f0]+bo.b.nbins[f0]] {
+		root.g, root.h = root.g+e.g, root.h+e.h
+	}
+	root.n = n
+	for b.Loop() {
+		bo.findBest(root)
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "splits/s")
+}

@@ -1,0 +1,173 @@
+package train
+
+import (
+	"context"
+	"log/slog"
+	"math"
+	"slices"
+	"sort"
+	"time"
+
+	"leadscore/features"
+	"leadscore/predict"
+)
+
+// maxTreeLevels is the most categorical levels a tree model codes; the
+// rest share OtherLevel's code (the 255th bin value, beside missing).
+const maxTreeLevels = 254
+
+// gbdtInputs chooses the inputs of a tree model: every usable column, as
+// it is (no imputation or scaling: trees learn where missing values go).
+// A categorical column keeps its 254 most frequent training levels, coded
+// by their sorted order; the others share OtherLevel's code.
+func gbdtInputs(m *predict.Model, t *features.Table, cfg Config, rows []int) {
+	for ci := range t.Columns {
+		c := &t.Columns[ci]
+		if excluded(c.Name, t, cfg) || c.Kind == features.KindTime {
+			continue
+		}
+		if c.Kind == features.KindFloat && !slices.Contains(cfg.Categorical, c.Name) {
+			lo, hi, seen := math.Inf(1), math.Inf(-1), false
+			for _, i := range rows {
+				if v := c.Float[i]; !math.IsNaN(v) {
+					lo, hi, seen = math.Min(lo, v), math.Max(hi, v), true
+				}
+			}
+			if seen && hi > lo {
+				m.Features = append(m.Features, predict.Feature{Name: c.Name, Kind: "numeric"})
+			}
+			continue
+		}
+		counts, nulls := map[string]int{}, 0
+		for _, i := range rows {
+			if c.IsNull(i) {
+				nulls++
+			} else {
+				counts[c.Text(i)]++
+			}
+		}
+		if len(counts) == 0 || len(counts) == 1 && nulls == 0 {
+			continue // constant
+		}
+		levels := make([]string, 0, len(counts))
+		for l := range counts {
+			levels = append(levels, l)
+		}
+		sort.Slice(levels, func(a, b int) bool {
+			if counts[levels[a]] != counts[levels[b]] {
+				return counts[levels[a]] > counts[levels[b]]
+			}
+			return levels[a] < levels[b]
+		})
+		levels = levels[:min(len(levels), maxTreeLevels)]
+		slices.Sort(levels)
+		m.Features = append(m.Features, predict.Feature{Name: c.Name, Kind: "categorical", Levels: levels})
+	}
+}
+
+// gbdtColumns encodes every row of t for the engine, as predict's encoder
+// does.
+func gbdtColumns(m *predict.Model, t *features.Table, workers int) []GBColumn {
+	enc, err := predict.NewEncoder(m, t)
+	if err != nil {
+		panic("train: encoder on its own training table: " + err.Error())
+	}
+	n := t.NumRows()
+	cols := make([]GBColumn, len(m.Features))
+	for k, f := range m.Features {
+		cols[k].Values = make([]float64, n)
+		if f.Kind == "categorical" {
+			cols[k].Levels = len(f.Levels) + 1 // OtherLevel
+		}
+	}
+	parallelChunks(n, workers, func(lo, hi int) {
+		e := enc.Clone()
+		x := make([]float64, len(cols))
+		for i := lo; i < hi; i++ {
+			e.TreeRow(i, x)
+			for k := range cols {
+				cols[k].Values[i] = x[k]
+			}
+		}
+	})
+	return cols
+}
+
+// fitGBDT trains the tree model on the training rows minus a holdout (the
+// latest tenth by time, or a stratified random tenth), which stops the
+// boosting early when asked and yields the logits the calibration is
+// fitted on. The validation rows take no part.
+func fitGBDT(ctx context.Context, m *predict.Model, t *features.Table, y []bool, trainRows []int, times []time.Time, cfg Config, log *slog.Logger) (holdLogits []float64, holdY []bool, err error) {
+	gcfg := cfg.GBDT
+	gcfg.Seed, gcfg.Workers = cfg.Seed, cfg.workers()
+	cols := gbdtColumns(m, t, gcfg.Workers)
+	sub := pick(y, trainRows)
+	var subTimes []time.Time
+	if times != nil {
+		subTimes = pick(times, trainRows)
+	}
+	fitIdx, holdIdx := Split(sub, subTimes, 0.1, cfg.Seed+1)
+	fitRows, holdRows := pick(trainRows, fitIdx), pick(trainRows, holdIdx)
+	start := time.Now()
+	var es []int
+	if gcfg.EarlyStoppingRounds > 0 {
+		es = holdRows
+	}
+	ens, err := FitGBDT(ctx, cols, y, fitRows, es, gcfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	m.Trees = ens
+	if err := m.Finish(); err != nil { // prepares the trees for scoring
+		return nil, nil, err
+	}
+	log.Info("boosted", "trees", len(ens.Trees), "rows", len(fitRows), "holdout_rows", len(holdRows),
+		"duration", time.Since(start).Round(time.Millisecond))
+	_, holdLogits = scoreRows(m, t, holdRows)
+	return holdLogits, pick(y, holdRows), nil
+}
+
+// shapRows is the most validation rows whose SHAP values measure the
+// global importance (every 1 in k, evenly spread).
+const shapRows = 2000
+
+// shapImportance is the mean |SHAP value| per feature over the rows (at
+// most shapRows of them, evenly spread).
+func shapImportance(m *predict.Model, t *features.Table, rows []int, workers int) []float64 {
+	if k := (len(rows) + shapRows - 1) / shapRows; k > 1 {
+		var every []int
+		for j := 0; j < len(rows); j += k {
+			every = append(every, rows[j])
+		}
+		rows = every
+	}
+	enc, err := predict.NewEncoder(m, t)
+	if err != nil {
+		panic("train: encoder on its own training table: " + err.Error())
+	}
+	const chunk = 4096
+	nc := (len(rows) + chunk - 1) / chunk
+	parts := make([][]float64, nc)
+	parallelFor(nc, workers, func(c int) {
+		e := enc.Clone()
+		phi := make([]float64, len(m.Features))
+		sum := make([]float64, len(m.Features))
+		for _, i := range rows[c*chunk : min(len(rows), (c+1)*chunk)] {
+			e.Explain(i, phi)
+			for k, v := range phi {
+				sum[k] += math.Abs(v)
+			}
+		}
+		parts[c] = sum
+	})
+	imp := make([]float64, len(m.Features))
+	for _, s := range parts { // in chunk order: the same sums for any workers
+		for k, v := range s {
+			imp[k] += v
+		}
+	}
+	for k := range imp {
+		imp[k] /= float64(len(rows))
+	}
+	return imp
+}
