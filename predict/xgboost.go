@@ -59,9 +59,9 @@ type xgbTree struct {
 // OtherCode for every level not listed and NaN for missing values.
 type XGBoostFeature struct {
 	Index     int            `json:"index"`
-	Name      string         `json:"name"`       // the model's input column
-	XGBName   string         `json:"xgb_name"`   // the name in the XGBoost model
-	Type      string         `json:"type"`       // "q" or "c"
+	Name      string         `json:"name"`     // the model's input column
+	XGBName   string         `json:"xgb_name"` // the name in the XGBoost model
+	Type      string         `json:"type"`     // "q" or "c"
 	Codes     map[string]int `json:"codes,omitempty"`
 	OtherCode *int           `json:"other_code,omitempty"`
 }

@@ -331,7 +331,7 @@ type booster struct {
 	n        int
 	x        []uint8 // binned training rows, column-major (binning.apply)
 	gh       []gh
-	ogh      []gh // the gradients of a node's rows, in the node's order
+	ogh      []gh    // the gradients of a node's rows, in the node's order
 	idx      []int32 // row indexes, partitioned by leaf
 	scratch  []int32
 	pool     [][]hbin

@@ -304,4 +304,3 @@ func TestTreeSHAP(t *testing.T) {
 		}
 	}
 }
-
