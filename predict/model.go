@@ -207,8 +207,8 @@ func (m *Model) validate() error {
 			if f.Kind != "numeric" && f.Kind != "categorical" {
 				return fmt.Errorf("feature %q: unknown kind %q", f.Name, f.Kind)
 			}
-			if len(f.Levels) >= maxCodes {
-				return fmt.Errorf("feature %q: %d levels, a tree model codes at most %d", f.Name, len(f.Levels), maxCodes-1)
+			if len(f.Levels) > maxSetCode {
+				return fmt.Errorf("feature %q: %d levels, a tree model codes at most %d", f.Name, len(f.Levels), maxSetCode)
 			}
 		}
 		return m.Trees.validate(len(m.Features))

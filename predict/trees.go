@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 )
 
 // Trees is a boosted ensemble of binary decision trees (model type "gbdt"):
@@ -26,6 +27,7 @@ type Trees struct {
 
 	expected float64 // Base + each tree's cover-weighted mean leaf value
 	maxDepth int
+	fast     *binnedTrees // nil when a feature has too many thresholds
 }
 
 // GBDTParams are the boosting parameters a model was trained with.
@@ -79,8 +81,13 @@ type treeNode struct {
 	cat         *[4]uint64 // codes going right; nil at a numeric node
 }
 
-// maxCodes is the number of categorical codes a tree can split on.
-const maxCodes = 256
+// maxCodes is the number of categorical codes a tree can split on;
+// training codes at most maxSetCode+1 of them (Levels and OtherLevel), so
+// that the binned scorer keeps one bin for codes beyond.
+const (
+	maxCodes   = 256
+	maxSetCode = 253
+)
 
 // Prepare checks the ensemble against the number of features and readies
 // it for scoring; Read and Finish call it.
@@ -105,6 +112,7 @@ func (ts *Trees) validate(nFeatures int) error {
 		ts.expected += t.expectedValue()
 		ts.maxDepth = max(ts.maxDepth, t.depth(0))
 	}
+	ts.fast = newBinnedTrees(ts, nFeatures)
 	return nil
 }
 
@@ -202,6 +210,19 @@ func (t *Tree) Leaf(x []float64) int32 {
 
 // Logit returns the raw log-odds of row x.
 func (ts *Trees) Logit(x []float64) float64 {
+	if f := ts.fast; f != nil {
+		var buf [128]uint8
+		b := buf[:0]
+		if len(x) > len(buf) {
+			b = make([]uint8, 0, len(x))
+		}
+		return f.logit(f.bin(x, b[:len(x)]))
+	}
+	return ts.slowLogit(x)
+}
+
+// slowLogit walks the trees on the values themselves.
+func (ts *Trees) slowLogit(x []float64) float64 {
 	s := ts.Base
 	for k := range ts.Trees {
 		t := &ts.Trees[k]
@@ -337,4 +358,193 @@ func unwoundSum(path []pathElem, k int) float64 {
 		}
 	}
 	return total
+}
+
+// binnedTrees is the ensemble recoded for fast scoring: each input value is
+// first replaced by its bin among the thresholds the trees use on its
+// feature (0 for missing, as in training), then every tree is walked on the
+// bins without branches on the data: a numeric node compares the bin with
+// a limit, a categorical node looks it up in a bit set. The decisions are
+// exactly those of Tree.Leaf.
+type binnedTrees struct {
+	base  float64
+	cuts  [][]float32 // per numeric feature, the thresholds in use, sorted
+	cat   []bool
+	nodes []binnedNode
+	roots []int32
+	sets  [][4]uint64 // per categorical node: the bins that go left
+	value []float64   // leaf values; a child ^k (negative) is leaf k
+}
+
+type binnedNode struct {
+	feature int32
+	set     int32  // index in sets, −1 at a numeric node
+	lim     uint16 // numeric: left when uint8(bin − sub) < lim
+	sub     uint8
+	child   [2]int32 // left, right
+}
+
+func newBinnedTrees(ts *Trees, nFeatures int) *binnedTrees {
+	bt := &binnedTrees{base: ts.Base, cuts: make([][]float32, nFeatures), cat: make([]bool, nFeatures)}
+	for k := range ts.Trees {
+		t := &ts.Trees[k]
+		for i, n := range t.nodes {
+			if n.left < 0 {
+				continue
+			}
+			if n.cat != nil {
+				bt.cat[n.feature] = true
+			} else {
+				bt.cuts[n.feature] = append(bt.cuts[n.feature], t.Threshold[i])
+			}
+		}
+	}
+	for k := range ts.Trees {
+		for _, set := range ts.Trees[k].CatRight {
+			if len(set) > 0 && set[len(set)-1] > maxSetCode {
+				return nil
+			}
+		}
+	}
+	for f, c := range bt.cuts {
+		if bt.cat[f] && len(c) > 0 {
+			return nil // a feature split both ways: not from this trainer
+		}
+		slices.Sort(c)
+		c = slices.Compact(c)
+		if len(c) > 254 {
+			return nil
+		}
+		bt.cuts[f] = c
+	}
+	for k := range ts.Trees {
+		t := &ts.Trees[k]
+		// Node i of tree k is bt.nodes[base+i]; leaves get value slots.
+		base := int32(len(bt.nodes))
+		leafSlot := make(map[int32]int32)
+		for i := range t.nodes {
+			if t.Left[i] < 0 {
+				leafSlot[int32(i)] = int32(len(bt.value))
+				bt.value = append(bt.value, t.Value[i])
+			}
+		}
+		child := func(i int32) int32 {
+			if t.Left[i] < 0 {
+				return ^leafSlot[i]
+			}
+			return base + i
+		}
+		root := child(0)
+		bt.roots = append(bt.roots, root)
+		for i, n := range t.nodes {
+			bn := binnedNode{feature: n.feature, set: -1}
+			if n.left >= 0 {
+				bn.child = [2]int32{child(n.left), child(n.right)}
+				if n.cat != nil {
+					var left [4]uint64
+					for b := range 256 {
+						if b == 0 && n.defaultLeft || b > 0 && n.cat[(b-1)/64]&(1<<((b-1)%64)) == 0 {
+							left[b/64] |= 1 << (b % 64)
+						}
+					}
+					bn.set = int32(len(bt.sets))
+					bt.sets = append(bt.sets, left)
+				} else {
+					// x < cuts[m] ⟺ bin ≤ m+1.
+					t1, _ := slices.BinarySearch(bt.cuts[n.feature], t.Threshold[i])
+					tb := uint16(t1 + 1)
+					if n.defaultLeft {
+						bn.lim = tb + 1 // bin ≤ tb, bin 0 included
+					} else {
+						bn.sub, bn.lim = 1, tb // 1 ≤ bin ≤ tb; bin 0 wraps to 255
+					}
+				}
+			}
+			bt.nodes = append(bt.nodes, bn)
+		}
+	}
+	return bt
+}
+
+// bin writes the bins of row x into b (len(x)).
+func (bt *binnedTrees) bin(x []float64, b []uint8) []uint8 {
+	for f, v := range x {
+		switch {
+		case math.IsNaN(v):
+			b[f] = 0
+		case bt.cat[f]:
+			c := int(v)
+			if c < 0 || c > maxSetCode {
+				c = maxSetCode + 1 // in no right set: goes left, as Tree.Leaf sends it
+			}
+			b[f] = uint8(c + 1)
+		default:
+			cuts := bt.cuts[f]
+			v32 := float32(v)
+			lo, hi := 0, len(cuts)
+			for lo < hi {
+				m := int(uint(lo+hi) >> 1)
+				if cuts[m] <= v32 {
+					lo = m + 1
+				} else {
+					hi = m
+				}
+			}
+			b[f] = uint8(lo + 1)
+		}
+	}
+	return b
+}
+
+// logit sums the leaf values the binned row reaches. It walks four trees
+// at a time, so that the processor overlaps their memory accesses; the
+// values are still added in tree order.
+func (bt *binnedTrees) logit(b []uint8) float64 {
+	s := bt.base
+	roots := bt.roots
+	k := 0
+	for ; k+4 <= len(roots); k += 4 {
+		n0, n1, n2, n3 := roots[k], roots[k+1], roots[k+2], roots[k+3]
+		for n0 >= 0 || n1 >= 0 || n2 >= 0 || n3 >= 0 {
+			if n0 >= 0 {
+				n0 = bt.next(n0, b)
+			}
+			if n1 >= 0 {
+				n1 = bt.next(n1, b)
+			}
+			if n2 >= 0 {
+				n2 = bt.next(n2, b)
+			}
+			if n3 >= 0 {
+				n3 = bt.next(n3, b)
+			}
+		}
+		s += bt.value[^n0]
+		s += bt.value[^n1]
+		s += bt.value[^n2]
+		s += bt.value[^n3]
+	}
+	for ; k < len(roots); k++ {
+		n := roots[k]
+		for n >= 0 {
+			n = bt.next(n, b)
+		}
+		s += bt.value[^n]
+	}
+	return s
+}
+
+// next returns the child of node n that binned row b takes.
+func (bt *binnedTrees) next(n int32, b []uint8) int32 {
+	nd := &bt.nodes[n]
+	v := b[nd.feature]
+	r := 0
+	if nd.set < 0 {
+		if uint16(v-nd.sub) >= nd.lim {
+			r = 1
+		}
+	} else if bt.sets[nd.set][v/64]&(1<<(v%64)) == 0 {
+		r = 1
+	}
+	return nd.child[r]
 }

@@ -135,3 +135,46 @@ func BenchmarkGBDTSplit(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "splits/s")
 }
+
+// gbdtModel300 trains a 300-tree, 31-leaf model on 100k generated leads.
+func gbdtModel300(b *testing.B) *predict.Model {
+	m, _, cols, y := cachedLeads(b, 100_000)
+	ens, err := FitGBDT(context.Background(), cols, y, seq(100_000), nil, GBDTConfig{Rounds: 300})
+	if err != nil {
+		b.Fatal(err)
+	}
+	m.Trees = ens
+	if err := m.Finish(); err != nil {
+		b.Fatal(err)
+	}
+	return m
+}
+
+// BenchmarkGBDTPredict scores 200k rows with a 300-tree model, from the
+// table (encoding included), on two goroutines as predict does.
+func BenchmarkGBDTPredict(b *testing.B) {
+	m := gbdtModel300(b)
+	_, t, _, _ := cachedLeads(b, 200_000)
+	rows := seq(t.NumRows())
+	for b.Loop() {
+		scoreRows(m, t, rows)
+	}
+	b.ReportMetric(float64(len(rows)*b.N)/b.Elapsed().Seconds(), "rows/s")
+}
+
+// BenchmarkTreeSHAP explains rows of a 300-tree model (one goroutine).
+func BenchmarkTreeSHAP(b *testing.B) {
+	m := gbdtModel300(b)
+	_, t, _, _ := cachedLeads(b, 100_000)
+	enc, err := predict.NewEncoder(m, t)
+	if err != nil {
+		b.Fatal(err)
+	}
+	phi := make([]float64, len(m.Features))
+	i := 0
+	for b.Loop() {
+		enc.Explain(i%t.NumRows(), phi)
+		i++
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+}

@@ -13,12 +13,12 @@ import (
 )
 
 // maxTreeLevels is the most categorical levels a tree model codes; the
-// rest share OtherLevel's code (the 255th bin value, beside missing).
-const maxTreeLevels = 254
+// rest share OtherLevel's code.
+const maxTreeLevels = 253
 
 // gbdtInputs chooses the inputs of a tree model: every usable column, as
 // it is (no imputation or scaling: trees learn where missing values go).
-// A categorical column keeps its 254 most frequent training levels, coded
+// A categorical column keeps its 253 most frequent training levels, coded
 // by their sorted order; the others share OtherLevel's code.
 func gbdtInputs(m *predict.Model, t *features.Table, cfg Config, rows []int) {
 	for ci := range t.Columns {
