@@ -1,6 +1,7 @@
 package features
 
 import (
+	"golang.org/x/sync/errgroup"
 	"context"
 	"encoding/csv"
 	"errors"
@@ -406,10 +407,18 @@ func ReadTable(ctx context.Context, src Source, na []string, bad *BadRows) (*Tab
 			cells[j] = append(cells[j], s)
 		}
 	}
-	t := &Table{Meta: map[string]string{}}
+	t := &Table{Meta: map[string]string{}, Columns: make([]Column, len(cells))}
+	// Columns are inferred independently: two at a time.
+	var g errgroup.Group
+	g.SetLimit(2)
 	for j, name := range r.Header() {
-		t.Columns = append(t.Columns, inferTimeColumn(name, cells[j]))
+		g.Go(func() error {
+			t.Columns[j] = inferTimeColumn(name, cells[j])
+			cells[j] = nil
+			return nil
+		})
 	}
+	g.Wait()
 	return t, nil
 }
 

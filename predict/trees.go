@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math"
 	"slices"
+
+	"gonum.org/v1/gonum/integrate/quad"
 )
 
 // Trees is a boosted ensemble of binary decision trees (model type "gbdt"):
@@ -26,7 +28,7 @@ type Trees struct {
 	ShapImportance []float64 `json:"shap_importance,omitempty"`
 
 	expected float64 // Base + each tree's cover-weighted mean leaf value
-	maxDepth int
+	maxDepth int      // of the deepest tree
 	fast     *binnedTrees // nil when a feature has too many thresholds
 }
 
@@ -69,7 +71,8 @@ type Tree struct {
 	CatNodes []int32   `json:"cat_nodes,omitempty"`
 	CatRight [][]int32 `json:"cat_right,omitempty"`
 
-	nodes []treeNode
+	nodes    []treeNode
+	maxDepth int
 }
 
 // treeNode is a node packed for fast traversal.
@@ -110,7 +113,8 @@ func (ts *Trees) validate(nFeatures int) error {
 			return fmt.Errorf("tree %d: %w", k, err)
 		}
 		ts.expected += t.expectedValue()
-		ts.maxDepth = max(ts.maxDepth, t.depth(0))
+		t.maxDepth = t.depth(0)
+		ts.maxDepth = max(ts.maxDepth, t.maxDepth)
 	}
 	ts.fast = newBinnedTrees(ts, nFeatures)
 	return nil
@@ -235,129 +239,132 @@ func (ts *Trees) slowLogit(x []float64) float64 {
 // feature is known.
 func (ts *Trees) ExpectedLogit() float64 { return ts.expected }
 
-// pathElem is an element of TreeSHAP's unique path: a feature, the share of
-// training cover that flows along the path through its splits (zero) and
-// whether the row itself does (one), and the weight of the permutations.
-type pathElem struct {
-	feature   int32
-	zero, one float64
-	weight    float64
+// Shap computes exact path-dependent SHAP values (Lundberg, Erion & Lee
+// 2018, "Consistent individualized feature attribution for tree
+// ensembles") with the scratch space of one goroutine.
+//
+// It evaluates them in their integral form (as Linear TreeShap, Yu et al.
+// 2022, does): for a leaf with value v whose path holds the features U, each
+// with the share z of training cover its splits pass and o = 1 when the row
+// passes them all (else 0), feature i receives
+//
+//	v · (o_i − z_i) · ∫₀¹ Π_{j∈U, j≠i} (z_j·(1−t) + o_j·t) dt.
+//
+// The integrand is a polynomial of degree < |U|, so Gauss–Legendre
+// quadrature with ⌈depth/2⌉ points (gonum's quad.Legendre) is exact. One
+// walk over the tree carries the product at those points down and the leaf
+// sums up, and credits each feature at the deepest split on it: O(nodes ×
+// points) per tree, where the original algorithm costs O(leaves × depth²).
+type Shap struct {
+	ts  *Trees
+	x   []float64
+	phi []float64
+	g   int       // quadrature points of the current tree
+	t   []float64 // their locations in (0, 1), per tree size
+	w   []float64
+	z   []float64 // per feature: cover share and row indicator along the path
+	o   []float64
+	acc []float64 // per feature × point: leaf sums below deeper splits on it
+	lv  []shapLevel
 }
 
-// Shap holds the scratch space of TreeSHAP for one goroutine.
-type Shap struct {
-	ts     *Trees
-	levels [][]pathElem
-	phi    []float64
-	x      []float64
+type shapLevel struct {
+	p, r, q, saved []float64 // per point
 }
 
 // NewShap returns TreeSHAP scratch space for the ensemble.
 func (ts *Trees) NewShap() *Shap {
-	d := ts.maxDepth + 2
-	s := &Shap{ts: ts, levels: make([][]pathElem, d+1)}
-	for i := range s.levels {
-		s.levels[i] = make([]pathElem, d+1)
+	nf := len(ts.GainImportance)
+	g := (ts.maxDepth+1)/2 + 1
+	s := &Shap{ts: ts, z: make([]float64, nf), o: make([]float64, nf), acc: make([]float64, nf*g), lv: make([]shapLevel, ts.maxDepth+2)}
+	for i := range s.lv {
+		s.lv[i] = shapLevel{p: make([]float64, g), r: make([]float64, g), q: make([]float64, g), saved: make([]float64, g)}
+	}
+	s.t, s.w = make([]float64, g), make([]float64, g)
+	for i := range s.z {
+		s.z[i], s.o[i] = 1, 1
 	}
 	return s
 }
 
-// Explain adds row x's exact SHAP values (Lundberg, Erion & Lee 2018,
-// "Consistent individualized feature attribution for tree ensembles",
-// algorithm 2, path-dependent) to phi, one per feature, and returns the
-// row's log-odds. The values and ExpectedLogit sum to the log-odds.
+// points sets the quadrature for a tree of the given depth.
+func (s *Shap) points(depth int) {
+	g := max(1, (depth+1)/2)
+	if g == s.g {
+		return
+	}
+	s.g = g
+	quad.Legendre{}.FixedLocations(s.t[:g], s.w[:g], 0, 1)
+}
+
+// Explain adds row x's SHAP values to phi, one per feature, and returns
+// the row's log-odds; the values and ExpectedLogit sum to the log-odds.
 func (s *Shap) Explain(x []float64, phi []float64) float64 {
-	s.phi, s.x = phi, x
+	s.x, s.phi = x, phi
 	for k := range s.ts.Trees {
-		s.recurse(&s.ts.Trees[k], 0, 0, nil, 1, 1, -1)
+		t := &s.ts.Trees[k]
+		if t.Left[0] < 0 {
+			continue // a single leaf explains nothing
+		}
+		s.points(t.maxDepth)
+		p := s.lv[0].p[:s.g]
+		for i := range p {
+			p[i] = 1
+		}
+		s.walk(t, 0, 0)
 	}
 	return s.ts.Logit(x)
 }
 
-func (s *Shap) recurse(t *Tree, node int32, level int, parent []pathElem, pz, po float64, pf int32) {
-	path := s.levels[level][:len(parent)]
-	copy(path, parent)
-	path = extendPath(path, pz, po, pf)
-	n := &t.nodes[node]
-	if n.left < 0 {
-		v := t.Value[node]
-		for i := 1; i < len(path); i++ {
-			e := &path[i]
-			s.phi[e.feature] += unwoundSum(path, i) * (e.one - e.zero) * v
+// walk sets s.lv[level].r to the sums over the leaves below node n of
+// value × path product, at each point, crediting the splits on the way.
+func (s *Shap) walk(t *Tree, n int32, level int) {
+	g := s.g
+	lv := &s.lv[level]
+	nd := &t.nodes[n]
+	if nd.left < 0 {
+		v := t.Value[n]
+		for i, p := range lv.p[:g] {
+			lv.r[i] = v * p
 		}
 		return
 	}
-	hot, cold := n.right, n.left
-	if n.goesLeft(s.x[n.feature]) {
-		hot, cold = n.left, n.right
+	clear(lv.r[:g])
+	f := nd.feature
+	hot := nd.left
+	if !nd.goesLeft(s.x[f]) {
+		hot = nd.right
 	}
-	iz, io := 1.0, 1.0
-	for k := 1; k < len(path); k++ {
-		if path[k].feature == n.feature {
-			iz, io = path[k].zero, path[k].one
-			path = unwindPath(path, k)
-			break
+	zOld, oOld := s.z[f], s.o[f]
+	acc := s.acc[int(f)*g : int(f)*g+g]
+	next := &s.lv[level+1]
+	for _, c := range [2]int32{nd.left, nd.right} {
+		z := zOld * t.Cover[c] / t.Cover[n]
+		o := 0.0
+		if c == hot {
+			o = oOld
 		}
-	}
-	c := t.Cover[node]
-	s.recurse(t, hot, level+1, path, iz*t.Cover[hot]/c, io, n.feature)
-	s.recurse(t, cold, level+1, path, iz*t.Cover[cold]/c, 0, n.feature)
-}
-
-// extendPath appends a feature with its zero and one fractions to the
-// path and updates the permutation weights.
-func extendPath(path []pathElem, pz, po float64, pf int32) []pathElem {
-	l := len(path)
-	w := 0.0
-	if l == 0 {
-		w = 1
-	}
-	path = append(path, pathElem{feature: pf, zero: pz, one: po, weight: w})
-	inv := 1 / float64(l+1)
-	for i := l - 1; i >= 0; i-- {
-		path[i+1].weight += po * path[i].weight * float64(i+1) * inv
-		path[i].weight = pz * path[i].weight * float64(l-i) * inv
-	}
-	return path
-}
-
-// unwindPath removes element k, undoing its extension.
-func unwindPath(path []pathElem, k int) []pathElem {
-	d := len(path) - 1
-	one, zero := path[k].one, path[k].zero
-	next := path[d].weight
-	for i := d - 1; i >= 0; i-- {
-		if one != 0 {
-			tmp := path[i].weight
-			path[i].weight = next * float64(d+1) / (float64(i+1) * one)
-			next = tmp - path[i].weight*zero*float64(d-i)/float64(d+1)
-		} else {
-			path[i].weight = path[i].weight * float64(d+1) / (zero * float64(d-i))
+		for i, ti := range s.t[:g] {
+			qOld := zOld*(1-ti) + oOld*ti
+			q := z*(1-ti) + o*ti
+			next.p[i] = lv.p[i] / qOld * q
+			lv.q[i] = q
 		}
-	}
-	for i := k; i < d; i++ {
-		path[i].feature, path[i].zero, path[i].one = path[i+1].feature, path[i+1].zero, path[i+1].one
-	}
-	return path[:d]
-}
-
-// unwoundSum is the total permutation weight the path would have without
-// element k.
-func unwoundSum(path []pathElem, k int) float64 {
-	d := len(path) - 1
-	one, zero := path[k].one, path[k].zero
-	next := path[d].weight
-	total := 0.0
-	for i := d - 1; i >= 0; i-- {
-		if one != 0 {
-			tmp := next * float64(d+1) / (float64(i+1) * one)
-			total += tmp
-			next = path[i].weight - tmp*zero*float64(d-i)/float64(d+1)
-		} else {
-			total += path[i].weight / zero * float64(d+1) / float64(d-i)
+		s.z[f], s.o[f] = z, o
+		copy(lv.saved[:g], acc)
+		clear(acc)
+		s.walk(t, c, level+1)
+		// The leaves below c without a deeper split on f take f's share
+		// from this split.
+		sum := 0.0
+		for i := range g {
+			sum += s.w[i] * (next.r[i] - acc[i]) / lv.q[i]
+			acc[i] = lv.saved[i] + next.r[i]
+			lv.r[i] += next.r[i]
 		}
+		s.phi[f] += (o - z) * sum
 	}
-	return total
+	s.z[f], s.o[f] = zOld, oOld
 }
 
 // binnedTrees is the ensemble recoded for fast scoring: each input value is

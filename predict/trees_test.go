@@ -47,6 +47,48 @@ func randomTrees(r *rand.Rand, nTrees, p int, cat []bool) *Trees {
 	return ts
 }
 
+// TestShapAgreesWithLundberg compares the integral form with the original
+// algorithm on random trees, and checks that the values and the base value
+// add up to the log-odds.
+func TestShapAgreesWithLundberg(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	p := 5
+	cat := []bool{false, true, false, false, false}
+	ts := randomTrees(r, 30, p, cat)
+	if err := ts.Prepare(p); err != nil {
+		t.Fatal(err)
+	}
+	fast, ref := ts.NewShap(), newLundberg(ts)
+	x := make([]float64, p)
+	a, b := make([]float64, p), make([]float64, p)
+	for i := range 3000 {
+		for f := range x {
+			switch {
+			case r.IntN(6) == 0:
+				x[f] = math.NaN()
+			case cat[f]:
+				x[f] = float64(r.IntN(13))
+			default:
+				x[f] = math.Round(r.NormFloat64()*8) / 4
+			}
+		}
+		clear(a)
+		clear(b)
+		logit := fast.Explain(x, a)
+		ref.Explain(x, b)
+		sum := ts.ExpectedLogit()
+		for f := range a {
+			sum += a[f]
+			if math.Abs(a[f]-b[f]) > 1e-9 {
+				t.Fatalf("row %d feature %d: %g, Lundberg's algorithm %g", i, f, a[f], b[f])
+			}
+		}
+		if math.Abs(sum-logit) > 1e-9 {
+			t.Fatalf("row %d: base + Σφ = %g, log-odds %g", i, sum, logit)
+		}
+	}
+}
+
 // TestBinnedTreesAgree: the binned scorer takes every decision Tree.Leaf
 // takes, for values on, between and beyond the thresholds, missing values
 // and unknown categorical codes.
@@ -78,3 +120,129 @@ func TestBinnedTreesAgree(t *testing.T) {
 		}
 	}
 }
+
+// pathElem is an element of TreeSHAP's unique path: a feature, the share of
+// training cover that flows along the path through its splits (zero) and
+// whether the row itself does (one), and the weight of the permutations.
+type pathElem struct {
+	feature   int32
+	zero, one float64
+	weight    float64
+}
+
+// lundberg is the original TreeSHAP algorithm (Lundberg, Erion & Lee 2018,
+// algorithm 2), the reference the integral form is checked against.
+type lundberg struct {
+	ts     *Trees
+	levels [][]pathElem
+	phi    []float64
+	x      []float64
+}
+
+func newLundberg(ts *Trees) *lundberg {
+	d := ts.maxDepth + 2
+	s := &lundberg{ts: ts, levels: make([][]pathElem, d+1)}
+	for i := range s.levels {
+		s.levels[i] = make([]pathElem, d+1)
+	}
+	return s
+}
+
+// Explain adds row x's exact SHAP values (Lundberg, Erion & Lee 2018,
+// "Consistent individualized feature attribution for tree ensembles",
+// algorithm 2, path-dependent) to phi, one per feature, and returns the
+// row's log-odds. The values and ExpectedLogit sum to the log-odds.
+func (s *lundberg) Explain(x []float64, phi []float64) float64 {
+	s.phi, s.x = phi, x
+	for k := range s.ts.Trees {
+		s.recurse(&s.ts.Trees[k], 0, 0, nil, 1, 1, -1)
+	}
+	return s.ts.Logit(x)
+}
+
+func (s *lundberg) recurse(t *Tree, node int32, level int, parent []pathElem, pz, po float64, pf int32) {
+	path := s.levels[level][:len(parent)]
+	copy(path, parent)
+	path = extendPath(path, pz, po, pf)
+	n := &t.nodes[node]
+	if n.left < 0 {
+		v := t.Value[node]
+		for i := 1; i < len(path); i++ {
+			e := &path[i]
+			s.phi[e.feature] += unwoundSum(path, i) * (e.one - e.zero) * v
+		}
+		return
+	}
+	hot, cold := n.right, n.left
+	if n.goesLeft(s.x[n.feature]) {
+		hot, cold = n.left, n.right
+	}
+	iz, io := 1.0, 1.0
+	for k := 1; k < len(path); k++ {
+		if path[k].feature == n.feature {
+			iz, io = path[k].zero, path[k].one
+			path = unwindPath(path, k)
+			break
+		}
+	}
+	c := t.Cover[node]
+	s.recurse(t, hot, level+1, path, iz*t.Cover[hot]/c, io, n.feature)
+	s.recurse(t, cold, level+1, path, iz*t.Cover[cold]/c, 0, n.feature)
+}
+
+// extendPath appends a feature with its zero and one fractions to the
+// path and updates the permutation weights.
+func extendPath(path []pathElem, pz, po float64, pf int32) []pathElem {
+	l := len(path)
+	w := 0.0
+	if l == 0 {
+		w = 1
+	}
+	path = append(path, pathElem{feature: pf, zero: pz, one: po, weight: w})
+	inv := 1 / float64(l+1)
+	for i := l - 1; i >= 0; i-- {
+		path[i+1].weight += po * path[i].weight * float64(i+1) * inv
+		path[i].weight = pz * path[i].weight * float64(l-i) * inv
+	}
+	return path
+}
+
+// unwindPath removes element k, undoing its extension.
+func unwindPath(path []pathElem, k int) []pathElem {
+	d := len(path) - 1
+	one, zero := path[k].one, path[k].zero
+	next := path[d].weight
+	for i := d - 1; i >= 0; i-- {
+		if one != 0 {
+			tmp := path[i].weight
+			path[i].weight = next * float64(d+1) / (float64(i+1) * one)
+			next = tmp - path[i].weight*zero*float64(d-i)/float64(d+1)
+		} else {
+			path[i].weight = path[i].weight * float64(d+1) / (zero * float64(d-i))
+		}
+	}
+	for i := k; i < d; i++ {
+		path[i].feature, path[i].zero, path[i].one = path[i+1].feature, path[i+1].zero, path[i+1].one
+	}
+	return path[:d]
+}
+
+// unwoundSum is the total permutation weight the path would have without
+// element k.
+func unwoundSum(path []pathElem, k int) float64 {
+	d := len(path) - 1
+	one, zero := path[k].one, path[k].zero
+	next := path[d].weight
+	total := 0.0
+	for i := d - 1; i >= 0; i-- {
+		if one != 0 {
+			tmp := next * float64(d+1) / (float64(i+1) * one)
+			total += tmp
+			next = path[i].weight - tmp*zero*float64(d-i)/float64(d+1)
+		} else {
+			total += path[i].weight / zero * float64(d+1) / float64(d-i)
+		}
+	}
+	return total
+}
+

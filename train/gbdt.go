@@ -276,9 +276,10 @@ type hbin struct {
 	g, h float64
 }
 
-// gh is a row's gradient and hessian, side by side for one memory access.
+// gh is a row's gradient and hessian, side by side for one memory access,
+// in single precision as XGBoost keeps them (histograms sum in double).
 type gh struct {
-	g, h float64
+	g, h float32
 }
 
 // split is a candidate split of a leaf.
@@ -473,7 +474,7 @@ func (bo *booster) gradients(score []float64, y []bool) {
 			if y[i] {
 				g = pr - 1
 			}
-			bo.gh[i] = gh{g, max(pr*(1-pr), 1e-16)}
+			bo.gh[i] = gh{float32(g), float32(max(pr*(1-pr), 1e-16))}
 		}
 	})
 }
@@ -578,15 +579,15 @@ func (bo *booster) histFeature(h []hbin, rows []int32, ogh []gh, f int) {
 		col = col[:len(ogh)]
 		for i, b := range col {
 			e := &hh[b]
-			e.g += ogh[i].g
-			e.h += ogh[i].h
+			e.g += float64(ogh[i].g)
+			e.h += float64(ogh[i].h)
 		}
 		return
 	}
 	for i, r := range rows {
 		e := &hh[col[r]]
-		e.g += ogh[i].g
-		e.h += ogh[i].h
+		e.g += float64(ogh[i].g)
+		e.h += float64(ogh[i].h)
 	}
 }
 

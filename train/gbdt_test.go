@@ -226,7 +226,7 @@ func TestHistogramSubtraction(t *testing.T) {
 	// The partition agrees with the split: every left row goes left.
 	var lg float64
 	for _, r := range bo.idx[:mid] {
-		lg += bo.gh[r].g
+		lg += float64(bo.gh[r].g)
 	}
 	if math.Abs(lg-s.lg) > 1e-9 {
 		t.Errorf("left gradient sum %g, split says %g", lg, s.lg)

@@ -2,6 +2,7 @@ package train
 
 import (
 	"context"
+	"encoding/binary"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -318,9 +319,13 @@ func Train(ctx context.Context, t *features.Table, cfg Config) (*predict.Model, 
 	if calY == nil {
 		calY = yTrain
 	}
+	// Distributions and the training AUC are measured on at most
+	// sampleRows training rows, evenly spread: plenty for deciles and an
+	// overfitting check, and cheap on millions of rows.
+	sampled := evenly(trainRows, sampleRows)
 	for k := range m.Features {
 		f := &m.Features[k]
-		f.Distribution = predict.DistributionOf(f, t.Column(f.Name), trainRows)
+		f.Distribution = predict.DistributionOf(f, t.Column(f.Name), sampled)
 	}
 	// Calibration is fitted on the out-of-fold predictions of the training
 	// rows (a tree model's held-out training rows): the validation rows
@@ -332,8 +337,8 @@ func Train(ctx context.Context, t *features.Table, cfg Config) (*predict.Model, 
 	m.Calibration = cal
 	m.Metrics = evaluate(m, t, y, validRows, cfg.Seed)
 	m.Metrics.CalibrationCVLoss = calLoss
-	trainP, _ := scoreRows(m, t, trainRows)
-	m.Metrics.TrainAUC = AUC(trainP, yTrain)
+	trainP, _ := scoreRows(m, t, sampled)
+	m.Metrics.TrainAUC = AUC(trainP, pick(y, sampled))
 	if cfg.ValidRows != nil {
 		m.Metrics.Split = fmt.Sprintf("given validation rows (%d)", len(validRows))
 	} else if times != nil {
@@ -383,6 +388,23 @@ func Train(ctx context.Context, t *features.Table, cfg Config) (*predict.Model, 
 			"auc", round4(m.Metrics.AUC), "auc_ci_low", round4(m.Metrics.AUCLow))
 	}
 	return m, nil
+}
+
+// sampleRows is the most training rows the distributions and the training
+// AUC are measured on.
+const sampleRows = 100_000
+
+// evenly returns at most k of rows, every ⌈len/k⌉-th from the first.
+func evenly(rows []int, k int) []int {
+	step := (len(rows) + k - 1) / k
+	if step <= 1 {
+		return rows
+	}
+	out := make([]int, 0, k)
+	for j := 0; j < len(rows); j += step {
+		out = append(out, rows[j])
+	}
+	return out
 }
 
 func round4(x float64) float64 { return math.Round(x*1e4) / 1e4 }
@@ -700,18 +722,41 @@ func crossValidate(ctx context.Context, x []float64, y []bool, p int, cfg Config
 	return best, nil
 }
 
-// fingerprintTable hashes a table's column names, kinds and values.
+// fingerprintTable hashes a table's column names, kinds and values (floats
+// by their bits, times as Unix nanoseconds).
 func fingerprintTable(t *features.Table) string {
 	h := sha256.New()
+	var buf []byte
 	for i := range t.Columns {
 		c := &t.Columns[i]
 		fmt.Fprintf(h, "%s\x00%s\x00", c.Name, c.Kind)
+		buf = buf[:0]
 		for r := range c.Len() {
-			io.WriteString(h, c.Text(r))
-			h.Write([]byte{0})
+			switch c.Kind {
+			case features.KindFloat:
+				buf = binary.LittleEndian.AppendUint64(buf, math.Float64bits(c.Float[r]))
+			case features.KindString:
+				buf = append(append(buf, c.Str[r]...), 0)
+			case features.KindBool:
+				buf = append(buf, b2byte(c.Bool[r]))
+			case features.KindTime:
+				buf = binary.LittleEndian.AppendUint64(buf, uint64(c.Time[r].UnixNano()))
+			}
+			if len(buf) > 1<<16 {
+				h.Write(buf)
+				buf = buf[:0]
+			}
 		}
+		h.Write(buf)
 	}
 	return hex.EncodeToString(h.Sum(nil)[:16])
+}
+
+func b2byte(b bool) byte {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // gbdtForHash is the GBDT configuration that shapes a gbdt model (none for
