@@ -102,3 +102,55 @@ func TestBankMatchesSklearn(t *testing.T) {
 	}
 	t.Logf("AUC %.4f [%.4f, %.4f]; scikit-learn %.4f", m.Metrics.AUC, m.Metrics.AUCLow, m.Metrics.AUCHigh, ref.AUC)
 }
+
+// TestGBDTMatchesXGBoost trains the gradient-boosted trees on the splits
+// and data of testdata/gbdt_xgboost.json (gen_gbdt_xgboost.py: XGBoost
+// 1.7 hist, 300 rounds, eta 0.1, depth 6) with leadscore's defaults (300
+// rounds, 31 leaves, learning rate 0.1): the validation AUC must be at
+// least XGBoost's less 0.005.
+func TestGBDTMatchesXGBoost(t *testing.T) {
+	b, err := os.ReadFile("testdata/gbdt_xgboost.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	type ref struct {
+		AUC       float64 `json:"auc"`
+		ValidRows []int   `json:"valid_rows"`
+	}
+	var refs struct {
+		Bank       ref `json:"bank"`
+		XEducation ref `json:"x_education"`
+	}
+	if err := json.Unmarshal(b, &refs); err != nil {
+		t.Fatal(err)
+	}
+	leaky := []string{"Tags", "Lead Quality", "Lead Profile", "Asymmetrique Activity Index", "Asymmetrique Profile Index",
+		"Asymmetrique Activity Score", "Asymmetrique Profile Score"}
+	tests := []struct {
+		name string
+		ref  ref
+		read func() *features.Table
+		cfg  Config
+	}{
+		{"bank-full without duration", refs.Bank, func() *features.Table {
+			return readShared(t, shared(t, "uci_bank_marketing", "bank-full.csv"), ';', nil)
+		}, Config{Label: "y", Positive: "yes", Drop: []string{"duration"}}},
+		{"X Education without leaks", refs.XEducation, func() *features.Table {
+			return readShared(t, shared(t, "x_education_leads", "Leads.csv"), 0, []string{"Select"})
+		}, Config{Label: "Converted", ID: "Lead Number", Drop: append([]string{"Prospect ID"}, leaky...)}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := tt.cfg
+			cfg.Model, cfg.ValidRows, cfg.Seed = "gbdt", tt.ref.ValidRows, 1
+			m, err := Train(context.Background(), tt.read(), cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("AUC %.4f [%.4f, %.4f], XGBoost %.4f; %d trees", m.Metrics.AUC, m.Metrics.AUCLow, m.Metrics.AUCHigh, tt.ref.AUC, len(m.Trees.Trees))
+			if m.Metrics.AUC < tt.ref.AUC-0.005 {
+				t.Errorf("AUC %.4f, XGBoost %.4f on the same rows: want at least XGBoost's less 0.005", m.Metrics.AUC, tt.ref.AUC)
+			}
+		})
+	}
+}
