@@ -11,6 +11,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"leadscore/features"
@@ -247,14 +249,8 @@ func Score(ctx context.Context, m *Model, t *features.Table, cfg Config) ([]Rank
 	awards := t.Column("rule_awards")
 	asOf := t.Column("ts")
 	out := make([]Ranked, t.NumRows())
-	contrib := make([]float64, len(m.Features))
-	for i := range out {
-		if i%65536 == 0 {
-			if err := ctx.Err(); err != nil {
-				return nil, Summary{}, err
-			}
-		}
-		p := m.Probability(enc.Explain(i, contrib))
+	row := func(e *Encoder, contrib []float64, i int) (Ranked, error) {
+		p := m.Probability(e.Explain(i, contrib))
 		r := Ranked{EntityID: ids.Str[i], Probability: p, ModelID: m.ID}
 		ruleScore := 0.0
 		if rp != nil {
@@ -281,22 +277,60 @@ func Score(ctx context.Context, m *Model, t *features.Table, cfg Config) ([]Rank
 		if asOf != nil && asOf.Kind == features.KindTime {
 			r.AsOf = asOf.Time[i].Format(time.RFC3339)
 		}
-		r.Reasons = reasons(m, enc, i, contrib, nReasons)
+		r.Reasons = reasons(m, e, i, contrib, nReasons)
 		if c, ok := cfg.Customers[r.EntityID]; ok {
-			c := c
 			r.ChurnRisk, r.PAlive, r.RFMSegment, r.CLV, r.ChurnReason = &c.ChurnRisk, &c.PAlive, &c.Segment, c.CLV, &c.Reason
-			if c.ChurnRisk {
-				sum.ChurnRisk++
-			}
 		}
 		if awards != nil {
 			aw, err := features.ParseAwardsJSON(awards.Str[i])
 			if err != nil {
-				return nil, Summary{}, fmt.Errorf("predict: row %d: %w", i+1, err)
+				return r, fmt.Errorf("predict: row %d: %w", i+1, err)
 			}
 			r.RuleAwards = AwardsText(aw)
 		}
-		out[i] = r
+		return r, nil
+	}
+	// Rows are scored in fixed chunks on two goroutines (explaining a tree
+	// model is the costly part); each row's result is its own, so the
+	// output does not depend on the scheduling.
+	const chunk = 4096
+	nChunks := (len(out) + chunk - 1) / chunk
+	errs := make([]error, nChunks)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(2, nChunks) {
+		wg.Go(func() {
+			e := enc.Clone()
+			contrib := make([]float64, len(m.Features))
+			for {
+				c := int(next.Add(1) - 1)
+				if c >= nChunks || ctx.Err() != nil {
+					return
+				}
+				for i := c * chunk; i < min(len(out), (c+1)*chunk); i++ {
+					r, err := row(e, contrib, i)
+					if err != nil {
+						errs[c] = err
+						break
+					}
+					out[i] = r
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, Summary{}, err
+	}
+	for _, err := range errs {
+		if err != nil {
+			return nil, Summary{}, err
+		}
+	}
+	for i := range out {
+		if c := out[i].ChurnRisk; c != nil && *c {
+			sum.ChurnRisk++
+		}
 	}
 	slices.SortStableFunc(out, func(a, b Ranked) int {
 		if a.Score != b.Score {

@@ -29,6 +29,7 @@ type reportData struct {
 type weight struct {
 	Name   string
 	Weight float64
+	Gain   float64 // gbdt: share of the total split gain
 }
 
 // writeReport writes a self-contained HTML report: the verdict, the
@@ -62,7 +63,7 @@ func writeReport(w io.Writer, m *predict.Model, p []float64, y []bool, prev *pre
 	}
 	d.Top = weights(m)
 	if len(d.Top) > 0 {
-		pl, err := weightPlot(d.Top)
+		pl, err := weightPlot(d.Top, m.Trees != nil)
 		if err != nil {
 			return err
 		}
@@ -165,13 +166,14 @@ func gainPlot(p []float64, y []bool) (*plot.Plot, error) {
 }
 
 // weights lists the strongest weights: the coefficients of the design
-// columns ("industry=software", "budget__missing") of a logistic model, or
-// each field's log-ratio spread for naive Bayes. At most 20.
+// columns ("industry=software", "budget__missing") of a logistic model,
+// each field's log-ratio spread for naive Bayes, or each input's mean
+// |SHAP value| for gradient-boosted trees. At most 20.
 func weights(m *predict.Model) []weight {
 	var ws []weight
 	if m.Logistic != nil {
 		for j, d := range m.Design {
-			ws = append(ws, weight{d.Name, m.Logistic.Coef[j]})
+			ws = append(ws, weight{Name: d.Name, Weight: m.Logistic.Coef[j]})
 		}
 	}
 	if nb := m.NaiveBayes; nb != nil {
@@ -185,11 +187,26 @@ func weights(m *predict.Model) []weight {
 			ws[k].Weight = hi - lo
 		}
 	}
+	if ts := m.Trees; ts != nil {
+		// Mean |SHAP value| on the validation rows, with the share of the
+		// split gain beside it.
+		total := 0.0
+		for _, g := range ts.GainImportance {
+			total += g
+		}
+		ws = make([]weight, len(m.Features))
+		for k, f := range m.Features {
+			ws[k] = weight{Name: f.Name, Gain: ts.GainImportance[k] / math.Max(total, 1e-300)}
+			if ts.ShapImportance != nil {
+				ws[k].Weight = ts.ShapImportance[k]
+			}
+		}
+	}
 	sort.SliceStable(ws, func(a, b int) bool { return math.Abs(ws[a].Weight) > math.Abs(ws[b].Weight) })
 	return ws[:min(20, len(ws))]
 }
 
-func weightPlot(ws []weight) (*plot.Plot, error) {
+func weightPlot(ws []weight, trees bool) (*plot.Plot, error) {
 	vals := make(plotter.Values, len(ws))
 	names := make([]string, len(ws))
 	for i, w := range ws {
@@ -198,6 +215,9 @@ func weightPlot(ws []weight) (*plot.Plot, error) {
 	}
 	p := plot.New()
 	p.Title.Text = "Strongest weights (standardised)"
+	if trees {
+		p.Title.Text = "Feature importance (mean |SHAP|, log-odds)"
+	}
 	bars, err := plotter.NewBarChart(vals, vg.Points(8))
 	if err != nil {
 		return nil, err
@@ -246,7 +266,11 @@ Label: {{.M.Label}}{{if .M.Positive}} = {{.M.Positive}}{{end}}. Inputs: {{len .M
 {{end}}{{end}}</table>
 {{if .M.Metrics.CalibrationCVLoss}}<p>Calibration chosen by cross-fitted log loss on the training folds:
 {{range $k, $v := .M.Metrics.CalibrationCVLoss}}{{$k}} {{f3 $v}}; {{end}}</p>{{end}}
-<h2>Strongest weights</h2>
-<table><tr><th>feature</th><th>weight</th></tr>{{range .Top}}<tr><td>{{.Name}}</td><td>{{f3 .Weight}}</td></tr>{{end}}</table>
+{{if .M.Trees}}<h2>Feature importance</h2>
+<p>{{len .M.Trees.Trees}} trees ({{.M.Trees.Params.Leaves}} leaves at most, learning rate {{.M.Trees.Params.LearningRate}}{{if .M.Trees.Params.EarlyStoppingRounds}}, stopped early at {{.M.Trees.Params.BestIteration}} of {{.M.Trees.Params.Rounds}} rounds{{end}}).
+Mean |SHAP value|: how far, on average over the validation rows (2,000 at most, evenly spread), the input moves a lead's log-odds (exact TreeSHAP); share of split gain: how much of the trees' loss reduction its splits made.</p>
+<table><tr><th>feature</th><th>mean |SHAP|</th><th>share of split gain</th></tr>{{range .Top}}<tr><td>{{.Name}}</td><td>{{f3 .Weight}}</td><td>{{pct .Gain}}</td></tr>{{end}}</table>
+{{else}}<h2>Strongest weights</h2>
+<table><tr><th>feature</th><th>weight</th></tr>{{range .Top}}<tr><td>{{.Name}}</td><td>{{f3 .Weight}}</td></tr>{{end}}</table>{{end}}
 </body></html>
 `))

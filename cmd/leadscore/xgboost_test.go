@@ -87,4 +87,38 @@ func TestXGBoostExport(t *testing.T) {
 	if worst > 1e-5 {
 		t.Errorf("XGBoost and leadscore differ by up to %.3g, want ≤ 1e-5", worst)
 	}
+
+	// XGBoost's own TreeSHAP (pred_contribs) on the exported trees gives
+	// the same contributions and base value as leadscore's.
+	py = exec.Command("/usr/bin/python3", "testdata/xgb_predict.py", out, table, "--contribs")
+	py.Stderr = &stderr
+	got, err = py.Output()
+	if err != nil {
+		t.Fatalf("xgb_predict.py --contribs: %v: %s", err, stderr.String())
+	}
+	rows := strings.Split(strings.TrimSpace(string(got)), "\n")
+	phi := make([]float64, len(m.Features))
+	worst = 0
+	for i, line := range rows {
+		f := strings.Fields(line)
+		if len(f) != len(phi)+1 {
+			t.Fatalf("row %d: %d contributions, want %d and the bias", i, len(f), len(phi))
+		}
+		enc.Explain(i, phi)
+		for k, s := range f {
+			v, err := strconv.ParseFloat(s, 64)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := m.Trees.ExpectedLogit()
+			if k < len(phi) {
+				want = phi[k]
+			}
+			worst = math.Max(worst, math.Abs(v-want))
+		}
+	}
+	t.Logf("TreeSHAP: largest difference from XGBoost's pred_contribs %.2g", worst)
+	if worst > 1e-4 {
+		t.Errorf("SHAP values differ from XGBoost's by up to %.3g, want ≤ 1e-4 (float32 there)", worst)
+	}
 }

@@ -4,7 +4,10 @@ into XGBoost, encodes a CSV table as FILE.features.json says (numeric values
 as they are, categorical levels by their code, other levels by other_code,
 empty cells as NaN), and prints XGBoost's probabilities, one per line.
 
-usage: xgb_predict.py MODEL.json TABLE.csv
+With --contribs it prints, per row, XGBoost's TreeSHAP contributions
+(one per feature, then the bias), space-separated.
+
+usage: xgb_predict.py MODEL.json TABLE.csv [--contribs]
 """
 import csv, json, math, sys
 import numpy as np
@@ -29,5 +32,9 @@ booster = xgb.Booster()
 booster.load_model(model_path)
 d = xgb.DMatrix(X, missing=math.nan, feature_names=[f["xgb_name"] for f in feats],
                 feature_types=[f["type"] for f in feats], enable_categorical=True)
-for p in booster.predict(d):
-    print(repr(float(p)))
+if "--contribs" in sys.argv[3:]:
+    for row in booster.predict(d, pred_contribs=True):
+        print(" ".join(repr(float(v)) for v in row))
+else:
+    for p in booster.predict(d):
+        print(repr(float(p)))
