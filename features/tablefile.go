@@ -1,11 +1,11 @@
 package features
 
 import (
-	"golang.org/x/sync/errgroup"
 	"context"
 	"encoding/csv"
 	"errors"
 	"fmt"
+	"golang.org/x/sync/errgroup"
 	"io"
 	"math"
 	"os"

@@ -27,8 +27,8 @@ type Trees struct {
 	// validation rows.
 	ShapImportance []float64 `json:"shap_importance,omitempty"`
 
-	expected float64 // Base + each tree's cover-weighted mean leaf value
-	maxDepth int      // of the deepest tree
+	expected float64      // Base + each tree's cover-weighted mean leaf value
+	maxDepth int          // of the deepest tree
 	fast     *binnedTrees // nil when a feature has too many thresholds
 }
 

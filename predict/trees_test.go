@@ -245,4 +245,3 @@ func unwoundSum(path []pathElem, k int) float64 {
 	}
 	return total
 }
-
