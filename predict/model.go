@@ -335,7 +335,7 @@ func (e *SchemaError) Mismatch() bool { return true }
 type Encoder struct {
 	m     *Model
 	cols  []*features.Column // per feature
-	codes []map[string]int   // gbdt: per categorical feature, level → code
+	codes []map[string]int   // per categorical feature, level → index in Levels
 	z     []float64          // design row, or a gbdt model's input row
 	shap  *Shap
 }
@@ -370,14 +370,12 @@ func NewEncoder(m *Model, t *features.Table) (*Encoder, error) {
 			nb.Fields[k].index()
 		}
 	}
-	if m.Type == "gbdt" {
-		e.codes = make([]map[string]int, len(m.Features))
-		for i, f := range m.Features {
-			if f.Kind == "categorical" {
-				e.codes[i] = make(map[string]int, len(f.Levels))
-				for k, l := range f.Levels {
-					e.codes[i][l] = k
-				}
+	e.codes = make([]map[string]int, len(m.Features))
+	for i, f := range m.Features {
+		if f.Kind == "categorical" {
+			e.codes[i] = make(map[string]int, len(f.Levels))
+			for k, l := range f.Levels {
+				e.codes[i][l] = k
 			}
 		}
 	}
@@ -396,6 +394,7 @@ func (e *Encoder) Clone() *Encoder {
 
 // Row writes the standardised design row of table row i into z (len(Design)).
 func (e *Encoder) Row(i int, z []float64) {
+	prev, level := -1, ""
 	for j, d := range e.m.Design {
 		f := &e.m.Features[d.Feature]
 		c := e.cols[d.Feature]
@@ -414,7 +413,11 @@ func (e *Encoder) Row(i int, z []float64) {
 				x = 1
 			}
 		case "level":
-			if LevelOf(f, c, i) == d.Level {
+			// A feature's level columns are adjacent: look its level up once.
+			if d.Feature != prev {
+				prev, level = d.Feature, e.level(d.Feature, c, i)
+			}
+			if level == d.Level {
 				x = 1
 			}
 		}
@@ -440,6 +443,18 @@ func (e *Encoder) TreeRow(i int, x []float64) {
 			x[k] = float64(e.code(k, c.Text(i)))
 		}
 	}
+}
+
+// level is LevelOf with the encoder's index.
+func (e *Encoder) level(k int, c *features.Column, i int) string {
+	if c.IsNull(i) {
+		return MissingLevel
+	}
+	v := c.Text(i)
+	if _, ok := e.codes[k][v]; ok {
+		return v
+	}
+	return OtherLevel
 }
 
 func (e *Encoder) code(k int, level string) int {

@@ -151,6 +151,57 @@ PY
     echo "    (python3-sklearn not installed)"
   fi
   echo
+  echo "## Gradient-boosted trees (\`leadscore train --model gbdt\`) against XGBoost"
+  echo
+  xgbok=0
+  /usr/bin/python3 -c "import xgboost, pandas, sklearn" 2>/dev/null && xgbok=1
+  echo "Same rows, same split, 300 rounds, learning rate 0.1; XGBoost $( [ $xgbok = 1 ] && /usr/bin/python3 -c 'import xgboost; print(xgboost.__version__)' || echo '(not installed)') hist, max_depth 6, native categoricals, 2 threads (\`scripts/xgb_leads.py\`, \`train/testdata/gen_gbdt_xgboost.py\`);"
+  echo "leadscore with its defaults (31 leaves, min 20 rows per leaf, lambda 1; 90% of the training rows fit the trees, 10% fit the calibration)."
+  echo
+  echo "Real data (\`go test ./train -run GBDTMatchesXGBoost -v\`; XGBoost's AUCs recorded in train/testdata/gbdt_xgboost.json):"
+  echo
+  go test ./train -run GBDTMatchesXGBoost -v -count=1 2>&1 | sed -n 's/.*realdata_test.go:[0-9]*: /    /p'
+  echo
+  "$tmp/leadscore" datasets leads --rows 1000000 --out "$tmp/leads1m.csv" -q > /dev/null
+  "$tmp/leadscore" datasets leads --rows 800000 --out "$tmp/leads800k.csv" -q > /dev/null
+  lsargs=(--label won --id lead_id --time-col created --model gbdt)
+  xgargs=(--label won --id lead_id --time-col created)
+  echo "Generated leads (\`leadscore datasets leads --rows N\`: 40 numeric and 5 categorical columns with 6 to 900 levels, about 22% won;"
+  echo "split out of time on \`created\`, earliest 80% train):"
+  echo
+  echo "| rows | tool | validation AUC | whole process (read CSV, train, write model) | peak RSS |"
+  echo "|---|---|---|---|---|"
+  for n in 800k 1m; do
+    /usr/bin/time -f "%e %M" -o "$tmp/time" "$tmp/leadscore" train --table "$tmp/leads$n.csv" "${lsargs[@]}" --out "$tmp/gbdt$n" -q > "$tmp/train.out" 2>&1
+    read -r secs kb < "$tmp/time"
+    echo "| $n | leadscore | $(sed -n 's/.*validation AUC \([0-9.]*\).*/\1/p' "$tmp/train.out") | ${secs} s | $((kb / 1024)) MiB |"
+    if [ $xgbok = 1 ]; then
+      /usr/bin/time -f "%e %M" -o "$tmp/time" /usr/bin/python3 scripts/xgb_leads.py "$tmp/leads$n.csv" "${xgargs[@]}" --out "$tmp/xgb$n.json" > "$tmp/xgb$n.out"
+      read -r secs kb < "$tmp/time"
+      echo "| $n | XGBoost | $(sed -n 's/.*"auc": \([0-9.]*\).*/\1/p' "$tmp/xgb$n.out") | ${secs} s (train alone $(sed -n 's/.*"train_s": \([0-9.]*\).*/\1/p' "$tmp/xgb$n.out") s) | $((kb / 1024)) MiB |"
+    fi
+  done
+  echo
+  echo "Commands: \`leadscore train --table leads.csv --label won --id lead_id --time-col created --model gbdt --out M\`;"
+  echo "\`/usr/bin/python3 scripts/xgb_leads.py leads.csv --label won --id lead_id --time-col created --out xgb.json\`, timed with \`/usr/bin/time\`."
+  echo
+  echo "Predicting 200,000 rows with a 300-tree model: XGBoost's \`Booster.predict\` on the 1M run's validation rows (DMatrix built beforehand)"
+  if [ $xgbok = 1 ]; then
+    echo "took $(sed -n 's/.*"predict_s": \([0-9.]*\).*/\1/p' "$tmp/xgb1m.out") s; leadscore's \`BenchmarkGBDTPredict\` (from the table, encoding and calibration included, 2 goroutines; Go benchmarks below):"
+  else
+    echo "(XGBoost not installed); leadscore's \`BenchmarkGBDTPredict\` (Go benchmarks below):"
+  fi
+  echo
+  go test -run '^$' -bench 'GBDTPredict' -benchtime 3x ./train 2>&1 | grep -E '^Benchmark' | sed 's/^/    /'
+  echo
+  head -n 200001 "$tmp/leads1m.csv" > "$tmp/score.csv"
+  /usr/bin/time -f "%e %M" -o "$tmp/time" "$tmp/leadscore" predict --model "$tmp/gbdt800k" --table "$tmp/score.csv" --id lead_id --out "$tmp/ranked.parquet" -q > /dev/null 2>&1
+  read -r secs kb < "$tmp/time"
+  echo "Scoring with reasons (exact TreeSHAP per row, top 3 each way), the whole command:"
+  echo "\`leadscore predict --model M --table leads200k.csv --id lead_id --out ranked.parquet\` with the 800k model (300 trees, 31 leaves): 200,000 rows in ${secs} s"
+  echo "($(awk -v s="$secs" 'BEGIN{printf "%.0f", 200000/s}') rows/s), peak RSS $((kb / 1024)) MiB."
+  rm -f "$tmp"/leads*.csv "$tmp/score.csv"
+  echo
   echo "## Go benchmarks"
   echo
   echo "Command: \`go test -run '^\$' -bench . -benchtime 3x ./features ./datasets ./train\`"

@@ -25,6 +25,9 @@ type LogisticConfig struct {
 	MaxIter int
 	// Workers bounds parallelism; 0 means 2.
 	Workers int
+	// Rows, when set, are the rows of x and y to fit on (a cross-validation
+	// fold, without copying the design); nil means every row.
+	Rows []int
 }
 
 // FitLogistic fits an L2-regularised logistic regression on the row-major
@@ -37,10 +40,17 @@ type LogisticConfig struct {
 // divided by C: the intercept b₀ is not penalised. It panics if
 // len(x) != len(y)·p.
 func FitLogistic(ctx context.Context, x []float64, y []bool, p int, cfg LogisticConfig) (*predict.Logistic, error) {
-	n := len(y)
-	if len(x) != n*p {
-		panic(fmt.Sprintf("train: FitLogistic: len(x) = %d, want %d×%d", len(x), n, p))
+	if len(x) != len(y)*p {
+		panic(fmt.Sprintf("train: FitLogistic: len(x) = %d, want %d×%d", len(x), len(y), p))
 	}
+	rows := cfg.Rows
+	if rows == nil {
+		rows = make([]int, len(y))
+		for i := range rows {
+			rows[i] = i
+		}
+	}
+	n := len(rows)
 	c := cfg.C
 	if c == 0 {
 		c = 1
@@ -57,9 +67,9 @@ func FitLogistic(ctx context.Context, x []float64, y []bool, p int, cfg Logistic
 		maxIter = 1000
 	}
 	yf := make([]float64, n)
-	for i, v := range y {
-		if v {
-			yf[i] = 1
+	for j, i := range rows {
+		if y[i] {
+			yf[j] = 1
 		}
 	}
 	nChunks := (n + chunkRows - 1) / chunkRows
@@ -81,7 +91,8 @@ func FitLogistic(ctx context.Context, x []float64, y []bool, p int, cfg Logistic
 				gk := partG[k]
 				clear(gk)
 				f := 0.0
-				for i := lo; i < hi; i++ {
+				for j := lo; j < hi; j++ {
+					i := rows[j]
 					row := x[i*p : (i+1)*p]
 					eta := b0 + floats.Dot(row, w)
 					// One exponential serves both log(1+e^η) and σ(η):
@@ -92,8 +103,8 @@ func FitLogistic(ctx context.Context, x []float64, y []bool, p int, cfg Logistic
 					if eta < 0 {
 						sig = e / (1 + e)
 					}
-					f += math.Max(eta, 0) + math.Log1p(e) - yf[i]*eta
-					r := sig - yf[i]
+					f += math.Max(eta, 0) + math.Log1p(e) - yf[j]*eta
+					r := sig - yf[j]
 					gk[0] += r
 					floats.AddScaled(gk[1:], r, row)
 				}

@@ -550,11 +550,30 @@ func addCategorical(m *predict.Model, c *features.Column, rows []int) {
 	slices.Sort(kept)
 	f := predict.Feature{Name: c.Name, Kind: "categorical", Levels: kept}
 	fi := len(m.Features)
+	// Each row's level, once: an index into all (the kept levels, then
+	// OtherLevel and MissingLevel).
+	all := append(slices.Clone(kept), predict.OtherLevel, predict.MissingLevel)
+	index := make(map[string]int, len(kept))
+	for k, l := range kept {
+		index[l] = k
+	}
+	level := make([]int, len(rows))
+	for j, i := range rows {
+		switch k, ok := index[c.Text(i)]; {
+		case c.IsNull(i):
+			level[j] = len(all) - 1
+		case ok:
+			level[j] = k
+		default:
+			level[j] = len(all) - 2
+		}
+	}
 	var design []predict.DesignColumn
-	for _, l := range append(slices.Clone(kept), predict.OtherLevel, predict.MissingLevel) {
-		ind := make([]float64, len(rows))
-		for j, i := range rows {
-			if predict.LevelOf(&f, c, i) == l {
+	ind := make([]float64, len(rows))
+	for k, l := range all {
+		for j := range ind {
+			ind[j] = 0
+			if level[j] == k {
 				ind[j] = 1
 			}
 		}
@@ -587,9 +606,12 @@ func designMatrix(m *predict.Model, t *features.Table, rows []int) []float64 {
 	}
 	p := len(m.Design)
 	x := make([]float64, len(rows)*p)
-	for j, i := range rows {
-		enc.Row(i, x[j*p:(j+1)*p])
-	}
+	parallelChunks(len(rows), 2, func(lo, hi int) {
+		e := enc.Clone()
+		for j := lo; j < hi; j++ {
+			e.Row(rows[j], x[j*p:(j+1)*p])
+		}
+	})
 	return x
 }
 
@@ -694,15 +716,13 @@ func crossValidate(ctx context.Context, x []float64, y []bool, p int, cfg Config
 	for _, c := range grid {
 		oof := make([]float64, n)
 		for f := range k {
-			var xt []float64
-			var yt []bool
+			var rows []int
 			for i := range n {
 				if fold[i] != f {
-					xt = append(xt, x[i*p:(i+1)*p]...)
-					yt = append(yt, y[i])
+					rows = append(rows, i)
 				}
 			}
-			lr, err := FitLogistic(ctx, xt, yt, p, LogisticConfig{C: c, Workers: cfg.Workers})
+			lr, err := FitLogistic(ctx, x, y, p, LogisticConfig{C: c, Workers: cfg.Workers, Rows: rows})
 			if err != nil {
 				return cvResult{}, fmt.Errorf("train: cross-validation fold %d, C=%g: %w", f+1, c, err)
 			}
