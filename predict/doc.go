@@ -12,7 +12,12 @@
 //
 // grades the score (A ≥ 75, B ≥ 50, C ≥ 25, else D, each with a queue),
 // explains it with the strongest positive and negative contributions
-// (coefficient × standardised value, summed per input feature) in words,
+// (coefficient × standardised value, summed per input feature, for a
+// logistic model; exact TreeSHAP values for a tree ensemble) in words,
 // and ranks by score descending, then entity_id ascending. WriteParquet and
 // WriteCSV write the ranked list.
+//
+// A tree ensemble (Trees) follows XGBoost's decision rules, scores rows on
+// their bins among the thresholds in use (branch-free, four trees at a
+// time), and exports to XGBoost's JSON model format (WriteXGBoostJSON).
 package predict
