@@ -337,6 +337,7 @@ type Encoder struct {
 	cols  []*features.Column // per feature
 	codes []map[string]int   // per categorical feature, level → index in Levels
 	z     []float64          // design row, or a gbdt model's input row
+	bins  []uint8            // gbdt: a block of binned rows (Logits)
 	shap  *Shap
 }
 
@@ -490,6 +491,31 @@ func (e *Encoder) Explain(i int, contrib []float64) float64 {
 		contrib[d.Feature] += m.Logistic.Coef[j] * e.z[j]
 	}
 	return m.Logistic.Logit(e.z)
+}
+
+// Logits computes the raw log-odds of the given rows into out. A tree
+// ensemble scores them in blocks, tree by tree; other models row by row.
+func (e *Encoder) Logits(rows []int, out []float64) {
+	ts := e.m.Trees
+	if ts == nil || ts.fast == nil {
+		for j, i := range rows {
+			out[j] = e.Logit(i)
+		}
+		return
+	}
+	const block = 256
+	p := len(e.m.Features)
+	if len(e.bins) < block*p {
+		e.bins = make([]uint8, block*p)
+	}
+	for lo := 0; lo < len(rows); lo += block {
+		hi := min(len(rows), lo+block)
+		for j := lo; j < hi; j++ {
+			e.TreeRow(rows[j], e.z)
+			ts.fast.bin(e.z[:p], e.bins[(j-lo)*p:(j-lo+1)*p])
+		}
+		ts.fast.logitBlock(e.bins[:(hi-lo)*p], p, out[lo:hi])
+	}
 }
 
 // Logit computes row i's raw log-odds without explaining them.

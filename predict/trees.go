@@ -369,26 +369,25 @@ func (s *Shap) walk(t *Tree, n int32, level int) {
 
 // binnedTrees is the ensemble recoded for fast scoring: each input value is
 // first replaced by its bin among the thresholds the trees use on its
-// feature (0 for missing, as in training), then every tree is walked on the
-// bins without branches on the data: a numeric node compares the bin with
-// a limit, a categorical node looks it up in a bit set. The decisions are
-// exactly those of Tree.Leaf.
+// feature (0 for missing, as in training); then each node holds the set of
+// bins that go right as 256 bits, so a step down a tree is a lookup without
+// branches, numeric and categorical nodes alike. A leaf points to itself,
+// so every row walks exactly its tree's depth. The decisions are exactly
+// those of Tree.Leaf.
 type binnedTrees struct {
 	base  float64
 	cuts  [][]float32 // per numeric feature, the thresholds in use, sorted
 	cat   []bool
 	nodes []binnedNode
 	roots []int32
-	sets  [][4]uint64 // per categorical node: the bins that go left
-	value []float64   // leaf values; a child ^k (negative) is leaf k
+	depth []int32
+	value []float64 // per node: the leaf's value (0 at inner nodes)
 }
 
 type binnedNode struct {
+	right   [4]uint64 // bins that go right
+	child   [2]int32  // left, right; a leaf's are itself
 	feature int32
-	set     int32  // index in sets, −1 at a numeric node
-	lim     uint16 // numeric: left when uint8(bin − sub) < lim
-	sub     uint8
-	child   [2]int32 // left, right
 }
 
 func newBinnedTrees(ts *Trees, nFeatures int) *binnedTrees {
@@ -405,9 +404,7 @@ func newBinnedTrees(ts *Trees, nFeatures int) *binnedTrees {
 				bt.cuts[n.feature] = append(bt.cuts[n.feature], t.Threshold[i])
 			}
 		}
-	}
-	for k := range ts.Trees {
-		for _, set := range ts.Trees[k].CatRight {
+		for _, set := range t.CatRight {
 			if len(set) > 0 && set[len(set)-1] > maxSetCode {
 				return nil
 			}
@@ -426,48 +423,40 @@ func newBinnedTrees(ts *Trees, nFeatures int) *binnedTrees {
 	}
 	for k := range ts.Trees {
 		t := &ts.Trees[k]
-		// Node i of tree k is bt.nodes[base+i]; leaves get value slots.
-		base := int32(len(bt.nodes))
-		leafSlot := make(map[int32]int32)
-		for i := range t.nodes {
-			if t.Left[i] < 0 {
-				leafSlot[int32(i)] = int32(len(bt.value))
-				bt.value = append(bt.value, t.Value[i])
-			}
-		}
-		child := func(i int32) int32 {
-			if t.Left[i] < 0 {
-				return ^leafSlot[i]
-			}
-			return base + i
-		}
-		root := child(0)
-		bt.roots = append(bt.roots, root)
+		base := int32(len(bt.nodes)) // node i of tree k is bt.nodes[base+i]
+		bt.roots = append(bt.roots, base)
+		bt.depth = append(bt.depth, int32(t.maxDepth))
 		for i, n := range t.nodes {
-			bn := binnedNode{feature: n.feature, set: -1}
-			if n.left >= 0 {
-				bn.child = [2]int32{child(n.left), child(n.right)}
-				if n.cat != nil {
-					var left [4]uint64
-					for b := range 256 {
-						if b == 0 && n.defaultLeft || b > 0 && n.cat[(b-1)/64]&(1<<((b-1)%64)) == 0 {
-							left[b/64] |= 1 << (b % 64)
-						}
-					}
-					bn.set = int32(len(bt.sets))
-					bt.sets = append(bt.sets, left)
-				} else {
-					// x < cuts[m] ⟺ bin ≤ m+1.
-					t1, _ := slices.BinarySearch(bt.cuts[n.feature], t.Threshold[i])
-					tb := uint16(t1 + 1)
-					if n.defaultLeft {
-						bn.lim = tb + 1 // bin ≤ tb, bin 0 included
-					} else {
-						bn.sub, bn.lim = 1, tb // 1 ≤ bin ≤ tb; bin 0 wraps to 255
-					}
+			self := base + int32(i)
+			if n.left < 0 {
+				bt.nodes = append(bt.nodes, binnedNode{child: [2]int32{self, self}})
+				bt.value = append(bt.value, t.Value[i])
+				continue
+			}
+			bn := binnedNode{feature: n.feature, child: [2]int32{base + n.left, base + n.right}}
+			for b := range 256 {
+				// A value of bin b: missing (0), below the first cut (1), or
+				// the cut that opens bin b; the categorical code b−1.
+				cuts := bt.cuts[n.feature]
+				var x float64
+				switch {
+				case b == 0:
+					x = math.NaN()
+				case n.cat != nil:
+					x = float64(b - 1)
+				case b == 1:
+					x = math.Inf(-1)
+				case b-2 < len(cuts):
+					x = float64(cuts[b-2])
+				default:
+					x = math.Inf(1) // no such bin
+				}
+				if !n.goesLeft(x) {
+					bn.right[b/64] |= 1 << (b % 64)
 				}
 			}
 			bt.nodes = append(bt.nodes, bn)
+			bt.value = append(bt.value, 0)
 		}
 	}
 	return bt
@@ -503,55 +492,79 @@ func (bt *binnedTrees) bin(x []float64, b []uint8) []uint8 {
 	return b
 }
 
-// logit sums the leaf values the binned row reaches. It walks four trees
-// at a time, so that the processor overlaps their memory accesses; the
-// values are still added in tree order.
+// logit sums the leaf values the binned row reaches, walking two trees at
+// a time so that the processor overlaps them; the values are added in tree
+// order.
 func (bt *binnedTrees) logit(b []uint8) float64 {
 	s := bt.base
-	roots := bt.roots
 	k := 0
-	for ; k+4 <= len(roots); k += 4 {
-		n0, n1, n2, n3 := roots[k], roots[k+1], roots[k+2], roots[k+3]
-		for n0 >= 0 || n1 >= 0 || n2 >= 0 || n3 >= 0 {
-			if n0 >= 0 {
-				n0 = bt.next(n0, b)
-			}
-			if n1 >= 0 {
-				n1 = bt.next(n1, b)
-			}
-			if n2 >= 0 {
-				n2 = bt.next(n2, b)
-			}
-			if n3 >= 0 {
-				n3 = bt.next(n3, b)
-			}
+	for ; k+2 <= len(bt.roots); k += 2 {
+		n0, n1 := bt.roots[k], bt.roots[k+1]
+		d0, d1 := bt.depth[k], bt.depth[k+1]
+		for range min(d0, d1) {
+			n0, n1 = bt.next(n0, b), bt.next(n1, b)
 		}
-		s += bt.value[^n0]
-		s += bt.value[^n1]
-		s += bt.value[^n2]
-		s += bt.value[^n3]
+		for range d0 - min(d0, d1) {
+			n0 = bt.next(n0, b)
+		}
+		for range d1 - min(d0, d1) {
+			n1 = bt.next(n1, b)
+		}
+		s += bt.value[n0]
+		s += bt.value[n1]
 	}
-	for ; k < len(roots); k++ {
-		n := roots[k]
-		for n >= 0 {
+	for ; k < len(bt.roots); k++ {
+		n := bt.roots[k]
+		for range bt.depth[k] {
 			n = bt.next(n, b)
 		}
-		s += bt.value[^n]
+		s += bt.value[n]
 	}
 	return s
+}
+
+// logitBlock adds to out[r] the leaf values that binned rows b[r·p:(r+1)·p]
+// reach, tree by tree over the block (the tree's nodes stay in the
+// first-level cache), eight rows at a time. Every row's values are added in
+// tree order.
+func (bt *binnedTrees) logitBlock(b []uint8, p int, out []float64) {
+	n := len(out)
+	for r := range out {
+		out[r] = bt.base
+	}
+	for k, root := range bt.roots {
+		d := bt.depth[k]
+		r := 0
+		for ; r+8 <= n; r += 8 {
+			b0, b1, b2, b3 := b[r*p:(r+1)*p], b[(r+1)*p:(r+2)*p], b[(r+2)*p:(r+3)*p], b[(r+3)*p:(r+4)*p]
+			b4, b5, b6, b7 := b[(r+4)*p:(r+5)*p], b[(r+5)*p:(r+6)*p], b[(r+6)*p:(r+7)*p], b[(r+7)*p:(r+8)*p]
+			n0, n1, n2, n3, n4, n5, n6, n7 := root, root, root, root, root, root, root, root
+			for range d {
+				n0, n1, n2, n3 = bt.next(n0, b0), bt.next(n1, b1), bt.next(n2, b2), bt.next(n3, b3)
+				n4, n5, n6, n7 = bt.next(n4, b4), bt.next(n5, b5), bt.next(n6, b6), bt.next(n7, b7)
+			}
+			out[r] += bt.value[n0]
+			out[r+1] += bt.value[n1]
+			out[r+2] += bt.value[n2]
+			out[r+3] += bt.value[n3]
+			out[r+4] += bt.value[n4]
+			out[r+5] += bt.value[n5]
+			out[r+6] += bt.value[n6]
+			out[r+7] += bt.value[n7]
+		}
+		for ; r < n; r++ {
+			m := root
+			for range d {
+				m = bt.next(m, b[r*p:(r+1)*p])
+			}
+			out[r] += bt.value[m]
+		}
+	}
 }
 
 // next returns the child of node n that binned row b takes.
 func (bt *binnedTrees) next(n int32, b []uint8) int32 {
 	nd := &bt.nodes[n]
 	v := b[nd.feature]
-	r := 0
-	if nd.set < 0 {
-		if uint16(v-nd.sub) >= nd.lim {
-			r = 1
-		}
-	} else if bt.sets[nd.set][v/64]&(1<<(v%64)) == 0 {
-		r = 1
-	}
-	return nd.child[r]
+	return nd.child[nd.right[v>>6]>>(v&63)&1]
 }

@@ -103,8 +103,11 @@ func TestBinnedTreesAgree(t *testing.T) {
 	if ts.fast == nil {
 		t.Fatal("no binned scorer")
 	}
-	x := make([]float64, p)
-	for i := range 20000 {
+	const n = 20003 // not a multiple of the block's eight rows
+	bins := make([]uint8, n*p)
+	want := make([]float64, n)
+	for i := range n {
+		x := make([]float64, p)
 		for f := range x {
 			switch {
 			case r.IntN(8) == 0:
@@ -115,8 +118,17 @@ func TestBinnedTreesAgree(t *testing.T) {
 				x[f] = math.Round(r.NormFloat64()*8) / 4 // often exactly a threshold
 			}
 		}
-		if got, want := ts.Logit(x), ts.slowLogit(x); got != want {
-			t.Fatalf("row %d %v: binned %g, tree walk %g", i, x, got, want)
+		want[i] = ts.slowLogit(x)
+		if got := ts.Logit(x); got != want[i] {
+			t.Fatalf("row %d %v: binned %g, tree walk %g", i, x, got, want[i])
+		}
+		ts.fast.bin(x, bins[i*p:(i+1)*p])
+	}
+	got := make([]float64, n)
+	ts.fast.logitBlock(bins, p, got)
+	for i := range got {
+		if got[i] != want[i] {
+			t.Fatalf("row %d: block scoring %g, tree walk %g", i, got[i], want[i])
 		}
 	}
 }

@@ -625,8 +625,8 @@ func scoreRows(m *predict.Model, t *features.Table, rows []int) ([]float64, []fl
 	prob, logit := make([]float64, len(rows)), make([]float64, len(rows))
 	parallelChunks(len(rows), 2, func(lo, hi int) {
 		e := enc.Clone()
+		e.Logits(rows[lo:hi], logit[lo:hi])
 		for j := lo; j < hi; j++ {
-			logit[j] = e.Logit(rows[j])
 			prob[j] = m.Probability(logit[j])
 		}
 	})
