@@ -19,5 +19,6 @@
 //
 // A tree ensemble (Trees) follows XGBoost's decision rules, scores rows on
 // their bins among the thresholds in use (each node a 256-bit set of the
-// bins that go right: branch-free, tree by tree over blocks of rows), and exports to XGBoost's JSON model format (WriteXGBoostJSON).
+// bins that go right: branch-free, tree by tree over blocks of rows), and
+// exports to XGBoost's JSON model format (WriteXGBoostJSON).
 package predict
