@@ -338,6 +338,7 @@ type Encoder struct {
 	codes []map[string]int   // per categorical feature, level → index in Levels
 	z     []float64          // design row, or a gbdt model's input row
 	bins  []uint8            // gbdt: a block of binned rows (Logits)
+	block []float64          // gbdt: a block of input rows (ExplainRows)
 	shap  *Shap
 }
 
@@ -491,6 +492,29 @@ func (e *Encoder) Explain(i int, contrib []float64) float64 {
 		contrib[d.Feature] += m.Logistic.Coef[j] * e.z[j]
 	}
 	return m.Logistic.Logit(e.z)
+}
+
+// ExplainRows computes the raw log-odds of the given rows into logits and
+// their contributions into contrib (len(rows) × len(Features), row after
+// row), as Explain does row by row. A tree ensemble is explained tree by
+// tree over the rows, which keeps each tree's tables in cache.
+func (e *Encoder) ExplainRows(rows []int, logits, contrib []float64) {
+	p := len(e.m.Features)
+	if e.m.Trees == nil {
+		for j, i := range rows {
+			logits[j] = e.Explain(i, contrib[j*p:(j+1)*p])
+		}
+		return
+	}
+	if len(e.block) < len(rows)*p {
+		e.block = make([]float64, len(rows)*p)
+	}
+	for j, i := range rows {
+		e.TreeRow(i, e.block[j*p:(j+1)*p])
+	}
+	clear(contrib[:len(rows)*p])
+	e.shap.ExplainBlock(e.block, len(rows), contrib)
+	e.Logits(rows, logits)
 }
 
 // Logits computes the raw log-odds of the given rows into out. A tree

@@ -249,8 +249,8 @@ func Score(ctx context.Context, m *Model, t *features.Table, cfg Config) ([]Rank
 	awards := t.Column("rule_awards")
 	asOf := t.Column("ts")
 	out := make([]Ranked, t.NumRows())
-	row := func(e *Encoder, contrib []float64, i int) (Ranked, error) {
-		p := m.Probability(e.Explain(i, contrib))
+	row := func(e *Encoder, i int, logit float64, contrib []float64) (Ranked, error) {
+		p := m.Probability(logit)
 		r := Ranked{EntityID: ids.Str[i], Probability: p, ModelID: m.ID}
 		ruleScore := 0.0
 		if rp != nil {
@@ -301,19 +301,29 @@ func Score(ctx context.Context, m *Model, t *features.Table, cfg Config) ([]Rank
 	for range min(2, nChunks) {
 		wg.Go(func() {
 			e := enc.Clone()
-			contrib := make([]float64, len(m.Features))
+			const block = 256
+			p := len(m.Features)
+			rows, logits, contrib := make([]int, 0, block), make([]float64, block), make([]float64, block*p)
+		chunks:
 			for {
 				c := int(next.Add(1) - 1)
 				if c >= nChunks || ctx.Err() != nil {
 					return
 				}
-				for i := c * chunk; i < min(len(out), (c+1)*chunk); i++ {
-					r, err := row(e, contrib, i)
-					if err != nil {
-						errs[c] = err
-						break
+				for lo := c * chunk; lo < min(len(out), (c+1)*chunk); lo += block {
+					rows = rows[:0]
+					for i := lo; i < min(len(out), (c+1)*chunk, lo+block); i++ {
+						rows = append(rows, i)
 					}
-					out[i] = r
+					e.ExplainRows(rows, logits, contrib)
+					for j, i := range rows {
+						r, err := row(e, i, logits[j], contrib[j*p:(j+1)*p])
+						if err != nil {
+							errs[c] = err
+							continue chunks
+						}
+						out[i] = r
+					}
 				}
 			}
 		})

@@ -73,6 +73,7 @@ type Tree struct {
 
 	nodes    []treeNode
 	maxDepth int
+	shap     *shapTables
 }
 
 // treeNode is a node packed for fast traversal.
@@ -115,6 +116,7 @@ func (ts *Trees) validate(nFeatures int) error {
 		ts.expected += t.expectedValue()
 		t.maxDepth = t.depth(0)
 		ts.maxDepth = max(ts.maxDepth, t.maxDepth)
+		t.shap = newShapTables(t, nFeatures)
 	}
 	ts.fast = newBinnedTrees(ts, nFeatures)
 	return nil
@@ -158,6 +160,22 @@ func (t *Tree) prepare(nFeatures int) error {
 		t.nodes[node].cat = &bits
 	}
 	return nil
+}
+
+// uniqueDepth is the most distinct features on a path from node n down,
+// not counting those in seen.
+func (t *Tree) uniqueDepth(n int32, seen []int32) int {
+	if t.Left[n] < 0 {
+		return 0
+	}
+	f, add := t.Feature[n], 1
+	if slices.Contains(seen, f) {
+		add = 0
+	} else {
+		seen = append(seen, f)
+	}
+	d := add + max(t.uniqueDepth(t.Left[n], seen), t.uniqueDepth(t.Right[n], seen))
+	return d
 }
 
 func (t *Tree) depth(n int32) int {
@@ -259,67 +277,125 @@ type Shap struct {
 	ts  *Trees
 	x   []float64
 	phi []float64
-	g   int       // quadrature points of the current tree
-	t   []float64 // their locations in (0, 1), per tree size
-	w   []float64
-	z   []float64 // per feature: cover share and row indicator along the path
-	o   []float64
+	o   []float64 // per feature: 1 while the row passes every split on it so far
 	acc []float64 // per feature × point: leaf sums below deeper splits on it
 	lv  []shapLevel
+	g   int // stride of acc: the most points of any tree
 }
 
 type shapLevel struct {
-	p, r, q, saved []float64 // per point
+	p, r, saved []float64 // per point
+}
+
+// shapTables are a tree's row-independent TreeSHAP quantities, computed
+// once: the quadrature, and per node c below a split on feature f the
+// cover share z_c of f's splits on the path to c, the cover ratio r_c to
+// its parent, and, at each point t, the factor ratios q_c/q_parent (for a
+// row that passed f's splits above and fails (m10) or passes (m11) this
+// one) and 1/q_c (inv0: fails, inv1: passes), where q = z·(1−t) + o·t. A
+// row's walk then multiplies and adds only.
+type shapTables struct {
+	g    int
+	w    []float64
+	z, r []float64 // per node
+	tab  []float64 // per node: m10, m11, inv0, inv1, g values each
+}
+
+func newShapTables(t *Tree, nFeatures int) *shapTables {
+	// The integrand's degree is below the number of distinct features on a
+	// path, which repeated splits on one feature keep under the depth.
+	g := max(1, (t.uniqueDepth(0, nil)+1)/2)
+	n := len(t.Left)
+	tb := &shapTables{g: g, w: make([]float64, g), z: make([]float64, n), r: make([]float64, n), tab: make([]float64, 4*g*n)}
+	pts := make([]float64, g)
+	quad.Legendre{}.FixedLocations(pts, tb.w, 0, 1)
+	z := make([]float64, nFeatures)
+	for i := range z {
+		z[i] = 1
+	}
+	var walk func(node int32)
+	walk = func(node int32) {
+		if t.Left[node] < 0 {
+			return
+		}
+		f := t.Feature[node]
+		zOld := z[f]
+		for _, c := range [2]int32{t.Left[node], t.Right[node]} {
+			tb.r[c] = t.Cover[c] / t.Cover[node]
+			zc := zOld * tb.r[c]
+			tb.z[c] = zc
+			row := tb.tab[int(c)*4*g : (int(c)+1)*4*g]
+			for i, ti := range pts {
+				u := 1 - ti
+				q1Old := zOld*u + ti
+				row[i] = zc * u / q1Old        // m10
+				row[g+i] = (zc*u + ti) / q1Old // m11
+				row[2*g+i] = 1 / (zc * u)      // inv0
+				row[3*g+i] = 1 / (zc*u + ti)   // inv1
+			}
+			z[f] = zc
+			walk(c)
+		}
+		z[f] = zOld
+	}
+	walk(0)
+	return tb
 }
 
 // NewShap returns TreeSHAP scratch space for the ensemble.
 func (ts *Trees) NewShap() *Shap {
 	nf := len(ts.GainImportance)
-	g := (ts.maxDepth+1)/2 + 1
-	s := &Shap{ts: ts, z: make([]float64, nf), o: make([]float64, nf), acc: make([]float64, nf*g), lv: make([]shapLevel, ts.maxDepth+2)}
+	g := max(1, (ts.maxDepth+1)/2)
+	s := &Shap{ts: ts, g: g, o: make([]float64, nf), acc: make([]float64, nf*g), lv: make([]shapLevel, ts.maxDepth+2)}
 	for i := range s.lv {
-		s.lv[i] = shapLevel{p: make([]float64, g), r: make([]float64, g), q: make([]float64, g), saved: make([]float64, g)}
+		s.lv[i] = shapLevel{p: make([]float64, g), r: make([]float64, g), saved: make([]float64, g)}
 	}
-	s.t, s.w = make([]float64, g), make([]float64, g)
-	for i := range s.z {
-		s.z[i], s.o[i] = 1, 1
+	for i := range s.o {
+		s.o[i] = 1
 	}
 	return s
-}
-
-// points sets the quadrature for a tree of the given depth.
-func (s *Shap) points(depth int) {
-	g := max(1, (depth+1)/2)
-	if g == s.g {
-		return
-	}
-	s.g = g
-	quad.Legendre{}.FixedLocations(s.t[:g], s.w[:g], 0, 1)
 }
 
 // Explain adds row x's SHAP values to phi, one per feature, and returns
 // the row's log-odds; the values and ExpectedLogit sum to the log-odds.
 func (s *Shap) Explain(x []float64, phi []float64) float64 {
-	s.x, s.phi = x, phi
 	for k := range s.ts.Trees {
-		t := &s.ts.Trees[k]
-		if t.Left[0] < 0 {
-			continue // a single leaf explains nothing
-		}
-		s.points(t.maxDepth)
-		p := s.lv[0].p[:s.g]
-		for i := range p {
-			p[i] = 1
-		}
-		s.walk(t, 0, 0)
+		s.tree(&s.ts.Trees[k], x, phi)
 	}
 	return s.ts.Logit(x)
+}
+
+// ExplainBlock adds the SHAP values of n rows to phi: row r's inputs are
+// x[r·p:(r+1)·p] and its values go to phi[r·p:(r+1)·p], p the number of
+// features. It walks tree by tree over the block, so that each tree's
+// tables stay in cache.
+func (s *Shap) ExplainBlock(x []float64, n int, phi []float64) {
+	p := len(s.o)
+	for k := range s.ts.Trees {
+		t := &s.ts.Trees[k]
+		for r := range n {
+			s.tree(t, x[r*p:(r+1)*p], phi[r*p:(r+1)*p])
+		}
+	}
+}
+
+func (s *Shap) tree(t *Tree, x, phi []float64) {
+	if t.Left[0] < 0 {
+		return // a single leaf explains nothing
+	}
+	s.x, s.phi = x, phi
+	p := s.lv[0].p[:t.shap.g]
+	for i := range p {
+		p[i] = 1
+	}
+	s.walk(t, 0, 0)
 }
 
 // walk sets s.lv[level].r to the sums over the leaves below node n of
 // value × path product, at each point, crediting the splits on the way.
 func (s *Shap) walk(t *Tree, n int32, level int) {
-	g := s.g
+	tb := t.shap
+	g := tb.g
 	lv := &s.lv[level]
 	nd := &t.nodes[n]
 	if nd.left < 0 {
@@ -335,22 +411,35 @@ func (s *Shap) walk(t *Tree, n int32, level int) {
 	if !nd.goesLeft(s.x[f]) {
 		hot = nd.right
 	}
-	zOld, oOld := s.z[f], s.o[f]
-	acc := s.acc[int(f)*g : int(f)*g+g]
+	oOld := s.o[f]
+	acc := s.acc[int(f)*s.g : int(f)*s.g+g]
 	next := &s.lv[level+1]
 	for _, c := range [2]int32{nd.left, nd.right} {
-		z := zOld * t.Cover[c] / t.Cover[n]
+		row := tb.tab[int(c)*4*g : (int(c)+1)*4*g]
 		o := 0.0
 		if c == hot {
 			o = oOld
 		}
-		for i, ti := range s.t[:g] {
-			qOld := zOld*(1-ti) + oOld*ti
-			q := z*(1-ti) + o*ti
-			next.p[i] = lv.p[i] / qOld * q
-			lv.q[i] = q
+		var inv []float64
+		switch {
+		case oOld == 0: // failed f above: fails here too
+			r := tb.r[c]
+			for i, p := range lv.p[:g] {
+				next.p[i] = p * r
+			}
+			inv = row[2*g : 3*g]
+		case o == 0:
+			for i, m := range row[:g] {
+				next.p[i] = lv.p[i] * m
+			}
+			inv = row[2*g : 3*g]
+		default:
+			for i, m := range row[g : 2*g] {
+				next.p[i] = lv.p[i] * m
+			}
+			inv = row[3*g:]
 		}
-		s.z[f], s.o[f] = z, o
+		s.o[f] = o
 		copy(lv.saved[:g], acc)
 		clear(acc)
 		s.walk(t, c, level+1)
@@ -358,13 +447,13 @@ func (s *Shap) walk(t *Tree, n int32, level int) {
 		// from this split.
 		sum := 0.0
 		for i := range g {
-			sum += s.w[i] * (next.r[i] - acc[i]) / lv.q[i]
+			sum += tb.w[i] * (next.r[i] - acc[i]) * inv[i]
 			acc[i] = lv.saved[i] + next.r[i]
 			lv.r[i] += next.r[i]
 		}
-		s.phi[f] += (o - z) * sum
+		s.phi[f] += (o - tb.z[c]) * sum
 	}
-	s.z[f], s.o[f] = zOld, oOld
+	s.o[f] = oOld
 }
 
 // binnedTrees is the ensemble recoded for fast scoring: each input value is

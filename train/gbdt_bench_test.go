@@ -178,3 +178,29 @@ func BenchmarkTreeSHAP(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "rows/s")
 }
+
+// BenchmarkTreeSHAPBlock explains blocks of 256 rows tree by tree (one
+// goroutine), as predict does.
+func BenchmarkTreeSHAPBlock(b *testing.B) {
+	m := gbdtModel300(b)
+	_, t, _, _ := cachedLeads(b, 100_000)
+	enc, err := predict.NewEncoder(m, t)
+	if err != nil {
+		b.Fatal(err)
+	}
+	const block = 256
+	p := len(m.Features)
+	x := make([]float64, block*p)
+	phi := make([]float64, block*p)
+	s := m.Trees.NewShap()
+	rows := 0
+	for b.Loop() {
+		for r := range block {
+			enc.TreeRow((rows+r)%t.NumRows(), x[r*p:(r+1)*p])
+		}
+		clear(phi)
+		s.ExplainBlock(x, block, phi)
+		rows += block
+	}
+	b.ReportMetric(float64(rows)/b.Elapsed().Seconds(), "rows/s")
+}
