@@ -18,6 +18,14 @@ type LeadsConfig struct {
 	Seed uint64 // the same seed gives the same file
 }
 
+// Validate names the bad field.
+func (c LeadsConfig) Validate() error {
+	if c.Rows <= 0 {
+		return fmt.Errorf("datasets: LeadsConfig.Rows must be positive, got %d", c.Rows)
+	}
+	return nil
+}
+
 // Leads table shape: 40 numeric and 5 categorical columns.
 const (
 	leadsNumeric = 40
@@ -41,8 +49,8 @@ var leadsLevels = []struct {
 // so a perfect model's AUC is well below 1. It is the data of the GBDT
 // benchmarks (scale: 800k × 45 in about a second per 100k rows).
 func GenerateLeads(ctx context.Context, cfg LeadsConfig, w io.Writer) error {
-	if cfg.Rows <= 0 {
-		return fmt.Errorf("datasets: LeadsConfig.Rows must be positive, got %d", cfg.Rows)
+	if err := cfg.Validate(); err != nil {
+		return err
 	}
 	bw := bufio.NewWriterSize(w, 1<<20)
 	head := []byte("lead_id,created")

@@ -117,29 +117,22 @@ func (c *Column) pick(rows []int) Column {
 // inferColumn turns text cells into a typed column: float when every
 // non-empty cell is a finite number, string otherwise.
 func inferColumn(name string, cells []string) Column {
-	numeric := true
-	any := false
-	for _, s := range cells {
-		if s == "" {
-			continue
-		}
-		any = true
-		f, err := strconv.ParseFloat(s, 64)
-		if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
-			numeric = false
-			break
-		}
-	}
-	if !numeric || !any {
-		return Column{Name: name, Kind: KindString, Str: cells}
-	}
+	// One pass: parse as numbers until a cell is not one.
 	fs := make([]float64, len(cells))
+	any := false
 	for i, s := range cells {
 		if s == "" {
 			fs[i] = math.NaN()
 			continue
 		}
-		fs[i], _ = strconv.ParseFloat(s, 64)
+		f, err := strconv.ParseFloat(s, 64)
+		if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
+			return Column{Name: name, Kind: KindString, Str: cells}
+		}
+		fs[i], any = f, true
+	}
+	if !any {
+		return Column{Name: name, Kind: KindString, Str: cells}
 	}
 	return Column{Name: name, Kind: KindFloat, Float: fs}
 }

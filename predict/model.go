@@ -547,12 +547,7 @@ func (e *Encoder) Logit(i int) float64 {
 	m := e.m
 	switch {
 	case m.NaiveBayes != nil:
-		logit := m.NaiveBayes.PriorLogit
-		for k := range m.Features {
-			f := &m.NaiveBayes.Fields[k]
-			logit += f.LogRatio(f.Key(e.cols[k], m.Features[k].Kind == "numeric", i))
-		}
-		return logit
+		return e.Explain(i, e.z[:len(m.Features)]) // the log ratios are the sum's terms
 	case m.Trees != nil:
 		e.TreeRow(i, e.z)
 		return m.Trees.Logit(e.z)

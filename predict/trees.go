@@ -551,6 +551,22 @@ func newBinnedTrees(ts *Trees, nFeatures int) *binnedTrees {
 	return bt
 }
 
+// CutsBelow returns how many of the sorted cuts are at most x: a value's
+// bin is 1 + CutsBelow (bin 0 holds missing values), in training and in
+// scoring alike.
+func CutsBelow(cuts []float32, x float32) int {
+	lo, hi := 0, len(cuts)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if cuts[m] <= x {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	return lo
+}
+
 // bin writes the bins of row x into b (len(x)).
 func (bt *binnedTrees) bin(x []float64, b []uint8) []uint8 {
 	for f, v := range x {
@@ -564,18 +580,7 @@ func (bt *binnedTrees) bin(x []float64, b []uint8) []uint8 {
 			}
 			b[f] = uint8(c + 1)
 		default:
-			cuts := bt.cuts[f]
-			v32 := float32(v)
-			lo, hi := 0, len(cuts)
-			for lo < hi {
-				m := int(uint(lo+hi) >> 1)
-				if cuts[m] <= v32 {
-					lo = m + 1
-				} else {
-					hi = m
-				}
-			}
-			b[f] = uint8(lo + 1)
+			b[f] = uint8(1 + CutsBelow(bt.cuts[f], float32(v)))
 		}
 	}
 	return b

@@ -203,9 +203,7 @@ func (b *binning) bin(f int, x float64) uint8 {
 		}
 		return uint8(c + 1)
 	}
-	cuts := b.cuts[f]
-	x32 := float32(x)
-	return uint8(1 + sort.Search(len(cuts), func(k int) bool { return cuts[k] > x32 }))
+	return uint8(1 + predict.CutsBelow(b.cuts[f], float32(x)))
 }
 
 // apply bins the given rows into a column-major matrix: feature f of row
@@ -228,18 +226,7 @@ func (b *binning) apply(cols []GBColumn, rows []int, workers int) []uint8 {
 				col[j] = 0
 				continue
 			}
-			// Binary search for 1 + #{cuts ≤ x}.
-			x32 := float32(x)
-			lo, hi := 0, len(cuts)
-			for lo < hi {
-				mid := int(uint(lo+hi) >> 1)
-				if cuts[mid] <= x32 {
-					lo = mid + 1
-				} else {
-					hi = mid
-				}
-			}
-			col[j] = uint8(lo + 1)
+			col[j] = uint8(1 + predict.CutsBelow(cuts, float32(x)))
 		}
 	})
 	return m

@@ -5,7 +5,6 @@ import (
 	"log/slog"
 	"math"
 	"slices"
-	"sort"
 	"time"
 
 	"leadscore/features"
@@ -21,10 +20,12 @@ const maxTreeLevels = 253
 // A categorical column keeps its 253 most frequent training levels, coded
 // by their sorted order; the others share OtherLevel's code.
 func gbdtInputs(m *predict.Model, t *features.Table, cfg Config, rows []int) {
-	for ci := range t.Columns {
+	// Columns are examined two at a time; the inputs keep the table's order.
+	found := make([]*predict.Feature, len(t.Columns))
+	parallelFor(len(t.Columns), 2, func(ci int) {
 		c := &t.Columns[ci]
 		if excluded(c.Name, t, cfg) || c.Kind == features.KindTime {
-			continue
+			return
 		}
 		if c.Kind == features.KindFloat && !slices.Contains(cfg.Categorical, c.Name) {
 			lo, hi, seen := math.Inf(1), math.Inf(-1), false
@@ -34,34 +35,32 @@ func gbdtInputs(m *predict.Model, t *features.Table, cfg Config, rows []int) {
 				}
 			}
 			if seen && hi > lo {
-				m.Features = append(m.Features, predict.Feature{Name: c.Name, Kind: "numeric"})
+				found[ci] = &predict.Feature{Name: c.Name, Kind: "numeric"}
 			}
-			continue
+			return
 		}
 		counts, nulls := map[string]int{}, 0
 		for _, i := range rows {
 			if c.IsNull(i) {
 				nulls++
+			} else if c.Kind == features.KindString {
+				counts[c.Str[i]]++
 			} else {
 				counts[c.Text(i)]++
 			}
 		}
 		if len(counts) == 0 || len(counts) == 1 && nulls == 0 {
-			continue // constant
+			return // constant
 		}
-		levels := make([]string, 0, len(counts))
-		for l := range counts {
-			levels = append(levels, l)
-		}
-		sort.Slice(levels, func(a, b int) bool {
-			if counts[levels[a]] != counts[levels[b]] {
-				return counts[levels[a]] > counts[levels[b]]
-			}
-			return levels[a] < levels[b]
-		})
+		levels := levelsByCount(counts)
 		levels = levels[:min(len(levels), maxTreeLevels)]
 		slices.Sort(levels)
-		m.Features = append(m.Features, predict.Feature{Name: c.Name, Kind: "categorical", Levels: levels})
+		found[ci] = &predict.Feature{Name: c.Name, Kind: "categorical", Levels: levels}
+	})
+	for _, f := range found {
+		if f != nil {
+			m.Features = append(m.Features, *f)
+		}
 	}
 }
 

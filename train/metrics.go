@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"sync"
 
 	"gonum.org/v1/gonum/integrate"
 	"gonum.org/v1/gonum/stat"
@@ -31,12 +32,13 @@ func AUC(scores []float64, labels []bool) float64 {
 }
 
 // AUCInterval returns a percentile bootstrap 95% interval of the AUC from
-// resamples draws of the rows (with replacement), seeded by seed. The rows
-// are sorted once; each resample only counts how often it drew each row and
-// takes the AUC of those counts in one pass (the Mann–Whitney statistic,
-// ties counting one half), so a resample costs O(n), not a sort.
+// resamples draws of the rows (with replacement); resample k draws from its
+// own random stream (seed, k), so the resamples run on two goroutines and
+// the interval does not depend on them. The rows are sorted once; each
+// resample only counts how often it drew each row and takes the AUC of
+// those counts in one pass (the Mann–Whitney statistic, ties counting one
+// half), so a resample costs O(n), not a sort.
 func AUCInterval(scores []float64, labels []bool, resamples int, seed uint64) (lo, hi float64) {
-	r := rand.New(rand.NewPCG(seed, 0xa0c))
 	n := len(scores)
 	order := make([]int, n)
 	for i := range order {
@@ -51,31 +53,41 @@ func AUCInterval(scores []float64, labels []bool, resamples int, seed uint64) (l
 		}
 	}
 	start = append(start, n)
-	count := make([]int32, n)
-	aucs := make([]float64, 0, resamples)
-	for range resamples {
-		clear(count)
-		for range n {
-			count[r.IntN(n)]++
-		}
-		var below, area, pos, neg float64
-		for g := range len(start) - 1 {
-			var p, q float64
-			for _, i := range order[start[g]:start[g+1]] {
-				if labels[i] {
-					p += float64(count[i])
-				} else {
-					q += float64(count[i])
+	aucs := make([]float64, resamples)
+	const workers = 2
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			count := make([]int32, n)
+			for k := w; k < resamples; k += workers {
+				r := rand.New(rand.NewPCG(seed, 0xa0c+uint64(k)))
+				clear(count)
+				for range n {
+					count[r.IntN(n)]++
+				}
+				var below, area, pos, neg float64
+				for g := range len(start) - 1 {
+					var p, q float64
+					for _, i := range order[start[g]:start[g+1]] {
+						if labels[i] {
+							p += float64(count[i])
+						} else {
+							q += float64(count[i])
+						}
+					}
+					area += p * (below + q/2)
+					below += q
+					pos, neg = pos+p, neg+q
+				}
+				aucs[k] = math.NaN()
+				if pos > 0 && neg > 0 {
+					aucs[k] = area / (pos * neg)
 				}
 			}
-			area += p * (below + q/2)
-			below += q
-			pos, neg = pos+p, neg+q
-		}
-		if pos > 0 && neg > 0 {
-			aucs = append(aucs, area/(pos*neg))
-		}
+		})
 	}
+	wg.Wait()
+	aucs = slices.DeleteFunc(aucs, math.IsNaN)
 	if len(aucs) == 0 {
 		return math.NaN(), math.NaN()
 	}

@@ -530,16 +530,7 @@ func addCategorical(m *predict.Model, c *features.Column, rows []int) {
 			counts[c.Text(i)]++
 		}
 	}
-	levels := make([]string, 0, len(counts))
-	for l := range counts {
-		levels = append(levels, l)
-	}
-	sort.Slice(levels, func(a, b int) bool {
-		if counts[levels[a]] != counts[levels[b]] {
-			return counts[levels[a]] > counts[levels[b]]
-		}
-		return levels[a] < levels[b]
-	})
+	levels := levelsByCount(counts)
 	minRows := max(minLevelRows, int(minLevelShare*float64(len(rows))))
 	var kept []string
 	for _, l := range levels {
@@ -586,6 +577,21 @@ func addCategorical(m *predict.Model, c *features.Column, rows []int) {
 	}
 	m.Features = append(m.Features, f)
 	m.Design = append(m.Design, design...)
+}
+
+// levelsByCount returns the levels, most frequent first, ties in order.
+func levelsByCount(counts map[string]int) []string {
+	levels := make([]string, 0, len(counts))
+	for l := range counts {
+		levels = append(levels, l)
+	}
+	sort.Slice(levels, func(a, b int) bool {
+		if counts[levels[a]] != counts[levels[b]] {
+			return counts[levels[a]] > counts[levels[b]]
+		}
+		return levels[a] < levels[b]
+	})
+	return levels
 }
 
 // meanStd returns the mean and the population standard deviation.

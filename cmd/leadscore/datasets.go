@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"path/filepath"
 	"time"
 
@@ -84,16 +85,10 @@ noise. It is the data of the gradient-boosting benchmarks.`,
 			if out == "" {
 				return usageErrorf("--out is required")
 			}
-			var o outputs
-			defer o.abort()
-			f, err := o.create(out)
-			if err != nil {
-				return err
-			}
-			if err := datasets.GenerateLeads(c.Context(), cfg, f); err != nil {
+			if err := cfg.Validate(); err != nil {
 				return &flagError{err}
 			}
-			if err := o.commit(); err != nil {
+			if err := writeFile(out, func(w io.Writer) error { return datasets.GenerateLeads(c.Context(), cfg, w) }); err != nil {
 				return err
 			}
 			fmt.Fprintf(g.stdout, "wrote %s: %d leads\n", out, cfg.Rows)
@@ -124,17 +119,11 @@ test of the rfm stage. Streaming: memory holds one customer.`,
 			if out == "" {
 				return usageErrorf("--out is required")
 			}
-			var o outputs
-			defer o.abort()
-			f, err := o.create(out)
-			if err != nil {
+			var n int64
+			if err := writeFile(out, func(w io.Writer) (err error) {
+				n, err = datasets.GenerateOrders(c.Context(), cfg, w)
 				return err
-			}
-			n, err := datasets.GenerateOrders(c.Context(), cfg, f)
-			if err != nil {
-				return err
-			}
-			if err := o.commit(); err != nil {
+			}); err != nil {
 				return err
 			}
 			fmt.Fprintf(g.stdout, "wrote %s: %d customers, %d orders\n", out, cfg.Customers, n)

@@ -41,16 +41,7 @@ func exportCSV(c *cobra.Command, in, out string, g *globalOptions) error {
 	if err != nil {
 		return err
 	}
-	var o outputs
-	defer o.abort()
-	w, err := o.create(out)
-	if err != nil {
-		return err
-	}
-	if err := t.WriteCSV(w); err != nil {
-		return err
-	}
-	if err := o.commit(); err != nil {
+	if err := writeFile(out, t.WriteCSV); err != nil {
 		return err
 	}
 	if g != nil {

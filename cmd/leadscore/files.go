@@ -95,6 +95,21 @@ func (o *outputs) abort() {
 	}
 }
 
+// writeFile writes one file atomically: write fills a temporary file, which
+// is renamed to path only when write succeeds.
+func writeFile(path string, write func(io.Writer) error) error {
+	var o outputs
+	defer o.abort()
+	f, err := o.create(path)
+	if err != nil {
+		return err
+	}
+	if err := write(f); err != nil {
+		return err
+	}
+	return o.commit()
+}
+
 // parseColumns turns repeated --col name=column flags into a mapping.
 func parseColumns(flags []string) (map[string]string, error) {
 	m := map[string]string{}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -116,10 +117,12 @@ func runTrain(c *cobra.Command, opts *trainOptions) error {
 	if models[opts.model] == "" {
 		return usageErrorf("--model %q: want lr (logistic regression), gbdt (gradient-boosted trees) or nb (naive Bayes)", opts.model)
 	}
+	start := time.Now()
 	t, err := readTable(c, opts.features, opts.table, opts.sep, opts.na)
 	if err != nil {
 		return err
 	}
+	log.Info("read", "file", opts.features+opts.table, "rows", t.NumRows(), "columns", len(t.Columns), "duration", time.Since(start).Round(time.Millisecond))
 	cfg := train.Config{Model: models[opts.model], Label: opts.label, Positive: opts.positive, Negative: opts.negative, ID: opts.id, Drop: opts.drop, Categorical: opts.category, TimeColumn: opts.timeCol,
 		ValidFraction: opts.validFrac, C: opts.c, MinClass: opts.minClass, Seed: opts.seed, Logger: log, GBDT: opts.gbdt, Workers: opts.workers}
 	if err := cfg.Validate(); err != nil {
