@@ -162,23 +162,6 @@ func BenchmarkGBDTPredict(b *testing.B) {
 	b.ReportMetric(float64(len(rows)*b.N)/b.Elapsed().Seconds(), "rows/s")
 }
 
-// BenchmarkTreeSHAP explains rows of a 300-tree model (one goroutine).
-func BenchmarkTreeSHAP(b *testing.B) {
-	m := gbdtModel300(b)
-	_, t, _, _ := cachedLeads(b, 100_000)
-	enc, err := predict.NewEncoder(m, t)
-	if err != nil {
-		b.Fatal(err)
-	}
-	phi := make([]float64, len(m.Features))
-	i := 0
-	for b.Loop() {
-		enc.Explain(i%t.NumRows(), phi)
-		i++
-	}
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "rows/s")
-}
-
 // BenchmarkTreeSHAPBlock explains blocks of 256 rows tree by tree (one
 // goroutine), as predict does.
 func BenchmarkTreeSHAPBlock(b *testing.B) {

@@ -147,7 +147,7 @@ func TestGBDTMatchesXGBoost(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			t.Logf("AUC %.4f [%.4f, %.4f], XGBoost %.4f; %d trees", m.Metrics.AUC, m.Metrics.AUCLow, m.Metrics.AUCHigh, tt.ref.AUC, len(m.Trees.Trees))
+			t.Logf("%s: AUC %.4f [%.4f, %.4f], XGBoost %.4f on the same %d validation rows", tt.name, m.Metrics.AUC, m.Metrics.AUCLow, m.Metrics.AUCHigh, tt.ref.AUC, m.Metrics.Rows)
 			if m.Metrics.AUC < tt.ref.AUC-0.005 {
 				t.Errorf("AUC %.4f, XGBoost %.4f on the same rows: want at least XGBoost's less 0.005", m.Metrics.AUC, tt.ref.AUC)
 			}
