@@ -324,7 +324,6 @@ type booster struct {
 	scratch  []int32
 	pool     [][]hbin
 	feats    []int // features of the current tree
-	blocks   [][]int
 	best     []split // per feature of the tree, scratch for findBest
 	minGroup float64
 }
@@ -486,8 +485,7 @@ func (bo *booster) sampleRows(r *rand.Rand) int {
 	return k
 }
 
-// sampleFeatures picks the features of this tree and splits them into
-// blocks of about equal histogram size, one per worker.
+// sampleFeatures picks the features of this tree.
 func (bo *booster) sampleFeatures(r *rand.Rand) {
 	all := make([]int, bo.p)
 	for f := range all {
@@ -499,20 +497,6 @@ func (bo *booster) sampleFeatures(r *rand.Rand) {
 		slices.Sort(all)
 	}
 	bo.feats = all
-	w := min(bo.cfg.Workers, len(all))
-	bo.blocks = bo.blocks[:0]
-	total := 0
-	for _, f := range all {
-		total += bo.b.nbins[f]
-	}
-	start, acc := 0, 0
-	for i, f := range all {
-		acc += bo.b.nbins[f]
-		if acc*w >= total*(len(bo.blocks)+1) || i == len(all)-1 {
-			bo.blocks = append(bo.blocks, all[start:i+1])
-			start = i + 1
-		}
-	}
 	bo.best = make([]split, len(all))
 }
 
