@@ -323,7 +323,7 @@ type booster struct {
 	idx      []int32 // row indexes, partitioned by leaf
 	scratch  []int32
 	pool     [][]hbin
-	feats    []int // features of the current tree
+	feats    []int   // features of the current tree
 	best     []split // per feature of the tree, scratch for findBest
 	minGroup float64
 }
