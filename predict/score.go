@@ -311,6 +311,9 @@ func Score(ctx context.Context, m *Model, t *features.Table, cfg Config) ([]Rank
 					return
 				}
 				for lo := c * chunk; lo < min(len(out), (c+1)*chunk); lo += block {
+					if ctx.Err() != nil {
+						return // an interrupt stops within a block of rows
+					}
 					rows = rows[:0]
 					for i := lo; i < min(len(out), (c+1)*chunk, lo+block); i++ {
 						rows = append(rows, i)
