@@ -53,6 +53,10 @@ func PSI(expected, actual []float64) float64 {
 // a training level of their own.
 func binShares(f *Feature, d *Distribution, c *features.Column, rows []int) ([]float64, float64, int) {
 	n := len(d.Shares)
+	var index map[string]int
+	if f.Kind != "numeric" {
+		index = levelIndex(f.Levels)
+	}
 	counts := make([]float64, n)
 	missing, unseen, present := 0, 0, 0
 	for _, i := range rows {
@@ -66,15 +70,15 @@ func binShares(f *Feature, d *Distribution, c *features.Column, rows []int) ([]f
 			present++
 			continue
 		}
-		switch l := LevelOf(f, c, i); l {
-		case MissingLevel:
+		switch code := levelCode(index, c, i); {
+		case code < 0:
 			missing++
 			continue
-		case OtherLevel:
+		case code == len(f.Levels):
 			counts[n-1]++
 			unseen++
 		default:
-			counts[sortedIndex(f.Levels, l)]++
+			counts[code]++
 		}
 		present++
 	}
@@ -84,15 +88,6 @@ func binShares(f *Feature, d *Distribution, c *features.Column, rows []int) ([]f
 		}
 	}
 	return counts, float64(missing) / float64(max(len(rows), 1)), unseen
-}
-
-func sortedIndex(levels []string, l string) int {
-	for k, v := range levels {
-		if v == l {
-			return k
-		}
-	}
-	return len(levels)
 }
 
 // DistributionOf returns the distribution of input f over the given rows

@@ -9,7 +9,6 @@ import (
 	"io"
 	"math"
 	"os"
-	"slices"
 	"strings"
 
 	"leadscore/features"
@@ -375,10 +374,7 @@ func NewEncoder(m *Model, t *features.Table) (*Encoder, error) {
 	e.codes = make([]map[string]int, len(m.Features))
 	for i, f := range m.Features {
 		if f.Kind == "categorical" {
-			e.codes[i] = make(map[string]int, len(f.Levels))
-			for k, l := range f.Levels {
-				e.codes[i][l] = k
-			}
+			e.codes[i] = levelIndex(f.Levels)
 		}
 	}
 	return e.Clone(), nil
@@ -436,34 +432,52 @@ func (e *Encoder) TreeRow(i int, x []float64) {
 			x[k] = numeric(c, i)
 			continue
 		}
-		switch {
-		case c.IsNull(i):
+		if code := levelCode(e.codes[k], c, i); code < 0 {
 			x[k] = math.NaN()
-		case c.Kind == features.KindString:
-			x[k] = float64(e.code(k, c.Str[i]))
-		default:
-			x[k] = float64(e.code(k, c.Text(i)))
+		} else {
+			x[k] = float64(code)
 		}
 	}
 }
 
-// level is LevelOf with the encoder's index.
+// level returns the level feature k takes in row i: the value,
+// MissingLevel, or OtherLevel for values without their own code.
 func (e *Encoder) level(k int, c *features.Column, i int) string {
-	if c.IsNull(i) {
+	switch code := levelCode(e.codes[k], c, i); {
+	case code < 0:
 		return MissingLevel
+	case code == len(e.m.Features[k].Levels):
+		return OtherLevel
+	default:
+		return e.m.Features[k].Levels[code]
 	}
-	v := c.Text(i)
-	if _, ok := e.codes[k][v]; ok {
-		return v
-	}
-	return OtherLevel
 }
 
-func (e *Encoder) code(k int, level string) int {
-	if c, ok := e.codes[k][level]; ok {
-		return c
+// levelIndex maps each level to its index in levels.
+func levelIndex(levels []string) map[string]int {
+	index := make(map[string]int, len(levels))
+	for k, l := range levels {
+		index[l] = k
 	}
-	return len(e.m.Features[k].Levels) // OtherLevel
+	return index
+}
+
+// levelCode returns the index of row i's value among the levels of index,
+// len(index) for any other value (OtherLevel), and −1 when it is missing.
+func levelCode(index map[string]int, c *features.Column, i int) int {
+	if c.IsNull(i) {
+		return -1
+	}
+	v := ""
+	if c.Kind == features.KindString {
+		v = c.Str[i]
+	} else {
+		v = c.Text(i)
+	}
+	if k, ok := index[v]; ok {
+		return k
+	}
+	return len(index)
 }
 
 // Explain computes row i's raw log-odds and, per input feature, its
@@ -574,19 +588,6 @@ func numeric(c *features.Column, i int) float64 {
 		return 0
 	}
 	return c.Float[i]
-}
-
-// LevelOf returns the level a categorical feature takes in row i: the value,
-// MissingLevel, or OtherLevel for values without their own column.
-func LevelOf(f *Feature, c *features.Column, i int) string {
-	if c.IsNull(i) {
-		return MissingLevel
-	}
-	v := c.Text(i)
-	if slices.Contains(f.Levels, v) {
-		return v
-	}
-	return OtherLevel
 }
 
 // Logit returns the log-odds for a standardised design row.
