@@ -157,7 +157,7 @@ func BenchmarkGBDTPredict(b *testing.B) {
 	_, t, _, _ := cachedLeads(b, 200_000)
 	rows := seq(t.NumRows())
 	for b.Loop() {
-		scoreRows(m, t, rows)
+		scoreRows(m, t, rows, 2)
 	}
 	b.ReportMetric(float64(len(rows)*b.N)/b.Elapsed().Seconds(), "rows/s")
 }

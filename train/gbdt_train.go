@@ -116,51 +116,44 @@ func fitGBDT(ctx context.Context, m *predict.Model, t *features.Table, y []bool,
 	if err != nil {
 		return nil, nil, err
 	}
-	m.Trees = ens
-	if err := m.Finish(); err != nil { // prepares the trees for scoring
-		return nil, nil, err
-	}
+	m.Trees = ens // FitGBDT returns the trees ready for scoring
 	log.Info("boosted", "trees", len(ens.Trees), "rows", len(fitRows), "holdout_rows", len(holdRows),
 		"duration", time.Since(start).Round(time.Millisecond))
-	_, holdLogits = scoreRows(m, t, holdRows)
+	_, holdLogits = scoreRows(m, t, holdRows, cfg.workers())
 	return holdLogits, pick(y, holdRows), nil
 }
 
 // shapRows is the most validation rows whose SHAP values measure the
-// global importance (every 1 in k, evenly spread).
+// global importance.
 const shapRows = 2000
 
 // shapImportance is the mean |SHAP value| per feature over the rows (at
-// most shapRows of them, evenly spread).
+// most shapRows of them, evenly spread), explained in blocks of rows on up
+// to workers goroutines; the blocks' sums are added in block order, so the
+// result does not depend on workers.
 func shapImportance(m *predict.Model, t *features.Table, rows []int, workers int) []float64 {
-	if k := (len(rows) + shapRows - 1) / shapRows; k > 1 {
-		var every []int
-		for j := 0; j < len(rows); j += k {
-			every = append(every, rows[j])
-		}
-		rows = every
-	}
+	rows = evenly(rows, shapRows)
 	enc, err := predict.NewEncoder(m, t)
 	if err != nil {
 		panic("train: encoder on its own training table: " + err.Error())
 	}
-	const chunk = 4096
-	nc := (len(rows) + chunk - 1) / chunk
-	parts := make([][]float64, nc)
-	parallelFor(nc, workers, func(c int) {
+	const block = 256
+	p := len(m.Features)
+	nb := (len(rows) + block - 1) / block
+	parts := make([][]float64, nb)
+	parallelFor(nb, workers, func(b int) {
 		e := enc.Clone()
-		phi := make([]float64, len(m.Features))
-		sum := make([]float64, len(m.Features))
-		for _, i := range rows[c*chunk : min(len(rows), (c+1)*chunk)] {
-			e.Explain(i, phi)
-			for k, v := range phi {
-				sum[k] += math.Abs(v)
-			}
+		rs := rows[b*block : min(len(rows), (b+1)*block)]
+		phi := make([]float64, len(rs)*p)
+		e.ExplainRows(rs, make([]float64, len(rs)), phi)
+		sum := make([]float64, p)
+		for j, v := range phi {
+			sum[j%p] += math.Abs(v)
 		}
-		parts[c] = sum
+		parts[b] = sum
 	})
-	imp := make([]float64, len(m.Features))
-	for _, s := range parts { // in chunk order: the same sums for any workers
+	imp := make([]float64, p)
+	for _, s := range parts {
 		for k, v := range s {
 			imp[k] += v
 		}

@@ -305,7 +305,7 @@ func Train(ctx context.Context, t *features.Table, cfg Config) (*predict.Model, 
 			return nil, err
 		}
 		p := len(m.Design)
-		xTrain := designMatrix(m, t, trainRows)
+		xTrain := designMatrix(m, t, trainRows, cfg.workers())
 		cv, err := crossValidate(ctx, xTrain, yTrain, p, cfg, log)
 		if err != nil {
 			return nil, err
@@ -335,9 +335,10 @@ func Train(ctx context.Context, t *features.Table, cfg Config) (*predict.Model, 
 		return nil, err
 	}
 	m.Calibration = cal
-	m.Metrics = evaluate(m, t, y, validRows, cfg.Seed)
+	var validP []float64
+	m.Metrics, validP = evaluate(m, t, y, validRows, cfg.Seed, cfg.workers())
 	m.Metrics.CalibrationCVLoss = calLoss
-	trainP, _ := scoreRows(m, t, sampled)
+	trainP, _ := scoreRows(m, t, sampled, cfg.workers())
 	m.Metrics.TrainAUC = AUC(trainP, pick(y, sampled))
 	if cfg.ValidRows != nil {
 		m.Metrics.Split = fmt.Sprintf("given validation rows (%d)", len(validRows))
@@ -364,7 +365,7 @@ func Train(ctx context.Context, t *features.Table, cfg Config) (*predict.Model, 
 		if _, err := predict.NewEncoder(cfg.Compare, t); err != nil {
 			return nil, fmt.Errorf("train: --compare model %s does not fit this table: %w", cfg.Compare.ID, err)
 		}
-		prev := evaluate(cfg.Compare, t, y, validRows, cfg.Seed)
+		prev, _ := evaluate(cfg.Compare, t, y, validRows, cfg.Seed, cfg.workers())
 		m.Metrics.Extra = predict.JSONObject{"previous_auc": prev.AUC, "previous_log_loss": prev.LogLoss, "previous_brier": prev.Brier}
 		cfg.compared = &prev
 	}
@@ -375,8 +376,7 @@ func Train(ctx context.Context, t *features.Table, cfg Config) (*predict.Model, 
 		return nil, err
 	}
 	if cfg.Report != nil {
-		p, _ := scoreRows(m, t, validRows)
-		if err := writeReport(cfg.Report, m, p, pick(y, validRows), cfg.compared); err != nil {
+		if err := writeReport(cfg.Report, m, validP, pick(y, validRows), cfg.compared); err != nil {
 			return nil, fmt.Errorf("train: report: %w", err)
 		}
 	}
@@ -605,14 +605,14 @@ func meanStd(x []float64) (float64, float64) {
 
 // designMatrix encodes the given rows into a row-major standardised matrix.
 // It holds 8·rows·p bytes.
-func designMatrix(m *predict.Model, t *features.Table, rows []int) []float64 {
+func designMatrix(m *predict.Model, t *features.Table, rows []int, workers int) []float64 {
 	enc, err := predict.NewEncoder(m, t)
 	if err != nil {
 		panic("train: encoder on its own training table: " + err.Error()) // the columns were just read from t
 	}
 	p := len(m.Design)
 	x := make([]float64, len(rows)*p)
-	parallelChunks(len(rows), 2, func(lo, hi int) {
+	parallelChunks(len(rows), workers, func(lo, hi int) {
 		e := enc.Clone()
 		for j := lo; j < hi; j++ {
 			e.Row(rows[j], x[j*p:(j+1)*p])
@@ -623,13 +623,13 @@ func designMatrix(m *predict.Model, t *features.Table, rows []int) []float64 {
 
 // scoreRows returns the model's probabilities and raw log-odds for rows of
 // t, as predict computes them.
-func scoreRows(m *predict.Model, t *features.Table, rows []int) ([]float64, []float64) {
+func scoreRows(m *predict.Model, t *features.Table, rows []int, workers int) ([]float64, []float64) {
 	enc, err := predict.NewEncoder(m, t)
 	if err != nil {
 		panic("train: encoder on its own training table: " + err.Error()) // the columns were just read from t
 	}
 	prob, logit := make([]float64, len(rows)), make([]float64, len(rows))
-	parallelChunks(len(rows), 2, func(lo, hi int) {
+	parallelChunks(len(rows), workers, func(lo, hi int) {
 		e := enc.Clone()
 		e.Logits(rows[lo:hi], logit[lo:hi])
 		for j := lo; j < hi; j++ {
@@ -639,8 +639,10 @@ func scoreRows(m *predict.Model, t *features.Table, rows []int) ([]float64, []fl
 	return prob, logit
 }
 
-func evaluate(m *predict.Model, t *features.Table, y []bool, rows []int, seed uint64) predict.Metrics {
-	p, logits := scoreRows(m, t, rows)
+// evaluate measures m on the rows and returns the metrics with its
+// probabilities.
+func evaluate(m *predict.Model, t *features.Table, y []bool, rows []int, seed uint64, workers int) (predict.Metrics, []float64) {
+	p, logits := scoreRows(m, t, rows, workers)
 	yv := pick(y, rows)
 	met := predict.Metrics{AUC: AUC(p, yv), LogLoss: LogLoss(p, yv), Brier: Brier(p, yv), Rows: len(rows), Positives: countTrue(y, rows)}
 	met.BaseRate = float64(met.Positives) / float64(met.Rows)
@@ -649,7 +651,7 @@ func evaluate(m *predict.Model, t *features.Table, y []bool, rows []int, seed ui
 	met.ECE, met.ECERaw = ECE(p, yv), ECE(probs(nil, logits), yv)
 	met.Calibration = m.Calibration.Method
 	met.CalibrationTable, met.Deciles = CalibrationTable(p, yv), Deciles(p, yv)
-	return met
+	return met, p
 }
 
 // stratifiedFolds assigns rows to k folds, each class shuffled with the seed
