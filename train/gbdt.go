@@ -1,13 +1,13 @@
 package train
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
-	"sort"
 	"sync"
 
 	"leadscore/predict"
@@ -840,7 +840,8 @@ func (bo *booster) bestCategorical(l *leaf, f int, h []hbin) split {
 	c := &bo.cfg
 	miss := h[0]
 	best := split{feature: f}
-	var cats []int
+	var buf [256]int
+	cats := buf[:0]
 	used := 0
 	for b := 1; b < len(h); b++ {
 		if h[b].h > 0 {
@@ -857,20 +858,17 @@ func (bo *booster) bestCategorical(l *leaf, f int, h []hbin) split {
 	}
 	if !oneHot {
 		lambda += c.CatL2
-		sort.SliceStable(cats, func(i, j int) bool {
-			a, b := h[cats[i]], h[cats[j]]
-			return a.g/(a.h+c.CatSmooth) < b.g/(b.h+c.CatSmooth)
+		slices.SortStableFunc(cats, func(x, y int) int {
+			return cmp.Compare(h[x].g/(h[x].h+c.CatSmooth), h[y].g/(h[y].h+c.CatSmooth))
 		})
 	}
 	parent := leafScore(l.g, l.h, lambda)
-	// The right side is a set of categories; everything else, rare and
-	// unseen categories included, goes left.
-	try := func(set []int) {
-		var rg, rh float64
-		for _, b := range set {
-			rg, rh = rg+h[b].g, rh+h[b].h
-		}
-		for _, ml := range []bool{false, true} {
+	// The right side is a set of categories with gradient sums rg, rh;
+	// everything else, rare and unseen categories included, goes left.
+	// The best set's bits are built once, at the end.
+	var bestSet []int
+	try := func(set []int, rg, rh float64) {
+		for _, ml := range [2]bool{false, true} {
 			if !ml && miss.h == 0 {
 				continue
 			}
@@ -884,25 +882,33 @@ func (bo *booster) bestCategorical(l *leaf, f int, h []hbin) split {
 			}
 			gain := leafScore(lg, lh, lambda) + leafScore(l.g-lg, l.h-lh, lambda) - parent
 			if gain > best.gain {
-				var bits [4]uint64
-				for _, b := range set {
-					bits[b/64] |= 1 << (b % 64)
-				}
-				dl := ml || miss.h == 0
-				best = split{gain: gain, feature: f, cat: &bits, defaultLeft: dl, lg: lg, lh: lh}
+				best = split{gain: gain, feature: f, defaultLeft: ml || miss.h == 0, lg: lg, lh: lh}
+				bestSet = set
 			}
 		}
 	}
 	if oneHot {
-		for k := range cats {
-			try(cats[k : k+1])
+		for k, b := range cats {
+			try(cats[k:k+1], h[b].g, h[b].h)
 		}
-		return best
+	} else {
+		// Prefixes and suffixes of the sorted categories, sums kept
+		// running.
+		maxK := min(c.MaxCatThreshold, (len(cats)+1)/2)
+		var pg, ph, sg, sh float64
+		for k := 1; k <= maxK && k < len(cats); k++ {
+			first, last := h[cats[k-1]], h[cats[len(cats)-k]]
+			pg, ph, sg, sh = pg+first.g, ph+first.h, sg+last.g, sh+last.h
+			try(cats[:k], pg, ph)
+			try(cats[len(cats)-k:], sg, sh)
+		}
 	}
-	maxK := min(c.MaxCatThreshold, (len(cats)+1)/2)
-	for k := 1; k <= maxK && k < len(cats); k++ {
-		try(cats[:k])
-		try(cats[len(cats)-k:])
+	if bestSet != nil {
+		var bits [4]uint64
+		for _, b := range bestSet {
+			bits[b/64] |= 1 << (b % 64)
+		}
+		best.cat = &bits
 	}
 	return best
 }
