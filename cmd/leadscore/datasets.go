@@ -75,7 +75,7 @@ func newLeadsCmd(g *globalOptions) *cobra.Command {
 		Short: "Write a flat table of won/lost leads: 40 numeric and 5 categorical columns",
 		Long: `Leads writes a flat CRM export, one row per lead: lead_id, created, x00-x39
 (counts, amounts, rates and scores, some missing), channel, industry,
-country, campaign and product (6 to 900 levels), and won (about 20% won).
+country, campaign and product (6 to 900 levels), and won (about 22% won).
 The outcome depends on thresholds, interactions and level effects plus
 noise. It is the data of the gradient-boosting benchmarks.`,
 		Example: `  leadscore datasets leads --out leads.csv --rows 800000
