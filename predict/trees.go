@@ -238,7 +238,9 @@ func (ts *Trees) Logit(x []float64) float64 {
 		if len(x) > len(buf) {
 			b = make([]uint8, 0, len(x))
 		}
-		return f.logit(f.bin(x, b[:len(x)]))
+		var out [1]float64
+		f.logitBlock(f.bin(x, b[:len(x)]), len(x), out[:])
+		return out[0]
 	}
 	return ts.slowLogit(x)
 }
@@ -584,37 +586,6 @@ func (bt *binnedTrees) bin(x []float64, b []uint8) []uint8 {
 		}
 	}
 	return b
-}
-
-// logit sums the leaf values the binned row reaches, walking two trees at
-// a time so that the processor overlaps them; the values are added in tree
-// order.
-func (bt *binnedTrees) logit(b []uint8) float64 {
-	s := bt.base
-	k := 0
-	for ; k+2 <= len(bt.roots); k += 2 {
-		n0, n1 := bt.roots[k], bt.roots[k+1]
-		d0, d1 := bt.depth[k], bt.depth[k+1]
-		for range min(d0, d1) {
-			n0, n1 = bt.next(n0, b), bt.next(n1, b)
-		}
-		for range d0 - min(d0, d1) {
-			n0 = bt.next(n0, b)
-		}
-		for range d1 - min(d0, d1) {
-			n1 = bt.next(n1, b)
-		}
-		s += bt.value[n0]
-		s += bt.value[n1]
-	}
-	for ; k < len(bt.roots); k++ {
-		n := bt.roots[k]
-		for range bt.depth[k] {
-			n = bt.next(n, b)
-		}
-		s += bt.value[n]
-	}
-	return s
 }
 
 // logitBlock adds to out[r] the leaf values that binned rows b[r·p:(r+1)·p]
