@@ -378,6 +378,15 @@ func ReadTable(ctx context.Context, src Source, na []string, bad *BadRows) (*Tab
 	if _, err := findColumns(src, r.Header(), nil, nil); err != nil {
 		return nil, err
 	}
+	if t, ok, err := readCSVBlocks(ctx, src, r.Header(), na); ok || err != nil {
+		return t, err
+	}
+	return readCSVRows(ctx, r, na, bad)
+}
+
+// readCSVRows reads a table row by row: the path for every file that
+// readCSVBlocks declines, and the one that reports bad rows.
+func readCSVRows(ctx context.Context, r rows, na []string, bad *BadRows) (*Table, error) {
 	cells := make([][]string, len(r.Header()))
 	for n := 0; ; n++ {
 		if n%65536 == 0 {
@@ -424,13 +433,18 @@ func ReadTable(ctx context.Context, src Source, na []string, bad *BadRows) (*Tab
 
 // inferTimeColumn is inferColumn that also recognises timestamp columns.
 func inferTimeColumn(name string, cells []string) Column {
-	c := inferColumn(name, cells)
+	return inferTime(inferColumn(name, cells))
+}
+
+// inferTime returns text column c as a time column when every non-empty
+// value is a timestamp, and c otherwise.
+func inferTime(c Column) Column {
 	if c.Kind != KindString {
 		return c
 	}
-	ts := make([]time.Time, len(cells))
+	ts := make([]time.Time, len(c.Str))
 	any := false
-	for i, s := range cells {
+	for i, s := range c.Str {
 		if s == "" {
 			continue
 		}
@@ -443,7 +457,7 @@ func inferTimeColumn(name string, cells []string) Column {
 	if !any {
 		return c
 	}
-	return Column{Name: name, Kind: KindTime, Time: ts}
+	return Column{Name: c.Name, Kind: KindTime, Time: ts}
 }
 
 // WriteCSV writes the table as RFC 4180 CSV with a header: floats in their

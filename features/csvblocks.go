@@ -1,0 +1,263 @@
+package features
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"io"
+	"math"
+	"os"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/sync/errgroup"
+)
+
+// csvBlockSize is the size of the blocks of lines readCSVBlocks parses
+// concurrently. Tests shrink it to put block boundaries everywhere.
+var csvBlockSize = 4 << 20
+
+// readCSVBlocks reads a plain UTF-8 CSV file into a table with every core:
+// the file is cut into blocks of whole records (a cut falls on a line end
+// after an even number of quote characters, so never inside a quoted field
+// of a well-formed file), each block is parsed by its own encoding/csv
+// reader, and numeric columns become floats inside the block, so the table
+// never holds a string per numeric cell.
+//
+// It returns ok = false, and no table, when the file is not for this path:
+// compressed, in another encoding, with bare-CR line ends, or with any row
+// the sequential reader would report (a parse error, a wrong field count,
+// invalid UTF-8 or a NUL byte anywhere). The caller then reads the file
+// with the sequential reader, which names the line and column and applies
+// the bad-row policy; errors come from one place. Kinds are inferred as
+// the sequential reader infers them, so both give equal tables.
+func readCSVBlocks(ctx context.Context, src Source, header []string, na []string) (_ *Table, ok bool, _ error) {
+	enc := strings.ToLower(src.CSV.Encoding)
+	if strings.HasSuffix(strings.ToLower(src.Path), ".gz") || (enc != "" && enc != "utf-8" && enc != "utf8") {
+		return nil, false, nil
+	}
+	data, err := os.ReadFile(src.Path)
+	if err != nil {
+		return nil, false, err
+	}
+	data = bytes.TrimPrefix(data, utf8BOM)
+	if bytes.IndexByte(data, '\r') >= 0 && bytes.IndexByte(data, '\n') < 0 {
+		return nil, false, nil
+	}
+	if !utf8.Valid(data) || bytes.IndexByte(data, 0) >= 0 {
+		return nil, false, nil
+	}
+	sep := src.CSV.Sep
+	if sep == 0 {
+		sep = ','
+	}
+	// Skip the header record (the caller has validated it).
+	hr := csv.NewReader(bytes.NewReader(data))
+	hr.Comma = sep
+	if _, err := hr.Read(); err != nil {
+		return nil, false, nil
+	}
+	body := data[hr.InputOffset():]
+	blocks := splitCSVBlocks(body, csvBlockSize)
+	if len(blocks) == 0 {
+		return nil, false, nil // a header alone: nothing to gain
+	}
+
+	parsed := make([]csvBlock, len(blocks))
+	var g errgroup.Group
+	g.SetLimit(runtime.GOMAXPROCS(0))
+	failed := make([]bool, len(blocks))
+	for b, blk := range blocks {
+		g.Go(func() error {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			var ok bool
+			parsed[b], ok = parseCSVBlock(blk, sep, len(header), na)
+			failed[b] = !ok
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, false, err
+	}
+	if slices.Contains(failed, true) {
+		return nil, false, nil
+	}
+
+	n := 0
+	for _, p := range parsed {
+		n += p.rows
+	}
+	t := &Table{Meta: map[string]string{}, Columns: make([]Column, len(header))}
+	g.SetLimit(runtime.GOMAXPROCS(0))
+	for j, name := range header {
+		g.Go(func() error {
+			t.Columns[j] = mergeCSVColumn(name, j, parsed, blocks, sep, len(header), na, n)
+			return nil
+		})
+	}
+	g.Wait()
+	return t, true, nil
+}
+
+// splitCSVBlocks cuts body into blocks of about size bytes, each a run of
+// whole records.
+func splitCSVBlocks(body []byte, size int) [][]byte {
+	var blocks [][]byte
+	for len(body) > size {
+		cut := recordsEnd(body, size)
+		blocks = append(blocks, body[:cut])
+		body = body[cut:]
+	}
+	if len(body) > 0 {
+		blocks = append(blocks, body)
+	}
+	return blocks
+}
+
+// recordsEnd returns the end of the last line within the first size bytes
+// of body that follows an even number of quote characters: in a
+// well-formed file, the end of a record. When no line ends there (a record
+// longer than size), the window doubles; len(body) when none ends at all.
+func recordsEnd(body []byte, size int) int {
+	quote := []byte{'"'}
+	for end := min(size, len(body)); ; end = min(2*end, len(body)) {
+		quotes := bytes.Count(body[:end], quote)
+		for p := end; ; {
+			nl := bytes.LastIndexByte(body[:p], '\n')
+			if nl < 0 {
+				break
+			}
+			quotes -= bytes.Count(body[nl:p], quote)
+			if quotes%2 == 0 {
+				return nl + 1
+			}
+			p = nl
+		}
+		if end == len(body) {
+			return len(body)
+		}
+	}
+}
+
+// csvBlock is one block's columns: floats where every non-empty cell of
+// the block parsed as a finite number, text otherwise.
+type csvBlock struct {
+	rows int
+	cols []blockColumn
+}
+
+type blockColumn struct {
+	float  []float64 // nil when the block's cells are not all numbers
+	text   []string  // the cells, when float is nil
+	values bool      // whether any cell is non-empty
+}
+
+// parseCSVBlock parses one block; ok is false when a record is malformed.
+func parseCSVBlock(blk []byte, sep rune, width int, na []string) (csvBlock, bool) {
+	cells := readBlockCells(blk, sep, width, na, nil)
+	if cells == nil {
+		return csvBlock{}, false
+	}
+	out := csvBlock{rows: len(cells[0]), cols: make([]blockColumn, width)}
+	for j, col := range cells {
+		fs, values, isFloat := parseFloats(col)
+		if isFloat {
+			out.cols[j] = blockColumn{float: fs, values: values}
+		} else {
+			out.cols[j] = blockColumn{text: col, values: true}
+		}
+	}
+	return out, true
+}
+
+// readBlockCells returns the trimmed cells of a block column by column (the
+// columns in only, when only is set), or nil when a record is malformed.
+func readBlockCells(blk []byte, sep rune, width int, na []string, only []bool) [][]string {
+	r := csv.NewReader(bytes.NewReader(blk))
+	r.Comma = sep
+	r.FieldsPerRecord = width
+	r.ReuseRecord = true
+	est := bytes.Count(blk, []byte{'\n'}) + 1
+	cells := make([][]string, width)
+	for j := range cells {
+		if only == nil || only[j] {
+			cells[j] = make([]string, 0, est)
+		}
+	}
+	for {
+		rec, err := r.Read()
+		if err != nil {
+			if err == io.EOF {
+				break
+			}
+			return nil
+		}
+		for j, s := range rec {
+			if only != nil && !only[j] {
+				continue
+			}
+			s = strings.TrimSpace(s)
+			if slices.Contains(na, s) {
+				s = ""
+			}
+			cells[j] = append(cells[j], s)
+		}
+	}
+	return cells
+}
+
+// parseFloats parses cells as inferColumn does: empty cells are NaN, and
+// isFloat is false at the first cell that is not a finite number.
+func parseFloats(cells []string) (fs []float64, values, isFloat bool) {
+	fs = make([]float64, len(cells))
+	for i, s := range cells {
+		if s == "" {
+			fs[i] = math.NaN()
+			continue
+		}
+		f, err := strconv.ParseFloat(s, 64)
+		if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
+			return nil, false, false
+		}
+		fs[i], values = f, true
+	}
+	return fs, values, true
+}
+
+// mergeCSVColumn joins column j of the blocks into one column with the
+// kind the sequential reader infers: float when every block's cells are
+// numbers and some cell is non-empty; otherwise text (or time, when every
+// non-empty cell is a timestamp), re-reading the text of the blocks where
+// the column was numeric.
+func mergeCSVColumn(name string, j int, parsed []csvBlock, blocks [][]byte, sep rune, width int, na []string, n int) Column {
+	allFloat, values := true, false
+	for _, p := range parsed {
+		allFloat = allFloat && p.cols[j].float != nil
+		values = values || p.cols[j].values
+	}
+	if allFloat && values {
+		out := make([]float64, 0, n)
+		for b := range parsed {
+			out = append(out, parsed[b].cols[j].float...)
+			parsed[b].cols[j].float = nil
+		}
+		return Column{Name: name, Kind: KindFloat, Float: out}
+	}
+	only := make([]bool, width)
+	only[j] = true
+	out := make([]string, 0, n)
+	for b := range parsed {
+		c := &parsed[b].cols[j]
+		if c.float != nil {
+			c.text = readBlockCells(blocks[b], sep, width, na, only)[j]
+		}
+		out = append(out, c.text...)
+		c.float, c.text = nil, nil
+	}
+	return inferTime(Column{Name: name, Kind: KindString, Str: out})
+}

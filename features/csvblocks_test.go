@@ -1,0 +1,183 @@
+package features
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// readRows reads path with the sequential reader alone.
+func readRows(t *testing.T, src Source, na []string) *Table {
+	t.Helper()
+	r, err := openRows(context.Background(), src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	tb, err := readCSVRows(context.Background(), r, na, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tb
+}
+
+// sameTable reports the first difference between two tables (NaN equals
+// NaN).
+func sameTable(a, b *Table) error {
+	if len(a.Columns) != len(b.Columns) {
+		return fmt.Errorf("%d columns vs %d", len(a.Columns), len(b.Columns))
+	}
+	for j := range a.Columns {
+		ca, cb := &a.Columns[j], &b.Columns[j]
+		if ca.Name != cb.Name || ca.Kind != cb.Kind || ca.Len() != cb.Len() {
+			return fmt.Errorf("column %d: %q %v ×%d vs %q %v ×%d", j, ca.Name, ca.Kind, ca.Len(), cb.Name, cb.Kind, cb.Len())
+		}
+		for i := range ca.Len() {
+			var same bool
+			switch ca.Kind {
+			case KindFloat:
+				x, y := ca.Float[i], cb.Float[i]
+				same = x == y || (math.IsNaN(x) && math.IsNaN(y))
+			case KindString:
+				same = ca.Str[i] == cb.Str[i]
+			case KindTime:
+				same = ca.Time[i].Equal(cb.Time[i])
+			case KindBool:
+				same = ca.Bool[i] == cb.Bool[i]
+			}
+			if !same {
+				return fmt.Errorf("column %q row %d: %v vs %v", ca.Name, i, ca.Text(i), cb.Text(i))
+			}
+		}
+	}
+	return nil
+}
+
+func TestReadCSVBlocksMatchesRows(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("\xEF\xBB\xBFid, amount ,note,mixed,empty,created,channel\r\n")
+	for i := range 300 {
+		note := fmt.Sprintf("plain %d", i)
+		switch i % 7 {
+		case 1:
+			note = fmt.Sprintf("\"quoted, with comma %d\"", i)
+		case 2:
+			note = fmt.Sprintf("\"two\nlines %d, and \"\"quotes\"\"\"", i)
+		case 3:
+			note = "\"\"" // a quoted empty field
+		}
+		mixed := fmt.Sprint(i % 13)
+		if i == 250 {
+			mixed = "n/a-text" // text far from the start: numeric in earlier blocks
+		}
+		amount := fmt.Sprintf(" %d.%02d ", i*3, i%100)
+		if i%11 == 0 {
+			amount = "Select"
+		}
+		channel := []string{"web", "email", "Select", " fair "}[i%4]
+		created := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(i) * 37 * time.Hour).Format(time.RFC3339)
+		fmt.Fprintf(&b, "L%04d,%s,%s,%s,,%s,%s\r\n", i, amount, note, mixed, created, channel)
+	}
+	path := filepath.Join(t.TempDir(), "t.csv")
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	na := []string{"Select"}
+	src := Source{Path: path}
+	want := readRows(t, src, na)
+	if got := want.Column("mixed").Kind; got != KindString {
+		t.Fatalf("mixed column read as %v, want text", got)
+	}
+	if got := want.Column("created").Kind; got != KindTime {
+		t.Fatalf("created read as %v, want time", got)
+	}
+	defer func(n int) { csvBlockSize = n }(csvBlockSize)
+	for _, size := range []int{1, 5, 64, 999, 1 << 20} {
+		csvBlockSize = size
+		got, ok, err := readCSVBlocks(context.Background(), src, want.Names(), na)
+		if err != nil || !ok {
+			t.Fatalf("block size %d: ok=%v err=%v", size, ok, err)
+		}
+		if err := sameTable(got, want); err != nil {
+			t.Errorf("block size %d: %v", size, err)
+		}
+	}
+}
+
+func TestSplitCSVBlocksKeepsQuotedLineEnds(t *testing.T) {
+	body := []byte("a,\"x\ny\",1\nb,\"\"\"\n\",2\nc,z,3\n")
+	for size := 1; size <= len(body); size++ {
+		blocks := splitCSVBlocks(body, size)
+		var joined []byte
+		for _, blk := range blocks {
+			if blk[len(blk)-1] != '\n' {
+				t.Fatalf("size %d: block %q does not end a line", size, blk)
+			}
+			if strings.Count(string(blk), "\"")%2 != 0 {
+				t.Fatalf("size %d: block %q cuts a quoted field", size, blk)
+			}
+			joined = append(joined, blk...)
+		}
+		if string(joined) != string(body) {
+			t.Fatalf("size %d: blocks do not rebuild the body", size)
+		}
+	}
+}
+
+// Every malformed CSV of the corpus goes to the sequential reader, which
+// names the line and applies the bad-row policy.
+func TestReadCSVBlocksDeclinesBadFiles(t *testing.T) {
+	dir := filepath.Join("..", "cmd", "leadscore", "testdata", "corpus")
+	for _, name := range []string{"ragged.csv", "bare_quote.csv", "invalid_utf8.csv", "nul_byte.csv"} {
+		src := Source{Path: filepath.Join(dir, name)}
+		r, err := openRows(context.Background(), src)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		header := r.Header()
+		r.Close()
+		defer func(n int) { csvBlockSize = n }(csvBlockSize)
+		csvBlockSize = 16
+		if _, ok, err := readCSVBlocks(context.Background(), src, header, nil); ok || err != nil {
+			t.Errorf("%s: ok=%v err=%v, want declined", name, ok, err)
+		}
+		if _, err := ReadTable(context.Background(), src, nil, nil); err == nil {
+			t.Errorf("%s: ReadTable accepted a malformed file", name)
+		}
+	}
+}
+
+// The real data sets read the same both ways.
+func TestReadCSVBlocksRealData(t *testing.T) {
+	files := []struct {
+		path string
+		sep  rune
+		na   []string
+	}{
+		{"../../shared/data/x_education_leads/Leads.csv", ',', []string{"Select"}},
+		{"../../shared/data/uci_bank_marketing/bank-full.csv", ';', nil},
+		{"../../shared/data/maven_crm/sales_pipeline.csv", ',', nil},
+	}
+	for _, f := range files {
+		if _, err := os.Stat(f.path); err != nil {
+			t.Logf("skipping %s: %v", f.path, err)
+			continue
+		}
+		src := Source{Path: f.path, CSV: CSVOptions{Sep: f.sep}}
+		want := readRows(t, src, f.na)
+		defer func(n int) { csvBlockSize = n }(csvBlockSize)
+		csvBlockSize = 1 << 16
+		got, ok, err := readCSVBlocks(context.Background(), src, want.Names(), f.na)
+		if err != nil || !ok {
+			t.Fatalf("%s: ok=%v err=%v", f.path, ok, err)
+		}
+		if err := sameTable(got, want); err != nil {
+			t.Errorf("%s: %v", f.path, err)
+		}
+	}
+}
