@@ -339,6 +339,7 @@ type Encoder struct {
 	bins  []uint8            // gbdt: a block of binned rows (Logits)
 	block []float64          // gbdt: a block of input rows (ExplainRows)
 	shap  *Shap
+	lin   *linear // logistic: the coefficients in compact form
 }
 
 // NewEncoder checks that t has every input column with a usable kind; the
@@ -377,13 +378,16 @@ func NewEncoder(m *Model, t *features.Table) (*Encoder, error) {
 			e.codes[i] = levelIndex(f.Levels)
 		}
 	}
+	if m.Logistic != nil {
+		e.lin = newLinear(m)
+	}
 	return e.Clone(), nil
 }
 
 // Clone returns an encoder of the same model and table with its own
 // scratch space.
 func (e *Encoder) Clone() *Encoder {
-	c := &Encoder{m: e.m, cols: e.cols, codes: e.codes, z: make([]float64, max(len(e.m.Design), len(e.m.Features)))}
+	c := &Encoder{m: e.m, cols: e.cols, codes: e.codes, lin: e.lin, z: make([]float64, max(len(e.m.Design), len(e.m.Features)))}
 	if e.m.Trees != nil {
 		c.shap = e.m.Trees.NewShap()
 	}
@@ -501,11 +505,7 @@ func (e *Encoder) Explain(i int, contrib []float64) float64 {
 		e.TreeRow(i, e.z)
 		return e.shap.Explain(e.z, contrib)
 	}
-	e.Row(i, e.z)
-	for j, d := range m.Design {
-		contrib[d.Feature] += m.Logistic.Coef[j] * e.z[j]
-	}
-	return m.Logistic.Logit(e.z)
+	return e.linearLogit(i, contrib)
 }
 
 // ExplainRows computes the raw log-odds of the given rows into logits and
@@ -566,8 +566,7 @@ func (e *Encoder) Logit(i int) float64 {
 		e.TreeRow(i, e.z)
 		return m.Trees.Logit(e.z)
 	}
-	e.Row(i, e.z)
-	return m.Logistic.Logit(e.z)
+	return e.linearLogit(i, nil)
 }
 
 // Probability turns raw log-odds into the model's probability: calibrated,

@@ -1,36 +1,131 @@
 package train
 
 import (
+	"cmp"
 	"context"
+	"errors"
+	"fmt"
 	"math"
+	"slices"
 	"sort"
+
+	"golang.org/x/sync/errgroup"
+	"gonum.org/v1/gonum/mat"
+	"gonum.org/v1/gonum/optimize"
 
 	"leadscore/predict"
 )
 
 // FitPlatt fits σ(A·logit + B) to outcomes by (unpenalised) maximum
-// likelihood.
+// likelihood, with gonum's Newton method: two parameters, so each step is
+// one pass over the rows for the loss, its gradient and its Hessian.
 func FitPlatt(ctx context.Context, logits []float64, y []bool) (*predict.Calibration, error) {
-	lr, err := FitLogistic(ctx, logits, y, 1, LogisticConfig{C: 1e12, Workers: 1})
-	if err != nil {
-		return nil, err
+	n := float64(len(logits))
+	var lastX [2]float64
+	var lastF float64
+	var lastG [2]float64
+	var lastH [3]float64 // haa, hab, hbb
+	have := false
+	eval := func(x []float64) {
+		if have && x[0] == lastX[0] && x[1] == lastX[1] {
+			return
+		}
+		a, b := x[0], x[1]
+		var f, ga, gb, haa, hab, hbb float64
+		for i, l := range logits {
+			eta := a*l + b
+			e := math.Exp(-math.Abs(eta))
+			sig := 1 / (1 + e)
+			if eta < 0 {
+				sig = e / (1 + e)
+			}
+			yi := 0.0
+			if y[i] {
+				yi = 1
+			}
+			f += math.Max(eta, 0) + math.Log1p(e) - yi*eta
+			r, w := sig-yi, sig*(1-sig)
+			ga += r * l
+			gb += r
+			haa += w * l * l
+			hab += w * l
+			hbb += w
+		}
+		lastX, have = [2]float64{a, b}, true
+		lastF, lastG, lastH = f/n, [2]float64{ga / n, gb / n}, [3]float64{haa / n, hab / n, hbb / n}
 	}
-	return &predict.Calibration{Method: "platt", A: lr.Coef[0], B: lr.Intercept}, nil
+	var ctxErr error
+	problem := optimize.Problem{
+		Func: func(x []float64) float64 { eval(x); return lastF },
+		Grad: func(g, x []float64) { eval(x); copy(g, lastG[:]) },
+		Hess: func(h *mat.SymDense, x []float64) {
+			eval(x)
+			h.SetSym(0, 0, lastH[0])
+			h.SetSym(0, 1, lastH[1])
+			h.SetSym(1, 1, lastH[2])
+		},
+		Status: func() (optimize.Status, error) {
+			if err := ctx.Err(); err != nil {
+				ctxErr = err
+				return optimize.Failure, err
+			}
+			return optimize.NotTerminated, nil
+		},
+	}
+	// Start from the identity map, A = 1, B = 0. Newton's steps square the
+	// gradient; below 1e-10 the loss no longer changes in float64.
+	res, err := optimize.Minimize(problem, []float64{1, 0}, &optimize.Settings{GradientThreshold: 1e-10, MajorIterations: 100}, &optimize.Newton{})
+	if ctxErr != nil {
+		return nil, ctxErr
+	}
+	if res == nil {
+		return nil, fmt.Errorf("train: Platt scaling: %w", err)
+	}
+	if err != nil {
+		// As with L-BFGS: Newton may fail to decrease the loss in float64
+		// at the optimum; accept a small gradient.
+		eval(res.X)
+		if g := math.Max(math.Abs(lastG[0]), math.Abs(lastG[1])); g > 1e-7 {
+			return nil, fmt.Errorf("train: Platt scaling stopped with gradient %.3g: %w", g, err)
+		}
+	}
+	if math.IsNaN(res.X[0]) || math.IsInf(res.X[0], 0) || math.IsNaN(res.X[1]) || math.IsInf(res.X[1], 0) {
+		return nil, errors.New("train: Platt scaling diverged (the logits separate the classes)")
+	}
+	return &predict.Calibration{Method: "platt", A: res.X[0], B: res.X[1]}, nil
 }
 
 // FitIsotonic fits a non-decreasing map from raw probabilities to outcome
 // rates by pool-adjacent-violators; the map interpolates linearly between
 // the pooled blocks' mean scores.
 func FitIsotonic(logits []float64, y []bool) *predict.Calibration {
-	n := len(logits)
-	idx := make([]int, n)
+	return isotonic(ascending(logits), logits, y, func(int) bool { return true })
+}
+
+// ascending returns the row indexes ordered by logit, ties in row order.
+func ascending(logits []float64) []int {
+	idx := make([]int, len(logits))
 	for i := range idx {
 		idx[i] = i
 	}
-	sort.SliceStable(idx, func(a, b int) bool { return logits[idx[a]] < logits[idx[b]] })
+	slices.SortFunc(idx, func(a, b int) int {
+		if c := cmp.Compare(logits[a], logits[b]); c != 0 {
+			return c
+		}
+		return a - b
+	})
+	return idx
+}
+
+// isotonic runs pool-adjacent-violators over the rows of order that keep
+// accepts, in that order.
+func isotonic(order []int, logits []float64, y []bool, keep func(int) bool) *predict.Calibration {
 	type block struct{ sumX, sumY, w float64 }
 	var bs []block
-	for _, i := range idx {
+	for _, i := range order {
+		if !keep(i) {
+			continue
+		}
 		yv := 0.0
 		if y[i] {
 			yv = 1
@@ -59,23 +154,43 @@ func FitIsotonic(logits []float64, y []bool) *predict.Calibration {
 // refitted on all of them with both losses.
 func chooseCalibration(ctx context.Context, logits []float64, y []bool, fold []int, k int) (*predict.Calibration, map[string]float64, error) {
 	loss := map[string]float64{"none": LogLoss(probs(nil, logits), y)}
+	order := ascending(logits)
 	for _, method := range []string{"platt", "isotonic"} {
-		total := 0.0
+		// The folds are independent: fitted on two goroutines, summed in
+		// fold order.
+		part := make([]float64, k)
+		var g errgroup.Group
+		g.SetLimit(2)
 		for f := range k {
-			var lt, lv []float64
-			var yt, yv []bool
-			for i := range logits {
-				if fold[i] == f {
-					lv, yv = append(lv, logits[i]), append(yv, y[i])
-				} else {
-					lt, yt = append(lt, logits[i]), append(yt, y[i])
+			g.Go(func() error {
+				var lt, lv []float64
+				var yt, yv []bool
+				for i := range logits {
+					if fold[i] == f {
+						lv, yv = append(lv, logits[i]), append(yv, y[i])
+					} else {
+						lt, yt = append(lt, logits[i]), append(yt, y[i])
+					}
 				}
-			}
-			c, err := fitCalibration(ctx, method, lt, yt)
-			if err != nil {
-				return nil, nil, err
-			}
-			total += LogLoss(probs(c, lv), yv) * float64(len(yv))
+				var c *predict.Calibration
+				if method == "platt" {
+					var err error
+					if c, err = FitPlatt(ctx, lt, yt); err != nil {
+						return err
+					}
+				} else {
+					c = isotonic(order, logits, y, func(i int) bool { return fold[i] != f })
+				}
+				part[f] = LogLoss(probs(c, lv), yv) * float64(len(yv))
+				return nil
+			})
+		}
+		if err := g.Wait(); err != nil {
+			return nil, nil, err
+		}
+		total := 0.0
+		for _, v := range part {
+			total += v
 		}
 		loss[method] = total / float64(len(logits))
 	}
@@ -85,18 +200,14 @@ func chooseCalibration(ctx context.Context, logits []float64, y []bool, fold []i
 			best = m
 		}
 	}
-	if best == "none" {
-		return &predict.Calibration{Method: "none"}, loss, nil
+	switch best {
+	case "platt":
+		c, err := FitPlatt(ctx, logits, y)
+		return c, loss, err
+	case "isotonic":
+		return isotonic(order, logits, y, func(int) bool { return true }), loss, nil
 	}
-	c, err := fitCalibration(ctx, best, logits, y)
-	return c, loss, err
-}
-
-func fitCalibration(ctx context.Context, method string, logits []float64, y []bool) (*predict.Calibration, error) {
-	if method == "platt" {
-		return FitPlatt(ctx, logits, y)
-	}
-	return FitIsotonic(logits, y), nil
+	return &predict.Calibration{Method: "none"}, loss, nil
 }
 
 func probs(c *predict.Calibration, logits []float64) []float64 {

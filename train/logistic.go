@@ -43,9 +43,89 @@ func FitLogistic(ctx context.Context, x []float64, y []bool, p int, cfg Logistic
 	if len(x) != len(y)*p {
 		panic(fmt.Sprintf("train: FitLogistic: len(x) = %d, want %d×%d", len(x), len(y), p))
 	}
+	d := &design{n: len(y), p: p, dense: x, denseCols: make([]int, p)}
+	for j := range p {
+		d.denseCols[j] = j
+	}
+	return fitLogistic(ctx, d, y, cfg)
+}
+
+// design is a standardised design matrix in predict.Layout's compact form:
+// the dense columns row-major, and for each group of one-hot level columns
+// the slot of the column that is on in each row. Column j of a group
+// holds (1 − mean)/scale where it is on and −mean/scale elsewhere.
+type design struct {
+	n, p      int       // rows; design columns in all
+	dense     []float64 // n × len(denseCols)
+	denseCols []int     // the design column of each dense column
+	groups    []levelColumns
+	slots     []int32 // n × len(groups): the slot on, or −1 for none
+}
+
+type levelColumns struct {
+	cols        []int // design column per slot
+	mean, scale []float64
+}
+
+// linearTerms arranges the coefficients beta = (b₀, w) for the compact
+// rows: wd per dense column, and per group the log-odds added when each
+// slot is on (index slot+1; index 0 is none), with every column's "off"
+// value folded into the intercept b.
+func (d *design) linearTerms(beta []float64, wd []float64, on [][]float64) (b float64) {
+	b = beta[0]
+	w := beta[1:]
+	for k, j := range d.denseCols {
+		wd[k] = w[j]
+	}
+	for g, lc := range d.groups {
+		on[g][0] = 0
+		for s, j := range lc.cols {
+			b -= w[j] * lc.mean[s] / lc.scale[s]
+			on[g][s+1] = w[j] / lc.scale[s]
+		}
+	}
+	return b
+}
+
+func (d *design) newOn() [][]float64 {
+	on := make([][]float64, len(d.groups))
+	for g, lc := range d.groups {
+		on[g] = make([]float64, len(lc.cols)+1)
+	}
+	return on
+}
+
+// eta returns row i's linear predictor from linearTerms' arrangement.
+func (d *design) eta(i int, b float64, wd []float64, on [][]float64) float64 {
+	nd, ng := len(d.denseCols), len(d.groups)
+	eta := b
+	if nd > 0 {
+		eta += floats.Dot(d.dense[i*nd:(i+1)*nd], wd)
+	}
+	for g, s := range d.slots[i*ng : (i+1)*ng] {
+		eta += on[g][s+1]
+	}
+	return eta
+}
+
+// logits writes the log-odds of lr for rows into out.
+func (d *design) logits(lr *predict.Logistic, rows []int, out []float64) {
+	beta := append([]float64{lr.Intercept}, lr.Coef...)
+	wd, on := make([]float64, len(d.denseCols)), d.newOn()
+	b := d.linearTerms(beta, wd, on)
+	for k, i := range rows {
+		out[k] = d.eta(i, b, wd, on)
+	}
+}
+
+// fitLogistic is FitLogistic on a compact design. The loss and gradient
+// are those of the full design: for a level column j of a group,
+// ∂F/∂wⱼ = (Σ_{rows with j on} rᵢ − meanⱼ Σ rᵢ) / scaleⱼ with rᵢ = σ(ηᵢ) − yᵢ.
+func fitLogistic(ctx context.Context, d *design, y []bool, cfg LogisticConfig) (*predict.Logistic, error) {
+	p := d.p
 	rows := cfg.Rows
 	if rows == nil {
-		rows = make([]int, len(y))
+		rows = make([]int, d.n)
 		for i := range rows {
 			rows[i] = i
 		}
@@ -72,29 +152,40 @@ func FitLogistic(ctx context.Context, x []float64, y []bool, p int, cfg Logistic
 			yf[j] = 1
 		}
 	}
+	// A chunk's partial sums: Σr, then Σ r·x per dense column, then per
+	// group Σ r over the rows with each slot on (slot −1 first).
+	nd, ng := len(d.denseCols), len(d.groups)
+	width := 1 + nd
+	groupAt := make([]int, ng)
+	for g, lc := range d.groups {
+		groupAt[g] = width
+		width += len(lc.cols) + 1
+	}
 	nChunks := (n + chunkRows - 1) / chunkRows
-	partG := make([][]float64, nChunks)
-	for k := range partG {
-		partG[k] = make([]float64, p+1)
+	part := make([][]float64, nChunks)
+	for k := range part {
+		part[k] = make([]float64, width)
 	}
 	partF := make([]float64, nChunks)
+	sum := make([]float64, width)
+	wd, on := make([]float64, nd), d.newOn()
 	scale := 1 / float64(n) // minimise F/n for well-scaled tolerances
 
 	// eval computes F/n and its gradient at beta = (b₀, w) in one pass.
 	eval := func(beta, grad []float64) float64 {
-		b0, w := beta[0], beta[1:]
+		b := d.linearTerms(beta, wd, on)
 		var g errgroup.Group
 		g.SetLimit(workers)
 		for k := range nChunks {
 			g.Go(func() error {
 				lo, hi := k*chunkRows, min((k+1)*chunkRows, n)
-				gk := partG[k]
-				clear(gk)
-				f := 0.0
+				pk := part[k]
+				clear(pk)
+				gd := pk[1 : 1+nd]
+				f, rsum := 0.0, 0.0
 				for j := lo; j < hi; j++ {
 					i := rows[j]
-					row := x[i*p : (i+1)*p]
-					eta := b0 + floats.Dot(row, w)
+					eta := d.eta(i, b, wd, on)
 					// One exponential serves both log(1+e^η) and σ(η):
 					// with e = exp(−|η|), log(1+e^η) = max(η, 0) + log1p(e)
 					// and σ(η) = 1/(1+e) for η ≥ 0, e/(1+e) otherwise.
@@ -105,27 +196,41 @@ func FitLogistic(ctx context.Context, x []float64, y []bool, p int, cfg Logistic
 					}
 					f += math.Max(eta, 0) + math.Log1p(e) - yf[j]*eta
 					r := sig - yf[j]
-					gk[0] += r
-					floats.AddScaled(gk[1:], r, row)
+					rsum += r
+					if nd > 0 {
+						floats.AddScaled(gd, r, d.dense[i*nd:(i+1)*nd])
+					}
+					for g, s := range d.slots[i*ng : (i+1)*ng] {
+						pk[groupAt[g]+int(s)+1] += r
+					}
 				}
+				pk[0] = rsum
 				partF[k] = f
 				return nil
 			})
 		}
 		g.Wait()
 		f := 0.0
-		if grad != nil {
-			clear(grad)
-		}
+		clear(sum)
 		for k := range nChunks {
 			f += partF[k]
-			if grad != nil {
-				floats.Add(grad, partG[k])
-			}
+			floats.Add(sum, part[k])
 		}
+		w := beta[1:]
 		f += floats.Dot(w, w) / (2 * c)
 		if grad != nil {
-			floats.AddScaled(grad[1:], 1/c, w)
+			clear(grad)
+			grad[0] = sum[0]
+			gw := grad[1:]
+			for k, j := range d.denseCols {
+				gw[j] = sum[1+k]
+			}
+			for g, lc := range d.groups {
+				for s, j := range lc.cols {
+					gw[j] = (sum[groupAt[g]+s+1] - lc.mean[s]*sum[0]) / lc.scale[s]
+				}
+			}
+			floats.AddScaled(gw, 1/c, w)
 			floats.Scale(scale, grad)
 		}
 		return f * scale
@@ -163,9 +268,10 @@ func FitLogistic(ctx context.Context, x []float64, y []bool, p int, cfg Logistic
 		},
 	}
 	init := make([]float64, p+1)
-	// Start the intercept at the log-odds of the base rate.
-	pos := floats.Sum(yf)
-	if pos > 0 && pos < float64(n) {
+	// Start the intercept at the log-odds of the base rate. (Warm starts
+	// from a nearby fit were tried for the folds: gonum's L-BFGS then
+	// needs more evaluations, not fewer, as it has no curvature yet.)
+	if pos := floats.Sum(yf); pos > 0 && pos < float64(n) {
 		init[0] = math.Log(pos / (float64(n) - pos))
 	}
 	settings := &optimize.Settings{

@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/stat"
 
 	"leadscore/features"
@@ -165,7 +166,7 @@ func Split(y []bool, times []time.Time, fraction float64, seed uint64) (trainRow
 		idx[i] = i
 	}
 	if times != nil {
-		sort.SliceStable(idx, func(a, b int) bool { return times[idx[a]].Before(times[idx[b]]) })
+		slices.SortStableFunc(idx, func(a, b int) int { return times[a].Compare(times[b]) })
 		cut := n - int(math.Round(fraction*float64(n)))
 		return idx[:cut], idx[cut:]
 	}
@@ -304,17 +305,15 @@ func Train(ctx context.Context, t *features.Table, cfg Config) (*predict.Model, 
 		if err := fitPreprocessing(m, t, cfg, trainRows); err != nil {
 			return nil, err
 		}
-		p := len(m.Design)
-		xTrain := designMatrix(m, t, trainRows, cfg.workers())
-		cv, err := crossValidate(ctx, xTrain, yTrain, p, cfg, log)
+		log.Debug("preprocessing fitted", "design_columns", len(m.Design), "elapsed", time.Since(start).Round(time.Millisecond))
+		xTrain := compactDesign(m, t, trainRows, cfg.workers())
+		log.Debug("design encoded", "elapsed", time.Since(start).Round(time.Millisecond))
+		cv, err := crossValidate(ctx, xTrain, yTrain, cfg, log)
 		if err != nil {
 			return nil, err
 		}
-		lr, err := FitLogistic(ctx, xTrain, yTrain, p, LogisticConfig{C: cv.c, Workers: cfg.Workers})
-		if err != nil {
-			return nil, err
-		}
-		m.Logistic, oof, fold = lr, cv.oof, cv.fold
+		m.Logistic, oof, fold = cv.lr, cv.oof, cv.fold
+		log.Debug("fitted", "elapsed", time.Since(start).Round(time.Millisecond))
 	}
 	if calY == nil {
 		calY = yTrain
@@ -335,9 +334,11 @@ func Train(ctx context.Context, t *features.Table, cfg Config) (*predict.Model, 
 		return nil, err
 	}
 	m.Calibration = cal
+	log.Debug("calibrated", "method", cal.Method, "elapsed", time.Since(start).Round(time.Millisecond))
 	var validP []float64
 	m.Metrics, validP = evaluate(m, t, y, validRows, cfg.Seed, cfg.workers())
 	m.Metrics.CalibrationCVLoss = calLoss
+	log.Debug("evaluated", "elapsed", time.Since(start).Round(time.Millisecond))
 	trainP, _ := scoreRows(m, t, sampled, cfg.workers())
 	m.Metrics.TrainAUC = AUC(trainP, pick(y, sampled))
 	if cfg.ValidRows != nil {
@@ -456,16 +457,34 @@ const (
 )
 
 func fitPreprocessing(m *predict.Model, t *features.Table, cfg Config, rows []int) error {
-	for ci := range t.Columns {
+	// Columns are learned independently, on every worker, and kept in
+	// table order.
+	type learned struct {
+		f      predict.Feature
+		design []predict.DesignColumn
+	}
+	out := make([]learned, len(t.Columns))
+	parallelFor(len(t.Columns), cfg.workers(), func(ci int) {
 		c := &t.Columns[ci]
 		if excluded(c.Name, t, cfg) || c.Kind == features.KindTime {
-			continue
+			return
 		}
+		l := &out[ci]
 		if c.Kind == features.KindFloat && !slices.Contains(cfg.Categorical, c.Name) {
-			addNumeric(m, c, rows)
+			l.f, l.design = learnNumeric(c, rows)
 		} else {
-			addCategorical(m, c, rows)
+			l.f, l.design = learnCategorical(c, rows)
 		}
+	})
+	for _, l := range out {
+		if len(l.design) == 0 {
+			continue // excluded, or constant: carries no information
+		}
+		for k := range l.design {
+			l.design[k].Feature = len(m.Features)
+		}
+		m.Features = append(m.Features, l.f)
+		m.Design = append(m.Design, l.design...)
 	}
 	if len(m.Design) == 0 {
 		return errors.New("train: no usable feature columns (every column is excluded, constant or empty)")
@@ -473,7 +492,9 @@ func fitPreprocessing(m *predict.Model, t *features.Table, cfg Config, rows []in
 	return nil
 }
 
-func addNumeric(m *predict.Model, c *features.Column, rows []int) {
+// learnNumeric learns a numeric column's imputation, log1p decision and
+// standardisation; no design columns when it is constant or empty.
+func learnNumeric(c *features.Column, rows []int) (predict.Feature, []predict.DesignColumn) {
 	var vals []float64
 	missing := 0
 	for _, i := range rows {
@@ -484,16 +505,14 @@ func addNumeric(m *predict.Model, c *features.Column, rows []int) {
 		}
 	}
 	if len(vals) == 0 {
-		return
+		return predict.Feature{}, nil
 	}
-	slices.Sort(vals)
-	f := predict.Feature{Name: c.Name, Kind: "numeric", Impute: stat.Quantile(0.5, stat.Empirical, vals, nil)}
+	f := predict.Feature{Name: c.Name, Kind: "numeric", Impute: median(vals)}
 	// Counts, sums and durations are skewed; log1p makes them fit a linear
 	// model's scale. The decision is learned on training rows like the rest.
-	if vals[0] >= 0 && stat.Skew(vals, nil) > skewLog1p {
+	if floats.Min(vals) >= 0 && stat.Skew(vals, nil) > skewLog1p {
 		f.Log1p = true
 	}
-	fi := len(m.Features)
 	imputed := make([]float64, 0, len(rows))
 	ind := make([]float64, 0, len(rows))
 	for _, i := range rows {
@@ -509,21 +528,19 @@ func addNumeric(m *predict.Model, c *features.Column, rows []int) {
 	}
 	var design []predict.DesignColumn
 	if mean, sd := meanStd(imputed); sd > 0 {
-		design = append(design, predict.DesignColumn{Name: c.Name, Feature: fi, Role: "value", Mean: mean, Scale: sd})
+		design = append(design, predict.DesignColumn{Name: c.Name, Role: "value", Mean: mean, Scale: sd})
 	}
 	if missing > 0 {
 		if mean, sd := meanStd(ind); sd > 0 {
-			design = append(design, predict.DesignColumn{Name: c.Name + "__missing", Feature: fi, Role: "missing", Mean: mean, Scale: sd})
+			design = append(design, predict.DesignColumn{Name: c.Name + "__missing", Role: "missing", Mean: mean, Scale: sd})
 		}
 	}
-	if len(design) == 0 {
-		return // constant: carries no information
-	}
-	m.Features = append(m.Features, f)
-	m.Design = append(m.Design, design...)
+	return f, design
 }
 
-func addCategorical(m *predict.Model, c *features.Column, rows []int) {
+// learnCategorical learns a categorical column's levels (the frequent
+// ones; the rest pool as OtherLevel) and their indicator columns.
+func learnCategorical(c *features.Column, rows []int) (predict.Feature, []predict.DesignColumn) {
 	counts := map[string]int{}
 	for _, i := range rows {
 		if !c.IsNull(i) {
@@ -540,7 +557,6 @@ func addCategorical(m *predict.Model, c *features.Column, rows []int) {
 	}
 	slices.Sort(kept)
 	f := predict.Feature{Name: c.Name, Kind: "categorical", Levels: kept}
-	fi := len(m.Features)
 	// Each row's level, once: an index into all (the kept levels, then
 	// OtherLevel and MissingLevel).
 	all := append(slices.Clone(kept), predict.OtherLevel, predict.MissingLevel)
@@ -569,14 +585,10 @@ func addCategorical(m *predict.Model, c *features.Column, rows []int) {
 			}
 		}
 		if mean, sd := meanStd(ind); sd > 0 {
-			design = append(design, predict.DesignColumn{Name: c.Name + "=" + l, Feature: fi, Role: "level", Level: l, Mean: mean, Scale: sd})
+			design = append(design, predict.DesignColumn{Name: c.Name + "=" + l, Role: "level", Level: l, Mean: mean, Scale: sd})
 		}
 	}
-	if len(design) == 0 {
-		return
-	}
-	m.Features = append(m.Features, f)
-	m.Design = append(m.Design, design...)
+	return f, design
 }
 
 // levelsByCount returns the levels, most frequent first, ties in order.
@@ -594,6 +606,47 @@ func levelsByCount(counts map[string]int) []string {
 	return levels
 }
 
+// median returns the lower median of x, stat.Quantile(0.5, stat.Empirical)
+// of the sorted values: the ⌈n/2⌉-th smallest. It reorders x, selecting
+// in linear time instead of sorting.
+func median(x []float64) float64 {
+	k := (len(x)+1)/2 - 1
+	lo, hi := 0, len(x) // the k-th smallest is in x[lo:hi]
+	for rounds := 0; hi-lo > 16; rounds++ {
+		if rounds > 64 { // an unlucky run of pivots: sort what is left
+			break
+		}
+		// Median-of-three pivot, then a three-way partition:
+		// [lo, lt) < pivot, [lt, gt) = pivot, [gt, hi) > pivot.
+		a, b, c := x[lo], x[lo+(hi-lo)/2], x[hi-1]
+		pivot := max(min(a, b), min(max(a, b), c))
+		lt, i, gt := lo, lo, hi
+		for i < gt {
+			switch v := x[i]; {
+			case v < pivot:
+				x[lt], x[i] = x[i], x[lt]
+				lt++
+				i++
+			case v > pivot:
+				gt--
+				x[gt], x[i] = x[i], x[gt]
+			default:
+				i++
+			}
+		}
+		switch {
+		case k < lt:
+			hi = lt
+		case k >= gt:
+			lo = gt
+		default:
+			return pivot
+		}
+	}
+	slices.Sort(x[lo:hi])
+	return x[k]
+}
+
 // meanStd returns the mean and the population standard deviation.
 func meanStd(x []float64) (float64, float64) {
 	mean, sd := stat.PopMeanStdDev(x, nil)
@@ -603,22 +656,29 @@ func meanStd(x []float64) (float64, float64) {
 	return mean, sd
 }
 
-// designMatrix encodes the given rows into a row-major standardised matrix.
-// It holds 8·rows·p bytes.
-func designMatrix(m *predict.Model, t *features.Table, rows []int, workers int) []float64 {
+// compactDesign encodes the given rows into the standardised design
+// matrix in compact form (predict.Layout): 8 bytes per row per dense
+// column and 4 per categorical feature, however many levels it has.
+func compactDesign(m *predict.Model, t *features.Table, rows []int, workers int) *design {
 	enc, err := predict.NewEncoder(m, t)
 	if err != nil {
 		panic("train: encoder on its own training table: " + err.Error()) // the columns were just read from t
 	}
-	p := len(m.Design)
-	x := make([]float64, len(rows)*p)
-	parallelChunks(len(rows), workers, func(lo, hi int) {
-		e := enc.Clone()
-		for j := lo; j < hi; j++ {
-			e.Row(rows[j], x[j*p:(j+1)*p])
+	l := predict.NewLayout(m)
+	nd, ng := len(l.Dense), len(l.Groups)
+	d := &design{n: len(rows), p: len(m.Design), denseCols: l.Dense, dense: make([]float64, len(rows)*nd), slots: make([]int32, len(rows)*ng)}
+	for _, g := range l.Groups {
+		lc := levelColumns{cols: g.Cols}
+		for _, j := range g.Cols {
+			lc.mean = append(lc.mean, m.Design[j].Mean)
+			lc.scale = append(lc.scale, m.Design[j].Scale)
 		}
+		d.groups = append(d.groups, lc)
+	}
+	parallelChunks(len(rows), workers, func(lo, hi int) {
+		enc.CompactRows(l, rows[lo:hi], d.dense[lo*nd:hi*nd], d.slots[lo*ng:hi*ng])
 	})
-	return x
+	return d
 }
 
 // scoreRows returns the model's probabilities and raw log-odds for rows of
@@ -697,18 +757,20 @@ func (c *Config) model() string {
 
 // cvResult is what cross-validation on the training rows yields.
 type cvResult struct {
-	c    float64   // the chosen C
-	oof  []float64 // out-of-fold logits at c, per training row
-	fold []int     // each training row's fold
+	c    float64           // the chosen C
+	lr   *predict.Logistic // fitted on all training rows at c
+	oof  []float64         // out-of-fold logits at c, per training row
+	fold []int             // each training row's fold
 	k    int
 }
 
 // crossValidate picks the C of the grid (or Config.C alone, when set) with
 // the lowest mean validation log loss over k stratified folds of the
 // training rows, and keeps the out-of-fold logits at that C for
-// calibration. The folds reuse the preprocessing fitted on all training
-// rows; validation rows never take part.
-func crossValidate(ctx context.Context, x []float64, y []bool, p int, cfg Config, log *slog.Logger) (cvResult, error) {
+// calibration, and the fit on all training rows at that C. The folds
+// reuse the preprocessing fitted on all training rows; validation rows
+// never take part.
+func crossValidate(ctx context.Context, x *design, y []bool, cfg Config, log *slog.Logger) (cvResult, error) {
 	grid := cfg.CGrid
 	if grid == nil {
 		grid = []float64{0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 10}
@@ -719,25 +781,28 @@ func crossValidate(ctx context.Context, x []float64, y []bool, p int, cfg Config
 	k := cfg.folds()
 	n := len(y)
 	fold := stratifiedFolds(y, k, cfg.Seed)
+	train, held := make([][]int, k), make([][]int, k)
+	for i, f := range fold {
+		held[f] = append(held[f], i)
+		for g := range k {
+			if g != f {
+				train[g] = append(train[g], i)
+			}
+		}
+	}
 	best := cvResult{fold: fold, k: k}
 	bestLoss := math.Inf(1)
 	for _, c := range grid {
 		oof := make([]float64, n)
 		for f := range k {
-			var rows []int
-			for i := range n {
-				if fold[i] != f {
-					rows = append(rows, i)
-				}
-			}
-			lr, err := FitLogistic(ctx, x, y, p, LogisticConfig{C: c, Workers: cfg.Workers, Rows: rows})
+			lr, err := fitLogistic(ctx, x, y, LogisticConfig{C: c, Workers: cfg.Workers, Rows: train[f]})
 			if err != nil {
 				return cvResult{}, fmt.Errorf("train: cross-validation fold %d, C=%g: %w", f+1, c, err)
 			}
-			for i := range n {
-				if fold[i] == f {
-					oof[i] = lr.Logit(x[i*p : (i+1)*p])
-				}
+			out := make([]float64, len(held[f]))
+			x.logits(lr, held[f], out)
+			for j, i := range held[f] {
+				oof[i] = out[j]
 			}
 		}
 		loss := LogLoss(probs(nil, oof), y)
@@ -747,6 +812,11 @@ func crossValidate(ctx context.Context, x []float64, y []bool, p int, cfg Config
 		}
 	}
 	log.Info("cross-validated", "c", best.c, "folds", k, "cv_log_loss", round4(bestLoss), "grid", len(grid))
+	lr, err := fitLogistic(ctx, x, y, LogisticConfig{C: best.c, Workers: cfg.Workers})
+	if err != nil {
+		return cvResult{}, err
+	}
+	best.lr = lr
 	return best, nil
 }
 

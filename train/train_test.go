@@ -6,11 +6,15 @@ import (
 	"errors"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"gonum.org/v1/gonum/stat"
+
 	"leadscore/features"
+	"leadscore/predict"
 )
 
 func TestAUCHandComputed(t *testing.T) {
@@ -196,5 +200,114 @@ func TestCategoricalOverride(t *testing.T) {
 	}
 	if asCategory.Metrics.AUC < asNumber.Metrics.AUC+0.1 {
 		t.Errorf("AUC as categories %.3f, as a number %.3f: the override should help", asCategory.Metrics.AUC, asNumber.Metrics.AUC)
+	}
+}
+
+// The compact design fits the same model as the full design matrix it
+// stands for: the one-hot level columns folded into slots change the
+// arithmetic, not the objective.
+func TestCompactDesignFitsAsFullDesign(t *testing.T) {
+	r := rand.New(rand.NewPCG(12, 5))
+	n := 6000
+	amount, visits := make([]float64, n), make([]float64, n)
+	channel, region := make([]string, n), make([]string, n)
+	won := make([]bool, n)
+	for i := range n {
+		amount[i] = math.Floor(r.ExpFloat64() * 800)
+		if r.IntN(6) == 0 {
+			amount[i] = math.NaN()
+		}
+		visits[i] = float64(r.IntN(20))
+		channel[i] = []string{"web", "email", "fair", "", "partner"}[r.IntN(5)]
+		region[i] = string(rune('a' + r.IntN(12)))
+		eta := -1 + 0.002*visits[i]*visits[i] + map[string]float64{"web": 0.8, "email": -0.4}[channel[i]]
+		if !math.IsNaN(amount[i]) {
+			eta += amount[i] / 1000
+		}
+		won[i] = r.Float64() < 1/(1+math.Exp(-eta))
+	}
+	tb := &features.Table{Meta: map[string]string{}, Columns: []features.Column{
+		{Name: "amount", Kind: features.KindFloat, Float: amount},
+		{Name: "visits", Kind: features.KindFloat, Float: visits},
+		{Name: "channel", Kind: features.KindString, Str: channel},
+		{Name: "region", Kind: features.KindString, Str: region},
+		{Name: "won", Kind: features.KindBool, Bool: won},
+	}}
+	m := &predict.Model{Type: "logistic"}
+	rows := make([]int, n)
+	for i := range rows {
+		rows[i] = i
+	}
+	if err := fitPreprocessing(m, tb, Config{Label: "won"}, rows); err != nil {
+		t.Fatal(err)
+	}
+	compact := compactDesign(m, tb, rows, 2)
+	if len(compact.groups) != 2 || len(compact.denseCols) >= len(m.Design) {
+		t.Fatalf("compact design has %d groups and %d of %d columns dense", len(compact.groups), len(compact.denseCols), len(m.Design))
+	}
+	enc, err := predict.NewEncoder(m, tb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := len(m.Design)
+	full := make([]float64, n*p)
+	for i := range n {
+		enc.Row(i, full[i*p:(i+1)*p])
+	}
+	for _, c := range []float64{0.01, 1} {
+		a, err := FitLogistic(context.Background(), full, won, p, LogisticConfig{C: c})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := fitLogistic(context.Background(), compact, won, LogisticConfig{C: c})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := math.Abs(a.Intercept - b.Intercept); d > 1e-7 {
+			t.Errorf("C=%g: intercepts differ by %.2g", c, d)
+		}
+		for j := range a.Coef {
+			if d := math.Abs(a.Coef[j] - b.Coef[j]); d > 1e-7 {
+				t.Errorf("C=%g: %s differs by %.2g (%v vs %v)", c, m.Design[j].Name, d, a.Coef[j], b.Coef[j])
+			}
+		}
+		out := make([]float64, 5)
+		compact.logits(b, []int{0, 1, 2, 3, 4}, out)
+		for i, v := range out {
+			if want := b.Logit(full[i*p : (i+1)*p]); math.Abs(v-want) > 1e-12 {
+				t.Errorf("row %d: compact logit %v, full %v", i, v, want)
+			}
+		}
+	}
+}
+
+// median selects what sorting and gonum's empirical quantile give, on
+// lengths odd and even, with ties, and on adversarial orders.
+func TestMedianMatchesQuantile(t *testing.T) {
+	r := rand.New(rand.NewPCG(2, 7))
+	for n := 1; n < 3000; n += 1 + n/7 {
+		for _, kind := range []string{"normal", "ties", "sorted", "reversed", "constant"} {
+			x := make([]float64, n)
+			for i := range x {
+				switch kind {
+				case "normal":
+					x[i] = r.NormFloat64()
+				case "ties":
+					x[i] = float64(r.IntN(5))
+				case "sorted":
+					x[i] = float64(i)
+				case "reversed":
+					x[i] = float64(n - i)
+				case "constant":
+					x[i] = 3
+				}
+			}
+			sorted := slices.Clone(x)
+			slices.Sort(sorted)
+			want := stat.Quantile(0.5, stat.Empirical, sorted, nil)
+			if got := median(x); got != want {
+				t.Fatalf("n=%d %s: median %v, want %v", n, kind, got, want)
+			}
+		}
 	}
 }

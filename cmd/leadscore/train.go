@@ -132,7 +132,19 @@ func runTrain(c *cobra.Command, opts *trainOptions) error {
 		return &flagError{err}
 	}
 	start := time.Now()
+	// The source file's checksum is read beside the table, on its own
+	// goroutine.
+	type fingerprint struct {
+		fp  string
+		err error
+	}
+	fpc := make(chan fingerprint, 1)
+	go func() {
+		fp, err := fileFingerprint(opts.features + opts.table)
+		fpc <- fingerprint{fp, err}
+	}()
 	t, err := readTable(c, opts.features, opts.table, opts.sep, opts.na)
+	fp := <-fpc
 	if err != nil {
 		return err
 	}
@@ -144,7 +156,7 @@ func runTrain(c *cobra.Command, opts *trainOptions) error {
 	}
 	var report bytes.Buffer
 	cfg.Report = &report
-	if cfg.Source, err = fileFingerprint(opts.features + opts.table); err != nil {
+	if cfg.Source, err = fp.fp, fp.err; err != nil {
 		return err
 	}
 	m, err := train.Train(c.Context(), t, cfg)
