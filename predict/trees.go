@@ -29,6 +29,7 @@ type Trees struct {
 
 	expected float64      // Base + each tree's cover-weighted mean leaf value
 	maxDepth int          // of the deepest tree
+	maxNodes int          // of the largest tree
 	fast     *binnedTrees // nil when a feature has too many thresholds
 }
 
@@ -74,6 +75,7 @@ type Tree struct {
 	nodes    []treeNode
 	maxDepth int
 	shap     *shapTables
+	leafShap *leafShap // nil when its tables would be too large
 }
 
 // treeNode is a node packed for fast traversal.
@@ -117,6 +119,8 @@ func (ts *Trees) validate(nFeatures int) error {
 		t.maxDepth = t.depth(0)
 		ts.maxDepth = max(ts.maxDepth, t.maxDepth)
 		t.shap = newShapTables(t, nFeatures)
+		t.leafShap = newLeafShap(t, nFeatures)
+		ts.maxNodes = max(ts.maxNodes, len(t.Left))
 	}
 	ts.fast = newBinnedTrees(ts, nFeatures)
 	return nil
@@ -275,6 +279,9 @@ func (ts *Trees) ExpectedLogit() float64 { return ts.expected }
 // walk over the tree carries the product at those points down and the leaf
 // sums up, and credits each feature at the deepest split on it: O(nodes ×
 // points) per tree, where the original algorithm costs O(leaves × depth²).
+// That walk is the reference and the fallback: trees are explained from
+// per-leaf tables of the same integral (leafShap), which cost O(nodes +
+// Σ path features) per row.
 type Shap struct {
 	ts  *Trees
 	x   []float64
@@ -283,6 +290,11 @@ type Shap struct {
 	acc []float64 // per feature × point: leaf sums below deeper splits on it
 	lv  []shapLevel
 	g   int // stride of acc: the most points of any tree
+	// pass is leafShap's scratch; walk forces the walk on every tree (for
+	// tests that compare the two).
+	pass []uint64
+	leaf *leafScratch
+	walk bool
 }
 
 type shapLevel struct {
@@ -348,7 +360,7 @@ func newShapTables(t *Tree, nFeatures int) *shapTables {
 func (ts *Trees) NewShap() *Shap {
 	nf := len(ts.GainImportance)
 	g := max(1, (ts.maxDepth+1)/2)
-	s := &Shap{ts: ts, g: g, o: make([]float64, nf), acc: make([]float64, nf*g), lv: make([]shapLevel, ts.maxDepth+2)}
+	s := &Shap{ts: ts, g: g, o: make([]float64, nf), acc: make([]float64, nf*g), lv: make([]shapLevel, ts.maxDepth+2), pass: make([]uint64, ts.maxNodes), leaf: newLeafScratch(ts.maxNodes, nf)}
 	for i := range s.lv {
 		s.lv[i] = shapLevel{p: make([]float64, g), r: make([]float64, g), saved: make([]float64, g)}
 	}
@@ -385,17 +397,21 @@ func (s *Shap) tree(t *Tree, x, phi []float64) {
 	if t.Left[0] < 0 {
 		return // a single leaf explains nothing
 	}
+	if t.leafShap != nil && !s.walk {
+		t.leafShap.explain(t, x, phi, s.pass, s.leaf)
+		return
+	}
 	s.x, s.phi = x, phi
 	p := s.lv[0].p[:t.shap.g]
 	for i := range p {
 		p[i] = 1
 	}
-	s.walk(t, 0, 0)
+	s.walkNode(t, 0, 0)
 }
 
-// walk sets s.lv[level].r to the sums over the leaves below node n of
+// walkNode sets s.lv[level].r to the sums over the leaves below node n of
 // value × path product, at each point, crediting the splits on the way.
-func (s *Shap) walk(t *Tree, n int32, level int) {
+func (s *Shap) walkNode(t *Tree, n int32, level int) {
 	tb := t.shap
 	g := tb.g
 	lv := &s.lv[level]
@@ -444,7 +460,7 @@ func (s *Shap) walk(t *Tree, n int32, level int) {
 		s.o[f] = o
 		copy(lv.saved[:g], acc)
 		clear(acc)
-		s.walk(t, c, level+1)
+		s.walkNode(t, c, level+1)
 		// The leaves below c without a deeper split on f take f's share
 		// from this split.
 		sum := 0.0

@@ -8,7 +8,7 @@ import (
 
 // randomTrees builds an ensemble of random trees over numeric and
 // categorical features, with missing-value directions both ways.
-func randomTrees(r *rand.Rand, nTrees, p int, cat []bool) *Trees {
+func randomTrees(r *rand.Rand, nTrees, depth, p int, cat []bool) *Trees {
 	ts := &Trees{Base: -0.3, GainImportance: make([]float64, p)}
 	for range nTrees {
 		var t Tree
@@ -41,51 +41,85 @@ func randomTrees(r *rand.Rand, nTrees, p int, cat []bool) *Trees {
 			t.Cover[i] = t.Cover[l] + t.Cover[rt]
 			return i
 		}
-		grow(6)
+		grow(depth)
 		ts.Trees = append(ts.Trees, t)
 	}
 	return ts
 }
 
-// TestShapAgreesWithLundberg compares the integral form with the original
-// algorithm on random trees, and checks that the values and the base value
-// add up to the log-odds.
+// TestShapAgreesWithLundberg compares both evaluations of the integral form
+// (the per-leaf pattern tables and the walk) with the original algorithm on
+// random trees, and checks that the values and the base value add up to
+// the log-odds. The deep trees over many features outgrow the tables and
+// take the walk.
 func TestShapAgreesWithLundberg(t *testing.T) {
-	r := rand.New(rand.NewPCG(3, 4))
-	p := 5
-	cat := []bool{false, true, false, false, false}
-	ts := randomTrees(r, 30, p, cat)
-	if err := ts.Prepare(p); err != nil {
-		t.Fatal(err)
-	}
-	fast, ref := ts.NewShap(), newLundberg(ts)
-	x := make([]float64, p)
-	a, b := make([]float64, p), make([]float64, p)
-	for i := range 3000 {
-		for f := range x {
-			switch {
-			case r.IntN(6) == 0:
-				x[f] = math.NaN()
-			case cat[f]:
-				x[f] = float64(r.IntN(13))
-			default:
-				x[f] = math.Round(r.NormFloat64()*8) / 4
+	for _, tc := range []struct {
+		name         string
+		trees, depth int
+		cat          []bool
+		rows         int
+		direct       bool // some leaves have too many path features for a table
+	}{
+		{"shallow", 30, 6, []bool{false, true, false, false, false}, 3000, false},
+		{"deep", 4, 16, []bool{false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false}, 100, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := rand.New(rand.NewPCG(3, 4))
+			p := len(tc.cat)
+			ts := randomTrees(r, tc.trees, tc.depth, p, tc.cat)
+			if err := ts.Prepare(p); err != nil {
+				t.Fatal(err)
 			}
-		}
-		clear(a)
-		clear(b)
-		logit := fast.Explain(x, a)
-		ref.Explain(x, b)
-		sum := ts.ExpectedLogit()
-		for f := range a {
-			sum += a[f]
-			if math.Abs(a[f]-b[f]) > 1e-9 {
-				t.Fatalf("row %d feature %d: %g, Lundberg's algorithm %g", i, f, a[f], b[f])
+			direct := 0
+			for k := range ts.Trees {
+				tr := &ts.Trees[k]
+				if tr.Left[0] >= 0 && tr.leafShap == nil { // a lone leaf explains nothing
+					t.Fatalf("tree %d has no leaf tables", k)
+				}
+				if tr.leafShap != nil {
+					for _, l := range tr.leafShap.leaves {
+						if !l.table {
+							direct++
+						}
+					}
+				}
 			}
-		}
-		if math.Abs(sum-logit) > 1e-9 {
-			t.Fatalf("row %d: base + Σφ = %g, log-odds %g", i, sum, logit)
-		}
+			if tc.direct != (direct > 0) {
+				t.Fatalf("%d leaves without tables", direct)
+			}
+			tables, walk, ref := ts.NewShap(), ts.NewShap(), newLundberg(ts)
+			walk.walk = true
+			x := make([]float64, p)
+			a, w, b := make([]float64, p), make([]float64, p), make([]float64, p)
+			for i := range tc.rows {
+				for f := range x {
+					switch {
+					case r.IntN(6) == 0:
+						x[f] = math.NaN()
+					case tc.cat[f]:
+						x[f] = float64(r.IntN(13))
+					default:
+						x[f] = math.Round(r.NormFloat64()*8) / 4
+					}
+				}
+				clear(a)
+				clear(w)
+				clear(b)
+				logit := tables.Explain(x, a)
+				walk.Explain(x, w)
+				ref.Explain(x, b)
+				sum := ts.ExpectedLogit()
+				for f := range a {
+					sum += a[f]
+					if math.Abs(a[f]-b[f]) > 1e-9 || math.Abs(w[f]-b[f]) > 1e-9 {
+						t.Fatalf("row %d feature %d: tables %g, walk %g, Lundberg's algorithm %g", i, f, a[f], w[f], b[f])
+					}
+				}
+				if math.Abs(sum-logit) > 1e-9 {
+					t.Fatalf("row %d: base + Σφ = %g, log-odds %g", i, sum, logit)
+				}
+			}
+		})
 	}
 }
 
@@ -96,7 +130,7 @@ func TestBinnedTreesAgree(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	p := 6
 	cat := []bool{false, false, true, false, true, false}
-	ts := randomTrees(r, 50, p, cat)
+	ts := randomTrees(r, 50, 6, p, cat)
 	if err := ts.Prepare(p); err != nil {
 		t.Fatal(err)
 	}

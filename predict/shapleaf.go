@@ -1,0 +1,260 @@
+package predict
+
+import (
+	"gonum.org/v1/gonum/integrate/quad"
+)
+
+// leafShap holds a tree's SHAP values precomputed per leaf and per pattern,
+// the idea of Fast TreeSHAP v2 (Yang 2021, "Fast TreeSHAP: Accelerating
+// SHAP value computation for trees"). In the integral form (see Shap), a
+// leaf's share of a row's SHAP values depends on the row only through o:
+// which of the distinct features on the leaf's path the row passes (every
+// split on it along the path). With d distinct features there are 2^d
+// patterns; for d ≤ maxTableSlots the d shares of each are computed once,
+// here. A row then costs one pass over the tree's splits to find every
+// leaf's pattern and one table row per leaf: O(nodes + Σ d) per tree
+// instead of O(nodes × quadrature points). The few leaves deeper than that
+// evaluate the integral for the row's pattern alone (O(d²) each).
+type leafShap struct {
+	// slot is, per split node, the position of its feature among the
+	// distinct features of the path from the root to it (first seen first).
+	slot []uint8
+	// Per leaf: its node, number of distinct path features d, the features
+	// in slot order (feats[featAt:featAt+d]), and either its table, 2^d
+	// rows of d shares (tab[tabAt:tabAt+d<<d]; row S holds the shares for
+	// the pattern whose bit j is set when the row passes slot j's feature),
+	// or, past maxTableSlots, the cover shares z[featAt:featAt+d].
+	leaves []shapLeaf
+	feats  []int32
+	z      []float64
+	tab    []float64
+
+	// For the evaluation: the split nodes in ascending order; the tree's
+	// distinct features (local index k ↔ feature local[k]); and one entry
+	// per (table leaf, slot): the leaf, the slot and the accumulator
+	// (local index + m·(leaf mod 4), m = len(local), four running sums
+	// per feature so that the additions do not wait on each other).
+	splits  []int32
+	local   []int32
+	entLeaf []uint16
+	entSlot []uint8
+	entAcc  []uint16
+}
+
+type shapLeaf struct {
+	node          int32
+	d             uint8
+	table         bool
+	featAt, tabAt int32
+	value         float64
+}
+
+// maxTableSlots is the most distinct path features a leaf gets a table for:
+// 2^10 × 10 values, 80 KiB.
+const maxTableSlots = 10
+
+// newLeafShap builds the tables of t, or returns nil for a lone leaf or a
+// path with more than 64 distinct features.
+func newLeafShap(t *Tree, nFeatures int) *leafShap {
+	n := len(t.Left)
+	ls := &leafShap{slot: make([]uint8, n)}
+	slotOf := make([]int, nFeatures) // feature → slot on the current path, −1 when not on it
+	for i := range slotOf {
+		slotOf[i] = -1
+	}
+	var pathFeats []int32 // distinct features on the current path, slot order
+	var pathZ []float64   // their cover shares so far
+	var walk func(node int32) bool
+	walk = func(node int32) bool {
+		if t.Left[node] < 0 {
+			d := len(pathFeats)
+			l := shapLeaf{node: node, d: uint8(d), table: d <= maxTableSlots, featAt: int32(len(ls.feats)), tabAt: int32(len(ls.tab)), value: t.Value[node]}
+			ls.leaves = append(ls.leaves, l)
+			ls.feats = append(ls.feats, pathFeats...)
+			ls.z = append(ls.z, pathZ...)
+			if l.table {
+				ls.tab = append(ls.tab, leafShares(t.Value[node], pathZ)...)
+			}
+			return true
+		}
+		f := t.Feature[node]
+		s, fresh := slotOf[f], false
+		if s < 0 {
+			if len(pathFeats) == 64 {
+				return false
+			}
+			s, fresh = len(pathFeats), true
+			slotOf[f] = s
+			pathFeats = append(pathFeats, f)
+			pathZ = append(pathZ, 1)
+		}
+		ls.slot[node] = uint8(s)
+		zOld := pathZ[s]
+		for _, c := range [2]int32{t.Left[node], t.Right[node]} {
+			pathZ[s] = zOld * t.Cover[c] / t.Cover[node]
+			if !walk(c) {
+				return false
+			}
+		}
+		pathZ[s] = zOld
+		if fresh {
+			slotOf[f] = -1
+			pathFeats, pathZ = pathFeats[:s], pathZ[:s]
+		}
+		return true
+	}
+	if t.Left[0] < 0 || !walk(0) || len(ls.leaves) > 1<<16 {
+		return nil
+	}
+	localOf := map[int32]int{}
+	for _, f := range ls.feats {
+		if _, ok := localOf[f]; !ok {
+			localOf[f] = len(ls.local)
+			ls.local = append(ls.local, f)
+		}
+	}
+	m := len(ls.local)
+	for li, l := range ls.leaves {
+		if !l.table {
+			continue
+		}
+		for j, f := range ls.feats[l.featAt : int(l.featAt)+int(l.d)] {
+			ls.entLeaf = append(ls.entLeaf, uint16(li))
+			ls.entSlot = append(ls.entSlot, uint8(j))
+			ls.entAcc = append(ls.entAcc, uint16(localOf[f]+m*(li%4)))
+		}
+	}
+	for n := range t.Left {
+		if t.Left[n] >= 0 {
+			ls.splits = append(ls.splits, int32(n))
+		}
+	}
+	return ls
+}
+
+// leafShares returns, for a leaf of value v whose path has distinct
+// features with cover shares z, the shares of every pattern S (row-major,
+// 2^d rows of d).
+func leafShares(v float64, z []float64) []float64 {
+	d := len(z)
+	out := make([]float64, d<<d)
+	if d == 0 {
+		return out
+	}
+	g := (d + 1) / 2
+	pts, w := make([]float64, g), make([]float64, g)
+	quad.Legendre{}.FixedLocations(pts, w, 0, 1)
+	q := make([]float64, d)
+	for S := range 1 << d {
+		patternShares(v, z, uint64(S), pts, w, q, out[S*d:(S+1)*d])
+	}
+	return out
+}
+
+// patternShares writes into out (len(z)) what a leaf of value v, whose
+// path has distinct features with cover shares z, gives each of them for a
+// row with pattern S: feature i receives
+//
+//	v · (o_i − z_i) · ∫₀¹ Π_{j≠i} (z_j·(1−t) + o_j·t) dt,  o_j = bit j of S,
+//
+// by Gauss–Legendre quadrature (points pts, weights w; ⌈d/2⌉ points are
+// exact for the degree d − 1 integrand). q is scratch (len(z)).
+func patternShares(v float64, z []float64, S uint64, pts, w, q, out []float64) {
+	d := len(z)
+	clear(out)
+	// Every feature the row fails (o_i = 0) has q_i = z_i·(1−t), so its
+	// share is −v·∫ Π_j q_j / (1−t) dt: one value for all of them. Only
+	// the features it passes need their own integral.
+	failed := 0.0
+	for k, t := range pts {
+		all := 1.0
+		for j := range d {
+			q[j] = z[j] * (1 - t)
+			if S>>j&1 == 1 {
+				q[j] += t
+			}
+			all *= q[j]
+		}
+		failed += w[k] * all / (1 - t)
+		for i := range d {
+			if S>>i&1 == 1 {
+				out[i] += w[k] * all / q[i]
+			}
+		}
+	}
+	for i := range d {
+		if S>>i&1 == 1 {
+			out[i] *= v * (1 - z[i])
+		} else {
+			out[i] = -v * failed
+		}
+	}
+}
+
+// explain adds row x's SHAP values from tree t to phi; pass (one bit set
+// per node) and sc are scratch space.
+func (ls *leafShap) explain(t *Tree, x, phi []float64, pass []uint64, sc *leafScratch) {
+	// pass[n]: bit j set while the row passes every split on slot j's
+	// feature between the root and n. Children follow their parents in
+	// the node arrays, so one ascending pass fills it, without branches on
+	// the row's decisions.
+	pass[0] = ^uint64(0)
+	for _, n := range ls.splits {
+		nd := &t.nodes[n]
+		bit := uint64(1) << ls.slot[n]
+		var right uint64
+		if !nd.goesLeft(x[nd.feature]) {
+			right = 1
+		}
+		m := pass[n]
+		pass[nd.left], pass[nd.right] = m&^(bit*right), m&^(bit*(right^1))
+	}
+	m := len(ls.local)
+	acc := sc.acc[:4*m]
+	clear(acc)
+	rowAt := sc.rowAt[:len(ls.leaves)]
+	for li, l := range ls.leaves {
+		d := int(l.d)
+		if l.table {
+			rowAt[li] = l.tabAt + int32(pass[l.node]&(1<<d-1))*int32(d)
+			continue
+		}
+		pts, w := sc.points(d)
+		row := sc.out[:d]
+		patternShares(l.value, ls.z[l.featAt:int(l.featAt)+d], pass[l.node], pts, w, sc.q[:d], row)
+		for j, f := range ls.feats[l.featAt : int(l.featAt)+d] {
+			phi[f] += row[j]
+		}
+	}
+	tab := ls.tab
+	for e, li := range ls.entLeaf {
+		acc[ls.entAcc[e]] += tab[rowAt[li]+int32(ls.entSlot[e])]
+	}
+	for k, f := range ls.local {
+		phi[f] += (acc[k] + acc[m+k]) + (acc[2*m+k] + acc[3*m+k])
+	}
+}
+
+// leafScratch is the scratch space of leafShap.explain for leaves without
+// tables, with Gauss–Legendre rules by number of points.
+type leafScratch struct {
+	q, out []float64
+	pts, w [][]float64
+	acc    []float64 // 4 per distinct feature of a tree
+	rowAt  []int32   // per leaf
+}
+
+func newLeafScratch(maxNodes, nFeatures int) *leafScratch {
+	return &leafScratch{q: make([]float64, 64), out: make([]float64, 64), pts: make([][]float64, 33), w: make([][]float64, 33),
+		acc: make([]float64, 4*nFeatures), rowAt: make([]int32, maxNodes)}
+}
+
+// points returns the quadrature for a leaf with d distinct path features.
+func (sc *leafScratch) points(d int) ([]float64, []float64) {
+	g := (d + 1) / 2
+	if sc.pts[g] == nil {
+		sc.pts[g], sc.w[g] = make([]float64, g), make([]float64, g)
+		quad.Legendre{}.FixedLocations(sc.pts[g], sc.w[g], 0, 1)
+	}
+	return sc.pts[g], sc.w[g]
+}
