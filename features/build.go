@@ -84,6 +84,9 @@ type builder struct {
 	names []string
 	ts    []*typeState
 	other int // the pooled type's id, −1 if none
+	// derived holds the aggregates of Spec.Derived, in spec order; they
+	// are never pooled.
+	derived []*typeState
 
 	// Per row.
 	ids   []string
@@ -150,6 +153,9 @@ func (b *builder) newRow(id string, d time.Time) int32 {
 	for _, t := range b.ts {
 		b.grow(t)
 	}
+	for _, t := range b.derived {
+		b.grow(t)
+	}
 	return r
 }
 
@@ -200,13 +206,17 @@ func (b *builder) addType(name string) int {
 	name = strings.Clone(name)
 	b.types[name] = id
 	b.names = append(b.names, name)
+	b.ts = append(b.ts, b.newTypeState())
+	return id
+}
+
+func (b *builder) newTypeState() *typeState {
 	t := &typeState{}
 	if b.cfg.Spec.has("distinct_days") {
 		t.days = []uint64{}
 	}
-	b.ts = append(b.ts, t)
 	b.grow(t)
-	return id
+	return t
 }
 
 // markValued records that a type carries values and gives it value slices.
@@ -273,10 +283,21 @@ func (b *builder) add(r int32, e *Event, ts int64, tid int) {
 			rs.addIndexed(&b.rules[r], ix, e, ts, time.Unix(0, d).UTC())
 		}
 	}
-	if tid < 0 {
-		return
+	if tid >= 0 {
+		b.addTyped(b.ts[tid], r, e, ts, age, k)
 	}
-	t := b.ts[tid]
+	for i := range b.cfg.Spec.Derived {
+		if b.cfg.Spec.Derived[i].matches(e) {
+			b.addTyped(b.derived[i], r, e, ts, age, k)
+		}
+	}
+}
+
+// addTyped folds event e, age before row r's as-of moment and k days
+// back, into the aggregates of one type.
+func (b *builder) addTyped(t *typeState, r int32, e *Event, ts, age, k int64) {
+	nw := b.nw
+	base := int(r) * nw
 	cnt := t.cnt[base : base+nw]
 	for w, wn := range b.win {
 		if age <= wn {
@@ -428,9 +449,15 @@ func Build(ctx context.Context, cfg Config) (*Table, error) {
 			b.other = b.addType("other")
 		}
 	}
+	for range cfg.Spec.Derived {
+		b.derived = append(b.derived, b.newTypeState())
+	}
 	for _, t := range cfg.Spec.ValueTypes {
 		if id, ok := b.types[t]; ok {
 			b.markValued(b.ts[id])
+		}
+		if i := slices.IndexFunc(cfg.Spec.Derived, func(d DerivedType) bool { return d.Name == t }); i >= 0 {
+			b.markValued(b.derived[i])
 		}
 	}
 	fixedTypes := cfg.Spec.Types != nil
@@ -501,6 +528,13 @@ func Build(ctx context.Context, cfg Config) (*Table, error) {
 				t.total++
 				if e.HasValue && !fixedTypes && !t.hasValue {
 					b.markValued(t)
+				}
+			}
+			if e.HasValue && !fixedTypes {
+				for i := range cfg.Spec.Derived {
+					if t := b.derived[i]; !t.hasValue && cfg.Spec.Derived[i].matches(e) {
+						b.markValued(t)
+					}
 				}
 			}
 			used++
@@ -596,8 +630,17 @@ func (b *builder) table() *Table {
 	sort.Strings(typeOrder)
 	spec := b.cfg.Spec
 	w30 := slices.Index(spec.windows(), 30)
+	// The event types in name order, then the derived ones in spec order.
+	states := make([]*typeState, 0, len(typeOrder)+len(b.derived))
+	stateNames := slices.Clone(typeOrder)
 	for _, name := range typeOrder {
-		ts := b.ts[b.types[name]]
+		states = append(states, b.ts[b.types[name]])
+	}
+	for i, d := range spec.Derived {
+		states, stateNames = append(states, b.derived[i]), append(stateNames, d.Name)
+	}
+	for si, name := range stateNames {
+		ts := states[si]
 		cname := columnName(name)
 		cnt, sum, vcnt, vmax, lastT, prev := ts.cnt, ts.sum, ts.vcnt, ts.vmax, ts.lastT, ts.prev30
 		perWindow := func(agg, format string, f func(r, w int) float64) {
@@ -724,8 +767,8 @@ func (b *builder) table() *Table {
 		t.Meta["leadscore.rules_max_total"] = strconv.FormatFloat(rs.MaxTotal(), 'g', -1, 64)
 	}
 	var valueTypes []string
-	for _, name := range typeOrder {
-		if b.ts[b.types[name]].hasValue {
+	for si, name := range stateNames {
+		if states[si].hasValue {
 			valueTypes = append(valueTypes, name)
 		}
 	}

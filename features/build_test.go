@@ -235,3 +235,59 @@ func TestParquetRoundTrip(t *testing.T) {
 		t.Error("writing the same table twice gave different bytes")
 	}
 }
+
+// A derived type counts the events of its base type whose properties
+// match, with the aggregates of any type, and leaves the base type's
+// columns as they are.
+func TestDerivedTypes(t *testing.T) {
+	const events = `entity_id,ts,type,value,page,channel
+a,2024-06-30 10:00:00,page_view,,pricing,web
+a,2024-06-29 10:00:00,page_view,,pricing,email
+a,2024-06-20 10:00:00,page_view,,blog,web
+a,2024-05-01 10:00:00,page_view,,pricing,web
+a,2024-07-01 00:00:00,page_view,,pricing,web
+a,2024-06-25 00:00:00,order,300,,web
+a,2024-06-26 00:00:00,order,50,,fair
+b,2024-06-15 06:00:00,page_view,,home,web
+b,2024-06-16 06:00:00,form_submit,,pricing,web
+`
+	spec := Spec{Derived: []DerivedType{
+		{Name: "pricing_visit", Type: "page_view", Where: map[string][]string{"page": {"pricing"}}, Phrase: "visited the pricing page"},
+		{Name: "web_order", Type: "order", Where: map[string][]string{"channel": {"web", "phone"}}},
+	}}
+	if err := spec.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	tb := build(t, events, Config{AsOf: asOf, Spec: spec})
+	for _, tc := range []struct {
+		col  string
+		a, b float64
+	}{
+		{"pricing_visit_count_7d", 2, 0}, // the one at D is excluded
+		{"pricing_visit_count_90d", 3, 0},
+		{"page_view_count_90d", 4, 1}, // the base type keeps every page
+		{"pricing_visit_days_since_last", (14.0 / 24), math.NaN()},
+		{"web_order_count_30d", 1, 0},
+		{"web_order_value_sum_30d", 300, 0},
+		{"order_value_sum_30d", 350, 0},
+	} {
+		for row, want := range []float64{tc.a, tc.b} {
+			got := value(t, tb, row, tc.col)
+			if !(got == want || math.Abs(got-want) < 1e-12 || math.IsNaN(got) && math.IsNaN(want)) {
+				t.Errorf("%s row %d = %v, want %v", tc.col, row, got, want)
+			}
+		}
+	}
+	res, err := tb.Resolved()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Derived) != 2 || res.Derived[0].Phrase != "visited the pricing page" {
+		t.Errorf("resolved spec lost the derived types: %+v", res.Derived)
+	}
+	// The resolved spec rebuilds the same columns.
+	again := build(t, events, Config{AsOf: asOf, Spec: res})
+	if strings.Join(again.Names(), ",") != strings.Join(tb.Names(), ",") {
+		t.Errorf("rebuilt columns %v, want %v", again.Names(), tb.Names())
+	}
+}

@@ -30,7 +30,7 @@ type Prop struct {
 }
 
 // Prop returns the value of the named property and whether it is present.
-// The event's channel and value are addressable as "channel" and "value".
+// The channel and the value are fields of their own, not properties.
 func (e *Event) Prop(name string) (string, bool) {
 	for _, p := range e.Props {
 		if p.Name == name {

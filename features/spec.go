@@ -41,6 +41,40 @@ type Spec struct {
 	// Attributes are the entity columns joined and counted by data_quality;
 	// nil means all of them.
 	Attributes []string `json:"attributes,omitempty"`
+	// Derived are event types defined by a property filter, such as
+	// page views of the pricing page. They get the per-type columns of the
+	// aggregations, beside (not instead of) their base type's.
+	Derived []DerivedType `json:"derived,omitempty"`
+}
+
+// DerivedType is the events of type Type whose properties (the event
+// file's extra columns, or "channel") take one of the listed values, for
+// every property in Where.
+type DerivedType struct {
+	Name  string              `json:"name" yaml:"name"`
+	Type  string              `json:"type" yaml:"type"`
+	Where map[string][]string `json:"where" yaml:"where"`
+	// Phrase says in words what an entity did, for reasons ("visited the
+	// pricing page"); Noun names one event ("pricing-page visit").
+	Phrase string `json:"phrase,omitempty" yaml:"phrase"`
+	Noun   string `json:"noun,omitempty" yaml:"noun"`
+}
+
+// matches reports whether event e belongs to the derived type.
+func (d *DerivedType) matches(e *Event) bool {
+	if e.Type != d.Type {
+		return false
+	}
+	for prop, values := range d.Where {
+		v, ok := e.Prop(prop)
+		if prop == "channel" {
+			v, ok = e.Channel, e.Channel != ""
+		}
+		if !ok || !slices.Contains(values, v) {
+			return false
+		}
+	}
+	return true
 }
 
 // Resolved returns the spec a Build with this spec actually applied: the
@@ -91,6 +125,25 @@ func (s Spec) Validate() error {
 			return fmt.Errorf("features: Spec.Aggregations: unknown %q (want %s)", a, strings.Join(allAggregations, ", "))
 		}
 	}
+	names := map[string]bool{}
+	for i, d := range s.Derived {
+		switch {
+		case d.Name == "" || columnName(d.Name) != d.Name:
+			return fmt.Errorf("features: Spec.Derived[%d]: name %q must be lower-case letters, digits and single underscores", i, d.Name)
+		case names[d.Name] || slices.Contains(s.Types, d.Name) || d.Name == "other" || d.Name == "events":
+			return fmt.Errorf("features: Spec.Derived[%d]: name %q is taken", i, d.Name)
+		case d.Type == "":
+			return fmt.Errorf("features: Spec.Derived[%d] (%s): type is required", i, d.Name)
+		case len(d.Where) == 0:
+			return fmt.Errorf("features: Spec.Derived[%d] (%s): where needs at least one property and its values", i, d.Name)
+		}
+		for prop, values := range d.Where {
+			if len(values) == 0 {
+				return fmt.Errorf("features: Spec.Derived[%d] (%s): where.%s lists no values", i, d.Name, prop)
+			}
+		}
+		names[d.Name] = true
+	}
 	if s.has("trend") && !slices.Contains(s.windows(), 30) {
 		return errors.New("features: Spec.Aggregations: trend compares 30-day counts, so windows must include 30")
 	}
@@ -125,11 +178,12 @@ var defaultSpecYAML []byte
 func DefaultSpecYAML() []byte { return bytes.Clone(defaultSpecYAML) }
 
 type specFile struct {
-	Version      int       `yaml:"version"`
-	Types        yaml.Node `yaml:"types"`
-	Windows      []int     `yaml:"windows"`
-	Aggregations []string  `yaml:"aggregations"`
-	Attributes   yaml.Node `yaml:"attributes"`
+	Version      int           `yaml:"version"`
+	Types        yaml.Node     `yaml:"types"`
+	Windows      []int         `yaml:"windows"`
+	Aggregations []string      `yaml:"aggregations"`
+	Attributes   yaml.Node     `yaml:"attributes"`
+	Derived      []DerivedType `yaml:"derived"`
 }
 
 // ParseSpec reads a feature spec file:
@@ -139,6 +193,11 @@ type specFile struct {
 //	windows: [7, 30, 90, 365]
 //	aggregations: [count, sum, days_since, trend]
 //	attributes: all         # or [industry, employees]
+//	derived:                # event types defined by a property filter
+//	  - name: pricing_visit
+//	    type: page_view
+//	    where: {page: [pricing]}
+//	    phrase: visited the pricing page
 //
 // With a list of types, events of other types are pooled as "other" when
 // the list names "other". Decoding is strict; errors carry the line.
@@ -183,6 +242,7 @@ func ParseSpec(r io.Reader, name string) (Spec, error) {
 	}
 	s.WindowsDays = f.Windows
 	s.Aggregations = f.Aggregations
+	s.Derived = f.Derived
 	switch n := &f.Attributes; {
 	case n.Kind == 0 || n.Kind == yaml.ScalarNode && n.Value == "all":
 	case n.Kind == yaml.SequenceNode:

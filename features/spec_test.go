@@ -107,7 +107,20 @@ func TestParseSpec(t *testing.T) {
 	if !s.Other || len(s.Types) != 2 || s.WindowsDays[0] != 14 || s.Attributes[0] != "industry" {
 		t.Errorf("parsed %+v", s)
 	}
+	s, err = ParseSpec(strings.NewReader("version: 1\nderived:\n  - name: pricing_visit\n    type: page_view\n    where: {page: [pricing, plans]}\n    phrase: visited the pricing page\n"), "s.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := s.Derived; len(d) != 1 || d[0].Name != "pricing_visit" || d[0].Type != "page_view" || len(d[0].Where["page"]) != 2 || d[0].Phrase != "visited the pricing page" {
+		t.Errorf("parsed derived types %+v", s.Derived)
+	}
 	bad := []string{
+		"version: 1\nderived:\n  - {name: Pricing Visit, type: page_view, where: {page: [pricing]}}\n",
+		"version: 1\nderived:\n  - {name: pricing_visit, type: page_view}\n",
+		"version: 1\nderived:\n  - {name: pricing_visit, where: {page: [pricing]}}\n",
+		"version: 1\nderived:\n  - {name: pricing_visit, type: page_view, where: {page: []}}\n",
+		"version: 1\nderived:\n  - {name: p, type: page_view, where: {page: [x]}}\n  - {name: p, type: page_view, where: {page: [y]}}\n",
+		"version: 1\nderived:\n  - {name: p, type: page_view, where: {page: [x]}, colour: red}\n",
 		"version: 1\ncolour: red\n",
 		"version: 1\naggregations: [count, median]\n",
 		"version: 1\nwindows: [7, 0]\n",

@@ -33,14 +33,24 @@ var eventNouns = map[string]string{
 	"discount": "discount",
 }
 
-func phrase(t string) string {
+func phrase(t string, derived []features.DerivedType) string {
+	for _, d := range derived {
+		if d.Name == t && d.Phrase != "" {
+			return d.Phrase
+		}
+	}
 	if p, ok := eventPhrases[t]; ok {
 		return p
 	}
 	return strings.ReplaceAll(t, "_", " ") + " events"
 }
 
-func noun(t string) string {
+func noun(t string, derived []features.DerivedType) string {
+	for _, d := range derived {
+		if d.Name == t && d.Noun != "" {
+			return d.Noun
+		}
+	}
 	if p, ok := eventNouns[t]; ok {
 		return p
 	}
@@ -55,8 +65,9 @@ func num(x float64) string {
 }
 
 // Describe says in words what value feature f takes in row i, using the
-// feature naming of the features package.
-func Describe(f *Feature, c *features.Column, i int) string {
+// feature naming of the features package. Derived event types (of the
+// model's feature spec) speak with their own phrase and noun.
+func Describe(f *Feature, c *features.Column, i int, derived ...features.DerivedType) string {
 	name := f.Name
 	if f.Kind == "categorical" {
 		if c.IsNull(i) {
@@ -67,7 +78,7 @@ func Describe(f *Feature, c *features.Column, i int) string {
 	x := numeric(c, i)
 	if math.IsNaN(x) {
 		if t, ok := strings.CutSuffix(name, "_days_since_last"); ok {
-			return "no " + noun(t) + " yet"
+			return "no " + noun(t, derived) + " yet"
 		}
 		return strings.ReplaceAll(name, "_", " ") + " unknown"
 	}
@@ -87,13 +98,13 @@ func Describe(f *Feature, c *features.Column, i int) string {
 		return fmt.Sprintf("%s interactions in the last %s days", num(x), w)
 	}
 	if t, w, ok := cutWindow(name, "_count_"); ok {
-		return fmt.Sprintf("%s %s× in the last %s days", phrase(t), num(x), w)
+		return fmt.Sprintf("%s %s× in the last %s days", phrase(t, derived), num(x), w)
 	}
 	if t, w, ok := cutWindow(name, "_value_sum_"); ok {
-		return fmt.Sprintf("%s value %s in the last %s days", noun(t), num(x), w)
+		return fmt.Sprintf("%s value %s in the last %s days", noun(t, derived), num(x), w)
 	}
 	if t, ok := strings.CutSuffix(name, "_days_since_last"); ok {
-		return fmt.Sprintf("last %s %s days ago", noun(t), num(math.Floor(x)))
+		return fmt.Sprintf("last %s %s days ago", noun(t, derived), num(math.Floor(x)))
 	}
 	if t, ok := strings.CutSuffix(name, "_trend"); ok {
 		dir := "steady"
@@ -102,7 +113,7 @@ func Describe(f *Feature, c *features.Column, i int) string {
 		} else if x < 0 {
 			dir = "falling"
 		}
-		return fmt.Sprintf("%s %s (last 30 days vs the 30 before)", noun(t)+" activity", dir)
+		return fmt.Sprintf("%s %s (last 30 days vs the 30 before)", noun(t, derived)+" activity", dir)
 	}
 	return fmt.Sprintf("%s = %s", strings.ReplaceAll(name, "_", " "), num(x))
 }

@@ -207,6 +207,21 @@ func TestDescribe(t *testing.T) {
 			t.Errorf("Describe(%s=%v) = %q, want %q", tt.name, tt.v, got, tt.want)
 		}
 	}
+	// Derived event types speak with the words of the spec.
+	derived := []features.DerivedType{{Name: "pricing_visit", Type: "page_view", Phrase: "visited the pricing page", Noun: "pricing-page visit"}, {Name: "web_order", Type: "order"}}
+	for _, tt := range []struct {
+		name string
+		v    float64
+		want string
+	}{
+		{"pricing_visit_count_30d", 4, "visited the pricing page 4× in the last 30 days"},
+		{"pricing_visit_days_since_last", 2.5, "last pricing-page visit 2 days ago"},
+		{"web_order_count_7d", 1, "web order events 1× in the last 7 days"},
+	} {
+		if got := Describe(&Feature{Name: tt.name, Kind: "numeric"}, col(tt.v), 0, derived...); got != tt.want {
+			t.Errorf("Describe(%s=%v) = %q, want %q", tt.name, tt.v, got, tt.want)
+		}
+	}
 }
 
 func TestCapacityGradesAndOwners(t *testing.T) {

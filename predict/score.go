@@ -407,16 +407,20 @@ func reasons(m *Model, enc *Encoder, i int, contrib []float64, n int) string {
 		idx[k] = k
 	}
 	sort.SliceStable(idx, func(a, b int) bool { return contrib[idx[a]] > contrib[idx[b]] })
+	var derived []features.DerivedType
+	if m.FeatureSpec != nil {
+		derived = m.FeatureSpec.Derived
+	}
 	var parts []string
 	for _, k := range idx[:min(n, len(idx))] {
 		if contrib[k] > 0.005 {
-			parts = append(parts, fmt.Sprintf("%s (%+.2f)", Describe(&m.Features[k], enc.cols[k], i), contrib[k]))
+			parts = append(parts, fmt.Sprintf("%s (%+.2f)", Describe(&m.Features[k], enc.cols[k], i, derived...), contrib[k]))
 		}
 	}
 	for j := len(idx) - 1; j >= max(0, len(idx)-n); j-- {
 		k := idx[j]
 		if contrib[k] < -0.005 {
-			parts = append(parts, fmt.Sprintf("%s (%+.2f)", Describe(&m.Features[k], enc.cols[k], i), contrib[k]))
+			parts = append(parts, fmt.Sprintf("%s (%+.2f)", Describe(&m.Features[k], enc.cols[k], i, derived...), contrib[k]))
 		}
 	}
 	return strings.Join(parts, "; ")

@@ -78,7 +78,11 @@ func runDemo(c *cobra.Command, opts *demoOptions) error {
 		return err
 	}
 	rules := features.DefaultRules()
-	trainTable, err := features.Build(ctx, features.Config{Events: in("events.parquet"), Profiles: profiles, Cutoffs: deals, Rules: rules, Logger: log})
+	// The default features, and views of the pricing page as a type of
+	// their own (the sample's page views carry a page column).
+	spec := features.Spec{Derived: []features.DerivedType{{Name: "pricing_visit", Type: "page_view", Where: map[string][]string{"page": {"pricing"}},
+		Phrase: "visited the pricing page", Noun: "pricing-page visit"}}}
+	trainTable, err := features.Build(ctx, features.Config{Events: in("events.parquet"), Profiles: profiles, Cutoffs: deals, Rules: rules, Spec: spec, Logger: log})
 	if err != nil {
 		return err
 	}
