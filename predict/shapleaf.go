@@ -29,16 +29,11 @@ type leafShap struct {
 	z      []float64
 	tab    []float64
 
-	// For the evaluation: the split nodes in ascending order; the tree's
-	// distinct features (local index k ↔ feature local[k]); and one entry
-	// per (table leaf, slot): the leaf, the slot and the accumulator
-	// (local index + m·(leaf mod 4), m = len(local), four running sums
-	// per feature so that the additions do not wait on each other).
-	splits  []int32
-	local   []int32
-	entLeaf []uint16
-	entSlot []uint8
-	entAcc  []uint16
+	// For the evaluation: the split nodes in ascending order, and one
+	// entry per (table leaf, slot), packed: the leaf (bits 0–15), the slot
+	// (16–23) and the slot's feature (32–47).
+	splits []int32
+	ent    []uint64
 }
 
 type shapLeaf struct {
@@ -106,22 +101,12 @@ func newLeafShap(t *Tree, nFeatures int) *leafShap {
 	if t.Left[0] < 0 || !walk(0) || len(ls.leaves) > 1<<16 {
 		return nil
 	}
-	localOf := map[int32]int{}
-	for _, f := range ls.feats {
-		if _, ok := localOf[f]; !ok {
-			localOf[f] = len(ls.local)
-			ls.local = append(ls.local, f)
-		}
-	}
-	m := len(ls.local)
 	for li, l := range ls.leaves {
 		if !l.table {
 			continue
 		}
 		for j, f := range ls.feats[l.featAt : int(l.featAt)+int(l.d)] {
-			ls.entLeaf = append(ls.entLeaf, uint16(li))
-			ls.entSlot = append(ls.entSlot, uint8(j))
-			ls.entAcc = append(ls.entAcc, uint16(localOf[f]+m*(li%4)))
+			ls.ent = append(ls.ent, uint64(li)|uint64(j)<<16|uint64(f)<<32)
 		}
 	}
 	for n := range t.Left {
@@ -209,9 +194,27 @@ func (ls *leafShap) explain(t *Tree, x, phi []float64, pass []uint64, sc *leafSc
 		m := pass[n]
 		pass[nd.left], pass[nd.right] = m&^(bit*right), m&^(bit*(right^1))
 	}
-	m := len(ls.local)
-	acc := sc.acc[:4*m]
-	clear(acc)
+	ls.accumulate(phi, pass, sc)
+}
+
+// explainBinned is explain for a binned row b (binnedTrees.bin), whose
+// decisions are bit lookups in the tree's nodes from bt.nodes[base:].
+func (ls *leafShap) explainBinned(bt *binnedTrees, base int32, b []uint8, phi []float64, pass []uint64, sc *leafScratch) {
+	pass[0] = ^uint64(0)
+	nodes := bt.nodes[base:]
+	for _, n := range ls.splits {
+		nd := &nodes[n]
+		v := b[nd.feature]
+		right := nd.right[v>>6] >> (v & 63) & 1
+		bit := uint64(1) << ls.slot[n]
+		m := pass[n]
+		pass[nd.child[0]-base], pass[nd.child[1]-base] = m&^(bit*right), m&^(bit*(right^1))
+	}
+	ls.accumulate(phi, pass, sc)
+}
+
+// accumulate adds the leaves' shares for the patterns in pass to phi.
+func (ls *leafShap) accumulate(phi []float64, pass []uint64, sc *leafScratch) {
 	rowAt := sc.rowAt[:len(ls.leaves)]
 	for li, l := range ls.leaves {
 		d := int(l.d)
@@ -227,11 +230,8 @@ func (ls *leafShap) explain(t *Tree, x, phi []float64, pass []uint64, sc *leafSc
 		}
 	}
 	tab := ls.tab
-	for e, li := range ls.entLeaf {
-		acc[ls.entAcc[e]] += tab[rowAt[li]+int32(ls.entSlot[e])]
-	}
-	for k, f := range ls.local {
-		phi[f] += (acc[k] + acc[m+k]) + (acc[2*m+k] + acc[3*m+k])
+	for _, e := range ls.ent {
+		phi[uint16(e>>32)] += tab[rowAt[uint16(e)]+int32(uint8(e>>16))]
 	}
 }
 
@@ -240,13 +240,12 @@ func (ls *leafShap) explain(t *Tree, x, phi []float64, pass []uint64, sc *leafSc
 type leafScratch struct {
 	q, out []float64
 	pts, w [][]float64
-	acc    []float64 // 4 per distinct feature of a tree
 	rowAt  []int32   // per leaf
 }
 
-func newLeafScratch(maxNodes, nFeatures int) *leafScratch {
+func newLeafScratch(maxNodes int) *leafScratch {
 	return &leafScratch{q: make([]float64, 64), out: make([]float64, 64), pts: make([][]float64, 33), w: make([][]float64, 33),
-		acc: make([]float64, 4*nFeatures), rowAt: make([]int32, maxNodes)}
+		rowAt: make([]int32, maxNodes)}
 }
 
 // points returns the quadrature for a leaf with d distinct path features.

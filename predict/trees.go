@@ -294,6 +294,7 @@ type Shap struct {
 	// tests that compare the two).
 	pass []uint64
 	leaf *leafScratch
+	bins []uint8 // ExplainBlock: the block's rows, binned
 	walk bool
 }
 
@@ -360,7 +361,7 @@ func newShapTables(t *Tree, nFeatures int) *shapTables {
 func (ts *Trees) NewShap() *Shap {
 	nf := len(ts.GainImportance)
 	g := max(1, (ts.maxDepth+1)/2)
-	s := &Shap{ts: ts, g: g, o: make([]float64, nf), acc: make([]float64, nf*g), lv: make([]shapLevel, ts.maxDepth+2), pass: make([]uint64, ts.maxNodes), leaf: newLeafScratch(ts.maxNodes, nf)}
+	s := &Shap{ts: ts, g: g, o: make([]float64, nf), acc: make([]float64, nf*g), lv: make([]shapLevel, ts.maxDepth+2), pass: make([]uint64, ts.maxNodes), leaf: newLeafScratch(ts.maxNodes)}
 	for i := range s.lv {
 		s.lv[i] = shapLevel{p: make([]float64, g), r: make([]float64, g), saved: make([]float64, g)}
 	}
@@ -385,10 +386,33 @@ func (s *Shap) Explain(x []float64, phi []float64) float64 {
 // tables stay in cache.
 func (s *Shap) ExplainBlock(x []float64, n int, phi []float64) {
 	p := len(s.o)
+	bt := s.ts.fast
+	if bt == nil || s.walk {
+		for k := range s.ts.Trees {
+			t := &s.ts.Trees[k]
+			for r := range n {
+				s.tree(t, x[r*p:(r+1)*p], phi[r*p:(r+1)*p])
+			}
+		}
+		return
+	}
+	// Binned once, the rows' decisions are bit lookups in every tree.
+	if len(s.bins) < n*p {
+		s.bins = make([]uint8, n*p)
+	}
+	for r := range n {
+		bt.bin(x[r*p:(r+1)*p], s.bins[r*p:(r+1)*p])
+	}
 	for k := range s.ts.Trees {
 		t := &s.ts.Trees[k]
+		if t.leafShap == nil {
+			for r := range n {
+				s.tree(t, x[r*p:(r+1)*p], phi[r*p:(r+1)*p])
+			}
+			continue
+		}
 		for r := range n {
-			s.tree(t, x[r*p:(r+1)*p], phi[r*p:(r+1)*p])
+			t.leafShap.explainBinned(bt, bt.roots[k], s.bins[r*p:(r+1)*p], phi[r*p:(r+1)*p], s.pass, s.leaf)
 		}
 	}
 }

@@ -91,6 +91,7 @@ func TestShapAgreesWithLundberg(t *testing.T) {
 			walk.walk = true
 			x := make([]float64, p)
 			a, w, b := make([]float64, p), make([]float64, p), make([]float64, p)
+			var block, blockWant []float64 // every row, and its values from Explain
 			for i := range tc.rows {
 				for f := range x {
 					switch {
@@ -117,6 +118,18 @@ func TestShapAgreesWithLundberg(t *testing.T) {
 				}
 				if math.Abs(sum-logit) > 1e-9 {
 					t.Fatalf("row %d: base + Σφ = %g, log-odds %g", i, sum, logit)
+				}
+				block, blockWant = append(block, x...), append(blockWant, a...)
+			}
+			// ExplainBlock bins the rows and looks their decisions up.
+			if ts.fast == nil {
+				t.Fatal("the random trees have no binned form")
+			}
+			got := make([]float64, len(block))
+			tables.ExplainBlock(block, tc.rows, got)
+			for k := range got {
+				if math.Abs(got[k]-blockWant[k]) > 1e-9 {
+					t.Fatalf("ExplainBlock row %d feature %d: %g, Explain %g", k/p, k%p, got[k], blockWant[k])
 				}
 			}
 		})
