@@ -240,7 +240,7 @@ func (ls *leafShap) accumulate(phi []float64, pass []uint64, sc *leafScratch) {
 type leafScratch struct {
 	q, out []float64
 	pts, w [][]float64
-	rowAt  []int32   // per leaf
+	rowAt  []int32 // per leaf
 }
 
 func newLeafScratch(maxNodes int) *leafScratch {
