@@ -117,21 +117,8 @@ func (c *Column) pick(rows []int) Column {
 // inferColumn turns text cells into a typed column: float when every
 // non-empty cell is a finite number, string otherwise.
 func inferColumn(name string, cells []string) Column {
-	// One pass: parse as numbers until a cell is not one.
-	fs := make([]float64, len(cells))
-	any := false
-	for i, s := range cells {
-		if s == "" {
-			fs[i] = math.NaN()
-			continue
-		}
-		f, err := strconv.ParseFloat(s, 64)
-		if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
-			return Column{Name: name, Kind: KindString, Str: cells}
-		}
-		fs[i], any = f, true
-	}
-	if !any {
+	fs, values, isFloat := parseFloats(cells)
+	if !isFloat || !values {
 		return Column{Name: name, Kind: KindString, Str: cells}
 	}
 	return Column{Name: name, Kind: KindFloat, Float: fs}

@@ -211,8 +211,9 @@ func readBlockCells(blk []byte, sep rune, width int, na []string, only []bool) [
 	return cells
 }
 
-// parseFloats parses cells as inferColumn does: empty cells are NaN, and
-// isFloat is false at the first cell that is not a finite number.
+// parseFloats parses text cells as numbers: empty cells are NaN, values
+// reports a non-empty cell, and isFloat is false (and fs nil) at the first
+// cell that is not a finite number.
 func parseFloats(cells []string) (fs []float64, values, isFloat bool) {
 	fs = make([]float64, len(cells))
 	for i, s := range cells {

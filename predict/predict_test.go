@@ -189,6 +189,8 @@ func TestDescribe(t *testing.T) {
 	col := func(v float64) *features.Column {
 		return &features.Column{Kind: features.KindFloat, Float: []float64{v}}
 	}
+	// Derived event types speak with the words of the spec.
+	derived := []features.DerivedType{{Name: "pricing_visit", Type: "page_view", Phrase: "visited the pricing page", Noun: "pricing-page visit"}, {Name: "web_order", Type: "order"}}
 	tests := []struct {
 		name string
 		v    float64
@@ -201,23 +203,11 @@ func TestDescribe(t *testing.T) {
 		{"page_view_trend", 0.5, "page view activity rising (last 30 days vs the 30 before)"},
 		{"employees", 250, "employees = 250"},
 		{"events_count_90d", 41, "41 interactions in the last 90 days"},
-	}
-	for _, tt := range tests {
-		if got := Describe(&Feature{Name: tt.name, Kind: "numeric"}, col(tt.v), 0); got != tt.want {
-			t.Errorf("Describe(%s=%v) = %q, want %q", tt.name, tt.v, got, tt.want)
-		}
-	}
-	// Derived event types speak with the words of the spec.
-	derived := []features.DerivedType{{Name: "pricing_visit", Type: "page_view", Phrase: "visited the pricing page", Noun: "pricing-page visit"}, {Name: "web_order", Type: "order"}}
-	for _, tt := range []struct {
-		name string
-		v    float64
-		want string
-	}{
 		{"pricing_visit_count_30d", 4, "visited the pricing page 4× in the last 30 days"},
 		{"pricing_visit_days_since_last", 2.5, "last pricing-page visit 2 days ago"},
 		{"web_order_count_7d", 1, "web order events 1× in the last 7 days"},
-	} {
+	}
+	for _, tt := range tests {
 		if got := Describe(&Feature{Name: tt.name, Kind: "numeric"}, col(tt.v), 0, derived...); got != tt.want {
 			t.Errorf("Describe(%s=%v) = %q, want %q", tt.name, tt.v, got, tt.want)
 		}
