@@ -77,22 +77,7 @@ func (e *Encoder) CompactRows(l *Layout, rows []int, dense []float64, slots []in
 		f := &e.m.Features[d.Feature]
 		c := e.cols[d.Feature]
 		for r, i := range rows {
-			v := numeric(c, i)
-			var x float64
-			switch {
-			case d.Role == "missing":
-				if math.IsNaN(v) {
-					x = 1
-				}
-			case math.IsNaN(v):
-				x = f.Impute
-			default:
-				x = v
-			}
-			if d.Role == "value" && f.Log1p {
-				x = math.Log1p(math.Max(x, 0))
-			}
-			dense[r*nd+k] = (x - d.Mean) / d.Scale
+			dense[r*nd+k] = standardise(d, f, numeric(c, i))
 		}
 	}
 	for g := range l.Groups {
@@ -108,8 +93,13 @@ func (e *Encoder) CompactRows(l *Layout, rows []int, dense []float64, slots []in
 // or "missing" column) in table row i.
 func (e *Encoder) denseValue(j, i int) float64 {
 	d := &e.m.Design[j]
-	f := &e.m.Features[d.Feature]
-	v := numeric(e.cols[d.Feature], i)
+	return standardise(d, &e.m.Features[d.Feature], numeric(e.cols[d.Feature], i))
+}
+
+// standardise returns the value of design column d (a "value" or "missing"
+// column) for the raw value v of its numeric feature f: imputed and log1p'd
+// as learned, or the missing indicator; then standardised.
+func standardise(d *DesignColumn, f *Feature, v float64) float64 {
 	var x float64
 	switch d.Role {
 	case "value":

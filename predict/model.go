@@ -397,31 +397,19 @@ func (e *Encoder) Clone() *Encoder {
 // Row writes the standardised design row of table row i into z (len(Design)).
 func (e *Encoder) Row(i int, z []float64) {
 	prev, level := -1, ""
-	for j, d := range e.m.Design {
-		f := &e.m.Features[d.Feature]
-		c := e.cols[d.Feature]
-		var x float64
-		switch d.Role {
-		case "value":
-			x = numeric(c, i)
-			if math.IsNaN(x) {
-				x = f.Impute
-			}
-			if f.Log1p {
-				x = math.Log1p(math.Max(x, 0))
-			}
-		case "missing":
-			if math.IsNaN(numeric(c, i)) {
-				x = 1
-			}
-		case "level":
-			// A feature's level columns are adjacent: look its level up once.
-			if d.Feature != prev {
-				prev, level = d.Feature, e.level(d.Feature, c, i)
-			}
-			if level == d.Level {
-				x = 1
-			}
+	for j := range e.m.Design {
+		d := &e.m.Design[j]
+		if d.Role != "level" {
+			z[j] = e.denseValue(j, i)
+			continue
+		}
+		// A feature's level columns are adjacent: look its level up once.
+		if d.Feature != prev {
+			prev, level = d.Feature, e.level(d.Feature, e.cols[d.Feature], i)
+		}
+		x := 0.0
+		if level == d.Level {
+			x = 1
 		}
 		z[j] = (x - d.Mean) / d.Scale
 	}
