@@ -275,7 +275,7 @@ func fitLogistic(ctx context.Context, d *design, y []bool, cfg LogisticConfig) (
 		init[0] = math.Log(pos / (float64(n) - pos))
 	}
 	settings := &optimize.Settings{
-		GradientThreshold: 1e-9,
+		GradientThreshold: 1e-7,
 		MajorIterations:   maxIter,
 		Converger:         &optimize.FunctionConverge{Absolute: 1e-14, Relative: 1e-14, Iterations: 50},
 	}

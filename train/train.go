@@ -495,7 +495,7 @@ func fitPreprocessing(m *predict.Model, t *features.Table, cfg Config, rows []in
 // learnNumeric learns a numeric column's imputation, log1p decision and
 // standardisation; no design columns when it is constant or empty.
 func learnNumeric(c *features.Column, rows []int) (predict.Feature, []predict.DesignColumn) {
-	var vals []float64
+	vals := make([]float64, 0, len(rows))
 	missing := 0
 	for _, i := range rows {
 		if math.IsNaN(c.Float[i]) {
@@ -541,11 +541,29 @@ func learnNumeric(c *features.Column, rows []int) (predict.Feature, []predict.De
 // learnCategorical learns a categorical column's levels (the frequent
 // ones; the rest pool as OtherLevel) and their indicator columns.
 func learnCategorical(c *features.Column, rows []int) (predict.Feature, []predict.DesignColumn) {
-	counts := map[string]int{}
-	for _, i := range rows {
-		if !c.IsNull(i) {
-			counts[c.Text(i)]++
+	// One map lookup per row: each distinct value gets an id, counted.
+	ids := map[string]int32{}
+	var values []string
+	var count []int
+	id := make([]int32, len(rows)) // −1: missing
+	for j, i := range rows {
+		if c.IsNull(i) {
+			id[j] = -1
+			continue
 		}
+		v := c.Text(i)
+		k, ok := ids[v]
+		if !ok {
+			k = int32(len(values))
+			ids[v] = k
+			values, count = append(values, v), append(count, 0)
+		}
+		id[j] = k
+		count[k]++
+	}
+	counts := make(map[string]int, len(values))
+	for k, v := range values {
+		counts[v] = count[k]
 	}
 	levels := levelsByCount(counts)
 	minRows := max(minLevelRows, int(minLevelShare*float64(len(rows))))
@@ -560,33 +578,35 @@ func learnCategorical(c *features.Column, rows []int) (predict.Feature, []predic
 	// Each row's level, once: an index into all (the kept levels, then
 	// OtherLevel and MissingLevel).
 	all := append(slices.Clone(kept), predict.OtherLevel, predict.MissingLevel)
-	index := make(map[string]int, len(kept))
-	for k, l := range kept {
-		index[l] = k
+	levelOf := make([]int, len(values)) // value id → index in all
+	for k, v := range values {
+		levelOf[k] = len(all) - 2
+		if at, ok := slices.BinarySearch(kept, v); ok {
+			levelOf[k] = at
+		}
 	}
 	level := make([]int, len(rows))
-	for j, i := range rows {
-		switch k, ok := index[c.Text(i)]; {
-		case c.IsNull(i):
+	for j, k := range id {
+		if k < 0 {
 			level[j] = len(all) - 1
-		case ok:
-			level[j] = k
-		default:
-			level[j] = len(all) - 2
+		} else {
+			level[j] = levelOf[k]
 		}
 	}
 	var design []predict.DesignColumn
-	ind := make([]float64, len(rows))
+	// A level's indicator has mean m = its share of the rows and
+	// population standard deviation √(m(1−m)); a level on no row or on
+	// every row is constant and gets no column.
+	on := make([]int, len(all))
+	for _, k := range level {
+		on[k]++
+	}
 	for k, l := range all {
-		for j := range ind {
-			ind[j] = 0
-			if level[j] == k {
-				ind[j] = 1
-			}
+		if on[k] == 0 || on[k] == len(rows) {
+			continue
 		}
-		if mean, sd := meanStd(ind); sd > 0 {
-			design = append(design, predict.DesignColumn{Name: c.Name + "=" + l, Role: "level", Level: l, Mean: mean, Scale: sd})
-		}
+		mean := float64(on[k]) / float64(len(rows))
+		design = append(design, predict.DesignColumn{Name: c.Name + "=" + l, Role: "level", Level: l, Mean: mean, Scale: math.Sqrt(mean * (1 - mean))})
 	}
 	return f, design
 }
