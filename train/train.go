@@ -322,10 +322,10 @@ func Train(ctx context.Context, t *features.Table, cfg Config) (*predict.Model, 
 	// sampleRows training rows, evenly spread: plenty for deciles and an
 	// overfitting check, and cheap on millions of rows.
 	sampled := evenly(trainRows, sampleRows)
-	for k := range m.Features {
+	parallelFor(len(m.Features), cfg.workers(), func(k int) {
 		f := &m.Features[k]
 		f.Distribution = predict.DistributionOf(f, t.Column(f.Name), sampled)
-	}
+	})
 	// Calibration is fitted on the out-of-fold predictions of the training
 	// rows (a tree model's held-out training rows): the validation rows
 	// never touch it.
@@ -843,12 +843,14 @@ func crossValidate(ctx context.Context, x *design, y []bool, cfg Config, log *sl
 // fingerprintTable hashes a table's column names, kinds and values (floats
 // by their bits, times as Unix nanoseconds).
 func fingerprintTable(t *features.Table) string {
-	h := sha256.New()
-	var buf []byte
-	for i := range t.Columns {
+	// Each column is hashed on its own (on every core), then the column
+	// hashes in order.
+	sums := make([][sha256.Size]byte, len(t.Columns))
+	parallelFor(len(t.Columns), 2, func(i int) {
 		c := &t.Columns[i]
+		h := sha256.New()
 		fmt.Fprintf(h, "%s\x00%s\x00", c.Name, c.Kind)
-		buf = buf[:0]
+		var buf []byte
 		for r := range c.Len() {
 			switch c.Kind {
 			case features.KindFloat:
@@ -866,6 +868,11 @@ func fingerprintTable(t *features.Table) string {
 			}
 		}
 		h.Write(buf)
+		h.Sum(sums[i][:0])
+	})
+	h := sha256.New()
+	for _, s := range sums {
+		h.Write(s[:])
 	}
 	return hex.EncodeToString(h.Sum(nil)[:16])
 }
