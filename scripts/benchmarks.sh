@@ -209,18 +209,41 @@ PY
   echo
   echo "| tool | validation AUC | whole process | peak RSS |"
   echo "|---|---|---|---|"
-  for cv in fixed cv; do
-    flag=(--c 1); pyflag=(); label="C = 1"
-    if [ "$cv" = cv ]; then flag=(); pyflag=(--cv); label="C by 5-fold CV"; fi
+  skok=0
+  /usr/bin/python3 -c "import sklearn, pandas" 2>/dev/null && skok=1
+  lrpair() { # label, leadscore flags..., --, script flags...
+    local label=$1; shift
+    local flag=() pyflag=()
+    while [ "$1" != -- ]; do flag+=("$1"); shift; done; shift
+    pyflag=("$@")
     /usr/bin/time -f "%e %M" -o "$tmp/time" "$tmp/leadscore" train --table "$tmp/leads800k.csv" --label won --id lead_id --time-col created "${flag[@]}" --out "$tmp/lr" -q > "$tmp/train.out" 2>&1
     read -r secs kb < "$tmp/time"
+    ours+=("$secs")
     echo "| leadscore LR ($label) | $(sed -n 's/.*validation AUC \([0-9.]*\).*/\1/p' "$tmp/train.out") | ${secs} s | $((kb / 1024)) MiB |"
-    if /usr/bin/python3 -c "import sklearn, pandas" 2>/dev/null; then
+    if [ $skok = 1 ]; then
       /usr/bin/time -f "%e %M" -o "$tmp/time" /usr/bin/python3 scripts/lr_leads_sklearn.py "$tmp/leads800k.csv" --label won --id lead_id --time-col created "${pyflag[@]}" > "$tmp/sk.out"
       read -r secs kb < "$tmp/time"
-      echo "| scikit-learn ($label) | $(sed -n 's/.*"auc": \([0-9.]*\).*/\1/p' "$tmp/sk.out") | ${secs} s | $((kb / 1024)) MiB |"
+      theirs+=("$secs")
+      echo "| scikit-learn ($label) | $(sed -n 's/.*"auc": \([0-9.]*\).*/\1/p' "$tmp/sk.out") | ${secs} s (fit alone $(sed -n 's/.*"fit_s": \([0-9.]*\).*/\1/p' "$tmp/sk.out") s) | $((kb / 1024)) MiB |"
     fi
-  done
+  }
+  median() { printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
+  ours=(); theirs=()
+  for run in 1 2 3; do lrpair "C = 1, run $run" --c 1 --; done
+  echo
+  if [ $skok = 1 ]; then
+    mo=$(median "${ours[@]}"); mt=$(median "${theirs[@]}")
+    echo "C = 1, medians of the three alternating runs: leadscore ${mo} s, scikit-learn ${mt} s, ratio $(awk -v a="$mo" -v b="$mt" 'BEGIN{printf "%.2f", a/b}')."
+    echo
+    echo "| tool | validation AUC | whole process | peak RSS |"
+    echo "|---|---|---|---|"
+  fi
+  ours=(); theirs=()
+  lrpair "C by 5-fold CV" -- --cv
+  if [ $skok = 1 ]; then
+    echo
+    echo "C by cross-validation: ratio $(awk -v a="${ours[0]}" -v b="${theirs[0]}" 'BEGIN{printf "%.2f", a/b}')."
+  fi
   rm -f "$tmp"/leads*.csv "$tmp/score.csv"
   echo
   echo "## Go benchmarks"
