@@ -44,7 +44,9 @@ func readCSVBlocks(ctx context.Context, src Source, header []string, na []string
 		return nil, false, err
 	}
 	data = bytes.TrimPrefix(data, utf8BOM)
-	if bytes.IndexByte(data, '\r') >= 0 && bytes.IndexByte(data, '\n') < 0 {
+	// The sequential reader's test for bare-CR line ends, on the same
+	// first megabyte.
+	if head := data[:min(len(data), 1<<20)]; bytes.IndexByte(head, '\r') >= 0 && bytes.IndexByte(head, '\n') < 0 {
 		return nil, false, nil
 	}
 	if !utf8.Valid(data) || bytes.IndexByte(data, 0) >= 0 {
