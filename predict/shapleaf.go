@@ -45,8 +45,13 @@ type shapLeaf struct {
 }
 
 // maxTableSlots is the most distinct path features a leaf gets a table for:
-// 2^10 × 10 values, 80 KiB.
-const maxTableSlots = 10
+// 2^10 × 10 values, 80 KiB. maxTreeCells bounds a tree's tables (1 MiB):
+// leaves past it, in a tree of many deep leaves, evaluate their pattern
+// alone, so memory stays bounded whatever --leaves trained the model.
+const (
+	maxTableSlots = 10
+	maxTreeCells  = 1 << 17
+)
 
 // newLeafShap builds the tables of t, or returns nil for a lone leaf or a
 // path with more than 64 distinct features.
@@ -63,7 +68,8 @@ func newLeafShap(t *Tree, nFeatures int) *leafShap {
 	walk = func(node int32) bool {
 		if t.Left[node] < 0 {
 			d := len(pathFeats)
-			l := shapLeaf{node: node, d: uint8(d), table: d <= maxTableSlots, featAt: int32(len(ls.feats)), tabAt: int32(len(ls.tab)), value: t.Value[node]}
+			l := shapLeaf{node: node, d: uint8(d), table: d <= maxTableSlots && len(ls.tab)+d<<d <= maxTreeCells,
+				featAt: int32(len(ls.feats)), tabAt: int32(len(ls.tab)), value: t.Value[node]}
 			ls.leaves = append(ls.leaves, l)
 			ls.feats = append(ls.feats, pathFeats...)
 			ls.z = append(ls.z, pathZ...)

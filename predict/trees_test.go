@@ -77,6 +77,9 @@ func TestShapAgreesWithLundberg(t *testing.T) {
 					t.Fatalf("tree %d has no leaf tables", k)
 				}
 				if tr.leafShap != nil {
+					if len(tr.leafShap.tab) > maxTreeCells {
+						t.Fatalf("tree %d: %d table cells, bound %d", k, len(tr.leafShap.tab), maxTreeCells)
+					}
 					for _, l := range tr.leafShap.leaves {
 						if !l.table {
 							direct++
