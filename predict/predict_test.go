@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"math"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -258,5 +260,41 @@ func TestChannelSummary(t *testing.T) {
 	}
 	if len(sum.Channels) != 2 || sum.Channels[0].Channel != "web" || sum.Channels[0].Leads != 2 {
 		t.Errorf("channels %+v", sum.Channels)
+	}
+}
+
+// Explaining only the top N changes nothing but the reasons of the rest:
+// the same ranks, scores and grades, the same reasons for the N best.
+func TestScoreExplainTop(t *testing.T) {
+	m := tinyModel(t)
+	n := 5000
+	ids, x, rules := make([]string, n), make([]float64, n), make([]float64, n)
+	for i := range n {
+		ids[i] = fmt.Sprintf("E%05d", i)
+		x[i] = math.Sin(float64(i)) * 3
+		rules[i] = float64(i % 97)
+	}
+	tb := table(ids, x, rules)
+	all, _, err := Score(context.Background(), m, tb, Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, top := range []int{1, 1500, n + 10} {
+		got, _, err := Score(context.Background(), m, tb, Config{Explain: top})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range got {
+			want := all[i]
+			if i >= top {
+				want.Reasons = ""
+			}
+			if !reflect.DeepEqual(got[i], want) {
+				t.Fatalf("top %d, rank %d: %+v, want %+v", top, i+1, got[i], want)
+			}
+		}
+		if got[0].Reasons == "" {
+			t.Errorf("top %d: the best lead has no reasons", top)
+		}
 	}
 }

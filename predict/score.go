@@ -77,6 +77,11 @@ type Config struct {
 	// ChannelColumn is the first-touch channel column for the summary's
 	// per-channel report; "" means lead_source when the table has it.
 	ChannelColumn string
+	// Explain, when positive, explains only the Explain best leads: every
+	// row is scored and ranked, and the reasons of the others stay empty.
+	// For a call list cut to its top N (predict --top), where explaining
+	// a tree model is the costly part.
+	Explain int
 	// Logger receives one summary line; nil discards.
 	Logger *slog.Logger
 }
@@ -137,6 +142,8 @@ type Ranked struct {
 	ChurnReason *string  `parquet:"churn_reason,optional"`
 	ModelID     string   `parquet:"model_id"`
 	AsOf        string   `parquet:"as_of"`
+
+	row int // the row of the scored table
 }
 
 // Customer is what the rfm stage knows about an existing customer.
@@ -251,7 +258,7 @@ func Score(ctx context.Context, m *Model, t *features.Table, cfg Config) ([]Rank
 	out := make([]Ranked, t.NumRows())
 	row := func(e *Encoder, i int, logit float64, contrib []float64) (Ranked, error) {
 		p := m.Probability(logit)
-		r := Ranked{EntityID: ids.Str[i], Probability: p, ModelID: m.ID}
+		r := Ranked{EntityID: ids.Str[i], Probability: p, ModelID: m.ID, row: i}
 		ruleScore := 0.0
 		if rp != nil {
 			r.RulePoints = rp.Float[i]
@@ -277,7 +284,9 @@ func Score(ctx context.Context, m *Model, t *features.Table, cfg Config) ([]Rank
 		if asOf != nil && asOf.Kind == features.KindTime {
 			r.AsOf = asOf.Time[i].Format(time.RFC3339)
 		}
-		r.Reasons = reasons(m, e, i, contrib, nReasons)
+		if contrib != nil {
+			r.Reasons = reasons(m, e, i, contrib, nReasons)
+		}
 		if c, ok := cfg.Customers[r.EntityID]; ok {
 			r.ChurnRisk, r.PAlive, r.RFMSegment, r.CLV, r.ChurnReason = &c.ChurnRisk, &c.PAlive, &c.Segment, c.CLV, &c.Reason
 		}
@@ -322,9 +331,17 @@ func Score(ctx context.Context, m *Model, t *features.Table, cfg Config) ([]Rank
 					for i := lo; i < min(len(out), (c+1)*chunk, lo+block); i++ {
 						rows = append(rows, i)
 					}
-					e.ExplainRows(rows, logits, contrib)
+					if cfg.Explain > 0 {
+						e.Logits(rows, logits)
+					} else {
+						e.ExplainRows(rows, logits, contrib)
+					}
 					for j, i := range rows {
-						r, err := row(e, i, logits[j], contrib[j*p:(j+1)*p])
+						var cj []float64
+						if cfg.Explain <= 0 {
+							cj = contrib[j*p : (j+1)*p]
+						}
+						r, err := row(e, i, logits[j], cj)
 						if err != nil {
 							errs[c] = err
 							continue chunks
@@ -355,6 +372,9 @@ func Score(ctx context.Context, m *Model, t *features.Table, cfg Config) ([]Rank
 		}
 		return strings.Compare(a.EntityID, b.EntityID)
 	})
+	if cfg.Explain > 0 {
+		explainTop(m, enc, out[:min(cfg.Explain, len(out))], nReasons)
+	}
 	assignGrades(out, grades)
 	assignOwners(out, cfg.Reps)
 	sum.PerQueue, sum.MeanProbability = map[string]int{}, map[string]float64{}
@@ -397,6 +417,37 @@ func Score(ctx context.Context, m *Model, t *features.Table, cfg Config) ([]Rank
 	}
 	log.Info("scored", "rows", len(out), "model_id", m.ID, "model_weight", w, "rules_only", sum.RulesOnly, "drifted_inputs", len(sum.Drifted))
 	return out, sum, nil
+}
+
+// explainTop fills the reasons of the ranked leads, in blocks on two
+// goroutines.
+func explainTop(m *Model, enc *Encoder, top []Ranked, n int) {
+	const block = 1024
+	p := len(m.Features)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range 2 {
+		wg.Go(func() {
+			e := enc.Clone()
+			rows, logits, contrib := make([]int, 0, block), make([]float64, block), make([]float64, block*p)
+			for {
+				lo := int(next.Add(block) - block)
+				if lo >= len(top) {
+					return
+				}
+				part := top[lo:min(len(top), lo+block)]
+				rows = rows[:0]
+				for _, r := range part {
+					rows = append(rows, r.row)
+				}
+				e.ExplainRows(rows, logits, contrib)
+				for j := range part {
+					part[j].Reasons = reasons(m, e, part[j].row, contrib[j*p:(j+1)*p], n)
+				}
+			}
+		})
+	}
+	wg.Wait()
 }
 
 // reasons names the top n positive and top n negative contributions of a

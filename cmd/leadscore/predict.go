@@ -71,7 +71,7 @@ sorted by score descending, then entity_id.`,
 	f.StringSliceVar(&opts.na, "na", nil, "values that mean missing in --table (comma-separated)")
 	f.StringVar(&opts.out, "out", "", "ranked Parquet file to write (required)")
 	f.StringVar(&opts.csv, "csv", "", "also write the ranked list as CSV")
-	f.IntVar(&opts.top, "top", 0, "keep only the N best leads (0: all)")
+	f.IntVar(&opts.top, "top", 0, "keep only the N best leads (0: all); every lead is scored and ranked, only those N are explained")
 	f.Float64Var(&opts.driftLimit, "drift-limit", 0, "fail with exit code 4, writing nothing, when an input's PSI exceeds this (0: never)")
 	f.StringVar(&opts.config, "config", "", "scoring settings (YAML): blend, grades by score or capacity, queues, reps")
 	f.StringVar(&opts.rfm, "rfm", "", "rfm.parquet from 'leadscore rfm': adds churn_risk, p_alive, rfm_segment, clv")
@@ -121,6 +121,7 @@ func runPredict(c *cobra.Command, opts *predictOptions) error {
 		cfg.DriftLimit = opts.driftLimit
 	}
 	cfg.Logger = log
+	cfg.Explain = opts.top // only the leads written need reasons
 	if opts.rfm != "" {
 		cs, err := readRFM(opts.rfm)
 		if err != nil {
