@@ -554,6 +554,11 @@ func Build(ctx context.Context, cfg Config) (*Table, error) {
 	if cfg.Spec.TopTypes > 0 {
 		b.pool(cfg.Spec.TopTypes)
 	}
+	for _, d := range cfg.Spec.Derived {
+		if _, ok := b.types[d.Name]; ok {
+			return nil, &SchemaError{Path: cfg.Events.Path, Err: fmt.Errorf("derived type %q has the name of an event type in the data: rename it in the spec", d.Name)}
+		}
+	}
 	if b.asOfMode && cfg.AllEntities && cfg.Profiles != nil {
 		for _, id := range cfg.Profiles.IDs {
 			if _, ok := b.index[id]; !ok {

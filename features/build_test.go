@@ -3,6 +3,7 @@ package features
 import (
 	"bytes"
 	"context"
+	"errors"
 	"math"
 	"math/rand/v2"
 	"strings"
@@ -284,6 +285,13 @@ b,2024-06-16 06:00:00,form_submit,,pricing,web
 	}
 	if len(res.Derived) != 2 || res.Derived[0].Phrase != "visited the pricing page" {
 		t.Errorf("resolved spec lost the derived types: %+v", res.Derived)
+	}
+	// A derived type may not take the name of a type in the data.
+	clash := Spec{Derived: []DerivedType{{Name: "order", Type: "page_view", Where: map[string][]string{"page": {"pricing"}}}}}
+	cfg := Config{AsOf: asOf, Spec: clash, Events: Source{Path: writeFile(t, "events.csv", events)}}
+	var se *SchemaError
+	if _, err := Build(context.Background(), cfg); !errors.As(err, &se) || !strings.Contains(err.Error(), `"order"`) {
+		t.Errorf("a derived type named like an event type: error %v, want a *SchemaError naming it", err)
 	}
 	// The resolved spec rebuilds the same columns.
 	again := build(t, events, Config{AsOf: asOf, Spec: res})
