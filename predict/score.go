@@ -373,7 +373,10 @@ func Score(ctx context.Context, m *Model, t *features.Table, cfg Config) ([]Rank
 		return strings.Compare(a.EntityID, b.EntityID)
 	})
 	if cfg.Explain > 0 {
-		explainTop(m, enc, out[:min(cfg.Explain, len(out))], nReasons)
+		explainTop(ctx, m, enc, out[:min(cfg.Explain, len(out))], nReasons)
+		if err := ctx.Err(); err != nil {
+			return nil, Summary{}, err
+		}
 	}
 	assignGrades(out, grades)
 	assignOwners(out, cfg.Reps)
@@ -420,8 +423,8 @@ func Score(ctx context.Context, m *Model, t *features.Table, cfg Config) ([]Rank
 }
 
 // explainTop fills the reasons of the ranked leads, in blocks on two
-// goroutines.
-func explainTop(m *Model, enc *Encoder, top []Ranked, n int) {
+// goroutines; an interrupt stops it within a block.
+func explainTop(ctx context.Context, m *Model, enc *Encoder, top []Ranked, n int) {
 	const block = 1024
 	p := len(m.Features)
 	var next atomic.Int64
@@ -432,7 +435,7 @@ func explainTop(m *Model, enc *Encoder, top []Ranked, n int) {
 			rows, logits, contrib := make([]int, 0, block), make([]float64, block), make([]float64, block*p)
 			for {
 				lo := int(next.Add(block) - block)
-				if lo >= len(top) {
+				if lo >= len(top) || ctx.Err() != nil {
 					return
 				}
 				part := top[lo:min(len(top), lo+block)]
