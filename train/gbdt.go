@@ -567,32 +567,27 @@ func (bo *booster) histGroup(h []hbin, rows []int32, ogh []gh, feats []int) {
 	if rows == nil {
 		c0, c1, c2, c3 = c0[:len(ogh)], c1[:len(ogh)], c2[:len(ogh)], c3[:len(ogh)]
 		for i, v := range ogh {
-			g, hh := float64(v.g), float64(v.h)
-			e0, e1, e2, e3 := &h0[c0[i]], &h1[c1[i]], &h2[c2[i]], &h3[c3[i]]
-			e0.g += g
-			e0.h += hh
-			e1.g += g
-			e1.h += hh
-			e2.g += g
-			e2.h += hh
-			e3.g += g
-			e3.h += hh
+			add4(&h0[c0[i]], &h1[c1[i]], &h2[c2[i]], &h3[c3[i]], v)
 		}
 		return
 	}
 	ogh = ogh[:len(rows)]
 	for i, r := range rows {
-		g, hh := float64(ogh[i].g), float64(ogh[i].h)
-		e0, e1, e2, e3 := &h0[c0[r]], &h1[c1[r]], &h2[c2[r]], &h3[c3[r]]
-		e0.g += g
-		e0.h += hh
-		e1.g += g
-		e1.h += hh
-		e2.g += g
-		e2.h += hh
-		e3.g += g
-		e3.h += hh
+		add4(&h0[c0[r]], &h1[c1[r]], &h2[c2[r]], &h3[c3[r]], ogh[i])
 	}
+}
+
+// add4 adds one row's gradient pair to four histogram bins (inlined).
+func add4(e0, e1, e2, e3 *hbin, v gh) {
+	g, hh := float64(v.g), float64(v.h)
+	e0.g += g
+	e0.h += hh
+	e1.g += g
+	e1.h += hh
+	e2.g += g
+	e2.h += hh
+	e3.g += g
+	e3.h += hh
 }
 
 // histFeature sums the gradients of rows (nil: every row) into feature
