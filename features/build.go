@@ -9,11 +9,14 @@ import (
 	"math"
 	"math/bits"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 )
 
 const dayNanos = int64(24 * time.Hour)
@@ -108,13 +111,13 @@ type builder struct {
 
 // typeState holds one event type's aggregates for every row.
 type typeState struct {
-	cnt      []int32   // [row][window]
-	sum      []float64 // [row][window]; nil until the type has a value
-	vcnt     []int32   // [row][window] events with a value; with sum
-	vmax     []float64 // [row][window] largest value; with sum, for max
-	days     []uint64  // [row][dw] distinct_days bitsets; nil unless asked
-	lastT    []int64   // [row], 0 if none
-	prev30   []int32   // [row]: events with 30 d < age ≤ 60 d
+	cnt      rowStore[int32]   // [row][window]
+	sum      rowStore[float64] // [row][window]; off until the type has a value
+	vcnt     rowStore[int32]   // [row][window] events with a value; with sum
+	vmax     rowStore[float64] // [row][window] largest value; with sum, for max
+	days     rowStore[uint64]  // [row][dw] distinct_days bitsets; off unless asked
+	lastT    rowStore[int64]   // [row], 0 if none
+	prev30   rowStore[int32]   // [row]: events with 30 d < age ≤ 60 d
 	total    int64     // events of the type (all rows), for top-K
 	hasValue bool
 }
@@ -174,19 +177,16 @@ func grown[T any](s []T, n int) []T {
 // grow extends a type's slices to the current number of rows.
 func (b *builder) grow(t *typeState) {
 	rows := len(b.ids)
-	t.cnt = grown(t.cnt, rows*b.nw)
-	if t.sum != nil {
-		t.sum = grown(t.sum, rows*b.nw)
-		t.vcnt = grown(t.vcnt, rows*b.nw)
-		if t.vmax != nil {
-			t.vmax = grown(t.vmax, rows*b.nw)
-		}
+	if rows <= len(t.lastT.pages)<<storeShift {
+		return
 	}
-	if t.days != nil {
-		t.days = grown(t.days, rows*b.dw)
-	}
-	t.lastT = grown(t.lastT, rows)
-	t.prev30 = grown(t.prev30, rows)
+	t.cnt.grow(rows)
+	t.sum.grow(rows)
+	t.vcnt.grow(rows)
+	t.vmax.grow(rows)
+	t.days.grow(rows)
+	t.lastT.grow(rows)
+	t.prev30.grow(rows)
 }
 
 // typeID returns the id of an event type: its own, the pooled "other"'s,
@@ -211,9 +211,9 @@ func (b *builder) addType(name string) int {
 }
 
 func (b *builder) newTypeState() *typeState {
-	t := &typeState{}
+	t := &typeState{cnt: rowStore[int32]{per: b.nw}, lastT: rowStore[int64]{per: 1}, prev30: rowStore[int32]{per: 1}}
 	if b.cfg.Spec.has("distinct_days") {
-		t.days = []uint64{}
+		t.days.per = b.dw
 	}
 	b.grow(t)
 	return t
@@ -222,11 +222,12 @@ func (b *builder) newTypeState() *typeState {
 // markValued records that a type carries values and gives it value slices.
 func (b *builder) markValued(t *typeState) {
 	t.hasValue = true
-	if t.sum == nil {
-		t.sum = make([]float64, len(t.cnt), cap(t.cnt))
-		t.vcnt = make([]int32, len(t.cnt), cap(t.cnt))
+	if !t.sum.on() {
+		rows := len(t.lastT.pages) << storeShift
+		t.sum = newRowStore[float64](b.nw, rows)
+		t.vcnt = newRowStore[int32](b.nw, rows)
 		if b.cfg.Spec.has("max") {
-			t.vmax = make([]float64, len(t.cnt), cap(t.cnt))
+			t.vmax = newRowStore[float64](b.nw, rows)
 		}
 	}
 }
@@ -296,28 +297,30 @@ func (b *builder) add(r int32, e *Event, ts int64, tid int) {
 // addTyped folds event e, age before row r's as-of moment and k days
 // back, into the aggregates of one type.
 func (b *builder) addTyped(t *typeState, r int32, e *Event, ts, age, k int64) {
-	nw := b.nw
-	base := int(r) * nw
-	cnt := t.cnt[base : base+nw]
+	cnt := t.cnt.row(int(r))
 	for w, wn := range b.win {
 		if age <= wn {
 			cnt[w]++
 		}
 	}
-	if e.HasValue && t.sum != nil {
-		sum, vcnt := t.sum[base:base+nw], t.vcnt[base:base+nw]
+	if e.HasValue && t.sum.on() {
+		sum, vcnt := t.sum.row(int(r)), t.vcnt.row(int(r))
+		var vmax []float64
+		if t.vmax.on() {
+			vmax = t.vmax.row(int(r))
+		}
 		for w, wn := range b.win {
 			if age <= wn {
-				if t.vmax != nil && (vcnt[w] == 0 || e.Value > t.vmax[base+w]) {
-					t.vmax[base+w] = e.Value
+				if vmax != nil && (vcnt[w] == 0 || e.Value > vmax[w]) {
+					vmax[w] = e.Value
 				}
 				sum[w] += e.Value
 				vcnt[w]++
 			}
 		}
 	}
-	if t.days != nil {
-		days := t.days[int(r)*b.dw:]
+	if t.days.on() {
+		days := t.days.row(int(r))
 		for w, wn := range b.win {
 			if age <= wn {
 				days[b.dOff[w]+int(k/64)] |= 1 << (k % 64)
@@ -325,10 +328,10 @@ func (b *builder) addTyped(t *typeState, r int32, e *Event, ts, age, k int64) {
 		}
 	}
 	if age > 30*dayNanos && age <= 60*dayNanos {
-		t.prev30[r]++
+		*t.prev30.at(int(r))++
 	}
-	if t.lastT[r] == 0 || ts > t.lastT[r] {
-		t.lastT[r] = ts
+	if last := t.lastT.at(int(r)); *last == 0 || ts > *last {
+		*last = ts
 	}
 }
 
@@ -350,35 +353,29 @@ func (b *builder) pool(k int) {
 		}
 		return strings.Compare(x, y)
 	})
-	o := &typeState{cnt: make([]int32, len(b.ids)*b.nw), lastT: make([]int64, len(b.ids)), prev30: make([]int32, len(b.ids))}
-	if b.cfg.Spec.has("distinct_days") {
-		o.days = make([]uint64, len(b.ids)*b.dw)
-	}
+	o := b.newTypeState()
 	for _, name := range order[k:] {
 		t := b.ts[b.types[name]]
 		o.total += t.total
-		for i, v := range t.cnt {
-			o.cnt[i] += v
-		}
-		if t.sum != nil {
+		o.cnt.merge(&t.cnt, func(d *int32, v int32) { *d += v })
+		if t.sum.on() {
 			b.markValued(o)
-			for i := range t.sum {
-				if t.vmax != nil && t.vcnt[i] > 0 && (o.vcnt[i] == 0 || t.vmax[i] > o.vmax[i]) {
-					o.vmax[i] = t.vmax[i]
+			if t.vmax.on() {
+				for p, page := range t.vmax.pages {
+					tv, ov, oc := t.vcnt.pages[p], o.vmax.pages[p], o.vcnt.pages[p]
+					for i, v := range page {
+						if tv[i] > 0 && (oc[i] == 0 || v > ov[i]) {
+							ov[i] = v
+						}
+					}
 				}
-				o.sum[i] += t.sum[i]
-				o.vcnt[i] += t.vcnt[i]
 			}
+			o.sum.merge(&t.sum, func(d *float64, v float64) { *d += v })
+			o.vcnt.merge(&t.vcnt, func(d *int32, v int32) { *d += v })
 		}
-		for i, v := range t.days {
-			o.days[i] |= v
-		}
-		for i, v := range t.lastT {
-			o.lastT[i] = max(o.lastT[i], v)
-		}
-		for i, v := range t.prev30 {
-			o.prev30[i] += v
-		}
+		o.days.merge(&t.days, func(d *uint64, v uint64) { *d |= v })
+		o.lastT.merge(&t.lastT, func(d *int64, v int64) { *d = max(*d, v) })
+		o.prev30.merge(&t.prev30, func(d *int32, v int32) { *d += v })
 	}
 	keep := order[:k]
 	slices.Sort(keep)
@@ -495,6 +492,8 @@ func Build(ctx context.Context, cfg Config) (*Table, error) {
 	if cfg.Dedupe {
 		seen = map[uint64]struct{}{}
 	}
+	var lastID string
+	lastRow, lastOK := int32(-1), false
 	err = Stream(ctx, er, func(events []Event) error {
 		if cfg.Progress != nil {
 			cfg.Progress(int64(er.Rows()))
@@ -514,13 +513,19 @@ func Build(ctx context.Context, cfg Config) (*Table, error) {
 				}
 				seen[h] = struct{}{}
 			}
-			ri, ok := b.index[e.EntityID]
-			if !ok {
-				if !b.asOfMode {
-					continue
+			// Events often come grouped by entity: the previous event's row
+			// is found without hashing the id.
+			ri, ok := lastRow, lastOK
+			if e.EntityID != lastID {
+				ri, ok = b.index[e.EntityID]
+				if !ok && b.asOfMode {
+					ri, ok = b.newRow(e.EntityID, cfg.AsOf), true
+					b.index[b.ids[ri]] = ri
 				}
-				ri = b.newRow(e.EntityID, cfg.AsOf)
-				b.index[b.ids[ri]] = ri
+				lastID, lastRow, lastOK = e.EntityID, ri, ok
+			}
+			if !ok {
+				continue
 			}
 			tid := b.typeID(e.Type)
 			if tid >= 0 {
@@ -607,11 +612,16 @@ func (b *builder) table() *Table {
 	}
 	t.Meta["leadscore.passthrough"] = strings.Join(passthrough, ",")
 
+	// Feature columns are gathered at the end, on every core: each reads
+	// the state in output order, a cache miss per value.
+	var fill []func()
 	floatCol := func(name string, f func(r int) float64) {
 		v := make([]float64, n)
-		for j, i := range order {
-			v[j] = f(i)
-		}
+		fill = append(fill, func() {
+			for j, i := range order {
+				v[j] = f(i)
+			}
+		})
 		t.Columns = append(t.Columns, Column{Name: name, Kind: KindFloat, Float: v})
 	}
 	nw := b.nw
@@ -647,7 +657,7 @@ func (b *builder) table() *Table {
 	for si, name := range stateNames {
 		ts := states[si]
 		cname := columnName(name)
-		cnt, sum, vcnt, vmax, lastT, prev := ts.cnt, ts.sum, ts.vcnt, ts.vmax, ts.lastT, ts.prev30
+		cnt, sum, vcnt, vmax, lastT, prev := &ts.cnt, &ts.sum, &ts.vcnt, &ts.vmax, &ts.lastT, &ts.prev30
 		perWindow := func(agg, format string, f func(r, w int) float64) {
 			if !spec.has(agg) {
 				return
@@ -656,24 +666,24 @@ func (b *builder) table() *Table {
 				floatCol(fmt.Sprintf(format, cname, days), func(r int) float64 { return f(r, w) })
 			}
 		}
-		perWindow("count", "%s_count_%dd", func(r, w int) float64 { return float64(cnt[r*nw+w]) })
+		perWindow("count", "%s_count_%dd", func(r, w int) float64 { return float64(cnt.row(r)[w]) })
 		if ts.hasValue {
-			perWindow("sum", "%s_value_sum_%dd", func(r, w int) float64 { return sum[r*nw+w] + 0 })
+			perWindow("sum", "%s_value_sum_%dd", func(r, w int) float64 { return sum.row(r)[w] + 0 })
 			perWindow("mean", "%s_value_mean_%dd", func(r, w int) float64 {
-				if vcnt[r*nw+w] == 0 {
+				if vcnt.row(r)[w] == 0 {
 					return math.NaN()
 				}
-				return sum[r*nw+w] / float64(vcnt[r*nw+w])
+				return sum.row(r)[w] / float64(vcnt.row(r)[w])
 			})
 			perWindow("max", "%s_value_max_%dd", func(r, w int) float64 {
-				if vcnt[r*nw+w] == 0 {
+				if vcnt.row(r)[w] == 0 {
 					return math.NaN()
 				}
-				return vmax[r*nw+w]
+				return vmax.row(r)[w]
 			})
 		}
 		perWindow("distinct_days", "%s_active_days_%dd", func(r, w int) float64 {
-			words := ts.days[r*b.dw+b.dOff[w] : r*b.dw+b.dOff[w]+spec.windows()[w]/64+1]
+			words := ts.days.row(r)[b.dOff[w] : b.dOff[w]+spec.windows()[w]/64+1]
 			c := 0
 			for _, x := range words {
 				c += bits.OnesCount64(x)
@@ -682,19 +692,27 @@ func (b *builder) table() *Table {
 		})
 		if spec.has("days_since") {
 			floatCol(cname+"_days_since_last", func(r int) float64 {
-				if lastT[r] == 0 {
+				last := *lastT.at(r)
+				if last == 0 {
 					return math.NaN()
 				}
-				return float64(b.d[r]-lastT[r]) / day
+				return float64(b.d[r]-last) / day
 			})
 		}
 		if spec.has("trend") {
 			floatCol(cname+"_trend", func(r int) float64 {
-				p := float64(prev[r])
-				return (float64(cnt[r*nw+w30]) - p) / (p + 1)
+				p := float64(*prev.at(r))
+				return (float64(cnt.row(r)[w30]) - p) / (p + 1)
 			})
 		}
 	}
+
+	var g errgroup.Group
+	g.SetLimit(runtime.GOMAXPROCS(0))
+	for _, f := range fill {
+		g.Go(func() error { f(); return nil })
+	}
+	g.Wait() // the fills cannot fail
 
 	var attrs []string
 	if p := b.cfg.Profiles; p != nil {

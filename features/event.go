@@ -46,10 +46,26 @@ type EventReader struct {
 	src       Source
 	r         rows
 	bad       *BadRows
-	idx       map[string]int
+	col       eventCols
 	props     []int // header indexes of property columns
 	rows      int
 	fixedType string // orders: every row is an event of this type
+}
+
+// eventCols holds the header index of each contract column, −1 when the
+// file has none.
+type eventCols struct {
+	id, ts, typ, value, quantity, channel int
+}
+
+func eventColsOf(idx map[string]int) eventCols {
+	at := func(name string) int {
+		if i, ok := idx[name]; ok {
+			return i
+		}
+		return -1
+	}
+	return eventCols{id: at("entity_id"), ts: at("ts"), typ: at("type"), value: at("value"), quantity: at("quantity"), channel: at("channel")}
 }
 
 // eventColumns are the contract columns of the events table.
@@ -81,7 +97,7 @@ func OpenEvents(ctx context.Context, src Source, bad *BadRows) (*EventReader, er
 			props = append(props, i)
 		}
 	}
-	return &EventReader{src: src, r: r, bad: bad, idx: idx, props: props}, nil
+	return &EventReader{src: src, r: r, bad: bad, col: eventColsOf(idx), props: props}, nil
 }
 
 // OpenOrders opens an orders table (entity_id, ts, amount) as a stream of
@@ -107,7 +123,7 @@ func OpenOrders(ctx context.Context, src Source, bad *BadRows) (*EventReader, er
 			props = append(props, i)
 		}
 	}
-	return &EventReader{src: src, r: r, bad: bad, idx: idx, props: props, fixedType: "order"}, nil
+	return &EventReader{src: src, r: r, bad: bad, col: eventColsOf(idx), props: props, fixedType: "order"}, nil
 }
 
 // Rows returns the number of rows read so far, good and bad.
@@ -146,26 +162,26 @@ func (er *EventReader) Read(buf []Event) (int, error) {
 }
 
 func (er *EventReader) parse(e *Event) error {
-	r, path := er.r, er.src.Path
-	id, null := r.Str(er.idx["entity_id"])
+	r, path, col := er.r, er.src.Path, &er.col
+	id, null := r.Str(col.id)
 	if null {
-		return cellError(r, path, er.idx["entity_id"], ErrEmptyField)
+		return cellError(r, path, col.id, ErrEmptyField)
 	}
-	ts, null, err := r.Time(er.idx["ts"])
+	ts, null, err := r.Time(col.ts)
 	if err != nil {
-		return cellError(r, path, er.idx["ts"], err)
+		return cellError(r, path, col.ts, err)
 	}
 	if null {
-		return cellError(r, path, er.idx["ts"], ErrEmptyField)
+		return cellError(r, path, col.ts, ErrEmptyField)
 	}
 	typ := er.fixedType
 	if typ == "" {
-		if typ, null = r.Str(er.idx["type"]); null {
-			return cellError(r, path, er.idx["type"], ErrEmptyField)
+		if typ, null = r.Str(col.typ); null {
+			return cellError(r, path, col.typ, ErrEmptyField)
 		}
 	}
 	*e = Event{EntityID: id, TS: ts, Type: typ, Props: e.Props[:0]}
-	if c := er.idx["value"]; c >= 0 {
+	if c := col.value; c >= 0 {
 		v, null, err := r.Num(c)
 		if err != nil {
 			return cellError(r, path, c, err)
@@ -175,7 +191,7 @@ func (er *EventReader) parse(e *Event) error {
 		}
 		e.Value, e.HasValue = v, !null
 	}
-	if c, ok := er.idx["quantity"]; ok && c >= 0 {
+	if c := col.quantity; c >= 0 {
 		q, null, err := r.Num(c)
 		if err != nil {
 			return cellError(r, path, c, err)
@@ -185,7 +201,7 @@ func (er *EventReader) parse(e *Event) error {
 		}
 		e.Value *= q
 	}
-	if c := er.idx["channel"]; c >= 0 {
+	if c := col.channel; c >= 0 {
 		e.Channel, _ = r.Str(c)
 	}
 	for _, c := range er.props {

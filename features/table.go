@@ -117,7 +117,7 @@ func openRows(ctx context.Context, src Source) (rows, error) {
 	var r rows
 	switch {
 	case format == FormatParquet:
-		r, err = newParquetRows(ctx, f, src.Path)
+		r, err = openParquetRows(ctx, f, src.Path)
 	case strings.HasSuffix(strings.ToLower(src.Path), ".gz"):
 		var zr *gzip.Reader
 		if zr, err = gzip.NewReader(f); err != nil {

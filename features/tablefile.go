@@ -9,6 +9,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"runtime"
 	"slices"
 	"strings"
 	"time"
@@ -87,6 +88,11 @@ const rowGroupRows = 1 << 17
 // times as TIMESTAMP(µs, UTC). Meta goes into the key/value metadata with
 // leadscore.schema_version, sorted by key. The output holds no wall-clock
 // time, so equal tables give byte-identical files.
+//
+// Columns are encoded on every core: each row group is buffered, its
+// columns written concurrently (each column has its own encoder and page
+// buffer), then flushed to w in column order, so the bytes do not depend on
+// scheduling.
 func (t *Table) WriteParquet(w io.Writer) error {
 	fields := make([]arrow.Field, len(t.Columns))
 	for i, c := range t.Columns {
@@ -103,16 +109,28 @@ func (t *Table) WriteParquet(w io.Writer) error {
 			fields[i].Type = &arrow.TimestampType{Unit: arrow.Microsecond, TimeZone: "UTC"}
 		}
 	}
-	schema := arrow.NewSchema(fields, nil)
-	// JSON award lists are nearly all distinct: a dictionary only costs.
-	props := parquet.NewWriterProperties(parquet.WithCompression(compress.Codecs.Snappy),
+	// Entity ids and JSON award lists are nearly all distinct: a
+	// dictionary only costs. Any other column keeps its dictionary for the
+	// whole chunk: Arrow lists the encodings of a chunk that fell back to
+	// plain in map order, which would make the footer differ between runs,
+	// so a text column whose chunk could outgrow dictLimit has none.
+	opts := []parquet.WriterProperty{parquet.WithCompression(compress.Codecs.Snappy),
 		parquet.WithCreatedBy("leadscore"), parquet.WithDictionaryDefault(true), parquet.WithStats(true),
-		parquet.WithDictionaryFor("rule_awards", false))
-	// pqarrow closes a writer that is an io.Closer; the caller owns w.
-	fw, err := pqarrow.NewFileWriter(schema, struct{ io.Writer }{w}, props, pqarrow.NewArrowWriterProperties())
+		parquet.WithDictionaryPageSizeLimit(dictLimit),
+		parquet.WithDictionaryFor("entity_id", false), parquet.WithDictionaryFor("rule_awards", false)}
+	for _, c := range t.Columns {
+		if c.Kind == KindString && c.textChunkBytes() > dictLimit {
+			opts = append(opts, parquet.WithDictionaryFor(c.Name, false))
+		}
+	}
+	props := parquet.NewWriterProperties(opts...)
+	// The Parquet schema Arrow would write for these fields.
+	sc, err := pqarrow.ToParquet(arrow.NewSchema(fields, nil), props, pqarrow.NewArrowWriterProperties())
 	if err != nil {
 		return err
 	}
+	// The writer closes a sink that is an io.Closer; the caller owns w.
+	fw := file.NewParquetWriter(struct{ io.Writer }{w}, sc.Root(), file.WithWriterProps(props))
 	meta := map[string]string{"leadscore.schema_version": SchemaVersion}
 	for k, v := range t.Meta {
 		meta[k] = v
@@ -122,22 +140,24 @@ func (t *Table) WriteParquet(w io.Writer) error {
 			return err
 		}
 	}
-	mem := memory.DefaultAllocator
 	n := t.NumRows()
+	workers := min(runtime.GOMAXPROCS(0), max(len(t.Columns), 1))
 	for lo := 0; lo < n || (n == 0 && lo == 0); lo += rowGroupRows {
 		hi := min(lo+rowGroupRows, n)
-		cols := make([]arrow.Array, len(t.Columns))
+		rgw := fw.AppendBufferedRowGroup()
+		var g errgroup.Group
+		g.SetLimit(workers)
 		for i := range t.Columns {
-			cols[i] = t.Columns[i].arrowSlice(mem, lo, hi)
+			cw, err := rgw.Column(i)
+			if err != nil {
+				return err
+			}
+			g.Go(func() error { return t.Columns[i].writeChunk(cw, lo, hi) })
 		}
-		rec := array.NewRecord(schema, cols, int64(hi-lo))
-		err := fw.Write(rec)
-		rec.Release()
-		for _, c := range cols {
-			c.Release()
+		if err := g.Wait(); err != nil {
+			return err
 		}
-		if err != nil {
-			fw.Close()
+		if err := rgw.Close(); err != nil {
 			return err
 		}
 		if n == 0 {
@@ -147,48 +167,63 @@ func (t *Table) WriteParquet(w io.Writer) error {
 	return fw.Close()
 }
 
-func (c *Column) arrowSlice(mem memory.Allocator, lo, hi int) arrow.Array {
-	switch c.Kind {
-	case KindFloat:
-		b := array.NewFloat64Builder(mem)
-		defer b.Release()
-		b.Reserve(hi - lo)
-		for _, v := range c.Float[lo:hi] {
-			if math.IsNaN(v) {
-				b.UnsafeAppendBoolToBitmap(false)
-			} else {
-				b.UnsafeAppend(v)
+// dictLimit bounds a column chunk's dictionary. A float, time or bool
+// chunk (rowGroupRows values of at most 8 bytes) never reaches it.
+const dictLimit = 64 << 20
+
+// textChunkBytes returns the largest number of bytes the values of one row
+// group's chunk of a text column hold: a bound on its dictionary.
+func (c *Column) textChunkBytes() int {
+	most := 0
+	for lo := 0; lo < len(c.Str); lo += rowGroupRows {
+		n := 0
+		for _, v := range c.Str[lo:min(lo+rowGroupRows, len(c.Str))] {
+			n += len(v) + 4
+		}
+		most = max(most, n)
+	}
+	return most
+}
+
+// writeChunk writes rows [lo, hi) of the column to a column chunk: the
+// non-null values and one definition level per row (1 present, 0 null).
+func (c *Column) writeChunk(cw file.ColumnChunkWriter, lo, hi int) error {
+	def := make([]int16, hi-lo)
+	var err error
+	switch cw := cw.(type) {
+	case *file.Float64ColumnChunkWriter:
+		vals := make([]float64, 0, hi-lo)
+		for i, v := range c.Float[lo:hi] {
+			if !math.IsNaN(v) {
+				def[i] = 1
+				vals = append(vals, v)
 			}
 		}
-		return b.NewArray()
-	case KindString:
-		b := array.NewStringBuilder(mem)
-		defer b.Release()
-		b.Reserve(hi - lo)
-		for _, v := range c.Str[lo:hi] {
-			if v == "" {
-				b.AppendNull()
-			} else {
-				b.Append(v)
+		_, err = cw.WriteBatch(vals, def, nil)
+	case *file.ByteArrayColumnChunkWriter:
+		vals := make([]parquet.ByteArray, 0, hi-lo)
+		for i, v := range c.Str[lo:hi] {
+			if v != "" {
+				def[i] = 1
+				vals = append(vals, parquet.ByteArray(v))
 			}
 		}
-		return b.NewArray()
-	case KindBool:
-		b := array.NewBooleanBuilder(mem)
-		defer b.Release()
-		b.AppendValues(c.Bool[lo:hi], nil)
-		return b.NewArray()
-	}
-	b := array.NewTimestampBuilder(mem, &arrow.TimestampType{Unit: arrow.Microsecond, TimeZone: "UTC"})
-	defer b.Release()
-	for _, v := range c.Time[lo:hi] {
-		if v.IsZero() {
-			b.AppendNull()
-		} else {
-			b.Append(arrow.Timestamp(v.UnixMicro()))
+		_, err = cw.WriteBatch(vals, def, nil)
+	case *file.BooleanColumnChunkWriter:
+		_, err = cw.WriteBatch(c.Bool[lo:hi], nil, nil)
+	case *file.Int64ColumnChunkWriter:
+		vals := make([]int64, 0, hi-lo)
+		for i, v := range c.Time[lo:hi] {
+			if !v.IsZero() {
+				def[i] = 1
+				vals = append(vals, v.UnixMicro())
+			}
 		}
+		_, err = cw.WriteBatch(vals, def, nil)
+	default:
+		err = fmt.Errorf("column %q: unexpected Parquet column writer %T", c.Name, cw)
 	}
-	return b.NewArray()
+	return err
 }
 
 // ReadParquetTable reads a whole Parquet file into a Table. Integer and

@@ -1,0 +1,550 @@
+package features
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+	"unsafe"
+
+	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/deprecated"
+	"github.com/parquet-go/parquet-go/encoding"
+	"github.com/parquet-go/parquet-go/format"
+)
+
+// pageRows reads a flat Parquet file page by page with parquet-go, for the
+// event streams that dominate a run. Each column is decoded on a goroutine
+// of its own, a few pages ahead of the reader, into row-aligned cells: text
+// cells are strings that point into the page (or, for dictionary pages,
+// into the dictionary, converted once per column chunk), so reading a cell
+// copies nothing. Pages are never handed back to parquet-go's buffer pools,
+// which is what makes those strings safe to keep: the garbage collector
+// frees a page when no string refers to it.
+//
+// It reads the common column types (text, signed integers, floats,
+// timestamps and dates, required or optional); newPageRows returns
+// errUnsupported for anything else, and openRows then reads the file through
+// Arrow. Cells mean the same through both readers (TestPageRowsMatchArrow).
+type pageRows struct {
+	path   string
+	f      *os.File
+	pf     *parquet.File
+	header []string
+	cols   []pageCol
+	done   chan struct{} // closed by Close: the decoders stop
+	rg     int           // current row group
+	left   int64         // rows left in it
+	row    int           // 0-based global row index
+}
+
+// pageKind is how a column's cells are held.
+type pageKind uint8
+
+const (
+	pkText  pageKind = iota // BYTE_ARRAY text
+	pkInt                   // INT32/INT64 without a non-integer annotation
+	pkFloat                 // DOUBLE
+	pkFloat32
+	pkTime // INT64 timestamp (unit in pageCol.unit) or INT32 date
+)
+
+// cells is one decoded page, row-aligned: cell i is str[i] / num[i] /
+// i64[i], null when null[i] (null is nil when the page has no nulls).
+type cells struct {
+	n    int
+	null []bool
+	str  []string
+	num  []float64
+	i64  []int64
+	err  error
+}
+
+type pageCol struct {
+	kind pageKind
+	unit int64 // pkTime: nanoseconds per stored unit; 0 for a date
+	cells
+	i    int
+	next chan *cells // decoded pages, in order
+	free chan *cells // pages the reader is done with
+}
+
+// errUnsupported reports a file pageRows leaves to Arrow.
+var errUnsupported = fmt.Errorf("column types not read page by page")
+
+func newPageRows(f *os.File, path string) (_ *pageRows, err error) {
+	defer func() {
+		if p := recover(); p != nil { // a corrupt footer: let Arrow say so
+			err = errUnsupported
+		}
+	}()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	pf, err := parquet.OpenFile(f, st.Size(), parquet.SkipPageIndex(true), parquet.SkipBloomFilters(true),
+		parquet.ReadBufferSize(1<<20))
+	if err != nil {
+		return nil, errUnsupported
+	}
+	root := pf.Root()
+	r := &pageRows{path: path, f: f, pf: pf, row: -1, rg: -1}
+	for _, c := range root.Columns() {
+		if !c.Leaf() || c.Repeated() || c.MaxRepetitionLevel() > 0 {
+			return nil, errUnsupported
+		}
+		kind, unit, ok := pageKindOf(c.Type())
+		if !ok {
+			return nil, errUnsupported
+		}
+		r.header = append(r.header, c.Name())
+		r.cols = append(r.cols, pageCol{kind: kind, unit: unit})
+	}
+	if len(r.cols) == 0 {
+		return nil, errUnsupported
+	}
+	r.done = make(chan struct{})
+	for k := range r.cols {
+		c := &r.cols[k]
+		c.next, c.free = make(chan *cells, 2), make(chan *cells, 4)
+		go c.decode(pf, k, r.done)
+	}
+	return r, nil
+}
+
+// decode reads column k of every row group in turn and sends its pages,
+// decoded, until the end of the file, an error or done.
+func (c *pageCol) decode(pf *parquet.File, k int, done <-chan struct{}) {
+	d := pageDecoder{kind: c.kind}
+	send := func(p *cells) bool {
+		select {
+		case c.next <- p:
+			return true
+		case <-done:
+			return false
+		}
+	}
+	for _, rg := range pf.RowGroups() {
+		pages := rg.ColumnChunks()[k].Pages()
+		d.dict = nil
+		for {
+			var p *cells
+			select {
+			case p = <-c.free:
+			default:
+				p = new(cells)
+			}
+			err := d.load(pages, p)
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				p.err = err
+				send(p)
+				pages.Close()
+				return
+			}
+			if !send(p) {
+				pages.Close()
+				return
+			}
+		}
+		pages.Close()
+	}
+	send(&cells{err: io.EOF})
+}
+
+// pageKindOf classifies a Parquet column type the way Arrow would read it:
+// text for strings (and unannotated byte arrays), integers and floats as
+// numbers, timestamps and dates as times. Decimals, unsigned and small
+// integers, booleans, INT96 and time-of-day are left to Arrow.
+func pageKindOf(t parquet.Type) (pageKind, int64, bool) {
+	lt := t.LogicalType()
+	var lv format.LogicalTypeValue
+	if lt != nil {
+		lv = lt.Value
+	}
+	ct := t.ConvertedType()
+	switch t.Kind() {
+	case parquet.ByteArray:
+		switch lv.(type) {
+		case nil, *format.StringType, *format.EnumType, *format.JsonType:
+		default:
+			return 0, 0, false
+		}
+		if ct != nil && *ct != deprecated.UTF8 && *ct != deprecated.Enum && *ct != deprecated.Json {
+			return 0, 0, false
+		}
+		return pkText, 0, true
+	case parquet.Double:
+		return pkFloat, 0, lv == nil && ct == nil
+	case parquet.Float:
+		return pkFloat32, 0, lv == nil && ct == nil
+	case parquet.Int32, parquet.Int64:
+		switch v := lv.(type) {
+		case nil:
+			if ct == nil {
+				return pkInt, 0, true
+			}
+			if *ct == deprecated.Date && t.Kind() == parquet.Int32 {
+				return pkTime, 0, true
+			}
+			if t.Kind() == parquet.Int64 && *ct == deprecated.TimestampMillis {
+				return pkTime, 1e6, true
+			}
+			if t.Kind() == parquet.Int64 && *ct == deprecated.TimestampMicros {
+				return pkTime, 1e3, true
+			}
+		case *format.IntType:
+			if v.IsSigned && (v.BitWidth == 32) == (t.Kind() == parquet.Int32) && (v.BitWidth == 32 || v.BitWidth == 64) {
+				return pkInt, 0, true
+			}
+		case *format.DateType:
+			return pkTime, 0, t.Kind() == parquet.Int32
+		case *format.TimestampType:
+			if t.Kind() != parquet.Int64 {
+				break
+			}
+			switch v.Unit.Value.(type) {
+			case *format.MilliSeconds:
+				return pkTime, 1e6, true
+			case *format.MicroSeconds:
+				return pkTime, 1e3, true
+			case *format.NanoSeconds:
+				return pkTime, 1, true
+			}
+		}
+	}
+	return 0, 0, false
+}
+
+func (r *pageRows) Header() []string { return r.header }
+
+func (r *pageRows) Next() error {
+	r.row++
+	for r.left == 0 {
+		if err := r.nextRowGroup(); err != nil {
+			return err
+		}
+	}
+	r.left--
+	for k := range r.cols {
+		c := &r.cols[k]
+		c.i++
+		for c.i >= c.n {
+			if err := c.advance(); err != nil {
+				r.left = 0 // the rest of the row group cannot be aligned
+				if err == io.EOF {
+					err = fmt.Errorf("column %q ends before its row group", r.header[k])
+				}
+				return &RowError{Path: r.path, Line: r.row + 1, Field: r.header[k], Err: fmt.Errorf("corrupt Parquet data: %w", err)}
+			}
+		}
+	}
+	return nil
+}
+
+// advance moves the column to its next decoded page.
+func (c *pageCol) advance() error {
+	if c.err != nil {
+		return c.err
+	}
+	p := <-c.next
+	if p.err != nil {
+		c.err, c.n = p.err, 0
+		return p.err
+	}
+	old := c.cells
+	c.cells, c.i = *p, 0
+	*p = old
+	select {
+	case c.free <- p:
+	default:
+	}
+	return nil
+}
+
+// nextRowGroup moves to the next row group; io.EOF after the last. Every
+// column must have ended its pages exactly at the previous group's end.
+func (r *pageRows) nextRowGroup() error {
+	rgs := r.pf.RowGroups()
+	for k := range r.cols {
+		if c := &r.cols[k]; r.rg >= 0 && c.i+1 < c.n {
+			return &RowError{Path: r.path, Line: r.row + 1, Field: r.header[k],
+				Err: fmt.Errorf("corrupt Parquet data: column %q has more rows than its row group", r.header[k])}
+		}
+	}
+	if r.rg+1 >= len(rgs) {
+		return io.EOF
+	}
+	r.rg++
+	r.left = rgs[r.rg].NumRows()
+	return nil
+}
+
+// pageDecoder turns one column's pages into cells.
+type pageDecoder struct {
+	kind    pageKind
+	dict    parquet.Dictionary
+	dictStr []string
+	dictNum []float64
+	dictI64 []int64
+}
+
+// load decodes the next page of pages into p; io.EOF at the chunk's end.
+func (d *pageDecoder) load(pages parquet.Pages, p *cells) (err error) {
+	defer func() {
+		if r := recover(); r != nil { // parquet-go panics on some corrupt pages
+			err = fmt.Errorf("%v", r)
+		}
+	}()
+	pg, err := pages.ReadPage()
+	if err != nil {
+		return err
+	}
+	n := int(pg.NumRows())
+	p.n, p.err = n, nil
+	def := pg.DefinitionLevels()
+	if pg.NumNulls() > 0 {
+		p.null = grown(p.null[:0], n)
+		for i, l := range def {
+			p.null[i] = l == 0
+		}
+	} else {
+		p.null = nil
+	}
+	data := pg.Data()
+	dict := pg.Dictionary()
+	if dict != nil && dict != d.dict {
+		d.setDict(dict)
+	}
+	var idx []int32
+	if dict != nil {
+		idx = data.Int32()
+	}
+	switch d.kind {
+	case pkText:
+		p.str = grown(p.str[:0], n)
+		if dict != nil {
+			fill(p.str, p.null, idx, func(v int32) string { return d.dictStr[v] })
+			break
+		}
+		b, off := data.ByteArray()
+		fillDense(p.str, p.null, len(off)-1, func(j int) string { return unsafeText(b[off[j]:off[j+1]]) })
+	case pkInt, pkTime:
+		p.i64 = grown(p.i64[:0], n)
+		switch {
+		case dict != nil:
+			fill(p.i64, p.null, idx, func(v int32) int64 { return d.dictI64[v] })
+		case data.Kind() == encoding.Int32:
+			v := data.Int32()
+			fillDense(p.i64, p.null, len(v), func(j int) int64 { return int64(v[j]) })
+		default:
+			v := data.Int64()
+			fillDense(p.i64, p.null, len(v), func(j int) int64 { return v[j] })
+		}
+	case pkFloat, pkFloat32:
+		p.num = grown(p.num[:0], n)
+		switch {
+		case dict != nil:
+			fill(p.num, p.null, idx, func(v int32) float64 { return d.dictNum[v] })
+		case d.kind == pkFloat32:
+			v := data.Float()
+			fillDense(p.num, p.null, len(v), func(j int) float64 { return float64(v[j]) })
+		default:
+			v := data.Double()
+			fillDense(p.num, p.null, len(v), func(j int) float64 { return v[j] })
+		}
+	}
+	return nil
+}
+
+// fill sets the non-null cells of dst, in order, from dictionary indexes.
+func fill[T any](dst []T, null []bool, idx []int32, at func(int32) T) {
+	if null == nil {
+		if len(idx) != len(dst) {
+			panic(fmt.Sprintf("%d values for %d rows", len(idx), len(dst)))
+		}
+		for i, v := range idx {
+			dst[i] = at(v)
+		}
+		return
+	}
+	fillDense(dst, null, len(idx), func(j int) T { return at(idx[j]) })
+}
+
+// fillDense sets the non-null cells of dst, in order, from the n values of a
+// page (value j by at(j)); null cells get the zero value.
+func fillDense[T any](dst []T, null []bool, n int, at func(int) T) {
+	var zero T
+	j := 0
+	for i := range dst {
+		if null != nil && null[i] {
+			dst[i] = zero
+			continue
+		}
+		if j >= n {
+			panic(fmt.Sprintf("page holds %d values for more rows", n))
+		}
+		dst[i] = at(j)
+		j++
+	}
+	if j != n {
+		panic(fmt.Sprintf("page holds %d values for %d non-null rows", n, j))
+	}
+}
+
+// setDict converts a column chunk's dictionary once.
+func (c *pageDecoder) setDict(d parquet.Dictionary) {
+	c.dict = d
+	vals := d.Page().Data()
+	switch c.kind {
+	case pkText:
+		b, off := vals.ByteArray()
+		c.dictStr = grown(c.dictStr[:0], len(off)-1)
+		for j := range c.dictStr {
+			c.dictStr[j] = unsafeText(b[off[j]:off[j+1]])
+		}
+	case pkInt, pkTime:
+		c.dictI64 = c.dictI64[:0]
+		if vals.Kind() == encoding.Int32 {
+			for _, v := range vals.Int32() {
+				c.dictI64 = append(c.dictI64, int64(v))
+			}
+		} else {
+			c.dictI64 = append(c.dictI64, vals.Int64()...)
+		}
+	case pkFloat:
+		c.dictNum = append(c.dictNum[:0], vals.Double()...)
+	case pkFloat32:
+		c.dictNum = c.dictNum[:0]
+		for _, v := range vals.Float() {
+			c.dictNum = append(c.dictNum, float64(v))
+		}
+	}
+}
+
+// unsafeText returns b as a string without copying, trimmed of spaces as
+// every reader trims cells. b must never change: it is a page that is not
+// returned to a pool.
+func unsafeText(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	s := unsafe.String(&b[0], len(b))
+	if s[0] > ' ' && s[0] < 0x80 && s[len(s)-1] > ' ' && s[len(s)-1] < 0x80 {
+		return s
+	}
+	return strings.TrimSpace(s)
+}
+
+func (r *pageRows) Str(col int) (string, bool) {
+	c := &r.cols[col]
+	if c.null != nil && c.null[c.i] {
+		return "", true
+	}
+	switch c.kind {
+	case pkText:
+		s := c.str[c.i]
+		return s, s == ""
+	case pkInt:
+		return strconv.FormatInt(c.i64[c.i], 10), false
+	case pkFloat:
+		return strconv.FormatFloat(c.num[c.i], 'g', -1, 64), false
+	case pkFloat32:
+		return strconv.FormatFloat(c.num[c.i], 'g', -1, 32), false
+	}
+	return c.time().Format(time.RFC3339Nano), false
+}
+
+func (c *pageCol) time() time.Time {
+	v := c.i64[c.i]
+	switch c.unit {
+	case 0:
+		return time.Unix(v*86400, 0).UTC()
+	case 1e6:
+		return time.UnixMilli(v).UTC()
+	case 1e3:
+		return time.UnixMicro(v).UTC()
+	}
+	return time.Unix(0, v).UTC()
+}
+
+func (r *pageRows) Num(col int) (float64, bool, error) {
+	c := &r.cols[col]
+	if c.null != nil && c.null[c.i] {
+		return 0, true, nil
+	}
+	switch c.kind {
+	case pkInt:
+		return float64(c.i64[c.i]), false, nil
+	case pkFloat, pkFloat32:
+		f := c.num[c.i]
+		if math.IsNaN(f) || math.IsInf(f, 0) {
+			return 0, false, fmt.Errorf("%v: %w", f, ErrNotFinite)
+		}
+		return f, false, nil
+	}
+	s, null := r.Str(col)
+	if null {
+		return 0, true, nil
+	}
+	return parseNum(s)
+}
+
+func (r *pageRows) Time(col int) (time.Time, bool, error) {
+	c := &r.cols[col]
+	if c.null != nil && c.null[c.i] {
+		return time.Time{}, true, nil
+	}
+	if c.kind == pkTime {
+		return c.time(), false, nil
+	}
+	s, null := r.Str(col)
+	if null {
+		return time.Time{}, true, nil
+	}
+	t, err := ParseTime(s)
+	return t, false, err
+}
+
+func (r *pageRows) Pos(int) (int, int) { return r.row + 1, 0 }
+
+func (r *pageRows) Record() []string {
+	out := make([]string, len(r.cols))
+	for k := range r.cols {
+		if c := &r.cols[k]; c.i >= c.n {
+			return nil // no current row: a page failed to decode
+		}
+	}
+	for k := range r.cols {
+		s, _ := r.Str(k)
+		out[k] = strings.Clone(s)
+	}
+	return out
+}
+
+func (r *pageRows) Close() error {
+	close(r.done)
+	return r.f.Close()
+}
+
+// openParquetRows reads a Parquet file page by page when its columns allow,
+// through Arrow otherwise.
+func openParquetRows(ctx context.Context, f *os.File, path string) (rows, error) {
+	r, err := newPageRows(f, path)
+	if err == nil {
+		return r, nil
+	}
+	if err != errUnsupported {
+		return nil, err
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return nil, err
+	}
+	return newParquetRows(ctx, f, path)
+}
