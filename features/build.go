@@ -162,6 +162,18 @@ func (b *builder) newRow(id string, d time.Time) int32 {
 	return r
 }
 
+// reserve makes room for n rows, so that adding them copies nothing.
+func (b *builder) reserve(n int) {
+	b.ids = slices.Grow(b.ids, n)
+	b.d, b.dDay = slices.Grow(b.d, n), slices.Grow(b.dDay, n)
+	b.first, b.last, b.n = slices.Grow(b.first, n), slices.Grow(b.last, n), slices.Grow(b.n, n)
+	b.nWin = slices.Grow(b.nWin, n*b.nw)
+	b.act30, b.act90 = slices.Grow(b.act30, n), slices.Grow(b.act90, 2*n)
+	if b.cfg.Rules != nil {
+		b.rules = slices.Grow(b.rules, n)
+	}
+}
+
 // grown returns s extended with zeros to length n. Capacity doubles, where
 // append would grow a large slice by a quarter and copy it more often.
 func grown[T any](s []T, n int) []T {
@@ -467,6 +479,7 @@ func Build(ctx context.Context, cfg Config) (*Table, error) {
 	}
 	if cfg.Cutoffs != nil {
 		n := cfg.Cutoffs.Len()
+		b.reserve(n)
 		b.next = make([]int32, 0, n)
 		tail := map[string]int32{}
 		for i, id := range cfg.Cutoffs.IDs {

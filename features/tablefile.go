@@ -119,7 +119,7 @@ func (t *Table) WriteParquet(w io.Writer) error {
 		parquet.WithDictionaryPageSizeLimit(dictLimit),
 		parquet.WithDictionaryFor("entity_id", false), parquet.WithDictionaryFor("rule_awards", false)}
 	for _, c := range t.Columns {
-		if c.Kind == KindString && c.textChunkBytes() > dictLimit {
+		if c.Kind == KindString && c.textChunkBytes() > dictLimit || c.Kind == KindFloat && mostlyDistinct(c.Float) {
 			opts = append(opts, parquet.WithDictionaryFor(c.Name, false))
 		}
 	}
@@ -183,6 +183,18 @@ func (c *Column) textChunkBytes() int {
 		most = max(most, n)
 	}
 	return most
+}
+
+// mostlyDistinct reports whether most of the first values of a float
+// column differ (fractional days, sums of amounts): a dictionary would be
+// as large as the column and only cost time to build.
+func mostlyDistinct(v []float64) bool {
+	v = v[:min(len(v), 4096)]
+	seen := make(map[uint64]struct{}, len(v))
+	for _, x := range v {
+		seen[math.Float64bits(x)] = struct{}{}
+	}
+	return len(seen) > len(v)/2
 }
 
 // writeChunk writes rows [lo, hi) of the column to a column chunk: the
