@@ -197,6 +197,81 @@ func mostlyDistinct(v []float64) bool {
 	return len(seen) > len(v)/2
 }
 
+// arrowFloatDict, set by a test, leaves float dictionaries to Arrow.
+var arrowFloatDict bool
+
+// dictEncoder is the part of Arrow's (internal) dictionary encoder that
+// writeFloatDict uses.
+type dictEncoder interface {
+	PutDictionary(values arrow.Array) error
+	NumEntries() int
+}
+
+// writeFloatDict writes a float column chunk as dictionary indices it
+// builds itself, as Arrow writes a dictionary array: Arrow's own encoder
+// hashes every value, which made it the larger part of writing a feature
+// table, while most feature values are small whole numbers (counts, days)
+// that index a table here. The dictionary lists values in order of first
+// appearance, as Arrow's does; the chunk's statistics come from it (every
+// entry is used).
+func writeFloatDict(cw *file.Float64ColumnChunkWriter, enc dictEncoder, v []float64) error {
+	const smallMax = 4096
+	var small [smallMax]int32 // whole value k in [0, smallMax) → index + 1
+	other := map[uint64]int32{}
+	var dict []float64
+	idx := make([]int32, len(v))
+	def := make([]int16, len(v))
+	valid := make([]byte, (len(v)+7)/8)
+	nulls := 0
+	for i, x := range v {
+		if math.IsNaN(x) {
+			nulls++
+			continue
+		}
+		def[i] = 1
+		valid[i/8] |= 1 << (i % 8)
+		var at *int32
+		if k := int(x); x >= 0 && x < smallMax && float64(k) == x && !math.Signbit(x) {
+			at = &small[k]
+		} else {
+			b := math.Float64bits(x)
+			j, ok := other[b]
+			if !ok {
+				dict = append(dict, x)
+				j = int32(len(dict))
+				other[b] = j
+			}
+			idx[i] = j - 1
+			continue
+		}
+		if *at == 0 {
+			dict = append(dict, x)
+			*at = int32(len(dict))
+		}
+		idx[i] = *at - 1
+	}
+	d := array.NewFloat64Data(array.NewData(arrow.PrimitiveTypes.Float64, len(dict),
+		[]*memory.Buffer{nil, memory.NewBufferBytes(arrow.Float64Traits.CastToBytes(dict))}, nil, 0, 0))
+	defer d.Release()
+	if err := enc.PutDictionary(d); err != nil {
+		return err
+	}
+	if enc.NumEntries() != len(dict) {
+		return fmt.Errorf("dictionary of %d values took %d entries", len(dict), enc.NumEntries())
+	}
+	if st := cw.PageStatistics(); st != nil {
+		st.IncNulls(int64(nulls))
+		st.IncNumValues(int64(len(v) - nulls))
+		if err := st.UpdateFromArrow(d, false); err != nil {
+			return err
+		}
+	}
+	ix := array.NewInt32Data(array.NewData(arrow.PrimitiveTypes.Int32, len(v),
+		[]*memory.Buffer{memory.NewBufferBytes(valid), memory.NewBufferBytes(arrow.Int32Traits.CastToBytes(idx))}, nil, nulls, 0))
+	defer ix.Release()
+	return cw.WriteDictIndices(ix, def, nil)
+}
+
 // writeChunk writes rows [lo, hi) of the column to a column chunk: the
 // non-null values and one definition level per row (1 present, 0 null).
 func (c *Column) writeChunk(cw file.ColumnChunkWriter, lo, hi int) error {
@@ -204,6 +279,9 @@ func (c *Column) writeChunk(cw file.ColumnChunkWriter, lo, hi int) error {
 	var err error
 	switch cw := cw.(type) {
 	case *file.Float64ColumnChunkWriter:
+		if enc, ok := cw.CurrentEncoder().(dictEncoder); ok && enc.NumEntries() == 0 && !arrowFloatDict {
+			return writeFloatDict(cw, enc, c.Float[lo:hi])
+		}
 		vals := make([]float64, 0, hi-lo)
 		for i, v := range c.Float[lo:hi] {
 			if !math.IsNaN(v) {
