@@ -1,6 +1,9 @@
 package predict
 
 import (
+	"cmp"
+	"slices"
+
 	"gonum.org/v1/gonum/integrate/quad"
 )
 
@@ -31,9 +34,24 @@ type leafShap struct {
 
 	// For the evaluation: the split nodes in ascending order, and one
 	// entry per (table leaf, slot), packed: the leaf (bits 0–15), the slot
-	// (16–23) and the slot's feature (32–47).
-	splits []int32
+	// (16–23) and the slot's feature (32–47), grouped by feature (groups
+	// holds each group's feature and end), so that a feature's shares are
+	// summed in a register and phi is written once per feature.
+	splits []shapSplit
 	ent    []uint64
+	groups []entGroup
+}
+
+// shapSplit is a split node for the pass computation: its children and its
+// feature's slot bit.
+type shapSplit struct {
+	node, left, right int32
+	bit               uint64
+}
+
+type entGroup struct {
+	feature int32
+	end     int32
 }
 
 type shapLeaf struct {
@@ -42,6 +60,15 @@ type shapLeaf struct {
 	table         bool
 	featAt, tabAt int32
 	value         float64
+	// pair: this entry is two sibling leaves, node (left) and node2
+	// (right), both with tables, merged into one table of 2^(d+1) rows:
+	// row (S | b<<d) holds the left leaf's shares for pattern S plus the
+	// right leaf's for S with bit split set to b, where S is the left
+	// leaf's pattern and b the right leaf's bit for their parent's slot
+	// split. One row per row of data instead of two.
+	pair  bool
+	split uint8
+	node2 int32
 }
 
 // maxTableSlots is the most distinct path features a leaf gets a table for:
@@ -107,6 +134,7 @@ func newLeafShap(t *Tree, nFeatures int) *leafShap {
 	if t.Left[0] < 0 || !walk(0) || len(ls.leaves) > 1<<16 {
 		return nil
 	}
+	ls.pairSiblings(t)
 	for li, l := range ls.leaves {
 		if !l.table {
 			continue
@@ -115,12 +143,67 @@ func newLeafShap(t *Tree, nFeatures int) *leafShap {
 			ls.ent = append(ls.ent, uint64(li)|uint64(j)<<16|uint64(f)<<32)
 		}
 	}
+	slices.SortStableFunc(ls.ent, func(a, b uint64) int { return cmp.Compare(a>>32, b>>32) })
+	for i, e := range ls.ent {
+		if f := int32(e >> 32); i == 0 || f != ls.groups[len(ls.groups)-1].feature {
+			ls.groups = append(ls.groups, entGroup{feature: f})
+		}
+		ls.groups[len(ls.groups)-1].end = int32(i + 1)
+	}
 	for n := range t.Left {
 		if t.Left[n] >= 0 {
-			ls.splits = append(ls.splits, int32(n))
+			ls.splits = append(ls.splits, shapSplit{node: int32(n), left: t.Left[n], right: t.Right[n], bit: 1 << ls.slot[n]})
 		}
 	}
 	return ls
+}
+
+// pairSiblings merges the tables of sibling leaves (consecutive in
+// ls.leaves, as the walk appends them) into pair tables of the same size.
+func (ls *leafShap) pairSiblings(t *Tree) {
+	parent := make([]int32, len(t.Left))
+	for n := range t.Left {
+		if t.Left[n] >= 0 {
+			parent[t.Left[n]], parent[t.Right[n]] = int32(n), int32(n)
+		}
+	}
+	var leaves []shapLeaf
+	var tab []float64
+	for i := 0; i < len(ls.leaves); i++ {
+		l := ls.leaves[i]
+		if l.table && i+1 < len(ls.leaves) {
+			r := ls.leaves[i+1]
+			p := parent[l.node]
+			if r.table && l.node != 0 && p == parent[r.node] && t.Left[p] == l.node && r.d == l.d {
+				d := int(l.d)
+				s := ls.slot[p]
+				tl, tr := ls.tab[l.tabAt:int(l.tabAt)+d<<d], ls.tab[r.tabAt:int(r.tabAt)+d<<d]
+				at := len(tab)
+				tab = append(tab, make([]float64, d<<(d+1))...)
+				for S := range 1 << d {
+					for b := range 2 {
+						row := tab[at+(S|b<<d)*d:][:d]
+						R := S&^(1<<s) | b<<s
+						for j := range d {
+							row[j] = tl[S*d+j] + tr[R*d+j]
+						}
+					}
+				}
+				l.tabAt, l.pair, l.split, l.node2 = int32(at), true, s, r.node
+				leaves = append(leaves, l)
+				i++
+				continue
+			}
+		}
+		if l.table {
+			d := int(l.d)
+			at := len(tab)
+			tab = append(tab, ls.tab[l.tabAt:int(l.tabAt)+d<<d]...)
+			l.tabAt = int32(at)
+		}
+		leaves = append(leaves, l)
+	}
+	ls.leaves, ls.tab = leaves, tab
 }
 
 // leafShares returns, for a leaf of value v whose path has distinct
@@ -190,15 +273,14 @@ func (ls *leafShap) explain(t *Tree, x, phi []float64, pass []uint64, sc *leafSc
 	// the node arrays, so one ascending pass fills it, without branches on
 	// the row's decisions.
 	pass[0] = ^uint64(0)
-	for _, n := range ls.splits {
-		nd := &t.nodes[n]
-		bit := uint64(1) << ls.slot[n]
+	for _, sp := range ls.splits {
+		nd := &t.nodes[sp.node]
 		var right uint64
 		if !nd.goesLeft(x[nd.feature]) {
 			right = 1
 		}
-		m := pass[n]
-		pass[nd.left], pass[nd.right] = m&^(bit*right), m&^(bit*(right^1))
+		m := pass[sp.node]
+		pass[sp.left], pass[sp.right] = m&^(sp.bit*right), m&^(sp.bit*(right^1))
 	}
 	ls.accumulate(phi, pass, sc)
 }
@@ -208,13 +290,12 @@ func (ls *leafShap) explain(t *Tree, x, phi []float64, pass []uint64, sc *leafSc
 func (ls *leafShap) explainBinned(bt *binnedTrees, base int32, b []uint8, phi []float64, pass []uint64, sc *leafScratch) {
 	pass[0] = ^uint64(0)
 	nodes := bt.nodes[base:]
-	for _, n := range ls.splits {
-		nd := &nodes[n]
+	for _, sp := range ls.splits {
+		nd := &nodes[sp.node]
 		v := b[nd.feature]
 		right := nd.right[v>>6] >> (v & 63) & 1
-		bit := uint64(1) << ls.slot[n]
-		m := pass[n]
-		pass[nd.child[0]-base], pass[nd.child[1]-base] = m&^(bit*right), m&^(bit*(right^1))
+		m := pass[sp.node]
+		pass[sp.left], pass[sp.right] = m&^(sp.bit*right), m&^(sp.bit*(right^1))
 	}
 	ls.accumulate(phi, pass, sc)
 }
@@ -225,7 +306,11 @@ func (ls *leafShap) accumulate(phi []float64, pass []uint64, sc *leafScratch) {
 	for li, l := range ls.leaves {
 		d := int(l.d)
 		if l.table {
-			rowAt[li] = l.tabAt + int32(pass[l.node]&(1<<d-1))*int32(d)
+			S := pass[l.node] & (1<<d - 1)
+			if l.pair {
+				S |= (pass[l.node2] >> l.split & 1) << d
+			}
+			rowAt[li] = l.tabAt + int32(S)*int32(d)
 			continue
 		}
 		pts, w := sc.points(d)
@@ -235,9 +320,15 @@ func (ls *leafShap) accumulate(phi []float64, pass []uint64, sc *leafScratch) {
 			phi[f] += row[j]
 		}
 	}
-	tab := ls.tab
-	for _, e := range ls.ent {
-		phi[uint16(e>>32)] += tab[rowAt[uint16(e)]+int32(uint8(e>>16))]
+	tab, ent := ls.tab, ls.ent
+	i := 0
+	for _, g := range ls.groups {
+		acc := 0.0
+		for ; i < int(g.end); i++ {
+			e := ent[i]
+			acc += tab[rowAt[uint16(e)]+int32(uint8(e>>16))]
+		}
+		phi[g.feature] += acc
 	}
 }
 
