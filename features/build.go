@@ -118,7 +118,7 @@ type typeState struct {
 	days     rowStore[uint64]  // [row][dw] distinct_days bitsets; off unless asked
 	lastT    rowStore[int64]   // [row], 0 if none
 	prev30   rowStore[int32]   // [row]: events with 30 d < age ≤ 60 d
-	total    int64     // events of the type (all rows), for top-K
+	total    int64             // events of the type (all rows), for top-K
 	hasValue bool
 }
 

@@ -489,11 +489,7 @@ func (r *pageRows) Num(col int) (float64, bool, error) {
 		}
 		return f, false, nil
 	}
-	s, null := r.Str(col)
-	if null {
-		return 0, true, nil
-	}
-	return parseNum(s)
+	return numOfText(r.Str(col))
 }
 
 func (r *pageRows) Time(col int) (time.Time, bool, error) {
@@ -504,12 +500,7 @@ func (r *pageRows) Time(col int) (time.Time, bool, error) {
 	if c.kind == pkTime {
 		return c.time(), false, nil
 	}
-	s, null := r.Str(col)
-	if null {
-		return time.Time{}, true, nil
-	}
-	t, err := ParseTime(s)
-	return t, false, err
+	return timeOfText(r.Str(col))
 }
 
 func (r *pageRows) Pos(int) (int, int) { return r.row + 1, 0 }

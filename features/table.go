@@ -268,11 +268,7 @@ func (r *csvRows) Str(col int) (string, bool) {
 }
 
 func (r *csvRows) Num(col int) (float64, bool, error) {
-	s, null := r.Str(col)
-	if null {
-		return 0, true, nil
-	}
-	return parseNum(s)
+	return numOfText(r.Str(col))
 }
 
 func (r *csvRows) Time(col int) (time.Time, bool, error) {
@@ -496,12 +492,7 @@ func (r *parquetRows) Time(col int) (time.Time, bool, error) {
 	case *array.Date64:
 		return a.Value(r.i).ToTime().UTC(), false, nil
 	}
-	s, null := r.Str(col)
-	if null {
-		return time.Time{}, true, nil
-	}
-	t, err := ParseTime(s)
-	return t, false, err
+	return timeOfText(r.Str(col))
 }
 
 func (r *parquetRows) Pos(int) (int, int) { return r.row + 1, 0 }
@@ -520,6 +511,24 @@ func (r *parquetRows) Record() []string {
 func (r *parquetRows) Close() error {
 	r.rr.Release()
 	return r.f.Close()
+}
+
+// timeOfText reads a text cell (s, null as Str returns them) as a
+// time.
+func timeOfText(s string, null bool) (time.Time, bool, error) {
+	if null {
+		return time.Time{}, true, nil
+	}
+	t, err := ParseTime(s)
+	return t, false, err
+}
+
+// numOfText reads a text cell (s, null as Str returns them) as a number.
+func numOfText(s string, null bool) (float64, bool, error) {
+	if null {
+		return 0, true, nil
+	}
+	return parseNum(s)
 }
 
 // cellError builds a RowError for a cell.
