@@ -25,9 +25,10 @@ func newRowStore[T any](per, rows int) rowStore[T] {
 // on reports whether the quantity is kept.
 func (s *rowStore[T]) on() bool { return s.per > 0 }
 
-// grow makes room for rows rows; new values are zero.
+// grow makes room for rows rows; new values are zero. A store that is off
+// stays empty.
 func (s *rowStore[T]) grow(rows int) {
-	for len(s.pages)<<storeShift < rows {
+	for s.per > 0 && len(s.pages)<<storeShift < rows {
 		s.pages = append(s.pages, make([]T, storeRows*s.per))
 	}
 }
