@@ -787,14 +787,25 @@ func (b *builder) table() *Table {
 			groups[g] = make([]float64, n)
 		}
 		awards := make([]string, n)
-		for j, i := range order {
-			pts := rs.evaluate(&b.rules[i], b.first[i], time.Unix(0, b.d[i]).UTC(), b.cfg.Profiles, b.cfg.Profiles.Row(b.ids[i]), false)
-			total[j] = pts.Total
-			for g := range groups {
-				groups[g][j] = pts.Groups[g]
-			}
-			awards[j] = AwardsJSON(pts.Awards)
+		// Rows are independent (each sorts only its own ledger): evaluated
+		// in chunks on every core.
+		var eg errgroup.Group
+		eg.SetLimit(runtime.GOMAXPROCS(0))
+		for lo := 0; lo < n; lo += 1 << 14 {
+			eg.Go(func() error {
+				for j := lo; j < min(lo+1<<14, n); j++ {
+					i := order[j]
+					pts := rs.evaluate(&b.rules[i], b.first[i], time.Unix(0, b.d[i]).UTC(), b.cfg.Profiles, b.cfg.Profiles.Row(b.ids[i]), false)
+					total[j] = pts.Total
+					for g := range groups {
+						groups[g][j] = pts.Groups[g]
+					}
+					awards[j] = AwardsJSON(pts.Awards)
+				}
+				return nil
+			})
 		}
+		eg.Wait() // the chunks cannot fail
 		t.Columns = append(t.Columns, Column{Name: "rule_points", Kind: KindFloat, Float: total})
 		for g, grp := range rs.Groups {
 			t.Columns = append(t.Columns, Column{Name: "rule_points_" + grp.Name, Kind: KindFloat, Float: groups[g]})
