@@ -9,6 +9,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -306,4 +307,58 @@ func TestWriteFloatDictMatchesArrow(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestPageRowsCorruptBytes flips bytes all over a small multi-page file:
+// reading must end (no hang in the decoding goroutines), without a panic,
+// with rows or a bad-input error that names the file.
+func TestPageRowsCorruptBytes(t *testing.T) {
+	var buf bytes.Buffer
+	w := parquet.NewGenericWriter[pqWide](&buf, parquet.PageBufferSize(256), parquet.MaxRowsPerRowGroup(120),
+		parquet.Compression(&parquet.Snappy))
+	if _, err := w.Write(wideRows(300)); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	good := buf.Bytes()
+	dir := t.TempDir()
+	bad, files := 0, 0
+	for off := 4; off < len(good)-8; off += 31 {
+		files++
+		b := slices.Clone(good)
+		b[off] ^= 0x5a
+		p := filepath.Join(dir, fmt.Sprintf("c%d.parquet", off))
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		r, err := openRows(context.Background(), Source{Path: p})
+		if err == nil {
+			for {
+				if err = r.Next(); err != nil {
+					break
+				}
+				for c := range r.Header() {
+					r.Str(c)
+					r.Num(c)
+					r.Time(c)
+				}
+			}
+			r.Close()
+			if err == io.EOF {
+				continue
+			}
+		}
+		bad++
+		var re *RowError
+		var se *SchemaError
+		if !IsBadInput(err) || errors.As(err, &re) && re.Path != p || errors.As(err, &se) && se.Path != p {
+			t.Fatalf("byte %d flipped: %v, want a bad-input error naming the file", off, err)
+		}
+	}
+	if bad == 0 {
+		t.Fatal("no corruption was noticed")
+	}
+	t.Logf("%d of %d corrupted files rejected", bad, files)
 }
