@@ -300,25 +300,80 @@ func (ls *leafShap) explainBinned(bt *binnedTrees, base int32, b []uint8, phi []
 	ls.accumulate(phi, pass, sc)
 }
 
+// explainBinned2 is explainBinned for two rows at once: they share the
+// loops over the tree's splits, leaves and entries, and their two chains of
+// additions run side by side.
+func (ls *leafShap) explainBinned2(bt *binnedTrees, base int32, b1, b2 []uint8, phi1, phi2 []float64, pass1, pass2 []uint64, sc *leafScratch) {
+	pass1[0], pass2[0] = ^uint64(0), ^uint64(0)
+	nodes := bt.nodes[base:]
+	for _, sp := range ls.splits {
+		nd := &nodes[sp.node]
+		v1, v2 := b1[nd.feature], b2[nd.feature]
+		r1 := nd.right[v1>>6] >> (v1 & 63) & 1
+		r2 := nd.right[v2>>6] >> (v2 & 63) & 1
+		m1, m2 := pass1[sp.node], pass2[sp.node]
+		pass1[sp.left], pass1[sp.right] = m1&^(sp.bit*r1), m1&^(sp.bit*(r1^1))
+		pass2[sp.left], pass2[sp.right] = m2&^(sp.bit*r2), m2&^(sp.bit*(r2^1))
+	}
+	rowAt1, rowAt2 := sc.rowAt[:len(ls.leaves)], sc.rowAt2[:len(ls.leaves)]
+	for li := range ls.leaves {
+		l := &ls.leaves[li]
+		if !l.table {
+			ls.alone(l, pass1, phi1, sc)
+			ls.alone(l, pass2, phi2, sc)
+			continue
+		}
+		d := int(l.d)
+		mask := uint64(1)<<d - 1
+		S1, S2 := pass1[l.node]&mask, pass2[l.node]&mask
+		if l.pair {
+			S1 |= (pass1[l.node2] >> l.split & 1) << d
+			S2 |= (pass2[l.node2] >> l.split & 1) << d
+		}
+		rowAt1[li], rowAt2[li] = l.tabAt+int32(S1)*int32(d), l.tabAt+int32(S2)*int32(d)
+	}
+	tab, ent := ls.tab, ls.ent
+	i := 0
+	for _, g := range ls.groups {
+		acc1, acc2 := 0.0, 0.0
+		for ; i < int(g.end); i++ {
+			e := ent[i]
+			u, j := uint16(e), int32(uint8(e>>16))
+			acc1 += tab[rowAt1[u]+j]
+			acc2 += tab[rowAt2[u]+j]
+		}
+		phi1[g.feature] += acc1
+		phi2[g.feature] += acc2
+	}
+}
+
+// alone adds a leaf without a table's shares for the pattern in pass to
+// phi.
+func (ls *leafShap) alone(l *shapLeaf, pass []uint64, phi []float64, sc *leafScratch) {
+	d := int(l.d)
+	pts, w := sc.points(d)
+	row := sc.out[:d]
+	patternShares(l.value, ls.z[l.featAt:int(l.featAt)+d], pass[l.node], pts, w, sc.q[:d], row)
+	for j, f := range ls.feats[l.featAt : int(l.featAt)+d] {
+		phi[f] += row[j]
+	}
+}
+
 // accumulate adds the leaves' shares for the patterns in pass to phi.
 func (ls *leafShap) accumulate(phi []float64, pass []uint64, sc *leafScratch) {
 	rowAt := sc.rowAt[:len(ls.leaves)]
-	for li, l := range ls.leaves {
-		d := int(l.d)
-		if l.table {
-			S := pass[l.node] & (1<<d - 1)
-			if l.pair {
-				S |= (pass[l.node2] >> l.split & 1) << d
-			}
-			rowAt[li] = l.tabAt + int32(S)*int32(d)
+	for li := range ls.leaves {
+		l := &ls.leaves[li]
+		if !l.table {
+			ls.alone(l, pass, phi, sc)
 			continue
 		}
-		pts, w := sc.points(d)
-		row := sc.out[:d]
-		patternShares(l.value, ls.z[l.featAt:int(l.featAt)+d], pass[l.node], pts, w, sc.q[:d], row)
-		for j, f := range ls.feats[l.featAt : int(l.featAt)+d] {
-			phi[f] += row[j]
+		d := int(l.d)
+		S := pass[l.node] & (1<<d - 1)
+		if l.pair {
+			S |= (pass[l.node2] >> l.split & 1) << d
 		}
+		rowAt[li] = l.tabAt + int32(S)*int32(d)
 	}
 	tab, ent := ls.tab, ls.ent
 	i := 0
@@ -338,11 +393,12 @@ type leafScratch struct {
 	q, out []float64
 	pts, w [][]float64
 	rowAt  []int32 // per leaf
+	rowAt2 []int32 // per leaf, for the second row of explainBinned2
 }
 
 func newLeafScratch(maxNodes int) *leafScratch {
 	return &leafScratch{q: make([]float64, 64), out: make([]float64, 64), pts: make([][]float64, 33), w: make([][]float64, 33),
-		rowAt: make([]int32, maxNodes)}
+		rowAt: make([]int32, maxNodes), rowAt2: make([]int32, maxNodes)}
 }
 
 // points returns the quadrature for a leaf with d distinct path features.

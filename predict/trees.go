@@ -292,10 +292,10 @@ type Shap struct {
 	g   int // stride of acc: the most points of any tree
 	// pass is leafShap's scratch; walk forces the walk on every tree (for
 	// tests that compare the two).
-	pass []uint64
-	leaf *leafScratch
-	bins []uint8 // ExplainBlock: the block's rows, binned
-	walk bool
+	pass, pass2 []uint64
+	leaf        *leafScratch
+	bins        []uint8 // ExplainBlock: the block's rows, binned
+	walk        bool
 }
 
 type shapLevel struct {
@@ -361,7 +361,7 @@ func newShapTables(t *Tree, nFeatures int) *shapTables {
 func (ts *Trees) NewShap() *Shap {
 	nf := len(ts.GainImportance)
 	g := max(1, (ts.maxDepth+1)/2)
-	s := &Shap{ts: ts, g: g, o: make([]float64, nf), acc: make([]float64, nf*g), lv: make([]shapLevel, ts.maxDepth+2), pass: make([]uint64, ts.maxNodes), leaf: newLeafScratch(ts.maxNodes)}
+	s := &Shap{ts: ts, g: g, o: make([]float64, nf), acc: make([]float64, nf*g), lv: make([]shapLevel, ts.maxDepth+2), pass: make([]uint64, ts.maxNodes), pass2: make([]uint64, ts.maxNodes), leaf: newLeafScratch(ts.maxNodes)}
 	for i := range s.lv {
 		s.lv[i] = shapLevel{p: make([]float64, g), r: make([]float64, g), saved: make([]float64, g)}
 	}
@@ -411,7 +411,12 @@ func (s *Shap) ExplainBlock(x []float64, n int, phi []float64) {
 			}
 			continue
 		}
-		for r := range n {
+		r := 0
+		for ; r+1 < n; r += 2 {
+			t.leafShap.explainBinned2(bt, bt.roots[k], s.bins[r*p:(r+1)*p], s.bins[(r+1)*p:(r+2)*p],
+				phi[r*p:(r+1)*p], phi[(r+1)*p:(r+2)*p], s.pass, s.pass2, s.leaf)
+		}
+		if r < n {
 			t.leafShap.explainBinned(bt, bt.roots[k], s.bins[r*p:(r+1)*p], phi[r*p:(r+1)*p], s.pass, s.leaf)
 		}
 	}
