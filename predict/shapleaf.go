@@ -72,11 +72,11 @@ type shapLeaf struct {
 }
 
 // maxTableSlots is the most distinct path features a leaf gets a table for:
-// 2^10 × 10 values, 80 KiB. maxTreeCells bounds a tree's tables (1 MiB):
+// 2^12 × 12 values, 384 KiB. maxTreeCells bounds a tree's tables (1 MiB):
 // leaves past it, in a tree of many deep leaves, evaluate their pattern
 // alone, so memory stays bounded whatever --leaves trained the model.
 const (
-	maxTableSlots = 10
+	maxTableSlots = 12
 	maxTreeCells  = 1 << 17
 )
 
@@ -94,15 +94,9 @@ func newLeafShap(t *Tree, nFeatures int) *leafShap {
 	var walk func(node int32) bool
 	walk = func(node int32) bool {
 		if t.Left[node] < 0 {
-			d := len(pathFeats)
-			l := shapLeaf{node: node, d: uint8(d), table: d <= maxTableSlots && len(ls.tab)+d<<d <= maxTreeCells,
-				featAt: int32(len(ls.feats)), tabAt: int32(len(ls.tab)), value: t.Value[node]}
-			ls.leaves = append(ls.leaves, l)
+			ls.leaves = append(ls.leaves, shapLeaf{node: node, d: uint8(len(pathFeats)), featAt: int32(len(ls.feats)), value: t.Value[node]})
 			ls.feats = append(ls.feats, pathFeats...)
 			ls.z = append(ls.z, pathZ...)
-			if l.table {
-				ls.tab = append(ls.tab, leafShares(t.Value[node], pathZ)...)
-			}
 			return true
 		}
 		f := t.Feature[node]
@@ -133,6 +127,24 @@ func newLeafShap(t *Tree, nFeatures int) *leafShap {
 	}
 	if t.Left[0] < 0 || !walk(0) || len(ls.leaves) > 1<<16 {
 		return nil
+	}
+	// Tables go to the leaves with the fewest path features first: they
+	// cost the least (2^d × d cells) for the same work saved per row.
+	order := make([]int, len(ls.leaves))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(ls.leaves[a].d, ls.leaves[b].d) })
+	cells := 0
+	for _, li := range order {
+		l := &ls.leaves[li]
+		d := int(l.d)
+		if d > maxTableSlots || cells+d<<d > maxTreeCells {
+			break
+		}
+		cells += d << d
+		l.table, l.tabAt = true, int32(len(ls.tab))
+		ls.tab = append(ls.tab, leafShares(l.value, ls.z[l.featAt:int(l.featAt)+d])...)
 	}
 	ls.pairSiblings(t)
 	for li, l := range ls.leaves {
