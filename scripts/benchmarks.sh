@@ -17,7 +17,7 @@ cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
 {
   echo "# Benchmarks"
   echo
-  echo "Regenerate with \`scripts/benchmarks.sh\`. Numbers below are from one run; rerun on your machine before you quote them."
+  echo "Regenerate with \`scripts/benchmarks.sh\`. Numbers below are from one run of the script (where a section says so, medians of three alternating runs); rerun on your machine before you quote them."
   echo
   echo "- machine: $(nproc) cores, ${cpu:-unknown CPU}, $(free -g | awk '/Mem:/ {print $2}') GiB RAM, $(uname -sr)"
   echo "- go: $(go version | cut -d' ' -f3-)"
