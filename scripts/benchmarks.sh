@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Regenerates BENCHMARKS.md: the machine, the commands, and the numbers.
-# Usage: scripts/benchmarks.sh            (about four minutes on 2 cores)
-#        DUCKDB=1 scripts/benchmarks.sh   (also DuckDB on the same file; builds scripts/duckdb, cgo)
+# Usage: scripts/benchmarks.sh            (about 25 minutes on 2 cores)
+#        DUCKDB=1 scripts/benchmarks.sh   (also DuckDB on the same file, three runs, about 2 minutes more; builds scripts/duckdb, cgo)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=BENCHMARKS.md
