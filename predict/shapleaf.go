@@ -297,24 +297,10 @@ func (ls *leafShap) explain(t *Tree, x, phi []float64, pass []uint64, sc *leafSc
 	ls.accumulate(phi, pass, sc)
 }
 
-// explainBinned is explain for a binned row b (binnedTrees.bin), whose
-// decisions are bit lookups in the tree's nodes from bt.nodes[base:].
-func (ls *leafShap) explainBinned(bt *binnedTrees, base int32, b []uint8, phi []float64, pass []uint64, sc *leafScratch) {
-	pass[0] = ^uint64(0)
-	nodes := bt.nodes[base:]
-	for _, sp := range ls.splits {
-		nd := &nodes[sp.node]
-		v := b[nd.feature]
-		right := nd.right[v>>6] >> (v & 63) & 1
-		m := pass[sp.node]
-		pass[sp.left], pass[sp.right] = m&^(sp.bit*right), m&^(sp.bit*(right^1))
-	}
-	ls.accumulate(phi, pass, sc)
-}
-
-// explainBinned2 is explainBinned for two rows at once: they share the
-// loops over the tree's splits, leaves and entries, and their two chains of
-// additions run side by side.
+// explainBinned2 is explain for two binned rows b1 and b2
+// (binnedTrees.bin), whose decisions are bit lookups in the tree's nodes
+// from bt.nodes[base:]. The rows share the loops over the tree's splits,
+// leaves and entries, and their two chains of additions run side by side.
 func (ls *leafShap) explainBinned2(bt *binnedTrees, base int32, b1, b2 []uint8, phi1, phi2 []float64, pass1, pass2 []uint64, sc *leafScratch) {
 	pass1[0], pass2[0] = ^uint64(0), ^uint64(0)
 	nodes := bt.nodes[base:]

@@ -293,6 +293,7 @@ type Shap struct {
 	// pass is leafShap's scratch; walk forces the walk on every tree (for
 	// tests that compare the two).
 	pass, pass2 []uint64
+	spare       []float64 // ExplainBlock: the values of a row explained twice
 	leaf        *leafScratch
 	bins        []uint8 // ExplainBlock: the block's rows, binned
 	walk        bool
@@ -361,7 +362,7 @@ func newShapTables(t *Tree, nFeatures int) *shapTables {
 func (ts *Trees) NewShap() *Shap {
 	nf := len(ts.GainImportance)
 	g := max(1, (ts.maxDepth+1)/2)
-	s := &Shap{ts: ts, g: g, o: make([]float64, nf), acc: make([]float64, nf*g), lv: make([]shapLevel, ts.maxDepth+2), pass: make([]uint64, ts.maxNodes), pass2: make([]uint64, ts.maxNodes), leaf: newLeafScratch(ts.maxNodes)}
+	s := &Shap{ts: ts, g: g, o: make([]float64, nf), acc: make([]float64, nf*g), lv: make([]shapLevel, ts.maxDepth+2), pass: make([]uint64, ts.maxNodes), pass2: make([]uint64, ts.maxNodes), spare: make([]float64, nf), leaf: newLeafScratch(ts.maxNodes)}
 	for i := range s.lv {
 		s.lv[i] = shapLevel{p: make([]float64, g), r: make([]float64, g), saved: make([]float64, g)}
 	}
@@ -416,8 +417,10 @@ func (s *Shap) ExplainBlock(x []float64, n int, phi []float64) {
 			t.leafShap.explainBinned2(bt, bt.roots[k], s.bins[r*p:(r+1)*p], s.bins[(r+1)*p:(r+2)*p],
 				phi[r*p:(r+1)*p], phi[(r+1)*p:(r+2)*p], s.pass, s.pass2, s.leaf)
 		}
-		if r < n {
-			t.leafShap.explainBinned(bt, bt.roots[k], s.bins[r*p:(r+1)*p], phi[r*p:(r+1)*p], s.pass, s.leaf)
+		if r < n { // the last row of an odd block goes with a copy of itself
+			clear(s.spare)
+			t.leafShap.explainBinned2(bt, bt.roots[k], s.bins[r*p:(r+1)*p], s.bins[r*p:(r+1)*p],
+				phi[r*p:(r+1)*p], s.spare, s.pass, s.pass2, s.leaf)
 		}
 	}
 }
