@@ -174,18 +174,6 @@ func (b *builder) reserve(n int) {
 	}
 }
 
-// grown returns s extended with zeros to length n. Capacity doubles, where
-// append would grow a large slice by a quarter and copy it more often.
-func grown[T any](s []T, n int) []T {
-	if n <= len(s) {
-		return s
-	}
-	if n > cap(s) {
-		s = slices.Grow(s, max(n, 2*cap(s))-len(s))
-	}
-	return s[:n] // the new elements are zero: fresh or never used
-}
-
 // grow extends a type's slices to the current number of rows.
 func (b *builder) grow(t *typeState) {
 	rows := len(b.ids)

@@ -2,10 +2,12 @@ package features
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"math"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -74,7 +76,7 @@ type pageCol struct {
 }
 
 // errUnsupported reports a file pageRows leaves to Arrow.
-var errUnsupported = fmt.Errorf("column types not read page by page")
+var errUnsupported = errors.New("column types not read page by page")
 
 func newPageRows(f *os.File, path string) (_ *pageRows, err error) {
 	defer func() {
@@ -310,7 +312,7 @@ func (d *pageDecoder) load(pages parquet.Pages, p *cells) (err error) {
 	p.n, p.err = n, nil
 	def := pg.DefinitionLevels()
 	if pg.NumNulls() > 0 {
-		p.null = grown(p.null[:0], n)
+		p.null = reuse(p.null, n)
 		for i, l := range def {
 			p.null[i] = l == 0
 		}
@@ -328,7 +330,7 @@ func (d *pageDecoder) load(pages parquet.Pages, p *cells) (err error) {
 	}
 	switch d.kind {
 	case pkText:
-		p.str = grown(p.str[:0], n)
+		p.str = reuse(p.str, n)
 		if dict != nil {
 			fill(p.str, p.null, idx, func(v int32) string { return d.dictStr[v] })
 			break
@@ -336,7 +338,7 @@ func (d *pageDecoder) load(pages parquet.Pages, p *cells) (err error) {
 		b, off := data.ByteArray()
 		fillDense(p.str, p.null, len(off)-1, func(j int) string { return unsafeText(b[off[j]:off[j+1]]) })
 	case pkInt, pkTime:
-		p.i64 = grown(p.i64[:0], n)
+		p.i64 = reuse(p.i64, n)
 		switch {
 		case dict != nil:
 			fill(p.i64, p.null, idx, func(v int32) int64 { return d.dictI64[v] })
@@ -348,7 +350,7 @@ func (d *pageDecoder) load(pages parquet.Pages, p *cells) (err error) {
 			fillDense(p.i64, p.null, len(v), func(j int) int64 { return v[j] })
 		}
 	case pkFloat, pkFloat32:
-		p.num = grown(p.num[:0], n)
+		p.num = reuse(p.num, n)
 		switch {
 		case dict != nil:
 			fill(p.num, p.null, idx, func(v int32) float64 { return d.dictNum[v] })
@@ -362,6 +364,10 @@ func (d *pageDecoder) load(pages parquet.Pages, p *cells) (err error) {
 	}
 	return nil
 }
+
+// reuse returns s with length n, on its own array when that is large
+// enough; the caller sets every element.
+func reuse[T any](s []T, n int) []T { return slices.Grow(s[:0], n)[:n] }
 
 // fill sets the non-null cells of dst, in order, from dictionary indexes.
 func fill[T any](dst []T, null []bool, idx []int32, at func(int32) T) {
@@ -405,7 +411,7 @@ func (c *pageDecoder) setDict(d parquet.Dictionary) {
 	switch c.kind {
 	case pkText:
 		b, off := vals.ByteArray()
-		c.dictStr = grown(c.dictStr[:0], len(off)-1)
+		c.dictStr = reuse(c.dictStr, len(off)-1)
 		for j := range c.dictStr {
 			c.dictStr[j] = unsafeText(b[off[j]:off[j+1]])
 		}

@@ -141,12 +141,11 @@ func (t *Table) WriteParquet(w io.Writer) error {
 		}
 	}
 	n := t.NumRows()
-	workers := min(runtime.GOMAXPROCS(0), max(len(t.Columns), 1))
 	for lo := 0; lo < n || (n == 0 && lo == 0); lo += rowGroupRows {
 		hi := min(lo+rowGroupRows, n)
 		rgw := fw.AppendBufferedRowGroup()
 		var g errgroup.Group
-		g.SetLimit(workers)
+		g.SetLimit(runtime.GOMAXPROCS(0))
 		for i := range t.Columns {
 			cw, err := rgw.Column(i)
 			if err != nil {
