@@ -15,18 +15,21 @@ import (
 // split on it along the path). With d distinct features there are 2^d
 // patterns; for d ≤ maxTableSlots the d shares of each are computed once,
 // here. A row then costs one pass over the tree's splits to find every
-// leaf's pattern and one table row per leaf: O(nodes + Σ d) per tree
-// instead of O(nodes × quadrature points). The few leaves deeper than that
-// evaluate the integral for the row's pattern alone (O(d²) each).
+// leaf's pattern and one table row per leaf (per pair, for sibling leaves
+// whose tables are merged: see shapLeaf): O(nodes + Σ d) per tree instead
+// of O(nodes × quadrature points). Tables go to the leaves with the fewest
+// path features first; the few left without one evaluate the integral for
+// the row's pattern alone (O(d²) each).
 type leafShap struct {
 	// slot is, per split node, the position of its feature among the
 	// distinct features of the path from the root to it (first seen first).
 	slot []uint8
-	// Per leaf: its node, number of distinct path features d, the features
-	// in slot order (feats[featAt:featAt+d]), and either its table, 2^d
-	// rows of d shares (tab[tabAt:tabAt+d<<d]; row S holds the shares for
-	// the pattern whose bit j is set when the row passes slot j's feature),
-	// or, past maxTableSlots, the cover shares z[featAt:featAt+d].
+	// Per leaf (or pair of sibling leaves): its node, number of distinct
+	// path features d, the features in slot order (feats[featAt:featAt+d]),
+	// the cover shares z[featAt:featAt+d], and its table when it has one,
+	// 2^d rows of d shares (tab[tabAt:tabAt+d<<d]; row S holds the shares
+	// for the pattern whose bit j is set when the row passes slot j's
+	// feature), 2^(d+1) rows for a pair.
 	leaves []shapLeaf
 	feats  []int32
 	z      []float64

@@ -290,8 +290,9 @@ type Shap struct {
 	acc []float64 // per feature × point: leaf sums below deeper splits on it
 	lv  []shapLevel
 	g   int // stride of acc: the most points of any tree
-	// pass is leafShap's scratch; walk forces the walk on every tree (for
-	// tests that compare the two).
+	// pass and pass2 are leafShap's scratch for the one or two rows it
+	// explains at a time; walk forces the walk on every tree (for tests
+	// that compare the two).
 	pass, pass2 []uint64
 	spare       []float64 // ExplainBlock: the values of a row explained twice
 	leaf        *leafScratch
