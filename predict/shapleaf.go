@@ -7,49 +7,81 @@ import (
 	"gonum.org/v1/gonum/integrate/quad"
 )
 
-// leafShap holds a tree's SHAP values precomputed per leaf and per pattern,
-// the idea of Fast TreeSHAP v2 (Yang 2021, "Fast TreeSHAP: Accelerating
-// SHAP value computation for trees"). In the integral form (see Shap), a
-// leaf's share of a row's SHAP values depends on the row only through o:
-// which of the distinct features on the leaf's path the row passes (every
-// split on it along the path). With d distinct features there are 2^d
-// patterns; for d ≤ maxTableSlots the d shares of each are computed once,
-// here. A row then costs one pass over the tree's splits to find every
-// leaf's pattern and one table row per leaf (per pair, for sibling leaves
-// whose tables are merged: see shapLeaf): O(nodes + Σ d) per tree instead
-// of O(nodes × quadrature points). Tables go to the leaves with the fewest
-// path features first; the few left without one evaluate the integral for
-// the row's pattern alone (O(d²) each).
+// leafShap holds a tree's SHAP values precomputed per pattern, the idea of
+// Fast TreeSHAP v2 (Yang 2021, "Fast TreeSHAP: Accelerating SHAP value
+// computation for trees"), taken from leaves to subtrees. In the integral
+// form (see Shap), a leaf's share of a row's SHAP values depends on the row
+// only through o: which of the distinct features on the leaf's path the
+// row passes (every split on it along the path). With d distinct features
+// there are 2^d patterns, and the d shares of each can be computed once.
+//
+// The tree is cut into clusters: subtrees whose root has a distinct path
+// features above it and k splits inside, with a + k ≤ clusterBits. For every
+// leaf below a cluster's root, the row's pattern is a function of the
+// ancestors' pattern (a bits: which of those features the row has passed
+// so far) and the k decisions inside, so one table of 2^(a+k) rows holds,
+// per feature of the cluster, the sum of all its leaves' shares. A row then
+// costs one pass over the tree's splits (masks of passed features above the
+// clusters, one decision bit inside them), one table row per cluster and one
+// read per feature of each cluster: on the 300-tree model of BENCHMARKS.md
+// (31 leaves), 46 reads per tree where a table per leaf took 161 and one
+// per pair of sibling leaves 111. Leaves with more
+// distinct path features than a table allows (maxTableSlots) evaluate the
+// integral for the row's pattern alone (O(d²) each).
 type leafShap struct {
 	// slot is, per split node, the position of its feature among the
-	// distinct features of the path from the root to it (first seen first).
+	// distinct features of the path from the root to it (first seen first),
+	// so that the features above any node hold its lowest slots.
 	slot []uint8
-	// Per leaf (or pair of sibling leaves): its node, number of distinct
-	// path features d, the features in slot order (feats[featAt:featAt+d]),
-	// the cover shares z[featAt:featAt+d], and its table when it has one,
-	// 2^d rows of d shares (tab[tabAt:tabAt+d<<d]; row S holds the shares
-	// for the pattern whose bit j is set when the row passes slot j's
-	// feature), 2^(d+1) rows for a pair.
-	leaves []shapLeaf
-	feats  []int32
-	z      []float64
-	tab    []float64
+	// top are the split nodes above the clusters in ascending order, with
+	// their feature's slot bit: a row's pass masks come from them. inner
+	// are the splits inside clusters, in the order of their decision bits;
+	// wordEnd[w] ends the splits whose bits go to decision word w.
+	top      []shapSplit
+	inner    []innerSplit
+	wordEnd  []int32
+	clusters []shapCluster
+	// alone are the leaves without a table: their path features
+	// feats[featAt:featAt+d] and cover shares z[featAt:featAt+d].
+	alone []shapLeaf
+	feats []int32
+	z     []float64
+	tab   []float64
 
-	// For the evaluation: the split nodes in ascending order, and one
-	// entry per (table leaf, slot), packed: the leaf (bits 0–15), the slot
-	// (16–23) and the slot's feature (32–47), grouped by feature (groups
-	// holds each group's feature and end), so that a feature's shares are
-	// summed in a register and phi is written once per feature.
-	splits []shapSplit
+	// One entry per (cluster, table column), packed: the cluster (bits
+	// 0–15), the column (16–23) and its feature (32–47), grouped by feature
+	// (groups holds each group's feature and end), so that a feature's
+	// shares are summed in a register and phi is written once per feature.
 	ent    []uint64
 	groups []entGroup
 }
 
-// shapSplit is a split node for the pass computation: its children and its
+// shapSplit is a split node above the clusters: its children and its
 // feature's slot bit.
 type shapSplit struct {
 	node, left, right int32
 	bit               uint64
+}
+
+// innerSplit is a split node inside a cluster and the position of its
+// decision bit (1: the row goes right) in its word.
+type innerSplit struct {
+	node  int32
+	shift uint8
+}
+
+// shapCluster is a subtree with a table: its root, whose pass mask holds
+// the ancestors' pattern in its a lowest bits; its k decision bits, at
+// shift in decision word word; and its table of nf columns from tabAt,
+// whose row (ancestors' pattern | decisions << a) holds each column
+// feature's summed shares.
+type shapCluster struct {
+	root  int32
+	a, k  uint8
+	shift uint8
+	word  int32
+	nf    int32
+	tabAt int32
 }
 
 type entGroup struct {
@@ -57,28 +89,27 @@ type entGroup struct {
 	end     int32
 }
 
+// shapLeaf is a leaf as the walk over the tree finds it: its node, value
+// and distinct path features.
 type shapLeaf struct {
-	node          int32
-	d             uint8
-	table         bool
-	featAt, tabAt int32
-	value         float64
-	// pair: this entry is two sibling leaves, node (left) and node2
-	// (right), both with tables, merged into one table of 2^(d+1) rows:
-	// row (S | b<<d) holds the left leaf's shares for pattern S plus the
-	// right leaf's for S with bit split set to b, where S is the left
-	// leaf's pattern and b the right leaf's bit for their parent's slot
-	// split. One row per row of data instead of two.
-	pair  bool
-	split uint8
-	node2 int32
+	node   int32
+	d      uint8
+	featAt int32
+	value  float64
 }
 
-// maxTableSlots is the most distinct path features a leaf gets a table for:
-// 2^12 × 12 values, 384 KiB. maxTreeCells bounds a tree's tables (1 MiB):
-// leaves past it, in a tree of many deep leaves, evaluate their pattern
-// alone, so memory stays bounded whatever --leaves trained the model.
+// clusterBits bounds a cluster's index bits (a + k): its table has at most
+// 2^11 rows of at most 11 columns. On that model, 10 bits made 17% more
+// reads for 18% less table memory and explained 15% fewer rows per second;
+// 12 bits, 13% fewer reads for 48% more memory, and 3% fewer rows per
+// second. maxTableSlots is the most distinct path features a leaf gets a
+// table for on its own: 2^12 × 12 values, 384 KiB. maxTreeCells bounds a
+// tree's tables (1 MiB): past it, the largest clusters split into smaller
+// ones and then the largest leaf tables give way to evaluating their
+// patterns alone, so memory stays bounded whatever --leaves trained the
+// model.
 const (
+	clusterBits   = 11
 	maxTableSlots = 12
 	maxTreeCells  = 1 << 17
 )
@@ -92,12 +123,18 @@ func newLeafShap(t *Tree, nFeatures int) *leafShap {
 	for i := range slotOf {
 		slotOf[i] = -1
 	}
+	above := make([]uint8, n)  // per node: distinct features on the path above it
+	splits := make([]int32, n) // per node: split nodes in its subtree
+	leafAt := make([]int32, n) // per leaf node: its index in leaves
+	var leaves []shapLeaf
 	var pathFeats []int32 // distinct features on the current path, slot order
 	var pathZ []float64   // their cover shares so far
 	var walk func(node int32) bool
 	walk = func(node int32) bool {
+		above[node] = uint8(len(pathFeats))
 		if t.Left[node] < 0 {
-			ls.leaves = append(ls.leaves, shapLeaf{node: node, d: uint8(len(pathFeats)), featAt: int32(len(ls.feats)), value: t.Value[node]})
+			leafAt[node] = int32(len(leaves))
+			leaves = append(leaves, shapLeaf{node: node, d: uint8(len(pathFeats)), featAt: int32(len(ls.feats)), value: t.Value[node]})
 			ls.feats = append(ls.feats, pathFeats...)
 			ls.z = append(ls.z, pathZ...)
 			return true
@@ -121,6 +158,7 @@ func newLeafShap(t *Tree, nFeatures int) *leafShap {
 				return false
 			}
 		}
+		splits[node] = 1 + splits[t.Left[node]] + splits[t.Right[node]]
 		pathZ[s] = zOld
 		if fresh {
 			slotOf[f] = -1
@@ -128,34 +166,59 @@ func newLeafShap(t *Tree, nFeatures int) *leafShap {
 		}
 		return true
 	}
-	if t.Left[0] < 0 || !walk(0) || len(ls.leaves) > 1<<16 {
+	if t.Left[0] < 0 || !walk(0) || len(leaves) > 1<<16 {
 		return nil
 	}
-	// Tables go to the leaves with the fewest path features first: they
-	// cost the least (2^d × d cells) for the same work saved per row.
-	order := make([]int, len(ls.leaves))
-	for i := range order {
-		order[i] = i
-	}
-	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(ls.leaves[a].d, ls.leaves[b].d) })
-	cells := 0
-	for _, li := range order {
-		l := &ls.leaves[li]
-		d := int(l.d)
-		if d > maxTableSlots || cells+d<<d > maxTreeCells {
-			break
+	b := clusterBuilder{t: t, ls: ls, leaves: leaves, leafAt: leafAt, above: above}
+	// Clusters: the largest subtrees that fit clusterBits, and the leaves
+	// outside them whose tables fit maxTableSlots.
+	var roots []int32
+	var cut func(c int32)
+	cut = func(c int32) {
+		if int(above[c])+int(splits[c]) <= clusterBits || (t.Left[c] < 0 && above[c] <= maxTableSlots) {
+			roots = append(roots, c)
+			return
 		}
-		cells += d << d
-		l.table, l.tabAt = true, int32(len(ls.tab))
-		ls.tab = append(ls.tab, leafShares(l.value, ls.z[l.featAt:int(l.featAt)+d])...)
+		if t.Left[c] < 0 {
+			ls.alone = append(ls.alone, leaves[leafAt[c]])
+			return
+		}
+		cut(t.Left[c])
+		cut(t.Right[c])
 	}
-	ls.pairSiblings(t)
-	for li, l := range ls.leaves {
-		if !l.table {
+	cut(0)
+	// Within the tree's bound: the largest table splits into its children's
+	// (a leaf's gives way to evaluating it alone) until the tables fit.
+	cells := 0
+	for _, c := range roots {
+		cells += b.cells(c)
+	}
+	for cells > maxTreeCells {
+		i := 0
+		for j, c := range roots {
+			if b.cells(c) > b.cells(roots[i]) {
+				i = j
+			}
+		}
+		c := roots[i]
+		cells -= b.cells(c)
+		roots = slices.Delete(roots, i, i+1)
+		if t.Left[c] < 0 {
+			ls.alone = append(ls.alone, leaves[leafAt[c]])
 			continue
 		}
-		for j, f := range ls.feats[l.featAt : int(l.featAt)+int(l.d)] {
-			ls.ent = append(ls.ent, uint64(li)|uint64(j)<<16|uint64(f)<<32)
+		roots = append(roots, t.Left[c], t.Right[c])
+		cells += b.cells(t.Left[c]) + b.cells(t.Right[c])
+	}
+	slices.Sort(roots)
+	slices.SortFunc(ls.alone, func(x, y shapLeaf) int { return cmp.Compare(x.node, y.node) })
+	inCluster := make([]bool, n)
+	for _, c := range roots {
+		b.add(c, inCluster)
+	}
+	for n := range t.Left {
+		if t.Left[n] >= 0 && !inCluster[n] {
+			ls.top = append(ls.top, shapSplit{node: int32(n), left: t.Left[n], right: t.Right[n], bit: 1 << ls.slot[n]})
 		}
 	}
 	slices.SortStableFunc(ls.ent, func(a, b uint64) int { return cmp.Compare(a>>32, b>>32) })
@@ -165,60 +228,131 @@ func newLeafShap(t *Tree, nFeatures int) *leafShap {
 		}
 		ls.groups[len(ls.groups)-1].end = int32(i + 1)
 	}
-	for n := range t.Left {
-		if t.Left[n] >= 0 {
-			ls.splits = append(ls.splits, shapSplit{node: int32(n), left: t.Left[n], right: t.Right[n], bit: 1 << ls.slot[n]})
-		}
-	}
 	return ls
 }
 
-// pairSiblings merges the tables of sibling leaves (consecutive in
-// ls.leaves, as the walk appends them) into pair tables of the same size.
-func (ls *leafShap) pairSiblings(t *Tree) {
-	parent := make([]int32, len(t.Left))
-	for n := range t.Left {
-		if t.Left[n] >= 0 {
-			parent[t.Left[n]], parent[t.Right[n]] = int32(n), int32(n)
+// clusterBuilder makes a tree's cluster tables from its leaves as
+// newLeafShap's walk found them.
+type clusterBuilder struct {
+	t      *Tree
+	ls     *leafShap
+	leaves []shapLeaf
+	leafAt []int32
+	above  []uint8
+	bits   int // decision bits used in the last word
+}
+
+// cells is the size of the table of the cluster rooted at c.
+func (b *clusterBuilder) cells(c int32) int {
+	feats, inner, _ := b.members(c)
+	return len(feats) << (int(b.above[c]) + len(inner))
+}
+
+// members returns the cluster at c's columns (the features above c in slot
+// order, then the others in the order the leaves meet them), its split
+// nodes in ascending order and its leaves.
+func (b *clusterBuilder) members(c int32) (feats []int32, inner []int32, leaves []int32) {
+	t := b.t
+	var walk func(n int32)
+	walk = func(n int32) {
+		if t.Left[n] < 0 {
+			leaves = append(leaves, b.leafAt[n])
+			return
 		}
+		inner = append(inner, n)
+		walk(t.Left[n])
+		walk(t.Right[n])
 	}
-	var leaves []shapLeaf
-	var tab []float64
-	for i := 0; i < len(ls.leaves); i++ {
-		l := ls.leaves[i]
-		if l.table && i+1 < len(ls.leaves) {
-			r := ls.leaves[i+1]
-			p := parent[l.node]
-			if r.table && l.node != 0 && p == parent[r.node] && t.Left[p] == l.node && r.d == l.d {
-				d := int(l.d)
-				s := ls.slot[p]
-				tl, tr := ls.tab[l.tabAt:int(l.tabAt)+d<<d], ls.tab[r.tabAt:int(r.tabAt)+d<<d]
-				at := len(tab)
-				tab = append(tab, make([]float64, d<<(d+1))...)
-				for S := range 1 << d {
-					for b := range 2 {
-						row := tab[at+(S|b<<d)*d:][:d]
-						R := S&^(1<<s) | b<<s
-						for j := range d {
-							row[j] = tl[S*d+j] + tr[R*d+j]
-						}
-					}
-				}
-				l.tabAt, l.pair, l.split, l.node2 = int32(at), true, s, r.node
-				leaves = append(leaves, l)
-				i++
-				continue
+	walk(c)
+	slices.Sort(inner)
+	for _, li := range leaves {
+		l := b.leaves[li]
+		for _, f := range b.ls.feats[l.featAt : int(l.featAt)+int(l.d)] {
+			if !slices.Contains(feats, f) {
+				feats = append(feats, f)
 			}
 		}
-		if l.table {
-			d := int(l.d)
-			at := len(tab)
-			tab = append(tab, ls.tab[l.tabAt:int(l.tabAt)+d<<d]...)
-			l.tabAt = int32(at)
-		}
-		leaves = append(leaves, l)
 	}
-	ls.leaves, ls.tab = leaves, tab
+	return feats, inner, leaves
+}
+
+// add builds the table of the cluster rooted at c, its decision bits and
+// its entries, and marks its splits in inCluster.
+func (b *clusterBuilder) add(c int32, inCluster []bool) {
+	t, ls := b.t, b.ls
+	feats, inner, members := b.members(c)
+	a, k := int(b.above[c]), len(inner)
+	if len(ls.wordEnd) == 0 || b.bits+k > 64 {
+		ls.wordEnd = append(ls.wordEnd, int32(len(ls.inner)))
+		b.bits = 0
+	}
+	bitOf := make(map[int32]int, k)
+	for i, n := range inner {
+		bitOf[n] = i
+		inCluster[n] = true
+		ls.inner = append(ls.inner, innerSplit{node: n, shift: uint8(b.bits + i)})
+	}
+	ls.wordEnd[len(ls.wordEnd)-1] = int32(len(ls.inner))
+	ci := len(ls.clusters)
+	ls.clusters = append(ls.clusters, shapCluster{root: c, a: uint8(a), k: uint8(k), shift: uint8(b.bits), word: int32(len(ls.wordEnd) - 1), nf: int32(len(feats)), tabAt: int32(len(ls.tab))})
+	b.bits += k
+	for j, f := range feats {
+		ls.ent = append(ls.ent, uint64(ci)|uint64(j)<<16|uint64(f)<<32)
+	}
+	// Per leaf: its path below c as (decision bit, side, slot), and its
+	// shares by pattern; a row of the table sums the leaves' shares for
+	// the patterns that ancestors' pattern and decisions give them.
+	type step struct {
+		bit, side, slot int
+	}
+	paths := make([][]step, len(members))
+	shares := make([][]float64, len(members))
+	cols := make([][]int, len(members))
+	parent := func(n int32) int32 {
+		for _, m := range inner {
+			if t.Left[m] == n || t.Right[m] == n {
+				return m
+			}
+		}
+		return -1
+	}
+	for i, li := range members {
+		l := b.leaves[li]
+		d := int(l.d)
+		lf := ls.feats[l.featAt : int(l.featAt)+d]
+		for n := l.node; n != c; {
+			p := parent(n)
+			side := 0
+			if t.Right[p] == n {
+				side = 1
+			}
+			paths[i] = append(paths[i], step{bit: bitOf[p], side: side, slot: slices.Index(lf, t.Feature[p])})
+			n = p
+		}
+		shares[i] = leafShares(l.value, ls.z[l.featAt:int(l.featAt)+d])
+		for _, f := range lf {
+			cols[i] = append(cols[i], slices.Index(feats, f))
+		}
+	}
+	nf := len(feats)
+	tab := make([]float64, nf<<(a+k))
+	for idx := range 1 << (a + k) {
+		row := tab[idx*nf : (idx+1)*nf]
+		anc, dec := idx&(1<<a-1), idx>>a
+		for i, li := range members {
+			d := int(b.leaves[li].d)
+			S := anc | (1<<d-1)&^(1<<a-1) // features first met below c start passed
+			for _, s := range paths[i] {
+				if dec>>s.bit&1 != s.side {
+					S &^= 1 << s.slot
+				}
+			}
+			for j, col := range cols[i] {
+				row[col] += shares[i][S*d+j]
+			}
+		}
+	}
+	ls.tab = append(ls.tab, tab...)
 }
 
 // leafShares returns, for a leaf of value v whose path has distinct
@@ -280,15 +414,15 @@ func patternShares(v float64, z []float64, S uint64, pts, w, q, out []float64) {
 	}
 }
 
-// explain adds row x's SHAP values from tree t to phi; pass (one bit set
-// per node) and sc are scratch space.
+// explain adds row x's SHAP values from tree t to phi; pass (one mask per
+// node) and sc are scratch space.
 func (ls *leafShap) explain(t *Tree, x, phi []float64, pass []uint64, sc *leafScratch) {
 	// pass[n]: bit j set while the row passes every split on slot j's
 	// feature between the root and n. Children follow their parents in
 	// the node arrays, so one ascending pass fills it, without branches on
 	// the row's decisions.
 	pass[0] = ^uint64(0)
-	for _, sp := range ls.splits {
+	for _, sp := range ls.top {
 		nd := &t.nodes[sp.node]
 		var right uint64
 		if !nd.goesLeft(x[nd.feature]) {
@@ -297,17 +431,31 @@ func (ls *leafShap) explain(t *Tree, x, phi []float64, pass []uint64, sc *leafSc
 		m := pass[sp.node]
 		pass[sp.left], pass[sp.right] = m&^(sp.bit*right), m&^(sp.bit*(right^1))
 	}
-	ls.accumulate(phi, pass, sc)
+	dec := sc.dec[:len(ls.wordEnd)]
+	i := 0
+	for w, end := range ls.wordEnd {
+		var word uint64
+		for ; i < int(end); i++ {
+			is := ls.inner[i]
+			nd := &t.nodes[is.node]
+			if !nd.goesLeft(x[nd.feature]) {
+				word |= 1 << is.shift
+			}
+		}
+		dec[w] = word
+	}
+	clear(sc.spare)
+	ls.sum2(pass, dec, pass, dec, phi, sc.spare, sc)
 }
 
 // explainBinned2 is explain for two binned rows b1 and b2
 // (binnedTrees.bin), whose decisions are bit lookups in the tree's nodes
 // from bt.nodes[base:]. The rows share the loops over the tree's splits,
-// leaves and entries, and their two chains of additions run side by side.
+// clusters and entries, and their two chains of additions run side by side.
 func (ls *leafShap) explainBinned2(bt *binnedTrees, base int32, b1, b2 []uint8, phi1, phi2 []float64, pass1, pass2 []uint64, sc *leafScratch) {
 	pass1[0], pass2[0] = ^uint64(0), ^uint64(0)
 	nodes := bt.nodes[base:]
-	for _, sp := range ls.splits {
+	for _, sp := range ls.top {
 		nd := &nodes[sp.node]
 		v1, v2 := b1[nd.feature], b2[nd.feature]
 		r1 := nd.right[v1>>6] >> (v1 & 63) & 1
@@ -316,22 +464,37 @@ func (ls *leafShap) explainBinned2(bt *binnedTrees, base int32, b1, b2 []uint8, 
 		pass1[sp.left], pass1[sp.right] = m1&^(sp.bit*r1), m1&^(sp.bit*(r1^1))
 		pass2[sp.left], pass2[sp.right] = m2&^(sp.bit*r2), m2&^(sp.bit*(r2^1))
 	}
-	rowAt1, rowAt2 := sc.rowAt[:len(ls.leaves)], sc.rowAt2[:len(ls.leaves)]
-	for li := range ls.leaves {
-		l := &ls.leaves[li]
-		if !l.table {
-			ls.alone(l, pass1, phi1, sc)
-			ls.alone(l, pass2, phi2, sc)
-			continue
+	dec1, dec2 := sc.dec[:len(ls.wordEnd)], sc.dec2[:len(ls.wordEnd)]
+	i := 0
+	for w, end := range ls.wordEnd {
+		var w1, w2 uint64
+		for ; i < int(end); i++ {
+			is := ls.inner[i]
+			nd := &nodes[is.node]
+			v1, v2 := b1[nd.feature], b2[nd.feature]
+			w1 |= (nd.right[v1>>6] >> (v1 & 63) & 1) << is.shift
+			w2 |= (nd.right[v2>>6] >> (v2 & 63) & 1) << is.shift
 		}
-		d := int(l.d)
-		mask := uint64(1)<<d - 1
-		S1, S2 := pass1[l.node]&mask, pass2[l.node]&mask
-		if l.pair {
-			S1 |= (pass1[l.node2] >> l.split & 1) << d
-			S2 |= (pass2[l.node2] >> l.split & 1) << d
-		}
-		rowAt1[li], rowAt2[li] = l.tabAt+int32(S1)*int32(d), l.tabAt+int32(S2)*int32(d)
+		dec1[w], dec2[w] = w1, w2
+	}
+	ls.sum2(pass1, dec1, pass2, dec2, phi1, phi2, sc)
+}
+
+// sum2 adds to phi1 and phi2 the shares of two rows given their pass masks
+// and decision words.
+func (ls *leafShap) sum2(pass1, dec1, pass2, dec2 []uint64, phi1, phi2 []float64, sc *leafScratch) {
+	rowAt1, rowAt2 := sc.rowAt[:len(ls.clusters)], sc.rowAt2[:len(ls.clusters)]
+	for ci := range ls.clusters {
+		c := &ls.clusters[ci]
+		am, km := uint64(1)<<c.a-1, uint64(1)<<c.k-1
+		S1 := pass1[c.root]&am | (dec1[c.word]>>c.shift&km)<<c.a
+		S2 := pass2[c.root]&am | (dec2[c.word]>>c.shift&km)<<c.a
+		rowAt1[ci], rowAt2[ci] = c.tabAt+int32(S1)*c.nf, c.tabAt+int32(S2)*c.nf
+	}
+	for li := range ls.alone {
+		l := &ls.alone[li]
+		ls.evalAlone(l, pass1, phi1, sc)
+		ls.evalAlone(l, pass2, phi2, sc)
 	}
 	tab, ent := ls.tab, ls.ent
 	i := 0
@@ -348,9 +511,9 @@ func (ls *leafShap) explainBinned2(bt *binnedTrees, base int32, b1, b2 []uint8, 
 	}
 }
 
-// alone adds a leaf without a table's shares for the pattern in pass to
-// phi.
-func (ls *leafShap) alone(l *shapLeaf, pass []uint64, phi []float64, sc *leafScratch) {
+// evalAlone adds a leaf without a table's shares for the pattern in pass
+// to phi.
+func (ls *leafShap) evalAlone(l *shapLeaf, pass []uint64, phi []float64, sc *leafScratch) {
 	d := int(l.d)
 	pts, w := sc.points(d)
 	row := sc.out[:d]
@@ -360,46 +523,22 @@ func (ls *leafShap) alone(l *shapLeaf, pass []uint64, phi []float64, sc *leafScr
 	}
 }
 
-// accumulate adds the leaves' shares for the patterns in pass to phi.
-func (ls *leafShap) accumulate(phi []float64, pass []uint64, sc *leafScratch) {
-	rowAt := sc.rowAt[:len(ls.leaves)]
-	for li := range ls.leaves {
-		l := &ls.leaves[li]
-		if !l.table {
-			ls.alone(l, pass, phi, sc)
-			continue
-		}
-		d := int(l.d)
-		S := pass[l.node] & (1<<d - 1)
-		if l.pair {
-			S |= (pass[l.node2] >> l.split & 1) << d
-		}
-		rowAt[li] = l.tabAt + int32(S)*int32(d)
-	}
-	tab, ent := ls.tab, ls.ent
-	i := 0
-	for _, g := range ls.groups {
-		acc := 0.0
-		for ; i < int(g.end); i++ {
-			e := ent[i]
-			acc += tab[rowAt[uint16(e)]+int32(uint8(e>>16))]
-		}
-		phi[g.feature] += acc
-	}
-}
-
-// leafScratch is the scratch space of leafShap.explain for leaves without
-// tables, with Gauss–Legendre rules by number of points.
+// leafScratch is leafShap's scratch space: the rows' decision words and
+// table rows, the values of a row explained twice (as the second of two),
+// and for leaves without tables, Gauss–Legendre rules by number of points.
 type leafScratch struct {
-	q, out []float64
-	pts, w [][]float64
-	rowAt  []int32 // per leaf
-	rowAt2 []int32 // per leaf, for the second row of explainBinned2
+	q, out    []float64
+	pts, w    [][]float64
+	rowAt     []int32  // per cluster
+	rowAt2    []int32  // per cluster, for the second row of explainBinned2
+	dec, dec2 []uint64 // per decision word
+	spare     []float64
 }
 
-func newLeafScratch(maxNodes int) *leafScratch {
+func newLeafScratch(maxNodes, nFeatures int) *leafScratch {
 	return &leafScratch{q: make([]float64, 64), out: make([]float64, 64), pts: make([][]float64, 33), w: make([][]float64, 33),
-		rowAt: make([]int32, maxNodes), rowAt2: make([]int32, maxNodes)}
+		rowAt: make([]int32, maxNodes), rowAt2: make([]int32, maxNodes), dec: make([]uint64, maxNodes), dec2: make([]uint64, maxNodes),
+		spare: make([]float64, nFeatures)}
 }
 
 // points returns the quadrature for a leaf with d distinct path features.

@@ -4,7 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"runtime"
 	"slices"
+	"sync"
+
+	"golang.org/x/sync/errgroup"
 
 	"gonum.org/v1/gonum/integrate/quad"
 )
@@ -27,10 +31,13 @@ type Trees struct {
 	// validation rows.
 	ShapImportance []float64 `json:"shap_importance,omitempty"`
 
-	expected float64      // Base + each tree's cover-weighted mean leaf value
-	maxDepth int          // of the deepest tree
-	maxNodes int          // of the largest tree
-	fast     *binnedTrees // nil when a feature has too many thresholds
+	expected float64 // Base + each tree's cover-weighted mean leaf value
+	maxDepth int     // of the deepest tree
+	maxNodes int     // of the largest tree
+	// leafShaps builds the trees' SHAP tables once, for the first NewShap:
+	// scoring alone does not need them.
+	leafShaps *sync.Once
+	fast      *binnedTrees // nil when a feature has too many thresholds
 }
 
 // GBDTParams are the boosting parameters a model was trained with.
@@ -119,11 +126,28 @@ func (ts *Trees) validate(nFeatures int) error {
 		t.maxDepth = t.depth(0)
 		ts.maxDepth = max(ts.maxDepth, t.maxDepth)
 		t.shap = newShapTables(t, nFeatures)
-		t.leafShap = newLeafShap(t, nFeatures)
+		t.leafShap = nil
 		ts.maxNodes = max(ts.maxNodes, len(t.Left))
 	}
 	ts.fast = newBinnedTrees(ts, nFeatures)
+	ts.leafShaps = new(sync.Once)
 	return nil
+}
+
+// buildLeafShaps builds every tree's SHAP tables, on as many goroutines as
+// there are processors.
+func (ts *Trees) buildLeafShaps() {
+	nf := len(ts.GainImportance)
+	var g errgroup.Group
+	g.SetLimit(runtime.GOMAXPROCS(0))
+	for k := range ts.Trees {
+		g.Go(func() error {
+			t := &ts.Trees[k]
+			t.leafShap = newLeafShap(t, nf)
+			return nil
+		})
+	}
+	g.Wait()
 }
 
 // prepare checks the arrays and packs the nodes.
@@ -280,8 +304,8 @@ func (ts *Trees) ExpectedLogit() float64 { return ts.expected }
 // sums up, and credits each feature at the deepest split on it: O(nodes ×
 // points) per tree, where the original algorithm costs O(leaves × depth²).
 // That walk is the reference and the fallback: trees are explained from
-// per-leaf tables of the same integral (leafShap), which cost O(nodes +
-// Σ path features) per row.
+// tables of the same integral per subtree (leafShap), which cost
+// O(nodes + Σ features per subtree) per row.
 type Shap struct {
 	ts  *Trees
 	x   []float64
@@ -294,7 +318,6 @@ type Shap struct {
 	// explains at a time; walk forces the walk on every tree (for tests
 	// that compare the two).
 	pass, pass2 []uint64
-	spare       []float64 // ExplainBlock: the values of a row explained twice
 	leaf        *leafScratch
 	bins        []uint8 // ExplainBlock: the block's rows, binned
 	walk        bool
@@ -361,9 +384,10 @@ func newShapTables(t *Tree, nFeatures int) *shapTables {
 
 // NewShap returns TreeSHAP scratch space for the ensemble.
 func (ts *Trees) NewShap() *Shap {
+	ts.leafShaps.Do(ts.buildLeafShaps)
 	nf := len(ts.GainImportance)
 	g := max(1, (ts.maxDepth+1)/2)
-	s := &Shap{ts: ts, g: g, o: make([]float64, nf), acc: make([]float64, nf*g), lv: make([]shapLevel, ts.maxDepth+2), pass: make([]uint64, ts.maxNodes), pass2: make([]uint64, ts.maxNodes), spare: make([]float64, nf), leaf: newLeafScratch(ts.maxNodes)}
+	s := &Shap{ts: ts, g: g, o: make([]float64, nf), acc: make([]float64, nf*g), lv: make([]shapLevel, ts.maxDepth+2), pass: make([]uint64, ts.maxNodes), pass2: make([]uint64, ts.maxNodes), leaf: newLeafScratch(ts.maxNodes, nf)}
 	for i := range s.lv {
 		s.lv[i] = shapLevel{p: make([]float64, g), r: make([]float64, g), saved: make([]float64, g)}
 	}
@@ -419,9 +443,9 @@ func (s *Shap) ExplainBlock(x []float64, n int, phi []float64) {
 				phi[r*p:(r+1)*p], phi[(r+1)*p:(r+2)*p], s.pass, s.pass2, s.leaf)
 		}
 		if r < n { // the last row of an odd block goes with a copy of itself
-			clear(s.spare)
+			clear(s.leaf.spare)
 			t.leafShap.explainBinned2(bt, bt.roots[k], s.bins[r*p:(r+1)*p], s.bins[r*p:(r+1)*p],
-				phi[r*p:(r+1)*p], s.spare, s.pass, s.pass2, s.leaf)
+				phi[r*p:(r+1)*p], s.leaf.spare, s.pass, s.pass2, s.leaf)
 		}
 	}
 }

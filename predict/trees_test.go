@@ -48,7 +48,7 @@ func randomTrees(r *rand.Rand, nTrees, depth, p int, cat []bool) *Trees {
 }
 
 // TestShapAgreesWithLundberg compares both evaluations of the integral form
-// (the per-leaf pattern tables and the walk) with the original algorithm on
+// (the subtree pattern tables and the walk) with the original algorithm on
 // random trees, and checks that the values and the base value add up to
 // the log-odds. The deep trees over many features outgrow the tables and
 // take the walk.
@@ -70,6 +70,7 @@ func TestShapAgreesWithLundberg(t *testing.T) {
 			if err := ts.Prepare(p); err != nil {
 				t.Fatal(err)
 			}
+			tables, walk, ref := ts.NewShap(), ts.NewShap(), newLundberg(ts) // NewShap builds the tables
 			direct := 0
 			for k := range ts.Trees {
 				tr := &ts.Trees[k]
@@ -80,17 +81,12 @@ func TestShapAgreesWithLundberg(t *testing.T) {
 					if len(tr.leafShap.tab) > maxTreeCells {
 						t.Fatalf("tree %d: %d table cells, bound %d", k, len(tr.leafShap.tab), maxTreeCells)
 					}
-					for _, l := range tr.leafShap.leaves {
-						if !l.table {
-							direct++
-						}
-					}
+					direct += len(tr.leafShap.alone)
 				}
 			}
 			if tc.direct != (direct > 0) {
 				t.Fatalf("%d leaves without tables", direct)
 			}
-			tables, walk, ref := ts.NewShap(), ts.NewShap(), newLundberg(ts)
 			walk.walk = true
 			x := make([]float64, p)
 			a, w, b := make([]float64, p), make([]float64, p), make([]float64, p)
