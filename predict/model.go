@@ -515,8 +515,7 @@ func (e *Encoder) ExplainRows(rows []int, logits, contrib []float64) {
 		e.TreeRow(i, e.block[j*p:(j+1)*p])
 	}
 	clear(contrib[:len(rows)*p])
-	e.shap.ExplainBlock(e.block, len(rows), contrib)
-	e.Logits(rows, logits)
+	e.shap.ExplainBlock(e.block, len(rows), contrib, logits)
 }
 
 // Logits computes the raw log-odds of the given rows into out. A tree

@@ -25,28 +25,41 @@ import (
 // clusters, one decision bit inside them), one table row per cluster and one
 // read per feature of each cluster: on the 300-tree model of BENCHMARKS.md
 // (31 leaves), 46 reads per tree where a table per leaf took 161 and one
-// per pair of sibling leaves 111. Leaves with more
-// distinct path features than a table allows (maxTableSlots) evaluate the
-// integral for the row's pattern alone (O(d²) each).
+// per pair of sibling leaves 111. The same decisions give the leaf the row
+// reaches, so explaining yields the log-odds without a second walk. Leaves
+// with more distinct path features than a table allows (maxTableSlots), or
+// past the tree's bound on table memory, evaluate the integral for the
+// row's pattern alone (O(d²) each).
+//
+// Rows go through a tree shapRows at a time, one split, cluster or table
+// column after another, each a loop over the rows (shapBlock).
 type leafShap struct {
 	// slot is, per split node, the position of its feature among the
 	// distinct features of the path from the root to it (first seen first),
 	// so that the features above any node hold its lowest slots.
 	slot []uint8
 	// top are the split nodes above the clusters in ascending order, with
-	// their feature's slot bit: a row's pass masks come from them. inner
-	// are the splits inside clusters, in the order of their decision bits;
-	// wordEnd[w] ends the splits whose bits go to decision word w.
+	// their feature's slot bit: a row's pass masks come from them, one per
+	// pass position (the root's, then two per top split). inner are the
+	// splits inside clusters, each giving one bit of one of the words
+	// decision words.
 	top      []shapSplit
 	inner    []innerSplit
-	wordEnd  []int32
+	words    int
 	clusters []shapCluster
+	// goesRight holds, for the binned form of the tree (setBins), 256
+	// bytes per split, top then inner: 1 for the bins that go right.
+	goesRight []uint8
 	// alone are the leaves without a table: their path features
 	// feats[featAt:featAt+d] and cover shares z[featAt:featAt+d].
 	alone []shapLeaf
 	feats []int32
 	z     []float64
 	tab   []float64
+	// vals holds, per cluster from valAt, the value of the leaf that each
+	// of its 2^k decision vectors reaches; vals[0] is 0, what a cluster the
+	// row does not reach adds to its tree's value.
+	vals []float64
 
 	// One entry per (cluster, table column), packed: the cluster (bits
 	// 0–15), the column (16–23) and its feature (32–47), grouped by feature
@@ -56,32 +69,36 @@ type leafShap struct {
 	groups []entGroup
 }
 
-// shapSplit is a split node above the clusters: its children and its
-// feature's slot bit.
+// shapSplit is a split node above the clusters: the pass positions of
+// its own mask and its children's, and its feature's slot bit.
 type shapSplit struct {
-	node, left, right int32
-	bit               uint64
+	node, in, left, right int32
+	feature               int32 // (setBins)
+	bit                   uint64
 }
 
-// innerSplit is a split node inside a cluster and the position of its
-// decision bit (1: the row goes right) in its word.
+// innerSplit is a split node inside a cluster and the place of its
+// decision bit (1: the row goes right): decision word word, bit shift.
 type innerSplit struct {
-	node  int32
-	shift uint8
+	node, feature int32 // feature: (setBins)
+	word          int32
+	shift         uint8
 }
 
 // shapCluster is a subtree with a table: its root, whose pass mask holds
 // the ancestors' pattern in its a lowest bits; its k decision bits, at
-// shift in decision word word; and its table of nf columns from tabAt,
-// whose row (ancestors' pattern | decisions << a) holds each column
-// feature's summed shares.
+// shift in decision word word; its table of nf columns from tabAt, whose
+// row (ancestors' pattern | decisions << a) holds each column feature's
+// summed shares; and its leaves' values by decisions, from valAt in vals.
+// A row reaches the cluster when it passes every split above it, which
+// is when its ancestors' pattern has all a bits set.
 type shapCluster struct {
-	root  int32
-	a, k  uint8
-	shift uint8
-	word  int32
-	nf    int32
-	tabAt int32
+	root, passAt int32
+	a, k         uint8
+	shift        uint8
+	word         int32
+	nf           int32
+	tabAt, valAt int32
 }
 
 type entGroup struct {
@@ -90,12 +107,13 @@ type entGroup struct {
 }
 
 // shapLeaf is a leaf as the walk over the tree finds it: its node, value
-// and distinct path features.
+// and distinct path features; passAt is its pass position when it has no
+// table.
 type shapLeaf struct {
-	node   int32
-	d      uint8
-	featAt int32
-	value  float64
+	node, passAt int32
+	d            uint8
+	featAt       int32
+	value        float64
 }
 
 // clusterBits bounds a cluster's index bits (a + k): its table has at most
@@ -170,6 +188,7 @@ func newLeafShap(t *Tree, nFeatures int) *leafShap {
 		return nil
 	}
 	b := clusterBuilder{t: t, ls: ls, leaves: leaves, leafAt: leafAt, above: above}
+	ls.vals = []float64{0}
 	// Clusters: the largest subtrees that fit clusterBits, and the leaves
 	// outside them whose tables fit maxTableSlots.
 	var roots []int32
@@ -216,10 +235,23 @@ func newLeafShap(t *Tree, nFeatures int) *leafShap {
 	for _, c := range roots {
 		b.add(c, inCluster)
 	}
+	// Pass positions: the root's, then both children's of each top split
+	// (a parent comes before its children in the node arrays).
+	passAt := make([]int32, n)
+	nPass := int32(1)
 	for n := range t.Left {
 		if t.Left[n] >= 0 && !inCluster[n] {
-			ls.top = append(ls.top, shapSplit{node: int32(n), left: t.Left[n], right: t.Right[n], bit: 1 << ls.slot[n]})
+			l, r := t.Left[n], t.Right[n]
+			passAt[l], passAt[r] = nPass, nPass+1
+			nPass += 2
+			ls.top = append(ls.top, shapSplit{node: int32(n), in: passAt[n], left: passAt[l], right: passAt[r], bit: 1 << ls.slot[n]})
 		}
+	}
+	for i := range ls.clusters {
+		ls.clusters[i].passAt = passAt[ls.clusters[i].root]
+	}
+	for i := range ls.alone {
+		ls.alone[i].passAt = passAt[ls.alone[i].node]
 	}
 	slices.SortStableFunc(ls.ent, func(a, b uint64) int { return cmp.Compare(a>>32, b>>32) })
 	for i, e := range ls.ent {
@@ -282,20 +314,32 @@ func (b *clusterBuilder) add(c int32, inCluster []bool) {
 	t, ls := b.t, b.ls
 	feats, inner, members := b.members(c)
 	a, k := int(b.above[c]), len(inner)
-	if len(ls.wordEnd) == 0 || b.bits+k > 64 {
-		ls.wordEnd = append(ls.wordEnd, int32(len(ls.inner)))
+	if ls.words == 0 || b.bits+k > 64 {
+		ls.words++
 		b.bits = 0
 	}
+	word := int32(ls.words - 1)
 	bitOf := make(map[int32]int, k)
 	for i, n := range inner {
 		bitOf[n] = i
 		inCluster[n] = true
-		ls.inner = append(ls.inner, innerSplit{node: n, shift: uint8(b.bits + i)})
+		ls.inner = append(ls.inner, innerSplit{node: n, word: word, shift: uint8(b.bits + i)})
 	}
-	ls.wordEnd[len(ls.wordEnd)-1] = int32(len(ls.inner))
 	ci := len(ls.clusters)
-	ls.clusters = append(ls.clusters, shapCluster{root: c, a: uint8(a), k: uint8(k), shift: uint8(b.bits), word: int32(len(ls.wordEnd) - 1), nf: int32(len(feats)), tabAt: int32(len(ls.tab))})
+	ls.clusters = append(ls.clusters, shapCluster{root: c, a: uint8(a), k: uint8(k), shift: uint8(b.bits), word: word,
+		nf: int32(len(feats)), tabAt: int32(len(ls.tab)), valAt: int32(len(ls.vals))})
 	b.bits += k
+	for dec := range 1 << k {
+		n := c
+		for t.Left[n] >= 0 {
+			if dec>>bitOf[n]&1 == 1 {
+				n = t.Right[n]
+			} else {
+				n = t.Left[n]
+			}
+		}
+		ls.vals = append(ls.vals, t.Value[n])
+	}
 	for j, f := range feats {
 		ls.ent = append(ls.ent, uint64(ci)|uint64(j)<<16|uint64(f)<<32)
 	}
@@ -414,131 +458,192 @@ func patternShares(v float64, z []float64, S uint64, pts, w, q, out []float64) {
 	}
 }
 
-// explain adds row x's SHAP values from tree t to phi; pass (one mask per
-// node) and sc are scratch space.
-func (ls *leafShap) explain(t *Tree, x, phi []float64, pass []uint64, sc *leafScratch) {
-	// pass[n]: bit j set while the row passes every split on slot j's
-	// feature between the root and n. Children follow their parents in
-	// the node arrays, so one ascending pass fills it, without branches on
-	// the row's decisions.
-	pass[0] = ^uint64(0)
+// shapRows is how many rows go through a tree's loops together: each loop
+// runs over the rows for one split, cluster or table column at a time, so
+// the tree's layout is read once per shapRows rows and the rows'
+// iterations do not wait on each other.
+const shapRows = 256
+
+// shapBlock is the per-row state of up to shapRows rows in one tree:
+// pass[i·shapRows+r] is row r's mask at pass position i (bit j set while it
+// passes every split on slot j's feature so far), dec its decision words,
+// rowAt its table row offset per cluster, val the value of the leaf it
+// reaches and acc a feature's sum.
+type shapBlock struct {
+	pass  []uint64
+	dec   []uint64
+	rowAt []int32
+	val   []float64
+	acc   []float64
+}
+
+func newShapBlock(maxNodes int) *shapBlock {
+	return &shapBlock{pass: make([]uint64, maxNodes*shapRows), dec: make([]uint64, maxNodes*shapRows),
+		rowAt: make([]int32, maxNodes*shapRows), val: make([]float64, shapRows), acc: make([]float64, shapRows)}
+}
+
+// setBins copies the binned form of the tree's splits (nodes, from
+// binnedTrees.nodes at the tree's root) into goesRight and their features
+// into the splits.
+func (ls *leafShap) setBins(nodes []binnedNode) {
+	ls.goesRight = make([]uint8, 0, 256*(len(ls.top)+len(ls.inner)))
+	add := func(node int32) int32 {
+		nd := &nodes[node]
+		for b := range 256 {
+			ls.goesRight = append(ls.goesRight, uint8(nd.right[b>>6]>>(b&63)&1))
+		}
+		return nd.feature
+	}
+	for i := range ls.top {
+		ls.top[i].feature = add(ls.top[i].node)
+	}
+	for i := range ls.inner {
+		ls.inner[i].feature = add(ls.inner[i].node)
+	}
+}
+
+// decideBinned fills sb's pass masks and decision words for n binned rows:
+// row r's bin of feature f is binsT[f·stride+r] (setBins must have run).
+func (ls *leafShap) decideBinned(binsT []uint8, stride, n int, sb *shapBlock) {
+	root := sb.pass[:n]
+	for r := range root {
+		root[r] = ^uint64(0)
+	}
+	lut := ls.goesRight
+	for i := range ls.top {
+		sp := &ls.top[i]
+		right := (*[256]uint8)(lut[i*256:])
+		col := binsT[int(sp.feature)*stride:][:n]
+		in, l, rt := sb.pass[int(sp.in)*shapRows:][:len(col)], sb.pass[int(sp.left)*shapRows:][:len(col)], sb.pass[int(sp.right)*shapRows:][:len(col)]
+		bit := sp.bit
+		for r, v := range col {
+			goes := uint64(right[v])
+			m := in[r]
+			l[r], rt[r] = m&^(bit*goes), m&^(bit*(goes^1))
+		}
+	}
+	clear(sb.dec[:ls.words*shapRows])
+	lut = lut[len(ls.top)*256:]
+	for i := range ls.inner {
+		is := &ls.inner[i]
+		right := (*[256]uint8)(lut[i*256:])
+		col := binsT[int(is.feature)*stride:][:n]
+		dec := sb.dec[int(is.word)*shapRows:][:len(col)]
+		shift := is.shift
+		for r, v := range col {
+			dec[r] |= uint64(right[v]) << shift
+		}
+	}
+}
+
+// decideRow fills sb's pass masks and decision words for one row of
+// values, x (the first of the block).
+func (ls *leafShap) decideRow(t *Tree, x []float64, sb *shapBlock) {
+	sb.pass[0] = ^uint64(0)
 	for _, sp := range ls.top {
 		nd := &t.nodes[sp.node]
-		var right uint64
+		var goes uint64
 		if !nd.goesLeft(x[nd.feature]) {
-			right = 1
+			goes = 1
 		}
-		m := pass[sp.node]
-		pass[sp.left], pass[sp.right] = m&^(sp.bit*right), m&^(sp.bit*(right^1))
+		m := sb.pass[int(sp.in)*shapRows]
+		sb.pass[int(sp.left)*shapRows], sb.pass[int(sp.right)*shapRows] = m&^(sp.bit*goes), m&^(sp.bit*(goes^1))
 	}
-	dec := sc.dec[:len(ls.wordEnd)]
-	i := 0
-	for w, end := range ls.wordEnd {
-		var word uint64
-		for ; i < int(end); i++ {
-			is := ls.inner[i]
-			nd := &t.nodes[is.node]
-			if !nd.goesLeft(x[nd.feature]) {
-				word |= 1 << is.shift
-			}
+	for w := range ls.words {
+		sb.dec[w*shapRows] = 0
+	}
+	for _, is := range ls.inner {
+		if nd := &t.nodes[is.node]; !nd.goesLeft(x[nd.feature]) {
+			sb.dec[int(is.word)*shapRows] |= 1 << is.shift
 		}
-		dec[w] = word
 	}
-	clear(sc.spare)
-	ls.sum2(pass, dec, pass, dec, phi, sc.spare, sc)
 }
 
-// explainBinned2 is explain for two binned rows b1 and b2
-// (binnedTrees.bin), whose decisions are bit lookups in the tree's nodes
-// from bt.nodes[base:]. The rows share the loops over the tree's splits,
-// clusters and entries, and their two chains of additions run side by side.
-func (ls *leafShap) explainBinned2(bt *binnedTrees, base int32, b1, b2 []uint8, phi1, phi2 []float64, pass1, pass2 []uint64, sc *leafScratch) {
-	pass1[0], pass2[0] = ^uint64(0), ^uint64(0)
-	nodes := bt.nodes[base:]
-	for _, sp := range ls.top {
-		nd := &nodes[sp.node]
-		v1, v2 := b1[nd.feature], b2[nd.feature]
-		r1 := nd.right[v1>>6] >> (v1 & 63) & 1
-		r2 := nd.right[v2>>6] >> (v2 & 63) & 1
-		m1, m2 := pass1[sp.node], pass2[sp.node]
-		pass1[sp.left], pass1[sp.right] = m1&^(sp.bit*r1), m1&^(sp.bit*(r1^1))
-		pass2[sp.left], pass2[sp.right] = m2&^(sp.bit*r2), m2&^(sp.bit*(r2^1))
-	}
-	dec1, dec2 := sc.dec[:len(ls.wordEnd)], sc.dec2[:len(ls.wordEnd)]
-	i := 0
-	for w, end := range ls.wordEnd {
-		var w1, w2 uint64
-		for ; i < int(end); i++ {
-			is := ls.inner[i]
-			nd := &nodes[is.node]
-			v1, v2 := b1[nd.feature], b2[nd.feature]
-			w1 |= (nd.right[v1>>6] >> (v1 & 63) & 1) << is.shift
-			w2 |= (nd.right[v2>>6] >> (v2 & 63) & 1) << is.shift
-		}
-		dec1[w], dec2[w] = w1, w2
-	}
-	ls.sum2(pass1, dec1, pass2, dec2, phi1, phi2, sc)
+// explain adds row x's SHAP values from tree t to phi and returns the
+// value of the leaf it reaches.
+func (ls *leafShap) explain(t *Tree, x, phi []float64, sb *shapBlock, sc *leafScratch) float64 {
+	ls.decideRow(t, x, sb)
+	ls.sum(1, sb, phi, len(phi), sc)
+	return sb.val[0]
 }
 
-// sum2 adds to phi1 and phi2 the shares of two rows given their pass masks
-// and decision words.
-func (ls *leafShap) sum2(pass1, dec1, pass2, dec2 []uint64, phi1, phi2 []float64, sc *leafScratch) {
-	rowAt1, rowAt2 := sc.rowAt[:len(ls.clusters)], sc.rowAt2[:len(ls.clusters)]
+// sum adds to the SHAP values of n rows (row r's at phi[r·p:(r+1)·p]) their
+// shares given the pass masks and decisions in sb, and leaves in sb.val the
+// value of the leaf each reaches. Per feature, a row's shares are added up
+// in the order of its entries, then to phi.
+func (ls *leafShap) sum(n int, sb *shapBlock, phi []float64, p int, sc *leafScratch) {
+	vals, val := ls.vals, sb.val[:n]
+	clear(val)
 	for ci := range ls.clusters {
 		c := &ls.clusters[ci]
 		am, km := uint64(1)<<c.a-1, uint64(1)<<c.k-1
-		S1 := pass1[c.root]&am | (dec1[c.word]>>c.shift&km)<<c.a
-		S2 := pass2[c.root]&am | (dec2[c.word]>>c.shift&km)<<c.a
-		rowAt1[ci], rowAt2[ci] = c.tabAt+int32(S1)*c.nf, c.tabAt+int32(S2)*c.nf
+		pass, dec := sb.pass[int(c.passAt)*shapRows:][:n], sb.dec[int(c.word)*shapRows:][:n]
+		rowAt := sb.rowAt[ci*shapRows:][:n]
+		a, shift, tabAt, nf, valAt := c.a, c.shift, c.tabAt, c.nf, c.valAt
+		for r := range n {
+			anc, d := pass[r]&am, dec[r]>>shift&km
+			rowAt[r] = tabAt + int32(anc|d<<a)*nf
+			// The leaf value when the row reaches the cluster, else
+			// vals[0] (0): exactly one cluster or lone leaf adds a value
+			// that is not 0.
+			val[r] += vals[reachedAt(anc^am, valAt+int32(d))]
+		}
 	}
 	for li := range ls.alone {
 		l := &ls.alone[li]
-		ls.evalAlone(l, pass1, phi1, sc)
-		ls.evalAlone(l, pass2, phi2, sc)
+		dm := uint64(1)<<l.d - 1
+		for r, m := range sb.pass[int(l.passAt)*shapRows:][:n] {
+			ls.evalAlone(l, m, phi[r*p:(r+1)*p], sc)
+			if m&dm == dm {
+				val[r] += l.value
+			}
+		}
 	}
-	tab, ent := ls.tab, ls.ent
+	tab, ent, acc := ls.tab, ls.ent, sb.acc[:n]
 	i := 0
 	for _, g := range ls.groups {
-		acc1, acc2 := 0.0, 0.0
+		clear(acc)
 		for ; i < int(g.end); i++ {
 			e := ent[i]
-			u, j := uint16(e), int32(uint8(e>>16))
-			acc1 += tab[rowAt1[u]+j]
-			acc2 += tab[rowAt2[u]+j]
+			rowAt, j := sb.rowAt[int(uint16(e))*shapRows:][:n], int32(uint8(e>>16))
+			for r, at := range rowAt {
+				acc[r] += tab[at+j]
+			}
 		}
-		phi1[g.feature] += acc1
-		phi2[g.feature] += acc2
+		for r, v := range acc {
+			phi[r*p+int(g.feature)] += v
+		}
 	}
 }
 
-// evalAlone adds a leaf without a table's shares for the pattern in pass
-// to phi.
-func (ls *leafShap) evalAlone(l *shapLeaf, pass []uint64, phi []float64, sc *leafScratch) {
+// reachedAt returns at when missed is 0 (every split above the cluster
+// passed), else 0, without a branch.
+func reachedAt(missed uint64, at int32) int32 {
+	nz := (missed | -missed) >> 63 // 1 when missed is not 0
+	return at & int32(nz-1)
+}
+
+// evalAlone adds a leaf without a table's shares for the pattern in the
+// pass mask m to phi.
+func (ls *leafShap) evalAlone(l *shapLeaf, m uint64, phi []float64, sc *leafScratch) {
 	d := int(l.d)
 	pts, w := sc.points(d)
 	row := sc.out[:d]
-	patternShares(l.value, ls.z[l.featAt:int(l.featAt)+d], pass[l.node], pts, w, sc.q[:d], row)
+	patternShares(l.value, ls.z[l.featAt:int(l.featAt)+d], m, pts, w, sc.q[:d], row)
 	for j, f := range ls.feats[l.featAt : int(l.featAt)+d] {
 		phi[f] += row[j]
 	}
 }
 
-// leafScratch is leafShap's scratch space: the rows' decision words and
-// table rows, the values of a row explained twice (as the second of two),
-// and for leaves without tables, Gauss–Legendre rules by number of points.
+// leafScratch is the scratch space of leaves without tables: Gauss–Legendre
+// rules by number of points, and the integrand's factors and the shares.
 type leafScratch struct {
-	q, out    []float64
-	pts, w    [][]float64
-	rowAt     []int32  // per cluster
-	rowAt2    []int32  // per cluster, for the second row of explainBinned2
-	dec, dec2 []uint64 // per decision word
-	spare     []float64
+	q, out []float64
+	pts, w [][]float64
 }
 
-func newLeafScratch(maxNodes, nFeatures int) *leafScratch {
-	return &leafScratch{q: make([]float64, 64), out: make([]float64, 64), pts: make([][]float64, 33), w: make([][]float64, 33),
-		rowAt: make([]int32, maxNodes), rowAt2: make([]int32, maxNodes), dec: make([]uint64, maxNodes), dec2: make([]uint64, maxNodes),
-		spare: make([]float64, nFeatures)}
+func newLeafScratch() *leafScratch {
+	return &leafScratch{q: make([]float64, 64), out: make([]float64, 64), pts: make([][]float64, 33), w: make([][]float64, 33)}
 }
 
 // points returns the quadrature for a leaf with d distinct path features.

@@ -144,6 +144,9 @@ func (ts *Trees) buildLeafShaps() {
 		g.Go(func() error {
 			t := &ts.Trees[k]
 			t.leafShap = newLeafShap(t, nf)
+			if t.leafShap != nil && ts.fast != nil {
+				t.leafShap.setBins(ts.fast.nodes[ts.fast.roots[k]:])
+			}
 			return nil
 		})
 	}
@@ -314,13 +317,12 @@ type Shap struct {
 	acc []float64 // per feature × point: leaf sums below deeper splits on it
 	lv  []shapLevel
 	g   int // stride of acc: the most points of any tree
-	// pass and pass2 are leafShap's scratch for the one or two rows it
-	// explains at a time; walk forces the walk on every tree (for tests
-	// that compare the two).
-	pass, pass2 []uint64
-	leaf        *leafScratch
-	bins        []uint8 // ExplainBlock: the block's rows, binned
-	walk        bool
+	// block and leaf are leafShap's scratch; walk forces the walk on every
+	// tree (for tests that compare the two).
+	block *shapBlock
+	leaf  *leafScratch
+	bins  []uint8 // ExplainBlock: the block's rows, binned, feature by feature
+	walk  bool
 }
 
 type shapLevel struct {
@@ -387,7 +389,7 @@ func (ts *Trees) NewShap() *Shap {
 	ts.leafShaps.Do(ts.buildLeafShaps)
 	nf := len(ts.GainImportance)
 	g := max(1, (ts.maxDepth+1)/2)
-	s := &Shap{ts: ts, g: g, o: make([]float64, nf), acc: make([]float64, nf*g), lv: make([]shapLevel, ts.maxDepth+2), pass: make([]uint64, ts.maxNodes), pass2: make([]uint64, ts.maxNodes), leaf: newLeafScratch(ts.maxNodes, nf)}
+	s := &Shap{ts: ts, g: g, o: make([]float64, nf), acc: make([]float64, nf*g), lv: make([]shapLevel, ts.maxDepth+2), block: newShapBlock(ts.maxNodes), leaf: newLeafScratch()}
 	for i := range s.lv {
 		s.lv[i] = shapLevel{p: make([]float64, g), r: make([]float64, g), saved: make([]float64, g)}
 	}
@@ -400,63 +402,70 @@ func (ts *Trees) NewShap() *Shap {
 // Explain adds row x's SHAP values to phi, one per feature, and returns
 // the row's log-odds; the values and ExpectedLogit sum to the log-odds.
 func (s *Shap) Explain(x []float64, phi []float64) float64 {
+	logit := s.ts.Base
 	for k := range s.ts.Trees {
-		s.tree(&s.ts.Trees[k], x, phi)
+		logit += s.tree(&s.ts.Trees[k], x, phi)
 	}
-	return s.ts.Logit(x)
+	return logit
 }
 
-// ExplainBlock adds the SHAP values of n rows to phi: row r's inputs are
-// x[r·p:(r+1)·p] and its values go to phi[r·p:(r+1)·p], p the number of
-// features. It walks tree by tree over the block, so that each tree's
-// tables stay in cache.
-func (s *Shap) ExplainBlock(x []float64, n int, phi []float64) {
+// ExplainBlock adds the SHAP values of n rows to phi and writes their
+// log-odds to logits: row r's inputs are x[r·p:(r+1)·p], its values go to
+// phi[r·p:(r+1)·p] (p the number of features) and its log-odds, the sum
+// Logit makes, to logits[r]. It walks tree by tree over the block, so that
+// each tree's tables stay in cache.
+func (s *Shap) ExplainBlock(x []float64, n int, phi, logits []float64) {
 	p := len(s.o)
+	for r := range n {
+		logits[r] = s.ts.Base
+	}
 	bt := s.ts.fast
 	if bt == nil || s.walk {
 		for k := range s.ts.Trees {
 			t := &s.ts.Trees[k]
 			for r := range n {
-				s.tree(t, x[r*p:(r+1)*p], phi[r*p:(r+1)*p])
+				logits[r] += s.tree(t, x[r*p:(r+1)*p], phi[r*p:(r+1)*p])
 			}
 		}
 		return
 	}
-	// Binned once, the rows' decisions are bit lookups in every tree.
+	// Binned once, the rows' decisions are bit lookups in every tree; the
+	// bins go feature by feature, so that a split reads its feature's bins
+	// in a row.
 	if len(s.bins) < n*p {
 		s.bins = make([]uint8, n*p)
 	}
 	for r := range n {
-		bt.bin(x[r*p:(r+1)*p], s.bins[r*p:(r+1)*p])
+		bt.binT(x[r*p:(r+1)*p], s.bins[r:], n)
 	}
 	for k := range s.ts.Trees {
 		t := &s.ts.Trees[k]
-		if t.leafShap == nil {
+		ls := t.leafShap
+		if ls == nil {
 			for r := range n {
-				s.tree(t, x[r*p:(r+1)*p], phi[r*p:(r+1)*p])
+				logits[r] += s.tree(t, x[r*p:(r+1)*p], phi[r*p:(r+1)*p])
 			}
 			continue
 		}
-		r := 0
-		for ; r+1 < n; r += 2 {
-			t.leafShap.explainBinned2(bt, bt.roots[k], s.bins[r*p:(r+1)*p], s.bins[(r+1)*p:(r+2)*p],
-				phi[r*p:(r+1)*p], phi[(r+1)*p:(r+2)*p], s.pass, s.pass2, s.leaf)
-		}
-		if r < n { // the last row of an odd block goes with a copy of itself
-			clear(s.leaf.spare)
-			t.leafShap.explainBinned2(bt, bt.roots[k], s.bins[r*p:(r+1)*p], s.bins[r*p:(r+1)*p],
-				phi[r*p:(r+1)*p], s.leaf.spare, s.pass, s.pass2, s.leaf)
+		for lo := 0; lo < n; lo += shapRows {
+			m := min(shapRows, n-lo)
+			ls.decideBinned(s.bins[lo:], n, m, s.block)
+			ls.sum(m, s.block, phi[lo*p:], p, s.leaf)
+			for r, v := range s.block.val[:m] {
+				logits[lo+r] += v
+			}
 		}
 	}
 }
 
-func (s *Shap) tree(t *Tree, x, phi []float64) {
+// tree adds row x's SHAP values from tree t to phi and returns the value of
+// the leaf it reaches.
+func (s *Shap) tree(t *Tree, x, phi []float64) float64 {
 	if t.Left[0] < 0 {
-		return // a single leaf explains nothing
+		return t.Value[0] // a single leaf explains nothing
 	}
 	if t.leafShap != nil && !s.walk {
-		t.leafShap.explain(t, x, phi, s.pass, s.leaf)
-		return
+		return t.leafShap.explain(t, x, phi, s.block, s.leaf)
 	}
 	s.x, s.phi = x, phi
 	p := s.lv[0].p[:t.shap.g]
@@ -464,6 +473,7 @@ func (s *Shap) tree(t *Tree, x, phi []float64) {
 		p[i] = 1
 	}
 	s.walkNode(t, 0, 0)
+	return t.Value[t.Leaf(x)]
 }
 
 // walkNode sets s.lv[level].r to the sums over the leaves below node n of
@@ -645,20 +655,32 @@ func CutsBelow(cuts []float32, x float32) int {
 // bin writes the bins of row x into b (len(x)).
 func (bt *binnedTrees) bin(x []float64, b []uint8) []uint8 {
 	for f, v := range x {
-		switch {
-		case math.IsNaN(v):
-			b[f] = 0
-		case bt.cat[f]:
-			c := int(v)
-			if c < 0 || c > maxSetCode {
-				c = maxSetCode + 1 // in no right set: goes left, as Tree.Leaf sends it
-			}
-			b[f] = uint8(c + 1)
-		default:
-			b[f] = uint8(1 + CutsBelow(bt.cuts[f], float32(v)))
-		}
+		b[f] = bt.binOf(f, v)
 	}
 	return b
+}
+
+// binT writes the bins of row x into b[0], b[stride], b[2·stride], ….
+func (bt *binnedTrees) binT(x []float64, b []uint8, stride int) {
+	for f, v := range x {
+		b[f*stride] = bt.binOf(f, v)
+	}
+}
+
+// binOf returns the bin of value v of feature f.
+func (bt *binnedTrees) binOf(f int, v float64) uint8 {
+	switch {
+	case math.IsNaN(v):
+		return 0
+	case bt.cat[f]:
+		c := int(v)
+		if c < 0 || c > maxSetCode {
+			c = maxSetCode + 1 // in no right set: goes left, as Tree.Leaf sends it
+		}
+		return uint8(c + 1)
+	default:
+		return uint8(1 + CutsBelow(bt.cuts[f], float32(v)))
+	}
 }
 
 // logitBlock adds to out[r] the leaf values that binned rows b[r·p:(r+1)·p]

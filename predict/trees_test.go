@@ -90,7 +90,7 @@ func TestShapAgreesWithLundberg(t *testing.T) {
 			walk.walk = true
 			x := make([]float64, p)
 			a, w, b := make([]float64, p), make([]float64, p), make([]float64, p)
-			var block, blockWant []float64 // every row, and its values from Explain
+			var block, blockWant, logits []float64 // every row, its values and log-odds from Explain
 			for i := range tc.rows {
 				for f := range x {
 					switch {
@@ -106,7 +106,9 @@ func TestShapAgreesWithLundberg(t *testing.T) {
 				clear(w)
 				clear(b)
 				logit := tables.Explain(x, a)
-				walk.Explain(x, w)
+				if want := ts.Logit(x); logit != want || walk.Explain(x, w) != want {
+					t.Fatalf("row %d: Explain's log-odds %g, Logit's %g", i, logit, want)
+				}
 				ref.Explain(x, b)
 				sum := ts.ExpectedLogit()
 				for f := range a {
@@ -119,16 +121,22 @@ func TestShapAgreesWithLundberg(t *testing.T) {
 					t.Fatalf("row %d: base + Σφ = %g, log-odds %g", i, sum, logit)
 				}
 				block, blockWant = append(block, x...), append(blockWant, a...)
+				logits = append(logits, logit)
 			}
 			// ExplainBlock bins the rows and looks their decisions up.
 			if ts.fast == nil {
 				t.Fatal("the random trees have no binned form")
 			}
-			got := make([]float64, len(block))
-			tables.ExplainBlock(block, tc.rows, got)
+			got, gotLogits := make([]float64, len(block)), make([]float64, tc.rows)
+			tables.ExplainBlock(block, tc.rows, got, gotLogits)
 			for k := range got {
 				if math.Abs(got[k]-blockWant[k]) > 1e-9 {
 					t.Fatalf("ExplainBlock row %d feature %d: %g, Explain %g", k/p, k%p, got[k], blockWant[k])
+				}
+			}
+			for k, l := range gotLogits {
+				if l != logits[k] { // the same leaf values, added in the same order
+					t.Fatalf("ExplainBlock row %d: log-odds %g, Explain %g", k, l, logits[k])
 				}
 			}
 		})

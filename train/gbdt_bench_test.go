@@ -174,7 +174,7 @@ func BenchmarkTreeSHAPBlock(b *testing.B) {
 	const block = 256
 	p := len(m.Features)
 	x := make([]float64, block*p)
-	phi := make([]float64, block*p)
+	phi, logits := make([]float64, block*p), make([]float64, block)
 	s := m.Trees.NewShap()
 	rows := 0
 	for b.Loop() {
@@ -182,7 +182,7 @@ func BenchmarkTreeSHAPBlock(b *testing.B) {
 			enc.TreeRow((rows+r)%t.NumRows(), x[r*p:(r+1)*p])
 		}
 		clear(phi)
-		s.ExplainBlock(x, block, phi)
+		s.ExplainBlock(x, block, phi, logits)
 		rows += block
 	}
 	b.ReportMetric(float64(rows)/b.Elapsed().Seconds(), "rows/s")
