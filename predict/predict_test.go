@@ -6,7 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"reflect"
+	"slices"
+	"sort"
 	"strings"
 	"testing"
 
@@ -295,6 +298,61 @@ func TestScoreExplainTop(t *testing.T) {
 		}
 		if got[0].Reasons == "" {
 			t.Errorf("top %d: the best lead has no reasons", top)
+		}
+	}
+}
+
+// TestStrongest compares the selection of reasons with sorting every
+// contribution (stable, largest first), on values with many ties.
+func TestStrongest(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	for trial := range 2000 {
+		contrib := make([]float64, 1+r.IntN(40))
+		for k := range contrib {
+			contrib[k] = float64(r.IntN(9)-4) / 100 * float64(r.IntN(3))
+		}
+		n := 1 + r.IntN(4)
+		idx := make([]int, len(contrib))
+		for k := range idx {
+			idx[k] = k
+		}
+		sort.SliceStable(idx, func(a, b int) bool { return contrib[idx[a]] > contrib[idx[b]] })
+		var want []int
+		for _, k := range idx[:min(n, len(idx))] {
+			if contrib[k] > 0.005 {
+				want = append(want, k)
+			}
+		}
+		for j := len(idx) - 1; j >= max(0, len(idx)-n); j-- {
+			if k := idx[j]; contrib[k] < -0.005 {
+				want = append(want, k)
+			}
+		}
+		if got := strongest(contrib, n); !slices.Equal(got, want) {
+			t.Fatalf("trial %d, n %d, %v: got %v, want %v", trial, n, contrib, got, want)
+		}
+	}
+}
+
+// TestRank compares rank with a stable sort on score and entity_id, with
+// ties in both (repeated ids keep their rows' order).
+func TestRank(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	out := make([]Ranked, 5000)
+	for i := range out {
+		out[i] = Ranked{Score: int32(r.IntN(20)), EntityID: fmt.Sprint("e", r.IntN(800)), row: i}
+	}
+	want := slices.Clone(out)
+	slices.SortStableFunc(want, func(a, b Ranked) int {
+		if a.Score != b.Score {
+			return int(b.Score - a.Score)
+		}
+		return strings.Compare(a.EntityID, b.EntityID)
+	})
+	rank(out)
+	for i := range out {
+		if out[i].row != want[i].row {
+			t.Fatalf("position %d: row %d, want %d", i, out[i].row, want[i].row)
 		}
 	}
 }

@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"math"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -366,12 +365,7 @@ func Score(ctx context.Context, m *Model, t *features.Table, cfg Config) ([]Rank
 			sum.ChurnRisk++
 		}
 	}
-	slices.SortStableFunc(out, func(a, b Ranked) int {
-		if a.Score != b.Score {
-			return int(b.Score - a.Score)
-		}
-		return strings.Compare(a.EntityID, b.EntityID)
-	})
+	rank(out)
 	if cfg.Explain > 0 {
 		explainTop(ctx, m, enc, out[:min(cfg.Explain, len(out))], nReasons)
 		if err := ctx.Err(); err != nil {
@@ -422,6 +416,48 @@ func Score(ctx context.Context, m *Model, t *features.Table, cfg Config) ([]Rank
 	return out, sum, nil
 }
 
+// rank sorts the leads by score descending, then entity_id ascending, then
+// row: it sorts small keys and then moves each lead once, along the
+// permutation's cycles.
+func rank(out []Ranked) {
+	type key struct {
+		score int32
+		at    int32
+		id    string
+	}
+	keys := make([]key, len(out))
+	for i := range out {
+		keys[i] = key{out[i].Score, int32(i), out[i].EntityID}
+	}
+	slices.SortFunc(keys, func(a, b key) int {
+		if a.score != b.score {
+			return int(b.score - a.score)
+		}
+		if c := strings.Compare(a.id, b.id); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.at, b.at)
+	})
+	done := make([]bool, len(out))
+	for i := range out {
+		if done[i] {
+			continue
+		}
+		tmp := out[i]
+		j := i
+		for {
+			done[j] = true
+			k := int(keys[j].at) // position j takes the lead now at k
+			if k == i {
+				out[j] = tmp
+				break
+			}
+			out[j] = out[k]
+			j = k
+		}
+	}
+}
+
 // explainTop fills the reasons of the ranked leads, in blocks on two
 // goroutines; an interrupt stops it within a block.
 func explainTop(ctx context.Context, m *Model, enc *Encoder, top []Ranked, n int) {
@@ -456,28 +492,60 @@ func explainTop(ctx context.Context, m *Model, enc *Encoder, top []Ranked, n int
 // reasons names the top n positive and top n negative contributions of a
 // row, strongest first: "rfq 2× in the last 30 days (+0.42)".
 func reasons(m *Model, enc *Encoder, i int, contrib []float64, n int) string {
-	idx := make([]int, len(contrib))
-	for k := range idx {
-		idx[k] = k
-	}
-	sort.SliceStable(idx, func(a, b int) bool { return contrib[idx[a]] > contrib[idx[b]] })
 	var derived []features.DerivedType
 	if m.FeatureSpec != nil {
 		derived = m.FeatureSpec.Derived
 	}
-	var parts []string
-	for _, k := range idx[:min(n, len(idx))] {
-		if contrib[k] > 0.005 {
-			parts = append(parts, fmt.Sprintf("%s (%+.2f)", Describe(&m.Features[k], enc.cols[k], i, derived...), contrib[k]))
+	var b []byte
+	for _, k := range strongest(contrib, n) {
+		if len(b) > 0 {
+			b = append(b, "; "...)
+		}
+		b = append(b, Describe(&m.Features[k], enc.cols[k], i, derived...)...)
+		b = append(b, " ("...)
+		if contrib[k] > 0 {
+			b = append(b, '+')
+		}
+		b = strconv.AppendFloat(b, contrib[k], 'f', 2, 64)
+		b = append(b, ')')
+	}
+	return string(b)
+}
+
+// strongest returns the features of the n largest contributions above
+// 0.005, largest first (ties: lower index first), then of the n smallest
+// below −0.005, smallest first (ties: higher index first).
+func strongest(contrib []float64, n int) []int {
+	pos, neg := make([]int, 0, n), make([]int, 0, n)
+	for k, c := range contrib {
+		switch {
+		case c > 0.005:
+			at := len(pos)
+			for at > 0 && contrib[pos[at-1]] < c {
+				at--
+			}
+			if at < n {
+				if len(pos) < n {
+					pos = append(pos, 0)
+				}
+				copy(pos[at+1:], pos[at:])
+				pos[at] = k
+			}
+		case c < -0.005:
+			at := len(neg)
+			for at > 0 && contrib[neg[at-1]] >= c {
+				at--
+			}
+			if at < n {
+				if len(neg) < n {
+					neg = append(neg, 0)
+				}
+				copy(neg[at+1:], neg[at:])
+				neg[at] = k
+			}
 		}
 	}
-	for j := len(idx) - 1; j >= max(0, len(idx)-n); j-- {
-		k := idx[j]
-		if contrib[k] < -0.005 {
-			parts = append(parts, fmt.Sprintf("%s (%+.2f)", Describe(&m.Features[k], enc.cols[k], i, derived...), contrib[k]))
-		}
-	}
-	return strings.Join(parts, "; ")
+	return append(pos, neg...)
 }
 
 // AwardsText renders rule awards for people: "rfq on 2024-11-03: +15 until
