@@ -57,8 +57,8 @@ type leafShap struct {
 	z     []float64
 	tab   []float64
 	// vals holds, per cluster from valAt, the value of the leaf that each
-	// of its 2^k decision vectors reaches; vals[0] is 0, what a cluster the
-	// row does not reach adds to its tree's value.
+	// of its 2^k decision vectors reaches; vals[0] is 0, for a row that
+	// reaches a leaf without a table (which adds its own value).
 	vals []float64
 
 	// One entry per (cluster, table column), packed: the cluster (bits
@@ -122,14 +122,16 @@ type shapLeaf struct {
 // 12 bits, 13% fewer reads for 48% more memory, and 3% fewer rows per
 // second. maxTableSlots is the most distinct path features a leaf gets a
 // table for on its own: 2^12 × 12 values, 384 KiB. maxTreeCells bounds a
-// tree's tables (1 MiB): past it, the largest clusters split into smaller
+// tree's tables (2 MiB): past it, the largest clusters split into smaller
 // ones and then the largest leaf tables give way to evaluating their
 // patterns alone, so memory stays bounded whatever --leaves trained the
-// model.
+// model. A leaf evaluated alone costs a row as much as three or four trees
+// of tables: at 1 MiB, nine such leaves in five trees of that model took
+// 8% of the time (2 MiB gives them tables, for 5% more table memory).
 const (
 	clusterBits   = 11
 	maxTableSlots = 12
-	maxTreeCells  = 1 << 17
+	maxTreeCells  = 1 << 18
 )
 
 // newLeafShap builds the tables of t, or returns nil for a lone leaf or a
@@ -467,19 +469,20 @@ const shapRows = 256
 // shapBlock is the per-row state of up to shapRows rows in one tree:
 // pass[i·shapRows+r] is row r's mask at pass position i (bit j set while it
 // passes every split on slot j's feature so far), dec its decision words,
-// rowAt its table row offset per cluster, val the value of the leaf it
-// reaches and acc a feature's sum.
+// rowAt its table row offset per cluster, at the place of its leaf's value
+// in vals, val that value, and acc a feature's sum.
 type shapBlock struct {
 	pass  []uint64
 	dec   []uint64
 	rowAt []int32
+	at    []int32
 	val   []float64
 	acc   []float64
 }
 
 func newShapBlock(maxNodes int) *shapBlock {
 	return &shapBlock{pass: make([]uint64, maxNodes*shapRows), dec: make([]uint64, maxNodes*shapRows),
-		rowAt: make([]int32, maxNodes*shapRows), val: make([]float64, shapRows), acc: make([]float64, shapRows)}
+		rowAt: make([]int32, maxNodes*shapRows), at: make([]int32, shapRows), val: make([]float64, shapRows), acc: make([]float64, shapRows)}
 }
 
 // setBins copies the binned form of the tree's splits (nodes, from
@@ -563,17 +566,18 @@ func (ls *leafShap) decideRow(t *Tree, x []float64, sb *shapBlock) {
 // value of the leaf it reaches.
 func (ls *leafShap) explain(t *Tree, x, phi []float64, sb *shapBlock, sc *leafScratch) float64 {
 	ls.decideRow(t, x, sb)
-	ls.sum(1, sb, phi, len(phi), sc)
+	ls.sum(1, sb, phi, 1, sc)
 	return sb.val[0]
 }
 
-// sum adds to the SHAP values of n rows (row r's at phi[r·p:(r+1)·p]) their
-// shares given the pass masks and decisions in sb, and leaves in sb.val the
-// value of the leaf each reaches. Per feature, a row's shares are added up
-// in the order of its entries, then to phi.
-func (ls *leafShap) sum(n int, sb *shapBlock, phi []float64, p int, sc *leafScratch) {
-	vals, val := ls.vals, sb.val[:n]
-	clear(val)
+// sum adds to the SHAP values of n rows their shares given the pass masks
+// and decisions in sb, and leaves in sb.val the value of the leaf each
+// reaches. Row r's value of feature f is phi[r+f·stride] (or, for one row,
+// phi[f] with stride 1). Per feature, a row's shares are added up in the
+// order of its entries, then to phi.
+func (ls *leafShap) sum(n int, sb *shapBlock, phi []float64, stride int, sc *leafScratch) {
+	val, at := sb.val[:n], sb.at[:n]
+	clear(at)
 	for ci := range ls.clusters {
 		c := &ls.clusters[ci]
 		am, km := uint64(1)<<c.a-1, uint64(1)<<c.k-1
@@ -583,17 +587,20 @@ func (ls *leafShap) sum(n int, sb *shapBlock, phi []float64, p int, sc *leafScra
 		for r := range n {
 			anc, d := pass[r]&am, dec[r]>>shift&km
 			rowAt[r] = tabAt + int32(anc|d<<a)*nf
-			// The leaf value when the row reaches the cluster, else
-			// vals[0] (0): exactly one cluster or lone leaf adds a value
-			// that is not 0.
-			val[r] += vals[reachedAt(anc^am, valAt+int32(d))]
+			// Where the reached leaf's value is when the row reaches the
+			// cluster, else 0: the one cluster a row reaches, if any,
+			// sets at[r].
+			at[r] |= reachedAt(anc^am, valAt+int32(d))
 		}
+	}
+	for r, i := range at {
+		val[r] = ls.vals[i] // vals[0] is 0, for a row that reaches a lone leaf
 	}
 	for li := range ls.alone {
 		l := &ls.alone[li]
 		dm := uint64(1)<<l.d - 1
 		for r, m := range sb.pass[int(l.passAt)*shapRows:][:n] {
-			ls.evalAlone(l, m, phi[r*p:(r+1)*p], sc)
+			ls.evalAlone(l, m, phi[r:], stride, sc)
 			if m&dm == dm {
 				val[r] += l.value
 			}
@@ -610,8 +617,9 @@ func (ls *leafShap) sum(n int, sb *shapBlock, phi []float64, p int, sc *leafScra
 				acc[r] += tab[at+j]
 			}
 		}
+		out := phi[int(g.feature)*stride:][:n]
 		for r, v := range acc {
-			phi[r*p+int(g.feature)] += v
+			out[r] += v
 		}
 	}
 }
@@ -624,14 +632,14 @@ func reachedAt(missed uint64, at int32) int32 {
 }
 
 // evalAlone adds a leaf without a table's shares for the pattern in the
-// pass mask m to phi.
-func (ls *leafShap) evalAlone(l *shapLeaf, m uint64, phi []float64, sc *leafScratch) {
+// pass mask m to phi (feature f's value at phi[f·stride]).
+func (ls *leafShap) evalAlone(l *shapLeaf, m uint64, phi []float64, stride int, sc *leafScratch) {
 	d := int(l.d)
 	pts, w := sc.points(d)
 	row := sc.out[:d]
 	patternShares(l.value, ls.z[l.featAt:int(l.featAt)+d], m, pts, w, sc.q[:d], row)
 	for j, f := range ls.feats[l.featAt : int(l.featAt)+d] {
-		phi[f] += row[j]
+		phi[int(f)*stride] += row[j]
 	}
 }
 

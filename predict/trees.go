@@ -321,7 +321,8 @@ type Shap struct {
 	// tree (for tests that compare the two).
 	block *shapBlock
 	leaf  *leafScratch
-	bins  []uint8 // ExplainBlock: the block's rows, binned, feature by feature
+	bins  []uint8   // ExplainBlock: the block's rows, binned, feature by feature
+	phiT  []float64 // ExplainBlock: the block's values, feature by feature
 	walk  bool
 }
 
@@ -413,7 +414,8 @@ func (s *Shap) Explain(x []float64, phi []float64) float64 {
 // log-odds to logits: row r's inputs are x[r·p:(r+1)·p], its values go to
 // phi[r·p:(r+1)·p] (p the number of features) and its log-odds, the sum
 // Logit makes, to logits[r]. It walks tree by tree over the block, so that
-// each tree's tables stay in cache.
+// each tree's tables stay in cache, and sums the tables' values feature by
+// feature (phiT) before adding them to phi.
 func (s *Shap) ExplainBlock(x []float64, n int, phi, logits []float64) {
 	p := len(s.o)
 	for r := range n {
@@ -433,8 +435,10 @@ func (s *Shap) ExplainBlock(x []float64, n int, phi, logits []float64) {
 	// bins go feature by feature, so that a split reads its feature's bins
 	// in a row.
 	if len(s.bins) < n*p {
-		s.bins = make([]uint8, n*p)
+		s.bins, s.phiT = make([]uint8, n*p), make([]float64, n*p)
 	}
+	phiT := s.phiT[:n*p]
+	clear(phiT)
 	for r := range n {
 		bt.binT(x[r*p:(r+1)*p], s.bins[r:], n)
 	}
@@ -450,10 +454,15 @@ func (s *Shap) ExplainBlock(x []float64, n int, phi, logits []float64) {
 		for lo := 0; lo < n; lo += shapRows {
 			m := min(shapRows, n-lo)
 			ls.decideBinned(s.bins[lo:], n, m, s.block)
-			ls.sum(m, s.block, phi[lo*p:], p, s.leaf)
+			ls.sum(m, s.block, phiT[lo:], n, s.leaf)
 			for r, v := range s.block.val[:m] {
 				logits[lo+r] += v
 			}
+		}
+	}
+	for f := range p {
+		for r, v := range phiT[f*n : (f+1)*n] {
+			phi[r*p+f] += v
 		}
 	}
 }
