@@ -3,8 +3,11 @@ package predict
 import (
 	"fmt"
 	"math"
+	"runtime"
 	"sort"
 	"strings"
+
+	"golang.org/x/sync/errgroup"
 
 	"leadscore/features"
 )
@@ -117,7 +120,8 @@ func DistributionOf(f *Feature, c *features.Column, rows []int) *Distribution {
 }
 
 // checkDrift measures, in one pass per input over all rows of the
-// encoder's table, every input with a stored distribution, and counts the
+// encoder's table (the inputs on as many goroutines as there are
+// processors), every input with a stored distribution, and counts the
 // categorical values without a training level of their own (also for
 // models saved without distributions).
 func (e *Encoder) checkDrift(n int) ([]Drift, map[string]int) {
@@ -125,8 +129,13 @@ func (e *Encoder) checkDrift(n int) ([]Drift, map[string]int) {
 	for i := range rows {
 		rows[i] = i
 	}
-	var out []Drift
-	unseenByFeature := map[string]int{}
+	type result struct {
+		drift  *Drift
+		unseen int
+	}
+	results := make([]result, len(e.m.Features))
+	var g errgroup.Group
+	g.SetLimit(runtime.GOMAXPROCS(0))
 	for k := range e.m.Features {
 		f := &e.m.Features[k]
 		d := f.Distribution
@@ -136,13 +145,25 @@ func (e *Encoder) checkDrift(n int) ([]Drift, map[string]int) {
 			}
 			d = &Distribution{Shares: make([]float64, len(f.Levels)+1)} // counts unseen values only
 		}
-		shares, missing, unseen := binShares(f, d, e.cols[k], rows)
-		if unseen > 0 {
-			unseenByFeature[f.Name] = unseen
+		g.Go(func() error {
+			shares, missing, unseen := binShares(f, d, e.cols[k], rows)
+			results[k].unseen = unseen
+			if f.Distribution != nil {
+				results[k].drift = &Drift{Feature: f.Name, PSI: PSI(d.Shares, shares) + 0,
+					MissingTrain: d.Missing, MissingNow: missing, Unseen: float64(unseen) / float64(max(n, 1))}
+			}
+			return nil
+		})
+	}
+	g.Wait()
+	var out []Drift
+	unseenByFeature := map[string]int{}
+	for k, r := range results {
+		if r.unseen > 0 {
+			unseenByFeature[e.m.Features[k].Name] = r.unseen
 		}
-		if f.Distribution != nil {
-			out = append(out, Drift{Feature: f.Name, PSI: PSI(d.Shares, shares) + 0,
-				MissingTrain: d.Missing, MissingNow: missing, Unseen: float64(unseen) / float64(max(n, 1))})
+		if r.drift != nil {
+			out = append(out, *r.drift)
 		}
 	}
 	return out, unseenByFeature
