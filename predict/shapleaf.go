@@ -60,13 +60,8 @@ type leafShap struct {
 	// of its 2^k decision vectors reaches; vals[0] is 0, for a row that
 	// reaches a leaf without a table (which adds its own value).
 	vals []float64
-
-	// One entry per (cluster, table column), packed: the cluster (bits
-	// 0–15), the column (16–23) and its feature (32–47), grouped by feature
-	// (groups holds each group's feature and end), so that a feature's
-	// shares are summed in a register and phi is written once per feature.
-	ent    []uint64
-	groups []entGroup
+	// colFeat holds each cluster's column features (shapCluster.colAt).
+	colFeat []int32
 }
 
 // shapSplit is a split node above the clusters: the pass positions of
@@ -99,11 +94,7 @@ type shapCluster struct {
 	word         int32
 	nf           int32
 	tabAt, valAt int32
-}
-
-type entGroup struct {
-	feature int32
-	end     int32
+	colAt        int32 // its columns' features: colFeat[colAt:colAt+nf]
 }
 
 // shapLeaf is a leaf as the walk over the tree finds it: its node, value
@@ -255,13 +246,6 @@ func newLeafShap(t *Tree, nFeatures int) *leafShap {
 	for i := range ls.alone {
 		ls.alone[i].passAt = passAt[ls.alone[i].node]
 	}
-	slices.SortStableFunc(ls.ent, func(a, b uint64) int { return cmp.Compare(a>>32, b>>32) })
-	for i, e := range ls.ent {
-		if f := int32(e >> 32); i == 0 || f != ls.groups[len(ls.groups)-1].feature {
-			ls.groups = append(ls.groups, entGroup{feature: f})
-		}
-		ls.groups[len(ls.groups)-1].end = int32(i + 1)
-	}
 	return ls
 }
 
@@ -342,9 +326,8 @@ func (b *clusterBuilder) add(c int32, inCluster []bool) {
 		}
 		ls.vals = append(ls.vals, t.Value[n])
 	}
-	for j, f := range feats {
-		ls.ent = append(ls.ent, uint64(ci)|uint64(j)<<16|uint64(f)<<32)
-	}
+	ls.clusters[ci].colAt = int32(len(ls.colFeat))
+	ls.colFeat = append(ls.colFeat, feats...)
 	// Per leaf: its path below c as (decision bit, side, slot), and its
 	// shares by pattern; a row of the table sums the leaves' shares for
 	// the patterns that ancestors' pattern and decisions give them.
@@ -470,19 +453,18 @@ const shapRows = 256
 // pass[i·shapRows+r] is row r's mask at pass position i (bit j set while it
 // passes every split on slot j's feature so far), dec its decision words,
 // rowAt its table row offset per cluster, at the place of its leaf's value
-// in vals, val that value, and acc a feature's sum.
+// in vals, and val that value.
 type shapBlock struct {
 	pass  []uint64
 	dec   []uint64
 	rowAt []int32
 	at    []int32
 	val   []float64
-	acc   []float64
 }
 
 func newShapBlock(maxNodes int) *shapBlock {
 	return &shapBlock{pass: make([]uint64, maxNodes*shapRows), dec: make([]uint64, maxNodes*shapRows),
-		rowAt: make([]int32, maxNodes*shapRows), at: make([]int32, shapRows), val: make([]float64, shapRows), acc: make([]float64, shapRows)}
+		rowAt: make([]int32, maxNodes*shapRows), at: make([]int32, shapRows), val: make([]float64, shapRows)}
 }
 
 // setBins copies the binned form of the tree's splits (nodes, from
@@ -573,8 +555,10 @@ func (ls *leafShap) explain(t *Tree, x, phi []float64, sb *shapBlock, sc *leafSc
 // sum adds to the SHAP values of n rows their shares given the pass masks
 // and decisions in sb, and leaves in sb.val the value of the leaf each
 // reaches. Row r's value of feature f is phi[r+f·stride] (or, for one row,
-// phi[f] with stride 1). Per feature, a row's shares are added up in the
-// order of its entries, then to phi.
+// phi[f] with stride 1). The leaves without tables add theirs first, then
+// the clusters theirs, cluster by cluster and column by column: the loops
+// over the rows for a cluster's columns read the same table rows, which
+// stay in the first-level cache.
 func (ls *leafShap) sum(n int, sb *shapBlock, phi []float64, stride int, sc *leafScratch) {
 	val, at := sb.val[:n], sb.at[:n]
 	clear(at)
@@ -606,20 +590,15 @@ func (ls *leafShap) sum(n int, sb *shapBlock, phi []float64, stride int, sc *lea
 			}
 		}
 	}
-	tab, ent, acc := ls.tab, ls.ent, sb.acc[:n]
-	i := 0
-	for _, g := range ls.groups {
-		clear(acc)
-		for ; i < int(g.end); i++ {
-			e := ent[i]
-			rowAt, j := sb.rowAt[int(uint16(e))*shapRows:][:n], int32(uint8(e>>16))
+	tab := ls.tab
+	for ci := range ls.clusters {
+		c := &ls.clusters[ci]
+		rowAt := sb.rowAt[ci*shapRows:][:n]
+		for j, f := range ls.colFeat[c.colAt : c.colAt+c.nf] {
+			out := phi[int(f)*stride:][:n]
 			for r, at := range rowAt {
-				acc[r] += tab[at+j]
+				out[r] += tab[at+int32(j)]
 			}
-		}
-		out := phi[int(g.feature)*stride:][:n]
-		for r, v := range acc {
-			out[r] += v
 		}
 	}
 }
