@@ -524,28 +524,30 @@ func strongest(contrib []float64, n int) []int {
 			for at > 0 && contrib[pos[at-1]] < c {
 				at--
 			}
-			if at < n {
-				if len(pos) < n {
-					pos = append(pos, 0)
-				}
-				copy(pos[at+1:], pos[at:])
-				pos[at] = k
-			}
+			pos = insertBounded(pos, at, k, n)
 		case c < -0.005:
 			at := len(neg)
 			for at > 0 && contrib[neg[at-1]] >= c {
 				at--
 			}
-			if at < n {
-				if len(neg) < n {
-					neg = append(neg, 0)
-				}
-				copy(neg[at+1:], neg[at:])
-				neg[at] = k
-			}
+			neg = insertBounded(neg, at, k, n)
 		}
 	}
 	return append(pos, neg...)
+}
+
+// insertBounded inserts k at position at of list, which holds at most n
+// elements: the last one drops out when it is full.
+func insertBounded(list []int, at, k, n int) []int {
+	if at >= n {
+		return list
+	}
+	if len(list) < n {
+		list = append(list, 0)
+	}
+	copy(list[at+1:], list[at:])
+	list[at] = k
+	return list
 }
 
 // AwardsText renders rule awards for people: "rfq on 2024-11-03: +15 until
