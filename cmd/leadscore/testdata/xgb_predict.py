@@ -5,11 +5,14 @@ as they are, categorical levels by their code, other levels by other_code,
 empty cells as NaN), and prints XGBoost's probabilities, one per line.
 
 With --contribs it prints, per row, XGBoost's TreeSHAP contributions
-(one per feature, then the bias), space-separated.
+(one per feature, then the bias), space-separated. With --time (for
+scripts/benchmarks.sh) it prints instead, as JSON, the rows and the seconds
+the prediction call took on two threads, the table read and encoded
+beforehand.
 
-usage: xgb_predict.py MODEL.json TABLE.csv [--contribs]
+usage: xgb_predict.py MODEL.json TABLE.csv [--contribs] [--time]
 """
-import csv, json, math, sys
+import csv, json, math, sys, time
 import numpy as np
 import xgboost as xgb
 
@@ -30,9 +33,15 @@ for i, r in enumerate(rows):
             X[i, f["index"]] = f["codes"].get(v, f["other_code"])
 booster = xgb.Booster()
 booster.load_model(model_path)
+if "--time" in sys.argv[3:]:
+    booster.set_param({"nthread": 2})
 d = xgb.DMatrix(X, missing=math.nan, feature_names=[f["xgb_name"] for f in feats],
                 feature_types=[f["type"] for f in feats], enable_categorical=True)
-if "--contribs" in sys.argv[3:]:
+if "--time" in sys.argv[3:]:
+    t0 = time.perf_counter()
+    booster.predict(d, pred_contribs="--contribs" in sys.argv[3:])
+    print(json.dumps({"rows": len(rows), "seconds": round(time.perf_counter() - t0, 2)}))
+elif "--contribs" in sys.argv[3:]:
     for row in booster.predict(d, pred_contribs=True):
         print(" ".join(repr(float(v)) for v in row))
 else:
