@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Regenerates BENCHMARKS.md: the machine, the commands, and the numbers.
-# Usage: scripts/benchmarks.sh            (about 27 minutes on 2 cores)
+# Usage: scripts/benchmarks.sh            (about 20 minutes on 2 cores)
 #        DUCKDB=1 scripts/benchmarks.sh   (also DuckDB on the same file, three runs, about 2 minutes more; builds scripts/duckdb, cgo)
 set -euo pipefail
 cd "$(dirname "$0")/.."
