@@ -177,7 +177,7 @@ func newLeafShap(t *Tree, nFeatures int) *leafShap {
 		}
 		return true
 	}
-	if t.Left[0] < 0 || !walk(0) || len(leaves) > 1<<16 {
+	if t.Left[0] < 0 || !walk(0) {
 		return nil
 	}
 	b := clusterBuilder{t: t, ls: ls, leaves: leaves, leafAt: leafAt, above: above}
