@@ -180,7 +180,7 @@ func newLeafShap(t *Tree, nFeatures int) *leafShap {
 	if t.Left[0] < 0 || !walk(0) {
 		return nil
 	}
-	b := clusterBuilder{t: t, ls: ls, leaves: leaves, leafAt: leafAt, above: above}
+	b := clusterBuilder{t: t, ls: ls, leaves: leaves, leafAt: leafAt, above: above, cellsAt: map[int32]int{}}
 	ls.vals = []float64{0}
 	// Clusters: the largest subtrees that fit clusterBits, and the leaves
 	// outside them whose tables fit maxTableSlots.
@@ -252,18 +252,25 @@ func newLeafShap(t *Tree, nFeatures int) *leafShap {
 // clusterBuilder makes a tree's cluster tables from its leaves as
 // newLeafShap's walk found them.
 type clusterBuilder struct {
-	t      *Tree
-	ls     *leafShap
-	leaves []shapLeaf
-	leafAt []int32
-	above  []uint8
-	bits   int // decision bits used in the last word
+	t       *Tree
+	ls      *leafShap
+	leaves  []shapLeaf
+	leafAt  []int32
+	above   []uint8
+	bits    int // decision bits used in the last word
+	cellsAt map[int32]int
 }
 
-// cells is the size of the table of the cluster rooted at c.
+// cells is the size of the table of the cluster rooted at c (computed
+// once per node: the loop that keeps a tree within its bound asks again).
 func (b *clusterBuilder) cells(c int32) int {
+	if n, ok := b.cellsAt[c]; ok {
+		return n
+	}
 	feats, inner, _ := b.members(c)
-	return len(feats) << (int(b.above[c]) + len(inner))
+	n := len(feats) << (int(b.above[c]) + len(inner))
+	b.cellsAt[c] = n
+	return n
 }
 
 // members returns the cluster at c's columns (the features above c in slot
