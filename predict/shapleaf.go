@@ -24,7 +24,7 @@ import (
 // costs one pass over the tree's splits (masks of passed features above the
 // clusters, one decision bit inside them), one table row per cluster and one
 // read per feature of each cluster: on the 300-tree model of BENCHMARKS.md
-// (31 leaves), 46 reads per tree where a table per leaf took 161 and one
+// (31 leaves), 47 reads per tree where a table per leaf took 161 and one
 // per pair of sibling leaves 111. The same decisions give the leaf the row
 // reaches, so explaining yields the log-odds without a second walk. Leaves
 // with more distinct path features than a table allows (maxTableSlots), or
