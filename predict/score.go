@@ -309,11 +309,11 @@ func Score(ctx context.Context, m *Model, t *features.Table, cfg Config) ([]Rank
 	for range min(2, nChunks) {
 		wg.Go(func() {
 			e := enc.Clone()
-			// Blocks of 1,024 rows: a tree model is explained tree by tree
-			// over a block, and each tree's SHAP tables serve more rows the
-			// larger it is, until the block's rows leave the cache (on the
-			// 800k benchmark model 1,024 beat 256 and 4,096).
-			const block = 1024
+			// Blocks of 4,096 rows (one chunk): a tree model is explained
+			// tree by tree over a block, and each tree's SHAP tables serve
+			// more rows the larger it is (`go test -run '^$' -bench
+			// TreeSHAPBlock ./train` compares 256, 1,024 and 4,096 rows).
+			const block = chunk
 			p := len(m.Features)
 			rows, logits, contrib := make([]int, 0, block), make([]float64, block), make([]float64, block*p)
 		chunks:
