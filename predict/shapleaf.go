@@ -23,9 +23,9 @@ import (
 // per feature of the cluster, the sum of all its leaves' shares. A row then
 // costs one pass over the tree's splits (masks of passed features above the
 // clusters, one decision bit inside them), one table row per cluster and one
-// read per feature of each cluster: on the 300-tree model of BENCHMARKS.md
-// (31 leaves), 47 reads per tree where a table per leaf took 161 and one
-// per pair of sibling leaves 111. The same decisions give the leaf the row
+// read per feature of each cluster, where a table per leaf needs one read
+// per path feature of each leaf (the ancestors' features once per leaf
+// instead of once per cluster). The same decisions give the leaf the row
 // reaches, so explaining yields the log-odds without a second walk. Leaves
 // with more distinct path features than a table allows (maxTableSlots), or
 // past the tree's bound on table memory, evaluate the integral for the
@@ -34,10 +34,6 @@ import (
 // Rows go through a tree shapRows at a time, one split, cluster or table
 // column after another, each a loop over the rows (shapBlock).
 type leafShap struct {
-	// slot is, per split node, the position of its feature among the
-	// distinct features of the path from the root to it (first seen first),
-	// so that the features above any node hold its lowest slots.
-	slot []uint8
 	// top are the split nodes above the clusters in ascending order, with
 	// their feature's slot bit: a row's pass masks come from them, one per
 	// pass position (the root's, then two per top split). inner are the
@@ -108,17 +104,18 @@ type shapLeaf struct {
 }
 
 // clusterBits bounds a cluster's index bits (a + k): its table has at most
-// 2^11 rows of at most 11 columns. On that model, 10 bits made 17% more
-// reads for 18% less table memory and explained 15% fewer rows per second;
-// 12 bits, 13% fewer reads for 48% more memory, and 3% fewer rows per
-// second. maxTableSlots is the most distinct path features a leaf gets a
+// 2^11 rows of at most 11 columns. Fewer bits mean more reads per row and
+// less table memory, more bits the reverse; 11 was the fastest of 10, 11
+// and 12 on the 800k model of BENCHMARKS.md (the numbers are in the commit
+// that introduced clusters). maxTableSlots is the most distinct path features a leaf gets a
 // table for on its own: 2^12 × 12 values, 384 KiB. maxTreeCells bounds a
 // tree's tables (2 MiB): past it, the largest clusters split into smaller
 // ones and then the largest leaf tables give way to evaluating their
 // patterns alone, so memory stays bounded whatever --leaves trained the
-// model. A leaf evaluated alone costs a row as much as three or four trees
-// of tables: at 1 MiB, nine such leaves in five trees of that model took
-// 8% of the time (2 MiB gives them tables, for 5% more table memory).
+// model. A leaf evaluated alone costs a row several trees' worth of table
+// reads (O(d²) with divisions), so the bound is generous: on that model
+// 1 MiB left nine leaves without tables and 2 MiB none (see the commit
+// that raised it).
 const (
 	clusterBits   = 11
 	maxTableSlots = 12
@@ -129,7 +126,11 @@ const (
 // path with more than 64 distinct features.
 func newLeafShap(t *Tree, nFeatures int) *leafShap {
 	n := len(t.Left)
-	ls := &leafShap{slot: make([]uint8, n)}
+	ls := &leafShap{}
+	// slot: per split node, the position of its feature among the distinct
+	// features of the path from the root to it (first seen first), so that
+	// the features above any node hold its lowest slots.
+	slot := make([]uint8, n)
 	slotOf := make([]int, nFeatures) // feature → slot on the current path, −1 when not on it
 	for i := range slotOf {
 		slotOf[i] = -1
@@ -161,7 +162,7 @@ func newLeafShap(t *Tree, nFeatures int) *leafShap {
 			pathFeats = append(pathFeats, f)
 			pathZ = append(pathZ, 1)
 		}
-		ls.slot[node] = uint8(s)
+		slot[node] = uint8(s)
 		zOld := pathZ[s]
 		for _, c := range [2]int32{t.Left[node], t.Right[node]} {
 			pathZ[s] = zOld * t.Cover[c] / t.Cover[node]
@@ -237,7 +238,7 @@ func newLeafShap(t *Tree, nFeatures int) *leafShap {
 			l, r := t.Left[n], t.Right[n]
 			passAt[l], passAt[r] = nPass, nPass+1
 			nPass += 2
-			ls.top = append(ls.top, shapSplit{node: int32(n), in: passAt[n], left: passAt[l], right: passAt[r], bit: 1 << ls.slot[n]})
+			ls.top = append(ls.top, shapSplit{node: int32(n), in: passAt[n], left: passAt[l], right: passAt[r], bit: 1 << slot[n]})
 		}
 	}
 	for i := range ls.clusters {
