@@ -50,8 +50,9 @@ func randomTrees(r *rand.Rand, nTrees, depth, p int, cat []bool) *Trees {
 // TestShapAgreesWithLundberg compares both evaluations of the integral form
 // (the subtree pattern tables and the walk) with the original algorithm on
 // random trees, and checks that the values and the base value add up to
-// the log-odds. The deep trees over many features outgrow the tables and
-// take the walk.
+// the log-odds. The deep trees over many features have leaves with more
+// path features than a table allows, evaluated alone, and outgrow the
+// per-tree bound on table memory.
 func TestShapAgreesWithLundberg(t *testing.T) {
 	for _, tc := range []struct {
 		name         string
@@ -61,7 +62,7 @@ func TestShapAgreesWithLundberg(t *testing.T) {
 		direct       bool // some leaves have too many path features for a table
 	}{
 		{"shallow", 30, 6, []bool{false, true, false, false, false}, 3000, false},
-		{"deep", 4, 16, []bool{false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false}, 101, true}, // odd: a block ends with a lone row
+		{"deep", 4, 16, []bool{false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false}, 101, true}, // not a multiple of shapRows: a partial block
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := rand.New(rand.NewPCG(3, 4))
