@@ -68,6 +68,11 @@ func (c *Config) Validate() error {
 	if c.AllEntities && c.Cutoffs != nil {
 		return errors.New("features: Config.AllEntities applies to as-of mode only")
 	}
+	if !c.AsOf.IsZero() {
+		if err := CheckTime(c.AsOf); err != nil {
+			return fmt.Errorf("features: Config.AsOf: %w", err)
+		}
+	}
 	return c.Spec.Validate()
 }
 
@@ -103,6 +108,8 @@ type builder struct {
 	act90 []uint64 // [row][2]: the same within 90 days
 	rules []ruleRow
 
+	tooManyTypes bool // types: all met more than MaxTypes types
+
 	ruleByType []ruleIndex      // per type id: the rules it feeds (cached)
 	ruleSeen   []bool           // per type id: ruleByType is set
 	index      map[string]int32 // entity → its (first) row
@@ -116,11 +123,23 @@ type typeState struct {
 	vcnt     rowStore[int32]   // [row][window] events with a value; with sum
 	vmax     rowStore[float64] // [row][window] largest value; with sum, for max
 	days     rowStore[uint64]  // [row][dw] distinct_days bitsets; off unless asked
-	lastT    rowStore[int64]   // [row], 0 if none
+	lastT    rowStore[int64]   // [row]: the latest ts as a stamp (stampOf), 0 if none
 	prev30   rowStore[int32]   // [row]: events with 30 d < age ≤ 60 d
 	total    int64             // events of the type (all rows), for top-K
 	hasValue bool
 }
+
+// noTime stands for "no such event" where a time in unix nanoseconds is
+// expected; every supported time is later.
+const noTime = math.MinInt64
+
+// stampOf maps a supported time (unix ns) to a positive number in the same
+// order, so that zero-initialised per-row state can mean "none" (the epoch
+// itself is a valid time). timeOfStamp inverts it.
+func stampOf(ts int64) int64    { return ts - minNanos + 1 }
+func timeOfStamp(s int64) int64 { return s + minNanos - 1 }
+
+var minNanos = MinTime.UnixNano()
 
 func floorDiv(a, b int64) int64 {
 	q := a / b
@@ -197,6 +216,10 @@ func (b *builder) typeID(t string) int {
 	}
 	if b.cfg.Spec.Types != nil {
 		return b.other
+	}
+	if len(b.names) >= MaxTypes {
+		b.tooManyTypes = true
+		return -1
 	}
 	return b.addType(t)
 }
@@ -330,8 +353,8 @@ func (b *builder) addTyped(t *typeState, r int32, e *Event, ts, age, k int64) {
 	if age > 30*dayNanos && age <= 60*dayNanos {
 		*t.prev30.at(int(r))++
 	}
-	if last := t.lastT.at(int(r)); *last == 0 || ts > *last {
-		*last = ts
+	if last := t.lastT.at(int(r)); stampOf(ts) > *last {
+		*last = stampOf(ts)
 	}
 }
 
@@ -557,6 +580,9 @@ func Build(ctx context.Context, cfg Config) (*Table, error) {
 	if err != nil {
 		return nil, err
 	}
+	if b.tooManyTypes {
+		return nil, &SchemaError{Path: cfg.Events.Path, Err: fmt.Errorf("the events have more than %d types: list the ones to keep in a spec (types: [...], with other to pool the rest)", MaxTypes)}
+	}
 	if cfg.Spec.TopTypes > 0 {
 		b.pool(cfg.Spec.TopTypes)
 	}
@@ -573,7 +599,10 @@ func Build(ctx context.Context, cfg Config) (*Table, error) {
 			}
 		}
 	}
-	t := b.table()
+	t, err := b.table()
+	if err != nil {
+		return nil, err
+	}
 	if cfg.Dedupe {
 		t.Meta["leadscore.duplicates_skipped"] = strconv.FormatInt(dups, 10)
 	}
@@ -584,7 +613,7 @@ func Build(ctx context.Context, cfg Config) (*Table, error) {
 }
 
 // table turns the row states into columns.
-func (b *builder) table() *Table {
+func (b *builder) table() (*Table, error) {
 	order := make([]int, len(b.ids))
 	for i := range order {
 		order[i] = i
@@ -697,7 +726,7 @@ func (b *builder) table() *Table {
 				if last == 0 {
 					return math.NaN()
 				}
-				return float64(b.d[r]-last) / day
+				return float64(b.d[r]-timeOfStamp(last)) / day
 			})
 		}
 		if spec.has("trend") {
@@ -708,6 +737,9 @@ func (b *builder) table() *Table {
 		}
 	}
 
+	if err := b.checkNames(t.Columns, 2+len(passthrough)); err != nil {
+		return nil, err
+	}
 	var g errgroup.Group
 	g.SetLimit(runtime.GOMAXPROCS(0))
 	for _, f := range fill {
@@ -783,7 +815,11 @@ func (b *builder) table() *Table {
 			eg.Go(func() error {
 				for j := lo; j < min(lo+1<<14, n); j++ {
 					i := order[j]
-					pts := rs.evaluate(&b.rules[i], b.first[i], time.Unix(0, b.d[i]).UTC(), b.cfg.Profiles, b.cfg.Profiles.Row(b.ids[i]), false)
+					first := b.first[i]
+					if b.n[i] == 0 {
+						first = noTime
+					}
+					pts := rs.evaluate(&b.rules[i], first, time.Unix(0, b.d[i]).UTC(), b.cfg.Profiles, b.cfg.Profiles.Row(b.ids[i]), false)
 					total[j] = pts.Total
 					for g := range groups {
 						groups[g][j] = pts.Groups[g]
@@ -819,7 +855,49 @@ func (b *builder) table() *Table {
 	}
 	resJSON, _ := json.Marshal(res) // plain data: cannot fail
 	t.Meta["leadscore.spec"] = string(resJSON)
-	return t
+	return t, nil
+}
+
+// checkNames refuses a table two of whose columns would share a name: an
+// entity attribute or a cutoff file's column named like a feature or like
+// each other, or two event types that give the same column name. cols are
+// the fixed and cutoff columns (the first passEnd) and the features; the
+// attribute and rule columns follow them.
+func (b *builder) checkNames(cols []Column, passEnd int) error {
+	type named struct{ name, from string }
+	var all []named
+	for i, c := range cols {
+		from := "a generated feature"
+		if i >= 2 && i < passEnd {
+			from = "a column of " + b.cfg.Cutoffs.Source
+		}
+		all = append(all, named{c.Name, from})
+	}
+	if p := b.cfg.Profiles; p != nil {
+		for _, c := range p.Columns {
+			if b.cfg.Spec.Attributes == nil || slices.Contains(b.cfg.Spec.Attributes, c.Name) {
+				all = append(all, named{c.Name, "a column of " + p.Source})
+			}
+		}
+		all = append(all, named{"data_quality", "a generated feature"}, named{"missing_fields", "a generated feature"})
+	}
+	if rs := b.cfg.Rules; rs != nil {
+		all = append(all, named{"rule_points", "a rule column"}, named{"rule_awards", "a rule column"})
+		for _, g := range rs.Groups {
+			all = append(all, named{"rule_points_" + g.Name, "a rule column"})
+		}
+	}
+	seen := make(map[string]string, len(all))
+	for _, c := range all {
+		if from, dup := seen[c.name]; dup {
+			if from == c.from {
+				return &SchemaError{Path: b.cfg.Events.Path, Err: fmt.Errorf("the column %q is generated twice: two event types, or a type named like a built-in feature, give it (column names keep only a-z, 0-9 and _); rename the type", c.name)}
+			}
+			return &SchemaError{Path: b.cfg.Events.Path, Err: fmt.Errorf("column %q would be both %s and %s: rename one of them", c.name, from, c.from)}
+		}
+		seen[c.name] = c.from
+	}
+	return nil
 }
 
 // columnName makes an event type usable in a column name: lower case, with

@@ -1,6 +1,7 @@
 package features
 
 import (
+	"fmt"
 	"math"
 	"strconv"
 	"strings"
@@ -115,13 +116,20 @@ func (c *Column) pick(rows []int) Column {
 }
 
 // inferColumn turns text cells into a typed column: float when every
-// non-empty cell is a finite number, string otherwise.
-func inferColumn(name string, cells []string) Column {
-	fs, values, isFloat := parseFloats(cells)
+// non-empty cell is a decimal number, string otherwise. A decimal beyond
+// MaxMagnitude is an error: big is its index, −1 when there is none.
+func inferColumn(name string, cells []string) (c Column, big int) {
+	fs, values, isFloat, big := parseFloats(cells)
 	if !isFloat || !values {
-		return Column{Name: name, Kind: KindString, Str: cells}
+		return Column{Name: name, Kind: KindString, Str: cells}, -1
 	}
-	return Column{Name: name, Kind: KindFloat, Float: fs}
+	return Column{Name: name, Kind: KindFloat, Float: fs}, big
+}
+
+// bigValueError reports the cell of a numeric column whose value is beyond
+// MaxMagnitude; line is the cell's line in the file.
+func bigValueError(path string, line int, field, value string) *RowError {
+	return &RowError{Path: path, Line: line, Field: field, Err: fmt.Errorf("%q is %w", value, ErrNumberRange)}
 }
 
 // ParseBool reads an outcome or flag: true/false, 1/0, yes/no, y/n, won/lost,

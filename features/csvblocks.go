@@ -9,7 +9,6 @@ import (
 	"os"
 	"runtime"
 	"slices"
-	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -167,7 +166,10 @@ func parseCSVBlock(blk []byte, sep rune, width int, na []string) (csvBlock, bool
 	}
 	out := csvBlock{rows: len(cells[0]), cols: make([]blockColumn, width)}
 	for j, col := range cells {
-		fs, values, isFloat := parseFloats(col)
+		fs, values, isFloat, big := parseFloats(col)
+		if big >= 0 {
+			return csvBlock{}, false // the sequential reader names the cell
+		}
 		if isFloat {
 			out.cols[j] = blockColumn{float: fs, values: values}
 		} else {
@@ -215,21 +217,29 @@ func readBlockCells(blk []byte, sep rune, width int, na []string, only []bool) [
 
 // parseFloats parses text cells as numbers: empty cells are NaN, values
 // reports a non-empty cell, and isFloat is false (and fs nil) at the first
-// cell that is not a finite number.
-func parseFloats(cells []string) (fs []float64, values, isFloat bool) {
+// cell that is not a decimal number. big is the index of the first decimal
+// beyond MaxMagnitude (its value is NaN), −1 when there is none.
+func parseFloats(cells []string) (fs []float64, values, isFloat bool, big int) {
 	fs = make([]float64, len(cells))
+	big = -1
 	for i, s := range cells {
 		if s == "" {
 			fs[i] = math.NaN()
 			continue
 		}
-		f, err := strconv.ParseFloat(s, 64)
-		if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
-			return nil, false, false
+		if !isDecimal(s) {
+			return nil, false, false, -1
+		}
+		f, err := ParseNumber(s)
+		if err != nil {
+			f = math.NaN()
+			if big < 0 {
+				big = i
+			}
 		}
 		fs[i], values = f, true
 	}
-	return fs, values, true
+	return fs, values, true, big
 }
 
 // mergeCSVColumn joins column j of the blocks into one column with the

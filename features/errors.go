@@ -48,13 +48,12 @@ func (e *SchemaError) Error() string { return fmt.Sprintf("%s: %v", e.Path, e.Er
 // Unwrap returns the underlying error.
 func (e *SchemaError) Unwrap() error { return e.Err }
 
-// IsBadInput reports whether err was caused by bad input data (a *RowError,
-// *SchemaError or *ConfigError anywhere in its chain).
+// IsBadInput reports whether err was caused by bad input data (a *RowError
+// or *SchemaError anywhere in its chain).
 func IsBadInput(err error) bool {
 	var re *RowError
 	var se *SchemaError
-	var ru *ConfigError
-	return errors.As(err, &re) || errors.As(err, &se) || errors.As(err, &ru)
+	return errors.As(err, &re) || errors.As(err, &se)
 }
 
 // Errors that the readers wrap into a RowError. Callers can match them with
@@ -65,5 +64,8 @@ var (
 	ErrNULByte        = errors.New("NUL byte in field")
 	ErrNotFinite      = errors.New("value is not finite")
 	ErrBadTime        = errors.New("unrecognised timestamp")
+	ErrTimeRange      = errors.New("outside the supported time range 1900-01-01 to 2099-12-31")
+	ErrBadNumber      = errors.New("not a decimal number")
+	ErrNumberRange    = errors.New("beyond the supported magnitude 1e15")
 	ErrTooManyBadRows = errors.New("too many bad rows")
 )

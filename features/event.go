@@ -174,6 +174,9 @@ func (er *EventReader) parse(e *Event) error {
 	if null {
 		return cellError(r, path, col.ts, ErrEmptyField)
 	}
+	if err := CheckTime(ts); err != nil {
+		return cellError(r, path, col.ts, err)
+	}
 	typ := er.fixedType
 	if typ == "" {
 		if typ, null = r.Str(col.typ); null {

@@ -48,6 +48,9 @@ func Explain(ctx context.Context, cfg ExplainConfig) (*Explanation, error) {
 	if cfg.Rules == nil || cfg.EntityID == "" || cfg.AsOf.IsZero() {
 		return nil, errors.New("features: ExplainConfig needs Rules, EntityID and AsOf")
 	}
+	if err := CheckTime(cfg.AsOf); err != nil {
+		return nil, fmt.Errorf("features: ExplainConfig.AsOf: %w", err)
+	}
 	er, err := OpenEvents(ctx, cfg.Events, cfg.BadRows)
 	if err != nil {
 		return nil, err
@@ -56,7 +59,7 @@ func Explain(ctx context.Context, cfg ExplainConfig) (*Explanation, error) {
 	rs := cfg.Rules
 	x := &Explanation{EntityID: cfg.EntityID, AsOf: cfg.AsOf.UTC()}
 	var state ruleRow
-	var first int64
+	first := int64(noTime)
 	matches := make([][]int64, len(rs.Rules))
 	asOf := cfg.AsOf.UnixNano()
 	err = Stream(ctx, er, func(events []Event) error {
@@ -71,7 +74,7 @@ func Explain(ctx context.Context, cfg ExplainConfig) (*Explanation, error) {
 				continue
 			}
 			x.Events++
-			if first == 0 || ts < first {
+			if first == noTime || ts < first {
 				first = ts
 			}
 			for _, ri := range rs.byType[e.Type] {
@@ -119,7 +122,7 @@ func (r *Rule) explainInactive(last, first int64, asOf time.Time) Award {
 	a, ok := r.inactiveAward(last, first, asOf)
 	if ok {
 		a.Why = validity(a)
-		if last == 0 {
+		if last == noTime {
 			a.Why += fmt.Sprintf(" (no %s since the first event)", r.Inactive.Type)
 		} else {
 			a.Why += fmt.Sprintf(" (last %s on %s)", r.Inactive.Type, time.Unix(0, last).UTC().Format(time.DateOnly))
@@ -128,9 +131,9 @@ func (r *Rule) explainInactive(last, first int64, asOf time.Time) Award {
 	}
 	a = Award{Rule: r.Name, Group: r.Group, Points: r.Points}
 	switch {
-	case last == 0 && r.Inactive.OnlyIfSeen:
+	case last == noTime && r.Inactive.OnlyIfSeen:
 		a.Why = fmt.Sprintf("not applicable: no %s before the as-of date", r.Inactive.Type)
-	case last == 0:
+	case last == noTime:
 		a.Why = "not applicable: no events"
 	default:
 		lt := time.Unix(0, last).UTC()

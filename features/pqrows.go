@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"slices"
 	"strconv"
@@ -487,11 +486,15 @@ func (r *pageRows) Num(col int) (float64, bool, error) {
 	}
 	switch c.kind {
 	case pkInt:
-		return float64(c.i64[c.i]), false, nil
+		f := float64(c.i64[c.i])
+		if err := checkMagnitude(f); err != nil {
+			return 0, false, err
+		}
+		return f, false, nil
 	case pkFloat, pkFloat32:
 		f := c.num[c.i]
-		if math.IsNaN(f) || math.IsInf(f, 0) {
-			return 0, false, fmt.Errorf("%v: %w", f, ErrNotFinite)
+		if err := checkMagnitude(f); err != nil {
+			return 0, false, err
 		}
 		return f, false, nil
 	}

@@ -13,6 +13,7 @@ import (
 // columns (numeric or categorical), in memory. Memory grows with the number
 // of entities × attributes.
 type Profiles struct {
+	Source  string // file the profiles came from
 	IDs     []string
 	Columns []Column // attribute columns in file order, each len(IDs) long
 	index   map[string]int
@@ -62,8 +63,9 @@ func ReadProfiles(ctx context.Context, src Source, bad *BadRows) (*Profiles, err
 			attrCols = append(attrCols, i)
 		}
 	}
-	p := &Profiles{index: map[string]int{}}
+	p := &Profiles{Source: src.Path, index: map[string]int{}}
 	cells := make([][]string, len(attrCols))
+	var lines []int // each kept row's line, for errors found by column
 	for n := 0; ; n++ {
 		if n%65536 == 0 {
 			if err := ctx.Err(); err != nil {
@@ -87,13 +89,18 @@ func ReadProfiles(ctx context.Context, src Source, bad *BadRows) (*Profiles, err
 			}
 			continue
 		}
+		line, _ := r.Pos(idCol)
+		lines = append(lines, line)
 		for j, c := range attrCols {
 			s, _ := r.Str(c)
 			cells[j] = append(cells[j], s)
 		}
 	}
 	for j, c := range attrCols {
-		col := inferColumn(r.Header()[c], cells[j])
+		col, big := inferColumn(r.Header()[c], cells[j])
+		if big >= 0 {
+			return nil, bigValueError(src.Path, lines[big], col.Name, cells[j][big])
+		}
 		if col.Kind == KindString && col.Str == nil {
 			col.Str = make([]string, len(p.IDs))
 		}
@@ -151,6 +158,7 @@ func ReadCutoffs(ctx context.Context, src Source, bad *BadRows) (*Cutoffs, error
 	}
 	c := &Cutoffs{Source: src.Path}
 	var won []bool
+	var lines []int // each kept row's line, for errors found by column
 	cells := make([][]string, len(extra))
 	for n := 0; ; n++ {
 		if n%65536 == 0 {
@@ -178,6 +186,8 @@ func ReadCutoffs(ctx context.Context, src Source, bad *BadRows) (*Cutoffs, error
 			}
 			continue
 		}
+		line, _ := r.Pos(idx["entity_id"])
+		lines = append(lines, line)
 		c.IDs = append(c.IDs, id)
 		c.TS = append(c.TS, ts)
 		won = append(won, w)
@@ -190,7 +200,10 @@ func ReadCutoffs(ctx context.Context, src Source, bad *BadRows) (*Cutoffs, error
 		c.Extra = append(c.Extra, Column{Name: "won", Kind: KindBool, Bool: won})
 	}
 	for j, col := range extra {
-		cc := inferColumn(r.Header()[col], cells[j])
+		cc, big := inferColumn(r.Header()[col], cells[j])
+		if big >= 0 {
+			return nil, bigValueError(src.Path, lines[big], cc.Name, cells[j][big])
+		}
 		if cc.Kind == KindString && cc.Str == nil {
 			cc.Str = make([]string, len(c.IDs))
 		}
@@ -210,6 +223,9 @@ func cutoffRow(r rows, path string, idCol, tsCol, wonCol int) (string, time.Time
 	}
 	if null {
 		return "", time.Time{}, false, cellError(r, path, tsCol, ErrEmptyField)
+	}
+	if err := CheckTime(ts); err != nil {
+		return "", time.Time{}, false, cellError(r, path, tsCol, err)
 	}
 	if wonCol < 0 {
 		return id, ts, false, nil

@@ -133,17 +133,41 @@ func ParsePeriod(s string) (Period, error) {
 		return Period{}, fmt.Errorf("period %q: want a positive whole number and a unit, as in \"6 months\"", s)
 	}
 	unit := strings.TrimSpace(t[i:])
+	var p Period
 	switch unit {
 	case "d", "day", "days":
-		return Period{n, "day"}, nil
+		p = Period{n, "day"}
 	case "w", "week", "weeks":
-		return Period{n, "week"}, nil
+		p = Period{n, "week"}
 	case "mo", "month", "months":
-		return Period{n, "month"}, nil
+		p = Period{n, "month"}
 	case "y", "year", "years":
-		return Period{n, "year"}, nil
+		p = Period{n, "year"}
+	default:
+		return Period{}, fmt.Errorf("period %q: unknown unit %q (want days, weeks, months or years)", s, unit)
 	}
-	return Period{}, fmt.Errorf("period %q: unknown unit %q (want days, weeks, months or years)", s, unit)
+	if n > maxPeriodDays || p.days() > maxPeriodDays {
+		return Period{}, fmt.Errorf("period %q: longer than 100 years", s)
+	}
+	return p, nil
+}
+
+// maxPeriodDays bounds a period, so that a time moved by it stays within
+// reach of the supported range.
+const maxPeriodDays = 36525
+
+// days returns the period's length in days, months and years counted at
+// their longest.
+func (p Period) days() int {
+	switch p.Unit {
+	case "day":
+		return p.N
+	case "week":
+		return 7 * p.N
+	case "month":
+		return 31 * p.N
+	}
+	return 366 * p.N
 }
 
 // Repeat says how often one entity can earn an event rule's award.
@@ -244,24 +268,33 @@ func (rs *RuleSet) index() {
 	}
 }
 
-// MaxTotal returns the cap on the total, or, without one, the largest total
-// the positive rules could reach with one award each after group caps. It
-// is what predict divides rule points by to get a 0–1 rule score.
+// MaxTotal returns what predict divides rule points by to get a rule score
+// from −1 to 1: the cap on the total when one is set, otherwise the largest
+// total, after group caps, that the positive rules reach with one award
+// each, or, for a set of negative rules only, the magnitude of the lowest
+// total the negative rules reach likewise. ParseRules guarantees it is
+// positive.
 func (rs *RuleSet) MaxTotal() float64 {
 	if rs.Total.Max != nil {
 		return *rs.Total.Max
 	}
-	sum := 0.0
-	for _, g := range rs.Groups {
-		s := 0.0
-		for _, r := range rs.Rules {
-			if r.Group == g.Name && r.Points > 0 {
-				s += r.Points
+	reach := func(sign float64) float64 {
+		sum := 0.0
+		for _, g := range rs.Groups {
+			s := 0.0
+			for _, r := range rs.Rules {
+				if r.Group == g.Name && r.Points*sign > 0 {
+					s += r.Points
+				}
 			}
+			sum += g.Cap.apply(s)
 		}
-		sum += g.Cap.apply(s)
+		return rs.Total.apply(sum) * sign
 	}
-	return sum
+	if up := reach(1); up > 0 {
+		return up
+	}
+	return reach(-1)
 }
 
 // match reports whether an event satisfies every condition.
@@ -443,12 +476,12 @@ func validity(a Award) string {
 }
 
 // inactiveAward returns the award of an inactivity rule given the last
-// event of its type (lastOfType, 0 if none) and the entity's first event of
-// any type (first), or false when none applies.
+// event of its type (lastOfType, noTime if none) and the entity's first
+// event of any type (first, noTime if none), or false when none applies.
 func (r *Rule) inactiveAward(lastOfType, first int64, asOf time.Time) (Award, bool) {
 	ref := lastOfType
-	if ref == 0 {
-		if r.Inactive.OnlyIfSeen || first == 0 {
+	if ref == noTime {
+		if r.Inactive.OnlyIfSeen || first == noTime {
 			return Award{}, false
 		}
 		ref = first
@@ -466,15 +499,15 @@ func (r *Rule) inactiveAward(lastOfType, first int64, asOf time.Time) (Award, bo
 // at cost nothing.
 type ruleRow struct {
 	acc        []ruleAcc // per rule (event rules only use it)
-	lastOfType []int64   // per rule: inactive rules' last event time
+	lastOfType []int64   // per rule: inactive rules' last event time as a stamp (stampOf), 0 if none
 }
 
-// last returns an inactivity rule's last event time, 0 if none.
+// last returns an inactivity rule's last event time, noTime if none.
 func (rr *ruleRow) last(i int) int64 {
-	if rr.lastOfType == nil {
-		return 0
+	if rr.lastOfType == nil || rr.lastOfType[i] == 0 {
+		return noTime
 	}
-	return rr.lastOfType[i]
+	return timeOfStamp(rr.lastOfType[i])
 }
 
 // matches returns an event rule's kept matching times.
@@ -519,8 +552,8 @@ func (rs *RuleSet) addIndexed(rr *ruleRow, ix ruleIndex, e *Event, ts int64, asO
 		if rr.lastOfType == nil {
 			rr.lastOfType = make([]int64, len(rs.Rules))
 		}
-		if ts > rr.lastOfType[i] {
-			rr.lastOfType[i] = ts
+		if stampOf(ts) > rr.lastOfType[i] {
+			rr.lastOfType[i] = stampOf(ts)
 		}
 	}
 }
@@ -534,7 +567,7 @@ type Points struct {
 }
 
 // evaluate computes a row's points as of asOf. first is the entity's first
-// event time (0 if none); prof and prow locate its profile (prow -1 if none).
+// event time (noTime if none); prof and prow locate its profile (prow -1 if none).
 func (rs *RuleSet) evaluate(rr *ruleRow, first int64, asOf time.Time, prof *Profiles, prow int, all bool) Points {
 	var awards []Award
 	for i := range rs.Rules {

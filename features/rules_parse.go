@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"strconv"
 	"strings"
 
@@ -28,24 +29,6 @@ func DefaultRules() *RuleSet {
 	}
 	return rs
 }
-
-// ConfigError reports a problem in a rules or feature-spec file, with its
-// line (0 when the problem concerns the file as a whole).
-type ConfigError struct {
-	Path string
-	Line int
-	Err  error
-}
-
-func (e *ConfigError) Error() string {
-	if e.Line > 0 {
-		return fmt.Sprintf("%s:%d: %v", e.Path, e.Line, e.Err)
-	}
-	return fmt.Sprintf("%s: %v", e.Path, e.Err)
-}
-
-// Unwrap returns the underlying error.
-func (e *ConfigError) Unwrap() error { return e.Err }
 
 // The YAML shapes. Decoding is strict: a key not listed here is an error.
 type (
@@ -128,6 +111,9 @@ func ParseRules(r io.Reader, name string) (*RuleSet, error) {
 	if err := checkCap(rs.Total); err != nil {
 		return nil, fail(keyLine(doc.Content[0], "total"), "total: %v", err)
 	}
+	if m := rs.Total.Max; m != nil && *m <= 0 {
+		return nil, fail(keyLine(doc.Content[0], "total"), "total: max %g must be positive: predict divides rule points by it", *m)
+	}
 	groups := map[string]bool{}
 	for i, g := range f.Groups {
 		line := nodeLine(groupNodes, i)
@@ -165,6 +151,9 @@ func ParseRules(r io.Reader, name string) (*RuleSet, error) {
 		names[rule.Name] = true
 		rs.Rules = append(rs.Rules, rule)
 	}
+	if rs.MaxTotal() <= 0 {
+		return nil, fail(keyLine(doc.Content[0], "rules"), "every rule's points are 0 after caps: predict cannot scale rule points to a score")
+	}
 	rs.index()
 	return rs, nil
 }
@@ -188,6 +177,9 @@ func ruleFrom(ry ruleYAML, rn *yaml.Node, groups map[string]bool) (Rule, error) 
 	}
 	if ry.Points == nil {
 		return r, errors.New("points: missing")
+	}
+	if p := *ry.Points; !(math.Abs(p) <= maxPoints) {
+		return r, at("points", fmt.Errorf("points: %g is not a number from -%g to %g", p, float64(maxPoints), float64(maxPoints)))
 	}
 	r.Points = *ry.Points
 	n := 0
@@ -272,18 +264,23 @@ func condsFrom(in []condYAML) ([]Cond, error) {
 		}
 		cond := Cond{Field: c.Field, Op: c.Op}
 		if c.Op == "in" {
-			if c.Value.Kind != yaml.SequenceNode {
+			if unalias(&c.Value).Kind != yaml.SequenceNode {
 				return nil, &lineErr{line, fmt.Errorf("condition on %q: in needs a list, as in [a, b]", c.Field)}
 			}
-			for _, v := range c.Value.Content {
+			for _, v := range unalias(&c.Value).Content {
+				v = unalias(v)
+				if v.Kind != yaml.ScalarNode {
+					return nil, &lineErr{line, fmt.Errorf("condition on %q: the in list holds a value that is not a single value", c.Field)}
+				}
 				cond.List = append(cond.List, v.Value)
 			}
 		} else {
-			if c.Value.Kind != yaml.ScalarNode || c.Value.Value == "" && c.Value.Tag != "!!str" {
+			v := unalias(&c.Value)
+			if v.Kind != yaml.ScalarNode || v.Value == "" && v.Tag != "!!str" {
 				return nil, &lineErr{line, fmt.Errorf("condition on %q: value missing or not a single value", c.Field)}
 			}
-			cond.Value = c.Value.Value
-			if f, err := strconv.ParseFloat(cond.Value, 64); err == nil {
+			cond.Value = v.Value
+			if f, err := ParseNumber(cond.Value); err == nil {
 				cond.num, cond.isNum = f, true
 			}
 			switch c.Op {
@@ -326,6 +323,14 @@ func parseRepeat(n *yaml.Node) (Repeat, error) {
 	return Repeat{}, errors.New("repeat: want exactly one of max (a positive number) or once_per")
 }
 
+// unalias follows a YAML alias (*name) to the node its anchor marks.
+func unalias(n *yaml.Node) *yaml.Node {
+	for n.Kind == yaml.AliasNode && n.Alias != nil {
+		n = n.Alias
+	}
+	return n
+}
+
 func mustYAML(n *yaml.Node) string {
 	b, err := yaml.Marshal(n)
 	if err != nil {
@@ -334,7 +339,16 @@ func mustYAML(n *yaml.Node) string {
 	return string(b)
 }
 
+// maxPoints bounds a rule's points and a cap: sums of awards stay finite
+// and exact.
+const maxPoints = 1e6
+
 func checkCap(c Cap) error {
+	for _, b := range []*float64{c.Min, c.Max} {
+		if b != nil && !(math.Abs(*b) <= maxPoints) {
+			return fmt.Errorf("bound %g is not a number from -%g to %g", *b, float64(maxPoints), float64(maxPoints))
+		}
+	}
 	if c.Min != nil && c.Max != nil && *c.Min > *c.Max {
 		return fmt.Errorf("min %g is above max %g", *c.Min, *c.Max)
 	}
@@ -368,7 +382,11 @@ func yamlError(name string, err error) error {
 			}
 		}
 	}
-	msg = strings.Replace(msg, " in type features.", " in ", 1)
+	if key, ok := strings.CutPrefix(msg, "field "); ok {
+		if k, _, found := strings.Cut(key, " not found in type "); found {
+			msg = fmt.Sprintf("unknown key %q", k)
+		}
+	}
 	return &ConfigError{Path: name, Line: line, Err: errors.New(msg)}
 }
 

@@ -107,11 +107,37 @@ func (s Spec) aggregations() []string {
 
 func (s Spec) has(agg string) bool { return slices.Contains(s.aggregations(), agg) }
 
+// Limits on a spec: they bound the memory a Build takes per row
+// (types × windows × aggregations) and keep every window within the
+// supported time range.
+const (
+	MaxWindowDays = 3660 // ten years
+	MaxWindows    = 12
+	MaxTypes      = 1000 // listed, kept by top, or seen with types: all
+	MaxDerived    = 100
+)
+
 // Validate checks the spec and names the bad field.
 func (s Spec) Validate() error {
+	if len(s.WindowsDays) > MaxWindows {
+		return fmt.Errorf("features: Spec.WindowsDays: %d windows, at most %d", len(s.WindowsDays), MaxWindows)
+	}
+	if len(s.Types) > MaxTypes || s.TopTypes > MaxTypes {
+		return fmt.Errorf("features: Spec.Types: at most %d types", MaxTypes)
+	}
+	if len(s.Derived) > MaxDerived {
+		return fmt.Errorf("features: Spec.Derived: %d derived types, at most %d", len(s.Derived), MaxDerived)
+	}
+	cols := map[string]string{}
+	for _, t := range s.Types {
+		if prev, ok := cols[columnName(t)]; ok {
+			return fmt.Errorf("features: Spec.Types: %q and %q both make columns named %s_…", prev, t, columnName(t))
+		}
+		cols[columnName(t)] = t
+	}
 	for _, w := range s.windows() {
-		if w <= 0 {
-			return fmt.Errorf("features: Spec.WindowsDays: %d is not a positive number of days", w)
+		if w <= 0 || w > MaxWindowDays {
+			return fmt.Errorf("features: Spec.WindowsDays: %d is not a number of days from 1 to %d", w, MaxWindowDays)
 		}
 		if w > 366 && s.has("distinct_days") {
 			return fmt.Errorf("features: Spec.WindowsDays: distinct_days supports windows up to 366 days, got %d", w)

@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"strconv"
 	"strings"
@@ -302,16 +301,10 @@ func (r *csvRows) Record() []string { return r.rec }
 
 func (r *csvRows) Close() error { return r.c.Close() }
 
-// parseNum parses a decimal number and rejects NaN and infinities.
+// parseNum parses a text cell as a number (ParseNumber).
 func parseNum(s string) (float64, bool, error) {
-	f, err := strconv.ParseFloat(s, 64)
-	if err != nil {
-		return 0, false, fmt.Errorf("parsing %q: %w", s, errors.Unwrap(err))
-	}
-	if math.IsNaN(f) || math.IsInf(f, 0) {
-		return 0, false, fmt.Errorf("%q: %w", s, ErrNotFinite)
-	}
-	return f, false, nil
+	f, err := ParseNumber(s)
+	return f, false, err
 }
 
 // ---- Parquet (through Apache Arrow) ----
@@ -472,8 +465,8 @@ func (r *parquetRows) Num(col int) (float64, bool, error) {
 		}
 		return parseNum(s)
 	}
-	if math.IsNaN(f) || math.IsInf(f, 0) {
-		return 0, false, fmt.Errorf("%v: %w", f, ErrNotFinite)
+	if err := checkMagnitude(f); err != nil {
+		return 0, false, err
 	}
 	return f, false, nil
 }

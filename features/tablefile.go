@@ -505,13 +505,14 @@ func ReadTable(ctx context.Context, src Source, na []string, bad *BadRows) (*Tab
 	if t, ok, err := readCSVBlocks(ctx, src, r.Header(), na); ok || err != nil {
 		return t, err
 	}
-	return readCSVRows(ctx, r, na, bad)
+	return readCSVRows(ctx, r, src.Path, na, bad)
 }
 
 // readCSVRows reads a table row by row: the path for every file that
 // readCSVBlocks declines, and the one that reports bad rows.
-func readCSVRows(ctx context.Context, r rows, na []string, bad *BadRows) (*Table, error) {
+func readCSVRows(ctx context.Context, r rows, path string, na []string, bad *BadRows) (*Table, error) {
 	cells := make([][]string, len(r.Header()))
+	var lines []int // each kept row's line, for errors found by column
 	for n := 0; ; n++ {
 		if n%65536 == 0 {
 			if err := ctx.Err(); err != nil {
@@ -532,6 +533,8 @@ func readCSVRows(ctx context.Context, r rows, na []string, bad *BadRows) (*Table
 			}
 			continue
 		}
+		line, _ := r.Pos(0)
+		lines = append(lines, line)
 		for j := range cells {
 			s, _ := r.Str(j)
 			if slices.Contains(na, s) {
@@ -546,18 +549,19 @@ func readCSVRows(ctx context.Context, r rows, na []string, bad *BadRows) (*Table
 	g.SetLimit(2)
 	for j, name := range r.Header() {
 		g.Go(func() error {
-			t.Columns[j] = inferTimeColumn(name, cells[j])
+			c, big := inferColumn(name, cells[j])
+			if big >= 0 {
+				return bigValueError(path, lines[big], name, cells[j][big])
+			}
+			t.Columns[j] = inferTime(c)
 			cells[j] = nil
 			return nil
 		})
 	}
-	g.Wait()
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
 	return t, nil
-}
-
-// inferTimeColumn is inferColumn that also recognises timestamp columns.
-func inferTimeColumn(name string, cells []string) Column {
-	return inferTime(inferColumn(name, cells))
 }
 
 // inferTime returns text column c as a time column when every non-empty

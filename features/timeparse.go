@@ -89,3 +89,23 @@ func trimParseErr(err error) string {
 	}
 	return "not a valid date"
 }
+
+// The supported time range. Every timestamp leadscore reads or is given (an
+// event's ts, a cutoff, an as-of date) must lie in [MinTime, MaxTime): two
+// such times are at most 200 years, 6.3·10¹⁸ ns, apart, so differences,
+// windows and periods computed on int64 nanoseconds cannot overflow. A
+// timestamp outside the range is a bad value (ErrTimeRange); dates such as
+// 9999-12-31 that CRMs use for "no end" are outside it.
+var (
+	MinTime = time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC)
+	MaxTime = time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC)
+)
+
+// CheckTime returns an error wrapping ErrTimeRange when t is outside
+// [MinTime, MaxTime).
+func CheckTime(t time.Time) error {
+	if t.Before(MinTime) || !t.Before(MaxTime) {
+		return fmt.Errorf("%s is %w", t.UTC().Format(time.RFC3339), ErrTimeRange)
+	}
+	return nil
+}

@@ -82,10 +82,21 @@ func (c *Config) Validate() error {
 	if _, err := c.unitDays(); err != nil {
 		return err
 	}
-	if c.HorizonMonths < 0 || c.ChurnThreshold < 0 || c.ChurnThreshold > 1 || c.FallbackMultiple < 0 || c.L2 < 0 {
-		return errors.New("rfm: Config.HorizonMonths, L2 and FallbackMultiple must not be negative, ChurnThreshold must be in [0, 1]")
+	for _, t := range []time.Time{c.AsOf, c.ObservationEnd} {
+		if err := features.CheckTime(t); !t.IsZero() && err != nil {
+			return fmt.Errorf("rfm: Config.AsOf/ObservationEnd: %w", err)
+		}
 	}
-	if d := c.MonthlyDiscount; d != nil && (*d < 0 || *d >= 1) {
+	if c.HorizonMonths < 0 || c.HorizonMonths > 1200 {
+		return fmt.Errorf("rfm: Config.HorizonMonths must be in [0, 1200], got %d", c.HorizonMonths)
+	}
+	if !(c.ChurnThreshold >= 0 && c.ChurnThreshold <= 1) {
+		return fmt.Errorf("rfm: Config.ChurnThreshold must be in [0, 1], got %g", c.ChurnThreshold)
+	}
+	if !(c.FallbackMultiple >= 0 && c.FallbackMultiple <= 1000) || !(c.L2 >= 0 && c.L2 <= 1e6) {
+		return fmt.Errorf("rfm: Config.FallbackMultiple must be in [0, 1000] and L2 in [0, 1e6], got %g and %g", c.FallbackMultiple, c.L2)
+	}
+	if d := c.MonthlyDiscount; d != nil && !(*d >= 0 && *d < 1) {
 		return fmt.Errorf("rfm: Config.MonthlyDiscount must be in [0, 1), got %g", *d)
 	}
 	for _, s := range c.Segments {

@@ -142,6 +142,9 @@ func parseSep(s string) (rune, error) {
 // parseDate reads a date flag in any of the data contract's timestamp forms.
 func parseDate(flag, s string) (time.Time, error) {
 	t, err := features.ParseTime(s)
+	if err == nil {
+		err = features.CheckTime(t)
+	}
 	if err != nil {
 		return time.Time{}, usageErrorf("--%s: %v", flag, err)
 	}
