@@ -1,23 +1,152 @@
 package predict
 
 import (
-	"bytes"
 	"fmt"
 	"io"
+	"log/slog"
 
-	"go.yaml.in/yaml/v3"
+	"leadscore/features"
 )
 
-// configFile is the YAML form of the scoring settings.
-type configFile struct {
-	ModelWeight   *float64         `yaml:"model_weight"`
-	RulesMax      float64          `yaml:"rules_max"`
-	DriftPSI      float64          `yaml:"drift_psi"`
-	DriftLimit    float64          `yaml:"drift_limit"`
-	ChannelColumn string           `yaml:"channel_column"`
-	Reasons       int              `yaml:"reasons"`
-	Grades        []Grade          `yaml:"grades"`
-	Reps          map[string][]Rep `yaml:"reps"`
+// Grade maps a minimum score to a grade and the queue (team) that works it.
+type Grade struct {
+	Name     string `yaml:"name"`
+	MinScore int    `yaml:"min_score"`
+	// Capacity, when set on the grades, grades by rank instead of score:
+	// the first Capacity leads get the first grade, the next ones the
+	// second, and the last grade takes the rest ("A = the top 50").
+	Capacity int    `yaml:"capacity"`
+	Queue    string `yaml:"queue"`
+}
+
+// Rep is a seller in a queue; Capacity weights how many leads the rep gets
+// (a rep with capacity 2 gets twice as many as one with 1).
+type Rep struct {
+	Name     string `yaml:"name"`
+	Capacity int    `yaml:"capacity"`
+}
+
+// DefaultGrades follow the source articles: the best sellers take the top
+// group, consultants the middle groups, marketing nurtures the rest.
+func DefaultGrades() []Grade {
+	return []Grade{
+		{Name: "A", MinScore: 75, Queue: "top-sellers"},
+		{Name: "B", MinScore: 50, Queue: "consultants"},
+		{Name: "C", MinScore: 25, Queue: "consultants"},
+		{Name: "D", MinScore: 0, Queue: "marketing-nurture"},
+	}
+}
+
+// Config configures Score. The zero value of each field means its default.
+type Config struct {
+	// ModelWeight is the model's share of the blended score, in [0, 1];
+	// nil means 0.7. The rules get the rest.
+	ModelWeight *float64 `yaml:"model_weight"`
+	// RulesMax is what rule_points is divided by to get a rule score; 0
+	// takes the feature table's leadscore.rules_max_total metadata.
+	RulesMax float64 `yaml:"rules_max"`
+	// Grades, from the highest MinScore down; nil means DefaultGrades. The
+	// last grade should have MinScore 0.
+	Grades []Grade `yaml:"grades"`
+	// Reasons is the number of positive and of negative contributions named
+	// per lead, at most MaxReasons; 0 means 3.
+	Reasons int `yaml:"reasons"`
+	// Customers, from the rfm stage, fills the churn columns; entities not
+	// in it get nulls.
+	Customers map[string]Customer `yaml:"-"`
+	// DriftPSI is the population stability index above which an input is
+	// reported as drifted; 0 means 0.2.
+	DriftPSI float64 `yaml:"drift_psi"`
+	// DriftLimit, when positive, is a hard limit: an input whose PSI is
+	// above it fails the run with a *DriftError.
+	DriftLimit float64 `yaml:"drift_limit"`
+	// Reps assigns each queue's leads to named sellers, best leads first,
+	// by smooth weighted round-robin: deterministic for a run. A queue
+	// without reps leaves owner empty.
+	Reps map[string][]Rep `yaml:"reps"`
+	// ChannelColumn is the first-touch channel column for the summary's
+	// per-channel report; "" means lead_source when the table has it.
+	ChannelColumn string `yaml:"channel_column"`
+	// Explain, when positive, explains only the Explain best leads: every
+	// row is scored and ranked, and the reasons of the others stay empty.
+	// For a call list cut to its top N (predict --top), where explaining
+	// a tree model is the costly part.
+	Explain int `yaml:"-"`
+	// Logger receives one summary line; nil discards.
+	Logger *slog.Logger `yaml:"-"`
+}
+
+// Bounds on the scoring settings.
+const (
+	MaxReasons  = 20
+	maxGrades   = 100
+	maxReps     = 1000
+	maxCapacity = 1_000_000_000
+	maxPSI      = 100
+)
+
+// Validate checks the configuration. The error is a *features.FieldError
+// naming the bad setting as predict.yaml spells it.
+func (c *Config) Validate() error {
+	if w := c.ModelWeight; w != nil && !(*w >= 0 && *w <= 1) {
+		return features.FieldErrorf("model_weight", "must be in [0, 1], got %g", *w)
+	}
+	if !(c.RulesMax >= 0 && c.RulesMax <= features.MaxMagnitude) {
+		return features.FieldErrorf("rules_max", "must be 0 (from the rules) or a positive number up to 1e15, got %g", c.RulesMax)
+	}
+	if c.Reasons < 0 || c.Reasons > MaxReasons {
+		return features.FieldErrorf("reasons", "must be from 0 (the default, 3) to %d, got %d", MaxReasons, c.Reasons)
+	}
+	if !(c.DriftPSI >= 0 && c.DriftPSI <= maxPSI) {
+		return features.FieldErrorf("drift_psi", "must be from 0 (the default, 0.2) to %d, got %g", maxPSI, c.DriftPSI)
+	}
+	if !(c.DriftLimit >= 0 && c.DriftLimit <= maxPSI) {
+		return features.FieldErrorf("drift_limit", "must be from 0 (no limit) to %d, got %g", maxPSI, c.DriftLimit)
+	}
+	if len(c.Grades) > maxGrades {
+		return features.FieldErrorf("grades", "%d grades, at most %d", len(c.Grades), maxGrades)
+	}
+	capacity := len(c.Grades) > 0 && c.Grades[0].Capacity > 0
+	names := map[string]bool{}
+	for i, g := range c.Grades {
+		at := func(key string) string { return fmt.Sprintf("grades[%d].%s", i, key) }
+		switch {
+		case g.Name == "":
+			return features.FieldErrorf(at("name"), "a grade needs a name")
+		case names[g.Name]:
+			return features.FieldErrorf(at("name"), "grade %q is listed twice", g.Name)
+		case g.MinScore < 0 || g.MinScore > 100:
+			return features.FieldErrorf(at("min_score"), "must be from 0 to 100, got %d", g.MinScore)
+		case g.Capacity < 0 || g.Capacity > maxCapacity:
+			return features.FieldErrorf(at("capacity"), "must be from 0 to %d, got %d", maxCapacity, g.Capacity)
+		case capacity && g.Capacity == 0 && i < len(c.Grades)-1:
+			return features.FieldErrorf(at("capacity"), "capacity grading needs a positive capacity on every grade but the last (%s)", g.Name)
+		case !capacity && g.Capacity > 0:
+			return features.FieldErrorf(at("capacity"), "give capacities from the first grade on, or none")
+		case !capacity && i > 0 && g.MinScore >= c.Grades[i-1].MinScore:
+			return features.FieldErrorf(at("min_score"), "grades must be ordered by min_score, highest first")
+		}
+		names[g.Name] = true
+	}
+	for q, reps := range c.Reps {
+		if len(reps) > maxReps {
+			return features.FieldErrorf("reps."+q, "%d reps, at most %d", len(reps), maxReps)
+		}
+		seen := map[string]bool{}
+		for i, r := range reps {
+			at := fmt.Sprintf("reps.%s[%d]", q, i)
+			switch {
+			case r.Name == "":
+				return features.FieldErrorf(at+".name", "every rep needs a name")
+			case seen[r.Name]:
+				return features.FieldErrorf(at+".name", "rep %q is listed twice in queue %s", r.Name, q)
+			case r.Capacity <= 0 || r.Capacity > 1_000_000:
+				return features.FieldErrorf(at+".capacity", "must be a whole number from 1 to 1000000, got %d", r.Capacity)
+			}
+			seen[r.Name] = true
+		}
+	}
+	return nil
 }
 
 // ParseConfig reads scoring settings from YAML (predict.yaml):
@@ -35,22 +164,16 @@ type configFile struct {
 //	drift_limit: 1.0           # fail (exit code 4) above this PSI; 0 = never
 //	channel_column: lead_source
 //
-// Decoding is strict (unknown keys are errors) and the result is validated.
+// Decoding is strict (unknown keys are errors) and the result is validated;
+// the error is a *features.ConfigError with the line.
 func ParseConfig(r io.Reader, name string) (Config, error) {
 	data, err := io.ReadAll(r)
 	if err != nil {
 		return Config{}, err
 	}
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	var f configFile
-	if err := dec.Decode(&f); err != nil && err != io.EOF {
-		return Config{}, fmt.Errorf("%s: %w", name, err)
-	}
-	c := Config{ModelWeight: f.ModelWeight, RulesMax: f.RulesMax, DriftPSI: f.DriftPSI, DriftLimit: f.DriftLimit, ChannelColumn: f.ChannelColumn,
-		Reasons: f.Reasons, Grades: f.Grades, Reps: f.Reps}
-	if err := c.Validate(); err != nil {
-		return Config{}, fmt.Errorf("%s: %w", name, err)
+	var c Config
+	if err := features.DecodeConfig(data, name, &c, c.Validate); err != nil {
+		return Config{}, err
 	}
 	return c, nil
 }

@@ -1,12 +1,11 @@
 package rfm
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"sort"
 
-	"go.yaml.in/yaml/v3"
+	"leadscore/features"
 )
 
 // Segment is a row of the segment table: customers whose R, F and M scores
@@ -21,11 +20,11 @@ type Segment struct {
 
 func (s Segment) validate() error {
 	if s.Name == "" {
-		return fmt.Errorf("rfm: segment with no name")
+		return fmt.Errorf("segment with no name")
 	}
 	for _, r := range [][2]int32{s.R, s.F, s.M} {
 		if r[0] < 1 || r[1] > 5 || r[0] > r[1] {
-			return fmt.Errorf("rfm: segment %q: score ranges must be within 1–5, low to high", s.Name)
+			return fmt.Errorf("segment %q: score ranges must be within 1–5, low to high", s.Name)
 		}
 	}
 	return nil
@@ -83,21 +82,22 @@ func ParseSegments(r io.Reader, name string) ([]Segment, error) {
 	if err != nil {
 		return nil, err
 	}
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
 	var f struct {
 		Segments []Segment `yaml:"segments"`
 	}
-	if err := dec.Decode(&f); err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
-	}
-	if len(f.Segments) == 0 {
-		return nil, fmt.Errorf("%s: no segments", name)
-	}
-	for _, s := range f.Segments {
-		if err := s.validate(); err != nil {
-			return nil, fmt.Errorf("%s: %w", name, err)
+	validate := func() error {
+		if len(f.Segments) == 0 {
+			return features.FieldErrorf("segments", "no segments")
 		}
+		for i, s := range f.Segments {
+			if err := s.validate(); err != nil {
+				return &features.FieldError{Field: fmt.Sprintf("segments[%d]", i), Err: err}
+			}
+		}
+		return nil
+	}
+	if err := features.DecodeConfig(data, name, &f, validate); err != nil {
+		return nil, err
 	}
 	return f.Segments, nil
 }

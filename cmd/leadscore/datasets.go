@@ -23,10 +23,10 @@ type generateOptions struct {
 }
 
 func newDatasetsCmd(g *globalOptions, runF func(*generateOptions) error) *cobra.Command {
-	cmd := &cobra.Command{
+	cmd := asGroup(&cobra.Command{
 		Use:   "datasets",
 		Short: "Synthetic CRM data with ground truth",
-	}
+	})
 	opts := &generateOptions{globalOptions: g}
 	gen := &cobra.Command{
 		Use:   "generate --out DIR --entities N",

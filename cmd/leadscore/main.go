@@ -40,7 +40,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	code := exitCode(ctx, err)
 	fmt.Fprintf(stderr, "leadscore: %v\n", err)
-	if code == exitUsage {
+	var fe *flagError
+	if errors.As(err, &fe) {
 		fmt.Fprintln(stderr, "Run 'leadscore --help' (or add --help to the command) for usage.")
 	}
 	return code
@@ -48,11 +49,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 func exitCode(ctx context.Context, err error) int {
 	var fe *flagError
+	var ce *features.ConfigError
 	var me mismatchError
 	switch {
 	case ctx.Err() != nil || errors.Is(err, context.Canceled):
 		return exitInterrupted
-	case errors.As(err, &fe):
+	case errors.As(err, &fe), errors.As(err, &ce):
 		return exitUsage
 	case errors.As(err, &me) && me.Mismatch():
 		return exitMismatch

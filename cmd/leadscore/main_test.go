@@ -190,7 +190,7 @@ func TestExitCodes(t *testing.T) {
 		{"bad date flag", []string{"features", "--events", good, "--as-of", "tomorrow", "--out", out}, 2, "--as-of", false},
 		{"missing column", []string{"features", "--events", good, "--col", "entity_id=Lead Number", "--as-of", "2025-01-01", "--out", out}, 3, "Lead Number", false},
 		{"no such file", []string{"features", "--events", filepath.Join(dir, "nope.csv"), "--as-of", "2025-01-01", "--out", out}, 1, "no such file", false},
-		{"bad rules", []string{"rules", "check", write("r.yaml", "version: 1\ngroups: [{name: g}]\nrules:\n  - {name: a, group: g, points: 1, event: {type: x}, valid_for: 3 fortnights}\n")}, 3, "r.yaml:4:", false},
+		{"bad rules", []string{"rules", "check", write("r.yaml", "version: 1\ngroups: [{name: g}]\nrules:\n  - {name: a, group: g, points: 1, event: {type: x}, valid_for: 3 fortnights}\n")}, 2, "r.yaml:4:", false},
 		{"model mismatch", []string{"predict", "--model", write("m.json", "{}"), "--features", out, "--out", filepath.Join(dir, "r.parquet")}, 4, "m.json", false},
 	}
 	for _, tt := range tests {
@@ -323,5 +323,19 @@ func TestFlatTable(t *testing.T) {
 	}
 	if !ids["7000"] || !ids["7599"] || recs[0][1] != "entity_id" || recs[0][6] != "probability" {
 		t.Errorf("header %v; ids 7000 and 7599 present: %v %v", recs[0], ids["7000"], ids["7599"])
+	}
+}
+
+// TestUnknownCommands: a command line naming no command is a usage error
+// (exit code 2), at the top and within a group.
+func TestUnknownCommands(t *testing.T) {
+	for _, args := range [][]string{{"bogus"}, {"rules", "bogus"}, {"datasets", "bogus"}, {"models", "nothing"}} {
+		code, _, errs := runCLI(t, args...)
+		if code != exitUsage || !strings.Contains(errs, "unknown command") {
+			t.Errorf("%v: exit %d, stderr %q; want 2 and unknown command", args, code, errs)
+		}
+	}
+	if code, out, _ := runCLI(t, "rules"); code != 0 || !strings.Contains(out, "Available Commands") {
+		t.Errorf("rules alone: exit %d, want its help", code)
 	}
 }

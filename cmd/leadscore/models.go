@@ -11,10 +11,10 @@ import (
 )
 
 func newModelsCmd(g *globalOptions) *cobra.Command {
-	cmd := &cobra.Command{
+	cmd := asGroup(&cobra.Command{
 		Use:   "models",
 		Short: "Work with saved models",
-	}
+	})
 	var model, format, out string
 	export := &cobra.Command{
 		Use:   "export --model models/NAME --format xgboost-json --out FILE.json",

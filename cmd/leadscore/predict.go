@@ -247,7 +247,7 @@ func customers(cs []rfm.Customer) map[string]predict.Customer {
 }
 
 // loadPredictConfig reads predict.yaml; "" gives the defaults. A bad file is
-// bad input (exit code 3).
+// a configuration error (exit code 2).
 func loadPredictConfig(path string) (predict.Config, error) {
 	if path == "" {
 		return predict.Config{}, nil
@@ -257,9 +257,5 @@ func loadPredictConfig(path string) (predict.Config, error) {
 		return predict.Config{}, err
 	}
 	defer f.Close()
-	cfg, err := predict.ParseConfig(f, path)
-	if err != nil {
-		return predict.Config{}, &features.SchemaError{Path: path, Err: err}
-	}
-	return cfg, nil
+	return predict.ParseConfig(f, path)
 }

@@ -135,14 +135,14 @@ func TestProgressSilent(t *testing.T) {
 }
 
 // FuzzPipelineConfig: pipeline.yaml never panics the parser, and every
-// error is bad input (exit code 3).
+// error is a configuration error (exit code 2).
 func FuzzPipelineConfig(f *testing.F) {
 	f.Add([]byte("out: runs\nevents: {path: e.csv, columns: {entity_id: id}, sep: ';'}\nmodel: m\nrules: default\nmax_bad_rows: 3\n"))
 	f.Add([]byte("out: runs\nevents: {path: e.csv}\nmodel: m\norders: {path: o.csv, encoding: cp1252, time_format: 1/2/06}\n"))
 	f.Add([]byte("colour: red\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		if _, err := parsePipeline(data, "pipeline.yaml"); err != nil && exitCode(t.Context(), err) != exitBadInput {
-			t.Fatalf("error %v maps to exit %d, want 3", err, exitCode(t.Context(), err))
+		if _, err := parsePipeline(data, "pipeline.yaml"); err != nil && exitCode(t.Context(), err) != exitUsage {
+			t.Fatalf("error %v maps to exit %d, want 2", err, exitCode(t.Context(), err))
 		}
 	})
 }

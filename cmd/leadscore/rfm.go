@@ -125,7 +125,7 @@ func runRFM(c *cobra.Command, opts *rfmOptions) error {
 		cfg.Segments, err = rfm.ParseSegments(f, opts.segments)
 		f.Close()
 		if err != nil {
-			return &features.SchemaError{Path: opts.segments, Err: err}
+			return err
 		}
 	}
 	if opts.previous != "" {

@@ -86,6 +86,7 @@ mismatch or drift beyond --drift-limit, 130 interrupted.`,
 			stopProfile()
 		}
 	}
+	asGroup(root)
 	root.AddCommand(
 		newDatasetsCmd(g, nil),
 		newFeaturesCmd(g, nil),
@@ -99,4 +100,18 @@ mismatch or drift beyond --drift-limit, 130 interrupted.`,
 		newDemoCmd(g, nil),
 	)
 	return root
+}
+
+// asGroup makes a command that only holds subcommands print its help when
+// called alone and fail as a usage error (exit code 2) on an unknown
+// subcommand, instead of cobra's exit code 1 or 0.
+func asGroup(c *cobra.Command) *cobra.Command {
+	c.Args = cobra.ArbitraryArgs
+	c.RunE = func(c *cobra.Command, args []string) error {
+		if len(args) > 0 {
+			return usageErrorf("unknown command %q for %q", args[0], c.CommandPath())
+		}
+		return c.Help()
+	}
+	return c
 }

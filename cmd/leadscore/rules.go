@@ -14,14 +14,14 @@ import (
 )
 
 func newRulesCmd(g *globalOptions) *cobra.Command {
-	cmd := &cobra.Command{
+	cmd := asGroup(&cobra.Command{
 		Use:   "rules",
 		Short: "Business point rules that expire",
 		Long: `Rules award points for events (an RFQ: +15 for 3 months), for inactivity
 (no order for 6 months: -10 for 3 months) and for profile attributes
 (decision maker: +15). Each event award counts only while it is valid, so
 the points show the entity's potential as of any date.`,
-	}
+	})
 	cmd.AddCommand(&cobra.Command{
 		Use:     "default",
 		Short:   "Print the default rules file",

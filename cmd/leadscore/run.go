@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -12,7 +11,6 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"go.yaml.in/yaml/v3"
 
 	"leadscore/features"
 	"leadscore/predict"
@@ -125,21 +123,25 @@ type manifest struct {
 	Tool       string             `json:"tool_version"`
 }
 
-// parsePipeline decodes pipeline.yaml strictly; errors are bad input.
+// parsePipeline decodes pipeline.yaml strictly; errors are configuration
+// errors (*features.ConfigError) with the line.
 func parsePipeline(raw []byte, name string) (pipelineConfig, error) {
 	var pc pipelineConfig
-	dec := yaml.NewDecoder(bytes.NewReader(raw))
-	dec.KnownFields(true)
-	if err := dec.Decode(&pc); err != nil {
-		return pc, &features.SchemaError{Path: name, Err: err}
+	validate := func() error {
+		switch {
+		case pc.Out == "":
+			return features.FieldErrorf("out", "required: the folder runs are written to")
+		case pc.Events.Path == "":
+			return features.FieldErrorf("events.path", "required")
+		case pc.Model == "":
+			return features.FieldErrorf("model", "required")
+		case pc.MaxBadRows < 0:
+			return features.FieldErrorf("max_bad_rows", "must be 0 or more")
+		}
+		return nil
 	}
-	if pc.Out == "" || pc.Events.Path == "" || pc.Model == "" {
-		return pc, &features.SchemaError{Path: name, Err: fmt.Errorf("out, events.path and model are required")}
-	}
-	if pc.MaxBadRows < 0 {
-		return pc, &features.SchemaError{Path: name, Err: fmt.Errorf("max_bad_rows must be 0 or more")}
-	}
-	return pc, nil
+	err := features.DecodeConfig(raw, name, &pc, validate)
+	return pc, err
 }
 
 func runPipeline(c *cobra.Command, opts *runOptions) (err error) {

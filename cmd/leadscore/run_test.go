@@ -76,10 +76,10 @@ func TestRun(t *testing.T) {
 		t.Errorf("manifest %+v, %v", man, err)
 	}
 	assertNoLitter(t, runs)
-	// A bad config is bad input.
+	// A bad config is a configuration error.
 	os.WriteFile(filepath.Join(dir, "bad.yaml"), []byte("out: runs\ncolour: red\n"), 0o644)
-	if code, _, _ := runCLI(t, "run", "--config", filepath.Join(dir, "bad.yaml"), "--as-of", "2025-01-01", "-q"); code != exitBadInput {
-		t.Errorf("bad config: exit %d, want 3", code)
+	if code, _, _ := runCLI(t, "run", "--config", filepath.Join(dir, "bad.yaml"), "--as-of", "2025-01-01", "-q"); code != exitUsage {
+		t.Errorf("bad config: exit %d, want 2", code)
 	}
 	// A run that fails on its data keeps the previous outputs and says why.
 	os.WriteFile(filepath.Join(dir, "data", "events.csv"), []byte("entity_id,ts,type\na,2024-02-30,rfq\n"), 0o644)

@@ -1,0 +1,49 @@
+package predict
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"leadscore/features"
+)
+
+// TestParseConfigBounds: every numeric setting is checked for range and
+// finiteness, and the error names the line of the bad key.
+func TestParseConfigBounds(t *testing.T) {
+	tests := []struct {
+		name string
+		give string
+		line int
+	}{
+		{"reasons negative", "model_weight: 0.5\nreasons: -1\n", 2},
+		{"reasons huge", "reasons: 1000000000000\n", 1},
+		{"rules_max NaN", "rules_max: .nan\n", 1},
+		{"rules_max infinite", "rules_max: .inf\n", 1},
+		{"model_weight NaN", "model_weight: .nan\n", 1},
+		{"model_weight above 1", "model_weight: 1.5\n", 1},
+		{"drift_psi negative", "drift_psi: -0.1\n", 1},
+		{"drift_limit NaN", "drift_limit: .nan\n", 1},
+		{"min_score above 100", "grades:\n  - {name: A, min_score: 75}\n  - {name: B, min_score: 500}\n", 3},
+		{"grade twice", "grades:\n  - {name: A, min_score: 75}\n  - {name: A, min_score: 5}\n", 3},
+		{"capacity negative", "grades:\n  - {name: A, capacity: -5}\n  - {name: B}\n", 2},
+		{"rep capacity zero", "reps:\n  q:\n    - {name: Ann, capacity: 1}\n    - {name: Bo, capacity: 0}\n", 4},
+		{"unknown key", "model_weight: 0.5\ncolour: red\n", 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := ParseConfig(strings.NewReader(tt.give), "predict.yaml")
+			var ce *features.ConfigError
+			if !errors.As(err, &ce) || ce.Line != tt.line {
+				t.Errorf("error = %v, want a *features.ConfigError on line %d", err, tt.line)
+			}
+		})
+	}
+	c, err := ParseConfig(strings.NewReader("reasons: 20\nrules_max: 100\nmodel_weight: 0\n"), "predict.yaml")
+	if err != nil || c.Reasons != 20 || *c.ModelWeight != 0 {
+		t.Errorf("valid settings: %+v, %v", c, err)
+	}
+	if _, err := ParseConfig(strings.NewReader(""), "predict.yaml"); err != nil {
+		t.Errorf("empty file: %v", err)
+	}
+}
