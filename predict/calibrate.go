@@ -51,16 +51,16 @@ func (c *Calibration) validate() error {
 	switch c.Method {
 	case "none":
 	case "platt":
-		if !finite(c.A) || !finite(c.B) {
-			return fmt.Errorf("calibration: Platt parameters are not finite")
+		if !within(c.A, maxCoef) || !within(c.B, maxCoef) {
+			return fmt.Errorf("calibration: Platt parameters are not numbers within ±%g", float64(maxCoef))
 		}
 	case "isotonic":
 		if len(c.X) == 0 || len(c.X) != len(c.Y) {
 			return fmt.Errorf("calibration: isotonic map needs as many y as x values, at least one")
 		}
 		for i := range c.X {
-			if !finite(c.X[i]) || c.Y[i] < 0 || c.Y[i] > 1 || i > 0 && (c.X[i] < c.X[i-1] || c.Y[i] < c.Y[i-1]) {
-				return fmt.Errorf("calibration: isotonic map must be non-decreasing with y in [0, 1]")
+			if !(c.X[i] >= 0 && c.X[i] <= 1) || !(c.Y[i] >= 0 && c.Y[i] <= 1) || i > 0 && (c.X[i] < c.X[i-1] || c.Y[i] < c.Y[i-1]) {
+				return fmt.Errorf("calibration: isotonic map must be non-decreasing with x and y in [0, 1]")
 			}
 		}
 	default:

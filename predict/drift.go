@@ -1,6 +1,7 @@
 package predict
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"runtime"
@@ -21,6 +22,34 @@ type Distribution struct {
 	Edges   []float64 `json:"edges,omitempty"`
 	Shares  []float64 `json:"shares"`
 	Missing float64   `json:"missing"`
+}
+
+// validate checks a stored distribution against its feature: sorted
+// finite edges, one share per bin (numeric) or per level and OtherLevel
+// (categorical), every share and the missing share in [0, 1]. A nil
+// distribution is valid.
+func (d *Distribution) validate(f Feature) error {
+	if d == nil {
+		return nil
+	}
+	want := len(d.Edges) + 1
+	if f.Kind == "categorical" {
+		want = len(f.Levels) + 1
+	}
+	if len(d.Shares) != want {
+		return fmt.Errorf("%d shares, want %d", len(d.Shares), want)
+	}
+	for i, e := range d.Edges {
+		if !finite(e) || i > 0 && e <= d.Edges[i-1] {
+			return errors.New("edges must be finite and increasing")
+		}
+	}
+	for _, s := range append([]float64{d.Missing}, d.Shares...) {
+		if !(s >= 0 && s <= 1) {
+			return errors.New("shares must be in [0, 1]")
+		}
+	}
+	return nil
 }
 
 // Drift compares one input's scoring distribution with its training one.

@@ -161,17 +161,28 @@ type Training struct {
 // identical trainings give the same ID.
 func (m *Model) Finish() error {
 	m.FormatVersion = FormatVersion
-	m.ID = ""
 	if err := m.validate(); err != nil {
 		return err
 	}
-	b, err := json.Marshal(m)
+	id, err := m.contentID()
 	if err != nil {
 		return err
 	}
-	h := sha256.Sum256(b)
-	m.ID = m.Type + "-" + hex.EncodeToString(h[:6])
+	m.ID = id
 	return nil
+}
+
+// contentID returns the ID the model's content gives: its type and a hash
+// of its JSON form without the ID.
+func (m *Model) contentID() (string, error) {
+	c := *m
+	c.ID = ""
+	b, err := json.Marshal(&c)
+	if err != nil {
+		return "", err
+	}
+	h := sha256.Sum256(b)
+	return m.Type + "-" + hex.EncodeToString(h[:6]), nil
 }
 
 // ModelError reports an unusable model file.
@@ -192,20 +203,15 @@ func (m *Model) validate() error {
 	if err := m.Calibration.validate(); err != nil {
 		return err
 	}
+	if err := m.validateFeatures(); err != nil {
+		return err
+	}
 	switch m.Type {
 	case "logistic":
 	case "naive_bayes":
-		for _, f := range m.Features {
-			if f.Kind != "numeric" && f.Kind != "categorical" {
-				return fmt.Errorf("feature %q: unknown kind %q", f.Name, f.Kind)
-			}
-		}
 		return m.NaiveBayes.validate(len(m.Features))
 	case "gbdt":
 		for _, f := range m.Features {
-			if f.Kind != "numeric" && f.Kind != "categorical" {
-				return fmt.Errorf("feature %q: unknown kind %q", f.Name, f.Kind)
-			}
 			if len(f.Levels) > maxSetCode {
 				return fmt.Errorf("feature %q: %d levels, a tree model codes at most %d", f.Name, len(f.Levels), maxSetCode)
 			}
@@ -220,18 +226,18 @@ func (m *Model) validate() error {
 	if len(m.Logistic.Coef) != len(m.Design) {
 		return fmt.Errorf("%d coefficients for %d design columns", len(m.Logistic.Coef), len(m.Design))
 	}
-	if !finite(m.Logistic.Intercept) {
-		return errors.New("intercept is not finite")
+	if !within(m.Logistic.Intercept, maxCoef) {
+		return fmt.Errorf("intercept %g is not a number within ±%g", m.Logistic.Intercept, float64(maxCoef))
 	}
 	for i, d := range m.Design {
 		if d.Feature < 0 || d.Feature >= len(m.Features) {
 			return fmt.Errorf("design column %q: feature index %d out of range", d.Name, d.Feature)
 		}
-		if !finite(d.Mean) || !finite(d.Scale) || d.Scale <= 0 {
-			return fmt.Errorf("design column %q: bad mean or scale", d.Name)
+		if !within(d.Mean, features.MaxMagnitude) || !(d.Scale >= minScale && d.Scale <= features.MaxMagnitude) {
+			return fmt.Errorf("design column %q: mean or scale out of range (scale from %g to 1e15)", d.Name, minScale)
 		}
-		if !finite(m.Logistic.Coef[i]) {
-			return fmt.Errorf("design column %q: coefficient is not finite", d.Name)
+		if !within(m.Logistic.Coef[i], maxCoef) {
+			return fmt.Errorf("design column %q: coefficient %g is not a number within ±%g", d.Name, m.Logistic.Coef[i], float64(maxCoef))
 		}
 		switch d.Role {
 		case "value", "missing":
@@ -246,18 +252,44 @@ func (m *Model) validate() error {
 			return fmt.Errorf("design column %q: unknown role %q", d.Name, d.Role)
 		}
 	}
+	return nil
+}
+
+// Bounds on a model's numbers: coefficients of standardised inputs and
+// log ratios beyond maxCoef, or a scale below minScale, come from a broken
+// or edited file, not from training, and would make scores or reasons
+// infinite.
+const (
+	maxCoef  = 1e6
+	minScale = 1e-12
+)
+
+// validateFeatures checks what every model type shares: feature kinds,
+// unique names, finite imputation values and drift distributions.
+func (m *Model) validateFeatures() error {
+	names := make(map[string]bool, len(m.Features))
 	for _, f := range m.Features {
 		if f.Kind != "numeric" && f.Kind != "categorical" {
 			return fmt.Errorf("feature %q: unknown kind %q", f.Name, f.Kind)
 		}
-		if !finite(f.Impute) {
-			return fmt.Errorf("feature %q: impute value is not finite", f.Name)
+		if names[f.Name] {
+			return fmt.Errorf("feature %q is listed twice", f.Name)
+		}
+		names[f.Name] = true
+		if !within(f.Impute, features.MaxMagnitude) {
+			return fmt.Errorf("feature %q: impute value out of range", f.Name)
+		}
+		if err := f.Distribution.validate(f); err != nil {
+			return fmt.Errorf("feature %q: distribution: %w", f.Name, err)
 		}
 	}
 	return nil
 }
 
 func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
+
+// within reports whether x is a number with |x| ≤ bound (false for NaN).
+func within(x, bound float64) bool { return math.Abs(x) <= bound }
 
 // Write encodes the model as indented JSON.
 func (m *Model) Write(w io.Writer) error {
@@ -281,6 +313,15 @@ func Read(r io.Reader, name string) (*Model, error) {
 	}
 	if err := m.validate(); err != nil {
 		return nil, &ModelError{Path: name, Err: err}
+	}
+	// The ID names what was trained: a file edited since (coefficients,
+	// levels, trees) must not score under it.
+	id, err := m.contentID()
+	if err != nil {
+		return nil, &ModelError{Path: name, Err: err}
+	}
+	if id != m.ID {
+		return nil, &ModelError{Path: name, Err: fmt.Errorf("its id %q does not match its content (%s): the file was changed after training; retrain, or restore the file", m.ID, id)}
 	}
 	return &m, nil
 }

@@ -68,20 +68,22 @@ func (nb *NaiveBayes) validate(nFeatures int) error {
 	if len(nb.Fields) != nFeatures {
 		return fmt.Errorf("%d naive-Bayes fields for %d features", len(nb.Fields), nFeatures)
 	}
-	if !finite(nb.PriorLogit) || nb.Floor < 0 || nb.Floor >= 0.5 {
+	if !within(nb.PriorLogit, maxCoef) || !(nb.Floor >= 0 && nb.Floor < 0.5) {
 		return errors.New("naive-Bayes prior or floor out of range")
 	}
 	for k := range nb.Fields {
 		f := &nb.Fields[k]
 		f.lookup = make(map[string]float64, len(f.Values))
 		for _, v := range f.Values {
-			if !finite(v.LogRatio) {
-				return fmt.Errorf("naive-Bayes field %d value %q: log ratio not finite", k, v.Value)
+			if !within(v.LogRatio, maxCoef) {
+				return fmt.Errorf("naive-Bayes field %d value %q: log ratio not a number within ±%g", k, v.Value, float64(maxCoef))
 			}
 			f.lookup[v.Value] = v.LogRatio
 		}
-		if !sort.Float64sAreSorted(f.Edges) {
-			return fmt.Errorf("naive-Bayes field %d: bin edges not sorted", k)
+		for i, e := range f.Edges {
+			if !finite(e) || i > 0 && e < f.Edges[i-1] {
+				return fmt.Errorf("naive-Bayes field %d: bin edges not finite and sorted", k)
+			}
 		}
 	}
 	return nil

@@ -110,11 +110,16 @@ func (ts *Trees) validate(nFeatures int) error {
 	if ts == nil {
 		return errors.New("tree ensemble missing")
 	}
-	if !finite(ts.Base) {
-		return errors.New("base score is not finite")
+	if !(math.Abs(ts.Base) <= maxLeafValue) {
+		return fmt.Errorf("base score %g is not a number within ±%g", ts.Base, float64(maxLeafValue))
 	}
 	if len(ts.GainImportance) != nFeatures || (ts.ShapImportance != nil && len(ts.ShapImportance) != nFeatures) {
 		return fmt.Errorf("importance for %d features, model has %d", len(ts.GainImportance), nFeatures)
+	}
+	for k := range ts.GainImportance {
+		if !finite(ts.GainImportance[k]) || ts.ShapImportance != nil && !finite(ts.ShapImportance[k]) {
+			return fmt.Errorf("importance of feature %d is not finite", k)
+		}
 	}
 	ts.expected, ts.maxDepth = ts.Base, 0
 	for k := range ts.Trees {
@@ -172,14 +177,23 @@ func (t *Tree) prepare(nFeatures int) error {
 		if l >= 0 && (int(l) <= i || int(r) <= i || int(l) >= n || int(r) >= n || int(f) >= nFeatures) {
 			return fmt.Errorf("node %d: child or feature out of range", i)
 		}
-		if !finite(t.Value[i]) || !(t.Cover[i] > 0) || math.IsInf(t.Cover[i], 0) {
-			return fmt.Errorf("node %d: value or cover not finite and positive", i)
+		if !(math.Abs(t.Value[i]) <= maxLeafValue) || !(t.Cover[i] > 0 && t.Cover[i] <= maxCover) || !finite(t.Gain[i]) {
+			return fmt.Errorf("node %d: value, cover or gain out of range (|value| ≤ %g, 0 < cover ≤ %g)", i, float64(maxLeafValue), float64(maxCover))
+		}
+		if l >= 0 && !finite(float64(t.Threshold[i])) {
+			return fmt.Errorf("node %d: threshold not finite", i)
 		}
 		t.nodes[i] = treeNode{left: l, right: r, feature: f, threshold: t.Threshold[i], defaultLeft: t.DefaultLeft[i]}
+	}
+	if err := t.checkShape(); err != nil {
+		return err
 	}
 	for k, node := range t.CatNodes {
 		if node < 0 || int(node) >= n || t.Left[node] < 0 {
 			return fmt.Errorf("categorical node %d is not a split", node)
+		}
+		if t.nodes[node].cat != nil {
+			return fmt.Errorf("categorical node %d is listed twice", node)
 		}
 		var bits [4]uint64
 		for _, c := range t.CatRight[k] {
@@ -189,6 +203,49 @@ func (t *Tree) prepare(nFeatures int) error {
 			bits[c/64] |= 1 << (c % 64)
 		}
 		t.nodes[node].cat = &bits
+	}
+	return nil
+}
+
+// Bounds that a model file must respect: a leaf's value is a log-odds step
+// (XGBoost's are below 10), and trees are at most maxTreeDepth deep.
+const (
+	maxLeafValue = 1e3
+	maxCover     = 1e15
+	maxTreeDepth = 64
+)
+
+// checkShape checks that the nodes form one binary tree: walking from the
+// root reaches every node exactly once (no node with two parents, no
+// child that is its sibling, none left over) within maxTreeDepth levels.
+// Children are known to be in range and after their parent.
+func (t *Tree) checkShape() error {
+	seen := make([]bool, len(t.Left))
+	level := []int32{0}
+	seen[0] = true
+	reached := 1
+	for depth := 0; len(level) > 0; depth++ {
+		if depth > maxTreeDepth {
+			return fmt.Errorf("deeper than %d levels", maxTreeDepth)
+		}
+		var next []int32
+		for _, n := range level {
+			if t.Left[n] < 0 {
+				continue
+			}
+			for _, c := range [2]int32{t.Left[n], t.Right[n]} {
+				if seen[c] {
+					return fmt.Errorf("node %d is reached twice (node %d's child)", c, n)
+				}
+				seen[c] = true
+				reached++
+				next = append(next, c)
+			}
+		}
+		level = next
+	}
+	if reached != len(t.Left) {
+		return fmt.Errorf("%d of %d nodes are not reached from the root", len(t.Left)-reached, len(t.Left))
 	}
 	return nil
 }
