@@ -1,7 +1,6 @@
 package features
 
 import (
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
@@ -64,14 +63,14 @@ func (b *BadRows) handle(err *RowError, record []string) error {
 // file,line,column,field,reason,record, where record is the original row
 // re-encoded as one CSV line.
 type Quarantine struct {
-	w      *csv.Writer
+	w      *CSVWriter
 	header bool
 	n      int
 }
 
 // NewQuarantine returns a Quarantine writing to w.
 func NewQuarantine(w io.Writer) *Quarantine {
-	return &Quarantine{w: csv.NewWriter(w)}
+	return &Quarantine{w: NewCSVWriter(w)}
 }
 
 // Rows returns the number of rows written.
@@ -85,7 +84,7 @@ func (q *Quarantine) write(e *RowError, record []string) error {
 		}
 	}
 	var sb strings.Builder
-	rw := csv.NewWriter(&sb)
+	rw := NewCSVWriter(&sb)
 	rw.Write(sanitize(record))
 	rw.Flush()
 	q.n++

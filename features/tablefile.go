@@ -2,7 +2,6 @@ package features
 
 import (
 	"context"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"golang.org/x/sync/errgroup"
@@ -592,7 +591,7 @@ func inferTime(c Column) Column {
 // shortest exact form, times as RFC 3339, nulls as empty fields. It is the
 // form notebooks and spreadsheets read when Parquet is not an option.
 func (t *Table) WriteCSV(w io.Writer) error {
-	cw := csv.NewWriter(w)
+	cw := NewCSVWriter(w)
 	if err := cw.Write(t.Names()); err != nil {
 		return err
 	}

@@ -1,13 +1,14 @@
 package predict
 
 import (
-	"encoding/csv"
 	"io"
 	"maps"
 	"slices"
 	"strconv"
 
 	"github.com/parquet-go/parquet-go"
+
+	"leadscore/features"
 )
 
 // rankedHeader is the CSV header, in the Parquet column order.
@@ -34,7 +35,7 @@ func WriteParquet(w io.Writer, rows []Ranked, meta map[string]string) error {
 // spreadsheet software expects). Floats use the shortest exact form; an
 // unknown data quality is an empty field.
 func WriteCSV(w io.Writer, rows []Ranked) error {
-	cw := csv.NewWriter(w)
+	cw := features.NewCSVWriter(w)
 	cw.UseCRLF = true
 	if err := cw.Write(rankedHeader); err != nil {
 		return err

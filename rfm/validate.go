@@ -2,7 +2,6 @@ package rfm
 
 import (
 	"context"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
@@ -99,7 +98,7 @@ func Validate(ctx context.Context, cfg Config, res *Result, holdoutEnd time.Time
 
 // WriteValidationCSV writes the comparison as CSV.
 func WriteValidationCSV(w io.Writer, rows []ValidationRow) error {
-	cw := csv.NewWriter(w)
+	cw := features.NewCSVWriter(w)
 	cw.Write([]string{"calibration_x", "customers", "predicted", "actual"})
 	for _, r := range rows {
 		cw.Write([]string{r.Group, strconv.Itoa(r.Customers), strconv.FormatFloat(r.Predicted, 'f', 2, 64), strconv.Itoa(r.Actual)})
