@@ -13,12 +13,20 @@ type RowError struct {
 	Line   int    // 1-based line (CSV) or row (Parquet); 0 when not known
 	Column int    // 1-based byte column in the line (CSV); 0 when not known
 	Field  string // column name in the file, empty when the error concerns the whole row
-	Err    error
+	// StartLine is the line where the record begins, when it is not Line
+	// (a quoted field spanning lines, or a quote never closed).
+	StartLine int
+	Err       error
 }
 
 // Error formats the error compiler-style:
-// events.csv:1042:17: field "amount": parsing "12,5": invalid syntax.
+// events.csv:1042:17: field "amount": parsing "12,5": invalid syntax. When
+// the record began on an earlier line it says both, as encoding/csv does:
+// events.csv: record on line 3; parse error on line 9, column 1: ….
 func (e *RowError) Error() string {
+	if e.StartLine > 0 && e.StartLine != e.Line {
+		return fmt.Sprintf("%s: record on line %d; parse error on line %d, column %d: %v", e.Path, e.StartLine, e.Line, e.Column, e.Err)
+	}
 	pos := e.Path
 	if e.Line > 0 {
 		pos += fmt.Sprintf(":%d", e.Line)

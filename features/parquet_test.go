@@ -95,3 +95,21 @@ func TestReadEventsNotParquet(t *testing.T) {
 		})
 	}
 }
+
+// writeParquetRows writes rows of any struct type to a Parquet file.
+func writeParquetRows[T any](t *testing.T, rows []T) string {
+	t.Helper()
+	var buf bytes.Buffer
+	w := parquet.NewGenericWriter[T](&buf)
+	if _, err := w.Write(rows); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(t.TempDir(), "rows.parquet")
+	if err := os.WriteFile(p, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}

@@ -1,6 +1,7 @@
 package features
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 	"unsafe"
 
 	"github.com/parquet-go/parquet-go"
@@ -62,7 +64,38 @@ type cells struct {
 	str  []string
 	num  []float64
 	i64  []int64
-	err  error
+	// bad marks text cells that are not valid text (badUTF8, badNUL); nil
+	// when every cell of the page is.
+	bad []uint8
+	err error
+}
+
+// Reasons a text cell is bad, as in CSV input.
+const (
+	badUTF8 = 1 + iota
+	badNUL
+)
+
+// textBad returns why a text value is bad, or 0.
+func textBad(b []byte) uint8 {
+	switch {
+	case !utf8.Valid(b):
+		return badUTF8
+	case bytes.IndexByte(b, 0) >= 0:
+		return badNUL
+	}
+	return 0
+}
+
+// textBadString is textBad for a string.
+func textBadString(s string) uint8 {
+	switch {
+	case !utf8.ValidString(s):
+		return badUTF8
+	case strings.IndexByte(s, 0) >= 0:
+		return badNUL
+	}
+	return 0
 }
 
 type pageCol struct {
@@ -246,6 +279,15 @@ func (r *pageRows) Next() error {
 			}
 		}
 	}
+	for k := range r.cols {
+		if c := &r.cols[k]; c.bad != nil && c.bad[c.i] != 0 {
+			err := ErrInvalidUTF8
+			if c.bad[c.i] == badNUL {
+				err = ErrNULByte
+			}
+			return &RowError{Path: r.path, Line: r.row + 1, Field: r.header[k], Err: err}
+		}
+	}
 	return nil
 }
 
@@ -292,6 +334,7 @@ type pageDecoder struct {
 	kind    pageKind
 	dict    parquet.Dictionary
 	dictStr []string
+	dictBad []uint8 // why each dictionary text is bad; nil when none is
 	dictNum []float64
 	dictI64 []int64
 }
@@ -330,12 +373,22 @@ func (d *pageDecoder) load(pages parquet.Pages, p *cells) (err error) {
 	switch d.kind {
 	case pkText:
 		p.str = reuse(p.str, n)
+		p.bad = nil
 		if dict != nil {
 			fill(p.str, p.null, idx, func(v int32) string { return d.dictStr[v] })
+			if d.dictBad != nil {
+				p.markBad(len(idx), func(j int) uint8 { return d.dictBad[idx[j]] })
+			}
 			break
 		}
 		b, off := data.ByteArray()
 		fillDense(p.str, p.null, len(off)-1, func(j int) string { return unsafeText(b[off[j]:off[j+1]]) })
+		// The page's bytes are checked at once; only a page that fails is
+		// checked value by value. (Valid bytes whose values all start on
+		// a character's first byte make valid values.)
+		if textBad(b) != 0 || splitsCharacter(b, off) {
+			p.markBad(len(off)-1, func(j int) uint8 { return textBad(b[off[j]:off[j+1]]) })
+		}
 	case pkInt, pkTime:
 		p.i64 = reuse(p.i64, n)
 		switch {
@@ -362,6 +415,37 @@ func (d *pageDecoder) load(pages parquet.Pages, p *cells) (err error) {
 		}
 	}
 	return nil
+}
+
+// markBad sets p.bad from the n values of a page (value j's reason by
+// why(j)), leaving it nil when no value is bad.
+func (p *cells) markBad(n int, why func(j int) uint8) {
+	j := 0
+	for i := range p.n {
+		if p.null != nil && p.null[i] {
+			continue
+		}
+		if j < n {
+			if w := why(j); w != 0 {
+				if p.bad == nil {
+					p.bad = make([]uint8, p.n)
+				}
+				p.bad[i] = w
+			}
+		}
+		j++
+	}
+}
+
+// splitsCharacter reports whether a value of a byte-array page starts in
+// the middle of a UTF-8 character.
+func splitsCharacter(b []byte, off []uint32) bool {
+	for _, o := range off[:len(off)-1] {
+		if int(o) < len(b) && !utf8.RuneStart(b[o]) {
+			return true
+		}
+	}
+	return false
 }
 
 // reuse returns s with length n, on its own array when that is large
@@ -411,8 +495,16 @@ func (c *pageDecoder) setDict(d parquet.Dictionary) {
 	case pkText:
 		b, off := vals.ByteArray()
 		c.dictStr = reuse(c.dictStr, len(off)-1)
+		c.dictBad = nil
 		for j := range c.dictStr {
-			c.dictStr[j] = unsafeText(b[off[j]:off[j+1]])
+			v := b[off[j]:off[j+1]]
+			c.dictStr[j] = unsafeText(v)
+			if why := textBad(v); why != 0 {
+				if c.dictBad == nil {
+					c.dictBad = make([]uint8, len(c.dictStr))
+				}
+				c.dictBad[j] = why
+			}
 		}
 	case pkInt, pkTime:
 		c.dictI64 = c.dictI64[:0]

@@ -154,7 +154,7 @@ type csvRows struct {
 	r      *csv.Reader
 	header []string
 	rec    []string
-	line   int
+	rows   int // records read
 }
 
 var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
@@ -220,9 +220,16 @@ func (c crToLF) Read(p []byte) (int, error) {
 func csvError(path string, err error) error {
 	var pe *csv.ParseError
 	if errors.As(err, &pe) {
-		return &RowError{Path: path, Line: pe.Line, Column: pe.Column, Err: pe.Err}
+		return &RowError{Path: path, Line: pe.Line, Column: pe.Column, StartLine: pe.StartLine, Err: pe.Err}
 	}
-	return fmt.Errorf("%s: %w", path, err)
+	return damaged(path, 0, err)
+}
+
+// damaged reports a read that failed below the CSV layer: a gzip stream
+// cut short or corrupt, or an I/O error, after rows data rows. Bad data
+// that no row policy can skip.
+func damaged(path string, rows int, err error) error {
+	return &SchemaError{Path: path, Err: fmt.Errorf("the file is damaged or cut short after data row %d: %w", rows, err)}
 }
 
 func (r *csvRows) Header() []string { return r.header }
@@ -242,10 +249,11 @@ func (r *csvRows) Next() error {
 				return &RowError{Path: r.path, Line: line, Column: 1,
 					Err: fmt.Errorf("row has %d fields, header has %d", len(rec), len(r.header))}
 			}
-			return &RowError{Path: r.path, Line: pe.Line, Column: pe.Column, Err: pe.Err}
+			return &RowError{Path: r.path, Line: pe.Line, Column: pe.Column, StartLine: pe.StartLine, Err: pe.Err}
 		}
-		return fmt.Errorf("%s: %w", r.path, err)
+		return damaged(r.path, r.rows, err)
 	}
+	r.rows++
 	r.rec = rec
 	for i, s := range rec {
 		if !utf8.ValidString(s) {
@@ -357,6 +365,35 @@ func newParquetRows(ctx context.Context, f *os.File, path string) (_ *parquetRow
 func (r *parquetRows) Header() []string { return r.header }
 
 func (r *parquetRows) Next() (err error) {
+	if err := r.advance(); err != nil {
+		return err
+	}
+	// Text must be valid UTF-8 without NUL bytes, as in CSV input.
+	for k, a := range r.cols {
+		var v string
+		switch a := a.(type) {
+		case *array.String:
+			v = a.Value(r.i)
+		case *array.LargeString:
+			v = a.Value(r.i)
+		case *array.Binary:
+			v = a.ValueString(r.i)
+		default:
+			continue
+		}
+		switch textBadString(v) {
+		case badUTF8:
+			return &RowError{Path: r.path, Line: r.row + 1, Field: r.header[k], Err: ErrInvalidUTF8}
+		case badNUL:
+			return &RowError{Path: r.path, Line: r.row + 1, Field: r.header[k], Err: ErrNULByte}
+		}
+	}
+	return nil
+}
+
+// advance moves to the next row, reading the next record batch when the
+// current one is done.
+func (r *parquetRows) advance() (err error) {
 	r.i++
 	r.row++
 	if r.i < r.n {
@@ -378,7 +415,7 @@ func (r *parquetRows) Next() (err error) {
 	r.i, r.n = 0, int(r.rec.NumRows())
 	if r.n == 0 {
 		r.row--
-		return r.Next()
+		return r.advance()
 	}
 	return nil
 }

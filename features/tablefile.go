@@ -352,6 +352,26 @@ func ReadParquetTable(ctx context.Context, r parquet.ReaderAtSeeker, name string
 		if err != nil {
 			return nil, &SchemaError{Path: name, Err: err}
 		}
+		if c.Kind == KindString {
+			for i, v := range c.Str {
+				if why := textBadString(v); why != 0 {
+					err := ErrInvalidUTF8
+					if why == badNUL {
+						err = ErrNULByte
+					}
+					return nil, &RowError{Path: name, Line: i + 1, Field: c.Name, Err: err}
+				}
+			}
+		}
+		if c.Kind == KindFloat {
+			for i, v := range c.Float {
+				if !math.IsNaN(v) {
+					if err := checkMagnitude(v); err != nil {
+						return nil, &RowError{Path: name, Line: i + 1, Field: c.Name, Err: err}
+					}
+				}
+			}
+		}
 		t.Columns = append(t.Columns, c)
 	}
 	return t, nil

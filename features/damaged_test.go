@@ -1,0 +1,83 @@
+package features
+
+import (
+	"bytes"
+	"compress/gzip"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestTruncatedGzip: a gzip file cut short is bad input naming the file
+// and how far the read got, not an I/O failure.
+func TestTruncatedGzip(t *testing.T) {
+	var csvText strings.Builder
+	csvText.WriteString("entity_id,ts,type\n")
+	for i := range 20000 {
+		fmt.Fprintf(&csvText, "e%d,2024-01-01,rfq\n", i)
+	}
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write([]byte(csvText.String()))
+	zw.Close()
+	p := filepath.Join(t.TempDir(), "events.csv.gz")
+	os.WriteFile(p, gz.Bytes()[:gz.Len()/2], 0o644)
+	_, err := readAllEvents(t, Source{Path: p}, &BadRows{Max: 100})
+	var se *SchemaError
+	if !errors.As(err, &se) || !IsBadInput(err) || !strings.Contains(err.Error(), "events.csv.gz") || !strings.Contains(err.Error(), "after data row") {
+		t.Errorf("error = %v, want bad input naming the file and the row reached", err)
+	}
+}
+
+// TestUnclosedQuoteNamesBothLines: a quote left open reports the line its
+// record began on and the line where parsing gave up, as encoding/csv
+// does.
+func TestUnclosedQuoteNamesBothLines(t *testing.T) {
+	p := writeFile(t, "events.csv", "entity_id,ts,type\na,2024-01-01,rfq\nb,2024-01-01,\"rfq\nc,2024-01-01,rfq\nd,2024-01-02,rfq\n")
+	_, err := readAllEvents(t, Source{Path: p}, nil)
+	var re *RowError
+	if !errors.As(err, &re) || re.StartLine != 3 || re.Line != 5 {
+		t.Fatalf("error = %v, want a *RowError for the record on line 3 failing on line 5", err)
+	}
+	if !strings.HasPrefix(err.Error(), p+": record on line 3; parse error on line 5, column ") {
+		t.Errorf("message %q", err)
+	}
+}
+
+type pqText struct {
+	EntityID string    `parquet:"entity_id"`
+	TS       time.Time `parquet:"ts,timestamp(millisecond)"`
+	Type     string    `parquet:"type"`
+	Note     string    `parquet:"note,dict"`
+}
+
+// TestParquetTextChecked: invalid UTF-8 and NUL bytes in Parquet text
+// columns, plain or dictionary-encoded, are bad rows as they are in CSV.
+func TestParquetTextChecked(t *testing.T) {
+	ts := time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name string
+		rows []pqText
+		line int
+		want error
+	}{
+		{"invalid UTF-8 in a plain column", []pqText{{"a", ts, "rfq", "x"}, {"b\xff", ts, "rfq", "x"}}, 2, ErrInvalidUTF8},
+		{"NUL in a plain column", []pqText{{"a", ts, "rfq", "x"}, {"a", ts, "r\x00fq", "x"}}, 2, ErrNULByte},
+		{"invalid UTF-8 in a dictionary", []pqText{{"a", ts, "rfq", "x"}, {"b", ts, "rfq", "y"}, {"c", ts, "rfq", "\xc3("}}, 3, ErrInvalidUTF8},
+		{"a character split between values", []pqText{{"\xc3", ts, "rfq", "x"}, {"\xa9", ts, "rfq", "x"}}, 1, ErrInvalidUTF8},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := writeParquetRows(t, tt.rows)
+			_, err := readAllEvents(t, Source{Path: p}, nil)
+			var re *RowError
+			if !errors.As(err, &re) || !errors.Is(err, tt.want) || re.Line != tt.line {
+				t.Errorf("error = %v, want a *RowError on row %d wrapping %v", err, tt.line, tt.want)
+			}
+		})
+	}
+}
