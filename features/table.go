@@ -161,12 +161,11 @@ var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
 
 func newCSVRows(rc io.ReadCloser, path string, opt CSVOptions, layout string) (*csvRows, error) {
 	var in io.Reader = rc
-	switch strings.ToLower(opt.Encoding) {
-	case "", "utf-8", "utf8":
-	case "cp1252", "windows-1252", "latin1", "iso-8859-1":
+	if err := CheckEncoding(opt.Encoding); err != nil {
+		return nil, &SchemaError{Path: path, Err: err}
+	}
+	if isCP1252(opt.Encoding) {
 		in = charmap.Windows1252.NewDecoder().Reader(rc)
-	default:
-		return nil, &SchemaError{Path: path, Err: fmt.Errorf("unknown encoding %q (want utf-8 or cp1252)", opt.Encoding)}
 	}
 	br := bufio.NewReaderSize(in, 1<<20)
 	if b, err := br.Peek(3); err == nil && bytes.Equal(b, utf8BOM) {
@@ -616,4 +615,41 @@ func quoteAll(ss []string) []string {
 		out[i] = strconv.Quote(s)
 	}
 	return out
+}
+
+// ParseSep reads a field separator as users write it: one character, or
+// "tab" (also "\t"); "" means a comma.
+func ParseSep(s string) (rune, error) {
+	switch s {
+	case "", ",":
+		return ',', nil
+	case "tab", `\t`, "\t":
+		return '\t', nil
+	}
+	r := []rune(s)
+	if len(r) != 1 || r[0] == '"' || r[0] == '\n' || r[0] == '\r' || r[0] == utf8.RuneError {
+		return 0, fmt.Errorf("separator %q: want one character such as ';' or 'tab'", s)
+	}
+	return r[0], nil
+}
+
+// CheckEncoding checks a text encoding's name: "" or utf-8, or cp1252
+// (also windows-1252, latin1, iso-8859-1).
+func CheckEncoding(enc string) error {
+	switch strings.ToLower(enc) {
+	case "", "utf-8", "utf8":
+		return nil
+	}
+	if isCP1252(enc) {
+		return nil
+	}
+	return fmt.Errorf("unknown encoding %q (want utf-8 or cp1252)", enc)
+}
+
+func isCP1252(enc string) bool {
+	switch strings.ToLower(enc) {
+	case "cp1252", "windows-1252", "latin1", "iso-8859-1":
+		return true
+	}
+	return false
 }

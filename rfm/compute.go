@@ -71,6 +71,13 @@ func (c *Config) unitDays() (float64, error) {
 	return 0, fmt.Errorf("rfm: Config.Unit %q: want day, week or month", c.Unit)
 }
 
+// CheckUnit checks a time unit's name: day, week or month ("" is week).
+func CheckUnit(unit string) error {
+	c := Config{Unit: unit}
+	_, err := c.unitDays()
+	return err
+}
+
 // Validate checks the configuration and names the bad field.
 func (c *Config) Validate() error {
 	if c.Orders.Path == "" {

@@ -218,7 +218,7 @@ func TestHoldoutValidation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rows, err := Validate(context.Background(), cfg, res, time.Date(1998, 6, 30, 0, 0, 0, 0, time.UTC))
+	rows, err := Holdout(context.Background(), cfg, res, time.Date(1998, 6, 30, 0, 0, 0, 0, time.UTC))
 	if err != nil {
 		t.Fatal(err)
 	}

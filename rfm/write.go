@@ -3,11 +3,15 @@ package rfm
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"maps"
+	"os"
 	"slices"
 
 	"github.com/parquet-go/parquet-go"
+
+	"leadscore/features"
 )
 
 // WriteParquet writes customers as rfm.parquet (zstd) with parquet-go's
@@ -40,6 +44,25 @@ func ReadParquet(r io.ReaderAt, size int64) ([]Customer, error) {
 		return nil, err
 	}
 	return out[:n], nil
+}
+
+// ReadFile reads an rfm.parquet file; a file that is not one is a
+// *features.SchemaError.
+func ReadFile(path string) ([]Customer, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	cs, err := ReadParquet(f, st.Size())
+	if err != nil {
+		return nil, &features.SchemaError{Path: path, Err: fmt.Errorf("not an rfm.parquet file: %w", err)}
+	}
+	return cs, nil
 }
 
 // Segments maps entity → segment, the form Config.Previous takes.

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"leadscore/datasets"
+	"leadscore/predict/pipeline"
 )
 
 type generateOptions struct {
@@ -88,7 +89,7 @@ noise. It is the data of the gradient-boosting benchmarks.`,
 			if err := cfg.Validate(); err != nil {
 				return &flagError{err}
 			}
-			if err := writeFile(out, func(w io.Writer) error { return datasets.GenerateLeads(c.Context(), cfg, w) }); err != nil {
+			if err := pipeline.WriteFile(out, func(w io.Writer) error { return datasets.GenerateLeads(c.Context(), cfg, w) }); err != nil {
 				return err
 			}
 			fmt.Fprintf(g.stdout, "wrote %s: %d leads\n", out, cfg.Rows)
@@ -120,7 +121,7 @@ test of the rfm stage. Streaming: memory holds one customer.`,
 				return usageErrorf("--out is required")
 			}
 			var n int64
-			if err := writeFile(out, func(w io.Writer) (err error) {
+			if err := pipeline.WriteFile(out, func(w io.Writer) (err error) {
 				n, err = datasets.GenerateOrders(c.Context(), cfg, w)
 				return err
 			}); err != nil {
@@ -167,13 +168,13 @@ func runGenerate(c *cobra.Command, opts *generateOptions) error {
 	if err := cfg.Validate(); err != nil {
 		return &flagError{err}
 	}
-	var o outputs
-	defer o.abort()
+	var o pipeline.Outputs
+	defer o.Abort()
 	ext := "." + opts.format
 	names := []string{"events", "entities", "deals", "orders", "truth"}
-	ws := make([]*atomicFile, len(names))
+	ws := make([]*pipeline.File, len(names))
 	for i, n := range names {
-		if ws[i], err = o.create(filepath.Join(opts.out, n+ext)); err != nil {
+		if ws[i], err = o.Create(filepath.Join(opts.out, n+ext)); err != nil {
 			return err
 		}
 	}
@@ -198,14 +199,14 @@ func runGenerate(c *cobra.Command, opts *generateOptions) error {
 	if err := sink.Close(); err != nil {
 		return err
 	}
-	tj, err := o.create(filepath.Join(opts.out, "truth.json"))
+	tj, err := o.Create(filepath.Join(opts.out, "truth.json"))
 	if err != nil {
 		return err
 	}
 	if err := datasets.WriteSummary(tj, sum); err != nil {
 		return err
 	}
-	if err := o.commit(); err != nil {
+	if err := o.Commit(); err != nil {
 		return err
 	}
 	secs := time.Since(t0).Seconds()

@@ -14,6 +14,7 @@ import (
 	"leadscore/datasets"
 	"leadscore/features"
 	"leadscore/predict"
+	"leadscore/predict/pipeline"
 	"leadscore/rfm"
 	"leadscore/train"
 )
@@ -93,7 +94,12 @@ func runDemo(c *cobra.Command, opts *demoOptions) error {
 		return err
 	}
 	modelDir := filepath.Join(dir, "models", "demo")
-	if err := saveModel(modelDir, m, report.Bytes()); err != nil {
+	var om pipeline.Outputs
+	defer om.Abort()
+	if err := pipeline.SaveModel(&om, modelDir, m, report.Bytes()); err != nil {
+		return err
+	}
+	if err := om.Commit(); err != nil {
 		return err
 	}
 	today, err := features.Build(ctx, features.Config{Events: in("events.parquet"), Profiles: profiles, AsOf: datasets.SampleEnd,
@@ -105,38 +111,41 @@ func runDemo(c *cobra.Command, opts *demoOptions) error {
 	if err != nil {
 		return err
 	}
-	if err := writeRFM(dir, rres); err != nil {
-		return err
-	}
-	ranked, sum, err := predict.Score(ctx, m, today, predict.Config{Customers: customers(rres.Customers), Logger: log})
+	ranked, sum, err := predict.Score(ctx, m, today, predict.Config{Customers: pipeline.Customers(rres.Customers), Logger: log})
 	if err != nil {
 		return err
 	}
-	var o outputs
-	defer o.abort()
+	var o pipeline.Outputs
+	defer o.Abort()
+	if err := pipeline.WriteRFM(&o, filepath.Join(dir, "rfm.parquet"), filepath.Join(dir, "clv.json"), rres, toolVersion()); err != nil {
+		return err
+	}
 	// Each feature table as Parquet, and as CSV for the notebooks (Debian's
 	// Python has no Parquet reader), written from memory and committed
 	// together.
 	for name, t := range map[string]*features.Table{"features_train": trainTable, "features_today": today} {
-		if err := writeTable(&o, filepath.Join(dir, name+".parquet"), t); err != nil {
+		f, err := o.Create(filepath.Join(dir, name+".parquet"))
+		if err != nil {
 			return err
 		}
-		f, err := o.create(filepath.Join(dir, name+".csv"))
-		if err != nil {
+		if err := t.WriteParquet(f); err != nil {
+			return err
+		}
+		if f, err = o.Create(filepath.Join(dir, name+".csv")); err != nil {
 			return err
 		}
 		if err := t.WriteCSV(f); err != nil {
 			return err
 		}
 	}
-	if err := o.commit(); err != nil {
+	rankedPath, csvPath := filepath.Join(dir, "ranked.parquet"), filepath.Join(dir, "ranked.csv")
+	if err := pipeline.WriteRanked(&o, rankedPath, csvPath, ranked, m, sum); err != nil {
+		return err
+	}
+	if err := o.Commit(); err != nil {
 		return err
 	}
 	if err := exportCSV(c, filepath.Join(dir, "rfm.parquet"), filepath.Join(dir, "rfm.csv"), nil); err != nil {
-		return err
-	}
-	rankedPath, csvPath := filepath.Join(dir, "ranked.parquet"), filepath.Join(dir, "ranked.csv")
-	if err := writeRanked(rankedPath, csvPath, ranked, m, sum); err != nil {
 		return err
 	}
 	w := opts.stdout
@@ -162,15 +171,15 @@ func runDemo(c *cobra.Command, opts *demoOptions) error {
 
 // copySample writes the embedded sample's input tables into dir.
 func copySample(dir string) error {
-	var o outputs
-	defer o.abort()
+	var o pipeline.Outputs
+	defer o.Abort()
 	src := datasets.Sample()
 	for _, name := range []string{"events.parquet", "entities.parquet", "deals.parquet", "orders.parquet"} {
 		b, err := fs.ReadFile(src, name)
 		if err != nil {
 			return err
 		}
-		f, err := o.create(filepath.Join(dir, name))
+		f, err := o.Create(filepath.Join(dir, name))
 		if err != nil {
 			return err
 		}
@@ -178,7 +187,7 @@ func copySample(dir string) error {
 			return err
 		}
 	}
-	return o.commit()
+	return o.Commit()
 }
 
 // printTop prints the first n leads as a table, with each lead's strongest
@@ -194,25 +203,4 @@ func printTop(w io.Writer, ranked []predict.Ranked, n int) {
 		fmt.Fprintf(tw, "%d\t%s\t%d\t%s\t%s\t%.3f\t%+g\t%s\n", r.Rank, r.EntityID, r.Score, r.Grade, r.Queue, r.Probability, r.RulePoints, reason)
 	}
 	tw.Flush()
-}
-
-// writeRFM writes DIR/rfm.parquet and DIR/clv.json together.
-func writeRFM(dir string, res *rfm.Result) error {
-	var o outputs
-	defer o.abort()
-	f, err := o.create(filepath.Join(dir, "rfm.parquet"))
-	if err != nil {
-		return err
-	}
-	if err := rfm.WriteParquet(f, res.Customers, map[string]string{"leadscore.schema_version": "1"}); err != nil {
-		return err
-	}
-	mf, err := o.create(filepath.Join(dir, "clv.json"))
-	if err != nil {
-		return err
-	}
-	if err := rfm.WriteModel(mf, res.Model); err != nil {
-		return err
-	}
-	return o.commit()
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"leadscore/features"
+	"leadscore/predict/pipeline"
 )
 
 func newExportCmd(g *globalOptions) *cobra.Command {
@@ -41,7 +42,7 @@ func exportCSV(c *cobra.Command, in, out string, g *globalOptions) error {
 	if err != nil {
 		return err
 	}
-	if err := writeFile(out, t.WriteCSV); err != nil {
+	if err := pipeline.WriteFile(out, t.WriteCSV, in); err != nil {
 		return err
 	}
 	if g != nil {

@@ -2,13 +2,13 @@ package main
 
 import (
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"leadscore/features"
 	"leadscore/predict"
+	"leadscore/predict/pipeline"
 )
 
 // inputOptions are the flags shared by commands that read the data
@@ -30,6 +30,14 @@ func (in *inputOptions) register(cmd *cobra.Command) {
 	f.IntVar(&in.maxBadRows, "max-bad-rows", 0, "skip up to N bad rows, writing them to a .quarantine.csv next to the output (0: stop at the first)")
 }
 
+// checkBadRows validates --max-bad-rows.
+func (in *inputOptions) checkBadRows() error {
+	if in.maxBadRows < 0 {
+		return usageErrorf("--max-bad-rows must be 0 or more, got %d", in.maxBadRows)
+	}
+	return nil
+}
+
 func (in *inputOptions) source(path string) (features.Source, error) {
 	cols, err := parseColumns(in.cols)
 	if err != nil {
@@ -39,9 +47,7 @@ func (in *inputOptions) source(path string) (features.Source, error) {
 	if err != nil {
 		return features.Source{}, err
 	}
-	src := source(path, cols, sep)
-	src.CSV.Encoding, src.TimeLayout = in.encoding, in.timeFormat
-	return src, nil
+	return features.Source{Path: path, Columns: cols, CSV: features.CSVOptions{Sep: sep, Encoding: in.encoding}, TimeLayout: in.timeFormat}, nil
 }
 
 type featuresOptions struct {
@@ -132,6 +138,9 @@ func runFeatures(c *cobra.Command, opts *featuresOptions) error {
 	if opts.spec != "" && opts.model != "" {
 		return usageErrorf("give at most one of --spec and --model (the model carries its own spec)")
 	}
+	if err := opts.checkBadRows(); err != nil {
+		return err
+	}
 	cfg := features.Config{AllEntities: opts.allEntities, Dedupe: opts.dedupe, Logger: log}
 	if cfg.Events, err = opts.source(opts.events); err != nil {
 		return err
@@ -141,17 +150,11 @@ func runFeatures(c *cobra.Command, opts *featuresOptions) error {
 			return err
 		}
 	}
-	if cfg.Rules, err = loadRules(opts.rules); err != nil {
+	if cfg.Rules, err = pipeline.LoadRules(opts.rules); err != nil {
 		return err
 	}
 	if opts.spec != "" {
-		f, err := os.Open(opts.spec)
-		if err != nil {
-			return err
-		}
-		cfg.Spec, err = features.ParseSpec(f, opts.spec)
-		f.Close()
-		if err != nil {
+		if cfg.Spec, err = pipeline.LoadSpec(opts.spec); err != nil {
 			return err
 		}
 	}
@@ -165,9 +168,17 @@ func runFeatures(c *cobra.Command, opts *featuresOptions) error {
 		}
 		cfg.Spec = *m.FeatureSpec
 	}
-	var o outputs
-	defer o.abort()
-	bad, finishBad, err := badRowsFor(&o, opts.out, opts.maxBadRows)
+	if !strings.HasSuffix(strings.ToLower(opts.out), ".parquet") {
+		return usageErrorf("--out %q: feature tables are Parquet; name the file .parquet", opts.out)
+	}
+	var o pipeline.Outputs
+	defer o.Abort()
+	o.Protect(opts.events, opts.entities, opts.cutoffs, opts.spec, opts.rules)
+	out, err := o.Create(opts.out)
+	if err != nil {
+		return err
+	}
+	bad, err := pipeline.BadRows(&o, opts.out, opts.maxBadRows)
 	if err != nil {
 		return err
 	}
@@ -196,50 +207,20 @@ func runFeatures(c *cobra.Command, opts *featuresOptions) error {
 	if opts.rules != "default" {
 		inputs["rules"] = opts.rules
 	}
-	fps, err := fingerprints(inputs)
+	fps, err := pipeline.Fingerprints(inputs)
 	if err != nil {
 		return err
 	}
-	stamp(t, fps)
-	if err := writeTable(&o, opts.out, t); err != nil {
+	pipeline.Stamp(t, fps, toolVersion())
+	if err := t.WriteParquet(out); err != nil {
 		return err
 	}
-	if err := finishBad(); err != nil {
-		return err
-	}
-	if err := o.commit(); err != nil {
+	if err := o.Commit(); err != nil {
 		return err
 	}
 	if n := bad.Count(); n > 0 {
-		log.Warn("skipped bad rows", "bad_rows", n, "quarantine", quarantinePath(opts.out), "first", bad.Err())
+		log.Warn("skipped bad rows", "bad_rows", n, "quarantine", pipeline.QuarantinePath(opts.out), "first", bad.Err())
 	}
 	fmt.Fprintf(opts.stdout, "wrote %s: %d rows, %d columns\n", opts.out, t.NumRows(), len(t.Columns))
 	return nil
-}
-
-// loadRules reads --rules: "" for none, "default" for the built-in rules.
-func loadRules(path string) (*features.RuleSet, error) {
-	switch path {
-	case "":
-		return nil, nil
-	case "default":
-		return features.DefaultRules(), nil
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	return features.ParseRules(f, path)
-}
-
-func writeTable(o *outputs, path string, t *features.Table) error {
-	if !strings.HasSuffix(strings.ToLower(path), ".parquet") {
-		return usageErrorf("--out %q: feature tables are Parquet; name the file .parquet", path)
-	}
-	f, err := o.create(path)
-	if err != nil {
-		return err
-	}
-	return t.WriteParquet(f)
 }

@@ -13,6 +13,7 @@ import (
 	"syscall"
 
 	"leadscore/features"
+	"leadscore/predict/pipeline"
 )
 
 func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
@@ -24,6 +25,7 @@ const (
 	exitUsage       = 2
 	exitBadInput    = 3
 	exitMismatch    = 4
+	exitBusy        = 5
 	exitInterrupted = 130
 )
 
@@ -50,12 +52,17 @@ func run(args []string, stdout, stderr io.Writer) int {
 func exitCode(ctx context.Context, err error) int {
 	var fe *flagError
 	var ce *features.ConfigError
+	var oe *pipeline.OverwriteError
+	var we *pipeline.OwnershipError
+	var le *pipeline.LockedError
 	var me mismatchError
 	switch {
 	case ctx.Err() != nil || errors.Is(err, context.Canceled):
 		return exitInterrupted
-	case errors.As(err, &fe), errors.As(err, &ce):
+	case errors.As(err, &fe), errors.As(err, &ce), errors.As(err, &oe), errors.As(err, &we):
 		return exitUsage
+	case errors.As(err, &le):
+		return exitBusy
 	case errors.As(err, &me) && me.Mismatch():
 		return exitMismatch
 	case features.IsBadInput(err):

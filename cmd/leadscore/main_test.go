@@ -14,6 +14,7 @@ import (
 
 	"leadscore/features"
 	"leadscore/predict"
+	"leadscore/rfm"
 )
 
 func runCLI(t *testing.T, args ...string) (int, string, string) {
@@ -280,7 +281,7 @@ func TestRFMCommand(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "Segment transitions since the previous run") {
 		t.Errorf("exit %d, output:\n%s\n%s", code, out, errs)
 	}
-	cs, err := readRFM(dir + "/new.parquet")
+	cs, err := rfm.ReadFile(dir + "/new.parquet")
 	if err != nil || len(cs) != 2357 || cs[0].PreviousSegment == nil {
 		t.Errorf("rfm.parquet: %d rows, %v", len(cs), err)
 	}

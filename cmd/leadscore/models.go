@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"leadscore/predict"
+	"leadscore/predict/pipeline"
 )
 
 func newModelsCmd(g *globalOptions) *cobra.Command {
@@ -36,6 +37,18 @@ calibration, in model.json, maps it to the probability predict reports).`,
 			if format != "xgboost-json" {
 				return usageErrorf("--format %q: want xgboost-json", format)
 			}
+			var o pipeline.Outputs
+			defer o.Abort()
+			o.Protect(model, modelFile(model))
+			f, err := o.Create(out)
+			if err != nil {
+				return err
+			}
+			side := strings.TrimSuffix(out, ".json") + ".features.json"
+			sf, err := o.Create(side)
+			if err != nil {
+				return err
+			}
 			m, err := predict.ReadFile(model)
 			if err != nil {
 				return err
@@ -43,18 +56,7 @@ calibration, in model.json, maps it to the probability predict reports).`,
 			if m.Trees == nil {
 				return usageErrorf("model %s is a %s model; only gbdt models export to XGBoost", m.ID, m.Type)
 			}
-			var o outputs
-			defer o.abort()
-			f, err := o.create(out)
-			if err != nil {
-				return err
-			}
 			if err := m.WriteXGBoostJSON(f); err != nil {
-				return err
-			}
-			side := strings.TrimSuffix(out, ".json") + ".features.json"
-			sf, err := o.create(side)
-			if err != nil {
 				return err
 			}
 			enc := json.NewEncoder(sf)
@@ -63,7 +65,7 @@ calibration, in model.json, maps it to the probability predict reports).`,
 				"missing": "NaN", "output": "probability before calibration (binary:logistic)"}); err != nil {
 				return err
 			}
-			if err := o.commit(); err != nil {
+			if err := o.Commit(); err != nil {
 				return err
 			}
 			fmt.Fprintf(g.stdout, "wrote %s (%d trees) and %s\n", out, len(m.Trees.Trees), side)

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"maps"
@@ -15,6 +14,7 @@ import (
 
 	"leadscore/features"
 	"leadscore/predict"
+	"leadscore/predict/pipeline"
 	"leadscore/rfm"
 )
 
@@ -109,7 +109,7 @@ func runPredict(c *cobra.Command, opts *predictOptions) error {
 			return err
 		}
 	}
-	cfg, err := loadPredictConfig(opts.config)
+	cfg, err := pipeline.LoadPredictConfig(opts.config)
 	if err != nil {
 		return err
 	}
@@ -123,15 +123,18 @@ func runPredict(c *cobra.Command, opts *predictOptions) error {
 	cfg.Logger = log
 	cfg.Explain = opts.top // only the leads written need reasons
 	if opts.rfm != "" {
-		cs, err := readRFM(opts.rfm)
+		cs, err := rfm.ReadFile(opts.rfm)
 		if err != nil {
 			return err
 		}
-		cfg.Customers = customers(cs)
+		cfg.Customers = pipeline.Customers(cs)
 	}
 	if err := cfg.Validate(); err != nil {
 		return &flagError{err}
 	}
+	var o pipeline.Outputs
+	defer o.Abort()
+	o.Protect(opts.model, modelFile(opts.model), opts.features, opts.table, opts.rfm, opts.config)
 	ranked, sum, err := predict.Score(c.Context(), m, t, cfg)
 	if err != nil {
 		return err
@@ -139,15 +142,27 @@ func runPredict(c *cobra.Command, opts *predictOptions) error {
 	if opts.top > 0 && len(ranked) > opts.top {
 		ranked = ranked[:opts.top]
 	}
-	if err := writeRanked(opts.out, opts.csv, ranked, m, sum); err != nil {
+	if err := pipeline.WriteRanked(&o, opts.out, opts.csv, ranked, m, sum); err != nil {
+		return err
+	}
+	if err := o.Commit(); err != nil {
 		return err
 	}
 	for name, n := range sum.UnseenLevels {
 		log.Warn("categorical values not seen (or rare) in training were pooled", "feature", name, "rows", n)
 	}
-	fmt.Fprintf(opts.stdout, "wrote %s and %s: %d leads\n", opts.out, summaryPath(opts.out), len(ranked))
+	fmt.Fprintf(opts.stdout, "wrote %s and %s: %d leads\n", opts.out, pipeline.SummaryPath(opts.out), len(ranked))
 	printSummary(opts.stdout, sum)
 	return nil
+}
+
+// modelFile is the model.json a --model flag names (a directory or the
+// file itself).
+func modelFile(path string) string {
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return filepath.Join(path, "model.json")
+	}
+	return path
 }
 
 // useAsID renames a flat table's id column to entity_id.
@@ -171,9 +186,6 @@ func useAsID(t *features.Table, id, path string) error {
 	c.Name = "entity_id"
 	return nil
 }
-
-// summaryPath is where summary.json goes: beside the ranked file.
-func summaryPath(out string) string { return filepath.Join(filepath.Dir(out), "summary.json") }
 
 // printSummary prints the run summary: leads per grade and queue, mean
 // probability per grade, churn and drift, and the channels.
@@ -201,61 +213,4 @@ func printSummary(w io.Writer, sum predict.Summary) {
 	if len(sum.Drifted) > 0 {
 		fmt.Fprintf(w, "warning: %d inputs drifted from the training data: %s\n", len(sum.Drifted), strings.Join(sum.Drifted, ", "))
 	}
-}
-
-// writeRanked writes the ranked Parquet file, summary.json beside it and,
-// if csvPath is set, the CSV: all or none.
-func writeRanked(parquetPath, csvPath string, ranked []predict.Ranked, m *predict.Model, sum predict.Summary) error {
-	var o outputs
-	defer o.abort()
-	f, err := o.create(parquetPath)
-	if err != nil {
-		return err
-	}
-	meta := map[string]string{"leadscore.model_id": m.ID, "leadscore.schema_version": "1"}
-	if err := predict.WriteParquet(f, ranked, meta); err != nil {
-		return err
-	}
-	sf, err := o.create(summaryPath(parquetPath))
-	if err != nil {
-		return err
-	}
-	enc := json.NewEncoder(sf)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(sum); err != nil {
-		return err
-	}
-	if csvPath != "" {
-		cf, err := o.create(csvPath)
-		if err != nil {
-			return err
-		}
-		if err := predict.WriteCSV(cf, ranked); err != nil {
-			return err
-		}
-	}
-	return o.commit()
-}
-
-// customers turns the rfm stage's rows into what predict needs.
-func customers(cs []rfm.Customer) map[string]predict.Customer {
-	out := make(map[string]predict.Customer, len(cs))
-	for _, c := range cs {
-		out[c.EntityID] = predict.Customer{ChurnRisk: c.ChurnRisk, PAlive: c.PAlive, Segment: c.Segment, CLV: c.CLV, Reason: c.ChurnReason}
-	}
-	return out
-}
-
-// loadPredictConfig reads predict.yaml; "" gives the defaults. A bad file is
-// a configuration error (exit code 2).
-func loadPredictConfig(path string) (predict.Config, error) {
-	if path == "" {
-		return predict.Config{}, nil
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return predict.Config{}, err
-	}
-	defer f.Close()
-	return predict.ParseConfig(f, path)
 }

@@ -7,10 +7,11 @@ import (
 	"slices"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 
-	"leadscore/features"
+	"leadscore/predict/pipeline"
 	"leadscore/rfm"
 )
 
@@ -129,7 +130,7 @@ func runRFM(c *cobra.Command, opts *rfmOptions) error {
 		}
 	}
 	if opts.previous != "" {
-		prev, err := readRFM(opts.previous)
+		prev, err := rfm.ReadFile(opts.previous)
 		if err != nil {
 			return err
 		}
@@ -138,9 +139,23 @@ func runRFM(c *cobra.Command, opts *rfmOptions) error {
 	if err := cfg.Validate(); err != nil {
 		return &flagError{err}
 	}
-	var o outputs
-	defer o.abort()
-	bad, finishBad, err := badRowsFor(&o, opts.out, opts.maxBadRows)
+	if err := opts.checkBadRows(); err != nil {
+		return err
+	}
+	var holdoutEnd time.Time
+	if opts.holdoutEnd != "" {
+		if holdoutEnd, err = parseDate("holdout-end", opts.holdoutEnd); err != nil {
+			return err
+		}
+	}
+	var o pipeline.Outputs
+	defer o.Abort()
+	o.Protect(opts.orders, opts.events, opts.previous, opts.segments)
+	out, err := o.Create(opts.out)
+	if err != nil {
+		return err
+	}
+	bad, err := pipeline.BadRows(&o, opts.out, opts.maxBadRows)
 	if err != nil {
 		return err
 	}
@@ -149,17 +164,11 @@ func runRFM(c *cobra.Command, opts *rfmOptions) error {
 	if err != nil {
 		return err
 	}
-	f, err := o.create(opts.out)
-	if err != nil {
-		return err
-	}
-	meta := map[string]string{"leadscore.schema_version": "1", "leadscore.rfm.window": res.Model.WindowStart + "/" + res.Model.WindowEnd,
-		"leadscore.rfm.time_unit": res.Model.TimeUnit, "leadscore.tool_version": toolVersion()}
-	if err := rfm.WriteParquet(f, res.Customers, meta); err != nil {
+	if err := rfm.WriteParquet(out, res.Customers, pipeline.RFMMeta(res, toolVersion())); err != nil {
 		return err
 	}
 	if opts.modelOut != "" {
-		mf, err := o.create(opts.modelOut)
+		mf, err := o.Create(opts.modelOut)
 		if err != nil {
 			return err
 		}
@@ -167,48 +176,29 @@ func runRFM(c *cobra.Command, opts *rfmOptions) error {
 			return err
 		}
 	}
-	var val []rfm.ValidationRow
+	var val []rfm.HoldoutRow
 	if opts.holdoutEnd != "" {
-		end, err := parseDate("holdout-end", opts.holdoutEnd)
-		if err != nil {
-			return err
-		}
-		if val, err = rfm.Validate(c.Context(), cfg, res, end); err != nil {
+		if val, err = rfm.Holdout(c.Context(), cfg, res, holdoutEnd); err != nil {
 			return err
 		}
 		if opts.validationOut != "" {
-			vf, err := o.create(opts.validationOut)
+			vf, err := o.Create(opts.validationOut)
 			if err != nil {
 				return err
 			}
-			if err := rfm.WriteValidationCSV(vf, val); err != nil {
+			if err := rfm.WriteHoldoutCSV(vf, val); err != nil {
 				return err
 			}
 		}
 	}
-	if err := finishBad(); err != nil {
-		return err
-	}
-	if err := o.commit(); err != nil {
+	if err := o.Commit(); err != nil {
 		return err
 	}
 	printRFMSummary(opts, res, val)
 	return nil
 }
 
-func readRFM(path string) ([]rfm.Customer, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	cs, err := rfm.ReadParquet(strings.NewReader(string(b)), int64(len(b)))
-	if err != nil {
-		return nil, &features.SchemaError{Path: path, Err: fmt.Errorf("not an rfm.parquet file: %w", err)}
-	}
-	return cs, nil
-}
-
-func printRFMSummary(opts *rfmOptions, res *rfm.Result, val []rfm.ValidationRow) {
+func printRFMSummary(opts *rfmOptions, res *rfm.Result, val []rfm.HoldoutRow) {
 	w := opts.stdout
 	m, st := res.Model, res.Stats
 	fmt.Fprintf(w, "wrote %s: %d customers (%d repeat buyers) from %d orders; %d returns and %d orders after the end not used; %d bad rows skipped\n",

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"leadscore/features"
+	"leadscore/predict/pipeline"
 )
 
 func newRulesCmd(g *globalOptions) *cobra.Command {
@@ -89,7 +90,7 @@ does not hold). The totals are the ones 'leadscore features --rules' writes.`,
 				rules = "default"
 			}
 			cfg := features.ExplainConfig{EntityID: opts.entity, AsOf: asOf}
-			if cfg.Rules, err = loadRules(rules); err != nil {
+			if cfg.Rules, err = pipeline.LoadRules(rules); err != nil {
 				return err
 			}
 			if cfg.Events, err = opts.source(opts.events); err != nil {

@@ -1,14 +1,18 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"leadscore/predict/pipeline"
 )
 
 // pipelineFixture generates data, trains a model and writes pipeline.yaml
@@ -70,7 +74,7 @@ func TestRun(t *testing.T) {
 	if len(first) == 0 {
 		t.Error("no ranked.csv")
 	}
-	var man manifest
+	var man pipeline.Manifest
 	b, _ := os.ReadFile(filepath.Join(runs, "2024-12-01", "manifest.json"))
 	if err := json.Unmarshal(b, &man); err != nil || man.Status != "ok" || man.Rows["ranked"] == 0 || man.Inputs["events"] == "" || man.ModelID == "" {
 		t.Errorf("manifest %+v, %v", man, err)
@@ -91,7 +95,7 @@ func TestRun(t *testing.T) {
 	if len(before) == 0 || string(before) != string(after) {
 		t.Error("a failed run changed the previous outputs")
 	}
-	var failed manifest
+	var failed pipeline.Manifest
 	fb, _ := os.ReadFile(filepath.Join(runs, "2025-01-01.failed.json"))
 	if err := json.Unmarshal(fb, &failed); err != nil || failed.Status != "failed" || failed.ExitCode != exitBadInput || !strings.Contains(failed.Error, "events.csv:2:") {
 		t.Errorf("failure manifest %+v, %v", failed, err)
@@ -127,14 +131,15 @@ func TestRunKilled(t *testing.T) {
 	assertNoLitter(t, runs)
 }
 
-// assertNoLitter checks that OUT holds only date links, latest and .data,
-// and that every folder in .data is the target of a date link.
+// assertNoLitter checks that OUT holds only date links, latest, .data and
+// the marker and lock files, and that every folder in .data is the target
+// of a date link.
 func assertNoLitter(t *testing.T, runs string) {
 	t.Helper()
 	used := map[string]bool{}
 	entries, _ := os.ReadDir(runs)
 	for _, e := range entries {
-		if e.Name() == ".data" {
+		if e.Name() == ".data" || e.Name() == ".leadscore" || e.Name() == ".lock" {
 			continue
 		}
 		target, err := os.Readlink(filepath.Join(runs, e.Name()))
@@ -150,4 +155,153 @@ func assertNoLitter(t *testing.T, runs string) {
 			t.Errorf("unlinked run folder left behind: .data/%s", d.Name())
 		}
 	}
+}
+
+// TestRunOwnsItsFolder: run writes only into a folder of its own, never
+// replaces or deletes what it did not write (a user's files in OUT/.data
+// stay, even across a failed run), resolves out: from the config file's
+// folder, and refuses a foreign folder or a regular file where a link
+// goes.
+func TestRunOwnsItsFolder(t *testing.T) {
+	dir := t.TempDir()
+	conf := pipelineFixture(t, dir)
+	runs := filepath.Join(dir, "runs")
+	os.MkdirAll(runs, 0o755)
+	os.WriteFile(filepath.Join(runs, "report.xlsx"), []byte("keep me\n"), 0o644)
+	// From another working folder: out: runs is next to the config.
+	wd, _ := os.Getwd()
+	os.Chdir(t.TempDir())
+	code, _, errs := runCLI(t, "run", "--config", conf, "--as-of", "2024-12-01", "-q")
+	os.Chdir(wd)
+	if code != exitUsage || !strings.Contains(errs, "did not write") {
+		t.Errorf("folder with a user's files: exit %d, %q; want 2", code, errs)
+	}
+	if b, _ := os.ReadFile(filepath.Join(runs, "report.xlsx")); string(b) != "keep me\n" {
+		t.Error("the user's file was touched")
+	}
+	os.RemoveAll(runs)
+	os.Chdir(t.TempDir())
+	code, _, errs = runCLI(t, "run", "--config", conf, "--as-of", "2024-12-01", "-q")
+	os.Chdir(wd)
+	if code != 0 {
+		t.Fatalf("run from another folder: exit %d: %s", code, errs)
+	}
+	if _, err := os.Stat(filepath.Join(runs, "2024-12-01", "ranked.csv")); err != nil {
+		t.Errorf("out: runs not resolved beside the config: %v", err)
+	}
+	// Now the folder is leadscore's; a user's files in .data stay through a
+	// successful run and a failed one.
+	os.MkdirAll(filepath.Join(runs, ".data", "mine"), 0o755)
+	os.WriteFile(filepath.Join(runs, ".data", "mine", "notes.csv"), []byte("keep me\n"), 0o644)
+	if code, _, errs := runCLI(t, "run", "--config", conf, "--as-of", "2024-12-02", "-q"); code != 0 {
+		t.Fatalf("second run: %s", errs)
+	}
+	events := filepath.Join(dir, "data", "events.csv")
+	good, _ := os.ReadFile(events)
+	os.WriteFile(events, []byte("entity_id,ts,type\na,2024-02-30,rfq\n"), 0o644)
+	if code, _, _ := runCLI(t, "run", "--config", conf, "--as-of", "2024-12-03", "-q"); code != exitBadInput {
+		t.Errorf("bad events: exit %d, want 3", code)
+	}
+	os.WriteFile(events, good, 0o644)
+	if b, err := os.ReadFile(filepath.Join(runs, ".data", "mine", "notes.csv")); err != nil || string(b) != "keep me\n" {
+		t.Errorf("a user's file in OUT/.data was touched: %q, %v", b, err)
+	}
+	// A regular file where a date's link goes is refused, and kept.
+	os.WriteFile(filepath.Join(runs, "2025-01-01"), []byte("mine\n"), 0o644)
+	if code, _, errs := runCLI(t, "run", "--config", conf, "--as-of", "2025-01-01", "-q"); code != exitUsage || !strings.Contains(errs, "not a link leadscore made") {
+		t.Errorf("regular file named like a date: exit %d, %q", code, errs)
+	}
+	if b, _ := os.ReadFile(filepath.Join(runs, "2025-01-01")); string(b) != "mine\n" {
+		t.Error("the user's file named like a date was replaced")
+	}
+	// out: / is refused before anything is written.
+	root := filepath.Join(dir, "root.yaml")
+	raw, _ := os.ReadFile(conf)
+	os.WriteFile(root, []byte(strings.Replace(string(raw), "out: runs", "out: /", 1)), 0o644)
+	if code, _, errs := runCLI(t, "run", "--config", root, "--as-of", "2025-01-01", "-q"); code != exitUsage {
+		t.Errorf("out: / : exit %d, %q; want 2", code, errs)
+	}
+	if _, err := os.Stat("/.leadscore"); err == nil {
+		t.Error("/ was marked as leadscore's")
+	}
+}
+
+// TestRunLockAndLatest: a run finds the out folder held (here by the test)
+// and fails at once with exit code 5 naming the holder, or waits with
+// --wait; a backfill of an older date leaves latest at the newest.
+func TestRunLockAndLatest(t *testing.T) {
+	dir := t.TempDir()
+	conf := pipelineFixture(t, dir)
+	runs := filepath.Join(dir, "runs")
+	if code, _, errs := runCLI(t, "run", "--config", conf, "--as-of", "2025-01-01", "-q"); code != 0 {
+		t.Fatalf("run: %s", errs)
+	}
+	if code, _, errs := runCLI(t, "run", "--config", conf, "--as-of", "2024-11-01", "-q"); code != 0 {
+		t.Fatalf("backfill: %s", errs)
+	}
+	if target, _ := os.Readlink(filepath.Join(runs, "latest")); target != "2025-01-01" {
+		t.Errorf("after a backfill latest -> %q, want 2025-01-01", target)
+	}
+	lock, err := os.OpenFile(filepath.Join(runs, ".lock"), os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lock.Close()
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		t.Fatal(err)
+	}
+	lock.Truncate(0)
+	lock.WriteAt([]byte("4242 2025-01-02T03:04:05Z\n"), 0)
+	code, _, errs := runCLI(t, "run", "--config", conf, "--as-of", "2025-01-02", "-q")
+	if code != exitBusy || !strings.Contains(errs, "pid 4242") {
+		t.Errorf("held folder: exit %d, %q; want 5 naming pid 4242", code, errs)
+	}
+	waiting := command("run", "--config", conf, "--as-of", "2025-01-02", "--wait", "-q")
+	if err := waiting.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(700 * time.Millisecond)
+	if _, err := os.Lstat(filepath.Join(runs, "2025-01-02")); err == nil {
+		t.Error("a waiting run wrote while the folder was held")
+	}
+	syscall.Flock(int(lock.Fd()), syscall.LOCK_UN)
+	if err := waiting.Wait(); err != nil {
+		t.Fatalf("waiting run: %v", err)
+	}
+	if target, _ := os.Readlink(filepath.Join(runs, "latest")); target != "2025-01-02" {
+		t.Errorf("latest -> %q, want 2025-01-02", target)
+	}
+	assertNoLitter(t, runs)
+}
+
+// TestConcurrentRuns: two runs started together on one out folder both end
+// well with --wait, whatever their dates; without it each ends with 0 or 5,
+// never another failure.
+func TestConcurrentRuns(t *testing.T) {
+	dir := t.TempDir()
+	conf := pipelineFixture(t, dir)
+	for round, wait := range []bool{true, false} {
+		var cmds []*exec.Cmd
+		for _, date := range []string{"2024-12-01", "2024-12-02", "2024-12-01"} {
+			args := []string{"run", "--config", conf, "--as-of", date, "-q"}
+			if wait {
+				args = append(args, "--wait")
+			}
+			c := command(args...)
+			var stderr bytes.Buffer
+			c.Stderr = &stderr
+			if err := c.Start(); err != nil {
+				t.Fatal(err)
+			}
+			cmds = append(cmds, c)
+		}
+		for _, c := range cmds {
+			c.Wait()
+			code := c.ProcessState.ExitCode()
+			if code != 0 && (wait || code != exitBusy) {
+				t.Errorf("round %d: exit %d: %s", round, code, c.Stderr.(*bytes.Buffer).String())
+			}
+		}
+	}
+	assertNoLitter(t, filepath.Join(dir, "runs"))
 }

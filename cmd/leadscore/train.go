@@ -2,16 +2,15 @@ package main
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"leadscore/features"
 	"leadscore/predict"
+	"leadscore/predict/pipeline"
 	"leadscore/train"
 )
 
@@ -140,7 +139,7 @@ func runTrain(c *cobra.Command, opts *trainOptions) error {
 	}
 	fpc := make(chan fingerprint, 1)
 	go func() {
-		fp, err := fileFingerprint(opts.features + opts.table)
+		fp, err := pipeline.Fingerprint(opts.features + opts.table)
 		fpc <- fingerprint{fp, err}
 	}()
 	t, err := readTable(c, opts.features, opts.table, opts.sep, opts.na)
@@ -163,7 +162,13 @@ func runTrain(c *cobra.Command, opts *trainOptions) error {
 	if err != nil {
 		return err
 	}
-	if err := saveModel(opts.out, m, report.Bytes()); err != nil {
+	var o pipeline.Outputs
+	defer o.Abort()
+	o.Protect(opts.features, opts.table, opts.compare, modelFile(opts.compare))
+	if err := pipeline.SaveModel(&o, opts.out, m, report.Bytes()); err != nil {
+		return err
+	}
+	if err := o.Commit(); err != nil {
 		return err
 	}
 	fmt.Fprintf(opts.stdout, "model %s: validation AUC %.4f (95%% CI %.4f–%.4f) on %d rows; written to %s (open report.html)\n",
@@ -192,42 +197,5 @@ func readTable(c *cobra.Command, featuresPath, tablePath, sepFlag string, na []s
 	if err != nil {
 		return nil, err
 	}
-	return features.ReadTable(c.Context(), source(tablePath, nil, sep), na, nil)
-}
-
-// saveModel writes model.json, metrics.json and, when given, report.html
-// into dir, together.
-func saveModel(dir string, m *predict.Model, report []byte) error {
-	var o outputs
-	defer o.abort()
-	f, err := o.create(filepath.Join(dir, "model.json"))
-	if err != nil {
-		return err
-	}
-	if err := m.Write(f); err != nil {
-		return err
-	}
-	mf, err := o.create(filepath.Join(dir, "metrics.json"))
-	if err != nil {
-		return err
-	}
-	enc := json.NewEncoder(mf)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(struct {
-		ModelID            string          `json:"model_id"`
-		NoBetterThanChance bool            `json:"no_better_than_chance"`
-		Metrics            predict.Metrics `json:"metrics"`
-	}{m.ID, m.NoBetterThanChance, m.Metrics}); err != nil {
-		return err
-	}
-	if report != nil {
-		rf, err := o.create(filepath.Join(dir, "report.html"))
-		if err != nil {
-			return err
-		}
-		if _, err := rf.Write(report); err != nil {
-			return err
-		}
-	}
-	return o.commit()
+	return features.ReadTable(c.Context(), features.Source{Path: tablePath, CSV: features.CSVOptions{Sep: sep}}, na, nil)
 }

@@ -11,22 +11,22 @@ import (
 	"leadscore/features"
 )
 
-// ValidationRow compares predicted and actual purchases in a holdout period
+// HoldoutRow compares predicted and actual purchases in a holdout period
 // for the customers of one calibration frequency (x = 0, 1, …, "7+"), or
 // for all of them ("total").
-type ValidationRow struct {
+type HoldoutRow struct {
 	Group     string
 	Customers int
 	Predicted float64 // Σ E[Y(t)] over the group
 	Actual    int     // purchase days in the holdout
 }
 
-// Validate rereads the orders and compares, for the customers of res, the
+// Holdout rereads the orders and compares, for the customers of res, the
 // expected number of purchases in the holdout (from the end of cfg's
 // observation to the end of holdoutEnd's UTC date) with the purchase days
 // that actually happened, by calibration frequency: the check of Fader,
 // Hardie & Lee (2005, figure 4).
-func Validate(ctx context.Context, cfg Config, res *Result, holdoutEnd time.Time) ([]ValidationRow, error) {
+func Holdout(ctx context.Context, cfg Config, res *Result, holdoutEnd time.Time) ([]HoldoutRow, error) {
 	unit, err := cfg.unitDays()
 	if err != nil {
 		return nil, err
@@ -79,7 +79,7 @@ func Validate(ctx context.Context, cfg Config, res *Result, holdoutEnd time.Time
 		return nil, err
 	}
 	bg := BGNBD{R: res.Model.R, Alpha: res.Model.Alpha, A: res.Model.A, B: res.Model.B}
-	rows := make([]ValidationRow, 9)
+	rows := make([]HoldoutRow, 9)
 	for g := range 8 {
 		rows[g].Group = strconv.Itoa(g)
 	}
@@ -87,7 +87,7 @@ func Validate(ctx context.Context, cfg Config, res *Result, holdoutEnd time.Time
 	for i, c := range res.Customers {
 		g := min(int(c.X), 7)
 		p := bg.ExpectedPurchases(Summary{X: float64(c.X), TX: c.TX, T: c.T}, t)
-		for _, r := range []*ValidationRow{&rows[g], &rows[8]} {
+		for _, r := range []*HoldoutRow{&rows[g], &rows[8]} {
 			r.Customers++
 			r.Predicted += p
 			r.Actual += actual[i]
@@ -96,8 +96,8 @@ func Validate(ctx context.Context, cfg Config, res *Result, holdoutEnd time.Time
 	return rows, nil
 }
 
-// WriteValidationCSV writes the comparison as CSV.
-func WriteValidationCSV(w io.Writer, rows []ValidationRow) error {
+// WriteHoldoutCSV writes the comparison as CSV.
+func WriteHoldoutCSV(w io.Writer, rows []HoldoutRow) error {
 	cw := features.NewCSVWriter(w)
 	cw.Write([]string{"calibration_x", "customers", "predicted", "actual"})
 	for _, r := range rows {

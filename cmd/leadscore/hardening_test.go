@@ -1,0 +1,130 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestOutputIsInput: an output path naming an input (the same file, or a
+// link to it) is a usage error and the input is left as it was.
+func TestOutputIsInput(t *testing.T) {
+	dir := t.TempDir()
+	if code, _, errs := runCLI(t, "demo", "--out", dir, "-q"); code != 0 {
+		t.Fatalf("demo: %s", errs)
+	}
+	events := filepath.Join(dir, "data", "events.parquet")
+	link := filepath.Join(dir, "events-link.parquet")
+	os.Symlink(events, link)
+	model := filepath.Join(dir, "models", "demo")
+	feats := filepath.Join(dir, "features_today.parquet")
+	rfmFile := filepath.Join(dir, "rfm.parquet")
+	tests := []struct {
+		name  string
+		input string
+		args  []string
+	}{
+		{"features --out events", events, []string{"features", "--events", events, "--as-of", "2025-01-01", "--out", events}},
+		{"features --out a link to events", events, []string{"features", "--events", events, "--as-of", "2025-01-01", "--out", link}},
+		{"predict --out features", feats, []string{"predict", "--model", model, "--features", feats, "--out", feats}},
+		{"predict --csv model.json", filepath.Join(model, "model.json"), []string{"predict", "--model", model, "--features", feats, "--out", filepath.Join(dir, "r.parquet"), "--csv", filepath.Join(model, "model.json")}},
+		{"rfm --out orders", filepath.Join(dir, "data", "orders.parquet"), []string{"rfm", "--orders", filepath.Join(dir, "data", "orders.parquet"), "--as-of", "2025-01-01", "--out", filepath.Join(dir, "data", "orders.parquet")}},
+		{"rfm --out previous", rfmFile, []string{"rfm", "--orders", filepath.Join(dir, "data", "orders.parquet"), "--as-of", "2025-01-01", "--previous", rfmFile, "--out", rfmFile}},
+		{"export --out in", rfmFile, []string{"export", "--in", rfmFile, "--out", rfmFile}},
+		{"models export --out model.json", filepath.Join(model, "model.json"), []string{"models", "export", "--model", model, "--out", filepath.Join(model, "model.json")}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			before, _ := os.ReadFile(tt.input)
+			code, _, errs := runCLI(t, append(tt.args, "-q")...)
+			after, _ := os.ReadFile(tt.input)
+			if code != exitUsage || !strings.Contains(errs, "is the input") {
+				t.Errorf("exit %d, stderr %q; want 2 naming the input", code, errs)
+			}
+			if len(before) == 0 || !bytes.Equal(before, after) {
+				t.Errorf("%s changed", tt.input)
+			}
+		})
+	}
+}
+
+// TestNoTemporaryFilesLeft: a features or rfm run that fails with too many
+// bad rows leaves no temporary file (quarantine included) and no folder it
+// made.
+func TestNoTemporaryFilesLeft(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "events.csv")
+	os.WriteFile(bad, []byte("entity_id,ts,type\na,2024-13-01,rfq\nb,2024-13-02,rfq\nc,2024-13-03,rfq\n"), 0o644)
+	orders := filepath.Join(dir, "orders.csv")
+	os.WriteFile(orders, []byte("entity_id,ts,amount\na,2024-01-01,x\nb,2024-01-02,y\nc,2024-01-03,z\n"), 0o644)
+	for _, args := range [][]string{
+		{"features", "--events", bad, "--as-of", "2025-01-01", "--max-bad-rows", "2", "--out", filepath.Join(dir, "new", "f.parquet")},
+		{"rfm", "--orders", orders, "--as-of", "2025-01-01", "--max-bad-rows", "2", "--out", filepath.Join(dir, "new", "rfm.parquet")},
+	} {
+		code, _, errs := runCLI(t, append(args, "-q")...)
+		if code != exitBadInput || !strings.Contains(errs, "too many bad rows") {
+			t.Errorf("%s: exit %d, stderr %q; want 3, too many bad rows", args[0], code, errs)
+		}
+		if _, err := os.Stat(filepath.Join(dir, "new")); err == nil {
+			t.Errorf("%s: the folder made for the output is left behind", args[0])
+		}
+		assertNoTemp(t, dir)
+	}
+}
+
+func assertNoTemp(t *testing.T, dir string) {
+	t.Helper()
+	filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err == nil && strings.Contains(d.Name(), ".tmp-") {
+			t.Errorf("temporary file left behind: %s", p)
+		}
+		return nil
+	})
+}
+
+// TestSIGTERMLeavesNoQuarantine: a features run skipping bad rows and
+// stopped by SIGTERM leaves neither the output nor the quarantine file,
+// finished or temporary.
+func TestSIGTERMLeavesNoQuarantine(t *testing.T) {
+	dir := t.TempDir()
+	events := filepath.Join(dir, "events.csv")
+	var b bytes.Buffer
+	b.WriteString("entity_id,ts,type\nx,2024-13-01,rfq\n")
+	for i := range 3_000_000 {
+		fmt.Fprintf(&b, "e%d,2024-01-%02d,rfq\n", i%50000, 1+i%28)
+	}
+	os.WriteFile(events, b.Bytes(), 0o644)
+	out := filepath.Join(dir, "out")
+	cmd := command("features", "--events", events, "--as-of", "2025-01-01", "--max-bad-rows", "5", "--out", filepath.Join(out, "f.parquet"), "-q")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	for start := time.Now(); ; time.Sleep(10 * time.Millisecond) {
+		if entries, _ := os.ReadDir(out); len(entries) > 0 {
+			break
+		}
+		if time.Since(start) > 20*time.Second {
+			cmd.Process.Kill()
+			t.Fatal("the child never started writing")
+		}
+	}
+	cmd.Process.Signal(syscall.SIGTERM)
+	cmd.Wait()
+	if code := cmd.ProcessState.ExitCode(); code != exitInterrupted && code != 0 {
+		t.Errorf("exit %d, want 130 (or 0 if it finished first)", code)
+	}
+	if cmd.ProcessState.ExitCode() == exitInterrupted {
+		if _, err := os.Stat(out); err == nil {
+			entries, _ := os.ReadDir(out)
+			for _, e := range entries {
+				t.Errorf("left behind: %s", e.Name())
+			}
+		}
+	}
+	assertNoTemp(t, dir)
+}

@@ -1,0 +1,114 @@
+package pipeline
+
+import (
+	"os"
+	"path/filepath"
+	"time"
+
+	"leadscore/features"
+	"leadscore/rfm"
+)
+
+// Input is one input file of pipeline.yaml and how to read it.
+type Input struct {
+	Path       string            `yaml:"path"`
+	Columns    map[string]string `yaml:"columns"`
+	Sep        string            `yaml:"sep"`
+	Encoding   string            `yaml:"encoding"`
+	TimeFormat string            `yaml:"time_format"`
+}
+
+// Config is pipeline.yaml: what a nightly run reads and where it writes.
+// Paths are relative to the file's folder.
+type Config struct {
+	Out        string `yaml:"out"`
+	Events     Input  `yaml:"events"`
+	Entities   *Input `yaml:"entities"`
+	Orders     *Input `yaml:"orders"`
+	Model      string `yaml:"model"`
+	Rules      string `yaml:"rules"`
+	Predict    string `yaml:"predict"`
+	TimeUnit   string `yaml:"time_unit"`
+	MaxBadRows int    `yaml:"max_bad_rows"`
+
+	path string // the file read, "" when built in code
+	dir  string // its folder: config paths are relative to it
+}
+
+// LoadConfig reads and validates pipeline.yaml. Errors in the file are
+// *features.ConfigError with the line.
+func LoadConfig(path string) (*Config, []byte, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	c, err := ParseConfig(raw, path)
+	if err != nil {
+		return nil, nil, err
+	}
+	c.path, c.dir = path, filepath.Dir(path)
+	return c, raw, nil
+}
+
+// ParseConfig decodes pipeline.yaml strictly and validates it; name is
+// used in messages. Paths stay relative to the current folder.
+func ParseConfig(raw []byte, name string) (*Config, error) {
+	c := &Config{}
+	if err := features.DecodeConfig(raw, name, c, c.validate); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// validate checks what can be checked without reading any input, so that
+// a mistake fails the run before any work.
+func (c *Config) validate() error {
+	switch {
+	case c.Out == "":
+		return features.FieldErrorf("out", "required: the folder runs are written to")
+	case c.Events.Path == "":
+		return features.FieldErrorf("events.path", "required")
+	case c.Model == "":
+		return features.FieldErrorf("model", "required")
+	case c.MaxBadRows < 0:
+		return features.FieldErrorf("max_bad_rows", "must be 0 or more")
+	}
+	for name, in := range map[string]*Input{"events": &c.Events, "entities": c.Entities, "orders": c.Orders} {
+		if in == nil {
+			continue
+		}
+		if in.Path == "" {
+			return features.FieldErrorf(name+".path", "required")
+		}
+		if _, err := features.ParseSep(in.Sep); err != nil {
+			return features.FieldErrorf(name+".sep", "%v", err)
+		}
+		if err := features.CheckEncoding(in.Encoding); err != nil {
+			return features.FieldErrorf(name+".encoding", "%v", err)
+		}
+	}
+	if c.Orders != nil {
+		if err := rfm.CheckUnit(c.TimeUnit); err != nil {
+			return features.FieldErrorf("time_unit", "%v", err)
+		}
+	}
+	return nil
+}
+
+// resolve makes a config path relative to the config file's folder.
+func (c *Config) resolve(p string) string {
+	if p == "" || p == "default" || filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(c.dir, p)
+}
+
+// source returns how to read an input.
+func (c *Config) source(in *Input) features.Source {
+	sep, _ := features.ParseSep(in.Sep) // validated
+	return features.Source{Path: c.resolve(in.Path), Columns: in.Columns, CSV: features.CSVOptions{Sep: sep, Encoding: in.Encoding},
+		TimeLayout: in.TimeFormat}
+}
+
+// dateOf formats a run's as-of date as its folder name.
+func dateOf(t time.Time) string { return t.UTC().Format(time.DateOnly) }

@@ -1,0 +1,78 @@
+package pipeline
+
+import (
+	"crypto/sha256"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"leadscore/features"
+)
+
+// Manifest records a run for the scheduler and for audits: manifest.json
+// in the run's folder, and OUT/<date>.failed.json for a run that failed.
+type Manifest struct {
+	AsOf       string             `json:"as_of"`
+	Status     string             `json:"status"`
+	ExitCode   int                `json:"exit_code"`
+	Error      string             `json:"error,omitempty"`
+	ConfigHash string             `json:"config_hash"`
+	ModelID    string             `json:"model_id"`
+	Inputs     map[string]string  `json:"inputs"`
+	Rows       map[string]int     `json:"rows"`
+	BadRows    int                `json:"bad_rows"`
+	Warnings   []string           `json:"warnings"`
+	Seconds    map[string]float64 `json:"seconds"`
+	Tool       string             `json:"tool_version"`
+}
+
+// write encodes the manifest as indented JSON.
+func (m *Manifest) write(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(m)
+}
+
+// Fingerprints returns "name size=N sha256=HEX" for each input file by role
+// (empty paths are skipped). Each file is read once more, to hash it.
+func Fingerprints(inputs map[string]string) (map[string]string, error) {
+	out := map[string]string{}
+	for role, path := range inputs {
+		if path == "" {
+			continue
+		}
+		fp, err := Fingerprint(path)
+		if err != nil {
+			return nil, err
+		}
+		out[role] = fp
+	}
+	return out, nil
+}
+
+// Stamp records input fingerprints (leadscore.input.<role>) and the tool
+// version in a table's metadata. Names, not paths, are stored, so a rerun
+// elsewhere on the same data gives the same bytes.
+func Stamp(t *features.Table, fps map[string]string, tool string) {
+	for role, fp := range fps {
+		t.Meta["leadscore.input."+role] = fp
+	}
+	t.Meta["leadscore.tool_version"] = tool
+}
+
+// Fingerprint returns "name size=N sha256=HEX" for a file.
+func Fingerprint(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	n, err := io.Copy(h, f)
+	if err != nil {
+		return "", fmt.Errorf("fingerprint %s: %w", path, err)
+	}
+	return fmt.Sprintf("%s size=%d sha256=%x", filepath.Base(path), n, h.Sum(nil)), nil
+}

@@ -1,0 +1,215 @@
+package pipeline
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+)
+
+// Outputs is a set of files written together. Each is written to a
+// temporary file beside its target and renamed into place by Commit, so a
+// reader sees all of them or none of them, never a half-written file.
+// Abort removes every temporary file, and the folders Create made for them
+// when they are left empty; it is safe to defer right away and a no-op
+// after Commit. The zero value is ready to use.
+type Outputs struct {
+	files   []*File
+	dirs    []string // folders Create made, in the order made
+	protect []string // inputs that no output may overwrite
+}
+
+// File is one output being written.
+type File struct {
+	*os.File
+	path string
+	keep func() (bool, error) // nil, or whether Commit should keep the file
+	done bool
+}
+
+// OverwriteError reports an output that would replace one of the run's
+// inputs: a usage error, since writing it would destroy what is being read.
+type OverwriteError struct {
+	Output, Input string
+}
+
+func (e *OverwriteError) Error() string {
+	if e.Input == "" {
+		return fmt.Sprintf("%s is named as an output twice", e.Output)
+	}
+	return fmt.Sprintf("the output %s is the input %s: choose another output path", e.Output, e.Input)
+}
+
+// Protect names input files that no output may be: Create refuses a path
+// that is the same file as one of them (or will be, once written) with an
+// *OverwriteError. Empty paths are ignored.
+func (o *Outputs) Protect(inputs ...string) {
+	for _, p := range inputs {
+		if p != "" {
+			o.protect = append(o.protect, p)
+		}
+	}
+}
+
+// Create starts writing the output path.
+func (o *Outputs) Create(path string) (*File, error) {
+	return o.create(path, nil)
+}
+
+// CreateOptional starts writing an output that Commit keeps only if keep
+// returns true then (a quarantine file with no rows is not kept); keep may
+// also finish the file, and its error fails the commit.
+func (o *Outputs) CreateOptional(path string, keep func() (bool, error)) (*File, error) {
+	return o.create(path, keep)
+}
+
+func (o *Outputs) create(path string, keep func() (bool, error)) (*File, error) {
+	for _, in := range o.protect {
+		if samePath(path, in) {
+			return nil, &OverwriteError{Output: path, Input: in}
+		}
+	}
+	for _, f := range o.files {
+		if samePath(path, f.path) {
+			return nil, &OverwriteError{Output: path}
+		}
+	}
+	dir := filepath.Dir(path)
+	if err := o.mkdirAll(dir); err != nil {
+		return nil, err
+	}
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return nil, err
+	}
+	f := &File{File: tmp, path: path, keep: keep}
+	o.files = append(o.files, f)
+	return f, nil
+}
+
+// mkdirAll makes dir and its missing parents, remembering which it made.
+func (o *Outputs) mkdirAll(dir string) error {
+	var missing []string
+	for d := filepath.Clean(dir); ; d = filepath.Dir(d) {
+		if _, err := os.Lstat(d); err == nil {
+			break
+		}
+		missing = append(missing, d)
+		if filepath.Dir(d) == d {
+			break
+		}
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	for i := len(missing) - 1; i >= 0; i-- {
+		o.dirs = append(o.dirs, missing[i])
+	}
+	return nil
+}
+
+// Commit renames every file into place (dropping optional files whose
+// keep says no). On an error it aborts what is left.
+func (o *Outputs) Commit() error {
+	for _, f := range o.files {
+		if err := f.commit(); err != nil {
+			o.Abort()
+			return err
+		}
+	}
+	o.dirs = nil
+	return nil
+}
+
+// Abort removes the files not yet committed and the folders made for them
+// that are empty.
+func (o *Outputs) Abort() {
+	for _, f := range o.files {
+		f.abort()
+	}
+	for i := len(o.dirs) - 1; i >= 0; i-- {
+		os.Remove(o.dirs[i]) // fails, as it should, when not empty
+	}
+	o.dirs = nil
+}
+
+func (f *File) commit() error {
+	if f.done {
+		return nil
+	}
+	if f.keep != nil {
+		keep, err := f.keep()
+		if err != nil || !keep {
+			f.abort()
+			return err
+		}
+	}
+	f.done = true
+	name := f.File.Name()
+	err := f.File.Close()
+	if err == nil {
+		err = os.Chmod(name, 0o644)
+	}
+	if err == nil {
+		err = os.Rename(name, f.path)
+	}
+	if err != nil {
+		os.Remove(name)
+	}
+	return err
+}
+
+func (f *File) abort() {
+	if f.done {
+		return
+	}
+	f.done = true
+	f.File.Close()
+	os.Remove(f.File.Name())
+}
+
+// WriteFile writes one file atomically: write fills a temporary file,
+// renamed to path only when write succeeds. protect lists inputs path must
+// not be.
+func WriteFile(path string, write func(io.Writer) error, protect ...string) error {
+	var o Outputs
+	defer o.Abort()
+	o.Protect(protect...)
+	f, err := o.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := write(f); err != nil {
+		return err
+	}
+	return o.Commit()
+}
+
+// samePath reports whether two paths name the same file: the same file on
+// disk when both exist, else the same absolute path once the folders'
+// symbolic links are resolved.
+func samePath(a, b string) bool {
+	sa, ea := os.Stat(a)
+	sb, eb := os.Stat(b)
+	switch {
+	case ea == nil && eb == nil:
+		return os.SameFile(sa, sb)
+	case ea == nil || eb == nil:
+		return false // one exists, the other does not
+	}
+	return resolved(a) == resolved(b)
+}
+
+// resolved returns the absolute path of p with its folder's symbolic links
+// resolved as far as they exist.
+func resolved(p string) string {
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		return filepath.Clean(p)
+	}
+	dir, base := filepath.Dir(abs), filepath.Base(abs)
+	if d, err := filepath.EvalSymlinks(dir); err == nil {
+		dir = d
+	}
+	return filepath.Join(dir, base)
+}

@@ -1,0 +1,252 @@
+package pipeline
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"leadscore/features"
+	"leadscore/predict"
+	"leadscore/rfm"
+)
+
+// Options are what a run takes besides pipeline.yaml.
+type Options struct {
+	// AsOf is the run's date: only events before it count. Required.
+	AsOf time.Time
+	// Wait makes a run whose out folder is locked by another wait for it
+	// instead of failing with a *LockedError.
+	Wait bool
+	// Tool is the tool version recorded in the outputs and the manifest.
+	Tool string
+	// ExitCode, when set, gives the exit code a failed run's manifest
+	// records for its error.
+	ExitCode func(error) int
+	// Logger receives one line per stage; nil discards.
+	Logger *slog.Logger
+	// Progress, when set, is called during the feature stage with the
+	// number of event rows read so far.
+	Progress func(rows int64)
+}
+
+// Result is what a finished run wrote.
+type Result struct {
+	Dir      string // OUT/<date>
+	Manifest *Manifest
+	Ranked   int
+}
+
+// plan is a run's configuration read and checked before any work: every
+// file named in pipeline.yaml that is configuration (model, rules,
+// predict.yaml) is loaded, so that a mistake in one fails at once.
+type plan struct {
+	cfg     *Config
+	raw     []byte
+	model   *predict.Model
+	rules   *features.RuleSet
+	predict predict.Config
+	out     string
+}
+
+func (c *Config) plan(raw []byte) (*plan, error) {
+	p := &plan{cfg: c, raw: raw, out: c.resolve(c.Out)}
+	m, err := predict.ReadFile(c.resolve(c.Model))
+	if err != nil {
+		return nil, err
+	}
+	if m.FeatureSpec == nil {
+		return nil, fmt.Errorf("model %s has no feature spec: train it on a feature table", c.Model)
+	}
+	p.model = m
+	if p.rules, err = LoadRules(c.resolve(c.Rules)); err != nil {
+		return nil, err
+	}
+	if p.predict, err = LoadPredictConfig(c.resolve(c.Predict)); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// Run does what pipeline.yaml says for one as-of date: today's features
+// with the model's spec and the rules, the customers' rfm stage when
+// orders are given, and the ranked call list, written to OUT/<date>/ with
+// a manifest.
+//
+// A run owns its out folder (see the layout above claim): it takes the
+// folder's lock for its whole length, writes into a fresh run folder, and
+// when everything is written swaps the OUT/<date> link to it and points
+// OUT/latest at the newest date. A failed or killed run leaves the previous
+// outputs as they were; a failed one writes OUT/<date>.failed.json, which
+// the next success for that date removes. Every output but the manifest
+// (which records durations) is byte-identical for the same inputs, config
+// and date.
+func Run(ctx context.Context, c *Config, raw []byte, opts Options) (*Result, error) {
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if err := features.CheckTime(opts.AsOf); err != nil {
+		return nil, fmt.Errorf("pipeline: Options.AsOf: %w", err)
+	}
+	p, err := c.plan(raw)
+	if err != nil {
+		return nil, err
+	}
+	if err := claim(p.out); err != nil {
+		return nil, err
+	}
+	unlock, err := lockFolder(ctx, p.out, opts.Wait)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	// Recheck under the lock: another run may have changed the folder.
+	if err := checkEntries(p.out); err != nil {
+		return nil, err
+	}
+	cleanData(p.out)
+	date := dateOf(opts.AsOf)
+	h := sha256.Sum256(raw)
+	man := &Manifest{AsOf: date, Status: "failed", ConfigHash: hex.EncodeToString(h[:8]), ModelID: p.model.ID,
+		Inputs: map[string]string{}, Rows: map[string]int{}, Seconds: map[string]float64{}, Tool: opts.Tool}
+	dir, err := newRunFolder(p.out, date)
+	if err != nil {
+		return nil, err
+	}
+	failed := filepath.Join(p.out, date+".failed.json")
+	if err := p.stages(ctx, dir, man, opts, log); err != nil {
+		removeRunFolder(dir)
+		// A failed run leaves the previous outputs as they were and says
+		// why beside them.
+		man.Status, man.Error = "failed", err.Error()
+		if opts.ExitCode != nil {
+			man.ExitCode = opts.ExitCode(err)
+		}
+		if werr := WriteFile(failed, man.write); werr != nil {
+			log.Error("could not write the failure manifest", "path", failed, "error", werr)
+		}
+		return nil, err
+	}
+	if err := swapLink(p.out, date, filepath.Join(dataName, filepath.Base(dir))); err != nil {
+		removeRunFolder(dir)
+		return nil, err
+	}
+	os.Remove(failed)
+	if err := pointLatest(p.out); err != nil {
+		return nil, err
+	}
+	cleanData(p.out)
+	final := filepath.Join(p.out, date)
+	log.Info("run finished", "as_of", date, "dir", final, "warnings", len(man.Warnings))
+	return &Result{Dir: final, Manifest: man, Ranked: man.Rows["ranked"]}, nil
+}
+
+// stages runs the features, rfm and predict stages into the run folder dir
+// and writes the manifest last.
+func (p *plan) stages(ctx context.Context, dir string, man *Manifest, opts Options, log *slog.Logger) error {
+	c := p.cfg
+	stage := func(name string, start time.Time) {
+		man.Seconds[name] = time.Since(start).Round(time.Millisecond).Seconds()
+	}
+	var o Outputs
+	defer o.Abort()
+	bad, err := BadRows(&o, filepath.Join(dir, "quarantine.csv"), c.MaxBadRows)
+	if err != nil {
+		return err
+	}
+	fcfg := features.Config{AsOf: opts.AsOf, AllEntities: c.Entities != nil, Spec: *p.model.FeatureSpec, Rules: p.rules, BadRows: bad,
+		Logger: log, Progress: opts.Progress, Events: c.source(&c.Events)}
+	inputs := map[string]string{"events": fcfg.Events.Path}
+	if c.Rules != "" && c.Rules != "default" {
+		inputs["rules"] = c.resolve(c.Rules)
+	}
+	if c.Predict != "" {
+		inputs["predict"] = c.resolve(c.Predict)
+	}
+	t0 := time.Now()
+	if c.Entities != nil {
+		src := c.source(c.Entities)
+		inputs["entities"] = src.Path
+		if fcfg.Profiles, err = features.ReadProfiles(ctx, src, bad); err != nil {
+			return err
+		}
+	}
+	t, err := features.Build(ctx, fcfg)
+	if err != nil {
+		return err
+	}
+	if c.Orders != nil {
+		inputs["orders"] = c.resolve(c.Orders.Path)
+	}
+	// Each input is hashed once: for the feature table now, the manifest
+	// at the end.
+	if man.Inputs, err = Fingerprints(inputs); err != nil {
+		return err
+	}
+	tableInputs := map[string]string{}
+	for _, role := range []string{"events", "entities", "rules"} {
+		if fp, ok := man.Inputs[role]; ok {
+			tableInputs[role] = fp
+		}
+	}
+	Stamp(t, tableInputs, opts.Tool)
+	f, err := o.Create(filepath.Join(dir, "features.parquet"))
+	if err != nil {
+		return err
+	}
+	if err := t.WriteParquet(f); err != nil {
+		return err
+	}
+	man.Rows["features"] = t.NumRows()
+	stage("features", t0)
+
+	pcfg := p.predict
+	pcfg.Logger = log
+	if c.Orders != nil {
+		t1 := time.Now()
+		res, err := rfm.Compute(ctx, rfm.Config{Orders: c.source(c.Orders), AsOf: opts.AsOf, Unit: c.TimeUnit, BadRows: bad, Logger: log})
+		if err != nil {
+			return err
+		}
+		if err := WriteRFM(&o, filepath.Join(dir, "rfm.parquet"), filepath.Join(dir, "clv.json"), res, opts.Tool); err != nil {
+			return err
+		}
+		pcfg.Customers = Customers(res.Customers)
+		man.Rows["customers"] = len(res.Customers)
+		stage("rfm", t1)
+	}
+	t2 := time.Now()
+	ranked, sum, err := predict.Score(ctx, p.model, t, pcfg)
+	if err != nil {
+		return err
+	}
+	if err := WriteRanked(&o, filepath.Join(dir, "ranked.parquet"), filepath.Join(dir, "ranked.csv"), ranked, p.model, sum); err != nil {
+		return err
+	}
+	man.Rows["ranked"] = len(ranked)
+	stage("predict", t2)
+	for _, d := range sum.Drifted {
+		man.Warnings = append(man.Warnings, "input drifted: "+d)
+	}
+	if sum.RulesOnly {
+		man.Warnings = append(man.Warnings, "model no better than chance: scored by rule points alone")
+	}
+	man.BadRows = bad.Count()
+	man.Status = "ok"
+	mf, err := o.Create(filepath.Join(dir, "manifest.json"))
+	if err != nil {
+		return err
+	}
+	if err := man.write(mf); err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return o.Commit()
+}

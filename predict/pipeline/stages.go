@@ -1,0 +1,186 @@
+package pipeline
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"leadscore/features"
+	"leadscore/predict"
+	"leadscore/rfm"
+)
+
+// LoadRules reads a rules file: "" means none, "default" the built-in
+// rules.
+func LoadRules(path string) (*features.RuleSet, error) {
+	switch path {
+	case "":
+		return nil, nil
+	case "default":
+		return features.DefaultRules(), nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return features.ParseRules(f, path)
+}
+
+// LoadPredictConfig reads predict.yaml; "" gives the defaults.
+func LoadPredictConfig(path string) (predict.Config, error) {
+	if path == "" {
+		return predict.Config{}, nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return predict.Config{}, err
+	}
+	defer f.Close()
+	return predict.ParseConfig(f, path)
+}
+
+// LoadSpec reads a feature spec file.
+func LoadSpec(path string) (features.Spec, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return features.Spec{}, err
+	}
+	defer f.Close()
+	return features.ParseSpec(f, path)
+}
+
+// Customers turns the rfm stage's rows into what predict needs.
+func Customers(cs []rfm.Customer) map[string]predict.Customer {
+	out := make(map[string]predict.Customer, len(cs))
+	for _, c := range cs {
+		out[c.EntityID] = predict.Customer{ChurnRisk: c.ChurnRisk, PAlive: c.PAlive, Segment: c.Segment, CLV: c.CLV, Reason: c.ChurnReason}
+	}
+	return out
+}
+
+// QuarantinePath is where the rows skipped while writing out go.
+func QuarantinePath(out string) string {
+	ext := filepath.Ext(out)
+	return strings.TrimSuffix(out, ext) + ".quarantine.csv"
+}
+
+// BadRows sets up the bad-row policy of a run writing out: with max > 0,
+// skipped rows go to a quarantine CSV beside out, an output of o that is
+// kept only when some row was skipped. max 0 fails on the first bad row.
+func BadRows(o *Outputs, out string, max int) (*features.BadRows, error) {
+	if max == 0 {
+		return &features.BadRows{}, nil
+	}
+	bad := &features.BadRows{Max: max}
+	f, err := o.CreateOptional(QuarantinePath(out), func() (bool, error) {
+		if err := bad.Quarantine.Close(); err != nil {
+			return false, fmt.Errorf("quarantine: %w", err)
+		}
+		return bad.Quarantine.Rows() > 0, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	bad.Quarantine = features.NewQuarantine(f)
+	return bad, nil
+}
+
+// SummaryPath is where a ranked file's summary.json goes: beside it.
+func SummaryPath(out string) string { return filepath.Join(filepath.Dir(out), "summary.json") }
+
+// WriteRanked adds the ranked Parquet file, summary.json beside it and, if
+// csvPath is set, the CSV to o.
+func WriteRanked(o *Outputs, parquetPath, csvPath string, ranked []predict.Ranked, m *predict.Model, sum predict.Summary) error {
+	f, err := o.Create(parquetPath)
+	if err != nil {
+		return err
+	}
+	meta := map[string]string{"leadscore.model_id": m.ID, "leadscore.schema_version": features.SchemaVersion}
+	if err := predict.WriteParquet(f, ranked, meta); err != nil {
+		return err
+	}
+	sf, err := o.Create(SummaryPath(parquetPath))
+	if err != nil {
+		return err
+	}
+	enc := json.NewEncoder(sf)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(sum); err != nil {
+		return err
+	}
+	if csvPath != "" {
+		cf, err := o.Create(csvPath)
+		if err != nil {
+			return err
+		}
+		if err := predict.WriteCSV(cf, ranked); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// RFMMeta is the key/value metadata of rfm.parquet: the schema version,
+// the fit's window and time unit, and the tool.
+func RFMMeta(res *rfm.Result, tool string) map[string]string {
+	return map[string]string{"leadscore.schema_version": features.SchemaVersion, "leadscore.rfm.window": res.Model.WindowStart + "/" + res.Model.WindowEnd,
+		"leadscore.rfm.time_unit": res.Model.TimeUnit, "leadscore.tool_version": tool}
+}
+
+// WriteRFM adds rfm.parquet (at path) and, when modelPath is set, the
+// fitted parameters (clv.json) to o.
+func WriteRFM(o *Outputs, path, modelPath string, res *rfm.Result, tool string) error {
+	f, err := o.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := rfm.WriteParquet(f, res.Customers, RFMMeta(res, tool)); err != nil {
+		return err
+	}
+	if modelPath == "" {
+		return nil
+	}
+	mf, err := o.Create(modelPath)
+	if err != nil {
+		return err
+	}
+	return rfm.WriteModel(mf, res.Model)
+}
+
+// SaveModel adds model.json, metrics.json and, when given, report.html in
+// dir to o.
+func SaveModel(o *Outputs, dir string, m *predict.Model, report []byte) error {
+	f, err := o.Create(filepath.Join(dir, "model.json"))
+	if err != nil {
+		return err
+	}
+	if err := m.Write(f); err != nil {
+		return err
+	}
+	mf, err := o.Create(filepath.Join(dir, "metrics.json"))
+	if err != nil {
+		return err
+	}
+	enc := json.NewEncoder(mf)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(struct {
+		ModelID            string          `json:"model_id"`
+		NoBetterThanChance bool            `json:"no_better_than_chance"`
+		Metrics            predict.Metrics `json:"metrics"`
+	}{m.ID, m.NoBetterThanChance, m.Metrics}); err != nil {
+		return err
+	}
+	if report != nil {
+		rf, err := o.Create(filepath.Join(dir, "report.html"))
+		if err != nil {
+			return err
+		}
+		if _, err := rf.Write(report); err != nil {
+			return err
+		}
+	}
+	return nil
+}
