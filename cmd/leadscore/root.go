@@ -51,8 +51,9 @@ Start with the demo, which runs the whole pipeline on an embedded sample:
 
   leadscore demo
 
-Exit codes: 0 ok, 1 failure, 2 usage, 3 bad input data, 4 model/schema
-mismatch or drift beyond --drift-limit, 130 interrupted.`,
+Exit codes: 0 ok, 1 failure, 2 usage or configuration, 3 bad input data,
+4 model/schema mismatch or drift beyond --drift-limit, 5 the out folder is
+in use by another run, 130 interrupted.`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
 		Version:       toolVersion(),

@@ -1,0 +1,82 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"leadscore/features"
+	"leadscore/predict"
+)
+
+// TestPipelineConfigChecksFirst: mistakes in pipeline.yaml, and in the
+// configuration files it names, fail the run before any work: nothing is
+// read but configuration, and the out folder is not made.
+func TestPipelineConfigChecksFirst(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "predict.yaml"), []byte("reasons: -1\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "rules.yaml"), []byte("version: 1\ngroups: [{name: g}]\nrules:\n  - {name: a, group: g, points: .nan, event: {type: x}, valid_for: 1 day}\n"), 0o644)
+	tests := []struct {
+		name string
+		yaml string
+		line int
+	}{
+		{"time unit", "out: runs\nevents: {path: e.csv}\nmodel: m\norders: {path: o.csv}\ntime_unit: fortnight\n", 5},
+		{"separator", "out: runs\nevents: {path: e.csv, sep: ';;'}\nmodel: m\n", 2},
+		{"encoding", "out: runs\nevents: {path: e.csv}\nentities:\n  path: x.csv\n  encoding: ebcdic\nmodel: m\n", 5},
+		{"missing out", "events: {path: e.csv}\nmodel: m\n", 1},
+		{"unknown key", "out: runs\nevents: {path: e.csv}\nmodel: m\ncolour: red\n", 4},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := ParseConfig([]byte(tt.yaml), "pipeline.yaml")
+			var ce *features.ConfigError
+			if !errors.As(err, &ce) || ce.Line != tt.line {
+				t.Errorf("error = %v, want a *features.ConfigError on line %d", err, tt.line)
+			}
+		})
+	}
+	// Files that pipeline.yaml names are loaded before any data is read:
+	// the events file does not even exist here.
+	for _, extra := range []string{"predict: predict.yaml\n", "rules: rules.yaml\n"} {
+		p := filepath.Join(dir, "pipeline.yaml")
+		os.WriteFile(p, []byte("out: runs\nevents: {path: missing.csv}\nmodel: model.json\n"+extra), 0o644)
+		writeTinyModel(t, filepath.Join(dir, "model.json"))
+		cfg, raw, err := LoadConfig(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = Run(context.Background(), cfg, raw, Options{AsOf: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)})
+		var ce *features.ConfigError
+		if !errors.As(err, &ce) {
+			t.Errorf("%s: error = %v, want a *features.ConfigError", extra, err)
+		}
+		if _, err := os.Stat(filepath.Join(dir, "runs")); err == nil {
+			t.Errorf("%s: the out folder was made", extra)
+		}
+	}
+}
+
+// writeTinyModel writes a one-feature logistic model with a feature spec.
+func writeTinyModel(t *testing.T, path string) {
+	t.Helper()
+	m := &predict.Model{Type: "logistic", Label: "won",
+		Features:    []predict.Feature{{Name: "events_total", Kind: "numeric"}},
+		Design:      []predict.DesignColumn{{Name: "events_total", Feature: 0, Role: "value", Mean: 1, Scale: 2}},
+		Logistic:    &predict.Logistic{Intercept: 0.5, Coef: []float64{2}, C: 1},
+		FeatureSpec: &features.Spec{}}
+	if err := m.Finish(); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := m.Write(f); err != nil {
+		t.Fatal(err)
+	}
+}
