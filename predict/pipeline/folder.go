@@ -224,4 +224,3 @@ func readHolder(path string) (int, time.Time) {
 	since, _ := time.Parse(time.RFC3339, sinceText)
 	return pid, since
 }
-
