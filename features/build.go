@@ -604,7 +604,7 @@ func Build(ctx context.Context, cfg Config) (*Table, error) {
 		return nil, err
 	}
 	if cfg.Dedupe {
-		t.Meta["leadscore.duplicates_skipped"] = strconv.FormatInt(dups, 10)
+		t.Meta[MetaDuplicatesSkipped] = strconv.FormatInt(dups, 10)
 	}
 	log.Info("features built", "rows_read", er.Rows(), "events_used", used, "events_after_as_of", late, "duplicates_skipped", dups,
 		"bad_rows", cfg.BadRows.Count(), "rows", t.NumRows(), "columns", len(t.Columns), "event_types", len(b.names),
@@ -636,11 +636,11 @@ func (b *builder) table() (*Table, error) {
 			t.Columns = append(t.Columns, col.pick(order))
 			passthrough = append(passthrough, col.Name)
 		}
-		t.Meta["leadscore.cutoffs"] = filepath.Base(c.Source)
+		t.Meta[MetaCutoffs] = filepath.Base(c.Source)
 	} else {
-		t.Meta["leadscore.as_of"] = b.cfg.AsOf.UTC().Format(time.RFC3339)
+		t.Meta[MetaAsOf] = b.cfg.AsOf.UTC().Format(time.RFC3339)
 	}
-	t.Meta["leadscore.passthrough"] = strings.Join(passthrough, ",")
+	t.Meta[MetaPassthrough] = strings.Join(passthrough, ",")
 
 	// Feature columns are gathered at the end, on every core: each reads
 	// the state in output order, a cache miss per value.
@@ -798,7 +798,7 @@ func (b *builder) table() (*Table, error) {
 		t.Columns = append(t.Columns, Column{Name: "data_quality", Kind: KindFloat, Float: dq},
 			Column{Name: "missing_fields", Kind: KindString, Str: missing})
 	}
-	t.Meta["leadscore.attributes"] = strings.Join(attrs, ",")
+	t.Meta[MetaAttributes] = strings.Join(attrs, ",")
 
 	if rs := b.cfg.Rules; rs != nil {
 		total := make([]float64, n)
@@ -835,7 +835,7 @@ func (b *builder) table() (*Table, error) {
 			t.Columns = append(t.Columns, Column{Name: "rule_points_" + grp.Name, Kind: KindFloat, Float: groups[g]})
 		}
 		t.Columns = append(t.Columns, Column{Name: "rule_awards", Kind: KindString, Str: awards})
-		t.Meta["leadscore.rules_max_total"] = strconv.FormatFloat(rs.MaxTotal(), 'g', -1, 64)
+		t.Meta[MetaRulesMaxTotal] = strconv.FormatFloat(rs.MaxTotal(), 'g', -1, 64)
 	}
 	var valueTypes []string
 	for si, name := range stateNames {
@@ -843,7 +843,7 @@ func (b *builder) table() (*Table, error) {
 			valueTypes = append(valueTypes, name)
 		}
 	}
-	t.Meta["leadscore.spec_hash"] = b.cfg.Spec.Hash()
+	t.Meta[MetaSpecHash] = b.cfg.Spec.Hash()
 	// The resolved spec: what a scoring run must rebuild.
 	res := b.cfg.Spec.normalized()
 	res.Types, res.ValueTypes, res.TopTypes, res.Other = typeOrder, valueTypes, 0, b.other >= 0
@@ -854,7 +854,7 @@ func (b *builder) table() (*Table, error) {
 		res.Types = []string{}
 	}
 	resJSON, _ := json.Marshal(res) // plain data: cannot fail
-	t.Meta["leadscore.spec"] = string(resJSON)
+	t.Meta[MetaSpec] = string(resJSON)
 	return t, nil
 }
 

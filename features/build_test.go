@@ -206,7 +206,7 @@ func TestParquetRoundTrip(t *testing.T) {
 		{Name: "ts", Kind: KindTime, Time: []time.Time{asOf, asOf.Add(time.Second), {}}},
 		{Name: "x", Kind: KindFloat, Float: []float64{1.5, math.NaN(), -2}},
 		{Name: "won", Kind: KindBool, Bool: []bool{true, false, true}},
-	}, Meta: map[string]string{"leadscore.as_of": "2024-07-01T00:00:00Z"}}
+	}, Meta: map[string]string{MetaAsOf: "2024-07-01T00:00:00Z"}}
 	var buf bytes.Buffer
 	if err := tb.WriteParquet(&buf); err != nil {
 		t.Fatal(err)
@@ -225,7 +225,7 @@ func TestParquetRoundTrip(t *testing.T) {
 			}
 		}
 	}
-	if got.Meta["leadscore.as_of"] != "2024-07-01T00:00:00Z" || got.Meta["leadscore.schema_version"] != SchemaVersion {
+	if got.Meta[MetaAsOf] != "2024-07-01T00:00:00Z" || got.Meta[MetaSchemaVersion] != SchemaVersion {
 		t.Errorf("meta = %v", got.Meta)
 	}
 	var again bytes.Buffer

@@ -82,7 +82,7 @@ func (d *DerivedType) matches(e *Event) bool {
 // which a scoring run must reproduce. It reads the table's metadata.
 func (t *Table) Resolved() (Spec, error) {
 	var s Spec
-	if err := json.Unmarshal([]byte(t.Meta["leadscore.spec"]), &s); err != nil {
+	if err := json.Unmarshal([]byte(t.Meta[MetaSpec]), &s); err != nil {
 		return Spec{}, fmt.Errorf("features: table has no readable leadscore.spec metadata: %w", err)
 	}
 	return s, nil

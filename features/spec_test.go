@@ -149,8 +149,8 @@ func TestDedupe(t *testing.T) {
 	if got := value(t, tb, 0, "rfq_count_365d"); got != 3 {
 		t.Errorf("with dedupe: %v, want 3 (only the exact duplicate goes)", got)
 	}
-	if tb.Meta["leadscore.duplicates_skipped"] != "1" {
-		t.Errorf("duplicates_skipped = %q", tb.Meta["leadscore.duplicates_skipped"])
+	if tb.Meta[MetaDuplicatesSkipped] != "1" {
+		t.Errorf("duplicates_skipped = %q", tb.Meta[MetaDuplicatesSkipped])
 	}
 }
 

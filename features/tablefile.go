@@ -130,7 +130,7 @@ func (t *Table) WriteParquet(w io.Writer) error {
 	}
 	// The writer closes a sink that is an io.Closer; the caller owns w.
 	fw := file.NewParquetWriter(struct{ io.Writer }{w}, sc.Root(), file.WithWriterProps(props))
-	meta := map[string]string{"leadscore.schema_version": SchemaVersion}
+	meta := map[string]string{MetaSchemaVersion: SchemaVersion}
 	for k, v := range t.Meta {
 		meta[k] = v
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"runtime"
 
 	"leadscore/features"
 )
@@ -72,8 +73,18 @@ type Config struct {
 	// For a call list cut to its top N (predict --top), where explaining
 	// a tree model is the costly part.
 	Explain int `yaml:"-"`
+	// Workers bounds the goroutines that score and explain; 0 means one
+	// per processor. The output does not depend on it.
+	Workers int `yaml:"-"`
 	// Logger receives one summary line; nil discards.
 	Logger *slog.Logger `yaml:"-"`
+}
+
+func (c *Config) workers() int {
+	if c.Workers > 0 {
+		return c.Workers
+	}
+	return runtime.GOMAXPROCS(0)
 }
 
 // Bounds on the scoring settings.

@@ -69,7 +69,7 @@ func num(x float64) string {
 // model's feature spec) speak with their own phrase and noun.
 func Describe(f *Feature, c *features.Column, i int, derived ...features.DerivedType) string {
 	name := f.Name
-	if f.Kind == "categorical" {
+	if f.Kind == Categorical {
 		if c.IsNull(i) {
 			return strings.ReplaceAll(name, "_", " ") + " unknown"
 		}

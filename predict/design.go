@@ -30,7 +30,7 @@ func NewLayout(m *Model) *Layout {
 	l := &Layout{}
 	group := map[int]int{} // feature → index in Groups
 	for j, d := range m.Design {
-		if d.Role != "level" {
+		if d.Role != RoleLevel {
 			l.Dense = append(l.Dense, j)
 			continue
 		}
@@ -102,7 +102,7 @@ func (e *Encoder) denseValue(j, i int) float64 {
 func standardise(d *DesignColumn, f *Feature, v float64) float64 {
 	var x float64
 	switch d.Role {
-	case "value":
+	case RoleValue:
 		x = v
 		if math.IsNaN(x) {
 			x = f.Impute
@@ -110,7 +110,7 @@ func standardise(d *DesignColumn, f *Feature, v float64) float64 {
 		if f.Log1p {
 			x = math.Log1p(math.Max(x, 0))
 		}
-	case "missing":
+	case RoleMissing:
 		if math.IsNaN(v) {
 			x = 1
 		}
@@ -150,15 +150,38 @@ func newLinear(m *Model) *linear {
 	return lin
 }
 
-// linearLogit computes row i's log-odds; with contrib set (len(Features)) it also
-// adds each feature's share of them.
-func (e *Encoder) linearLogit(i int, contrib []float64) float64 {
-	lin := e.lin
+// linearScorer scores a logistic model on the compact layout.
+type linearScorer struct {
+	e   *Encoder
+	lin *linear
+}
+
+func (s *linearScorer) clone(e *Encoder) scorer { return &linearScorer{e: e, lin: s.lin} }
+
+func (s *linearScorer) logits(rows []int, out []float64) {
+	for j, i := range rows {
+		out[j] = s.logit(i, nil)
+	}
+}
+
+func (s *linearScorer) explain(rows []int, logits, contrib []float64) {
+	p := len(s.e.m.Features)
+	for j, i := range rows {
+		c := contrib[j*p : (j+1)*p]
+		clear(c)
+		logits[j] = s.logit(i, c)
+	}
+}
+
+// logit computes row i's log-odds; with contrib set (len(Features)) it
+// also adds each feature's share of them.
+func (s *linearScorer) logit(i int, contrib []float64) float64 {
+	e, lin := s.e, s.lin
 	l := lin.layout
-	s := e.m.Logistic.Intercept
+	sum := e.m.Logistic.Intercept
 	for k, j := range l.Dense {
 		v := lin.dense[k] * e.denseValue(j, i)
-		s += v
+		sum += v
 		if contrib != nil {
 			contrib[e.m.Design[j].Feature] += v
 		}
@@ -167,10 +190,33 @@ func (e *Encoder) linearLogit(i int, contrib []float64) float64 {
 		lg := &l.Groups[g]
 		slot := lg.slot[levelCode(e.codes[lg.Feature], e.cols[lg.Feature], i)+1]
 		v := lin.base[g] + lin.on[g][slot+1]
-		s += v
+		sum += v
 		if contrib != nil {
 			contrib[lg.Feature] += v
 		}
 	}
-	return s
+	return sum
+}
+
+// Row writes the standardised design row of a logistic model for table row
+// i into z (len(Design)): the full form that the compact layout stands
+// for.
+func (e *Encoder) Row(i int, z []float64) {
+	prev, level := -1, ""
+	for j := range e.m.Design {
+		d := &e.m.Design[j]
+		if d.Role != RoleLevel {
+			z[j] = e.denseValue(j, i)
+			continue
+		}
+		// A feature's level columns are adjacent: look its level up once.
+		if d.Feature != prev {
+			prev, level = d.Feature, e.level(d.Feature, e.cols[d.Feature], i)
+		}
+		x := 0.0
+		if level == d.Level {
+			x = 1
+		}
+		z[j] = (x - d.Mean) / d.Scale
+	}
 }

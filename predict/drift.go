@@ -33,7 +33,7 @@ func (d *Distribution) validate(f Feature) error {
 		return nil
 	}
 	want := len(d.Edges) + 1
-	if f.Kind == "categorical" {
+	if f.Kind == Categorical {
 		want = len(f.Levels) + 1
 	}
 	if len(d.Shares) != want {
@@ -86,13 +86,13 @@ func PSI(expected, actual []float64) float64 {
 func binShares(f *Feature, d *Distribution, c *features.Column, rows []int) ([]float64, float64, int) {
 	n := len(d.Shares)
 	var index map[string]int
-	if f.Kind != "numeric" {
+	if f.Kind != Numeric {
 		index = levelIndex(f.Levels)
 	}
 	counts := make([]float64, n)
 	missing, unseen, present := 0, 0, 0
 	for _, i := range rows {
-		if f.Kind == "numeric" {
+		if f.Kind == Numeric {
 			x := numeric(c, i)
 			if math.IsNaN(x) {
 				missing++
@@ -126,7 +126,7 @@ func binShares(f *Feature, d *Distribution, c *features.Column, rows []int) ([]f
 // of c: decile edges for numeric inputs, level shares for categorical ones.
 func DistributionOf(f *Feature, c *features.Column, rows []int) *Distribution {
 	d := &Distribution{}
-	if f.Kind == "numeric" {
+	if f.Kind == Numeric {
 		var vals []float64
 		for _, i := range rows {
 			if x := numeric(c, i); !math.IsNaN(x) {
@@ -169,7 +169,7 @@ func (e *Encoder) checkDrift(n int) ([]Drift, map[string]int) {
 		f := &e.m.Features[k]
 		d := f.Distribution
 		if d == nil {
-			if f.Kind != "categorical" {
+			if f.Kind != Categorical {
 				continue
 			}
 			d = &Distribution{Shares: make([]float64, len(f.Levels)+1)} // counts unseen values only

@@ -49,8 +49,8 @@ func TestDriftDetected(t *testing.T) {
 		return tb
 	}
 	train := mk(3000, 0, false)
-	m := &Model{Type: "logistic", Features: []Feature{{Name: "x", Kind: "numeric"}, {Name: "z", Kind: "numeric"}, {Name: "c", Kind: "categorical", Levels: []string{"p", "q"}}},
-		Design:   []DesignColumn{{Name: "x", Feature: 0, Role: "value", Scale: 1}, {Name: "z", Feature: 1, Role: "value", Scale: 1}},
+	m := &Model{Type: TypeLogistic, Features: []Feature{{Name: "x", Kind: Numeric}, {Name: "z", Kind: Numeric}, {Name: "c", Kind: Categorical, Levels: []string{"p", "q"}}},
+		Design:   []DesignColumn{{Name: "x", Feature: 0, Role: RoleValue, Scale: 1}, {Name: "z", Feature: 1, Role: RoleValue, Scale: 1}},
 		Logistic: &Logistic{Coef: []float64{1, 1}, C: 1}}
 	rows := make([]int, 3000)
 	for i := range rows {

@@ -15,10 +15,10 @@ import (
 // FuzzReadModel: a hand-edited or corrupt model.json is an error, never a
 // panic, and a model that loads can be re-encoded and loaded again.
 func FuzzReadModel(f *testing.F) {
-	m := &Model{Type: "logistic", Label: "won",
-		Features: []Feature{{Name: "x", Kind: "numeric", Impute: 1}, {Name: "c", Kind: "categorical", Levels: []string{"a"}}},
-		Design: []DesignColumn{{Name: "x", Feature: 0, Role: "value", Mean: 1, Scale: 2},
-			{Name: "c=a", Feature: 1, Role: "level", Level: "a", Mean: 0.5, Scale: 0.5}},
+	m := &Model{Type: TypeLogistic, Label: "won",
+		Features: []Feature{{Name: "x", Kind: Numeric, Impute: 1}, {Name: "c", Kind: Categorical, Levels: []string{"a"}}},
+		Design: []DesignColumn{{Name: "x", Feature: 0, Role: RoleValue, Mean: 1, Scale: 2},
+			{Name: "c=a", Feature: 1, Role: RoleLevel, Level: "a", Mean: 0.5, Scale: 0.5}},
 		Logistic:    &Logistic{Intercept: 0.5, Coef: []float64{2, -1}, C: 1},
 		Calibration: &Calibration{Method: "isotonic", X: []float64{0.1, 0.9}, Y: []float64{0.2, 0.8}}}
 	if err := m.Finish(); err != nil {
@@ -59,7 +59,7 @@ func FuzzParseConfig(f *testing.F) {
 func fuzzTable(m *Model) *features.Table {
 	const n = 7
 	ids := []string{"a", "b", "c", "d", "e", "f", "g"}
-	t := &features.Table{Meta: map[string]string{"leadscore.rules_max_total": "100"},
+	t := &features.Table{Meta: map[string]string{features.MetaRulesMaxTotal: "100"},
 		Columns: []features.Column{{Name: "entity_id", Kind: features.KindString, Str: ids},
 			{Name: "rule_points", Kind: features.KindFloat, Float: []float64{0, 15, -10, 100, 250, -1e6, 1e6}},
 			{Name: "rule_points_fit", Kind: features.KindFloat, Float: []float64{0, 15, -10, 100, 250, -1e6, 1e6}},
@@ -68,7 +68,7 @@ func fuzzTable(m *Model) *features.Table {
 		if t.Column(f.Name) != nil {
 			continue
 		}
-		if f.Kind == "numeric" {
+		if f.Kind == Numeric {
 			t.Columns = append(t.Columns, features.Column{Name: f.Name, Kind: features.KindFloat,
 				Float: []float64{0, 1, -3.5, math.NaN(), 1e15, -1e15, 42}})
 			continue
@@ -111,17 +111,17 @@ func checkScored(t *testing.T, ranked []Ranked, sum Summary) {
 
 // fuzzModels are models of each type, small enough for the fuzzer.
 func fuzzModels(f *testing.F) []*Model {
-	lr := &Model{Type: "logistic", Label: "won",
-		Features: []Feature{{Name: "x", Kind: "numeric", Impute: 1}, {Name: "c", Kind: "categorical", Levels: []string{"a", "b"}}},
-		Design: []DesignColumn{{Name: "x", Feature: 0, Role: "value", Mean: 1, Scale: 2},
-			{Name: "c=a", Feature: 1, Role: "level", Level: "a", Mean: 0.5, Scale: 0.5}},
+	lr := &Model{Type: TypeLogistic, Label: "won",
+		Features: []Feature{{Name: "x", Kind: Numeric, Impute: 1}, {Name: "c", Kind: Categorical, Levels: []string{"a", "b"}}},
+		Design: []DesignColumn{{Name: "x", Feature: 0, Role: RoleValue, Mean: 1, Scale: 2},
+			{Name: "c=a", Feature: 1, Role: RoleLevel, Level: "a", Mean: 0.5, Scale: 0.5}},
 		Logistic: &Logistic{Intercept: 0.5, Coef: []float64{2, -1}, C: 1}}
-	nb := &Model{Type: "naive_bayes", Label: "won",
-		Features:   []Feature{{Name: "x", Kind: "numeric"}, {Name: "c", Kind: "categorical", Levels: []string{"a"}}},
+	nb := &Model{Type: TypeNaiveBayes, Label: "won",
+		Features:   []Feature{{Name: "x", Kind: Numeric}, {Name: "c", Kind: Categorical, Levels: []string{"a"}}},
 		NaiveBayes: &NaiveBayes{PriorLogit: -1, Floor: 0.01, Fields: []NBField{{Edges: []float64{0, 10}, Values: []NBValue{{"b0", -0.5}, {"b2", 1}}}, {Values: []NBValue{{"a", 0.7}}}}}}
 	tr := stump()
 	tr.CatNodes, tr.CatRight = nil, nil
-	gb := &Model{Type: "gbdt", Label: "won", Features: []Feature{{Name: "x", Kind: "numeric"}},
+	gb := &Model{Type: TypeGBDT, Label: "won", Features: []Feature{{Name: "x", Kind: Numeric}},
 		Trees:       &Trees{Base: -0.2, Trees: []Tree{tr}, GainImportance: []float64{1}},
 		Calibration: &Calibration{Method: "platt", A: 1, B: 0}}
 	for _, m := range []*Model{lr, nb, gb} {

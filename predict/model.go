@@ -17,13 +17,42 @@ import (
 // FormatVersion is the version of the model.json layout.
 const FormatVersion = 1
 
+// ModelType names a model's kind in model.json.
+type ModelType string
+
+// Model types.
+const (
+	TypeLogistic   ModelType = "logistic"
+	TypeNaiveBayes ModelType = "naive_bayes"
+	TypeGBDT       ModelType = "gbdt"
+)
+
+// FeatureKind says how an input is used: by its value or by its level.
+type FeatureKind string
+
+// Feature kinds.
+const (
+	Numeric     FeatureKind = "numeric"
+	Categorical FeatureKind = "categorical"
+)
+
+// Role is what a design column of a logistic model holds.
+type Role string
+
+// Design column roles.
+const (
+	RoleValue   Role = "value"   // a numeric feature's standardised value
+	RoleMissing Role = "missing" // its missing-value indicator
+	RoleLevel   Role = "level"   // a categorical level's indicator
+)
+
 // Model is a trained model with everything needed to score a table: the
 // input features and their preprocessing, the fitted parameters, and what
 // the training measured. It is stored as model.json.
 type Model struct {
-	FormatVersion int    `json:"format_version"`
-	ID            string `json:"id"` // content hash, set by Finish
-	Type          string `json:"type"`
+	FormatVersion int       `json:"format_version"`
+	ID            string    `json:"id"` // content hash, set by Finish
+	Type          ModelType `json:"type"`
 	// Label is the outcome column the model was trained on; Positive its
 	// positive value as text.
 	Label    string `json:"label"`
@@ -51,9 +80,8 @@ type Model struct {
 
 // Feature is an input column and how it is preprocessed.
 type Feature struct {
-	Name string `json:"name"`
-	// Kind is "numeric" or "categorical".
-	Kind string `json:"kind"`
+	Name string      `json:"name"`
+	Kind FeatureKind `json:"kind"`
 	// Impute replaces a missing numeric value (the training median).
 	Impute float64 `json:"impute,omitempty"`
 	// Log1p says the value is transformed by log(1 + x) before
@@ -78,7 +106,7 @@ const (
 type DesignColumn struct {
 	Name    string  `json:"name"`
 	Feature int     `json:"feature"`
-	Role    string  `json:"role"`
+	Role    Role    `json:"role"`
 	Level   string  `json:"level,omitempty"`
 	Mean    float64 `json:"mean"`
 	Scale   float64 `json:"scale"`
@@ -182,7 +210,7 @@ func (m *Model) contentID() (string, error) {
 		return "", err
 	}
 	h := sha256.Sum256(b)
-	return m.Type + "-" + hex.EncodeToString(h[:6]), nil
+	return string(m.Type) + "-" + hex.EncodeToString(h[:6]), nil
 }
 
 // ModelError reports an unusable model file.
@@ -207,10 +235,10 @@ func (m *Model) validate() error {
 		return err
 	}
 	switch m.Type {
-	case "logistic":
-	case "naive_bayes":
+	case TypeLogistic:
+	case TypeNaiveBayes:
 		return m.NaiveBayes.validate(len(m.Features))
-	case "gbdt":
+	case TypeGBDT:
 		for _, f := range m.Features {
 			if len(f.Levels) > maxSetCode {
 				return fmt.Errorf("feature %q: %d levels, a tree model codes at most %d", f.Name, len(f.Levels), maxSetCode)
@@ -240,12 +268,12 @@ func (m *Model) validate() error {
 			return fmt.Errorf("design column %q: coefficient %g is not a number within ±%g", d.Name, m.Logistic.Coef[i], float64(maxCoef))
 		}
 		switch d.Role {
-		case "value", "missing":
-			if m.Features[d.Feature].Kind != "numeric" {
+		case RoleValue, RoleMissing:
+			if m.Features[d.Feature].Kind != Numeric {
 				return fmt.Errorf("design column %q: role %s on a %s feature", d.Name, d.Role, m.Features[d.Feature].Kind)
 			}
-		case "level":
-			if m.Features[d.Feature].Kind != "categorical" {
+		case RoleLevel:
+			if m.Features[d.Feature].Kind != Categorical {
 				return fmt.Errorf("design column %q: level of a %s feature", d.Name, m.Features[d.Feature].Kind)
 			}
 		default:
@@ -269,7 +297,7 @@ const (
 func (m *Model) validateFeatures() error {
 	names := make(map[string]bool, len(m.Features))
 	for _, f := range m.Features {
-		if f.Kind != "numeric" && f.Kind != "categorical" {
+		if f.Kind != Numeric && f.Kind != Categorical {
 			return fmt.Errorf("feature %q: unknown kind %q", f.Name, f.Kind)
 		}
 		if names[f.Name] {
@@ -369,234 +397,6 @@ func (e *SchemaError) Error() string {
 // Mismatch reports that the model cannot be used: exit code 4.
 func (e *SchemaError) Mismatch() bool { return true }
 
-// Encoder turns rows of one table into model inputs and explains them.
-// Column lookups and kind checks happen once, in NewEncoder. An Encoder
-// holds scratch space: use one per goroutine (see Clone).
-type Encoder struct {
-	m     *Model
-	cols  []*features.Column // per feature
-	codes []map[string]int   // per categorical feature, level → index in Levels
-	z     []float64          // design row, or a gbdt model's input row
-	bins  []uint8            // gbdt: a block of binned rows (Logits)
-	block []float64          // gbdt: a block of input rows (ExplainRows)
-	shap  *Shap
-	lin   *linear // logistic: the coefficients in compact form
-}
-
-// NewEncoder checks that t has every input column with a usable kind; the
-// error is a *SchemaError listing missing and mistyped columns.
-func NewEncoder(m *Model, t *features.Table) (*Encoder, error) {
-	e := &Encoder{m: m, cols: make([]*features.Column, len(m.Features))}
-	var se SchemaError
-	used := map[string]bool{}
-	for i, f := range m.Features {
-		c := t.Column(f.Name)
-		used[f.Name] = true
-		switch {
-		case c == nil:
-			se.Missing = append(se.Missing, f.Name)
-		case f.Kind == "numeric" && c.Kind != features.KindFloat && c.Kind != features.KindBool:
-			se.WrongKind = append(se.WrongKind, fmt.Sprintf("%s (model: numeric, table: %s)", f.Name, c.Kind))
-		}
-		e.cols[i] = c
-	}
-	for _, n := range t.Names() {
-		if !used[n] {
-			se.Extra = append(se.Extra, n)
-		}
-	}
-	if len(se.Missing) > 0 || len(se.WrongKind) > 0 {
-		return nil, &se
-	}
-	if nb := m.NaiveBayes; nb != nil {
-		for k := range nb.Fields {
-			nb.Fields[k].index()
-		}
-	}
-	e.codes = make([]map[string]int, len(m.Features))
-	for i, f := range m.Features {
-		if f.Kind == "categorical" {
-			e.codes[i] = levelIndex(f.Levels)
-		}
-	}
-	if m.Logistic != nil {
-		e.lin = newLinear(m)
-	}
-	return e.Clone(), nil
-}
-
-// Clone returns an encoder of the same model and table with its own
-// scratch space.
-func (e *Encoder) Clone() *Encoder {
-	c := &Encoder{m: e.m, cols: e.cols, codes: e.codes, lin: e.lin, z: make([]float64, max(len(e.m.Design), len(e.m.Features)))}
-	if e.m.Trees != nil {
-		c.shap = e.m.Trees.NewShap()
-	}
-	return c
-}
-
-// Row writes the standardised design row of table row i into z (len(Design)).
-func (e *Encoder) Row(i int, z []float64) {
-	prev, level := -1, ""
-	for j := range e.m.Design {
-		d := &e.m.Design[j]
-		if d.Role != "level" {
-			z[j] = e.denseValue(j, i)
-			continue
-		}
-		// A feature's level columns are adjacent: look its level up once.
-		if d.Feature != prev {
-			prev, level = d.Feature, e.level(d.Feature, e.cols[d.Feature], i)
-		}
-		x := 0.0
-		if level == d.Level {
-			x = 1
-		}
-		z[j] = (x - d.Mean) / d.Scale
-	}
-}
-
-// TreeRow writes a gbdt model's input row for table row i into x
-// (len(Features)): numeric values, categorical level codes, NaN for missing.
-func (e *Encoder) TreeRow(i int, x []float64) {
-	for k, f := range e.m.Features {
-		c := e.cols[k]
-		if f.Kind == "numeric" {
-			x[k] = numeric(c, i)
-			continue
-		}
-		if code := levelCode(e.codes[k], c, i); code < 0 {
-			x[k] = math.NaN()
-		} else {
-			x[k] = float64(code)
-		}
-	}
-}
-
-// level returns the level feature k takes in row i: the value,
-// MissingLevel, or OtherLevel for values without their own code.
-func (e *Encoder) level(k int, c *features.Column, i int) string {
-	switch code := levelCode(e.codes[k], c, i); {
-	case code < 0:
-		return MissingLevel
-	case code == len(e.m.Features[k].Levels):
-		return OtherLevel
-	default:
-		return e.m.Features[k].Levels[code]
-	}
-}
-
-// levelIndex maps each level to its index in levels.
-func levelIndex(levels []string) map[string]int {
-	index := make(map[string]int, len(levels))
-	for k, l := range levels {
-		index[l] = k
-	}
-	return index
-}
-
-// levelCode returns the index of row i's value among the levels of index,
-// len(index) for any other value (OtherLevel), and −1 when it is missing.
-func levelCode(index map[string]int, c *features.Column, i int) int {
-	if c.IsNull(i) {
-		return -1
-	}
-	v := ""
-	if c.Kind == features.KindString {
-		v = c.Str[i]
-	} else {
-		v = c.Text(i)
-	}
-	if k, ok := index[v]; ok {
-		return k
-	}
-	return len(index)
-}
-
-// Explain computes row i's raw log-odds and, per input feature, its
-// contribution to them (contrib has len(Features)): coefficient ×
-// standardised value summed over the feature's design columns (logistic),
-// the value's log ratio (naive Bayes), or the exact SHAP value (gbdt; the
-// contributions then sum to the log-odds minus Trees.ExpectedLogit).
-func (e *Encoder) Explain(i int, contrib []float64) float64 {
-	clear(contrib)
-	m := e.m
-	switch {
-	case m.NaiveBayes != nil:
-		logit := m.NaiveBayes.PriorLogit
-		for k := range m.Features {
-			f := &m.NaiveBayes.Fields[k]
-			contrib[k] = f.LogRatio(f.Key(e.cols[k], m.Features[k].Kind == "numeric", i))
-			logit += contrib[k]
-		}
-		return logit
-	case m.Trees != nil:
-		e.TreeRow(i, e.z)
-		return e.shap.Explain(e.z, contrib)
-	}
-	return e.linearLogit(i, contrib)
-}
-
-// ExplainRows computes the raw log-odds of the given rows into logits and
-// their contributions into contrib (len(rows) × len(Features), row after
-// row), as Explain does row by row. A tree ensemble is explained tree by
-// tree over the rows, which keeps each tree's tables in cache.
-func (e *Encoder) ExplainRows(rows []int, logits, contrib []float64) {
-	p := len(e.m.Features)
-	if e.m.Trees == nil {
-		for j, i := range rows {
-			logits[j] = e.Explain(i, contrib[j*p:(j+1)*p])
-		}
-		return
-	}
-	if len(e.block) < len(rows)*p {
-		e.block = make([]float64, len(rows)*p)
-	}
-	for j, i := range rows {
-		e.TreeRow(i, e.block[j*p:(j+1)*p])
-	}
-	clear(contrib[:len(rows)*p])
-	e.shap.ExplainBlock(e.block, len(rows), contrib, logits)
-}
-
-// Logits computes the raw log-odds of the given rows into out. A tree
-// ensemble scores them in blocks, tree by tree; other models row by row.
-func (e *Encoder) Logits(rows []int, out []float64) {
-	ts := e.m.Trees
-	if ts == nil || ts.fast == nil {
-		for j, i := range rows {
-			out[j] = e.Logit(i)
-		}
-		return
-	}
-	const block = 256
-	p := len(e.m.Features)
-	if len(e.bins) < block*p {
-		e.bins = make([]uint8, block*p)
-	}
-	for lo := 0; lo < len(rows); lo += block {
-		hi := min(len(rows), lo+block)
-		for j := lo; j < hi; j++ {
-			e.TreeRow(rows[j], e.z)
-			ts.fast.bin(e.z[:p], e.bins[(j-lo)*p:(j-lo+1)*p])
-		}
-		ts.fast.logitBlock(e.bins[:(hi-lo)*p], p, out[lo:hi])
-	}
-}
-
-// Logit computes row i's raw log-odds without explaining them.
-func (e *Encoder) Logit(i int) float64 {
-	m := e.m
-	switch {
-	case m.NaiveBayes != nil:
-		return e.Explain(i, e.z[:len(m.Features)]) // the log ratios are the sum's terms
-	case m.Trees != nil:
-		e.TreeRow(i, e.z)
-		return m.Trees.Logit(e.z)
-	}
-	return e.linearLogit(i, nil)
-}
-
 // Probability turns raw log-odds into the model's probability: calibrated,
 // and for naive Bayes kept within its floor.
 func (m *Model) Probability(logit float64) float64 {
@@ -605,16 +405,6 @@ func (m *Model) Probability(logit float64) float64 {
 		p = math.Min(math.Max(p, nb.Floor), 1-nb.Floor)
 	}
 	return p
-}
-
-func numeric(c *features.Column, i int) float64 {
-	if c.Kind == features.KindBool {
-		if c.Bool[i] {
-			return 1
-		}
-		return 0
-	}
-	return c.Float[i]
 }
 
 // Logit returns the log-odds for a standardised design row.

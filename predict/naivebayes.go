@@ -108,3 +108,48 @@ func (nf *NBField) index() {
 		}
 	}
 }
+
+// nbScorer scores a naive-Bayes model: the prior plus each field's log
+// ratio, which is also the field's contribution.
+type nbScorer struct {
+	e  *Encoder
+	nb *NaiveBayes
+}
+
+func newNBScorer(e *Encoder) *nbScorer {
+	nb := e.m.NaiveBayes
+	for k := range nb.Fields {
+		nb.Fields[k].index()
+	}
+	return &nbScorer{e: e, nb: nb}
+}
+
+func (s *nbScorer) clone(e *Encoder) scorer { return &nbScorer{e: e, nb: s.nb} }
+
+func (s *nbScorer) logits(rows []int, out []float64) {
+	for j, i := range rows {
+		out[j] = s.row(i, nil)
+	}
+}
+
+func (s *nbScorer) explain(rows []int, logits, contrib []float64) {
+	p := len(s.e.m.Features)
+	for j, i := range rows {
+		logits[j] = s.row(i, contrib[j*p:(j+1)*p])
+	}
+}
+
+// row returns row i's log-odds and, with contrib set, writes each field's
+// log ratio into it.
+func (s *nbScorer) row(i int, contrib []float64) float64 {
+	logit := s.nb.PriorLogit
+	for k, f := range s.e.m.Features {
+		fd := &s.nb.Fields[k]
+		v := fd.LogRatio(fd.Key(s.e.cols[k], f.Kind == Numeric, i))
+		if contrib != nil {
+			contrib[k] = v
+		}
+		logit += v
+	}
+	return logit
+}

@@ -19,9 +19,9 @@ import (
 // tinyModel is p = σ(0.5 + 2·(x − 1)/2) on one numeric feature x.
 func tinyModel(t *testing.T) *Model {
 	t.Helper()
-	m := &Model{Type: "logistic", Label: "won",
-		Features: []Feature{{Name: "x", Kind: "numeric", Impute: 1}},
-		Design:   []DesignColumn{{Name: "x", Feature: 0, Role: "value", Mean: 1, Scale: 2}},
+	m := &Model{Type: TypeLogistic, Label: "won",
+		Features: []Feature{{Name: "x", Kind: Numeric, Impute: 1}},
+		Design:   []DesignColumn{{Name: "x", Feature: 0, Role: RoleValue, Mean: 1, Scale: 2}},
 		Logistic: &Logistic{Intercept: 0.5, Coef: []float64{2}, C: 1},
 		Metrics:  Metrics{AUC: 0.8, AUCLow: 0.7, AUCHigh: 0.9}}
 	if err := m.Finish(); err != nil {
@@ -31,7 +31,7 @@ func tinyModel(t *testing.T) *Model {
 }
 
 func table(ids []string, x, rules []float64) *features.Table {
-	t := &features.Table{Meta: map[string]string{"leadscore.rules_max_total": "100"}, Columns: []features.Column{
+	t := &features.Table{Meta: map[string]string{features.MetaRulesMaxTotal: "100"}, Columns: []features.Column{
 		{Name: "entity_id", Kind: features.KindString, Str: ids},
 		{Name: "x", Kind: features.KindFloat, Float: x},
 	}}
@@ -167,7 +167,7 @@ func TestWritersRoundTrip(t *testing.T) {
 		{Rank: 2, EntityID: "b", Score: 10, Grade: "D", Queue: "marketing-nurture", Probability: 0.1},
 	}
 	var pq bytes.Buffer
-	if err := WriteParquet(&pq, rows, map[string]string{"leadscore.model_id": "m"}); err != nil {
+	if err := WriteParquet(&pq, rows, map[string]string{features.MetaModelID: "m"}); err != nil {
 		t.Fatal(err)
 	}
 	got, err := ReadRankedParquet(bytes.NewReader(pq.Bytes()), int64(pq.Len()))
@@ -213,7 +213,7 @@ func TestDescribe(t *testing.T) {
 		{"web_order_count_7d", 1, "web order events 1× in the last 7 days"},
 	}
 	for _, tt := range tests {
-		if got := Describe(&Feature{Name: tt.name, Kind: "numeric"}, col(tt.v), 0, derived...); got != tt.want {
+		if got := Describe(&Feature{Name: tt.name, Kind: Numeric}, col(tt.v), 0, derived...); got != tt.want {
 			t.Errorf("Describe(%s=%v) = %q, want %q", tt.name, tt.v, got, tt.want)
 		}
 	}

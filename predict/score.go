@@ -10,9 +10,9 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 
 	"leadscore/features"
 )
@@ -56,35 +56,6 @@ type Customer struct {
 	Reason    string
 }
 
-// Summary describes a scoring run.
-type Summary struct {
-	Rows         int            `json:"rows"`
-	PerGrade     map[string]int `json:"per_grade"`
-	RulesOnly    bool           `json:"rules_only"`
-	UnseenLevels map[string]int `json:"unseen_levels"`
-	ModelWeight  float64        `json:"model_weight"`
-	ChurnRisk    int            `json:"churn_risk"`
-	// Drift lists every input with a training distribution; Drifted those
-	// whose PSI is above Config.DriftPSI.
-	Drift    []Drift  `json:"drift,omitempty"`
-	Drifted  []string `json:"drifted,omitempty"`
-	RulesMax float64  `json:"rules_max"`
-	// PerQueue counts leads per queue; MeanProbability is the mean model
-	// probability per grade.
-	PerQueue        map[string]int     `json:"per_queue"`
-	MeanProbability map[string]float64 `json:"mean_probability"`
-	// Channels reports leads and mean score per first-touch channel, the
-	// articles' "which channels bring the most valuable leads".
-	Channels []ChannelSummary `json:"channels,omitempty"`
-}
-
-// ChannelSummary is one first-touch channel's leads and mean score.
-type ChannelSummary struct {
-	Channel   string  `json:"channel"`
-	Leads     int     `json:"leads"`
-	MeanScore float64 `json:"mean_score"`
-}
-
 // Score scores every row of a feature table and returns the leads ranked by
 // score descending, then entity_id ascending.
 //
@@ -97,6 +68,13 @@ type ChannelSummary struct {
 // better than chance, w is 0 and the summary says so. A table without
 // rule_points scores by the model alone (w = 1). The table must hold every
 // model feature (a *SchemaError otherwise).
+//
+// The work runs in four steps: every row is scored (and explained, unless
+// Config.Explain limits reasons to the best leads) in chunks on
+// Config.Workers goroutines; the leads are ranked; the best are explained
+// when only they need reasons; then graded, routed to owners and
+// summarised. Each row's result is its own, so the output does not depend
+// on the number of workers.
 func Score(ctx context.Context, m *Model, t *features.Table, cfg Config) ([]Ranked, Summary, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, Summary{}, err
@@ -109,213 +87,210 @@ func Score(ctx context.Context, m *Model, t *features.Table, cfg Config) ([]Rank
 	if err != nil {
 		return nil, Summary{}, err
 	}
-	ids := t.Column("entity_id")
-	if ids == nil || ids.Kind != features.KindString {
-		return nil, Summary{}, &SchemaError{Missing: []string{"entity_id"}}
+	b, err := newBlend(m, t, &cfg)
+	if err != nil {
+		return nil, Summary{}, err
 	}
-	w := 0.7
-	if cfg.ModelWeight != nil {
-		w = *cfg.ModelWeight
-	}
-	rp := t.Column("rule_points")
-	rmax := cfg.RulesMax
-	if rmax == 0 {
-		rmax, _ = strconv.ParseFloat(t.Meta["leadscore.rules_max_total"], 64)
-	}
-	switch {
-	case rp == nil:
-		w = 1
-	case rmax <= 0:
-		return nil, Summary{}, errors.New("predict: rule_points present but no rules cap: set Config.RulesMax")
-	}
-	sum := Summary{Rows: t.NumRows(), PerGrade: map[string]int{}, RulesMax: rmax}
-	if m.NoBetterThanChance {
-		if rp == nil {
-			return nil, Summary{}, errors.New("predict: the model is no better than chance and the table has no rule_points to fall back on")
-		}
-		w = 0
-		sum.RulesOnly = true
+	if b.rulesOnly {
 		log.Warn("model is no better than chance: scoring by rule points alone", "model_id", m.ID, "auc", m.Metrics.AUC,
 			"auc_ci_low", m.Metrics.AUCLow)
 	}
-	sum.ModelWeight = w
+	out, err := scoreRows(ctx, enc, b, t.NumRows(), cfg.Explain <= 0, cfg.workers())
+	if err != nil {
+		return nil, Summary{}, err
+	}
+	rank(out)
+	if cfg.Explain > 0 {
+		if err := explainTop(ctx, enc, b, out[:min(cfg.Explain, len(out))], cfg.workers()); err != nil {
+			return nil, Summary{}, err
+		}
+	}
 	grades := cfg.Grades
 	if grades == nil {
 		grades = DefaultGrades()
 	}
-	nReasons := cfg.Reasons
-	if nReasons == 0 {
-		nReasons = 3
-	}
-	dq := t.Column("data_quality")
-	var groupCols []*features.Column
-	for k := range t.Columns {
-		if c := &t.Columns[k]; strings.HasPrefix(c.Name, "rule_points_") && c.Kind == features.KindFloat {
-			groupCols = append(groupCols, c)
-		}
-	}
-	awards := t.Column("rule_awards")
-	asOf := t.Column("ts")
-	out := make([]Ranked, t.NumRows())
-	row := func(e *Encoder, i int, logit float64, contrib []float64) (Ranked, error) {
-		p := m.Probability(logit)
-		r := Ranked{EntityID: ids.Str[i], Probability: p, ModelID: m.ID, row: i}
-		ruleScore := 0.0
-		if rp != nil {
-			r.RulePoints = rp.Float[i]
-			ruleScore = math.Min(1, math.Max(0, r.RulePoints/rmax))
-		}
-		if len(groupCols) > 0 {
-			b := []byte{'{'}
-			for k, c := range groupCols {
-				if k > 0 {
-					b = append(b, ',')
-				}
-				b = strconv.AppendQuote(b, strings.TrimPrefix(c.Name, "rule_points_"))
-				b = append(b, ':')
-				b = strconv.AppendFloat(b, c.Float[i], 'g', -1, 64)
-			}
-			r.RulePointsByGroup = string(append(b, '}'))
-		}
-		r.Score = int32(math.Round(100 * (w*p + (1-w)*ruleScore)))
-		if dq != nil && !dq.IsNull(i) {
-			v := dq.Float[i]
-			r.DataQuality = &v
-		}
-		if asOf != nil && asOf.Kind == features.KindTime {
-			r.AsOf = asOf.Time[i].Format(time.RFC3339)
-		}
-		if contrib != nil {
-			r.Reasons = reasons(m, e, i, contrib, nReasons)
-		}
-		if c, ok := cfg.Customers[r.EntityID]; ok {
-			r.ChurnRisk, r.PAlive, r.RFMSegment, r.CLV, r.ChurnReason = &c.ChurnRisk, &c.PAlive, &c.Segment, c.CLV, &c.Reason
-		}
-		if awards != nil {
-			aw, err := features.ParseAwardsJSON(awards.Str[i])
-			if err != nil {
-				return r, fmt.Errorf("predict: row %d: %w", i+1, err)
-			}
-			r.RuleAwards = AwardsText(aw)
-		}
-		return r, nil
-	}
-	// Rows are scored in fixed chunks on two goroutines (explaining a tree
-	// model is the costly part); each row's result is its own, so the
-	// output does not depend on the scheduling.
-	const chunk = 4096
-	nChunks := (len(out) + chunk - 1) / chunk
-	errs := make([]error, nChunks)
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range min(2, nChunks) {
-		wg.Go(func() {
-			e := enc.Clone()
-			// Blocks of 4,096 rows (one chunk): a tree model is explained
-			// tree by tree over a block, and each tree's SHAP tables serve
-			// more rows the larger it is (`go test -run '^$' -bench
-			// TreeSHAPBlock ./train` compares 256, 1,024 and 4,096 rows).
-			const block = chunk
-			p := len(m.Features)
-			rows, logits, contrib := make([]int, 0, block), make([]float64, block), make([]float64, block*p)
-		chunks:
-			for {
-				c := int(next.Add(1) - 1)
-				if c >= nChunks || ctx.Err() != nil {
-					return
-				}
-				for lo := c * chunk; lo < min(len(out), (c+1)*chunk); lo += block {
-					if ctx.Err() != nil {
-						return // an interrupt stops within a block of rows
-					}
-					rows = rows[:0]
-					for i := lo; i < min(len(out), (c+1)*chunk, lo+block); i++ {
-						rows = append(rows, i)
-					}
-					if cfg.Explain > 0 {
-						e.Logits(rows, logits)
-					} else {
-						e.ExplainRows(rows, logits, contrib)
-					}
-					for j, i := range rows {
-						var cj []float64
-						if cfg.Explain <= 0 {
-							cj = contrib[j*p : (j+1)*p]
-						}
-						r, err := row(e, i, logits[j], cj)
-						if err != nil {
-							errs[c] = err
-							continue chunks
-						}
-						out[i] = r
-					}
-				}
-			}
-		})
-	}
-	wg.Wait()
-	if err := ctx.Err(); err != nil {
-		return nil, Summary{}, err
-	}
-	for _, err := range errs {
-		if err != nil {
-			return nil, Summary{}, err
-		}
-	}
-	for i := range out {
-		if c := out[i].ChurnRisk; c != nil && *c {
-			sum.ChurnRisk++
-		}
-	}
-	rank(out)
-	if cfg.Explain > 0 {
-		explainTop(ctx, m, enc, out[:min(cfg.Explain, len(out))], nReasons)
-		if err := ctx.Err(); err != nil {
-			return nil, Summary{}, err
-		}
-	}
 	assignGrades(out, grades)
 	assignOwners(out, cfg.Reps)
-	sum.PerQueue, sum.MeanProbability = map[string]int{}, map[string]float64{}
 	for i := range out {
 		out[i].Rank = int32(i + 1)
-		sum.PerGrade[out[i].Grade]++
-		sum.PerQueue[out[i].Queue]++
-		sum.MeanProbability[out[i].Grade] += out[i].Probability
 	}
-	for g, n := range sum.PerGrade {
-		sum.MeanProbability[g] /= float64(n)
+	sum := summarise(out, t, b, cfg.ChannelColumn)
+	if err := checkDrift(enc, &sum, &cfg, log); err != nil {
+		return nil, Summary{}, err
 	}
-	sum.Channels = channels(t, ids, cfg.ChannelColumn, out)
-	limit := cfg.DriftPSI
-	if limit == 0 {
-		limit = 0.2
-	}
-	sum.Drift, sum.UnseenLevels = enc.checkDrift(t.NumRows())
-	var beyond, drifted []Drift
-	for _, d := range sum.Drift {
-		if cfg.DriftLimit > 0 && d.PSI > cfg.DriftLimit {
-			beyond = append(beyond, d)
-		}
-		if d.PSI > limit {
-			sum.Drifted = append(sum.Drifted, d.Feature)
-			drifted = append(drifted, d)
-		}
-	}
-	if len(drifted) > 0 {
-		// One line: the worst five; summary.json has every input.
-		slices.SortStableFunc(drifted, func(a, b Drift) int { return cmp.Compare(b.PSI, a.PSI) })
-		worst := make([]string, 0, 5)
-		for _, d := range drifted[:min(5, len(drifted))] {
-			worst = append(worst, fmt.Sprintf("%s (PSI %.2f)", d.Feature, d.PSI))
-		}
-		log.Warn("inputs drifted from the training data", "inputs", len(drifted), "psi_above", limit, "worst", strings.Join(worst, ", "))
-	}
-	if len(beyond) > 0 {
-		return nil, Summary{}, &DriftError{Limit: cfg.DriftLimit, Inputs: beyond}
-	}
-	log.Info("scored", "rows", len(out), "model_id", m.ID, "model_weight", w, "rules_only", sum.RulesOnly, "drifted_inputs", len(sum.Drifted))
+	log.Info("scored", "rows", len(out), "model_id", m.ID, "model_weight", b.w, "rules_only", sum.RulesOnly, "drifted_inputs", len(sum.Drifted))
 	return out, sum, nil
+}
+
+// blend holds what turns a row's model log-odds into a lead: the model
+// weight, the rule columns and their scale, and the columns a lead
+// carries.
+type blend struct {
+	m         *Model
+	w         float64
+	rulesOnly bool
+	rmax      float64
+	ids       *features.Column
+	rp        *features.Column   // rule_points, nil without rules
+	groups    []*features.Column // rule_points_<group>
+	awards    *features.Column
+	dq        *features.Column
+	asOf      *features.Column
+	customers map[string]Customer
+	reasons   int // per sign
+	derived   []features.DerivedType
+}
+
+func newBlend(m *Model, t *features.Table, cfg *Config) (*blend, error) {
+	b := &blend{m: m, w: 0.7, rmax: cfg.RulesMax, customers: cfg.Customers, reasons: cfg.Reasons,
+		ids: t.Column("entity_id"), rp: t.Column("rule_points"), awards: t.Column("rule_awards"), dq: t.Column("data_quality"), asOf: t.Column("ts")}
+	if b.ids == nil || b.ids.Kind != features.KindString {
+		return nil, &SchemaError{Missing: []string{"entity_id"}}
+	}
+	if cfg.ModelWeight != nil {
+		b.w = *cfg.ModelWeight
+	}
+	if b.rmax == 0 {
+		b.rmax, _ = strconv.ParseFloat(t.Meta[features.MetaRulesMaxTotal], 64)
+	}
+	switch {
+	case b.rp == nil:
+		b.w = 1
+	case !(b.rmax > 0):
+		return nil, errors.New("predict: rule_points present but no rules cap: set Config.RulesMax")
+	}
+	if m.NoBetterThanChance {
+		if b.rp == nil {
+			return nil, errors.New("predict: the model is no better than chance and the table has no rule_points to fall back on")
+		}
+		b.w, b.rulesOnly = 0, true
+	}
+	for k := range t.Columns {
+		if c := &t.Columns[k]; strings.HasPrefix(c.Name, "rule_points_") && c.Kind == features.KindFloat {
+			b.groups = append(b.groups, c)
+		}
+	}
+	if b.reasons == 0 {
+		b.reasons = 3
+	}
+	if m.FeatureSpec != nil {
+		b.derived = m.FeatureSpec.Derived
+	}
+	return b, nil
+}
+
+// lead builds row i's lead from its raw log-odds, with reasons when
+// contrib (the row's contributions) is given.
+func (b *blend) lead(e *Encoder, i int, logit float64, contrib []float64) (Ranked, error) {
+	p := b.m.Probability(logit)
+	r := Ranked{EntityID: b.ids.Str[i], Probability: p, ModelID: b.m.ID, row: i}
+	ruleScore := 0.0
+	if b.rp != nil {
+		r.RulePoints = b.rp.Float[i]
+		ruleScore = math.Min(1, math.Max(0, r.RulePoints/b.rmax))
+	}
+	if len(b.groups) > 0 {
+		buf := []byte{'{'}
+		for k, c := range b.groups {
+			if k > 0 {
+				buf = append(buf, ',')
+			}
+			buf = strconv.AppendQuote(buf, strings.TrimPrefix(c.Name, "rule_points_"))
+			buf = append(buf, ':')
+			buf = strconv.AppendFloat(buf, c.Float[i], 'g', -1, 64)
+		}
+		r.RulePointsByGroup = string(append(buf, '}'))
+	}
+	r.Score = int32(math.Round(100 * (b.w*p + (1-b.w)*ruleScore)))
+	if b.dq != nil && !b.dq.IsNull(i) {
+		v := b.dq.Float[i]
+		r.DataQuality = &v
+	}
+	if b.asOf != nil && b.asOf.Kind == features.KindTime {
+		r.AsOf = b.asOf.Time[i].Format(time.RFC3339)
+	}
+	if contrib != nil {
+		r.Reasons = b.reasonsOf(e, i, contrib)
+	}
+	if c, ok := b.customers[r.EntityID]; ok {
+		r.ChurnRisk, r.PAlive, r.RFMSegment, r.CLV, r.ChurnReason = &c.ChurnRisk, &c.PAlive, &c.Segment, c.CLV, &c.Reason
+	}
+	if b.awards != nil {
+		aw, err := features.ParseAwardsJSON(b.awards.Str[i])
+		if err != nil {
+			return r, fmt.Errorf("predict: row %d: %w", i+1, err)
+		}
+		r.RuleAwards = AwardsText(aw)
+	}
+	return r, nil
+}
+
+// scoreChunk is how many rows a worker takes at a time, scored as one
+// block: a tree model is explained tree by tree over a block, and each
+// tree's SHAP tables serve more rows the larger it is (`go test -run '^$'
+// -bench TreeSHAPBlock ./train` compares 256, 1,024 and 4,096 rows).
+const scoreChunk = 4096
+
+// worker is one goroutine's encoder and scratch space for a block of rows.
+type worker struct {
+	e       *Encoder
+	rows    []int
+	logits  []float64
+	contrib []float64
+}
+
+// workers returns n workers for blocks of up to size rows.
+func workers(enc *Encoder, n, size int) chan *worker {
+	ch := make(chan *worker, n)
+	p := len(enc.m.Features)
+	for range n {
+		ch <- &worker{e: enc.Clone(), rows: make([]int, 0, size), logits: make([]float64, size), contrib: make([]float64, size*p)}
+	}
+	return ch
+}
+
+// scoreRows scores rows 0 to n−1 in chunks on nw goroutines, explaining
+// each when explain is set. An interrupt stops it within a chunk.
+func scoreRows(ctx context.Context, enc *Encoder, b *blend, n int, explain bool, nw int) ([]Ranked, error) {
+	out := make([]Ranked, n)
+	p := len(b.m.Features)
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(nw)
+	pool := workers(enc, nw, scoreChunk)
+	for lo := 0; lo < n; lo += scoreChunk {
+		g.Go(func() error {
+			if err := gctx.Err(); err != nil {
+				return err
+			}
+			w := <-pool
+			defer func() { pool <- w }()
+			w.rows = w.rows[:0]
+			for i := lo; i < min(n, lo+scoreChunk); i++ {
+				w.rows = append(w.rows, i)
+			}
+			if explain {
+				w.e.ExplainRows(w.rows, w.logits, w.contrib)
+			} else {
+				w.e.Logits(w.rows, w.logits)
+			}
+			for j, i := range w.rows {
+				var cj []float64
+				if explain {
+					cj = w.contrib[j*p : (j+1)*p]
+				}
+				r, err := b.lead(w.e, i, w.logits[j], cj)
+				if err != nil {
+					return err
+				}
+				out[i] = r
+			}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	return out, ctx.Err()
 }
 
 // rank sorts the leads by score descending, then entity_id ascending, then
@@ -358,208 +333,4 @@ func rank(out []Ranked) {
 			j = k
 		}
 	}
-}
-
-// explainTop fills the reasons of the ranked leads, in blocks on two
-// goroutines; an interrupt stops it within a block.
-func explainTop(ctx context.Context, m *Model, enc *Encoder, top []Ranked, n int) {
-	const block = 1024
-	p := len(m.Features)
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range 2 {
-		wg.Go(func() {
-			e := enc.Clone()
-			rows, logits, contrib := make([]int, 0, block), make([]float64, block), make([]float64, block*p)
-			for {
-				lo := int(next.Add(block) - block)
-				if lo >= len(top) || ctx.Err() != nil {
-					return
-				}
-				part := top[lo:min(len(top), lo+block)]
-				rows = rows[:0]
-				for _, r := range part {
-					rows = append(rows, r.row)
-				}
-				e.ExplainRows(rows, logits, contrib)
-				for j := range part {
-					part[j].Reasons = reasons(m, e, part[j].row, contrib[j*p:(j+1)*p], n)
-				}
-			}
-		})
-	}
-	wg.Wait()
-}
-
-// reasons names the top n positive and top n negative contributions of a
-// row, strongest first: "rfq 2× in the last 30 days (+0.42)".
-func reasons(m *Model, enc *Encoder, i int, contrib []float64, n int) string {
-	var derived []features.DerivedType
-	if m.FeatureSpec != nil {
-		derived = m.FeatureSpec.Derived
-	}
-	var b []byte
-	for _, k := range strongest(contrib, n) {
-		if len(b) > 0 {
-			b = append(b, "; "...)
-		}
-		b = append(b, Describe(&m.Features[k], enc.cols[k], i, derived...)...)
-		b = append(b, " ("...)
-		if contrib[k] > 0 {
-			b = append(b, '+')
-		}
-		b = strconv.AppendFloat(b, contrib[k], 'f', 2, 64)
-		b = append(b, ')')
-	}
-	return string(b)
-}
-
-// strongest returns the features of the n largest contributions above
-// 0.005, largest first (ties: lower index first), then of the n smallest
-// below −0.005, smallest first (ties: higher index first).
-func strongest(contrib []float64, n int) []int {
-	pos, neg := make([]int, 0, n), make([]int, 0, n)
-	for k, c := range contrib {
-		switch {
-		case c > 0.005:
-			at := len(pos)
-			for at > 0 && contrib[pos[at-1]] < c {
-				at--
-			}
-			pos = insertBounded(pos, at, k, n)
-		case c < -0.005:
-			at := len(neg)
-			for at > 0 && contrib[neg[at-1]] >= c {
-				at--
-			}
-			neg = insertBounded(neg, at, k, n)
-		}
-	}
-	return append(pos, neg...)
-}
-
-// insertBounded inserts k at position at of list, which holds at most n
-// elements: the last one drops out when it is full.
-func insertBounded(list []int, at, k, n int) []int {
-	if at >= n {
-		return list
-	}
-	if len(list) < n {
-		list = append(list, 0)
-	}
-	copy(list[at+1:], list[at:])
-	list[at] = k
-	return list
-}
-
-// AwardsText renders rule awards for people: "rfq on 2024-11-03: +15 until
-// 2025-02-03; decision_maker: +15".
-func AwardsText(aw []features.Award) string {
-	parts := make([]string, len(aw))
-	for i, a := range aw {
-		pts := strconv.FormatFloat(a.Points, 'f', -1, 64)
-		if a.Points > 0 {
-			pts = "+" + pts
-		}
-		if a.Granted.IsZero() {
-			parts[i] = fmt.Sprintf("%s: %s", a.Rule, pts)
-		} else {
-			parts[i] = fmt.Sprintf("%s on %s: %s until %s", a.Rule, a.Granted.Format(time.DateOnly), pts, a.Expires.Format(time.DateOnly))
-		}
-	}
-	return strings.Join(parts, "; ")
-}
-
-// assignGrades grades ranked leads: by score thresholds, or, when the first
-// grade has a capacity, by rank.
-func assignGrades(out []Ranked, grades []Grade) {
-	if len(grades) > 0 && grades[0].Capacity > 0 {
-		g, used := 0, 0
-		for i := range out {
-			for g < len(grades)-1 && used >= grades[g].Capacity {
-				g, used = g+1, 0
-			}
-			out[i].Grade, out[i].Queue = grades[g].Name, grades[g].Queue
-			used++
-		}
-		return
-	}
-	for i := range out {
-		for _, g := range grades {
-			if int(out[i].Score) >= g.MinScore {
-				out[i].Grade, out[i].Queue = g.Name, g.Queue
-				break
-			}
-		}
-	}
-}
-
-// assignOwners deals each queue's leads, best first, to its reps by smooth
-// weighted round-robin (each turn every rep gains its capacity; the rep
-// with the most takes the lead and pays the total), so a rep with twice the
-// capacity gets twice the leads, interleaved. Ties go to the earlier rep.
-func assignOwners(out []Ranked, reps map[string][]Rep) {
-	current := map[string][]int{}
-	for i := range out {
-		rs := reps[out[i].Queue]
-		if len(rs) == 0 {
-			continue
-		}
-		cur, ok := current[out[i].Queue]
-		if !ok {
-			cur = make([]int, len(rs))
-			current[out[i].Queue] = cur
-		}
-		total, best := 0, 0
-		for k, r := range rs {
-			cur[k] += r.Capacity
-			total += r.Capacity
-			if cur[k] > cur[best] {
-				best = k
-			}
-		}
-		cur[best] -= total
-		out[i].Owner = rs[best].Name
-	}
-}
-
-// channels summarises leads per first-touch channel, by leads then name.
-func channels(t *features.Table, ids *features.Column, col string, out []Ranked) []ChannelSummary {
-	if col == "" {
-		col = "lead_source"
-	}
-	c := t.Column(col)
-	if c == nil {
-		return nil
-	}
-	row := make(map[string]int, len(ids.Str))
-	for i, id := range ids.Str {
-		row[id] = i
-	}
-	acc := map[string]*ChannelSummary{}
-	for _, r := range out {
-		ch := c.Text(row[r.EntityID])
-		if ch == "" {
-			ch = "(unknown)"
-		}
-		s, ok := acc[ch]
-		if !ok {
-			s = &ChannelSummary{Channel: ch}
-			acc[ch] = s
-		}
-		s.Leads++
-		s.MeanScore += float64(r.Score)
-	}
-	list := make([]ChannelSummary, 0, len(acc))
-	for _, s := range acc {
-		s.MeanScore /= float64(s.Leads)
-		list = append(list, *s)
-	}
-	slices.SortFunc(list, func(a, b ChannelSummary) int {
-		if a.Leads != b.Leads {
-			return b.Leads - a.Leads
-		}
-		return strings.Compare(a.Channel, b.Channel)
-	})
-	return list
 }

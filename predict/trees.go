@@ -318,6 +318,65 @@ func (t *Tree) Leaf(x []float64) int32 {
 	}
 }
 
+// treeScorer scores a tree ensemble: on binned rows in blocks (binnedTrees)
+// when the ensemble allows, and explains rows with TreeSHAP; the SHAP
+// tables are built only when a row is first explained.
+type treeScorer struct {
+	e    *Encoder
+	ts   *Trees
+	x    []float64 // one input row
+	bins []uint8   // a block of binned rows
+	rows []float64 // a block of input rows, for explaining
+	shap *Shap
+}
+
+func newTreeScorer(e *Encoder) *treeScorer {
+	return &treeScorer{e: e, ts: e.m.Trees, x: make([]float64, len(e.m.Features))}
+}
+
+func (s *treeScorer) clone(e *Encoder) scorer { return newTreeScorer(e) }
+
+// logits scores the rows in blocks of 256, tree by tree.
+func (s *treeScorer) logits(rows []int, out []float64) {
+	if s.ts.fast == nil {
+		for j, i := range rows {
+			s.e.TreeRow(i, s.x)
+			out[j] = s.ts.slowLogit(s.x)
+		}
+		return
+	}
+	const block = 256
+	p := len(s.x)
+	if len(s.bins) < block*p {
+		s.bins = make([]uint8, block*p)
+	}
+	for lo := 0; lo < len(rows); lo += block {
+		hi := min(len(rows), lo+block)
+		for j := lo; j < hi; j++ {
+			s.e.TreeRow(rows[j], s.x)
+			s.ts.fast.bin(s.x, s.bins[(j-lo)*p:(j-lo+1)*p])
+		}
+		s.ts.fast.logitBlock(s.bins[:(hi-lo)*p], p, out[lo:hi])
+	}
+}
+
+// explain explains the rows tree by tree over the block, which keeps each
+// tree's tables in cache.
+func (s *treeScorer) explain(rows []int, logits, contrib []float64) {
+	if s.shap == nil {
+		s.shap = s.ts.NewShap()
+	}
+	p := len(s.x)
+	if len(s.rows) < len(rows)*p {
+		s.rows = make([]float64, len(rows)*p)
+	}
+	for j, i := range rows {
+		s.e.TreeRow(i, s.rows[j*p:(j+1)*p])
+	}
+	clear(contrib[:len(rows)*p])
+	s.shap.ExplainBlock(s.rows, len(rows), contrib, logits)
+}
+
 // Logit returns the raw log-odds of row x.
 func (ts *Trees) Logit(x []float64) float64 {
 	if f := ts.fast; f != nil {

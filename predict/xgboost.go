@@ -73,7 +73,7 @@ func (m *Model) XGBoostFeatures() []XGBoostFeature {
 	out := make([]XGBoostFeature, len(m.Features))
 	for k, f := range m.Features {
 		out[k] = XGBoostFeature{Index: k, Name: f.Name, XGBName: xgbName(f.Name), Type: "q"}
-		if f.Kind == "categorical" {
+		if f.Kind == Categorical {
 			out[k].Type = "c"
 			out[k].Codes = make(map[string]int, len(f.Levels))
 			for c, l := range f.Levels {
@@ -99,7 +99,7 @@ func xgbName(s string) string {
 func (m *Model) WriteXGBoostJSON(w io.Writer) error {
 	ts := m.Trees
 	if ts == nil {
-		return errors.New("export: only gbdt models export to XGBoost (this is a " + m.Type + " model)")
+		return errors.New("export: only gbdt models export to XGBoost (this is a " + string(m.Type) + " model)")
 	}
 	nf := strconv.Itoa(len(m.Features))
 	trees := make([]xgbTree, len(ts.Trees))

@@ -34,7 +34,7 @@ func leadsInputs(tb testing.TB, n int) (*predict.Model, *features.Table, []GBCol
 	if err != nil {
 		tb.Fatal(err)
 	}
-	m := &predict.Model{Type: "gbdt"}
+	m := &predict.Model{Type: predict.TypeGBDT}
 	all := make([]int, n)
 	for i := range all {
 		all[i] = i

@@ -85,8 +85,8 @@ func fitSmall(t *testing.T, cfg GBDTConfig) (*predict.Trees, []GBColumn, []bool)
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := &predict.Model{Type: "gbdt", Features: []predict.Feature{{Name: "a", Kind: "numeric"}, {Name: "b", Kind: "numeric"},
-		{Name: "c", Kind: "numeric"}, {Name: "cat", Kind: "categorical", Levels: []string{"0", "1", "10", "11", "2", "3", "4", "5", "6", "7", "8"}}},
+	m := &predict.Model{Type: predict.TypeGBDT, Features: []predict.Feature{{Name: "a", Kind: predict.Numeric}, {Name: "b", Kind: predict.Numeric},
+		{Name: "c", Kind: predict.Numeric}, {Name: "cat", Kind: predict.Categorical, Levels: []string{"0", "1", "10", "11", "2", "3", "4", "5", "6", "7", "8"}}},
 		Trees: ens}
 	if err := m.Finish(); err != nil {
 		t.Fatal(err)

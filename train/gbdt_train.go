@@ -35,7 +35,7 @@ func gbdtInputs(m *predict.Model, t *features.Table, cfg Config, rows []int) {
 				}
 			}
 			if seen && hi > lo {
-				found[ci] = &predict.Feature{Name: c.Name, Kind: "numeric"}
+				found[ci] = &predict.Feature{Name: c.Name, Kind: predict.Numeric}
 			}
 			return
 		}
@@ -55,7 +55,7 @@ func gbdtInputs(m *predict.Model, t *features.Table, cfg Config, rows []int) {
 		levels := levelsByCount(counts)
 		levels = levels[:min(len(levels), maxTreeLevels)]
 		slices.Sort(levels)
-		found[ci] = &predict.Feature{Name: c.Name, Kind: "categorical", Levels: levels}
+		found[ci] = &predict.Feature{Name: c.Name, Kind: predict.Categorical, Levels: levels}
 	})
 	for _, f := range found {
 		if f != nil {
@@ -75,7 +75,7 @@ func gbdtColumns(m *predict.Model, t *features.Table, workers int) []GBColumn {
 	cols := make([]GBColumn, len(m.Features))
 	for k, f := range m.Features {
 		cols[k].Values = make([]float64, n)
-		if f.Kind == "categorical" {
+		if f.Kind == predict.Categorical {
 			cols[k].Levels = len(f.Levels) + 1 // OtherLevel
 		}
 	}

@@ -32,9 +32,9 @@ func nbInputs(m *predict.Model, t *features.Table, cfg Config, rows []int) {
 			continue
 		}
 		field := predict.NBField{}
-		kind := "categorical"
+		kind := predict.Categorical
 		if c.Kind == features.KindFloat && !slices.Contains(cfg.Categorical, c.Name) {
-			kind = "numeric"
+			kind = predict.Numeric
 			var vals []float64
 			for _, i := range rows {
 				if !math.IsNaN(c.Float[i]) {
@@ -68,7 +68,7 @@ func fitNB(m *predict.Model, t *features.Table, y []bool, rows []int) {
 	for k := range nb.Fields {
 		f := &nb.Fields[k]
 		c := t.Column(m.Features[k].Name)
-		num := m.Features[k].Kind == "numeric"
+		num := m.Features[k].Kind == predict.Numeric
 		cw, cl := map[string]int{}, map[string]int{}
 		for _, i := range rows {
 			key := f.Key(c, num, i)

@@ -20,7 +20,7 @@ func TestNaiveBayesTables(t *testing.T) {
 		{Name: "source", Kind: features.KindString, Str: src},
 		{Name: "won", Kind: features.KindBool, Bool: won},
 	}}
-	m := &predict.Model{Type: "naive_bayes", Label: "won"}
+	m := &predict.Model{Type: predict.TypeNaiveBayes, Label: "won"}
 	rows := make([]int, len(src))
 	for i := range rows {
 		rows[i] = i
@@ -71,7 +71,7 @@ func TestNaiveBayesTrain(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if m.Type != "naive_bayes" || m.Metrics.AUC < 0.8 || m.NoBetterThanChance {
+	if m.Type != predict.TypeNaiveBayes || m.Metrics.AUC < 0.8 || m.NoBetterThanChance {
 		t.Errorf("naive Bayes: type %s, AUC %.3f", m.Type, m.Metrics.AUC)
 	}
 }

@@ -67,8 +67,8 @@ type Config struct {
 	MinClass int
 	// Seed drives the random split and the bootstrap.
 	Seed uint64
-	// Model is "logistic" (the default), "naive_bayes" or "gbdt".
-	Model string
+	// Model is the model type; "" means predict.TypeLogistic.
+	Model predict.ModelType
 	// GBDT configures the "gbdt" model (its Seed and Workers come from
 	// this Config).
 	GBDT GBDTConfig
@@ -107,7 +107,7 @@ func (c *Config) Validate() error {
 			return fmt.Errorf("train: Config.Categorical: %q is also dropped", name)
 		}
 	}
-	if m := c.model(); m != "logistic" && m != "naive_bayes" && m != "gbdt" {
+	if m := c.model(); m != predict.TypeLogistic && m != predict.TypeNaiveBayes && m != predict.TypeGBDT {
 		return fmt.Errorf("train: Config.Model %q: want logistic, naive_bayes or gbdt", c.Model)
 	}
 	if err := c.GBDT.Validate(); err != nil {
@@ -283,7 +283,7 @@ func Train(ctx context.Context, t *features.Table, cfg Config) (*predict.Model, 
 	k := cfg.folds()
 	var calY []bool // the rows calibration is fitted on, when not yTrain
 	switch m.Type {
-	case "gbdt":
+	case predict.TypeGBDT:
 		gbdtInputs(m, t, cfg, trainRows)
 		if len(m.Features) == 0 {
 			return nil, errors.New("train: no usable feature columns")
@@ -293,7 +293,7 @@ func Train(ctx context.Context, t *features.Table, cfg Config) (*predict.Model, 
 			return nil, err
 		}
 		fold = stratifiedFolds(calY, k, cfg.Seed)
-	case "naive_bayes":
+	case predict.TypeNaiveBayes:
 		nbInputs(m, t, cfg, trainRows)
 		if len(m.Features) == 0 {
 			return nil, errors.New("train: no usable feature columns")
@@ -355,7 +355,7 @@ func Train(ctx context.Context, t *features.Table, cfg Config) (*predict.Model, 
 	m.Training.Rows, m.Training.Positives, m.Training.Seed, m.Training.Source = len(trainRows), tp, cfg.Seed, cfg.Source
 	m.Training.DataFingerprint, m.Training.ConfigHash = fingerprintTable(t), cfg.hash()
 	m.NoBetterThanChance = !(m.Metrics.AUCLow > 0.5)
-	if _, ok := t.Meta["leadscore.spec"]; ok {
+	if _, ok := t.Meta[features.MetaSpec]; ok {
 		spec, err := t.Resolved()
 		if err != nil {
 			return nil, err
@@ -437,11 +437,11 @@ func excluded(name string, t *features.Table, cfg Config) bool {
 	if name == cfg.Label || name == id || name == cfg.TimeColumn || slices.Contains(cfg.Drop, name) {
 		return true
 	}
-	if name == "ts" && t.Meta["leadscore.passthrough"] != "" || name == "missing_fields" || name == "rule_awards" ||
+	if name == "ts" && t.Meta[features.MetaPassthrough] != "" || name == "missing_fields" || name == "rule_awards" ||
 		strings.HasPrefix(name, "rule_points") {
 		return true
 	}
-	return slices.Contains(strings.Split(t.Meta["leadscore.passthrough"], ","), name)
+	return slices.Contains(strings.Split(t.Meta[features.MetaPassthrough], ","), name)
 }
 
 // skewLog1p is the sample skewness above which a non-negative numeric
@@ -507,7 +507,7 @@ func learnNumeric(c *features.Column, rows []int) (predict.Feature, []predict.De
 	if len(vals) == 0 {
 		return predict.Feature{}, nil
 	}
-	f := predict.Feature{Name: c.Name, Kind: "numeric", Impute: median(vals)}
+	f := predict.Feature{Name: c.Name, Kind: predict.Numeric, Impute: median(vals)}
 	// Counts, sums and durations are skewed; log1p makes them fit a linear
 	// model's scale. The decision is learned on training rows like the rest.
 	if floats.Min(vals) >= 0 && stat.Skew(vals, nil) > skewLog1p {
@@ -528,11 +528,11 @@ func learnNumeric(c *features.Column, rows []int) (predict.Feature, []predict.De
 	}
 	var design []predict.DesignColumn
 	if mean, sd := meanStd(imputed); sd > 0 {
-		design = append(design, predict.DesignColumn{Name: c.Name, Role: "value", Mean: mean, Scale: sd})
+		design = append(design, predict.DesignColumn{Name: c.Name, Role: predict.RoleValue, Mean: mean, Scale: sd})
 	}
 	if missing > 0 {
 		if mean, sd := meanStd(ind); sd > 0 {
-			design = append(design, predict.DesignColumn{Name: c.Name + "__missing", Role: "missing", Mean: mean, Scale: sd})
+			design = append(design, predict.DesignColumn{Name: c.Name + "__missing", Role: predict.RoleMissing, Mean: mean, Scale: sd})
 		}
 	}
 	return f, design
@@ -574,7 +574,7 @@ func learnCategorical(c *features.Column, rows []int) (predict.Feature, []predic
 		}
 	}
 	slices.Sort(kept)
-	f := predict.Feature{Name: c.Name, Kind: "categorical", Levels: kept}
+	f := predict.Feature{Name: c.Name, Kind: predict.Categorical, Levels: kept}
 	// Each row's level, once: an index into all (the kept levels, then
 	// OtherLevel and MissingLevel).
 	all := append(slices.Clone(kept), predict.OtherLevel, predict.MissingLevel)
@@ -606,7 +606,7 @@ func learnCategorical(c *features.Column, rows []int) (predict.Feature, []predic
 			continue
 		}
 		mean := float64(on[k]) / float64(len(rows))
-		design = append(design, predict.DesignColumn{Name: c.Name + "=" + l, Role: "level", Level: l, Mean: mean, Scale: math.Sqrt(mean * (1 - mean))})
+		design = append(design, predict.DesignColumn{Name: c.Name + "=" + l, Role: predict.RoleLevel, Level: l, Mean: mean, Scale: math.Sqrt(mean * (1 - mean))})
 	}
 	return f, design
 }
@@ -768,9 +768,9 @@ func (c *Config) workers() int {
 	return c.Workers
 }
 
-func (c *Config) model() string {
+func (c *Config) model() predict.ModelType {
 	if c.Model == "" {
-		return "logistic"
+		return predict.TypeLogistic
 	}
 	return c.Model
 }
@@ -887,7 +887,7 @@ func b2byte(b bool) byte {
 // gbdtForHash is the GBDT configuration that shapes a gbdt model (none for
 // the other models), without the worker count.
 func gbdtForHash(c *Config) GBDTConfig {
-	if c.model() != "gbdt" {
+	if c.model() != predict.TypeGBDT {
 		return GBDTConfig{}
 	}
 	g := c.GBDT.withDefaults()
@@ -899,13 +899,14 @@ func gbdtForHash(c *Config) GBDTConfig {
 // model (not the logger or the writers).
 func (c *Config) hash() string {
 	b, _ := json.Marshal(struct {
-		Label, Positive, Negative, ID, TimeColumn, Model string
-		Drop, Categorical                                []string
-		ValidFraction, C                                 float64
-		CGrid                                            []float64
-		Folds, MinClass, ValidRows                       int
-		Seed                                             uint64
-		GBDT                                             GBDTConfig
+		Label, Positive, Negative, ID, TimeColumn string
+		Model                                     predict.ModelType
+		Drop, Categorical                         []string
+		ValidFraction, C                          float64
+		CGrid                                     []float64
+		Folds, MinClass, ValidRows                int
+		Seed                                      uint64
+		GBDT                                      GBDTConfig
 	}{c.Label, c.Positive, c.Negative, c.ID, c.TimeColumn, c.model(), c.Drop, c.Categorical, c.ValidFraction, c.C, c.CGrid,
 		c.folds(), c.MinClass, len(c.ValidRows), c.Seed, gbdtForHash(c)})
 	h := sha256.Sum256(b)

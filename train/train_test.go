@@ -195,7 +195,7 @@ func TestCategoricalOverride(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if asCategory.Features[0].Kind != "categorical" || len(asCategory.Features[0].Levels) != 3 {
+	if asCategory.Features[0].Kind != predict.Categorical || len(asCategory.Features[0].Levels) != 3 {
 		t.Fatalf("region features %+v", asCategory.Features)
 	}
 	if asCategory.Metrics.AUC < asNumber.Metrics.AUC+0.1 {
@@ -233,7 +233,7 @@ func TestCompactDesignFitsAsFullDesign(t *testing.T) {
 		{Name: "region", Kind: features.KindString, Str: region},
 		{Name: "won", Kind: features.KindBool, Bool: won},
 	}}
-	m := &predict.Model{Type: "logistic"}
+	m := &predict.Model{Type: predict.TypeLogistic}
 	rows := make([]int, n)
 	for i := range rows {
 		rows[i] = i

@@ -159,7 +159,7 @@ func TestPipelineCSV(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if tb.Column("won") == nil || tb.Column("rule_points_fit") == nil || tb.Meta["leadscore.passthrough"] != "won,deal_id,closed_at,amount" {
+	if tb.Column("won") == nil || tb.Column("rule_points_fit") == nil || tb.Meta[features.MetaPassthrough] != "won,deal_id,closed_at,amount" {
 		t.Errorf("training table columns %v, meta %v", tb.Names(), tb.Meta)
 	}
 }

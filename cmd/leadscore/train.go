@@ -121,7 +121,7 @@ func runTrain(c *cobra.Command, opts *trainOptions) error {
 	if opts.out == "" {
 		return usageErrorf("--out is required")
 	}
-	models := map[string]string{"lr": "logistic", "nb": "naive_bayes", "gbdt": "gbdt"}
+	models := map[string]predict.ModelType{"lr": predict.TypeLogistic, "nb": predict.TypeNaiveBayes, "gbdt": predict.TypeGBDT}
 	if models[opts.model] == "" {
 		return usageErrorf("--model %q: want lr (logistic regression), gbdt (gradient-boosted trees) or nb (naive Bayes)", opts.model)
 	}

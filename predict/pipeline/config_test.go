@@ -63,9 +63,9 @@ func TestPipelineConfigChecksFirst(t *testing.T) {
 // writeTinyModel writes a one-feature logistic model with a feature spec.
 func writeTinyModel(t *testing.T, path string) {
 	t.Helper()
-	m := &predict.Model{Type: "logistic", Label: "won",
-		Features:    []predict.Feature{{Name: "events_total", Kind: "numeric"}},
-		Design:      []predict.DesignColumn{{Name: "events_total", Feature: 0, Role: "value", Mean: 1, Scale: 2}},
+	m := &predict.Model{Type: predict.TypeLogistic, Label: "won",
+		Features:    []predict.Feature{{Name: "events_total", Kind: predict.Numeric}},
+		Design:      []predict.DesignColumn{{Name: "events_total", Feature: 0, Role: predict.RoleValue, Mean: 1, Scale: 2}},
 		Logistic:    &predict.Logistic{Intercept: 0.5, Coef: []float64{2}, C: 1},
 		FeatureSpec: &features.Spec{}}
 	if err := m.Finish(); err != nil {

@@ -57,9 +57,9 @@ func Fingerprints(inputs map[string]string) (map[string]string, error) {
 // elsewhere on the same data gives the same bytes.
 func Stamp(t *features.Table, fps map[string]string, tool string) {
 	for role, fp := range fps {
-		t.Meta["leadscore.input."+role] = fp
+		t.Meta[features.MetaInputPrefix+role] = fp
 	}
-	t.Meta["leadscore.tool_version"] = tool
+	t.Meta[features.MetaToolVersion] = tool
 }
 
 // Fingerprint returns "name size=N sha256=HEX" for a file.

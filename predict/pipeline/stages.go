@@ -98,7 +98,7 @@ func WriteRanked(o *Outputs, parquetPath, csvPath string, ranked []predict.Ranke
 	if err != nil {
 		return err
 	}
-	meta := map[string]string{"leadscore.model_id": m.ID, "leadscore.schema_version": features.SchemaVersion}
+	meta := map[string]string{features.MetaModelID: m.ID, features.MetaSchemaVersion: features.SchemaVersion}
 	if err := predict.WriteParquet(f, ranked, meta); err != nil {
 		return err
 	}
@@ -126,8 +126,8 @@ func WriteRanked(o *Outputs, parquetPath, csvPath string, ranked []predict.Ranke
 // RFMMeta is the key/value metadata of rfm.parquet: the schema version,
 // the fit's window and time unit, and the tool.
 func RFMMeta(res *rfm.Result, tool string) map[string]string {
-	return map[string]string{"leadscore.schema_version": features.SchemaVersion, "leadscore.rfm.window": res.Model.WindowStart + "/" + res.Model.WindowEnd,
-		"leadscore.rfm.time_unit": res.Model.TimeUnit, "leadscore.tool_version": tool}
+	return map[string]string{features.MetaSchemaVersion: features.SchemaVersion, features.MetaRFMWindow: res.Model.WindowStart + "/" + res.Model.WindowEnd,
+		features.MetaRFMTimeUnit: res.Model.TimeUnit, features.MetaToolVersion: tool}
 }
 
 // WriteRFM adds rfm.parquet (at path) and, when modelPath is set, the

@@ -1,0 +1,134 @@
+package predict
+
+import (
+	"cmp"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+
+	"leadscore/features"
+)
+
+// Summary describes a scoring run.
+type Summary struct {
+	Rows         int            `json:"rows"`
+	PerGrade     map[string]int `json:"per_grade"`
+	RulesOnly    bool           `json:"rules_only"`
+	UnseenLevels map[string]int `json:"unseen_levels"`
+	ModelWeight  float64        `json:"model_weight"`
+	ChurnRisk    int            `json:"churn_risk"`
+	// Drift lists every input with a training distribution; Drifted those
+	// whose PSI is above Config.DriftPSI.
+	Drift    []Drift  `json:"drift,omitempty"`
+	Drifted  []string `json:"drifted,omitempty"`
+	RulesMax float64  `json:"rules_max"`
+	// PerQueue counts leads per queue; MeanProbability is the mean model
+	// probability per grade.
+	PerQueue        map[string]int     `json:"per_queue"`
+	MeanProbability map[string]float64 `json:"mean_probability"`
+	// Channels reports leads and mean score per first-touch channel, the
+	// articles' "which channels bring the most valuable leads".
+	Channels []ChannelSummary `json:"channels,omitempty"`
+}
+
+// ChannelSummary is one first-touch channel's leads and mean score.
+type ChannelSummary struct {
+	Channel   string  `json:"channel"`
+	Leads     int     `json:"leads"`
+	MeanScore float64 `json:"mean_score"`
+}
+
+// summarise counts the graded leads per grade, queue and channel.
+func summarise(out []Ranked, t *features.Table, b *blend, channelCol string) Summary {
+	sum := Summary{Rows: len(out), PerGrade: map[string]int{}, RulesMax: b.rmax, ModelWeight: b.w, RulesOnly: b.rulesOnly,
+		PerQueue: map[string]int{}, MeanProbability: map[string]float64{}}
+	for i := range out {
+		sum.PerGrade[out[i].Grade]++
+		sum.PerQueue[out[i].Queue]++
+		sum.MeanProbability[out[i].Grade] += out[i].Probability
+		if c := out[i].ChurnRisk; c != nil && *c {
+			sum.ChurnRisk++
+		}
+	}
+	for g, n := range sum.PerGrade {
+		sum.MeanProbability[g] /= float64(n)
+	}
+	sum.Channels = channels(t, b.ids, channelCol, out)
+	return sum
+}
+
+// checkDrift measures every input against its training distribution into
+// the summary, logs the worst drifted ones, and fails with a *DriftError
+// when one passes Config.DriftLimit.
+func checkDrift(enc *Encoder, sum *Summary, cfg *Config, log *slog.Logger) error {
+	limit := cfg.DriftPSI
+	if limit == 0 {
+		limit = 0.2
+	}
+	sum.Drift, sum.UnseenLevels = enc.checkDrift(sum.Rows)
+	var beyond, drifted []Drift
+	for _, d := range sum.Drift {
+		if cfg.DriftLimit > 0 && d.PSI > cfg.DriftLimit {
+			beyond = append(beyond, d)
+		}
+		if d.PSI > limit {
+			sum.Drifted = append(sum.Drifted, d.Feature)
+			drifted = append(drifted, d)
+		}
+	}
+	if len(drifted) > 0 {
+		// One line: the worst five; summary.json has every input.
+		slices.SortStableFunc(drifted, func(a, b Drift) int { return cmp.Compare(b.PSI, a.PSI) })
+		worst := make([]string, 0, 5)
+		for _, d := range drifted[:min(5, len(drifted))] {
+			worst = append(worst, fmt.Sprintf("%s (PSI %.2f)", d.Feature, d.PSI))
+		}
+		log.Warn("inputs drifted from the training data", "inputs", len(drifted), "psi_above", limit, "worst", strings.Join(worst, ", "))
+	}
+	if len(beyond) > 0 {
+		return &DriftError{Limit: cfg.DriftLimit, Inputs: beyond}
+	}
+	return nil
+}
+
+// channels summarises leads per first-touch channel, by leads then name.
+func channels(t *features.Table, ids *features.Column, col string, out []Ranked) []ChannelSummary {
+	if col == "" {
+		col = "lead_source"
+	}
+	c := t.Column(col)
+	if c == nil {
+		return nil
+	}
+	row := make(map[string]int, len(ids.Str))
+	for i, id := range ids.Str {
+		row[id] = i
+	}
+	acc := map[string]*ChannelSummary{}
+	for _, r := range out {
+		ch := c.Text(row[r.EntityID])
+		if ch == "" {
+			ch = "(unknown)"
+		}
+		s, ok := acc[ch]
+		if !ok {
+			s = &ChannelSummary{Channel: ch}
+			acc[ch] = s
+		}
+		s.Leads++
+		s.MeanScore += float64(r.Score)
+	}
+	list := make([]ChannelSummary, 0, len(acc))
+	for _, s := range acc {
+		s.MeanScore /= float64(s.Leads)
+		list = append(list, *s)
+	}
+	slices.SortFunc(list, func(a, b ChannelSummary) int {
+		if a.Leads != b.Leads {
+			return b.Leads - a.Leads
+		}
+		return strings.Compare(a.Channel, b.Channel)
+	})
+	return list
+}
