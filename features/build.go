@@ -612,7 +612,9 @@ func Build(ctx context.Context, cfg Config) (*Table, error) {
 	return t, nil
 }
 
-// table turns the row states into columns.
+// table turns the row states into columns, in steps: the key columns
+// (and a cutoff file's), the feature columns with their descriptors, the
+// entity attributes, the rule columns, and the resolved spec.
 func (b *builder) table() (*Table, error) {
 	order := make([]int, len(b.ids))
 	for i := range order {
@@ -621,8 +623,30 @@ func (b *builder) table() (*Table, error) {
 	if b.asOfMode {
 		sort.Slice(order, func(i, j int) bool { return b.ids[order[i]] < b.ids[order[j]] })
 	}
-	n := len(order)
 	t := &Table{Meta: map[string]string{}}
+	passEnd := b.keyColumns(t, order)
+	fc := &featureCols{t: t, order: order, desc: map[string]Descriptor{}}
+	b.activityColumns(fc)
+	typeOrder, states := b.typeStates()
+	for si, name := range typeOrder {
+		b.typeColumns(fc, name, states[si])
+	}
+	if err := b.checkNames(t.Columns, passEnd); err != nil {
+		return nil, err
+	}
+	fc.fill()
+	b.attributeColumns(t, order, fc.desc)
+	b.ruleColumns(t, order)
+	descJSON, _ := json.Marshal(fc.desc) // plain data: cannot fail
+	t.Meta[MetaFeatures] = string(descJSON)
+	b.resolvedSpec(t, typeOrder, states)
+	return t, nil
+}
+
+// keyColumns adds entity_id, ts (the row's as-of moment) and a cutoff
+// file's other columns in output order; it returns where they end.
+func (b *builder) keyColumns(t *Table, order []int) int {
+	n := len(order)
 	ids := make([]string, n)
 	ts := make([]time.Time, n)
 	for j, i := range order {
@@ -641,210 +665,254 @@ func (b *builder) table() (*Table, error) {
 		t.Meta[MetaAsOf] = b.cfg.AsOf.UTC().Format(time.RFC3339)
 	}
 	t.Meta[MetaPassthrough] = strings.Join(passthrough, ",")
+	return len(t.Columns)
+}
 
-	// Feature columns are gathered at the end, on every core: each reads
-	// the state in output order, a cache miss per value.
-	var fill []func()
-	floatCol := func(name string, f func(r int) float64) {
-		v := make([]float64, n)
-		fill = append(fill, func() {
-			for j, i := range order {
-				v[j] = f(i)
-			}
-		})
-		t.Columns = append(t.Columns, Column{Name: name, Kind: KindFloat, Float: v})
+// featureCols gathers feature columns with their descriptors; their values
+// are filled at the end, on every core: each reads the row state in output
+// order, a cache miss per value.
+type featureCols struct {
+	t     *Table
+	order []int
+	desc  map[string]Descriptor
+	fills []func()
+}
+
+// add declares a float column whose row r (in state order) is f(r).
+func (fc *featureCols) add(name string, d Descriptor, f func(r int) float64) {
+	v := make([]float64, len(fc.order))
+	fc.fills = append(fc.fills, func() {
+		for j, i := range fc.order {
+			v[j] = f(i)
+		}
+	})
+	fc.t.Columns = append(fc.t.Columns, Column{Name: name, Kind: KindFloat, Float: v})
+	fc.desc[name] = d
+}
+
+func (fc *featureCols) fill() {
+	var g errgroup.Group
+	g.SetLimit(runtime.GOMAXPROCS(0))
+	for _, f := range fc.fills {
+		g.Go(func() error { f(); return nil })
 	}
+	g.Wait() // the fills cannot fail
+}
+
+// activityColumns adds the columns over events of every type.
+func (b *builder) activityColumns(fc *featureCols) {
 	nw := b.nw
 	day := float64(dayNanos)
-	floatCol("events_total", func(r int) float64 { return float64(b.n[r]) })
+	fc.add("events_total", Descriptor{Agg: AggCount}, func(r int) float64 { return float64(b.n[r]) })
 	for w, days := range b.cfg.Spec.windows() {
-		floatCol(fmt.Sprintf("events_count_%dd", days), func(r int) float64 { return float64(b.nWin[r*nw+w]) })
+		fc.add(fmt.Sprintf("events_count_%dd", days), Descriptor{Agg: AggCount, WindowDays: days},
+			func(r int) float64 { return float64(b.nWin[r*nw+w]) })
 	}
-	floatCol("tenure_days", func(r int) float64 {
+	fc.add("tenure_days", Descriptor{Agg: AggTenure}, func(r int) float64 {
 		if b.n[r] == 0 {
 			return math.NaN()
 		}
 		return float64(b.d[r]-b.first[r]) / day
 	})
-	floatCol("active_days_30d", func(r int) float64 { return float64(bits.OnesCount64(b.act30[r])) })
-	floatCol("active_days_90d", func(r int) float64 {
+	fc.add("active_days_30d", Descriptor{Agg: AggDistinctDays, WindowDays: 30}, func(r int) float64 { return float64(bits.OnesCount64(b.act30[r])) })
+	fc.add("active_days_90d", Descriptor{Agg: AggDistinctDays, WindowDays: 90}, func(r int) float64 {
 		return float64(bits.OnesCount64(b.act90[2*r]) + bits.OnesCount64(b.act90[2*r+1]))
 	})
+}
 
-	typeOrder := slices.Clone(b.names)
-	sort.Strings(typeOrder)
-	spec := b.cfg.Spec
-	w30 := slices.Index(spec.windows(), 30)
-	// The event types in name order, then the derived ones in spec order.
-	states := make([]*typeState, 0, len(typeOrder)+len(b.derived))
-	stateNames := slices.Clone(typeOrder)
-	for _, name := range typeOrder {
+// typeStates returns the event types in name order, then the derived ones
+// in spec order, with their states.
+func (b *builder) typeStates() ([]string, []*typeState) {
+	names := slices.Clone(b.names)
+	sort.Strings(names)
+	states := make([]*typeState, 0, len(names)+len(b.derived))
+	for _, name := range names {
 		states = append(states, b.ts[b.types[name]])
 	}
-	for i, d := range spec.Derived {
-		states, stateNames = append(states, b.derived[i]), append(stateNames, d.Name)
+	for i, d := range b.cfg.Spec.Derived {
+		states, names = append(states, b.derived[i]), append(names, d.Name)
 	}
-	for si, name := range stateNames {
-		ts := states[si]
-		cname := columnName(name)
-		cnt, sum, vcnt, vmax, lastT, prev := &ts.cnt, &ts.sum, &ts.vcnt, &ts.vmax, &ts.lastT, &ts.prev30
-		perWindow := func(agg, format string, f func(r, w int) float64) {
-			if !spec.has(agg) {
-				return
-			}
-			for w, days := range spec.windows() {
-				floatCol(fmt.Sprintf(format, cname, days), func(r int) float64 { return f(r, w) })
-			}
+	return names, states
+}
+
+// typeColumns adds one event type's columns: the spec's aggregations per
+// window, days since the last and the trend.
+func (b *builder) typeColumns(fc *featureCols, name string, ts *typeState) {
+	spec := b.cfg.Spec
+	cname := columnName(name)
+	phrase, noun := spec.wordsFor(name)
+	cnt, sum, vcnt, vmax, lastT, prev := &ts.cnt, &ts.sum, &ts.vcnt, &ts.vmax, &ts.lastT, &ts.prev30
+	perWindow := func(agg Agg, format string, f func(r, w int) float64) {
+		if !spec.has(string(agg)) {
+			return
 		}
-		perWindow("count", "%s_count_%dd", func(r, w int) float64 { return float64(cnt.row(r)[w]) })
-		if ts.hasValue {
-			perWindow("sum", "%s_value_sum_%dd", func(r, w int) float64 { return sum.row(r)[w] + 0 })
-			perWindow("mean", "%s_value_mean_%dd", func(r, w int) float64 {
-				if vcnt.row(r)[w] == 0 {
-					return math.NaN()
-				}
-				return sum.row(r)[w] / float64(vcnt.row(r)[w])
-			})
-			perWindow("max", "%s_value_max_%dd", func(r, w int) float64 {
-				if vcnt.row(r)[w] == 0 {
-					return math.NaN()
-				}
-				return vmax.row(r)[w]
-			})
+		for w, days := range spec.windows() {
+			fc.add(fmt.Sprintf(format, cname, days), Descriptor{Agg: agg, Type: name, WindowDays: days, Phrase: phrase, Noun: noun},
+				func(r int) float64 { return f(r, w) })
 		}
-		perWindow("distinct_days", "%s_active_days_%dd", func(r, w int) float64 {
-			words := ts.days.row(r)[b.dOff[w] : b.dOff[w]+spec.windows()[w]/64+1]
-			c := 0
-			for _, x := range words {
-				c += bits.OnesCount64(x)
+	}
+	perWindow(AggCount, "%s_count_%dd", func(r, w int) float64 { return float64(cnt.row(r)[w]) })
+	if ts.hasValue {
+		perWindow(AggSum, "%s_value_sum_%dd", func(r, w int) float64 { return sum.row(r)[w] + 0 })
+		perWindow(AggMean, "%s_value_mean_%dd", func(r, w int) float64 {
+			if vcnt.row(r)[w] == 0 {
+				return math.NaN()
 			}
-			return float64(c)
+			return sum.row(r)[w] / float64(vcnt.row(r)[w])
 		})
-		if spec.has("days_since") {
-			floatCol(cname+"_days_since_last", func(r int) float64 {
-				last := *lastT.at(r)
-				if last == 0 {
-					return math.NaN()
-				}
-				return float64(b.d[r]-timeOfStamp(last)) / day
-			})
+		perWindow(AggMax, "%s_value_max_%dd", func(r, w int) float64 {
+			if vcnt.row(r)[w] == 0 {
+				return math.NaN()
+			}
+			return vmax.row(r)[w]
+		})
+	}
+	perWindow(AggDistinctDays, "%s_active_days_%dd", func(r, w int) float64 {
+		words := ts.days.row(r)[b.dOff[w] : b.dOff[w]+spec.windows()[w]/64+1]
+		c := 0
+		for _, x := range words {
+			c += bits.OnesCount64(x)
 		}
-		if spec.has("trend") {
-			floatCol(cname+"_trend", func(r int) float64 {
-				p := float64(*prev.at(r))
-				return (float64(cnt.row(r)[w30]) - p) / (p + 1)
-			})
-		}
+		return float64(c)
+	})
+	if spec.has("days_since") {
+		fc.add(cname+"_days_since_last", Descriptor{Agg: AggDaysSince, Type: name, Phrase: phrase, Noun: noun}, func(r int) float64 {
+			last := *lastT.at(r)
+			if last == 0 {
+				return math.NaN()
+			}
+			return float64(b.d[r]-timeOfStamp(last)) / float64(dayNanos)
+		})
 	}
+	if spec.has("trend") {
+		w30 := slices.Index(spec.windows(), 30)
+		fc.add(cname+"_trend", Descriptor{Agg: AggTrend, Type: name, WindowDays: 30, Phrase: phrase, Noun: noun}, func(r int) float64 {
+			p := float64(*prev.at(r))
+			return (float64(cnt.row(r)[w30]) - p) / (p + 1)
+		})
+	}
+}
 
-	if err := b.checkNames(t.Columns, 2+len(passthrough)); err != nil {
-		return nil, err
+// attributeColumns joins the entity attributes the spec keeps, then
+// data_quality and missing_fields.
+func (b *builder) attributeColumns(t *Table, order []int, desc map[string]Descriptor) {
+	p := b.cfg.Profiles
+	if p == nil {
+		t.Meta[MetaAttributes] = ""
+		return
 	}
-	var g errgroup.Group
-	g.SetLimit(runtime.GOMAXPROCS(0))
-	for _, f := range fill {
-		g.Go(func() error { f(); return nil })
+	n := len(order)
+	prow := make([]int, n)
+	for j, i := range order {
+		prow[j] = p.Row(b.ids[i])
 	}
-	g.Wait() // the fills cannot fail
-
+	var cols []Column
 	var attrs []string
-	if p := b.cfg.Profiles; p != nil {
-		prow := make([]int, n)
-		for j, i := range order {
-			prow[j] = p.Row(b.ids[i])
+	for _, col := range p.Columns {
+		if b.cfg.Spec.Attributes == nil || slices.Contains(b.cfg.Spec.Attributes, col.Name) {
+			cols = append(cols, col)
 		}
-		var cols []Column
-		for _, col := range p.Columns {
-			if b.cfg.Spec.Attributes == nil || slices.Contains(b.cfg.Spec.Attributes, col.Name) {
-				cols = append(cols, col)
-			}
+	}
+	for _, col := range cols {
+		attrs = append(attrs, col.Name)
+		desc[col.Name] = Descriptor{Agg: AggAttribute}
+		out := Column{Name: col.Name, Kind: col.Kind}
+		if col.Kind == KindFloat {
+			out.Float = make([]float64, n)
+		} else {
+			out.Str = make([]string, n)
 		}
-		for _, col := range cols {
-			attrs = append(attrs, col.Name)
-			out := Column{Name: col.Name, Kind: col.Kind}
-			if col.Kind == KindFloat {
-				out.Float = make([]float64, n)
-			} else {
-				out.Str = make([]string, n)
-			}
-			for j, pr := range prow {
-				switch {
-				case col.Kind == KindFloat && pr < 0:
-					out.Float[j] = math.NaN()
-				case col.Kind == KindFloat:
-					out.Float[j] = col.Float[pr]
-				case pr >= 0:
-					out.Str[j] = col.Str[pr]
-				}
-			}
-			t.Columns = append(t.Columns, out)
-		}
-		dq := make([]float64, n)
-		missing := make([]string, n)
 		for j, pr := range prow {
-			var miss []string
-			for _, col := range cols {
-				if pr < 0 || col.IsNull(pr) {
-					miss = append(miss, col.Name)
-				}
+			switch {
+			case col.Kind == KindFloat && pr < 0:
+				out.Float[j] = math.NaN()
+			case col.Kind == KindFloat:
+				out.Float[j] = col.Float[pr]
+			case pr >= 0:
+				out.Str[j] = col.Str[pr]
 			}
-			if len(cols) > 0 {
-				dq[j] = 1 - float64(len(miss))/float64(len(cols))
-			} else {
-				dq[j] = 1
-			}
-			missing[j] = strings.Join(miss, ",")
 		}
-		t.Columns = append(t.Columns, Column{Name: "data_quality", Kind: KindFloat, Float: dq},
-			Column{Name: "missing_fields", Kind: KindString, Str: missing})
+		t.Columns = append(t.Columns, out)
 	}
+	dq := make([]float64, n)
+	missing := make([]string, n)
+	for j, pr := range prow {
+		var miss []string
+		for _, col := range cols {
+			if pr < 0 || col.IsNull(pr) {
+				miss = append(miss, col.Name)
+			}
+		}
+		if len(cols) > 0 {
+			dq[j] = 1 - float64(len(miss))/float64(len(cols))
+		} else {
+			dq[j] = 1
+		}
+		missing[j] = strings.Join(miss, ",")
+	}
+	desc["data_quality"] = Descriptor{Agg: AggDataQuality}
+	t.Columns = append(t.Columns, Column{Name: "data_quality", Kind: KindFloat, Float: dq},
+		Column{Name: "missing_fields", Kind: KindString, Str: missing})
 	t.Meta[MetaAttributes] = strings.Join(attrs, ",")
+}
 
-	if rs := b.cfg.Rules; rs != nil {
-		total := make([]float64, n)
-		groups := make([][]float64, len(rs.Groups))
-		for g := range groups {
-			groups[g] = make([]float64, n)
-		}
-		awards := make([]string, n)
-		// Rows are independent (each sorts only its own ledger): evaluated
-		// in chunks on every core.
-		var eg errgroup.Group
-		eg.SetLimit(runtime.GOMAXPROCS(0))
-		for lo := 0; lo < n; lo += 1 << 14 {
-			eg.Go(func() error {
-				for j := lo; j < min(lo+1<<14, n); j++ {
-					i := order[j]
-					first := b.first[i]
-					if b.n[i] == 0 {
-						first = noTime
-					}
-					pts := rs.evaluate(&b.rules[i], first, time.Unix(0, b.d[i]).UTC(), b.cfg.Profiles, b.cfg.Profiles.Row(b.ids[i]), false)
-					total[j] = pts.Total
-					for g := range groups {
-						groups[g][j] = pts.Groups[g]
-					}
-					awards[j] = AwardsJSON(pts.Awards)
-				}
-				return nil
-			})
-		}
-		eg.Wait() // the chunks cannot fail
-		t.Columns = append(t.Columns, Column{Name: "rule_points", Kind: KindFloat, Float: total})
-		for g, grp := range rs.Groups {
-			t.Columns = append(t.Columns, Column{Name: "rule_points_" + grp.Name, Kind: KindFloat, Float: groups[g]})
-		}
-		t.Columns = append(t.Columns, Column{Name: "rule_awards", Kind: KindString, Str: awards})
-		t.Meta[MetaRulesMaxTotal] = strconv.FormatFloat(rs.MaxTotal(), 'g', -1, 64)
+// ruleColumns evaluates the rules for every row: rule_points, one column
+// per group and rule_awards.
+func (b *builder) ruleColumns(t *Table, order []int) {
+	rs := b.cfg.Rules
+	if rs == nil {
+		return
 	}
+	n := len(order)
+	total := make([]float64, n)
+	groups := make([][]float64, len(rs.Groups))
+	for g := range groups {
+		groups[g] = make([]float64, n)
+	}
+	awards := make([]string, n)
+	// Rows are independent (each sorts only its own ledger): evaluated in
+	// chunks on every core.
+	var eg errgroup.Group
+	eg.SetLimit(runtime.GOMAXPROCS(0))
+	for lo := 0; lo < n; lo += 1 << 14 {
+		eg.Go(func() error {
+			for j := lo; j < min(lo+1<<14, n); j++ {
+				i := order[j]
+				first := b.first[i]
+				if b.n[i] == 0 {
+					first = noTime
+				}
+				pts := rs.evaluate(&b.rules[i], first, time.Unix(0, b.d[i]).UTC(), b.cfg.Profiles, b.cfg.Profiles.Row(b.ids[i]), false)
+				total[j] = pts.Total
+				for g := range groups {
+					groups[g][j] = pts.Groups[g]
+				}
+				awards[j] = AwardsJSON(pts.Awards)
+			}
+			return nil
+		})
+	}
+	eg.Wait() // the chunks cannot fail
+	t.Columns = append(t.Columns, Column{Name: "rule_points", Kind: KindFloat, Float: total})
+	for g, grp := range rs.Groups {
+		t.Columns = append(t.Columns, Column{Name: "rule_points_" + grp.Name, Kind: KindFloat, Float: groups[g]})
+	}
+	t.Columns = append(t.Columns, Column{Name: "rule_awards", Kind: KindString, Str: awards})
+	t.Meta[MetaRulesMaxTotal] = strconv.FormatFloat(rs.MaxTotal(), 'g', -1, 64)
+}
+
+// resolvedSpec records the spec this Build applied: the types and value
+// types it made columns for (after top-K pooling), which a scoring run
+// must rebuild, and the spec's hash.
+func (b *builder) resolvedSpec(t *Table, names []string, states []*typeState) {
 	var valueTypes []string
-	for si, name := range stateNames {
+	for si, name := range names {
 		if states[si].hasValue {
 			valueTypes = append(valueTypes, name)
 		}
 	}
+	typeOrder := names[:len(names)-len(b.derived)]
 	t.Meta[MetaSpecHash] = b.cfg.Spec.Hash()
-	// The resolved spec: what a scoring run must rebuild.
 	res := b.cfg.Spec.normalized()
 	res.Types, res.ValueTypes, res.TopTypes, res.Other = typeOrder, valueTypes, 0, b.other >= 0
 	if res.Other {
@@ -855,7 +923,6 @@ func (b *builder) table() (*Table, error) {
 	}
 	resJSON, _ := json.Marshal(res) // plain data: cannot fail
 	t.Meta[MetaSpec] = string(resJSON)
-	return t, nil
 }
 
 // checkNames refuses a table two of whose columns would share a name: an

@@ -11,6 +11,7 @@ const (
 	MetaRulesMaxTotal     = "leadscore.rules_max_total"    // RuleSet.MaxTotal, what predict scales rule points by
 	MetaSpec              = "leadscore.spec"               // the resolved feature spec, JSON
 	MetaSpecHash          = "leadscore.spec_hash"          // Spec.Hash
+	MetaFeatures          = "leadscore.features"           // column → Descriptor, JSON
 	MetaDuplicatesSkipped = "leadscore.duplicates_skipped" // with Config.Dedupe
 	MetaInputPrefix       = "leadscore.input."             // + role: an input's name, size and SHA-256
 	MetaToolVersion       = "leadscore.tool_version"

@@ -82,6 +82,9 @@ type Model struct {
 type Feature struct {
 	Name string      `json:"name"`
 	Kind FeatureKind `json:"kind"`
+	// Desc says what a generated feature measures (features.Descriptor),
+	// for reasons in words; nil for a column of a flat table.
+	Desc *features.Descriptor `json:"desc,omitempty"`
 	// Impute replaces a missing numeric value (the training median).
 	Impute float64 `json:"impute,omitempty"`
 	// Log1p says the value is transformed by log(1 + x) before

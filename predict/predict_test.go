@@ -7,11 +7,14 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"leadscore/features"
 )
@@ -190,32 +193,51 @@ func TestWritersRoundTrip(t *testing.T) {
 	}
 }
 
+// TestDescribe words features from the descriptors Build records: no
+// column name is parsed.
 func TestDescribe(t *testing.T) {
-	col := func(v float64) *features.Column {
-		return &features.Column{Kind: features.KindFloat, Float: []float64{v}}
+	events := filepath.Join(t.TempDir(), "events.csv")
+	os.WriteFile(events, []byte("entity_id,ts,type,value,page\na,2024-06-20,rfq,,\na,2024-06-10,order,12500,\na,2024-06-27 06:00,webinar,,\n"+
+		"a,2024-06-28 12:00,page_view,,pricing\na,2024-06-01,page_view,,home\nb,2024-06-01,order,5,\n"), 0o644)
+	spec := features.Spec{Derived: []features.DerivedType{{Name: "pricing_visit", Type: "page_view", Where: map[string][]string{"page": {"pricing"}},
+		Phrase: "visited the pricing page", Noun: "pricing-page visit"}, {Name: "big_order", Type: "order", Where: map[string][]string{"page": {"x"}}}}}
+	tb, err := features.Build(context.Background(), features.Config{Events: features.Source{Path: events}, AsOf: time.Date(2024, 7, 1, 0, 0, 0, 0, time.UTC), Spec: spec})
+	if err != nil {
+		t.Fatal(err)
 	}
-	// Derived event types speak with the words of the spec.
-	derived := []features.DerivedType{{Name: "pricing_visit", Type: "page_view", Phrase: "visited the pricing page", Noun: "pricing-page visit"}, {Name: "web_order", Type: "order"}}
+	desc, err := tb.Descriptors()
+	if err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name string
-		v    float64
+		row  int
 		want string
 	}{
-		{"rfq_count_30d", 4, "sent requests for quotation 4× in the last 30 days"},
-		{"order_value_sum_90d", 12500, "order value 12500 in the last 90 days"},
-		{"webinar_days_since_last", 3.7, "last webinar 3 days ago"},
-		{"webinar_days_since_last", math.NaN(), "no webinar yet"},
-		{"page_view_trend", 0.5, "page view activity rising (last 30 days vs the 30 before)"},
-		{"employees", 250, "employees = 250"},
-		{"events_count_90d", 41, "41 interactions in the last 90 days"},
-		{"pricing_visit_count_30d", 4, "visited the pricing page 4× in the last 30 days"},
-		{"pricing_visit_days_since_last", 2.5, "last pricing-page visit 2 days ago"},
-		{"web_order_count_7d", 1, "web order events 1× in the last 7 days"},
+		{"rfq_count_30d", 0, "sent requests for quotation 1× in the last 30 days"},
+		{"order_value_sum_90d", 0, "order value 12500 in the last 90 days"},
+		{"webinar_days_since_last", 0, "last webinar 3 days ago"},
+		{"webinar_days_since_last", 1, "no webinar yet"},
+		{"page_view_trend", 0, "page view activity rising (last 30 days vs the 30 before)"},
+		{"events_count_90d", 0, "5 interactions in the last 90 days"},
+		{"events_total", 1, "1 interactions in total"},
+		{"pricing_visit_count_30d", 0, "visited the pricing page 1× in the last 30 days"},
+		{"pricing_visit_days_since_last", 0, "last pricing-page visit 2 days ago"},
+		{"big_order_count_7d", 0, "big order events 0× in the last 7 days"},
 	}
 	for _, tt := range tests {
-		if got := Describe(&Feature{Name: tt.name, Kind: Numeric}, col(tt.v), 0, derived...); got != tt.want {
-			t.Errorf("Describe(%s=%v) = %q, want %q", tt.name, tt.v, got, tt.want)
+		d, ok := desc[tt.name]
+		if !ok {
+			t.Fatalf("no descriptor for %s", tt.name)
 		}
+		if got := Describe(&Feature{Name: tt.name, Kind: Numeric, Desc: &d}, tb.Column(tt.name), tt.row); got != tt.want {
+			t.Errorf("Describe(%s, row %d) = %q, want %q", tt.name, tt.row, got, tt.want)
+		}
+	}
+	// A column of a flat table says its name and value.
+	col := &features.Column{Kind: features.KindFloat, Float: []float64{250}}
+	if got := Describe(&Feature{Name: "employees", Kind: Numeric}, col, 0); got != "employees = 250" {
+		t.Errorf("flat column: %q", got)
 	}
 }
 

@@ -53,7 +53,7 @@ func (b *blend) reasonsOf(enc *Encoder, i int, contrib []float64) string {
 		if len(buf) > 0 {
 			buf = append(buf, "; "...)
 		}
-		buf = append(buf, Describe(&b.m.Features[k], enc.cols[k], i, b.derived...)...)
+		buf = append(buf, Describe(&b.m.Features[k], enc.cols[k], i)...)
 		buf = append(buf, " ("...)
 		if contrib[k] > 0 {
 			buf = append(buf, '+')

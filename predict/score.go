@@ -138,7 +138,6 @@ type blend struct {
 	asOf      *features.Column
 	customers map[string]Customer
 	reasons   int // per sign
-	derived   []features.DerivedType
 }
 
 func newBlend(m *Model, t *features.Table, cfg *Config) (*blend, error) {
@@ -172,9 +171,6 @@ func newBlend(m *Model, t *features.Table, cfg *Config) (*blend, error) {
 	}
 	if b.reasons == 0 {
 		b.reasons = 3
-	}
-	if m.FeatureSpec != nil {
-		b.derived = m.FeatureSpec.Derived
 	}
 	return b, nil
 }

@@ -362,6 +362,15 @@ func Train(ctx context.Context, t *features.Table, cfg Config) (*predict.Model, 
 		}
 		m.FeatureSpec = &spec
 	}
+	desc, err := t.Descriptors()
+	if err != nil {
+		return nil, err
+	}
+	for k := range m.Features {
+		if d, ok := desc[m.Features[k].Name]; ok {
+			m.Features[k].Desc = &d
+		}
+	}
 	if cfg.Compare != nil {
 		if _, err := predict.NewEncoder(cfg.Compare, t); err != nil {
 			return nil, fmt.Errorf("train: --compare model %s does not fit this table: %w", cfg.Compare.ID, err)
