@@ -536,7 +536,7 @@ func (ls *leafShap) decideRow(t *Tree, x []float64, sb *shapBlock) {
 	for _, sp := range ls.top {
 		nd := &t.nodes[sp.node]
 		var goes uint64
-		if !nd.goesLeft(x[nd.feature]) {
+		if !nd.GoesLeft(x[nd.Feature]) {
 			goes = 1
 		}
 		m := sb.pass[int(sp.in)*shapRows]
@@ -546,7 +546,7 @@ func (ls *leafShap) decideRow(t *Tree, x []float64, sb *shapBlock) {
 		sb.dec[w*shapRows] = 0
 	}
 	for _, is := range ls.inner {
-		if nd := &t.nodes[is.node]; !nd.goesLeft(x[nd.feature]) {
+		if nd := &t.nodes[is.node]; !nd.GoesLeft(x[nd.Feature]) {
 			sb.dec[int(is.word)*shapRows] |= 1 << is.shift
 		}
 	}

@@ -85,13 +85,11 @@ type Tree struct {
 	leafShap *leafShap // nil when its tables would be too large
 }
 
-// treeNode is a node packed for fast traversal.
+// treeNode is a node packed for fast traversal: its children and, at an
+// inner node, its decision.
 type treeNode struct {
 	left, right int32
-	feature     int32
-	threshold   float32
-	defaultLeft bool
-	cat         *[4]uint64 // codes going right; nil at a numeric node
+	Split
 }
 
 // maxCodes is the number of categorical codes a tree can split on;
@@ -183,7 +181,7 @@ func (t *Tree) prepare(nFeatures int) error {
 		if l >= 0 && !finite(float64(t.Threshold[i])) {
 			return fmt.Errorf("node %d: threshold not finite", i)
 		}
-		t.nodes[i] = treeNode{left: l, right: r, feature: f, threshold: t.Threshold[i], defaultLeft: t.DefaultLeft[i]}
+		t.nodes[i] = treeNode{left: l, right: r, Split: Split{Feature: f, Threshold: t.Threshold[i], DefaultLeft: t.DefaultLeft[i]}}
 	}
 	if err := t.checkShape(); err != nil {
 		return err
@@ -192,7 +190,7 @@ func (t *Tree) prepare(nFeatures int) error {
 		if node < 0 || int(node) >= n || t.Left[node] < 0 {
 			return fmt.Errorf("categorical node %d is not a split", node)
 		}
-		if t.nodes[node].cat != nil {
+		if t.nodes[node].Right != nil {
 			return fmt.Errorf("categorical node %d is listed twice", node)
 		}
 		var bits [4]uint64
@@ -202,7 +200,7 @@ func (t *Tree) prepare(nFeatures int) error {
 			}
 			bits[c/64] |= 1 << (c % 64)
 		}
-		t.nodes[node].cat = &bits
+		t.nodes[node].Right = &bits
 	}
 	return nil
 }
@@ -285,21 +283,8 @@ func (t *Tree) expectedValue() float64 {
 	return s / t.Cover[0]
 }
 
-// goesLeft reports whether value x takes the left branch of node n.
-func (n *treeNode) goesLeft(x float64) bool {
-	switch {
-	case math.IsNaN(x):
-		return n.defaultLeft
-	case n.cat != nil:
-		c := int(x)
-		return c < 0 || c >= maxCodes || n.cat[c/64]&(1<<(c%64)) == 0
-	default:
-		return float32(x) < n.threshold
-	}
-}
-
 // GoesLeft reports whether value x takes the left branch of inner node n.
-func (t *Tree) GoesLeft(n int32, x float64) bool { return t.nodes[n].goesLeft(x) }
+func (t *Tree) GoesLeft(n int32, x float64) bool { return t.nodes[n].GoesLeft(x) }
 
 // Leaf returns the leaf node row x reaches.
 func (t *Tree) Leaf(x []float64) int32 {
@@ -310,7 +295,7 @@ func (t *Tree) Leaf(x []float64) int32 {
 		if n.left < 0 {
 			return i
 		}
-		if n.goesLeft(x[n.feature]) {
+		if n.GoesLeft(x[n.Feature]) {
 			i = n.left
 		} else {
 			i = n.right
@@ -616,9 +601,9 @@ func (s *Shap) walkNode(t *Tree, n int32, level int) {
 		return
 	}
 	clear(lv.r[:g])
-	f := nd.feature
+	f := nd.Feature
 	hot := nd.left
-	if !nd.goesLeft(s.x[f]) {
+	if !nd.GoesLeft(s.x[f]) {
 		hot = nd.right
 	}
 	oOld := s.o[f]
@@ -697,10 +682,10 @@ func newBinnedTrees(ts *Trees, nFeatures int) *binnedTrees {
 			if n.left < 0 {
 				continue
 			}
-			if n.cat != nil {
-				bt.cat[n.feature] = true
+			if n.Right != nil {
+				bt.cat[n.Feature] = true
 			} else {
-				bt.cuts[n.feature] = append(bt.cuts[n.feature], t.Threshold[i])
+				bt.cuts[n.Feature] = append(bt.cuts[n.Feature], t.Threshold[i])
 			}
 		}
 		for _, set := range t.CatRight {
@@ -732,49 +717,12 @@ func newBinnedTrees(ts *Trees, nFeatures int) *binnedTrees {
 				bt.value = append(bt.value, t.Value[i])
 				continue
 			}
-			bn := binnedNode{feature: n.feature, child: [2]int32{base + n.left, base + n.right}}
-			for b := range 256 {
-				// A value of bin b: missing (0), below the first cut (1), or
-				// the cut that opens bin b; the categorical code b−1.
-				cuts := bt.cuts[n.feature]
-				var x float64
-				switch {
-				case b == 0:
-					x = math.NaN()
-				case n.cat != nil:
-					x = float64(b - 1)
-				case b == 1:
-					x = math.Inf(-1)
-				case b-2 < len(cuts):
-					x = float64(cuts[b-2])
-				default:
-					x = math.Inf(1) // no such bin
-				}
-				if !n.goesLeft(x) {
-					bn.right[b/64] |= 1 << (b % 64)
-				}
-			}
+			bn := binnedNode{feature: n.Feature, child: [2]int32{base + n.left, base + n.right}, right: n.RightBins(bt.cuts[n.Feature])}
 			bt.nodes = append(bt.nodes, bn)
 			bt.value = append(bt.value, 0)
 		}
 	}
 	return bt
-}
-
-// CutsBelow returns how many of the sorted cuts are at most x: a value's
-// bin is 1 + CutsBelow (bin 0 holds missing values), in training and in
-// scoring alike.
-func CutsBelow(cuts []float32, x float32) int {
-	lo, hi := 0, len(cuts)
-	for lo < hi {
-		m := int(uint(lo+hi) >> 1)
-		if cuts[m] <= x {
-			lo = m + 1
-		} else {
-			hi = m
-		}
-	}
-	return lo
 }
 
 // bin writes the bins of row x into b (len(x)).
@@ -793,20 +741,7 @@ func (bt *binnedTrees) binT(x []float64, b []uint8, stride int) {
 }
 
 // binOf returns the bin of value v of feature f.
-func (bt *binnedTrees) binOf(f int, v float64) uint8 {
-	switch {
-	case math.IsNaN(v):
-		return 0
-	case bt.cat[f]:
-		c := int(v)
-		if c < 0 || c > maxSetCode {
-			c = maxSetCode + 1 // in no right set: goes left, as Tree.Leaf sends it
-		}
-		return uint8(c + 1)
-	default:
-		return uint8(1 + CutsBelow(bt.cuts[f], float32(v)))
-	}
-}
+func (bt *binnedTrees) binOf(f int, v float64) uint8 { return BinOf(v, bt.cuts[f], bt.cat[f]) }
 
 // logitBlock adds to out[r] the leaf values that binned rows b[r·p:(r+1)·p]
 // reach, tree by tree over the block (the tree's nodes stay in the

@@ -241,20 +241,20 @@ func (s *lundberg) recurse(t *Tree, node int32, level int, parent []pathElem, pz
 		return
 	}
 	hot, cold := n.right, n.left
-	if n.goesLeft(s.x[n.feature]) {
+	if n.GoesLeft(s.x[n.Feature]) {
 		hot, cold = n.left, n.right
 	}
 	iz, io := 1.0, 1.0
 	for k := 1; k < len(path); k++ {
-		if path[k].feature == n.feature {
+		if path[k].feature == n.Feature {
 			iz, io = path[k].zero, path[k].one
 			path = unwindPath(path, k)
 			break
 		}
 	}
 	c := t.Cover[node]
-	s.recurse(t, hot, level+1, path, iz*t.Cover[hot]/c, io, n.feature)
-	s.recurse(t, cold, level+1, path, iz*t.Cover[cold]/c, 0, n.feature)
+	s.recurse(t, hot, level+1, path, iz*t.Cover[hot]/c, io, n.Feature)
+	s.recurse(t, cold, level+1, path, iz*t.Cover[cold]/c, 0, n.Feature)
 }
 
 // extendPath appends a feature with its zero and one fractions to the

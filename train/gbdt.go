@@ -191,42 +191,16 @@ func quantileCuts(v []float64, rows []int, maxBins int) []float32 {
 	return cuts
 }
 
-// bin returns the bin of value x of feature f.
-func (b *binning) bin(f int, x float64) uint8 {
-	if math.IsNaN(x) {
-		return 0
-	}
-	if b.cat[f] {
-		c := int(x)
-		if c < 0 || c+1 >= b.nbins[f] {
-			c = b.nbins[f] - 2 // codes beyond the training levels: the last, OtherLevel
-		}
-		return uint8(c + 1)
-	}
-	return uint8(1 + predict.CutsBelow(b.cuts[f], float32(x)))
-}
-
 // apply bins the given rows into a column-major matrix: feature f of row
-// j at f·len(rows) + j.
+// j at f·len(rows) + j, each value binned as scoring bins it
+// (predict.BinOf).
 func (b *binning) apply(cols []GBColumn, rows []int, workers int) []uint8 {
 	n := len(rows)
 	m := make([]uint8, n*len(cols))
 	parallelFor(len(cols), workers, func(f int) {
-		v, col := cols[f].Values, m[f*n:(f+1)*n]
-		if b.cat[f] {
-			for j, i := range rows {
-				col[j] = b.bin(f, v[i])
-			}
-			return
-		}
-		cuts := b.cuts[f]
+		v, col, cuts, cat := cols[f].Values, m[f*n:(f+1)*n], b.cuts[f], b.cat[f]
 		for j, i := range rows {
-			x := v[i]
-			if math.IsNaN(x) {
-				col[j] = 0
-				continue
-			}
-			col[j] = uint8(1 + predict.CutsBelow(cuts, float32(x)))
+			col[j] = predict.BinOf(v[i], cuts, cat)
 		}
 	})
 	return m
@@ -279,13 +253,12 @@ type split struct {
 	lg, lh      float64
 }
 
-// gbNode is a node of a tree under construction, in bin space.
+// gbNode is a node of a tree under construction: at an inner node its
+// decision (the rule scoring applies) and the bins that go right by it.
 type gbNode struct {
 	left, right int32
-	feature     int32
-	bin         int
-	cat         *[4]uint64
-	defaultLeft bool
+	split       predict.Split
+	right1      [4]uint64 // bins of split.Feature going right
 	g, h        float64
 	gain        float64
 	begin, end  int // the node's rows in booster.idx
@@ -630,7 +603,7 @@ func (bo *booster) grow(n int) []gbNode {
 		root.h += e.h
 	}
 	root.n = n
-	nodes := []gbNode{{left: -1, right: -1, feature: -1, g: root.g, h: root.h, end: n}}
+	nodes := []gbNode{{left: -1, right: -1, g: root.g, h: root.h, end: n}}
 	bo.findBest(root)
 	leaves := []*leaf{root}
 	for len(leaves) < cfg.Leaves {
@@ -647,11 +620,13 @@ func (bo *booster) grow(n int) []gbNode {
 		s := l.best
 		li, ri := int32(len(nodes)), int32(len(nodes)+1)
 		nd := &nodes[l.node]
-		nd.left, nd.right, nd.feature, nd.bin, nd.cat, nd.defaultLeft, nd.gain = li, ri, int32(s.feature), s.bin, s.cat, s.defaultLeft, s.gain
-		mid := bo.partition(l, &s)
+		nd.left, nd.right, nd.gain = li, ri, s.gain
+		nd.split = bo.decision(&s)
+		nd.right1 = nd.split.RightBins(bo.b.cuts[s.feature])
+		mid := bo.partition(l, int(s.feature), &nd.right1)
 		nodes = append(nodes,
-			gbNode{left: -1, right: -1, feature: -1, g: s.lg, h: s.lh, begin: l.begin, end: mid},
-			gbNode{left: -1, right: -1, feature: -1, g: l.g - s.lg, h: l.h - s.lh, begin: mid, end: l.end})
+			gbNode{left: -1, right: -1, g: s.lg, h: s.lh, begin: l.begin, end: mid},
+			gbNode{left: -1, right: -1, g: l.g - s.lg, h: l.h - s.lh, begin: mid, end: l.end})
 		left := &leaf{node: li, begin: l.begin, end: mid, g: s.lg, h: s.lh, n: mid - l.begin, depth: l.depth + 1}
 		right := &leaf{node: ri, begin: mid, end: l.end, g: l.g - s.lg, h: l.h - s.lh, n: l.end - mid, depth: l.depth + 1}
 		small, large := left, right
@@ -687,40 +662,49 @@ func (bo *booster) grow(n int) []gbNode {
 	return nodes
 }
 
-// partition reorders idx[l.begin:l.end] stably so that the rows going left
-// come first, and returns where the right rows start.
-func (bo *booster) partition(l *leaf, s *split) int {
+// decision turns a split found on bins into the rule scoring applies: a
+// numeric split's bins 1…bin go left, which is float32(x) < the cut that
+// opens bin+1; a categorical split's right bins are the codes plus one.
+func (bo *booster) decision(s *split) predict.Split {
+	d := predict.Split{Feature: int32(s.feature), DefaultLeft: s.defaultLeft}
+	if s.cat == nil {
+		d.Threshold = bo.b.cuts[s.feature][s.bin-1]
+		return d
+	}
+	var codes [4]uint64
+	for b := 1; b < 256; b++ {
+		if s.cat[b/64]&(1<<(b%64)) != 0 {
+			codes[(b-1)/64] |= 1 << ((b - 1) % 64)
+		}
+	}
+	d.Right = &codes
+	return d
+}
+
+// partition reorders idx[l.begin:l.end] stably so that the rows whose bin
+// of feature f is not in right come first, and returns where the others
+// start.
+func (bo *booster) partition(l *leaf, f int, right *[4]uint64) int {
 	var left [256]int
 	for b := range left {
-		if goesLeftBin(uint8(b), s.bin, s.cat, s.defaultLeft) {
+		if !predict.InRight(right, uint8(b)) {
 			left[b] = 1
 		}
 	}
-	col := bo.x[s.feature*bo.n : (s.feature+1)*bo.n]
+	col := bo.x[f*bo.n : (f+1)*bo.n]
 	rows := bo.idx[l.begin:l.end]
-	right := bo.scratch[:len(rows)]
+	scratch := bo.scratch[:len(rows)]
 	k, j := 0, 0
 	for _, r := range rows {
 		// Branch-free: write the row to both sides, advance one.
 		lf := left[col[r]]
 		rows[k] = r
-		right[j] = r
+		scratch[j] = r
 		k += lf
 		j += 1 - lf
 	}
-	copy(rows[k:], right[:j])
+	copy(rows[k:], scratch[:j])
 	return l.begin + k
-}
-
-func goesLeftBin(b uint8, thr int, cat *[4]uint64, defaultLeft bool) bool {
-	switch {
-	case b == 0:
-		return defaultLeft
-	case cat != nil:
-		return cat[b/64]&(1<<(b%64)) == 0
-	default:
-		return int(b) <= thr
-	}
 }
 
 // leafOf returns the leaf of row j of a column-major matrix of n rows.
@@ -728,10 +712,10 @@ func leafOf(nodes []gbNode, x []uint8, n, j int) int32 {
 	i := int32(0)
 	for nodes[i].left >= 0 {
 		nd := &nodes[i]
-		if goesLeftBin(x[int(nd.feature)*n+j], nd.bin, nd.cat, nd.defaultLeft) {
-			i = nd.left
-		} else {
+		if predict.InRight(&nd.right1, x[int(nd.split.Feature)*n+j]) {
 			i = nd.right
+		} else {
+			i = nd.left
 		}
 	}
 	return i
@@ -916,7 +900,7 @@ func (bo *booster) export(nodes []gbNode, imp []float64) predict.Tree {
 	t := predict.Tree{Left: make([]int32, n), Right: make([]int32, n), Feature: make([]int32, n), Threshold: make([]float32, n),
 		DefaultLeft: make([]bool, n), Value: make([]float64, n), Cover: make([]float64, n), Gain: make([]float64, n)}
 	for i, nd := range nodes {
-		t.Left[i], t.Right[i], t.Feature[i], t.DefaultLeft[i] = nd.left, nd.right, nd.feature, nd.defaultLeft
+		t.Left[i], t.Right[i], t.Feature[i] = nd.left, nd.right, -1
 		// Values are rounded to float32, as XGBoost stores them, so that an
 		// exported model predicts exactly what this one does.
 		t.Value[i] = float64(float32(-nd.g / (nd.h + cfg.Lambda) * cfg.LearningRate))
@@ -924,20 +908,21 @@ func (bo *booster) export(nodes []gbNode, imp []float64) predict.Tree {
 		if nd.left < 0 {
 			continue
 		}
-		t.Gain[i] = nd.gain
-		imp[nd.feature] += nd.gain
-		if nd.cat != nil {
-			t.CatNodes = append(t.CatNodes, int32(i))
-			var codes []int32
-			for b := 1; b < 256; b++ {
-				if nd.cat[b/64]&(1<<(b%64)) != 0 {
-					codes = append(codes, int32(b-1))
-				}
-			}
-			t.CatRight = append(t.CatRight, codes)
-		} else {
-			t.Threshold[i] = bo.b.cuts[nd.feature][nd.bin-1]
+		sp := &nd.split
+		t.Feature[i], t.DefaultLeft[i], t.Gain[i] = sp.Feature, sp.DefaultLeft, nd.gain
+		imp[sp.Feature] += nd.gain
+		if sp.Right == nil {
+			t.Threshold[i] = sp.Threshold
+			continue
 		}
+		t.CatNodes = append(t.CatNodes, int32(i))
+		var codes []int32
+		for c := range 256 {
+			if sp.Right[c/64]&(1<<(c%64)) != 0 {
+				codes = append(codes, int32(c))
+			}
+		}
+		t.CatRight = append(t.CatRight, codes)
 	}
 	// An inner node's cover is the sum of its children's, exactly, so that
 	// TreeSHAP's cover fractions add up to one.

@@ -40,13 +40,45 @@ func TestQuantileCuts(t *testing.T) {
 		t.Errorf("cuts %v: 50 should have a bin [50, 51) of its own", got)
 	}
 	b := &binning{cuts: [][]float32{{2, 3}}, nbins: []int{4}, cat: []bool{false}}
-	for x, want := range map[float64]uint8{0.5: 1, 2: 2, 2.5: 2, 3: 3, 99: 3} {
-		if got := b.bin(0, x); got != want {
-			t.Errorf("bin(%g) = %d, want %d", x, got, want)
-		}
+	xs := []float64{0.5, 2, 2.5, 3, 99, math.NaN()}
+	got8 := b.apply([]GBColumn{{Values: xs}}, seq(len(xs)), 1)
+	if want := []uint8{1, 2, 2, 3, 3, 0}; !slices.Equal(got8, want) {
+		t.Errorf("bins of %v = %v, want %v", xs, got8, want)
 	}
-	if b.bin(0, math.NaN()) != 0 {
-		t.Error("NaN not in the missing bin")
+}
+
+// TestBinDecisionsMatchValueRule: for random splits and values, the bin
+// decision training partitions by (the split's right bins) is the rule
+// scoring applies to the value itself.
+func TestBinDecisionsMatchValueRule(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	cuts := []float32{-1.5, 0, 0.25, 3, 7}
+	for range 2000 {
+		var s predict.Split
+		s.DefaultLeft = r.IntN(2) == 0
+		cat := r.IntN(2) == 0
+		if cat {
+			var codes [4]uint64
+			for c := range 20 {
+				if r.IntN(2) == 0 {
+					codes[c/64] |= 1 << (c % 64)
+				}
+			}
+			s.Right = &codes
+		} else {
+			s.Threshold = cuts[r.IntN(len(cuts))]
+		}
+		right := s.RightBins(cuts)
+		x := math.Round(r.NormFloat64()*40) / 8
+		if cat {
+			x = float64(r.IntN(22))
+		}
+		if r.IntN(10) == 0 {
+			x = math.NaN()
+		}
+		if predict.InRight(&right, predict.BinOf(x, cuts, cat)) == s.GoesLeft(x) {
+			t.Fatalf("split %+v, x %v: the bin decision differs from the value rule", s, x)
+		}
 	}
 }
 
@@ -213,7 +245,9 @@ func TestHistogramSubtraction(t *testing.T) {
 	if s.gain <= 0 {
 		t.Fatal("no split")
 	}
-	mid := bo.partition(l, &s)
+	d := bo.decision(&s)
+	rb := d.RightBins(bn.cuts[s.feature])
+	mid := bo.partition(l, s.feature, &rb)
 	left, right := make([]hbin, bn.total), make([]hbin, bn.total)
 	bo.buildHist(left, bo.idx[:mid])
 	bo.buildHist(right, bo.idx[mid:])
