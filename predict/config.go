@@ -172,7 +172,7 @@ func (c *Config) Validate() error {
 //	reps:                      # optional: sellers per queue, weighted
 //	  top-sellers: [{name: Anna, capacity: 2}, {name: Ben, capacity: 1}]
 //	drift_psi: 0.2             # warn above this PSI
-//	drift_limit: 1.0           # fail (exit code 4) above this PSI; 0 = never
+//	drift_limit: 1.0           # fail the run above this PSI; 0 = never
 //	channel_column: lead_source
 //
 // Decoding is strict (unknown keys are errors) and the result is validated;

@@ -199,7 +199,7 @@ func (e *Encoder) checkDrift(n int) ([]Drift, map[string]int) {
 }
 
 // DriftError reports inputs whose PSI passed a hard limit: the run must not
-// replace the previous call list (exit code 4).
+// replace the previous call list.
 type DriftError struct {
 	Limit  float64
 	Inputs []Drift
@@ -212,6 +212,3 @@ func (e *DriftError) Error() string {
 	}
 	return fmt.Sprintf("predict: %d inputs drifted beyond the hard limit PSI %g: %s", len(e.Inputs), e.Limit, strings.Join(parts, ", "))
 }
-
-// Mismatch reports that the model does not fit today's data: exit code 4.
-func (e *DriftError) Mismatch() bool { return true }

@@ -227,9 +227,6 @@ func (e *ModelError) Error() string { return fmt.Sprintf("model %s: %v", e.Path,
 // Unwrap returns the underlying error.
 func (e *ModelError) Unwrap() error { return e.Err }
 
-// Mismatch reports that the model cannot be used: exit code 4.
-func (e *ModelError) Mismatch() bool { return true }
-
 func (m *Model) validate() error {
 	if err := m.Calibration.validate(); err != nil {
 		return err
@@ -396,9 +393,6 @@ func (e *SchemaError) Error() string {
 	}
 	return "input does not match the model: " + strings.Join(parts, "; ")
 }
-
-// Mismatch reports that the model cannot be used: exit code 4.
-func (e *SchemaError) Mismatch() bool { return true }
 
 // Probability turns raw log-odds into the model's probability: calibrated,
 // and for naive Bayes kept within its floor.

@@ -92,11 +92,11 @@ func gbdtColumns(m *predict.Model, t *features.Table, workers int) []GBColumn {
 	return cols
 }
 
-// fitGBDT trains the tree model on the training rows minus a holdout (the
+// trainGBDT trains the tree model on the training rows minus a holdout (the
 // latest tenth by time, or a stratified random tenth), which stops the
 // boosting early when asked and yields the logits the calibration is
 // fitted on. The validation rows take no part.
-func fitGBDT(ctx context.Context, m *predict.Model, t *features.Table, y []bool, trainRows []int, times []time.Time, cfg Config, log *slog.Logger) (holdLogits []float64, holdY []bool, err error) {
+func trainGBDT(ctx context.Context, m *predict.Model, t *features.Table, y []bool, trainRows []int, times []time.Time, cfg Config, log *slog.Logger) (holdLogits []float64, holdY []bool, err error) {
 	gcfg := cfg.GBDT
 	gcfg.Seed, gcfg.Workers = cfg.Seed, cfg.workers()
 	cols := gbdtColumns(m, t, gcfg.Workers)

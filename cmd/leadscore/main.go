@@ -13,6 +13,7 @@ import (
 	"syscall"
 
 	"leadscore/features"
+	"leadscore/predict"
 	"leadscore/predict/pipeline"
 )
 
@@ -55,7 +56,9 @@ func exitCode(ctx context.Context, err error) int {
 	var oe *pipeline.OverwriteError
 	var we *pipeline.OwnershipError
 	var le *pipeline.LockedError
-	var me mismatchError
+	var me *predict.ModelError
+	var se *predict.SchemaError
+	var de *predict.DriftError
 	switch {
 	case ctx.Err() != nil || errors.Is(err, context.Canceled):
 		return exitInterrupted
@@ -63,19 +66,12 @@ func exitCode(ctx context.Context, err error) int {
 		return exitUsage
 	case errors.As(err, &le):
 		return exitBusy
-	case errors.As(err, &me) && me.Mismatch():
+	case errors.As(err, &me), errors.As(err, &se), errors.As(err, &de):
 		return exitMismatch
 	case features.IsBadInput(err):
 		return exitBadInput
 	}
 	return exitFailure
-}
-
-// mismatchError is implemented by library errors that mean "the model does
-// not fit this input" (exit code 4).
-type mismatchError interface {
-	error
-	Mismatch() bool
 }
 
 // flagError is a usage error: a bad flag value or a missing flag.

@@ -1,0 +1,125 @@
+package train
+
+import (
+	"fmt"
+	"leadscore/features"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"time"
+)
+
+// Split returns the training and validation row indexes: out of time when
+// times is non-nil (rows sorted by time, ties by row order; the last
+// fraction validates), else stratified at random with the seed.
+func Split(y []bool, times []time.Time, fraction float64, seed uint64) (trainRows, validRows []int) {
+	n := len(y)
+	idx := make([]int, n)
+	for i := range idx {
+		idx[i] = i
+	}
+	if times != nil {
+		slices.SortStableFunc(idx, func(a, b int) int { return times[a].Compare(times[b]) })
+		cut := n - int(math.Round(fraction*float64(n)))
+		return idx[:cut], idx[cut:]
+	}
+	r := rand.New(rand.NewPCG(seed, 0x5b1))
+	var pos, neg []int
+	for _, i := range idx {
+		if y[i] {
+			pos = append(pos, i)
+		} else {
+			neg = append(neg, i)
+		}
+	}
+	for _, g := range [][]int{pos, neg} {
+		r.Shuffle(len(g), func(a, b int) { g[a], g[b] = g[b], g[a] })
+		k := int(math.Round(fraction * float64(len(g))))
+		validRows = append(validRows, g[:k]...)
+		trainRows = append(trainRows, g[k:]...)
+	}
+	slices.Sort(trainRows)
+	slices.Sort(validRows)
+	return trainRows, validRows
+}
+
+// stratifiedFolds assigns rows to k folds, each class shuffled with the seed
+// and dealt round-robin.
+func stratifiedFolds(y []bool, k int, seed uint64) []int {
+	fold := make([]int, len(y))
+	r := rand.New(rand.NewPCG(seed, 0xcf))
+	for _, cls := range []bool{true, false} {
+		var idx []int
+		for i, v := range y {
+			if v == cls {
+				idx = append(idx, i)
+			}
+		}
+		r.Shuffle(len(idx), func(a, b int) { idx[a], idx[b] = idx[b], idx[a] })
+		for j, i := range idx {
+			fold[i] = j % k
+		}
+	}
+	return fold
+}
+
+// rowSplit is how Train divides the rows: the training and validation
+// rows, the times that ordered them (nil for a random split) and the split
+// in words.
+type rowSplit struct {
+	train, valid []int
+	times        []time.Time
+	describe     string
+}
+
+// splitRows splits the rows as the configuration asks and checks that
+// both parts can be learned from and measured on.
+func splitRows(t *features.Table, y []bool, cfg *Config) (*rowSplit, error) {
+	frac := cfg.ValidFraction
+	if frac == 0 {
+		frac = 0.2
+	}
+	sp := &rowSplit{}
+	if cfg.TimeColumn != "" {
+		c := t.Column(cfg.TimeColumn)
+		if c == nil || c.Kind != features.KindTime {
+			return nil, fmt.Errorf("train: time column %q is not a timestamp column of the table", cfg.TimeColumn)
+		}
+		sp.times = c.Time
+	}
+	sp.train, sp.valid = Split(y, sp.times, frac, cfg.Seed)
+	switch {
+	case cfg.ValidRows != nil:
+		isValid := make([]bool, len(y))
+		for _, i := range cfg.ValidRows {
+			if i < 0 || i >= len(y) {
+				return nil, fmt.Errorf("train: Config.ValidRows: row %d out of range (%d rows)", i, len(y))
+			}
+			isValid[i] = true
+		}
+		sp.train, sp.valid = sp.train[:0], sp.valid[:0]
+		for i, v := range isValid {
+			if v {
+				sp.valid = append(sp.valid, i)
+			} else {
+				sp.train = append(sp.train, i)
+			}
+		}
+		sp.describe = fmt.Sprintf("given validation rows (%d)", len(sp.valid))
+	case sp.times != nil:
+		sp.describe = fmt.Sprintf("out-of-time on %s: earliest %.0f%% train, latest %.0f%% validate", cfg.TimeColumn, 100*(1-frac), 100*frac)
+	default:
+		sp.describe = fmt.Sprintf("random stratified, %.0f%% validate, seed %d", 100*frac, cfg.Seed)
+	}
+	minClass := cfg.MinClass
+	if minClass == 0 {
+		minClass = 50
+	}
+	if tp := countTrue(y, sp.train); tp < minClass || len(sp.train)-tp < minClass {
+		return nil, &TooFewError{Positives: tp, Negatives: len(sp.train) - tp, Min: minClass}
+	}
+	if vp := countTrue(y, sp.valid); vp == 0 || vp == len(sp.valid) {
+		return nil, fmt.Errorf("train: the validation rows (%d) hold only one class; an honest AUC needs both", len(sp.valid))
+	}
+	return sp, nil
+}
