@@ -68,11 +68,11 @@ type Config struct {
 	// ChannelColumn is the first-touch channel column for the summary's
 	// per-channel report; "" means lead_source when the table has it.
 	ChannelColumn string `yaml:"channel_column"`
-	// Explain, when positive, explains only the Explain best leads: every
+	// ExplainTop, when positive, explains only the ExplainTop best leads: every
 	// row is scored and ranked, and the reasons of the others stay empty.
 	// For a call list cut to its top N (predict --top), where explaining
 	// a tree model is the costly part.
-	Explain int `yaml:"-"`
+	ExplainTop int `yaml:"-"`
 	// Workers bounds the goroutines that score and explain; 0 means one
 	// per processor. The output does not depend on it.
 	Workers int `yaml:"-"`

@@ -305,7 +305,7 @@ func TestScoreExplainTop(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, top := range []int{1, 1500, n + 10} {
-		got, _, err := Score(context.Background(), m, tb, Config{Explain: top})
+		got, _, err := Score(context.Background(), m, tb, Config{ExplainTop: top})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -70,7 +70,7 @@ type Customer struct {
 // model feature (a *SchemaError otherwise).
 //
 // The work runs in four steps: every row is scored (and explained, unless
-// Config.Explain limits reasons to the best leads) in chunks on
+// Config.ExplainTop limits reasons to the best leads) in chunks on
 // Config.Workers goroutines; the leads are ranked; the best are explained
 // when only they need reasons; then graded, routed to owners and
 // summarised. Each row's result is its own, so the output does not depend
@@ -95,13 +95,13 @@ func Score(ctx context.Context, m *Model, t *features.Table, cfg Config) ([]Rank
 		log.Warn("model is no better than chance: scoring by rule points alone", "model_id", m.ID, "auc", m.Metrics.AUC,
 			"auc_ci_low", m.Metrics.AUCLow)
 	}
-	out, err := scoreRows(ctx, enc, b, t.NumRows(), cfg.Explain <= 0, cfg.workers())
+	out, err := scoreRows(ctx, enc, b, t.NumRows(), cfg.ExplainTop <= 0, cfg.workers())
 	if err != nil {
 		return nil, Summary{}, err
 	}
 	rank(out)
-	if cfg.Explain > 0 {
-		if err := explainTop(ctx, enc, b, out[:min(cfg.Explain, len(out))], cfg.workers()); err != nil {
+	if cfg.ExplainTop > 0 {
+		if err := explainTop(ctx, enc, b, out[:min(cfg.ExplainTop, len(out))], cfg.workers()); err != nil {
 			return nil, Summary{}, err
 		}
 	}

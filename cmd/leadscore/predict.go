@@ -121,7 +121,7 @@ func runPredict(c *cobra.Command, opts *predictOptions) error {
 		cfg.DriftLimit = opts.driftLimit
 	}
 	cfg.Logger = log
-	cfg.Explain = opts.top // only the leads written need reasons
+	cfg.ExplainTop = opts.top // only the leads written need reasons
 	if opts.rfm != "" {
 		cs, err := rfm.ReadFile(opts.rfm)
 		if err != nil {
