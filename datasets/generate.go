@@ -360,8 +360,26 @@ func (s *entitySim) poisson(mean float64) int {
 }
 
 func (s *entitySim) run() {
-	r := s.r
+	ent, fit, employees := s.profile()
+	s.b.Entities = append(s.b.Entities, ent)
 	horizon := s.days()
+	// First touch: earlier contacts are more common (a growing database).
+	arrive := horizon * (1 - math.Sqrt(s.r.Float64())) * 0.95
+	evs := s.background(arrive, fit, ent.LeadSource)
+	truth := TruthRow{EntityID: s.id, Fit: fit, PDealMean: math.NaN()}
+	evs, orders, customerFrom := s.episodes(evs, &truth, arrive, fit, employees, ent.LeadSource)
+	if customerFrom >= 0 {
+		orders = s.repurchases(orders, &truth, customerFrom)
+	}
+	evs = s.afterOrders(evs, orders)
+	s.emit(evs, orders, truth)
+}
+
+// profile draws the contact's firmographics and latent fit, and blanks
+// what a CRM would be missing; it returns the true number of employees
+// too, which deal sizes follow.
+func (s *entitySim) profile() (EntityRow, float64, float64) {
+	r := s.r
 	// Profile.
 	ind := pick(r, industries, industryWeights)
 	logEmp := 3.2 + 1.4*r.NormFloat64()
@@ -396,18 +414,21 @@ func (s *entitySim) run() {
 	if r.Float64() < 0.04 {
 		ent.Country = ""
 	}
-	s.b.Entities = append(s.b.Entities, ent)
+	return ent, fit, employees
+}
 
-	// First touch: earlier contacts are more common (a growing database).
-	arrive := horizon * (1 - math.Sqrt(r.Float64())) * 0.95
+// background draws marketing activity from first touch on: a heavy-tailed
+// rate per contact, plus newsletter sign-ups and unsubscribes.
+func (s *entitySim) background(arrive, fit float64, source string) []EventRow {
+	r := s.r
+	horizon := s.days()
 	var evs []EventRow
-	var orders []OrderRow
 	// Background activity: rate per 30 days, heavy-tailed across contacts.
 	rate := s.gamma(1.2, 1.2/2.5) * math.Exp(0.15*fit)
 	nBg := s.poisson(rate * (horizon - arrive) / 30)
 	for range nBg {
 		t := arrive + r.Float64()*(horizon-arrive)
-		evs = append(evs, s.marketingEvent(t, bgTypes, bgWeights, bgPageWeights, sources[src]))
+		evs = append(evs, s.marketingEvent(t, bgTypes, bgWeights, bgPageWeights, source))
 	}
 	if r.Float64() < 0.30 {
 		evs = append(evs, EventRow{Type: "newsletter_signup", TS: s.at(arrive + r.Float64()*math.Min(30, horizon-arrive)), Channel: "web"})
@@ -415,9 +436,19 @@ func (s *entitySim) run() {
 	if r.Float64() < 0.06 {
 		evs = append(evs, EventRow{Type: "unsubscribe", TS: s.at(arrive + r.Float64()*(horizon-arrive)), Channel: "email"})
 	}
+	return evs
+}
+
+// episodes draws buying episodes: a burst of activity before each deal
+// opens, and the deal, won with the true probability; it returns the
+// events, the orders of won deals and when the contact first became a
+// customer (−1 if never).
+func (s *entitySim) episodes(evs []EventRow, truth *TruthRow, arrive, fit, employees float64, source string) ([]EventRow, []OrderRow, float64) {
+	r := s.r
+	horizon := s.days()
+	var orders []OrderRow
 	// Buying episodes.
 	nEp := s.poisson(0.25 + 0.45*sigmoid(fit))
-	truth := TruthRow{EntityID: s.id, Fit: fit, PDealMean: math.NaN()}
 	var customerFrom float64 = -1
 	pSum := 0.0
 	for range nEp {
@@ -433,7 +464,7 @@ func (s *entitySim) run() {
 			if t < arrive {
 				continue
 			}
-			evs = append(evs, s.marketingEvent(t, burstTypes, burstWeights, burstPageWeights, sources[src]))
+			evs = append(evs, s.marketingEvent(t, burstTypes, burstWeights, burstPageWeights, source))
 		}
 		closed := td + 10 + s.gamma(2, 2.0/40)
 		if closed >= horizon {
@@ -457,29 +488,41 @@ func (s *entitySim) run() {
 	if truth.Deals > 0 {
 		truth.PDealMean = pSum / float64(truth.Deals)
 	}
-	// Customers buy again by BG/NBD until they drop out.
-	if customerFrom >= 0 {
-		truth.Customer = true
-		lambda := s.gamma(0.9, 0.9*45) // purchases per day; mean one per 45 days
-		pDrop := distuv.Beta{Alpha: 1.2, Beta: 6, Src: s.src}.Rand()
-		nu := s.gamma(3, 3.0/1800) // spend scale; mean order about 7,000
-		t := customerFrom
-		alive := true
-		for {
-			if r.Float64() < pDrop {
-				alive = false
-				truth.ChurnedAt = s.at(t)
-				break
-			}
-			t += r.ExpFloat64() / lambda
-			if t >= horizon {
-				break
-			}
-			amt := math.Round(s.gamma(4, 4/nu)*100) / 100
-			orders = append(orders, OrderRow{TS: s.at(t), Amount: amt})
+	return evs, orders, customerFrom
+}
+
+// repurchases draws a customer's later orders by BG/NBD until it drops
+// out, and marks whether it is alive at the end.
+func (s *entitySim) repurchases(orders []OrderRow, truth *TruthRow, customerFrom float64) []OrderRow {
+	r := s.r
+	horizon := s.days()
+	truth.Customer = true
+	lambda := s.gamma(0.9, 0.9*45) // purchases per day; mean one per 45 days
+	pDrop := distuv.Beta{Alpha: 1.2, Beta: 6, Src: s.src}.Rand()
+	nu := s.gamma(3, 3.0/1800) // spend scale; mean order about 7,000
+	t := customerFrom
+	alive := true
+	for {
+		if r.Float64() < pDrop {
+			alive = false
+			truth.ChurnedAt = s.at(t)
+			break
 		}
-		truth.AliveAtEnd = alive
+		t += r.ExpFloat64() / lambda
+		if t >= horizon {
+			break
+		}
+		amt := math.Round(s.gamma(4, 4/nu)*100) / 100
+		orders = append(orders, OrderRow{TS: s.at(t), Amount: amt})
 	}
+	truth.AliveAtEnd = alive
+	return orders
+}
+
+// afterOrders adds each order's event, the complaints and discounts that
+// follow orders.
+func (s *entitySim) afterOrders(evs []EventRow, orders []OrderRow) []EventRow {
+	r := s.r
 	for _, o := range orders {
 		t := o.TS
 		evs = append(evs, EventRow{Type: "order", TS: t, Value: o.Amount, HasValue: true, Channel: "sales"})
@@ -497,6 +540,13 @@ func (s *entitySim) run() {
 			evs = append(evs, EventRow{Type: "discount", TS: t.Add(-time.Hour), Value: float64(5 + 5*r.IntN(7)), HasValue: true, Channel: "sales"})
 		}
 	}
+	return evs
+}
+
+// emit sorts the contact's events and orders by time and adds them, with
+// the truth, to the batch, spoiling some rows when the data set is dirty.
+func (s *entitySim) emit(evs []EventRow, orders []OrderRow, truth TruthRow) {
+	r := s.r
 	truth.AliveAtEnd = truth.AliveAtEnd && truth.Customer
 	s.b.Truth = append(s.b.Truth, truth)
 

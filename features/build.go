@@ -450,37 +450,6 @@ func Build(ctx context.Context, cfg Config) (*Table, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	start := time.Now()
-	b := &builder{cfg: &cfg, types: map[string]int{}, index: map[string]int32{}, asOfMode: cfg.Cutoffs == nil}
-	for _, w := range cfg.Spec.windows() {
-		b.win = append(b.win, int64(w)*dayNanos)
-	}
-	b.nw = len(b.win)
-	for _, w := range cfg.Spec.windows() {
-		b.dOff = append(b.dOff, b.dw)
-		b.dw += w/64 + 1
-	}
-	b.other = -1
-	for _, t := range cfg.Spec.Types {
-		b.addType(t)
-	}
-	if cfg.Spec.Types != nil && cfg.Spec.Other {
-		b.other = b.typeID("other")
-		if b.other < 0 {
-			b.other = b.addType("other")
-		}
-	}
-	for range cfg.Spec.Derived {
-		b.derived = append(b.derived, b.newTypeState())
-	}
-	for _, t := range cfg.Spec.ValueTypes {
-		if id, ok := b.types[t]; ok {
-			b.markValued(b.ts[id])
-		}
-		if i := slices.IndexFunc(cfg.Spec.Derived, func(d DerivedType) bool { return d.Name == t }); i >= 0 {
-			b.markValued(b.derived[i])
-		}
-	}
-	fixedTypes := cfg.Spec.Types != nil
 	if p := cfg.Profiles; p != nil {
 		for _, a := range cfg.Spec.Attributes {
 			if p.Column(a) == nil {
@@ -488,22 +457,8 @@ func Build(ctx context.Context, cfg Config) (*Table, error) {
 			}
 		}
 	}
-	if cfg.Cutoffs != nil {
-		n := cfg.Cutoffs.Len()
-		b.reserve(n)
-		b.next = make([]int32, 0, n)
-		tail := map[string]int32{}
-		for i, id := range cfg.Cutoffs.IDs {
-			ri := b.newRow(id, cfg.Cutoffs.TS[i])
-			b.next = append(b.next, -1)
-			if t, ok := tail[id]; ok {
-				b.next[t] = ri
-			} else {
-				b.index[b.ids[ri]] = ri
-			}
-			tail[b.ids[ri]] = ri
-		}
-	}
+	b := newBuilder(&cfg)
+	fixedTypes := cfg.Spec.Types != nil
 	er, err := OpenEvents(ctx, cfg.Events, cfg.BadRows)
 	if err != nil {
 		return nil, err
@@ -610,6 +565,57 @@ func Build(ctx context.Context, cfg Config) (*Table, error) {
 		"bad_rows", cfg.BadRows.Count(), "rows", t.NumRows(), "columns", len(t.Columns), "event_types", len(b.names),
 		"duration", time.Since(start).Round(time.Millisecond))
 	return t, nil
+}
+
+// newBuilder prepares the state of a Build: the windows, the spec's types
+// (and "other"), the derived types, the types known to carry values, and
+// in cutoff mode a row per cutoff, chained per entity.
+func newBuilder(cfg *Config) *builder {
+	b := &builder{cfg: cfg, types: map[string]int{}, index: map[string]int32{}, asOfMode: cfg.Cutoffs == nil}
+	for _, w := range cfg.Spec.windows() {
+		b.win = append(b.win, int64(w)*dayNanos)
+		b.dOff = append(b.dOff, b.dw)
+		b.dw += w/64 + 1
+	}
+	b.nw = len(b.win)
+	b.other = -1
+	for _, t := range cfg.Spec.Types {
+		b.addType(t)
+	}
+	if cfg.Spec.Types != nil && cfg.Spec.Other {
+		b.other = b.typeID("other")
+		if b.other < 0 {
+			b.other = b.addType("other")
+		}
+	}
+	for range cfg.Spec.Derived {
+		b.derived = append(b.derived, b.newTypeState())
+	}
+	for _, t := range cfg.Spec.ValueTypes {
+		if id, ok := b.types[t]; ok {
+			b.markValued(b.ts[id])
+		}
+		if i := slices.IndexFunc(cfg.Spec.Derived, func(d DerivedType) bool { return d.Name == t }); i >= 0 {
+			b.markValued(b.derived[i])
+		}
+	}
+	if c := cfg.Cutoffs; c != nil {
+		n := c.Len()
+		b.reserve(n)
+		b.next = make([]int32, 0, n)
+		tail := map[string]int32{}
+		for i, id := range c.IDs {
+			ri := b.newRow(id, c.TS[i])
+			b.next = append(b.next, -1)
+			if t, ok := tail[id]; ok {
+				b.next[t] = ri
+			} else {
+				b.index[b.ids[ri]] = ri
+			}
+			tail[b.ids[ri]] = ri
+		}
+	}
+	return b
 }
 
 // table turns the row states into columns, in steps: the key columns

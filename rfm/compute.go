@@ -209,12 +209,8 @@ func Compute(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	unit, _ := cfg.unitDays()
 	start := time.Now()
-	er, orderType, err := cfg.open(ctx, cfg.BadRows)
-	if err != nil {
-		return nil, err
-	}
-	defer er.Close()
-	// end is the instant orders must precede; endDay the day ages run to.
+	// end is the instant orders must precede; ages run to ageEnd (a day
+	// number).
 	end, convention := cfg.AsOf.UTC(), "as-of (orders before the date, ages to it)"
 	if !cfg.ObservationEnd.IsZero() {
 		d := cfg.ObservationEnd.UTC()
@@ -224,115 +220,25 @@ func Compute(ctx context.Context, cfg Config) (*Result, error) {
 	if !cfg.ObservationEnd.IsZero() {
 		ageEnd -= 1 // ages are measured to the start of the observation-end date
 	}
-	var st Stats
-	// Per customer: the purchase days seen (4 bytes each: unsorted input
-	// must remember them to count distinct days), the first day with its
-	// amount, and the total.
-	type acc struct {
-		days     []int32
-		first    int32
-		firstAmt float64
-		total    float64
-	}
-	index := map[string]int32{}
-	var accs []acc
-	var names []string
-	err = features.Stream(ctx, er, func(events []features.Event) error {
-		for i := range events {
-			e := &events[i]
-			if e.Type != orderType {
-				st.OtherEvents++
-				continue
-			}
-			if !e.TS.Before(end) {
-				st.AfterEnd++
-				continue
-			}
-			if !e.HasValue || e.Value < 0 {
-				st.Returns++
-				continue
-			}
-			if e.Value == 0 {
-				st.ZeroAmount++
-			}
-			st.Orders++
-			k, ok := index[e.EntityID]
-			if !ok {
-				k = int32(len(accs))
-				name := strings.Clone(e.EntityID)
-				index[name] = k
-				names = append(names, name)
-				accs = append(accs, acc{first: math.MaxInt32})
-			}
-			a := &accs[k]
-			d := int32(features.UTCDay(e.TS))
-			a.days = append(a.days, d)
-			a.total += e.Value
-			switch {
-			case d < a.first:
-				a.first, a.firstAmt = d, e.Value
-			case d == a.first:
-				a.firstAmt += e.Value
-			}
-		}
-		return nil
-	})
+	bk, st, err := readOrders(ctx, &cfg, end)
 	if err != nil {
 		return nil, err
 	}
-	st.RowsRead, st.BadRows = er.Rows(), cfg.BadRows.Count()
-
-	order := make([]int32, len(names))
-	for i := range order {
-		order[i] = int32(i)
-	}
-	slices.SortFunc(order, func(a, b int32) int { return strings.Compare(names[a], names[b]) })
-	ids := make([]string, len(order))
-	res := &Result{Customers: make([]Customer, len(order))}
-	sums := make([]Summary, len(order))
-	zbar := make([]float64, len(order))
-	var spend []Spend
-	var gaps []float64
-	firstDay := int32(math.MaxInt32)
-	for k, ai := range order {
-		a := &accs[ai]
-		ids[k] = names[ai]
-		slices.Sort(a.days)
-		nDays := len(slices.Compact(a.days))
-		f, l := a.first, a.days[nDays-1]
-		firstDay = min(firstDay, f)
-		x := nDays - 1
-		s := Summary{X: float64(x), TX: float64(l-f) / unit, T: (ageEnd - float64(f)) / unit}
-		sums[k] = s
-		c := &res.Customers[k]
-		c.EntityID = ids[k]
-		c.Frequency, c.X = int32(nDays), int32(x)
-		c.Monetary = a.total / float64(nDays)
-		c.TX, c.T = s.TX, s.T
-		c.Recency = s.T - s.TX
-		if x > 0 {
-			zbar[k] = (a.total - a.firstAmt) / float64(x)
-			if zbar[k] > 0 {
-				spend = append(spend, Spend{X: s.X, M: zbar[k]})
-			}
-			gaps = append(gaps, s.TX/s.X)
-		}
-		a.days = nil // free as we go
-	}
-	st.Customers = len(ids)
+	res, fit := bk.customers(unit, ageEnd)
 	res.Stats = st
-	if len(ids) == 0 {
+	res.Stats.Customers = len(res.Customers)
+	if len(res.Customers) == 0 {
 		return nil, fmt.Errorf("rfm: %s: no purchases before the end of the observation (%d orders after it, %d returns)", cfg.Orders.Path, st.AfterEnd, st.Returns)
 	}
-	m := Model{TimeUnit: unitName(cfg.Unit), Convention: convention, Customers: len(ids), RepeatBuyers: len(spend),
-		WindowStart: time.Unix(int64(firstDay)*86400, 0).UTC().Format(time.DateOnly),
+	m := Model{TimeUnit: unitName(cfg.Unit), Convention: convention, Customers: len(res.Customers), RepeatBuyers: len(fit.spend),
+		WindowStart: time.Unix(int64(fit.firstDay)*86400, 0).UTC().Format(time.DateOnly),
 		WindowEnd:   time.Unix(int64(ageEnd*86400), 0).UTC().Format(time.DateOnly)}
-	bg, err := FitBGNBD(ctx, sums, FitConfig{L2: cfg.L2})
+	bg, err := FitBGNBD(ctx, fit.sums, FitConfig{L2: cfg.L2})
 	if err != nil {
 		return nil, err
 	}
 	m.R, m.Alpha, m.A, m.B, m.LogLikelihood = bg.R, bg.Alpha, bg.A, bg.B, bg.LogLikelihood
-	gg, ggErr := FitGammaGamma(ctx, spend)
+	gg, ggErr := FitGammaGamma(ctx, fit.spend)
 	if ggErr != nil {
 		log.Warn("Gamma-Gamma not fitted: CLV is left empty", "reason", ggErr)
 	} else {
@@ -343,6 +249,157 @@ func Compute(ctx context.Context, cfg Config) (*Result, error) {
 				"correlation", gg.SpendFrequencyCorrelation)
 		}
 	}
+	if len(fit.gaps) > 0 {
+		slices.Sort(fit.gaps)
+		m.TypicalGap = stat.Quantile(0.5, stat.Empirical, fit.gaps, nil)
+	}
+	var fitted *GammaGamma
+	if ggErr == nil {
+		fitted = &gg
+	}
+	scoreCustomers(res.Customers, fit, bg, fitted, &m, &cfg, unit)
+	scoreRFM(res.Customers)
+	segs := cfg.Segments
+	if segs == nil {
+		segs = DefaultSegments()
+	}
+	assignSegments(res.Customers, segs)
+	valueTiers(res.Customers)
+	res.Transitions = transitions(res.Customers, cfg.Previous)
+	res.Model = m
+	log.Info("rfm computed", "rows_read", st.RowsRead, "orders", st.Orders, "returns", st.Returns, "zero_amount", st.ZeroAmount, "after_end", st.AfterEnd,
+		"customers", len(res.Customers), "repeat_buyers", len(fit.spend), "r", bg.R, "alpha", bg.Alpha, "a", bg.A, "b", bg.B,
+		"log_likelihood", bg.LogLikelihood, "duration", time.Since(start).Round(time.Millisecond))
+	return res, nil
+}
+
+// book is the orders read, per customer: the purchase days seen (4 bytes
+// each: unsorted input must remember them to count distinct days), the
+// first day with its amount, and the total.
+type book struct {
+	index map[string]int32
+	names []string
+	accs  []account
+}
+
+type account struct {
+	days     []int32
+	first    int32
+	firstAmt float64
+	total    float64
+}
+
+// readOrders streams the orders before end into a book, counting what it
+// leaves out.
+func readOrders(ctx context.Context, cfg *Config, end time.Time) (*book, Stats, error) {
+	var st Stats
+	er, orderType, err := cfg.open(ctx, cfg.BadRows)
+	if err != nil {
+		return nil, st, err
+	}
+	defer er.Close()
+	bk := &book{index: map[string]int32{}}
+	err = features.Stream(ctx, er, func(events []features.Event) error {
+		for i := range events {
+			e := &events[i]
+			switch {
+			case e.Type != orderType:
+				st.OtherEvents++
+				continue
+			case !e.TS.Before(end):
+				st.AfterEnd++
+				continue
+			case !e.HasValue || e.Value < 0:
+				st.Returns++
+				continue
+			case e.Value == 0:
+				st.ZeroAmount++
+			}
+			st.Orders++
+			bk.add(e)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, st, err
+	}
+	st.RowsRead, st.BadRows = er.Rows(), cfg.BadRows.Count()
+	return bk, st, nil
+}
+
+func (bk *book) add(e *features.Event) {
+	k, ok := bk.index[e.EntityID]
+	if !ok {
+		k = int32(len(bk.accs))
+		name := strings.Clone(e.EntityID)
+		bk.index[name] = k
+		bk.names = append(bk.names, name)
+		bk.accs = append(bk.accs, account{first: math.MaxInt32})
+	}
+	a := &bk.accs[k]
+	d := int32(features.UTCDay(e.TS))
+	a.days = append(a.days, d)
+	a.total += e.Value
+	switch {
+	case d < a.first:
+		a.first, a.firstAmt = d, e.Value
+	case d == a.first:
+		a.firstAmt += e.Value
+	}
+}
+
+// fitInputs are what the models are fitted on: each customer's BG/NBD
+// summary and mean repeat spend, the repeat buyers' spend, their typical
+// gaps between purchases, and the first purchase day of all.
+type fitInputs struct {
+	sums     []Summary
+	zbar     []float64
+	spend    []Spend
+	gaps     []float64
+	firstDay int32
+}
+
+// customers turns the book into customers sorted by id, with recency,
+// frequency and monetary value in the time unit (unit days) to ageEnd.
+func (bk *book) customers(unit, ageEnd float64) (*Result, fitInputs) {
+	order := make([]int32, len(bk.names))
+	for i := range order {
+		order[i] = int32(i)
+	}
+	slices.SortFunc(order, func(a, b int32) int { return strings.Compare(bk.names[a], bk.names[b]) })
+	res := &Result{Customers: make([]Customer, len(order))}
+	fit := fitInputs{sums: make([]Summary, len(order)), zbar: make([]float64, len(order)), firstDay: math.MaxInt32}
+	for k, ai := range order {
+		a := &bk.accs[ai]
+		slices.Sort(a.days)
+		nDays := len(slices.Compact(a.days))
+		f, l := a.first, a.days[nDays-1]
+		fit.firstDay = min(fit.firstDay, f)
+		x := nDays - 1
+		s := Summary{X: float64(x), TX: float64(l-f) / unit, T: (ageEnd - float64(f)) / unit}
+		fit.sums[k] = s
+		c := &res.Customers[k]
+		c.EntityID = bk.names[ai]
+		c.Frequency, c.X = int32(nDays), int32(x)
+		c.Monetary = a.total / float64(nDays)
+		c.TX, c.T = s.TX, s.T
+		c.Recency = s.T - s.TX
+		if x > 0 {
+			fit.zbar[k] = (a.total - a.firstAmt) / float64(x)
+			if fit.zbar[k] > 0 {
+				fit.spend = append(fit.spend, Spend{X: s.X, M: fit.zbar[k]})
+			}
+			fit.gaps = append(fit.gaps, s.TX/s.X)
+		}
+		a.days = nil // free as we go
+	}
+	return res, fit
+}
+
+// scoreCustomers fills P(alive), expected purchases, CLV (when gg is
+// fitted) and churn risk, each customer in its own slot, by chunks on two
+// cores.
+func scoreCustomers(cs []Customer, fit fitInputs, bg BGNBD, gg *GammaGamma, m *Model, cfg *Config, unit float64) {
 	horizon := cfg.HorizonMonths
 	if horizon == 0 {
 		horizon = 12
@@ -360,56 +417,46 @@ func Compute(ctx context.Context, cfg Config) (*Result, error) {
 	if multiple == 0 {
 		multiple = 2
 	}
-	if len(gaps) > 0 {
-		slices.Sort(gaps)
-		m.TypicalGap = stat.Quantile(0.5, stat.Empirical, gaps, nil)
-	}
 	month := (365.25 / 12) / unit
-	// Each customer is scored into its own slot, by chunks on two cores.
 	var g errgroup.Group
 	g.SetLimit(2)
-	clvs := make([]float64, len(res.Customers))
-	for lo := 0; lo < len(res.Customers); lo += 1 << 14 {
-		hi := min(lo+1<<14, len(res.Customers))
+	clvs := make([]float64, len(cs))
+	for lo := 0; lo < len(cs); lo += 1 << 14 {
+		hi := min(lo+1<<14, len(cs))
 		g.Go(func() error {
 			for k := lo; k < hi; k++ {
-				c, s := &res.Customers[k], sums[k]
+				c, s := &cs[k], fit.sums[k]
 				c.PAlive = bg.PAlive(s)
 				c.ExpectedPurchases = bg.ExpectedPurchases(s, float64(horizon)*month)
-				if ggErr == nil {
-					clvs[k] = clv(bg, gg.ExpectedSpend(s.X, zbar[k]), s, horizon, month, disc)
+				if gg != nil {
+					clvs[k] = clv(bg, gg.ExpectedSpend(s.X, fit.zbar[k]), s, horizon, month, disc)
 					c.CLV = &clvs[k]
 				}
-				c.ChurnRisk, c.ChurnMethod, c.ChurnReason = churn(c, m, threshold, multiple)
+				c.ChurnRisk, c.ChurnMethod, c.ChurnReason = churn(c, *m, threshold, multiple)
 			}
 			return nil
 		})
 	}
 	g.Wait()
-	scoreRFM(res.Customers)
-	segs := cfg.Segments
-	if segs == nil {
-		segs = DefaultSegments()
+}
+
+// transitions records each customer's previous segment and counts the
+// moves between segments; nil without a previous run.
+func transitions(cs []Customer, previous map[string]string) map[[2]string]int {
+	if previous == nil {
+		return nil
 	}
-	assignSegments(res.Customers, segs)
-	valueTiers(res.Customers)
-	if cfg.Previous != nil {
-		res.Transitions = map[[2]string]int{}
-		for k := range res.Customers {
-			c := &res.Customers[k]
-			if p, ok := cfg.Previous[c.EntityID]; ok {
-				c.PreviousSegment = &p
-				if p != c.Segment {
-					res.Transitions[[2]string{p, c.Segment}]++
-				}
+	out := map[[2]string]int{}
+	for k := range cs {
+		c := &cs[k]
+		if p, ok := previous[c.EntityID]; ok {
+			c.PreviousSegment = &p
+			if p != c.Segment {
+				out[[2]string{p, c.Segment}]++
 			}
 		}
 	}
-	res.Model = m
-	log.Info("rfm computed", "rows_read", st.RowsRead, "orders", st.Orders, "returns", st.Returns, "zero_amount", st.ZeroAmount, "after_end", st.AfterEnd,
-		"customers", st.Customers, "repeat_buyers", len(spend), "r", bg.R, "alpha", bg.Alpha, "a", bg.A, "b", bg.B,
-		"log_likelihood", bg.LogLikelihood, "duration", time.Since(start).Round(time.Millisecond))
-	return res, nil
+	return out
 }
 
 func unitName(u string) string {

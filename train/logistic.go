@@ -122,7 +122,6 @@ func (d *design) logits(lr *predict.Logistic, rows []int, out []float64) {
 // are those of the full design: for a level column j of a group,
 // ∂F/∂wⱼ = (Σ_{rows with j on} rᵢ − meanⱼ Σ rᵢ) / scaleⱼ with rᵢ = σ(ηᵢ) − yᵢ.
 func fitLogistic(ctx context.Context, d *design, y []bool, cfg LogisticConfig) (*predict.Logistic, error) {
-	p := d.p
 	rows := cfg.Rows
 	if rows == nil {
 		rows = make([]int, d.n)
@@ -130,7 +129,6 @@ func fitLogistic(ctx context.Context, d *design, y []bool, cfg LogisticConfig) (
 			rows[i] = i
 		}
 	}
-	n := len(rows)
 	c := cfg.C
 	if c == 0 {
 		c = 1
@@ -146,95 +144,128 @@ func fitLogistic(ctx context.Context, d *design, y []bool, cfg LogisticConfig) (
 	if maxIter == 0 {
 		maxIter = 1000
 	}
-	yf := make([]float64, n)
-	for j, i := range rows {
-		if y[i] {
-			yf[j] = 1
-		}
+	obj := newObjective(d, y, rows, c, workers)
+	beta, err := minimize(ctx, obj, d.p, maxIter)
+	if err != nil {
+		return nil, err
 	}
+	return &predict.Logistic{Intercept: beta[0], Coef: append([]float64(nil), beta[1:]...), C: c}, nil
+}
+
+// objective is the L2-penalised logistic loss over the rows, divided by
+// their number (for well-scaled tolerances), with its gradient, computed
+// in one pass of chunks on workers goroutines.
+type objective struct {
+	d       *design
+	rows    []int
+	yf      []float64
+	c       float64
+	workers int
 	// A chunk's partial sums: Σr, then Σ r·x per dense column, then per
 	// group Σ r over the rows with each slot on (slot −1 first).
-	nd, ng := len(d.denseCols), len(d.groups)
-	width := 1 + nd
-	groupAt := make([]int, ng)
+	width   int
+	groupAt []int
+	part    [][]float64
+	partF   []float64
+	sum     []float64
+	wd      []float64
+	on      [][]float64
+}
+
+func newObjective(d *design, y []bool, rows []int, c float64, workers int) *objective {
+	n := len(rows)
+	o := &objective{d: d, rows: rows, yf: make([]float64, n), c: c, workers: workers, groupAt: make([]int, len(d.groups)),
+		wd: make([]float64, len(d.denseCols)), on: d.newOn()}
+	for j, i := range rows {
+		if y[i] {
+			o.yf[j] = 1
+		}
+	}
+	o.width = 1 + len(d.denseCols)
 	for g, lc := range d.groups {
-		groupAt[g] = width
-		width += len(lc.cols) + 1
+		o.groupAt[g] = o.width
+		o.width += len(lc.cols) + 1
 	}
 	nChunks := (n + chunkRows - 1) / chunkRows
-	part := make([][]float64, nChunks)
-	for k := range part {
-		part[k] = make([]float64, width)
+	o.part, o.partF, o.sum = make([][]float64, nChunks), make([]float64, nChunks), make([]float64, o.width)
+	for k := range o.part {
+		o.part[k] = make([]float64, o.width)
 	}
-	partF := make([]float64, nChunks)
-	sum := make([]float64, width)
-	wd, on := make([]float64, nd), d.newOn()
-	scale := 1 / float64(n) // minimise F/n for well-scaled tolerances
+	return o
+}
 
-	// eval computes F/n and its gradient at beta = (b₀, w) in one pass.
-	eval := func(beta, grad []float64) float64 {
-		b := d.linearTerms(beta, wd, on)
-		var g errgroup.Group
-		g.SetLimit(workers)
-		for k := range nChunks {
-			g.Go(func() error {
-				lo, hi := k*chunkRows, min((k+1)*chunkRows, n)
-				pk := part[k]
-				clear(pk)
-				gd := pk[1 : 1+nd]
-				f, rsum := 0.0, 0.0
-				for j := lo; j < hi; j++ {
-					i := rows[j]
-					eta := d.eta(i, b, wd, on)
-					// One exponential serves both log(1+e^η) and σ(η):
-					// with e = exp(−|η|), log(1+e^η) = max(η, 0) + log1p(e)
-					// and σ(η) = 1/(1+e) for η ≥ 0, e/(1+e) otherwise.
-					e := math.Exp(-math.Abs(eta))
-					sig := 1 / (1 + e)
-					if eta < 0 {
-						sig = e / (1 + e)
-					}
-					f += math.Max(eta, 0) + math.Log1p(e) - yf[j]*eta
-					r := sig - yf[j]
-					rsum += r
-					if nd > 0 {
-						floats.AddScaled(gd, r, d.dense[i*nd:(i+1)*nd])
-					}
-					for g, s := range d.slots[i*ng : (i+1)*ng] {
-						pk[groupAt[g]+int(s)+1] += r
-					}
+// eval returns the loss at beta = (b₀, w) and, with grad set, writes its
+// gradient.
+func (o *objective) eval(beta, grad []float64) float64 {
+	d := o.d
+	nd, ng, n := len(d.denseCols), len(d.groups), len(o.rows)
+	b := d.linearTerms(beta, o.wd, o.on)
+	var g errgroup.Group
+	g.SetLimit(o.workers)
+	for k := range o.part {
+		g.Go(func() error {
+			lo, hi := k*chunkRows, min((k+1)*chunkRows, n)
+			pk := o.part[k]
+			clear(pk)
+			gd := pk[1 : 1+nd]
+			f, rsum := 0.0, 0.0
+			for j := lo; j < hi; j++ {
+				i := o.rows[j]
+				eta := d.eta(i, b, o.wd, o.on)
+				// One exponential serves both log(1+e^η) and σ(η): with
+				// e = exp(−|η|), log(1+e^η) = max(η, 0) + log1p(e) and
+				// σ(η) = 1/(1+e) for η ≥ 0, e/(1+e) otherwise.
+				e := math.Exp(-math.Abs(eta))
+				sig := 1 / (1 + e)
+				if eta < 0 {
+					sig = e / (1 + e)
 				}
-				pk[0] = rsum
-				partF[k] = f
-				return nil
-			})
-		}
-		g.Wait()
-		f := 0.0
-		clear(sum)
-		for k := range nChunks {
-			f += partF[k]
-			floats.Add(sum, part[k])
-		}
-		w := beta[1:]
-		f += floats.Dot(w, w) / (2 * c)
-		if grad != nil {
-			clear(grad)
-			grad[0] = sum[0]
-			gw := grad[1:]
-			for k, j := range d.denseCols {
-				gw[j] = sum[1+k]
-			}
-			for g, lc := range d.groups {
-				for s, j := range lc.cols {
-					gw[j] = (sum[groupAt[g]+s+1] - lc.mean[s]*sum[0]) / lc.scale[s]
+				f += math.Max(eta, 0) + math.Log1p(e) - o.yf[j]*eta
+				r := sig - o.yf[j]
+				rsum += r
+				if nd > 0 {
+					floats.AddScaled(gd, r, d.dense[i*nd:(i+1)*nd])
+				}
+				for g, s := range d.slots[i*ng : (i+1)*ng] {
+					pk[o.groupAt[g]+int(s)+1] += r
 				}
 			}
-			floats.AddScaled(gw, 1/c, w)
-			floats.Scale(scale, grad)
-		}
-		return f * scale
+			pk[0] = rsum
+			o.partF[k] = f
+			return nil
+		})
 	}
+	g.Wait()
+	f := 0.0
+	clear(o.sum)
+	for k := range o.part {
+		f += o.partF[k]
+		floats.Add(o.sum, o.part[k])
+	}
+	w := beta[1:]
+	f += floats.Dot(w, w) / (2 * o.c)
+	scale := 1 / float64(n)
+	if grad != nil {
+		clear(grad)
+		grad[0] = o.sum[0]
+		gw := grad[1:]
+		for k, j := range d.denseCols {
+			gw[j] = o.sum[1+k]
+		}
+		for g, lc := range d.groups {
+			for s, j := range lc.cols {
+				gw[j] = (o.sum[o.groupAt[g]+s+1] - lc.mean[s]*o.sum[0]) / lc.scale[s]
+			}
+		}
+		floats.AddScaled(gw, 1/o.c, w)
+		floats.Scale(scale, grad)
+	}
+	return f * scale
+}
+
+// minimize runs gonum's L-BFGS on the objective over p coefficients and
+// the intercept, from the intercept at the base rate's log-odds.
+func minimize(ctx context.Context, obj *objective, p, maxIter int) ([]float64, error) {
 	// L-BFGS asks for the value and the gradient at the same point; compute
 	// both once and serve the second call from the cache.
 	var lastX, lastG []float64
@@ -246,7 +277,7 @@ func fitLogistic(ctx context.Context, d *design, y []bool, cfg LogisticConfig) (
 		if lastG == nil {
 			lastG = make([]float64, p+1)
 		}
-		lastF = eval(beta, lastG)
+		lastF = obj.eval(beta, lastG)
 		lastX = append(lastX[:0], beta...)
 	}
 	var ctxErr error
@@ -271,8 +302,9 @@ func fitLogistic(ctx context.Context, d *design, y []bool, cfg LogisticConfig) (
 	// Start the intercept at the log-odds of the base rate. (Warm starts
 	// from a nearby fit were tried for the folds: gonum's L-BFGS then
 	// needs more evaluations, not fewer, as it has no curvature yet.)
-	if pos := floats.Sum(yf); pos > 0 && pos < float64(n) {
-		init[0] = math.Log(pos / (float64(n) - pos))
+	n := float64(len(obj.yf))
+	if pos := floats.Sum(obj.yf); pos > 0 && pos < n {
+		init[0] = math.Log(pos / (n - pos))
 	}
 	settings := &optimize.Settings{
 		GradientThreshold: 1e-7,
@@ -291,7 +323,7 @@ func fitLogistic(ctx context.Context, d *design, y []bool, cfg LogisticConfig) (
 		// at the optimum and cannot decrease the loss in float64. Accept
 		// that when the gradient is small; fail otherwise.
 		g := make([]float64, p+1)
-		eval(res.X, g)
+		obj.eval(res.X, g)
 		if floats.Norm(g, math.Inf(1)) > 1e-5 {
 			return nil, fmt.Errorf("train: L-BFGS stopped with gradient %.3g: %w", floats.Norm(g, math.Inf(1)), err)
 		}
@@ -301,5 +333,5 @@ func fitLogistic(ctx context.Context, d *design, y []bool, cfg LogisticConfig) (
 			return nil, errors.New("train: L-BFGS diverged (non-finite coefficients)")
 		}
 	}
-	return &predict.Logistic{Intercept: res.X[0], Coef: append([]float64(nil), res.X[1:]...), C: c}, nil
+	return res.X, nil
 }
