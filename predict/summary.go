@@ -3,18 +3,24 @@ package predict
 import (
 	"cmp"
 	"fmt"
+	"io"
 	"log/slog"
+	"maps"
 	"slices"
 	"strings"
+	"text/tabwriter"
 
 	"leadscore/features"
 )
 
 // Summary describes a scoring run.
 type Summary struct {
-	Rows         int            `json:"rows"`
-	PerGrade     map[string]int `json:"per_grade"`
-	RulesOnly    bool           `json:"rules_only"`
+	Rows      int            `json:"rows"`
+	PerGrade  map[string]int `json:"per_grade"`
+	RulesOnly bool           `json:"rules_only"`
+	// Customers says whether the rfm stage's customers were given; ChurnRisk
+	// counts those flagged.
+	Customers    bool           `json:"customers"`
 	UnseenLevels map[string]int `json:"unseen_levels"`
 	ModelWeight  float64        `json:"model_weight"`
 	ChurnRisk    int            `json:"churn_risk"`
@@ -41,7 +47,7 @@ type ChannelSummary struct {
 
 // summarise counts the graded leads per grade, queue and channel.
 func summarise(out []Ranked, t *features.Table, b *blend, channelCol string) Summary {
-	sum := Summary{Rows: len(out), PerGrade: map[string]int{}, RulesMax: b.rmax, ModelWeight: b.w, RulesOnly: b.rulesOnly,
+	sum := Summary{Rows: len(out), PerGrade: map[string]int{}, RulesMax: b.rmax, ModelWeight: b.w, RulesOnly: b.rulesOnly, Customers: b.customers != nil,
 		PerQueue: map[string]int{}, MeanProbability: map[string]float64{}}
 	for i := range out {
 		sum.PerGrade[out[i].Grade]++
@@ -131,4 +137,50 @@ func channels(t *features.Table, ids *features.Column, col string, out []Ranked)
 		return strings.Compare(a.Channel, b.Channel)
 	})
 	return list
+}
+
+// WriteText writes the summary for people: leads per grade with the mean
+// probability, per queue and per first-touch channel, and the churn count
+// when the rfm stage ran. Drift is in the log and in summary.json.
+func (sum Summary) WriteText(w io.Writer) error {
+	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "GRADE\tLEADS\tMEAN P(WIN)")
+	for _, g := range slices.Sorted(maps.Keys(sum.PerGrade)) {
+		fmt.Fprintf(tw, "%s\t%d\t%.3f\n", g, sum.PerGrade[g], sum.MeanProbability[g])
+	}
+	fmt.Fprintln(tw, "\nQUEUE\tLEADS\t")
+	for _, q := range slices.Sorted(maps.Keys(sum.PerQueue)) {
+		fmt.Fprintf(tw, "%s\t%d\t\n", q, sum.PerQueue[q])
+	}
+	if len(sum.Channels) > 0 {
+		fmt.Fprintln(tw, "\nFIRST-TOUCH CHANNEL\tLEADS\tMEAN SCORE")
+		for _, c := range sum.Channels {
+			fmt.Fprintf(tw, "%s\t%d\t%.1f\n", c.Channel, c.Leads, c.MeanScore)
+		}
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if sum.RulesOnly {
+		fmt.Fprintln(w, "the model is no better than chance: scores are rule points alone")
+	}
+	if sum.Customers {
+		fmt.Fprintf(w, "%d flagged at churn risk\n", sum.ChurnRisk)
+	}
+	return nil
+}
+
+// WriteTop writes the first n leads as a table, with each lead's strongest
+// reason.
+func WriteTop(w io.Writer, ranked []Ranked, n int) error {
+	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "RANK\tENTITY\tSCORE\tGRADE\tQUEUE\tP(WIN)\tRULES\tTOP REASON")
+	for _, r := range ranked[:min(n, len(ranked))] {
+		reason, _, _ := strings.Cut(r.Reasons, "; ")
+		if len(reason) > 70 {
+			reason = reason[:67] + "..."
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%d\t%s\t%s\t%.3f\t%+g\t%s\n", r.Rank, r.EntityID, r.Score, r.Grade, r.Queue, r.Probability, r.RulePoints, reason)
+	}
+	return tw.Flush()
 }

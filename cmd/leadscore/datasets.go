@@ -23,7 +23,7 @@ type generateOptions struct {
 	dirty    float64
 }
 
-func newDatasetsCmd(g *globalOptions, runF func(*generateOptions) error) *cobra.Command {
+func newDatasetsCmd(g *globalOptions) *cobra.Command {
 	cmd := asGroup(&cobra.Command{
 		Use:   "datasets",
 		Short: "Synthetic CRM data with ground truth",
@@ -50,9 +50,6 @@ few blocks of entities, not the event log.`,
   leadscore datasets generate --out dirty --entities 2000 --dirty 0.01`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			if runF != nil {
-				return runF(opts)
-			}
 			return runGenerate(c, opts)
 		},
 	}

@@ -3,11 +3,8 @@ package main
 import (
 	"bytes"
 	"fmt"
-	"io"
 	"io/fs"
 	"path/filepath"
-	"strings"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
@@ -25,7 +22,7 @@ type demoOptions struct {
 	seed uint64
 }
 
-func newDemoCmd(g *globalOptions, runF func(*demoOptions) error) *cobra.Command {
+func newDemoCmd(g *globalOptions) *cobra.Command {
 	opts := &demoOptions{globalOptions: g}
 	cmd := &cobra.Command{
 		Use:   "demo [--out DIR]",
@@ -47,9 +44,6 @@ Every file in DIR is byte-identical from run to run.`,
   leadscore demo --out /tmp/demo`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			if runF != nil {
-				return runF(opts)
-			}
 			return runDemo(c, opts)
 		},
 	}
@@ -150,7 +144,7 @@ func runDemo(c *cobra.Command, opts *demoOptions) error {
 	}
 	w := opts.stdout
 	fmt.Fprintf(w, "Top 10 of %d leads as of %s:\n\n", len(ranked), datasets.SampleEnd.Format("2006-01-02"))
-	printTop(w, ranked, 10)
+	predict.WriteTop(w, ranked, 10)
 	fmt.Fprintf(w, "\nGrades: A %d, B %d, C %d, D %d\n", sum.PerGrade["A"], sum.PerGrade["B"], sum.PerGrade["C"], sum.PerGrade["D"])
 	if len(sum.Drifted) > 0 {
 		fmt.Fprintf(w, "Drift: %d inputs differ from the training rows (PSI > 0.2), as expected here: training rows are\n"+
@@ -188,19 +182,4 @@ func copySample(dir string) error {
 		}
 	}
 	return o.Commit()
-}
-
-// printTop prints the first n leads as a table, with each lead's strongest
-// reason.
-func printTop(w io.Writer, ranked []predict.Ranked, n int) {
-	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "RANK\tENTITY\tSCORE\tGRADE\tQUEUE\tP(WIN)\tRULES\tTOP REASON")
-	for _, r := range ranked[:min(n, len(ranked))] {
-		reason, _, _ := strings.Cut(r.Reasons, "; ")
-		if len(reason) > 70 {
-			reason = reason[:67] + "..."
-		}
-		fmt.Fprintf(tw, "%d\t%s\t%d\t%s\t%s\t%.3f\t%+g\t%s\n", r.Rank, r.EntityID, r.Score, r.Grade, r.Queue, r.Probability, r.RulePoints, reason)
-	}
-	tw.Flush()
 }

@@ -66,7 +66,7 @@ type featuresOptions struct {
 	out         string
 }
 
-func newFeaturesCmd(g *globalOptions, runF func(*featuresOptions) error) *cobra.Command {
+func newFeaturesCmd(g *globalOptions) *cobra.Command {
 	opts := &featuresOptions{globalOptions: g}
 	cmd := &cobra.Command{
 		Use:   "features --events FILE (--as-of DATE | --cutoffs FILE) --out FILE.parquet",
@@ -98,9 +98,6 @@ rule_awards). Inputs are CSV or Parquet (by extension).`,
     --col ts=created_at --col type=activity --as-of 2025-01-01 --out f.parquet`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			if runF != nil {
-				return runF(opts)
-			}
 			return runFeatures(c, opts)
 		},
 	}

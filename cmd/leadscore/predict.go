@@ -2,13 +2,9 @@ package main
 
 import (
 	"fmt"
-	"io"
-	"maps"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
@@ -35,7 +31,7 @@ type predictOptions struct {
 	driftLimit  float64
 }
 
-func newPredictCmd(g *globalOptions, runF func(*predictOptions) error) *cobra.Command {
+func newPredictCmd(g *globalOptions) *cobra.Command {
 	opts := &predictOptions{globalOptions: g}
 	cmd := &cobra.Command{
 		Use:   "predict --model models/NAME (--features F.parquet | --table T --id COL) --out ranked.parquet",
@@ -56,9 +52,6 @@ sorted by score descending, then entity_id.`,
     --na Select --out p.parquet --csv p.csv`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			if runF != nil {
-				return runF(opts)
-			}
 			return runPredict(c, opts)
 		},
 	}
@@ -152,8 +145,7 @@ func runPredict(c *cobra.Command, opts *predictOptions) error {
 		log.Warn("categorical values not seen (or rare) in training were pooled", "feature", name, "rows", n)
 	}
 	fmt.Fprintf(opts.stdout, "wrote %s and %s: %d leads\n", opts.out, pipeline.SummaryPath(opts.out), len(ranked))
-	printSummary(opts.stdout, sum)
-	return nil
+	return sum.WriteText(opts.stdout)
 }
 
 // modelFile is the model.json a --model flag names (a directory or the
@@ -185,32 +177,4 @@ func useAsID(t *features.Table, id, path string) error {
 	}
 	c.Name = "entity_id"
 	return nil
-}
-
-// printSummary prints the run summary: leads per grade and queue, mean
-// probability per grade, churn and drift, and the channels.
-func printSummary(w io.Writer, sum predict.Summary) {
-	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "GRADE\tLEADS\tMEAN P(WIN)")
-	for _, g := range slices.Sorted(maps.Keys(sum.PerGrade)) {
-		fmt.Fprintf(tw, "%s\t%d\t%.3f\n", g, sum.PerGrade[g], sum.MeanProbability[g])
-	}
-	fmt.Fprintln(tw, "\nQUEUE\tLEADS\t")
-	for _, q := range slices.Sorted(maps.Keys(sum.PerQueue)) {
-		fmt.Fprintf(tw, "%s\t%d\t\n", q, sum.PerQueue[q])
-	}
-	if len(sum.Channels) > 0 {
-		fmt.Fprintln(tw, "\nFIRST-TOUCH CHANNEL\tLEADS\tMEAN SCORE")
-		for _, c := range sum.Channels {
-			fmt.Fprintf(tw, "%s\t%d\t%.1f\n", c.Channel, c.Leads, c.MeanScore)
-		}
-	}
-	tw.Flush()
-	if sum.RulesOnly {
-		fmt.Fprintln(w, "the model is no better than chance: scores are rule points alone")
-	}
-	fmt.Fprintf(w, "%d flagged at churn risk\n", sum.ChurnRisk)
-	if len(sum.Drifted) > 0 {
-		fmt.Fprintf(w, "warning: %d inputs drifted from the training data: %s\n", len(sum.Drifted), strings.Join(sum.Drifted, ", "))
-	}
 }

@@ -89,16 +89,16 @@ in use by another run, 130 interrupted.`,
 	}
 	asGroup(root)
 	root.AddCommand(
-		newDatasetsCmd(g, nil),
-		newFeaturesCmd(g, nil),
+		newDatasetsCmd(g),
+		newFeaturesCmd(g),
 		newRulesCmd(g),
-		newTrainCmd(g, nil),
-		newPredictCmd(g, nil),
-		newRFMCmd(g, nil),
+		newTrainCmd(g),
+		newPredictCmd(g),
+		newRFMCmd(g),
 		newExportCmd(g),
 		newModelsCmd(g),
 		newRunCmd(g),
-		newDemoCmd(g, nil),
+		newDemoCmd(g),
 	)
 	return root
 }

@@ -1,12 +1,7 @@
 package main
 
 import (
-	"fmt"
-	"io"
 	"os"
-	"strings"
-	"text/tabwriter"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -48,8 +43,7 @@ the points show the entity's potential as of any date.`,
 			if err != nil {
 				return err
 			}
-			printRules(g, rs)
-			return nil
+			return rs.WriteTable(g.stdout)
 		},
 	})
 	cmd.AddCommand(newRulesExplainCmd(g))
@@ -106,8 +100,7 @@ does not hold). The totals are the ones 'leadscore features --rules' writes.`,
 			if err != nil {
 				return err
 			}
-			printExplanation(g.stdout, cfg.Rules, x)
-			return nil
+			return x.WriteText(g.stdout, cfg.Rules)
 		},
 	}
 	f := cmd.Flags()
@@ -119,104 +112,4 @@ does not hold). The totals are the ones 'leadscore features --rules' writes.`,
 	f.StringVar(&opts.asOf, "as-of", "", "evaluation date (required); events at or after it do not count")
 	f.StringVar(&opts.rules, "rules", "", "rules file (default: the built-in rules)")
 	return cmd
-}
-
-func printExplanation(w io.Writer, rs *features.RuleSet, x *features.Explanation) {
-	fmt.Fprintf(w, "%s as of %s: %d events before, %d at or after (not used)\n\n", x.EntityID, x.AsOf.Format(time.RFC3339), x.Events, x.Later)
-	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "RULE\tGROUP\tPOINTS\tGRANTED\tEXPIRES\tCOUNTS\tWHY")
-	for _, a := range x.Entries {
-		granted, expires := "-", "-"
-		if !a.Granted.IsZero() {
-			granted = a.Granted.Format(time.DateOnly)
-		}
-		if !a.Expires.IsZero() {
-			expires = a.Expires.Format(time.DateOnly)
-		}
-		counts := "no"
-		if a.Active {
-			counts = "yes"
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%+g\t%s\t%s\t%s\t%s\n", a.Rule, a.Group, a.Points, granted, expires, counts, a.Why)
-	}
-	tw.Flush()
-	fmt.Fprintln(w)
-	for i, g := range rs.Groups {
-		capped := ""
-		if x.Raw[i] != x.Points.Groups[i] {
-			capped = fmt.Sprintf(" (capped from %+g)", x.Raw[i])
-		}
-		fmt.Fprintf(w, "rule_points_%s = %+g%s\n", g.Name, x.Points.Groups[i], capped)
-	}
-	sum := 0.0
-	for _, v := range x.Points.Groups {
-		sum += v
-	}
-	capped := ""
-	if sum != x.Points.Total {
-		capped = fmt.Sprintf(" (capped from %+g)", sum)
-	}
-	fmt.Fprintf(w, "rule_points = %+g%s\n", x.Points.Total, capped)
-}
-
-func printRules(g *globalOptions, rs *features.RuleSet) {
-	tw := tabwriter.NewWriter(g.stdout, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "RULE\tGROUP\tPOINTS\tWHEN\tVALID FOR\tREPEAT")
-	for _, r := range rs.Rules {
-		when, valid, repeat := "", r.ValidFor.String(), r.Repeat.String()
-		switch {
-		case r.Event != nil:
-			when = r.Event.Type + conds(r.Event.Where)
-		case r.Inactive != nil:
-			when = fmt.Sprintf("no %s for %s", r.Inactive.Type, r.Inactive.For)
-			if r.Inactive.OnlyIfSeen {
-				when += " (after one)"
-			}
-			repeat = "-"
-		default:
-			when = strings.TrimPrefix(conds(r.Attribute), " where ")
-			valid, repeat = "while it holds", "-"
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%+g\t%s\t%s\t%s\n", r.Name, r.Group, r.Points, when, valid, repeat)
-	}
-	tw.Flush()
-	var caps []string
-	for _, gr := range rs.Groups {
-		if s := capText(gr.Cap); s != "" {
-			caps = append(caps, gr.Name+" "+s)
-		}
-	}
-	if s := capText(rs.Total); s != "" {
-		caps = append(caps, "total "+s)
-	}
-	if len(caps) > 0 {
-		fmt.Fprintf(g.stdout, "\ncaps: %s\n", strings.Join(caps, "; "))
-	}
-	fmt.Fprintf(g.stdout, "%d rules, %d groups\n", len(rs.Rules), len(rs.Groups))
-}
-
-func conds(cs []features.Cond) string {
-	if len(cs) == 0 {
-		return ""
-	}
-	parts := make([]string, len(cs))
-	for i, c := range cs {
-		v := c.Value
-		if c.Op == "in" {
-			v = "[" + strings.Join(c.List, ", ") + "]"
-		}
-		parts[i] = fmt.Sprintf("%s %s %s", c.Field, c.Op, v)
-	}
-	return " where " + strings.Join(parts, " and ")
-}
-
-func capText(c features.Cap) string {
-	var s []string
-	if c.Min != nil {
-		s = append(s, fmt.Sprintf("min %g", *c.Min))
-	}
-	if c.Max != nil {
-		s = append(s, fmt.Sprintf("max %g", *c.Max))
-	}
-	return strings.Join(s, ", ")
 }

@@ -38,7 +38,7 @@ type trainOptions struct {
 	workers   int
 }
 
-func newTrainCmd(g *globalOptions, runF func(*trainOptions) error) *cobra.Command {
+func newTrainCmd(g *globalOptions) *cobra.Command {
 	opts := &trainOptions{globalOptions: g}
 	cmd := &cobra.Command{
 		Use:   "train (--features F.parquet | --table T.csv) --label COL --out models/NAME",
@@ -69,9 +69,6 @@ and predict falls back to rule points.`,
     --model gbdt --rounds 300 --leaves 31 --out models/gbdt`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			if runF != nil {
-				return runF(opts)
-			}
 			return runTrain(c, opts)
 		},
 	}
