@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -297,5 +300,50 @@ b,2024-06-16 06:00:00,form_submit,,pricing,web
 	again := build(t, events, Config{AsOf: asOf, Spec: res})
 	if strings.Join(again.Names(), ",") != strings.Join(tb.Names(), ",") {
 		t.Errorf("rebuilt columns %v, want %v", again.Names(), tb.Names())
+	}
+}
+
+// TestOrderIndependent: the same events in any order (grouped by entity,
+// in time order, shuffled) give the same table, value sums to the last
+// bit included.
+func TestOrderIndependent(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	types := []string{"page_view", "order", "rfq", "email_open", "discount"}
+	var lines []string
+	for e := range 300 {
+		for k := range 1 + r.IntN(40) {
+			ts := asOf.Add(-time.Duration(r.IntN(400*24)) * time.Hour)
+			typ := types[r.IntN(len(types))]
+			v := ""
+			if typ == "order" || typ == "discount" {
+				v = strconv.FormatFloat(float64(r.IntN(100000))/100, 'f', 2, 64)
+			}
+			_ = k
+			lines = append(lines, fmt.Sprintf("E%03d,%s,%s,%s", e, ts.Format(time.RFC3339), typ, v))
+		}
+	}
+	spec := Spec{Aggregations: []string{"count", "sum", "mean", "max", "distinct_days", "days_since", "trend"}}
+	var want *Table
+	for order := range 3 {
+		ls := slices.Clone(lines)
+		switch order {
+		case 1:
+			slices.SortStableFunc(ls, func(a, b string) int { return strings.Compare(strings.Split(a, ",")[1], strings.Split(b, ",")[1]) })
+		case 2:
+			r.Shuffle(len(ls), func(i, j int) { ls[i], ls[j] = ls[j], ls[i] })
+		}
+		got := build(t, "entity_id,ts,type,value\n"+strings.Join(ls, "\n")+"\n", Config{AsOf: asOf, Spec: spec, Rules: DefaultRules()})
+		if want == nil {
+			want = got
+			continue
+		}
+		for c := range want.Columns {
+			wc, gc := &want.Columns[c], &got.Columns[c]
+			for i := range wc.Len() {
+				if wc.Kind == KindFloat && math.Float64bits(wc.Float[i]) != math.Float64bits(gc.Float[i]) || wc.Text(i) != gc.Text(i) {
+					t.Fatalf("order %d: %s row %d: %v, in file order %v", order, wc.Name, i, gc.Text(i), wc.Text(i))
+				}
+			}
+		}
 	}
 }

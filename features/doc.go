@@ -16,8 +16,12 @@
 // features: a rules package would need the Event type and Build would need
 // the rules, an import cycle.
 //
-// Build streams events in batches and keeps state per output row, so memory
-// grows with rows × event types × windows, never with the number of events.
+// Build reads the events once in batches, keeps them compactly in
+// partitions by entity, then computes each entity's rows from its events in
+// time order on every core: the same table whatever the input's order.
+// Snapshot tables (Config.Snapshots, with a Target and Outcomes) give one
+// labelled row per contact and date for training on the question a call
+// list asks.
 //
 //	t, err := features.Build(ctx, features.Config{
 //		Events: features.Source{Path: "events.csv"},

@@ -11,6 +11,9 @@ const (
 	MetaRulesMaxTotal     = "leadscore.rules_max_total"    // RuleSet.MaxTotal, what predict scales rule points by
 	MetaSpec              = "leadscore.spec"               // the resolved feature spec, JSON
 	MetaSpecHash          = "leadscore.spec_hash"          // Spec.Hash
+	MetaSnapshots         = "leadscore.snapshots"          // snapshot mode: the dates, RFC 3339, comma-separated
+	MetaTarget            = "leadscore.target"             // the rows' Target, JSON
+	MetaOutcomesKnown     = "leadscore.outcomes_known"     // labels count outcomes known before this time, RFC 3339
 	MetaFeatures          = "leadscore.features"           // column → Descriptor, JSON
 	MetaDuplicatesSkipped = "leadscore.duplicates_skipped" // with Config.Dedupe
 	MetaInputPrefix       = "leadscore.input."             // + role: an input's name, size and SHA-256

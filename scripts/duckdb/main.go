@@ -28,6 +28,7 @@ func main() {
 	asOf := flag.String("as-of", "2025-01-01", "as-of date (UTC)")
 	ours := flag.String("ours", "", "leadscore's feature table to compare with")
 	out := flag.String("out", "/tmp/duckdb-features.parquet", "where DuckDB writes its feature table")
+	timeOrdered := flag.String("time-ordered", "", "instead, write the events sorted by time to this file (.parquet: ZSTD, 1M-row groups; .csv) and exit")
 	flag.Parse()
 	db, err := sql.Open("duckdb", "")
 	if err != nil {
@@ -37,6 +38,17 @@ func main() {
 		log.Fatal(err)
 	}
 	src := fmt.Sprintf("read_parquet('%s')", *events)
+	if *timeOrdered != "" {
+		// An event log as it is appended: in time order, written by DuckDB.
+		format := "(FORMAT PARQUET, COMPRESSION ZSTD, ROW_GROUP_SIZE 1000000)"
+		if strings.HasSuffix(*timeOrdered, ".csv") {
+			format = "(FORMAT CSV, HEADER)"
+		}
+		if _, err := db.Exec(fmt.Sprintf("COPY (SELECT * FROM %s ORDER BY ts) TO '%s' %s", src, *timeOrdered, format)); err != nil {
+			log.Fatal(err)
+		}
+		return
+	}
 	var types []string
 	var valued []bool
 	rows, err := db.Query(fmt.Sprintf("SELECT type, bool_or(value IS NOT NULL) FROM %s WHERE CAST(ts AS TIMESTAMP) < TIMESTAMP '%s' GROUP BY type ORDER BY type", src, *asOf))

@@ -1,0 +1,695 @@
+package features
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"runtime"
+	"slices"
+	"strings"
+	"time"
+	"unsafe"
+
+	"golang.org/x/sync/errgroup"
+)
+
+// The engine computes feature rows in three phases:
+//
+//  1. ingest: one streaming pass over the events keeps each one that some
+//     row may count as a compact record (time, value, type id, and bit
+//     masks of the derived types and event rules it matches) in one of
+//     nParts partitions chosen by a hash of its entity id, the id's bytes
+//     in the partition's arena. Nothing per entity is looked up yet, so
+//     events in any order cost the same: appends to a few streams.
+//  2. group, per partition on every core: the partition's entities get
+//     local indexes (a small map that stays in cache), their records are
+//     gathered entity by entity and sorted by time (ties broken by every
+//     field, so the order, and every sum, is the same whatever the input
+//     order), duplicates dropped with Config.Dedupe, and the types seen
+//     are counted for the column set.
+//  3. rows, per partition on every core: each entity's rows (its moments:
+//     the as-of date, its cutoffs, the snapshot dates) are computed from
+//     its sorted records, in time order, into the output columns.
+//
+// Memory holds the kept records (about 30 bytes each plus the id) and the
+// output table.
+const nParts = 64
+
+// rec is one kept event.
+type rec struct {
+	ts    int64 // unix ns
+	value float64
+	off   uint32 // the entity id's offset in the partition's arena
+	idLen uint16
+	typ   uint16 // global type id
+}
+
+// recs is a run of records with what each carries besides: whether it
+// has a value, and bit masks that are present only when there are derived
+// types, event rules or Config.Dedupe.
+type recs struct {
+	r       []rec
+	valued  []bool
+	derived []uint64 // derived types matched (Spec.Derived order)
+	rules   []uint64 // event rules matched (their bit in engine.ruleBit)
+	fps     []uint64 // the event's fingerprint
+}
+
+// add appends record i of o.
+func (rs *recs) add(o *recs, i int) {
+	rs.r = append(rs.r, o.r[i])
+	rs.valued = append(rs.valued, o.valued[i])
+	if o.derived != nil {
+		rs.derived = append(rs.derived, o.derived[i])
+	}
+	if o.rules != nil {
+		rs.rules = append(rs.rules, o.rules[i])
+	}
+	if o.fps != nil {
+		rs.fps = append(rs.fps, o.fps[i])
+	}
+}
+
+// set writes record i of o at position at.
+func (rs *recs) set(at int, o *recs, i int) {
+	rs.r[at], rs.valued[at] = o.r[i], o.valued[i]
+	if rs.derived != nil {
+		rs.derived[at] = o.derived[i]
+	}
+	if rs.rules != nil {
+		rs.rules[at] = o.rules[i]
+	}
+	if rs.fps != nil {
+		rs.fps[at] = o.fps[i]
+	}
+}
+
+// makeRecs returns n records with the masks asked for.
+func makeRecs(n, capacity int, masks [3]bool) recs {
+	rs := recs{r: make([]rec, n, capacity), valued: make([]bool, n, capacity)}
+	if masks[0] {
+		rs.derived = make([]uint64, n, capacity)
+	}
+	if masks[1] {
+		rs.rules = make([]uint64, n, capacity)
+	}
+	if masks[2] {
+		rs.fps = make([]uint64, n, capacity)
+	}
+	return rs
+}
+
+// recChunk is how many records an ingest chunk holds: chunks are never
+// copied when a partition grows.
+const recChunk = 1 << 15
+
+// partition holds the records of the entities whose id hashes to it.
+type partition struct {
+	chunks []*recs // ingest: records in arrival order
+	arena  []byte
+
+	// After grouping: the records entity by entity, each entity's sorted
+	// by time, in g; entity k's are g[start[k]:stop[k]].
+	g       recs
+	ids     []string // per local entity, pointing into arena
+	start   []int32
+	stop    []int32
+	used    []int64 // per global type id: records some row counts
+	valued  []bool  // per global type id: a counted record has a value
+	dvalued []bool  // per derived type: likewise
+	dups    int64
+}
+
+// last returns the chunk to append to, starting a new one when full.
+func (p *partition) last(masks [3]bool) *recs {
+	if n := len(p.chunks); n > 0 && len(p.chunks[n-1].r) < recChunk {
+		return p.chunks[n-1]
+	}
+	c := makeRecs(0, recChunk, masks)
+	p.chunks = append(p.chunks, &c)
+	return &c
+}
+
+// engine is the state of one Build.
+type engine struct {
+	cfg  *Config
+	spec Spec
+	win  []int64 // windows in ns
+	rs   *RuleSet
+
+	typeID    map[string]uint16 // every type name seen → global id
+	typeNames []string
+	parts     [nParts]partition
+
+	// ruleBit maps an event rule's index in rs.Rules to its bit in the
+	// record masks; rulesOf lists, per global type id, its event rules.
+	ruleBit []int
+	rulesOf [][]int
+
+	// moments gives the rows to compute per entity id (cutoff mode);
+	// asOf and snapshots give them for every entity (the other modes).
+	moments   map[string][]moment
+	lastMom   int64 // no row counts an event at or after this time
+	late      int64
+	read      int64
+	tooMany   bool
+	snapshots []int64
+}
+
+// moment is one row to compute: its time (exclusive) and its place in
+// the output (−1 until rows are placed).
+type moment struct {
+	d   int64
+	pos int32
+}
+
+func newEngine(cfg *Config) *engine {
+	e := &engine{cfg: cfg, spec: cfg.Spec, rs: cfg.Rules, typeID: map[string]uint16{}}
+	for _, w := range cfg.Spec.windows() {
+		e.win = append(e.win, int64(w)*dayNanos)
+	}
+	if rs := e.rs; rs != nil {
+		e.ruleBit = make([]int, len(rs.Rules))
+		bit := 0
+		for i := range rs.Rules {
+			e.ruleBit[i] = -1
+			if rs.Rules[i].Event != nil {
+				e.ruleBit[i] = bit
+				bit++
+			}
+		}
+	}
+	switch {
+	case cfg.Cutoffs != nil:
+		e.moments = map[string][]moment{}
+		for i, id := range cfg.Cutoffs.IDs {
+			d := cfg.Cutoffs.TS[i].UnixNano()
+			e.moments[id] = append(e.moments[id], moment{d: d, pos: int32(i)})
+			e.lastMom = max(e.lastMom, d)
+		}
+	case len(cfg.Snapshots) > 0:
+		for _, s := range cfg.Snapshots {
+			e.snapshots = append(e.snapshots, s.UnixNano())
+		}
+		slices.Sort(e.snapshots)
+		e.lastMom = e.snapshots[len(e.snapshots)-1]
+	default:
+		e.lastMom = cfg.AsOf.UnixNano()
+	}
+	return e
+}
+
+// typeOf returns the global id of an event type, adding it when new. With
+// types: all at most MaxTypes types are kept; beyond that tooMany is set.
+func (e *engine) typeOf(name string) (uint16, bool) {
+	if id, ok := e.typeID[name]; ok {
+		return id, true
+	}
+	if len(e.typeNames) >= math.MaxUint16 || e.spec.Types == nil && len(e.typeNames) >= MaxTypes {
+		e.tooMany = true
+		return 0, false
+	}
+	id := uint16(len(e.typeNames))
+	name = strings.Clone(name)
+	e.typeID[name] = id
+	e.typeNames = append(e.typeNames, name)
+	if e.rs != nil {
+		var ix []int
+		for i := range e.rs.Rules {
+			if ev := e.rs.Rules[i].Event; ev != nil && ev.Type == name {
+				ix = append(ix, i)
+			}
+		}
+		e.rulesOf = append(e.rulesOf, ix)
+	}
+	return id, true
+}
+
+// ingest reads every event into the partitions.
+func (e *engine) ingest(ctx context.Context) error {
+	er, err := OpenEvents(ctx, e.cfg.Events, e.cfg.BadRows)
+	if err != nil {
+		return err
+	}
+	defer er.Close()
+	derived := e.spec.Derived
+	hasRules := e.rs != nil && len(e.rs.Rules) > 0
+	masks := [3]bool{len(derived) > 0, hasRules, e.cfg.Dedupe}
+	var types typeCache
+	err = Stream(ctx, er, func(events []Event) error {
+		if e.cfg.Progress != nil {
+			e.cfg.Progress(int64(er.Rows()))
+		}
+		for i := range events {
+			ev := &events[i]
+			ts := ev.TS.UnixNano()
+			if ts >= e.lastMom {
+				e.late++
+				continue
+			}
+			typ, ok := types.lookup(e, ev.Type)
+			if !ok {
+				continue
+			}
+			p := &e.parts[hashID(ev.EntityID)%nParts]
+			c := p.last(masks)
+			idLen := min(len(ev.EntityID), math.MaxUint16)
+			c.r = append(c.r, rec{ts: ts, value: ev.Value, off: uint32(len(p.arena)), idLen: uint16(idLen), typ: typ})
+			c.valued = append(c.valued, ev.HasValue)
+			p.arena = append(p.arena, ev.EntityID[:idLen]...)
+			if masks[0] {
+				var m uint64
+				for k := range derived {
+					if derived[k].matches(ev) {
+						m |= 1 << k
+					}
+				}
+				c.derived = append(c.derived, m)
+			}
+			if masks[1] {
+				var m uint64
+				for _, ri := range e.rulesOf[typ] {
+					if e.rs.Rules[ri].Event.match(ev) {
+						m |= 1 << e.ruleBit[ri]
+					}
+				}
+				c.rules = append(c.rules, m)
+			}
+			if masks[2] {
+				c.fps = append(c.fps, ev.fingerprint())
+			}
+		}
+		return nil
+	})
+	e.read = int64(er.Rows())
+	if err != nil {
+		return err
+	}
+	if e.tooMany {
+		return &SchemaError{Path: e.cfg.Events.Path, Err: fmt.Errorf("the events have more than %d types: list the ones to keep in a spec (types: [...], with other to pool the rest)", MaxTypes)}
+	}
+	return nil
+}
+
+// hashID is FNV-1a of an entity id.
+func hashID(s string) uint32 {
+	h := uint32(2166136261)
+	for i := 0; i < len(s); i++ {
+		h = (h ^ uint32(s[i])) * 16777619
+	}
+	return h
+}
+
+// each runs fn on every partition, on every core.
+func (e *engine) each(ctx context.Context, fn func(p *partition) error) error {
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(runtime.GOMAXPROCS(0))
+	for k := range e.parts {
+		p := &e.parts[k]
+		g.Go(func() error {
+			if err := gctx.Err(); err != nil {
+				return err
+			}
+			return fn(p)
+		})
+	}
+	return g.Wait()
+}
+
+// typeCache finds an event type's id without hashing its name when the
+// reader hands out the same string again (a Parquet dictionary's entries):
+// a small table keyed by the string's address.
+type typeCache struct {
+	slot [64]struct {
+		data *byte
+		n    int
+		id   uint16
+	}
+}
+
+func (c *typeCache) lookup(e *engine, name string) (uint16, bool) {
+	if len(name) == 0 {
+		return e.typeOf(name)
+	}
+	data := unsafe.StringData(name)
+	s := &c.slot[(uintptr(unsafe.Pointer(data))>>4)%64]
+	if s.data == data && s.n == len(name) {
+		return s.id, true
+	}
+	id, ok := e.typeOf(name)
+	if ok {
+		s.data, s.n, s.id = data, len(name), id
+	}
+	return id, ok
+}
+
+// group gathers a partition's records entity by entity into p.g (a copy
+// in which each entity's records are contiguous), sorts each entity's by
+// time (and every other field, so that the order does not depend on the
+// input's), drops duplicates, and counts the records some row counts by
+// type.
+func (e *engine) group(p *partition) {
+	total := 0
+	for _, c := range p.chunks {
+		total += len(c.r)
+	}
+	local := make(map[string]int32, total/8+1)
+	ent := make([]int32, 0, total)
+	var count []int32
+	for _, c := range p.chunks {
+		for i := range c.r {
+			r := &c.r[i]
+			id := unsafe.String(unsafe.SliceData(p.arena[r.off:]), int(r.idLen))
+			k, ok := local[id]
+			if !ok {
+				k = int32(len(p.ids))
+				local[id] = k
+				p.ids = append(p.ids, id)
+				count = append(count, 0)
+			}
+			ent = append(ent, k)
+			count[k]++
+		}
+	}
+	n := len(p.ids)
+	p.start, p.stop = make([]int32, n+1), make([]int32, n)
+	for k := range n {
+		p.start[k+1] = p.start[k] + count[k]
+	}
+	// Scatter the records into entity order (each entity's in arrival
+	// order), then sort each entity's.
+	var masks [3]bool
+	if len(p.chunks) > 0 {
+		c := p.chunks[0]
+		masks = [3]bool{c.derived != nil, c.rules != nil, c.fps != nil}
+	}
+	p.g = makeRecs(total, total, masks)
+	next := slices.Clone(p.start[:n])
+	j := 0
+	for _, c := range p.chunks {
+		for i := range c.r {
+			k := ent[j]
+			p.g.set(int(next[k]), c, i)
+			next[k]++
+			j++
+		}
+	}
+	p.chunks = nil
+	nTypes := len(e.typeNames)
+	p.used, p.valued, p.dvalued = make([]int64, nTypes), make([]bool, nTypes), make([]bool, len(e.spec.Derived))
+	var perm []int32
+	scratch := makeRecs(0, 0, masks)
+	for k := range n {
+		lo, hi := int(p.start[k]), int(p.start[k+1])
+		perm = p.sortRange(lo, hi, perm, &scratch)
+		hi = p.dedupe(lo, hi, e.cfg.Dedupe)
+		p.stop[k] = int32(hi)
+		p.count(lo, hi, e.lastMoment(p.ids[k]))
+	}
+}
+
+// sortRange sorts the records g[lo:hi] by compare, through a permutation
+// and a scratch copy; it returns the permutation's storage for reuse.
+func (p *partition) sortRange(lo, hi int, perm []int32, scratch *recs) []int32 {
+	sorted := true
+	for i := lo + 1; i < hi && sorted; i++ {
+		sorted = p.compare(i-1, i) <= 0
+	}
+	if sorted {
+		return perm
+	}
+	perm = perm[:0]
+	for i := lo; i < hi; i++ {
+		perm = append(perm, int32(i))
+	}
+	slices.SortStableFunc(perm, func(a, b int32) int { return p.compare(int(a), int(b)) })
+	*scratch = recs{r: scratch.r[:0], valued: scratch.valued[:0], derived: scratch.derived[:0], rules: scratch.rules[:0], fps: scratch.fps[:0]}
+	for _, i := range perm {
+		scratch.add(&p.g, int(i))
+	}
+	for j := range perm {
+		p.g.set(lo+j, scratch, j)
+	}
+	return perm
+}
+
+// dedupe drops, when on, each record of g[lo:hi] that equals the one kept
+// before it, moving the others down; it returns the new end.
+func (p *partition) dedupe(lo, hi int, on bool) int {
+	if !on {
+		return hi
+	}
+	out := lo
+	for i := lo; i < hi; i++ {
+		if out > lo && p.compare(i, out-1) == 0 {
+			p.dups++
+			continue
+		}
+		p.g.set(out, &p.g, i)
+		out++
+	}
+	return out
+}
+
+// count adds the records of g[lo:hi] before last, those some row counts,
+// to the per-type counts and value flags.
+func (p *partition) count(lo, hi int, last int64) {
+	g := &p.g
+	for i := lo; i < hi; i++ {
+		r := &g.r[i]
+		if r.ts >= last {
+			break
+		}
+		p.used[r.typ]++
+		if !g.valued[i] {
+			continue
+		}
+		p.valued[r.typ] = true
+		if g.derived != nil {
+			for d := range p.dvalued {
+				if g.derived[i]&(1<<d) != 0 {
+					p.dvalued[d] = true
+				}
+			}
+		}
+	}
+}
+
+// compare orders two records of g: by time, then type, value flag, value,
+// derived and rule masks, and fingerprint, so that equal records are
+// adjacent and the order is the same whatever the input's.
+func (p *partition) compare(a, b int) int {
+	g := &p.g
+	ra, rb := &g.r[a], &g.r[b]
+	switch {
+	case ra.ts != rb.ts:
+		return cmpInt(ra.ts, rb.ts)
+	case ra.typ != rb.typ:
+		return cmpInt(ra.typ, rb.typ)
+	case g.valued[a] != g.valued[b]:
+		if g.valued[a] {
+			return 1
+		}
+		return -1
+	case ra.value != rb.value:
+		return cmpInt(math.Float64bits(ra.value), math.Float64bits(rb.value))
+	case g.derived != nil && g.derived[a] != g.derived[b]:
+		return cmpInt(g.derived[a], g.derived[b])
+	case g.rules != nil && g.rules[a] != g.rules[b]:
+		return cmpInt(g.rules[a], g.rules[b])
+	case g.fps != nil && g.fps[a] != g.fps[b]:
+		return cmpInt(g.fps[a], g.fps[b])
+	}
+	return 0
+}
+
+func cmpInt[T int64 | uint64 | uint16 | uint8](a, b T) int {
+	if a < b {
+		return -1
+	}
+	if a > b {
+		return 1
+	}
+	return 0
+}
+
+// lastMoment is the latest moment of an entity's rows: no row counts an
+// event at or after it.
+func (e *engine) lastMoment(id string) int64 {
+	if e.moments == nil {
+		return e.lastMom
+	}
+	last := int64(math.MinInt64)
+	for _, m := range e.moments[id] {
+		last = max(last, m.d)
+	}
+	return last
+}
+
+// layout is the column set, known once every partition is grouped: the
+// event types with columns (in name order) and the derived types (in
+// spec order), and where each global type id goes.
+type layout struct {
+	names    []string // slot names: types, then derived types
+	valued   []bool   // per slot: the slot has value columns
+	slotOf   []int    // per global type id: its slot, −1 without columns
+	nTypes   int      // slots of event types (derived slots follow)
+	other    bool     // a slot named "other" pools other types
+	used     int64
+	dups     int64
+	nDerived int
+}
+
+// resolveTypes decides the columns from the types the rows count: the
+// spec's list (with "other" pooling the rest when asked), or every type
+// counted, or the K most counted (ties by name) with the rest pooled as
+// "other". Value columns go to the spec's value types, or to the types
+// with a counted value.
+func (e *engine) resolveTypes() (*layout, error) {
+	nt := len(e.typeNames)
+	used := make([]int64, nt)
+	valued := make([]bool, nt)
+	dvalued := make([]bool, len(e.spec.Derived))
+	l := &layout{nDerived: len(e.spec.Derived)}
+	for k := range e.parts {
+		p := &e.parts[k]
+		for t := range p.used {
+			used[t] += p.used[t]
+			valued[t] = valued[t] || p.valued[t]
+			l.used += p.used[t]
+		}
+		for d := range p.dvalued {
+			dvalued[d] = dvalued[d] || p.dvalued[d]
+		}
+		l.dups += p.dups
+	}
+	var kept []string
+	if e.spec.Types != nil {
+		kept = slices.Clone(e.spec.Types)
+		l.other = e.spec.Other
+	} else {
+		for t, name := range e.typeNames {
+			if used[t] > 0 {
+				kept = append(kept, name)
+			}
+		}
+		if k := e.spec.TopTypes; k > 0 && len(kept) > k {
+			slices.SortFunc(kept, func(x, y string) int {
+				if ux, uy := used[e.typeID[x]], used[e.typeID[y]]; ux != uy {
+					return cmpInt(uy, ux)
+				}
+				return strings.Compare(x, y)
+			})
+			kept, l.other = kept[:k:k], true
+		}
+	}
+	if l.other && !slices.Contains(kept, "other") {
+		kept = append(kept, "other")
+	}
+	slices.Sort(kept)
+	slot := make(map[string]int, len(kept))
+	for i, name := range kept {
+		slot[name] = i
+	}
+	l.names, l.nTypes = kept, len(kept)
+	l.valued = make([]bool, len(kept))
+	l.slotOf = make([]int, nt)
+	for t, name := range e.typeNames {
+		s, ok := slot[name]
+		if !ok {
+			s = -1
+			if l.other {
+				s = slot["other"]
+			}
+		}
+		l.slotOf[t] = s
+		if s >= 0 && e.spec.Types == nil && valued[t] {
+			l.valued[s] = true
+		}
+	}
+	if e.spec.Types != nil {
+		for i, name := range kept {
+			l.valued[i] = slices.Contains(e.spec.ValueTypes, name)
+		}
+	}
+	for i, d := range e.spec.Derived {
+		id, seen := e.typeID[d.Name]
+		if slices.Contains(kept, d.Name) || seen && used[id] > 0 {
+			return nil, &SchemaError{Path: e.cfg.Events.Path, Err: fmt.Errorf("derived type %q has the name of an event type in the data: rename it in the spec", d.Name)}
+		}
+		l.names = append(l.names, d.Name)
+		v := dvalued[i]
+		if e.spec.Types != nil {
+			v = slices.Contains(e.spec.ValueTypes, d.Name)
+		}
+		l.valued = append(l.valued, v)
+	}
+	return l, nil
+}
+
+// placed is a row's entity, moment and, for a snapshot row, label.
+type placed struct {
+	id    string
+	d     int64
+	label bool
+}
+
+// place gives every row its output position: cutoff rows keep the cutoff
+// file's order; as-of rows are sorted by entity id; snapshot rows by
+// snapshot date, then entity id. An as-of or snapshot row exists for an
+// entity with an event before its moment (with AllEntities, for every
+// profile at the as-of date too).
+func (e *engine) place() []placed {
+	if e.moments != nil {
+		out := make([]placed, e.cfg.Cutoffs.Len())
+		for i, id := range e.cfg.Cutoffs.IDs {
+			out[i] = placed{id: id, d: e.cfg.Cutoffs.TS[i].UnixNano()}
+		}
+		return out
+	}
+	var out []placed
+	seen := map[string]bool{}
+	tg, o := e.cfg.Target, e.cfg.Outcomes
+	known := e.cfg.OutcomesKnown.UnixNano()
+	for k := range e.parts {
+		p := &e.parts[k]
+		for ent, id := range p.ids {
+			if p.stop[ent] == p.start[ent] {
+				continue
+			}
+			first := p.g.r[p.start[ent]].ts // the entity's earliest record
+			if e.snapshots == nil {
+				seen[id] = true
+				if tg == nil || o == nil || tg.inPopulation(o, id, e.lastMom) {
+					out = append(out, placed{id: id, d: e.lastMom})
+				}
+				continue
+			}
+			for _, s := range e.snapshots {
+				if first >= s {
+					continue
+				}
+				if label, keep := tg.keep(o, id, s, known); keep {
+					out = append(out, placed{id: id, d: s, label: label})
+				}
+			}
+		}
+	}
+	if e.snapshots == nil && e.cfg.AllEntities && e.cfg.Profiles != nil {
+		for _, id := range e.cfg.Profiles.IDs {
+			if !seen[id] && (tg == nil || o == nil || tg.inPopulation(o, id, e.lastMom)) {
+				out = append(out, placed{id: id, d: e.lastMom})
+			}
+		}
+	}
+	slices.SortFunc(out, func(a, b placed) int {
+		if a.d != b.d {
+			return cmpInt(a.d, b.d)
+		}
+		return strings.Compare(a.id, b.id)
+	})
+	return out
+}
+
+// timeOf turns unix ns into a UTC time.
+func timeOf(ns int64) time.Time { return time.Unix(0, ns).UTC() }

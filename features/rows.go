@@ -1,0 +1,416 @@
+package features
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"math/bits"
+	"slices"
+	"strconv"
+	"time"
+)
+
+// colKind is what a feature column computes from a row's aggregates.
+type colKind uint8
+
+const (
+	colEventsTotal colKind = iota // events before the moment, all time
+	colEventsCount                // events in window w
+	colTenure                     // days since the first event
+	colActive30                   // distinct days with an event, last 30 days
+	colActive90                   // the same, last 90 days
+	colCount                      // a slot's events in window w
+	colSum                        // the sum of their values
+	colMean                       // their mean value
+	colMax                        // their largest value
+	colDays                       // distinct days with an event of the slot in window w
+	colDaysSince                  // days since the slot's latest event
+	colTrend                      // the slot's last 30 days against the 30 before
+)
+
+// featureCol is one feature column of the output.
+type featureCol struct {
+	name string
+	desc Descriptor
+	kind colKind
+	slot int // for per-slot kinds: the type slot (derived slots follow the types)
+	w    int // for per-window kinds: the window index
+	v    []float64
+}
+
+// columns declares the feature columns of a layout, in output order: the
+// activity over all events, then per slot (types in name order, then the
+// derived types) the spec's aggregations.
+func (e *engine) columns(l *layout, n int) []featureCol {
+	spec := e.spec
+	var cols []featureCol
+	add := func(c featureCol) {
+		c.v = make([]float64, n)
+		cols = append(cols, c)
+	}
+	add(featureCol{name: "events_total", desc: Descriptor{Agg: AggCount}, kind: colEventsTotal})
+	for w, days := range spec.windows() {
+		add(featureCol{name: fmt.Sprintf("events_count_%dd", days), desc: Descriptor{Agg: AggCount, WindowDays: days}, kind: colEventsCount, w: w})
+	}
+	add(featureCol{name: "tenure_days", desc: Descriptor{Agg: AggTenure}, kind: colTenure})
+	add(featureCol{name: "active_days_30d", desc: Descriptor{Agg: AggDistinctDays, WindowDays: 30}, kind: colActive30})
+	add(featureCol{name: "active_days_90d", desc: Descriptor{Agg: AggDistinctDays, WindowDays: 90}, kind: colActive90})
+	w30 := slices.Index(spec.windows(), 30)
+	for s, name := range l.names {
+		cname := columnName(name)
+		phrase, noun := spec.wordsFor(name)
+		perWindow := func(agg Agg, kind colKind, format string) {
+			if !spec.has(string(agg)) {
+				return
+			}
+			for w, days := range spec.windows() {
+				add(featureCol{name: fmt.Sprintf(format, cname, days), kind: kind, slot: s, w: w,
+					desc: Descriptor{Agg: agg, Type: name, WindowDays: days, Phrase: phrase, Noun: noun}})
+			}
+		}
+		perWindow(AggCount, colCount, "%s_count_%dd")
+		if l.valued[s] {
+			perWindow(AggSum, colSum, "%s_value_sum_%dd")
+			perWindow(AggMean, colMean, "%s_value_mean_%dd")
+			perWindow(AggMax, colMax, "%s_value_max_%dd")
+		}
+		perWindow(AggDistinctDays, colDays, "%s_active_days_%dd")
+		if spec.has("days_since") {
+			add(featureCol{name: cname + "_days_since_last", kind: colDaysSince, slot: s,
+				desc: Descriptor{Agg: AggDaysSince, Type: name, Phrase: phrase, Noun: noun}})
+		}
+		if spec.has("trend") {
+			add(featureCol{name: cname + "_trend", kind: colTrend, slot: s, w: w30,
+				desc: Descriptor{Agg: AggTrend, Type: name, WindowDays: 30, Phrase: phrase, Noun: noun}})
+		}
+	}
+	return cols
+}
+
+// acc holds one row's aggregates while an entity's rows are computed, and
+// is reused from row to row. All-time quantities grow as the moments
+// advance; windowed ones are recomputed for each moment from the records
+// within the longest look-back.
+type acc struct {
+	e      *engine
+	l      *layout
+	nw     int
+	dOff   []int // distinct days: first bitset word of each window
+	dw     int   // distinct days: bitset words per slot
+	scan   int64 // the longest look-back any column needs, ns
+	hasDay bool  // distinct_days is asked for
+	hasMax bool
+
+	// All time.
+	n     int64
+	first int64
+	lastT []int64 // per slot: its latest event, noTime if none
+	rr    ruleRow
+
+	// Windowed, for the current moment.
+	nWin   []int32
+	act30  uint64
+	act90  [2]uint64
+	cnt    []int32 // [slot·nw + w]
+	sum    []float64
+	vcnt   []int32
+	vmax   []float64
+	days   []uint64 // [slot·dw + word]
+	prev30 []int32  // per slot: events with 30 d < age ≤ 60 d
+
+	// inactiveOf lists, per global type id, the inactivity rules watching
+	// it.
+	inactiveOf [][]int
+}
+
+func newAcc(e *engine, l *layout) *acc {
+	spec := e.spec
+	a := &acc{e: e, l: l, nw: len(e.win), hasDay: spec.has("distinct_days"), hasMax: spec.has("max")}
+	slots := len(l.names)
+	for _, w := range spec.windows() {
+		a.dOff = append(a.dOff, a.dw)
+		a.dw += w/64 + 1
+	}
+	a.scan = 90 * dayNanos // active_days_90d
+	if spec.has("trend") {
+		a.scan = max(a.scan, 60*dayNanos)
+	}
+	for _, w := range e.win {
+		a.scan = max(a.scan, w)
+	}
+	a.lastT = make([]int64, slots)
+	a.nWin = make([]int32, a.nw)
+	a.cnt = make([]int32, slots*a.nw)
+	a.sum = make([]float64, slots*a.nw)
+	a.vcnt = make([]int32, slots*a.nw)
+	a.vmax = make([]float64, slots*a.nw)
+	if a.hasDay {
+		a.days = make([]uint64, slots*a.dw)
+	}
+	a.prev30 = make([]int32, slots)
+	if rs := e.rs; rs != nil {
+		a.inactiveOf = make([][]int, len(e.typeNames))
+		for t, name := range e.typeNames {
+			for i := range rs.Rules {
+				if in := rs.Rules[i].Inactive; in != nil && in.Type == name {
+					a.inactiveOf[t] = append(a.inactiveOf[t], i)
+				}
+			}
+		}
+	}
+	return a
+}
+
+// rowsOut receives computed rows: the feature columns and, with rules,
+// the rule columns, each indexed by output position.
+type rowsOut struct {
+	cols   []featureCol
+	total  []float64
+	groups [][]float64
+	awards []string
+	done   []bool
+}
+
+// entity computes the rows of one entity: its sorted records g[lo:hi] of
+// p and its moments, ascending.
+func (a *acc) entity(p *partition, lo, hi int, id string, moms []moment, out *rowsOut) {
+	a.n, a.first = 0, noTime
+	for s := range a.lastT {
+		a.lastT[s] = noTime
+	}
+	a.rr = ruleRow{}
+	rs := a.e.rs
+	j := lo
+	for _, m := range moms {
+		d := m.d
+		dt := timeOf(d)
+		for ; j < hi && p.g.r[j].ts < d; j++ {
+			a.addAllTime(&p.g, j, dt)
+		}
+		a.window(&p.g, lo, j, d)
+		a.write(m.pos, d, out)
+		if rs != nil {
+			first := a.first
+			if a.n == 0 {
+				first = noTime
+			}
+			prof := a.e.cfg.Profiles
+			pts := rs.evaluate(&a.rr, first, dt, prof, prof.Row(id), false)
+			out.total[m.pos] = pts.Total
+			for g := range out.groups {
+				out.groups[g][m.pos] = pts.Groups[g]
+			}
+			out.awards[m.pos] = AwardsJSON(pts.Awards)
+		}
+		out.done[m.pos] = true
+	}
+}
+
+// addAllTime counts record i into the all-time quantities: the count, the
+// first and each slot's latest event, and the rules' state as of dt.
+func (a *acc) addAllTime(g *recs, i int, dt time.Time) {
+	r := &g.r[i]
+	if a.n == 0 {
+		a.first = r.ts
+	}
+	a.n++
+	if s := a.l.slotOf[r.typ]; s >= 0 {
+		a.lastT[s] = r.ts
+	}
+	if g.derived != nil {
+		for m := g.derived[i]; m != 0; m &= m - 1 {
+			a.lastT[a.l.nTypes+bits.TrailingZeros64(m)] = r.ts
+		}
+	}
+	rs := a.e.rs
+	if rs == nil {
+		return
+	}
+	if g.rules != nil && g.rules[i] != 0 {
+		if a.rr.acc == nil {
+			a.rr.acc = make([]ruleAcc, len(rs.Rules))
+		}
+		for _, ri := range a.e.rulesOf[r.typ] {
+			if g.rules[i]&(1<<a.e.ruleBit[ri]) != 0 {
+				rs.Rules[ri].addMatch(&a.rr.acc[ri], r.ts, dt)
+			}
+		}
+	}
+	for _, ri := range a.inactiveOf[r.typ] {
+		if a.rr.lastOfType == nil {
+			a.rr.lastOfType = make([]int64, len(rs.Rules))
+		}
+		a.rr.lastOfType[ri] = stampOf(r.ts)
+	}
+}
+
+// window recomputes the windowed quantities at moment d from the records
+// before it, g[lo:hi], adding values in time order.
+func (a *acc) window(g *recs, lo, hi int, d int64) {
+	clear(a.nWin)
+	a.act30, a.act90 = 0, [2]uint64{}
+	clear(a.cnt)
+	clear(a.sum)
+	clear(a.vcnt)
+	if a.hasMax {
+		clear(a.vmax)
+	}
+	if a.hasDay {
+		clear(a.days)
+	}
+	clear(a.prev30)
+	from := hi
+	for from > lo && d-g.r[from-1].ts <= a.scan {
+		from--
+	}
+	dDay := floorDiv(d, dayNanos)
+	win := a.e.win
+	for i := from; i < hi; i++ {
+		r := &g.r[i]
+		age := d - r.ts
+		for w, wn := range win {
+			if age <= wn {
+				a.nWin[w]++
+			}
+		}
+		k := dDay - floorDiv(r.ts, dayNanos) // days back, 0 = d's date
+		if age <= 90*dayNanos {
+			a.act90[k/64] |= 1 << (k % 64)
+			if age <= 30*dayNanos {
+				a.act30 |= 1 << k
+			}
+		}
+		if s := a.l.slotOf[r.typ]; s >= 0 {
+			a.addSlot(s, r, g.valued[i], age, k)
+		}
+		if g.derived != nil {
+			for m := g.derived[i]; m != 0; m &= m - 1 {
+				a.addSlot(a.l.nTypes+bits.TrailingZeros64(m), r, g.valued[i], age, k)
+			}
+		}
+	}
+}
+
+// addSlot counts record r, age before the moment and k days back, into a
+// slot's windowed aggregates.
+func (a *acc) addSlot(s int, r *rec, hasValue bool, age, k int64) {
+	base := s * a.nw
+	valued := hasValue && a.l.valued[s]
+	for w, wn := range a.e.win {
+		if age > wn {
+			continue
+		}
+		a.cnt[base+w]++
+		if valued {
+			if a.hasMax && (a.vcnt[base+w] == 0 || r.value > a.vmax[base+w]) {
+				a.vmax[base+w] = r.value
+			}
+			a.sum[base+w] += r.value
+			a.vcnt[base+w]++
+		}
+		if a.hasDay {
+			a.days[s*a.dw+a.dOff[w]+int(k/64)] |= 1 << (k % 64)
+		}
+	}
+	if age > 30*dayNanos && age <= 60*dayNanos {
+		a.prev30[s]++
+	}
+}
+
+// write puts the row at moment d into every feature column at pos.
+func (a *acc) write(pos int32, d int64, out *rowsOut) {
+	day := float64(dayNanos)
+	for c := range out.cols {
+		col := &out.cols[c]
+		i := col.slot*a.nw + col.w
+		var v float64
+		switch col.kind {
+		case colEventsTotal:
+			v = float64(a.n)
+		case colEventsCount:
+			v = float64(a.nWin[col.w])
+		case colTenure:
+			v = math.NaN()
+			if a.n > 0 {
+				v = float64(d-a.first) / day
+			}
+		case colActive30:
+			v = float64(bits.OnesCount64(a.act30))
+		case colActive90:
+			v = float64(bits.OnesCount64(a.act90[0]) + bits.OnesCount64(a.act90[1]))
+		case colCount:
+			v = float64(a.cnt[i])
+		case colSum:
+			v = a.sum[i] + 0
+		case colMean:
+			v = math.NaN()
+			if a.vcnt[i] > 0 {
+				v = a.sum[i] / float64(a.vcnt[i])
+			}
+		case colMax:
+			v = math.NaN()
+			if a.vcnt[i] > 0 {
+				v = a.vmax[i]
+			}
+		case colDays:
+			o := col.slot*a.dw + a.dOff[col.w]
+			c := 0
+			for _, x := range a.days[o : o+int(a.e.win[col.w]/dayNanos)/64+1] {
+				c += bits.OnesCount64(x)
+			}
+			v = float64(c)
+		case colDaysSince:
+			v = math.NaN()
+			if last := a.lastT[col.slot]; last != noTime {
+				v = float64(d-last) / day
+			}
+		case colTrend:
+			p := float64(a.prev30[col.slot])
+			v = (float64(a.cnt[i]) - p) / (p + 1)
+		}
+		col.v[pos] = v
+	}
+}
+
+// computeRows computes every placed row: per partition on every core,
+// then the rows of entities without records.
+func (e *engine) computeRows(ctx context.Context, l *layout, rows []placed, out *rowsOut) error {
+	byID := e.moments
+	if byID == nil {
+		byID = make(map[string][]moment, len(rows))
+		for i, r := range rows {
+			byID[r.id] = append(byID[r.id], moment{d: r.d, pos: int32(i)})
+		}
+	}
+	for _, ms := range byID {
+		slices.SortStableFunc(ms, func(a, b moment) int { return cmpInt(a.d, b.d) })
+	}
+	err := e.each(ctx, func(p *partition) error {
+		a := newAcc(e, l)
+		for k, id := range p.ids {
+			if k%4096 == 0 {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+			}
+			if ms := byID[id]; len(ms) > 0 {
+				a.entity(p, int(p.start[k]), int(p.stop[k]), id, ms, out)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	a := newAcc(e, l)
+	var empty partition
+	for i, r := range rows {
+		if !out.done[i] {
+			a.entity(&empty, 0, 0, r.id, []moment{{d: r.d, pos: int32(i)}}, out)
+		}
+	}
+	return nil
+}
+
+// formatTotal is how the rules' scale is written into the metadata.
+func formatTotal(x float64) string { return strconv.FormatFloat(x, 'g', -1, 64) }

@@ -1,0 +1,361 @@
+package features
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"slices"
+	"strings"
+	"time"
+)
+
+// TargetKind is the question a model answers.
+type TargetKind string
+
+// Targets.
+const (
+	// TargetConversion: will this contact open a deal, within the horizon,
+	// that is won? Rows are contacts on a date; it is the question a call
+	// list asks of every contact.
+	TargetConversion TargetKind = "conversion"
+	// TargetOpportunity: will this open deal be won? Rows are deals: at
+	// their opening to train, open on the date to score.
+	TargetOpportunity TargetKind = "opportunity"
+)
+
+// Target says what a table's rows are and what their label means: the
+// question (Kind), how far ahead it looks (Horizon, for conversion) and
+// which contacts are in the population.
+type Target struct {
+	Kind TargetKind `json:"kind"`
+	// HorizonDays: a conversion counts when its deal opens within this
+	// many days of the row's date.
+	HorizonDays int `json:"horizon_days,omitempty"`
+	// ExcludeCustomers leaves out contacts with a won deal closed before
+	// the row's date; ExcludeOpenDeals those with a deal open on it.
+	ExcludeCustomers bool `json:"exclude_customers,omitempty"`
+	ExcludeOpenDeals bool `json:"exclude_open_deals,omitempty"`
+	// SampleNegatives, in (0, 1], keeps that share of the rows labelled
+	// negative (chosen by a hash of entity, date and Seed); 0 keeps all.
+	// A model trained on such rows corrects its probabilities by it.
+	SampleNegatives float64 `json:"sample_negatives,omitempty"`
+	Seed            uint64  `json:"seed,omitempty"`
+}
+
+// Label is the name of a target's label column.
+func (t *Target) Label() string {
+	if t.Kind == TargetOpportunity {
+		return "won"
+	}
+	return "converted"
+}
+
+// Validate checks the target and names the bad field.
+func (t *Target) Validate() error {
+	switch t.Kind {
+	case TargetConversion:
+		if t.HorizonDays <= 0 || t.HorizonDays > MaxWindowDays {
+			return fmt.Errorf("features: Target.HorizonDays must be from 1 to %d, got %d", MaxWindowDays, t.HorizonDays)
+		}
+	case TargetOpportunity:
+	default:
+		return fmt.Errorf("features: Target.Kind %q: want conversion or opportunity", t.Kind)
+	}
+	if !(t.SampleNegatives >= 0 && t.SampleNegatives <= 1) {
+		return fmt.Errorf("features: Target.SampleNegatives must be in [0, 1], got %g", t.SampleNegatives)
+	}
+	return nil
+}
+
+// Population describes the rows of a table in words a mismatch error can
+// name: "contacts with an event before each date, leaving out customers".
+func (t *Target) Population() string {
+	if t == nil {
+		return "rows of a flat table"
+	}
+	if t.Kind == TargetOpportunity {
+		return "open deals"
+	}
+	s := "contacts with an event before the date"
+	var out []string
+	if t.ExcludeCustomers {
+		out = append(out, "customers")
+	}
+	if t.ExcludeOpenDeals {
+		out = append(out, "contacts with an open deal")
+	}
+	if len(out) > 0 {
+		s += ", leaving out " + strings.Join(out, " and ")
+	}
+	return s
+}
+
+// SamePopulation reports whether two targets select the same rows
+// (horizon and sampling aside).
+func (t *Target) SamePopulation(o *Target) bool {
+	if t == nil || o == nil {
+		return t == o
+	}
+	return t.Kind == o.Kind && t.ExcludeCustomers == o.ExcludeCustomers && t.ExcludeOpenDeals == o.ExcludeOpenDeals
+}
+
+// ParseHorizon reads a horizon such as "90d", "90 days", "12 weeks" or
+// "3 months" (30 days each) as days.
+func ParseHorizon(s string) (int, error) {
+	p, err := ParsePeriod(s)
+	if err != nil {
+		return 0, err
+	}
+	switch p.Unit {
+	case "week":
+		return 7 * p.N, nil
+	case "month":
+		return 30 * p.N, nil
+	case "year":
+		return 365 * p.N, nil
+	}
+	return p.N, nil
+}
+
+// Outcomes are deals: whose, when opened, and, once closed, when and
+// whether won. A deal with no close time (or no outcome) is open.
+type Outcomes struct {
+	Source string
+	IDs    []string
+	Opened []int64 // unix ns
+	Closed []int64 // unix ns, noTime while open
+	Won    []bool
+	byID   map[string][]int // entity → its deals, by opening time
+}
+
+// ReadOutcomes reads a deals file: entity_id, ts (when the deal opened),
+// won (true/false, 1/0, yes/no, won/lost; empty while open) and optionally
+// closed_at (empty while open). Other columns are ignored.
+func ReadOutcomes(ctx context.Context, src Source, bad *BadRows) (*Outcomes, error) {
+	r, err := openRows(ctx, src)
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	idx, err := findColumns(src, r.Header(), []string{"entity_id", "ts", "won"}, []string{"closed_at"})
+	if err != nil {
+		return nil, err
+	}
+	o := &Outcomes{Source: src.Path, byID: map[string][]int{}}
+	for n := 0; ; n++ {
+		if n%65536 == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
+		err := r.Next()
+		if err == io.EOF {
+			break
+		}
+		if err == nil {
+			err = o.row(r, src.Path, idx)
+		}
+		if err != nil {
+			var re *RowError
+			if !errors.As(err, &re) {
+				return nil, err
+			}
+			if err := bad.handle(re, r.Record()); err != nil {
+				return nil, err
+			}
+		}
+	}
+	for i, id := range o.IDs {
+		o.byID[id] = append(o.byID[id], i)
+	}
+	for _, ds := range o.byID {
+		slices.SortFunc(ds, func(a, b int) int { return cmpInt(o.Opened[a], o.Opened[b]) })
+	}
+	return o, nil
+}
+
+func (o *Outcomes) row(r rows, path string, idx map[string]int) error {
+	id, null := r.Str(idx["entity_id"])
+	if null {
+		return cellError(r, path, idx["entity_id"], ErrEmptyField)
+	}
+	opened, null, err := r.Time(idx["ts"])
+	if err == nil && null {
+		err = ErrEmptyField
+	}
+	if err == nil {
+		err = CheckTime(opened)
+	}
+	if err != nil {
+		return cellError(r, path, idx["ts"], err)
+	}
+	closed := int64(noTime)
+	if c := idx["closed_at"]; c >= 0 {
+		t, null, err := r.Time(c)
+		if err == nil && !null {
+			err = CheckTime(t)
+		}
+		if err != nil {
+			return cellError(r, path, c, err)
+		}
+		if !null {
+			closed = t.UnixNano()
+		}
+	}
+	won := false
+	if s, null := r.Str(idx["won"]); !null {
+		w, ok := ParseBool(s)
+		if !ok {
+			return cellError(r, path, idx["won"], fmt.Errorf("outcome %q is not one of true/false, 1/0, yes/no, won/lost", s))
+		}
+		won = w
+		if closed == noTime && idx["closed_at"] < 0 {
+			closed = opened.UnixNano() // no close times: a known outcome counts from the opening
+		}
+	} else {
+		closed = noTime // no outcome yet: open
+	}
+	o.IDs = append(o.IDs, strings.Clone(id))
+	o.Opened = append(o.Opened, opened.UnixNano())
+	o.Closed = append(o.Closed, closed)
+	o.Won = append(o.Won, won)
+	return nil
+}
+
+// Len returns the number of deals.
+func (o *Outcomes) Len() int { return len(o.IDs) }
+
+// customer reports whether the entity had a won deal closed before d.
+func (o *Outcomes) customer(id string, d int64) bool {
+	for _, i := range o.byID[id] {
+		if o.Won[i] && o.Closed[i] != noTime && o.Closed[i] < d {
+			return true
+		}
+	}
+	return false
+}
+
+// openAt reports whether the entity had a deal opened before d and not
+// closed before it.
+func (o *Outcomes) openAt(id string, d int64) bool {
+	for _, i := range o.byID[id] {
+		if o.Opened[i] < d && (o.Closed[i] == noTime || o.Closed[i] >= d) {
+			return true
+		}
+	}
+	return false
+}
+
+// converts reports whether the entity opened a deal in [from, to) that
+// was won and closed before known (the outcome known by then).
+func (o *Outcomes) converts(id string, from, to, known int64) bool {
+	for _, i := range o.byID[id] {
+		if o.Opened[i] >= from && o.Opened[i] < to && o.Won[i] && o.Closed[i] != noTime && o.Closed[i] < known {
+			return true
+		}
+	}
+	return false
+}
+
+// OpenDeals returns the deals open at d as cutoff rows at d, with the
+// deal's position in the file as deal_row: the population an opportunity
+// model scores.
+func (o *Outcomes) OpenDeals(d time.Time) *Cutoffs {
+	c := &Cutoffs{Source: o.Source}
+	var rows []float64
+	dn := d.UnixNano()
+	for i, id := range o.IDs {
+		if o.Opened[i] < dn && (o.Closed[i] == noTime || o.Closed[i] >= dn) {
+			c.IDs, c.TS = append(c.IDs, id), append(c.TS, d)
+			rows = append(rows, float64(i+1))
+		}
+	}
+	c.Extra = []Column{{Name: "deal_row", Kind: KindFloat, Float: rows}}
+	return c
+}
+
+// inPopulation reports whether the entity at d is in the target's
+// population: not a customer, and without an open deal, as asked.
+func (t *Target) inPopulation(o *Outcomes, id string, d int64) bool {
+	return !(t.ExcludeCustomers && o.customer(id, d) || t.ExcludeOpenDeals && o.openAt(id, d))
+}
+
+// keep decides whether a conversion snapshot row (entity id at d) is in
+// the target's population and, when so, its label and whether negative
+// sampling keeps it. known is when the outcomes end: a deal counts only
+// if it was known won by then.
+func (t *Target) keep(o *Outcomes, id string, d, known int64) (label, keep bool) {
+	if !t.inPopulation(o, id, d) {
+		return false, false
+	}
+	label = o.converts(id, d, d+int64(t.HorizonDays)*dayNanos, known)
+	if label || t.SampleNegatives == 0 || t.SampleNegatives == 1 {
+		return label, true
+	}
+	h := hashID(id) ^ uint32(d/dayNanos) ^ uint32(t.Seed*0x9e3779b9)
+	h ^= h >> 16
+	h *= 0x85ebca6b
+	h ^= h >> 13
+	return false, float64(h)/float64(math.MaxUint32) < t.SampleNegatives
+}
+
+// SnapshotDates returns the dates from first up to last (exclusive) every
+// step ("monthly": the same day of each month, "weekly": every 7 days), or
+// the dates of a comma-separated list; with a conversion horizon, only
+// those whose horizon ends by last, so that no label reads the future.
+func SnapshotDates(step string, first, last time.Time, horizonDays int) ([]time.Time, error) {
+	var out []time.Time
+	switch step {
+	case "monthly", "weekly":
+		for i := 0; ; i++ {
+			d := first.AddDate(0, i, 0)
+			if step == "weekly" {
+				d = first.AddDate(0, 0, 7*i)
+			}
+			if !d.Before(last) || len(out) > MaxSnapshots {
+				break
+			}
+			out = append(out, d)
+		}
+	default:
+		for _, s := range strings.Split(step, ",") {
+			d, err := ParseTime(strings.TrimSpace(s))
+			if err != nil {
+				return nil, fmt.Errorf("snapshot date %w", err)
+			}
+			out = append(out, d)
+		}
+		slices.SortFunc(out, func(a, b time.Time) int { return a.Compare(b) })
+		out = slices.CompactFunc(out, func(a, b time.Time) bool { return a.Equal(b) })
+	}
+	kept := out[:0]
+	for _, d := range out {
+		if !d.AddDate(0, 0, horizonDays).After(last) {
+			kept = append(kept, d)
+		}
+	}
+	if len(kept) == 0 {
+		return nil, fmt.Errorf("no snapshot date from %s whose %d-day horizon ends by %s", first.Format(time.DateOnly), horizonDays, last.Format(time.DateOnly))
+	}
+	if len(kept) > MaxSnapshots {
+		return nil, fmt.Errorf("%d snapshot dates, at most %d", len(kept), MaxSnapshots)
+	}
+	return kept, nil
+}
+
+// Target returns the target a table's rows were built for (its metadata),
+// nil when it records none.
+func (t *Table) Target() (*Target, error) {
+	raw, ok := t.Meta[MetaTarget]
+	if !ok {
+		return nil, nil
+	}
+	var tg Target
+	if err := json.Unmarshal([]byte(raw), &tg); err != nil {
+		return nil, fmt.Errorf("features: metadata %s: %w", MetaTarget, err)
+	}
+	return &tg, nil
+}

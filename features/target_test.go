@@ -1,0 +1,132 @@
+package features
+
+import (
+	"context"
+	"testing"
+	"time"
+)
+
+// TestSnapshotLabels checks snapshot rows and labels by hand at the
+// horizon's edges: a deal opened exactly on the snapshot date counts, one
+// opened exactly a horizon later does not, one whose win became known only
+// after the outcomes' end does not, and the population filters leave out
+// customers and contacts with an open deal.
+func TestSnapshotLabels(t *testing.T) {
+	events := writeFile(t, "events.csv", `entity_id,ts,type
+a,2024-01-05,page_view
+b,2024-01-10,page_view
+c,2024-01-15,page_view
+d,2024-02-20,page_view
+e,2024-01-02,page_view
+`)
+	deals := writeFile(t, "deals.csv", `entity_id,ts,won,closed_at
+a,2024-03-01,true,2024-03-20
+b,2024-04-01,true,2024-04-15
+c,2024-03-10,true,2024-06-20
+d,2024-03-05,false,2024-03-25
+e,2024-02-15,true,2024-02-25
+`)
+	o, err := ReadOutcomes(context.Background(), Source{Path: deals}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	day := func(s string) time.Time { return d(s) }
+	dates, err := SnapshotDates("monthly", day("2024-01-01"), day("2024-06-01"), 31)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(dates) != 5 || !dates[4].Equal(day("2024-05-01")) {
+		t.Fatalf("snapshot dates %v, want 2024-01-01 to 2024-05-01 (05-01 + 31 days is 06-01, the end)", dates)
+	}
+	if short, _ := SnapshotDates("monthly", day("2024-01-01"), day("2024-06-01"), 32); len(short) != 4 {
+		t.Errorf("with a 32-day horizon: %v, want up to 2024-04-01", short)
+	}
+	build := func(tg Target) map[string]bool {
+		t.Helper()
+		tb, err := Build(context.Background(), Config{Events: Source{Path: events}, Snapshots: dates, Target: &tg, Outcomes: o, OutcomesKnown: day("2024-06-01")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]bool{}
+		for i, id := range tb.Column("entity_id").Str {
+			out[id+"@"+tb.Column("ts").Time[i].Format("01-02")] = tb.Column("converted").Bool[i]
+		}
+		return out
+	}
+	got := build(Target{Kind: TargetConversion, HorizonDays: 31})
+	want := map[string]bool{
+		// a: the deal opened 03-01 is in [02-01, 03-03) and [03-01, 04-01)
+		"a@02-01": true, "a@03-01": true, "a@04-01": false, "a@05-01": false,
+		// b: opened 04-01: exactly at 03-01 + 31 days (excluded), exactly at 04-01 (included)
+		"b@02-01": false, "b@03-01": false, "b@04-01": true, "b@05-01": false,
+		// c: won, but closed 06-20, after the outcomes end on 06-01
+		"c@02-01": false, "c@03-01": false, "c@04-01": false, "c@05-01": false,
+		// d: first event 02-20; its deal was lost
+		"d@03-01": false, "d@04-01": false, "d@05-01": false,
+		// e: won 02-15, a customer from 02-25
+		"e@02-01": true, "e@03-01": false, "e@04-01": false, "e@05-01": false,
+	}
+	for k, v := range want {
+		if g, ok := got[k]; !ok || g != v {
+			t.Errorf("%s: row %v label %v, want a row labelled %v", k, ok, g, v)
+		}
+	}
+	if len(got) != len(want) {
+		t.Errorf("%d rows, want %d: %v", len(got), len(want), got)
+	}
+	filtered := build(Target{Kind: TargetConversion, HorizonDays: 31, ExcludeCustomers: true, ExcludeOpenDeals: true})
+	for _, gone := range []string{"e@03-01", "e@04-01", "c@04-01", "a@04-01"} {
+		if _, ok := filtered[gone]; ok {
+			t.Errorf("%s kept: a customer or a contact with an open deal", gone)
+		}
+	}
+	if _, ok := filtered["d@04-01"]; !ok {
+		t.Error("d@04-01 left out: its deal closed 03-25")
+	}
+}
+
+// TestNegativeSampling keeps every positive and the share of negatives
+// asked for, the same ones on every run.
+func TestNegativeSampling(t *testing.T) {
+	var ev, dl []byte
+	ev = append(ev, "entity_id,ts,type\n"...)
+	dl = append(dl, "entity_id,ts,won,closed_at\n"...)
+	for i := range 2000 {
+		id := "E" + itoa3(i)
+		ev = append(ev, id+",2024-01-02,page_view\n"...)
+		if i%10 == 0 {
+			dl = append(dl, id+",2024-02-10,true,2024-02-20\n"...)
+		}
+	}
+	events, deals := writeFile(t, "events.csv", string(ev)), writeFile(t, "deals.csv", string(dl))
+	o, err := ReadOutcomes(context.Background(), Source{Path: deals}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := func() (pos, neg int) {
+		tb, err := Build(context.Background(), Config{Events: Source{Path: events}, Snapshots: []time.Time{d("2024-02-01")},
+			Target: &Target{Kind: TargetConversion, HorizonDays: 30, SampleNegatives: 0.25, Seed: 7}, Outcomes: o, OutcomesKnown: d("2024-06-01")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range tb.Column("converted").Bool {
+			if l {
+				pos++
+			} else {
+				neg++
+			}
+		}
+		return pos, neg
+	}
+	pos, neg := run()
+	if pos != 200 || neg < 380 || neg > 520 {
+		t.Errorf("%d positives (want 200), %d negatives (want about 450 of 1800)", pos, neg)
+	}
+	if p2, n2 := run(); p2 != pos || n2 != neg {
+		t.Error("sampling differs between runs")
+	}
+}
+
+func itoa3(i int) string {
+	return string([]byte{byte('0' + i/1000%10), byte('0' + i/100%10), byte('0' + i/10%10), byte('0' + i%10)})
+}
