@@ -227,6 +227,9 @@ func Build(ctx context.Context, cfg Config) (*Table, error) {
 	}
 	descJSON, _ := json.Marshal(desc) // plain data: cannot fail
 	t.Meta[MetaFeatures] = string(descJSON)
+	if e.newest != noTime {
+		t.Meta[MetaNewestEvent] = timeOf(e.newest).Format(time.RFC3339Nano)
+	}
 	e.resolvedSpec(t, l)
 	if cfg.Dedupe {
 		t.Meta[MetaDuplicatesSkipped] = strconv.FormatInt(l.dups, 10)

@@ -94,3 +94,22 @@ func (s Spec) wordsFor(typ string) (phrase, noun string) {
 	}
 	return phrase, noun
 }
+
+// Plural returns the plural of an event noun: "requests for quotation",
+// "catalog downloads", "newsletter sign-ups", "big order events".
+func Plural(noun string) string {
+	for _, sep := range []string{" for ", " of "} {
+		if head, rest, ok := strings.Cut(noun, sep); ok {
+			return Plural(head) + sep + rest
+		}
+	}
+	switch {
+	case noun == "":
+		return noun
+	case strings.HasSuffix(noun, "s"), strings.HasSuffix(noun, "x"), strings.HasSuffix(noun, "ch"), strings.HasSuffix(noun, "sh"):
+		return noun + "es"
+	case strings.HasSuffix(noun, "y") && len(noun) > 1 && !strings.ContainsRune("aeiou", rune(noun[len(noun)-2])):
+		return noun[:len(noun)-1] + "ies"
+	}
+	return noun + "s"
+}

@@ -150,6 +150,7 @@ type engine struct {
 	// asOf and snapshots give them for every entity (the other modes).
 	moments   map[string][]moment
 	lastMom   int64 // no row counts an event at or after this time
+	newest    int64 // the latest event kept
 	late      int64
 	read      int64
 	tooMany   bool
@@ -164,7 +165,7 @@ type moment struct {
 }
 
 func newEngine(cfg *Config) *engine {
-	e := &engine{cfg: cfg, spec: cfg.Spec, rs: cfg.Rules, typeID: map[string]uint16{}}
+	e := &engine{cfg: cfg, spec: cfg.Spec, rs: cfg.Rules, typeID: map[string]uint16{}, newest: noTime}
 	for _, w := range cfg.Spec.windows() {
 		e.win = append(e.win, int64(w)*dayNanos)
 	}
@@ -251,6 +252,7 @@ func (e *engine) ingest(ctx context.Context) error {
 			if !ok {
 				continue
 			}
+			e.newest = max(e.newest, ts)
 			p := &e.parts[hashID(ev.EntityID)%nParts]
 			c := p.last(masks)
 			idLen := min(len(ev.EntityID), math.MaxUint16)

@@ -129,7 +129,7 @@ func (r *Rule) explainInactive(last, first int64, asOf time.Time) Award {
 		}
 		return a
 	}
-	a = Award{Rule: r.Name, Group: r.Group, Points: r.Points}
+	a = Award{Rule: r.Name, Label: r.Label, Group: r.Group, Points: r.Points}
 	switch {
 	case last == noTime && r.Inactive.OnlyIfSeen:
 		a.Why = fmt.Sprintf("not applicable: no %s before the as-of date", r.Inactive.Type)
@@ -144,7 +144,7 @@ func (r *Rule) explainInactive(last, first int64, asOf time.Time) Award {
 }
 
 func (r *Rule) explainAttribute(p *Profiles, row int) Award {
-	a := Award{Rule: r.Name, Group: r.Group, Points: r.Points, Active: row >= 0}
+	a := Award{Rule: r.Name, Label: r.Label, Group: r.Group, Points: r.Points, Active: row >= 0}
 	var why []byte
 	for _, c := range r.Attribute {
 		val := "missing"

@@ -45,20 +45,24 @@ func (c Cap) apply(x float64) float64 {
 
 // Rule awards points. Exactly one of Event, Inactive and Attribute is set.
 type Rule struct {
-	Name   string
+	Name string
+	// Label says in words what earns the award, for the call list
+	// ("requested a quotation"); "" shows the name.
+	Label  string
 	Group  string
 	Points float64
 	// Event grants an award for each matching event (subject to Repeat),
 	// valid for ValidFor from the event's time.
 	Event *EventCond
 	// Inactive grants an award when no event of a type has happened for a
-	// period; the award is granted when the period is reached and is valid
-	// for ValidFor from then.
+	// period: granted when the period is reached, it counts while the
+	// inactivity lasts (until the next event of the type), or, when the
+	// rule gives a ValidFor, for that long at most.
 	Inactive *InactiveCond
 	// Attribute grants an award while every condition on the entity profile
 	// holds. It does not expire.
 	Attribute []Cond
-	ValidFor  Period
+	ValidFor  Period // zero for attribute rules, and for inactivity rules that last while inactive
 	Repeat    Repeat
 }
 
@@ -195,10 +199,11 @@ func (r Repeat) String() string {
 // Award is one grant of a rule's points to an entity.
 type Award struct {
 	Rule    string    `json:"rule"`
+	Label   string    `json:"label,omitempty"` // the rule's words for people
 	Group   string    `json:"group"`
 	Points  float64   `json:"points"`
 	Granted time.Time `json:"granted"`          // zero for attribute rules
-	Expires time.Time `json:"expires"`          // zero for attribute rules
+	Expires time.Time `json:"expires"`          // zero for attribute rules, and while an inactivity lasts
 	Active  bool      `json:"active,omitempty"` // set by Explain
 	Why     string    `json:"why,omitempty"`    // set by Explain
 }
@@ -206,6 +211,7 @@ type Award struct {
 // awardJSON is the compact form written into the rule_awards column.
 type awardJSON struct {
 	Rule    string  `json:"rule"`
+	Label   string  `json:"label,omitempty"`
 	Points  float64 `json:"points"`
 	Granted string  `json:"granted,omitempty"`
 	Expires string  `json:"expires,omitempty"`
@@ -217,9 +223,11 @@ type awardJSON struct {
 func AwardsJSON(aw []Award) string {
 	out := make([]awardJSON, len(aw))
 	for i, a := range aw {
-		out[i] = awardJSON{Rule: a.Rule, Points: a.Points}
+		out[i] = awardJSON{Rule: a.Rule, Label: a.Label, Points: a.Points}
 		if !a.Granted.IsZero() {
 			out[i].Granted = a.Granted.Format(time.RFC3339)
+		}
+		if !a.Expires.IsZero() {
 			out[i].Expires = a.Expires.Format(time.RFC3339)
 		}
 	}
@@ -238,17 +246,20 @@ func ParseAwardsJSON(s string) ([]Award, error) {
 	}
 	out := make([]Award, len(in))
 	for i, a := range in {
-		out[i] = Award{Rule: a.Rule, Points: a.Points}
+		out[i] = Award{Rule: a.Rule, Label: a.Label, Points: a.Points}
 		if a.Granted != "" {
 			g, err := time.Parse(time.RFC3339, a.Granted)
 			if err != nil {
 				return nil, fmt.Errorf("rule_awards: %w", err)
 			}
+			out[i].Granted = g
+		}
+		if a.Expires != "" {
 			e, err := time.Parse(time.RFC3339, a.Expires)
 			if err != nil {
 				return nil, fmt.Errorf("rule_awards: %w", err)
 			}
-			out[i].Granted, out[i].Expires = g, e
+			out[i].Expires = e
 		}
 	}
 	return out, nil
@@ -454,12 +465,12 @@ func (r *Rule) ledger(ts []int64, asOf time.Time, explain bool) []Award {
 				}
 				return out
 			}
-			out = append(out, Award{Rule: r.Name, Group: r.Group, Points: r.Points, Granted: g, Why: skip})
+			out = append(out, Award{Rule: r.Name, Label: r.Label, Group: r.Group, Points: r.Points, Granted: g, Why: skip})
 			continue
 		}
 		granted++
 		exp := r.ValidFor.Add(g)
-		a := Award{Rule: r.Name, Group: r.Group, Points: r.Points, Granted: g, Expires: exp, Active: asOf.Before(exp)}
+		a := Award{Rule: r.Name, Label: r.Label, Group: r.Group, Points: r.Points, Granted: g, Expires: exp, Active: asOf.Before(exp)}
 		if explain {
 			a.Why = validity(a)
 		}
@@ -469,6 +480,9 @@ func (r *Rule) ledger(ts []int64, asOf time.Time, explain bool) []Award {
 }
 
 func validity(a Award) string {
+	if a.Expires.IsZero() {
+		return "counted: while it lasts"
+	}
 	if a.Active {
 		return "counted: valid until " + a.Expires.Format(time.DateOnly)
 	}
@@ -490,8 +504,11 @@ func (r *Rule) inactiveAward(lastOfType, first int64, asOf time.Time) (Award, bo
 	if g.After(asOf) {
 		return Award{}, false
 	}
+	if r.ValidFor.N == 0 { // while the inactivity lasts: it does at asOf
+		return Award{Rule: r.Name, Label: r.Label, Group: r.Group, Points: r.Points, Granted: g, Active: true}, true
+	}
 	exp := r.ValidFor.Add(g)
-	return Award{Rule: r.Name, Group: r.Group, Points: r.Points, Granted: g, Expires: exp, Active: asOf.Before(exp)}, true
+	return Award{Rule: r.Name, Label: r.Label, Group: r.Group, Points: r.Points, Granted: g, Expires: exp, Active: asOf.Before(exp)}, true
 }
 
 // ruleRow is the per-row evaluation state of a RuleSet. Its slices are
@@ -585,7 +602,7 @@ func (rs *RuleSet) evaluate(rr *ruleRow, first int64, asOf time.Time, prof *Prof
 				holds = holds && r.Attribute[j].holds(prof, prow)
 			}
 			if holds {
-				awards = append(awards, Award{Rule: r.Name, Group: r.Group, Points: r.Points, Active: true})
+				awards = append(awards, Award{Rule: r.Name, Label: r.Label, Group: r.Group, Points: r.Points, Active: true})
 			}
 		}
 	}

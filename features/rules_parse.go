@@ -49,6 +49,7 @@ type (
 	}
 	ruleYAML struct {
 		Name      string        `yaml:"name"`
+		Label     string        `yaml:"label"`
 		Group     string        `yaml:"group"`
 		Points    *float64      `yaml:"points"`
 		Event     *eventYAML    `yaml:"event"`
@@ -168,7 +169,7 @@ func (e *lineErr) Error() string { return e.err.Error() }
 
 func ruleFrom(ry ruleYAML, rn *yaml.Node, groups map[string]bool) (Rule, error) {
 	at := func(key string, err error) error { return &lineErr{line: keyLine(rn, key), err: err} }
-	r := Rule{Name: ry.Name, Group: ry.Group}
+	r := Rule{Name: ry.Name, Label: strings.TrimSpace(ry.Label), Group: ry.Group}
 	if r.Name == "" || !isIdent(r.Name) {
 		return r, at("name", fmt.Errorf("name: use lower-case letters, digits and _"))
 	}
@@ -195,7 +196,7 @@ func ruleFrom(ry ruleYAML, rn *yaml.Node, groups map[string]bool) (Rule, error) 
 	if n != 1 {
 		return r, errors.New("needs exactly one of event, inactive, attribute")
 	}
-	if ry.Attribute == nil {
+	if ry.Attribute == nil && !(ry.Inactive != nil && ry.ValidFor == "") {
 		if ry.ValidFor == "" {
 			return r, errors.New("valid_for: missing (how long an award counts, as in \"3 months\")")
 		}

@@ -235,3 +235,27 @@ func TestDefaultRulesParse(t *testing.T) {
 		t.Errorf("default rules: %d rules, max total %v", len(rs.Rules), rs.MaxTotal())
 	}
 }
+
+// TestInactivityLasts: an inactivity rule without valid_for keeps its
+// award while the inactivity lasts, however long, and the next event of
+// its type ends it.
+func TestInactivityLasts(t *testing.T) {
+	rs := parseRules(t, `version: 1
+groups: [{name: g}]
+rules:
+  - {name: no_order, label: no order for 6 months, group: g, points: -10, inactive: {type: order, for: 6 months, only_if_seen: true}}
+`)
+	const ordered = "a,2024-01-15,order,100,\na,2024-03-01,page_view,,\n"
+	for _, at := range []string{"2024-07-15", "2025-01-15", "2026-06-01"} {
+		got, tb := pointsAt(t, rs, ordered, d(at), nil)
+		if got != -10 {
+			t.Errorf("points at %s = %v, want -10 while no order", at, got)
+		}
+		if aw := tb.Column("rule_awards").Str[0]; !strings.Contains(aw, `"label":"no order for 6 months"`) || strings.Contains(aw, "expires") {
+			t.Errorf("awards %s: want the label and no expiry", aw)
+		}
+	}
+	if got, _ := pointsAt(t, rs, ordered+"a,2025-12-01,order,5,\n", d("2026-01-01"), nil); got != 0 {
+		t.Errorf("after a new order: points = %v, want 0", got)
+	}
+}

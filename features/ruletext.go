@@ -66,6 +66,9 @@ func (rs *RuleSet) WriteTable(w io.Writer) error {
 				when += " (after one)"
 			}
 			repeat = "-"
+			if r.ValidFor.N == 0 {
+				valid = "while inactive"
+			}
 		default:
 			when = strings.TrimPrefix(conds(r.Attribute), " where ")
 			valid, repeat = "while it holds", "-"

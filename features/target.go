@@ -277,6 +277,57 @@ func (o *Outcomes) OpenDeals(d time.Time) *Cutoffs {
 	return c
 }
 
+// Converted reports whether the entity opened a deal in [from, to) that
+// the file records as won, whenever it closed: how a call list made on
+// from is judged once the outcomes are in.
+func (o *Outcomes) Converted(id string, from, to time.Time) bool {
+	return o.converts(id, from.UnixNano(), to.UnixNano(), math.MaxInt64)
+}
+
+// WonOpenAt reports whether a deal of the entity open at d was won in the
+// end: how an opportunity model's list of open deals is judged.
+func (o *Outcomes) WonOpenAt(id string, d time.Time) bool {
+	dn := d.UnixNano()
+	for _, i := range o.byID[id] {
+		if o.Opened[i] < dn && o.Closed[i] != noTime && o.Closed[i] >= dn && o.Won[i] {
+			return true
+		}
+	}
+	return false
+}
+
+// LastOpened returns when the newest deal opened: outcomes for a date
+// after it are not in the file yet.
+func (o *Outcomes) LastOpened() time.Time {
+	var last int64 = math.MinInt64
+	for _, t := range o.Opened {
+		last = max(last, t)
+	}
+	if last == math.MinInt64 {
+		return time.Time{}
+	}
+	return time.Unix(0, last).UTC()
+}
+
+// ClosedDeals returns the deals opened and closed before d, as cutoff rows
+// at their opening with the outcome as won and the deal's position in the
+// file as deal_row: what an opportunity model trains on as of d, each deal
+// seen as it was when it opened and judged by an outcome known before d.
+func (o *Outcomes) ClosedDeals(d time.Time) *Cutoffs {
+	c := &Cutoffs{Source: o.Source}
+	var won []bool
+	var rows []float64
+	dn := d.UnixNano()
+	for i, id := range o.IDs {
+		if o.Opened[i] < dn && o.Closed[i] != noTime && o.Closed[i] < dn {
+			c.IDs, c.TS = append(c.IDs, id), append(c.TS, time.Unix(0, o.Opened[i]).UTC())
+			won, rows = append(won, o.Won[i]), append(rows, float64(i+1))
+		}
+	}
+	c.Extra = []Column{{Name: "won", Kind: KindBool, Bool: won}, {Name: "deal_row", Kind: KindFloat, Float: rows}}
+	return c
+}
+
 // inPopulation reports whether the entity at d is in the target's
 // population: not a customer, and without an open deal, as asked.
 func (t *Target) inPopulation(o *Outcomes, id string, d int64) bool {

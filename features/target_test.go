@@ -130,3 +130,29 @@ func TestNegativeSampling(t *testing.T) {
 func itoa3(i int) string {
 	return string([]byte{byte('0' + i/1000%10), byte('0' + i/100%10), byte('0' + i/10%10), byte('0' + i%10)})
 }
+
+// TestDealsAsOf checks which deals an opportunity model trains on and
+// scores as of a date: trained on deals closed before it (seen at their
+// opening), scored on deals open on it; a deal opened on the date is
+// neither.
+func TestDealsAsOf(t *testing.T) {
+	deals := writeFile(t, "deals.csv", `entity_id,ts,won,closed_at
+a,2024-01-10,true,2024-02-01
+b,2024-01-20,false,2024-03-01
+c,2024-02-10,,
+d,2024-03-01,true,2024-03-05
+`)
+	o, err := ReadOutcomes(context.Background(), Source{Path: deals}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := d("2024-03-01")
+	closed := o.ClosedDeals(at)
+	if len(closed.IDs) != 1 || closed.IDs[0] != "a" || !closed.TS[0].Equal(d("2024-01-10")) || !closed.Extra[0].Bool[0] {
+		t.Errorf("closed deals %+v, want a (opened 01-10, won): b closes on the date, c is open, d opens on it", closed)
+	}
+	open := o.OpenDeals(at)
+	if got := open.IDs; len(got) != 2 || got[0] != "b" || got[1] != "c" {
+		t.Errorf("open deals %v, want b (closes on the date) and c", got)
+	}
+}
