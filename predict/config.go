@@ -16,8 +16,12 @@ type Grade struct {
 	// Capacity, when set on the grades, grades by rank instead of score:
 	// the first Capacity leads get the first grade, the next ones the
 	// second, and the last grade takes the rest ("A = the top 50").
-	Capacity int    `yaml:"capacity"`
-	Queue    string `yaml:"queue"`
+	Capacity int `yaml:"capacity"`
+	// Share, when set on the grades, grades by rank as a share of the
+	// list: the first grade takes the top Share of the leads, and so on
+	// ("A = the top 1%").
+	Share float64 `yaml:"share"`
+	Queue string  `yaml:"queue"`
 }
 
 // Rep is a seller in a queue; Capacity weights how many leads the rep gets
@@ -28,7 +32,11 @@ type Rep struct {
 }
 
 // DefaultGrades follow the source articles: the best sellers take the top
-// group, consultants the middle groups, marketing nurtures the rest.
+// group, consultants the middle groups, marketing nurtures the rest. They
+// grade the score, a probability in percent, which suits a model of open
+// deals (is this deal won?); a conversion model's probabilities (will this
+// contact open a won deal soon?) are small, and its leads are graded by
+// their share of the list (DefaultShareGrades).
 func DefaultGrades() []Grade {
 	return []Grade{
 		{Name: "A", MinScore: 75, Queue: "top-sellers"},
@@ -38,10 +46,22 @@ func DefaultGrades() []Grade {
 	}
 }
 
+// DefaultShareGrades grade a conversion model's list by rank: A the top
+// 1%, B the next 4%, C the next 15%, D the rest.
+func DefaultShareGrades() []Grade {
+	return []Grade{
+		{Name: "A", Share: 0.01, Queue: "top-sellers"},
+		{Name: "B", Share: 0.04, Queue: "consultants"},
+		{Name: "C", Share: 0.15, Queue: "consultants"},
+		{Name: "D", Queue: "marketing-nurture"},
+	}
+}
+
 // Config configures Score. The zero value of each field means its default.
 type Config struct {
 	// ModelWeight is the model's share of the blended score, in [0, 1];
-	// nil means 0.7. The rules get the rest.
+	// nil means the weight the model chose (Model.Blend), else 0.7. The
+	// rules get the rest.
 	ModelWeight *float64 `yaml:"model_weight"`
 	// RulesMax is what rule_points is divided by to get a rule score; 0
 	// takes the feature table's leadscore.rules_max_total metadata.
@@ -58,9 +78,20 @@ type Config struct {
 	// DriftPSI is the population stability index above which an input is
 	// reported as drifted; 0 means 0.2.
 	DriftPSI float64 `yaml:"drift_psi"`
+	// DriftPSIAge is the warning threshold for inputs that measure time
+	// since an event (tenure, days since the last event of a type): they
+	// grow with the calendar as contacts age, and a model is trained on
+	// snapshots a horizon before today. 0 means 1.0.
+	DriftPSIAge float64 `yaml:"drift_psi_age"`
 	// DriftLimit, when positive, is a hard limit: an input whose PSI is
 	// above it fails the run with a *DriftError.
 	DriftLimit float64 `yaml:"drift_limit"`
+	// StaleAfterDays: a warning when the newest event is more than this
+	// many days before the as-of date (the feed may have stopped); 0
+	// means 3. StaleLimitDays, when positive, fails the run instead
+	// (a *StaleError) beyond that many days.
+	StaleAfterDays int `yaml:"stale_after_days"`
+	StaleLimitDays int `yaml:"stale_limit_days"`
 	// Reps assigns each queue's leads to named sellers, best leads first,
 	// by smooth weighted round-robin: deterministic for a run. A queue
 	// without reps leaves owner empty.
@@ -111,6 +142,12 @@ func (c *Config) Validate() error {
 	if !(c.DriftPSI >= 0 && c.DriftPSI <= maxPSI) {
 		return features.FieldErrorf("drift_psi", "must be from 0 (the default, 0.2) to %d, got %g", maxPSI, c.DriftPSI)
 	}
+	if !(c.DriftPSIAge >= 0 && c.DriftPSIAge <= maxPSI) {
+		return features.FieldErrorf("drift_psi_age", "must be from 0 (the default, 1.0) to %d, got %g", maxPSI, c.DriftPSIAge)
+	}
+	if c.StaleAfterDays < 0 || c.StaleAfterDays > features.MaxWindowDays || c.StaleLimitDays < 0 || c.StaleLimitDays > features.MaxWindowDays {
+		return features.FieldErrorf("stale_after_days", "stale_after_days and stale_limit_days must be from 0 to %d", features.MaxWindowDays)
+	}
 	if !(c.DriftLimit >= 0 && c.DriftLimit <= maxPSI) {
 		return features.FieldErrorf("drift_limit", "must be from 0 (no limit) to %d, got %g", maxPSI, c.DriftLimit)
 	}
@@ -118,7 +155,9 @@ func (c *Config) Validate() error {
 		return features.FieldErrorf("grades", "%d grades, at most %d", len(c.Grades), maxGrades)
 	}
 	capacity := len(c.Grades) > 0 && c.Grades[0].Capacity > 0
+	share := len(c.Grades) > 0 && c.Grades[0].Share > 0
 	names := map[string]bool{}
+	total := 0.0
 	for i, g := range c.Grades {
 		at := func(key string) string { return fmt.Sprintf("grades[%d].%s", i, key) }
 		switch {
@@ -134,10 +173,21 @@ func (c *Config) Validate() error {
 			return features.FieldErrorf(at("capacity"), "capacity grading needs a positive capacity on every grade but the last (%s)", g.Name)
 		case !capacity && g.Capacity > 0:
 			return features.FieldErrorf(at("capacity"), "give capacities from the first grade on, or none")
-		case !capacity && i > 0 && g.MinScore >= c.Grades[i-1].MinScore:
+		case !(g.Share >= 0 && g.Share <= 1):
+			return features.FieldErrorf(at("share"), "must be from 0 to 1, got %g", g.Share)
+		case share && g.Share == 0 && i < len(c.Grades)-1:
+			return features.FieldErrorf(at("share"), "share grading needs a positive share on every grade but the last (%s)", g.Name)
+		case !share && g.Share > 0:
+			return features.FieldErrorf(at("share"), "give shares from the first grade on, or none")
+		case share && (g.Capacity > 0 || g.MinScore > 0):
+			return features.FieldErrorf(at("share"), "grade by share, by capacity or by min_score, one of them")
+		case !capacity && !share && i > 0 && g.MinScore >= c.Grades[i-1].MinScore:
 			return features.FieldErrorf(at("min_score"), "grades must be ordered by min_score, highest first")
 		}
 		names[g.Name] = true
+		if total += g.Share; total > 1+1e-9 {
+			return features.FieldErrorf(at("share"), "the shares add up to more than 1")
+		}
 	}
 	for q, reps := range c.Reps {
 		if len(reps) > maxReps {
@@ -162,16 +212,21 @@ func (c *Config) Validate() error {
 
 // ParseConfig reads scoring settings from YAML (predict.yaml):
 //
-//	model_weight: 0.7          # the model's share of the score; rules get the rest
+//	model_weight: 0.7          # the model's share; rules get the rest (default: the model's choice)
 //	grades:                    # by score thresholds, highest first …
 //	  - {name: A, min_score: 75, queue: top-sellers}
 //	  - {name: B, min_score: 50, queue: consultants}
 //	  - {name: C, min_score: 25, queue: consultants}
 //	  - {name: D, min_score: 0, queue: marketing-nurture}
 //	# … or by capacity: {name: A, capacity: 50, queue: top-sellers}, …
+//	# … or by share of the list: {name: A, share: 0.01, queue: top-sellers}, …
+//	# (default: by score, or by share 1%, 4%, 15%, rest for a conversion model)
 //	reps:                      # optional: sellers per queue, weighted
 //	  top-sellers: [{name: Anna, capacity: 2}, {name: Ben, capacity: 1}]
 //	drift_psi: 0.2             # warn above this PSI
+//	drift_psi_age: 1.0         # … for tenure and days-since inputs, which age with the calendar
+//	stale_after_days: 3        # warn when the newest event is older than this
+//	stale_limit_days: 0        # fail beyond this many days; 0 = never
 //	drift_limit: 1.0           # fail the run above this PSI; 0 = never
 //	channel_column: lead_source
 //

@@ -8,13 +8,16 @@
 //
 // Score blends the model probability p with the row's rule points r:
 //
-//	score = round(100 · (w·p + (1 − w)·clamp(r / R, 0, 1)))
+//	score = round(100 · clamp(w·p + (1 − w)·clamp(r / R, −1, 1), 0, 1))
 //
-// grades the score (A ≥ 75, B ≥ 50, C ≥ 25, else D, each with a queue),
+// grades it (a conversion model's list by rank: A the top 1%, B the next
+// 4%, C the next 15%, D the rest; otherwise the score: A ≥ 75, B ≥ 50,
+// C ≥ 25, else D; each grade with a queue),
 // explains it with the strongest positive and negative contributions
 // (coefficient × standardised value, summed per input feature, for a
 // logistic model; exact TreeSHAP values for a tree ensemble) in words,
-// and ranks by score descending, then entity_id ascending. WriteParquet and
+// and ranks by score descending, ties broken by the unrounded blend, then
+// by entity_id ascending. WriteParquet and
 // WriteCSV write the ranked list.
 //
 // A tree ensemble (Trees) follows XGBoost's decision rules, scores rows on

@@ -35,8 +35,8 @@ func ExampleScore() {
 	}
 	fmt.Println("model weight", sum.ModelWeight)
 	// Output:
-	// 1 anna score 69 (p 0.92, rules 15) grade B: visits = 12 (+3.50)
-	// 2 cleo score 38 (p 0.38, rules 40) grade C: visits = 6 (+0.50)
-	// 3 ben score 32 (p 0.08, rules 90) grade C: visits = 2 (-1.50)
+	// 1 anna score 69 (p 0.92, rules 15) grade B: visits = 12 (+45.9 points)
+	// 2 cleo score 38 (p 0.38, rules 40) grade C: visits = 6 (+7.6 points)
+	// 3 ben score 32 (p 0.08, rules 90) grade C: visits = 2 (-13.5 points)
 	// model weight 0.7
 }

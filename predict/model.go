@@ -71,11 +71,37 @@ type Model struct {
 	// FeatureSpec is the resolved feature spec of the training table (event
 	// types, windows, aggregations); the scoring table is built with it.
 	FeatureSpec *features.Spec `json:"feature_spec,omitempty"`
-	Metrics     Metrics        `json:"metrics"`
+	// Target is the question the model answers and the population it was
+	// trained on, from the training table; nil for a flat table or a
+	// table of deal openings built without one. A scoring table must hold
+	// the same population (PopulationError).
+	Target *features.Target `json:"target,omitempty"`
+	// Blend is the model weight chosen on the validation rows, when the
+	// training table holds rule points; predict uses it unless told a
+	// weight.
+	Blend   *Blend  `json:"blend,omitempty"`
+	Metrics Metrics `json:"metrics"`
 	// NoBetterThanChance is set when the validation AUC's 95% interval
 	// includes 0.5; predict then ranks by rule points alone.
 	NoBetterThanChance bool     `json:"no_better_than_chance"`
 	Training           Training `json:"training"`
+}
+
+// Blend is how the model's probability and the rule points were weighed on
+// the validation rows: the blended score w·p + (1 − w)·clamp(r/R, −1, 1) of
+// each candidate weight w, judged by its AUC (ties to the larger weight),
+// with its precision in the top 100 beside it.
+type Blend struct {
+	ModelWeight float64      `json:"model_weight"`
+	RulesMax    float64      `json:"rules_max"`
+	Candidates  []BlendPoint `json:"candidates"`
+}
+
+// BlendPoint is one candidate weight's result on the validation rows.
+type BlendPoint struct {
+	ModelWeight    float64 `json:"model_weight"`
+	AUC            float64 `json:"auc"`
+	PrecisionAt100 float64 `json:"precision_at_100"`
 }
 
 // Feature is an input column and how it is preprocessed.
@@ -145,7 +171,12 @@ type Metrics struct {
 	CalibrationCVLoss map[string]float64 `json:"calibration_cv_log_loss,omitempty"`
 	CalibrationTable  []CalibrationBin   `json:"calibration_table,omitempty"`
 	Deciles           []Decile           `json:"deciles,omitempty"`
-	Extra             JSONObject         `json:"extra,omitempty"`
+	// PrecisionAt is what a call list of the k best validation rows
+	// holds: the share of positives among them, averaged over the
+	// validation dates (a snapshot table has one list per date), and its
+	// lift over the base rate.
+	PrecisionAt []AtK      `json:"precision_at,omitempty"`
+	Extra       JSONObject `json:"extra,omitempty"`
 }
 
 // CalibrationBin is a row of the calibration table.
@@ -167,6 +198,14 @@ type Decile struct {
 	Gain      float64 `json:"gain"`
 }
 
+// AtK is the precision of the top k rows and its lift over the base rate.
+type AtK struct {
+	K         int     `json:"k"`
+	Precision float64 `json:"precision"`
+	Lift      float64 `json:"lift"`
+	Lists     int     `json:"lists"` // call lists averaged (validation dates with at least k rows)
+}
+
 // JSONObject holds optional extra metrics.
 type JSONObject map[string]float64
 
@@ -186,6 +225,10 @@ type Training struct {
 	// values; ConfigHash one over the training configuration.
 	DataFingerprint string `json:"data_fingerprint,omitempty"`
 	ConfigHash      string `json:"config_hash,omitempty"`
+	// Refit says the model was fitted again, after its validation, on the
+	// training and validation rows together (Rows counts both); the
+	// metrics are those of the first fit.
+	Refit bool `json:"refit,omitempty"`
 }
 
 // Finish validates the model and sets its ID: a hash of its content, so two
@@ -234,6 +277,9 @@ func (m *Model) validate() error {
 	if err := m.validateFeatures(); err != nil {
 		return err
 	}
+	if b := m.Blend; b != nil && !(b.ModelWeight >= 0 && b.ModelWeight <= 1 && b.RulesMax > 0 && b.RulesMax <= features.MaxMagnitude) {
+		return fmt.Errorf("blend: model weight %g outside [0, 1] or rules scale %g outside (0, 1e15]", b.ModelWeight, b.RulesMax)
+	}
 	switch m.Type {
 	case TypeLogistic:
 	case TypeNaiveBayes:
@@ -278,6 +324,16 @@ func (m *Model) validate() error {
 			}
 		default:
 			return fmt.Errorf("design column %q: unknown role %q", d.Name, d.Role)
+		}
+	}
+	return nil
+}
+
+// feature returns the input named name, nil if none.
+func (m *Model) feature(name string) *Feature {
+	for k := range m.Features {
+		if m.Features[k].Name == name {
+			return &m.Features[k]
 		}
 	}
 	return nil
@@ -400,6 +456,12 @@ func (m *Model) Probability(logit float64) float64 {
 	p := m.Calibration.Probability(logit)
 	if nb := m.NaiveBayes; nb != nil {
 		p = math.Min(math.Max(p, nb.Floor), 1-nb.Floor)
+	}
+	// Trained on a share r of the negative rows, the model's odds are 1/r
+	// times too high: p·r / (p·r + 1 − p) undoes that.
+	if t := m.Target; t != nil && t.SampleNegatives > 0 && t.SampleNegatives < 1 {
+		r := t.SampleNegatives
+		p = p * r / (p*r + 1 - p)
 	}
 	return p
 }

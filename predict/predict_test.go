@@ -52,7 +52,8 @@ func TestScoreFormula(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Row by row: z = (x − 1)/2 (NaN imputed to 1), p = σ(0.5 + 2z),
-	// score = round(100·(0.7p + 0.3·clamp(r/100, 0, 1))).
+	// score = round(100·clamp(0.7p + 0.3·clamp(r/100, −1, 1), 0, 1)): the
+	// negative rule points of b lower its score.
 	want := map[string]struct {
 		p     float64
 		score int32
@@ -60,7 +61,7 @@ func TestScoreFormula(t *testing.T) {
 	}{
 		"a": {sigmoid(2.5), int32(math.Round(100 * (0.7*sigmoid(2.5) + 0.3))), "A"},
 		"c": {sigmoid(0.5), int32(math.Round(100 * (0.7*sigmoid(0.5) + 0.15))), "B"},
-		"b": {sigmoid(0.5), int32(math.Round(100 * 0.7 * sigmoid(0.5))), "C"},
+		"b": {sigmoid(0.5), int32(math.Round(100 * (0.7*sigmoid(0.5) - 0.06))), "C"},
 		"d": {sigmoid(-5.5), int32(math.Round(100 * 0.7 * sigmoid(-5.5))), "D"},
 	}
 	order := []string{"a", "c", "b", "d"}
@@ -214,16 +215,19 @@ func TestDescribe(t *testing.T) {
 		row  int
 		want string
 	}{
-		{"rfq_count_30d", 0, "sent requests for quotation 1× in the last 30 days"},
-		{"order_value_sum_90d", 0, "order value 12500 in the last 90 days"},
+		{"rfq_count_30d", 0, "sent requests for quotation once in the last 30 days"},
+		{"rfq_count_7d", 0, "no requests for quotation in the last 7 days"},
+		{"order_value_sum_90d", 0, "orders worth 12,500 in the last 90 days"},
 		{"webinar_days_since_last", 0, "last webinar 3 days ago"},
 		{"webinar_days_since_last", 1, "no webinar yet"},
 		{"page_view_trend", 0, "page view activity rising (last 30 days vs the 30 before)"},
 		{"events_count_90d", 0, "5 interactions in the last 90 days"},
-		{"events_total", 1, "1 interactions in total"},
-		{"pricing_visit_count_30d", 0, "visited the pricing page 1× in the last 30 days"},
+		{"events_count_7d", 1, "no interactions in the last 7 days"},
+		{"events_total", 1, "1 interaction in total"},
+		{"pricing_visit_count_30d", 0, "visited the pricing page once in the last 30 days"},
 		{"pricing_visit_days_since_last", 0, "last pricing-page visit 2 days ago"},
-		{"big_order_count_7d", 0, "big order events 0× in the last 7 days"},
+		{"big_order_count_7d", 0, "no big orders in the last 7 days"},
+		{"active_days_90d", 0, "active on 5 days in the last 90 days"},
 	}
 	for _, tt := range tests {
 		d, ok := desc[tt.name]
@@ -232,6 +236,22 @@ func TestDescribe(t *testing.T) {
 		}
 		if got := Describe(&Feature{Name: tt.name, Kind: Numeric, Desc: &d}, tb.Column(tt.name), tt.row); got != tt.want {
 			t.Errorf("Describe(%s, row %d) = %q, want %q", tt.name, tt.row, got, tt.want)
+		}
+	}
+	// Means and maxima, with and without events in the window.
+	vals := &features.Column{Kind: features.KindFloat, Float: []float64{12500.5, math.NaN()}}
+	for _, tt := range []struct {
+		agg  features.Agg
+		row  int
+		want string
+	}{
+		{features.AggMean, 0, "average order value 12,500.5 in the last 90 days"},
+		{features.AggMax, 0, "largest order value 12,500.5 in the last 90 days"},
+		{features.AggMean, 1, "no orders in the last 90 days"},
+	} {
+		d := features.Descriptor{Agg: tt.agg, Type: "order", WindowDays: 90, Phrase: "ordered", Noun: "order"}
+		if got := Describe(&Feature{Name: "x", Kind: Numeric, Desc: &d}, vals, tt.row); got != tt.want {
+			t.Errorf("%s row %d: %q, want %q", tt.agg, tt.row, got, tt.want)
 		}
 	}
 	// A column of a flat table says its name and value.
@@ -273,6 +293,39 @@ func TestCapacityGradesAndOwners(t *testing.T) {
 	}
 	if got != "ABAABAABA" {
 		t.Errorf("owners %s, want ABAABAABA", got)
+	}
+}
+
+// TestShareGrades: a conversion model grades its list by share by default
+// (1%, 4%, 15%, the rest; at least one lead per share), and predict.yaml
+// checks shares.
+func TestShareGrades(t *testing.T) {
+	m := tinyModel(t)
+	m.Target = &features.Target{Kind: features.TargetConversion, HorizonDays: 90}
+	n := 1000
+	ids, x := make([]string, n), make([]float64, n)
+	for i := range n {
+		ids[i], x[i] = fmt.Sprintf("E%04d", i), float64(-i)
+	}
+	tb := table(ids, x, nil)
+	tb.Meta[features.MetaAsOf] = "2025-01-01T00:00:00Z"
+	ranked, sum, err := Score(context.Background(), m, tb, Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.PerGrade["A"] != 10 || sum.PerGrade["B"] != 40 || sum.PerGrade["C"] != 150 || sum.PerGrade["D"] != 800 || ranked[9].Grade != "A" || ranked[10].Grade != "B" {
+		t.Errorf("grades %v", sum.PerGrade)
+	}
+	for _, bad := range [][]Grade{
+		{{Name: "A", Share: 0.6}, {Name: "B", Share: 0.6}, {Name: "C"}},
+		{{Name: "A", Share: 0.1}, {Name: "B", Capacity: 5}, {Name: "C"}},
+		{{Name: "A", Share: 1.5}, {Name: "B"}},
+		{{Name: "A", Share: 0.1}, {Name: "B"}, {Name: "C"}},
+	} {
+		cfg := Config{Grades: bad}
+		if err := cfg.Validate(); err == nil {
+			t.Errorf("grades %+v accepted", bad)
+		}
 	}
 }
 

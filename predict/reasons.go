@@ -3,6 +3,7 @@ package predict
 import (
 	"context"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -34,7 +35,7 @@ func explainTop(ctx context.Context, enc *Encoder, b *blend, top []Ranked, nw in
 			}
 			w.e.ExplainRows(w.rows, w.logits, w.contrib)
 			for j := range part {
-				part[j].Reasons = b.reasonsOf(w.e, part[j].row, w.contrib[j*p:(j+1)*p])
+				part[j].Reasons = b.reasonsOf(w.e, part[j].row, w.logits[j], w.contrib[j*p:(j+1)*p])
 			}
 			return nil
 		})
@@ -46,20 +47,35 @@ func explainTop(ctx context.Context, enc *Encoder, b *blend, top []Ranked, nw in
 }
 
 // reasonsOf names the strongest positive and negative contributions of
-// row i, strongest first: "rfq 2× in the last 30 days (+0.42)".
-func (b *blend) reasonsOf(enc *Encoder, i int, contrib []float64) string {
+// row i (whose model log-odds are logit), strongest first, each with its
+// effect on the score: "sent requests for quotation twice in the last 30
+// days (+4.2 points)". The effect is what the score would lose without
+// that contribution, other inputs as they are: 100·w·(p − p without it),
+// w the model weight (1 when the score is rules alone, so that the effect
+// on the probability shows). Effects that round to 0.0 points are left
+// out.
+func (b *blend) reasonsOf(enc *Encoder, i int, logit float64, contrib []float64) string {
+	w := b.w
+	if w == 0 {
+		w = 1
+	}
+	p := b.m.Probability(logit)
 	var buf []byte
 	for _, k := range strongest(contrib, b.reasons) {
+		pts := 100 * w * (p - b.m.Probability(logit-contrib[k]))
+		if math.Abs(pts) < 0.05 {
+			continue
+		}
 		if len(buf) > 0 {
 			buf = append(buf, "; "...)
 		}
 		buf = append(buf, Describe(&b.m.Features[k], enc.cols[k], i)...)
 		buf = append(buf, " ("...)
-		if contrib[k] > 0 {
+		if pts > 0 {
 			buf = append(buf, '+')
 		}
-		buf = strconv.AppendFloat(buf, contrib[k], 'f', 2, 64)
-		buf = append(buf, ')')
+		buf = strconv.AppendFloat(buf, pts, 'f', 1, 64)
+		buf = append(buf, " points)"...)
 	}
 	return string(buf)
 }
@@ -102,8 +118,9 @@ func insertBounded(list []int, at, k, n int) []int {
 	return list
 }
 
-// AwardsText renders rule awards for people: "rfq on 2024-11-03: +15 until
-// 2025-02-03; decision_maker: +15".
+// AwardsText renders rule awards for people, by their labels: "requested
+// a quotation on 2024-11-03: +15 until 2025-02-03; decision maker: +15;
+// no order for 6 months since 2024-06-01: -10 while it lasts".
 func AwardsText(aw []features.Award) string {
 	parts := make([]string, len(aw))
 	for i, a := range aw {
@@ -111,10 +128,17 @@ func AwardsText(aw []features.Award) string {
 		if a.Points > 0 {
 			pts = "+" + pts
 		}
-		if a.Granted.IsZero() {
-			parts[i] = fmt.Sprintf("%s: %s", a.Rule, pts)
-		} else {
-			parts[i] = fmt.Sprintf("%s on %s: %s until %s", a.Rule, a.Granted.Format(time.DateOnly), pts, a.Expires.Format(time.DateOnly))
+		name := a.Label
+		if name == "" {
+			name = a.Rule
+		}
+		switch {
+		case a.Granted.IsZero():
+			parts[i] = fmt.Sprintf("%s: %s", name, pts)
+		case a.Expires.IsZero():
+			parts[i] = fmt.Sprintf("%s since %s: %s while it lasts", name, a.Granted.Format(time.DateOnly), pts)
+		default:
+			parts[i] = fmt.Sprintf("%s on %s: %s until %s", name, a.Granted.Format(time.DateOnly), pts, a.Expires.Format(time.DateOnly))
 		}
 	}
 	return strings.Join(parts, "; ")

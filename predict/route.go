@@ -1,8 +1,24 @@
 package predict
 
+import (
+	"math"
+	"slices"
+)
+
 // assignGrades grades ranked leads: by score thresholds, or, when the first
 // grade has a capacity, by rank.
 func assignGrades(out []Ranked, grades []Grade) {
+	if len(grades) > 0 && grades[0].Share > 0 {
+		// A share becomes a capacity on this list; a grade holds at least
+		// one lead when its share is set.
+		by := slices.Clone(grades)
+		for k := range by {
+			if by[k].Share > 0 {
+				by[k].Capacity = max(1, int(math.Round(by[k].Share*float64(len(out)))))
+			}
+		}
+		grades = by
+	}
 	if len(grades) > 0 && grades[0].Capacity > 0 {
 		g, used := 0, 0
 		for i := range out {

@@ -44,7 +44,8 @@ type Ranked struct {
 	ModelID     string   `parquet:"model_id"`
 	AsOf        string   `parquet:"as_of"`
 
-	row int // the row of the scored table
+	row   int     // the row of the scored table
+	value float64 // the blend before clamping and rounding: breaks ties in score
 }
 
 // Customer is what the rfm stage knows about an existing customer.
@@ -57,14 +58,15 @@ type Customer struct {
 }
 
 // Score scores every row of a feature table and returns the leads ranked by
-// score descending, then entity_id ascending.
+// score descending, then by the unrounded blend, then entity_id ascending.
 //
 // The blended score is
 //
-//	score = round(100 · (w·p + (1 − w)·clamp(r / R, 0, 1)))
+//	score = round(100 · clamp(w·p + (1 − w)·clamp(r / R, −1, 1), 0, 1))
 //
-// with p the model probability, r the row's rule_points, R the rules' cap
-// (Config.RulesMax) and w the model weight. When the model is flagged no
+// with p the model probability, r the row's rule_points, R the rules' scale
+// (Config.RulesMax) and w the model weight: negative rule points lower the
+// score. When the model is flagged no
 // better than chance, w is 0 and the summary says so. A table without
 // rule_points scores by the model alone (w = 1). The table must hold every
 // model feature (a *SchemaError otherwise).
@@ -82,6 +84,9 @@ func Score(ctx context.Context, m *Model, t *features.Table, cfg Config) ([]Rank
 	log := cfg.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
+	}
+	if err := checkPopulation(m, t); err != nil {
+		return nil, Summary{}, err
 	}
 	enc, err := NewEncoder(m, t)
 	if err != nil {
@@ -106,7 +111,11 @@ func Score(ctx context.Context, m *Model, t *features.Table, cfg Config) ([]Rank
 		}
 	}
 	grades := cfg.Grades
-	if grades == nil {
+	switch {
+	case grades != nil:
+	case m.Target != nil && m.Target.Kind == features.TargetConversion:
+		grades = DefaultShareGrades()
+	default:
 		grades = DefaultGrades()
 	}
 	assignGrades(out, grades)
@@ -116,6 +125,9 @@ func Score(ctx context.Context, m *Model, t *features.Table, cfg Config) ([]Rank
 	}
 	sum := summarise(out, t, b, cfg.ChannelColumn)
 	if err := checkDrift(enc, &sum, &cfg, log); err != nil {
+		return nil, Summary{}, err
+	}
+	if err := checkFreshness(t, &sum, &cfg, log); err != nil {
 		return nil, Summary{}, err
 	}
 	log.Info("scored", "rows", len(out), "model_id", m.ID, "model_weight", b.w, "rules_only", sum.RulesOnly, "drifted_inputs", len(sum.Drifted))
@@ -146,8 +158,11 @@ func newBlend(m *Model, t *features.Table, cfg *Config) (*blend, error) {
 	if b.ids == nil || b.ids.Kind != features.KindString {
 		return nil, &SchemaError{Missing: []string{"entity_id"}}
 	}
-	if cfg.ModelWeight != nil {
+	switch {
+	case cfg.ModelWeight != nil:
 		b.w = *cfg.ModelWeight
+	case m.Blend != nil:
+		b.w = m.Blend.ModelWeight
 	}
 	if b.rmax == 0 {
 		b.rmax, _ = strconv.ParseFloat(t.Meta[features.MetaRulesMaxTotal], 64)
@@ -183,7 +198,7 @@ func (b *blend) lead(e *Encoder, i int, logit float64, contrib []float64) (Ranke
 	ruleScore := 0.0
 	if b.rp != nil {
 		r.RulePoints = b.rp.Float[i]
-		ruleScore = math.Min(1, math.Max(0, r.RulePoints/b.rmax))
+		ruleScore = math.Min(1, math.Max(-1, r.RulePoints/b.rmax))
 	}
 	if len(b.groups) > 0 {
 		buf := []byte{'{'}
@@ -197,7 +212,8 @@ func (b *blend) lead(e *Encoder, i int, logit float64, contrib []float64) (Ranke
 		}
 		r.RulePointsByGroup = string(append(buf, '}'))
 	}
-	r.Score = int32(math.Round(100 * (b.w*p + (1-b.w)*ruleScore)))
+	r.value = b.w*p + (1-b.w)*ruleScore
+	r.Score = int32(math.Round(100 * math.Min(1, math.Max(0, r.value))))
 	if b.dq != nil && !b.dq.IsNull(i) {
 		v := b.dq.Float[i]
 		r.DataQuality = &v
@@ -206,7 +222,7 @@ func (b *blend) lead(e *Encoder, i int, logit float64, contrib []float64) (Ranke
 		r.AsOf = b.asOf.Time[i].Format(time.RFC3339)
 	}
 	if contrib != nil {
-		r.Reasons = b.reasonsOf(e, i, contrib)
+		r.Reasons = b.reasonsOf(e, i, logit, contrib)
 	}
 	if c, ok := b.customers[r.EntityID]; ok {
 		r.ChurnRisk, r.PAlive, r.RFMSegment, r.CLV, r.ChurnReason = &c.ChurnRisk, &c.PAlive, &c.Segment, c.CLV, &c.Reason
@@ -289,22 +305,26 @@ func scoreRows(ctx context.Context, enc *Encoder, b *blend, n int, explain bool,
 	return out, ctx.Err()
 }
 
-// rank sorts the leads by score descending, then entity_id ascending, then
-// row: it sorts small keys and then moves each lead once, along the
-// permutation's cycles.
+// rank sorts the leads by score descending, then the unrounded blend
+// descending, then entity_id ascending, then row: it sorts small keys and
+// then moves each lead once, along the permutation's cycles.
 func rank(out []Ranked) {
 	type key struct {
 		score int32
 		at    int32
+		value float64
 		id    string
 	}
 	keys := make([]key, len(out))
 	for i := range out {
-		keys[i] = key{out[i].Score, int32(i), out[i].EntityID}
+		keys[i] = key{out[i].Score, int32(i), out[i].value, out[i].EntityID}
 	}
 	slices.SortFunc(keys, func(a, b key) int {
 		if a.score != b.score {
 			return int(b.score - a.score)
+		}
+		if c := cmp.Compare(b.value, a.value); c != 0 {
+			return c
 		}
 		if c := strings.Compare(a.id, b.id); c != 0 {
 			return c

@@ -6,9 +6,11 @@ import (
 	"io"
 	"log/slog"
 	"maps"
+	"math"
 	"slices"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"leadscore/features"
 )
@@ -36,6 +38,9 @@ type Summary struct {
 	// Channels reports leads and mean score per first-touch channel, the
 	// articles' "which channels bring the most valuable leads".
 	Channels []ChannelSummary `json:"channels,omitempty"`
+	// StaleDays is how many days the newest event is older than the as-of
+	// date, when it is more than Config.StaleAfterDays.
+	StaleDays float64 `json:"stale_days,omitempty"`
 }
 
 // ChannelSummary is one first-touch channel's leads and mean score.
@@ -68,9 +73,12 @@ func summarise(out []Ranked, t *features.Table, b *blend, channelCol string) Sum
 // the summary, logs the worst drifted ones, and fails with a *DriftError
 // when one passes Config.DriftLimit.
 func checkDrift(enc *Encoder, sum *Summary, cfg *Config, log *slog.Logger) error {
-	limit := cfg.DriftPSI
+	limit, ageLimit := cfg.DriftPSI, cfg.DriftPSIAge
 	if limit == 0 {
 		limit = 0.2
+	}
+	if ageLimit == 0 {
+		ageLimit = 1
 	}
 	sum.Drift, sum.UnseenLevels = enc.checkDrift(sum.Rows)
 	var beyond, drifted []Drift
@@ -78,7 +86,11 @@ func checkDrift(enc *Encoder, sum *Summary, cfg *Config, log *slog.Logger) error
 		if cfg.DriftLimit > 0 && d.PSI > cfg.DriftLimit {
 			beyond = append(beyond, d)
 		}
-		if d.PSI > limit {
+		warnAt := limit
+		if isAge(enc.m.feature(d.Feature)) {
+			warnAt = max(limit, ageLimit)
+		}
+		if d.PSI > warnAt {
 			sum.Drifted = append(sum.Drifted, d.Feature)
 			drifted = append(drifted, d)
 		}
@@ -90,7 +102,7 @@ func checkDrift(enc *Encoder, sum *Summary, cfg *Config, log *slog.Logger) error
 		for _, d := range drifted[:min(5, len(drifted))] {
 			worst = append(worst, fmt.Sprintf("%s (PSI %.2f)", d.Feature, d.PSI))
 		}
-		log.Warn("inputs drifted from the training data", "inputs", len(drifted), "psi_above", limit, "worst", strings.Join(worst, ", "))
+		log.Warn("inputs drifted from the training data", "inputs", len(drifted), "psi_above", limit, "age_psi_above", ageLimit, "worst", strings.Join(worst, ", "))
 	}
 	if len(beyond) > 0 {
 		return &DriftError{Limit: cfg.DriftLimit, Inputs: beyond}
@@ -144,7 +156,7 @@ func channels(t *features.Table, ids *features.Column, col string, out []Ranked)
 // when the rfm stage ran. Drift is in the log and in summary.json.
 func (sum Summary) WriteText(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "GRADE\tLEADS\tMEAN P(WIN)")
+	fmt.Fprintln(tw, "GRADE\tLEADS\tMEAN PROBABILITY")
 	for _, g := range slices.Sorted(maps.Keys(sum.PerGrade)) {
 		fmt.Fprintf(tw, "%s\t%d\t%.3f\n", g, sum.PerGrade[g], sum.MeanProbability[g])
 	}
@@ -174,7 +186,7 @@ func (sum Summary) WriteText(w io.Writer) error {
 // reason.
 func WriteTop(w io.Writer, ranked []Ranked, n int) error {
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "RANK\tENTITY\tSCORE\tGRADE\tQUEUE\tP(WIN)\tRULES\tTOP REASON")
+	fmt.Fprintln(tw, "RANK\tENTITY\tSCORE\tGRADE\tQUEUE\tPROBABILITY\tRULES\tTOP REASON")
 	for _, r := range ranked[:min(n, len(ranked))] {
 		reason, _, _ := strings.Cut(r.Reasons, "; ")
 		if len(reason) > 70 {
@@ -183,4 +195,45 @@ func WriteTop(w io.Writer, ranked []Ranked, n int) error {
 		fmt.Fprintf(tw, "%d\t%s\t%d\t%s\t%s\t%.3f\t%+g\t%s\n", r.Rank, r.EntityID, r.Score, r.Grade, r.Queue, r.Probability, r.RulePoints, reason)
 	}
 	return tw.Flush()
+}
+
+// isAge reports whether an input measures time since an event: such
+// inputs grow with the calendar.
+func isAge(f *Feature) bool {
+	return f != nil && f.Desc != nil && (f.Desc.Agg == features.AggTenure || f.Desc.Agg == features.AggDaysSince)
+}
+
+// StaleError reports events that stopped long before the as-of date: the
+// feed may be broken, and a call list from them would be old news.
+type StaleError struct {
+	Newest, AsOf time.Time
+	Limit        int
+}
+
+func (e *StaleError) Error() string {
+	return fmt.Sprintf("the newest event is from %s, %.0f days before the as-of date %s (stale_limit_days %d): is the events feed still running?",
+		e.Newest.Format(time.RFC3339), e.AsOf.Sub(e.Newest).Hours()/24, e.AsOf.Format(time.DateOnly), e.Limit)
+}
+
+// checkFreshness compares an as-of table's newest event with its date:
+// a warning past Config.StaleAfterDays, a *StaleError past StaleLimitDays.
+func checkFreshness(t *features.Table, sum *Summary, cfg *Config, log *slog.Logger) error {
+	asOf, err1 := time.Parse(time.RFC3339, t.Meta[features.MetaAsOf])
+	newest, err2 := time.Parse(time.RFC3339Nano, t.Meta[features.MetaNewestEvent])
+	if err1 != nil || err2 != nil {
+		return nil
+	}
+	days := asOf.Sub(newest).Hours() / 24
+	if cfg.StaleLimitDays > 0 && days > float64(cfg.StaleLimitDays) {
+		return &StaleError{Newest: newest, AsOf: asOf, Limit: cfg.StaleLimitDays}
+	}
+	after := cfg.StaleAfterDays
+	if after == 0 {
+		after = 3
+	}
+	if days > float64(after) {
+		sum.StaleDays = math.Round(days*10) / 10
+		log.Warn("the newest event is old: is the events feed still running?", "newest_event", newest.Format(time.RFC3339), "days_before_as_of", sum.StaleDays)
+	}
+	return nil
 }
