@@ -1,0 +1,123 @@
+package predict
+
+import (
+	"context"
+	"errors"
+	"math"
+	"testing"
+	"time"
+
+	"leadscore/features"
+)
+
+// TestPopulation: a conversion model scores contacts on a date, an
+// opportunity model open deals; any other table is refused, saying why.
+func TestPopulation(t *testing.T) {
+	conv := tinyModel(t)
+	conv.Target = &features.Target{Kind: features.TargetConversion, HorizonDays: 90}
+	opp := tinyModel(t)
+	opp.Target = &features.Target{Kind: features.TargetOpportunity}
+	noCustomers := tinyModel(t)
+	noCustomers.Target = &features.Target{Kind: features.TargetConversion, HorizonDays: 90, ExcludeCustomers: true}
+	asOf := func() *features.Table {
+		tb := table([]string{"a", "b"}, []float64{1, 2}, nil)
+		tb.Meta[features.MetaAsOf] = "2025-01-01T00:00:00Z"
+		return tb
+	}
+	deals := func() *features.Table {
+		tb := table([]string{"a", "b"}, []float64{1, 2}, nil)
+		tb.Meta[features.MetaCutoffs] = "deals.csv"
+		tb.Meta[features.MetaTarget] = `{"kind":"opportunity"}`
+		return tb
+	}
+	for _, tt := range []struct {
+		name string
+		m    *Model
+		t    *features.Table
+		ok   bool
+	}{
+		{"conversion model, contacts on a date", conv, asOf(), true},
+		{"conversion model, deal openings", conv, deals(), false},
+		{"opportunity model, open deals", opp, deals(), true},
+		{"opportunity model, every contact", opp, asOf(), false},
+		{"model without customers, every contact", noCustomers, asOf(), false},
+	} {
+		_, _, err := Score(context.Background(), tt.m, tt.t, Config{})
+		var pe *PopulationError
+		if tt.ok != (err == nil) || !tt.ok && !errors.As(err, &pe) {
+			t.Errorf("%s: error %v", tt.name, err)
+		}
+	}
+}
+
+// TestFreshness: a newest event long before the as-of date warns past
+// stale_after_days and fails past stale_limit_days.
+func TestFreshness(t *testing.T) {
+	m := tinyModel(t)
+	tb := table([]string{"a"}, []float64{1}, nil)
+	tb.Meta[features.MetaAsOf] = "2025-01-01T00:00:00Z"
+	tb.Meta[features.MetaNewestEvent] = "2024-12-01T00:00:00Z"
+	_, sum, err := Score(context.Background(), m, tb, Config{})
+	if err != nil || sum.StaleDays != 31 {
+		t.Errorf("stale days %v (%v), want 31", sum.StaleDays, err)
+	}
+	if _, sum, _ := Score(context.Background(), m, tb, Config{StaleAfterDays: 40}); sum.StaleDays != 0 {
+		t.Errorf("stale within 40 days: %v", sum.StaleDays)
+	}
+	_, _, err = Score(context.Background(), m, tb, Config{StaleLimitDays: 30})
+	var se *StaleError
+	if !errors.As(err, &se) || !se.Newest.Equal(time.Date(2024, 12, 1, 0, 0, 0, 0, time.UTC)) {
+		t.Errorf("error %v, want a *StaleError", err)
+	}
+}
+
+// TestAgeDrift: inputs that age with the calendar (tenure, days since)
+// warn only past drift_psi_age; the same shift in a count warns at
+// drift_psi.
+func TestAgeDrift(t *testing.T) {
+	n := 2000
+	train, now := make([]float64, n), make([]float64, n)
+	for i := range n {
+		train[i] = float64(i % 100)
+		now[i] = float64(i%100) + 12 // everyone 12 days older
+	}
+	col := &features.Column{Kind: features.KindFloat, Float: train}
+	rows := make([]int, n)
+	for i := range rows {
+		rows[i] = i
+	}
+	for _, tt := range []struct {
+		agg   features.Agg
+		drift bool
+	}{{features.AggTenure, false}, {features.AggCount, true}} {
+		m := tinyModel(t)
+		m.Features[0].Desc = &features.Descriptor{Agg: tt.agg, Type: "page_view", WindowDays: 30, Noun: "page view", Phrase: "viewed pages"}
+		m.Features[0].Distribution = DistributionOf(&m.Features[0], col, rows)
+		ids := make([]string, n)
+		for i := range ids {
+			ids[i] = string(rune('a'+i%26)) + string(rune('a'+i/26%26)) + string(rune('a'+i/676))
+		}
+		_, sum, err := Score(context.Background(), m, table(ids, now, nil), Config{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if psi := sum.Drift[0].PSI; !(psi > 0.2 && psi < 1) {
+			t.Fatalf("PSI %v: the test wants a shift between 0.2 and 1", psi)
+		}
+		if got := len(sum.Drifted) > 0; got != tt.drift {
+			t.Errorf("%s shifted: drifted %v, want %v", tt.agg, got, tt.drift)
+		}
+	}
+}
+
+// TestSampledNegatives: a model trained on a quarter of the negatives
+// has odds four times too high; its probabilities are corrected.
+func TestSampledNegatives(t *testing.T) {
+	m := tinyModel(t)
+	m.Target = &features.Target{Kind: features.TargetConversion, HorizonDays: 90, SampleNegatives: 0.25}
+	p := Sigmoid(1.0)
+	want := 1 / (1 + (1-p)/p*4)
+	if got := m.Probability(1.0); math.Abs(got-want) > 1e-12 {
+		t.Errorf("probability %v, want %v (odds / 4)", got, want)
+	}
+}
