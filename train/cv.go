@@ -49,7 +49,7 @@ func crossValidate(ctx context.Context, x *design, y []bool, cfg Config, log *sl
 	for _, c := range grid {
 		oof := make([]float64, n)
 		for f := range k {
-			lr, err := fitLogistic(ctx, x, y, LogisticConfig{C: c, Workers: cfg.Workers, Rows: train[f]})
+			lr, err := fitLogistic(ctx, x, y, LogisticConfig{C: c, Workers: cfg.Workers, Rows: train[f], Loose: true})
 			if err != nil {
 				return cvResult{}, fmt.Errorf("train: cross-validation fold %d, C=%g: %w", f+1, c, err)
 			}

@@ -2,6 +2,7 @@ package train
 
 import (
 	"cmp"
+	"leadscore/predict"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -121,4 +122,60 @@ func Brier(p []float64, labels []bool) float64 {
 		s += (q - y) * (q - y)
 	}
 	return s / float64(len(p))
+}
+
+// PrecisionAtK measures call lists: for each group of rows (one list per
+// date), the weighted share of positives among the k highest scores, then
+// the mean over the groups with at least k rows. Positives weigh 1 and
+// negatives negWeight (1/r for rows of which a share r of negatives was
+// kept). Ties in score are broken by row order. Lift is the precision over
+// the weighted base rate of all rows.
+func PrecisionAtK(p []float64, y []bool, groups [][]int, ks []int, negWeight float64) []predict.AtK {
+	var pos, all float64
+	for i := range y {
+		all += weightOf(y[i], negWeight)
+		if y[i] {
+			pos++
+		}
+	}
+	base := pos / all
+	out := make([]predict.AtK, 0, len(ks))
+	for _, k := range ks {
+		at := predict.AtK{K: k}
+		for _, g := range groups {
+			order := slices.Clone(g)
+			slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(p[b], p[a]) })
+			var w, hit float64
+			for _, i := range order {
+				if w >= float64(k) {
+					break
+				}
+				w += weightOf(y[i], negWeight)
+				if y[i] {
+					hit++
+				}
+			}
+			if w < float64(k) {
+				continue
+			}
+			at.Precision += hit / w
+			at.Lists++
+		}
+		if at.Lists == 0 {
+			continue
+		}
+		at.Precision /= float64(at.Lists)
+		if base > 0 {
+			at.Lift = at.Precision / base
+		}
+		out = append(out, at)
+	}
+	return out
+}
+
+func weightOf(positive bool, negWeight float64) float64 {
+	if positive {
+		return 1
+	}
+	return negWeight
 }

@@ -10,8 +10,9 @@ import (
 )
 
 // Split returns the training and validation row indexes: out of time when
-// times is non-nil (rows sorted by time, ties by row order; the last
-// fraction validates), else stratified at random with the seed.
+// times is non-nil (rows sorted by time, ties by row order; about the last
+// fraction validates, never splitting rows of one time), else stratified
+// at random with the seed.
 func Split(y []bool, times []time.Time, fraction float64, seed uint64) (trainRows, validRows []int) {
 	n := len(y)
 	idx := make([]int, n)
@@ -21,6 +22,21 @@ func Split(y []bool, times []time.Time, fraction float64, seed uint64) (trainRow
 	if times != nil {
 		slices.SortStableFunc(idx, func(a, b int) int { return times[a].Compare(times[b]) })
 		cut := n - int(math.Round(fraction*float64(n)))
+		// Rows of one time (one snapshot date) stay on one side, so a
+		// contact never trains and validates at the same date: the cut
+		// moves back to the first row of its time, or, when that leaves no
+		// training row, to the end of it.
+		at := cut
+		for at > 0 && at < n && times[idx[at-1]].Equal(times[idx[at]]) {
+			at--
+		}
+		if at == 0 {
+			for at = cut; at < n && times[idx[at-1]].Equal(times[idx[at]]); at++ {
+			}
+		}
+		if at > 0 && at < n {
+			cut = at
+		}
 		return idx[:cut], idx[cut:]
 	}
 	r := rand.New(rand.NewPCG(seed, 0x5b1))

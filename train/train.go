@@ -70,6 +70,10 @@ type Config struct {
 	Compare *predict.Model
 	// Workers bounds parallelism; 0 means 2. Results do not depend on it.
 	Workers int
+	// Refit fits the model again, once measured, on the training and
+	// validation rows together (see refit): the latest rows then count.
+	// The metrics stay those measured before.
+	Refit bool
 
 	// Source names the training data in the model's metadata.
 	Source string
@@ -157,9 +161,16 @@ func Train(ctx context.Context, t *features.Table, cfg Config) (*predict.Model, 
 	// sampleRows training rows, evenly spread: plenty for deciles and an
 	// overfitting check, and cheap on millions of rows.
 	sampled := evenly(sp.train, sampleRows)
+	// Drift is measured against the population the model will next score:
+	// for a snapshot table, the latest snapshot date's rows; otherwise the
+	// training rows.
+	reference := sampled
+	if latest := latestSnapshot(t, sp); latest != nil {
+		reference = evenly(latest, sampleRows)
+	}
 	parallelFor(len(m.Features), cfg.workers(), func(k int) {
 		f := &m.Features[k]
-		f.Distribution = predict.DistributionOf(f, t.Column(f.Name), sampled)
+		f.Distribution = predict.DistributionOf(f, t.Column(f.Name), reference)
 	})
 	// Calibration is fitted on the out-of-fold predictions of the training
 	// rows (a tree model's held-out training rows): the validation rows
@@ -173,17 +184,30 @@ func Train(ctx context.Context, t *features.Table, cfg Config) (*predict.Model, 
 	m.Metrics, validP = evaluate(m, t, y, sp.valid, cfg.Seed, cfg.workers())
 	m.Metrics.CalibrationCVLoss = calLoss
 	m.Metrics.Split = sp.describe
+	validY := pick(y, sp.valid)
+	m.Metrics.PrecisionAt = callLists(t, validP, validY, sp, callListSizes)
+	m.NoBetterThanChance = !(m.Metrics.AUCLow > 0.5)
+	if !m.NoBetterThanChance {
+		m.Blend = fitBlend(t, validP, validY, sp)
+	}
 	trainP, _ := scoreRows(m, t, sampled, cfg.workers())
 	m.Metrics.TrainAUC = AUC(trainP, pick(y, sampled))
-	m.NoBetterThanChance = !(m.Metrics.AUCLow > 0.5)
 	if err := record(m, t, y, sp, &cfg); err != nil {
 		return nil, err
+	}
+	if cfg.Refit && len(sp.valid) > 0 {
+		if err := refit(ctx, m, t, y, sp, cfg, log); err != nil {
+			return nil, err
+		}
+	}
+	if m.Trees != nil {
+		m.Trees.ShapImportance = shapImportance(m, t, sp.valid, cfg.workers())
 	}
 	if err := m.Finish(); err != nil {
 		return nil, err
 	}
 	if cfg.Report != nil {
-		if err := writeReport(cfg.Report, m, validP, pick(y, sp.valid), cfg.compared); err != nil {
+		if err := writeReport(cfg.Report, m, validP, validY, cfg.compared); err != nil {
 			return nil, fmt.Errorf("train: report: %w", err)
 		}
 	}
@@ -256,12 +280,16 @@ func record(m *predict.Model, t *features.Table, y []bool, sp *rowSplit, cfg *Co
 		m.Training.ValidStart = sp.times[sp.valid[0]].Format(time.RFC3339)
 	}
 	m.Training.DataFingerprint, m.Training.ConfigHash = fingerprintTable(t), cfg.hash()
+	var err error
 	if _, ok := t.Meta[features.MetaSpec]; ok {
 		spec, err := t.Resolved()
 		if err != nil {
 			return err
 		}
 		m.FeatureSpec = &spec
+	}
+	if m.Target, err = t.Target(); err != nil {
+		return err
 	}
 	desc, err := t.Descriptors()
 	if err != nil {
@@ -279,9 +307,6 @@ func record(m *predict.Model, t *features.Table, y []bool, sp *rowSplit, cfg *Co
 		prev, _ := evaluate(cfg.Compare, t, y, sp.valid, cfg.Seed, cfg.workers())
 		m.Metrics.Extra = predict.JSONObject{"previous_auc": prev.AUC, "previous_log_loss": prev.LogLoss, "previous_brier": prev.Brier}
 		cfg.compared = &prev
-	}
-	if m.Trees != nil {
-		m.Trees.ShapImportance = shapImportance(m, t, sp.valid, cfg.workers())
 	}
 	return nil
 }
