@@ -19,17 +19,22 @@ type Input struct {
 }
 
 // Config is pipeline.yaml: what a nightly run reads and where it writes.
-// Paths are relative to the file's folder.
+// Paths are relative to the file's folder. A run scores with a trained
+// model (Model) or trains its own (Train), not both.
 type Config struct {
-	Out        string `yaml:"out"`
-	Events     Input  `yaml:"events"`
-	Entities   *Input `yaml:"entities"`
-	Orders     *Input `yaml:"orders"`
-	Model      string `yaml:"model"`
-	Rules      string `yaml:"rules"`
-	Predict    string `yaml:"predict"`
-	TimeUnit   string `yaml:"time_unit"`
-	MaxBadRows int    `yaml:"max_bad_rows"`
+	Out      string `yaml:"out"`
+	Events   Input  `yaml:"events"`
+	Entities *Input `yaml:"entities"`
+	Orders   *Input `yaml:"orders"`
+	// Deals (entity_id, ts, won, closed_at) label the training rows and
+	// select the population a target asks for.
+	Deals      *Input       `yaml:"deals"`
+	Train      *TrainConfig `yaml:"train"`
+	Model      string       `yaml:"model"`
+	Rules      string       `yaml:"rules"`
+	Predict    string       `yaml:"predict"`
+	TimeUnit   string       `yaml:"time_unit"`
+	MaxBadRows int          `yaml:"max_bad_rows"`
 
 	path string // the file read, "" when built in code
 	dir  string // its folder: config paths are relative to it
@@ -68,12 +73,21 @@ func (c *Config) validate() error {
 		return features.FieldErrorf("out", "required: the folder runs are written to")
 	case c.Events.Path == "":
 		return features.FieldErrorf("events.path", "required")
-	case c.Model == "":
-		return features.FieldErrorf("model", "required")
+	case c.Model == "" && c.Train == nil:
+		return features.FieldErrorf("model", "required, or a train: section to train one")
+	case c.Model != "" && c.Train != nil:
+		return features.FieldErrorf("train", "give model (a trained model) or train (train one each run), not both")
+	case c.Train != nil && c.Deals == nil:
+		return features.FieldErrorf("train", "training needs the outcomes: add deals: {path: deals.csv}")
 	case c.MaxBadRows < 0:
 		return features.FieldErrorf("max_bad_rows", "must be 0 or more")
 	}
-	for name, in := range map[string]*Input{"events": &c.Events, "entities": c.Entities, "orders": c.Orders} {
+	if c.Train != nil {
+		if err := c.Train.validate(); err != nil {
+			return err
+		}
+	}
+	for name, in := range map[string]*Input{"events": &c.Events, "entities": c.Entities, "orders": c.Orders, "deals": c.Deals} {
 		if in == nil {
 			continue
 		}
@@ -112,3 +126,23 @@ func (c *Config) source(in *Input) features.Source {
 
 // dateOf formats a run's as-of date as its folder name.
 func dateOf(t time.Time) string { return t.UTC().Format(time.DateOnly) }
+
+// inputs returns the files a run reads, by role.
+func (c *Config) inputs() map[string]string {
+	out := map[string]string{"events": c.resolve(c.Events.Path)}
+	for role, in := range map[string]*Input{"entities": c.Entities, "orders": c.Orders, "deals": c.Deals} {
+		if in != nil {
+			out[role] = c.resolve(in.Path)
+		}
+	}
+	if c.Rules != "" && c.Rules != "default" {
+		out["rules"] = c.resolve(c.Rules)
+	}
+	if c.Predict != "" {
+		out["predict"] = c.resolve(c.Predict)
+	}
+	if c.Train != nil && c.Train.Spec != "" {
+		out["spec"] = c.resolve(c.Train.Spec)
+	}
+	return out
+}

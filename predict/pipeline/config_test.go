@@ -29,6 +29,13 @@ func TestPipelineConfigChecksFirst(t *testing.T) {
 		{"encoding", "out: runs\nevents: {path: e.csv}\nentities:\n  path: x.csv\n  encoding: ebcdic\nmodel: m\n", 5},
 		{"missing out", "events: {path: e.csv}\nmodel: m\n", 1},
 		{"unknown key", "out: runs\nevents: {path: e.csv}\nmodel: m\ncolour: red\n", 4},
+		{"model and train", "out: runs\nevents: {path: e.csv}\nmodel: m\ndeals: {path: d.csv}\ntrain: {model: lr}\n", 5},
+		{"train without deals", "out: runs\nevents: {path: e.csv}\ntrain: {model: lr}\n", 3},
+		{"horizon", "out: runs\nevents: {path: e.csv}\ndeals: {path: d.csv}\ntrain:\n  target: conversion\n  horizon: soon\n", 6},
+		{"target", "out: runs\nevents: {path: e.csv}\ndeals: {path: d.csv}\ntrain:\n  target: revenue\n", 5},
+		{"tree option for lr", "out: runs\nevents: {path: e.csv}\ndeals: {path: d.csv}\ntrain:\n  model: lr\n  options: {leaves: 8}\n", 6},
+		{"retrain", "out: runs\nevents: {path: e.csv}\ndeals: {path: d.csv}\ntrain:\n  retrain: sometimes\n", 5},
+		{"snapshot dates", "out: runs\nevents: {path: e.csv}\ndeals: {path: d.csv}\ntrain:\n  snapshots: 2024-01-01,someday\n", 5},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

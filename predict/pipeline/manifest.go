@@ -14,18 +14,24 @@ import (
 // Manifest records a run for the scheduler and for audits: manifest.json
 // in the run's folder, and OUT/<date>.failed.json for a run that failed.
 type Manifest struct {
-	AsOf       string             `json:"as_of"`
-	Status     string             `json:"status"`
-	ExitCode   int                `json:"exit_code"`
-	Error      string             `json:"error,omitempty"`
-	ConfigHash string             `json:"config_hash"`
-	ModelID    string             `json:"model_id"`
-	Inputs     map[string]string  `json:"inputs"`
-	Rows       map[string]int     `json:"rows"`
-	BadRows    int                `json:"bad_rows"`
-	Warnings   []string           `json:"warnings"`
-	Seconds    map[string]float64 `json:"seconds"`
-	Tool       string             `json:"tool_version"`
+	AsOf       string `json:"as_of"`
+	Status     string `json:"status"`
+	ExitCode   int    `json:"exit_code"`
+	Error      string `json:"error,omitempty"`
+	ConfigHash string `json:"config_hash"`
+	ModelID    string `json:"model_id"`
+	// ModelTrainedAsOf is the as-of date of the run that trained the
+	// model, for a run with a train: section; TrainConfigHash identifies
+	// that section (with the spec), so that a later run reuses the model
+	// only under the same settings.
+	ModelTrainedAsOf string             `json:"model_trained_as_of,omitempty"`
+	TrainConfigHash  string             `json:"train_config_hash,omitempty"`
+	Inputs           map[string]string  `json:"inputs"`
+	Rows             map[string]int     `json:"rows"`
+	BadRows          int                `json:"bad_rows"`
+	Warnings         []string           `json:"warnings"`
+	Seconds          map[string]float64 `json:"seconds"`
+	Tool             string             `json:"tool_version"`
 }
 
 // write encodes the manifest as indented JSON.

@@ -47,7 +47,8 @@ type Result struct {
 type plan struct {
 	cfg     *Config
 	raw     []byte
-	model   *predict.Model
+	model   *predict.Model // nil until the train stage, with a train: section
+	train   *trainPlan
 	rules   *features.RuleSet
 	predict predict.Config
 	out     string
@@ -55,14 +56,27 @@ type plan struct {
 
 func (c *Config) plan(raw []byte) (*plan, error) {
 	p := &plan{cfg: c, raw: raw, out: c.resolve(c.Out)}
-	m, err := predict.ReadFile(c.resolve(c.Model))
-	if err != nil {
-		return nil, err
+	var err error
+	if c.Train != nil {
+		if p.train, err = c.Train.parse(); err != nil {
+			return nil, err
+		}
+		if c.Train.Spec != "" {
+			if p.train.spec, err = LoadSpec(c.resolve(c.Train.Spec)); err != nil {
+				return nil, err
+			}
+		}
+		p.train.hash += "-" + p.train.spec.Hash()
+	} else {
+		m, err := predict.ReadFile(c.resolve(c.Model))
+		if err != nil {
+			return nil, err
+		}
+		if m.FeatureSpec == nil {
+			return nil, fmt.Errorf("model %s has no feature spec: train it on a feature table", c.Model)
+		}
+		p.model = m
 	}
-	if m.FeatureSpec == nil {
-		return nil, fmt.Errorf("model %s has no feature spec: train it on a feature table", c.Model)
-	}
-	p.model = m
 	if p.rules, err = LoadRules(c.resolve(c.Rules)); err != nil {
 		return nil, err
 	}
@@ -112,7 +126,7 @@ func Run(ctx context.Context, c *Config, raw []byte, opts Options) (*Result, err
 	cleanData(p.out)
 	date := dateOf(opts.AsOf)
 	h := sha256.Sum256(raw)
-	man := &Manifest{AsOf: date, Status: "failed", ConfigHash: hex.EncodeToString(h[:8]), ModelID: p.model.ID,
+	man := &Manifest{AsOf: date, Status: "failed", ConfigHash: hex.EncodeToString(h[:8]),
 		Inputs: map[string]string{}, Rows: map[string]int{}, Seconds: map[string]float64{}, Tool: opts.Tool}
 	dir, err := newRunFolder(p.out, date)
 	if err != nil {
@@ -146,8 +160,8 @@ func Run(ctx context.Context, c *Config, raw []byte, opts Options) (*Result, err
 	return &Result{Dir: final, Manifest: man, Ranked: man.Rows["ranked"]}, nil
 }
 
-// stages runs the features, rfm and predict stages into the run folder dir
-// and writes the manifest last.
+// stages runs the train (with a train: section), features, rfm and
+// predict stages into the run folder dir and writes the manifest last.
 func (p *plan) stages(ctx context.Context, dir string, man *Manifest, opts Options, log *slog.Logger) error {
 	c := p.cfg
 	stage := func(name string, start time.Time) {
@@ -159,42 +173,32 @@ func (p *plan) stages(ctx context.Context, dir string, man *Manifest, opts Optio
 	if err != nil {
 		return err
 	}
-	fcfg := features.Config{AsOf: opts.AsOf, AllEntities: c.Entities != nil, Spec: *p.model.FeatureSpec, Rules: p.rules, BadRows: bad,
-		Logger: log, Progress: opts.Progress, Events: c.source(&c.Events)}
-	inputs := map[string]string{"events": fcfg.Events.Path}
-	if c.Rules != "" && c.Rules != "default" {
-		inputs["rules"] = c.resolve(c.Rules)
+	// Each input is hashed once, for the manifest and the tables' metadata.
+	if man.Inputs, err = Fingerprints(c.inputs()); err != nil {
+		return err
 	}
-	if c.Predict != "" {
-		inputs["predict"] = c.resolve(c.Predict)
-	}
-	t0 := time.Now()
-	if c.Entities != nil {
-		src := c.source(c.Entities)
-		inputs["entities"] = src.Path
-		if fcfg.Profiles, err = features.ReadProfiles(ctx, src, bad); err != nil {
+	if p.train != nil {
+		if err := p.trainStage(ctx, &o, dir, man, opts, log); err != nil {
 			return err
 		}
 	}
-	t, err := features.Build(ctx, fcfg)
+	man.ModelID = p.model.ID
+	t0 := time.Now()
+	job := TableJob{Events: c.source(&c.Events), Model: p.model, Rules: p.rules, AsOf: opts.AsOf, AllEntities: c.Entities != nil,
+		BadRows: bad, Logger: log, Progress: opts.Progress}
+	if c.Entities != nil {
+		src := c.source(c.Entities)
+		job.Entities = &src
+	}
+	if c.Deals != nil {
+		src := c.source(c.Deals)
+		job.Outcomes = &src
+	}
+	t, err := BuildTable(ctx, job)
 	if err != nil {
 		return err
 	}
-	if c.Orders != nil {
-		inputs["orders"] = c.resolve(c.Orders.Path)
-	}
-	// Each input is hashed once: for the feature table now, the manifest
-	// at the end.
-	if man.Inputs, err = Fingerprints(inputs); err != nil {
-		return err
-	}
-	tableInputs := map[string]string{}
-	for _, role := range []string{"events", "entities", "rules"} {
-		if fp, ok := man.Inputs[role]; ok {
-			tableInputs[role] = fp
-		}
-	}
-	Stamp(t, tableInputs, opts.Tool)
+	Stamp(t, tableInputs(man.Inputs), opts.Tool)
 	f, err := o.Create(filepath.Join(dir, "features.parquet"))
 	if err != nil {
 		return err
@@ -236,6 +240,9 @@ func (p *plan) stages(ctx context.Context, dir string, man *Manifest, opts Optio
 	if sum.RulesOnly {
 		man.Warnings = append(man.Warnings, "model no better than chance: scored by rule points alone")
 	}
+	if sum.StaleDays > 0 {
+		man.Warnings = append(man.Warnings, fmt.Sprintf("the newest event is %.1f days older than the as-of date: is the events feed still running?", sum.StaleDays))
+	}
 	man.BadRows = bad.Count()
 	man.Status = "ok"
 	mf, err := o.Create(filepath.Join(dir, "manifest.json"))
@@ -249,4 +256,16 @@ func (p *plan) stages(ctx context.Context, dir string, man *Manifest, opts Optio
 		return err
 	}
 	return o.Commit()
+}
+
+// tableInputs picks the fingerprints of the files a feature table is made
+// from.
+func tableInputs(inputs map[string]string) map[string]string {
+	out := map[string]string{}
+	for _, role := range []string{"events", "entities", "rules", "deals"} {
+		if fp, ok := inputs[role]; ok {
+			out[role] = fp
+		}
+	}
+	return out
 }

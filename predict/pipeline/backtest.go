@@ -1,0 +1,265 @@
+package pipeline
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"time"
+
+	"leadscore/features"
+	"leadscore/predict"
+	"leadscore/train"
+)
+
+// Backtest is a run at each of several past dates, each judged by what
+// happened next, and the blend of model and rules chosen on the earlier
+// dates and judged on the later ones.
+type Backtest struct {
+	Dates []BacktestDate `json:"dates"`
+	// ModelWeight and RulesScale are the blend chosen on every date but
+	// the last and judged on the last (Dates[len-1].Chosen): the
+	// recommended predict.yaml settings are model_weight and rules_max =
+	// RulesScale × the rules' cap.
+	ModelWeight float64 `json:"model_weight"`
+	RulesScale  float64 `json:"rules_scale"`
+	RulesMax    float64 `json:"rules_max"`
+}
+
+// BacktestDate is one date's run and how its call list fared.
+type BacktestDate struct {
+	AsOf       string            `json:"as_of"`
+	ModelID    string            `json:"model_id"`
+	Run        string            `json:"run"` // the run folder, relative to the backtest's
+	Evaluation *train.Evaluation `json:"evaluation"`
+	// Chosen is the blend chosen on the earlier dates and its result on
+	// this one; nil for the first date.
+	Chosen *BlendResult `json:"chosen,omitempty"`
+
+	prob, rules []float64
+	y           []bool
+	rmax        float64
+}
+
+// BlendResult is a blend of model and rules and its call list's AUC and
+// precision among the first 100 leads.
+type BlendResult struct {
+	ModelWeight    float64 `json:"model_weight"`
+	RulesScale     float64 `json:"rules_scale"`
+	AUC            float64 `json:"auc"`
+	PrecisionAt100 float64 `json:"precision_at_100"`
+}
+
+// BacktestOptions are what a backtest takes besides pipeline.yaml. A date
+// whose horizon the deals file does not cover is judged all the same, with
+// a warning (Evaluation.Complete is false).
+type BacktestOptions struct {
+	Dates []time.Time
+	// Out is the backtest's folder: the runs go to Out/runs (a run out
+	// folder), each date's evaluation to Out/evaluate-<date>.json and .html,
+	// the summary to Out/backtest.json.
+	Out string
+	// Horizon judges the lists, in days; 0 takes the model's.
+	HorizonDays int
+	Run         Options // AsOf is set per date
+}
+
+// blend grid: model weights 0, 0.05, …, 1 and rule scales.
+var (
+	backtestWeights = 20
+	backtestScales  = []float64{1, 0.5, 2} // the cap as it is first: it wins ties
+)
+
+// RunBacktest runs the pipeline at each date (training, with a train:
+// section, on the data before it), judges each list by the deals that
+// followed, and chooses the blend on earlier dates only.
+func RunBacktest(ctx context.Context, c *Config, raw []byte, opts BacktestOptions) (*Backtest, error) {
+	if len(opts.Dates) < 2 {
+		return nil, errors.New("backtest: give at least two dates: the blend is chosen on the earlier ones and judged on the last")
+	}
+	if c.Deals == nil {
+		return nil, errors.New("backtest: pipeline.yaml needs deals: {path: …} to judge the lists by")
+	}
+	log := opts.Run.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	dates := slices.Clone(opts.Dates)
+	slices.SortFunc(dates, func(a, b time.Time) int { return a.Compare(b) })
+	runCfg := *c
+	runCfg.Out = filepath.Join(opts.Out, "runs")
+	if !filepath.IsAbs(runCfg.Out) {
+		abs, err := filepath.Abs(runCfg.Out)
+		if err != nil {
+			return nil, err
+		}
+		runCfg.Out = abs
+	}
+	deals, err := features.ReadOutcomes(ctx, c.source(c.Deals), nil)
+	if err != nil {
+		return nil, err
+	}
+	bt := &Backtest{}
+	var o Outputs
+	defer o.Abort()
+	for _, in := range c.inputs() {
+		o.Protect(in)
+	}
+	for _, d := range dates {
+		ro := opts.Run
+		ro.AsOf = d
+		res, err := Run(ctx, &runCfg, raw, ro)
+		if err != nil {
+			return nil, fmt.Errorf("backtest: run as of %s: %w", dateOf(d), err)
+		}
+		model := filepath.Join(res.Dir, "model", "model.json")
+		if c.Train == nil {
+			model = c.resolve(c.Model)
+		}
+		bd, err := judgeRun(res.Dir, model, deals, d, opts.HorizonDays)
+		if err != nil {
+			return nil, fmt.Errorf("backtest: %s: %w", dateOf(d), err)
+		}
+		bd.Run = filepath.Join("runs", bd.AsOf)
+		if ev := bd.Evaluation; !ev.Complete {
+			log.Warn("the deals file ends before the horizon: conversions yet to come are missing", "as_of", bd.AsOf,
+				"outcomes_through", ev.OutcomesThrough, "horizon_end", ev.HorizonEnd)
+		}
+		for ext, write := range map[string]func(io.Writer) error{".json": JSONWriter(bd.Evaluation), ".html": bd.Evaluation.WriteHTML} {
+			f, err := o.Create(filepath.Join(opts.Out, "evaluate-"+bd.AsOf+ext))
+			if err != nil {
+				return nil, err
+			}
+			if err := write(f); err != nil {
+				return nil, err
+			}
+		}
+		bt.Dates = append(bt.Dates, bd)
+	}
+	for i := 1; i < len(bt.Dates); i++ {
+		w, s := chooseBlend(bt.Dates[:i])
+		r := bt.Dates[i].blendResult(w, s)
+		bt.Dates[i].Chosen = &r
+	}
+	last := bt.Dates[len(bt.Dates)-1]
+	bt.ModelWeight, bt.RulesScale = last.Chosen.ModelWeight, last.Chosen.RulesScale
+	bt.RulesMax = bt.RulesScale * last.rmax
+	f, err := o.Create(filepath.Join(opts.Out, "backtest.json"))
+	if err != nil {
+		return nil, err
+	}
+	if err := JSONWriter(bt)(f); err != nil {
+		return nil, err
+	}
+	return bt, o.Commit()
+}
+
+// judgeRun reads a run folder's call list, made with the model file, and
+// judges it.
+func judgeRun(dir, model string, deals *features.Outcomes, asOf time.Time, horizon int) (BacktestDate, error) {
+	bd := BacktestDate{AsOf: dateOf(asOf)}
+	m, err := predict.ReadFile(model)
+	if err != nil {
+		return bd, err
+	}
+	bd.ModelID = m.ID
+	ranked, err := ReadRanked(filepath.Join(dir, "ranked.parquet"))
+	if err != nil {
+		return bd, err
+	}
+	cfg := train.EvalConfig{AsOf: asOf, HorizonDays: horizon, Target: features.TargetConversion}
+	if m.Target != nil {
+		cfg.Target = m.Target.Kind
+		if horizon == 0 {
+			cfg.HorizonDays = m.Target.HorizonDays
+		}
+	}
+	if bd.Evaluation, err = train.Evaluate(ranked, deals, cfg); err != nil {
+		return bd, err
+	}
+	var sum predict.Summary
+	raw, err := os.ReadFile(SummaryPath(filepath.Join(dir, "ranked.parquet")))
+	if err != nil {
+		return bd, err
+	}
+	if err := json.Unmarshal(raw, &sum); err != nil {
+		return bd, fmt.Errorf("summary.json: %w", err)
+	}
+	bd.rmax = sum.RulesMax
+	bd.y = train.Converted(ranked, deals, cfg)
+	for _, r := range ranked {
+		bd.prob, bd.rules = append(bd.prob, r.Probability), append(bd.rules, r.RulePoints)
+	}
+	return bd, nil
+}
+
+// ReadRanked reads a ranked.parquet file.
+func ReadRanked(path string) ([]predict.Ranked, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	return predict.ReadRankedParquet(f, st.Size())
+}
+
+// blendResult scores the date's leads with a blend and judges it.
+func (bd *BacktestDate) blendResult(w, scale float64) BlendResult {
+	v := make([]float64, len(bd.prob))
+	rmax := bd.rmax * scale
+	for i := range v {
+		rs := 0.0
+		if rmax > 0 {
+			rs = math.Min(1, math.Max(-1, bd.rules[i]/rmax))
+		}
+		v[i] = w*bd.prob[i] + (1-w)*rs
+	}
+	all := make([]int, len(v))
+	for i := range all {
+		all[i] = i
+	}
+	r := BlendResult{ModelWeight: w, RulesScale: scale, AUC: train.AUC(v, bd.y)}
+	if at := train.PrecisionAtK(v, bd.y, [][]int{all}, []int{100}, 1); len(at) == 1 {
+		r.PrecisionAt100 = at[0].Precision
+	}
+	return r
+}
+
+// chooseBlend picks the model weight and rules scale with the best mean
+// AUC over the dates; ties go to the rules' own cap, then the larger
+// weight.
+func chooseBlend(dates []BacktestDate) (w, scale float64) {
+	best := math.Inf(-1)
+	for _, s := range backtestScales {
+		for k := backtestWeights; k >= 0; k-- {
+			wk := float64(k) / float64(backtestWeights)
+			sum := 0.0
+			for i := range dates {
+				sum += dates[i].blendResult(wk, s).AUC
+			}
+			if mean := sum / float64(len(dates)); mean > best+1e-12 {
+				best, w, scale = mean, wk, s
+			}
+		}
+	}
+	return w, scale
+}
+
+// JSONWriter returns a function writing v as indented JSON.
+func JSONWriter(v any) func(io.Writer) error {
+	return func(w io.Writer) error {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(v)
+	}
+}

@@ -1,0 +1,113 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"leadscore/features"
+	"leadscore/predict"
+)
+
+// TableJob describes a feature table to build: which rows (as of a date,
+// per cutoff, or per contact and snapshot date), from which files, with
+// which features.
+type TableJob struct {
+	Events   features.Source
+	Entities *features.Source
+	Cutoffs  *features.Source
+	// Outcomes is the deals file: it labels snapshot rows, selects the
+	// population a target asks for, and gives an opportunity model's
+	// open deals.
+	Outcomes *features.Source
+	// Exactly one of AsOf, Cutoffs, Snapshots and ClosedBefore says the
+	// rows. Snapshots
+	// is "monthly", "weekly" or a comma-separated list of dates, from
+	// First up to Last (the outcomes' end).
+	AsOf        time.Time
+	Snapshots   string
+	First, Last time.Time
+	// ClosedBefore, for an opportunity target, asks for its training rows:
+	// the deals closed before this date, each as of its opening, labelled
+	// won.
+	ClosedBefore time.Time
+	// Target is what the rows are for; nil takes the model's.
+	Target *features.Target
+	// Model, when set, fixes the spec (and, without Target, the target).
+	Model *predict.Model
+	Spec  features.Spec
+	Rules *features.RuleSet
+
+	AllEntities, Dedupe bool
+	BadRows             *features.BadRows
+	Logger              *slog.Logger
+	Progress            func(rows int64)
+}
+
+// BuildTable reads the job's files and builds its feature table.
+func BuildTable(ctx context.Context, job TableJob) (*features.Table, error) {
+	cfg := features.Config{Events: job.Events, Spec: job.Spec, Rules: job.Rules, AllEntities: job.AllEntities, Dedupe: job.Dedupe,
+		BadRows: job.BadRows, Logger: job.Logger, Progress: job.Progress, Target: job.Target}
+	if m := job.Model; m != nil {
+		if m.FeatureSpec == nil {
+			return nil, fmt.Errorf("model %s was not trained on a feature table: it has no spec to follow", m.ID)
+		}
+		cfg.Spec = *m.FeatureSpec
+		if cfg.Target == nil && m.Target != nil {
+			t := *m.Target
+			t.SampleNegatives, t.Seed = 0, 0
+			cfg.Target = &t
+		}
+	}
+	var err error
+	if job.Entities != nil {
+		if cfg.Profiles, err = features.ReadProfiles(ctx, *job.Entities, job.BadRows); err != nil {
+			return nil, err
+		}
+	}
+	var outcomes *features.Outcomes
+	if job.Outcomes != nil {
+		if outcomes, err = features.ReadOutcomes(ctx, *job.Outcomes, job.BadRows); err != nil {
+			return nil, err
+		}
+	}
+	tg := cfg.Target
+	switch {
+	case job.Snapshots != "":
+		if tg == nil || tg.Kind != features.TargetConversion {
+			return nil, errors.New("snapshot rows are for a conversion target (give its horizon)")
+		}
+		if outcomes == nil {
+			return nil, errors.New("snapshot rows need the outcomes (a deals file) to label them")
+		}
+		if cfg.Snapshots, err = features.SnapshotDates(job.Snapshots, job.First, job.Last, tg.HorizonDays); err != nil {
+			return nil, err
+		}
+		cfg.Outcomes, cfg.OutcomesKnown = outcomes, job.Last
+	case !job.ClosedBefore.IsZero():
+		if tg == nil || tg.Kind != features.TargetOpportunity || outcomes == nil {
+			return nil, errors.New("training rows of closed deals are for an opportunity target, from the deals file (outcomes)")
+		}
+		cfg.Cutoffs, cfg.AllEntities = outcomes.ClosedDeals(job.ClosedBefore), false
+	case job.Cutoffs != nil:
+		if cfg.Cutoffs, err = features.ReadCutoffs(ctx, *job.Cutoffs, job.BadRows); err != nil {
+			return nil, err
+		}
+	case tg != nil && tg.Kind == features.TargetOpportunity:
+		if outcomes == nil {
+			return nil, errors.New("an opportunity model scores open deals: give the deals file (outcomes)")
+		}
+		cfg.Cutoffs, cfg.AllEntities = outcomes.OpenDeals(job.AsOf), false
+	default:
+		cfg.AsOf = job.AsOf
+		if tg != nil && (tg.ExcludeCustomers || tg.ExcludeOpenDeals) {
+			if outcomes == nil {
+				return nil, fmt.Errorf("the population (%s) needs the deals file (outcomes)", tg.Population())
+			}
+			cfg.Outcomes = outcomes
+		}
+	}
+	return features.Build(ctx, cfg)
+}

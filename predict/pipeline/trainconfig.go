@@ -1,0 +1,187 @@
+package pipeline
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"strings"
+	"time"
+
+	"leadscore/features"
+	"leadscore/predict"
+	"leadscore/train"
+)
+
+// TrainConfig is pipeline.yaml's train: section: the run trains its model
+// from the data before its as-of date, then scores with it.
+//
+//	train:
+//	  target: conversion     # or opportunity (open deals, won or not)
+//	  horizon: 90d           # conversion: a won deal opened within this
+//	  snapshots: monthly     # or weekly, or a list of dates
+//	  history: 12 months     # the first snapshot, before the as-of date
+//	  model: gbdt            # or lr, nb
+//	  options: {learning_rate: 0.1, early_stopping_rounds: 20}
+//	  retrain: every run     # or a period such as 28d: reuse a newer model
+//	  refit: true            # once validated, fit again on all the rows
+//	  keep_table: false      # true: also write model/training.parquet
+//
+// Every key has a default; the defaults are those above, with the model's
+// options at train's defaults (gbdt stops early after 20 rounds without
+// improvement).
+type TrainConfig struct {
+	Target    string `yaml:"target"`
+	Horizon   string `yaml:"horizon"`
+	Snapshots string `yaml:"snapshots"`
+	History   string `yaml:"history"`
+	Model     string `yaml:"model"`
+	// Spec is a feature spec file; empty means the default feature set.
+	Spec    string       `yaml:"spec"`
+	Options TrainOptions `yaml:"options"`
+	// ExcludeCustomers and ExcludeOpenDeals narrow a conversion target's
+	// population; SampleNegatives keeps that share of negative rows.
+	ExcludeCustomers bool    `yaml:"exclude_customers"`
+	ExcludeOpenDeals bool    `yaml:"exclude_open_deals"`
+	SampleNegatives  float64 `yaml:"sample_negatives"`
+	// Retrain is "every run", or a period: a run reuses the model of the
+	// newest earlier run within it (same train: section, trained before
+	// the new as-of date) instead of training.
+	Retrain string `yaml:"retrain"`
+	Seed    uint64 `yaml:"seed"`
+	// Refit, true unless set false, fits the model again on all its rows
+	// once validated (train.Config.Refit).
+	Refit *bool `yaml:"refit"`
+	// KeepTable writes the training rows to OUT/<date>/model/training.parquet,
+	// for the data team and for comparisons with other tools.
+	KeepTable bool `yaml:"keep_table"`
+}
+
+// TrainOptions are a model type's settings (train.Config and
+// train.GBDTConfig); zero means the default.
+type TrainOptions struct {
+	C                   float64 `yaml:"c" json:"c,omitempty"`
+	Rounds              int     `yaml:"rounds" json:"rounds,omitempty"`
+	Leaves              int     `yaml:"leaves" json:"leaves,omitempty"`
+	MaxDepth            int     `yaml:"max_depth" json:"max_depth,omitempty"`
+	LearningRate        float64 `yaml:"learning_rate" json:"learning_rate,omitempty"`
+	MinDataInLeaf       int     `yaml:"min_data_in_leaf" json:"min_data_in_leaf,omitempty"`
+	Lambda              float64 `yaml:"lambda" json:"lambda,omitempty"`
+	Subsample           float64 `yaml:"subsample" json:"subsample,omitempty"`
+	Colsample           float64 `yaml:"colsample" json:"colsample,omitempty"`
+	EarlyStoppingRounds *int    `yaml:"early_stopping_rounds" json:"early_stopping_rounds,omitempty"`
+	MaxBins             int     `yaml:"max_bins" json:"max_bins,omitempty"`
+}
+
+// defaultEarlyStopping is how many rounds without a better holdout loss
+// stop a run's gbdt.
+const defaultEarlyStopping = 20
+
+// ModelTypes maps the model names of the CLI and pipeline.yaml to types.
+var ModelTypes = map[string]predict.ModelType{"lr": predict.TypeLogistic, "nb": predict.TypeNaiveBayes, "gbdt": predict.TypeGBDT}
+
+// trainPlan is a train: section with its values parsed.
+type trainPlan struct {
+	target  features.Target
+	history features.Period
+	retrain *features.Period // nil: every run
+	spec    features.Spec
+	cfg     train.Config
+	hash    string // of the section and the spec, for reuse
+}
+
+func (tc *TrainConfig) validate() error {
+	_, err := tc.parse()
+	return err
+}
+
+// parse checks the section and fills in the defaults; errors are
+// *features.FieldError naming the key.
+func (tc *TrainConfig) parse() (*trainPlan, error) {
+	p := &trainPlan{}
+	kind := features.TargetKind(or(tc.Target, string(features.TargetConversion)))
+	p.target = features.Target{Kind: kind, ExcludeCustomers: tc.ExcludeCustomers, ExcludeOpenDeals: tc.ExcludeOpenDeals,
+		SampleNegatives: tc.SampleNegatives, Seed: tc.Seed}
+	switch kind {
+	case features.TargetConversion:
+		days, err := features.ParseHorizon(or(tc.Horizon, "90d"))
+		if err != nil {
+			return nil, features.FieldErrorf("train.horizon", "%v", err)
+		}
+		p.target.HorizonDays = days
+	case features.TargetOpportunity:
+		if tc.Horizon != "" || tc.Snapshots != "" || tc.ExcludeCustomers || tc.ExcludeOpenDeals || tc.SampleNegatives != 0 {
+			return nil, features.FieldErrorf("train.target", "opportunity trains on closed deals: horizon, snapshots, exclude_* and sample_negatives are for conversion")
+		}
+	default:
+		return nil, features.FieldErrorf("train.target", "%q: want conversion or opportunity", tc.Target)
+	}
+	if err := p.target.Validate(); err != nil {
+		return nil, features.FieldErrorf("train.sample_negatives", "%v", err)
+	}
+	if step := or(tc.Snapshots, "monthly"); kind == features.TargetConversion && step != "monthly" && step != "weekly" {
+		// A list of dates is checked now; which of them are used depends on
+		// the run's as-of date.
+		if _, err := features.SnapshotDates(step, time.Time{}, time.Date(2099, 12, 31, 0, 0, 0, 0, time.UTC), 0); err != nil {
+			return nil, features.FieldErrorf("train.snapshots", "want monthly, weekly or a list of dates: %v", err)
+		}
+	}
+	var err error
+	if p.history, err = features.ParsePeriod(or(tc.History, "12 months")); err != nil {
+		return nil, features.FieldErrorf("train.history", "%v", err)
+	}
+	if r := strings.TrimSpace(tc.Retrain); r != "" && r != "every run" {
+		per, err := features.ParsePeriod(r)
+		if err != nil {
+			return nil, features.FieldErrorf("train.retrain", "want \"every run\" or a period such as 28d: %v", err)
+		}
+		p.retrain = &per
+	}
+	typ, ok := ModelTypes[or(tc.Model, "gbdt")]
+	if !ok {
+		return nil, features.FieldErrorf("train.model", "%q: want lr, nb or gbdt", tc.Model)
+	}
+	if err := tc.Options.check(typ); err != nil {
+		return nil, err
+	}
+	o := tc.Options
+	es := defaultEarlyStopping
+	if o.EarlyStoppingRounds != nil {
+		es = *o.EarlyStoppingRounds
+	}
+	p.cfg = train.Config{Model: typ, Label: p.target.Label(), TimeColumn: "ts", C: o.C, Seed: tc.Seed,
+		GBDT: train.GBDTConfig{Rounds: o.Rounds, Leaves: o.Leaves, MaxDepth: o.MaxDepth, LearningRate: o.LearningRate, MinDataInLeaf: o.MinDataInLeaf,
+			Lambda: o.Lambda, Subsample: o.Subsample, Colsample: o.Colsample, EarlyStoppingRounds: es, MaxBins: o.MaxBins}}
+	p.cfg.Refit = tc.Refit == nil || *tc.Refit
+	if p.cfg.Seed == 0 {
+		p.cfg.Seed = 1
+	}
+	if err := p.cfg.Validate(); err != nil {
+		return nil, features.FieldErrorf("train.options", "%v", err)
+	}
+	b, _ := json.Marshal(tc) // plain data: cannot fail
+	h := sha256.Sum256(b)
+	p.hash = hex.EncodeToString(h[:8])
+	return p, nil
+}
+
+// check refuses options that the model type does not have, so that a
+// setting is never silently ignored.
+func (o TrainOptions) check(typ predict.ModelType) error {
+	trees := o.Rounds != 0 || o.Leaves != 0 || o.MaxDepth != 0 || o.LearningRate != 0 || o.MinDataInLeaf != 0 || o.Lambda != 0 ||
+		o.Subsample != 0 || o.Colsample != 0 || o.EarlyStoppingRounds != nil || o.MaxBins != 0
+	switch {
+	case typ != predict.TypeGBDT && trees:
+		return features.FieldErrorf("train.options", "tree options (rounds, leaves, learning_rate, …) are for model: gbdt")
+	case typ != predict.TypeLogistic && o.C != 0:
+		return features.FieldErrorf("train.options.c", "c is for model: lr")
+	}
+	return nil
+}
+
+// or returns s, or def when s is empty.
+func or(s, def string) string {
+	if strings.TrimSpace(s) == "" {
+		return def
+	}
+	return s
+}

@@ -1,0 +1,148 @@
+package pipeline
+
+import (
+	"context"
+	"encoding/csv"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"leadscore/datasets"
+	"leadscore/features"
+	"leadscore/predict"
+)
+
+// generate writes a generated CRM (events, entities, deals) as CSV to dir.
+func generate(t *testing.T, dir string, entities int, seed uint64) {
+	t.Helper()
+	var fs []*os.File
+	for _, n := range []string{"events", "entities", "deals", "orders", "truth"} {
+		f, err := os.Create(filepath.Join(dir, n+".csv"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		fs = append(fs, f)
+	}
+	sink := datasets.NewCSVSink(datasets.Files{Events: fs[0], Entities: fs[1], Deals: fs[2], Orders: fs[3], Truth: fs[4]})
+	if _, err := datasets.Generate(context.Background(), datasets.Config{Entities: entities, Seed: seed}, sink); err != nil {
+		t.Fatal(err)
+	}
+	if err := sink.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range fs {
+		f.Close()
+	}
+}
+
+func runAt(t *testing.T, cfgPath, date string) *Manifest {
+	t.Helper()
+	cfg, raw, err := LoadConfig(cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := Run(context.Background(), cfg, raw, Options{AsOf: day(date)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res.Manifest
+}
+
+// TestRunTrains: a run with a train: section trains on snapshots before its
+// as-of date and scores with that model; what happened on or after the
+// date (deals opened, outcomes learned) does not change the model; a later
+// run within the retrain period reuses it.
+func TestRunTrains(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains a model")
+	}
+	dir := t.TempDir()
+	generate(t, dir, 3000, 5)
+	yaml := func(out, deals, extra string) string {
+		p := filepath.Join(dir, out+".yaml")
+		os.WriteFile(p, []byte("out: "+out+"\nevents: {path: events.csv}\nentities: {path: entities.csv}\ndeals: {path: "+deals+"}\nrules: default\n"+
+			"train: {target: conversion, horizon: 90d, snapshots: monthly, model: gbdt"+extra+"}\n"), 0o644)
+		return p
+	}
+	man := runAt(t, yaml("a", "deals.csv", ", retrain: 60d"), "2024-07-01")
+	if man.ModelTrainedAsOf != "2024-07-01" || man.Rows["training"] == 0 {
+		t.Fatalf("manifest %+v: want a model trained as of 2024-07-01 on snapshot rows", man)
+	}
+	m, err := predict.ReadFile(filepath.Join(dir, "a", "2024-07-01", "model", "model.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.ID != man.ModelID || m.Target == nil || m.Target.Kind != features.TargetConversion || m.Target.HorizonDays != 90 {
+		t.Errorf("model %s target %+v, manifest model %s", m.ID, m.Target, man.ModelID)
+	}
+
+	// Flip every outcome not known before the as-of date: deals opened on
+	// or after it, and deals closed on or after it.
+	future := rewriteDeals(t, filepath.Join(dir, "deals.csv"), filepath.Join(dir, "future.csv"), day("2024-07-01"))
+	if future == 0 {
+		t.Fatal("no deal to flip")
+	}
+	if got := runAt(t, yaml("b", "future.csv", ""), "2024-07-01"); got.ModelID != man.ModelID {
+		t.Errorf("flipping %d outcomes unknown on the as-of date changed the model: %s, was %s", future, got.ModelID, man.ModelID)
+	}
+
+	later := runAt(t, yaml("a", "deals.csv", ", retrain: 60d"), "2024-08-01")
+	if later.ModelID != man.ModelID || later.ModelTrainedAsOf != "2024-07-01" {
+		t.Errorf("a run a month later: model %s trained as of %s, want the reused %s of 2024-07-01", later.ModelID, later.ModelTrainedAsOf, man.ModelID)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "a", "2024-08-01", "model", "model.json")); err != nil {
+		t.Errorf("the reused model is not in the run folder: %v", err)
+	}
+}
+
+// rewriteDeals copies a deals file, flipping won for every deal opened or
+// closed on or after d, and returns how many it flipped.
+func rewriteDeals(t *testing.T, from, to string, d time.Time) int {
+	t.Helper()
+	f, err := os.Open(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	recs, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	col := map[string]int{}
+	for i, h := range recs[0] {
+		col[h] = i
+	}
+	flipped := 0
+	for _, r := range recs[1:] {
+		opened, _ := features.ParseTime(r[col["ts"]])
+		closed, cerr := features.ParseTime(r[col["closed_at"]])
+		if r[col["won"]] != "" && (!opened.Before(d) || cerr == nil && !closed.Before(d)) {
+			if r[col["won"]] == "true" {
+				r[col["won"]] = "false"
+			} else {
+				r[col["won"]] = "true"
+			}
+			flipped++
+		}
+	}
+	out, err := os.Create(to)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer out.Close()
+	w := csv.NewWriter(out)
+	w.WriteAll(recs)
+	if err := w.Error(); err != nil {
+		t.Fatal(err)
+	}
+	return flipped
+}
+
+func day(s string) time.Time {
+	d, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		panic(err)
+	}
+	return d
+}
