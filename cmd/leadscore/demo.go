@@ -1,19 +1,17 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
+	"io"
 	"io/fs"
 	"path/filepath"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"leadscore/datasets"
-	"leadscore/features"
 	"leadscore/predict"
 	"leadscore/predict/pipeline"
-	"leadscore/rfm"
-	"leadscore/train"
 )
 
 type demoOptions struct {
@@ -27,19 +25,21 @@ func newDemoCmd(g *globalOptions) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "demo [--out DIR]",
 		Short: "Run the whole pipeline on the embedded sample",
-		Long: `Demo runs every stage on a small synthetic CRM embedded in the binary
-(3,000 contacts, 2023-2024):
+		Long: `Demo runs the nightly pipeline on a small synthetic CRM embedded in the
+binary (3,000 contacts, 2023-2024), as a team would set it up:
 
-  1. copies the sample's events, entities, deals and orders to DIR/data
-  2. builds training features at each deal's opening (point in time), with
-     the default rules' expiring points
-  3. trains a logistic regression on won/lost deals, validated out of time
-  4. assesses existing customers from their orders: RFM segments, BG/NBD
-     and Gamma-Gamma lifetime value, churn risk (DIR/rfm.parquet, clv.json)
-  5. builds today's features as of 2025-01-01 and scores every contact
-  6. writes DIR/ranked.parquet and DIR/ranked.csv and prints the top 10
+  1. copies the sample's events, entities, deals and orders to DIR/data and
+     writes DIR/pipeline.yaml (and DIR/features.yaml, the feature spec)
+  2. backtests it: a run as of 2024-07-01 and one as of 2024-10-01, each
+     training on the data before its date (monthly snapshots of every
+     contact, labelled by a won deal opened within 90 days) and judged by
+     the deals that followed (DIR/backtest)
+  3. runs it as of 2025-01-01: trains on everything before, scores every
+     contact, assesses customers (RFM, BG/NBD and Gamma-Gamma CLV, churn),
+     writes DIR/runs/2025-01-01 (and DIR/runs/latest) and prints the top 10
 
-Every file in DIR is byte-identical from run to run.`,
+Every file in DIR is byte-identical from run to run but the manifests,
+which record durations.`,
 		Example: `  leadscore demo
   leadscore demo --out /tmp/demo`,
 		Args: cobra.NoArgs,
@@ -52,6 +52,41 @@ Every file in DIR is byte-identical from run to run.`,
 	return cmd
 }
 
+// demoSpec is the demo's feature spec: the default features, and views of
+// the pricing page as a type of their own (the sample's page views carry a
+// page column).
+const demoSpec = `version: 1
+derived:
+  - name: pricing_visit
+    type: page_view
+    where: {page: [pricing]}
+    phrase: visited the pricing page
+    noun: pricing-page visit
+`
+
+// demoPipeline is the demo's pipeline.yaml; %d is the training seed.
+const demoPipeline = `# The demo's nightly run: leadscore run --config pipeline.yaml --as-of DATE
+out: runs
+events: {path: data/events.parquet}
+entities: {path: data/entities.parquet}
+orders: {path: data/orders.parquet}
+deals: {path: data/deals.parquet}
+rules: default
+train:
+  target: conversion      # who opens a deal, within the horizon, that is won
+  horizon: 90d
+  snapshots: monthly
+  history: 12 months
+  model: gbdt
+  spec: features.yaml
+  keep_table: true        # model/training.parquet, for the notebooks
+  seed: %d
+`
+
+// demoBacktest are the dates the demo backtests: their 90-day horizons end
+// within the sample.
+var demoBacktest = []time.Time{time.Date(2024, 7, 1, 0, 0, 0, 0, time.UTC), time.Date(2024, 10, 1, 0, 0, 0, 0, time.UTC)}
+
 func runDemo(c *cobra.Command, opts *demoOptions) error {
 	log, err := opts.logger()
 	if err != nil {
@@ -59,108 +94,89 @@ func runDemo(c *cobra.Command, opts *demoOptions) error {
 	}
 	ctx := c.Context()
 	dir := opts.out
-	data := filepath.Join(dir, "data")
-	if err := copySample(data); err != nil {
+	if err := copySample(filepath.Join(dir, "data")); err != nil {
 		return err
 	}
-	in := func(name string) features.Source { return features.Source{Path: filepath.Join(data, name)} }
-	profiles, err := features.ReadProfiles(ctx, in("entities.parquet"), nil)
+	cfgPath := filepath.Join(dir, "pipeline.yaml")
+	if err := writeFiles(map[string]string{cfgPath: fmt.Sprintf(demoPipeline, opts.seed), filepath.Join(dir, "features.yaml"): demoSpec}); err != nil {
+		return err
+	}
+	cfg, raw, err := pipeline.LoadConfig(cfgPath)
 	if err != nil {
 		return err
 	}
-	deals, err := features.ReadCutoffs(ctx, in("deals.parquet"), nil)
+	run := pipeline.Options{Tool: toolVersion(), Logger: log}
+	bt, err := pipeline.RunBacktest(ctx, cfg, raw, pipeline.BacktestOptions{Dates: demoBacktest, Out: filepath.Join(dir, "backtest"), Run: run})
 	if err != nil {
 		return err
 	}
-	rules := features.DefaultRules()
-	// The default features, and views of the pricing page as a type of
-	// their own (the sample's page views carry a page column).
-	spec := features.Spec{Derived: []features.DerivedType{{Name: "pricing_visit", Type: "page_view", Where: map[string][]string{"page": {"pricing"}},
-		Phrase: "visited the pricing page", Noun: "pricing-page visit"}}}
-	trainTable, err := features.Build(ctx, features.Config{Events: in("events.parquet"), Profiles: profiles, Cutoffs: deals, Rules: rules, Spec: spec, Logger: log})
+	run.AsOf = datasets.SampleEnd
+	res, err := pipeline.Run(ctx, cfg, raw, run)
 	if err != nil {
 		return err
 	}
-	var report bytes.Buffer
-	m, err := train.Train(ctx, trainTable, train.Config{Label: "won", TimeColumn: "ts", Drop: []string{"deal_id"}, Seed: opts.seed,
-		Source: "embedded sample deals.parquet", Report: &report, Logger: log})
+	return demoReport(opts.stdout, res.Dir, bt, dir)
+}
+
+// demoReport prints the run's top 10 and grades, its model's validation,
+// the backtest and where the files are.
+func demoReport(w io.Writer, runDir string, bt *pipeline.Backtest, dir string) error {
+	ranked, err := pipeline.ReadRanked(filepath.Join(runDir, "ranked.parquet"))
 	if err != nil {
 		return err
 	}
-	modelDir := filepath.Join(dir, "models", "demo")
-	var om pipeline.Outputs
-	defer om.Abort()
-	if err := pipeline.SaveModel(&om, modelDir, m, report.Bytes()); err != nil {
-		return err
-	}
-	if err := om.Commit(); err != nil {
-		return err
-	}
-	today, err := features.Build(ctx, features.Config{Events: in("events.parquet"), Profiles: profiles, AsOf: datasets.SampleEnd,
-		AllEntities: true, Rules: rules, Spec: *m.FeatureSpec, Logger: log})
+	m, err := predict.ReadFile(filepath.Join(runDir, "model", "model.json"))
 	if err != nil {
 		return err
 	}
-	rres, err := rfm.Compute(ctx, rfm.Config{Orders: in("orders.parquet"), AsOf: datasets.SampleEnd, Logger: log})
-	if err != nil {
-		return err
-	}
-	ranked, sum, err := predict.Score(ctx, m, today, predict.Config{Customers: pipeline.Customers(rres.Customers), Logger: log})
-	if err != nil {
-		return err
-	}
-	var o pipeline.Outputs
-	defer o.Abort()
-	if err := pipeline.WriteRFM(&o, filepath.Join(dir, "rfm.parquet"), filepath.Join(dir, "clv.json"), rres, toolVersion()); err != nil {
-		return err
-	}
-	// Each feature table as Parquet, and as CSV for the notebooks (Debian's
-	// Python has no Parquet reader), written from memory and committed
-	// together.
-	for name, t := range map[string]*features.Table{"features_train": trainTable, "features_today": today} {
-		f, err := o.Create(filepath.Join(dir, name+".parquet"))
-		if err != nil {
-			return err
-		}
-		if err := t.WriteParquet(f); err != nil {
-			return err
-		}
-		if f, err = o.Create(filepath.Join(dir, name+".csv")); err != nil {
-			return err
-		}
-		if err := t.WriteCSV(f); err != nil {
-			return err
+	grades := map[string]int{}
+	churn := 0
+	for _, r := range ranked {
+		grades[r.Grade]++
+		if r.ChurnRisk != nil && *r.ChurnRisk {
+			churn++
 		}
 	}
-	rankedPath, csvPath := filepath.Join(dir, "ranked.parquet"), filepath.Join(dir, "ranked.csv")
-	if err := pipeline.WriteRanked(&o, rankedPath, csvPath, ranked, m, sum); err != nil {
+	fmt.Fprintf(w, "Top 10 of %d leads as of %s:\n\n", len(ranked), datasets.SampleEnd.Format(time.DateOnly))
+	if err := predict.WriteTop(w, ranked, 10); err != nil {
 		return err
 	}
-	if err := o.Commit(); err != nil {
-		return err
+	fmt.Fprintf(w, "\nGrades: A %d, B %d, C %d, D %d; %d customers flagged at churn risk\n", grades["A"], grades["B"], grades["C"], grades["D"], churn)
+	met := m.Metrics
+	fmt.Fprintf(w, "Model %s (%s, target %s within %d days): out-of-time AUC %.3f (95%% CI %.3f-%.3f) on %d snapshot rows (%s)",
+		m.ID, m.Type, m.Target.Kind, m.Target.HorizonDays, met.AUC, met.AUCLow, met.AUCHigh, met.Rows, met.Split)
+	for _, a := range met.PrecisionAt {
+		if a.K == 100 {
+			fmt.Fprintf(w, "; %.0f%% converted among the top 100", 100*a.Precision)
+		}
 	}
-	if err := exportCSV(c, filepath.Join(dir, "rfm.parquet"), filepath.Join(dir, "rfm.csv"), nil); err != nil {
-		return err
-	}
-	w := opts.stdout
-	fmt.Fprintf(w, "Top 10 of %d leads as of %s:\n\n", len(ranked), datasets.SampleEnd.Format("2006-01-02"))
-	predict.WriteTop(w, ranked, 10)
-	fmt.Fprintf(w, "\nGrades: A %d, B %d, C %d, D %d\n", sum.PerGrade["A"], sum.PerGrade["B"], sum.PerGrade["C"], sum.PerGrade["D"])
-	if len(sum.Drifted) > 0 {
-		fmt.Fprintf(w, "Drift: %d inputs differ from the training rows (PSI > 0.2), as expected here: training rows are\n"+
-			"contacts at a deal's opening, scoring rows are every contact on one date (details in summary.json).\n", len(sum.Drifted))
-	}
-	fmt.Fprintf(w, "Customers: %d assessed; %d flagged at churn risk; BG/NBD r=%.3f alpha=%.3f a=%.3f b=%.3f (weeks)\n",
-		len(rres.Customers), sum.ChurnRisk, rres.Model.R, rres.Model.Alpha, rres.Model.A, rres.Model.B)
-	fmt.Fprintf(w, "Model %s: out-of-time AUC %.3f (95%% CI %.3f-%.3f) on the latest %d deals (%s)\n",
-		m.ID, m.Metrics.AUC, m.Metrics.AUCLow, m.Metrics.AUCHigh, m.Metrics.Rows, m.Metrics.Split)
+	fmt.Fprintln(w)
 	if m.NoBetterThanChance {
 		fmt.Fprintln(w, "The model is no better than chance: scores are rule points alone.")
 	}
-	fmt.Fprintf(w, "\nFiles:\n  %s\n  %s\n  %s (and report.html beside it)\n  %s (training features), %s (scoring features)\n  %s, %s (customers)\n  %s (sample input)\n",
-		rankedPath, csvPath, filepath.Join(modelDir, "model.json"), filepath.Join(dir, "features_train.parquet"),
-		filepath.Join(dir, "features_today.parquet"), filepath.Join(dir, "rfm.parquet"), filepath.Join(dir, "clv.json"), data)
-	return nil
+	fmt.Fprintln(w, "\nBacktest (each date's run trained on the data before it, judged by the deals that followed):")
+	if err := writeBacktest(w, bt, filepath.Join(dir, "backtest")); err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(w, "\nFiles:\n  %s (ranked.csv, model/, features.parquet, rfm.parquet, manifest.json)\n  %s (evaluate-<date>.html)\n  %s (the nightly run's config)\n",
+		runDir, filepath.Join(dir, "backtest"), filepath.Join(dir, "pipeline.yaml"))
+	return err
+}
+
+// writeFiles writes small text files atomically, all or none.
+func writeFiles(files map[string]string) error {
+	var o pipeline.Outputs
+	defer o.Abort()
+	for path, text := range files {
+		f, err := o.Create(path)
+		if err != nil {
+			return err
+		}
+		if _, err := io.WriteString(f, text); err != nil {
+			return err
+		}
+	}
+	return o.Commit()
 }
 
 // copySample writes the embedded sample's input tables into dir.

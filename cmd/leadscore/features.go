@@ -57,6 +57,15 @@ type featuresOptions struct {
 	entities    string
 	asOf        string
 	cutoffs     string
+	snapshots   string
+	first, last string
+	outcomes    string
+	target      string
+	horizon     string
+	exclCust    bool
+	exclOpen    bool
+	sampleNeg   float64
+	seed        uint64
 	rules       string
 	spec        string
 	printSpec   bool
@@ -69,29 +78,48 @@ type featuresOptions struct {
 func newFeaturesCmd(g *globalOptions) *cobra.Command {
 	opts := &featuresOptions{globalOptions: g}
 	cmd := &cobra.Command{
-		Use:   "features --events FILE (--as-of DATE | --cutoffs FILE) --out FILE.parquet",
+		Use:   "features --events FILE (--as-of DATE | --cutoffs FILE | --snapshots STEP) --out FILE.parquet",
 		Short: "Build a point-in-time feature table from events",
-		Long: `Features turns events into one row of features per entity, computed as of
-a date: only events strictly before the date count, so a model trained on
-these rows never sees the future.
+		Long: `Features turns events into rows of features, each computed as of a moment:
+only events strictly before it count, so a model trained on these rows never
+sees the future.
 
-  --as-of D      one row per entity with an event before D (scoring)
-  --cutoffs F    one row per row of F (entity_id, ts, and e.g. won): each
-                 from that entity's events before that row's ts (training;
-                 a deals file is a cutoff file)
+  --as-of D        one row per contact with an event before D (scoring)
+  --snapshots S    training rows for the question a call list asks: one row
+                   per contact and date (S: monthly, weekly, or dates
+                   D1,D2,...) from --first to --last, for contacts with an
+                   event before the date, labelled "converted" when a deal
+                   the contact opened within --horizon of the date was won
+                   (and known won before --last). Needs --outcomes (the
+                   deals file) and --horizon; dates whose horizon ends after
+                   --last are left out
+  --cutoffs F      one row per row of F (entity_id, ts, and e.g. won): each
+                   from that entity's events before that row's ts (a deals
+                   file gives rows at each deal's opening)
+
+--target conversion (the default with --snapshots) or opportunity says what
+the rows are for; it is recorded in the table and in a model trained on it,
+and a model refuses to score other rows. --exclude-customers and
+--exclude-open-deals narrow the population; --sample-negatives R keeps a
+share R of the negative snapshot rows (the model corrects for it).
+With --model, as-of rows follow the model's spec and population (an
+opportunity model's rows are the deals open on --as-of, from --outcomes).
 
 Per event type T and window W (7, 30, 90, 365 days): T_count_Wd,
 T_value_sum_Wd, T_days_since_last, T_trend; plus events_total, tenure_days,
 active_days_30d/90d, the entity attributes, data_quality and missing_fields.
 With --rules, rule points that expire are added (rule_points, per group,
-rule_awards). Inputs are CSV or Parquet (by extension).`,
-		Example: `  # training rows: features at each deal's opening
+rule_awards). Inputs are CSV or Parquet (by extension). The table is the
+same whatever the order of the events file.`,
+		Example: `  # training rows: every contact on the first of each month, labelled by
+  # whether it opened a won deal within 90 days
   leadscore features --events data/events.csv --entities data/entities.csv \
-    --cutoffs data/deals.csv --rules default --out train.parquet
+    --snapshots monthly --first 2023-07-01 --last 2025-01-01 \
+    --outcomes data/deals.csv --horizon 90d --rules default --out train.parquet
 
-  # scoring rows: features today, with the columns a model expects
+  # scoring rows: every contact today, with the columns the model expects
   leadscore features --events data/events.csv --entities data/entities.csv \
-    --as-of 2025-01-01 --rules default --model models/demo --out today.parquet
+    --as-of 2025-01-01 --rules default --model models/lr --out today.parquet
 
   # a CRM export with its own column names
   leadscore features --events export.csv --col entity_id="Lead Number" \
@@ -107,14 +135,94 @@ rule_awards). Inputs are CSV or Parquet (by extension).`,
 	f.StringVar(&opts.entities, "entities", "", "entities file: entity_id plus attribute columns")
 	f.StringVar(&opts.asOf, "as-of", "", "compute features as of this date (exclusive)")
 	f.StringVar(&opts.cutoffs, "cutoffs", "", "cutoff file (entity_id, ts, ...): one row per cutoff")
+	f.StringVar(&opts.snapshots, "snapshots", "", "training rows per contact and date: monthly, weekly, or dates D1,D2,...")
+	f.StringVar(&opts.first, "first", "", "with --snapshots: the first date")
+	f.StringVar(&opts.last, "last", "", "with --snapshots: the end; labels count deals known won before it")
+	f.StringVar(&opts.outcomes, "outcomes", "", "deals file (entity_id, ts opened, won, closed_at): labels, population, open deals")
+	f.StringVar(&opts.target, "target", "", "what the rows are for: conversion (with --snapshots) or opportunity")
+	f.StringVar(&opts.horizon, "horizon", "", "conversion: how soon after the date a won deal must open, as in 90d")
+	f.BoolVar(&opts.exclCust, "exclude-customers", false, "leave out contacts with a won deal closed before the date")
+	f.BoolVar(&opts.exclOpen, "exclude-open-deals", false, "leave out contacts with a deal open on the date")
+	f.Float64Var(&opts.sampleNeg, "sample-negatives", 0, "keep this share of the negative snapshot rows (0: all)")
+	f.Uint64Var(&opts.seed, "seed", 1, "random seed of --sample-negatives")
 	f.StringVar(&opts.rules, "rules", "", "rules file, or 'default' for the built-in rules")
 	f.StringVar(&opts.spec, "spec", "", "feature spec file (YAML): types, windows, aggregations, attributes")
 	f.BoolVar(&opts.printSpec, "print-default-spec", false, "print the spec file equal to the default feature set and exit")
-	f.StringVar(&opts.model, "model", "", "build exactly the feature columns this model was trained on (its spec)")
+	f.StringVar(&opts.model, "model", "", "build exactly the feature columns, and the population, this model was trained on")
 	f.BoolVar(&opts.dedupe, "dedupe", false, "skip exact duplicate events (by default they count as given)")
 	f.BoolVar(&opts.allEntities, "all-entities", false, "also emit entities without events before --as-of")
 	f.StringVar(&opts.out, "out", "", "output Parquet file (required)")
 	return cmd
+}
+
+// job turns the flags into a table job; files are opened later.
+func (opts *featuresOptions) job() (pipeline.TableJob, error) {
+	var job pipeline.TableJob
+	modes := 0
+	for _, v := range []string{opts.asOf, opts.cutoffs, opts.snapshots} {
+		if v != "" {
+			modes++
+		}
+	}
+	if modes != 1 {
+		return job, usageErrorf("give exactly one of --as-of, --cutoffs and --snapshots")
+	}
+	if opts.spec != "" && opts.model != "" {
+		return job, usageErrorf("give at most one of --spec and --model (the model carries its own spec)")
+	}
+	if err := opts.checkBadRows(); err != nil {
+		return job, err
+	}
+	var err error
+	if job.Events, err = opts.source(opts.events); err != nil {
+		return job, err
+	}
+	for _, in := range []struct {
+		path string
+		dst  **features.Source
+	}{{opts.entities, &job.Entities}, {opts.cutoffs, &job.Cutoffs}, {opts.outcomes, &job.Outcomes}} {
+		if in.path != "" {
+			src, _ := opts.source(in.path)
+			*in.dst = &src
+		}
+	}
+	if opts.asOf != "" {
+		if job.AsOf, err = parseDate("as-of", opts.asOf); err != nil {
+			return job, err
+		}
+	}
+	if opts.snapshots != "" {
+		if opts.first == "" || opts.last == "" {
+			return job, usageErrorf("--snapshots needs --first and --last")
+		}
+		job.Snapshots = opts.snapshots
+		if job.First, err = parseDate("first", opts.first); err != nil {
+			return job, err
+		}
+		if job.Last, err = parseDate("last", opts.last); err != nil {
+			return job, err
+		}
+		if opts.target == "" {
+			opts.target = string(features.TargetConversion)
+		}
+	}
+	if opts.target != "" || opts.horizon != "" || opts.exclCust || opts.exclOpen || opts.sampleNeg != 0 {
+		tg := &features.Target{Kind: features.TargetKind(opts.target), ExcludeCustomers: opts.exclCust, ExcludeOpenDeals: opts.exclOpen,
+			SampleNegatives: opts.sampleNeg, Seed: opts.seed}
+		if tg.Kind == "" {
+			tg.Kind = features.TargetConversion
+		}
+		if opts.horizon != "" {
+			if tg.HorizonDays, err = features.ParseHorizon(opts.horizon); err != nil {
+				return job, usageErrorf("--horizon: %v", err)
+			}
+		}
+		if err := tg.Validate(); err != nil {
+			return job, &flagError{err}
+		}
+		job.Target = tg
+	}
+	return job, nil
 }
 
 func runFeatures(c *cobra.Command, opts *featuresOptions) error {
@@ -129,78 +237,45 @@ func runFeatures(c *cobra.Command, opts *featuresOptions) error {
 	if opts.events == "" || opts.out == "" {
 		return usageErrorf("--events and --out are required")
 	}
-	if (opts.asOf == "") == (opts.cutoffs == "") {
-		return usageErrorf("give exactly one of --as-of and --cutoffs")
+	if !strings.HasSuffix(strings.ToLower(opts.out), ".parquet") {
+		return usageErrorf("--out %q: feature tables are Parquet; name the file .parquet", opts.out)
 	}
-	if opts.spec != "" && opts.model != "" {
-		return usageErrorf("give at most one of --spec and --model (the model carries its own spec)")
-	}
-	if err := opts.checkBadRows(); err != nil {
+	job, err := opts.job()
+	if err != nil {
 		return err
 	}
-	cfg := features.Config{AllEntities: opts.allEntities, Dedupe: opts.dedupe, Logger: log}
-	if cfg.Events, err = opts.source(opts.events); err != nil {
-		return err
-	}
-	if opts.asOf != "" {
-		if cfg.AsOf, err = parseDate("as-of", opts.asOf); err != nil {
-			return err
-		}
-	}
-	if cfg.Rules, err = pipeline.LoadRules(opts.rules); err != nil {
+	job.AllEntities, job.Dedupe, job.Logger = opts.allEntities, opts.dedupe, log
+	if job.Rules, err = pipeline.LoadRules(opts.rules); err != nil {
 		return err
 	}
 	if opts.spec != "" {
-		if cfg.Spec, err = pipeline.LoadSpec(opts.spec); err != nil {
+		if job.Spec, err = pipeline.LoadSpec(opts.spec); err != nil {
 			return err
 		}
 	}
 	if opts.model != "" {
-		m, err := predict.ReadFile(opts.model)
-		if err != nil {
+		if job.Model, err = predict.ReadFile(opts.model); err != nil {
 			return err
 		}
-		if m.FeatureSpec == nil {
-			return fmt.Errorf("model %s was not trained on a feature table: --model has no spec to follow", opts.model)
-		}
-		cfg.Spec = *m.FeatureSpec
-	}
-	if !strings.HasSuffix(strings.ToLower(opts.out), ".parquet") {
-		return usageErrorf("--out %q: feature tables are Parquet; name the file .parquet", opts.out)
 	}
 	var o pipeline.Outputs
 	defer o.Abort()
-	o.Protect(opts.events, opts.entities, opts.cutoffs, opts.spec, opts.rules)
+	o.Protect(opts.events, opts.entities, opts.cutoffs, opts.outcomes, opts.spec, opts.rules)
 	out, err := o.Create(opts.out)
 	if err != nil {
 		return err
 	}
-	bad, err := pipeline.BadRows(&o, opts.out, opts.maxBadRows)
-	if err != nil {
+	if job.BadRows, err = pipeline.BadRows(&o, opts.out, opts.maxBadRows); err != nil {
 		return err
 	}
-	cfg.BadRows = bad
-	ctx := c.Context()
-	if opts.entities != "" {
-		src, _ := opts.source(opts.entities)
-		if cfg.Profiles, err = features.ReadProfiles(ctx, src, bad); err != nil {
-			return err
-		}
-	}
-	if opts.cutoffs != "" {
-		src, _ := opts.source(opts.cutoffs)
-		if cfg.Cutoffs, err = features.ReadCutoffs(ctx, src, bad); err != nil {
-			return err
-		}
-	}
 	bar := opts.progress("features", "events", 0)
-	cfg.Progress = bar.update
-	t, err := features.Build(ctx, cfg)
+	job.Progress = bar.update
+	t, err := pipeline.BuildTable(c.Context(), job)
 	bar.done()
 	if err != nil {
 		return err
 	}
-	inputs := map[string]string{"events": opts.events, "entities": opts.entities, "cutoffs": opts.cutoffs, "spec": opts.spec}
+	inputs := map[string]string{"events": opts.events, "entities": opts.entities, "cutoffs": opts.cutoffs, "outcomes": opts.outcomes, "spec": opts.spec}
 	if opts.rules != "default" {
 		inputs["rules"] = opts.rules
 	}
@@ -215,8 +290,8 @@ func runFeatures(c *cobra.Command, opts *featuresOptions) error {
 	if err := o.Commit(); err != nil {
 		return err
 	}
-	if n := bad.Count(); n > 0 {
-		log.Warn("skipped bad rows", "bad_rows", n, "quarantine", pipeline.QuarantinePath(opts.out), "first", bad.Err())
+	if n := job.BadRows.Count(); n > 0 {
+		log.Warn("skipped bad rows", "bad_rows", n, "quarantine", pipeline.QuarantinePath(opts.out), "first", job.BadRows.Err())
 	}
 	fmt.Fprintf(opts.stdout, "wrote %s: %d rows, %d columns\n", opts.out, t.NumRows(), len(t.Columns))
 	return nil

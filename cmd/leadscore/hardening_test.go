@@ -14,16 +14,21 @@ import (
 // TestOutputIsInput: an output path naming an input (the same file, or a
 // link to it) is a usage error and the input is left as it was.
 func TestOutputIsInput(t *testing.T) {
+	demoDir, _ := sharedDemo(t)
+	// A copy of the demo's files: the commands here try to overwrite them.
 	dir := t.TempDir()
-	if code, _, errs := runCLI(t, "demo", "--out", dir, "-q"); code != 0 {
-		t.Fatalf("demo: %s", errs)
+	for from, to := range map[string]string{"data": "data", "runs/latest": "run"} {
+		// os.DirFS of the link follows it; CopyFS does not copy links.
+		if err := os.CopyFS(filepath.Join(dir, to), os.DirFS(filepath.Join(demoDir, from)+"/")); err != nil {
+			t.Fatal(err)
+		}
 	}
 	events := filepath.Join(dir, "data", "events.parquet")
 	link := filepath.Join(dir, "events-link.parquet")
 	os.Symlink(events, link)
-	model := filepath.Join(dir, "models", "demo")
-	feats := filepath.Join(dir, "features_today.parquet")
-	rfmFile := filepath.Join(dir, "rfm.parquet")
+	model := filepath.Join(dir, "run", "model")
+	feats := filepath.Join(dir, "run", "features.parquet")
+	rfmFile := filepath.Join(dir, "run", "rfm.parquet")
 	tests := []struct {
 		name  string
 		input string

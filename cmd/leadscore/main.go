@@ -59,6 +59,7 @@ func exitCode(ctx context.Context, err error) int {
 	var me *predict.ModelError
 	var se *predict.SchemaError
 	var de *predict.DriftError
+	var pe *predict.PopulationError
 	switch {
 	case ctx.Err() != nil || errors.Is(err, context.Canceled):
 		return exitInterrupted
@@ -66,9 +67,9 @@ func exitCode(ctx context.Context, err error) int {
 		return exitUsage
 	case errors.As(err, &le):
 		return exitBusy
-	case errors.As(err, &me), errors.As(err, &se), errors.As(err, &de):
+	case errors.As(err, &me), errors.As(err, &se), errors.As(err, &de), errors.As(err, &pe):
 		return exitMismatch
-	case features.IsBadInput(err):
+	case features.IsBadInput(err), errors.As(err, new(*predict.StaleError)):
 		return exitBadInput
 	}
 	return exitFailure

@@ -24,20 +24,18 @@ func runCLI(t *testing.T, args ...string) (int, string, string) {
 	return code, out.String(), errb.String()
 }
 
-// TestDemo runs the demo into a temporary directory and checks the ranked
-// files: columns, order, and that a second run is byte-identical.
+// TestDemo runs the demo into a temporary directory and checks its run
+// folder and backtest: the ranked files' columns and order, the model
+// committed in models/demo, and that a second run is byte-identical.
 func TestDemo(t *testing.T) {
-	dir := t.TempDir()
-	code, out, errs := runCLI(t, "demo", "--out", dir, "-q")
-	if code != 0 {
-		t.Fatalf("exit %d\n%s\n%s", code, out, errs)
-	}
-	for _, want := range []string{"Top 10 of 3000 leads", "RANK", "out-of-time AUC", "ranked.parquet", "ranked.csv"} {
+	dir, out := sharedDemo(t)
+	for _, want := range []string{"Top 10 of 3000 leads", "RANK", "out-of-time AUC", "Backtest", "model_weight:", "runs/2025-01-01"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("demo output lacks %q:\n%s", want, out)
 		}
 	}
-	f, err := os.Open(filepath.Join(dir, "ranked.csv"))
+	run := filepath.Join(dir, "runs", "latest")
+	f, err := os.Open(filepath.Join(run, "ranked.csv"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,18 +53,18 @@ func TestDemo(t *testing.T) {
 	if len(recs) != 3001 {
 		t.Errorf("ranked.csv has %d rows, want 3000", len(recs)-1)
 	}
-	prevScore, prevID := 101, ""
+	prevScore := 101
 	for i, r := range recs[1:] {
 		score, _ := strconv.Atoi(r[2])
-		if score > prevScore || score == prevScore && r[1] <= prevID {
-			t.Fatalf("row %d (%s, %d) out of order after (%s, %d)", i+1, r[1], score, prevID, prevScore)
+		if rank, _ := strconv.Atoi(r[0]); score > prevScore || rank != i+1 {
+			t.Fatalf("row %d (rank %d, %s, %d) out of order after score %d", i+1, rank, r[1], score, prevScore)
 		}
-		prevScore, prevID = score, r[1]
+		prevScore = score
 	}
-	if recs[1][8] == "" {
-		t.Error("the top lead has no reasons")
+	if recs[1][10] == "" || !strings.Contains(recs[1][10], "points)") {
+		t.Errorf("the top lead's reasons %q lack their effect in points", recs[1][10])
 	}
-	pq, err := os.ReadFile(filepath.Join(dir, "ranked.parquet"))
+	pq, err := os.ReadFile(filepath.Join(run, "ranked.parquet"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,22 +83,36 @@ func TestDemo(t *testing.T) {
 	if strings.Join(at.Names(), ",") != header || at.NumRows() != 3000 || at.Column("entity_id").Str[0] != recs[1][1] {
 		t.Errorf("Arrow reads ranked.parquet as %v, %d rows", at.Names(), at.NumRows())
 	}
+	// A healthy nightly run warns of nothing.
+	var man struct{ Warnings []string }
+	if b, err := os.ReadFile(filepath.Join(run, "manifest.json")); err != nil || json.Unmarshal(b, &man) != nil || len(man.Warnings) > 0 {
+		t.Errorf("manifest warnings %v (%v)", man.Warnings, err)
+	}
 
 	// The committed demo model is the one the demo trains.
 	committed, err := os.ReadFile("../../models/demo/model.json")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, _ := os.ReadFile(filepath.Join(dir, "models/demo/model.json")); !bytes.Equal(got, committed) {
+	if got, _ := os.ReadFile(filepath.Join(run, "model", "model.json")); !bytes.Equal(got, committed) {
 		t.Error("the demo trained a different model than models/demo/model.json; copy the new one there if the change is intended")
 	}
 
-	// Determinism: a second run gives the same bytes in every file.
+	// Determinism: a second run gives the same bytes in every file but the
+	// manifests, which record durations.
 	dir2 := t.TempDir()
 	if code, _, errs := runCLI(t, "demo", "--out", dir2, "-q"); code != 0 {
 		t.Fatalf("second run: exit %d: %s", code, errs)
 	}
-	for _, name := range []string{"ranked.parquet", "ranked.csv", "models/demo/model.json", "models/demo/report.html", "summary.json", "features_train.parquet", "features_today.parquet", "rfm.parquet", "clv.json"} {
+	for _, name := range []string{"ranked.parquet", "ranked.csv", "model/model.json", "model/report.html", "model/training.parquet", "summary.json",
+		"features.parquet", "rfm.parquet", "clv.json"} {
+		a, _ := os.ReadFile(filepath.Join(run, name))
+		b, _ := os.ReadFile(filepath.Join(dir2, "runs", "latest", name))
+		if len(a) == 0 || !bytes.Equal(a, b) {
+			t.Errorf("%s differs between two demo runs", name)
+		}
+	}
+	for _, name := range []string{"backtest/backtest.json", "backtest/evaluate-2024-10-01.html"} {
 		a, _ := os.ReadFile(filepath.Join(dir, name))
 		b, _ := os.ReadFile(filepath.Join(dir2, name))
 		if len(a) == 0 || !bytes.Equal(a, b) {
@@ -186,7 +198,7 @@ func TestExitCodes(t *testing.T) {
 		{"ok", []string{"features", "--events", good, "--as-of", "2025-01-01", "--out", out}, 0, "", true},
 		{"bad row", []string{"features", "--events", bad, "--as-of", "2025-01-01", "--out", out}, 3, "bad.csv:3:3: field \"ts\"", false},
 		{"bad row skipped", []string{"features", "--events", bad, "--as-of", "2025-01-01", "--out", out, "--max-bad-rows", "1"}, 0, "", true},
-		{"missing flag", []string{"features", "--events", good, "--out", out}, 2, "exactly one of --as-of and --cutoffs", false},
+		{"missing flag", []string{"features", "--events", good, "--out", out}, 2, "exactly one of --as-of, --cutoffs and --snapshots", false},
 		{"unknown flag", []string{"features", "--bogus"}, 2, "unknown flag", false},
 		{"bad date flag", []string{"features", "--events", good, "--as-of", "tomorrow", "--out", out}, 2, "--as-of", false},
 		{"missing column", []string{"features", "--events", good, "--col", "entity_id=Lead Number", "--as-of", "2025-01-01", "--out", out}, 3, "Lead Number", false},
@@ -232,10 +244,7 @@ func TestRulesDefaultRoundTrip(t *testing.T) {
 }
 
 func TestRulesExplain(t *testing.T) {
-	dir := t.TempDir()
-	if code, _, errs := runCLI(t, "demo", "--out", dir, "-q"); code != 0 {
-		t.Fatalf("demo: %s", errs)
-	}
+	dir, _ := sharedDemo(t)
 	code, out, errs := runCLI(t, "rules", "explain", "--events", dir+"/data/events.parquet", "--entities", dir+"/data/entities.parquet",
 		"--entity", "E01601", "--as-of", "2025-01-01")
 	if code != 0 {
@@ -338,5 +347,38 @@ func TestUnknownCommands(t *testing.T) {
 	}
 	if code, out, _ := runCLI(t, "rules"); code != 0 || !strings.Contains(out, "Available Commands") {
 		t.Errorf("rules alone: exit %d, want its help", code)
+	}
+}
+
+// TestEvaluateCommand judges the demo's backtest run of 2024-07-01 from
+// the command line, and refuses a backtest of one date.
+func TestEvaluateCommand(t *testing.T) {
+	dir, _ := sharedDemo(t)
+	out := t.TempDir()
+	code, stdout, errs := runCLI(t, "evaluate", "--ranked", filepath.Join(dir, "backtest", "runs", "2024-07-01"), "--deals", filepath.Join(dir, "data", "deals.parquet"),
+		"--out", filepath.Join(out, "e.json"), "--html", filepath.Join(out, "e.html"))
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	for _, want := range []string{"Call list of 2024-07-01", "call list", "model", "rules", "GRADE"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("output lacks %q:\n%s", want, stdout)
+		}
+	}
+	var ev struct {
+		Positives   int
+		HorizonDays int `json:"horizon_days"`
+		Lists       []struct{ AUC float64 }
+	}
+	b, err := os.ReadFile(filepath.Join(out, "e.json"))
+	if err != nil || json.Unmarshal(b, &ev) != nil || ev.Positives == 0 || ev.HorizonDays != 90 || len(ev.Lists) != 3 || ev.Lists[0].AUC <= 0.5 {
+		t.Errorf("evaluation %+v (%v)", ev, err)
+	}
+	if html, _ := os.ReadFile(filepath.Join(out, "e.html")); !bytes.Contains(html, []byte("<svg")) {
+		t.Error("the HTML page has no chart")
+	}
+	code, _, errs = runCLI(t, "backtest", "--config", filepath.Join(dir, "pipeline.yaml"), "--dates", "2024-07-01", "--out", out)
+	if code != exitUsage || !strings.Contains(errs, "at least two") {
+		t.Errorf("one date: exit %d, %q", code, errs)
 	}
 }

@@ -37,15 +37,18 @@ func newPredictCmd(g *globalOptions) *cobra.Command {
 		Use:   "predict --model models/NAME (--features F.parquet | --table T --id COL) --out ranked.parquet",
 		Short: "Score and rank leads into a call list",
 		Long: `Predict scores every row with the model, blends the probability with the
-row's rule points into a 0-100 score, grades it (A >= 75, B >= 50, C >= 25,
-else D) with a queue per grade, and explains it: the top positive and
+row's rule points into a 0-100 score, grades it with a queue per grade (a
+conversion model's list by rank: A the top 1%, B the next 4%, C the next
+15%, D the rest; otherwise by score: A >= 75, B >= 50, C >= 25, else D;
+predict.yaml may set either), and explains it: the top positive and
 negative contributions in words, and the active rule awards.
 
-  score = round(100 * (w * probability + (1 - w) * clamp(rule_points / cap, 0, 1)))
+  score = round(100 * clamp(w * probability + (1 - w) * clamp(rule_points / cap, -1, 1), 0, 1))
 
-w is --model-weight (0.7). A model marked "no better than chance" is not
+w is --model-weight, else the weight the model chose on its validation
+rows (model.json "blend"), else 0.7. A model marked "no better than chance" is not
 used: the score is the rule score alone, and the log says so. Output is
-sorted by score descending, then entity_id.`,
+sorted by score descending, ties by the unrounded blend, then entity_id.`,
 		Example: `  leadscore predict --model models/lr --features today.parquet \
     --out ranked.parquet --csv ranked.csv
   leadscore predict --model models/xedu --table Leads.csv --id "Lead Number" \
@@ -68,7 +71,7 @@ sorted by score descending, then entity_id.`,
 	f.Float64Var(&opts.driftLimit, "drift-limit", 0, "fail with exit code 4, writing nothing, when an input's PSI exceeds this (0: never)")
 	f.StringVar(&opts.config, "config", "", "scoring settings (YAML): blend, grades by score or capacity, queues, reps")
 	f.StringVar(&opts.rfm, "rfm", "", "rfm.parquet from 'leadscore rfm': adds churn_risk, p_alive, rfm_segment, clv")
-	f.Float64Var(&opts.modelWeight, "model-weight", 0.7, "model share of the score; the rules get the rest")
+	f.Float64Var(&opts.modelWeight, "model-weight", 0, "model share of the score in [0, 1]; the rules get the rest (default: the model's fitted weight, else 0.7)")
 	return cmd
 }
 
@@ -107,7 +110,7 @@ func runPredict(c *cobra.Command, opts *predictOptions) error {
 		return err
 	}
 	// Flags win over the file; the file over the defaults.
-	if cfg.ModelWeight == nil || c.Flags().Changed("model-weight") {
+	if c.Flags().Changed("model-weight") {
 		cfg.ModelWeight = &opts.modelWeight
 	}
 	if c.Flags().Changed("drift-limit") {

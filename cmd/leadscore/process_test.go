@@ -2,11 +2,13 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -18,7 +20,41 @@ func TestMain(m *testing.M) {
 	if os.Getenv("LEADSCORE_RUN_MAIN") == "1" {
 		os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	if demo.dir != "" {
+		os.RemoveAll(demo.dir)
+	}
+	os.Exit(code)
+}
+
+// demo is one run of the demo that tests read (and add files beside, never
+// change): it is made once, by the first test that asks.
+var demo struct {
+	once sync.Once
+	dir  string
+	out  string
+	err  string
+}
+
+// sharedDemo returns the shared demo's folder and printed output.
+func sharedDemo(t *testing.T) (dir, out string) {
+	t.Helper()
+	demo.once.Do(func() {
+		d, err := os.MkdirTemp("", "leadscore-demo-")
+		if err != nil {
+			demo.err = err.Error()
+			return
+		}
+		code, out, errs := runCLI(t, "demo", "--out", d, "-q")
+		if code != 0 {
+			demo.err = fmt.Sprintf("demo: exit %d: %s", code, errs)
+		}
+		demo.dir, demo.out = d, out
+	})
+	if demo.err != "" {
+		t.Fatal(demo.err)
+	}
+	return demo.dir, demo.out
 }
 
 func command(args ...string) *exec.Cmd {
@@ -81,8 +117,12 @@ func TestInterrupt(t *testing.T) {
 // TestDemoGOMAXPROCS: the demo's files do not depend on the number of
 // threads.
 func TestDemoGOMAXPROCS(t *testing.T) {
-	outs := map[int]string{}
+	shared, _ := sharedDemo(t)
+	outs := map[int]string{runtime.GOMAXPROCS(0): shared}
 	for _, procs := range []int{1, 2} {
+		if outs[procs] != "" {
+			continue
+		}
 		old := runtime.GOMAXPROCS(procs)
 		dir := t.TempDir()
 		code, _, errs := runCLI(t, "demo", "--out", dir, "-q")
@@ -92,7 +132,8 @@ func TestDemoGOMAXPROCS(t *testing.T) {
 		}
 		outs[procs] = dir
 	}
-	for _, name := range []string{"ranked.parquet", "ranked.csv", "summary.json", "models/demo/model.json", "features_today.parquet", "rfm.parquet"} {
+	for _, name := range []string{"ranked.parquet", "ranked.csv", "summary.json", "model/model.json", "features.parquet", "rfm.parquet"} {
+		name = filepath.Join("runs", "latest", name)
 		a, _ := os.ReadFile(filepath.Join(outs[1], name))
 		b, _ := os.ReadFile(filepath.Join(outs[2], name))
 		if len(a) == 0 || !bytes.Equal(a, b) {
@@ -102,12 +143,11 @@ func TestDemoGOMAXPROCS(t *testing.T) {
 }
 
 func TestDriftLimitExitCode(t *testing.T) {
-	dir := t.TempDir()
-	if code, _, errs := runCLI(t, "demo", "--out", dir, "-q"); code != 0 {
-		t.Fatalf("demo: %s", errs)
-	}
-	out := filepath.Join(dir, "again", "ranked.parquet")
-	code, _, errs := runCLI(t, "predict", "--model", dir+"/models/demo", "--features", dir+"/features_today.parquet",
+	dir, _ := sharedDemo(t)
+	// The model trained as of 2024-07-01 scores the contacts of 2025-01-01:
+	// half a year on, its inputs have drifted.
+	out := filepath.Join(t.TempDir(), "ranked.parquet")
+	code, _, errs := runCLI(t, "predict", "--model", dir+"/backtest/runs/2024-07-01/model", "--features", dir+"/runs/latest/features.parquet",
 		"--out", out, "--drift-limit", "0.5", "-q")
 	if code != exitMismatch || !strings.Contains(errs, "drifted beyond the hard limit") {
 		t.Errorf("exit %d, stderr %q; want 4 and the drifted inputs", code, errs)

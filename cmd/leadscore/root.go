@@ -45,7 +45,7 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 		Short: "Rank leads and flag churn risk from CRM and marketing events",
 		Long: `leadscore reads a company's CRM and marketing events and produces a ranked,
 explained call list: point-in-time features, business rule points that
-expire, a model trained on won and lost deals, and a 0-100 score per lead.
+expire, a model trained on who converted next, and a 0-100 score per lead.
 
 Start with the demo, which runs the whole pipeline on an embedded sample:
 
@@ -98,6 +98,8 @@ in use by another run, 130 interrupted.`,
 		newExportCmd(g),
 		newModelsCmd(g),
 		newRunCmd(g),
+		newEvaluateCmd(g),
+		newBacktestCmd(g),
 		newDemoCmd(g),
 	)
 	return root

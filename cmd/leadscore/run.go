@@ -21,11 +21,20 @@ func newRunCmd(g *globalOptions) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "run --config pipeline.yaml [--as-of DATE]",
 		Short: "The nightly batch: features, rules, rfm and predict in one atomic run",
-		Long: `Run does what pipeline.yaml says for one as-of date: today's features with
-the model's spec and the rules, the customers' rfm stage when orders are
-given, and the ranked call list. Outputs go to OUT/<as-of>/ (features.parquet,
-rfm.parquet, clv.json, ranked.parquet, ranked.csv, summary.json,
-manifest.json) and OUT/latest points at the newest date.
+		Long: `Run does what pipeline.yaml says for one as-of date: with a train:
+section, a model trained on the data before the date; today's features with
+the model's spec and the rules; the customers' rfm stage when orders are
+given; and the ranked call list. Outputs go to OUT/<as-of>/ (model/,
+features.parquet, rfm.parquet, clv.json, ranked.parquet, ranked.csv,
+summary.json, manifest.json) and OUT/latest points at the newest date.
+
+Training reads nothing from the as-of date on: for the conversion target
+(will the contact open a deal, within the horizon, that is won?) its rows
+are every contact at each snapshot date from history back, labelled by the
+deals won and closed before the as-of date, using only snapshots whose
+horizon has ended; for the opportunity target, the deals closed before the
+date, seen at their opening. So a run with a past --as-of is an honest
+backtest of that day (see 'leadscore backtest').
 
 OUT is leadscore's: a run writes only into a new or empty folder, or one
 it made (marked by OUT/.leadscore), and replaces only what it wrote. One
@@ -46,7 +55,15 @@ pipeline.yaml (paths are relative to the file, out: included):
   events: {path: data/events.csv, columns: {entity_id: "Lead Number"}}
   entities: {path: data/entities.csv}
   orders: {path: data/orders.csv}
-  model: models/lr
+  deals: {path: data/deals.csv}   # entity_id, ts, won, closed_at
+  train:                  # or model: models/lr, a model trained before
+    target: conversion    # or opportunity
+    horizon: 90d
+    snapshots: monthly    # or weekly, or a list of dates
+    history: 12 months    # how far back the first snapshot lies
+    model: gbdt           # or lr, nb
+    options: {learning_rate: 0.1, early_stopping_rounds: 20}
+    retrain: every run    # or a period (28d): reuse a newer run's model
   rules: default          # or a rules file; empty for none
   predict: predict.yaml   # optional scoring settings
   time_unit: week         # rfm

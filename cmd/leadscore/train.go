@@ -36,18 +36,25 @@ type trainOptions struct {
 	category  []string
 	gbdt      train.GBDTConfig
 	workers   int
+	refit     bool
 }
 
 func newTrainCmd(g *globalOptions) *cobra.Command {
 	opts := &trainOptions{globalOptions: g}
 	cmd := &cobra.Command{
 		Use:   "train (--features F.parquet | --table T.csv) --label COL --out models/NAME",
-		Short: "Train a model on won and lost deals",
-		Long: `Train fits a logistic regression (L2, gonum L-BFGS) on a feature table built
-from a deals file (--features), or on a flat one-row-per-lead export
-(--table). Preprocessing (median imputation with missing indicators,
-standardisation, one-hot levels with rare ones pooled) is learned on the
-training rows only and saved with the model.
+		Short: "Train a model on outcomes: conversions within a horizon, or won deals",
+		Long: `Train fits a logistic regression (L2, gonum L-BFGS) on a feature table
+(--features), or on a flat one-row-per-lead export (--table). Preprocessing
+(median imputation with missing indicators, standardisation, one-hot levels
+with rare ones pooled) is learned on the training rows only and saved with
+the model.
+
+A snapshot table from 'leadscore features --snapshots' (every contact at
+each date, labelled "converted" when a won deal opened within the horizon)
+trains the model a call list needs; its label and date column are taken
+from the table. A table of deals at their opening (--cutoffs deals.csv)
+trains the opportunity model: will this open deal be won?
 
 --model gbdt trains gradient-boosted trees instead (histograms of binned
 values, leaf-wise growth, learned directions for missing values, native
@@ -57,12 +64,17 @@ the calibration (and stop the boosting with --early-stopping-rounds).
 --model nb trains the naive-Bayes baseline.
 
 With --time-col the split is out of time: the earliest 80% of rows train and
-the latest 20% validate, as the model will be used. Without it the split is
-random and stratified (--seed). The model is saved as NAME/model.json with
-its validation metrics (AUC with a bootstrap 95% interval, log loss, Brier);
-when the interval includes 0.5 the model is marked "no better than chance"
-and predict falls back to rule points.`,
-		Example: `  leadscore train --features train.parquet --label won --time-col ts --out models/lr
+the latest 20% validate (never splitting one date), as the model will be
+used. Without it the split is random and stratified (--seed). The model is
+saved as NAME/model.json with its validation metrics (AUC with a bootstrap
+95% interval, log loss, Brier, the share converted among the first 50, 100
+and 500 of each validation date's list); when the interval includes 0.5 the
+model is marked "no better than chance" and predict falls back to rule
+points. With rule points in the table, the weight of the model in the
+blend is chosen on the validation rows. --refit then fits the model again
+on all the rows, so the latest count too.`,
+		Example: `  leadscore train --features snapshots.parquet --model gbdt --early-stopping-rounds 20 --refit --out models/conv
+  leadscore train --features deals.parquet --label won --time-col ts --drop deal_id --out models/opp
   leadscore train --table Leads.csv --label Converted --id "Lead Number" \
     --drop "Prospect ID,Tags" --na Select --out models/xedu
   leadscore train --table leads.csv --label won --id lead_id --time-col created \
@@ -76,12 +88,12 @@ and predict falls back to rule points.`,
 	f.StringVar(&opts.features, "features", "", "feature table (Parquet) from 'leadscore features --cutoffs'")
 	f.StringVar(&opts.table, "table", "", "flat table (CSV or Parquet), one row per lead")
 	f.StringVar(&opts.sep, "sep", ",", "CSV field separator for --table")
-	f.StringVar(&opts.label, "label", "won", "outcome column")
+	f.StringVar(&opts.label, "label", "won", "outcome column (a table built for a target names its own: converted or won)")
 	f.StringVar(&opts.positive, "positive", "", "label value that counts as success (default: true/1/yes/won)")
 	f.StringVar(&opts.negative, "negative", "", "with --positive, the value that counts as failure; rows with other values (open deals) are left out")
 	f.StringVar(&opts.id, "id", "", "id column, never a feature (default entity_id)")
 	f.StringSliceVar(&opts.drop, "drop", nil, "columns that must not be features (comma-separated)")
-	f.StringVar(&opts.timeCol, "time-col", "", "timestamp column for an out-of-time split")
+	f.StringVar(&opts.timeCol, "time-col", "", "timestamp column for an out-of-time split (snapshot tables: ts)")
 	f.StringSliceVar(&opts.na, "na", nil, "values that mean missing, such as Select (comma-separated)")
 	f.StringSliceVar(&opts.category, "categorical", nil, "columns to treat as categories even when they hold numbers (comma-separated)")
 	f.StringVar(&opts.model, "model", "lr", "model type: lr (logistic regression), gbdt (gradient-boosted trees) or nb (naive-Bayes baseline)")
@@ -103,6 +115,7 @@ and predict falls back to rule points.`,
 	f.Float64Var(&gb.Colsample, "colsample", 1, "gbdt: share of features drawn for each tree")
 	f.IntVar(&gb.EarlyStoppingRounds, "early-stopping-rounds", 0, "gbdt: stop when the holdout log loss has not improved for this many rounds (0: never)")
 	f.IntVar(&gb.MaxBins, "max-bins", 255, "gbdt: value bins per numeric feature (at most 255)")
+	f.BoolVar(&opts.refit, "refit", false, "once measured, fit the model again on the training and validation rows together (the metrics stay those measured)")
 	f.IntVar(&opts.workers, "workers", 0, "goroutines for training (0: 2); results do not depend on it")
 	return cmd
 }
@@ -123,7 +136,7 @@ func runTrain(c *cobra.Command, opts *trainOptions) error {
 		return usageErrorf("--model %q: want lr (logistic regression), gbdt (gradient-boosted trees) or nb (naive Bayes)", opts.model)
 	}
 	cfg := train.Config{Model: models[opts.model], Label: opts.label, Positive: opts.positive, Negative: opts.negative, ID: opts.id, Drop: opts.drop, Categorical: opts.category, TimeColumn: opts.timeCol,
-		ValidFraction: opts.validFrac, C: opts.c, MinClass: opts.minClass, Seed: opts.seed, Logger: log, GBDT: opts.gbdt, Workers: opts.workers}
+		ValidFraction: opts.validFrac, C: opts.c, MinClass: opts.minClass, Seed: opts.seed, Logger: log, GBDT: opts.gbdt, Workers: opts.workers, Refit: opts.refit}
 	if err := cfg.Validate(); err != nil {
 		return &flagError{err}
 	}
@@ -145,6 +158,14 @@ func runTrain(c *cobra.Command, opts *trainOptions) error {
 		return err
 	}
 	log.Info("read", "file", opts.features+opts.table, "rows", t.NumRows(), "columns", len(t.Columns), "duration", time.Since(start).Round(time.Millisecond))
+	// A table built for a target says its label; snapshot rows split by
+	// their date.
+	if tg, err := t.Target(); err == nil && tg != nil && !c.Flags().Changed("label") {
+		cfg.Label = tg.Label()
+	}
+	if _, snaps := t.Meta[features.MetaSnapshots]; snaps && !c.Flags().Changed("time-col") {
+		cfg.TimeColumn = "ts"
+	}
 	if opts.compare != "" {
 		if cfg.Compare, err = predict.ReadFile(opts.compare); err != nil {
 			return err

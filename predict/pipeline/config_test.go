@@ -87,3 +87,15 @@ func writeTinyModel(t *testing.T, path string) {
 		t.Fatal(err)
 	}
 }
+
+// TestDocsPipeline: the example in docs/pipeline.yaml is a valid config
+// that trains.
+func TestDocsPipeline(t *testing.T) {
+	c, _, err := LoadConfig("../../docs/pipeline.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Train == nil || c.Deals == nil || c.Train.Model != "gbdt" {
+		t.Errorf("docs/pipeline.yaml: train %+v, deals %+v", c.Train, c.Deals)
+	}
+}
