@@ -120,7 +120,7 @@ th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}
 .charts{display:flex;flex-wrap:wrap;gap:1em}.charts svg{border:1px solid #eee}
 </style></head><body>
 <h1>Call list of {{.E.AsOf}}: what happened next</h1>
-<p>{{.E.Rows}} leads; {{.E.Positives}} converted ({{pct .E.BaseRate}}){{if eq .E.Target "conversion"}}: opened a deal from {{.E.AsOf}} to {{.E.HorizonEnd}} ({{.E.HorizonDays}} days) that was won{{else}}: their open deal was won{{end}}.</p>
+<p>{{.E.Rows}} leads; {{.E.Positives}} converted ({{pct .E.BaseRate}}){{if eq .E.Target "conversion"}}: opened a deal on or after {{.E.AsOf}} and before {{.E.HorizonEnd}} ({{.E.HorizonDays}} days) that was won{{else}}: their open deal was won{{end}}.</p>
 {{if not .E.Complete}}<p class="note">The outcomes file ends on {{.E.OutcomesThrough}}, before the horizon does: conversions after it are not counted yet.</p>{{end}}
 <h2>How well each ordering finds them</h2>
 <table><tr><th>ordering</th><th>AUC</th>{{range .Ks}}<th>converted among the first {{.}}</th>{{end}}</tr>

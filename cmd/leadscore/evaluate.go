@@ -150,7 +150,7 @@ func runEvaluate(c *cobra.Command, opts *evaluateOptions) error {
 func writeEvaluation(w io.Writer, ev *train.Evaluation) error {
 	what := "their open deal was won"
 	if ev.Target == features.TargetConversion {
-		what = fmt.Sprintf("opened a won deal by %s", ev.HorizonEnd)
+		what = fmt.Sprintf("opened a deal before %s that was won", ev.HorizonEnd)
 	}
 	fmt.Fprintf(w, "Call list of %s: %d leads, %d converted (%.1f%%: %s)\n\n", ev.AsOf, ev.Rows, ev.Positives, 100*ev.BaseRate, what)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)

@@ -5,6 +5,8 @@ import (
 	"encoding/csv"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -85,6 +87,30 @@ func TestRunTrains(t *testing.T) {
 	}
 	if got := runAt(t, yaml("b", "future.csv", ""), "2024-07-01"); got.ModelID != man.ModelID {
 		t.Errorf("flipping %d outcomes unknown on the as-of date changed the model: %s, was %s", future, got.ModelID, man.ModelID)
+	}
+
+	if len(man.Warnings) != 0 {
+		t.Errorf("a healthy run warns: %v", man.Warnings)
+	}
+	// Page views tripled, scored with the same model: the drift is named.
+	tripled := filepath.Join(dir, "tripled.csv")
+	raw, err := os.ReadFile(filepath.Join(dir, "events.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []byte
+	for _, line := range strings.SplitAfter(string(raw), "\n") {
+		out = append(out, line...)
+		if strings.Contains(line, ",page_view,") {
+			out = append(append(out, line...), line...)
+		}
+	}
+	os.WriteFile(tripled, out, 0o644)
+	shifted := filepath.Join(dir, "shifted.yaml")
+	os.WriteFile(shifted, []byte("out: s\nevents: {path: tripled.csv}\nentities: {path: entities.csv}\ndeals: {path: deals.csv}\nrules: default\n"+
+		"model: a/2024-07-01/model/model.json\n"), 0o644)
+	if w := runAt(t, shifted, "2024-07-01").Warnings; !slices.ContainsFunc(w, func(s string) bool { return strings.Contains(s, "drifted: page_view") }) {
+		t.Errorf("page views tripled: warnings %v, want the page-view inputs named", w)
 	}
 
 	later := runAt(t, yaml("a", "deals.csv", ", retrain: 60d"), "2024-08-01")
