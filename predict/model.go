@@ -225,10 +225,21 @@ type Training struct {
 	// values; ConfigHash one over the training configuration.
 	DataFingerprint string `json:"data_fingerprint,omitempty"`
 	ConfigHash      string `json:"config_hash,omitempty"`
+	// Labels says which label values counted as positive and negative and
+	// which rows were left out, by value ("Open 210, In Progress 95"),
+	// when the label was read with value lists.
+	Labels *LabelCounts `json:"labels,omitempty"`
 	// Refit says the model was fitted again, after its validation, on the
 	// training and validation rows together (Rows counts both); the
 	// metrics are those of the first fit.
 	Refit bool `json:"refit,omitempty"`
+}
+
+// LabelCounts are label values with their row counts, by side.
+type LabelCounts struct {
+	Positive string `json:"positive"`
+	Negative string `json:"negative"`
+	LeftOut  string `json:"left_out,omitempty"`
 }
 
 // Finish validates the model and sets its ID: a hash of its content, so two

@@ -30,7 +30,7 @@ func leadsInputs(tb testing.TB, n int) (*predict.Model, *features.Table, []GBCol
 	if err != nil {
 		tb.Fatal(err)
 	}
-	y, err := Labels(t, "won", "")
+	y, err := Labels(t, "won")
 	if err != nil {
 		tb.Fatal(err)
 	}

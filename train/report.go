@@ -273,7 +273,14 @@ th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}
 </table>
 <p>Split: {{.M.Metrics.Split}}. Validation rows {{.M.Metrics.Rows}} ({{.M.Metrics.Positives}} positive, base rate {{pct .M.Metrics.BaseRate}});
 training rows {{.M.Training.Rows}} ({{.M.Training.Positives}} positive){{if .M.Training.WindowStart}}, {{.M.Training.WindowStart}} to {{.M.Training.WindowEnd}}; validation from {{.M.Training.ValidStart}}{{end}}.
-Label: {{.M.Label}}{{if .M.Positive}} = {{.M.Positive}}{{end}}. Inputs: {{len .M.Features}} features{{if .M.Design}}, {{len .M.Design}} design columns{{end}}.</p>
+Label: {{.M.Label}}{{if .M.Positive}} = {{.M.Positive}}{{end}}{{with .M.Target}} (target {{.Kind}}{{if .HorizonDays}} within {{.HorizonDays}} days{{end}}){{end}}. Inputs: {{len .M.Features}} features{{if .M.Design}}, {{len .M.Design}} design columns{{end}}.
+{{with .M.Training.Labels}}Counted as positive: {{.Positive}}; as negative: {{.Negative}}{{if .LeftOut}}; left out (no outcome): {{.LeftOut}}{{end}}.{{end}}
+{{if .M.Training.Refit}}Once measured, the model was fitted again on the training and validation rows together ({{.M.Training.Rows}} rows); the metrics are those of the measured fit.{{end}}</p>
+{{if .M.Metrics.PrecisionAt}}<h2>As a call list</h2>
+<table><tr><th>first leads called</th><th>converted</th><th>lift over the base rate</th><th>lists (validation dates)</th></tr>
+{{range .M.Metrics.PrecisionAt}}<tr><td>{{.K}}</td><td>{{pct .Precision}}</td><td>{{f3 .Lift}}</td><td>{{.Lists}}</td></tr>
+{{end}}</table>{{end}}
+{{with .M.Blend}}<p>Blend with the rules chosen on the validation rows: model weight {{.ModelWeight}} (rules scaled by {{.RulesMax}}); predict uses it unless predict.yaml sets model_weight.</p>{{end}}
 <div class="charts">{{range .Charts}}{{.}}{{end}}</div>
 <h2>Lift and gain by decile</h2>
 <table><tr><th>decile</th><th>leads</th><th>won</th><th>lift</th><th>cumulative gain</th></tr>

@@ -20,13 +20,15 @@ import (
 type Config struct {
 	// Label is the outcome column. Required.
 	Label string
-	// Positive is the label value counted as a success; "" accepts true, 1,
-	// yes, won (case-insensitive) as positive and their opposites as
+	// Positive lists the label values counted as a success, comma-separated
+	// ("won, closed won"), compared without regard to case or spacing; ""
+	// accepts true, 1, yes, won as positive and their opposites as
 	// negative.
 	Positive string
-	// Negative, with Positive, is the value counted as a failure; rows with
-	// any other value (open deals, say) have no outcome yet and are left
-	// out, counted in the log. Without it every other value is a failure.
+	// Negative, with Positive, lists the values counted as a failure; rows
+	// with any other value (open deals, say) have no outcome yet and are
+	// left out, reported by value. Without it every other value is a
+	// failure (also reported by value).
 	Negative string
 	// ID names the row id column, never a feature; "" means entity_id if
 	// present.
@@ -144,7 +146,7 @@ func Train(ctx context.Context, t *features.Table, cfg Config) (*predict.Model, 
 		log = slog.New(slog.DiscardHandler)
 	}
 	start := time.Now()
-	t, y, err := outcomes(t, &cfg, log)
+	t, y, labels, err := outcomes(t, &cfg, log)
 	if err != nil {
 		return nil, err
 	}
@@ -153,6 +155,7 @@ func Train(ctx context.Context, t *features.Table, cfg Config) (*predict.Model, 
 		return nil, err
 	}
 	m := &predict.Model{Type: cfg.model(), Label: cfg.Label, Positive: cfg.Positive}
+	m.Training.Labels = labels
 	f, err := fitModel(ctx, m, t, y, sp, cfg, log)
 	if err != nil {
 		return nil, err
