@@ -31,7 +31,7 @@ a = ap.parse_args()
 tmp = tempfile.mkdtemp()
 def export(name, src):
     out = os.path.join(tmp, name + ".csv")
-    subprocess.run([a.leadscore, "export", "--in", src, "--out", out, "-q"], check=True)
+    subprocess.run([a.leadscore, "export", "--in", src, "--out", out, "-q"], check=True, stdout=subprocess.DEVNULL)
     return pd.read_csv(out, low_memory=False)
 
 train = export("training", os.path.join(a.run, "model", "training.parquet"))
