@@ -19,7 +19,7 @@ func readRows(t *testing.T, src Source, na []string) *Table {
 		t.Fatal(err)
 	}
 	defer r.Close()
-	tb, err := readCSVRows(context.Background(), r, src.Path, na, nil)
+	tb, err := readCSVRows(context.Background(), r, src.Path, na, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

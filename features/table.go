@@ -68,8 +68,14 @@ type Source struct {
 	Columns map[string]string
 	// TimeLayout, when set, is the Go time layout of text timestamps (such
 	// as "1/2/06 15:04" for 12/1/10 8:26), tried before the contract's
-	// forms. Times without a zone are UTC.
+	// forms. Times without a zone are UTC. A flat table (ReadTable) also
+	// takes a pattern such as "dd.mm.yyyy HH:MM" (see TimeLayout).
 	TimeLayout string
+	// Numbers gives the number format of columns of a flat table (column →
+	// NumberComma, NumberDot or NumberPlain), Times their time format (a
+	// pattern or a Go layout); other text columns are detected.
+	Numbers map[string]string
+	Times   map[string]string
 }
 
 // column returns the file column that holds contract column name.

@@ -483,10 +483,16 @@ func columnFromChunks(name string, chunks []arrow.Array, n int) (Column, error) 
 }
 
 // ReadTable reads a whole table from a CSV or Parquet file into memory, for
-// flat one-row-per-lead tables. CSV column kinds are inferred (float when
-// every non-empty value is a number, time when every one is a timestamp,
-// string otherwise); values listed in na (such as "Select") count as
-// missing. src.Columns is not used: flat tables keep their own names.
+// flat one-row-per-lead tables. CSV column kinds are inferred: float when
+// every non-empty value is a number (plainly written, or with thousands
+// separators or a decimal comma, a currency or percent sign, as
+// src.Numbers says or detected; MissingTokens count as missing), time when
+// every one is a date (ISO 8601, src.TimeLayout, or one detected pattern
+// such as dd.mm.yyyy), string otherwise; a column that reads as different
+// numbers or dates two ways is an *AmbiguousError. Values listed in na
+// (such as "Select") count as missing. How text columns were read is in
+// the table's ColumnReads. src.Columns is not used: flat tables keep their
+// own names.
 func ReadTable(ctx context.Context, src Source, na []string, bad *BadRows) (*Table, error) {
 	format := src.Format
 	if format == FormatAuto {
@@ -511,7 +517,7 @@ func ReadTable(ctx context.Context, src Source, na []string, bad *BadRows) (*Tab
 				}
 			}
 		}
-		return t, nil
+		return t, readText(t, src)
 	}
 	r, err := openRows(ctx, src)
 	if err != nil {
@@ -521,15 +527,33 @@ func ReadTable(ctx context.Context, src Source, na []string, bad *BadRows) (*Tab
 	if _, err := findColumns(src, r.Header(), nil, nil); err != nil {
 		return nil, err
 	}
-	if t, ok, err := readCSVBlocks(ctx, src, r.Header(), na); ok || err != nil {
-		return t, err
+	// A column with a number format of its own is kept as text until
+	// readText reads it.
+	text := map[string]bool{}
+	for col, f := range src.Numbers {
+		text[col] = f != NumberPlain
 	}
-	return readCSVRows(ctx, r, src.Path, na, bad)
+	var t *Table
+	ok := false
+	if len(text) == 0 {
+		if t, ok, err = readCSVBlocks(ctx, src, r.Header(), na); err != nil {
+			return nil, err
+		}
+	}
+	if !ok {
+		if t, err = readCSVRows(ctx, r, src.Path, na, bad, text); err != nil {
+			return nil, err
+		}
+	}
+	if err := readText(t, src); err != nil {
+		return nil, fmt.Errorf("%s: %w", src.Path, err)
+	}
+	return t, nil
 }
 
 // readCSVRows reads a table row by row: the path for every file that
 // readCSVBlocks declines, and the one that reports bad rows.
-func readCSVRows(ctx context.Context, r rows, path string, na []string, bad *BadRows) (*Table, error) {
+func readCSVRows(ctx context.Context, r rows, path string, na []string, bad *BadRows, text map[string]bool) (*Table, error) {
 	cells := make([][]string, len(r.Header()))
 	var lines []int // each kept row's line, for errors found by column
 	for n := 0; ; n++ {
@@ -568,6 +592,10 @@ func readCSVRows(ctx context.Context, r rows, path string, na []string, bad *Bad
 	g.SetLimit(2)
 	for j, name := range r.Header() {
 		g.Go(func() error {
+			if text[name] {
+				t.Columns[j] = Column{Name: name, Kind: KindString, Str: cells[j]}
+				return nil
+			}
 			c, big := inferColumn(name, cells[j])
 			if big >= 0 {
 				return bigValueError(path, lines[big], name, cells[j][big])

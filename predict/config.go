@@ -63,6 +63,11 @@ type Config struct {
 	// nil means the weight the model chose (Model.Blend), else 0.7. The
 	// rules get the rest.
 	ModelWeight *float64 `yaml:"model_weight"`
+	// Keep names columns carried into the call list as they are (a lead's
+	// name, company, email): from the scored table, else from KeepFrom
+	// (an entities table, by entity_id).
+	Keep     []string        `yaml:"keep"`
+	KeepFrom *features.Table `yaml:"-"`
 	// RulesMax is what rule_points is divided by to get a rule score; 0
 	// takes the feature table's leadscore.rules_max_total metadata.
 	RulesMax float64 `yaml:"rules_max"`

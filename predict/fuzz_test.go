@@ -104,7 +104,7 @@ func checkScored(t *testing.T, ranked []Ranked, sum Summary) {
 		t.Fatalf("summary is not JSON: %v", err)
 	}
 	var buf bytes.Buffer
-	if err := WriteCSV(&buf, ranked); err != nil {
+	if err := WriteCSV(&buf, ranked, Summary{Rules: true}); err != nil {
 		t.Fatal(err)
 	}
 }

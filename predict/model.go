@@ -71,6 +71,10 @@ type Model struct {
 	// FeatureSpec is the resolved feature spec of the training table (event
 	// types, windows, aggregations); the scoring table is built with it.
 	FeatureSpec *features.Spec `json:"feature_spec,omitempty"`
+	// Read says how the text columns of a flat training table were read
+	// (number formats, date patterns), so that a table scored with the
+	// model is read alike.
+	Read []features.ColumnRead `json:"read,omitempty"`
 	// Target is the question the model answers and the population it was
 	// trained on, from the training table; nil for a flat table or a
 	// table of deal openings built without one. A scoring table must hold

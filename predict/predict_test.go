@@ -171,7 +171,7 @@ func TestWritersRoundTrip(t *testing.T) {
 		{Rank: 2, EntityID: "b", Score: 10, Grade: "D", Queue: "marketing-nurture", Probability: 0.1},
 	}
 	var pq bytes.Buffer
-	if err := WriteParquet(&pq, rows, map[string]string{features.MetaModelID: "m"}); err != nil {
+	if err := WriteParquet(&pq, rows, map[string]string{features.MetaModelID: "m"}, nil); err != nil {
 		t.Fatal(err)
 	}
 	got, err := ReadRankedParquet(bytes.NewReader(pq.Bytes()), int64(pq.Len()))
@@ -183,14 +183,41 @@ func TestWritersRoundTrip(t *testing.T) {
 		t.Errorf("parquet round trip: %+v", got)
 	}
 	var csvBuf bytes.Buffer
-	if err := WriteCSV(&csvBuf, rows); err != nil {
+	if err := WriteCSV(&csvBuf, rows, Summary{Rules: true, DataQuality: true, Customers: true, AsOf: "x"}); err != nil {
 		t.Fatal(err)
 	}
+	// For people: fixed decimals, dates, groups in words.
 	want := "rank,entity_id,score,grade,queue,owner,probability,rule_points,rule_points_by_group,data_quality,reasons,rule_awards,churn_risk,p_alive,rfm_segment,clv,churn_reason,model_id,as_of\r\n" +
-		"1,a,90,A,top-sellers,Anna,0.9,40,\"{\"\"fit\"\":20,\"\"engagement\"\":20}\",0.75,\"rfq 2× in the last 30 days (+0.42); \"\"quoted\"\", comma\",,true,0.25,At Risk,120.5,P(alive) low,m,2025-01-01T00:00:00Z\r\n" +
-		"2,b,10,D,marketing-nurture,,0.1,0,,,,,,,,,,,\r\n"
+		"1,a,90,A,top-sellers,Anna,0.9000,40,\"fit 20, engagement 20\",0.75,\"rfq 2× in the last 30 days (+0.42); \"\"quoted\"\", comma\",,true,0.2500,At Risk,120.50,P(alive) low,m,2025-01-01\r\n" +
+		"2,b,10,D,marketing-nurture,,0.1000,0,,,,,,,,,,,\r\n"
 	if csvBuf.String() != want {
 		t.Errorf("CSV =\n%q\nwant\n%q", csvBuf.String(), want)
+	}
+	// A flat table's list has no rules, profiles, customers or date: those
+	// columns are left out; kept columns come last, in both files.
+	rows[0].Kept, rows[1].Kept = []string{"Web", "=cmd"}, []string{"", "x"}
+	csvBuf.Reset()
+	if err := WriteCSV(&csvBuf, rows, Summary{Kept: []string{"Lead Origin", "Company"}}); err != nil {
+		t.Fatal(err)
+	}
+	if want := "rank,entity_id,score,grade,queue,owner,probability,reasons,model_id,Lead Origin,Company\r\n" +
+		"1,a,90,A,top-sellers,Anna,0.9000,\"rfq 2× in the last 30 days (+0.42); \"\"quoted\"\", comma\",m,Web,'=cmd\r\n" +
+		"2,b,10,D,marketing-nurture,,0.1000,,,,x\r\n"; csvBuf.String() != want {
+		t.Errorf("flat CSV =\n%q\nwant\n%q", csvBuf.String(), want)
+	}
+	pq.Reset()
+	if err := WriteParquet(&pq, rows, nil, []string{"Lead Origin", "Company"}); err != nil {
+		t.Fatal(err)
+	}
+	at, err := features.ReadParquetTable(context.Background(), bytes.NewReader(pq.Bytes()), "ranked.parquet")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := at.Column("Company"); c == nil || c.Str[0] != "=cmd" || at.Column("Lead Origin").IsNull(1) == false || at.Column("entity_id").Str[1] != "b" {
+		t.Errorf("kept columns in Parquet: %v", at.Names())
+	}
+	if back, err := ReadRankedParquet(bytes.NewReader(pq.Bytes()), int64(pq.Len())); err != nil || len(back) != 2 || back[0].EntityID != "a" {
+		t.Errorf("ranked.parquet with kept columns read back: %v", err)
 	}
 }
 

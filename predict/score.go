@@ -43,6 +43,9 @@ type Ranked struct {
 	ChurnReason *string  `parquet:"churn_reason,optional"`
 	ModelID     string   `parquet:"model_id"`
 	AsOf        string   `parquet:"as_of"`
+	// Kept are the values of Config.Keep's columns, in its order, as
+	// text ("" for a missing value); they follow the other columns.
+	Kept []string `parquet:"-"`
 
 	row   int     // the row of the scored table
 	value float64 // the blend before clamping and rounding: breaks ties in score
@@ -124,6 +127,7 @@ func Score(ctx context.Context, m *Model, t *features.Table, cfg Config) ([]Rank
 		out[i].Rank = int32(i + 1)
 	}
 	sum := summarise(out, t, b, cfg.ChannelColumn)
+	sum.Kept = cfg.Keep
 	if err := checkDrift(enc, &sum, &cfg, log); err != nil {
 		return nil, Summary{}, err
 	}
@@ -150,6 +154,14 @@ type blend struct {
 	asOf      *features.Column
 	customers map[string]Customer
 	reasons   int // per sign
+	keep      []keepColumn
+}
+
+// keepColumn is a column carried into the call list: from the scored
+// table, or looked up by entity id in Config.KeepFrom.
+type keepColumn struct {
+	col  *features.Column
+	rows map[string]int // entity id → row of col, for a KeepFrom column
 }
 
 func newBlend(m *Model, t *features.Table, cfg *Config) (*blend, error) {
@@ -187,7 +199,41 @@ func newBlend(m *Model, t *features.Table, cfg *Config) (*blend, error) {
 	if b.reasons == 0 {
 		b.reasons = 3
 	}
+	if err := b.keepColumns(t, cfg); err != nil {
+		return nil, err
+	}
 	return b, nil
+}
+
+// keepColumns finds the columns Config.Keep names: in the scored table,
+// else in Config.KeepFrom (by entity_id).
+func (b *blend) keepColumns(t *features.Table, cfg *Config) error {
+	var from map[string]int
+	for _, name := range cfg.Keep {
+		if c := t.Column(name); c != nil {
+			b.keep = append(b.keep, keepColumn{col: c})
+			continue
+		}
+		var c *features.Column
+		if cfg.KeepFrom != nil {
+			c = cfg.KeepFrom.Column(name)
+		}
+		if c == nil {
+			return &SchemaError{Missing: []string{name + " (to keep)"}}
+		}
+		if from == nil {
+			ids := cfg.KeepFrom.Column("entity_id")
+			if ids == nil || ids.Kind != features.KindString {
+				return errors.New("predict: Config.KeepFrom has no entity_id column")
+			}
+			from = make(map[string]int, len(ids.Str))
+			for i, id := range ids.Str {
+				from[id] = i
+			}
+		}
+		b.keep = append(b.keep, keepColumn{col: c, rows: from})
+	}
+	return nil
 }
 
 // lead builds row i's lead from its raw log-odds, with reasons when
@@ -223,6 +269,18 @@ func (b *blend) lead(e *Encoder, i int, logit float64, contrib []float64) (Ranke
 	}
 	if contrib != nil {
 		r.Reasons = b.reasonsOf(e, i, logit, contrib)
+	}
+	if len(b.keep) > 0 {
+		r.Kept = make([]string, len(b.keep))
+		for k, kc := range b.keep {
+			j, ok := i, true
+			if kc.rows != nil {
+				j, ok = kc.rows[r.EntityID]
+			}
+			if ok && !kc.col.IsNull(j) {
+				r.Kept[k] = kc.col.Text(j)
+			}
+		}
 	}
 	if c, ok := b.customers[r.EntityID]; ok {
 		r.ChurnRisk, r.PAlive, r.RFMSegment, r.CLV, r.ChurnReason = &c.ChurnRisk, &c.PAlive, &c.Segment, c.CLV, &c.Reason

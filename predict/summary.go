@@ -17,6 +17,10 @@ import (
 
 // Summary describes a scoring run.
 type Summary struct {
+	// ModelID and AsOf say which model scored which date (AsOf "" for a
+	// table without one).
+	ModelID   string         `json:"model_id"`
+	AsOf      string         `json:"as_of,omitempty"`
 	Rows      int            `json:"rows"`
 	PerGrade  map[string]int `json:"per_grade"`
 	RulesOnly bool           `json:"rules_only"`
@@ -41,6 +45,13 @@ type Summary struct {
 	// StaleDays is how many days the newest event is older than the as-of
 	// date, when it is more than Config.StaleAfterDays.
 	StaleDays float64 `json:"stale_days,omitempty"`
+	// Kept names the columns carried into the call list (Config.Keep).
+	Kept []string `json:"kept,omitempty"`
+	// Rules and DataQuality say whether the scored table had rule points
+	// and a data-quality score: the call list's CSV shows only the
+	// columns that apply.
+	Rules       bool `json:"rules"`
+	DataQuality bool `json:"data_quality"`
 }
 
 // ChannelSummary is one first-touch channel's leads and mean score.
@@ -52,8 +63,11 @@ type ChannelSummary struct {
 
 // summarise counts the graded leads per grade, queue and channel.
 func summarise(out []Ranked, t *features.Table, b *blend, channelCol string) Summary {
-	sum := Summary{Rows: len(out), PerGrade: map[string]int{}, RulesMax: b.rmax, ModelWeight: b.w, RulesOnly: b.rulesOnly, Customers: b.customers != nil,
-		PerQueue: map[string]int{}, MeanProbability: map[string]float64{}}
+	sum := Summary{ModelID: b.m.ID, Rows: len(out), PerGrade: map[string]int{}, RulesMax: b.rmax, ModelWeight: b.w, RulesOnly: b.rulesOnly, Customers: b.customers != nil,
+		PerQueue: map[string]int{}, MeanProbability: map[string]float64{}, Rules: b.rp != nil, DataQuality: b.dq != nil}
+	if len(out) > 0 {
+		sum.AsOf = out[0].AsOf
+	}
 	for i := range out {
 		sum.PerGrade[out[i].Grade]++
 		sum.PerQueue[out[i].Queue]++

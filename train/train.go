@@ -294,6 +294,7 @@ func record(m *predict.Model, t *features.Table, y []bool, sp *rowSplit, cfg *Co
 	if m.Target, err = t.Target(); err != nil {
 		return err
 	}
+	m.Read = t.ColumnReads()
 	desc, err := t.Descriptors()
 	if err != nil {
 		return err

@@ -20,12 +20,13 @@ type predictOptions struct {
 	features    string
 	table       string
 	id          string
-	sep         string
-	na          []string
+	tf          tableFlags
 	out         string
 	csv         string
 	top         int
 	modelWeight float64
+	keep        []string
+	keepFrom    string
 	rfm         string
 	config      string
 	driftLimit  float64
@@ -59,16 +60,17 @@ sorted by score descending, ties by the unrounded blend, then entity_id.`,
 		},
 	}
 	f := cmd.Flags()
+	opts.tf.add(cmd)
 	f.StringVar(&opts.model, "model", "", "model directory or model.json (required)")
 	f.StringVar(&opts.features, "features", "", "feature table (Parquet) from 'leadscore features --as-of'")
 	f.StringVar(&opts.table, "table", "", "flat table (CSV or Parquet), one row per lead")
 	f.StringVar(&opts.id, "id", "", "id column of --table")
-	f.StringVar(&opts.sep, "sep", ",", "CSV field separator for --table")
-	f.StringSliceVar(&opts.na, "na", nil, "values that mean missing in --table (comma-separated)")
 	f.StringVar(&opts.out, "out", "", "ranked Parquet file to write (required)")
 	f.StringVar(&opts.csv, "csv", "", "also write the ranked list as CSV")
 	f.IntVar(&opts.top, "top", 0, "keep only the N best leads (0: all); every lead is scored and ranked, only those N are explained")
 	f.Float64Var(&opts.driftLimit, "drift-limit", 0, "fail with exit code 4, writing nothing, when an input's PSI exceeds this (0: never)")
+	f.StringSliceVar(&opts.keep, "keep", nil, "columns to carry into the call list as they are, such as \"Lead Origin,Email\" (comma-separated; from the scored table, else --keep-from)")
+	f.StringVar(&opts.keepFrom, "keep-from", "", "an entities file (entity_id and other columns) to look --keep columns up in")
 	f.StringVar(&opts.config, "config", "", "scoring settings (YAML): blend, grades by score or capacity, queues, reps")
 	f.StringVar(&opts.rfm, "rfm", "", "rfm.parquet from 'leadscore rfm': adds churn_risk, p_alive, rfm_segment, clv")
 	f.Float64Var(&opts.modelWeight, "model-weight", 0, "model share of the score in [0, 1]; the rules get the rest (default: the model's fitted weight, else 0.7)")
@@ -96,13 +98,16 @@ func runPredict(c *cobra.Command, opts *predictOptions) error {
 	if err != nil {
 		return err
 	}
-	t, err := readTable(c, opts.features, opts.table, opts.sep, opts.na)
+	t, err := readTable(c, opts.features, opts.table, &opts.tf, m)
 	if err != nil {
 		return err
 	}
 	if opts.table != "" {
 		if err := useAsID(t, opts.id, opts.table); err != nil {
 			return err
+		}
+		if tc := m.Training.TimeColumn; tc != "" {
+			features.AddDateAges(t, tc)
 		}
 	}
 	cfg, err := pipeline.LoadPredictConfig(opts.config)
@@ -118,6 +123,14 @@ func runPredict(c *cobra.Command, opts *predictOptions) error {
 	}
 	cfg.Logger = log
 	cfg.ExplainTop = opts.top // only the leads written need reasons
+	if len(opts.keep) > 0 {
+		cfg.Keep = opts.keep
+	}
+	if opts.keepFrom != "" {
+		if cfg.KeepFrom, err = pipeline.ReadEntities(c.Context(), features.Source{Path: opts.keepFrom}); err != nil {
+			return err
+		}
+	}
 	if opts.rfm != "" {
 		cs, err := rfm.ReadFile(opts.rfm)
 		if err != nil {
@@ -130,7 +143,7 @@ func runPredict(c *cobra.Command, opts *predictOptions) error {
 	}
 	var o pipeline.Outputs
 	defer o.Abort()
-	o.Protect(opts.model, modelFile(opts.model), opts.features, opts.table, opts.rfm, opts.config)
+	o.Protect(opts.model, modelFile(opts.model), opts.features, opts.table, opts.rfm, opts.config, opts.keepFrom)
 	ranked, sum, err := predict.Score(c.Context(), m, t, cfg)
 	if err != nil {
 		return err

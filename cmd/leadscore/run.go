@@ -62,7 +62,7 @@ pipeline.yaml (paths are relative to the file, out: included):
     snapshots: monthly    # or weekly, or a list of dates
     history: 12 months    # how far back the first snapshot lies
     model: gbdt           # or lr, nb
-    options: {learning_rate: 0.1, early_stopping_rounds: 20}
+    options: {learning_rate: 0.05, early_stopping_rounds: 50}
     retrain: every run    # or a period (28d): reuse a newer run's model
   rules: default          # or a rules file; empty for none
   predict: predict.yaml   # optional scoring settings

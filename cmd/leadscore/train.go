@@ -3,7 +3,8 @@ package main
 import (
 	"bytes"
 	"fmt"
-	"os"
+	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -18,14 +19,13 @@ type trainOptions struct {
 	*globalOptions
 	features  string
 	table     string
-	sep       string
+	tf        tableFlags
 	label     string
 	positive  string
 	negative  string
 	id        string
 	drop      []string
 	timeCol   string
-	na        []string
 	model     string
 	out       string
 	c         float64
@@ -73,7 +73,8 @@ model is marked "no better than chance" and predict falls back to rule
 points. With rule points in the table, the weight of the model in the
 blend is chosen on the validation rows. --refit then fits the model again
 on all the rows, so the latest count too.`,
-		Example: `  leadscore train --features snapshots.parquet --model gbdt --early-stopping-rounds 20 --refit --out models/conv
+		Example: `  leadscore train --features snapshots.parquet --model gbdt --learning-rate 0.05 --lambda 10 \
+    --min-data-in-leaf 100 --early-stopping-rounds 50 --refit --out models/conv
   leadscore train --features deals.parquet --label won --time-col ts --drop deal_id --out models/opp
   leadscore train --table Leads.csv --label Converted --id "Lead Number" \
     --drop "Prospect ID,Tags" --na Select --out models/xedu
@@ -85,16 +86,15 @@ on all the rows, so the latest count too.`,
 		},
 	}
 	f := cmd.Flags()
+	opts.tf.add(cmd)
 	f.StringVar(&opts.features, "features", "", "feature table (Parquet) from 'leadscore features --cutoffs'")
 	f.StringVar(&opts.table, "table", "", "flat table (CSV or Parquet), one row per lead")
-	f.StringVar(&opts.sep, "sep", ",", "CSV field separator for --table")
 	f.StringVar(&opts.label, "label", "won", "outcome column (a table built for a target names its own: converted or won)")
 	f.StringVar(&opts.positive, "positive", "", "label values that count as success, comma-separated, any case: \"won,closed won\" (default: true/1/yes/won)")
 	f.StringVar(&opts.negative, "negative", "", "with --positive, the values that count as failure; rows with other values (open deals) are left out and reported")
 	f.StringVar(&opts.id, "id", "", "id column, never a feature (default entity_id)")
 	f.StringSliceVar(&opts.drop, "drop", nil, "columns that must not be features (comma-separated)")
 	f.StringVar(&opts.timeCol, "time-col", "", "timestamp column for an out-of-time split (snapshot tables: ts)")
-	f.StringSliceVar(&opts.na, "na", nil, "values that mean missing, such as Select (comma-separated)")
 	f.StringSliceVar(&opts.category, "categorical", nil, "columns to treat as categories even when they hold numbers (comma-separated)")
 	f.StringVar(&opts.model, "model", "lr", "model type: lr (logistic regression), gbdt (gradient-boosted trees) or nb (naive-Bayes baseline)")
 	f.StringVar(&opts.out, "out", "", "model directory to write (required)")
@@ -152,7 +152,7 @@ func runTrain(c *cobra.Command, opts *trainOptions) error {
 		fp, err := pipeline.Fingerprint(opts.features + opts.table)
 		fpc <- fingerprint{fp, err}
 	}()
-	t, err := readTable(c, opts.features, opts.table, opts.sep, opts.na)
+	t, err := readTable(c, opts.features, opts.table, &opts.tf, nil)
 	fp := <-fpc
 	if err != nil {
 		return err
@@ -166,6 +166,7 @@ func runTrain(c *cobra.Command, opts *trainOptions) error {
 	if _, snaps := t.Meta[features.MetaSnapshots]; snaps && !c.Flags().Changed("time-col") {
 		cfg.TimeColumn = "ts"
 	}
+	readNotes(t, cfg.TimeColumn, log)
 	if opts.compare != "" {
 		if cfg.Compare, err = predict.ReadFile(opts.compare); err != nil {
 			return err
@@ -200,20 +201,29 @@ func runTrain(c *cobra.Command, opts *trainOptions) error {
 	return nil
 }
 
-// readTable reads --features (a feature table) or --table (a flat export,
-// with --na values counted as missing). A bad row stops the run.
-func readTable(c *cobra.Command, featuresPath, tablePath, sepFlag string, na []string) (*features.Table, error) {
-	if featuresPath != "" {
-		f, err := os.Open(featuresPath)
-		if err != nil {
-			return nil, err
+// readNotes logs how a flat table's text columns were read, turns its
+// other date columns into ages before the time column (a model cannot use
+// a date as it is), and says which date columns are left out.
+func readNotes(t *features.Table, timeCol string, log *slog.Logger) {
+	for _, r := range t.ColumnReads() {
+		switch {
+		case r.Number != "":
+			log.Info("read as numbers", "column", r.Column, "format", r.Number)
+		case r.Time != "":
+			log.Info("read as dates", "column", r.Column, "format", r.Time)
+		case r.Note != "":
+			log.Warn(r.Note, "column", r.Column)
 		}
-		defer f.Close()
-		return features.ReadParquetTable(c.Context(), f, featuresPath)
 	}
-	sep, err := parseSep(sepFlag)
-	if err != nil {
-		return nil, err
+	if timeCol != "" {
+		if added := features.AddDateAges(t, timeCol); len(added) > 0 {
+			log.Info("date columns become ages before the time column", "columns", strings.Join(added, ", "))
+		}
+		return
 	}
-	return features.ReadTable(c.Context(), features.Source{Path: tablePath, CSV: features.CSVOptions{Sep: sep}}, na, nil)
+	for _, c := range t.Columns {
+		if c.Kind == features.KindTime {
+			log.Warn("a date column is not a feature without --time-col (give it, and dates become ages before it)", "column", c.Name)
+		}
+	}
 }

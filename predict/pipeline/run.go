@@ -211,6 +211,11 @@ func (p *plan) stages(ctx context.Context, dir string, man *Manifest, opts Optio
 
 	pcfg := p.predict
 	pcfg.Logger = log
+	if len(pcfg.Keep) > 0 && c.Entities != nil {
+		if pcfg.KeepFrom, err = ReadEntities(ctx, c.source(c.Entities)); err != nil {
+			return err
+		}
+	}
 	if c.Orders != nil {
 		t1 := time.Now()
 		res, err := rfm.Compute(ctx, rfm.Config{Orders: c.source(c.Orders), AsOf: opts.AsOf, Unit: c.TimeUnit, BadRows: bad, Logger: log})

@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -99,7 +100,7 @@ func WriteRanked(o *Outputs, parquetPath, csvPath string, ranked []predict.Ranke
 		return err
 	}
 	meta := map[string]string{features.MetaModelID: m.ID, features.MetaSchemaVersion: features.SchemaVersion}
-	if err := predict.WriteParquet(f, ranked, meta); err != nil {
+	if err := predict.WriteParquet(f, ranked, meta, sum.Kept); err != nil {
 		return err
 	}
 	sf, err := o.Create(SummaryPath(parquetPath))
@@ -116,7 +117,7 @@ func WriteRanked(o *Outputs, parquetPath, csvPath string, ranked []predict.Ranke
 		if err != nil {
 			return err
 		}
-		if err := predict.WriteCSV(cf, ranked); err != nil {
+		if err := predict.WriteCSV(cf, ranked, sum); err != nil {
 			return err
 		}
 	}
@@ -183,4 +184,28 @@ func SaveModel(o *Outputs, dir string, m *predict.Model, report []byte) error {
 		}
 	}
 	return nil
+}
+
+// ReadEntities reads an entities file as a flat table for the columns a
+// call list keeps (predict.Config.KeepFrom): every column as read, the
+// contract's entity_id (after src.Columns) as text named entity_id.
+func ReadEntities(ctx context.Context, src features.Source) (*features.Table, error) {
+	t, err := features.ReadTable(ctx, src, nil, nil)
+	if err != nil {
+		return nil, err
+	}
+	name := "entity_id"
+	if c, ok := src.Columns["entity_id"]; ok {
+		name = c
+	}
+	id := t.Column(name)
+	if id == nil {
+		return nil, &features.SchemaError{Path: src.Path, Err: fmt.Errorf("no %s column (have %s)", name, strings.Join(t.Names(), ", "))}
+	}
+	ids := make([]string, id.Len())
+	for i := range ids {
+		ids[i] = id.Text(i)
+	}
+	*id = features.Column{Name: "entity_id", Kind: features.KindString, Str: ids}
+	return t, nil
 }

@@ -1,0 +1,457 @@
+package features
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Number formats of a text column: how a CRM export writes its numbers.
+// NumberPlain is what every reader takes without asking ("1234.5");
+// NumberComma groups thousands with commas ("1,234.50"), NumberDot with
+// dots and marks decimals with a comma ("1.234,50", "12,5"). Either may
+// carry a currency sign ($ € £ ¥) and a trailing percent sign, which are
+// dropped ("15%" reads 15).
+const (
+	NumberPlain = "1234.5"
+	NumberComma = "1,234.5"
+	NumberDot   = "1.234,5"
+)
+
+// MissingTokens are the cell values a column of numbers may hold for a
+// missing value (pandas' defaults): they do not make it a text column.
+var MissingTokens = []string{"#N/A", "#N/A N/A", "#NA", "-NaN", "-nan", "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null"}
+
+// CheckNumberFormat returns an error unless f is a number format.
+func CheckNumberFormat(f string) error {
+	switch f {
+	case NumberPlain, NumberComma, NumberDot:
+		return nil
+	}
+	return fmt.Errorf("number format %q: want %s, %s or %s", f, NumberPlain, NumberComma, NumberDot)
+}
+
+// ParseNumberAs reads s written in a number format. It reports false when
+// s is not a number in that format.
+func ParseNumberAs(s, format string) (float64, bool) {
+	s = strings.TrimSpace(s)
+	neg := false
+	if s != "" && (s[0] == '-' || s[0] == '+') {
+		neg, s = s[0] == '-', strings.TrimSpace(s[1:])
+	}
+	s = strings.TrimSuffix(s, "%")
+	for _, sign := range []string{"$", "€", "£", "¥"} {
+		s = strings.TrimSpace(strings.TrimSuffix(strings.TrimPrefix(s, sign), sign))
+	}
+	if s != "" && s[0] == '-' && !neg {
+		neg, s = true, s[1:] // "$-12"
+	}
+	group, dec := byte(','), byte('.')
+	switch format {
+	case NumberPlain:
+		group = 0
+	case NumberDot:
+		group, dec = '.', ','
+	}
+	whole, frac, hasFrac := strings.Cut(s, string(dec))
+	if whole == "" || hasFrac && (frac == "" || !allDigits(frac)) {
+		return 0, false
+	}
+	if group != 0 && strings.IndexByte(whole, group) >= 0 {
+		parts := strings.Split(whole, string(group))
+		if len(parts[0]) == 0 || len(parts[0]) > 3 {
+			return 0, false
+		}
+		for _, p := range parts[1:] {
+			if len(p) != 3 {
+				return 0, false
+			}
+		}
+		whole = strings.Join(parts, "")
+	}
+	if !allDigits(whole) {
+		return 0, false
+	}
+	v, err := strconv.ParseFloat(whole+"."+frac, 64)
+	if !hasFrac {
+		v, err = strconv.ParseFloat(whole, 64)
+	}
+	if err != nil || v > MaxMagnitude {
+		return 0, false
+	}
+	if neg {
+		v = -v
+	}
+	return v, true
+}
+
+func allDigits(s string) bool {
+	for i := range len(s) {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// AmbiguousError reports a column whose values read as different numbers
+// or dates in two formats, with examples and the setting that decides.
+type AmbiguousError struct {
+	Column   string
+	Examples []string
+	Choices  []string
+	Flag     string
+}
+
+func (e *AmbiguousError) Error() string {
+	return fmt.Sprintf("column %q is ambiguous: %s could be read as %s; say which with %s",
+		e.Column, quoteList(e.Examples), strings.Join(e.Choices, " or "), e.Flag)
+}
+
+func quoteList(s []string) string {
+	q := make([]string, len(s))
+	for i, v := range s {
+		q[i] = strconv.Quote(v)
+	}
+	return strings.Join(q, ", ")
+}
+
+// detectNumbers decides whether a text column holds numbers in a format
+// other than plain: every non-empty cell a number in the format (missing
+// tokens aside). format, when set, is the format to use. It returns the
+// values and the format, or ok false for a text column; two formats that
+// read some cell differently are an *AmbiguousError.
+func detectNumbers(name string, cells []string, format string) (vals []float64, used string, ok bool, err error) {
+	formats := []string{NumberComma, NumberDot}
+	if format != "" {
+		formats = []string{format}
+	}
+	var fits []string
+	var read [][]float64
+	for _, f := range formats {
+		vs, good := parseAll(cells, f)
+		if good {
+			fits, read = append(fits, f), append(read, vs)
+		}
+	}
+	switch len(fits) {
+	case 0:
+		return nil, "", false, nil
+	case 1:
+		return read[0], fits[0], true, nil
+	}
+	var examples []string
+	for i, c := range cells {
+		if !sameFloat(read[0][i], read[1][i]) && len(examples) < 3 {
+			examples = append(examples, c)
+		}
+	}
+	if len(examples) == 0 {
+		return read[0], fits[0], true, nil
+	}
+	return nil, "", false, &AmbiguousError{Column: name, Examples: examples, Choices: []string{
+		fmt.Sprintf("%s (%s)", num(read[0], cells, examples[0]), NumberComma), fmt.Sprintf("%s (%s)", num(read[1], cells, examples[0]), NumberDot)},
+		Flag: fmt.Sprintf("--number-format %q or %q", name+"="+NumberComma, name+"="+NumberDot)}
+}
+
+func num(vals []float64, cells []string, cell string) string {
+	i := slices.Index(cells, cell)
+	return strconv.FormatFloat(vals[i], 'f', -1, 64)
+}
+
+func sameFloat(a, b float64) bool { return a == b || math.IsNaN(a) && math.IsNaN(b) }
+
+// parseAll reads every cell in a format; empty cells and missing tokens
+// are NaN. It fails when a cell is neither, or when no cell is a number.
+func parseAll(cells []string, format string) ([]float64, bool) {
+	out := make([]float64, len(cells))
+	any := false
+	for i, c := range cells {
+		if c == "" || slices.Contains(MissingTokens, strings.TrimSpace(c)) {
+			out[i] = math.NaN()
+			continue
+		}
+		v, ok := ParseNumberAs(c, format)
+		if !ok {
+			return nil, false
+		}
+		out[i], any = v, true
+	}
+	return out, any
+}
+
+// Date patterns people write ("dd.mm.yyyy HH:MM") and the Go layouts they
+// stand for: yyyy, yy, mm (month), m, dd, d, HH (hour), MM (minutes), SS.
+var patternTokens = []struct{ token, layout string }{
+	{"yyyy", "2006"}, {"yy", "06"}, {"mm", "01"}, {"m", "1"}, {"dd", "02"}, {"d", "2"},
+	{"HH", "15"}, {"MM", "04"}, {"SS", "05"}, {"ss", "05"},
+}
+
+// TimeLayout turns a time format into a Go layout: a pattern such as
+// "dd.mm.yyyy", "mm/dd/yyyy HH:MM" or "yyyy-mm-ddTHH:MM:SS" (mm the month,
+// MM the minutes), or a Go layout ("02.01.2006"), which is kept.
+func TimeLayout(format string) (string, error) {
+	if strings.Contains(format, "2006") || strings.Contains(format, "06") && !strings.ContainsAny(format, "ymdHMS") {
+		return format, nil
+	}
+	var b strings.Builder
+	rest := format
+	for rest != "" {
+		matched := false
+		for _, pt := range patternTokens {
+			if strings.HasPrefix(rest, pt.token) {
+				b.WriteString(pt.layout)
+				rest, matched = rest[len(pt.token):], true
+				break
+			}
+		}
+		if matched {
+			continue
+		}
+		c := rest[0]
+		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' && c != 'T' && c != 'Z' {
+			return "", fmt.Errorf("time format %q: unknown letter %q (use yyyy, mm, dd, HH, MM, SS, or a Go layout)", format, c)
+		}
+		b.WriteByte(c)
+		rest = rest[1:]
+	}
+	layout := b.String()
+	if !strings.Contains(layout, "2006") && !strings.Contains(layout, "06") {
+		return "", fmt.Errorf("time format %q has no year", format)
+	}
+	return layout, nil
+}
+
+// datePatterns are the day-first and month-first patterns a column of
+// dates is tried with when it is not ISO 8601.
+var datePatterns = []string{"dd.mm.yyyy", "dd/mm/yyyy", "mm/dd/yyyy", "dd-mm-yyyy", "yyyy/mm/dd", "d.m.yyyy", "d/m/yyyy", "m/d/yyyy"}
+
+// detectTimes decides whether a text column holds dates: every non-empty
+// cell ISO 8601 or written in one pattern (with an optional time of day,
+// HH:MM or HH:MM:SS). format, when set, is the pattern or layout to use. A column
+// that both a day-first and a month-first pattern read, differently, is an
+// *AmbiguousError.
+func detectTimes(name string, cells []string, format string) (ts []time.Time, used string, ok bool, err error) {
+	if format != "" {
+		layout, err := TimeLayout(format)
+		if err != nil {
+			return nil, "", false, err
+		}
+		if ts, good := parseTimes(cells, []string{layout, layout + " 15:04", layout + " 15:04:05"}); good {
+			return ts, format, true, nil
+		}
+		return nil, "", false, nil
+	}
+	if ts, good := parseTimes(cells, nil); good {
+		return ts, "", true, nil
+	}
+	var fits []string
+	var read [][]time.Time
+	for _, p := range datePatterns {
+		base, _ := TimeLayout(p)
+		if ts, good := parseTimes(cells, []string{base, base + " 15:04", base + " 15:04:05"}); good {
+			fits, read = append(fits, p), append(read, ts)
+		}
+	}
+	if len(fits) == 0 {
+		return nil, "", false, nil
+	}
+	for k := 1; k < len(fits); k++ {
+		var examples []string
+		for i, c := range cells {
+			if !read[0][i].Equal(read[k][i]) && len(examples) < 3 {
+				examples = append(examples, c)
+			}
+		}
+		if len(examples) > 0 {
+			return nil, "", false, &AmbiguousError{Column: name, Examples: examples, Choices: []string{fits[0], fits[k]},
+				Flag: fmt.Sprintf("--time-format %s or %s", fits[0], fits[k])}
+		}
+	}
+	return read[0], fits[0], true, nil
+}
+
+// parseTimes reads every non-empty cell with one of the layouts (ISO 8601
+// when layouts is nil), in the supported range.
+func parseTimes(cells []string, layouts []string) ([]time.Time, bool) {
+	out := make([]time.Time, len(cells))
+	any := false
+	for i, c := range cells {
+		c = strings.TrimSpace(c)
+		if c == "" {
+			continue
+		}
+		t, err := parseWith(c, layouts)
+		if err != nil || CheckTime(t) != nil {
+			return nil, false
+		}
+		out[i], any = t, true
+	}
+	return out, any
+}
+
+func parseWith(s string, layouts []string) (time.Time, error) {
+	if layouts == nil {
+		return ParseTime(s)
+	}
+	for _, l := range layouts {
+		if t, err := time.Parse(l, s); err == nil {
+			return t.UTC(), nil
+		}
+	}
+	return time.Time{}, ErrBadTime
+}
+
+// ColumnRead is how a text column of a flat file was read: as numbers in
+// a format, as dates in a pattern, or as text, with a note when the
+// reader had a doubt worth a look.
+type ColumnRead struct {
+	Column string `json:"column"`
+	Number string `json:"number_format,omitempty"`
+	Time   string `json:"time_format,omitempty"`
+	Note   string `json:"note,omitempty"`
+}
+
+// ColumnReads returns how the text columns of a table read from a flat
+// file were read (the metadata leadscore.read), nil for other tables.
+func (t *Table) ColumnReads() []ColumnRead {
+	var out []ColumnRead
+	if raw, ok := t.Meta[MetaRead]; ok {
+		json.Unmarshal([]byte(raw), &out) // written by readText: well-formed
+	}
+	return out
+}
+
+// readText reads the text columns of a table from a flat file again:
+// numbers in a format (as src.Numbers says, or detected), then dates (in
+// src.TimeLayout, or detected). Each decision is recorded in the table's
+// metadata (ColumnReads).
+func readText(t *Table, src Source) error {
+	var reads []ColumnRead
+	for k := range t.Columns {
+		c := &t.Columns[k]
+		if c.Kind != KindString {
+			if f := src.Numbers[c.Name]; f != "" && f != NumberPlain && c.Kind == KindFloat {
+				reads = append(reads, ColumnRead{Column: c.Name, Number: NumberPlain})
+			}
+			continue
+		}
+		vals, format, ok, err := detectNumbers(c.Name, c.Str, src.Numbers[c.Name])
+		if err != nil {
+			return err
+		}
+		if ok {
+			*c = Column{Name: c.Name, Kind: KindFloat, Float: vals}
+			reads = append(reads, ColumnRead{Column: c.Name, Number: format})
+			continue
+		}
+		if f := src.Numbers[c.Name]; f != "" {
+			return fmt.Errorf("column %q: not every value is a number written %s (%s)", c.Name, f, firstNot(c.Str, f))
+		}
+		tf := src.Times[c.Name]
+		if tf == "" {
+			tf = src.TimeLayout
+		}
+		ts, pattern, ok, err := detectTimes(c.Name, c.Str, tf)
+		if err != nil {
+			return err
+		}
+		if ok {
+			*c = Column{Name: c.Name, Kind: KindTime, Time: ts}
+			reads = append(reads, ColumnRead{Column: c.Name, Time: pattern})
+			continue
+		}
+		if note := mostlyNumbers(c.Str); note != "" {
+			reads = append(reads, ColumnRead{Column: c.Name, Note: note})
+		}
+	}
+	if len(reads) > 0 {
+		b, _ := json.Marshal(reads) // plain data: cannot fail
+		if t.Meta == nil {
+			t.Meta = map[string]string{}
+		}
+		t.Meta[MetaRead] = string(b)
+	}
+	return nil
+}
+
+// firstNot names the first cell that is not a number in the format.
+func firstNot(cells []string, format string) string {
+	for i, c := range cells {
+		if c == "" || slices.Contains(MissingTokens, strings.TrimSpace(c)) {
+			continue
+		}
+		if _, ok := ParseNumberAs(c, format); !ok {
+			return fmt.Sprintf("row %d: %q", i+1, c)
+		}
+	}
+	return ""
+}
+
+// mostlyNumbers notes a text column whose cells are numbers but for a few
+// values: most likely a missing-value marker to pass to --na.
+func mostlyNumbers(cells []string) string {
+	others := map[string]int{}
+	n, nums := 0, 0
+	for _, c := range cells {
+		if c == "" {
+			continue
+		}
+		n++
+		_, p := ParseNumberAs(c, NumberPlain)
+		_, a := ParseNumberAs(c, NumberComma)
+		_, b := ParseNumberAs(c, NumberDot)
+		if p || a || b {
+			nums++
+		} else if len(others) < 4 {
+			others[c]++
+		}
+	}
+	if n == 0 || nums < n*9/10 || nums == n {
+		return ""
+	}
+	keys := make([]string, 0, len(others))
+	for k := range others {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return fmt.Sprintf("read as text: %d of %d values are numbers, but also %s (give them to --na to read the column as numbers)",
+		nums, n, quoteList(keys))
+}
+
+// AddDateAges turns each time column of a flat table but ref into a
+// number a model can use: a column "<name>_days_before_<ref>", the days
+// from its date to the row's ref time (NaN when either is missing). It
+// returns the names of the columns added.
+func AddDateAges(t *Table, ref string) []string {
+	r := t.Column(ref)
+	if r == nil || r.Kind != KindTime {
+		return nil
+	}
+	var added []string
+	for k := range t.Columns {
+		c := &t.Columns[k]
+		if c.Kind != KindTime || c.Name == ref || strings.HasSuffix(c.Name, "_days_before_"+ref) {
+			continue
+		}
+		name := c.Name + "_days_before_" + ref
+		if t.Column(name) != nil {
+			continue
+		}
+		out := make([]float64, len(c.Time))
+		for i := range out {
+			if c.IsNull(i) || r.IsNull(i) {
+				out[i] = math.NaN()
+				continue
+			}
+			out[i] = r.Time[i].Sub(c.Time[i]).Hours() / 24
+		}
+		added = append(added, name)
+		t.Columns = append(t.Columns, Column{Name: name, Kind: KindFloat, Float: out})
+	}
+	return added
+}

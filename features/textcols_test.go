@@ -1,0 +1,117 @@
+package features
+
+import (
+	"context"
+	"errors"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestParseNumberAs(t *testing.T) {
+	for _, tt := range []struct {
+		s, format string
+		want      float64
+		ok        bool
+	}{
+		{"1,234.50", NumberComma, 1234.5, true},
+		{"$1,234.50", NumberComma, 1234.5, true},
+		{"-$12", NumberComma, -12, true},
+		{"1,234,567", NumberComma, 1234567, true},
+		{"1234.5", NumberComma, 1234.5, true},
+		{"15%", NumberComma, 15, true},
+		{"1.234,50", NumberDot, 1234.5, true},
+		{"12,5", NumberDot, 12.5, true},
+		{"1.234.567,1 €", NumberDot, 1234567.1, true},
+		{"12,34,5", NumberComma, 0, false},
+		{"1,23", NumberComma, 0, false},
+		{"1.2.3", NumberDot, 0, false},
+		{"abc", NumberComma, 0, false},
+		{"", NumberComma, 0, false},
+		{"1,234.5", NumberPlain, 0, false},
+		{"1e5", NumberComma, 0, false},
+	} {
+		got, ok := ParseNumberAs(tt.s, tt.format)
+		if ok != tt.ok || ok && math.Abs(got-tt.want) > 1e-9 {
+			t.Errorf("ParseNumberAs(%q, %s) = %v, %v; want %v, %v", tt.s, tt.format, got, ok, tt.want, tt.ok)
+		}
+	}
+}
+
+func TestTimeLayout(t *testing.T) {
+	for pattern, want := range map[string]string{
+		"dd.mm.yyyy":          "02.01.2006",
+		"mm/dd/yyyy HH:MM":    "01/02/2006 15:04",
+		"yyyy-mm-ddTHH:MM:SS": "2006-01-02T15:04:05",
+		"d.m.yy":              "2.1.06",
+		"02.01.2006":          "02.01.2006",
+	} {
+		if got, err := TimeLayout(pattern); err != nil || got != want {
+			t.Errorf("TimeLayout(%q) = %q, %v; want %q", pattern, got, err, want)
+		}
+	}
+	for _, bad := range []string{"dd.mm", "dd.mm.yyyy hh:mm"} {
+		if _, err := TimeLayout(bad); err == nil {
+			t.Errorf("TimeLayout(%q) accepted", bad)
+		}
+	}
+}
+
+// TestReadTableMessy reads a CRM export's habits: thousands separators,
+// currency and percent signs, n/a, day-first dates; an ambiguous column
+// is an error naming it, its examples and the flag.
+func TestReadTableMessy(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "export.csv")
+	os.WriteFile(path, []byte(`id,Amount,Discount,Created,Seats,Note
+1,"1,234.50",15%,03.04.2024,"1,200",n/a
+2,"$2,000.00",5%,13.04.2024,"3,400",x
+3,n/a,,28.02.2024,"2,000",n/a
+4,750,0%,01.12.2023,"1,100",n/a
+`), 0o644)
+	tb, err := ReadTable(context.Background(), Source{Path: path, Numbers: map[string]string{"Seats": NumberComma}}, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	amount := tb.Column("Amount")
+	if amount.Kind != KindFloat || amount.Float[0] != 1234.5 || amount.Float[1] != 2000 || !math.IsNaN(amount.Float[2]) || amount.Float[3] != 750 {
+		t.Errorf("Amount %+v", amount)
+	}
+	if d := tb.Column("Discount"); d.Kind != KindFloat || d.Float[0] != 15 {
+		t.Errorf("Discount %+v", d)
+	}
+	if c := tb.Column("Created"); c.Kind != KindTime || !c.Time[1].Equal(time.Date(2024, 4, 13, 0, 0, 0, 0, time.UTC)) {
+		t.Errorf("Created %+v", c)
+	}
+	if s := tb.Column("Seats"); s.Kind != KindFloat || s.Float[1] != 3400 {
+		t.Errorf("Seats %+v", s)
+	}
+	reads := map[string]ColumnRead{}
+	for _, r := range tb.ColumnReads() {
+		reads[r.Column] = r
+	}
+	if reads["Amount"].Number != NumberComma || reads["Created"].Time != "dd.mm.yyyy" || tb.Column("Note").Kind != KindString {
+		t.Errorf("reads %+v", reads)
+	}
+
+	// "1,200" alone could be 1200 or 1.2; "03/04/2024" alone 3 April or 4 March.
+	for _, tt := range []struct{ data, flag string }{
+		{"id,Seats\n1,\"1,200\"\n2,\"3,400\"\n", "--number-format"},
+		{"id,Created\n1,03/04/2024\n2,05/06/2024\n", "--time-format"},
+	} {
+		os.WriteFile(path, []byte(tt.data), 0o644)
+		_, err := ReadTable(context.Background(), Source{Path: path}, nil, nil)
+		var ae *AmbiguousError
+		if !errors.As(err, &ae) || !strings.Contains(err.Error(), tt.flag) || len(ae.Examples) == 0 {
+			t.Errorf("ambiguous column: %v", err)
+		}
+	}
+	// A time format settles the dates.
+	tb, err = ReadTable(context.Background(), Source{Path: path, TimeLayout: "01/02/2006"}, nil, nil)
+	if err != nil || !tb.Column("Created").Time[0].Equal(time.Date(2024, 3, 4, 0, 0, 0, 0, time.UTC)) {
+		t.Errorf("with mm/dd/yyyy: %v", err)
+	}
+}
