@@ -1,6 +1,7 @@
 package train
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -8,7 +9,6 @@ import (
 	"log/slog"
 	"math"
 	"slices"
-	"strings"
 	"time"
 
 	"leadscore/features"
@@ -81,6 +81,7 @@ type Config struct {
 	Source string
 
 	compared *predict.Metrics // Compare's metrics, once measured
+	unusable map[string]bool  // text columns whose every value differs (ids, names, emails)
 	// Logger receives one line per stage; nil discards.
 	Logger *slog.Logger
 }
@@ -149,6 +150,18 @@ func Train(ctx context.Context, t *features.Table, cfg Config) (*predict.Model, 
 	t, y, labels, err := outcomes(t, &cfg, log)
 	if err != nil {
 		return nil, err
+	}
+	cfg.unusable = map[string]bool{}
+	for _, c := range t.Columns {
+		if c.Kind == features.KindString && !excluded(c.Name, t, cfg) {
+			if r := profile(&c); r.Distinct >= idLikeMin && float64(r.Distinct) == math.Round(float64(c.Len())*(1-r.MissingShare)) {
+				cfg.unusable[c.Name] = true
+				log.Info("not a feature: every value differs (an id, a name, an email)", "column", c.Name)
+			}
+		}
+	}
+	if pos := countTrue(y, allRows(len(y))); cfg.ValidRows == nil && isSmall(len(y), pos, cmp.Or(cfg.ValidFraction, 0.2)) {
+		return trainSmall(ctx, t, y, cfg, log)
 	}
 	sp, err := splitRows(t, y, &cfg)
 	if err != nil {
@@ -276,8 +289,8 @@ func fitModel(ctx context.Context, m *predict.Model, t *features.Table, y []bool
 // validation rows, and a tree model's SHAP importance.
 func record(m *predict.Model, t *features.Table, y []bool, sp *rowSplit, cfg *Config) error {
 	m.Training.Rows, m.Training.Positives, m.Training.Seed, m.Training.Source = len(sp.train), countTrue(y, sp.train), cfg.Seed, cfg.Source
+	m.Training.TimeColumn = cfg.TimeColumn
 	if sp.times != nil && cfg.ValidRows == nil {
-		m.Training.TimeColumn = cfg.TimeColumn
 		m.Training.WindowStart = sp.times[sp.train[0]].Format(time.RFC3339)
 		m.Training.WindowEnd = sp.times[sp.train[len(sp.train)-1]].Format(time.RFC3339)
 		m.Training.ValidStart = sp.times[sp.valid[0]].Format(time.RFC3339)
@@ -344,6 +357,15 @@ func countTrue(y []bool, rows []int) int {
 	return n
 }
 
+// allRows returns 0, 1, …, n−1.
+func allRows(n int) []int {
+	out := make([]int, n)
+	for i := range out {
+		out[i] = i
+	}
+	return out
+}
+
 func pick[T any](v []T, rows []int) []T {
 	out := make([]T, len(rows))
 	for j, i := range rows {
@@ -352,20 +374,18 @@ func pick[T any](v []T, rows []int) []T {
 	return out
 }
 
-// excluded reports whether a column is never a feature.
+// excluded reports whether a column is never a feature: the label, id
+// and time columns, --drop, leadscore's own non-feature columns, and the
+// columns Train found unusable (Config.unusable).
 func excluded(name string, t *features.Table, cfg Config) bool {
 	id := cfg.ID
 	if id == "" {
 		id = "entity_id"
 	}
-	if name == cfg.Label || name == id || name == cfg.TimeColumn || slices.Contains(cfg.Drop, name) {
+	if name == cfg.Label || name == id || name == cfg.TimeColumn || slices.Contains(cfg.Drop, name) || cfg.unusable[name] {
 		return true
 	}
-	if name == "ts" && t.Meta[features.MetaPassthrough] != "" || name == "missing_fields" || name == "rule_awards" ||
-		strings.HasPrefix(name, "rule_points") {
-		return true
-	}
-	return slices.Contains(strings.Split(t.Meta[features.MetaPassthrough], ","), name)
+	return excludedByTable(name, t)
 }
 
 // scoreRows returns the model's probabilities and raw log-odds for rows of

@@ -140,8 +140,9 @@ func TestTrainRefusesTooFew(t *testing.T) {
 	}
 	_, err := Train(context.Background(), tb, Config{Label: "won"})
 	var tf *TooFewError
-	if !errors.As(err, &tf) || tf.Min != 50 {
-		t.Fatalf("error = %v, want *TooFewError with min 50", err)
+	// 120 rows are small data (cross-validated), which needs 20 of each.
+	if !errors.As(err, &tf) || tf.Min != smallMinClass {
+		t.Fatalf("error = %v, want *TooFewError with min %d", err, smallMinClass)
 	}
 }
 
@@ -309,5 +310,33 @@ func TestMedianMatchesQuantile(t *testing.T) {
 				t.Fatalf("n=%d %s: median %v, want %v", n, kind, got, want)
 			}
 		}
+	}
+}
+
+// TestSmallData: 240 rows with a real signal are measured by repeated
+// cross-validation, not by the 48 rows a split would hold out, and pass
+// the gate; the model is fitted on every row.
+func TestSmallData(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 9))
+	n := 240
+	tb := &features.Table{Columns: []features.Column{
+		{Name: "x", Kind: features.KindFloat, Float: make([]float64, n)},
+		{Name: "won", Kind: features.KindBool, Bool: make([]bool, n)},
+	}}
+	for i := range n {
+		x := r.NormFloat64()
+		tb.Columns[0].Float[i] = x
+		tb.Columns[1].Bool[i] = r.Float64() < predict.Sigmoid(1.5*x)
+	}
+	var report bytes.Buffer
+	m, err := Train(context.Background(), tb, Config{Label: "won", Seed: 1, Report: &report})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(m.Metrics.Split, "cross-validation") || m.NoBetterThanChance || m.Training.Rows != n || !(m.Metrics.AUCLow > 0.6) {
+		t.Errorf("split %q, AUC %.3f [%.3f, %.3f], rows %d, no better than chance %v", m.Metrics.Split, m.Metrics.AUC, m.Metrics.AUCLow, m.Metrics.AUCHigh, m.Training.Rows, m.NoBetterThanChance)
+	}
+	if !strings.Contains(report.String(), "cross-validation") {
+		t.Error("the report does not say how the model was measured")
 	}
 }

@@ -1,0 +1,147 @@
+package train
+
+import (
+	"cmp"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+
+	"leadscore/features"
+)
+
+// ColumnRole is what training makes of a column, and why: the report of
+// leadscore inspect, and of the columns Train leaves out by itself.
+type ColumnRole struct {
+	Column string `json:"column"`
+	// Kind is numeric, categorical, time or text as read.
+	Kind string `json:"kind"`
+	// Role is label, id, time, feature or not a feature.
+	Role string `json:"role"`
+	Why  string `json:"why"`
+	// Read is how the file's text became this column (a number format or
+	// a date pattern), when it was not plain.
+	Read         string       `json:"read,omitempty"`
+	MissingShare float64      `json:"missing_share"`
+	Distinct     int          `json:"distinct"`
+	Min          *float64     `json:"min,omitempty"`
+	Max          *float64     `json:"max,omitempty"`
+	Top          []LevelCount `json:"top,omitempty"`
+}
+
+// LevelCount is a value of a column and how many rows hold it.
+type LevelCount struct {
+	Value string `json:"value"`
+	Count int    `json:"count"`
+}
+
+// Roles says, column by column, what Train would do with the table under
+// cfg: which column is the label, the id, the time; which are features
+// (numeric or categorical, dates as ages before the time column) and
+// which are not, and why.
+func Roles(t *features.Table, cfg Config) []ColumnRole {
+	reads := map[string]features.ColumnRead{}
+	for _, r := range t.ColumnReads() {
+		reads[r.Column] = r
+	}
+	out := make([]ColumnRole, len(t.Columns))
+	parallelFor(len(t.Columns), cfg.workers(), func(k int) {
+		c := &t.Columns[k]
+		r := profile(c)
+		r.Read = cmp.Or(reads[c.Name].Number, reads[c.Name].Time)
+		r.Role, r.Why = role(c, &r, t, cfg)
+		out[k] = r
+	})
+	return out
+}
+
+// profile measures a column: kind, missing share, distinct values, range
+// and the most frequent values.
+func profile(c *features.Column) ColumnRole {
+	r := ColumnRole{Column: c.Name}
+	counts := map[string]int{}
+	missing := 0
+	lo, hi := math.Inf(1), math.Inf(-1)
+	n := c.Len()
+	for i := range n {
+		if c.IsNull(i) {
+			missing++
+			continue
+		}
+		if c.Kind == features.KindFloat {
+			lo, hi = math.Min(lo, c.Float[i]), math.Max(hi, c.Float[i])
+		}
+		counts[c.Text(i)]++
+	}
+	switch c.Kind {
+	case features.KindFloat:
+		r.Kind = "numeric"
+	case features.KindTime:
+		r.Kind = "time"
+	default:
+		r.Kind = "categorical"
+	}
+	if n > 0 {
+		r.MissingShare = float64(missing) / float64(n)
+	}
+	r.Distinct = len(counts)
+	if lo <= hi {
+		r.Min, r.Max = &lo, &hi
+	}
+	if c.Kind != features.KindFloat && c.Kind != features.KindTime {
+		for v, k := range counts {
+			r.Top = append(r.Top, LevelCount{v, k})
+		}
+		slices.SortFunc(r.Top, func(a, b LevelCount) int { return cmp.Or(cmp.Compare(b.Count, a.Count), cmp.Compare(a.Value, b.Value)) })
+		r.Top = r.Top[:min(len(r.Top), 5)]
+	}
+	return r
+}
+
+// idLikeMin is the fewest values a text column needs for "every value
+// differs" to mark it an id rather than a small category.
+const idLikeMin = 20
+
+// role decides what Train does with a profiled column.
+func role(c *features.Column, r *ColumnRole, t *features.Table, cfg Config) (string, string) {
+	id := cmp.Or(cfg.ID, "entity_id")
+	nonNull := int(math.Round(float64(c.Len()) * (1 - r.MissingShare)))
+	switch {
+	case c.Name == cfg.Label:
+		return "label", "the outcome (--label)"
+	case c.Name == id:
+		return "id", "identifies a row (--id), never a feature"
+	case c.Name == cfg.TimeColumn:
+		return "time", "orders the rows for the out-of-time split (--time-col)"
+	case slices.Contains(cfg.Drop, c.Name):
+		return "not a feature", "--drop"
+	case excludedByTable(c.Name, t):
+		return "not a feature", "written by leadscore for other uses (rule points, passthrough columns)"
+	case c.Kind == features.KindTime && cfg.TimeColumn != "":
+		return "feature", fmt.Sprintf("a date: becomes %s_days_before_%s", c.Name, cfg.TimeColumn)
+	case c.Kind == features.KindTime:
+		return "not a feature", "a date: give --time-col and it becomes an age before it"
+	case r.Distinct == 0:
+		return "not a feature", "empty"
+	case r.Distinct == 1 && r.MissingShare == 0:
+		return "not a feature", "one value: carries no information"
+	case c.Kind == features.KindString && r.Distinct == nonNull && nonNull >= idLikeMin:
+		return "not a feature", "every value differs (an id, a name, an email): it cannot generalise"
+	case c.Kind == features.KindFloat && slices.Contains(cfg.Categorical, c.Name):
+		return "feature", "categorical (--categorical)"
+	case c.Kind == features.KindFloat:
+		return "feature", "numeric"
+	}
+	return "feature", fmt.Sprintf("categorical, %d levels", r.Distinct)
+}
+
+// excludedByTable reports the columns leadscore's own feature tables hold
+// for other uses: rule points and awards, missing fields, passthrough
+// columns and a cutoff table's ts.
+func excludedByTable(name string, t *features.Table) bool {
+	if name == "ts" && t.Meta[features.MetaPassthrough] != "" || name == "missing_fields" || name == "rule_awards" ||
+		strings.HasPrefix(name, "rule_points") {
+		return true
+	}
+	return slices.Contains(strings.Split(t.Meta[features.MetaPassthrough], ","), name)
+}
