@@ -16,6 +16,7 @@ const (
 	MetaNewestEvent       = "leadscore.newest_event"       // the latest event some row could count, RFC 3339
 	MetaOutcomesKnown     = "leadscore.outcomes_known"     // labels count outcomes known before this time, RFC 3339
 	MetaFeatures          = "leadscore.features"           // column → Descriptor, JSON
+	MetaModelVerdict      = "leadscore.model_verdict"      // ranked files: a weak model scored anyway
 	MetaRead              = "leadscore.read"               // flat files: how text columns were read ([]ColumnRead), JSON
 	MetaDuplicatesSkipped = "leadscore.duplicates_skipped" // with Config.Dedupe
 	MetaInputPrefix       = "leadscore.input."             // + role: an input's name, size and SHA-256

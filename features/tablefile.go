@@ -4,14 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"golang.org/x/sync/errgroup"
 	"io"
 	"math"
 	"os"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/apache/arrow/go/v17/arrow"
 	"github.com/apache/arrow/go/v17/arrow/array"
@@ -636,7 +638,8 @@ func inferTime(c Column) Column {
 }
 
 // WriteCSV writes the table as RFC 4180 CSV with a header: floats in their
-// shortest exact form, times as RFC 3339, nulls as empty fields. It is the
+// shortest exact form without an exponent, times as RFC 3339, nulls as
+// empty fields. It is the
 // form notebooks and spreadsheets read when Parquet is not an option.
 func (t *Table) WriteCSV(w io.Writer) error {
 	cw := NewCSVWriter(w)
@@ -646,9 +649,14 @@ func (t *Table) WriteCSV(w io.Writer) error {
 	rec := make([]string, len(t.Columns))
 	for i := range t.NumRows() {
 		for j := range t.Columns {
-			rec[j] = t.Columns[j].Text(i)
-			if t.Columns[j].Kind == KindTime && t.Columns[j].IsNull(i) {
+			c := &t.Columns[j]
+			switch {
+			case c.IsNull(i):
 				rec[j] = ""
+			case c.Kind == KindFloat:
+				rec[j] = strconv.FormatFloat(c.Float[i], 'f', -1, 64) // never an exponent
+			default:
+				rec[j] = c.Text(i)
 			}
 		}
 		if err := cw.Write(rec); err != nil {

@@ -63,6 +63,10 @@ type Config struct {
 	// nil means the weight the model chose (Model.Blend), else 0.7. The
 	// rules get the rest.
 	ModelWeight *float64 `yaml:"model_weight"`
+	// AllowWeakModel scores with a model marked no better than chance
+	// instead of falling back on rule points (or failing without them);
+	// the verdict is written into every output (Summary.Verdict).
+	AllowWeakModel bool `yaml:"allow_weak_model"`
 	// Keep names columns carried into the call list as they are (a lead's
 	// name, company, email): from the scored table, else from KeepFrom
 	// (an entities table, by entity_id).

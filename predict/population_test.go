@@ -1,9 +1,11 @@
 package predict
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"math"
+	"strings"
 	"testing"
 	"time"
 
@@ -119,5 +121,32 @@ func TestSampledNegatives(t *testing.T) {
 	want := 1 / (1 + (1-p)/p*4)
 	if got := m.Probability(1.0); math.Abs(got-want) > 1e-12 {
 		t.Errorf("probability %v, want %v (odds / 4)", got, want)
+	}
+}
+
+// TestAllowWeakModel: a model no better than chance, without rule points
+// to fall back on, fails with a way forward; allowed, it scores and says
+// so in the summary and on every row of the CSV.
+func TestAllowWeakModel(t *testing.T) {
+	m := tinyModel(t)
+	m.NoBetterThanChance, m.Metrics.AUC, m.Metrics.AUCLow, m.Metrics.AUCHigh = true, 0.55, 0.45, 0.65
+	tb := table([]string{"a", "b"}, []float64{1, 2}, nil)
+	if _, _, err := Score(context.Background(), m, tb, Config{}); err == nil || !strings.Contains(err.Error(), "--allow-weak-model") {
+		t.Errorf("error %v, want the way forward", err)
+	}
+	ranked, sum, err := Score(context.Background(), m, tb, Config{AllowWeakModel: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(sum.Verdict, "no better than chance") || ranked[0].EntityID != "b" || sum.ModelWeight != 1 {
+		t.Errorf("summary %+v", sum)
+	}
+	var buf bytes.Buffer
+	if err := WriteCSV(&buf, ranked, sum); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(buf.String()), "\r\n")
+	if !strings.HasSuffix(lines[0], ",model_verdict") || !strings.Contains(lines[2], "no better than chance") {
+		t.Errorf("CSV %q", buf.String())
 	}
 }

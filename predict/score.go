@@ -155,6 +155,7 @@ type blend struct {
 	customers map[string]Customer
 	reasons   int // per sign
 	keep      []keepColumn
+	verdict   string // a weak model scored anyway (Config.AllowWeakModel)
 }
 
 // keepColumn is a column carried into the call list: from the scored
@@ -185,10 +186,14 @@ func newBlend(m *Model, t *features.Table, cfg *Config) (*blend, error) {
 	case !(b.rmax > 0):
 		return nil, errors.New("predict: rule_points present but no rules cap: set Config.RulesMax")
 	}
-	if m.NoBetterThanChance {
-		if b.rp == nil {
-			return nil, errors.New("predict: the model is no better than chance and the table has no rule_points to fall back on")
-		}
+	switch {
+	case m.NoBetterThanChance && cfg.AllowWeakModel:
+		b.verdict = fmt.Sprintf("no better than chance: validation AUC %.3f (95%% CI %.3f-%.3f); scored with it as asked (allow_weak_model)",
+			m.Metrics.AUC, m.Metrics.AUCLow, m.Metrics.AUCHigh)
+	case m.NoBetterThanChance && b.rp == nil:
+		return nil, fmt.Errorf("predict: the model is no better than chance (validation AUC %.3f, 95%% CI %.3f-%.3f) and the table has no rule points to fall back on: "+
+			"collect more outcomes, or score with it anyway (--allow-weak-model), its verdict written into every output", m.Metrics.AUC, m.Metrics.AUCLow, m.Metrics.AUCHigh)
+	case m.NoBetterThanChance:
 		b.w, b.rulesOnly = 0, true
 	}
 	for k := range t.Columns {

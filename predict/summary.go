@@ -52,6 +52,9 @@ type Summary struct {
 	// columns that apply.
 	Rules       bool `json:"rules"`
 	DataQuality bool `json:"data_quality"`
+	// Verdict warns that the model is no better than chance and was used
+	// anyway (Config.AllowWeakModel); ranked.csv repeats it on every row.
+	Verdict string `json:"model_verdict,omitempty"`
 }
 
 // ChannelSummary is one first-touch channel's leads and mean score.
@@ -64,7 +67,7 @@ type ChannelSummary struct {
 // summarise counts the graded leads per grade, queue and channel.
 func summarise(out []Ranked, t *features.Table, b *blend, channelCol string) Summary {
 	sum := Summary{ModelID: b.m.ID, Rows: len(out), PerGrade: map[string]int{}, RulesMax: b.rmax, ModelWeight: b.w, RulesOnly: b.rulesOnly, Customers: b.customers != nil,
-		PerQueue: map[string]int{}, MeanProbability: map[string]float64{}, Rules: b.rp != nil, DataQuality: b.dq != nil}
+		PerQueue: map[string]int{}, MeanProbability: map[string]float64{}, Rules: b.rp != nil, DataQuality: b.dq != nil, Verdict: b.verdict}
 	if len(out) > 0 {
 		sum.AsOf = out[0].AsOf
 	}
@@ -110,7 +113,7 @@ func checkDrift(enc *Encoder, sum *Summary, cfg *Config, log *slog.Logger) error
 		}
 	}
 	if len(drifted) > 0 {
-		// One line: the worst five; summary.json has every input.
+		// One line: the worst five; the summary file has every input.
 		slices.SortStableFunc(drifted, func(a, b Drift) int { return cmp.Compare(b.PSI, a.PSI) })
 		worst := make([]string, 0, 5)
 		for _, d := range drifted[:min(5, len(drifted))] {
@@ -167,7 +170,7 @@ func channels(t *features.Table, ids *features.Column, col string, out []Ranked)
 
 // WriteText writes the summary for people: leads per grade with the mean
 // probability, per queue and per first-touch channel, and the churn count
-// when the rfm stage ran. Drift is in the log and in summary.json.
+// when the rfm stage ran. Drift is in the log and in the summary file.
 func (sum Summary) WriteText(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "GRADE\tLEADS\tMEAN PROBABILITY")

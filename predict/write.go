@@ -124,6 +124,9 @@ func csvColumns(sum Summary) []csvColumn {
 	if sum.AsOf != "" {
 		cols = append(cols, csvColumn{"as_of", func(r *Ranked) string { return dateOnly(r.AsOf) }})
 	}
+	if sum.Verdict != "" {
+		cols = append(cols, csvColumn{"model_verdict", func(*Ranked) string { return sum.Verdict }})
+	}
 	return cols
 }
 

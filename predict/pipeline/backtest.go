@@ -189,7 +189,7 @@ func judgeRun(dir, model string, deals *features.Outcomes, asOf time.Time, horiz
 		return bd, err
 	}
 	if err := json.Unmarshal(raw, &sum); err != nil {
-		return bd, fmt.Errorf("summary.json: %w", err)
+		return bd, fmt.Errorf("ranked.summary.json: %w", err)
 	}
 	bd.rmax = sum.RulesMax
 	bd.y = train.Converted(ranked, deals, cfg)

@@ -100,6 +100,11 @@ func (c *Config) validate() error {
 		if err := features.CheckEncoding(in.Encoding); err != nil {
 			return features.FieldErrorf(name+".encoding", "%v", err)
 		}
+		if in.TimeFormat != "" {
+			if _, err := features.TimeLayout(in.TimeFormat); err != nil {
+				return features.FieldErrorf(name+".time_format", "%v", err)
+			}
+		}
 	}
 	if c.Orders != nil {
 		if err := rfm.CheckUnit(c.TimeUnit); err != nil {
@@ -120,8 +125,12 @@ func (c *Config) resolve(p string) string {
 // source returns how to read an input.
 func (c *Config) source(in *Input) features.Source {
 	sep, _ := features.ParseSep(in.Sep) // validated
+	layout := in.TimeFormat
+	if layout != "" {
+		layout, _ = features.TimeLayout(in.TimeFormat) // validated
+	}
 	return features.Source{Path: c.resolve(in.Path), Columns: in.Columns, CSV: features.CSVOptions{Sep: sep, Encoding: in.Encoding},
-		TimeLayout: in.TimeFormat}
+		TimeLayout: layout}
 }
 
 // dateOf formats a run's as-of date as its folder name.

@@ -89,10 +89,14 @@ func BadRows(o *Outputs, out string, max int) (*features.BadRows, error) {
 	return bad, nil
 }
 
-// SummaryPath is where a ranked file's summary.json goes: beside it.
-func SummaryPath(out string) string { return filepath.Join(filepath.Dir(out), "summary.json") }
+// SummaryPath is where a ranked file's summary goes: beside it, named
+// after it (ranked.parquet → ranked.summary.json), so that two lists in
+// one folder keep their own.
+func SummaryPath(out string) string {
+	return strings.TrimSuffix(out, filepath.Ext(out)) + ".summary.json"
+}
 
-// WriteRanked adds the ranked Parquet file, summary.json beside it and, if
+// WriteRanked adds the ranked Parquet file, its summary beside it and, if
 // csvPath is set, the CSV to o.
 func WriteRanked(o *Outputs, parquetPath, csvPath string, ranked []predict.Ranked, m *predict.Model, sum predict.Summary) error {
 	f, err := o.Create(parquetPath)
@@ -100,6 +104,9 @@ func WriteRanked(o *Outputs, parquetPath, csvPath string, ranked []predict.Ranke
 		return err
 	}
 	meta := map[string]string{features.MetaModelID: m.ID, features.MetaSchemaVersion: features.SchemaVersion}
+	if sum.Verdict != "" {
+		meta[features.MetaModelVerdict] = sum.Verdict
+	}
 	if err := predict.WriteParquet(f, ranked, meta, sum.Kept); err != nil {
 		return err
 	}
