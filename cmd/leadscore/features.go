@@ -11,45 +11,6 @@ import (
 	"leadscore/predict/pipeline"
 )
 
-// inputOptions are the flags shared by commands that read the data
-// contract's tables.
-type inputOptions struct {
-	cols       []string
-	sep        string
-	encoding   string
-	timeFormat string
-	maxBadRows int
-}
-
-func (in *inputOptions) register(cmd *cobra.Command) {
-	f := cmd.Flags()
-	f.StringArrayVar(&in.cols, "col", nil, "map a contract column to the file's column, as name=column (repeatable)")
-	f.StringVar(&in.sep, "sep", ",", "CSV field separator (one character, or 'tab')")
-	f.StringVar(&in.encoding, "encoding", "utf-8", "CSV text encoding: utf-8 or cp1252 (Windows-1252/Latin-1)")
-	f.StringVar(&in.timeFormat, "time-format", "", "Go time layout of the timestamps, e.g. \"1/2/06 15:04\" (default: RFC 3339 and YYYY-MM-DD forms)")
-	f.IntVar(&in.maxBadRows, "max-bad-rows", 0, "skip up to N bad rows, writing them to a .quarantine.csv next to the output (0: stop at the first)")
-}
-
-// checkBadRows validates --max-bad-rows.
-func (in *inputOptions) checkBadRows() error {
-	if in.maxBadRows < 0 {
-		return usageErrorf("--max-bad-rows must be 0 or more, got %d", in.maxBadRows)
-	}
-	return nil
-}
-
-func (in *inputOptions) source(path string) (features.Source, error) {
-	cols, err := parseColumns(in.cols)
-	if err != nil {
-		return features.Source{}, err
-	}
-	sep, err := parseSep(in.sep)
-	if err != nil {
-		return features.Source{}, err
-	}
-	return features.Source{Path: path, Columns: cols, CSV: features.CSVOptions{Sep: sep, Encoding: in.encoding}, TimeLayout: in.timeFormat}, nil
-}
-
 type featuresOptions struct {
 	*globalOptions
 	inputOptions
@@ -129,7 +90,7 @@ same whatever the order of the events file.`,
 			return runFeatures(c, opts)
 		},
 	}
-	opts.inputOptions.register(cmd)
+	opts.inputOptions.register(cmd, "events", "entities", "cutoffs", "outcomes")
 	f := cmd.Flags()
 	f.StringVar(&opts.events, "events", "", "events file (required)")
 	f.StringVar(&opts.entities, "entities", "", "entities file: entity_id plus attribute columns")
@@ -174,15 +135,18 @@ func (opts *featuresOptions) job() (pipeline.TableJob, error) {
 		return job, err
 	}
 	var err error
-	if job.Events, err = opts.source(opts.events); err != nil {
+	if job.Events, err = opts.source("events", opts.events); err != nil {
 		return job, err
 	}
 	for _, in := range []struct {
-		path string
-		dst  **features.Source
-	}{{opts.entities, &job.Entities}, {opts.cutoffs, &job.Cutoffs}, {opts.outcomes, &job.Outcomes}} {
+		role, path string
+		dst        **features.Source
+	}{{"entities", opts.entities, &job.Entities}, {"cutoffs", opts.cutoffs, &job.Cutoffs}, {"outcomes", opts.outcomes, &job.Outcomes}} {
 		if in.path != "" {
-			src, _ := opts.source(in.path)
+			src, err := opts.source(in.role, in.path)
+			if err != nil {
+				return job, err
+			}
 			*in.dst = &src
 		}
 	}

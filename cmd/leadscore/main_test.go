@@ -104,7 +104,7 @@ func TestDemo(t *testing.T) {
 	if code, _, errs := runCLI(t, "demo", "--out", dir2, "-q"); code != 0 {
 		t.Fatalf("second run: exit %d: %s", code, errs)
 	}
-	for _, name := range []string{"ranked.parquet", "ranked.csv", "model/model.json", "model/report.html", "model/training.parquet", "summary.json",
+	for _, name := range []string{"ranked.parquet", "ranked.csv", "model/model.json", "model/report.html", "model/training.parquet", "ranked.summary.json",
 		"features.parquet", "rfm.parquet", "clv.json"} {
 		a, _ := os.ReadFile(filepath.Join(run, name))
 		b, _ := os.ReadFile(filepath.Join(dir2, "runs", "latest", name))
@@ -138,7 +138,7 @@ func TestPipelineCSV(t *testing.T) {
 		{"features", "--events", data + "/events.csv", "--entities", data + "/entities.csv", "--as-of", "2025-01-01",
 			"--rules", "default", "--model", dir + "/models/lr", "--out", dir + "/today.parquet"},
 		{"predict", "--model", dir + "/models/lr", "--features", dir + "/today.parquet", "--out", dir + "/ranked.parquet",
-			"--csv", dir + "/ranked.csv", "--top", "100", "--config", dir + "/predict.yaml"},
+			"--csv", dir + "/ranked.csv", "--top", "100", "--settings", dir + "/predict.yaml"},
 		{"train", "--features", dir + "/train.parquet", "--label", "won", "--time-col", "ts", "--drop", "deal_id", "--model", "nb",
 			"--compare", dir + "/models/lr", "--out", dir + "/models/nb"},
 	}
@@ -162,8 +162,8 @@ func TestPipelineCSV(t *testing.T) {
 		t.Errorf("capacity grades: %d A leads (want 10), %d for Ann (want 30 of 40)", a, ann)
 	}
 	var sum map[string]any
-	if sb, err := os.ReadFile(dir + "/summary.json"); err != nil || json.Unmarshal(sb, &sum) != nil || sum["per_queue"] == nil {
-		t.Errorf("summary.json: %v %v", err, sum)
+	if sb, err := os.ReadFile(dir + "/ranked.summary.json"); err != nil || json.Unmarshal(sb, &sum) != nil || sum["per_queue"] == nil {
+		t.Errorf("ranked.summary.json: %v %v", err, sum)
 	}
 	f, _ := os.Open(dir + "/train.parquet")
 	defer f.Close()

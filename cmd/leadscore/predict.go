@@ -27,6 +27,7 @@ type predictOptions struct {
 	modelWeight float64
 	keep        []string
 	keepFrom    string
+	allowWeak   bool
 	rfm         string
 	config      string
 	driftLimit  float64
@@ -70,8 +71,13 @@ sorted by score descending, ties by the unrounded blend, then entity_id.`,
 	f.IntVar(&opts.top, "top", 0, "keep only the N best leads (0: all); every lead is scored and ranked, only those N are explained")
 	f.Float64Var(&opts.driftLimit, "drift-limit", 0, "fail with exit code 4, writing nothing, when an input's PSI exceeds this (0: never)")
 	f.StringSliceVar(&opts.keep, "keep", nil, "columns to carry into the call list as they are, such as \"Lead Origin,Email\" (comma-separated; from the scored table, else --keep-from)")
+	f.BoolVar(&opts.allowWeak, "allow-weak-model", false, "score with a model marked no better than chance (instead of rule points or an error), its verdict written into every output")
 	f.StringVar(&opts.keepFrom, "keep-from", "", "an entities file (entity_id and other columns) to look --keep columns up in")
-	f.StringVar(&opts.config, "config", "", "scoring settings (YAML): blend, grades by score or capacity, queues, reps")
+	f.StringVar(&opts.config, "settings", "", "scoring settings, predict.yaml: blend, grades by share, score or capacity, queues, reps, keep")
+	// --config once named predict.yaml here; elsewhere it names
+	// pipeline.yaml.
+	f.StringVar(&opts.config, "config", "", "predict.yaml (now --settings)")
+	f.MarkDeprecated("config", "use --settings (--config names pipeline.yaml in run and backtest)")
 	f.StringVar(&opts.rfm, "rfm", "", "rfm.parquet from 'leadscore rfm': adds churn_risk, p_alive, rfm_segment, clv")
 	f.Float64Var(&opts.modelWeight, "model-weight", 0, "model share of the score in [0, 1]; the rules get the rest (default: the model's fitted weight, else 0.7)")
 	return cmd
@@ -125,6 +131,9 @@ func runPredict(c *cobra.Command, opts *predictOptions) error {
 	cfg.ExplainTop = opts.top // only the leads written need reasons
 	if len(opts.keep) > 0 {
 		cfg.Keep = opts.keep
+	}
+	if opts.allowWeak {
+		cfg.AllowWeakModel = true
 	}
 	if opts.keepFrom != "" {
 		if cfg.KeepFrom, err = pipeline.ReadEntities(c.Context(), features.Source{Path: opts.keepFrom}); err != nil {

@@ -132,7 +132,7 @@ func TestDemoGOMAXPROCS(t *testing.T) {
 		}
 		outs[procs] = dir
 	}
-	for _, name := range []string{"ranked.parquet", "ranked.csv", "summary.json", "model/model.json", "features.parquet", "rfm.parquet"} {
+	for _, name := range []string{"ranked.parquet", "ranked.csv", "ranked.summary.json", "model/model.json", "features.parquet", "rfm.parquet"} {
 		name = filepath.Join("runs", "latest", name)
 		a, _ := os.ReadFile(filepath.Join(outs[1], name))
 		b, _ := os.ReadFile(filepath.Join(outs[2], name))

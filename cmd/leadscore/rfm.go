@@ -66,7 +66,7 @@ returns: counted, never purchases. --model-out writes the fitted parameters
 			return runRFM(c, opts)
 		},
 	}
-	opts.inputOptions.register(cmd)
+	opts.inputOptions.register(cmd, "orders")
 	f := cmd.Flags()
 	f.StringVar(&opts.orders, "orders", "", "orders file (entity_id, ts, amount)")
 	f.StringVar(&opts.events, "events", "", "events file whose --order-type events carry the amount in value")
@@ -101,7 +101,7 @@ func runRFM(c *cobra.Command, opts *rfmOptions) error {
 	}
 	cfg := rfm.Config{Unit: opts.unit, OrderType: opts.orderType, FromEvents: opts.events != "", L2: opts.l2, HorizonMonths: opts.horizon,
 		MonthlyDiscount: &opts.discount, ChurnThreshold: opts.churnThreshold, FallbackMultiple: opts.fallbackMult, Logger: log}
-	if cfg.Orders, err = opts.source(opts.orders + opts.events); err != nil {
+	if cfg.Orders, err = opts.source("orders", opts.orders+opts.events); err != nil {
 		return err
 	}
 	if opts.asOf != "" {

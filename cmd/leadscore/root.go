@@ -99,6 +99,7 @@ in use by another run, 130 interrupted.`,
 		newModelsCmd(g),
 		newRunCmd(g),
 		newEvaluateCmd(g),
+		newInspectCmd(g),
 		newBacktestCmd(g),
 		newDemoCmd(g),
 	)

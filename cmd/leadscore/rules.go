@@ -87,11 +87,14 @@ does not hold). The totals are the ones 'leadscore features --rules' writes.`,
 			if cfg.Rules, err = pipeline.LoadRules(rules); err != nil {
 				return err
 			}
-			if cfg.Events, err = opts.source(opts.events); err != nil {
+			if cfg.Events, err = opts.source("events", opts.events); err != nil {
 				return err
 			}
 			if opts.entities != "" {
-				src, _ := opts.source(opts.entities)
+				src, err := opts.source("entities", opts.entities)
+				if err != nil {
+					return err
+				}
 				if cfg.Profiles, err = features.ReadProfiles(c.Context(), src, nil); err != nil {
 					return err
 				}
@@ -103,9 +106,8 @@ does not hold). The totals are the ones 'leadscore features --rules' writes.`,
 			return x.WriteText(g.stdout, cfg.Rules)
 		},
 	}
+	opts.inputOptions.register(cmd, "events", "entities")
 	f := cmd.Flags()
-	f.StringArrayVar(&opts.cols, "col", nil, "map a contract column to the file's column, as name=column (repeatable)")
-	f.StringVar(&opts.sep, "sep", ",", "CSV field separator (one character, or 'tab')")
 	f.StringVar(&opts.events, "events", "", "events file (required)")
 	f.StringVar(&opts.entities, "entities", "", "entities file, for attribute rules")
 	f.StringVar(&opts.entity, "entity", "", "the entity_id to explain (required)")

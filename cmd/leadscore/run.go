@@ -26,7 +26,7 @@ section, a model trained on the data before the date; today's features with
 the model's spec and the rules; the customers' rfm stage when orders are
 given; and the ranked call list. Outputs go to OUT/<as-of>/ (model/,
 features.parquet, rfm.parquet, clv.json, ranked.parquet, ranked.csv,
-summary.json, manifest.json) and OUT/latest points at the newest date.
+ranked.summary.json, manifest.json) and OUT/latest points at the newest date.
 
 Training reads nothing from the as-of date on: for the conversion target
 (will the contact open a deal, within the horizon, that is won?) its rows

@@ -56,7 +56,7 @@ func TestRun(t *testing.T) {
 	// The rerun uses one thread: every output but the manifest (which
 	// records durations) is byte-identical.
 	keep := map[string][]byte{}
-	for _, name := range []string{"features.parquet", "rfm.parquet", "clv.json", "ranked.parquet", "ranked.csv", "summary.json"} {
+	for _, name := range []string{"features.parquet", "rfm.parquet", "clv.json", "ranked.parquet", "ranked.csv", "ranked.summary.json"} {
 		keep[name], _ = os.ReadFile(filepath.Join(runs, "2024-12-01", name))
 	}
 	old := runtime.GOMAXPROCS(1)

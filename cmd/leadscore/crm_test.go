@@ -1,0 +1,169 @@
+package main
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"leadscore/predict"
+)
+
+// TestMessyCRMExport takes a hand-made CRM export (testdata/messy: mixed
+// label spellings, "1,234.50" and "$2,000.00" amounts with n/a, "15%",
+// dd.mm.yyyy dates, a formula in a company name) through the README's
+// commands: inspect, train with value lists and a date pattern, predict
+// with kept columns. The model equals one trained on the same export
+// cleaned by hand, and no cell of the call list is a formula.
+func TestMessyCRMExport(t *testing.T) {
+	dir := t.TempDir()
+	messy, fresh := "testdata/messy/leads.csv", "testdata/messy/new_leads.csv"
+	code, out, errs := runCLI(t, "inspect", "--table", messy, "--label", "Status", "--id", "Lead Number", "--time-col", "Created", "--time-format", "dd.mm.yyyy", "-q")
+	if code != 0 {
+		t.Fatalf("inspect: exit %d: %s", code, errs)
+	}
+	for _, want := range []string{"Deal Value", "1,234.5", "dd.mm.yyyy", "every value differs", "Last Contact_days_before_Created"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("inspect output lacks %q:\n%s", want, out)
+		}
+	}
+	train := func(table, out string, extra ...string) *predict.Model {
+		t.Helper()
+		args := append([]string{"train", "--table", table, "--label", "Status", "--id", "Lead Number", "--time-col", "Created", "--model", "lr", "--out", out, "-q"}, extra...)
+		if code, _, errs := runCLI(t, args...); code != 0 {
+			t.Fatalf("train %s: exit %d: %s", table, code, errs)
+		}
+		m, err := predict.ReadFile(filepath.Join(out, "model.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	m := train(messy, filepath.Join(dir, "messy"), "--positive", "won,closed won", "--negative", "lost,closed lost", "--time-format", "dd.mm.yyyy")
+	clean := filepath.Join(dir, "clean.csv")
+	cleanByHand(t, messy, clean)
+	c := train(clean, filepath.Join(dir, "clean"), "--positive", "true", "--negative", "false")
+	if len(m.Design) != len(c.Design) || m.Metrics.AUC != c.Metrics.AUC || m.Metrics.Rows != c.Metrics.Rows {
+		t.Fatalf("messy model: %d design columns, AUC %v on %d rows; cleaned: %d, %v, %d", len(m.Design), m.Metrics.AUC, m.Metrics.Rows, len(c.Design), c.Metrics.AUC, c.Metrics.Rows)
+	}
+	for j := range m.Design {
+		if m.Design[j].Name != c.Design[j].Name || math.Abs(m.Logistic.Coef[j]-c.Logistic.Coef[j]) > 1e-9 {
+			t.Errorf("design column %d: %s %v, cleaned %s %v", j, m.Design[j].Name, m.Logistic.Coef[j], c.Design[j].Name, c.Logistic.Coef[j])
+		}
+	}
+
+	ranked := filepath.Join(dir, "ranked.csv")
+	if code, _, errs := runCLI(t, "predict", "--model", filepath.Join(dir, "messy"), "--table", fresh, "--id", "Lead Number",
+		"--keep", "Lead Origin,Company,Email", "--out", filepath.Join(dir, "ranked.parquet"), "--csv", ranked, "-q"); code != 0 {
+		t.Fatalf("predict: exit %d: %s", code, errs)
+	}
+	f, err := os.Open(ranked)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	recs, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(recs) != 81 || !strings.HasSuffix(strings.Join(recs[0], ","), "model_id,Lead Origin,Company,Email") {
+		t.Fatalf("ranked.csv: %d rows, header %v", len(recs), recs[0])
+	}
+	for _, r := range recs[1:] {
+		for _, cell := range r {
+			if _, err := strconv.ParseFloat(cell, 64); err == nil {
+				continue
+			}
+			if cell != "" && strings.ContainsRune("=+-@\t\r", rune(cell[0])) {
+				t.Errorf("a cell a spreadsheet would execute: %q", cell)
+			}
+		}
+	}
+	var sum struct {
+		ModelID string   `json:"model_id"`
+		Kept    []string `json:"kept"`
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, "ranked.summary.json")); err != nil || json.Unmarshal(b, &sum) != nil || sum.ModelID != m.ID || len(sum.Kept) != 3 {
+		t.Errorf("summary %+v (%v)", sum, err)
+	}
+}
+
+// cleanByHand writes the messy export as a careful analyst would: labels
+// as true/false with open deals removed, plain numbers, ISO dates.
+func cleanByHand(t *testing.T, from, to string) {
+	t.Helper()
+	f, err := os.Open(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	recs, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	col := map[string]int{}
+	for i, h := range recs[0] {
+		col[h] = i
+	}
+	out := [][]string{recs[0]}
+	for _, r := range recs[1:] {
+		switch strings.Join(strings.Fields(strings.ToLower(r[col["Status"]])), " ") {
+		case "won", "closed won":
+			r[col["Status"]] = "true"
+		case "lost", "closed lost":
+			r[col["Status"]] = "false"
+		default:
+			continue
+		}
+		v := strings.NewReplacer("$", "", ",", "").Replace(r[col["Deal Value"]])
+		if v == "n/a" {
+			v = ""
+		}
+		r[col["Deal Value"]] = v
+		r[col["Discount"]] = strings.TrimSuffix(r[col["Discount"]], "%")
+		for _, d := range []string{"Created", "Last Contact"} {
+			tm, err := time.Parse("02.01.2006", r[col[d]])
+			if err != nil {
+				t.Fatal(err)
+			}
+			r[col[d]] = tm.Format(time.DateOnly)
+		}
+		out = append(out, r)
+	}
+	g, err := os.Create(to)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	w := csv.NewWriter(g)
+	w.WriteAll(out)
+	if err := w.Error(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestPerFileOptions: a semicolon entities file with its own column names
+// beside a comma events file with day-first dates, each read with its own
+// flags; the shared flags alone fail, naming the file.
+func TestPerFileOptions(t *testing.T) {
+	dir := t.TempDir()
+	events, entities := filepath.Join(dir, "events.csv"), filepath.Join(dir, "entities.csv")
+	os.WriteFile(events, []byte("entity_id,ts,type\na,03.04.2024 10:00,rfq\nb,13.04.2024 09:30,page_view\n"), 0o644)
+	os.WriteFile(entities, []byte("Lead Number;industry\na;software\nb;retail\n"), 0o644)
+	out := filepath.Join(dir, "f.parquet")
+	code, _, errs := runCLI(t, "features", "--events", events, "--entities", entities, "--as-of", "2024-05-01", "--time-format", "dd.mm.yyyy HH:MM",
+		"--entities-sep", ";", "--entities-col", "entity_id=Lead Number", "--out", out, "-q")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	code, _, errs = runCLI(t, "features", "--events", events, "--entities", entities, "--as-of", "2024-05-01", "--time-format", "dd.mm.yyyy HH:MM",
+		"--out", out, "-q")
+	if code == 0 || !strings.Contains(errs, "entities.csv") {
+		t.Errorf("shared flags alone: exit %d, %q", code, errs)
+	}
+}
