@@ -61,7 +61,8 @@ func (e *SchemaError) Unwrap() error { return e.Err }
 func IsBadInput(err error) bool {
 	var re *RowError
 	var se *SchemaError
-	return errors.As(err, &re) || errors.As(err, &se)
+	var ae *AmbiguousError
+	return errors.As(err, &re) || errors.As(err, &se) || errors.As(err, &ae)
 }
 
 // Errors that the readers wrap into a RowError. Callers can match them with

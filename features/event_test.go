@@ -163,7 +163,7 @@ func TestReadEventsBadRows(t *testing.T) {
 		want  error
 	}{
 		{"bad float", head + "a,2024-01-01,order,1\nb,2024-01-02,order,∑12.5x\n", "value", nil},
-		{"decimal comma quoted", head + "a,2024-01-01,order,∑\"12,5\"\n", "value", nil},
+		{"number that reads two ways", head + "a,2024-01-01,order,∑\"1,234\"\n", "value", ErrBadNumber},
 		{"infinite", head + "a,2024-01-01,order,∑Inf\n", "value", ErrNotFinite},
 		{"nan", head + "a,2024-01-01,order,∑NaN\n", "value", ErrNotFinite},
 		{"empty id", head + "∑,2024-01-01,order,1\n", "entity_id", ErrEmptyField},

@@ -101,6 +101,17 @@ func ReadProfiles(ctx context.Context, src Source, bad *BadRows) (*Profiles, err
 		if big >= 0 {
 			return nil, bigValueError(src.Path, lines[big], col.Name, cells[j][big])
 		}
+		if col.Kind == KindString && col.Str != nil {
+			// Numbers as CRM exports write them, by the rules of flat
+			// tables (ReadTable).
+			vals, _, ok, err := detectNumbers(col.Name, col.Str, src.Numbers[col.Name])
+			if err != nil {
+				return nil, &SchemaError{Path: src.Path, Err: err}
+			}
+			if ok {
+				col = Column{Name: col.Name, Kind: KindFloat, Float: vals}
+			}
+		}
 		if col.Kind == KindString && col.Str == nil {
 			col.Str = make([]string, len(p.IDs))
 		}

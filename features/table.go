@@ -314,9 +314,26 @@ func (r *csvRows) Record() []string { return r.rec }
 
 func (r *csvRows) Close() error { return r.c.Close() }
 
-// parseNum parses a text cell as a number (ParseNumber).
+// parseNum parses a text cell of an event or cutoff file as a number:
+// plainly written (ParseNumber), or with thousands separators or a
+// decimal comma, a currency or percent sign, when the cell reads as one
+// number only ("1,234.50", "12,5", "$2,000"). A cell that reads two ways
+// ("1,234") is an error saying so.
 func parseNum(s string) (float64, bool, error) {
 	f, err := ParseNumber(s)
+	if err == nil || !errors.Is(err, ErrBadNumber) {
+		return f, false, err
+	}
+	a, okA := ParseNumberAs(s, NumberComma)
+	b, okB := ParseNumberAs(s, NumberDot)
+	switch {
+	case okA && okB && a != b:
+		return 0, false, fmt.Errorf("%q could be %v (%s) or %v (%s): %w", s, a, NumberComma, b, NumberDot, ErrBadNumber)
+	case okA:
+		return a, false, nil
+	case okB:
+		return b, false, nil
+	}
 	return f, false, err
 }
 

@@ -519,7 +519,10 @@ func ReadTable(ctx context.Context, src Source, na []string, bad *BadRows) (*Tab
 				}
 			}
 		}
-		return t, readText(t, src)
+		if err := readText(t, src); err != nil {
+			return nil, &SchemaError{Path: src.Path, Err: err}
+		}
+		return t, nil
 	}
 	r, err := openRows(ctx, src)
 	if err != nil {
@@ -548,7 +551,7 @@ func ReadTable(ctx context.Context, src Source, na []string, bad *BadRows) (*Tab
 		}
 	}
 	if err := readText(t, src); err != nil {
-		return nil, fmt.Errorf("%s: %w", src.Path, err)
+		return nil, &SchemaError{Path: src.Path, Err: err}
 	}
 	return t, nil
 }

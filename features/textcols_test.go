@@ -115,3 +115,34 @@ func TestReadTableMessy(t *testing.T) {
 		t.Errorf("with mm/dd/yyyy: %v", err)
 	}
 }
+
+// TestEventAndEntityNumbers: the number rules of flat tables hold in event
+// values (cell by cell: one reading only) and entity attributes (by
+// column).
+func TestEventAndEntityNumbers(t *testing.T) {
+	for s, want := range map[string]float64{"1,234.50": 1234.5, "$2,000.00": 2000, "12,5": 12.5, "15%": 15, "1234.5": 1234.5} {
+		if got, _, err := parseNum(s); err != nil || got != want {
+			t.Errorf("parseNum(%q) = %v, %v; want %v", s, got, err, want)
+		}
+	}
+	if _, _, err := parseNum("1,234"); err == nil || !errors.Is(err, ErrBadNumber) || !strings.Contains(err.Error(), "could be") {
+		t.Errorf("parseNum(1,234): %v", err)
+	}
+	dir := t.TempDir()
+	path := filepath.Join(dir, "entities.csv")
+	os.WriteFile(path, []byte("entity_id,budget,seats\na,\"12,500.00\",\"1,200\"\nb,n/a,\"3,400\"\n"), 0o644)
+	_, err := ReadProfiles(context.Background(), Source{Path: path}, nil)
+	var ae *AmbiguousError
+	if !errors.As(err, &ae) || !IsBadInput(err) {
+		t.Errorf("seats 1,200 and 3,400: %v, want an ambiguous column", err)
+	}
+	p, err := ReadProfiles(context.Background(), Source{Path: path, Numbers: map[string]string{"seats": NumberComma}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range p.Columns {
+		if c.Name == "budget" && (c.Kind != KindFloat || c.Float[0] != 12500 || !math.IsNaN(c.Float[1])) || c.Name == "seats" && c.Float[1] != 3400 {
+			t.Errorf("%s: %+v", c.Name, c)
+		}
+	}
+}
