@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Regenerates BENCHMARKS.md: the machine, the commands, and the numbers.
 # Usage: scripts/benchmarks.sh            (about 20 minutes on 2 cores)
+#        BACKTEST=1 scripts/benchmarks.sh (also the call-list backtest, scripts/backtest.sh: about 10 minutes more)
 #        DUCKDB=1 scripts/benchmarks.sh   (also DuckDB on the same file, three runs, about 2 minutes more; builds scripts/duckdb, cgo)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -275,6 +276,14 @@ PY
     echo "C by cross-validation: ratio $(awk -v a="${ours[0]}" -v b="${theirs[0]}" 'BEGIN{printf "%.2f", a/b}')."
   fi
   rm -f "$tmp"/leads*.csv "$tmp/score.csv"
+  echo
+  # The call-list backtest takes about 10 minutes more: BACKTEST=1 runs it,
+  # otherwise the section of the current BENCHMARKS.md is kept.
+  if [ "${BACKTEST:-0}" = 1 ]; then
+    scripts/backtest.sh
+  else
+    awk '/^## Call list backtest/ {on=1} on && /^## / && !/^## Call list backtest/ {on=0} on' "$out"
+  fi
   echo
   echo "## Go benchmarks"
   echo
