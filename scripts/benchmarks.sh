@@ -98,6 +98,21 @@ PY
     md=$(median "${duck[@]}")
     echo
     echo "leadscore's as-of median ${mp} s against DuckDB's median ${md} s: $(awk -v a="$mp" -v b="$md" 'BEGIN{printf "%.2f", a/b}') of DuckDB's time."
+    # Event logs arrive in time order: the same events written by DuckDB
+    # sorted by time (ZSTD, 1M-row groups), leadscore and DuckDB
+    # alternating on it, three runs each.
+    "$tmp/duckcmp" -events "$tmp/big/events.parquet" -time-ordered "$tmp/big/time.parquet" > /dev/null
+    tl=(); td=(); rl=()
+    for _ in 1 2 3; do
+      /usr/bin/time -f "%e %M" -o "$tmp/time" "$tmp/leadscore" features --events "$tmp/big/time.parquet" --as-of 2025-01-01 --out "$tmp/big/t.parquet" -q > /dev/null
+      read -r secs kb < "$tmp/time"
+      tl+=("$secs"); rl+=("$((kb / 1024))")
+      "$tmp/duckcmp" -events "$tmp/big/time.parquet" -ours "$tmp/big/t.parquet" -out "$tmp/big/duck.parquet" > "$tmp/duck.out"
+      td+=("$(sed -n 's/^duckdb: .* in \([0-9.]*\) s.*/\1/p' "$tmp/duck.out")")
+    done
+    mtl=$(median "${tl[@]}") mtd=$(median "${td[@]}")
+    echo
+    echo "Time-ordered (the same events as DuckDB writes them sorted by time: \`scripts/duckdb -time-ordered\`, ZSTD, 1M-row groups): leadscore ${tl[*]} s (peak RSS ${rl[*]} MiB), DuckDB ${td[*]} s; medians ${mtl} s against ${mtd} s: $(awk -v a="$mtl" -v b="$mtd" 'BEGIN{printf "%.2f", a/b}') of DuckDB's time. $(tail -1 "$tmp/duck.out")."
   fi
   rm -rf "$tmp/big"
   echo
