@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"testing"
@@ -101,6 +102,50 @@ func FuzzParseSpec(f *testing.F) {
 		s, err := ParseSpec(bytes.NewReader(data), "spec.yaml")
 		if err == nil && s.Validate() != nil {
 			t.Fatal("ParseSpec accepted an invalid spec")
+		}
+	})
+}
+
+// FuzzReadTable feeds arbitrary bytes to the flat-table reader, with and
+// without a time format: it must never panic, fail only with bad input,
+// and read every column whole (as many values as rows), numbers finite.
+func FuzzReadTable(f *testing.F) {
+	for _, seed := range []string{
+		"id,Amount,Created\n1,\"1,234.50\",03.04.2024\n2,$2,000.00,13.04.2024\n",
+		"id,x\n1,\"1,200\"\n2,\"3,400\"\n",
+		"id,d\n1,03/04/2024\n2,05/06/2024 10:00\n",
+		"id,p,q\n1,15%,1.234,5\n2,n/a,12,5\n",
+		"a;b\n1;2\n",
+		"",
+	} {
+		f.Add([]byte(seed), false)
+	}
+	dir := f.TempDir()
+	f.Fuzz(func(t *testing.T, data []byte, layout bool) {
+		p := filepath.Join(dir, "table.csv")
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		src := Source{Path: p}
+		if layout {
+			src.TimeLayout = "dd.mm.yyyy HH:MM"
+		}
+		tb, err := ReadTable(t.Context(), src, nil, nil)
+		if err != nil {
+			if !IsBadInput(err) && !errors.Is(err, io.ErrUnexpectedEOF) {
+				t.Fatalf("an error that is not bad input: %v", err)
+			}
+			return
+		}
+		for _, c := range tb.Columns {
+			if c.Len() != tb.NumRows() {
+				t.Fatalf("column %q holds %d values for %d rows", c.Name, c.Len(), tb.NumRows())
+			}
+			for _, v := range c.Float {
+				if math.IsInf(v, 0) {
+					t.Fatalf("column %q holds %v", c.Name, v)
+				}
+			}
 		}
 	})
 }

@@ -2,9 +2,13 @@ package features
 
 import (
 	"errors"
+	"math"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"go.yaml.in/yaml/v3"
 )
 
 func parseRules(t *testing.T, y string) *RuleSet {
@@ -257,5 +261,31 @@ rules:
 	}
 	if got, _ := pointsAt(t, rs, ordered+"a,2025-12-01,order,5,\n", d("2026-01-01"), nil); got != 0 {
 		t.Errorf("after a new order: points = %v, want 0", got)
+	}
+}
+
+// TestConditionsOnTable: the rules' conditions decode from YAML with their
+// lines and test a table's rows.
+func TestConditionsOnTable(t *testing.T) {
+	var cfg struct {
+		When Conditions `yaml:"when"`
+	}
+	if err := yaml.Unmarshal([]byte("when: [{field: employees, op: \">=\", value: 250}, {field: industry, op: in, value: [Retail, software]}]\n"), &cfg); err != nil {
+		t.Fatal(err)
+	}
+	tb := &Table{Columns: []Column{
+		{Name: "employees", Kind: KindFloat, Float: []float64{300, 300, 10, math.NaN()}},
+		{Name: "industry", Kind: KindString, Str: []string{"retail", "finance", "software", "retail"}},
+	}}
+	var got []bool
+	for i := range 4 {
+		got = append(got, cfg.When.Holds(tb, i))
+	}
+	if !slices.Equal(got, []bool{true, false, false, false}) || cfg.When.String() != "employees >= 250 and industry in [Retail, software]" {
+		t.Errorf("holds %v, %q", got, cfg.When)
+	}
+	err := yaml.Unmarshal([]byte("when:\n  - {field: x, op: \">\", value: many}\n"), &cfg)
+	if err == nil || !strings.Contains(err.Error(), "line 2") {
+		t.Errorf("a bad condition: %v", err)
 	}
 }
