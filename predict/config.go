@@ -24,12 +24,36 @@ type Grade struct {
 	Queue string  `yaml:"queue"`
 }
 
-// Rep is a seller in a queue; Capacity weights how many leads the rep gets
-// (a rep with capacity 2 gets twice as many as one with 1).
+// Rep is a seller in a queue. Weight sets the rep's share of the queue's
+// new leads (a rep of weight 2 gets twice as many as one of weight 1; 0
+// means 1); MaxLeads, when positive, caps the leads the rep holds in one
+// run: leads beyond every rep's cap stay in the queue without an owner.
 type Rep struct {
 	Name     string `yaml:"name"`
-	Capacity int    `yaml:"capacity"`
+	Weight   int    `yaml:"weight"`
+	MaxLeads int    `yaml:"max_leads"`
 }
+
+// weight is the rep's round-robin weight.
+func (r Rep) weight() int {
+	if r.Weight <= 0 {
+		return 1
+	}
+	return r.Weight
+}
+
+// QueueRule routes leads to a queue other than their grade's: the first
+// rule whose grades include the lead's (any, when empty) and whose
+// conditions hold takes it.
+type QueueRule struct {
+	Name   string              `yaml:"name"`
+	Grades []string            `yaml:"grades"`
+	When   features.Conditions `yaml:"when"`
+}
+
+// RecordQueue is where leads below Config.MinDataQuality go: their record
+// needs completing before a seller calls.
+const RecordQueue = "complete-the-record"
 
 // DefaultGrades follow the source articles: the best sellers take the top
 // group, consultants the middle groups, marketing nurtures the rest. They
@@ -78,6 +102,22 @@ type Config struct {
 	// Grades, from the highest MinScore down; nil means DefaultGrades. The
 	// last grade should have MinScore 0.
 	Grades []Grade `yaml:"grades"`
+	// Suppress leaves out of the call list the leads matching any of its
+	// condition lists (unsubscribed, do not call), counted per list in
+	// the summary; IncludeSuppressed lists them after the others, graded
+	// "suppressed", without an owner.
+	Suppress          []features.Conditions `yaml:"suppress"`
+	IncludeSuppressed bool                  `yaml:"include_suppressed"`
+	// Queues route leads by rule, first match wins; a lead no rule takes
+	// goes to its grade's queue.
+	Queues []QueueRule `yaml:"queues"`
+	// MinDataQuality sends leads whose data_quality is below it to
+	// RecordQueue instead of a seller (0: never).
+	MinDataQuality float64 `yaml:"min_data_quality"`
+	// Previous is the previous run's call list: a lead keeps its owner
+	// while it stays in a queue the owner serves and the owner has room,
+	// and the list shows what changed (previous score, grade, change).
+	Previous []Ranked `yaml:"-"`
 	// Reasons is the number of positive and of negative contributions named
 	// per lead, at most MaxReasons; 0 means 3.
 	Reasons int `yaml:"reasons"`
@@ -198,6 +238,19 @@ func (c *Config) Validate() error {
 			return features.FieldErrorf(at("share"), "the shares add up to more than 1")
 		}
 	}
+	if !(c.MinDataQuality >= 0 && c.MinDataQuality <= 1) {
+		return features.FieldErrorf("min_data_quality", "must be from 0 to 1, got %g", c.MinDataQuality)
+	}
+	for i, q := range c.Queues {
+		if q.Name == "" {
+			return features.FieldErrorf(fmt.Sprintf("queues[%d].name", i), "a queue rule needs the queue's name")
+		}
+		for _, g := range q.Grades {
+			if !names[g] && len(c.Grades) > 0 {
+				return features.FieldErrorf(fmt.Sprintf("queues[%d].grades", i), "no grade %q in grades", g)
+			}
+		}
+	}
 	for q, reps := range c.Reps {
 		if len(reps) > maxReps {
 			return features.FieldErrorf("reps."+q, "%d reps, at most %d", len(reps), maxReps)
@@ -210,8 +263,10 @@ func (c *Config) Validate() error {
 				return features.FieldErrorf(at+".name", "every rep needs a name")
 			case seen[r.Name]:
 				return features.FieldErrorf(at+".name", "rep %q is listed twice in queue %s", r.Name, q)
-			case r.Capacity <= 0 || r.Capacity > 1_000_000:
-				return features.FieldErrorf(at+".capacity", "must be a whole number from 1 to 1000000, got %d", r.Capacity)
+			case r.Weight < 0 || r.Weight > 1_000_000:
+				return features.FieldErrorf(at+".weight", "must be a whole number from 1 to 1000000, got %d", r.Weight)
+			case r.MaxLeads < 0 || r.MaxLeads > maxCapacity:
+				return features.FieldErrorf(at+".max_leads", "must be 0 (no cap) or a whole number up to %d, got %d", maxCapacity, r.MaxLeads)
 			}
 			seen[r.Name] = true
 		}
@@ -230,8 +285,17 @@ func (c *Config) Validate() error {
 //	# … or by capacity: {name: A, capacity: 50, queue: top-sellers}, …
 //	# … or by share of the list: {name: A, share: 0.01, queue: top-sellers}, …
 //	# (default: by score, or by share 1%, 4%, 15%, rest for a conversion model)
-//	reps:                      # optional: sellers per queue, weighted
-//	  top-sellers: [{name: Anna, capacity: 2}, {name: Ben, capacity: 1}]
+//	suppress:                  # leads left out (each list: all of it must hold)
+//	  - [{field: unsubscribe_count_365d, op: ">", value: 0}]
+//	  - [{field: do_not_call, op: "=", value: "true"}]
+//	include_suppressed: false  # true: list them last, graded "suppressed"
+//	queues:                    # routing rules, first match wins; else the grade's queue
+//	  - {name: enterprise, grades: [A, B], when: [{field: employees, op: ">=", value: 250}]}
+//	min_data_quality: 0.5      # below it: the complete-the-record queue, no seller
+//	reps:                      # sellers per queue: share by weight, max_leads a hard cap per run
+//	  top-sellers: [{name: Anna, weight: 2, max_leads: 40}, {name: Ben, max_leads: 25}]
+//	keep: [name, company]      # CRM columns carried into the call list
+//	allow_weak_model: false    # true: score with a model no better than chance, saying so
 //	drift_psi: 0.2             # warn above this PSI
 //	drift_psi_age: 1.0         # … for tenure and days-since inputs, which age with the calendar
 //	stale_after_days: 3        # warn when the newest event is older than this

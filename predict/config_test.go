@@ -27,7 +27,11 @@ func TestParseConfigBounds(t *testing.T) {
 		{"min_score above 100", "grades:\n  - {name: A, min_score: 75}\n  - {name: B, min_score: 500}\n", 3},
 		{"grade twice", "grades:\n  - {name: A, min_score: 75}\n  - {name: A, min_score: 5}\n", 3},
 		{"capacity negative", "grades:\n  - {name: A, capacity: -5}\n  - {name: B}\n", 2},
-		{"rep capacity zero", "reps:\n  q:\n    - {name: Ann, capacity: 1}\n    - {name: Bo, capacity: 0}\n", 4},
+		{"rep weight negative", "reps:\n  q:\n    - {name: Ann, weight: 1}\n    - {name: Bo, weight: -1}\n", 4},
+		{"rep max_leads negative", "reps:\n  q:\n    - {name: Ann, max_leads: -2}\n", 3},
+		{"queue rule without name", "queues:\n  - {grades: [A], when: [{field: x, op: \">\", value: 1}]}\n", 2},
+		{"empty suppress list", "suppress:\n  - []\n", 2},
+		{"min_data_quality", "min_data_quality: 1.5\n", 1},
 		{"unknown key", "model_weight: 0.5\ncolour: red\n", 2},
 	}
 	for _, tt := range tests {

@@ -293,7 +293,7 @@ func TestCapacityGradesAndOwners(t *testing.T) {
 	ids := []string{"a", "b", "c", "d", "e", "f", "g"}
 	x := []float64{7, 6, 5, 4, 3, 2, 1} // scores fall with x's rank
 	grades := []Grade{{Name: "A", Capacity: 2, Queue: "senior"}, {Name: "B", Capacity: 3, Queue: "team"}, {Name: "C", Queue: "nurture"}}
-	reps := map[string][]Rep{"team": {{Name: "Ann", Capacity: 2}, {Name: "Bo", Capacity: 1}}}
+	reps := map[string][]Rep{"team": {{Name: "Ann", Weight: 2}, {Name: "Bo", Weight: 1}}}
 	ranked, sum, err := Score(context.Background(), m, table(ids, x, nil), Config{Grades: grades, Reps: reps})
 	if err != nil {
 		t.Fatal(err)
@@ -313,7 +313,7 @@ func TestCapacityGradesAndOwners(t *testing.T) {
 	for i := range out {
 		out[i].Queue = "team"
 	}
-	assignOwners(out, reps)
+	assignOwners(out, reps, nil)
 	got := ""
 	for _, r := range out {
 		got += r.Owner[:1]

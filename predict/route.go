@@ -1,8 +1,10 @@
 package predict
 
 import (
+	"leadscore/features"
 	"math"
 	"slices"
+	"strings"
 )
 
 // assignGrades grades ranked leads: by score thresholds, or, when the first
@@ -40,31 +42,153 @@ func assignGrades(out []Ranked, grades []Grade) {
 	}
 }
 
-// assignOwners deals each queue's leads, best first, to its reps by smooth
-// weighted round-robin (each turn every rep gains its capacity; the rep
-// with the most takes the lead and pays the total), so a rep with twice the
-// capacity gets twice the leads, interleaved. Ties go to the earlier rep.
-func assignOwners(out []Ranked, reps map[string][]Rep) {
-	current := map[string][]int{}
+// routeQueues moves leads from their grade's queue: to RecordQueue when
+// their data quality is below minDQ, else to the first queue rule that
+// takes them.
+func routeQueues(out []Ranked, t *features.Table, rules []QueueRule, minDQ float64) {
 	for i := range out {
-		rs := reps[out[i].Queue]
-		if len(rs) == 0 {
+		r := &out[i]
+		if minDQ > 0 && r.DataQuality != nil && *r.DataQuality < minDQ {
+			r.Queue = RecordQueue
 			continue
 		}
-		cur, ok := current[out[i].Queue]
+		for _, q := range rules {
+			if (len(q.Grades) == 0 || slices.Contains(q.Grades, r.Grade)) && q.When.Holds(t, r.row) {
+				r.Queue = q.Name
+				break
+			}
+		}
+	}
+}
+
+// assignOwners deals each queue's leads to its reps and returns, per
+// queue, the leads left without an owner because every rep was full.
+// Leads are taken best first. A lead whose previous owner (prev) serves
+// its queue keeps that owner while the owner has room (MaxLeads); the
+// others are dealt by smooth weighted round-robin among the reps with
+// room (each turn every such rep gains its weight; the one with the most
+// takes the lead and pays the total), so a rep of weight 2 gets twice the
+// new leads of a rep of weight 1, interleaved. Ties go to the earlier rep.
+func assignOwners(out []Ranked, reps map[string][]Rep, prev map[string]string) map[string]int {
+	held := map[string][]int{} // leads per rep, by queue
+	room := func(q string, k int) bool {
+		max := reps[q][k].MaxLeads
+		return max <= 0 || held[q][k] < max
+	}
+	for q, rs := range reps {
+		held[q] = make([]int, len(rs))
+	}
+	// Leads that keep their owner go first, so that new leads never take
+	// the room a returning lead's owner needs.
+	dealt := make([]bool, len(out))
+	for i := range out {
+		rs := reps[out[i].Queue]
+		owner, ok := prev[out[i].EntityID]
+		if !ok || len(rs) == 0 {
+			continue
+		}
+		if k := slices.IndexFunc(rs, func(r Rep) bool { return r.Name == owner }); k >= 0 && room(out[i].Queue, k) {
+			out[i].Owner, dealt[i] = owner, true
+			held[out[i].Queue][k]++
+		}
+	}
+	current := map[string][]int{}
+	unassigned := map[string]int{}
+	for i := range out {
+		q := out[i].Queue
+		rs := reps[q]
+		if dealt[i] || len(rs) == 0 {
+			continue
+		}
+		cur, ok := current[q]
 		if !ok {
 			cur = make([]int, len(rs))
-			current[out[i].Queue] = cur
+			current[q] = cur
 		}
-		total, best := 0, 0
+		total, best := 0, -1
 		for k, r := range rs {
-			cur[k] += r.Capacity
-			total += r.Capacity
-			if cur[k] > cur[best] {
+			if !room(q, k) {
+				continue
+			}
+			cur[k] += r.weight()
+			total += r.weight()
+			if best < 0 || cur[k] > cur[best] {
 				best = k
 			}
 		}
+		if best < 0 {
+			unassigned[q]++
+			continue
+		}
 		cur[best] -= total
 		out[i].Owner = rs[best].Name
+		held[q][best]++
 	}
+	return unassigned
+}
+
+// A score change of at least changeStep points up or down is a change
+// worth showing; a drop of dropDetail points or more lists the rule
+// awards that lapsed.
+const (
+	changeStep = 5
+	dropDetail = 15
+)
+
+// markChanges compares the list with the previous run's: previous score
+// and grade, the change in score, and a word for it: "new", "newly A",
+// "left A", "up", "down" (by changeStep points or more), "" otherwise. A
+// large drop names the rule awards that lapsed since.
+func markChanges(out []Ranked, prev []Ranked) {
+	if prev == nil {
+		return
+	}
+	before := make(map[string]*Ranked, len(prev))
+	for i := range prev {
+		before[prev[i].EntityID] = &prev[i]
+	}
+	for i := range out {
+		r := &out[i]
+		p, ok := before[r.EntityID]
+		if !ok {
+			r.Change = "new"
+			continue
+		}
+		ps, pg, d := p.Score, p.Grade, r.Score-p.Score
+		r.PreviousScore, r.PreviousGrade, r.ScoreChange = &ps, &pg, &d
+		switch {
+		case r.Grade == "A" && pg != "A":
+			r.Change = "newly A"
+		case pg == "A" && r.Grade != "A":
+			r.Change = "left A"
+		case d >= changeStep:
+			r.Change = "up"
+		case d <= -changeStep:
+			r.Change = "down"
+		}
+		if d <= -dropDetail {
+			if lapsed := lapsedAwards(p.RuleAwards, r.RuleAwards); lapsed != "" {
+				r.Change += "; lapsed: " + lapsed
+			}
+		}
+	}
+}
+
+// lapsedAwards lists the awards of the previous text that the current
+// one no longer holds.
+func lapsedAwards(before, now string) string {
+	if before == "" {
+		return ""
+	}
+	have := map[string]bool{}
+	for _, a := range strings.Split(now, "; ") {
+		have[a] = true
+	}
+	var gone []string
+	for _, a := range strings.Split(before, "; ") {
+		if !have[a] {
+			gone = append(gone, a)
+		}
+	}
+	return strings.Join(gone, "; ")
 }

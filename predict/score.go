@@ -43,6 +43,13 @@ type Ranked struct {
 	ChurnReason *string  `parquet:"churn_reason,optional"`
 	ModelID     string   `parquet:"model_id"`
 	AsOf        string   `parquet:"as_of"`
+	// What changed since the previous run (Config.Previous): null for a
+	// new lead, and Change says it in a word ("new", "newly A", "left A",
+	// "up", "down").
+	PreviousScore *int32  `parquet:"previous_score,optional"`
+	ScoreChange   *int32  `parquet:"score_change,optional"`
+	PreviousGrade *string `parquet:"previous_grade,optional"`
+	Change        string  `parquet:"change"`
 	// Kept are the values of Config.Keep's columns, in its order, as
 	// text ("" for a missing value); they follow the other columns.
 	Kept []string `parquet:"-"`
@@ -107,6 +114,7 @@ func Score(ctx context.Context, m *Model, t *features.Table, cfg Config) ([]Rank
 	if err != nil {
 		return nil, Summary{}, err
 	}
+	out, suppressed, suppressedBy := suppress(out, t, cfg.Suppress)
 	rank(out)
 	if cfg.ExplainTop > 0 {
 		if err := explainTop(ctx, enc, b, out[:min(cfg.ExplainTop, len(out))], cfg.workers()); err != nil {
@@ -122,12 +130,33 @@ func Score(ctx context.Context, m *Model, t *features.Table, cfg Config) ([]Rank
 		grades = DefaultGrades()
 	}
 	assignGrades(out, grades)
-	assignOwners(out, cfg.Reps)
+	routeQueues(out, t, cfg.Queues, cfg.MinDataQuality)
+	prevOwners := map[string]string{}
+	for _, r := range cfg.Previous {
+		if r.Owner != "" {
+			prevOwners[r.EntityID] = r.Owner
+		}
+	}
+	unassigned := assignOwners(out, cfg.Reps, prevOwners)
+	if cfg.IncludeSuppressed {
+		rank(suppressed)
+		for i := range suppressed {
+			suppressed[i].Grade, suppressed[i].Queue = SuppressedGrade, ""
+		}
+		out = append(out, suppressed...)
+	}
+	markChanges(out, cfg.Previous)
 	for i := range out {
 		out[i].Rank = int32(i + 1)
 	}
 	sum := summarise(out, t, b, cfg.ChannelColumn)
-	sum.Kept = cfg.Keep
+	sum.Kept, sum.Suppressed, sum.Unassigned, sum.Changes = cfg.Keep, suppressedBy, unassigned, cfg.Previous != nil
+	sum.NewlyA = map[string]int{}
+	for i := range out {
+		if out[i].Change == "newly A" {
+			sum.NewlyA[out[i].Queue]++
+		}
+	}
 	if err := checkDrift(enc, &sum, &cfg, log); err != nil {
 		return nil, Summary{}, err
 	}
@@ -368,23 +397,33 @@ func scoreRows(ctx context.Context, enc *Encoder, b *blend, n int, explain bool,
 	return out, ctx.Err()
 }
 
-// rank sorts the leads by score descending, then the unrounded blend
-// descending, then entity_id ascending, then row: it sorts small keys and
-// then moves each lead once, along the permutation's cycles.
+// rank sorts the leads by score descending, then data quality (the
+// second score: a lead with a complete record first), then the unrounded
+// blend, both descending, then entity_id ascending, then row: it sorts
+// small keys and then moves each lead once, along the permutation's
+// cycles.
 func rank(out []Ranked) {
 	type key struct {
 		score int32
 		at    int32
+		dq    float64
 		value float64
 		id    string
 	}
 	keys := make([]key, len(out))
 	for i := range out {
-		keys[i] = key{out[i].Score, int32(i), out[i].value, out[i].EntityID}
+		dq := -1.0 // unknown sorts last
+		if out[i].DataQuality != nil {
+			dq = *out[i].DataQuality
+		}
+		keys[i] = key{out[i].Score, int32(i), dq, out[i].value, out[i].EntityID}
 	}
 	slices.SortFunc(keys, func(a, b key) int {
 		if a.score != b.score {
 			return int(b.score - a.score)
+		}
+		if c := cmp.Compare(b.dq, a.dq); c != 0 {
+			return c
 		}
 		if c := cmp.Compare(b.value, a.value); c != 0 {
 			return c
@@ -412,4 +451,28 @@ func rank(out []Ranked) {
 			j = k
 		}
 	}
+}
+
+// SuppressedGrade is the grade of a suppressed lead listed with
+// Config.IncludeSuppressed.
+const SuppressedGrade = "suppressed"
+
+// suppress splits off the leads matching any of the condition lists and
+// counts them by the first list each matches ("unsubscribe_count_365d > 0").
+func suppress(out []Ranked, t *features.Table, lists []features.Conditions) (kept, gone []Ranked, by map[string]int) {
+	if len(lists) == 0 {
+		return out, nil, nil
+	}
+	by = map[string]int{}
+	kept = out[:0:0]
+	for i := range out {
+		k := slices.IndexFunc(lists, func(cs features.Conditions) bool { return cs.Holds(t, out[i].row) })
+		if k < 0 {
+			kept = append(kept, out[i])
+			continue
+		}
+		by[lists[k].String()]++
+		gone = append(gone, out[i])
+	}
+	return kept, gone, by
 }

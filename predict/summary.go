@@ -52,6 +52,14 @@ type Summary struct {
 	// columns that apply.
 	Rules       bool `json:"rules"`
 	DataQuality bool `json:"data_quality"`
+	// Changes says the list was compared with the previous run's.
+	// Suppressed counts the leads left out by each suppress: list;
+	// Unassigned, per queue, the leads no rep had room for; NewlyA, per
+	// queue, the leads graded A that were not A in the previous run.
+	Changes    bool           `json:"changes"`
+	Suppressed map[string]int `json:"suppressed,omitempty"`
+	Unassigned map[string]int `json:"unassigned,omitempty"`
+	NewlyA     map[string]int `json:"newly_a,omitempty"`
 	// Verdict warns that the model is no better than chance and was used
 	// anyway (Config.AllowWeakModel); ranked.csv repeats it on every row.
 	Verdict string `json:"model_verdict,omitempty"`

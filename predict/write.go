@@ -18,7 +18,8 @@ import (
 
 // rankedHeader names the columns of ranked.parquet, in order.
 var rankedHeader = []string{"rank", "entity_id", "score", "grade", "queue", "owner", "probability", "rule_points",
-	"rule_points_by_group", "data_quality", "reasons", "rule_awards", "churn_risk", "p_alive", "rfm_segment", "clv", "churn_reason", "model_id", "as_of"}
+	"rule_points_by_group", "data_quality", "reasons", "rule_awards", "churn_risk", "p_alive", "rfm_segment", "clv", "churn_reason", "model_id", "as_of",
+	"previous_score", "score_change", "previous_grade", "change"}
 
 // WriteParquet writes ranked leads as Parquet (zstd) with parquet-go's
 // typed GenericWriter. meta goes into the key/value metadata. keep names
@@ -123,6 +124,19 @@ func csvColumns(sum Summary) []csvColumn {
 	cols = append(cols, csvColumn{"model_id", func(r *Ranked) string { return r.ModelID }})
 	if sum.AsOf != "" {
 		cols = append(cols, csvColumn{"as_of", func(r *Ranked) string { return dateOnly(r.AsOf) }})
+	}
+	if sum.Changes {
+		i32 := func(p *int32) string {
+			if p == nil {
+				return ""
+			}
+			return strconv.Itoa(int(*p))
+		}
+		cols = append(cols,
+			csvColumn{"previous_score", func(r *Ranked) string { return i32(r.PreviousScore) }},
+			csvColumn{"score_change", func(r *Ranked) string { return i32(r.ScoreChange) }},
+			csvColumn{"previous_grade", func(r *Ranked) string { return strPtr(r.PreviousGrade) }},
+			csvColumn{"change", func(r *Ranked) string { return r.Change }})
 	}
 	if sum.Verdict != "" {
 		cols = append(cols, csvColumn{"model_verdict", func(*Ranked) string { return sum.Verdict }})

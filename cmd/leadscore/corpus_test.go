@@ -42,7 +42,7 @@ func TestMalformedCorpus(t *testing.T) {
 		{"impossible date", features(in("impossible_date.csv")), 3, "day out of range"},
 		{"NaN value", features(in("nan_value.csv")), 3, "not finite"},
 		{"infinite value", features(in("inf_value.csv")), 3, "not finite"},
-		{"decimal comma", features(in("decimal_comma.csv")), 3, `parsing "12,5"`},
+		{"ambiguous number", features(in("ambiguous_number.csv")), 3, `"1,234" could be 1234`},
 		{"empty id", features(in("empty_id.csv")), 3, `field "entity_id": empty value`},
 		{"empty file", features(in("empty.csv")), 3, "empty file"},
 		{"wrong delimiter", features(in("wrong_delimiter.csv")), 3, "separator"},

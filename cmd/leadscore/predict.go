@@ -16,21 +16,24 @@ import (
 
 type predictOptions struct {
 	*globalOptions
-	model       string
-	features    string
-	table       string
-	id          string
-	tf          tableFlags
-	out         string
-	csv         string
-	top         int
-	modelWeight float64
-	keep        []string
-	keepFrom    string
-	allowWeak   bool
-	rfm         string
-	config      string
-	driftLimit  float64
+	model             string
+	features          string
+	table             string
+	id                string
+	tf                tableFlags
+	out               string
+	csv               string
+	top               int
+	modelWeight       float64
+	keep              []string
+	keepFrom          string
+	allowWeak         bool
+	previous          string
+	html              string
+	includeSuppressed bool
+	rfm               string
+	config            string
+	driftLimit        float64
 }
 
 func newPredictCmd(g *globalOptions) *cobra.Command {
@@ -71,6 +74,9 @@ sorted by score descending, ties by the unrounded blend, then entity_id.`,
 	f.IntVar(&opts.top, "top", 0, "keep only the N best leads (0: all); every lead is scored and ranked, only those N are explained")
 	f.Float64Var(&opts.driftLimit, "drift-limit", 0, "fail with exit code 4, writing nothing, when an input's PSI exceeds this (0: never)")
 	f.StringSliceVar(&opts.keep, "keep", nil, "columns to carry into the call list as they are, such as \"Lead Origin,Email\" (comma-separated; from the scored table, else --keep-from)")
+	f.StringVar(&opts.html, "html", "", "also write the call list as one HTML page for sales: by queue and rep, sortable, filterable")
+	f.StringVar(&opts.previous, "previous", "", "the previous run's ranked.parquet: leads keep their owners, and the list shows what changed")
+	f.BoolVar(&opts.includeSuppressed, "include-suppressed", false, "list the leads predict.yaml suppresses, last, graded suppressed, without an owner")
 	f.BoolVar(&opts.allowWeak, "allow-weak-model", false, "score with a model marked no better than chance (instead of rule points or an error), its verdict written into every output")
 	f.StringVar(&opts.keepFrom, "keep-from", "", "an entities file (entity_id and other columns) to look --keep columns up in")
 	f.StringVar(&opts.config, "settings", "", "scoring settings, predict.yaml: blend, grades by share, score or capacity, queues, reps, keep")
@@ -135,6 +141,14 @@ func runPredict(c *cobra.Command, opts *predictOptions) error {
 	if opts.allowWeak {
 		cfg.AllowWeakModel = true
 	}
+	if opts.includeSuppressed {
+		cfg.IncludeSuppressed = true
+	}
+	if opts.previous != "" {
+		if cfg.Previous, err = pipeline.ReadRanked(opts.previous); err != nil {
+			return err
+		}
+	}
 	if opts.keepFrom != "" {
 		if cfg.KeepFrom, err = pipeline.ReadEntities(c.Context(), features.Source{Path: opts.keepFrom}); err != nil {
 			return err
@@ -152,7 +166,7 @@ func runPredict(c *cobra.Command, opts *predictOptions) error {
 	}
 	var o pipeline.Outputs
 	defer o.Abort()
-	o.Protect(opts.model, modelFile(opts.model), opts.features, opts.table, opts.rfm, opts.config, opts.keepFrom)
+	o.Protect(opts.model, modelFile(opts.model), opts.features, opts.table, opts.rfm, opts.config, opts.keepFrom, opts.previous)
 	ranked, sum, err := predict.Score(c.Context(), m, t, cfg)
 	if err != nil {
 		return err
@@ -160,7 +174,7 @@ func runPredict(c *cobra.Command, opts *predictOptions) error {
 	if opts.top > 0 && len(ranked) > opts.top {
 		ranked = ranked[:opts.top]
 	}
-	if err := pipeline.WriteRanked(&o, opts.out, opts.csv, ranked, m, sum); err != nil {
+	if err := pipeline.WriteRanked(&o, opts.out, opts.csv, opts.html, ranked, m, sum); err != nil {
 		return err
 	}
 	if err := o.Commit(); err != nil {

@@ -197,6 +197,22 @@ func pointLatest(out string) error {
 	return swapLink(out, latestName, newest)
 }
 
+// previousRun returns the newest run date before asOf in OUT, "" if
+// none: the run whose call list a new one continues.
+func previousRun(out string, asOf time.Time) string {
+	entries, err := os.ReadDir(out)
+	if err != nil {
+		return ""
+	}
+	date, prev := dateOf(asOf), ""
+	for _, e := range entries {
+		if n := e.Name(); dateName.MatchString(n) && e.Type()&fs.ModeSymlink != 0 && n < date && n > prev {
+			prev = n
+		}
+	}
+	return prev
+}
+
 // LockedError reports that another run holds the out folder: the second
 // run fails at once (or waits, with Options.Wait).
 type LockedError struct {

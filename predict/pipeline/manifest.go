@@ -24,14 +24,17 @@ type Manifest struct {
 	// model, for a run with a train: section; TrainConfigHash identifies
 	// that section (with the spec), so that a later run reuses the model
 	// only under the same settings.
-	ModelTrainedAsOf string             `json:"model_trained_as_of,omitempty"`
-	TrainConfigHash  string             `json:"train_config_hash,omitempty"`
-	Inputs           map[string]string  `json:"inputs"`
-	Rows             map[string]int     `json:"rows"`
-	BadRows          int                `json:"bad_rows"`
-	Warnings         []string           `json:"warnings"`
-	Seconds          map[string]float64 `json:"seconds"`
-	Tool             string             `json:"tool_version"`
+	ModelTrainedAsOf string `json:"model_trained_as_of,omitempty"`
+	TrainConfigHash  string `json:"train_config_hash,omitempty"`
+	// PreviousRun is the earlier run whose call list this one continues
+	// (owners kept, changes shown).
+	PreviousRun string             `json:"previous_run,omitempty"`
+	Inputs      map[string]string  `json:"inputs"`
+	Rows        map[string]int     `json:"rows"`
+	BadRows     int                `json:"bad_rows"`
+	Warnings    []string           `json:"warnings"`
+	Seconds     map[string]float64 `json:"seconds"`
+	Tool        string             `json:"tool_version"`
 }
 
 // write encodes the manifest as indented JSON.

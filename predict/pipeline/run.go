@@ -96,9 +96,10 @@ func (c *Config) plan(raw []byte) (*plan, error) {
 // when everything is written swaps the OUT/<date> link to it and points
 // OUT/latest at the newest date. A failed or killed run leaves the previous
 // outputs as they were; a failed one writes OUT/<date>.failed.json, which
-// the next success for that date removes. Every output but the manifest
-// (which records durations) is byte-identical for the same inputs, config
-// and date.
+// the next success for that date removes. The newest earlier run's call
+// list is the previous state (owners kept, changes shown). Every output but
+// the manifest (which records durations) is byte-identical for the same
+// inputs, config, date and earlier runs.
 func Run(ctx context.Context, c *Config, raw []byte, opts Options) (*Result, error) {
 	log := opts.Logger
 	if log == nil {
@@ -211,6 +212,15 @@ func (p *plan) stages(ctx context.Context, dir string, man *Manifest, opts Optio
 
 	pcfg := p.predict
 	pcfg.Logger = log
+	if prev := previousRun(p.out, opts.AsOf); prev != "" {
+		// The newest earlier run: owners stay, changes show.
+		if pcfg.Previous, err = ReadRanked(filepath.Join(p.out, prev, "ranked.parquet")); err != nil {
+			log.Warn("the previous run's call list cannot be read: owners are dealt afresh", "run", prev, "error", err)
+			pcfg.Previous = nil
+		} else {
+			man.PreviousRun = prev
+		}
+	}
 	if len(pcfg.Keep) > 0 && c.Entities != nil {
 		if pcfg.KeepFrom, err = ReadEntities(ctx, c.source(c.Entities)); err != nil {
 			return err
@@ -234,7 +244,7 @@ func (p *plan) stages(ctx context.Context, dir string, man *Manifest, opts Optio
 	if err != nil {
 		return err
 	}
-	if err := WriteRanked(&o, filepath.Join(dir, "ranked.parquet"), filepath.Join(dir, "ranked.csv"), ranked, p.model, sum); err != nil {
+	if err := WriteRanked(&o, filepath.Join(dir, "ranked.parquet"), filepath.Join(dir, "ranked.csv"), filepath.Join(dir, "calllist.html"), ranked, p.model, sum); err != nil {
 		return err
 	}
 	man.Rows["ranked"] = len(ranked)

@@ -97,8 +97,8 @@ func SummaryPath(out string) string {
 }
 
 // WriteRanked adds the ranked Parquet file, its summary beside it and, if
-// csvPath is set, the CSV to o.
-func WriteRanked(o *Outputs, parquetPath, csvPath string, ranked []predict.Ranked, m *predict.Model, sum predict.Summary) error {
+// their paths are set, the CSV and the HTML call list to o.
+func WriteRanked(o *Outputs, parquetPath, csvPath, htmlPath string, ranked []predict.Ranked, m *predict.Model, sum predict.Summary) error {
 	f, err := o.Create(parquetPath)
 	if err != nil {
 		return err
@@ -125,6 +125,15 @@ func WriteRanked(o *Outputs, parquetPath, csvPath string, ranked []predict.Ranke
 			return err
 		}
 		if err := predict.WriteCSV(cf, ranked, sum); err != nil {
+			return err
+		}
+	}
+	if htmlPath != "" {
+		hf, err := o.Create(htmlPath)
+		if err != nil {
+			return err
+		}
+		if err := predict.WriteCallList(hf, ranked, sum); err != nil {
 			return err
 		}
 	}

@@ -120,6 +120,23 @@ func TestRunTrains(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "a", "2024-08-01", "model", "model.json")); err != nil {
 		t.Errorf("the reused model is not in the run folder: %v", err)
 	}
+	// The later run continues the earlier one's call list.
+	ranked, err := ReadRanked(filepath.Join(dir, "a", "2024-08-01", "ranked.parquet"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	compared := 0
+	for _, r := range ranked {
+		if r.PreviousScore != nil {
+			compared++
+		}
+	}
+	if later.PreviousRun != "2024-07-01" || compared == 0 {
+		t.Errorf("previous run %q, %d leads compared", later.PreviousRun, compared)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "a", "2024-08-01", "calllist.html")); err != nil {
+		t.Errorf("no calllist.html: %v", err)
+	}
 }
 
 // rewriteDeals copies a deals file, flipping won for every deal opened or

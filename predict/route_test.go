@@ -1,0 +1,173 @@
+package predict
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"testing"
+
+	"leadscore/features"
+)
+
+// leads is a table of n leads with a score input x (falling with i), a
+// count of unsubscribes and a company size.
+func leads(n int, seed uint64) *features.Table {
+	r := rand.New(rand.NewPCG(seed, 1))
+	ids, x, unsub, emp := make([]string, n), make([]float64, n), make([]float64, n), make([]float64, n)
+	for i := range n {
+		ids[i], x[i] = fmt.Sprintf("L%04d", i), 3-6*float64(i)/float64(n)+0.3*r.NormFloat64()
+		if i%10 == 3 {
+			unsub[i] = 1
+		}
+		emp[i] = float64([]int{10, 60, 300, 1200}[i%4])
+	}
+	tb := table(ids, x, nil)
+	tb.Columns = append(tb.Columns, features.Column{Name: "unsubscribe_count_365d", Kind: features.KindFloat, Float: unsub},
+		features.Column{Name: "employees", Kind: features.KindFloat, Float: emp})
+	return tb
+}
+
+func routingConfig(t *testing.T, yml string) Config {
+	t.Helper()
+	cfg, err := ParseConfig(strings.NewReader(yml), "predict.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+const routingYAML = `
+suppress:
+  - [{field: unsubscribe_count_365d, op: ">", value: 0}]
+queues:
+  - {name: enterprise, grades: [A, B], when: [{field: employees, op: ">=", value: 250}]}
+grades:
+  - {name: A, capacity: 40, queue: top-sellers}
+  - {name: B, capacity: 120, queue: consultants}
+  - {name: C, queue: nurture}
+reps:
+  top-sellers: [{name: Ann, weight: 2, max_leads: 15}, {name: Ben, max_leads: 10}]
+  enterprise: [{name: Eve, max_leads: 30}, {name: Fay, weight: 3, max_leads: 25}]
+  consultants: [{name: Cy}, {name: Dee}]
+`
+
+// TestRouting: suppressed leads are never listed (and are counted), queue
+// rules take their grades' leads first, caps are never exceeded and the
+// overflow stays unowned and counted.
+func TestRouting(t *testing.T) {
+	cfg := routingConfig(t, routingYAML)
+	tb := leads(400, 1)
+	ranked, sum, err := Score(context.Background(), tinyModel(t), tb, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	held := map[string]int{}
+	for _, r := range ranked {
+		if tb.Column("unsubscribe_count_365d").Float[idx(r.EntityID)] > 0 {
+			t.Fatalf("suppressed lead %s listed", r.EntityID)
+		}
+		if tb.Column("employees").Float[idx(r.EntityID)] >= 250 && (r.Grade == "A" || r.Grade == "B") && r.Queue != "enterprise" {
+			t.Errorf("%s (%s) in %s, want enterprise", r.EntityID, r.Grade, r.Queue)
+		}
+		if r.Owner != "" {
+			held[r.Owner]++
+		}
+	}
+	if len(ranked) != 360 || sum.Suppressed["unsubscribe_count_365d > 0"] != 40 {
+		t.Errorf("%d leads listed, suppressed %v", len(ranked), sum.Suppressed)
+	}
+	caps := map[string]int{"Ann": 15, "Ben": 10, "Eve": 30, "Fay": 25}
+	for rep, c := range caps {
+		if held[rep] > c {
+			t.Errorf("%s holds %d leads, cap %d", rep, held[rep], c)
+		}
+	}
+	// Enterprise gets more A and B leads than Eve and Fay can hold.
+	if sum.Unassigned["enterprise"] == 0 || held["Eve"] != 30 || held["Fay"] != 25 || held["Ann"] == 0 || held["Ann"] < held["Ben"] {
+		t.Errorf("Eve %d, Fay %d, Ann %d, Ben %d, unassigned %v", held["Eve"], held["Fay"], held["Ann"], held["Ben"], sum.Unassigned)
+	}
+	cfg.IncludeSuppressed = true
+	all, _, err := Score(context.Background(), tinyModel(t), tb, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(all) != 400 || all[399].Grade != SuppressedGrade || all[399].Owner != "" {
+		t.Errorf("with suppressed: %d leads, last %+v", len(all), all[399])
+	}
+	if _, err := ParseConfig(strings.NewReader("reps:\n  q: [{name: A, capacity: 2}]\n"), "predict.yaml"); err == nil {
+		t.Error("reps with capacity accepted: reps have weight and max_leads")
+	}
+}
+
+func idx(id string) int {
+	var i int
+	fmt.Sscanf(id, "L%04d", &i)
+	return i
+}
+
+// TestStableOwners: over a week of daily runs whose scores move a little,
+// at least 90% of the leads that stay in a queue keep their owner, and
+// the list says what changed.
+func TestStableOwners(t *testing.T) {
+	cfg := routingConfig(t, routingYAML)
+	var prev []Ranked
+	stayed, kept := 0, 0
+	for day := range 7 {
+		cfg.Previous = prev
+		ranked, sum, err := Score(context.Background(), tinyModel(t), leads(400, uint64(day+1)), cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if day > 0 {
+			before := map[string]Ranked{}
+			for _, r := range prev {
+				before[r.EntityID] = r
+			}
+			for _, r := range ranked {
+				p, ok := before[r.EntityID]
+				if ok && p.Queue == r.Queue && p.Owner != "" && r.Owner != "" {
+					stayed++
+					if p.Owner == r.Owner {
+						kept++
+					}
+				}
+				if ok && (r.PreviousScore == nil || *r.PreviousScore != p.Score || *r.ScoreChange != r.Score-p.Score) {
+					t.Fatalf("%s: previous score %v, was %d", r.EntityID, r.PreviousScore, p.Score)
+				}
+			}
+			if !sum.Changes {
+				t.Error("summary does not say the list was compared")
+			}
+		}
+		prev = ranked
+	}
+	if stayed == 0 || float64(kept) < 0.9*float64(stayed) {
+		t.Errorf("%d of %d leads that stayed in a queue kept their owner, want 90%%", kept, stayed)
+	}
+}
+
+// TestChangeWords: new, newly A, left A, up, down, and the awards that
+// lapsed on a large drop.
+func TestChangeWords(t *testing.T) {
+	prev := []Ranked{
+		{EntityID: "a", Score: 50, Grade: "B"},
+		{EntityID: "b", Score: 80, Grade: "A", RuleAwards: "requested a quotation on 2024-11-03: +15 until 2025-02-03; is a decision maker: +15"},
+		{EntityID: "c", Score: 30, Grade: "C"},
+		{EntityID: "d", Score: 30, Grade: "C"},
+	}
+	out := []Ranked{
+		{EntityID: "a", Score: 80, Grade: "A"},
+		{EntityID: "b", Score: 50, Grade: "B", RuleAwards: "is a decision maker: +15"},
+		{EntityID: "c", Score: 36, Grade: "C"},
+		{EntityID: "d", Score: 31, Grade: "C"},
+		{EntityID: "e", Score: 10, Grade: "D"},
+	}
+	markChanges(out, prev)
+	want := []string{"newly A", "left A; lapsed: requested a quotation on 2024-11-03: +15 until 2025-02-03", "up", "", "new"}
+	for i, w := range want {
+		if out[i].Change != w {
+			t.Errorf("%s: change %q, want %q", out[i].EntityID, out[i].Change, w)
+		}
+	}
+}
