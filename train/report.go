@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"html/template"
+	"image/color"
 	"io"
 	"math"
 	"sort"
@@ -12,6 +13,8 @@ import (
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgsvg"
 
 	"leadscore/predict"
 )
@@ -76,13 +79,14 @@ func writeReport(w io.Writer, m *predict.Model, p []float64, y []bool, prev *pre
 	return reportTemplate.Execute(w, d)
 }
 
+// svgOf draws a chart as inline SVG, 5 × 3.6 inches, with a margin all
+// round (wider on the right, where the x axis's last tick label is
+// centred on the edge of the plot) so that no label is cut.
 func svgOf(p *plot.Plot) (template.HTML, error) {
-	wt, err := p.WriterTo(5*vg.Inch, 3.6*vg.Inch, "svg")
-	if err != nil {
-		return "", err
-	}
+	c := vgsvg.New(5*vg.Inch, 3.6*vg.Inch)
+	p.Draw(draw.Crop(draw.New(c), vg.Points(2), -vg.Points(14), vg.Points(2), -vg.Points(2)))
 	var b bytes.Buffer
-	if _, err := wt.WriteTo(&b); err != nil {
+	if _, err := c.WriteTo(&b); err != nil {
 		return "", err
 	}
 	s := b.String()
@@ -225,24 +229,45 @@ func weights(m *predict.Model) []weight {
 	return ws[:min(20, len(ws))]
 }
 
+// Bar colours: a weight that raises the score, one that lowers it, and an
+// importance (which has no sign).
+var (
+	raiseColor      = color.RGBA{R: 0x2a, G: 0x9d, B: 0x3a, A: 0xff}
+	lowerColor      = color.RGBA{R: 0xc6, G: 0x3b, B: 0x2a, A: 0xff}
+	importanceColor = color.RGBA{R: 0x1f, G: 0x5f, B: 0xbf, A: 0xff}
+)
+
 func weightPlot(ws []weight, trees bool) (*plot.Plot, error) {
-	vals := make(plotter.Values, len(ws))
+	pos, neg := make(plotter.Values, len(ws)), make(plotter.Values, len(ws))
 	names := make([]string, len(ws))
 	for i, w := range ws {
-		vals[len(ws)-1-i] = w.Weight
-		names[len(ws)-1-i] = w.Name
+		j := len(ws) - 1 - i
+		names[j] = w.Name
+		if w.Weight >= 0 {
+			pos[j] = w.Weight
+		} else {
+			neg[j] = w.Weight
+		}
 	}
 	p := plot.New()
-	p.Title.Text = "Strongest weights (standardised)"
+	p.Title.Text = "Strongest weights (standardised; green raises the score, red lowers it)"
 	if trees {
 		p.Title.Text = "Feature importance (mean |SHAP|, log-odds)"
 	}
-	bars, err := plotter.NewBarChart(vals, vg.Points(8))
-	if err != nil {
-		return nil, err
+	for _, part := range []struct {
+		vals plotter.Values
+		c    color.Color
+	}{{pos, raiseColor}, {neg, lowerColor}} {
+		bars, err := plotter.NewBarChart(part.vals, vg.Points(8))
+		if err != nil {
+			return nil, err
+		}
+		bars.Horizontal, bars.Color, bars.LineStyle.Width = true, part.c, 0
+		if trees {
+			bars.Color = importanceColor
+		}
+		p.Add(bars)
 	}
-	bars.Horizontal = true
-	p.Add(bars)
 	p.NominalY(names...)
 	return p, nil
 }
