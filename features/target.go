@@ -128,19 +128,21 @@ type Outcomes struct {
 	Opened []int64 // unix ns
 	Closed []int64 // unix ns, noTime while open
 	Won    []bool
+	Amount []float64 // the deal's value, NaN without an amount column or value
 	byID   map[string][]int // entity → its deals, by opening time
 }
 
 // ReadOutcomes reads a deals file: entity_id, ts (when the deal opened),
 // won (true/false, 1/0, yes/no, won/lost; empty while open) and optionally
-// closed_at (empty while open). Other columns are ignored.
+// closed_at (empty while open) and amount (the deal's value). Other columns
+// are ignored.
 func ReadOutcomes(ctx context.Context, src Source, bad *BadRows) (*Outcomes, error) {
 	r, err := openRows(ctx, src)
 	if err != nil {
 		return nil, err
 	}
 	defer r.Close()
-	idx, err := findColumns(src, r.Header(), []string{"entity_id", "ts", "won"}, []string{"closed_at"})
+	idx, err := findColumns(src, r.Header(), []string{"entity_id", "ts", "won"}, []string{"closed_at", "amount"})
 	if err != nil {
 		return nil, err
 	}
@@ -205,6 +207,16 @@ func (o *Outcomes) row(r rows, path string, idx map[string]int) error {
 			closed = t.UnixNano()
 		}
 	}
+	amount := math.NaN()
+	if c := idx["amount"]; c >= 0 {
+		v, null, err := r.Num(c)
+		if err != nil {
+			return cellError(r, path, c, err)
+		}
+		if !null {
+			amount = v
+		}
+	}
 	won := false
 	if s, null := r.Str(idx["won"]); !null {
 		w, ok := ParseBool(s)
@@ -222,6 +234,7 @@ func (o *Outcomes) row(r rows, path string, idx map[string]int) error {
 	o.Opened = append(o.Opened, opened.UnixNano())
 	o.Closed = append(o.Closed, closed)
 	o.Won = append(o.Won, won)
+	o.Amount = append(o.Amount, amount)
 	return nil
 }
 
@@ -284,6 +297,19 @@ func (o *Outcomes) Converted(id string, from, to time.Time) bool {
 	return o.converts(id, from.UnixNano(), to.UnixNano(), math.MaxInt64)
 }
 
+// ConvertedValue is the total amount of the won deals the entity opened in
+// [from, to) (those with an amount).
+func (o *Outcomes) ConvertedValue(id string, from, to time.Time) float64 {
+	f, t := from.UnixNano(), to.UnixNano()
+	v := 0.0
+	for _, i := range o.byID[id] {
+		if o.Opened[i] >= f && o.Opened[i] < t && o.Won[i] && o.Closed[i] != noTime && !math.IsNaN(o.Amount[i]) {
+			v += o.Amount[i]
+		}
+	}
+	return v
+}
+
 // WonOpenAt reports whether a deal of the entity open at d was won in the
 // end: how an opportunity model's list of open deals is judged.
 func (o *Outcomes) WonOpenAt(id string, d time.Time) bool {
@@ -296,12 +322,15 @@ func (o *Outcomes) WonOpenAt(id string, d time.Time) bool {
 	return false
 }
 
-// LastOpened returns when the newest deal opened: outcomes for a date
-// after it are not in the file yet.
-func (o *Outcomes) LastOpened() time.Time {
+// Through returns the newest time the file records (a deal opening or
+// closing): what happened after it is not in the file yet.
+func (o *Outcomes) Through() time.Time {
 	var last int64 = math.MinInt64
-	for _, t := range o.Opened {
+	for i, t := range o.Opened {
 		last = max(last, t)
+		if o.Closed[i] != noTime {
+			last = max(last, o.Closed[i])
+		}
 	}
 	if last == math.MinInt64 {
 		return time.Time{}

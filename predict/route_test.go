@@ -171,3 +171,13 @@ func TestChangeWords(t *testing.T) {
 		}
 	}
 }
+
+// TestConditionFieldMissing: a misspelt field in suppress: is an error,
+// not a rule that never matches.
+func TestConditionFieldMissing(t *testing.T) {
+	cfg := routingConfig(t, "suppress:\n  - [{field: unsubscribed_count, op: \">\", value: 0}]\n")
+	_, _, err := Score(context.Background(), tinyModel(t), leads(20, 1), cfg)
+	if se, ok := err.(*SchemaError); !ok || !strings.Contains(se.Error(), "unsubscribed_count") {
+		t.Errorf("error %v, want a *SchemaError naming the field", err)
+	}
+}

@@ -98,6 +98,9 @@ func Score(ctx context.Context, m *Model, t *features.Table, cfg Config) ([]Rank
 	if err := checkPopulation(m, t); err != nil {
 		return nil, Summary{}, err
 	}
+	if err := checkConditionFields(t, &cfg); err != nil {
+		return nil, Summary{}, err
+	}
 	enc, err := NewEncoder(m, t)
 	if err != nil {
 		return nil, Summary{}, err
@@ -475,4 +478,31 @@ func suppress(out []Ranked, t *features.Table, lists []features.Conditions) (kep
 		gone = append(gone, out[i])
 	}
 	return kept, gone, by
+}
+
+// checkConditionFields makes sure every column that suppress: and
+// queues: test is in the scored table: a misspelt field would otherwise
+// match no lead, silently.
+func checkConditionFields(t *features.Table, cfg *Config) error {
+	var missing []string
+	check := func(cs features.Conditions) {
+		for _, f := range cs.Fields() {
+			if t.Column(f) == nil && !slices.Contains(missing, f) {
+				missing = append(missing, f)
+			}
+		}
+	}
+	for _, cs := range cfg.Suppress {
+		check(cs)
+	}
+	for _, q := range cfg.Queues {
+		check(q.When)
+	}
+	if len(missing) > 0 {
+		for i := range missing {
+			missing[i] += " (tested by suppress: or queues:)"
+		}
+		return &SchemaError{Missing: missing}
+	}
+	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -149,5 +150,16 @@ func TestEvaluate(t *testing.T) {
 	}
 	if g := ev.Grades; len(g) != 2 || g[0].Name != "A" || g[0].Positives != 1 || g[1].Rows != 3 {
 		t.Errorf("grades %+v", g)
+	}
+}
+
+// TestLoopWarnsWhenGradesInvert: a run whose A leads converted no better
+// than its B leads is named.
+func TestLoopWarnsWhenGradesInvert(t *testing.T) {
+	var l Loop
+	l.Add(LoopRun{AsOf: "2024-07-01", Evaluation: &Evaluation{Grades: []GroupEval{{Name: "A", Rows: 10, Rate: 0.3}, {Name: "B", Rows: 40, Rate: 0.1}}}})
+	l.Add(LoopRun{AsOf: "2024-08-01", Evaluation: &Evaluation{Grades: []GroupEval{{Name: "A", Rows: 10, Rate: 0.1}, {Name: "B", Rows: 40, Rate: 0.1}}}})
+	if len(l.Warnings) != 1 || !strings.Contains(l.Warnings[0], "2024-08-01") {
+		t.Errorf("warnings %v", l.Warnings)
 	}
 }

@@ -35,9 +35,9 @@ type Evaluation struct {
 	Target      features.TargetKind `json:"target"`
 	HorizonDays int                 `json:"horizon_days,omitempty"`
 	HorizonEnd  string              `json:"horizon_end,omitempty"`
-	// OutcomesThrough is the newest deal opening in the outcomes file;
-	// Complete says it reaches the horizon's end (else the counts are a
-	// floor: conversions yet to happen are missing).
+	// OutcomesThrough is the newest deal opening or closing in the
+	// outcomes file; Complete says it reaches the horizon's end (else the
+	// counts are a floor: conversions yet to happen are missing).
 	OutcomesThrough string      `json:"outcomes_through"`
 	Complete        bool        `json:"complete"`
 	Rows            int         `json:"rows"`
@@ -65,6 +65,9 @@ type GroupEval struct {
 	Positives int     `json:"positives"`
 	Rate      float64 `json:"rate"`
 	Lift      float64 `json:"lift"`
+	// Revenue is the amount of the won deals that converted the group's
+	// leads (the deals file's amount column; conversion target).
+	Revenue float64 `json:"revenue"`
 }
 
 // Converted returns, per ranked lead, whether it converted as the target
@@ -105,7 +108,7 @@ func Evaluate(ranked []predict.Ranked, o *features.Outcomes, cfg EvalConfig) (*E
 	}
 	y := Converted(ranked, o, cfg)
 	ev := &Evaluation{AsOf: cfg.AsOf.Format(time.DateOnly), Target: cfg.Target, HorizonDays: cfg.HorizonDays, Rows: len(ranked)}
-	last := o.LastOpened()
+	last := o.Through()
 	ev.OutcomesThrough = last.Format(time.DateOnly)
 	ev.Complete = !last.Before(cfg.AsOf)
 	if cfg.HorizonDays > 0 {
@@ -135,10 +138,19 @@ func Evaluate(ranked []predict.Ranked, o *features.Outcomes, cfg EvalConfig) (*E
 	}{{"call list", order}, {"model", prob}, {"rules", rules}} {
 		ev.Lists = append(ev.Lists, judge(l.name, l.score, y, ks))
 	}
-	ev.Grades = groups(ranked, y, func(r *predict.Ranked) string { return r.Grade })
-	ev.Queues = groups(ranked, y, func(r *predict.Ranked) string { return r.Queue })
-	if ranked[0].Owner != "" {
-		ev.Owners = groups(ranked, y, func(r *predict.Ranked) string { return r.Owner })
+	revenue := make([]float64, len(ranked))
+	if cfg.Target == features.TargetConversion {
+		end := cfg.AsOf.AddDate(0, 0, cfg.HorizonDays)
+		for i, r := range ranked {
+			if y[i] {
+				revenue[i] = o.ConvertedValue(r.EntityID, cfg.AsOf, end)
+			}
+		}
+	}
+	ev.Grades = groups(ranked, y, revenue, func(r *predict.Ranked) string { return r.Grade })
+	ev.Queues = groups(ranked, y, revenue, func(r *predict.Ranked) string { return r.Queue })
+	if slices.ContainsFunc(ranked, func(r predict.Ranked) bool { return r.Owner != "" }) {
+		ev.Owners = groups(ranked, y, revenue, func(r *predict.Ranked) string { return r.Owner })
 		sortGroups(ev.Owners)
 	}
 	return ev, nil
@@ -173,7 +185,7 @@ func listLengths(ranked []predict.Ranked) []int {
 
 // groups counts rows and conversions per key, in order of first
 // appearance down the list.
-func groups(ranked []predict.Ranked, y []bool, key func(*predict.Ranked) string) []GroupEval {
+func groups(ranked []predict.Ranked, y []bool, revenue []float64, key func(*predict.Ranked) string) []GroupEval {
 	at := map[string]int{}
 	var out []GroupEval
 	pos := 0
@@ -189,6 +201,7 @@ func groups(ranked []predict.Ranked, y []bool, key func(*predict.Ranked) string)
 			out = append(out, GroupEval{Name: k})
 		}
 		out[j].Rows++
+		out[j].Revenue += revenue[i]
 		if y[i] {
 			out[j].Positives++
 			pos++

@@ -17,9 +17,9 @@ import (
 // TestBrowser opens the pages leadscore writes in a real browser (Debian's
 // chromium-headless-shell; .ci/run installs it, and the test is skipped
 // without it): the demo's call list, whose rows, grade filter, count and
-// sorting it uses as sales would, and the model report and the backtest's
-// evaluation, whose charts must keep every label inside the drawing. Any
-// error on a page's console fails the test.
+// sorting it uses as sales would, and the model report, the backtest's
+// evaluation and the closed-loop report, whose charts must keep every
+// label inside the drawing. Any error on a page's console fails the test.
 func TestBrowser(t *testing.T) {
 	exe, err := exec.LookPath("chromium-headless-shell")
 	if err != nil {
@@ -74,7 +74,11 @@ func TestBrowser(t *testing.T) {
 			t.Error("a click on score does not sort the table by score")
 		}
 	})
-	for _, p := range []string{filepath.Join(run, "model", "report.html"), filepath.Join(dir, "backtest", "evaluate-2024-10-01.html")} {
+	loop := filepath.Join(t.TempDir(), "report.html")
+	if code, _, errs := runCLI(t, "report", "--runs", filepath.Join(dir, "backtest", "runs"), "--deals", filepath.Join(dir, "data", "deals.parquet"), "--html", loop, "-q"); code != 0 {
+		t.Fatalf("report: %s", errs)
+	}
+	for _, p := range []string{filepath.Join(run, "model", "report.html"), filepath.Join(dir, "backtest", "evaluate-2024-10-01.html"), loop} {
 		page(t, ctx, p, func() {
 			charts := eval[int](t, ctx, `document.querySelectorAll("svg").length`)
 			outside := eval[[]string](t, ctx, `(function(){

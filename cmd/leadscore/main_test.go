@@ -390,3 +390,32 @@ func TestEvaluateCommand(t *testing.T) {
 		t.Errorf("one date: exit %d, %q", code, errs)
 	}
 }
+
+// TestReportCommand closes the loop over the demo's backtest runs: both
+// dates are judged, in order, with their grades.
+func TestReportCommand(t *testing.T) {
+	dir, _ := sharedDemo(t)
+	out := filepath.Join(t.TempDir(), "report.json")
+	code, stdout, errs := runCLI(t, "report", "--runs", filepath.Join(dir, "backtest", "runs"), "--deals", filepath.Join(dir, "data", "deals.parquet"), "--out", out)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	var loop struct {
+		Runs []struct {
+			AsOf       string `json:"as_of"`
+			Evaluation struct {
+				Grades []struct {
+					Name    string
+					Revenue float64
+				}
+			}
+		}
+	}
+	b, err := os.ReadFile(out)
+	if err != nil || json.Unmarshal(b, &loop) != nil || len(loop.Runs) != 2 || loop.Runs[0].AsOf != "2024-07-01" || len(loop.Runs[1].Evaluation.Grades) != 4 {
+		t.Fatalf("report %+v (%v)\n%s", loop, err, stdout)
+	}
+	if loop.Runs[0].Evaluation.Grades[0].Revenue <= 0 {
+		t.Error("no revenue for grade A: the deals' amounts are not summed")
+	}
+}

@@ -100,6 +100,7 @@ in use by another run, 130 interrupted.`,
 		newRunCmd(g),
 		newEvaluateCmd(g),
 		newInspectCmd(g),
+		newReportCmd(g),
 		newBacktestCmd(g),
 		newDemoCmd(g),
 	)

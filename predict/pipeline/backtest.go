@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"math"
 	"os"
@@ -262,4 +263,62 @@ func JSONWriter(v any) func(io.Writer) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(v)
 	}
+}
+
+// RunLoop judges the call lists of the runs in an out folder by the deals
+// that followed: every run date whose horizon the outcomes cover (the
+// others are listed as pending), oldest first. horizonDays 0 takes each
+// run's model's; a run whose model says no horizon needs it.
+func RunLoop(ctx context.Context, out string, deals features.Source, horizonDays int) (*train.Loop, error) {
+	o, err := features.ReadOutcomes(ctx, deals, nil)
+	if err != nil {
+		return nil, err
+	}
+	entries, err := os.ReadDir(out)
+	if err != nil {
+		return nil, err
+	}
+	var dates []string
+	for _, e := range entries {
+		if n := e.Name(); dateName.MatchString(n) && e.Type()&fs.ModeSymlink != 0 {
+			dates = append(dates, n)
+		}
+	}
+	slices.Sort(dates)
+	loop := &train.Loop{}
+	for _, d := range dates {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		dir := filepath.Join(out, d)
+		ranked, err := ReadRanked(filepath.Join(dir, "ranked.parquet"))
+		if err != nil {
+			return nil, fmt.Errorf("run %s: %w", d, err)
+		}
+		asOf, _ := time.Parse(time.DateOnly, d)
+		cfg := train.EvalConfig{AsOf: asOf, HorizonDays: horizonDays, Target: features.TargetConversion}
+		if m, err := predict.ReadFile(filepath.Join(dir, "model", "model.json")); err == nil && m.Target != nil {
+			cfg.Target = m.Target.Kind
+			if horizonDays == 0 {
+				cfg.HorizonDays = m.Target.HorizonDays
+			}
+		}
+		if cfg.Target == features.TargetConversion && cfg.HorizonDays == 0 {
+			return nil, fmt.Errorf("run %s: its model records no horizon: give one", d)
+		}
+		ev, err := train.Evaluate(ranked, o, cfg)
+		if err != nil {
+			return nil, fmt.Errorf("run %s: %w", d, err)
+		}
+		if !ev.Complete {
+			loop.Pending = append(loop.Pending, d)
+			continue
+		}
+		model := ""
+		if len(ranked) > 0 {
+			model = ranked[0].ModelID
+		}
+		loop.Add(train.LoopRun{AsOf: d, ModelID: model, Evaluation: ev})
+	}
+	return loop, nil
 }
