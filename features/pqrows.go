@@ -3,6 +3,7 @@ package features
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -119,6 +120,9 @@ func newPageRows(f *os.File, path string) (_ *pageRows, err error) {
 	st, err := f.Stat()
 	if err != nil {
 		return nil, err
+	}
+	if err := CheckParquet(f, st.Size()); err != nil {
+		return nil, &SchemaError{Path: path, Err: err}
 	}
 	pf, err := parquet.OpenFile(f, st.Size(), parquet.SkipPageIndex(true), parquet.SkipBloomFilters(true),
 		parquet.ReadBufferSize(1<<20))
@@ -639,4 +643,31 @@ func openParquetRows(ctx context.Context, f *os.File, path string) (rows, error)
 		return nil, err
 	}
 	return newParquetRows(ctx, f, path)
+}
+
+// CheckParquet checks a Parquet file's frame before a library reads its
+// footer: the magic at both ends, and a footer length that fits in the
+// file. A corrupt length would otherwise make the reader allocate and
+// read gigabytes for a file of a few bytes.
+func CheckParquet(r io.ReaderAt, size int64) error {
+	const frame = 12 // "PAR1" + footer length + "PAR1"
+	if size < frame {
+		return fmt.Errorf("not a Parquet file: %d bytes, fewer than the 12 of an empty one", size)
+	}
+	var head, tail [4]byte
+	var foot [8]byte
+	if _, err := r.ReadAt(head[:], 0); err != nil {
+		return err
+	}
+	if _, err := r.ReadAt(foot[:], size-8); err != nil {
+		return err
+	}
+	copy(tail[:], foot[4:])
+	if string(head[:]) != "PAR1" || string(tail[:]) != "PAR1" {
+		return errors.New("not a Parquet file: no PAR1 magic at its start and end")
+	}
+	if n := int64(binary.LittleEndian.Uint32(foot[:4])); n == 0 || n > size-frame {
+		return fmt.Errorf("not a readable Parquet file: its footer claims %d bytes of a %d-byte file", n, size)
+	}
+	return nil
 }

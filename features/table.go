@@ -359,6 +359,13 @@ func newParquetRows(ctx context.Context, f *os.File, path string) (_ *parquetRow
 			err = &SchemaError{Path: path, Err: fmt.Errorf("not a readable Parquet file: %v", r)}
 		}
 	}()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if err := CheckParquet(f, st.Size()); err != nil {
+		return nil, &SchemaError{Path: path, Err: err}
+	}
 	pf, err := file.NewParquetReader(f)
 	if err != nil {
 		return nil, &SchemaError{Path: path, Err: fmt.Errorf("not a readable Parquet file: %w", err)}

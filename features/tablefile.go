@@ -326,6 +326,13 @@ func ReadParquetTable(ctx context.Context, r parquet.ReaderAtSeeker, name string
 			err = &SchemaError{Path: name, Err: fmt.Errorf("not a readable Parquet file: %v", p)}
 		}
 	}()
+	size, err := r.Seek(0, io.SeekEnd)
+	if err != nil {
+		return nil, err
+	}
+	if err := CheckParquet(r, size); err != nil {
+		return nil, &SchemaError{Path: name, Err: err}
+	}
 	pf, err := file.NewParquetReader(r)
 	if err != nil {
 		return nil, &SchemaError{Path: name, Err: fmt.Errorf("not a readable Parquet file: %w", err)}

@@ -146,3 +146,25 @@ func TestEventAndEntityNumbers(t *testing.T) {
 		}
 	}
 }
+
+// TestCorruptParquetFooter: a file whose footer length claims more bytes
+// than it has is refused at once, before a reader allocates for it (a
+// 9-byte file once took seconds and hundreds of megabytes).
+func TestCorruptParquetFooter(t *testing.T) {
+	dir := t.TempDir()
+	for name, data := range map[string]string{"len.parquet": "PAR10PAR1", "huge.parquet": "PAR1\x00\x00\xff\xfePAR1", "zero.parquet": "PAR1\x00\x00\x00\x00PAR1"} {
+		p := filepath.Join(dir, name)
+		os.WriteFile(p, []byte(data), 0o644)
+		start := time.Now()
+		_, err := OpenEvents(context.Background(), Source{Path: p}, nil)
+		if !IsBadInput(err) || time.Since(start) > time.Second {
+			t.Errorf("%s: %v after %v, want bad input at once", name, err, time.Since(start))
+		}
+		f, _ := os.Open(p)
+		_, err = ReadParquetTable(context.Background(), f, name)
+		f.Close()
+		if !IsBadInput(err) {
+			t.Errorf("%s: table reader: %v", name, err)
+		}
+	}
+}

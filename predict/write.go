@@ -177,6 +177,9 @@ func dateOnly(s string) string {
 
 // ReadRankedParquet reads a ranked.parquet file back.
 func ReadRankedParquet(r io.ReaderAt, size int64) ([]Ranked, error) {
+	if err := features.CheckParquet(r, size); err != nil {
+		return nil, err
+	}
 	f, err := parquet.OpenFile(r, size)
 	if err != nil {
 		return nil, err

@@ -34,6 +34,9 @@ func WriteParquet(w io.Writer, cs []Customer, meta map[string]string) error {
 
 // ReadParquet reads an rfm.parquet file back.
 func ReadParquet(r io.ReaderAt, size int64) ([]Customer, error) {
+	if err := features.CheckParquet(r, size); err != nil {
+		return nil, err
+	}
 	f, err := parquet.OpenFile(r, size)
 	if err != nil {
 		return nil, err
