@@ -20,21 +20,9 @@ var listColors = []color.Color{color.RGBA{R: 0x1f, G: 0x5f, B: 0xbf, A: 0xff}, c
 // the cumulative gain and the conversion rate per grade, and the tables
 // per decile, grade, queue and owner. It holds no wall-clock time.
 func (e *Evaluation) WriteHTML(w io.Writer) error {
-	gain, err := e.gainPlot()
+	charts, err := svgs(e.gainPlot, e.gradePlot)
 	if err != nil {
 		return err
-	}
-	grades, err := e.gradePlot()
-	if err != nil {
-		return err
-	}
-	var charts []template.HTML
-	for _, p := range []*plot.Plot{gain, grades} {
-		svg, err := svgOf(p)
-		if err != nil {
-			return err
-		}
-		charts = append(charts, svg)
 	}
 	return evalTemplate.Execute(w, struct {
 		E      *Evaluation

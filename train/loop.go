@@ -46,16 +46,9 @@ func (l *Loop) Add(r LoopRun) {
 func (l *Loop) WriteHTML(w io.Writer) error {
 	var charts []template.HTML
 	if len(l.Runs) > 0 {
-		for _, p := range []func() (*plot.Plot, error){l.gradePlot, l.aucPlot} {
-			pl, err := p()
-			if err != nil {
-				return err
-			}
-			svg, err := svgOf(pl)
-			if err != nil {
-				return err
-			}
-			charts = append(charts, svg)
+		var err error
+		if charts, err = svgs(l.gradePlot, l.aucPlot); err != nil {
+			return err
 		}
 	}
 	return loopTemplate.Execute(w, struct {

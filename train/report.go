@@ -52,31 +52,35 @@ func writeReport(w io.Writer, m *predict.Model, p []float64, y []bool, prev *pre
 		d.Ship = true
 		d.Verdict = fmt.Sprintf("Better than chance on rows it has not seen: AUC %.3f (95%% CI %.3f–%.3f), %s.", m.Metrics.AUC, m.Metrics.AUCLow, m.Metrics.AUCHigh, m.Metrics.Split)
 	}
-	charts := []func([]float64, []bool) (*plot.Plot, error){rocPlot, prPlot, calibrationPlot, gainPlot}
-	for _, f := range charts {
-		pl, err := f(p, y)
-		if err != nil {
-			return err
-		}
-		svg, err := svgOf(pl)
-		if err != nil {
-			return err
-		}
-		d.Charts = append(d.Charts, svg)
+	on := func(f func([]float64, []bool) (*plot.Plot, error)) func() (*plot.Plot, error) {
+		return func() (*plot.Plot, error) { return f(p, y) }
 	}
-	d.Top = weights(m)
-	if len(d.Top) > 0 {
-		pl, err := weightPlot(d.Top, m.Trees != nil)
-		if err != nil {
-			return err
-		}
-		svg, err := svgOf(pl)
-		if err != nil {
-			return err
-		}
-		d.Charts = append(d.Charts, svg)
+	charts := []func() (*plot.Plot, error){on(rocPlot), on(prPlot), on(calibrationPlot), on(gainPlot)}
+	if d.Top = weights(m); len(d.Top) > 0 {
+		charts = append(charts, func() (*plot.Plot, error) { return weightPlot(d.Top, m.Trees != nil) })
+	}
+	var err error
+	if d.Charts, err = svgs(charts...); err != nil {
+		return err
 	}
 	return reportTemplate.Execute(w, d)
+}
+
+// svgs makes the charts and draws each as inline SVG.
+func svgs(charts ...func() (*plot.Plot, error)) ([]template.HTML, error) {
+	out := make([]template.HTML, 0, len(charts))
+	for _, c := range charts {
+		p, err := c()
+		if err != nil {
+			return nil, err
+		}
+		svg, err := svgOf(p)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, svg)
+	}
+	return out, nil
 }
 
 // svgOf draws a chart as inline SVG, 5 × 3.6 inches, with a margin all

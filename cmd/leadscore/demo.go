@@ -98,7 +98,10 @@ func runDemo(c *cobra.Command, opts *demoOptions) error {
 		return err
 	}
 	cfgPath := filepath.Join(dir, "pipeline.yaml")
-	if err := writeFiles(map[string]string{cfgPath: fmt.Sprintf(demoPipeline, opts.seed), filepath.Join(dir, "features.yaml"): demoSpec}); err != nil {
+	text := func(s string) func(io.Writer) error {
+		return func(w io.Writer) error { _, err := io.WriteString(w, s); return err }
+	}
+	if err := writeOutputs(map[string]func(io.Writer) error{cfgPath: text(fmt.Sprintf(demoPipeline, opts.seed)), filepath.Join(dir, "features.yaml"): text(demoSpec)}); err != nil {
 		return err
 	}
 	cfg, raw, err := pipeline.LoadConfig(cfgPath)
@@ -161,22 +164,6 @@ func demoReport(w io.Writer, runDir string, bt *pipeline.Backtest, dir string) e
 	_, err = fmt.Fprintf(w, "\nFiles:\n  %s (ranked.csv, model/, features.parquet, rfm.parquet, manifest.json)\n  %s (evaluate-<date>.html)\n  %s (the nightly run's config)\n",
 		runDir, filepath.Join(dir, "backtest"), filepath.Join(dir, "pipeline.yaml"))
 	return err
-}
-
-// writeFiles writes small text files atomically, all or none.
-func writeFiles(files map[string]string) error {
-	var o pipeline.Outputs
-	defer o.Abort()
-	for path, text := range files {
-		f, err := o.Create(path)
-		if err != nil {
-			return err
-		}
-		if _, err := io.WriteString(f, text); err != nil {
-			return err
-		}
-	}
-	return o.Commit()
 }
 
 // copySample writes the embedded sample's input tables into dir.

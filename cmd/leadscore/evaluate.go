@@ -125,22 +125,8 @@ func runEvaluate(c *cobra.Command, opts *evaluateOptions) error {
 	if !ev.Complete {
 		log.Warn("the deals file ends before the horizon: conversions yet to come are missing", "outcomes_through", ev.OutcomesThrough, "horizon_end", ev.HorizonEnd)
 	}
-	var o pipeline.Outputs
-	defer o.Abort()
-	o.Protect(rankedPath, opts.deals, modelPath)
-	for path, write := range map[string]func(io.Writer) error{opts.out: pipeline.JSONWriter(ev), opts.html: ev.WriteHTML} {
-		if path == "" {
-			continue
-		}
-		f, err := o.Create(path)
-		if err != nil {
-			return err
-		}
-		if err := write(f); err != nil {
-			return err
-		}
-	}
-	if err := o.Commit(); err != nil {
+	if err := writeOutputs(map[string]func(io.Writer) error{opts.out: pipeline.JSONWriter(ev), opts.html: ev.WriteHTML},
+		rankedPath, opts.deals, modelPath); err != nil {
 		return err
 	}
 	return writeEvaluation(opts.stdout, ev)
@@ -177,4 +163,25 @@ func pctOf(v float64) string {
 func fileExists(path string) bool {
 	st, err := os.Stat(path)
 	return err == nil && !st.IsDir()
+}
+
+// writeOutputs writes each named file (an empty name is skipped) through
+// its writer, all or none, never over one of the inputs.
+func writeOutputs(files map[string]func(io.Writer) error, inputs ...string) error {
+	var o pipeline.Outputs
+	defer o.Abort()
+	o.Protect(inputs...)
+	for path, write := range files {
+		if path == "" {
+			continue
+		}
+		f, err := o.Create(path)
+		if err != nil {
+			return err
+		}
+		if err := write(f); err != nil {
+			return err
+		}
+	}
+	return o.Commit()
 }

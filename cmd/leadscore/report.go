@@ -68,22 +68,7 @@ func runReport(c *cobra.Command, opts *reportOptions) error {
 	if err != nil {
 		return err
 	}
-	var o pipeline.Outputs
-	defer o.Abort()
-	o.Protect(opts.deals)
-	for path, write := range map[string]func(io.Writer) error{opts.out: pipeline.JSONWriter(loop), opts.html: loop.WriteHTML} {
-		if path == "" {
-			continue
-		}
-		f, err := o.Create(path)
-		if err != nil {
-			return err
-		}
-		if err := write(f); err != nil {
-			return err
-		}
-	}
-	if err := o.Commit(); err != nil {
+	if err := writeOutputs(map[string]func(io.Writer) error{opts.out: pipeline.JSONWriter(loop), opts.html: loop.WriteHTML}, opts.deals); err != nil {
 		return err
 	}
 	return writeLoop(opts.stdout, loop)
