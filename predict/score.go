@@ -68,7 +68,8 @@ type Customer struct {
 }
 
 // Score scores every row of a feature table and returns the leads ranked by
-// score descending, then by the unrounded blend, then entity_id ascending.
+// score descending, then data quality, then the unrounded blend, then
+// entity_id ascending.
 //
 // The blended score is
 //
@@ -76,17 +77,20 @@ type Customer struct {
 //
 // with p the model probability, r the row's rule_points, R the rules' scale
 // (Config.RulesMax) and w the model weight: negative rule points lower the
-// score. When the model is flagged no
-// better than chance, w is 0 and the summary says so. A table without
+// score. When the model is flagged no better than chance, w is 0 and the
+// summary says so (unless Config.AllowWeakModel). A table without
 // rule_points scores by the model alone (w = 1). The table must hold every
-// model feature (a *SchemaError otherwise).
+// model feature and every column Config.Suppress and Config.Queues test (a
+// *SchemaError otherwise).
 //
-// The work runs in four steps: every row is scored (and explained, unless
+// The work runs in steps: every row is scored (and explained, unless
 // Config.ExplainTop limits reasons to the best leads) in chunks on
-// Config.Workers goroutines; the leads are ranked; the best are explained
-// when only they need reasons; then graded, routed to owners and
-// summarised. Each row's result is its own, so the output does not depend
-// on the number of workers.
+// Config.Workers goroutines; suppressed leads are set aside; the others
+// are ranked, the best explained when only they need reasons, graded,
+// routed to queues and dealt to owners (keeping Config.Previous's owners
+// where they have room); the changes since the previous list are marked
+// and the list summarised. Each row's result is its own, so the output
+// does not depend on the number of workers.
 func Score(ctx context.Context, m *Model, t *features.Table, cfg Config) ([]Ranked, Summary, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, Summary{}, err
