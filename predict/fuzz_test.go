@@ -104,8 +104,18 @@ func checkScored(t *testing.T, ranked []Ranked, sum Summary) {
 		t.Fatalf("summary is not JSON: %v", err)
 	}
 	var buf bytes.Buffer
-	if err := WriteCSV(&buf, ranked, Summary{Rules: true}); err != nil {
+	if err := WriteCSV(&buf, ranked, sum); err != nil {
 		t.Fatal(err)
+	}
+	if err := WriteCallList(&buf, ranked, sum); err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, r := range ranked {
+		if seen[r.EntityID] {
+			t.Fatalf("lead %s listed twice", r.EntityID)
+		}
+		seen[r.EntityID] = true
 	}
 }
 
@@ -135,7 +145,11 @@ func fuzzModels(f *testing.F) []*Model {
 // FuzzConfigScore: predict.yaml, once it parses, scores any table without
 // a panic and with every output in range.
 func FuzzConfigScore(f *testing.F) {
-	f.Add([]byte("model_weight: 0.7\ngrades:\n  - {name: A, capacity: 2, queue: q}\n  - {name: B, queue: r}\nreps:\n  q: [{name: Ann, capacity: 2}, {name: Bo, capacity: 1}]\nreasons: 20\n"))
+	f.Add([]byte("model_weight: 0.7\ngrades:\n  - {name: A, capacity: 2, queue: q}\n  - {name: B, queue: r}\nreps:\n  q: [{name: Ann, weight: 2, max_leads: 1}, {name: Bo, weight: 1}]\nreasons: 20\n"))
+	f.Add([]byte("suppress:\n  - [{field: rule_points, op: \">\", value: 100}]\n  - [{field: entity_id, op: in, value: [a, g]}]\ninclude_suppressed: true\n" +
+		"queues:\n  - {name: big, grades: [A, B], when: [{field: rule_points_fit, op: \">=\", value: 15}]}\nmin_data_quality: 0.5\n" +
+		"grades: [{name: A, share: 0.2, queue: q}, {name: B, share: 0.3, queue: r}, {name: C, queue: s}]\n" +
+		"reps:\n  big: [{name: Eve, max_leads: 1}]\n  r: [{name: Cy, weight: 3}]\nkeep: [rule_awards]\n"))
 	f.Add([]byte("grades: [{name: A, min_score: 50}, {name: B, min_score: 0}]\nrules_max: 1\ndrift_psi: 0.01\ndrift_limit: 100\n"))
 	f.Add([]byte("model_weight: 0\nreasons: 1\nchannel_column: c\n"))
 	models := fuzzModels(f)
@@ -147,7 +161,8 @@ func FuzzConfigScore(f *testing.F) {
 		for _, m := range models {
 			ranked, sum, err := Score(context.Background(), m, fuzzTable(m), cfg)
 			var de *DriftError
-			if err != nil && !errors.As(err, &de) {
+			var se *SchemaError // a column the settings test or keep is not in the table
+			if err != nil && !errors.As(err, &de) && !errors.As(err, &se) {
 				t.Fatalf("%s: %v", m.Type, err)
 			}
 			if err == nil {
