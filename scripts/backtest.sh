@@ -44,7 +44,8 @@ rows = {json.loads(l)["ordering"]: json.loads(l) for l in open(sys.argv[1]) if l
 # rules alone, from the run's ranked.csv and the reference's conversions
 lst, hgb, xgb, prob = rows["leadscore call list"], rows["scikit-learn HGB"], rows["XGBoost"], rows["leadscore probability"]
 f = lambda r: f"{r['auc']:.3f} / {r['p_at_100']:.2f}"
-print(f"| {sys.argv[3]} | {sys.argv[4]} | {lst['rows']} | {lst['converted']} | **{f(lst)}** | {f(prob)} | {f(rows['leadscore rules'])} | {f(hgb)} | {f(xgb)} | {float(sys.argv[5]):.0f} s |")
+rules = f(rows["leadscore rules"]) if "leadscore rules" in rows else "–"
+print(f"| {sys.argv[3]} | {sys.argv[4]} | {lst['rows']} | {lst['converted']} | **{f(lst)}** | {f(prob)} | {rules} | {f(hgb)} | {f(xgb)} | {float(sys.argv[5]):.0f} s |")
 PY
   done
 done

@@ -77,7 +77,8 @@ def judge(name, score, y, seconds=None):
 ry = ranked["entity_id"].astype(str).isin(conv).to_numpy()
 judge("leadscore call list", -ranked["rank"].to_numpy(dtype=float), ry)
 judge("leadscore probability", ranked["probability"].to_numpy(), ry)
-judge("leadscore rules", ranked["rule_points"].to_numpy(dtype=float), ry)
+if "rule_points" in ranked:  # ranked.csv has it when the run had rules
+    judge("leadscore rules", ranked["rule_points"].to_numpy(dtype=float), ry)
 
 mask = np.array([c in cats for c in inputs])
 t0 = time.perf_counter()

@@ -27,7 +27,8 @@ type EvalConfig struct {
 }
 
 // Evaluation is how a ranked call list fared: for the list as ranked (the
-// blend), the model's probability alone and the rule points alone, the
+// blend), the model's probability alone and the rule points alone (when
+// the list has any), the
 // AUC, the share of conversions among the first k leads and the lift by
 // decile; and the conversion rate per grade, queue and owner.
 type Evaluation struct {
@@ -132,11 +133,11 @@ func Evaluate(ranked []predict.Ranked, o *features.Outcomes, cfg EvalConfig) (*E
 	for i, r := range ranked {
 		order[i], prob[i], rules[i] = -float64(i), r.Probability, r.RulePoints
 	}
-	for _, l := range []struct {
-		name  string
-		score []float64
-	}{{"call list", order}, {"model", prob}, {"rules", rules}} {
-		ev.Lists = append(ev.Lists, judge(l.name, l.score, y, ks))
+	ev.Lists = append(ev.Lists, judge("call list", order, y, ks), judge("model", prob, y, ks))
+	// A list without rule points (a flat table, no rules) has no rules
+	// ordering to judge.
+	if slices.ContainsFunc(rules, func(r float64) bool { return r != 0 }) {
+		ev.Lists = append(ev.Lists, judge("rules", rules, y, ks))
 	}
 	revenue := make([]float64, len(ranked))
 	if cfg.Target == features.TargetConversion {

@@ -98,10 +98,18 @@ func writeBacktest(w io.Writer, bt *pipeline.Backtest, out string) error {
 		ev := d.Evaluation
 		fmt.Fprintf(tw, "%s\t%d\t%d", d.AsOf, ev.Rows, ev.Positives)
 		for _, name := range []string{"call list", "model", "rules"} {
-			fmt.Fprintf(tw, "\t%.3f", ev.List(name).AUC)
+			if l := ev.List(name); l != nil {
+				fmt.Fprintf(tw, "\t%.3f", l.AUC)
+			} else {
+				fmt.Fprint(tw, "\t-")
+			}
 		}
 		for _, name := range []string{"call list", "model", "rules"} {
-			fmt.Fprintf(tw, "\t%s", pctOf(ev.List(name).At(100)))
+			if l := ev.List(name); l != nil {
+				fmt.Fprintf(tw, "\t%s", pctOf(l.At(100)))
+			} else {
+				fmt.Fprint(tw, "\t-")
+			}
 		}
 		if ch := d.Chosen; ch != nil {
 			fmt.Fprintf(tw, "\t%.2f\t%.1f\t%.3f\t%s\t\n", ch.ModelWeight, ch.RulesScale, ch.AUC, pctOf(ch.PrecisionAt100))

@@ -144,6 +144,9 @@ func writeEvaluation(w io.Writer, ev *train.Evaluation) error {
 	for _, l := range ev.Lists {
 		fmt.Fprintf(tw, "%s\t%.3f\t%s\t%s\t%s\t\n", l.Name, l.AUC, pctOf(l.At(50)), pctOf(l.At(100)), pctOf(l.At(500)))
 	}
+	if len(ev.Lists) < 3 {
+		fmt.Fprintln(tw, "(no rule points in the list: no rules ordering)\t\t\t\t\t")
+	}
 	fmt.Fprintln(tw, "\t\t\t\t\t")
 	fmt.Fprintln(tw, "GRADE\tLEADS\tCONVERTED\tRATE\tLIFT\t")
 	for _, g := range ev.Grades {

@@ -128,7 +128,7 @@ func Run(ctx context.Context, c *Config, raw []byte, opts Options) (*Result, err
 	date := dateOf(opts.AsOf)
 	h := sha256.Sum256(raw)
 	man := &Manifest{AsOf: date, Status: "failed", ConfigHash: hex.EncodeToString(h[:8]),
-		Inputs: map[string]string{}, Rows: map[string]int{}, Seconds: map[string]float64{}, Tool: opts.Tool}
+		Inputs: map[string]string{}, Rows: map[string]int{}, Seconds: map[string]float64{}, Warnings: []string{}, Tool: opts.Tool}
 	dir, err := newRunFolder(p.out, date)
 	if err != nil {
 		return nil, err
