@@ -652,7 +652,7 @@ func openParquetRows(ctx context.Context, f *os.File, path string) (rows, error)
 func CheckParquet(r io.ReaderAt, size int64) error {
 	const frame = 12 // "PAR1" + footer length + "PAR1"
 	if size < frame {
-		return fmt.Errorf("not a Parquet file: %d bytes, fewer than the 12 of an empty one", size)
+		return fmt.Errorf("not a readable Parquet file: %d bytes, fewer than the 12 of an empty one", size)
 	}
 	var head, tail [4]byte
 	var foot [8]byte
@@ -664,7 +664,7 @@ func CheckParquet(r io.ReaderAt, size int64) error {
 	}
 	copy(tail[:], foot[4:])
 	if string(head[:]) != "PAR1" || string(tail[:]) != "PAR1" {
-		return errors.New("not a Parquet file: no PAR1 magic at its start and end")
+		return errors.New("not a readable Parquet file: no PAR1 magic at its start and end")
 	}
 	if n := int64(binary.LittleEndian.Uint32(foot[:4])); n == 0 || n > size-frame {
 		return fmt.Errorf("not a readable Parquet file: its footer claims %d bytes of a %d-byte file", n, size)
