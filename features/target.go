@@ -128,7 +128,7 @@ type Outcomes struct {
 	Opened []int64 // unix ns
 	Closed []int64 // unix ns, noTime while open
 	Won    []bool
-	Amount []float64 // the deal's value, NaN without an amount column or value
+	Amount []float64        // the deal's value, NaN without an amount column or value
 	byID   map[string][]int // entity → its deals, by opening time
 }
 

@@ -118,6 +118,9 @@ type Config struct {
 	// while it stays in a queue the owner serves and the owner has room,
 	// and the list shows what changed (previous score, grade, change).
 	Previous []Ranked `yaml:"-"`
+	// PreviousTable is the previous run's scoring table: a lead whose score
+	// dropped much names the inputs that moved (their values then and now).
+	PreviousTable *features.Table `yaml:"-"`
 	// Reasons is the number of positive and of negative contributions named
 	// per lead, at most MaxReasons; 0 means 3.
 	Reasons int `yaml:"reasons"`

@@ -1,6 +1,7 @@
 package predict
 
 import (
+	"fmt"
 	"leadscore/features"
 	"math"
 	"slices"
@@ -191,4 +192,69 @@ func lapsedAwards(before, now string) string {
 		}
 	}
 	return strings.Join(gone, "; ")
+}
+
+// movedInputs names, for each lead whose score dropped by dropDetail
+// points or more, the two inputs whose contribution fell most since the
+// previous run, with their values then and now: "last request for
+// quotation 95 days ago (was 10 days ago)". prev is the previous run's
+// scoring table; a table the model cannot read (a model trained since,
+// on other features) names nothing.
+func movedInputs(enc *Encoder, m *Model, prev *features.Table, out []Ranked) {
+	if prev == nil {
+		return
+	}
+	before, err := NewEncoder(m, prev)
+	if err != nil {
+		return
+	}
+	ids := prev.Column("entity_id")
+	if ids == nil || ids.Kind != features.KindString {
+		return
+	}
+	rowOf := make(map[string]int, len(ids.Str))
+	for i, id := range ids.Str {
+		rowOf[id] = i
+	}
+	p := len(m.Features)
+	now, then := enc.Clone(), before.Clone()
+	cNow, cThen := make([]float64, p), make([]float64, p)
+	logit := make([]float64, 1)
+	for i := range out {
+		r := &out[i]
+		j, ok := rowOf[r.EntityID]
+		if !ok || r.ScoreChange == nil || *r.ScoreChange > -dropDetail {
+			continue
+		}
+		now.ExplainRows([]int{r.row}, logit, cNow)
+		then.ExplainRows([]int{j}, logit, cThen)
+		var moved []string
+		d := deltas(cNow, cThen)
+		for n := 0; n < 2; n++ {
+			k := -1
+			for f := range d {
+				if d[f] < -0.005 && (k < 0 || d[f] < d[k]) {
+					k = f
+				}
+			}
+			if k < 0 {
+				break
+			}
+			f := &m.Features[k]
+			moved = append(moved, fmt.Sprintf("%s (was %s)", Describe(f, now.cols[k], r.row), Describe(f, then.cols[k], j)))
+			d[k] = 0
+		}
+		if len(moved) > 0 {
+			r.Change += "; moved: " + strings.Join(moved, "; ")
+		}
+	}
+}
+
+// deltas returns now − then, element by element.
+func deltas(now, then []float64) []float64 {
+	d := make([]float64, len(now))
+	for k := range d {
+		d[k] = now[k] - then[k]
+	}
+	return d
 }

@@ -181,3 +181,30 @@ func TestConditionFieldMissing(t *testing.T) {
 		t.Errorf("error %v, want a *SchemaError naming the field", err)
 	}
 }
+
+// TestMovedInputs: a lead whose score fell by 15 points or more names the
+// input that pulled it down, with its value then and now.
+func TestMovedInputs(t *testing.T) {
+	m := tinyModel(t)
+	prevTable := table([]string{"a", "b"}, []float64{3, 1}, nil)
+	prev, _, err := Score(context.Background(), m, prevTable, Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ranked, _, err := Score(context.Background(), m, table([]string{"a", "b"}, []float64{-1, 1}, nil), Config{Previous: prev, PreviousTable: prevTable})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range ranked {
+		switch r.EntityID {
+		case "a":
+			if !strings.Contains(r.Change, "moved: x = -1 (was x = 3)") {
+				t.Errorf("a: change %q", r.Change)
+			}
+		case "b":
+			if r.Change != "" {
+				t.Errorf("b: change %q, want none", r.Change)
+			}
+		}
+	}
+}

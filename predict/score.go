@@ -45,7 +45,8 @@ type Ranked struct {
 	AsOf        string   `parquet:"as_of"`
 	// What changed since the previous run (Config.Previous): null for a
 	// new lead, and Change says it in a word ("new", "newly A", "left A",
-	// "up", "down").
+	// "up", "down"), with, for a large drop, the rule awards that lapsed
+	// and the inputs that moved (Config.PreviousTable).
 	PreviousScore *int32  `parquet:"previous_score,optional"`
 	ScoreChange   *int32  `parquet:"score_change,optional"`
 	PreviousGrade *string `parquet:"previous_grade,optional"`
@@ -153,6 +154,7 @@ func Score(ctx context.Context, m *Model, t *features.Table, cfg Config) ([]Rank
 		out = append(out, suppressed...)
 	}
 	markChanges(out, cfg.Previous)
+	movedInputs(enc, m, cfg.PreviousTable, out)
 	for i := range out {
 		out[i].Rank = int32(i + 1)
 	}

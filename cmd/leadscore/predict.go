@@ -30,6 +30,7 @@ type predictOptions struct {
 	allowWeak         bool
 	previous          string
 	html              string
+	previousFeatures  string
 	includeSuppressed bool
 	rfm               string
 	config            string
@@ -76,6 +77,7 @@ sorted by score descending, ties by the unrounded blend, then entity_id.`,
 	f.StringSliceVar(&opts.keep, "keep", nil, "columns to carry into the call list as they are, such as \"Lead Origin,Email\" (comma-separated; from the scored table, else --keep-from)")
 	f.StringVar(&opts.html, "html", "", "also write the call list as one HTML page for sales: by queue and rep, sortable, filterable")
 	f.StringVar(&opts.previous, "previous", "", "the previous run's ranked.parquet: leads keep their owners, and the list shows what changed")
+	f.StringVar(&opts.previousFeatures, "previous-features", "", "with --previous, that run's feature table: a lead whose score dropped much names the inputs that moved")
 	f.BoolVar(&opts.includeSuppressed, "include-suppressed", false, "list the leads predict.yaml suppresses, last, graded suppressed, without an owner")
 	f.BoolVar(&opts.allowWeak, "allow-weak-model", false, "score with a model marked no better than chance (instead of rule points or an error), its verdict written into every output")
 	f.StringVar(&opts.keepFrom, "keep-from", "", "an entities file (entity_id and other columns) to look --keep columns up in")
@@ -149,6 +151,17 @@ func runPredict(c *cobra.Command, opts *predictOptions) error {
 			return err
 		}
 	}
+	if opts.previousFeatures != "" {
+		f, err := os.Open(opts.previousFeatures)
+		if err != nil {
+			return err
+		}
+		cfg.PreviousTable, err = features.ReadParquetTable(c.Context(), f, opts.previousFeatures)
+		f.Close()
+		if err != nil {
+			return err
+		}
+	}
 	if opts.keepFrom != "" {
 		if cfg.KeepFrom, err = pipeline.ReadEntities(c.Context(), features.Source{Path: opts.keepFrom}); err != nil {
 			return err
@@ -166,7 +179,7 @@ func runPredict(c *cobra.Command, opts *predictOptions) error {
 	}
 	var o pipeline.Outputs
 	defer o.Abort()
-	o.Protect(opts.model, modelFile(opts.model), opts.features, opts.table, opts.rfm, opts.config, opts.keepFrom, opts.previous)
+	o.Protect(opts.model, modelFile(opts.model), opts.features, opts.table, opts.rfm, opts.config, opts.keepFrom, opts.previous, opts.previousFeatures)
 	ranked, sum, err := predict.Score(c.Context(), m, t, cfg)
 	if err != nil {
 		return err

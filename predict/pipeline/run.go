@@ -219,6 +219,10 @@ func (p *plan) stages(ctx context.Context, dir string, man *Manifest, opts Optio
 			pcfg.Previous = nil
 		} else {
 			man.PreviousRun = prev
+			if f, err := os.Open(filepath.Join(p.out, prev, "features.parquet")); err == nil {
+				pcfg.PreviousTable, _ = features.ReadParquetTable(ctx, f, "features.parquet") // without it, drops name no inputs
+				f.Close()
+			}
 		}
 	}
 	if len(pcfg.Keep) > 0 && c.Entities != nil {

@@ -125,14 +125,24 @@ func TestRunTrains(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	compared := 0
+	compared, drops, named := 0, 0, 0
 	for _, r := range ranked {
 		if r.PreviousScore != nil {
 			compared++
 		}
+		if r.ScoreChange != nil && *r.ScoreChange <= -15 {
+			drops++
+			if strings.Contains(r.Change, "moved: ") {
+				named++
+			}
+		}
 	}
 	if later.PreviousRun != "2024-07-01" || compared == 0 {
 		t.Errorf("previous run %q, %d leads compared", later.PreviousRun, compared)
+	}
+	// The previous run's features say what moved for a lead that fell.
+	if drops == 0 || named == 0 {
+		t.Errorf("%d leads dropped 15 points or more, %d name the inputs that moved", drops, named)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "a", "2024-08-01", "calllist.html")); err != nil {
 		t.Errorf("no calllist.html: %v", err)
