@@ -105,6 +105,13 @@ func (c *Config) Validate() error {
 			return fmt.Errorf("features: Config.Snapshots: %w", err)
 		}
 	}
+	if p := c.Profiles; p != nil {
+		for _, a := range c.Spec.Attributes {
+			if p.Column(a) == nil {
+				return fmt.Errorf("features: spec attribute %q is not a column of the entities table", a)
+			}
+		}
+	}
 	return c.Spec.Validate()
 }
 
@@ -174,25 +181,36 @@ func Build(ctx context.Context, cfg Config) (*Table, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	start := time.Now()
-	if p := cfg.Profiles; p != nil {
-		for _, a := range cfg.Spec.Attributes {
-			if p.Column(a) == nil {
-				return nil, fmt.Errorf("features: spec attribute %q is not a column of the entities table", a)
-			}
-		}
-	}
 	e := newEngine(&cfg)
 	if err := e.ingest(ctx); err != nil {
 		return nil, err
 	}
+	e.remap = e.sortTypes()
 	if err := e.each(ctx, func(p *partition) error { e.group(p); return nil }); err != nil {
 		return nil, err
 	}
-	l, err := e.resolveTypes()
+	l, err := e.resolveTypes(e.totals())
 	if err != nil {
 		return nil, err
 	}
 	rows := e.place()
+	t, out, err := e.newTable(l, rows)
+	if err != nil {
+		return nil, err
+	}
+	if err := e.computeRows(ctx, l, rows, out); err != nil {
+		return nil, err
+	}
+	e.finish(t, l, out)
+	log.Info("features built", "rows_read", e.read, "events_used", l.used, "events_after_as_of", e.late, "duplicates_skipped", l.dups,
+		"bad_rows", cfg.BadRows.Count(), "rows", t.NumRows(), "columns", len(t.Columns), "event_types", len(e.typeNames),
+		"duration", time.Since(start).Round(time.Millisecond))
+	return t, nil
+}
+
+// newTable starts the table of the placed rows: the key columns, then the
+// feature columns of layout l (in out, to be computed).
+func (e *engine) newTable(l *layout, rows []placed) (*Table, *rowsOut, error) {
 	t := &Table{Meta: map[string]string{}}
 	passEnd := e.keyColumns(t, rows)
 	out := &rowsOut{cols: e.columns(l, len(rows)), done: make([]bool, len(rows))}
@@ -200,24 +218,27 @@ func Build(ctx context.Context, cfg Config) (*Table, error) {
 		t.Columns = append(t.Columns, Column{Name: c.name, Kind: KindFloat, Float: c.v})
 	}
 	if err := e.checkNames(t.Columns, passEnd); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	if rs := cfg.Rules; rs != nil {
+	if rs := e.rs; rs != nil {
 		out.total, out.awards = make([]float64, len(rows)), make([]string, len(rows))
 		out.groups = make([][]float64, len(rs.Groups))
 		for g := range out.groups {
 			out.groups[g] = make([]float64, len(rows))
 		}
 	}
-	if err := e.computeRows(ctx, l, rows, out); err != nil {
-		return nil, err
-	}
+	return t, out, nil
+}
+
+// finish closes the table once its rows are computed: the attributes, the
+// rule columns and the metadata.
+func (e *engine) finish(t *Table, l *layout, out *rowsOut) {
 	desc := make(map[string]Descriptor, len(out.cols))
 	for _, c := range out.cols {
 		desc[c.name] = c.desc
 	}
 	e.attributeColumns(t, t.Columns[0].Str, desc)
-	if rs := cfg.Rules; rs != nil {
+	if rs := e.rs; rs != nil {
 		t.Columns = append(t.Columns, Column{Name: "rule_points", Kind: KindFloat, Float: out.total})
 		for g, grp := range rs.Groups {
 			t.Columns = append(t.Columns, Column{Name: "rule_points_" + grp.Name, Kind: KindFloat, Float: out.groups[g]})
@@ -231,13 +252,9 @@ func Build(ctx context.Context, cfg Config) (*Table, error) {
 		t.Meta[MetaNewestEvent] = timeOf(e.newest).Format(time.RFC3339Nano)
 	}
 	e.resolvedSpec(t, l)
-	if cfg.Dedupe {
+	if e.cfg.Dedupe {
 		t.Meta[MetaDuplicatesSkipped] = strconv.FormatInt(l.dups, 10)
 	}
-	log.Info("features built", "rows_read", e.read, "events_used", l.used, "events_after_as_of", e.late, "duplicates_skipped", l.dups,
-		"bad_rows", cfg.BadRows.Count(), "rows", t.NumRows(), "columns", len(t.Columns), "event_types", len(e.typeNames),
-		"duration", time.Since(start).Round(time.Millisecond))
-	return t, nil
 }
 
 // keyColumns adds entity_id, ts (the row's moment) and a cutoff file's

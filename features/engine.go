@@ -155,6 +155,9 @@ type engine struct {
 	read      int64
 	tooMany   bool
 	snapshots []int64
+	// remap, when set, renumbers the types as group gathers the records
+	// (see sortTypes).
+	remap []uint16
 }
 
 // moment is one row to compute: its time (exclusive) and its place in
@@ -233,9 +236,7 @@ func (e *engine) ingest(ctx context.Context) error {
 		return err
 	}
 	defer er.Close()
-	derived := e.spec.Derived
-	hasRules := e.rs != nil && len(e.rs.Rules) > 0
-	masks := [3]bool{len(derived) > 0, hasRules, e.cfg.Dedupe}
+	masks := e.masks()
 	var types typeCache
 	err = Stream(ctx, er, func(events []Event) error {
 		if e.cfg.Progress != nil {
@@ -254,32 +255,18 @@ func (e *engine) ingest(ctx context.Context) error {
 			}
 			e.newest = max(e.newest, ts)
 			p := &e.parts[hashID(ev.EntityID)%nParts]
-			c := p.last(masks)
-			idLen := min(len(ev.EntityID), math.MaxUint16)
-			c.r = append(c.r, rec{ts: ts, value: ev.Value, off: uint32(len(p.arena)), idLen: uint16(idLen), typ: typ})
-			c.valued = append(c.valued, ev.HasValue)
-			p.arena = append(p.arena, ev.EntityID[:idLen]...)
-			if masks[0] {
-				var m uint64
-				for k := range derived {
-					if derived[k].matches(ev) {
-						m |= 1 << k
-					}
+			var d, m, fp uint64
+			if masks[0] || masks[1] {
+				var rules []int
+				if masks[1] {
+					rules = e.rulesOf[typ]
 				}
-				c.derived = append(c.derived, m)
-			}
-			if masks[1] {
-				var m uint64
-				for _, ri := range e.rulesOf[typ] {
-					if e.rs.Rules[ri].Event.match(ev) {
-						m |= 1 << e.ruleBit[ri]
-					}
-				}
-				c.rules = append(c.rules, m)
+				d, m = e.eventMasks(ev, rules)
 			}
 			if masks[2] {
-				c.fps = append(c.fps, ev.fingerprint())
+				fp = ev.fingerprint()
 			}
+			p.keep(ev.EntityID, rec{ts: ts, value: ev.Value, typ: typ}, ev.HasValue, d, m, fp, masks)
 		}
 		return nil
 	})
@@ -288,9 +275,84 @@ func (e *engine) ingest(ctx context.Context) error {
 		return err
 	}
 	if e.tooMany {
-		return &SchemaError{Path: e.cfg.Events.Path, Err: fmt.Errorf("the events have more than %d types: list the ones to keep in a spec (types: [...], with other to pool the rest)", MaxTypes)}
+		return e.tooManyTypes()
 	}
 	return nil
+}
+
+// tooManyTypes is the error for events of more types than a table takes.
+func (e *engine) tooManyTypes() error {
+	return &SchemaError{Path: e.cfg.Events.Path, Err: fmt.Errorf("the events have more than %d types: list the ones to keep in a spec (types: [...], with other to pool the rest)", MaxTypes)}
+}
+
+// masks says which masks the records carry: derived types, event rules,
+// fingerprints.
+func (e *engine) masks() [3]bool {
+	return [3]bool{len(e.spec.Derived) > 0, e.rs != nil && len(e.rs.Rules) > 0, e.cfg.Dedupe}
+}
+
+// eventMasks returns the derived types (Spec.Derived order) and the event
+// rules (their bit in ruleBit) that ev matches; rules lists the event
+// rules of its type.
+func (e *engine) eventMasks(ev *Event, rules []int) (derived, matched uint64) {
+	for k := range e.spec.Derived {
+		if e.spec.Derived[k].matches(ev) {
+			derived |= 1 << k
+		}
+	}
+	for _, ri := range rules {
+		if e.rs.Rules[ri].Event.match(ev) {
+			matched |= 1 << e.ruleBit[ri]
+		}
+	}
+	return derived, matched
+}
+
+// keep appends one record of entity id to the partition, with the masks
+// the engine keeps.
+func (p *partition) keep(id string, r rec, valued bool, derived, rules, fp uint64, masks [3]bool) {
+	c := p.last(masks)
+	idLen := min(len(id), math.MaxUint16)
+	r.off, r.idLen = uint32(len(p.arena)), uint16(idLen)
+	c.r = append(c.r, r)
+	c.valued = append(c.valued, valued)
+	p.arena = append(p.arena, id[:idLen]...)
+	if masks[0] {
+		c.derived = append(c.derived, derived)
+	}
+	if masks[1] {
+		c.rules = append(c.rules, rules)
+	}
+	if masks[2] {
+		c.fps = append(c.fps, fp)
+	}
+}
+
+// sortTypes renumbers the event types in name order, so that records
+// tied in time sort the same whatever order the types first arrived in;
+// it returns the old id → new id map, which group applies.
+func (e *engine) sortTypes() []uint16 {
+	order := make([]int, len(e.typeNames))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(a, b int) int { return strings.Compare(e.typeNames[a], e.typeNames[b]) })
+	remap := make([]uint16, len(order))
+	names := make([]string, len(order))
+	var rulesOf [][]int
+	if e.rulesOf != nil {
+		rulesOf = make([][]int, len(order))
+	}
+	for now, old := range order {
+		remap[old] = uint16(now)
+		names[now] = e.typeNames[old]
+		e.typeID[names[now]] = uint16(now)
+		if rulesOf != nil {
+			rulesOf[now] = e.rulesOf[old]
+		}
+	}
+	e.typeNames, e.rulesOf = names, rulesOf
+	return remap
 }
 
 // hashID is FNV-1a of an entity id.
@@ -392,6 +454,10 @@ func (e *engine) group(p *partition) {
 		for i := range c.r {
 			k := ent[j]
 			p.g.set(int(next[k]), c, i)
+			if e.remap != nil {
+				r := &p.g.r[next[k]]
+				r.typ = e.remap[r.typ]
+			}
 			next[k]++
 			j++
 		}
@@ -542,28 +608,48 @@ type layout struct {
 	nDerived int
 }
 
+// typeTotals are the records some row counts, per global type id, with
+// whether one has a value (per type and per derived type), and the
+// duplicates dropped: what the column set is decided from.
+type typeTotals struct {
+	used    []int64
+	valued  []bool
+	dvalued []bool
+	dups    int64
+}
+
+// totals adds up the partitions' counts.
+func (e *engine) totals() typeTotals {
+	tt := typeTotals{used: make([]int64, len(e.typeNames)), valued: make([]bool, len(e.typeNames)), dvalued: make([]bool, len(e.spec.Derived))}
+	for k := range e.parts {
+		tt.add(&e.parts[k])
+	}
+	return tt
+}
+
+// add adds a grouped partition's counts.
+func (tt *typeTotals) add(p *partition) {
+	for t := range p.used {
+		tt.used[t] += p.used[t]
+		tt.valued[t] = tt.valued[t] || p.valued[t]
+	}
+	for d := range p.dvalued {
+		tt.dvalued[d] = tt.dvalued[d] || p.dvalued[d]
+	}
+	tt.dups += p.dups
+}
+
 // resolveTypes decides the columns from the types the rows count: the
 // spec's list (with "other" pooling the rest when asked), or every type
 // counted, or the K most counted (ties by name) with the rest pooled as
 // "other". Value columns go to the spec's value types, or to the types
 // with a counted value.
-func (e *engine) resolveTypes() (*layout, error) {
+func (e *engine) resolveTypes(tt typeTotals) (*layout, error) {
 	nt := len(e.typeNames)
-	used := make([]int64, nt)
-	valued := make([]bool, nt)
-	dvalued := make([]bool, len(e.spec.Derived))
-	l := &layout{nDerived: len(e.spec.Derived)}
-	for k := range e.parts {
-		p := &e.parts[k]
-		for t := range p.used {
-			used[t] += p.used[t]
-			valued[t] = valued[t] || p.valued[t]
-			l.used += p.used[t]
-		}
-		for d := range p.dvalued {
-			dvalued[d] = dvalued[d] || p.dvalued[d]
-		}
-		l.dups += p.dups
+	used, valued, dvalued := tt.used, tt.valued, tt.dvalued
+	l := &layout{nDerived: len(e.spec.Derived), dups: tt.dups}
+	for _, n := range used {
+		l.used += n
 	}
 	var kept []string
 	if e.spec.Types != nil {
@@ -662,7 +748,7 @@ func (e *engine) place() []placed {
 			first := p.g.r[p.start[ent]].ts // the entity's earliest record
 			if e.snapshots == nil {
 				seen[id] = true
-				if tg == nil || o == nil || tg.inPopulation(o, id, e.lastMom) {
+				if e.inPopulation(id) {
 					out = append(out, placed{id: id, d: e.lastMom})
 				}
 				continue
@@ -677,20 +763,42 @@ func (e *engine) place() []placed {
 			}
 		}
 	}
-	if e.snapshots == nil && e.cfg.AllEntities && e.cfg.Profiles != nil {
-		for _, id := range e.cfg.Profiles.IDs {
-			if !seen[id] && (tg == nil || o == nil || tg.inPopulation(o, id, e.lastMom)) {
-				out = append(out, placed{id: id, d: e.lastMom})
-			}
+	if e.snapshots == nil {
+		out = e.profileRows(out, seen)
+	}
+	sortPlaced(out)
+	return out
+}
+
+// inPopulation says whether an entity gets an as-of row: with a target
+// and the outcomes, the target's population alone.
+func (e *engine) inPopulation(id string) bool {
+	tg, o := e.cfg.Target, e.cfg.Outcomes
+	return tg == nil || o == nil || tg.inPopulation(o, id, e.lastMom)
+}
+
+// profileRows adds, with AllEntities, an as-of row for every profile in
+// the population that has none yet (not seen).
+func (e *engine) profileRows(out []placed, seen map[string]bool) []placed {
+	if !e.cfg.AllEntities || e.cfg.Profiles == nil {
+		return out
+	}
+	for _, id := range e.cfg.Profiles.IDs {
+		if !seen[id] && e.inPopulation(id) {
+			out = append(out, placed{id: id, d: e.lastMom})
 		}
 	}
-	slices.SortFunc(out, func(a, b placed) int {
+	return out
+}
+
+// sortPlaced puts rows in output order: by moment, then entity id.
+func sortPlaced(rows []placed) {
+	slices.SortFunc(rows, func(a, b placed) int {
 		if a.d != b.d {
 			return cmpInt(a.d, b.d)
 		}
 		return strings.Compare(a.id, b.id)
 	})
-	return out
 }
 
 // timeOf turns unix ns into a UTC time.

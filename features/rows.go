@@ -402,6 +402,13 @@ func (e *engine) computeRows(ctx context.Context, l *layout, rows []placed, out 
 	if err != nil {
 		return err
 	}
+	e.emptyRows(l, rows, out)
+	return nil
+}
+
+// emptyRows computes the rows not computed yet: those of entities without
+// records (an entities-file row, a cutoff before any event).
+func (e *engine) emptyRows(l *layout, rows []placed, out *rowsOut) {
 	a := newAcc(e, l)
 	var empty partition
 	for i, r := range rows {
@@ -409,7 +416,6 @@ func (e *engine) computeRows(ctx context.Context, l *layout, rows []placed, out 
 			a.entity(&empty, 0, 0, r.id, []moment{{d: r.d, pos: int32(i)}}, out)
 		}
 	}
-	return nil
 }
 
 // formatTotal is how the rules' scale is written into the metadata.
