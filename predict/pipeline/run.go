@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -32,6 +33,10 @@ type Options struct {
 	// Progress, when set, is called during the feature stage with the
 	// number of event rows read so far.
 	Progress func(rows int64)
+	// Features, when set, builds the feature table in place of
+	// features.Build (leadscore-beam builds it on Apache Beam); it must
+	// return the table Build would.
+	Features func(context.Context, features.Config) (*features.Table, error)
 }
 
 // Result is what a finished run wrote.
@@ -185,16 +190,8 @@ func (p *plan) stages(ctx context.Context, dir string, man *Manifest, opts Optio
 	}
 	man.ModelID = p.model.ID
 	t0 := time.Now()
-	job := TableJob{Events: c.source(&c.Events), Model: p.model, Rules: p.rules, AsOf: opts.AsOf, AllEntities: c.Entities != nil,
-		BadRows: bad, Logger: log, Progress: opts.Progress}
-	if c.Entities != nil {
-		src := c.source(c.Entities)
-		job.Entities = &src
-	}
-	if c.Deals != nil {
-		src := c.source(c.Deals)
-		job.Outcomes = &src
-	}
+	job := p.scoringJob(opts.AsOf, bad)
+	job.Logger, job.Progress, job.Build = log, opts.Progress, opts.Features
 	t, err := BuildTable(ctx, job)
 	if err != nil {
 		return err
@@ -275,6 +272,37 @@ func (p *plan) stages(ctx context.Context, dir string, man *Manifest, opts Optio
 		return err
 	}
 	return o.Commit()
+}
+
+// scoringJob is the run's feature table: every entity as of the date,
+// with the model's spec and the rules.
+func (p *plan) scoringJob(asOf time.Time, bad *features.BadRows) TableJob {
+	c := p.cfg
+	job := TableJob{Events: c.source(&c.Events), Model: p.model, Rules: p.rules, AsOf: asOf, AllEntities: c.Entities != nil, BadRows: bad}
+	if c.Entities != nil {
+		src := c.source(c.Entities)
+		job.Entities = &src
+	}
+	if c.Deals != nil {
+		src := c.source(c.Deals)
+		job.Outcomes = &src
+	}
+	return job
+}
+
+// FeatureConfig returns the configuration a run of pipeline.yaml (c, its
+// bytes raw) as of asOf builds its feature table with, for an engine that
+// builds it elsewhere from the same files (leadscore-beam's workers). It
+// needs a trained model (model:), and a bad row fails.
+func FeatureConfig(ctx context.Context, c *Config, raw []byte, asOf time.Time) (features.Config, error) {
+	if c.Train != nil {
+		return features.Config{}, errors.New("pipeline: this engine scores with a trained model: train with leadscore run or leadscore train, then name it in model:")
+	}
+	p, err := c.plan(raw)
+	if err != nil {
+		return features.Config{}, err
+	}
+	return p.scoringJob(asOf, nil).Config(ctx)
 }
 
 // tableInputs picks the fingerprints of the files a feature table is made

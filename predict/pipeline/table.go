@@ -44,15 +44,32 @@ type TableJob struct {
 	BadRows             *features.BadRows
 	Logger              *slog.Logger
 	Progress            func(rows int64)
+	// Build builds the table from the configuration; nil is features.Build.
+	Build func(context.Context, features.Config) (*features.Table, error)
 }
 
 // BuildTable reads the job's files and builds its feature table.
 func BuildTable(ctx context.Context, job TableJob) (*features.Table, error) {
+	cfg, err := job.Config(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if job.Build != nil {
+		return job.Build(ctx, cfg)
+	}
+	return features.Build(ctx, cfg)
+}
+
+// Config reads the job's entities and outcomes and returns the
+// configuration of its table.
+func (job TableJob) Config(ctx context.Context) (features.Config, error) {
+	var none features.Config
+	var err error
 	cfg := features.Config{Events: job.Events, Spec: job.Spec, Rules: job.Rules, AllEntities: job.AllEntities, Dedupe: job.Dedupe,
 		BadRows: job.BadRows, Logger: job.Logger, Progress: job.Progress, Target: job.Target}
 	if m := job.Model; m != nil {
 		if m.FeatureSpec == nil {
-			return nil, fmt.Errorf("model %s was not trained on a feature table: it has no spec to follow", m.ID)
+			return none, fmt.Errorf("model %s was not trained on a feature table: it has no spec to follow", m.ID)
 		}
 		cfg.Spec = *m.FeatureSpec
 		if cfg.Target == nil && m.Target != nil {
@@ -61,53 +78,52 @@ func BuildTable(ctx context.Context, job TableJob) (*features.Table, error) {
 			cfg.Target = &t
 		}
 	}
-	var err error
 	if job.Entities != nil {
 		if cfg.Profiles, err = features.ReadProfiles(ctx, *job.Entities, job.BadRows); err != nil {
-			return nil, err
+			return none, err
 		}
 	}
 	var outcomes *features.Outcomes
 	if job.Outcomes != nil {
 		if outcomes, err = features.ReadOutcomes(ctx, *job.Outcomes, job.BadRows); err != nil {
-			return nil, err
+			return none, err
 		}
 	}
 	tg := cfg.Target
 	switch {
 	case job.Snapshots != "":
 		if tg == nil || tg.Kind != features.TargetConversion {
-			return nil, errors.New("snapshot rows are for a conversion target (give its horizon)")
+			return none, errors.New("snapshot rows are for a conversion target (give its horizon)")
 		}
 		if outcomes == nil {
-			return nil, errors.New("snapshot rows need the outcomes (a deals file) to label them")
+			return none, errors.New("snapshot rows need the outcomes (a deals file) to label them")
 		}
 		if cfg.Snapshots, err = features.SnapshotDates(job.Snapshots, job.First, job.Last, tg.HorizonDays); err != nil {
-			return nil, err
+			return none, err
 		}
 		cfg.Outcomes, cfg.OutcomesKnown = outcomes, job.Last
 	case !job.ClosedBefore.IsZero():
 		if tg == nil || tg.Kind != features.TargetOpportunity || outcomes == nil {
-			return nil, errors.New("training rows of closed deals are for an opportunity target, from the deals file (outcomes)")
+			return none, errors.New("training rows of closed deals are for an opportunity target, from the deals file (outcomes)")
 		}
 		cfg.Cutoffs, cfg.AllEntities = outcomes.ClosedDeals(job.ClosedBefore), false
 	case job.Cutoffs != nil:
 		if cfg.Cutoffs, err = features.ReadCutoffs(ctx, *job.Cutoffs, job.BadRows); err != nil {
-			return nil, err
+			return none, err
 		}
 	case tg != nil && tg.Kind == features.TargetOpportunity:
 		if outcomes == nil {
-			return nil, errors.New("an opportunity model scores open deals: give the deals file (outcomes)")
+			return none, errors.New("an opportunity model scores open deals: give the deals file (outcomes)")
 		}
 		cfg.Cutoffs, cfg.AllEntities = outcomes.OpenDeals(job.AsOf), false
 	default:
 		cfg.AsOf = job.AsOf
 		if tg != nil && (tg.ExcludeCustomers || tg.ExcludeOpenDeals) {
 			if outcomes == nil {
-				return nil, fmt.Errorf("the population (%s) needs the deals file (outcomes)", tg.Population())
+				return none, fmt.Errorf("the population (%s) needs the deals file (outcomes)", tg.Population())
 			}
 			cfg.Outcomes = outcomes
 		}
 	}
-	return features.Build(ctx, cfg)
+	return cfg, nil
 }

@@ -147,6 +147,9 @@ func TestRunTrains(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "a", "2024-08-01", "calllist.html")); err != nil {
 		t.Errorf("no calllist.html: %v", err)
 	}
+	// An engine that computes rows entity by entity (as leadscore-beam
+	// does) writes the same files.
+	checkEntityEngine(t, dir, "a/2024-07-01/model/model.json", "2024-08-01")
 }
 
 // rewriteDeals copies a deals file, flipping won for every deal opened or
