@@ -5,8 +5,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"math"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -345,5 +348,38 @@ func TestOrderIndependent(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestShardedEvents: an events pattern reads every file it matches, and
+// the table equals the one of the same events in one file.
+func TestShardedEvents(t *testing.T) {
+	dir := t.TempDir()
+	header := "entity_id,ts,type,value\n"
+	shards := []string{
+		"a,2024-06-01T10:00:00Z,order,10\nb,2024-05-01T00:00:00Z,page_view,\n",
+		"a,2024-06-20T00:00:00Z,page_view,\nc,2024-08-01T00:00:00Z,order,5\n",
+		"b,2024-06-30T23:00:00Z,order,7.5\n",
+	}
+	for i, s := range shards {
+		os.WriteFile(filepath.Join(dir, fmt.Sprintf("part-%d.csv", i)), []byte(header+s), 0o644)
+	}
+	one := build(t, header+strings.Join(shards, ""), Config{AsOf: asOf})
+	many, err := Build(context.Background(), Config{Events: Source{Path: filepath.Join(dir, "part-*.csv")}, AsOf: asOf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(one.Names(), many.Names()) || one.NumRows() != 2 || many.NumRows() != 2 {
+		t.Fatalf("sharded: %v (%d rows), one file: %v (%d rows)", many.Names(), many.NumRows(), one.Names(), one.NumRows())
+	}
+	for c := range one.Columns {
+		for i := range one.Columns[c].Len() {
+			if one.Columns[c].Text(i) != many.Columns[c].Text(i) {
+				t.Errorf("%s row %d: %s sharded, %s in one file", one.Columns[c].Name, i, many.Columns[c].Text(i), one.Columns[c].Text(i))
+			}
+		}
+	}
+	if _, err := Build(context.Background(), Config{Events: Source{Path: filepath.Join(dir, "none-*.csv")}, AsOf: asOf}); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("a pattern matching nothing: %v", err)
 	}
 }

@@ -3,7 +3,9 @@ package features
 import (
 	"context"
 	"fmt"
+	"io/fs"
 	"math"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
@@ -229,18 +231,39 @@ func (e *engine) typeOf(name string) (uint16, bool) {
 	return id, true
 }
 
-// ingest reads every event into the partitions.
+// ingest reads every event into the partitions, file by file when the
+// events path is a pattern.
 func (e *engine) ingest(ctx context.Context) error {
-	er, err := OpenEvents(ctx, e.cfg.Events, e.cfg.BadRows)
+	paths, err := EventFiles(e.cfg.Events.Path)
+	if err != nil {
+		return err
+	}
+	for _, path := range paths {
+		src := e.cfg.Events
+		src.Path = path
+		if err := e.ingestFile(ctx, src); err != nil {
+			return err
+		}
+	}
+	if e.tooMany {
+		return e.tooManyTypes()
+	}
+	return nil
+}
+
+// ingestFile reads one events file into the partitions.
+func (e *engine) ingestFile(ctx context.Context, src Source) error {
+	er, err := OpenEvents(ctx, src, e.cfg.BadRows)
 	if err != nil {
 		return err
 	}
 	defer er.Close()
 	masks := e.masks()
 	var types typeCache
+	read := e.read
 	err = Stream(ctx, er, func(events []Event) error {
 		if e.cfg.Progress != nil {
-			e.cfg.Progress(int64(er.Rows()))
+			e.cfg.Progress(read + int64(er.Rows()))
 		}
 		for i := range events {
 			ev := &events[i]
@@ -270,14 +293,25 @@ func (e *engine) ingest(ctx context.Context) error {
 		}
 		return nil
 	})
-	e.read = int64(er.Rows())
+	e.read += int64(er.Rows())
+	return err
+}
+
+// EventFiles lists the files an events path names: the path itself, or,
+// for a pattern of sharded files (filepath.Match syntax, such as
+// events/part-*.parquet), the files it matches, in name order.
+func EventFiles(path string) ([]string, error) {
+	if !strings.ContainsAny(path, "*?[") {
+		return []string{path}, nil
+	}
+	paths, err := filepath.Glob(path)
 	if err != nil {
-		return err
+		return nil, fmt.Errorf("%s: %w", path, err) // filepath.ErrBadPattern
 	}
-	if e.tooMany {
-		return e.tooManyTypes()
+	if len(paths) == 0 {
+		return nil, fmt.Errorf("%s: no file matches: %w", path, fs.ErrNotExist)
 	}
-	return nil
+	return paths, nil
 }
 
 // tooManyTypes is the error for events of more types than a table takes.

@@ -71,8 +71,23 @@ func Stamp(t *features.Table, fps map[string]string, tool string) {
 	t.Meta[features.MetaToolVersion] = tool
 }
 
-// Fingerprint returns "name size=N sha256=HEX" for a file.
+// Fingerprint returns "name size=N sha256=HEX" for a file, and for a
+// pattern of sharded events files "pattern files=N sha256=HEX" over theirs.
 func Fingerprint(path string) (string, error) {
+	if paths, err := features.EventFiles(path); err != nil {
+		return "", err
+	} else if len(paths) > 1 || paths[0] != path {
+		// A pattern of sharded files: the hash of its files' fingerprints.
+		h := sha256.New()
+		for _, p := range paths {
+			fp, err := Fingerprint(p)
+			if err != nil {
+				return "", err
+			}
+			fmt.Fprintln(h, fp)
+		}
+		return fmt.Sprintf("%s files=%d sha256=%x", filepath.Base(path), len(paths), h.Sum(nil)), nil
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return "", err
