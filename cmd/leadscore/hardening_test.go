@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"leadscore/predict/pipeline"
 	"os"
 	"path/filepath"
 	"strings"
@@ -48,7 +49,7 @@ func TestOutputIsInput(t *testing.T) {
 			before, _ := os.ReadFile(tt.input)
 			code, _, errs := runCLI(t, append(tt.args, "-q")...)
 			after, _ := os.ReadFile(tt.input)
-			if code != exitUsage || !strings.Contains(errs, "is the input") {
+			if code != pipeline.ExitUsage || !strings.Contains(errs, "is the input") {
 				t.Errorf("exit %d, stderr %q; want 2 naming the input", code, errs)
 			}
 			if len(before) == 0 || !bytes.Equal(before, after) {
@@ -72,7 +73,7 @@ func TestNoTemporaryFilesLeft(t *testing.T) {
 		{"rfm", "--orders", orders, "--as-of", "2025-01-01", "--max-bad-rows", "2", "--out", filepath.Join(dir, "new", "rfm.parquet")},
 	} {
 		code, _, errs := runCLI(t, append(args, "-q")...)
-		if code != exitBadInput || !strings.Contains(errs, "too many bad rows") {
+		if code != pipeline.ExitBadInput || !strings.Contains(errs, "too many bad rows") {
 			t.Errorf("%s: exit %d, stderr %q; want 3, too many bad rows", args[0], code, errs)
 		}
 		if _, err := os.Stat(filepath.Join(dir, "new")); err == nil {
@@ -120,10 +121,10 @@ func TestSIGTERMLeavesNoQuarantine(t *testing.T) {
 	}
 	cmd.Process.Signal(syscall.SIGTERM)
 	cmd.Wait()
-	if code := cmd.ProcessState.ExitCode(); code != exitInterrupted && code != 0 {
+	if code := cmd.ProcessState.ExitCode(); code != pipeline.ExitInterrupted && code != 0 {
 		t.Errorf("exit %d, want 130 (or 0 if it finished first)", code)
 	}
-	if cmd.ProcessState.ExitCode() == exitInterrupted {
+	if cmd.ProcessState.ExitCode() == pipeline.ExitInterrupted {
 		if _, err := os.Stat(out); err == nil {
 			entries, _ := os.ReadDir(out)
 			for _, e := range entries {

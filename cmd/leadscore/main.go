@@ -12,23 +12,10 @@ import (
 	"os/signal"
 	"syscall"
 
-	"leadscore/features"
-	"leadscore/predict"
 	"leadscore/predict/pipeline"
 )
 
 func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
-
-// Exit codes, decided here and nowhere else.
-const (
-	exitOK          = 0
-	exitFailure     = 1
-	exitUsage       = 2
-	exitBadInput    = 3
-	exitMismatch    = 4
-	exitBusy        = 5
-	exitInterrupted = 130
-)
 
 // run executes the command line and returns the exit code. It is the seam
 // the end-to-end tests drive.
@@ -39,7 +26,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
 	if err == nil {
-		return exitOK
+		return pipeline.ExitOK
 	}
 	code := exitCode(ctx, err)
 	fmt.Fprintf(stderr, "leadscore: %v\n", err)
@@ -50,29 +37,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 	return code
 }
 
+// exitCode is pipeline.ExitCode, a bad flag being a usage error.
 func exitCode(ctx context.Context, err error) int {
-	var fe *flagError
-	var ce *features.ConfigError
-	var oe *pipeline.OverwriteError
-	var we *pipeline.OwnershipError
-	var le *pipeline.LockedError
-	var me *predict.ModelError
-	var se *predict.SchemaError
-	var de *predict.DriftError
-	var pe *predict.PopulationError
-	switch {
-	case ctx.Err() != nil || errors.Is(err, context.Canceled):
-		return exitInterrupted
-	case errors.As(err, &fe), errors.As(err, &ce), errors.As(err, &oe), errors.As(err, &we):
-		return exitUsage
-	case errors.As(err, &le):
-		return exitBusy
-	case errors.As(err, &me), errors.As(err, &se), errors.As(err, &de), errors.As(err, &pe):
-		return exitMismatch
-	case features.IsBadInput(err), errors.As(err, new(*predict.StaleError)):
-		return exitBadInput
+	if fe := (*flagError)(nil); errors.As(err, &fe) && ctx.Err() == nil {
+		return pipeline.ExitUsage
 	}
-	return exitFailure
+	return pipeline.ExitCode(ctx, err)
 }
 
 // flagError is a usage error: a bad flag value or a missing flag.

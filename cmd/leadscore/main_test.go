@@ -15,6 +15,7 @@ import (
 
 	"leadscore/features"
 	"leadscore/predict"
+	"leadscore/predict/pipeline"
 	"leadscore/rfm"
 )
 
@@ -349,7 +350,7 @@ func TestFlatTable(t *testing.T) {
 func TestUnknownCommands(t *testing.T) {
 	for _, args := range [][]string{{"bogus"}, {"rules", "bogus"}, {"datasets", "bogus"}, {"models", "nothing"}} {
 		code, _, errs := runCLI(t, args...)
-		if code != exitUsage || !strings.Contains(errs, "unknown command") {
+		if code != pipeline.ExitUsage || !strings.Contains(errs, "unknown command") {
 			t.Errorf("%v: exit %d, stderr %q; want 2 and unknown command", args, code, errs)
 		}
 	}
@@ -386,7 +387,7 @@ func TestEvaluateCommand(t *testing.T) {
 		t.Error("the HTML page has no chart")
 	}
 	code, _, errs = runCLI(t, "backtest", "--config", filepath.Join(dir, "pipeline.yaml"), "--dates", "2024-07-01", "--out", out)
-	if code != exitUsage || !strings.Contains(errs, "at least two") {
+	if code != pipeline.ExitUsage || !strings.Contains(errs, "at least two") {
 		t.Errorf("one date: exit %d, %q", code, errs)
 	}
 }

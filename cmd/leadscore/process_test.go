@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"leadscore/predict/pipeline"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -149,7 +150,7 @@ func TestDriftLimitExitCode(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "ranked.parquet")
 	code, _, errs := runCLI(t, "predict", "--model", dir+"/backtest/runs/2024-07-01/model", "--features", dir+"/runs/latest/features.parquet",
 		"--out", out, "--drift-limit", "0.5", "-q")
-	if code != exitMismatch || !strings.Contains(errs, "drifted beyond the hard limit") {
+	if code != pipeline.ExitMismatch || !strings.Contains(errs, "drifted beyond the hard limit") {
 		t.Errorf("exit %d, stderr %q; want 4 and the drifted inputs", code, errs)
 	}
 	if _, err := os.Stat(out); err == nil {

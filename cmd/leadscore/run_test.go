@@ -82,13 +82,13 @@ func TestRun(t *testing.T) {
 	assertNoLitter(t, runs)
 	// A bad config is a configuration error.
 	os.WriteFile(filepath.Join(dir, "bad.yaml"), []byte("out: runs\ncolour: red\n"), 0o644)
-	if code, _, _ := runCLI(t, "run", "--config", filepath.Join(dir, "bad.yaml"), "--as-of", "2025-01-01", "-q"); code != exitUsage {
+	if code, _, _ := runCLI(t, "run", "--config", filepath.Join(dir, "bad.yaml"), "--as-of", "2025-01-01", "-q"); code != pipeline.ExitUsage {
 		t.Errorf("bad config: exit %d, want 2", code)
 	}
 	// A run that fails on its data keeps the previous outputs and says why.
 	os.WriteFile(filepath.Join(dir, "data", "events.csv"), []byte("entity_id,ts,type\na,2024-02-30,rfq\n"), 0o644)
 	before, _ := os.ReadFile(filepath.Join(runs, "2025-01-01", "ranked.csv"))
-	if code, _, _ := runCLI(t, "run", "--config", conf, "--as-of", "2025-01-01", "-q"); code != exitBadInput {
+	if code, _, _ := runCLI(t, "run", "--config", conf, "--as-of", "2025-01-01", "-q"); code != pipeline.ExitBadInput {
 		t.Errorf("bad events: exit %d, want 3", code)
 	}
 	after, _ := os.ReadFile(filepath.Join(runs, "2025-01-01", "ranked.csv"))
@@ -97,7 +97,7 @@ func TestRun(t *testing.T) {
 	}
 	var failed pipeline.Manifest
 	fb, _ := os.ReadFile(filepath.Join(runs, "2025-01-01.failed.json"))
-	if err := json.Unmarshal(fb, &failed); err != nil || failed.Status != "failed" || failed.ExitCode != exitBadInput || !strings.Contains(failed.Error, "events.csv:2:") {
+	if err := json.Unmarshal(fb, &failed); err != nil || failed.Status != "failed" || failed.ExitCode != pipeline.ExitBadInput || !strings.Contains(failed.Error, "events.csv:2:") {
 		t.Errorf("failure manifest %+v, %v", failed, err)
 	}
 }
@@ -173,7 +173,7 @@ func TestRunOwnsItsFolder(t *testing.T) {
 	os.Chdir(t.TempDir())
 	code, _, errs := runCLI(t, "run", "--config", conf, "--as-of", "2024-12-01", "-q")
 	os.Chdir(wd)
-	if code != exitUsage || !strings.Contains(errs, "did not write") {
+	if code != pipeline.ExitUsage || !strings.Contains(errs, "did not write") {
 		t.Errorf("folder with a user's files: exit %d, %q; want 2", code, errs)
 	}
 	if b, _ := os.ReadFile(filepath.Join(runs, "report.xlsx")); string(b) != "keep me\n" {
@@ -199,7 +199,7 @@ func TestRunOwnsItsFolder(t *testing.T) {
 	events := filepath.Join(dir, "data", "events.csv")
 	good, _ := os.ReadFile(events)
 	os.WriteFile(events, []byte("entity_id,ts,type\na,2024-02-30,rfq\n"), 0o644)
-	if code, _, _ := runCLI(t, "run", "--config", conf, "--as-of", "2024-12-03", "-q"); code != exitBadInput {
+	if code, _, _ := runCLI(t, "run", "--config", conf, "--as-of", "2024-12-03", "-q"); code != pipeline.ExitBadInput {
 		t.Errorf("bad events: exit %d, want 3", code)
 	}
 	os.WriteFile(events, good, 0o644)
@@ -208,7 +208,7 @@ func TestRunOwnsItsFolder(t *testing.T) {
 	}
 	// A regular file where a date's link goes is refused, and kept.
 	os.WriteFile(filepath.Join(runs, "2025-01-01"), []byte("mine\n"), 0o644)
-	if code, _, errs := runCLI(t, "run", "--config", conf, "--as-of", "2025-01-01", "-q"); code != exitUsage || !strings.Contains(errs, "not a link leadscore made") {
+	if code, _, errs := runCLI(t, "run", "--config", conf, "--as-of", "2025-01-01", "-q"); code != pipeline.ExitUsage || !strings.Contains(errs, "not a link leadscore made") {
 		t.Errorf("regular file named like a date: exit %d, %q", code, errs)
 	}
 	if b, _ := os.ReadFile(filepath.Join(runs, "2025-01-01")); string(b) != "mine\n" {
@@ -218,7 +218,7 @@ func TestRunOwnsItsFolder(t *testing.T) {
 	root := filepath.Join(dir, "root.yaml")
 	raw, _ := os.ReadFile(conf)
 	os.WriteFile(root, []byte(strings.Replace(string(raw), "out: runs", "out: /", 1)), 0o644)
-	if code, _, errs := runCLI(t, "run", "--config", root, "--as-of", "2025-01-01", "-q"); code != exitUsage {
+	if code, _, errs := runCLI(t, "run", "--config", root, "--as-of", "2025-01-01", "-q"); code != pipeline.ExitUsage {
 		t.Errorf("out: / : exit %d, %q; want 2", code, errs)
 	}
 	if _, err := os.Stat("/.leadscore"); err == nil {
@@ -253,7 +253,7 @@ func TestRunLockAndLatest(t *testing.T) {
 	lock.Truncate(0)
 	lock.WriteAt([]byte("4242 2025-01-02T03:04:05Z\n"), 0)
 	code, _, errs := runCLI(t, "run", "--config", conf, "--as-of", "2025-01-02", "-q")
-	if code != exitBusy || !strings.Contains(errs, "pid 4242") {
+	if code != pipeline.ExitBusy || !strings.Contains(errs, "pid 4242") {
 		t.Errorf("held folder: exit %d, %q; want 5 naming pid 4242", code, errs)
 	}
 	waiting := command("run", "--config", conf, "--as-of", "2025-01-02", "--wait", "-q")
@@ -298,7 +298,7 @@ func TestConcurrentRuns(t *testing.T) {
 		for _, c := range cmds {
 			c.Wait()
 			code := c.ProcessState.ExitCode()
-			if code != 0 && (wait || code != exitBusy) {
+			if code != 0 && (wait || code != pipeline.ExitBusy) {
 				t.Errorf("round %d: exit %d: %s", round, code, c.Stderr.(*bytes.Buffer).String())
 			}
 		}
