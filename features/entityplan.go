@@ -105,10 +105,11 @@ func (p *EntityPlan) Record(ev *Event) (Record, bool) {
 // group puts one entity's records into a partition of their own and
 // groups it as Build groups its partitions. Before Resolve, types get ids
 // as they come; after it, the resolved ids.
-func (p *EntityPlan) group(id string, recs []Record) (*partition, error) {
-	part := &partition{}
-	for i := range recs {
-		r := &recs[i]
+func (p *EntityPlan) group(id string, records []Record) (*partition, error) {
+	chunk := makeRecs(0, len(records), p.masks) // one entity's size, not an ingest chunk's
+	part := &partition{chunks: []*recs{&chunk}, arena: make([]byte, 0, len(records)*len(id))}
+	for i := range records {
+		r := &records[i]
 		typ, ok := p.e.typeID[r.Type]
 		if !ok {
 			if p.l != nil {
