@@ -1,0 +1,137 @@
+// Command leadscore-beam runs leadscore's nightly batch with its feature
+// stage on Apache Beam: the same pipeline.yaml and outputs as `leadscore
+// run`, with the events read, keyed by entity and aggregated on a Beam
+// runner (Prism, embedded, by default; Flink, Spark or Dataflow through
+// their flags). See docs/scale.md.
+//
+//	leadscore-beam run --config pipeline.yaml --as-of 2025-01-01 [--runner prism] [runner flags]
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime/debug"
+	"syscall"
+	"time"
+
+	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+	_ "github.com/apache/beam/sdks/v2/go/pkg/beam/runners/prism"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/x/beamx"
+
+	"leadscore/features"
+	"leadscore/predict/pipeline"
+)
+
+var (
+	configPath = flag.String("config", "", "pipeline.yaml (required; it must name a trained model in model:)")
+	asOfFlag   = flag.String("as-of", "", "the run's date, YYYY-MM-DD: only events before it count (required)")
+	staging    = flag.String("staging", "", "where the feature table is staged between the Beam job and the driver: a folder every worker and the driver can reach (default: the system's temporary folder)")
+	wait       = flag.Bool("wait", false, "wait for another run holding the out folder instead of failing")
+)
+
+const usage = `leadscore-beam run --config pipeline.yaml --as-of YYYY-MM-DD [--runner prism|flink|spark|dataflow] [runner flags]
+
+Runs pipeline.yaml as "leadscore run" does, the feature stage on Apache Beam.
+Exit codes as leadscore's: 0 ok, 1 failure, 2 usage, 3 bad input, 4 mismatch, 5 busy, 130 interrupted.
+Flags (Beam's runner flags too, see --help):`
+
+func main() {
+	// A worker started by a runner gets only flags; the driver's command
+	// line starts with "run".
+	args, sub := os.Args[1:], ""
+	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
+		sub, args = args[0], args[1:]
+	}
+	flag.Usage = func() {
+		fmt.Fprintln(flag.CommandLine.Output(), usage)
+		flag.PrintDefaults()
+	}
+	if err := flag.CommandLine.Parse(args); err != nil {
+		os.Exit(pipeline.ExitUsage)
+	}
+	beam.Init() // in worker mode, runs the worker and exits
+	if sub != "run" || *configPath == "" || *asOfFlag == "" || flag.NArg() > 0 {
+		flag.Usage()
+		os.Exit(pipeline.ExitUsage)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	res, err := run(ctx, *configPath, *asOfFlag)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "leadscore-beam: %v\n", err)
+		os.Exit(exitCode(ctx, err))
+	}
+	fmt.Printf("wrote %s: %d leads ranked\n", res.Dir, res.Ranked)
+}
+
+// errUsage marks a bad flag value.
+var errUsage = errors.New("usage")
+
+func exitCode(ctx context.Context, err error) int {
+	if errors.Is(err, errUsage) {
+		return pipeline.ExitUsage
+	}
+	return pipeline.ExitCode(ctx, err)
+}
+
+// run does pipeline.yaml as of the date, the feature table built on Beam.
+func run(ctx context.Context, config, date string) (*pipeline.Result, error) {
+	asOf, err := time.Parse(time.DateOnly, date)
+	if err != nil {
+		return nil, fmt.Errorf("%w: --as-of %q: want YYYY-MM-DD", errUsage, date)
+	}
+	if config, err = filepath.Abs(config); err != nil {
+		return nil, err
+	}
+	c, raw, err := pipeline.LoadConfig(config)
+	if err != nil {
+		return nil, err
+	}
+	if c.Train != nil {
+		return nil, fmt.Errorf("%w: %s has a train: section: training stays on one machine (leadscore run or leadscore train); name the trained model in model:", errUsage, config)
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	return pipeline.Run(ctx, c, raw, pipeline.Options{AsOf: asOf, Wait: *wait, Tool: toolVersion(), Logger: log,
+		ExitCode: func(err error) int { return exitCode(ctx, err) },
+		Features: func(ctx context.Context, fc features.Config) (*features.Table, error) {
+			return beamFeatures(ctx, config, fc, *staging)
+		}})
+}
+
+// beamFeatures runs the feature stage of pipeline.yaml (config) on the
+// runner the flags name and returns the table it built.
+func beamFeatures(ctx context.Context, config string, fc features.Config, stagingDir string) (*features.Table, error) {
+	files, err := features.EventFiles(fc.Events.Path)
+	if err != nil {
+		return nil, err
+	}
+	dir, err := os.MkdirTemp(stagingDir, "leadscore-beam-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	out := filepath.Join(dir, "features.parquet")
+	if err := beamx.Run(ctx, buildPipeline(config, fc.AsOf, files, out)); err != nil {
+		return nil, err
+	}
+	return readStaged(ctx, out)
+}
+
+// toolVersion names the tool and, when the build recorded it, the commit.
+func toolVersion() string {
+	v := "leadscore-beam"
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range bi.Settings {
+			if s.Key == "vcs.revision" && len(s.Value) >= 12 {
+				v += " " + s.Value[:12]
+			}
+		}
+	}
+	return v
+}

@@ -1,0 +1,160 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"math"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+
+	"leadscore/datasets"
+	"leadscore/features"
+	"leadscore/predict/pipeline"
+)
+
+func TestMain(m *testing.M) {
+	flag.Parse()
+	if f := flag.Lookup("runner"); f != nil && (f.Value.String() == "" || f.Value.String() == "direct") {
+		flag.Set("runner", "prism") // the embedded runner, unless -runner says otherwise
+	}
+	beam.Init()
+	os.Exit(m.Run())
+}
+
+// generate writes a generated CRM as CSV to dir, and its events again in
+// three shards under dir/shards.
+func generate(t *testing.T, dir string, entities int) {
+	t.Helper()
+	var fs []*os.File
+	for _, n := range []string{"events", "entities", "deals", "orders", "truth"} {
+		f, err := os.Create(filepath.Join(dir, n+".csv"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		fs = append(fs, f)
+	}
+	sink := datasets.NewCSVSink(datasets.Files{Events: fs[0], Entities: fs[1], Deals: fs[2], Orders: fs[3], Truth: fs[4]})
+	if _, err := datasets.Generate(context.Background(), datasets.Config{Entities: entities, Seed: 3}, sink); err != nil {
+		t.Fatal(err)
+	}
+	if err := sink.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range fs {
+		f.Close()
+	}
+	raw, err := os.ReadFile(filepath.Join(dir, "events.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.SplitAfter(string(raw), "\n")
+	os.Mkdir(filepath.Join(dir, "shards"), 0o755)
+	for k := range 3 {
+		var b strings.Builder
+		b.WriteString(lines[0])
+		for i := 1 + k; i < len(lines); i += 3 {
+			b.WriteString(lines[i])
+		}
+		os.WriteFile(filepath.Join(dir, "shards", "part-"+string(rune('0'+k))+".csv"), []byte(b.String()), 0o644)
+	}
+}
+
+func writeConfig(t *testing.T, path, body string) string {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// TestBeamMatchesRun: leadscore-beam on Prism, over the events in three
+// shards, writes the features, call list and CSV of leadscore run over
+// the same events in one file: the same rows, values and order.
+func TestBeamMatchesRun(t *testing.T) {
+	dir := t.TempDir()
+	generate(t, dir, 1500)
+	ctx := context.Background()
+	const common = "entities: {path: entities.csv}\ndeals: {path: deals.csv}\nrules: default\n"
+	trainCfg := writeConfig(t, filepath.Join(dir, "train.yaml"), "out: trained\nevents: {path: events.csv}\n"+common+
+		"train: {target: conversion, horizon: 90d, snapshots: monthly, model: gbdt}\n")
+	c, raw, err := pipeline.LoadConfig(trainCfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	asOf := time.Date(2024, 10, 1, 0, 0, 0, 0, time.UTC)
+	if _, err := pipeline.Run(ctx, c, raw, pipeline.Options{AsOf: asOf}); err != nil {
+		t.Fatal(err)
+	}
+	const model = "model: trained/2024-10-01/model/model.json\n"
+	localCfg := writeConfig(t, filepath.Join(dir, "local.yaml"), "out: local\nevents: {path: events.csv}\n"+common+model)
+	beamCfg := writeConfig(t, filepath.Join(dir, "beam.yaml"), "out: beam\nevents: {path: shards/part-*.csv}\n"+common+model)
+	if c, raw, err = pipeline.LoadConfig(localCfg); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pipeline.Run(ctx, c, raw, pipeline.Options{AsOf: asOf}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := run(ctx, beamCfg, "2024-10-01")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Ranked == 0 {
+		t.Fatal("nothing ranked")
+	}
+
+	local, beamDir := filepath.Join(dir, "local", "2024-10-01"), filepath.Join(dir, "beam", "2024-10-01")
+	want, got := readTable(t, filepath.Join(local, "features.parquet")), readTable(t, filepath.Join(beamDir, "features.parquet"))
+	if !reflect.DeepEqual(want.Names(), got.Names()) || want.NumRows() != got.NumRows() {
+		t.Fatalf("features: %d rows of %v, run has %d of %v", got.NumRows(), got.Names(), want.NumRows(), want.Names())
+	}
+	for c := range want.Columns {
+		w, g := &want.Columns[c], &got.Columns[c]
+		for i := range w.Len() {
+			if w.Kind == features.KindFloat && math.Float64bits(w.Float[i]) != math.Float64bits(g.Float[i]) || w.Text(i) != g.Text(i) {
+				t.Fatalf("features %s row %d: %s, run has %s", w.Name, i, g.Text(i), w.Text(i))
+			}
+		}
+	}
+	for k, v := range want.Meta {
+		if k != features.MetaToolVersion && k != features.MetaInputPrefix+"events" && got.Meta[k] != v {
+			t.Errorf("features metadata %s: %q, run has %q", k, got.Meta[k], v)
+		}
+	}
+	wr, err := pipeline.ReadRanked(filepath.Join(local, "ranked.parquet"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	gr, err := pipeline.ReadRanked(filepath.Join(beamDir, "ranked.parquet"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(wr, gr) {
+		t.Errorf("ranked.parquet: the rows differ from run's (%d and %d)", len(gr), len(wr))
+	}
+	a, _ := os.ReadFile(filepath.Join(local, "ranked.csv"))
+	b, _ := os.ReadFile(filepath.Join(beamDir, "ranked.csv"))
+	if len(a) == 0 || !bytes.Equal(a, b) {
+		t.Errorf("ranked.csv differs from run's (%d and %d bytes)", len(b), len(a))
+	}
+}
+
+func readTable(t *testing.T, path string) *features.Table {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	tb, err := features.ReadParquetTable(context.Background(), f, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tb
+}

@@ -1,0 +1,243 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"time"
+
+	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
+
+	"leadscore/features"
+	"leadscore/predict/pipeline"
+)
+
+// The feature stage on Beam:
+//
+//	event files ─read─▶ (entity, record) ─group by entity─┬─count─▶ merge ─▶ counts (one)
+//	                                                      └─row (counts as side input)─▶ rows
+//	rows ─gather─▶ table (counts as side input) ─▶ staged features.parquet
+//
+// Every step calls features.EntityPlan, the code Build runs, so the table
+// is Build's. Each DoFn makes its plan in Setup from pipeline.yaml, as
+// leadscore run would (pipeline.FeatureConfig): the rules, the model's
+// spec and target, and the entities and deals files, which every worker
+// reads whole; events, the large input, are read file by file.
+
+func init() {
+	beam.RegisterCoder(reflect.TypeOf((*features.Record)(nil)).Elem(), encodeRecord, decodeRecord)
+	beam.RegisterType(reflect.TypeOf((*features.Counts)(nil)).Elem())
+	beam.RegisterType(reflect.TypeOf((*features.EntityRow)(nil)).Elem())
+	register.DoFn3x1[context.Context, string, func(string, features.Record), error](&readFn{})
+	register.DoFn3x2[context.Context, string, func(*features.Record) bool, features.Counts, error](&countFn{})
+	register.DoFn5x1[context.Context, string, func(*features.Record) bool, features.Counts, func(features.EntityRow), error](&rowFn{})
+	register.DoFn4x1[context.Context, int, func(*features.EntityRow) bool, features.Counts, error](&tableFn{})
+	register.Function2x1(features.MergeCounts)
+	register.Emitter2[string, features.Record]()
+	register.Emitter1[features.EntityRow]()
+	register.Iter1[features.Record]()
+	register.Iter1[features.EntityRow]()
+}
+
+// job is what every DoFn needs to make its plan: pipeline.yaml (an
+// absolute path, readable by every worker) and the as-of date.
+type job struct {
+	Config string
+	AsOf   string // RFC 3339
+}
+
+// plan makes the worker's features.EntityPlan.
+func (j job) plan(ctx context.Context) (*features.EntityPlan, features.Config, error) {
+	c, raw, err := pipeline.LoadConfig(j.Config)
+	if err != nil {
+		return nil, features.Config{}, err
+	}
+	asOf, err := time.Parse(time.RFC3339, j.AsOf)
+	if err != nil {
+		return nil, features.Config{}, err
+	}
+	cfg, err := pipeline.FeatureConfig(ctx, c, raw, asOf)
+	if err != nil {
+		return nil, features.Config{}, err
+	}
+	p, err := features.NewEntityPlan(cfg)
+	return p, cfg, err
+}
+
+// readFn reads one events file and keys each event's record by entity.
+type readFn struct {
+	Job  job
+	plan *features.EntityPlan
+	src  features.Source
+}
+
+func (f *readFn) Setup(ctx context.Context) error {
+	var (
+		cfg features.Config
+		err error
+	)
+	f.plan, cfg, err = f.Job.plan(ctx)
+	f.src = cfg.Events
+	return err
+}
+
+func (f *readFn) ProcessElement(ctx context.Context, path string, emit func(string, features.Record)) error {
+	src := f.src
+	src.Path = path
+	er, err := features.OpenEvents(ctx, src, nil)
+	if err != nil {
+		return err
+	}
+	defer er.Close()
+	return features.Stream(ctx, er, func(batch []features.Event) error {
+		for i := range batch {
+			if r, ok := f.plan.Record(&batch[i]); ok {
+				emit(batch[i].EntityID, r)
+			}
+		}
+		return nil
+	})
+}
+
+// gather collects an entity's records from their iterator into buf.
+func gather(buf []features.Record, recs func(*features.Record) bool) []features.Record {
+	buf = buf[:0]
+	var r features.Record
+	for recs(&r) {
+		buf = append(buf, r)
+	}
+	return buf
+}
+
+// countFn counts what one entity's records add to the column set.
+type countFn struct {
+	Job  job
+	plan *features.EntityPlan
+	buf  []features.Record
+}
+
+func (f *countFn) Setup(ctx context.Context) (err error) {
+	f.plan, _, err = f.Job.plan(ctx)
+	return err
+}
+
+func (f *countFn) ProcessElement(ctx context.Context, id string, recs func(*features.Record) bool) (features.Counts, error) {
+	f.buf = gather(f.buf, recs)
+	return f.plan.Count(id, f.buf)
+}
+
+// rowFn computes one entity's row, with the merged counts.
+type rowFn struct {
+	Job      job
+	plan     *features.EntityPlan
+	resolved bool
+	buf      []features.Record
+}
+
+func (f *rowFn) Setup(ctx context.Context) (err error) {
+	f.plan, _, err = f.Job.plan(ctx)
+	return err
+}
+
+func (f *rowFn) ProcessElement(ctx context.Context, id string, recs func(*features.Record) bool, counts features.Counts, emit func(features.EntityRow)) error {
+	if !f.resolved {
+		if err := f.plan.Resolve(counts); err != nil {
+			return err
+		}
+		f.resolved = true
+	}
+	f.buf = gather(f.buf, recs)
+	row, ok, err := f.plan.Row(id, f.buf)
+	if ok {
+		emit(row)
+	}
+	return err
+}
+
+// tableFn assembles every row into the table and stages it as Parquet
+// at Out, for the driver to carry on with.
+type tableFn struct {
+	Job  job
+	Out  string
+	plan *features.EntityPlan
+}
+
+func (f *tableFn) Setup(ctx context.Context) (err error) {
+	f.plan, _, err = f.Job.plan(ctx)
+	return err
+}
+
+func (f *tableFn) ProcessElement(ctx context.Context, _ int, rows func(*features.EntityRow) bool, counts features.Counts) error {
+	if err := f.plan.Resolve(counts); err != nil {
+		return err
+	}
+	var all []features.EntityRow
+	var r features.EntityRow
+	for rows(&r) {
+		all = append(all, r)
+		r = features.EntityRow{}
+	}
+	t, err := f.plan.Table(all)
+	if err != nil {
+		return err
+	}
+	return writeTable(t, f.Out)
+}
+
+// writeTable writes t to path through a temporary file, so that a
+// retried bundle never leaves half a file.
+func writeTable(t *features.Table, path string) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".features-*.parquet")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if err := t.WriteParquet(tmp); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+// buildPipeline lays out the feature stage of pipeline.yaml (config, an
+// absolute path) as of asOf over the event files, staging the table at
+// out.
+func buildPipeline(config string, asOf time.Time, files []string, out string) *beam.Pipeline {
+	p, s := beam.NewPipelineWithRoot()
+	j := job{Config: config, AsOf: asOf.UTC().Format(time.RFC3339)}
+	paths := beam.CreateList(s, files)
+	keyed := beam.ParDo(s.Scope("read"), &readFn{Job: j}, paths)
+	byEntity := beam.GroupByKey(s, keyed)
+	counts := beam.Combine(s.Scope("count"), features.MergeCounts, beam.ParDo(s.Scope("count"), &countFn{Job: j}, byEntity))
+	rows := beam.ParDo(s.Scope("rows"), &rowFn{Job: j}, byEntity, beam.SideInput{Input: counts})
+	all := beam.GroupByKey(s, beam.AddFixedKey(s, rows))
+	beam.ParDo0(s.Scope("table"), &tableFn{Job: j, Out: out}, all, beam.SideInput{Input: counts})
+	return p
+}
+
+// errNoRows is the driver's error when the pipeline staged no table.
+var errNoRows = errors.New("leadscore-beam: no entity has an event before the as-of date")
+
+// readStaged reads the table the pipeline staged.
+func readStaged(ctx context.Context, path string) (*features.Table, error) {
+	f, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, errNoRows
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	t, err := features.ReadParquetTable(ctx, f, path)
+	if err != nil {
+		return nil, fmt.Errorf("leadscore-beam: the staged table: %w", err)
+	}
+	return t, nil
+}
