@@ -29,7 +29,7 @@ import (
 // reads whole; events, the large input, are read file by file.
 
 func init() {
-	beam.RegisterCoder(reflect.TypeOf((*features.Record)(nil)).Elem(), encodeRecord, decodeRecord)
+	beam.RegisterType(reflect.TypeOf((*features.Record)(nil)).Elem())
 	beam.RegisterType(reflect.TypeOf((*features.Counts)(nil)).Elem())
 	beam.RegisterType(reflect.TypeOf((*features.EntityRow)(nil)).Elem())
 	register.DoFn3x1[context.Context, string, func(string, features.Record), error](&readFn{})
