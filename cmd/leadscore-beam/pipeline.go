@@ -32,14 +32,14 @@ func init() {
 	beam.RegisterType(reflect.TypeOf((*features.Record)(nil)).Elem())
 	beam.RegisterType(reflect.TypeOf((*features.Counts)(nil)).Elem())
 	beam.RegisterType(reflect.TypeOf((*features.EntityRow)(nil)).Elem())
-	register.DoFn3x1[context.Context, string, func(string, features.Record), error](&readFn{})
-	register.DoFn3x2[context.Context, string, func(*features.Record) bool, features.Counts, error](&countFn{})
-	register.DoFn5x1[context.Context, string, func(*features.Record) bool, features.Counts, func(features.EntityRow), error](&rowFn{})
+	register.DoFn3x1[context.Context, string, func(string, []features.Record), error](&readFn{})
+	register.DoFn3x2[context.Context, string, func(*[]features.Record) bool, features.Counts, error](&countFn{})
+	register.DoFn5x1[context.Context, string, func(*[]features.Record) bool, features.Counts, func(features.EntityRow), error](&rowFn{})
 	register.DoFn4x1[context.Context, int, func(*features.EntityRow) bool, features.Counts, error](&tableFn{})
 	register.Function2x1(features.MergeCounts)
-	register.Emitter2[string, features.Record]()
+	register.Emitter2[string, []features.Record]()
 	register.Emitter1[features.EntityRow]()
-	register.Iter1[features.Record]()
+	register.Iter1[[]features.Record]()
 	register.Iter1[features.EntityRow]()
 }
 
@@ -68,12 +68,18 @@ func (j job) plan(ctx context.Context) (*features.EntityPlan, features.Config, e
 	return p, cfg, err
 }
 
-// readFn reads one events file and keys each event's record by entity.
+// readFn reads one events file and keys its records by entity. It
+// gathers each entity's records of the file (up to flushRecords held at a
+// time) into one element: the shuffle then moves one element per entity
+// and file rather than one per event.
 type readFn struct {
 	Job  job
 	plan *features.EntityPlan
 	src  features.Source
 }
+
+// flushRecords bounds the records a reader holds before it emits them.
+const flushRecords = 1 << 20
 
 func (f *readFn) Setup(ctx context.Context) error {
 	var (
@@ -85,7 +91,7 @@ func (f *readFn) Setup(ctx context.Context) error {
 	return err
 }
 
-func (f *readFn) ProcessElement(ctx context.Context, path string, emit func(string, features.Record)) error {
+func (f *readFn) ProcessElement(ctx context.Context, path string, emit func(string, []features.Record)) error {
 	src := f.src
 	src.Path = path
 	er, err := features.OpenEvents(ctx, src, nil)
@@ -93,22 +99,37 @@ func (f *readFn) ProcessElement(ctx context.Context, path string, emit func(stri
 		return err
 	}
 	defer er.Close()
-	return features.Stream(ctx, er, func(batch []features.Event) error {
+	held, n := map[string][]features.Record{}, 0
+	flush := func() {
+		for id, recs := range held {
+			emit(id, recs)
+		}
+		clear(held)
+		n = 0
+	}
+	err = features.Stream(ctx, er, func(batch []features.Event) error {
 		for i := range batch {
 			if r, ok := f.plan.Record(&batch[i]); ok {
-				emit(batch[i].EntityID, r)
+				held[batch[i].EntityID] = append(held[batch[i].EntityID], r)
+				n++
 			}
+		}
+		if n >= flushRecords {
+			flush()
 		}
 		return nil
 	})
+	flush()
+	return err
 }
 
-// gather collects an entity's records from their iterator into buf.
-func gather(buf []features.Record, recs func(*features.Record) bool) []features.Record {
+// gather collects an entity's records from the iterator over its
+// elements into buf.
+func gather(buf []features.Record, parts func(*[]features.Record) bool) []features.Record {
 	buf = buf[:0]
-	var r features.Record
-	for recs(&r) {
-		buf = append(buf, r)
+	var part []features.Record
+	for parts(&part) {
+		buf = append(buf, part...)
 	}
 	return buf
 }
@@ -125,7 +146,7 @@ func (f *countFn) Setup(ctx context.Context) (err error) {
 	return err
 }
 
-func (f *countFn) ProcessElement(ctx context.Context, id string, recs func(*features.Record) bool) (features.Counts, error) {
+func (f *countFn) ProcessElement(ctx context.Context, id string, recs func(*[]features.Record) bool) (features.Counts, error) {
 	f.buf = gather(f.buf, recs)
 	return f.plan.Count(id, f.buf)
 }
@@ -143,7 +164,7 @@ func (f *rowFn) Setup(ctx context.Context) (err error) {
 	return err
 }
 
-func (f *rowFn) ProcessElement(ctx context.Context, id string, recs func(*features.Record) bool, counts features.Counts, emit func(features.EntityRow)) error {
+func (f *rowFn) ProcessElement(ctx context.Context, id string, recs func(*[]features.Record) bool, counts features.Counts, emit func(features.EntityRow)) error {
 	if !f.resolved {
 		if err := f.plan.Resolve(counts); err != nil {
 			return err
