@@ -21,8 +21,7 @@ import (
 	"time"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
-	_ "github.com/apache/beam/sdks/v2/go/pkg/beam/runners/prism"
-	"github.com/apache/beam/sdks/v2/go/pkg/beam/x/beamx"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/x/beamx" // registers every runner; prism by default
 
 	"leadscore/features"
 	"leadscore/predict/pipeline"
@@ -74,8 +73,12 @@ func main() {
 var errUsage = errors.New("usage")
 
 func exitCode(ctx context.Context, err error) int {
-	if errors.Is(err, errUsage) {
+	var je *jobError
+	switch {
+	case errors.Is(err, errUsage):
 		return pipeline.ExitUsage
+	case errors.As(err, &je) && ctx.Err() == nil:
+		return je.code
 	}
 	return pipeline.ExitCode(ctx, err)
 }
@@ -97,6 +100,9 @@ func run(ctx context.Context, config, date string) (*pipeline.Result, error) {
 		return nil, fmt.Errorf("%w: %s has a train: section: training stays on one machine (leadscore run or leadscore train); name the trained model in model:", errUsage, config)
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	if c.MaxBadRows > 0 {
+		log.Warn("max_bad_rows is not applied on Beam: a bad row fails the job, naming its file, line and column", "max_bad_rows", c.MaxBadRows)
+	}
 	return pipeline.Run(ctx, c, raw, pipeline.Options{AsOf: asOf, Wait: *wait, Tool: toolVersion(), Logger: log,
 		ExitCode: func(err error) int { return exitCode(ctx, err) },
 		Features: func(ctx context.Context, fc features.Config) (*features.Table, error) {
@@ -118,7 +124,7 @@ func beamFeatures(ctx context.Context, config string, fc features.Config, stagin
 	defer os.RemoveAll(dir)
 	out := filepath.Join(dir, "features.parquet")
 	if err := beamx.Run(ctx, buildPipeline(config, fc.AsOf, files, out)); err != nil {
-		return nil, err
+		return nil, asJobError(err)
 	}
 	return readStaged(ctx, out)
 }

@@ -20,10 +20,7 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	flag.Parse()
-	if f := flag.Lookup("runner"); f != nil && (f.Value.String() == "" || f.Value.String() == "direct") {
-		flag.Set("runner", "prism") // the embedded runner, unless -runner says otherwise
-	}
+	flag.Parse() // -runner: prism, embedded, unless the command line says otherwise
 	beam.Init()
 	os.Exit(m.Run())
 }
@@ -143,6 +140,7 @@ func TestBeamMatchesRun(t *testing.T) {
 	if len(a) == 0 || !bytes.Equal(a, b) {
 		t.Errorf("ranked.csv differs from run's (%d and %d bytes)", len(b), len(a))
 	}
+	checkErrors(t, dir, model)
 }
 
 func readTable(t *testing.T, path string) *features.Table {
@@ -157,4 +155,33 @@ func readTable(t *testing.T, path string) *features.Table {
 		t.Fatal(err)
 	}
 	return tb
+}
+
+// checkErrors: a bad event row fails the job with its file, line and
+// column and leadscore's bad-input exit code, leaving no outputs; a config
+// that trains is refused as a usage error. dir holds TestBeamMatchesRun's
+// data and model.
+func checkErrors(t *testing.T, dir, model string) {
+	t.Helper()
+	ctx := context.Background()
+	const common = "entities: {path: entities.csv}\ndeals: {path: deals.csv}\nrules: default\n"
+	trainCfg := writeConfig(t, filepath.Join(dir, "trains.yaml"), "out: trains\nevents: {path: events.csv}\n"+common+
+		"train: {target: conversion, horizon: 90d, snapshots: monthly, model: lr}\n")
+	if _, err := run(ctx, trainCfg, "2024-10-01"); exitCode(ctx, err) != pipeline.ExitUsage {
+		t.Errorf("a config that trains: %v (exit %d), want a usage error", err, exitCode(ctx, err))
+	}
+	os.Mkdir(filepath.Join(dir, "bad"), 0o755)
+	raw, err := os.ReadFile(filepath.Join(dir, "shards", "part-1.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(dir, "bad", "part-1.csv"), append(raw, "E000001,not-a-date,page_view\n"...), 0o644)
+	cfg := writeConfig(t, filepath.Join(dir, "bad.yaml"), "out: bad-runs\nevents: {path: bad/part-*.csv}\n"+common+model)
+	_, err = run(ctx, cfg, "2024-10-01")
+	if code := exitCode(ctx, err); code != pipeline.ExitBadInput || err == nil || !strings.Contains(err.Error(), "part-1.csv:") || strings.Contains(err.Error(), "DataSource") {
+		t.Errorf("a bad row: %v (exit %d), want its file and line alone, exit %d", err, code, pipeline.ExitBadInput)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "bad-runs", "2024-10-01")); err == nil {
+		t.Error("a failed run left outputs")
+	}
 }

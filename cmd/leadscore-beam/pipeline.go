@@ -7,6 +7,9 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
@@ -88,7 +91,7 @@ func (f *readFn) Setup(ctx context.Context) error {
 	)
 	f.plan, cfg, err = f.Job.plan(ctx)
 	f.src = cfg.Events
-	return err
+	return workerError(err)
 }
 
 func (f *readFn) ProcessElement(ctx context.Context, path string, emit func(string, []features.Record)) error {
@@ -96,7 +99,7 @@ func (f *readFn) ProcessElement(ctx context.Context, path string, emit func(stri
 	src.Path = path
 	er, err := features.OpenEvents(ctx, src, nil)
 	if err != nil {
-		return err
+		return workerError(err)
 	}
 	defer er.Close()
 	held, n := map[string][]features.Record{}, 0
@@ -120,7 +123,7 @@ func (f *readFn) ProcessElement(ctx context.Context, path string, emit func(stri
 		return nil
 	})
 	flush()
-	return err
+	return workerError(err)
 }
 
 // gather collects an entity's records from the iterator over its
@@ -143,12 +146,13 @@ type countFn struct {
 
 func (f *countFn) Setup(ctx context.Context) (err error) {
 	f.plan, _, err = f.Job.plan(ctx)
-	return err
+	return workerError(err)
 }
 
 func (f *countFn) ProcessElement(ctx context.Context, id string, recs func(*[]features.Record) bool) (features.Counts, error) {
 	f.buf = gather(f.buf, recs)
-	return f.plan.Count(id, f.buf)
+	c, err := f.plan.Count(id, f.buf)
+	return c, workerError(err)
 }
 
 // rowFn computes one entity's row, with the merged counts.
@@ -161,13 +165,13 @@ type rowFn struct {
 
 func (f *rowFn) Setup(ctx context.Context) (err error) {
 	f.plan, _, err = f.Job.plan(ctx)
-	return err
+	return workerError(err)
 }
 
 func (f *rowFn) ProcessElement(ctx context.Context, id string, recs func(*[]features.Record) bool, counts features.Counts, emit func(features.EntityRow)) error {
 	if !f.resolved {
 		if err := f.plan.Resolve(counts); err != nil {
-			return err
+			return workerError(err)
 		}
 		f.resolved = true
 	}
@@ -176,7 +180,7 @@ func (f *rowFn) ProcessElement(ctx context.Context, id string, recs func(*[]feat
 	if ok {
 		emit(row)
 	}
-	return err
+	return workerError(err)
 }
 
 // tableFn assembles every row into the table and stages it as Parquet
@@ -189,12 +193,12 @@ type tableFn struct {
 
 func (f *tableFn) Setup(ctx context.Context) (err error) {
 	f.plan, _, err = f.Job.plan(ctx)
-	return err
+	return workerError(err)
 }
 
 func (f *tableFn) ProcessElement(ctx context.Context, _ int, rows func(*features.EntityRow) bool, counts features.Counts) error {
 	if err := f.plan.Resolve(counts); err != nil {
-		return err
+		return workerError(err)
 	}
 	var all []features.EntityRow
 	var r features.EntityRow
@@ -204,9 +208,9 @@ func (f *tableFn) ProcessElement(ctx context.Context, _ int, rows func(*features
 	}
 	t, err := f.plan.Table(all)
 	if err != nil {
-		return err
+		return workerError(err)
 	}
-	return writeTable(t, f.Out)
+	return workerError(writeTable(t, f.Out))
 }
 
 // writeTable writes t to path through a temporary file, so that a
@@ -241,6 +245,37 @@ func buildPipeline(config string, asOf time.Time, files []string, out string) *b
 	all := beam.GroupByKey(s, beam.AddFixedKey(s, rows))
 	beam.ParDo0(s.Scope("table"), &tableFn{Job: j, Out: out}, all, beam.SideInput{Input: counts})
 	return p
+}
+
+// A worker's error reaches the driver as text inside the runner's
+// report; workerError marks it, with the exit code of its kind, so that
+// jobError can give it back: "events.csv:12:3: ..." and exit 3, as
+// leadscore run would.
+func workerError(err error) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("[leadscore exit %d] %s [/leadscore]", pipeline.ExitCode(context.Background(), err), strings.ReplaceAll(err.Error(), "\n", " "))
+}
+
+var workerErrorText = regexp.MustCompile(`\[leadscore exit (\d+)\] (.*?) \[/leadscore\]`)
+
+// jobError is a failed job's error: the first worker error it reports,
+// else the runner's.
+type jobError struct {
+	code int
+	msg  string
+}
+
+func (e *jobError) Error() string { return e.msg }
+
+func asJobError(err error) error {
+	m := workerErrorText.FindStringSubmatch(err.Error())
+	if m == nil {
+		return fmt.Errorf("leadscore-beam: the Beam job failed: %w", err)
+	}
+	code, _ := strconv.Atoi(m[1])
+	return &jobError{code: code, msg: m[2]}
 }
 
 // errNoRows is the driver's error when the pipeline staged no table.
