@@ -2,9 +2,13 @@ package datasets
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"math"
+	"os"
+	"path/filepath"
 	"strconv"
 	"time"
 
@@ -360,4 +364,61 @@ func WriteSummary(w io.Writer, s Summary) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(s)
+}
+
+// GenerateFiles generates a CRM into the files events, entities, deals,
+// orders and truth (with the extension of format, "csv" or "parquet")
+// and truth.json, each made by create from its name; the caller closes
+// them.
+func GenerateFiles(ctx context.Context, cfg Config, format string, create func(name string) (io.Writer, error)) (Summary, error) {
+	if format != "csv" && format != "parquet" {
+		return Summary{}, fmt.Errorf("datasets: format %q: want csv or parquet", format)
+	}
+	var ws [5]io.Writer
+	for i, n := range []string{"events", "entities", "deals", "orders", "truth"} {
+		var err error
+		if ws[i], err = create(n + "." + format); err != nil {
+			return Summary{}, err
+		}
+	}
+	files := Files{Events: ws[0], Entities: ws[1], Deals: ws[2], Orders: ws[3], Truth: ws[4]}
+	var sink interface {
+		Sink
+		Close() error
+	}
+	if format == "csv" {
+		sink = NewCSVSink(files)
+	} else {
+		sink = NewParquetSink(files)
+	}
+	sum, err := Generate(ctx, cfg, sink)
+	if err != nil {
+		return sum, err
+	}
+	if err := sink.Close(); err != nil {
+		return sum, err
+	}
+	w, err := create("truth.json")
+	if err != nil {
+		return sum, err
+	}
+	return sum, WriteSummary(w, sum)
+}
+
+// GenerateDir generates a CRM as CSV files in dir, as GenerateFiles.
+func GenerateDir(ctx context.Context, dir string, cfg Config) error {
+	var files []*os.File
+	_, err := GenerateFiles(ctx, cfg, "csv", func(name string) (io.Writer, error) {
+		f, err := os.Create(filepath.Join(dir, name))
+		if err == nil {
+			files = append(files, f)
+		}
+		return f, err
+	})
+	for _, f := range files {
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}
+	return err
 }

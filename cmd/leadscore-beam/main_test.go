@@ -29,23 +29,8 @@ func TestMain(m *testing.M) {
 // three shards under dir/shards.
 func generate(t *testing.T, dir string, entities int) {
 	t.Helper()
-	var fs []*os.File
-	for _, n := range []string{"events", "entities", "deals", "orders", "truth"} {
-		f, err := os.Create(filepath.Join(dir, n+".csv"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		fs = append(fs, f)
-	}
-	sink := datasets.NewCSVSink(datasets.Files{Events: fs[0], Entities: fs[1], Deals: fs[2], Orders: fs[3], Truth: fs[4]})
-	if _, err := datasets.Generate(context.Background(), datasets.Config{Entities: entities, Seed: 3}, sink); err != nil {
+	if err := datasets.GenerateDir(context.Background(), dir, datasets.Config{Entities: entities, Seed: 3}); err != nil {
 		t.Fatal(err)
-	}
-	if err := sink.Close(); err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range fs {
-		f.Close()
 	}
 	raw, err := os.ReadFile(filepath.Join(dir, "events.csv"))
 	if err != nil {

@@ -167,40 +167,14 @@ func runGenerate(c *cobra.Command, opts *generateOptions) error {
 	}
 	var o pipeline.Outputs
 	defer o.Abort()
-	ext := "." + opts.format
-	names := []string{"events", "entities", "deals", "orders", "truth"}
-	ws := make([]*pipeline.File, len(names))
-	for i, n := range names {
-		if ws[i], err = o.Create(filepath.Join(opts.out, n+ext)); err != nil {
-			return err
-		}
-	}
-	files := datasets.Files{Events: ws[0], Entities: ws[1], Deals: ws[2], Orders: ws[3], Truth: ws[4]}
-	var sink interface {
-		datasets.Sink
-		Close() error
-	}
-	if opts.format == "csv" {
-		sink = datasets.NewCSVSink(files)
-	} else {
-		sink = datasets.NewParquetSink(files)
-	}
 	t0 := time.Now()
 	bar := opts.progress("generating", "entities", int64(cfg.Entities))
 	cfg.Progress = bar.update
-	sum, err := datasets.Generate(c.Context(), cfg, sink)
+	sum, err := datasets.GenerateFiles(c.Context(), cfg, opts.format, func(name string) (io.Writer, error) {
+		return o.Create(filepath.Join(opts.out, name))
+	})
 	bar.done()
 	if err != nil {
-		return err
-	}
-	if err := sink.Close(); err != nil {
-		return err
-	}
-	tj, err := o.Create(filepath.Join(opts.out, "truth.json"))
-	if err != nil {
-		return err
-	}
-	if err := datasets.WriteSummary(tj, sum); err != nil {
 		return err
 	}
 	if err := o.Commit(); err != nil {
