@@ -383,3 +383,29 @@ func TestShardedEvents(t *testing.T) {
 		t.Errorf("a pattern matching nothing: %v", err)
 	}
 }
+
+// TestShardedEntities: an entities pattern reads every shard, in name
+// order, as one table; shards with other columns are a *SchemaError, and
+// an id in two shards a duplicate.
+func TestShardedEntities(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "ent-0.csv"), []byte("entity_id,industry,employees\na,retail,10\nb,,\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "ent-1.csv"), []byte("entity_id,industry,employees\nc,software,250\n"), 0o644)
+	p, err := ReadProfiles(context.Background(), Source{Path: filepath.Join(dir, "ent-*.csv")}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(p.IDs, []string{"a", "b", "c"}) || p.Column("employees").Kind != KindFloat || p.Column("industry").Str[2] != "software" {
+		t.Errorf("profiles %v, columns %+v", p.IDs, p.Columns)
+	}
+	os.WriteFile(filepath.Join(dir, "ent-2.csv"), []byte("entity_id,industry\nd,retail\n"), 0o644)
+	var se *SchemaError
+	if _, err := ReadProfiles(context.Background(), Source{Path: filepath.Join(dir, "ent-*.csv")}, nil); !errors.As(err, &se) || !strings.Contains(err.Error(), "ent-2.csv") {
+		t.Errorf("a shard with other columns: %v", err)
+	}
+	os.WriteFile(filepath.Join(dir, "ent-2.csv"), []byte("entity_id,industry,employees\na,retail,3\n"), 0o644)
+	var re *RowError
+	if _, err := ReadProfiles(context.Background(), Source{Path: filepath.Join(dir, "ent-*.csv")}, nil); !errors.As(err, &re) || !strings.Contains(err.Error(), "ent-2.csv:2") {
+		t.Errorf("an id in two shards: %v", err)
+	}
+}

@@ -3,9 +3,7 @@ package features
 import (
 	"context"
 	"fmt"
-	"io/fs"
 	"math"
-	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
@@ -234,7 +232,7 @@ func (e *engine) typeOf(name string) (uint16, bool) {
 // ingest reads every event into the partitions, file by file when the
 // events path is a pattern.
 func (e *engine) ingest(ctx context.Context) error {
-	paths, err := EventFiles(e.cfg.Events.Path)
+	paths, err := ShardFiles(e.cfg.Events.Path)
 	if err != nil {
 		return err
 	}
@@ -295,23 +293,6 @@ func (e *engine) ingestFile(ctx context.Context, src Source) error {
 	})
 	e.read += int64(er.Rows())
 	return err
-}
-
-// EventFiles lists the files an events path names: the path itself, or,
-// for a pattern of sharded files (filepath.Match syntax, such as
-// events/part-*.parquet), the files it matches, in name order.
-func EventFiles(path string) ([]string, error) {
-	if !strings.ContainsAny(path, "*?[") {
-		return []string{path}, nil
-	}
-	paths, err := filepath.Glob(path)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err) // filepath.ErrBadPattern
-	}
-	if len(paths) == 0 {
-		return nil, fmt.Errorf("%s: no file matches: %w", path, fs.ErrNotExist)
-	}
-	return paths, nil
 }
 
 // tooManyTypes is the error for events of more types than a table takes.

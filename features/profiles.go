@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
+	"strings"
 	"time"
 )
 
@@ -43,63 +45,29 @@ func (p *Profiles) Column(name string) *Column {
 	return nil
 }
 
-// ReadProfiles reads an entities table. Column kinds are inferred: a column
-// whose non-empty values are all numbers is numeric, any other is
+// ReadProfiles reads an entities table, from one file or a pattern of
+// shards with the same columns (ShardFiles). Column kinds are inferred: a
+// column whose non-empty values are all numbers is numeric, any other is
 // categorical. A duplicated entity id is a *RowError.
 func ReadProfiles(ctx context.Context, src Source, bad *BadRows) (*Profiles, error) {
-	r, err := openRows(ctx, src)
+	paths, err := ShardFiles(src.Path)
 	if err != nil {
 		return nil, err
 	}
-	defer r.Close()
-	idx, err := findColumns(src, r.Header(), []string{"entity_id"}, nil)
-	if err != nil {
-		return nil, err
-	}
-	idCol := idx["entity_id"]
-	var attrCols []int
-	for i := range r.Header() {
-		if i != idCol {
-			attrCols = append(attrCols, i)
+	pr := &profileReader{p: &Profiles{Source: src.Path, index: map[string]int{}}}
+	for _, path := range paths {
+		s := src
+		s.Path = path
+		if err := pr.read(ctx, s, bad); err != nil {
+			return nil, err
 		}
 	}
-	p := &Profiles{Source: src.Path, index: map[string]int{}}
-	cells := make([][]string, len(attrCols))
-	var lines []int // each kept row's line, for errors found by column
-	for n := 0; ; n++ {
-		if n%65536 == 0 {
-			if err := ctx.Err(); err != nil {
-				return nil, err
-			}
-		}
-		err := r.Next()
-		if err == io.EOF {
-			break
-		}
-		if err == nil {
-			err = profileRow(r, src.Path, idCol, p)
-		}
-		if err != nil {
-			var re *RowError
-			if !errors.As(err, &re) {
-				return nil, err
-			}
-			if err := bad.handle(re, r.Record()); err != nil {
-				return nil, err
-			}
-			continue
-		}
-		line, _ := r.Pos(idCol)
-		lines = append(lines, line)
-		for j, c := range attrCols {
-			s, _ := r.Str(c)
-			cells[j] = append(cells[j], s)
-		}
-	}
-	for j, c := range attrCols {
-		col, big := inferColumn(r.Header()[c], cells[j])
+	p := pr.p
+	for j, c := range pr.attrCols {
+		col, big := inferColumn(pr.header[c], pr.cells[j])
 		if big >= 0 {
-			return nil, bigValueError(src.Path, lines[big], col.Name, cells[j][big])
+			at := pr.lines[big]
+			return nil, bigValueError(paths[at.file], at.line, col.Name, pr.cells[j][big])
 		}
 		if col.Kind == KindString && col.Str != nil {
 			// Numbers as CRM exports write them, by the rules of flat
@@ -118,6 +86,73 @@ func ReadProfiles(ctx context.Context, src Source, bad *BadRows) (*Profiles, err
 		p.Columns = append(p.Columns, col)
 	}
 	return p, nil
+}
+
+// profileReader gathers the rows of an entities table's files.
+type profileReader struct {
+	p        *Profiles
+	header   []string // the first file's
+	idCol    int
+	attrCols []int
+	cells    [][]string // per attribute column, its text per kept row
+	lines    []struct{ file, line int }
+	files    int
+}
+
+// read adds the rows of one file, whose columns must be the first's.
+func (pr *profileReader) read(ctx context.Context, src Source, bad *BadRows) error {
+	r, err := openRows(ctx, src)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	if pr.files == 0 {
+		idx, err := findColumns(src, r.Header(), []string{"entity_id"}, nil)
+		if err != nil {
+			return err
+		}
+		pr.header, pr.idCol = slices.Clone(r.Header()), idx["entity_id"]
+		for i := range pr.header {
+			if i != pr.idCol {
+				pr.attrCols = append(pr.attrCols, i)
+			}
+		}
+		pr.cells = make([][]string, len(pr.attrCols))
+	} else if !slices.Equal(r.Header(), pr.header) {
+		return &SchemaError{Path: src.Path, Err: fmt.Errorf("columns %s differ from the first shard's (%s)", strings.Join(r.Header(), ","), strings.Join(pr.header, ","))}
+	}
+	file := pr.files
+	pr.files++
+	for n := 0; ; n++ {
+		if n%65536 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		err := r.Next()
+		if err == io.EOF {
+			return nil
+		}
+		if err == nil {
+			err = profileRow(r, src.Path, pr.idCol, pr.p)
+		}
+		if err != nil {
+			var re *RowError
+			if !errors.As(err, &re) {
+				return err
+			}
+			if err := bad.handle(re, r.Record()); err != nil {
+				return err
+			}
+			continue
+		}
+		line, _ := r.Pos(pr.idCol)
+		pr.lines = append(pr.lines, struct{ file, line int }{file, line})
+		for j, c := range pr.attrCols {
+			s, _ := r.Str(c)
+			pr.cells[j] = append(pr.cells[j], s)
+		}
+	}
 }
 
 func profileRow(r rows, path string, idCol int, p *Profiles) error {

@@ -9,7 +9,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -76,6 +78,24 @@ type Source struct {
 	// pattern or a Go layout); other text columns are detected.
 	Numbers map[string]string
 	Times   map[string]string
+}
+
+// ShardFiles lists the files an input path names: the path itself, or,
+// for a pattern of sharded files (filepath.Match syntax, such as
+// events/part-*.parquet), the files it matches, in name order. Events and
+// entities may be sharded.
+func ShardFiles(path string) ([]string, error) {
+	if !strings.ContainsAny(path, "*?[") {
+		return []string{path}, nil
+	}
+	paths, err := filepath.Glob(path)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err) // filepath.ErrBadPattern
+	}
+	if len(paths) == 0 {
+		return nil, fmt.Errorf("%s: no file matches: %w", path, fs.ErrNotExist)
+	}
+	return paths, nil
 }
 
 // column returns the file column that holds contract column name.

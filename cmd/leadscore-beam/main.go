@@ -113,7 +113,7 @@ func run(ctx context.Context, config, date string) (*pipeline.Result, error) {
 // beamFeatures runs the feature stage of pipeline.yaml (config) on the
 // runner the flags name and returns the table it built.
 func beamFeatures(ctx context.Context, config string, fc features.Config, stagingDir string) (*features.Table, error) {
-	files, err := features.EventFiles(fc.Events.Path)
+	files, err := features.ShardFiles(fc.Events.Path)
 	if err != nil {
 		return nil, err
 	}

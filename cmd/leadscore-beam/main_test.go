@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"flag"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -25,26 +26,36 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// generate writes a generated CRM as CSV to dir, and its events again in
-// three shards under dir/shards.
+// generate writes a generated CRM as CSV to dir, and its events and
+// entities again in shards under dir/shards.
 func generate(t *testing.T, dir string, entities int) {
 	t.Helper()
 	if err := datasets.GenerateDir(context.Background(), dir, datasets.Config{Entities: entities, Seed: 3}); err != nil {
 		t.Fatal(err)
 	}
-	raw, err := os.ReadFile(filepath.Join(dir, "events.csv"))
+	os.Mkdir(filepath.Join(dir, "shards"), 0o755)
+	shard(t, filepath.Join(dir, "events.csv"), filepath.Join(dir, "shards", "part-%d.csv"), 3)
+	shard(t, filepath.Join(dir, "entities.csv"), filepath.Join(dir, "shards", "entities-%d.csv"), 2)
+}
+
+// shard deals the rows of a CSV file round-robin into n files named by
+// pattern, each with the header.
+func shard(t *testing.T, from, pattern string, n int) {
+	t.Helper()
+	raw, err := os.ReadFile(from)
 	if err != nil {
 		t.Fatal(err)
 	}
 	lines := strings.SplitAfter(string(raw), "\n")
-	os.Mkdir(filepath.Join(dir, "shards"), 0o755)
-	for k := range 3 {
+	for k := range n {
 		var b strings.Builder
 		b.WriteString(lines[0])
-		for i := 1 + k; i < len(lines); i += 3 {
+		for i := 1 + k; i < len(lines); i += n {
 			b.WriteString(lines[i])
 		}
-		os.WriteFile(filepath.Join(dir, "shards", "part-"+string(rune('0'+k))+".csv"), []byte(b.String()), 0o644)
+		if err := os.WriteFile(fmt.Sprintf(pattern, k), []byte(b.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
 
@@ -57,7 +68,7 @@ func writeConfig(t *testing.T, path, body string) string {
 }
 
 // TestBeamMatchesRun: leadscore-beam on Prism, over the events in three
-// shards, writes the features, call list and CSV of leadscore run over
+// shards and the entities in two, writes the features, call list and CSV of leadscore run over
 // the same events in one file: the same rows, values and order.
 func TestBeamMatchesRun(t *testing.T) {
 	dir := t.TempDir()
@@ -76,7 +87,8 @@ func TestBeamMatchesRun(t *testing.T) {
 	}
 	const model = "model: trained/2024-10-01/model/model.json\n"
 	localCfg := writeConfig(t, filepath.Join(dir, "local.yaml"), "out: local\nevents: {path: events.csv}\n"+common+model)
-	beamCfg := writeConfig(t, filepath.Join(dir, "beam.yaml"), "out: beam\nevents: {path: shards/part-*.csv}\n"+common+model)
+	beamCfg := writeConfig(t, filepath.Join(dir, "beam.yaml"), "out: beam\nevents: {path: shards/part-*.csv}\nentities: {path: shards/entities-*.csv}\n"+
+		"deals: {path: deals.csv}\nrules: default\n"+model)
 	if c, raw, err = pipeline.LoadConfig(localCfg); err != nil {
 		t.Fatal(err)
 	}
@@ -105,7 +117,7 @@ func TestBeamMatchesRun(t *testing.T) {
 		}
 	}
 	for k, v := range want.Meta {
-		if k != features.MetaToolVersion && k != features.MetaInputPrefix+"events" && got.Meta[k] != v {
+		if k != features.MetaToolVersion && !strings.HasPrefix(k, features.MetaInputPrefix) && got.Meta[k] != v {
 			t.Errorf("features metadata %s: %q, run has %q", k, got.Meta[k], v)
 		}
 	}

@@ -93,7 +93,7 @@ same whatever the order of the events file.`,
 	opts.inputOptions.register(cmd, "events", "entities", "cutoffs", "outcomes")
 	f := cmd.Flags()
 	f.StringVar(&opts.events, "events", "", "events file, or a pattern of shards such as \"events/part-*.parquet\" (required)")
-	f.StringVar(&opts.entities, "entities", "", "entities file: entity_id plus attribute columns")
+	f.StringVar(&opts.entities, "entities", "", "entities file (or a pattern of shards): entity_id plus attribute columns")
 	f.StringVar(&opts.asOf, "as-of", "", "compute features as of this date (exclusive)")
 	f.StringVar(&opts.cutoffs, "cutoffs", "", "cutoff file (entity_id, ts, ...): one row per cutoff")
 	f.StringVar(&opts.snapshots, "snapshots", "", "training rows per contact and date: monthly, weekly, or dates D1,D2,...")

@@ -72,9 +72,9 @@ func Stamp(t *features.Table, fps map[string]string, tool string) {
 }
 
 // Fingerprint returns "name size=N sha256=HEX" for a file, and for a
-// pattern of sharded events files "pattern files=N sha256=HEX" over theirs.
+// pattern of sharded files "pattern files=N sha256=HEX" over theirs.
 func Fingerprint(path string) (string, error) {
-	if paths, err := features.EventFiles(path); err != nil {
+	if paths, err := features.ShardFiles(path); err != nil {
 		return "", err
 	} else if len(paths) > 1 || paths[0] != path {
 		// A pattern of sharded files: the hash of its files' fingerprints.
