@@ -28,7 +28,7 @@ import (
 )
 
 var (
-	configPath = flag.String("config", "", "pipeline.yaml (required; it must name a trained model in model:)")
+	configPath = flag.String("config", "", "pipeline.yaml (required): leadscore run's; a train: section trains on the driver, as run does")
 	asOfFlag   = flag.String("as-of", "", "the run's date, YYYY-MM-DD: only events before it count (required)")
 	staging    = flag.String("staging", "", "where the feature table is staged between the Beam job and the driver: a folder every worker and the driver can reach (default: the system's temporary folder)")
 	wait       = flag.Bool("wait", false, "wait for another run holding the out folder instead of failing")
@@ -96,9 +96,6 @@ func run(ctx context.Context, config, date string) (*pipeline.Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	if c.Train != nil {
-		return nil, fmt.Errorf("%w: %s has a train: section: training stays on one machine (leadscore run or leadscore train); name the trained model in model:", errUsage, config)
-	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
 	if c.MaxBadRows > 0 {
 		log.Warn("max_bad_rows is not applied on Beam: a bad row fails the job, naming its file, line and column", "max_bad_rows", c.MaxBadRows)
@@ -117,13 +114,17 @@ func beamFeatures(ctx context.Context, config string, fc features.Config, stagin
 	if err != nil {
 		return nil, err
 	}
+	j, err := newJob(config, fc)
+	if err != nil {
+		return nil, err
+	}
 	dir, err := os.MkdirTemp(stagingDir, "leadscore-beam-")
 	if err != nil {
 		return nil, err
 	}
 	defer os.RemoveAll(dir)
 	out := filepath.Join(dir, "features.parquet")
-	if err := beamx.Run(ctx, buildPipeline(config, fc.AsOf, files, out)); err != nil {
+	if err := beamx.Run(ctx, buildPipeline(j, files, out)); err != nil {
 		return nil, asJobError(err)
 	}
 	return readStaged(ctx, out)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -47,23 +48,54 @@ func init() {
 }
 
 // job is what every DoFn needs to make its plan: pipeline.yaml (an
-// absolute path, readable by every worker) and the as-of date.
+// absolute path, readable by every worker), the as-of date, and the spec
+// and target of the run's model as JSON (the driver may have trained it
+// a moment ago), with the spec's hash to check them by.
 type job struct {
-	Config string
-	AsOf   string // RFC 3339
+	Config   string
+	AsOf     string // RFC 3339
+	Spec     string
+	Target   string
+	SpecHash string
+}
+
+// newJob describes the feature stage the driver was asked for.
+func newJob(config string, fc features.Config) (job, error) {
+	spec, err := json.Marshal(fc.Spec)
+	if err != nil {
+		return job{}, err
+	}
+	target, err := json.Marshal(fc.Target)
+	if err != nil {
+		return job{}, err
+	}
+	return job{Config: config, AsOf: fc.AsOf.UTC().Format(time.RFC3339), Spec: string(spec), Target: string(target), SpecHash: fc.Spec.Hash()}, nil
 }
 
 // plan makes the worker's features.EntityPlan.
 func (j job) plan(ctx context.Context) (*features.EntityPlan, features.Config, error) {
-	c, raw, err := pipeline.LoadConfig(j.Config)
+	var (
+		spec   features.Spec
+		target *features.Target
+	)
+	c, _, err := pipeline.LoadConfig(j.Config)
 	if err != nil {
 		return nil, features.Config{}, err
 	}
 	asOf, err := time.Parse(time.RFC3339, j.AsOf)
+	if err == nil {
+		err = json.Unmarshal([]byte(j.Spec), &spec)
+	}
+	if err == nil {
+		err = json.Unmarshal([]byte(j.Target), &target)
+	}
+	if err == nil && spec.Hash() != j.SpecHash {
+		err = fmt.Errorf("leadscore-beam: the feature spec changed on its way to the worker (hash %s, sent %s)", spec.Hash(), j.SpecHash)
+	}
 	if err != nil {
 		return nil, features.Config{}, err
 	}
-	cfg, err := pipeline.FeatureConfig(ctx, c, raw, asOf)
+	cfg, err := pipeline.FeatureConfig(ctx, c, asOf, spec, target)
 	if err != nil {
 		return nil, features.Config{}, err
 	}
@@ -231,12 +263,10 @@ func writeTable(t *features.Table, path string) error {
 	return os.Rename(tmp.Name(), path)
 }
 
-// buildPipeline lays out the feature stage of pipeline.yaml (config, an
-// absolute path) as of asOf over the event files, staging the table at
-// out.
-func buildPipeline(config string, asOf time.Time, files []string, out string) *beam.Pipeline {
+// buildPipeline lays out the feature stage j over the event files,
+// staging the table at out.
+func buildPipeline(j job, files []string, out string) *beam.Pipeline {
 	p, s := beam.NewPipelineWithRoot()
-	j := job{Config: config, AsOf: asOf.UTC().Format(time.RFC3339)}
 	paths := beam.CreateList(s, files)
 	keyed := beam.ParDo(s.Scope("read"), &readFn{Job: j}, paths)
 	byEntity := beam.GroupByKey(s, keyed)

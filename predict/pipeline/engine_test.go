@@ -18,11 +18,11 @@ import (
 func entityEngine(t *testing.T, cfgPath string) func(context.Context, features.Config) (*features.Table, error) {
 	return func(ctx context.Context, driver features.Config) (*features.Table, error) {
 		worker := func() *features.EntityPlan {
-			c, raw, err := LoadConfig(cfgPath)
+			c, _, err := LoadConfig(cfgPath)
 			if err != nil {
 				t.Fatal(err)
 			}
-			fc, err := FeatureConfig(ctx, c, raw, driver.AsOf)
+			fc, err := FeatureConfig(ctx, c, driver.AsOf, driver.Spec, driver.Target)
 			if err != nil {
 				t.Fatal(err)
 			}

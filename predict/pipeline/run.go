@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -190,7 +189,7 @@ func (p *plan) stages(ctx context.Context, dir string, man *Manifest, opts Optio
 	}
 	man.ModelID = p.model.ID
 	t0 := time.Now()
-	job := p.scoringJob(opts.AsOf, bad)
+	job := c.scoringJob(opts.AsOf, p.model, p.rules, bad)
 	job.Logger, job.Progress, job.Build = log, opts.Progress, opts.Features
 	t, err := BuildTable(ctx, job)
 	if err != nil {
@@ -276,9 +275,8 @@ func (p *plan) stages(ctx context.Context, dir string, man *Manifest, opts Optio
 
 // scoringJob is the run's feature table: every entity as of the date,
 // with the model's spec and the rules.
-func (p *plan) scoringJob(asOf time.Time, bad *features.BadRows) TableJob {
-	c := p.cfg
-	job := TableJob{Events: c.source(&c.Events), Model: p.model, Rules: p.rules, AsOf: asOf, AllEntities: c.Entities != nil, BadRows: bad}
+func (c *Config) scoringJob(asOf time.Time, m *predict.Model, rules *features.RuleSet, bad *features.BadRows) TableJob {
+	job := TableJob{Events: c.source(&c.Events), Model: m, Rules: rules, AsOf: asOf, AllEntities: c.Entities != nil, BadRows: bad}
 	if c.Entities != nil {
 		src := c.source(c.Entities)
 		job.Entities = &src
@@ -290,19 +288,19 @@ func (p *plan) scoringJob(asOf time.Time, bad *features.BadRows) TableJob {
 	return job
 }
 
-// FeatureConfig returns the configuration a run of pipeline.yaml (c, its
-// bytes raw) as of asOf builds its feature table with, for an engine that
-// builds it elsewhere from the same files (leadscore-beam's workers). It
-// needs a trained model (model:), and a bad row fails.
-func FeatureConfig(ctx context.Context, c *Config, raw []byte, asOf time.Time) (features.Config, error) {
-	if c.Train != nil {
-		return features.Config{}, errors.New("pipeline: this engine scores with a trained model: train with leadscore run or leadscore train, then name it in model:")
-	}
-	p, err := c.plan(raw)
+// FeatureConfig returns the configuration a run of pipeline.yaml (c) as
+// of asOf builds its feature table with, given the spec and target the
+// run's model sets (those of the features.Config that Options.Features
+// receives): for an engine that builds the table elsewhere from the same
+// files (leadscore-beam's workers). A bad row fails.
+func FeatureConfig(ctx context.Context, c *Config, asOf time.Time, spec features.Spec, target *features.Target) (features.Config, error) {
+	rules, err := LoadRules(c.resolve(c.Rules))
 	if err != nil {
 		return features.Config{}, err
 	}
-	return p.scoringJob(asOf, nil).Config(ctx)
+	job := c.scoringJob(asOf, nil, rules, nil)
+	job.Spec, job.Target = spec, target
+	return job.Config(ctx)
 }
 
 // tableInputs picks the fingerprints of the files a feature table is made
