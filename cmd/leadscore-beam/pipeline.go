@@ -22,15 +22,15 @@ import (
 
 // The feature stage on Beam:
 //
-//	event files ─read─▶ (entity, record) ─group by entity─┬─count─▶ merge ─▶ counts (one)
-//	                                                      └─row (counts as side input)─▶ rows
+//	event files ─read─▶ (entity, its records of a file) ─group by entity─┬─count─▶ merge ─▶ counts (one)
+//	                                                                      └─row (counts as side input)─▶ rows
 //	rows ─gather─▶ table (counts as side input) ─▶ staged features.parquet
 //
 // Every step calls features.EntityPlan, the code Build runs, so the table
-// is Build's. Each DoFn makes its plan in Setup from pipeline.yaml, as
-// leadscore run would (pipeline.FeatureConfig): the rules, the model's
-// spec and target, and the entities and deals files, which every worker
-// reads whole; events, the large input, are read file by file.
+// is Build's. Each DoFn makes its plan in Setup as leadscore run would
+// (pipeline.FeatureConfig): from pipeline.yaml the rules and the entities
+// and deals files, which every worker reads whole; from the driver the
+// model's spec and target. Events, the large input, are read file by file.
 
 func init() {
 	beam.RegisterType(reflect.TypeOf((*features.Record)(nil)).Elem())
