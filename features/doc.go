@@ -21,7 +21,8 @@
 // time order on every core: the same table whatever the input's order.
 // Snapshot tables (Config.Snapshots, with a Target and Outcomes) give one
 // labelled row per contact and date for training on the question a call
-// list asks.
+// list asks. An EntityPlan runs the same per-entity code for an engine that
+// groups the events itself (leadscore-beam), one entity at a time.
 //
 //	t, err := features.Build(ctx, features.Config{
 //		Events: features.Source{Path: "events.csv"},
