@@ -38,7 +38,7 @@ const usage = `leadscore-beam run --config pipeline.yaml --as-of YYYY-MM-DD [--r
 
 Runs pipeline.yaml as "leadscore run" does, the feature stage on Apache Beam.
 Exit codes as leadscore's: 0 ok, 1 failure, 2 usage, 3 bad input, 4 mismatch, 5 busy, 130 interrupted.
-Flags (Beam's runner flags too, see --help):`
+Flags, Beam's runner flags among them:`
 
 func main() {
 	// A worker started by a runner gets only flags; the driver's command
