@@ -2,7 +2,7 @@
 # Regenerates BENCHMARKS.md: the machine, the commands, and the numbers.
 # Usage: scripts/benchmarks.sh            (about 20 minutes on 2 cores)
 #        BACKTEST=1 scripts/benchmarks.sh (also the call-list backtest, scripts/backtest.sh: about 10 minutes more)
-#        DUCKDB=1 scripts/benchmarks.sh   (also DuckDB on the same file, three runs, about 2 minutes more; builds scripts/duckdb, cgo)
+#        DUCKDB=1 scripts/benchmarks.sh   (also DuckDB 1.1.3 and 1.5.6 on the same events in both orders, scripts/duckdb_compare.sh: about 6 minutes more; cgo)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=BENCHMARKS.md
@@ -84,35 +84,10 @@ PY
   echo "Commands: \`leadscore features --events events.parquet --as-of 2025-01-01 [--rules default] --out f.parquet\`;"
   echo "\`leadscore features --events events.parquet --cutoffs cutoffs.csv --out f.parquet\` (cutoffs: 2–3 dates per entity)."
   if [ "${DUCKDB:-}" = 1 ]; then
-    (cd scripts/duckdb && go build -o "$tmp/duckcmp" .)
     echo
-    echo "DuckDB 1.1.3 (go-duckdb v1.8.5, 2 threads), the same aggregation from the same file to Parquet, and a value-by-value comparison"
-    echo "(\`cd scripts/duckdb && go run . -events events.parquet -ours asof.parquet\`), three runs:"
+    echo "Against DuckDB, the same aggregation from the same file (\`scripts/duckdb_compare.sh\`):"
     echo
-    duck=()
-    for _ in 1 2 3; do
-      "$tmp/duckcmp" -events "$tmp/big/events.parquet" -ours "$tmp/big/asof.parquet" -out "$tmp/big/duck.parquet" > "$tmp/duck.out"
-      sed 's/^/    /' "$tmp/duck.out"
-      duck+=("$(sed -n 's/^duckdb: .* in \([0-9.]*\) s.*/\1/p' "$tmp/duck.out")")
-    done
-    md=$(median "${duck[@]}")
-    echo
-    echo "leadscore's as-of median ${mp} s against DuckDB's median ${md} s: $(awk -v a="$mp" -v b="$md" 'BEGIN{printf "%.2f", a/b}') of DuckDB's time."
-    # Event logs arrive in time order: the same events written by DuckDB
-    # sorted by time (ZSTD, 1M-row groups), leadscore and DuckDB
-    # alternating on it, three runs each.
-    "$tmp/duckcmp" -events "$tmp/big/events.parquet" -time-ordered "$tmp/big/time.parquet" > /dev/null
-    tl=(); td=(); rl=()
-    for _ in 1 2 3; do
-      /usr/bin/time -f "%e %M" -o "$tmp/time" "$tmp/leadscore" features --events "$tmp/big/time.parquet" --as-of 2025-01-01 --out "$tmp/big/t.parquet" -q > /dev/null
-      read -r secs kb < "$tmp/time"
-      tl+=("$secs"); rl+=("$((kb / 1024))")
-      "$tmp/duckcmp" -events "$tmp/big/time.parquet" -ours "$tmp/big/t.parquet" -out "$tmp/big/duck.parquet" > "$tmp/duck.out"
-      td+=("$(sed -n 's/^duckdb: .* in \([0-9.]*\) s.*/\1/p' "$tmp/duck.out")")
-    done
-    mtl=$(median "${tl[@]}") mtd=$(median "${td[@]}")
-    echo
-    echo "Time-ordered (the same events as DuckDB writes them sorted by time: \`scripts/duckdb -time-ordered\`, ZSTD, 1M-row groups): leadscore ${tl[*]} s (peak RSS ${rl[*]} MiB), DuckDB ${td[*]} s; medians ${mtl} s against ${mtd} s: $(awk -v a="$mtl" -v b="$mtd" 'BEGIN{printf "%.2f", a/b}') of DuckDB's time. $(tail -1 "$tmp/duck.out")."
+    scripts/duckdb_compare.sh "$tmp/leadscore" "$tmp/big/events.parquet"
   fi
   rm -rf "$tmp/big"
   echo

@@ -10,6 +10,10 @@
 // -ours is the output of
 //
 //	leadscore features --events EVENTS.parquet --as-of 2025-01-01 --out FEATURES.parquet
+//
+// It runs DuckDB 1.1.3 (go-duckdb v1.8.5) by default and DuckDB 1.5.6
+// (duckdb-go v2) when built with -tags duckdb15; scripts/duckdb_compare.sh
+// times both.
 package main
 
 import (
@@ -19,8 +23,6 @@ import (
 	"log"
 	"strings"
 	"time"
-
-	_ "github.com/marcboeker/go-duckdb"
 )
 
 func main() {
@@ -94,7 +96,7 @@ func main() {
 	if _, err := db.Exec(q); err != nil {
 		log.Fatal(err)
 	}
-	fmt.Printf("duckdb: %d features in %.2f s (2 threads)\n", len(cols)-1, time.Since(t0).Seconds())
+	fmt.Printf("duckdb: %d features in %.2f s (%s, 2 threads)\n", len(cols)-1, time.Since(t0).Seconds(), duckdbVersion)
 	if *ours == "" {
 		return
 	}

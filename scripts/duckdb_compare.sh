@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# The feature stage against DuckDB on the same events: DuckDB 1.1.3
+# (go-duckdb v1.8.5) and DuckDB 1.5.6 (duckdb-go v2, -tags duckdb15),
+# both computing the default feature set as of 2025-01-01 from the same
+# Parquet file, their values compared with leadscore's, in the generator's
+# order and in time order (the same events as DuckDB writes them sorted by
+# time: ZSTD, 1M-row groups). Three alternating runs each; prints a
+# Markdown section for BENCHMARKS.md.
+# Usage: scripts/duckdb_compare.sh                      (generates 400,000 contacts, about 8 minutes)
+#        scripts/duckdb_compare.sh LEADSCORE EVENTS.parquet   (benchmarks.sh passes its own)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+median() { printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2f", a/b}'; }
+
+(cd scripts/duckdb && go build -o "$tmp/duck11" . && go build -tags duckdb15 -o "$tmp/duck15" .)
+if [ $# -ge 2 ]; then
+  leadscore=$1 events=$2
+else
+  go build -o "$tmp/leadscore" ./cmd/leadscore
+  leadscore=$tmp/leadscore events=$tmp/events.parquet
+  "$leadscore" datasets generate --out "$tmp/gen" --entities 400000 --format parquet -q > /dev/null
+  mv "$tmp/gen/events.parquet" "$events"
+  rm -rf "$tmp/gen"
+fi
+"$tmp/duck11" -events "$events" -time-ordered "$tmp/time.parquet" > /dev/null
+
+echo "| input | leadscore | DuckDB 1.1.3 | ratio | DuckDB 1.5.6 | ratio | leadscore peak RSS | values compared |"
+echo "|---|---|---|---|---|---|---|---|"
+for order in generator time; do
+  file=$events
+  label="generator's order (each contact's events together)"
+  if [ "$order" = time ]; then
+    file=$tmp/time.parquet
+    label="time order, written by DuckDB"
+  fi
+  ls=() d11=() d15=() rss=() diff=""
+  for _ in 1 2 3; do
+    /usr/bin/time -f "%e %M" -o "$tmp/time" "$leadscore" features --events "$file" --as-of 2025-01-01 --out "$tmp/ours.parquet" -q > /dev/null
+    read -r secs kb < "$tmp/time"
+    ls+=("$secs") rss+=("$((kb / 1024))")
+    for v in 11 15; do
+      "$tmp/duck$v" -events "$file" -ours "$tmp/ours.parquet" -out "$tmp/duck.parquet" > "$tmp/duck.out"
+      s=$(sed -n 's/^duckdb: .* in \([0-9.]*\) s.*/\1/p' "$tmp/duck.out")
+      if [ "$v" = 11 ]; then d11+=("$s"); else d15+=("$s"); fi
+      diff="$diff $(sed -n 's/.*features each: \([0-9]*\) values differ/\1/p' "$tmp/duck.out")"
+      rows=$(sed -n 's/^compared \([0-9]*\) entities.*/\1/p' "$tmp/duck.out")
+    done
+  done
+  ml=$(median "${ls[@]}") m11=$(median "${d11[@]}") m15=$(median "${d15[@]}")
+  echo "| $label | ${ml} s (${ls[*]}) | ${m11} s (${d11[*]}) | $(ratio "$ml" "$m11") | ${m15} s (${d15[*]}) | $(ratio "$ml" "$m15") | ${rss[*]} MiB | values differing per comparison:${diff} |"
+done
+echo
+echo "Input: \`leadscore datasets generate --entities 400000 --format parquet\` ($(($(wc -c < "$events") / 1048576)) MiB, ${rows} contacts with rows). Medians of three alternating runs (leadscore, 1.1.3, 1.5.6), times of each run in brackets; ratio = leadscore's median / DuckDB's. Commands: \`leadscore features --events F --as-of 2025-01-01 --out ours.parquet\`; \`scripts/duckdb -events F -ours ours.parquet\` (built with and without \`-tags duckdb15\`), which times DuckDB's aggregation to Parquet and then compares every value with leadscore's; \`scripts/duckdb -time-ordered\` writes the time-ordered file."
