@@ -387,15 +387,25 @@ func (e *engine) computeRows(ctx context.Context, l *layout, rows []placed, out 
 	}
 	err := e.each(ctx, func(p *partition) error {
 		a := newAcc(e, l)
+		// Entities in the order of their first row, so that the writes
+		// into the output columns move forward.
+		order := make([]int32, 0, len(p.ids))
+		first := make([]int32, len(p.ids))
 		for k, id := range p.ids {
-			if k%4096 == 0 {
+			if ms := byID[id]; len(ms) > 0 {
+				order = append(order, int32(k))
+				first[k] = ms[0].pos
+			}
+		}
+		slices.SortFunc(order, func(x, y int32) int { return cmpInt(int64(first[x]), int64(first[y])) })
+		for n, k := range order {
+			if n%4096 == 0 {
 				if err := ctx.Err(); err != nil {
 					return err
 				}
 			}
-			if ms := byID[id]; len(ms) > 0 {
-				a.entity(p, int(p.start[k]), int(p.stop[k]), id, ms, out)
-			}
+			id := p.ids[k]
+			a.entity(p, int(p.start[k]), int(p.stop[k]), id, byID[id], out)
 		}
 		return nil
 	})
