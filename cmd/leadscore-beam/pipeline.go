@@ -28,9 +28,10 @@ import (
 //
 // Every step calls features.EntityPlan, the code Build runs, so the table
 // is Build's. Each DoFn makes its plan in Setup as leadscore run would
-// (pipeline.FeatureConfig): from pipeline.yaml the rules and the entities
-// and deals files, which every worker reads whole; from the driver the
-// model's spec and target. Events, the large input, are read file by file.
+// (pipeline.FeatureConfig): from pipeline.yaml the rules and, for rows
+// and the table, the entities and deals files, which those workers read
+// whole; from the driver the model's spec and target. Events, the large
+// input, are read file by file.
 
 func init() {
 	beam.RegisterType(reflect.TypeOf((*features.Record)(nil)).Elem())
@@ -72,8 +73,10 @@ func newJob(config string, fc features.Config) (job, error) {
 	return job{Config: config, AsOf: fc.AsOf.UTC().Format(time.RFC3339), Spec: string(spec), Target: string(target), SpecHash: fc.Spec.Hash()}, nil
 }
 
-// plan makes the worker's features.EntityPlan.
-func (j job) plan(ctx context.Context) (*features.EntityPlan, features.Config, error) {
+// plan makes the worker's features.EntityPlan; with tables, one that
+// reads the entities and deals files, which rows and the table need and
+// records and counts do not.
+func (j job) plan(ctx context.Context, tables bool) (*features.EntityPlan, features.Config, error) {
 	var (
 		spec   features.Spec
 		target *features.Target
@@ -95,7 +98,7 @@ func (j job) plan(ctx context.Context) (*features.EntityPlan, features.Config, e
 	if err != nil {
 		return nil, features.Config{}, err
 	}
-	cfg, err := pipeline.FeatureConfig(ctx, c, asOf, spec, target)
+	cfg, err := pipeline.FeatureConfig(ctx, c, asOf, spec, target, tables)
 	if err != nil {
 		return nil, features.Config{}, err
 	}
@@ -121,7 +124,7 @@ func (f *readFn) Setup(ctx context.Context) error {
 		cfg features.Config
 		err error
 	)
-	f.plan, cfg, err = f.Job.plan(ctx)
+	f.plan, cfg, err = f.Job.plan(ctx, false)
 	f.src = cfg.Events
 	return workerError(err)
 }
@@ -177,7 +180,7 @@ type countFn struct {
 }
 
 func (f *countFn) Setup(ctx context.Context) (err error) {
-	f.plan, _, err = f.Job.plan(ctx)
+	f.plan, _, err = f.Job.plan(ctx, false)
 	return workerError(err)
 }
 
@@ -196,7 +199,7 @@ type rowFn struct {
 }
 
 func (f *rowFn) Setup(ctx context.Context) (err error) {
-	f.plan, _, err = f.Job.plan(ctx)
+	f.plan, _, err = f.Job.plan(ctx, true)
 	return workerError(err)
 }
 
@@ -224,7 +227,7 @@ type tableFn struct {
 }
 
 func (f *tableFn) Setup(ctx context.Context) (err error) {
-	f.plan, _, err = f.Job.plan(ctx)
+	f.plan, _, err = f.Job.plan(ctx, true)
 	return workerError(err)
 }
 

@@ -17,12 +17,12 @@ import (
 // rows computed and assembled entity by entity.
 func entityEngine(t *testing.T, cfgPath string) func(context.Context, features.Config) (*features.Table, error) {
 	return func(ctx context.Context, driver features.Config) (*features.Table, error) {
-		worker := func() *features.EntityPlan {
+		worker := func(tables bool) *features.EntityPlan {
 			c, _, err := LoadConfig(cfgPath)
 			if err != nil {
 				t.Fatal(err)
 			}
-			fc, err := FeatureConfig(ctx, c, driver.AsOf, driver.Spec, driver.Target)
+			fc, err := FeatureConfig(ctx, c, driver.AsOf, driver.Spec, driver.Target, tables)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -32,7 +32,7 @@ func entityEngine(t *testing.T, cfgPath string) func(context.Context, features.C
 			}
 			return p
 		}
-		reader := worker()
+		reader := worker(false)
 		er, err := features.OpenEvents(ctx, driver.Events, nil)
 		if err != nil {
 			return nil, err
@@ -50,7 +50,7 @@ func entityEngine(t *testing.T, cfgPath string) func(context.Context, features.C
 		if err != nil {
 			return nil, err
 		}
-		counter, total := worker(), features.Counts{}
+		counter, total := worker(false), features.Counts{}
 		for id, recs := range byID {
 			c, err := counter.Count(id, recs)
 			if err != nil {
@@ -58,7 +58,7 @@ func entityEngine(t *testing.T, cfgPath string) func(context.Context, features.C
 			}
 			total = features.MergeCounts(c, total)
 		}
-		rows := worker()
+		rows := worker(true)
 		if err := rows.Resolve(total); err != nil {
 			return nil, err
 		}

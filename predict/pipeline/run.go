@@ -292,14 +292,20 @@ func (c *Config) scoringJob(asOf time.Time, m *predict.Model, rules *features.Ru
 // of asOf builds its feature table with, given the spec and target the
 // run's model sets (those of the features.Config that Options.Features
 // receives): for an engine that builds the table elsewhere from the same
-// files (leadscore-beam's workers). A bad row fails.
-func FeatureConfig(ctx context.Context, c *Config, asOf time.Time, spec features.Spec, target *features.Target) (features.Config, error) {
+// files (leadscore-beam's workers). Without tables it leaves out the
+// entities and deals files, and the target that selects rows by them:
+// enough to make records and count them, which read neither. A bad row
+// fails.
+func FeatureConfig(ctx context.Context, c *Config, asOf time.Time, spec features.Spec, target *features.Target, tables bool) (features.Config, error) {
 	rules, err := LoadRules(c.resolve(c.Rules))
 	if err != nil {
 		return features.Config{}, err
 	}
 	job := c.scoringJob(asOf, nil, rules, nil)
 	job.Spec, job.Target = spec, target
+	if !tables {
+		job.Entities, job.Outcomes, job.Target, job.AllEntities = nil, nil, nil, false
+	}
 	return job.Config(ctx)
 }
 
