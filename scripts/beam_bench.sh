@@ -4,7 +4,11 @@
 # prints the table docs/scale.md shows. Three alternating runs per cell,
 # medians reported; "workers" are the cores the process may use
 # (GOMAXPROCS), since Prism runs its SDK worker in the same process.
-# Usage: scripts/beam_bench.sh   (about 25 minutes on 2 cores; 12 GB RAM)
+# Two inputs: the generator's CSV (each contact's events together) and
+# the same events as DuckDB writes them sorted by time (Parquet, ZSTD,
+# 1M-row groups: scripts/duckdb -time-ordered), as event logs arrive.
+# Usage: scripts/beam_bench.sh   (about 25 minutes on 2 cores; 12 GB RAM; cgo for scripts/duckdb)
+#        ORDERS=time CORES=2 scripts/beam_bench.sh   (a part of the table)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -13,12 +17,19 @@ trap 'rm -rf "$tmp"' EXIT
 
 go build -o "$tmp/leadscore" ./cmd/leadscore
 (cd cmd/leadscore-beam && go build -o "$tmp/leadscore-beam" .)
+(cd scripts/duckdb && go build -o "$tmp/duckdb" .)
+orders=${ORDERS:-generator time} cores_list=${CORES:-1 2}
 
 median() { printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
 
 cd "$tmp"
-./leadscore datasets generate --out d1 --entities 19000 --seed 1 -q > /dev/null
-./leadscore datasets generate --out d10 --entities 190000 --seed 2 -q > /dev/null
+for spec in "d1 19000 1" "d10 190000 2"; do
+  set -- $spec
+  ./leadscore datasets generate --out "$1" --entities "$2" --seed "$3" -q > /dev/null
+  ./leadscore datasets generate --out "$1-pq" --entities "$2" --seed "$3" --format parquet -q > /dev/null
+  ./duckdb -events "$1-pq/events.parquet" -time-ordered "$1/time.parquet" > /dev/null
+  rm -rf "$1-pq"
+done
 cat > train.yaml <<'EOF'
 out: trained
 events: {path: d1/events.csv}
@@ -29,12 +40,12 @@ train: {target: conversion, horizon: 90d, snapshots: monthly, model: gbdt}
 EOF
 ./leadscore run --config train.yaml --as-of 2024-10-01 -q > /dev/null
 
-# one ENGINE SIZE CORES: prints "features_seconds wall_seconds peak_rss_mib"
+# one ENGINE SIZE CORES EVENTS: prints "features_seconds wall_seconds peak_rss_mib"
 one() {
-  local engine=$1 size=$2 cores=$3 out="out-$1-$2-$3"
+  local engine=$1 size=$2 cores=$3 events=$4 out="out-$1-$2-$3"
   cat > "$out.yaml" <<EOF
 out: $out
-events: {path: $size/events.csv}
+events: {path: $size/$events}
 entities: {path: $size/entities.csv}
 deals: {path: $size/deals.csv}
 rules: default
@@ -50,23 +61,27 @@ EOF
   echo "$feat $wall $((kb / 1024))"
 }
 
-echo "| events | engine | workers | feature stage | events/s (feature stage) | whole run | peak RSS |"
-echo "|---|---|---|---|---|---|---|"
+echo "| events | input | engine | workers | feature stage | events/s (feature stage) | whole run | peak RSS |"
+echo "|---|---|---|---|---|---|---|---|"
 for size in d1 d10; do
   events=$(($(wc -l < "$size/events.csv") - 1))
-  for cores in 1 2; do
-    declare -A f w m
-    for engine in run beam; do f[$engine]=""; w[$engine]=""; m[$engine]=""; done
-    for rep in 1 2 3; do
-      for engine in run beam; do
-        read -r a b c < <(one "$engine" "$size" "$cores")
-        f[$engine]+=" $a"; w[$engine]+=" $b"; m[$engine]+=" $c"
+  for order in $orders; do
+    file=events.csv input="generator's CSV"
+    if [ "$order" = time ]; then file=time.parquet input="time-ordered Parquet (DuckDB)"; fi
+    for cores in $cores_list; do
+      declare -A f w m
+      for engine in run beam; do f[$engine]=""; w[$engine]=""; m[$engine]=""; done
+      for rep in 1 2 3; do
+        for engine in run beam; do
+          read -r a b c < <(one "$engine" "$size" "$cores" "$file")
+          f[$engine]+=" $a"; w[$engine]+=" $b"; m[$engine]+=" $c"
+        done
       done
-    done
-    for engine in run beam; do
-      fs=$(median ${f[$engine]}); ws=$(median ${w[$engine]}); ms=$(median ${m[$engine]})
-      name="leadscore run"; [ "$engine" = beam ] && name="leadscore-beam (Prism)"
-      echo "| $events | $name | $cores | ${fs} s | $(awk -v e="$events" -v s="$fs" 'BEGIN{printf "%.0f", e/s}') | ${ws} s | ${ms} MiB |"
+      for engine in run beam; do
+        fs=$(median ${f[$engine]}); ws=$(median ${w[$engine]}); ms=$(median ${m[$engine]})
+        name="leadscore run"; [ "$engine" = beam ] && name="leadscore-beam (Prism)"
+        echo "| $events | $input | $name | $cores | ${fs} s | $(awk -v e="$events" -v s="$fs" 'BEGIN{printf "%.0f", e/s}') | ${ws} s | ${ms} MiB |"
+      done
     done
   done
 done
