@@ -101,7 +101,7 @@ func runDemo(c *cobra.Command, opts *demoOptions) error {
 	text := func(s string) func(io.Writer) error {
 		return func(w io.Writer) error { _, err := io.WriteString(w, s); return err }
 	}
-	if err := writeOutputs(map[string]func(io.Writer) error{cfgPath: text(fmt.Sprintf(demoPipeline, opts.seed)), filepath.Join(dir, "features.yaml"): text(demoSpec)}); err != nil {
+	if err := pipeline.WriteFiles(map[string]func(io.Writer) error{cfgPath: text(fmt.Sprintf(demoPipeline, opts.seed)), filepath.Join(dir, "features.yaml"): text(demoSpec)}); err != nil {
 		return err
 	}
 	cfg, raw, err := pipeline.LoadConfig(cfgPath)
@@ -124,7 +124,7 @@ func runDemo(c *cobra.Command, opts *demoOptions) error {
 // demoReport prints the run's top 10 and grades, its model's validation,
 // the backtest and where the files are.
 func demoReport(w io.Writer, runDir string, bt *pipeline.Backtest, dir string) error {
-	ranked, err := pipeline.ReadRanked(filepath.Join(runDir, "ranked.parquet"))
+	ranked, err := predict.ReadRankedFile(filepath.Join(runDir, "ranked.parquet"))
 	if err != nil {
 		return err
 	}

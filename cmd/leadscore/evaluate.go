@@ -109,7 +109,7 @@ func runEvaluate(c *cobra.Command, opts *evaluateOptions) error {
 	if cfg.Target != features.TargetOpportunity && cfg.HorizonDays == 0 {
 		return usageErrorf("give --horizon (or --model, or a run folder whose model records it)")
 	}
-	ranked, err := pipeline.ReadRanked(rankedPath)
+	ranked, err := predict.ReadRankedFile(rankedPath)
 	if err != nil {
 		return err
 	}
@@ -125,7 +125,7 @@ func runEvaluate(c *cobra.Command, opts *evaluateOptions) error {
 	if !ev.Complete {
 		log.Warn("the deals file ends before the horizon: conversions yet to come are missing", "outcomes_through", ev.OutcomesThrough, "horizon_end", ev.HorizonEnd)
 	}
-	if err := writeOutputs(map[string]func(io.Writer) error{opts.out: pipeline.JSONWriter(ev), opts.html: ev.WriteHTML},
+	if err := pipeline.WriteFiles(map[string]func(io.Writer) error{opts.out: pipeline.JSONWriter(ev), opts.html: ev.WriteHTML},
 		rankedPath, opts.deals, modelPath); err != nil {
 		return err
 	}
@@ -166,25 +166,4 @@ func pctOf(v float64) string {
 func fileExists(path string) bool {
 	st, err := os.Stat(path)
 	return err == nil && !st.IsDir()
-}
-
-// writeOutputs writes each named file (an empty name is skipped) through
-// its writer, all or none, never over one of the inputs.
-func writeOutputs(files map[string]func(io.Writer) error, inputs ...string) error {
-	var o pipeline.Outputs
-	defer o.Abort()
-	o.Protect(inputs...)
-	for path, write := range files {
-		if path == "" {
-			continue
-		}
-		f, err := o.Create(path)
-		if err != nil {
-			return err
-		}
-		if err := write(f); err != nil {
-			return err
-		}
-	}
-	return o.Commit()
 }

@@ -68,7 +68,7 @@ func runReport(c *cobra.Command, opts *reportOptions) error {
 	if err != nil {
 		return err
 	}
-	if err := writeOutputs(map[string]func(io.Writer) error{opts.out: pipeline.JSONWriter(loop), opts.html: loop.WriteHTML}, opts.deals); err != nil {
+	if err := pipeline.WriteFiles(map[string]func(io.Writer) error{opts.out: pipeline.JSONWriter(loop), opts.html: loop.WriteHTML}, opts.deals); err != nil {
 		return err
 	}
 	return writeLoop(opts.stdout, loop)

@@ -172,15 +172,26 @@ func (f *File) abort() {
 // renamed to path only when write succeeds. protect lists inputs path must
 // not be.
 func WriteFile(path string, write func(io.Writer) error, protect ...string) error {
+	return WriteFiles(map[string]func(io.Writer) error{path: write}, protect...)
+}
+
+// WriteFiles writes each named file (an empty name is skipped) through its
+// writer as WriteFile does, all or none, never over one of protect.
+func WriteFiles(files map[string]func(io.Writer) error, protect ...string) error {
 	var o Outputs
 	defer o.Abort()
 	o.Protect(protect...)
-	f, err := o.Create(path)
-	if err != nil {
-		return err
-	}
-	if err := write(f); err != nil {
-		return err
+	for path, write := range files {
+		if path == "" {
+			continue
+		}
+		f, err := o.Create(path)
+		if err != nil {
+			return err
+		}
+		if err := write(f); err != nil {
+			return err
+		}
 	}
 	return o.Commit()
 }
