@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"os"
 	"reflect"
 	"slices"
 	"strconv"
@@ -173,6 +174,20 @@ func dateOnly(s string) string {
 		return t.Format(time.DateOnly)
 	}
 	return s
+}
+
+// ReadRankedFile reads a ranked.parquet file.
+func ReadRankedFile(path string) ([]Ranked, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	return ReadRankedParquet(f, st.Size())
 }
 
 // ReadRankedParquet reads a ranked.parquet file back.

@@ -17,6 +17,7 @@ import (
 
 	"leadscore/datasets"
 	"leadscore/features"
+	"leadscore/predict"
 	"leadscore/predict/pipeline"
 )
 
@@ -114,11 +115,11 @@ func TestBeamMatchesRun(t *testing.T) {
 			t.Errorf("features metadata %s: %q, run has %q", k, got.Meta[k], v)
 		}
 	}
-	wr, err := pipeline.ReadRanked(filepath.Join(local, "ranked.parquet"))
+	wr, err := predict.ReadRankedFile(filepath.Join(local, "ranked.parquet"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	gr, err := pipeline.ReadRanked(filepath.Join(beamDir, "ranked.parquet"))
+	gr, err := predict.ReadRankedFile(filepath.Join(beamDir, "ranked.parquet"))
 	if err != nil {
 		t.Fatal(err)
 	}

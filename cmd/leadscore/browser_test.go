@@ -11,7 +11,6 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"leadscore/predict"
-	"leadscore/predict/pipeline"
 )
 
 // TestBrowser opens the pages leadscore writes in a real browser (Debian's
@@ -34,7 +33,7 @@ func TestBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	run := filepath.Join(dir, "runs", "latest")
-	ranked, err := pipeline.ReadRanked(filepath.Join(run, "ranked.parquet"))
+	ranked, err := predict.ReadRankedFile(filepath.Join(run, "ranked.parquet"))
 	if err != nil {
 		t.Fatal(err)
 	}

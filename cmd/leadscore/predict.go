@@ -147,7 +147,7 @@ func runPredict(c *cobra.Command, opts *predictOptions) error {
 		cfg.IncludeSuppressed = true
 	}
 	if opts.previous != "" {
-		if cfg.Previous, err = pipeline.ReadRanked(opts.previous); err != nil {
+		if cfg.Previous, err = predict.ReadRankedFile(opts.previous); err != nil {
 			return err
 		}
 	}

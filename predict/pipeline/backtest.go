@@ -170,7 +170,7 @@ func judgeRun(dir, model string, deals *features.Outcomes, asOf time.Time, horiz
 		return bd, err
 	}
 	bd.ModelID = m.ID
-	ranked, err := ReadRanked(filepath.Join(dir, "ranked.parquet"))
+	ranked, err := predict.ReadRankedFile(filepath.Join(dir, "ranked.parquet"))
 	if err != nil {
 		return bd, err
 	}
@@ -198,20 +198,6 @@ func judgeRun(dir, model string, deals *features.Outcomes, asOf time.Time, horiz
 		bd.prob, bd.rules = append(bd.prob, r.Probability), append(bd.rules, r.RulePoints)
 	}
 	return bd, nil
-}
-
-// ReadRanked reads a ranked.parquet file.
-func ReadRanked(path string) ([]predict.Ranked, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	return predict.ReadRankedParquet(f, st.Size())
 }
 
 // blendResult scores the date's leads with a blend and judges it.
@@ -291,7 +277,7 @@ func RunLoop(ctx context.Context, out string, deals features.Source, horizonDays
 			return nil, err
 		}
 		dir := filepath.Join(out, d)
-		ranked, err := ReadRanked(filepath.Join(dir, "ranked.parquet"))
+		ranked, err := predict.ReadRankedFile(filepath.Join(dir, "ranked.parquet"))
 		if err != nil {
 			return nil, fmt.Errorf("run %s: %w", d, err)
 		}

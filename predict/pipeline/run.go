@@ -210,7 +210,7 @@ func (p *plan) stages(ctx context.Context, dir string, man *Manifest, opts Optio
 	pcfg.Logger = log
 	if prev := previousRun(p.out, opts.AsOf); prev != "" {
 		// The newest earlier run: owners stay, changes show.
-		if pcfg.Previous, err = ReadRanked(filepath.Join(p.out, prev, "ranked.parquet")); err != nil {
+		if pcfg.Previous, err = predict.ReadRankedFile(filepath.Join(p.out, prev, "ranked.parquet")); err != nil {
 			log.Warn("the previous run's call list cannot be read: owners are dealt afresh", "run", prev, "error", err)
 			pcfg.Previous = nil
 		} else {

@@ -106,7 +106,7 @@ func TestRunTrains(t *testing.T) {
 		t.Errorf("the reused model is not in the run folder: %v", err)
 	}
 	// The later run continues the earlier one's call list.
-	ranked, err := ReadRanked(filepath.Join(dir, "a", "2024-08-01", "ranked.parquet"))
+	ranked, err := predict.ReadRankedFile(filepath.Join(dir, "a", "2024-08-01", "ranked.parquet"))
 	if err != nil {
 		t.Fatal(err)
 	}
