@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+	"text/tabwriter"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -146,3 +147,33 @@ th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}
 {{if .L.Pending}}<p>Not judged yet (the outcomes do not cover their horizon): {{range .L.Pending}}{{.}} {{end}}</p>{{end}}
 </body></html>
 `))
+
+// WriteText prints one line per judged run, the pending runs and the
+// warnings.
+func (loop *Loop) WriteText(w io.Writer) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "AS OF\tLEADS\tCONVERTED\tAUC\tFIRST 100\tA\tB\tC\tD\t")
+	for _, r := range loop.Runs {
+		ev := r.Evaluation
+		l := ev.List("call list")
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%.3f\t%s", r.AsOf, ev.Rows, ev.Positives, l.AUC, Percent(l.At(100)))
+		rate := map[string]string{}
+		for _, g := range ev.Grades {
+			rate[g.Name] = fmt.Sprintf("%.1f%%", 100*g.Rate)
+		}
+		for _, g := range []string{"A", "B", "C", "D"} {
+			fmt.Fprintf(tw, "\t%s", rate[g])
+		}
+		fmt.Fprintln(tw, "\t")
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	for _, p := range loop.Pending {
+		fmt.Fprintf(w, "pending (horizon not covered yet): %s\n", p)
+	}
+	for _, warn := range loop.Warnings {
+		fmt.Fprintln(w, "warning: "+warn)
+	}
+	return nil
+}

@@ -7,11 +7,11 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"log/slog"
 	"math"
 	"os"
 	"path/filepath"
 	"slices"
+	"text/tabwriter"
 	"time"
 
 	"leadscore/features"
@@ -87,10 +87,7 @@ func RunBacktest(ctx context.Context, c *Config, raw []byte, opts BacktestOption
 	if c.Deals == nil {
 		return nil, errors.New("backtest: pipeline.yaml needs deals: {path: …} to judge the lists by")
 	}
-	log := opts.Run.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
+	log := logger(opts.Run.Logger)
 	dates := slices.Clone(opts.Dates)
 	slices.SortFunc(dates, func(a, b time.Time) int { return a.Compare(b) })
 	runCfg := *c
@@ -307,4 +304,41 @@ func RunLoop(ctx context.Context, out string, deals features.Source, horizonDays
 		loop.Add(train.LoopRun{AsOf: d, ModelID: model, Evaluation: ev})
 	}
 	return loop, nil
+}
+
+// WriteText prints each date's result and the recommendation; out is the
+// backtest's folder.
+func (bt *Backtest) WriteText(w io.Writer, out string) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "AS OF\tLEADS\tCONVERTED\tAUC LIST\tMODEL\tRULES\tFIRST 100 LIST\tMODEL\tRULES\tCHOSEN BLEND: WEIGHT\tSCALE\tAUC\tFIRST 100\t")
+	for _, d := range bt.Dates {
+		ev := d.Evaluation
+		fmt.Fprintf(tw, "%s\t%d\t%d", d.AsOf, ev.Rows, ev.Positives)
+		for _, name := range []string{"call list", "model", "rules"} {
+			if l := ev.List(name); l != nil {
+				fmt.Fprintf(tw, "\t%.3f", l.AUC)
+			} else {
+				fmt.Fprint(tw, "\t-")
+			}
+		}
+		for _, name := range []string{"call list", "model", "rules"} {
+			if l := ev.List(name); l != nil {
+				fmt.Fprintf(tw, "\t%s", train.Percent(l.At(100)))
+			} else {
+				fmt.Fprint(tw, "\t-")
+			}
+		}
+		if ch := d.Chosen; ch != nil {
+			fmt.Fprintf(tw, "\t%.2f\t%.1f\t%.3f\t%s\t\n", ch.ModelWeight, ch.RulesScale, ch.AUC, train.Percent(ch.PrecisionAt100))
+		} else {
+			fmt.Fprint(tw, "\t-\t-\t-\t-\t\n")
+		}
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	last := bt.Dates[len(bt.Dates)-1]
+	_, err := fmt.Fprintf(w, "\nRecommended for predict.yaml (chosen before %s, judged on it: AUC %.3f, %s converted among the first 100):\n  model_weight: %g\n  rules_max: %g\nDetails: %s/backtest.json and evaluate-<date>.html\n",
+		last.AsOf, last.Chosen.AUC, train.Percent(last.Chosen.PrecisionAt100), bt.ModelWeight, bt.RulesMax, out)
+	return err
 }

@@ -25,6 +25,7 @@ const (
 func ExitCode(ctx context.Context, err error) int {
 	var ce *features.ConfigError
 	var oe *OverwriteError
+	var ue *UsageError
 	var we *OwnershipError
 	var le *LockedError
 	var me *predict.ModelError
@@ -36,7 +37,7 @@ func ExitCode(ctx context.Context, err error) int {
 		return ExitOK
 	case ctx.Err() != nil || errors.Is(err, context.Canceled):
 		return ExitInterrupted
-	case errors.As(err, &ce), errors.As(err, &oe), errors.As(err, &we):
+	case errors.As(err, &ce), errors.As(err, &oe), errors.As(err, &we), errors.As(err, &ue):
 		return ExitUsage
 	case errors.As(err, &le):
 		return ExitBusy

@@ -105,10 +105,7 @@ func (c *Config) plan(raw []byte) (*plan, error) {
 // the manifest (which records durations) is byte-identical for the same
 // inputs, config, date and earlier runs.
 func Run(ctx context.Context, c *Config, raw []byte, opts Options) (*Result, error) {
-	log := opts.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
+	log := logger(opts.Logger)
 	if err := features.CheckTime(opts.AsOf); err != nil {
 		return nil, fmt.Errorf("pipeline: Options.AsOf: %w", err)
 	}

@@ -1,0 +1,160 @@
+package pipeline
+
+import (
+	"context"
+	"log/slog"
+	"strings"
+
+	"leadscore/features"
+	"leadscore/predict"
+)
+
+// FeaturesJob is a feature table to write, as 'leadscore features' asks
+// for it: files, dates and settings as given, read and checked by Run.
+type FeaturesJob struct {
+	Reading
+	Events, Entities, Cutoffs, Outcomes string
+	// Exactly one of AsOf, Cutoffs and Snapshots says the rows; Snapshots
+	// (monthly, weekly or D1,D2,...) runs from First to Last.
+	AsOf, Snapshots, First, Last string
+	// Target (conversion or opportunity), Horizon (90d) and the rest say
+	// what the rows are for; see features.Target.
+	Target, Horizon                    string
+	ExcludeCustomers, ExcludeOpenDeals bool
+	SampleNegatives                    float64
+	Seed                               uint64
+	// Rules is a rules file or "default"; Spec a spec file; Model a model
+	// whose spec and population the rows follow.
+	Rules, Spec, Model  string
+	AllEntities, Dedupe bool
+	Out                 string // a .parquet file
+
+	Tool     string // recorded in the table's metadata
+	Logger   *slog.Logger
+	Progress func(rows int64)
+}
+
+// Run builds the table and writes it to Out, or writes nothing.
+func (j *FeaturesJob) Run(ctx context.Context) (*features.Table, error) {
+	if j.Events == "" || j.Out == "" {
+		return nil, Usagef("--events and --out are required")
+	}
+	if !strings.HasSuffix(strings.ToLower(j.Out), ".parquet") {
+		return nil, Usagef("--out %q: feature tables are Parquet; name the file .parquet", j.Out)
+	}
+	job, err := j.tableJob()
+	if err != nil {
+		return nil, err
+	}
+	var o Outputs
+	defer o.Abort()
+	o.Protect(j.Events, j.Entities, j.Cutoffs, j.Outcomes, j.Spec, j.Rules)
+	out, err := o.Create(j.Out)
+	if err != nil {
+		return nil, err
+	}
+	if job.BadRows, err = BadRows(&o, j.Out, j.MaxBadRows); err != nil {
+		return nil, err
+	}
+	t, err := BuildTable(ctx, job)
+	if err != nil {
+		return nil, err
+	}
+	inputs := map[string]string{"events": j.Events, "entities": j.Entities, "cutoffs": j.Cutoffs, "outcomes": j.Outcomes, "spec": j.Spec}
+	if j.Rules != "default" {
+		inputs["rules"] = j.Rules
+	}
+	fps, err := Fingerprints(inputs)
+	if err != nil {
+		return nil, err
+	}
+	Stamp(t, fps, j.Tool)
+	if err := t.WriteParquet(out); err != nil {
+		return nil, err
+	}
+	if err := o.Commit(); err != nil {
+		return nil, err
+	}
+	if n := job.BadRows.Count(); n > 0 {
+		logger(j.Logger).Warn("skipped bad rows", "bad_rows", n, "quarantine", QuarantinePath(j.Out), "first", job.BadRows.Err())
+	}
+	return t, nil
+}
+
+// tableJob reads the settings and the small files (rules, spec, model)
+// into a TableJob; the data files are read later.
+func (j *FeaturesJob) tableJob() (TableJob, error) {
+	job := TableJob{AllEntities: j.AllEntities, Dedupe: j.Dedupe, Logger: j.Logger, Progress: j.Progress}
+	modes := 0
+	for _, v := range []string{j.AsOf, j.Cutoffs, j.Snapshots} {
+		if v != "" {
+			modes++
+		}
+	}
+	if modes != 1 {
+		return job, Usagef("give exactly one of --as-of, --cutoffs and --snapshots")
+	}
+	if j.Spec != "" && j.Model != "" {
+		return job, Usagef("give at most one of --spec and --model (the model carries its own spec)")
+	}
+	if err := j.checkBadRows(); err != nil {
+		return job, err
+	}
+	var err error
+	if job.Events, err = j.Source("events", j.Events); err != nil {
+		return job, err
+	}
+	if job.Entities, err = j.optional("entities", j.Entities); err != nil {
+		return job, err
+	}
+	if job.Cutoffs, err = j.optional("cutoffs", j.Cutoffs); err != nil {
+		return job, err
+	}
+	if job.Outcomes, err = j.optional("outcomes", j.Outcomes); err != nil {
+		return job, err
+	}
+	if j.AsOf != "" {
+		if job.AsOf, err = ParseDate("as-of", j.AsOf); err != nil {
+			return job, err
+		}
+	}
+	target := j.Target
+	if j.Snapshots != "" {
+		if j.First == "" || j.Last == "" {
+			return job, Usagef("--snapshots needs --first and --last")
+		}
+		job.Snapshots = j.Snapshots
+		if job.First, err = ParseDate("first", j.First); err != nil {
+			return job, err
+		}
+		if job.Last, err = ParseDate("last", j.Last); err != nil {
+			return job, err
+		}
+		target = ifSet(target, string(features.TargetConversion))
+	}
+	if target != "" || j.Horizon != "" || j.ExcludeCustomers || j.ExcludeOpenDeals || j.SampleNegatives != 0 {
+		tg := &features.Target{Kind: features.TargetKind(ifSet(target, string(features.TargetConversion))), ExcludeCustomers: j.ExcludeCustomers,
+			ExcludeOpenDeals: j.ExcludeOpenDeals, SampleNegatives: j.SampleNegatives, Seed: j.Seed}
+		if tg.HorizonDays, err = ParseHorizon("horizon", j.Horizon); err != nil {
+			return job, err
+		}
+		if err := tg.Validate(); err != nil {
+			return job, &UsageError{Err: err}
+		}
+		job.Target = tg
+	}
+	if job.Rules, err = LoadRules(j.Rules); err != nil {
+		return job, err
+	}
+	if j.Spec != "" {
+		if job.Spec, err = LoadSpec(j.Spec); err != nil {
+			return job, err
+		}
+	}
+	if j.Model != "" {
+		if job.Model, err = predict.ReadFile(j.Model); err != nil {
+			return job, err
+		}
+	}
+	return job, nil
+}

@@ -1,0 +1,164 @@
+package pipeline
+
+import (
+	"context"
+	"os"
+	"strings"
+
+	"leadscore/features"
+	"leadscore/predict"
+)
+
+// Reading says how a job reads the data contract's files: Columns, Sep,
+// Encoding and TimeFormat apply to every input, a role's own settings
+// (Roles["entities"]) over them.
+type Reading struct {
+	FileReading
+	MaxBadRows int
+	Roles      map[string]*FileReading
+}
+
+// FileReading says how one file is read.
+type FileReading struct {
+	Columns    []string // name=column: the contract's column name=the file's
+	Sep        string   // one character, or "tab"
+	Encoding   string   // utf-8 or cp1252
+	TimeFormat string   // a pattern such as dd.mm.yyyy, or a Go layout
+}
+
+// Source returns how to read the file of an input role at path: its own
+// settings over the shared ones.
+func (in *Reading) Source(role, path string) (features.Source, error) {
+	o := in.FileReading
+	if r := in.Roles[role]; r != nil {
+		o.Sep = ifSet(r.Sep, o.Sep)
+		o.Encoding = ifSet(r.Encoding, o.Encoding)
+		o.TimeFormat = ifSet(r.TimeFormat, o.TimeFormat)
+		o.Columns = append(append([]string(nil), o.Columns...), r.Columns...)
+	}
+	cols, err := parseColumns(o.Columns)
+	if err != nil {
+		return features.Source{}, err
+	}
+	sep, err := parseSep(ifSet(o.Sep, ","))
+	if err != nil {
+		return features.Source{}, err
+	}
+	layout := ""
+	if o.TimeFormat != "" {
+		if layout, err = features.TimeLayout(o.TimeFormat); err != nil {
+			return features.Source{}, badOption("time-format", err)
+		}
+	}
+	return features.Source{Path: path, Columns: cols, CSV: features.CSVOptions{Sep: sep, Encoding: o.Encoding}, TimeLayout: layout}, nil
+}
+
+// optional returns the source of a role's file, nil when path is empty.
+func (in *Reading) optional(role, path string) (*features.Source, error) {
+	if path == "" {
+		return nil, nil
+	}
+	src, err := in.Source(role, path)
+	return &src, err
+}
+
+// checkBadRows validates MaxBadRows.
+func (in *Reading) checkBadRows() error {
+	if in.MaxBadRows < 0 {
+		return Usagef("--max-bad-rows must be 0 or more, got %d", in.MaxBadRows)
+	}
+	return nil
+}
+
+// FlatTable is a flat table to read (a CRM export, one row per lead): its
+// separator, missing-value markers, and the formats of its numbers and
+// dates when detection cannot tell.
+type FlatTable struct {
+	Path       string
+	Sep        string
+	NA         []string
+	TimeFormat string
+	Numbers    []string // COLUMN=FORMAT, as in Amount=1,234.5
+}
+
+// Source returns how to read the table. A model, when given, reads its
+// columns as its training table's were read; the settings win.
+func (ft *FlatTable) Source(m *predict.Model) (features.Source, error) {
+	sep, err := parseSep(ifSet(ft.Sep, ","))
+	if err != nil {
+		return features.Source{}, err
+	}
+	src := features.Source{Path: ft.Path, CSV: features.CSVOptions{Sep: sep}, Numbers: map[string]string{}, Times: map[string]string{}}
+	if m != nil {
+		for _, r := range m.Read {
+			if r.Number != "" {
+				src.Numbers[r.Column] = r.Number
+			}
+			if r.Time != "" {
+				src.Times[r.Column] = r.Time
+			}
+		}
+	}
+	if ft.TimeFormat != "" {
+		if _, err := features.TimeLayout(ft.TimeFormat); err != nil {
+			return src, badOption("time-format", err)
+		}
+		src.TimeLayout = ft.TimeFormat // flat tables take the pattern as it is
+		clear(src.Times)
+	}
+	for _, kv := range ft.Numbers {
+		col, format, ok := strings.Cut(kv, "=")
+		if !ok || col == "" {
+			return src, Usagef("--number-format %q: want COLUMN=FORMAT, as in Amount=1,234.5", kv)
+		}
+		if err := features.CheckNumberFormat(format); err != nil {
+			return src, badOption("number-format", err)
+		}
+		src.Numbers[col] = format
+	}
+	return src, nil
+}
+
+// ReadTable reads a feature table (Parquet) at featuresPath, or else the
+// flat table (read as ft says; with a model, as its training table was).
+// A bad row stops the run.
+func ReadTable(ctx context.Context, featuresPath string, ft *FlatTable, m *predict.Model) (*features.Table, error) {
+	if featuresPath != "" {
+		return readFeatureTable(ctx, featuresPath)
+	}
+	src, err := ft.Source(m)
+	if err != nil {
+		return nil, err
+	}
+	return features.ReadTable(ctx, src, ft.NA, nil)
+}
+
+// readFeatureTable reads a feature table file.
+func readFeatureTable(ctx context.Context, path string) (*features.Table, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return features.ReadParquetTable(ctx, f, path)
+}
+
+// ifSet returns s, or def when s is empty.
+func ifSet(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+// ExportCSV writes the Parquet file in as CSV with a header to out.
+func ExportCSV(ctx context.Context, in, out string) (*features.Table, error) {
+	if in == "" || out == "" {
+		return nil, Usagef("--in and --out are required")
+	}
+	t, err := readFeatureTable(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	return t, WriteFile(out, t.WriteCSV, in)
+}

@@ -1,0 +1,33 @@
+package pipeline
+
+import (
+	"context"
+	"io"
+
+	"leadscore/features"
+	"leadscore/train"
+)
+
+// ReportJob judges every run of an out folder by the deals that followed,
+// as 'leadscore report' asks for it.
+type ReportJob struct {
+	Runs, Deals string // the out folder, the deals file
+	Horizon     string // as in 90d; "" takes each run's model's
+	Out, HTML   string // when set, the report as JSON and as a page
+}
+
+// Run judges the runs and writes the files asked for.
+func (j *ReportJob) Run(ctx context.Context) (*train.Loop, error) {
+	if j.Runs == "" || j.Deals == "" {
+		return nil, Usagef("--runs and --deals are required")
+	}
+	horizon, err := ParseHorizon("horizon", j.Horizon)
+	if err != nil {
+		return nil, err
+	}
+	loop, err := RunLoop(ctx, j.Runs, features.Source{Path: j.Deals}, horizon)
+	if err != nil {
+		return nil, err
+	}
+	return loop, WriteFiles(map[string]func(io.Writer) error{j.Out: JSONWriter(loop), j.HTML: loop.WriteHTML}, j.Deals)
+}
