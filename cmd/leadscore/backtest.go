@@ -1,14 +1,7 @@
 package main
 
 import (
-	"fmt"
-	"io"
-	"strings"
-	"text/tabwriter"
-
 	"github.com/spf13/cobra"
-
-	"leadscore/features"
 
 	"leadscore/predict/pipeline"
 )
@@ -61,23 +54,17 @@ func runBacktest(c *cobra.Command, opts *backtestOptions) error {
 		return err
 	}
 	if opts.config == "" || opts.out == "" || len(opts.dates) == 0 {
-		return usageErrorf("--config, --dates and --out are required")
+		return pipeline.Usagef("--config, --dates and --out are required")
 	}
 	if len(opts.dates) < 2 {
-		return usageErrorf("--dates: give at least two: the blend is chosen on the earlier ones and judged on the last")
+		return pipeline.Usagef("--dates: give at least two: the blend is chosen on the earlier ones and judged on the last")
 	}
 	bo := pipeline.BacktestOptions{Out: opts.out, Run: pipeline.Options{Tool: toolVersion(), Logger: log}}
-	for _, d := range opts.dates {
-		t, err := parseDate("dates", strings.TrimSpace(d))
-		if err != nil {
-			return err
-		}
-		bo.Dates = append(bo.Dates, t)
+	if bo.Dates, err = pipeline.ParseDates("dates", opts.dates); err != nil {
+		return err
 	}
-	if opts.horizon != "" {
-		if bo.HorizonDays, err = features.ParseHorizon(opts.horizon); err != nil {
-			return usageErrorf("--horizon: %v", err)
-		}
+	if bo.HorizonDays, err = pipeline.ParseHorizon("horizon", opts.horizon); err != nil {
+		return err
 	}
 	cfg, raw, err := pipeline.LoadConfig(opts.config)
 	if err != nil {
@@ -87,41 +74,5 @@ func runBacktest(c *cobra.Command, opts *backtestOptions) error {
 	if err != nil {
 		return err
 	}
-	return writeBacktest(opts.stdout, bt, opts.out)
-}
-
-// writeBacktest prints each date's result and the recommendation.
-func writeBacktest(w io.Writer, bt *pipeline.Backtest, out string) error {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "AS OF\tLEADS\tCONVERTED\tAUC LIST\tMODEL\tRULES\tFIRST 100 LIST\tMODEL\tRULES\tCHOSEN BLEND: WEIGHT\tSCALE\tAUC\tFIRST 100\t")
-	for _, d := range bt.Dates {
-		ev := d.Evaluation
-		fmt.Fprintf(tw, "%s\t%d\t%d", d.AsOf, ev.Rows, ev.Positives)
-		for _, name := range []string{"call list", "model", "rules"} {
-			if l := ev.List(name); l != nil {
-				fmt.Fprintf(tw, "\t%.3f", l.AUC)
-			} else {
-				fmt.Fprint(tw, "\t-")
-			}
-		}
-		for _, name := range []string{"call list", "model", "rules"} {
-			if l := ev.List(name); l != nil {
-				fmt.Fprintf(tw, "\t%s", pctOf(l.At(100)))
-			} else {
-				fmt.Fprint(tw, "\t-")
-			}
-		}
-		if ch := d.Chosen; ch != nil {
-			fmt.Fprintf(tw, "\t%.2f\t%.1f\t%.3f\t%s\t\n", ch.ModelWeight, ch.RulesScale, ch.AUC, pctOf(ch.PrecisionAt100))
-		} else {
-			fmt.Fprint(tw, "\t-\t-\t-\t-\t\n")
-		}
-	}
-	if err := tw.Flush(); err != nil {
-		return err
-	}
-	last := bt.Dates[len(bt.Dates)-1]
-	_, err := fmt.Fprintf(w, "\nRecommended for predict.yaml (chosen before %s, judged on it: AUC %.3f, %s converted among the first 100):\n  model_weight: %g\n  rules_max: %g\nDetails: %s/backtest.json and evaluate-<date>.html\n",
-		last.AsOf, last.Chosen.AUC, pctOf(last.Chosen.PrecisionAt100), bt.ModelWeight, bt.RulesMax, out)
-	return err
+	return bt.WriteText(opts.stdout, opts.out)
 }

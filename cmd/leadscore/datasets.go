@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"io"
-	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -81,10 +80,10 @@ noise. It is the data of the gradient-boosting benchmarks.`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			if out == "" {
-				return usageErrorf("--out is required")
+				return pipeline.Usagef("--out is required")
 			}
 			if err := cfg.Validate(); err != nil {
-				return &flagError{err}
+				return &pipeline.UsageError{Err: err}
 			}
 			if err := pipeline.WriteFile(out, func(w io.Writer) error { return datasets.GenerateLeads(c.Context(), cfg, w) }); err != nil {
 				return err
@@ -115,7 +114,7 @@ test of the rfm stage. Streaming: memory holds one customer.`,
 		Args:    cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			if out == "" {
-				return usageErrorf("--out is required")
+				return pipeline.Usagef("--out is required")
 			}
 			var n int64
 			if err := pipeline.WriteFile(out, func(w io.Writer) (err error) {
@@ -147,41 +146,22 @@ func runGenerate(c *cobra.Command, opts *generateOptions) error {
 	if err != nil {
 		return err
 	}
-	if opts.out == "" {
-		return usageErrorf("--out is required")
-	}
-	if opts.format != "csv" && opts.format != "parquet" {
-		return usageErrorf("--format %q: want csv or parquet", opts.format)
-	}
-	start, err := parseDate("start", opts.start)
-	if err != nil {
+	cfg := datasets.Config{Entities: opts.entities, Seed: opts.seed, Dirty: opts.dirty, Logger: log}
+	if cfg.Start, err = pipeline.ParseDate("start", opts.start); err != nil {
 		return err
 	}
-	end, err := parseDate("end", opts.end)
-	if err != nil {
+	if cfg.End, err = pipeline.ParseDate("end", opts.end); err != nil {
 		return err
 	}
-	cfg := datasets.Config{Entities: opts.entities, Seed: opts.seed, Start: start, End: end, Dirty: opts.dirty, Logger: log}
-	if err := cfg.Validate(); err != nil {
-		return &flagError{err}
-	}
-	var o pipeline.Outputs
-	defer o.Abort()
 	t0 := time.Now()
 	bar := opts.progress("generating", "entities", int64(cfg.Entities))
 	cfg.Progress = bar.update
-	sum, err := datasets.GenerateFiles(c.Context(), cfg, opts.format, func(name string) (io.Writer, error) {
-		return o.Create(filepath.Join(opts.out, name))
-	})
+	sum, err := pipeline.Generate(c.Context(), cfg, opts.format, opts.out)
 	bar.done()
 	if err != nil {
 		return err
 	}
-	if err := o.Commit(); err != nil {
-		return err
-	}
-	secs := time.Since(t0).Seconds()
 	fmt.Fprintf(opts.stdout, "wrote %s: %d entities, %d events, %d deals (%d won), %d orders; true-probability AUC %.4f (%.0f events/s)\n",
-		opts.out, sum.Entities, sum.Events, sum.Deals, sum.DealsWon, sum.Orders, sum.DealAUCTrue, float64(sum.Events)/secs)
+		opts.out, sum.Entities, sum.Events, sum.Deals, sum.DealsWon, sum.Orders, sum.DealAUCTrue, float64(sum.Events)/time.Since(t0).Seconds())
 	return nil
 }

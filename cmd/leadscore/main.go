@@ -28,29 +28,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if err == nil {
 		return pipeline.ExitOK
 	}
-	code := exitCode(ctx, err)
+	code := pipeline.ExitCode(ctx, err)
 	fmt.Fprintf(stderr, "leadscore: %v\n", err)
-	var fe *flagError
-	if errors.As(err, &fe) {
+	if ue := (*pipeline.UsageError)(nil); errors.As(err, &ue) {
 		fmt.Fprintln(stderr, "Run 'leadscore --help' (or add --help to the command) for usage.")
 	}
 	return code
-}
-
-// exitCode is pipeline.ExitCode, a bad flag being a usage error.
-func exitCode(ctx context.Context, err error) int {
-	if fe := (*flagError)(nil); errors.As(err, &fe) && ctx.Err() == nil {
-		return pipeline.ExitUsage
-	}
-	return pipeline.ExitCode(ctx, err)
-}
-
-// flagError is a usage error: a bad flag value or a missing flag.
-type flagError struct{ err error }
-
-func (e *flagError) Error() string { return e.err.Error() }
-func (e *flagError) Unwrap() error { return e.err }
-
-func usageErrorf(format string, args ...any) error {
-	return &flagError{fmt.Errorf(format, args...)}
 }

@@ -1,13 +1,10 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
-	"strings"
 
 	"github.com/spf13/cobra"
 
-	"leadscore/predict"
 	"leadscore/predict/pipeline"
 )
 
@@ -31,41 +28,11 @@ calibration, in model.json, maps it to the probability predict reports).`,
   python3 -c "import xgboost; b = xgboost.Booster(); b.load_model('gbdt.xgb.json')"`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			if model == "" || out == "" {
-				return usageErrorf("--model and --out are required")
-			}
 			if format != "xgboost-json" {
-				return usageErrorf("--format %q: want xgboost-json", format)
+				return pipeline.Usagef("--format %q: want xgboost-json", format)
 			}
-			var o pipeline.Outputs
-			defer o.Abort()
-			o.Protect(model, modelFile(model))
-			f, err := o.Create(out)
+			m, side, err := pipeline.ExportXGBoost(model, out)
 			if err != nil {
-				return err
-			}
-			side := strings.TrimSuffix(out, ".json") + ".features.json"
-			sf, err := o.Create(side)
-			if err != nil {
-				return err
-			}
-			m, err := predict.ReadFile(model)
-			if err != nil {
-				return err
-			}
-			if m.Trees == nil {
-				return usageErrorf("model %s is a %s model; only gbdt models export to XGBoost", m.ID, m.Type)
-			}
-			if err := m.WriteXGBoostJSON(f); err != nil {
-				return err
-			}
-			enc := json.NewEncoder(sf)
-			enc.SetIndent("", "  ")
-			if err := enc.Encode(map[string]any{"model_id": m.ID, "features": m.XGBoostFeatures(),
-				"missing": "NaN", "output": "probability before calibration (binary:logistic)"}); err != nil {
-				return err
-			}
-			if err := o.Commit(); err != nil {
 				return err
 			}
 			fmt.Fprintf(g.stdout, "wrote %s (%d trees) and %s\n", out, len(m.Trees.Trees), side)

@@ -2,35 +2,15 @@ package main
 
 import (
 	"fmt"
-	"os"
-	"time"
 
 	"github.com/spf13/cobra"
 
 	"leadscore/predict/pipeline"
-	"leadscore/rfm"
 )
 
 type rfmOptions struct {
 	*globalOptions
-	inputOptions
-	orders         string
-	events         string
-	orderType      string
-	asOf           string
-	observationEnd string
-	unit           string
-	previous       string
-	segments       string
-	out            string
-	modelOut       string
-	horizon        int
-	discount       float64
-	churnThreshold float64
-	fallbackMult   float64
-	l2             float64
-	holdoutEnd     string
-	validationOut  string
+	job pipeline.RFMJob
 }
 
 func newRFMCmd(g *globalOptions) *cobra.Command {
@@ -66,127 +46,39 @@ returns: counted, never purchases. --model-out writes the fitted parameters
 			return runRFM(c, opts)
 		},
 	}
-	opts.inputOptions.register(cmd, "orders")
+	j, rc := &opts.job, &opts.job.Config
+	addReadingFlags(cmd, &j.Reading, "orders")
 	f := cmd.Flags()
-	f.StringVar(&opts.orders, "orders", "", "orders file (entity_id, ts, amount)")
-	f.StringVar(&opts.events, "events", "", "events file whose --order-type events carry the amount in value")
-	f.StringVar(&opts.orderType, "order-type", "order", "event type of orders with --events")
-	f.StringVar(&opts.asOf, "as-of", "", "use orders before this date; ages measured to it")
-	f.StringVar(&opts.observationEnd, "observation-end", "", "use orders on or before this date (the literature's convention)")
-	f.StringVar(&opts.unit, "time-unit", "week", "time unit of recency and the model: day, week or month")
-	f.StringVar(&opts.previous, "previous", "", "an earlier rfm.parquet, for segment transitions")
-	f.StringVar(&opts.segments, "segments", "", "segment table (YAML) replacing the default")
-	f.StringVar(&opts.out, "out", "", "rfm.parquet to write (required)")
-	f.StringVar(&opts.modelOut, "model-out", "", "write the fitted parameters (clv.json)")
-	f.IntVar(&opts.horizon, "horizon", 12, "CLV and expected-purchases horizon in months")
-	f.Float64Var(&opts.discount, "discount", 0.01, "monthly discount rate for CLV")
-	f.Float64Var(&opts.churnThreshold, "churn-threshold", 0.5, "flag repeat buyers whose P(alive) is below this")
-	f.Float64Var(&opts.fallbackMult, "fallback-multiple", 2, "flag one-time buyers silent for more than this many typical gaps")
-	f.Float64Var(&opts.l2, "l2", 0, "L2 penalty on the BG/NBD parameters")
-	f.StringVar(&opts.holdoutEnd, "holdout-end", "", "compare predicted and actual purchases from the end to this date")
-	f.StringVar(&opts.validationOut, "validation-out", "", "with --holdout-end, also write the comparison as CSV")
+	f.StringVar(&j.Orders, "orders", "", "orders file (entity_id, ts, amount)")
+	f.StringVar(&j.Events, "events", "", "events file whose --order-type events carry the amount in value")
+	f.StringVar(&rc.OrderType, "order-type", "order", "event type of orders with --events")
+	f.StringVar(&j.AsOf, "as-of", "", "use orders before this date; ages measured to it")
+	f.StringVar(&j.ObservationEnd, "observation-end", "", "use orders on or before this date (the literature's convention)")
+	f.StringVar(&rc.Unit, "time-unit", "week", "time unit of recency and the model: day, week or month")
+	f.StringVar(&j.Previous, "previous", "", "an earlier rfm.parquet, for segment transitions")
+	f.StringVar(&j.Segments, "segments", "", "segment table (YAML) replacing the default")
+	f.StringVar(&j.Out, "out", "", "rfm.parquet to write (required)")
+	f.StringVar(&j.ModelOut, "model-out", "", "write the fitted parameters (clv.json)")
+	f.IntVar(&rc.HorizonMonths, "horizon", 12, "CLV and expected-purchases horizon in months")
+	f.Float64Var(&j.Discount, "discount", 0.01, "monthly discount rate for CLV")
+	f.Float64Var(&rc.ChurnThreshold, "churn-threshold", 0.5, "flag repeat buyers whose P(alive) is below this")
+	f.Float64Var(&rc.FallbackMultiple, "fallback-multiple", 2, "flag one-time buyers silent for more than this many typical gaps")
+	f.Float64Var(&rc.L2, "l2", 0, "L2 penalty on the BG/NBD parameters")
+	f.StringVar(&j.HoldoutEnd, "holdout-end", "", "compare predicted and actual purchases from the end to this date")
+	f.StringVar(&j.ValidationOut, "validation-out", "", "with --holdout-end, also write the comparison as CSV")
 	return cmd
 }
 
 func runRFM(c *cobra.Command, opts *rfmOptions) error {
-	log, err := opts.logger()
+	var err error
+	if opts.job.Logger, err = opts.logger(); err != nil {
+		return err
+	}
+	opts.job.Tool = toolVersion()
+	res, val, err := opts.job.Run(c.Context())
 	if err != nil {
 		return err
 	}
-	if (opts.orders == "") == (opts.events == "") || opts.out == "" {
-		return usageErrorf("give --out and exactly one of --orders and --events")
-	}
-	if (opts.asOf == "") == (opts.observationEnd == "") {
-		return usageErrorf("give exactly one of --as-of and --observation-end")
-	}
-	cfg := rfm.Config{Unit: opts.unit, OrderType: opts.orderType, FromEvents: opts.events != "", L2: opts.l2, HorizonMonths: opts.horizon,
-		MonthlyDiscount: &opts.discount, ChurnThreshold: opts.churnThreshold, FallbackMultiple: opts.fallbackMult, Logger: log}
-	if cfg.Orders, err = opts.source("orders", opts.orders+opts.events); err != nil {
-		return err
-	}
-	if opts.asOf != "" {
-		if cfg.AsOf, err = parseDate("as-of", opts.asOf); err != nil {
-			return err
-		}
-	} else if cfg.ObservationEnd, err = parseDate("observation-end", opts.observationEnd); err != nil {
-		return err
-	}
-	if opts.segments != "" {
-		f, err := os.Open(opts.segments)
-		if err != nil {
-			return err
-		}
-		cfg.Segments, err = rfm.ParseSegments(f, opts.segments)
-		f.Close()
-		if err != nil {
-			return err
-		}
-	}
-	if opts.previous != "" {
-		prev, err := rfm.ReadFile(opts.previous)
-		if err != nil {
-			return err
-		}
-		cfg.Previous = rfm.Segments(prev)
-	}
-	if err := cfg.Validate(); err != nil {
-		return &flagError{err}
-	}
-	if err := opts.checkBadRows(); err != nil {
-		return err
-	}
-	var holdoutEnd time.Time
-	if opts.holdoutEnd != "" {
-		if holdoutEnd, err = parseDate("holdout-end", opts.holdoutEnd); err != nil {
-			return err
-		}
-	}
-	var o pipeline.Outputs
-	defer o.Abort()
-	o.Protect(opts.orders, opts.events, opts.previous, opts.segments)
-	out, err := o.Create(opts.out)
-	if err != nil {
-		return err
-	}
-	bad, err := pipeline.BadRows(&o, opts.out, opts.maxBadRows)
-	if err != nil {
-		return err
-	}
-	cfg.BadRows = bad
-	res, err := rfm.Compute(c.Context(), cfg)
-	if err != nil {
-		return err
-	}
-	if err := rfm.WriteParquet(out, res.Customers, pipeline.RFMMeta(res, toolVersion())); err != nil {
-		return err
-	}
-	if opts.modelOut != "" {
-		mf, err := o.Create(opts.modelOut)
-		if err != nil {
-			return err
-		}
-		if err := rfm.WriteModel(mf, res.Model); err != nil {
-			return err
-		}
-	}
-	var val []rfm.HoldoutRow
-	if opts.holdoutEnd != "" {
-		if val, err = rfm.Holdout(c.Context(), cfg, res, holdoutEnd); err != nil {
-			return err
-		}
-		if opts.validationOut != "" {
-			vf, err := o.Create(opts.validationOut)
-			if err != nil {
-				return err
-			}
-			if err := rfm.WriteHoldoutCSV(vf, val); err != nil {
-				return err
-			}
-		}
-	}
-	if err := o.Commit(); err != nil {
-		return err
-	}
-	fmt.Fprintf(opts.stdout, "wrote %s: ", opts.out)
+	fmt.Fprintf(opts.stdout, "wrote %s: ", opts.job.Out)
 	return res.WriteText(opts.stdout, val)
 }

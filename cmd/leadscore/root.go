@@ -2,6 +2,7 @@ package main
 
 import (
 	"io"
+	"leadscore/predict/pipeline"
 	"log/slog"
 	"os"
 	"runtime/pprof"
@@ -23,7 +24,7 @@ type globalOptions struct {
 func (g *globalOptions) logger() (*slog.Logger, error) {
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(g.logLevel)); err != nil {
-		return nil, usageErrorf("--log-level %q: want debug, info, warn or error", g.logLevel)
+		return nil, pipeline.Usagef("--log-level %q: want debug, info, warn or error", g.logLevel)
 	}
 	if g.quiet && level < slog.LevelWarn {
 		level = slog.LevelWarn
@@ -35,7 +36,7 @@ func (g *globalOptions) logger() (*slog.Logger, error) {
 	case "json":
 		return slog.New(slog.NewJSONHandler(g.stderr, opts)), nil
 	}
-	return nil, usageErrorf("--log-format %q: want text or json", g.logFormat)
+	return nil, pipeline.Usagef("--log-format %q: want text or json", g.logFormat)
 }
 
 func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
@@ -60,7 +61,7 @@ in use by another run, 130 interrupted.`,
 	}
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return &flagError{err} })
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return &pipeline.UsageError{Err: err} })
 	pf := root.PersistentFlags()
 	pf.StringVar(&g.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	pf.StringVar(&g.logFormat, "log-format", "text", "log format on stderr: text or json")
@@ -114,7 +115,7 @@ func asGroup(c *cobra.Command) *cobra.Command {
 	c.Args = cobra.ArbitraryArgs
 	c.RunE = func(c *cobra.Command, args []string) error {
 		if len(args) > 0 {
-			return usageErrorf("unknown command %q for %q", args[0], c.CommandPath())
+			return pipeline.Usagef("unknown command %q for %q", args[0], c.CommandPath())
 		}
 		return c.Help()
 	}

@@ -50,17 +50,8 @@ the points show the entity's potential as of any date.`,
 	return cmd
 }
 
-type explainOptions struct {
-	inputOptions
-	events   string
-	entities string
-	entity   string
-	asOf     string
-	rules    string
-}
-
 func newRulesExplainCmd(g *globalOptions) *cobra.Command {
-	opts := &explainOptions{}
+	j := &pipeline.ExplainJob{}
 	cmd := &cobra.Command{
 		Use:   "explain --events FILE --entity ID --as-of DATE [--rules FILE]",
 		Short: "Print one entity's rule ledger as of a date",
@@ -72,46 +63,15 @@ does not hold). The totals are the ones 'leadscore features --rules' writes.`,
     --entity E00042 --as-of 2025-01-01`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			if opts.events == "" || opts.entity == "" || opts.asOf == "" {
-				return usageErrorf("--events, --entity and --as-of are required")
-			}
-			asOf, err := parseDate("as-of", opts.asOf)
-			if err != nil {
-				return err
-			}
-			rules := opts.rules
-			if rules == "" {
-				rules = "default"
-			}
-			cfg := features.ExplainConfig{EntityID: opts.entity, AsOf: asOf}
-			if cfg.Rules, err = pipeline.LoadRules(rules); err != nil {
-				return err
-			}
-			if cfg.Events, err = opts.source("events", opts.events); err != nil {
-				return err
-			}
-			if opts.entities != "" {
-				src, err := opts.source("entities", opts.entities)
-				if err != nil {
-					return err
-				}
-				if cfg.Profiles, err = features.ReadProfiles(c.Context(), src, nil); err != nil {
-					return err
-				}
-			}
-			x, err := features.Explain(c.Context(), cfg)
-			if err != nil {
-				return err
-			}
-			return x.WriteText(g.stdout, cfg.Rules)
+			return j.Run(c.Context(), g.stdout)
 		},
 	}
-	opts.inputOptions.register(cmd, "events", "entities")
+	addReadingFlags(cmd, &j.Reading, "events", "entities")
 	f := cmd.Flags()
-	f.StringVar(&opts.events, "events", "", "events file (required)")
-	f.StringVar(&opts.entities, "entities", "", "entities file, for attribute rules")
-	f.StringVar(&opts.entity, "entity", "", "the entity_id to explain (required)")
-	f.StringVar(&opts.asOf, "as-of", "", "evaluation date (required); events at or after it do not count")
-	f.StringVar(&opts.rules, "rules", "", "rules file (default: the built-in rules)")
+	f.StringVar(&j.Events, "events", "", "events file (required)")
+	f.StringVar(&j.Entities, "entities", "", "entities file, for attribute rules")
+	f.StringVar(&j.Entity, "entity", "", "the entity_id to explain (required)")
+	f.StringVar(&j.AsOf, "as-of", "", "evaluation date (required); events at or after it do not count")
+	f.StringVar(&j.Rules, "rules", "", "rules file (default: the built-in rules)")
 	return cmd
 }

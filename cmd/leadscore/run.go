@@ -90,14 +90,14 @@ func runPipeline(c *cobra.Command, opts *runOptions) error {
 		return err
 	}
 	if opts.config == "" {
-		return usageErrorf("--config is required")
+		return pipeline.Usagef("--config is required")
 	}
 	if opts.asOf == "" {
 		// The scheduler's "tonight": the start of today, UTC. Only the
 		// command decides this; the libraries take explicit dates.
 		opts.asOf = time.Now().UTC().Format(time.DateOnly)
 	}
-	asOf, err := parseDate("as-of", opts.asOf)
+	asOf, err := pipeline.ParseDate("as-of", opts.asOf)
 	if err != nil {
 		return err
 	}
@@ -107,7 +107,7 @@ func runPipeline(c *cobra.Command, opts *runOptions) error {
 	}
 	bar := opts.progress("features", "events", 0)
 	res, err := pipeline.Run(c.Context(), cfg, raw, pipeline.Options{AsOf: asOf, Wait: opts.wait, Tool: toolVersion(), Logger: log,
-		Progress: bar.update, ExitCode: func(err error) int { return exitCode(c.Context(), err) }})
+		Progress: bar.update, ExitCode: func(err error) int { return pipeline.ExitCode(c.Context(), err) }})
 	bar.done()
 	if err != nil {
 		return err

@@ -1,42 +1,14 @@
 package main
 
 import (
-	"bytes"
-	"fmt"
-	"log/slog"
-	"strings"
-	"time"
-
 	"github.com/spf13/cobra"
 
-	"leadscore/features"
-	"leadscore/predict"
 	"leadscore/predict/pipeline"
-	"leadscore/train"
 )
 
 type trainOptions struct {
 	*globalOptions
-	features  string
-	table     string
-	tf        tableFlags
-	label     string
-	positive  string
-	negative  string
-	id        string
-	drop      []string
-	timeCol   string
-	model     string
-	out       string
-	c         float64
-	validFrac float64
-	minClass  int
-	seed      uint64
-	compare   string
-	category  []string
-	gbdt      train.GBDTConfig
-	workers   int
-	refit     bool
+	job pipeline.TrainJob
 }
 
 func newTrainCmd(g *globalOptions) *cobra.Command {
@@ -85,25 +57,25 @@ on all the rows, so the latest count too.`,
 			return runTrain(c, opts)
 		},
 	}
+	j, tc := &opts.job, &opts.job.Config
+	addTableFlags(cmd, &j.Table, "flat table (CSV or Parquet), one row per lead")
 	f := cmd.Flags()
-	opts.tf.add(cmd)
-	f.StringVar(&opts.features, "features", "", "feature table (Parquet) from 'leadscore features --cutoffs'")
-	f.StringVar(&opts.table, "table", "", "flat table (CSV or Parquet), one row per lead")
-	f.StringVar(&opts.label, "label", "won", "outcome column (a table built for a target names its own: converted or won)")
-	f.StringVar(&opts.positive, "positive", "", "label values that count as success, comma-separated, any case: \"won,closed won\" (default: true/1/yes/won)")
-	f.StringVar(&opts.negative, "negative", "", "with --positive, the values that count as failure; rows with other values (open deals) are left out and reported")
-	f.StringVar(&opts.id, "id", "", "id column, never a feature (default entity_id)")
-	f.StringSliceVar(&opts.drop, "drop", nil, "columns that must not be features (comma-separated)")
-	f.StringVar(&opts.timeCol, "time-col", "", "timestamp column for an out-of-time split (snapshot tables: ts)")
-	f.StringSliceVar(&opts.category, "categorical", nil, "columns to treat as categories even when they hold numbers (comma-separated)")
-	f.StringVar(&opts.model, "model", "lr", "model type: lr (logistic regression), gbdt (gradient-boosted trees) or nb (naive-Bayes baseline)")
-	f.StringVar(&opts.out, "out", "", "model directory to write (required)")
-	f.Float64Var(&opts.c, "c", 0, "inverse L2 regularisation strength (0: choose by 5-fold cross-validation)")
-	f.Float64Var(&opts.validFrac, "valid-fraction", 0.2, "share of rows held out for validation")
-	f.IntVar(&opts.minClass, "min-class", 50, "fewest positives and negatives to train on")
-	f.Uint64Var(&opts.seed, "seed", 1, "random seed (split, bootstrap)")
-	f.StringVar(&opts.compare, "compare", "", "an earlier model to measure on the same validation rows (models/OLD)")
-	gb := &opts.gbdt
+	f.StringVar(&j.Features, "features", "", "feature table (Parquet) from 'leadscore features --cutoffs'")
+	f.StringVar(&tc.Label, "label", "won", "outcome column (a table built for a target names its own: converted or won)")
+	f.StringVar(&tc.Positive, "positive", "", "label values that count as success, comma-separated, any case: \"won,closed won\" (default: true/1/yes/won)")
+	f.StringVar(&tc.Negative, "negative", "", "with --positive, the values that count as failure; rows with other values (open deals) are left out and reported")
+	f.StringVar(&tc.ID, "id", "", "id column, never a feature (default entity_id)")
+	f.StringSliceVar(&tc.Drop, "drop", nil, "columns that must not be features (comma-separated)")
+	f.StringVar(&tc.TimeColumn, "time-col", "", "timestamp column for an out-of-time split (snapshot tables: ts)")
+	f.StringSliceVar(&tc.Categorical, "categorical", nil, "columns to treat as categories even when they hold numbers (comma-separated)")
+	f.StringVar(&j.Model, "model", "lr", "model type: lr (logistic regression), gbdt (gradient-boosted trees) or nb (naive-Bayes baseline)")
+	f.StringVar(&j.Out, "out", "", "model directory to write (required)")
+	f.Float64Var(&tc.C, "c", 0, "inverse L2 regularisation strength (0: choose by 5-fold cross-validation)")
+	f.Float64Var(&tc.ValidFraction, "valid-fraction", 0.2, "share of rows held out for validation")
+	f.IntVar(&tc.MinClass, "min-class", 50, "fewest positives and negatives to train on")
+	f.Uint64Var(&tc.Seed, "seed", 1, "random seed (split, bootstrap)")
+	f.StringVar(&j.Compare, "compare", "", "an earlier model to measure on the same validation rows (models/OLD)")
+	gb := &tc.GBDT
 	f.IntVar(&gb.Rounds, "rounds", 300, "gbdt: boosting rounds (trees)")
 	f.IntVar(&gb.Leaves, "leaves", 31, "gbdt: leaves per tree")
 	f.IntVar(&gb.MaxDepth, "max-depth", 0, "gbdt: deepest leaf (0: bounded by --leaves alone)")
@@ -115,8 +87,8 @@ on all the rows, so the latest count too.`,
 	f.Float64Var(&gb.Colsample, "colsample", 1, "gbdt: share of features drawn for each tree")
 	f.IntVar(&gb.EarlyStoppingRounds, "early-stopping-rounds", 0, "gbdt: stop when the holdout log loss has not improved for this many rounds (0: never)")
 	f.IntVar(&gb.MaxBins, "max-bins", 255, "gbdt: value bins per numeric feature (at most 255)")
-	f.BoolVar(&opts.refit, "refit", false, "once measured, fit the model again on the training and validation rows together (the metrics stay those measured)")
-	f.IntVar(&opts.workers, "workers", 0, "goroutines for training (0: 2); results do not depend on it")
+	f.BoolVar(&tc.Refit, "refit", false, "once measured, fit the model again on the training and validation rows together (the metrics stay those measured)")
+	f.IntVar(&tc.Workers, "workers", 0, "goroutines for training (0: 2); results do not depend on it")
 	return cmd
 }
 
@@ -125,105 +97,10 @@ func runTrain(c *cobra.Command, opts *trainOptions) error {
 	if err != nil {
 		return err
 	}
-	if (opts.features == "") == (opts.table == "") {
-		return usageErrorf("give exactly one of --features and --table")
-	}
-	if opts.out == "" {
-		return usageErrorf("--out is required")
-	}
-	models := map[string]predict.ModelType{"lr": predict.TypeLogistic, "nb": predict.TypeNaiveBayes, "gbdt": predict.TypeGBDT}
-	if models[opts.model] == "" {
-		return usageErrorf("--model %q: want lr (logistic regression), gbdt (gradient-boosted trees) or nb (naive Bayes)", opts.model)
-	}
-	cfg := train.Config{Model: models[opts.model], Label: opts.label, Positive: opts.positive, Negative: opts.negative, ID: opts.id, Drop: opts.drop, Categorical: opts.category, TimeColumn: opts.timeCol,
-		ValidFraction: opts.validFrac, C: opts.c, MinClass: opts.minClass, Seed: opts.seed, Logger: log, GBDT: opts.gbdt, Workers: opts.workers, Refit: opts.refit}
-	if err := cfg.Validate(); err != nil {
-		return &flagError{err}
-	}
-	start := time.Now()
-	// The source file's checksum is read beside the table, on its own
-	// goroutine.
-	type fingerprint struct {
-		fp  string
-		err error
-	}
-	fpc := make(chan fingerprint, 1)
-	go func() {
-		fp, err := pipeline.Fingerprint(opts.features + opts.table)
-		fpc <- fingerprint{fp, err}
-	}()
-	t, err := readTable(c, opts.features, opts.table, &opts.tf, nil)
-	fp := <-fpc
+	opts.job.LabelGiven, opts.job.TimeGiven = c.Flags().Changed("label"), c.Flags().Changed("time-col")
+	tr, err := opts.job.Run(c.Context(), log)
 	if err != nil {
 		return err
 	}
-	log.Info("read", "file", opts.features+opts.table, "rows", t.NumRows(), "columns", len(t.Columns), "duration", time.Since(start).Round(time.Millisecond))
-	// A table built for a target says its label; snapshot rows split by
-	// their date.
-	if tg, err := t.Target(); err == nil && tg != nil && !c.Flags().Changed("label") {
-		cfg.Label = tg.Label()
-	}
-	if _, snaps := t.Meta[features.MetaSnapshots]; snaps && !c.Flags().Changed("time-col") {
-		cfg.TimeColumn = "ts"
-	}
-	readNotes(t, cfg.TimeColumn, log)
-	if opts.compare != "" {
-		if cfg.Compare, err = predict.ReadFile(opts.compare); err != nil {
-			return err
-		}
-	}
-	var report bytes.Buffer
-	cfg.Report = &report
-	if cfg.Source, err = fp.fp, fp.err; err != nil {
-		return err
-	}
-	m, err := train.Train(c.Context(), t, cfg)
-	if err != nil {
-		return err
-	}
-	var o pipeline.Outputs
-	defer o.Abort()
-	o.Protect(opts.features, opts.table, opts.compare, modelFile(opts.compare))
-	if err := pipeline.SaveModel(&o, opts.out, m, report.Bytes()); err != nil {
-		return err
-	}
-	if err := o.Commit(); err != nil {
-		return err
-	}
-	fmt.Fprintf(opts.stdout, "model %s: validation AUC %.4f (95%% CI %.4f–%.4f) on %d rows; written to %s (open report.html)\n",
-		m.ID, m.Metrics.AUC, m.Metrics.AUCLow, m.Metrics.AUCHigh, m.Metrics.Rows, opts.out)
-	if prev, ok := m.Metrics.Extra["previous_auc"]; ok {
-		fmt.Fprintf(opts.stdout, "previous model %s on the same rows: AUC %.4f\n", cfg.Compare.ID, prev)
-	}
-	if m.NoBetterThanChance {
-		fmt.Fprintln(opts.stdout, "warning: this model is no better than chance; predict will rank by rule points alone")
-	}
-	return nil
-}
-
-// readNotes logs how a flat table's text columns were read, turns its
-// other date columns into ages before the time column (a model cannot use
-// a date as it is), and says which date columns are left out.
-func readNotes(t *features.Table, timeCol string, log *slog.Logger) {
-	for _, r := range t.ColumnReads() {
-		switch {
-		case r.Number != "":
-			log.Info("read as numbers", "column", r.Column, "format", r.Number)
-		case r.Time != "":
-			log.Info("read as dates", "column", r.Column, "format", r.Time)
-		case r.Note != "":
-			log.Warn(r.Note, "column", r.Column)
-		}
-	}
-	if timeCol != "" {
-		if added := features.AddDateAges(t, timeCol); len(added) > 0 {
-			log.Info("date columns become ages before the time column", "columns", strings.Join(added, ", "))
-		}
-		return
-	}
-	for _, c := range t.Columns {
-		if c.Kind == features.KindTime {
-			log.Warn("a date column is not a feature without --time-col (give it, and dates become ages before it)", "column", c.Name)
-		}
-	}
+	return tr.WriteText(opts.stdout)
 }
