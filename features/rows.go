@@ -5,9 +5,13 @@ import (
 	"fmt"
 	"math"
 	"math/bits"
+	"runtime"
 	"slices"
 	"strconv"
+	"sync/atomic"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 )
 
 // colKind is what a feature column computes from a row's aggregates.
@@ -385,31 +389,43 @@ func (e *engine) computeRows(ctx context.Context, l *layout, rows []placed, out 
 	for _, ms := range byID {
 		slices.SortStableFunc(ms, func(a, b moment) int { return cmpInt(a.d, b.d) })
 	}
-	err := e.each(ctx, func(p *partition) error {
-		a := newAcc(e, l)
-		// Entities in the order of their first row, so that the writes
-		// into the output columns move forward.
-		order := make([]int32, 0, len(p.ids))
-		first := make([]int32, len(p.ids))
-		for k, id := range p.ids {
+	// Entities go in the order of their first row, cut into runs that
+	// the cores take in turn, so that the writes into the output columns
+	// move forward together: a partition's entities alone would be every
+	// 64th row, each write a cache miss in one of the columns.
+	type ref struct{ part, k, first int32 }
+	refs := make([]ref, 0, len(rows))
+	for pi := range e.parts {
+		for k, id := range e.parts[pi].ids {
 			if ms := byID[id]; len(ms) > 0 {
-				order = append(order, int32(k))
-				first[k] = ms[0].pos
+				refs = append(refs, ref{int32(pi), int32(k), ms[0].pos})
 			}
 		}
-		slices.SortFunc(order, func(x, y int32) int { return cmpInt(int64(first[x]), int64(first[y])) })
-		for n, k := range order {
-			if n%4096 == 0 {
-				if err := ctx.Err(); err != nil {
+	}
+	slices.SortFunc(refs, func(x, y ref) int { return cmpInt(int64(x.first), int64(y.first)) })
+	const run = 4096
+	var next atomic.Int64
+	g, gctx := errgroup.WithContext(ctx)
+	for range runtime.GOMAXPROCS(0) {
+		g.Go(func() error {
+			a := newAcc(e, l)
+			for {
+				lo := int(next.Add(run)) - run
+				if lo >= len(refs) {
+					return nil
+				}
+				if err := gctx.Err(); err != nil {
 					return err
 				}
+				for _, r := range refs[lo:min(lo+run, len(refs))] {
+					p := &e.parts[r.part]
+					id := p.ids[r.k]
+					a.entity(p, int(p.start[r.k]), int(p.stop[r.k]), id, byID[id], out)
+				}
 			}
-			id := p.ids[k]
-			a.entity(p, int(p.start[k]), int(p.stop[k]), id, byID[id], out)
-		}
-		return nil
-	})
-	if err != nil {
+		})
+	}
+	if err := g.Wait(); err != nil {
 		return err
 	}
 	e.emptyRows(l, rows, out)
