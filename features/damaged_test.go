@@ -5,8 +5,10 @@ import (
 	"compress/gzip"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -79,5 +81,39 @@ func TestParquetTextChecked(t *testing.T) {
 				t.Errorf("error = %v, want a *RowError on row %d wrapping %v", err, tt.line, tt.want)
 			}
 		})
+	}
+}
+
+// TestUnreadColumnsNotChecked: a Parquet column no feature reads is not a
+// reason to reject a row, whether bad rows fail the run or are
+// quarantined; once a derived type reads it, its bad text is a bad row.
+func TestUnreadColumnsNotChecked(t *testing.T) {
+	ts := time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC)
+	rows := []pqText{{"a", ts, "rfq", "x"}, {"b", ts.Add(time.Hour), "rfq", "bad \xff"}, {"a", ts.Add(48 * time.Hour), "demo", "y"}}
+	clean := slices.Clone(rows)
+	clean[1].Note = "fine"
+	asOf := ts.AddDate(0, 1, 0)
+	want, err := Build(t.Context(), Config{Events: Source{Path: writeParquetRows(t, clean)}, AsOf: asOf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := writeParquetRows(t, rows)
+	for _, bad := range []*BadRows{nil, {Max: 5, Quarantine: NewQuarantine(io.Discard)}} {
+		got, err := Build(t.Context(), Config{Events: Source{Path: p}, AsOf: asOf, BadRows: bad})
+		if err != nil {
+			t.Fatalf("bad rows %v: %v", bad, err)
+		}
+		if err := sameTable(want, got); err != nil {
+			t.Errorf("bad rows %v: %v", bad, err)
+		}
+		if bad != nil && bad.Count() != 0 {
+			t.Errorf("%d rows skipped, want none", bad.Count())
+		}
+	}
+	spec := Spec{Derived: []DerivedType{{Name: "noted_rfq", Type: "rfq", Where: map[string][]string{"note": {"x"}}}}}
+	_, err = Build(t.Context(), Config{Events: Source{Path: p}, AsOf: asOf, Spec: spec})
+	var re *RowError
+	if !errors.As(err, &re) || !errors.Is(err, ErrInvalidUTF8) || re.Line != 2 {
+		t.Errorf("with a derived type reading note: %v, want a *RowError on row 2", err)
 	}
 }

@@ -251,7 +251,8 @@ func (e *engine) ingest(ctx context.Context) error {
 
 // ingestFile reads one events file into the partitions.
 func (e *engine) ingestFile(ctx context.Context, src Source) error {
-	er, err := OpenEvents(ctx, src, e.cfg.BadRows)
+	need, all := e.fields()
+	er, err := openEvents(ctx, src, e.cfg.BadRows, need, all)
 	if err != nil {
 		return err
 	}
@@ -293,6 +294,30 @@ func (e *engine) ingestFile(ctx context.Context, src Source) error {
 	})
 	e.read += int64(er.Rows())
 	return err
+}
+
+// fields returns the event columns besides the contract's that the table
+// reads: those the derived types and the event rules test; and whether
+// every column must be decoded even so, for a duplicate's fingerprint or a
+// quarantined row.
+func (e *engine) fields() (need map[string]bool, all bool) {
+	all = e.cfg.Dedupe || e.cfg.BadRows != nil && e.cfg.BadRows.Max > 0
+	need = map[string]bool{}
+	for _, d := range e.spec.Derived {
+		for f := range d.Where {
+			need[f] = true
+		}
+	}
+	if e.rs != nil {
+		for _, r := range e.rs.Rules {
+			if r.Event != nil {
+				for _, w := range r.Event.Where {
+					need[w.Field] = true
+				}
+			}
+		}
+	}
+	return need, all
 }
 
 // tooManyTypes is the error for events of more types than a table takes.

@@ -78,6 +78,15 @@ var (
 // row). The caller must Close the reader. A missing or duplicated required
 // column is a *SchemaError.
 func OpenEvents(ctx context.Context, src Source, bad *BadRows) (*EventReader, error) {
+	return openEvents(ctx, src, bad, nil, true)
+}
+
+// openEvents is OpenEvents for a reader of some of the columns: besides
+// the contract's entity_id, ts, type and value, the ones need names
+// (channel and properties). In a Parquet file the others are not checked
+// (bad text in them is no bad row) and, unless all, not decoded: they stay
+// empty in every Event. A nil need reads and checks every column.
+func openEvents(ctx context.Context, src Source, bad *BadRows, need map[string]bool, all bool) (*EventReader, error) {
 	r, err := openRows(ctx, src)
 	if err != nil {
 		return nil, err
@@ -91,13 +100,30 @@ func OpenEvents(ctx context.Context, src Source, bad *BadRows) (*EventReader, er
 	for _, i := range idx {
 		used[i] = true
 	}
-	var props []int
-	for i := range r.Header() {
-		if !used[i] {
-			props = append(props, i)
+	col := eventColsOf(idx)
+	var props, skip []int
+	if need != nil && col.channel >= 0 && !need["channel"] {
+		skip = append(skip, col.channel)
+		if !all {
+			col.channel = -1
 		}
 	}
-	return &EventReader{src: src, r: r, bad: bad, col: eventColsOf(idx), props: props}, nil
+	for i, name := range r.Header() {
+		if used[i] {
+			continue
+		}
+		if need != nil && !need[name] {
+			skip = append(skip, i)
+			if !all {
+				continue
+			}
+		}
+		props = append(props, i)
+	}
+	if p, ok := r.(projector); ok && len(skip) > 0 {
+		p.skip(skip, all)
+	}
+	return &EventReader{src: src, r: r, bad: bad, col: col, props: props}, nil
 }
 
 // OpenOrders opens an orders table (entity_id, ts, amount) as a stream of

@@ -41,9 +41,11 @@ type pageRows struct {
 	header []string
 	cols   []pageCol
 	done   chan struct{} // closed by Close: the decoders stop
-	rg     int           // current row group
-	left   int64         // rows left in it
-	row    int           // 0-based global row index
+	// started is set once the decoders run (at the first Next).
+	started bool
+	rg      int   // current row group
+	left    int64 // rows left in it
+	row     int   // 0-based global row index
 }
 
 // pageKind is how a column's cells are held.
@@ -100,8 +102,10 @@ func textBadString(s string) uint8 {
 }
 
 type pageCol struct {
-	kind pageKind
-	unit int64 // pkTime: nanoseconds per stored unit; 0 for a date
+	kind      pageKind
+	unchecked bool  // bad text is not a bad row; see pageRows.skip
+	skipped   bool  // never decoded
+	unit      int64 // pkTime: nanoseconds per stored unit; 0 for a date
 	cells
 	i    int
 	next chan *cells // decoded pages, in order
@@ -146,12 +150,28 @@ func newPageRows(f *os.File, path string) (_ *pageRows, err error) {
 		return nil, errUnsupported
 	}
 	r.done = make(chan struct{})
-	for k := range r.cols {
-		c := &r.cols[k]
-		c.next, c.free = make(chan *cells, 2), make(chan *cells, 4)
-		go c.decode(pf, k, r.done)
-	}
 	return r, nil
+}
+
+// skip leaves columns unchecked: their bad text does not make a bad row.
+// Without decode they are not decoded at all, read as nulls, and are empty
+// in Record.
+func (r *pageRows) skip(cols []int, decode bool) {
+	for _, k := range cols {
+		r.cols[k].unchecked = true
+		r.cols[k].skipped = !decode
+	}
+}
+
+// start sets every column that is read decoding, on a goroutine each.
+func (r *pageRows) start() {
+	r.started = true
+	for k := range r.cols {
+		if c := &r.cols[k]; !c.skipped {
+			c.next, c.free = make(chan *cells, 2), make(chan *cells, 4)
+			go c.decode(r.pf, k, r.done)
+		}
+	}
 }
 
 // decode reads column k of every row group in turn and sends its pages,
@@ -263,6 +283,9 @@ func pageKindOf(t parquet.Type) (pageKind, int64, bool) {
 func (r *pageRows) Header() []string { return r.header }
 
 func (r *pageRows) Next() error {
+	if !r.started {
+		r.start()
+	}
 	r.row++
 	for r.left == 0 {
 		if err := r.nextRowGroup(); err != nil {
@@ -272,6 +295,9 @@ func (r *pageRows) Next() error {
 	r.left--
 	for k := range r.cols {
 		c := &r.cols[k]
+		if c.skipped {
+			continue
+		}
 		c.i++
 		for c.i >= c.n {
 			if err := c.advance(); err != nil {
@@ -284,7 +310,7 @@ func (r *pageRows) Next() error {
 		}
 	}
 	for k := range r.cols {
-		if c := &r.cols[k]; c.bad != nil && c.bad[c.i] != 0 {
+		if c := &r.cols[k]; c.bad != nil && c.bad[c.i] != 0 && !c.unchecked {
 			err := ErrInvalidUTF8
 			if c.bad[c.i] == badNUL {
 				err = ErrNULByte
@@ -320,7 +346,7 @@ func (c *pageCol) advance() error {
 func (r *pageRows) nextRowGroup() error {
 	rgs := r.pf.RowGroups()
 	for k := range r.cols {
-		if c := &r.cols[k]; r.rg >= 0 && c.i+1 < c.n {
+		if c := &r.cols[k]; r.rg >= 0 && !c.skipped && c.i+1 < c.n {
 			return &RowError{Path: r.path, Line: r.row + 1, Field: r.header[k],
 				Err: fmt.Errorf("corrupt Parquet data: column %q has more rows than its row group", r.header[k])}
 		}
@@ -545,7 +571,7 @@ func unsafeText(b []byte) string {
 
 func (r *pageRows) Str(col int) (string, bool) {
 	c := &r.cols[col]
-	if c.null != nil && c.null[c.i] {
+	if c.skipped || c.null != nil && c.null[c.i] {
 		return "", true
 	}
 	switch c.kind {
@@ -577,7 +603,7 @@ func (c *pageCol) time() time.Time {
 
 func (r *pageRows) Num(col int) (float64, bool, error) {
 	c := &r.cols[col]
-	if c.null != nil && c.null[c.i] {
+	if c.skipped || c.null != nil && c.null[c.i] {
 		return 0, true, nil
 	}
 	switch c.kind {
@@ -599,7 +625,7 @@ func (r *pageRows) Num(col int) (float64, bool, error) {
 
 func (r *pageRows) Time(col int) (time.Time, bool, error) {
 	c := &r.cols[col]
-	if c.null != nil && c.null[c.i] {
+	if c.skipped || c.null != nil && c.null[c.i] {
 		return time.Time{}, true, nil
 	}
 	if c.kind == pkTime {
@@ -613,7 +639,7 @@ func (r *pageRows) Pos(int) (int, int) { return r.row + 1, 0 }
 func (r *pageRows) Record() []string {
 	out := make([]string, len(r.cols))
 	for k := range r.cols {
-		if c := &r.cols[k]; c.i >= c.n {
+		if c := &r.cols[k]; !c.skipped && c.i >= c.n {
 			return nil // no current row: a page failed to decode
 		}
 	}

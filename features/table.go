@@ -129,6 +129,13 @@ type rows interface {
 	Close() error
 }
 
+// projector is a rows reader that can leave columns unchecked, before the
+// first Next: a bad cell in them does not make a bad row. With decode
+// false it does not decode them either, and they read as nulls.
+type projector interface {
+	skip(cols []int, decode bool)
+}
+
 // openRows opens a table for reading.
 func openRows(ctx context.Context, src Source) (rows, error) {
 	f, err := os.Open(src.Path)
@@ -371,6 +378,8 @@ type parquetRows struct {
 	cols   []arrow.Array
 	i, n   int
 	row    int // 0-based global row index
+	// unchecked marks the columns whose bad text is no bad row (skip).
+	unchecked []bool
 }
 
 func newParquetRows(ctx context.Context, f *os.File, path string) (_ *parquetRows, err error) {
@@ -413,12 +422,24 @@ func newParquetRows(ctx context.Context, f *os.File, path string) (_ *parquetRow
 
 func (r *parquetRows) Header() []string { return r.header }
 
+// skip leaves columns unchecked. Arrow decodes them all the same: decode
+// is not used.
+func (r *parquetRows) skip(cols []int, decode bool) {
+	r.unchecked = make([]bool, len(r.header))
+	for _, k := range cols {
+		r.unchecked[k] = true
+	}
+}
+
 func (r *parquetRows) Next() (err error) {
 	if err := r.advance(); err != nil {
 		return err
 	}
 	// Text must be valid UTF-8 without NUL bytes, as in CSV input.
 	for k, a := range r.cols {
+		if r.unchecked != nil && r.unchecked[k] {
+			continue
+		}
 		var v string
 		switch a := a.(type) {
 		case *array.String:
