@@ -39,7 +39,7 @@ const nParts = 64
 type rec struct {
 	ts    int64 // unix ns
 	value float64
-	off   uint32 // the entity id's offset in the partition's arena
+	off   uint32 // where the entity id is in the partition's arena (arenaAt)
 	idLen uint16
 	typ   uint16 // global type id
 }
@@ -106,12 +106,12 @@ const recChunk = 1 << 15
 // partition holds the records of the entities whose id hashes to it.
 type partition struct {
 	chunks []*recs // ingest: records in arrival order
-	arena  []byte
+	arena  [][]byte // blocks of at most arenaBlock bytes; nil after group
 
 	// After grouping: the records entity by entity, each entity's sorted
 	// by time, in g; entity k's are g[start[k]:stop[k]].
 	g       recs
-	ids     []string // per local entity, pointing into arena
+	ids     []string // per local entity
 	start   []int32
 	stop    []int32
 	used    []int64 // per global type id: records some row counts
@@ -352,11 +352,10 @@ func (e *engine) eventMasks(ev *Event, rules []int) (derived, matched uint64) {
 // the engine keeps.
 func (p *partition) keep(id string, r rec, valued bool, derived, rules, fp uint64, masks [3]bool) {
 	c := p.last(masks)
-	idLen := min(len(id), math.MaxUint16)
-	r.off, r.idLen = uint32(len(p.arena)), uint16(idLen)
+	id = id[:min(len(id), math.MaxUint16)]
+	r.off, r.idLen = p.store(id), uint16(len(id))
 	c.r = append(c.r, r)
 	c.valued = append(c.valued, valued)
-	p.arena = append(p.arena, id[:idLen]...)
 	if masks[0] {
 		c.derived = append(c.derived, derived)
 	}
@@ -366,6 +365,35 @@ func (p *partition) keep(id string, r rec, valued bool, derived, rules, fp uint6
 	if masks[2] {
 		c.fps = append(c.fps, fp)
 	}
+}
+
+// arenaBlock is the size of an arena block: an offset into the arena is
+// its block (12 bits) and the position in it (20 bits).
+const arenaBlock = 1 << 20
+
+// store copies an entity id into the arena and returns its offset. The
+// arena grows by blocks, so that nothing already stored is copied again.
+func (p *partition) store(id string) uint32 {
+	n := len(p.arena)
+	if n == 0 || len(p.arena[n-1])+len(id) > cap(p.arena[n-1]) {
+		if n == 1<<12 {
+			panic("features: a partition's entity ids outgrew 4 GiB")
+		}
+		p.arena = append(p.arena, make([]byte, 0, arenaBlock))
+		n++
+	}
+	b := &p.arena[n-1]
+	off := uint32(n-1)<<20 | uint32(len(*b))
+	*b = append(*b, id...)
+	return off
+}
+
+// arenaAt returns the id stored at off, n bytes long, without copying it.
+func (p *partition) arenaAt(off uint32, n uint16) string {
+	if n == 0 {
+		return ""
+	}
+	return unsafe.String(&p.arena[off>>20][off&(arenaBlock-1)], int(n))
 }
 
 // sortTypes renumbers the event types in name order, so that records
@@ -463,10 +491,11 @@ func (e *engine) group(p *partition) {
 	for _, c := range p.chunks {
 		for i := range c.r {
 			r := &c.r[i]
-			id := unsafe.String(unsafe.SliceData(p.arena[r.off:]), int(r.idLen))
+			id := p.arenaAt(r.off, r.idLen)
 			k, ok := local[id]
 			if !ok {
 				k = int32(len(p.ids))
+				id = strings.Clone(id) // the arena goes once grouped
 				local[id] = k
 				p.ids = append(p.ids, id)
 				count = append(count, 0)
@@ -502,7 +531,7 @@ func (e *engine) group(p *partition) {
 			j++
 		}
 	}
-	p.chunks = nil
+	p.chunks, p.arena = nil, nil
 	nTypes := len(e.typeNames)
 	p.used, p.valued, p.dvalued = make([]int64, nTypes), make([]bool, nTypes), make([]bool, len(e.spec.Derived))
 	var perm []int32

@@ -107,7 +107,7 @@ func (p *EntityPlan) Record(ev *Event) (Record, bool) {
 // as they come; after it, the resolved ids.
 func (p *EntityPlan) group(id string, records []Record) (*partition, error) {
 	chunk := makeRecs(0, len(records), p.masks) // one entity's size, not an ingest chunk's
-	part := &partition{chunks: []*recs{&chunk}, arena: make([]byte, 0, len(records)*len(id))}
+	part := &partition{chunks: []*recs{&chunk}, arena: [][]byte{make([]byte, 0, min(arenaBlock, len(records)*len(id)))}}
 	for i := range records {
 		r := &records[i]
 		typ, ok := p.e.typeID[r.Type]
