@@ -11,6 +11,8 @@ var timeLayouts = []string{
 	time.RFC3339Nano,
 	"2006-01-02T15:04:05.999999999",
 	"2006-01-02 15:04:05.999999999Z07:00",
+	"2006-01-02 15:04:05.999999999Z0700",
+	"2006-01-02 15:04:05.999999999Z07",
 	"2006-01-02 15:04:05.999999999",
 	"2006-01-02T15:04Z07:00",
 	"2006-01-02T15:04",
@@ -21,8 +23,9 @@ var timeLayouts = []string{
 // ParseTime parses a timestamp in one of the forms of the data contract:
 // RFC 3339 with or without an offset ("2024-03-01T12:30:00+02:00",
 // "2024-03-01T12:30:00"), "2024-03-01 12:30:00" (optionally with fractional
-// seconds or an offset), and a bare date "2024-03-01". Times without an offset
-// are UTC. The result is always in UTC. Impossible dates such as 2024-02-30
+// seconds or an offset), and a bare date "2024-03-01". An offset may also
+// be written +hh or +hhmm ("2024-03-01 12:30:00+00", as PostgreSQL and
+// DuckDB write one). Times without an offset are UTC. The result is always in UTC. Impossible dates such as 2024-02-30
 // are errors wrapping ErrBadTime.
 func ParseTime(s string) (time.Time, error) {
 	if len(s) < 10 || s[4] != '-' || s[7] != '-' {
@@ -61,25 +64,34 @@ func layoutFor(s string) string {
 	if len(s) < 16 || (s[10] != 'T' && s[10] != ' ') {
 		return ""
 	}
-	zone := s[len(s)-1] == 'Z'
-	if !zone && len(s) > 19 {
-		if c := s[len(s)-6]; (c == '+' || c == '-') && s[len(s)-3] == ':' {
-			zone = true
+	// Each layout below in two spellings: k is 0 with 'T' between date
+	// and time, 1 with a space.
+	k := 0
+	if s[10] == ' ' {
+		k = 1
+	}
+	sign := func(i int) bool { return s[i] == '+' || s[i] == '-' }
+	switch n := len(s); {
+	case n == 16:
+		return [2]string{"2006-01-02T15:04", "2006-01-02 15:04"}[k]
+	case s[n-1] == 'Z', n > 19 && sign(n-6) && s[n-3] == ':':
+		return [2]string{time.RFC3339Nano, "2006-01-02 15:04:05.999999999Z07:00"}[k]
+	case n > 21 && sign(n-5) && digits(s[n-4:]):
+		return [2]string{"2006-01-02T15:04:05.999999999Z0700", "2006-01-02 15:04:05.999999999Z0700"}[k]
+	case n > 19 && sign(n-3) && digits(s[n-2:]):
+		return [2]string{"2006-01-02T15:04:05.999999999Z07", "2006-01-02 15:04:05.999999999Z07"}[k]
+	}
+	return [2]string{"2006-01-02T15:04:05.999999999", "2006-01-02 15:04:05.999999999"}[k]
+}
+
+// digits reports whether s is all ASCII digits.
+func digits(s string) bool {
+	for i := range len(s) {
+		if s[i] < '0' || s[i] > '9' {
+			return false
 		}
 	}
-	switch {
-	case len(s) == 16 && s[10] == 'T':
-		return "2006-01-02T15:04"
-	case len(s) == 16:
-		return "2006-01-02 15:04"
-	case s[10] == 'T' && zone:
-		return time.RFC3339Nano
-	case s[10] == 'T':
-		return "2006-01-02T15:04:05.999999999"
-	case zone:
-		return "2006-01-02 15:04:05.999999999Z07:00"
-	}
-	return "2006-01-02 15:04:05.999999999"
+	return true
 }
 
 // trimParseErr keeps the informative tail of a time.ParseError.

@@ -26,7 +26,7 @@ import (
 )
 
 func main() {
-	events := flag.String("events", "", "events Parquet file")
+	events := flag.String("events", "", "events file: Parquet, or CSV (.csv)")
 	asOf := flag.String("as-of", "2025-01-01", "as-of date (UTC)")
 	ours := flag.String("ours", "", "leadscore's feature table to compare with")
 	out := flag.String("out", "/tmp/duckdb-features.parquet", "where DuckDB writes its feature table")
@@ -40,6 +40,9 @@ func main() {
 		log.Fatal(err)
 	}
 	src := fmt.Sprintf("read_parquet('%s')", *events)
+	if strings.HasSuffix(*events, ".csv") {
+		src = fmt.Sprintf("read_csv('%s', header = true, types = {'value': 'DOUBLE'})", *events)
+	}
 	if *timeOrdered != "" {
 		// An event log as it is appended: in time order, written by DuckDB.
 		format := "(FORMAT PARQUET, COMPRESSION ZSTD, ROW_GROUP_SIZE 1000000)"
