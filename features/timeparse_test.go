@@ -2,6 +2,9 @@ package features
 
 import (
 	"errors"
+	"fmt"
+	"math/rand/v2"
+	"strings"
 	"testing"
 	"time"
 )
@@ -52,4 +55,52 @@ func TestParseTimeErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestQuickTimeAgrees: what quickTime accepts, time.Parse through the
+// contract's layouts reads as the same instant, on timestamps with every
+// field in and just out of range.
+func TestQuickTimeAgrees(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	pick := func(xs ...string) string { return xs[rng.IntN(len(xs))] }
+	accepted := 0
+	for range 200000 {
+		s := fmt.Sprintf("%04d-%02d-%02d", rng.IntN(3000), rng.IntN(14), rng.IntN(33))
+		if rng.IntN(8) > 0 {
+			s += pick("T", " ") + fmt.Sprintf("%02d:%02d", rng.IntN(25), rng.IntN(61))
+			if rng.IntN(8) > 0 {
+				s += fmt.Sprintf(":%02d", rng.IntN(61))
+				if rng.IntN(3) == 0 {
+					s += "." + strings.Repeat("7", rng.IntN(11))
+				}
+				s += pick("", "Z", "+00", "-05", "+05:30", "-0130", "+2359", "+24", "+23:60", "+5", "z", "+00:0")
+			}
+		}
+		q, ok := quickTime(s)
+		if !ok {
+			continue
+		}
+		accepted++
+		slow, err := parseTimeLayouts(s)
+		if err != nil || !slow.Equal(q) {
+			t.Fatalf("%q: quickTime %v, time.Parse %v (%v)", s, q, slow, err)
+		}
+	}
+	if accepted < 50000 {
+		t.Fatalf("quickTime accepted only %d timestamps", accepted)
+	}
+}
+
+// FuzzQuickTime: whatever quickTime accepts, time.Parse reads the same.
+func FuzzQuickTime(f *testing.F) {
+	for _, s := range []string{"2024-03-01", "2023-01-01 01:24:34+00", "2024-03-01T12:30:05.123456789-05:00", "2024-02-29T00:00+0530"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if q, ok := quickTime(s); ok {
+			if slow, err := parseTimeLayouts(s); err != nil || !slow.Equal(q) {
+				t.Fatalf("%q: quickTime %v, time.Parse %v (%v)", s, q, slow, err)
+			}
+		}
+	})
 }
