@@ -2,7 +2,7 @@
 # Regenerates BENCHMARKS.md: the machine, the commands, and the numbers.
 # Usage: scripts/benchmarks.sh            (about 20 minutes on 2 cores)
 #        BACKTEST=1 scripts/benchmarks.sh (also the call-list backtest, scripts/backtest.sh: about 10 minutes more)
-#        DUCKDB=1 scripts/benchmarks.sh   (also DuckDB 1.1.3 and 1.5.6 on the same events in both orders, scripts/duckdb_compare.sh: about 6 minutes more; cgo)
+#        DUCKDB=1 scripts/benchmarks.sh   (also DuckDB 1.1.3 and 1.5.6 on the same events in both orders and as CSV, and the snapshot table, scripts/duckdb_compare.sh: about 12 minutes more; cgo)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=BENCHMARKS.md
@@ -87,7 +87,7 @@ PY
     echo
     echo "Against DuckDB, the same aggregation from the same file (\`scripts/duckdb_compare.sh\`):"
     echo
-    scripts/duckdb_compare.sh "$tmp/leadscore" "$tmp/big/events.parquet"
+    scripts/duckdb_compare.sh "$tmp/leadscore" "$tmp/big/events.parquet" "$tmp/big/deals.parquet"
   fi
   rm -rf "$tmp/big"
   echo

@@ -4,10 +4,12 @@
 # both computing the default feature set as of 2025-01-01 from the same
 # Parquet file, their values compared with leadscore's, in the generator's
 # order and in time order (the same events as DuckDB writes them sorted by
-# time: ZSTD, 1M-row groups). Three alternating runs each; prints a
-# Markdown section for BENCHMARKS.md.
-# Usage: scripts/duckdb_compare.sh                      (generates 400,000 contacts, about 8 minutes)
-#        scripts/duckdb_compare.sh LEADSCORE EVENTS.parquet   (benchmarks.sh passes its own)
+# time: ZSTD, 1M-row groups) and as CSV in time order. Then the snapshot
+# table (10 monthly dates, labelled by the deals) against one as-of run on
+# the time-ordered Parquet. Three alternating runs each; prints a Markdown
+# section for BENCHMARKS.md.
+# Usage: scripts/duckdb_compare.sh                      (generates 400,000 contacts, about 12 minutes)
+#        scripts/duckdb_compare.sh LEADSCORE EVENTS.parquet DEALS.parquet   (benchmarks.sh passes its own)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tmp=$(mktemp -d)
@@ -17,25 +19,30 @@ median() { printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {print v[int((NR+1
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2f", a/b}'; }
 
 (cd scripts/duckdb && go build -o "$tmp/duck11" . && go build -tags duckdb15 -o "$tmp/duck15" .)
-if [ $# -ge 2 ]; then
-  leadscore=$1 events=$2
+if [ $# -ge 3 ]; then
+  leadscore=$1 events=$2 deals=$3
 else
   go build -o "$tmp/leadscore" ./cmd/leadscore
-  leadscore=$tmp/leadscore events=$tmp/events.parquet
+  leadscore=$tmp/leadscore events=$tmp/events.parquet deals=$tmp/deals.parquet
   "$leadscore" datasets generate --out "$tmp/gen" --entities 400000 --format parquet -q > /dev/null
   mv "$tmp/gen/events.parquet" "$events"
+  mv "$tmp/gen/deals.parquet" "$deals"
   rm -rf "$tmp/gen"
 fi
 "$tmp/duck11" -events "$events" -time-ordered "$tmp/time.parquet" > /dev/null
+"$tmp/duck11" -events "$events" -time-ordered "$tmp/time.csv" > /dev/null
 
 echo "| input | leadscore | DuckDB 1.1.3 | ratio | DuckDB 1.5.6 | ratio | leadscore peak RSS | values compared |"
 echo "|---|---|---|---|---|---|---|---|"
-for order in generator time; do
+for order in generator time csv; do
   file=$events
   label="generator's order (each contact's events together)"
   if [ "$order" = time ]; then
     file=$tmp/time.parquet
     label="time order, written by DuckDB"
+  elif [ "$order" = csv ]; then
+    file=$tmp/time.csv
+    label="time order, CSV written by DuckDB"
   fi
   ls=() d11=() d15=() rss=() diff=""
   for _ in 1 2 3; do
@@ -53,5 +60,17 @@ for order in generator time; do
   ml=$(median "${ls[@]}") m11=$(median "${d11[@]}") m15=$(median "${d15[@]}")
   echo "| $label | ${ml} s (${ls[*]}) | ${m11} s (${d11[*]}) | $(ratio "$ml" "$m11") | ${m15} s (${d15[*]}) | $(ratio "$ml" "$m15") | ${rss[*]} MiB | values differing per comparison:${diff} |"
 done
+snap=() asof=() srss=()
+for _ in 1 2 3; do
+  /usr/bin/time -f "%e" -o "$tmp/time" "$leadscore" features --events "$tmp/time.parquet" --as-of 2025-01-01 --out "$tmp/ours.parquet" -q > /dev/null
+  asof+=("$(cat "$tmp/time")")
+  /usr/bin/time -f "%e %M" -o "$tmp/time" "$leadscore" features --events "$tmp/time.parquet" --snapshots monthly --first 2024-01-01 \
+    --last 2025-01-01 --horizon 90d --outcomes "$deals" --out "$tmp/snap.parquet" -q > "$tmp/snap.out"
+  read -r secs kb < "$tmp/time"
+  snap+=("$secs") srss+=("$((kb / 1024))")
+done
+ma=$(median "${asof[@]}") ms=$(median "${snap[@]}")
 echo
-echo "Input: \`leadscore datasets generate --entities 400000 --format parquet\` ($(($(wc -c < "$events") / 1048576)) MiB, ${rows} contacts with rows). Medians of three alternating runs (leadscore, 1.1.3, 1.5.6), times of each run in brackets; ratio = leadscore's median / DuckDB's. Commands: \`leadscore features --events F --as-of 2025-01-01 --out ours.parquet\`; \`scripts/duckdb -events F -ours ours.parquet\` (built with and without \`-tags duckdb15\`), which times DuckDB's aggregation to Parquet and then compares every value with leadscore's; \`scripts/duckdb -time-ordered\` writes the time-ordered file."
+echo "Snapshot table on the time-ordered Parquet, $(sed -n 's/.*: \([0-9]*\) rows, \([0-9]*\) columns/\1 rows × \2 columns/p' "$tmp/snap.out") (10 monthly dates): ${ms} s (${snap[*]}) against as-of ${ma} s (${asof[*]}): $(ratio "$ms" "$ma")× as-of; peak RSS ${srss[*]} MiB. Command: \`leadscore features --events time.parquet --snapshots monthly --first 2024-01-01 --last 2025-01-01 --horizon 90d --outcomes deals.parquet --out snap.parquet\`, alternating with the as-of run."
+echo
+echo "Input: \`leadscore datasets generate --entities 400000 --format parquet\` ($(($(wc -c < "$events") / 1048576)) MiB, ${rows} contacts with rows). Medians of three alternating runs (leadscore, 1.1.3, 1.5.6), times of each run in brackets; ratio = leadscore's median / DuckDB's. Commands: \`leadscore features --events F --as-of 2025-01-01 --out ours.parquet\`; \`scripts/duckdb -events F -ours ours.parquet\` (built with and without \`-tags duckdb15\`), which times DuckDB's aggregation to Parquet and then compares every value with leadscore's; \`scripts/duckdb -time-ordered F.parquet\` and \`F.csv\` write the time-ordered files (DuckDB reads the CSV with \`read_csv\`, value typed DOUBLE, the other types detected)."
