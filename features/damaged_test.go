@@ -3,6 +3,7 @@ package features
 import (
 	"bytes"
 	"compress/gzip"
+	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
@@ -115,5 +116,41 @@ func TestUnreadColumnsNotChecked(t *testing.T) {
 	var re *RowError
 	if !errors.As(err, &re) || !errors.Is(err, ErrInvalidUTF8) || re.Line != 2 {
 		t.Errorf("with a derived type reading note: %v, want a *RowError on row 2", err)
+	}
+}
+
+// TestRecordText: a record's fields are checked at once only when that
+// gives each field's answer: a character split between two fields, a NUL,
+// or fields that do not lie one after another send the caller to check
+// them one by one.
+func TestRecordText(t *testing.T) {
+	read := func(line string) []string {
+		rec, err := csv.NewReader(strings.NewReader(line)).Read()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rec
+	}
+	gap := "ab\x00cd"
+	for _, tc := range []struct {
+		rec  []string
+		want bool
+	}{
+		{read("a,héllo,,3.5\n"), true},
+		{read("a\xc3,\xa9b\n"), false}, // valid as one span, not field by field
+		{read("a,b\x00c\n"), false},
+		{read("a,b\xffc\n"), false},
+		{[]string{gap[0:2], gap[3:5]}, false}, // a byte between them
+		{[]string{"", ""}, true},
+	} {
+		if got := recordText(tc.rec); got != tc.want {
+			t.Errorf("recordText(%q) = %v, want %v", tc.rec, got, tc.want)
+		}
+	}
+	// A split character is still a bad row through the reader.
+	p := writeFile(t, "events.csv", "entity_id,ts,type\na\xc3,2024-01-01,\xa9rfq\n")
+	_, err := readAllEvents(t, Source{Path: p}, nil)
+	if !errors.Is(err, ErrInvalidUTF8) {
+		t.Errorf("split character: %v, want ErrInvalidUTF8", err)
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/apache/arrow/go/v17/arrow"
 	"github.com/apache/arrow/go/v17/arrow/array"
@@ -287,6 +288,9 @@ func (r *csvRows) Next() error {
 	}
 	r.rows++
 	r.rec = rec
+	if recordText(rec) {
+		return nil
+	}
 	for i, s := range rec {
 		if !utf8.ValidString(s) {
 			line, col := r.r.FieldPos(i)
@@ -299,6 +303,37 @@ func (r *csvRows) Next() error {
 		}
 	}
 	return nil
+}
+
+// recordText reports whether every field of rec is valid UTF-8 without a
+// NUL byte, checking them at once when they lie one after another in
+// memory, as encoding/csv hands them out (one string per record): the
+// span is checked, and every field must start a character. False means
+// some field may be bad; the caller checks them one by one.
+func recordText(rec []string) bool {
+	var first *byte
+	var base, size uintptr
+	for _, f := range rec {
+		if f == "" {
+			continue
+		}
+		if !utf8.RuneStart(f[0]) {
+			return false
+		}
+		p := unsafe.StringData(f)
+		at := uintptr(unsafe.Pointer(p))
+		if first == nil {
+			first, base = p, at
+		} else if at != base+size {
+			return false
+		}
+		size += uintptr(len(f))
+	}
+	if first == nil {
+		return true
+	}
+	span := unsafe.String(first, int(size))
+	return utf8.ValidString(span) && strings.IndexByte(span, 0) < 0
 }
 
 func (r *csvRows) Str(col int) (string, bool) {
