@@ -392,7 +392,7 @@ func (e *engine) computeRows(ctx context.Context, l *layout, rows []placed, out 
 	// Entities go in the order of their first row, cut into runs that
 	// the cores take in turn, so that the writes into the output columns
 	// move forward together: a partition's entities alone would be every
-	// 64th row, each write a cache miss in one of the columns.
+	// nParts-th row, each write a cache miss in one of the columns.
 	type ref struct{ part, k, first int32 }
 	refs := make([]ref, 0, len(rows))
 	for pi := range e.parts {
