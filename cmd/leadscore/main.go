@@ -20,11 +20,17 @@ func main() {
 	// The feature stage holds its events in large arrays that live until
 	// the table is built; collecting when the heap has grown by half
 	// rather than doubled keeps the peak memory a third lower for the
-	// same time. GOGC, when set, decides instead.
-	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(50)
-	}
+	// same time.
+	setGCPercent(50)
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// setGCPercent sets how much the heap grows between collections, unless
+// the GOGC environment variable says.
+func setGCPercent(p int) {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(p)
+	}
 }
 
 // run executes the command line and returns the exit code. It is the seam
