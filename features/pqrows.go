@@ -367,6 +367,7 @@ type pageDecoder struct {
 	dictBad []uint8 // why each dictionary text is bad; nil when none is
 	dictNum []float64
 	dictI64 []int64
+	dictLen int // entries in the current dictionary
 }
 
 // load decodes the next page of pages into p; io.EOF at the chunk's end.
@@ -383,10 +384,17 @@ func (d *pageDecoder) load(pages parquet.Pages, p *cells) (err error) {
 	n := int(pg.NumRows())
 	p.n, p.err = n, nil
 	def := pg.DefinitionLevels()
+	nonNull := n
 	if pg.NumNulls() > 0 {
+		if len(def) != n {
+			return fmt.Errorf("page has %d definition levels for %d rows", len(def), n)
+		}
 		p.null = reuse(p.null, n)
 		for i, l := range def {
 			p.null[i] = l == 0
+			if l == 0 {
+				nonNull--
+			}
 		}
 	} else {
 		p.null = nil
@@ -399,6 +407,17 @@ func (d *pageDecoder) load(pages parquet.Pages, p *cells) (err error) {
 	var idx []int32
 	if dict != nil {
 		idx = data.Int32()
+		if err := checkIndexes(idx, d.dictLen); err != nil {
+			return err
+		}
+	}
+	// Every non-null row takes one value; fill and fillDense rely on it.
+	values := len(idx)
+	if dict == nil {
+		values = valueCount(data)
+	}
+	if values != nonNull {
+		return fmt.Errorf("page holds %d values for %d non-null rows", values, nonNull)
 	}
 	switch d.kind {
 	case pkText:
@@ -482,12 +501,39 @@ func splitsCharacter(b []byte, off []uint32) bool {
 // enough; the caller sets every element.
 func reuse[T any](s []T, n int) []T { return slices.Grow(s[:0], n)[:n] }
 
-// fill sets the non-null cells of dst, in order, from dictionary indexes.
+// valueCount returns the number of values a page decoded to.
+func valueCount(v encoding.Values) int {
+	switch v.Kind() {
+	case encoding.Int32:
+		return len(v.Int32())
+	case encoding.Int64:
+		return len(v.Int64())
+	case encoding.Float:
+		return len(v.Float())
+	case encoding.Double:
+		return len(v.Double())
+	case encoding.ByteArray:
+		_, off := v.ByteArray()
+		return max(len(off)-1, 0)
+	}
+	return -1 // pageKindOf admits no other kind
+}
+
+// checkIndexes returns an error when a dictionary index falls outside a
+// dictionary of n entries.
+func checkIndexes(idx []int32, n int) error {
+	for _, v := range idx {
+		if v < 0 || int(v) >= n {
+			return fmt.Errorf("dictionary index %d outside a dictionary of %d values", v, n)
+		}
+	}
+	return nil
+}
+
+// fill sets the non-null cells of dst, in order, from dictionary indexes,
+// one per non-null cell (load checks the count and the indexes).
 func fill[T any](dst []T, null []bool, idx []int32, at func(int32) T) {
 	if null == nil {
-		if len(idx) != len(dst) {
-			panic(fmt.Sprintf("%d values for %d rows", len(idx), len(dst)))
-		}
 		for i, v := range idx {
 			dst[i] = at(v)
 		}
@@ -496,8 +542,9 @@ func fill[T any](dst []T, null []bool, idx []int32, at func(int32) T) {
 	fillDense(dst, null, len(idx), func(j int) T { return at(idx[j]) })
 }
 
-// fillDense sets the non-null cells of dst, in order, from the n values of a
-// page (value j by at(j)); null cells get the zero value.
+// fillDense sets the non-null cells of dst, in order, from the values of a
+// page, one per non-null cell (value j by at(j)); null cells get the zero
+// value.
 func fillDense[T any](dst []T, null []bool, n int, at func(int) T) {
 	var zero T
 	j := 0
@@ -506,20 +553,15 @@ func fillDense[T any](dst []T, null []bool, n int, at func(int) T) {
 			dst[i] = zero
 			continue
 		}
-		if j >= n {
-			panic(fmt.Sprintf("page holds %d values for more rows", n))
-		}
 		dst[i] = at(j)
 		j++
-	}
-	if j != n {
-		panic(fmt.Sprintf("page holds %d values for %d non-null rows", n, j))
 	}
 }
 
 // setDict converts a column chunk's dictionary once.
 func (c *pageDecoder) setDict(d parquet.Dictionary) {
 	c.dict = d
+	c.dictLen = d.Len()
 	vals := d.Page().Data()
 	switch c.kind {
 	case pkText:
