@@ -108,7 +108,7 @@ const recChunk = 1 << 13
 
 // partition holds the records of the entities whose id hashes to it.
 type partition struct {
-	chunks []*recs // ingest: records in arrival order
+	chunks []*recs  // ingest: records in arrival order
 	arena  [][]byte // blocks of at most arenaBlock bytes; nil after group
 
 	// After grouping: the records entity by entity, each entity's sorted
