@@ -56,23 +56,16 @@ func (j *FeaturesJob) Run(ctx context.Context) (*features.Table, error) {
 	if job.BadRows, err = BadRows(&o, j.Out, j.MaxBadRows); err != nil {
 		return nil, err
 	}
-	// The inputs' checksums are read beside the build, on a goroutine of
-	// their own.
 	inputs := map[string]string{"events": j.Events, "entities": j.Entities, "cutoffs": j.Cutoffs, "outcomes": j.Outcomes, "spec": j.Spec}
 	if j.Rules != "default" {
 		inputs["rules"] = j.Rules
 	}
-	var fps map[string]string
-	fpErr := make(chan error, 1)
-	go func() {
-		var err error
-		fps, err = Fingerprints(inputs)
-		fpErr <- err
-	}()
+	hashes := hashInputs(inputs)
 	t, err := BuildTable(ctx, job)
-	if err2 := <-fpErr; err == nil {
-		err = err2
+	if err != nil {
+		return nil, err
 	}
+	fps, err := hashes.wait()
 	if err != nil {
 		return nil, err
 	}

@@ -61,6 +61,30 @@ func Fingerprints(inputs map[string]string) (map[string]string, error) {
 	return out, nil
 }
 
+// inputHashes fingerprints input files on a goroutine of its own, so that
+// hashing a file overlaps with reading it for its data.
+type inputHashes struct {
+	done chan struct{}
+	fps  map[string]string
+	err  error
+}
+
+// hashInputs starts fingerprinting inputs (role → path, as Fingerprints).
+func hashInputs(inputs map[string]string) *inputHashes {
+	h := &inputHashes{done: make(chan struct{})}
+	go func() {
+		defer close(h.done)
+		h.fps, h.err = Fingerprints(inputs)
+	}()
+	return h
+}
+
+// wait returns the fingerprints once they are read.
+func (h *inputHashes) wait() (map[string]string, error) {
+	<-h.done
+	return h.fps, h.err
+}
+
 // Stamp records input fingerprints (leadscore.input.<role>) and the tool
 // version in a table's metadata. Names, not paths, are stored, so a rerun
 // elsewhere on the same data gives the same bytes.

@@ -56,6 +56,18 @@ type plan struct {
 	rules   *features.RuleSet
 	predict predict.Config
 	out     string
+	hashes  *inputHashes // the inputs' fingerprints, read beside the stages
+}
+
+// recordInputs waits for the inputs' fingerprints and records them in the
+// manifest.
+func (p *plan) recordInputs(man *Manifest) error {
+	fps, err := p.hashes.wait()
+	if err != nil {
+		return err
+	}
+	man.Inputs = fps
+	return nil
 }
 
 func (c *Config) plan(raw []byte) (*plan, error) {
@@ -140,6 +152,11 @@ func Run(ctx context.Context, c *Config, raw []byte, opts Options) (*Result, err
 		// A failed run leaves the previous outputs as they were and says
 		// why beside them.
 		man.Status, man.Error = "failed", err.Error()
+		if p.hashes != nil && len(man.Inputs) == 0 {
+			if fps, err := p.hashes.wait(); err == nil {
+				man.Inputs = fps // the inputs the run failed on
+			}
+		}
 		if opts.ExitCode != nil {
 			man.ExitCode = opts.ExitCode(err)
 		}
@@ -175,10 +192,9 @@ func (p *plan) stages(ctx context.Context, dir string, man *Manifest, opts Optio
 	if err != nil {
 		return err
 	}
-	// Each input is hashed once, for the manifest and the tables' metadata.
-	if man.Inputs, err = Fingerprints(c.inputs()); err != nil {
-		return err
-	}
+	// Each input is hashed once, for the manifest and the tables' metadata,
+	// while the first stage reads it.
+	p.hashes = hashInputs(c.inputs())
 	if p.train != nil {
 		if err := p.trainStage(ctx, &o, dir, man, opts, log); err != nil {
 			return err
@@ -190,6 +206,9 @@ func (p *plan) stages(ctx context.Context, dir string, man *Manifest, opts Optio
 	job.Logger, job.Progress, job.Build = log, opts.Progress, opts.Features
 	t, err := BuildTable(ctx, job)
 	if err != nil {
+		return err
+	}
+	if err := p.recordInputs(man); err != nil {
 		return err
 	}
 	Stamp(t, tableInputs(man.Inputs), opts.Tool)

@@ -75,21 +75,16 @@ func (j *TrainJob) Run(ctx context.Context, log *slog.Logger) (*Trained, error) 
 	}
 	start := time.Now()
 	path := j.Features + j.Table.Path
-	// The source file's checksum is read beside the table, on its own
-	// goroutine.
-	fpc := make(chan error, 1)
-	go func() {
-		var err error
-		cfg.Source, err = Fingerprint(path)
-		fpc <- err
-	}()
+	hashes := hashInputs(map[string]string{"source": path})
 	t, err := ReadTable(ctx, j.Features, &j.Table, nil)
-	if fpErr := <-fpc; err == nil {
-		err = fpErr
-	}
 	if err != nil {
 		return nil, err
 	}
+	fps, err := hashes.wait()
+	if err != nil {
+		return nil, err
+	}
+	cfg.Source = fps["source"]
 	log.Info("read", "file", path, "rows", t.NumRows(), "columns", len(t.Columns), "duration", time.Since(start).Round(time.Millisecond))
 	if tg, err := t.Target(); err == nil && tg != nil && !j.LabelGiven {
 		cfg.Label = tg.Label()

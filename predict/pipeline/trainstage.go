@@ -54,6 +54,9 @@ func (p *plan) trainStage(ctx context.Context, o *Outputs, dir string, man *Mani
 	if err != nil {
 		return err
 	}
+	if err := p.recordInputs(man); err != nil {
+		return err
+	}
 	if c.Train.KeepTable {
 		Stamp(t, tableInputs(man.Inputs), opts.Tool)
 		f, err := o.Create(filepath.Join(dir, "model", "training.parquet"))
