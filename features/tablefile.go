@@ -316,6 +316,22 @@ func (c *Column) writeChunk(cw file.ColumnChunkWriter, lo, hi int) error {
 	return err
 }
 
+// ReadFileAt opens the file at path and reads it with read, which gets
+// the file and its size (as Parquet readers take them).
+func ReadFileAt[T any](path string, read func(r io.ReaderAt, size int64) (T, error)) (T, error) {
+	var zero T
+	f, err := os.Open(path)
+	if err != nil {
+		return zero, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return zero, err
+	}
+	return read(f, st.Size())
+}
+
 // ReadParquetTable reads a whole Parquet file into a Table. Integer and
 // floating columns become float columns, strings string columns, booleans
 // bool columns (float when they hold nulls), timestamps and dates time

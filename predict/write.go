@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"os"
 	"reflect"
 	"slices"
 	"strconv"
@@ -178,16 +177,7 @@ func dateOnly(s string) string {
 
 // ReadRankedFile reads a ranked.parquet file.
 func ReadRankedFile(path string) ([]Ranked, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	return ReadRankedParquet(f, st.Size())
+	return features.ReadFileAt(path, ReadRankedParquet)
 }
 
 // ReadRankedParquet reads a ranked.parquet file back.

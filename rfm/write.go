@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"os"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -54,20 +53,13 @@ func ReadParquet(r io.ReaderAt, size int64) ([]Customer, error) {
 // ReadFile reads an rfm.parquet file; a file that is not one is a
 // *features.SchemaError.
 func ReadFile(path string) ([]Customer, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	cs, err := ReadParquet(f, st.Size())
-	if err != nil {
-		return nil, &features.SchemaError{Path: path, Err: fmt.Errorf("not an rfm.parquet file: %w", err)}
-	}
-	return cs, nil
+	return features.ReadFileAt(path, func(r io.ReaderAt, size int64) ([]Customer, error) {
+		cs, err := ReadParquet(r, size)
+		if err != nil {
+			return nil, &features.SchemaError{Path: path, Err: fmt.Errorf("not an rfm.parquet file: %w", err)}
+		}
+		return cs, nil
+	})
 }
 
 // Segments maps entity → segment, the form Config.Previous takes.
