@@ -63,7 +63,7 @@ func (j *EvaluateJob) Run(ctx context.Context, log *slog.Logger) (*train.Evaluat
 func (j *EvaluateJob) config(modelPath string) (train.EvalConfig, error) {
 	cfg := train.EvalConfig{}
 	if modelPath != "" {
-		m, err := predict.ReadFile(ModelFile(modelPath))
+		m, err := predict.ReadFile(modelFile(modelPath))
 		if err != nil {
 			return cfg, err
 		}

@@ -27,12 +27,12 @@ func Inspect(ctx context.Context, ft *FlatTable, cfg train.Config, log *slog.Log
 	if ft.Path == "" {
 		return nil, Usagef("--table is required")
 	}
-	t, err := ReadTable(ctx, "", ft, nil)
+	t, err := readTable(ctx, "", ft, nil)
 	if err != nil {
 		return nil, err
 	}
 	if cfg.TimeColumn != "" {
-		ReadNotes(t, cfg.TimeColumn, logger(log))
+		readNotes(t, cfg.TimeColumn, logger(log))
 	}
 	for _, name := range append([]string{cfg.Label, cfg.ID, cfg.TimeColumn}, cfg.Drop...) {
 		if name != "" && t.Column(name) == nil {

@@ -61,7 +61,7 @@ func (j *PredictJob) Run(ctx context.Context) ([]predict.Ranked, predict.Summary
 	if err != nil {
 		return nil, sum, err
 	}
-	t, err := ReadTable(ctx, j.Features, &j.Table, m)
+	t, err := readTable(ctx, j.Features, &j.Table, m)
 	if err != nil {
 		return nil, sum, err
 	}
@@ -79,7 +79,7 @@ func (j *PredictJob) Run(ctx context.Context) ([]predict.Ranked, predict.Summary
 	}
 	var o Outputs
 	defer o.Abort()
-	o.Protect(j.Model, ModelFile(j.Model), j.Features, j.Table.Path, j.RFM, j.Settings, j.KeepFrom, j.Previous, j.PreviousFeatures)
+	o.Protect(j.Model, modelFile(j.Model), j.Features, j.Table.Path, j.RFM, j.Settings, j.KeepFrom, j.Previous, j.PreviousFeatures)
 	ranked, sum, err := predict.Score(ctx, m, t, cfg)
 	if err != nil {
 		return nil, sum, err
@@ -147,9 +147,9 @@ func (j *PredictJob) config(ctx context.Context) (predict.Config, error) {
 	return cfg, nil
 }
 
-// ModelFile is the model.json a model path names (a directory or the file
+// modelFile is the model.json a model path names (a directory or the file
 // itself).
-func ModelFile(path string) string {
+func modelFile(path string) string {
 	if st, err := os.Stat(path); err == nil && st.IsDir() {
 		return filepath.Join(path, "model.json")
 	}

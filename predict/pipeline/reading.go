@@ -119,10 +119,10 @@ func (ft *FlatTable) Source(m *predict.Model) (features.Source, error) {
 	return src, nil
 }
 
-// ReadTable reads a feature table (Parquet) at featuresPath, or else the
+// readTable reads a feature table (Parquet) at featuresPath, or else the
 // flat table (read as ft says; with a model, as its training table was).
 // A bad row stops the run.
-func ReadTable(ctx context.Context, featuresPath string, ft *FlatTable, m *predict.Model) (*features.Table, error) {
+func readTable(ctx context.Context, featuresPath string, ft *FlatTable, m *predict.Model) (*features.Table, error) {
 	if featuresPath != "" {
 		return readFeatureTable(ctx, featuresPath)
 	}

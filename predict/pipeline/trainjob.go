@@ -76,7 +76,7 @@ func (j *TrainJob) Run(ctx context.Context, log *slog.Logger) (*Trained, error) 
 	start := time.Now()
 	path := j.Features + j.Table.Path
 	hashes := hashInputs(map[string]string{"source": path})
-	t, err := ReadTable(ctx, j.Features, &j.Table, nil)
+	t, err := readTable(ctx, j.Features, &j.Table, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -92,7 +92,7 @@ func (j *TrainJob) Run(ctx context.Context, log *slog.Logger) (*Trained, error) 
 	if _, snaps := t.Meta[features.MetaSnapshots]; snaps && !j.TimeGiven {
 		cfg.TimeColumn = "ts"
 	}
-	ReadNotes(t, cfg.TimeColumn, log)
+	readNotes(t, cfg.TimeColumn, log)
 	if j.Compare != "" {
 		if cfg.Compare, err = predict.ReadFile(j.Compare); err != nil {
 			return nil, err
@@ -106,17 +106,17 @@ func (j *TrainJob) Run(ctx context.Context, log *slog.Logger) (*Trained, error) 
 	}
 	var o Outputs
 	defer o.Abort()
-	o.Protect(j.Features, j.Table.Path, j.Compare, ModelFile(j.Compare))
+	o.Protect(j.Features, j.Table.Path, j.Compare, modelFile(j.Compare))
 	if err := SaveModel(&o, j.Out, m, report.Bytes()); err != nil {
 		return nil, err
 	}
 	return &Trained{Model: m, Compared: cfg.Compare, Dir: j.Out}, o.Commit()
 }
 
-// ReadNotes logs how a flat table's text columns were read, turns its
+// readNotes logs how a flat table's text columns were read, turns its
 // other date columns into ages before the time column (a model cannot use
 // a date as it is), and says which date columns are left out.
-func ReadNotes(t *features.Table, timeCol string, log *slog.Logger) {
+func readNotes(t *features.Table, timeCol string, log *slog.Logger) {
 	for _, r := range t.ColumnReads() {
 		switch {
 		case r.Number != "":

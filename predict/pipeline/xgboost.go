@@ -15,7 +15,7 @@ func ExportXGBoost(model, out string) (*predict.Model, string, error) {
 	}
 	var o Outputs
 	defer o.Abort()
-	o.Protect(model, ModelFile(model))
+	o.Protect(model, modelFile(model))
 	f, err := o.Create(out)
 	if err != nil {
 		return nil, "", err
