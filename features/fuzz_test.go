@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/parquet-go/parquet-go"
 )
 
 // FuzzReadEventsCSV feeds arbitrary bytes to the CSV events reader: it must
@@ -57,15 +59,35 @@ func FuzzReadEventsCSV(f *testing.F) {
 	})
 }
 
-// FuzzReadEventsParquet: arbitrary bytes named .parquet never panic.
+// FuzzReadEventsParquet: arbitrary bytes named .parquet never panic,
+// whether read as events or as a table. The seeds are small real files
+// (data pages v1 and v2, dictionary and delta encodings, nulls, Snappy
+// and ZSTD), so mutations reach the pages and not only the footer.
 func FuzzReadEventsParquet(f *testing.F) {
 	f.Add([]byte("PAR1"))
 	f.Add([]byte("PAR1\x00\x00\x00\x00PAR1"))
 	f.Add([]byte("entity_id,ts,type\n"))
+	for _, v := range []int{1, 2} {
+		var wide, more bytes.Buffer
+		opts := []parquet.WriterOption{parquet.PageBufferSize(128), parquet.MaxRowsPerRowGroup(20), parquet.DataPageVersion(v),
+			parquet.Compression(&parquet.Snappy)}
+		if err := writeAll(&wide, wideRows(30), opts); err != nil {
+			f.Fatal(err)
+		}
+		opts[3] = parquet.Compression(&parquet.Zstd)
+		if err := writeAll(&more, moreRows(30), opts); err != nil {
+			f.Fatal(err)
+		}
+		f.Add(wide.Bytes())
+		f.Add(more.Bytes())
+	}
 	dir := f.TempDir()
 	f.Fuzz(func(t *testing.T, data []byte) {
 		p := filepath.Join(dir, "events.parquet")
 		os.WriteFile(p, data, 0o644)
+		if _, err := ReadParquetTable(t.Context(), bytes.NewReader(data), p); err != nil && !IsBadInput(err) {
+			t.Fatalf("an error that is not bad input: %v", err)
+		}
 		er, err := OpenEvents(t.Context(), Source{Path: p}, nil)
 		if err != nil {
 			return

@@ -7,19 +7,24 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"math/big"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/apache/arrow/go/v17/arrow"
 	"github.com/apache/arrow/go/v17/arrow/array"
+	"github.com/apache/arrow/go/v17/arrow/decimal128"
 	"github.com/apache/arrow/go/v17/arrow/memory"
 	aparquet "github.com/apache/arrow/go/v17/parquet"
 	"github.com/apache/arrow/go/v17/parquet/pqarrow"
 	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/compress"
 )
 
 // pqWide has a column of every type pageRows reads.
@@ -190,33 +195,36 @@ func TestPageRowsMatchArrow(t *testing.T) {
 	}
 }
 
-// TestPageRowsLeavesOtherTypesToArrow: a column type the page reader does
-// not read (here a boolean) sends the file to Arrow, which reads it.
-func TestPageRowsLeavesOtherTypesToArrow(t *testing.T) {
-	type row struct {
-		ID   string `parquet:"id"`
-		Flag bool   `parquet:"flag"`
+// TestPageRowsUnsupportedTypes: a nested or repeated column, or a type
+// leadscore does not read (time of day), is a schema error naming the
+// column, before any row is read.
+func TestPageRowsUnsupportedTypes(t *testing.T) {
+	type listRow struct {
+		ID   string   `parquet:"id"`
+		Tags []string `parquet:"tags,list"`
 	}
-	var buf bytes.Buffer
-	w := parquet.NewGenericWriter[row](&buf)
-	w.Write([]row{{"a", true}, {"b", false}})
-	w.Close()
-	path := writeBytes(t, "bool.parquet", buf.Bytes())
-	f, _ := os.Open(path)
-	if _, err := newPageRows(f, path); !errors.Is(err, errUnsupported) {
-		t.Fatalf("newPageRows: %v, want errUnsupported", err)
+	type timeRow struct {
+		ID  string        `parquet:"id"`
+		Dur time.Duration `parquet:"dur,time(millisecond)"`
 	}
-	f.Close()
-	r, err := openRows(context.Background(), Source{Path: path})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	if _, ok := r.(*parquetRows); !ok {
-		t.Fatalf("openRows gave %T, want the Arrow reader", r)
-	}
-	if got := cellsOf(t, r); len(got) != 4 || !strings.HasPrefix(got[1], `"true" false | 1 false <nil> |`) {
-		t.Fatalf("cells: %q", got)
+	for name, rows := range map[string]any{"tags": []listRow{{"a", []string{"x"}}}, "dur": []timeRow{{"a", time.Second}}} {
+		var buf bytes.Buffer
+		var err error
+		switch rows := rows.(type) {
+		case []listRow:
+			err = parquet.Write(&buf, rows)
+		case []timeRow:
+			err = parquet.Write(&buf, rows)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		path := writeBytes(t, name+".parquet", buf.Bytes())
+		_, err = openRows(context.Background(), Source{Path: path})
+		var se *SchemaError
+		if !errors.As(err, &se) || se.Path != path || !errors.Is(err, errUnsupported) || !strings.Contains(err.Error(), name) {
+			t.Fatalf("%s: %v, want a schema error naming the column", name, err)
+		}
 	}
 }
 
@@ -309,56 +317,317 @@ func TestWriteFloatDictMatchesArrow(t *testing.T) {
 	}
 }
 
-// TestPageRowsCorruptBytes flips bytes all over a small multi-page file:
-// reading must end (no hang in the decoding goroutines), without a panic,
+// TestPageRowsCorruptBytes flips bytes all over small multi-page files
+// (data pages v1 with ZSTD, v2 with Snappy): reading them as events or as a
+// table must end (no hang in the decoding goroutines), without a panic,
 // with rows or a bad-input error that names the file.
 func TestPageRowsCorruptBytes(t *testing.T) {
-	var buf bytes.Buffer
-	w := parquet.NewGenericWriter[pqWide](&buf, parquet.PageBufferSize(256), parquet.MaxRowsPerRowGroup(120),
-		parquet.Compression(&parquet.Snappy))
-	if _, err := w.Write(wideRows(300)); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	good := buf.Bytes()
 	dir := t.TempDir()
 	bad, files := 0, 0
-	for off := 4; off < len(good)-8; off += 31 {
-		files++
-		b := slices.Clone(good)
-		b[off] ^= 0x5a
-		p := filepath.Join(dir, fmt.Sprintf("c%d.parquet", off))
-		if err := os.WriteFile(p, b, 0o644); err != nil {
+	for v, codec := range map[int]compress.Codec{1: &parquet.Zstd, 2: &parquet.Snappy} {
+		var buf bytes.Buffer
+		if err := writeAll(&buf, wideRows(300), []parquet.WriterOption{parquet.PageBufferSize(256),
+			parquet.MaxRowsPerRowGroup(120), parquet.Compression(codec), parquet.DataPageVersion(v)}); err != nil {
 			t.Fatal(err)
 		}
-		r, err := openRows(context.Background(), Source{Path: p})
-		if err == nil {
-			for {
-				if err = r.Next(); err != nil {
-					break
-				}
-				for c := range r.Header() {
-					r.Str(c)
-					r.Num(c)
-					r.Time(c)
-				}
+		good := buf.Bytes()
+		for off := 4; off < len(good)-8; off += 41 {
+			files++
+			b := slices.Clone(good)
+			b[off] ^= 0x5a
+			p := filepath.Join(dir, fmt.Sprintf("c%d-%d.parquet", v, off))
+			if err := os.WriteFile(p, b, 0o644); err != nil {
+				t.Fatal(err)
 			}
-			r.Close()
-			if err == io.EOF {
+			_, terr := ReadParquetTable(context.Background(), bytes.NewReader(b), p)
+			err := readAllCells(p)
+			if err == io.EOF && terr == nil {
 				continue
 			}
-		}
-		bad++
-		var re *RowError
-		var se *SchemaError
-		if !IsBadInput(err) || errors.As(err, &re) && re.Path != p || errors.As(err, &se) && se.Path != p {
-			t.Fatalf("byte %d flipped: %v, want a bad-input error naming the file", off, err)
+			bad++
+			for _, err := range []error{err, terr} {
+				var re *RowError
+				var se *SchemaError
+				if err != io.EOF && err != nil && (!IsBadInput(err) || errors.As(err, &re) && re.Path != p || errors.As(err, &se) && se.Path != p) {
+					t.Fatalf("v%d, byte %d flipped: %v, want a bad-input error naming the file", v, off, err)
+				}
+			}
 		}
 	}
 	if bad == 0 {
 		t.Fatal("no corruption was noticed")
 	}
 	t.Logf("%d of %d corrupted files rejected", bad, files)
+}
+
+// readAllCells reads every cell of the Parquet file p as events are read;
+// io.EOF when all were read.
+func readAllCells(p string) error {
+	r, err := openRows(context.Background(), Source{Path: p})
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	for {
+		if err := r.Next(); err != nil {
+			return err
+		}
+		for c := range r.Header() {
+			r.Str(c)
+			r.Num(c)
+			r.Time(c)
+		}
+	}
+}
+
+// pqMore has the encodings and types pqWide lacks: delta and byte-stream-
+// split values, booleans, unsigned and small integers.
+type pqMore struct {
+	ID    string   `parquet:"id,delta"`
+	Label string   `parquet:"label,delta"`
+	Note  *string  `parquet:"note,optional"`
+	I32   int32    `parquet:"i32,delta"`
+	I64   int64    `parquet:"i64,delta"`
+	F64   float64  `parquet:"f64,split"`
+	F32   float32  `parquet:"f32,split"`
+	OF32  *float32 `parquet:"of32,optional"`
+	Flag  bool     `parquet:"flag"`
+	OFlag *bool    `parquet:"oflag,optional"`
+	U32   uint32   `parquet:"u32"`
+	U64   *uint64  `parquet:"u64,optional"`
+	I8    int8     `parquet:"i8"`
+}
+
+func moreRows(n int) []pqMore {
+	rows := make([]pqMore, n)
+	for i := range rows {
+		r := pqMore{
+			ID:   fmt.Sprintf("contact-%07d", i*7919%100003),
+			I32:  int32(i*i - 50000),
+			F64:  float64(i) / 7,
+			Flag: i%3 == 0,
+			U32:  uint32(4_000_000_000 - i),
+			I8:   int8(i % 250),
+		}
+		r.Label = fmt.Sprintf("label %d", i%37)
+		r.I64 = int64(i) * -9_000_000_011
+		r.F32 = float32(i) * 1.5
+		if i%4 != 0 {
+			r.Note = ptr(fmt.Sprintf("note %d", i%37))
+		}
+		if i%5 != 0 {
+			r.OF32 = ptr(float32(i) * 2.5)
+		}
+		if i%2 == 0 {
+			r.OFlag = ptr(i%4 == 0)
+			r.U64 = ptr(uint64(1<<63) + uint64(i))
+		}
+		rows[i] = r
+	}
+	return rows
+}
+
+// TestPageRowsReadEveryEncoding: files in both data page versions, with
+// every codec and encoding parquet-go writes, read as written: pqWide's
+// cells as Arrow reads them, pqMore's (byte-stream-split doubles, which
+// Arrow v17 reads as empty columns) as the values written.
+func TestPageRowsReadEveryEncoding(t *testing.T) {
+	codecs := map[string]compress.Codec{"none": &parquet.Uncompressed, "snappy": &parquet.Snappy, "gzip": &parquet.Gzip,
+		"zstd": &parquet.Zstd, "lz4raw": &parquet.Lz4Raw, "brotli": &parquet.Brotli}
+	more := moreRows(2000)
+	for _, version := range []int{1, 2} {
+		var uncompressed string
+		for _, name := range []string{"none", "snappy", "gzip", "zstd", "lz4raw", "brotli"} {
+			codec := codecs[name]
+			opts := []parquet.WriterOption{parquet.PageBufferSize(700), parquet.MaxRowsPerRowGroup(900),
+				parquet.Compression(codec), parquet.DataPageVersion(version)}
+			var buf bytes.Buffer
+			if err := writeAll(&buf, wideRows(2000), opts); err != nil {
+				t.Fatal(err)
+			}
+			wide := writeBytes(t, fmt.Sprintf("wide-v%d-%s.parquet", version, name), buf.Bytes())
+			if name == "none" {
+				uncompressed = wide
+			}
+			if name == "lz4raw" { // Arrow v17 does not read LZ4_RAW: compare with the same rows uncompressed
+				if got, want := pageCells(t, wide), pageCells(t, uncompressed); !slices.Equal(got, want) {
+					t.Fatalf("%s: cells differ from the uncompressed file's", filepath.Base(wide))
+				}
+			} else {
+				compareWithArrow(t, wide)
+			}
+			buf.Reset()
+			if err := writeAll(&buf, more, opts); err != nil {
+				t.Fatal(err)
+			}
+			path := writeBytes(t, fmt.Sprintf("more-v%d-%s.parquet", version, name), buf.Bytes())
+			f, _ := os.Open(path)
+			pr, err := newPageRows(f, path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			row := 0
+			for ; pr.Next() == nil; row++ {
+				if got, want := strCells(pr), moreCells(more[row]); !slices.Equal(got, want) {
+					t.Fatalf("%s row %d: %q, want %q", filepath.Base(path), row+1, got, want)
+				}
+			}
+			pr.Close()
+			if row != len(more) {
+				t.Fatalf("%s: %d rows of %d", filepath.Base(path), row, len(more))
+			}
+		}
+	}
+}
+
+// pageCells reads every cell of path with the page reader.
+func pageCells(t *testing.T, path string) []string {
+	f, _ := os.Open(path)
+	pr, err := newPageRows(f, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pr.Close()
+	return cellsOf(t, pr)
+}
+
+// strCells returns the current row's cells as text, "null" for a null.
+func strCells(r rows) []string {
+	var out []string
+	for k := range r.Header() {
+		s, null := r.Str(k)
+		if null {
+			s = "null"
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// moreCells is a pqMore row as the readers give its cells.
+func moreCells(r pqMore) []string {
+	opt := func(p any, s string) string {
+		if reflect.ValueOf(p).IsNil() {
+			return "null"
+		}
+		return s
+	}
+	note, of32, oflag, u64 := "", "", "", ""
+	if r.Note != nil {
+		note = *r.Note
+	}
+	if r.OF32 != nil {
+		of32 = strconv.FormatFloat(float64(*r.OF32), 'g', -1, 32)
+	}
+	if r.OFlag != nil {
+		oflag = strconv.FormatBool(*r.OFlag)
+	}
+	if r.U64 != nil {
+		u64 = strconv.FormatUint(*r.U64, 10)
+	}
+	return []string{r.ID, r.Label, opt(r.Note, note), strconv.Itoa(int(r.I32)), strconv.FormatInt(r.I64, 10),
+		strconv.FormatFloat(r.F64, 'g', -1, 64), strconv.FormatFloat(float64(r.F32), 'g', -1, 32), opt(r.OF32, of32),
+		strconv.FormatBool(r.Flag), opt(r.OFlag, oflag), strconv.FormatUint(uint64(r.U32), 10), opt(r.U64, u64),
+		strconv.Itoa(int(r.I8))}
+}
+
+func writeAll[T any](w io.Writer, rows []T, opts []parquet.WriterOption) error {
+	pw := parquet.NewGenericWriter[T](w, opts...)
+	if _, err := pw.Write(rows); err != nil {
+		return err
+	}
+	return pw.Close()
+}
+
+// compareWithArrow reads path with the page reader and with Arrow and
+// expects the same cells.
+func compareWithArrow(t *testing.T, path string) {
+	t.Helper()
+	f1, _ := os.Open(path)
+	pr, err := newPageRows(f1, path)
+	if err != nil {
+		t.Fatalf("%s: page reader: %v", filepath.Base(path), err)
+	}
+	defer pr.Close()
+	f2, _ := os.Open(path)
+	ar, err := newParquetRows(context.Background(), f2, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ar.Close()
+	got, want := cellsOf(t, pr), cellsOf(t, ar)
+	if len(got) != len(want) || len(got) == 0 {
+		t.Fatalf("%s: %d cells, Arrow %d", filepath.Base(path), len(got), len(want))
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("%s: row %d column %s: page reader %s, Arrow %s", filepath.Base(path), i/len(pr.Header())+1,
+				pr.Header()[i%len(pr.Header())], got[i], want[i])
+		}
+	}
+}
+
+// TestPageRowsDecimalsAndInt96: decimals stored as INT32, INT64 and fixed
+// bytes read as the nearest float; INT96 timestamps (Arrow's, as Spark
+// writes them) as the instant Arrow reads.
+func TestPageRowsDecimalsAndInt96(t *testing.T) {
+	sc := arrow.NewSchema([]arrow.Field{
+		{Name: "d9", Type: &arrow.Decimal128Type{Precision: 9, Scale: 2}, Nullable: true},
+		{Name: "d18", Type: &arrow.Decimal128Type{Precision: 18, Scale: 4}},
+		{Name: "d30", Type: &arrow.Decimal128Type{Precision: 30, Scale: 3}},
+		{Name: "ts", Type: &arrow.TimestampType{Unit: arrow.Nanosecond}, Nullable: true},
+	}, nil)
+	b := array.NewRecordBuilder(memory.DefaultAllocator, sc)
+	unscaled := []int64{0, 1234, -1234, 999_999_999, -5, 123_456_789_012}
+	want := map[string][]string{}
+	for i, u := range unscaled {
+		if i == 2 {
+			b.Field(0).AppendNull()
+			want["d9"] = append(want["d9"], "null")
+		} else {
+			b.Field(0).(*array.Decimal128Builder).Append(decimal128.FromI64(u % 1_000_000_000))
+			want["d9"] = append(want["d9"], strconv.FormatFloat(float64(u%1_000_000_000)/100, 'g', -1, 64))
+		}
+		b.Field(1).(*array.Decimal128Builder).Append(decimal128.FromI64(u))
+		want["d18"] = append(want["d18"], strconv.FormatFloat(float64(u)/1e4, 'g', -1, 64))
+		b.Field(2).(*array.Decimal128Builder).Append(decimal128.FromI64(u).Mul(decimal128.FromI64(1_000_000_007)))
+		v, _ := scaledFloat(new(big.Int).Mul(big.NewInt(u), big.NewInt(1_000_000_007)).String(), 3)
+		want["d30"] = append(want["d30"], strconv.FormatFloat(v, 'g', -1, 64))
+		ts := time.Date(1969+i*20, 7, 20, 20, 17, 40, i*123, time.UTC)
+		b.Field(3).(*array.TimestampBuilder).Append(arrow.Timestamp(ts.UnixNano()))
+		want["ts"] = append(want["ts"], ts.Format(time.RFC3339Nano))
+	}
+	var buf bytes.Buffer
+	fw, err := pqarrow.NewFileWriter(sc, &buf, aparquet.NewWriterProperties(),
+		pqarrow.NewArrowWriterProperties(pqarrow.WithDeprecatedInt96Timestamps(true)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := fw.Write(b.NewRecord()); err != nil {
+		t.Fatal(err)
+	}
+	if err := fw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	path := writeBytes(t, "dec.parquet", buf.Bytes())
+	f, _ := os.Open(path)
+	pr, err := newPageRows(f, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pr.Close()
+	for row := 0; pr.Next() == nil; row++ {
+		for k, name := range pr.Header() {
+			s, null := pr.Str(k)
+			if null {
+				s = "null"
+			}
+			if s != want[name][row] {
+				t.Errorf("row %d %s: %s, want %s", row+1, name, s, want[name][row])
+			}
+		}
+	}
+	if !pr.cols[3].int96 {
+		t.Fatal("the timestamps were not written as INT96")
+	}
 }

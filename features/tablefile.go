@@ -10,7 +10,6 @@ import (
 	"runtime"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -332,179 +331,137 @@ func ReadFileAt[T any](path string, read func(r io.ReaderAt, size int64) (T, err
 	return read(f, st.Size())
 }
 
-// ReadParquetTable reads a whole Parquet file into a Table. Integer and
-// floating columns become float columns, strings string columns, booleans
-// bool columns (float when they hold nulls), timestamps and dates time
-// columns. Other types are a *SchemaError. name is used in messages.
-func ReadParquetTable(ctx context.Context, r parquet.ReaderAtSeeker, name string) (_ *Table, err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			err = &SchemaError{Path: name, Err: fmt.Errorf("not a readable Parquet file: %v", p)}
-		}
-	}()
+// ReadParquetTable reads a whole flat Parquet file into a Table, a column
+// per goroutine. Text columns become string columns; timestamps (INT64 or
+// INT96) and dates time columns; booleans bool columns (float when they
+// hold nulls); integers, floats and decimals float columns, nulls NaN.
+// Other types, nested columns and corrupt files are *SchemaError; a bad
+// value is a *RowError naming its row. name is used in messages.
+func ReadParquetTable(ctx context.Context, r interface {
+	io.ReaderAt
+	io.Seeker
+}, name string) (*Table, error) {
 	size, err := r.Seek(0, io.SeekEnd)
 	if err != nil {
 		return nil, err
 	}
-	if err := CheckParquet(r, size); err != nil {
-		return nil, &SchemaError{Path: name, Err: err}
-	}
-	pf, err := file.NewParquetReader(r)
-	if err != nil {
-		return nil, &SchemaError{Path: name, Err: fmt.Errorf("not a readable Parquet file: %w", err)}
-	}
-	defer pf.Close()
-	fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{BatchSize: 1 << 16, Parallel: true}, memory.DefaultAllocator)
+	pf, err := openPQ(r, size)
 	if err != nil {
 		return nil, &SchemaError{Path: name, Err: err}
 	}
-	tbl, err := fr.ReadTable(ctx)
-	if err != nil {
-		return nil, &SchemaError{Path: name, Err: fmt.Errorf("reading Parquet: %w", err)}
+	t := &Table{Meta: pf.meta("leadscore."), Columns: make([]Column, len(pf.cols))}
+	errs := make([]error, len(pf.cols))
+	var g errgroup.Group
+	g.SetLimit(runtime.GOMAXPROCS(0))
+	for k := range pf.cols {
+		g.Go(func() error {
+			if ctx.Err() == nil {
+				t.Columns[k], errs[k] = readTableColumn(pf, k, name)
+			}
+			return nil
+		})
 	}
-	defer tbl.Release()
-	t := &Table{Meta: map[string]string{}}
-	kv := pf.MetaData().KeyValueMetadata()
-	for i, k := range kv.Keys() {
-		if strings.HasPrefix(k, "leadscore.") {
-			t.Meta[k] = kv.Values()[i]
-		}
+	g.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
 	}
-	n := int(tbl.NumRows())
-	for i := 0; i < int(tbl.NumCols()); i++ {
-		col := tbl.Column(i)
-		c, err := columnFromChunks(col.Name(), col.Data().Chunks(), n)
+	// The first column's error, whichever goroutine met its error first.
+	for _, err := range errs {
 		if err != nil {
-			return nil, &SchemaError{Path: name, Err: err}
+			return nil, err
 		}
-		if c.Kind == KindString {
-			for i, v := range c.Str {
-				if why := textBadString(v); why != 0 {
-					err := ErrInvalidUTF8
-					if why == badNUL {
-						err = ErrNULByte
-					}
-					return nil, &RowError{Path: name, Line: i + 1, Field: c.Name, Err: err}
-				}
-			}
-		}
-		if c.Kind == KindFloat {
-			for i, v := range c.Float {
-				if !math.IsNaN(v) {
-					if err := checkMagnitude(v); err != nil {
-						return nil, &RowError{Path: name, Line: i + 1, Field: c.Name, Err: err}
-					}
-				}
-			}
-		}
-		t.Columns = append(t.Columns, c)
 	}
 	return t, nil
 }
 
-func columnFromChunks(name string, chunks []arrow.Array, n int) (Column, error) {
-	if len(chunks) == 0 {
-		return Column{Name: name, Kind: KindFloat, Float: []float64{}}, nil
+// readTableColumn reads column k of every row group.
+func readTableColumn(pf *pqFile, k int, name string) (Column, error) {
+	col := &pf.cols[k]
+	c := Column{Name: col.name}
+	switch col.kind {
+	case pkText:
+		c.Kind, c.Str = KindString, make([]string, 0, pf.numRows)
+	case pkTime:
+		c.Kind, c.Time = KindTime, make([]time.Time, 0, pf.numRows)
+	default:
+		c.Kind, c.Float = KindFloat, make([]float64, 0, pf.numRows)
 	}
-	switch chunks[0].DataType().ID() {
-	case arrow.STRING, arrow.LARGE_STRING, arrow.BINARY, arrow.DICTIONARY:
-		out := make([]string, 0, n)
-		for _, a := range chunks {
-			for i := 0; i < a.Len(); i++ {
-				if a.IsNull(i) {
-					out = append(out, "")
-					continue
+	var zd lazyZstd
+	defer zd.close()
+	pc := pageCol{pqColumn: col}
+	row := 0
+	for g := range pf.rowGroups {
+		ch, err := pf.chunk(g, k, &zd)
+		for err == nil {
+			if err = ch.next(&pc.cells); err != nil {
+				break
+			}
+			for pc.i = 0; pc.i < pc.n; pc.i++ {
+				if err := appendCell(&c, &pc, name, row); err != nil {
+					return c, err
 				}
-				switch a := a.(type) {
-				case *array.String:
-					out = append(out, a.Value(i))
-				case *array.LargeString:
-					out = append(out, a.Value(i))
-				case *array.Binary:
-					out = append(out, string(a.Value(i)))
-				case *array.Dictionary:
-					out = append(out, dictString(a, i))
-				}
+				row++
 			}
 		}
-		return Column{Name: name, Kind: KindString, Str: out}, nil
-	case arrow.TIMESTAMP, arrow.DATE32, arrow.DATE64:
-		out := make([]time.Time, 0, n)
-		for _, a := range chunks {
-			for i := 0; i < a.Len(); i++ {
-				var t time.Time
-				if !a.IsNull(i) {
-					switch a := a.(type) {
-					case *array.Timestamp:
-						t = a.Value(i).ToTime(a.DataType().(*arrow.TimestampType).Unit).UTC()
-					case *array.Date32:
-						t = a.Value(i).ToTime().UTC()
-					case *array.Date64:
-						t = a.Value(i).ToTime().UTC()
-					}
-				}
-				out = append(out, t)
-			}
-		}
-		return Column{Name: name, Kind: KindTime, Time: out}, nil
-	case arrow.BOOL:
-		nulls := 0
-		for _, a := range chunks {
-			nulls += a.NullN()
-		}
-		if nulls == 0 {
-			out := make([]bool, 0, n)
-			for _, a := range chunks {
-				b := a.(*array.Boolean)
-				for i := 0; i < b.Len(); i++ {
-					out = append(out, b.Value(i))
-				}
-			}
-			return Column{Name: name, Kind: KindBool, Bool: out}, nil
+		if err != io.EOF {
+			return c, &RowError{Path: name, Line: row + 1, Field: col.name, Err: fmt.Errorf("corrupt Parquet data: %w", err)}
 		}
 	}
-	out := make([]float64, 0, n)
-	for _, a := range chunks {
-		for i := 0; i < a.Len(); i++ {
-			if a.IsNull(i) {
-				out = append(out, math.NaN())
-				continue
-			}
-			var f float64
-			switch a := a.(type) {
-			case *array.Float64:
-				f = a.Value(i)
-			case *array.Float32:
-				f = float64(a.Value(i))
-			case *array.Int64:
-				f = float64(a.Value(i))
-			case *array.Int32:
-				f = float64(a.Value(i))
-			case *array.Int16:
-				f = float64(a.Value(i))
-			case *array.Int8:
-				f = float64(a.Value(i))
-			case *array.Uint64:
-				f = float64(a.Value(i))
-			case *array.Uint32:
-				f = float64(a.Value(i))
-			case *array.Uint16:
-				f = float64(a.Value(i))
-			case *array.Uint8:
-				f = float64(a.Value(i))
-			case *array.Boolean:
-				if a.Value(i) {
-					f = 1
-				}
-			case *array.Decimal128:
-				f = a.Value(i).ToFloat64(a.DataType().(*arrow.Decimal128Type).Scale)
-			default:
-				return Column{}, fmt.Errorf("column %q: unsupported Parquet type %s", name, a.DataType())
-			}
-			out = append(out, f)
+	if col.kind == pkBool && !slices.ContainsFunc(c.Float, math.IsNaN) {
+		c.Kind, c.Bool = KindBool, make([]bool, len(c.Float))
+		for i, f := range c.Float {
+			c.Bool[i] = f != 0
 		}
+		c.Float = nil
 	}
-	return Column{Name: name, Kind: KindFloat, Float: out}, nil
+	return c, nil
+}
+
+// appendCell appends the page cell pc.i, row of the file, to c.
+func appendCell(c *Column, pc *pageCol, name string, row int) error {
+	null := pc.null != nil && pc.null[pc.i]
+	switch c.Kind {
+	case KindString:
+		if null {
+			c.Str = append(c.Str, "")
+			return nil
+		}
+		if pc.bad != nil && pc.bad[pc.i] != 0 {
+			err := ErrInvalidUTF8
+			if pc.bad[pc.i] == badNUL {
+				err = ErrNULByte
+			}
+			return &RowError{Path: name, Line: row + 1, Field: c.Name, Err: err}
+		}
+		c.Str = append(c.Str, pc.str[pc.i])
+	case KindTime:
+		var t time.Time
+		if !null {
+			t = pc.time()
+		}
+		c.Time = append(c.Time, t)
+	default:
+		if null {
+			c.Float = append(c.Float, math.NaN())
+			return nil
+		}
+		var f float64
+		switch pc.kind {
+		case pkFloat, pkFloat32, pkDecimal:
+			f = pc.num[pc.i]
+		case pkUint:
+			f = float64(uint64(pc.i64[pc.i]))
+		default:
+			f = float64(pc.i64[pc.i])
+		}
+		if !math.IsNaN(f) {
+			if err := checkMagnitude(f); err != nil {
+				return &RowError{Path: name, Line: row + 1, Field: c.Name, Err: err}
+			}
+		}
+		c.Float = append(c.Float, f)
+	}
+	return nil
 }
 
 // ReadTable reads a whole table from a CSV or Parquet file into memory, for

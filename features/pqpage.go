@@ -1,0 +1,582 @@
+package features
+
+import (
+	"bytes"
+	"compress/gzip"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+
+	"github.com/andybalholm/brotli"
+	"github.com/klauspost/compress/snappy"
+	"github.com/klauspost/compress/zstd"
+	"github.com/pierrec/lz4/v4"
+)
+
+// This file reads a column chunk's pages into row-aligned cells. Every
+// header field is checked before it is used (sizes within the chunk, value
+// counts within the row group, level lengths within the page), and every
+// decoder is bounded by the count the header gives, so a corrupt page is an
+// error, never a panic.
+
+// Page types, encodings and codecs of the Parquet format.
+const (
+	pageData   = 0
+	pageIndex  = 1
+	pageDict   = 2
+	pageDataV2 = 3
+
+	encPlain       = 0
+	encPlainDict   = 2
+	encRLE         = 3
+	encDeltaBinary = 5
+	encDeltaLength = 6
+	encDeltaBytes  = 7
+	encRLEDict     = 8
+	encStreamSplit = 9
+
+	codecNone   = 0
+	codecSnappy = 1
+	codecGzip   = 2
+	codecBrotli = 4
+	codecZstd   = 6
+	codecLZ4Raw = 7
+)
+
+// maxPageRows bounds the rows of one page, far above what writers produce,
+// so a corrupt count cannot make the reader allocate without bound.
+const maxPageRows = 1 << 27
+
+type pqPageHeader struct {
+	typ                      int32
+	uncompressed, compressed int32
+	numValues, numNulls      int32
+	numRows                  int32
+	encoding, defEncoding    int32
+	defLen, repLen           int32
+	v2Compressed             bool
+}
+
+func decodePageHeader(t *thriftReader) pqPageHeader {
+	h := pqPageHeader{typ: -1, v2Compressed: true, defEncoding: encRLE}
+	t.fields(func(id int16, typ byte) bool {
+		switch {
+		case id == 1 && typ == tI32:
+			h.typ = t.i32()
+		case id == 2 && typ == tI32:
+			h.uncompressed = t.i32()
+		case id == 3 && typ == tI32:
+			h.compressed = t.i32()
+		case (id == 5 || id == 7) && typ == tStruct: // data page v1, dictionary page
+			t.fields(func(id int16, typ byte) bool {
+				switch {
+				case id == 1 && typ == tI32:
+					h.numValues = t.i32()
+				case id == 2 && typ == tI32:
+					h.encoding = t.i32()
+				case id == 3 && typ == tI32:
+					h.defEncoding = t.i32()
+				default:
+					return false
+				}
+				return true
+			})
+		case id == 8 && typ == tStruct:
+			t.fields(func(id int16, typ byte) bool {
+				switch {
+				case id == 1 && typ == tI32:
+					h.numValues = t.i32()
+				case id == 2 && typ == tI32:
+					h.numNulls = t.i32()
+				case id == 3 && typ == tI32:
+					h.numRows = t.i32()
+				case id == 4 && typ == tI32:
+					h.encoding = t.i32()
+				case id == 5 && typ == tI32:
+					h.defLen = t.i32()
+				case id == 6 && typ == tI32:
+					h.repLen = t.i32()
+				case id == 7 && (typ == tTrue || typ == tFalse):
+					h.v2Compressed = boolField(typ)
+				default:
+					return false
+				}
+				return true
+			})
+		default:
+			return false
+		}
+		return true
+	})
+	return h
+}
+
+// pqChunk reads one column chunk's pages in order.
+type pqChunk struct {
+	col   *pqColumn
+	codec int32
+	buf   []byte // the chunk's bytes
+	pos   int
+	left  int64 // values not yet read
+	// most is the chunk's uncompressed size from the footer, which no page
+	// exceeds (0 when the writer left it out).
+	most    int64
+	pages   int
+	dict    pqValues
+	dictBad []uint8 // why each text of the dictionary is bad; nil when none is
+	hasDic  bool
+	// fromDict is set when the current page's values came from the
+	// dictionary (idx holds their indexes).
+	fromDict bool
+	// Scratch reused from page to page.
+	levels []int32
+	idx    []int32
+	vals   pqValues
+	zstd   *lazyZstd
+}
+
+// pqValues holds decoded values of one of three shapes: text (strings),
+// integers (also booleans, dates, timestamps, unscaled decimals) or floats.
+type pqValues struct {
+	str []string
+	i64 []int64
+	num []float64
+}
+
+// chunk reads column k of row group g.
+func (f *pqFile) chunk(g, k int, zd *lazyZstd) (*pqChunk, error) {
+	m := f.rowGroups[g].chunks[k]
+	buf := make([]byte, m.compressed)
+	if _, err := f.r.ReadAt(buf, m.start()); err != nil {
+		return nil, err
+	}
+	return &pqChunk{col: &f.cols[k], codec: m.codec, buf: buf, left: m.numValues, most: m.uncompressedAll, zstd: zd}, nil
+}
+
+// next decodes the chunk's next data page into p; io.EOF after the last.
+func (c *pqChunk) next(p *cells) error {
+	for {
+		if c.left == 0 {
+			return io.EOF
+		}
+		if c.pos >= len(c.buf) {
+			return fmt.Errorf("the column chunk ends with %d values unread", c.left)
+		}
+		t := &thriftReader{b: c.buf[c.pos:]}
+		h := decodePageHeader(t)
+		if t.err != nil {
+			return fmt.Errorf("page header: %w", t.err)
+		}
+		if h.compressed < 0 || h.uncompressed < 0 || int(h.compressed) > len(c.buf)-c.pos-t.pos ||
+			c.most > 0 && int64(h.uncompressed) > c.most {
+			return fmt.Errorf("a page of %d bytes (%d uncompressed) in %d bytes left of its chunk",
+				h.compressed, h.uncompressed, len(c.buf)-c.pos-t.pos)
+		}
+		body := c.buf[c.pos+t.pos : c.pos+t.pos+int(h.compressed)]
+		c.pos += t.pos + int(h.compressed)
+		c.pages++
+		switch h.typ {
+		case pageDict:
+			if c.hasDic || c.pages > 1 {
+				return errors.New("a dictionary page after the chunk's first page")
+			}
+			if err := c.readDict(h, body); err != nil {
+				return fmt.Errorf("dictionary page: %w", err)
+			}
+		case pageData, pageDataV2:
+			return c.readData(h, body, p)
+		case pageIndex:
+		default:
+			return fmt.Errorf("page of unknown type %d", h.typ)
+		}
+	}
+}
+
+func (c *pqChunk) readDict(h pqPageHeader, body []byte) error {
+	if h.encoding != encPlain && h.encoding != encPlainDict {
+		return fmt.Errorf("dictionary in encoding %d", h.encoding)
+	}
+	if h.numValues < 0 || h.numValues > maxPageRows {
+		return fmt.Errorf("%d values", h.numValues)
+	}
+	data, err := c.decompress(body, int(h.uncompressed))
+	if err != nil {
+		return err
+	}
+	n := int(h.numValues)
+	c.dict = pqValues{}
+	if err := c.plain(&c.dict, n, data); err != nil {
+		return err
+	}
+	c.dictBad = nil
+	if c.col.kind == pkText {
+		for j, s := range c.dict.str {
+			if why := textBadString(s); why != 0 {
+				if c.dictBad == nil {
+					c.dictBad = make([]uint8, n)
+				}
+				c.dictBad[j] = why
+			}
+		}
+	}
+	c.hasDic = true
+	return nil
+}
+
+// readData decodes a data page (v1 or v2) into p.
+func (c *pqChunk) readData(h pqPageHeader, body []byte, p *cells) error {
+	rows := h.numValues
+	if h.typ == pageDataV2 {
+		if h.numRows != h.numValues {
+			return fmt.Errorf("a flat column's page has %d rows for %d values", h.numRows, h.numValues)
+		}
+		if h.repLen != 0 || h.defLen < 0 || h.defLen > h.compressed || h.defLen > h.uncompressed {
+			return fmt.Errorf("level lengths %d and %d in a page of %d bytes", h.repLen, h.defLen, h.compressed)
+		}
+	}
+	if rows < 0 || int64(rows) > c.left || rows > maxPageRows {
+		return fmt.Errorf("a page of %d values with %d left in its chunk", rows, c.left)
+	}
+	c.left -= int64(rows)
+	n := int(rows)
+	var levels, values []byte
+	var err error
+	if h.typ == pageDataV2 {
+		levels = body[:h.defLen]
+		values = body[h.defLen:]
+		size := int(h.uncompressed - h.defLen)
+		if h.v2Compressed && c.codec != codecNone {
+			values, err = c.decompress(values, size)
+		} else if len(values) != size {
+			err = fmt.Errorf("%d bytes of values, the header says %d", len(values), size)
+		}
+		if err != nil {
+			return err
+		}
+	} else {
+		data, err := c.decompress(body, int(h.uncompressed))
+		if err != nil {
+			return err
+		}
+		values = data
+		if c.col.optional {
+			if h.defEncoding != encRLE {
+				return fmt.Errorf("definition levels in encoding %d", h.defEncoding)
+			}
+			if len(data) < 4 {
+				return errPageShort
+			}
+			l := int(binary.LittleEndian.Uint32(data))
+			if l > len(data)-4 {
+				return fmt.Errorf("definition levels of %d bytes in a page of %d", l, len(data))
+			}
+			levels, values = data[4:4+l], data[4+l:]
+		}
+	}
+	p.n, p.err = n, nil
+	nonNull := n
+	p.null = nil
+	if c.col.optional {
+		c.levels = reuse(c.levels, n)
+		if err := rleHybrid(c.levels, levels, 1); err != nil {
+			return fmt.Errorf("definition levels: %w", err)
+		}
+		p.null = reuse(p.null, n)
+		for i, l := range c.levels {
+			p.null[i] = l == 0
+			nonNull -= int(1 - l)
+		}
+		if nonNull == n {
+			p.null = nil
+		}
+	}
+	if h.typ == pageDataV2 && int(h.numNulls) != n-nonNull {
+		return fmt.Errorf("page claims %d nulls and holds %d", h.numNulls, n-nonNull)
+	}
+	if err := c.values(h.encoding, nonNull, values); err != nil {
+		return err
+	}
+	return c.fillCells(p, nonNull)
+}
+
+// values decodes nonNull values in encoding enc into c.vals.
+func (c *pqChunk) values(enc int32, n int, data []byte) error {
+	v := &c.vals
+	c.fromDict = enc == encPlainDict || enc == encRLEDict
+	switch enc {
+	case encPlain:
+		return c.plain(v, n, data)
+	case encPlainDict, encRLEDict:
+		if !c.hasDic {
+			return errors.New("dictionary indexes without a dictionary page")
+		}
+		if len(data) < 1 && n > 0 {
+			return errPageShort
+		}
+		c.idx = reuse(c.idx, n)
+		if n > 0 {
+			if err := rleHybrid(c.idx, data[1:], int(data[0])); err != nil {
+				return fmt.Errorf("dictionary indexes: %w", err)
+			}
+		}
+		return c.lookup(v, c.idx)
+	case encRLE:
+		if c.col.typ != ptBoolean {
+			break
+		}
+		if len(data) < 4 || int(binary.LittleEndian.Uint32(data)) > len(data)-4 {
+			return errPageShort
+		}
+		c.idx = reuse(c.idx, n)
+		if err := rleHybrid(c.idx, data[4:], 1); err != nil {
+			return err
+		}
+		v.i64 = reuse(v.i64, n)
+		for i, b := range c.idx {
+			v.i64[i] = int64(b)
+		}
+		return nil
+	case encDeltaBinary:
+		if c.col.typ != ptInt32 && c.col.typ != ptInt64 {
+			break
+		}
+		v.i64 = reuse(v.i64, n)
+		_, err := deltaInts(v.i64, data, map[int32]int{ptInt32: 32, ptInt64: 64}[c.col.typ])
+		return err
+	case encDeltaLength, encDeltaBytes:
+		if c.col.typ != ptBytes && c.col.typ != ptFixed {
+			break
+		}
+		v.str = reuse(v.str, n)
+		if enc == encDeltaLength {
+			_, err := deltaLengths(v.str, data)
+			return err
+		}
+		return deltaStrings(v.str, data)
+	case encStreamSplit:
+		size := map[int32]int{ptInt32: 4, ptInt64: 8, ptFloat: 4, ptDouble: 8, ptFixed: c.col.typeLen}[c.col.typ]
+		if size == 0 {
+			break
+		}
+		b, err := streamSplit(n, data, size)
+		if err != nil {
+			return err
+		}
+		return c.plain(v, n, b)
+	}
+	return fmt.Errorf("values of type %d in encoding %d", c.col.typ, enc)
+}
+
+// plain decodes n PLAIN values of the column's physical type into v.
+func (c *pqChunk) plain(v *pqValues, n int, data []byte) error {
+	switch c.col.typ {
+	case ptBoolean:
+		v.i64 = reuse(v.i64, n)
+		return plainBools(v.i64, data)
+	case ptInt32, ptInt64:
+		v.i64 = reuse(v.i64, n)
+		return plainInts(v.i64, data, map[int32]int{ptInt32: 4, ptInt64: 8}[c.col.typ])
+	case ptInt96:
+		v.i64 = reuse(v.i64, n)
+		return int96Nanos(v.i64, data)
+	case ptFloat, ptDouble:
+		v.num = reuse(v.num, n)
+		return plainFloats(v.num, data, map[int32]int{ptFloat: 4, ptDouble: 8}[c.col.typ])
+	case ptBytes:
+		v.str = reuse(v.str, n)
+		return plainBytes(v.str, data)
+	case ptFixed:
+		v.str = reuse(v.str, n)
+		return fixedBytes(v.str, data, c.col.typeLen)
+	}
+	return fmt.Errorf("physical type %d", c.col.typ)
+}
+
+// lookup sets v to the dictionary's values at idx.
+func (c *pqChunk) lookup(v *pqValues, idx []int32) error {
+	d := &c.dict
+	n := max(len(d.str), len(d.i64), len(d.num))
+	for _, j := range idx {
+		if j < 0 || int(j) >= n {
+			return fmt.Errorf("dictionary index %d outside a dictionary of %d values", j, n)
+		}
+	}
+	switch {
+	case d.str != nil:
+		v.str = reuse(v.str, len(idx))
+		for i, j := range idx {
+			v.str[i] = d.str[j]
+		}
+	case d.i64 != nil:
+		v.i64 = reuse(v.i64, len(idx))
+		for i, j := range idx {
+			v.i64[i] = d.i64[j]
+		}
+	default:
+		v.num = reuse(v.num, len(idx))
+		for i, j := range idx {
+			v.num[i] = d.num[j]
+		}
+	}
+	return nil
+}
+
+// fillCells spreads the page's nonNull values over its rows in p, in the
+// shape the column's kind reads.
+func (c *pqChunk) fillCells(p *cells, nonNull int) error {
+	v := &c.vals
+	p.bad = nil
+	switch c.col.kind {
+	case pkText:
+		if p.null == nil { // the values are the cells: swap buffers
+			p.str, v.str = v.str, p.str
+		} else {
+			p.str = reuse(p.str, p.n)
+			fillDense(p.str, p.null, nonNull, func(j int) string { return v.str[j] })
+		}
+		c.markBad(p)
+	case pkFloat, pkFloat32:
+		if p.null == nil {
+			p.num, v.num = v.num, p.num
+			break
+		}
+		p.num = reuse(p.num, p.n)
+		fillDense(p.num, p.null, nonNull, func(j int) float64 { return v.num[j] })
+	case pkDecimal:
+		p.num = reuse(p.num, p.n)
+		if c.col.typ != ptInt32 && c.col.typ != ptInt64 {
+			var err error
+			fillDense(p.num, p.null, nonNull, func(j int) float64 {
+				f, e := decimalFloat([]byte(v.str[j]), c.col.scale)
+				if e != nil && err == nil {
+					err = e
+				}
+				return f
+			})
+			return err
+		}
+		fillDense(p.num, p.null, nonNull, func(j int) float64 {
+			f, _ := scaledFloat(strconv.FormatInt(v.i64[j], 10), c.col.scale)
+			return f
+		})
+	case pkUint:
+		p.i64 = reuse(p.i64, p.n)
+		wrap := c.col.typ == ptInt32
+		fillDense(p.i64, p.null, nonNull, func(j int) int64 {
+			if wrap {
+				return int64(uint32(v.i64[j]))
+			}
+			return v.i64[j]
+		})
+	default: // pkInt, pkTime, pkBool
+		if p.null == nil {
+			p.i64, v.i64 = v.i64, p.i64
+			break
+		}
+		p.i64 = reuse(p.i64, p.n)
+		fillDense(p.i64, p.null, nonNull, func(j int) int64 { return v.i64[j] })
+	}
+	return nil
+}
+
+// markBad sets p.bad for the text cells that are not valid text, leaving
+// it nil when all are: from the dictionary's verdicts when the page's
+// values came from it, value by value otherwise.
+func (c *pqChunk) markBad(p *cells) {
+	if c.fromDict && c.dictBad == nil {
+		return
+	}
+	j := 0
+	for i := range p.n {
+		if p.null != nil && p.null[i] {
+			continue
+		}
+		var why uint8
+		if c.fromDict {
+			why = c.dictBad[c.idx[j]]
+		} else {
+			why = textBadString(p.str[i])
+		}
+		j++
+		if why != 0 {
+			if p.bad == nil {
+				p.bad = make([]uint8, p.n)
+			}
+			p.bad[i] = why
+		}
+	}
+}
+
+// decompress returns body decompressed to size bytes. Text is read from
+// the result without copying, so it is always new memory (or body itself,
+// which is the chunk's own).
+func (c *pqChunk) decompress(body []byte, size int) ([]byte, error) {
+	var out []byte
+	var err error
+	switch c.codec {
+	case codecNone:
+		out = body
+	case codecSnappy:
+		if n, e := snappy.DecodedLen(body); e != nil || n != size {
+			return nil, fmt.Errorf("snappy block of %d bytes for a page of %d (%v)", n, size, e)
+		}
+		out, err = snappy.Decode(make([]byte, size), body)
+	case codecZstd:
+		out, err = c.zstd.get().DecodeAll(body, make([]byte, 0, size))
+	case codecLZ4Raw:
+		out = make([]byte, size)
+		var n int
+		n, err = lz4.UncompressBlock(body, out)
+		out = out[:n]
+	case codecGzip:
+		out, err = readLimited(func(r io.Reader) (io.Reader, error) { return gzip.NewReader(r) }, body, size)
+	case codecBrotli:
+		out, err = readLimited(func(r io.Reader) (io.Reader, error) { return brotli.NewReader(r), nil }, body, size)
+	default:
+		return nil, fmt.Errorf("%w: compression codec %d", errUnsupported, c.codec)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("decompressing a page: %w", err)
+	}
+	if len(out) != size {
+		return nil, fmt.Errorf("a page decompressed to %d bytes, its header says %d", len(out), size)
+	}
+	return out, nil
+}
+
+// readLimited decompresses body with a streaming decoder, reading at most
+// one byte more than size.
+func readLimited(open func(io.Reader) (io.Reader, error), body []byte, size int) ([]byte, error) {
+	r, err := open(bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	out := make([]byte, size+1)
+	n, err := io.ReadFull(r, out)
+	if err != nil && err != io.ErrUnexpectedEOF {
+		return nil, err
+	}
+	return out[:n], nil
+}
+
+// lazyZstd is one goroutine's ZSTD decoder, made at its first page.
+type lazyZstd struct{ d *zstd.Decoder }
+
+func (z *lazyZstd) get() *zstd.Decoder {
+	if z.d == nil {
+		var err error
+		z.d, err = zstd.NewReader(nil, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(1<<31))
+		if err != nil {
+			panic(err) // only for invalid options
+		}
+	}
+	return z.d
+}
+
+func (z *lazyZstd) close() {
+	if z.d != nil {
+		z.d.Close()
+	}
+}
