@@ -524,8 +524,13 @@ func (c *pqChunk) decompress(body []byte, size int) ([]byte, error) {
 		}
 		out, err = snappy.Decode(make([]byte, size), body)
 	case codecZstd:
-		out, err = c.zstd.get().DecodeAll(body, make([]byte, 0, size))
+		// The stated size is only trusted as far as the data could
+		// plausibly expand; beyond that the output grows as decoded.
+		out, err = c.zstd.get().DecodeAll(body, make([]byte, 0, min(size, 64*len(body)+1024)))
 	case codecLZ4Raw:
+		if size > 255*len(body)+64 { // LZ4 expands a byte to 255 at most
+			return nil, fmt.Errorf("an LZ4 block of %d bytes cannot hold a page of %d", len(body), size)
+		}
 		out = make([]byte, size)
 		var n int
 		n, err = lz4.UncompressBlock(body, out)
@@ -547,18 +552,14 @@ func (c *pqChunk) decompress(body []byte, size int) ([]byte, error) {
 }
 
 // readLimited decompresses body with a streaming decoder, reading at most
-// one byte more than size.
+// one byte more than size; memory grows with what is decoded, not with
+// what the header states.
 func readLimited(open func(io.Reader) (io.Reader, error), body []byte, size int) ([]byte, error) {
 	r, err := open(bytes.NewReader(body))
 	if err != nil {
 		return nil, err
 	}
-	out := make([]byte, size+1)
-	n, err := io.ReadFull(r, out)
-	if err != nil && err != io.ErrUnexpectedEOF {
-		return nil, err
-	}
-	return out[:n], nil
+	return io.ReadAll(io.LimitReader(r, int64(size)+1))
 }
 
 // lazyZstd is one goroutine's ZSTD decoder, made at its first page.
@@ -567,7 +568,7 @@ type lazyZstd struct{ d *zstd.Decoder }
 func (z *lazyZstd) get() *zstd.Decoder {
 	if z.d == nil {
 		var err error
-		z.d, err = zstd.NewReader(nil, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(1<<31))
+		z.d, err = zstd.NewReader(nil, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(1<<30))
 		if err != nil {
 			panic(err) // only for invalid options
 		}
