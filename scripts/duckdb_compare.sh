@@ -2,11 +2,12 @@
 # The feature stage against DuckDB on the same events: DuckDB 1.1.3
 # (go-duckdb v1.8.5) and DuckDB 1.5.6 (duckdb-go v2, -tags duckdb15),
 # both computing the default feature set as of 2025-01-01 from the same
-# Parquet file, their values compared with leadscore's, in the generator's
-# order and in time order (the same events as DuckDB writes them sorted by
-# time: ZSTD, 1M-row groups) and as CSV in time order. Then the snapshot
-# table (10 monthly dates, labelled by the deals) against one as-of run on
-# the time-ordered Parquet. Three alternating runs each; prints a Markdown
+# file, their values compared with leadscore's: in the generator's order;
+# in time order as DuckDB writes it (ZSTD, 1M-row groups); in time order as
+# Spark and pyarrow write it (Snappy, 122,880-row groups, timestamps
+# without time zone); and as CSV in time order. Then the snapshot table
+# (10 monthly dates, labelled by the deals) against one as-of run on the
+# time-ordered Parquet. Three alternating runs each; prints a Markdown
 # section for BENCHMARKS.md.
 # Usage: scripts/duckdb_compare.sh                      (generates 400,000 contacts, about 12 minutes)
 #        scripts/duckdb_compare.sh LEADSCORE EVENTS.parquet DEALS.parquet   (benchmarks.sh passes its own)
@@ -30,16 +31,20 @@ else
   rm -rf "$tmp/gen"
 fi
 "$tmp/duck11" -events "$events" -time-ordered "$tmp/time.parquet" > /dev/null
+"$tmp/duck11" -events "$events" -time-ordered "$tmp/spark.parquet" -spark-like > /dev/null
 "$tmp/duck11" -events "$events" -time-ordered "$tmp/time.csv" > /dev/null
 
 echo "| input | leadscore | DuckDB 1.1.3 | ratio | DuckDB 1.5.6 | ratio | leadscore peak RSS | values compared |"
 echo "|---|---|---|---|---|---|---|---|"
-for order in generator time csv; do
+for order in generator time spark csv; do
   file=$events
   label="generator's order (each contact's events together)"
   if [ "$order" = time ]; then
     file=$tmp/time.parquet
     label="time order, written by DuckDB"
+  elif [ "$order" = spark ]; then
+    file=$tmp/spark.parquet
+    label="time order, Snappy, 122,880-row groups, timestamps without time zone (as Spark and pyarrow write), written by DuckDB"
   elif [ "$order" = csv ]; then
     file=$tmp/time.csv
     label="time order, CSV written by DuckDB"
@@ -73,4 +78,4 @@ ma=$(median "${asof[@]}") ms=$(median "${snap[@]}")
 echo
 echo "Snapshot table on the time-ordered Parquet, $(sed -n 's/.*: \([0-9]*\) rows, \([0-9]*\) columns/\1 rows × \2 columns/p' "$tmp/snap.out") (10 monthly dates): ${ms} s (${snap[*]}) against as-of ${ma} s (${asof[*]}): $(ratio "$ms" "$ma")× as-of; peak RSS ${srss[*]} MiB. Command: \`leadscore features --events time.parquet --snapshots monthly --first 2024-01-01 --last 2025-01-01 --horizon 90d --outcomes deals.parquet --out snap.parquet\`, alternating with the as-of run."
 echo
-echo "Input: \`leadscore datasets generate --entities 400000 --format parquet\` ($(($(wc -c < "$events") / 1048576)) MiB, ${rows} contacts with rows). Medians of three alternating runs (leadscore, 1.1.3, 1.5.6), times of each run in brackets; ratio = leadscore's median / DuckDB's. Commands: \`leadscore features --events F --as-of 2025-01-01 --out ours.parquet\`; \`scripts/duckdb -events F -ours ours.parquet\` (built with and without \`-tags duckdb15\`), which times DuckDB's aggregation to Parquet and then compares every value with leadscore's; \`scripts/duckdb -time-ordered F.parquet\` and \`F.csv\` write the time-ordered files (DuckDB reads the CSV with \`read_csv\`, value typed DOUBLE, the other types detected)."
+echo "Input: \`leadscore datasets generate --entities 400000 --format parquet\` ($(($(wc -c < "$events") / 1048576)) MiB, ${rows} contacts with rows). Medians of three alternating runs (leadscore, 1.1.3, 1.5.6), times of each run in brackets; ratio = leadscore's median / DuckDB's. Commands: \`leadscore features --events F --as-of 2025-01-01 --out ours.parquet\`; \`scripts/duckdb -events F -ours ours.parquet\` (built with and without \`-tags duckdb15\`), which times DuckDB's aggregation to Parquet and then compares every value with leadscore's; \`scripts/duckdb -time-ordered F.parquet [-spark-like]\` and \`F.csv\` write the time-ordered files (DuckDB reads the CSV with \`read_csv\`, value typed DOUBLE, the other types detected)."

@@ -31,6 +31,7 @@ func main() {
 	ours := flag.String("ours", "", "leadscore's feature table to compare with")
 	out := flag.String("out", "/tmp/duckdb-features.parquet", "where DuckDB writes its feature table")
 	timeOrdered := flag.String("time-ordered", "", "instead, write the events sorted by time to this file (.parquet: ZSTD, 1M-row groups; .csv) and exit")
+	sparkLike := flag.Bool("spark-like", false, "with -time-ordered .parquet: Snappy, 122,880-row groups, timestamps without time zone (INT64 µs, not adjusted to UTC), as Spark and pyarrow write them")
 	flag.Parse()
 	db, err := sql.Open("duckdb", "")
 	if err != nil {
@@ -45,11 +46,14 @@ func main() {
 	}
 	if *timeOrdered != "" {
 		// An event log as it is appended: in time order, written by DuckDB.
-		format := "(FORMAT PARQUET, COMPRESSION ZSTD, ROW_GROUP_SIZE 1000000)"
-		if strings.HasSuffix(*timeOrdered, ".csv") {
+		format, cols := "(FORMAT PARQUET, COMPRESSION ZSTD, ROW_GROUP_SIZE 1000000)", "*"
+		switch {
+		case strings.HasSuffix(*timeOrdered, ".csv"):
 			format = "(FORMAT CSV, HEADER)"
+		case *sparkLike:
+			format, cols = "(FORMAT PARQUET, COMPRESSION SNAPPY, ROW_GROUP_SIZE 122880)", "* REPLACE (CAST(ts AS TIMESTAMP) AS ts)"
 		}
-		if _, err := db.Exec(fmt.Sprintf("COPY (SELECT * FROM %s ORDER BY ts) TO '%s' %s", src, *timeOrdered, format)); err != nil {
+		if _, err := db.Exec(fmt.Sprintf("COPY (SELECT %s FROM %s ORDER BY ts) TO '%s' %s", cols, src, *timeOrdered, format)); err != nil {
 			log.Fatal(err)
 		}
 		return
