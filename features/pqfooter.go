@@ -145,29 +145,17 @@ func (f *pqFile) decodeFooter(b []byte) ([]pqSchemaElem, error) {
 	t.fields(func(id int16, typ byte) bool {
 		switch {
 		case id == 2 && typ == tList:
-			t.list(func(et byte) {
-				if et != tStruct {
-					t.skip(et)
-					return
-				}
+			t.structList(func() {
 				schema = append(schema, decodeSchemaElem(t))
 			})
 		case id == 3 && typ == tI64:
 			f.numRows = t.i64()
 		case id == 4 && typ == tList:
-			t.list(func(et byte) {
-				if et != tStruct {
-					t.skip(et)
-					return
-				}
+			t.structList(func() {
 				f.rowGroups = append(f.rowGroups, decodeRowGroup(t))
 			})
 		case id == 5 && typ == tList:
-			t.list(func(et byte) {
-				if et != tStruct {
-					t.skip(et)
-					return
-				}
+			t.structList(func() {
 				var kv [2]string
 				t.fields(func(id int16, typ byte) bool {
 					if (id == 1 || id == 2) && typ == tBinary {
@@ -276,11 +264,7 @@ func decodeRowGroup(t *thriftReader) pqRowGroup {
 	t.fields(func(id int16, typ byte) bool {
 		switch {
 		case id == 1 && typ == tList:
-			t.list(func(et byte) {
-				if et != tStruct {
-					t.skip(et)
-					return
-				}
+			t.structList(func() {
 				g.chunks = append(g.chunks, decodeChunk(t))
 			})
 		case id == 3 && typ == tI64:

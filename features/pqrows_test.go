@@ -169,29 +169,7 @@ func TestPageRowsMatchArrow(t *testing.T) {
 	arrowFile := writeBytes(t, "arrow.parquet", abuf.Bytes())
 
 	for _, path := range []string{goFile, arrowFile} {
-		t.Run(filepath.Base(path), func(t *testing.T) {
-			f1, _ := os.Open(path)
-			pr, err := newPageRows(f1, path)
-			if err != nil {
-				t.Fatalf("page reader: %v", err)
-			}
-			defer pr.Close()
-			f2, _ := os.Open(path)
-			ar, err := newParquetRows(context.Background(), f2, path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer ar.Close()
-			got, want := cellsOf(t, pr), cellsOf(t, ar)
-			if len(got) != len(want) || len(got) == 0 {
-				t.Fatalf("%d cells, Arrow %d", len(got), len(want))
-			}
-			for i := range want {
-				if got[i] != want[i] {
-					t.Fatalf("row %d column %s: page reader %s, Arrow %s", i/len(pr.Header())+1, pr.Header()[i%len(pr.Header())], got[i], want[i])
-				}
-			}
-		})
+		compareWithArrow(t, path)
 	}
 }
 

@@ -132,6 +132,18 @@ func (r *thriftReader) list(elem func(t byte)) {
 	}
 }
 
+// structList reads a list whose struct elements elem reads; elements of
+// another type are skipped.
+func (r *thriftReader) structList(elem func()) {
+	r.list(func(t byte) {
+		if t != tStruct {
+			r.skip(t)
+			return
+		}
+		elem()
+	})
+}
+
 // fields reads a struct, calling field with each field's id and type;
 // field returns false for a field it does not read, which is skipped.
 func (r *thriftReader) fields(field func(id int16, t byte) bool) {
