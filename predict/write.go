@@ -177,26 +177,14 @@ func dateOnly(s string) string {
 
 // ReadRankedFile reads a ranked.parquet file.
 func ReadRankedFile(path string) ([]Ranked, error) {
-	return features.ReadFileAt(path, ReadRankedParquet)
+	return features.ReadFileAt(path, func(r io.ReaderAt, size int64) ([]Ranked, error) {
+		return features.ReadParquetStructs[Ranked](r, size, path)
+	})
 }
 
 // ReadRankedParquet reads a ranked.parquet file back.
 func ReadRankedParquet(r io.ReaderAt, size int64) ([]Ranked, error) {
-	if err := features.CheckParquet(r, size); err != nil {
-		return nil, err
-	}
-	f, err := parquet.OpenFile(r, size)
-	if err != nil {
-		return nil, err
-	}
-	pr := parquet.NewGenericReader[Ranked](f)
-	defer pr.Close()
-	out := make([]Ranked, f.NumRows())
-	n, err := pr.Read(out)
-	if err != nil && err != io.EOF {
-		return nil, err
-	}
-	return out[:n], nil
+	return features.ReadParquetStructs[Ranked](r, size, "ranked.parquet")
 }
 
 // writeParquetKept writes ranked leads with their kept columns: the

@@ -2,7 +2,6 @@ package rfm
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -33,21 +32,7 @@ func WriteParquet(w io.Writer, cs []Customer, meta map[string]string) error {
 
 // ReadParquet reads an rfm.parquet file back.
 func ReadParquet(r io.ReaderAt, size int64) ([]Customer, error) {
-	if err := features.CheckParquet(r, size); err != nil {
-		return nil, err
-	}
-	f, err := parquet.OpenFile(r, size)
-	if err != nil {
-		return nil, err
-	}
-	pr := parquet.NewGenericReader[Customer](f)
-	defer pr.Close()
-	out := make([]Customer, f.NumRows())
-	n, err := pr.Read(out)
-	if err != nil && !errors.Is(err, io.EOF) {
-		return nil, err
-	}
-	return out[:n], nil
+	return features.ReadParquetStructs[Customer](r, size, "rfm.parquet")
 }
 
 // ReadFile reads an rfm.parquet file; a file that is not one is a

@@ -1,0 +1,157 @@
+package features
+
+import (
+	"fmt"
+	"io"
+	"reflect"
+	"strings"
+	"unsafe"
+)
+
+// ReadParquetStructs reads a flat Parquet file into a slice of T, the way
+// leadscore reads back the fixed-schema files it writes (ranked.parquet,
+// rfm.parquet). Each exported field of T names its column in its parquet
+// tag (`parquet:"name"` or `parquet:"name,optional"`; "-" skips the
+// field); strings read text columns, int32 and int64 integer columns,
+// float64 float or integer columns, bool boolean columns, and a pointer to
+// one of these takes a null as nil. A missing column, a column of another
+// kind or a null in a field that is not a pointer is a *SchemaError; the
+// file is read through the same checked reader as events, so a corrupt
+// file is an error, never a panic. name is used in messages.
+func ReadParquetStructs[T any](r io.ReaderAt, size int64, name string) ([]T, error) {
+	pf, err := openPQ(r, size)
+	if err != nil {
+		return nil, &SchemaError{Path: name, Err: err}
+	}
+	fields, err := structFields(reflect.TypeFor[T](), pf)
+	if err != nil {
+		return nil, &SchemaError{Path: name, Err: err}
+	}
+	out := make([]T, pf.numRows)
+	if len(out) == 0 {
+		return out, nil
+	}
+	base, stride := unsafe.Pointer(&out[0]), unsafe.Sizeof(out[0])
+	var zd lazyZstd
+	defer zd.close()
+	for _, f := range fields {
+		pc := pageCol{pqColumn: &pf.cols[f.col]}
+		row := 0
+		for g := range pf.rowGroups {
+			ch, err := pf.chunk(g, f.col, &zd)
+			for err == nil {
+				if err = ch.next(&pc.cells); err != nil {
+					break
+				}
+				for pc.i = 0; pc.i < pc.n; pc.i++ {
+					if err := f.set(unsafe.Add(base, uintptr(row)*stride+f.offset), &pc); err != nil {
+						return nil, &RowError{Path: name, Line: row + 1, Field: pc.name, Err: err}
+					}
+					row++
+				}
+			}
+			if err != io.EOF {
+				return nil, &RowError{Path: name, Line: row + 1, Field: pc.name, Err: fmt.Errorf("corrupt Parquet data: %w", err)}
+			}
+		}
+	}
+	return out, nil
+}
+
+// structField is a field of the struct ReadParquetStructs fills.
+type structField struct {
+	col    int
+	offset uintptr
+	kind   reflect.Kind
+	ptr    bool // the field is a pointer: a null is nil
+}
+
+// structFields matches T's tagged fields with the file's columns.
+func structFields(t reflect.Type, pf *pqFile) ([]structField, error) {
+	byName := map[string]int{}
+	for k, c := range pf.cols {
+		byName[c.name] = k
+	}
+	var out []structField
+	for i := range t.NumField() {
+		sf := t.Field(i)
+		tag := strings.Split(sf.Tag.Get("parquet"), ",")[0]
+		if !sf.IsExported() || tag == "-" || tag == "" {
+			continue
+		}
+		k, ok := byName[tag]
+		if !ok {
+			return nil, fmt.Errorf("no column %q", tag)
+		}
+		f := structField{col: k, offset: sf.Offset, kind: sf.Type.Kind()}
+		if f.kind == reflect.Pointer {
+			f.ptr, f.kind = true, sf.Type.Elem().Kind()
+		}
+		want := map[reflect.Kind][]pageKind{
+			reflect.String:  {pkText},
+			reflect.Int32:   {pkInt},
+			reflect.Int64:   {pkInt},
+			reflect.Float64: {pkFloat, pkFloat32, pkInt},
+			reflect.Bool:    {pkBool},
+		}[f.kind]
+		found := false
+		for _, w := range want {
+			found = found || w == pf.cols[k].kind
+		}
+		if !found {
+			return nil, fmt.Errorf("column %q does not hold the %s values of field %s", tag, sf.Type, sf.Name)
+		}
+		out = append(out, f)
+	}
+	return out, nil
+}
+
+// set stores the cell pc.i into the field at p.
+func (f structField) set(p unsafe.Pointer, pc *pageCol) error {
+	if pc.null != nil && pc.null[pc.i] {
+		if !f.ptr {
+			return fmt.Errorf("null in a column that may not hold one")
+		}
+		return nil // the pointer stays nil
+	}
+	if f.ptr {
+		switch f.kind {
+		case reflect.String:
+			*(**string)(p) = new(string)
+			p = unsafe.Pointer(*(**string)(p))
+		case reflect.Int32:
+			*(**int32)(p) = new(int32)
+			p = unsafe.Pointer(*(**int32)(p))
+		case reflect.Int64:
+			*(**int64)(p) = new(int64)
+			p = unsafe.Pointer(*(**int64)(p))
+		case reflect.Float64:
+			*(**float64)(p) = new(float64)
+			p = unsafe.Pointer(*(**float64)(p))
+		case reflect.Bool:
+			*(**bool)(p) = new(bool)
+			p = unsafe.Pointer(*(**bool)(p))
+		}
+	}
+	switch f.kind {
+	case reflect.String:
+		*(*string)(p) = pc.str[pc.i]
+	case reflect.Int32:
+		v := pc.i64[pc.i]
+		if int64(int32(v)) != v {
+			return fmt.Errorf("%d does not fit in 32 bits", v)
+		}
+		*(*int32)(p) = int32(v)
+	case reflect.Int64:
+		*(*int64)(p) = pc.i64[pc.i]
+	case reflect.Float64:
+		if pc.kind == pkInt {
+			*(*float64)(p) = float64(pc.i64[pc.i])
+		} else {
+			*(*float64)(p) = pc.num[pc.i]
+		}
+	case reflect.Bool:
+		*(*bool)(p) = pc.i64[pc.i] != 0
+	}
+	return nil
+}
