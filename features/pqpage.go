@@ -134,7 +134,11 @@ type pqChunk struct {
 	levels []int32
 	idx    []int32
 	vals   pqValues
-	zstd   *lazyZstd
+	// scratch holds the reading goroutine's reusable buffers.
+	scratch *pqScratch
+	// keep is set when text cells point into the pages: their memory is
+	// never reused.
+	keep bool
 }
 
 // pqValues holds decoded values of one of three shapes: text (strings),
@@ -146,13 +150,21 @@ type pqValues struct {
 }
 
 // chunk reads column k of row group g.
-func (f *pqFile) chunk(g, k int, zd *lazyZstd) (*pqChunk, error) {
+func (f *pqFile) chunk(g, k int, s *pqScratch) (*pqChunk, error) {
 	m := f.rowGroups[g].chunks[k]
-	buf := make([]byte, m.compressed)
+	keep := f.cols[k].kind == pkText
+	var buf []byte
+	if keep { // text cells may point into the chunk itself (uncompressed pages)
+		buf = make([]byte, m.compressed)
+	} else {
+		s.chunk = reuse(s.chunk, int(m.compressed))
+		buf = s.chunk
+	}
 	if _, err := f.r.ReadAt(buf, m.start()); err != nil {
 		return nil, err
 	}
-	return &pqChunk{col: &f.cols[k], codec: m.codec, buf: buf, left: m.numValues, most: m.uncompressedAll, zstd: zd}, nil
+	return &pqChunk{col: &f.cols[k], codec: m.codec, buf: buf, left: m.numValues, most: m.uncompressedAll,
+		scratch: s, keep: keep}, nil
 }
 
 // next decodes the chunk's next data page into p; io.EOF after the last.
@@ -510,11 +522,19 @@ func (c *pqChunk) markBad(p *cells) {
 }
 
 // decompress returns body decompressed to size bytes. Text is read from
-// the result without copying, so it is always new memory (or body itself,
-// which is the chunk's own).
+// the result without copying, so for a text column it is always new memory
+// (or body itself, which is then the chunk's own); other columns' values
+// are copied out of it, and it is the goroutine's reused buffer.
 func (c *pqChunk) decompress(body []byte, size int) ([]byte, error) {
 	var out []byte
 	var err error
+	dst := func(n int) []byte {
+		if c.keep {
+			return make([]byte, n)
+		}
+		c.scratch.page = reuse(c.scratch.page, n)
+		return c.scratch.page
+	}
 	switch c.codec {
 	case codecNone:
 		out = body
@@ -522,16 +542,16 @@ func (c *pqChunk) decompress(body []byte, size int) ([]byte, error) {
 		if n, e := snappy.DecodedLen(body); e != nil || n != size {
 			return nil, fmt.Errorf("snappy block of %d bytes for a page of %d (%v)", n, size, e)
 		}
-		out, err = snappy.Decode(make([]byte, size), body)
+		out, err = snappy.Decode(dst(size), body)
 	case codecZstd:
 		// The stated size is only trusted as far as the data could
 		// plausibly expand; beyond that the output grows as decoded.
-		out, err = c.zstd.get().DecodeAll(body, make([]byte, 0, min(size, 64*len(body)+1024)))
+		out, err = c.scratch.zstdDecoder().DecodeAll(body, dst(min(size, 64*len(body)+1024))[:0])
 	case codecLZ4Raw:
 		if size > 255*len(body)+64 { // LZ4 expands a byte to 255 at most
 			return nil, fmt.Errorf("an LZ4 block of %d bytes cannot hold a page of %d", len(body), size)
 		}
-		out = make([]byte, size)
+		out = dst(size)
 		var n int
 		n, err = lz4.UncompressBlock(body, out)
 		out = out[:n]
@@ -562,22 +582,27 @@ func readLimited(open func(io.Reader) (io.Reader, error), body []byte, size int)
 	return io.ReadAll(io.LimitReader(r, int64(size)+1))
 }
 
-// lazyZstd is one goroutine's ZSTD decoder, made at its first page.
-type lazyZstd struct{ d *zstd.Decoder }
+// pqScratch is what one reading goroutine reuses from chunk to chunk: its
+// ZSTD decoder (made at the first ZSTD page) and the buffers of compressed
+// chunks and decompressed pages whose values are copied out.
+type pqScratch struct {
+	zstd        *zstd.Decoder
+	chunk, page []byte
+}
 
-func (z *lazyZstd) get() *zstd.Decoder {
-	if z.d == nil {
+func (s *pqScratch) zstdDecoder() *zstd.Decoder {
+	if s.zstd == nil {
 		var err error
-		z.d, err = zstd.NewReader(nil, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(1<<30))
+		s.zstd, err = zstd.NewReader(nil, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(1<<30))
 		if err != nil {
 			panic(err) // only for invalid options
 		}
 	}
-	return z.d
+	return s.zstd
 }
 
-func (z *lazyZstd) close() {
-	if z.d != nil {
-		z.d.Close()
+func (s *pqScratch) close() {
+	if s.zstd != nil {
+		s.zstd.Close()
 	}
 }

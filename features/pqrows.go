@@ -146,10 +146,10 @@ func (c *pageCol) decode(pf *pqFile, k int, done <-chan struct{}) {
 			return false
 		}
 	}
-	var zd lazyZstd
-	defer zd.close()
+	var scratch pqScratch
+	defer scratch.close()
 	for g := range pf.rowGroups {
-		ch, err := pf.chunk(g, k, &zd)
+		ch, err := pf.chunk(g, k, &scratch)
 		for err == nil {
 			var p *cells
 			select {

@@ -32,13 +32,13 @@ func ReadParquetStructs[T any](r io.ReaderAt, size int64, name string) ([]T, err
 		return out, nil
 	}
 	base, stride := unsafe.Pointer(&out[0]), unsafe.Sizeof(out[0])
-	var zd lazyZstd
-	defer zd.close()
+	var scratch pqScratch
+	defer scratch.close()
 	for _, f := range fields {
 		pc := pageCol{pqColumn: &pf.cols[f.col]}
 		row := 0
 		for g := range pf.rowGroups {
-			ch, err := pf.chunk(g, f.col, &zd)
+			ch, err := pf.chunk(g, f.col, &scratch)
 			for err == nil {
 				if err = ch.next(&pc.cells); err != nil {
 					break

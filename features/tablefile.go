@@ -386,12 +386,12 @@ func readTableColumn(pf *pqFile, k int, name string) (Column, error) {
 	default:
 		c.Kind, c.Float = KindFloat, make([]float64, 0, pf.numRows)
 	}
-	var zd lazyZstd
-	defer zd.close()
+	var scratch pqScratch
+	defer scratch.close()
 	pc := pageCol{pqColumn: col}
 	row := 0
 	for g := range pf.rowGroups {
-		ch, err := pf.chunk(g, k, &zd)
+		ch, err := pf.chunk(g, k, &scratch)
 		for err == nil {
 			if err = ch.next(&pc.cells); err != nil {
 				break
