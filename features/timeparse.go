@@ -186,22 +186,12 @@ func layoutFor(s string) string {
 		return [2]string{"2006-01-02T15:04", "2006-01-02 15:04"}[k]
 	case s[n-1] == 'Z', n > 19 && sign(n-6) && s[n-3] == ':':
 		return [2]string{time.RFC3339Nano, "2006-01-02 15:04:05.999999999Z07:00"}[k]
-	case n > 21 && sign(n-5) && digits(s[n-4:]):
+	case n > 21 && sign(n-5) && allDigits(s[n-4:]):
 		return [2]string{"2006-01-02T15:04:05.999999999Z0700", "2006-01-02 15:04:05.999999999Z0700"}[k]
-	case n > 19 && sign(n-3) && digits(s[n-2:]):
+	case n > 19 && sign(n-3) && allDigits(s[n-2:]):
 		return [2]string{"2006-01-02T15:04:05.999999999Z07", "2006-01-02 15:04:05.999999999Z07"}[k]
 	}
 	return [2]string{"2006-01-02T15:04:05.999999999", "2006-01-02 15:04:05.999999999"}[k]
-}
-
-// digits reports whether s is all ASCII digits.
-func digits(s string) bool {
-	for i := range len(s) {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
 }
 
 // trimParseErr keeps the informative tail of a time.ParseError.
