@@ -145,7 +145,7 @@ test of the rfm stage. Streaming: memory holds one customer.`,
 
 func runGenerate(c *cobra.Command, opts *generateOptions) error {
 	// The generators keep little and allocate much: Go's default
-	// collection pace suits them (about 25% faster than main's 50).
+	// collection pace suits them better than main's 50.
 	setGCPercent(100)
 	log, err := opts.logger()
 	if err != nil {

@@ -19,8 +19,7 @@ import (
 func main() {
 	// The feature stage holds its events in large arrays that live until
 	// the table is built; collecting when the heap has grown by half
-	// rather than doubled keeps the peak memory about a fifth lower for the
-	// same time.
+	// rather than doubled keeps its peak memory lower (README, "GOGC").
 	setGCPercent(50)
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
