@@ -153,9 +153,7 @@ func Run(ctx context.Context, c *Config, raw []byte, opts Options) (*Result, err
 		// why beside them.
 		man.Status, man.Error = "failed", err.Error()
 		if p.hashes != nil && len(man.Inputs) == 0 {
-			if fps, err := p.hashes.wait(); err == nil {
-				man.Inputs = fps // the inputs the run failed on
-			}
+			p.recordInputs(man) // the inputs the run failed on, when they could be read
 		}
 		if opts.ExitCode != nil {
 			man.ExitCode = opts.ExitCode(err)
