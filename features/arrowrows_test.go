@@ -32,21 +32,10 @@ type parquetRows struct {
 }
 
 func newParquetRows(ctx context.Context, f *os.File, path string) (_ *parquetRows, err error) {
-	st, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if err := CheckParquet(f, st.Size()); err != nil {
-		return nil, &SchemaError{Path: path, Err: err}
-	}
 	pf, err := file.NewParquetReader(f)
 	if err != nil {
 		return nil, &SchemaError{Path: path, Err: fmt.Errorf("not a readable Parquet file: %w", err)}
 	}
-	// Decode columns in parallel: one goroutine per column lets the second
-	// core decode while the first aggregates. (Reading text columns as
-	// dictionaries would be cheaper still, but Arrow v17 fails with "not
-	// implemented" when the dictionary changes between row groups.)
 	props := pqarrow.ArrowReadProperties{BatchSize: 1 << 16, Parallel: true}
 	fr, err := pqarrow.NewFileReader(pf, props, memory.DefaultAllocator)
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 )
 
 // This file reads and checks a Parquet file's footer: the schema, the row
@@ -112,18 +113,11 @@ var errUnsupported = errors.New("not read by leadscore")
 
 // openPQ reads and checks the footer of a Parquet file of size bytes.
 func openPQ(r io.ReaderAt, size int64) (*pqFile, error) {
-	if err := CheckParquet(r, size); err != nil {
+	b, err := readFooter(r, size)
+	if err != nil {
 		return nil, err
 	}
-	var foot [8]byte
-	if _, err := r.ReadAt(foot[:], size-8); err != nil {
-		return nil, err
-	}
-	n := int64(binary.LittleEndian.Uint32(foot[:4]))
-	b := make([]byte, n)
-	if _, err := r.ReadAt(b, size-8-n); err != nil {
-		return nil, err
-	}
+	n := int64(len(b))
 	f := &pqFile{r: r, size: size}
 	schema, err := f.decodeFooter(b)
 	if err != nil {
@@ -138,18 +132,47 @@ func openPQ(r io.ReaderAt, size int64) (*pqFile, error) {
 	return f, nil
 }
 
+// readFooter checks a Parquet file's frame (the magic at both ends, a
+// footer length that fits in the file) and returns its footer. A corrupt
+// length would otherwise make the reader allocate and read gigabytes for
+// a file of a few bytes.
+func readFooter(r io.ReaderAt, size int64) ([]byte, error) {
+	const frame = 12 // "PAR1" + footer length + "PAR1"
+	if size < frame {
+		return nil, fmt.Errorf("not a readable Parquet file: %d bytes, fewer than the 12 of an empty one", size)
+	}
+	var head [4]byte
+	var foot [8]byte
+	if _, err := r.ReadAt(head[:], 0); err != nil {
+		return nil, err
+	}
+	if _, err := r.ReadAt(foot[:], size-8); err != nil {
+		return nil, err
+	}
+	if string(head[:]) != "PAR1" || string(foot[4:]) != "PAR1" {
+		return nil, errors.New("not a readable Parquet file: no PAR1 magic at its start and end")
+	}
+	n := int64(binary.LittleEndian.Uint32(foot[:4]))
+	if n == 0 || n > size-frame {
+		return nil, fmt.Errorf("not a readable Parquet file: its footer claims %d bytes of a %d-byte file", n, size)
+	}
+	b := make([]byte, n)
+	if _, err := r.ReadAt(b, size-8-n); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
 // decodeFooter decodes the FileMetaData structure.
 func (f *pqFile) decodeFooter(b []byte) ([]pqSchemaElem, error) {
 	t := &thriftReader{b: b}
 	var schema []pqSchemaElem
-	t.fields(func(id int16, typ byte) bool {
+	t.ints(nil, map[int16]*int64{3: &f.numRows}, func(id int16, typ byte) bool {
 		switch {
 		case id == 2 && typ == tList:
 			t.structList(func() {
 				schema = append(schema, decodeSchemaElem(t))
 			})
-		case id == 3 && typ == tI64:
-			f.numRows = t.i64()
 		case id == 4 && typ == tList:
 			t.structList(func() {
 				f.rowGroups = append(f.rowGroups, decodeRowGroup(t))
@@ -179,31 +202,18 @@ func (f *pqFile) decodeFooter(b []byte) ([]pqSchemaElem, error) {
 
 func decodeSchemaElem(t *thriftReader) pqSchemaElem {
 	e := pqSchemaElem{typ: -1, converted: -1}
-	t.fields(func(id int16, typ byte) bool {
-		switch {
-		case id == 1 && typ == tI32:
-			e.typ = t.i32()
-		case id == 2 && typ == tI32:
-			e.typeLen = t.i32()
-		case id == 3 && typ == tI32:
-			e.rep = t.i32()
-		case id == 4 && typ == tBinary:
-			e.name = t.str()
-		case id == 5 && typ == tI32:
-			e.children = t.i32()
-		case id == 6 && typ == tI32:
-			e.converted = t.i32()
-		case id == 7 && typ == tI32:
-			e.scale = t.i32()
-		case id == 8 && typ == tI32:
-			e.precision = t.i32()
-		case id == 10 && typ == tStruct:
-			decodeLogical(t, &e)
-		default:
-			return false
-		}
-		return true
-	})
+	t.ints(map[int16]*int32{1: &e.typ, 2: &e.typeLen, 3: &e.rep, 5: &e.children, 6: &e.converted, 7: &e.scale, 8: &e.precision},
+		nil, func(id int16, typ byte) bool {
+			switch {
+			case id == 4 && typ == tBinary:
+				e.name = t.str()
+			case id == 10 && typ == tStruct:
+				decodeLogical(t, &e)
+			default:
+				return false
+			}
+			return true
+		})
 	return e
 }
 
@@ -216,17 +226,7 @@ func decodeLogical(t *thriftReader, e *pqSchemaElem) {
 		e.logical = id
 		switch id {
 		case ltDecimal:
-			t.fields(func(id int16, typ byte) bool {
-				switch {
-				case id == 1 && typ == tI32:
-					e.scale = t.i32()
-				case id == 2 && typ == tI32:
-					e.precision = t.i32()
-				default:
-					return false
-				}
-				return true
-			})
+			t.ints(map[int16]*int32{1: &e.scale, 2: &e.precision}, nil, nil)
 		case ltTimestamp:
 			t.fields(func(id int16, typ byte) bool {
 				if id == 2 && typ == tStruct {
@@ -261,18 +261,12 @@ func decodeLogical(t *thriftReader, e *pqSchemaElem) {
 
 func decodeRowGroup(t *thriftReader) pqRowGroup {
 	var g pqRowGroup
-	t.fields(func(id int16, typ byte) bool {
-		switch {
-		case id == 1 && typ == tList:
-			t.structList(func() {
-				g.chunks = append(g.chunks, decodeChunk(t))
-			})
-		case id == 3 && typ == tI64:
-			g.numRows = t.i64()
-		default:
-			return false
+	t.ints(nil, map[int16]*int64{3: &g.numRows}, func(id int16, typ byte) bool {
+		if id == 1 && typ == tList {
+			t.structList(func() { g.chunks = append(g.chunks, decodeChunk(t)) })
+			return true
 		}
-		return true
+		return false
 	})
 	return g
 }
@@ -285,11 +279,12 @@ func decodeChunk(t *thriftReader) pqChunkMeta {
 			c.externalFile = len(t.binary()) > 0
 		case id == 3 && typ == tStruct:
 			c.hasMeta = true
-			t.fields(func(id int16, typ byte) bool {
-				switch {
-				case id == 1 && typ == tI32:
-					c.typ = t.i32()
-				case id == 3 && typ == tList:
+			t.ints(map[int16]*int32{1: &c.typ, 4: &c.codec},
+				map[int16]*int64{5: &c.numValues, 6: &c.uncompressedAll, 7: &c.compressed, 9: &c.dataOff, 11: &c.dictOff},
+				func(id int16, typ byte) bool {
+					if id != 3 || typ != tList {
+						return false
+					}
 					t.list(func(et byte) {
 						if et == tBinary {
 							c.path = append(c.path, t.str())
@@ -297,23 +292,8 @@ func decodeChunk(t *thriftReader) pqChunkMeta {
 							t.skip(et)
 						}
 					})
-				case id == 4 && typ == tI32:
-					c.codec = t.i32()
-				case id == 5 && typ == tI64:
-					c.numValues = t.i64()
-				case id == 6 && typ == tI64:
-					c.uncompressedAll = t.i64()
-				case id == 7 && typ == tI64:
-					c.compressed = t.i64()
-				case id == 9 && typ == tI64:
-					c.dataOff = t.i64()
-				case id == 11 && typ == tI64:
-					c.dictOff = t.i64()
-				default:
-					return false
-				}
-				return true
-			})
+					return true
+				})
 		default:
 			return false
 		}
@@ -509,7 +489,7 @@ func (c pqChunkMeta) start() int64 {
 func (f *pqFile) meta(prefix string) map[string]string {
 	out := map[string]string{}
 	for _, kv := range f.kv {
-		if len(kv[0]) >= len(prefix) && kv[0][:len(prefix)] == prefix {
+		if strings.HasPrefix(kv[0], prefix) {
 			out[kv[0]] = kv[1]
 		}
 	}

@@ -61,50 +61,19 @@ type pqPageHeader struct {
 
 func decodePageHeader(t *thriftReader) pqPageHeader {
 	h := pqPageHeader{typ: -1, v2Compressed: true, defEncoding: encRLE}
-	t.fields(func(id int16, typ byte) bool {
+	t.ints(map[int16]*int32{1: &h.typ, 2: &h.uncompressed, 3: &h.compressed}, nil, func(id int16, typ byte) bool {
 		switch {
-		case id == 1 && typ == tI32:
-			h.typ = t.i32()
-		case id == 2 && typ == tI32:
-			h.uncompressed = t.i32()
-		case id == 3 && typ == tI32:
-			h.compressed = t.i32()
 		case (id == 5 || id == 7) && typ == tStruct: // data page v1, dictionary page
-			t.fields(func(id int16, typ byte) bool {
-				switch {
-				case id == 1 && typ == tI32:
-					h.numValues = t.i32()
-				case id == 2 && typ == tI32:
-					h.encoding = t.i32()
-				case id == 3 && typ == tI32:
-					h.defEncoding = t.i32()
-				default:
-					return false
-				}
-				return true
-			})
+			t.ints(map[int16]*int32{1: &h.numValues, 2: &h.encoding, 3: &h.defEncoding}, nil, nil)
 		case id == 8 && typ == tStruct:
-			t.fields(func(id int16, typ byte) bool {
-				switch {
-				case id == 1 && typ == tI32:
-					h.numValues = t.i32()
-				case id == 2 && typ == tI32:
-					h.numNulls = t.i32()
-				case id == 3 && typ == tI32:
-					h.numRows = t.i32()
-				case id == 4 && typ == tI32:
-					h.encoding = t.i32()
-				case id == 5 && typ == tI32:
-					h.defLen = t.i32()
-				case id == 6 && typ == tI32:
-					h.repLen = t.i32()
-				case id == 7 && (typ == tTrue || typ == tFalse):
-					h.v2Compressed = boolField(typ)
-				default:
+			t.ints(map[int16]*int32{1: &h.numValues, 2: &h.numNulls, 3: &h.numRows, 4: &h.encoding, 5: &h.defLen, 6: &h.repLen},
+				nil, func(id int16, typ byte) bool {
+					if id == 7 && (typ == tTrue || typ == tFalse) {
+						h.v2Compressed = boolField(typ)
+						return true
+					}
 					return false
-				}
-				return true
-			})
+				})
 		default:
 			return false
 		}
@@ -165,6 +134,51 @@ func (f *pqFile) chunk(g, k int, s *pqScratch) (*pqChunk, error) {
 	}
 	return &pqChunk{col: &f.cols[k], codec: m.codec, buf: buf, left: m.numValues, most: m.uncompressedAll,
 		scratch: s, keep: keep}, nil
+}
+
+// eachCell decodes column k of every row group in order and calls fn with
+// each cell (pc.i) and its 0-based row. A corrupt page is a *RowError
+// naming the file (name), the row and the column.
+func (f *pqFile) eachCell(k int, name string, fn func(pc *pageCol, row int) error) error {
+	var scratch pqScratch
+	defer scratch.close()
+	pc := pageCol{pqColumn: &f.cols[k]}
+	row := 0
+	for g := range f.rowGroups {
+		ch, err := f.chunk(g, k, &scratch)
+		for err == nil {
+			if err = ch.next(&pc.cells); err != nil {
+				break
+			}
+			for pc.i = 0; pc.i < pc.n; pc.i++ {
+				if err := fn(&pc, row); err != nil {
+					return err
+				}
+				row++
+			}
+		}
+		if err != io.EOF {
+			return &RowError{Path: name, Line: row + 1, Field: pc.name, Err: fmt.Errorf("corrupt Parquet data: %w", err)}
+		}
+	}
+	return nil
+}
+
+// valueSize is the size in bytes of a PLAIN value of physical type typ
+// (typeLen for FIXED_LEN_BYTE_ARRAY); 0 for the variable-length and bit
+// types.
+func valueSize(typ int32, typeLen int) int {
+	switch typ {
+	case ptInt32, ptFloat:
+		return 4
+	case ptInt64, ptDouble:
+		return 8
+	case ptInt96:
+		return 12
+	case ptFixed:
+		return typeLen
+	}
+	return 0
 }
 
 // next decodes the chunk's next data page into p; io.EOF after the last.
@@ -355,7 +369,7 @@ func (c *pqChunk) values(enc int32, n int, data []byte) error {
 			break
 		}
 		v.i64 = reuse(v.i64, n)
-		_, err := deltaInts(v.i64, data, map[int32]int{ptInt32: 32, ptInt64: 64}[c.col.typ])
+		_, err := deltaInts(v.i64, data, 8*valueSize(c.col.typ, 0))
 		return err
 	case encDeltaLength, encDeltaBytes:
 		if c.col.typ != ptBytes && c.col.typ != ptFixed {
@@ -368,8 +382,8 @@ func (c *pqChunk) values(enc int32, n int, data []byte) error {
 		}
 		return deltaStrings(v.str, data)
 	case encStreamSplit:
-		size := map[int32]int{ptInt32: 4, ptInt64: 8, ptFloat: 4, ptDouble: 8, ptFixed: c.col.typeLen}[c.col.typ]
-		if size == 0 {
+		size := valueSize(c.col.typ, c.col.typeLen)
+		if size == 0 || c.col.typ == ptInt96 {
 			break
 		}
 		b, err := streamSplit(n, data, size)
@@ -389,13 +403,13 @@ func (c *pqChunk) plain(v *pqValues, n int, data []byte) error {
 		return plainBools(v.i64, data)
 	case ptInt32, ptInt64:
 		v.i64 = reuse(v.i64, n)
-		return plainInts(v.i64, data, map[int32]int{ptInt32: 4, ptInt64: 8}[c.col.typ])
+		return plainInts(v.i64, data, valueSize(c.col.typ, 0))
 	case ptInt96:
 		v.i64 = reuse(v.i64, n)
 		return int96Nanos(v.i64, data)
 	case ptFloat, ptDouble:
 		v.num = reuse(v.num, n)
-		return plainFloats(v.num, data, map[int32]int{ptFloat: 4, ptDouble: 8}[c.col.typ])
+		return plainFloats(v.num, data, valueSize(c.col.typ, 0))
 	case ptBytes:
 		v.str = reuse(v.str, n)
 		return plainBytes(v.str, data)

@@ -1,8 +1,6 @@
 package features
 
 import (
-	"encoding/binary"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -199,12 +197,10 @@ func (r *pageRows) Next() error {
 		}
 	}
 	for k := range r.cols {
-		if c := &r.cols[k]; c.bad != nil && c.bad[c.i] != 0 && !c.unchecked {
-			err := ErrInvalidUTF8
-			if c.bad[c.i] == badNUL {
-				err = ErrNULByte
+		if c := &r.cols[k]; !c.unchecked {
+			if err := c.badErr(c.i); err != nil {
+				return &RowError{Path: r.path, Line: r.row + 1, Field: r.header[k], Err: err}
 			}
-			return &RowError{Path: r.path, Line: r.row + 1, Field: r.header[k], Err: err}
 		}
 	}
 	return nil
@@ -300,6 +296,31 @@ func (r *pageRows) Str(col int) (string, bool) {
 	return c.time().Format(time.RFC3339Nano), false
 }
 
+// float is the current cell of a numeric column (not text or time).
+func (c *pageCol) float() float64 {
+	switch c.kind {
+	case pkFloat, pkFloat32, pkDecimal:
+		return c.num[c.i]
+	case pkUint:
+		return float64(uint64(c.i64[c.i]))
+	}
+	return float64(c.i64[c.i])
+}
+
+// badErr is why text cell i is not valid text, or nil.
+func (p *cells) badErr(i int) error {
+	if p.bad == nil {
+		return nil
+	}
+	switch p.bad[i] {
+	case badUTF8:
+		return ErrInvalidUTF8
+	case badNUL:
+		return ErrNULByte
+	}
+	return nil
+}
+
 func (c *pageCol) time() time.Time {
 	v := c.i64[c.i]
 	switch c.unit {
@@ -318,24 +339,14 @@ func (r *pageRows) Num(col int) (float64, bool, error) {
 	if c.skipped || c.null != nil && c.null[c.i] {
 		return 0, true, nil
 	}
-	switch c.kind {
-	case pkInt, pkUint, pkBool:
-		f := float64(c.i64[c.i])
-		if c.kind == pkUint {
-			f = float64(uint64(c.i64[c.i]))
-		}
-		if err := checkMagnitude(f); err != nil {
-			return 0, false, err
-		}
-		return f, false, nil
-	case pkFloat, pkFloat32, pkDecimal:
-		f := c.num[c.i]
-		if err := checkMagnitude(f); err != nil {
-			return 0, false, err
-		}
-		return f, false, nil
+	if c.kind == pkText || c.kind == pkTime {
+		return numOfText(r.Str(col))
 	}
-	return numOfText(r.Str(col))
+	f := c.float()
+	if err := checkMagnitude(f); err != nil {
+		return 0, false, err
+	}
+	return f, false, nil
 }
 
 func (r *pageRows) Time(col int) (time.Time, bool, error) {
@@ -368,31 +379,4 @@ func (r *pageRows) Record() []string {
 func (r *pageRows) Close() error {
 	close(r.done)
 	return r.f.Close()
-}
-
-// CheckParquet checks a Parquet file's frame before a library reads its
-// footer: the magic at both ends, and a footer length that fits in the
-// file. A corrupt length would otherwise make the reader allocate and
-// read gigabytes for a file of a few bytes.
-func CheckParquet(r io.ReaderAt, size int64) error {
-	const frame = 12 // "PAR1" + footer length + "PAR1"
-	if size < frame {
-		return fmt.Errorf("not a readable Parquet file: %d bytes, fewer than the 12 of an empty one", size)
-	}
-	var head, tail [4]byte
-	var foot [8]byte
-	if _, err := r.ReadAt(head[:], 0); err != nil {
-		return err
-	}
-	if _, err := r.ReadAt(foot[:], size-8); err != nil {
-		return err
-	}
-	copy(tail[:], foot[4:])
-	if string(head[:]) != "PAR1" || string(tail[:]) != "PAR1" {
-		return errors.New("not a readable Parquet file: no PAR1 magic at its start and end")
-	}
-	if n := int64(binary.LittleEndian.Uint32(foot[:4])); n == 0 || n > size-frame {
-		return fmt.Errorf("not a readable Parquet file: its footer claims %d bytes of a %d-byte file", n, size)
-	}
-	return nil
 }

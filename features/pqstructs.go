@@ -32,27 +32,15 @@ func ReadParquetStructs[T any](r io.ReaderAt, size int64, name string) ([]T, err
 		return out, nil
 	}
 	base, stride := unsafe.Pointer(&out[0]), unsafe.Sizeof(out[0])
-	var scratch pqScratch
-	defer scratch.close()
 	for _, f := range fields {
-		pc := pageCol{pqColumn: &pf.cols[f.col]}
-		row := 0
-		for g := range pf.rowGroups {
-			ch, err := pf.chunk(g, f.col, &scratch)
-			for err == nil {
-				if err = ch.next(&pc.cells); err != nil {
-					break
-				}
-				for pc.i = 0; pc.i < pc.n; pc.i++ {
-					if err := f.set(unsafe.Add(base, uintptr(row)*stride+f.offset), &pc); err != nil {
-						return nil, &RowError{Path: name, Line: row + 1, Field: pc.name, Err: err}
-					}
-					row++
-				}
+		err := pf.eachCell(f.col, name, func(pc *pageCol, row int) error {
+			if err := f.set(unsafe.Add(base, uintptr(row)*stride+f.offset), pc); err != nil {
+				return &RowError{Path: name, Line: row + 1, Field: pc.name, Err: err}
 			}
-			if err != io.EOF {
-				return nil, &RowError{Path: name, Line: row + 1, Field: pc.name, Err: fmt.Errorf("corrupt Parquet data: %w", err)}
-			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
 		}
 	}
 	return out, nil
@@ -135,6 +123,9 @@ func (f structField) set(p unsafe.Pointer, pc *pageCol) error {
 	}
 	switch f.kind {
 	case reflect.String:
+		if err := pc.badErr(pc.i); err != nil {
+			return err
+		}
 		*(*string)(p) = pc.str[pc.i]
 	case reflect.Int32:
 		v := pc.i64[pc.i]
@@ -145,11 +136,7 @@ func (f structField) set(p unsafe.Pointer, pc *pageCol) error {
 	case reflect.Int64:
 		*(*int64)(p) = pc.i64[pc.i]
 	case reflect.Float64:
-		if pc.kind == pkInt {
-			*(*float64)(p) = float64(pc.i64[pc.i])
-		} else {
-			*(*float64)(p) = pc.num[pc.i]
-		}
+		*(*float64)(p) = pc.float()
 	case reflect.Bool:
 		*(*bool)(p) = pc.i64[pc.i] != 0
 	}

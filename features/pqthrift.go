@@ -174,6 +174,23 @@ func (r *thriftReader) fields(field func(id int16, t byte) bool) {
 	}
 }
 
+// ints reads a struct whose integer fields go, by field id, to the
+// pointers in i32 and i64; other reads any other field, returning false
+// for one it does not read (nil: every other field is skipped).
+func (r *thriftReader) ints(i32 map[int16]*int32, i64 map[int16]*int64, other func(id int16, t byte) bool) {
+	r.fields(func(id int16, t byte) bool {
+		if p, ok := i32[id]; ok && t == tI32 {
+			*p = r.i32()
+			return true
+		}
+		if p, ok := i64[id]; ok && t == tI64 {
+			*p = r.i64()
+			return true
+		}
+		return other != nil && other(id, t)
+	})
+}
+
 // boolField reads a boolean field's value, held in its type code.
 func boolField(t byte) bool { return t == tTrue }
 

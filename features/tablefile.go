@@ -386,26 +386,9 @@ func readTableColumn(pf *pqFile, k int, name string) (Column, error) {
 	default:
 		c.Kind, c.Float = KindFloat, make([]float64, 0, pf.numRows)
 	}
-	var scratch pqScratch
-	defer scratch.close()
-	pc := pageCol{pqColumn: col}
-	row := 0
-	for g := range pf.rowGroups {
-		ch, err := pf.chunk(g, k, &scratch)
-		for err == nil {
-			if err = ch.next(&pc.cells); err != nil {
-				break
-			}
-			for pc.i = 0; pc.i < pc.n; pc.i++ {
-				if err := appendCell(&c, &pc, name, row); err != nil {
-					return c, err
-				}
-				row++
-			}
-		}
-		if err != io.EOF {
-			return c, &RowError{Path: name, Line: row + 1, Field: col.name, Err: fmt.Errorf("corrupt Parquet data: %w", err)}
-		}
+	err := pf.eachCell(k, name, func(pc *pageCol, row int) error { return appendCell(&c, pc, name, row) })
+	if err != nil {
+		return c, err
 	}
 	if col.kind == pkBool && !slices.ContainsFunc(c.Float, math.IsNaN) {
 		c.Kind, c.Bool = KindBool, make([]bool, len(c.Float))
@@ -426,11 +409,7 @@ func appendCell(c *Column, pc *pageCol, name string, row int) error {
 			c.Str = append(c.Str, "")
 			return nil
 		}
-		if pc.bad != nil && pc.bad[pc.i] != 0 {
-			err := ErrInvalidUTF8
-			if pc.bad[pc.i] == badNUL {
-				err = ErrNULByte
-			}
+		if err := pc.badErr(pc.i); err != nil {
 			return &RowError{Path: name, Line: row + 1, Field: c.Name, Err: err}
 		}
 		c.Str = append(c.Str, pc.str[pc.i])
@@ -445,15 +424,7 @@ func appendCell(c *Column, pc *pageCol, name string, row int) error {
 			c.Float = append(c.Float, math.NaN())
 			return nil
 		}
-		var f float64
-		switch pc.kind {
-		case pkFloat, pkFloat32, pkDecimal:
-			f = pc.num[pc.i]
-		case pkUint:
-			f = float64(uint64(pc.i64[pc.i]))
-		default:
-			f = float64(pc.i64[pc.i])
-		}
+		f := pc.float()
 		if !math.IsNaN(f) {
 			if err := checkMagnitude(f); err != nil {
 				return &RowError{Path: name, Line: row + 1, Field: c.Name, Err: err}
