@@ -133,7 +133,9 @@ func plainBools(dst []int64, src []byte) error {
 }
 
 // int96Nanos converts INT96 timestamps (nanoseconds of the day, then the
-// Julian day) to nanoseconds since 1970.
+// Julian day) to nanoseconds since 1970. The nanoseconds may be negative:
+// Arrow writes a time before 1970 as the day truncated towards it and a
+// negative remainder.
 func int96Nanos(dst []int64, src []byte) error {
 	if len(src) < len(dst)*12 {
 		return errPageShort
@@ -143,7 +145,7 @@ func int96Nanos(dst []int64, src []byte) error {
 		b := src[12*i:]
 		nanos := int64(binary.LittleEndian.Uint64(b))
 		day := int64(binary.LittleEndian.Uint32(b[8:])) - unixJulianDay
-		if nanos < 0 || nanos >= 86400e9 || day < -106751 || day > 106750 {
+		if nanos <= -86400e9 || nanos >= 86400e9 || day < -106750 || day > 106750 {
 			return fmt.Errorf("INT96 timestamp out of range (day %d, %d ns)", day+unixJulianDay, nanos)
 		}
 		dst[i] = day*86400e9 + nanos

@@ -153,21 +153,9 @@ func TestPageRowsMatchArrow(t *testing.T) {
 		}
 		b.Field(3).(*array.TimestampBuilder).Append(arrow.Timestamp(1_700_000_000_000_000 + int64(i)*1_234_567))
 	}
-	rec := b.NewRecord()
-	var abuf bytes.Buffer
 	props := aparquet.NewWriterProperties(aparquet.WithDictionaryPageSizeLimit(2048), aparquet.WithDataPageSize(1024),
 		aparquet.WithMaxRowGroupLength(2000))
-	fw, err := pqarrow.NewFileWriter(sc, &abuf, props, pqarrow.NewArrowWriterProperties())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := fw.Write(rec); err != nil {
-		t.Fatal(err)
-	}
-	if err := fw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	arrowFile := writeBytes(t, "arrow.parquet", abuf.Bytes())
+	arrowFile, _ := writeArrowFile(t, "arrow.parquet", b.NewRecord(), props, pqarrow.NewArrowWriterProperties())
 
 	for _, path := range []string{goFile, arrowFile} {
 		compareWithArrow(t, path)
@@ -440,20 +428,14 @@ func TestPageRowsReadEveryEncoding(t *testing.T) {
 				t.Fatal(err)
 			}
 			path := writeBytes(t, fmt.Sprintf("more-v%d-%s.parquet", version, name), buf.Bytes())
-			f, _ := os.Open(path)
-			pr, err := newPageRows(f, path)
-			if err != nil {
-				t.Fatal(err)
+			got := rowsOf(t, path)
+			if len(got) != len(more) {
+				t.Fatalf("%s: %d rows of %d", filepath.Base(path), len(got), len(more))
 			}
-			row := 0
-			for ; pr.Next() == nil; row++ {
-				if got, want := strCells(pr), moreCells(more[row]); !slices.Equal(got, want) {
-					t.Fatalf("%s row %d: %q, want %q", filepath.Base(path), row+1, got, want)
+			for row, cells := range got {
+				if want := moreCells(more[row]); !slices.Equal(cells, want) {
+					t.Fatalf("%s row %d: %q, want %q", filepath.Base(path), row+1, cells, want)
 				}
-			}
-			pr.Close()
-			if row != len(more) {
-				t.Fatalf("%s: %d rows of %d", filepath.Base(path), row, len(more))
 			}
 		}
 	}
@@ -481,6 +463,48 @@ func strCells(r rows) []string {
 		out = append(out, s)
 	}
 	return out
+}
+
+// rowsOf reads every row of path with the page reader, its cells as
+// strCells gives them.
+func rowsOf(t *testing.T, path string) [][]string {
+	t.Helper()
+	f, _ := os.Open(path)
+	pr, err := newPageRows(f, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pr.Close()
+	var out [][]string
+	for {
+		err := pr.Next()
+		if err == io.EOF {
+			return out
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, strCells(pr))
+	}
+}
+
+// writeArrowFile writes rec with Arrow's Parquet writer to a file named
+// name and returns its path and bytes.
+func writeArrowFile(t *testing.T, name string, rec arrow.Record, props *aparquet.WriterProperties,
+	aprops pqarrow.ArrowWriterProperties) (string, []byte) {
+	t.Helper()
+	var buf bytes.Buffer
+	fw, err := pqarrow.NewFileWriter(rec.Schema(), &buf, props, aprops)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := fw.Write(rec); err != nil {
+		t.Fatal(err)
+	}
+	if err := fw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return writeBytes(t, name, buf.Bytes()), buf.Bytes()
 }
 
 // moreCells is a pqMore row as the readers give its cells.
@@ -576,36 +600,21 @@ func TestPageRowsDecimalsAndInt96(t *testing.T) {
 		b.Field(3).(*array.TimestampBuilder).Append(arrow.Timestamp(ts.UnixNano()))
 		want["ts"] = append(want["ts"], ts.Format(time.RFC3339Nano))
 	}
-	var buf bytes.Buffer
-	fw, err := pqarrow.NewFileWriter(sc, &buf, aparquet.NewWriterProperties(),
+	path, _ := writeArrowFile(t, "dec.parquet", b.NewRecord(), aparquet.NewWriterProperties(),
 		pqarrow.NewArrowWriterProperties(pqarrow.WithDeprecatedInt96Timestamps(true)))
-	if err != nil {
-		t.Fatal(err)
+	for row, cells := range rowsOf(t, path) {
+		for k, name := range []string{"d9", "d18", "d30", "ts"} {
+			if cells[k] != want[name][row] {
+				t.Errorf("row %d %s: %s, want %s", row+1, name, cells[k], want[name][row])
+			}
+		}
 	}
-	if err := fw.Write(b.NewRecord()); err != nil {
-		t.Fatal(err)
-	}
-	if err := fw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	path := writeBytes(t, "dec.parquet", buf.Bytes())
 	f, _ := os.Open(path)
 	pr, err := newPageRows(f, path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer pr.Close()
-	for row := 0; pr.Next() == nil; row++ {
-		for k, name := range pr.Header() {
-			s, null := pr.Str(k)
-			if null {
-				s = "null"
-			}
-			if s != want[name][row] {
-				t.Errorf("row %d %s: %s, want %s", row+1, name, s, want[name][row])
-			}
-		}
-	}
 	if !pr.cols[3].int96 {
 		t.Fatal("the timestamps were not written as INT96")
 	}
@@ -630,34 +639,17 @@ func TestPageRowsDeltaLengthStrings(t *testing.T) {
 	}
 	rec := b.NewRecord()
 	for _, v := range []aparquet.DataPageVersion{aparquet.DataPageV1, aparquet.DataPageV2} {
-		var buf bytes.Buffer
 		props := aparquet.NewWriterProperties(aparquet.WithDictionaryDefault(false), aparquet.WithDataPageSize(2048),
 			aparquet.WithEncodingFor("s", aparquet.Encodings.DeltaLengthByteArray), aparquet.WithDataPageVersion(v))
-		fw, err := pqarrow.NewFileWriter(sc, &buf, props, pqarrow.NewArrowWriterProperties())
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := fw.Write(rec); err != nil {
-			t.Fatal(err)
-		}
-		if err := fw.Close(); err != nil {
-			t.Fatal(err)
-		}
-		path := writeBytes(t, "dlba.parquet", buf.Bytes())
-		f, _ := os.Open(path)
-		pr, err := newPageRows(f, path)
-		if err != nil {
-			t.Fatal(err)
-		}
+		path, data := writeArrowFile(t, "dlba.parquet", rec, props, pqarrow.NewArrowWriterProperties())
 		var got []string
-		for pr.Next() == nil {
-			got = append(got, strCells(pr)[0])
+		for _, cells := range rowsOf(t, path) {
+			got = append(got, cells[0])
 		}
-		pr.Close()
 		if !slices.Equal(got, want) {
 			t.Fatalf("page version %v: %d values read, first %q; want %d", v, len(got), got[:min(3, len(got))], len(want))
 		}
-		ar, err := file.NewParquetReader(bytes.NewReader(buf.Bytes()))
+		ar, err := file.NewParquetReader(bytes.NewReader(data))
 		if err != nil {
 			t.Fatal(err)
 		}
