@@ -54,16 +54,16 @@ const (
 
 // pqSchemaElem is one node of a file's schema.
 type pqSchemaElem struct {
-	typ, typeLen     int32 // physical type (-1 for a group) and FIXED_LEN_BYTE_ARRAY width
-	rep              int32 // 0 required, 1 optional, 2 repeated
-	name             string
-	children         int32
-	converted        int32 // -1 when absent
-	scale, precision int32
-	logical          int16 // ltString…, 0 when absent
-	unit             int16 // timestamp unit: 1 ms, 2 µs, 3 ns
-	bitWidth         int8
-	signed           bool
+	typ, typeLen int32 // physical type (-1 for a group) and FIXED_LEN_BYTE_ARRAY width
+	rep          int32 // 0 required, 1 optional, 2 repeated
+	name         string
+	children     int32
+	converted    int32 // -1 when absent
+	scale        int32
+	logical      int16 // ltString…, 0 when absent
+	unit         int16 // timestamp unit: 1 ms, 2 µs, 3 ns
+	bitWidth     int8
+	signed       bool
 }
 
 // pqChunkMeta is where a column chunk lies and how it is stored.
@@ -89,7 +89,6 @@ type pqRowGroup struct {
 // groups.
 type pqFile struct {
 	r         io.ReaderAt
-	size      int64
 	cols      []pqColumn
 	rowGroups []pqRowGroup
 	numRows   int64
@@ -105,7 +104,6 @@ type pqColumn struct {
 	kind     pageKind
 	unit     int64 // pkTime: nanoseconds per stored unit, 0 for a date
 	scale    int   // pkDecimal
-	int96    bool  // pkTime stored as INT96
 }
 
 // errUnsupported wraps the reasons a file's columns cannot be read.
@@ -118,7 +116,7 @@ func openPQ(r io.ReaderAt, size int64) (*pqFile, error) {
 		return nil, err
 	}
 	n := int64(len(b))
-	f := &pqFile{r: r, size: size}
+	f := &pqFile{r: r}
 	schema, err := f.decodeFooter(b)
 	if err != nil {
 		return nil, fmt.Errorf("not a readable Parquet file: corrupt footer: %w", err)
@@ -202,7 +200,7 @@ func (f *pqFile) decodeFooter(b []byte) ([]pqSchemaElem, error) {
 
 func decodeSchemaElem(t *thriftReader) pqSchemaElem {
 	e := pqSchemaElem{typ: -1, converted: -1}
-	t.ints(map[int16]*int32{1: &e.typ, 2: &e.typeLen, 3: &e.rep, 5: &e.children, 6: &e.converted, 7: &e.scale, 8: &e.precision},
+	t.ints(map[int16]*int32{1: &e.typ, 2: &e.typeLen, 3: &e.rep, 5: &e.children, 6: &e.converted, 7: &e.scale},
 		nil, func(id int16, typ byte) bool {
 			switch {
 			case id == 4 && typ == tBinary:
@@ -226,7 +224,7 @@ func decodeLogical(t *thriftReader, e *pqSchemaElem) {
 		e.logical = id
 		switch id {
 		case ltDecimal:
-			t.ints(map[int16]*int32{1: &e.scale, 2: &e.precision}, nil, nil)
+			t.ints(map[int16]*int32{1: &e.scale}, nil, nil)
 		case ltTimestamp:
 			t.fields(func(id int16, typ byte) bool {
 				if id == 2 && typ == tStruct {
@@ -383,7 +381,7 @@ func columnOf(e pqSchemaElem) (pqColumn, error) {
 		if lt != 0 || ct >= 0 {
 			return unsupported()
 		}
-		c.kind, c.unit, c.int96 = pkTime, 1, true
+		c.kind, c.unit = pkTime, 1
 	case ptInt32, ptInt64:
 		return intColumn(c, e, unsupported)
 	default:

@@ -615,7 +615,7 @@ func TestPageRowsDecimalsAndInt96(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer pr.Close()
-	if !pr.cols[3].int96 {
+	if pr.cols[3].typ != ptInt96 {
 		t.Fatal("the timestamps were not written as INT96")
 	}
 }
