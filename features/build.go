@@ -1,10 +1,12 @@
 package features
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"math"
 	"path/filepath"
@@ -12,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 )
 
 const dayNanos = int64(24 * time.Hour)
@@ -93,9 +97,9 @@ func (c *Config) Validate() error {
 		if err := t.Validate(); err != nil {
 			return err
 		}
-		if len(c.Snapshots) > 0 && (t.Kind != TargetConversion || c.Outcomes == nil || c.OutcomesKnown.IsZero()) {
-			return errors.New("features: snapshot rows need a conversion Target with Outcomes and OutcomesKnown")
-		}
+	}
+	if t := c.Target; len(c.Snapshots) > 0 && (t == nil || t.Kind != TargetConversion || c.Outcomes == nil || c.OutcomesKnown.IsZero()) {
+		return errors.New("features: snapshot rows need a conversion Target with Outcomes and OutcomesKnown")
 	}
 	if len(c.Snapshots) > MaxSnapshots {
 		return fmt.Errorf("features: Config.Snapshots: %d dates, at most %d", len(c.Snapshots), MaxSnapshots)
@@ -168,19 +172,123 @@ func UTCDay(t time.Time) int64 { return floorDiv(t.Unix(), 86400) }
 // The events are read once and kept, compactly, in partitions by entity
 // (see engine); each entity's rows are then computed from its events in
 // time order, on every core. Memory grows with the events kept (about 40
-// bytes each) and the output. Values are added in time order, so the table
+// bytes each) and the output; BuildParquet holds a few row groups of the
+// output instead of all of it. Values are added in time order, so the table
 // is the same, to the last bit, whatever the order of the input file and
 // the number of cores. Bad rows are handled by cfg.BadRows; the error is a
 // *RowError or *SchemaError for bad input.
 func Build(ctx context.Context, cfg Config) (*Table, error) {
+	b, err := prepare(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	var t *Table
+	n := len(b.rows)
+	err = b.e.rowBatches(ctx, b.l, b.rows, max(n, 1), func(int) *rowsOut { return b.e.newRowsOut(b.l, n) }, func(_ int, rows []placed, out *rowsOut) error {
+		t = b.e.batchTable(0, rows, out)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	t.Meta = b.meta
+	b.done(t.NumRows(), len(t.Columns))
+	return t, nil
+}
+
+// BuildParquet builds the table Build would and writes it to w as
+// WriteParquet would, computing and writing one row group at a time, so
+// that memory holds the events and a few row groups, not the table. The
+// bytes are WriteParquet's but for one case: a text attribute whose
+// distinct values hold more than 64 MiB is written without a dictionary
+// (WriteParquet looks at the row groups, BuildParquet at the entities
+// file). stamp, when set, may add to the table's metadata before the
+// footer is written. It returns the table's shape.
+func BuildParquet(ctx context.Context, cfg Config, w io.Writer, stamp func(meta map[string]string) error) (rows, columns int, err error) {
+	bd, err := prepare(ctx, cfg)
+	if err != nil {
+		return 0, 0, err
+	}
+	e := bd.e
+	// A batch of rows is computed while the previous is written; the
+	// written batch's feature values make room for the next.
+	type batch struct {
+		t   *Table
+		out *rowsOut
+	}
+	batches := make(chan batch)
+	spare := make(chan *rowsOut, 1)
+	var pw *parquetWriter
+	var g errgroup.Group
+	g.Go(func() error {
+		for b := range batches {
+			if pw == nil {
+				var err error
+				if pw, err = newParquetWriter(w, b.t, e.textBytes); err != nil {
+					return err
+				}
+				columns = len(b.t.Columns)
+			}
+			if err := pw.write(b.t); err != nil {
+				return err
+			}
+			if pw.pending == nil {
+				select {
+				case spare <- b.out:
+				default:
+				}
+			}
+		}
+		return nil
+	})
+	werr := e.rowBatches(ctx, bd.l, bd.rows, rowGroupRows, func(n int) *rowsOut {
+		select {
+		case out := <-spare:
+			return out.reuse(n)
+		default:
+			return e.newRowsOut(bd.l, n)
+		}
+	}, func(lo int, rows []placed, out *rowsOut) error {
+		batches <- batch{e.batchTable(lo, rows, out), out}
+		return nil
+	})
+	close(batches)
+	if err := cmp.Or(werr, g.Wait()); err != nil {
+		return 0, 0, err
+	}
+	if stamp != nil {
+		if err := stamp(bd.meta); err != nil {
+			return 0, 0, err
+		}
+	}
+	if err := pw.close(bd.meta); err != nil {
+		return 0, 0, err
+	}
+	bd.done(len(bd.rows), columns)
+	return len(bd.rows), columns, nil
+}
+
+// built is a Build whose events are read and grouped and whose rows are
+// placed: what is left is computing them.
+type built struct {
+	e     *engine
+	l     *layout
+	rows  []placed
+	meta  map[string]string
+	start time.Time
+	log   *slog.Logger
+}
+
+// prepare reads the events, groups them, decides the columns and places
+// the rows.
+func prepare(ctx context.Context, cfg Config) (*built, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	log := cfg.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
+	b := &built{start: time.Now(), log: cfg.Logger}
+	if b.log == nil {
+		b.log = slog.New(slog.DiscardHandler)
 	}
-	start := time.Now()
 	e := newEngine(&cfg)
 	if err := e.ingest(ctx); err != nil {
 		return nil, err
@@ -193,122 +301,175 @@ func Build(ctx context.Context, cfg Config) (*Table, error) {
 	if err != nil {
 		return nil, err
 	}
-	rows := e.place()
-	t, out, err := e.newTable(l, rows)
+	e.attrs = e.joinAttributes()
+	b.meta, err = e.tableMeta(l)
 	if err != nil {
 		return nil, err
 	}
-	if err := e.computeRows(ctx, l, rows, out); err != nil {
-		return nil, err
-	}
-	e.finish(t, l, out)
-	log.Info("features built", "rows_read", e.read, "events_used", l.used, "events_after_as_of", e.late, "duplicates_skipped", l.dups,
-		"bad_rows", cfg.BadRows.Count(), "rows", t.NumRows(), "columns", len(t.Columns), "event_types", len(e.typeNames),
-		"duration", time.Since(start).Round(time.Millisecond))
-	return t, nil
+	b.e, b.l, b.rows = e, l, e.place()
+	e.moments = nil // the placed rows hold the cutoffs now
+	return b, nil
 }
 
-// newTable starts the table of the placed rows: the key columns, then the
-// feature columns of layout l (in out, to be computed).
-func (e *engine) newTable(l *layout, rows []placed) (*Table, *rowsOut, error) {
-	t := &Table{Meta: map[string]string{}}
-	passEnd := e.keyColumns(t, rows)
-	out := &rowsOut{cols: e.columns(l, len(rows)), done: make([]bool, len(rows))}
-	for _, c := range out.cols {
-		t.Columns = append(t.Columns, Column{Name: c.name, Kind: KindFloat, Float: c.v})
-	}
-	if err := e.checkNames(t.Columns, passEnd); err != nil {
-		return nil, nil, err
-	}
+// done logs what the Build did.
+func (b *built) done(rows, columns int) {
+	e, l := b.e, b.l
+	b.log.Info("features built", "rows_read", e.read, "events_used", l.used, "events_after_as_of", e.late, "duplicates_skipped", l.dups,
+		"bad_rows", e.cfg.BadRows.Count(), "rows", rows, "columns", columns, "event_types", len(e.typeNames),
+		"duration", time.Since(b.start).Round(time.Millisecond))
+}
+
+// newRowsOut makes room for n rows' feature and rule values.
+func (e *engine) newRowsOut(l *layout, n int) *rowsOut {
+	out := &rowsOut{cols: e.columns(l, n), done: make([]bool, n)}
 	if rs := e.rs; rs != nil {
-		out.total, out.awards = make([]float64, len(rows)), make([]string, len(rows))
+		out.total, out.awards = make([]float64, n), make([]string, n)
 		out.groups = make([][]float64, len(rs.Groups))
 		for g := range out.groups {
-			out.groups[g] = make([]float64, len(rows))
+			out.groups[g] = make([]float64, n)
 		}
 	}
-	return t, out, nil
+	return out
 }
 
-// finish closes the table once its rows are computed: the attributes, the
-// rule columns and the metadata.
-func (e *engine) finish(t *Table, l *layout, out *rowsOut) {
-	desc := make(map[string]Descriptor, len(out.cols))
-	for _, c := range out.cols {
-		desc[c.name] = c.desc
+// reuse readies out, made for at least n rows, for n more.
+func (out *rowsOut) reuse(n int) *rowsOut {
+	for c := range out.cols {
+		out.cols[c].v = out.cols[c].v[:n]
 	}
-	e.attributeColumns(t, t.Columns[0].Str, desc)
-	if rs := e.rs; rs != nil {
-		t.Columns = append(t.Columns, Column{Name: "rule_points", Kind: KindFloat, Float: out.total})
-		for g, grp := range rs.Groups {
-			t.Columns = append(t.Columns, Column{Name: "rule_points_" + grp.Name, Kind: KindFloat, Float: out.groups[g]})
+	if out.total != nil {
+		out.total, out.awards = out.total[:n], out.awards[:n]
+		for g := range out.groups {
+			out.groups[g] = out.groups[g][:n]
 		}
-		t.Columns = append(t.Columns, Column{Name: "rule_awards", Kind: KindString, Str: out.awards})
-		t.Meta[MetaRulesMaxTotal] = formatTotal(rs.MaxTotal())
 	}
-	descJSON, _ := json.Marshal(desc) // plain data: cannot fail
-	t.Meta[MetaFeatures] = string(descJSON)
-	if e.newest != noTime {
-		t.Meta[MetaNewestEvent] = timeOf(e.newest).Format(time.RFC3339Nano)
-	}
-	e.resolvedSpec(t, l)
-	if e.cfg.Dedupe {
-		t.Meta[MetaDuplicatesSkipped] = strconv.FormatInt(l.dups, 10)
-	}
+	out.done = out.done[:n]
+	clear(out.done)
+	return out
 }
 
-// keyColumns adds entity_id, ts (the row's moment) and a cutoff file's
-// other columns; it returns where they end.
-func (e *engine) keyColumns(t *Table, rows []placed) int {
+// batchTable makes the table of computed rows, rows[0] being row lo of
+// the whole: the key columns, the features, the attributes and the rule
+// columns, without metadata.
+func (e *engine) batchTable(lo int, rows []placed, out *rowsOut) *Table {
+	t := &Table{}
 	ids := make([]string, len(rows))
 	ts := make([]time.Time, len(rows))
 	for i, r := range rows {
 		ids[i], ts[i] = r.id, timeOf(r.d)
 	}
 	t.Columns = append(t.Columns, Column{Name: "entity_id", Kind: KindString, Str: ids}, Column{Name: "ts", Kind: KindTime, Time: ts})
-	var passthrough []string
 	switch c := e.cfg.Cutoffs; {
 	case c != nil:
 		for _, col := range c.Extra {
-			t.Columns = append(t.Columns, col)
-			passthrough = append(passthrough, col.Name)
+			t.Columns = append(t.Columns, col.slice(lo, lo+len(rows)))
 		}
-		t.Meta[MetaCutoffs] = filepath.Base(c.Source)
 	case e.snapshots != nil:
-		dates := make([]string, len(e.snapshots))
-		for i, s := range e.snapshots {
-			dates[i] = timeOf(s).Format(time.RFC3339)
-		}
-		t.Meta[MetaSnapshots] = strings.Join(dates, ",")
 		label := make([]bool, len(rows))
 		for i, r := range rows {
 			label[i] = r.label
 		}
 		t.Columns = append(t.Columns, Column{Name: e.cfg.Target.Label(), Kind: KindBool, Bool: label})
+	}
+	for _, c := range out.cols {
+		t.Columns = append(t.Columns, Column{Name: c.name, Kind: KindFloat, Float: c.v})
+	}
+	e.attrs.columns(t, ids)
+	if rs := e.rs; rs != nil {
+		t.Columns = append(t.Columns, Column{Name: "rule_points", Kind: KindFloat, Float: out.total})
+		for g, grp := range rs.Groups {
+			t.Columns = append(t.Columns, Column{Name: "rule_points_" + grp.Name, Kind: KindFloat, Float: out.groups[g]})
+		}
+		t.Columns = append(t.Columns, Column{Name: "rule_awards", Kind: KindString, Str: out.awards})
+	}
+	return t
+}
+
+// tableMeta returns the table's metadata, once its columns are known, and
+// checks their names.
+func (e *engine) tableMeta(l *layout) (map[string]string, error) {
+	out := e.newRowsOut(l, 0)
+	t := e.batchTable(0, nil, out)
+	if err := e.checkNames(t.Columns[:e.keyColumns()+len(out.cols)]); err != nil {
+		return nil, err
+	}
+	meta := map[string]string{}
+	var passthrough []string
+	switch c := e.cfg.Cutoffs; {
+	case c != nil:
+		for _, col := range c.Extra {
+			passthrough = append(passthrough, col.Name)
+		}
+		meta[MetaCutoffs] = filepath.Base(c.Source)
+	case e.snapshots != nil:
+		dates := make([]string, len(e.snapshots))
+		for i, s := range e.snapshots {
+			dates[i] = timeOf(s).Format(time.RFC3339)
+		}
+		meta[MetaSnapshots] = strings.Join(dates, ",")
 		passthrough = append(passthrough, e.cfg.Target.Label())
-		t.Meta[MetaOutcomesKnown] = e.cfg.OutcomesKnown.UTC().Format(time.RFC3339)
+		meta[MetaOutcomesKnown] = e.cfg.OutcomesKnown.UTC().Format(time.RFC3339)
 	default:
-		t.Meta[MetaAsOf] = e.cfg.AsOf.UTC().Format(time.RFC3339)
+		meta[MetaAsOf] = e.cfg.AsOf.UTC().Format(time.RFC3339)
 	}
 	if tg := e.cfg.Target; tg != nil {
 		b, _ := json.Marshal(tg) // plain data: cannot fail
-		t.Meta[MetaTarget] = string(b)
+		meta[MetaTarget] = string(b)
 	}
-	t.Meta[MetaPassthrough] = strings.Join(passthrough, ",")
-	return len(t.Columns)
+	meta[MetaPassthrough] = strings.Join(passthrough, ",")
+
+	desc := make(map[string]Descriptor, len(out.cols))
+	for _, c := range out.cols {
+		desc[c.name] = c.desc
+	}
+	meta[MetaAttributes] = ""
+	if a := e.attrs; a != nil {
+		var names []string
+		for _, col := range a.cols {
+			names = append(names, col.Name)
+			desc[col.Name] = Descriptor{Agg: AggAttribute}
+		}
+		desc["data_quality"] = Descriptor{Agg: AggDataQuality}
+		meta[MetaAttributes] = strings.Join(names, ",")
+	}
+	if rs := e.rs; rs != nil {
+		meta[MetaRulesMaxTotal] = formatTotal(rs.MaxTotal())
+	}
+	descJSON, _ := json.Marshal(desc) // plain data: cannot fail
+	meta[MetaFeatures] = string(descJSON)
+	if e.newest != noTime {
+		meta[MetaNewestEvent] = timeOf(e.newest).Format(time.RFC3339Nano)
+	}
+	e.resolvedSpec(meta, l)
+	if e.cfg.Dedupe {
+		meta[MetaDuplicatesSkipped] = strconv.FormatInt(l.dups, 10)
+	}
+	return meta, nil
+}
+
+// keyColumns is the number of columns before the features: entity_id, ts
+// and a cutoff file's other columns or the snapshots' label.
+func (e *engine) keyColumns() int {
+	switch {
+	case e.cfg.Cutoffs != nil:
+		return 2 + len(e.cfg.Cutoffs.Extra)
+	case e.snapshots != nil:
+		return 3
+	}
+	return 2
 }
 
 // resolvedSpec records the spec this Build applied: the types and value
 // types it made columns for (after top-K pooling), which a scoring run
 // must rebuild, and the spec's hash.
-func (e *engine) resolvedSpec(t *Table, l *layout) {
+func (e *engine) resolvedSpec(meta map[string]string, l *layout) {
 	var valueTypes []string
 	for s, name := range l.names {
 		if l.valued[s] {
 			valueTypes = append(valueTypes, name)
 		}
 	}
-	t.Meta[MetaSpecHash] = e.spec.Hash()
+	meta[MetaSpecHash] = e.spec.Hash()
 	res := e.spec.normalized()
 	res.Types, res.ValueTypes, res.TopTypes, res.Other = slices.Clone(l.names[:l.nTypes]), valueTypes, 0, l.other
 	if res.Other {
@@ -318,32 +479,65 @@ func (e *engine) resolvedSpec(t *Table, l *layout) {
 		res.Types = []string{}
 	}
 	resJSON, _ := json.Marshal(res) // plain data: cannot fail
-	t.Meta[MetaSpec] = string(resJSON)
+	meta[MetaSpec] = string(resJSON)
 }
 
-// attributeColumns joins the entity attributes the spec keeps, then
-// data_quality and missing_fields.
-func (e *engine) attributeColumns(t *Table, ids []string, desc map[string]Descriptor) {
+// attrJoin is the entity attributes a table joins, with each profile's
+// data_quality and missing_fields worked out once.
+type attrJoin struct {
+	p       *Profiles
+	cols    []Column  // the attribute columns the spec keeps
+	quality []float64 // per profile row, then one for an entity without a profile
+	missing []string  // likewise
+}
+
+// joinAttributes prepares the attributes the spec keeps; nil without
+// profiles.
+func (e *engine) joinAttributes() *attrJoin {
 	p := e.cfg.Profiles
 	if p == nil {
-		t.Meta[MetaAttributes] = ""
+		return nil
+	}
+	a := &attrJoin{p: p}
+	for _, col := range p.Columns {
+		if e.spec.Attributes == nil || slices.Contains(e.spec.Attributes, col.Name) {
+			a.cols = append(a.cols, col)
+		}
+	}
+	n := len(p.IDs)
+	a.quality, a.missing = make([]float64, n+1), make([]string, n+1)
+	var miss []string
+	for row := range n + 1 {
+		miss = miss[:0]
+		for _, col := range a.cols {
+			if row == n || col.IsNull(row) {
+				miss = append(miss, col.Name)
+			}
+		}
+		a.quality[row] = 1
+		if len(a.cols) > 0 {
+			a.quality[row] = 1 - float64(len(miss))/float64(len(a.cols))
+		}
+		a.missing[row] = strings.Join(miss, ",")
+	}
+	return a
+}
+
+// columns adds the attributes of the entities ids, then data_quality and
+// missing_fields.
+func (a *attrJoin) columns(t *Table, ids []string) {
+	if a == nil {
 		return
 	}
 	n := len(ids)
 	prow := make([]int, n)
+	none := len(a.p.IDs)
 	for j, id := range ids {
-		prow[j] = p.Row(id)
-	}
-	var cols []Column
-	var attrs []string
-	for _, col := range p.Columns {
-		if e.spec.Attributes == nil || slices.Contains(e.spec.Attributes, col.Name) {
-			cols = append(cols, col)
+		if prow[j] = a.p.Row(id); prow[j] < 0 {
+			prow[j] = none
 		}
 	}
-	for _, col := range cols {
-		attrs = append(attrs, col.Name)
-		desc[col.Name] = Descriptor{Agg: AggAttribute}
+	for _, col := range a.cols {
 		out := Column{Name: col.Name, Kind: col.Kind}
 		if col.Kind == KindFloat {
 			out.Float = make([]float64, n)
@@ -352,11 +546,11 @@ func (e *engine) attributeColumns(t *Table, ids []string, desc map[string]Descri
 		}
 		for j, pr := range prow {
 			switch {
-			case col.Kind == KindFloat && pr < 0:
+			case col.Kind == KindFloat && pr == none:
 				out.Float[j] = math.NaN()
 			case col.Kind == KindFloat:
 				out.Float[j] = col.Float[pr]
-			case pr >= 0:
+			case pr != none:
 				out.Str[j] = col.Str[pr]
 			}
 		}
@@ -365,31 +559,45 @@ func (e *engine) attributeColumns(t *Table, ids []string, desc map[string]Descri
 	dq := make([]float64, n)
 	missing := make([]string, n)
 	for j, pr := range prow {
-		var miss []string
-		for _, col := range cols {
-			if pr < 0 || col.IsNull(pr) {
-				miss = append(miss, col.Name)
-			}
-		}
-		if len(cols) > 0 {
-			dq[j] = 1 - float64(len(miss))/float64(len(cols))
-		} else {
-			dq[j] = 1
-		}
-		missing[j] = strings.Join(miss, ",")
+		dq[j], missing[j] = a.quality[pr], a.missing[pr]
 	}
-	desc["data_quality"] = Descriptor{Agg: AggDataQuality}
 	t.Columns = append(t.Columns, Column{Name: "data_quality", Kind: KindFloat, Float: dq},
 		Column{Name: "missing_fields", Kind: KindString, Str: missing})
-	t.Meta[MetaAttributes] = strings.Join(attrs, ",")
+}
+
+// textBytes bounds the bytes of the distinct values of a text column of
+// the table, as a Parquet chunk's dictionary holds them: an attribute's or
+// missing_fields' from the profiles, a cutoff file's column from its
+// largest row group, entity_id and rule_awards (never dictionary-encoded)
+// none.
+func (e *engine) textBytes(c *Column) int {
+	if a := e.attrs; a != nil {
+		if c.Name == "missing_fields" {
+			return distinctBytes(a.missing)
+		}
+		for i := range a.cols {
+			if a.cols[i].Name == c.Name {
+				return distinctBytes(a.cols[i].Str)
+			}
+		}
+	}
+	if cut := e.cfg.Cutoffs; cut != nil {
+		for i := range cut.Extra {
+			if cut.Extra[i].Name == c.Name {
+				return cut.Extra[i].textChunkBytes()
+			}
+		}
+	}
+	return 0
 }
 
 // checkNames refuses a table two of whose columns would share a name: an
 // entity attribute or a cutoff file's column named like a feature or like
 // each other, or two event types that give the same column name. cols are
-// the fixed and cutoff columns (the first passEnd) and the features; the
-// attribute and rule columns follow them.
-func (e *engine) checkNames(cols []Column, passEnd int) error {
+// the key columns (see keyColumns) and the features; the attribute and
+// rule columns follow them.
+func (e *engine) checkNames(cols []Column) error {
+	passEnd := e.keyColumns()
 	type named struct{ name, from string }
 	var all []named
 	for i, c := range cols {

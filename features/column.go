@@ -87,6 +87,22 @@ func (c *Column) Text(i int) string {
 	return c.Time[i].Format(time.RFC3339Nano)
 }
 
+// slice returns rows [lo, hi) of the column, sharing its storage.
+func (c *Column) slice(lo, hi int) Column {
+	out := Column{Name: c.Name, Kind: c.Kind}
+	switch c.Kind {
+	case KindFloat:
+		out.Float = c.Float[lo:hi]
+	case KindString:
+		out.Str = c.Str[lo:hi]
+	case KindBool:
+		out.Bool = c.Bool[lo:hi]
+	case KindTime:
+		out.Time = c.Time[lo:hi]
+	}
+	return out
+}
+
 // pick returns the column restricted to the given rows, in that order.
 func (c *Column) pick(rows []int) Column {
 	out := Column{Name: c.Name, Kind: c.Kind}

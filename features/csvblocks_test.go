@@ -26,8 +26,8 @@ func readRows(t *testing.T, src Source, na []string) *Table {
 	return tb
 }
 
-// sameTable reports the first difference between two tables (NaN equals
-// NaN).
+// sameTable reports the first difference between two tables: floats
+// compared bit for bit (any NaN equals any NaN).
 func sameTable(a, b *Table) error {
 	if len(a.Columns) != len(b.Columns) {
 		return fmt.Errorf("%d columns vs %d", len(a.Columns), len(b.Columns))
@@ -42,7 +42,7 @@ func sameTable(a, b *Table) error {
 			switch ca.Kind {
 			case KindFloat:
 				x, y := ca.Float[i], cb.Float[i]
-				same = x == y || (math.IsNaN(x) && math.IsNaN(y))
+				same = math.Float64bits(x) == math.Float64bits(y) || (math.IsNaN(x) && math.IsNaN(y))
 			case KindString:
 				same = ca.Str[i] == cb.Str[i]
 			case KindTime:

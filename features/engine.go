@@ -158,6 +158,8 @@ type engine struct {
 	read      int64
 	tooMany   bool
 	snapshots []int64
+	// attrs are the entity attributes the rows join.
+	attrs *attrJoin
 	// remap, when set, renumbers the types as group gathers the records
 	// (see sortTypes).
 	remap []uint16
@@ -787,10 +789,13 @@ func (e *engine) resolveTypes(tt typeTotals) (*layout, error) {
 	return l, nil
 }
 
-// placed is a row's entity, moment and, for a snapshot row, label.
+// placed is a row's entity, moment and, for a snapshot row, label. ent
+// numbers the entity among those with records (partition by partition,
+// see entityRefs), −1 for one without.
 type placed struct {
 	id    string
 	d     int64
+	ent   int32
 	label bool
 }
 
@@ -801,9 +806,21 @@ type placed struct {
 // profile at the as-of date too).
 func (e *engine) place() []placed {
 	if e.moments != nil {
+		ords := make(map[string]int32, len(e.moments))
+		ord := int32(0)
+		for k := range e.parts {
+			for _, id := range e.parts[k].ids {
+				ords[id] = ord
+				ord++
+			}
+		}
 		out := make([]placed, e.cfg.Cutoffs.Len())
 		for i, id := range e.cfg.Cutoffs.IDs {
-			out[i] = placed{id: id, d: e.cfg.Cutoffs.TS[i].UnixNano()}
+			ent, ok := ords[id]
+			if !ok {
+				ent = -1
+			}
+			out[i] = placed{id: id, d: e.cfg.Cutoffs.TS[i].UnixNano(), ent: ent}
 		}
 		return out
 	}
@@ -811,9 +828,11 @@ func (e *engine) place() []placed {
 	seen := map[string]bool{}
 	tg, o := e.cfg.Target, e.cfg.Outcomes
 	known := e.cfg.OutcomesKnown.UnixNano()
+	ord := int32(-1)
 	for k := range e.parts {
 		p := &e.parts[k]
 		for ent, id := range p.ids {
+			ord++
 			if p.stop[ent] == p.start[ent] {
 				continue
 			}
@@ -821,7 +840,7 @@ func (e *engine) place() []placed {
 			if e.snapshots == nil {
 				seen[id] = true
 				if e.inPopulation(id) {
-					out = append(out, placed{id: id, d: e.lastMom})
+					out = append(out, placed{id: id, d: e.lastMom, ent: ord})
 				}
 				continue
 			}
@@ -830,7 +849,7 @@ func (e *engine) place() []placed {
 					continue
 				}
 				if label, keep := tg.keep(o, id, s, known); keep {
-					out = append(out, placed{id: id, d: s, label: label})
+					out = append(out, placed{id: id, d: s, ent: ord, label: label})
 				}
 			}
 		}
@@ -857,7 +876,7 @@ func (e *engine) profileRows(out []placed, seen map[string]bool) []placed {
 	}
 	for _, id := range e.cfg.Profiles.IDs {
 		if !seen[id] && e.inPopulation(id) {
-			out = append(out, placed{id: id, d: e.lastMom})
+			out = append(out, placed{id: id, d: e.lastMom, ent: -1})
 		}
 	}
 	return out

@@ -3,6 +3,7 @@ package features
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strings"
@@ -28,6 +29,7 @@ type EntityPlan struct {
 	l     *layout
 	a     *acc
 	out   *rowsOut // one row's
+	meta  map[string]string
 }
 
 // Record is an event as the feature stage keeps it.
@@ -215,10 +217,11 @@ func (p *EntityPlan) Resolve(c Counts) error {
 	if len(c.Types) > 0 {
 		e.newest = c.Newest
 	}
-	if _, p.out, err = e.newTable(l, make([]placed, 1)); err != nil {
+	e.attrs = e.joinAttributes()
+	if p.meta, err = e.tableMeta(l); err != nil {
 		return err
 	}
-	p.l, p.a = l, newAcc(e, l)
+	p.l, p.a, p.out = l, newAcc(e, l), e.newRowsOut(l, 1)
 	return nil
 }
 
@@ -237,7 +240,7 @@ func (p *EntityPlan) Row(id string, recs []Record) (EntityRow, bool, error) {
 		return EntityRow{}, false, nil
 	}
 	out := p.out
-	p.a.entity(part, int(part.start[0]), int(part.stop[0]), id, []moment{{d: p.e.lastMom}}, out)
+	p.a.entity(part, int(part.start[0]), int(part.stop[0]), id, []moment{{d: p.e.lastMom}}, out, nil)
 	r := EntityRow{ID: id, Values: make([]float64, len(out.cols))}
 	for c := range out.cols {
 		r.Values[c] = out.cols[c].v[0]
@@ -269,14 +272,11 @@ func (p *EntityPlan) Table(rows []EntityRow) (*Table, error) {
 		}
 		seen[r.ID] = true
 		byID[r.ID] = i
-		placedRows = append(placedRows, placed{id: r.ID, d: e.lastMom})
+		placedRows = append(placedRows, placed{id: r.ID, d: e.lastMom, ent: -1})
 	}
 	placedRows = e.profileRows(placedRows, seen)
 	sortPlaced(placedRows)
-	t, out, err := e.newTable(p.l, placedRows)
-	if err != nil {
-		return nil, err
-	}
+	out := e.newRowsOut(p.l, len(placedRows))
 	for pos, pr := range placedRows {
 		i, ok := byID[pr.id]
 		if !ok {
@@ -297,7 +297,8 @@ func (p *EntityPlan) Table(rows []EntityRow) (*Table, error) {
 		}
 		out.done[pos] = true
 	}
-	e.emptyRows(p.l, placedRows, out)
-	e.finish(t, p.l, out)
+	e.emptyRows(p.a, placedRows, out)
+	t := e.batchTable(0, placedRows, out)
+	t.Meta = maps.Clone(p.meta)
 	return t, nil
 }

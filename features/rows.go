@@ -176,8 +176,10 @@ type rowsOut struct {
 }
 
 // entity computes the rows of one entity: its sorted records g[lo:hi] of
-// p and its moments, ascending.
-func (a *acc) entity(p *partition, lo, hi int, id string, moms []moment, out *rowsOut) {
+// p and its moments, ascending. With st, it starts from st's all-time
+// quantities when they were counted for a moment no later than the first,
+// and leaves its own there.
+func (a *acc) entity(p *partition, lo, hi int, id string, moms []moment, out *rowsOut, st *resume) {
 	a.n, a.first = 0, noTime
 	for s := range a.lastT {
 		a.lastT[s] = noTime
@@ -185,6 +187,16 @@ func (a *acc) entity(p *partition, lo, hi int, id string, moms []moment, out *ro
 	a.rr = ruleRow{}
 	rs := a.e.rs
 	j := lo
+	if st != nil && st.ok && st.d <= moms[0].d {
+		a.n, a.first, a.rr, j = st.n, st.first, st.rr, lo+int(st.j)
+		copy(a.lastT, st.lastT)
+	}
+	if st != nil {
+		defer func() {
+			st.ok, st.d, st.j, st.n, st.first, st.rr = true, moms[len(moms)-1].d, int32(j-lo), a.n, a.first, a.rr
+			st.lastT = append(st.lastT[:0], a.lastT...)
+		}()
+	}
 	for _, m := range moms {
 		d := m.d
 		dt := timeOf(d)
@@ -376,70 +388,153 @@ func (a *acc) write(pos int32, d int64, out *rowsOut) {
 	}
 }
 
-// computeRows computes every placed row: per partition on every core,
-// then the rows of entities without records.
-func (e *engine) computeRows(ctx context.Context, l *layout, rows []placed, out *rowsOut) error {
-	byID := e.moments
-	if byID == nil {
-		byID = make(map[string][]moment, len(rows))
-		for i, r := range rows {
-			byID[r.id] = append(byID[r.id], moment{d: r.d, pos: int32(i)})
-		}
-	}
-	for _, ms := range byID {
-		slices.SortStableFunc(ms, func(a, b moment) int { return cmpInt(a.d, b.d) })
-	}
-	// Entities go in the order of their first row, cut into runs that
-	// the cores take in turn, so that the writes into the output columns
-	// move forward together: a partition's entities alone would be every
-	// nParts-th row, each write a cache miss in one of the columns.
-	type ref struct{ part, k, first int32 }
-	refs := make([]ref, 0, len(rows))
+// entityRefs lists the entities with records in the order place numbers
+// them: partition by partition.
+func (e *engine) entityRefs() []entityRef {
+	var refs []entityRef
 	for pi := range e.parts {
-		for k, id := range e.parts[pi].ids {
-			if ms := byID[id]; len(ms) > 0 {
-				refs = append(refs, ref{int32(pi), int32(k), ms[0].pos})
+		for k := range e.parts[pi].ids {
+			refs = append(refs, entityRef{uint16(pi), int32(k)})
+		}
+	}
+	return refs
+}
+
+// entityRef is where an entity's records are: partition part, entity k.
+type entityRef struct {
+	part uint16
+	k    int32
+}
+
+// resume is what an entity's rows carry from one batch to the next: the
+// all-time quantities after the records before its last computed moment.
+type resume struct {
+	ok       bool
+	d        int64 // the moment they were counted for
+	j        int32 // records counted, from the entity's first
+	n, first int64
+	lastT    []int64
+	rr       ruleRow
+}
+
+// rowBatches computes the placed rows in output order, size at a time,
+// into the room that room gives: each batch's entities on every core, then
+// its rows without records. emit gets the batch's first row number, its
+// rows, and their feature and rule values. An entity
+// whose rows fall in several batches starts each batch from the all-time
+// quantities its previous one left when its moments go forward, so
+// snapshot rows (sorted by date) read each entity's records once.
+func (e *engine) rowBatches(ctx context.Context, l *layout, rows []placed, size int, room func(n int) *rowsOut, emit func(lo int, rows []placed, out *rowsOut) error) error {
+	refs := e.entityRefs()
+	// The entities' first and last rows; an entity whose rows fall in
+	// several batches keeps a state (slot, from 1) between them.
+	first, last := make([]int32, len(refs)), make([]int32, len(refs))
+	for i := len(rows) - 1; i >= 0; i-- {
+		if ent := rows[i].ent; ent >= 0 {
+			first[ent] = int32(i)
+		}
+	}
+	slot := make([]int32, len(refs))
+	var states []resume
+	for i, r := range rows {
+		if r.ent >= 0 {
+			last[r.ent] = int32(i)
+			if slot[r.ent] == 0 && int(first[r.ent])/size != i/size {
+				states = append(states, resume{})
+				slot[r.ent] = int32(len(states))
 			}
 		}
 	}
-	slices.SortFunc(refs, func(x, y ref) int { return cmpInt(int64(x.first), int64(y.first)) })
-	const run = 4096
-	var next atomic.Int64
-	g, gctx := errgroup.WithContext(ctx)
-	for range runtime.GOMAXPROCS(0) {
-		g.Go(func() error {
-			a := newAcc(e, l)
-			for {
-				lo := int(next.Add(run)) - run
-				if lo >= len(refs) {
-					return nil
-				}
-				if err := gctx.Err(); err != nil {
-					return err
-				}
-				for _, r := range refs[lo:min(lo+run, len(refs))] {
-					p := &e.parts[r.part]
-					id := p.ids[r.k]
-					a.entity(p, int(p.start[r.k]), int(p.stop[r.k]), id, byID[id], out)
-				}
+	accs := make([]*acc, runtime.GOMAXPROCS(0))
+	for w := range accs {
+		accs[w] = newAcc(e, l)
+	}
+	mark := make([]int32, len(refs)) // the number of the entity's latest batch, from 1
+	count, off := make([]int32, len(refs)), make([]int32, len(refs))
+	var moms []moment
+	var order []int32
+	for b, lo := int32(1), 0; lo == 0 || lo < len(rows); b, lo = b+1, lo+size {
+		hi := min(lo+size, len(rows))
+		batch := rows[lo:hi]
+		// The batch's entities in the order of their first row, each
+		// with its moments (output positions in the batch).
+		order = order[:0]
+		for _, r := range batch {
+			if r.ent < 0 {
+				continue
 			}
-		})
+			if mark[r.ent] != b {
+				mark[r.ent], count[r.ent] = b, 0
+				order = append(order, r.ent)
+			}
+			count[r.ent]++
+		}
+		at := int32(0)
+		for _, ent := range order {
+			off[ent], at = at, at+count[ent]
+			count[ent] = 0
+		}
+		moms = slices.Grow(moms[:0], int(at))[:at]
+		for i, r := range batch {
+			if r.ent >= 0 {
+				moms[off[r.ent]+count[r.ent]] = moment{d: r.d, pos: int32(i)}
+				count[r.ent]++
+			}
+		}
+		out := room(len(batch))
+		// Entities go in runs that the cores take in turn, so that the
+		// writes into the output columns move forward together.
+		const run = 4096
+		var next atomic.Int64
+		g, gctx := errgroup.WithContext(ctx)
+		for _, a := range accs {
+			g.Go(func() error {
+				for {
+					from := int(next.Add(run)) - run
+					if from >= len(order) {
+						return nil
+					}
+					if err := gctx.Err(); err != nil {
+						return err
+					}
+					for _, ent := range order[from:min(from+run, len(order))] {
+						ms := moms[off[ent] : off[ent]+count[ent]]
+						slices.SortStableFunc(ms, func(x, y moment) int { return cmpInt(x.d, y.d) })
+						var st *resume
+						if k := slot[ent]; k > 0 {
+							st = &states[k-1]
+						}
+						ref := refs[ent]
+						p := &e.parts[ref.part]
+						a.entity(p, int(p.start[ref.k]), int(p.stop[ref.k]), p.ids[ref.k], ms, out, st)
+						if st != nil && int(last[ent]) < hi {
+							*st = resume{}
+						}
+					}
+				}
+			})
+		}
+		if err := g.Wait(); err != nil {
+			return err
+		}
+		e.emptyRows(accs[0], batch, out)
+		if err := emit(lo, batch, out); err != nil {
+			return err
+		}
+		if hi == len(rows) {
+			break
+		}
 	}
-	if err := g.Wait(); err != nil {
-		return err
-	}
-	e.emptyRows(l, rows, out)
 	return nil
 }
 
 // emptyRows computes the rows not computed yet: those of entities without
 // records (an entities-file row, a cutoff before any event).
-func (e *engine) emptyRows(l *layout, rows []placed, out *rowsOut) {
-	a := newAcc(e, l)
+func (e *engine) emptyRows(a *acc, rows []placed, out *rowsOut) {
 	var empty partition
 	for i, r := range rows {
 		if !out.done[i] {
-			a.entity(&empty, 0, 0, r.id, []moment{{d: r.d, pos: int32(i)}}, out)
+			a.entity(&empty, 0, 0, r.id, []moment{{d: r.d, pos: int32(i)}}, out, nil)
 		}
 	}
 }

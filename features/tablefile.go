@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"slices"
 	"strconv"
+	"sync"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -61,6 +62,26 @@ func (t *Table) Index(name string) int {
 	return -1
 }
 
+// slice returns rows [lo, hi) of the table, sharing its columns' storage.
+func (t *Table) slice(lo, hi int) Table {
+	out := Table{Meta: t.Meta, Columns: make([]Column, len(t.Columns))}
+	for i := range t.Columns {
+		out.Columns[i] = t.Columns[i].slice(lo, hi)
+	}
+	return out
+}
+
+// concat returns a new table with the rows of t, then those of u.
+func (t *Table) concat(u Table) *Table {
+	out := &Table{Meta: t.Meta, Columns: make([]Column, len(t.Columns))}
+	for i := range t.Columns {
+		a, b := &t.Columns[i], &u.Columns[i]
+		out.Columns[i] = Column{Name: a.Name, Kind: a.Kind, Float: slices.Concat(a.Float, b.Float), Str: slices.Concat(a.Str, b.Str),
+			Bool: slices.Concat(a.Bool, b.Bool), Time: slices.Concat(a.Time, b.Time)}
+	}
+	return out
+}
+
 // Rows returns a new table holding the given rows, in that order, with the
 // same metadata.
 func (t *Table) Rows(rows []int) *Table {
@@ -88,14 +109,38 @@ const rowGroupRows = 1 << 17
 // times as TIMESTAMP(µs, UTC). Meta goes into the key/value metadata with
 // leadscore.schema_version, sorted by key. The output holds no wall-clock
 // time, so equal tables give byte-identical files.
+func (t *Table) WriteParquet(w io.Writer) error {
+	pw, err := newParquetWriter(w, t, func(c *Column) int { return c.textChunkBytes() })
+	if err != nil {
+		return err
+	}
+	if err := pw.write(t); err != nil {
+		return err
+	}
+	return pw.close(t.Meta)
+}
+
+// parquetWriter writes tables of one shape to one Parquet file, in row
+// groups of rowGroupRows: a table written whole and one written a part at a
+// time, cut anywhere, give the same bytes.
 //
 // Columns are encoded on every core: each row group is buffered, its
 // columns written concurrently (each column has its own encoder and page
-// buffer), then flushed to w in column order, so the bytes do not depend on
+// buffer), then flushed in column order, so the bytes do not depend on
 // scheduling.
-func (t *Table) WriteParquet(w io.Writer) error {
-	fields := make([]arrow.Field, len(t.Columns))
-	for i, c := range t.Columns {
+type parquetWriter struct {
+	fw      *file.Writer
+	shape   Table  // no rows, the columns of every table written
+	pending *Table // the rows of an unfinished row group
+	rows    int
+}
+
+// newParquetWriter starts a file for tables with the columns of first,
+// whose rows choose the encodings: textBytes bounds the bytes of the
+// distinct values a chunk of a text column can hold (its dictionary).
+func newParquetWriter(w io.Writer, first *Table, textBytes func(c *Column) int) (*parquetWriter, error) {
+	fields := make([]arrow.Field, len(first.Columns))
+	for i, c := range first.Columns {
 		fields[i] = arrow.Field{Name: c.Name, Nullable: true}
 		switch c.Kind {
 		case KindFloat:
@@ -113,13 +158,18 @@ func (t *Table) WriteParquet(w io.Writer) error {
 	// dictionary only costs. Any other column keeps its dictionary for the
 	// whole chunk: Arrow lists the encodings of a chunk that fell back to
 	// plain in map order, which would make the footer differ between runs,
-	// so a text column whose chunk could outgrow dictLimit has none.
-	opts := []parquet.WriterProperty{parquet.WithCompression(compress.Codecs.Snappy),
+	// so a text column whose dictionary could outgrow dictLimit has none.
+	opts := []parquet.WriterProperty{parquet.WithAllocator(&reuseAllocator{}), parquet.WithCompression(compress.Codecs.Snappy),
 		parquet.WithCreatedBy("leadscore"), parquet.WithDictionaryDefault(true), parquet.WithStats(true),
 		parquet.WithDictionaryPageSizeLimit(dictLimit),
 		parquet.WithDictionaryFor("entity_id", false), parquet.WithDictionaryFor("rule_awards", false)}
-	for _, c := range t.Columns {
-		if c.Kind == KindString && c.textChunkBytes() > dictLimit || c.Kind == KindFloat && mostlyDistinct(c.Float) {
+	for i := range first.Columns {
+		c := &first.Columns[i]
+		plain := c.Kind == KindFloat && mostlyDistinct(c.Float)
+		if c.Kind == KindString && c.Name != "entity_id" && c.Name != "rule_awards" {
+			plain = textBytes(c) > dictLimit
+		}
+		if plain {
 			opts = append(opts, parquet.WithDictionaryFor(c.Name, false))
 		}
 	}
@@ -127,43 +177,85 @@ func (t *Table) WriteParquet(w io.Writer) error {
 	// The Parquet schema Arrow would write for these fields.
 	sc, err := pqarrow.ToParquet(arrow.NewSchema(fields, nil), props, pqarrow.NewArrowWriterProperties())
 	if err != nil {
-		return err
+		return nil, err
 	}
 	// The writer closes a sink that is an io.Closer; the caller owns w.
 	fw := file.NewParquetWriter(struct{ io.Writer }{w}, sc.Root(), file.WithWriterProps(props))
-	meta := map[string]string{MetaSchemaVersion: SchemaVersion}
-	for k, v := range t.Meta {
-		meta[k] = v
-	}
-	for _, k := range sortedKeys(meta) {
-		if err := fw.AppendKeyValueMetadata(k, meta[k]); err != nil {
+	return &parquetWriter{fw: fw, shape: first.slice(0, 0)}, nil
+}
+
+// write adds the rows of t, which has the first table's columns. Full row
+// groups are written; the rest waits, t's columns unchanged, for the next
+// write or close.
+func (pw *parquetWriter) write(t *Table) error {
+	if p := pw.pending; p != nil {
+		take := min(rowGroupRows-p.NumRows(), t.NumRows())
+		p = p.concat(t.slice(0, take))
+		rest := t.slice(take, t.NumRows())
+		t, pw.pending = &rest, nil
+		if p.NumRows() < rowGroupRows {
+			pw.pending = p
+			return nil
+		}
+		if err := pw.rowGroup(p, 0, rowGroupRows); err != nil {
 			return err
 		}
 	}
-	n := t.NumRows()
-	for lo := 0; lo < n || (n == 0 && lo == 0); lo += rowGroupRows {
-		hi := min(lo+rowGroupRows, n)
-		rgw := fw.AppendBufferedRowGroup()
-		var g errgroup.Group
-		g.SetLimit(runtime.GOMAXPROCS(0))
-		for i := range t.Columns {
-			cw, err := rgw.Column(i)
-			if err != nil {
-				return err
-			}
-			g.Go(func() error { return t.Columns[i].writeChunk(cw, lo, hi) })
-		}
-		if err := g.Wait(); err != nil {
+	n, lo := t.NumRows(), 0
+	for ; n-lo >= rowGroupRows; lo += rowGroupRows {
+		if err := pw.rowGroup(t, lo, lo+rowGroupRows); err != nil {
 			return err
-		}
-		if err := rgw.Close(); err != nil {
-			return err
-		}
-		if n == 0 {
-			break
 		}
 	}
-	return fw.Close()
+	if lo < n {
+		rest := t.slice(lo, n)
+		pw.pending = &rest
+	}
+	return nil
+}
+
+// rowGroup writes rows [lo, hi) of t as one row group.
+func (pw *parquetWriter) rowGroup(t *Table, lo, hi int) error {
+	rgw := pw.fw.AppendBufferedRowGroup()
+	var g errgroup.Group
+	g.SetLimit(runtime.GOMAXPROCS(0))
+	for i := range t.Columns {
+		cw, err := rgw.Column(i)
+		if err != nil {
+			return err
+		}
+		g.Go(func() error { return t.Columns[i].writeChunk(cw, lo, hi) })
+	}
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	pw.rows += hi - lo
+	return rgw.Close()
+}
+
+// close writes the rows still pending (a file without rows has one empty
+// row group), then the footer with meta and leadscore.schema_version as
+// key/value metadata, sorted by key.
+func (pw *parquetWriter) close(meta map[string]string) error {
+	if p := pw.pending; p != nil {
+		if err := pw.rowGroup(p, 0, p.NumRows()); err != nil {
+			return err
+		}
+	} else if pw.rows == 0 {
+		if err := pw.rowGroup(&pw.shape, 0, 0); err != nil {
+			return err
+		}
+	}
+	all := map[string]string{MetaSchemaVersion: SchemaVersion}
+	for k, v := range meta {
+		all[k] = v
+	}
+	for _, k := range sortedKeys(all) {
+		if err := pw.fw.AppendKeyValueMetadata(k, all[k]); err != nil {
+			return err
+		}
+	}
+	return pw.fw.Close()
 }
 
 // dictLimit bounds a column chunk's dictionary. A float, time or bool
@@ -182,6 +274,20 @@ func (c *Column) textChunkBytes() int {
 		most = max(most, n)
 	}
 	return most
+}
+
+// distinctBytes returns the bytes the distinct non-empty values of ss
+// take in a Parquet dictionary.
+func distinctBytes(ss []string) int {
+	seen := map[string]struct{}{}
+	n := 0
+	for _, s := range ss {
+		if _, ok := seen[s]; !ok && s != "" {
+			seen[s] = struct{}{}
+			n += len(s) + 4
+		}
+	}
+	return n
 }
 
 // mostlyDistinct reports whether most of the first values of a float
@@ -213,18 +319,24 @@ type dictEncoder interface {
 // that index a table here. The dictionary lists values in order of first
 // appearance, as Arrow's does; the chunk's statistics come from it (every
 // entry is used).
-func writeFloatDict(cw *file.Float64ColumnChunkWriter, enc dictEncoder, v []float64) error {
+func writeFloatDict(cw *file.Float64ColumnChunkWriter, enc dictEncoder, v []float64, s *chunkScratch) error {
 	const smallMax = 4096
 	var small [smallMax]int32 // whole value k in [0, smallMax) → index + 1
-	other := map[uint64]int32{}
-	var dict []float64
-	idx := make([]int32, len(v))
-	def := make([]int16, len(v))
-	valid := make([]byte, (len(v)+7)/8)
+	if s.other == nil {
+		s.other = map[uint64]int32{}
+	}
+	other := s.other
+	clear(other)
+	dict := s.dict[:0]
+	idx := grown(&s.idx, len(v))
+	def := grown(&s.def, len(v))
+	valid := grown(&s.valid, (len(v)+7)/8)
+	clear(valid)
 	nulls := 0
 	for i, x := range v {
 		if math.IsNaN(x) {
 			nulls++
+			def[i], idx[i] = 0, 0
 			continue
 		}
 		def[i] = 1
@@ -249,6 +361,7 @@ func writeFloatDict(cw *file.Float64ColumnChunkWriter, enc dictEncoder, v []floa
 		}
 		idx[i] = *at - 1
 	}
+	s.dict = dict
 	d := array.NewFloat64Data(array.NewData(arrow.PrimitiveTypes.Float64, len(dict),
 		[]*memory.Buffer{nil, memory.NewBufferBytes(arrow.Float64Traits.CastToBytes(dict))}, nil, 0, 0))
 	defer d.Release()
@@ -271,43 +384,76 @@ func writeFloatDict(cw *file.Float64ColumnChunkWriter, enc dictEncoder, v []floa
 	return cw.WriteDictIndices(ix, def, nil)
 }
 
+// chunkScratch is the memory writing a column chunk needs, reused from
+// chunk to chunk: Arrow copies what it keeps of the values and levels it
+// is given.
+type chunkScratch struct {
+	def    []int16
+	idx    []int32
+	valid  []byte
+	dict   []float64
+	other  map[uint64]int32
+	floats []float64
+	ints   []int64
+	texts  []parquet.ByteArray
+}
+
+var scratchPool = sync.Pool{New: func() any { return new(chunkScratch) }}
+
+// grown returns (*buf)[:n], growing *buf when it is shorter.
+func grown[T any](buf *[]T, n int) []T {
+	if cap(*buf) < n {
+		*buf = make([]T, n)
+	}
+	return (*buf)[:n]
+}
+
 // writeChunk writes rows [lo, hi) of the column to a column chunk: the
 // non-null values and one definition level per row (1 present, 0 null).
 func (c *Column) writeChunk(cw file.ColumnChunkWriter, lo, hi int) error {
-	def := make([]int16, hi-lo)
+	s := scratchPool.Get().(*chunkScratch)
+	defer scratchPool.Put(s)
+	def := grown(&s.def, hi-lo)
 	var err error
 	switch cw := cw.(type) {
 	case *file.Float64ColumnChunkWriter:
 		if enc, ok := cw.CurrentEncoder().(dictEncoder); ok && enc.NumEntries() == 0 && !arrowFloatDict {
-			return writeFloatDict(cw, enc, c.Float[lo:hi])
+			return writeFloatDict(cw, enc, c.Float[lo:hi], s)
 		}
-		vals := make([]float64, 0, hi-lo)
+		vals := s.floats[:0]
 		for i, v := range c.Float[lo:hi] {
+			def[i] = 0
 			if !math.IsNaN(v) {
 				def[i] = 1
 				vals = append(vals, v)
 			}
 		}
+		s.floats = vals
 		_, err = cw.WriteBatch(vals, def, nil)
 	case *file.ByteArrayColumnChunkWriter:
-		vals := make([]parquet.ByteArray, 0, hi-lo)
+		vals := s.texts[:0]
 		for i, v := range c.Str[lo:hi] {
+			def[i] = 0
 			if v != "" {
 				def[i] = 1
 				vals = append(vals, parquet.ByteArray(v))
 			}
 		}
+		s.texts = vals
 		_, err = cw.WriteBatch(vals, def, nil)
+		clear(vals) // the values' bytes may go
 	case *file.BooleanColumnChunkWriter:
 		_, err = cw.WriteBatch(c.Bool[lo:hi], nil, nil)
 	case *file.Int64ColumnChunkWriter:
-		vals := make([]int64, 0, hi-lo)
+		vals := s.ints[:0]
 		for i, v := range c.Time[lo:hi] {
+			def[i] = 0
 			if !v.IsZero() {
 				def[i] = 1
 				vals = append(vals, v.UnixMicro())
 			}
 		}
+		s.ints = vals
 		_, err = cw.WriteBatch(vals, def, nil)
 	default:
 		err = fmt.Errorf("column %q: unexpected Parquet column writer %T", c.Name, cw)

@@ -107,11 +107,11 @@ func runFeatures(c *cobra.Command, opts *featuresOptions) error {
 	}
 	bar := opts.progress("features", "events", 0)
 	opts.job.Tool, opts.job.Logger, opts.job.Progress = toolVersion(), log, bar.update
-	t, err := opts.job.Run(c.Context())
+	rows, columns, err := opts.job.Run(c.Context())
 	bar.done()
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(opts.stdout, "wrote %s: %d rows, %d columns\n", opts.job.Out, t.NumRows(), len(t.Columns))
+	fmt.Fprintf(opts.stdout, "wrote %s: %d rows, %d columns\n", opts.job.Out, rows, columns)
 	return nil
 }

@@ -34,52 +34,53 @@ type FeaturesJob struct {
 	Progress func(rows int64)
 }
 
-// Run builds the table and writes it to Out, or writes nothing.
-func (j *FeaturesJob) Run(ctx context.Context) (*features.Table, error) {
+// Run builds the table and writes it to Out a row group at a time, or
+// writes nothing; it returns the table's shape.
+func (j *FeaturesJob) Run(ctx context.Context) (rows, columns int, err error) {
 	if j.Events == "" || j.Out == "" {
-		return nil, Usagef("--events and --out are required")
+		return 0, 0, Usagef("--events and --out are required")
 	}
 	if !strings.HasSuffix(strings.ToLower(j.Out), ".parquet") {
-		return nil, Usagef("--out %q: feature tables are Parquet; name the file .parquet", j.Out)
+		return 0, 0, Usagef("--out %q: feature tables are Parquet; name the file .parquet", j.Out)
 	}
 	job, err := j.tableJob()
 	if err != nil {
-		return nil, err
+		return 0, 0, err
 	}
 	var o Outputs
 	defer o.Abort()
 	o.Protect(j.Events, j.Entities, j.Cutoffs, j.Outcomes, j.Spec, j.Rules)
 	out, err := o.Create(j.Out)
 	if err != nil {
-		return nil, err
+		return 0, 0, err
 	}
 	if job.BadRows, err = BadRows(&o, j.Out, j.MaxBadRows); err != nil {
-		return nil, err
+		return 0, 0, err
 	}
 	inputs := map[string]string{"events": j.Events, "entities": j.Entities, "cutoffs": j.Cutoffs, "outcomes": j.Outcomes, "spec": j.Spec}
 	if j.Rules != "default" {
 		inputs["rules"] = j.Rules
 	}
 	hashes := hashInputs(inputs)
-	t, err := BuildTable(ctx, job)
+	cfg, err := job.Config(ctx)
 	if err != nil {
-		return nil, err
+		return 0, 0, err
 	}
-	fps, err := hashes.wait()
+	rows, columns, err = features.BuildParquet(ctx, cfg, out, func(meta map[string]string) error {
+		fps, err := hashes.wait()
+		Stamp(meta, fps, j.Tool)
+		return err
+	})
 	if err != nil {
-		return nil, err
-	}
-	Stamp(t, fps, j.Tool)
-	if err := t.WriteParquet(out); err != nil {
-		return nil, err
+		return 0, 0, err
 	}
 	if err := o.Commit(); err != nil {
-		return nil, err
+		return 0, 0, err
 	}
 	if n := job.BadRows.Count(); n > 0 {
 		logger(j.Logger).Warn("skipped bad rows", "bad_rows", n, "quarantine", QuarantinePath(j.Out), "first", job.BadRows.Err())
 	}
-	return t, nil
+	return rows, columns, nil
 }
 
 // tableJob reads the settings and the small files (rules, spec, model)

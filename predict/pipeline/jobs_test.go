@@ -23,21 +23,21 @@ func TestJobsRefuseBadSettings(t *testing.T) {
 		run        func() error
 	}{
 		{"features: two modes", "give exactly one of --as-of, --cutoffs and --snapshots", func() error {
-			_, err := (&FeaturesJob{Events: events, AsOf: "2024-02-01", Snapshots: "monthly", Out: out}).Run(ctx)
+			_, _, err := (&FeaturesJob{Events: events, AsOf: "2024-02-01", Snapshots: "monthly", Out: out}).Run(ctx)
 			return err
 		}},
 		{"features: bad horizon", "--horizon: ", func() error {
-			_, err := (&FeaturesJob{Events: events, AsOf: "2024-02-01", Horizon: "ninety", Out: out}).Run(ctx)
+			_, _, err := (&FeaturesJob{Events: events, AsOf: "2024-02-01", Horizon: "ninety", Out: out}).Run(ctx)
 			return err
 		}},
 		{"features: bad date", "--as-of: ", func() error {
-			_, err := (&FeaturesJob{Events: events, AsOf: "2024-13-01", Out: out}).Run(ctx)
+			_, _, err := (&FeaturesJob{Events: events, AsOf: "2024-13-01", Out: out}).Run(ctx)
 			return err
 		}},
 		{"features: bad column mapping", "--col \"entity_id\"", func() error {
 			j := &FeaturesJob{Events: events, AsOf: "2024-02-01", Out: out}
 			j.Columns = []string{"entity_id"}
-			_, err := j.Run(ctx)
+			_, _, err := j.Run(ctx)
 			return err
 		}},
 		{"predict: no rows", "give exactly one of --features and --table", func() error {

@@ -88,11 +88,11 @@ func (h *inputHashes) wait() (map[string]string, error) {
 // Stamp records input fingerprints (leadscore.input.<role>) and the tool
 // version in a table's metadata. Names, not paths, are stored, so a rerun
 // elsewhere on the same data gives the same bytes.
-func Stamp(t *features.Table, fps map[string]string, tool string) {
+func Stamp(meta map[string]string, fps map[string]string, tool string) {
 	for role, fp := range fps {
-		t.Meta[features.MetaInputPrefix+role] = fp
+		meta[features.MetaInputPrefix+role] = fp
 	}
-	t.Meta[features.MetaToolVersion] = tool
+	meta[features.MetaToolVersion] = tool
 }
 
 // Fingerprint returns "name size=N sha256=HEX" for a file, and for a

@@ -209,7 +209,7 @@ func (p *plan) stages(ctx context.Context, dir string, man *Manifest, opts Optio
 	if err := p.recordInputs(man); err != nil {
 		return err
 	}
-	Stamp(t, tableInputs(man.Inputs), opts.Tool)
+	Stamp(t.Meta, tableInputs(man.Inputs), opts.Tool)
 	f, err := o.Create(filepath.Join(dir, "features.parquet"))
 	if err != nil {
 		return err

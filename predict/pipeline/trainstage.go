@@ -58,7 +58,7 @@ func (p *plan) trainStage(ctx context.Context, o *Outputs, dir string, man *Mani
 		return err
 	}
 	if c.Train.KeepTable {
-		Stamp(t, tableInputs(man.Inputs), opts.Tool)
+		Stamp(t.Meta, tableInputs(man.Inputs), opts.Tool)
 		f, err := o.Create(filepath.Join(dir, "model", "training.parquet"))
 		if err != nil {
 			return err

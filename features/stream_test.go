@@ -1,0 +1,198 @@
+package features
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"time"
+)
+
+// streamCase is a table in each mode, with rules, attributes and
+// entities whose rows fall in several batches.
+func streamCases(t *testing.T) map[string]Config {
+	t.Helper()
+	r := rand.New(rand.NewPCG(5, 6))
+	types := []string{"page_view", "order", "rfq", "email_open", "complaint"}
+	var ev, ent, cut, deals strings.Builder
+	ev.WriteString("entity_id,ts,type,value,justified\n")
+	ent.WriteString("entity_id,industry,employees\n")
+	cut.WriteString("entity_id,ts,deal\n")
+	deals.WriteString("entity_id,ts,won,closed_at\n")
+	start := asOf.AddDate(-1, 0, 0)
+	for e := range 60 {
+		id := fmt.Sprintf("E%02d", e)
+		for range r.IntN(30) {
+			ts := start.Add(time.Duration(r.Int64N(int64(420 * 24 * time.Hour))))
+			typ := types[r.IntN(len(types))]
+			v, just := "", ""
+			if typ == "order" {
+				v = fmt.Sprint(r.IntN(5000))
+			}
+			if typ == "complaint" {
+				just = "true"
+			}
+			fmt.Fprintf(&ev, "%s,%s,%s,%s,%s\n", id, ts.Format(time.RFC3339), typ, v, just)
+		}
+		if e%3 != 0 {
+			fmt.Fprintf(&ent, "%s,%s,%d\n", id, []string{"retail", "", "energy"}[e%3], e*10)
+		}
+		if e%4 == 0 {
+			opened := start.AddDate(0, 2+e%9, e%20)
+			fmt.Fprintf(&deals, "%s,%s,%t,%s\n", id, opened.Format(time.DateOnly), e%8 == 0, opened.AddDate(0, 1, 0).Format(time.DateOnly))
+		}
+	}
+	// Cutoffs out of time order, an entity's several apart, some before
+	// any event and some of entities without events.
+	for k := range 150 {
+		id := fmt.Sprintf("E%02d", r.IntN(66))
+		ts := start.Add(time.Duration(r.Int64N(int64(400 * 24 * time.Hour))))
+		fmt.Fprintf(&cut, "%s,%s,D%d\n", id, ts.Format(time.RFC3339), k%5)
+	}
+	ctx := context.Background()
+	events := Source{Path: writeFile(t, "events.csv", ev.String())}
+	prof, err := ReadProfiles(ctx, Source{Path: writeFile(t, "entities.csv", ent.String())}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cutoffs, err := ReadCutoffs(ctx, Source{Path: writeFile(t, "cut.csv", cut.String())}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, err := ReadOutcomes(ctx, Source{Path: writeFile(t, "deals.csv", deals.String())}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dates, err := SnapshotDates("monthly", start.AddDate(0, 1, 0), asOf.AddDate(0, 2, 0), 30)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec := Spec{Aggregations: []string{"count", "sum", "mean", "max", "distinct_days", "days_since", "trend"}}
+	return map[string]Config{
+		"as-of":     {Events: events, AsOf: asOf, Profiles: prof, AllEntities: true, Rules: DefaultRules(), Spec: spec},
+		"cutoffs":   {Events: events, Cutoffs: cutoffs, Profiles: prof, Rules: DefaultRules(), Spec: spec},
+		"snapshots": {Events: events, Snapshots: dates, Target: &Target{Kind: TargetConversion, HorizonDays: 30}, Outcomes: o, OutcomesKnown: asOf.AddDate(0, 3, 0), Profiles: prof, Rules: DefaultRules()},
+	}
+}
+
+// TestRowBatches: rows computed a few at a time, entities resuming from
+// one batch to the next (or starting over when their moments go back),
+// equal those computed at once, bit for bit.
+func TestRowBatches(t *testing.T) {
+	for name, cfg := range streamCases(t) {
+		whole, err := Build(context.Background(), cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if whole.NumRows() < 50 {
+			t.Fatalf("%s: %d rows, too few to cut", name, whole.NumRows())
+		}
+		for _, size := range []int{1, 2, 7, 64} {
+			b, err := prepare(context.Background(), cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Each batch reuses the room of the one before, as BuildParquet's do.
+			var got *Table
+			var last *rowsOut
+			room := func(n int) *rowsOut {
+				if last == nil {
+					return b.e.newRowsOut(b.l, n)
+				}
+				return last.reuse(n)
+			}
+			err = b.e.rowBatches(context.Background(), b.l, b.rows, size, room, func(lo int, rows []placed, out *rowsOut) error {
+				bt := b.e.batchTable(lo, rows, out)
+				if got == nil {
+					got = bt.concat(Table{Columns: make([]Column, len(bt.Columns))})
+				} else {
+					got = got.concat(*bt)
+				}
+				last = out
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := sameTable(got, whole); err != nil {
+				t.Fatalf("%s, batches of %d: %v", name, size, err)
+			}
+		}
+	}
+}
+
+// TestBuildParquet: the streamed file is the bytes WriteParquet writes
+// of Build's table, with what stamp adds in its metadata.
+func TestBuildParquet(t *testing.T) {
+	for name, cfg := range streamCases(t) {
+		tb, err := Build(context.Background(), cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tb.Meta["leadscore.test"] = "stamped"
+		var want, got bytes.Buffer
+		if err := tb.WriteParquet(&want); err != nil {
+			t.Fatal(err)
+		}
+		rows, cols, err := BuildParquet(context.Background(), cfg, &got, func(meta map[string]string) error {
+			meta["leadscore.test"] = "stamped"
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rows != tb.NumRows() || cols != len(tb.Columns) {
+			t.Errorf("%s: BuildParquet says %d rows × %d columns, the table has %d × %d", name, rows, cols, tb.NumRows(), len(tb.Columns))
+		}
+		if !bytes.Equal(got.Bytes(), want.Bytes()) {
+			t.Errorf("%s: streamed file (%d bytes) differs from the table's (%d bytes)", name, got.Len(), want.Len())
+		}
+	}
+}
+
+// TestParquetWriterPieces: a table written in pieces of any size gives
+// the bytes of the table written whole, row groups cut at the same rows.
+func TestParquetWriterPieces(t *testing.T) {
+	n := 2*rowGroupRows + 1234
+	tb := &Table{Meta: map[string]string{"k": "v"}, Columns: []Column{
+		{Name: "entity_id", Kind: KindString, Str: make([]string, n)},
+		{Name: "x", Kind: KindFloat, Float: make([]float64, n)},
+		{Name: "ts", Kind: KindTime, Time: make([]time.Time, n)},
+		{Name: "ok", Kind: KindBool, Bool: make([]bool, n)},
+	}}
+	for i := range n {
+		tb.Columns[0].Str[i] = fmt.Sprintf("E%07d", i)
+		tb.Columns[1].Float[i] = float64(i % 97)
+		if i%13 == 0 {
+			tb.Columns[1].Float[i] = math.NaN()
+		}
+		tb.Columns[2].Time[i] = asOf.Add(time.Duration(i) * time.Second)
+		tb.Columns[3].Bool[i] = i%3 == 0
+	}
+	var want bytes.Buffer
+	if err := tb.WriteParquet(&want); err != nil {
+		t.Fatal(err)
+	}
+	for _, piece := range []int{rowGroupRows, 1000, rowGroupRows - 1, rowGroupRows + 5} {
+		var got bytes.Buffer
+		pw, err := newParquetWriter(&got, tb, func(c *Column) int { return c.textChunkBytes() })
+		if err != nil {
+			t.Fatal(err)
+		}
+		for lo := 0; lo < n; lo += piece {
+			p := tb.slice(lo, min(lo+piece, n))
+			if err := pw.write(&p); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := pw.close(tb.Meta); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got.Bytes(), want.Bytes()) {
+			t.Errorf("pieces of %d rows: %d bytes, whole: %d bytes", piece, got.Len(), want.Len())
+		}
+	}
+}
