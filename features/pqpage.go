@@ -99,11 +99,8 @@ type pqChunk struct {
 	// fromDict is set when the current page's values came from the
 	// dictionary (idx holds their indexes).
 	fromDict bool
-	// Scratch reused from page to page.
-	levels []int32
-	idx    []int32
-	vals   pqValues
-	// scratch holds the reading goroutine's reusable buffers.
+	// scratch holds the reading goroutine's reusable buffers, its levels,
+	// dictionary indexes and values among them.
 	scratch *pqScratch
 	// keep is set when text cells point into the pages: their memory is
 	// never reused.
@@ -305,12 +302,12 @@ func (c *pqChunk) readData(h pqPageHeader, body []byte, p *cells) error {
 	nonNull := n
 	p.null = nil
 	if c.col.optional {
-		c.levels = reuse(c.levels, n)
-		if err := rleHybrid(c.levels, levels, 1); err != nil {
+		c.scratch.levels = reuse(c.scratch.levels, n)
+		if err := rleHybrid(c.scratch.levels, levels, 1); err != nil {
 			return fmt.Errorf("definition levels: %w", err)
 		}
 		p.null = reuse(p.null, n)
-		for i, l := range c.levels {
+		for i, l := range c.scratch.levels {
 			p.null[i] = l == 0
 			nonNull -= int(1 - l)
 		}
@@ -327,9 +324,9 @@ func (c *pqChunk) readData(h pqPageHeader, body []byte, p *cells) error {
 	return c.fillCells(p, nonNull)
 }
 
-// values decodes nonNull values in encoding enc into c.vals.
+// values decodes nonNull values in encoding enc into c.scratch.vals.
 func (c *pqChunk) values(enc int32, n int, data []byte) error {
-	v := &c.vals
+	v := &c.scratch.vals
 	c.fromDict = enc == encPlainDict || enc == encRLEDict
 	switch enc {
 	case encPlain:
@@ -341,13 +338,13 @@ func (c *pqChunk) values(enc int32, n int, data []byte) error {
 		if len(data) < 1 && n > 0 {
 			return errPageShort
 		}
-		c.idx = reuse(c.idx, n)
+		c.scratch.idx = reuse(c.scratch.idx, n)
 		if n > 0 {
-			if err := rleHybrid(c.idx, data[1:], int(data[0])); err != nil {
+			if err := rleHybrid(c.scratch.idx, data[1:], int(data[0])); err != nil {
 				return fmt.Errorf("dictionary indexes: %w", err)
 			}
 		}
-		return c.lookup(v, c.idx)
+		return c.lookup(v, c.scratch.idx)
 	case encRLE:
 		if c.col.typ != ptBoolean {
 			break
@@ -355,12 +352,12 @@ func (c *pqChunk) values(enc int32, n int, data []byte) error {
 		if len(data) < 4 || int(binary.LittleEndian.Uint32(data)) > len(data)-4 {
 			return errPageShort
 		}
-		c.idx = reuse(c.idx, n)
-		if err := rleHybrid(c.idx, data[4:], 1); err != nil {
+		c.scratch.idx = reuse(c.scratch.idx, n)
+		if err := rleHybrid(c.scratch.idx, data[4:], 1); err != nil {
 			return err
 		}
 		v.i64 = reuse(v.i64, n)
-		for i, b := range c.idx {
+		for i, b := range c.scratch.idx {
 			v.i64[i] = int64(b)
 		}
 		return nil
@@ -452,7 +449,7 @@ func (c *pqChunk) lookup(v *pqValues, idx []int32) error {
 // fillCells spreads the page's nonNull values over its rows in p, in the
 // shape the column's kind reads.
 func (c *pqChunk) fillCells(p *cells, nonNull int) error {
-	v := &c.vals
+	v := &c.scratch.vals
 	p.bad = nil
 	switch c.col.kind {
 	case pkText:
@@ -521,7 +518,7 @@ func (c *pqChunk) markBad(p *cells) {
 		}
 		var why uint8
 		if c.fromDict {
-			why = c.dictBad[c.idx[j]]
+			why = c.dictBad[c.scratch.idx[j]]
 		} else {
 			why = textBadString(p.str[i])
 		}
@@ -597,11 +594,16 @@ func readLimited(open func(io.Reader) (io.Reader, error), body []byte, size int)
 }
 
 // pqScratch is what one reading goroutine reuses from chunk to chunk: its
-// ZSTD decoder (made at the first ZSTD page) and the buffers of compressed
-// chunks and decompressed pages whose values are copied out.
+// ZSTD decoder (made at the first ZSTD page), the buffers of compressed
+// chunks and decompressed pages whose values are copied out, and a page's
+// levels, dictionary indexes and decoded values (the cells a page hands
+// out swap buffers with them).
 type pqScratch struct {
 	zstd        *zstd.Decoder
 	chunk, page []byte
+	levels      []int32
+	idx         []int32
+	vals        pqValues
 }
 
 func (s *pqScratch) zstdDecoder() *zstd.Decoder {
