@@ -160,6 +160,8 @@ type engine struct {
 	snapshots []int64
 	// attrs are the entity attributes the rows join.
 	attrs *attrJoin
+	// ents are the entities' records in id order, once placed.
+	ents []entityRef
 	// remap, when set, renumbers the types as group gathers the records
 	// (see sortTypes).
 	remap []uint16
@@ -373,22 +375,26 @@ func (p *partition) keep(id string, r rec, valued bool, derived, rules, fp uint6
 }
 
 // arenaBlock is the size of an arena block: an offset into the arena is
-// its block (12 bits) and the position in it (20 bits).
-const arenaBlock = 1 << 20
+// its block (16 bits) and the position in it (16 bits). Blocks are small
+// so that a partition's last, partly filled one costs little.
+const (
+	arenaBits  = 16
+	arenaBlock = 1 << arenaBits
+)
 
 // store copies an entity id into the arena and returns its offset. The
 // arena grows by blocks, so that nothing already stored is copied again.
 func (p *partition) store(id string) uint32 {
 	n := len(p.arena)
 	if n == 0 || len(p.arena[n-1])+len(id) > cap(p.arena[n-1]) {
-		if n == 1<<12 {
+		if n == 1<<(32-arenaBits) {
 			panic("features: a partition's entity ids outgrew 4 GiB")
 		}
 		p.arena = append(p.arena, make([]byte, 0, arenaBlock))
 		n++
 	}
 	b := &p.arena[n-1]
-	off := uint32(n-1)<<20 | uint32(len(*b))
+	off := uint32(n-1)<<arenaBits | uint32(len(*b))
 	*b = append(*b, id...)
 	return off
 }
@@ -398,7 +404,7 @@ func (p *partition) arenaAt(off uint32, n uint16) string {
 	if n == 0 {
 		return ""
 	}
-	return unsafe.String(&p.arena[off>>20][off&(arenaBlock-1)], int(n))
+	return unsafe.String(&p.arena[off>>arenaBits][off&(arenaBlock-1)], int(n))
 }
 
 // sortTypes renumbers the event types in name order, so that records
@@ -790,8 +796,7 @@ func (e *engine) resolveTypes(tt typeTotals) (*layout, error) {
 }
 
 // placed is a row's entity, moment and, for a snapshot row, label. ent
-// numbers the entity among those with records (partition by partition,
-// see entityRefs), −1 for one without.
+// is the entity's place in engine.ents, −1 for one without records.
 type placed struct {
 	id    string
 	d     int64
@@ -805,59 +810,74 @@ type placed struct {
 // entity with an event before its moment (with AllEntities, for every
 // profile at the as-of date too).
 func (e *engine) place() []placed {
-	if e.moments != nil {
-		ords := make(map[string]int32, len(e.moments))
-		ord := int32(0)
-		for k := range e.parts {
-			for _, id := range e.parts[k].ids {
-				ords[id] = ord
-				ord++
+	// The entities with records, in id order, numbered so (ents).
+	type entity struct {
+		id    string
+		ref   entityRef
+		first int64 // the earliest record
+	}
+	var ents []entity
+	for k := range e.parts {
+		p := &e.parts[k]
+		for ent, id := range p.ids {
+			first := int64(math.MaxInt64) // no records: no row
+			if p.stop[ent] > p.start[ent] {
+				first = p.g.r[p.start[ent]].ts
 			}
+			ents = append(ents, entity{id, entityRef{uint16(k), int32(ent)}, first})
 		}
+	}
+	slices.SortFunc(ents, func(a, b entity) int { return strings.Compare(a.id, b.id) })
+	e.ents = make([]entityRef, len(ents))
+	for i, en := range ents {
+		e.ents[i] = en.ref
+	}
+	if e.moments != nil {
 		out := make([]placed, e.cfg.Cutoffs.Len())
 		for i, id := range e.cfg.Cutoffs.IDs {
-			ent, ok := ords[id]
+			ent, ok := slices.BinarySearchFunc(ents, id, func(en entity, id string) int { return strings.Compare(en.id, id) })
 			if !ok {
 				ent = -1
 			}
-			out[i] = placed{id: id, d: e.cfg.Cutoffs.TS[i].UnixNano(), ent: ent}
+			out[i] = placed{id: id, d: e.cfg.Cutoffs.TS[i].UnixNano(), ent: int32(ent)}
 		}
 		return out
 	}
 	var out []placed
-	seen := map[string]bool{}
+	if e.snapshots == nil {
+		seen := make(map[string]bool, len(ents))
+		for i, en := range ents {
+			if en.first == math.MaxInt64 {
+				continue
+			}
+			seen[en.id] = true
+			if e.inPopulation(en.id) {
+				out = append(out, placed{id: en.id, d: e.lastMom, ent: int32(i)})
+			}
+		}
+		n := len(out)
+		if out = e.profileRows(out, seen); len(out) > n {
+			sortPlaced(out)
+		}
+		return out
+	}
+	// Snapshot rows come date by date, each date's in id order.
 	tg, o := e.cfg.Target, e.cfg.Outcomes
 	known := e.cfg.OutcomesKnown.UnixNano()
-	ord := int32(-1)
-	for k := range e.parts {
-		p := &e.parts[k]
-		for ent, id := range p.ids {
-			ord++
-			if p.stop[ent] == p.start[ent] {
+	deals := make([][]int, len(ents))
+	for i, en := range ents {
+		deals[i] = o.byID[en.id]
+	}
+	for _, s := range e.snapshots {
+		for i, en := range ents {
+			if en.first >= s {
 				continue
 			}
-			first := p.g.r[p.start[ent]].ts // the entity's earliest record
-			if e.snapshots == nil {
-				seen[id] = true
-				if e.inPopulation(id) {
-					out = append(out, placed{id: id, d: e.lastMom, ent: ord})
-				}
-				continue
-			}
-			for _, s := range e.snapshots {
-				if first >= s {
-					continue
-				}
-				if label, keep := tg.keep(o, id, s, known); keep {
-					out = append(out, placed{id: id, d: s, ent: ord, label: label})
-				}
+			if label, keep := tg.keep(o, en.id, deals[i], s, known); keep {
+				out = append(out, placed{id: en.id, d: s, ent: int32(i), label: label})
 			}
 		}
 	}
-	if e.snapshots == nil {
-		out = e.profileRows(out, seen)
-	}
-	sortPlaced(out)
 	return out
 }
 
@@ -865,7 +885,7 @@ func (e *engine) place() []placed {
 // and the outcomes, the target's population alone.
 func (e *engine) inPopulation(id string) bool {
 	tg, o := e.cfg.Target, e.cfg.Outcomes
-	return tg == nil || o == nil || tg.inPopulation(o, id, e.lastMom)
+	return tg == nil || o == nil || tg.inPopulation(o, o.byID[id], e.lastMom)
 }
 
 // profileRows adds, with AllEntities, an as-of row for every profile in

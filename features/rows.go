@@ -388,18 +388,6 @@ func (a *acc) write(pos int32, d int64, out *rowsOut) {
 	}
 }
 
-// entityRefs lists the entities with records in the order place numbers
-// them: partition by partition.
-func (e *engine) entityRefs() []entityRef {
-	var refs []entityRef
-	for pi := range e.parts {
-		for k := range e.parts[pi].ids {
-			refs = append(refs, entityRef{uint16(pi), int32(k)})
-		}
-	}
-	return refs
-}
-
 // entityRef is where an entity's records are: partition part, entity k.
 type entityRef struct {
 	part uint16
@@ -425,7 +413,7 @@ type resume struct {
 // quantities its previous one left when its moments go forward, so
 // snapshot rows (sorted by date) read each entity's records once.
 func (e *engine) rowBatches(ctx context.Context, l *layout, rows []placed, size int, room func(n int) *rowsOut, emit func(lo int, rows []placed, out *rowsOut) error) error {
-	refs := e.entityRefs()
+	refs := e.ents
 	// The entities' first and last rows; an entity whose rows fall in
 	// several batches keeps a state (slot, from 1) between them.
 	first, last := make([]int32, len(refs)), make([]int32, len(refs))

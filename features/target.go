@@ -241,9 +241,10 @@ func (o *Outcomes) row(r rows, path string, idx map[string]int) error {
 // Len returns the number of deals.
 func (o *Outcomes) Len() int { return len(o.IDs) }
 
-// customer reports whether the entity had a won deal closed before d.
-func (o *Outcomes) customer(id string, d int64) bool {
-	for _, i := range o.byID[id] {
+// customer reports whether the entity with these deals (rows of o) had a
+// won deal closed before d.
+func (o *Outcomes) customer(deals []int, d int64) bool {
+	for _, i := range deals {
 		if o.Won[i] && o.Closed[i] != noTime && o.Closed[i] < d {
 			return true
 		}
@@ -251,10 +252,10 @@ func (o *Outcomes) customer(id string, d int64) bool {
 	return false
 }
 
-// openAt reports whether the entity had a deal opened before d and not
-// closed before it.
-func (o *Outcomes) openAt(id string, d int64) bool {
-	for _, i := range o.byID[id] {
+// openAt reports whether the entity with these deals (rows of o) had one
+// opened before d and not closed before it.
+func (o *Outcomes) openAt(deals []int, d int64) bool {
+	for _, i := range deals {
 		if o.Opened[i] < d && (o.Closed[i] == noTime || o.Closed[i] >= d) {
 			return true
 		}
@@ -262,10 +263,11 @@ func (o *Outcomes) openAt(id string, d int64) bool {
 	return false
 }
 
-// converts reports whether the entity opened a deal in [from, to) that
-// was won and closed before known (the outcome known by then).
-func (o *Outcomes) converts(id string, from, to, known int64) bool {
-	for _, i := range o.byID[id] {
+// converts reports whether one of the entity's deals (rows of o) was
+// opened in [from, to), won and closed before known (the outcome known by
+// then).
+func (o *Outcomes) converts(deals []int, from, to, known int64) bool {
+	for _, i := range deals {
 		if o.Opened[i] >= from && o.Opened[i] < to && o.Won[i] && o.Closed[i] != noTime && o.Closed[i] < known {
 			return true
 		}
@@ -294,7 +296,7 @@ func (o *Outcomes) OpenDeals(d time.Time) *Cutoffs {
 // the file records as won, whenever it closed: how a call list made on
 // from is judged once the outcomes are in.
 func (o *Outcomes) Converted(id string, from, to time.Time) bool {
-	return o.converts(id, from.UnixNano(), to.UnixNano(), math.MaxInt64)
+	return o.converts(o.byID[id], from.UnixNano(), to.UnixNano(), math.MaxInt64)
 }
 
 // ConvertedValue is the total amount of the won deals the entity opened in
@@ -357,21 +359,22 @@ func (o *Outcomes) ClosedDeals(d time.Time) *Cutoffs {
 	return c
 }
 
-// inPopulation reports whether the entity at d is in the target's
-// population: not a customer, and without an open deal, as asked.
-func (t *Target) inPopulation(o *Outcomes, id string, d int64) bool {
-	return !(t.ExcludeCustomers && o.customer(id, d) || t.ExcludeOpenDeals && o.openAt(id, d))
+// inPopulation reports whether the entity with these deals (rows of o) is
+// at d in the target's population: not a customer, and without an open
+// deal, as asked.
+func (t *Target) inPopulation(o *Outcomes, deals []int, d int64) bool {
+	return !(t.ExcludeCustomers && o.customer(deals, d) || t.ExcludeOpenDeals && o.openAt(deals, d))
 }
 
-// keep decides whether a conversion snapshot row (entity id at d) is in
-// the target's population and, when so, its label and whether negative
-// sampling keeps it. known is when the outcomes end: a deal counts only
+// keep decides whether a conversion snapshot row (entity id, with these
+// deals, at d) is in the target's population and, when so, its label and
+// whether negative sampling keeps it. known is when the outcomes end: a deal counts only
 // if it was known won by then.
-func (t *Target) keep(o *Outcomes, id string, d, known int64) (label, keep bool) {
-	if !t.inPopulation(o, id, d) {
+func (t *Target) keep(o *Outcomes, id string, deals []int, d, known int64) (label, keep bool) {
+	if !t.inPopulation(o, deals, d) {
 		return false, false
 	}
-	label = o.converts(id, d, d+int64(t.HorizonDays)*dayNanos, known)
+	label = o.converts(deals, d, d+int64(t.HorizonDays)*dayNanos, known)
 	if label || t.SampleNegatives == 0 || t.SampleNegatives == 1 {
 		return label, true
 	}
