@@ -224,7 +224,20 @@ func (pw *parquetWriter) rowGroup(t *Table, lo, hi int) error {
 		if err != nil {
 			return err
 		}
-		g.Go(func() error { return t.Columns[i].writeChunk(cw, lo, hi) })
+		g.Go(func() error {
+			if err := t.Columns[i].writeChunk(cw, lo, hi); err != nil || hi == lo {
+				return err
+			}
+			// A dictionary-encoded chunk's indexes (at most rowGroupRows
+			// of at most 32 bits: under the 1 MiB page size) make one
+			// page, encoded and compressed when the row group closes, one
+			// column after the other. Building it here, on this core, ends
+			// it where closing would.
+			if _, dict := cw.CurrentEncoder().(dictEncoder); dict {
+				return cw.(interface{ FlushCurrentPage() error }).FlushCurrentPage()
+			}
+			return nil
+		})
 	}
 	if err := g.Wait(); err != nil {
 		return err
