@@ -5,10 +5,10 @@
 # file, their values compared with leadscore's: in the generator's order;
 # in time order as DuckDB writes it (ZSTD, 1M-row groups); in time order as
 # Spark and pyarrow write it (Snappy, 122,880-row groups, timestamps
-# without time zone); and as CSV in time order. Then the snapshot table
-# (10 monthly dates, labelled by the deals) against one as-of run on the
-# time-ordered Parquet. Three alternating runs each; prints a Markdown
-# section for BENCHMARKS.md.
+# without time zone); and as CSV in time order. Then, on the time-ordered
+# Parquet, the snapshot table (10 monthly dates, labelled by the deals) and
+# 1,000,000 cutoffs against one as-of run, with peak memory. Three
+# alternating runs each; prints a Markdown section for BENCHMARKS.md.
 # Usage: scripts/duckdb_compare.sh                      (generates 400,000 contacts, about 12 minutes)
 #        scripts/duckdb_compare.sh LEADSCORE EVENTS.parquet DEALS.parquet   (benchmarks.sh passes its own)
 set -euo pipefail
@@ -65,17 +65,26 @@ for order in generator time spark csv; do
   ml=$(median "${ls[@]}") m11=$(median "${d11[@]}") m15=$(median "${d15[@]}")
   echo "| $label | ${ml} s (${ls[*]}) | ${m11} s (${d11[*]}) | $(ratio "$ml" "$m11") | ${m15} s (${d15[*]}) | $(ratio "$ml" "$m15") | ${rss[*]} MiB | values differing per comparison:${diff} |"
 done
-snap=() asof=() srss=()
+# Cutoffs: 2-3 dates per contact (1,000,000 rows), grouped by contact.
+awk 'BEGIN { print "entity_id,ts"; for (i = 0; i < 400000; i++) { id = sprintf("E%06d", i); print id ",2024-04-01"; print id ",2024-07-01"; if (i % 2 == 0) print id ",2024-10-01 12:00:00" } }' > "$tmp/cutoffs.csv"
+snap=() asof=() cut=() arss=() srss=() crss=()
 for _ in 1 2 3; do
-  /usr/bin/time -f "%e" -o "$tmp/time" "$leadscore" features --events "$tmp/time.parquet" --as-of 2025-01-01 --out "$tmp/ours.parquet" -q > /dev/null
-  asof+=("$(cat "$tmp/time")")
+  /usr/bin/time -f "%e %M" -o "$tmp/time" "$leadscore" features --events "$tmp/time.parquet" --as-of 2025-01-01 --out "$tmp/ours.parquet" -q > /dev/null
+  read -r secs kb < "$tmp/time"
+  asof+=("$secs") arss+=("$((kb / 1024))")
   /usr/bin/time -f "%e %M" -o "$tmp/time" "$leadscore" features --events "$tmp/time.parquet" --snapshots monthly --first 2024-01-01 \
     --last 2025-01-01 --horizon 90d --outcomes "$deals" --out "$tmp/snap.parquet" -q > "$tmp/snap.out"
   read -r secs kb < "$tmp/time"
   snap+=("$secs") srss+=("$((kb / 1024))")
+  /usr/bin/time -f "%e %M" -o "$tmp/time" "$leadscore" features --events "$tmp/time.parquet" --cutoffs "$tmp/cutoffs.csv" --out "$tmp/cut.parquet" -q > /dev/null
+  read -r secs kb < "$tmp/time"
+  cut+=("$secs") crss+=("$((kb / 1024))")
 done
-ma=$(median "${asof[@]}") ms=$(median "${snap[@]}")
+ma=$(median "${asof[@]}") ms=$(median "${snap[@]}") mc=$(median "${cut[@]}")
 echo
-echo "Snapshot table on the time-ordered Parquet, $(sed -n 's/.*: \([0-9]*\) rows, \([0-9]*\) columns/\1 rows × \2 columns/p' "$tmp/snap.out") (10 monthly dates): ${ms} s (${snap[*]}) against as-of ${ma} s (${asof[*]}): $(ratio "$ms" "$ma")× as-of; peak RSS ${srss[*]} MiB. Command: \`leadscore features --events time.parquet --snapshots monthly --first 2024-01-01 --last 2025-01-01 --horizon 90d --outcomes deals.parquet --out snap.parquet\`, alternating with the as-of run."
+echo "On the time-ordered Parquet, three alternating runs: as of 2025-01-01 ${ma} s (${asof[*]}), peak RSS ${arss[*]} MiB;"
+echo "snapshot table, $(sed -n 's/.*: \([0-9]*\) rows, \([0-9]*\) columns/\1 rows × \2 columns/p' "$tmp/snap.out") (10 monthly dates): ${ms} s (${snap[*]}), $(ratio "$ms" "$ma")× as-of, peak RSS ${srss[*]} MiB;"
+echo "1,000,000 cutoffs (2-3 dates per contact): ${mc} s (${cut[*]}), $(ratio "$mc" "$ma")× as-of, peak RSS ${crss[*]} MiB."
+echo "Commands: \`leadscore features --events time.parquet --snapshots monthly --first 2024-01-01 --last 2025-01-01 --horizon 90d --outcomes deals.parquet --out snap.parquet\`; \`... --cutoffs cutoffs.csv --out cut.parquet\`."
 echo
 echo "Input: \`leadscore datasets generate --entities 400000 --format parquet\` ($(($(wc -c < "$events") / 1048576)) MiB, ${rows} contacts with rows). Medians of three alternating runs (leadscore, 1.1.3, 1.5.6), times of each run in brackets; ratio = leadscore's median / DuckDB's. Commands: \`leadscore features --events F --as-of 2025-01-01 --out ours.parquet\`; \`scripts/duckdb -events F -ours ours.parquet\` (built with and without \`-tags duckdb15\`), which times DuckDB's aggregation to Parquet and then compares every value with leadscore's; \`scripts/duckdb -time-ordered F.parquet [-spark-like]\` and \`F.csv\` write the time-ordered files (DuckDB reads the CSV with \`read_csv\`, value typed DOUBLE, the other types detected)."
