@@ -125,23 +125,30 @@ func splitCSVBlocks(body []byte, size int) [][]byte {
 // well-formed file, the end of a record. When no line ends there (a record
 // longer than size), the window doubles; len(body) when none ends at all.
 func recordsEnd(body []byte, size int) int {
-	quote := []byte{'"'}
 	for end := min(size, len(body)); ; end = min(2*end, len(body)) {
-		quotes := bytes.Count(body[:end], quote)
-		for p := end; ; {
-			nl := bytes.LastIndexByte(body[:p], '\n')
-			if nl < 0 {
-				break
-			}
-			quotes -= bytes.Count(body[nl:p], quote)
-			if quotes%2 == 0 {
-				return nl + 1
-			}
-			p = nl
+		if cut := lastRecordEnd(body[:end]); cut > 0 {
+			return cut
 		}
 		if end == len(body) {
 			return len(body)
 		}
+	}
+}
+
+// lastRecordEnd returns the end of the last line of b that follows an even
+// number of quote characters, 0 when there is none.
+func lastRecordEnd(b []byte) int {
+	quotes := bytes.Count(b, []byte{'"'})
+	for p := len(b); ; {
+		nl := bytes.LastIndexByte(b[:p], '\n')
+		if nl < 0 {
+			return 0
+		}
+		quotes -= bytes.Count(b[nl:p], []byte{'"'})
+		if quotes%2 == 0 {
+			return nl + 1
+		}
+		p = nl
 	}
 }
 

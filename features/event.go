@@ -279,9 +279,18 @@ func (e *Event) fingerprint() uint64 {
 
 // Stream reads every event of er and hands them to fn in batches, in file
 // order. A goroutine reads and decodes the next batches while fn works, so
-// reading and processing overlap on two cores; fn's batch is valid until
-// fn returns. It returns the first error of the reader or of fn.
+// reading and processing overlap; a plain CSV file is parsed a block at a
+// time on every core (streamCSV). fn's batch is valid until fn returns. It
+// returns the first error of the reader or of fn.
 func Stream(ctx context.Context, er *EventReader, fn func(batch []Event) error) error {
+	if cr, ok := er.r.(*csvRows); ok && cr.plain {
+		return streamCSV(ctx, er, cr, fn)
+	}
+	return streamRows(ctx, er, fn)
+}
+
+// streamRows is Stream reading the rows one after another.
+func streamRows(ctx context.Context, er *EventReader, fn func(batch []Event) error) error {
 	g, gctx := errgroup.WithContext(ctx)
 	type batch struct {
 		ev  []Event

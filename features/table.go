@@ -184,6 +184,17 @@ type csvRows struct {
 	header []string
 	rec    []string
 	rows   int // records read
+	// lines is added to the reader's line numbers: the line before the
+	// first it reads (a block of the file read alone).
+	lines int
+	// plain is set for a UTF-8 file on disk with line feeds, which
+	// streamCSV may cut into blocks.
+	plain bool
+	sep   rune
+	// syntax is set when the last record broke the CSV syntax (a quote
+	// out of place), after which the reader's idea of where records end
+	// is its own.
+	syntax bool
 }
 
 var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
@@ -229,7 +240,9 @@ func newCSVRows(rc io.ReadCloser, path string, opt CSVOptions, layout string) (*
 	if len(header) == 1 && (opt.Sep == 0 || opt.Sep == ',') && (strings.Contains(header[0], ";") || strings.Contains(header[0], "\t")) {
 		return nil, &SchemaError{Path: path, Err: fmt.Errorf("header has one column %q: is the separator ';' or tab? (use --sep)", header[0])}
 	}
-	return &csvRows{path: path, c: rc, r: cr, header: header, layout: layout}, nil
+	_, onDisk := rc.(*os.File)
+	return &csvRows{path: path, c: rc, r: cr, header: header, layout: layout, sep: cr.Comma,
+		plain: onDisk && !isCP1252(opt.Encoding) && src == io.Reader(br)}, nil
 }
 
 // crToLF turns every CR into LF, for files whose lines end with a bare CR.
@@ -264,6 +277,7 @@ func (r *csvRows) Header() []string { return r.header }
 
 func (r *csvRows) Next() error {
 	rec, err := r.r.Read()
+	r.syntax = false
 	if err == io.EOF {
 		return io.EOF
 	}
@@ -274,10 +288,15 @@ func (r *csvRows) Next() error {
 			if errors.Is(pe.Err, csv.ErrFieldCount) {
 				r.rec = rec
 				line, _ := r.r.FieldPos(0)
-				return &RowError{Path: r.path, Line: line, Column: 1,
+				return &RowError{Path: r.path, Line: r.lines + line, Column: 1,
 					Err: fmt.Errorf("row has %d fields, header has %d", len(rec), len(r.header))}
 			}
-			return &RowError{Path: r.path, Line: pe.Line, Column: pe.Column, StartLine: pe.StartLine, Err: pe.Err}
+			r.syntax = true
+			start := pe.StartLine
+			if start > 0 {
+				start += r.lines
+			}
+			return &RowError{Path: r.path, Line: r.lines + pe.Line, Column: pe.Column, StartLine: start, Err: pe.Err}
 		}
 		return damaged(r.path, r.rows, err)
 	}
@@ -288,12 +307,12 @@ func (r *csvRows) Next() error {
 	}
 	for i, s := range rec {
 		if !utf8.ValidString(s) {
-			line, col := r.r.FieldPos(i)
+			line, col := r.Pos(i)
 			return &RowError{Path: r.path, Line: line, Column: col, Field: r.header[i],
 				Err: fmt.Errorf("%w (a Windows-1252 or Latin-1 file? use --encoding cp1252)", ErrInvalidUTF8)}
 		}
 		if strings.IndexByte(s, 0) >= 0 {
-			line, col := r.r.FieldPos(i)
+			line, col := r.Pos(i)
 			return &RowError{Path: r.path, Line: line, Column: col, Field: r.header[i], Err: ErrNULByte}
 		}
 	}
@@ -364,7 +383,8 @@ func (r *csvRows) Pos(col int) (int, int) {
 	if col < 0 {
 		return 0, 0
 	}
-	return r.r.FieldPos(col)
+	line, c := r.r.FieldPos(col)
+	return r.lines + line, c
 }
 
 func (r *csvRows) Record() []string { return r.rec }

@@ -1,0 +1,256 @@
+package features
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/csv"
+	"errors"
+	"io"
+	"os"
+	"runtime"
+	"slices"
+	"sync"
+)
+
+// csvEventBlock is the size of the blocks streamCSV parses: small, since a
+// few are in flight at once, each with its events.
+func csvEventBlock() int { return max(csvBlockSize/4, 1) }
+
+// eventBlock is a run of whole records of an events file and, once parsed,
+// its events and bad rows.
+type eventBlock struct {
+	buf   []byte // the block's memory, reused once its events are used
+	data  []byte
+	off   int64 // where data starts in the file
+	first int   // the file line data starts on
+	head  bool  // data starts with the header
+	done  chan struct{}
+
+	events []Event
+	bad    []badRow
+	rows   int  // records read, good and bad
+	syntax bool // a record broke the CSV syntax: the block is not used
+}
+
+// badRow is a bad row met in a block: its error, its cells and its
+// number among the block's records, from 1.
+type badRow struct {
+	err *RowError
+	rec []string
+	row int
+}
+
+// streamCSV is Stream for a plain CSV file: the file is read in blocks of
+// whole records (cut at a line end after an even number of quotes, see
+// lastRecordEnd), each block's records parsed into events on every core,
+// and the blocks handed to fn, their bad rows to the bad-row policy, in
+// file order. Errors name the file's own lines. A block in which a record
+// breaks the CSV syntax (where the cut itself may be wrong) and everything
+// after it are read by the sequential reader instead, which reports such
+// rows as it always does; the result is the sequential reader's, event for
+// event and error for error.
+func streamCSV(ctx context.Context, er *EventReader, cr *csvRows, fn func(batch []Event) error) error {
+	f, err := os.Open(cr.path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	workers := runtime.GOMAXPROCS(0)
+	work := make(chan *eventBlock)
+	order := make(chan *eventBlock, 2*workers)
+	// Blocks whose events fn has used give their memory to new ones.
+	spare := make(chan *eventBlock, 2*workers+workers+2)
+	var wg sync.WaitGroup
+	var readErr error
+	wg.Go(func() {
+		defer close(work)
+		defer close(order)
+		readErr = cutBlocks(ctx, f, csvEventBlock(), spare, func(b *eventBlock) bool {
+			select {
+			case order <- b:
+			case <-ctx.Done():
+				return false
+			}
+			select {
+			case work <- b:
+				return true
+			case <-ctx.Done():
+				return false
+			}
+		})
+	})
+	for range workers {
+		wg.Go(func() {
+			for b := range work {
+				er.parseBlock(cr, b)
+				close(b.done)
+			}
+		})
+	}
+	err = consumeBlocks(ctx, er, cr, order, spare, fn)
+	cancel()
+	for range order { // let the reader stop
+	}
+	wg.Wait()
+	if err == nil && readErr != nil && !errors.Is(readErr, context.Canceled) {
+		err = damaged(cr.path, er.rows, readErr)
+	}
+	return err
+}
+
+// consumeBlocks hands the parsed blocks to fn and their bad rows to the
+// policy in file order; from a block with a syntax error on, the file is
+// read sequentially.
+func consumeBlocks(ctx context.Context, er *EventReader, cr *csvRows, order <-chan *eventBlock, spare chan<- *eventBlock, fn func(batch []Event) error) error {
+	for b := range order {
+		select {
+		case <-b.done:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		if b.syntax {
+			return er.streamFrom(ctx, cr, b, fn)
+		}
+		for _, br := range b.bad {
+			if err := er.bad.handle(br.err, br.rec); err != nil {
+				er.rows += br.row // as far as the sequential reader gets
+				return err
+			}
+		}
+		er.rows += b.rows
+		if err := fn(b.events); err != nil {
+			return err
+		}
+		select {
+		case spare <- b:
+		default:
+		}
+	}
+	return ctx.Err()
+}
+
+// cutBlocks reads r into blocks of whole records of about size bytes, the
+// first starting with the header (a byte-order mark removed), and hands
+// them to emit in order until the end, an error or emit's false. A block
+// from spare lends its memory.
+func cutBlocks(ctx context.Context, r io.Reader, size int, spare <-chan *eventBlock, emit func(*eventBlock) bool) error {
+	var pending []byte
+	var off int64
+	line, head := 1, true
+	for ctx.Err() == nil {
+		b := &eventBlock{}
+		select {
+		case old := <-spare:
+			b.buf, b.events = old.buf, old.events[:0]
+		default:
+		}
+		if need := max(size, 2*len(pending)); cap(b.buf) < need {
+			b.buf = make([]byte, need)
+		}
+		data := b.buf[:cap(b.buf)]
+		copy(data, pending)
+		n, err := io.ReadFull(r, data[len(pending):])
+		data = data[:len(pending)+n]
+		end := err == io.EOF || err == io.ErrUnexpectedEOF
+		if err != nil && !end {
+			return err
+		}
+		skip := 0
+		if head && bytes.HasPrefix(data, utf8BOM) {
+			skip = len(utf8BOM)
+		}
+		cut := len(data)
+		if !end {
+			if cut = lastRecordEnd(data); cut <= skip {
+				pending = append(pending[:0], data...) // a record longer than the block: read on
+				continue
+			}
+		}
+		if cut > skip {
+			b.data, b.off, b.first, b.head, b.done = data[skip:cut], off+int64(skip), line, head, make(chan struct{})
+			if !emit(b) {
+				return ctx.Err()
+			}
+		}
+		if end {
+			return nil
+		}
+		line += bytes.Count(data[:cut], []byte{'\n'})
+		off += int64(cut)
+		pending, head = append(pending[:0], data[cut:]...), false
+	}
+	return ctx.Err()
+}
+
+// parseBlock parses a block's records as er's reader would: the same
+// checks, the same errors with the file's line numbers.
+func (er *EventReader) parseBlock(cr *csvRows, b *eventBlock) {
+	r := csv.NewReader(bytes.NewReader(b.data))
+	r.Comma, r.ReuseRecord = cr.sep, true
+	br := &csvRows{path: cr.path, r: r, header: cr.header, layout: cr.layout, lines: b.first - 1}
+	if b.head {
+		if _, err := r.Read(); err != nil { // the header, read and checked at open
+			b.syntax = true
+			return
+		}
+	} else {
+		r.FieldsPerRecord = len(cr.header)
+	}
+	// er's settings, which no one changes while the file is read.
+	w := EventReader{src: er.src, r: br, col: er.col, props: er.props, fixedType: er.fixedType}
+	if n := bytes.Count(b.data, []byte{'\n'}) + 1; cap(b.events) < n {
+		b.events = make([]Event, 0, n)
+	}
+	for {
+		err := br.Next()
+		if err == io.EOF {
+			return
+		}
+		if br.syntax {
+			b.syntax = true
+			return
+		}
+		b.rows++
+		var ev Event
+		if err == nil {
+			err = w.parse(&ev)
+		}
+		if err != nil {
+			var re *RowError
+			if !errors.As(err, &re) {
+				b.syntax = true // not a row's fault: let the sequential reader meet it
+				return
+			}
+			b.bad = append(b.bad, badRow{re, slices.Clone(br.Record()), b.rows})
+			continue
+		}
+		b.events = append(b.events, ev)
+	}
+}
+
+// streamFrom reads the file sequentially from block b on and streams its
+// events.
+func (er *EventReader) streamFrom(ctx context.Context, cr *csvRows, b *eventBlock, fn func(batch []Event) error) error {
+	if b.head { // nothing read yet: cr stands just after the header
+		return streamRows(ctx, er, fn)
+	}
+	f, err := os.Open(cr.path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if _, err := f.Seek(b.off, io.SeekStart); err != nil {
+		return err
+	}
+	r := csv.NewReader(bufio.NewReaderSize(f, 1<<20))
+	r.Comma, r.ReuseRecord, r.FieldsPerRecord = cr.sep, true, len(cr.header)
+	w := *er
+	w.r = &csvRows{path: cr.path, r: r, header: cr.header, layout: cr.layout, lines: b.first - 1, rows: er.rows}
+	w.rows = 0
+	err = streamRows(ctx, &w, fn)
+	er.rows += w.rows
+	return err
+}

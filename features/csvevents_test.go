@@ -1,0 +1,136 @@
+package features
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"time"
+)
+
+// eventsFile writes an events CSV with quoted cells holding separators,
+// quotes and line breaks, records longer than a block, and, with bad,
+// rows of every kind a row can be bad in.
+func eventsFile(t *testing.T, name string, bad, crlf, bom bool, stray int, strayRow string) string {
+	t.Helper()
+	r := rand.New(rand.NewPCG(7, 8))
+	var sb strings.Builder
+	if bom {
+		sb.Write(utf8BOM)
+	}
+	nl := "\n"
+	if crlf {
+		nl = "\r\n"
+	}
+	sb.WriteString("entity_id,ts,type,value,note" + nl)
+	for i := range 400 {
+		ts := asOf.Add(-time.Duration(r.IntN(300*24)) * time.Hour).Format(time.RFC3339)
+		note := []string{"", "plain", `"a, b"`, `"line one` + "\n" + `line two"`, `"say ""hi"""`, `"` + strings.Repeat("long ", 40) + `"`}[r.IntN(6)]
+		row := fmt.Sprintf("E%02d,%s,%s,%d,%s", r.IntN(30), ts, []string{"order", "page_view", "rfq"}[r.IntN(3)], r.IntN(900), note)
+		if bad && i%37 == 5 {
+			row = []string{
+				"E01," + ts + ",order",            // too few fields
+				"E02,not a time,order,1,",         // bad timestamp
+				"," + ts + ",order,1,",            // no entity
+				"E03," + ts + ",order,1,\xff\xfe", // invalid UTF-8
+				"E04," + ts + ",order,1,a\x00b",   // NUL byte
+				"E05," + ts + ",order,1.2.3,",     // bad number
+				"E06," + ts + ",order,1,x,y,z",    // too many fields
+			}[i/37%7]
+		}
+		if i == stray {
+			row = "E07," + ts + ",order,1," + strayRow
+		}
+		sb.WriteString(row + nl)
+	}
+	return writeFile(t, name, sb.String())
+}
+
+// streamed is what reading an events file gives: every event, the
+// quarantine, the rows counted and the error.
+type streamed struct {
+	events     []string
+	quarantine string
+	rows       int
+	err        string
+}
+
+func streamEvents(t *testing.T, path string, maxBad int, sequential bool) streamed {
+	t.Helper()
+	var q bytes.Buffer
+	bad := &BadRows{Max: maxBad, Quarantine: NewQuarantine(&q)}
+	er, err := OpenEvents(context.Background(), Source{Path: path}, bad)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer er.Close()
+	if cr, ok := er.r.(*csvRows); !ok || !cr.plain {
+		t.Fatalf("%s is not read in blocks", path)
+	}
+	var out streamed
+	read := Stream
+	if sequential {
+		read = streamRows
+	}
+	err = read(context.Background(), er, func(batch []Event) error {
+		for _, e := range batch {
+			out.events = append(out.events, fmt.Sprintf("%s|%s|%s|%v|%v|%v", e.EntityID, e.TS.Format(time.RFC3339Nano), e.Type, e.Value, e.HasValue, e.Props))
+		}
+		return nil
+	})
+	if err != nil {
+		out.err = err.Error()
+	}
+	bad.Quarantine.Close()
+	out.quarantine, out.rows = q.String(), er.Rows()
+	return out
+}
+
+// TestStreamCSVBlocks: events files read in blocks (down to a few bytes,
+// so that records and quoted line breaks straddle every cut) give the
+// sequential reader's events, bad rows, row count and errors, line numbers
+// included; a record that breaks the CSV syntax sends the rest of the
+// file to the sequential reader.
+func TestStreamCSVBlocks(t *testing.T) {
+	defer func(n int) { csvBlockSize = n }(csvBlockSize)
+	cases := []struct {
+		name           string
+		bad, crlf, bom bool
+		stray          int
+		strayRow       string
+	}{
+		{"clean", false, false, false, -1, ""},
+		{"bad rows", true, false, false, -1, ""},
+		{"crlf and bom", true, true, true, -1, ""},
+		{"stray quotes", true, false, false, 200, `a "stray" quote`},
+		{"odd stray quote", true, false, false, 200, `a "stray quote`},
+		{"odd stray quote first", false, false, false, 0, `a "stray quote`},
+		{"unclosed quote", true, false, false, 300, `"never closed`},
+	}
+	for _, c := range cases {
+		path := eventsFile(t, strings.ReplaceAll(c.name, " ", "_")+".csv", c.bad, c.crlf, c.bom, c.stray, c.strayRow)
+		for _, maxBad := range []int{0, 5, 1000} {
+			want := streamEvents(t, path, maxBad, true)
+			if c.name == "clean" && (want.err != "" || len(want.events) != 400) {
+				t.Fatalf("clean file: %d events, error %q", len(want.events), want.err)
+			}
+			for _, size := range []int{4 << 20, 4096, 400, 16} {
+				csvBlockSize = size
+				got := streamEvents(t, path, maxBad, false)
+				what := fmt.Sprintf("%s, --max-bad-rows %d, blocks of %d bytes", c.name, maxBad, csvEventBlock())
+				if got.err != want.err {
+					t.Errorf("%s: error %q, want %q", what, got.err, want.err)
+				}
+				if got.rows != want.rows || got.quarantine != want.quarantine {
+					t.Errorf("%s: %d rows, quarantine\n%s\nwant %d rows, quarantine\n%s", what, got.rows, got.quarantine, want.rows, want.quarantine)
+				}
+				if want.err == "" && strings.Join(got.events, "\n") != strings.Join(want.events, "\n") {
+					t.Errorf("%s: %d events differ from the sequential reader's %d", what, len(got.events), len(want.events))
+				}
+				csvBlockSize = 4 << 20
+			}
+		}
+	}
+}
