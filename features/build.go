@@ -211,37 +211,35 @@ func BuildParquet(ctx context.Context, cfg Config, w io.Writer, stamp func(meta 
 	}
 	e := bd.e
 	// A batch of rows is computed while the previous is written; the
-	// written batch's feature values make room for the next.
+	// written batch's feature values make room for the next. A failed
+	// write stops the computing (wctx) and drains the batches.
 	type batch struct {
 		t   *Table
 		out *rowsOut
 	}
 	batches := make(chan batch)
 	spare := make(chan *rowsOut, 1)
+	wctx, stop := context.WithCancel(ctx)
+	defer stop()
 	var pw *parquetWriter
 	var g errgroup.Group
 	g.Go(func() error {
+		var err error
 		for b := range batches {
-			if pw == nil {
-				var err error
-				if pw, err = newParquetWriter(w, b.t, e.textBytes); err != nil {
-					return err
-				}
-				columns = len(b.t.Columns)
-			}
-			if err := pw.write(b.t); err != nil {
-				return err
-			}
-			if pw.pending == nil {
-				select {
-				case spare <- b.out:
-				default:
+			if err == nil {
+				if err = writeBatch(&pw, w, b.t, e.textBytes); err != nil {
+					stop()
+				} else if pw.pending == nil {
+					select {
+					case spare <- b.out:
+					default:
+					}
 				}
 			}
 		}
-		return nil
+		return err
 	})
-	werr := e.rowBatches(ctx, bd.l, bd.rows, rowGroupRows, func(n int) *rowsOut {
+	cerr := e.rowBatches(wctx, bd.l, bd.rows, rowGroupRows, func(n int) *rowsOut {
 		select {
 		case out := <-spare:
 			return out.reuse(n)
@@ -253,9 +251,10 @@ func BuildParquet(ctx context.Context, cfg Config, w io.Writer, stamp func(meta 
 		return nil
 	})
 	close(batches)
-	if err := cmp.Or(werr, g.Wait()); err != nil {
+	if err := cmp.Or(g.Wait(), cerr); err != nil {
 		return 0, 0, err
 	}
+	columns = len(pw.shape.Columns)
 	if stamp != nil {
 		if err := stamp(bd.meta); err != nil {
 			return 0, 0, err
@@ -266,6 +265,17 @@ func BuildParquet(ctx context.Context, cfg Config, w io.Writer, stamp func(meta 
 	}
 	bd.done(len(bd.rows), columns)
 	return len(bd.rows), columns, nil
+}
+
+// writeBatch writes a batch of rows to *pw, starting it at the first.
+func writeBatch(pw **parquetWriter, w io.Writer, t *Table, textBytes func(*Column) int) error {
+	if *pw == nil {
+		var err error
+		if *pw, err = newParquetWriter(w, t, textBytes); err != nil {
+			return err
+		}
+	}
+	return (*pw).write(t)
 }
 
 // built is a Build whose events are read and grouped and whose rows are

@@ -3,6 +3,7 @@ package features
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -11,8 +12,8 @@ import (
 	"time"
 )
 
-// streamCase is a table in each mode, with rules, attributes and
-// entities whose rows fall in several batches.
+// streamCases are a table's configuration in each mode, with rules,
+// attributes and entities whose rows fall in several batches.
 func streamCases(t *testing.T) map[string]Config {
 	t.Helper()
 	r := rand.New(rand.NewPCG(5, 6))
@@ -193,6 +194,42 @@ func TestParquetWriterPieces(t *testing.T) {
 		}
 		if !bytes.Equal(got.Bytes(), want.Bytes()) {
 			t.Errorf("pieces of %d rows: %d bytes, whole: %d bytes", piece, got.Len(), want.Len())
+		}
+	}
+}
+
+// failingWriter fails every write after the first limit bytes.
+type failingWriter struct{ limit int }
+
+var errDiskFull = errors.New("disk full")
+
+func (f *failingWriter) Write(p []byte) (int, error) {
+	if len(p) > f.limit {
+		return 0, errDiskFull
+	}
+	f.limit -= len(p)
+	return len(p), nil
+}
+
+// TestBuildParquetWriteError: a write that fails in the first row group
+// stops the build with its error while later row groups are computed.
+func TestBuildParquetWriteError(t *testing.T) {
+	var ent strings.Builder
+	ent.WriteString("entity_id,segment\n")
+	for i := range rowGroupRows + rowGroupRows/2 {
+		fmt.Fprintf(&ent, "P%07d,s%d\n", i, i%5)
+	}
+	ctx := context.Background()
+	prof, err := ReadProfiles(ctx, Source{Path: writeFile(t, "entities.csv", ent.String())}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := Config{Events: Source{Path: writeFile(t, "events.csv", "entity_id,ts,type\nP0000001,2024-01-02,order\n")},
+		AsOf: asOf, Profiles: prof, AllEntities: true}
+	for _, limit := range []int{0, 100_000} {
+		_, _, err := BuildParquet(ctx, cfg, &failingWriter{limit: limit}, nil)
+		if !errors.Is(err, errDiskFull) {
+			t.Errorf("a writer failing after %d bytes: %v, want %v", limit, err, errDiskFull)
 		}
 	}
 }

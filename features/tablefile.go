@@ -130,6 +130,7 @@ func (t *Table) WriteParquet(w io.Writer) error {
 // scheduling.
 type parquetWriter struct {
 	fw      *file.Writer
+	sink    *stickyWriter
 	shape   Table  // no rows, the columns of every table written
 	pending *Table // the rows of an unfinished row group
 	rows    int
@@ -179,9 +180,26 @@ func newParquetWriter(w io.Writer, first *Table, textBytes func(c *Column) int) 
 	if err != nil {
 		return nil, err
 	}
-	// The writer closes a sink that is an io.Closer; the caller owns w.
-	fw := file.NewParquetWriter(struct{ io.Writer }{w}, sc.Root(), file.WithWriterProps(props))
-	return &parquetWriter{fw: fw, shape: first.slice(0, 0)}, nil
+	sink := &stickyWriter{w: w}
+	fw := file.NewParquetWriter(sink, sc.Root(), file.WithWriterProps(props))
+	return &parquetWriter{fw: fw, sink: sink, shape: first.slice(0, 0)}, nil
+}
+
+// stickyWriter passes writes on to w until one fails, and then takes
+// every write without passing it: Arrow's writer panics when its first
+// write fails, so it is never told; the parquetWriter reports err after
+// each row group. It is no io.Closer, so Arrow cannot close w, which the
+// caller owns.
+type stickyWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (s *stickyWriter) Write(p []byte) (int, error) {
+	if s.err == nil {
+		_, s.err = s.w.Write(p)
+	}
+	return len(p), nil
 }
 
 // write adds the rows of t, which has the first table's columns. Full row
@@ -243,7 +261,10 @@ func (pw *parquetWriter) rowGroup(t *Table, lo, hi int) error {
 		return err
 	}
 	pw.rows += hi - lo
-	return rgw.Close()
+	if err := rgw.Close(); err != nil {
+		return err
+	}
+	return pw.sink.err
 }
 
 // close writes the rows still pending (a file without rows has one empty
@@ -268,7 +289,10 @@ func (pw *parquetWriter) close(meta map[string]string) error {
 			return err
 		}
 	}
-	return pw.fw.Close()
+	if err := pw.fw.Close(); err != nil {
+		return err
+	}
+	return pw.sink.err
 }
 
 // dictLimit bounds a column chunk's dictionary. A float, time or bool
