@@ -61,8 +61,9 @@ func streamCSV(ctx context.Context, er *EventReader, cr *csvRows, fn func(batch 
 	workers := runtime.GOMAXPROCS(0)
 	work := make(chan *eventBlock)
 	order := make(chan *eventBlock, 2*workers)
-	// Blocks whose events fn has used give their memory to new ones.
-	spare := make(chan *eventBlock, 2*workers+workers+2)
+	// Blocks whose events fn has used give their memory to new ones; at
+	// most order's, the workers' and two more are in flight.
+	spare := make(chan *eventBlock, 3*workers+2)
 	var wg sync.WaitGroup
 	var readErr error
 	wg.Go(func() {

@@ -845,12 +845,17 @@ func (e *engine) place() []placed {
 	}
 	var out []placed
 	if e.snapshots == nil {
-		seen := make(map[string]bool, len(ents))
+		var seen map[string]bool // for profileRows
+		if e.cfg.AllEntities {
+			seen = make(map[string]bool, len(ents))
+		}
 		for i, en := range ents {
 			if en.first == math.MaxInt64 {
 				continue
 			}
-			seen[en.id] = true
+			if seen != nil {
+				seen[en.id] = true
+			}
 			if e.inPopulation(en.id) {
 				out = append(out, placed{id: en.id, d: e.lastMom, ent: int32(i)})
 			}

@@ -408,101 +408,22 @@ type resume struct {
 // rowBatches computes the placed rows in output order, size at a time,
 // into the room that room gives: each batch's entities on every core, then
 // its rows without records. emit gets the batch's first row number, its
-// rows, and their feature and rule values. An entity
-// whose rows fall in several batches starts each batch from the all-time
-// quantities its previous one left when its moments go forward, so
-// snapshot rows (sorted by date) read each entity's records once.
+// rows, and their feature and rule values. An entity whose rows fall in
+// several batches starts each batch from the all-time quantities its
+// previous one left when its moments go forward, so snapshot rows (sorted
+// by date) read each entity's records once.
 func (e *engine) rowBatches(ctx context.Context, l *layout, rows []placed, size int, room func(n int) *rowsOut, emit func(lo int, rows []placed, out *rowsOut) error) error {
-	refs := e.ents
-	// The entities' first and last rows; an entity whose rows fall in
-	// several batches keeps a state (slot, from 1) between them.
-	first, last := make([]int32, len(refs)), make([]int32, len(refs))
-	for i := len(rows) - 1; i >= 0; i-- {
-		if ent := rows[i].ent; ent >= 0 {
-			first[ent] = int32(i)
-		}
-	}
-	slot := make([]int32, len(refs))
-	var states []resume
-	for i, r := range rows {
-		if r.ent >= 0 {
-			last[r.ent] = int32(i)
-			if slot[r.ent] == 0 && int(first[r.ent])/size != i/size {
-				states = append(states, resume{})
-				slot[r.ent] = int32(len(states))
-			}
-		}
-	}
+	bp := newBatchPlan(len(e.ents), rows, size)
 	accs := make([]*acc, runtime.GOMAXPROCS(0))
 	for w := range accs {
 		accs[w] = newAcc(e, l)
 	}
-	mark := make([]int32, len(refs)) // the number of the entity's latest batch, from 1
-	count, off := make([]int32, len(refs)), make([]int32, len(refs))
-	var moms []moment
-	var order []int32
-	for b, lo := int32(1), 0; lo == 0 || lo < len(rows); b, lo = b+1, lo+size {
+	for lo := 0; ; lo += size {
 		hi := min(lo+size, len(rows))
 		batch := rows[lo:hi]
-		// The batch's entities in the order of their first row, each
-		// with its moments (output positions in the batch).
-		order = order[:0]
-		for _, r := range batch {
-			if r.ent < 0 {
-				continue
-			}
-			if mark[r.ent] != b {
-				mark[r.ent], count[r.ent] = b, 0
-				order = append(order, r.ent)
-			}
-			count[r.ent]++
-		}
-		at := int32(0)
-		for _, ent := range order {
-			off[ent], at = at, at+count[ent]
-			count[ent] = 0
-		}
-		moms = slices.Grow(moms[:0], int(at))[:at]
-		for i, r := range batch {
-			if r.ent >= 0 {
-				moms[off[r.ent]+count[r.ent]] = moment{d: r.d, pos: int32(i)}
-				count[r.ent]++
-			}
-		}
+		bp.gather(batch)
 		out := room(len(batch))
-		// Entities go in runs that the cores take in turn, so that the
-		// writes into the output columns move forward together.
-		const run = 4096
-		var next atomic.Int64
-		g, gctx := errgroup.WithContext(ctx)
-		for _, a := range accs {
-			g.Go(func() error {
-				for {
-					from := int(next.Add(run)) - run
-					if from >= len(order) {
-						return nil
-					}
-					if err := gctx.Err(); err != nil {
-						return err
-					}
-					for _, ent := range order[from:min(from+run, len(order))] {
-						ms := moms[off[ent] : off[ent]+count[ent]]
-						slices.SortStableFunc(ms, func(x, y moment) int { return cmpInt(x.d, y.d) })
-						var st *resume
-						if k := slot[ent]; k > 0 {
-							st = &states[k-1]
-						}
-						ref := refs[ent]
-						p := &e.parts[ref.part]
-						a.entity(p, int(p.start[ref.k]), int(p.stop[ref.k]), p.ids[ref.k], ms, out, st)
-						if st != nil && int(last[ent]) < hi {
-							*st = resume{}
-						}
-					}
-				}
-			})
-		}
-		if err := g.Wait(); err != nil {
+		if err := e.computeBatch(ctx, accs, bp, hi, out); err != nil {
 			return err
 		}
 		e.emptyRows(accs[0], batch, out)
@@ -510,10 +431,115 @@ func (e *engine) rowBatches(ctx context.Context, l *layout, rows []placed, size 
 			return err
 		}
 		if hi == len(rows) {
-			break
+			return nil
 		}
 	}
-	return nil
+}
+
+// batchPlan holds, for rows computed in batches, the entities of the
+// current batch with their moments, and the states that carry entities
+// from one batch to the next. Entities are numbered as engine.ents.
+type batchPlan struct {
+	last   []int32 // per entity: its last row
+	slot   []int32 // per entity: its state in states, from 1; 0 for none
+	states []resume
+
+	b     int32   // the current batch's number, from 1
+	mark  []int32 // per entity: the number of its latest batch
+	count []int32 // per entity: its moments in the batch
+	off   []int32 // per entity: where they start in moms
+	order []int32 // the batch's entities, in the order of their first row
+	moms  []moment
+}
+
+// newBatchPlan plans the rows of n entities in batches of size; an entity
+// whose rows fall in several batches gets a state.
+func newBatchPlan(n int, rows []placed, size int) *batchPlan {
+	bp := &batchPlan{last: make([]int32, n), slot: make([]int32, n),
+		mark: make([]int32, n), count: make([]int32, n), off: make([]int32, n)}
+	first := make([]int32, n)
+	for i := len(rows) - 1; i >= 0; i-- {
+		if ent := rows[i].ent; ent >= 0 {
+			first[ent] = int32(i)
+		}
+	}
+	for i, r := range rows {
+		if r.ent >= 0 {
+			bp.last[r.ent] = int32(i)
+			if bp.slot[r.ent] == 0 && int(first[r.ent])/size != i/size {
+				bp.states = append(bp.states, resume{})
+				bp.slot[r.ent] = int32(len(bp.states))
+			}
+		}
+	}
+	return bp
+}
+
+// gather takes the next batch's rows: its entities and each one's moments
+// (positions in the batch).
+func (bp *batchPlan) gather(batch []placed) {
+	bp.b++
+	bp.order = bp.order[:0]
+	for _, r := range batch {
+		if r.ent < 0 {
+			continue
+		}
+		if bp.mark[r.ent] != bp.b {
+			bp.mark[r.ent], bp.count[r.ent] = bp.b, 0
+			bp.order = append(bp.order, r.ent)
+		}
+		bp.count[r.ent]++
+	}
+	at := int32(0)
+	for _, ent := range bp.order {
+		bp.off[ent], at = at, at+bp.count[ent]
+		bp.count[ent] = 0
+	}
+	bp.moms = slices.Grow(bp.moms[:0], int(at))[:at]
+	for i, r := range batch {
+		if r.ent >= 0 {
+			bp.moms[bp.off[r.ent]+bp.count[r.ent]] = moment{d: r.d, pos: int32(i)}
+			bp.count[r.ent]++
+		}
+	}
+}
+
+// computeBatch computes the rows of the gathered batch's entities, whose
+// rows end before hi, into out: on every core, entities in runs that the
+// cores take in turn, so that the writes into the output columns move
+// forward together.
+func (e *engine) computeBatch(ctx context.Context, accs []*acc, bp *batchPlan, hi int, out *rowsOut) error {
+	const run = 4096
+	var next atomic.Int64
+	g, gctx := errgroup.WithContext(ctx)
+	for _, a := range accs {
+		g.Go(func() error {
+			for {
+				from := int(next.Add(run)) - run
+				if from >= len(bp.order) {
+					return nil
+				}
+				if err := gctx.Err(); err != nil {
+					return err
+				}
+				for _, ent := range bp.order[from:min(from+run, len(bp.order))] {
+					ms := bp.moms[bp.off[ent] : bp.off[ent]+bp.count[ent]]
+					slices.SortStableFunc(ms, func(x, y moment) int { return cmpInt(x.d, y.d) })
+					var st *resume
+					if k := bp.slot[ent]; k > 0 {
+						st = &bp.states[k-1]
+					}
+					ref := e.ents[ent]
+					p := &e.parts[ref.part]
+					a.entity(p, int(p.start[ref.k]), int(p.stop[ref.k]), p.ids[ref.k], ms, out, st)
+					if st != nil && int(bp.last[ent]) < hi {
+						*st = resume{} // the entity's last batch
+					}
+				}
+			}
+		})
+	}
+	return g.Wait()
 }
 
 // emptyRows computes the rows not computed yet: those of entities without
