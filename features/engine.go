@@ -359,8 +359,7 @@ func (e *engine) eventMasks(ev *Event, rules []int) (derived, matched uint64) {
 // the engine keeps.
 func (p *partition) keep(id string, r rec, valued bool, derived, rules, fp uint64, masks [3]bool) {
 	c := p.last(masks)
-	id = id[:min(len(id), math.MaxUint16)]
-	r.off, r.idLen = p.store(id), uint16(len(id))
+	r.off, r.idLen = p.store(id), uint16(len(id)) // the reader refuses ids over MaxIDBytes
 	c.r = append(c.r, r)
 	c.valued = append(c.valued, valued)
 	if masks[0] {

@@ -3,6 +3,7 @@ package features
 import (
 	"errors"
 	"fmt"
+	"math"
 )
 
 // RowError reports a bad row in an input table. It is modelled on
@@ -77,4 +78,9 @@ var (
 	ErrBadNumber      = errors.New("not a decimal number")
 	ErrNumberRange    = errors.New("beyond the supported magnitude 1e15")
 	ErrTooManyBadRows = errors.New("too many bad rows")
+	ErrIDTooLong      = fmt.Errorf("entity id longer than %d bytes", MaxIDBytes)
 )
+
+// MaxIDBytes bounds an entity id, as the feature stage keeps ids (in a
+// 16-bit length).
+const MaxIDBytes = math.MaxUint16

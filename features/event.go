@@ -193,6 +193,9 @@ func (er *EventReader) parse(e *Event) error {
 	if null {
 		return cellError(r, path, col.id, ErrEmptyField)
 	}
+	if len(id) > MaxIDBytes {
+		return cellError(r, path, col.id, ErrIDTooLong)
+	}
 	ts, null, err := r.Time(col.ts)
 	if err != nil {
 		return cellError(r, path, col.ts, err)

@@ -167,6 +167,7 @@ func TestReadEventsBadRows(t *testing.T) {
 		{"infinite", head + "a,2024-01-01,order,∑Inf\n", "value", ErrNotFinite},
 		{"nan", head + "a,2024-01-01,order,∑NaN\n", "value", ErrNotFinite},
 		{"empty id", head + "∑,2024-01-01,order,1\n", "entity_id", ErrEmptyField},
+		{"id too long", head + "a,2024-01-01,order,1\n∑" + strings.Repeat("x", MaxIDBytes+1) + ",2024-01-01,order,1\n", "entity_id", ErrIDTooLong},
 		{"empty ts", head + "a,∑,order,1\n", "ts", ErrEmptyField},
 		{"impossible date", head + "a,∑2024-02-30,order,1\n", "ts", ErrBadTime},
 		{"garbage date", head + "a,2024-01-01,order,1\na,∑31/12/2024,order,1\n", "ts", ErrBadTime},
