@@ -108,6 +108,9 @@ func (p *EntityPlan) Record(ev *Event) (Record, bool) {
 // groups it as Build groups its partitions. Before Resolve, types get ids
 // as they come; after it, the resolved ids.
 func (p *EntityPlan) group(id string, records []Record) (*partition, error) {
+	if len(id) > MaxIDBytes {
+		return nil, fmt.Errorf("features: entity %.40q…: %w", id, ErrIDTooLong)
+	}
 	chunk := makeRecs(0, len(records), p.masks) // one entity's size, not an ingest chunk's
 	part := &partition{chunks: []*recs{&chunk}, arena: [][]byte{make([]byte, 0, min(arenaBlock, len(records)*len(id)))}}
 	for i := range records {
