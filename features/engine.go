@@ -266,24 +266,21 @@ func (e *engine) ingestFile(ctx context.Context, src Source) error {
 	defer er.Close()
 	masks := e.masks()
 	var types typeCache
+	var bp byPartition
 	read := e.read
 	err = Stream(ctx, er, func(events []Event) error {
 		if e.cfg.Progress != nil {
 			e.cfg.Progress(read + int64(er.Rows()))
 		}
-		for i := range events {
+		for _, i := range bp.sort(events, e.lastMom) {
 			ev := &events[i]
 			ts := ev.TS.UnixNano()
-			if ts >= e.lastMom {
-				e.late++
-				continue
-			}
 			typ, ok := types.lookup(e, ev.Type)
 			if !ok {
 				continue
 			}
 			e.newest = max(e.newest, ts)
-			p := &e.parts[hashID(ev.EntityID)%nParts]
+			p := &e.parts[bp.part[i]]
 			var d, m, fp uint64
 			if masks[0] || masks[1] {
 				var rules []int
@@ -297,10 +294,51 @@ func (e *engine) ingestFile(ctx context.Context, src Source) error {
 			}
 			p.keep(ev.EntityID, rec{ts: ts, value: ev.Value, typ: typ}, ev.HasValue, d, m, fp, masks)
 		}
+		e.late += int64(bp.late)
 		return nil
 	})
 	e.read += int64(er.Rows())
 	return err
+}
+
+// byPartition orders a batch of events by partition, keeping file order
+// within each, so that a partition's records are appended in runs: one
+// event after the other, each to a partition picked by hash, made every
+// append a cache miss.
+type byPartition struct {
+	part  []uint16 // per event: its partition
+	order []int32
+	late  int // events of the batch at or after the last moment, left out
+}
+
+// sort returns the positions of the events before last, partition by
+// partition.
+func (bp *byPartition) sort(events []Event, last int64) []int32 {
+	var count [nParts + 1]int32
+	bp.part = slices.Grow(bp.part[:0], len(events))[:len(events)]
+	bp.late = 0
+	for i := range events {
+		k := uint16(nParts) // left out
+		if events[i].TS.UnixNano() < last {
+			k = uint16(hashID(events[i].EntityID) % nParts)
+		} else {
+			bp.late++
+		}
+		bp.part[i] = k
+		count[k]++
+	}
+	var at [nParts + 1]int32
+	for k := 1; k <= nParts; k++ {
+		at[k] = at[k-1] + count[k-1]
+	}
+	bp.order = slices.Grow(bp.order[:0], len(events))[:len(events)-bp.late]
+	for i, k := range bp.part {
+		if k < nParts {
+			bp.order[at[k]] = int32(i)
+			at[k]++
+		}
+	}
+	return bp.order
 }
 
 // fields returns the event columns besides the contract's that the table
