@@ -229,7 +229,7 @@ func BuildParquet(ctx context.Context, cfg Config, w io.Writer, stamp func(meta 
 			if err == nil {
 				if err = writeBatch(&pw, w, b.t, e.textBytes); err != nil {
 					stop()
-				} else if pw.pending == nil {
+				} else {
 					select {
 					case spare <- b.out:
 					default:

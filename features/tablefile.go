@@ -71,17 +71,6 @@ func (t *Table) slice(lo, hi int) Table {
 	return out
 }
 
-// concat returns a new table with the rows of t, then those of u.
-func (t *Table) concat(u Table) *Table {
-	out := &Table{Meta: t.Meta, Columns: make([]Column, len(t.Columns))}
-	for i := range t.Columns {
-		a, b := &t.Columns[i], &u.Columns[i]
-		out.Columns[i] = Column{Name: a.Name, Kind: a.Kind, Float: slices.Concat(a.Float, b.Float), Str: slices.Concat(a.Str, b.Str),
-			Bool: slices.Concat(a.Bool, b.Bool), Time: slices.Concat(a.Time, b.Time)}
-	}
-	return out
-}
-
 // Rows returns a new table holding the given rows, in that order, with the
 // same metadata.
 func (t *Table) Rows(rows []int) *Table {
@@ -121,19 +110,19 @@ func (t *Table) WriteParquet(w io.Writer) error {
 }
 
 // parquetWriter writes tables of one shape to one Parquet file, in row
-// groups of rowGroupRows: a table written whole and one written a part at a
-// time, cut anywhere, give the same bytes.
+// groups of rowGroupRows: a table written whole and one written in parts
+// of rowGroupRows rows (the last of any size) give the same bytes.
 //
 // Columns are encoded on every core: each row group is buffered, its
 // columns written concurrently (each column has its own encoder and page
 // buffer), then flushed in column order, so the bytes do not depend on
 // scheduling.
 type parquetWriter struct {
-	fw      *file.Writer
-	sink    *stickyWriter
-	shape   Table  // no rows, the columns of every table written
-	pending *Table // the rows of an unfinished row group
-	rows    int
+	fw    *file.Writer
+	sink  *stickyWriter
+	shape Table // no rows, the columns of every table written
+	rows  int
+	short bool // the last row group had fewer than rowGroupRows rows
 }
 
 // newParquetWriter starts a file for tables with the columns of first,
@@ -202,32 +191,20 @@ func (s *stickyWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// write adds the rows of t, which has the first table's columns. Full row
-// groups are written; the rest waits, t's columns unchanged, for the next
-// write or close.
+// write writes the rows of t, which has the first table's columns, as
+// row groups of rowGroupRows, the last shorter when the rows run out. Only
+// the last write may end in a short row group.
 func (pw *parquetWriter) write(t *Table) error {
-	if p := pw.pending; p != nil {
-		take := min(rowGroupRows-p.NumRows(), t.NumRows())
-		p = p.concat(t.slice(0, take))
-		rest := t.slice(take, t.NumRows())
-		t, pw.pending = &rest, nil
-		if p.NumRows() < rowGroupRows {
-			pw.pending = p
-			return nil
-		}
-		if err := pw.rowGroup(p, 0, rowGroupRows); err != nil {
+	n := t.NumRows()
+	if n > 0 && pw.short {
+		return errors.New("features: rows written after a short row group")
+	}
+	for lo := 0; lo < n; lo += rowGroupRows {
+		hi := min(lo+rowGroupRows, n)
+		if err := pw.rowGroup(t, lo, hi); err != nil {
 			return err
 		}
-	}
-	n, lo := t.NumRows(), 0
-	for ; n-lo >= rowGroupRows; lo += rowGroupRows {
-		if err := pw.rowGroup(t, lo, lo+rowGroupRows); err != nil {
-			return err
-		}
-	}
-	if lo < n {
-		rest := t.slice(lo, n)
-		pw.pending = &rest
+		pw.short = hi-lo < rowGroupRows
 	}
 	return nil
 }
@@ -267,15 +244,11 @@ func (pw *parquetWriter) rowGroup(t *Table, lo, hi int) error {
 	return pw.sink.err
 }
 
-// close writes the rows still pending (a file without rows has one empty
-// row group), then the footer with meta and leadscore.schema_version as
-// key/value metadata, sorted by key.
+// close writes the footer with meta and leadscore.schema_version as
+// key/value metadata, sorted by key; a file without rows has one empty row
+// group.
 func (pw *parquetWriter) close(meta map[string]string) error {
-	if p := pw.pending; p != nil {
-		if err := pw.rowGroup(p, 0, p.NumRows()); err != nil {
-			return err
-		}
-	} else if pw.rows == 0 {
+	if pw.rows == 0 {
 		if err := pw.rowGroup(&pw.shape, 0, 0); err != nil {
 			return err
 		}
