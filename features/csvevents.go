@@ -189,16 +189,12 @@ func cutBlocks(ctx context.Context, r io.Reader, size int, spare <-chan *eventBl
 // parseBlock parses a block's records as er's reader would: the same
 // checks, the same errors with the file's line numbers.
 func (er *EventReader) parseBlock(cr *csvRows, b *eventBlock) {
-	r := csv.NewReader(bytes.NewReader(b.data))
-	r.Comma, r.ReuseRecord = cr.sep, true
-	br := &csvRows{path: cr.path, r: r, header: cr.header, layout: cr.layout, lines: b.first - 1}
+	br := cr.resume(bytes.NewReader(b.data), b.first)
 	if b.head {
-		if _, err := r.Read(); err != nil { // the header, read and checked at open
+		if _, err := br.r.Read(); err != nil { // the header, read and checked at open
 			b.syntax = true
 			return
 		}
-	} else {
-		r.FieldsPerRecord = len(cr.header)
 	}
 	// er's settings, which no one changes while the file is read.
 	w := EventReader{src: er.src, r: br, col: er.col, props: er.props, fixedType: er.fixedType}
@@ -232,6 +228,14 @@ func (er *EventReader) parseBlock(cr *csvRows, b *eventBlock) {
 	}
 }
 
+// resume returns a reader of the records of cr's file that src holds,
+// from the file's line first on, with cr's header and settings.
+func (cr *csvRows) resume(src io.Reader, first int) *csvRows {
+	r := csv.NewReader(src)
+	r.Comma, r.ReuseRecord, r.FieldsPerRecord = cr.r.Comma, true, len(cr.header)
+	return &csvRows{path: cr.path, r: r, header: cr.header, layout: cr.layout, lines: first - 1}
+}
+
 // streamFrom reads the file sequentially from block b on and streams its
 // events.
 func (er *EventReader) streamFrom(ctx context.Context, cr *csvRows, b *eventBlock, fn func(batch []Event) error) error {
@@ -246,11 +250,10 @@ func (er *EventReader) streamFrom(ctx context.Context, cr *csvRows, b *eventBloc
 	if _, err := f.Seek(b.off, io.SeekStart); err != nil {
 		return err
 	}
-	r := csv.NewReader(bufio.NewReaderSize(f, 1<<20))
-	r.Comma, r.ReuseRecord, r.FieldsPerRecord = cr.sep, true, len(cr.header)
+	br := cr.resume(bufio.NewReaderSize(f, 1<<20), b.first)
+	br.rows = er.rows
 	w := *er
-	w.r = &csvRows{path: cr.path, r: r, header: cr.header, layout: cr.layout, lines: b.first - 1, rows: er.rows}
-	w.rows = 0
+	w.r, w.rows = br, 0
 	err = streamRows(ctx, &w, fn)
 	er.rows += w.rows
 	return err

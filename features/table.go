@@ -190,7 +190,6 @@ type csvRows struct {
 	// plain is set for a UTF-8 file on disk with line feeds, which
 	// streamCSV may cut into blocks.
 	plain bool
-	sep   rune
 	// syntax is set when the last record broke the CSV syntax (a quote
 	// out of place), after which the reader's idea of where records end
 	// is its own.
@@ -241,7 +240,7 @@ func newCSVRows(rc io.ReadCloser, path string, opt CSVOptions, layout string) (*
 		return nil, &SchemaError{Path: path, Err: fmt.Errorf("header has one column %q: is the separator ';' or tab? (use --sep)", header[0])}
 	}
 	_, onDisk := rc.(*os.File)
-	return &csvRows{path: path, c: rc, r: cr, header: header, layout: layout, sep: cr.Comma,
+	return &csvRows{path: path, c: rc, r: cr, header: header, layout: layout,
 		plain: onDisk && !isCP1252(opt.Encoding) && src == io.Reader(br)}, nil
 }
 
