@@ -384,7 +384,7 @@ func (e *engine) batchTable(lo int, rows []placed, out *rowsOut) *Table {
 	for _, c := range out.cols {
 		t.Columns = append(t.Columns, Column{Name: c.name, Kind: KindFloat, Float: c.v})
 	}
-	e.attrs.columns(t, ids)
+	e.attrs.columns(t, e, rows)
 	if rs := e.rs; rs != nil {
 		t.Columns = append(t.Columns, Column{Name: "rule_points", Kind: KindFloat, Float: out.total})
 		for g, grp := range rs.Groups {
@@ -533,17 +533,17 @@ func (e *engine) joinAttributes() *attrJoin {
 	return a
 }
 
-// columns adds the attributes of the entities ids, then data_quality and
-// missing_fields.
-func (a *attrJoin) columns(t *Table, ids []string) {
+// columns adds the attributes of the rows' entities, then data_quality
+// and missing_fields.
+func (a *attrJoin) columns(t *Table, e *engine, rows []placed) {
 	if a == nil {
 		return
 	}
-	n := len(ids)
+	n := len(rows)
 	prow := make([]int, n)
 	none := len(a.p.IDs)
-	for j, id := range ids {
-		if prow[j] = a.p.Row(id); prow[j] < 0 {
+	for j, r := range rows {
+		if prow[j] = e.profileRow(r.ent, r.id); prow[j] < 0 {
 			prow[j] = none
 		}
 	}

@@ -160,8 +160,10 @@ type engine struct {
 	snapshots []int64
 	// attrs are the entity attributes the rows join.
 	attrs *attrJoin
-	// ents are the entities' records in id order, once placed.
-	ents []entityRef
+	// ents are the entities' records in id order, once placed; prows
+	// their entities-file rows (−1 for none), with profiles.
+	ents  []entityRef
+	prows []int32
 	// remap, when set, renumbers the types as group gathers the records
 	// (see sortTypes).
 	remap []uint16
@@ -869,6 +871,12 @@ func (e *engine) place() []placed {
 	for i, en := range ents {
 		e.ents[i] = en.ref
 	}
+	if prof := e.cfg.Profiles; prof != nil {
+		e.prows = make([]int32, len(ents))
+		for i, en := range ents {
+			e.prows[i] = int32(prof.Row(en.id))
+		}
+	}
 	if e.moments != nil {
 		out := make([]placed, e.cfg.Cutoffs.Len())
 		for i, id := range e.cfg.Cutoffs.IDs {
@@ -921,6 +929,15 @@ func (e *engine) place() []placed {
 		}
 	}
 	return out
+}
+
+// profileRow returns the entities-file row (−1 for none) of the entity
+// numbered ent in ents (−1 for one without records) and named id.
+func (e *engine) profileRow(ent int32, id string) int {
+	if ent >= 0 && e.prows != nil {
+		return int(e.prows[ent])
+	}
+	return e.cfg.Profiles.Row(id)
 }
 
 // inPopulation says whether an entity gets an as-of row: with a target

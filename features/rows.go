@@ -176,10 +176,11 @@ type rowsOut struct {
 }
 
 // entity computes the rows of one entity: its sorted records g[lo:hi] of
-// p and its moments, ascending. With st, it starts from st's all-time
+// p and its moments, ascending; prow is its entities-file row (−1 for
+// none), which rules read. With st, it starts from st's all-time
 // quantities when they were counted for a moment no later than the first,
 // and leaves its own there.
-func (a *acc) entity(p *partition, lo, hi int, id string, moms []moment, out *rowsOut, st *resume) {
+func (a *acc) entity(p *partition, lo, hi, prow int, moms []moment, out *rowsOut, st *resume) {
 	a.n, a.first = 0, noTime
 	for s := range a.lastT {
 		a.lastT[s] = noTime
@@ -210,8 +211,7 @@ func (a *acc) entity(p *partition, lo, hi int, id string, moms []moment, out *ro
 			if a.n == 0 {
 				first = noTime
 			}
-			prof := a.e.cfg.Profiles
-			pts := rs.evaluate(&a.rr, first, dt, prof, prof.Row(id), false)
+			pts := rs.evaluate(&a.rr, first, dt, a.e.cfg.Profiles, prow, false)
 			out.total[m.pos] = pts.Total
 			for g := range out.groups {
 				out.groups[g][m.pos] = pts.Groups[g]
@@ -531,7 +531,7 @@ func (e *engine) computeBatch(ctx context.Context, accs []*acc, bp *batchPlan, h
 					}
 					ref := e.ents[ent]
 					p := &e.parts[ref.part]
-					a.entity(p, int(p.start[ref.k]), int(p.stop[ref.k]), p.ids[ref.k], ms, out, st)
+					a.entity(p, int(p.start[ref.k]), int(p.stop[ref.k]), e.profileRow(ent, p.ids[ref.k]), ms, out, st)
 					if st != nil && int(bp.last[ent]) < hi {
 						*st = resume{} // the entity's last batch
 					}
@@ -548,7 +548,7 @@ func (e *engine) emptyRows(a *acc, rows []placed, out *rowsOut) {
 	var empty partition
 	for i, r := range rows {
 		if !out.done[i] {
-			a.entity(&empty, 0, 0, r.id, []moment{{d: r.d, pos: int32(i)}}, out, nil)
+			a.entity(&empty, 0, 0, e.profileRow(r.ent, r.id), []moment{{d: r.d, pos: int32(i)}}, out, nil)
 		}
 	}
 }
