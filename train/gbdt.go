@@ -526,41 +526,19 @@ func (bo *booster) histGroup(h []hbin, rows []int32, ogh []gh, feats []int) {
 		}
 		return
 	}
-	var hs [4]*[256]hbin
-	var cols [4][]uint8
+	var q histQuad
 	for k, f := range feats {
-		hs[k] = (*[256]hbin)(h[f*256 : f*256+256])
-		clear(hs[k][:])
-		cols[k] = bo.x[f*bo.n : (f+1)*bo.n]
+		q.h[k] = (*[256]hbin)(h[f*256 : f*256+256])
+		clear(q.h[k][:])
+		q.c[k] = bo.x[f*bo.n : (f+1)*bo.n]
 	}
-	h0, h1, h2, h3 := hs[0], hs[1], hs[2], hs[3]
-	c0, c1, c2, c3 := cols[0], cols[1], cols[2], cols[3]
 	// The root's pass reads the columns in order without the row indexes:
 	// measured, 15 ms against 26 ms through an identity index on 800k rows.
 	if rows == nil {
-		c0, c1, c2, c3 = c0[:len(ogh)], c1[:len(ogh)], c2[:len(ogh)], c3[:len(ogh)]
-		for i, v := range ogh {
-			add4(&h0[c0[i]], &h1[c1[i]], &h2[c2[i]], &h3[c3[i]], v)
-		}
+		q.sumAll(ogh)
 		return
 	}
-	ogh = ogh[:len(rows)]
-	for i, r := range rows {
-		add4(&h0[c0[r]], &h1[c1[r]], &h2[c2[r]], &h3[c3[r]], ogh[i])
-	}
-}
-
-// add4 adds one row's gradient pair to four histogram bins (inlined).
-func add4(e0, e1, e2, e3 *hbin, v gh) {
-	g, hh := float64(v.g), float64(v.h)
-	e0.g += g
-	e0.h += hh
-	e1.g += g
-	e1.h += hh
-	e2.g += g
-	e2.h += hh
-	e3.g += g
-	e3.h += hh
+	q.sumRows(rows, ogh)
 }
 
 // histFeature sums the gradients of rows (nil: every row) into feature

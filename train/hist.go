@@ -1,0 +1,44 @@
+package train
+
+// histQuad is the state of one pass that sums row gradients into the
+// histograms of four features: their histograms and binned columns.
+type histQuad struct {
+	h [4]*[256]hbin
+	c [4][]uint8
+}
+
+// sumRows adds ogh[i] to bin c[k][rows[i]] of histogram k, for each
+// feature k, rows in order. It is the portable form of the kernel the
+// amd64 build runs; both add the same float64 values in the same order, so
+// their histograms are bit-identical.
+func (q *histQuad) sumRowsGo(rows []int32, ogh []gh) {
+	h0, h1, h2, h3 := q.h[0], q.h[1], q.h[2], q.h[3]
+	c0, c1, c2, c3 := q.c[0], q.c[1], q.c[2], q.c[3]
+	ogh = ogh[:len(rows)]
+	for i, r := range rows {
+		add4(&h0[c0[r]], &h1[c1[r]], &h2[c2[r]], &h3[c3[r]], ogh[i])
+	}
+}
+
+// sumAllGo is sumRowsGo over the rows 0…len(ogh)-1.
+func (q *histQuad) sumAllGo(ogh []gh) {
+	h0, h1, h2, h3 := q.h[0], q.h[1], q.h[2], q.h[3]
+	n := len(ogh)
+	c0, c1, c2, c3 := q.c[0][:n], q.c[1][:n], q.c[2][:n], q.c[3][:n]
+	for i, v := range ogh {
+		add4(&h0[c0[i]], &h1[c1[i]], &h2[c2[i]], &h3[c3[i]], v)
+	}
+}
+
+// add4 adds one row's gradient pair to four histogram bins (inlined).
+func add4(e0, e1, e2, e3 *hbin, v gh) {
+	g, hh := float64(v.g), float64(v.h)
+	e0.g += g
+	e0.h += hh
+	e1.g += g
+	e1.h += hh
+	e2.g += g
+	e2.h += hh
+	e3.g += g
+	e3.h += hh
+}

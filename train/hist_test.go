@@ -1,0 +1,80 @@
+package train
+
+import (
+	"math/rand/v2"
+	"testing"
+)
+
+// TestHistKernels checks that the histogram kernels the build runs sum
+// exactly what the portable loops sum, bit for bit, on rows of every
+// length and bins of few and many levels.
+func TestHistKernels(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	for _, n := range []int{0, 1, 7, 1000, 70000} {
+		for _, levels := range []int{1, 3, 256} {
+			var cols [4][]uint8
+			for k := range cols {
+				cols[k] = make([]uint8, n)
+				for i := range cols[k] {
+					cols[k][i] = uint8(r.IntN(levels))
+				}
+			}
+			var rows []int32
+			for i := range n {
+				if r.IntN(3) > 0 {
+					rows = append(rows, int32(i))
+				}
+			}
+			ogh := make([]gh, n)
+			for i := range ogh {
+				ogh[i] = gh{float32(r.NormFloat64()), float32(r.Float64() / 4)}
+			}
+			run := func(sum func(q *histQuad)) [4][256]hbin {
+				var h [4][256]hbin
+				q := histQuad{h: [4]*[256]hbin{&h[0], &h[1], &h[2], &h[3]}, c: cols}
+				sum(&q)
+				return h
+			}
+			if got, want := run(func(q *histQuad) { q.sumRows(rows, ogh) }), run(func(q *histQuad) { q.sumRowsGo(rows, ogh) }); got != want {
+				t.Errorf("rows: %d rows, %d levels: kernel and loop differ", n, levels)
+			}
+			all := run(func(q *histQuad) { q.sumAll(ogh) })
+			if want := run(func(q *histQuad) { q.sumAllGo(ogh) }); all != want {
+				t.Errorf("all: %d rows, %d levels: kernel and loop differ", n, levels)
+			}
+			if n > 0 && levels == 3 {
+				var g, h float64
+				for i := range ogh {
+					g += float64(ogh[i].g)
+					h += float64(ogh[i].h)
+				}
+				var sg, sh float64
+				for _, b := range all[2] {
+					sg += b.g
+					sh += b.h
+				}
+				if d := sg - g; d*d > 1e-12*g*g+1e-18 || sh-h > 1e-9*h+1e-12 || h-sh > 1e-9*h+1e-12 {
+					t.Errorf("%d rows: histogram sums %g, %g, rows %g, %g", n, sg, sh, g, h)
+				}
+			}
+		}
+	}
+}
+
+// TestHistKernelRowOutside checks that a row beyond its column stops the
+// kernel with a panic instead of reading past the column.
+func TestHistKernelRowOutside(t *testing.T) {
+	cols := [4][]uint8{make([]uint8, 10), make([]uint8, 10), make([]uint8, 9), make([]uint8, 10)}
+	var h [4][256]hbin
+	q := histQuad{h: [4]*[256]hbin{&h[0], &h[1], &h[2], &h[3]}, c: cols}
+	for _, rows := range [][]int32{{0, 9}, {-1}} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("rows %v: no panic", rows)
+				}
+			}()
+			q.sumRows(rows, make([]gh, len(rows)))
+		}()
+	}
+}
