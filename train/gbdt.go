@@ -344,11 +344,11 @@ func FitGBDT(ctx context.Context, cols []GBColumn, y []bool, trainRows, validRow
 	ens := &predict.Trees{Base: base, GainImportance: make([]float64, p)}
 	bestLoss, bestIter := math.Inf(1), 0
 	rowLeaf := make([]int32, n)
+	bo.gradients(score, yt, nil, nil)
 	for round := range cfg.Rounds {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		bo.gradients(score, yt)
 		r := rand.New(rand.NewPCG(cfg.Seed, uint64(round)+1))
 		rows := bo.sampleRows(r)
 		bo.sampleFeatures(r)
@@ -365,9 +365,7 @@ func FitGBDT(ctx context.Context, cols []GBColumn, y []bool, trainRows, validRow
 				}
 			})
 		}
-		for i, l := range rowLeaf {
-			score[i] += t.Value[l]
-		}
+		bo.gradients(score, yt, rowLeaf, t.Value)
 		ens.Trees = append(ens.Trees, t)
 		if vscore != nil {
 			parallelChunks(len(vscore), cfg.Workers, func(lo, hi int) {
@@ -425,9 +423,15 @@ func parallelChunks(n, workers int, fn func(lo, hi int)) {
 	parallelFor((n+chunk-1)/chunk, workers, func(c int) { fn(c*chunk, min(n, (c+1)*chunk)) })
 }
 
-func (bo *booster) gradients(score []float64, y []bool) {
+// gradients adds each row's leaf value to its score, when a tree was
+// just grown (value[leaf[i]] for row i), and sets the rows' gradients and
+// hessians of the logistic loss at the scores.
+func (bo *booster) gradients(score []float64, y []bool, leaf []int32, value []float64) {
 	parallelChunks(len(score), bo.cfg.Workers, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
+			if leaf != nil {
+				score[i] += value[leaf[i]]
+			}
 			pr := predict.Sigmoid(score[i])
 			g := pr
 			if y[i] {
@@ -492,6 +496,10 @@ func (bo *booster) putHist(h []hbin) {
 // than one goroutine.
 const minParallelRows = 4096
 
+// minParallelPartition is the smallest leaf whose rows are partitioned
+// (and whose gradients are gathered) on more than one goroutine.
+const minParallelPartition = 1 << 15
+
 // buildHist fills h for the tree's features from rows (nil: every row, in
 // order). It first gathers the rows' gradients in order, so that the pass
 // over each feature reads memory sequentially.
@@ -499,8 +507,15 @@ func (bo *booster) buildHist(h []hbin, rows []int32) {
 	ogh := bo.gh
 	if rows != nil {
 		ogh = bo.ogh[:len(rows)]
-		for i, r := range rows {
-			ogh[i] = bo.gh[r]
+		gather := func(lo, hi int) {
+			for i, r := range rows[lo:hi] {
+				ogh[lo+i] = bo.gh[r]
+			}
+		}
+		if len(rows) >= minParallelPartition {
+			parallelChunks(len(rows), bo.cfg.Workers, gather)
+		} else {
+			gather(0, len(rows))
 		}
 	}
 	// Features are summed four at a time (one pass over the rows feeds four
@@ -661,7 +676,9 @@ func (bo *booster) decision(s *split) predict.Split {
 
 // partition reorders idx[l.begin:l.end] stably so that the rows whose bin
 // of feature f is not in right come first, and returns where the others
-// start.
+// start. A large leaf is cut in one piece per worker: each piece keeps its
+// left rows in place and puts its right ones in scratch, then the pieces'
+// left rows are moved together and the right ones copied after them.
 func (bo *booster) partition(l *leaf, f int, right *[4]uint64) int {
 	var left [256]int
 	for b := range left {
@@ -672,17 +689,37 @@ func (bo *booster) partition(l *leaf, f int, right *[4]uint64) int {
 	col := bo.x[f*bo.n : (f+1)*bo.n]
 	rows := bo.idx[l.begin:l.end]
 	scratch := bo.scratch[:len(rows)]
-	k, j := 0, 0
-	for _, r := range rows {
-		// Branch-free: write the row to both sides, advance one.
-		lf := left[col[r]]
-		rows[k] = r
-		scratch[j] = r
-		k += lf
-		j += 1 - lf
+	pieces := 1
+	if len(rows) >= minParallelPartition {
+		pieces = bo.cfg.Workers
 	}
-	copy(rows[k:], scratch[:j])
-	return l.begin + k
+	size := (len(rows) + pieces - 1) / pieces
+	nleft := make([]int, pieces)
+	parallelFor(pieces, pieces, func(p int) {
+		lo, hi := min(len(rows), p*size), min(len(rows), (p+1)*size)
+		rs, sc := rows[lo:hi], scratch[lo:hi]
+		k, j := 0, 0
+		for _, r := range rs {
+			// Branch-free: write the row to both sides, advance one.
+			lf := left[col[r]]
+			rs[k] = r
+			sc[j] = r
+			k += lf
+			j += 1 - lf
+		}
+		nleft[p] = k
+	})
+	k := 0
+	for p := range pieces {
+		lo := min(len(rows), p*size)
+		k += copy(rows[k:], rows[lo:lo+nleft[p]])
+	}
+	mid := k
+	for p := range pieces {
+		lo, hi := min(len(rows), p*size), min(len(rows), (p+1)*size)
+		k += copy(rows[k:], scratch[lo:hi-nleft[p]])
+	}
+	return l.begin + mid
 }
 
 // leafOf returns the leaf of row j of a column-major matrix of n rows.

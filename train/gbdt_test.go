@@ -231,7 +231,7 @@ func TestHistogramSubtraction(t *testing.T) {
 	for i := range score {
 		score[i] = float64(i%7) / 7
 	}
-	bo.gradients(score, y)
+	bo.gradients(score, y, nil, nil)
 	bo.sampleFeatures(nil)
 	parent := make([]hbin, bn.total)
 	bo.buildHist(parent, nil)
