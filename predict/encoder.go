@@ -140,6 +140,27 @@ func (e *Encoder) TreeRow(i int, x []float64) {
 	}
 }
 
+// TreeColumn returns feature k's value in every row of the table, as
+// TreeRow gives it. A numeric feature read from a float column is that
+// column's own slice, which the caller must not change.
+func (e *Encoder) TreeColumn(k int) []float64 {
+	c := e.cols[k]
+	if e.m.Features[k].Kind == Numeric && c.Kind == features.KindFloat {
+		return c.Float
+	}
+	x := make([]float64, c.Len())
+	for i := range x {
+		if e.m.Features[k].Kind == Numeric {
+			x[i] = numeric(c, i)
+		} else if code := levelCode(e.codes[k], c, i); code < 0 {
+			x[i] = math.NaN()
+		} else {
+			x[i] = float64(code)
+		}
+	}
+	return x
+}
+
 // level returns the level feature k takes in row i: the value,
 // MissingLevel, or OtherLevel for values without their own code.
 func (e *Encoder) level(k int, c *features.Column, i int) string {

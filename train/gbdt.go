@@ -97,7 +97,8 @@ func (c GBDTConfig) params() predict.GBDTParams {
 
 // GBColumn is an input column of the boosting engine: numeric values with
 // NaN for missing, or, when Levels > 0, categorical codes 0…Levels−1 as
-// float64 with NaN for missing (Levels at most 255).
+// float64 with NaN for missing (Levels at most 255). The engine only reads
+// Values, which may be a table's own column.
 type GBColumn struct {
 	Values []float64
 	Levels int

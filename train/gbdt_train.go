@@ -65,28 +65,17 @@ func gbdtInputs(m *predict.Model, t *features.Table, cfg Config, rows []int) {
 }
 
 // gbdtColumns encodes every row of t for the engine, as predict's encoder
-// does.
+// does; numeric columns are shared with the table, not copied.
 func gbdtColumns(m *predict.Model, t *features.Table, workers int) []GBColumn {
 	enc, err := predict.NewEncoder(m, t)
 	if err != nil {
 		panic("train: encoder on its own training table: " + err.Error())
 	}
-	n := t.NumRows()
 	cols := make([]GBColumn, len(m.Features))
-	for k, f := range m.Features {
-		cols[k].Values = make([]float64, n)
-		if f.Kind == predict.Categorical {
+	parallelFor(len(cols), workers, func(k int) {
+		cols[k].Values = enc.TreeColumn(k)
+		if f := &m.Features[k]; f.Kind == predict.Categorical {
 			cols[k].Levels = len(f.Levels) + 1 // OtherLevel
-		}
-	}
-	parallelChunks(n, workers, func(lo, hi int) {
-		e := enc.Clone()
-		x := make([]float64, len(cols))
-		for i := lo; i < hi; i++ {
-			e.TreeRow(i, x)
-			for k := range cols {
-				cols[k].Values[i] = x[k]
-			}
 		}
 	})
 	return cols
