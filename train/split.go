@@ -1,6 +1,7 @@
 package train
 
 import (
+	"cmp"
 	"fmt"
 	"leadscore/features"
 	"math"
@@ -20,7 +21,7 @@ func Split(y []bool, times []time.Time, fraction float64, seed uint64) (trainRow
 		idx[i] = i
 	}
 	if times != nil {
-		slices.SortStableFunc(idx, func(a, b int) int { return times[a].Compare(times[b]) })
+		sortByTime(idx, times)
 		cut := n - int(math.Round(fraction*float64(n)))
 		// Rows of one time (one snapshot date) stay on one side, so a
 		// contact never trains and validates at the same date: the cut
@@ -57,6 +58,27 @@ func Split(y []bool, times []time.Time, fraction float64, seed uint64) (trainRow
 	slices.Sort(trainRows)
 	slices.Sort(validRows)
 	return trainRows, validRows
+}
+
+// sortByTime sorts the row indexes idx by times[i], ties by index: the
+// order of a stable sort by time, from an unstable sort on keys that hold
+// the index.
+func sortByTime(idx []int, times []time.Time) {
+	type key struct {
+		sec  int64
+		nsec int32
+		i    int
+	}
+	keys := make([]key, len(idx))
+	for k, i := range idx {
+		keys[k] = key{times[i].Unix(), int32(times[i].Nanosecond()), i}
+	}
+	slices.SortFunc(keys, func(a, b key) int {
+		return cmp.Or(cmp.Compare(a.sec, b.sec), cmp.Compare(a.nsec, b.nsec), cmp.Compare(a.i, b.i))
+	})
+	for k := range keys {
+		idx[k] = keys[k].i
+	}
 }
 
 // stratifiedFolds assigns rows to k folds, each class shuffled with the seed

@@ -128,6 +128,26 @@ func TestSplitOutOfTime(t *testing.T) {
 	}
 }
 
+// TestSortByTime checks the keyed sort against a stable sort by time, on
+// times with many ties, in other zones and before 1970.
+func TestSortByTime(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	zones := []*time.Location{time.UTC, time.FixedZone("plus", 5*3600), time.FixedZone("minus", -8*3600)}
+	times := make([]time.Time, 5000)
+	for i := range times {
+		times[i] = time.Unix(int64(r.IntN(200))*3600-50*3600, int64(r.IntN(3))*500).In(zones[r.IntN(3)])
+	}
+	want, got := make([]int, len(times)), make([]int, len(times))
+	for i := range want {
+		want[i], got[i] = i, i
+	}
+	slices.SortStableFunc(want, func(a, b int) int { return times[a].Compare(times[b]) })
+	sortByTime(got, times)
+	if !slices.Equal(got, want) {
+		t.Fatal("keyed sort differs from the stable sort by time")
+	}
+}
+
 func TestTrainRefusesTooFew(t *testing.T) {
 	n := 120
 	tb := &features.Table{Columns: []features.Column{
