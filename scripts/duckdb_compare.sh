@@ -5,10 +5,13 @@
 # file, their values compared with leadscore's: in the generator's order;
 # in time order as DuckDB writes it (ZSTD, 1M-row groups); in time order as
 # Spark and pyarrow write it (Snappy, 122,880-row groups, timestamps
-# without time zone); and as CSV in time order. Then, on the time-ordered
-# Parquet, the snapshot table (10 monthly dates, labelled by the deals) and
-# 1,000,000 cutoffs against one as-of run, with peak memory. Three
-# alternating runs each; prints a Markdown section for BENCHMARKS.md.
+# without time zone); as CSV in time order; and that CSV rewritten by
+# pandas (Debian's /usr/bin/python3; skipped without it), a writer neither
+# leadscore nor DuckDB controls. Then, on the time-ordered Parquet, the
+# as-of run with the default rules, the snapshot table (10 monthly dates,
+# labelled by the deals) and 1,000,000 cutoffs against one as-of run, with
+# peak memory. Three alternating runs each; prints a Markdown section for
+# BENCHMARKS.md.
 # Usage: scripts/duckdb_compare.sh                      (generates 400,000 contacts, about 12 minutes)
 #        scripts/duckdb_compare.sh LEADSCORE EVENTS.parquet DEALS.parquet   (benchmarks.sh passes its own)
 set -euo pipefail
@@ -33,10 +36,24 @@ fi
 "$tmp/duck11" -events "$events" -time-ordered "$tmp/time.parquet" > /dev/null
 "$tmp/duck11" -events "$events" -time-ordered "$tmp/spark.parquet" -spark-like > /dev/null
 "$tmp/duck11" -events "$events" -time-ordered "$tmp/time.csv" > /dev/null
+inputs=(generator time spark csv)
+if /usr/bin/python3 -c "import pandas" 2> /dev/null; then
+  # pandas parses the timestamps and writes them back its own way
+  # ("2024-01-01 09:30:00+00:00"), floats as "12.0", missing values empty.
+  /usr/bin/python3 - "$tmp/time.csv" "$tmp/pandas.csv" <<'PY'
+import sys
+import pandas as pd
+text = {c: str for c in ("entity_id", "type", "channel", "page", "justified")}
+df = pd.read_csv(sys.argv[1], dtype=text, keep_default_na=False, na_values={"value": [""]})
+df["ts"] = pd.to_datetime(df["ts"], utc=True)
+df.to_csv(sys.argv[2], index=False)
+PY
+  inputs+=(pandas)
+fi
 
 echo "| input | leadscore | DuckDB 1.1.3 | ratio | DuckDB 1.5.6 | ratio | leadscore peak RSS | values compared |"
 echo "|---|---|---|---|---|---|---|---|"
-for order in generator time spark csv; do
+for order in "${inputs[@]}"; do
   file=$events
   label="generator's order (each contact's events together)"
   if [ "$order" = time ]; then
@@ -48,6 +65,9 @@ for order in generator time spark csv; do
   elif [ "$order" = csv ]; then
     file=$tmp/time.csv
     label="time order, CSV written by DuckDB"
+  elif [ "$order" = pandas ]; then
+    file=$tmp/pandas.csv
+    label="time order, CSV written by pandas $(/usr/bin/python3 -c 'import pandas; print(pandas.__version__)')"
   fi
   ls=() d11=() d15=() rss=() diff=""
   for _ in 1 2 3; do
@@ -67,11 +87,14 @@ for order in generator time spark csv; do
 done
 # Cutoffs: 2-3 dates per contact (1,000,000 rows), grouped by contact.
 awk 'BEGIN { print "entity_id,ts"; for (i = 0; i < 400000; i++) { id = sprintf("E%06d", i); print id ",2024-04-01"; print id ",2024-07-01"; if (i % 2 == 0) print id ",2024-10-01 12:00:00" } }' > "$tmp/cutoffs.csv"
-snap=() asof=() cut=() arss=() srss=() crss=()
+snap=() asof=() cut=() ruled=() arss=() srss=() crss=() rrss=()
 for _ in 1 2 3; do
   /usr/bin/time -f "%e %M" -o "$tmp/time" "$leadscore" features --events "$tmp/time.parquet" --as-of 2025-01-01 --out "$tmp/ours.parquet" -q > /dev/null
   read -r secs kb < "$tmp/time"
   asof+=("$secs") arss+=("$((kb / 1024))")
+  /usr/bin/time -f "%e %M" -o "$tmp/time" "$leadscore" features --events "$tmp/time.parquet" --as-of 2025-01-01 --rules default --out "$tmp/ruled.parquet" -q > /dev/null
+  read -r secs kb < "$tmp/time"
+  ruled+=("$secs") rrss+=("$((kb / 1024))")
   /usr/bin/time -f "%e %M" -o "$tmp/time" "$leadscore" features --events "$tmp/time.parquet" --snapshots monthly --first 2024-01-01 \
     --last 2025-01-01 --horizon 90d --outcomes "$deals" --out "$tmp/snap.parquet" -q > "$tmp/snap.out"
   read -r secs kb < "$tmp/time"
@@ -80,9 +103,10 @@ for _ in 1 2 3; do
   read -r secs kb < "$tmp/time"
   cut+=("$secs") crss+=("$((kb / 1024))")
 done
-ma=$(median "${asof[@]}") ms=$(median "${snap[@]}") mc=$(median "${cut[@]}")
+ma=$(median "${asof[@]}") ms=$(median "${snap[@]}") mc=$(median "${cut[@]}") mr=$(median "${ruled[@]}")
 echo
 echo "On the time-ordered Parquet, three alternating runs: as of 2025-01-01 ${ma} s (${asof[*]}), peak RSS ${arss[*]} MiB;"
+echo "the same with the default rules (\`--rules default\`) ${mr} s (${ruled[*]}), $(ratio "$mr" "$ma")× as-of, peak RSS ${rrss[*]} MiB;"
 echo "snapshot table, $(sed -n 's/.*: \([0-9]*\) rows, \([0-9]*\) columns/\1 rows × \2 columns/p' "$tmp/snap.out") (10 monthly dates): ${ms} s (${snap[*]}), $(ratio "$ms" "$ma")× as-of, peak RSS ${srss[*]} MiB;"
 echo "1,000,000 cutoffs (2-3 dates per contact): ${mc} s (${cut[*]}), $(ratio "$mc" "$ma")× as-of, peak RSS ${crss[*]} MiB."
 echo "Commands: \`leadscore features --events time.parquet --snapshots monthly --first 2024-01-01 --last 2025-01-01 --horizon 90d --outcomes deals.parquet --out snap.parquet\`; \`... --cutoffs cutoffs.csv --out cut.parquet\`."
