@@ -189,24 +189,35 @@ func cutBlocks(ctx context.Context, r io.Reader, size int, spare <-chan *eventBl
 // parseBlock parses a block's records as er's reader would: the same
 // checks, the same errors with the file's line numbers.
 func (er *EventReader) parseBlock(cr *csvRows, b *eventBlock) {
-	br := cr.resume(bytes.NewReader(b.data), b.first)
-	if b.head {
-		if _, err := br.r.Read(); err != nil { // the header, read and checked at open
+	var src rows
+	var br *csvRows // nil when the block is plain text (plainRows)
+	if p := cr.plainBlock(b.data, b.first); p != nil {
+		src = p
+		if b.head && p.skip() != nil { // the header, read and checked at open
 			b.syntax = true
 			return
 		}
+	} else {
+		br = cr.resume(bytes.NewReader(b.data), b.first)
+		src = br
+		if b.head {
+			if _, err := br.r.Read(); err != nil {
+				b.syntax = true
+				return
+			}
+		}
 	}
 	// er's settings, which no one changes while the file is read.
-	w := EventReader{src: er.src, r: br, col: er.col, props: er.props, fixedType: er.fixedType}
+	w := EventReader{src: er.src, r: src, col: er.col, props: er.props, fixedType: er.fixedType}
 	if n := bytes.Count(b.data, []byte{'\n'}) + 1; cap(b.events) < n {
 		b.events = make([]Event, 0, n)
 	}
 	for {
-		err := br.Next()
+		err := src.Next()
 		if err == io.EOF {
 			return
 		}
-		if br.syntax {
+		if br != nil && br.syntax {
 			b.syntax = true
 			return
 		}
@@ -221,7 +232,7 @@ func (er *EventReader) parseBlock(cr *csvRows, b *eventBlock) {
 				b.syntax = true // not a row's fault: let the sequential reader meet it
 				return
 			}
-			b.bad = append(b.bad, badRow{re, slices.Clone(br.Record()), b.rows})
+			b.bad = append(b.bad, badRow{re, slices.Clone(src.Record()), b.rows})
 			continue
 		}
 		b.events = append(b.events, ev)
