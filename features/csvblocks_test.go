@@ -58,9 +58,19 @@ func sameTable(a, b *Table) error {
 	return nil
 }
 
+// TestReadCSVBlocksMatchesRows reads a table with quoted fields, line feeds
+// inside them, n/a markers and padded numbers, with CRLF and with LF line
+// ends (where blocks without quotes are cut without encoding/csv), in blocks
+// of many sizes, and requires the sequential reader's table.
 func TestReadCSVBlocksMatchesRows(t *testing.T) {
+	for _, eol := range []string{"\r\n", "\n"} {
+		readCSVBlocksMatchesRows(t, eol)
+	}
+}
+
+func readCSVBlocksMatchesRows(t *testing.T, eol string) {
 	var b strings.Builder
-	b.WriteString("\xEF\xBB\xBFid, amount ,note,mixed,empty,created,channel\r\n")
+	b.WriteString("\xEF\xBB\xBFid, amount ,note,mixed,empty,created,channel" + eol)
 	for i := range 300 {
 		note := fmt.Sprintf("plain %d", i)
 		switch i % 7 {
@@ -81,7 +91,7 @@ func TestReadCSVBlocksMatchesRows(t *testing.T) {
 		}
 		channel := []string{"web", "email", "Select", " fair "}[i%4]
 		created := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(i) * 37 * time.Hour).Format(time.RFC3339)
-		fmt.Fprintf(&b, "L%04d,%s,%s,%s,,%s,%s\r\n", i, amount, note, mixed, created, channel)
+		fmt.Fprintf(&b, "L%04d,%s,%s,%s,,%s,%s%s", i, amount, note, mixed, created, channel, eol)
 	}
 	path := filepath.Join(t.TempDir(), "t.csv")
 	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
@@ -101,10 +111,10 @@ func TestReadCSVBlocksMatchesRows(t *testing.T) {
 		csvBlockSize = size
 		got, ok, err := readCSVBlocks(context.Background(), src, want.Names(), na)
 		if err != nil || !ok {
-			t.Fatalf("block size %d: ok=%v err=%v", size, ok, err)
+			t.Fatalf("line end %q, block size %d: ok=%v err=%v", eol, size, ok, err)
 		}
 		if err := sameTable(got, want); err != nil {
-			t.Errorf("block size %d: %v", size, err)
+			t.Errorf("line end %q, block size %d: %v", eol, size, err)
 		}
 	}
 }
