@@ -438,7 +438,13 @@ func (bo *booster) gradients(score []float64, y []bool, leaf []int32, value []fl
 			if y[i] {
 				g = pr - 1
 			}
-			bo.gh[i] = gh{float32(g), float32(max(pr*(1-pr), 1e-16))}
+			// A floor on the hessian; written as a comparison, which
+			// compiles to less than the builtin max's NaN and zero rules.
+			h := pr * (1 - pr)
+			if h < 1e-16 {
+				h = 1e-16
+			}
+			bo.gh[i] = gh{float32(g), float32(h)}
 		}
 	})
 }
