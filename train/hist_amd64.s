@@ -6,18 +6,42 @@
 // (CVTPS2PD) and added to one 16-byte hbin of each of four histograms
 // (ADDPD): lane by lane the same IEEE operations as the Go loop.
 
+// QUAD loads the four histograms of h+0(FP) into R8…R11 and the four
+// columns of c+8(FP) into R12, R13, R14, BX.
+#define QUAD \
+	MOVQ h+0(FP), AX \
+	MOVQ 0(AX), R8 \
+	MOVQ 8(AX), R9 \
+	MOVQ 16(AX), R10 \
+	MOVQ 24(AX), R11 \
+	MOVQ c+8(FP), AX \
+	MOVQ 0(AX), R12 \
+	MOVQ 8(AX), R13 \
+	MOVQ 16(AX), R14 \
+	MOVQ 24(AX), BX
+
+// ADDBIN adds X0 to the bin of column col at row of histogram hist, with
+// tmp and xmm as scratch.
+#define ADDBIN(col, hist, row, tmp, xmm) \
+	MOVBQZX (col)(row*1), tmp \
+	SHLQ    $4, tmp \
+	MOVUPD  (hist)(tmp*1), xmm \
+	ADDPD   X0, xmm \
+	MOVUPD  xmm, (hist)(tmp*1)
+
+// ADDROW widens the gradient pair at gh and adds it to row's bins of the
+// four histograms.
+#define ADDROW(gh, row, tmp) \
+	MOVQ     gh, X0 \
+	CVTPS2PD X0, X0 \
+	ADDBIN(R12, R8, row, tmp, X1) \
+	ADDBIN(R13, R9, row, tmp, X2) \
+	ADDBIN(R14, R10, row, tmp, X3) \
+	ADDBIN(BX, R11, row, tmp, X4)
+
 // func sum4Rows(h *[4]*[256]hbin, c *[4]*uint8, n int, rows []int32, ogh []gh) int
 TEXT ·sum4Rows(SB), NOSPLIT, $0-80
-	MOVQ h+0(FP), AX
-	MOVQ 0(AX), R8
-	MOVQ 8(AX), R9
-	MOVQ 16(AX), R10
-	MOVQ 24(AX), R11
-	MOVQ c+8(FP), AX
-	MOVQ 0(AX), R12
-	MOVQ 8(AX), R13
-	MOVQ 16(AX), R14
-	MOVQ 24(AX), BX
+	QUAD
 	MOVQ n+16(FP), DX
 	MOVQ rows_base+24(FP), SI
 	MOVQ rows_len+32(FP), CX
@@ -30,28 +54,7 @@ loop:
 	MOVLQSX (SI), AX            // the row; a negative one compares as huge
 	CMPQ    AX, DX
 	JAE     done
-	MOVQ    (DI), X0
-	CVTPS2PD X0, X0             // X0 = {g, h} as float64
-	MOVBQZX (R12)(AX*1), R15
-	SHLQ    $4, R15
-	MOVUPD  (R8)(R15*1), X1
-	ADDPD   X0, X1
-	MOVUPD  X1, (R8)(R15*1)
-	MOVBQZX (R13)(AX*1), R15
-	SHLQ    $4, R15
-	MOVUPD  (R9)(R15*1), X2
-	ADDPD   X0, X2
-	MOVUPD  X2, (R9)(R15*1)
-	MOVBQZX (R14)(AX*1), R15
-	SHLQ    $4, R15
-	MOVUPD  (R10)(R15*1), X3
-	ADDPD   X0, X3
-	MOVUPD  X3, (R10)(R15*1)
-	MOVBQZX (BX)(AX*1), R15
-	SHLQ    $4, R15
-	MOVUPD  (R11)(R15*1), X4
-	ADDPD   X0, X4
-	MOVUPD  X4, (R11)(R15*1)
+	ADDROW((DI), AX, R15)
 	ADDQ    $4, SI
 	ADDQ    $8, DI
 	CMPQ    SI, CX
@@ -66,48 +69,18 @@ done:
 
 // func sum4All(h *[4]*[256]hbin, c *[4]*uint8, ogh []gh)
 TEXT ·sum4All(SB), NOSPLIT, $0-40
-	MOVQ h+0(FP), AX
-	MOVQ 0(AX), R8
-	MOVQ 8(AX), R9
-	MOVQ 16(AX), R10
-	MOVQ 24(AX), R11
-	MOVQ c+8(FP), AX
-	MOVQ 0(AX), R12
-	MOVQ 8(AX), R13
-	MOVQ 16(AX), R14
-	MOVQ 24(AX), BX
+	QUAD
 	MOVQ ogh_base+16(FP), DI
 	MOVQ ogh_len+24(FP), CX
 	XORQ SI, SI                 // the row
 	CMPQ SI, CX
-	JAE  done
+	JAE  end
 
-loop:
-	MOVQ    (DI)(SI*8), X0
-	CVTPS2PD X0, X0
-	MOVBQZX (R12)(SI*1), AX
-	SHLQ    $4, AX
-	MOVUPD  (R8)(AX*1), X1
-	ADDPD   X0, X1
-	MOVUPD  X1, (R8)(AX*1)
-	MOVBQZX (R13)(SI*1), AX
-	SHLQ    $4, AX
-	MOVUPD  (R9)(AX*1), X2
-	ADDPD   X0, X2
-	MOVUPD  X2, (R9)(AX*1)
-	MOVBQZX (R14)(SI*1), AX
-	SHLQ    $4, AX
-	MOVUPD  (R10)(AX*1), X3
-	ADDPD   X0, X3
-	MOVUPD  X3, (R10)(AX*1)
-	MOVBQZX (BX)(SI*1), AX
-	SHLQ    $4, AX
-	MOVUPD  (R11)(AX*1), X4
-	ADDPD   X0, X4
-	MOVUPD  X4, (R11)(AX*1)
+next:
+	ADDROW((DI)(SI*8), SI, AX)
 	INCQ    SI
 	CMPQ    SI, CX
-	JB      loop
+	JB      next
 
-done:
+end:
 	RET
