@@ -4,6 +4,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"leadscore/features"
 )
 
 // randomTrees builds an ensemble of random trees over numeric and
@@ -311,4 +313,44 @@ func unwoundSum(path []pathElem, k int) float64 {
 		}
 	}
 	return total
+}
+
+// TestTreeColumn checks that a feature's column is, row for row and bit for
+// bit, what TreeRow gives: numeric floats (shared with the table) and
+// bools, categorical codes with the other level and missing values.
+func TestTreeColumn(t *testing.T) {
+	n := 50
+	r := rand.New(rand.NewPCG(4, 4))
+	amount, flag, channel := make([]float64, n), make([]bool, n), make([]string, n)
+	for i := range n {
+		amount[i] = math.Round(r.NormFloat64() * 100)
+		if i%7 == 0 {
+			amount[i] = math.NaN()
+		}
+		flag[i] = r.IntN(2) == 0
+		channel[i] = []string{"web", "email", "", "radio"}[r.IntN(4)]
+	}
+	tb := &features.Table{Columns: []features.Column{
+		{Name: "amount", Kind: features.KindFloat, Float: amount},
+		{Name: "flag", Kind: features.KindBool, Bool: flag},
+		{Name: "channel", Kind: features.KindString, Str: channel},
+	}}
+	m := &Model{Type: TypeGBDT, Features: []Feature{
+		{Name: "amount", Kind: Numeric}, {Name: "flag", Kind: Numeric},
+		{Name: "channel", Kind: Categorical, Levels: []string{"email", "web"}},
+	}}
+	e, err := NewEncoder(m, tb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := make([]float64, len(m.Features))
+	for k := range m.Features {
+		col := e.TreeColumn(k)
+		for i := range n {
+			e.TreeRow(i, x)
+			if math.Float64bits(col[i]) != math.Float64bits(x[k]) {
+				t.Errorf("feature %s, row %d: column %v, row %v", m.Features[k].Name, i, col[i], x[k])
+			}
+		}
+	}
 }

@@ -2,6 +2,7 @@ package train
 
 import (
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -76,5 +77,47 @@ func TestHistKernelRowOutside(t *testing.T) {
 			}()
 			q.sumRows(rows, make([]gh, len(rows)))
 		}()
+	}
+}
+
+// TestPartitionPieces checks that a leaf partitioned in pieces on several
+// goroutines comes out as the single-piece stable partition.
+func TestPartitionPieces(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 5))
+	n := 3*minParallelPartition + 17
+	v := make([]float64, n)
+	for i := range v {
+		v[i] = float64(r.IntN(40))
+	}
+	cols := []GBColumn{{Values: v}}
+	var right [4]uint64
+	for b := 1; b < 256; b += 3 {
+		right[b/64] |= 1 << (b % 64)
+	}
+	var want []int32
+	wantMid := 0
+	for _, workers := range []int{1, 2, 3, 8} {
+		bo := newBooster(cols, seq(n), GBDTConfig{Workers: workers}.withDefaults())
+		for i := range bo.idx {
+			bo.idx[i] = int32(i)
+		}
+		// A leaf of the middle rows, every other one.
+		k := 0
+		for i := 5; i < n-5; i += 2 {
+			bo.idx[k] = int32(i)
+			k++
+		}
+		mid := bo.partition(&leaf{begin: 0, end: k}, 0, &right)
+		got := bo.idx[:k]
+		if workers == 1 {
+			want, wantMid = slices.Clone(got), mid
+			continue
+		}
+		if mid != wantMid || !slices.Equal(got, want) {
+			t.Errorf("%d workers: partition differs from one piece's (split at %d, want %d)", workers, mid, wantMid)
+		}
+	}
+	if wantMid == 0 || wantMid == len(want) {
+		t.Fatalf("degenerate split at %d of %d", wantMid, len(want))
 	}
 }
