@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"unicode/utf8"
+	"unsafe"
 
 	"golang.org/x/sync/errgroup"
 )
@@ -193,6 +194,16 @@ func readBlockCells(blk []byte, sep rune, width int, na []string, only []bool) [
 	r.Comma = sep
 	r.FieldsPerRecord = width
 	r.ReuseRecord = true
+	read := r.Read
+	if plainText(blk, sep) {
+		// The file's bytes do not change while the table lives: its cells
+		// may be substrings of them.
+		p := &plainRows{csvRows: &csvRows{}, data: unsafe.String(unsafe.SliceData(blk), len(blk)), sep: byte(sep), width: width}
+		read = func() ([]string, error) {
+			err := p.Next()
+			return p.rec, err
+		}
+	}
 	est := bytes.Count(blk, []byte{'\n'}) + 1
 	cells := make([][]string, width)
 	for j := range cells {
@@ -201,7 +212,7 @@ func readBlockCells(blk []byte, sep rune, width int, na []string, only []bool) [
 		}
 	}
 	for {
-		rec, err := r.Read()
+		rec, err := read()
 		if err != nil {
 			if err == io.EOF {
 				break

@@ -16,24 +16,32 @@ import (
 // those csvRows gives for the same block (TestPlainRowsMatchCSV).
 type plainRows struct {
 	*csvRows
-	data   string // the block, copied: events keep substrings of it
+	data   string // the block; the records are substrings of it
 	at     int    // where the next line starts in data
 	line   int    // the current line, counted from the block's first
 	start  int    // where the current line starts in data
 	fields []int  // where each field of the current record starts in data
 	sep    byte
+	width  int // fields per record
 }
 
 // plainBlock returns a plainRows for block data of cr's file, starting on
-// the file's line first, or nil when the block needs encoding/csv.
+// the file's line first, or nil when the block needs encoding/csv. The
+// block is copied: its memory is reused for the next.
 func (cr *csvRows) plainBlock(data []byte, first int) *plainRows {
-	sep := cr.r.Comma
-	if sep >= utf8.RuneSelf || sep == '\r' || sep == '\n' || sep == '"' ||
-		bytes.IndexByte(data, '"') >= 0 || bytes.IndexByte(data, '\r') >= 0 || bytes.IndexByte(data, 0) >= 0 || !utf8.Valid(data) {
+	if !plainText(data, cr.r.Comma) {
 		return nil
 	}
 	rows := &csvRows{path: cr.path, header: cr.header, layout: cr.layout, lines: first - 1}
-	return &plainRows{csvRows: rows, data: string(data), sep: byte(sep)}
+	return &plainRows{csvRows: rows, data: string(data), sep: byte(cr.r.Comma), width: len(cr.header)}
+}
+
+// plainText reports whether records of data cut at sep need nothing of
+// encoding/csv: no quote, carriage return or NUL byte, valid UTF-8 and a
+// one-byte separator.
+func plainText(data []byte, sep rune) bool {
+	return sep < utf8.RuneSelf && sep != '\r' && sep != '\n' && sep != '"' &&
+		bytes.IndexByte(data, '"') < 0 && bytes.IndexByte(data, '\r') < 0 && bytes.IndexByte(data, 0) < 0 && utf8.Valid(data)
 }
 
 // skip passes over the next record without counting it (the header).
@@ -72,9 +80,9 @@ func (p *plainRows) Next() error {
 			off += i + 1
 		}
 		p.rec, p.fields = rec, fields
-		if len(rec) != len(p.header) {
+		if len(rec) != p.width {
 			return &RowError{Path: p.path, Line: p.lines + p.line, Column: 1,
-				Err: fmt.Errorf("row has %d fields, header has %d", len(rec), len(p.header))}
+				Err: fmt.Errorf("row has %d fields, header has %d", len(rec), p.width)}
 		}
 		p.rows++
 		return nil
