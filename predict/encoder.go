@@ -126,17 +126,8 @@ func (e *Encoder) Explain(i int, contrib []float64) float64 {
 // TreeRow writes a tree model's input row for table row i into x
 // (len(Features)): numeric values, categorical level codes, NaN for missing.
 func (e *Encoder) TreeRow(i int, x []float64) {
-	for k, f := range e.m.Features {
-		c := e.cols[k]
-		if f.Kind == Numeric {
-			x[k] = numeric(c, i)
-			continue
-		}
-		if code := levelCode(e.codes[k], c, i); code < 0 {
-			x[k] = math.NaN()
-		} else {
-			x[k] = float64(code)
-		}
+	for k := range e.m.Features {
+		x[k] = e.treeValue(k, i)
 	}
 }
 
@@ -150,15 +141,23 @@ func (e *Encoder) TreeColumn(k int) []float64 {
 	}
 	x := make([]float64, c.Len())
 	for i := range x {
-		if e.m.Features[k].Kind == Numeric {
-			x[i] = numeric(c, i)
-		} else if code := levelCode(e.codes[k], c, i); code < 0 {
-			x[i] = math.NaN()
-		} else {
-			x[i] = float64(code)
-		}
+		x[i] = e.treeValue(k, i)
 	}
 	return x
+}
+
+// treeValue is feature k's value in row i as the trees read it: the number,
+// or the categorical code (OtherLevel's for values without their own), NaN
+// when missing.
+func (e *Encoder) treeValue(k, i int) float64 {
+	c := e.cols[k]
+	if e.m.Features[k].Kind == Numeric {
+		return numeric(c, i)
+	}
+	if code := levelCode(e.codes[k], c, i); code >= 0 {
+		return float64(code)
+	}
+	return math.NaN()
 }
 
 // level returns the level feature k takes in row i: the value,
