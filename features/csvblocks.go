@@ -198,7 +198,7 @@ func readBlockCells(blk []byte, sep rune, width int, na []string, only []bool) [
 	if plainText(blk, sep) {
 		// The file's bytes do not change while the table lives: its cells
 		// may be substrings of them.
-		p := &plainRows{csvRows: &csvRows{}, data: unsafe.String(unsafe.SliceData(blk), len(blk)), sep: byte(sep), width: width}
+		p := newPlainRows(unsafe.String(unsafe.SliceData(blk), len(blk)), sep, width)
 		read = func() ([]string, error) {
 			err := p.Next()
 			return p.rec, err

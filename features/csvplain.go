@@ -33,8 +33,15 @@ func (cr *csvRows) plainBlock(data []byte, first int) *plainRows {
 	if !plainText(data, cr.r.Comma) {
 		return nil
 	}
-	rows := &csvRows{path: cr.path, header: cr.header, layout: cr.layout, lines: first - 1}
-	return &plainRows{csvRows: rows, data: string(data), sep: byte(cr.r.Comma), width: len(cr.header)}
+	p := newPlainRows(string(data), cr.r.Comma, len(cr.header))
+	p.path, p.header, p.layout, p.lines = cr.path, cr.header, cr.layout, first-1
+	return p
+}
+
+// newPlainRows reads the records of data, which plainText accepted, width
+// fields each, cut at sep.
+func newPlainRows(data string, sep rune, width int) *plainRows {
+	return &plainRows{csvRows: &csvRows{}, data: data, sep: byte(sep), width: width}
 }
 
 // plainText reports whether records of data cut at sep need nothing of

@@ -7,7 +7,7 @@ type histQuad struct {
 	c [4][]uint8
 }
 
-// sumRows adds ogh[i] to bin c[k][rows[i]] of histogram k, for each
+// sumRowsGo adds ogh[i] to bin c[k][rows[i]] of histogram k, for each
 // feature k, rows in order. It is the portable form of the kernel the
 // amd64 build runs; both add the same float64 values in the same order, so
 // their histograms are bit-identical.
