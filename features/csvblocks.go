@@ -195,9 +195,10 @@ func readBlockCells(blk []byte, sep rune, width int, na []string, only []bool) [
 	r.FieldsPerRecord = width
 	r.ReuseRecord = true
 	read := r.Read
-	if plainText(blk, sep) {
-		// The file's bytes do not change while the table lives: its cells
-		// may be substrings of them.
+	if plainSyntax(blk, sep) {
+		// readCSVBlocks checked the whole file for invalid UTF-8 and NUL
+		// bytes, and its bytes do not change while the table lives: the
+		// cells may be substrings of them.
 		p := newPlainRows(unsafe.String(unsafe.SliceData(blk), len(blk)), sep, width)
 		read = func() ([]string, error) {
 			err := p.Next()

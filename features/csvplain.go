@@ -38,18 +38,24 @@ func (cr *csvRows) plainBlock(data []byte, first int) *plainRows {
 	return p
 }
 
-// newPlainRows reads the records of data, which plainText accepted, width
-// fields each, cut at sep.
+// newPlainRows reads the records of data, which plainSyntax accepted,
+// width fields each, cut at sep.
 func newPlainRows(data string, sep rune, width int) *plainRows {
 	return &plainRows{csvRows: &csvRows{}, data: data, sep: byte(sep), width: width}
 }
 
 // plainText reports whether records of data cut at sep need nothing of
-// encoding/csv: no quote, carriage return or NUL byte, valid UTF-8 and a
-// one-byte separator.
+// encoding/csv or of csvRows' checks of each record: plainSyntax, valid
+// UTF-8 and no NUL byte.
 func plainText(data []byte, sep rune) bool {
+	return plainSyntax(data, sep) && bytes.IndexByte(data, 0) < 0 && utf8.Valid(data)
+}
+
+// plainSyntax reports whether encoding/csv has nothing to interpret in
+// data: no quote or carriage return, and a one-byte separator.
+func plainSyntax(data []byte, sep rune) bool {
 	return sep < utf8.RuneSelf && sep != '\r' && sep != '\n' && sep != '"' &&
-		bytes.IndexByte(data, '"') < 0 && bytes.IndexByte(data, '\r') < 0 && bytes.IndexByte(data, 0) < 0 && utf8.Valid(data)
+		bytes.IndexByte(data, '"') < 0 && bytes.IndexByte(data, '\r') < 0
 }
 
 // skip passes over the next record without counting it (the header).
