@@ -656,8 +656,10 @@ func (s *Shap) walkNode(t *Tree, n int32, level int) {
 // feature (0 for missing, as in training); then each node holds the set of
 // bins that go right as 256 bits, so a step down a tree is a lookup without
 // branches, numeric and categorical nodes alike. A leaf points to itself,
-// so every row walks exactly its tree's depth. The decisions are exactly
-// those of Tree.Leaf.
+// and a node marks which of its children are leaves, so that rows walked
+// together stop once all of them stand on leaves: leaf-wise trees are much
+// deeper on their thin branches than where most rows go. The decisions are
+// exactly those of Tree.Leaf.
 type binnedTrees struct {
 	base  float64
 	cuts  [][]float32 // per numeric feature, the thresholds in use, sorted
@@ -672,6 +674,7 @@ type binnedNode struct {
 	right   [4]uint64 // bins that go right
 	child   [2]int32  // left, right; a leaf's are itself
 	feature int32
+	leaves  uint8 // bit 0: the left child is a leaf, bit 1: the right one
 }
 
 func newBinnedTrees(ts *Trees, nFeatures int) *binnedTrees {
@@ -713,11 +716,17 @@ func newBinnedTrees(ts *Trees, nFeatures int) *binnedTrees {
 		for i, n := range t.nodes {
 			self := base + int32(i)
 			if n.left < 0 {
-				bt.nodes = append(bt.nodes, binnedNode{child: [2]int32{self, self}})
+				bt.nodes = append(bt.nodes, binnedNode{child: [2]int32{self, self}, leaves: 3})
 				bt.value = append(bt.value, t.Value[i])
 				continue
 			}
 			bn := binnedNode{feature: n.Feature, child: [2]int32{base + n.left, base + n.right}, right: n.RightBins(bt.cuts[n.Feature])}
+			if t.nodes[n.left].left < 0 {
+				bn.leaves |= 1
+			}
+			if t.nodes[n.right].left < 0 {
+				bn.leaves |= 2
+			}
 			bt.nodes = append(bt.nodes, bn)
 			bt.value = append(bt.value, 0)
 		}
@@ -745,8 +754,8 @@ func (bt *binnedTrees) binOf(f int, v float64) uint8 { return BinOf(v, bt.cuts[f
 
 // logitBlock adds to out[r] the leaf values that binned rows b[r·p:(r+1)·p]
 // reach, tree by tree over the block (the tree's nodes stay in the
-// first-level cache), eight rows at a time. Every row's values are added in
-// tree order.
+// first-level cache), eight rows at a time, which step together until all
+// eight reach leaves. Every row's values are added in tree order.
 func (bt *binnedTrees) logitBlock(b []uint8, p int, out []float64) {
 	n := len(out)
 	for r := range out {
@@ -760,8 +769,18 @@ func (bt *binnedTrees) logitBlock(b []uint8, p int, out []float64) {
 			b4, b5, b6, b7 := b[(r+4)*p:(r+5)*p], b[(r+5)*p:(r+6)*p], b[(r+6)*p:(r+7)*p], b[(r+7)*p:(r+8)*p]
 			n0, n1, n2, n3, n4, n5, n6, n7 := root, root, root, root, root, root, root, root
 			for range d {
-				n0, n1, n2, n3 = bt.next(n0, b0), bt.next(n1, b1), bt.next(n2, b2), bt.next(n3, b3)
-				n4, n5, n6, n7 = bt.next(n4, b4), bt.next(n5, b5), bt.next(n6, b6), bt.next(n7, b7)
+				var l0, l1, l2, l3, l4, l5, l6, l7 uint8
+				n0, l0 = bt.next(n0, b0)
+				n1, l1 = bt.next(n1, b1)
+				n2, l2 = bt.next(n2, b2)
+				n3, l3 = bt.next(n3, b3)
+				n4, l4 = bt.next(n4, b4)
+				n5, l5 = bt.next(n5, b5)
+				n6, l6 = bt.next(n6, b6)
+				n7, l7 = bt.next(n7, b7)
+				if l0&l1&l2&l3&l4&l5&l6&l7 != 0 {
+					break
+				}
 			}
 			out[r] += bt.value[n0]
 			out[r+1] += bt.value[n1]
@@ -775,16 +794,21 @@ func (bt *binnedTrees) logitBlock(b []uint8, p int, out []float64) {
 		for ; r < n; r++ {
 			m := root
 			for range d {
-				m = bt.next(m, b[r*p:(r+1)*p])
+				var leaf uint8
+				if m, leaf = bt.next(m, b[r*p:(r+1)*p]); leaf != 0 {
+					break
+				}
 			}
 			out[r] += bt.value[m]
 		}
 	}
 }
 
-// next returns the child of node n that binned row b takes.
-func (bt *binnedTrees) next(n int32, b []uint8) int32 {
+// next returns the child of node n that binned row b takes, and 1 when
+// that child is a leaf (else 0).
+func (bt *binnedTrees) next(n int32, b []uint8) (int32, uint8) {
 	nd := &bt.nodes[n]
 	v := b[nd.feature]
-	return nd.child[nd.right[v>>6]>>(v&63)&1]
+	c := nd.right[v>>6] >> (v & 63) & 1
+	return nd.child[c], nd.leaves >> c & 1
 }
