@@ -297,8 +297,8 @@ type booster struct {
 	idx      []int32 // row indexes, partitioned by leaf
 	scratch  []int32
 	pool     [][]hbin
-	feats    []int   // features of the current tree
-	best     []split // per feature of the tree, scratch for findBest
+	feats    []int      // features of the current tree
+	best     [2][]split // per feature of the tree, scratch for findBest: one per child of a split
 	minGroup float64
 }
 
@@ -481,7 +481,7 @@ func (bo *booster) sampleFeatures(r *rand.Rand) {
 		slices.Sort(all)
 	}
 	bo.feats = all
-	bo.best = make([]split, len(all))
+	bo.best = [2][]split{make([]split, len(all)), make([]split, len(all))}
 }
 
 func (bo *booster) getHist() []hbin {
@@ -604,7 +604,7 @@ func (bo *booster) grow(n int) []gbNode {
 	}
 	root.n = n
 	nodes := []gbNode{{left: -1, right: -1, g: root.g, h: root.h, end: n}}
-	bo.findBest(root)
+	bo.findBest(root, bo.best[0])
 	leaves := []*leaf{root}
 	for len(leaves) < cfg.Leaves {
 		bi := -1
@@ -646,10 +646,21 @@ func (bo *booster) grow(n int) []gbNode {
 		}
 		leaves[bi] = left
 		leaves = append(leaves, right)
-		for _, c := range []*leaf{left, right} {
-			if len(leaves) < cfg.Leaves && (cfg.MaxDepth == 0 || c.depth < cfg.MaxDepth) {
-				bo.findBest(c)
+		kids := [2]*leaf{left, right}
+		search := func(k int) {
+			if c := kids[k]; len(leaves) < cfg.Leaves && (cfg.MaxDepth == 0 || c.depth < cfg.MaxDepth) {
+				bo.findBest(c, bo.best[k])
 			}
+		}
+		// A small child's search runs on one goroutine (findBest), so two
+		// small children are searched side by side.
+		if large.n < minParallelRows {
+			parallelFor(2, cfg.Workers, search)
+		} else {
+			search(0)
+			search(1)
+		}
+		for _, c := range kids {
 			if c.best.gain <= 0 {
 				bo.putHist(c.hist)
 				c.hist = nil
@@ -746,25 +757,30 @@ func leafOf(nodes []gbNode, x []uint8, n, j int) int32 {
 // leafOfRows records each training row's leaf from the final partition
 // (when every row took part in the tree).
 func (bo *booster) leafOfRows(nodes []gbNode, out []int32) {
-	for i, nd := range nodes {
-		if nd.left < 0 {
-			for _, r := range bo.idx[nd.begin:nd.end] {
-				out[r] = int32(i)
+	// The leaves' ranges tile the partition; each chunk of it writes the
+	// rows of the leaves it overlaps.
+	parallelChunks(len(bo.idx), bo.cfg.Workers, func(lo, hi int) {
+		for i, nd := range nodes {
+			if b, e := max(nd.begin, lo), min(nd.end, hi); nd.left < 0 && b < e {
+				for _, r := range bo.idx[b:e] {
+					out[r] = int32(i)
+				}
 			}
 		}
-	}
+	})
 }
 
 // leafScore is the loss reduction term of a leaf.
 func leafScore(g, h, lambda float64) float64 { return g * g / (h + lambda) }
 
-// findBest sets l.best to the best split over the tree's features.
-func (bo *booster) findBest(l *leaf) {
+// findBest sets l.best to the best split over the tree's features, with
+// best (one per feature) as scratch. A leaf of minParallelRows or more is
+// searched on the workers, a smaller one on the calling goroutine.
+func (bo *booster) findBest(l *leaf, best []split) {
 	l.best = split{}
 	if l.n < 2*bo.cfg.MinDataInLeaf || l.h < 2*bo.cfg.MinSumHessian {
 		return
 	}
-	best := bo.best
 	clear(best)
 	work := func(k int) {
 		f := bo.feats[k]

@@ -131,7 +131,7 @@ func BenchmarkGBDTSplit(b *testing.B) {
 	}
 	root.n = n
 	for b.Loop() {
-		bo.findBest(root)
+		bo.findBest(root, bo.best[0])
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "splits/s")
 }

@@ -240,7 +240,7 @@ func TestHistogramSubtraction(t *testing.T) {
 		l.g, l.h = l.g+e.g, l.h+e.h
 	}
 	l.hist = parent
-	bo.findBest(l)
+	bo.findBest(l, bo.best[0])
 	s := l.best
 	if s.gain <= 0 {
 		t.Fatal("no split")
