@@ -246,10 +246,14 @@ func parseFloats(cells []string) (fs []float64, values, isFloat bool, big int) {
 			fs[i] = math.NaN()
 			continue
 		}
-		if !isDecimal(s) {
+		f, syntax, exact := readDecimal(s)
+		if !syntax {
 			return nil, false, false, -1
 		}
-		f, err := ParseNumber(s)
+		var err error
+		if !exact || math.Abs(f) > MaxMagnitude {
+			f, err = ParseNumber(s)
+		}
 		if err != nil {
 			f = math.NaN()
 			if big < 0 {

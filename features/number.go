@@ -19,17 +19,101 @@ const MaxMagnitude = 1e15
 // separators, Inf, NaN) are not numbers in a data file. The error wraps
 // ErrBadNumber, ErrNotFinite (inf, nan) or ErrNumberRange.
 func ParseNumber(s string) (float64, error) {
-	if !isDecimal(s) {
+	f, syntax, exact := readDecimal(s)
+	if !syntax {
 		if f, err := strconv.ParseFloat(s, 64); err == nil && (math.IsInf(f, 0) || math.IsNaN(f)) {
 			return 0, fmt.Errorf("%q: %w", s, ErrNotFinite)
 		}
 		return 0, fmt.Errorf("parsing %q: %w", s, ErrBadNumber)
 	}
-	f, err := strconv.ParseFloat(s, 64)
+	var err error
+	if !exact {
+		f, err = strconv.ParseFloat(s, 64)
+	}
 	if err != nil || math.Abs(f) > MaxMagnitude {
 		return 0, fmt.Errorf("%q is %w", s, ErrNumberRange)
 	}
 	return f, nil
+}
+
+// exactPow10 are the powers of ten a float64 holds exactly.
+var exactPow10 = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+	1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22}
+
+// readDecimal checks s against isDecimal's grammar (syntax) in the same
+// pass that reads its digits. When the digits make an integer m below 2^53
+// and the decimal point and exponent scale it by 10^k with |k| ≤ 22, both
+// m and 10^|k| are exact float64s and one multiplication or division
+// rounds m·10^k correctly: f is the value strconv.ParseFloat returns, and
+// exact is true. Other decimals (more digits, larger exponents) are left
+// to strconv.
+func readDecimal(s string) (f float64, syntax, exact bool) {
+	i, neg := 0, false
+	if i < len(s) && (s[i] == '+' || s[i] == '-') {
+		neg = s[i] == '-'
+		i++
+	}
+	var m uint64
+	digits, sig, scale := 0, 0, 0 // sig: digits from the first non-zero one
+	for ; i < len(s) && s[i] >= '0' && s[i] <= '9'; i++ {
+		digits++
+		if m != 0 || s[i] != '0' {
+			sig++
+			m = m*10 + uint64(s[i]-'0') // wraps past 19 digits; then sig > 19 rules it out
+		}
+	}
+	if i < len(s) && s[i] == '.' {
+		for i++; i < len(s) && s[i] >= '0' && s[i] <= '9'; i++ {
+			digits++
+			scale--
+			if m != 0 || s[i] != '0' {
+				sig++
+				m = m*10 + uint64(s[i]-'0')
+			}
+		}
+	}
+	if digits == 0 {
+		return 0, false, false
+	}
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		i++
+		eneg := false
+		if i < len(s) && (s[i] == '+' || s[i] == '-') {
+			eneg = s[i] == '-'
+			i++
+		}
+		e, ed := 0, 0
+		for ; i < len(s) && s[i] >= '0' && s[i] <= '9'; i++ {
+			ed++
+			if e < 10_000 {
+				e = e*10 + int(s[i]-'0')
+			}
+		}
+		if ed == 0 {
+			return 0, false, false
+		}
+		if eneg {
+			e = -e
+		}
+		scale += e
+	}
+	if i != len(s) {
+		return 0, false, false
+	}
+	switch {
+	case m == 0:
+		f = 0
+	case sig > 19 || m >= 1<<53 || scale < -22 || scale > 22:
+		return 0, true, false
+	case scale < 0:
+		f = float64(m) / exactPow10[-scale]
+	default:
+		f = float64(m) * exactPow10[scale]
+	}
+	if neg {
+		f = -f
+	}
+	return f, true, true
 }
 
 // checkMagnitude returns an error for a value read as a number from a

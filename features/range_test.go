@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"math"
+	"math/rand/v2"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -122,6 +124,52 @@ func TestParseNumber(t *testing.T) {
 		if _, err := ParseNumber(tt.give); !errors.Is(err, tt.want) {
 			t.Errorf("ParseNumber(%q) error = %v, want %v", tt.give, err, tt.want)
 		}
+	}
+}
+
+// TestReadDecimal checks readDecimal against the definition it shortcuts:
+// isDecimal for the syntax and strconv.ParseFloat for the value, bit for
+// bit, on the spellings of CSV exports (prices, rates, counts, exponents)
+// and on random strings of digits, signs, points and exponent marks.
+func TestReadDecimal(t *testing.T) {
+	check := func(s string) {
+		t.Helper()
+		f, syntax, exact := readDecimal(s)
+		if syntax != isDecimal(s) {
+			t.Fatalf("readDecimal(%q) syntax = %v, isDecimal %v", s, syntax, !syntax)
+		}
+		if !exact {
+			return
+		}
+		want, err := strconv.ParseFloat(s, 64)
+		if err != nil || math.Float64bits(f) != math.Float64bits(want) {
+			t.Fatalf("readDecimal(%q) = %v (%x), strconv %v (%x), %v", s, f, math.Float64bits(f), want, math.Float64bits(want), err)
+		}
+	}
+	for _, s := range []string{"0", "-0", "+0", "0.0", "-0.000", ".0", "0.", "12", "-3.5", "1234.50", "0.1", "0.3", "2.675",
+		"9007199254740991", "9007199254740992", "9007199254740993", "-9007199254740991e3", "1e22", "1e23", "1e-22", "1e-23",
+		"123456789012345678", "1234567890123456789", "12345678901234567890", "0.00000000000000000000001", "4.35e-7",
+		"00000000000000000000001", "1" + strings.Repeat("0", 30) + "e-30", "5e+0", "5E-0", "1e99999", "0e99999", "1e", "e5", "."} {
+		check(s)
+	}
+	r := rand.New(rand.NewPCG(5, 6))
+	const alphabet = "0123456789012345678901234567890123456789.-+eE"
+	b := make([]byte, 0, 24)
+	for range 500_000 {
+		b = b[:0]
+		for range 1 + r.IntN(22) {
+			b = append(b, alphabet[r.IntN(len(alphabet))])
+		}
+		check(string(b))
+	}
+	// Numbers as files spell them: a sign, digits, a fraction, sometimes an
+	// exponent.
+	for range 500_000 {
+		s := strconv.FormatFloat((r.Float64()-0.3)*math.Pow(10, float64(r.IntN(30)-12)), 'f', r.IntN(12), 64)
+		if r.IntN(4) == 0 {
+			s += "e" + strconv.Itoa(r.IntN(40)-20)
+		}
+		check(s)
 	}
 }
 
