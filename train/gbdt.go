@@ -328,10 +328,15 @@ func FitGBDT(ctx context.Context, cols []GBColumn, y []bool, trainRows, validRow
 		return nil, errors.New("train: GBDT training rows hold one class only")
 	}
 	base := math.Log(float64(pos) / float64(n-pos))
-	score := make([]float64, n)
-	for i := range score {
-		score[i] = base
+	// Each training row's score s enters the loss only through e^−s, which
+	// a tree changes by the factor e^−v of the leaf value v the row
+	// reaches: rows keep e^−s and are multiplied by their leaf's factor,
+	// one multiplication per row and round instead of an exponential.
+	against := make([]float64, n)
+	for i := range against {
+		against[i] = math.Exp(-base)
 	}
+	factor := make([]float64, cfg.Leaves*2)
 	var xv []uint8
 	var yv []bool
 	var vscore []float64
@@ -345,7 +350,7 @@ func FitGBDT(ctx context.Context, cols []GBColumn, y []bool, trainRows, validRow
 	ens := &predict.Trees{Base: base, GainImportance: make([]float64, p)}
 	bestLoss, bestIter := math.Inf(1), 0
 	rowLeaf := make([]int32, n)
-	bo.gradients(score, yt, nil, nil)
+	bo.gradients(against, yt, nil, nil)
 	for round := range cfg.Rounds {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -366,7 +371,10 @@ func FitGBDT(ctx context.Context, cols []GBColumn, y []bool, trainRows, validRow
 				}
 			})
 		}
-		bo.gradients(score, yt, rowLeaf, t.Value)
+		for k, v := range t.Value {
+			factor[k] = math.Exp(-v)
+		}
+		bo.gradients(against, yt, rowLeaf, factor)
 		ens.Trees = append(ens.Trees, t)
 		if vscore != nil {
 			parallelChunks(len(vscore), cfg.Workers, func(lo, hi int) {
@@ -424,16 +432,19 @@ func parallelChunks(n, workers int, fn func(lo, hi int)) {
 	parallelFor((n+chunk-1)/chunk, workers, func(c int) { fn(c*chunk, min(n, (c+1)*chunk)) })
 }
 
-// gradients adds each row's leaf value to its score, when a tree was
-// just grown (value[leaf[i]] for row i), and sets the rows' gradients and
-// hessians of the logistic loss at the scores.
-func (bo *booster) gradients(score []float64, y []bool, leaf []int32, value []float64) {
-	parallelChunks(len(score), bo.cfg.Workers, func(lo, hi int) {
+// gradients sets the rows' gradients and hessians of the logistic loss
+// from against, each row's e^−score, after multiplying it by the factor of
+// the row's leaf when a tree was just grown (factor[leaf[i]] for row i,
+// e^−v for leaf value v).
+func (bo *booster) gradients(against []float64, y []bool, leaf []int32, factor []float64) {
+	parallelChunks(len(against), bo.cfg.Workers, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			if leaf != nil {
-				score[i] += value[leaf[i]]
+				against[i] *= factor[leaf[i]]
 			}
-			pr := predict.Sigmoid(score[i])
+			// σ(s) = 1 / (1 + e^−s): e^−s overflows to +Inf only for
+			// s < −709, where σ is 0 either way.
+			pr := 1 / (1 + against[i])
 			g := pr
 			if y[i] {
 				g = pr - 1

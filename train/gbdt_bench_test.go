@@ -100,7 +100,11 @@ func benchBooster(b *testing.B, n int) *booster {
 	_, _, cols, y := cachedLeads(b, n)
 	rows := seq(n)
 	bo := newBooster(cols, rows, GBDTConfig{Seed: 1}.withDefaults())
-	bo.gradients(make([]float64, n), y, nil, nil)
+	ones := make([]float64, n) // e^−0
+	for i := range ones {
+		ones[i] = 1
+	}
+	bo.gradients(ones, y, nil, nil)
 	for i := range bo.idx {
 		bo.idx[i] = int32(i)
 	}

@@ -220,6 +220,53 @@ func TestGBDTEarlyStopping(t *testing.T) {
 	}
 }
 
+// TestGradientsFromOdds: after 300 rounds of leaf factors, the rows'
+// e^−score kept by multiplication stays within 1e-13 of e^−score computed
+// from the summed leaf values, and the float32 gradients and hessians are
+// those of the logistic function at the summed score, to one float32 step.
+func TestGradientsFromOdds(t *testing.T) {
+	const n, leaves = 4000, 31
+	r := rand.New(rand.NewPCG(11, 12))
+	cols, y := smallData(n, 2)
+	bo := newBooster(cols, seq(n), GBDTConfig{}.withDefaults())
+	score, against := make([]float64, n), make([]float64, n)
+	for i := range score {
+		score[i] = -1.2
+		against[i] = math.Exp(-score[i])
+	}
+	bo.gradients(against, y, nil, nil)
+	leaf, value, factor := make([]int32, n), make([]float64, leaves), make([]float64, leaves)
+	for range 300 {
+		for k := range value {
+			value[k] = float64(float32(r.NormFloat64() * 0.3))
+			factor[k] = math.Exp(-value[k])
+		}
+		for i := range leaf {
+			leaf[i] = int32(r.IntN(leaves))
+			score[i] += value[leaf[i]]
+		}
+		bo.gradients(against, y, leaf, factor)
+	}
+	// ulps is |a − b| in float32 steps at the larger magnitude.
+	ulps := func(a, b float32) float64 {
+		m := max(a, b, -a, -b)
+		return math.Abs(float64(a)-float64(b)) / float64(math.Nextafter32(m, 2*m)-m)
+	}
+	for i, s := range score {
+		if e := math.Exp(-s); math.Abs(against[i]-e) > 1e-13*e {
+			t.Fatalf("row %d: e^-score kept %v, from the score %v", i, against[i], e)
+		}
+		p := predict.Sigmoid(s)
+		g, h := p, p*(1-p)
+		if y[i] {
+			g = p - 1
+		}
+		if got := bo.gh[i]; ulps(got.g, float32(g)) > 1 || ulps(got.h, float32(h)) > 1 {
+			t.Fatalf("row %d: gradient %v, hessian %v; want %v, %v", i, got.g, got.h, float32(g), float32(h))
+		}
+	}
+}
+
 func TestHistogramSubtraction(t *testing.T) {
 	cols, y := smallData(5000, 4)
 	bo := newBooster(cols, seq(5000), GBDTConfig{}.withDefaults())
@@ -227,11 +274,11 @@ func TestHistogramSubtraction(t *testing.T) {
 	for i := range bo.idx {
 		bo.idx[i] = int32(i)
 	}
-	score := make([]float64, 5000)
-	for i := range score {
-		score[i] = float64(i%7) / 7
+	against := make([]float64, 5000) // e^−score
+	for i := range against {
+		against[i] = math.Exp(-float64(i%7) / 7)
 	}
-	bo.gradients(score, y, nil, nil)
+	bo.gradients(against, y, nil, nil)
 	bo.sampleFeatures(nil)
 	parent := make([]hbin, bn.total)
 	bo.buildHist(parent, nil)
