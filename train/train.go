@@ -389,20 +389,37 @@ func excluded(name string, t *features.Table, cfg Config) bool {
 }
 
 // scoreRows returns the model's probabilities and raw log-odds for rows of
-// t, as predict computes them.
+// t, as predict computes them. The rows are scored in ascending order,
+// which reads each column front to back (rows in time order would cost a
+// cache miss per feature and row), and the results come back in the
+// caller's order.
 func scoreRows(m *predict.Model, t *features.Table, rows []int, workers int) ([]float64, []float64) {
 	enc, err := predict.NewEncoder(m, t)
 	if err != nil {
 		panic("train: encoder on its own training table: " + err.Error()) // the columns were just read from t
 	}
+	var at []int // at[k]: the position in rows of the k-th smallest row
+	sorted := rows
+	if !slices.IsSorted(rows) {
+		at = allRows(len(rows))
+		slices.SortFunc(at, func(a, b int) int { return cmp.Compare(rows[a], rows[b]) })
+		sorted = pick(rows, at)
+	}
 	prob, logit := make([]float64, len(rows)), make([]float64, len(rows))
 	parallelChunks(len(rows), workers, func(lo, hi int) {
 		e := enc.Clone()
-		e.Logits(rows[lo:hi], logit[lo:hi])
-		for j := lo; j < hi; j++ {
-			prob[j] = m.Probability(logit[j])
-		}
+		e.Logits(sorted[lo:hi], logit[lo:hi])
 	})
+	if at != nil {
+		inOrder := make([]float64, len(rows))
+		for k, j := range at {
+			inOrder[j] = logit[k]
+		}
+		logit = inOrder
+	}
+	for j, z := range logit {
+		prob[j] = m.Probability(z)
+	}
 	return prob, logit
 }
 
