@@ -92,3 +92,67 @@ func CutsBelow(cuts []float32, x float32) int {
 
 // InRight reports whether bin b is in a set of right bins.
 func InRight(right *[4]uint64, b uint8) bool { return right[b>>6]>>(b&63)&1 != 0 }
+
+// Binner gives a numeric feature's values their bins, as BinOf does,
+// without a binary search over all the cuts: the span from the first cut to
+// the last is divided into equal buckets, each knowing how many cuts lie in
+// the buckets before it, so a value needs only the cuts in its own bucket,
+// usually none or one. Its bucket is a monotone function of float32(x), so
+// every cut in an earlier bucket is at most the value and every cut in a
+// later one above it: the count is exact, not an approximation.
+type Binner struct {
+	cuts   []float32
+	first  float64
+	scale  float64  // buckets per unit of value
+	before []uint16 // before[k]: cuts in the buckets below k; len buckets+1
+}
+
+// NewBinner makes the Binner of a feature's sorted, distinct cuts.
+func NewBinner(cuts []float32) *Binner {
+	b := &Binner{cuts: cuts}
+	if len(cuts) < 2 {
+		return b
+	}
+	buckets := 4 * len(cuts)
+	b.first = float64(cuts[0])
+	b.scale = float64(buckets) / (float64(cuts[len(cuts)-1]) - b.first)
+	if math.IsInf(b.scale, 0) || math.IsNaN(b.scale) {
+		b.scale = 0 // cuts too close or too far apart to divide; Bin falls back to a search
+		return b
+	}
+	b.before = make([]uint16, buckets+1)
+	for _, c := range cuts {
+		b.before[b.bucket(c)+1]++
+	}
+	for k := 1; k < len(b.before); k++ {
+		b.before[k] += b.before[k-1]
+	}
+	return b
+}
+
+// bucket returns the bucket of v, from 0 to len(before)−2.
+func (b *Binner) bucket(v float32) int {
+	f := (float64(v) - b.first) * b.scale
+	last := len(b.before) - 2
+	switch {
+	case f < 0:
+		return 0
+	case f >= float64(last):
+		return last // also +Inf
+	}
+	return int(f)
+}
+
+// Bin returns BinOf(x, cuts, false).
+func (b *Binner) Bin(x float64) uint8 {
+	if math.IsNaN(x) {
+		return 0
+	}
+	v := float32(x)
+	if b.before == nil {
+		return uint8(1 + CutsBelow(b.cuts, v))
+	}
+	k := b.bucket(v)
+	lo, hi := int(b.before[k]), int(b.before[k+1])
+	return uint8(1 + lo + CutsBelow(b.cuts[lo:hi], v))
+}

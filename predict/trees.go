@@ -664,6 +664,7 @@ type binnedTrees struct {
 	base  float64
 	cuts  [][]float32 // per numeric feature, the thresholds in use, sorted
 	cat   []bool
+	bins  []*Binner // per numeric feature, its cuts' Binner
 	nodes []binnedNode
 	roots []int32
 	depth []int32
@@ -708,6 +709,12 @@ func newBinnedTrees(ts *Trees, nFeatures int) *binnedTrees {
 		}
 		bt.cuts[f] = c
 	}
+	bt.bins = make([]*Binner, nFeatures)
+	for f, c := range bt.cuts {
+		if !bt.cat[f] {
+			bt.bins[f] = NewBinner(c)
+		}
+	}
 	for k := range ts.Trees {
 		t := &ts.Trees[k]
 		base := int32(len(bt.nodes)) // node i of tree k is bt.nodes[base+i]
@@ -750,7 +757,12 @@ func (bt *binnedTrees) binT(x []float64, b []uint8, stride int) {
 }
 
 // binOf returns the bin of value v of feature f.
-func (bt *binnedTrees) binOf(f int, v float64) uint8 { return BinOf(v, bt.cuts[f], bt.cat[f]) }
+func (bt *binnedTrees) binOf(f int, v float64) uint8 {
+	if bt.cat[f] {
+		return BinOf(v, nil, true)
+	}
+	return bt.bins[f].Bin(v)
+}
 
 // logitBlock adds to out[r] the leaf values that binned rows b[r·p:(r+1)·p]
 // reach, tree by tree over the block (the tree's nodes stay in the

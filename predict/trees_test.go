@@ -3,6 +3,7 @@ package predict
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"leadscore/features"
@@ -350,6 +351,49 @@ func TestTreeColumn(t *testing.T) {
 			e.TreeRow(i, x)
 			if math.Float64bits(col[i]) != math.Float64bits(x[k]) {
 				t.Errorf("feature %s, row %d: column %v, row %v", m.Features[k].Name, i, col[i], x[k])
+			}
+		}
+	}
+}
+
+// TestBinnerMatchesBinOf: a Binner gives every value the bin of the binary
+// search over all the cuts, on cuts spread evenly, heavy-tailed, clustered,
+// around zero, at float32's extremes and in the thousands, and on values
+// equal to the cuts, a float32 step either side, between and beyond them.
+func TestBinnerMatchesBinOf(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	spreads := map[string]func() float64{
+		"uniform":   func() float64 { return r.Float64() * 100 },
+		"lognormal": func() float64 { return math.Exp(r.NormFloat64() * 3) },
+		"clustered": func() float64 { return float64(r.IntN(5)) + r.Float64()*1e-4 },
+		"signed":    func() float64 { return r.NormFloat64() },
+		"extreme":   func() float64 { return math.Ldexp(r.Float64()-0.5, r.IntN(250)-125) },
+		"integers":  func() float64 { return float64(r.IntN(4000)) },
+	}
+	for name, draw := range spreads {
+		for _, k := range []int{0, 1, 2, 3, 17, 254} {
+			seen := map[float32]bool{}
+			var cuts []float32
+			for len(cuts) < k {
+				if c := float32(draw()); !seen[c] {
+					seen[c] = true
+					cuts = append(cuts, c)
+				}
+			}
+			slices.Sort(cuts)
+			b := NewBinner(cuts)
+			values := []float64{math.NaN(), math.Inf(-1), math.Inf(1), -math.MaxFloat64, math.MaxFloat64, 0, math.Copysign(0, -1)}
+			for _, c := range cuts {
+				values = append(values, float64(c), float64(math.Nextafter32(c, float32(math.Inf(-1)))), float64(math.Nextafter32(c, float32(math.Inf(1)))),
+					float64(c)*(1+1e-12))
+			}
+			for range 20_000 {
+				values = append(values, draw())
+			}
+			for _, x := range values {
+				if got, want := b.Bin(x), BinOf(x, cuts, false); got != want {
+					t.Fatalf("%s, %d cuts: Bin(%v) = %d, BinOf %d", name, k, x, got, want)
+				}
 			}
 		}
 	}

@@ -194,14 +194,21 @@ func quantileCuts(v []float64, rows []int, maxBins int) []float32 {
 
 // apply bins the given rows into a column-major matrix: feature f of row
 // j at f·len(rows) + j, each value binned as scoring bins it
-// (predict.BinOf).
+// (predict.BinOf, or predict.Binner for a numeric feature).
 func (b *binning) apply(cols []GBColumn, rows []int, workers int) []uint8 {
 	n := len(rows)
 	m := make([]uint8, n*len(cols))
 	parallelFor(len(cols), workers, func(f int) {
-		v, col, cuts, cat := cols[f].Values, m[f*n:(f+1)*n], b.cuts[f], b.cat[f]
+		v, col, cuts := cols[f].Values, m[f*n:(f+1)*n], b.cuts[f]
+		if b.cat[f] {
+			for j, i := range rows {
+				col[j] = predict.BinOf(v[i], cuts, true)
+			}
+			return
+		}
+		bn := predict.NewBinner(cuts)
 		for j, i := range rows {
-			col[j] = predict.BinOf(v[i], cuts, cat)
+			col[j] = bn.Bin(v[i])
 		}
 	})
 	return m
