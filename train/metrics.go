@@ -54,6 +54,15 @@ func AUCInterval(scores []float64, labels []bool, resamples int, seed uint64) (l
 		}
 	}
 	start = append(start, n)
+	// Counts are kept by rank, so that the sweep below reads them and the
+	// labels front to back; lab is 1 for a positive.
+	rank, lab := make([]int32, n), make([]float64, n)
+	for k, i := range order {
+		rank[i] = int32(k)
+		if labels[i] {
+			lab[k] = 1
+		}
+	}
 	aucs := make([]float64, resamples)
 	const workers = 2
 	var wg sync.WaitGroup
@@ -64,17 +73,28 @@ func AUCInterval(scores []float64, labels []bool, resamples int, seed uint64) (l
 				r := rand.New(rand.NewPCG(seed, 0xa0c+uint64(k)))
 				clear(count)
 				for range n {
-					count[r.IntN(n)]++
+					count[rank[r.IntN(n)]]++
 				}
 				var below, area, pos, neg float64
 				for g := range len(start) - 1 {
+					// A group's positive and negative counts; adding
+					// zeros leaves a sum as it is, so no branch on the
+					// label is needed.
+					if j := start[g]; start[g+1] == j+1 {
+						c := float64(count[j])
+						p := c * lab[j]
+						q := c - p
+						area += p * (below + q/2)
+						below += q
+						pos, neg = pos+p, neg+q
+						continue
+					}
 					var p, q float64
-					for _, i := range order[start[g]:start[g+1]] {
-						if labels[i] {
-							p += float64(count[i])
-						} else {
-							q += float64(count[i])
-						}
+					for j := start[g]; j < start[g+1]; j++ {
+						c := float64(count[j])
+						pj := c * lab[j]
+						p += pj
+						q += c - pj
 					}
 					area += p * (below + q/2)
 					below += q
