@@ -153,10 +153,13 @@ func quantileCuts(v []float64, rows []int, maxBins int) []float32 {
 	vals := make([]float32, 0, len(rows))
 	for _, i := range rows {
 		if x := v[i]; !math.IsNaN(x) {
+			if x == 0 {
+				x = 0 // −0 is 0: one cut value whatever the order of the two
+			}
 			vals = append(vals, float32(x))
 		}
 	}
-	slices.Sort(vals)
+	sortFloat32s(vals)
 	var distinct []float32
 	var counts []int
 	for i, x := range vals {
@@ -190,6 +193,48 @@ func quantileCuts(v []float64, rows []int, maxBins int) []float32 {
 		}
 	}
 	return cuts
+}
+
+// sortFloat32s sorts v (no NaN) in ascending order: a least significant
+// digit radix sort, three passes of 11 bits, on keys whose unsigned order is
+// the values' order (the sign bit set on positives, every bit flipped on
+// negatives), so −0 comes before 0.
+func sortFloat32s(v []float32) {
+	keys, tmp := make([]uint32, len(v)), make([]uint32, len(v))
+	for i, x := range v {
+		k := math.Float32bits(x)
+		if k>>31 == 1 {
+			k = ^k
+		} else {
+			k |= 1 << 31
+		}
+		keys[i] = k
+	}
+	for shift := 0; shift < 32; shift += 11 {
+		var count [1 << 11]int
+		for _, k := range keys {
+			count[k>>shift&(1<<11-1)]++
+		}
+		at := 0
+		for d, c := range count {
+			count[d] = at
+			at += c
+		}
+		for _, k := range keys {
+			d := k >> shift & (1<<11 - 1)
+			tmp[count[d]] = k
+			count[d]++
+		}
+		keys, tmp = tmp, keys
+	}
+	for i, k := range keys {
+		if k>>31 == 1 {
+			k &^= 1 << 31
+		} else {
+			k = ^k
+		}
+		v[i] = math.Float32frombits(k)
+	}
 }
 
 // apply bins the given rows into a column-major matrix: feature f of row

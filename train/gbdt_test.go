@@ -47,6 +47,41 @@ func TestQuantileCuts(t *testing.T) {
 	}
 }
 
+// TestSortFloat32s: the radix sort gives slices.Sort's order on values of
+// both signs, zeros, subnormals, infinities and repeats, and puts −0
+// before 0.
+func TestSortFloat32s(t *testing.T) {
+	r := rand.New(rand.NewPCG(13, 14))
+	for _, n := range []int{0, 1, 2, 1000, 100_000} {
+		v := make([]float32, n)
+		for i := range v {
+			switch r.IntN(6) {
+			case 0:
+				v[i] = float32(r.NormFloat64())
+			case 1:
+				v[i] = float32(math.Ldexp(r.Float64()-0.5, r.IntN(300)-150))
+			case 2:
+				v[i] = float32(r.IntN(20) - 10)
+			case 3:
+				v[i] = []float32{float32(math.Inf(1)), float32(math.Inf(-1)), math.MaxFloat32, -math.MaxFloat32, math.SmallestNonzeroFloat32}[r.IntN(5)]
+			default:
+				v[i] = float32(r.ExpFloat64() * 1e4)
+			}
+		}
+		want := slices.Clone(v)
+		slices.Sort(want)
+		sortFloat32s(v)
+		if !slices.Equal(v, want) {
+			t.Fatalf("n=%d: radix order differs from slices.Sort", n)
+		}
+	}
+	v := []float32{0, float32(math.Copysign(0, -1)), 1, -1}
+	sortFloat32s(v)
+	if !math.Signbit(float64(v[1])) || math.Signbit(float64(v[2])) {
+		t.Errorf("sorted %v: want −0 before 0", v)
+	}
+}
+
 // TestBinDecisionsMatchValueRule: for random splits and values, the bin
 // decision training partitions by (the split's right bins) is the rule
 // scoring applies to the value itself.
