@@ -130,6 +130,9 @@ func DistributionOf(f *Feature, c *features.Column, rows []int) *Distribution {
 		var vals []float64
 		for _, i := range rows {
 			if x := numeric(c, i); !math.IsNaN(x) {
+				if x == 0 {
+					x = 0 // −0 is 0, so that an edge does not depend on the rows' order
+				}
 				vals = append(vals, x)
 			}
 		}

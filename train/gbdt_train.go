@@ -21,6 +21,7 @@ const maxTreeLevels = 253
 // by their sorted order; the others share OtherLevel's code.
 func gbdtInputs(m *predict.Model, t *features.Table, cfg Config, rows []int) {
 	// Columns are examined two at a time; the inputs keep the table's order.
+	rows = inRowOrder(rows, t.NumRows())
 	found := make([]*predict.Feature, len(t.Columns))
 	parallelFor(len(t.Columns), 2, func(ci int) {
 		c := &t.Columns[ci]
@@ -28,13 +29,18 @@ func gbdtInputs(m *predict.Model, t *features.Table, cfg Config, rows []int) {
 			return
 		}
 		if c.Kind == features.KindFloat && !slices.Contains(cfg.Categorical, c.Name) {
-			lo, hi, seen := math.Inf(1), math.Inf(-1), false
+			lo, hi := math.Inf(1), math.Inf(-1)
 			for _, i := range rows {
-				if v := c.Float[i]; !math.IsNaN(v) {
-					lo, hi, seen = math.Min(lo, v), math.Max(hi, v), true
+				// NaN, a missing value, fails both comparisons.
+				v := c.Float[i]
+				if v < lo {
+					lo = v
+				}
+				if v > hi {
+					hi = v
 				}
 			}
-			if seen && hi > lo {
+			if hi > lo {
 				found[ci] = &predict.Feature{Name: c.Name, Kind: predict.Numeric}
 			}
 			return

@@ -184,6 +184,7 @@ func Train(ctx context.Context, t *features.Table, cfg Config) (*predict.Model, 
 	if latest := latestSnapshot(t, sp); latest != nil {
 		reference = evenly(latest, sampleRows)
 	}
+	reference = inRowOrder(reference, t.NumRows()) // the same distributions, read front to back
 	parallelFor(len(m.Features), cfg.workers(), func(k int) {
 		f := &m.Features[k]
 		f.Distribution = predict.DistributionOf(f, t.Column(f.Name), reference)
@@ -355,6 +356,26 @@ func countTrue(y []bool, rows []int) int {
 		}
 	}
 	return n
+}
+
+// inRowOrder returns rows (distinct rows of a table of n) in ascending
+// order, for the passes whose result does not depend on the order: rows in
+// time order would read the columns at random.
+func inRowOrder(rows []int, n int) []int {
+	if slices.IsSorted(rows) {
+		return rows
+	}
+	in := make([]bool, n)
+	for _, i := range rows {
+		in[i] = true
+	}
+	out := make([]int, 0, len(rows))
+	for i, ok := range in {
+		if ok {
+			out = append(out, i)
+		}
+	}
+	return out
 }
 
 // allRows returns 0, 1, …, n−1.
