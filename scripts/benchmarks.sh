@@ -14,6 +14,32 @@ go build -o "$tmp/leadscore" ./cmd/leadscore
 # median of its arguments (numbers)
 median() { printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
 
+# gbdt_numeric TITLE FILE: leadscore, XGBoost and scikit-learn's HGB on an
+# all-numeric leads file, three alternating runs each; prints a table.
+gbdt_numeric() {
+  local title=$1 file=$2
+  local py=(env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OMP_NUM_THREADS=2 /usr/bin/python3 scripts/xgb_leads.py "$file" --label won --id lead_id --time-col created)
+  local lw=() lt=() xw=() xt=() hw=() ht=()
+  for _ in 1 2 3; do
+    /usr/bin/time -f "%e" -o "$tmp/time" "$tmp/leadscore" train --table "$file" --label won --id lead_id --time-col created --model gbdt --out "$tmp/gbdtnum" > "$tmp/num.out" 2>&1
+    lw+=("$(cat "$tmp/time")") lt+=("$(sed -n 's/.*msg=boosted .* duration=\([0-9.]*\)s.*/\1/p' "$tmp/num.out")")
+    /usr/bin/time -f "%e" -o "$tmp/time" "${py[@]}" > "$tmp/xnum.out"
+    xw+=("$(cat "$tmp/time")") xt+=("$(sed -n 's/.*"train_s": \([0-9.]*\).*/\1/p' "$tmp/xnum.out")")
+    /usr/bin/time -f "%e" -o "$tmp/time" "${py[@]}" --model hgb > "$tmp/hnum.out"
+    hw+=("$(cat "$tmp/time")") ht+=("$(sed -n 's/.*"train_s": \([0-9.]*\).*/\1/p' "$tmp/hnum.out")")
+  done
+  local mlw mxw mhw
+  mlw=$(median "${lw[@]}") mxw=$(median "${xw[@]}") mhw=$(median "${hw[@]}")
+  echo
+  echo "$title:"
+  echo
+  echo "| tool | validation AUC | whole process | ratio to XGBoost | training alone |"
+  echo "|---|---|---|---|---|"
+  echo "| leadscore | $(sed -n 's/.*validation AUC \([0-9.]*\).*/\1/p' "$tmp/num.out") | ${mlw} s (${lw[*]}) | $(awk -v a="$mlw" -v b="$mxw" 'BEGIN{printf "%.2f", a/b}') | $(median "${lt[@]}") s (${lt[*]}) |"
+  echo "| XGBoost | $(sed -n 's/.*"auc": \([0-9.]*\).*/\1/p' "$tmp/xnum.out") | ${mxw} s (${xw[*]}) | 1 | $(median "${xt[@]}") s (${xt[*]}) |"
+  echo "| scikit-learn HGB | $(sed -n 's/.*"auc": \([0-9.]*\).*/\1/p' "$tmp/hnum.out") | ${mhw} s (${hw[*]}) | $(awk -v a="$mhw" -v b="$mxw" 'BEGIN{printf "%.2f", a/b}') | $(median "${ht[@]}") s (${ht[*]}) |"
+}
+
 cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
 {
   echo "# Benchmarks"
@@ -191,28 +217,19 @@ PY
   if [ $xgbok = 1 ]; then
     # All-numeric: the 800k leads without their five categorical columns.
     cut -d, -f1-42,48 "$tmp/leads800k.csv" > "$tmp/num800k.csv"
-    py=(env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OMP_NUM_THREADS=2 /usr/bin/python3 scripts/xgb_leads.py "$tmp/num800k.csv" "${xgargs[@]}")
-    lw=() lt=() xw=() xt=() hw=() ht=()
-    for _ in 1 2 3; do
-      /usr/bin/time -f "%e" -o "$tmp/time" "$tmp/leadscore" train --table "$tmp/num800k.csv" "${lsargs[@]}" --out "$tmp/gbdtnum" > "$tmp/num.out" 2>&1
-      lw+=("$(cat "$tmp/time")") lt+=("$(sed -n 's/.*msg=boosted .* duration=\([0-9.]*\)s.*/\1/p' "$tmp/num.out")")
-      /usr/bin/time -f "%e" -o "$tmp/time" "${py[@]}" > "$tmp/xnum.out"
-      xw+=("$(cat "$tmp/time")") xt+=("$(sed -n 's/.*"train_s": \([0-9.]*\).*/\1/p' "$tmp/xnum.out")")
-      /usr/bin/time -f "%e" -o "$tmp/time" "${py[@]}" --model hgb > "$tmp/hnum.out"
-      hw+=("$(cat "$tmp/time")") ht+=("$(sed -n 's/.*"train_s": \([0-9.]*\).*/\1/p' "$tmp/hnum.out")")
-    done
-    mlw=$(median "${lw[@]}") mxw=$(median "${xw[@]}") mhw=$(median "${hw[@]}")
+    # The same rows as pandas writes them, in another order: read, shuffled
+    # and written back by pandas (no tool of ours wrote this file).
+    /usr/bin/python3 -c 'import sys, pandas as pd; pd.read_csv(sys.argv[1]).sample(frac=1, random_state=1).to_csv(sys.argv[2], index=False)' \
+      "$tmp/num800k.csv" "$tmp/num800k_pandas.csv"
     echo
     echo "All-numeric rows: the 800k leads without their five categorical columns (40 numeric columns), three alternating runs,"
     echo "medians (each run in brackets); scikit-learn $(/usr/bin/python3 -c 'import sklearn; print(sklearn.__version__)')'s HistGradientBoostingClassifier with 31 leaves, 300 iterations, no early stopping, OMP_NUM_THREADS=2"
     echo "(\`scripts/xgb_leads.py ... --model hgb\`). Training alone: leadscore's boosting (the \`boosted\` log line: binning, trees;"
     echo "576,000 rows, 64,000 more held out for the calibration), the libraries' fit call (640,000 rows)."
-    echo
-    echo "| tool | validation AUC | whole process | ratio to XGBoost | training alone |"
-    echo "|---|---|---|---|---|"
-    echo "| leadscore | $(sed -n 's/.*validation AUC \([0-9.]*\).*/\1/p' "$tmp/num.out") | ${mlw} s (${lw[*]}) | $(awk -v a="$mlw" -v b="$mxw" 'BEGIN{printf "%.2f", a/b}') | $(median "${lt[@]}") s (${lt[*]}) |"
-    echo "| XGBoost | $(sed -n 's/.*"auc": \([0-9.]*\).*/\1/p' "$tmp/xnum.out") | ${mxw} s (${xw[*]}) | 1 | $(median "${xt[@]}") s (${xt[*]}) |"
-    echo "| scikit-learn HGB | $(sed -n 's/.*"auc": \([0-9.]*\).*/\1/p' "$tmp/hnum.out") | ${mhw} s (${hw[*]}) | $(awk -v a="$mhw" -v b="$mxw" 'BEGIN{printf "%.2f", a/b}') | $(median "${ht[@]}") s (${ht[*]}) |"
+    echo "Two files: the generator's, and the same rows read, shuffled and written back by pandas $(/usr/bin/python3 -c 'import pandas; print(pandas.__version__)')"
+    echo "(\`pd.read_csv(f).sample(frac=1, random_state=1).to_csv(g, index=False)\`)."
+    gbdt_numeric "generator's file, its order" "$tmp/num800k.csv"
+    gbdt_numeric "pandas-written file, shuffled" "$tmp/num800k_pandas.csv"
   fi
   echo
   echo "Predicting 200,000 rows with a 300-tree model: XGBoost's \`Booster.predict\` on the 1M run's validation rows (DMatrix built beforehand)"
