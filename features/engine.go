@@ -498,13 +498,15 @@ func (e *engine) each(ctx context.Context, fn func(p *partition) error) error {
 	return g.Wait()
 }
 
-// typeCache finds an event type's id without hashing its name when the
-// reader hands out the same string again (a Parquet dictionary's entries):
-// a small table keyed by the string's address.
+// typeCache finds an event type's id without hashing its name: a small
+// table keyed by the name's length and first and last bytes, holding the
+// engine's own copy of each name (so that it keeps no reader's memory). A
+// log has few types, so a name is nearly always in its slot; comparing it
+// costs a length test and a short compare, or one pointer test when the
+// reader hands out the same string again (a Parquet dictionary's entries).
 type typeCache struct {
 	slot [64]struct {
-		data *byte
-		n    int
+		name string
 		id   uint16
 	}
 }
@@ -513,14 +515,13 @@ func (c *typeCache) lookup(e *engine, name string) (uint16, bool) {
 	if len(name) == 0 {
 		return e.typeOf(name)
 	}
-	data := unsafe.StringData(name)
-	s := &c.slot[(uintptr(unsafe.Pointer(data))>>4)%64]
-	if s.data == data && s.n == len(name) {
+	s := &c.slot[(len(name)*7+int(name[0])*3+int(name[len(name)-1]))%64]
+	if len(s.name) == len(name) && s.name == name {
 		return s.id, true
 	}
 	id, ok := e.typeOf(name)
 	if ok {
-		s.data, s.n, s.id = data, len(name), id
+		s.name, s.id = e.typeNames[id], id
 	}
 	return id, ok
 }

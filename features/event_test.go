@@ -292,3 +292,31 @@ func TestReadOrdersQuantity(t *testing.T) {
 		t.Errorf("orders %+v", buf[:n])
 	}
 }
+
+// TestTypeCache: names that share a cache slot (same length, first and
+// last byte) keep their own ids, a name read again from another string
+// (as CSV blocks give it) is found, and an empty name is a type too.
+func TestTypeCache(t *testing.T) {
+	e := &engine{typeID: map[string]uint16{}}
+	var c typeCache
+	names := []string{"a1x", "a2x", "a3x", "web_visit", "email_open", "", "a1x"}
+	want := map[string]uint16{}
+	for round := range 3 {
+		for _, n := range names {
+			id, ok := c.lookup(e, strings.Clone(n)) // a fresh string each time
+			if !ok {
+				t.Fatalf("round %d: %q not given an id", round, n)
+			}
+			if w, seen := want[n]; seen && w != id {
+				t.Fatalf("round %d: %q has id %d, earlier %d", round, n, id, w)
+			}
+			want[n] = id
+			if e.typeNames[id] != n {
+				t.Fatalf("id %d names %q, looked up as %q", id, e.typeNames[id], n)
+			}
+		}
+	}
+	if len(e.typeNames) != 6 {
+		t.Errorf("%d types, want 6", len(e.typeNames))
+	}
+}
