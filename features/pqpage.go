@@ -344,6 +344,11 @@ func (c *pqChunk) values(enc int32, n int, data []byte) error {
 				return fmt.Errorf("dictionary indexes: %w", err)
 			}
 		}
+		if c.col.kind == pkText && c.dict.str != nil {
+			// Text cells read the dictionary through the indexes
+			// (fillCells); only their range is checked here.
+			return checkIndexes(c.scratch.idx, len(c.dict.str))
+		}
 		return c.lookup(v, c.scratch.idx)
 	case encRLE:
 		if c.col.typ != ptBoolean {
@@ -417,14 +422,22 @@ func (c *pqChunk) plain(v *pqValues, n int, data []byte) error {
 	return fmt.Errorf("physical type %d", c.col.typ)
 }
 
-// lookup sets v to the dictionary's values at idx.
-func (c *pqChunk) lookup(v *pqValues, idx []int32) error {
-	d := &c.dict
-	n := max(len(d.str), len(d.i64), len(d.num))
+// checkIndexes returns an error for an index outside a dictionary of n
+// values.
+func checkIndexes(idx []int32, n int) error {
 	for _, j := range idx {
 		if j < 0 || int(j) >= n {
 			return fmt.Errorf("dictionary index %d outside a dictionary of %d values", j, n)
 		}
+	}
+	return nil
+}
+
+// lookup sets v to the dictionary's values at idx.
+func (c *pqChunk) lookup(v *pqValues, idx []int32) error {
+	d := &c.dict
+	if err := checkIndexes(idx, max(len(d.str), len(d.i64), len(d.num))); err != nil {
+		return err
 	}
 	switch {
 	case d.str != nil:
@@ -453,9 +466,21 @@ func (c *pqChunk) fillCells(p *cells, nonNull int) error {
 	p.bad = nil
 	switch c.col.kind {
 	case pkText:
-		if p.null == nil { // the values are the cells: swap buffers
+		switch {
+		case c.fromDict:
+			idx := c.scratch.idx
+			p.dict = c.dict.str
+			if p.null == nil { // the indexes are the cells': swap buffers
+				p.idx, c.scratch.idx = idx, p.idx
+			} else {
+				p.idx = reuse(p.idx, p.n)
+				fillDense(p.idx, p.null, nonNull, func(j int) int32 { return idx[j] })
+			}
+		case p.null == nil: // the values are the cells: swap buffers
+			p.dict = nil
 			p.str, v.str = v.str, p.str
-		} else {
+		default:
+			p.dict = nil
 			p.str = reuse(p.str, p.n)
 			fillDense(p.str, p.null, nonNull, func(j int) string { return v.str[j] })
 		}
@@ -511,18 +536,16 @@ func (c *pqChunk) markBad(p *cells) {
 	if c.fromDict && c.dictBad == nil {
 		return
 	}
-	j := 0
 	for i := range p.n {
 		if p.null != nil && p.null[i] {
 			continue
 		}
 		var why uint8
 		if c.fromDict {
-			why = c.dictBad[c.scratch.idx[j]]
+			why = c.dictBad[p.idx[i]]
 		} else {
 			why = textBadString(p.str[i])
 		}
-		j++
 		if why != 0 {
 			if p.bad == nil {
 				p.bad = make([]uint8, p.n)

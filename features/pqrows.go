@@ -50,7 +50,12 @@ const (
 type cells struct {
 	n    int
 	null []bool
+	// A text column's cells are str, or, on a page of dictionary
+	// indexes, dict[idx[i]]: the page's strings are not copied out of the
+	// chunk's dictionary (text reads either way).
 	str  []string
+	dict []string
+	idx  []int32
 	num  []float64
 	i64  []int64
 	// bad marks text cells that are not valid text (badUTF8, badNUL); nil
@@ -280,7 +285,7 @@ func (r *pageRows) Str(col int) (string, bool) {
 	}
 	switch c.kind {
 	case pkText:
-		s := trimCell(c.str[c.i])
+		s := trimCell(c.text(c.i))
 		return s, s == ""
 	case pkInt:
 		return strconv.FormatInt(c.i64[c.i], 10), false
@@ -305,6 +310,14 @@ func (c *pageCol) float() float64 {
 		return float64(uint64(c.i64[c.i]))
 	}
 	return float64(c.i64[c.i])
+}
+
+// text is text cell i.
+func (p *cells) text(i int) string {
+	if p.dict != nil {
+		return p.dict[p.idx[i]]
+	}
+	return p.str[i]
 }
 
 // badErr is why text cell i is not valid text, or nil.

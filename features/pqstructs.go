@@ -126,7 +126,7 @@ func (f structField) set(p unsafe.Pointer, pc *pageCol) error {
 		if err := pc.badErr(pc.i); err != nil {
 			return err
 		}
-		*(*string)(p) = pc.str[pc.i]
+		*(*string)(p) = pc.text(pc.i)
 	case reflect.Int32:
 		v := pc.i64[pc.i]
 		if int64(int32(v)) != v {

@@ -572,7 +572,7 @@ func appendCell(c *Column, pc *pageCol, name string, row int) error {
 		if err := pc.badErr(pc.i); err != nil {
 			return &RowError{Path: name, Line: row + 1, Field: c.Name, Err: err}
 		}
-		c.Str = append(c.Str, pc.str[pc.i])
+		c.Str = append(c.Str, pc.text(pc.i))
 	case KindTime:
 		var t time.Time
 		if !null {
