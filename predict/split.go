@@ -116,8 +116,10 @@ func NewBinner(cuts []float32) *Binner {
 	buckets := 4 * len(cuts)
 	b.first = float64(cuts[0])
 	b.scale = float64(buckets) / (float64(cuts[len(cuts)-1]) - b.first)
-	if math.IsInf(b.scale, 0) || math.IsNaN(b.scale) {
-		b.scale = 0 // cuts too close or too far apart to divide; Bin falls back to a search
+	if !(b.scale > 0) || math.IsInf(b.scale, 0) {
+		// An infinite cut (a threshold of a model from elsewhere): no span
+		// to divide, so Bin searches all the cuts.
+		b.scale = 0
 		return b
 	}
 	b.before = make([]uint16, buckets+1)

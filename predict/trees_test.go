@@ -359,7 +359,8 @@ func TestTreeColumn(t *testing.T) {
 // TestBinnerMatchesBinOf: a Binner gives every value the bin of the binary
 // search over all the cuts, on cuts spread evenly, heavy-tailed, clustered,
 // around zero, at float32's extremes and in the thousands, and on values
-// equal to the cuts, a float32 step either side, between and beyond them.
+// equal to the cuts, a float32 step either side, between and beyond them;
+// and with an infinite first or last cut.
 func TestBinnerMatchesBinOf(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 8))
 	spreads := map[string]func() float64{
@@ -369,6 +370,15 @@ func TestBinnerMatchesBinOf(t *testing.T) {
 		"signed":    func() float64 { return r.NormFloat64() },
 		"extreme":   func() float64 { return math.Ldexp(r.Float64()-0.5, r.IntN(250)-125) },
 		"integers":  func() float64 { return float64(r.IntN(4000)) },
+	}
+	inf := float32(math.Inf(1))
+	for _, cuts := range [][]float32{{-inf, 0, 1}, {0, 1, inf}, {-inf, inf}} {
+		b := NewBinner(cuts)
+		for _, x := range []float64{math.Inf(-1), -1, 0, 0.5, 1, 2, math.Inf(1), math.NaN()} {
+			if got, want := b.Bin(x), BinOf(x, cuts, false); got != want {
+				t.Fatalf("cuts %v: Bin(%v) = %d, BinOf %d", cuts, x, got, want)
+			}
+		}
 	}
 	for name, draw := range spreads {
 		for _, k := range []int{0, 1, 2, 3, 17, 254} {
