@@ -172,6 +172,25 @@ func plainBytes(dst []string, src []byte) error {
 	return nil
 }
 
+// plainSpans decodes len(dst) PLAIN BYTE_ARRAY values as spans of src:
+// each value's offset in the high 32 bits, its length in the low ones.
+func plainSpans(dst []uint64, src []byte) error {
+	pos := 0
+	for i := range dst {
+		if len(src)-pos < 4 {
+			return errPageShort
+		}
+		l := int(binary.LittleEndian.Uint32(src[pos:]))
+		pos += 4
+		if l > len(src)-pos {
+			return errPageShort
+		}
+		dst[i] = uint64(pos)<<32 | uint64(l)
+		pos += l
+	}
+	return nil
+}
+
 // fixedBytes decodes n FIXED_LEN_BYTE_ARRAY values of size bytes.
 func fixedBytes(dst []string, src []byte, size int) error {
 	if size <= 0 || len(src)/size < len(dst) {

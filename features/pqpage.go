@@ -99,6 +99,9 @@ type pqChunk struct {
 	// fromDict is set when the current page's values came from the
 	// dictionary (idx holds their indexes).
 	fromDict bool
+	// textPage is the current page's PLAIN text values when they are held
+	// as spans of it (the scratch's span), else nil.
+	textPage []byte
 	// scratch holds the reading goroutine's reusable buffers, its levels,
 	// dictionary indexes and values among them.
 	scratch *pqScratch
@@ -328,8 +331,15 @@ func (c *pqChunk) readData(h pqPageHeader, body []byte, p *cells) error {
 func (c *pqChunk) values(enc int32, n int, data []byte) error {
 	v := &c.scratch.vals
 	c.fromDict = enc == encPlainDict || enc == encRLEDict
+	c.textPage = nil
 	switch enc {
 	case encPlain:
+		if c.col.kind == pkText && c.col.typ == ptBytes {
+			// Text cells read the page through spans (fillCells).
+			c.scratch.span = reuse(c.scratch.span, n)
+			c.textPage = data
+			return plainSpans(c.scratch.span, data)
+		}
 		return c.plain(v, n, data)
 	case encPlainDict, encRLEDict:
 		if !c.hasDic {
@@ -466,6 +476,7 @@ func (c *pqChunk) fillCells(p *cells, nonNull int) error {
 	p.bad = nil
 	switch c.col.kind {
 	case pkText:
+		p.dict, p.page = nil, nil
 		switch {
 		case c.fromDict:
 			idx := c.scratch.idx
@@ -476,11 +487,18 @@ func (c *pqChunk) fillCells(p *cells, nonNull int) error {
 				p.idx = reuse(p.idx, p.n)
 				fillDense(p.idx, p.null, nonNull, func(j int) int32 { return idx[j] })
 			}
+		case c.textPage != nil:
+			span := c.scratch.span
+			p.page = c.textPage
+			if p.null == nil {
+				p.span, c.scratch.span = span, p.span
+			} else {
+				p.span = reuse(p.span, p.n)
+				fillDense(p.span, p.null, nonNull, func(j int) uint64 { return span[j] })
+			}
 		case p.null == nil: // the values are the cells: swap buffers
-			p.dict = nil
 			p.str, v.str = v.str, p.str
 		default:
-			p.dict = nil
 			p.str = reuse(p.str, p.n)
 			fillDense(p.str, p.null, nonNull, func(j int) string { return v.str[j] })
 		}
@@ -544,7 +562,7 @@ func (c *pqChunk) markBad(p *cells) {
 		if c.fromDict {
 			why = c.dictBad[p.idx[i]]
 		} else {
-			why = textBadString(p.str[i])
+			why = textBadString(p.text(i))
 		}
 		if why != 0 {
 			if p.bad == nil {
@@ -626,6 +644,7 @@ type pqScratch struct {
 	chunk, page []byte
 	levels      []int32
 	idx         []int32
+	span        []uint64
 	vals        pqValues
 }
 

@@ -50,12 +50,16 @@ const (
 type cells struct {
 	n    int
 	null []bool
-	// A text column's cells are str, or, on a page of dictionary
-	// indexes, dict[idx[i]]: the page's strings are not copied out of the
-	// chunk's dictionary (text reads either way).
+	// A text column's cells are str; or, on a page of dictionary indexes,
+	// dict[idx[i]]; or, on a page of PLAIN values, the spans of page that
+	// span[i] gives (offset << 32 | length). The last two hold no string
+	// per cell, for the collector to scan and the decoder to write (text
+	// reads all three).
 	str  []string
 	dict []string
 	idx  []int32
+	page []byte
+	span []uint64
 	num  []float64
 	i64  []int64
 	// bad marks text cells that are not valid text (badUTF8, badNUL); nil
@@ -314,8 +318,12 @@ func (c *pageCol) float() float64 {
 
 // text is text cell i.
 func (p *cells) text(i int) string {
-	if p.dict != nil {
+	switch {
+	case p.dict != nil:
 		return p.dict[p.idx[i]]
+	case p.page != nil:
+		s := p.span[i]
+		return aliasString(p.page[s>>32 : s>>32+s&(1<<32-1)])
 	}
 	return p.str[i]
 }
