@@ -156,20 +156,19 @@ func int96Nanos(dst []int64, src []byte) error {
 // plainBytes decodes n PLAIN BYTE_ARRAY values (a 4-byte length, then the
 // bytes) into strings that alias src.
 func plainBytes(dst []string, src []byte) error {
-	pos := 0
-	for i := range dst {
-		if len(src)-pos < 4 {
-			return errPageShort
-		}
-		l := int(binary.LittleEndian.Uint32(src[pos:]))
-		pos += 4
-		if l > len(src)-pos {
-			return errPageShort
-		}
-		dst[i] = aliasString(src[pos : pos+l])
-		pos += l
+	spans := make([]uint64, len(dst))
+	if err := plainSpans(spans, src); err != nil {
+		return err
+	}
+	for i, s := range spans {
+		dst[i] = spanString(src, s)
 	}
 	return nil
+}
+
+// spanString returns the span s of b (plainSpans) as a string aliasing b.
+func spanString(b []byte, s uint64) string {
+	return aliasString(b[s>>32 : s>>32+s&(1<<32-1)])
 }
 
 // plainSpans decodes len(dst) PLAIN BYTE_ARRAY values as spans of src:

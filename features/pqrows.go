@@ -322,8 +322,7 @@ func (p *cells) text(i int) string {
 	case p.dict != nil:
 		return p.dict[p.idx[i]]
 	case p.page != nil:
-		s := p.span[i]
-		return aliasString(p.page[s>>32 : s>>32+s&(1<<32-1)])
+		return spanString(p.page, p.span[i])
 	}
 	return p.str[i]
 }
