@@ -246,13 +246,9 @@ func parseFloats(cells []string) (fs []float64, values, isFloat bool, big int) {
 			fs[i] = math.NaN()
 			continue
 		}
-		f, syntax, exact := readDecimal(s)
+		f, syntax, err := decimalValue(s)
 		if !syntax {
 			return nil, false, false, -1
-		}
-		var err error
-		if !exact || math.Abs(f) > MaxMagnitude {
-			f, err = ParseNumber(s)
 		}
 		if err != nil {
 			f = math.NaN()

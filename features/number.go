@@ -19,29 +19,39 @@ const MaxMagnitude = 1e15
 // separators, Inf, NaN) are not numbers in a data file. The error wraps
 // ErrBadNumber, ErrNotFinite (inf, nan) or ErrNumberRange.
 func ParseNumber(s string) (float64, error) {
-	f, syntax, exact := readDecimal(s)
+	f, syntax, err := decimalValue(s)
 	if !syntax {
 		if f, err := strconv.ParseFloat(s, 64); err == nil && (math.IsInf(f, 0) || math.IsNaN(f)) {
 			return 0, fmt.Errorf("%q: %w", s, ErrNotFinite)
 		}
 		return 0, fmt.Errorf("parsing %q: %w", s, ErrBadNumber)
 	}
-	var err error
+	return f, err
+}
+
+// decimalValue reads s when it is a decimal (syntax): its value, or an
+// error wrapping ErrNumberRange when it is beyond MaxMagnitude (or beyond
+// float64's range).
+func decimalValue(s string) (f float64, syntax bool, err error) {
+	f, syntax, exact := readDecimal(s)
+	if !syntax {
+		return 0, false, nil
+	}
 	if !exact {
 		f, err = strconv.ParseFloat(s, 64)
 	}
 	if err != nil || math.Abs(f) > MaxMagnitude {
-		return 0, fmt.Errorf("%q is %w", s, ErrNumberRange)
+		return 0, true, fmt.Errorf("%q is %w", s, ErrNumberRange)
 	}
-	return f, nil
+	return f, true, nil
 }
 
 // exactPow10 are the powers of ten a float64 holds exactly.
 var exactPow10 = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
 	1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22}
 
-// readDecimal checks s against isDecimal's grammar (syntax) in the same
-// pass that reads its digits. When the digits make an integer m below 2^53
+// readDecimal checks that s is a decimal, [+-] (d+[.d*] | .d+)
+// [(e|E)[+-]d+] (syntax), in the same pass that reads its digits. When the digits make an integer m below 2^53
 // and the decimal point and exponent scale it by 10^k with |k| ≤ 22, both
 // m and 10^|k| are exact float64s and one multiplication or division
 // rounds m·10^k correctly: f is the value strconv.ParseFloat returns, and
@@ -130,38 +140,6 @@ func checkMagnitude(f float64) error {
 
 // isDecimal reports whether s is [+-] (d+[.d*] | .d+) [(e|E)[+-]d+].
 func isDecimal(s string) bool {
-	i := 0
-	if i < len(s) && (s[i] == '+' || s[i] == '-') {
-		i++
-	}
-	digits := 0
-	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-		i++
-		digits++
-	}
-	if i < len(s) && s[i] == '.' {
-		i++
-		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-			i++
-			digits++
-		}
-	}
-	if digits == 0 {
-		return false
-	}
-	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
-		i++
-		if i < len(s) && (s[i] == '+' || s[i] == '-') {
-			i++
-		}
-		exp := 0
-		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-			i++
-			exp++
-		}
-		if exp == 0 {
-			return false
-		}
-	}
-	return i == len(s)
+	_, syntax, _ := readDecimal(s)
+	return syntax
 }
