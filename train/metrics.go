@@ -77,24 +77,22 @@ func AUCInterval(scores []float64, labels []bool, resamples int, seed uint64) (l
 				}
 				var below, area, pos, neg float64
 				for g := range len(start) - 1 {
-					// A group's positive and negative counts; adding
-					// zeros leaves a sum as it is, so no branch on the
-					// label is needed.
+					// A group's positive and negative counts, without a
+					// branch on the label (adding zero leaves a sum as it
+					// is); a group of one row, the common case, without
+					// the loop.
+					var p, q float64
 					if j := start[g]; start[g+1] == j+1 {
 						c := float64(count[j])
-						p := c * lab[j]
-						q := c - p
-						area += p * (below + q/2)
-						below += q
-						pos, neg = pos+p, neg+q
-						continue
-					}
-					var p, q float64
-					for j := start[g]; j < start[g+1]; j++ {
-						c := float64(count[j])
-						pj := c * lab[j]
-						p += pj
-						q += c - pj
+						p = c * lab[j]
+						q = c - p
+					} else {
+						for ; j < start[g+1]; j++ {
+							c := float64(count[j])
+							pj := c * lab[j]
+							p += pj
+							q += c - pj
+						}
 					}
 					area += p * (below + q/2)
 					below += q
