@@ -116,6 +116,9 @@ func (c *Config) Validate() error {
 			}
 		}
 	}
+	if rs := c.Rules; rs != nil && rs.eventRules() > MaxEventRules {
+		return fmt.Errorf("features: Config.Rules: %d event rules, at most %d", rs.eventRules(), MaxEventRules)
+	}
 	return c.Spec.Validate()
 }
 

@@ -279,6 +279,21 @@ func (rs *RuleSet) index() {
 	}
 }
 
+// MaxEventRules is how many event rules a rule set may have: the rules an
+// event matches are kept as a 64-bit mask.
+const MaxEventRules = 64
+
+// eventRules counts the event rules.
+func (rs *RuleSet) eventRules() int {
+	n := 0
+	for i := range rs.Rules {
+		if rs.Rules[i].Event != nil {
+			n++
+		}
+	}
+	return n
+}
+
 // MaxTotal returns what predict divides rule points by to get a rule score
 // from −1 to 1: the cap on the total when one is set, otherwise the largest
 // total, after group caps, that the positive rules reach with one award

@@ -149,6 +149,9 @@ func ParseRules(r io.Reader, name string) (*RuleSet, error) {
 		if names[rule.Name] {
 			return nil, fail(line, "rule name %q used twice", rule.Name)
 		}
+		if rule.Event != nil && rs.eventRules() == MaxEventRules {
+			return nil, fail(line, "rule %q: more than %d event rules", rule.Name, MaxEventRules)
+		}
 		names[rule.Name] = true
 		rs.Rules = append(rs.Rules, rule)
 	}

@@ -2,6 +2,7 @@ package features
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"slices"
 	"strings"
@@ -287,5 +288,56 @@ func TestConditionsOnTable(t *testing.T) {
 	err := yaml.Unmarshal([]byte("when:\n  - {field: x, op: \">\", value: many}\n"), &cfg)
 	if err == nil || !strings.Contains(err.Error(), "line 2") {
 		t.Errorf("a bad condition: %v", err)
+	}
+}
+
+// TestMaskLimits: the records carry the derived types and the event rules
+// an event matches as 64-bit masks, so a spec takes at most MaxDerived
+// derived types and a rule set at most MaxEventRules event rules; the last
+// of each still counts.
+func TestMaskLimits(t *testing.T) {
+	derived := func(n int) Spec {
+		var s Spec
+		for i := range n {
+			s.Derived = append(s.Derived, DerivedType{Name: fmt.Sprintf("p%d", i), Type: "page_view", Where: map[string][]string{"page": {fmt.Sprint(i)}}})
+		}
+		return s
+	}
+	if err := derived(MaxDerived + 1).Validate(); err == nil {
+		t.Errorf("%d derived types: no error", MaxDerived+1)
+	}
+	events := fmt.Sprintf("entity_id,ts,type,value,page\na,2024-06-30 10:00:00,page_view,,%d\n", MaxDerived-1)
+	tb := build(t, events, Config{AsOf: asOf, Spec: derived(MaxDerived)})
+	if got := value(t, tb, 0, fmt.Sprintf("p%d_count_7d", MaxDerived-1)); got != 1 {
+		t.Errorf("derived type %d: count %v, want 1", MaxDerived, got)
+	}
+
+	ruleSet := func(n int) string {
+		var b strings.Builder
+		b.WriteString("version: 1\ngroups: [{name: g}]\nrules:\n")
+		for i := range n {
+			fmt.Fprintf(&b, "  - {name: r%d, group: g, points: 1, event: {type: page_view, where: [{field: page, op: \"=\", value: \"%d\"}]}, valid_for: 1 year}\n", i, i)
+		}
+		return b.String()
+	}
+	_, err := ParseRules(strings.NewReader(ruleSet(MaxEventRules+1)), "many.yaml")
+	var ce *ConfigError
+	if !errors.As(err, &ce) || ce.Line != 4+MaxEventRules {
+		t.Errorf("%d event rules: error %v, want a ConfigError at line %d", MaxEventRules+1, err, 4+MaxEventRules)
+	}
+	rs, err := ParseRules(strings.NewReader(ruleSet(MaxEventRules)), "many.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	events = fmt.Sprintf("entity_id,ts,type,value,page\na,2024-06-30 10:00:00,page_view,,%d\n", MaxEventRules-1)
+	tb = build(t, events, Config{AsOf: asOf, Rules: rs})
+	if got := value(t, tb, 0, "rule_points"); got != 1 {
+		t.Errorf("event rule %d: rule_points %v, want 1", MaxEventRules, got)
+	}
+	// A rule set made in code is checked too.
+	rs.Rules = append(rs.Rules, rs.Rules[0])
+	cfg := Config{AsOf: asOf, Rules: rs, Events: Source{Path: writeFile(t, "events.csv", events)}}
+	if err := cfg.Validate(); err == nil {
+		t.Errorf("a RuleSet of %d event rules: no error", MaxEventRules+1)
 	}
 }

@@ -114,7 +114,7 @@ const (
 	MaxWindowDays = 3660 // ten years
 	MaxWindows    = 12
 	MaxTypes      = 1000 // listed, kept by top, or seen with types: all
-	MaxDerived    = 100
+	MaxDerived    = 64   // a record's derived types are a 64-bit mask
 )
 
 // Validate checks the spec and names the bad field.
