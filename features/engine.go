@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"math/bits"
 	"runtime"
 	"slices"
 	"strings"
@@ -16,8 +17,8 @@ import (
 // The engine computes feature rows in three phases:
 //
 //  1. ingest: one streaming pass over the events keeps each one that some
-//     row may count as a compact record (time, value, type id, and bit
-//     masks of the derived types and event rules it matches) in one of
+//     row may count as a compact record (time, value, type id, and the
+//     index of the derived types and event rules it matches) in one of
 //     nParts partitions chosen by a hash of its entity id, the id's bytes
 //     in the partition's arena. Nothing per entity is looked up yet, so
 //     events in any order cost the same: appends to a few streams.
@@ -32,10 +33,11 @@ import (
 //     cutoffs, the snapshot dates) are computed from its sorted records,
 //     in time order, into the output columns.
 //
-// Memory holds the kept records (about 30 bytes each plus the id) and the
-// output table. There are enough partitions that one partition's records,
-// scattered into entity order while it is grouped, stay near the cache
-// (some 2 MB each for 21M events).
+// Memory holds the kept records (25 bytes each, 27 with derived types or
+// event rules, 35 with Config.Dedupe, plus the id) and the output table.
+// There are enough partitions that one partition's records, scattered
+// into entity order while it is grouped, stay near the cache (some 2 MB
+// each for 21M events).
 const nParts = 256
 
 // rec is one kept event.
@@ -48,25 +50,27 @@ type rec struct {
 }
 
 // recs is a run of records with what each carries besides: whether it
-// has a value, and bit masks that are present only when there are derived
-// types, event rules or Config.Dedupe.
+// has a value, what it matches (present when there are derived types or
+// event rules) and its fingerprint (present with Config.Dedupe).
 type recs struct {
-	r       []rec
-	valued  []bool
-	derived []uint64 // derived types matched (Spec.Derived order)
-	rules   []uint64 // event rules matched (their bit in engine.ruleBit)
-	fps     []uint64 // the event's fingerprint
+	r      []rec
+	valued []bool
+	match  []uint16 // the derived types and event rules matched: engine.matches[match]
+	fps    []uint64 // the event's fingerprint
+}
+
+// matched is what an event matches: derived types (bit k for
+// Spec.Derived[k]) and event rules (their bit in engine.ruleBit).
+type matched struct {
+	derived, rules uint64
 }
 
 // add appends record i of o.
 func (rs *recs) add(o *recs, i int) {
 	rs.r = append(rs.r, o.r[i])
 	rs.valued = append(rs.valued, o.valued[i])
-	if o.derived != nil {
-		rs.derived = append(rs.derived, o.derived[i])
-	}
-	if o.rules != nil {
-		rs.rules = append(rs.rules, o.rules[i])
+	if o.match != nil {
+		rs.match = append(rs.match, o.match[i])
 	}
 	if o.fps != nil {
 		rs.fps = append(rs.fps, o.fps[i])
@@ -76,25 +80,20 @@ func (rs *recs) add(o *recs, i int) {
 // set writes record i of o at position at.
 func (rs *recs) set(at int, o *recs, i int) {
 	rs.r[at], rs.valued[at] = o.r[i], o.valued[i]
-	if rs.derived != nil {
-		rs.derived[at] = o.derived[i]
-	}
-	if rs.rules != nil {
-		rs.rules[at] = o.rules[i]
+	if rs.match != nil {
+		rs.match[at] = o.match[i]
 	}
 	if rs.fps != nil {
 		rs.fps[at] = o.fps[i]
 	}
 }
 
-// makeRecs returns n records with the masks asked for.
+// makeRecs returns n records with what the masks ask for: matches with
+// derived types or rules, fingerprints.
 func makeRecs(n, capacity int, masks [3]bool) recs {
 	rs := recs{r: make([]rec, n, capacity), valued: make([]bool, n, capacity)}
-	if masks[0] {
-		rs.derived = make([]uint64, n, capacity)
-	}
-	if masks[1] {
-		rs.rules = make([]uint64, n, capacity)
+	if masks[0] || masks[1] {
+		rs.match = make([]uint16, n, capacity)
 	}
 	if masks[2] {
 		rs.fps = make([]uint64, n, capacity)
@@ -117,9 +116,10 @@ type partition struct {
 	ids     []string // per local entity
 	start   []int32
 	stop    []int32
-	used    []int64 // per global type id: records some row counts
-	valued  []bool  // per global type id: a counted record has a value
-	dvalued []bool  // per derived type: likewise
+	matches []matched // the engine's, for the records' match indexes
+	used    []int64   // per global type id: records some row counts
+	valued  []bool    // per global type id: a counted record has a value
+	dvalued []bool    // per derived type: likewise
 	dups    int64
 }
 
@@ -144,8 +144,14 @@ type engine struct {
 	typeNames []string
 	parts     [nParts]partition
 
-	// ruleBit maps an event rule's index in rs.Rules to its bit in the
-	// record masks; rulesOf lists, per global type id, its event rules.
+	// matches are the combinations of derived types and event rules that
+	// events match, matches[0] being none: a record keeps the index of
+	// its combination, as few combinations occur.
+	matches []matched
+	matchID map[matched]uint16
+
+	// ruleBit maps an event rule's index in rs.Rules to its bit in
+	// matched.rules; rulesOf lists, per global type id, its event rules.
 	ruleBit []int
 	rulesOf [][]int
 
@@ -156,7 +162,8 @@ type engine struct {
 	newest    int64 // the latest event kept
 	late      int64
 	read      int64
-	tooMany   bool
+	tooMany   bool // more types than a table takes
+	tooVaried bool // more combinations than matches can index
 	snapshots []int64
 	// attrs are the entity attributes the rows join.
 	attrs *attrJoin
@@ -177,7 +184,8 @@ type moment struct {
 }
 
 func newEngine(cfg *Config) *engine {
-	e := &engine{cfg: cfg, spec: cfg.Spec, rs: cfg.Rules, typeID: map[string]uint16{}, newest: noTime}
+	e := &engine{cfg: cfg, spec: cfg.Spec, rs: cfg.Rules, typeID: map[string]uint16{}, newest: noTime,
+		matches: []matched{{}}, matchID: map[matched]uint16{{}: 0}}
 	for _, w := range cfg.Spec.windows() {
 		e.win = append(e.win, int64(w)*dayNanos)
 	}
@@ -238,6 +246,25 @@ func (e *engine) typeOf(name string) (uint16, bool) {
 	return id, true
 }
 
+// matchOf returns the index of what an event matches, adding it when
+// new; past math.MaxUint16+1 combinations it sets tooVaried.
+func (e *engine) matchOf(m matched) (uint16, bool) {
+	if m == (matched{}) {
+		return 0, true
+	}
+	if id, ok := e.matchID[m]; ok {
+		return id, true
+	}
+	if len(e.matches) > math.MaxUint16 {
+		e.tooVaried = true
+		return 0, false
+	}
+	id := uint16(len(e.matches))
+	e.matches = append(e.matches, m)
+	e.matchID[m] = id
+	return id, true
+}
+
 // ingest reads every event into the partitions, file by file when the
 // events path is a pattern.
 func (e *engine) ingest(ctx context.Context) error {
@@ -254,6 +281,9 @@ func (e *engine) ingest(ctx context.Context) error {
 	}
 	if e.tooMany {
 		return e.tooManyTypes()
+	}
+	if e.tooVaried {
+		return e.tooVariedMatches()
 	}
 	return nil
 }
@@ -283,18 +313,21 @@ func (e *engine) ingestFile(ctx context.Context, src Source) error {
 			}
 			e.newest = max(e.newest, ts)
 			p := &e.parts[bp.part[i]]
-			var d, m, fp uint64
+			var match uint16
+			var fp uint64
 			if masks[0] || masks[1] {
 				var rules []int
 				if masks[1] {
 					rules = e.rulesOf[typ]
 				}
-				d, m = e.eventMasks(ev, rules)
+				if match, ok = e.matchOf(e.eventMasks(ev, rules)); !ok {
+					continue
+				}
 			}
 			if masks[2] {
 				fp = ev.fingerprint()
 			}
-			p.keep(ev.EntityID, rec{ts: ts, value: ev.Value, typ: typ}, ev.HasValue, d, m, fp, masks)
+			p.keep(ev.EntityID, rec{ts: ts, value: ev.Value, typ: typ}, ev.HasValue, match, fp, masks)
 		}
 		e.late += int64(bp.late)
 		return nil
@@ -372,41 +405,44 @@ func (e *engine) tooManyTypes() error {
 	return &SchemaError{Path: e.cfg.Events.Path, Err: fmt.Errorf("the events have more than %d types: list the ones to keep in a spec (types: [...], with other to pool the rest)", MaxTypes)}
 }
 
-// masks says which masks the records carry: derived types, event rules,
+// tooVariedMatches is the error for events that match more combinations
+// of derived types and event rules than a record can index.
+func (e *engine) tooVariedMatches() error {
+	return &SchemaError{Path: e.cfg.Events.Path, Err: fmt.Errorf("the events match more than %d combinations of derived types and event rules", math.MaxUint16+1)}
+}
+
+// masks says what the records carry: derived types, event rules,
 // fingerprints.
 func (e *engine) masks() [3]bool {
 	return [3]bool{len(e.spec.Derived) > 0, e.rs != nil && len(e.rs.Rules) > 0, e.cfg.Dedupe}
 }
 
-// eventMasks returns the derived types (Spec.Derived order) and the event
-// rules (their bit in ruleBit) that ev matches; rules lists the event
-// rules of its type.
-func (e *engine) eventMasks(ev *Event, rules []int) (derived, matched uint64) {
+// eventMasks returns the derived types and the event rules that ev
+// matches; rules lists the event rules of its type.
+func (e *engine) eventMasks(ev *Event, rules []int) matched {
+	var m matched
 	for k := range e.spec.Derived {
 		if e.spec.Derived[k].matches(ev) {
-			derived |= 1 << k
+			m.derived |= 1 << k
 		}
 	}
 	for _, ri := range rules {
 		if e.rs.Rules[ri].Event.match(ev) {
-			matched |= 1 << e.ruleBit[ri]
+			m.rules |= 1 << e.ruleBit[ri]
 		}
 	}
-	return derived, matched
+	return m
 }
 
-// keep appends one record of entity id to the partition, with the masks
-// the engine keeps.
-func (p *partition) keep(id string, r rec, valued bool, derived, rules, fp uint64, masks [3]bool) {
+// keep appends one record of entity id to the partition, with what the
+// engine keeps besides (masks): its match index and fingerprint.
+func (p *partition) keep(id string, r rec, valued bool, match uint16, fp uint64, masks [3]bool) {
 	c := p.last(masks)
 	r.off, r.idLen = p.store(id), uint16(len(id)) // the reader refuses ids over MaxIDBytes
 	c.r = append(c.r, r)
 	c.valued = append(c.valued, valued)
-	if masks[0] {
-		c.derived = append(c.derived, derived)
-	}
-	if masks[1] {
-		c.rules = append(c.rules, rules)
+	if masks[0] || masks[1] {
+		c.match = append(c.match, match)
 	}
 	if masks[2] {
 		c.fps = append(c.fps, fp)
@@ -565,7 +601,7 @@ func (e *engine) group(p *partition) {
 	var masks [3]bool
 	if len(p.chunks) > 0 {
 		c := p.chunks[0]
-		masks = [3]bool{c.derived != nil, c.rules != nil, c.fps != nil}
+		masks = [3]bool{c.match != nil, false, c.fps != nil}
 	}
 	p.g = makeRecs(total, total, masks)
 	next := slices.Clone(p.start[:n])
@@ -583,6 +619,7 @@ func (e *engine) group(p *partition) {
 		}
 	}
 	p.chunks, p.arena = nil, nil
+	p.matches = e.matches
 	nTypes := len(e.typeNames)
 	p.used, p.valued, p.dvalued = make([]int64, nTypes), make([]bool, nTypes), make([]bool, len(e.spec.Derived))
 	var perm []int32
@@ -611,7 +648,7 @@ func (p *partition) sortRange(lo, hi int, perm []int32, scratch *recs) []int32 {
 		perm = append(perm, int32(i))
 	}
 	slices.SortStableFunc(perm, func(a, b int32) int { return p.compare(int(a), int(b)) })
-	*scratch = recs{r: scratch.r[:0], valued: scratch.valued[:0], derived: scratch.derived[:0], rules: scratch.rules[:0], fps: scratch.fps[:0]}
+	*scratch = recs{r: scratch.r[:0], valued: scratch.valued[:0], match: scratch.match[:0], fps: scratch.fps[:0]}
 	for _, i := range perm {
 		scratch.add(&p.g, int(i))
 	}
@@ -653,19 +690,17 @@ func (p *partition) count(lo, hi int, last int64) {
 			continue
 		}
 		p.valued[r.typ] = true
-		if g.derived != nil {
-			for d := range p.dvalued {
-				if g.derived[i]&(1<<d) != 0 {
-					p.dvalued[d] = true
-				}
+		if g.match != nil {
+			for m := p.matches[g.match[i]].derived; m != 0; m &= m - 1 {
+				p.dvalued[bits.TrailingZeros64(m)] = true
 			}
 		}
 	}
 }
 
 // compare orders two records of g: by time, then type, value flag, value,
-// derived and rule masks, and fingerprint, so that equal records are
-// adjacent and the order is the same whatever the input's.
+// derived types and event rules matched, and fingerprint, so that equal
+// records are adjacent and the order is the same whatever the input's.
 func (p *partition) compare(a, b int) int {
 	g := &p.g
 	ra, rb := &g.r[a], &g.r[b]
@@ -681,10 +716,12 @@ func (p *partition) compare(a, b int) int {
 		return -1
 	case ra.value != rb.value:
 		return cmpInt(math.Float64bits(ra.value), math.Float64bits(rb.value))
-	case g.derived != nil && g.derived[a] != g.derived[b]:
-		return cmpInt(g.derived[a], g.derived[b])
-	case g.rules != nil && g.rules[a] != g.rules[b]:
-		return cmpInt(g.rules[a], g.rules[b])
+	case g.match != nil && g.match[a] != g.match[b]:
+		ma, mb := p.matches[g.match[a]], p.matches[g.match[b]]
+		if ma.derived != mb.derived {
+			return cmpInt(ma.derived, mb.derived)
+		}
+		return cmpInt(ma.rules, mb.rules)
 	case g.fps != nil && g.fps[a] != g.fps[b]:
 		return cmpInt(g.fps[a], g.fps[b])
 	}

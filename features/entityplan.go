@@ -96,7 +96,8 @@ func (p *EntityPlan) Record(ev *Event) (Record, bool) {
 	}
 	r := Record{Type: ev.Type, TS: ts, Value: ev.Value, HasValue: ev.HasValue}
 	if p.masks[0] || p.masks[1] {
-		r.Derived, r.Rules = p.e.eventMasks(ev, p.rules[ev.Type])
+		m := p.e.eventMasks(ev, p.rules[ev.Type])
+		r.Derived, r.Rules = m.derived, m.rules
 	}
 	if p.masks[2] {
 		r.Fingerprint = ev.fingerprint()
@@ -124,7 +125,11 @@ func (p *EntityPlan) group(id string, records []Record) (*partition, error) {
 				return nil, p.e.tooManyTypes()
 			}
 		}
-		part.keep(id, rec{ts: r.TS, value: r.Value, typ: typ}, r.HasValue, r.Derived, r.Rules, r.Fingerprint, p.masks)
+		match, ok := p.e.matchOf(matched{r.Derived, r.Rules})
+		if !ok {
+			return nil, p.e.tooVariedMatches()
+		}
+		part.keep(id, rec{ts: r.TS, value: r.Value, typ: typ}, r.HasValue, match, r.Fingerprint, p.masks)
 	}
 	p.e.group(part)
 	return part, nil

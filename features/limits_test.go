@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"testing"
 )
@@ -158,5 +159,49 @@ rules:
 	got, _ := pointsAt(t, rs, "a,2024-06-01,page_view,,pricing\n", d("2024-07-01"), nil)
 	if got != 12 {
 		t.Errorf("points = %v, want 12 (both rules match justified = pricing)", got)
+	}
+}
+
+// TestMatchCombinations: a record indexes what it matches among the
+// combinations seen, so events may match up to 65,536 combinations of
+// derived types and event rules (none included); one more is a schema
+// error, not a wrong count.
+func TestMatchCombinations(t *testing.T) {
+	const flags = 17
+	var spec Spec
+	header := "entity_id,ts,type,value"
+	for k := range flags {
+		spec.Derived = append(spec.Derived, DerivedType{Name: fmt.Sprintf("f%d", k), Type: "page_view", Where: map[string][]string{fmt.Sprintf("p%d", k): {"y"}}})
+		header += fmt.Sprintf(",p%d", k)
+	}
+	events := func(n int) string {
+		var b strings.Builder
+		b.WriteString(header + "\n")
+		for i := 1; i <= n; i++ {
+			fmt.Fprintf(&b, "e%d,2024-06-30 10:00:00,page_view,", i%50)
+			for k := range flags {
+				if i>>k&1 == 1 {
+					b.WriteString(",y")
+				} else {
+					b.WriteString(",n")
+				}
+			}
+			b.WriteByte('\n')
+		}
+		return b.String()
+	}
+	// Events 1 to 65,535 match every non-empty set of f0 to f15.
+	tb := build(t, events(math.MaxUint16), Config{AsOf: asOf, Spec: spec})
+	var f15 float64
+	for row := range tb.NumRows() {
+		f15 += value(t, tb, row, "f15_count_7d")
+	}
+	if f15 != 1<<15 {
+		t.Errorf("f15 counted %v events, want %d", f15, 1<<15)
+	}
+	cfg := Config{AsOf: asOf, Spec: spec, Events: Source{Path: writeFile(t, "events.csv", events(math.MaxUint16+1))}}
+	var se *SchemaError
+	if _, err := Build(context.Background(), cfg); !errors.As(err, &se) || !strings.Contains(err.Error(), "combinations") {
+		t.Errorf("%d combinations: error %v, want a SchemaError about combinations", math.MaxUint16+1, err)
 	}
 }

@@ -233,21 +233,23 @@ func (a *acc) addAllTime(g *recs, i int, dt time.Time) {
 	if s := a.l.slotOf[r.typ]; s >= 0 {
 		a.lastT[s] = r.ts
 	}
-	if g.derived != nil {
-		for m := g.derived[i]; m != 0; m &= m - 1 {
-			a.lastT[a.l.nTypes+bits.TrailingZeros64(m)] = r.ts
-		}
+	var m matched
+	if g.match != nil {
+		m = a.e.matches[g.match[i]]
+	}
+	for d := m.derived; d != 0; d &= d - 1 {
+		a.lastT[a.l.nTypes+bits.TrailingZeros64(d)] = r.ts
 	}
 	rs := a.e.rs
 	if rs == nil {
 		return
 	}
-	if g.rules != nil && g.rules[i] != 0 {
+	if m.rules != 0 {
 		if a.rr.acc == nil {
 			a.rr.acc = make([]ruleAcc, len(rs.Rules))
 		}
 		for _, ri := range a.e.rulesOf[r.typ] {
-			if g.rules[i]&(1<<a.e.ruleBit[ri]) != 0 {
+			if m.rules&(1<<a.e.ruleBit[ri]) != 0 {
 				rs.Rules[ri].addMatch(&a.rr.acc[ri], r.ts, dt)
 			}
 		}
@@ -299,8 +301,8 @@ func (a *acc) window(g *recs, lo, hi int, d int64) {
 		if s := a.l.slotOf[r.typ]; s >= 0 {
 			a.addSlot(s, r, g.valued[i], age, k)
 		}
-		if g.derived != nil {
-			for m := g.derived[i]; m != 0; m &= m - 1 {
+		if g.match != nil {
+			for m := a.e.matches[g.match[i]].derived; m != 0; m &= m - 1 {
 				a.addSlot(a.l.nTypes+bits.TrailingZeros64(m), r, g.valued[i], age, k)
 			}
 		}
