@@ -187,11 +187,24 @@ func cutBlocks(ctx context.Context, r io.Reader, size int, spare <-chan *eventBl
 }
 
 // parseBlock parses a block's records as er's reader would: the same
-// checks, the same errors with the file's line numbers.
+// checks, the same errors with the file's line numbers. With er.transient
+// the events of a plain block view its memory, which is reused once fn has
+// seen them; a block with a bad row, whose record and error outlive fn, is
+// parsed again from a copy.
 func (er *EventReader) parseBlock(cr *csvRows, b *eventBlock) {
+	er.parseBlockFrom(cr, b, er.transient)
+	if er.transient && len(b.bad) > 0 {
+		b.events, b.bad, b.rows, b.syntax = b.events[:0], nil, 0, false
+		er.parseBlockFrom(cr, b, false)
+	}
+}
+
+// parseBlockFrom is parseBlock, the events viewing the block's memory
+// when view is set.
+func (er *EventReader) parseBlockFrom(cr *csvRows, b *eventBlock, view bool) {
 	var src rows
 	var br *csvRows // nil when the block is plain text (plainRows)
-	if p := cr.plainBlock(b.data, b.first); p != nil {
+	if p := cr.plainBlock(b.data, b.first, view); p != nil {
 		src = p
 		if b.head && p.skip() != nil { // the header, read and checked at open
 			b.syntax = true

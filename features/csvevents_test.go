@@ -134,3 +134,87 @@ func TestStreamCSVBlocks(t *testing.T) {
 		}
 	}
 }
+
+// TestStreamTransient: with EventReader.transient, the events of plain
+// blocks view memory that later blocks reuse; what outlives fn (the bad
+// rows' records and errors, kept by BadRows) must not, so the errors
+// read after the whole file equal the sequential reader's.
+func TestStreamTransient(t *testing.T) {
+	defer func(n int) { csvBlockSize = n }(csvBlockSize)
+	var sb strings.Builder
+	sb.WriteString("entity_id,ts,type,value\n")
+	for i := range 3000 {
+		ts := asOf.Add(-time.Duration(i) * time.Hour).Format(time.RFC3339)
+		switch i % 97 {
+		case 13:
+			ts = fmt.Sprintf("2024-13-%02dT10:00:00Z", i%28+1) // a month that is not
+		case 41:
+			fmt.Fprintf(&sb, "E%03d,%s,order,%d.%d.%d\n", i%50, ts, i, i, i)
+			continue
+		}
+		fmt.Fprintf(&sb, "E%03d,%s,order,%d\n", i%50, ts, i)
+	}
+	path := writeFile(t, "events.csv", sb.String())
+	read := func(transient bool) (events, errs, quarantine string) {
+		var q bytes.Buffer
+		bad := &BadRows{Max: 1000, Quarantine: NewQuarantine(&q)}
+		er, err := OpenEvents(context.Background(), Source{Path: path}, bad)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer er.Close()
+		er.transient = transient
+		var ev strings.Builder
+		read := streamRows
+		if transient {
+			read = Stream
+		}
+		err = read(context.Background(), er, func(batch []Event) error {
+			for _, e := range batch {
+				fmt.Fprintf(&ev, "%s|%s|%s|%v\n", e.EntityID, e.TS.Format(time.RFC3339Nano), e.Type, e.Value)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		bad.Quarantine.Close()
+		var es []string
+		for _, e := range bad.first {
+			es = append(es, e.Error())
+		}
+		return ev.String(), strings.Join(es, "\n"), q.String()
+	}
+	wantEv, wantErrs, wantQ := read(false)
+	csvBlockSize = 4096
+	gotEv, gotErrs, gotQ := read(true)
+	if gotEv != wantEv || gotQ != wantQ {
+		t.Errorf("transient blocks: events or quarantine differ from the sequential reader's")
+	}
+	if gotErrs != wantErrs {
+		t.Errorf("errors read after the file:\n%s\nwant\n%s", gotErrs, wantErrs)
+	}
+
+	// A block's bad rows keep nothing of its memory, which the next block
+	// overwrites.
+	er, err := OpenEvents(context.Background(), Source{Path: path}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer er.Close()
+	er.transient = true
+	data := []byte(sb.String()[len("entity_id,ts,type,value\n"):])
+	b := &eventBlock{data: data, first: 2}
+	er.parseBlock(er.r.(*csvRows), b)
+	if len(b.bad) == 0 || len(b.events) == 0 {
+		t.Fatalf("%d events, %d bad rows", len(b.events), len(b.bad))
+	}
+	seen := func() string { return fmt.Sprint(b.bad[0].rec, b.bad[0].err, b.bad[len(b.bad)-1].rec) }
+	before := seen()
+	for i := range data {
+		data[i] = 'x'
+	}
+	if after := seen(); after != before {
+		t.Errorf("bad rows view the block: %s, then %s", before, after)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // plainRows reads a block of CSV records in which encoding/csv has nothing
@@ -28,12 +29,17 @@ type plainRows struct {
 
 // plainBlock returns a plainRows for block data of cr's file, starting on
 // the file's line first, or nil when the block needs encoding/csv. The
-// block is copied: its memory is reused for the next.
-func (cr *csvRows) plainBlock(data []byte, first int) *plainRows {
+// block is copied, as its memory is reused for the next, unless view is
+// set: then the records view data.
+func (cr *csvRows) plainBlock(data []byte, first int, view bool) *plainRows {
 	if !plainText(data, cr.r.Comma) {
 		return nil
 	}
-	p := newPlainRows(string(data), cr.r.Comma, len(cr.header))
+	text := string(data)
+	if view && len(data) > 0 {
+		text = unsafe.String(&data[0], len(data))
+	}
+	p := newPlainRows(text, cr.r.Comma, len(cr.header))
 	p.path, p.header, p.layout, p.lines = cr.path, cr.header, cr.layout, first-1
 	return p
 }

@@ -50,7 +50,7 @@ func TestPlainRowsMatchCSV(t *testing.T) {
 		first := 1 + r.IntN(1000)
 		cr := &csvRows{path: "e.csv", r: csv.NewReader(nil), header: header}
 		cr.r.Comma = sep
-		p := cr.plainBlock(data, first)
+		p := cr.plainBlock(data, first, trial%2 == 0)
 		if p == nil {
 			t.Fatalf("trial %d: a plain block was refused", trial)
 		}
@@ -62,7 +62,7 @@ func TestPlainRowsMatchCSV(t *testing.T) {
 	}
 	cr := &csvRows{path: "e.csv", r: csv.NewReader(nil), header: []string{"a"}}
 	for _, refused := range []string{"a\"b\n", "a\r\n", "a\x00\n", "a\xff\n"} {
-		if cr.plainBlock([]byte(refused), 1) != nil {
+		if cr.plainBlock([]byte(refused), 1, false) != nil {
 			t.Errorf("%q: read as plain", refused)
 		}
 	}

@@ -296,6 +296,7 @@ func (e *engine) ingestFile(ctx context.Context, src Source) error {
 		return err
 	}
 	defer er.Close()
+	er.transient = true // keep copies the id, typeOf the type
 	masks := e.masks()
 	var types typeCache
 	var bp byPartition

@@ -50,6 +50,9 @@ type EventReader struct {
 	props     []int // header indexes of property columns
 	rows      int
 	fixedType string // orders: every row is an event of this type
+	// transient lets Stream hand out events whose strings view memory it
+	// reuses once fn returns: for a caller that copies what it keeps.
+	transient bool
 }
 
 // eventCols holds the header index of each contract column, −1 when the
