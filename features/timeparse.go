@@ -85,7 +85,7 @@ func quickTime(s string) (time.Time, bool) {
 		return time.Time{}, false
 	}
 	if n == 10 {
-		return time.Date(y, time.Month(mo), d, 0, 0, 0, 0, time.UTC), true
+		return civilTime(y, mo, d, 0, 0), true
 	}
 	if n < 16 || s[10] != 'T' && s[10] != ' ' || s[13] != ':' {
 		return time.Time{}, false
@@ -96,7 +96,7 @@ func quickTime(s string) (time.Time, bool) {
 		return time.Time{}, false
 	}
 	if n == 16 {
-		return time.Date(y, time.Month(mo), d, h, mi, 0, 0, time.UTC), true
+		return civilTime(y, mo, d, (h*60+mi)*60, 0), true
 	}
 	if n < 19 || s[16] != ':' {
 		return time.Time{}, false
@@ -143,8 +143,23 @@ func quickTime(s string) (time.Time, bool) {
 	default:
 		return time.Time{}, false
 	}
-	t := time.Date(y, time.Month(mo), d, h, mi, sec, ns, time.UTC)
-	return t.Add(-time.Duration(off) * time.Second), true
+	return civilTime(y, mo, d, (h*60+mi)*60+sec-off, ns), true
+}
+
+// civilTime is the time sec seconds and ns nanoseconds after midnight UTC
+// starting day d of month mo of year y (proleptic Gregorian, the fields in
+// range): what time.Date gives, without its normalising. Years are counted
+// from March, so that a leap day ends its year.
+func civilTime(y, mo, d, sec, ns int) time.Time {
+	yy := int64(y)
+	if mo <= 2 {
+		yy--
+	}
+	era := floorDiv(yy, 400)
+	yoe := yy - era*400                                           // 0 to 399
+	doy := int64((153*((mo+9)%12)+2)/5 + d - 1)                   // 0 to 365, from March 1
+	days := era*146097 + yoe*365 + yoe/4 - yoe/100 + doy - 719468 // from 1970-01-01
+	return time.Unix(days*86400+int64(sec), int64(ns)).UTC()
 }
 
 // digitsValue reads a string of ASCII digits.
