@@ -2,9 +2,10 @@ package features
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
 	"io"
-	"strings"
+	"math/bits"
 	"unicode/utf8"
 	"unsafe"
 )
@@ -75,29 +76,23 @@ func (p *plainRows) skip() error {
 // record with another number of fields than the header is a *RowError
 // whose cells Record returns.
 func (p *plainRows) Next() error {
+	data := unsafe.Slice(unsafe.StringData(p.data), len(p.data))
 	for p.at < len(p.data) {
-		end := strings.IndexByte(p.data[p.at:], '\n')
-		if end < 0 {
-			end = len(p.data)
-		} else {
-			end += p.at
-		}
-		line := p.data[p.at:end]
 		p.line++
-		p.start, p.at = p.at, end+1
-		if line == "" {
-			continue
-		}
+		p.start = p.at
 		rec, fields := p.rec[:0], p.fields[:0]
-		for off := 0; ; {
-			fields = append(fields, p.start+off)
-			i := strings.IndexByte(line[off:], p.sep)
-			if i < 0 {
-				rec = append(rec, line[off:])
+		for from := p.at; ; {
+			i := delimiter(data, from, p.sep)
+			fields = append(fields, from)
+			rec = append(rec, p.data[from:i])
+			if i == len(data) || data[i] == '\n' {
+				p.at = i + 1
 				break
 			}
-			rec = append(rec, line[off:off+i])
-			off += i + 1
+			from = i + 1
+		}
+		if p.at-1 == p.start {
+			continue // an empty line
 		}
 		p.rec, p.fields = rec, fields
 		if len(rec) != p.width {
@@ -108,6 +103,33 @@ func (p *plainRows) Next() error {
 		return nil
 	}
 	return io.EOF
+}
+
+// delimiter returns the index of the first sep or line feed in data at or
+// after i, len(data) for none. It tests eight bytes at a time: a byte of x
+// equal to c is a zero byte of x^(c×0x01…01), which zeroBytes flags; a
+// flag can be wrong only above a true one, so the lowest is right.
+func delimiter(data []byte, i int, sep byte) int {
+	const ones = 0x0101010101010101
+	s, nl := uint64(sep)*ones, uint64('\n')*ones
+	for ; i+8 <= len(data); i += 8 {
+		x := binary.LittleEndian.Uint64(data[i:])
+		if m := zeroBytes(x^s) | zeroBytes(x^nl); m != 0 {
+			return i + bits.TrailingZeros64(m)/8
+		}
+	}
+	for ; i < len(data); i++ {
+		if data[i] == sep || data[i] == '\n' {
+			return i
+		}
+	}
+	return len(data)
+}
+
+// zeroBytes sets the high bit of each byte of v that is zero (and maybe
+// of a byte above a zero one).
+func zeroBytes(v uint64) uint64 {
+	return (v - 0x0101010101010101) &^ v & 0x8080808080808080
 }
 
 // Pos returns the file line and the 1-based byte column of a cell of the

@@ -88,3 +88,31 @@ func readAll(rs rows) []string {
 		out = append(out, s)
 	}
 }
+
+// TestDelimiter: delimiter finds the first separator or line feed as a
+// byte loop does, among the bytes that fool a word test (those one bit
+// away, the high bit, zero) and at every offset.
+func TestDelimiter(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	for trial := range 2000 {
+		sep := []byte{',', ';', '\t', '|', 0x01, 0x7f}[trial%6]
+		alphabet := []byte{sep, '\n', sep ^ 1, '\n' ^ 1, 0x80, 0x81, 0, 'a', 0xff}
+		data := make([]byte, r.IntN(40))
+		for i := range data {
+			if r.IntN(4) == 0 {
+				data[i] = alphabet[r.IntN(len(alphabet))]
+			} else {
+				data[i] = alphabet[2+r.IntN(len(alphabet)-2)]
+			}
+		}
+		for from := range len(data) + 1 {
+			want := from
+			for want < len(data) && data[want] != sep && data[want] != '\n' {
+				want++
+			}
+			if got := delimiter(data, from, sep); got != want {
+				t.Fatalf("%q from %d, separator %q: %d, want %d", data, from, sep, got, want)
+			}
+		}
+	}
+}
