@@ -163,7 +163,18 @@ func (er *EventReader) Rows() int { return er.rows }
 // BadRows policy; an error it does not absorb is returned (a *RowError).
 func (er *EventReader) Read(buf []Event) (int, error) {
 	n := 0
+	pr, _ := er.r.(*pageRows)
+	if er.props != nil {
+		pr = nil // cleanEvents reads the contract's columns alone
+	}
 	for n < len(buf) {
+		if pr != nil {
+			k := pr.cleanEvents(&er.col, er.fixedType, buf[n:])
+			er.rows += k
+			if n += k; n == len(buf) {
+				break
+			}
+		}
 		err := er.r.Next()
 		if err == io.EOF {
 			if n == 0 {

@@ -3,6 +3,7 @@ package features
 import (
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"slices"
 	"strconv"
@@ -306,14 +307,17 @@ func (r *pageRows) Str(col int) (string, bool) {
 }
 
 // float is the current cell of a numeric column (not text or time).
-func (c *pageCol) float() float64 {
+func (c *pageCol) float() float64 { return c.floatAt(c.i) }
+
+// floatAt is cell i of a numeric column.
+func (c *pageCol) floatAt(i int) float64 {
 	switch c.kind {
 	case pkFloat, pkFloat32, pkDecimal:
-		return c.num[c.i]
+		return c.num[i]
 	case pkUint:
-		return float64(uint64(c.i64[c.i]))
+		return float64(uint64(c.i64[i]))
 	}
-	return float64(c.i64[c.i])
+	return float64(c.i64[i])
 }
 
 // text is text cell i.
@@ -341,8 +345,11 @@ func (p *cells) badErr(i int) error {
 	return nil
 }
 
-func (c *pageCol) time() time.Time {
-	v := c.i64[c.i]
+func (c *pageCol) time() time.Time { return c.timeAt(c.i) }
+
+// timeAt is time cell i.
+func (c *pageCol) timeAt(i int) time.Time {
+	v := c.i64[i]
 	switch c.unit {
 	case 0:
 		return time.Unix(v*86400, 0).UTC()
@@ -381,6 +388,102 @@ func (r *pageRows) Time(col int) (time.Time, bool, error) {
 }
 
 func (r *pageRows) Pos(int) (int, int) { return r.row + 1, 0 }
+
+// cleanEvents reads into buf the rows that follow, while the decoded pages
+// hold them and each is an event that EventReader.parse would read
+// without an error, and returns how many: the columns of the event
+// contract (col; type fixedType when set) must be all that is decoded,
+// with entity_id and type text, ts a timestamp and value a number. It
+// stops before the first row that is not, which Next and parse then read
+// as usual; it reads nothing when the columns are otherwise. Reading a
+// run of rows column by column, without an interface call per cell, is
+// what it is for.
+func (r *pageRows) cleanEvents(col *eventCols, fixedType string, buf []Event) int {
+	k := min(len(buf), int(min(r.left, math.MaxInt32)))
+	decoded := 0
+	for c := range r.cols {
+		if pc := &r.cols[c]; !pc.skipped {
+			decoded++
+			k = min(k, pc.n-1-pc.i) // rows after the current one on the page
+		}
+	}
+	want := 2
+	if fixedType == "" {
+		want++
+		if r.cols[col.typ].kind != pkText {
+			return 0
+		}
+	}
+	var vc *pageCol
+	if col.value >= 0 {
+		if vc = &r.cols[col.value]; vc.skipped || vc.kind == pkText || vc.kind == pkTime {
+			return 0
+		}
+		want++
+	}
+	idc, tsc := &r.cols[col.id], &r.cols[col.ts]
+	if k <= 0 || decoded != want || idc.kind != pkText || tsc.kind != pkTime || col.quantity >= 0 || col.channel >= 0 {
+		return 0
+	}
+	var tc *pageCol
+	if fixedType == "" {
+		tc = &r.cols[col.typ]
+	}
+	j := 0
+	for ; j < k; j++ {
+		// A row's cell i of a column is i = c.i+1+j.
+		i := idc.i + 1 + j
+		if idc.null != nil && idc.null[i] || idc.bad != nil && idc.bad[i] != 0 {
+			break
+		}
+		id := trimCell(idc.text(i))
+		if id == "" || len(id) > MaxIDBytes {
+			break
+		}
+		i = tsc.i + 1 + j
+		if tsc.null != nil && tsc.null[i] {
+			break
+		}
+		ts := tsc.timeAt(i)
+		if CheckTime(ts) != nil {
+			break
+		}
+		typ := fixedType
+		if tc != nil {
+			i = tc.i + 1 + j
+			if tc.null != nil && tc.null[i] || tc.bad != nil && tc.bad[i] != 0 {
+				break
+			}
+			if typ = trimCell(tc.text(i)); typ == "" {
+				break
+			}
+		}
+		e := &buf[j]
+		*e = Event{EntityID: id, TS: ts, Type: typ, Props: e.Props[:0]}
+		if vc != nil {
+			i = vc.i + 1 + j
+			if vc.null != nil && vc.null[i] {
+				if fixedType != "" {
+					break
+				}
+				continue
+			}
+			v := vc.floatAt(i)
+			if checkMagnitude(v) != nil {
+				break
+			}
+			e.Value, e.HasValue = v, true
+		}
+	}
+	for c := range r.cols {
+		if pc := &r.cols[c]; !pc.skipped {
+			pc.i += j
+		}
+	}
+	r.row += j
+	r.left -= int64(j)
+	return j
+}
 
 func (r *pageRows) Record() []string {
 	out := make([]string, len(r.cols))

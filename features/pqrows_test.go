@@ -8,6 +8,7 @@ import (
 	"io"
 	"math"
 	"math/big"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -656,6 +657,106 @@ func TestPageRowsDeltaLengthStrings(t *testing.T) {
 		cc, err := ar.MetaData().RowGroup(0).ColumnChunk(0)
 		if err != nil || !slices.Contains(cc.Encodings(), aparquet.Encodings.DeltaLengthByteArray) {
 			t.Fatalf("the strings were not written as delta lengths: %v %v", cc.Encodings(), err)
+		}
+	}
+}
+
+// pqLooseEvent is an events row with every contract column optional.
+type pqLooseEvent struct {
+	ID    *string    `parquet:"entity_id,optional"`
+	TS    *time.Time `parquet:"ts,optional,timestamp(microsecond)"`
+	Type  *string    `parquet:"type,optional,dict"`
+	Value *float64   `parquet:"value,optional"`
+}
+
+// TestCleanEventsMatchRowPath: events read a run of rows at a time
+// (pageRows.cleanEvents) are the events, bad rows, row count and errors
+// of the row-by-row path, on pages of a few rows that end at different
+// rows per column, across row groups, with every kind of bad cell.
+func TestCleanEventsMatchRowPath(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	base := time.Date(2024, 3, 1, 12, 0, 0, 0, time.UTC)
+	rows := make([]pqLooseEvent, 6000)
+	for i := range rows {
+		ts := base.Add(time.Duration(r.IntN(1e6)) * time.Second)
+		e := pqLooseEvent{ID: ptr(fmt.Sprintf("E%04d", r.IntN(500))), TS: &ts, Type: ptr([]string{"order", "page_view", " rfq "}[r.IntN(3)]), Value: ptr(float64(r.IntN(1000)) / 4)}
+		switch r.IntN(60) {
+		case 0:
+			e.ID = nil
+		case 1:
+			e.ID = ptr("   ")
+		case 2:
+			e.ID = ptr(strings.Repeat("x", MaxIDBytes+1))
+		case 3:
+			e.ID = ptr("E\xff")
+		case 4:
+			e.Type = ptr("a\x00b")
+		case 5:
+			e.TS = nil
+		case 6:
+			e.TS = ptr(time.Date(1850, 1, 1, 0, 0, 0, 0, time.UTC))
+		case 7:
+			e.TS = ptr(time.Date(2150, 1, 1, 0, 0, 0, 0, time.UTC))
+		case 8:
+			e.Type = nil
+		case 9:
+			e.Type = ptr("")
+		case 10:
+			e.Value = ptr(math.NaN())
+		case 11:
+			e.Value = ptr(math.Inf(-1))
+		case 12:
+			e.Value = ptr(2 * MaxMagnitude)
+		case 13, 14, 15:
+			e.Value = nil
+		}
+		rows[i] = e
+	}
+	var buf bytes.Buffer
+	w := parquet.NewGenericWriter[pqLooseEvent](&buf, parquet.PageBufferSize(300), parquet.MaxRowsPerRowGroup(1700))
+	if _, err := w.Write(rows); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	path := writeBytes(t, "events.parquet", buf.Bytes())
+	read := func(rowByRow bool, maxBad int) string {
+		var q bytes.Buffer
+		bad := &BadRows{Max: maxBad, Quarantine: NewQuarantine(&q)}
+		er, err := openEvents(context.Background(), Source{Path: path}, bad, map[string]bool{}, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer er.Close()
+		if rowByRow {
+			er.props = []int{} // no property columns, but Read takes the row path
+		}
+		var out strings.Builder
+		batch := make([]Event, 1+r.IntN(700))
+		for {
+			n, err := er.Read(batch)
+			for _, e := range batch[:n] {
+				fmt.Fprintf(&out, "%s|%s|%s|%v|%v\n", e.EntityID, e.TS.Format(time.RFC3339Nano), e.Type, e.Value, e.HasValue)
+			}
+			if err != nil {
+				if err != io.EOF {
+					fmt.Fprintf(&out, "error: %v\n", err)
+				}
+				break
+			}
+		}
+		bad.Quarantine.Close()
+		fmt.Fprintf(&out, "rows %d\n%s", er.Rows(), q.String())
+		return out.String()
+	}
+	for _, maxBad := range []int{0, 40, 10000} {
+		want, got := read(true, maxBad), read(false, maxBad)
+		if got != want {
+			t.Errorf("--max-bad-rows %d: runs of rows read\n%.2000s\nwant, row by row\n%.2000s", maxBad, got, want)
+		}
+		if maxBad == 10000 && !strings.Contains(want, "rows 6000") {
+			t.Errorf("read %.200s", want[strings.LastIndex(want, "rows"):])
 		}
 	}
 }
