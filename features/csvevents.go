@@ -235,9 +235,16 @@ func (er *EventReader) parseBlockFrom(cr *csvRows, b *eventBlock, view bool) {
 			return
 		}
 		b.rows++
-		var ev Event
 		if err == nil {
-			err = w.parse(&ev)
+			// Parse in place (cap(b.events) is at least the block's lines).
+			k := len(b.events)
+			if k == cap(b.events) {
+				b.events = append(b.events, Event{})
+			}
+			b.events = b.events[:k+1]
+			if err = w.parse(&b.events[k]); err != nil {
+				b.events = b.events[:k]
+			}
 		}
 		if err != nil {
 			var re *RowError
@@ -246,9 +253,7 @@ func (er *EventReader) parseBlockFrom(cr *csvRows, b *eventBlock, view bool) {
 				return
 			}
 			b.bad = append(b.bad, badRow{re, slices.Clone(src.Record()), b.rows})
-			continue
 		}
-		b.events = append(b.events, ev)
 	}
 }
 

@@ -350,7 +350,7 @@ func recordText(rec []string) bool {
 }
 
 func (r *csvRows) Str(col int) (string, bool) {
-	s := strings.TrimSpace(r.rec[col])
+	s := trimCell(r.rec[col])
 	return s, s == ""
 }
 
