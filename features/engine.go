@@ -957,6 +957,19 @@ func (e *engine) place() []placed {
 	for i, en := range ents {
 		deals[i] = o.byID[en.id]
 	}
+	// Room for every row an entity may have: one per date after its first
+	// record.
+	firsts := make([]int64, len(ents))
+	for i, en := range ents {
+		firsts[i] = en.first
+	}
+	slices.Sort(firsts)
+	most := 0
+	for _, s := range e.snapshots {
+		n, _ := slices.BinarySearch(firsts, s)
+		most += n
+	}
+	out = make([]placed, 0, most)
 	for _, s := range e.snapshots {
 		for i, en := range ents {
 			if en.first >= s {

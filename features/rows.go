@@ -465,15 +465,17 @@ func newBatchPlan(n int, rows []placed, size int) *batchPlan {
 			first[ent] = int32(i)
 		}
 	}
+	states := 0
 	for i, r := range rows {
 		if r.ent >= 0 {
 			bp.last[r.ent] = int32(i)
 			if bp.slot[r.ent] == 0 && int(first[r.ent])/size != i/size {
-				bp.states = append(bp.states, resume{})
-				bp.slot[r.ent] = int32(len(bp.states))
+				states++
+				bp.slot[r.ent] = int32(states)
 			}
 		}
 	}
+	bp.states = make([]resume, states)
 	return bp
 }
 
