@@ -374,7 +374,7 @@ func moreRows(n int) []pqMore {
 			I32:  int32(i*i - 50000),
 			F64:  float64(i) / 7,
 			Flag: i%3 == 0,
-			U32:  uint32(4_000_000_000 - i),
+			U32:  4_000_000_000 - uint32(i),
 			I8:   int8(i % 250),
 		}
 		r.Label = fmt.Sprintf("label %d", i%37)
