@@ -236,11 +236,8 @@ func (er *EventReader) parseBlockFrom(cr *csvRows, b *eventBlock, view bool) {
 		}
 		b.rows++
 		if err == nil {
-			// Parse in place (cap(b.events) is at least the block's lines).
+			// Parse in place: cap(b.events) is the block's lines at least.
 			k := len(b.events)
-			if k == cap(b.events) {
-				b.events = append(b.events, Event{})
-			}
 			b.events = b.events[:k+1]
 			if err = w.parse(&b.events[k]); err != nil {
 				b.events = b.events[:k]

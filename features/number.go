@@ -51,12 +51,12 @@ var exactPow10 = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 
 	1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22}
 
 // readDecimal checks that s is a decimal, [+-] (d+[.d*] | .d+)
-// [(e|E)[+-]d+] (syntax), in the same pass that reads its digits. When the digits make an integer m below 2^53
-// and the decimal point and exponent scale it by 10^k with |k| ≤ 22, both
-// m and 10^|k| are exact float64s and one multiplication or division
-// rounds m·10^k correctly: f is the value strconv.ParseFloat returns, and
-// exact is true. Other decimals (more digits, larger exponents) are left
-// to strconv.
+// [(e|E)[+-]d+] (syntax), in the same pass that reads its digits. When
+// the digits make an integer m below 2^53 and the decimal point and
+// exponent scale it by 10^k with |k| ≤ 22, both m and 10^|k| are exact
+// float64s and one multiplication or division rounds m·10^k correctly:
+// f is the value strconv.ParseFloat returns, and exact is true. Other
+// decimals (more digits, larger exponents) are left to strconv.
 func readDecimal(s string) (f float64, syntax, exact bool) {
 	i, neg := 0, false
 	if i < len(s) && (s[i] == '+' || s[i] == '-') {

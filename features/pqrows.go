@@ -389,45 +389,57 @@ func (r *pageRows) Time(col int) (time.Time, bool, error) {
 
 func (r *pageRows) Pos(int) (int, int) { return r.row + 1, 0 }
 
-// cleanEvents reads into buf the rows that follow, while the decoded pages
-// hold them and each is an event that EventReader.parse would read
-// without an error, and returns how many: the columns of the event
-// contract (col; type fixedType when set) must be all that is decoded,
-// with entity_id and type text, ts a timestamp and value a number. It
-// stops before the first row that is not, which Next and parse then read
-// as usual; it reads nothing when the columns are otherwise. Reading a
-// run of rows column by column, without an interface call per cell, is
-// what it is for.
-func (r *pageRows) cleanEvents(col *eventCols, fixedType string, buf []Event) int {
-	k := min(len(buf), int(min(r.left, math.MaxInt32)))
+// cleanable reports whether cleanEvents can read the events of these
+// columns (col; type fixedType when set): the event contract's columns
+// are all that is decoded (no channel, quantity or property), entity_id
+// and type are text, ts a timestamp and value a number.
+func (r *pageRows) cleanable(col *eventCols, fixedType string) bool {
+	want := 2 // entity_id, ts
+	if fixedType == "" {
+		if r.cols[col.typ].kind != pkText {
+			return false
+		}
+		want++
+	}
+	if col.value >= 0 {
+		if vc := &r.cols[col.value]; vc.skipped || vc.kind == pkText || vc.kind == pkTime {
+			return false
+		}
+		want++
+	}
 	decoded := 0
 	for c := range r.cols {
-		if pc := &r.cols[c]; !pc.skipped {
+		if !r.cols[c].skipped {
 			decoded++
+		}
+	}
+	return decoded == want && r.cols[col.id].kind == pkText && r.cols[col.ts].kind == pkTime &&
+		col.quantity < 0 && col.channel < 0
+}
+
+// cleanEvents reads into buf the rows that follow, while the decoded pages
+// hold them and each is an event that EventReader.parse would read
+// without an error, and returns how many; the columns must be cleanable.
+// It stops before the first row that is not, which Next and parse then
+// read as usual. Reading a run of rows column by column, without an
+// interface call per cell, is what it is for.
+func (r *pageRows) cleanEvents(col *eventCols, fixedType string, buf []Event) int {
+	k := min(len(buf), int(min(r.left, math.MaxInt32)))
+	for c := range r.cols {
+		if pc := &r.cols[c]; !pc.skipped {
 			k = min(k, pc.n-1-pc.i) // rows after the current one on the page
 		}
 	}
-	want := 2
-	if fixedType == "" {
-		want++
-		if r.cols[col.typ].kind != pkText {
-			return 0
-		}
-	}
-	var vc *pageCol
-	if col.value >= 0 {
-		if vc = &r.cols[col.value]; vc.skipped || vc.kind == pkText || vc.kind == pkTime {
-			return 0
-		}
-		want++
-	}
-	idc, tsc := &r.cols[col.id], &r.cols[col.ts]
-	if k <= 0 || decoded != want || idc.kind != pkText || tsc.kind != pkTime || col.quantity >= 0 || col.channel >= 0 {
+	if k <= 0 {
 		return 0
 	}
-	var tc *pageCol
+	idc, tsc := &r.cols[col.id], &r.cols[col.ts]
+	var tc, vc *pageCol
 	if fixedType == "" {
 		tc = &r.cols[col.typ]
+	}
+	if col.value >= 0 {
+		vc = &r.cols[col.value]
 	}
 	j := 0
 	for ; j < k; j++ {
