@@ -88,14 +88,20 @@ func (rs *recs) set(at int, o *recs, i int) {
 	}
 }
 
-// makeRecs returns n records with what the masks ask for: matches with
-// derived types or rules, fingerprints.
-func makeRecs(n, capacity int, masks [3]bool) recs {
+// carry says which of their optional arrays records have: match (with
+// derived types or event rules) and fps (with Config.Dedupe).
+type carry struct{ match, fps bool }
+
+// carryOf is what records carry for an engine's masks.
+func carryOf(masks [3]bool) carry { return carry{match: masks[0] || masks[1], fps: masks[2]} }
+
+// makeRecs returns n records carrying has.
+func makeRecs(n, capacity int, has carry) recs {
 	rs := recs{r: make([]rec, n, capacity), valued: make([]bool, n, capacity)}
-	if masks[0] || masks[1] {
+	if has.match {
 		rs.match = make([]uint16, n, capacity)
 	}
-	if masks[2] {
+	if has.fps {
 		rs.fps = make([]uint64, n, capacity)
 	}
 	return rs
@@ -124,11 +130,11 @@ type partition struct {
 }
 
 // last returns the chunk to append to, starting a new one when full.
-func (p *partition) last(masks [3]bool) *recs {
+func (p *partition) last(has carry) *recs {
 	if n := len(p.chunks); n > 0 && len(p.chunks[n-1].r) < recChunk {
 		return p.chunks[n-1]
 	}
-	c := makeRecs(0, recChunk, masks)
+	c := makeRecs(0, recChunk, has)
 	p.chunks = append(p.chunks, &c)
 	return &c
 }
@@ -298,6 +304,7 @@ func (e *engine) ingestFile(ctx context.Context, src Source) error {
 	defer er.Close()
 	er.transient = true // keep copies the id, typeOf the type
 	masks := e.masks()
+	has := carryOf(masks)
 	var types typeCache
 	var bp byPartition
 	read := e.read
@@ -316,7 +323,7 @@ func (e *engine) ingestFile(ctx context.Context, src Source) error {
 			p := &e.parts[bp.part[i]]
 			var match uint16
 			var fp uint64
-			if masks[0] || masks[1] {
+			if has.match {
 				var rules []int
 				if masks[1] {
 					rules = e.rulesOf[typ]
@@ -325,10 +332,10 @@ func (e *engine) ingestFile(ctx context.Context, src Source) error {
 					continue
 				}
 			}
-			if masks[2] {
+			if has.fps {
 				fp = ev.fingerprint()
 			}
-			p.keep(ev.EntityID, rec{ts: ts, value: ev.Value, typ: typ}, ev.HasValue, match, fp, masks)
+			p.keep(ev.EntityID, rec{ts: ts, value: ev.Value, typ: typ}, ev.HasValue, match, fp, has)
 		}
 		e.late += int64(bp.late)
 		return nil
@@ -412,8 +419,8 @@ func (e *engine) tooVariedMatches() error {
 	return &SchemaError{Path: e.cfg.Events.Path, Err: fmt.Errorf("the events match more than %d combinations of derived types and event rules", math.MaxUint16+1)}
 }
 
-// masks says what the records carry: derived types, event rules,
-// fingerprints.
+// masks says what ingest computes for each event: derived types, event
+// rules, fingerprints.
 func (e *engine) masks() [3]bool {
 	return [3]bool{len(e.spec.Derived) > 0, e.rs != nil && len(e.rs.Rules) > 0, e.cfg.Dedupe}
 }
@@ -435,17 +442,17 @@ func (e *engine) eventMasks(ev *Event, rules []int) matched {
 	return m
 }
 
-// keep appends one record of entity id to the partition, with what the
-// engine keeps besides (masks): its match index and fingerprint.
-func (p *partition) keep(id string, r rec, valued bool, match uint16, fp uint64, masks [3]bool) {
-	c := p.last(masks)
+// keep appends one record of entity id to the partition, with its match
+// index and fingerprint when the records carry them (has).
+func (p *partition) keep(id string, r rec, valued bool, match uint16, fp uint64, has carry) {
+	c := p.last(has)
 	r.off, r.idLen = p.store(id), uint16(len(id)) // the reader refuses ids over MaxIDBytes
 	c.r = append(c.r, r)
 	c.valued = append(c.valued, valued)
-	if masks[0] || masks[1] {
+	if has.match {
 		c.match = append(c.match, match)
 	}
-	if masks[2] {
+	if has.fps {
 		c.fps = append(c.fps, fp)
 	}
 }
@@ -599,12 +606,11 @@ func (e *engine) group(p *partition) {
 	}
 	// Scatter the records into entity order (each entity's in arrival
 	// order), then sort each entity's.
-	var masks [3]bool
+	var has carry
 	if len(p.chunks) > 0 {
-		c := p.chunks[0]
-		masks = [3]bool{c.match != nil, false, c.fps != nil}
+		has = carry{match: p.chunks[0].match != nil, fps: p.chunks[0].fps != nil}
 	}
-	p.g = makeRecs(total, total, masks)
+	p.g = makeRecs(total, total, has)
 	next := slices.Clone(p.start[:n])
 	j := 0
 	for _, c := range p.chunks {
@@ -624,7 +630,7 @@ func (e *engine) group(p *partition) {
 	nTypes := len(e.typeNames)
 	p.used, p.valued, p.dvalued = make([]int64, nTypes), make([]bool, nTypes), make([]bool, len(e.spec.Derived))
 	var perm []int32
-	scratch := makeRecs(0, 0, masks)
+	scratch := makeRecs(0, 0, has)
 	for k := range n {
 		lo, hi := int(p.start[k]), int(p.start[k+1])
 		perm = p.sortRange(lo, hi, perm, &scratch)

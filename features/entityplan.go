@@ -112,7 +112,8 @@ func (p *EntityPlan) group(id string, records []Record) (*partition, error) {
 	if len(id) > MaxIDBytes {
 		return nil, fmt.Errorf("features: entity %.40q…: %w", id, ErrIDTooLong)
 	}
-	chunk := makeRecs(0, len(records), p.masks) // one entity's size, not an ingest chunk's
+	has := carryOf(p.masks)
+	chunk := makeRecs(0, len(records), has) // one entity's size, not an ingest chunk's
 	part := &partition{chunks: []*recs{&chunk}, arena: [][]byte{make([]byte, 0, min(arenaBlock, len(records)*len(id)))}}
 	for i := range records {
 		r := &records[i]
@@ -129,7 +130,7 @@ func (p *EntityPlan) group(id string, records []Record) (*partition, error) {
 		if !ok {
 			return nil, p.e.tooVariedMatches()
 		}
-		part.keep(id, rec{ts: r.TS, value: r.Value, typ: typ}, r.HasValue, match, r.Fingerprint, p.masks)
+		part.keep(id, rec{ts: r.TS, value: r.Value, typ: typ}, r.HasValue, match, r.Fingerprint, has)
 	}
 	p.e.group(part)
 	return part, nil
