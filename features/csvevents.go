@@ -69,7 +69,7 @@ func streamCSV(ctx context.Context, er *EventReader, cr *csvRows, fn func(batch 
 	wg.Go(func() {
 		defer close(work)
 		defer close(order)
-		readErr = cutBlocks(ctx, f, csvEventBlock(), spare, func(b *eventBlock) bool {
+		readErr = cutBlocks(ctx, er.src.hashing(f), csvEventBlock(), spare, func(b *eventBlock) bool {
 			select {
 			case order <- b:
 			case <-ctx.Done():

@@ -318,8 +318,11 @@ func Stream(ctx context.Context, er *EventReader, fn func(batch []Event) error) 
 	return streamRows(ctx, er, fn)
 }
 
-// streamRows is Stream reading the rows one after another.
+// streamRows is Stream reading the rows one after another. The reader
+// stops at the first error, fn's included.
 func streamRows(ctx context.Context, er *EventReader, fn func(batch []Event) error) error {
+	ctx, stop := context.WithCancel(ctx)
+	defer stop()
 	g, gctx := errgroup.WithContext(ctx)
 	type batch struct {
 		ev  []Event
@@ -359,6 +362,9 @@ func streamRows(ctx context.Context, er *EventReader, fn func(batch []Event) err
 				first = err
 			} else if bt.err != nil && bt.err != io.EOF {
 				first = bt.err
+			}
+			if first != nil {
+				stop()
 			}
 		}
 		free <- bt.ev

@@ -64,6 +64,9 @@ type Source struct {
 	// column name in the file. Contract names not in the map are looked up
 	// as they are.
 	Columns map[string]string
+	// Digest, when set on a CSV file, receives the file's SHA-256 as the
+	// file is read (see Digest).
+	Digest *Digest
 	// TimeLayout, when set, is the Go time layout of text timestamps (such
 	// as "1/2/06 15:04" for 12/1/10 8:26), tried before the contract's
 	// forms. Times without a zone are UTC. A flat table (ReadTable) also
@@ -148,13 +151,13 @@ func openRows(ctx context.Context, src Source) (rows, error) {
 		r, err = newPageRows(f, src.Path)
 	case strings.HasSuffix(strings.ToLower(src.Path), ".gz"):
 		var zr *gzip.Reader
-		if zr, err = gzip.NewReader(f); err != nil {
+		if zr, err = gzip.NewReader(src.hashing(f)); err != nil {
 			err = &SchemaError{Path: src.Path, Err: fmt.Errorf("not a gzip file: %w", err)}
 			break
 		}
-		r, err = newCSVRows(gzipFile{zr, f}, src.Path, src.CSV, src.TimeLayout)
+		r, err = newCSVRows(zr, gzipFile{zr, f}, false, src.Path, src.CSV, src.TimeLayout)
 	default:
-		r, err = newCSVRows(f, src.Path, src.CSV, src.TimeLayout)
+		r, err = newCSVRows(src.hashing(f), f, true, src.Path, src.CSV, src.TimeLayout)
 	}
 	if err != nil {
 		f.Close()
@@ -198,13 +201,14 @@ type csvRows struct {
 
 var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
 
-func newCSVRows(rc io.ReadCloser, path string, opt CSVOptions, layout string) (*csvRows, error) {
-	var in io.Reader = rc
+// newCSVRows reads the CSV text of in; c closes what in reads, and onDisk
+// says that in reads a file on disk as it is (not decompressed).
+func newCSVRows(in io.Reader, c io.Closer, onDisk bool, path string, opt CSVOptions, layout string) (*csvRows, error) {
 	if err := CheckEncoding(opt.Encoding); err != nil {
 		return nil, &SchemaError{Path: path, Err: err}
 	}
 	if isCP1252(opt.Encoding) {
-		in = charmap.Windows1252.NewDecoder().Reader(rc)
+		in = charmap.Windows1252.NewDecoder().Reader(in)
 	}
 	br := bufio.NewReaderSize(in, 1<<20)
 	if b, err := br.Peek(3); err == nil && bytes.Equal(b, utf8BOM) {
@@ -239,8 +243,7 @@ func newCSVRows(rc io.ReadCloser, path string, opt CSVOptions, layout string) (*
 	if len(header) == 1 && (opt.Sep == 0 || opt.Sep == ',') && (strings.Contains(header[0], ";") || strings.Contains(header[0], "\t")) {
 		return nil, &SchemaError{Path: path, Err: fmt.Errorf("header has one column %q: is the separator ';' or tab? (use --sep)", header[0])}
 	}
-	_, onDisk := rc.(*os.File)
-	return &csvRows{path: path, c: rc, r: cr, header: header, layout: layout,
+	return &csvRows{path: path, c: c, r: cr, header: header, layout: layout,
 		plain: onDisk && !isCP1252(opt.Encoding) && src == io.Reader(br)}, nil
 }
 

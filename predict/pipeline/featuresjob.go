@@ -61,6 +61,11 @@ func (j *FeaturesJob) Run(ctx context.Context) (rows, columns int, err error) {
 	if j.Rules != "default" {
 		inputs["rules"] = j.Rules
 	}
+	// A CSV events file, often the largest input, is hashed as it is read.
+	digest := digestOf(&job.Events)
+	if digest != nil {
+		delete(inputs, "events")
+	}
 	hashes := hashInputs(inputs)
 	cfg, err := job.Config(ctx)
 	if err != nil {
@@ -68,6 +73,9 @@ func (j *FeaturesJob) Run(ctx context.Context) (rows, columns int, err error) {
 	}
 	rows, columns, err = features.BuildParquet(ctx, cfg, out, func(meta map[string]string) error {
 		fps, err := hashes.wait()
+		if err == nil && digest != nil {
+			fps["events"], err = digestFingerprint(j.Events, digest)
+		}
 		Stamp(meta, fps, j.Tool)
 		return err
 	})

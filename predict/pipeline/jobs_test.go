@@ -2,9 +2,13 @@ package pipeline
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+
+	"leadscore/features"
 )
 
 // TestJobsRefuseBadSettings: each command's job turns a bad or missing
@@ -71,6 +75,64 @@ func TestJobsRefuseBadSettings(t *testing.T) {
 		}
 		if _, err := os.Stat(out); !os.IsNotExist(err) {
 			t.Fatalf("%s: %s exists", tc.name, out)
+		}
+	}
+}
+
+// TestFeaturesJobFingerprints: the table records each input's name, size
+// and SHA-256 as Fingerprint reads them, whether the events file was
+// hashed while it was read (one CSV file, also one with a quote out of
+// place, which the sequential reader quarantines) or on its own (Parquet,
+// a pattern of files, a CSV file whose reading stopped short).
+func TestFeaturesJobFingerprints(t *testing.T) {
+	dir := t.TempDir()
+	var sb strings.Builder
+	sb.WriteString("entity_id,ts,type,value\n")
+	for i := range 5000 {
+		fmt.Fprintf(&sb, "E%03d,2024-01-%02d 10:00:00,page_view,%d\n", i%90, 1+i%28, i)
+	}
+	text := sb.String()
+	broken := strings.Replace(text, "E007,", "E0\"07,", 1)
+	write := func(name, s string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	write("part-1.csv", text[:strings.Index(text, "\nE050")+1])
+	write("part-2.csv", "entity_id,ts,type,value\n"+text[strings.Index(text, "\nE050")+1:])
+	ctx := context.Background()
+	for _, tc := range []struct{ name, events string }{
+		{"one CSV file", write("events.csv", text)},
+		{"a CSV file with a bad quote", write("broken.csv", broken)},
+		{"a pattern of CSV files", filepath.Join(dir, "part-*.csv")},
+		{"Parquet", "../../datasets/sample/events.parquet"},
+	} {
+		out := filepath.Join(dir, "features.parquet")
+		j := &FeaturesJob{Events: tc.events, AsOf: "2024-02-01", Out: out}
+		j.MaxBadRows = 10
+		if _, _, err := j.Run(ctx); err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		f, err := os.Open(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tbl, err := features.ReadParquetTable(ctx, f, out)
+		f.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := Fingerprint(tc.events)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := tbl.Meta[features.MetaInputPrefix+"events"]; got != want {
+			t.Errorf("%s: events recorded as %q, want %q", tc.name, got, want)
+		}
+		if got, err := digestFingerprint(tc.events, &features.Digest{}); got != want || err != nil {
+			t.Errorf("%s: from a digest that saw nothing: %q, %v; want %q", tc.name, got, err, want)
 		}
 	}
 }

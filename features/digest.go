@@ -1,0 +1,56 @@
+package features
+
+import (
+	"crypto/sha256"
+	"hash"
+	"io"
+)
+
+// A Digest takes the SHA-256 of a CSV input file while the file is read
+// for its rows, so that a caller who records the input's hash (a run's
+// manifest, a table's metadata) need not read a large file a second time.
+// Set it on a Source whose Path is one CSV file (plain or gzipped; the
+// hash is of the bytes on disk). Each read of the file from its start
+// hashes anew; Sum reports whether the last one reached the end.
+type Digest struct {
+	h     hash.Hash
+	n     int64
+	whole bool
+}
+
+// Sum returns the size and SHA-256 of the file, and false when no read
+// went from its first byte to its last (the reader stopped at an error,
+// or fell back to reading from the middle): then the caller hashes the
+// file itself.
+func (d *Digest) Sum() (size int64, sum []byte, ok bool) {
+	if d == nil || d.h == nil || !d.whole {
+		return 0, nil, false
+	}
+	return d.n, d.h.Sum(nil), true
+}
+
+// hashing returns r, a reader of src's file from its first byte, hashing
+// what it reads into src's digest when it has one.
+func (src Source) hashing(r io.Reader) io.Reader {
+	d := src.Digest
+	if d == nil {
+		return r
+	}
+	d.h, d.n, d.whole = sha256.New(), 0, false
+	return digestReader{r, d}
+}
+
+type digestReader struct {
+	r io.Reader
+	d *Digest
+}
+
+func (r digestReader) Read(p []byte) (int, error) {
+	n, err := r.r.Read(p)
+	r.d.h.Write(p[:n])
+	r.d.n += int64(n)
+	if err == io.EOF {
+		r.d.whole = true
+	}
+	return n, err
+}
