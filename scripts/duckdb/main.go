@@ -21,6 +21,7 @@ import (
 	"flag"
 	"fmt"
 	"log"
+	"os"
 	"strings"
 	"time"
 )
@@ -31,6 +32,7 @@ func main() {
 	ours := flag.String("ours", "", "leadscore's feature table to compare with")
 	out := flag.String("out", "/tmp/duckdb-features.parquet", "where DuckDB writes its feature table")
 	timeOrdered := flag.String("time-ordered", "", "instead, write the events sorted by time to this file (.parquet: ZSTD, 1M-row groups; .csv) and exit")
+	dumpFile := flag.String("dump", "", "instead, print the rows of this Parquet file as DuckDB reads them, as CSV (see dump)")
 	sparkLike := flag.Bool("spark-like", false, "with -time-ordered .parquet: Snappy, 122,880-row groups, timestamps without time zone (INT64 µs, not adjusted to UTC), as Spark and pyarrow write them")
 	flag.Parse()
 	db, err := sql.Open("duckdb", "")
@@ -39,6 +41,12 @@ func main() {
 	}
 	if _, err := db.Exec("SET threads TO 2"); err != nil {
 		log.Fatal(err)
+	}
+	if *dumpFile != "" {
+		if err := dump(db, *dumpFile, os.Stdout); err != nil {
+			log.Fatal(err)
+		}
+		return
 	}
 	src := fmt.Sprintf("read_parquet('%s')", *events)
 	if strings.HasSuffix(*events, ".csv") {
