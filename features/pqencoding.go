@@ -51,14 +51,16 @@ func rleHybrid(dst []int32, src []byte, w int) error {
 			}
 			continue
 		}
+		// A run of groups of eight values, w bits each (none at all for a
+		// width of 0, as a dictionary of one value has).
 		groups := h >> 1
-		if groups > uint64(len(src)) || groups*uint64(w) > uint64(len(src)) {
+		if w > 0 && (groups > uint64(len(src)) || groups*uint64(w) > uint64(len(src))) {
 			return errPageShort
 		}
 		size := int(groups) * w
 		packed := src[:size]
 		src = src[size:]
-		i += unpackBits(dst[i:], packed, w, int(groups)*8)
+		i += unpackBits(dst[i:], packed, w, int(min(groups, uint64(len(dst))))*8)
 	}
 	return nil
 }
@@ -135,7 +137,9 @@ func plainBools(dst []int64, src []byte) error {
 // int96Nanos converts INT96 timestamps (nanoseconds of the day, then the
 // Julian day) to nanoseconds since 1970. The nanoseconds may be negative:
 // Arrow writes a time before 1970 as the day truncated towards it and a
-// negative remainder.
+// negative remainder. A time that nanoseconds since 1970 cannot hold
+// (before 1677 or after 2262, such as Spark's 9999-12-31 for "never")
+// becomes outOfRangeNanos, a bad cell for the rows that hold it.
 func int96Nanos(dst []int64, src []byte) error {
 	if len(src) < len(dst)*12 {
 		return errPageShort
@@ -146,12 +150,17 @@ func int96Nanos(dst []int64, src []byte) error {
 		nanos := int64(binary.LittleEndian.Uint64(b))
 		day := int64(binary.LittleEndian.Uint32(b[8:])) - unixJulianDay
 		if nanos <= -86400e9 || nanos >= 86400e9 || day < -106750 || day > 106750 {
-			return fmt.Errorf("INT96 timestamp out of range (day %d, %d ns)", day+unixJulianDay, nanos)
+			dst[i] = outOfRangeNanos
+			continue
 		}
 		dst[i] = day*86400e9 + nanos
 	}
 	return nil
 }
+
+// outOfRangeNanos stands for an INT96 time that int64 nanoseconds cannot
+// hold; read as a time it is 1677-09-21, outside every supported range.
+const outOfRangeNanos = math.MinInt64
 
 // plainBytes decodes n PLAIN BYTE_ARRAY values (a 4-byte length, then the
 // bytes) into strings that alias src.

@@ -460,6 +460,9 @@ func (f *pqFile) checkChunks(end int64) error {
 			case c.numValues != rg.numRows:
 				return fmt.Errorf("row group %d: column %q holds %d values for %d rows", g, col.name, c.numValues, rg.numRows)
 			}
+			if rg.numRows == 0 {
+				continue // never read; some writers leave its offsets 0
+			}
 			start := c.start()
 			if start < 4 || c.compressed <= 0 || c.compressed > end || start > end-c.compressed {
 				return fmt.Errorf("row group %d: column %q's %d bytes at offset %d lie outside the file's data", g, col.name, c.compressed, start)

@@ -41,6 +41,7 @@ const (
 	codecSnappy = 1
 	codecGzip   = 2
 	codecBrotli = 4
+	codecLZ4    = 5 // deprecated: LZ4 blocks in Hadoop's framing, or one bare block
 	codecZstd   = 6
 	codecLZ4Raw = 7
 )
@@ -121,6 +122,9 @@ type pqValues struct {
 // chunk reads column k of row group g.
 func (f *pqFile) chunk(g, k int, s *pqScratch) (*pqChunk, error) {
 	m := f.rowGroups[g].chunks[k]
+	if m.numValues == 0 { // an empty row group's chunk, not checked or read (checkChunks)
+		return &pqChunk{col: &f.cols[k], codec: m.codec, scratch: s}, nil
+	}
 	keep := f.cols[k].kind == pkText
 	var buf []byte
 	if keep { // text cells may point into the chunk itself (uncompressed pages)
@@ -258,7 +262,10 @@ func (c *pqChunk) readData(h pqPageHeader, body []byte, p *cells) error {
 		if h.numRows != h.numValues {
 			return fmt.Errorf("a flat column's page has %d rows for %d values", h.numRows, h.numValues)
 		}
-		if h.repLen != 0 || h.defLen < 0 || h.defLen > h.compressed || h.defLen > h.uncompressed {
+		// A flat column's repetition levels are all 0; some writers store
+		// them anyway, and they are skipped.
+		if levels := int64(h.repLen) + int64(h.defLen); h.repLen < 0 || h.defLen < 0 ||
+			levels > int64(h.compressed) || levels > int64(h.uncompressed) {
 			return fmt.Errorf("level lengths %d and %d in a page of %d bytes", h.repLen, h.defLen, h.compressed)
 		}
 	}
@@ -270,10 +277,11 @@ func (c *pqChunk) readData(h pqPageHeader, body []byte, p *cells) error {
 	var levels, values []byte
 	var err error
 	if h.typ == pageDataV2 {
-		levels = body[:h.defLen]
-		values = body[h.defLen:]
-		size := int(h.uncompressed - h.defLen)
-		if h.v2Compressed && c.codec != codecNone {
+		levels = body[h.repLen : h.repLen+h.defLen]
+		values = body[h.repLen+h.defLen:]
+		size := int(h.uncompressed - h.repLen - h.defLen)
+		// A page of nulls alone may have no values, compressed or not.
+		if h.v2Compressed && c.codec != codecNone && (size > 0 || len(values) > 0) {
 			values, err = c.decompress(values, size)
 		} else if len(values) != size {
 			err = fmt.Errorf("%d bytes of values, the header says %d", len(values), size)
@@ -405,6 +413,36 @@ func (c *pqChunk) values(enc int32, n int, data []byte) error {
 		return c.plain(v, n, b)
 	}
 	return fmt.Errorf("values of type %d in encoding %d", c.col.typ, enc)
+}
+
+// lz4Hadoop decompresses LZ4 blocks in Hadoop's framing, as parquet-mr
+// wrote the LZ4 codec: each block preceded by its decompressed and its
+// compressed size, 32-bit big-endian, filling dst exactly.
+func lz4Hadoop(src, dst []byte) (int, error) {
+	n := 0
+	for len(src) > 0 {
+		if len(src) < 8 {
+			return 0, errPageShort
+		}
+		want, size := binary.BigEndian.Uint32(src), binary.BigEndian.Uint32(src[4:])
+		src = src[8:]
+		if uint64(size) > uint64(len(src)) || uint64(want) > uint64(len(dst)-n) {
+			return 0, errors.New("an LZ4 frame larger than its page")
+		}
+		got, err := lz4.UncompressBlock(src[:size], dst[n:n+int(want)])
+		if err != nil {
+			return 0, err
+		}
+		if got != int(want) {
+			return 0, fmt.Errorf("an LZ4 frame of %d bytes holds %d", want, got)
+		}
+		n += got
+		src = src[size:]
+	}
+	if n != len(dst) {
+		return 0, fmt.Errorf("LZ4 frames of %d bytes for a page of %d", n, len(dst))
+	}
+	return n, nil
 }
 
 // plain decodes n PLAIN values of the column's physical type into v.
@@ -599,13 +637,18 @@ func (c *pqChunk) decompress(body []byte, size int) ([]byte, error) {
 		// The stated size is only trusted as far as the data could
 		// plausibly expand; beyond that the output grows as decoded.
 		out, err = c.scratch.zstdDecoder().DecodeAll(body, dst(min(size, 64*len(body)+1024))[:0])
-	case codecLZ4Raw:
+	case codecLZ4Raw, codecLZ4:
 		if size > 255*len(body)+64 { // LZ4 expands a byte to 255 at most
 			return nil, fmt.Errorf("an LZ4 block of %d bytes cannot hold a page of %d", len(body), size)
 		}
 		out = dst(size)
 		var n int
-		n, err = lz4.UncompressBlock(body, out)
+		if c.codec == codecLZ4 {
+			n, err = lz4Hadoop(body, out)
+		}
+		if c.codec == codecLZ4Raw || err != nil {
+			n, err = lz4.UncompressBlock(body, out)
+		}
 		out = out[:n]
 	case codecGzip:
 		out, err = readLimited(func(r io.Reader) (io.Reader, error) { return gzip.NewReader(r) }, body, size)

@@ -303,6 +303,9 @@ func (r *pageRows) Str(col int) (string, bool) {
 	case pkFloat32:
 		return strconv.FormatFloat(c.num[c.i], 'g', -1, 32), false
 	}
+	if c.timeErr(c.i) != nil {
+		return "", true // a time the file holds but nanoseconds cannot: no text for it
+	}
 	return c.time().Format(time.RFC3339Nano), false
 }
 
@@ -347,6 +350,15 @@ func (p *cells) badErr(i int) error {
 
 func (c *pageCol) time() time.Time { return c.timeAt(c.i) }
 
+// timeErr is the error of time cell i: an INT96 time beyond what
+// nanoseconds since 1970 hold (int96Nanos).
+func (c *pageCol) timeErr(i int) error {
+	if c.typ == ptInt96 && c.i64[i] == outOfRangeNanos {
+		return fmt.Errorf("an INT96 timestamp before 1677 or after 2262 is %w", ErrTimeRange)
+	}
+	return nil
+}
+
 // timeAt is time cell i.
 func (c *pageCol) timeAt(i int) time.Time {
 	v := c.i64[i]
@@ -382,7 +394,7 @@ func (r *pageRows) Time(col int) (time.Time, bool, error) {
 		return time.Time{}, true, nil
 	}
 	if c.kind == pkTime {
-		return c.time(), false, nil
+		return c.time(), false, c.timeErr(c.i)
 	}
 	return timeOfText(r.Str(col))
 }

@@ -576,6 +576,9 @@ func appendCell(c *Column, pc *pageCol, name string, row int) error {
 	case KindTime:
 		var t time.Time
 		if !null {
+			if err := pc.timeErr(pc.i); err != nil {
+				return &RowError{Path: name, Line: row + 1, Field: c.Name, Err: err}
+			}
 			t = pc.time()
 		}
 		c.Time = append(c.Time, t)
