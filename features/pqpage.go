@@ -107,7 +107,9 @@ type pqChunk struct {
 	// dictionary indexes and values among them.
 	scratch *pqScratch
 	// keep is set when text cells point into the pages: their memory is
-	// never reused.
+	// never reused. The chunk's own buffer is kept only when its pages are
+	// not compressed; values of a compressed chunk's pages are copied out
+	// of it (decompress, or readData for a v2 page stored uncompressed).
 	keep bool
 }
 
@@ -127,7 +129,7 @@ func (f *pqFile) chunk(g, k int, s *pqScratch) (*pqChunk, error) {
 	}
 	keep := f.cols[k].kind == pkText
 	var buf []byte
-	if keep { // text cells may point into the chunk itself (uncompressed pages)
+	if keep && m.codec == codecNone { // text cells point into the chunk itself
 		buf = make([]byte, m.compressed)
 	} else {
 		s.chunk = reuse(s.chunk, int(m.compressed))
@@ -285,6 +287,8 @@ func (c *pqChunk) readData(h pqPageHeader, body []byte, p *cells) error {
 			values, err = c.decompress(values, size)
 		} else if len(values) != size {
 			err = fmt.Errorf("%d bytes of values, the header says %d", len(values), size)
+		} else if c.keep && c.codec != codecNone {
+			values = append([]byte(nil), values...) // the chunk's buffer is reused
 		}
 		if err != nil {
 			return err

@@ -763,3 +763,25 @@ func TestCleanEventsMatchRowPath(t *testing.T) {
 		}
 	}
 }
+
+// TestCompressedChunkTextOwnsItsPages: the text cells of a compressed
+// chunk keep their values when the chunk's buffer, which the reader
+// reuses, is overwritten, also on a v2 page stored uncompressed in it.
+func TestCompressedChunkTextOwnsItsPages(t *testing.T) {
+	var s pqScratch
+	defer s.close()
+	c := &pqChunk{col: &pqColumn{name: "id", typ: ptBytes, kind: pkText}, codec: codecSnappy, keep: true, scratch: &s, left: 2}
+	body := []byte{2, 0, 0, 0, 'a', 'b', 2, 0, 0, 0, 'c', 'd'}
+	h := pqPageHeader{typ: pageDataV2, numValues: 2, numRows: 2, encoding: encPlain,
+		compressed: int32(len(body)), uncompressed: int32(len(body))}
+	var p cells
+	if err := c.readData(h, body, &p); err != nil {
+		t.Fatal(err)
+	}
+	for i := range body {
+		body[i] = 'x'
+	}
+	if p.n != 2 || p.text(0) != "ab" || p.text(1) != "cd" {
+		t.Errorf("cells %d: %q %q after the chunk's buffer was reused", p.n, p.text(0), p.text(1))
+	}
+}
