@@ -900,7 +900,11 @@ func (e *engine) place() []placed {
 		ref   entityRef
 		first int64 // the earliest record
 	}
-	var ents []entity
+	n := 0
+	for k := range e.parts {
+		n += len(e.parts[k].ids)
+	}
+	ents := make([]entity, 0, n)
 	for k := range e.parts {
 		p := &e.parts[k]
 		for ent, id := range p.ids {
