@@ -5,7 +5,10 @@
 # file, their values compared with leadscore's: in the generator's order;
 # in time order as DuckDB writes it (ZSTD, 1M-row groups); in time order as
 # Spark and pyarrow write it (Snappy, 122,880-row groups, timestamps
-# without time zone); as CSV in time order; and that CSV rewritten by
+# without time zone); in time order as pyarrow writes a pandas frame
+# (Arrow's Parquet writer: every column dictionary-encoded, falling back to
+# plain, Snappy, 1Mi-row groups, nanoseconds); as CSV in time order; and
+# that CSV rewritten by
 # pandas (Debian's /usr/bin/python3; skipped without it), a writer neither
 # leadscore nor DuckDB controls. Then, on the time-ordered Parquet, the
 # as-of run with the default rules, the snapshot table (10 monthly dates,
@@ -38,8 +41,9 @@ else
 fi
 "$tmp/duck11" -events "$events" -time-ordered "$tmp/time.parquet" > /dev/null
 "$tmp/duck11" -events "$events" -time-ordered "$tmp/spark.parquet" -spark-like > /dev/null
+"$tmp/duck11" -events "$events" -time-ordered "$tmp/pyarrow.parquet" -pyarrow-like > /dev/null
 "$tmp/duck11" -events "$events" -time-ordered "$tmp/time.csv" > /dev/null
-inputs=(generator time spark csv)
+inputs=(generator time spark pyarrow csv)
 if /usr/bin/python3 -c "import pandas" 2> /dev/null; then
   # pandas parses the timestamps and writes them back its own way
   # ("2024-01-01 09:30:00+00:00"), floats as "12.0", missing values empty.
@@ -65,6 +69,9 @@ for order in "${inputs[@]}"; do
   elif [ "$order" = spark ]; then
     file=$tmp/spark.parquet
     label="time order, Snappy, 122,880-row groups, timestamps without time zone (as Spark and pyarrow write), written by DuckDB"
+  elif [ "$order" = pyarrow ]; then
+    file=$tmp/pyarrow.parquet
+    label="time order, as pyarrow writes a pandas frame (every column dictionary-encoded, falling back to plain; Snappy; 1Mi-row groups; nanoseconds, UTC), written by Arrow's Parquet writer"
   elif [ "$order" = csv ]; then
     file=$tmp/time.csv
     label="time order, CSV written by DuckDB"

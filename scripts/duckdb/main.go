@@ -32,6 +32,7 @@ func main() {
 	ours := flag.String("ours", "", "leadscore's feature table to compare with")
 	out := flag.String("out", "/tmp/duckdb-features.parquet", "where DuckDB writes its feature table")
 	timeOrdered := flag.String("time-ordered", "", "instead, write the events sorted by time to this file (.parquet: ZSTD, 1M-row groups; .csv) and exit")
+	pyarrowLike := flag.Bool("pyarrow-like", false, "with -time-ordered .parquet: rewritten by Arrow's Parquet writer as pyarrow writes a pandas frame (see writeLikePyarrow)")
 	dumpFile := flag.String("dump", "", "instead, print the rows of this Parquet file as DuckDB reads them, as CSV (see dump)")
 	sparkLike := flag.Bool("spark-like", false, "with -time-ordered .parquet: Snappy, 122,880-row groups, timestamps without time zone (INT64 µs, not adjusted to UTC), as Spark and pyarrow write them")
 	flag.Parse()
@@ -61,8 +62,19 @@ func main() {
 		case *sparkLike:
 			format, cols = "(FORMAT PARQUET, COMPRESSION SNAPPY, ROW_GROUP_SIZE 122880)", "* REPLACE (CAST(ts AS TIMESTAMP) AS ts)"
 		}
-		if _, err := db.Exec(fmt.Sprintf("COPY (SELECT %s FROM %s ORDER BY ts) TO '%s' %s", cols, src, *timeOrdered, format)); err != nil {
+		dst := *timeOrdered
+		if *pyarrowLike {
+			dst += ".duckdb.parquet"
+		}
+		if _, err := db.Exec(fmt.Sprintf("COPY (SELECT %s FROM %s ORDER BY ts) TO '%s' %s", cols, src, dst, format)); err != nil {
 			log.Fatal(err)
+		}
+		if *pyarrowLike {
+			err := writeLikePyarrow(dst, *timeOrdered)
+			os.Remove(dst)
+			if err != nil {
+				log.Fatal(err)
+			}
 		}
 		return
 	}
