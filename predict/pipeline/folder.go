@@ -146,8 +146,9 @@ func removeRunFolder(dir string) {
 }
 
 // cleanData removes the run folders under OUT/.data that no date link
-// points at (replaced runs, killed ones) and that carry the run marker.
-// Entries without it are left alone.
+// points at (replaced runs, killed ones) and that carry the run marker,
+// and empty folders there (a run killed between making its folder and
+// marking it). Other entries are left alone.
 func cleanData(out string) {
 	used := map[string]bool{}
 	links, _ := os.ReadDir(out)
@@ -162,7 +163,9 @@ func cleanData(out string) {
 	dirs, _ := os.ReadDir(filepath.Join(out, dataName))
 	for _, d := range dirs {
 		if d.IsDir() && !used[d.Name()] {
-			removeRunFolder(filepath.Join(out, dataName, d.Name()))
+			dir := filepath.Join(out, dataName, d.Name())
+			removeRunFolder(dir)
+			os.Remove(dir) // only an empty folder goes
 		}
 	}
 }

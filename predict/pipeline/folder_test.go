@@ -65,7 +65,8 @@ func TestClaim(t *testing.T) {
 }
 
 // TestCleanDataKeepsForeignEntries: only unlinked run folders with the run
-// marker are removed from OUT/.data.
+// marker, and empty folders (a run killed before it marked its folder),
+// are removed from OUT/.data.
 func TestCleanDataKeepsForeignEntries(t *testing.T) {
 	out := t.TempDir()
 	if err := claim(out); err != nil {
@@ -76,6 +77,10 @@ func TestCleanDataKeepsForeignEntries(t *testing.T) {
 	stale, _ := newRunFolder(out, "2025-01-01")
 	touch(t, filepath.Join(out, dataName, "mine", "keep.csv"))
 	touch(t, filepath.Join(out, dataName, "notes.txt"))
+	unmarked := filepath.Join(out, dataName, "2025-01-01-123")
+	if err := os.Mkdir(unmarked, 0o755); err != nil {
+		t.Fatal(err)
+	}
 	cleanData(out)
 	for _, p := range []string{linked, filepath.Join(out, dataName, "mine", "keep.csv"), filepath.Join(out, dataName, "notes.txt")} {
 		if _, err := os.Stat(p); err != nil {
@@ -84,6 +89,9 @@ func TestCleanDataKeepsForeignEntries(t *testing.T) {
 	}
 	if _, err := os.Stat(stale); err == nil {
 		t.Error("an unlinked run folder was kept")
+	}
+	if _, err := os.Stat(unmarked); err == nil {
+		t.Error("an empty, unmarked folder was kept")
 	}
 }
 
