@@ -13,9 +13,9 @@
 # leadscore nor DuckDB controls. Then, on the time-ordered Parquet, the
 # as-of run with the default rules, the snapshot table (10 monthly dates,
 # labelled by the deals) and 1,000,000 cutoffs against one as-of run, with
-# peak memory. Three alternating runs each; prints a Markdown section for
+# peak memory. Five alternating runs each; prints a Markdown section for
 # BENCHMARKS.md.
-# Usage: scripts/duckdb_compare.sh                      (generates 400,000 contacts, about 12 minutes)
+# Usage: scripts/duckdb_compare.sh                      (generates 400,000 contacts, about 25 minutes)
 #        scripts/duckdb_compare.sh LEADSCORE EVENTS.parquet DEALS.parquet   (benchmarks.sh passes its own)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -80,7 +80,7 @@ for order in "${inputs[@]}"; do
     label="time order, CSV written by pandas $(/usr/bin/python3 -c 'import pandas; print(pandas.__version__)')"
   fi
   ls=() d11=() d15=() rss=() diff=""
-  for _ in 1 2 3; do
+  for _ in 1 2 3 4 5; do
     /usr/bin/time -f "%e %M" -o "$tmp/time" "$leadscore" features --events "$file" --as-of 2025-01-01 --out "$tmp/ours.parquet" -q > /dev/null
     read -r secs kb < "$tmp/time"
     ls+=("$secs") rss+=("$((kb / 1024))")
@@ -113,7 +113,7 @@ echo "Order and format: the tables from ${same[*]:-no input} have data pages byt
 # Cutoffs: 2-3 dates per contact (1,000,000 rows), grouped by contact.
 awk 'BEGIN { print "entity_id,ts"; for (i = 0; i < 400000; i++) { id = sprintf("E%06d", i); print id ",2024-04-01"; print id ",2024-07-01"; if (i % 2 == 0) print id ",2024-10-01 12:00:00" } }' > "$tmp/cutoffs.csv"
 snap=() asof=() cut=() ruled=() arss=() srss=() crss=() rrss=()
-for _ in 1 2 3; do
+for _ in 1 2 3 4 5; do
   /usr/bin/time -f "%e %M" -o "$tmp/time" "$leadscore" features --events "$tmp/time.parquet" --as-of 2025-01-01 --out "$tmp/ours.parquet" -q > /dev/null
   read -r secs kb < "$tmp/time"
   asof+=("$secs") arss+=("$((kb / 1024))")
@@ -130,10 +130,10 @@ for _ in 1 2 3; do
 done
 ma=$(median "${asof[@]}") ms=$(median "${snap[@]}") mc=$(median "${cut[@]}") mr=$(median "${ruled[@]}")
 echo
-echo "On the time-ordered Parquet, three alternating runs: as of 2025-01-01 ${ma} s (${asof[*]}), peak RSS ${arss[*]} MiB;"
+echo "On the time-ordered Parquet, five alternating runs: as of 2025-01-01 ${ma} s (${asof[*]}), peak RSS ${arss[*]} MiB;"
 echo "the same with the default rules (\`--rules default\`) ${mr} s (${ruled[*]}), $(ratio "$mr" "$ma")× as-of, peak RSS ${rrss[*]} MiB;"
 echo "snapshot table, $(sed -n 's/.*: \([0-9]*\) rows, \([0-9]*\) columns/\1 rows × \2 columns/p' "$tmp/snap.out") (10 monthly dates): ${ms} s (${snap[*]}), $(ratio "$ms" "$ma")× as-of, peak RSS ${srss[*]} MiB;"
 echo "1,000,000 cutoffs (2-3 dates per contact): ${mc} s (${cut[*]}), $(ratio "$mc" "$ma")× as-of, peak RSS ${crss[*]} MiB."
 echo "Commands: \`leadscore features --events time.parquet --snapshots monthly --first 2024-01-01 --last 2025-01-01 --horizon 90d --outcomes deals.parquet --out snap.parquet\`; \`... --cutoffs cutoffs.csv --out cut.parquet\`."
 echo
-echo "Input: \`leadscore datasets generate --entities 400000 --format parquet\` ($(($(wc -c < "$events") / 1048576)) MiB, ${rows} contacts with rows). Medians of three alternating runs (leadscore, 1.1.3, 1.5.6), times of each run in brackets; ratio = leadscore's median / DuckDB's. Commands: \`leadscore features --events F --as-of 2025-01-01 --out ours.parquet\`; \`scripts/duckdb -events F -ours ours.parquet\` (built with and without \`-tags duckdb15\`), which times DuckDB's aggregation to Parquet and then compares every value with leadscore's; \`scripts/duckdb -time-ordered F.parquet [-spark-like]\` and \`F.csv\` write the time-ordered files (DuckDB reads the CSV with \`read_csv\`, value typed DOUBLE, the other types detected)."
+echo "Input: \`leadscore datasets generate --entities 400000 --format parquet\` ($(($(wc -c < "$events") / 1048576)) MiB, ${rows} contacts with rows). Medians of five alternating runs (leadscore, 1.1.3, 1.5.6), times of each run in brackets; ratio = leadscore's median / DuckDB's. Commands: \`leadscore features --events F --as-of 2025-01-01 --out ours.parquet\`; \`scripts/duckdb -events F -ours ours.parquet\` (built with and without \`-tags duckdb15\`), which times DuckDB's aggregation to Parquet and then compares every value with leadscore's; \`scripts/duckdb -time-ordered F.parquet [-spark-like | -pyarrow-like]\` and \`F.csv\` write the time-ordered files (DuckDB reads the CSV with \`read_csv\`, value typed DOUBLE, the other types detected)."
