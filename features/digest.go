@@ -11,11 +11,14 @@ import (
 // manifest, a table's metadata) need not read a large file a second time.
 // Set it on a Source whose Path is one CSV file (plain or gzipped; the
 // hash is of the bytes on disk). Each read of the file from its start
-// hashes anew; Sum reports whether the last one reached the end.
+// hashes anew, and readers begun before it no longer hash (the block
+// reader starts after the header's reader, which a fallback may read
+// on); Sum reports whether the last one reached the end.
 type Digest struct {
 	h     hash.Hash
 	n     int64
 	whole bool
+	reads int // reads begun; only the last one hashes
 }
 
 // Sum returns the size and SHA-256 of the file, and false when no read
@@ -36,17 +39,22 @@ func (src Source) hashing(r io.Reader) io.Reader {
 	if d == nil {
 		return r
 	}
+	d.reads++
 	d.h, d.n, d.whole = sha256.New(), 0, false
-	return digestReader{r, d}
+	return digestReader{r, d, d.reads}
 }
 
 type digestReader struct {
-	r io.Reader
-	d *Digest
+	r    io.Reader
+	d    *Digest
+	read int // which of d's reads this is
 }
 
 func (r digestReader) Read(p []byte) (int, error) {
 	n, err := r.r.Read(p)
+	if r.read != r.d.reads {
+		return n, err
+	}
 	r.d.h.Write(p[:n])
 	r.d.n += int64(n)
 	if err == io.EOF {

@@ -69,6 +69,33 @@ func TestDigestWhileReading(t *testing.T) {
 			t.Errorf("%s: a stream stopped at its first batch reports the whole file hashed", name)
 		}
 	}
+	// A quoted field with text after its closing quote, in the first
+	// block, sends the stream back to the header's reader, which reads on
+	// from where it stopped: that read must not add to the block reader's
+	// hash.
+	path := filepath.Join(dir, "quote.csv")
+	data := []byte(strings.Replace(text, "E002,", "\"E0\"02,", 1))
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	d := &Digest{}
+	bad := &BadRows{Max: 10}
+	er, err := OpenEvents(context.Background(), Source{Path: path, Digest: d}, bad)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := Stream(context.Background(), er, func([]Event) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	er.Close()
+	if n, sum, ok := d.Sum(); ok {
+		if want := sha256.Sum256(data); n != int64(len(data)) || !bytes.Equal(sum, want[:]) {
+			t.Errorf("after a fallback to the header's reader: digest %d bytes %x, want %d bytes %x", n, sum, len(data), want)
+		}
+	}
+	if bad.Count() != 1 {
+		t.Errorf("%d bad rows, want the one with the quote", bad.Count())
+	}
 	var none *Digest
 	if _, _, ok := none.Sum(); ok {
 		t.Error("a nil digest reports a sum")
