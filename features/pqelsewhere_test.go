@@ -154,3 +154,14 @@ func readExpected(t *testing.T, base string) [][]string {
 	}
 	return recs
 }
+
+// TestSparkFarFutureNamesItsRow: Spark's INT96 9999-12-31, in the file's
+// dictionary, is an error of the row that holds it (ErrTimeRange, line
+// and field named), not of the file's first row.
+func TestSparkFarFutureNamesItsRow(t *testing.T) {
+	_, err := ReadTable(context.Background(), Source{Path: filepath.Join(elsewhereDir, "int96_from_spark.parquet")}, nil, nil)
+	var re *RowError
+	if !errors.As(err, &re) || re.Line != 3 || re.Field != "a" || !errors.Is(err, ErrTimeRange) {
+		t.Errorf("%v: want row 3's ts out of the time range", err)
+	}
+}

@@ -3,6 +3,7 @@ package features
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -783,5 +784,61 @@ func TestCompressedChunkTextOwnsItsPages(t *testing.T) {
 	}
 	if p.n != 2 || p.text(0) != "ab" || p.text(1) != "cd" {
 		t.Errorf("cells %d: %q %q after the chunk's buffer was reused", p.n, p.text(0), p.text(1))
+	}
+}
+
+// TestEventsINT96FarFutureIsABadRow: an events file with INT96 times
+// (Spark's default) in which one event's time is 9999-12-31: that event
+// is a bad row, quarantined with its line, and every other event is read.
+func TestEventsINT96FarFutureIsABadRow(t *testing.T) {
+	sc := arrow.NewSchema([]arrow.Field{
+		{Name: "entity_id", Type: arrow.BinaryTypes.String},
+		{Name: "ts", Type: &arrow.TimestampType{Unit: arrow.Nanosecond}},
+		{Name: "type", Type: arrow.BinaryTypes.String},
+	}, nil)
+	b := array.NewRecordBuilder(memory.DefaultAllocator, sc)
+	far := time.Date(2024, 3, 3, 0, 0, 0, 0, time.UTC) // rewritten to 9999-12-31 below
+	for i := range 6 {
+		ts := time.Date(2024, 3, 1+i, 0, 0, 0, 0, time.UTC)
+		b.Field(0).(*array.StringBuilder).Append(fmt.Sprintf("E%d", i))
+		b.Field(1).(*array.TimestampBuilder).Append(arrow.Timestamp(ts.UnixNano()))
+		b.Field(2).(*array.StringBuilder).Append("visit")
+	}
+	path, data := writeArrowFile(t, "int96.parquet", b.NewRecord(),
+		aparquet.NewWriterProperties(aparquet.WithDictionaryDefault(false)),
+		pqarrow.NewArrowWriterProperties(pqarrow.WithDeprecatedInt96Timestamps(true)))
+	// INT96: nanoseconds of the day, then the Julian day, little-endian.
+	julian := func(t time.Time) []byte {
+		return binary.LittleEndian.AppendUint32(make([]byte, 8), uint32(t.Unix()/86400+2440588))
+	}
+	at := bytes.Index(data, julian(far))
+	if at < 0 || bytes.Count(data, julian(far)) != 1 {
+		t.Fatal("the time to rewrite is not in the file once")
+	}
+	copy(data[at:], julian(time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)))
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var q bytes.Buffer
+	bad := &BadRows{Max: 1, Quarantine: NewQuarantine(&q)}
+	er, err := OpenEvents(context.Background(), Source{Path: path}, bad)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer er.Close()
+	var ids []string
+	if err := Stream(context.Background(), er, func(events []Event) error {
+		for _, e := range events {
+			ids = append(ids, e.EntityID)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"E0", "E1", "E3", "E4", "E5"}; !slices.Equal(ids, want) {
+		t.Errorf("events of %v, want %v", ids, want)
+	}
+	if bad.Count() != 1 || !errors.Is(bad.Err(), ErrTimeRange) || !strings.Contains(bad.Err().Error(), ":3:") {
+		t.Errorf("%d bad rows: %v; want row 3 out of the time range", bad.Count(), bad.Err())
 	}
 }
