@@ -9,7 +9,7 @@ import (
 // A Digest takes the SHA-256 of a CSV input file while the file is read
 // for its rows, so that a caller who records the input's hash (a run's
 // manifest, a table's metadata) need not read a large file a second time.
-// Set it on a Source whose Path is one CSV file (plain or gzipped; the
+// Source.DigestWhileReading sets one where the reader can take it (the
 // hash is of the bytes on disk). Each read of the file from its start
 // hashes anew, and readers begun before it no longer hash (the block
 // reader starts after the header's reader, which a fallback may read
@@ -19,6 +19,21 @@ type Digest struct {
 	n     int64
 	whole bool
 	reads int // reads begun; only the last one hashes
+}
+
+// DigestWhileReading gives src a Digest and returns it when src's reader
+// hashes the file as it reads it: one CSV file, plain or gzipped. For
+// Parquet, read by column chunks, and for a pattern of files it returns
+// nil, and the caller hashes the files itself.
+func (src *Source) DigestWhileReading() *Digest {
+	if src.format() != FormatCSV {
+		return nil
+	}
+	if paths, err := ShardFiles(src.Path); err != nil || len(paths) != 1 || paths[0] != src.Path {
+		return nil
+	}
+	src.Digest = &Digest{}
+	return src.Digest
 }
 
 // Sum returns the size and SHA-256 of the file, and false when no read

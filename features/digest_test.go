@@ -96,6 +96,15 @@ func TestDigestWhileReading(t *testing.T) {
 	if bad.Count() != 1 {
 		t.Errorf("%d bad rows, want the one with the quote", bad.Count())
 	}
+	for path, want := range map[string]bool{
+		filepath.Join(dir, "plain.csv"): true, filepath.Join(dir, "events.csv.gz"): true,
+		filepath.Join(dir, "*.csv"): false, filepath.Join(dir, "events.parquet"): false,
+	} {
+		src := Source{Path: path}
+		if d := src.DigestWhileReading(); (d != nil) != want || src.Digest != d {
+			t.Errorf("%s: digest %v, want one: %v", path, d, want)
+		}
+	}
 	var none *Digest
 	if _, _, ok := none.Sum(); ok {
 		t.Error("a nil digest reports a sum")

@@ -64,8 +64,8 @@ type Source struct {
 	// column name in the file. Contract names not in the map are looked up
 	// as they are.
 	Columns map[string]string
-	// Digest, when set on a CSV file, receives the file's SHA-256 as the
-	// file is read (see Digest).
+	// Digest, when set (DigestWhileReading), receives the file's SHA-256
+	// as the file is read.
 	Digest *Digest
 	// TimeLayout, when set, is the Go time layout of text timestamps (such
 	// as "1/2/06 15:04" for 12/1/10 8:26), tried before the contract's
@@ -77,6 +77,14 @@ type Source struct {
 	// pattern or a Go layout); other text columns are detected.
 	Numbers map[string]string
 	Times   map[string]string
+}
+
+// format is the file's format: Format, or the one its name says.
+func (src Source) format() Format {
+	if src.Format == FormatAuto {
+		return FormatOf(src.Path)
+	}
+	return src.Format
 }
 
 // ShardFiles lists the files an input path names: the path itself, or,
@@ -141,13 +149,9 @@ func openRows(ctx context.Context, src Source) (rows, error) {
 	if err != nil {
 		return nil, err
 	}
-	format := src.Format
-	if format == FormatAuto {
-		format = FormatOf(src.Path)
-	}
 	var r rows
 	switch {
-	case format == FormatParquet:
+	case src.format() == FormatParquet:
 		r, err = newPageRows(f, src.Path)
 	case strings.HasSuffix(strings.ToLower(src.Path), ".gz"):
 		var zr *gzip.Reader

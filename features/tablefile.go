@@ -610,11 +610,7 @@ func appendCell(c *Column, pc *pageCol, name string, row int) error {
 // the table's ColumnReads. src.Columns is not used: flat tables keep their
 // own names.
 func ReadTable(ctx context.Context, src Source, na []string, bad *BadRows) (*Table, error) {
-	format := src.Format
-	if format == FormatAuto {
-		format = FormatOf(src.Path)
-	}
-	if format == FormatParquet {
+	if src.format() == FormatParquet {
 		f, err := os.Open(src.Path)
 		if err != nil {
 			return nil, err

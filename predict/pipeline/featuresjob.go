@@ -62,7 +62,7 @@ func (j *FeaturesJob) Run(ctx context.Context) (rows, columns int, err error) {
 		inputs["rules"] = j.Rules
 	}
 	// A CSV events file, often the largest input, is hashed as it is read.
-	digest := digestOf(&job.Events)
+	digest := job.Events.DigestWhileReading()
 	if digest != nil {
 		delete(inputs, "events")
 	}

@@ -129,23 +129,6 @@ func fileFingerprint(path string, size int64, sum []byte) string {
 	return fmt.Sprintf("%s size=%d sha256=%x", filepath.Base(path), size, sum)
 }
 
-// digestOf gives src a features.Digest when src is one CSV file, so that
-// the features stage hashes the file while it reads it; nil otherwise.
-func digestOf(src *features.Source) *features.Digest {
-	format := src.Format
-	if format == features.FormatAuto {
-		format = features.FormatOf(src.Path)
-	}
-	if format != features.FormatCSV {
-		return nil
-	}
-	if paths, err := features.ShardFiles(src.Path); err != nil || len(paths) != 1 || paths[0] != src.Path {
-		return nil // a pattern of files, hashed as Fingerprint does
-	}
-	src.Digest = &features.Digest{}
-	return src.Digest
-}
-
 // digestFingerprint is Fingerprint(path) from the digest taken while the
 // file was read, or from the file when the reading did not see it whole.
 func digestFingerprint(path string, d *features.Digest) (string, error) {
