@@ -821,24 +821,24 @@ func TestEventsINT96FarFutureIsABadRow(t *testing.T) {
 	}
 	var q bytes.Buffer
 	bad := &BadRows{Max: 1, Quarantine: NewQuarantine(&q)}
-	er, err := OpenEvents(context.Background(), Source{Path: path}, bad)
+	events, err := readAllEvents(t, Source{Path: path}, bad)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer er.Close()
 	var ids []string
-	if err := Stream(context.Background(), er, func(events []Event) error {
-		for _, e := range events {
-			ids = append(ids, e.EntityID)
-		}
-		return nil
-	}); err != nil {
-		t.Fatal(err)
+	for _, e := range events {
+		ids = append(ids, e.EntityID)
 	}
 	if want := []string{"E0", "E1", "E3", "E4", "E5"}; !slices.Equal(ids, want) {
 		t.Errorf("events of %v, want %v", ids, want)
 	}
 	if bad.Count() != 1 || !errors.Is(bad.Err(), ErrTimeRange) || !strings.Contains(bad.Err().Error(), ":3:") {
 		t.Errorf("%d bad rows: %v; want row 3 out of the time range", bad.Count(), bad.Err())
+	}
+	if err := bad.Quarantine.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(q.String(), "E2") {
+		t.Errorf("quarantine %q lacks the event", q.String())
 	}
 }

@@ -29,7 +29,7 @@ func dump(db *sql.DB, path string, w io.Writer) error {
 		}
 		col := `"` + strings.ReplaceAll(name, `"`, `""`) + `"`
 		switch {
-		case typ == "BOOLEAN" || strings.HasSuffix(typ, "INT") || typ == "INTEGER" || typ == "FLOAT" ||
+		case typ == "BOOLEAN" || strings.HasSuffix(typ, "INT") || strings.HasSuffix(typ, "INTEGER") || typ == "FLOAT" ||
 			typ == "DOUBLE" || strings.HasPrefix(typ, "DECIMAL"):
 			col = "CAST(" + col + " AS DOUBLE)"
 		case typ == "DATE" || strings.HasPrefix(typ, "TIMESTAMP"):
