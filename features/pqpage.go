@@ -315,19 +315,21 @@ func (c *pqChunk) readData(h pqPageHeader, body []byte, p *cells) error {
 	}
 	p.n, p.err = n, nil
 	nonNull := n
-	p.null = nil
+	if p.null != nil {
+		p.nulls, p.null = p.null, nil
+	}
 	if c.col.optional {
 		c.scratch.levels = reuse(c.scratch.levels, n)
 		if err := rleHybrid(c.scratch.levels, levels, 1); err != nil {
 			return fmt.Errorf("definition levels: %w", err)
 		}
-		p.null = reuse(p.null, n)
+		p.null = reuse(p.nulls, n)
 		for i, l := range c.scratch.levels {
 			p.null[i] = l == 0
 			nonNull -= int(1 - l)
 		}
 		if nonNull == n {
-			p.null = nil
+			p.nulls, p.null = p.null, nil
 		}
 	}
 	if h.typ == pageDataV2 && int(h.numNulls) != n-nonNull {

@@ -51,6 +51,8 @@ const (
 type cells struct {
 	n    int
 	null []bool
+	// nulls keeps null's memory while a page without nulls leaves null nil.
+	nulls []bool
 	// A text column's cells are str; or, on a page of dictionary indexes,
 	// dict[idx[i]]; or, on a page of PLAIN values, the spans of page that
 	// span[i] gives (offset << 32 | length). The last two hold no string
@@ -156,17 +158,22 @@ func (c *pageCol) decode(pf *pqFile, k int, done <-chan struct{}) {
 	}
 	var scratch pqScratch
 	defer scratch.close()
+	var p *cells // the page to decode into, kept when a chunk ends
 	for g := range pf.rowGroups {
 		ch, err := pf.chunk(g, k, &scratch)
 		for err == nil {
-			var p *cells
-			select {
-			case p = <-c.free:
-			default:
-				p = new(cells)
+			if p == nil {
+				select {
+				case p = <-c.free:
+				default:
+					p = new(cells)
+				}
 			}
-			if err = ch.next(p); err == nil && !send(p) {
-				return
+			if err = ch.next(p); err == nil {
+				if !send(p) {
+					return
+				}
+				p = nil
 			}
 		}
 		if err != io.EOF {

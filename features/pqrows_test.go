@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -840,5 +841,71 @@ func TestEventsINT96FarFutureIsABadRow(t *testing.T) {
 	}
 	if !strings.Contains(q.String(), "E2") {
 		t.Errorf("quarantine %q lacks the event", q.String())
+	}
+}
+
+// TestPageBuffersLastAcrossRowGroups: a column's decoding goroutine keeps
+// its page buffers from one row group to the next, so that reading more
+// row groups of the same size allocates little more (dictionaries of ten
+// ids and three types aside), not a page's buffers per row group.
+func TestPageBuffersLastAcrossRowGroups(t *testing.T) {
+	type event struct {
+		EntityID string    `parquet:"entity_id,dict,snappy"`
+		TS       time.Time `parquet:"ts,timestamp(millisecond),snappy"`
+		Type     string    `parquet:"type,dict,snappy"`
+		Value    *float64  `parquet:"value,optional,snappy"`
+	}
+	const perGroup = 4000
+	read := func(groups int) uint64 {
+		rows := make([]event, groups*perGroup)
+		for i := range rows {
+			rows[i] = event{EntityID: fmt.Sprintf("E%d", i%10), TS: time.UnixMilli(1_700_000_000_000 + int64(i)*1000).UTC(),
+				Type: []string{"visit", "email_open", "form_submit"}[i%3]}
+			if i%2 == 0 {
+				rows[i].Value = ptr(float64(i))
+			}
+		}
+		var buf bytes.Buffer
+		w := parquet.NewGenericWriter[event](&buf, parquet.MaxRowsPerRowGroup(perGroup))
+		if _, err := w.Write(rows); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+		path := writeBytes(t, fmt.Sprintf("groups-%d.parquet", groups), buf.Bytes())
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		er, err := openEvents(context.Background(), Source{Path: path}, nil, map[string]bool{}, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer er.Close()
+		er.transient = true
+		n := 0
+		for ev := make([]Event, 1024); ; {
+			k, err := er.Read(ev)
+			n += k
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		runtime.ReadMemStats(&after)
+		if n != len(rows) {
+			t.Fatalf("read %d events of %d", n, len(rows))
+		}
+		return after.TotalAlloc - before.TotalAlloc
+	}
+	few, many := read(5), read(45)
+	// A row group's pages of timestamps alone are 32,000 bytes; its
+	// dictionaries and bookkeeping a few thousand.
+	per := (int64(many) - int64(few)) / 40
+	t.Logf("%d bytes more per row group", per)
+	if per > 4*perGroup {
+		t.Errorf("each row group more allocated %d bytes (%d for 5 groups, %d for 45); want at most %d", per, few, many, 4*perGroup)
 	}
 }
