@@ -65,20 +65,53 @@ func rleHybrid(dst []int32, src []byte, w int) error {
 	return nil
 }
 
+// allDefined reports whether the definition levels src (RLE/bit-packed
+// hybrid, width 1) of a page of n values begin with runs of 1 that cover
+// all n: a page without nulls, as writers store one, needing no decoding.
+func allDefined(src []byte, n int) bool {
+	for left := uint64(n); left > 0; {
+		h, k := binary.Uvarint(src)
+		if k <= 0 || h&1 != 0 || len(src) < k+1 || src[k] != 1 {
+			return false
+		}
+		src = src[k+1:]
+		left -= min(left, h>>1)
+	}
+	return true
+}
+
 // unpackBits reads up to count values of w bits, least significant bit
-// first, from src into dst; it returns how many it wrote.
+// first, from src into dst; it returns how many it wrote. A value is
+// taken from the eight bytes at its first one while src holds them, the
+// last few bit by bit.
 func unpackBits(dst []int32, src []byte, w, count int) int {
 	n := min(count, len(dst))
 	if w == 0 {
 		clear(dst[:n])
 		return n
 	}
-	var acc uint64
-	bits, pos := 0, 0
 	mask := uint64(1)<<w - 1
-	for i := range n {
+	i := 0
+	for ; i < n; i++ {
+		b := i * w
+		if b>>3+8 > len(src) {
+			break
+		}
+		dst[i] = int32(binary.LittleEndian.Uint64(src[b>>3:]) >> (b & 7) & mask)
+	}
+	if i == n {
+		return n
+	}
+	b := i * w
+	pos, bits := b>>3, -(b & 7) // the first byte's low bits were read already
+	var acc uint64
+	for ; i < n; i++ {
 		for bits < w {
-			acc |= uint64(src[pos]) << bits
+			if bits < 0 {
+				acc = uint64(src[pos]) >> -bits
+			} else {
+				acc |= uint64(src[pos]) << bits
+			}
 			pos++
 			bits += 8
 		}

@@ -318,7 +318,7 @@ func (c *pqChunk) readData(h pqPageHeader, body []byte, p *cells) error {
 	if p.null != nil {
 		p.nulls, p.null = p.null, nil
 	}
-	if c.col.optional {
+	if c.col.optional && !allDefined(levels, n) {
 		c.scratch.levels = reuse(c.scratch.levels, n)
 		if err := rleHybrid(c.scratch.levels, levels, 1); err != nil {
 			return fmt.Errorf("definition levels: %w", err)
