@@ -8,14 +8,15 @@
 # without time zone); in time order as pyarrow writes a pandas frame
 # (Arrow's Parquet writer: every column dictionary-encoded, falling back to
 # plain, Snappy, 1Mi-row groups, nanoseconds); as CSV in time order; and
-# that CSV rewritten by
-# pandas (Debian's /usr/bin/python3; skipped without it), a writer neither
-# leadscore nor DuckDB controls. Then, on the time-ordered Parquet, the
+# that CSV rewritten by writers neither leadscore nor DuckDB controls:
+# pandas (Debian's /usr/bin/python3; skipped without it) as CSV, and
+# polars (Node.js and the npm registry; skipped without them) as Parquet
+# and as CSV. Then, on the time-ordered Parquet, the
 # as-of run with the default rules, the snapshot table (10 monthly dates,
 # labelled by the deals) and 1,000,000 cutoffs against one as-of run, with
 # peak memory. Five alternating runs each; prints a Markdown section for
 # BENCHMARKS.md.
-# Usage: scripts/duckdb_compare.sh                      (generates 400,000 contacts, about 25 minutes)
+# Usage: scripts/duckdb_compare.sh                      (generates 400,000 contacts, about 30 minutes)
 #        scripts/duckdb_compare.sh LEADSCORE EVENTS.parquet DEALS.parquet   (benchmarks.sh passes its own)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -57,6 +58,16 @@ df.to_csv(sys.argv[2], index=False)
 PY
   inputs+=(pandas)
 fi
+# polars 0.26 (Rust, through its Node.js package from the npm registry;
+# skipped without node and npm or the registry) reads that CSV and writes
+# it back with its defaults: Parquet (uncompressed, dictionary-encoded
+# text, 309,065-row groups, microseconds UTC) and CSV (timestamps as
+# 2024-01-01T09:30:00.000000+0000, nulls empty).
+if command -v node > /dev/null && command -v npm > /dev/null &&
+  npm install --silent --no-audit --no-fund --prefix "$tmp/polars" nodejs-polars@0.26.1 nodejs-polars-linux-x64-gnu@0.26.1 > /dev/null 2>&1 &&
+  NODE_PATH="$tmp/polars/node_modules" node scripts/polars_write.js "$tmp/time.csv" "$tmp/polars.parquet" "$tmp/polars.csv" > /dev/null; then
+  inputs+=(polars polarscsv)
+fi
 
 echo "| input | leadscore | DuckDB 1.1.3 | ratio | DuckDB 1.5.6 | ratio | leadscore peak RSS | values compared |"
 echo "|---|---|---|---|---|---|---|---|"
@@ -75,6 +86,12 @@ for order in "${inputs[@]}"; do
   elif [ "$order" = csv ]; then
     file=$tmp/time.csv
     label="time order, CSV written by DuckDB"
+  elif [ "$order" = polars ]; then
+    file=$tmp/polars.parquet
+    label="time order, Parquet as polars 0.26 writes it by default (uncompressed, dictionary-encoded text, 309,065-row groups, microseconds, UTC)"
+  elif [ "$order" = polarscsv ]; then
+    file=$tmp/polars.csv
+    label="time order, CSV written by polars 0.26"
   elif [ "$order" = pandas ]; then
     file=$tmp/pandas.csv
     label="time order, CSV written by pandas $(/usr/bin/python3 -c 'import pandas; print(pandas.__version__)')"
