@@ -308,38 +308,62 @@ func (e *engine) ingestFile(ctx context.Context, src Source) error {
 	var types typeCache
 	var bp byPartition
 	read := e.read
-	err = Stream(ctx, er, func(events []Event) error {
+	// keepBatch keeps the events of b, which are events when those are
+	// given; else an Event is made for what one matches (read a column
+	// at a time, the file has no other column for it to hold).
+	keepBatch := func(b *eventColumns, events []Event) error {
 		if e.cfg.Progress != nil {
 			e.cfg.Progress(read + int64(er.Rows()))
 		}
-		for _, i := range bp.sort(events, e.lastMom) {
-			ev := &events[i]
-			ts := ev.TS.UnixNano()
-			typ, ok := types.lookup(e, ev.Type)
+		var made Event
+		for _, i := range bp.sort(b, e.lastMom) {
+			typ, ok := types.lookup(e, b.typ[i])
 			if !ok {
 				continue
 			}
+			ts := b.ts[i]
 			e.newest = max(e.newest, ts)
-			p := &e.parts[bp.part[i]]
 			var match uint16
 			var fp uint64
-			if has.match {
-				var rules []int
-				if masks[1] {
-					rules = e.rulesOf[typ]
+			if has.match || has.fps {
+				ev := &made
+				if events != nil {
+					ev = &events[i]
+				} else {
+					made = Event{EntityID: b.id[i], TS: time.Unix(0, ts).UTC(), Type: b.typ[i], Value: b.value[i], HasValue: b.valued[i]}
 				}
-				if match, ok = e.matchOf(e.eventMasks(ev, rules)); !ok {
-					continue
+				if has.match {
+					var rules []int
+					if masks[1] {
+						rules = e.rulesOf[typ]
+					}
+					if match, ok = e.matchOf(e.eventMasks(ev, rules)); !ok {
+						continue
+					}
+				}
+				if has.fps {
+					fp = ev.fingerprint()
 				}
 			}
-			if has.fps {
-				fp = ev.fingerprint()
-			}
-			p.keep(ev.EntityID, rec{ts: ts, value: ev.Value, typ: typ}, ev.HasValue, match, fp, has)
+			e.parts[bp.part[i]].keep(b.id[i], rec{ts: ts, value: b.value[i], typ: typ}, b.valued[i], match, fp, has)
 		}
 		e.late += int64(bp.late)
 		return nil
-	})
+	}
+	if er.runs != nil {
+		// The file's rows are read a column at a time; an Event is made
+		// for the few that are not clean.
+		err = streamColumns(ctx, er, func(b *eventColumns) error { return keepBatch(b, nil) })
+	} else {
+		var b eventColumns
+		err = Stream(ctx, er, func(events []Event) error {
+			b.reset()
+			for i := range events {
+				b.add(&events[i])
+			}
+			return keepBatch(&b, events)
+		})
+	}
 	e.read += int64(er.Rows())
 	return err
 }
@@ -354,16 +378,17 @@ type byPartition struct {
 	late  int // events of the batch at or after the last moment, left out
 }
 
-// sort returns the positions of the events before last, partition by
-// partition.
-func (bp *byPartition) sort(events []Event, last int64) []int32 {
+// sort returns the positions of the events of b before last, partition
+// by partition.
+func (bp *byPartition) sort(b *eventColumns, last int64) []int32 {
+	n := b.len()
 	var count [nParts + 1]int32
-	bp.part = slices.Grow(bp.part[:0], len(events))[:len(events)]
+	bp.part = slices.Grow(bp.part[:0], n)[:n]
 	bp.late = 0
-	for i := range events {
+	for i, ts := range b.ts {
 		k := uint16(nParts) // left out
-		if events[i].TS.UnixNano() < last {
-			k = uint16(hashID(events[i].EntityID) % nParts)
+		if ts < last {
+			k = uint16(hashID(b.id[i]) % nParts)
 		} else {
 			bp.late++
 		}
@@ -374,7 +399,7 @@ func (bp *byPartition) sort(events []Event, last int64) []int32 {
 	for k := 1; k <= nParts; k++ {
 		at[k] = at[k-1] + count[k-1]
 	}
-	bp.order = slices.Grow(bp.order[:0], len(events))[:len(events)-bp.late]
+	bp.order = slices.Grow(bp.order[:0], n)[:n-bp.late]
 	for i, k := range bp.part {
 		if k < nParts {
 			bp.order[at[k]] = int32(i)

@@ -58,6 +58,28 @@ type EventReader struct {
 	transient bool
 }
 
+// eventColumns is a batch of events held column by column: what ingest
+// keeps of each event (entity, time, type, value), without an Event per
+// row.
+type eventColumns struct {
+	id, typ []string
+	ts      []int64 // unix ns
+	value   []float64
+	valued  []bool
+}
+
+func (b *eventColumns) reset() {
+	b.id, b.typ, b.ts, b.value, b.valued = b.id[:0], b.typ[:0], b.ts[:0], b.value[:0], b.valued[:0]
+}
+
+func (b *eventColumns) len() int { return len(b.id) }
+
+// add appends an event.
+func (b *eventColumns) add(e *Event) {
+	b.id, b.typ = append(b.id, e.EntityID), append(b.typ, e.Type)
+	b.ts, b.value, b.valued = append(b.ts, e.TS.UnixNano()), append(b.value, e.Value), append(b.valued, e.HasValue)
+}
+
 // eventCols holds the header index of each contract column, −1 when the
 // file has none.
 type eventCols struct {
@@ -170,6 +192,27 @@ func OpenOrders(ctx context.Context, src Source, bad *BadRows) (*EventReader, er
 
 // Rows returns the number of rows read so far, good and bad.
 func (er *EventReader) Rows() int { return er.rows }
+
+// readColumns fills b with up to max events, like Read; the reader must
+// have runs.
+func (er *EventReader) readColumns(b *eventColumns, max int) (int, error) {
+	b.reset()
+	var one [1]Event
+	for b.len() < max {
+		if k := er.runs.cleanColumns(&er.col, er.fixedType, b, max-b.len()); k > 0 {
+			er.rows += k
+			continue
+		}
+		n, err := er.Read(one[:])
+		if n == 1 {
+			b.add(&one[0])
+		}
+		if err != nil {
+			return b.len(), err
+		}
+	}
+	return b.len(), nil
+}
 
 // Read fills buf with up to len(buf) events and returns how many it read. At
 // the end of the table it returns 0, io.EOF. Bad rows are handled by the
@@ -318,21 +361,53 @@ func Stream(ctx context.Context, er *EventReader, fn func(batch []Event) error) 
 	return streamRows(ctx, er, fn)
 }
 
+// streamColumns is Stream for a reader with runs (EventReader.runs),
+// handing fn the events a column each (eventColumns), 8192 at a time.
+func streamColumns(ctx context.Context, er *EventReader, fn func(b *eventColumns) error) error {
+	var bufs [3]*eventColumns
+	for i := range bufs {
+		bufs[i] = new(eventColumns)
+	}
+	return overlap(ctx, bufs, func(b *eventColumns) error {
+		_, err := er.readColumns(b, 1<<13)
+		return err
+	}, fn)
+}
+
 // streamRows is Stream reading the rows one after another. The reader
 // stops at the first error, fn's included.
 func streamRows(ctx context.Context, er *EventReader, fn func(batch []Event) error) error {
+	type batch struct {
+		ev []Event
+		n  int
+	}
+	var bufs [3]*batch
+	for i := range bufs {
+		bufs[i] = &batch{ev: make([]Event, 1<<13)}
+	}
+	return overlap(ctx, bufs, func(b *batch) error {
+		var err error
+		b.n, err = er.Read(b.ev)
+		return err
+	}, func(b *batch) error { return fn(b.ev[:b.n]) })
+}
+
+// overlap fills the buffers with read on a goroutine, in turn, while fn
+// works on the one filled before, in order. read returns io.EOF with the
+// last buffer (which fn gets), or its error after what it filled; the
+// reading stops at the first error, fn's or read's, which overlap returns.
+func overlap[B any](ctx context.Context, bufs [3]B, read func(B) error, fn func(B) error) error {
 	ctx, stop := context.WithCancel(ctx)
 	defer stop()
 	g, gctx := errgroup.WithContext(ctx)
-	type batch struct {
-		ev  []Event
-		n   int
+	type filled struct {
+		b   B
 		err error
 	}
-	free := make(chan []Event, 3)
-	full := make(chan batch, 3)
-	for range 3 {
-		free <- make([]Event, 1<<13)
+	free := make(chan B, len(bufs))
+	full := make(chan filled, len(bufs))
+	for _, b := range bufs {
+		free <- b
 	}
 	g.Go(func() error {
 		defer close(full)
@@ -340,34 +415,34 @@ func streamRows(ctx context.Context, er *EventReader, fn func(batch []Event) err
 			if err := gctx.Err(); err != nil {
 				return err
 			}
-			var buf []Event
+			var b B
 			select {
-			case buf = <-free:
+			case b = <-free:
 			case <-gctx.Done():
 				return gctx.Err()
 			}
-			n, err := er.Read(buf)
-			full <- batch{ev: buf, n: n, err: err}
+			err := read(b)
+			full <- filled{b: b, err: err}
 			if err != nil {
 				return nil // the consumer reports it
 			}
 		}
 	})
 	var first error
-	for bt := range full {
+	for f := range full {
 		if first == nil {
 			if err := ctx.Err(); err != nil {
 				first = err
-			} else if err := fn(bt.ev[:bt.n]); err != nil {
+			} else if err := fn(f.b); err != nil {
 				first = err
-			} else if bt.err != nil && bt.err != io.EOF {
-				first = bt.err
+			} else if f.err != nil && f.err != io.EOF {
+				first = f.err
 			}
 			if first != nil {
 				stop()
 			}
 		}
-		free <- bt.ev
+		free <- f.b
 	}
 	if err := g.Wait(); err != nil && first == nil {
 		first = err

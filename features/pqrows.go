@@ -27,9 +27,10 @@ type pageRows struct {
 	done   chan struct{} // closed by Close: the decoders stop
 	// started is set once the decoders run (at the first Next).
 	started bool
-	rg      int   // current row group
-	left    int64 // rows left in it
-	row     int   // 0-based global row index
+	rg      int          // current row group
+	left    int64        // rows left in it
+	row     int          // 0-based global row index
+	run     eventColumns // cleanEvents' rows, before they become Events
 }
 
 // pageKind is how a column's cells are held.
@@ -436,14 +437,36 @@ func (r *pageRows) cleanable(col *eventCols, fixedType string) bool {
 		col.quantity < 0 && col.channel < 0
 }
 
-// cleanEvents reads into buf the rows that follow, while the decoded pages
-// hold them and each is an event that EventReader.parse would read
-// without an error, and returns how many; the columns must be cleanable.
-// It stops before the first row that is not, which Next and parse then
-// read as usual. Reading a run of rows column by column, without an
-// interface call per cell, is what it is for.
-func (r *pageRows) cleanEvents(col *eventCols, fixedType string, buf []Event) int {
-	k := min(len(buf), int(min(r.left, math.MaxInt32)))
+var maxNanos = MaxTime.UnixNano()
+
+// nanosAt is time cell i in nanoseconds since 1970, and whether it lies
+// in [MinTime, MaxTime).
+func (c *pageCol) nanosAt(i int) (int64, bool) {
+	v := c.i64[i]
+	f := int64(1)
+	switch c.unit {
+	case 0:
+		f = 86400e9
+	case 1e6:
+		f = 1e6
+	case 1e3:
+		f = 1e3
+	}
+	if v < minNanos/f || v >= maxNanos/f+1 {
+		return 0, false
+	}
+	ns := v * f
+	return ns, ns >= minNanos && ns < maxNanos
+}
+
+// cleanColumns appends to b the rows that follow, at most max, while the
+// decoded pages hold them and each is an event that EventReader.parse
+// would read without an error, and returns how many; the columns must be
+// cleanable. It stops before the first row that is not, which Next and
+// parse then read as usual. Reading a run of rows column by column,
+// without an interface call per cell, is what it is for.
+func (r *pageRows) cleanColumns(col *eventCols, fixedType string, b *eventColumns, max int) int {
+	k := min(max, int(min(r.left, math.MaxInt32)))
 	for c := range r.cols {
 		if pc := &r.cols[c]; !pc.skipped {
 			k = min(k, pc.n-1-pc.i) // rows after the current one on the page
@@ -462,7 +485,6 @@ func (r *pageRows) cleanEvents(col *eventCols, fixedType string, buf []Event) in
 	}
 	j := 0
 	for ; j < k; j++ {
-		// A row's cell i of a column is i = c.i+1+j.
 		i := idc.i + 1 + j
 		if idc.null != nil && idc.null[i] || idc.bad != nil && idc.bad[i] != 0 {
 			break
@@ -475,8 +497,8 @@ func (r *pageRows) cleanEvents(col *eventCols, fixedType string, buf []Event) in
 		if tsc.null != nil && tsc.null[i] {
 			break
 		}
-		ts := tsc.timeAt(i)
-		if CheckTime(ts) != nil {
+		ts, ok := tsc.nanosAt(i)
+		if !ok {
 			break
 		}
 		typ := fixedType
@@ -489,22 +511,21 @@ func (r *pageRows) cleanEvents(col *eventCols, fixedType string, buf []Event) in
 				break
 			}
 		}
-		e := &buf[j]
-		*e = Event{EntityID: id, TS: ts, Type: typ, Props: e.Props[:0]}
+		var v float64
+		valued := false
 		if vc != nil {
 			i = vc.i + 1 + j
-			if vc.null != nil && vc.null[i] {
-				if fixedType != "" {
+			if vc.null == nil || !vc.null[i] {
+				if v = vc.floatAt(i); checkMagnitude(v) != nil {
 					break
 				}
-				continue
-			}
-			v := vc.floatAt(i)
-			if checkMagnitude(v) != nil {
+				valued = true
+			} else if fixedType != "" {
 				break
 			}
-			e.Value, e.HasValue = v, true
 		}
+		b.id, b.typ, b.ts = append(b.id, id), append(b.typ, typ), append(b.ts, ts)
+		b.value, b.valued = append(b.value, v), append(b.valued, valued)
 	}
 	for c := range r.cols {
 		if pc := &r.cols[c]; !pc.skipped {
@@ -514,6 +535,18 @@ func (r *pageRows) cleanEvents(col *eventCols, fixedType string, buf []Event) in
 	r.row += j
 	r.left -= int64(j)
 	return j
+}
+
+// cleanEvents reads into buf the rows that follow, as cleanColumns does.
+func (r *pageRows) cleanEvents(col *eventCols, fixedType string, buf []Event) int {
+	b := &r.run
+	b.reset()
+	k := r.cleanColumns(col, fixedType, b, len(buf))
+	for j := range k {
+		e := &buf[j]
+		*e = Event{EntityID: b.id[j], TS: time.Unix(0, b.ts[j]).UTC(), Type: b.typ[j], Value: b.value[j], HasValue: b.valued[j], Props: e.Props[:0]}
+	}
+	return k
 }
 
 func (r *pageRows) Record() []string {

@@ -711,6 +711,12 @@ func TestCleanEventsMatchRowPath(t *testing.T) {
 			e.Value = ptr(2 * MaxMagnitude)
 		case 13, 14, 15:
 			e.Value = nil
+		case 16:
+			e.TS = ptr(MinTime)
+		case 17:
+			e.TS = ptr(MaxTime.Add(-time.Microsecond))
+		case 18:
+			e.TS = ptr(MaxTime)
 		}
 		rows[i] = e
 	}
@@ -723,7 +729,7 @@ func TestCleanEventsMatchRowPath(t *testing.T) {
 		t.Fatal(err)
 	}
 	path := writeBytes(t, "events.parquet", buf.Bytes())
-	read := func(rowByRow bool, maxBad int) string {
+	read := func(how string, maxBad int) string {
 		var q bytes.Buffer
 		bad := &BadRows{Max: maxBad, Quarantine: NewQuarantine(&q)}
 		er, err := openEvents(context.Background(), Source{Path: path}, bad, map[string]bool{}, false)
@@ -734,13 +740,24 @@ func TestCleanEventsMatchRowPath(t *testing.T) {
 		if er.runs == nil {
 			t.Fatal("the events' columns are not cleanable")
 		}
-		if rowByRow {
+		if how == "row by row" {
 			er.runs = nil
 		}
 		var out strings.Builder
-		batch := make([]Event, 1+r.IntN(700))
+		size := 1 + r.IntN(700)
+		batch := make([]Event, size)
+		var cols eventColumns
 		for {
-			n, err := er.Read(batch)
+			var n int
+			var err error
+			if how == "columns" {
+				n, err = er.readColumns(&cols, size)
+				for i := range n {
+					batch[i] = Event{EntityID: cols.id[i], TS: time.Unix(0, cols.ts[i]).UTC(), Type: cols.typ[i], Value: cols.value[i], HasValue: cols.valued[i]}
+				}
+			} else {
+				n, err = er.Read(batch)
+			}
 			for _, e := range batch[:n] {
 				fmt.Fprintf(&out, "%s|%s|%s|%v|%v\n", e.EntityID, e.TS.Format(time.RFC3339Nano), e.Type, e.Value, e.HasValue)
 			}
@@ -756,9 +773,11 @@ func TestCleanEventsMatchRowPath(t *testing.T) {
 		return out.String()
 	}
 	for _, maxBad := range []int{0, 40, 10000} {
-		want, got := read(true, maxBad), read(false, maxBad)
-		if got != want {
-			t.Errorf("--max-bad-rows %d: runs of rows read\n%.2000s\nwant, row by row\n%.2000s", maxBad, got, want)
+		want := read("row by row", maxBad)
+		for _, how := range []string{"runs of rows", "columns"} {
+			if got := read(how, maxBad); got != want {
+				t.Errorf("--max-bad-rows %d: %s read\n%.2000s\nwant, row by row\n%.2000s", maxBad, how, got, want)
+			}
 		}
 		if maxBad == 10000 && !strings.Contains(want, "rows 6000") {
 			t.Errorf("read %.200s", want[strings.LastIndex(want, "rows"):])
@@ -907,5 +926,73 @@ func TestPageBuffersLastAcrossRowGroups(t *testing.T) {
 	t.Logf("%d bytes more per row group", per)
 	if per > 4*perGroup {
 		t.Errorf("each row group more allocated %d bytes (%d for 5 groups, %d for 45); want at most %d", per, few, many, 4*perGroup)
+	}
+}
+
+// TestColumnIngestMatchesEvents: a table built from Parquet whose rows are
+// read a column at a time (eventColumns), with and without event rules to
+// match, equals the table built from the same events as CSV, read as
+// Events; pages of a few rows make some rows take the row path.
+func TestColumnIngestMatchesEvents(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	var rows []pqLooseEvent
+	csv := []string{"entity_id,ts,type,value"}
+	for i := range 3000 {
+		ts := asOf.Add(time.Duration(r.IntN(500*24)-450*24) * time.Hour).Add(time.Duration(r.IntN(1e6)) * time.Microsecond)
+		id := fmt.Sprintf("E%03d", r.IntN(200))
+		if i%50 == 0 {
+			id = " " + id + " "
+		}
+		typ := []string{"order", "page_view", " rfq "}[r.IntN(3)]
+		e := pqLooseEvent{ID: ptr(id), TS: ptr(ts), Type: ptr(typ)}
+		v := ""
+		if strings.TrimSpace(typ) == "order" && i%7 != 0 {
+			e.Value = ptr(float64(r.IntN(2000000)) / 100)
+			v = strconv.FormatFloat(*e.Value, 'g', -1, 64)
+		}
+		rows = append(rows, e)
+		csv = append(csv, fmt.Sprintf("%q,%s,%q,%s", id, ts.Format(time.RFC3339Nano), typ, v))
+	}
+	var buf bytes.Buffer
+	w := parquet.NewGenericWriter[pqLooseEvent](&buf, parquet.PageBufferSize(400), parquet.MaxRowsPerRowGroup(900))
+	if _, err := w.Write(rows); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	pq := writeBytes(t, "events.parquet", buf.Bytes())
+	er, err := openEvents(context.Background(), Source{Path: pq}, nil, map[string]bool{}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if er.Close(); er.runs == nil {
+		t.Fatal("the Parquet events are not read a column at a time")
+	}
+	rules := parseRules(t, `version: 1
+groups: [{name: g}]
+rules:
+  - {name: big, group: g, points: 20, event: {type: order, where: [{field: value, op: ">", value: 10000}]}, valid_for: 6 months}
+  - {name: rfq, group: g, points: 15, event: {type: rfq}, valid_for: 3 months}
+`)
+	for _, rs := range []*RuleSet{nil, rules} {
+		cfg := Config{AsOf: asOf, Rules: rs}
+		cfg.Events = Source{Path: pq}
+		got, err := Build(context.Background(), cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := build(t, strings.Join(csv, "\n")+"\n", Config{AsOf: asOf, Rules: rs})
+		if got.NumRows() != want.NumRows() || len(got.Columns) != len(want.Columns) {
+			t.Fatalf("rules %v: %d rows × %d columns from Parquet, %d × %d from CSV", rs != nil, got.NumRows(), len(got.Columns), want.NumRows(), len(want.Columns))
+		}
+		for c := range want.Columns {
+			wc, gc := &want.Columns[c], &got.Columns[c]
+			for i := range wc.Len() {
+				if wc.Kind == KindFloat && math.Float64bits(wc.Float[i]) != math.Float64bits(gc.Float[i]) || wc.Text(i) != gc.Text(i) {
+					t.Fatalf("rules %v: %s row %d: %v from Parquet, %v from CSV", rs != nil, wc.Name, i, gc.Text(i), wc.Text(i))
+				}
+			}
+		}
 	}
 }
