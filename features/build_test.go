@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -407,5 +408,31 @@ func TestShardedEntities(t *testing.T) {
 	var re *RowError
 	if _, err := ReadProfiles(context.Background(), Source{Path: filepath.Join(dir, "ent-*.csv")}, nil); !errors.As(err, &re) || !strings.Contains(err.Error(), "ent-2.csv:2") {
 		t.Errorf("an id in two shards: %v", err)
+	}
+}
+
+// TestSortOnCores sorts as slices.SortFunc does, whatever the number of
+// cores and however the parts fall.
+func TestSortOnCores(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	r := rand.New(rand.NewPCG(7, 8))
+	for _, procs := range []int{1, 2, 3, 5, 8} {
+		runtime.GOMAXPROCS(procs)
+		for _, n := range []int{0, 10, 1 << 14, 1<<14 + 7, 100003} {
+			s := make([]int, n)
+			for i := range s {
+				s[i] = i
+			}
+			r.Shuffle(n, func(i, j int) { s[i], s[j] = s[j], s[i] })
+			got := sortOnCores(s, func(a, b int) int { return a - b })
+			if len(got) != n {
+				t.Fatalf("%d cores, %d elements: got %d", procs, n, len(got))
+			}
+			for i, v := range got {
+				if v != i {
+					t.Fatalf("%d cores, %d elements: element %d is %d", procs, n, i, v)
+				}
+			}
+		}
 	}
 }

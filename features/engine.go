@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 	"unsafe"
 
@@ -551,6 +552,56 @@ func hashID(s string) uint32 {
 	return h
 }
 
+// sortOnCores sorts s by cmp, which orders no two elements equal: a part
+// per core sorted at once, then the parts merged in pairs. It returns the
+// sorted elements, in s or in a slice of its size.
+func sortOnCores[T any](s []T, cmp func(a, b T) int) []T {
+	parts := runtime.GOMAXPROCS(0)
+	if parts < 2 || len(s) < 1<<14 {
+		slices.SortFunc(s, cmp)
+		return s
+	}
+	bounds := make([]int, parts+1)
+	for i := range bounds {
+		bounds[i] = i * len(s) / parts
+	}
+	var wg sync.WaitGroup
+	for i := range parts {
+		wg.Go(func() { slices.SortFunc(s[bounds[i]:bounds[i+1]], cmp) })
+	}
+	wg.Wait()
+	buf := make([]T, len(s))
+	for len(bounds) > 2 {
+		var next []int
+		for i := 0; i+1 < len(bounds); i += 2 {
+			lo, hi := bounds[i], bounds[min(i+2, len(bounds)-1)]
+			if i+2 < len(bounds) {
+				mergeInto(buf[lo:hi], s[lo:bounds[i+1]], s[bounds[i+1]:hi], cmp)
+			} else {
+				copy(buf[lo:hi], s[lo:hi]) // an odd part out
+			}
+			next = append(next, lo)
+		}
+		bounds = append(next, len(s))
+		s, buf = buf, s
+	}
+	return s
+}
+
+// mergeInto merges the sorted a and b into dst, which holds both.
+func mergeInto[T any](dst, a, b []T, cmp func(a, b T) int) {
+	i, j := 0, 0
+	for k := range dst {
+		if j == len(b) || i < len(a) && cmp(a[i], b[j]) < 0 {
+			dst[k] = a[i]
+			i++
+		} else {
+			dst[k] = b[j]
+			j++
+		}
+	}
+}
+
 // each runs fn on every partition, on every core.
 func (e *engine) each(ctx context.Context, fn func(p *partition) error) error {
 	g, gctx := errgroup.WithContext(ctx)
@@ -940,7 +991,7 @@ func (e *engine) place() []placed {
 			ents = append(ents, entity{id, entityRef{uint16(k), int32(ent)}, first})
 		}
 	}
-	slices.SortFunc(ents, func(a, b entity) int { return strings.Compare(a.id, b.id) })
+	ents = sortOnCores(ents, func(a, b entity) int { return strings.Compare(a.id, b.id) })
 	e.ents = make([]entityRef, len(ents))
 	for i, en := range ents {
 		e.ents[i] = en.ref
