@@ -45,7 +45,7 @@ const nParts = 256
 type rec struct {
 	ts    int64 // unix ns
 	value float64
-	off   uint32 // where the entity id is in the partition's arena (arenaAt)
+	off   uint32 // where the entity id is in the partition's arena (arenaAt); group makes it the entity's local index
 	idLen uint16
 	typ   uint16 // global type id
 }
@@ -657,7 +657,6 @@ func (e *engine) group(p *partition) {
 		total += len(c.r)
 	}
 	local := make(map[string]int32, total/8+1)
-	ent := make([]int32, 0, total)
 	var count []int32
 	for _, c := range p.chunks {
 		for i := range c.r {
@@ -671,7 +670,7 @@ func (e *engine) group(p *partition) {
 				p.ids = append(p.ids, id)
 				count = append(count, 0)
 			}
-			ent = append(ent, k)
+			r.off = uint32(k)
 			count[k]++
 		}
 	}
@@ -688,17 +687,15 @@ func (e *engine) group(p *partition) {
 	}
 	p.g = makeRecs(total, total, has)
 	next := slices.Clone(p.start[:n])
-	j := 0
 	for _, c := range p.chunks {
 		for i := range c.r {
-			k := ent[j]
+			k := c.r[i].off
 			p.g.set(int(next[k]), c, i)
 			if e.remap != nil {
 				r := &p.g.r[next[k]]
 				r.typ = e.remap[r.typ]
 			}
 			next[k]++
-			j++
 		}
 	}
 	p.chunks, p.arena = nil, nil
