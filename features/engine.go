@@ -45,7 +45,9 @@ const nParts = 256
 type rec struct {
 	ts    int64 // unix ns
 	value float64
-	off   uint32 // where the entity id is in the partition's arena (arenaAt); group makes it the entity's local index
+	// off is where the entity id is in the partition's arena (arenaAt),
+	// until group makes it the entity's local index.
+	off   uint32
 	idLen uint16
 	typ   uint16 // global type id
 }

@@ -442,17 +442,11 @@ var maxNanos = MaxTime.UnixNano()
 // nanosAt is time cell i in nanoseconds since 1970, and whether it lies
 // in [MinTime, MaxTime).
 func (c *pageCol) nanosAt(i int) (int64, bool) {
-	v := c.i64[i]
-	f := int64(1)
-	switch c.unit {
-	case 0:
+	v, f := c.i64[i], c.unit
+	if f == 0 { // a date
 		f = 86400e9
-	case 1e6:
-		f = 1e6
-	case 1e3:
-		f = 1e3
 	}
-	if v < minNanos/f || v >= maxNanos/f+1 {
+	if v < minNanos/f || v >= maxNanos/f+1 { // v*f would overflow or lie out of range
 		return 0, false
 	}
 	ns := v * f
@@ -485,6 +479,7 @@ func (r *pageRows) cleanColumns(col *eventCols, fixedType string, b *eventColumn
 	}
 	j := 0
 	for ; j < k; j++ {
+		// A row's cell i of a column is i = c.i+1+j.
 		i := idc.i + 1 + j
 		if idc.null != nil && idc.null[i] || idc.bad != nil && idc.bad[i] != 0 {
 			break
