@@ -243,17 +243,35 @@ func sortFloat32s(v []float32) {
 func (b *binning) apply(cols []GBColumn, rows []int, workers int) []uint8 {
 	n := len(rows)
 	m := make([]uint8, n*len(cols))
+	// The values are read in the table's order, each binned value written
+	// at its row's place (at[i]), so that rows in another order (a file
+	// not sorted by the time of the split) do not make every read a miss.
+	size := 0
+	if len(cols) > 0 {
+		size = len(cols[0].Values)
+	}
+	at := make([]int32, size)
+	for i := range at {
+		at[i] = -1
+	}
+	for j, i := range rows {
+		at[i] = int32(j)
+	}
 	parallelFor(len(cols), workers, func(f int) {
 		v, col, cuts := cols[f].Values, m[f*n:(f+1)*n], b.cuts[f]
 		if b.cat[f] {
-			for j, i := range rows {
-				col[j] = predict.BinOf(v[i], cuts, true)
+			for i, j := range at {
+				if j >= 0 {
+					col[j] = predict.BinOf(v[i], cuts, true)
+				}
 			}
 			return
 		}
 		bn := predict.NewBinner(cuts)
-		for j, i := range rows {
-			col[j] = bn.Bin(v[i])
+		for i, j := range at {
+			if j >= 0 {
+				col[j] = bn.Bin(v[i])
+			}
 		}
 	})
 	return m
