@@ -721,11 +721,7 @@ func TestCleanEventsMatchRowPath(t *testing.T) {
 		rows[i] = e
 	}
 	var buf bytes.Buffer
-	w := parquet.NewGenericWriter[pqLooseEvent](&buf, parquet.PageBufferSize(300), parquet.MaxRowsPerRowGroup(1700))
-	if _, err := w.Write(rows); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Close(); err != nil {
+	if err := writeAll(&buf, rows, []parquet.WriterOption{parquet.PageBufferSize(300), parquet.MaxRowsPerRowGroup(1700)}); err != nil {
 		t.Fatal(err)
 	}
 	path := writeBytes(t, "events.parquet", buf.Bytes())
@@ -885,11 +881,7 @@ func TestPageBuffersLastAcrossRowGroups(t *testing.T) {
 			}
 		}
 		var buf bytes.Buffer
-		w := parquet.NewGenericWriter[event](&buf, parquet.MaxRowsPerRowGroup(perGroup))
-		if _, err := w.Write(rows); err != nil {
-			t.Fatal(err)
-		}
-		if err := w.Close(); err != nil {
+		if err := writeAll(&buf, rows, []parquet.WriterOption{parquet.MaxRowsPerRowGroup(perGroup)}); err != nil {
 			t.Fatal(err)
 		}
 		path := writeBytes(t, fmt.Sprintf("groups-%d.parquet", groups), buf.Bytes())
@@ -954,11 +946,7 @@ func TestColumnIngestMatchesEvents(t *testing.T) {
 		csv = append(csv, fmt.Sprintf("%q,%s,%q,%s", id, ts.Format(time.RFC3339Nano), typ, v))
 	}
 	var buf bytes.Buffer
-	w := parquet.NewGenericWriter[pqLooseEvent](&buf, parquet.PageBufferSize(400), parquet.MaxRowsPerRowGroup(900))
-	if _, err := w.Write(rows); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Close(); err != nil {
+	if err := writeAll(&buf, rows, []parquet.WriterOption{parquet.PageBufferSize(400), parquet.MaxRowsPerRowGroup(900)}); err != nil {
 		t.Fatal(err)
 	}
 	pq := writeBytes(t, "events.parquet", buf.Bytes())

@@ -72,30 +72,16 @@ fi
 echo "| input | leadscore | DuckDB 1.1.3 | ratio | DuckDB 1.5.6 | ratio | leadscore peak RSS | values compared |"
 echo "|---|---|---|---|---|---|---|---|"
 for order in "${inputs[@]}"; do
-  file=$events
-  label="generator's order (each contact's events together)"
-  if [ "$order" = time ]; then
-    file=$tmp/time.parquet
-    label="time order, written by DuckDB"
-  elif [ "$order" = spark ]; then
-    file=$tmp/spark.parquet
-    label="time order, Snappy, 122,880-row groups, timestamps without time zone (as Spark and pyarrow write), written by DuckDB"
-  elif [ "$order" = pyarrow ]; then
-    file=$tmp/pyarrow.parquet
-    label="time order, as pyarrow writes a pandas frame (every column dictionary-encoded, falling back to plain; Snappy; 1Mi-row groups; nanoseconds, UTC), written by Arrow's Parquet writer"
-  elif [ "$order" = csv ]; then
-    file=$tmp/time.csv
-    label="time order, CSV written by DuckDB"
-  elif [ "$order" = polars ]; then
-    file=$tmp/polars.parquet
-    label="time order, Parquet as polars 0.26 writes it by default (uncompressed, dictionary-encoded text, 309,065-row groups, microseconds, UTC)"
-  elif [ "$order" = polarscsv ]; then
-    file=$tmp/polars.csv
-    label="time order, CSV written by polars 0.26"
-  elif [ "$order" = pandas ]; then
-    file=$tmp/pandas.csv
-    label="time order, CSV written by pandas $(/usr/bin/python3 -c 'import pandas; print(pandas.__version__)')"
-  fi
+  case $order in
+    generator) file=$events label="generator's order (each contact's events together)" ;;
+    time) file=$tmp/time.parquet label="time order, written by DuckDB" ;;
+    spark) file=$tmp/spark.parquet label="time order, Snappy, 122,880-row groups, timestamps without time zone (as Spark and pyarrow write), written by DuckDB" ;;
+    pyarrow) file=$tmp/pyarrow.parquet label="time order, as pyarrow writes a pandas frame (every column dictionary-encoded, falling back to plain; Snappy; 1Mi-row groups; nanoseconds, UTC), written by Arrow's Parquet writer" ;;
+    csv) file=$tmp/time.csv label="time order, CSV written by DuckDB" ;;
+    pandas) file=$tmp/pandas.csv label="time order, CSV written by pandas $(/usr/bin/python3 -c 'import pandas; print(pandas.__version__)')" ;;
+    polars) file=$tmp/polars.parquet label="time order, Parquet as polars 0.26 writes it by default (uncompressed, dictionary-encoded text, 309,065-row groups, microseconds, UTC)" ;;
+    polarscsv) file=$tmp/polars.csv label="time order, CSV written by polars 0.26" ;;
+  esac
   ls=() d11=() d15=() rss=() diff=""
   for _ in 1 2 3 4 5; do
     /usr/bin/time -f "%e %M" -o "$tmp/time" "$leadscore" features --events "$file" --as-of 2025-01-01 --out "$tmp/ours.parquet" -q > /dev/null
