@@ -193,9 +193,9 @@ func OpenOrders(ctx context.Context, src Source, bad *BadRows) (*EventReader, er
 // Rows returns the number of rows read so far, good and bad.
 func (er *EventReader) Rows() int { return er.rows }
 
-// readColumns fills b with up to max events, like Read; the reader must
-// have runs.
-func (er *EventReader) readColumns(b *eventColumns, max int) (int, error) {
+// readColumns fills b with up to max events, like Read (io.EOF once the
+// table ends); the reader must have runs.
+func (er *EventReader) readColumns(b *eventColumns, max int) error {
 	b.reset()
 	var one [1]Event
 	for b.len() < max {
@@ -208,10 +208,10 @@ func (er *EventReader) readColumns(b *eventColumns, max int) (int, error) {
 			b.add(&one[0])
 		}
 		if err != nil {
-			return b.len(), err
+			return err
 		}
 	}
-	return b.len(), nil
+	return nil
 }
 
 // Read fills buf with up to len(buf) events and returns how many it read. At
@@ -361,17 +361,17 @@ func Stream(ctx context.Context, er *EventReader, fn func(batch []Event) error) 
 	return streamRows(ctx, er, fn)
 }
 
+// batchEvents is how many events a batch of Stream holds.
+const batchEvents = 1 << 13
+
 // streamColumns is Stream for a reader with runs (EventReader.runs),
-// handing fn the events a column each (eventColumns), 8192 at a time.
+// handing fn the events a column each (eventColumns).
 func streamColumns(ctx context.Context, er *EventReader, fn func(b *eventColumns) error) error {
 	var bufs [3]*eventColumns
 	for i := range bufs {
 		bufs[i] = new(eventColumns)
 	}
-	return overlap(ctx, bufs, func(b *eventColumns) error {
-		_, err := er.readColumns(b, 1<<13)
-		return err
-	}, fn)
+	return overlap(ctx, bufs, func(b *eventColumns) error { return er.readColumns(b, batchEvents) }, fn)
 }
 
 // streamRows is Stream reading the rows one after another. The reader
@@ -383,7 +383,7 @@ func streamRows(ctx context.Context, er *EventReader, fn func(batch []Event) err
 	}
 	var bufs [3]*batch
 	for i := range bufs {
-		bufs[i] = &batch{ev: make([]Event, 1<<13)}
+		bufs[i] = &batch{ev: make([]Event, batchEvents)}
 	}
 	return overlap(ctx, bufs, func(b *batch) error {
 		var err error

@@ -81,9 +81,8 @@ func allDefined(src []byte, n int) bool {
 }
 
 // unpackBits reads up to count values of w bits, least significant bit
-// first, from src into dst; it returns how many it wrote. A value is
-// taken from the eight bytes at its first one while src holds them, the
-// last few bit by bit.
+// first, from src into dst; it returns how many it wrote. Each value is
+// shifted out of the eight bytes at its first one (fewer at src's end).
 func unpackBits(dst []int32, src []byte, w, count int) int {
 	n := min(count, len(dst))
 	if w == 0 {
@@ -91,33 +90,17 @@ func unpackBits(dst []int32, src []byte, w, count int) int {
 		return n
 	}
 	mask := uint64(1)<<w - 1
-	i := 0
-	for ; i < n; i++ {
+	for i := range n {
 		b := i * w
-		if b>>3+8 > len(src) {
-			break
-		}
-		dst[i] = int32(binary.LittleEndian.Uint64(src[b>>3:]) >> (b & 7) & mask)
-	}
-	if i == n {
-		return n
-	}
-	b := i * w
-	pos, bits := b>>3, -(b & 7) // the first byte's low bits were read already
-	var acc uint64
-	for ; i < n; i++ {
-		for bits < w {
-			if bits < 0 {
-				acc = uint64(src[pos]) >> -bits
-			} else {
-				acc |= uint64(src[pos]) << bits
+		var v uint64
+		if at := src[b>>3:]; len(at) >= 8 {
+			v = binary.LittleEndian.Uint64(at)
+		} else {
+			for j, c := range at {
+				v |= uint64(c) << (8 * j)
 			}
-			pos++
-			bits += 8
 		}
-		dst[i] = int32(acc & mask)
-		acc >>= w
-		bits -= w
+		dst[i] = int32(v >> (b & 7) & mask)
 	}
 	return n
 }

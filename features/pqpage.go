@@ -315,21 +315,19 @@ func (c *pqChunk) readData(h pqPageHeader, body []byte, p *cells) error {
 	}
 	p.n, p.err = n, nil
 	nonNull := n
-	if p.null != nil {
-		p.nulls, p.null = p.null, nil
-	}
+	p.null = nil
 	if c.col.optional && !allDefined(levels, n) {
 		c.scratch.levels = reuse(c.scratch.levels, n)
 		if err := rleHybrid(c.scratch.levels, levels, 1); err != nil {
 			return fmt.Errorf("definition levels: %w", err)
 		}
-		p.null = reuse(p.nulls, n)
+		p.nulls = reuse(p.nulls, n)
 		for i, l := range c.scratch.levels {
-			p.null[i] = l == 0
+			p.nulls[i] = l == 0
 			nonNull -= int(1 - l)
 		}
-		if nonNull == n {
-			p.nulls, p.null = p.null, nil
+		if nonNull < n {
+			p.null = p.nulls
 		}
 	}
 	if h.typ == pageDataV2 && int(h.numNulls) != n-nonNull {

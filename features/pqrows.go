@@ -52,7 +52,8 @@ const (
 type cells struct {
 	n    int
 	null []bool
-	// nulls keeps null's memory while a page without nulls leaves null nil.
+	// nulls is null's memory, kept while a page without nulls leaves null
+	// nil.
 	nulls []bool
 	// A text column's cells are str; or, on a page of dictionary indexes,
 	// dict[idx[i]]; or, on a page of PLAIN values, the spans of page that

@@ -747,7 +747,8 @@ func TestCleanEventsMatchRowPath(t *testing.T) {
 			var n int
 			var err error
 			if how == "columns" {
-				n, err = er.readColumns(&cols, size)
+				err = er.readColumns(&cols, size)
+				n = cols.len()
 				for i := range n {
 					batch[i] = Event{EntityID: cols.id[i], TS: time.Unix(0, cols.ts[i]).UTC(), Type: cols.typ[i], Value: cols.value[i], HasValue: cols.valued[i]}
 				}
@@ -895,15 +896,8 @@ func TestPageBuffersLastAcrossRowGroups(t *testing.T) {
 		defer er.Close()
 		er.transient = true
 		n := 0
-		for ev := make([]Event, 1024); ; {
-			k, err := er.Read(ev)
-			n += k
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
+		if err := Stream(context.Background(), er, func(b []Event) error { n += len(b); return nil }); err != nil {
+			t.Fatal(err)
 		}
 		runtime.ReadMemStats(&after)
 		if n != len(rows) {
