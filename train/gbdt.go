@@ -243,38 +243,48 @@ func sortFloat32s(v []float32) {
 func (b *binning) apply(cols []GBColumn, rows []int, workers int) []uint8 {
 	n := len(rows)
 	m := make([]uint8, n*len(cols))
-	// The values are read in the table's order, each binned value written
-	// at its row's place (at[i]), so that rows in another order (a file
-	// not sorted by the time of the split) do not make every read a miss.
-	size := 0
-	if len(cols) > 0 {
-		size = len(cols[0].Values)
-	}
+	at := places(rows, len(cols[0].Values))
+	parallelFor(len(cols), workers, func(f int) {
+		v, col, cuts := cols[f].Values, m[f*n:(f+1)*n], b.cuts[f]
+		bn := predict.NewBinner(cuts)
+		bin := func(x float64) uint8 {
+			if b.cat[f] {
+				return predict.BinOf(x, cuts, true)
+			}
+			return bn.Bin(x)
+		}
+		if at == nil {
+			for j, i := range rows {
+				col[j] = bin(v[i])
+			}
+			return
+		}
+		for i, j := range at {
+			if j >= 0 {
+				col[j] = bin(v[i])
+			}
+		}
+	})
+	return m
+}
+
+// places returns, for each of a table's size rows, its place in rows (−1
+// when it is not one), so that apply reads the values in the table's
+// order: rows in another order (a file not sorted by the time of the
+// split) would make every read a miss. It returns nil when a row is given
+// twice, which apply then reads at its places.
+func places(rows []int, size int) []int32 {
 	at := make([]int32, size)
 	for i := range at {
 		at[i] = -1
 	}
 	for j, i := range rows {
+		if at[i] >= 0 {
+			return nil
+		}
 		at[i] = int32(j)
 	}
-	parallelFor(len(cols), workers, func(f int) {
-		v, col, cuts := cols[f].Values, m[f*n:(f+1)*n], b.cuts[f]
-		if b.cat[f] {
-			for i, j := range at {
-				if j >= 0 {
-					col[j] = predict.BinOf(v[i], cuts, true)
-				}
-			}
-			return
-		}
-		bn := predict.NewBinner(cuts)
-		for i, j := range at {
-			if j >= 0 {
-				col[j] = bn.Bin(v[i])
-			}
-		}
-	})
-	return m
+	return at
 }
 
 // parallelFor runs fn(0…n−1) on up to workers goroutines.

@@ -45,6 +45,22 @@ func TestQuantileCuts(t *testing.T) {
 	if want := []uint8{1, 2, 2, 3, 3, 0}; !slices.Equal(got8, want) {
 		t.Errorf("bins of %v = %v, want %v", xs, got8, want)
 	}
+	// Rows in another order, some left out, one given twice; and a
+	// categorical feature beside.
+	b = &binning{cuts: [][]float32{{2, 3}, nil}, nbins: []int{4, 4}, cat: []bool{false, true}}
+	codes := []float64{2, 0, 1, math.NaN(), 2, 1}
+	cols := []GBColumn{{Values: xs}, {Values: codes, Levels: 3}}
+	for _, rows := range [][]int{{4, 0, 5, 2}, {3, 1, 3, 0}} {
+		got := b.apply(cols, rows, 2)
+		want := make([]uint8, 2*len(rows))
+		for j, i := range rows {
+			want[j] = []uint8{1, 2, 2, 3, 3, 0}[i]
+			want[len(rows)+j] = predict.BinOf(codes[i], nil, true)
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("rows %v: bins %v, want %v", rows, got, want)
+		}
+	}
 }
 
 // TestSortFloat32s: the radix sort gives slices.Sort's order on values of
