@@ -36,9 +36,11 @@ func (cr *csvRows) plainBlock(data []byte, first int, view bool) *plainRows {
 	if !plainText(data, cr.r.Comma) {
 		return nil
 	}
-	text := string(data)
+	var text string
 	if view && len(data) > 0 {
 		text = unsafe.String(&data[0], len(data))
+	} else {
+		text = string(data)
 	}
 	p := newPlainRows(text, cr.r.Comma, len(cr.header))
 	p.path, p.header, p.layout, p.lines = cr.path, cr.header, cr.layout, first-1
