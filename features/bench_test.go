@@ -103,3 +103,31 @@ func BenchmarkBuild(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkParseCSVBlock parses one block of a plain CSV events file into
+// events, as each of streamCSV's workers does.
+func BenchmarkParseCSVBlock(b *testing.B) {
+	p := benchEvents(b, 100000, "csv")
+	er, err := OpenEvents(context.Background(), Source{Path: p}, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer er.Close()
+	er.transient = true
+	cr := er.r.(*csvRows)
+	data, err := os.ReadFile(p)
+	if err != nil {
+		b.Fatal(err)
+	}
+	data = data[:lastRecordEnd(data[:csvEventBlock()])]
+	blk := &eventBlock{data: data, first: 1, head: true}
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		blk.events, blk.rows = blk.events[:0], 0
+		er.parseBlock(cr, blk)
+		if blk.syntax || len(blk.bad) > 0 {
+			b.Fatal("block not parsed")
+		}
+	}
+	b.ReportMetric(float64(blk.rows), "rows/block")
+}

@@ -202,7 +202,7 @@ func readBlockCells(blk []byte, sep rune, width int, na []string, only []bool) [
 		p := newPlainRows(unsafe.String(unsafe.SliceData(blk), len(blk)), sep, width)
 		read = func() ([]string, error) {
 			err := p.Next()
-			return p.rec, err
+			return p.Record(), err
 		}
 	}
 	est := bytes.Count(blk, []byte{'\n'}) + 1

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math/bits"
+	"time"
 	"unicode/utf8"
 	"unsafe"
 )
@@ -19,11 +20,14 @@ import (
 // (TestPlainRowsMatchCSV).
 type plainRows struct {
 	*csvRows
-	data   string // the block; the records are substrings of it
-	at     int    // where the next line starts in data
-	line   int    // the current line, counted from the block's first
-	start  int    // where the current line starts in data
-	fields []int  // where each field of the current record starts in data
+	data  string // the block; the records are substrings of it
+	at    int    // where the next line starts in data
+	line  int    // the current line, counted from the block's first
+	start int    // where the current line starts in data
+	// bounds holds where each field of the current record starts in
+	// data, then one past the end of its last field: field k is
+	// data[bounds[k]:bounds[k+1]-1].
+	bounds []int
 	sep    byte
 	width  int // fields per record
 }
@@ -82,24 +86,14 @@ func (p *plainRows) Next() error {
 	for p.at < len(p.data) {
 		p.line++
 		p.start = p.at
-		rec, fields := p.rec[:0], p.fields[:0]
-		for from := p.at; ; {
-			i := delimiter(data, from, p.sep)
-			fields = append(fields, from)
-			rec = append(rec, p.data[from:i])
-			if i == len(data) || data[i] == '\n' {
-				p.at = i + 1
-				break
-			}
-			from = i + 1
-		}
-		if p.at-1 == p.start {
+		bounds, i := cutLine(data, p.at, p.sep, append(p.bounds[:0], p.at))
+		p.at, p.bounds = i+1, bounds
+		if i == p.start {
 			continue // an empty line
 		}
-		p.rec, p.fields = rec, fields
-		if len(rec) != p.width {
+		if n := len(bounds) - 1; n != p.width {
 			return &RowError{Path: p.path, Line: p.lines + p.line, Column: 1,
-				Err: fmt.Errorf("row has %d fields, header has %d", len(rec), p.width)}
+				Err: fmt.Errorf("row has %d fields, header has %d", n, p.width)}
 		}
 		p.rows++
 		return nil
@@ -107,39 +101,81 @@ func (p *plainRows) Next() error {
 	return io.EOF
 }
 
-// delimiter returns the index of the first sep or line feed in data at or
-// after i, len(data) for none. It tests eight bytes at a time: a byte of x
-// equal to c is a zero byte of x^(c×0x01…01), which zeroBytes flags; a
-// flag can be wrong only above a true one, so the lowest is right.
-func delimiter(data []byte, i int, sep byte) int {
+// cell returns field k of the current record, untrimmed.
+func (p *plainRows) cell(k int) string {
+	return p.data[p.bounds[k] : p.bounds[k+1]-1]
+}
+
+func (p *plainRows) Str(col int) (string, bool) {
+	s := trimCell(p.cell(col))
+	return s, s == ""
+}
+
+func (p *plainRows) Num(col int) (float64, bool, error) {
+	return numOfText(p.Str(col))
+}
+
+func (p *plainRows) Time(col int) (time.Time, bool, error) {
+	s, null := p.Str(col)
+	if null {
+		return time.Time{}, true, nil
+	}
+	t, err := p.timeOf(s)
+	return t, false, err
+}
+
+// Record returns the fields of the current record; the slice is reused by
+// the next call.
+func (p *plainRows) Record() []string {
+	p.rec = p.rec[:0]
+	for k := range len(p.bounds) - 1 {
+		p.rec = append(p.rec, p.cell(k))
+	}
+	return p.rec
+}
+
+// cutLine finds the fields of the line of data starting at i, cut at sep:
+// it appends to bounds one past the end of each field (where its sep or
+// line feed stands) and returns bounds and the index of the line's line
+// feed, len(data) for none. It tests eight bytes at a time: a byte of x
+// equal to c is a zero byte of x^(c×0x01…01), which zeroBytes flags.
+func cutLine(data []byte, i int, sep byte, bounds []int) ([]int, int) {
 	const ones = 0x0101010101010101
 	s, nl := uint64(sep)*ones, uint64('\n')*ones
 	for ; i+8 <= len(data); i += 8 {
 		x := binary.LittleEndian.Uint64(data[i:])
-		if m := zeroBytes(x^s) | zeroBytes(x^nl); m != 0 {
-			return i + bits.TrailingZeros64(m)/8
+		for m := zeroBytes(x^s) | zeroBytes(x^nl); m != 0; m &= m - 1 {
+			j := i + bits.TrailingZeros64(m)/8
+			bounds = append(bounds, j+1)
+			if data[j] == '\n' {
+				return bounds, j
+			}
 		}
 	}
 	for ; i < len(data); i++ {
-		if data[i] == sep || data[i] == '\n' {
-			return i
+		if data[i] == '\n' {
+			return append(bounds, i+1), i
+		}
+		if data[i] == sep {
+			bounds = append(bounds, i+1)
 		}
 	}
-	return len(data)
+	return append(bounds, len(data)+1), len(data)
 }
 
-// zeroBytes sets the high bit of each byte of v that is zero (and maybe
-// of a byte above a zero one).
+// zeroBytes sets the high bit of each byte of v that is zero, and only
+// of those.
 func zeroBytes(v uint64) uint64 {
-	return (v - 0x0101010101010101) &^ v & 0x8080808080808080
+	const low7 = 0x7f7f7f7f7f7f7f7f
+	return ^((v&low7 + low7) | v | low7)
 }
 
 // Pos returns the file line and the 1-based byte column of a cell of the
 // current record.
 func (p *plainRows) Pos(col int) (int, int) {
-	col = min(col, len(p.fields)-1)
+	col = min(col, len(p.bounds)-2)
 	if col < 0 {
 		return 0, 0
 	}
-	return p.lines + p.line, p.fields[col] - p.start + 1
+	return p.lines + p.line, p.bounds[col] - p.start + 1
 }

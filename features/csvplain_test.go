@@ -89,10 +89,10 @@ func readAll(rs rows) []string {
 	}
 }
 
-// TestDelimiter: delimiter finds the first separator or line feed as a
-// byte loop does, among the bytes that fool a word test (those one bit
-// away, the high bit, zero) and at every offset.
-func TestDelimiter(t *testing.T) {
+// TestCutLine: cutLine finds every separator up to the line feed as a byte
+// loop does, among the bytes that fool a word test (those one bit away,
+// the high bit, zero) and from every offset.
+func TestCutLine(t *testing.T) {
 	r := rand.New(rand.NewPCG(9, 10))
 	for trial := range 2000 {
 		sep := []byte{',', ';', '\t', '|', 0x01, 0x7f}[trial%6]
@@ -106,12 +106,17 @@ func TestDelimiter(t *testing.T) {
 			}
 		}
 		for from := range len(data) + 1 {
-			want := from
-			for want < len(data) && data[want] != sep && data[want] != '\n' {
-				want++
+			var want []int
+			end := from
+			for ; end < len(data) && data[end] != '\n'; end++ {
+				if data[end] == sep {
+					want = append(want, end+1)
+				}
 			}
-			if got := delimiter(data, from, sep); got != want {
-				t.Fatalf("%q from %d, separator %q: %d, want %d", data, from, sep, got, want)
+			want = append(want, end+1)
+			got, gotEnd := cutLine(data, from, sep, nil)
+			if !slices.Equal(got, want) || gotEnd != end {
+				t.Fatalf("%q from %d, separator %q: %v, %d, want %v, %d", data, from, sep, got, gotEnd, want, end)
 			}
 		}
 	}

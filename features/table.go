@@ -370,16 +370,23 @@ func (r *csvRows) Time(col int) (time.Time, bool, error) {
 	if null {
 		return time.Time{}, true, nil
 	}
+	t, err := r.timeOf(s)
+	return t, false, err
+}
+
+// timeOf parses a non-empty cell as a time: in the file's layout when it
+// has one, else as ParseTime does.
+func (r *csvRows) timeOf(s string) (time.Time, error) {
 	if r.layout != "" {
 		if t, err := time.Parse(r.layout, s); err == nil {
-			return t.UTC(), false, nil
+			return t.UTC(), nil
 		}
 	}
 	t, err := ParseTime(s)
 	if err != nil && r.layout != "" {
 		err = fmt.Errorf("%w (nor the layout %q)", err, r.layout)
 	}
-	return t, false, err
+	return t, err
 }
 
 func (r *csvRows) Pos(col int) (int, int) {
