@@ -148,19 +148,22 @@ func quickTime(s string) (time.Time, bool) {
 
 // civilTime is the time sec seconds and ns nanoseconds after midnight UTC
 // starting day d of month mo of year y (proleptic Gregorian, the fields in
-// range): what time.Date gives, without its normalising. Years are counted
-// from March, so that a leap day ends its year.
+// range, the year from 0 to 9999): what time.Date gives, without its
+// normalising. Years are counted from March, so that a leap day ends its
+// year, and from 400 years before year 0 (146,097 days), so that unsigned
+// division counts their leap days.
 func civilTime(y, mo, d, sec, ns int) time.Time {
-	yy := int64(y)
+	yy := uint64(y + 400)
 	if mo <= 2 {
 		yy--
 	}
-	era := floorDiv(yy, 400)
-	yoe := yy - era*400                                           // 0 to 399
-	doy := int64((153*((mo+9)%12)+2)/5 + d - 1)                   // 0 to 365, from March 1
-	days := era*146097 + yoe*365 + yoe/4 - yoe/100 + doy - 719468 // from 1970-01-01
+	days := int64(yy*365+yy/4-yy/100+yy/400) + int64(fromMarch[mo]) + int64(d-1) - 719468 - 146097 // from 1970-01-01
 	return time.Unix(days*86400+int64(sec), int64(ns)).UTC()
 }
+
+// fromMarch is the number of days from March 1 to the first of each month,
+// from January (month 1).
+var fromMarch = [13]uint16{0, 306, 337, 0, 31, 61, 92, 122, 153, 184, 214, 245, 275}
 
 // digitsValue reads a string of ASCII digits.
 func digitsValue(s string) (int, bool) {
