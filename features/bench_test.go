@@ -124,7 +124,7 @@ func BenchmarkParseCSVBlock(b *testing.B) {
 	b.SetBytes(int64(len(data)))
 	for b.Loop() {
 		blk.events, blk.rows = blk.events[:0], 0
-		er.parseBlock(cr, blk)
+		er.parseBlock(cr, blk, false)
 		if blk.syntax || len(blk.bad) > 0 {
 			b.Fatal("block not parsed")
 		}

@@ -28,6 +28,7 @@ type eventBlock struct {
 	done  chan struct{}
 
 	events []Event
+	cols   eventColumns // the events, when the block is parsed into columns
 	bad    []badRow
 	rows   int  // records read, good and bad
 	syntax bool // a record broke the CSV syntax: the block is not used
@@ -50,7 +51,7 @@ type badRow struct {
 // after it are read by the sequential reader instead, which reports such
 // rows as it always does; the result is the sequential reader's, event for
 // event and error for error.
-func streamCSV(ctx context.Context, er *EventReader, cr *csvRows, fn func(batch []Event) error) error {
+func streamCSV(ctx context.Context, er *EventReader, cr *csvRows, columns bool, fn func(b *eventBlock) error) error {
 	f, err := os.Open(cr.path)
 	if err != nil {
 		return err
@@ -86,12 +87,12 @@ func streamCSV(ctx context.Context, er *EventReader, cr *csvRows, fn func(batch 
 	for range workers {
 		wg.Go(func() {
 			for b := range work {
-				er.parseBlock(cr, b)
+				er.parseBlock(cr, b, columns)
 				close(b.done)
 			}
 		})
 	}
-	err = consumeBlocks(ctx, er, cr, order, spare, fn)
+	err = consumeBlocks(ctx, er, cr, order, spare, columns, fn)
 	cancel()
 	for range order { // let the reader stop
 	}
@@ -104,8 +105,8 @@ func streamCSV(ctx context.Context, er *EventReader, cr *csvRows, fn func(batch 
 
 // consumeBlocks hands the parsed blocks to fn and their bad rows to the
 // policy in file order; from a block with a syntax error on, the file is
-// read sequentially.
-func consumeBlocks(ctx context.Context, er *EventReader, cr *csvRows, order <-chan *eventBlock, spare chan<- *eventBlock, fn func(batch []Event) error) error {
+// read sequentially, and its batches handed to fn as blocks.
+func consumeBlocks(ctx context.Context, er *EventReader, cr *csvRows, order <-chan *eventBlock, spare chan<- *eventBlock, columns bool, fn func(b *eventBlock) error) error {
 	for b := range order {
 		select {
 		case <-b.done:
@@ -113,7 +114,17 @@ func consumeBlocks(ctx context.Context, er *EventReader, cr *csvRows, order <-ch
 			return ctx.Err()
 		}
 		if b.syntax {
-			return er.streamFrom(ctx, cr, b, fn)
+			var rest eventBlock
+			return er.streamFrom(ctx, cr, b, func(events []Event) error {
+				rest.events = events
+				if columns {
+					rest.cols.reset()
+					for i := range events {
+						rest.cols.add(&events[i])
+					}
+				}
+				return fn(&rest)
+			})
 		}
 		for _, br := range b.bad {
 			if err := er.bad.handle(br.err, br.rec); err != nil {
@@ -122,7 +133,7 @@ func consumeBlocks(ctx context.Context, er *EventReader, cr *csvRows, order <-ch
 			}
 		}
 		er.rows += b.rows
-		if err := fn(b.events); err != nil {
+		if err := fn(b); err != nil {
 			return err
 		}
 		select {
@@ -145,7 +156,7 @@ func cutBlocks(ctx context.Context, r io.Reader, size int, spare <-chan *eventBl
 		b := &eventBlock{}
 		select {
 		case old := <-spare:
-			b.buf, b.events = old.buf, old.events[:0]
+			b.buf, b.events, b.cols = old.buf, old.events[:0], old.cols
 		default:
 		}
 		if need := max(size, 2*len(pending)); cap(b.buf) < need {
@@ -187,21 +198,23 @@ func cutBlocks(ctx context.Context, r io.Reader, size int, spare <-chan *eventBl
 }
 
 // parseBlock parses a block's records as er's reader would: the same
-// checks, the same errors with the file's line numbers. With er.transient
-// the events of a plain block view its memory, which is reused once fn has
-// seen them; a block with a bad row, whose record and error outlive fn, is
-// parsed again from a copy.
-func (er *EventReader) parseBlock(cr *csvRows, b *eventBlock) {
-	er.parseBlockFrom(cr, b, er.transient)
+// checks, the same errors with the file's line numbers, into b.events or,
+// with columns, b.cols. With er.transient the events of a plain block view
+// its memory, which is reused once fn has seen them; a block with a bad
+// row, whose record and error outlive fn, is parsed again from a copy.
+func (er *EventReader) parseBlock(cr *csvRows, b *eventBlock, columns bool) {
+	er.parseBlockFrom(cr, b, er.transient, columns)
 	if er.transient && len(b.bad) > 0 {
-		b.events, b.bad, b.rows, b.syntax = b.events[:0], nil, 0, false
-		er.parseBlockFrom(cr, b, false)
+		b.bad, b.rows, b.syntax = nil, 0, false
+		er.parseBlockFrom(cr, b, false, columns)
 	}
 }
 
 // parseBlockFrom is parseBlock, the events viewing the block's memory
 // when view is set.
-func (er *EventReader) parseBlockFrom(cr *csvRows, b *eventBlock, view bool) {
+func (er *EventReader) parseBlockFrom(cr *csvRows, b *eventBlock, view, columns bool) {
+	b.events = b.events[:0]
+	b.cols.reset()
 	var src rows
 	var br *csvRows // nil when the block is plain text (plainRows)
 	if p := cr.plainBlock(b.data, b.first, view); p != nil {
@@ -222,9 +235,10 @@ func (er *EventReader) parseBlockFrom(cr *csvRows, b *eventBlock, view bool) {
 	}
 	// er's settings, which no one changes while the file is read.
 	w := EventReader{src: er.src, r: src, col: er.col, props: er.props, fixedType: er.fixedType}
-	if n := bytes.Count(b.data, []byte{'\n'}) + 1; cap(b.events) < n {
+	if n := bytes.Count(b.data, []byte{'\n'}) + 1; !columns && cap(b.events) < n {
 		b.events = make([]Event, 0, n)
 	}
+	var e Event
 	for {
 		err := src.Next()
 		if err == io.EOF {
@@ -235,7 +249,13 @@ func (er *EventReader) parseBlockFrom(cr *csvRows, b *eventBlock, view bool) {
 			return
 		}
 		b.rows++
-		if err == nil {
+		switch {
+		case err != nil:
+		case columns:
+			if err = w.parse(&e); err == nil {
+				b.cols.add(&e)
+			}
+		default:
 			// Parse in place: cap(b.events) is the block's lines at least.
 			k := len(b.events)
 			b.events = b.events[:k+1]

@@ -57,11 +57,19 @@ type streamed struct {
 	err        string
 }
 
-func streamEvents(t *testing.T, path string, maxBad int, sequential bool) streamed {
+// streamEvents reads an events file: how is "rows" (the sequential
+// reader), "blocks" (Stream), or "columns" (streamColumns, with a reader
+// that leaves out every column beyond the contract's, as ingest opens
+// one) or "bare rows" (the sequential reader leaving them out too).
+func streamEvents(t *testing.T, path string, maxBad int, how string) streamed {
 	t.Helper()
 	var q bytes.Buffer
 	bad := &BadRows{Max: maxBad, Quarantine: NewQuarantine(&q)}
-	er, err := OpenEvents(context.Background(), Source{Path: path}, bad)
+	var need map[string]bool
+	if how == "columns" || how == "bare rows" {
+		need = map[string]bool{}
+	}
+	er, err := openEvents(context.Background(), Source{Path: path}, bad, need, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,16 +78,33 @@ func streamEvents(t *testing.T, path string, maxBad int, sequential bool) stream
 		t.Fatalf("%s is not read in blocks", path)
 	}
 	var out streamed
-	read := Stream
-	if sequential {
-		read = streamRows
+	add := func(e *Event) {
+		out.events = append(out.events, fmt.Sprintf("%s|%s|%s|%v|%v|%v", e.EntityID, e.TS.Format(time.RFC3339Nano), e.Type, e.Value, e.HasValue, e.Props))
 	}
-	err = read(context.Background(), er, func(batch []Event) error {
-		for _, e := range batch {
-			out.events = append(out.events, fmt.Sprintf("%s|%s|%s|%v|%v|%v", e.EntityID, e.TS.Format(time.RFC3339Nano), e.Type, e.Value, e.HasValue, e.Props))
+	each := func(batch []Event) error {
+		for i := range batch {
+			add(&batch[i])
 		}
 		return nil
-	})
+	}
+	switch how {
+	case "rows", "bare rows":
+		err = streamRows(context.Background(), er, each)
+	case "blocks":
+		err = Stream(context.Background(), er, each)
+	case "columns":
+		if !er.columnar() {
+			t.Fatalf("%s is not read a column at a time", path)
+		}
+		err = streamColumns(context.Background(), er, func(b *eventColumns) error {
+			for i := range b.len() {
+				add(&Event{EntityID: b.id[i], TS: time.Unix(0, b.ts[i]).UTC(), Type: b.typ[i], Value: b.value[i], HasValue: b.valued[i]})
+			}
+			return nil
+		})
+	default:
+		t.Fatalf("no reading %q", how)
+	}
 	if err != nil {
 		out.err = err.Error()
 	}
@@ -112,22 +137,28 @@ func TestStreamCSVBlocks(t *testing.T) {
 	for _, c := range cases {
 		path := eventsFile(t, strings.ReplaceAll(c.name, " ", "_")+".csv", c.bad, c.crlf, c.bom, c.stray, c.strayRow)
 		for _, maxBad := range []int{0, 5, 1000} {
-			want := streamEvents(t, path, maxBad, true)
-			if c.name == "clean" && (want.err != "" || len(want.events) != 400) {
-				t.Fatalf("clean file: %d events, error %q", len(want.events), want.err)
+			rows, bare := streamEvents(t, path, maxBad, "rows"), streamEvents(t, path, maxBad, "bare rows")
+			if c.name == "clean" && (rows.err != "" || len(rows.events) != 400) {
+				t.Fatalf("clean file: %d events, error %q", len(rows.events), rows.err)
 			}
 			for _, size := range []int{4 << 20, 4096, 400, 16} {
 				csvBlockSize = size
-				got := streamEvents(t, path, maxBad, false)
-				what := fmt.Sprintf("%s, --max-bad-rows %d, blocks of %d bytes", c.name, maxBad, csvEventBlock())
-				if got.err != want.err {
-					t.Errorf("%s: error %q, want %q", what, got.err, want.err)
-				}
-				if got.rows != want.rows || got.quarantine != want.quarantine {
-					t.Errorf("%s: %d rows, quarantine\n%s\nwant %d rows, quarantine\n%s", what, got.rows, got.quarantine, want.rows, want.quarantine)
-				}
-				if want.err == "" && strings.Join(got.events, "\n") != strings.Join(want.events, "\n") {
-					t.Errorf("%s: %d events differ from the sequential reader's %d", what, len(got.events), len(want.events))
+				for _, how := range []string{"blocks", "columns"} {
+					want := rows
+					if how == "columns" {
+						want = bare
+					}
+					got := streamEvents(t, path, maxBad, how)
+					what := fmt.Sprintf("%s, %s, --max-bad-rows %d, blocks of %d bytes", c.name, how, maxBad, csvEventBlock())
+					if got.err != want.err {
+						t.Errorf("%s: error %q, want %q", what, got.err, want.err)
+					}
+					if got.rows != want.rows || got.quarantine != want.quarantine {
+						t.Errorf("%s: %d rows, quarantine\n%s\nwant %d rows, quarantine\n%s", what, got.rows, got.quarantine, want.rows, want.quarantine)
+					}
+					if want.err == "" && strings.Join(got.events, "\n") != strings.Join(want.events, "\n") {
+						t.Errorf("%s: %d events differ from the sequential reader's %d", what, len(got.events), len(want.events))
+					}
 				}
 				csvBlockSize = 4 << 20
 			}
@@ -205,7 +236,7 @@ func TestStreamTransient(t *testing.T) {
 	er.transient = true
 	data := []byte(sb.String()[len("entity_id,ts,type,value\n"):])
 	b := &eventBlock{data: data, first: 2}
-	er.parseBlock(er.r.(*csvRows), b)
+	er.parseBlock(er.r.(*csvRows), b, false)
 	if len(b.bad) == 0 || len(b.events) == 0 {
 		t.Fatalf("%d events, %d bad rows", len(b.events), len(b.bad))
 	}

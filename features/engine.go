@@ -353,9 +353,9 @@ func (e *engine) ingestFile(ctx context.Context, src Source) error {
 		e.late += int64(bp.late)
 		return nil
 	}
-	if er.runs != nil {
+	if er.columnar() {
 		// The file's rows are read a column at a time; an Event is made
-		// for the few that are not clean.
+		// only for what the rules match.
 		err = streamColumns(ctx, er, func(b *eventColumns) error { return keepBatch(b, nil) })
 	} else {
 		var b eventColumns

@@ -356,7 +356,7 @@ func (e *Event) fingerprint() uint64 {
 // returns the first error of the reader or of fn.
 func Stream(ctx context.Context, er *EventReader, fn func(batch []Event) error) error {
 	if cr, ok := er.r.(*csvRows); ok && cr.plain {
-		return streamCSV(ctx, er, cr, fn)
+		return streamCSV(ctx, er, cr, false, func(b *eventBlock) error { return fn(b.events) })
 	}
 	return streamRows(ctx, er, fn)
 }
@@ -364,9 +364,24 @@ func Stream(ctx context.Context, er *EventReader, fn func(batch []Event) error) 
 // batchEvents is how many events a batch of Stream holds.
 const batchEvents = 1 << 13
 
-// streamColumns is Stream for a reader with runs (EventReader.runs),
-// handing fn the events a column each (eventColumns).
+// columnar reports whether streamColumns reads er a column at a time:
+// its events hold nothing but the contract's entity, time, type and value
+// (no channel, no property), and it reads clean Parquet (runs) or plain
+// CSV.
+func (er *EventReader) columnar() bool {
+	if er.runs != nil {
+		return true
+	}
+	cr, ok := er.r.(*csvRows)
+	return ok && cr.plain && er.col.channel < 0 && len(er.props) == 0
+}
+
+// streamColumns is Stream for a columnar reader, handing fn the events a
+// column each (eventColumns).
 func streamColumns(ctx context.Context, er *EventReader, fn func(b *eventColumns) error) error {
+	if cr, ok := er.r.(*csvRows); ok {
+		return streamCSV(ctx, er, cr, true, func(b *eventBlock) error { return fn(&b.cols) })
+	}
 	var bufs [3]*eventColumns
 	for i := range bufs {
 		bufs[i] = new(eventColumns)
