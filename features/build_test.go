@@ -326,6 +326,11 @@ func TestOrderIndependent(t *testing.T) {
 			lines = append(lines, fmt.Sprintf("E%03d,%s,%s,%s", e, ts.Format(time.RFC3339), typ, v))
 		}
 	}
+	// Orders at one instant whose sum depends on the order of addition:
+	// ties are broken by value too.
+	for _, v := range []string{"4.9", "0.3", "2.3", "0.1", "1.1", "0.7", "0.2"} {
+		lines = append(lines, fmt.Sprintf("E999,%s,order,%s", asOf.Add(-time.Hour).Format(time.RFC3339), v))
+	}
 	spec := Spec{Aggregations: []string{"count", "sum", "mean", "max", "distinct_days", "days_since", "trend"}}
 	var want *Table
 	for order := range 3 {

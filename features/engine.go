@@ -2,6 +2,7 @@ package features
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
 	"math"
 	"math/bits"
@@ -34,19 +35,20 @@ import (
 //     cutoffs, the snapshot dates) are computed from its sorted records,
 //     in time order, into the output columns.
 //
-// Memory holds the kept records (25 bytes each, 27 with derived types or
-// event rules, 35 with Config.Dedupe, plus the id) and the output table.
-// There are enough partitions that one partition's records, scattered
-// into entity order while it is grouped, stay near the cache (some 2 MB
-// each for 21M events).
+// Memory holds the kept records (17 bytes each, 19 with derived types or
+// event rules, 27 with Config.Dedupe, plus the id, and 8 more for a
+// value) and the output table. There are enough partitions that one
+// partition's records, scattered into entity order while it is grouped,
+// stay near the cache (some 1.4 MB each for 21M events).
 const nParts = 256
 
-// rec is one kept event.
+// rec is one kept event. Few events have a value (an order's amount, a
+// deal's), so a value is kept apart from its record.
 type rec struct {
-	ts    int64 // unix ns
-	value float64
-	// off is where the entity id is in the partition's arena (arenaAt),
-	// until group makes it the entity's local index.
+	ts int64 // unix ns
+	// off is, until group, where the entity id is in the partition's
+	// arena (arenaAt), followed there by the value when the record has
+	// one (valueAt); once grouped, where its value is in recs.values.
 	off   uint32
 	idLen uint16
 	typ   uint16 // global type id
@@ -58,8 +60,9 @@ type rec struct {
 type recs struct {
 	r      []rec
 	valued []bool
-	match  []uint16 // the derived types and event rules matched: engine.matches[match]
-	fps    []uint64 // the event's fingerprint
+	values []float64 // once grouped: the values, where rec.off says
+	match  []uint16  // the derived types and event rules matched: engine.matches[match]
+	fps    []uint64  // the event's fingerprint
 }
 
 // matched is what an event matches: derived types (bit k for
@@ -348,7 +351,7 @@ func (e *engine) ingestFile(ctx context.Context, src Source) error {
 					fp = ev.fingerprint()
 				}
 			}
-			e.parts[bp.part[i]].keep(b.id[i], rec{ts: ts, value: b.value[i], typ: typ}, b.valued[i], match, fp, has)
+			e.parts[bp.part[i]].keep(b.id[i], rec{ts: ts, typ: typ}, b.value[i], b.valued[i], match, fp, has)
 		}
 		e.late += int64(bp.late)
 		return nil
@@ -470,11 +473,12 @@ func (e *engine) eventMasks(ev *Event, rules []int) matched {
 	return m
 }
 
-// keep appends one record of entity id to the partition, with its match
-// index and fingerprint when the records carry them (has).
-func (p *partition) keep(id string, r rec, valued bool, match uint16, fp uint64, has carry) {
+// keep appends one record of entity id to the partition, with its value
+// when valued, and its match index and fingerprint when the records carry
+// them (has).
+func (p *partition) keep(id string, r rec, value float64, valued bool, match uint16, fp uint64, has carry) {
 	c := p.last(has)
-	r.off, r.idLen = p.store(id), uint16(len(id)) // the reader refuses ids over MaxIDBytes
+	r.off, r.idLen = p.store(id, value, valued), uint16(len(id)) // the reader refuses ids over MaxIDBytes
 	c.r = append(c.r, r)
 	c.valued = append(c.valued, valued)
 	if has.match {
@@ -493,11 +497,16 @@ const (
 	arenaBlock = 1 << arenaBits
 )
 
-// store copies an entity id into the arena and returns its offset. The
-// arena grows by blocks, so that nothing already stored is copied again.
-func (p *partition) store(id string) uint32 {
+// store copies an entity id into the arena, and after it the value when
+// valued, and returns its offset. The arena grows by blocks, so that
+// nothing already stored is copied again.
+func (p *partition) store(id string, value float64, valued bool) uint32 {
+	size := len(id)
+	if valued {
+		size += 8
+	}
 	n := len(p.arena)
-	if n == 0 || len(p.arena[n-1])+len(id) > cap(p.arena[n-1]) {
+	if n == 0 || len(p.arena[n-1])+size > cap(p.arena[n-1]) {
 		if n == 1<<(32-arenaBits) {
 			panic("features: a partition's entity ids outgrew 4 GiB")
 		}
@@ -507,7 +516,16 @@ func (p *partition) store(id string) uint32 {
 	b := &p.arena[n-1]
 	off := uint32(n-1)<<arenaBits | uint32(len(*b))
 	*b = append(*b, id...)
+	if valued {
+		*b = binary.LittleEndian.AppendUint64(*b, math.Float64bits(value))
+	}
 	return off
+}
+
+// valueAt returns the value stored after the n-byte id at off.
+func (p *partition) valueAt(off uint32, n uint16) float64 {
+	at := int(off&(arenaBlock-1)) + int(n)
+	return math.Float64frombits(binary.LittleEndian.Uint64(p.arena[off>>arenaBits][at:]))
 }
 
 // arenaAt returns the id stored at off, n bytes long, without copying it.
@@ -660,10 +678,14 @@ func (e *engine) group(p *partition) {
 	}
 	local := make(map[string]int32, total/8+1)
 	var count []int32
+	var values []float64 // in arrival order
 	for _, c := range p.chunks {
 		for i := range c.r {
 			r := &c.r[i]
 			id := p.arenaAt(r.off, r.idLen)
+			if c.valued[i] {
+				values = append(values, p.valueAt(r.off, r.idLen))
+			}
 			k, ok := local[id]
 			if !ok {
 				k = int32(len(p.ids))
@@ -688,13 +710,20 @@ func (e *engine) group(p *partition) {
 		has = carry{match: p.chunks[0].match != nil, fps: p.chunks[0].fps != nil}
 	}
 	p.g = makeRecs(total, total, has)
+	p.g.values = values
 	next := slices.Clone(p.start[:n])
+	v := uint32(0) // the next value, in arrival order as the first pass took them
 	for _, c := range p.chunks {
 		for i := range c.r {
 			k := c.r[i].off
 			p.g.set(int(next[k]), c, i)
+			r := &p.g.r[next[k]]
+			r.off = 0
+			if c.valued[i] {
+				r.off = v
+				v++
+			}
 			if e.remap != nil {
-				r := &p.g.r[next[k]]
 				r.typ = e.remap[r.typ]
 			}
 			next[k]++
@@ -796,8 +825,8 @@ func (p *partition) compare(a, b int) int {
 			return 1
 		}
 		return -1
-	case ra.value != rb.value:
-		return cmpInt(math.Float64bits(ra.value), math.Float64bits(rb.value))
+	case g.valued[a] && g.values[ra.off] != g.values[rb.off]:
+		return cmpInt(math.Float64bits(g.values[ra.off]), math.Float64bits(g.values[rb.off]))
 	case g.match != nil && g.match[a] != g.match[b]:
 		ma, mb := p.matches[g.match[a]], p.matches[g.match[b]]
 		if ma.derived != mb.derived {

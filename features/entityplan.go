@@ -114,7 +114,7 @@ func (p *EntityPlan) group(id string, records []Record) (*partition, error) {
 	}
 	has := carryOf(p.masks)
 	chunk := makeRecs(0, len(records), has) // one entity's size, not an ingest chunk's
-	part := &partition{chunks: []*recs{&chunk}, arena: [][]byte{make([]byte, 0, min(arenaBlock, len(records)*len(id)))}}
+	part := &partition{chunks: []*recs{&chunk}, arena: [][]byte{make([]byte, 0, min(arenaBlock, len(records)*(len(id)+8)))}}
 	for i := range records {
 		r := &records[i]
 		typ, ok := p.e.typeID[r.Type]
@@ -130,7 +130,7 @@ func (p *EntityPlan) group(id string, records []Record) (*partition, error) {
 		if !ok {
 			return nil, p.e.tooVariedMatches()
 		}
-		part.keep(id, rec{ts: r.TS, value: r.Value, typ: typ}, r.HasValue, match, r.Fingerprint, has)
+		part.keep(id, rec{ts: r.TS, typ: typ}, r.Value, r.HasValue, match, r.Fingerprint, has)
 	}
 	p.e.group(part)
 	return part, nil

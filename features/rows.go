@@ -298,20 +298,24 @@ func (a *acc) window(g *recs, lo, hi int, d int64) {
 				a.act30 |= 1 << k
 			}
 		}
+		var v float64
+		if g.valued[i] {
+			v = g.values[r.off]
+		}
 		if s := a.l.slotOf[r.typ]; s >= 0 {
-			a.addSlot(s, r, g.valued[i], age, k)
+			a.addSlot(s, v, g.valued[i], age, k)
 		}
 		if g.match != nil {
 			for m := a.e.matches[g.match[i]].derived; m != 0; m &= m - 1 {
-				a.addSlot(a.l.nTypes+bits.TrailingZeros64(m), r, g.valued[i], age, k)
+				a.addSlot(a.l.nTypes+bits.TrailingZeros64(m), v, g.valued[i], age, k)
 			}
 		}
 	}
 }
 
-// addSlot counts record r, age before the moment and k days back, into a
-// slot's windowed aggregates.
-func (a *acc) addSlot(s int, r *rec, hasValue bool, age, k int64) {
+// addSlot counts a record, age before the moment and k days back, with
+// value v when hasValue, into a slot's windowed aggregates.
+func (a *acc) addSlot(s int, v float64, hasValue bool, age, k int64) {
 	base := s * a.nw
 	valued := hasValue && a.l.valued[s]
 	for w, wn := range a.e.win {
@@ -320,10 +324,10 @@ func (a *acc) addSlot(s int, r *rec, hasValue bool, age, k int64) {
 		}
 		a.cnt[base+w]++
 		if valued {
-			if a.hasMax && (a.vcnt[base+w] == 0 || r.value > a.vmax[base+w]) {
-				a.vmax[base+w] = r.value
+			if a.hasMax && (a.vcnt[base+w] == 0 || v > a.vmax[base+w]) {
+				a.vmax[base+w] = v
 			}
-			a.sum[base+w] += r.value
+			a.sum[base+w] += v
 			a.vcnt[base+w]++
 		}
 		if a.hasDay {
