@@ -35,8 +35,8 @@ import (
 //     cutoffs, the snapshot dates) are computed from its sorted records,
 //     in time order, into the output columns.
 //
-// Memory holds the kept records (17 bytes each, 19 with derived types or
-// event rules, 27 with Config.Dedupe, plus the id, and 8 more for a
+// Memory holds the kept records (16 bytes each, 18 with derived types or
+// event rules, 26 with Config.Dedupe, plus the id, and 8 more for a
 // value) and the output table. There are enough partitions that one
 // partition's records, scattered into entity order while it is grouped,
 // stay near the cache (some 1.4 MB each for 21M events).
@@ -46,23 +46,39 @@ const nParts = 256
 // deal's), so a value is kept apart from its record.
 type rec struct {
 	ts int64 // unix ns
-	// off is, until group, where the entity id is in the partition's
-	// arena (arenaAt), followed there by the value when the record has
-	// one (valueAt); once grouped, where its value is in recs.values.
+	// off has valuedBit set when the record has a value. Its other bits
+	// are, until group, where the entity id is in the partition's arena
+	// (arenaAt), followed there by the value (valueAt); once grouped,
+	// where its value is in recs.values.
 	off   uint32
 	idLen uint16
 	typ   uint16 // global type id
 }
 
-// recs is a run of records with what each carries besides: whether it
-// has a value, what it matches (present when there are derived types or
-// event rules) and its fingerprint (present with Config.Dedupe).
+const valuedBit = 1 << 31
+
+func (r *rec) valued() bool { return r.off&valuedBit != 0 }
+
+// at is off without valuedBit.
+func (r *rec) at() uint32 { return r.off &^ valuedBit }
+
+// recs is a run of records with what each carries besides: what it
+// matches (present when there are derived types or event rules) and its
+// fingerprint (present with Config.Dedupe); once grouped, their values.
 type recs struct {
 	r      []rec
-	valued []bool
-	values []float64 // once grouped: the values, where rec.off says
+	values []float64 // once grouped: the values, where rec.at says
 	match  []uint16  // the derived types and event rules matched: engine.matches[match]
 	fps    []uint64  // the event's fingerprint
+}
+
+// value returns the value of record i, grouped, and whether it has one.
+func (rs *recs) value(i int) (float64, bool) {
+	r := &rs.r[i]
+	if !r.valued() {
+		return 0, false
+	}
+	return rs.values[r.at()], true
 }
 
 // matched is what an event matches: derived types (bit k for
@@ -74,7 +90,6 @@ type matched struct {
 // add appends record i of o.
 func (rs *recs) add(o *recs, i int) {
 	rs.r = append(rs.r, o.r[i])
-	rs.valued = append(rs.valued, o.valued[i])
 	if o.match != nil {
 		rs.match = append(rs.match, o.match[i])
 	}
@@ -85,7 +100,7 @@ func (rs *recs) add(o *recs, i int) {
 
 // set writes record i of o at position at.
 func (rs *recs) set(at int, o *recs, i int) {
-	rs.r[at], rs.valued[at] = o.r[i], o.valued[i]
+	rs.r[at] = o.r[i]
 	if rs.match != nil {
 		rs.match[at] = o.match[i]
 	}
@@ -103,7 +118,7 @@ func carryOf(masks [3]bool) carry { return carry{match: masks[0] || masks[1], fp
 
 // makeRecs returns n records carrying has.
 func makeRecs(n, capacity int, has carry) recs {
-	rs := recs{r: make([]rec, n, capacity), valued: make([]bool, n, capacity)}
+	rs := recs{r: make([]rec, n, capacity)}
 	if has.match {
 		rs.match = make([]uint16, n, capacity)
 	}
@@ -479,8 +494,10 @@ func (e *engine) eventMasks(ev *Event, rules []int) matched {
 func (p *partition) keep(id string, r rec, value float64, valued bool, match uint16, fp uint64, has carry) {
 	c := p.last(has)
 	r.off, r.idLen = p.store(id, value, valued), uint16(len(id)) // the reader refuses ids over MaxIDBytes
+	if valued {
+		r.off |= valuedBit
+	}
 	c.r = append(c.r, r)
-	c.valued = append(c.valued, valued)
 	if has.match {
 		c.match = append(c.match, match)
 	}
@@ -490,7 +507,7 @@ func (p *partition) keep(id string, r rec, value float64, valued bool, match uin
 }
 
 // arenaBlock is the size of an arena block: an offset into the arena is
-// its block (16 bits) and the position in it (16 bits). Blocks are small
+// its block (15 bits) and the position in it (16 bits). Blocks are small
 // so that a partition's last, partly filled one costs little.
 const (
 	arenaBits  = 16
@@ -507,8 +524,8 @@ func (p *partition) store(id string, value float64, valued bool) uint32 {
 	}
 	n := len(p.arena)
 	if n == 0 || len(p.arena[n-1])+size > cap(p.arena[n-1]) {
-		if n == 1<<(32-arenaBits) {
-			panic("features: a partition's entity ids outgrew 4 GiB")
+		if n == 1<<(31-arenaBits) {
+			panic("features: a partition's entity ids outgrew 2 GiB")
 		}
 		p.arena = append(p.arena, make([]byte, 0, arenaBlock))
 		n++
@@ -682,9 +699,9 @@ func (e *engine) group(p *partition) {
 	for _, c := range p.chunks {
 		for i := range c.r {
 			r := &c.r[i]
-			id := p.arenaAt(r.off, r.idLen)
-			if c.valued[i] {
-				values = append(values, p.valueAt(r.off, r.idLen))
+			id := p.arenaAt(r.at(), r.idLen)
+			if r.valued() {
+				values = append(values, p.valueAt(r.at(), r.idLen))
 			}
 			k, ok := local[id]
 			if !ok {
@@ -694,7 +711,7 @@ func (e *engine) group(p *partition) {
 				p.ids = append(p.ids, id)
 				count = append(count, 0)
 			}
-			r.off = uint32(k)
+			r.off = uint32(k) | r.off&valuedBit
 			count[k]++
 		}
 	}
@@ -715,13 +732,14 @@ func (e *engine) group(p *partition) {
 	v := uint32(0) // the next value, in arrival order as the first pass took them
 	for _, c := range p.chunks {
 		for i := range c.r {
-			k := c.r[i].off
+			k := c.r[i].at()
 			p.g.set(int(next[k]), c, i)
 			r := &p.g.r[next[k]]
-			r.off = 0
-			if c.valued[i] {
-				r.off = v
+			if r.valued() {
+				r.off = v | valuedBit
 				v++
+			} else {
+				r.off = 0
 			}
 			if e.remap != nil {
 				r.typ = e.remap[r.typ]
@@ -759,7 +777,7 @@ func (p *partition) sortRange(lo, hi int, perm []int32, scratch *recs) []int32 {
 		perm = append(perm, int32(i))
 	}
 	slices.SortStableFunc(perm, func(a, b int32) int { return p.compare(int(a), int(b)) })
-	*scratch = recs{r: scratch.r[:0], valued: scratch.valued[:0], match: scratch.match[:0], fps: scratch.fps[:0]}
+	*scratch = recs{r: scratch.r[:0], match: scratch.match[:0], fps: scratch.fps[:0]}
 	for _, i := range perm {
 		scratch.add(&p.g, int(i))
 	}
@@ -797,7 +815,7 @@ func (p *partition) count(lo, hi int, last int64) {
 			break
 		}
 		p.used[r.typ]++
-		if !g.valued[i] {
+		if !r.valued() {
 			continue
 		}
 		p.valued[r.typ] = true
@@ -820,13 +838,13 @@ func (p *partition) compare(a, b int) int {
 		return cmpInt(ra.ts, rb.ts)
 	case ra.typ != rb.typ:
 		return cmpInt(ra.typ, rb.typ)
-	case g.valued[a] != g.valued[b]:
-		if g.valued[a] {
+	case ra.valued() != rb.valued():
+		if ra.valued() {
 			return 1
 		}
 		return -1
-	case g.valued[a] && g.values[ra.off] != g.values[rb.off]:
-		return cmpInt(math.Float64bits(g.values[ra.off]), math.Float64bits(g.values[rb.off]))
+	case ra.valued() && g.values[ra.at()] != g.values[rb.at()]:
+		return cmpInt(math.Float64bits(g.values[ra.at()]), math.Float64bits(g.values[rb.at()]))
 	case g.match != nil && g.match[a] != g.match[b]:
 		ma, mb := p.matches[g.match[a]], p.matches[g.match[b]]
 		if ma.derived != mb.derived {

@@ -298,16 +298,13 @@ func (a *acc) window(g *recs, lo, hi int, d int64) {
 				a.act30 |= 1 << k
 			}
 		}
-		var v float64
-		if g.valued[i] {
-			v = g.values[r.off]
-		}
+		v, valued := g.value(i)
 		if s := a.l.slotOf[r.typ]; s >= 0 {
-			a.addSlot(s, v, g.valued[i], age, k)
+			a.addSlot(s, v, valued, age, k)
 		}
 		if g.match != nil {
 			for m := a.e.matches[g.match[i]].derived; m != 0; m &= m - 1 {
-				a.addSlot(a.l.nTypes+bits.TrailingZeros64(m), v, g.valued[i], age, k)
+				a.addSlot(a.l.nTypes+bits.TrailingZeros64(m), v, valued, age, k)
 			}
 		}
 	}
