@@ -136,6 +136,10 @@ const recChunk = 1 << 13
 type partition struct {
 	chunks []*recs  // ingest: records in arrival order
 	arena  [][]byte // blocks of at most arenaBlock bytes; nil after group
+	// The id last stored in the arena and its offset, which a record of
+	// the same entity without a value shares.
+	lastID  string
+	lastOff uint32
 
 	// After grouping: the records entity by entity, each entity's sorted
 	// by time, in g; entity k's are g[start[k]:stop[k]].
@@ -493,9 +497,14 @@ func (e *engine) eventMasks(ev *Event, rules []int) matched {
 // them (has).
 func (p *partition) keep(id string, r rec, value float64, valued bool, match uint16, fp uint64, has carry) {
 	c := p.last(has)
-	r.off, r.idLen = p.store(id, value, valued), uint16(len(id)) // the reader refuses ids over MaxIDBytes
-	if valued {
-		r.off |= valuedBit
+	r.idLen = uint16(len(id)) // the reader refuses ids over MaxIDBytes
+	switch {
+	case valued:
+		r.off = p.store(id, value, true) | valuedBit
+	case id == p.lastID:
+		r.off = p.lastOff
+	default:
+		r.off = p.store(id, 0, false)
 	}
 	c.r = append(c.r, r)
 	if has.match {
@@ -533,6 +542,7 @@ func (p *partition) store(id string, value float64, valued bool) uint32 {
 	b := &p.arena[n-1]
 	off := uint32(n-1)<<arenaBits | uint32(len(*b))
 	*b = append(*b, id...)
+	p.lastID, p.lastOff = unsafe.String(&(*b)[off&(arenaBlock-1)], len(id)), off
 	if valued {
 		*b = binary.LittleEndian.AppendUint64(*b, math.Float64bits(value))
 	}
@@ -696,20 +706,26 @@ func (e *engine) group(p *partition) {
 	local := make(map[string]int32, total/8+1)
 	var count []int32
 	var values []float64 // in arrival order
+	prev, prevK := uint32(valuedBit), int32(0) // the last offset looked up (none yet) and its entity
 	for _, c := range p.chunks {
 		for i := range c.r {
 			r := &c.r[i]
-			id := p.arenaAt(r.at(), r.idLen)
+			at := r.at()
 			if r.valued() {
-				values = append(values, p.valueAt(r.at(), r.idLen))
+				values = append(values, p.valueAt(at, r.idLen))
 			}
-			k, ok := local[id]
-			if !ok {
-				k = int32(len(p.ids))
-				id = strings.Clone(id) // the arena goes once grouped
-				local[id] = k
-				p.ids = append(p.ids, id)
-				count = append(count, 0)
+			k := prevK
+			if at != prev { // records that share an id's offset (keep) are one entity's
+				id := p.arenaAt(at, r.idLen)
+				var ok bool
+				if k, ok = local[id]; !ok {
+					k = int32(len(p.ids))
+					id = strings.Clone(id) // the arena goes once grouped
+					local[id] = k
+					p.ids = append(p.ids, id)
+					count = append(count, 0)
+				}
+				prev, prevK = at, k
 			}
 			r.off = uint32(k) | r.off&valuedBit
 			count[k]++
@@ -747,7 +763,7 @@ func (e *engine) group(p *partition) {
 			next[k]++
 		}
 	}
-	p.chunks, p.arena = nil, nil
+	p.chunks, p.arena, p.lastID = nil, nil, ""
 	p.matches = e.matches
 	nTypes := len(e.typeNames)
 	p.used, p.valued, p.dvalued = make([]int64, nTypes), make([]bool, nTypes), make([]bool, len(e.spec.Derived))
