@@ -706,7 +706,8 @@ func (e *engine) group(p *partition) {
 	local := make(map[string]int32, total/8+1)
 	var count []int32
 	var values []float64 // in arrival order
-	prev, prevK := uint32(valuedBit), int32(0) // the last offset looked up (none yet) and its entity
+	// The last offset looked up (none yet) and its entity.
+	prev, prevK := uint32(valuedBit), int32(0)
 	for _, c := range p.chunks {
 		for i := range c.r {
 			r := &c.r[i]
