@@ -315,7 +315,9 @@ PY
   if [ "${BACKTEST:-0}" = 1 ]; then
     scripts/backtest.sh
   else
-    awk '/^## Call list backtest/ {on=1} on && /^## / && !/^## Call list backtest/ {on=0} on' "$out"
+    # (its trailing blank lines left out, so that reruns do not add up)
+    awk '/^## Call list backtest/ {on=1} on && /^## / && !/^## Call list backtest/ {on=0}
+      on {held = held $0 "\n"; if ($0 != "") {printf "%s", held; held = ""}}' "$out"
   fi
   echo
   echo "## Go benchmarks"
