@@ -44,9 +44,10 @@ type badRow struct {
 
 // streamCSV is Stream for a plain CSV file: the file is read in blocks of
 // whole records (cut at a line end after an even number of quotes, see
-// lastRecordEnd), each block's records parsed into events on every core,
-// and the blocks handed to fn, their bad rows to the bad-row policy, in
-// file order. Errors name the file's own lines. A block in which a record
+// lastRecordEnd), each block's records parsed on every core into events
+// (eventBlock.events) or, with columns, into eventBlock.cols, and the
+// blocks handed to fn, their bad rows to the bad-row policy, in file
+// order. Errors name the file's own lines. A block in which a record
 // breaks the CSV syntax (where the cut itself may be wrong) and everything
 // after it are read by the sequential reader instead, which reports such
 // rows as it always does; the result is the sequential reader's, event for
