@@ -116,12 +116,7 @@ func (p *plainRows) Num(col int) (float64, bool, error) {
 }
 
 func (p *plainRows) Time(col int) (time.Time, bool, error) {
-	s, null := p.Str(col)
-	if null {
-		return time.Time{}, true, nil
-	}
-	t, err := p.timeOf(s)
-	return t, false, err
+	return p.timeCell(p.Str(col))
 }
 
 // Record returns the fields of the current record; the slice is reused by

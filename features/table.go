@@ -366,27 +366,25 @@ func (r *csvRows) Num(col int) (float64, bool, error) {
 }
 
 func (r *csvRows) Time(col int) (time.Time, bool, error) {
-	s, null := r.Str(col)
+	return r.timeCell(r.Str(col))
+}
+
+// timeCell is Time of a cell whose text is s, null when empty: in the
+// file's layout when it has one, else as ParseTime reads it.
+func (r *csvRows) timeCell(s string, null bool) (time.Time, bool, error) {
 	if null {
 		return time.Time{}, true, nil
 	}
-	t, err := r.timeOf(s)
-	return t, false, err
-}
-
-// timeOf parses a non-empty cell as a time: in the file's layout when it
-// has one, else as ParseTime does.
-func (r *csvRows) timeOf(s string) (time.Time, error) {
 	if r.layout != "" {
 		if t, err := time.Parse(r.layout, s); err == nil {
-			return t.UTC(), nil
+			return t.UTC(), false, nil
 		}
 	}
 	t, err := ParseTime(s)
 	if err != nil && r.layout != "" {
 		err = fmt.Errorf("%w (nor the layout %q)", err, r.layout)
 	}
-	return t, err
+	return t, false, err
 }
 
 func (r *csvRows) Pos(col int) (int, int) {
