@@ -9,9 +9,10 @@
 # (Arrow's Parquet writer: every column dictionary-encoded, falling back to
 # plain, Snappy, 1Mi-row groups, nanoseconds); as CSV in time order; and
 # that CSV rewritten by writers neither leadscore nor DuckDB controls:
-# pandas (Debian's /usr/bin/python3; skipped without it) as CSV, and
-# polars (Node.js and the npm registry; skipped without them) as Parquet
-# and as CSV. Then, on the time-ordered Parquet, the
+# pandas (Debian's /usr/bin/python3; skipped without it) as CSV, polars
+# (Node.js and the npm registry; skipped without them) as Parquet and as
+# CSV, and parquet-rs (likewise) as Parquet. Then, on the time-ordered
+# Parquet, the
 # as-of run with the default rules, the snapshot table (10 monthly dates,
 # labelled by the deals) and 1,000,000 cutoffs against one as-of run, with
 # peak memory. Five alternating runs each; prints a Markdown section for
@@ -68,6 +69,15 @@ if command -v node > /dev/null && command -v npm > /dev/null &&
   NODE_PATH="$tmp/polars/node_modules" node scripts/polars_write.js "$tmp/time.csv" "$tmp/polars.parquet" "$tmp/polars.csv" > /dev/null; then
   inputs+=(polars polarscsv)
 fi
+# parquet-rs 59.3 (arrow-rs's Parquet writer, through parquet-wasm 0.8.0
+# from the npm registry; skipped like polars) reads the time-ordered
+# Parquet and writes it back with its defaults: uncompressed, every column
+# dictionary-encoded (falling back to plain), 1Mi-row groups.
+if command -v node > /dev/null && command -v npm > /dev/null &&
+  npm install --silent --no-audit --no-fund --prefix "$tmp/parquetrs" parquet-wasm@0.8.0 > /dev/null 2>&1 &&
+  NODE_PATH="$tmp/parquetrs/node_modules" node scripts/parquetrs_write.js "$tmp/time.parquet" "$tmp/parquetrs.parquet" > /dev/null; then
+  inputs+=(parquetrs)
+fi
 
 echo "| input | leadscore | DuckDB 1.1.3 | ratio | DuckDB 1.5.6 | ratio | leadscore peak RSS | values compared |"
 echo "|---|---|---|---|---|---|---|---|"
@@ -81,6 +91,7 @@ for order in "${inputs[@]}"; do
     pandas) file=$tmp/pandas.csv label="time order, CSV written by pandas $(/usr/bin/python3 -c 'import pandas; print(pandas.__version__)')" ;;
     polars) file=$tmp/polars.parquet label="time order, Parquet as polars 0.26 writes it by default (uncompressed, dictionary-encoded text, 309,065-row groups, microseconds, UTC)" ;;
     polarscsv) file=$tmp/polars.csv label="time order, CSV written by polars 0.26" ;;
+    parquetrs) file=$tmp/parquetrs.parquet label="time order, Parquet as parquet-rs 59.3 writes it by default (uncompressed, every column dictionary-encoded, falling back to plain; 1Mi-row groups; microseconds, UTC)" ;;
   esac
   ls=() d11=() d15=() rss=() diff=""
   for _ in 1 2 3 4 5; do
