@@ -1,6 +1,7 @@
 package features
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -104,30 +105,34 @@ func BenchmarkBuild(b *testing.B) {
 	}
 }
 
-// BenchmarkParseCSVBlock parses one block of a plain CSV events file into
-// events, as each of streamCSV's workers does.
+// BenchmarkParseCSVBlock parses one block of a plain CSV events file, as
+// each of streamCSV's workers does: into events (Stream) and into columns
+// (streamColumns, ingest's reading).
 func BenchmarkParseCSVBlock(b *testing.B) {
 	p := benchEvents(b, 100000, "csv")
-	er, err := OpenEvents(context.Background(), Source{Path: p}, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer er.Close()
-	er.transient = true
-	cr := er.r.(*csvRows)
 	data, err := os.ReadFile(p)
 	if err != nil {
 		b.Fatal(err)
 	}
 	data = data[:lastRecordEnd(data[:csvEventBlock()])]
-	blk := &eventBlock{data: data, first: 1, head: true}
-	b.SetBytes(int64(len(data)))
-	for b.Loop() {
-		blk.events, blk.rows = blk.events[:0], 0
-		er.parseBlock(cr, blk, false)
-		if blk.syntax || len(blk.bad) > 0 {
-			b.Fatal("block not parsed")
-		}
+	for _, columns := range []bool{false, true} {
+		b.Run(fmt.Sprintf("columns=%v", columns), func(b *testing.B) {
+			er, err := openEvents(context.Background(), Source{Path: p}, nil, map[string]bool{}, false)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer er.Close()
+			er.transient = true
+			blk := &eventBlock{data: data, first: 1, lines: bytes.Count(data, []byte{'\n'}), head: true}
+			b.SetBytes(int64(len(data)))
+			for b.Loop() {
+				blk.rows = 0
+				er.parseBlock(er.r.(*csvRows), blk, columns)
+				if blk.syntax || len(blk.bad) > 0 {
+					b.Fatal("block not parsed")
+				}
+			}
+			b.ReportMetric(float64(blk.rows), "rows/block")
+		})
 	}
-	b.ReportMetric(float64(blk.rows), "rows/block")
 }

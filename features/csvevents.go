@@ -24,6 +24,7 @@ type eventBlock struct {
 	data  []byte
 	off   int64 // where data starts in the file
 	first int   // the file line data starts on
+	lines int   // line feeds in data
 	head  bool  // data starts with the header
 	done  chan struct{}
 
@@ -182,8 +183,9 @@ func cutBlocks(ctx context.Context, r io.Reader, size int, spare <-chan *eventBl
 				continue
 			}
 		}
+		lines := bytes.Count(data[:cut], []byte{'\n'})
 		if cut > skip {
-			b.data, b.off, b.first, b.head, b.done = data[skip:cut], off+int64(skip), line, head, make(chan struct{})
+			b.data, b.off, b.first, b.lines, b.head, b.done = data[skip:cut], off+int64(skip), line, lines, head, make(chan struct{})
 			if !emit(b) {
 				return ctx.Err()
 			}
@@ -191,7 +193,7 @@ func cutBlocks(ctx context.Context, r io.Reader, size int, spare <-chan *eventBl
 		if end {
 			return nil
 		}
-		line += bytes.Count(data[:cut], []byte{'\n'})
+		line += lines
 		off += int64(cut)
 		pending, head = append(pending[:0], data[cut:]...), false
 	}
@@ -236,7 +238,7 @@ func (er *EventReader) parseBlockFrom(cr *csvRows, b *eventBlock, view, columns 
 	}
 	// er's settings, which no one changes while the file is read.
 	w := EventReader{src: er.src, r: src, col: er.col, props: er.props, fixedType: er.fixedType}
-	if n := bytes.Count(b.data, []byte{'\n'}) + 1; !columns && cap(b.events) < n {
+	if n := b.lines + 1; !columns && cap(b.events) < n {
 		b.events = make([]Event, 0, n)
 	}
 	var e Event

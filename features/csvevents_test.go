@@ -235,7 +235,7 @@ func TestStreamTransient(t *testing.T) {
 	defer er.Close()
 	er.transient = true
 	data := []byte(sb.String()[len("entity_id,ts,type,value\n"):])
-	b := &eventBlock{data: data, first: 2}
+	b := &eventBlock{data: data, first: 2, lines: bytes.Count(data, []byte{'\n'})}
 	er.parseBlock(er.r.(*csvRows), b, false)
 	if len(b.bad) == 0 || len(b.events) == 0 {
 		t.Fatalf("%d events, %d bad rows", len(b.events), len(b.bad))
