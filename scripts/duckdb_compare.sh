@@ -29,6 +29,18 @@ median() { printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {print v[int((NR+1
 # offsets and the key-value metadata) begins; the data pages come before.
 footer_start() { local len; len=$(tail -c 8 "$1" | head -c 4 | od -An -tu4 | tr -d ' '); echo $(($(stat -c %s "$1") - 8 - len)); }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2f", a/b}'; }
+# with_npm DIR PACKAGE... -- SCRIPT ARG...: installs the npm packages into
+# DIR and runs the Node.js script with them; fails without node, npm or
+# the registry (the input it writes is then left out).
+with_npm() {
+  local dir=$1 pkgs=()
+  shift
+  while [ "$1" != -- ]; do pkgs+=("$1"); shift; done
+  shift
+  command -v node > /dev/null && command -v npm > /dev/null &&
+    npm install --silent --no-audit --no-fund --prefix "$dir" "${pkgs[@]}" > /dev/null 2>&1 &&
+    NODE_PATH="$dir/node_modules" node "$@" > /dev/null
+}
 
 (cd scripts/duckdb && go build -o "$tmp/duck11" . && go build -tags duckdb15 -o "$tmp/duck15" .)
 if [ $# -ge 3 ]; then
@@ -64,18 +76,15 @@ fi
 # it back with its defaults: Parquet (uncompressed, dictionary-encoded
 # text, 309,065-row groups, microseconds UTC) and CSV (timestamps as
 # 2024-01-01T09:30:00.000000+0000, nulls empty).
-if command -v node > /dev/null && command -v npm > /dev/null &&
-  npm install --silent --no-audit --no-fund --prefix "$tmp/polars" nodejs-polars@0.26.1 nodejs-polars-linux-x64-gnu@0.26.1 > /dev/null 2>&1 &&
-  NODE_PATH="$tmp/polars/node_modules" node scripts/polars_write.js "$tmp/time.csv" "$tmp/polars.parquet" "$tmp/polars.csv" > /dev/null; then
+if with_npm "$tmp/polars" nodejs-polars@0.26.1 nodejs-polars-linux-x64-gnu@0.26.1 -- \
+  scripts/polars_write.js "$tmp/time.csv" "$tmp/polars.parquet" "$tmp/polars.csv"; then
   inputs+=(polars polarscsv)
 fi
 # parquet-rs 59.3 (arrow-rs's Parquet writer, through parquet-wasm 0.8.0
 # from the npm registry; skipped like polars) reads the time-ordered
 # Parquet and writes it back with its defaults: uncompressed, every column
 # dictionary-encoded (falling back to plain), 1Mi-row groups.
-if command -v node > /dev/null && command -v npm > /dev/null &&
-  npm install --silent --no-audit --no-fund --prefix "$tmp/parquetrs" parquet-wasm@0.8.0 > /dev/null 2>&1 &&
-  NODE_PATH="$tmp/parquetrs/node_modules" node scripts/parquetrs_write.js "$tmp/time.parquet" "$tmp/parquetrs.parquet" > /dev/null; then
+if with_npm "$tmp/parquetrs" parquet-wasm@0.8.0 -- scripts/parquetrs_write.js "$tmp/time.parquet" "$tmp/parquetrs.parquet"; then
   inputs+=(parquetrs)
 fi
 
