@@ -39,3 +39,24 @@ func BenchmarkFitLogistic(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkAUCInterval times the bootstrap interval as evaluate takes it:
+// 1000 resamples of a validation set's scores.
+func BenchmarkAUCInterval(b *testing.B) {
+	for _, n := range []int{10000, 160000} {
+		b.Run(fmt.Sprintf("rows=%d", n), func(b *testing.B) {
+			r := rand.New(rand.NewPCG(2, 3))
+			s, y := make([]float64, n), make([]bool, n)
+			for i := range s {
+				y[i] = r.Float64() < 0.2
+				s[i] = r.NormFloat64()
+				if y[i] {
+					s[i]++
+				}
+			}
+			for b.Loop() {
+				AUCInterval(s, y, 1000, 7)
+			}
+		})
+	}
+}

@@ -54,11 +54,11 @@ func AUCInterval(scores []float64, labels []bool, resamples int, seed uint64) (l
 		}
 	}
 	start = append(start, n)
-	// Counts are kept by rank, so that the sweep below reads them and the
+	// A resample draws rows by their place in that order (every row is as
+	// likely either way), so that the sweep below reads its counts and the
 	// labels front to back; lab is 1 for a positive.
-	rank, lab := make([]int32, n), make([]float64, n)
+	lab := make([]float64, n)
 	for k, i := range order {
-		rank[i] = int32(k)
 		if labels[i] {
 			lab[k] = 1
 		}
@@ -70,11 +70,7 @@ func AUCInterval(scores []float64, labels []bool, resamples int, seed uint64) (l
 		wg.Go(func() {
 			count := make([]int32, n)
 			for k := w; k < resamples; k += workers {
-				r := rand.New(rand.NewPCG(seed, 0xa0c+uint64(k)))
-				clear(count)
-				for range n {
-					count[rank[r.IntN(n)]]++
-				}
+				resample(seed, k, count)
 				var below, area, pos, neg float64
 				for g := range len(start) - 1 {
 					// A group's positive and negative counts, without a
@@ -112,6 +108,33 @@ func AUCInterval(scores []float64, labels []bool, resamples int, seed uint64) (l
 	}
 	slices.Sort(aucs)
 	return stat.Quantile(0.025, stat.Empirical, aucs, nil), stat.Quantile(0.975, stat.Empirical, aucs, nil)
+}
+
+// resample sets count[i] to how often the i-th row comes up in len(count)
+// draws with replacement, every row equally likely, from resample k's
+// stream (seed, k). Each 64-bit output of the stream gives two draws: a
+// 32-bit half x becomes row ⌊x·n/2³²⌋, except that the halves whose
+// product's low 32 bits fall under 2³² mod n are passed over (Lemire's
+// method), which leaves exactly ⌊2³²/n⌋ halves for every row.
+func resample(seed uint64, k int, count []int32) {
+	clear(count)
+	n := uint32(len(count))
+	if n == 0 {
+		return
+	}
+	src := rand.NewPCG(seed, 0xa0c+uint64(k))
+	thresh := -n % n // 2³² mod n
+	for left := n; left > 0; {
+		u := src.Uint64()
+		for _, x := range [2]uint32{uint32(u >> 32), uint32(u)} {
+			m := uint64(x) * uint64(n)
+			if uint32(m) < thresh || left == 0 {
+				continue
+			}
+			count[m>>32]++
+			left--
+		}
+	}
 }
 
 // LogLoss returns the mean negative log-likelihood of probabilities p,

@@ -1,6 +1,7 @@
 package train
 
 import (
+	"cmp"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -31,10 +32,10 @@ func TestAUCIntervalCoversAUC(t *testing.T) {
 }
 
 // TestAUCIntervalResamples recomputes the bootstrap by hand: each
-// resample's rows (the same draws AUCInterval makes) are copied out and
-// given to AUC, and the 2.5% and 97.5% quantiles of those AUCs must be the
-// interval's ends. The scores mix tied groups of both classes with
-// single rows, the two ways the sweep adds a group.
+// resample's rows (the counts resample gives the rows in score order) are
+// copied out and given to AUC, and the 2.5% and 97.5% quantiles of those
+// AUCs must be the interval's ends. The scores mix tied groups of both
+// classes with single rows, the two ways the sweep adds a group.
 func TestAUCIntervalResamples(t *testing.T) {
 	r := rand.New(rand.NewPCG(4, 5))
 	n := 3000
@@ -48,13 +49,21 @@ func TestAUCIntervalResamples(t *testing.T) {
 	}
 	const resamples, seed = 300, 9
 	lo, hi := AUCInterval(s, y, resamples, seed)
+	order := allRows(n)
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(s[a], s[b]) })
 	aucs := make([]float64, resamples)
-	rs, ry := make([]float64, n), make([]bool, n)
+	count := make([]int32, n)
 	for k := range aucs {
-		r := rand.New(rand.NewPCG(seed, 0xa0c+uint64(k)))
-		for j := range n {
-			i := r.IntN(n)
-			rs[j], ry[j] = s[i], y[i]
+		resample(seed, k, count)
+		var rs []float64
+		var ry []bool
+		for x, c := range count {
+			for range c {
+				rs, ry = append(rs, s[order[x]]), append(ry, y[order[x]])
+			}
+		}
+		if len(rs) != n {
+			t.Fatalf("resample %d drew %d rows of %d", k, len(rs), n)
 		}
 		aucs[k] = AUC(rs, ry)
 	}
@@ -62,5 +71,33 @@ func TestAUCIntervalResamples(t *testing.T) {
 	wantLo, wantHi := stat.Quantile(0.025, stat.Empirical, aucs, nil), stat.Quantile(0.975, stat.Empirical, aucs, nil)
 	if math.Abs(lo-wantLo) > 1e-12 || math.Abs(hi-wantHi) > 1e-12 {
 		t.Errorf("interval [%v, %v], resampled by hand [%v, %v]", lo, hi, wantLo, wantHi)
+	}
+}
+
+// TestResampleUniform checks that resample draws every row equally often:
+// over many resamples of a few rows, Pearson's χ² of the rows' totals
+// stays under its 99.99th percentile.
+func TestResampleUniform(t *testing.T) {
+	for _, tc := range []struct {
+		n     int
+		limit float64 // χ² with n − 1 degrees of freedom, 99.99th percentile
+	}{{2, 15.1}, {5, 23.5}, {7, 27.9}, {100, 160.1}} {
+		total := make([]float64, tc.n)
+		count := make([]int32, tc.n)
+		const resamples = 20000
+		for k := range resamples {
+			resample(1, k, count)
+			for i, c := range count {
+				total[i] += float64(c)
+			}
+		}
+		want := float64(resamples)
+		chi := 0.0
+		for _, c := range total {
+			chi += (c - want) * (c - want) / want
+		}
+		if chi > tc.limit {
+			t.Errorf("n=%d: χ² %.1f over %g; counts %v", tc.n, chi, tc.limit, total)
+		}
 	}
 }
