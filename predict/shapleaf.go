@@ -2,6 +2,7 @@ package predict
 
 import (
 	"cmp"
+	"math/bits"
 	"slices"
 
 	"gonum.org/v1/gonum/integrate/quad"
@@ -225,6 +226,7 @@ func newLeafShap(t *Tree, nFeatures int) *leafShap {
 	}
 	slices.Sort(roots)
 	slices.SortFunc(ls.alone, func(x, y shapLeaf) int { return cmp.Compare(x.node, y.node) })
+	ls.tab = make([]float64, 0, cells)
 	inCluster := make([]bool, n)
 	for _, c := range roots {
 		b.add(c, inCluster)
@@ -371,30 +373,43 @@ func (b *clusterBuilder) add(c int32, inCluster []bool) {
 			cols[i] = append(cols[i], slices.Index(feats, f))
 		}
 	}
+	// The table's rows are idx = dec·2^a + anc. Leaf by leaf, the
+	// decisions settle which features the row fails on the leaf's path
+	// below c (some may be features above c met again) and the ancestors'
+	// pattern anc gives the rest of S.
 	nf := len(feats)
-	tab := make([]float64, nf<<(a+k))
-	for idx := range 1 << (a + k) {
-		row := tab[idx*nf : (idx+1)*nf]
-		anc, dec := idx&(1<<a-1), idx>>a
-		for i, li := range members {
-			d := int(b.leaves[li].d)
-			S := anc | (1<<d-1)&^(1<<a-1) // features first met below c start passed
+	at := len(ls.tab)
+	ls.tab = ls.tab[:at+nf<<(a+k)] // newLeafShap made room for every table
+	tab := ls.tab[at:]
+	for i, li := range members {
+		d := int(b.leaves[li].d)
+		below := (1<<d - 1) &^ (1<<a - 1) // features first met below c start passed
+		for dec := range 1 << k {
+			failed := 0
 			for _, s := range paths[i] {
 				if dec>>s.bit&1 != s.side {
-					S &^= 1 << s.slot
+					failed |= 1 << s.slot
 				}
 			}
-			for j, col := range cols[i] {
-				row[col] += shares[i][S*d+j]
+			for anc := range 1 << a {
+				row := tab[(dec<<a|anc)*nf:][:nf]
+				S := (anc | below) &^ failed
+				sh := shares[i][S*d:][:d]
+				for j, col := range cols[i] {
+					row[col] += sh[j]
+				}
 			}
 		}
 	}
-	ls.tab = append(ls.tab, tab...)
 }
 
 // leafShares returns, for a leaf of value v whose path has distinct
 // features with cover shares z, the shares of every pattern S (row-major,
-// 2^d rows of d).
+// 2^d rows of d): what patternShares gives each S, computed for all of them
+// at once. At each quadrature point the products Π_j q_j of every pattern
+// are built one feature at a time (2^d multiplications, not d·2^d), and the
+// divisions by q_i become multiplications by the reciprocals of its two
+// values.
 func leafShares(v float64, z []float64) []float64 {
 	d := len(z)
 	out := make([]float64, d<<d)
@@ -404,9 +419,38 @@ func leafShares(v float64, z []float64) []float64 {
 	g := (d + 1) / 2
 	pts, w := make([]float64, g), make([]float64, g)
 	quad.Legendre{}.FixedLocations(pts, w, 0, 1)
-	q := make([]float64, d)
+	all, failed := make([]float64, 1<<d), make([]float64, 1<<d)
+	inv := make([]float64, d) // w_k / q_i for a passed feature i
+	for k, t := range pts {
+		all[0] = 1
+		for j := range d {
+			fail := z[j] * (1 - t)
+			pass := fail + t
+			half := 1 << j
+			for S, a := range all[:half] {
+				all[S], all[S|half] = a*fail, a*pass
+			}
+			inv[j] = w[k] / pass
+		}
+		wf := w[k] / (1 - t)
+		for S, a := range all {
+			failed[S] += wf * a
+			row := out[S*d : (S+1)*d]
+			for m := uint(S); m != 0; m &= m - 1 {
+				i := bits.TrailingZeros(m)
+				row[i] += a * inv[i]
+			}
+		}
+	}
 	for S := range 1 << d {
-		patternShares(v, z, uint64(S), pts, w, q, out[S*d:(S+1)*d])
+		row := out[S*d : (S+1)*d]
+		for i := range d {
+			if S>>i&1 == 1 {
+				row[i] *= v * (1 - z[i])
+			} else {
+				row[i] = -v * failed[S]
+			}
+		}
 	}
 	return out
 }

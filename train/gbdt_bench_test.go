@@ -194,3 +194,17 @@ func BenchmarkTreeSHAPBlock(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkTreeSHAPTables builds a 300-tree model's SHAP tables, which the
+// first explanation (predict's reasons, Train's importance) waits for.
+func BenchmarkTreeSHAPTables(b *testing.B) {
+	m := gbdtModel300(b)
+	for b.Loop() {
+		b.StopTimer()
+		if err := m.Finish(); err != nil { // a fresh ensemble, tables not built
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		m.Trees.NewShap()
+	}
+}
