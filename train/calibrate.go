@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"sort"
 
 	"golang.org/x/sync/errgroup"
 	"gonum.org/v1/gonum/mat"
@@ -270,11 +269,12 @@ func rankBy(p []float64, y []bool, desc bool) ([]int, int) {
 	for i := range idx {
 		idx[i] = i
 	}
-	sort.SliceStable(idx, func(a, b int) bool {
+	slices.SortFunc(idx, func(a, b int) int {
+		c := cmp.Compare(p[a], p[b])
 		if desc {
-			return p[idx[a]] > p[idx[b]]
+			c = -c
 		}
-		return p[idx[a]] < p[idx[b]]
+		return cmp.Or(c, cmp.Compare(a, b))
 	})
 	pos := 0
 	for _, v := range y {
