@@ -12,10 +12,10 @@
 # pandas (Debian's /usr/bin/python3; skipped without it) as CSV, polars
 # (Node.js and the npm registry; skipped without them) as Parquet and as
 # CSV, and parquet-rs (likewise) as Parquet. Then, on the time-ordered
-# Parquet, the
-# as-of run with the default rules, the snapshot table (10 monthly dates,
-# labelled by the deals) and 1,000,000 cutoffs against one as-of run, with
-# peak memory. Five alternating runs each; prints a Markdown section for
+# Parquet, the as-of run with the default rules, the snapshot table (12
+# monthly dates, 2023-11-01 to 2024-10-01, each with its 90 days of deals
+# before --last) and 1,000,000 cutoffs against one as-of run, with peak
+# memory. Five alternating runs each; prints a Markdown section for
 # BENCHMARKS.md.
 # Usage: scripts/duckdb_compare.sh                      (generates 400,000 contacts, about 30 minutes)
 #        scripts/duckdb_compare.sh LEADSCORE EVENTS.parquet DEALS.parquet   (benchmarks.sh passes its own)
@@ -143,7 +143,7 @@ for _ in 1 2 3 4 5; do
   /usr/bin/time -f "%e %M" -o "$tmp/time" "$leadscore" features --events "$tmp/time.parquet" --as-of 2025-01-01 --rules default --out "$tmp/ruled.parquet" -q > /dev/null
   read -r secs kb < "$tmp/time"
   ruled+=("$secs") rrss+=("$((kb / 1024))")
-  /usr/bin/time -f "%e %M" -o "$tmp/time" "$leadscore" features --events "$tmp/time.parquet" --snapshots monthly --first 2024-01-01 \
+  /usr/bin/time -f "%e %M" -o "$tmp/time" "$leadscore" features --events "$tmp/time.parquet" --snapshots monthly --first 2023-11-01 \
     --last 2025-01-01 --horizon 90d --outcomes "$deals" --out "$tmp/snap.parquet" -q > "$tmp/snap.out"
   read -r secs kb < "$tmp/time"
   snap+=("$secs") srss+=("$((kb / 1024))")
@@ -155,8 +155,8 @@ ma=$(median "${asof[@]}") ms=$(median "${snap[@]}") mc=$(median "${cut[@]}") mr=
 echo
 echo "On the time-ordered Parquet, five alternating runs: as of 2025-01-01 ${ma} s (${asof[*]}), peak RSS ${arss[*]} MiB;"
 echo "the same with the default rules (\`--rules default\`) ${mr} s (${ruled[*]}), $(ratio "$mr" "$ma")× as-of, peak RSS ${rrss[*]} MiB;"
-echo "snapshot table, $(sed -n 's/.*: \([0-9]*\) rows, \([0-9]*\) columns/\1 rows × \2 columns/p' "$tmp/snap.out") (10 monthly dates): ${ms} s (${snap[*]}), $(ratio "$ms" "$ma")× as-of, peak RSS ${srss[*]} MiB;"
+echo "snapshot table, $(sed -n 's/.*: \([0-9]*\) rows, \([0-9]*\) columns/\1 rows × \2 columns/p' "$tmp/snap.out") (12 monthly dates): ${ms} s (${snap[*]}), $(ratio "$ms" "$ma")× as-of, peak RSS ${srss[*]} MiB;"
 echo "1,000,000 cutoffs (2-3 dates per contact): ${mc} s (${cut[*]}), $(ratio "$mc" "$ma")× as-of, peak RSS ${crss[*]} MiB."
-echo "Commands: \`leadscore features --events time.parquet --snapshots monthly --first 2024-01-01 --last 2025-01-01 --horizon 90d --outcomes deals.parquet --out snap.parquet\`; \`... --cutoffs cutoffs.csv --out cut.parquet\`."
+echo "Commands: \`leadscore features --events time.parquet --snapshots monthly --first 2023-11-01 --last 2025-01-01 --horizon 90d --outcomes deals.parquet --out snap.parquet\`; \`... --cutoffs cutoffs.csv --out cut.parquet\`."
 echo
 echo "Input: \`leadscore datasets generate --entities 400000 --format parquet\` ($(($(wc -c < "$events") / 1048576)) MiB, ${rows} contacts with rows). Medians of five alternating runs (leadscore, 1.1.3, 1.5.6), times of each run in brackets; ratio = leadscore's median / DuckDB's. Commands: \`leadscore features --events F --as-of 2025-01-01 --out ours.parquet\`; \`scripts/duckdb -events F -ours ours.parquet\` (built with and without \`-tags duckdb15\`), which times DuckDB's aggregation to Parquet and then compares every value with leadscore's; \`scripts/duckdb -time-ordered F.parquet [-spark-like | -pyarrow-like]\` and \`F.csv\` write the time-ordered files (DuckDB reads the CSV with \`read_csv\`, value typed DOUBLE, the other types detected)."
