@@ -1162,6 +1162,66 @@ func (e *engine) profileRows(out []placed, seen map[string]bool) []placed {
 	return out
 }
 
+// gather moves every entity's records into partition 0 in e.ents order
+// (id order) and points e.ents there, so that rows computed in id order
+// read the records front to back instead of jumping between partitions.
+// It pays when each entity is visited many times, as a snapshot table does
+// once per date; the copy is made on every core, each taking a run of
+// entities, and the other partitions' records go. The partitions' values
+// are laid end to end, so a record's value index only shifts by its
+// partition's base.
+func (e *engine) gather() {
+	var has carry
+	var base [nParts]uint32
+	nv := 0
+	for k := range e.parts {
+		p := &e.parts[k]
+		has.match = has.match || p.g.match != nil
+		has.fps = has.fps || p.g.fps != nil
+		base[k] = uint32(nv)
+		nv += len(p.g.values)
+	}
+	n := len(e.ents)
+	start, stop := make([]int32, n+1), make([]int32, n)
+	for i, ref := range e.ents {
+		p := &e.parts[ref.part]
+		stop[i] = start[i] + p.stop[ref.k] - p.start[ref.k]
+		start[i+1] = stop[i]
+	}
+	m := partition{g: makeRecs(int(start[n]), int(start[n]), has), ids: make([]string, n), start: start, stop: stop}
+	m.g.values = make([]float64, 0, nv)
+	for k := range e.parts {
+		m.g.values = append(m.g.values, e.parts[k].g.values...)
+	}
+	workers := runtime.GOMAXPROCS(0)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := w * n / workers; i < (w+1)*n/workers; i++ {
+				ref := e.ents[i]
+				p := &e.parts[ref.part]
+				at := int(start[i])
+				for j := p.start[ref.k]; j < p.stop[ref.k]; j, at = j+1, at+1 {
+					m.g.set(at, &p.g, int(j))
+					if r := &m.g.r[at]; r.valued() {
+						r.off = (base[ref.part] + r.at()) | valuedBit
+					}
+				}
+				m.ids[i] = p.ids[ref.k]
+			}
+		})
+	}
+	wg.Wait()
+	for i := range e.ents {
+		e.ents[i] = entityRef{0, int32(i)}
+	}
+	for k := range e.parts {
+		p := &e.parts[k]
+		p.g, p.ids, p.start, p.stop = recs{}, nil, nil, nil
+	}
+	e.parts[0].g, e.parts[0].ids, e.parts[0].start, e.parts[0].stop = m.g, m.ids, m.start, m.stop
+}
+
 // sortPlaced puts rows in output order: by moment, then entity id.
 func sortPlaced(rows []placed) {
 	slices.SortFunc(rows, func(a, b placed) int {
