@@ -1169,17 +1169,22 @@ func (e *engine) profileRows(out []placed, seen map[string]bool) []placed {
 // once per date; the copy is made on every core, each taking a run of
 // entities, and the other partitions' records go. The partitions' values
 // are laid end to end, so a record's value index only shifts by its
-// partition's base.
+// partition's base. Records beyond one partition's reach (2³¹) stay
+// where they are.
 func (e *engine) gather() {
 	var has carry
 	var base [nParts]uint32
-	nv := 0
+	nv, total := 0, 0
 	for k := range e.parts {
 		p := &e.parts[k]
 		has.match = has.match || p.g.match != nil
 		has.fps = has.fps || p.g.fps != nil
 		base[k] = uint32(nv)
 		nv += len(p.g.values)
+		total += len(p.g.r)
+	}
+	if total > math.MaxInt32 {
+		return
 	}
 	n := len(e.ents)
 	start, stop := make([]int32, n+1), make([]int32, n)
