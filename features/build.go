@@ -320,9 +320,6 @@ func prepare(ctx context.Context, cfg Config) (*built, error) {
 		return nil, err
 	}
 	b.e, b.l, b.rows = e, l, e.place()
-	if e.snapshots != nil {
-		e.gather()
-	}
 	e.moments = nil // the placed rows hold the cutoffs now
 	return b, nil
 }

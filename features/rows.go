@@ -416,6 +416,9 @@ type resume struct {
 // previous one left when its moments go forward, so snapshot rows (sorted
 // by date) read each entity's records once.
 func (e *engine) rowBatches(ctx context.Context, l *layout, rows []placed, size int, room func(n int) *rowsOut, emit func(lo int, rows []placed, out *rowsOut) error) error {
+	if e.revisits(rows, size) {
+		e.gather()
+	}
 	bp := newBatchPlan(len(e.ents), rows, size)
 	accs := make([]*acc, runtime.GOMAXPROCS(0))
 	for w := range accs {
@@ -437,6 +440,22 @@ func (e *engine) rowBatches(ctx context.Context, l *layout, rows []placed, size 
 			return nil
 		}
 	}
+}
+
+// revisits reports whether computing rows in batches of size visits the
+// entities more than twice each on average (a snapshot table's batches
+// hold a date each), which is when gathering their records into id order
+// pays for the copy.
+func (e *engine) revisits(rows []placed, size int) bool {
+	mark := make([]int32, len(e.ents)) // per entity: its latest batch, from 1
+	visits := 0
+	for i, r := range rows {
+		if b := int32(i/size + 1); r.ent >= 0 && mark[r.ent] != b {
+			mark[r.ent] = b
+			visits++
+		}
+	}
+	return visits > 2*len(e.ents)
 }
 
 // batchPlan holds, for rows computed in batches, the entities of the

@@ -81,10 +81,9 @@ func streamCases(t *testing.T) map[string]Config {
 	}
 }
 
-// TestSnapshotsMatchCutoffs checks the snapshot table, whose rows read
-// the records gathered into id order, against cutoff rows at the same
-// contacts and dates, which read them where grouping left them: every
-// feature and rule column equal, as text.
+// TestSnapshotsMatchCutoffs checks the snapshot table against cutoff rows
+// at the same contacts and dates: every feature and rule column equal, as
+// text.
 func TestSnapshotsMatchCutoffs(t *testing.T) {
 	cfg := streamCases(t)["snapshots"]
 	snap, err := Build(context.Background(), cfg)
@@ -115,8 +114,9 @@ func TestSnapshotsMatchCutoffs(t *testing.T) {
 }
 
 // TestRowBatches: rows computed a few at a time, entities resuming from
-// one batch to the next (or starting over when their moments go back),
-// equal those computed at once, bit for bit.
+// one batch to the next (or starting over when their moments go back) and
+// their records gathered into id order (revisits), equal those computed at
+// once, bit for bit.
 func TestRowBatches(t *testing.T) {
 	for name, cfg := range streamCases(t) {
 		whole, err := Build(context.Background(), cfg)
