@@ -385,13 +385,13 @@ func (e *engine) batchTable(lo int, rows []placed, out *rowsOut) *Table {
 		t.Columns = append(t.Columns, Column{Name: e.cfg.Target.Label(), Kind: KindBool, Bool: label})
 	}
 	for _, c := range out.cols {
-		t.Columns = append(t.Columns, Column{Name: c.name, Kind: KindFloat, Float: c.v})
+		t.Columns = append(t.Columns, Column{Name: c.name, Kind: KindFloat, Required: c.kind.total(), Float: c.v})
 	}
 	e.attrs.columns(t, e, rows)
 	if rs := e.rs; rs != nil {
-		t.Columns = append(t.Columns, Column{Name: "rule_points", Kind: KindFloat, Float: out.total})
+		t.Columns = append(t.Columns, Column{Name: "rule_points", Kind: KindFloat, Required: true, Float: out.total})
 		for g, grp := range rs.Groups {
-			t.Columns = append(t.Columns, Column{Name: "rule_points_" + grp.Name, Kind: KindFloat, Float: out.groups[g]})
+			t.Columns = append(t.Columns, Column{Name: "rule_points_" + grp.Name, Kind: KindFloat, Required: true, Float: out.groups[g]})
 		}
 		t.Columns = append(t.Columns, Column{Name: "rule_awards", Kind: KindString, Str: out.awards})
 	}

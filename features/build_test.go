@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"math"
 	"math/rand/v2"
@@ -16,6 +17,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/parquet-go/parquet-go"
 )
 
 var asOf = time.Date(2024, 7, 1, 0, 0, 0, 0, time.UTC)
@@ -241,6 +244,64 @@ func TestParquetRoundTrip(t *testing.T) {
 	}
 	if !bytes.Equal(buf.Bytes(), again.Bytes()) {
 		t.Error("writing the same table twice gave different bytes")
+	}
+}
+
+// Counts, sums, trends and rule points are never null: they are written
+// as REQUIRED columns and read back the same, while tenure, means, maxima
+// and the days since the latest event stay OPTIONAL. A NaN in a required
+// column fails the write with the column's name, through the dictionary
+// (whole numbers) and the plain (distinct fractions) encodings alike.
+func TestRequiredColumns(t *testing.T) {
+	const events = `entity_id,ts,type,value
+a,2024-06-30 10:00:00,order,12.5
+a,2024-05-01 10:00:00,page_view,
+b,2024-06-15 06:00:00,page_view,
+`
+	tb := build(t, events, Config{AsOf: asOf, Rules: DefaultRules()})
+	var buf bytes.Buffer
+	if err := tb.WriteParquet(&buf); err != nil {
+		t.Fatal(err)
+	}
+	pf, err := parquet.OpenFile(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range pf.Schema().Fields() {
+		want := !slices.Contains([]string{"entity_id", "ts", "tenure_days", "rule_awards"}, f.Name()) &&
+			!strings.HasSuffix(f.Name(), "_days_since_last") && !strings.Contains(f.Name(), "_value_mean_") &&
+			!strings.Contains(f.Name(), "_value_max_")
+		if f.Required() != want {
+			t.Errorf("column %s: required %v, want %v", f.Name(), f.Required(), want)
+		}
+	}
+	back, err := ReadParquetTable(context.Background(), bytes.NewReader(buf.Bytes()), "mem")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for j, c := range tb.Columns {
+		for i := range tb.NumRows() {
+			if g, w := back.Columns[j].Text(i), c.Text(i); g != w {
+				t.Errorf("row %d %s = %q, want %q", i, c.Name, g, w)
+			}
+		}
+	}
+
+	whole, fractions := make([]float64, 5000), make([]float64, 5000)
+	for i := range whole {
+		whole[i], fractions[i] = float64(i%7), float64(i)/3
+	}
+	for _, v := range [][]float64{whole, fractions} {
+		ok := &Table{Columns: []Column{{Name: "n", Kind: KindFloat, Required: true, Float: v}}}
+		if err := ok.WriteParquet(io.Discard); err != nil {
+			t.Fatal(err)
+		}
+		bad := slices.Clone(v)
+		bad[4321] = math.NaN()
+		nan := &Table{Columns: []Column{{Name: "n", Kind: KindFloat, Required: true, Float: bad}}}
+		if err := nan.WriteParquet(io.Discard); err == nil || !strings.Contains(err.Error(), `column "n": null value in a required column`) {
+			t.Errorf("NaN in a required column: %v", err)
+		}
 	}
 }
 

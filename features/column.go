@@ -35,13 +35,18 @@ func (k Kind) String() string {
 
 // Column is one column of an in-memory table. Exactly one of the slices,
 // the one matching Kind, is set.
+//
+// Required marks a float column that is never null (counts, sums): it is
+// written as a REQUIRED Parquet column, without definition levels, and
+// writing a NaN in it is an error.
 type Column struct {
-	Name  string
-	Kind  Kind
-	Float []float64
-	Str   []string
-	Bool  []bool
-	Time  []time.Time
+	Name     string
+	Kind     Kind
+	Required bool
+	Float    []float64
+	Str      []string
+	Bool     []bool
+	Time     []time.Time
 }
 
 // Len returns the number of values in the column.
@@ -89,7 +94,7 @@ func (c *Column) Text(i int) string {
 
 // slice returns rows [lo, hi) of the column, sharing its storage.
 func (c *Column) slice(lo, hi int) Column {
-	out := Column{Name: c.Name, Kind: c.Kind}
+	out := Column{Name: c.Name, Kind: c.Kind, Required: c.Required}
 	switch c.Kind {
 	case KindFloat:
 		out.Float = c.Float[lo:hi]
@@ -105,7 +110,7 @@ func (c *Column) slice(lo, hi int) Column {
 
 // pick returns the column restricted to the given rows, in that order.
 func (c *Column) pick(rows []int) Column {
-	out := Column{Name: c.Name, Kind: c.Kind}
+	out := Column{Name: c.Name, Kind: c.Kind, Required: c.Required}
 	switch c.Kind {
 	case KindFloat:
 		out.Float = make([]float64, len(rows))

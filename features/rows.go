@@ -32,6 +32,17 @@ const (
 	colTrend                      // the slot's last 30 days against the 30 before
 )
 
+// total reports whether the kind has a value at every moment: counts and
+// sums are 0 where nothing happened, while a mean, a maximum, the tenure and
+// the days since the latest event are null without events.
+func (k colKind) total() bool {
+	switch k {
+	case colTenure, colMean, colMax, colDaysSince:
+		return false
+	}
+	return true
+}
+
 // featureCol is one feature column of the output.
 type featureCol struct {
 	name string

@@ -94,10 +94,11 @@ func (t *Table) Names() []string {
 const rowGroupRows = 1 << 17
 
 // WriteParquet writes the table as Parquet (Snappy-compressed): floats as
-// nullable DOUBLE, strings as nullable UTF8 ("" is null), bools as BOOLEAN,
-// times as TIMESTAMP(µs, UTC). Meta goes into the key/value metadata with
-// leadscore.schema_version, sorted by key. The output holds no wall-clock
-// time, so equal tables give byte-identical files.
+// DOUBLE, nullable unless the column is Required, strings as nullable UTF8
+// ("" is null), bools as BOOLEAN, times as TIMESTAMP(µs, UTC). Meta goes
+// into the key/value metadata with leadscore.schema_version, sorted by key.
+// The output holds no wall-clock time, so equal tables give byte-identical
+// files.
 func (t *Table) WriteParquet(w io.Writer) error {
 	pw, err := newParquetWriter(w, t, func(c *Column) int { return c.textChunkBytes() })
 	if err != nil {
@@ -135,6 +136,7 @@ func newParquetWriter(w io.Writer, first *Table, textBytes func(c *Column) int) 
 		switch c.Kind {
 		case KindFloat:
 			fields[i].Type = arrow.PrimitiveTypes.Float64
+			fields[i].Nullable = !c.Required
 		case KindString:
 			fields[i].Type = arrow.BinaryTypes.String
 		case KindBool:
@@ -332,8 +334,8 @@ type dictEncoder interface {
 // table, while most feature values are small whole numbers (counts, days)
 // that index a table here. The dictionary lists values in order of first
 // appearance, as Arrow's does; the chunk's statistics come from it (every
-// entry is used).
-func writeFloatDict(cw *file.Float64ColumnChunkWriter, enc dictEncoder, v []float64, s *chunkScratch) error {
+// entry is used). A required chunk has no definition levels and no nulls.
+func writeFloatDict(cw *file.Float64ColumnChunkWriter, enc dictEncoder, v []float64, required bool, s *chunkScratch) error {
 	const smallMax = 4096
 	var small [smallMax]int32 // whole value k in [0, smallMax) → index + 1
 	if s.other == nil {
@@ -343,18 +345,27 @@ func writeFloatDict(cw *file.Float64ColumnChunkWriter, enc dictEncoder, v []floa
 	clear(other)
 	dict := s.dict[:0]
 	idx := grown(&s.idx, len(v))
-	def := grown(&s.def, len(v))
-	valid := grown(&s.valid, (len(v)+7)/8)
-	clear(valid)
+	var def []int16
+	var valid []byte
+	if !required {
+		def = grown(&s.def, len(v))
+		valid = grown(&s.valid, (len(v)+7)/8)
+		clear(valid)
+	}
 	nulls := 0
 	for i, x := range v {
 		if math.IsNaN(x) {
+			if required {
+				return errNullRequired
+			}
 			nulls++
 			def[i], idx[i] = 0, 0
 			continue
 		}
-		def[i] = 1
-		valid[i/8] |= 1 << (i % 8)
+		if !required {
+			def[i] = 1
+			valid[i/8] |= 1 << (i % 8)
+		}
 		var at *int32
 		if k := int(x); x >= 0 && x < smallMax && float64(k) == x && !math.Signbit(x) {
 			at = &small[k]
@@ -392,8 +403,12 @@ func writeFloatDict(cw *file.Float64ColumnChunkWriter, enc dictEncoder, v []floa
 			return err
 		}
 	}
+	var validity *memory.Buffer
+	if !required {
+		validity = memory.NewBufferBytes(valid)
+	}
 	ix := array.NewInt32Data(array.NewData(arrow.PrimitiveTypes.Int32, len(v),
-		[]*memory.Buffer{memory.NewBufferBytes(valid), memory.NewBufferBytes(arrow.Int32Traits.CastToBytes(idx))}, nil, nulls, 0))
+		[]*memory.Buffer{validity, memory.NewBufferBytes(arrow.Int32Traits.CastToBytes(idx))}, nil, nulls, 0))
 	defer ix.Release()
 	return cw.WriteDictIndices(ix, def, nil)
 }
@@ -423,7 +438,8 @@ func grown[T any](buf *[]T, n int) []T {
 }
 
 // writeChunk writes rows [lo, hi) of the column to a column chunk: the
-// non-null values and one definition level per row (1 present, 0 null).
+// non-null values and one definition level per row (1 present, 0 null),
+// or for a Required column the values alone.
 func (c *Column) writeChunk(cw file.ColumnChunkWriter, lo, hi int) error {
 	s := scratchPool.Get().(*chunkScratch)
 	defer scratchPool.Put(s)
@@ -432,7 +448,16 @@ func (c *Column) writeChunk(cw file.ColumnChunkWriter, lo, hi int) error {
 	switch cw := cw.(type) {
 	case *file.Float64ColumnChunkWriter:
 		if enc, ok := cw.CurrentEncoder().(dictEncoder); ok && enc.NumEntries() == 0 && !arrowFloatDict {
-			return writeFloatDict(cw, enc, c.Float[lo:hi], s)
+			err = writeFloatDict(cw, enc, c.Float[lo:hi], c.Required, s)
+			break
+		}
+		if c.Required {
+			if slices.ContainsFunc(c.Float[lo:hi], math.IsNaN) {
+				err = errNullRequired
+				break
+			}
+			_, err = cw.WriteBatch(c.Float[lo:hi], nil, nil)
+			break
 		}
 		vals := s.floats[:0]
 		for i, v := range c.Float[lo:hi] {
@@ -470,10 +495,16 @@ func (c *Column) writeChunk(cw file.ColumnChunkWriter, lo, hi int) error {
 		s.ints = vals
 		_, err = cw.WriteBatch(vals, def, nil)
 	default:
-		err = fmt.Errorf("column %q: unexpected Parquet column writer %T", c.Name, cw)
+		err = fmt.Errorf("unexpected Parquet column writer %T", cw)
 	}
-	return err
+	if err != nil {
+		return fmt.Errorf("column %q: %w", c.Name, err)
+	}
+	return nil
 }
+
+// errNullRequired is the error for a null in a column marked Required.
+var errNullRequired = errors.New("null value in a required column")
 
 // ReadFileAt opens the file at path and reads it with read, which gets
 // the file and its size (as Parquet readers take them).
