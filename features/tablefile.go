@@ -225,13 +225,13 @@ func (pw *parquetWriter) rowGroup(t *Table, lo, hi int) error {
 			if err := t.Columns[i].writeChunk(cw, lo, hi); err != nil || hi == lo {
 				return err
 			}
-			// A dictionary-encoded chunk's indexes (at most rowGroupRows
-			// of at most 32 bits: under the 1 MiB page size) make one
-			// page, encoded and compressed when the row group closes, one
-			// column after the other. Building it here, on this core, ends
-			// it where closing would.
-			if _, dict := cw.CurrentEncoder().(dictEncoder); dict {
-				return cw.(interface{ FlushCurrentPage() error }).FlushCurrentPage()
+			// A chunk's last page (for a dictionary-encoded chunk its one
+			// page of indexes: at most rowGroupRows of at most 32 bits,
+			// under the 1 MiB page size) is encoded and compressed when
+			// the row group closes, one column after the other. Building
+			// it here, on this core, ends it where closing would.
+			if pw := cw.(pageFlusher); pw.EstimatedBufferedValueBytes() > 0 {
+				return pw.FlushCurrentPage()
 			}
 			return nil
 		})
@@ -244,6 +244,13 @@ func (pw *parquetWriter) rowGroup(t *Table, lo, hi int) error {
 		return err
 	}
 	return pw.sink.err
+}
+
+// pageFlusher is the part of Arrow's column writers that ends a chunk's
+// current page.
+type pageFlusher interface {
+	EstimatedBufferedValueBytes() int64
+	FlushCurrentPage() error
 }
 
 // close writes the footer with meta and leadscore.schema_version as
