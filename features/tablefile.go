@@ -230,8 +230,8 @@ func (pw *parquetWriter) rowGroup(t *Table, lo, hi int) error {
 			// under the 1 MiB page size) is encoded and compressed when
 			// the row group closes, one column after the other. Building
 			// it here, on this core, ends it where closing would.
-			if pw := cw.(pageFlusher); pw.EstimatedBufferedValueBytes() > 0 {
-				return pw.FlushCurrentPage()
+			if f, ok := cw.(pageFlusher); ok && f.EstimatedBufferedValueBytes() > 0 {
+				return f.FlushCurrentPage()
 			}
 			return nil
 		})
