@@ -1165,12 +1165,12 @@ func (e *engine) profileRows(out []placed, seen map[string]bool) []placed {
 // gather moves every entity's records into partition 0 in e.ents order
 // (id order) and points e.ents there, so that rows computed in id order
 // read the records front to back instead of jumping between partitions.
-// It pays when each entity is visited many times (revisits), as a snapshot
-// table's batches do once per date; the copy is made on every core, each taking a run of
-// entities, and the other partitions' records go. The partitions' values
-// are laid end to end, so a record's value index only shifts by its
-// partition's base. Records beyond one partition's reach (2³¹) stay
-// where they are.
+// It pays when each entity is visited many times, as a snapshot table's
+// batches do once per date. The copy is made on every core, each taking a
+// run of entities, and the other partitions' records go. The partitions'
+// values are laid end to end, so a record's value index only shifts by its
+// partition's base. Records beyond one partition's reach (2³¹) stay where
+// they are.
 func (e *engine) gather() {
 	var has carry
 	var base [nParts]uint32

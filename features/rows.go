@@ -427,10 +427,12 @@ type resume struct {
 // previous one left when its moments go forward, so snapshot rows (sorted
 // by date) read each entity's records once.
 func (e *engine) rowBatches(ctx context.Context, l *layout, rows []placed, size int, room func(n int) *rowsOut, emit func(lo int, rows []placed, out *rowsOut) error) error {
-	if e.revisits(rows, size) {
+	bp := newBatchPlan(len(e.ents), rows, size)
+	// More than two visits per entity (a snapshot table's batches hold a
+	// date each): gathering the records into id order pays for the copy.
+	if bp.visits > 2*len(e.ents) {
 		e.gather()
 	}
-	bp := newBatchPlan(len(e.ents), rows, size)
 	accs := make([]*acc, runtime.GOMAXPROCS(0))
 	for w := range accs {
 		accs[w] = newAcc(e, l)
@@ -453,22 +455,6 @@ func (e *engine) rowBatches(ctx context.Context, l *layout, rows []placed, size 
 	}
 }
 
-// revisits reports whether computing rows in batches of size visits the
-// entities more than twice each on average (a snapshot table's batches
-// hold a date each), which is when gathering their records into id order
-// pays for the copy.
-func (e *engine) revisits(rows []placed, size int) bool {
-	mark := make([]int32, len(e.ents)) // per entity: its latest batch, from 1
-	visits := 0
-	for i, r := range rows {
-		if b := int32(i/size + 1); r.ent >= 0 && mark[r.ent] != b {
-			mark[r.ent] = b
-			visits++
-		}
-	}
-	return visits > 2*len(e.ents)
-}
-
 // batchPlan holds, for rows computed in batches, the entities of the
 // current batch with their moments, and the states that carry entities
 // from one batch to the next. Entities are numbered as engine.ents.
@@ -476,6 +462,7 @@ type batchPlan struct {
 	last   []int32 // per entity: its last row
 	slot   []int32 // per entity: its state in states, from 1; 0 for none
 	states []resume
+	visits int // batches each entity has rows in, summed over the entities
 
 	b     int32   // the current batch's number, from 1
 	mark  []int32 // per entity: the number of its latest batch
@@ -500,12 +487,17 @@ func newBatchPlan(n int, rows []placed, size int) *batchPlan {
 	for i, r := range rows {
 		if r.ent >= 0 {
 			bp.last[r.ent] = int32(i)
+			if b := int32(i/size + 1); bp.mark[r.ent] != b {
+				bp.mark[r.ent] = b
+				bp.visits++
+			}
 			if bp.slot[r.ent] == 0 && int(first[r.ent])/size != i/size {
 				states++
 				bp.slot[r.ent] = int32(states)
 			}
 		}
 	}
+	clear(bp.mark) // gather numbers the batches from 1 again
 	bp.states = make([]resume, states)
 	return bp
 }

@@ -115,8 +115,8 @@ func TestSnapshotsMatchCutoffs(t *testing.T) {
 
 // TestRowBatches: rows computed a few at a time, entities resuming from
 // one batch to the next (or starting over when their moments go back) and
-// their records gathered into id order (revisits), equal those computed at
-// once, bit for bit.
+// their records gathered into id order (many visits per entity), equal
+// those computed at once, bit for bit.
 func TestRowBatches(t *testing.T) {
 	for name, cfg := range streamCases(t) {
 		whole, err := Build(context.Background(), cfg)
