@@ -704,17 +704,14 @@ func (e *engine) group(p *partition) {
 		total += len(c.r)
 	}
 	local := make(map[string]int32, total/8+1)
-	var count []int32
-	var values []float64 // in arrival order
+	var count, vcount []int32 // each entity's records, and those with a value
+	var values []float64      // in arrival order
 	// The last offset looked up (none yet) and its entity.
 	prev, prevK := uint32(valuedBit), int32(0)
 	for _, c := range p.chunks {
 		for i := range c.r {
 			r := &c.r[i]
 			at := r.at()
-			if r.valued() {
-				values = append(values, p.valueAt(at, r.idLen))
-			}
 			k := prevK
 			if at != prev { // records that share an id's offset (keep) are one entity's
 				id := p.arenaAt(at, r.idLen)
@@ -724,9 +721,13 @@ func (e *engine) group(p *partition) {
 					id = strings.Clone(id) // the arena goes once grouped
 					local[id] = k
 					p.ids = append(p.ids, id)
-					count = append(count, 0)
+					count, vcount = append(count, 0), append(vcount, 0)
 				}
 				prev, prevK = at, k
+			}
+			if r.valued() {
+				values = append(values, p.valueAt(at, r.idLen))
+				vcount[k]++
 			}
 			r.off = uint32(k) | r.off&valuedBit
 			count[k]++
@@ -737,23 +738,30 @@ func (e *engine) group(p *partition) {
 	for k := range n {
 		p.start[k+1] = p.start[k] + count[k]
 	}
-	// Scatter the records into entity order (each entity's in arrival
-	// order), then sort each entity's.
+	// Scatter the records and their values into entity order (each
+	// entity's in arrival order), then sort each entity's records: their
+	// values stay where they are, near the entity's other values.
 	var has carry
 	if len(p.chunks) > 0 {
 		has = carry{match: p.chunks[0].match != nil, fps: p.chunks[0].fps != nil}
 	}
 	p.g = makeRecs(total, total, has)
-	p.g.values = values
+	p.g.values = make([]float64, len(values))
 	next := slices.Clone(p.start[:n])
-	v := uint32(0) // the next value, in arrival order as the first pass took them
+	vnext := vcount // where each entity's next value goes
+	for k, at := 0, int32(0); k < n; k++ {
+		vnext[k], at = at, at+vcount[k]
+	}
+	v := 0 // the next value, in arrival order as the first pass took them
 	for _, c := range p.chunks {
 		for i := range c.r {
 			k := c.r[i].at()
 			p.g.set(int(next[k]), c, i)
 			r := &p.g.r[next[k]]
 			if r.valued() {
-				r.off = v | valuedBit
+				p.g.values[vnext[k]] = values[v]
+				r.off = uint32(vnext[k]) | valuedBit
+				vnext[k]++
 				v++
 			} else {
 				r.off = 0
@@ -768,40 +776,156 @@ func (e *engine) group(p *partition) {
 	p.matches = e.matches
 	nTypes := len(e.typeNames)
 	p.used, p.valued, p.dvalued = make([]int64, nTypes), make([]bool, nTypes), make([]bool, len(e.spec.Derived))
-	var perm []int32
-	scratch := makeRecs(0, 0, has)
+	scratch := sortScratch{recs: makeRecs(0, 0, has)}
 	for k := range n {
 		lo, hi := int(p.start[k]), int(p.start[k+1])
-		perm = p.sortRange(lo, hi, perm, &scratch)
+		p.sortRange(lo, hi, &scratch)
 		hi = p.dedupe(lo, hi, e.cfg.Dedupe)
 		p.stop[k] = int32(hi)
 		p.count(lo, hi, e.lastMoment(p.ids[k]))
 	}
 }
 
-// sortRange sorts the records g[lo:hi] by compare, through a permutation
-// and a scratch copy; it returns the permutation's storage for reuse.
-func (p *partition) sortRange(lo, hi int, perm []int32, scratch *recs) []int32 {
-	sorted := true
-	for i := lo + 1; i < hi && sorted; i++ {
-		sorted = p.compare(i-1, i) <= 0
+// sortScratch is the memory sorting records needs, reused from entity to
+// entity.
+type sortScratch struct {
+	keys []sortKey
+	bits []uint64
+	recs recs
+}
+
+// sortRange sorts the records g[lo:hi] by compare, stably. Events logged in time order arrive with
+// their times in order and only the records of one moment out of order
+// (the lines of one invoice, a batch of page views stamped alike): then
+// each run of equal times that is out of order is sorted alone.
+func (p *partition) sortRange(lo, hi int, s *sortScratch) {
+	i := lo + 1
+	for i < hi && p.compare(i-1, i) <= 0 {
+		i++
 	}
-	if sorted {
-		return perm
+	if i >= hi {
+		return
 	}
-	perm = perm[:0]
+	r := p.g.r
+	for j := i; j < hi; j++ {
+		if r[j-1].ts > r[j].ts {
+			p.sortSpan(lo, hi, s)
+			return
+		}
+	}
+	a := i - 1
+	for a > lo && r[a-1].ts == r[a].ts {
+		a--
+	}
+	for a < hi {
+		b := a + 1
+		sorted := true
+		for b < hi && r[b].ts == r[a].ts {
+			sorted = sorted && p.compare(b-1, b) <= 0
+			b++
+		}
+		if !sorted && !p.sortValues(a, b, s) {
+			p.sortSpan(a, b, s)
+		}
+		a = b
+	}
+}
+
+// sortValues sorts g[lo:hi], records of one moment, when they differ in
+// their values alone (one type, each with a value, nothing matched or
+// fingerprinted besides): then the records stay and their values, laid
+// side by side in the records' order, are sorted. It reports whether
+// it could.
+func (p *partition) sortValues(lo, hi int, s *sortScratch) bool {
+	g := &p.g
+	if g.match != nil || g.fps != nil {
+		return false
+	}
+	first := &g.r[lo]
+	for j := lo; j < hi; j++ {
+		r := &g.r[j]
+		if r.typ != first.typ || !r.valued() || r.at() != first.at()+uint32(j-lo) {
+			return false
+		}
+	}
+	vals := g.values[first.at() : first.at()+uint32(hi-lo)]
+	bits := s.bits[:0]
+	for _, v := range vals {
+		bits = append(bits, math.Float64bits(v))
+	}
+	slices.Sort(bits) // compare's order of values
+	for j, b := range bits {
+		vals[j] = math.Float64frombits(b)
+	}
+	s.bits = bits
+	return true
+}
+
+// sortKey is what compare reads of a record, gathered so that sorting
+// reads one array; i is the record's place, which makes the order stable.
+type sortKey struct {
+	ts             int64
+	bits           uint64 // the value's bits, 0 without one
+	derived, rules uint64
+	fp             uint64
+	i              int32
+	typ            uint16
+	valued         bool
+}
+
+func compareKeys(a, b sortKey) int {
+	switch {
+	case a.ts != b.ts:
+		return cmpInt(a.ts, b.ts)
+	case a.typ != b.typ:
+		return cmpInt(a.typ, b.typ)
+	case a.valued != b.valued:
+		if a.valued {
+			return 1
+		}
+		return -1
+	case a.bits != b.bits:
+		return cmpInt(a.bits, b.bits)
+	case a.derived != b.derived:
+		return cmpInt(a.derived, b.derived)
+	case a.rules != b.rules:
+		return cmpInt(a.rules, b.rules)
+	case a.fp != b.fp:
+		return cmpInt(a.fp, b.fp)
+	}
+	return cmpInt(int64(a.i), int64(b.i))
+}
+
+// sortSpan sorts g[lo:hi] by compare, stably, through their keys and a
+// scratch copy.
+func (p *partition) sortSpan(lo, hi int, s *sortScratch) {
+	g := &p.g
+	keys := s.keys[:0]
 	for i := lo; i < hi; i++ {
-		perm = append(perm, int32(i))
+		r := &g.r[i]
+		k := sortKey{ts: r.ts, typ: r.typ, valued: r.valued(), i: int32(i)}
+		if k.valued {
+			k.bits = math.Float64bits(g.values[r.at()])
+		}
+		if g.match != nil {
+			m := p.matches[g.match[i]]
+			k.derived, k.rules = m.derived, m.rules
+		}
+		if g.fps != nil {
+			k.fp = g.fps[i]
+		}
+		keys = append(keys, k)
 	}
-	slices.SortStableFunc(perm, func(a, b int32) int { return p.compare(int(a), int(b)) })
-	*scratch = recs{r: scratch.r[:0], match: scratch.match[:0], fps: scratch.fps[:0]}
-	for _, i := range perm {
-		scratch.add(&p.g, int(i))
+	slices.SortFunc(keys, compareKeys)
+	c := &s.recs
+	*c = recs{r: c.r[:0], match: c.match[:0], fps: c.fps[:0]}
+	for _, k := range keys {
+		c.add(g, int(k.i))
 	}
-	for j := range perm {
-		p.g.set(lo+j, scratch, j)
+	for j := range keys {
+		g.set(lo+j, c, j)
 	}
-	return perm
+	s.keys = keys
 }
 
 // dedupe drops, when on, each record of g[lo:hi] that equals the one kept
