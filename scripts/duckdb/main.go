@@ -35,6 +35,7 @@ func main() {
 	pyarrowLike := flag.Bool("pyarrow-like", false, "with -time-ordered .parquet: rewritten by Arrow's Parquet writer as pyarrow writes a pandas frame (see writeLikePyarrow)")
 	dumpFile := flag.String("dump", "", "instead, print the rows of this Parquet file as DuckDB reads them, as CSV (see dump)")
 	sparkLike := flag.Bool("spark-like", false, "with -time-ordered .parquet: Snappy, 122,880-row groups, timestamps without time zone (INT64 µs, not adjusted to UTC), as Spark and pyarrow write them")
+	tile := flag.Int("tile", 1, "with -time-ordered: the events this many times, copy k's entity ids suffixed -k and its times moved back (k × 7,919 mod 40,320) minutes, up to 28 days")
 	flag.Parse()
 	db, err := sql.Open("duckdb", "")
 	if err != nil {
@@ -54,6 +55,11 @@ func main() {
 		src = fmt.Sprintf("read_csv('%s', header = true, types = {'value': 'DOUBLE'})", *events)
 	}
 	if *timeOrdered != "" {
+		if *tile > 1 {
+			// A larger log of the same behaviour: each copy's times are
+			// moved, so copies interleave rather than repeat row by row.
+			src = fmt.Sprintf("(SELECT entity_id || '-' || k AS entity_id, CAST(ts AS TIMESTAMP) - to_minutes(CAST(k * 7919 %% 40320 AS BIGINT)) AS ts, type, value FROM %s, range(%d) copies(k))", src, *tile)
+		}
 		// An event log as it is appended: in time order, written by DuckDB.
 		format, cols := "(FORMAT PARQUET, COMPRESSION ZSTD, ROW_GROUP_SIZE 1000000)", "*"
 		switch {
