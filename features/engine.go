@@ -2,7 +2,6 @@ package features
 
 import (
 	"context"
-	"encoding/binary"
 	"fmt"
 	"math"
 	"math/bits"
@@ -48,8 +47,7 @@ type rec struct {
 	ts int64 // unix ns
 	// off has valuedBit set when the record has a value. Its other bits
 	// are, until group, where the entity id is in the partition's arena
-	// (arenaAt), followed there by the value (valueAt); once grouped,
-	// where its value is in recs.values.
+	// (arenaAt); once grouped, where its value is in recs.values.
 	off   uint32
 	idLen uint16
 	typ   uint16 // global type id
@@ -67,7 +65,7 @@ func (r *rec) at() uint32 { return r.off &^ valuedBit }
 // fingerprint (present with Config.Dedupe); once grouped, their values.
 type recs struct {
 	r      []rec
-	values []float64 // once grouped: the values, where rec.at says
+	values []float64 // in ingest, the valued records' values in order; once grouped, where rec.at says
 	match  []uint16  // the derived types and event rules matched: engine.matches[match]
 	fps    []uint64  // the event's fingerprint
 }
@@ -136,8 +134,8 @@ const recChunk = 1 << 13
 type partition struct {
 	chunks []*recs  // ingest: records in arrival order
 	arena  [][]byte // blocks of at most arenaBlock bytes; nil after group
-	// The id last stored in the arena and its offset, which a record of
-	// the same entity without a value shares.
+	// The id last stored in the arena and its offset, which the next
+	// record of the same entity shares.
 	lastID  string
 	lastOff uint32
 
@@ -498,13 +496,14 @@ func (e *engine) eventMasks(ev *Event, rules []int) matched {
 func (p *partition) keep(id string, r rec, value float64, valued bool, match uint16, fp uint64, has carry) {
 	c := p.last(has)
 	r.idLen = uint16(len(id)) // the reader refuses ids over MaxIDBytes
-	switch {
-	case valued:
-		r.off = p.store(id, value, true) | valuedBit
-	case id == p.lastID:
+	if id == p.lastID {
 		r.off = p.lastOff
-	default:
-		r.off = p.store(id, 0, false)
+	} else {
+		r.off = p.store(id)
+	}
+	if valued {
+		r.off |= valuedBit
+		c.values = append(c.values, value)
 	}
 	c.r = append(c.r, r)
 	if has.match {
@@ -523,14 +522,10 @@ const (
 	arenaBlock = 1 << arenaBits
 )
 
-// store copies an entity id into the arena, and after it the value when
-// valued, and returns its offset. The arena grows by blocks, so that
-// nothing already stored is copied again.
-func (p *partition) store(id string, value float64, valued bool) uint32 {
+// store copies an entity id into the arena and returns its offset. The
+// arena grows by blocks, so that nothing already stored is copied again.
+func (p *partition) store(id string) uint32 {
 	size := len(id)
-	if valued {
-		size += 8
-	}
 	n := len(p.arena)
 	if n == 0 || len(p.arena[n-1])+size > cap(p.arena[n-1]) {
 		if n == 1<<(31-arenaBits) {
@@ -543,16 +538,7 @@ func (p *partition) store(id string, value float64, valued bool) uint32 {
 	off := uint32(n-1)<<arenaBits | uint32(len(*b))
 	*b = append(*b, id...)
 	p.lastID, p.lastOff = unsafe.String(&(*b)[off&(arenaBlock-1)], len(id)), off
-	if valued {
-		*b = binary.LittleEndian.AppendUint64(*b, math.Float64bits(value))
-	}
 	return off
-}
-
-// valueAt returns the value stored after the n-byte id at off.
-func (p *partition) valueAt(off uint32, n uint16) float64 {
-	at := int(off&(arenaBlock-1)) + int(n)
-	return math.Float64frombits(binary.LittleEndian.Uint64(p.arena[off>>arenaBits][at:]))
 }
 
 // arenaAt returns the id stored at off, n bytes long, without copying it.
@@ -705,7 +691,7 @@ func (e *engine) group(p *partition) {
 	}
 	local := make(map[string]int32, total/8+1)
 	var count, vcount []int32 // each entity's records, and those with a value
-	var values []float64      // in arrival order
+	nv := 0
 	// The last offset looked up (none yet) and its entity.
 	prev, prevK := uint32(valuedBit), int32(0)
 	for _, c := range p.chunks {
@@ -726,8 +712,8 @@ func (e *engine) group(p *partition) {
 				prev, prevK = at, k
 			}
 			if r.valued() {
-				values = append(values, p.valueAt(at, r.idLen))
 				vcount[k]++
+				nv++
 			}
 			r.off = uint32(k) | r.off&valuedBit
 			count[k]++
@@ -746,20 +732,20 @@ func (e *engine) group(p *partition) {
 		has = carry{match: p.chunks[0].match != nil, fps: p.chunks[0].fps != nil}
 	}
 	p.g = makeRecs(total, total, has)
-	p.g.values = make([]float64, len(values))
+	p.g.values = make([]float64, nv)
 	next := slices.Clone(p.start[:n])
 	vnext := vcount // where each entity's next value goes
 	for k, at := 0, int32(0); k < n; k++ {
 		vnext[k], at = at, at+vcount[k]
 	}
-	v := 0 // the next value, in arrival order as the first pass took them
 	for _, c := range p.chunks {
+		v := 0 // the chunk's next value
 		for i := range c.r {
 			k := c.r[i].at()
 			p.g.set(int(next[k]), c, i)
 			r := &p.g.r[next[k]]
 			if r.valued() {
-				p.g.values[vnext[k]] = values[v]
+				p.g.values[vnext[k]] = c.values[v]
 				r.off = uint32(vnext[k]) | valuedBit
 				vnext[k]++
 				v++

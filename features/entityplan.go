@@ -114,7 +114,7 @@ func (p *EntityPlan) group(id string, records []Record) (*partition, error) {
 	}
 	has := carryOf(p.masks)
 	chunk := makeRecs(0, len(records), has) // one entity's size, not an ingest chunk's
-	part := &partition{chunks: []*recs{&chunk}, arena: [][]byte{make([]byte, 0, min(arenaBlock, len(records)*(len(id)+8)))}}
+	part := &partition{chunks: []*recs{&chunk}, arena: [][]byte{make([]byte, 0, min(arenaBlock, len(id)))}}
 	for i := range records {
 		r := &records[i]
 		typ, ok := p.e.typeID[r.Type]
