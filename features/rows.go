@@ -1,6 +1,7 @@
 package features
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math"
@@ -288,10 +289,8 @@ func (a *acc) window(g *recs, lo, hi int, d int64) {
 		clear(a.days)
 	}
 	clear(a.prev30)
-	from := hi
-	for from > lo && d-g.r[from-1].ts <= a.scan {
-		from--
-	}
+	from, _ := slices.BinarySearchFunc(g.r[lo:hi], d-a.scan, func(r rec, t int64) int { return cmp.Compare(r.ts, t) })
+	from += lo
 	dDay := floorDiv(d, dayNanos)
 	win := a.e.win
 	for i := from; i < hi; i++ {
