@@ -394,7 +394,9 @@ func TestOrderIndependent(t *testing.T) {
 	}
 	// Orders at one instant whose sum depends on the order of addition:
 	// ties are broken by value too; E998's instant mixes in other types
-	// and an order without a value, E997's holds negative values.
+	// and an order without a value, E997's holds negative values, and
+	// E996's maximum is one of two zeros (-0 and 0 are equal, but not the
+	// same bits).
 	for _, v := range []string{"4.9", "0.3", "2.3", "0.1", "1.1", "0.7", "0.2"} {
 		lines = append(lines, fmt.Sprintf("E999,%s,order,%s", asOf.Add(-time.Hour).Format(time.RFC3339), v))
 	}
@@ -404,6 +406,9 @@ func TestOrderIndependent(t *testing.T) {
 	for _, v := range []string{"-4.9", "0.3", "-2.3", "0.1", "-0", "1.1", "0"} {
 		lines = append(lines, fmt.Sprintf("E997,%s,order,%s", asOf.Add(-time.Hour).Format(time.RFC3339), v))
 	}
+	for _, v := range []string{"-0", "0"} {
+		lines = append(lines, fmt.Sprintf("E996,%s,order,%s", asOf.Add(-time.Hour).Format(time.RFC3339), v))
+	}
 	spec := Spec{Aggregations: []string{"count", "sum", "mean", "max", "distinct_days", "days_since", "trend"}}
 	for _, rules := range []*RuleSet{DefaultRules(), nil} {
 		orderIndependent(t, r, lines, Config{AsOf: asOf, Spec: spec, Rules: rules})
@@ -411,17 +416,20 @@ func TestOrderIndependent(t *testing.T) {
 }
 
 // orderIndependent builds the table of lines in file order, in time order
-// (ties in file order) and shuffled, and fails unless the three are equal.
+// (ties in file order), shuffled and reversed, and fails unless all four
+// are equal.
 func orderIndependent(t *testing.T, r *rand.Rand, lines []string, cfg Config) {
 	t.Helper()
 	var want *Table
-	for order := range 3 {
+	for order := range 4 {
 		ls := slices.Clone(lines)
 		switch order {
 		case 1:
 			slices.SortStableFunc(ls, func(a, b string) int { return strings.Compare(strings.Split(a, ",")[1], strings.Split(b, ",")[1]) })
 		case 2:
 			r.Shuffle(len(ls), func(i, j int) { ls[i], ls[j] = ls[j], ls[i] })
+		case 3:
+			slices.Reverse(ls)
 		}
 		got := build(t, "entity_id,ts,type,value\n"+strings.Join(ls, "\n")+"\n", cfg)
 		if want == nil {

@@ -780,10 +780,11 @@ type sortScratch struct {
 	recs recs
 }
 
-// sortRange sorts the records g[lo:hi] by compare, stably. Events logged in time order arrive with
-// their times in order and only the records of one moment out of order
-// (the lines of one invoice, a batch of page views stamped alike): then
-// each run of equal times that is out of order is sorted alone.
+// sortRange sorts the records g[lo:hi] by compare, stably. Events logged
+// in time order arrive with their times in order and only the records of
+// one moment out of order (the lines of one invoice, a batch of page
+// views stamped alike): then each run of equal times that is out of order
+// is sorted alone.
 func (p *partition) sortRange(lo, hi int, s *sortScratch) {
 	i := lo + 1
 	for i < hi && p.compare(i-1, i) <= 0 {
@@ -954,9 +955,10 @@ func (p *partition) count(lo, hi int, last int64) {
 	}
 }
 
-// compare orders two records of g: by time, then type, value flag, value,
-// derived types and event rules matched, and fingerprint, so that equal
-// records are adjacent and the order is the same whatever the input's.
+// compare orders two records of g: by time, then type, value flag, value
+// (its bits, as an unsigned number), derived types and event rules
+// matched, and fingerprint, so that equal records are adjacent and the
+// order is the same whatever the input's.
 func (p *partition) compare(a, b int) int {
 	g := &p.g
 	ra, rb := &g.r[a], &g.r[b]
@@ -970,7 +972,8 @@ func (p *partition) compare(a, b int) int {
 			return 1
 		}
 		return -1
-	case ra.valued() && g.values[ra.at()] != g.values[rb.at()]:
+	case ra.valued() && math.Float64bits(g.values[ra.at()]) != math.Float64bits(g.values[rb.at()]):
+		// -0 and 0 are equal numbers that a maximum keeps apart.
 		return cmpInt(math.Float64bits(g.values[ra.at()]), math.Float64bits(g.values[rb.at()]))
 	case g.match != nil && g.match[a] != g.match[b]:
 		ma, mb := p.matches[g.match[a]], p.matches[g.match[b]]
