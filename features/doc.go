@@ -18,7 +18,8 @@
 //
 // Build reads the events once in batches, keeps them compactly in
 // partitions by entity, then computes each entity's rows from its events in
-// time order on every core: the same table whatever the input's order.
+// time order (those of one instant by type, then value) on every core: the
+// same table, sums to the last bit, whatever the input's order.
 // Snapshot tables (Config.Snapshots, with a Target and Outcomes) give one
 // labelled row per contact and date for training on the question a call
 // list asks. An EntityPlan runs the same per-entity code for an engine that
