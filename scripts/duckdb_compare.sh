@@ -15,8 +15,9 @@
 # Parquet, the as-of run with the default rules, the snapshot table (12
 # monthly dates, 2023-11-01 to 2024-10-01, each with its 90 days of deals
 # before --last) and 1,000,000 cutoffs against one as-of run, with peak
-# memory. Five alternating runs each; prints a Markdown section for
-# BENCHMARKS.md.
+# memory. Last, real invoice lines (UCI Online Retail from ../shared, as
+# pandas reads them, tiled 50 times by DuckDB; skipped without them).
+# Five alternating runs each; prints a Markdown section for BENCHMARKS.md.
 # Usage: scripts/duckdb_compare.sh                      (generates 400,000 contacts, about 30 minutes)
 #        scripts/duckdb_compare.sh LEADSCORE EVENTS.parquet DEALS.parquet   (benchmarks.sh passes its own)
 set -euo pipefail
