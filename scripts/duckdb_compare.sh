@@ -43,6 +43,27 @@ with_npm() {
     NODE_PATH="$dir/node_modules" node "$@" > /dev/null
 }
 
+# versus FILE DATE LABEL: five alternating runs of leadscore and DuckDB
+# 1.1.3 and 1.5.6 on the events in FILE as of DATE, each DuckDB table's
+# values compared with leadscore's; prints the table row. leadscore's last
+# table stays in $tmp/ours.parquet, the last comparison in $tmp/duck.out.
+versus() {
+  local file=$1 asof=$2 label=$3 ls=() d11=() d15=() rss=() diff="" secs kb s ml m11 m15
+  for _ in 1 2 3 4 5; do
+    /usr/bin/time -f "%e %M" -o "$tmp/time" "$leadscore" features --events "$file" --as-of "$asof" --out "$tmp/ours.parquet" -q > /dev/null
+    read -r secs kb < "$tmp/time"
+    ls+=("$secs") rss+=("$((kb / 1024))")
+    for v in 11 15; do
+      "$tmp/duck$v" -events "$file" -as-of "$asof" -ours "$tmp/ours.parquet" -out "$tmp/duck.parquet" > "$tmp/duck.out"
+      s=$(sed -n 's/^duckdb: .* in \([0-9.]*\) s.*/\1/p' "$tmp/duck.out")
+      if [ "$v" = 11 ]; then d11+=("$s"); else d15+=("$s"); fi
+      diff="$diff $(sed -n 's/.*features each: \([0-9]*\) values differ/\1/p' "$tmp/duck.out")"
+    done
+  done
+  ml=$(median "${ls[@]}") m11=$(median "${d11[@]}") m15=$(median "${d15[@]}")
+  echo "| $label | ${ml} s (${ls[*]}) | ${m11} s (${d11[*]}) | $(ratio "$ml" "$m11") | ${m15} s (${d15[*]}) | $(ratio "$ml" "$m15") | ${rss[*]} MiB | values differing per comparison:${diff} |"
+}
+
 (cd scripts/duckdb && go build -o "$tmp/duck11" . && go build -tags duckdb15 -o "$tmp/duck15" .)
 if [ $# -ge 3 ]; then
   leadscore=$1 events=$2 deals=$3
@@ -103,23 +124,10 @@ for order in "${inputs[@]}"; do
     polarscsv) file=$tmp/polars.csv label="time order, CSV written by polars 0.26" ;;
     parquetrs) file=$tmp/parquetrs.parquet label="time order, Parquet as parquet-rs 59.3 writes it by default (uncompressed, every column dictionary-encoded, falling back to plain; 1Mi-row groups; microseconds, UTC)" ;;
   esac
-  ls=() d11=() d15=() rss=() diff=""
-  for _ in 1 2 3 4 5; do
-    /usr/bin/time -f "%e %M" -o "$tmp/time" "$leadscore" features --events "$file" --as-of 2025-01-01 --out "$tmp/ours.parquet" -q > /dev/null
-    read -r secs kb < "$tmp/time"
-    ls+=("$secs") rss+=("$((kb / 1024))")
-    for v in 11 15; do
-      "$tmp/duck$v" -events "$file" -ours "$tmp/ours.parquet" -out "$tmp/duck.parquet" > "$tmp/duck.out"
-      s=$(sed -n 's/^duckdb: .* in \([0-9.]*\) s.*/\1/p' "$tmp/duck.out")
-      if [ "$v" = 11 ]; then d11+=("$s"); else d15+=("$s"); fi
-      diff="$diff $(sed -n 's/.*features each: \([0-9]*\) values differ/\1/p' "$tmp/duck.out")"
-      rows=$(sed -n 's/^compared \([0-9]*\) entities.*/\1/p' "$tmp/duck.out")
-    done
-  done
+  versus "$file" 2025-01-01 "$label"
   cp "$tmp/ours.parquet" "$tmp/ours-$order.parquet"
-  ml=$(median "${ls[@]}") m11=$(median "${d11[@]}") m15=$(median "${d15[@]}")
-  echo "| $label | ${ml} s (${ls[*]}) | ${m11} s (${d11[*]}) | $(ratio "$ml" "$m11") | ${m15} s (${d15[*]}) | $(ratio "$ml" "$m15") | ${rss[*]} MiB | values differing per comparison:${diff} |"
 done
+rows=$(sed -n 's/^compared \([0-9]*\) entities.*/\1/p' "$tmp/duck.out")
 # The same events in any order and format give the same table: the data
 # pages of every input's table equal the generator-order table's byte for
 # byte; the footers differ in the input's name, size and SHA-256, which the
@@ -185,25 +193,13 @@ pd.DataFrame({
 }).to_csv(sys.argv[2], index=False)
 PY
   "$tmp/duck11" -events "$tmp/lines.csv" -time-ordered "$tmp/retail.parquet" -spark-like -tile 50 > /dev/null
-  ls=() d11=() d15=() rss=() diff=""
-  for _ in 1 2 3 4 5; do
-    /usr/bin/time -f "%e %M" -o "$tmp/time" "$leadscore" features --events "$tmp/retail.parquet" --as-of 2011-12-10 --out "$tmp/ours.parquet" -q > /dev/null
-    read -r secs kb < "$tmp/time"
-    ls+=("$secs") rss+=("$((kb / 1024))")
-    for v in 11 15; do
-      "$tmp/duck$v" -events "$tmp/retail.parquet" -as-of 2011-12-10 -ours "$tmp/ours.parquet" -out "$tmp/duck.parquet" > "$tmp/duck.out"
-      s=$(sed -n 's/^duckdb: .* in \([0-9.]*\) s.*/\1/p' "$tmp/duck.out")
-      if [ "$v" = 11 ]; then d11+=("$s"); else d15+=("$s"); fi
-      diff="$diff $(sed -n 's/.*features each: \([0-9]*\) values differ/\1/p' "$tmp/duck.out")"
-      rows=$(sed -n 's/^compared \([0-9]*\) entities.*/\1/p' "$tmp/duck.out")
-      cols=$(sed -n 's/.*entities (.*), \([0-9]*\) features each.*/\1/p' "$tmp/duck.out")
-    done
-  done
-  ml=$(median "${ls[@]}") m11=$(median "${d11[@]}") m15=$(median "${d15[@]}")
+  row=$(versus "$tmp/retail.parquet" 2011-12-10 "invoice lines, time order, Snappy, 122,880-row groups")
+  cols=$(sed -n 's/.*entities (.*), \([0-9]*\) features each.*/\1/p' "$tmp/duck.out")
+  rows=$(sed -n 's/^compared \([0-9]*\) entities.*/\1/p' "$tmp/duck.out")
   echo
   echo "Real invoice lines, UCI Online Retail tiled 50 times ($(($(wc -c < "$tmp/retail.parquet") / 1048576)) MiB, $rows customers, $cols features; \`scripts/duckdb -events lines.csv -time-ordered retail.parquet -spark-like -tile 50\` from pandas' events; as of 2011-12-10), five alternating runs:"
   echo
   echo "| input | leadscore | DuckDB 1.1.3 | ratio | DuckDB 1.5.6 | ratio | leadscore peak RSS | values compared |"
   echo "|---|---|---|---|---|---|---|---|"
-  echo "| invoice lines, time order, Snappy, 122,880-row groups | ${ml} s (${ls[*]}) | ${m11} s (${d11[*]}) | $(ratio "$ml" "$m11") | ${m15} s (${d15[*]}) | $(ratio "$ml" "$m15") | ${rss[*]} MiB | values differing per comparison:${diff} |"
+  echo "$row"
 fi
