@@ -369,9 +369,9 @@ b,2024-06-16 06:00:00,form_submit,,pricing,web
 }
 
 // TestOrderIndependent: the same events in any order (grouped by entity,
-// in time order, shuffled) give the same table, value sums to the last
-// bit included, with event rules (records carry what they match) and
-// without.
+// in time order, shuffled, reversed) give the same table, value sums and
+// the sign of a zero included, with event rules (records carry what they
+// match) and without.
 func TestOrderIndependent(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
 	types := []string{"page_view", "order", "rfq", "email_open", "discount"}
