@@ -1,6 +1,7 @@
 package features
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math"
@@ -775,7 +776,7 @@ func (e *engine) group(p *partition) {
 // sortScratch is the memory sorting records needs, reused from entity to
 // entity.
 type sortScratch struct {
-	keys []sortKey
+	keys []placedKey
 	bits []uint64
 	recs recs
 }
@@ -848,18 +849,37 @@ func (p *partition) sortValues(lo, hi int, s *sortScratch) bool {
 	return true
 }
 
-// sortKey is what compare reads of a record, gathered so that sorting
-// reads one array; i is the record's place, which makes the order stable.
+// sortKey is what orders a record among its entity's.
 type sortKey struct {
 	ts             int64
 	bits           uint64 // the value's bits, 0 without one
-	derived, rules uint64
-	fp             uint64
-	i              int32
+	derived, rules uint64 // matched (0 when records carry no matches)
+	fp             uint64 // fingerprint (0 when records carry none)
 	typ            uint16
 	valued         bool
 }
 
+// key returns record i's sort key.
+func (p *partition) key(i int) sortKey {
+	g := &p.g
+	r := &g.r[i]
+	k := sortKey{ts: r.ts, typ: r.typ, valued: r.valued()}
+	if k.valued {
+		k.bits = math.Float64bits(g.values[r.at()])
+	}
+	if g.match != nil {
+		m := p.matches[g.match[i]]
+		k.derived, k.rules = m.derived, m.rules
+	}
+	if g.fps != nil {
+		k.fp = g.fps[i]
+	}
+	return k
+}
+
+// compareKeys orders by time, then type, value flag, value (its bits, as
+// an unsigned number: -0 and 0 are equal numbers that a maximum keeps
+// apart), derived types and event rules matched, and fingerprint.
 func compareKeys(a, b sortKey) int {
 	switch {
 	case a.ts != b.ts:
@@ -877,10 +897,14 @@ func compareKeys(a, b sortKey) int {
 		return cmpInt(a.derived, b.derived)
 	case a.rules != b.rules:
 		return cmpInt(a.rules, b.rules)
-	case a.fp != b.fp:
-		return cmpInt(a.fp, b.fp)
 	}
-	return cmpInt(int64(a.i), int64(b.i))
+	return cmpInt(a.fp, b.fp)
+}
+
+// placedKey is a record's key and its place, which makes a sort stable.
+type placedKey struct {
+	sortKey
+	i int32
 }
 
 // sortSpan sorts g[lo:hi] by compare, stably, through their keys and a
@@ -889,21 +913,11 @@ func (p *partition) sortSpan(lo, hi int, s *sortScratch) {
 	g := &p.g
 	keys := s.keys[:0]
 	for i := lo; i < hi; i++ {
-		r := &g.r[i]
-		k := sortKey{ts: r.ts, typ: r.typ, valued: r.valued(), i: int32(i)}
-		if k.valued {
-			k.bits = math.Float64bits(g.values[r.at()])
-		}
-		if g.match != nil {
-			m := p.matches[g.match[i]]
-			k.derived, k.rules = m.derived, m.rules
-		}
-		if g.fps != nil {
-			k.fp = g.fps[i]
-		}
-		keys = append(keys, k)
+		keys = append(keys, placedKey{p.key(i), int32(i)})
 	}
-	slices.SortFunc(keys, compareKeys)
+	slices.SortFunc(keys, func(a, b placedKey) int {
+		return cmp.Or(compareKeys(a.sortKey, b.sortKey), cmpInt(int64(a.i), int64(b.i)))
+	})
 	c := &s.recs
 	*c = recs{r: c.r[:0], match: c.match[:0], fps: c.fps[:0]}
 	for _, k := range keys {
@@ -955,36 +969,14 @@ func (p *partition) count(lo, hi int, last int64) {
 	}
 }
 
-// compare orders two records of g: by time, then type, value flag, value
-// (its bits, as an unsigned number), derived types and event rules
-// matched, and fingerprint, so that equal records are adjacent and the
-// order is the same whatever the input's.
+// compare orders two records of g by their keys (see compareKeys), so
+// that equal records are adjacent and the order is the same whatever the
+// input's. Times mostly differ: then the keys are not built.
 func (p *partition) compare(a, b int) int {
-	g := &p.g
-	ra, rb := &g.r[a], &g.r[b]
-	switch {
-	case ra.ts != rb.ts:
-		return cmpInt(ra.ts, rb.ts)
-	case ra.typ != rb.typ:
-		return cmpInt(ra.typ, rb.typ)
-	case ra.valued() != rb.valued():
-		if ra.valued() {
-			return 1
-		}
-		return -1
-	case ra.valued() && math.Float64bits(g.values[ra.at()]) != math.Float64bits(g.values[rb.at()]):
-		// -0 and 0 are equal numbers that a maximum keeps apart.
-		return cmpInt(math.Float64bits(g.values[ra.at()]), math.Float64bits(g.values[rb.at()]))
-	case g.match != nil && g.match[a] != g.match[b]:
-		ma, mb := p.matches[g.match[a]], p.matches[g.match[b]]
-		if ma.derived != mb.derived {
-			return cmpInt(ma.derived, mb.derived)
-		}
-		return cmpInt(ma.rules, mb.rules)
-	case g.fps != nil && g.fps[a] != g.fps[b]:
-		return cmpInt(g.fps[a], g.fps[b])
+	if ta, tb := p.g.r[a].ts, p.g.r[b].ts; ta != tb {
+		return cmpInt(ta, tb)
 	}
-	return 0
+	return compareKeys(p.key(a), p.key(b))
 }
 
 func cmpInt[T int64 | uint64 | uint16 | uint8](a, b T) int {
