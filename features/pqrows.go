@@ -458,8 +458,10 @@ func (c *pageCol) nanosAt(i int) (int64, bool) {
 // decoded pages hold them and each is an event that EventReader.parse
 // would read without an error, and returns how many; the columns must be
 // cleanable. It stops before the first row that is not, which Next and
-// parse then read as usual. Reading a run of rows column by column,
-// without an interface call per cell, is what it is for.
+// parse then read as usual. Reading a run of rows a column at a time,
+// without an interface call per cell, is what it is for: each column is
+// read up to its first bad cell, the next only that far, and the columns
+// read first are cut back to the shortest.
 func (r *pageRows) cleanColumns(col *eventCols, fixedType string, b *eventColumns, max int) int {
 	k := min(max, int(min(r.left, math.MaxInt32)))
 	for c := range r.cols {
@@ -470,67 +472,102 @@ func (r *pageRows) cleanColumns(col *eventCols, fixedType string, b *eventColumn
 	if k <= 0 {
 		return 0
 	}
-	idc, tsc := &r.cols[col.id], &r.cols[col.ts]
-	var tc, vc *pageCol
+	n := b.len()
+	b.id, k = appendTexts(b.id, &r.cols[col.id], k, MaxIDBytes)
+	b.ts, k = appendNanos(b.ts, &r.cols[col.ts], k)
 	if fixedType == "" {
-		tc = &r.cols[col.typ]
+		b.typ, k = appendTexts(b.typ, &r.cols[col.typ], k, math.MaxInt)
+	} else {
+		for range k {
+			b.typ = append(b.typ, fixedType)
+		}
 	}
 	if col.value >= 0 {
-		vc = &r.cols[col.value]
+		b.value, b.valued, k = appendValues(b.value, b.valued, &r.cols[col.value], k, fixedType != "")
+	} else {
+		b.value, b.valued = append(b.value, make([]float64, k)...), append(b.valued, make([]bool, k)...)
 	}
-	j := 0
-	for ; j < k; j++ {
-		// A row's cell i of a column is i = c.i+1+j.
-		i := idc.i + 1 + j
-		if idc.null != nil && idc.null[i] || idc.bad != nil && idc.bad[i] != 0 {
-			break
-		}
-		id := trimCell(idc.text(i))
-		if id == "" || len(id) > MaxIDBytes {
-			break
-		}
-		i = tsc.i + 1 + j
-		if tsc.null != nil && tsc.null[i] {
-			break
-		}
-		ts, ok := tsc.nanosAt(i)
-		if !ok {
-			break
-		}
-		typ := fixedType
-		if tc != nil {
-			i = tc.i + 1 + j
-			if tc.null != nil && tc.null[i] || tc.bad != nil && tc.bad[i] != 0 {
-				break
-			}
-			if typ = trimCell(tc.text(i)); typ == "" {
-				break
-			}
-		}
-		var v float64
-		valued := false
-		if vc != nil {
-			i = vc.i + 1 + j
-			if vc.null == nil || !vc.null[i] {
-				if v = vc.floatAt(i); checkMagnitude(v) != nil {
-					break
-				}
-				valued = true
-			} else if fixedType != "" {
-				break
-			}
-		}
-		b.id, b.typ, b.ts = append(b.id, id), append(b.typ, typ), append(b.ts, ts)
-		b.value, b.valued = append(b.value, v), append(b.valued, valued)
-	}
+	b.id, b.typ, b.ts, b.value, b.valued = b.id[:n+k], b.typ[:n+k], b.ts[:n+k], b.value[:n+k], b.valued[:n+k]
 	for c := range r.cols {
 		if pc := &r.cols[c]; !pc.skipped {
-			pc.i += j
+			pc.i += k
 		}
 	}
-	r.row += j
-	r.left -= int64(j)
-	return j
+	r.row += k
+	r.left -= int64(k)
+	return k
+}
+
+// The append functions read the k cells after c's current one onto dst
+// and return it with how many they read: all k, or as many as come before
+// the first that is not clean.
+
+// appendTexts reads cells that are text, not blank, at most maxLen bytes
+// once trimmed.
+func appendTexts(dst []string, c *pageCol, k, maxLen int) ([]string, int) {
+	at, null, bad := c.i+1, c.null, c.bad
+	for j := range k {
+		i := at + j
+		if null != nil && null[i] || bad != nil && bad[i] != 0 {
+			return dst, j
+		}
+		var s string
+		switch {
+		case c.dict != nil:
+			s = c.dict[c.idx[i]]
+		case c.page != nil:
+			s = spanString(c.page, c.span[i])
+		default:
+			s = c.str[i]
+		}
+		if s = trimCell(s); s == "" || len(s) > maxLen {
+			return dst, j
+		}
+		dst = append(dst, s)
+	}
+	return dst, k
+}
+
+// appendNanos reads timestamps in [MinTime, MaxTime), in nanoseconds.
+func appendNanos(dst []int64, c *pageCol, k int) ([]int64, int) {
+	at, null, f := c.i+1, c.null, c.unit
+	if f == 0 { // a date
+		f = 86400e9
+	}
+	lo, hi := minNanos/f, maxNanos/f+1 // beyond, v*f would overflow or lie out of range
+	for j, v := range c.i64[at : at+k] {
+		if null != nil && null[at+j] || v < lo || v >= hi {
+			return dst, j
+		}
+		ns := v * f
+		if ns < minNanos || ns >= maxNanos {
+			return dst, j
+		}
+		dst = append(dst, ns)
+	}
+	return dst, k
+}
+
+// appendValues reads numbers no larger than MaxMagnitude, and nulls
+// (unvalued) unless required.
+func appendValues(dst []float64, valued []bool, c *pageCol, k int, required bool) ([]float64, []bool, int) {
+	at, null := c.i+1, c.null
+	for j := range k {
+		i := at + j
+		if null != nil && null[i] {
+			if required {
+				return dst, valued, j
+			}
+			dst, valued = append(dst, 0), append(valued, false)
+			continue
+		}
+		v := c.floatAt(i)
+		if !(math.Abs(v) <= MaxMagnitude) { // NaN too
+			return dst, valued, j
+		}
+		dst, valued = append(dst, v), append(valued, true)
+	}
+	return dst, valued, k
 }
 
 // cleanEvents reads into buf the rows that follow, as cleanColumns does.

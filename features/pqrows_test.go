@@ -671,10 +671,19 @@ type pqLooseEvent struct {
 	Value *float64   `parquet:"value,optional"`
 }
 
+// pqLooseOrder is an orders row (every row an event of type order, the
+// amount required) with every column optional and times in milliseconds.
+type pqLooseOrder struct {
+	ID     *string    `parquet:"entity_id,optional"`
+	TS     *time.Time `parquet:"ts,optional,timestamp(millisecond)"`
+	Amount *float64   `parquet:"amount,optional"`
+}
+
 // TestCleanEventsMatchRowPath: events read a run of rows at a time
-// (pageRows.cleanEvents) are the events, bad rows, row count and errors
-// of the row-by-row path, on pages of a few rows that end at different
-// rows per column, across row groups, with every kind of bad cell.
+// (pageRows.cleanEvents) or a column at a time (readColumns) are the
+// events, bad rows, row count and errors of the row-by-row path, on pages
+// of a few rows that end at different rows per column, across row groups,
+// with every kind of bad cell; for events and for orders.
 func TestCleanEventsMatchRowPath(t *testing.T) {
 	r := rand.New(rand.NewPCG(11, 12))
 	base := time.Date(2024, 3, 1, 12, 0, 0, 0, time.UTC)
@@ -720,15 +729,29 @@ func TestCleanEventsMatchRowPath(t *testing.T) {
 		}
 		rows[i] = e
 	}
-	var buf bytes.Buffer
-	if err := writeAll(&buf, rows, []parquet.WriterOption{parquet.PageBufferSize(300), parquet.MaxRowsPerRowGroup(1700)}); err != nil {
+	orders := make([]pqLooseOrder, len(rows))
+	for i, e := range rows {
+		orders[i] = pqLooseOrder{ID: e.ID, TS: e.TS, Amount: e.Value}
+	}
+	opts := []parquet.WriterOption{parquet.PageBufferSize(300), parquet.MaxRowsPerRowGroup(1700)}
+	var buf, obuf bytes.Buffer
+	if err := writeAll(&buf, rows, opts); err != nil {
 		t.Fatal(err)
 	}
-	path := writeBytes(t, "events.parquet", buf.Bytes())
-	read := func(how string, maxBad int) string {
+	if err := writeAll(&obuf, orders, opts); err != nil {
+		t.Fatal(err)
+	}
+	eventsPath, ordersPath := writeBytes(t, "events.parquet", buf.Bytes()), writeBytes(t, "orders.parquet", obuf.Bytes())
+	read := func(path, how string, maxBad int) string {
 		var q bytes.Buffer
 		bad := &BadRows{Max: maxBad, Quarantine: NewQuarantine(&q)}
-		er, err := openEvents(context.Background(), Source{Path: path}, bad, map[string]bool{}, false)
+		var er *EventReader
+		var err error
+		if path == ordersPath {
+			er, err = OpenOrders(context.Background(), Source{Path: path}, bad)
+		} else {
+			er, err = openEvents(context.Background(), Source{Path: path}, bad, map[string]bool{}, false)
+		}
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -769,15 +792,17 @@ func TestCleanEventsMatchRowPath(t *testing.T) {
 		fmt.Fprintf(&out, "rows %d\n%s", er.Rows(), q.String())
 		return out.String()
 	}
-	for _, maxBad := range []int{0, 40, 10000} {
-		want := read("row by row", maxBad)
-		for _, how := range []string{"runs of rows", "columns"} {
-			if got := read(how, maxBad); got != want {
-				t.Errorf("--max-bad-rows %d: %s read\n%.2000s\nwant, row by row\n%.2000s", maxBad, how, got, want)
+	for _, path := range []string{eventsPath, ordersPath} {
+		for _, maxBad := range []int{0, 40, 10000} {
+			want := read(path, "row by row", maxBad)
+			for _, how := range []string{"runs of rows", "columns"} {
+				if got := read(path, how, maxBad); got != want {
+					t.Errorf("%s, --max-bad-rows %d: %s read\n%.2000s\nwant, row by row\n%.2000s", filepath.Base(path), maxBad, how, got, want)
+				}
 			}
-		}
-		if maxBad == 10000 && !strings.Contains(want, "rows 6000") {
-			t.Errorf("read %.200s", want[strings.LastIndex(want, "rows"):])
+			if maxBad == 10000 && !strings.Contains(want, "rows 6000") {
+				t.Errorf("read %.200s", want[strings.LastIndex(want, "rows"):])
+			}
 		}
 	}
 }
