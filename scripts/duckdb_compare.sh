@@ -45,10 +45,11 @@ with_npm() {
 
 # versus FILE DATE LABEL: five alternating runs of leadscore and DuckDB
 # 1.1.3 and 1.5.6 on the events in FILE as of DATE, each DuckDB table's
-# values compared with leadscore's; prints the table row. leadscore's last
-# table stays in $tmp/ours.parquet, the last comparison in $tmp/duck.out.
+# values compared with leadscore's, and each DuckDB's bare scan of the
+# four columns timed; prints the table row. leadscore's last table stays
+# in $tmp/ours.parquet, the last comparison in $tmp/duck.out.
 versus() {
-  local file=$1 asof=$2 label=$3 ls=() d11=() d15=() rss=() diff="" secs kb s ml m11 m15
+  local file=$1 asof=$2 label=$3 ls=() d11=() d15=() s11=() s15=() rss=() diff="" secs kb s c ml m11 m15
   for _ in 1 2 3 4 5; do
     /usr/bin/time -f "%e %M" -o "$tmp/time" "$leadscore" features --events "$file" --as-of "$asof" --out "$tmp/ours.parquet" -q > /dev/null
     read -r secs kb < "$tmp/time"
@@ -56,12 +57,13 @@ versus() {
     for v in 11 15; do
       "$tmp/duck$v" -events "$file" -as-of "$asof" -ours "$tmp/ours.parquet" -out "$tmp/duck.parquet" > "$tmp/duck.out"
       s=$(sed -n 's/^duckdb: .* in \([0-9.]*\) s.*/\1/p' "$tmp/duck.out")
-      if [ "$v" = 11 ]; then d11+=("$s"); else d15+=("$s"); fi
+      c=$(sed -n 's/^duckdb scan: \([0-9.]*\) s/\1/p' "$tmp/duck.out")
+      if [ "$v" = 11 ]; then d11+=("$s") s11+=("$c"); else d15+=("$s") s15+=("$c"); fi
       diff="$diff $(sed -n 's/.*features each: \([0-9]*\) values differ/\1/p' "$tmp/duck.out")"
     done
   done
   ml=$(median "${ls[@]}") m11=$(median "${d11[@]}") m15=$(median "${d15[@]}")
-  echo "| $label | ${ml} s (${ls[*]}) | ${m11} s (${d11[*]}) | $(ratio "$ml" "$m11") | ${m15} s (${d15[*]}) | $(ratio "$ml" "$m15") | ${rss[*]} MiB | values differing per comparison:${diff} |"
+  echo "| $label | ${ml} s (${ls[*]}) | ${m11} s (${d11[*]}) | $(ratio "$ml" "$m11") | ${m15} s (${d15[*]}) | $(ratio "$ml" "$m15") | $(median "${s11[@]}") / $(median "${s15[@]}") s | ${rss[*]} MiB | values differing per comparison:${diff} |"
 }
 
 (cd scripts/duckdb && go build -o "$tmp/duck11" . && go build -tags duckdb15 -o "$tmp/duck15" .)
@@ -110,8 +112,8 @@ if with_npm "$tmp/parquetrs" parquet-wasm@0.8.0 -- scripts/parquetrs_write.js "$
   inputs+=(parquetrs)
 fi
 
-echo "| input | leadscore | DuckDB 1.1.3 | ratio | DuckDB 1.5.6 | ratio | leadscore peak RSS | values compared |"
-echo "|---|---|---|---|---|---|---|---|"
+echo "| input | leadscore | DuckDB 1.1.3 | ratio | DuckDB 1.5.6 | ratio | DuckDB scan alone (1.1.3 / 1.5.6) | leadscore peak RSS | values compared |"
+echo "|---|---|---|---|---|---|---|---|---|"
 for order in "${inputs[@]}"; do
   case $order in
     generator) file=$events label="generator's order (each contact's events together)" ;;
@@ -168,7 +170,7 @@ echo "snapshot table, $(sed -n 's/.*: \([0-9]*\) rows, \([0-9]*\) columns/\1 row
 echo "1,000,000 cutoffs (2-3 dates per contact): ${mc} s (${cut[*]}), $(ratio "$mc" "$ma")× as-of, peak RSS ${crss[*]} MiB."
 echo "Commands: \`leadscore features --events time.parquet --snapshots monthly --first 2023-11-01 --last 2025-01-01 --horizon 90d --outcomes deals.parquet --out snap.parquet\`; \`... --cutoffs cutoffs.csv --out cut.parquet\`."
 echo
-echo "Input: \`leadscore datasets generate --entities 400000 --format parquet\` ($(($(wc -c < "$events") / 1048576)) MiB, ${rows} contacts with rows). Medians of five alternating runs (leadscore, 1.1.3, 1.5.6), times of each run in brackets; ratio = leadscore's median / DuckDB's. Commands: \`leadscore features --events F --as-of 2025-01-01 --out ours.parquet\`; \`scripts/duckdb -events F -ours ours.parquet\` (built with and without \`-tags duckdb15\`), which times DuckDB's aggregation to Parquet and then compares every value with leadscore's; \`scripts/duckdb -time-ordered F.parquet [-spark-like | -pyarrow-like]\` and \`F.csv\` write the time-ordered files (DuckDB reads the CSV with \`read_csv\`, value typed DOUBLE, the other types detected)."
+echo "Input: \`leadscore datasets generate --entities 400000 --format parquet\` ($(($(wc -c < "$events") / 1048576)) MiB, ${rows} contacts with rows). Medians of five alternating runs (leadscore, 1.1.3, 1.5.6), times of each run in brackets; ratio = leadscore's median / DuckDB's. Commands: \`leadscore features --events F --as-of 2025-01-01 --out ours.parquet\`; \`scripts/duckdb -events F -ours ours.parquet\` (built with and without \`-tags duckdb15\`), which times DuckDB's aggregation to Parquet, compares every value with leadscore's, then times a bare scan of the four columns (\`count(*)\`, \`max\` of the lengths and of ts, \`sum(value)\`: the floor under any aggregation of the file); \`scripts/duckdb -time-ordered F.parquet [-spark-like | -pyarrow-like]\` and \`F.csv\` write the time-ordered files (DuckDB reads the CSV with \`read_csv\`, value typed DOUBLE, the other types detected)."
 
 # Real invoice lines, which the generator did not write: UCI Online
 # Retail (2010-12 to 2011-12) read by pandas (Windows-1252, bare CR line
@@ -199,8 +201,8 @@ PY
   echo
   echo "Real invoice lines, UCI Online Retail tiled 50 times ($(($(wc -c < "$tmp/retail.parquet") / 1048576)) MiB, $rows customers, $cols features; \`scripts/duckdb -events lines.csv -time-ordered retail.parquet -spark-like -tile 50\` from pandas' events; as of 2011-12-10), five alternating runs:"
   echo
-  echo "| input | leadscore | DuckDB 1.1.3 | ratio | DuckDB 1.5.6 | ratio | leadscore peak RSS | values compared |"
-  echo "|---|---|---|---|---|---|---|---|"
+  echo "| input | leadscore | DuckDB 1.1.3 | ratio | DuckDB 1.5.6 | ratio | DuckDB scan alone (1.1.3 / 1.5.6) | leadscore peak RSS | values compared |"
+  echo "|---|---|---|---|---|---|---|---|---|"
   echo "$row"
   # The same tiled lines as DuckDB writes them by default (ZSTD, 1M-row
   # groups): its sort by time is not stable, so an invoice's lines come in
