@@ -49,6 +49,48 @@ func benchEvents(b *testing.B, n int, format string) string {
 	return p
 }
 
+// BenchmarkReadColumns reads events as the feature stage reads them: the
+// contract's four columns, a run of clean rows a column at a time (a plain
+// CSV file in blocks on every core), handed over on another goroutine,
+// and nothing kept; the floor under a features run of the same file. With LEADSCORE_BENCH_EVENTS
+// naming an events file, the sub-benchmark "file" reads that file.
+func BenchmarkReadColumns(b *testing.B) {
+	type input struct{ name, path string }
+	var inputs []input
+	for _, format := range []string{"csv", "parquet"} {
+		inputs = append(inputs, input{format + "/events=1000000", ""})
+	}
+	if p := os.Getenv("LEADSCORE_BENCH_EVENTS"); p != "" {
+		inputs = append(inputs, input{"file", p})
+	}
+	for _, in := range inputs {
+		b.Run(in.name, func(b *testing.B) {
+			p := in.path
+			if p == "" {
+				p = benchEvents(b, 1000000, filepath.Dir(in.name))
+			}
+			rows := 0
+			for b.Loop() {
+				er, err := openEvents(context.Background(), Source{Path: p}, nil, map[string]bool{}, false)
+				if err != nil {
+					b.Fatal(err)
+				}
+				er.transient = true
+				if er.columnar() {
+					err = streamColumns(context.Background(), er, func(c *eventColumns) error { rows += c.len(); return nil })
+				} else {
+					err = Stream(context.Background(), er, func(ev []Event) error { rows += len(ev); return nil })
+				}
+				er.Close()
+				if err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(rows)/b.Elapsed().Seconds(), "events/s")
+		})
+	}
+}
+
 func BenchmarkReadEvents(b *testing.B) {
 	for _, format := range []string{"csv", "parquet"} {
 		for _, n := range []int{1000, 100000, 1000000} {

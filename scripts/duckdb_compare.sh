@@ -43,11 +43,19 @@ with_npm() {
     NODE_PATH="$dir/node_modules" node "$@" > /dev/null
 }
 
+# read_alone FILE: the median of five runs of leadscore reading the events
+# in FILE as a features run does, keeping nothing (BenchmarkReadColumns).
+read_alone() {
+  LEADSCORE_BENCH_EVENTS=$1 go test -run '^$' -bench 'ReadColumns/file$' -benchtime 1x -count 5 ./features |
+    awk '/^BenchmarkReadColumns\/file/ {print $3 / 1e9}' | sort -g | awk '{v[NR]=$1} END {printf "%.2f", v[int((NR+1)/2)]}'
+}
+
 # versus FILE DATE LABEL: five alternating runs of leadscore and DuckDB
 # 1.1.3 and 1.5.6 on the events in FILE as of DATE, each DuckDB table's
 # values compared with leadscore's, and each DuckDB's bare scan of the
-# four columns timed; prints the table row. leadscore's last table stays
-# in $tmp/ours.parquet, the last comparison in $tmp/duck.out.
+# four columns timed; then leadscore's reading alone; prints the table
+# row. leadscore's last table stays in $tmp/ours.parquet, the last
+# comparison in $tmp/duck.out.
 versus() {
   local file=$1 asof=$2 label=$3 ls=() d11=() d15=() s11=() s15=() rss=() diff="" secs kb s c ml m11 m15
   for _ in 1 2 3 4 5; do
@@ -63,7 +71,7 @@ versus() {
     done
   done
   ml=$(median "${ls[@]}") m11=$(median "${d11[@]}") m15=$(median "${d15[@]}")
-  echo "| $label | ${ml} s (${ls[*]}) | ${m11} s (${d11[*]}) | $(ratio "$ml" "$m11") | ${m15} s (${d15[*]}) | $(ratio "$ml" "$m15") | $(median "${s11[@]}") / $(median "${s15[@]}") s | ${rss[*]} MiB | values differing per comparison:${diff} |"
+  echo "| $label | ${ml} s (${ls[*]}) | ${m11} s (${d11[*]}) | $(ratio "$ml" "$m11") | ${m15} s (${d15[*]}) | $(ratio "$ml" "$m15") | $(read_alone "$file") / $(median "${s11[@]}") / $(median "${s15[@]}") s | ${rss[*]} MiB | values differing per comparison:${diff} |"
 }
 
 (cd scripts/duckdb && go build -o "$tmp/duck11" . && go build -tags duckdb15 -o "$tmp/duck15" .)
@@ -112,7 +120,7 @@ if with_npm "$tmp/parquetrs" parquet-wasm@0.8.0 -- scripts/parquetrs_write.js "$
   inputs+=(parquetrs)
 fi
 
-echo "| input | leadscore | DuckDB 1.1.3 | ratio | DuckDB 1.5.6 | ratio | DuckDB scan alone (1.1.3 / 1.5.6) | leadscore peak RSS | values compared |"
+echo "| input | leadscore | DuckDB 1.1.3 | ratio | DuckDB 1.5.6 | ratio | reading alone (leadscore / DuckDB 1.1.3 / 1.5.6) | leadscore peak RSS | values compared |"
 echo "|---|---|---|---|---|---|---|---|---|"
 for order in "${inputs[@]}"; do
   case $order in
@@ -170,7 +178,7 @@ echo "snapshot table, $(sed -n 's/.*: \([0-9]*\) rows, \([0-9]*\) columns/\1 row
 echo "1,000,000 cutoffs (2-3 dates per contact): ${mc} s (${cut[*]}), $(ratio "$mc" "$ma")× as-of, peak RSS ${crss[*]} MiB."
 echo "Commands: \`leadscore features --events time.parquet --snapshots monthly --first 2023-11-01 --last 2025-01-01 --horizon 90d --outcomes deals.parquet --out snap.parquet\`; \`... --cutoffs cutoffs.csv --out cut.parquet\`."
 echo
-echo "Input: \`leadscore datasets generate --entities 400000 --format parquet\` ($(($(wc -c < "$events") / 1048576)) MiB, ${rows} contacts with rows). Medians of five alternating runs (leadscore, 1.1.3, 1.5.6), times of each run in brackets; ratio = leadscore's median / DuckDB's. Commands: \`leadscore features --events F --as-of 2025-01-01 --out ours.parquet\`; \`scripts/duckdb -events F -ours ours.parquet\` (built with and without \`-tags duckdb15\`), which times DuckDB's aggregation to Parquet, compares every value with leadscore's, then times a bare scan of the four columns (\`count(*)\`, \`max\` of the lengths and of ts, \`sum(value)\`: the floor under any aggregation of the file); \`scripts/duckdb -time-ordered F.parquet [-spark-like | -pyarrow-like]\` and \`F.csv\` write the time-ordered files (DuckDB reads the CSV with \`read_csv\`, value typed DOUBLE, the other types detected)."
+echo "Input: \`leadscore datasets generate --entities 400000 --format parquet\` ($(($(wc -c < "$events") / 1048576)) MiB, ${rows} contacts with rows). Medians of five alternating runs (leadscore, 1.1.3, 1.5.6), times of each run in brackets; ratio = leadscore's median / DuckDB's. Commands: \`leadscore features --events F --as-of 2025-01-01 --out ours.parquet\`; \`scripts/duckdb -events F -ours ours.parquet\` (built with and without \`-tags duckdb15\`), which times DuckDB's aggregation to Parquet, compares every value with leadscore's, then times a bare scan of the four columns (\`count(*)\`, \`max\` of the lengths and of ts, \`sum(value)\`: the floor under any aggregation of the file); leadscore's reading alone is the median of five runs of \`LEADSCORE_BENCH_EVENTS=F go test -run '^\$' -bench 'ReadColumns/file\$' -benchtime 1x -count 5 ./features\` (the events read as a features run reads them, nothing kept), after the alternating runs; \`scripts/duckdb -time-ordered F.parquet [-spark-like | -pyarrow-like]\` and \`F.csv\` write the time-ordered files (DuckDB reads the CSV with \`read_csv\`, value typed DOUBLE, the other types detected)."
 
 # Real invoice lines, which the generator did not write: UCI Online
 # Retail (2010-12 to 2011-12) read by pandas (Windows-1252, bare CR line
@@ -201,7 +209,7 @@ PY
   echo
   echo "Real invoice lines, UCI Online Retail tiled 50 times ($(($(wc -c < "$tmp/retail.parquet") / 1048576)) MiB, $rows customers, $cols features; \`scripts/duckdb -events lines.csv -time-ordered retail.parquet -spark-like -tile 50\` from pandas' events; as of 2011-12-10), five alternating runs:"
   echo
-  echo "| input | leadscore | DuckDB 1.1.3 | ratio | DuckDB 1.5.6 | ratio | DuckDB scan alone (1.1.3 / 1.5.6) | leadscore peak RSS | values compared |"
+  echo "| input | leadscore | DuckDB 1.1.3 | ratio | DuckDB 1.5.6 | ratio | reading alone (leadscore / DuckDB 1.1.3 / 1.5.6) | leadscore peak RSS | values compared |"
   echo "|---|---|---|---|---|---|---|---|---|"
   echo "$row"
   # The same tiled lines as DuckDB writes them by default (ZSTD, 1M-row
