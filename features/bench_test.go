@@ -52,8 +52,9 @@ func benchEvents(b *testing.B, n int, format string) string {
 // BenchmarkReadColumns reads events as the feature stage reads them: the
 // contract's four columns, a run of clean rows a column at a time (a plain
 // CSV file in blocks on every core), handed over on another goroutine,
-// and nothing kept; the floor under a features run of the same file. With LEADSCORE_BENCH_EVENTS
-// naming an events file, the sub-benchmark "file" reads that file.
+// and nothing kept; the floor under a features run of the same file.
+// With LEADSCORE_BENCH_EVENTS naming an events file, the sub-benchmark
+// "file" reads that file.
 func BenchmarkReadColumns(b *testing.B) {
 	type input struct{ name, path string }
 	var inputs []input

@@ -440,20 +440,6 @@ func (r *pageRows) cleanable(col *eventCols, fixedType string) bool {
 
 var maxNanos = MaxTime.UnixNano()
 
-// nanosAt is time cell i in nanoseconds since 1970, and whether it lies
-// in [MinTime, MaxTime).
-func (c *pageCol) nanosAt(i int) (int64, bool) {
-	v, f := c.i64[i], c.unit
-	if f == 0 { // a date
-		f = 86400e9
-	}
-	if v < minNanos/f || v >= maxNanos/f+1 { // v*f would overflow or lie out of range
-		return 0, false
-	}
-	ns := v * f
-	return ns, ns >= minNanos && ns < maxNanos
-}
-
 // cleanColumns appends to b the rows that follow, at most max, while the
 // decoded pages hold them and each is an event that EventReader.parse
 // would read without an error, and returns how many; the columns must be

@@ -2,7 +2,9 @@
 # The feature stage against DuckDB on the same events: DuckDB 1.1.3
 # (go-duckdb v1.8.5) and DuckDB 1.5.6 (duckdb-go v2, -tags duckdb15),
 # both computing the default feature set as of 2025-01-01 from the same
-# file, their values compared with leadscore's: in the generator's order;
+# file, their values compared with leadscore's, and beside them each
+# side's reading alone (DuckDB's bare scan of the four columns, leadscore's
+# BenchmarkReadColumns): in the generator's order;
 # in time order as DuckDB writes it (ZSTD, 1M-row groups); in time order as
 # Spark and pyarrow write it (Snappy, 122,880-row groups, timestamps
 # without time zone); in time order as pyarrow writes a pandas frame
