@@ -126,16 +126,20 @@ func readDecimal(s string) (f float64, syntax, exact bool) {
 	return f, true, true
 }
 
+// inMagnitude reports whether f is a finite number no larger than
+// MaxMagnitude.
+func inMagnitude(f float64) bool { return math.Abs(f) <= MaxMagnitude } // false for NaN
+
 // checkMagnitude returns an error for a value read as a number from a
 // typed (Parquet) cell that is not finite or beyond MaxMagnitude.
 func checkMagnitude(f float64) error {
 	switch {
+	case inMagnitude(f):
+		return nil
 	case math.IsNaN(f) || math.IsInf(f, 0):
 		return fmt.Errorf("%v: %w", f, ErrNotFinite)
-	case math.Abs(f) > MaxMagnitude:
-		return fmt.Errorf("%g is %w", f, ErrNumberRange)
 	}
-	return nil
+	return fmt.Errorf("%g is %w", f, ErrNumberRange)
 }
 
 // isDecimal reports whether s is [+-] (d+[.d*] | .d+) [(e|E)[+-]d+].

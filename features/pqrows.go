@@ -497,16 +497,8 @@ func appendTexts(dst []string, c *pageCol, k, maxLen int) ([]string, int) {
 		if null != nil && null[i] || bad != nil && bad[i] != 0 {
 			return dst, j
 		}
-		var s string
-		switch {
-		case c.dict != nil:
-			s = c.dict[c.idx[i]]
-		case c.page != nil:
-			s = spanString(c.page, c.span[i])
-		default:
-			s = c.str[i]
-		}
-		if s = trimCell(s); s == "" || len(s) > maxLen {
+		s := trimCell(c.text(i))
+		if s == "" || len(s) > maxLen {
 			return dst, j
 		}
 		dst = append(dst, s)
@@ -548,7 +540,7 @@ func appendValues(dst []float64, valued []bool, c *pageCol, k int, required bool
 			continue
 		}
 		v := c.floatAt(i)
-		if !(math.Abs(v) <= MaxMagnitude) { // NaN too
+		if !inMagnitude(v) {
 			return dst, valued, j
 		}
 		dst, valued = append(dst, v), append(valued, true)
