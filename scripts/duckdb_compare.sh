@@ -31,6 +31,9 @@ median() { printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {print v[int((NR+1
 # footer_start F: where a Parquet file's footer (the schema, the row group
 # offsets and the key-value metadata) begins; the data pages come before.
 footer_start() { local len; len=$(tail -c 8 "$1" | head -c 4 | od -An -tu4 | tr -d ' '); echo $(($(stat -c %s "$1") - 8 - len)); }
+# same_pages A B: whether two Parquet files hold the same bytes before
+# their footers (footers record the input's name, size and SHA-256).
+same_pages() { local n; n=$(footer_start "$1"); [ "$(footer_start "$2")" = "$n" ] && cmp -s -n "$n" "$1" "$2"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2f", a/b}'; }
 # with_npm DIR PACKAGE... -- SCRIPT ARG...: installs the npm packages into
 # DIR and runs the Node.js script with them; fails without node, npm or
@@ -48,8 +51,10 @@ with_npm() {
 # read_alone FILE: the median of five runs of leadscore reading the events
 # in FILE as a features run does, keeping nothing (BenchmarkReadColumns).
 read_alone() {
-  LEADSCORE_BENCH_EVENTS=$1 go test -run '^$' -bench 'ReadColumns/file$' -benchtime 1x -count 5 ./features |
-    awk '/^BenchmarkReadColumns\/file/ {print $3 / 1e9}' | sort -g | awk '{v[NR]=$1} END {printf "%.2f", v[int((NR+1)/2)]}'
+  local runs
+  runs=$(LEADSCORE_BENCH_EVENTS=$1 go test -run '^$' -bench 'ReadColumns/file$' -benchtime 1x -count 5 ./features |
+    awk '/^BenchmarkReadColumns\/file/ {printf "%.2f\n", $3 / 1e9}')
+  median $runs
 }
 
 # versus FILE DATE LABEL: five alternating runs of leadscore and DuckDB
@@ -146,7 +151,7 @@ rows=$(sed -n 's/^compared \([0-9]*\) entities.*/\1/p' "$tmp/duck.out")
 # metadata records.
 n=$(footer_start "$tmp/ours-generator.parquet") same=() differ=()
 for order in "${inputs[@]:1}"; do
-  if [ "$(footer_start "$tmp/ours-$order.parquet")" = "$n" ] && cmp -s -n "$n" "$tmp/ours-generator.parquet" "$tmp/ours-$order.parquet"; then
+  if same_pages "$tmp/ours-generator.parquet" "$tmp/ours-$order.parquet"; then
     same+=("$order")
   else
     differ+=("$order")
@@ -222,9 +227,7 @@ PY
   "$leadscore" features --events "$tmp/retail-zstd.parquet" --as-of 2011-12-10 --out "$tmp/ours-zstd.parquet" -q > /dev/null
   n=$(footer_start "$tmp/ours-retail.parquet")
   same="identical"
-  if [ "$(footer_start "$tmp/ours-zstd.parquet")" != "$n" ] || ! cmp -s -n "$n" "$tmp/ours-retail.parquet" "$tmp/ours-zstd.parquet"; then
-    same="different"
-  fi
+  same_pages "$tmp/ours-retail.parquet" "$tmp/ours-zstd.parquet" || same="different"
   echo
   echo "The same tiled lines written by DuckDB with its defaults (ZSTD, 1M-row groups; its sort by time is not stable, so the lines of an invoice come in another order): table data pages ${same} (\`cmp -n\` of the ${n} bytes before the footer)."
 fi
