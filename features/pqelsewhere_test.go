@@ -14,31 +14,44 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // elsewhereDir holds Parquet files written by other tools, from
 // apache/parquet-testing (see its README.md), each with the rows DuckDB
-// reads from it (scripts/duckdb -dump).
-var elsewhereDir = filepath.Join("testdata", "parquet-testing")
+// reads from it (scripts/duckdb -dump); arrowCppDir, events written by the
+// Arrow C++ that pyarrow wraps, in three of pyarrow's ways, with the rows
+// DuckDB reads from all three.
+var (
+	elsewhereDir = filepath.Join("testdata", "parquet-testing")
+	arrowCppDir  = filepath.Join("testdata", "arrow-cpp")
+)
 
 // TestReadParquetWrittenElsewhere reads Parquet files that Spark,
-// parquet-mr, Impala, Arrow C++ and others wrote, and compares every cell
+// parquet-mr, Impala, Arrow C++ (14 to 17, and 25) and others wrote, and compares every cell
 // with what DuckDB reads from the same file: text as it is, numbers as
 // the nearest double, times to the microsecond, nulls as nulls (text
 // trimmed of surrounding spaces, as leadscore reads every cell). Times no
 // int64 of nanoseconds holds are bad cells (ErrTimeRange) where DuckDB
 // gives its own readings.
 func TestReadParquetWrittenElsewhere(t *testing.T) {
-	files, err := filepath.Glob(filepath.Join(elsewhereDir, "*.parquet"))
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no files in %s (%v)", elsewhereDir, err)
+	var files []string
+	for _, dir := range []string{elsewhereDir, arrowCppDir} {
+		in, err := filepath.Glob(filepath.Join(dir, "*.parquet"))
+		if err != nil || len(in) == 0 {
+			t.Fatalf("no files in %s (%v)", dir, err)
+		}
+		files = append(files, in...)
 	}
 	// DuckDB does not read the deprecated LZ4 codec; these hold the same
-	// rows as the LZ4_RAW file.
+	// rows as the LZ4_RAW file. The Arrow C++ files hold the same events.
 	sameAs := map[string]string{
 		"hadoop_lz4_compressed.parquet":        "lz4_raw_compressed",
 		"non_hadoop_lz4_compressed.parquet":    "lz4_raw_compressed",
 		"hadoop_lz4_compressed_larger.parquet": "lz4_raw_compressed_larger",
+		"events_pyarrow_defaults.parquet":      "events",
+		"events_zstd_v2_split.parquet":         "events",
+		"events_delta.parquet":                 "events",
 	}
 	// Rows (from 1) whose times are out of range: Spark's 9999-12-31 and
 	// year 290000 (which DuckDB reads as year -226413).
@@ -50,7 +63,7 @@ func TestReadParquetWrittenElsewhere(t *testing.T) {
 			if s, ok := sameAs[name]; ok {
 				base = s
 			}
-			want := readExpected(t, filepath.Join(elsewhereDir, base))
+			want := readExpected(t, filepath.Join(filepath.Dir(path), base))
 			r, err := openRows(context.Background(), Source{Path: path})
 			if err != nil {
 				t.Fatal(err)
@@ -163,5 +176,60 @@ func TestSparkFarFutureNamesItsRow(t *testing.T) {
 	var re *RowError
 	if !errors.As(err, &re) || re.Line != 3 || re.Field != "a" || !errors.Is(err, ErrTimeRange) {
 		t.Errorf("%v: want row 3's ts out of the time range", err)
+	}
+}
+
+// TestArrowCppEventsBuildOneTable builds the feature table, with derived
+// types and the default rules (which read the files' other columns), from
+// each of the Arrow C++ files and from the rows DuckDB reads from them
+// written as CSV: the four tables must be equal, bit for bit.
+func TestArrowCppEventsBuildOneTable(t *testing.T) {
+	rows := readExpected(t, filepath.Join(arrowCppDir, "events"))
+	var b strings.Builder
+	w := csv.NewWriter(&b)
+	for i, row := range rows {
+		row = slices.Clone(row)
+		for c, cell := range row {
+			switch {
+			case cell == `\N`:
+				row[c] = ""
+			case i > 0 && rows[0][c] == "ts":
+				us, err := strconv.ParseInt(cell, 10, 64)
+				if err != nil {
+					t.Fatalf("row %d: ts %q", i, cell)
+				}
+				row[c] = time.UnixMicro(us).UTC().Format(time.RFC3339Nano)
+			}
+		}
+		if err := w.Write(row); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w.Flush()
+	cfg := Config{
+		AsOf:  time.Date(2024, 10, 1, 0, 0, 0, 0, time.UTC), // three months of the events come after
+		Rules: DefaultRules(),
+		Spec: Spec{
+			Aggregations: []string{"count", "sum", "mean", "max", "distinct_days", "days_since", "trend"},
+			Derived:      []DerivedType{{Name: "pricing_view", Type: "page_view", Where: map[string][]string{"page": {"pricing"}}}},
+		},
+	}
+	want := build(t, b.String(), cfg)
+	if n := want.Columns[0].Len(); n < 100 {
+		t.Fatalf("%d rows from the CSV", n)
+	}
+	files, err := filepath.Glob(filepath.Join(arrowCppDir, "*.parquet"))
+	if err != nil || len(files) != 3 {
+		t.Fatalf("%d files in %s (%v), want 3", len(files), arrowCppDir, err)
+	}
+	for _, path := range files {
+		cfg.Events = Source{Path: path}
+		got, err := Build(context.Background(), cfg)
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		if err := sameTable(got, want); err != nil {
+			t.Errorf("%s against the CSV: %v", filepath.Base(path), err)
+		}
 	}
 }
