@@ -62,7 +62,8 @@ func FuzzReadEventsCSV(f *testing.F) {
 // FuzzReadEventsParquet: arbitrary bytes named .parquet never panic,
 // whether read as events or as a table. The seeds are small real files
 // (data pages v1 and v2, dictionary and delta encodings, nulls, Snappy
-// and ZSTD), so mutations reach the pages and not only the footer.
+// and ZSTD), so mutations reach the pages and not only the footer; two
+// are Arrow C++'s (dictionary fallback, byte-stream-split, page indexes).
 func FuzzReadEventsParquet(f *testing.F) {
 	f.Add([]byte("PAR1"))
 	f.Add([]byte("PAR1\x00\x00\x00\x00PAR1"))
@@ -80,6 +81,13 @@ func FuzzReadEventsParquet(f *testing.F) {
 		}
 		f.Add(wide.Bytes())
 		f.Add(more.Bytes())
+	}
+	for _, name := range []string{"events_pyarrow_defaults.parquet", "events_zstd_v2_split.parquet"} {
+		b, err := os.ReadFile(filepath.Join(arrowCppDir, name))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
 	}
 	dir := f.TempDir()
 	f.Fuzz(func(t *testing.T, data []byte) {
