@@ -28,12 +28,12 @@ var (
 )
 
 // TestReadParquetWrittenElsewhere reads Parquet files that Spark,
-// parquet-mr, Impala, Arrow C++ (14 to 17, and 25) and others wrote, and compares every cell
-// with what DuckDB reads from the same file: text as it is, numbers as
-// the nearest double, times to the microsecond, nulls as nulls (text
-// trimmed of surrounding spaces, as leadscore reads every cell). Times no
-// int64 of nanoseconds holds are bad cells (ErrTimeRange) where DuckDB
-// gives its own readings.
+// parquet-mr, Impala, Arrow C++ (14 to 17, and 25) and others wrote, and
+// compares every cell with what DuckDB reads from the same file: text as
+// it is, numbers as the nearest double, times to the microsecond, nulls as
+// nulls (text trimmed of surrounding spaces, as leadscore reads every
+// cell). Times no int64 of nanoseconds holds are bad cells (ErrTimeRange)
+// where DuckDB gives its own readings.
 func TestReadParquetWrittenElsewhere(t *testing.T) {
 	var files []string
 	for _, dir := range []string{elsewhereDir, arrowCppDir} {
