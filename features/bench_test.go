@@ -77,11 +77,7 @@ func BenchmarkReadColumns(b *testing.B) {
 					b.Fatal(err)
 				}
 				er.transient = true
-				if er.columnar() {
-					err = streamColumns(context.Background(), er, func(c *eventColumns) error { rows += c.len(); return nil })
-				} else {
-					err = Stream(context.Background(), er, func(ev []Event) error { rows += len(ev); return nil })
-				}
+				err = streamBatches(context.Background(), er, func(c *eventColumns, _ []Event) error { rows += c.len(); return nil })
 				er.Close()
 				if err != nil {
 					b.Fatal(err)

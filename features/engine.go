@@ -374,20 +374,7 @@ func (e *engine) ingestFile(ctx context.Context, src Source) error {
 		e.late += int64(bp.late)
 		return nil
 	}
-	if er.columnar() {
-		// The file's rows are read a column at a time; an Event is made
-		// only for what the rules match.
-		err = streamColumns(ctx, er, func(b *eventColumns) error { return keepBatch(b, nil) })
-	} else {
-		var b eventColumns
-		err = Stream(ctx, er, func(events []Event) error {
-			b.reset()
-			for i := range events {
-				b.add(&events[i])
-			}
-			return keepBatch(&b, events)
-		})
-	}
+	err = streamBatches(ctx, er, keepBatch)
 	e.read += int64(er.Rows())
 	return err
 }

@@ -376,6 +376,23 @@ func (er *EventReader) columnar() bool {
 	return ok && cr.plain && er.col.channel < 0 && len(er.props) == 0
 }
 
+// streamBatches hands fn every event of er as columns, as the feature
+// stage keeps them: from a columnar reader directly (events nil), from any
+// other a batch of Events at a time, copied into b (events the batch).
+func streamBatches(ctx context.Context, er *EventReader, fn func(b *eventColumns, events []Event) error) error {
+	if er.columnar() {
+		return streamColumns(ctx, er, func(b *eventColumns) error { return fn(b, nil) })
+	}
+	var b eventColumns
+	return Stream(ctx, er, func(events []Event) error {
+		b.reset()
+		for i := range events {
+			b.add(&events[i])
+		}
+		return fn(&b, events)
+	})
+}
+
 // streamColumns is Stream for a columnar reader, handing fn the events a
 // column each (eventColumns).
 func streamColumns(ctx context.Context, er *EventReader, fn func(b *eventColumns) error) error {
