@@ -22,6 +22,8 @@
 # Five alternating runs each; prints a Markdown section for BENCHMARKS.md.
 # Usage: scripts/duckdb_compare.sh                      (generates 400,000 contacts, about 30 minutes)
 #        scripts/duckdb_compare.sh LEADSCORE EVENTS.parquet DEALS.parquet   (benchmarks.sh passes its own)
+#        scripts/duckdb_compare.sh --file EVENTS DATE [LABEL]   (one table row, as of DATE, on an events
+#                                                              file of your own: Parquet or CSV from any tool)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tmp=$(mktemp -d)
@@ -49,12 +51,19 @@ with_npm() {
 }
 
 # read_alone FILE: the median of five runs of leadscore reading the events
-# in FILE as a features run does, keeping nothing (BenchmarkReadColumns).
+# in FILE as a features run does, keeping nothing (BenchmarkReadColumns,
+# from the test binary built once below).
 read_alone() {
   local runs
-  runs=$(LEADSCORE_BENCH_EVENTS=$1 go test -run '^$' -bench 'ReadColumns/file$' -benchtime 1x -count 5 ./features |
+  runs=$(LEADSCORE_BENCH_EVENTS=$1 "$tmp/features.test" -test.run '^$' -test.bench 'ReadColumns/file$' -test.benchtime 1x -test.count 5 |
     awk '/^BenchmarkReadColumns\/file/ {printf "%.2f\n", $3 / 1e9}')
   median $runs
+}
+
+# table_head: the header of the tables whose rows versus prints.
+table_head() {
+  echo "| input | leadscore | DuckDB 1.1.3 | ratio | DuckDB 1.5.6 | ratio | reading alone (leadscore / DuckDB 1.1.3 / 1.5.6) | leadscore peak RSS | values compared |"
+  echo "|---|---|---|---|---|---|---|---|---|"
 }
 
 # versus FILE DATE LABEL: five alternating runs of leadscore and DuckDB
@@ -82,6 +91,14 @@ versus() {
 }
 
 (cd scripts/duckdb && go build -o "$tmp/duck11" . && go build -tags duckdb15 -o "$tmp/duck15" .)
+go test -c -o "$tmp/features.test" ./features
+if [ "${1:-}" = --file ]; then
+  go build -o "$tmp/leadscore" ./cmd/leadscore
+  leadscore=$tmp/leadscore
+  table_head
+  versus "$2" "$3" "${4:-$2}"
+  exit
+fi
 if [ $# -ge 3 ]; then
   leadscore=$1 events=$2 deals=$3
 else
@@ -127,8 +144,7 @@ if with_npm "$tmp/parquetrs" parquet-wasm@0.8.0 -- scripts/parquetrs_write.js "$
   inputs+=(parquetrs)
 fi
 
-echo "| input | leadscore | DuckDB 1.1.3 | ratio | DuckDB 1.5.6 | ratio | reading alone (leadscore / DuckDB 1.1.3 / 1.5.6) | leadscore peak RSS | values compared |"
-echo "|---|---|---|---|---|---|---|---|---|"
+table_head
 for order in "${inputs[@]}"; do
   case $order in
     generator) file=$events label="generator's order (each contact's events together)" ;;
@@ -216,8 +232,7 @@ PY
   echo
   echo "Real invoice lines, UCI Online Retail tiled 50 times ($(($(wc -c < "$tmp/retail.parquet") / 1048576)) MiB, $rows customers, $cols features; \`scripts/duckdb -events lines.csv -time-ordered retail.parquet -spark-like -tile 50\` from pandas' events; as of 2011-12-10), five alternating runs:"
   echo
-  echo "| input | leadscore | DuckDB 1.1.3 | ratio | DuckDB 1.5.6 | ratio | reading alone (leadscore / DuckDB 1.1.3 / 1.5.6) | leadscore peak RSS | values compared |"
-  echo "|---|---|---|---|---|---|---|---|---|"
+  table_head
   echo "$row"
   # The same tiled lines as DuckDB writes them by default (ZSTD, 1M-row
   # groups): its sort by time is not stable, so an invoice's lines come in
