@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"sync"
 	"time"
+	"unsafe"
 
 	"golang.org/x/sync/errgroup"
 
@@ -422,7 +423,8 @@ func writeFloatDict(cw *file.Float64ColumnChunkWriter, enc dictEncoder, v []floa
 
 // chunkScratch is the memory writing a column chunk needs, reused from
 // chunk to chunk: Arrow copies what it keeps of the values and levels it
-// is given.
+// is given, but for a text chunk's least and greatest value, which it
+// refers to until the footer is written.
 type chunkScratch struct {
 	def    []int16
 	idx    []int32
@@ -482,7 +484,9 @@ func (c *Column) writeChunk(cw file.ColumnChunkWriter, lo, hi int) error {
 			def[i] = 0
 			if v != "" {
 				def[i] = 1
-				vals = append(vals, parquet.ByteArray(v))
+				// Arrow only reads the bytes (statistics keep the
+				// least and greatest): the string's own serve.
+				vals = append(vals, unsafe.Slice(unsafe.StringData(v), len(v)))
 			}
 		}
 		s.texts = vals
