@@ -124,6 +124,9 @@ type acc struct {
 	rr    ruleRow
 
 	// Windowed, for the current moment.
+	byLen  []int   // window indexes, shortest window first
+	cls    []int32 // records by class (see window)
+	seg    []int32 // [slot·(nw+1) + class]: a slot's records by class
 	nWin   []int32
 	act30  uint64
 	act90  [2]uint64
@@ -155,6 +158,13 @@ func newAcc(e *engine, l *layout) *acc {
 		a.scan = max(a.scan, w)
 	}
 	a.lastT = make([]int64, slots)
+	a.byLen = make([]int, a.nw)
+	for w := range a.byLen {
+		a.byLen[w] = w
+	}
+	slices.SortFunc(a.byLen, func(x, y int) int { return cmp.Compare(e.win[x], e.win[y]) })
+	a.cls = make([]int32, a.nw+1)
+	a.seg = make([]int32, slots*(a.nw+1))
 	a.nWin = make([]int32, a.nw)
 	a.cnt = make([]int32, slots*a.nw)
 	a.sum = make([]float64, slots*a.nw)
@@ -275,11 +285,14 @@ func (a *acc) addAllTime(g *recs, i int, dt time.Time) {
 }
 
 // window recomputes the windowed quantities at moment d from the records
-// before it, g[lo:hi], adding values in time order.
+// before it, g[lo:hi], adding values in time order. The records come
+// oldest first, so the windows holding one only narrow as they go: they
+// are taken in runs of one class (the shortest window holding them, the
+// windows sorted by length), counted once into their class, and each
+// window's count is the sum of its own class and the narrower ones.
 func (a *acc) window(g *recs, lo, hi int, d int64) {
-	clear(a.nWin)
 	a.act30, a.act90 = 0, [2]uint64{}
-	clear(a.cnt)
+	clear(a.seg)
 	clear(a.sum)
 	clear(a.vcnt)
 	if a.hasMax {
@@ -289,18 +302,19 @@ func (a *acc) window(g *recs, lo, hi int, d int64) {
 		clear(a.days)
 	}
 	clear(a.prev30)
-	from, _ := slices.BinarySearchFunc(g.r[lo:hi], d-a.scan, func(r rec, t int64) int { return cmp.Compare(r.ts, t) })
-	from += lo
+	from := lo + firstFrom(g.r[lo:hi], d-a.scan)
 	dDay := floorDiv(d, dayNanos)
-	win := a.e.win
+	nc := a.nw + 1 // classes: the windows by length, then none
+	c, next := a.nw, a.narrower(a.nw, d)
+	clear(a.cls)
 	for i := from; i < hi; i++ {
 		r := &g.r[i]
-		age := d - r.ts
-		for w, wn := range win {
-			if age <= wn {
-				a.nWin[w]++
-			}
+		for r.ts >= next {
+			c--
+			next = a.narrower(c, d)
 		}
+		a.cls[c]++
+		age := d - r.ts
 		k := dDay - floorDiv(r.ts, dayNanos) // days back, 0 = d's date
 		if age <= 90*dayNanos {
 			a.act90[k/64] |= 1 << (k % 64)
@@ -310,35 +324,81 @@ func (a *acc) window(g *recs, lo, hi int, d int64) {
 		}
 		v, valued := g.value(i)
 		if s := a.l.slotOf[r.typ]; s >= 0 {
-			a.addSlot(s, v, valued, age, k)
+			a.seg[s*nc+c]++
+			a.addSlot(s, v, valued, age, k, c)
 		}
 		if g.match != nil {
 			for m := a.e.matches[g.match[i]].derived; m != 0; m &= m - 1 {
-				a.addSlot(a.l.nTypes+bits.TrailingZeros64(m), v, valued, age, k)
+				s := a.l.nTypes + bits.TrailingZeros64(m)
+				a.seg[s*nc+c]++
+				a.addSlot(s, v, valued, age, k, c)
+			}
+		}
+	}
+	run := int32(0)
+	for c, w := range a.byLen {
+		run += a.cls[c]
+		a.nWin[w] = run
+	}
+	for s := range a.prev30 {
+		run := int32(0)
+		for c, w := range a.byLen {
+			run += a.seg[s*nc+c]
+			a.cnt[s*a.nw+w] = run
+		}
+		if a.hasDay {
+			for c := 1; c < a.nw; c++ {
+				narrow := a.days[s*a.dw+a.dOff[a.byLen[c-1]]:]
+				wide := a.days[s*a.dw+a.dOff[a.byLen[c]]:]
+				for j := range int(a.e.win[a.byLen[c-1]]/dayNanos)/64 + 1 {
+					wide[j] |= narrow[j]
+				}
 			}
 		}
 	}
 }
 
-// addSlot counts a record, age before the moment and k days back, with
-// value v when hasValue, into a slot's windowed aggregates.
-func (a *acc) addSlot(s int, v float64, hasValue bool, age, k int64) {
-	base := s * a.nw
-	valued := hasValue && a.l.valued[s]
-	for w, wn := range a.e.win {
-		if age > wn {
-			continue
+// narrower returns the earliest time of the window next narrower than
+// class c's at moment d, or the end of time for the narrowest class.
+func (a *acc) narrower(c int, d int64) int64 {
+	if c == 0 {
+		return math.MaxInt64
+	}
+	return d - a.e.win[a.byLen[c-1]]
+}
+
+// firstFrom returns the index of the first record at or after t in the
+// time-sorted r.
+func firstFrom(r []rec, t int64) int {
+	lo, hi := 0, len(r)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if r[m].ts < t {
+			lo = m + 1
+		} else {
+			hi = m
 		}
-		a.cnt[base+w]++
-		if valued {
-			if a.hasMax && (a.vcnt[base+w] == 0 || v > a.vmax[base+w]) {
-				a.vmax[base+w] = v
+	}
+	return lo
+}
+
+// addSlot counts a record of class c (see window), age before the moment
+// and k days back, with value v when hasValue, into a slot's windowed
+// values and distinct days; its count is kept by class.
+func (a *acc) addSlot(s int, v float64, hasValue bool, age, k int64, c int) {
+	if c < a.nw {
+		if hasValue && a.l.valued[s] {
+			base := s * a.nw
+			for _, w := range a.byLen[c:] {
+				if a.hasMax && (a.vcnt[base+w] == 0 || v > a.vmax[base+w]) {
+					a.vmax[base+w] = v
+				}
+				a.sum[base+w] += v
+				a.vcnt[base+w]++
 			}
-			a.sum[base+w] += v
-			a.vcnt[base+w]++
 		}
 		if a.hasDay {
-			a.days[s*a.dw+a.dOff[w]+int(k/64)] |= 1 << (k % 64)
+			a.days[s*a.dw+a.dOff[a.byLen[c]]+int(k/64)] |= 1 << (k % 64)
 		}
 	}
 	if age > 30*dayNanos && age <= 60*dayNanos {
