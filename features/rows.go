@@ -140,7 +140,18 @@ type acc struct {
 	// inactiveOf lists, per global type id, the inactivity rules watching
 	// it.
 	inactiveOf [][]int
+
+	// Rows written and not yet moved into rowOut's columns (see write):
+	// rowBuf[row·len(columns) + column], each row's position in rowPos.
+	rowBuf []float64
+	rowPos []int32
+	rowOut *rowsOut
 }
+
+// heldRows is how many rows an acc holds before moving them into the
+// output columns: enough that each column gets whole cache lines, few
+// enough that the rows stay in the core's own cache.
+const heldRows = 64
 
 func newAcc(e *engine, l *layout) *acc {
 	spec := e.spec
@@ -408,6 +419,16 @@ func (a *acc) addSlot(s int, v float64, hasValue bool, age, k int64, c int) {
 
 // write puts the row at moment d into every feature column at pos.
 func (a *acc) write(pos int32, d int64, out *rowsOut) {
+	if out != a.rowOut {
+		a.flush()
+		a.rowOut = out
+	}
+	nc := len(out.cols)
+	if len(a.rowBuf) < heldRows*nc {
+		a.rowBuf = make([]float64, heldRows*nc)
+	}
+	row := a.rowBuf[len(a.rowPos)*nc : (len(a.rowPos)+1)*nc]
+	a.rowPos = append(a.rowPos, pos)
 	day := float64(dayNanos)
 	for c := range out.cols {
 		col := &out.cols[c]
@@ -457,8 +478,27 @@ func (a *acc) write(pos int32, d int64, out *rowsOut) {
 			p := float64(a.prev30[col.slot])
 			v = (float64(a.cnt[i]) - p) / (p + 1)
 		}
-		col.v[pos] = v
+		row[c] = v
 	}
+	if len(a.rowPos) == heldRows {
+		a.flush()
+	}
+}
+
+// flush moves the rows write holds into their output columns, column by
+// column.
+func (a *acc) flush() {
+	if len(a.rowPos) == 0 {
+		return
+	}
+	nc := len(a.rowOut.cols)
+	for c := range a.rowOut.cols {
+		v := a.rowOut.cols[c].v
+		for i, pos := range a.rowPos {
+			v[pos] = a.rowBuf[i*nc+c]
+		}
+	}
+	a.rowPos = a.rowPos[:0]
 }
 
 // entityRef is where an entity's records are: partition part, entity k.
@@ -622,6 +662,7 @@ func (e *engine) computeBatch(ctx context.Context, accs []*acc, bp *batchPlan, h
 						*st = resume{} // the entity's last batch
 					}
 				}
+				a.flush()
 			}
 		})
 	}
@@ -637,6 +678,7 @@ func (e *engine) emptyRows(a *acc, rows []placed, out *rowsOut) {
 			a.entity(&empty, 0, 0, e.profileRow(r.ent, r.id), []moment{{d: r.d, pos: int32(i)}}, out, nil)
 		}
 	}
+	a.flush()
 }
 
 // formatTotal is how the rules' scale is written into the metadata.
