@@ -123,6 +123,9 @@ type acc struct {
 	lastT []int64 // per slot: its latest event, noTime if none
 	rr    ruleRow
 
+	// ownLastT is lastT's room for an entity without a resume state.
+	ownLastT []int64
+
 	// Windowed, for the current moment.
 	byLen  []int   // window indexes, shortest window first
 	cls    []int32 // records by class (see window)
@@ -168,7 +171,7 @@ func newAcc(e *engine, l *layout) *acc {
 	for _, w := range e.win {
 		a.scan = max(a.scan, w)
 	}
-	a.lastT = make([]int64, slots)
+	a.ownLastT = make([]int64, slots)
 	a.byLen = make([]int, a.nw)
 	for w := range a.byLen {
 		a.byLen[w] = w
@@ -214,22 +217,19 @@ type rowsOut struct {
 // quantities when they were counted for a moment no later than the first,
 // and leaves its own there.
 func (a *acc) entity(p *partition, lo, hi, prow int, moms []moment, out *rowsOut, st *resume) {
-	a.n, a.first = 0, noTime
-	for s := range a.lastT {
-		a.lastT[s] = noTime
+	a.n, a.first, a.rr = 0, noTime, ruleRow{}
+	a.lastT = a.ownLastT
+	if st != nil {
+		a.lastT = st.lastT // counted in place, so left there
 	}
-	a.rr = ruleRow{}
 	rs := a.e.rs
 	j := lo
 	if st != nil && st.ok && st.d <= moms[0].d {
 		a.n, a.first, a.rr, j = st.n, st.first, st.rr, lo+int(st.j)
-		copy(a.lastT, st.lastT)
-	}
-	if st != nil {
-		defer func() {
-			st.ok, st.d, st.j, st.n, st.first, st.rr = true, moms[len(moms)-1].d, int32(j-lo), a.n, a.first, a.rr
-			st.lastT = append(st.lastT[:0], a.lastT...)
-		}()
+	} else {
+		for s := range a.lastT {
+			a.lastT[s] = noTime
+		}
 	}
 	for _, m := range moms {
 		d := m.d
@@ -252,6 +252,9 @@ func (a *acc) entity(p *partition, lo, hi, prow int, moms []moment, out *rowsOut
 			out.awards[m.pos] = AwardsJSON(pts.Awards)
 		}
 		out.done[m.pos] = true
+	}
+	if st != nil {
+		st.ok, st.d, st.j, st.n, st.first, st.rr = true, moms[len(moms)-1].d, int32(j-lo), a.n, a.first, a.rr
 	}
 }
 
@@ -514,7 +517,7 @@ type resume struct {
 	d        int64 // the moment they were counted for
 	j        int32 // records counted, from the entity's first
 	n, first int64
-	lastT    []int64
+	lastT    []int64 // per slot, the entity's latest event: acc.lastT
 	rr       ruleRow
 }
 
@@ -526,7 +529,7 @@ type resume struct {
 // previous one left when its moments go forward, so snapshot rows (sorted
 // by date) read each entity's records once.
 func (e *engine) rowBatches(ctx context.Context, l *layout, rows []placed, size int, room func(n int) *rowsOut, emit func(lo int, rows []placed, out *rowsOut) error) error {
-	bp := newBatchPlan(len(e.ents), rows, size)
+	bp := newBatchPlan(len(e.ents), rows, size, len(l.names))
 	// More than two visits per entity (a snapshot table's batches hold a
 	// date each): gathering the records into id order pays for the copy.
 	if bp.visits > 2*len(e.ents) {
@@ -572,8 +575,9 @@ type batchPlan struct {
 }
 
 // newBatchPlan plans the rows of n entities in batches of size; an entity
-// whose rows fall in several batches gets a state.
-func newBatchPlan(n int, rows []placed, size int) *batchPlan {
+// whose rows fall in several batches gets a state, with room for its
+// slots' latest events side by side with the others'.
+func newBatchPlan(n int, rows []placed, size, slots int) *batchPlan {
 	bp := &batchPlan{last: make([]int32, n), slot: make([]int32, n),
 		mark: make([]int32, n), count: make([]int32, n), off: make([]int32, n)}
 	first := make([]int32, n)
@@ -598,6 +602,10 @@ func newBatchPlan(n int, rows []placed, size int) *batchPlan {
 	}
 	clear(bp.mark) // gather numbers the batches from 1 again
 	bp.states = make([]resume, states)
+	lastT := make([]int64, states*slots)
+	for k := range bp.states {
+		bp.states[k].lastT = lastT[k*slots : (k+1)*slots : (k+1)*slots]
+	}
 	return bp
 }
 
@@ -659,7 +667,7 @@ func (e *engine) computeBatch(ctx context.Context, accs []*acc, bp *batchPlan, h
 					p := &e.parts[ref.part]
 					a.entity(p, int(p.start[ref.k]), int(p.stop[ref.k]), e.profileRow(ent, p.ids[ref.k]), ms, out, st)
 					if st != nil && int(bp.last[ent]) < hi {
-						*st = resume{} // the entity's last batch
+						*st = resume{lastT: st.lastT} // the entity's last batch: its rule state goes
 					}
 				}
 				a.flush()
