@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestSpecAggregations(t *testing.T) {
@@ -47,6 +49,34 @@ a,2024-06-24 00:00:01,order,5
 	tb = build(t, "entity_id,ts,type,value\na,2024-06-01,order,\na,2024-01-01,order,3\n", Config{AsOf: asOf, Spec: spec})
 	if got := value(t, tb, 0, "order_value_mean_30d"); !math.IsNaN(got) {
 		t.Errorf("mean with no values = %v, want null", got)
+	}
+}
+
+// TestWindowsInAnyOrder: the windows may be listed in any order; each
+// column is the same as with the windows sorted, for events within every
+// window, some and none (older than the longest, still read for trend and
+// active days).
+func TestWindowsInAnyOrder(t *testing.T) {
+	events := "entity_id,ts,type,value\n"
+	for i, days := range []int{0, 1, 3, 6, 7, 8, 13, 20, 29, 30, 31, 45, 59, 60, 61, 80, 89, 90, 91, 120} {
+		events += fmt.Sprintf("a,%s,order,%d.25\n", asOf.Add(-time.Duration(days)*24*time.Hour-time.Duration(i)*time.Minute).Format(time.RFC3339), i)
+		events += fmt.Sprintf("a,%s,page_view,\n", asOf.Add(-time.Duration(days)*24*time.Hour+time.Hour).Format(time.RFC3339))
+	}
+	aggs := []string{"count", "sum", "mean", "max", "distinct_days", "days_since", "trend"}
+	sorted := build(t, events, Config{AsOf: asOf, Spec: Spec{WindowsDays: []int{7, 14, 30}, Aggregations: aggs}})
+	for _, ws := range [][]int{{30, 7, 14}, {14, 30, 7}} {
+		got := build(t, events, Config{AsOf: asOf, Spec: Spec{WindowsDays: ws, Aggregations: aggs}})
+		for _, c := range sorted.Columns {
+			if c.Kind != KindFloat {
+				continue
+			}
+			if want, g := value(t, sorted, 0, c.Name), value(t, got, 0, c.Name); math.Float64bits(want) != math.Float64bits(g) {
+				t.Errorf("windows %v: %s = %v, with the windows sorted %v", ws, c.Name, g, want)
+			}
+		}
+	}
+	if got := value(t, sorted, 0, "order_count_14d"); got != 6 {
+		t.Errorf("order_count_14d = %v, want 6 (1 to 13 days back; the as-of instant is out)", got)
 	}
 }
 
