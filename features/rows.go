@@ -215,7 +215,8 @@ type rowsOut struct {
 // p and its moments, ascending; prow is its entities-file row (−1 for
 // none), which rules read. With st, it starts from st's all-time
 // quantities when they were counted for a moment no later than the first,
-// and leaves its own there.
+// and leaves its own there. Its feature values reach out's columns when
+// the acc is flushed.
 func (a *acc) entity(p *partition, lo, hi, prow int, moms []moment, out *rowsOut, st *resume) {
 	a.n, a.first, a.rr = 0, noTime, ruleRow{}
 	a.lastT = a.ownLastT
@@ -420,7 +421,9 @@ func (a *acc) addSlot(s int, v float64, hasValue bool, age, k int64, c int) {
 	}
 }
 
-// write puts the row at moment d into every feature column at pos.
+// write computes the row at moment d, bound for position pos of out's
+// columns, and holds it there with the rows before it; when heldRows are
+// held (or the rows are bound for another out) they go into the columns.
 func (a *acc) write(pos int32, d int64, out *rowsOut) {
 	if out != a.rowOut {
 		a.flush()
@@ -489,7 +492,7 @@ func (a *acc) write(pos int32, d int64, out *rowsOut) {
 }
 
 // flush moves the rows write holds into their output columns, column by
-// column.
+// column. The rows' owner calls it before the columns are read.
 func (a *acc) flush() {
 	if len(a.rowPos) == 0 {
 		return
