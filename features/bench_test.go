@@ -14,12 +14,16 @@ import (
 )
 
 // benchEvents writes a generated events file of about n events and returns
-// its path (cached per size and format for the benchmark run).
+// its path (cached per size and format for the benchmark run); the same
+// run's deals are beside it (benchDeals).
 func benchEvents(b *testing.B, n int, format string) string {
 	b.Helper()
 	dir := filepath.Join(os.TempDir(), "leadscore-bench")
 	p := filepath.Join(dir, fmt.Sprintf("events-%d.%s", n, format))
-	if _, err := os.Stat(p); err == nil {
+	deals := benchDeals(n, format)
+	_, err := os.Stat(p)
+	_, derr := os.Stat(deals)
+	if err == nil && derr == nil {
 		return p
 	}
 	os.MkdirAll(dir, 0o755)
@@ -27,7 +31,11 @@ func benchEvents(b *testing.B, n int, format string) string {
 	if err != nil {
 		b.Fatal(err)
 	}
-	files := datasets.Files{Events: f, Entities: io.Discard, Deals: io.Discard, Orders: io.Discard, Truth: io.Discard}
+	d, err := os.Create(deals + ".tmp")
+	if err != nil {
+		b.Fatal(err)
+	}
+	files := datasets.Files{Events: f, Entities: io.Discard, Deals: d, Orders: io.Discard, Truth: io.Discard}
 	var sink interface {
 		datasets.Sink
 		Close() error
@@ -45,8 +53,15 @@ func benchEvents(b *testing.B, n int, format string) string {
 		b.Fatal(err)
 	}
 	f.Close()
+	d.Close()
+	os.Rename(deals+".tmp", deals)
 	os.Rename(p+".tmp", p)
 	return p
+}
+
+// benchDeals is where benchEvents puts the deals of its events.
+func benchDeals(n int, format string) string {
+	return filepath.Join(os.TempDir(), "leadscore-bench", fmt.Sprintf("deals-%d.%s", n, format))
 }
 
 // BenchmarkReadColumns reads events as the feature stage reads them: the
@@ -142,6 +157,37 @@ func BenchmarkBuild(b *testing.B) {
 			})
 		}
 	}
+}
+
+// BenchmarkSnapshots builds a snapshot table of 12 monthly dates, as the
+// conversion target trains on, and writes it as Parquet to nowhere: each
+// contact's rows computed date after date and the Parquet writing, ten
+// times as many rows as an as-of run of the same events.
+func BenchmarkSnapshots(b *testing.B) {
+	const n = 1000000
+	p := benchEvents(b, n, "parquet")
+	ctx := context.Background()
+	outcomes, err := ReadOutcomes(ctx, Source{Path: benchDeals(n, "parquet")}, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	first, last := time.Date(2023, 11, 1, 0, 0, 0, 0, time.UTC), time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	tg := &Target{Kind: TargetConversion, HorizonDays: 90}
+	dates, err := SnapshotDates("monthly", first, last, tg.HorizonDays)
+	if err != nil {
+		b.Fatal(err)
+	}
+	cfg := Config{Events: Source{Path: p}, Snapshots: dates, Target: tg, Outcomes: outcomes, OutcomesKnown: last}
+	b.ReportAllocs()
+	rows := 0
+	for b.Loop() {
+		n, _, err := BuildParquet(ctx, cfg, io.Discard, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		rows += n
+	}
+	b.ReportMetric(float64(rows)/b.Elapsed().Seconds(), "rows/s")
 }
 
 // BenchmarkParseCSVBlock parses one block of a plain CSV events file, as
