@@ -15,18 +15,16 @@ import (
 
 // benchEvents writes a generated events file of about n events and returns
 // its path (cached per size and format for the benchmark run); the same
-// run's deals are beside it (benchDeals).
+// run's deals are beside it (benchFile).
 func benchEvents(b *testing.B, n int, format string) string {
 	b.Helper()
-	dir := filepath.Join(os.TempDir(), "leadscore-bench")
-	p := filepath.Join(dir, fmt.Sprintf("events-%d.%s", n, format))
-	deals := benchDeals(n, format)
+	p, deals := benchFile("events", n, format), benchFile("deals", n, format)
 	_, err := os.Stat(p)
 	_, derr := os.Stat(deals)
 	if err == nil && derr == nil {
 		return p
 	}
-	os.MkdirAll(dir, 0o755)
+	os.MkdirAll(filepath.Dir(p), 0o755)
 	f, err := os.Create(p + ".tmp")
 	if err != nil {
 		b.Fatal(err)
@@ -59,9 +57,10 @@ func benchEvents(b *testing.B, n int, format string) string {
 	return p
 }
 
-// benchDeals is where benchEvents puts the deals of its events.
-func benchDeals(n int, format string) string {
-	return filepath.Join(os.TempDir(), "leadscore-bench", fmt.Sprintf("deals-%d.%s", n, format))
+// benchFile is where benchEvents keeps a generated file: kind "events"
+// or "deals", of the run of about n events.
+func benchFile(kind string, n int, format string) string {
+	return filepath.Join(os.TempDir(), "leadscore-bench", fmt.Sprintf("%s-%d.%s", kind, n, format))
 }
 
 // BenchmarkReadColumns reads events as the feature stage reads them: the
@@ -167,7 +166,7 @@ func BenchmarkSnapshots(b *testing.B) {
 	const n = 1000000
 	p := benchEvents(b, n, "parquet")
 	ctx := context.Background()
-	outcomes, err := ReadOutcomes(ctx, Source{Path: benchDeals(n, "parquet")}, nil)
+	outcomes, err := ReadOutcomes(ctx, Source{Path: benchFile("deals", n, "parquet")}, nil)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -181,11 +180,11 @@ func BenchmarkSnapshots(b *testing.B) {
 	b.ReportAllocs()
 	rows := 0
 	for b.Loop() {
-		n, _, err := BuildParquet(ctx, cfg, io.Discard, nil)
+		got, _, err := BuildParquet(ctx, cfg, io.Discard, nil)
 		if err != nil {
 			b.Fatal(err)
 		}
-		rows += n
+		rows += got
 	}
 	b.ReportMetric(float64(rows)/b.Elapsed().Seconds(), "rows/s")
 }

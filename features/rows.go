@@ -111,7 +111,7 @@ type acc struct {
 	e      *engine
 	l      *layout
 	nw     int
-	dOff   []int // distinct days: first bitset word of each window
+	dOff   []int // distinct days: first bitset word of each window, then dw
 	dw     int   // distinct days: bitset words per slot
 	scan   int64 // the longest look-back any column needs, ns
 	hasDay bool  // distinct_days is asked for
@@ -164,6 +164,7 @@ func newAcc(e *engine, l *layout) *acc {
 		a.dOff = append(a.dOff, a.dw)
 		a.dw += w/64 + 1
 	}
+	a.dOff = append(a.dOff, a.dw)
 	a.scan = 90 * dayNanos // active_days_90d
 	if spec.has("trend") {
 		a.scan = max(a.scan, 60*dayNanos)
@@ -363,14 +364,18 @@ func (a *acc) window(g *recs, lo, hi int, d int64) {
 		}
 		if a.hasDay {
 			for c := 1; c < a.nw; c++ {
-				narrow := a.days[s*a.dw+a.dOff[a.byLen[c-1]]:]
-				wide := a.days[s*a.dw+a.dOff[a.byLen[c]]:]
-				for j := range int(a.e.win[a.byLen[c-1]]/dayNanos)/64 + 1 {
-					wide[j] |= narrow[j]
+				wide := a.dayBits(s, a.byLen[c])
+				for j, x := range a.dayBits(s, a.byLen[c-1]) {
+					wide[j] |= x
 				}
 			}
 		}
 	}
+}
+
+// dayBits is slot s's distinct days within window w, a bit per day back.
+func (a *acc) dayBits(s, w int) []uint64 {
+	return a.days[s*a.dw+a.dOff[w] : s*a.dw+a.dOff[w+1]]
 }
 
 // narrower returns the earliest time of the window next narrower than
@@ -413,7 +418,7 @@ func (a *acc) addSlot(s int, v float64, hasValue bool, age, k int64, c int) {
 			}
 		}
 		if a.hasDay {
-			a.days[s*a.dw+a.dOff[a.byLen[c]]+int(k/64)] |= 1 << (k % 64)
+			a.dayBits(s, a.byLen[c])[k/64] |= 1 << (k % 64)
 		}
 	}
 	if age > 30*dayNanos && age <= 60*dayNanos {
@@ -469,9 +474,8 @@ func (a *acc) write(pos int32, d int64, out *rowsOut) {
 				v = a.vmax[i]
 			}
 		case colDays:
-			o := col.slot*a.dw + a.dOff[col.w]
 			c := 0
-			for _, x := range a.days[o : o+int(a.e.win[col.w]/dayNanos)/64+1] {
+			for _, x := range a.dayBits(col.slot, col.w) {
 				c += bits.OnesCount64(x)
 			}
 			v = float64(c)
