@@ -13,8 +13,9 @@
 # that CSV rewritten by writers neither leadscore nor DuckDB controls:
 # pandas (Debian's /usr/bin/python3; skipped without it) as CSV, polars
 # (Node.js and the npm registry; skipped without them) as Parquet and as
-# CSV, and parquet-rs (likewise) as Parquet. Then, on the time-ordered
-# Parquet, the as-of run with the default rules, the snapshot table (12
+# CSV, and parquet-rs (likewise) as Parquet. Then, on the generator's
+# Parquet and on the time-ordered one, the as-of run with the default
+# rules, the snapshot table (12
 # monthly dates, 2023-11-01 to 2024-10-01, each with its 90 days of deals
 # before --last) and 1,000,000 cutoffs against one as-of run, with peak
 # memory. Last, real invoice lines (UCI Online Retail from ../shared, as
@@ -24,6 +25,8 @@
 #        scripts/duckdb_compare.sh LEADSCORE EVENTS.parquet DEALS.parquet   (benchmarks.sh passes its own)
 #        scripts/duckdb_compare.sh --file EVENTS DATE [LABEL]   (one table row, as of DATE, on an events
 #                                                              file of your own: Parquet or CSV from any tool)
+#        scripts/duckdb_compare.sh --modes EVENTS DEALS [LABEL] (the rules, snapshot and cutoff runs against
+#                                                              as-of on one events file, as generated)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tmp=$(mktemp -d)
@@ -90,6 +93,44 @@ versus() {
   echo "| $label | ${ml} s (${ls[*]}) | ${m11} s (${d11[*]}) | $(ratio "$ml" "$m11") | ${m15} s (${d15[*]}) | $(ratio "$ml" "$m15") | $(read_alone "$file") / $(median "${s11[@]}") / $(median "${s15[@]}") s | ${rss[*]} MiB | values differing per comparison:${diff} |"
 }
 
+# modes EVENTS DEALS LABEL: five alternating runs of the feature stage's
+# other modes on EVENTS beside an as-of run of the same file (the default
+# rules, a snapshot table of 12 monthly dates labelled from DEALS, and
+# 1,000,000 cutoffs, 2-3 dates per contact), each as a multiple of as-of.
+modes() {
+  local f=$1 deals=$2 label=$3 secs kb
+  [ -f "$tmp/cutoffs.csv" ] || awk 'BEGIN { print "entity_id,ts"; for (i = 0; i < 400000; i++) { id = sprintf("E%06d", i); print id ",2024-04-01"; print id ",2024-07-01"; if (i % 2 == 0) print id ",2024-10-01 12:00:00" } }' > "$tmp/cutoffs.csv"
+  local snap=() asof=() cut=() ruled=() arss=() srss=() crss=() rrss=()
+  for _ in 1 2 3 4 5; do
+    /usr/bin/time -f "%e %M" -o "$tmp/time" "$leadscore" features --events "$f" --as-of 2025-01-01 --out "$tmp/ours.parquet" -q > /dev/null
+    read -r secs kb < "$tmp/time"
+    asof+=("$secs") arss+=("$((kb / 1024))")
+    /usr/bin/time -f "%e %M" -o "$tmp/time" "$leadscore" features --events "$f" --as-of 2025-01-01 --rules default --out "$tmp/ruled.parquet" -q > /dev/null
+    read -r secs kb < "$tmp/time"
+    ruled+=("$secs") rrss+=("$((kb / 1024))")
+    /usr/bin/time -f "%e %M" -o "$tmp/time" "$leadscore" features --events "$f" --snapshots monthly --first 2023-11-01 \
+      --last 2025-01-01 --horizon 90d --outcomes "$deals" --out "$tmp/snap.parquet" -q > "$tmp/snap.out"
+    read -r secs kb < "$tmp/time"
+    snap+=("$secs") srss+=("$((kb / 1024))")
+    /usr/bin/time -f "%e %M" -o "$tmp/time" "$leadscore" features --events "$f" --cutoffs "$tmp/cutoffs.csv" --out "$tmp/cut.parquet" -q > /dev/null
+    read -r secs kb < "$tmp/time"
+    cut+=("$secs") crss+=("$((kb / 1024))")
+  done
+  local ma ms mc mr
+  ma=$(median "${asof[@]}") ms=$(median "${snap[@]}") mc=$(median "${cut[@]}") mr=$(median "${ruled[@]}")
+  echo
+  echo "On ${label}, five alternating runs: as of 2025-01-01 ${ma} s (${asof[*]}), peak RSS ${arss[*]} MiB;"
+  echo "the same with the default rules (\`--rules default\`) ${mr} s (${ruled[*]}), $(ratio "$mr" "$ma")× as-of, peak RSS ${rrss[*]} MiB;"
+  echo "snapshot table, $(sed -n 's/.*: \([0-9]*\) rows, \([0-9]*\) columns/\1 rows × \2 columns/p' "$tmp/snap.out") (12 monthly dates): ${ms} s (${snap[*]}), $(ratio "$ms" "$ma")× as-of, peak RSS ${srss[*]} MiB;"
+  echo "1,000,000 cutoffs (2-3 dates per contact): ${mc} s (${cut[*]}), $(ratio "$mc" "$ma")× as-of, peak RSS ${crss[*]} MiB."
+}
+
+if [ "${1:-}" = --modes ]; then # leadscore alone: no DuckDB to build
+  go build -o "$tmp/leadscore" ./cmd/leadscore
+  leadscore=$tmp/leadscore
+  modes "$2" "$3" "${4:-$2}"
+  exit
+fi
 (cd scripts/duckdb && go build -o "$tmp/duck11" . && go build -tags duckdb15 -o "$tmp/duck15" .)
 go test -c -o "$tmp/features.test" ./features
 if [ "${1:-}" = --file ]; then
@@ -175,31 +216,9 @@ for order in "${inputs[@]:1}"; do
 done
 echo
 echo "Order and format: the tables from ${same[*]:-no input} have data pages byte-identical to the generator-order table's (\`cmp -n\` of the ${n} bytes before each footer; the footers record the input's name, size and SHA-256)${differ:+; they differ for ${differ[*]}}."
-# Cutoffs: 2-3 dates per contact (1,000,000 rows), grouped by contact.
-awk 'BEGIN { print "entity_id,ts"; for (i = 0; i < 400000; i++) { id = sprintf("E%06d", i); print id ",2024-04-01"; print id ",2024-07-01"; if (i % 2 == 0) print id ",2024-10-01 12:00:00" } }' > "$tmp/cutoffs.csv"
-snap=() asof=() cut=() ruled=() arss=() srss=() crss=() rrss=()
-for _ in 1 2 3 4 5; do
-  /usr/bin/time -f "%e %M" -o "$tmp/time" "$leadscore" features --events "$tmp/time.parquet" --as-of 2025-01-01 --out "$tmp/ours.parquet" -q > /dev/null
-  read -r secs kb < "$tmp/time"
-  asof+=("$secs") arss+=("$((kb / 1024))")
-  /usr/bin/time -f "%e %M" -o "$tmp/time" "$leadscore" features --events "$tmp/time.parquet" --as-of 2025-01-01 --rules default --out "$tmp/ruled.parquet" -q > /dev/null
-  read -r secs kb < "$tmp/time"
-  ruled+=("$secs") rrss+=("$((kb / 1024))")
-  /usr/bin/time -f "%e %M" -o "$tmp/time" "$leadscore" features --events "$tmp/time.parquet" --snapshots monthly --first 2023-11-01 \
-    --last 2025-01-01 --horizon 90d --outcomes "$deals" --out "$tmp/snap.parquet" -q > "$tmp/snap.out"
-  read -r secs kb < "$tmp/time"
-  snap+=("$secs") srss+=("$((kb / 1024))")
-  /usr/bin/time -f "%e %M" -o "$tmp/time" "$leadscore" features --events "$tmp/time.parquet" --cutoffs "$tmp/cutoffs.csv" --out "$tmp/cut.parquet" -q > /dev/null
-  read -r secs kb < "$tmp/time"
-  cut+=("$secs") crss+=("$((kb / 1024))")
-done
-ma=$(median "${asof[@]}") ms=$(median "${snap[@]}") mc=$(median "${cut[@]}") mr=$(median "${ruled[@]}")
-echo
-echo "On the time-ordered Parquet, five alternating runs: as of 2025-01-01 ${ma} s (${asof[*]}), peak RSS ${arss[*]} MiB;"
-echo "the same with the default rules (\`--rules default\`) ${mr} s (${ruled[*]}), $(ratio "$mr" "$ma")× as-of, peak RSS ${rrss[*]} MiB;"
-echo "snapshot table, $(sed -n 's/.*: \([0-9]*\) rows, \([0-9]*\) columns/\1 rows × \2 columns/p' "$tmp/snap.out") (12 monthly dates): ${ms} s (${snap[*]}), $(ratio "$ms" "$ma")× as-of, peak RSS ${srss[*]} MiB;"
-echo "1,000,000 cutoffs (2-3 dates per contact): ${mc} s (${cut[*]}), $(ratio "$mc" "$ma")× as-of, peak RSS ${crss[*]} MiB."
-echo "Commands: \`leadscore features --events time.parquet --snapshots monthly --first 2023-11-01 --last 2025-01-01 --horizon 90d --outcomes deals.parquet --out snap.parquet\`; \`... --cutoffs cutoffs.csv --out cut.parquet\`."
+modes "$events" "$deals" "the generator's Parquet"
+modes "$tmp/time.parquet" "$deals" "the time-ordered Parquet"
+echo "Commands: \`leadscore features --events F --snapshots monthly --first 2023-11-01 --last 2025-01-01 --horizon 90d --outcomes deals.parquet --out snap.parquet\`; \`... --cutoffs cutoffs.csv --out cut.parquet\`; \`scripts/duckdb_compare.sh --modes F deals.parquet LABEL\` prints one such paragraph."
 echo
 echo "Input: \`leadscore datasets generate --entities 400000 --format parquet\` ($(($(wc -c < "$events") / 1048576)) MiB, ${rows} contacts with rows). Medians of five alternating runs (leadscore, 1.1.3, 1.5.6), times of each run in brackets; ratio = leadscore's median / DuckDB's. Commands: \`leadscore features --events F --as-of 2025-01-01 --out ours.parquet\`; \`scripts/duckdb -events F -ours ours.parquet\` (built with and without \`-tags duckdb15\`), which times DuckDB's aggregation to Parquet, compares every value with leadscore's, then times a bare scan of the four columns (\`count(*)\`, \`max\` of the lengths and of ts, \`sum(value)\`: the floor under any aggregation of the file); leadscore's reading alone is the median of five runs of \`LEADSCORE_BENCH_EVENTS=F go test -run '^\$' -bench 'ReadColumns/file\$' -benchtime 1x -count 5 ./features\` (the events read as a features run reads them, nothing kept), after the alternating runs; \`scripts/duckdb -time-ordered F.parquet [-spark-like | -pyarrow-like]\` and \`F.csv\` write the time-ordered files (DuckDB reads the CSV with \`read_csv\`, value typed DOUBLE, the other types detected)."
 
