@@ -1003,3 +1003,54 @@ rules:
 		}
 	}
 }
+
+// TestFloatDictionaryChoice: a float column gets a dictionary unless its
+// values that are not null are mostly distinct. Days since a rare type's
+// latest event are mostly null and otherwise distinct, so they are plain;
+// a mostly null column of a few values keeps its dictionary, and so does
+// a column of small counts.
+func TestFloatDictionaryChoice(t *testing.T) {
+	const n = 20000
+	sparseDistinct, sparseFew, counts, fractions := make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n)
+	for i := range n {
+		sparseDistinct[i], sparseFew[i] = math.NaN(), math.NaN()
+		if i%10 == 0 {
+			sparseDistinct[i], sparseFew[i] = float64(i)/7, float64(i%30)
+		}
+		counts[i], fractions[i] = float64(i%5), float64(i)/3
+	}
+	want := map[string]bool{"sparse_distinct": false, "sparse_few": true, "counts": true, "fractions": false}
+	tab := &Table{Columns: []Column{{Name: "sparse_distinct", Kind: KindFloat, Float: sparseDistinct},
+		{Name: "sparse_few", Kind: KindFloat, Float: sparseFew}, {Name: "counts", Kind: KindFloat, Float: counts},
+		{Name: "fractions", Kind: KindFloat, Float: fractions}}}
+	var buf bytes.Buffer
+	if err := tab.WriteParquet(&buf); err != nil {
+		t.Fatal(err)
+	}
+	r, err := file.NewParquetReader(bytes.NewReader(buf.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rg := r.MetaData().RowGroup(0)
+	for i := range rg.NumColumns() {
+		cc, err := rg.ColumnChunk(i)
+		if err != nil {
+			t.Fatal(err)
+		}
+		name := cc.PathInSchema().String()
+		if got := cc.HasDictionaryPage(); got != want[name] {
+			t.Errorf("%s: dictionary %v, want %v (encodings %v)", name, got, want[name], cc.Encodings())
+		}
+	}
+	back, err := ReadParquetTable(context.Background(), bytes.NewReader(buf.Bytes()), "mem")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for j, c := range tab.Columns {
+		for i := range n {
+			if g, w := back.Columns[j].Text(i), c.Text(i); g != w {
+				t.Fatalf("row %d %s = %q, want %q", i, c.Name, g, w)
+			}
+		}
+	}
+}
