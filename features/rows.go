@@ -149,6 +149,19 @@ type acc struct {
 	rowBuf []float64
 	rowPos []int32
 	rowOut *rowsOut
+
+	// ops is what write computes for each of the layout's feature
+	// columns, in output order: their kinds and indexes without their
+	// names and values.
+	ops []colOp
+}
+
+// colOp is one output column as write reads it: its kind, slot and
+// window, and i = slot·nw + w, its place in the per-slot, per-window
+// aggregates.
+type colOp struct {
+	kind       colKind
+	slot, w, i int32
 }
 
 // heldRows is how many rows an acc holds before moving them into the
@@ -189,6 +202,9 @@ func newAcc(e *engine, l *layout) *acc {
 		a.days = make([]uint64, slots*a.dw)
 	}
 	a.prev30 = make([]int32, slots)
+	for _, col := range e.columns(l, 0) {
+		a.ops = append(a.ops, colOp{kind: col.kind, slot: int32(col.slot), w: int32(col.w), i: int32(col.slot*a.nw + col.w)})
+	}
 	if rs := e.rs; rs != nil {
 		a.inactiveOf = make([][]int, len(e.typeNames))
 		for t, name := range e.typeNames {
@@ -441,15 +457,13 @@ func (a *acc) write(pos int32, d int64, out *rowsOut) {
 	row := a.rowBuf[len(a.rowPos)*nc : (len(a.rowPos)+1)*nc]
 	a.rowPos = append(a.rowPos, pos)
 	day := float64(dayNanos)
-	for c := range out.cols {
-		col := &out.cols[c]
-		i := col.slot*a.nw + col.w
+	for c, op := range a.ops {
 		var v float64
-		switch col.kind {
+		switch op.kind {
 		case colEventsTotal:
 			v = float64(a.n)
 		case colEventsCount:
-			v = float64(a.nWin[col.w])
+			v = float64(a.nWin[op.w])
 		case colTenure:
 			v = math.NaN()
 			if a.n > 0 {
@@ -460,33 +474,33 @@ func (a *acc) write(pos int32, d int64, out *rowsOut) {
 		case colActive90:
 			v = float64(bits.OnesCount64(a.act90[0]) + bits.OnesCount64(a.act90[1]))
 		case colCount:
-			v = float64(a.cnt[i])
+			v = float64(a.cnt[op.i])
 		case colSum:
-			v = a.sum[i] + 0
+			v = a.sum[op.i] + 0
 		case colMean:
 			v = math.NaN()
-			if a.vcnt[i] > 0 {
-				v = a.sum[i] / float64(a.vcnt[i])
+			if a.vcnt[op.i] > 0 {
+				v = a.sum[op.i] / float64(a.vcnt[op.i])
 			}
 		case colMax:
 			v = math.NaN()
-			if a.vcnt[i] > 0 {
-				v = a.vmax[i]
+			if a.vcnt[op.i] > 0 {
+				v = a.vmax[op.i]
 			}
 		case colDays:
 			c := 0
-			for _, x := range a.dayBits(col.slot, col.w) {
+			for _, x := range a.dayBits(int(op.slot), int(op.w)) {
 				c += bits.OnesCount64(x)
 			}
 			v = float64(c)
 		case colDaysSince:
 			v = math.NaN()
-			if last := a.lastT[col.slot]; last != noTime {
+			if last := a.lastT[op.slot]; last != noTime {
 				v = float64(d-last) / day
 			}
 		case colTrend:
-			p := float64(a.prev30[col.slot])
-			v = (float64(a.cnt[i]) - p) / (p + 1)
+			p := float64(a.prev30[op.slot])
+			v = (float64(a.cnt[op.i]) - p) / (p + 1)
 		}
 		row[c] = v
 	}
