@@ -153,8 +153,9 @@ fi
 "$tmp/duck11" -events "$events" -time-ordered "$tmp/time.parquet" > /dev/null
 "$tmp/duck11" -events "$events" -time-ordered "$tmp/spark.parquet" -spark-like > /dev/null
 "$tmp/duck11" -events "$events" -time-ordered "$tmp/pyarrow.parquet" -pyarrow-like > /dev/null
+"$tmp/duck11" -events "$events" -time-ordered "$tmp/int96.parquet" -pyarrow-like -int96 > /dev/null
 "$tmp/duck11" -events "$events" -time-ordered "$tmp/time.csv" > /dev/null
-inputs=(generator time spark pyarrow csv)
+inputs=(generator time spark pyarrow int96 csv)
 if /usr/bin/python3 -c "import pandas" 2> /dev/null; then
   # pandas parses the timestamps and writes them back its own way
   # ("2024-01-01 09:30:00+00:00"), floats as "12.0", missing values empty.
@@ -192,6 +193,7 @@ for order in "${inputs[@]}"; do
     time) file=$tmp/time.parquet label="time order, written by DuckDB" ;;
     spark) file=$tmp/spark.parquet label="time order, Snappy, 122,880-row groups, timestamps without time zone (as Spark and pyarrow write), written by DuckDB" ;;
     pyarrow) file=$tmp/pyarrow.parquet label="time order, as pyarrow writes a pandas frame (every column dictionary-encoded, falling back to plain; Snappy; 1Mi-row groups; nanoseconds, UTC), written by Arrow's Parquet writer" ;;
+    int96) file=$tmp/int96.parquet label="time order, timestamps as INT96 (as Spark writes them by default), otherwise as pyarrow writes, by Arrow's Parquet writer" ;;
     csv) file=$tmp/time.csv label="time order, CSV written by DuckDB" ;;
     pandas) file=$tmp/pandas.csv label="time order, CSV written by pandas $(/usr/bin/python3 -c 'import pandas; print(pandas.__version__)')" ;;
     polars) file=$tmp/polars.parquet label="time order, Parquet as polars 0.26 writes it by default (uncompressed, dictionary-encoded text, 309,065-row groups, microseconds, UTC)" ;;
@@ -220,7 +222,7 @@ modes "$events" "$deals" "the generator's Parquet"
 modes "$tmp/time.parquet" "$deals" "the time-ordered Parquet"
 echo "Commands: \`leadscore features --events F --snapshots monthly --first 2023-11-01 --last 2025-01-01 --horizon 90d --outcomes deals.parquet --out snap.parquet\`; \`... --cutoffs cutoffs.csv --out cut.parquet\`; \`scripts/duckdb_compare.sh --modes F deals.parquet LABEL\` prints one such paragraph."
 echo
-echo "Input: \`leadscore datasets generate --entities 400000 --format parquet\` ($(($(wc -c < "$events") / 1048576)) MiB, ${rows} contacts with rows). Medians of five alternating runs (leadscore, 1.1.3, 1.5.6), times of each run in brackets; ratio = leadscore's median / DuckDB's. Commands: \`leadscore features --events F --as-of 2025-01-01 --out ours.parquet\`; \`scripts/duckdb -events F -ours ours.parquet\` (built with and without \`-tags duckdb15\`), which times DuckDB's aggregation to Parquet, compares every value with leadscore's, then times a bare scan of the four columns (\`count(*)\`, \`max\` of the lengths and of ts, \`sum(value)\`: the floor under any aggregation of the file); leadscore's reading alone is the median of five runs of \`LEADSCORE_BENCH_EVENTS=F go test -run '^\$' -bench 'ReadColumns/file\$' -benchtime 1x -count 5 ./features\` (the events read as a features run reads them, nothing kept), after the alternating runs; \`scripts/duckdb -time-ordered F.parquet [-spark-like | -pyarrow-like]\` and \`F.csv\` write the time-ordered files (DuckDB reads the CSV with \`read_csv\`, value typed DOUBLE, the other types detected)."
+echo "Input: \`leadscore datasets generate --entities 400000 --format parquet\` ($(($(wc -c < "$events") / 1048576)) MiB, ${rows} contacts with rows). Medians of five alternating runs (leadscore, 1.1.3, 1.5.6), times of each run in brackets; ratio = leadscore's median / DuckDB's. Commands: \`leadscore features --events F --as-of 2025-01-01 --out ours.parquet\`; \`scripts/duckdb -events F -ours ours.parquet\` (built with and without \`-tags duckdb15\`), which times DuckDB's aggregation to Parquet, compares every value with leadscore's, then times a bare scan of the four columns (\`count(*)\`, \`max\` of the lengths and of ts, \`sum(value)\`: the floor under any aggregation of the file); leadscore's reading alone is the median of five runs of \`LEADSCORE_BENCH_EVENTS=F go test -run '^\$' -bench 'ReadColumns/file\$' -benchtime 1x -count 5 ./features\` (the events read as a features run reads them, nothing kept), after the alternating runs; \`scripts/duckdb -time-ordered F.parquet [-spark-like | -pyarrow-like [-int96]]\` and \`F.csv\` write the time-ordered files (DuckDB reads the CSV with \`read_csv\`, value typed DOUBLE, the other types detected)."
 
 # Real invoice lines, which the generator did not write: UCI Online
 # Retail (2010-12 to 2011-12) read by pandas (Windows-1252, bare CR line

@@ -33,6 +33,7 @@ func main() {
 	out := flag.String("out", "/tmp/duckdb-features.parquet", "where DuckDB writes its feature table")
 	timeOrdered := flag.String("time-ordered", "", "instead, write the events sorted by time to this file (.parquet: ZSTD, 1M-row groups; .csv) and exit")
 	pyarrowLike := flag.Bool("pyarrow-like", false, "with -time-ordered .parquet: rewritten by Arrow's Parquet writer as pyarrow writes a pandas frame (see writeLikePyarrow)")
+	int96 := flag.Bool("int96", false, "with -pyarrow-like: timestamps written as INT96, as Spark writes them by default")
 	dumpFile := flag.String("dump", "", "instead, print the rows of this Parquet file as DuckDB reads them, as CSV (see dump)")
 	sparkLike := flag.Bool("spark-like", false, "with -time-ordered .parquet: Snappy, 122,880-row groups, timestamps without time zone (INT64 µs, not adjusted to UTC), as Spark and pyarrow write them")
 	tile := flag.Int("tile", 1, "with -time-ordered: the events this many times, copy k's entity ids suffixed -k and its times moved back (k × 7,919 mod 40,320) minutes, up to 28 days")
@@ -76,7 +77,7 @@ func main() {
 			log.Fatal(err)
 		}
 		if *pyarrowLike {
-			err := writeLikePyarrow(dst, *timeOrdered)
+			err := writeLikePyarrow(dst, *timeOrdered, *int96)
 			os.Remove(dst)
 			if err != nil {
 				log.Fatal(err)

@@ -20,8 +20,11 @@ import (
 // v1, Snappy, row groups of 1Mi rows, dictionary encoding for every
 // column, falling back to plain within a chunk once the dictionary
 // passes 1 MB (as the 400k entity ids do), the Arrow schema stored, and
-// ts as pandas holds it, nanoseconds adjusted to UTC.
-func writeLikePyarrow(src, dst string) error {
+// ts as pandas holds it, nanoseconds adjusted to UTC. With int96, ts is
+// written as Spark writes a timestamp by default
+// (spark.sql.parquet.outputTimestampType INT96: nanoseconds of the day
+// and Julian day, 12 bytes) and no Arrow schema is stored.
+func writeLikePyarrow(src, dst string, int96 bool) error {
 	in, err := os.Open(src)
 	if err != nil {
 		return err
@@ -57,7 +60,11 @@ func writeLikePyarrow(src, dst string) error {
 		parquet.WithDictionaryPageSizeLimit(1<<20), parquet.WithDataPageSize(1<<20))
 	// WriteTable closes what it writes to; f is closed here, to see its error.
 	sink := struct{ io.Writer }{f}
-	if err := pqarrow.WriteTable(out, sink, 1<<20, props, pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema())); err != nil {
+	arrowProps := pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema())
+	if int96 {
+		arrowProps = pqarrow.NewArrowWriterProperties(pqarrow.WithDeprecatedInt96Timestamps(true))
+	}
+	if err := pqarrow.WriteTable(out, sink, 1<<20, props, arrowProps); err != nil {
 		f.Close()
 		return err
 	}
