@@ -38,6 +38,9 @@ func main() {
 	sparkLike := flag.Bool("spark-like", false, "with -time-ordered .parquet: Snappy, 122,880-row groups, timestamps without time zone (INT64 µs, not adjusted to UTC), as Spark and pyarrow write them")
 	tile := flag.Int("tile", 1, "with -time-ordered: the events this many times, copy k's entity ids suffixed -k and its times moved back (k × 7,919 mod 40,320) minutes, up to 28 days")
 	flag.Parse()
+	if *int96 && (!*pyarrowLike || !strings.HasSuffix(*timeOrdered, ".parquet")) {
+		log.Fatal("-int96 needs -pyarrow-like and -time-ordered F.parquet")
+	}
 	db, err := sql.Open("duckdb", "")
 	if err != nil {
 		log.Fatal(err)
