@@ -193,7 +193,7 @@ for order in "${inputs[@]}"; do
     time) file=$tmp/time.parquet label="time order, written by DuckDB" ;;
     spark) file=$tmp/spark.parquet label="time order, Snappy, 122,880-row groups, timestamps without time zone (as Spark and pyarrow write), written by DuckDB" ;;
     pyarrow) file=$tmp/pyarrow.parquet label="time order, as pyarrow writes a pandas frame (every column dictionary-encoded, falling back to plain; Snappy; 1Mi-row groups; nanoseconds, UTC), written by Arrow's Parquet writer" ;;
-    int96) file=$tmp/int96.parquet label="time order, timestamps as INT96 (as Spark writes them by default), otherwise as pyarrow writes, by Arrow's Parquet writer" ;;
+    int96) file=$tmp/int96.parquet label="time order, timestamps as INT96 (as Spark writes them by default), otherwise as pyarrow writes but without the Arrow schema, by Arrow's Parquet writer" ;;
     csv) file=$tmp/time.csv label="time order, CSV written by DuckDB" ;;
     pandas) file=$tmp/pandas.csv label="time order, CSV written by pandas $(/usr/bin/python3 -c 'import pandas; print(pandas.__version__)')" ;;
     polars) file=$tmp/polars.parquet label="time order, Parquet as polars 0.26 writes it by default (uncompressed, dictionary-encoded text, 309,065-row groups, microseconds, UTC)" ;;
