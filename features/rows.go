@@ -145,7 +145,7 @@ type acc struct {
 	inactiveOf [][]int
 
 	// Rows written and not yet moved into rowOut's columns (see write):
-	// rowBuf[row·len(columns) + column], each row's position in rowPos.
+	// rowBuf[row·len(ops) + column], each row's position in rowPos.
 	rowBuf []float64
 	rowPos []int32
 	rowOut *rowsOut
@@ -205,6 +205,7 @@ func newAcc(e *engine, l *layout) *acc {
 	for _, col := range e.columns(l, 0) {
 		a.ops = append(a.ops, colOp{kind: col.kind, slot: int32(col.slot), w: int32(col.w), i: int32(col.slot*a.nw + col.w)})
 	}
+	a.rowBuf = make([]float64, heldRows*len(a.ops))
 	if rs := e.rs; rs != nil {
 		a.inactiveOf = make([][]int, len(e.typeNames))
 		for t, name := range e.typeNames {
@@ -450,10 +451,7 @@ func (a *acc) write(pos int32, d int64, out *rowsOut) {
 		a.flush()
 		a.rowOut = out
 	}
-	nc := len(out.cols)
-	if len(a.rowBuf) < heldRows*nc {
-		a.rowBuf = make([]float64, heldRows*nc)
-	}
+	nc := len(a.ops)
 	row := a.rowBuf[len(a.rowPos)*nc : (len(a.rowPos)+1)*nc]
 	a.rowPos = append(a.rowPos, pos)
 	day := float64(dayNanos)
@@ -515,7 +513,7 @@ func (a *acc) flush() {
 	if len(a.rowPos) == 0 {
 		return
 	}
-	nc := len(a.rowOut.cols)
+	nc := len(a.ops)
 	for c := range a.rowOut.cols {
 		v := a.rowOut.cols[c].v
 		for i, pos := range a.rowPos {
