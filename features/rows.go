@@ -335,7 +335,8 @@ func (a *acc) window(g *recs, lo, hi int, d int64) {
 		clear(a.days)
 	}
 	clear(a.prev30)
-	from := lo + firstFrom(g.r[lo:hi], d-a.scan)
+	from, _ := slices.BinarySearchFunc(g.r[lo:hi], d-a.scan, func(r rec, t int64) int { return cmp.Compare(r.ts, t) })
+	from += lo
 	dDay := floorDiv(d, dayNanos)
 	nc := a.nw + 1 // classes: the windows by length, then none
 	c, next := a.nw, a.narrower(a.nw, d)
@@ -402,21 +403,6 @@ func (a *acc) narrower(c int, d int64) int64 {
 		return math.MaxInt64
 	}
 	return d - a.e.win[a.byLen[c-1]]
-}
-
-// firstFrom returns the index of the first record at or after t in the
-// time-sorted r.
-func firstFrom(r []rec, t int64) int {
-	lo, hi := 0, len(r)
-	for lo < hi {
-		m := int(uint(lo+hi) >> 1)
-		if r[m].ts < t {
-			lo = m + 1
-		} else {
-			hi = m
-		}
-	}
-	return lo
 }
 
 // addSlot counts a record of class c (see window), age before the moment
