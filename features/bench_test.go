@@ -50,10 +50,13 @@ func benchEvents(b *testing.B, n int, format string) string {
 	if err := sink.Close(); err != nil {
 		b.Fatal(err)
 	}
-	f.Close()
-	d.Close()
-	os.Rename(deals+".tmp", deals)
-	os.Rename(p+".tmp", p)
+	// Files are kept under their names only once written whole.
+	for _, done := range []func() error{f.Close, d.Close,
+		func() error { return os.Rename(deals+".tmp", deals) }, func() error { return os.Rename(p+".tmp", p) }} {
+		if err := done(); err != nil {
+			b.Fatal(err)
+		}
+	}
 	return p
 }
 
