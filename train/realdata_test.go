@@ -3,6 +3,7 @@ package train
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"math"
 	"os"
 	"path/filepath"
@@ -28,6 +29,19 @@ func readShared(t *testing.T, path string, sep rune, na []string) *features.Tabl
 		t.Fatal(err)
 	}
 	return tb
+}
+
+// TestMavenLeak: the Maven CRM deals' close_value (0 for every lost deal)
+// is filled in once a deal closes; training on the export as it comes
+// stops at it, and at nothing else.
+func TestMavenLeak(t *testing.T) {
+	tb := readShared(t, shared(t, "maven_crm", "sales_pipeline.csv"), 0, nil)
+	_, err := Train(context.Background(), tb, Config{Label: "deal_stage", Positive: "Won", Negative: "Lost", ID: "opportunity_id",
+		TimeColumn: "engage_date"})
+	var le *LeakError
+	if !errors.As(err, &le) || len(le.Leaks) != 1 || le.Leaks[0].Column != "close_value" || le.Leaks[0].AUC != 1 {
+		t.Fatalf("err %v: want close_value alone, AUC 1", err)
+	}
 }
 
 // TestMavenNoSignal: the Maven CRM deals carry no usable signal in their

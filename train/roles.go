@@ -3,6 +3,7 @@ package train
 import (
 	"cmp"
 	"fmt"
+	"log/slog"
 	"math"
 	"slices"
 	"strings"
@@ -37,8 +38,9 @@ type LevelCount struct {
 
 // Roles says, column by column, what Train would do with the table under
 // cfg: which column is the label, the id, the time; which are features
-// (numeric or categorical, dates as ages before the time column) and
-// which are not, and why.
+// (numeric or categorical, dates as ages before the time column), which
+// are suspected leaks (when the label's values can be read under cfg), and
+// which are not features, and why.
 func Roles(t *features.Table, cfg Config) []ColumnRole {
 	reads := map[string]features.ColumnRead{}
 	for _, r := range t.ColumnReads() {
@@ -52,6 +54,22 @@ func Roles(t *features.Table, cfg Config) []ColumnRole {
 		r.Role, r.Why = role(c, &r, t, cfg)
 		out[k] = r
 	})
+	if cfg.Label == "" || t.Column(cfg.Label) == nil {
+		return out
+	}
+	labelled, y, _, err := outcomes(t, &cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		return out // Train will say why
+	}
+	for _, l := range findLeaks(labelled, y, cfg) {
+		r := &out[t.Index(l.Column)]
+		if slices.Contains(cfg.AllowLeaks, l.Column) {
+			r.Why = fmt.Sprintf("alone decides the label (AUC %.3f), kept knowingly (--allow-leak)", l.AUC)
+			continue
+		}
+		r.Role = "suspected leak"
+		r.Why = fmt.Sprintf("alone decides the label (AUC %.3f): filled in once the outcome was known? train stops; --drop it or --allow-leak it", l.AUC)
+	}
 	return out
 }
 

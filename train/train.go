@@ -41,6 +41,10 @@ type Config struct {
 	// Categorical overrides type detection: these columns are categorical
 	// even when every value is a number (codes, zip codes).
 	Categorical []string
+	// AllowLeaks names columns that may stay features although on their
+	// own they all but decide the outcome (see Leak): Train refuses any
+	// other such column with a *LeakError.
+	AllowLeaks []string
 	// ValidFraction is the share of rows held out for validation; 0 means 0.2.
 	ValidFraction float64
 	// ValidRows, when set, are the validation rows (0-based), overriding
@@ -159,6 +163,9 @@ func Train(ctx context.Context, t *features.Table, cfg Config) (*predict.Model, 
 				log.Info("not a feature: every value differs (an id, a name, an email)", "column", c.Name)
 			}
 		}
+	}
+	if err := checkLeaks(t, y, cfg, log); err != nil {
+		return nil, err
 	}
 	if pos := countTrue(y, allRows(len(y))); cfg.ValidRows == nil && isSmall(len(y), pos, cmp.Or(cfg.ValidFraction, 0.2)) {
 		return trainSmall(ctx, t, y, cfg, log)

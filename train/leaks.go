@@ -1,0 +1,218 @@
+package train
+
+import (
+	"cmp"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strconv"
+	"strings"
+
+	"leadscore/features"
+)
+
+// leakAUC is the separation from which one column alone all but decides
+// the outcome: its AUC on its own (or 1 − AUC) at least this. A column a
+// CRM fills in once a deal is closed (its value, a reason for losing it)
+// reaches 1: the Maven CRM deals' close_value does. Signals, even leaky
+// ones, stay below: the strongest column of the generated snapshot tables
+// orders conversions with AUC 0.70, bank marketing's call duration (known
+// only once the call ended) 0.81, X Education's Tags (notes sales writes
+// after the call) 0.92. The check catches the certain leaks only.
+const leakAUC = 0.98
+
+// A Leak is a feature column that alone all but decides the outcome on
+// the labelled rows: most often a field filled in only once the outcome
+// was known, which makes a model perfect in validation and blind on new
+// leads, where the field is still empty.
+type Leak struct {
+	Column string `json:"column"`
+	// AUC is the column's AUC on its own, oriented to be at least 0.5.
+	AUC float64 `json:"auc"`
+}
+
+// LeakError is Train's refusal of a table with suspected leaks that the
+// configuration does not allow (Config.AllowLeaks).
+type LeakError struct {
+	Label string
+	Leaks []Leak
+	// Drop and Allow say how the caller's user leaves the columns out or
+	// keeps them, a format for the comma-separated names; "" means
+	// train's flags, --drop %s and --allow-leak %s.
+	Drop, Allow string
+}
+
+func (e *LeakError) Error() string {
+	var cols, each []string
+	for _, l := range e.Leaks {
+		cols = append(cols, l.Column)
+		each = append(each, fmt.Sprintf("%s (AUC %.3f)", l.Column, l.AUC))
+	}
+	list := strings.Join(cols, ",")
+	if strings.ContainsAny(list, " \"'$\\") {
+		list = strconv.Quote(list)
+	}
+	drop := fmt.Sprintf(cmp.Or(e.Drop, "--drop %s"), list)
+	allow := fmt.Sprintf(cmp.Or(e.Allow, "--allow-leak %s"), list)
+	return fmt.Sprintf("train: %s alone decide%s %q on the labelled rows: a field filled in only once the outcome is known "+
+		"makes a model that is perfect here and blind on new leads; leave it out (%s) or, if it is known when leads are scored, "+
+		"keep it knowingly (%s)", strings.Join(each, ", "), plural(len(cols) == 1, "s", ""), e.Label, drop, allow)
+}
+
+func plural(one bool, a, b string) string {
+	if one {
+		return a
+	}
+	return b
+}
+
+// findLeaks measures each column Train would make a feature of (under
+// cfg) alone against the outcomes y of t's rows, on at most sampleRows
+// rows evenly spread, and returns those at leakAUC or beyond, in column
+// order. A number column is ranked as it is, its missing values placed
+// both below and above the others (the more telling placement counts: a
+// field filled in only for won deals leaks through being missing); a
+// category column by the share of positives of its value (missing is a
+// value), each half of the rows scored with the shares of the other half,
+// so that a value held by a single row cannot decide it.
+func findLeaks(t *features.Table, y []bool, cfg Config) []Leak {
+	rows := evenly(allRows(len(y)), sampleRows)
+	var cols []int
+	for k := range t.Columns {
+		c := &t.Columns[k]
+		if c.Kind != features.KindTime && !excluded(c.Name, t, cfg) {
+			cols = append(cols, k)
+		}
+	}
+	found := make([]Leak, len(cols))
+	parallelFor(len(cols), cfg.workers(), func(j int) {
+		c := &t.Columns[cols[j]]
+		var auc float64
+		if c.Kind == features.KindFloat && !slices.Contains(cfg.Categorical, c.Name) {
+			auc = numberAUC(c, y, rows)
+		} else {
+			auc = categoryAUC(c, y, rows)
+		}
+		found[j] = Leak{Column: c.Name, AUC: auc}
+	})
+	return slices.DeleteFunc(found, func(l Leak) bool { return !(l.AUC >= leakAUC) })
+}
+
+// scored is a row's score and outcome.
+type scored struct {
+	x   float64
+	pos bool
+}
+
+// mannWhitney returns, for rows sorted by score, the pairs of a positive
+// and a negative row that the scores order rightly (ties counting one
+// half), and the positives and negatives.
+func mannWhitney(s []scored) (u float64, pos, neg int) {
+	for lo := 0; lo < len(s); {
+		hi, gp, gn := lo, 0, 0
+		for ; hi < len(s) && s[hi].x == s[lo].x; hi++ {
+			if s[hi].pos {
+				gp++
+			} else {
+				gn++
+			}
+		}
+		u += float64(gp)*float64(neg) + 0.5*float64(gp)*float64(gn)
+		pos, neg, lo = pos+gp, neg+gn, hi
+	}
+	return u, pos, neg
+}
+
+// oriented returns max(a, 1 − a) for an AUC a, and 0.5 when the rows hold
+// one class only.
+func oriented(u float64, pos, neg int) float64 {
+	if pos == 0 || neg == 0 {
+		return 0.5
+	}
+	a := u / (float64(pos) * float64(neg))
+	return max(a, 1-a)
+}
+
+// numberAUC is a number column's oriented AUC on rows, its missing values
+// ranked all lowest or all highest, whichever separates more.
+func numberAUC(c *features.Column, y []bool, rows []int) float64 {
+	s := make([]scored, 0, len(rows))
+	mp, mn := 0, 0 // missing positives and negatives
+	for _, i := range rows {
+		switch {
+		case !c.IsNull(i):
+			s = append(s, scored{c.Float[i], y[i]})
+		case y[i]:
+			mp++
+		default:
+			mn++
+		}
+	}
+	slices.SortFunc(s, func(a, b scored) int { return cmp.Compare(a.x, b.x) })
+	u, p, n := mannWhitney(s)
+	ties := 0.5 * float64(mp) * float64(mn)
+	low := u + float64(p)*float64(mn) + ties  // a missing row is below every other
+	high := u + float64(mp)*float64(n) + ties // and above
+	return max(oriented(low, p+mp, n+mn), oriented(high, p+mp, n+mn))
+}
+
+// categoryAUC is a category column's oriented AUC on rows when each row is
+// scored by the share of positives among the rows of its value in the
+// other half (alternate rows form the halves; a value the other half lacks
+// scores that half's share overall).
+func categoryAUC(c *features.Column, y []bool, rows []int) float64 {
+	type tally struct{ pos, n [2]int }
+	levels := map[string]*tally{}
+	var all tally
+	key := func(i int) string {
+		if c.IsNull(i) {
+			return "\x00missing"
+		}
+		return c.Text(i)
+	}
+	for j, i := range rows {
+		h := j % 2
+		l := levels[key(i)]
+		if l == nil {
+			l = &tally{}
+			levels[key(i)] = l
+		}
+		l.n[h]++
+		all.n[h]++
+		if y[i] {
+			l.pos[h]++
+			all.pos[h]++
+		}
+	}
+	share := func(t *tally, h int) float64 { return float64(t.pos[h]) / float64(t.n[h]) }
+	s := make([]scored, len(rows))
+	for j, i := range rows {
+		other := 1 - j%2
+		x := 0.0
+		if l := levels[key(i)]; l.n[other] > 0 {
+			x = share(l, other)
+		} else if all.n[other] > 0 {
+			x = share(&all, other)
+		}
+		s[j] = scored{x, y[i]}
+	}
+	slices.SortFunc(s, func(a, b scored) int { return cmp.Compare(a.x, b.x) })
+	return oriented(mannWhitney(s))
+}
+
+// checkLeaks refuses the suspected leaks that cfg does not allow, and
+// logs those it does.
+func checkLeaks(t *features.Table, y []bool, cfg Config, log *slog.Logger) error {
+	var refused []Leak
+	for _, l := range findLeaks(t, y, cfg) {
+		if slices.Contains(cfg.AllowLeaks, l.Column) {
+			log.Warn("kept as a feature (--allow-leak) although it alone all but decides the outcome", "column", l.Column, "auc", round4(l.AUC))
+			continue
+		}
+		refused = append(refused, l)
+	}
+	if len(refused) > 0 {
+		return &LeakError{Label: cfg.Label, Leaks: refused}
+	}
+	return nil
+}

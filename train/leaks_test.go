@@ -1,0 +1,178 @@
+package train
+
+import (
+	"context"
+	"errors"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"leadscore/features"
+)
+
+// leakyTable is a CRM export of n closed deals: a real but weak signal
+// (pages viewed), an id-like text column of pairs of rows, and three
+// fields only the outcome fills in: the deal's value (0 when lost), the
+// days until payment (missing unless won) and the reason for losing
+// (missing unless lost).
+func leakyTable(n int, seed uint64) *features.Table {
+	r := rand.New(rand.NewPCG(seed, 1))
+	id, won := features.Column{Name: "deal_id", Kind: features.KindString}, features.Column{Name: "won", Kind: features.KindString}
+	pages := features.Column{Name: "pages", Kind: features.KindFloat}
+	pair := features.Column{Name: "campaign", Kind: features.KindString}
+	value := features.Column{Name: "close_value", Kind: features.KindFloat}
+	paid := features.Column{Name: "days_to_payment", Kind: features.KindFloat}
+	reason := features.Column{Name: "loss_reason", Kind: features.KindString}
+	for i := range n {
+		y := r.Float64() < 0.3
+		id.Str = append(id.Str, "D"+strconv.Itoa(i))
+		won.Str = append(won.Str, strconv.FormatBool(y))
+		p := r.NormFloat64()
+		if y {
+			p += 0.8
+		}
+		pages.Float = append(pages.Float, math.Round(10+3*p))
+		pair.Str = append(pair.Str, "c"+strconv.Itoa(i/2))
+		switch {
+		case y:
+			value.Float = append(value.Float, math.Round(1000+5000*r.Float64()))
+			paid.Float = append(paid.Float, float64(r.IntN(60)))
+			reason.Str = append(reason.Str, "")
+		default:
+			value.Float = append(value.Float, 0)
+			paid.Float = append(paid.Float, math.NaN())
+			reason.Str = append(reason.Str, []string{"price", "timing", "competitor"}[r.IntN(3)])
+		}
+	}
+	return &features.Table{Columns: []features.Column{id, won, pages, pair, value, paid, reason}}
+}
+
+// TestFindLeaks: the three fields the outcome fills in are found (by
+// value, by being missing, by a category's share); the weak signal and the
+// column of pairs (a category that decides every pair in sample, and
+// nothing out of it) are not.
+func TestFindLeaks(t *testing.T) {
+	tb := leakyTable(3000, 1)
+	y, err := Labels(tb, "won")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := Config{Label: "won", ID: "deal_id"}
+	var got []string
+	for _, l := range findLeaks(tb, y, cfg) {
+		got = append(got, l.Column)
+		if l.AUC < 0.999 {
+			t.Errorf("%s: AUC %.4f, want 1", l.Column, l.AUC)
+		}
+	}
+	if want := []string{"close_value", "days_to_payment", "loss_reason"}; !slices.Equal(got, want) {
+		t.Errorf("leaks %v, want %v", got, want)
+	}
+	for _, name := range []string{"pages", "campaign"} {
+		c := tb.Column(name)
+		rows := allRows(len(y))
+		var a float64
+		if c.Kind == features.KindFloat {
+			a = numberAUC(c, y, rows)
+		} else {
+			a = categoryAUC(c, y, rows)
+		}
+		if a >= leakAUC || a < 0.5 {
+			t.Errorf("%s: AUC %.4f, want in [0.5, %g)", name, a, leakAUC)
+		}
+	}
+}
+
+// TestNumberAUCMatchesAUC: the rank AUC with ties and missing values
+// equals the ROC AUC of the same scores with missing values made the
+// lowest (and the highest) score.
+func TestNumberAUCMatchesAUC(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	c := &features.Column{Name: "x", Kind: features.KindFloat}
+	var y []bool
+	for range 2000 {
+		v := float64(r.IntN(7)) // many ties
+		pos := r.Float64() < 0.2+0.1*v
+		if r.Float64() < 0.15 {
+			v = math.NaN()
+			pos = r.Float64() < 0.9 // missing values are telling
+		}
+		c.Float, y = append(c.Float, v), append(y, pos)
+	}
+	oriented := func(a float64) float64 { return max(a, 1-a) }
+	fill := func(with float64) []float64 {
+		s := slices.Clone(c.Float)
+		for i, v := range s {
+			if math.IsNaN(v) {
+				s[i] = with
+			}
+		}
+		return s
+	}
+	want := max(oriented(AUC(fill(-1), y)), oriented(AUC(fill(99), y)))
+	if got := numberAUC(c, y, allRows(len(y))); math.Abs(got-want) > 1e-12 {
+		t.Errorf("numberAUC %.15f, ROC AUC %.15f", got, want)
+	}
+}
+
+// TestTrainRefusesLeaks: Train stops at the leaks with a *LeakError that
+// names them and the flags that settle it; dropping or allowing them
+// trains, and an allowed leak stays a feature.
+func TestTrainRefusesLeaks(t *testing.T) {
+	ctx := context.Background()
+	cfg := Config{Label: "won", ID: "deal_id", Seed: 1}
+	_, err := Train(ctx, leakyTable(3000, 2), cfg)
+	var le *LeakError
+	if !errors.As(err, &le) {
+		t.Fatalf("err %v, want a *LeakError", err)
+	}
+	for _, want := range []string{"close_value (AUC 1.000), days_to_payment (AUC 1.000), loss_reason (AUC 1.000)",
+		"--drop close_value,days_to_payment,loss_reason", "--allow-leak close_value,days_to_payment,loss_reason"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error lacks %q: %v", want, err)
+		}
+	}
+
+	cfg.Drop = []string{"close_value", "days_to_payment"}
+	cfg.AllowLeaks = []string{"loss_reason"}
+	m, err := Train(ctx, leakyTable(3000, 2), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, f := range m.Features {
+		names = append(names, f.Name)
+	}
+	if !slices.Contains(names, "loss_reason") || slices.Contains(names, "close_value") {
+		t.Errorf("features %v: want loss_reason (allowed) and not close_value (dropped)", names)
+	}
+}
+
+// TestRolesNameLeaks: inspect's roles mark a leak, or say it is allowed,
+// once the label's values can be read.
+func TestRolesNameLeaks(t *testing.T) {
+	tb := leakyTable(1000, 3)
+	roles := func(cfg Config) map[string]ColumnRole {
+		out := map[string]ColumnRole{}
+		for _, r := range Roles(tb, cfg) {
+			out[r.Column] = r
+		}
+		return out
+	}
+	r := roles(Config{Label: "won", ID: "deal_id", AllowLeaks: []string{"loss_reason"}})
+	if r["close_value"].Role != "suspected leak" || !strings.Contains(r["close_value"].Why, "AUC 1.000") {
+		t.Errorf("close_value: %+v", r["close_value"])
+	}
+	if r["loss_reason"].Role != "feature" || !strings.Contains(r["loss_reason"].Why, "--allow-leak") {
+		t.Errorf("loss_reason: %+v", r["loss_reason"])
+	}
+	if r["pages"].Role != "feature" {
+		t.Errorf("pages: %+v", r["pages"])
+	}
+	if r := roles(Config{ID: "deal_id"}); r["close_value"].Role != "feature" {
+		t.Errorf("without a label: close_value %+v", r["close_value"])
+	}
+}
