@@ -1,11 +1,14 @@
 package main
 
 import (
+	"cmp"
 	"encoding/csv"
 	"encoding/json"
 	"math"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -165,5 +168,64 @@ func TestPerFileOptions(t *testing.T) {
 		"--out", out, "-q")
 	if code == 0 || !strings.Contains(errs, "entities.csv") {
 		t.Errorf("shared flags alone: exit %d, %q", code, errs)
+	}
+}
+
+// TestLeakyExport: the messy export with a column filled in once a deal
+// closed ("Closed Amount": the won value, 0 when lost, empty while open).
+// inspect marks it a suspected leak; train stops with exit 3 and the
+// flags that settle it, quoted for the shell; either flag trains.
+func TestLeakyExport(t *testing.T) {
+	dir := t.TempDir()
+	f, err := os.Open("testdata/messy/leads.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(f).ReadAll()
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	status := slices.Index(rows[0], "Status")
+	rows[0] = append(rows[0], "Closed Amount")
+	for i, r := range rows[1:] {
+		v := ""
+		switch strings.ToLower(strings.TrimSpace(r[status])) {
+		case "won", "closed won":
+			v = strconv.Itoa(1000 + 37*i)
+		case "lost", "closed lost":
+			v = "0"
+		}
+		rows[i+1] = append(r, v)
+	}
+	leaky := filepath.Join(dir, "leaky.csv")
+	out, err := os.Create(leaky)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := csv.NewWriter(out)
+	w.WriteAll(rows)
+	if err := cmp.Or(w.Error(), out.Close()); err != nil {
+		t.Fatal(err)
+	}
+	labels := []string{"--label", "Status", "--positive", "won,closed won", "--negative", "lost,closed lost", "--id", "Lead Number",
+		"--time-col", "Created", "--time-format", "dd.mm.yyyy", "-q"}
+	code, stdout, errs := runCLI(t, append([]string{"inspect", "--table", leaky}, labels...)...)
+	if code != 0 || !regexp.MustCompile(`Closed Amount .* suspected leak +alone decides the label \(AUC 1\.000\)`).MatchString(stdout) {
+		t.Errorf("inspect: exit %d, %s\n%s", code, errs, stdout)
+	}
+	train := append([]string{"train", "--table", leaky, "--model", "lr"}, labels...)
+	code, _, errs = runCLI(t, append(train, "--out", filepath.Join(dir, "m"))...)
+	if code != 3 || !strings.Contains(errs, `Closed Amount (AUC 1.000) alone decides "Status"`) ||
+		!strings.Contains(errs, `--drop "Closed Amount"`) || !strings.Contains(errs, `--allow-leak "Closed Amount"`) {
+		t.Errorf("train: exit %d, want 3 naming the column and the flags: %s", code, errs)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "m")); !os.IsNotExist(err) {
+		t.Errorf("a refused training left %s: %v", filepath.Join(dir, "m"), err)
+	}
+	for _, flag := range []string{"--drop", "--allow-leak"} {
+		if code, _, errs := runCLI(t, append(train, flag, "Closed Amount", "--out", filepath.Join(dir, flag))...); code != 0 {
+			t.Errorf("train %s: exit %d: %s", flag, code, errs)
+		}
 	}
 }

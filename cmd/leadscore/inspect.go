@@ -25,8 +25,11 @@ it was read as (numeric, categorical, time), how its text was read (a
 number format such as 1,234.5, a date pattern such as dd.mm.yyyy), the
 share missing, the number of distinct values with the most frequent ones,
 and the role train would give it (label, id, time, feature, not a
-feature) and why: an id-like column whose every value differs, a
-constant, a date without --time-col, a --drop.
+feature, suspected leak) and why: an id-like column whose every value
+differs, a constant, a date without --time-col, a --drop. With --label
+(and --positive/--negative where its values are not yes/no), a column
+that alone all but decides the outcome is a suspected leak, which train
+refuses: a field filled in once a deal closed.
 
 Run it before train on a new export: an ambiguous column (1,200 could be
 1200 or 1.2; 03/04/2024 the 3rd of April or the 4th of March) is an error
@@ -42,6 +45,9 @@ naming the flag that settles it.`,
 	addTableFlags(cmd, &opts.table, "the flat table to inspect, CSV or Parquet (required)")
 	f := cmd.Flags()
 	f.StringVar(&opts.cfg.Label, "label", "", "the outcome column, as train would take it")
+	f.StringVar(&opts.cfg.Positive, "positive", "", "with --label, the values that count as success, as train takes them")
+	f.StringVar(&opts.cfg.Negative, "negative", "", "with --positive, the values that count as failure")
+	f.StringSliceVar(&opts.cfg.AllowLeaks, "allow-leak", nil, "columns train would keep although alone they all but decide the outcome")
 	f.StringVar(&opts.cfg.ID, "id", "", "the id column (default entity_id)")
 	f.StringVar(&opts.cfg.TimeColumn, "time-col", "", "the time column of an out-of-time split")
 	f.StringSliceVar(&opts.cfg.Drop, "drop", nil, "columns that must not be features (comma-separated)")

@@ -44,7 +44,14 @@ and 500 of each validation date's list); when the interval includes 0.5 the
 model is marked "no better than chance" and predict falls back to rule
 points. With rule points in the table, the weight of the model in the
 blend is chosen on the validation rows. --refit then fits the model again
-on all the rows, so the latest count too.`,
+on all the rows, so the latest count too.
+
+Before fitting, each would-be feature is measured alone against the label:
+one that all but decides it (AUC 0.98 or more; a deal's close value, a
+reason for losing) was most likely filled in once the outcome was known,
+and would make a model perfect in validation and blind on new leads.
+Training stops there (exit 3) naming it; --drop leaves it out, and
+--allow-leak keeps it when it is known before the outcome.`,
 		Example: `  leadscore train --features snapshots.parquet --model gbdt --learning-rate 0.05 --lambda 10 \
     --min-data-in-leaf 100 --early-stopping-rounds 50 --refit --out models/conv
   leadscore train --features deals.parquet --label won --time-col ts --drop deal_id --out models/opp
@@ -68,6 +75,7 @@ on all the rows, so the latest count too.`,
 	f.StringSliceVar(&tc.Drop, "drop", nil, "columns that must not be features (comma-separated)")
 	f.StringVar(&tc.TimeColumn, "time-col", "", "timestamp column for an out-of-time split (snapshot tables: ts)")
 	f.StringSliceVar(&tc.Categorical, "categorical", nil, "columns to treat as categories even when they hold numbers (comma-separated)")
+	f.StringSliceVar(&tc.AllowLeaks, "allow-leak", nil, "columns to keep as features although alone they all but decide the outcome (known before it, you vouch); any other such column stops training, exit 3")
 	f.StringVar(&j.Model, "model", "lr", "model type: lr (logistic regression), gbdt (gradient-boosted trees) or nb (naive-Bayes baseline)")
 	f.StringVar(&j.Out, "out", "", "model directory to write (required)")
 	f.Float64Var(&tc.C, "c", 0, "inverse L2 regularisation strength (0: choose by 5-fold cross-validation)")

@@ -6,6 +6,7 @@ import (
 
 	"leadscore/features"
 	"leadscore/predict"
+	"leadscore/train"
 )
 
 // Exit codes of leadscore's commands (leadscore, leadscore-beam), by the
@@ -14,7 +15,7 @@ const (
 	ExitOK          = 0
 	ExitFailure     = 1
 	ExitUsage       = 2 // a bad flag, configuration or out folder
-	ExitBadInput    = 3 // an input file with a bad row or schema
+	ExitBadInput    = 3 // an input file with a bad row or schema, or a leak
 	ExitMismatch    = 4 // model and data disagree, or drift beyond the limit
 	ExitBusy        = 5 // another run holds the out folder
 	ExitInterrupted = 130
@@ -43,7 +44,7 @@ func ExitCode(ctx context.Context, err error) int {
 		return ExitBusy
 	case errors.As(err, &me), errors.As(err, &se), errors.As(err, &de), errors.As(err, &pe):
 		return ExitMismatch
-	case features.IsBadInput(err), errors.As(err, new(*predict.StaleError)):
+	case features.IsBadInput(err), errors.As(err, new(*predict.StaleError)), errors.As(err, new(*train.LeakError)):
 		return ExitBadInput
 	}
 	return ExitFailure

@@ -26,6 +26,8 @@ import (
 //	  retrain: every run     # or a period such as 28d: reuse a newer model
 //	  refit: true            # once validated, fit again on all the rows
 //	  keep_table: false      # true: also write model/training.parquet
+//	  drop: [lead_status]    # columns that must not be features
+//	  allow_leaks: []        # columns kept although alone they decide the label
 //
 // Every key has a default; the defaults are those above, with the model's
 // options at train's defaults but for gbdt's: learning_rate 0.05, lambda
@@ -55,6 +57,14 @@ type TrainConfig struct {
 	// KeepTable writes the training rows to OUT/<date>/model/training.parquet,
 	// for the data team and for comparisons with other tools.
 	KeepTable bool `yaml:"keep_table"`
+	// Drop lists columns that must not be features: an entities file's
+	// fields that hold today's state rather than the state on each
+	// snapshot date (a lead status, a lifecycle stage). AllowLeaks lists
+	// columns to keep although on their own they all but decide the
+	// label (train.Config.AllowLeaks); training stops at any other.
+	// Empty lists leave the section's hash as it was without them.
+	Drop       []string `yaml:"drop" json:",omitempty"`
+	AllowLeaks []string `yaml:"allow_leaks" json:",omitempty"`
 }
 
 // TrainOptions are a model type's settings (train.Config and
@@ -166,6 +176,7 @@ func (tc *TrainConfig) parse() (*trainPlan, error) {
 		GBDT: train.GBDTConfig{Rounds: o.Rounds, Leaves: o.Leaves, MaxDepth: o.MaxDepth, LearningRate: o.LearningRate, MinDataInLeaf: o.MinDataInLeaf,
 			Lambda: o.Lambda, Subsample: o.Subsample, Colsample: o.Colsample, EarlyStoppingRounds: es, MaxBins: o.MaxBins}}
 	p.cfg.Refit = tc.Refit == nil || *tc.Refit
+	p.cfg.Drop, p.cfg.AllowLeaks = tc.Drop, tc.AllowLeaks
 	if p.cfg.Seed == 0 {
 		p.cfg.Seed = 1
 	}

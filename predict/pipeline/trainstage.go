@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"leadscore/features"
@@ -67,11 +69,19 @@ func (p *plan) trainStage(ctx context.Context, o *Outputs, dir string, man *Mani
 			return err
 		}
 	}
+	for _, name := range slices.Concat(c.Train.Drop, c.Train.AllowLeaks) {
+		if t.Column(name) == nil {
+			return Usagef("pipeline.yaml, train: drop or allow_leaks: no column %q among the training rows' (%s)", name, strings.Join(t.Names(), ", "))
+		}
+	}
 	cfg := tp.cfg
 	cfg.Logger, cfg.Source = log, man.Inputs["events"]
 	var report bytes.Buffer
 	cfg.Report = &report
 	m, err := train.Train(ctx, t, cfg)
+	if le := (*train.LeakError)(nil); errors.As(err, &le) {
+		le.Drop, le.Allow = "pipeline.yaml, train: drop: [%s]", "train: allow_leaks: [%s]"
+	}
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 	"encoding/csv"
+	"errors"
 	"os"
 	"path/filepath"
 	"slices"
@@ -13,6 +14,7 @@ import (
 	"leadscore/datasets"
 	"leadscore/features"
 	"leadscore/predict"
+	"leadscore/train"
 )
 
 // generate writes a generated CRM (events, entities, deals) as CSV to dir.
@@ -186,4 +188,100 @@ func day(s string) time.Time {
 		panic(err)
 	}
 	return d
+}
+
+// TestRunLeak: an opportunity model trained with an entities export taken
+// on the run's date, whose lifecycle field says "customer" for a contact
+// whose (one) deal was won. The run stops, exit 3, naming the field and
+// pipeline.yaml's keys; train: drop leaves it out, allow_leaks keeps it,
+// and a name that is no column is a usage error.
+func TestRunLeak(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains models")
+	}
+	dir := t.TempDir()
+	generate(t, dir, 2000, 7)
+	read := func(name string) [][]string {
+		f, err := os.Open(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		recs, err := csv.NewReader(f).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return recs
+	}
+	write := func(name string, recs [][]string) {
+		f, err := os.Create(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		w := csv.NewWriter(f)
+		w.WriteAll(recs)
+		if err := errors.Join(w.Error(), f.Close()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Each contact's first deal; "customer" when it closed won before the
+	// run's date.
+	asOf := day("2024-07-01")
+	deals, won := read("deals.csv")[:1], map[string]bool{}
+	for _, r := range read("deals.csv")[1:] { // deal_id,entity_id,ts,won,closed_at,amount
+		if _, dup := won[r[1]]; dup {
+			continue
+		}
+		closed, err := features.ParseTime(r[4])
+		won[r[1]] = r[3] == "true" && err == nil && closed.Before(asOf)
+		deals = append(deals, r)
+	}
+	write("first.csv", deals)
+	ents := read("entities.csv")
+	ents[0] = append(ents[0], "lifecycle")
+	for i, r := range ents[1:] {
+		ents[i+1] = append(r, map[bool]string{true: "customer", false: "lead"}[won[r[0]]])
+	}
+	write("lifecycle.csv", ents)
+	run := func(name, extra string) error {
+		p := filepath.Join(dir, name+".yaml")
+		os.WriteFile(p, []byte("out: "+name+"\nevents: {path: events.csv}\nentities: {path: lifecycle.csv}\ndeals: {path: first.csv}\n"+
+			"train: {target: opportunity, model: lr"+extra+"}\n"), 0o644)
+		cfg, raw, err := LoadConfig(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = Run(context.Background(), cfg, raw, Options{AsOf: asOf})
+		return err
+	}
+	err := run("leak", "")
+	if le := (*train.LeakError)(nil); !errors.As(err, &le) || ExitCode(context.Background(), err) != ExitBadInput ||
+		!strings.Contains(err.Error(), "lifecycle (AUC 1.000)") || !strings.Contains(err.Error(), "pipeline.yaml, train: drop: [lifecycle]") {
+		t.Fatalf("err %v: want a leak naming lifecycle and pipeline.yaml's keys, exit 3", err)
+	}
+	features := func(out string) []string {
+		m, err := predict.ReadFile(filepath.Join(dir, out, "2024-07-01", "model", "model.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for _, f := range m.Features {
+			names = append(names, f.Name)
+		}
+		return names
+	}
+	for _, tc := range []struct {
+		key  string
+		kept bool
+	}{{"drop", false}, {"allow_leaks", true}} {
+		if err := run(tc.key, ", "+tc.key+": [lifecycle]"); err != nil {
+			t.Fatalf("%s: %v", tc.key, err)
+		}
+		if got := slices.Contains(features(tc.key), "lifecycle"); got != tc.kept {
+			t.Errorf("%s: lifecycle a feature: %v, want %v", tc.key, got, tc.kept)
+		}
+	}
+	if err := run("typo", ", drop: [lifecylce]"); ExitCode(context.Background(), err) != ExitUsage || !strings.Contains(err.Error(), `"lifecylce"`) {
+		t.Errorf("a dropped name that is no column: %v", err)
+	}
 }
