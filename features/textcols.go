@@ -455,3 +455,25 @@ func AddDateAges(t *Table, ref string) []string {
 	}
 	return added
 }
+
+// LaterShare returns the share of a date-age column's values (see
+// AddDateAges) whose date falls after the row's time, among those that are
+// not missing (0 when none is). A date most rows have after their own time
+// was filled in later than the row describes: a close date, a last
+// activity.
+func LaterShare(c *Column) float64 {
+	later, n := 0, 0
+	for _, x := range c.Float {
+		if math.IsNaN(x) {
+			continue
+		}
+		n++
+		if x < 0 {
+			later++
+		}
+	}
+	if n == 0 {
+		return 0
+	}
+	return float64(later) / float64(n)
+}

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"leadscore/features"
 )
@@ -174,5 +175,52 @@ func TestRolesNameLeaks(t *testing.T) {
 	}
 	if r := roles(Config{ID: "deal_id"}); r["close_value"].Role != "feature" {
 		t.Errorf("without a label: close_value %+v", r["close_value"])
+	}
+}
+
+// TestLaterDates: a date column of a flat export that falls after the
+// row's time on most rows (a close date) is named in its role with the
+// flag that leaves it out, and --drop of the date drops its age column.
+func TestLaterDates(t *testing.T) {
+	tb := leakyTable(400, 4)
+	created := features.Column{Name: "created", Kind: features.KindTime}
+	closed := features.Column{Name: "closed", Kind: features.KindTime}
+	contact := features.Column{Name: "contacted", Kind: features.KindTime}
+	for i := range 400 {
+		d := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, i)
+		created.Time = append(created.Time, d)
+		closed.Time = append(closed.Time, d.AddDate(0, 0, 10+i%40))
+		contact.Time = append(contact.Time, d.AddDate(0, 0, -1-i%7))
+	}
+	tb.Columns = append(tb.Columns, created, closed, contact)
+	if added := features.AddDateAges(tb, "created"); len(added) != 2 {
+		t.Fatalf("added %v", added)
+	}
+	roles := func(drop ...string) map[string]ColumnRole {
+		out := map[string]ColumnRole{}
+		for _, r := range Roles(tb, Config{ID: "deal_id", TimeColumn: "created", Drop: drop}) {
+			out[r.Column] = r
+		}
+		return out
+	}
+	r := roles()
+	if why := r["closed_days_before_created"].Why; !strings.Contains(why, "after created on 100% of rows") || !strings.Contains(why, "--drop closed") {
+		t.Errorf("closed: %q", why)
+	}
+	if why := r["contacted_days_before_created"].Why; why != "numeric" {
+		t.Errorf("contacted, before the row's time: %q", why)
+	}
+	if r := roles("closed")["closed_days_before_created"]; r.Role != "not a feature" {
+		t.Errorf("--drop closed: its age column %+v", r)
+	}
+	m, err := Train(context.Background(), tb, Config{Label: "won", ID: "deal_id", TimeColumn: "created",
+		Drop: []string{"close_value", "days_to_payment", "loss_reason", "closed"}, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range m.Features {
+		if strings.HasPrefix(f.Name, "closed") {
+			t.Errorf("--drop closed trained on %s", f.Name)
+		}
 	}
 }

@@ -52,6 +52,11 @@ func Roles(t *features.Table, cfg Config) []ColumnRole {
 		r := profile(c)
 		r.Read = cmp.Or(reads[c.Name].Number, reads[c.Name].Time)
 		r.Role, r.Why = role(c, &r, t, cfg)
+		if date, ok := strings.CutSuffix(c.Name, "_days_before_"+cfg.TimeColumn); ok && cfg.TimeColumn != "" && c.Kind == features.KindFloat && r.Role == "feature" {
+			if s := features.LaterShare(c); s > LaterLimit {
+				r.Why += fmt.Sprintf("; the date is after %s on %.0f%% of rows: filled in later? (a leak: --drop %s)", cfg.TimeColumn, 100*s, date)
+			}
+		}
 		out[k] = r
 	})
 	if cfg.Label == "" || t.Column(cfg.Label) == nil {
@@ -116,6 +121,11 @@ func profile(c *features.Column) ColumnRole {
 	return r
 }
 
+// LaterLimit is the share of rows (see features.LaterShare) above which a
+// date column of a flat export is said to be filled in after the row's
+// time, and so to leak what happened later.
+const LaterLimit = 0.5
+
 // idLikeMin is the fewest values a text column needs for "every value
 // differs" to mark it an id rather than a small category.
 const idLikeMin = 20
@@ -131,7 +141,7 @@ func role(c *features.Column, r *ColumnRole, t *features.Table, cfg Config) (str
 		return "id", "identifies a row (--id), never a feature"
 	case c.Name == cfg.TimeColumn:
 		return "time", "orders the rows for the out-of-time split (--time-col)"
-	case slices.Contains(cfg.Drop, c.Name):
+	case cfg.dropped(c.Name):
 		return "not a feature", "--drop"
 	case excludedByTable(c.Name, t):
 		return "not a feature", "written by leadscore for other uses (rule points, passthrough columns)"

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"math"
 	"slices"
+	"strings"
 	"time"
 
 	"leadscore/features"
@@ -410,10 +411,21 @@ func excluded(name string, t *features.Table, cfg Config) bool {
 	if id == "" {
 		id = "entity_id"
 	}
-	if name == cfg.Label || name == id || name == cfg.TimeColumn || slices.Contains(cfg.Drop, name) || cfg.unusable[name] {
+	if name == cfg.Label || name == id || name == cfg.TimeColumn || cfg.dropped(name) || cfg.unusable[name] {
 		return true
 	}
 	return excludedByTable(name, t)
+}
+
+// dropped reports whether Drop names a column, or the date a date-age
+// column was made from (features.AddDateAges): dropping close_date drops
+// close_date_days_before_<time column>.
+func (c *Config) dropped(name string) bool {
+	if slices.Contains(c.Drop, name) {
+		return true
+	}
+	date, ok := strings.CutSuffix(name, "_days_before_"+c.TimeColumn)
+	return ok && c.TimeColumn != "" && slices.Contains(c.Drop, date)
 }
 
 // scoreRows returns the model's probabilities and raw log-odds for rows of

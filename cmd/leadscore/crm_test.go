@@ -171,9 +171,10 @@ func TestPerFileOptions(t *testing.T) {
 	}
 }
 
-// TestLeakyExport: the messy export with a column filled in once a deal
-// closed ("Closed Amount": the won value, 0 when lost, empty while open).
-// inspect marks it a suspected leak; train stops with exit 3 and the
+// TestLeakyExport: the messy export with two columns filled in once a
+// deal closed: "Closed Amount" (the won value, 0 when lost, empty while
+// open) and "Closed On" (a date after Created). inspect marks the amount a
+// suspected leak and warns of the date; train stops with exit 3 and the
 // flags that settle it, quoted for the shell; either flag trains.
 func TestLeakyExport(t *testing.T) {
 	dir := t.TempDir()
@@ -186,17 +187,20 @@ func TestLeakyExport(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	status := slices.Index(rows[0], "Status")
-	rows[0] = append(rows[0], "Closed Amount")
+	status, created := slices.Index(rows[0], "Status"), slices.Index(rows[0], "Created")
+	rows[0] = append(rows[0], "Closed Amount", "Closed On")
 	for i, r := range rows[1:] {
-		v := ""
+		v, on := "", ""
 		switch strings.ToLower(strings.TrimSpace(r[status])) {
 		case "won", "closed won":
 			v = strconv.Itoa(1000 + 37*i)
 		case "lost", "closed lost":
 			v = "0"
 		}
-		rows[i+1] = append(r, v)
+		if d, err := time.Parse("02.01.2006", r[created]); err == nil && v != "" {
+			on = d.AddDate(0, 0, 20+i%50).Format("02.01.2006")
+		}
+		rows[i+1] = append(r, v, on)
 	}
 	leaky := filepath.Join(dir, "leaky.csv")
 	out, err := os.Create(leaky)
@@ -211,7 +215,9 @@ func TestLeakyExport(t *testing.T) {
 	labels := []string{"--label", "Status", "--positive", "won,closed won", "--negative", "lost,closed lost", "--id", "Lead Number",
 		"--time-col", "Created", "--time-format", "dd.mm.yyyy", "-q"}
 	code, stdout, errs := runCLI(t, append([]string{"inspect", "--table", leaky}, labels...)...)
-	if code != 0 || !regexp.MustCompile(`Closed Amount .* suspected leak +alone decides the label \(AUC 1\.000\)`).MatchString(stdout) {
+	if code != 0 || !regexp.MustCompile(`Closed Amount .* suspected leak +alone decides the label \(AUC 1\.000\)`).MatchString(stdout) ||
+		!strings.Contains(stdout, "the date is after Created on 100% of rows: filled in later? (a leak: --drop Closed On)") ||
+		!strings.Contains(errs, `filled in later than the row's time, it may leak the outcome (--drop Closed On)"`) {
 		t.Errorf("inspect: exit %d, %s\n%s", code, errs, stdout)
 	}
 	train := append([]string{"train", "--table", leaky, "--model", "lr"}, labels...)
@@ -224,7 +230,7 @@ func TestLeakyExport(t *testing.T) {
 		t.Errorf("a refused training left %s: %v", filepath.Join(dir, "m"), err)
 	}
 	for _, flag := range []string{"--drop", "--allow-leak"} {
-		if code, _, errs := runCLI(t, append(train, flag, "Closed Amount", "--out", filepath.Join(dir, flag))...); code != 0 {
+		if code, _, errs := runCLI(t, append(train, flag, "Closed Amount", "--drop", "Closed On", "--out", filepath.Join(dir, flag))...); code != 0 {
 			t.Errorf("train %s: exit %d: %s", flag, code, errs)
 		}
 	}

@@ -32,7 +32,7 @@ func Inspect(ctx context.Context, ft *FlatTable, cfg train.Config, log *slog.Log
 		return nil, err
 	}
 	if cfg.TimeColumn != "" {
-		readNotes(t, cfg.TimeColumn, logger(log))
+		readNotes(t, cfg.TimeColumn, cfg.Drop, logger(log))
 	}
 	for _, name := range append([]string{cfg.Label, cfg.ID, cfg.TimeColumn}, cfg.Drop...) {
 		if name != "" && t.Column(name) == nil {

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
+	"slices"
 	"strings"
 	"time"
 
@@ -92,7 +94,7 @@ func (j *TrainJob) Run(ctx context.Context, log *slog.Logger) (*Trained, error) 
 	if _, snaps := t.Meta[features.MetaSnapshots]; snaps && !j.TimeGiven {
 		cfg.TimeColumn = "ts"
 	}
-	readNotes(t, cfg.TimeColumn, log)
+	readNotes(t, cfg.TimeColumn, cfg.Drop, log)
 	if j.Compare != "" {
 		if cfg.Compare, err = predict.ReadFile(j.Compare); err != nil {
 			return nil, err
@@ -115,8 +117,9 @@ func (j *TrainJob) Run(ctx context.Context, log *slog.Logger) (*Trained, error) 
 
 // readNotes logs how a flat table's text columns were read, turns its
 // other date columns into ages before the time column (a model cannot use
-// a date as it is), and says which date columns are left out.
-func readNotes(t *features.Table, timeCol string, log *slog.Logger) {
+// a date as it is), warns of those mostly after it that drop does not
+// name, and says which date columns are left out.
+func readNotes(t *features.Table, timeCol string, drop []string, log *slog.Logger) {
 	for _, r := range t.ColumnReads() {
 		switch {
 		case r.Number != "":
@@ -128,8 +131,16 @@ func readNotes(t *features.Table, timeCol string, log *slog.Logger) {
 		}
 	}
 	if timeCol != "" {
-		if added := features.AddDateAges(t, timeCol); len(added) > 0 {
+		added := features.AddDateAges(t, timeCol)
+		if len(added) > 0 {
 			log.Info("date columns become ages before the time column", "columns", strings.Join(added, ", "))
+		}
+		for _, name := range added {
+			date := strings.TrimSuffix(name, "_days_before_"+timeCol)
+			if s := features.LaterShare(t.Column(name)); s > train.LaterLimit && !slices.Contains(drop, date) && !slices.Contains(drop, name) {
+				log.Warn("a date falls after the time column on most rows: filled in later than the row's time, it may leak the outcome (--drop "+date+")",
+					"column", date, "later_share", math.Round(s*1000)/1000)
+			}
 		}
 		return
 	}
