@@ -66,8 +66,13 @@ func plural(one bool, a, b string) string {
 	return b
 }
 
+// leakRows is the most rows a column is measured on for a leak: an AUC
+// near 1 is plain on far fewer, and 45 columns of 100,000 rows took a
+// quarter of a second.
+const leakRows = 20_000
+
 // findLeaks measures each column Train would make a feature of (under
-// cfg) alone against the outcomes y of t's rows, on at most sampleRows
+// cfg) alone against the outcomes y of t's rows, on at most leakRows
 // rows evenly spread, and returns those at leakAUC or beyond, in column
 // order. A number column is ranked as it is, its missing values placed
 // both below and above the others (the more telling placement counts: a
@@ -76,7 +81,7 @@ func plural(one bool, a, b string) string {
 // value), each half of the rows scored with the shares of the other half,
 // so that a value held by a single row cannot decide it.
 func findLeaks(t *features.Table, y []bool, cfg Config) []Leak {
-	rows := evenly(allRows(len(y)), sampleRows)
+	rows := evenly(allRows(len(y)), leakRows)
 	var cols []int
 	for k := range t.Columns {
 		c := &t.Columns[k]
