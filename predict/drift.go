@@ -79,6 +79,20 @@ func PSI(expected, actual []float64) float64 {
 	return s
 }
 
+// withMissing returns the shares of all rows: each bin's share of the
+// non-missing rows scaled by their share, then the missing share. The PSI
+// is taken over these, so that an input present on a few rows (days since
+// a rare event) weighs by those rows: its bins measured on six values no
+// longer outweigh an input present on every row.
+func withMissing(shares []float64, missing float64) []float64 {
+	out := make([]float64, len(shares)+1)
+	for k, s := range shares {
+		out[k] = s * (1 - missing)
+	}
+	out[len(shares)] = missing
+	return out
+}
+
 // binShares returns the shares of column values per bin (numeric) or per
 // level then OtherLevel (categorical), over the non-missing rows given,
 // the share of missing rows, and the number of categorical values without
@@ -181,7 +195,7 @@ func (e *Encoder) checkDrift(n int) ([]Drift, map[string]int) {
 			shares, missing, unseen := binShares(f, d, e.cols[k], rows)
 			results[k].unseen = unseen
 			if f.Distribution != nil {
-				results[k].drift = &Drift{Feature: f.Name, PSI: PSI(d.Shares, shares) + 0,
+				results[k].drift = &Drift{Feature: f.Name, PSI: PSI(withMissing(d.Shares, d.Missing), withMissing(shares, missing)) + 0,
 					MissingTrain: d.Missing, MissingNow: missing, Unseen: float64(unseen) / float64(max(n, 1))}
 			}
 			return nil

@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strconv"
 	"testing"
 
 	"leadscore/features"
@@ -88,5 +89,54 @@ func TestDriftDetected(t *testing.T) {
 	var de *DriftError
 	if !errors.As(err, &de) || len(de.Inputs) == 0 {
 		t.Errorf("beyond the hard limit: error %v, want a *DriftError", err)
+	}
+}
+
+// TestDriftWeighsMissing: the PSI is over all rows, the missing ones a
+// bin of their own. An input present on 1% of the training rows and 2% of
+// today's, all beyond the training values (days since a rare event, the
+// rows a month older), is not drift; an input that went missing on half
+// of today's rows, its values otherwise unchanged, is.
+func TestDriftWeighsMissing(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 7))
+	mk := func(n int, rareEvery int, rareShift float64, goneEvery int) *features.Table {
+		tb := &features.Table{Columns: []features.Column{
+			{Name: "entity_id", Kind: features.KindString, Str: make([]string, n)},
+			{Name: "rare", Kind: features.KindFloat, Float: make([]float64, n)},
+			{Name: "gone", Kind: features.KindFloat, Float: make([]float64, n)},
+		}}
+		for i := range n {
+			tb.Columns[0].Str[i] = strconv.Itoa(i)
+			tb.Columns[1].Float[i] = math.NaN()
+			if i%rareEvery == 0 {
+				tb.Columns[1].Float[i] = 30 + 60*r.Float64() + rareShift
+			}
+			tb.Columns[2].Float[i] = r.NormFloat64()
+			if goneEvery > 0 && i%goneEvery == 0 {
+				tb.Columns[2].Float[i] = math.NaN()
+			}
+		}
+		return tb
+	}
+	train := mk(3000, 100, 0, 0)
+	m := &Model{Type: TypeLogistic, Features: []Feature{{Name: "rare", Kind: Numeric}, {Name: "gone", Kind: Numeric}},
+		Design:   []DesignColumn{{Name: "rare", Feature: 0, Role: RoleMissing, Scale: 1}, {Name: "gone", Feature: 1, Role: RoleValue, Scale: 1}},
+		Logistic: &Logistic{Coef: []float64{1, 1}, C: 1}}
+	rows := make([]int, 3000)
+	for i := range rows {
+		rows[i] = i
+	}
+	for k := range m.Features {
+		m.Features[k].Distribution = DistributionOf(&m.Features[k], train.Column(m.Features[k].Name), rows)
+	}
+	if err := m.Finish(); err != nil {
+		t.Fatal(err)
+	}
+	_, sum, err := Score(context.Background(), m, mk(3000, 50, 100, 2), Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(sum.Drifted, []string{"gone"}) {
+		t.Errorf("drifted %v, want gone alone (%+v)", sum.Drifted, sum.Drift)
 	}
 }
