@@ -1,9 +1,11 @@
 package train
 
 import (
+	"maps"
 	"math"
 	"slices"
 	"strconv"
+	"time"
 
 	"leadscore/features"
 	"leadscore/predict"
@@ -40,24 +42,32 @@ func callLists(t *features.Table, p []float64, y []bool, sp *rowSplit, ks []int)
 	return PrecisionAtK(p, y, groups, ks, negWeight)
 }
 
-// latestSnapshot returns the rows of a snapshot table's latest date (in
-// the validation part when the split is by time), nil for other tables.
+// referenceRows is the fewest rows latestSnapshot gathers: deciles of a
+// few dozen rows (the deals open on one date whose outcome is known) make
+// noise that a drift check would report.
+const referenceRows = 1000
+
+// latestSnapshot returns the rows of a snapshot table's latest dates (in
+// the validation part when the split is by time): the latest date's, and
+// earlier dates' in turn until they hold referenceRows; nil for other
+// tables.
 func latestSnapshot(t *features.Table, sp *rowSplit) []int {
 	if _, ok := t.Meta[features.MetaSnapshots]; !ok || sp.times == nil {
 		return nil
 	}
 	rows := append(slices.Clone(sp.train), sp.valid...)
-	last := sp.times[rows[0]]
+	byDate := map[time.Time][]int{}
 	for _, i := range rows {
-		if sp.times[i].After(last) {
-			last = sp.times[i]
-		}
+		d := sp.times[i].UTC()
+		byDate[d] = append(byDate[d], i)
 	}
+	dates := slices.SortedFunc(maps.Keys(byDate), func(a, b time.Time) int { return b.Compare(a) })
 	var out []int
-	for _, i := range rows {
-		if sp.times[i].Equal(last) {
-			out = append(out, i)
+	for _, d := range dates {
+		if len(out) >= referenceRows {
+			break
 		}
+		out = append(out, byDate[d]...)
 	}
 	slices.Sort(out)
 	return out

@@ -79,8 +79,9 @@ func (c *Config) hash() string {
 		Folds, MinClass, ValidRows                int
 		Seed                                      uint64
 		GBDT                                      GBDTConfig
+		Group                                     string `json:",omitempty"`
 	}{c.Label, c.Positive, c.Negative, c.ID, c.TimeColumn, c.model(), c.Drop, c.Categorical, c.ValidFraction, c.C, c.CGrid,
-		c.folds(), c.MinClass, len(c.ValidRows), c.Seed, gbdtForHash(c)})
+		c.folds(), c.MinClass, len(c.ValidRows), c.Seed, gbdtForHash(c), c.Group})
 	h := sha256.Sum256(b)
 	return hex.EncodeToString(h[:8])
 }

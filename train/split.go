@@ -7,6 +7,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -149,6 +150,11 @@ func splitRows(t *features.Table, y []bool, cfg *Config) (*rowSplit, error) {
 	default:
 		sp.describe = fmt.Sprintf("random stratified, %.0f%% validate, seed %d", 100*frac, cfg.Seed)
 	}
+	if cfg.Group != "" && cfg.ValidRows == nil {
+		if err := sp.leaveOutGroups(t, cfg.Group); err != nil {
+			return nil, err
+		}
+	}
 	minClass := cfg.MinClass
 	if minClass == 0 {
 		minClass = 50
@@ -160,4 +166,40 @@ func splitRows(t *features.Table, y []bool, cfg *Config) (*rowSplit, error) {
 		return nil, fmt.Errorf("train: the validation rows (%d) hold only one class; an honest AUC needs both", len(sp.valid))
 	}
 	return sp, nil
+}
+
+// leaveOutGroups drops from the training rows those whose value of the
+// group column some validation row shares.
+func (sp *rowSplit) leaveOutGroups(t *features.Table, group string) error {
+	c := t.Column(group)
+	if c == nil {
+		return fmt.Errorf("train: group column %q not in the table (have %s)", group, strings.Join(t.Names(), ", "))
+	}
+	validating := map[string]bool{}
+	for _, i := range sp.valid {
+		validating[c.Text(i)] = true
+	}
+	kept := make([]int, 0, len(sp.train))
+	for _, i := range sp.train {
+		if !validating[c.Text(i)] {
+			kept = append(kept, i)
+		}
+	}
+	if left := len(sp.train) - len(kept); left > 0 {
+		sp.describe += fmt.Sprintf("; %d training rows left out, of %s values that validate", left, group)
+	}
+	sp.train = kept
+	return nil
+}
+
+// defaultGroup is the group column of a table that names one: an
+// opportunity target's snapshot table, whose deals are rows on several
+// dates, groups by deal_row.
+func defaultGroup(t *features.Table) string {
+	tg, err := t.Target()
+	_, snaps := t.Meta[features.MetaSnapshots]
+	if err == nil && tg != nil && tg.Kind == features.TargetOpportunity && snaps && t.Column("deal_row") != nil {
+		return "deal_row"
+	}
+	return ""
 }

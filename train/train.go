@@ -46,6 +46,13 @@ type Config struct {
 	// own they all but decide the outcome (see Leak): Train refuses any
 	// other such column with a *LeakError.
 	AllowLeaks []string
+	// Group names a column whose equal values are one case seen at several
+	// times (an open deal on each snapshot date, one outcome): the rows of
+	// a case that has rows among the validation rows are left out of
+	// training, so that validation measures cases the model has not seen.
+	// "" means deal_row in an opportunity target's snapshot table, else
+	// none; ValidRows turns it off.
+	Group string
 	// ValidFraction is the share of rows held out for validation; 0 means 0.2.
 	ValidFraction float64
 	// ValidRows, when set, are the validation rows (0-based), overriding
@@ -155,6 +162,9 @@ func Train(ctx context.Context, t *features.Table, cfg Config) (*predict.Model, 
 	t, y, labels, err := outcomes(t, &cfg, log)
 	if err != nil {
 		return nil, err
+	}
+	if cfg.Group == "" {
+		cfg.Group = defaultGroup(t)
 	}
 	cfg.unusable = map[string]bool{}
 	for _, c := range t.Columns {
@@ -411,7 +421,7 @@ func excluded(name string, t *features.Table, cfg Config) bool {
 	if id == "" {
 		id = "entity_id"
 	}
-	if name == cfg.Label || name == id || name == cfg.TimeColumn || cfg.dropped(name) || cfg.unusable[name] {
+	if name == cfg.Label || name == id || name == cfg.TimeColumn || name == cfg.Group || cfg.dropped(name) || cfg.unusable[name] {
 		return true
 	}
 	return excludedByTable(name, t)
