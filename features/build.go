@@ -398,6 +398,15 @@ func (e *engine) batchTable(lo int, rows []placed, out *rowsOut) *Table {
 	return t
 }
 
+// joinDates lists dates in RFC 3339, comma-separated.
+func joinDates(dates []time.Time) string {
+	s := make([]string, len(dates))
+	for i, d := range dates {
+		s[i] = d.UTC().Format(time.RFC3339)
+	}
+	return strings.Join(s, ",")
+}
+
 // tableMeta returns the table's metadata, once its columns are known, and
 // checks their names.
 func (e *engine) tableMeta(l *layout) (map[string]string, error) {
@@ -414,12 +423,16 @@ func (e *engine) tableMeta(l *layout) (map[string]string, error) {
 			passthrough = append(passthrough, col.Name)
 		}
 		meta[MetaCutoffs] = filepath.Base(c.Source)
-	case e.snapshots != nil:
-		dates := make([]string, len(e.snapshots))
-		for i, s := range e.snapshots {
-			dates[i] = timeOf(s).Format(time.RFC3339)
+		if len(c.Snapshots) > 0 {
+			meta[MetaSnapshots] = joinDates(c.Snapshots)
+			meta[MetaOutcomesKnown] = c.Known.UTC().Format(time.RFC3339)
 		}
-		meta[MetaSnapshots] = strings.Join(dates, ",")
+	case e.snapshots != nil:
+		dates := make([]time.Time, len(e.snapshots))
+		for i, s := range e.snapshots {
+			dates[i] = timeOf(s)
+		}
+		meta[MetaSnapshots] = joinDates(dates)
 		passthrough = append(passthrough, e.cfg.Target.Label())
 		meta[MetaOutcomesKnown] = e.cfg.OutcomesKnown.UTC().Format(time.RFC3339)
 	default:

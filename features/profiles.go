@@ -177,6 +177,11 @@ type Cutoffs struct {
 	IDs    []string
 	TS     []time.Time
 	Extra  []Column
+	// Snapshots, when set, are the dates these cutoffs were taken on (the
+	// deals open on each, Outcomes.OpenDealsAt): the table's metadata
+	// lists them as a snapshot table's, and Known as its outcomes' end.
+	Snapshots []time.Time
+	Known     time.Time
 }
 
 // Len returns the number of cutoff rows.

@@ -292,6 +292,30 @@ func (o *Outcomes) OpenDeals(d time.Time) *Cutoffs {
 	return c
 }
 
+// OpenDealsAt returns, for an opportunity model's training rows, the
+// deals open on each date (opened before it, not closed before it) whose
+// outcome was known before known, each as of that date and labelled won:
+// a deal open over several dates is a row on each, as the deals open on a
+// run's date are what the model scores. Rows go by date, then in the
+// file's order; deal_row is the deal's row in the file (1-based).
+func (o *Outcomes) OpenDealsAt(dates []time.Time, known time.Time) *Cutoffs {
+	c := &Cutoffs{Source: o.Source, Snapshots: dates, Known: known}
+	var won []bool
+	var rows []float64
+	kn := known.UnixNano()
+	for _, d := range dates {
+		dn := d.UnixNano()
+		for i, id := range o.IDs {
+			if o.Opened[i] < dn && o.Closed[i] != noTime && o.Closed[i] >= dn && o.Closed[i] < kn {
+				c.IDs, c.TS = append(c.IDs, id), append(c.TS, d)
+				won, rows = append(won, o.Won[i]), append(rows, float64(i+1))
+			}
+		}
+	}
+	c.Extra = []Column{{Name: "won", Kind: KindBool, Bool: won}, {Name: "deal_row", Kind: KindFloat, Float: rows}}
+	return c
+}
+
 // Converted reports whether the entity opened a deal in [from, to) that
 // the file records as won, whenever it closed: how a call list made on
 // from is judged once the outcomes are in.
@@ -338,25 +362,6 @@ func (o *Outcomes) Through() time.Time {
 		return time.Time{}
 	}
 	return time.Unix(0, last).UTC()
-}
-
-// ClosedDeals returns the deals opened and closed before d, as cutoff rows
-// at their opening with the outcome as won and the deal's position in the
-// file as deal_row: what an opportunity model trains on as of d, each deal
-// seen as it was when it opened and judged by an outcome known before d.
-func (o *Outcomes) ClosedDeals(d time.Time) *Cutoffs {
-	c := &Cutoffs{Source: o.Source}
-	var won []bool
-	var rows []float64
-	dn := d.UnixNano()
-	for i, id := range o.IDs {
-		if o.Opened[i] < dn && o.Closed[i] != noTime && o.Closed[i] < dn {
-			c.IDs, c.TS = append(c.IDs, id), append(c.TS, time.Unix(0, o.Opened[i]).UTC())
-			won, rows = append(won, o.Won[i]), append(rows, float64(i+1))
-		}
-	}
-	c.Extra = []Column{{Name: "won", Kind: KindBool, Bool: won}, {Name: "deal_row", Kind: KindFloat, Float: rows}}
-	return c
 }
 
 // inPopulation reports whether the entity with these deals (rows of o) is

@@ -2,6 +2,8 @@ package features
 
 import (
 	"context"
+	"fmt"
+	"slices"
 	"testing"
 	"time"
 )
@@ -132,9 +134,10 @@ func itoa3(i int) string {
 }
 
 // TestDealsAsOf checks which deals an opportunity model trains on and
-// scores as of a date: trained on deals closed before it (seen at their
-// opening), scored on deals open on it; a deal opened on the date is
-// neither.
+// scores: trained on the deals open on each snapshot date that closed
+// before the outcomes' end (one row per date a deal was open), scored on
+// the deals open on the run's date; a deal opened on a date is not open
+// on it, one closing on it is.
 func TestDealsAsOf(t *testing.T) {
 	deals := writeFile(t, "deals.csv", `entity_id,ts,won,closed_at
 a,2024-01-10,true,2024-02-01
@@ -147,9 +150,17 @@ d,2024-03-01,true,2024-03-05
 		t.Fatal(err)
 	}
 	at := d("2024-03-01")
-	closed := o.ClosedDeals(at)
-	if len(closed.IDs) != 1 || closed.IDs[0] != "a" || !closed.TS[0].Equal(d("2024-01-10")) || !closed.Extra[0].Bool[0] {
-		t.Errorf("closed deals %+v, want a (opened 01-10, won): b closes on the date, c is open, d opens on it", closed)
+	snaps := o.OpenDealsAt([]time.Time{d("2024-01-15"), d("2024-02-01"), d("2024-02-15"), at}, d("2024-03-03"))
+	var got []string
+	for i, id := range snaps.IDs {
+		got = append(got, fmt.Sprintf("%s@%s:%v:%v", id, snaps.TS[i].Format("01-02"), snaps.Extra[0].Bool[i], snaps.Extra[1].Float[i]))
+	}
+	want := []string{"a@01-15:true:1", "a@02-01:true:1", "b@02-01:false:2", "b@02-15:false:2", "b@03-01:false:2"}
+	if !slices.Equal(got, want) {
+		t.Errorf("training rows %v,\nwant %v: a open from 01-10 to 02-01, b from 01-20 to 03-01; c never closed; d opens on 03-01 and closes after the end", got, want)
+	}
+	if len(snaps.Snapshots) != 4 || !snaps.Known.Equal(d("2024-03-03")) {
+		t.Errorf("snapshots %v, known %v", snaps.Snapshots, snaps.Known)
 	}
 	open := o.OpenDeals(at)
 	if got := open.IDs; len(got) != 2 || got[0] != "b" || got[1] != "c" {

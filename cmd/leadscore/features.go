@@ -32,7 +32,9 @@ sees the future.
                    the contact opened within --horizon of the date was won
                    (and known won before --last). Needs --outcomes (the
                    deals file) and --horizon; dates whose horizon ends after
-                   --last are left out
+                   --last are left out. With --target opportunity: one row
+                   per deal open on each date that closed before --last,
+                   labelled won (the rows an open-deal model learns from)
   --cutoffs F      one row per row of F (entity_id, ts, and e.g. won): each
                    from that entity's events before that row's ts (a deals
                    file gives rows at each deal's opening)
@@ -80,7 +82,7 @@ same whatever the order of the events file.`,
 	f.StringVar(&j.First, "first", "", "with --snapshots: the first date")
 	f.StringVar(&j.Last, "last", "", "with --snapshots: the end; labels count deals known won before it")
 	f.StringVar(&j.Outcomes, "outcomes", "", "deals file (entity_id, ts opened, won, closed_at): labels, population, open deals")
-	f.StringVar(&j.Target, "target", "", "what the rows are for: conversion (with --snapshots) or opportunity")
+	f.StringVar(&j.Target, "target", "", "what the rows are for: conversion (the default with --snapshots) or opportunity (open deals)")
 	f.StringVar(&j.Horizon, "horizon", "", "conversion: how soon after the date a won deal must open, as in 90d")
 	f.BoolVar(&j.ExcludeCustomers, "exclude-customers", false, "leave out contacts with a won deal closed before the date")
 	f.BoolVar(&j.ExcludeOpenDeals, "exclude-open-deals", false, "leave out contacts with a deal open on the date")

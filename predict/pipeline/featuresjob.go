@@ -148,6 +148,9 @@ func (j *FeaturesJob) tableJob() (TableJob, error) {
 		if tg.HorizonDays, err = ParseHorizon("horizon", j.Horizon); err != nil {
 			return job, err
 		}
+		if tg.Kind == features.TargetOpportunity && (j.Horizon != "" || j.ExcludeCustomers || j.ExcludeOpenDeals || j.SampleNegatives != 0) {
+			return job, Usagef("--horizon, --exclude-customers, --exclude-open-deals and --sample-negatives are for --target conversion")
+		}
 		if err := tg.Validate(); err != nil {
 			return job, &UsageError{Err: err}
 		}

@@ -22,17 +22,14 @@ type TableJob struct {
 	// population a target asks for, and gives an opportunity model's
 	// open deals.
 	Outcomes *features.Source
-	// Exactly one of AsOf, Cutoffs, Snapshots and ClosedBefore says the
-	// rows. Snapshots
+	// Exactly one of AsOf, Cutoffs and Snapshots says the rows. Snapshots
 	// is "monthly", "weekly" or a comma-separated list of dates, from
-	// First up to Last (the outcomes' end).
+	// First up to Last (the outcomes' end): for a conversion target every
+	// contact on each date, for an opportunity target the deals open on
+	// each date that closed before Last, labelled won.
 	AsOf        time.Time
 	Snapshots   string
 	First, Last time.Time
-	// ClosedBefore, for an opportunity target, asks for its training rows:
-	// the deals closed before this date, each as of its opening, labelled
-	// won.
-	ClosedBefore time.Time
 	// Target is what the rows are for; nil takes the model's.
 	Target *features.Target
 	// Model, when set, fixes the spec (and, without Target, the target).
@@ -92,21 +89,25 @@ func (job TableJob) Config(ctx context.Context) (features.Config, error) {
 	tg := cfg.Target
 	switch {
 	case job.Snapshots != "":
-		if tg == nil || tg.Kind != features.TargetConversion {
-			return none, errors.New("snapshot rows are for a conversion target (give its horizon)")
+		if tg == nil {
+			return none, errors.New("snapshot rows are for a target: conversion (give its horizon) or opportunity")
 		}
 		if outcomes == nil {
 			return none, errors.New("snapshot rows need the outcomes (a deals file) to label them")
 		}
-		if cfg.Snapshots, err = features.SnapshotDates(job.Snapshots, job.First, job.Last, tg.HorizonDays); err != nil {
+		horizon := 0
+		if tg.Kind == features.TargetConversion {
+			horizon = tg.HorizonDays
+		}
+		dates, err := features.SnapshotDates(job.Snapshots, job.First, job.Last, horizon)
+		if err != nil {
 			return none, err
 		}
-		cfg.Outcomes, cfg.OutcomesKnown = outcomes, job.Last
-	case !job.ClosedBefore.IsZero():
-		if tg == nil || tg.Kind != features.TargetOpportunity || outcomes == nil {
-			return none, errors.New("training rows of closed deals are for an opportunity target, from the deals file (outcomes)")
+		if tg.Kind == features.TargetOpportunity {
+			cfg.Cutoffs, cfg.AllEntities = outcomes.OpenDealsAt(dates, job.Last), false
+			break
 		}
-		cfg.Cutoffs, cfg.AllEntities = outcomes.ClosedDeals(job.ClosedBefore), false
+		cfg.Snapshots, cfg.Outcomes, cfg.OutcomesKnown = dates, outcomes, job.Last
 	case job.Cutoffs != nil:
 		if cfg.Cutoffs, err = features.ReadCutoffs(ctx, *job.Cutoffs, job.BadRows); err != nil {
 			return none, err

@@ -128,8 +128,8 @@ func (tc *TrainConfig) parse() (*trainPlan, error) {
 		}
 		p.target.HorizonDays = days
 	case features.TargetOpportunity:
-		if tc.Horizon != "" || tc.Snapshots != "" || tc.ExcludeCustomers || tc.ExcludeOpenDeals || tc.SampleNegatives != 0 {
-			return nil, features.FieldErrorf("train.target", "opportunity trains on closed deals: horizon, snapshots, exclude_* and sample_negatives are for conversion")
+		if tc.Horizon != "" || tc.ExcludeCustomers || tc.ExcludeOpenDeals || tc.SampleNegatives != 0 {
+			return nil, features.FieldErrorf("train.target", "opportunity trains on the deals open on each snapshot date: horizon, exclude_* and sample_negatives are for conversion")
 		}
 	default:
 		return nil, features.FieldErrorf("train.target", "%q: want conversion or opportunity", tc.Target)
@@ -137,7 +137,7 @@ func (tc *TrainConfig) parse() (*trainPlan, error) {
 	if err := p.target.Validate(); err != nil {
 		return nil, features.FieldErrorf("train.sample_negatives", "%v", err)
 	}
-	if step := or(tc.Snapshots, "monthly"); kind == features.TargetConversion && step != "monthly" && step != "weekly" {
+	if step := or(tc.Snapshots, "monthly"); step != "monthly" && step != "weekly" {
 		// A list of dates is checked now; which of them are used depends on
 		// the run's as-of date.
 		if _, err := features.SnapshotDates(step, time.Time{}, time.Date(2099, 12, 31, 0, 0, 0, 0, time.UTC), 0); err != nil {

@@ -21,10 +21,11 @@ import (
 // trainStage gives a run with a train: section its model, written to
 // OUT/<date>/model/: the model of the newest earlier run within the
 // retrain period when there is one, else a model trained now on the data
-// before the as-of date. For a conversion target the training rows are
-// snapshots of every contact from history before the as-of date, each
-// labelled by the deals known before it; for an opportunity target, the
-// deals closed before it, each seen at its opening.
+// before the as-of date. The training rows are snapshots from history
+// before the as-of date, as the run will score: for a conversion target
+// every contact on each snapshot date, labelled by the deals known before
+// the as-of date; for an opportunity target the deals open on each
+// snapshot date that closed before it, labelled won.
 func (p *plan) trainStage(ctx context.Context, o *Outputs, dir string, man *Manifest, opts Options, log *slog.Logger) error {
 	tp, c := p.train, p.cfg
 	man.TrainConfigHash = tp.hash
@@ -44,14 +45,9 @@ func (p *plan) trainStage(ctx context.Context, o *Outputs, dir string, man *Mani
 		src := c.source(c.Entities)
 		job.Entities = &src
 	}
-	switch tp.target.Kind {
-	case features.TargetOpportunity:
-		job.ClosedBefore = opts.AsOf
-	default:
-		job.Snapshots = or(c.Train.Snapshots, "monthly")
-		job.First = features.Period{N: -tp.history.N, Unit: tp.history.Unit}.Add(opts.AsOf)
-		job.Last = opts.AsOf
-	}
+	job.Snapshots = or(c.Train.Snapshots, "monthly")
+	job.First = features.Period{N: -tp.history.N, Unit: tp.history.Unit}.Add(opts.AsOf)
+	job.Last = opts.AsOf
 	t, err := BuildTable(ctx, job)
 	if err != nil {
 		return err

@@ -285,3 +285,57 @@ func TestRunLeak(t *testing.T) {
 		t.Errorf("a dropped name that is no column: %v", err)
 	}
 }
+
+// TestRunOpportunity: an opportunity run trains on what it scores, the
+// deals open on a date: one row per deal and monthly snapshot date of the
+// year before the run on which it was open, for the deals closed before
+// the run (counted here from the deals file), validated on deals it did
+// not train on; the healthy run warns of no drift.
+func TestRunOpportunity(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains a model")
+	}
+	dir := t.TempDir()
+	generate(t, dir, 3000, 5)
+	p := filepath.Join(dir, "opp.yaml")
+	os.WriteFile(p, []byte("out: o\nevents: {path: events.csv}\nentities: {path: entities.csv}\ndeals: {path: deals.csv}\nrules: default\n"+
+		"train: {target: opportunity, model: lr}\n"), 0o644)
+	man := runAt(t, p, "2024-07-01")
+
+	f, err := os.Open(filepath.Join(dir, "deals.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, err := csv.NewReader(f).ReadAll()
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	asOf, want, open := day("2024-07-01"), 0, 0
+	for _, r := range recs[1:] { // deal_id,entity_id,ts,won,closed_at,amount
+		opened, _ := features.ParseTime(r[2])
+		closed, err := features.ParseTime(r[4])
+		for m := 12; m >= 1; m-- {
+			d := asOf.AddDate(0, -m, 0)
+			if opened.Before(d) && err == nil && !closed.Before(d) && closed.Before(asOf) {
+				want++
+			}
+		}
+		if opened.Before(asOf) && (err != nil || !closed.Before(asOf)) {
+			open++
+		}
+	}
+	if man.Rows["training"] != want || man.Rows["ranked"] != open {
+		t.Errorf("training rows %d, ranked %d; want %d deal-dates and the %d deals open on the date", man.Rows["training"], man.Rows["ranked"], want, open)
+	}
+	m, err := predict.ReadFile(filepath.Join(dir, "o", "2024-07-01", "model", "model.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Target == nil || m.Target.Kind != features.TargetOpportunity || !strings.Contains(m.Metrics.Split, "of deal_row values that validate") {
+		t.Errorf("target %+v, split %q: want an opportunity model validated on deals it did not train on", m.Target, m.Metrics.Split)
+	}
+	if len(man.Warnings) != 0 {
+		t.Errorf("a healthy opportunity run warns: %v", man.Warnings)
+	}
+}
