@@ -53,16 +53,7 @@ func TestDriftDetected(t *testing.T) {
 	m := &Model{Type: TypeLogistic, Features: []Feature{{Name: "x", Kind: Numeric}, {Name: "z", Kind: Numeric}, {Name: "c", Kind: Categorical, Levels: []string{"p", "q"}}},
 		Design:   []DesignColumn{{Name: "x", Feature: 0, Role: RoleValue, Scale: 1}, {Name: "z", Feature: 1, Role: RoleValue, Scale: 1}},
 		Logistic: &Logistic{Coef: []float64{1, 1}, C: 1}}
-	rows := make([]int, 3000)
-	for i := range rows {
-		rows[i] = i
-	}
-	for k := range m.Features {
-		m.Features[k].Distribution = DistributionOf(&m.Features[k], train.Column(m.Features[k].Name), rows)
-	}
-	if err := m.Finish(); err != nil {
-		t.Fatal(err)
-	}
+	withDistributions(t, m, train)
 	_, same, err := Score(context.Background(), m, mk(3000, 0, false), Config{})
 	if err != nil {
 		t.Fatal(err)
@@ -122,7 +113,21 @@ func TestDriftWeighsMissing(t *testing.T) {
 	m := &Model{Type: TypeLogistic, Features: []Feature{{Name: "rare", Kind: Numeric}, {Name: "gone", Kind: Numeric}},
 		Design:   []DesignColumn{{Name: "rare", Feature: 0, Role: RoleMissing, Scale: 1}, {Name: "gone", Feature: 1, Role: RoleValue, Scale: 1}},
 		Logistic: &Logistic{Coef: []float64{1, 1}, C: 1}}
-	rows := make([]int, 3000)
+	withDistributions(t, m, train)
+	_, sum, err := Score(context.Background(), m, mk(3000, 50, 100, 2), Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(sum.Drifted, []string{"gone"}) {
+		t.Errorf("drifted %v, want gone alone (%+v)", sum.Drifted, sum.Drift)
+	}
+}
+
+// withDistributions stores in m each input's distribution over every row
+// of train, and finishes m.
+func withDistributions(t *testing.T, m *Model, train *features.Table) {
+	t.Helper()
+	rows := make([]int, train.NumRows())
 	for i := range rows {
 		rows[i] = i
 	}
@@ -131,12 +136,5 @@ func TestDriftWeighsMissing(t *testing.T) {
 	}
 	if err := m.Finish(); err != nil {
 		t.Fatal(err)
-	}
-	_, sum, err := Score(context.Background(), m, mk(3000, 50, 100, 2), Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !slices.Equal(sum.Drifted, []string{"gone"}) {
-		t.Errorf("drifted %v, want gone alone (%+v)", sum.Drifted, sum.Drift)
 	}
 }
