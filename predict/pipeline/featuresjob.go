@@ -133,6 +133,9 @@ func (j *FeaturesJob) tableJob() (TableJob, error) {
 		if j.First == "" || j.Last == "" {
 			return job, Usagef("--snapshots needs --first and --last")
 		}
+		if j.Outcomes == "" {
+			return job, Usagef("--snapshots needs --outcomes, the deals file that labels the rows")
+		}
 		job.Snapshots = j.Snapshots
 		if job.First, err = ParseDate("first", j.First); err != nil {
 			return job, err

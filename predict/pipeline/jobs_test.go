@@ -30,6 +30,15 @@ func TestJobsRefuseBadSettings(t *testing.T) {
 			_, _, err := (&FeaturesJob{Events: events, AsOf: "2024-02-01", Snapshots: "monthly", Out: out}).Run(ctx)
 			return err
 		}},
+		{"features: snapshots without outcomes", "--snapshots needs --outcomes", func() error {
+			_, _, err := (&FeaturesJob{Events: events, Snapshots: "monthly", First: "2024-01-01", Last: "2024-06-01", Out: out}).Run(ctx)
+			return err
+		}},
+		{"features: opportunity with a horizon", "--horizon, --exclude-customers", func() error {
+			_, _, err := (&FeaturesJob{Events: events, Snapshots: "monthly", First: "2024-01-01", Last: "2024-06-01", Outcomes: events,
+				Target: "opportunity", Horizon: "90d", Out: out}).Run(ctx)
+			return err
+		}},
 		{"features: bad horizon", "--horizon: ", func() error {
 			_, _, err := (&FeaturesJob{Events: events, AsOf: "2024-02-01", Horizon: "ninety", Out: out}).Run(ctx)
 			return err
