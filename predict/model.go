@@ -237,6 +237,10 @@ type Training struct {
 	// training and validation rows together (Rows counts both); the
 	// metrics are those of the first fit.
 	Refit bool `json:"refit,omitempty"`
+	// AllowedLeaks lists the features kept although on their own they all
+	// but decided the label ("close_value (AUC 1.000)"): the trainer
+	// vouched that they are known before the outcome.
+	AllowedLeaks []string `json:"allowed_leaks,omitempty"`
 }
 
 // LabelCounts are label values with their row counts, by side.

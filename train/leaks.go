@@ -206,18 +206,20 @@ func categoryAUC(c *features.Column, y []bool, rows []int) float64 {
 }
 
 // checkLeaks refuses the suspected leaks that cfg does not allow, and
-// logs those it does.
-func checkLeaks(t *features.Table, y []bool, cfg Config, log *slog.Logger) error {
+// logs and returns those it does, as the model records them.
+func checkLeaks(t *features.Table, y []bool, cfg Config, log *slog.Logger) ([]string, error) {
 	var refused []Leak
+	var allowed []string
 	for _, l := range findLeaks(t, y, cfg) {
 		if slices.Contains(cfg.AllowLeaks, l.Column) {
 			log.Warn("kept as a feature (--allow-leak) although it alone all but decides the outcome", "column", l.Column, "auc", round4(l.AUC))
+			allowed = append(allowed, fmt.Sprintf("%s (AUC %.3f)", l.Column, l.AUC))
 			continue
 		}
 		refused = append(refused, l)
 	}
 	if len(refused) > 0 {
-		return &LeakError{Label: cfg.Label, Leaks: refused}
+		return nil, &LeakError{Label: cfg.Label, Leaks: refused}
 	}
-	return nil
+	return allowed, nil
 }

@@ -1,6 +1,7 @@
 package train
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"math"
@@ -121,7 +122,8 @@ func TestNumberAUCMatchesAUC(t *testing.T) {
 
 // TestTrainRefusesLeaks: Train stops at the leaks with a *LeakError that
 // names them and the flags that settle it; dropping or allowing them
-// trains, and an allowed leak stays a feature.
+// trains, and an allowed leak stays a feature, recorded in the model and
+// its report.
 func TestTrainRefusesLeaks(t *testing.T) {
 	ctx := context.Background()
 	cfg := Config{Label: "won", ID: "deal_id", Seed: 1}
@@ -139,9 +141,15 @@ func TestTrainRefusesLeaks(t *testing.T) {
 
 	cfg.Drop = []string{"close_value", "days_to_payment"}
 	cfg.AllowLeaks = []string{"loss_reason"}
+	var report bytes.Buffer
+	cfg.Report = &report
 	m, err := Train(ctx, leakyTable(3000, 2), cfg)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if want := []string{"loss_reason (AUC 1.000)"}; !slices.Equal(m.Training.AllowedLeaks, want) ||
+		!strings.Contains(report.String(), "(--allow-leak): loss_reason (AUC 1.000)") {
+		t.Errorf("allowed leaks recorded %v, want %v, also in the report", m.Training.AllowedLeaks, want)
 	}
 	var names []string
 	for _, f := range m.Features {

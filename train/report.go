@@ -8,6 +8,7 @@ import (
 	"io"
 	"math"
 	"sort"
+	"strings"
 
 	"gonum.org/v1/gonum/stat"
 	"gonum.org/v1/plot"
@@ -277,8 +278,9 @@ func weightPlot(ws []weight, trees bool) (*plot.Plot, error) {
 }
 
 var reportTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
-	"f3":  func(x float64) string { return fmt.Sprintf("%.3f", x) },
-	"pct": func(x float64) string { return fmt.Sprintf("%.1f%%", 100*x) },
+	"f3":   func(x float64) string { return fmt.Sprintf("%.3f", x) },
+	"pct":  func(x float64) string { return fmt.Sprintf("%.1f%%", 100*x) },
+	"join": func(s []string) string { return strings.Join(s, "; ") },
 }).Parse(`<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>leadscore model {{.M.ID}}</title>
 <style>
@@ -304,7 +306,7 @@ th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}
 training rows {{.M.Training.Rows}} ({{.M.Training.Positives}} positive){{if .M.Training.WindowStart}}, {{.M.Training.WindowStart}} to {{.M.Training.WindowEnd}}; validation from {{.M.Training.ValidStart}}{{end}}.
 Label: {{.M.Label}}{{if .M.Positive}} = {{.M.Positive}}{{end}}{{with .M.Target}} (target {{.Kind}}{{if .HorizonDays}} within {{.HorizonDays}} days{{end}}){{end}}. Inputs: {{len .M.Features}} features{{if .M.Design}}, {{len .M.Design}} design columns{{end}}.
 {{with .M.Training.Labels}}Counted as positive: {{.Positive}}; as negative: {{.Negative}}{{if .LeftOut}}; left out (no outcome): {{.LeftOut}}{{end}}.{{end}}
-{{if .M.Training.Refit}}Once measured, the model was fitted again on the training and validation rows together ({{.M.Training.Rows}} rows); the metrics are those of the measured fit.{{end}}</p>
+{{with .M.Training.AllowedLeaks}}<strong>Kept although each alone all but decides the label (--allow-leak): {{join .}}.</strong> {{end}}{{if .M.Training.Refit}}Once measured, the model was fitted again on the training and validation rows together ({{.M.Training.Rows}} rows); the metrics are those of the measured fit.{{end}}</p>
 {{if .M.Metrics.PrecisionAt}}<h2>As a call list</h2>
 <table><tr><th>first leads called</th><th>converted</th><th>lift over the base rate</th><th>lists (validation dates)</th></tr>
 {{range .M.Metrics.PrecisionAt}}<tr><td>{{.K}}</td><td>{{pct .Precision}}</td><td>{{f3 .Lift}}</td><td>{{.Lists}}</td></tr>

@@ -92,8 +92,9 @@ type Config struct {
 	// Source names the training data in the model's metadata.
 	Source string
 
-	compared *predict.Metrics // Compare's metrics, once measured
-	unusable map[string]bool  // text columns whose every value differs (ids, names, emails)
+	compared     *predict.Metrics // Compare's metrics, once measured
+	unusable     map[string]bool  // text columns whose every value differs (ids, names, emails)
+	allowedLeaks []string         // the AllowLeaks columns that are leaks, with their AUCs
 	// Logger receives one line per stage; nil discards.
 	Logger *slog.Logger
 }
@@ -175,7 +176,7 @@ func Train(ctx context.Context, t *features.Table, cfg Config) (*predict.Model, 
 			}
 		}
 	}
-	if err := checkLeaks(t, y, cfg, log); err != nil {
+	if cfg.allowedLeaks, err = checkLeaks(t, y, cfg, log); err != nil {
 		return nil, err
 	}
 	if pos := countTrue(y, allRows(len(y))); cfg.ValidRows == nil && isSmall(len(y), pos, cmp.Or(cfg.ValidFraction, 0.2)) {
@@ -308,7 +309,7 @@ func fitModel(ctx context.Context, m *predict.Model, t *features.Table, y []bool
 // validation rows, and a tree model's SHAP importance.
 func record(m *predict.Model, t *features.Table, y []bool, sp *rowSplit, cfg *Config) error {
 	m.Training.Rows, m.Training.Positives, m.Training.Seed, m.Training.Source = len(sp.train), countTrue(y, sp.train), cfg.Seed, cfg.Source
-	m.Training.TimeColumn = cfg.TimeColumn
+	m.Training.TimeColumn, m.Training.AllowedLeaks = cfg.TimeColumn, cfg.allowedLeaks
 	if sp.times != nil && cfg.ValidRows == nil {
 		m.Training.WindowStart = sp.times[sp.train[0]].Format(time.RFC3339)
 		m.Training.WindowEnd = sp.times[sp.train[len(sp.train)-1]].Format(time.RFC3339)
