@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"golang.org/x/sync/errgroup"
+	"gonum.org/v1/gonum/stat/distuv"
 
 	"leadscore/features"
 )
@@ -17,11 +18,13 @@ import (
 // model for drift checks: for numeric inputs the shares of the non-missing
 // values falling in bins cut at Edges (bin k holds Edges[k-1] < x ≤ Edges[k]);
 // for categorical inputs the shares of the model's Levels followed by
-// OtherLevel. Missing is the share of missing values.
+// OtherLevel. Missing is the share of missing values. Rows is how many
+// rows it was measured on (0 in models saved before it was recorded).
 type Distribution struct {
 	Edges   []float64 `json:"edges,omitempty"`
 	Shares  []float64 `json:"shares"`
 	Missing float64   `json:"missing"`
+	Rows    int       `json:"rows,omitempty"`
 }
 
 // validate checks a stored distribution against its feature: sorted
@@ -49,6 +52,9 @@ func (d *Distribution) validate(f Feature) error {
 			return errors.New("shares must be in [0, 1]")
 		}
 	}
+	if d.Rows < 0 {
+		return errors.New("rows must not be negative")
+	}
 	return nil
 }
 
@@ -62,6 +68,10 @@ type Drift struct {
 	// Unseen is the share of categorical values that had no level of their
 	// own in training.
 	Unseen float64 `json:"unseen,omitempty"`
+	// Noise is the PSI that two samples of one population, of the sizes
+	// compared, pass by chance once in a hundred: a warning or a hard
+	// limit below it would report sampling alone.
+	Noise float64 `json:"noise,omitempty"`
 }
 
 // psiFloor keeps empty bins from making the PSI infinite.
@@ -71,12 +81,28 @@ const psiFloor = 1e-4
 // with e the expected (training) and a the actual shares, each floored at
 // 10⁻⁴ so that empty bins stay finite.
 func PSI(expected, actual []float64) float64 {
+	return flooredPSI(expected, actual, psiFloor, psiFloor)
+}
+
+// flooredPSI is the PSI with the expected shares floored at ef and the
+// actual ones at af.
+func flooredPSI(expected, actual []float64, ef, af float64) float64 {
 	s := 0.0
 	for i := range expected {
-		e, a := math.Max(expected[i], psiFloor), math.Max(actual[i], psiFloor)
+		e, a := math.Max(expected[i], ef), math.Max(actual[i], af)
 		s += (a - e) * math.Log(a/e)
 	}
 	return s
+}
+
+// sampleFloor is the floor of the shares of a sample of n rows (0:
+// unknown): half a row, for a bin the sample left empty is no evidence
+// that its share is nil, or psiFloor when that is larger.
+func sampleFloor(n int) float64 {
+	if n == 0 {
+		return psiFloor
+	}
+	return math.Max(psiFloor, 0.5/float64(n))
 }
 
 // withMissing returns the shares of all rows: each bin's share of the
@@ -91,6 +117,32 @@ func withMissing(shares []float64, missing float64) []float64 {
 	}
 	out[len(shares)] = missing
 	return out
+}
+
+// psiNoise is the PSI that two samples of one population, of refRows and
+// nowRows rows (refRows 0: unknown, taken as many), exceed by chance one
+// time in a hundred. Over bins of shares p, the PSI of such samples is
+// about Σ (a − e)² / p, which is (1/refRows + 1/nowRows) times a
+// chi-squared variable with one degree of freedom fewer than the bins
+// either sample fills.
+func psiNoise(expected, actual []float64, refRows, nowRows int) float64 {
+	if nowRows == 0 {
+		return 0
+	}
+	bins := 0
+	for i := range expected {
+		if expected[i] > 0 || actual[i] > 0 {
+			bins++
+		}
+	}
+	if bins < 2 {
+		return 0
+	}
+	scale := 1 / float64(nowRows)
+	if refRows > 0 {
+		scale += 1 / float64(refRows)
+	}
+	return distuv.ChiSquared{K: float64(bins - 1)}.Quantile(0.99) * scale
 }
 
 // binShares returns the shares of column values per bin (numeric) or per
@@ -139,7 +191,7 @@ func binShares(f *Feature, d *Distribution, c *features.Column, rows []int) ([]f
 // DistributionOf returns the distribution of input f over the given rows
 // of c: decile edges for numeric inputs, level shares for categorical ones.
 func DistributionOf(f *Feature, c *features.Column, rows []int) *Distribution {
-	d := &Distribution{}
+	d := &Distribution{Rows: len(rows)}
 	if f.Kind == Numeric {
 		var vals []float64
 		for _, i := range rows {
@@ -195,8 +247,10 @@ func (e *Encoder) checkDrift(n int) ([]Drift, map[string]int) {
 			shares, missing, unseen := binShares(f, d, e.cols[k], rows)
 			results[k].unseen = unseen
 			if f.Distribution != nil {
-				results[k].drift = &Drift{Feature: f.Name, PSI: PSI(withMissing(d.Shares, d.Missing), withMissing(shares, missing)) + 0,
-					MissingTrain: d.Missing, MissingNow: missing, Unseen: float64(unseen) / float64(max(n, 1))}
+				expected, actual := withMissing(d.Shares, d.Missing), withMissing(shares, missing)
+				results[k].drift = &Drift{Feature: f.Name, PSI: flooredPSI(expected, actual, sampleFloor(d.Rows), sampleFloor(n)) + 0,
+					MissingTrain: d.Missing, MissingNow: missing, Unseen: float64(unseen) / float64(max(n, 1)),
+					Noise: psiNoise(expected, actual, d.Rows, n)}
 			}
 			return nil
 		})

@@ -96,7 +96,9 @@ func summarise(out []Ranked, t *features.Table, b *blend, channelCol string) Sum
 
 // checkDrift measures every input against its training distribution into
 // the summary, logs the worst drifted ones, and fails with a *DriftError
-// when one passes Config.DriftLimit.
+// when one passes Config.DriftLimit. An input drifts only beyond what
+// sampling alone makes likely at the rows compared (Drift.Noise): a few
+// dozen open deals differ from any reference by more than the limits.
 func checkDrift(enc *Encoder, sum *Summary, cfg *Config, log *slog.Logger) error {
 	limit, ageLimit := cfg.DriftPSI, cfg.DriftPSIAge
 	if limit == 0 {
@@ -108,14 +110,14 @@ func checkDrift(enc *Encoder, sum *Summary, cfg *Config, log *slog.Logger) error
 	sum.Drift, sum.UnseenLevels = enc.checkDrift(sum.Rows)
 	var beyond, drifted []Drift
 	for _, d := range sum.Drift {
-		if cfg.DriftLimit > 0 && d.PSI > cfg.DriftLimit {
+		if cfg.DriftLimit > 0 && d.PSI > max(cfg.DriftLimit, d.Noise) {
 			beyond = append(beyond, d)
 		}
 		warnAt := limit
 		if isAge(enc.m.feature(d.Feature)) {
 			warnAt = max(limit, ageLimit)
 		}
-		if d.PSI > warnAt {
+		if d.PSI > max(warnAt, d.Noise) {
 			sum.Drifted = append(sum.Drifted, d.Feature)
 			drifted = append(drifted, d)
 		}
