@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"log/slog"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -54,22 +55,18 @@ func (e *LeakError) Error() string {
 	}
 	drop := fmt.Sprintf(cmp.Or(e.Drop, "--drop %s"), list)
 	allow := fmt.Sprintf(cmp.Or(e.Allow, "--allow-leak %s"), list)
-	return fmt.Sprintf("train: %s alone decide%s %q on the labelled rows: a field filled in only once the outcome is known "+
-		"makes a model that is perfect here and blind on new leads; leave it out (%s) or, if it is known when leads are scored, "+
-		"keep it knowingly (%s)", strings.Join(each, ", "), plural(len(cols) == 1, "s", ""), e.Label, drop, allow)
-}
-
-func plural(one bool, a, b string) string {
-	if one {
-		return a
+	verb := "decide"
+	if len(cols) == 1 {
+		verb = "decides"
 	}
-	return b
+	return fmt.Sprintf("train: %s alone %s %q on the labelled rows: a field filled in only once the outcome is known "+
+		"makes a model that is perfect here and blind on new leads; leave it out (%s) or, if it is known when leads are scored, "+
+		"keep it knowingly (%s)", strings.Join(each, ", "), verb, e.Label, drop, allow)
 }
 
 // leakRows is the most rows a column is measured on for a leak: an AUC
-// near 1 is plain on far fewer, and 45 columns of 100,000 rows took a
-// quarter of a second.
-const leakRows = 20_000
+// near 1 is plain on far fewer, and the check runs before every fit.
+const leakRows = 10_000
 
 // findLeaks measures each column Train would make a feature of (under
 // cfg) alone against the outcomes y of t's rows, on at most leakRows
@@ -103,62 +100,41 @@ func findLeaks(t *features.Table, y []bool, cfg Config) []Leak {
 	return slices.DeleteFunc(found, func(l Leak) bool { return !(l.AUC >= leakAUC) })
 }
 
-// scored is a row's score and outcome.
-type scored struct {
-	x   float64
-	pos bool
-}
-
-// mannWhitney returns, for rows sorted by score, the pairs of a positive
-// and a negative row that the scores order rightly (ties counting one
-// half), and the positives and negatives.
-func mannWhitney(s []scored) (u float64, pos, neg int) {
-	for lo := 0; lo < len(s); {
-		hi, gp, gn := lo, 0, 0
-		for ; hi < len(s) && s[hi].x == s[lo].x; hi++ {
-			if s[hi].pos {
-				gp++
-			} else {
-				gn++
-			}
-		}
-		u += float64(gp)*float64(neg) + 0.5*float64(gp)*float64(gn)
-		pos, neg, lo = pos+gp, neg+gn, hi
-	}
-	return u, pos, neg
-}
-
-// oriented returns max(a, 1 − a) for an AUC a, and 0.5 when the rows hold
-// one class only.
-func oriented(u float64, pos, neg int) float64 {
-	if pos == 0 || neg == 0 {
+// orientedAUC is AUC(scores, y) or 1 − that, whichever is larger: a
+// column decides the outcome whichever way round it does; 0.5 for rows
+// of one class.
+func orientedAUC(scores []float64, y []bool) float64 {
+	a := AUC(scores, y)
+	if math.IsNaN(a) {
 		return 0.5
 	}
-	a := u / (float64(pos) * float64(neg))
 	return max(a, 1-a)
 }
 
 // numberAUC is a number column's oriented AUC on rows, its missing values
 // ranked all lowest or all highest, whichever separates more.
 func numberAUC(c *features.Column, y []bool, rows []int) float64 {
-	s := make([]scored, 0, len(rows))
-	mp, mn := 0, 0 // missing positives and negatives
+	lo, hi := math.Inf(1), math.Inf(-1)
 	for _, i := range rows {
-		switch {
-		case !c.IsNull(i):
-			s = append(s, scored{c.Float[i], y[i]})
-		case y[i]:
-			mp++
-		default:
-			mn++
+		if !c.IsNull(i) {
+			lo, hi = min(lo, c.Float[i]), max(hi, c.Float[i])
 		}
 	}
-	slices.SortFunc(s, func(a, b scored) int { return cmp.Compare(a.x, b.x) })
-	u, p, n := mannWhitney(s)
-	ties := 0.5 * float64(mp) * float64(mn)
-	low := u + float64(p)*float64(mn) + ties  // a missing row is below every other
-	high := u + float64(mp)*float64(n) + ties // and above
-	return max(oriented(low, p+mp, n+mn), oriented(high, p+mp, n+mn))
+	if lo > hi {
+		return 0.5 // every value missing
+	}
+	yr := pick(y, rows)
+	best := 0.0
+	for _, fill := range []float64{lo - 1, hi + 1} {
+		x := make([]float64, len(rows))
+		for j, i := range rows {
+			if x[j] = c.Float[i]; c.IsNull(i) {
+				x[j] = fill
+			}
+		}
+		best = max(best, orientedAUC(x, yr))
+	}
+	return best
 }
 
 // categoryAUC is a category column's oriented AUC on rows when each row is
@@ -190,19 +166,16 @@ func categoryAUC(c *features.Column, y []bool, rows []int) float64 {
 		}
 	}
 	share := func(t *tally, h int) float64 { return float64(t.pos[h]) / float64(t.n[h]) }
-	s := make([]scored, len(rows))
+	x := make([]float64, len(rows))
 	for j, i := range rows {
 		other := 1 - j%2
-		x := 0.0
 		if l := levels[key(i)]; l.n[other] > 0 {
-			x = share(l, other)
+			x[j] = share(l, other)
 		} else if all.n[other] > 0 {
-			x = share(&all, other)
+			x[j] = share(&all, other)
 		}
-		s[j] = scored{x, y[i]}
 	}
-	slices.SortFunc(s, func(a, b scored) int { return cmp.Compare(a.x, b.x) })
-	return oriented(mannWhitney(s))
+	return orientedAUC(x, pick(y, rows))
 }
 
 // checkLeaks refuses the suspected leaks that cfg does not allow, and
