@@ -178,10 +178,10 @@ func TestRolesNameLeaks(t *testing.T) {
 	if r["loss_reason"].Role != "feature" || !strings.Contains(r["loss_reason"].Why, "--allow-leak") {
 		t.Errorf("loss_reason: %+v", r["loss_reason"])
 	}
-	if r["pages"].Role != "feature" {
-		t.Errorf("pages: %+v", r["pages"])
+	if p := r["pages"]; p.Role != "feature" || !(p.AUCAlone > 0.5 && p.AUCAlone < leakAUC) || r["close_value"].AUCAlone < 0.999 {
+		t.Errorf("pages: %+v; close_value alone %v", p, r["close_value"].AUCAlone)
 	}
-	if r := roles(Config{ID: "deal_id"}); r["close_value"].Role != "feature" {
+	if r := roles(Config{ID: "deal_id"}); r["close_value"].Role != "feature" || r["close_value"].AUCAlone != 0 {
 		t.Errorf("without a label: close_value %+v", r["close_value"])
 	}
 }

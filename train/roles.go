@@ -28,6 +28,10 @@ type ColumnRole struct {
 	Min          *float64     `json:"min,omitempty"`
 	Max          *float64     `json:"max,omitempty"`
 	Top          []LevelCount `json:"top,omitempty"`
+	// AUCAlone is the feature's AUC on its own against the label (the
+	// larger of AUC and 1 − AUC, 0.5 for none), when the label's values
+	// could be read: how much it says by itself, and a leak at 0.98.
+	AUCAlone float64 `json:"auc_alone,omitempty"`
 }
 
 // LevelCount is a value of a column and how many rows hold it.
@@ -66,8 +70,11 @@ func Roles(t *features.Table, cfg Config) []ColumnRole {
 	if err != nil {
 		return out // Train will say why
 	}
-	for _, l := range findLeaks(labelled, y, cfg) {
+	for _, l := range aloneAUCs(labelled, y, cfg) {
 		r := &out[t.Index(l.Column)]
+		if r.AUCAlone = l.AUC; l.AUC < leakAUC {
+			continue
+		}
 		if slices.Contains(cfg.AllowLeaks, l.Column) {
 			r.Why = fmt.Sprintf("alone decides the label (AUC %.3f), kept knowingly (--allow-leak)", l.AUC)
 			continue

@@ -24,7 +24,8 @@ and predict --table do, with the same flags, and says per column: the kind
 it was read as (numeric, categorical, time), how its text was read (a
 number format such as 1,234.5, a date pattern such as dd.mm.yyyy), the
 share missing, the number of distinct values with the most frequent ones,
-and the role train would give it (label, id, time, feature, not a
+with --label its AUC alone against the label (how much it says by
+itself), and the role train would give it (label, id, time, feature, not a
 feature, suspected leak) and why: an id-like column whose every value
 differs, a constant, a date without --time-col, a --drop. With --label
 (and --positive/--negative where its values are not yes/no), a column

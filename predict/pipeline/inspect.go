@@ -46,7 +46,7 @@ func Inspect(ctx context.Context, ft *FlatTable, cfg train.Config, log *slog.Log
 func (in *Inspection) WriteText(w io.Writer) error {
 	fmt.Fprintf(w, "%s: %d rows, %d columns\n\n", in.Table, in.Rows, len(in.Columns))
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "COLUMN\tKIND\tREAD AS\tMISSING\tDISTINCT\tRANGE / MOST FREQUENT\tROLE\tWHY")
+	fmt.Fprintln(tw, "COLUMN\tKIND\tREAD AS\tMISSING\tDISTINCT\tRANGE / MOST FREQUENT\tAUC ALONE\tROLE\tWHY")
 	for _, r := range in.Columns {
 		values := ""
 		if r.Min != nil {
@@ -59,7 +59,11 @@ func (in *Inspection) WriteText(w io.Writer) error {
 		if len(top) > 0 {
 			values = strings.Join(top[:min(3, len(top))], ", ")
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%.0f%%\t%d\t%s\t%s\t%s\n", clip(r.Column, 32), r.Kind, r.Read, 100*r.MissingShare, r.Distinct, values, r.Role, r.Why)
+		alone := ""
+		if r.AUCAlone > 0 {
+			alone = fmt.Sprintf("%.3f", r.AUCAlone)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%.0f%%\t%d\t%s\t%s\t%s\t%s\n", clip(r.Column, 32), r.Kind, r.Read, 100*r.MissingShare, r.Distinct, values, alone, r.Role, r.Why)
 	}
 	return tw.Flush()
 }
