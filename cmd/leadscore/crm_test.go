@@ -100,52 +100,72 @@ func TestMessyCRMExport(t *testing.T) {
 // as true/false with open deals removed, plain numbers, ISO dates.
 func cleanByHand(t *testing.T, from, to string) {
 	t.Helper()
+	rewriteCSV(t, from, to, func(recs [][]string) [][]string {
+		col := map[string]int{}
+		for i, h := range recs[0] {
+			col[h] = i
+		}
+		out := [][]string{recs[0]}
+		for _, r := range recs[1:] {
+			switch messyOutcome(r[col["Status"]]) {
+			case "won":
+				r[col["Status"]] = "true"
+			case "lost":
+				r[col["Status"]] = "false"
+			default:
+				continue
+			}
+			v := strings.NewReplacer("$", "", ",", "").Replace(r[col["Deal Value"]])
+			if v == "n/a" {
+				v = ""
+			}
+			r[col["Deal Value"]] = v
+			r[col["Discount"]] = strings.TrimSuffix(r[col["Discount"]], "%")
+			for _, d := range []string{"Created", "Last Contact"} {
+				tm, err := time.Parse("02.01.2006", r[col[d]])
+				if err != nil {
+					t.Fatal(err)
+				}
+				r[col[d]] = tm.Format(time.DateOnly)
+			}
+			out = append(out, r)
+		}
+		return out
+	})
+}
+
+// messyOutcome reads a Status of the messy export: "won", "lost", or ""
+// for an open deal.
+func messyOutcome(status string) string {
+	switch strings.Join(strings.Fields(strings.ToLower(status)), " ") {
+	case "won", "closed won":
+		return "won"
+	case "lost", "closed lost":
+		return "lost"
+	}
+	return ""
+}
+
+// rewriteCSV reads the CSV file from, passes its records (the header
+// first) through edit, and writes what edit returns to the file to.
+func rewriteCSV(t *testing.T, from, to string, edit func(recs [][]string) [][]string) {
+	t.Helper()
 	f, err := os.Open(from)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
 	recs, err := csv.NewReader(f).ReadAll()
+	f.Close()
 	if err != nil {
 		t.Fatal(err)
-	}
-	col := map[string]int{}
-	for i, h := range recs[0] {
-		col[h] = i
-	}
-	out := [][]string{recs[0]}
-	for _, r := range recs[1:] {
-		switch strings.Join(strings.Fields(strings.ToLower(r[col["Status"]])), " ") {
-		case "won", "closed won":
-			r[col["Status"]] = "true"
-		case "lost", "closed lost":
-			r[col["Status"]] = "false"
-		default:
-			continue
-		}
-		v := strings.NewReplacer("$", "", ",", "").Replace(r[col["Deal Value"]])
-		if v == "n/a" {
-			v = ""
-		}
-		r[col["Deal Value"]] = v
-		r[col["Discount"]] = strings.TrimSuffix(r[col["Discount"]], "%")
-		for _, d := range []string{"Created", "Last Contact"} {
-			tm, err := time.Parse("02.01.2006", r[col[d]])
-			if err != nil {
-				t.Fatal(err)
-			}
-			r[col[d]] = tm.Format(time.DateOnly)
-		}
-		out = append(out, r)
 	}
 	g, err := os.Create(to)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer g.Close()
 	w := csv.NewWriter(g)
-	w.WriteAll(out)
-	if err := w.Error(); err != nil {
+	w.WriteAll(edit(recs))
+	if err := cmp.Or(w.Error(), g.Close()); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -178,40 +198,25 @@ func TestPerFileOptions(t *testing.T) {
 // flags that settle it, quoted for the shell; either flag trains.
 func TestLeakyExport(t *testing.T) {
 	dir := t.TempDir()
-	f, err := os.Open("testdata/messy/leads.csv")
-	if err != nil {
-		t.Fatal(err)
-	}
-	rows, err := csv.NewReader(f).ReadAll()
-	f.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
-	status, created := slices.Index(rows[0], "Status"), slices.Index(rows[0], "Created")
-	rows[0] = append(rows[0], "Closed Amount", "Closed On")
-	for i, r := range rows[1:] {
-		v, on := "", ""
-		switch strings.ToLower(strings.TrimSpace(r[status])) {
-		case "won", "closed won":
-			v = strconv.Itoa(1000 + 37*i)
-		case "lost", "closed lost":
-			v = "0"
-		}
-		if d, err := time.Parse("02.01.2006", r[created]); err == nil && v != "" {
-			on = d.AddDate(0, 0, 20+i%50).Format("02.01.2006")
-		}
-		rows[i+1] = append(r, v, on)
-	}
 	leaky := filepath.Join(dir, "leaky.csv")
-	out, err := os.Create(leaky)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w := csv.NewWriter(out)
-	w.WriteAll(rows)
-	if err := cmp.Or(w.Error(), out.Close()); err != nil {
-		t.Fatal(err)
-	}
+	rewriteCSV(t, "testdata/messy/leads.csv", leaky, func(rows [][]string) [][]string {
+		status, created := slices.Index(rows[0], "Status"), slices.Index(rows[0], "Created")
+		rows[0] = append(rows[0], "Closed Amount", "Closed On")
+		for i, r := range rows[1:] {
+			v, on := "", ""
+			switch messyOutcome(r[status]) {
+			case "won":
+				v = strconv.Itoa(1000 + 37*i)
+			case "lost":
+				v = "0"
+			}
+			if d, err := time.Parse("02.01.2006", r[created]); err == nil && v != "" {
+				on = d.AddDate(0, 0, 20+i%50).Format("02.01.2006")
+			}
+			rows[i+1] = append(r, v, on)
+		}
+		return rows
+	})
 	labels := []string{"--label", "Status", "--positive", "won,closed won", "--negative", "lost,closed lost", "--id", "Lead Number",
 		"--time-col", "Created", "--time-format", "dd.mm.yyyy", "-q"}
 	code, stdout, errs := runCLI(t, append([]string{"inspect", "--table", leaky}, labels...)...)

@@ -25,7 +25,19 @@ func generate(t *testing.T, dir string, entities int, seed uint64) {
 	}
 }
 
+// runAt runs the pipeline of cfgPath as of date and returns its manifest.
 func runAt(t *testing.T, cfgPath, date string) *Manifest {
+	t.Helper()
+	man, err := tryRunAt(t, cfgPath, date)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return man
+}
+
+// tryRunAt is runAt for a run that may fail: its error is returned (a
+// configuration that does not load fails the test).
+func tryRunAt(t *testing.T, cfgPath, date string) (*Manifest, error) {
 	t.Helper()
 	cfg, raw, err := LoadConfig(cfgPath)
 	if err != nil {
@@ -33,9 +45,9 @@ func runAt(t *testing.T, cfgPath, date string) *Manifest {
 	}
 	res, err := Run(context.Background(), cfg, raw, Options{AsOf: day(date)})
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
-	return res.Manifest
+	return res.Manifest, nil
 }
 
 // TestRunTrains: a run with a train: section trains on snapshots before its
@@ -222,7 +234,8 @@ func TestRunLeak(t *testing.T) {
 	}
 	// Each contact's first deal; "customer" when it closed won before the
 	// run's date.
-	asOf := day("2024-07-01")
+	const date = "2024-07-01"
+	asOf := day(date)
 	deals, won := read("deals.csv")[:1], map[string]bool{}
 	for _, r := range read("deals.csv")[1:] { // deal_id,entity_id,ts,won,closed_at,amount
 		if _, dup := won[r[1]]; dup {
@@ -243,11 +256,7 @@ func TestRunLeak(t *testing.T) {
 		p := filepath.Join(dir, name+".yaml")
 		os.WriteFile(p, []byte("out: "+name+"\nevents: {path: events.csv}\nentities: {path: lifecycle.csv}\ndeals: {path: first.csv}\n"+
 			"train: {target: opportunity, model: lr"+extra+"}\n"), 0o644)
-		cfg, raw, err := LoadConfig(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		_, err = Run(context.Background(), cfg, raw, Options{AsOf: asOf})
+		_, err := tryRunAt(t, p, date)
 		return err
 	}
 	err := run("leak", "")
