@@ -47,7 +47,7 @@ func (cr *csvRows) plainBlock(data []byte, first int, view bool) *plainRows {
 		text = string(data)
 	}
 	p := newPlainRows(text, cr.r.Comma, len(cr.header))
-	p.path, p.header, p.layout, p.lines = cr.path, cr.header, cr.layout, first-1
+	p.path, p.header, p.layouts, p.lines = cr.path, cr.header, cr.layouts, first-1
 	return p
 }
 

@@ -278,6 +278,32 @@ func TestReadEventsCROnlyAndCP1252(t *testing.T) {
 	}
 }
 
+// TestReadEventsTimeFormat: a time format that names the date alone also
+// reads the cells that carry a time of day, 24-hour or 12-hour; a cell in
+// neither form is an error naming the layout.
+func TestReadEventsTimeFormat(t *testing.T) {
+	p := writeFile(t, "export.csv", "entity_id,ts,type\na,05.03.2024,call\nb,5.3.2024 14:07,call\nc,05.03.2024 2:07:30 PM,call\n")
+	layout, err := TimeLayout("dd.mm.yyyy")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := readAllEvents(t, Source{Path: p, TimeLayout: layout}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []time.Time{time.Date(2024, 3, 5, 0, 0, 0, 0, time.UTC), time.Date(2024, 3, 5, 14, 7, 0, 0, time.UTC), time.Date(2024, 3, 5, 14, 7, 30, 0, time.UTC)}
+	for i, ev := range got {
+		if !ev.TS.Equal(want[i]) {
+			t.Errorf("row %d: %v, want %v", i+1, ev.TS, want[i])
+		}
+	}
+	p = writeFile(t, "bad.csv", "entity_id,ts,type\na,05.03.2024,call\nb,2024/03/05,call\n")
+	var re *RowError
+	if _, err := readAllEvents(t, Source{Path: p, TimeLayout: layout}, nil); !errors.As(err, &re) || re.Line != 3 || !strings.Contains(err.Error(), layout) {
+		t.Errorf("error = %v, want one at line 3 naming %q", err, layout)
+	}
+}
+
 func TestReadOrdersQuantity(t *testing.T) {
 	p := writeFile(t, "lines.csv", "Customer ID,InvoiceDate,Price,Quantity\nc1,2024-01-02,2.5,4\nc1,2024-01-03,2.5,-2\n")
 	src := Source{Path: p, Columns: map[string]string{"entity_id": "Customer ID", "ts": "InvoiceDate", "amount": "Price", "quantity": "Quantity"}}

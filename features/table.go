@@ -184,13 +184,13 @@ func (g gzipFile) Close() error {
 // ---- CSV ----
 
 type csvRows struct {
-	layout string
-	path   string
-	c      io.Closer
-	r      *csv.Reader
-	header []string
-	rec    []string
-	rows   int // records read
+	layouts []string // the file's time layout, then with times of day (withTimeOfDay); nil without one
+	path    string
+	c       io.Closer
+	r       *csv.Reader
+	header  []string
+	rec     []string
+	rows    int // records read
 	// lines is added to the reader's line numbers: the line before the
 	// first it reads (a block of the file read alone).
 	lines int
@@ -247,7 +247,11 @@ func newCSVRows(in io.Reader, c io.Closer, onDisk bool, path string, opt CSVOpti
 	if len(header) == 1 && (opt.Sep == 0 || opt.Sep == ',') && (strings.Contains(header[0], ";") || strings.Contains(header[0], "\t")) {
 		return nil, &SchemaError{Path: path, Err: fmt.Errorf("header has one column %q: is the separator ';' or tab? (use --sep)", header[0])}
 	}
-	return &csvRows{path: path, c: c, r: cr, header: header, layout: layout,
+	var layouts []string
+	if layout != "" {
+		layouts = withTimeOfDay(layout)
+	}
+	return &csvRows{path: path, c: c, r: cr, header: header, layouts: layouts,
 		plain: onDisk && !isCP1252(opt.Encoding) && src == io.Reader(br)}, nil
 }
 
@@ -370,19 +374,20 @@ func (r *csvRows) Time(col int) (time.Time, bool, error) {
 }
 
 // timeCell is Time of a cell whose text is s, null when empty: in the
-// file's layout when it has one, else as ParseTime reads it.
+// file's layout (with or without a time of day) when it has one, else as
+// ParseTime reads it.
 func (r *csvRows) timeCell(s string, null bool) (time.Time, bool, error) {
 	if null {
 		return time.Time{}, true, nil
 	}
-	if r.layout != "" {
-		if t, err := time.Parse(r.layout, s); err == nil {
+	for _, l := range r.layouts {
+		if t, err := time.Parse(l, s); err == nil {
 			return t.UTC(), false, nil
 		}
 	}
 	t, err := ParseTime(s)
-	if err != nil && r.layout != "" {
-		err = fmt.Errorf("%w (nor the layout %q)", err, r.layout)
+	if err != nil && r.layouts != nil {
+		err = fmt.Errorf("%w (nor the layout %q)", err, r.layouts[0])
 	}
 	return t, false, err
 }

@@ -184,64 +184,30 @@ func parseAll(cells []string, format string) ([]float64, bool) {
 	return out, any
 }
 
-// Date patterns people write ("dd.mm.yyyy HH:MM") and the Go layouts they
-// stand for: yyyy, yy, mm (month), m, dd, d, HH (hour), MM (minutes), SS.
-var patternTokens = []struct{ token, layout string }{
-	{"yyyy", "2006"}, {"yy", "06"}, {"mm", "01"}, {"m", "1"}, {"dd", "02"}, {"d", "2"},
-	{"HH", "15"}, {"MM", "04"}, {"SS", "05"}, {"ss", "05"},
-}
-
-// TimeLayout turns a time format into a Go layout: a pattern such as
-// "dd.mm.yyyy", "mm/dd/yyyy HH:MM" or "yyyy-mm-ddTHH:MM:SS" (mm the month,
-// MM the minutes), or a Go layout ("02.01.2006"), which is kept.
-func TimeLayout(format string) (string, error) {
-	if strings.Contains(format, "2006") || strings.Contains(format, "06") && !strings.ContainsAny(format, "ymdHMS") {
-		return format, nil
-	}
-	var b strings.Builder
-	rest := format
-	for rest != "" {
-		matched := false
-		for _, pt := range patternTokens {
-			if strings.HasPrefix(rest, pt.token) {
-				b.WriteString(pt.layout)
-				rest, matched = rest[len(pt.token):], true
-				break
-			}
-		}
-		if matched {
-			continue
-		}
-		c := rest[0]
-		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' && c != 'T' && c != 'Z' {
-			return "", fmt.Errorf("time format %q: unknown letter %q (use yyyy, mm, dd, HH, MM, SS, or a Go layout)", format, c)
-		}
-		b.WriteByte(c)
-		rest = rest[1:]
-	}
-	layout := b.String()
-	if !strings.Contains(layout, "2006") && !strings.Contains(layout, "06") {
-		return "", fmt.Errorf("time format %q has no year", format)
-	}
-	return layout, nil
-}
-
 // datePatterns are the day-first and month-first patterns a column of
-// dates is tried with when it is not ISO 8601.
-var datePatterns = []string{"dd.mm.yyyy", "dd/mm/yyyy", "mm/dd/yyyy", "dd-mm-yyyy", "yyyy/mm/dd", "d.m.yyyy", "d/m/yyyy", "m/d/yyyy"}
+// dates is tried with when it is not ISO 8601 (each reads numbers with or
+// without a leading zero).
+var datePatterns = []string{"dd.mm.yyyy", "dd/mm/yyyy", "mm/dd/yyyy", "dd-mm-yyyy", "yyyy/mm/dd", "dd-mmm-yyyy", "dd mmm yyyy",
+	"dd.mm.yy", "dd/mm/yy", "mm/dd/yy"}
+
+// withTimeOfDay returns the layouts a date written in layout is read with:
+// as it is, or followed by a time of day (10:30, 10:30:15, 3:45 PM).
+func withTimeOfDay(layout string) []string {
+	return []string{layout, layout + " 15:04", layout + " 15:04:05", layout + " 3:04 PM", layout + " 3:04:05 PM"}
+}
 
 // detectTimes decides whether a text column holds dates: every non-empty
 // cell ISO 8601 or written in one pattern (with an optional time of day,
-// HH:MM or HH:MM:SS). format, when set, is the pattern or layout to use. A column
-// that both a day-first and a month-first pattern read, differently, is an
-// *AmbiguousError.
+// as withTimeOfDay adds). format, when set, is the pattern or layout to
+// use. A column that both a day-first and a month-first pattern read,
+// differently, is an *AmbiguousError.
 func detectTimes(name string, cells []string, format string) (ts []time.Time, used string, ok bool, err error) {
 	if format != "" {
 		layout, err := TimeLayout(format)
 		if err != nil {
 			return nil, "", false, err
 		}
-		if ts, good := parseTimes(cells, []string{layout, layout + " 15:04", layout + " 15:04:05"}); good {
+		if ts, good := parseTimes(cells, withTimeOfDay(layout)); good {
 			return ts, format, true, nil
 		}
 		return nil, "", false, nil
@@ -253,7 +219,7 @@ func detectTimes(name string, cells []string, format string) (ts []time.Time, us
 	var read [][]time.Time
 	for _, p := range datePatterns {
 		base, _ := TimeLayout(p)
-		if ts, good := parseTimes(cells, []string{base, base + " 15:04", base + " 15:04:05"}); good {
+		if ts, good := parseTimes(cells, withTimeOfDay(base)); good {
 			fits, read = append(fits, p), append(read, ts)
 		}
 	}

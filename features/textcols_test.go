@@ -42,21 +42,70 @@ func TestParseNumberAs(t *testing.T) {
 }
 
 func TestTimeLayout(t *testing.T) {
-	for pattern, want := range map[string]string{
-		"dd.mm.yyyy":          "02.01.2006",
-		"mm/dd/yyyy HH:MM":    "01/02/2006 15:04",
-		"yyyy-mm-ddTHH:MM:SS": "2006-01-02T15:04:05",
-		"d.m.yy":              "2.1.06",
-		"02.01.2006":          "02.01.2006",
+	at := func(y int, mo time.Month, d, h, mi, sec int) time.Time {
+		return time.Date(y, mo, d, h, mi, sec, 0, time.UTC)
+	}
+	for _, tt := range []struct {
+		format string
+		cells  []string
+		want   time.Time
+	}{
+		{"dd.mm.yyyy", []string{"05.03.2024", "5.3.2024"}, at(2024, 3, 5, 0, 0, 0)},
+		{"dd.mm.yyyy HH:MM", []string{"05.03.2024 14:07", "5.3.2024 14:07"}, at(2024, 3, 5, 14, 7, 0)},
+		// UCI Online Retail's InvoiceDate, as its SOURCE.md spells it and
+		// as Excel and Java would.
+		{"M/D/YY H:MM", []string{"12/1/10 8:26", "12/01/10 08:26"}, at(2010, 12, 1, 8, 26, 0)},
+		{"m/d/yy h:mm", []string{"12/1/10 8:26"}, at(2010, 12, 1, 8, 26, 0)},
+		{"MM/dd/yyyy HH:mm:ss", []string{"12/01/2010 08:26:00"}, at(2010, 12, 1, 8, 26, 0)},
+		{"yyyy-mm-ddTHH:MM:SS", []string{"2024-03-05T14:07:09", "2024-03-05T14:07:09.25"}, at(2024, 3, 5, 14, 7, 9)},
+		{"mm/dd/yyyy hh:mm AM/PM", []string{"03/05/2024 02:07 PM"}, at(2024, 3, 5, 14, 7, 0)},
+		{"m/d/yyyy h:mm tt", []string{"3/5/2024 2:07 PM"}, at(2024, 3, 5, 14, 7, 0)},
+		{"dd-mmm-yyyy", []string{"05-Mar-2024", "05-MAR-2024"}, at(2024, 3, 5, 0, 0, 0)},
+		{"ddd, d mmmm yyyy", []string{"Tue, 5 March 2024"}, at(2024, 3, 5, 0, 0, 0)},
+		{"yyyymmdd", []string{"20240305"}, at(2024, 3, 5, 0, 0, 0)},
+		{"02.01.2006", []string{"05.03.2024"}, at(2024, 3, 5, 0, 0, 0)},
 	} {
-		if got, err := TimeLayout(pattern); err != nil || got != want {
-			t.Errorf("TimeLayout(%q) = %q, %v; want %q", pattern, got, err, want)
+		layout, err := TimeLayout(tt.format)
+		if err != nil {
+			t.Errorf("TimeLayout(%q): %v", tt.format, err)
+			continue
+		}
+		for _, c := range tt.cells {
+			got, err := time.Parse(layout, c)
+			if err != nil || !got.Truncate(time.Second).Equal(tt.want) {
+				t.Errorf("%q read with %q (layout %q) = %v, %v; want %v", c, tt.format, layout, got, err, tt.want)
+			}
 		}
 	}
-	for _, bad := range []string{"dd.mm", "dd.mm.yyyy hh:mm"} {
+	for _, bad := range []string{"dd.mm", "dd.mm.yyyy HH:NN", "mm.mm.yyyy", "dd.mm.yyy", "ddddd.mm.yyyy"} {
 		if _, err := TimeLayout(bad); err == nil {
 			t.Errorf("TimeLayout(%q) accepted", bad)
 		}
+	}
+}
+
+// TestDetectDates: the date forms of spreadsheet exports are detected
+// without a time format: two-digit years, unpadded numbers, month names,
+// a 12-hour clock.
+func TestDetectDates(t *testing.T) {
+	for _, tt := range []struct {
+		cells   []string
+		pattern string
+		want    time.Time
+	}{
+		{[]string{"12/1/10 8:26", "12/13/10 14:05"}, "mm/dd/yy", time.Date(2010, 12, 1, 8, 26, 0, 0, time.UTC)},
+		{[]string{"1.12.10", "13.12.10"}, "dd.mm.yy", time.Date(2010, 12, 1, 0, 0, 0, 0, time.UTC)},
+		{[]string{"05-Mar-2024", "17-MAR-2024"}, "dd-mmm-yyyy", time.Date(2024, 3, 5, 0, 0, 0, 0, time.UTC)},
+		{[]string{"3/5/2024 2:07 PM", "3/25/2024 11:30 AM"}, "mm/dd/yyyy", time.Date(2024, 3, 5, 14, 7, 0, 0, time.UTC)},
+	} {
+		ts, used, ok, err := detectTimes("d", tt.cells, "")
+		if err != nil || !ok || used != tt.pattern || !ts[0].Equal(tt.want) {
+			t.Errorf("%q: %v as %q (%v, %v); want %v as %q", tt.cells, ts, used, ok, err, tt.want, tt.pattern)
+		}
+	}
+	// 12/1/10 alone is the first of December or the twelfth of January.
+	if _, _, _, err := detectTimes("d", []string{"12/1/10", "11/2/10"}, ""); err == nil {
+		t.Error("day-first and month-first readings were not reported")
 	}
 }
 

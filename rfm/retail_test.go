@@ -19,7 +19,12 @@ func TestOnlineRetail(t *testing.T) {
 	if _, err := os.Stat(path); err != nil {
 		t.Skip("../shared/data/uci_online_retail is absent")
 	}
-	src := features.Source{Path: path, CSV: features.CSVOptions{Encoding: "cp1252"}, TimeLayout: "1/2/06 15:04",
+	// InvoiceDate as SOURCE.md writes its form (and README's command).
+	layout, err := features.TimeLayout("M/D/YY H:MM")
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := features.Source{Path: path, CSV: features.CSVOptions{Encoding: "cp1252"}, TimeLayout: layout,
 		Columns: map[string]string{"entity_id": "Customer ID", "ts": "InvoiceDate", "amount": "Price", "quantity": "Quantity"}}
 	bad := &features.BadRows{Max: 200000}
 	res, err := Compute(context.Background(), Config{Orders: src, AsOf: time.Date(2011, 12, 10, 0, 0, 0, 0, time.UTC), Unit: "day", BadRows: bad})
@@ -39,6 +44,10 @@ func TestOnlineRetail(t *testing.T) {
 	}
 	if st.Returns == 0 || st.Returns+st.Orders+st.ZeroAmount < 406000 {
 		t.Errorf("stats %+v", st)
+	}
+	// The figures README quotes.
+	if st.Customers != 4339 || st.Returns != 8905 {
+		t.Errorf("%d customers and %d returns; README says 4,339 and 8,905", st.Customers, st.Returns)
 	}
 	if res.Model.WindowStart != "2010-12-01" || !res.Model.GammaGammaFitted {
 		t.Errorf("model %+v", res.Model)

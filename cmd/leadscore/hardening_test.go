@@ -6,6 +6,7 @@ import (
 	"leadscore/predict/pipeline"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -73,8 +74,13 @@ func TestNoTemporaryFilesLeft(t *testing.T) {
 		{"rfm", "--orders", orders, "--as-of", "2025-01-01", "--max-bad-rows", "2", "--out", filepath.Join(dir, "new", "rfm.parquet")},
 	} {
 		code, _, errs := runCLI(t, append(args, "-q")...)
-		if code != pipeline.ExitBadInput || !strings.Contains(errs, "too many bad rows") {
+		if code != pipeline.ExitBadInput || !strings.Contains(errs, "too many bad rows") || strings.Contains(errs, "add --max-bad-rows") {
 			t.Errorf("%s: exit %d, stderr %q; want 3, too many bad rows", args[0], code, errs)
+		}
+		// Stopped at the first bad row, the message says how to skip it.
+		code, _, errs = runCLI(t, slices.Concat(args[:len(args)-4], args[len(args)-2:])...)
+		if code != pipeline.ExitBadInput || !strings.Contains(errs, ":2:") || !strings.Contains(errs, "add --max-bad-rows N") {
+			t.Errorf("%s without --max-bad-rows: exit %d, stderr %q; want 3, line 2 and the flag", args[0], code, errs)
 		}
 		if _, err := os.Stat(filepath.Join(dir, "new")); err == nil {
 			t.Errorf("%s: the folder made for the output is left behind", args[0])

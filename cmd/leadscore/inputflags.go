@@ -15,7 +15,7 @@ func addReadingFlags(cmd *cobra.Command, in *pipeline.Reading, roles ...string) 
 	f.StringArrayVar(&in.Columns, "col", nil, "map a contract column to the file's column, as name=column (repeatable)")
 	f.StringVar(&in.Sep, "sep", ",", "CSV field separator (one character, or 'tab')")
 	f.StringVar(&in.Encoding, "encoding", "utf-8", "CSV text encoding: utf-8 or cp1252 (Windows-1252/Latin-1)")
-	f.StringVar(&in.TimeFormat, "time-format", "", "how timestamps are written: dd.mm.yyyy HH:MM, mm/dd/yyyy, ... or a Go layout (default: RFC 3339 and YYYY-MM-DD forms)")
+	f.StringVar(&in.TimeFormat, "time-format", "", "how timestamps are written: dd.mm.yyyy HH:MM, M/D/YY H:MM, ... or a Go layout (default: RFC 3339 and YYYY-MM-DD forms)")
 	f.IntVar(&in.MaxBadRows, "max-bad-rows", 0, "skip up to N bad rows, writing them to a .quarantine.csv next to the output (0: stop at the first)")
 	in.Roles = map[string]*pipeline.FileReading{}
 	for _, role := range roles {
@@ -35,6 +35,6 @@ func addTableFlags(cmd *cobra.Command, ft *pipeline.FlatTable, usage string) {
 	f.StringVar(&ft.Path, "table", "", usage)
 	f.StringVar(&ft.Sep, "sep", ",", "CSV field separator for --table")
 	f.StringSliceVar(&ft.NA, "na", nil, "values that mean missing, such as Select (comma-separated)")
-	f.StringVar(&ft.TimeFormat, "time-format", "", "how --table writes dates: dd.mm.yyyy, mm/dd/yyyy HH:MM, ... or a Go layout (default: ISO 8601 or detected)")
+	f.StringVar(&ft.TimeFormat, "time-format", "", "how --table writes dates: dd.mm.yyyy, M/D/YY H:MM, ... or a Go layout (default: ISO 8601 or detected)")
 	f.StringArrayVar(&ft.Numbers, "number-format", nil, "COLUMN=FORMAT for a column whose numbers detection cannot tell: 1,234.5 or 1.234,5 (repeatable)")
 }

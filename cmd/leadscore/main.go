@@ -13,6 +13,9 @@ import (
 	"runtime/debug"
 	"syscall"
 
+	"github.com/spf13/cobra"
+
+	"leadscore/features"
 	"leadscore/predict/pipeline"
 )
 
@@ -39,7 +42,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	defer stop()
 	root := newRootCmd(stdout, stderr)
 	root.SetArgs(args)
-	err := root.ExecuteContext(ctx)
+	cmd, err := root.ExecuteContextC(ctx)
 	if err == nil {
 		return pipeline.ExitOK
 	}
@@ -48,5 +51,24 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if ue := (*pipeline.UsageError)(nil); errors.As(err, &ue) {
 		fmt.Fprintln(stderr, "Run 'leadscore --help' (or add --help to the command) for usage.")
 	}
+	if hint := skipHint(cmd, err); hint != "" {
+		fmt.Fprintln(stderr, hint)
+	}
 	return code
+}
+
+// skipHint tells how to skip a bad row, when the command stopped at the
+// first one and can skip them (an export's rows without a customer, say).
+func skipHint(cmd *cobra.Command, err error) string {
+	var re *features.RowError
+	if cmd == nil || !errors.As(err, &re) || errors.Is(err, features.ErrTooManyBadRows) {
+		return ""
+	}
+	switch {
+	case cmd.Flags().Lookup("max-bad-rows") != nil:
+		return "To skip such rows into a quarantine file beside the output, add --max-bad-rows N."
+	case cmd.Name() == "run" || cmd.Name() == "backtest":
+		return "To skip such rows into a quarantine file in the run folder, set max_bad_rows: N in the config."
+	}
+	return ""
 }

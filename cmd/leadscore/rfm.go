@@ -49,7 +49,7 @@ returns: counted, never purchases. --model-out writes the fitted parameters
 	j, rc := &opts.job, &opts.job.Config
 	addReadingFlags(cmd, &j.Reading, "orders")
 	f := cmd.Flags()
-	f.StringVar(&j.Orders, "orders", "", "orders file (entity_id, ts, amount)")
+	f.StringVar(&j.Orders, "orders", "", "orders file (entity_id, ts, amount; with a quantity column, amount is a unit price)")
 	f.StringVar(&j.Events, "events", "", "events file whose --order-type events carry the amount in value")
 	f.StringVar(&rc.OrderType, "order-type", "order", "event type of orders with --events")
 	f.StringVar(&j.AsOf, "as-of", "", "use orders before this date; ages measured to it")

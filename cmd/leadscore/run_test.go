@@ -88,8 +88,8 @@ func TestRun(t *testing.T) {
 	// A run that fails on its data keeps the previous outputs and says why.
 	os.WriteFile(filepath.Join(dir, "data", "events.csv"), []byte("entity_id,ts,type\na,2024-02-30,rfq\n"), 0o644)
 	before, _ := os.ReadFile(filepath.Join(runs, "2025-01-01", "ranked.csv"))
-	if code, _, _ := runCLI(t, "run", "--config", conf, "--as-of", "2025-01-01", "-q"); code != pipeline.ExitBadInput {
-		t.Errorf("bad events: exit %d, want 3", code)
+	if code, _, errs := runCLI(t, "run", "--config", conf, "--as-of", "2025-01-01", "-q"); code != pipeline.ExitBadInput || !strings.Contains(errs, "max_bad_rows: N") {
+		t.Errorf("bad events: exit %d, stderr %q; want 3 and the config key that skips bad rows", code, errs)
 	}
 	after, _ := os.ReadFile(filepath.Join(runs, "2025-01-01", "ranked.csv"))
 	if len(before) == 0 || string(before) != string(after) {

@@ -1,0 +1,185 @@
+package features
+
+import (
+	"fmt"
+	"strings"
+)
+
+// TimeLayout turns a time format into a Go layout. A format is a pattern
+// written the way spreadsheets, Java and moment.js users write dates:
+//
+//	yyyy yy          year (YYYY, YY too)
+//	mm m             month, as a number (MM, M too); mmm Jan, mmmm January
+//	dd d             day of the month (DD, D too); ddd Mon, dddd Monday
+//	HH H hh h        hour, 0-23, or 1-12 with an AM/PM marker
+//	mm m (MM, M)     minutes when they follow an hour or come before seconds
+//	ss s (SS, S)     seconds; a fraction after them is read too
+//	AM/PM am/pm tt a an AM or PM marker (AM and PM in the text)
+//
+// so "dd.mm.yyyy HH:MM", "M/D/YY H:mm", "m/d/yy h:mm" and "yyyy-MM-dd
+// HH:mm:ss" all work. Numbers may be written with or without a leading
+// zero ("1/5/24" and "01/05/24" both read as mm/dd/yy). A Go layout
+// ("02.01.2006") is kept as it is. A format without a year is an error.
+func TimeLayout(format string) (string, error) {
+	if strings.Contains(format, "2006") || strings.Contains(format, "06") && !strings.ContainsAny(format, "yYmMdDhHsS") {
+		return format, nil
+	}
+	runs, err := timeRuns(format)
+	if err != nil {
+		return "", err
+	}
+	twelve := false
+	for _, r := range runs {
+		twelve = twelve || r.marker
+	}
+	var b strings.Builder
+	months := 0
+	for i, r := range runs {
+		if r.letter == 0 {
+			b.WriteString(r.text)
+			continue
+		}
+		n := len(r.text)
+		switch r.letter {
+		case 'y':
+			if n != 2 && n != 4 {
+				return "", fmt.Errorf("time format %q: %q is no year (use yyyy or yy)", format, r.text)
+			}
+			if n == 4 {
+				b.WriteString("2006")
+			} else {
+				b.WriteString("06")
+			}
+		case 'd':
+			if n > 4 {
+				return "", fmt.Errorf("time format %q: %q is no day (use dd, d, ddd or dddd)", format, r.text)
+			}
+			b.WriteString([]string{"2", "2", "Mon", "Monday"}[n-1])
+		case 'h':
+			if n > 2 {
+				return "", fmt.Errorf("time format %q: %q is no hour (use HH or H)", format, r.text)
+			}
+			if twelve {
+				b.WriteString("3")
+			} else {
+				b.WriteString("15")
+			}
+		case 's':
+			if n > 2 {
+				return "", fmt.Errorf("time format %q: %q is no seconds (use ss)", format, r.text)
+			}
+			b.WriteString("5")
+		case 'm':
+			switch {
+			case n == 3:
+				b.WriteString("Jan")
+				months++
+			case n == 4:
+				b.WriteString("January")
+				months++
+			case n > 4:
+				return "", fmt.Errorf("time format %q: %q is no month or minutes", format, r.text)
+			case minutesAt(runs, i):
+				b.WriteString("4")
+			default:
+				b.WriteString("1")
+				months++
+			}
+		case 'p':
+			b.WriteString("PM")
+		}
+	}
+	if months > 1 {
+		return "", fmt.Errorf("time format %q has two months (minutes follow an hour: HH:mm)", format)
+	}
+	layout := b.String()
+	if !strings.Contains(layout, "2006") && !strings.Contains(layout, "06") {
+		return "", fmt.Errorf("time format %q has no year", format)
+	}
+	return layout, nil
+}
+
+// timeRun is a run of one pattern letter (letter its lower case, 'p' for
+// an AM/PM marker) or, letter 0, literal text.
+type timeRun struct {
+	letter byte
+	text   string
+	marker bool
+}
+
+// amPM are the spellings of an AM/PM marker, longest first.
+var amPM = []string{"AM/PM", "am/pm", "tt", "AM", "PM", "a", "A"}
+
+// timeRuns splits a time format into runs of pattern letters and literal
+// text, which may hold the letters T and Z (2024-01-05T10:00Z) but no
+// other.
+func timeRuns(format string) ([]timeRun, error) {
+	var runs []timeRun
+	for rest := format; rest != ""; {
+		if m, ok := markerAt(rest); ok {
+			runs = append(runs, timeRun{letter: 'p', text: m, marker: true})
+			rest = rest[len(m):]
+			continue
+		}
+		c := rest[0]
+		letter := byte(0)
+		switch c {
+		case 'y', 'Y':
+			letter = 'y'
+		case 'm', 'M':
+			letter = 'm'
+		case 'd', 'D':
+			letter = 'd'
+		case 'h', 'H':
+			letter = 'h'
+		case 's', 'S':
+			letter = 's'
+		}
+		if letter == 0 && isLetter(c) && c != 'T' && c != 'Z' {
+			return nil, fmt.Errorf("time format %q: unknown letter %q (use yyyy, mm, dd, HH, MM, SS, AM/PM, or a Go layout)", format, c)
+		}
+		n := 1
+		for letter != 0 && n < len(rest) && rest[n] == c {
+			n++
+		}
+		if letter == 0 && len(runs) > 0 && runs[len(runs)-1].letter == 0 {
+			runs[len(runs)-1].text += rest[:1]
+		} else {
+			runs = append(runs, timeRun{letter: letter, text: rest[:n]})
+		}
+		rest = rest[n:]
+	}
+	return runs, nil
+}
+
+// markerAt returns the AM/PM marker s starts with, if any: a one-letter
+// marker only when no letter follows it.
+func markerAt(s string) (string, bool) {
+	for _, m := range amPM {
+		if strings.HasPrefix(s, m) && (len(m) > 1 || len(s) == 1 || !isLetter(s[1])) {
+			return m, true
+		}
+	}
+	return "", false
+}
+
+func isLetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
+
+// minutesAt reports whether the m run at i stands for minutes: the
+// pattern run before it is an hour, or the one after it seconds.
+func minutesAt(runs []timeRun, i int) bool {
+	for j := i - 1; j >= 0; j-- {
+		if runs[j].letter != 0 {
+			if runs[j].letter == 'h' {
+				return true
+			}
+			break
+		}
+	}
+	for j := i + 1; j < len(runs); j++ {
+		if runs[j].letter != 0 {
+			return runs[j].letter == 's'
+		}
+	}
+	return false
+}
