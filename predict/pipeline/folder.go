@@ -138,11 +138,28 @@ func newRunFolder(out, date string) (string, error) {
 	return dir, os.Chmod(dir, 0o755)
 }
 
-// removeRunFolder removes a run folder, if it carries the run marker.
+// removeAll is os.RemoveAll; a test stops it half way.
+var removeAll = os.RemoveAll
+
+// removeRunFolder removes a run folder, if it carries the run marker. The
+// marker goes last, so that a removal stopped half way (the process
+// killed) leaves a folder the next run still knows for its own and
+// finishes removing.
 func removeRunFolder(dir string) {
-	if st, err := os.Lstat(filepath.Join(dir, runMarker)); err == nil && st.Mode().IsRegular() {
-		os.RemoveAll(dir)
+	marker := filepath.Join(dir, runMarker)
+	if st, err := os.Lstat(marker); err != nil || !st.Mode().IsRegular() {
+		return
 	}
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		if e.Name() != runMarker {
+			if removeAll(filepath.Join(dir, e.Name())) != nil {
+				return
+			}
+		}
+	}
+	os.Remove(marker)
+	os.Remove(dir)
 }
 
 // cleanData removes the run folders under OUT/.data that no date link

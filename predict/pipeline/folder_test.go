@@ -95,6 +95,41 @@ func TestCleanDataKeepsForeignEntries(t *testing.T) {
 	}
 }
 
+// TestCleanDataAfterStoppedRemoval: a removal of a run folder stopped
+// after some of its files (a run killed while it cleaned up) leaves the
+// folder marked, and the next clean-up removes the rest.
+func TestCleanDataAfterStoppedRemoval(t *testing.T) {
+	out := t.TempDir()
+	if err := claim(out); err != nil {
+		t.Fatal(err)
+	}
+	stale, err := newRunFolder(out, "2025-01-01")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"features.parquet", "ranked.csv", "rfm.parquet", filepath.Join("model", "model.json")} {
+		touch(t, filepath.Join(stale, name))
+	}
+	removed := 0
+	removeAll = func(p string) error {
+		if removed == 2 {
+			return errors.New("killed")
+		}
+		removed++
+		return os.RemoveAll(p)
+	}
+	defer func() { removeAll = os.RemoveAll }()
+	cleanData(out)
+	if _, err := os.Stat(filepath.Join(stale, runMarker)); err != nil {
+		t.Fatalf("the stopped removal took the marker: %v", err)
+	}
+	removeAll = os.RemoveAll
+	cleanData(out)
+	if _, err := os.Stat(stale); err == nil {
+		t.Error("the half-removed run folder was kept")
+	}
+}
+
 // TestLatestIsNewest: a backfill of an older date leaves latest at the
 // newest date.
 func TestLatestIsNewest(t *testing.T) {
