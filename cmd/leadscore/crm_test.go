@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"encoding/csv"
 	"encoding/json"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"leadscore/predict"
+	"leadscore/predict/pipeline"
 )
 
 // TestMessyCRMExport takes a hand-made CRM export (testdata/messy: mixed
@@ -188,6 +190,34 @@ func TestPerFileOptions(t *testing.T) {
 		"--out", out, "-q")
 	if code == 0 || !strings.Contains(errs, "entities.csv") {
 		t.Errorf("shared flags alone: exit %d, %q", code, errs)
+	}
+}
+
+// TestWindowsExport: a flat export saved by Excel on Windows (Windows-1252
+// text, bare CR line ends, US dates without leading zeros) is refused with
+// the flag that reads it, and inspect and train read it with that flag.
+func TestWindowsExport(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "export.csv")
+	var b strings.Builder
+	b.WriteString("Lead,Created,Owner,Visits,Won")
+	owners := []string{"M\xfcller", "Garc\xeda", "Smith"}
+	for i := range 300 {
+		fmt.Fprintf(&b, "\rL%d,%d/%d/24 %d:05,%s,%d,%d", i, i%12+1, i%28+1, i%24, owners[i%3], i%7, (i%7+i%3)%2)
+	}
+	os.WriteFile(path, []byte(b.String()), 0o644)
+	code, _, errs := runCLI(t, "inspect", "--table", path, "--label", "Won", "--id", "Lead")
+	if code != pipeline.ExitBadInput || !strings.Contains(errs, "--encoding cp1252") {
+		t.Fatalf("without --encoding: exit %d, %q; want 3 naming the flag", code, errs)
+	}
+	code, out, errs := runCLI(t, "inspect", "--table", path, "--label", "Won", "--id", "Lead", "--encoding", "cp1252")
+	if code != 0 || !strings.Contains(out, "Müller") || !regexp.MustCompile(`Created +time +mm/dd/yy`).MatchString(out) {
+		t.Fatalf("inspect --encoding cp1252: exit %d, %s%s", code, out, errs)
+	}
+	code, _, errs = runCLI(t, "train", "--table", path, "--label", "Won", "--id", "Lead", "--encoding", "cp1252", "--model", "lr",
+		"--out", filepath.Join(dir, "model"), "-q")
+	if code != 0 {
+		t.Fatalf("train --encoding cp1252: exit %d, %s", code, errs)
 	}
 }
 

@@ -34,6 +34,7 @@ func addTableFlags(cmd *cobra.Command, ft *pipeline.FlatTable, usage string) {
 	f := cmd.Flags()
 	f.StringVar(&ft.Path, "table", "", usage)
 	f.StringVar(&ft.Sep, "sep", ",", "CSV field separator for --table")
+	f.StringVar(&ft.Encoding, "encoding", "utf-8", "text encoding of --table: utf-8 or cp1252 (Windows-1252/Latin-1)")
 	f.StringSliceVar(&ft.NA, "na", nil, "values that mean missing, such as Select (comma-separated)")
 	f.StringVar(&ft.TimeFormat, "time-format", "", "how --table writes dates: dd.mm.yyyy, M/D/YY H:MM, ... or a Go layout (default: ISO 8601 or detected)")
 	f.StringArrayVar(&ft.Numbers, "number-format", nil, "COLUMN=FORMAT for a column whose numbers detection cannot tell: 1,234.5 or 1.234,5 (repeatable)")

@@ -76,6 +76,7 @@ func (in *Reading) checkBadRows() error {
 type FlatTable struct {
 	Path       string
 	Sep        string
+	Encoding   string // utf-8 (or empty) or cp1252
 	NA         []string
 	TimeFormat string
 	Numbers    []string // COLUMN=FORMAT, as in Amount=1,234.5
@@ -88,7 +89,10 @@ func (ft *FlatTable) Source(m *predict.Model) (features.Source, error) {
 	if err != nil {
 		return features.Source{}, err
 	}
-	src := features.Source{Path: ft.Path, CSV: features.CSVOptions{Sep: sep}, Numbers: map[string]string{}, Times: map[string]string{}}
+	if err := features.CheckEncoding(ft.Encoding); err != nil {
+		return features.Source{}, badOption("encoding", err)
+	}
+	src := features.Source{Path: ft.Path, CSV: features.CSVOptions{Sep: sep, Encoding: ft.Encoding}, Numbers: map[string]string{}, Times: map[string]string{}}
 	if m != nil {
 		for _, r := range m.Read {
 			if r.Number != "" {
