@@ -56,6 +56,9 @@ func readCSVBlocks(ctx context.Context, src Source, header []string, na []string
 	if sep == 0 {
 		sep = ','
 	}
+	if sep == ' ' {
+		return nil, false, nil // aligned columns: the sequential reader's
+	}
 	// Skip the header record (the caller has validated it).
 	hr := csv.NewReader(bytes.NewReader(data))
 	hr.Comma = sep

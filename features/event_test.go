@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/iotest"
 	"time"
 )
 
@@ -301,6 +302,42 @@ func TestReadEventsTimeFormat(t *testing.T) {
 	var re *RowError
 	if _, err := readAllEvents(t, Source{Path: p, TimeLayout: layout}, nil); !errors.As(err, &re) || re.Line != 3 || !strings.Contains(err.Error(), layout) {
 		t.Errorf("error = %v, want one at line 3 naming %q", err, layout)
+	}
+}
+
+// TestReadAlignedColumns: a file whose columns are aligned with spaces
+// (leading ones, runs, trailing ones before CRLF, as CDNOW's log) reads
+// with the space separator; a bad cell is reported at its column in the
+// file as written.
+func TestReadAlignedColumns(t *testing.T) {
+	p := writeFile(t, "log.txt", " entity_id   ts          type   value\r\n   00001   2024-01-02  order  11.77  \r\n 00002  2024-01-03 order 3\t\r\n")
+	got, err := readAllEvents(t, Source{Path: p, CSV: CSVOptions{Sep: ' '}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0].EntityID != "00001" || got[0].Value != 11.77 || got[1].Type != "order" || got[1].Value != 3 {
+		t.Fatalf("events %+v", got)
+	}
+	p = writeFile(t, "bad.txt", " entity_id   ts          type   value\n   00001   2024-01-02  order  11,7,7\n")
+	var re *RowError
+	if _, err := readAllEvents(t, Source{Path: p, CSV: CSVOptions{Sep: ' '}}, nil); !errors.As(err, &re) || re.Line != 2 || re.Column != 31 {
+		t.Errorf("error = %v, want line 2 column 31 (where 11,7,7 starts)", err)
+	}
+	if sep, err := ParseSep("space"); err != nil || sep != ' ' {
+		t.Errorf("ParseSep(space) = %q, %v", sep, err)
+	}
+}
+
+// TestLineEndTrimmer: blanks that end a line or the text go, whatever the
+// reads' sizes; others stay.
+func TestLineEndTrimmer(t *testing.T) {
+	in := " a  b \t\r\n\tc d  \n\n  e \t "
+	want := " a  b\r\n\tc d\n\n  e"
+	for _, size := range []int{1, 2, 3, 7, 64} {
+		got, err := io.ReadAll(&lineEndTrimmer{r: iotest.OneByteReader(strings.NewReader(in)), chunk: make([]byte, size)})
+		if err != nil || string(got) != want {
+			t.Errorf("chunks of %d: %q, %v; want %q", size, got, err, want)
+		}
 	}
 }
 

@@ -225,10 +225,18 @@ func newCSVRows(in io.Reader, c io.Closer, onDisk bool, path string, opt CSVOpti
 	if head, _ := br.Peek(1 << 20); bytes.IndexByte(head, '\r') >= 0 && bytes.IndexByte(head, '\n') < 0 {
 		src = crToLF{br}
 	}
+	aligned := opt.Sep == ' '
+	if aligned {
+		src = &lineEndTrimmer{r: src}
+	}
 	cr := csv.NewReader(src)
 	if opt.Sep != 0 {
 		cr.Comma = opt.Sep
 	}
+	// Space-separated columns are aligned with runs of spaces, often
+	// leading ones too: each field's leading spaces are skipped, which
+	// makes a run one separator, and the spaces ending a line are dropped.
+	cr.TrimLeadingSpace = aligned
 	cr.ReuseRecord = true
 	header, err := cr.Read()
 	if err == io.EOF {
@@ -253,6 +261,47 @@ func newCSVRows(in io.Reader, c io.Closer, onDisk bool, path string, opt CSVOpti
 	}
 	return &csvRows{path: path, c: c, r: cr, header: header, layouts: layouts,
 		plain: onDisk && !isCP1252(opt.Encoding) && src == io.Reader(br)}, nil
+}
+
+// lineEndTrimmer drops the spaces and tabs that end a line (or the text),
+// keeping every other byte where it was in its line.
+type lineEndTrimmer struct {
+	r       io.Reader
+	held    []byte // bytes read and not yet returned from next on
+	next    int
+	ready   int // held[:ready] may be returned; the rest are blanks held back
+	chunk   []byte
+	readErr error
+}
+
+func (t *lineEndTrimmer) Read(p []byte) (int, error) {
+	for t.next == t.ready {
+		if t.readErr != nil {
+			return 0, t.readErr // the blanks held end the text: dropped
+		}
+		blanks := t.held[t.ready:]
+		t.held = append(t.held[:0], blanks...)
+		t.next, t.ready = 0, 0
+		if t.chunk == nil {
+			t.chunk = make([]byte, 64<<10)
+		}
+		n, err := t.r.Read(t.chunk)
+		t.readErr = err
+		for _, b := range t.chunk[:n] {
+			switch b {
+			case ' ', '\t':
+				t.held = append(t.held, b)
+				continue
+			case '\n', '\r':
+				t.held = t.held[:t.ready]
+			}
+			t.held = append(t.held, b)
+			t.ready = len(t.held)
+		}
+	}
+	n := copy(p, t.held[t.next:t.ready])
+	t.next += n
+	return n, nil
 }
 
 // crToLF turns every CR into LF, for files whose lines end with a bare CR.
@@ -506,17 +555,20 @@ func quoteAll(ss []string) []string {
 }
 
 // ParseSep reads a field separator as users write it: one character, or
-// "tab" (also "\t"); "" means a comma.
+// "tab" (also "\t") or "space"; "" means a comma. With a space, runs of
+// spaces are one separator (columns aligned with spaces).
 func ParseSep(s string) (rune, error) {
 	switch s {
 	case "", ",":
 		return ',', nil
 	case "tab", `\t`, "\t":
 		return '\t', nil
+	case "space", " ":
+		return ' ', nil
 	}
 	r := []rune(s)
 	if len(r) != 1 || r[0] == '"' || r[0] == '\n' || r[0] == '\r' || r[0] == utf8.RuneError {
-		return 0, fmt.Errorf("separator %q: want one character such as ';' or 'tab'", s)
+		return 0, fmt.Errorf("separator %q: want one character such as ';', 'tab' or 'space'", s)
 	}
 	return r[0], nil
 }

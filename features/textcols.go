@@ -241,6 +241,32 @@ func detectTimes(name string, cells []string, format string) (ts []time.Time, us
 	return read[0], fits[0], true, nil
 }
 
+// digitDates reads a column of numbers as dates written in format, when
+// the format is digits alone ("yyyymmdd", "20060102"): every value a whole
+// number of at most as many digits, read with its leading zeros put back.
+// Missing values stay missing.
+func digitDates(v []float64, format string) ([]time.Time, bool) {
+	width := len(format)
+	if width == 0 || strings.Trim(format, "yYmMdDhHsS0123456789") != "" || strings.Contains(strings.ToLower(format), "mmm") {
+		return nil, false
+	}
+	layout, err := TimeLayout(format)
+	if err != nil {
+		return nil, false
+	}
+	cells := make([]string, len(v))
+	for i, x := range v {
+		if math.IsNaN(x) {
+			continue
+		}
+		if x < 0 || x != math.Trunc(x) || x >= math.Pow10(width) {
+			return nil, false
+		}
+		cells[i] = fmt.Sprintf("%0*d", width, int64(x))
+	}
+	return parseTimes(cells, []string{layout})
+}
+
 // parseTimes reads every non-empty cell with one of the layouts (ISO 8601
 // when layouts is nil), in the supported range.
 func parseTimes(cells []string, layouts []string) ([]time.Time, bool) {
@@ -294,12 +320,24 @@ func (t *Table) ColumnReads() []ColumnRead {
 
 // readText reads the text columns of a table from a flat file again:
 // numbers in a format (as src.Numbers says, or detected), then dates (in
-// src.TimeLayout, or detected). Each decision is recorded in the table's
-// metadata (ColumnReads).
+// src.TimeLayout, or detected). A column of numbers is dates when the time
+// format given for it is digits alone (yyyymmdd) and reads every one.
+// Each decision is recorded in the table's metadata (ColumnReads).
 func readText(t *Table, src Source) error {
 	var reads []ColumnRead
 	for k := range t.Columns {
 		c := &t.Columns[k]
+		tf := src.Times[c.Name]
+		if tf == "" {
+			tf = src.TimeLayout
+		}
+		if c.Kind == KindFloat && src.Numbers[c.Name] == "" {
+			if ts, ok := digitDates(c.Float, tf); ok {
+				*c = Column{Name: c.Name, Kind: KindTime, Time: ts}
+				reads = append(reads, ColumnRead{Column: c.Name, Time: tf})
+				continue
+			}
+		}
 		if c.Kind != KindString {
 			if f := src.Numbers[c.Name]; f != "" && f != NumberPlain && c.Kind == KindFloat {
 				reads = append(reads, ColumnRead{Column: c.Name, Number: NumberPlain})
@@ -317,10 +355,6 @@ func readText(t *Table, src Source) error {
 		}
 		if f := src.Numbers[c.Name]; f != "" {
 			return fmt.Errorf("column %q: not every value is a number written %s (%s)", c.Name, f, firstNot(c.Str, f))
-		}
-		tf := src.Times[c.Name]
-		if tf == "" {
-			tf = src.TimeLayout
 		}
 		ts, pattern, ok, err := detectTimes(c.Name, c.Str, tf)
 		if err != nil {

@@ -109,6 +109,34 @@ func TestDetectDates(t *testing.T) {
 	}
 }
 
+// TestDigitDates: with a digits-only time format (as SAP exports dates),
+// a column of numbers that all read as dates is dates, leading zeros put
+// back; other numbers stay numbers.
+func TestDigitDates(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "export.csv")
+	os.WriteFile(path, []byte("id,Created,Birthday,Visits\n10000001,20240305,01021997,3\n10000002,,31121999,12\n"), 0o644)
+	for _, src := range []Source{
+		{Path: path, TimeLayout: "yyyymmdd", Times: map[string]string{"Birthday": "ddmmyyyy"}},
+		{Path: path, Times: map[string]string{"Created": "20060102", "Birthday": "ddmmyyyy"}},
+	} {
+		tb, err := ReadTable(context.Background(), src, nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c := tb.Column("Created"); c.Kind != KindTime || !c.Time[0].Equal(time.Date(2024, 3, 5, 0, 0, 0, 0, time.UTC)) || !c.Time[1].IsZero() {
+			t.Errorf("Created %+v", c)
+		}
+		if c := tb.Column("Birthday"); c.Kind != KindTime || !c.Time[0].Equal(time.Date(1997, 2, 1, 0, 0, 0, 0, time.UTC)) {
+			t.Errorf("Birthday %+v", c)
+		}
+		for _, name := range []string{"id", "Visits"} {
+			if c := tb.Column(name); c.Kind != KindFloat {
+				t.Errorf("%s read as %v", name, c.Kind)
+			}
+		}
+	}
+}
+
 // TestReadTableMessy reads a CRM export's habits: thousands separators,
 // currency and percent signs, n/a, day-first dates; an ambiguous column
 // is an error naming it, its examples and the flag.

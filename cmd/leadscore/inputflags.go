@@ -13,7 +13,7 @@ import (
 func addReadingFlags(cmd *cobra.Command, in *pipeline.Reading, roles ...string) {
 	f := cmd.Flags()
 	f.StringArrayVar(&in.Columns, "col", nil, "map a contract column to the file's column, as name=column (repeatable)")
-	f.StringVar(&in.Sep, "sep", ",", "CSV field separator (one character, or 'tab')")
+	f.StringVar(&in.Sep, "sep", ",", "CSV field separator (one character, 'tab', or 'space' for columns aligned with spaces)")
 	f.StringVar(&in.Encoding, "encoding", "utf-8", "CSV text encoding: utf-8 or cp1252 (Windows-1252/Latin-1)")
 	f.StringVar(&in.TimeFormat, "time-format", "", "how timestamps are written: dd.mm.yyyy HH:MM, M/D/YY H:MM, ... or a Go layout (default: RFC 3339 and YYYY-MM-DD forms)")
 	f.IntVar(&in.MaxBadRows, "max-bad-rows", 0, "skip up to N bad rows, writing them to a .quarantine.csv next to the output (0: stop at the first)")
@@ -33,7 +33,7 @@ func addReadingFlags(cmd *cobra.Command, in *pipeline.Reading, roles ...string) 
 func addTableFlags(cmd *cobra.Command, ft *pipeline.FlatTable, usage string) {
 	f := cmd.Flags()
 	f.StringVar(&ft.Path, "table", "", usage)
-	f.StringVar(&ft.Sep, "sep", ",", "CSV field separator for --table")
+	f.StringVar(&ft.Sep, "sep", ",", "CSV field separator for --table (one character, 'tab' or 'space')")
 	f.StringVar(&ft.Encoding, "encoding", "utf-8", "text encoding of --table: utf-8 or cp1252 (Windows-1252/Latin-1)")
 	f.StringSliceVar(&ft.NA, "na", nil, "values that mean missing, such as Select (comma-separated)")
 	f.StringVar(&ft.TimeFormat, "time-format", "", "how --table writes dates: dd.mm.yyyy, M/D/YY H:MM, ... or a Go layout (default: ISO 8601 or detected)")

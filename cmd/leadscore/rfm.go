@@ -38,9 +38,10 @@ returns: counted, never purchases. --model-out writes the fitted parameters
 --holdout-end compares predicted and actual purchases after the end.`,
 		Example: `  leadscore rfm --orders data/orders.csv --as-of 2025-01-01 --out rfm.parquet --model-out clv.json
   leadscore rfm --events data/events.csv --order-type order --as-of 2025-01-01 --out rfm.parquet
-  # the CDNOW paper's calibration, validated on weeks 40-78
-  leadscore rfm --orders cdnow.csv --observation-end 1997-09-30 --time-unit week \
-    --holdout-end 1998-06-30 --out rfm.parquet`,
+  # the CDNOW paper's calibration on the raw log, validated on weeks 40-78
+  leadscore rfm --orders CDNOW_master.txt --sep space --time-format yyyymmdd \
+    --col entity_id=customer_id --col ts=date --col amount=dollar_value \
+    --observation-end 1997-09-30 --time-unit week --holdout-end 1998-06-30 --out rfm.parquet`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			return runRFM(c, opts)
