@@ -230,7 +230,7 @@ func Compute(ctx context.Context, cfg Config) (*Result, error) {
 	if len(res.Customers) == 0 {
 		return nil, fmt.Errorf("rfm: %s: no purchases before the end of the observation (%d orders after it, %d returns)", cfg.Orders.Path, st.AfterEnd, st.Returns)
 	}
-	m := Model{TimeUnit: unitName(cfg.Unit), Convention: convention, Customers: len(res.Customers), RepeatBuyers: len(fit.spend),
+	m := Model{TimeUnit: unitName(cfg.Unit), Convention: convention, Customers: len(res.Customers), RepeatBuyers: len(fit.gaps),
 		WindowStart: time.Unix(int64(fit.firstDay)*86400, 0).UTC().Format(time.DateOnly),
 		WindowEnd:   time.Unix(int64(ageEnd*86400), 0).UTC().Format(time.DateOnly)}
 	bg, err := FitBGNBD(ctx, fit.sums, FitConfig{L2: cfg.L2})
@@ -268,7 +268,7 @@ func Compute(ctx context.Context, cfg Config) (*Result, error) {
 	res.Transitions = transitions(res.Customers, cfg.Previous)
 	res.Model = m
 	log.Info("rfm computed", "rows_read", st.RowsRead, "orders", st.Orders, "returns", st.Returns, "zero_amount", st.ZeroAmount, "after_end", st.AfterEnd,
-		"customers", len(res.Customers), "repeat_buyers", len(fit.spend), "r", bg.R, "alpha", bg.Alpha, "a", bg.A, "b", bg.B,
+		"customers", len(res.Customers), "repeat_buyers", len(fit.gaps), "r", bg.R, "alpha", bg.Alpha, "a", bg.A, "b", bg.B,
 		"log_likelihood", bg.LogLikelihood, "duration", time.Since(start).Round(time.Millisecond))
 	return res, nil
 }

@@ -2,6 +2,7 @@ package rfm
 
 import (
 	"context"
+	"math"
 	"os"
 	"path/filepath"
 	"testing"
@@ -51,5 +52,43 @@ func TestOnlineRetail(t *testing.T) {
 	}
 	if res.Model.WindowStart != "2010-12-01" || !res.Model.GammaGammaFitted {
 		t.Errorf("model %+v", res.Model)
+	}
+}
+
+// TestCDNOWMaster reads CDNOW's raw transaction log as lifetimes ships it
+// (columns aligned with spaces, CRLF, YYYYMMDD dates) and fits BG/NBD on
+// the calibration period of Fader, Hardie & Lee (2005), in weeks, over all
+// 23,570 customers. The reference is scripts/cdnow_bgnbd.py: pandas reads
+// the log, scipy maximises the same likelihood.
+func TestCDNOWMaster(t *testing.T) {
+	path := filepath.Join("..", "..", "shared", "data", "cdnow", "CDNOW_master.txt")
+	if _, err := os.Stat(path); err != nil {
+		t.Skip("../shared/data/cdnow is absent")
+	}
+	layout, err := features.TimeLayout("yyyymmdd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := features.Source{Path: path, CSV: features.CSVOptions{Sep: ' '}, TimeLayout: layout,
+		Columns: map[string]string{"entity_id": "customer_id", "ts": "date", "amount": "dollar_value"}}
+	res, err := Compute(context.Background(), Config{Orders: src, ObservationEnd: time.Date(1997, 9, 30, 0, 0, 0, 0, time.UTC), Unit: "week"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := res.Model
+	if res.Stats.RowsRead != 69659 || m.Customers != 23570 || m.RepeatBuyers != 9451 {
+		t.Errorf("%d rows, %d customers, %d repeat buyers; want 69,659, 23,570, 9,451", res.Stats.RowsRead, m.Customers, m.RepeatBuyers)
+	}
+	// scipy's maximum.
+	for _, p := range []struct {
+		name      string
+		got, want float64
+	}{{"r", m.R, 0.2516239648826254}, {"alpha", m.Alpha, 4.78894311963843}, {"a", m.A, 0.7234335255390113}, {"b", m.B, 2.1610882575724735}} {
+		if math.Abs(p.got-p.want) > 1e-4*p.want {
+			t.Errorf("%s = %.6f, scipy %.6f", p.name, p.got, p.want)
+		}
+	}
+	if ll := m.LogLikelihood; math.Abs(ll-(-95368.44393316074)) > 1e-3 {
+		t.Errorf("log-likelihood %.4f, scipy -95368.4439", ll)
 	}
 }
