@@ -223,6 +223,9 @@ func readBlockCells(blk []byte, sep rune, width int, na []string, only []bool) [
 			}
 			return nil
 		}
+		if blankRecord(rec) {
+			continue
+		}
 		for j, s := range rec {
 			if only != nil && !only[j] {
 				continue

@@ -2,6 +2,7 @@ package features
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -92,7 +93,11 @@ func readCSVBlocksMatchesRows(t *testing.T, eol string) {
 		channel := []string{"web", "email", "Select", " fair "}[i%4]
 		created := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(i) * 37 * time.Hour).Format(time.RFC3339)
 		fmt.Fprintf(&b, "L%04d,%s,%s,%s,,%s,%s%s", i, amount, note, mixed, created, channel, eol)
+		if i%37 == 5 {
+			b.WriteString(",,,,,," + eol + " , ,,,,," + eol) // blank records: no rows
+		}
 	}
+	b.WriteString(",,,,,," + eol)
 	path := filepath.Join(t.TempDir(), "t.csv")
 	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
 		t.Fatal(err)
@@ -100,6 +105,9 @@ func readCSVBlocksMatchesRows(t *testing.T, eol string) {
 	na := []string{"Select"}
 	src := Source{Path: path}
 	want := readRows(t, src, na)
+	if want.NumRows() != 300 {
+		t.Fatalf("%d rows, want 300 (blank records are no rows)", want.NumRows())
+	}
 	if got := want.Column("mixed").Kind; got != KindString {
 		t.Fatalf("mixed column read as %v, want text", got)
 	}
@@ -189,5 +197,51 @@ func TestReadCSVBlocksRealData(t *testing.T) {
 		if err := sameTable(got, want); err != nil {
 			t.Errorf("%s: %v", f.path, err)
 		}
+	}
+}
+
+// TestTableRowError: an error about a row of a table read from a file
+// names the row's line and the field's column there, past blank records,
+// a record over two lines and a skipped bad row, also once rows were
+// picked; a Parquet table names the row.
+func TestTableRowError(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "t.csv")
+	os.WriteFile(path, []byte("id,note,won\na,\"two\nlines\",1\n,,\nb,x,1,extra\nc,y,maybe\n,,\n"), 0o644)
+	bad := &BadRows{Max: 1}
+	tb, err := ReadTable(context.Background(), Source{Path: path}, nil, bad)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tb.NumRows() != 2 {
+		t.Fatalf("%d rows, want 2", tb.NumRows())
+	}
+	var re *RowError
+	if err := tb.RowError(1, "won", ErrBadNumber); !errors.As(err, &re) || re.Path != path || re.Line != 6 || re.Column != 5 || re.Field != "won" {
+		t.Errorf("row 2: %v, want %s:6:5", err, path)
+	}
+	picked := tb.Rows([]int{1})
+	if err := picked.RowError(0, "won", ErrBadNumber); !errors.As(err, &re) || re.Line != 6 {
+		t.Errorf("picked row: %v, want line 6", err)
+	}
+	sliced := tb.slice(1, 2)
+	if err := sliced.RowError(0, "note", ErrBadNumber); !errors.As(err, &re) || re.Line != 6 || re.Column != 3 {
+		t.Errorf("sliced row: %v, want line 6 column 3", err)
+	}
+	if err := (&Table{}).RowError(4, "won", ErrBadNumber); errors.As(err, &re) || !strings.Contains(err.Error(), "row 5") {
+		t.Errorf("a table from no file: %v", err)
+	}
+	pq := filepath.Join(dir, "t.parquet")
+	f, _ := os.Create(pq)
+	if err := tb.WriteParquet(f); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	tp, err := ReadTable(context.Background(), Source{Path: pq}, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tp.RowError(1, "won", ErrBadNumber); !errors.As(err, &re) || re.Path != pq || re.Line != 2 {
+		t.Errorf("Parquet row 2: %v", err)
 	}
 }

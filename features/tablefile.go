@@ -35,6 +35,9 @@ type Table struct {
 	Columns []Column
 	// Meta is stored as Parquet key/value metadata, sorted by key.
 	Meta map[string]string
+	// origin is the file a table read by ReadTable came from, so that an
+	// error found in a row later names the row's place in it.
+	origin *origin
 }
 
 // NumRows returns the number of rows.
@@ -65,7 +68,7 @@ func (t *Table) Index(name string) int {
 
 // slice returns rows [lo, hi) of the table, sharing its columns' storage.
 func (t *Table) slice(lo, hi int) Table {
-	out := Table{Meta: t.Meta, Columns: make([]Column, len(t.Columns))}
+	out := Table{Meta: t.Meta, Columns: make([]Column, len(t.Columns)), origin: t.origin.pick(lo, hi, nil)}
 	for i := range t.Columns {
 		out.Columns[i] = t.Columns[i].slice(lo, hi)
 	}
@@ -75,7 +78,7 @@ func (t *Table) slice(lo, hi int) Table {
 // Rows returns a new table holding the given rows, in that order, with the
 // same metadata.
 func (t *Table) Rows(rows []int) *Table {
-	out := &Table{Meta: t.Meta, Columns: make([]Column, len(t.Columns))}
+	out := &Table{Meta: t.Meta, Columns: make([]Column, len(t.Columns)), origin: t.origin.pick(0, 0, rows)}
 	for i := range t.Columns {
 		out.Columns[i] = t.Columns[i].pick(rows)
 	}
@@ -683,6 +686,7 @@ func ReadTable(ctx context.Context, src Source, na []string, bad *BadRows) (*Tab
 		if err := readText(t, src); err != nil {
 			return nil, &SchemaError{Path: src.Path, Err: err}
 		}
+		t.origin = &origin{src: src}
 		return t, nil
 	}
 	r, err := openRows(ctx, src)
@@ -714,6 +718,7 @@ func ReadTable(ctx context.Context, src Source, na []string, bad *BadRows) (*Tab
 	if err := readText(t, src); err != nil {
 		return nil, &SchemaError{Path: src.Path, Err: err}
 	}
+	t.origin = &origin{src: src, csv: true}
 	return t, nil
 }
 
@@ -740,6 +745,9 @@ func readCSVRows(ctx context.Context, r rows, path string, na []string, bad *Bad
 			if err := bad.handle(re, r.Record()); err != nil {
 				return nil, err
 			}
+			continue
+		}
+		if blankRecord(r.Record()) {
 			continue
 		}
 		line, _ := r.Pos(0)

@@ -2,6 +2,7 @@ package train
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -14,28 +15,59 @@ import (
 
 // Labels reads the label column as booleans: a bool column as it is, text
 // as true/false, 1/0, yes/no or won/lost (any case). A missing or other
-// value is an error naming the row.
+// value is an error naming the row (its line and column in the file the
+// table was read from).
 func Labels(t *features.Table, label string) ([]bool, error) {
-	c := t.Column(label)
-	if c == nil {
-		return nil, fmt.Errorf("train: label column %q not in the table (have %s)", label, strings.Join(t.Names(), ", "))
+	c, err := labelColumn(t, label)
+	if err != nil {
+		return nil, err
 	}
 	y := make([]bool, t.NumRows())
 	for i := range y {
-		if c.Kind == features.KindBool {
-			y[i] = c.Bool[i]
-			continue
-		}
 		if c.IsNull(i) {
-			return nil, fmt.Errorf("train: row %d: label %q is missing", i+1, label)
+			return nil, t.RowError(i, label, errors.New("the label is missing"))
 		}
-		v, ok := features.ParseBool(c.Text(i))
-		if !ok {
-			return nil, fmt.Errorf("train: row %d: label %q = %q is not true/false, 1/0, yes/no or won/lost (use --positive VALUE)", i+1, label, c.Text(i))
+		if y[i], err = labelValue(t, c, i); err != nil {
+			return nil, err
 		}
-		y[i] = v
 	}
 	return y, nil
+}
+
+// labelColumn returns the label column; its absence is an error about
+// the file the table came from.
+func labelColumn(t *features.Table, label string) (*features.Column, error) {
+	c := t.Column(label)
+	if c != nil {
+		return c, nil
+	}
+	err := fmt.Errorf("label column %q not in the table (have %s)", label, strings.Join(t.Names(), ", "))
+	if t.Path() != "" {
+		return nil, &features.SchemaError{Path: t.Path(), Err: err}
+	}
+	return nil, fmt.Errorf("train: %w", err)
+}
+
+// labelValue reads row i's label, not missing, as a boolean.
+func labelValue(t *features.Table, c *features.Column, i int) (bool, error) {
+	if c.Kind == features.KindBool {
+		return c.Bool[i], nil
+	}
+	v, ok := features.ParseBool(c.Text(i))
+	if !ok {
+		return false, t.RowError(i, c.Name, fmt.Errorf("label %q is not true/false, 1/0, yes/no or won/lost (give the values that count: --positive VALUE)", c.Text(i)))
+	}
+	return v, nil
+}
+
+// anyNull reports whether any of the column's n rows is null.
+func anyNull(c *features.Column, n int) bool {
+	for i := range n {
+		if c.IsNull(i) {
+			return true
+		}
+	}
+	return false
 }
 
 // LabelValues lists label values, each the exact text of the file: the
@@ -81,22 +113,23 @@ func (vc valueCounts) String() string {
 // the values that count as success, compared without regard to case or
 // spacing; with Config.Negative (a list) too, rows matching neither have
 // no outcome yet (open deals) and are left out, reported by value;
-// without it every other value is a failure, reported by value too. A
-// missing label always leaves its row out. A list that matches no row is
-// an error listing the column's values. The returned table holds the
-// rows kept.
+// without it every other value is a failure, reported by value too.
+// Without a list the label is read as Labels reads it. A missing label
+// always leaves its row out, reported. A list that matches no row is an
+// error listing the column's values. The returned table holds the rows
+// kept.
 func outcomes(t *features.Table, cfg *Config, log *slog.Logger) (*features.Table, []bool, *predict.LabelCounts, error) {
-	c := t.Column(cfg.Label)
-	if c == nil {
-		return nil, nil, nil, fmt.Errorf("train: label column %q not in the table (have %s)", cfg.Label, strings.Join(t.Names(), ", "))
+	c, err := labelColumn(t, cfg.Label)
+	if err != nil {
+		return nil, nil, nil, err
 	}
 	pos, neg := LabelValues(cfg.Positive), LabelValues(cfg.Negative)
-	if len(pos) == 0 {
-		if len(neg) > 0 {
-			return nil, nil, nil, fmt.Errorf("train: --negative needs --positive")
-		}
+	if len(pos) == 0 && len(neg) > 0 {
+		return nil, nil, nil, fmt.Errorf("train: --negative needs --positive")
+	}
+	if len(pos) == 0 && !anyNull(c, t.NumRows()) {
 		y, err := Labels(t, cfg.Label)
-		return t, y, nil, err
+		return t, y, nil, err // every row labelled: nothing to report
 	}
 	counts := map[string]valueCounts{"positive": {}, "negative": {}, "left out": {}}
 	all := valueCounts{}
@@ -113,6 +146,17 @@ func outcomes(t *features.Table, cfg *Config, log *slog.Logger) (*features.Table
 		case c.IsNull(i):
 			counts["left out"][raw]++
 			continue
+		case len(pos) == 0:
+			yes, err := labelValue(t, c, i)
+			if err != nil {
+				return nil, nil, nil, err
+			}
+			side := "negative"
+			if yes {
+				side = "positive"
+			}
+			counts[side][raw]++
+			y = append(y, yes)
 		case slices.Contains(pos, v):
 			counts["positive"][raw]++
 			y = append(y, true)
@@ -131,9 +175,9 @@ func outcomes(t *features.Table, cfg *Config, log *slog.Logger) (*features.Table
 		}
 	}
 	lc := &predict.LabelCounts{Positive: counts["positive"].String(), Negative: counts["negative"].String(), LeftOut: counts["left out"].String()}
-	log.Info("label values", "positive", lc.Positive, "negative", lc.Negative, "left_out", lc.LeftOut)
 	if len(keep) < t.NumRows() {
 		t = t.Rows(keep)
 	}
+	log.Info("label values", "positive", lc.Positive, "negative", lc.Negative, "left_out", lc.LeftOut)
 	return t, y, lc, nil
 }

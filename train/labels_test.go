@@ -1,7 +1,11 @@
 package train
 
 import (
+	"context"
+	"errors"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -42,5 +46,39 @@ func TestOutcomeLists(t *testing.T) {
 	_, _, _, err = outcomes(tb, &Config{Label: "Status", Positive: "won", Negative: "closed"}, log)
 	if err == nil || !strings.Contains(err.Error(), "--negative") {
 		t.Errorf("a negative list matching nothing: %v", err)
+	}
+}
+
+// TestOutcomesWithoutLists: read as true/false, a label column with
+// missing values trains on the rows that have one, reported; every row
+// labelled reports nothing; a value that is no boolean names its line and
+// column in the file, and a missing label column the file.
+func TestOutcomesWithoutLists(t *testing.T) {
+	log := slog.New(slog.DiscardHandler)
+	tb := statusTable("1", "", "0", "yes", "")
+	kept, y, lc, err := outcomes(tb, &Config{Label: "Status"}, log)
+	if err != nil || kept.NumRows() != 3 || !y[0] || y[1] || !y[2] {
+		t.Fatalf("kept %v, labels %v, %v", kept, y, err)
+	}
+	if lc == nil || lc.LeftOut != "(missing) 2" || lc.Positive != "1 1, yes 1" {
+		t.Errorf("label counts %+v", lc)
+	}
+	if _, _, lc, err := outcomes(statusTable("1", "0"), &Config{Label: "Status"}, log); err != nil || lc != nil {
+		t.Errorf("all labelled: counts %+v, %v", lc, err)
+	}
+
+	path := filepath.Join(t.TempDir(), "export.csv")
+	os.WriteFile(path, []byte("id,Won\na,1\n,\nb,maybe\n"), 0o644)
+	ft, err := features.ReadTable(context.Background(), features.Source{Path: path}, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var re *features.RowError
+	if _, _, _, err := outcomes(ft, &Config{Label: "Won"}, log); !errors.As(err, &re) || re.Line != 4 || re.Column != 3 || !strings.Contains(err.Error(), "--positive") {
+		t.Errorf("a label that is no boolean: %v, want line 4 column 3", err)
+	}
+	var se *features.SchemaError
+	if _, _, _, err := outcomes(ft, &Config{Label: "won"}, log); !errors.As(err, &se) || se.Path != path {
+		t.Errorf("a missing label column: %v, want a *SchemaError naming the file", err)
 	}
 }
