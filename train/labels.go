@@ -34,18 +34,12 @@ func Labels(t *features.Table, label string) ([]bool, error) {
 	return y, nil
 }
 
-// labelColumn returns the label column; its absence is an error about
-// the file the table came from.
+// labelColumn returns the label column; its absence is a *ColumnError.
 func labelColumn(t *features.Table, label string) (*features.Column, error) {
-	c := t.Column(label)
-	if c != nil {
+	if c := t.Column(label); c != nil {
 		return c, nil
 	}
-	err := fmt.Errorf("label column %q not in the table (have %s)", label, strings.Join(t.Names(), ", "))
-	if t.Path() != "" {
-		return nil, &features.SchemaError{Path: t.Path(), Err: err}
-	}
-	return nil, fmt.Errorf("train: %w", err)
+	return nil, &ColumnError{Path: t.Path(), Role: "label", Column: label, Have: t.Names()}
 }
 
 // labelValue reads row i's label, not missing, as a boolean.

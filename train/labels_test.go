@@ -52,7 +52,7 @@ func TestOutcomeLists(t *testing.T) {
 // TestOutcomesWithoutLists: read as true/false, a label column with
 // missing values trains on the rows that have one, reported; every row
 // labelled reports nothing; a value that is no boolean names its line and
-// column in the file, and a missing label column the file.
+// column in the file, and a missing label column the file and its columns.
 func TestOutcomesWithoutLists(t *testing.T) {
 	log := slog.New(slog.DiscardHandler)
 	tb := statusTable("1", "", "0", "yes", "")
@@ -77,8 +77,8 @@ func TestOutcomesWithoutLists(t *testing.T) {
 	if _, _, _, err := outcomes(ft, &Config{Label: "Won"}, log); !errors.As(err, &re) || re.Line != 4 || re.Column != 3 || !strings.Contains(err.Error(), "--positive") {
 		t.Errorf("a label that is no boolean: %v, want line 4 column 3", err)
 	}
-	var se *features.SchemaError
-	if _, _, _, err := outcomes(ft, &Config{Label: "won"}, log); !errors.As(err, &se) || se.Path != path {
-		t.Errorf("a missing label column: %v, want a *SchemaError naming the file", err)
+	var ce *ColumnError
+	if _, _, _, err := outcomes(ft, &Config{Label: "won"}, log); !errors.As(err, &ce) || ce.Path != path || !strings.Contains(err.Error(), "have id, Won") {
+		t.Errorf("a missing label column: %v, want a *ColumnError naming the file and its columns", err)
 	}
 }

@@ -155,6 +155,9 @@ func Train(ctx context.Context, t *features.Table, cfg Config) (*predict.Model, 
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	if err := cfg.CheckColumns(t); err != nil {
+		return nil, err
+	}
 	log := cfg.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)

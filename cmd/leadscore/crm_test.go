@@ -221,6 +221,44 @@ func TestWindowsExport(t *testing.T) {
 	}
 }
 
+// TestTrainNamesMissingColumns: a flag naming a column the export lacks
+// (a typo in --drop would keep a leak in the model) is a usage error
+// naming the file and its columns, before anything is fitted; so is a
+// time column that holds no dates.
+func TestTrainNamesMissingColumns(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "export.csv")
+	var b strings.Builder
+	b.WriteString("Lead,Created,Visits,Won\n")
+	for i := range 200 {
+		fmt.Fprintf(&b, "L%d,2024-03-%02d,%d,%d\n", i, i%28+1, i%9, (i%9+i*7%5)/7)
+	}
+	os.WriteFile(path, []byte(b.String()), 0o644)
+	base := []string{"--table", path, "--label", "Won", "--model", "lr", "--out", filepath.Join(dir, "m"), "-q"}
+	for _, tt := range []struct{ flags []string }{
+		{[]string{"--id", "Leed"}},
+		{[]string{"--drop", "Visits,Created2"}},
+		{[]string{"--time-col", "Createdd"}},
+		{[]string{"--categorical", "Source"}},
+		{[]string{"--allow-leak", "Amount"}},
+	} {
+		code, _, errs := runCLI(t, slices.Concat([]string{"train"}, base, tt.flags)...)
+		if code != pipeline.ExitUsage || !strings.Contains(errs, "not in "+path) || !strings.Contains(errs, "have Lead, Created, Visits, Won") {
+			t.Errorf("%v: exit %d, %q; want 2 naming the file and its columns", tt.flags, code, errs)
+		}
+	}
+	code, _, errs := runCLI(t, slices.Concat([]string{"train"}, base, []string{"--time-col", "Visits"})...)
+	if code != pipeline.ExitUsage || !strings.Contains(errs, `time column "Visits"`) || !strings.Contains(errs, "holds numbers, not dates") {
+		t.Errorf("--time-col Visits: exit %d, %q", code, errs)
+	}
+	if code, _, errs := runCLI(t, "inspect", "--table", path, "--label", "Won", "--drop", "Nope"); code != pipeline.ExitUsage || !strings.Contains(errs, `drop column "Nope"`) {
+		t.Errorf("inspect --drop Nope: exit %d, %q", code, errs)
+	}
+	if code, _, errs := runCLI(t, slices.Concat([]string{"train"}, base, []string{"--id", "Lead", "--time-col", "Created"})...); code != 0 {
+		t.Errorf("the right names: exit %d, %s", code, errs)
+	}
+}
+
 // TestLeakyExport: the messy export with two columns filled in once a
 // deal closed: "Closed Amount" (the won value, 0 when lost, empty while
 // open) and "Closed On" (a date after Created). inspect marks the amount a

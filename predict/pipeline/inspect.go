@@ -34,10 +34,8 @@ func Inspect(ctx context.Context, ft *FlatTable, cfg train.Config, log *slog.Log
 	if cfg.TimeColumn != "" {
 		readNotes(t, cfg.TimeColumn, cfg.Drop, logger(log))
 	}
-	for _, name := range append([]string{cfg.Label, cfg.ID, cfg.TimeColumn}, cfg.Drop...) {
-		if name != "" && t.Column(name) == nil {
-			return nil, Usagef("no column %q in %s (have %s)", name, ft.Path, strings.Join(t.Names(), ", "))
-		}
+	if err := cfg.CheckColumns(t); err != nil {
+		return nil, err
 	}
 	return &Inspection{Table: ft.Path, Rows: t.NumRows(), Columns: train.Roles(t, cfg)}, nil
 }
