@@ -215,9 +215,12 @@ type JSONObject map[string]float64
 
 // Training records what the model was trained on.
 type Training struct {
-	Rows        int    `json:"rows"`
-	Positives   int    `json:"positives"`
-	TimeColumn  string `json:"time_column,omitempty"`
+	Rows       int    `json:"rows"`
+	Positives  int    `json:"positives"`
+	TimeColumn string `json:"time_column,omitempty"`
+	// IDColumn is the id column a flat table was trained with (train
+	// --id), which predict --table then takes as its own.
+	IDColumn    string `json:"id_column,omitempty"`
 	WindowStart string `json:"window_start,omitempty"`
 	WindowEnd   string `json:"window_end,omitempty"`
 	ValidStart  string `json:"valid_start,omitempty"`

@@ -64,18 +64,10 @@ func TestMessyCRMExport(t *testing.T) {
 
 	ranked := filepath.Join(dir, "ranked.csv")
 	if code, _, errs := runCLI(t, "predict", "--model", filepath.Join(dir, "messy"), "--table", fresh, "--id", "Lead Number",
-		"--keep", "Lead Origin,Company,Email", "--out", filepath.Join(dir, "ranked.parquet"), "--csv", ranked, "-q"); code != 0 {
+		"--keep", "Lead Origin,Company,Email", "--allow-weak-model", "--out", filepath.Join(dir, "ranked.parquet"), "--csv", ranked, "-q"); code != 0 {
 		t.Fatalf("predict: exit %d: %s", code, errs)
 	}
-	f, err := os.Open(ranked)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	recs, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
+	recs := readCSV(t, ranked)
 	if len(recs) != 81 || !strings.HasSuffix(strings.Join(recs[0], ","), "model_id,Lead Origin,Company,Email") {
 		t.Fatalf("ranked.csv: %d rows, header %v", len(recs), recs[0])
 	}
@@ -148,19 +140,26 @@ func messyOutcome(status string) string {
 	return ""
 }
 
+// readCSV returns the records of a CSV file, the header first.
+func readCSV(t *testing.T, path string) [][]string {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	recs, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return recs
+}
+
 // rewriteCSV reads the CSV file from, passes its records (the header
 // first) through edit, and writes what edit returns to the file to.
 func rewriteCSV(t *testing.T, from, to string, edit func(recs [][]string) [][]string) {
 	t.Helper()
-	f, err := os.Open(from)
-	if err != nil {
-		t.Fatal(err)
-	}
-	recs, err := csv.NewReader(f).ReadAll()
-	f.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
+	recs := readCSV(t, from)
 	g, err := os.Create(to)
 	if err != nil {
 		t.Fatal(err)
@@ -218,6 +217,16 @@ func TestWindowsExport(t *testing.T) {
 		"--out", filepath.Join(dir, "model"), "-q")
 	if code != 0 {
 		t.Fatalf("train --encoding cp1252: exit %d, %s", code, errs)
+	}
+	// predict --table takes the id column the model was trained with.
+	ranked := filepath.Join(dir, "ranked.csv")
+	code, _, errs = runCLI(t, "predict", "--model", filepath.Join(dir, "model"), "--table", path, "--encoding", "cp1252",
+		"--allow-weak-model", "--out", filepath.Join(dir, "ranked.parquet"), "--csv", ranked, "-q")
+	if code != 0 {
+		t.Fatalf("predict without --id: exit %d, %s", code, errs)
+	}
+	if recs := readCSV(t, ranked); len(recs) != 301 || !strings.HasPrefix(recs[1][1], "L") {
+		t.Errorf("predict without --id: %d rows, first %v", len(recs), recs[1])
 	}
 }
 

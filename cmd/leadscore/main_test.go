@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -37,15 +36,7 @@ func TestDemo(t *testing.T) {
 		}
 	}
 	run := filepath.Join(dir, "runs", "latest")
-	f, err := os.Open(filepath.Join(run, "ranked.csv"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	recs, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
+	recs := readCSV(t, filepath.Join(run, "ranked.csv"))
 	header := strings.Join(recs[0], ",")
 	for _, col := range []string{"entity_id", "score", "grade", "probability", "reasons", "churn_risk", "p_alive", "rfm_segment", "clv"} {
 		if !strings.Contains(header, col) {
@@ -330,11 +321,9 @@ func TestFlatTable(t *testing.T) {
 		"--na", "Select", "--out", dir+"/p.parquet", "--csv", dir+"/p.csv", "-q"); code != 0 {
 		t.Fatalf("predict: exit %d\n%s\n%s", code, out, errs)
 	}
-	f, _ := os.Open(dir + "/p.csv")
-	defer f.Close()
-	recs, err := csv.NewReader(f).ReadAll()
-	if err != nil || len(recs) != 601 {
-		t.Fatalf("p.csv: %d rows, %v", len(recs)-1, err)
+	recs := readCSV(t, dir+"/p.csv")
+	if len(recs) != 601 {
+		t.Fatalf("p.csv: %d rows", len(recs)-1)
 	}
 	ids := map[string]bool{}
 	for _, r := range recs[1:] {

@@ -46,7 +46,7 @@ sorted by score descending, ties by the unrounded blend, then entity_id.`,
 	f := cmd.Flags()
 	f.StringVar(&j.Model, "model", "", "model directory or model.json (required)")
 	f.StringVar(&j.Features, "features", "", "feature table (Parquet) from 'leadscore features --as-of'")
-	f.StringVar(&j.ID, "id", "", "id column of --table")
+	f.StringVar(&j.ID, "id", "", "id column of --table (default: the one the model was trained with)")
 	f.StringVar(&j.Out, "out", "", "ranked Parquet file to write (required)")
 	f.StringVar(&j.CSV, "csv", "", "also write the ranked list as CSV")
 	f.IntVar(&j.Top, "top", 0, "keep only the N best leads (0: all); every lead is scored and ranked, only those N are explained")

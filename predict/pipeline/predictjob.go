@@ -51,15 +51,18 @@ func (j *PredictJob) Run(ctx context.Context) ([]predict.Ranked, predict.Summary
 	if (j.Features == "") == (j.Table.Path == "") {
 		return nil, sum, Usagef("give exactly one of --features and --table")
 	}
-	if j.Table.Path != "" && j.ID == "" {
-		return nil, sum, Usagef("--table needs --id, the column that identifies a lead")
-	}
 	if j.Top < 0 {
 		return nil, sum, Usagef("--top must be 0 or more")
 	}
 	m, err := predict.ReadFile(j.Model)
 	if err != nil {
 		return nil, sum, err
+	}
+	if j.Table.Path != "" && j.ID == "" {
+		// The id column the model was trained with, when it was given one.
+		if j.ID = m.Training.IDColumn; j.ID == "" {
+			return nil, sum, Usagef("--table needs --id, the column that identifies a lead")
+		}
 	}
 	t, err := readTable(ctx, j.Features, &j.Table, m)
 	if err != nil {
