@@ -100,6 +100,18 @@ func TestRun(t *testing.T) {
 	if err := json.Unmarshal(fb, &failed); err != nil || failed.Status != "failed" || failed.ExitCode != pipeline.ExitBadInput || !strings.Contains(failed.Error, "events.csv:2:") {
 		t.Errorf("failure manifest %+v, %v", failed, err)
 	}
+	// With max_bad_rows the run skips the row into the run folder's
+	// quarantine.csv (docs/outputs.md).
+	os.WriteFile(filepath.Join(dir, "data", "events.csv"), []byte("entity_id,ts,type\na,2024-02-30,rfq\nb,2024-06-01,rfq\n"), 0o644)
+	raw, _ := os.ReadFile(conf)
+	skipping := filepath.Join(dir, "skipping.yaml")
+	os.WriteFile(skipping, append(raw, "max_bad_rows: 5\n"...), 0o644)
+	if code, _, errs := runCLI(t, "run", "--config", skipping, "--as-of", "2025-01-01", "-q"); code != 0 {
+		t.Fatalf("run with max_bad_rows: exit %d, %s", code, errs)
+	}
+	if q, err := os.ReadFile(filepath.Join(runs, "2025-01-01", "quarantine.csv")); err != nil || !strings.Contains(string(q), "2024-02-30") {
+		t.Errorf("quarantine.csv: %q, %v", q, err)
+	}
 }
 
 // TestRunKilled kills a run with SIGKILL while it writes: the previous

@@ -54,7 +54,7 @@ func (j *FeaturesJob) Run(ctx context.Context) (rows, columns int, err error) {
 	if err != nil {
 		return 0, 0, err
 	}
-	if job.BadRows, err = BadRows(&o, j.Out, j.MaxBadRows); err != nil {
+	if job.BadRows, err = BadRows(&o, QuarantinePath(j.Out), j.MaxBadRows); err != nil {
 		return 0, 0, err
 	}
 	inputs := map[string]string{"events": j.Events, "entities": j.Entities, "cutoffs": j.Cutoffs, "outcomes": j.Outcomes, "spec": j.Spec}

@@ -61,7 +61,7 @@ func (j *RFMJob) Run(ctx context.Context) (*rfm.Result, []rfm.HoldoutRow, error)
 	if err != nil {
 		return nil, nil, err
 	}
-	if cfg.BadRows, err = BadRows(&o, j.Out, j.MaxBadRows); err != nil {
+	if cfg.BadRows, err = BadRows(&o, QuarantinePath(j.Out), j.MaxBadRows); err != nil {
 		return nil, nil, err
 	}
 	res, err := rfm.Compute(ctx, cfg)

@@ -68,15 +68,16 @@ func QuarantinePath(out string) string {
 	return strings.TrimSuffix(out, ext) + ".quarantine.csv"
 }
 
-// BadRows sets up the bad-row policy of a run writing out: with max > 0,
-// skipped rows go to a quarantine CSV beside out, an output of o that is
-// kept only when some row was skipped. max 0 fails on the first bad row.
-func BadRows(o *Outputs, out string, max int) (*features.BadRows, error) {
+// BadRows sets up the bad-row policy of a run: with max > 0, skipped rows
+// go to the CSV file quarantine (QuarantinePath of a command's output, or
+// a run folder's quarantine.csv), an output of o that is kept only when
+// some row was skipped. max 0 fails on the first bad row.
+func BadRows(o *Outputs, quarantine string, max int) (*features.BadRows, error) {
 	if max == 0 {
 		return &features.BadRows{}, nil
 	}
 	bad := &features.BadRows{Max: max}
-	f, err := o.CreateOptional(QuarantinePath(out), func() (bool, error) {
+	f, err := o.CreateOptional(quarantine, func() (bool, error) {
 		if err := bad.Quarantine.Close(); err != nil {
 			return false, fmt.Errorf("quarantine: %w", err)
 		}
