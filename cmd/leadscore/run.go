@@ -112,7 +112,11 @@ func runPipeline(c *cobra.Command, opts *runOptions) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(opts.stdout, "wrote %s: %d leads, %d customers; %d warnings (manifest.json)\n", res.Dir, res.Ranked,
-		res.Manifest.Rows["customers"], len(res.Manifest.Warnings))
+	skipped := ""
+	if n := res.Manifest.BadRows; n > 0 {
+		skipped = fmt.Sprintf("; %d bad rows skipped (quarantine.csv)", n)
+	}
+	fmt.Fprintf(opts.stdout, "wrote %s: %d leads, %d customers; %d warnings%s (manifest.json)\n", res.Dir, res.Ranked,
+		res.Manifest.Rows["customers"], len(res.Manifest.Warnings), skipped)
 	return nil
 }

@@ -106,8 +106,8 @@ func TestRun(t *testing.T) {
 	raw, _ := os.ReadFile(conf)
 	skipping := filepath.Join(dir, "skipping.yaml")
 	os.WriteFile(skipping, append(raw, "max_bad_rows: 5\n"...), 0o644)
-	if code, _, errs := runCLI(t, "run", "--config", skipping, "--as-of", "2025-01-01", "-q"); code != 0 {
-		t.Fatalf("run with max_bad_rows: exit %d, %s", code, errs)
+	if code, out, errs := runCLI(t, "run", "--config", skipping, "--as-of", "2025-01-01", "-q"); code != 0 || !strings.Contains(out, "1 bad rows skipped (quarantine.csv)") {
+		t.Fatalf("run with max_bad_rows: exit %d, %s%s", code, out, errs)
 	}
 	if q, err := os.ReadFile(filepath.Join(runs, "2025-01-01", "quarantine.csv")); err != nil || !strings.Contains(string(q), "2024-02-30") {
 		t.Errorf("quarantine.csv: %q, %v", q, err)
