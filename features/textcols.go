@@ -186,9 +186,11 @@ func parseAll(cells []string, format string) ([]float64, bool) {
 
 // datePatterns are the day-first and month-first patterns a column of
 // dates is tried with when it is not ISO 8601 (each reads numbers with or
-// without a leading zero).
+// without a leading zero). Two-digit years are tried with slashes only,
+// as spreadsheets write them: with dots they would read version numbers
+// (1.2.10) as dates; --time-format dd.mm.yy reads those.
 var datePatterns = []string{"dd.mm.yyyy", "dd/mm/yyyy", "mm/dd/yyyy", "dd-mm-yyyy", "yyyy/mm/dd", "dd-mmm-yyyy", "dd mmm yyyy",
-	"dd.mm.yy", "dd/mm/yy", "mm/dd/yy"}
+	"dd/mm/yy", "mm/dd/yy"}
 
 // withTimeOfDay returns the layouts a date written in layout is read with:
 // as it is, or followed by a time of day (10:30, 10:30:15, 3:45 PM).

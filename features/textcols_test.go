@@ -94,7 +94,7 @@ func TestDetectDates(t *testing.T) {
 		want    time.Time
 	}{
 		{[]string{"12/1/10 8:26", "12/13/10 14:05"}, "mm/dd/yy", time.Date(2010, 12, 1, 8, 26, 0, 0, time.UTC)},
-		{[]string{"1.12.10", "13.12.10"}, "dd.mm.yy", time.Date(2010, 12, 1, 0, 0, 0, 0, time.UTC)},
+		{[]string{"1/12/10", "13/12/10"}, "dd/mm/yy", time.Date(2010, 12, 1, 0, 0, 0, 0, time.UTC)},
 		{[]string{"05-Mar-2024", "17-MAR-2024"}, "dd-mmm-yyyy", time.Date(2024, 3, 5, 0, 0, 0, 0, time.UTC)},
 		{[]string{"3/5/2024 2:07 PM", "3/25/2024 11:30 AM"}, "mm/dd/yyyy", time.Date(2024, 3, 5, 14, 7, 0, 0, time.UTC)},
 	} {
@@ -102,6 +102,10 @@ func TestDetectDates(t *testing.T) {
 		if err != nil || !ok || used != tt.pattern || !ts[0].Equal(tt.want) {
 			t.Errorf("%q: %v as %q (%v, %v); want %v as %q", tt.cells, ts, used, ok, err, tt.want, tt.pattern)
 		}
+	}
+	// Version numbers are no dates.
+	if _, _, ok, err := detectTimes("d", []string{"1.2.10", "2.11.15"}, ""); ok || err != nil {
+		t.Errorf("version numbers read as dates (%v)", err)
 	}
 	// 12/1/10 alone is the first of December or the twelfth of January.
 	if _, _, _, err := detectTimes("d", []string{"12/1/10", "11/2/10"}, ""); err == nil {
