@@ -10,8 +10,8 @@ import (
 
 // TestNotebooks executes every notebook in notebooks/ top to bottom, as
 // the data team would: on the demo's latest run and backtest, and on a
-// run folder of another shape (a fixed model, no orders, so no model/ and
-// no rfm stage). It needs Debian's jupyter-nbconvert, python3-pandas and
+// run folder of another shape (a fixed model, no orders and no rules, so
+// no model/, no rfm stage and no rule columns). It needs Debian's jupyter-nbconvert, python3-pandas and
 // python3-matplotlib (.ci/run installs them) and is skipped without them.
 func TestNotebooks(t *testing.T) {
 	jupyter, err := exec.LookPath("jupyter")
@@ -24,7 +24,7 @@ func TestNotebooks(t *testing.T) {
 	dir, _ := sharedDemo(t)
 	other := t.TempDir()
 	cfg := filepath.Join(other, "pipeline.yaml")
-	os.WriteFile(cfg, []byte("out: runs\nevents: {path: "+dir+"/data/events.parquet}\nentities: {path: "+dir+"/data/entities.parquet}\nmodel: "+dir+"/runs/latest/model/model.json\nrules: default\n"), 0o644)
+	os.WriteFile(cfg, []byte("out: runs\nevents: {path: "+dir+"/data/events.parquet}\nentities: {path: "+dir+"/data/entities.parquet}\nmodel: "+dir+"/runs/latest/model/model.json\n"), 0o644)
 	if code, _, errs := runCLI(t, "run", "--config", cfg, "--as-of", "2024-12-01", "-q"); code != 0 {
 		t.Fatalf("run: %s", errs)
 	}
