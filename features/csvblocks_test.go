@@ -245,3 +245,17 @@ func TestTableRowError(t *testing.T) {
 		t.Errorf("Parquet row 2: %v", err)
 	}
 }
+
+// TestUnnamedColumns: columns a header leaves without a name get one, so
+// that no setting's empty value can name them.
+func TestUnnamedColumns(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "t.csv")
+	os.WriteFile(path, []byte(",column_1,Won\n1,a,1\n2,b,0\n"), 0o644)
+	tb, err := ReadTable(context.Background(), Source{Path: path}, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(tb.Names(), ","); got != "column_1_,column_1,Won" {
+		t.Errorf("names %s", got)
+	}
+}

@@ -683,6 +683,7 @@ func ReadTable(ctx context.Context, src Source, na []string, bad *BadRows) (*Tab
 				}
 			}
 		}
+		nameUnnamed(t)
 		if err := readText(t, src); err != nil {
 			return nil, &SchemaError{Path: src.Path, Err: err}
 		}
@@ -715,11 +716,27 @@ func ReadTable(ctx context.Context, src Source, na []string, bad *BadRows) (*Tab
 			return nil, err
 		}
 	}
+	nameUnnamed(t)
 	if err := readText(t, src); err != nil {
 		return nil, &SchemaError{Path: src.Path, Err: err}
 	}
 	t.origin = &origin{src: src, csv: true}
 	return t, nil
+}
+
+// nameUnnamed names the columns a header left without a name (a
+// spreadsheet's column of row numbers) column_N, N its place from 1, with
+// underscores added while another column has the name.
+func nameUnnamed(t *Table) {
+	for i := range t.Columns {
+		if c := &t.Columns[i]; c.Name == "" {
+			name := fmt.Sprintf("column_%d", i+1)
+			for t.Column(name) != nil {
+				name += "_"
+			}
+			c.Name = name
+		}
+	}
 }
 
 // readCSVRows reads a table row by row: the path for every file that

@@ -50,7 +50,7 @@ func (c *Config) CheckColumns(t *features.Table) error {
 			return &ColumnError{Path: t.Path(), Role: n.role, Column: n.name, Have: t.Names()}
 		}
 	}
-	if tc := t.Column(c.TimeColumn); tc != nil && tc.Kind != features.KindTime {
+	if tc := t.Column(c.TimeColumn); c.TimeColumn != "" && tc != nil && tc.Kind != features.KindTime {
 		kind := map[features.Kind]string{features.KindFloat: "numbers", features.KindString: "text", features.KindBool: "true/false values"}[tc.Kind]
 		return &ColumnError{Path: t.Path(), Role: "time", Column: c.TimeColumn, Kind: kind}
 	}

@@ -238,9 +238,9 @@ func TestTrainNamesMissingColumns(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "export.csv")
 	var b strings.Builder
-	b.WriteString("Lead,Created,Visits,Won\n")
+	b.WriteString("Lead,Created,Visits,Won,\n") // a last column without a name, as spreadsheets save one
 	for i := range 200 {
-		fmt.Fprintf(&b, "L%d,2024-03-%02d,%d,%d\n", i, i%28+1, i%9, (i%9+i*7%5)/7)
+		fmt.Fprintf(&b, "L%d,2024-03-%02d,%d,%d,%d\n", i, i%28+1, i%9, (i%9+i*7%5)/7, i%3)
 	}
 	os.WriteFile(path, []byte(b.String()), 0o644)
 	base := []string{"--table", path, "--label", "Won", "--model", "lr", "--out", filepath.Join(dir, "m"), "-q"}
@@ -252,7 +252,7 @@ func TestTrainNamesMissingColumns(t *testing.T) {
 		{[]string{"--allow-leak", "Amount"}},
 	} {
 		code, _, errs := runCLI(t, slices.Concat([]string{"train"}, base, tt.flags)...)
-		if code != pipeline.ExitUsage || !strings.Contains(errs, "not in "+path) || !strings.Contains(errs, "have Lead, Created, Visits, Won") {
+		if code != pipeline.ExitUsage || !strings.Contains(errs, "not in "+path) || !strings.Contains(errs, "have Lead, Created, Visits, Won, ") {
 			t.Errorf("%v: exit %d, %q; want 2 naming the file and its columns", tt.flags, code, errs)
 		}
 	}
