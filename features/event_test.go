@@ -2,6 +2,7 @@ package features
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"io"
 	"os"
@@ -10,6 +11,7 @@ import (
 	"testing"
 	"testing/iotest"
 	"time"
+	"unicode/utf16"
 )
 
 // writeFile writes content to a file in a test's temporary directory.
@@ -337,6 +339,34 @@ func TestLineEndTrimmer(t *testing.T) {
 		got, err := io.ReadAll(&lineEndTrimmer{r: iotest.OneByteReader(strings.NewReader(in)), chunk: make([]byte, size)})
 		if err != nil || string(got) != want {
 			t.Errorf("chunks of %d: %q, %v; want %q", size, got, err, want)
+		}
+	}
+}
+
+// TestReadUTF16: a file in UTF-16 with a byte-order mark (Excel's
+// "Unicode Text", tab-separated), little or big endian, reads as events
+// and as a flat table, whatever --encoding says.
+func TestReadUTF16(t *testing.T) {
+	text := "entity_id\tts\ttype\tnote\r\nM\u00fcller\t2024-01-02\torder\t\u20ac5\r\nb\t2024-01-03\tcall\tx\r\n"
+	for _, order := range []binary.ByteOrder{binary.LittleEndian, binary.BigEndian} {
+		units := utf16.Encode([]rune("\ufeff" + text))
+		b := make([]byte, 2*len(units))
+		for i, u := range units {
+			order.PutUint16(b[2*i:], u)
+		}
+		p := writeFile(t, "unicode.txt", string(b))
+		for _, enc := range []string{"", "cp1252"} {
+			got, err := readAllEvents(t, Source{Path: p, CSV: CSVOptions{Sep: '\t', Encoding: enc}}, nil)
+			if err != nil || len(got) != 2 || got[0].EntityID != "M\u00fcller" {
+				t.Fatalf("%v, encoding %q: %+v, %v", order, enc, got, err)
+			}
+			if v, _ := got[0].Prop("note"); v != "\u20ac5" {
+				t.Errorf("%v: note %q", order, v)
+			}
+		}
+		tb, err := ReadTable(context.Background(), Source{Path: p, CSV: CSVOptions{Sep: '\t'}}, nil, nil)
+		if err != nil || tb.NumRows() != 2 || tb.Column("entity_id").Str[0] != "M\u00fcller" {
+			t.Errorf("%v: table %v, %v", order, tb, err)
 		}
 	}
 }

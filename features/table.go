@@ -19,6 +19,8 @@ import (
 	"unsafe"
 
 	"golang.org/x/text/encoding/charmap"
+	"golang.org/x/text/encoding/unicode"
+	"golang.org/x/text/transform"
 )
 
 // Format is the file format of an input table.
@@ -211,10 +213,16 @@ func newCSVRows(in io.Reader, c io.Closer, onDisk bool, path string, opt CSVOpti
 	if err := CheckEncoding(opt.Encoding); err != nil {
 		return nil, &SchemaError{Path: path, Err: err}
 	}
-	if isCP1252(opt.Encoding) {
-		in = charmap.Windows1252.NewDecoder().Reader(in)
-	}
+	// Excel's "Unicode Text" is UTF-16 with a byte-order mark, whatever
+	// the encoding setting says.
 	br := bufio.NewReaderSize(in, 1<<20)
+	utf16 := false
+	if b, err := br.Peek(2); err == nil && (b[0] == 0xFF && b[1] == 0xFE || b[0] == 0xFE && b[1] == 0xFF) {
+		br = bufio.NewReaderSize(transform.NewReader(br, unicode.BOMOverride(unicode.UTF8.NewDecoder())), 1<<20)
+		utf16 = true
+	} else if isCP1252(opt.Encoding) {
+		br = bufio.NewReaderSize(charmap.Windows1252.NewDecoder().Reader(br), 1<<20)
+	}
 	if b, err := br.Peek(3); err == nil && bytes.Equal(b, utf8BOM) {
 		br.Discard(3)
 	}
@@ -260,7 +268,7 @@ func newCSVRows(in io.Reader, c io.Closer, onDisk bool, path string, opt CSVOpti
 		layouts = withTimeOfDay(layout)
 	}
 	return &csvRows{path: path, c: c, r: cr, header: header, layouts: layouts,
-		plain: onDisk && !isCP1252(opt.Encoding) && src == io.Reader(br)}, nil
+		plain: onDisk && !isCP1252(opt.Encoding) && !utf16 && src == io.Reader(br)}, nil
 }
 
 // lineEndTrimmer drops the spaces and tabs that end a line (or the text),
