@@ -58,8 +58,8 @@ func TestOnlineRetail(t *testing.T) {
 // TestCDNOWMaster reads CDNOW's raw transaction log as lifetimes ships it
 // (columns aligned with spaces, CRLF, YYYYMMDD dates) and fits BG/NBD on
 // the calibration period of Fader, Hardie & Lee (2005), in weeks, over all
-// 23,570 customers. The reference is scripts/cdnow_bgnbd.py: pandas reads
-// the log, scipy maximises the same likelihood.
+// 23,570 customers. The reference is scripts/bgnbd_reference.py: pandas
+// reads the log, scipy maximises the same likelihood.
 func TestCDNOWMaster(t *testing.T) {
 	path := filepath.Join("..", "..", "shared", "data", "cdnow", "CDNOW_master.txt")
 	if _, err := os.Stat(path); err != nil {
@@ -90,5 +90,39 @@ func TestCDNOWMaster(t *testing.T) {
 	}
 	if ll := m.LogLikelihood; math.Abs(ll-(-95368.44393316074)) > 1e-3 {
 		t.Errorf("log-likelihood %.4f, scipy -95368.4439", ll)
+	}
+}
+
+// TestOnlineRetailBGNBD fits BG/NBD on UCI Online Retail's lines up to
+// 2011-08-31, in weeks, where the maximum lies on the boundary: almost no
+// customer drops out (a → 0), so a and b are not identified, only their
+// ratio. The reference is scripts/bgnbd_reference.py --retail (pandas and
+// scipy): 3,317 customers, 1,890 repeat buyers, r 0.722681, alpha 9.423657,
+// log-likelihood -21758.0208, a/(a+b) 4e-7.
+func TestOnlineRetailBGNBD(t *testing.T) {
+	path := filepath.Join("..", "..", "shared", "data", "uci_online_retail", "online_retail_II.csv")
+	if _, err := os.Stat(path); err != nil {
+		t.Skip("../shared/data/uci_online_retail is absent")
+	}
+	layout, err := features.TimeLayout("M/D/YY H:MM")
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := features.Source{Path: path, CSV: features.CSVOptions{Encoding: "cp1252"}, TimeLayout: layout,
+		Columns: map[string]string{"entity_id": "Customer ID", "ts": "InvoiceDate", "amount": "Price", "quantity": "Quantity"}}
+	res, err := Compute(context.Background(), Config{Orders: src, ObservationEnd: time.Date(2011, 8, 31, 0, 0, 0, 0, time.UTC), Unit: "week",
+		BadRows: &features.BadRows{Max: 200000}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := res.Model
+	if m.Customers != 3317 || m.RepeatBuyers != 1890 {
+		t.Errorf("%d customers, %d repeat buyers; want 3,317 and 1,890", m.Customers, m.RepeatBuyers)
+	}
+	if math.Abs(m.R-0.722681) > 1e-4*0.722681 || math.Abs(m.Alpha-9.423657) > 1e-4*9.423657 {
+		t.Errorf("r %.6f, alpha %.6f; scipy 0.722681, 9.423657", m.R, m.Alpha)
+	}
+	if math.Abs(m.LogLikelihood-(-21758.0208)) > 1e-2 || m.A/(m.A+m.B) > 1e-5 {
+		t.Errorf("log-likelihood %.4f, a %.3g, b %.3g; scipy -21758.0208 with a/(a+b) near 0", m.LogLikelihood, m.A, m.B)
 	}
 }
