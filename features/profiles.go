@@ -225,7 +225,7 @@ func ReadCutoffs(ctx context.Context, src Source, bad *BadRows) (*Cutoffs, error
 		var ts time.Time
 		var w bool
 		if err == nil {
-			id, ts, w, err = cutoffRow(r, src.Path, idx["entity_id"], idx["ts"], wonCol)
+			id, ts, w, err = cutoffRow(r, src, idx["entity_id"], idx["ts"], wonCol)
 		}
 		if err != nil {
 			var re *RowError
@@ -263,7 +263,8 @@ func ReadCutoffs(ctx context.Context, src Source, bad *BadRows) (*Cutoffs, error
 	return c, nil
 }
 
-func cutoffRow(r rows, path string, idCol, tsCol, wonCol int) (string, time.Time, bool, error) {
+func cutoffRow(r rows, src Source, idCol, tsCol, wonCol int) (string, time.Time, bool, error) {
+	path := src.Path
 	id, null := r.Str(idCol)
 	if null {
 		return "", time.Time{}, false, cellError(r, path, idCol, ErrEmptyField)
@@ -285,9 +286,12 @@ func cutoffRow(r rows, path string, idCol, tsCol, wonCol int) (string, time.Time
 	if null {
 		return "", time.Time{}, false, cellError(r, path, wonCol, ErrEmptyField)
 	}
-	w, ok := ParseBool(s)
-	if !ok {
-		return "", time.Time{}, false, cellError(r, path, wonCol, fmt.Errorf("outcome %q is not one of true/false, 1/0, yes/no, won/lost", s))
+	w, known, err := src.outcome(s)
+	if err == nil && !known {
+		err = fmt.Errorf("outcome %q is neither a won nor a lost value: a cutoff row needs its outcome", s)
+	}
+	if err != nil {
+		return "", time.Time{}, false, cellError(r, path, wonCol, err)
 	}
 	return id, ts, w, nil
 }

@@ -12,6 +12,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -79,7 +80,37 @@ type Source struct {
 	// pattern or a Go layout); other text columns are detected.
 	Numbers map[string]string
 	Times   map[string]string
+	// Won and Lost, when set, are the values of a deals or cutoffs file's
+	// won column that mean won and lost (a CRM's stages: "Closed Won"),
+	// compared without regard to case or spacing; any other value is a
+	// deal still open. Unset, the column holds true/false, 1/0, yes/no or
+	// won/lost.
+	Won, Lost []string
 }
+
+// outcome reads a won cell (not empty): won, and whether the deal's
+// outcome is known (false: still open, only with Won and Lost lists).
+func (src Source) outcome(s string) (won, known bool, err error) {
+	if len(src.Won) == 0 && len(src.Lost) == 0 {
+		w, ok := ParseBool(s)
+		if !ok {
+			return false, false, fmt.Errorf("outcome %q is not one of true/false, 1/0, yes/no, won/lost (or give the won and lost values)", s)
+		}
+		return w, true, nil
+	}
+	v := normValue(s)
+	switch {
+	case slices.ContainsFunc(src.Won, func(w string) bool { return normValue(w) == v }):
+		return true, true, nil
+	case slices.ContainsFunc(src.Lost, func(l string) bool { return normValue(l) == v }):
+		return false, true, nil
+	}
+	return false, false, nil
+}
+
+// normValue is how listed values compare: case, and spaces around and
+// between words, do not matter ("Closed  Won" is "closed won").
+func normValue(s string) string { return strings.Join(strings.Fields(strings.ToLower(s)), " ") }
 
 // format is the file's format: Format, or the one its name says.
 func (src Source) format() Format {

@@ -133,7 +133,8 @@ type Outcomes struct {
 }
 
 // ReadOutcomes reads a deals file: entity_id, ts (when the deal opened),
-// won (true/false, 1/0, yes/no, won/lost; empty while open) and optionally
+// won (true/false, 1/0, yes/no, won/lost, or one of src.Won and src.Lost;
+// empty, or with those lists any other value, while open) and optionally
 // closed_at (empty while open) and amount (the deal's value). Other columns
 // are ignored.
 func ReadOutcomes(ctx context.Context, src Source, bad *BadRows) (*Outcomes, error) {
@@ -158,7 +159,7 @@ func ReadOutcomes(ctx context.Context, src Source, bad *BadRows) (*Outcomes, err
 			break
 		}
 		if err == nil {
-			err = o.row(r, src.Path, idx)
+			err = o.row(r, src, idx)
 		}
 		if err != nil {
 			var re *RowError
@@ -179,7 +180,8 @@ func ReadOutcomes(ctx context.Context, src Source, bad *BadRows) (*Outcomes, err
 	return o, nil
 }
 
-func (o *Outcomes) row(r rows, path string, idx map[string]int) error {
+func (o *Outcomes) row(r rows, src Source, idx map[string]int) error {
+	path := src.Path
 	id, null := r.Str(idx["entity_id"])
 	if null {
 		return cellError(r, path, idx["entity_id"], ErrEmptyField)
@@ -217,18 +219,17 @@ func (o *Outcomes) row(r rows, path string, idx map[string]int) error {
 			amount = v
 		}
 	}
-	won := false
+	won, known := false, false
 	if s, null := r.Str(idx["won"]); !null {
-		w, ok := ParseBool(s)
-		if !ok {
-			return cellError(r, path, idx["won"], fmt.Errorf("outcome %q is not one of true/false, 1/0, yes/no, won/lost", s))
+		if won, known, err = src.outcome(s); err != nil {
+			return cellError(r, path, idx["won"], err)
 		}
-		won = w
-		if closed == noTime && idx["closed_at"] < 0 {
-			closed = opened.UnixNano() // no close times: a known outcome counts from the opening
-		}
-	} else {
-		closed = noTime // no outcome yet: open
+	}
+	switch {
+	case !known:
+		won, closed = false, noTime // no outcome yet: open
+	case closed == noTime && idx["closed_at"] < 0:
+		closed = opened.UnixNano() // no close times: a known outcome counts from the opening
 	}
 	o.IDs = append(o.IDs, strings.Clone(id))
 	o.Opened = append(o.Opened, opened.UnixNano())

@@ -2,8 +2,12 @@ package features
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -165,5 +169,30 @@ d,2024-03-01,true,2024-03-05
 	open := o.OpenDeals(at)
 	if got := open.IDs; len(got) != 2 || got[0] != "b" || got[1] != "c" {
 		t.Errorf("open deals %v, want b (closes on the date) and c", got)
+	}
+}
+
+// TestOutcomeValues: with won and lost values (a CRM's stage names,
+// matched without regard to case or spacing) a deals file's other values
+// are open deals; as cutoffs, such a row has no outcome and is a bad row.
+func TestOutcomeValues(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "deals.csv")
+	os.WriteFile(path, []byte("entity_id,ts,Stage\na,2024-01-02,Closed Won\nb,2024-01-03,closed  LOST\nc,2024-01-04,Negotiation\nd,2024-01-05,\n"), 0o644)
+	src := Source{Path: path, Columns: map[string]string{"won": "Stage"}, Won: []string{"closed won"}, Lost: []string{"Closed Lost"}}
+	o, err := ReadOutcomes(context.Background(), src, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !o.Won[0] || o.Won[1] || o.Closed[0] == noTime || o.Closed[1] == noTime || o.Closed[2] != noTime || o.Closed[3] != noTime {
+		t.Errorf("won %v, closed %v: want a won, b lost, c and d open", o.Won, o.Closed)
+	}
+	var re *RowError
+	if _, err := ReadOutcomes(context.Background(), Source{Path: path, Columns: src.Columns}, nil); !errors.As(err, &re) || re.Line != 2 {
+		t.Errorf("without the values: %v, want an error at line 2", err)
+	}
+	bad := &BadRows{Max: 5}
+	c, err := ReadCutoffs(context.Background(), Source{Path: path, Columns: src.Columns, Won: src.Won, Lost: src.Lost}, bad)
+	if err != nil || len(c.IDs) != 2 || bad.Count() != 2 || !strings.Contains(bad.Err().Error(), "neither a won nor a lost value") {
+		t.Errorf("cutoffs: %v rows, %d bad (%v), %v", c, bad.Count(), bad.Err(), err)
 	}
 }

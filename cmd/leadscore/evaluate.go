@@ -38,6 +38,8 @@ with a warning: the conversions yet to come are missing.`,
 		},
 	}
 	f, j := cmd.Flags(), &opts.job
+	addFileFlags(cmd, &j.Reading.FileReading)
+	addOutcomeFlags(cmd, &j.Reading.FileReading)
 	f.StringVar(&j.Ranked, "ranked", "", "a run folder (OUT/<date>) or a ranked.parquet file (required)")
 	f.StringVar(&j.Deals, "deals", "", "the deals file: entity_id, ts, won, closed_at (required)")
 	f.StringVar(&j.Model, "model", "", "the model that made the list, for its target and horizon (default: the run folder's)")

@@ -12,10 +12,7 @@ import (
 // --ROLE-col (--entities-sep ';') for each of roles alone.
 func addReadingFlags(cmd *cobra.Command, in *pipeline.Reading, roles ...string) {
 	f := cmd.Flags()
-	f.StringArrayVar(&in.Columns, "col", nil, "map a contract column to the file's column, as name=column (repeatable)")
-	f.StringVar(&in.Sep, "sep", ",", "CSV field separator (one character, 'tab', or 'space' for columns aligned with spaces)")
-	f.StringVar(&in.Encoding, "encoding", "utf-8", "CSV text encoding: utf-8 or cp1252 (Windows-1252/Latin-1)")
-	f.StringVar(&in.TimeFormat, "time-format", "", "how timestamps are written: dd.mm.yyyy HH:MM, M/D/YY H:MM, ... or a Go layout (default: RFC 3339 and YYYY-MM-DD forms)")
+	addFileFlags(cmd, &in.FileReading)
 	f.IntVar(&in.MaxBadRows, "max-bad-rows", 0, "skip up to N bad rows, writing them to a .quarantine.csv next to the output (0: stop at the first)")
 	in.Roles = map[string]*pipeline.FileReading{}
 	for _, role := range roles {
@@ -26,6 +23,24 @@ func addReadingFlags(cmd *cobra.Command, in *pipeline.Reading, roles ...string) 
 		f.StringVar(&o.Encoding, role+"-encoding", "", "--encoding for the "+role+" file alone")
 		f.StringVar(&o.TimeFormat, role+"-time-format", "", "--time-format for the "+role+" file alone")
 	}
+}
+
+// addFileFlags adds --col, --sep, --encoding and --time-format, how the
+// files of the data contract are read.
+func addFileFlags(cmd *cobra.Command, in *pipeline.FileReading) {
+	f := cmd.Flags()
+	f.StringArrayVar(&in.Columns, "col", nil, "map a contract column to the file's column, as name=column (repeatable)")
+	f.StringVar(&in.Sep, "sep", ",", "CSV field separator (one character, 'tab', or 'space' for columns aligned with spaces)")
+	f.StringVar(&in.Encoding, "encoding", "utf-8", "CSV text encoding: utf-8 or cp1252 (Windows-1252/Latin-1)")
+	f.StringVar(&in.TimeFormat, "time-format", "", "how timestamps are written: dd.mm.yyyy HH:MM, M/D/YY H:MM, ... or a Go layout (default: RFC 3339 and YYYY-MM-DD forms)")
+}
+
+// addOutcomeFlags adds --won and --lost, the values of a deals file's won
+// column that a CRM writes for its closed stages.
+func addOutcomeFlags(cmd *cobra.Command, in *pipeline.FileReading) {
+	f := cmd.Flags()
+	f.StringSliceVar(&in.Won, "won", nil, "values of the deals file's won column that mean won, such as \"Closed Won\" (with --lost; any other value is a deal still open)")
+	f.StringSliceVar(&in.Lost, "lost", nil, "values of the deals file's won column that mean lost, such as \"Closed Lost\" (with --won)")
 }
 
 // addTableFlags adds --table, described by usage, and the flags of how

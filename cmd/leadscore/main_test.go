@@ -375,6 +375,34 @@ func TestEvaluateCommand(t *testing.T) {
 	if html, _ := os.ReadFile(filepath.Join(out, "e.html")); !bytes.Contains(html, []byte("<svg")) {
 		t.Error("the HTML page has no chart")
 	}
+	// The same deals as a CRM exports them: a Stage column with its own
+	// names for the outcomes, open deals at a stage of their own.
+	plain, stages := filepath.Join(out, "deals.csv"), filepath.Join(out, "stages.csv")
+	if code, _, errs := runCLI(t, "export", "--in", filepath.Join(dir, "data", "deals.parquet"), "--out", plain, "-q"); code != 0 {
+		t.Fatalf("export: %s", errs)
+	}
+	rewriteCSV(t, plain, stages, func(recs [][]string) [][]string {
+		w := slices.Index(recs[0], "won")
+		recs[0][w] = "Stage"
+		for _, r := range recs[1:] {
+			r[w] = map[string]string{"true": "Closed Won", "false": "closed  lost", "": "Negotiation"}[r[w]]
+		}
+		return recs
+	})
+	code, _, errs = runCLI(t, "evaluate", "--ranked", filepath.Join(dir, "backtest", "runs", "2024-07-01"), "--deals", stages,
+		"--col", "won=Stage", "--won", "Closed Won", "--lost", "Closed Lost", "--out", filepath.Join(out, "s.json"), "-q")
+	sb, _ := os.ReadFile(filepath.Join(out, "s.json"))
+	if code != 0 || !bytes.Equal(bytes.ReplaceAll(sb, []byte(stages), nil), bytes.ReplaceAll(b, []byte(filepath.Join(dir, "data", "deals.parquet")), nil)) {
+		t.Errorf("stage names: exit %d, %s; the evaluation differs from the plain deals file's", code, errs)
+	}
+	if code, _, errs := runCLI(t, "evaluate", "--ranked", filepath.Join(dir, "backtest", "runs", "2024-07-01"), "--deals", stages,
+		"--col", "won=Stage", "-q"); code != pipeline.ExitBadInput || !strings.Contains(errs, "is not one of") || !strings.Contains(errs, "won and lost values") {
+		t.Errorf("stage names without --won/--lost: exit %d, %q", code, errs)
+	}
+	if code, _, errs := runCLI(t, "evaluate", "--ranked", filepath.Join(dir, "backtest", "runs", "2024-07-01"), "--deals", stages,
+		"--col", "won=Stage", "--won", "Closed Won", "-q"); code != pipeline.ExitUsage || !strings.Contains(errs, "together") {
+		t.Errorf("--won without --lost: exit %d, %q", code, errs)
+	}
 	code, _, errs = runCLI(t, "backtest", "--config", filepath.Join(dir, "pipeline.yaml"), "--dates", "2024-07-01", "--out", out)
 	if code != pipeline.ExitUsage || !strings.Contains(errs, "at least two") {
 		t.Errorf("one date: exit %d, %q", code, errs)

@@ -32,6 +32,8 @@ else --horizon.`,
 		},
 	}
 	f, j := cmd.Flags(), &opts.job
+	addFileFlags(cmd, &j.Reading.FileReading)
+	addOutcomeFlags(cmd, &j.Reading.FileReading)
 	f.StringVar(&j.Runs, "runs", "", "the run out folder (pipeline.yaml's out:) (required)")
 	f.StringVar(&j.Deals, "deals", "", "the deals file: entity_id, ts, won, closed_at, amount (required)")
 	f.StringVar(&j.Horizon, "horizon", "", "conversion within this horizon, as in 90d (default: each run's model's)")

@@ -16,6 +16,10 @@ type Input struct {
 	Sep        string            `yaml:"sep"`
 	Encoding   string            `yaml:"encoding"`
 	TimeFormat string            `yaml:"time_format"`
+	// Won and Lost are the deals file's won values (its CRM's stages:
+	// "Closed Won"): each means won or lost, any other value open.
+	Won  []string `yaml:"won"`
+	Lost []string `yaml:"lost"`
 }
 
 // Config is pipeline.yaml: what a nightly run reads and where it writes.
@@ -105,6 +109,12 @@ func (c *Config) validate() error {
 				return features.FieldErrorf(name+".time_format", "%v", err)
 			}
 		}
+		if err := checkOutcomeValues(in.Won, in.Lost); err != nil {
+			return features.FieldErrorf(name+".won", "%v", err)
+		}
+		if name != "deals" && len(in.Won)+len(in.Lost) > 0 {
+			return features.FieldErrorf(name+".won", "won and lost values belong to the deals file")
+		}
 	}
 	if c.Orders != nil {
 		if err := rfm.CheckUnit(c.TimeUnit); err != nil {
@@ -130,7 +140,7 @@ func (c *Config) source(in *Input) features.Source {
 		layout, _ = features.TimeLayout(in.TimeFormat) // validated
 	}
 	return features.Source{Path: c.resolve(in.Path), Columns: in.Columns, CSV: features.CSVOptions{Sep: sep, Encoding: in.Encoding},
-		TimeLayout: layout}
+		TimeLayout: layout, Won: in.Won, Lost: in.Lost}
 }
 
 // dateOf formats a run's as-of date as its folder name.

@@ -36,6 +36,9 @@ func TestPipelineConfigChecksFirst(t *testing.T) {
 		{"tree option for lr", "out: runs\nevents: {path: e.csv}\ndeals: {path: d.csv}\ntrain:\n  model: lr\n  options: {leaves: 8}\n", 6},
 		{"retrain", "out: runs\nevents: {path: e.csv}\ndeals: {path: d.csv}\ntrain:\n  retrain: sometimes\n", 5},
 		{"snapshot dates", "out: runs\nevents: {path: e.csv}\ndeals: {path: d.csv}\ntrain:\n  snapshots: 2024-01-01,someday\n", 5},
+		{"won without lost", "out: runs\nevents: {path: e.csv}\nmodel: m\ndeals:\n  path: d.csv\n  won: [Closed Won]\n", 6},
+		{"a value both won and lost", "out: runs\nevents: {path: e.csv}\nmodel: m\ndeals:\n  path: d.csv\n  won: [Won]\n  lost: [won]\n", 6},
+		{"won values of events", "out: runs\nevents:\n  path: e.csv\n  won: [a]\n  lost: [b]\nmodel: m\n", 4},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -23,6 +23,8 @@ type EvaluateJob struct {
 	Model, Target, Horizon, AsOf string
 	// Out and HTML, when set, get the evaluation as JSON and as a page.
 	Out, HTML string
+	// Reading says how the deals file is read.
+	Reading Reading
 }
 
 // Run evaluates the list and writes the files asked for.
@@ -45,7 +47,11 @@ func (j *EvaluateJob) Run(ctx context.Context, log *slog.Logger) (*train.Evaluat
 	if err != nil {
 		return nil, err
 	}
-	deals, err := features.ReadOutcomes(ctx, features.Source{Path: j.Deals}, nil)
+	src, err := j.Reading.Source("deals", j.Deals)
+	if err != nil {
+		return nil, err
+	}
+	deals, err := features.ReadOutcomes(ctx, src, nil)
 	if err != nil {
 		return nil, err
 	}

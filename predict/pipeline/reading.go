@@ -2,6 +2,8 @@ package pipeline
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"os"
 	"strings"
 
@@ -24,6 +26,9 @@ type FileReading struct {
 	Sep        string   // one character, or "tab"
 	Encoding   string   // utf-8 or cp1252
 	TimeFormat string   // a pattern such as dd.mm.yyyy, or a Go layout
+	// Won and Lost are the values of a deals or cutoffs file's won column
+	// that mean won and lost; any other value is a deal still open.
+	Won, Lost []string
 }
 
 // Source returns how to read the file of an input role at path: its own
@@ -35,6 +40,9 @@ func (in *Reading) Source(role, path string) (features.Source, error) {
 		o.Encoding = ifSet(r.Encoding, o.Encoding)
 		o.TimeFormat = ifSet(r.TimeFormat, o.TimeFormat)
 		o.Columns = append(append([]string(nil), o.Columns...), r.Columns...)
+	}
+	if err := checkOutcomeValues(o.Won, o.Lost); err != nil {
+		return features.Source{}, badOption("won", err)
 	}
 	cols, err := parseColumns(o.Columns)
 	if err != nil {
@@ -50,7 +58,24 @@ func (in *Reading) Source(role, path string) (features.Source, error) {
 			return features.Source{}, badOption("time-format", err)
 		}
 	}
-	return features.Source{Path: path, Columns: cols, CSV: features.CSVOptions{Sep: sep, Encoding: o.Encoding}, TimeLayout: layout}, nil
+	return features.Source{Path: path, Columns: cols, CSV: features.CSVOptions{Sep: sep, Encoding: o.Encoding}, TimeLayout: layout,
+		Won: o.Won, Lost: o.Lost}, nil
+}
+
+// checkOutcomeValues checks lists of won and lost values: both or
+// neither, and no value in both.
+func checkOutcomeValues(won, lost []string) error {
+	if (len(won) == 0) != (len(lost) == 0) {
+		return errors.New("give the won values and the lost values together (any other value is a deal still open)")
+	}
+	for _, w := range won {
+		for _, l := range lost {
+			if strings.EqualFold(strings.Join(strings.Fields(w), " "), strings.Join(strings.Fields(l), " ")) {
+				return fmt.Errorf("%q is both a won and a lost value", w)
+			}
+		}
+	}
+	return nil
 }
 
 // optional returns the source of a role's file, nil when path is empty.

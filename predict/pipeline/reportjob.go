@@ -4,16 +4,16 @@ import (
 	"context"
 	"io"
 
-	"leadscore/features"
 	"leadscore/train"
 )
 
 // ReportJob judges every run of an out folder by the deals that followed,
 // as 'leadscore report' asks for it.
 type ReportJob struct {
-	Runs, Deals string // the out folder, the deals file
-	Horizon     string // as in 90d; "" takes each run's model's
-	Out, HTML   string // when set, the report as JSON and as a page
+	Runs, Deals string  // the out folder, the deals file
+	Horizon     string  // as in 90d; "" takes each run's model's
+	Out, HTML   string  // when set, the report as JSON and as a page
+	Reading     Reading // how the deals file is read
 }
 
 // Run judges the runs and writes the files asked for.
@@ -25,7 +25,11 @@ func (j *ReportJob) Run(ctx context.Context) (*train.Loop, error) {
 	if err != nil {
 		return nil, err
 	}
-	loop, err := RunLoop(ctx, j.Runs, features.Source{Path: j.Deals}, horizon)
+	src, err := j.Reading.Source("deals", j.Deals)
+	if err != nil {
+		return nil, err
+	}
+	loop, err := RunLoop(ctx, j.Runs, src, horizon)
 	if err != nil {
 		return nil, err
 	}
