@@ -98,19 +98,20 @@ func (src Source) outcome(s string) (won, known bool, err error) {
 		}
 		return w, true, nil
 	}
-	v := normValue(s)
+	v := NormValue(s)
 	switch {
-	case slices.ContainsFunc(src.Won, func(w string) bool { return normValue(w) == v }):
+	case slices.ContainsFunc(src.Won, func(w string) bool { return NormValue(w) == v }):
 		return true, true, nil
-	case slices.ContainsFunc(src.Lost, func(l string) bool { return normValue(l) == v }):
+	case slices.ContainsFunc(src.Lost, func(l string) bool { return NormValue(l) == v }):
 		return false, true, nil
 	}
 	return false, false, nil
 }
 
-// normValue is how listed values compare: case, and spaces around and
-// between words, do not matter ("Closed  Won" is "closed won").
-func normValue(s string) string { return strings.Join(strings.Fields(strings.ToLower(s)), " ") }
+// NormValue is how listed values (labels, stages) compare: case, and
+// spaces around and between words, do not matter ("Closed  Won" is
+// "closed won").
+func NormValue(s string) string { return strings.Join(strings.Fields(strings.ToLower(s)), " ") }
 
 // format is the file's format: Format, or the one its name says.
 func (src Source) format() Format {

@@ -69,16 +69,12 @@ func anyNull(c *features.Column, n int) bool {
 func LabelValues(s string) []string {
 	var out []string
 	for _, v := range strings.Split(s, ",") {
-		if v = normLabel(v); v != "" {
+		if v = features.NormValue(v); v != "" {
 			out = append(out, v)
 		}
 	}
 	return out
 }
-
-// normLabel is how label values compare: case, and spaces around and
-// between words, do not matter ("Closed  Won" is "closed won").
-func normLabel(s string) string { return strings.Join(strings.Fields(strings.ToLower(s)), " ") }
 
 // valueCounts counts a label column's values as the file spells them.
 type valueCounts map[string]int
@@ -135,7 +131,7 @@ func outcomes(t *features.Table, cfg *Config, log *slog.Logger) (*features.Table
 			raw = c.Text(i)
 		}
 		all[raw]++
-		v := normLabel(raw)
+		v := features.NormValue(raw)
 		switch {
 		case c.IsNull(i):
 			counts["left out"][raw]++

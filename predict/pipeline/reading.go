@@ -70,7 +70,7 @@ func checkOutcomeValues(won, lost []string) error {
 	}
 	for _, w := range won {
 		for _, l := range lost {
-			if strings.EqualFold(strings.Join(strings.Fields(w), " "), strings.Join(strings.Fields(l), " ")) {
+			if features.NormValue(w) == features.NormValue(l) {
 				return fmt.Errorf("%q is both a won and a lost value", w)
 			}
 		}
