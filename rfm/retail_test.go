@@ -11,22 +11,29 @@ import (
 	"leadscore/features"
 )
 
+// onlineRetail is how README's command reads UCI Online Retail's invoice
+// lines as orders (InvoiceDate in the form its SOURCE.md gives), skipping
+// the test without ../shared/data.
+func onlineRetail(t *testing.T) features.Source {
+	t.Helper()
+	path := filepath.Join("..", "..", "shared", "data", "uci_online_retail", "online_retail_II.csv")
+	if _, err := os.Stat(path); err != nil {
+		t.Skip("../shared/data/uci_online_retail is absent")
+	}
+	layout, err := features.TimeLayout("M/D/YY H:MM")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return features.Source{Path: path, CSV: features.CSVOptions{Encoding: "cp1252"}, TimeLayout: layout,
+		Columns: map[string]string{"entity_id": "Customer ID", "ts": "InvoiceDate", "amount": "Price", "quantity": "Quantity"}}
+}
+
 // TestOnlineRetail runs the UCI Online Retail file end to end: bare-CR line
 // ends, Windows-1252 text, US dates with two-digit years, price × quantity
 // order lines, cancellations as negative quantities, and rows without a
 // customer. It needs ../shared/data and is skipped without it.
 func TestOnlineRetail(t *testing.T) {
-	path := filepath.Join("..", "..", "shared", "data", "uci_online_retail", "online_retail_II.csv")
-	if _, err := os.Stat(path); err != nil {
-		t.Skip("../shared/data/uci_online_retail is absent")
-	}
-	// InvoiceDate as SOURCE.md writes its form (and README's command).
-	layout, err := features.TimeLayout("M/D/YY H:MM")
-	if err != nil {
-		t.Fatal(err)
-	}
-	src := features.Source{Path: path, CSV: features.CSVOptions{Encoding: "cp1252"}, TimeLayout: layout,
-		Columns: map[string]string{"entity_id": "Customer ID", "ts": "InvoiceDate", "amount": "Price", "quantity": "Quantity"}}
+	src := onlineRetail(t)
 	bad := &features.BadRows{Max: 200000}
 	res, err := Compute(context.Background(), Config{Orders: src, AsOf: time.Date(2011, 12, 10, 0, 0, 0, 0, time.UTC), Unit: "day", BadRows: bad})
 	if err != nil {
@@ -100,16 +107,7 @@ func TestCDNOWMaster(t *testing.T) {
 // scipy): 3,317 customers, 1,890 repeat buyers, r 0.722681, alpha 9.423657,
 // log-likelihood -21758.0208, a/(a+b) 4e-7.
 func TestOnlineRetailBGNBD(t *testing.T) {
-	path := filepath.Join("..", "..", "shared", "data", "uci_online_retail", "online_retail_II.csv")
-	if _, err := os.Stat(path); err != nil {
-		t.Skip("../shared/data/uci_online_retail is absent")
-	}
-	layout, err := features.TimeLayout("M/D/YY H:MM")
-	if err != nil {
-		t.Fatal(err)
-	}
-	src := features.Source{Path: path, CSV: features.CSVOptions{Encoding: "cp1252"}, TimeLayout: layout,
-		Columns: map[string]string{"entity_id": "Customer ID", "ts": "InvoiceDate", "amount": "Price", "quantity": "Quantity"}}
+	src := onlineRetail(t)
 	res, err := Compute(context.Background(), Config{Orders: src, ObservationEnd: time.Date(2011, 8, 31, 0, 0, 0, 0, time.UTC), Unit: "week",
 		BadRows: &features.BadRows{Max: 200000}})
 	if err != nil {
