@@ -80,6 +80,10 @@ type Source struct {
 	// pattern or a Go layout); other text columns are detected.
 	Numbers map[string]string
 	Times   map[string]string
+	// Text names columns of a flat table kept as the file writes them,
+	// read neither as numbers nor as dates (codes with leading zeros,
+	// version numbers).
+	Text map[string]bool
 	// Won and Lost, when set, are the values of a deals or cutoffs file's
 	// won column that mean won and lost (a CRM's stages: "Closed Won"),
 	// compared without regard to case or spacing; any other value is a

@@ -699,10 +699,13 @@ func ReadTable(ctx context.Context, src Source, na []string, bad *BadRows) (*Tab
 		return nil, err
 	}
 	// A column with a number format of its own is kept as text until
-	// readText reads it.
+	// readText reads it, one of src.Text for good.
 	text := map[string]bool{}
 	for col, f := range src.Numbers {
 		text[col] = f != NumberPlain
+	}
+	for col, keep := range src.Text {
+		text[col] = text[col] || keep
 	}
 	var t *Table
 	ok := false

@@ -307,6 +307,7 @@ type ColumnRead struct {
 	Column string `json:"column"`
 	Number string `json:"number_format,omitempty"`
 	Time   string `json:"time_format,omitempty"`
+	Text   bool   `json:"text,omitempty"` // kept as written (Source.Text)
 	Note   string `json:"note,omitempty"`
 }
 
@@ -322,13 +323,20 @@ func (t *Table) ColumnReads() []ColumnRead {
 
 // readText reads the text columns of a table from a flat file again:
 // numbers in a format (as src.Numbers says, or detected), then dates (in
-// src.TimeLayout, or detected). A column of numbers is dates when the time
+// src.TimeLayout, or detected); the columns of src.Text stay as they are.
+// A column of numbers is dates when the time
 // format given for it is digits alone (yyyymmdd) and reads every one.
 // Each decision is recorded in the table's metadata (ColumnReads).
 func readText(t *Table, src Source) error {
 	var reads []ColumnRead
 	for k := range t.Columns {
 		c := &t.Columns[k]
+		if src.Text[c.Name] {
+			if c.Kind == KindString {
+				reads = append(reads, ColumnRead{Column: c.Name, Text: true})
+			}
+			continue
+		}
 		tf := src.Times[c.Name]
 		if tf == "" {
 			tf = src.TimeLayout

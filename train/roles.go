@@ -55,6 +55,9 @@ func Roles(t *features.Table, cfg Config) []ColumnRole {
 		c := &t.Columns[k]
 		r := profile(c)
 		r.Read = cmp.Or(reads[c.Name].Number, reads[c.Name].Time)
+		if reads[c.Name].Text {
+			r.Read = "text"
+		}
 		r.Role, r.Why = role(c, &r, t, cfg)
 		if date, ok := strings.CutSuffix(c.Name, "_days_before_"+cfg.TimeColumn); ok && cfg.TimeColumn != "" && c.Kind == features.KindFloat && r.Role == "feature" {
 			if s := features.LaterShare(c); s > LaterLimit {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"cmp"
 	"encoding/csv"
 	"encoding/json"
@@ -265,6 +266,50 @@ func TestTrainNamesMissingColumns(t *testing.T) {
 	}
 	if code, _, errs := runCLI(t, slices.Concat([]string{"train"}, base, []string{"--id", "Lead", "--time-col", "Created"})...); code != 0 {
 		t.Errorf("the right names: exit %d, %s", code, errs)
+	}
+}
+
+// TestTextColumns: --text keeps codes with leading zeros as written (a
+// category 01001, not the number 1001); the model remembers it, so
+// predict reads the column alike without the flag; a name the file lacks
+// is a usage error.
+func TestTextColumns(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "codes.csv")
+	var b strings.Builder
+	b.WriteString("Lead,Zip,Visits,Won\n")
+	for i := range 300 {
+		fmt.Fprintf(&b, "L%d,0%d,%d,%d\n", i, 1000+i%7, i%9, (i%9+i*7%5)/7)
+	}
+	os.WriteFile(path, []byte(b.String()), 0o644)
+	code, out, errs := runCLI(t, "inspect", "--table", path, "--label", "Won", "--id", "Lead", "--text", "Zip")
+	if code != 0 || !regexp.MustCompile(`Zip +categorical +text .*01000 \(`).MatchString(out) {
+		t.Fatalf("inspect --text Zip: exit %d, %s%s", code, out, errs)
+	}
+	model := filepath.Join(dir, "model")
+	if code, _, errs := runCLI(t, "train", "--table", path, "--label", "Won", "--id", "Lead", "--text", "Zip", "--model", "lr", "--out", model, "-q"); code != 0 {
+		t.Fatalf("train --text Zip: exit %d, %s", code, errs)
+	}
+	m, err := predict.ReadFile(model)
+	if err != nil || !slices.ContainsFunc(m.Features, func(f predict.Feature) bool { return f.Name == "Zip" && f.Kind == predict.Categorical }) {
+		t.Fatalf("the model's features %+v, %v; want Zip categorical", m.Features, err)
+	}
+	// Scored with and without the flag, the call lists are the same.
+	var lists [2][]byte
+	for k, flags := range [][]string{{"--text", "Zip"}, nil} {
+		out := filepath.Join(dir, fmt.Sprintf("r%d.csv", k))
+		code, _, errs := runCLI(t, slices.Concat([]string{"predict", "--model", model, "--table", path, "--allow-weak-model",
+			"--out", filepath.Join(dir, "r.parquet"), "--csv", out, "-q"}, flags)...)
+		if code != 0 {
+			t.Fatalf("predict %v: exit %d, %s", flags, code, errs)
+		}
+		lists[k], _ = os.ReadFile(out)
+	}
+	if len(lists[0]) == 0 || !bytes.Equal(lists[0], lists[1]) {
+		t.Error("predict without --text scored Zip otherwise than with it")
+	}
+	if code, _, errs := runCLI(t, "inspect", "--table", path, "--text", "Zipp"); code != pipeline.ExitUsage || !strings.Contains(errs, `--text: no column "Zipp"`) {
+		t.Errorf("--text Zipp: exit %d, %q", code, errs)
 	}
 }
 

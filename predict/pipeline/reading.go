@@ -105,6 +105,7 @@ type FlatTable struct {
 	NA         []string
 	TimeFormat string
 	Numbers    []string // COLUMN=FORMAT, as in Amount=1,234.5
+	Text       []string // columns kept as written, neither numbers nor dates
 }
 
 // Source returns how to read the table. A model, when given, reads its
@@ -117,9 +118,16 @@ func (ft *FlatTable) Source(m *predict.Model) (features.Source, error) {
 	if err := features.CheckEncoding(ft.Encoding); err != nil {
 		return features.Source{}, badOption("encoding", err)
 	}
-	src := features.Source{Path: ft.Path, CSV: features.CSVOptions{Sep: sep, Encoding: ft.Encoding}, Numbers: map[string]string{}, Times: map[string]string{}}
+	src := features.Source{Path: ft.Path, CSV: features.CSVOptions{Sep: sep, Encoding: ft.Encoding}, Numbers: map[string]string{}, Times: map[string]string{},
+		Text: map[string]bool{}}
+	for _, col := range ft.Text {
+		src.Text[col] = true
+	}
 	if m != nil {
 		for _, r := range m.Read {
+			if r.Text {
+				src.Text[r.Column] = true
+			}
 			if r.Number != "" {
 				src.Numbers[r.Column] = r.Number
 			}
@@ -159,7 +167,16 @@ func readTable(ctx context.Context, featuresPath string, ft *FlatTable, m *predi
 	if err != nil {
 		return nil, err
 	}
-	return features.ReadTable(ctx, src, ft.NA, nil)
+	t, err := features.ReadTable(ctx, src, ft.NA, nil)
+	if err != nil {
+		return nil, err
+	}
+	for _, col := range ft.Text {
+		if t.Column(col) == nil {
+			return nil, Usagef("--text: no column %q in %s (have %s)", col, ft.Path, strings.Join(t.Names(), ", "))
+		}
+	}
+	return t, nil
 }
 
 // readFeatureTable reads a feature table file.
