@@ -2,26 +2,19 @@ package rfm
 
 import (
 	"context"
-	"encoding/csv"
 	"math"
-	"os"
 	"strconv"
 	"testing"
+
+	"leadscore/features/testfiles"
 )
 
 // paperSummary reads the paper's calibration statistics (x, tₓ, T in weeks,
 // and zbar, the mean spend of repeat purchases) for the 2,357 customers.
 func paperSummary(t *testing.T) ([]Summary, []Spend) {
 	t.Helper()
-	f, err := os.Open("testdata/cdnow_customers_summary_with_transactions.csv")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	recs, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
+	recs := testfiles.ReadCSV(t, "testdata/cdnow_customers_summary_with_transactions.csv")
+	var err error
 	var sum []Summary
 	var spend []Spend
 	for _, r := range recs[1:] {

@@ -2,12 +2,13 @@ package train
 
 import (
 	"context"
-	"encoding/csv"
 	"encoding/json"
 	"math"
 	"os"
 	"strconv"
 	"testing"
+
+	"leadscore/features/testfiles"
 )
 
 // TestFitLogisticMatchesSklearn compares FitLogistic with scikit-learn's
@@ -17,15 +18,7 @@ import (
 // readFixture reads testdata/lr_fixture.csv: p feature columns and y.
 func readFixture(t *testing.T) (x []float64, y []bool, p int) {
 	t.Helper()
-	f, err := os.Open("testdata/lr_fixture.csv")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	recs, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
+	recs := testfiles.ReadCSV(t, "testdata/lr_fixture.csv")
 	p = len(recs[0]) - 1
 	for _, r := range recs[1:] {
 		for j := range p {

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"leadscore/features"
+	"leadscore/features/testfiles"
 	"leadscore/predict"
 	"leadscore/predict/pipeline"
 	"leadscore/rfm"
@@ -36,7 +37,7 @@ func TestDemo(t *testing.T) {
 		}
 	}
 	run := filepath.Join(dir, "runs", "latest")
-	recs := readCSV(t, filepath.Join(run, "ranked.csv"))
+	recs := testfiles.ReadCSV(t, filepath.Join(run, "ranked.csv"))
 	header := strings.Join(recs[0], ",")
 	for _, col := range []string{"entity_id", "score", "grade", "probability", "reasons", "churn_risk", "p_alive", "rfm_segment", "clv"} {
 		if !strings.Contains(header, col) {
@@ -321,7 +322,7 @@ func TestFlatTable(t *testing.T) {
 		"--na", "Select", "--out", dir+"/p.parquet", "--csv", dir+"/p.csv", "-q"); code != 0 {
 		t.Fatalf("predict: exit %d\n%s\n%s", code, out, errs)
 	}
-	recs := readCSV(t, dir+"/p.csv")
+	recs := testfiles.ReadCSV(t, dir+"/p.csv")
 	if len(recs) != 601 {
 		t.Fatalf("p.csv: %d rows", len(recs)-1)
 	}

@@ -13,6 +13,7 @@ import (
 
 	"leadscore/datasets"
 	"leadscore/features"
+	"leadscore/features/testfiles"
 	"leadscore/predict"
 	"leadscore/train"
 )
@@ -155,7 +156,7 @@ func TestRunTrains(t *testing.T) {
 // closed on or after d, and returns how many it flipped.
 func rewriteDeals(t *testing.T, from, to string, d time.Time) int {
 	t.Helper()
-	recs := readCSV(t, from)
+	recs := testfiles.ReadCSV(t, from)
 	col := map[string]int{}
 	for i, h := range recs[0] {
 		col[h] = i
@@ -186,21 +187,6 @@ func rewriteDeals(t *testing.T, from, to string, d time.Time) int {
 	return flipped
 }
 
-// readCSV reads a whole CSV file.
-func readCSV(t *testing.T, path string) [][]string {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	recs, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return recs
-}
-
 func day(s string) time.Time {
 	d, err := time.Parse(time.DateOnly, s)
 	if err != nil {
@@ -220,7 +206,7 @@ func TestRunLeak(t *testing.T) {
 	}
 	dir := t.TempDir()
 	generate(t, dir, 2000, 7)
-	read := func(name string) [][]string { return readCSV(t, filepath.Join(dir, name)) }
+	read := func(name string) [][]string { return testfiles.ReadCSV(t, filepath.Join(dir, name)) }
 	write := func(name string, recs [][]string) {
 		f, err := os.Create(filepath.Join(dir, name))
 		if err != nil {
@@ -308,7 +294,7 @@ func TestRunOpportunity(t *testing.T) {
 	man := runAt(t, p, "2024-07-01")
 
 	asOf, want, open := day("2024-07-01"), 0, 0
-	for _, r := range readCSV(t, filepath.Join(dir, "deals.csv"))[1:] { // deal_id,entity_id,ts,won,closed_at,amount
+	for _, r := range testfiles.ReadCSV(t, filepath.Join(dir, "deals.csv"))[1:] { // deal_id,entity_id,ts,won,closed_at,amount
 		opened, _ := features.ParseTime(r[2])
 		closed, err := features.ParseTime(r[4])
 		for m := 12; m >= 1; m-- {

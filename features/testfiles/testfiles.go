@@ -1,0 +1,25 @@
+// Package testfiles holds what the tests of several packages do with the
+// files they write or keep in testdata.
+package testfiles
+
+import (
+	"encoding/csv"
+	"os"
+	"testing"
+)
+
+// ReadCSV returns every record of the CSV file at path, the header
+// first, failing the test when the file cannot be read.
+func ReadCSV(t testing.TB, path string) [][]string {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	recs, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return recs
+}
