@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"leadscore/features/testfiles"
 	"leadscore/predict"
 	"leadscore/predict/pipeline"
 )
@@ -68,7 +69,7 @@ func TestMessyCRMExport(t *testing.T) {
 		"--keep", "Lead Origin,Company,Email", "--allow-weak-model", "--out", filepath.Join(dir, "ranked.parquet"), "--csv", ranked, "-q"); code != 0 {
 		t.Fatalf("predict: exit %d: %s", code, errs)
 	}
-	recs := readCSV(t, ranked)
+	recs := testfiles.ReadCSV(t, ranked)
 	if len(recs) != 81 || !strings.HasSuffix(strings.Join(recs[0], ","), "model_id,Lead Origin,Company,Email") {
 		t.Fatalf("ranked.csv: %d rows, header %v", len(recs), recs[0])
 	}
@@ -141,26 +142,24 @@ func messyOutcome(status string) string {
 	return ""
 }
 
-// readCSV returns the records of a CSV file, the header first.
-func readCSV(t *testing.T, path string) [][]string {
+// writeLines writes a file of the header and n rows, row(i) the i-th,
+// each line ended by eol but the last, as spreadsheets save them.
+func writeLines(t *testing.T, path, eol, header string, n int, row func(i int) string) {
 	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
+	lines := []string{header}
+	for i := range n {
+		lines = append(lines, row(i))
+	}
+	if err := os.WriteFile(path, []byte(strings.Join(lines, eol)), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	recs, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return recs
 }
 
 // rewriteCSV reads the CSV file from, passes its records (the header
 // first) through edit, and writes what edit returns to the file to.
 func rewriteCSV(t *testing.T, from, to string, edit func(recs [][]string) [][]string) {
 	t.Helper()
-	recs := readCSV(t, from)
+	recs := testfiles.ReadCSV(t, from)
 	g, err := os.Create(to)
 	if err != nil {
 		t.Fatal(err)
@@ -199,13 +198,10 @@ func TestPerFileOptions(t *testing.T) {
 func TestWindowsExport(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "export.csv")
-	var b strings.Builder
-	b.WriteString("Lead,Created,Owner,Visits,Won")
 	owners := []string{"M\xfcller", "Garc\xeda", "Smith"}
-	for i := range 300 {
-		fmt.Fprintf(&b, "\rL%d,%d/%d/24 %d:05,%s,%d,%d", i, i%12+1, i%28+1, i%24, owners[i%3], i%7, (i%7+i%3)%2)
-	}
-	os.WriteFile(path, []byte(b.String()), 0o644)
+	writeLines(t, path, "\r", "Lead,Created,Owner,Visits,Won", 300, func(i int) string {
+		return fmt.Sprintf("L%d,%d/%d/24 %d:05,%s,%d,%d", i, i%12+1, i%28+1, i%24, owners[i%3], i%7, (i%7+i%3)%2)
+	})
 	code, _, errs := runCLI(t, "inspect", "--table", path, "--label", "Won", "--id", "Lead")
 	if code != pipeline.ExitBadInput || !strings.Contains(errs, "--encoding cp1252") {
 		t.Fatalf("without --encoding: exit %d, %q; want 3 naming the flag", code, errs)
@@ -226,7 +222,7 @@ func TestWindowsExport(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("predict without --id: exit %d, %s", code, errs)
 	}
-	if recs := readCSV(t, ranked); len(recs) != 301 || !strings.HasPrefix(recs[1][1], "L") {
+	if recs := testfiles.ReadCSV(t, ranked); len(recs) != 301 || !strings.HasPrefix(recs[1][1], "L") {
 		t.Errorf("predict without --id: %d rows, first %v", len(recs), recs[1])
 	}
 }
@@ -238,12 +234,10 @@ func TestWindowsExport(t *testing.T) {
 func TestTrainNamesMissingColumns(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "export.csv")
-	var b strings.Builder
-	b.WriteString("Lead,Created,Visits,Won,\n") // a last column without a name, as spreadsheets save one
-	for i := range 200 {
-		fmt.Fprintf(&b, "L%d,2024-03-%02d,%d,%d,%d\n", i, i%28+1, i%9, (i%9+i*7%5)/7, i%3)
-	}
-	os.WriteFile(path, []byte(b.String()), 0o644)
+	// The last column has no name, as spreadsheets save one.
+	writeLines(t, path, "\n", "Lead,Created,Visits,Won,", 200, func(i int) string {
+		return fmt.Sprintf("L%d,2024-03-%02d,%d,%d,%d", i, i%28+1, i%9, (i%9+i*7%5)/7, i%3)
+	})
 	base := []string{"--table", path, "--label", "Won", "--model", "lr", "--out", filepath.Join(dir, "m"), "-q"}
 	for _, tt := range []struct{ flags []string }{
 		{[]string{"--id", "Leed"}},
@@ -276,12 +270,9 @@ func TestTrainNamesMissingColumns(t *testing.T) {
 func TestTextColumns(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "codes.csv")
-	var b strings.Builder
-	b.WriteString("Lead,Zip,Visits,Won\n")
-	for i := range 300 {
-		fmt.Fprintf(&b, "L%d,0%d,%d,%d\n", i, 1000+i%7, i%9, (i%9+i*7%5)/7)
-	}
-	os.WriteFile(path, []byte(b.String()), 0o644)
+	writeLines(t, path, "\n", "Lead,Zip,Visits,Won", 300, func(i int) string {
+		return fmt.Sprintf("L%d,0%d,%d,%d", i, 1000+i%7, i%9, (i%9+i*7%5)/7)
+	})
 	code, out, errs := runCLI(t, "inspect", "--table", path, "--label", "Won", "--id", "Lead", "--text", "Zip")
 	if code != 0 || !regexp.MustCompile(`Zip +categorical +text .*01000 \(`).MatchString(out) {
 		t.Fatalf("inspect --text Zip: exit %d, %s%s", code, out, errs)
