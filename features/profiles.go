@@ -200,7 +200,7 @@ func ReadCutoffs(ctx context.Context, src Source, bad *BadRows) (*Cutoffs, error
 	if err != nil {
 		return nil, err
 	}
-	wonCol := idx["won"]
+	wonCol, outcome := idx["won"], newOutcomeReader(src)
 	var extra []int
 	for i := range r.Header() {
 		if i != idx["entity_id"] && i != idx["ts"] && i != wonCol {
@@ -225,7 +225,7 @@ func ReadCutoffs(ctx context.Context, src Source, bad *BadRows) (*Cutoffs, error
 		var ts time.Time
 		var w bool
 		if err == nil {
-			id, ts, w, err = cutoffRow(r, src, idx["entity_id"], idx["ts"], wonCol)
+			id, ts, w, err = cutoffRow(r, src.Path, idx["entity_id"], idx["ts"], wonCol, outcome)
 		}
 		if err != nil {
 			var re *RowError
@@ -263,8 +263,7 @@ func ReadCutoffs(ctx context.Context, src Source, bad *BadRows) (*Cutoffs, error
 	return c, nil
 }
 
-func cutoffRow(r rows, src Source, idCol, tsCol, wonCol int) (string, time.Time, bool, error) {
-	path := src.Path
+func cutoffRow(r rows, path string, idCol, tsCol, wonCol int, outcome outcomeReader) (string, time.Time, bool, error) {
 	id, null := r.Str(idCol)
 	if null {
 		return "", time.Time{}, false, cellError(r, path, idCol, ErrEmptyField)
@@ -286,7 +285,7 @@ func cutoffRow(r rows, src Source, idCol, tsCol, wonCol int) (string, time.Time,
 	if null {
 		return "", time.Time{}, false, cellError(r, path, wonCol, ErrEmptyField)
 	}
-	w, known, err := src.outcome(s)
+	w, known, err := outcome.read(s)
 	if err == nil && !known {
 		err = fmt.Errorf("outcome %q is neither a won nor a lost value: a cutoff row needs its outcome", s)
 	}

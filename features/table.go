@@ -12,7 +12,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -92,24 +91,36 @@ type Source struct {
 	Won, Lost []string
 }
 
-// outcome reads a won cell (not empty): won, and whether the deal's
-// outcome is known (false: still open, only with Won and Lost lists).
-func (src Source) outcome(s string) (won, known bool, err error) {
-	if len(src.Won) == 0 && len(src.Lost) == 0 {
+// outcomeReader reads the won cells of a deals or cutoffs file as its
+// Source says, with the Won and Lost values normalised once.
+type outcomeReader struct {
+	lists bool
+	won   map[string]bool // NormValue of a value: true won, false lost
+}
+
+func newOutcomeReader(src Source) outcomeReader {
+	o := outcomeReader{lists: len(src.Won)+len(src.Lost) > 0, won: map[string]bool{}}
+	for _, v := range src.Lost {
+		o.won[NormValue(v)] = false
+	}
+	for _, v := range src.Won {
+		o.won[NormValue(v)] = true
+	}
+	return o
+}
+
+// read reads a won cell (not empty): won, and whether the deal's outcome
+// is known (false: still open, only with Won and Lost lists).
+func (o outcomeReader) read(s string) (won, known bool, err error) {
+	if !o.lists {
 		w, ok := ParseBool(s)
 		if !ok {
 			return false, false, fmt.Errorf("outcome %q is not one of true/false, 1/0, yes/no, won/lost (or give the won and lost values)", s)
 		}
 		return w, true, nil
 	}
-	v := NormValue(s)
-	switch {
-	case slices.ContainsFunc(src.Won, func(w string) bool { return NormValue(w) == v }):
-		return true, true, nil
-	case slices.ContainsFunc(src.Lost, func(l string) bool { return NormValue(l) == v }):
-		return false, true, nil
-	}
-	return false, false, nil
+	won, known = o.won[NormValue(s)]
+	return won, known, nil
 }
 
 // NormValue is how listed values (labels, stages) compare: case, and

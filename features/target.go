@@ -148,6 +148,7 @@ func ReadOutcomes(ctx context.Context, src Source, bad *BadRows) (*Outcomes, err
 		return nil, err
 	}
 	o := &Outcomes{Source: src.Path, byID: map[string][]int{}}
+	outcome := newOutcomeReader(src)
 	for n := 0; ; n++ {
 		if n%65536 == 0 {
 			if err := ctx.Err(); err != nil {
@@ -159,7 +160,7 @@ func ReadOutcomes(ctx context.Context, src Source, bad *BadRows) (*Outcomes, err
 			break
 		}
 		if err == nil {
-			err = o.row(r, src, idx)
+			err = o.row(r, src.Path, idx, outcome)
 		}
 		if err != nil {
 			var re *RowError
@@ -180,8 +181,7 @@ func ReadOutcomes(ctx context.Context, src Source, bad *BadRows) (*Outcomes, err
 	return o, nil
 }
 
-func (o *Outcomes) row(r rows, src Source, idx map[string]int) error {
-	path := src.Path
+func (o *Outcomes) row(r rows, path string, idx map[string]int, outcome outcomeReader) error {
 	id, null := r.Str(idx["entity_id"])
 	if null {
 		return cellError(r, path, idx["entity_id"], ErrEmptyField)
@@ -221,7 +221,7 @@ func (o *Outcomes) row(r rows, src Source, idx map[string]int) error {
 	}
 	won, known := false, false
 	if s, null := r.Str(idx["won"]); !null {
-		if won, known, err = src.outcome(s); err != nil {
+		if won, known, err = outcome.read(s); err != nil {
 			return cellError(r, path, idx["won"], err)
 		}
 	}
