@@ -234,6 +234,7 @@ func (g gzipFile) Close() error {
 
 type csvRows struct {
 	layouts []string // the file's time layout, then with times of day (withTimeOfDay); nil without one
+	hit     int      // the layout that read the last time: a file keeps to one
 	path    string
 	c       io.Closer
 	r       *csv.Reader
@@ -484,8 +485,12 @@ func (r *csvRows) timeCell(s string, null bool) (time.Time, bool, error) {
 	if null {
 		return time.Time{}, true, nil
 	}
-	for _, l := range r.layouts {
-		if t, err := time.Parse(l, s); err == nil {
+	// At most one layout reads a cell; the one that read the last is
+	// tried first.
+	for k := range r.layouts {
+		j := (r.hit + k) % len(r.layouts)
+		if t, err := time.Parse(r.layouts[j], s); err == nil {
+			r.hit = j
 			return t.UTC(), false, nil
 		}
 	}
