@@ -246,7 +246,8 @@ func detectTimes(name string, cells []string, format string) (ts []time.Time, us
 // digitDates reads a column of numbers as dates written in format, when
 // the format is digits alone ("yyyymmdd", "20060102"): every value a whole
 // number of at most as many digits, read with its leading zeros put back.
-// Missing values stay missing.
+// Missing values stay missing; a column with none is no dates. It stops
+// at the first value that is no date, as a column of counts does at once.
 func digitDates(v []float64, format string) ([]time.Time, bool) {
 	width := len(format)
 	if width == 0 || strings.Trim(format, "yYmMdDhHsS0123456789") != "" || strings.Contains(strings.ToLower(format), "mmm") {
@@ -256,7 +257,7 @@ func digitDates(v []float64, format string) ([]time.Time, bool) {
 	if err != nil {
 		return nil, false
 	}
-	cells := make([]string, len(v))
+	ts, any := make([]time.Time, len(v)), false
 	for i, x := range v {
 		if math.IsNaN(x) {
 			continue
@@ -264,9 +265,13 @@ func digitDates(v []float64, format string) ([]time.Time, bool) {
 		if x < 0 || x != math.Trunc(x) || x >= math.Pow10(width) {
 			return nil, false
 		}
-		cells[i] = fmt.Sprintf("%0*d", width, int64(x))
+		t, err := time.Parse(layout, fmt.Sprintf("%0*d", width, int64(x)))
+		if err != nil || CheckTime(t) != nil {
+			return nil, false
+		}
+		ts[i], any = t.UTC(), true
 	}
-	return parseTimes(cells, []string{layout})
+	return ts, any
 }
 
 // parseTimes reads every non-empty cell with one of the layouts (ISO 8601
