@@ -30,14 +30,13 @@ func (o *origin) pick(lo, hi int, rows []int) *origin {
 		}
 		return i
 	}
-	out := &origin{src: o.src, csv: o.csv}
 	if rows == nil {
-		for i := lo; i < hi; i++ {
-			out.rows = append(out.rows, at(i))
+		rows = make([]int, hi-lo)
+		for k := range rows {
+			rows[k] = lo + k
 		}
-		return out
 	}
-	out.rows = make([]int, len(rows))
+	out := &origin{src: o.src, csv: o.csv, rows: make([]int, len(rows))}
 	for k, i := range rows {
 		out.rows[k] = at(i)
 	}
