@@ -354,8 +354,8 @@ func (bk *book) add(e *features.Event) {
 type fitInputs struct {
 	sums     []Summary
 	zbar     []float64
-	spend    []Spend
-	gaps     []float64
+	spend    []Spend   // repeat buyers with repeat spend above 0 (Gamma-Gamma's input)
+	gaps     []float64 // one per repeat buyer: tₓ/x
 	firstDay int32
 }
 
