@@ -29,12 +29,13 @@ sees the future.
                    per contact and date (S: monthly, weekly, or dates
                    D1,D2,...) from --first to --last, for contacts with an
                    event before the date, labelled "converted" when a deal
-                   the contact opened within --horizon of the date was won
-                   (and known won before --last). Needs --outcomes (the
-                   deals file) and --horizon; dates whose horizon ends after
-                   --last are left out. With --target opportunity: one row
-                   per deal open on each date that closed before --last,
-                   labelled won (the rows an open-deal model learns from)
+                   the contact opened within --horizon (90d unless given)
+                   of the date was won (and known won before --last). Needs
+                   --outcomes (the deals file); dates whose horizon ends
+                   after --last are left out. With --target opportunity: one
+                   row per deal open on each date that closed before --last,
+                   labelled won (the rows an open-deal model learns from;
+                   the deals file needs its closed_at column)
   --cutoffs F      one row per row of F (entity_id, ts, and e.g. won): each
                    from that entity's events before that row's ts (a deals
                    file gives rows at each deal's opening)
@@ -84,7 +85,7 @@ same whatever the order of the events file.`,
 	f.StringVar(&j.Last, "last", "", "with --snapshots: the end; labels count deals known won before it")
 	f.StringVar(&j.Outcomes, "outcomes", "", "deals file (entity_id, ts opened, won, closed_at): labels, population, open deals")
 	f.StringVar(&j.Target, "target", "", "what the rows are for: conversion (the default with --snapshots) or opportunity (open deals)")
-	f.StringVar(&j.Horizon, "horizon", "", "conversion: how soon after the date a won deal must open, as in 90d")
+	f.StringVar(&j.Horizon, "horizon", "", "conversion: how soon after the date a won deal must open (default 90d)")
 	f.BoolVar(&j.ExcludeCustomers, "exclude-customers", false, "leave out contacts with a won deal closed before the date")
 	f.BoolVar(&j.ExcludeOpenDeals, "exclude-open-deals", false, "leave out contacts with a deal open on the date")
 	f.Float64Var(&j.SampleNegatives, "sample-negatives", 0, "keep this share of the negative snapshot rows (0: all)")

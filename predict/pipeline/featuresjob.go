@@ -148,11 +148,20 @@ func (j *FeaturesJob) tableJob() (TableJob, error) {
 	if target != "" || j.Horizon != "" || j.ExcludeCustomers || j.ExcludeOpenDeals || j.SampleNegatives != 0 {
 		tg := &features.Target{Kind: features.TargetKind(ifSet(target, string(features.TargetConversion))), ExcludeCustomers: j.ExcludeCustomers,
 			ExcludeOpenDeals: j.ExcludeOpenDeals, SampleNegatives: j.SampleNegatives, Seed: j.Seed}
-		if tg.HorizonDays, err = ParseHorizon("horizon", j.Horizon); err != nil {
-			return job, err
+		switch tg.Kind {
+		case features.TargetConversion:
+			if tg.HorizonDays, err = ParseHorizon("horizon", ifSet(j.Horizon, DefaultHorizon)); err != nil {
+				return job, err
+			}
+		case features.TargetOpportunity:
+			if j.Horizon != "" || j.ExcludeCustomers || j.ExcludeOpenDeals || j.SampleNegatives != 0 {
+				return job, Usagef("--horizon, --exclude-customers, --exclude-open-deals and --sample-negatives are for --target conversion")
+			}
+		default:
+			return job, Usagef("--target %q: want conversion or opportunity", target)
 		}
-		if tg.Kind == features.TargetOpportunity && (j.Horizon != "" || j.ExcludeCustomers || j.ExcludeOpenDeals || j.SampleNegatives != 0) {
-			return job, Usagef("--horizon, --exclude-customers, --exclude-open-deals and --sample-negatives are for --target conversion")
+		if !(j.SampleNegatives >= 0 && j.SampleNegatives <= 1) {
+			return job, Usagef("--sample-negatives %g: want the share of negative rows to keep, in (0, 1] (0 keeps all)", j.SampleNegatives)
 		}
 		if err := tg.Validate(); err != nil {
 			return job, &UsageError{Err: err}

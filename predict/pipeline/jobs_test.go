@@ -39,6 +39,15 @@ func TestJobsRefuseBadSettings(t *testing.T) {
 				Target: "opportunity", Horizon: "90d", Out: out}).Run(ctx)
 			return err
 		}},
+		{"features: unknown target", `--target "opp"`, func() error {
+			_, _, err := (&FeaturesJob{Events: events, AsOf: "2024-02-01", Target: "opp", Out: out}).Run(ctx)
+			return err
+		}},
+		{"features: share of negatives", "--sample-negatives 1.5", func() error {
+			_, _, err := (&FeaturesJob{Events: events, Snapshots: "monthly", First: "2024-01-01", Last: "2024-06-01", Outcomes: events,
+				SampleNegatives: 1.5, Out: out}).Run(ctx)
+			return err
+		}},
 		{"features: bad horizon", "--horizon: ", func() error {
 			_, _, err := (&FeaturesJob{Events: events, AsOf: "2024-02-01", Horizon: "ninety", Out: out}).Run(ctx)
 			return err

@@ -13,6 +13,10 @@ import (
 	"leadscore/train"
 )
 
+// DefaultHorizon is how soon after a date a won deal must open for a
+// conversion target, unless train.horizon or --horizon says otherwise.
+const DefaultHorizon = "90d"
+
 // TrainConfig is pipeline.yaml's train: section: the run trains its model
 // from the data before its as-of date, then scores with it.
 //
@@ -122,7 +126,7 @@ func (tc *TrainConfig) parse() (*trainPlan, error) {
 		SampleNegatives: tc.SampleNegatives, Seed: tc.Seed}
 	switch kind {
 	case features.TargetConversion:
-		days, err := features.ParseHorizon(or(tc.Horizon, "90d"))
+		days, err := features.ParseHorizon(or(tc.Horizon, DefaultHorizon))
 		if err != nil {
 			return nil, features.FieldErrorf("train.horizon", "%v", err)
 		}
