@@ -440,17 +440,20 @@ func mostlyNumbers(cells []string) string {
 
 // AddDateAges turns each time column of a flat table but ref into a
 // number a model can use: a column "<name>_days_before_<ref>", the days
-// from its date to the row's ref time (NaN when either is missing). It
+// from its date to the row's ref time (NaN when either is missing). The
+// columns a feature table passes through (MetaPassthrough: a deals file's
+// closed_at, when a deal opened) are no features and stay as they are. It
 // returns the names of the columns added.
 func AddDateAges(t *Table, ref string) []string {
 	r := t.Column(ref)
 	if r == nil || r.Kind != KindTime {
 		return nil
 	}
+	passed := strings.Split(t.Meta[MetaPassthrough], ",")
 	var added []string
 	for k := range t.Columns {
 		c := &t.Columns[k]
-		if c.Kind != KindTime || c.Name == ref || strings.HasSuffix(c.Name, "_days_before_"+ref) {
+		if c.Kind != KindTime || c.Name == ref || strings.HasSuffix(c.Name, "_days_before_"+ref) || slices.Contains(passed, c.Name) {
 			continue
 		}
 		name := c.Name + "_days_before_" + ref

@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -247,5 +248,24 @@ func TestCorruptParquetFooter(t *testing.T) {
 		if !IsBadInput(err) {
 			t.Errorf("%s: table reader: %v", name, err)
 		}
+	}
+}
+
+// TestDateAgesLeavePassthrough: a feature table's pass-through dates (a
+// deals file's closed_at, when an open deal opened) never become ages a
+// model could learn from; a flat table's dates do.
+func TestDateAgesLeavePassthrough(t *testing.T) {
+	day := time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC)
+	dates := func(name string) Column {
+		return Column{Name: name, Kind: KindTime, Time: []time.Time{day.AddDate(0, 0, -3), day.AddDate(0, 0, 20)}}
+	}
+	tb := &Table{Meta: map[string]string{MetaPassthrough: "won,closed_at,deal_opened"},
+		Columns: []Column{dates("ts"), dates("closed_at"), dates("deal_opened"), dates("signed_up")}}
+	tb.Columns[0].Time = []time.Time{day, day}
+	if added := AddDateAges(tb, "ts"); !slices.Equal(added, []string{"signed_up_days_before_ts"}) {
+		t.Errorf("added %v, want only signed_up's age", added)
+	}
+	if got := tb.Column("signed_up_days_before_ts").Float; got[0] != 3 || got[1] != -20 {
+		t.Errorf("ages %v, want 3 and -20", got)
 	}
 }
