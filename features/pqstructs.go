@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"reflect"
+	"slices"
 	"strings"
 	"unsafe"
 )
@@ -14,8 +15,10 @@ import (
 // tag (`parquet:"name"` or `parquet:"name,optional"`; "-" skips the
 // field); strings read text columns, int32 and int64 integer columns,
 // float64 float or integer columns, bool boolean columns, and a pointer to
-// one of these takes a null as nil. A missing column, a column of another
-// kind or a null in a field that is not a pointer is a *SchemaError; the
+// one of these takes a null as nil, as it takes a missing column for an
+// optional pointer field (a file written before the column was added). A
+// missing column for any other field, a column of another kind or a null
+// in a field that is not a pointer is a *SchemaError; the
 // file is read through the same checked reader as events, so a corrupt
 // file is an error, never a panic. name is used in messages.
 func ReadParquetStructs[T any](r io.ReaderAt, size int64, name string) ([]T, error) {
@@ -68,6 +71,9 @@ func structFields(t reflect.Type, pf *pqFile) ([]structField, error) {
 			continue
 		}
 		k, ok := byName[tag]
+		if !ok && sf.Type.Kind() == reflect.Pointer && slices.Contains(strings.Split(sf.Tag.Get("parquet"), ",")[1:], "optional") {
+			continue // a column added since the file was written: nil
+		}
 		if !ok {
 			return nil, fmt.Errorf("no column %q", tag)
 		}

@@ -71,4 +71,14 @@ func TestReadParquetStructs(t *testing.T) {
 	if !errors.As(err3, &re) || re.Line != 1 || re.Field != "note" {
 		t.Errorf("a null in a field that is not a pointer: %v", err3)
 	}
+	// A file written before an optional column was added reads it as nil.
+	type added struct {
+		Name string  `parquet:"name"`
+		Deal *string `parquet:"deal,optional"`
+		Some *string `parquet:"note,optional"`
+	}
+	old, err := ReadParquetStructs[added](b, int64(buf.Len()), "s.parquet")
+	if err != nil || len(old) != len(rows) || old[1].Deal != nil || old[1].Name != rows[1].Name || *old[1].Some != "n" {
+		t.Errorf("an optional column the file lacks: %v", err)
+	}
 }

@@ -129,27 +129,37 @@ type Outcomes struct {
 	Closed []int64 // unix ns, noTime while open
 	Won    []bool
 	Amount []float64        // the deal's value, NaN without an amount column or value
+	DealID []string         // the deal's own id (deal_id), nil without the column
+	row    []int32          // the deal's row in the file: 1 is the first under the header
 	byID   map[string][]int // entity → its deals, by opening time
+
+	// closeTimes: the file has a closed_at column. Without one a known
+	// outcome counts from the deal's opening, so no deal is open on a
+	// later date.
+	closeTimes bool
 }
 
 // ReadOutcomes reads a deals file: entity_id, ts (when the deal opened),
 // won (true/false, 1/0, yes/no, won/lost, or one of src.Won and src.Lost;
 // empty, or with those lists any other value, while open) and optionally
-// closed_at (empty while open) and amount (the deal's value). Other columns
-// are ignored.
+// closed_at (empty while open), amount (the deal's value) and deal_id
+// (the CRM's id of the deal). Other columns are ignored.
 func ReadOutcomes(ctx context.Context, src Source, bad *BadRows) (*Outcomes, error) {
 	r, err := openRows(ctx, src)
 	if err != nil {
 		return nil, err
 	}
 	defer r.Close()
-	idx, err := findColumns(src, r.Header(), []string{"entity_id", "ts", "won"}, []string{"closed_at", "amount"})
+	idx, err := findColumns(src, r.Header(), []string{"entity_id", "ts", "won"}, []string{"closed_at", "amount", "deal_id"})
 	if err != nil {
 		return nil, err
 	}
-	o := &Outcomes{Source: src.Path, byID: map[string][]int{}}
+	o := &Outcomes{Source: src.Path, byID: map[string][]int{}, closeTimes: idx["closed_at"] >= 0}
+	if idx["deal_id"] >= 0 {
+		o.DealID = []string{}
+	}
 	outcome := newOutcomeReader(src)
-	for n := 0; ; n++ {
+	for n := 1; ; n++ { // n: the record's row, skipped rows counted
 		if n%65536 == 0 {
 			if err := ctx.Err(); err != nil {
 				return nil, err
@@ -160,7 +170,7 @@ func ReadOutcomes(ctx context.Context, src Source, bad *BadRows) (*Outcomes, err
 			break
 		}
 		if err == nil {
-			err = o.row(r, src.Path, idx, outcome)
+			err = o.read(r, src.Path, idx, outcome, n)
 		}
 		if err != nil {
 			var re *RowError
@@ -181,7 +191,8 @@ func ReadOutcomes(ctx context.Context, src Source, bad *BadRows) (*Outcomes, err
 	return o, nil
 }
 
-func (o *Outcomes) row(r rows, path string, idx map[string]int, outcome outcomeReader) error {
+// read appends the deal on the current row, the file's row n.
+func (o *Outcomes) read(r rows, path string, idx map[string]int, outcome outcomeReader, n int) error {
 	id, null := r.Str(idx["entity_id"])
 	if null {
 		return cellError(r, path, idx["entity_id"], ErrEmptyField)
@@ -231,11 +242,16 @@ func (o *Outcomes) row(r rows, path string, idx map[string]int, outcome outcomeR
 	case closed == noTime && idx["closed_at"] < 0:
 		closed = opened.UnixNano() // no close times: a known outcome counts from the opening
 	}
+	if o.DealID != nil {
+		deal, _ := r.Str(idx["deal_id"])
+		o.DealID = append(o.DealID, strings.Clone(deal))
+	}
 	o.IDs = append(o.IDs, strings.Clone(id))
 	o.Opened = append(o.Opened, opened.UnixNano())
 	o.Closed = append(o.Closed, closed)
 	o.Won = append(o.Won, won)
 	o.Amount = append(o.Amount, amount)
+	o.row = append(o.row, int32(n))
 	return nil
 }
 
@@ -277,19 +293,19 @@ func (o *Outcomes) converts(deals []int, from, to, known int64) bool {
 }
 
 // OpenDeals returns the deals open at d as cutoff rows at d, with the
-// deal's position in the file as deal_row: the population an opportunity
-// model scores.
+// deal's columns (see dealColumns): the population an opportunity model
+// scores.
 func (o *Outcomes) OpenDeals(d time.Time) *Cutoffs {
 	c := &Cutoffs{Source: o.Source}
-	var rows []float64
+	var deals []int
 	dn := d.UnixNano()
 	for i, id := range o.IDs {
 		if o.Opened[i] < dn && (o.Closed[i] == noTime || o.Closed[i] >= dn) {
 			c.IDs, c.TS = append(c.IDs, id), append(c.TS, d)
-			rows = append(rows, float64(i+1))
+			deals = append(deals, i)
 		}
 	}
-	c.Extra = []Column{{Name: "deal_row", Kind: KindFloat, Float: rows}}
+	c.Extra = o.dealColumns(deals)
 	return c
 }
 
@@ -298,23 +314,50 @@ func (o *Outcomes) OpenDeals(d time.Time) *Cutoffs {
 // outcome was known before known, each as of that date and labelled won:
 // a deal open over several dates is a row on each, as the deals open on a
 // run's date are what the model scores. Rows go by date, then in the
-// file's order; deal_row is the deal's row in the file (1-based).
-func (o *Outcomes) OpenDealsAt(dates []time.Time, known time.Time) *Cutoffs {
+// file's order, with won and the deal's columns (see dealColumns). A file
+// without close times is a *SchemaError: none of its closed deals was
+// ever open on a date.
+func (o *Outcomes) OpenDealsAt(dates []time.Time, known time.Time) (*Cutoffs, error) {
+	if !o.closeTimes {
+		return nil, &SchemaError{Path: o.Source, Err: errors.New("no closed_at column: the deals open on each date are known only from when each deal closed (map the file's column with --col closed_at=COLUMN)")}
+	}
 	c := &Cutoffs{Source: o.Source, Snapshots: dates, Known: known}
 	var won []bool
-	var rows []float64
+	var deals []int
 	kn := known.UnixNano()
 	for _, d := range dates {
 		dn := d.UnixNano()
 		for i, id := range o.IDs {
 			if o.Opened[i] < dn && o.Closed[i] != noTime && o.Closed[i] >= dn && o.Closed[i] < kn {
 				c.IDs, c.TS = append(c.IDs, id), append(c.TS, d)
-				won, rows = append(won, o.Won[i]), append(rows, float64(i+1))
+				won, deals = append(won, o.Won[i]), append(deals, i)
 			}
 		}
 	}
-	c.Extra = []Column{{Name: "won", Kind: KindBool, Bool: won}, {Name: "deal_row", Kind: KindFloat, Float: rows}}
-	return c
+	c.Extra = append([]Column{{Name: "won", Kind: KindBool, Bool: won}}, o.dealColumns(deals)...)
+	return c, nil
+}
+
+// dealColumns are the columns that say which deal a row is about, for
+// these deals (indexes of o): deal_id when the file has one, deal_opened,
+// and deal_row, the deal's row in the file (1 is the first under the
+// header; skipped rows count). An entity may have several deals open at
+// once; its rows differ in these columns.
+func (o *Outcomes) dealColumns(deals []int) []Column {
+	opened := make([]time.Time, len(deals))
+	rows := make([]float64, len(deals))
+	for k, i := range deals {
+		opened[k], rows[k] = timeOf(o.Opened[i]), float64(o.row[i])
+	}
+	var cols []Column
+	if o.DealID != nil {
+		ids := make([]string, len(deals))
+		for k, i := range deals {
+			ids[k] = o.DealID[i]
+		}
+		cols = append(cols, Column{Name: "deal_id", Kind: KindString, Str: ids})
+	}
+	return append(cols, Column{Name: "deal_opened", Kind: KindTime, Time: opened}, Column{Name: "deal_row", Kind: KindFloat, Float: rows})
 }
 
 // Converted reports whether the entity opened a deal in [from, to) that
@@ -337,12 +380,28 @@ func (o *Outcomes) ConvertedValue(id string, from, to time.Time) float64 {
 	return v
 }
 
-// WonOpenAt reports whether a deal of the entity open at d was won in the
-// end: how an opportunity model's list of open deals is judged.
-func (o *Outcomes) WonOpenAt(id string, d time.Time) bool {
+// WonDealAt reports whether a deal of the entity open at d was won in the
+// end: how an opportunity model's list of open deals is judged, a row per
+// deal. The row names its deal by deal (its deal_id) when both the list
+// and the file have ids, else by when it opened; a row that names neither
+// (a list written without the deal columns) counts any deal of the entity
+// open at d.
+func (o *Outcomes) WonDealAt(id, deal string, opened, d time.Time) bool {
 	dn := d.UnixNano()
 	for _, i := range o.byID[id] {
-		if o.Opened[i] < dn && o.Closed[i] != noTime && o.Closed[i] >= dn && o.Won[i] {
+		if !(o.Opened[i] < dn && o.Closed[i] != noTime && o.Closed[i] >= dn && o.Won[i]) {
+			continue
+		}
+		switch {
+		case deal != "" && o.DealID != nil:
+			if o.DealID[i] == deal {
+				return true
+			}
+		case !opened.IsZero():
+			if o.Opened[i] == opened.UnixNano() {
+				return true
+			}
+		default:
 			return true
 		}
 	}

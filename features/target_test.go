@@ -141,25 +141,36 @@ func itoa3(i int) string {
 // scores: trained on the deals open on each snapshot date that closed
 // before the outcomes' end (one row per date a deal was open), scored on
 // the deals open on the run's date; a deal opened on a date is not open
-// on it, one closing on it is.
+// on it, one closing on it is. Each row names its deal: deal_id, when it
+// opened, and its row in the file, skipped rows counted.
 func TestDealsAsOf(t *testing.T) {
-	deals := writeFile(t, "deals.csv", `entity_id,ts,won,closed_at
-a,2024-01-10,true,2024-02-01
-b,2024-01-20,false,2024-03-01
-c,2024-02-10,,
-d,2024-03-01,true,2024-03-05
+	deals := writeFile(t, "deals.csv", `deal_id,entity_id,ts,won,closed_at
+D1,a,2024-01-10,true,2024-02-01
+D2,b,2024-01-20,false,2024-03-01
+D3,,2024-01-25,true,2024-02-02
+D4,c,2024-02-10,,
+D5,d,2024-03-01,true,2024-03-05
+D6,c,2024-02-11T09:30:00Z,,
 `)
-	o, err := ReadOutcomes(context.Background(), Source{Path: deals}, nil)
+	o, err := ReadOutcomes(context.Background(), Source{Path: deals}, &BadRows{Max: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
 	at := d("2024-03-01")
-	snaps := o.OpenDealsAt([]time.Time{d("2024-01-15"), d("2024-02-01"), d("2024-02-15"), at}, d("2024-03-03"))
+	dates := []time.Time{d("2024-01-15"), d("2024-02-01"), d("2024-02-15"), at}
+	snaps, err := o.OpenDealsAt(dates, d("2024-03-03"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if names := columnNames(snaps.Extra); !slices.Equal(names, []string{"won", "deal_id", "deal_opened", "deal_row"}) {
+		t.Fatalf("training rows' columns %v", names)
+	}
 	var got []string
 	for i, id := range snaps.IDs {
-		got = append(got, fmt.Sprintf("%s@%s:%v:%v", id, snaps.TS[i].Format("01-02"), snaps.Extra[0].Bool[i], snaps.Extra[1].Float[i]))
+		got = append(got, fmt.Sprintf("%s@%s:%v:%s:%s:%v", id, snaps.TS[i].Format("01-02"), snaps.Extra[0].Bool[i], snaps.Extra[1].Str[i],
+			snaps.Extra[2].Time[i].Format("01-02"), snaps.Extra[3].Float[i]))
 	}
-	want := []string{"a@01-15:true:1", "a@02-01:true:1", "b@02-01:false:2", "b@02-15:false:2", "b@03-01:false:2"}
+	want := []string{"a@01-15:true:D1:01-10:1", "a@02-01:true:D1:01-10:1", "b@02-01:false:D2:01-20:2", "b@02-15:false:D2:01-20:2", "b@03-01:false:D2:01-20:2"}
 	if !slices.Equal(got, want) {
 		t.Errorf("training rows %v,\nwant %v: a open from 01-10 to 02-01, b from 01-20 to 03-01; c never closed; d opens on 03-01 and closes after the end", got, want)
 	}
@@ -167,8 +178,41 @@ d,2024-03-01,true,2024-03-05
 		t.Errorf("snapshots %v, known %v", snaps.Snapshots, snaps.Known)
 	}
 	open := o.OpenDeals(at)
-	if got := open.IDs; len(got) != 2 || got[0] != "b" || got[1] != "c" {
-		t.Errorf("open deals %v, want b (closes on the date) and c", got)
+	got = nil
+	for i, id := range open.IDs {
+		got = append(got, fmt.Sprintf("%s:%s:%s:%v", id, open.Extra[0].Str[i], open.Extra[1].Time[i].Format(time.RFC3339), open.Extra[2].Float[i]))
+	}
+	want = []string{"b:D2:2024-01-20T00:00:00Z:2", "c:D4:2024-02-10T00:00:00Z:4", "c:D6:2024-02-11T09:30:00Z:6"}
+	if !slices.Equal(got, want) {
+		t.Errorf("open deals %v,\nwant %v (b closes on the date; c has two open; the row without an entity is row 3)", got, want)
+	}
+
+	// Judging a list of open deals: each row by its own deal, named by
+	// deal_id, else by when it opened; a row naming neither counts any.
+	jan10, jan15 := d("2024-01-10"), d("2024-01-15")
+	for _, c := range []struct {
+		id, deal string
+		opened   time.Time
+		want     bool
+	}{
+		{"a", "D1", time.Time{}, true}, {"a", "D9", time.Time{}, false},
+		{"a", "", jan10, true}, {"a", "", jan10.Add(time.Hour), false}, {"a", "", time.Time{}, true},
+	} {
+		if got := o.WonDealAt(c.id, c.deal, c.opened, jan15); got != c.want {
+			t.Errorf("WonDealAt(%s, %q, %v) = %v", c.id, c.deal, c.opened, got)
+		}
+	}
+
+	// Without close times no deal was open on a date: an error that
+	// names the file and the column, not an empty table.
+	noClose := writeFile(t, "stages.csv", "entity_id,ts,won\na,2024-01-10,true\nc,2024-02-10,\n")
+	if o, err = ReadOutcomes(context.Background(), Source{Path: noClose}, nil); err != nil {
+		t.Fatal(err)
+	}
+	_, err = o.OpenDealsAt(dates, d("2024-03-03"))
+	var se *SchemaError
+	if !errors.As(err, &se) || se.Path != noClose || !strings.Contains(err.Error(), "closed_at") {
+		t.Errorf("deals without closed_at: %v, want a *SchemaError for %s naming closed_at", err, noClose)
 	}
 }
 
@@ -195,4 +239,13 @@ func TestOutcomeValues(t *testing.T) {
 	if err != nil || len(c.IDs) != 2 || bad.Count() != 2 || !strings.Contains(bad.Err().Error(), "neither a won nor a lost value") {
 		t.Errorf("cutoffs: %v rows, %d bad (%v), %v", c, bad.Count(), bad.Err(), err)
 	}
+}
+
+// columnNames returns the names of cols.
+func columnNames(cols []Column) []string {
+	var names []string
+	for _, c := range cols {
+		names = append(names, c.Name)
+	}
+	return names
 }

@@ -15,7 +15,8 @@ const CallListPerQueue = 1000
 
 // WriteCallList writes the call list as one self-contained HTML page for
 // sales (no network, no files beside it): a section per queue and, in it,
-// per rep (and the leads no rep had room for), each lead with its score,
+// per rep (and the leads no rep had room for), each lead (an open deal
+// with its id and opening date) with its score,
 // grade, change, kept columns, reasons and rule awards in words; at most
 // CallListPerQueue leads per queue. Tables sort by a click on a column's
 // header; the list filters by grade and owner, and says how many leads it
@@ -88,6 +89,7 @@ var callListTemplate = template.Must(template.New("calllist").Funcs(template.Fun
 		}
 		return fmt.Sprintf("%+d", *p)
 	},
+	"day": func(p *string) string { return dateOnly(strPtr(p)) },
 	"kept": func(r *Ranked, k int) string {
 		if k < len(r.Kept) {
 			return r.Kept[k]
@@ -129,7 +131,7 @@ ul{margin:0;padding-left:1.1em}.muted{color:#777}
 {{range .Groups}}<h3>{{.Name}}</h3>
 <table><thead><tr><th data-type="n">rank</th><th>lead</th><th data-type="n">score</th><th>grade</th><th>change</th>{{range $.Sum.Kept}}<th>{{.}}</th>{{end}}<th>why</th><th>rule points</th></tr></thead>
 <tbody>{{range .Leads}}<tr class="lead" data-grade="{{.Grade}}" data-owner="{{if .Owner}}{{.Owner}}{{else}}(no owner){{end}}">
-<td class="n">{{.Rank}}</td><td>{{.EntityID}}</td><td class="n">{{.Score}}</td><td><span class="g g{{.Grade}}">{{.Grade}}</span></td>
+<td class="n">{{.Rank}}</td><td>{{.EntityID}}{{if .DealOpened}}<div class="muted">{{with .DealID}}deal {{.}}, {{end}}opened {{day .DealOpened}}</div>{{end}}</td><td class="n">{{.Score}}</td><td><span class="g g{{.Grade}}">{{.Grade}}</span></td>
 <td>{{.Change}}{{with .ScoreChange}} ({{i32 .}}){{end}}</td>{{$r := .}}{{range $k, $_ := $.Sum.Kept}}<td>{{kept $r $k}}</td>{{end}}
 <td><ul>{{range split .Reasons}}<li>{{.}}</li>{{end}}</ul></td><td><ul>{{range split .RuleAwards}}<li>{{.}}</li>{{end}}</ul></td></tr>
 {{end}}</tbody></table>

@@ -64,7 +64,8 @@ func routeQueues(out []Ranked, t *features.Table, rules []QueueRule, minDQ float
 
 // assignOwners deals each queue's leads to its reps and returns, per
 // queue, the leads left without an owner because every rep was full.
-// Leads are taken best first. A lead whose previous owner (prev) serves
+// Leads are taken best first. A lead whose previous owner (prev, by the
+// lead's key: an open deal keeps its own owner) serves
 // its queue keeps that owner while the owner has room (MaxLeads); the
 // others are dealt by smooth weighted round-robin among the reps with
 // room (each turn every such rep gains its weight; the one with the most
@@ -84,7 +85,7 @@ func assignOwners(out []Ranked, reps map[string][]Rep, prev map[string]string) m
 	dealt := make([]bool, len(out))
 	for i := range out {
 		rs := reps[out[i].Queue]
-		owner, ok := prev[out[i].EntityID]
+		owner, ok := prev[out[i].key()]
 		if !ok || len(rs) == 0 {
 			continue
 		}
@@ -139,18 +140,19 @@ const (
 // markChanges compares the list with the previous run's: previous score
 // and grade, the change in score, and a word for it: "new", "newly A",
 // "left A", "up", "down" (by changeStep points or more), "" otherwise. A
-// large drop names the rule awards that lapsed since.
+// large drop names the rule awards that lapsed since. Leads are matched
+// by key: a contact, or an open deal of an account.
 func markChanges(out []Ranked, prev []Ranked) {
 	if prev == nil {
 		return
 	}
 	before := make(map[string]*Ranked, len(prev))
 	for i := range prev {
-		before[prev[i].EntityID] = &prev[i]
+		before[prev[i].key()] = &prev[i]
 	}
 	for i := range out {
 		r := &out[i]
-		p, ok := before[r.EntityID]
+		p, ok := before[r.key()]
 		if !ok {
 			r.Change = "new"
 			continue
@@ -208,13 +210,13 @@ func movedInputs(enc *Encoder, m *Model, prev *features.Table, out []Ranked) {
 	if err != nil {
 		return
 	}
-	ids := prev.Column("entity_id")
-	if ids == nil || ids.Kind != features.KindString {
+	keys := tableKeys(prev)
+	if keys == nil {
 		return
 	}
-	rowOf := make(map[string]int, len(ids.Str))
-	for i, id := range ids.Str {
-		rowOf[id] = i
+	rowOf := make(map[string]int, len(keys))
+	for i, k := range keys {
+		rowOf[k] = i
 	}
 	p := len(m.Features)
 	now, then := enc.Clone(), before.Clone()
@@ -222,7 +224,7 @@ func movedInputs(enc *Encoder, m *Model, prev *features.Table, out []Ranked) {
 	logit := make([]float64, 1)
 	for i := range out {
 		r := &out[i]
-		j, ok := rowOf[r.EntityID]
+		j, ok := rowOf[r.key()]
 		if !ok || r.ScoreChange == nil || *r.ScoreChange > -dropDetail {
 			continue
 		}

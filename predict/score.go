@@ -20,8 +20,13 @@ import (
 // Ranked is one lead of the ranked call list; it is a row of ranked.parquet
 // and ranked.csv.
 type Ranked struct {
-	Rank        int32   `parquet:"rank"`
-	EntityID    string  `parquet:"entity_id"`
+	Rank     int32  `parquet:"rank"`
+	EntityID string `parquet:"entity_id"`
+	// DealID and DealOpened name the deal a row of an open-deal list is
+	// about (the scored table's deal_id and deal_opened, RFC 3339), as an
+	// account may have several deals open; null in a list of contacts.
+	DealID      *string `parquet:"deal_id,optional"`
+	DealOpened  *string `parquet:"deal_opened,optional"`
 	Score       int32   `parquet:"score"`
 	Grade       string  `parquet:"grade"`
 	Queue       string  `parquet:"queue"`
@@ -142,7 +147,7 @@ func Score(ctx context.Context, m *Model, t *features.Table, cfg Config) ([]Rank
 	prevOwners := map[string]string{}
 	for _, r := range cfg.Previous {
 		if r.Owner != "" {
-			prevOwners[r.EntityID] = r.Owner
+			prevOwners[r.key()] = r.Owner
 		}
 	}
 	unassigned := assignOwners(out, cfg.Reps, prevOwners)
@@ -190,6 +195,8 @@ type blend struct {
 	awards    *features.Column
 	dq        *features.Column
 	asOf      *features.Column
+	dealID    *features.Column // deal_id and deal_opened of an open-deal table
+	dealAt    *features.Column
 	customers map[string]Customer
 	reasons   int // per sign
 	keep      []keepColumn
@@ -209,6 +216,7 @@ func newBlend(m *Model, t *features.Table, cfg *Config) (*blend, error) {
 	if b.ids == nil || b.ids.Kind != features.KindString {
 		return nil, &SchemaError{Missing: []string{"entity_id"}}
 	}
+	b.dealID, b.dealAt = dealColumns(t)
 	switch {
 	case cfg.ModelWeight != nil:
 		b.w = *cfg.ModelWeight
@@ -309,6 +317,13 @@ func (b *blend) lead(e *Encoder, i int, logit float64, contrib []float64) (Ranke
 	}
 	if b.asOf != nil && b.asOf.Kind == features.KindTime {
 		r.AsOf = b.asOf.Time[i].Format(time.RFC3339)
+	}
+	if b.dealID != nil && !b.dealID.IsNull(i) {
+		r.DealID = &b.dealID.Str[i]
+	}
+	if b.dealAt != nil && !b.dealAt.IsNull(i) {
+		at := b.dealAt.Time[i].Format(time.RFC3339Nano)
+		r.DealOpened = &at
 	}
 	if contrib != nil {
 		r.Reasons = b.reasonsOf(e, i, logit, contrib)

@@ -52,6 +52,10 @@ type Summary struct {
 	// columns that apply.
 	Rules       bool `json:"rules"`
 	DataQuality bool `json:"data_quality"`
+	// Deals says the rows are open deals that name when they opened;
+	// DealIDs that they carry the deals file's deal_id.
+	Deals   bool `json:"deals,omitempty"`
+	DealIDs bool `json:"deal_ids,omitempty"`
 	// Changes says the list was compared with the previous run's.
 	// Suppressed counts the leads left out by each suppress: list;
 	// Unassigned, per queue, the leads no rep had room for; NewlyA, per
@@ -75,7 +79,8 @@ type ChannelSummary struct {
 // summarise counts the graded leads per grade, queue and channel.
 func summarise(out []Ranked, t *features.Table, b *blend, channelCol string) Summary {
 	sum := Summary{ModelID: b.m.ID, Rows: len(out), PerGrade: map[string]int{}, RulesMax: b.rmax, ModelWeight: b.w, RulesOnly: b.rulesOnly, Customers: b.customers != nil,
-		PerQueue: map[string]int{}, MeanProbability: map[string]float64{}, Rules: b.rp != nil, DataQuality: b.dq != nil, Verdict: b.verdict}
+		PerQueue: map[string]int{}, MeanProbability: map[string]float64{}, Rules: b.rp != nil, DataQuality: b.dq != nil, Verdict: b.verdict,
+		Deals: b.dealAt != nil, DealIDs: b.dealID != nil}
 	if len(out) > 0 {
 		sum.AsOf = out[0].AsOf
 	}

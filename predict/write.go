@@ -17,7 +17,7 @@ import (
 )
 
 // rankedHeader names the columns of ranked.parquet, in order.
-var rankedHeader = []string{"rank", "entity_id", "score", "grade", "queue", "owner", "probability", "rule_points",
+var rankedHeader = []string{"rank", "entity_id", "deal_id", "deal_opened", "score", "grade", "queue", "owner", "probability", "rule_points",
 	"rule_points_by_group", "data_quality", "reasons", "rule_awards", "churn_risk", "p_alive", "rfm_segment", "clv", "churn_reason", "model_id", "as_of",
 	"previous_score", "score_change", "previous_grade", "change"}
 
@@ -46,7 +46,8 @@ func WriteParquet(w io.Writer, rows []Ranked, meta map[string]string, keep []str
 // spreadsheet software expects), for people: probabilities with 4
 // decimals and money with 2, never in scientific notation; as_of as a
 // date; the points per rule group as "purchase 50, engagement 30". Only
-// the columns that apply are written (sum says which: rule points and
+// the columns that apply are written (sum says which: the deal columns in
+// a list of open deals, rule points and
 // awards with rules, data_quality with profiles, the churn columns with
 // customers, as_of with a date), then the kept columns. Parquet keeps
 // every column at full precision.
@@ -95,12 +96,20 @@ func csvColumns(sum Summary) []csvColumn {
 	cols := []csvColumn{
 		{"rank", func(r *Ranked) string { return strconv.Itoa(int(r.Rank)) }},
 		{"entity_id", func(r *Ranked) string { return r.EntityID }},
+	}
+	if sum.DealIDs {
+		cols = append(cols, csvColumn{"deal_id", func(r *Ranked) string { return strPtr(r.DealID) }})
+	}
+	if sum.Deals {
+		cols = append(cols, csvColumn{"deal_opened", func(r *Ranked) string { return dateOnly(strPtr(r.DealOpened)) }})
+	}
+	cols = append(cols, []csvColumn{
 		{"score", func(r *Ranked) string { return strconv.Itoa(int(r.Score)) }},
 		{"grade", func(r *Ranked) string { return r.Grade }},
 		{"queue", func(r *Ranked) string { return r.Queue }},
 		{"owner", func(r *Ranked) string { return r.Owner }},
 		{"probability", func(r *Ranked) string { return fixed(r.Probability, 4) }},
-	}
+	}...)
 	if sum.Rules {
 		cols = append(cols,
 			csvColumn{"rule_points", func(r *Ranked) string { return fixed(r.RulePoints, -1) }},

@@ -78,7 +78,14 @@ func Converted(ranked []predict.Ranked, o *features.Outcomes, cfg EvalConfig) []
 	end := cfg.AsOf.AddDate(0, 0, cfg.HorizonDays)
 	for i, r := range ranked {
 		if cfg.Target == features.TargetOpportunity {
-			y[i] = o.WonOpenAt(r.EntityID, cfg.AsOf)
+			deal, opened := "", time.Time{}
+			if r.DealID != nil {
+				deal = *r.DealID
+			}
+			if r.DealOpened != nil {
+				opened, _ = time.Parse(time.RFC3339Nano, *r.DealOpened) // a bad text names no deal: any counts
+			}
+			y[i] = o.WonDealAt(r.EntityID, deal, opened, cfg.AsOf)
 		} else {
 			y[i] = o.Converted(r.EntityID, cfg.AsOf, end)
 		}

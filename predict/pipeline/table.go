@@ -104,7 +104,10 @@ func (job TableJob) Config(ctx context.Context) (features.Config, error) {
 			return none, err
 		}
 		if tg.Kind == features.TargetOpportunity {
-			cfg.Cutoffs, cfg.AllEntities = outcomes.OpenDealsAt(dates, job.Last), false
+			if cfg.Cutoffs, err = outcomes.OpenDealsAt(dates, job.Last); err != nil {
+				return none, err
+			}
+			cfg.AllEntities = false
 			break
 		}
 		cfg.Snapshots, cfg.Outcomes, cfg.OutcomesKnown = dates, outcomes, job.Last
