@@ -39,15 +39,17 @@ type Evaluation struct {
 	// OutcomesThrough is the newest deal opening or closing in the
 	// outcomes file; Complete says it reaches the horizon's end (else the
 	// counts are a floor: conversions yet to happen are missing).
-	OutcomesThrough string      `json:"outcomes_through"`
-	Complete        bool        `json:"complete"`
-	Rows            int         `json:"rows"`
-	Positives       int         `json:"positives"`
-	BaseRate        float64     `json:"base_rate"`
-	Lists           []ListEval  `json:"lists"`
-	Grades          []GroupEval `json:"grades"`
-	Queues          []GroupEval `json:"queues"`
-	Owners          []GroupEval `json:"owners,omitempty"`
+	OutcomesThrough string `json:"outcomes_through"`
+	Complete        bool   `json:"complete"`
+	// DealsSkipped counts the deals file's bad rows skipped (--max-bad-rows).
+	DealsSkipped int         `json:"deals_skipped,omitempty"`
+	Rows         int         `json:"rows"`
+	Positives    int         `json:"positives"`
+	BaseRate     float64     `json:"base_rate"`
+	Lists        []ListEval  `json:"lists"`
+	Grades       []GroupEval `json:"grades"`
+	Queues       []GroupEval `json:"queues"`
+	Owners       []GroupEval `json:"owners,omitempty"`
 }
 
 // ListEval is one ordering of the leads: "call list" (the ranked order),

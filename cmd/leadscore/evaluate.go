@@ -46,6 +46,7 @@ with a warning: the conversions yet to come are missing.`,
 	f.StringVar(&j.Horizon, "horizon", "", "conversion: how soon after the date a won deal must open, as in 90d (default: the model's)")
 	f.StringVar(&j.Target, "target", "", "conversion or opportunity (default: the model's, else conversion)")
 	f.StringVar(&j.AsOf, "as-of", "", "the list's date (default: the rows' as_of)")
+	f.IntVar(&j.Reading.MaxBadRows, "max-bad-rows", 0, "skip up to N bad rows of the deals file, writing them to a .quarantine.csv next to --out (0: stop at the first)")
 	f.StringVar(&j.Out, "out", "", "write the evaluation as JSON here")
 	f.StringVar(&j.HTML, "html", "", "write the evaluation as an HTML page with charts here")
 	return cmd

@@ -404,6 +404,32 @@ func TestEvaluateCommand(t *testing.T) {
 		"--col", "won=Stage", "--won", "Closed Won", "-q"); code != pipeline.ExitUsage || !strings.Contains(errs, "together") {
 		t.Errorf("--won without --lost: exit %d, %q", code, errs)
 	}
+	// A deals file with a row that names no contact: stopped at it, with
+	// the flag that skips it; skipped, quarantined beside --out and counted.
+	rewriteCSV(t, plain, filepath.Join(out, "bad.csv"), func(recs [][]string) [][]string {
+		bad := slices.Clone(recs[1])
+		bad[slices.Index(recs[0], "entity_id")] = ""
+		return slices.Insert(recs, 3, bad)
+	})
+	ranked := filepath.Join(dir, "backtest", "runs", "2024-07-01")
+	if code, _, errs := runCLI(t, "evaluate", "--ranked", ranked, "--deals", filepath.Join(out, "bad.csv"), "-q"); code != pipeline.ExitBadInput ||
+		!strings.Contains(errs, "bad.csv:4:") || !strings.Contains(errs, "--max-bad-rows N") {
+		t.Errorf("a bad deals row: exit %d, %q", code, errs)
+	}
+	code, _, errs = runCLI(t, "evaluate", "--ranked", ranked, "--deals", filepath.Join(out, "bad.csv"), "--max-bad-rows", "1", "--out", filepath.Join(out, "q.json"), "-q")
+	var skipped struct {
+		DealsSkipped int `json:"deals_skipped"`
+		Positives    int
+	}
+	qb, _ := os.ReadFile(filepath.Join(out, "q.json"))
+	if json.Unmarshal(qb, &skipped); code != 0 || skipped.DealsSkipped != 1 || skipped.Positives != ev.Positives || len(testfiles.ReadCSV(t, filepath.Join(out, "q.quarantine.csv"))) != 2 {
+		t.Errorf("--max-bad-rows 1: exit %d, %s; %+v, want 1 skipped, %d converted and the row quarantined", code, errs, skipped, ev.Positives)
+	}
+	code, stdout, errs = runCLI(t, "report", "--runs", filepath.Join(dir, "backtest", "runs"), "--deals", filepath.Join(out, "bad.csv"), "--max-bad-rows", "1",
+		"--out", filepath.Join(out, "r.json"))
+	if code != 0 || !strings.Contains(stdout, "1 bad rows of the deals file skipped") || len(testfiles.ReadCSV(t, filepath.Join(out, "r.quarantine.csv"))) != 2 {
+		t.Errorf("report --max-bad-rows 1: exit %d, %s%s", code, stdout, errs)
+	}
 	code, _, errs = runCLI(t, "backtest", "--config", filepath.Join(dir, "pipeline.yaml"), "--dates", "2024-07-01", "--out", out)
 	if code != pipeline.ExitUsage || !strings.Contains(errs, "at least two") {
 		t.Errorf("one date: exit %d, %q", code, errs)

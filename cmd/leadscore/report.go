@@ -37,6 +37,7 @@ else --horizon.`,
 	f.StringVar(&j.Runs, "runs", "", "the run out folder (pipeline.yaml's out:) (required)")
 	f.StringVar(&j.Deals, "deals", "", "the deals file: entity_id, ts, won, closed_at, amount (required)")
 	f.StringVar(&j.Horizon, "horizon", "", "conversion within this horizon, as in 90d (default: each run's model's)")
+	f.IntVar(&j.Reading.MaxBadRows, "max-bad-rows", 0, "skip up to N bad rows of the deals file, writing them to a .quarantine.csv next to --out (0: stop at the first)")
 	f.StringVar(&j.Out, "out", "", "write the report as JSON here")
 	f.StringVar(&j.HTML, "html", "", "write the report as an HTML page with charts here")
 	return cmd

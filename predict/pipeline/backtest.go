@@ -99,7 +99,9 @@ func RunBacktest(ctx context.Context, c *Config, raw []byte, opts BacktestOption
 		}
 		runCfg.Out = abs
 	}
-	deals, err := features.ReadOutcomes(ctx, c.source(c.Deals), nil)
+	// The runs quarantine the deals file's bad rows (max_bad_rows); judging
+	// skips the same rows.
+	deals, err := features.ReadOutcomes(ctx, c.source(c.Deals), &features.BadRows{Max: c.MaxBadRows})
 	if err != nil {
 		return nil, err
 	}
@@ -251,9 +253,10 @@ func JSONWriter(v any) func(io.Writer) error {
 // RunLoop judges the call lists of the runs in an out folder by the deals
 // that followed: every run date whose horizon the outcomes cover (the
 // others are listed as pending), oldest first. horizonDays 0 takes each
-// run's model's; a run whose model says no horizon needs it.
-func RunLoop(ctx context.Context, out string, deals features.Source, horizonDays int) (*train.Loop, error) {
-	o, err := features.ReadOutcomes(ctx, deals, nil)
+// run's model's; a run whose model says no horizon needs it. The deals
+// file's bad rows are handled by bad, and a warning counts those skipped.
+func RunLoop(ctx context.Context, out string, deals features.Source, horizonDays int, bad *features.BadRows) (*train.Loop, error) {
+	o, err := features.ReadOutcomes(ctx, deals, bad)
 	if err != nil {
 		return nil, err
 	}
@@ -269,6 +272,9 @@ func RunLoop(ctx context.Context, out string, deals features.Source, horizonDays
 	}
 	slices.Sort(dates)
 	loop := &train.Loop{}
+	if n := bad.Count(); n > 0 {
+		loop.Warnings = append(loop.Warnings, fmt.Sprintf("%d bad rows of the deals file skipped", n))
+	}
 	for _, d := range dates {
 		if err := ctx.Err(); err != nil {
 			return nil, err

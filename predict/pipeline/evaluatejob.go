@@ -43,6 +43,18 @@ func (j *EvaluateJob) Run(ctx context.Context, log *slog.Logger) (*train.Evaluat
 	if err != nil {
 		return nil, err
 	}
+	if err := j.Reading.checkBadRows(); err != nil {
+		return nil, err
+	}
+	var o Outputs
+	defer o.Abort()
+	o.Protect(rankedPath, j.Deals, modelPath)
+	bad := &features.BadRows{Max: j.Reading.MaxBadRows}
+	if j.Out != "" {
+		if bad, err = BadRows(&o, QuarantinePath(j.Out), j.Reading.MaxBadRows); err != nil {
+			return nil, err
+		}
+	}
 	ranked, err := predict.ReadRankedFile(rankedPath)
 	if err != nil {
 		return nil, err
@@ -51,7 +63,7 @@ func (j *EvaluateJob) Run(ctx context.Context, log *slog.Logger) (*train.Evaluat
 	if err != nil {
 		return nil, err
 	}
-	deals, err := features.ReadOutcomes(ctx, src, nil)
+	deals, err := features.ReadOutcomes(ctx, src, bad)
 	if err != nil {
 		return nil, err
 	}
@@ -59,10 +71,16 @@ func (j *EvaluateJob) Run(ctx context.Context, log *slog.Logger) (*train.Evaluat
 	if err != nil {
 		return nil, err
 	}
+	if ev.DealsSkipped = bad.Count(); ev.DealsSkipped > 0 {
+		logger(log).Warn("skipped bad rows of the deals file", "bad_rows", ev.DealsSkipped, "first", bad.Err())
+	}
 	if !ev.Complete {
 		logger(log).Warn("the deals file ends before the horizon: conversions yet to come are missing", "outcomes_through", ev.OutcomesThrough, "horizon_end", ev.HorizonEnd)
 	}
-	return ev, WriteFiles(map[string]func(io.Writer) error{j.Out: JSONWriter(ev), j.HTML: ev.WriteHTML}, rankedPath, j.Deals, modelPath)
+	if err := o.writeAll(map[string]func(io.Writer) error{j.Out: JSONWriter(ev), j.HTML: ev.WriteHTML}); err != nil {
+		return nil, err
+	}
+	return ev, o.Commit()
 }
 
 // config takes the target and horizon from the model, then the job.

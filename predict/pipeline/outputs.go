@@ -181,6 +181,15 @@ func WriteFiles(files map[string]func(io.Writer) error, protect ...string) error
 	var o Outputs
 	defer o.Abort()
 	o.Protect(protect...)
+	if err := o.writeAll(files); err != nil {
+		return err
+	}
+	return o.Commit()
+}
+
+// writeAll creates each file of files ("" paths aside) as an output of o
+// and writes it.
+func (o *Outputs) writeAll(files map[string]func(io.Writer) error) error {
 	for path, write := range files {
 		if path == "" {
 			continue
@@ -193,7 +202,7 @@ func WriteFiles(files map[string]func(io.Writer) error, protect ...string) error
 			return err
 		}
 	}
-	return o.Commit()
+	return nil
 }
 
 // samePath reports whether two paths name the same file: the same file on

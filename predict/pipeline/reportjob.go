@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 
+	"leadscore/features"
 	"leadscore/train"
 )
 
@@ -29,9 +30,24 @@ func (j *ReportJob) Run(ctx context.Context) (*train.Loop, error) {
 	if err != nil {
 		return nil, err
 	}
-	loop, err := RunLoop(ctx, j.Runs, src, horizon)
+	if err := j.Reading.checkBadRows(); err != nil {
+		return nil, err
+	}
+	var o Outputs
+	defer o.Abort()
+	o.Protect(j.Deals)
+	bad := &features.BadRows{Max: j.Reading.MaxBadRows}
+	if j.Out != "" {
+		if bad, err = BadRows(&o, QuarantinePath(j.Out), j.Reading.MaxBadRows); err != nil {
+			return nil, err
+		}
+	}
+	loop, err := RunLoop(ctx, j.Runs, src, horizon, bad)
 	if err != nil {
 		return nil, err
 	}
-	return loop, WriteFiles(map[string]func(io.Writer) error{j.Out: JSONWriter(loop), j.HTML: loop.WriteHTML}, j.Deals)
+	if err := o.writeAll(map[string]func(io.Writer) error{j.Out: JSONWriter(loop), j.HTML: loop.WriteHTML}); err != nil {
+		return nil, err
+	}
+	return loop, o.Commit()
 }
