@@ -238,7 +238,7 @@ func newBlend(m *Model, t *features.Table, cfg *Config) (*blend, error) {
 			m.Metrics.AUC, m.Metrics.AUCLow, m.Metrics.AUCHigh)
 	case m.NoBetterThanChance && b.rp == nil:
 		return nil, fmt.Errorf("predict: the model is no better than chance (validation AUC %.3f, 95%% CI %.3f-%.3f) and the table has no rule points to fall back on: "+
-			"collect more outcomes, or score with it anyway (--allow-weak-model), its verdict written into every output", m.Metrics.AUC, m.Metrics.AUCLow, m.Metrics.AUCHigh)
+			"collect more outcomes, or score with it anyway (--allow-weak-model, or allow_weak_model: true in predict.yaml), its verdict written into every output", m.Metrics.AUC, m.Metrics.AUCLow, m.Metrics.AUCHigh)
 	case m.NoBetterThanChance:
 		b.w, b.rulesOnly = 0, true
 	}
