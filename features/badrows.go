@@ -38,6 +38,15 @@ func (b *BadRows) Err() error {
 	return errors.Join(b.first...)
 }
 
+// First returns the first skipped row's error, or nil: what a log line
+// shows beside the count (the quarantine file has every row).
+func (b *BadRows) First() error {
+	if b == nil || len(b.first) == 0 {
+		return nil
+	}
+	return b.first[0]
+}
+
 // handle decides what happens to a bad row: it returns nil when the row is
 // skipped, and the error (wrapped when the budget is spent) otherwise.
 func (b *BadRows) handle(err *RowError, record []string) error {

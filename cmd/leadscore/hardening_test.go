@@ -87,6 +87,12 @@ func TestNoTemporaryFilesLeft(t *testing.T) {
 		}
 		assertNoTemp(t, dir)
 	}
+	// Within the budget, the log line counts the rows and shows the first;
+	// the quarantine file has them all.
+	code, _, errs := runCLI(t, "features", "--events", bad, "--as-of", "2025-01-01", "--max-bad-rows", "3", "--out", filepath.Join(dir, "ok", "f.parquet"))
+	if code != 0 || !strings.Contains(errs, "bad_rows=3") || !strings.Contains(errs, "events.csv:2:") || strings.Contains(errs, "events.csv:3:") {
+		t.Errorf("three rows skipped: exit %d, log %q", code, errs)
+	}
 }
 
 func assertNoTemp(t *testing.T, dir string) {

@@ -72,7 +72,7 @@ func (j *EvaluateJob) Run(ctx context.Context, log *slog.Logger) (*train.Evaluat
 		return nil, err
 	}
 	if ev.DealsSkipped = bad.Count(); ev.DealsSkipped > 0 {
-		logger(log).Warn("skipped bad rows of the deals file", "bad_rows", ev.DealsSkipped, "first", bad.Err())
+		logger(log).Warn("skipped bad rows of the deals file", "bad_rows", ev.DealsSkipped, "first", bad.First())
 	}
 	if !ev.Complete {
 		logger(log).Warn("the deals file ends before the horizon: conversions yet to come are missing", "outcomes_through", ev.OutcomesThrough, "horizon_end", ev.HorizonEnd)

@@ -86,7 +86,7 @@ func (j *FeaturesJob) Run(ctx context.Context) (rows, columns int, err error) {
 		return 0, 0, err
 	}
 	if n := job.BadRows.Count(); n > 0 {
-		logger(j.Logger).Warn("skipped bad rows", "bad_rows", n, "quarantine", QuarantinePath(j.Out), "first", job.BadRows.Err())
+		logger(j.Logger).Warn("skipped bad rows", "bad_rows", n, "quarantine", QuarantinePath(j.Out), "first", job.BadRows.First())
 	}
 	return rows, columns, nil
 }
