@@ -31,6 +31,17 @@ func (r *Ranked) key() string {
 	return r.EntityID
 }
 
+// byKey looks a lead up in a map of the previous list's leads by key. A
+// list written before leads named their deals keyed an open deal by its
+// account alone: a deal not found by its key is looked up by that.
+func byKey[V any](m map[string]V, r *Ranked) (V, bool) {
+	v, ok := m[r.key()]
+	if !ok && (r.DealID != nil || r.DealOpened != nil) {
+		v, ok = m[r.EntityID]
+	}
+	return v, ok
+}
+
 // tableKeys returns the key (see Ranked.key) of each row of a scored
 // table, or nil when it has no entity_id column.
 func tableKeys(t *features.Table) []string {

@@ -85,7 +85,7 @@ func assignOwners(out []Ranked, reps map[string][]Rep, prev map[string]string) m
 	dealt := make([]bool, len(out))
 	for i := range out {
 		rs := reps[out[i].Queue]
-		owner, ok := prev[out[i].key()]
+		owner, ok := byKey(prev, &out[i])
 		if !ok || len(rs) == 0 {
 			continue
 		}
@@ -152,7 +152,7 @@ func markChanges(out []Ranked, prev []Ranked) {
 	}
 	for i := range out {
 		r := &out[i]
-		p, ok := before[r.key()]
+		p, ok := byKey(before, r)
 		if !ok {
 			r.Change = "new"
 			continue

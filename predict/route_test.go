@@ -172,6 +172,34 @@ func TestChangeWords(t *testing.T) {
 	}
 }
 
+// TestDealChanges: in a list of open deals each deal is compared with its
+// own previous row and keeps its own owner; a previous list that does not
+// name deals is matched by account.
+func TestDealChanges(t *testing.T) {
+	deal := func(id string, score int32, owner string) Ranked {
+		return Ranked{EntityID: "acme", DealID: &id, Score: score, Grade: "B", Queue: "deals", Owner: owner}
+	}
+	prev := []Ranked{deal("D1", 40, "Ann"), deal("D2", 70, "Bo")}
+	out := []Ranked{deal("D2", 71, ""), deal("D1", 60, ""), deal("D3", 50, "")}
+	markChanges(out, prev)
+	owners := map[string]string{}
+	for i := range prev {
+		owners[prev[i].key()] = prev[i].Owner
+	}
+	assignOwners(out, map[string][]Rep{"deals": {{Name: "Ann", Weight: 1}, {Name: "Bo", Weight: 1}, {Name: "Cy", Weight: 1}}}, owners)
+	for i, want := range []struct{ change, owner string }{{"", "Bo"}, {"up", "Ann"}, {"new", out[2].Owner}} {
+		if out[i].Change != want.change || out[i].Owner != want.owner || out[i].Owner == "" {
+			t.Errorf("%s: change %q, owner %q; want %q, %q", *out[i].DealID, out[i].Change, out[i].Owner, want.change, want.owner)
+		}
+	}
+	old := []Ranked{{EntityID: "acme", Score: 70, Grade: "B", Owner: "Bo"}}
+	out = []Ranked{deal("D1", 71, "")}
+	markChanges(out, old)
+	if out[0].PreviousScore == nil || *out[0].PreviousScore != 70 {
+		t.Errorf("a deal against a list that named none: previous score %v, want the account's 70", out[0].PreviousScore)
+	}
+}
+
 // TestConditionFieldMissing: a misspelt field in suppress: is an error,
 // not a rule that never matches.
 func TestConditionFieldMissing(t *testing.T) {
