@@ -132,6 +132,7 @@ type Outcomes struct {
 	DealID []string         // the deal's own id (deal_id), nil without the column
 	row    []int32          // the deal's row in the file: 1 is the first under the header
 	byID   map[string][]int // entity → its deals, by opening time
+	dealAt map[string]int32 // deal_id → its row, while the file is read
 
 	// closeTimes: the file has a closed_at column. Without one a known
 	// outcome counts from the deal's opening, so no deal is open on a
@@ -156,7 +157,7 @@ func ReadOutcomes(ctx context.Context, src Source, bad *BadRows) (*Outcomes, err
 	}
 	o := &Outcomes{Source: src.Path, byID: map[string][]int{}, closeTimes: idx["closed_at"] >= 0}
 	if idx["deal_id"] >= 0 {
-		o.DealID = []string{}
+		o.DealID, o.dealAt = []string{}, map[string]int32{}
 	}
 	outcome := newOutcomeReader(src)
 	for n := 1; ; n++ { // n: the record's row, skipped rows counted
@@ -182,6 +183,7 @@ func ReadOutcomes(ctx context.Context, src Source, bad *BadRows) (*Outcomes, err
 			}
 		}
 	}
+	o.dealAt = nil
 	for i, id := range o.IDs {
 		o.byID[id] = append(o.byID[id], i)
 	}
@@ -244,7 +246,12 @@ func (o *Outcomes) read(r rows, path string, idx map[string]int, outcome outcome
 	}
 	if o.DealID != nil {
 		deal, _ := r.Str(idx["deal_id"])
-		o.DealID = append(o.DealID, strings.Clone(deal))
+		if first, dup := o.dealAt[deal]; dup && deal != "" {
+			return cellError(r, path, idx["deal_id"], fmt.Errorf("duplicate deal_id %q (first at data row %d): a deals file has one row per deal, not one per stage change", deal, first))
+		}
+		deal = strings.Clone(deal)
+		o.dealAt[deal] = int32(n)
+		o.DealID = append(o.DealID, deal)
 	}
 	o.IDs = append(o.IDs, strings.Clone(id))
 	o.Opened = append(o.Opened, opened.UnixNano())

@@ -203,6 +203,14 @@ D6,c,2024-02-11T09:30:00Z,,
 		}
 	}
 
+	// A deal_id twice (a stage-history export) is a bad row at the second.
+	history := writeFile(t, "history.csv", "deal_id,entity_id,ts,won,closed_at\nD1,a,2024-01-10,,\nD2,b,2024-01-11,,\nD1,a,2024-01-10,true,2024-02-01\n")
+	_, err = ReadOutcomes(context.Background(), Source{Path: history}, nil)
+	var re *RowError
+	if !errors.As(err, &re) || re.Line != 4 || re.Column != 1 || !strings.Contains(err.Error(), `duplicate deal_id "D1" (first at data row 1)`) {
+		t.Errorf("a deal_id twice: %v", err)
+	}
+
 	// Without close times no deal was open on a date: an error that
 	// names the file and the column, not an empty table.
 	noClose := writeFile(t, "stages.csv", "entity_id,ts,won\na,2024-01-10,true\nc,2024-02-10,\n")
