@@ -124,10 +124,30 @@ func beamFeatures(ctx context.Context, config string, fc features.Config, stagin
 	}
 	defer os.RemoveAll(dir)
 	out := filepath.Join(dir, "features.parquet")
-	if err := beamx.Run(ctx, buildPipeline(j, files, out)); err != nil {
+	// In loopback mode (Prism's default) Beam creates an empty marker file
+	// in the temporary folder and never removes it; the run's temporary
+	// folder is dir, removed with it.
+	restore := tempDirIn(dir)
+	err = beamx.Run(ctx, buildPipeline(j, files, out))
+	restore()
+	if err != nil {
 		return nil, asJobError(err)
 	}
 	return readStaged(ctx, out)
+}
+
+// tempDirIn makes dir the process's temporary folder (TMPDIR) until the
+// function it returns restores the one before.
+func tempDirIn(dir string) (restore func()) {
+	old, had := os.LookupEnv("TMPDIR")
+	os.Setenv("TMPDIR", dir)
+	return func() {
+		if had {
+			os.Setenv("TMPDIR", old)
+		} else {
+			os.Unsetenv("TMPDIR")
+		}
+	}
 }
 
 // toolVersion names the tool and, when the build recorded it, the commit.

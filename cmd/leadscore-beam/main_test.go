@@ -89,9 +89,17 @@ func TestBeamMatchesRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	markers := func() []string {
+		m, _ := filepath.Glob(filepath.Join(os.TempDir(), "beamloopbackworker-*"))
+		return m
+	}
+	before := markers()
 	res, err := run(ctx, beamCfg, "2024-10-01")
 	if err != nil {
 		t.Fatal(err)
+	}
+	if left := markers(); len(left) > len(before) {
+		t.Errorf("Beam's loopback marker left in the temporary folder: %v", left)
 	}
 	if res.Ranked == 0 {
 		t.Fatal("nothing ranked")
