@@ -136,8 +136,8 @@ type Outcomes struct {
 
 	// closeTimes: the file has a closed_at column. Without one a known
 	// outcome counts from the deal's opening, so no deal is open on a
-	// later date.
-	closeTimes bool
+	// later date. amounts: it has an amount column.
+	closeTimes, amounts bool
 }
 
 // ReadOutcomes reads a deals file: entity_id, ts (when the deal opened),
@@ -155,7 +155,7 @@ func ReadOutcomes(ctx context.Context, src Source, bad *BadRows) (*Outcomes, err
 	if err != nil {
 		return nil, err
 	}
-	o := &Outcomes{Source: src.Path, byID: map[string][]int{}, closeTimes: idx["closed_at"] >= 0}
+	o := &Outcomes{Source: src.Path, byID: map[string][]int{}, closeTimes: idx["closed_at"] >= 0, amounts: idx["amount"] >= 0}
 	if idx["deal_id"] >= 0 {
 		o.DealID, o.dealAt = []string{}, map[string]int32{}
 	}
@@ -347,9 +347,11 @@ func (o *Outcomes) OpenDealsAt(dates []time.Time, known time.Time) (*Cutoffs, er
 
 // dealColumns are the columns that say which deal a row is about, for
 // these deals (indexes of o): deal_id when the file has one, deal_opened,
-// and deal_row, the deal's row in the file (1 is the first under the
-// header; skipped rows count). An entity may have several deals open at
-// once; its rows differ in these columns.
+// deal_row, the deal's row in the file (1 is the first under the header;
+// skipped rows count), and deal_amount when the file has amounts (for the
+// call list and its routing, never a feature: a CRM may fill it in at the
+// close). An entity may have several deals open at once; its rows differ
+// in these columns.
 func (o *Outcomes) dealColumns(deals []int) []Column {
 	opened := make([]time.Time, len(deals))
 	rows := make([]float64, len(deals))
@@ -364,7 +366,15 @@ func (o *Outcomes) dealColumns(deals []int) []Column {
 		}
 		cols = append(cols, Column{Name: "deal_id", Kind: KindString, Str: ids})
 	}
-	return append(cols, Column{Name: "deal_opened", Kind: KindTime, Time: opened}, Column{Name: "deal_row", Kind: KindFloat, Float: rows})
+	cols = append(cols, Column{Name: "deal_opened", Kind: KindTime, Time: opened}, Column{Name: "deal_row", Kind: KindFloat, Float: rows})
+	if o.amounts {
+		amounts := make([]float64, len(deals))
+		for k, i := range deals {
+			amounts[k] = o.Amount[i]
+		}
+		cols = append(cols, Column{Name: "deal_amount", Kind: KindFloat, Float: amounts})
+	}
+	return cols
 }
 
 // Converted reports whether the entity opened a deal in [from, to) that

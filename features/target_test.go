@@ -144,13 +144,13 @@ func itoa3(i int) string {
 // on it, one closing on it is. Each row names its deal: deal_id, when it
 // opened, and its row in the file, skipped rows counted.
 func TestDealsAsOf(t *testing.T) {
-	deals := writeFile(t, "deals.csv", `deal_id,entity_id,ts,won,closed_at
-D1,a,2024-01-10,true,2024-02-01
-D2,b,2024-01-20,false,2024-03-01
-D3,,2024-01-25,true,2024-02-02
-D4,c,2024-02-10,,
-D5,d,2024-03-01,true,2024-03-05
-D6,c,2024-02-11T09:30:00Z,,
+	deals := writeFile(t, "deals.csv", `deal_id,entity_id,ts,won,closed_at,amount
+D1,a,2024-01-10,true,2024-02-01,100
+D2,b,2024-01-20,false,2024-03-01,250
+D3,,2024-01-25,true,2024-02-02,
+D4,c,2024-02-10,,,
+D5,d,2024-03-01,true,2024-03-05,7
+D6,c,2024-02-11T09:30:00Z,,,40
 `)
 	o, err := ReadOutcomes(context.Background(), Source{Path: deals}, &BadRows{Max: 1})
 	if err != nil {
@@ -162,7 +162,7 @@ D6,c,2024-02-11T09:30:00Z,,
 	if err != nil {
 		t.Fatal(err)
 	}
-	if names := columnNames(snaps.Extra); !slices.Equal(names, []string{"won", "deal_id", "deal_opened", "deal_row"}) {
+	if names := columnNames(snaps.Extra); !slices.Equal(names, []string{"won", "deal_id", "deal_opened", "deal_row", "deal_amount"}) {
 		t.Fatalf("training rows' columns %v", names)
 	}
 	var got []string
@@ -180,9 +180,9 @@ D6,c,2024-02-11T09:30:00Z,,
 	open := o.OpenDeals(at)
 	got = nil
 	for i, id := range open.IDs {
-		got = append(got, fmt.Sprintf("%s:%s:%s:%v", id, open.Extra[0].Str[i], open.Extra[1].Time[i].Format(time.RFC3339), open.Extra[2].Float[i]))
+		got = append(got, fmt.Sprintf("%s:%s:%s:%v:%v", id, open.Extra[0].Str[i], open.Extra[1].Time[i].Format(time.RFC3339), open.Extra[2].Float[i], open.Extra[3].Float[i]))
 	}
-	want = []string{"b:D2:2024-01-20T00:00:00Z:2", "c:D4:2024-02-10T00:00:00Z:4", "c:D6:2024-02-11T09:30:00Z:6"}
+	want = []string{"b:D2:2024-01-20T00:00:00Z:2:250", "c:D4:2024-02-10T00:00:00Z:4:NaN", "c:D6:2024-02-11T09:30:00Z:6:40"}
 	if !slices.Equal(got, want) {
 		t.Errorf("open deals %v,\nwant %v (b closes on the date; c has two open; the row without an entity is row 3)", got, want)
 	}

@@ -13,6 +13,7 @@ import (
 
 	"leadscore/features"
 	"leadscore/features/testfiles"
+	"leadscore/predict"
 	"leadscore/predict/pipeline"
 )
 
@@ -53,17 +54,17 @@ func TestOpenDealsOfAccounts(t *testing.T) {
 		}
 		return "Lost"
 	}
-	writeLines(t, at("deals.csv"), "\r\n", "Opportunity,Account,Stage,Engaged,Closed", 2*accounts, func(i int) string {
+	writeLines(t, at("deals.csv"), "\r\n", "Opportunity,Account,Stage,Engaged,Closed,Value", 2*accounts, func(i int) string {
 		a, k := i/2, i%2
 		opened := time.Date(2024, 1, 3+a%20+k, 0, 0, 0, 0, time.UTC)
 		closed := ""
 		if s := stage(a, k); s != "Engaging" {
 			closed = time.Date(2024, 5, 10+a%15+10*k, 0, 0, 0, 0, time.UTC).Format(time.DateOnly)
 		}
-		return fmt.Sprintf("OP-%03d,A%02d,%s,%s,%s", i, a, stage(a, k), opened.Format(time.DateOnly), closed)
+		return fmt.Sprintf("OP-%03d,A%02d,%s,%s,%s,%d", i, a, stage(a, k), opened.Format(time.DateOnly), closed, 1000*(i+1))
 	})
 	deals := []string{"--outcomes", at("deals.csv"), "--outcomes-col", "deal_id=Opportunity", "--outcomes-col", "entity_id=Account",
-		"--outcomes-col", "ts=Engaged", "--outcomes-col", "won=Stage", "--won", "Won", "--lost", "Lost"}
+		"--outcomes-col", "ts=Engaged", "--outcomes-col", "won=Stage", "--outcomes-col", "amount=Value", "--won", "Won", "--lost", "Lost"}
 
 	code, _, errs := runCLI(t, append([]string{"features", "--events", at("events.csv"), "--snapshots", "monthly", "--first", "2023-07-01",
 		"--last", "2024-07-01", "--target", "opportunity", "--out", at("opp.parquet"), "-q"}, deals...)...)
@@ -77,7 +78,7 @@ func TestOpenDealsOfAccounts(t *testing.T) {
 		{"train", "--features", at("opp.parquet"), "--out", at("model")},
 		append([]string{"features", "--events", at("events.csv"), "--as-of", "2024-04-01", "--model", at("model"), "--out", at("open.parquet")}, deals...),
 		{"predict", "--model", at("model"), "--features", at("open.parquet"), "--out", at("ranked.parquet"), "--csv", at("ranked.csv"), "--html", at("ranked.html"),
-			"--allow-weak-model"},
+			"--keep", "deal_amount", "--allow-weak-model"},
 		{"evaluate", "--ranked", at("ranked.parquet"), "--model", at("model"), "--deals", at("deals.csv"), "--out", at("e.json"),
 			"--col", "deal_id=Opportunity", "--col", "entity_id=Account", "--col", "ts=Engaged", "--col", "won=Stage", "--col", "closed_at=Closed",
 			"--won", "Won", "--lost", "Lost"},
@@ -87,18 +88,28 @@ func TestOpenDealsOfAccounts(t *testing.T) {
 		}
 	}
 
-	// Every deal open on 2024-04-01 is a row of its own, named.
+	// Every deal open on 2024-04-01 is a row of its own, named, with its
+	// amount when asked for; the amount is no feature.
 	recs := testfiles.ReadCSV(t, at("ranked.csv"))
-	if !slices.Equal(recs[0][:4], []string{"rank", "entity_id", "deal_id", "deal_opened"}) {
+	if !slices.Equal(recs[0][:4], []string{"rank", "entity_id", "deal_id", "deal_opened"}) || recs[0][len(recs[0])-1] != "deal_amount" {
 		t.Fatalf("ranked.csv header %v", recs[0])
+	}
+	m, err := predict.ReadFile(at("model"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range m.Features {
+		if strings.HasPrefix(f.Name, "deal_") {
+			t.Errorf("the model learns from %s, a column that names the deal", f.Name)
+		}
 	}
 	seen := map[string]bool{}
 	for _, r := range recs[1:] {
 		i := 0
 		fmt.Sscanf(r[2], "OP-%03d", &i)
 		want := time.Date(2024, 1, 3+i/2%20+i%2, 0, 0, 0, 0, time.UTC).Format(time.DateOnly)
-		if seen[r[2]] || r[1] != fmt.Sprintf("A%02d", i/2) || r[3] != want {
-			t.Errorf("row %v: want each deal once, its account A%02d, opened %s", r[:4], i/2, want)
+		if seen[r[2]] || r[1] != fmt.Sprintf("A%02d", i/2) || r[3] != want || r[len(r)-1] != fmt.Sprint(1000*(i+1)) {
+			t.Errorf("row %v … %s: want each deal once, its account A%02d, opened %s, amount %d", r[:4], r[len(r)-1], i/2, want, 1000*(i+1))
 		}
 		seen[r[2]] = true
 	}
