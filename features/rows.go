@@ -144,24 +144,25 @@ type acc struct {
 	// it.
 	inactiveOf [][]int
 
-	// Rows written and not yet moved into rowOut's columns (see write):
-	// rowBuf[row·len(ops) + column], each row's position in rowPos.
+	// Rows written and not yet moved into rowOut's columns (see write),
+	// a column at a time: rowBuf[column·heldRows + row], each row's
+	// position in rowPos.
 	rowBuf []float64
 	rowPos []int32
 	rowOut *rowsOut
 
 	// ops is what write computes for each of the layout's feature
-	// columns, in output order: their kinds and indexes without their
-	// names and values.
-	ops []colOp
+	// columns, by kind: where their values go in rowBuf and indexes without
+	// their names and values.
+	ops   [colTrend + 1][]colOp
+	nCols int
 }
 
-// colOp is one output column as write reads it: its kind, slot and
-// window, and i = slot·nw + w, its place in the per-slot, per-window
-// aggregates.
+// colOp is one output column as write reads it: where its values start
+// in rowBuf (at = column·heldRows), its slot and window, and
+// i = slot·nw + w, its place in the per-slot, per-window aggregates.
 type colOp struct {
-	kind       colKind
-	slot, w, i int32
+	at, slot, w, i int32
 }
 
 // heldRows is how many rows an acc holds before moving them into the
@@ -203,9 +204,10 @@ func newAcc(e *engine, l *layout) *acc {
 	}
 	a.prev30 = make([]int32, slots)
 	for _, col := range e.columns(l, 0) {
-		a.ops = append(a.ops, colOp{kind: col.kind, slot: int32(col.slot), w: int32(col.w), i: int32(col.slot*a.nw + col.w)})
+		a.ops[col.kind] = append(a.ops[col.kind], colOp{at: int32(a.nCols * heldRows), slot: int32(col.slot), w: int32(col.w), i: int32(col.slot*a.nw + col.w)})
+		a.nCols++
 	}
-	a.rowBuf = make([]float64, heldRows*len(a.ops))
+	a.rowBuf = make([]float64, heldRows*a.nCols)
 	if rs := e.rs; rs != nil {
 		a.inactiveOf = make([][]int, len(e.typeNames))
 		for t, name := range e.typeNames {
@@ -432,61 +434,72 @@ func (a *acc) addSlot(s int, v float64, hasValue bool, age, k int64, c int) {
 // write computes the row at moment d, bound for position pos of out's
 // columns, and holds it there with the rows before it; when heldRows are
 // held (or the rows are bound for another out) they go into the columns.
+// The columns are computed a kind at a time.
 func (a *acc) write(pos int32, d int64, out *rowsOut) {
 	if out != a.rowOut {
 		a.flush()
 		a.rowOut = out
 	}
-	nc := len(a.ops)
-	row := a.rowBuf[len(a.rowPos)*nc : (len(a.rowPos)+1)*nc]
+	row := a.rowBuf[len(a.rowPos):] // the row's value of a column is row[op.at]
 	a.rowPos = append(a.rowPos, pos)
 	day := float64(dayNanos)
-	for c, op := range a.ops {
-		var v float64
-		switch op.kind {
-		case colEventsTotal:
-			v = float64(a.n)
-		case colEventsCount:
-			v = float64(a.nWin[op.w])
-		case colTenure:
-			v = math.NaN()
-			if a.n > 0 {
-				v = float64(d-a.first) / day
-			}
-		case colActive30:
-			v = float64(bits.OnesCount64(a.act30))
-		case colActive90:
-			v = float64(bits.OnesCount64(a.act90[0]) + bits.OnesCount64(a.act90[1]))
-		case colCount:
-			v = float64(a.cnt[op.i])
-		case colSum:
-			v = a.sum[op.i] + 0
-		case colMean:
-			v = math.NaN()
-			if a.vcnt[op.i] > 0 {
-				v = a.sum[op.i] / float64(a.vcnt[op.i])
-			}
-		case colMax:
-			v = math.NaN()
-			if a.vcnt[op.i] > 0 {
-				v = a.vmax[op.i]
-			}
-		case colDays:
-			c := 0
-			for _, x := range a.dayBits(int(op.slot), int(op.w)) {
-				c += bits.OnesCount64(x)
-			}
-			v = float64(c)
-		case colDaysSince:
-			v = math.NaN()
-			if last := a.lastT[op.slot]; last != noTime {
-				v = float64(d-last) / day
-			}
-		case colTrend:
-			p := float64(a.prev30[op.slot])
-			v = (float64(a.cnt[op.i]) - p) / (p + 1)
+	nan := math.NaN()
+	for _, op := range a.ops[colEventsTotal] {
+		row[op.at] = float64(a.n)
+	}
+	for _, op := range a.ops[colEventsCount] {
+		row[op.at] = float64(a.nWin[op.w])
+	}
+	tenure := nan
+	if a.n > 0 {
+		tenure = float64(d-a.first) / day
+	}
+	for _, op := range a.ops[colTenure] {
+		row[op.at] = tenure
+	}
+	for _, op := range a.ops[colActive30] {
+		row[op.at] = float64(bits.OnesCount64(a.act30))
+	}
+	for _, op := range a.ops[colActive90] {
+		row[op.at] = float64(bits.OnesCount64(a.act90[0]) + bits.OnesCount64(a.act90[1]))
+	}
+	for _, op := range a.ops[colCount] {
+		row[op.at] = float64(a.cnt[op.i])
+	}
+	for _, op := range a.ops[colSum] {
+		row[op.at] = a.sum[op.i] + 0
+	}
+	for _, op := range a.ops[colMean] {
+		v := nan
+		if n := a.vcnt[op.i]; n > 0 {
+			v = a.sum[op.i] / float64(n)
 		}
-		row[c] = v
+		row[op.at] = v
+	}
+	for _, op := range a.ops[colMax] {
+		v := nan
+		if a.vcnt[op.i] > 0 {
+			v = a.vmax[op.i]
+		}
+		row[op.at] = v
+	}
+	for _, op := range a.ops[colDays] {
+		c := 0
+		for _, x := range a.dayBits(int(op.slot), int(op.w)) {
+			c += bits.OnesCount64(x)
+		}
+		row[op.at] = float64(c)
+	}
+	for _, op := range a.ops[colDaysSince] {
+		v := nan
+		if last := a.lastT[op.slot]; last != noTime {
+			v = float64(d-last) / day
+		}
+		row[op.at] = v
+	}
+	for _, op := range a.ops[colTrend] {
+		p := float64(a.prev30[op.slot])
+		row[op.at] = (float64(a.cnt[op.i]) - p) / (p + 1)
 	}
 	if len(a.rowPos) == heldRows {
 		a.flush()
@@ -499,11 +512,21 @@ func (a *acc) flush() {
 	if len(a.rowPos) == 0 {
 		return
 	}
-	nc := len(a.ops)
+	n, first := len(a.rowPos), a.rowPos[0]
+	// Rows for consecutive positions (as-of and snapshot tables, whose
+	// entities are computed in output order) are copied a column at a time.
+	consecutive := a.rowPos[n-1]-first == int32(n-1)
+	for i := 1; consecutive && i < n; i++ {
+		consecutive = a.rowPos[i] == first+int32(i)
+	}
 	for c := range a.rowOut.cols {
-		v := a.rowOut.cols[c].v
+		v, held := a.rowOut.cols[c].v, a.rowBuf[c*heldRows:c*heldRows+n]
+		if consecutive {
+			copy(v[first:], held)
+			continue
+		}
 		for i, pos := range a.rowPos {
-			v[pos] = a.rowBuf[i*nc+c]
+			v[pos] = held[i]
 		}
 	}
 	a.rowPos = a.rowPos[:0]
