@@ -224,7 +224,7 @@ func movedInputs(enc *Encoder, m *Model, prev *features.Table, out []Ranked) {
 	logit := make([]float64, 1)
 	for i := range out {
 		r := &out[i]
-		j, ok := rowOf[r.key()]
+		j, ok := byKey(rowOf, r)
 		if !ok || r.ScoreChange == nil || *r.ScoreChange > -dropDetail {
 			continue
 		}
