@@ -240,9 +240,13 @@ func (o *Outcomes) read(r rows, path string, idx map[string]int, outcome outcome
 	}
 	switch {
 	case !known:
-		won, closed = false, noTime // no outcome yet: open
-	case closed == noTime && idx["closed_at"] < 0:
+		won, closed = false, noTime // no outcome yet: open (a close date is an expected one)
+	case idx["closed_at"] < 0:
 		closed = opened.UnixNano() // no close times: a known outcome counts from the opening
+	case closed == noTime:
+		return cellError(r, path, idx["closed_at"], errors.New("empty for a deal won or lost: its close time is when the outcome became known (empty is for a deal still open)"))
+	case closed < opened.UnixNano():
+		return cellError(r, path, idx["closed_at"], fmt.Errorf("before the deal opened (ts %s)", opened.Format(time.RFC3339)))
 	}
 	if o.DealID != nil {
 		deal, _ := r.Str(idx["deal_id"])

@@ -203,6 +203,20 @@ D6,c,2024-02-11T09:30:00Z,,,40
 		}
 	}
 
+	// A won or lost deal in a file with close times needs its own, on or
+	// after its opening; an open deal's close date is an expected one.
+	for _, c := range []struct{ row, want string }{
+		{"D9,e,2024-01-10,true,", `field "closed_at": empty for a deal won or lost`},
+		{"D9,e,2024-01-10,lost,2024-01-09", `field "closed_at": before the deal opened (ts 2024-01-10T00:00:00Z)`},
+	} {
+		f := writeFile(t, "closes.csv", "deal_id,entity_id,ts,won,closed_at\nD8,e,2024-01-10,,2024-03-01\n"+c.row+"\n")
+		_, err := ReadOutcomes(context.Background(), Source{Path: f, Won: []string{"true"}, Lost: []string{"lost"}}, nil)
+		var re *RowError
+		if !errors.As(err, &re) || re.Line != 3 || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: %v, want a bad row 3: %s", c.row, err, c.want)
+		}
+	}
+
 	// A deal_id twice (a stage-history export) is a bad row at the second.
 	history := writeFile(t, "history.csv", "deal_id,entity_id,ts,won,closed_at\nD1,a,2024-01-10,,\nD2,b,2024-01-11,,\nD1,a,2024-01-10,true,2024-02-01\n")
 	_, err = ReadOutcomes(context.Background(), Source{Path: history}, nil)

@@ -125,10 +125,11 @@ func TestEvaluate(t *testing.T) {
 		"b,2024-06-20,true,2024-07-05\n"+ // opened before the list
 		"c,2024-09-29,true,2024-10-10\n"+ // opened on the horizon's end: out
 		"d,2024-08-01,false,2024-08-20\n"+ // lost
-		"e,2024-09-28,true,\n"), 0o644) // won but no close time: read as open
-	o, err := features.ReadOutcomes(context.Background(), features.Source{Path: deals}, nil)
-	if err != nil {
-		t.Fatal(err)
+		"e,2024-09-28,true,\n"), 0o644) // won but no close time: a bad row, skipped
+	bad := &features.BadRows{Max: 1}
+	o, err := features.ReadOutcomes(context.Background(), features.Source{Path: deals}, bad)
+	if err != nil || bad.Count() != 1 || !strings.Contains(bad.First().Error(), "deals.csv:6:") {
+		t.Fatalf("%v; %d bad rows (%v), want e's", err, bad.Count(), bad.First())
 	}
 	ranked := []predict.Ranked{
 		{EntityID: "a", Grade: "A", Probability: 0.9, RulePoints: 10},
@@ -142,7 +143,7 @@ func TestEvaluate(t *testing.T) {
 		t.Fatal(err)
 	}
 	if ev.Positives != 1 || ev.HorizonEnd != "2024-09-29" {
-		t.Fatalf("positives %d, horizon end %s: want 1 (a; e's deal has no close time in a file with close times, so it is open)", ev.Positives, ev.HorizonEnd)
+		t.Fatalf("positives %d, horizon end %s: want 1 (a; e's deal was skipped)", ev.Positives, ev.HorizonEnd)
 	}
 	list, model, rules := ev.List("call list"), ev.List("model"), ev.List("rules")
 	if list.At(2) != 0.5 || model.AUC != 1 || rules.AUC != 0 {
