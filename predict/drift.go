@@ -19,12 +19,60 @@ import (
 // values falling in bins cut at Edges (bin k holds Edges[k-1] < x ≤ Edges[k]);
 // for categorical inputs the shares of the model's Levels followed by
 // OtherLevel. Missing is the share of missing values. Rows is how many
-// rows it was measured on (0 in models saved before it was recorded).
+// rows it was measured on (0 in models saved before it was recorded);
+// Distinct, when fewer, how many of them are of distinct entities and
+// times (see DistinctRows).
 type Distribution struct {
 	Edges   []float64 `json:"edges,omitempty"`
 	Shares  []float64 `json:"shares"`
 	Missing float64   `json:"missing"`
 	Rows    int       `json:"rows,omitempty"`
+	// Distinct counts the rows with a distinct entity_id and ts when they
+	// are fewer than Rows: the deals an account has open on a date share
+	// its inputs, so the sample is only as large as Distinct (psiNoise).
+	Distinct int `json:"distinct_rows,omitempty"`
+}
+
+// sample is how many independent rows the distribution was measured on.
+func (d *Distribution) sample() int {
+	if d.Distinct > 0 {
+		return d.Distinct
+	}
+	return d.Rows
+}
+
+// DistinctRows returns how many of a table's rows (nil: all of them)
+// differ in entity_id or ts: rows that share both (the deals an account
+// has open on a date) share every input a feature table computes, so
+// they are one draw, not several, in a sample of inputs. A table without
+// an entity_id column counts every row.
+func DistinctRows(t *features.Table, rows []int) int {
+	if rows == nil {
+		rows = make([]int, t.NumRows())
+		for i := range rows {
+			rows[i] = i
+		}
+	}
+	ids, ts := t.Column("entity_id"), t.Column("ts")
+	if ids == nil || ids.Kind != features.KindString {
+		return len(rows)
+	}
+	if ts != nil && ts.Kind != features.KindTime {
+		ts = nil
+	}
+	type key struct {
+		id string
+		at int64
+	}
+	seen := make(map[key]struct{}, len(rows))
+	for _, i := range rows {
+		k := key{id: ids.Str[i]}
+		if ts != nil && !ts.IsNull(i) {
+			k.at = ts.Time[i].UnixNano()
+		}
+		seen[k] = struct{}{}
+	}
+	return len(seen)
 }
 
 // validate checks a stored distribution against its feature: sorted
@@ -120,7 +168,7 @@ func withMissing(shares []float64, missing float64) []float64 {
 }
 
 // psiNoise is the PSI that two samples of one population, of refRows and
-// nowRows rows (refRows 0: unknown, taken as many), exceed by chance one
+// nowRows independent rows (refRows 0: unknown, taken as many), exceed by chance one
 // time in a hundred. Over bins of shares p, the PSI of such samples is
 // about Σ (a − e)² / p, which is (1/refRows + 1/nowRows) times a
 // chi-squared variable with one degree of freedom fewer than the bins
@@ -222,7 +270,7 @@ func DistributionOf(f *Feature, c *features.Column, rows []int) *Distribution {
 // processors), every input with a stored distribution, and counts the
 // categorical values without a training level of their own (also for
 // models saved without distributions).
-func (e *Encoder) checkDrift(n int) ([]Drift, map[string]int) {
+func (e *Encoder) checkDrift(n, distinct int) ([]Drift, map[string]int) {
 	rows := make([]int, n)
 	for i := range rows {
 		rows[i] = i
@@ -248,9 +296,9 @@ func (e *Encoder) checkDrift(n int) ([]Drift, map[string]int) {
 			results[k].unseen = unseen
 			if f.Distribution != nil {
 				expected, actual := withMissing(d.Shares, d.Missing), withMissing(shares, missing)
-				results[k].drift = &Drift{Feature: f.Name, PSI: flooredPSI(expected, actual, sampleFloor(d.Rows), sampleFloor(n)) + 0,
+				results[k].drift = &Drift{Feature: f.Name, PSI: flooredPSI(expected, actual, sampleFloor(d.sample()), sampleFloor(distinct)) + 0,
 					MissingTrain: d.Missing, MissingNow: missing, Unseen: float64(unseen) / float64(max(n, 1)),
-					Noise: psiNoise(expected, actual, d.Rows, n)}
+					Noise: psiNoise(expected, actual, d.sample(), distinct)}
 			}
 			return nil
 		})

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"testing"
+	"time"
 
 	"leadscore/features"
 )
@@ -187,6 +188,80 @@ func TestDriftSmallSamples(t *testing.T) {
 		}
 		if limit := 200 * 3 / 100; shift == 0 && flagged > limit || shift != 0 && (shiftedFlagged < 95 || flagged > limit/2) {
 			t.Errorf("shift %g: %d shifted inputs of 100 and %d others reported", shift, shiftedFlagged, flagged)
+		}
+	}
+}
+
+// TestDriftRepeatedRows: open deals, ten per account on one date, so each
+// account's inputs come ten times. Scored on 40 accounts against 100 in
+// training, ten inputs, twenty draws: drawn from the training population,
+// at most 3% of the inputs are reported when the sample counts accounts
+// (Distribution.Distinct, DistinctRows), while counting deals reports
+// more than that; inputs shifted by two standard deviations are reported
+// either way.
+func TestDriftRepeatedRows(t *testing.T) {
+	day := time.Date(2024, 7, 1, 0, 0, 0, 0, time.UTC)
+	for _, c := range []struct {
+		shift    float64
+		accounts bool
+	}{{0, true}, {0, false}, {2, true}} {
+		flagged := 0
+		for seed := range 20 {
+			r := rand.New(rand.NewPCG(uint64(seed), 12))
+			mk := func(accounts int, shift float64) *features.Table {
+				n := 10 * accounts
+				ids := features.Column{Name: "entity_id", Kind: features.KindString, Str: make([]string, n)}
+				ts := features.Column{Name: "ts", Kind: features.KindTime, Time: make([]time.Time, n)}
+				for i := range n {
+					ids.Str[i], ts.Time[i] = strconv.Itoa(i/10), day
+					if !c.accounts {
+						ids.Str[i] = strconv.Itoa(i) // each deal its own id: every row counts
+					}
+				}
+				tb := &features.Table{Columns: []features.Column{ids, ts}}
+				for k := range 10 {
+					col := features.Column{Name: "x" + strconv.Itoa(k), Kind: features.KindFloat, Float: make([]float64, n)}
+					for i := 0; i < n; i += 10 {
+						v := r.NormFloat64() + shift
+						for j := range 10 {
+							col.Float[i+j] = v // the account's deals share its inputs
+						}
+					}
+					tb.Columns = append(tb.Columns, col)
+				}
+				return tb
+			}
+			m := &Model{Type: TypeLogistic, Logistic: &Logistic{C: 1}}
+			for k := range 10 {
+				m.Features = append(m.Features, Feature{Name: "x" + strconv.Itoa(k), Kind: Numeric})
+				m.Design = append(m.Design, DesignColumn{Name: "x" + strconv.Itoa(k), Feature: k, Role: RoleValue, Scale: 1})
+				m.Logistic.Coef = append(m.Logistic.Coef, 0.1)
+			}
+			train := mk(100, 0)
+			withDistributions(t, m, train)
+			scored := mk(40, c.shift)
+			if got := DistinctRows(train, nil); c.accounts && got != 100 {
+				t.Fatalf("DistinctRows = %d, want the 100 accounts", got)
+			}
+			for k := range m.Features {
+				if d := DistinctRows(train, nil); d < train.NumRows() {
+					m.Features[k].Distribution.Distinct = d
+				}
+			}
+			_, sum, err := Score(context.Background(), m, scored, Config{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			flagged += len(sum.Drifted)
+		}
+		t.Logf("shift %g, counting accounts %v: %d of 200 reported", c.shift, c.accounts, flagged)
+		switch {
+		case c.shift == 0 && c.accounts && flagged > 200*3/100:
+			t.Errorf("counting accounts, %d of 200 unshifted inputs reported", flagged)
+		case c.shift == 0 && !c.accounts && flagged <= 200*3/100:
+			t.Errorf("counting deals, only %d of 200 unshifted inputs reported: the test cannot tell the two apart", flagged)
+		case c.shift != 0 && flagged < 190:
+			t.Errorf("shifted by %g: %d of 200 inputs reported", c.shift, flagged)
 		}
 	}
 }

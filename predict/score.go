@@ -171,7 +171,7 @@ func Score(ctx context.Context, m *Model, t *features.Table, cfg Config) ([]Rank
 			sum.NewlyA[out[i].Queue]++
 		}
 	}
-	if err := checkDrift(enc, &sum, &cfg, log); err != nil {
+	if err := checkDrift(enc, &sum, DistinctRows(t, nil), &cfg, log); err != nil {
 		return nil, Summary{}, err
 	}
 	if err := checkFreshness(t, &sum, &cfg, log); err != nil {

@@ -103,8 +103,9 @@ func summarise(out []Ranked, t *features.Table, b *blend, channelCol string) Sum
 // the summary, logs the worst drifted ones, and fails with a *DriftError
 // when one passes Config.DriftLimit. An input drifts only beyond what
 // sampling alone makes likely at the rows compared (Drift.Noise): a few
-// dozen open deals differ from any reference by more than the limits.
-func checkDrift(enc *Encoder, sum *Summary, cfg *Config, log *slog.Logger) error {
+// dozen open deals differ from any reference by more than the limits. The
+// scored rows count as distinct of them (see DistinctRows).
+func checkDrift(enc *Encoder, sum *Summary, distinct int, cfg *Config, log *slog.Logger) error {
 	limit, ageLimit := cfg.DriftPSI, cfg.DriftPSIAge
 	if limit == 0 {
 		limit = 0.2
@@ -112,7 +113,7 @@ func checkDrift(enc *Encoder, sum *Summary, cfg *Config, log *slog.Logger) error
 	if ageLimit == 0 {
 		ageLimit = 1
 	}
-	sum.Drift, sum.UnseenLevels = enc.checkDrift(sum.Rows)
+	sum.Drift, sum.UnseenLevels = enc.checkDrift(sum.Rows, min(sum.Rows, distinct))
 	var beyond, drifted []Drift
 	for _, d := range sum.Drift {
 		if cfg.DriftLimit > 0 && d.PSI > max(cfg.DriftLimit, d.Noise) {

@@ -207,9 +207,15 @@ func Train(ctx context.Context, t *features.Table, cfg Config) (*predict.Model, 
 		reference = evenly(latest, sampleRows)
 	}
 	reference = inRowOrder(reference, t.NumRows()) // the same distributions, read front to back
+	// An open-deal table has a row per deal; an account's deals on a date
+	// share their inputs, and the drift check counts them once.
+	distinct := predict.DistinctRows(t, reference)
 	parallelFor(len(m.Features), cfg.workers(), func(k int) {
 		f := &m.Features[k]
 		f.Distribution = predict.DistributionOf(f, t.Column(f.Name), reference)
+		if distinct < len(reference) {
+			f.Distribution.Distinct = distinct
+		}
 	})
 	// Calibration is fitted on the out-of-fold predictions of the training
 	// rows (a tree model's held-out training rows): the validation rows
