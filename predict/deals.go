@@ -1,6 +1,8 @@
 package predict
 
 import (
+	"math"
+	"slices"
 	"time"
 
 	"leadscore/features"
@@ -17,6 +19,62 @@ func dealColumns(t *features.Table) (id, opened *features.Column) {
 		opened = c
 	}
 	return id, opened
+}
+
+// dealAges returns each row's days since its deal opened (deal_opened
+// to ts), or nil for a table without both columns.
+func dealAges(t *features.Table) []float64 {
+	_, opened := dealColumns(t)
+	ts := t.Column("ts")
+	if opened == nil || ts == nil || ts.Kind != features.KindTime {
+		return nil
+	}
+	ages := make([]float64, t.NumRows())
+	for i := range ages {
+		ages[i] = math.NaN()
+		if !opened.IsNull(i) && !ts.IsNull(i) {
+			ages[i] = ts.Time[i].Sub(opened.Time[i]).Hours() / 24
+		}
+	}
+	return ages
+}
+
+// TypicalDealAge returns the 99th percentile of the days the rows' deals
+// had been open on their dates (Training.DealAgeDays), 0 for a table
+// without open deals.
+func TypicalDealAge(t *features.Table) float64 {
+	var ages []float64
+	for _, a := range dealAges(t) {
+		if !math.IsNaN(a) {
+			ages = append(ages, a)
+		}
+	}
+	if len(ages) == 0 {
+		return 0
+	}
+	slices.Sort(ages)
+	return ages[(len(ages)-1)*99/100]
+}
+
+// olderThan is how many times Training.DealAgeDays a listed deal must
+// have been open to count as older than the model saw: of the ages of
+// deals that close like the training ones, next to none are.
+const olderThan = 2
+
+// olderDeals counts the listed leads whose deal has been open more than
+// olderThan times as long as 99% of those the model learned from.
+func olderDeals(m *Model, t *features.Table, out []Ranked) int {
+	ages := dealAges(t)
+	if ages == nil || m.Training.DealAgeDays <= 0 {
+		return 0
+	}
+	n := 0
+	for i := range out {
+		if ages[out[i].row] > olderThan*m.Training.DealAgeDays {
+			n++
+		}
+	}
+	return n
 }
 
 // key identifies a lead from one list to the next: its entity, and for a

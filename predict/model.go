@@ -244,6 +244,11 @@ type Training struct {
 	// but decided the label ("close_value (AUC 1.000)"): the trainer
 	// vouched that they are known before the outcome.
 	AllowedLeaks []string `json:"allowed_leaks,omitempty"`
+	// DealAgeDays is, for an opportunity model, how long 99% of its rows'
+	// deals had been open at most on their rows' dates (TypicalDealAge):
+	// they are deals that closed, so a deal open far longer when scored
+	// is beyond what the model saw.
+	DealAgeDays float64 `json:"deal_age_days,omitempty"`
 }
 
 // LabelCounts are label values with their row counts, by side.

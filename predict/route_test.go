@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"leadscore/features"
 )
@@ -234,5 +236,40 @@ func TestMovedInputs(t *testing.T) {
 				t.Errorf("b: change %q, want none", r.Change)
 			}
 		}
+	}
+}
+
+// TestOlderDeals: an open deal listed after being open more than twice as
+// long as 99% of the deals the model learned from is counted (its score
+// extrapolates); TypicalDealAge measures that age on a training table.
+func TestOlderDeals(t *testing.T) {
+	day := time.Date(2024, 7, 1, 0, 0, 0, 0, time.UTC)
+	n := 200
+	ids, x := make([]string, n), make([]float64, n)
+	ts, opened := make([]time.Time, n), make([]time.Time, n)
+	for i := range n {
+		ids[i], x[i], ts[i] = strconv.Itoa(i), float64(i%3), day
+		opened[i] = day.AddDate(0, 0, -(1 + i%100)) // open 1 to 100 days
+	}
+	opened[0] = day.AddDate(0, 0, -250) // the one deal beyond twice the 99th percentile (100 days)
+	opened[1] = day.AddDate(0, 0, -190)
+	tb := table(ids, x, nil)
+	tb.Columns = append(tb.Columns, features.Column{Name: "ts", Kind: features.KindTime, Time: ts},
+		features.Column{Name: "deal_opened", Kind: features.KindTime, Time: opened})
+	if got := TypicalDealAge(tb); got != 100 {
+		t.Errorf("TypicalDealAge = %v, want 100", got)
+	}
+	m := tinyModel(t)
+	m.Training.DealAgeDays = 100
+	_, sum, err := Score(context.Background(), m, tb, Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.OlderDeals != 1 || sum.OlderDealsDays != 200 {
+		t.Errorf("%d deals older than %v days, want the one of 250 days over 200", sum.OlderDeals, sum.OlderDealsDays)
+	}
+	m.Training.DealAgeDays = 0 // a model of contacts
+	if _, sum, _ := Score(context.Background(), m, tb, Config{}); sum.OlderDeals != 0 {
+		t.Errorf("a model without deal ages counted %d", sum.OlderDeals)
 	}
 }

@@ -177,6 +177,11 @@ func Score(ctx context.Context, m *Model, t *features.Table, cfg Config) ([]Rank
 	if err := checkFreshness(t, &sum, &cfg, log); err != nil {
 		return nil, Summary{}, err
 	}
+	if sum.OlderDeals = olderDeals(m, t, out); sum.OlderDeals > 0 {
+		sum.OlderDealsDays = math.Round(olderThan * m.Training.DealAgeDays)
+		log.Warn("open deals open far longer than those the model learned from: their scores extrapolate", "deals", sum.OlderDeals,
+			"open_over_days", sum.OlderDealsDays)
+	}
 	log.Info("scored", "rows", len(out), "model_id", m.ID, "model_weight", b.w, "rules_only", sum.RulesOnly, "drifted_inputs", len(sum.Drifted))
 	return out, sum, nil
 }

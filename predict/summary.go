@@ -45,6 +45,12 @@ type Summary struct {
 	// StaleDays is how many days the newest event is older than the as-of
 	// date, when it is more than Config.StaleAfterDays.
 	StaleDays float64 `json:"stale_days,omitempty"`
+	// OlderDeals counts the open deals listed that have been open more
+	// than twice as long as 99% of the deals the model learned from
+	// (Training.DealAgeDays): their scores extrapolate, and a deal that
+	// old is often dead in the CRM.
+	OlderDeals     int     `json:"older_deals,omitempty"`
+	OlderDealsDays float64 `json:"older_deals_days,omitempty"` // the age they passed
 	// Kept names the columns carried into the call list (Config.Keep).
 	Kept []string `json:"kept,omitempty"`
 	// Rules and DataQuality say whether the scored table had rule points

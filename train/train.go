@@ -319,6 +319,7 @@ func fitModel(ctx context.Context, m *predict.Model, t *features.Table, y []bool
 func record(m *predict.Model, t *features.Table, y []bool, sp *rowSplit, cfg *Config) error {
 	m.Training.Rows, m.Training.Positives, m.Training.Seed, m.Training.Source = len(sp.train), countTrue(y, sp.train), cfg.Seed, cfg.Source
 	m.Training.TimeColumn, m.Training.IDColumn, m.Training.AllowedLeaks = cfg.TimeColumn, cfg.ID, cfg.allowedLeaks
+	m.Training.DealAgeDays = predict.TypicalDealAge(t)
 	if sp.times != nil && cfg.ValidRows == nil {
 		m.Training.WindowStart = sp.times[sp.train[0]].Format(time.RFC3339)
 		m.Training.WindowEnd = sp.times[sp.train[len(sp.train)-1]].Format(time.RFC3339)

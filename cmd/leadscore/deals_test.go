@@ -127,6 +127,28 @@ func TestOpenDealsOfAccounts(t *testing.T) {
 		t.Errorf("evaluation %+v (%v): want %d rows, %d won", ev, err, 2*accounts, 2*20+19)
 	}
 
+	// In December only the last account's deals are open, for eleven
+	// months: more than twice as long as nearly all deals the model
+	// learned from, and said so.
+	if m.Training.DealAgeDays < 90 || m.Training.DealAgeDays > 160 {
+		t.Errorf("99%% of the deals the model learned from were open up to %.0f days, want 90-160", m.Training.DealAgeDays)
+	}
+	for _, args := range [][]string{
+		append([]string{"features", "--events", at("events.csv"), "--as-of", "2024-12-01", "--model", at("model"), "--out", at("dec.parquet")}, deals...),
+		{"predict", "--model", at("model"), "--features", at("dec.parquet"), "--out", at("dec-ranked.parquet"), "--allow-weak-model"},
+	} {
+		if code, _, errs := runCLI(t, append(args, "-q")...); code != 0 {
+			t.Fatalf("%s: exit %d: %s", args[0], code, errs)
+		}
+	}
+	var dec struct {
+		Rows       int
+		OlderDeals int `json:"older_deals"`
+	}
+	if b, err := os.ReadFile(at("dec-ranked.summary.json")); err != nil || json.Unmarshal(b, &dec) != nil || dec.Rows != 2 || dec.OlderDeals != 2 {
+		t.Errorf("December's list: %+v (%v), want its 2 deals counted as older than those trained on", dec, err)
+	}
+
 	// Contacts' conversion rows: --horizon may be left out (90 days).
 	code, _, errs = runCLI(t, append([]string{"features", "--events", at("events.csv"), "--snapshots", "monthly", "--first", "2023-07-01",
 		"--last", "2024-07-01", "--out", at("conv.parquet"), "-q"}, deals...)...)

@@ -269,6 +269,10 @@ func (p *plan) stages(ctx context.Context, dir string, man *Manifest, opts Optio
 	if sum.RulesOnly {
 		man.Warnings = append(man.Warnings, "model no better than chance: scored by rule points alone")
 	}
+	if sum.OlderDeals > 0 {
+		man.Warnings = append(man.Warnings, fmt.Sprintf("%d open deals have been open over %.0f days, twice as long as 99%% of those the model learned from: their scores extrapolate",
+			sum.OlderDeals, sum.OlderDealsDays))
+	}
 	if sum.StaleDays > 0 {
 		man.Warnings = append(man.Warnings, fmt.Sprintf("the newest event is %.1f days older than the as-of date: is the events feed still running?", sum.StaleDays))
 	}
