@@ -140,6 +140,17 @@ func withDistributions(t *testing.T, m *Model, train *features.Table) {
 	}
 }
 
+// tenInputs is a logistic model of ten numeric inputs, x0 to x9.
+func tenInputs() *Model {
+	m := &Model{Type: TypeLogistic, Logistic: &Logistic{C: 1}}
+	for k := range 10 {
+		m.Features = append(m.Features, Feature{Name: "x" + strconv.Itoa(k), Kind: Numeric})
+		m.Design = append(m.Design, DesignColumn{Name: "x" + strconv.Itoa(k), Feature: k, Role: RoleValue, Scale: 1})
+		m.Logistic.Coef = append(m.Logistic.Coef, 0.1)
+	}
+	return m
+}
+
 // TestDriftSmallSamples: 40 rows scored against 1,000 training rows, ten
 // inputs, twenty draws. Drawn from the training population, at most 3% of
 // the inputs are reported (the PSI limit alone reported most: an empty
@@ -167,12 +178,7 @@ func TestDriftSmallSamples(t *testing.T) {
 				}
 				return tb
 			}
-			m := &Model{Type: TypeLogistic, Logistic: &Logistic{C: 1}}
-			for k := range 10 {
-				m.Features = append(m.Features, Feature{Name: "x" + strconv.Itoa(k), Kind: Numeric})
-				m.Design = append(m.Design, DesignColumn{Name: "x" + strconv.Itoa(k), Feature: k, Role: RoleValue, Scale: 1})
-				m.Logistic.Coef = append(m.Logistic.Coef, 0.1)
-			}
+			m := tenInputs()
 			withDistributions(t, m, mk(1000, 0))
 			_, sum, err := Score(context.Background(), m, mk(40, shift), Config{})
 			if err != nil {
@@ -231,12 +237,7 @@ func TestDriftRepeatedRows(t *testing.T) {
 				}
 				return tb
 			}
-			m := &Model{Type: TypeLogistic, Logistic: &Logistic{C: 1}}
-			for k := range 10 {
-				m.Features = append(m.Features, Feature{Name: "x" + strconv.Itoa(k), Kind: Numeric})
-				m.Design = append(m.Design, DesignColumn{Name: "x" + strconv.Itoa(k), Feature: k, Role: RoleValue, Scale: 1})
-				m.Logistic.Coef = append(m.Logistic.Coef, 0.1)
-			}
+			m := tenInputs()
 			train := mk(100, 0)
 			withDistributions(t, m, train)
 			scored := mk(40, c.shift)
