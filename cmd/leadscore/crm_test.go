@@ -69,6 +69,12 @@ func TestMessyCRMExport(t *testing.T) {
 		"--keep", "Lead Origin,Company,Email", "--allow-weak-model", "--out", filepath.Join(dir, "ranked.parquet"), "--csv", ranked, "-q"); code != 0 {
 		t.Fatalf("predict: exit %d: %s", code, errs)
 	}
+	// A misspelt column to keep is a usage error naming the columns.
+	if code, _, errs := runCLI(t, "predict", "--model", filepath.Join(dir, "messy"), "--table", fresh, "--id", "Lead Number",
+		"--keep", "Lead Orign", "--allow-weak-model", "--out", filepath.Join(dir, "typo.parquet"), "-q"); code != pipeline.ExitUsage ||
+		!strings.Contains(errs, `keep "Lead Orign": no such column (have `) || !strings.Contains(errs, "Lead Origin") {
+		t.Errorf("--keep with a typo: exit %d, %q", code, errs)
+	}
 	recs := testfiles.ReadCSV(t, ranked)
 	if len(recs) != 81 || !strings.HasSuffix(strings.Join(recs[0], ","), "model_id,Lead Origin,Company,Email") {
 		t.Fatalf("ranked.csv: %d rows, header %v", len(recs), recs[0])
