@@ -450,6 +450,22 @@ func ReadFile(path string) (*Model, error) {
 	return Read(f, path)
 }
 
+// KeepError reports a column to keep in the call list (Config.Keep) that
+// neither the scored table nor Config.KeepFrom has: a misspelt name in the
+// settings, not data the model lacks.
+type KeepError struct {
+	Column         string
+	Have, HaveFrom []string // the table's columns, KeepFrom's
+}
+
+func (e *KeepError) Error() string {
+	have := strings.Join(e.Have, ", ")
+	if e.HaveFrom != nil {
+		have += "; in the entities file " + strings.Join(e.HaveFrom, ", ")
+	}
+	return fmt.Sprintf("keep %q: no such column (have %s)", e.Column, have)
+}
+
 // SchemaError lists the model's input columns missing from a table, and
 // columns of the wrong kind.
 type SchemaError struct {

@@ -2,6 +2,7 @@ package predict
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"strconv"
@@ -271,5 +272,17 @@ func TestOlderDeals(t *testing.T) {
 	m.Training.DealAgeDays = 0 // a model of contacts
 	if _, sum, _ := Score(context.Background(), m, tb, Config{}); sum.OlderDeals != 0 {
 		t.Errorf("a model without deal ages counted %d", sum.OlderDeals)
+	}
+}
+
+// TestKeepMissingColumn: a column to keep that neither the table nor the
+// entities file has is a *KeepError naming the columns of both.
+func TestKeepMissingColumn(t *testing.T) {
+	from := &features.Table{Columns: []features.Column{{Name: "entity_id", Kind: features.KindString, Str: []string{"a"}},
+		{Name: "company", Kind: features.KindString, Str: []string{"Acme"}}}}
+	_, _, err := Score(context.Background(), tinyModel(t), table([]string{"a"}, []float64{1}, nil), Config{Keep: []string{"compnay"}, KeepFrom: from})
+	var ke *KeepError
+	if !errors.As(err, &ke) || ke.Column != "compnay" || !strings.Contains(err.Error(), "have entity_id, x; in the entities file entity_id, company") {
+		t.Errorf("error %v, want a *KeepError naming both files' columns", err)
 	}
 }

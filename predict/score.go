@@ -262,7 +262,8 @@ func newBlend(m *Model, t *features.Table, cfg *Config) (*blend, error) {
 }
 
 // keepColumns finds the columns Config.Keep names: in the scored table,
-// else in Config.KeepFrom (by entity_id).
+// else in Config.KeepFrom (by entity_id); a name neither has is a
+// *KeepError.
 func (b *blend) keepColumns(t *features.Table, cfg *Config) error {
 	var from map[string]int
 	for _, name := range cfg.Keep {
@@ -275,7 +276,11 @@ func (b *blend) keepColumns(t *features.Table, cfg *Config) error {
 			c = cfg.KeepFrom.Column(name)
 		}
 		if c == nil {
-			return &SchemaError{Missing: []string{name + " (to keep)"}}
+			e := &KeepError{Column: name, Have: t.Names()}
+			if cfg.KeepFrom != nil {
+				e.HaveFrom = cfg.KeepFrom.Names()
+			}
+			return e
 		}
 		if from == nil {
 			ids := cfg.KeepFrom.Column("entity_id")

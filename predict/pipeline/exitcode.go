@@ -38,7 +38,8 @@ func ExitCode(ctx context.Context, err error) int {
 		return ExitOK
 	case ctx.Err() != nil || errors.Is(err, context.Canceled):
 		return ExitInterrupted
-	case errors.As(err, &ce), errors.As(err, &oe), errors.As(err, &we), errors.As(err, &ue), errors.As(err, new(*train.ColumnError)):
+	case errors.As(err, &ce), errors.As(err, &oe), errors.As(err, &we), errors.As(err, &ue), errors.As(err, new(*train.ColumnError)),
+		errors.As(err, new(*predict.KeepError)):
 		return ExitUsage
 	case errors.As(err, &le):
 		return ExitBusy

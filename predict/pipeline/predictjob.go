@@ -80,9 +80,6 @@ func (j *PredictJob) Run(ctx context.Context) ([]predict.Ranked, predict.Summary
 	if err != nil {
 		return nil, sum, err
 	}
-	if err := checkKeep(t, cfg); err != nil {
-		return nil, sum, err
-	}
 	var o Outputs
 	defer o.Abort()
 	o.Protect(j.Model, modelFile(j.Model), j.Features, j.Table.Path, j.RFM, j.Settings, j.KeepFrom, j.Previous, j.PreviousFeatures)
@@ -103,23 +100,6 @@ func (j *PredictJob) Run(ctx context.Context) ([]predict.Ranked, predict.Summary
 		logger(j.Logger).Warn("categorical values not seen (or rare) in training were pooled", "feature", name, "rows", n)
 	}
 	return ranked, sum, nil
-}
-
-// checkKeep returns a usage error for a column to keep (--keep, keep: in
-// predict.yaml) that neither the scored table nor the file to look it up
-// in (KeepFrom) has: a misspelt name, not data the model lacks.
-func checkKeep(t *features.Table, cfg predict.Config) error {
-	for _, name := range cfg.Keep {
-		if t.Column(name) != nil || cfg.KeepFrom != nil && cfg.KeepFrom.Column(name) != nil {
-			continue
-		}
-		have := strings.Join(t.Names(), ", ")
-		if cfg.KeepFrom != nil {
-			have += "; in the entities file " + strings.Join(cfg.KeepFrom.Names(), ", ")
-		}
-		return Usagef("keep %q: no such column (have %s)", name, have)
-	}
-	return nil
 }
 
 // config reads predict.yaml and the files scoring looks things up in; the

@@ -240,9 +240,6 @@ func (p *plan) stages(ctx context.Context, dir string, man *Manifest, opts Optio
 			return err
 		}
 	}
-	if err := checkKeep(t, pcfg); err != nil {
-		return err
-	}
 	if c.Orders != nil {
 		t1 := time.Now()
 		res, err := rfm.Compute(ctx, rfm.Config{Orders: c.source(c.Orders), AsOf: opts.AsOf, Unit: c.TimeUnit, BadRows: bad, Logger: log})
