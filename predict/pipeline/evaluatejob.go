@@ -49,11 +49,9 @@ func (j *EvaluateJob) Run(ctx context.Context, log *slog.Logger) (*train.Evaluat
 	var o Outputs
 	defer o.Abort()
 	o.Protect(rankedPath, j.Deals, modelPath)
-	bad := &features.BadRows{Max: j.Reading.MaxBadRows}
-	if j.Out != "" {
-		if bad, err = BadRows(&o, QuarantinePath(j.Out), j.Reading.MaxBadRows); err != nil {
-			return nil, err
-		}
+	bad, err := BadRows(&o, QuarantinePath(j.Out), j.Reading.MaxBadRows) // no --out: counted only
+	if err != nil {
+		return nil, err
 	}
 	ranked, err := predict.ReadRankedFile(rankedPath)
 	if err != nil {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"io"
 
-	"leadscore/features"
 	"leadscore/train"
 )
 
@@ -36,11 +35,9 @@ func (j *ReportJob) Run(ctx context.Context) (*train.Loop, error) {
 	var o Outputs
 	defer o.Abort()
 	o.Protect(j.Deals)
-	bad := &features.BadRows{Max: j.Reading.MaxBadRows}
-	if j.Out != "" {
-		if bad, err = BadRows(&o, QuarantinePath(j.Out), j.Reading.MaxBadRows); err != nil {
-			return nil, err
-		}
+	bad, err := BadRows(&o, QuarantinePath(j.Out), j.Reading.MaxBadRows) // no --out: counted only
+	if err != nil {
+		return nil, err
 	}
 	loop, err := RunLoop(ctx, j.Runs, src, horizon, bad)
 	if err != nil {

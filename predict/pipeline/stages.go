@@ -62,8 +62,12 @@ func Customers(cs []rfm.Customer) map[string]predict.Customer {
 	return out
 }
 
-// QuarantinePath is where the rows skipped while writing out go.
+// QuarantinePath is where the rows skipped while writing out go: "" for
+// no output, where skipped rows are only counted (see BadRows).
 func QuarantinePath(out string) string {
+	if out == "" {
+		return ""
+	}
 	ext := filepath.Ext(out)
 	return strings.TrimSuffix(out, ext) + ".quarantine.csv"
 }
@@ -71,12 +75,13 @@ func QuarantinePath(out string) string {
 // BadRows sets up the bad-row policy of a run: with max > 0, skipped rows
 // go to the CSV file quarantine (QuarantinePath of a command's output, or
 // a run folder's quarantine.csv), an output of o that is kept only when
-// some row was skipped. max 0 fails on the first bad row.
+// some row was skipped; with quarantine "" they are only counted. max 0
+// fails on the first bad row.
 func BadRows(o *Outputs, quarantine string, max int) (*features.BadRows, error) {
-	if max == 0 {
-		return &features.BadRows{}, nil
-	}
 	bad := &features.BadRows{Max: max}
+	if max == 0 || quarantine == "" {
+		return bad, nil
+	}
 	f, err := o.CreateOptional(quarantine, func() (bool, error) {
 		if err := bad.Quarantine.Close(); err != nil {
 			return false, fmt.Errorf("quarantine: %w", err)
