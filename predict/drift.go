@@ -44,18 +44,20 @@ func (d *Distribution) sample() int {
 // DistinctRows returns how many of a table's rows (nil: all of them)
 // differ in entity_id or ts: rows that share both (the deals an account
 // has open on a date) share every input a feature table computes, so
-// they are one draw, not several, in a sample of inputs. A table without
-// an entity_id column counts every row.
+// they are one draw, not several, in a sample of inputs. As-of and
+// snapshot tables hold one row per entity and date by construction and
+// are not counted; a table without an entity_id column counts every row.
 func DistinctRows(t *features.Table, rows []int) int {
+	n := len(rows)
 	if rows == nil {
-		rows = make([]int, t.NumRows())
-		for i := range rows {
-			rows[i] = i
-		}
+		n = t.NumRows()
 	}
+	_, cutoffs := t.Meta[features.MetaCutoffs]
+	_, asOf := t.Meta[features.MetaAsOf]
+	_, snapshots := t.Meta[features.MetaSnapshots]
 	ids, ts := t.Column("entity_id"), t.Column("ts")
-	if ids == nil || ids.Kind != features.KindString {
-		return len(rows)
+	if !cutoffs && (asOf || snapshots) || ids == nil || ids.Kind != features.KindString {
+		return n
 	}
 	if ts != nil && ts.Kind != features.KindTime {
 		ts = nil
@@ -64,13 +66,17 @@ func DistinctRows(t *features.Table, rows []int) int {
 		id string
 		at int64
 	}
-	seen := make(map[key]struct{}, len(rows))
-	for _, i := range rows {
-		k := key{id: ids.Str[i]}
-		if ts != nil && !ts.IsNull(i) {
-			k.at = ts.Time[i].UnixNano()
+	seen := make(map[key]struct{}, n)
+	for k := range n {
+		i := k
+		if rows != nil {
+			i = rows[k]
 		}
-		seen[k] = struct{}{}
+		at := int64(0)
+		if ts != nil && !ts.IsNull(i) {
+			at = ts.Time[i].UnixNano()
+		}
+		seen[key{ids.Str[i], at}] = struct{}{}
 	}
 	return len(seen)
 }
