@@ -132,7 +132,6 @@ type Outcomes struct {
 	DealID []string         // the deal's own id (deal_id), nil without the column
 	row    []int32          // the deal's row in the file: 1 is the first under the header
 	byID   map[string][]int // entity → its deals, by opening time
-	dealAt map[string]int32 // deal_id → its row, while the file is read
 
 	// closeTimes: the file has a closed_at column. Without one a known
 	// outcome counts from the deal's opening, so no deal is open on a
@@ -156,8 +155,9 @@ func ReadOutcomes(ctx context.Context, src Source, bad *BadRows) (*Outcomes, err
 		return nil, err
 	}
 	o := &Outcomes{Source: src.Path, byID: map[string][]int{}, closeTimes: idx["closed_at"] >= 0, amounts: idx["amount"] >= 0}
+	var dealAt map[string]int32 // deal_id → its row
 	if idx["deal_id"] >= 0 {
-		o.DealID, o.dealAt = []string{}, map[string]int32{}
+		o.DealID, dealAt = []string{}, map[string]int32{}
 	}
 	outcome := newOutcomeReader(src)
 	for n := 1; ; n++ { // n: the record's row, skipped rows counted
@@ -171,7 +171,7 @@ func ReadOutcomes(ctx context.Context, src Source, bad *BadRows) (*Outcomes, err
 			break
 		}
 		if err == nil {
-			err = o.read(r, src.Path, idx, outcome, n)
+			err = o.read(r, src.Path, idx, outcome, n, dealAt)
 		}
 		if err != nil {
 			var re *RowError
@@ -183,7 +183,6 @@ func ReadOutcomes(ctx context.Context, src Source, bad *BadRows) (*Outcomes, err
 			}
 		}
 	}
-	o.dealAt = nil
 	for i, id := range o.IDs {
 		o.byID[id] = append(o.byID[id], i)
 	}
@@ -193,8 +192,9 @@ func ReadOutcomes(ctx context.Context, src Source, bad *BadRows) (*Outcomes, err
 	return o, nil
 }
 
-// read appends the deal on the current row, the file's row n.
-func (o *Outcomes) read(r rows, path string, idx map[string]int, outcome outcomeReader, n int) error {
+// read appends the deal on the current row, the file's row n; dealAt
+// holds the rows of the deal ids read so far.
+func (o *Outcomes) read(r rows, path string, idx map[string]int, outcome outcomeReader, n int, dealAt map[string]int32) error {
 	id, null := r.Str(idx["entity_id"])
 	if null {
 		return cellError(r, path, idx["entity_id"], ErrEmptyField)
@@ -250,11 +250,11 @@ func (o *Outcomes) read(r rows, path string, idx map[string]int, outcome outcome
 	}
 	if o.DealID != nil {
 		deal, _ := r.Str(idx["deal_id"])
-		if first, dup := o.dealAt[deal]; dup && deal != "" {
+		if first, dup := dealAt[deal]; dup && deal != "" {
 			return cellError(r, path, idx["deal_id"], fmt.Errorf("duplicate deal_id %q (first at data row %d): a deals file has one row per deal, not one per stage change", deal, first))
 		}
 		deal = strings.Clone(deal)
-		o.dealAt[deal] = int32(n)
+		dealAt[deal] = int32(n)
 		o.DealID = append(o.DealID, deal)
 	}
 	o.IDs = append(o.IDs, strings.Clone(id))
