@@ -80,13 +80,23 @@ func olderDeals(m *Model, t *features.Table, out []Ranked) int {
 // key identifies a lead from one list to the next: its entity, and for a
 // row of an open-deal list its deal (deal_id, else when it opened).
 func (r *Ranked) key() string {
-	switch {
-	case r.DealID != nil:
-		return r.EntityID + "\x00" + *r.DealID
-	case r.DealOpened != nil:
-		return r.EntityID + "\x00" + *r.DealOpened
+	deal := r.DealID
+	if deal == nil {
+		deal = r.DealOpened
 	}
-	return r.EntityID
+	return leadKey(r.EntityID, deal)
+}
+
+// openedText is how a lead holds when its deal opened (Ranked.DealOpened).
+func openedText(t time.Time) string { return t.Format(time.RFC3339Nano) }
+
+// leadKey is an entity's key, or with deal (its deal_id, else when it
+// opened, as Ranked holds it) its deal's.
+func leadKey(entity string, deal *string) string {
+	if deal == nil {
+		return entity
+	}
+	return entity + "\x00" + *deal
 }
 
 // byKey looks a lead up in a map of the previous list's leads by key. A
@@ -110,14 +120,15 @@ func tableKeys(t *features.Table) []string {
 	dealID, dealAt := dealColumns(t)
 	keys := make([]string, len(ids.Str))
 	for i, id := range ids.Str {
+		var deal *string
 		switch {
 		case dealID != nil && !dealID.IsNull(i):
-			keys[i] = id + "\x00" + dealID.Str[i]
+			deal = &dealID.Str[i]
 		case dealAt != nil && !dealAt.IsNull(i):
-			keys[i] = id + "\x00" + dealAt.Time[i].Format(time.RFC3339Nano)
-		default:
-			keys[i] = id
+			at := openedText(dealAt.Time[i])
+			deal = &at
 		}
+		keys[i] = leadKey(id, deal)
 	}
 	return keys
 }

@@ -332,7 +332,7 @@ func (b *blend) lead(e *Encoder, i int, logit float64, contrib []float64) (Ranke
 		r.DealID = &b.dealID.Str[i]
 	}
 	if b.dealAt != nil && !b.dealAt.IsNull(i) {
-		at := b.dealAt.Time[i].Format(time.RFC3339Nano)
+		at := openedText(b.dealAt.Time[i])
 		r.DealOpened = &at
 	}
 	if contrib != nil {
