@@ -192,6 +192,23 @@ func parseAll(cells []string, format string) ([]float64, bool) {
 var datePatterns = []string{"dd.mm.yyyy", "dd/mm/yyyy", "mm/dd/yyyy", "dd-mm-yyyy", "yyyy/mm/dd", "dd-mmm-yyyy", "dd mmm yyyy",
 	"dd/mm/yy", "mm/dd/yy"}
 
+// DatePatternsOf returns the patterns of the ones a flat table's date
+// column is tried with (dd.mm.yyyy, mm/dd/yyyy, ...) that read s, with or
+// without a time of day, as a time in the supported range: what to
+// suggest for --time-format when s is no ISO 8601 time. Both a day-first
+// and a month-first pattern may read it (03/04/2024).
+func DatePatternsOf(s string) []string {
+	s = strings.TrimSpace(s)
+	var fits []string
+	for _, p := range datePatterns {
+		base, _ := TimeLayout(p)
+		if t, err := parseWith(s, withTimeOfDay(base)); err == nil && CheckTime(t) == nil {
+			fits = append(fits, p)
+		}
+	}
+	return fits
+}
+
 // withTimeOfDay returns the layouts a date written in layout is read with:
 // as it is, or followed by a time of day (10:30, 10:30:15, 3:45 PM).
 func withTimeOfDay(layout string) []string {

@@ -38,12 +38,12 @@ func ParseTime(s string) (time.Time, error) {
 // layouts.
 func parseTimeLayouts(s string) (time.Time, error) {
 	if len(s) < 10 || s[4] != '-' || s[7] != '-' {
-		return time.Time{}, fmt.Errorf("%w %q (want RFC 3339, YYYY-MM-DD or YYYY-MM-DD HH:MM:SS)", ErrBadTime, s)
+		return time.Time{}, &TimeError{Value: s}
 	}
 	if len(s) == 10 {
 		t, err := time.Parse("2006-01-02", s)
 		if err != nil {
-			return time.Time{}, fmt.Errorf("%w %q: %v", ErrBadTime, s, trimParseErr(err))
+			return time.Time{}, &TimeError{Value: s, Why: trimParseErr(err)}
 		}
 		return t, nil
 	}
@@ -61,11 +61,27 @@ func parseTimeLayouts(s string) (time.Time, error) {
 		}
 		// A range error ("month out of range") is definitive: the form matched.
 		if pe, ok := err.(*time.ParseError); ok && pe.Message != "" {
-			return time.Time{}, fmt.Errorf("%w %q: %v", ErrBadTime, s, trimParseErr(err))
+			return time.Time{}, &TimeError{Value: s, Why: trimParseErr(err)}
 		}
 	}
-	return time.Time{}, fmt.Errorf("%w %q (want RFC 3339, YYYY-MM-DD or YYYY-MM-DD HH:MM:SS)", ErrBadTime, s)
+	return time.Time{}, &TimeError{Value: s}
 }
+
+// TimeError is a timestamp ParseTime cannot read. It matches ErrBadTime.
+type TimeError struct {
+	Value string
+	Why   string // what is out of range in a value of the right form; "" when the form is not one of the contract's
+}
+
+func (e *TimeError) Error() string {
+	if e.Why != "" {
+		return fmt.Sprintf("%v %q: %s", ErrBadTime, e.Value, e.Why)
+	}
+	return fmt.Sprintf("%v %q (want RFC 3339, YYYY-MM-DD or YYYY-MM-DD HH:MM:SS)", ErrBadTime, e.Value)
+}
+
+// Is reports whether target is ErrBadTime.
+func (e *TimeError) Is(target error) bool { return target == ErrBadTime }
 
 // quickTime reads the forms event logs are written in without time.Parse:
 // YYYY-MM-DD, optionally followed by T or a space, HH:MM, :SS, a fraction

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -50,10 +51,32 @@ func TestParseTimeErrors(t *testing.T) {
 		"2024-03-01 12:30:05+5", "2024-03-01 12:30:05+00:0", "2024-03-01 12:30:05+25"} {
 		t.Run(give, func(t *testing.T) {
 			_, err := ParseTime(give)
-			if !errors.Is(err, ErrBadTime) {
-				t.Errorf("ParseTime(%q) error = %v, want ErrBadTime", give, err)
+			var te *TimeError
+			if !errors.Is(err, ErrBadTime) || !errors.As(err, &te) || te.Value != give {
+				t.Errorf("ParseTime(%q) error = %v, want a TimeError matching ErrBadTime", give, err)
 			}
 		})
+	}
+}
+
+// TestDatePatternsOf: the patterns a --time-format hint offers for a value
+// ParseTime cannot read.
+func TestDatePatternsOf(t *testing.T) {
+	for give, want := range map[string][]string{
+		"01.03.2024":          {"dd.mm.yyyy"},
+		"31.12.2024 23:59:30": {"dd.mm.yyyy"},
+		"2024/03/01":          {"yyyy/mm/dd"},
+		"12/1/10 8:26":        {"dd/mm/yy", "mm/dd/yy"},
+		"12/31/2024 3:45 PM":  {"mm/dd/yyyy"},
+		"05-Mar-2024":         {"dd-mmm-yyyy"},
+		"31.02.2024":          nil, // no such day
+		"01.03.1850":          nil, // out of the supported range
+		"yesterday":           nil,
+		"2024-02-30":          nil,
+	} {
+		if got := DatePatternsOf(give); !slices.Equal(got, want) {
+			t.Errorf("DatePatternsOf(%q) = %q, want %q", give, got, want)
+		}
 	}
 }
 

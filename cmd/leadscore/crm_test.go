@@ -179,14 +179,27 @@ func rewriteCSV(t *testing.T, from, to string, edit func(recs [][]string) [][]st
 
 // TestPerFileOptions: a semicolon entities file with its own column names
 // beside a comma events file with day-first dates, each read with its own
-// flags; the shared flags alone fail, naming the file.
+// flags; the shared flags alone fail, naming the file. Without the time
+// format, the message names the flag and pattern that read the dates.
 func TestPerFileOptions(t *testing.T) {
 	dir := t.TempDir()
 	events, entities := filepath.Join(dir, "events.csv"), filepath.Join(dir, "entities.csv")
 	os.WriteFile(events, []byte("entity_id,ts,type\na,03.04.2024 10:00,rfq\nb,13.04.2024 09:30,page_view\n"), 0o644)
 	os.WriteFile(entities, []byte("Lead Number;industry\na;software\nb;retail\n"), 0o644)
 	out := filepath.Join(dir, "f.parquet")
-	code, _, errs := runCLI(t, "features", "--events", events, "--entities", entities, "--as-of", "2024-05-01", "--time-format", "dd.mm.yyyy HH:MM",
+	code, _, errs := runCLI(t, "features", "--events", events, "--entities", entities, "--as-of", "2024-05-01",
+		"--entities-sep", ";", "--entities-col", "entity_id=Lead Number", "--out", out, "-q")
+	if code != pipeline.ExitBadInput || !strings.Contains(errs, `"03.04.2024 10:00" reads as dd.mm.yyyy: add --events-time-format "dd.mm.yyyy".`) {
+		t.Errorf("without a time format: exit %d, %q; want 3 and the flag", code, errs)
+	}
+	// Dates both day-first and month-first patterns read, in the deals file.
+	deals := filepath.Join(dir, "deals.csv")
+	os.WriteFile(deals, []byte("entity_id,ts,won\na,2024-03-01,true\nb,04/03/2024,false\n"), 0o644)
+	code, _, errs = runCLI(t, "features", "--events", events, "--cutoffs", deals, "--events-time-format", "dd.mm.yyyy", "--out", out, "-q")
+	if code != pipeline.ExitBadInput || !strings.Contains(errs, `"04/03/2024" reads as dd/mm/yyyy or as mm/dd/yyyy: add --cutoffs-time-format with the one the file writes.`) {
+		t.Errorf("ambiguous cutoffs: exit %d, %q; want 3 and the flag", code, errs)
+	}
+	code, _, errs = runCLI(t, "features", "--events", events, "--entities", entities, "--as-of", "2024-05-01", "--time-format", "dd.mm.yyyy HH:MM",
 		"--entities-sep", ";", "--entities-col", "entity_id=Lead Number", "--out", out, "-q")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errs)

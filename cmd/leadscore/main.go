@@ -10,10 +10,13 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime/debug"
+	"strings"
 	"syscall"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"leadscore/features"
 	"leadscore/predict/pipeline"
@@ -51,10 +54,51 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if ue := (*pipeline.UsageError)(nil); errors.As(err, &ue) {
 		fmt.Fprintln(stderr, "Run 'leadscore --help' (or add --help to the command) for usage.")
 	}
-	if hint := skipHint(cmd, err); hint != "" {
-		fmt.Fprintln(stderr, hint)
+	for _, hint := range []string{timeHint(cmd, err), skipHint(cmd, err)} {
+		if hint != "" {
+			fmt.Fprintln(stderr, hint)
+		}
 	}
 	return code
+}
+
+// timeHint names the --time-format (or time_format) that reads a
+// timestamp the command could not, when one of the date patterns does:
+// an export's dd.mm.yyyy dates, say. A file given by a flag with a
+// --ROLE-time-format of its own is named by that flag.
+func timeHint(cmd *cobra.Command, err error) string {
+	var te *features.TimeError
+	var re *features.RowError
+	if cmd == nil || !errors.As(err, &te) || !errors.As(err, &re) {
+		return ""
+	}
+	fits := features.DatePatternsOf(te.Value)
+	if len(fits) == 0 {
+		return ""
+	}
+	reads := fmt.Sprintf("%q reads as %s", te.Value, strings.Join(fits, " or as "))
+	if cmd.Name() == "run" || cmd.Name() == "backtest" {
+		if len(fits) > 1 {
+			return reads + ": set time_format on that file in the config to the one it writes."
+		}
+		return fmt.Sprintf("%s: set time_format: %q on that file in the config.", reads, fits[0])
+	}
+	name := "time-format"
+	cmd.Flags().VisitAll(func(f *pflag.Flag) {
+		role, ok := strings.CutSuffix(f.Name, "-time-format")
+		if p := cmd.Flags().Lookup(role); ok && p != nil && p.Value.String() != "" {
+			if m, _ := filepath.Match(p.Value.String(), re.Path); m || p.Value.String() == re.Path {
+				name = f.Name
+			}
+		}
+	})
+	if cmd.Flags().Lookup(name) == nil {
+		return ""
+	}
+	if len(fits) > 1 {
+		return fmt.Sprintf("%s: add --%s with the one the file writes.", reads, name)
+	}
+	return fmt.Sprintf("%s: add --%s %q.", reads, name, fits[0])
 }
 
 // skipHint tells how to skip a bad row, when the command stopped at the

@@ -88,9 +88,17 @@ func TestRun(t *testing.T) {
 	// A run that fails on its data keeps the previous outputs and says why.
 	os.WriteFile(filepath.Join(dir, "data", "events.csv"), []byte("entity_id,ts,type\na,2024-02-30,rfq\n"), 0o644)
 	before, _ := os.ReadFile(filepath.Join(runs, "2025-01-01", "ranked.csv"))
-	if code, _, errs := runCLI(t, "run", "--config", conf, "--as-of", "2025-01-01", "-q"); code != pipeline.ExitBadInput || !strings.Contains(errs, "max_bad_rows: N") {
+	if code, _, errs := runCLI(t, "run", "--config", conf, "--as-of", "2025-01-01", "-q"); code != pipeline.ExitBadInput || !strings.Contains(errs, "max_bad_rows: N") ||
+		strings.Contains(errs, "time_format") {
 		t.Errorf("bad events: exit %d, stderr %q; want 3 and the config key that skips bad rows", code, errs)
 	}
+	// Day-first dates: the message names the config key that reads them.
+	os.WriteFile(filepath.Join(dir, "data", "events.csv"), []byte("entity_id,ts,type\na,30.04.2024,rfq\n"), 0o644)
+	if code, _, errs := runCLI(t, "run", "--config", conf, "--as-of", "2025-01-01", "-q"); code != pipeline.ExitBadInput ||
+		!strings.Contains(errs, `"30.04.2024" reads as dd.mm.yyyy: set time_format: "dd.mm.yyyy" on that file in the config.`) {
+		t.Errorf("day-first events: exit %d, stderr %q; want 3 and time_format", code, errs)
+	}
+	os.WriteFile(filepath.Join(dir, "data", "events.csv"), []byte("entity_id,ts,type\na,2024-02-30,rfq\n"), 0o644)
 	after, _ := os.ReadFile(filepath.Join(runs, "2025-01-01", "ranked.csv"))
 	if len(before) == 0 || string(before) != string(after) {
 		t.Error("a failed run changed the previous outputs")
