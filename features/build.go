@@ -306,6 +306,9 @@ func prepare(ctx context.Context, cfg Config) (*built, error) {
 	if err := e.ingest(ctx); err != nil {
 		return nil, err
 	}
+	if err := e.checkRules(b.log); err != nil {
+		return nil, err
+	}
 	e.remap = e.sortTypes()
 	if err := e.each(ctx, func(p *partition) error { e.group(p); return nil }); err != nil {
 		return nil, err

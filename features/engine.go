@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"log/slog"
 	"math"
 	"math/bits"
 	"runtime"
@@ -194,6 +195,10 @@ type engine struct {
 	read      int64
 	tooMany   bool // more types than a table takes
 	tooVaried bool // more combinations than matches can index
+	// fileCols are the events files' columns, in order of first sight;
+	// fieldSeen the ones rules and derived types test that a file has.
+	fileCols  []string
+	fieldSeen map[string]bool
 	snapshots []int64
 	// attrs are the entity attributes the rows join.
 	attrs *attrJoin
@@ -326,6 +331,7 @@ func (e *engine) ingestFile(ctx context.Context, src Source) error {
 		return err
 	}
 	defer er.Close()
+	e.noteColumns(er, need)
 	er.transient = true // keep copies the id, typeOf the type
 	masks := e.masks()
 	has := carryOf(masks)
@@ -377,6 +383,45 @@ func (e *engine) ingestFile(ctx context.Context, src Source) error {
 	err = streamBatches(ctx, er, keepBatch)
 	e.read += int64(er.Rows())
 	return err
+}
+
+// noteColumns records an events file's columns, and which of the fields
+// in need it has.
+func (e *engine) noteColumns(er *EventReader, need map[string]bool) {
+	for _, h := range er.r.Header() {
+		if !slices.Contains(e.fileCols, h) {
+			e.fileCols = append(e.fileCols, h)
+		}
+	}
+	for f := range need {
+		if er.hasField(f) {
+			if e.fieldSeen == nil {
+				e.fieldSeen = map[string]bool{}
+			}
+			e.fieldSeen[f] = true
+		}
+	}
+}
+
+// scanColumns notes the columns of every events file from its header
+// (a Parquet file's footer) alone, for an engine that did not ingest them.
+func (e *engine) scanColumns(ctx context.Context) error {
+	paths, err := ShardFiles(e.cfg.Events.Path)
+	if err != nil {
+		return err
+	}
+	need, _ := e.fields()
+	for _, path := range paths {
+		src := e.cfg.Events
+		src.Path = path
+		er, err := openEvents(ctx, src, nil, need, false)
+		if err != nil {
+			return err
+		}
+		e.noteColumns(er, need)
+		er.Close()
+	}
+	return nil
 }
 
 // byPartition orders a batch of events by partition, keeping file order
@@ -442,6 +487,83 @@ func (e *engine) fields() (need map[string]bool, all bool) {
 		}
 	}
 	return need, all
+}
+
+// checkRules looks for rules that cannot award points on these inputs:
+// one testing a column the events or entities lack, an event rule (or an
+// inactivity rule for types seen) whose type no event has. In a rules
+// file of the user's a missing column, or a type the events spell only in
+// another case, is a *ConfigError at the rule's line, as the rule would
+// silently never count; the built-in rules, written for any data, and a
+// type no event has yet are logged.
+func (e *engine) checkRules(log *slog.Logger) error {
+	rs := e.rs
+	if rs == nil {
+		return nil
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	var idle []string
+	for i := range rs.Rules {
+		r := &rs.Rules[i]
+		why, fatal := e.ruleProblem(r)
+		if why == "" {
+			continue
+		}
+		if fatal && !rs.Builtin {
+			return &ConfigError{Path: rs.Path, Line: r.Line, Err: fmt.Errorf("rule %q: %s", r.Name, why)}
+		}
+		idle = append(idle, r.Name+": "+why)
+	}
+	if len(idle) > 0 {
+		log.Warn("rules that award no points on these inputs", "rules", strings.Join(idle, "; "))
+	}
+	return nil
+}
+
+// ruleProblem says why r cannot award points, "" when it can; fatal when
+// the rule, not the data, is at fault.
+func (e *engine) ruleProblem(r *Rule) (why string, fatal bool) {
+	var typ string
+	switch {
+	case r.Event != nil:
+		for _, w := range r.Event.Where {
+			if !e.fieldSeen[w.Field] {
+				return fmt.Sprintf("the events have no column %q (they have %s)", w.Field, strings.Join(quoteAll(e.fileCols), ", ")), true
+			}
+		}
+		typ = r.Event.Type
+	case r.Inactive != nil:
+		typ = r.Inactive.Type
+	default:
+		p := e.cfg.Profiles
+		for _, w := range r.Attribute {
+			if p == nil {
+				return fmt.Sprintf("it tests the entities' column %q, and no entities file is given", w.Field), true
+			}
+			if p.Column(w.Field) == nil {
+				names := make([]string, len(p.Columns))
+				for i, c := range p.Columns {
+					names[i] = c.Name
+				}
+				return fmt.Sprintf("the entities have no column %q (they have %s)", w.Field, strings.Join(quoteAll(names), ", ")), true
+			}
+		}
+		return "", false
+	}
+	if _, ok := e.typeID[typ]; ok {
+		return "", false
+	}
+	for _, t := range e.typeNames {
+		if strings.EqualFold(t, typ) {
+			return fmt.Sprintf("no event has type %q; the events have %q (types compare exactly)", typ, t), true
+		}
+	}
+	if r.Inactive != nil && !r.Inactive.OnlyIfSeen {
+		return "", false // it measures from each entity's first event
+	}
+	return fmt.Sprintf("no event has type %q", typ), false
 }
 
 // tooManyTypes is the error for events of more types than a table takes.

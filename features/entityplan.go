@@ -1,6 +1,7 @@
 package features
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"maps"
@@ -203,8 +204,10 @@ func MergeCounts(a, b Counts) Counts {
 }
 
 // Resolve fixes the column set from the counts of every entity's records
-// (merged with MergeCounts); a plan resolved computes rows.
-func (p *EntityPlan) Resolve(c Counts) error {
+// (merged with MergeCounts); a plan resolved computes rows. With rules it
+// reads the events files' headers and checks the rules against them and
+// the types, as Build does (a *ConfigError for a rule that cannot count).
+func (p *EntityPlan) Resolve(ctx context.Context, c Counts) error {
 	e := p.e
 	if !slices.IsSorted(c.Types) || len(c.Used) != len(c.Types) || len(c.Valued) != len(c.Types) {
 		return errors.New("features: Resolve: counts not from Count and MergeCounts")
@@ -215,6 +218,14 @@ func (p *EntityPlan) Resolve(c Counts) error {
 	e.typeNames, e.typeID, e.rulesOf = nil, map[string]uint16{}, nil
 	for _, name := range c.Types {
 		e.typeOf(name)
+	}
+	if e.rs != nil {
+		if err := e.scanColumns(ctx); err != nil {
+			return err
+		}
+		if err := e.checkRules(e.cfg.Logger); err != nil {
+			return err
+		}
 	}
 	tt := typeTotals{used: c.Used, valued: c.Valued, dvalued: make([]bool, len(e.spec.Derived)), dups: c.Dups}
 	copy(tt.dvalued, c.DValued)

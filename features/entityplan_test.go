@@ -104,7 +104,7 @@ func TestEntityPlanMatchesBuild(t *testing.T) {
 	}
 	total := MergeCounts(parts[2], MergeCounts(parts[0], parts[1]))
 	rowsPlan := plan()
-	if err := rowsPlan.Resolve(total); err != nil {
+	if err := rowsPlan.Resolve(context.Background(), total); err != nil {
 		t.Fatal(err)
 	}
 	var rows []EntityRow
@@ -118,7 +118,7 @@ func TestEntityPlanMatchesBuild(t *testing.T) {
 		}
 	}
 	final := plan()
-	if err := final.Resolve(total); err != nil {
+	if err := final.Resolve(context.Background(), total); err != nil {
 		t.Fatal(err)
 	}
 	got, err := final.Table(rows)

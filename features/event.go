@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"math"
+	"slices"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -101,6 +102,21 @@ var (
 	eventRequired = []string{"entity_id", "ts", "type"}
 	eventOptional = []string{"value", "channel"}
 )
+
+// hasField reports whether the file has the column a rule or derived type
+// tests: type always, value and channel when the file has them, any other
+// name when it is one of its columns besides the contract's.
+func (er *EventReader) hasField(f string) bool {
+	switch f {
+	case "type":
+		return true
+	case "value":
+		return er.col.value >= 0
+	case "channel":
+		return er.col.channel >= 0
+	}
+	return slices.ContainsFunc(er.props, func(c int) bool { return er.r.Header()[c] == f })
+}
 
 // OpenEvents opens an events table. bad may be nil (fail on the first bad
 // row). The caller must Close the reader. A missing or duplicated required

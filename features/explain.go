@@ -98,7 +98,14 @@ func Explain(ctx context.Context, cfg ExplainConfig) (*Explanation, error) {
 		case r.Event != nil:
 			entries = r.ledger(matches[i], x.AsOf, true)
 			if len(entries) == 0 {
-				entries = []Award{{Rule: r.Name, Group: r.Group, Points: r.Points, Why: "no matching " + r.Event.Type + " event before the as-of date"}}
+				why := "no matching " + r.Event.Type + " event before the as-of date"
+				for _, w := range r.Event.Where {
+					if !er.hasField(w.Field) {
+						why = fmt.Sprintf("never matches: the events have no column %q", w.Field)
+						break
+					}
+				}
+				entries = []Award{{Rule: r.Name, Group: r.Group, Points: r.Points, Why: why}}
 			}
 		case r.Inactive != nil:
 			entries = []Award{r.explainInactive(state.last(i), first, x.AsOf)}
@@ -150,6 +157,8 @@ func (r *Rule) explainAttribute(p *Profiles, row int) Award {
 		val := "missing"
 		if col := p.Column(c.Field); col != nil && row >= 0 && !col.IsNull(row) {
 			val = col.Text(row)
+		} else if p != nil && col == nil {
+			val = "no column of the entities file"
 		}
 		holds := row >= 0 && c.holds(p, row)
 		a.Active = a.Active && holds

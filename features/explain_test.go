@@ -78,10 +78,13 @@ rules:
   - {name: nl, group: g, points: 5, event: {type: newsletter_signup}, valid_for: 1 year, repeat: once}
   - {name: wb, group: g, points: 3, event: {type: webinar}, valid_for: 1 month, repeat: {once_per: 1 month}}
   - {name: quiet, group: g, points: -10, inactive: {type: order, for: 6 months, only_if_seen: true}, valid_for: 3 months}
+  - {name: paid, group: g, points: 2, event: {type: webinar, where: [{field: channel, op: "=", value: paid}]}, valid_for: 1 month}
+  - {name: big, group: g, points: 4, attribute: [{field: employes, op: ">", value: 50}]}
 `)
 	p := writeFile(t, "e.csv", "entity_id,ts,type\na,2024-01-01,newsletter_signup\na,2024-03-01,newsletter_signup\n"+
 		"a,2024-05-01,webinar\na,2024-05-10,webinar\nb,2024-05-10,webinar\n")
-	x, err := Explain(context.Background(), ExplainConfig{Events: Source{Path: p}, Rules: rs, EntityID: "a", AsOf: d("2024-05-20")})
+	prof := &Profiles{IDs: []string{"a"}, index: map[string]int{"a": 0}, Columns: []Column{{Name: "employees", Kind: KindFloat, Float: []float64{60}}}}
+	x, err := Explain(context.Background(), ExplainConfig{Events: Source{Path: p}, Profiles: prof, Rules: rs, EntityID: "a", AsOf: d("2024-05-20")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,6 +94,8 @@ rules:
 		"counted: valid until 2024-06-01",
 		"not granted: within 1 month of the award on 2024-05-01",
 		"not applicable: no order before the as-of date",
+		`never matches: the events have no column "channel"`,
+		"does not hold: employes is no column of the entities file",
 	}
 	if len(x.Entries) != len(want) {
 		t.Fatalf("%d entries, want %d: %+v", len(x.Entries), len(want), x.Entries)

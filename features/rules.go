@@ -17,6 +17,11 @@ type RuleSet struct {
 	Total   Cap
 	Groups  []Group
 	Rules   []Rule
+	// Path names the file the rules were read from; Builtin is set for
+	// DefaultRules, which are written for any data and so only warn of a
+	// rule that tests a column the inputs lack (see checkRules).
+	Path    string
+	Builtin bool
 
 	byType         map[string][]int // event type → indexes of event rules
 	inactiveByType map[string][]int // event type → indexes of inactivity rules
@@ -64,6 +69,7 @@ type Rule struct {
 	Attribute []Cond
 	ValidFor  Period // zero for attribute rules, and for inactivity rules that last while inactive
 	Repeat    Repeat
+	Line      int // where the rule starts in its file; 0 when not read from one
 }
 
 // EventCond matches events of a type whose fields satisfy every condition.

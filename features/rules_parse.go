@@ -27,6 +27,7 @@ func DefaultRules() *RuleSet {
 	if err != nil {
 		panic("features: default rules do not parse: " + err.Error()) // a build defect, caught by tests
 	}
+	rs.Builtin = true
 	return rs
 }
 
@@ -108,7 +109,7 @@ func ParseRules(r io.Reader, name string) (*RuleSet, error) {
 	if f.Version != 1 {
 		return nil, fail(keyLine(doc.Content[0], "version"), "version: want 1, got %d", f.Version)
 	}
-	rs := &RuleSet{Version: 1, Total: Cap{f.Total.Min, f.Total.Max}}
+	rs := &RuleSet{Version: 1, Total: Cap{f.Total.Min, f.Total.Max}, Path: name}
 	if err := checkCap(rs.Total); err != nil {
 		return nil, fail(keyLine(doc.Content[0], "total"), "total: %v", err)
 	}
@@ -153,6 +154,7 @@ func ParseRules(r io.Reader, name string) (*RuleSet, error) {
 			return nil, fail(line, "rule %q: more than %d event rules", rule.Name, MaxEventRules)
 		}
 		names[rule.Name] = true
+		rule.Line = line
 		rs.Rules = append(rs.Rules, rule)
 	}
 	if rs.MaxTotal() <= 0 {

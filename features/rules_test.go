@@ -1,8 +1,11 @@
 package features
 
 import (
+	"bytes"
+	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math"
 	"slices"
 	"strings"
@@ -160,6 +163,7 @@ func TestRuleAttributes(t *testing.T) {
 		{Name: "decision_maker", Kind: KindString, Str: []string{"true"}},
 		{Name: "employees", Kind: KindFloat, Float: []float64{49}},
 		{Name: "industry", Kind: KindString, Str: []string{"Software"}},
+		{Name: "budget", Kind: KindFloat, Float: []float64{math.NaN()}},
 	}}
 	rs := parseRules(t, `version: 1
 groups: [{name: fit}]
@@ -175,6 +179,72 @@ rules:
 	}
 	if aw := tb.Column("rule_awards").Str[0]; aw != `[{"rule":"dm","points":15},{"rule":"ind","points":5}]` {
 		t.Errorf("rule_awards = %s", aw)
+	}
+}
+
+// TestRulesThatCannotCount: a rules file's rule testing a column the
+// events or entities lack, or a type the events spell in another case,
+// stops the build at the rule's line; the built-in rules and a type no
+// event has yet are logged.
+func TestRulesThatCannotCount(t *testing.T) {
+	prof := &Profiles{IDs: []string{"a"}, index: map[string]int{"a": 0}, Columns: []Column{
+		{Name: "employees", Kind: KindFloat, Float: []float64{60}},
+	}}
+	events := writeFile(t, "events.csv", "entity_id,ts,type,value,justified\na,2024-05-01,rfq,,\na,2024-05-02,complaint,,false\n")
+	head := "version: 1\ngroups: [{name: g}]\nrules:\n  - {name: ok, group: g, points: 5, event: {type: rfq}, valid_for: 1 year}\n"
+	for _, tt := range []struct{ name, rule, want string }{
+		{"event column", `{name: r, group: g, points: 5, event: {type: complaint, where: [{field: justifed, op: "=", value: "false"}]}, valid_for: 1 year}`,
+			`rules.yaml:5: rule "r": the events have no column "justifed" (they have "entity_id", "ts", "type", "value", "justified")`},
+		{"optional contract column", `{name: r, group: g, points: 5, event: {type: rfq, where: [{field: channel, op: "=", value: email}]}, valid_for: 1 year}`,
+			`the events have no column "channel"`},
+		{"attribute column", `{name: r, group: g, points: 5, attribute: [{field: employes, op: ">", value: 50}]}`,
+			`rules.yaml:5: rule "r": the entities have no column "employes" (they have "employees")`},
+		{"type in another case", `{name: r, group: g, points: 5, event: {type: RFQ}, valid_for: 1 year}`,
+			`rules.yaml:5: rule "r": no event has type "RFQ"; the events have "rfq" (types compare exactly)`},
+		{"inactivity type in another case", `{name: r, group: g, points: -5, inactive: {type: Complaint, for: 1 month}}`,
+			`no event has type "Complaint"; the events have "complaint"`},
+	} {
+		rs, err := ParseRules(strings.NewReader(head+"  - "+tt.rule+"\n"), "rules.yaml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg := Config{Events: Source{Path: events}, AsOf: d("2024-06-01"), Rules: rs, Profiles: prof}
+		_, err = Build(context.Background(), cfg)
+		var ce *ConfigError
+		if !errors.As(err, &ce) || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: error %v, want a ConfigError with %q", tt.name, err, tt.want)
+		}
+		// A plan (leadscore-beam's workers) checks when it resolves.
+		plan, err := NewEntityPlan(cfg)
+		if err == nil {
+			err = plan.Resolve(context.Background(), Counts{Types: []string{"complaint", "rfq"}, Used: []int64{1, 1}, Valued: []bool{false, false}})
+		}
+		if !errors.As(err, &ce) || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: plan error %v, want a ConfigError with %q", tt.name, err, tt.want)
+		}
+	}
+	// A type no event has yet, and the built-in rules on events without
+	// their columns, build and log the rules that award nothing.
+	var log bytes.Buffer
+	logger := slog.New(slog.NewTextHandler(&log, nil))
+	rs, err := ParseRules(strings.NewReader(head+"  - {name: later, group: g, points: 5, event: {type: webinar}, valid_for: 1 year}\n"), "rules.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bare := writeFile(t, "bare.csv", "entity_id,ts,type\na,2024-05-01,rfq\n")
+	for _, cfg := range []Config{
+		{Events: Source{Path: events}, AsOf: d("2024-06-01"), Rules: rs, Logger: logger},
+		{Events: Source{Path: bare}, AsOf: d("2024-06-01"), Rules: DefaultRules(), Logger: logger},
+	} {
+		if _, err := Build(context.Background(), cfg); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, want := range []string{`later: no event has type \"webinar\"`, `unjustified_complaint: the events have no column \"justified\"`,
+		`decision_maker: it tests the entities' column \"decision_maker\", and no entities file is given`} {
+		if !strings.Contains(log.String(), want) {
+			t.Errorf("log %s\nwants %s", log.String(), want)
+		}
 	}
 }
 

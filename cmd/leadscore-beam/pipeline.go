@@ -205,7 +205,7 @@ func (f *rowFn) Setup(ctx context.Context) (err error) {
 
 func (f *rowFn) ProcessElement(ctx context.Context, id string, recs func(*[]features.Record) bool, counts features.Counts, emit func(features.EntityRow)) error {
 	if !f.resolved {
-		if err := f.plan.Resolve(counts); err != nil {
+		if err := f.plan.Resolve(ctx, counts); err != nil {
 			return workerError(err)
 		}
 		f.resolved = true
@@ -232,7 +232,7 @@ func (f *tableFn) Setup(ctx context.Context) (err error) {
 }
 
 func (f *tableFn) ProcessElement(ctx context.Context, _ int, rows func(*features.EntityRow) bool, counts features.Counts) error {
-	if err := f.plan.Resolve(counts); err != nil {
+	if err := f.plan.Resolve(ctx, counts); err != nil {
 		return workerError(err)
 	}
 	var all []features.EntityRow

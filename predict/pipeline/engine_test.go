@@ -59,7 +59,7 @@ func entityEngine(t *testing.T, cfgPath string) func(context.Context, features.C
 			total = features.MergeCounts(c, total)
 		}
 		rows := worker(true)
-		if err := rows.Resolve(total); err != nil {
+		if err := rows.Resolve(context.Background(), total); err != nil {
 			return nil, err
 		}
 		var out []features.EntityRow
