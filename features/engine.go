@@ -489,6 +489,21 @@ func (e *engine) fields() (need map[string]bool, all bool) {
 	return need, all
 }
 
+// checkDerived returns a *SchemaError when a derived type of the spec
+// tests a column no events file has: its events would silently be none
+// (a model trained with it would score every lead as if it had none).
+func (e *engine) checkDerived() error {
+	for _, d := range e.spec.Derived {
+		for _, f := range sortedKeys(d.Where) {
+			if !e.fieldSeen[f] {
+				return &SchemaError{Path: e.cfg.Events.Path, Err: fmt.Errorf("no column %q, which the feature spec's derived type %q tests (the events have %s)",
+					f, d.Name, strings.Join(quoteAll(e.fileCols), ", "))}
+			}
+		}
+	}
+	return nil
+}
+
 // checkRules looks for rules that cannot award points on these inputs:
 // one testing a column the events or entities lack, an event rule (or an
 // inactivity rule for types seen) whose type no event has. In a rules

@@ -1,6 +1,7 @@
 package features
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -204,9 +205,9 @@ func MergeCounts(a, b Counts) Counts {
 }
 
 // Resolve fixes the column set from the counts of every entity's records
-// (merged with MergeCounts); a plan resolved computes rows. With rules it
-// reads the events files' headers and checks the rules against them and
-// the types, as Build does (a *ConfigError for a rule that cannot count).
+// (merged with MergeCounts); a plan resolved computes rows. With rules or
+// derived types it reads the events files' headers and checks what they
+// test against them and the types, as Build does.
 func (p *EntityPlan) Resolve(ctx context.Context, c Counts) error {
 	e := p.e
 	if !slices.IsSorted(c.Types) || len(c.Used) != len(c.Types) || len(c.Valued) != len(c.Types) {
@@ -219,11 +220,11 @@ func (p *EntityPlan) Resolve(ctx context.Context, c Counts) error {
 	for _, name := range c.Types {
 		e.typeOf(name)
 	}
-	if e.rs != nil {
+	if e.rs != nil || len(e.spec.Derived) > 0 {
 		if err := e.scanColumns(ctx); err != nil {
 			return err
 		}
-		if err := e.checkRules(e.cfg.Logger); err != nil {
+		if err := cmp.Or(e.checkDerived(), e.checkRules(e.cfg.Logger)); err != nil {
 			return err
 		}
 	}

@@ -223,6 +223,21 @@ func TestRulesThatCannotCount(t *testing.T) {
 			t.Errorf("%s: plan error %v, want a ConfigError with %q", tt.name, err, tt.want)
 		}
 	}
+	// A derived type on a column the events lack (as a model's spec meets
+	// an export that dropped it) is bad input, for Build and a plan.
+	spec := Spec{Derived: []DerivedType{{Name: "pricing_visit", Type: "page_view", Where: map[string][]string{"page": {"pricing"}}}}}
+	cfg := Config{Events: Source{Path: events}, AsOf: d("2024-06-01"), Spec: spec}
+	_, berr := Build(context.Background(), cfg)
+	plan, perr := NewEntityPlan(cfg)
+	if perr == nil {
+		perr = plan.Resolve(context.Background(), Counts{Types: []string{"complaint", "rfq"}, Used: []int64{1, 1}, Valued: []bool{false, false}})
+	}
+	for _, err := range []error{berr, perr} {
+		var se *SchemaError
+		if !errors.As(err, &se) || !strings.Contains(err.Error(), `no column "page", which the feature spec's derived type "pricing_visit" tests`) {
+			t.Errorf("derived type on a missing column: %v, want a SchemaError", err)
+		}
+	}
 	// A type no event has yet, and the built-in rules on events without
 	// their columns, build and log the rules that award nothing.
 	var log bytes.Buffer
