@@ -4,7 +4,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"runtime"
+	"slices"
+	"strings"
 
 	"leadscore/features"
 )
@@ -272,6 +275,25 @@ func (c *Config) Validate() error {
 				return features.FieldErrorf(at+".max_leads", "must be 0 (no cap) or a whole number up to %d, got %d", maxCapacity, r.MaxLeads)
 			}
 			seen[r.Name] = true
+		}
+	}
+	// Reps of a queue no lead goes to would never be dealt a lead.
+	grades := c.Grades
+	if grades == nil {
+		grades = DefaultGrades() // DefaultShareGrades route to the same queues
+	}
+	queues := []string{RecordQueue}
+	for _, g := range grades {
+		queues = append(queues, g.Queue)
+	}
+	for _, q := range c.Queues {
+		queues = append(queues, q.Name)
+	}
+	slices.Sort(queues)
+	queues = slices.Compact(queues)
+	for _, q := range slices.Sorted(maps.Keys(c.Reps)) {
+		if !slices.Contains(queues, q) {
+			return features.FieldErrorf("reps."+q, "no queue %q: leads go to %s", q, strings.Join(slices.DeleteFunc(queues, func(s string) bool { return s == "" }), ", "))
 		}
 	}
 	return nil
