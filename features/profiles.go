@@ -263,7 +263,7 @@ func ReadCutoffs(ctx context.Context, src Source, bad *BadRows) (*Cutoffs, error
 	return c, nil
 }
 
-func cutoffRow(r rows, path string, idCol, tsCol, wonCol int, outcome outcomeReader) (string, time.Time, bool, error) {
+func cutoffRow(r rows, path string, idCol, tsCol, wonCol int, outcome *outcomeReader) (string, time.Time, bool, error) {
 	id, null := r.Str(idCol)
 	if null {
 		return "", time.Time{}, false, cellError(r, path, idCol, ErrEmptyField)

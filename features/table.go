@@ -12,6 +12,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -96,10 +97,15 @@ type Source struct {
 type outcomeReader struct {
 	lists bool
 	won   map[string]bool // NormValue of a value: true won, false lost
+	// With the lists: how many cells were won and lost, and the first
+	// few other values that read as an outcome (true, won, "Closed-Lost"):
+	// stages the lists misspell, not open ones ("Prospecting").
+	nWon, nLost int
+	others      []string
 }
 
-func newOutcomeReader(src Source) outcomeReader {
-	o := outcomeReader{lists: len(src.Won)+len(src.Lost) > 0, won: map[string]bool{}}
+func newOutcomeReader(src Source) *outcomeReader {
+	o := &outcomeReader{lists: len(src.Won)+len(src.Lost) > 0, won: map[string]bool{}}
 	for _, v := range src.Lost {
 		o.won[NormValue(v)] = false
 	}
@@ -111,7 +117,7 @@ func newOutcomeReader(src Source) outcomeReader {
 
 // read reads a won cell (not empty): won, and whether the deal's outcome
 // is known (false: still open, only with Won and Lost lists).
-func (o outcomeReader) read(s string) (won, known bool, err error) {
+func (o *outcomeReader) read(s string) (won, known bool, err error) {
 	if !o.lists {
 		w, ok := ParseBool(s)
 		if !ok {
@@ -120,7 +126,46 @@ func (o outcomeReader) read(s string) (won, known bool, err error) {
 		return w, true, nil
 	}
 	won, known = o.won[NormValue(s)]
+	switch {
+	case known && won:
+		o.nWon++
+	case known:
+		o.nLost++
+	case len(o.others) < 5 && looksClosed(s) && !slices.Contains(o.others, s):
+		o.others = append(o.others, s)
+	}
 	return won, known, nil
+}
+
+// looksClosed reports whether a stage that is neither a won nor a lost
+// value reads as an outcome all the same.
+func looksClosed(s string) bool {
+	if _, ok := ParseBool(s); ok {
+		return true
+	}
+	s = strings.ToLower(s)
+	return strings.Contains(s, "won") || strings.Contains(s, "lost") || strings.Contains(s, "closed")
+}
+
+// unmatched returns a *SchemaError for a deals file in which no cell is
+// one of the won values, or none one of the lost ones, while others read
+// as outcomes: the lists do not spell the file's closed stages, and every
+// deal would be read as still open (or none as lost). A file of open
+// deals alone (every stage "Prospecting" or the like) is no error.
+func (o *outcomeReader) unmatched(path string, src Source) error {
+	if !o.lists || len(o.others) == 0 || o.nWon > 0 && o.nLost > 0 {
+		return nil
+	}
+	side, list := "won", src.Won
+	if o.nWon > 0 {
+		side, list = "lost", src.Lost
+	}
+	col := "the won column"
+	if c := src.column("won"); c != "won" {
+		col = fmt.Sprintf("column %q (won)", c)
+	}
+	return &SchemaError{Path: path, Err: fmt.Errorf("no deal is %s: no cell of %s is %s, but it has %s (any value not listed is a deal still open: give the stages the file writes)",
+		side, col, strings.Join(quoteAll(list), " or "), strings.Join(quoteAll(o.others), ", "))}
 }
 
 // NormValue is how listed values (labels, stages) compare: case, and

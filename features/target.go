@@ -183,6 +183,9 @@ func ReadOutcomes(ctx context.Context, src Source, bad *BadRows) (*Outcomes, err
 			}
 		}
 	}
+	if err := outcome.unmatched(src.Path, src); err != nil {
+		return nil, err
+	}
 	for i, id := range o.IDs {
 		o.byID[id] = append(o.byID[id], i)
 	}
@@ -194,7 +197,7 @@ func ReadOutcomes(ctx context.Context, src Source, bad *BadRows) (*Outcomes, err
 
 // read appends the deal on the current row, the file's row n; dealAt
 // holds the rows of the deal ids read so far.
-func (o *Outcomes) read(r rows, path string, idx map[string]int, outcome outcomeReader, n int, dealAt map[string]int32) error {
+func (o *Outcomes) read(r rows, path string, idx map[string]int, outcome *outcomeReader, n int, dealAt map[string]int32) error {
 	id, null := r.Str(idx["entity_id"])
 	if null {
 		return cellError(r, path, idx["entity_id"], ErrEmptyField)

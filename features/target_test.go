@@ -261,6 +261,27 @@ func TestOutcomeValues(t *testing.T) {
 	if err != nil || len(c.IDs) != 2 || bad.Count() != 2 || !strings.Contains(bad.Err().Error(), "neither a won nor a lost value") {
 		t.Errorf("cutoffs: %v rows, %d bad (%v), %v", c, bad.Count(), bad.Err(), err)
 	}
+	// Lists that miss the file's closed stages would read every deal as
+	// open, or none as lost: an error naming the values the file has. A
+	// file of open deals alone is none.
+	for _, tt := range []struct {
+		won, lost []string
+		want      string
+	}{
+		{[]string{"Won"}, []string{"Lost"}, `no deal is won: no cell of column "Stage" (won) is "Won", but it has "Closed Won", "closed  LOST"`},
+		{[]string{"Closed Won"}, []string{"Lost", "Dead"}, `no deal is lost: no cell of column "Stage" (won) is "Lost" or "Dead", but it has "closed  LOST"`},
+	} {
+		_, err := ReadOutcomes(context.Background(), Source{Path: path, Columns: src.Columns, Won: tt.won, Lost: tt.lost}, nil)
+		var se *SchemaError
+		if !errors.As(err, &se) || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("won %q, lost %q: %v, want a SchemaError with %s", tt.won, tt.lost, err, tt.want)
+		}
+	}
+	open := filepath.Join(t.TempDir(), "open.csv")
+	os.WriteFile(open, []byte("entity_id,ts,Stage\na,2024-01-02,Prospecting\nb,2024-01-03,Engaging\n"), 0o644)
+	if o, err := ReadOutcomes(context.Background(), Source{Path: open, Columns: src.Columns, Won: src.Won, Lost: src.Lost}, nil); err != nil || o.Len() != 2 {
+		t.Errorf("open deals alone: %v, %v", o, err)
+	}
 }
 
 // columnNames returns the names of cols.
