@@ -531,3 +531,21 @@ func TestSortOnCores(t *testing.T) {
 		}
 	}
 }
+
+// TestSpecTypeInAnotherCase: a spec listing a type the events spell in
+// another case (RFQ for rfq) is bad input, not columns of zeros with the
+// events pooled into other.
+func TestSpecTypeInAnotherCase(t *testing.T) {
+	events := writeFile(t, "events.csv", "entity_id,ts,type\na,2024-05-01,rfq\na,2024-05-02,page_view\n")
+	cfg := Config{Events: Source{Path: events}, AsOf: d("2024-06-01"), Spec: Spec{Types: []string{"RFQ", "page_view"}, Other: true}}
+	_, err := Build(context.Background(), cfg)
+	var se *SchemaError
+	if !errors.As(err, &se) || !strings.Contains(err.Error(), `the feature spec lists type "RFQ", which no event has; the events have "rfq"`) {
+		t.Errorf("spec type in another case: %v, want a SchemaError", err)
+	}
+	// A listed type no event has at all is a type that has not happened.
+	cfg.Spec.Types = []string{"complaint", "page_view", "rfq"}
+	if tb, err := Build(context.Background(), cfg); err != nil || tb.Column("complaint_count_30d") == nil {
+		t.Errorf("a listed type without events: %v", err)
+	}
+}

@@ -1187,6 +1187,18 @@ func (e *engine) resolveTypes(tt typeTotals) (*layout, error) {
 	if e.spec.Types != nil {
 		kept = slices.Clone(e.spec.Types)
 		l.other = e.spec.Other
+		// A listed type the events spell only in another case would be
+		// columns of zeros, its events pooled or dropped.
+		for _, name := range kept {
+			if _, ok := e.typeID[name]; ok {
+				continue
+			}
+			for _, t := range e.typeNames {
+				if strings.EqualFold(t, name) {
+					return nil, &SchemaError{Path: e.cfg.Events.Path, Err: fmt.Errorf("the feature spec lists type %q, which no event has; the events have %q (types compare exactly)", name, t)}
+				}
+			}
+		}
 	} else {
 		for t, name := range e.typeNames {
 			if used[t] > 0 {
