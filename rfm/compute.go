@@ -1,12 +1,14 @@
 package rfm
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -179,6 +181,8 @@ type Stats struct {
 	OtherEvents int `json:"other_events"` // FromEvents: events of other types
 	Customers   int `json:"customers"`
 	BadRows     int `json:"bad_rows"`
+
+	otherTypes []string // FromEvents: the first few other types, for errors
 }
 
 // Result is the output of Compute.
@@ -227,6 +231,9 @@ func Compute(ctx context.Context, cfg Config) (*Result, error) {
 	res, fit := bk.customers(unit, ageEnd)
 	res.Stats = st
 	res.Stats.Customers = len(res.Customers)
+	if st.Orders+st.AfterEnd+st.Returns == 0 && st.OtherEvents > 0 {
+		return nil, st.noOrderType(cfg)
+	}
 	if len(res.Customers) == 0 {
 		return nil, fmt.Errorf("rfm: %s: no purchases before the end of the observation (%d orders after it, %d returns)", cfg.Orders.Path, st.AfterEnd, st.Returns)
 	}
@@ -304,7 +311,9 @@ func readOrders(ctx context.Context, cfg *Config, end time.Time) (*book, Stats, 
 			e := &events[i]
 			switch {
 			case e.Type != orderType:
-				st.OtherEvents++
+				if st.OtherEvents++; len(st.otherTypes) < 20 && !slices.Contains(st.otherTypes, e.Type) {
+					st.otherTypes = append(st.otherTypes, strings.Clone(e.Type))
+				}
 				continue
 			case !e.TS.Before(end):
 				st.AfterEnd++
@@ -325,6 +334,27 @@ func readOrders(ctx context.Context, cfg *Config, end time.Time) (*book, Stats, 
 	}
 	st.RowsRead, st.BadRows = er.Rows(), cfg.BadRows.Count()
 	return bk, st, nil
+}
+
+// noOrderType is the error for events of which none has the order type:
+// a *features.SchemaError naming the types there are.
+func (st Stats) noOrderType(cfg Config) error {
+	typ := cmp.Or(cfg.OrderType, "order")
+	have := fmt.Sprintf("the events' types include %s", strings.Join(quoted(st.otherTypes), ", "))
+	for _, t := range st.otherTypes {
+		if strings.EqualFold(t, typ) {
+			have = fmt.Sprintf("the events have %q (types compare exactly)", t)
+		}
+	}
+	return &features.SchemaError{Path: cfg.Orders.Path, Err: fmt.Errorf("no event has the order type %q; %s", typ, have)}
+}
+
+func quoted(ss []string) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = strconv.Quote(s)
+	}
+	return out
 }
 
 func (bk *book) add(e *features.Event) {

@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/csv"
+	"errors"
 	"io"
 	"math"
 	"os"
@@ -296,5 +297,29 @@ func TestParseSegments(t *testing.T) {
 		if _, err := ParseSegments(strings.NewReader(bad), "s.yaml"); err == nil {
 			t.Errorf("ParseSegments(%q): want an error", bad)
 		}
+	}
+}
+
+// TestOrderTypeMissing: orders from events whose order type no event has
+// are bad input naming the types there are, and the spelling in another
+// case when there is one; with the right type the same events compute.
+func TestOrderTypeMissing(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "events.csv")
+	os.WriteFile(p, []byte("entity_id,ts,type,value\na,2024-01-05,page_view,\na,2024-02-01,Order,120\nb,2024-03-01,Order,80\na,2024-04-01,Order,60\n"), 0o644)
+	cfg := Config{Orders: features.Source{Path: p}, FromEvents: true, AsOf: time.Date(2024, 6, 1, 0, 0, 0, 0, time.UTC)}
+	for typ, want := range map[string]string{
+		"":         `no event has the order type "order"; the events have "Order" (types compare exactly)`,
+		"purchase": `no event has the order type "purchase"; the events' types include "page_view", "Order"`,
+	} {
+		cfg.OrderType = typ
+		_, err := Compute(context.Background(), cfg)
+		var se *features.SchemaError
+		if !errors.As(err, &se) || !strings.Contains(err.Error(), want) {
+			t.Errorf("order type %q: %v, want a SchemaError with %s", typ, err, want)
+		}
+	}
+	cfg.OrderType = "Order"
+	if res, err := Compute(context.Background(), cfg); err != nil || len(res.Customers) != 2 {
+		t.Errorf("order type Order: %v", err)
 	}
 }
