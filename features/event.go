@@ -97,11 +97,38 @@ func eventColsOf(idx map[string]int) eventCols {
 	return eventCols{id: at("entity_id"), ts: at("ts"), typ: at("type"), value: at("value"), quantity: at("quantity"), channel: at("channel")}
 }
 
-// eventColumns are the contract columns of the events table.
+// The contract's columns of each kind of file, required and optional:
+// the names a column mapping (Source.Columns) maps.
 var (
-	eventRequired = []string{"entity_id", "ts", "type"}
-	eventOptional = []string{"value", "channel"}
+	eventRequired   = []string{"entity_id", "ts", "type"}
+	eventOptional   = []string{"value", "channel"}
+	orderRequired   = []string{"entity_id", "ts", "amount"}
+	orderOptional   = []string{"quantity"}
+	entityRequired  = []string{"entity_id"}
+	cutoffRequired  = []string{"entity_id", "ts"}
+	cutoffOptional  = []string{"won"}
+	outcomeRequired = []string{"entity_id", "ts", "won"}
+	outcomeOptional = []string{"closed_at", "amount", "deal_id"}
 )
+
+// ContractColumns returns the contract's column names of a kind of file
+// ("events", "entities", "cutoffs", "deals" or "orders"), those a column
+// mapping can map; nil for another kind.
+func ContractColumns(kind string) []string {
+	switch kind {
+	case "events":
+		return slices.Concat(eventRequired, eventOptional)
+	case "entities":
+		return slices.Clone(entityRequired)
+	case "cutoffs":
+		return slices.Concat(cutoffRequired, cutoffOptional)
+	case "deals":
+		return slices.Concat(outcomeRequired, outcomeOptional)
+	case "orders":
+		return slices.Concat(orderRequired, orderOptional)
+	}
+	return nil
+}
 
 // hasField reports whether the file has the column a rule or derived type
 // tests: type always, value and channel when the file has them, any other
@@ -190,7 +217,7 @@ func OpenOrders(ctx context.Context, src Source, bad *BadRows) (*EventReader, er
 	if err != nil {
 		return nil, err
 	}
-	idx, err := findColumns(src, r.Header(), []string{"entity_id", "ts", "amount"}, []string{"quantity"})
+	idx, err := findColumns(src, r.Header(), orderRequired, orderOptional)
 	if err != nil {
 		r.Close()
 		return nil, err

@@ -107,7 +107,7 @@ func (pr *profileReader) read(ctx context.Context, src Source, bad *BadRows) err
 	}
 	defer r.Close()
 	if pr.files == 0 {
-		idx, err := findColumns(src, r.Header(), []string{"entity_id"}, nil)
+		idx, err := findColumns(src, r.Header(), entityRequired, nil)
 		if err != nil {
 			return err
 		}
@@ -196,7 +196,7 @@ func ReadCutoffs(ctx context.Context, src Source, bad *BadRows) (*Cutoffs, error
 		return nil, err
 	}
 	defer r.Close()
-	idx, err := findColumns(src, r.Header(), []string{"entity_id", "ts"}, []string{"won"})
+	idx, err := findColumns(src, r.Header(), cutoffRequired, cutoffOptional)
 	if err != nil {
 		return nil, err
 	}

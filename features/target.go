@@ -150,7 +150,7 @@ func ReadOutcomes(ctx context.Context, src Source, bad *BadRows) (*Outcomes, err
 		return nil, err
 	}
 	defer r.Close()
-	idx, err := findColumns(src, r.Header(), []string{"entity_id", "ts", "won"}, []string{"closed_at", "amount", "deal_id"})
+	idx, err := findColumns(src, r.Header(), outcomeRequired, outcomeOptional)
 	if err != nil {
 		return nil, err
 	}

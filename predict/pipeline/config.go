@@ -1,8 +1,11 @@
 package pipeline
 
 import (
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"time"
 
 	"leadscore/features"
@@ -111,6 +114,12 @@ func (c *Config) validate() error {
 		}
 		if err := checkOutcomeValues(in.Won, in.Lost); err != nil {
 			return features.FieldErrorf(name+".won", "%v", err)
+		}
+		names := mappable(name)
+		for _, k := range slices.Sorted(maps.Keys(in.Columns)) {
+			if !slices.Contains(names, k) {
+				return features.FieldErrorf(name+".columns", "%q is no contract column of the %s file (%s)", k, name, strings.Join(names, ", "))
+			}
 		}
 		if name != "deals" && len(in.Won)+len(in.Lost) > 0 {
 			return features.FieldErrorf(name+".won", "won and lost values belong to the deals file")

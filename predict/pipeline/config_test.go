@@ -39,6 +39,8 @@ func TestPipelineConfigChecksFirst(t *testing.T) {
 		{"won without lost", "out: runs\nevents: {path: e.csv}\nmodel: m\ndeals:\n  path: d.csv\n  won: [Closed Won]\n", 6},
 		{"a value both won and lost", "out: runs\nevents: {path: e.csv}\nmodel: m\ndeals:\n  path: d.csv\n  won: [Won]\n  lost: [won]\n", 6},
 		{"won values of events", "out: runs\nevents:\n  path: e.csv\n  won: [a]\n  lost: [b]\nmodel: m\n", 4},
+		{"a misspelt column name", "out: runs\nevents: {path: e.csv}\nmodel: m\ndeals:\n  path: d.csv\n  columns: {closedat: close_date}\n", 6},
+		{"a deals column for events", "out: runs\nevents:\n  path: e.csv\n  columns: {closed_at: x}\nmodel: m\n", 4},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 
 	"leadscore/features"
@@ -35,7 +36,13 @@ type FileReading struct {
 // settings over the shared ones.
 func (in *Reading) Source(role, path string) (features.Source, error) {
 	o := in.FileReading
+	if err := checkMapped(o.Columns, "col", "contract column", allMappable()); err != nil {
+		return features.Source{}, err
+	}
 	if r := in.Roles[role]; r != nil {
+		if err := checkMapped(r.Columns, role+"-col", "contract column of the "+role+" file", mappable(role)); err != nil {
+			return features.Source{}, err
+		}
 		o.Sep = ifSet(r.Sep, o.Sep)
 		o.Encoding = ifSet(r.Encoding, o.Encoding)
 		o.TimeFormat = ifSet(r.TimeFormat, o.TimeFormat)
@@ -60,6 +67,51 @@ func (in *Reading) Source(role, path string) (features.Source, error) {
 	}
 	return features.Source{Path: path, Columns: cols, CSV: features.CSVOptions{Sep: sep, Encoding: o.Encoding}, TimeLayout: layout,
 		Won: o.Won, Lost: o.Lost}, nil
+}
+
+// mappable returns the contract's column names an input role's file can
+// map: rfm reads its orders from an orders file or from events.
+func mappable(role string) []string {
+	switch role {
+	case "outcomes":
+		return contractColumns("deals")
+	case "orders":
+		return contractColumns("orders", "events")
+	}
+	return contractColumns(role)
+}
+
+// allMappable returns the names any input's file can map, for the
+// mappings every input shares.
+func allMappable() []string {
+	return contractColumns("events", "orders", "deals", "cutoffs", "entities")
+}
+
+// contractColumns returns the contract's column names of the kinds of
+// file, each once.
+func contractColumns(kinds ...string) []string {
+	var all []string
+	for _, kind := range kinds {
+		for _, c := range features.ContractColumns(kind) {
+			if !slices.Contains(all, c) {
+				all = append(all, c)
+			}
+		}
+	}
+	return all
+}
+
+// checkMapped returns a *UsageError naming the option for a mapping
+// (name=column) whose name is none of names: a misspelt contract name
+// (chanel) would be ignored, and the column not read.
+func checkMapped(pairs []string, option, what string, names []string) error {
+	for _, p := range pairs {
+		name, _, _ := strings.Cut(p, "=")
+		if name = strings.TrimSpace(name); name != "" && !slices.Contains(names, name) {
+			return &UsageError{Option: option, Err: fmt.Errorf("%q maps %q, which is no %s (%s)", p, name, what, strings.Join(names, ", "))}
+		}
+	}
+	return nil
 }
 
 // checkOutcomeValues checks lists of won and lost values: both or

@@ -1,0 +1,36 @@
+package pipeline
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+// TestColumnMappingNames: a mapping whose name is no contract column (a
+// misspelt chanel would leave the channel column unread) is a usage error
+// naming the option; a role's own mapping is checked against its file's
+// contract, the shared ones against every file's.
+func TestColumnMappingNames(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		in   Reading
+		role string
+		want string // "" for no error
+	}{
+		{"shared, misspelt", Reading{FileReading: FileReading{Columns: []string{"chanel=Source"}}}, "events", `--col: "chanel=Source" maps "chanel", which is no contract column`},
+		{"shared, another file's", Reading{FileReading: FileReading{Columns: []string{"won=Stage"}}}, "events", ""},
+		{"role, another file's", Reading{Roles: map[string]*FileReading{"events": {Columns: []string{"won=Stage"}}}}, "events",
+			`--events-col: "won=Stage" maps "won", which is no contract column of the events file (entity_id, ts, type, value, channel)`},
+		{"outcomes", Reading{Roles: map[string]*FileReading{"outcomes": {Columns: []string{"closed_at=Close Date", "deal_id=Id"}}}}, "outcomes", ""},
+		{"orders from events", Reading{Roles: map[string]*FileReading{"orders": {Columns: []string{"value=Amount", "quantity=Qty"}}}}, "orders", ""},
+	} {
+		_, err := tt.in.Source(tt.role, "f.csv")
+		var ue *UsageError
+		switch {
+		case tt.want == "" && err != nil:
+			t.Errorf("%s: %v", tt.name, err)
+		case tt.want != "" && (!errors.As(err, &ue) || !strings.Contains(err.Error(), tt.want)):
+			t.Errorf("%s: %v, want a UsageError with %s", tt.name, err, tt.want)
+		}
+	}
+}
