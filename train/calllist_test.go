@@ -2,10 +2,12 @@ package train
 
 import (
 	"context"
+	"encoding/json"
 	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -151,6 +153,29 @@ func TestEvaluate(t *testing.T) {
 	}
 	if g := ev.Grades; len(g) != 2 || g[0].Name != "A" || g[0].Positives != 1 || g[1].Rows != 3 {
 		t.Errorf("grades %+v", g)
+	}
+	// No lead converted after a later date: no ordering beats another, so
+	// AUC and lift are undefined (NaN, null in JSON, "-" in text), not 0,
+	// which would read as a list ranked backwards.
+	ev, err = Evaluate(ranked, o, EvalConfig{AsOf: time.Date(2024, 11, 1, 0, 0, 0, 0, time.UTC), HorizonDays: 90, Ks: []int{2}})
+	if err != nil || ev.Positives != 0 {
+		t.Fatalf("%v, %d positives", err, ev.Positives)
+	}
+	if l := ev.List("call list"); !math.IsNaN(l.AUC) || !math.IsNaN(ev.Grades[0].Lift) {
+		t.Errorf("no conversions: AUC %v, lift %v, want NaN", l.AUC, ev.Grades[0].Lift)
+	}
+	b, err := json.Marshal(ev)
+	if err != nil || !strings.Contains(string(b), `"auc":null`) || !strings.Contains(string(b), `"lift":null`) {
+		t.Errorf("JSON %s, %v: want null AUC and lift", b, err)
+	}
+	var back Evaluation
+	if err := json.Unmarshal(b, &back); err != nil || !math.IsNaN(back.List("call list").AUC) || !math.IsNaN(back.Grades[0].Lift) || back.Grades[0].Rows != 2 {
+		t.Errorf("read back: %+v, %v", back, err)
+	}
+	var text strings.Builder
+	ev.WriteText(&text)
+	if !regexp.MustCompile(`call list +- `).MatchString(text.String()) {
+		t.Errorf("text:\n%s", text.String())
 	}
 }
 

@@ -2,6 +2,7 @@ package train
 
 import (
 	"cmp"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -53,7 +54,9 @@ type Evaluation struct {
 }
 
 // ListEval is one ordering of the leads: "call list" (the ranked order),
-// "model" (probability) or "rules" (rule points).
+// "model" (probability) or "rules" (rule points). AUC is NaN, null in
+// JSON, when the leads are all converted or none is: then no ordering is
+// better than another.
 type ListEval struct {
 	Name        string           `json:"name"`
 	AUC         float64          `json:"auc"`
@@ -61,7 +64,8 @@ type ListEval struct {
 	Deciles     []predict.Decile `json:"deciles"`
 }
 
-// GroupEval is the conversions of one grade, queue or owner.
+// GroupEval is the conversions of one grade, queue or owner. Lift is
+// NaN, null in JSON, when no lead of the list converted.
 type GroupEval struct {
 	Name      string  `json:"name"`
 	Rows      int     `json:"rows"`
@@ -173,11 +177,69 @@ func judge(name string, score []float64, y []bool, ks []int) ListEval {
 	for i := range all {
 		all[i] = i
 	}
-	l := ListEval{Name: name, AUC: AUC(score, y), PrecisionAt: PrecisionAtK(score, y, [][]int{all}, ks, 1), Deciles: Deciles(score, y)}
-	if math.IsNaN(l.AUC) {
-		l.AUC = 0
+	return ListEval{Name: name, AUC: AUC(score, y), PrecisionAt: PrecisionAtK(score, y, [][]int{all}, ks, 1), Deciles: Deciles(score, y)}
+}
+
+// MarshalJSON writes an undefined AUC as null.
+func (l ListEval) MarshalJSON() ([]byte, error) {
+	type plain ListEval
+	return json.Marshal(struct {
+		plain
+		AUC *float64 `json:"auc"`
+	}{plain(l), defined(l.AUC)})
+}
+
+// UnmarshalJSON reads a null AUC as NaN.
+func (l *ListEval) UnmarshalJSON(b []byte) error {
+	type plain ListEval
+	aux := struct {
+		*plain
+		AUC *float64 `json:"auc"`
+	}{plain: (*plain)(l)}
+	if err := json.Unmarshal(b, &aux); err != nil {
+		return err
 	}
-	return l
+	l.AUC = undefinedIfNil(aux.AUC)
+	return nil
+}
+
+// MarshalJSON writes an undefined lift as null.
+func (g GroupEval) MarshalJSON() ([]byte, error) {
+	type plain GroupEval
+	return json.Marshal(struct {
+		plain
+		Lift *float64 `json:"lift"`
+	}{plain(g), defined(g.Lift)})
+}
+
+// UnmarshalJSON reads a null lift as NaN.
+func (g *GroupEval) UnmarshalJSON(b []byte) error {
+	type plain GroupEval
+	aux := struct {
+		*plain
+		Lift *float64 `json:"lift"`
+	}{plain: (*plain)(g)}
+	if err := json.Unmarshal(b, &aux); err != nil {
+		return err
+	}
+	g.Lift = undefinedIfNil(aux.Lift)
+	return nil
+}
+
+// defined returns &v, nil for NaN.
+func defined(v float64) *float64 {
+	if math.IsNaN(v) {
+		return nil
+	}
+	return &v
+}
+
+// undefinedIfNil returns *p, NaN for nil.
+func undefinedIfNil(p *float64) float64 {
+	if p == nil {
+		return math.NaN()
+	}
+	return *p
 }
 
 // listLengths are 50, 100 and 500 leads, and the list down to the end of
@@ -220,6 +282,7 @@ func groups(ranked []predict.Ranked, y []bool, revenue []float64, key func(*pred
 	base := float64(pos) / float64(len(ranked))
 	for j := range out {
 		out[j].Rate = float64(out[j].Positives) / float64(out[j].Rows)
+		out[j].Lift = math.NaN()
 		if base > 0 {
 			out[j].Lift = out[j].Rate / base
 		}

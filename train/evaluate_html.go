@@ -57,7 +57,7 @@ func (e *Evaluation) gainPlot() (*plot.Plot, error) {
 		}
 		ln.Color = listColors[i%len(listColors)]
 		p.Add(ln)
-		p.Legend.Add(fmt.Sprintf("%s (AUC %.3f)", l.Name, l.AUC), ln)
+		p.Legend.Add(fmt.Sprintf("%s (AUC %s)", l.Name, Fixed3(l.AUC)), ln)
 	}
 	d, err := plotter.NewLine(plotter.XYs{{X: 0, Y: 0}, {X: 1, Y: 1}})
 	if err != nil {
@@ -89,7 +89,7 @@ func (e *Evaluation) gradePlot() (*plot.Plot, error) {
 }
 
 var evalTemplate = template.Must(template.New("evaluate").Funcs(template.FuncMap{
-	"f3":  func(x float64) string { return fmt.Sprintf("%.3f", x) },
+	"f3":  Fixed3,
 	"pct": func(x float64) string { return fmt.Sprintf("%.1f%%", 100*x) },
 	"at": func(l ListEval, k int) string {
 		v := l.At(k)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+	"math"
 	"text/tabwriter"
 
 	"gonum.org/v1/plot"
@@ -92,7 +93,7 @@ func (l *Loop) gradePlot() (*plot.Plot, error) {
 func (l *Loop) aucPlot() (*plot.Plot, error) {
 	var pts plotter.XYs
 	for k, r := range l.Runs {
-		if c := r.Evaluation.List("call list"); c != nil {
+		if c := r.Evaluation.List("call list"); c != nil && !math.IsNaN(c.AUC) {
 			pts = append(pts, plotter.XY{X: float64(k + 1), Y: c.AUC})
 		}
 	}
@@ -108,7 +109,7 @@ func (l *Loop) aucPlot() (*plot.Plot, error) {
 }
 
 var loopTemplate = template.Must(template.New("loop").Funcs(template.FuncMap{
-	"f3":    func(x float64) string { return fmt.Sprintf("%.3f", x) },
+	"f3":    Fixed3,
 	"pct":   func(x float64) string { return fmt.Sprintf("%.1f%%", 100*x) },
 	"money": func(x float64) string { return fmt.Sprintf("%.2f", x) },
 	"inc":   func(i int) int { return i + 1 },
@@ -156,7 +157,7 @@ func (loop *Loop) WriteText(w io.Writer) error {
 	for _, r := range loop.Runs {
 		ev := r.Evaluation
 		l := ev.List("call list")
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%.3f\t%s", r.AsOf, ev.Rows, ev.Positives, l.AUC, Percent(l.At(100)))
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s", r.AsOf, ev.Rows, ev.Positives, Fixed3(l.AUC), Percent(l.At(100)))
 		rate := map[string]string{}
 		for _, g := range ev.Grades {
 			rate[g.Name] = fmt.Sprintf("%.1f%%", 100*g.Rate)
