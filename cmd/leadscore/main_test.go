@@ -434,6 +434,10 @@ func TestEvaluateCommand(t *testing.T) {
 	if code != pipeline.ExitUsage || !strings.Contains(errs, "at least two") {
 		t.Errorf("one date: exit %d, %q", code, errs)
 	}
+	code, _, errs = runCLI(t, "backtest", "--config", filepath.Join(dir, "pipeline.yaml"), "--dates", "2024-10-01,2024-07-01,2024-10-01", "--out", out)
+	if code != pipeline.ExitUsage || !strings.Contains(errs, "--dates: 2024-10-01 is listed twice") {
+		t.Errorf("a date twice: exit %d, %q", code, errs)
+	}
 }
 
 // TestReportCommand closes the loop over the demo's backtest runs: both

@@ -3,6 +3,7 @@ package pipeline
 import (
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 
@@ -56,6 +57,9 @@ func ParseDates(option string, list []string) ([]time.Time, error) {
 		t, err := ParseDate(option, strings.TrimSpace(d))
 		if err != nil {
 			return nil, err
+		}
+		if slices.ContainsFunc(out, t.Equal) {
+			return nil, badOption(option, fmt.Errorf("%s is listed twice", t.Format(time.DateOnly)))
 		}
 		out = append(out, t)
 	}
