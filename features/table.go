@@ -339,11 +339,20 @@ func newCSVRows(in io.Reader, c io.Closer, onDisk bool, path string, opt CSVOpti
 	// makes a run one separator, and the spaces ending a line are dropped.
 	cr.TrimLeadingSpace = aligned
 	cr.ReuseRecord = true
+	// The separator a header with no comma looks written with, for a
+	// file read with the default one.
+	var otherSep string
+	if opt.Sep == 0 || opt.Sep == ',' {
+		otherSep = separatorOf(br)
+	}
 	header, err := cr.Read()
 	if err == io.EOF {
 		return nil, &SchemaError{Path: path, Err: errors.New("empty file: no header row")}
 	}
 	if err != nil {
+		if otherSep != "" {
+			return nil, &SchemaError{Path: path, Err: fmt.Errorf("the header is no comma-separated row (%v); the separator looks like %s: add --sep %s", err, otherSep, otherSep)}
+		}
 		return nil, csvError(path, err)
 	}
 	header = append([]string(nil), header...)
@@ -353,8 +362,8 @@ func newCSVRows(in io.Reader, c io.Closer, onDisk bool, path string, opt CSVOpti
 		}
 		header[i] = strings.TrimSpace(h)
 	}
-	if len(header) == 1 && (opt.Sep == 0 || opt.Sep == ',') && (strings.Contains(header[0], ";") || strings.Contains(header[0], "\t")) {
-		return nil, &SchemaError{Path: path, Err: fmt.Errorf("header has one column %q: is the separator ';' or tab? (use --sep)", header[0])}
+	if len(header) == 1 && otherSep != "" {
+		return nil, &SchemaError{Path: path, Err: fmt.Errorf("header has one column %q: the separator looks like %s: add --sep %s", header[0], otherSep, otherSep)}
 	}
 	var layouts []string
 	if layout != "" {
@@ -362,6 +371,29 @@ func newCSVRows(in io.Reader, c io.Closer, onDisk bool, path string, opt CSVOpti
 	}
 	return &csvRows{path: path, c: c, r: cr, header: header, layouts: layouts,
 		plain: onDisk && !isCP1252(opt.Encoding) && !utf16 && src == io.Reader(br)}, nil
+}
+
+// separatorOf returns the separator the first line of br looks written
+// with when it has no comma: ';', tab or '|' (as --sep spells it), the
+// most frequent; "" when it has a comma or none of them.
+func separatorOf(br *bufio.Reader) string {
+	head, _ := br.Peek(64 << 10)
+	if i := bytes.IndexAny(head, "\r\n"); i >= 0 {
+		head = head[:i]
+	}
+	if bytes.IndexByte(head, ',') >= 0 {
+		return ""
+	}
+	best, most := "", 0
+	for _, c := range []struct {
+		b    byte
+		flag string
+	}{{';', "';'"}, {'\t', "tab"}, {'|', "'|'"}} {
+		if n := bytes.Count(head, []byte{c.b}); n > most {
+			best, most = c.flag, n
+		}
+	}
+	return best
 }
 
 // lineEndTrimmer drops the spaces and tabs that end a line (or the text),

@@ -269,3 +269,27 @@ func TestDateAgesLeavePassthrough(t *testing.T) {
 		t.Errorf("ages %v, want 3 and -20", got)
 	}
 }
+
+// TestSeparatorHint: a file read with the default comma whose header has
+// none but semicolons, tabs or bars (quoted as R and Excel write them, or
+// not) names the --sep that reads it; with it, it reads.
+func TestSeparatorHint(t *testing.T) {
+	dir := t.TempDir()
+	for _, tt := range []struct{ name, text, want, sep string }{
+		{"quoted semicolons", "\"age\";\"job\";\"y\"\n58;\"management\";\"no\"\n", "the separator looks like ';': add --sep ';'", ";"},
+		{"semicolons", "age;job;y\n58;management;no\n", `header has one column "age;job;y": the separator looks like ';': add --sep ';'`, ";"},
+		{"tabs", "age\tjob\ty\n58\tmanagement\tno\n", "the separator looks like tab: add --sep tab", "\t"},
+		{"bars", "age|job|y\n58|management|no\n", "the separator looks like '|': add --sep '|'", "|"},
+	} {
+		p := filepath.Join(dir, "t.csv")
+		os.WriteFile(p, []byte(tt.text), 0o644)
+		_, err := ReadTable(context.Background(), Source{Path: p}, nil, nil)
+		var se *SchemaError
+		if !errors.As(err, &se) || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: %v, want a SchemaError with %s", tt.name, err, tt.want)
+		}
+		if tb, err := ReadTable(context.Background(), Source{Path: p, CSV: CSVOptions{Sep: rune(tt.sep[0])}}, nil, nil); err != nil || len(tb.Columns) != 3 {
+			t.Errorf("%s with the separator: %v", tt.name, err)
+		}
+	}
+}
