@@ -324,6 +324,9 @@ func prepare(ctx context.Context, cfg Config) (*built, error) {
 	}
 	b.e, b.l, b.rows = e, l, e.place()
 	e.moments = nil // the placed rows hold the cutoffs now
+	if err := e.checkJoin(b.log); err != nil {
+		return nil, err
+	}
 	return b, nil
 }
 

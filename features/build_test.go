@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"log/slog"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -547,5 +548,52 @@ func TestSpecTypeInAnotherCase(t *testing.T) {
 	cfg.Spec.Types = []string{"complaint", "page_view", "rfq"}
 	if tb, err := Build(context.Background(), cfg); err != nil || tb.Column("complaint_count_30d") == nil {
 		t.Errorf("a listed type without events: %v", err)
+	}
+}
+
+// TestEntitiesJoin: an entities file none of whose ids the events use (ids
+// in another case, or another column) is bad input naming both; a file
+// missing some entities is logged; a few new leads alone are no error.
+func TestEntitiesJoin(t *testing.T) {
+	var ev, ents, lower, other strings.Builder
+	ev.WriteString("entity_id,ts,type\n")
+	ents.WriteString("entity_id,industry\n")
+	lower.WriteString("entity_id,industry\n")
+	other.WriteString("entity_id,industry\n")
+	for i := range 12 {
+		fmt.Fprintf(&ev, "E%02d,2024-05-01,rfq\n", i)
+		if i%2 == 0 {
+			fmt.Fprintf(&ents, "E%02d,retail\n", i)
+		}
+		fmt.Fprintf(&lower, "e%02d,retail\n", i)
+		fmt.Fprintf(&other, "L%02d,retail\n", i)
+	}
+	events := writeFile(t, "events.csv", ev.String())
+	profiles := func(name, text string) *Profiles {
+		p, err := ReadProfiles(context.Background(), Source{Path: writeFile(t, name, text)}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	for name, tt := range map[string]struct{ text, want string }{
+		"lower.csv": {lower.String(), `none of the 12 entities with events is in this entities file: the events have ids such as "E00", the file such as "e00"; ids compare exactly, and these differ in case`},
+		"other.csv": {other.String(), `the file such as "L00"; is entity_id mapped to the column of the ids the events use`},
+	} {
+		_, err := Build(context.Background(), Config{Events: Source{Path: events}, Profiles: profiles(name, tt.text), AsOf: d("2024-06-01")})
+		var se *SchemaError
+		if !errors.As(err, &se) || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: %v, want a SchemaError with %s", name, err, tt.want)
+		}
+	}
+	var log bytes.Buffer
+	tb, err := Build(context.Background(), Config{Events: Source{Path: events}, Profiles: profiles("half.csv", ents.String()), AsOf: d("2024-06-01"),
+		Logger: slog.New(slog.NewTextHandler(&log, nil))})
+	if err != nil || tb.NumRows() != 12 || !strings.Contains(log.String(), "missing=6 of=12 first=E01") {
+		t.Errorf("half the entities: %v, log %s", err, log.String())
+	}
+	few := writeFile(t, "few.csv", "entity_id,ts,type\nnew1,2024-05-01,rfq\n")
+	if _, err := Build(context.Background(), Config{Events: Source{Path: few}, Profiles: profiles("half2.csv", ents.String()), AsOf: d("2024-06-01")}); err != nil {
+		t.Errorf("one new lead: %v", err)
 	}
 }
