@@ -580,10 +580,15 @@ func TestEntitiesJoin(t *testing.T) {
 		"lower.csv": {lower.String(), `none of the 12 entities with events is in this entities file: the events have ids such as "E00", the file such as "e00"; ids compare exactly, and these differ in case`},
 		"other.csv": {other.String(), `the file such as "L00"; is entity_id mapped to the column of the ids the events use`},
 	} {
-		_, err := Build(context.Background(), Config{Events: Source{Path: events}, Profiles: profiles(name, tt.text), AsOf: d("2024-06-01")})
+		cfg := Config{Events: Source{Path: events}, Profiles: profiles(name, tt.text), AsOf: d("2024-06-01")}
+		_, err := Build(context.Background(), cfg)
 		var se *SchemaError
 		if !errors.As(err, &se) || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%s: %v, want a SchemaError with %s", name, err, tt.want)
+		}
+		// A plan (leadscore-beam's table stage) checks when it assembles.
+		if _, err := planTable(t, cfg); !errors.As(err, &se) || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s, plan: %v, want a SchemaError with %s", name, err, tt.want)
 		}
 	}
 	var log bytes.Buffer
@@ -596,4 +601,56 @@ func TestEntitiesJoin(t *testing.T) {
 	if _, err := Build(context.Background(), Config{Events: Source{Path: few}, Profiles: profiles("half2.csv", ents.String()), AsOf: d("2024-06-01")}); err != nil {
 		t.Errorf("one new lead: %v", err)
 	}
+}
+
+// planTable builds cfg's as-of table through an EntityPlan, one worker.
+func planTable(t *testing.T, cfg Config) (*Table, error) {
+	t.Helper()
+	p, err := NewEntityPlan(cfg)
+	if err != nil {
+		return nil, err
+	}
+	er, err := OpenEvents(context.Background(), cfg.Events, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer er.Close()
+	byID := map[string][]Record{}
+	err = Stream(context.Background(), er, func(batch []Event) error {
+		for i := range batch {
+			if r, ok := p.Record(&batch[i]); ok {
+				byID[batch[i].EntityID] = append(byID[batch[i].EntityID], r)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	var total Counts
+	for _, id := range sortedKeys(byID) {
+		c, err := p.Count(id, byID[id])
+		if err != nil {
+			return nil, err
+		}
+		total = MergeCounts(total, c)
+	}
+	final, err := NewEntityPlan(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if err := final.Resolve(context.Background(), total); err != nil {
+		return nil, err
+	}
+	var rows []EntityRow
+	for _, id := range sortedKeys(byID) {
+		row, ok, err := final.Row(id, byID[id])
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			rows = append(rows, row)
+		}
+	}
+	return final.Table(rows)
 }

@@ -503,6 +503,9 @@ func (e *engine) checkJoin(log *slog.Logger) error {
 	if p == nil || e.withEvents == 0 || len(p.IDs) == 0 {
 		return nil
 	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
 	if e.joined == 0 && e.withEvents >= 10 {
 		hint := "is entity_id mapped to the column of the ids the events use (--entities-col entity_id=...)?"
 		for _, id := range p.IDs {

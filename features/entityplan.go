@@ -295,6 +295,17 @@ func (p *EntityPlan) Table(rows []EntityRow) (*Table, error) {
 		seen[r.ID] = true
 		byID[r.ID] = i
 		placedRows = append(placedRows, placed{id: r.ID, d: e.lastMom, ent: -1})
+		if prof := e.cfg.Profiles; prof != nil {
+			e.withEvents++
+			if prof.Row(r.ID) >= 0 {
+				e.joined++
+			} else if e.unjoined == "" || r.ID < e.unjoined {
+				e.unjoined = r.ID
+			}
+		}
+	}
+	if err := e.checkJoin(e.cfg.Logger); err != nil {
+		return nil, err
 	}
 	placedRows = e.profileRows(placedRows, seen)
 	sortPlaced(placedRows)
