@@ -597,6 +597,33 @@ func TestEntitiesJoin(t *testing.T) {
 	if err != nil || tb.NumRows() != 12 || !strings.Contains(log.String(), "missing=6 of=12 first=E01") {
 		t.Errorf("half the entities: %v, log %s", err, log.String())
 	}
+	// Deals (labels of snapshot rows) and cutoffs none of whose ids has
+	// events: rows of zeros and labels of no one's.
+	var deals strings.Builder
+	deals.WriteString("entity_id,ts,won,closed_at\n")
+	for i := range 12 {
+		fmt.Fprintf(&deals, "e%02d,2024-05-10,true,2024-05-20\n", i)
+	}
+	dealsFile := writeFile(t, "deals.csv", deals.String())
+	o, err := ReadOutcomes(context.Background(), Source{Path: dealsFile}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := ReadCutoffs(context.Background(), Source{Path: dealsFile}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, cfg := range map[string]Config{
+		"deals":   {Snapshots: []time.Time{d("2024-05-02"), d("2024-06-01")}, Target: &Target{Kind: TargetConversion, HorizonDays: 30}, Outcomes: o, OutcomesKnown: d("2024-08-01")},
+		"cutoffs": {Cutoffs: c},
+	} {
+		cfg.Events = Source{Path: events}
+		_, err := Build(context.Background(), cfg)
+		var se *SchemaError
+		if !errors.As(err, &se) || !strings.Contains(err.Error(), `of an entity with events: the file has ids such as "e00", the events such as "E00"; ids compare exactly, and these differ in case`) {
+			t.Errorf("%s: %v, want a SchemaError", name, err)
+		}
+	}
 	few := writeFile(t, "few.csv", "entity_id,ts,type\nnew1,2024-05-01,rfq\n")
 	if _, err := Build(context.Background(), Config{Events: Source{Path: few}, Profiles: profiles("half2.csv", ents.String()), AsOf: d("2024-06-01")}); err != nil {
 		t.Errorf("one new lead: %v", err)

@@ -210,6 +210,8 @@ type engine struct {
 	// them the entities file has; unjoined is the first that it has not.
 	withEvents, joined int
 	unjoined           string
+	// idsErr is unmatchedIDs' error for the deals or cutoffs file.
+	idsErr error
 	// remap, when set, renumbers the types as group gathers the records
 	// (see sortTypes).
 	remap []uint16
@@ -499,6 +501,9 @@ func (e *engine) fields() (need map[string]bool, all bool) {
 // would leave every row without attributes. A few new leads the CRM
 // export has yet to catch up with, and a partial match, are logged.
 func (e *engine) checkJoin(log *slog.Logger) error {
+	if e.idsErr != nil {
+		return e.idsErr
+	}
 	p := e.cfg.Profiles
 	if p == nil || e.withEvents == 0 || len(p.IDs) == 0 {
 		return nil
@@ -522,6 +527,46 @@ func (e *engine) checkJoin(log *slog.Logger) error {
 			"of", e.withEvents, "first", e.unjoined)
 	}
 	return nil
+}
+
+// entity is an entity place numbers: its id, records and earliest record
+// (math.MaxInt64 for none before the last moment).
+type entity struct {
+	id    string
+	ref   entityRef
+	first int64
+}
+
+// unmatchedIDs returns a *SchemaError for a deals or cutoffs file of ten
+// or more rows none of whose ids is an entity with events (ents, sorted
+// by id): ids written differently from the events' would give rows of
+// zeros and labels of no one's.
+func unmatchedIDs(path, what string, ids []string, ents []entity) error {
+	if len(ids) < 10 {
+		return nil
+	}
+	withEvents := func(en entity) bool { return en.first != math.MaxInt64 }
+	for _, id := range ids {
+		if i, ok := slices.BinarySearchFunc(ents, id, func(en entity, id string) int { return strings.Compare(en.id, id) }); ok && withEvents(ents[i]) {
+			return nil
+		}
+	}
+	k := slices.IndexFunc(ents, withEvents)
+	if k < 0 {
+		return nil // no events before the dates at all
+	}
+	hint := "is entity_id mapped to the column of the ids the events use?"
+	lower := map[string]bool{}
+	for _, en := range ents {
+		if withEvents(en) {
+			lower[strings.ToLower(en.id)] = true
+		}
+	}
+	if slices.ContainsFunc(ids, func(id string) bool { return lower[strings.ToLower(id)] }) {
+		hint = "ids compare exactly, and these differ in case"
+	}
+	return &SchemaError{Path: path, Err: fmt.Errorf("none of the %d %s is of an entity with events: the file has ids such as %q, the events such as %q; %s",
+		len(ids), what, ids[0], ents[k].id, hint)}
 }
 
 // checkDerived returns a *SchemaError when a derived type of the spec
@@ -1310,11 +1355,6 @@ type placed struct {
 // profile at the as-of date too).
 func (e *engine) place() []placed {
 	// The entities with records, in id order, numbered so (ents).
-	type entity struct {
-		id    string
-		ref   entityRef
-		first int64 // the earliest record
-	}
 	n := 0
 	for k := range e.parts {
 		n += len(e.parts[k].ids)
@@ -1334,6 +1374,12 @@ func (e *engine) place() []placed {
 	e.ents = make([]entityRef, len(ents))
 	for i, en := range ents {
 		e.ents[i] = en.ref
+	}
+	if o := e.cfg.Outcomes; o != nil {
+		e.idsErr = unmatchedIDs(o.Source, "deals", o.IDs, ents)
+	}
+	if c := e.cfg.Cutoffs; c != nil && e.idsErr == nil {
+		e.idsErr = unmatchedIDs(c.Source, "cutoff rows", c.IDs, ents)
 	}
 	if prof := e.cfg.Profiles; prof != nil {
 		e.prows = make([]int32, len(ents))
