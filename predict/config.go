@@ -128,8 +128,10 @@ type Config struct {
 	// per lead, at most MaxReasons; 0 means 3.
 	Reasons int `yaml:"reasons"`
 	// Customers, from the rfm stage, fills the churn columns; entities not
-	// in it get nulls.
-	Customers map[string]Customer `yaml:"-"`
+	// in it get nulls. CustomersFrom names the file they came from (the
+	// orders or rfm.parquet), for errors.
+	Customers     map[string]Customer `yaml:"-"`
+	CustomersFrom string              `yaml:"-"`
 	// DriftPSI is the population stability index above which an input is
 	// reported as drifted; 0 means 0.2.
 	DriftPSI float64 `yaml:"drift_psi"`

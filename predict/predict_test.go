@@ -91,6 +91,33 @@ func TestScoreTiesByEntityID(t *testing.T) {
 	}
 }
 
+// TestScoreCustomersOfNoLead: customers none of whom is a lead (ids
+// written differently in the orders) are an error naming both; customers
+// some of whom are leads fill their churn columns.
+func TestScoreCustomersOfNoLead(t *testing.T) {
+	ids := []string{"A0", "A1", "A2", "A3", "A4", "A5", "A6", "A7", "A8", "A9"}
+	tb := table(ids, make([]float64, len(ids)), nil)
+	customers := map[string]Customer{}
+	for _, id := range ids {
+		customers[strings.ToLower(id)] = Customer{Segment: "Champions"}
+	}
+	_, _, err := Score(context.Background(), tinyModel(t), tb, Config{Customers: customers, CustomersFrom: "rfm.parquet"})
+	var se *features.SchemaError
+	if !errors.As(err, &se) || !strings.Contains(err.Error(), `rfm.parquet: none of the 10 customers is a lead of the list: their ids are such as "a0", the leads' such as "A0"`) {
+		t.Errorf("customers of no lead: %v", err)
+	}
+	customers["A3"] = Customer{Segment: "Lost"}
+	ranked, _, err := Score(context.Background(), tinyModel(t), tb, Config{Customers: customers})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range ranked {
+		if (r.RFMSegment != nil) != (r.EntityID == "A3") {
+			t.Errorf("%s: segment %v", r.EntityID, r.RFMSegment)
+		}
+	}
+}
+
 func TestScoreNoBetterThanChanceUsesRules(t *testing.T) {
 	m := tinyModel(t)
 	m.NoBetterThanChance = true

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"math"
 	"slices"
 	"strconv"
@@ -109,6 +110,9 @@ func Score(ctx context.Context, m *Model, t *features.Table, cfg Config) ([]Rank
 		return nil, Summary{}, err
 	}
 	if err := checkConditionFields(t, &cfg); err != nil {
+		return nil, Summary{}, err
+	}
+	if err := checkCustomers(t, &cfg); err != nil {
 		return nil, Summary{}, err
 	}
 	enc, err := NewEncoder(m, t)
@@ -509,6 +513,23 @@ func suppress(out []Ranked, t *features.Table, lists []features.Conditions) (kep
 		gone = append(gone, out[i])
 	}
 	return kept, gone, by
+}
+
+// checkCustomers returns a *features.SchemaError when ten or more
+// customers are given and none of them is a lead of t: ids written
+// differently in the orders and the events (e001 and E001) would leave
+// every lead's churn columns empty.
+func checkCustomers(t *features.Table, cfg *Config) error {
+	ids := t.Column("entity_id")
+	if len(cfg.Customers) < 10 || ids == nil || ids.Kind != features.KindString || len(ids.Str) == 0 {
+		return nil
+	}
+	if slices.ContainsFunc(ids.Str, func(id string) bool { _, ok := cfg.Customers[id]; return ok }) {
+		return nil
+	}
+	customer := slices.Min(slices.Collect(maps.Keys(cfg.Customers)))
+	return &features.SchemaError{Path: cmp.Or(cfg.CustomersFrom, "customers"), Err: fmt.Errorf("none of the %d customers is a lead of the list: their ids are such as %q, the leads' such as %q",
+		len(cfg.Customers), customer, ids.Str[0])}
 }
 
 // checkConditionFields makes sure every column that suppress: and

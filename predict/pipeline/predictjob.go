@@ -142,7 +142,7 @@ func (j *PredictJob) config(ctx context.Context) (predict.Config, error) {
 		if err != nil {
 			return cfg, err
 		}
-		cfg.Customers = Customers(cs)
+		cfg.Customers, cfg.CustomersFrom = Customers(cs), j.RFM
 	}
 	if err := cfg.Validate(); err != nil {
 		return cfg, &UsageError{Err: err}

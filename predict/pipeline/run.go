@@ -249,7 +249,7 @@ func (p *plan) stages(ctx context.Context, dir string, man *Manifest, opts Optio
 		if err := WriteRFM(&o, filepath.Join(dir, "rfm.parquet"), filepath.Join(dir, "clv.json"), res, opts.Tool); err != nil {
 			return err
 		}
-		pcfg.Customers = Customers(res.Customers)
+		pcfg.Customers, pcfg.CustomersFrom = Customers(res.Customers), c.Orders.Path
 		man.Rows["customers"] = len(res.Customers)
 		stage("rfm", t1)
 	}
