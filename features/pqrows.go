@@ -308,14 +308,25 @@ func (r *pageRows) Str(col int) (string, bool) {
 	case pkBool:
 		return strconv.FormatBool(c.i64[c.i] != 0), false
 	case pkFloat, pkDecimal:
-		return strconv.FormatFloat(c.num[c.i], 'g', -1, 64), false
+		return floatText(c.num[c.i], 64), false
 	case pkFloat32:
-		return strconv.FormatFloat(c.num[c.i], 'g', -1, 32), false
+		return floatText(c.num[c.i], 32), false
 	}
 	if c.timeErr(c.i) != nil {
 		return "", true // a time the file holds but nanoseconds cannot: no text for it
 	}
 	return c.time().Format(time.RFC3339Nano), false
+}
+
+// floatText writes a float cell read as text (an id, a type) in decimal
+// notation: a column of ids that pandas stored as floats, having met a
+// missing one, gives "12345678" as the ids' CSV export does, not
+// "1.2345678e+07". Beyond 1e21 it takes an exponent.
+func floatText(v float64, bits int) string {
+	if math.Abs(v) < 1e21 {
+		return strconv.FormatFloat(v, 'f', -1, bits)
+	}
+	return strconv.FormatFloat(v, 'g', -1, bits)
 }
 
 // float is the current cell of a numeric column (not text or time).

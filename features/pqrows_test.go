@@ -592,13 +592,13 @@ func TestPageRowsDecimalsAndInt96(t *testing.T) {
 			want["d9"] = append(want["d9"], "null")
 		} else {
 			b.Field(0).(*array.Decimal128Builder).Append(decimal128.FromI64(u % 1_000_000_000))
-			want["d9"] = append(want["d9"], strconv.FormatFloat(float64(u%1_000_000_000)/100, 'g', -1, 64))
+			want["d9"] = append(want["d9"], strconv.FormatFloat(float64(u%1_000_000_000)/100, 'f', -1, 64))
 		}
 		b.Field(1).(*array.Decimal128Builder).Append(decimal128.FromI64(u))
-		want["d18"] = append(want["d18"], strconv.FormatFloat(float64(u)/1e4, 'g', -1, 64))
+		want["d18"] = append(want["d18"], strconv.FormatFloat(float64(u)/1e4, 'f', -1, 64))
 		b.Field(2).(*array.Decimal128Builder).Append(decimal128.FromI64(u).Mul(decimal128.FromI64(1_000_000_007)))
 		v, _ := scaledFloat(new(big.Int).Mul(big.NewInt(u), big.NewInt(1_000_000_007)).String(), 3)
-		want["d30"] = append(want["d30"], strconv.FormatFloat(v, 'g', -1, 64))
+		want["d30"] = append(want["d30"], strconv.FormatFloat(v, 'f', -1, 64))
 		ts := time.Date(1969+i*20, 7, 20, 20, 17, 40, i*123, time.UTC)
 		b.Field(3).(*array.TimestampBuilder).Append(arrow.Timestamp(ts.UnixNano()))
 		want["ts"] = append(want["ts"], ts.Format(time.RFC3339Nano))
@@ -1052,5 +1052,38 @@ func TestFloatDictionaryChoice(t *testing.T) {
 				t.Fatalf("row %d %s = %q, want %q", i, c.Name, g, w)
 			}
 		}
+	}
+}
+
+// TestFloatIDs: entity ids that pandas stored as floats (a column with a
+// missing id) read as the whole numbers the CSV export writes, so that
+// they join the entities file: 12345678, not 1.2345678e+07.
+func TestFloatIDs(t *testing.T) {
+	sc := arrow.NewSchema([]arrow.Field{
+		{Name: "entity_id", Type: arrow.PrimitiveTypes.Float64, Nullable: true},
+		{Name: "ts", Type: &arrow.TimestampType{Unit: arrow.Nanosecond}},
+		{Name: "type", Type: arrow.BinaryTypes.String},
+	}, nil)
+	b := array.NewRecordBuilder(memory.DefaultAllocator, sc)
+	var ents strings.Builder
+	ents.WriteString("entity_id,industry\n")
+	for i := range 12 {
+		id := 12345678 + i
+		b.Field(0).(*array.Float64Builder).Append(float64(id))
+		b.Field(1).(*array.TimestampBuilder).Append(arrow.Timestamp(time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC).UnixNano()))
+		b.Field(2).(*array.StringBuilder).Append("rfq")
+		fmt.Fprintf(&ents, "%d,retail\n", id)
+	}
+	path, _ := writeArrowFile(t, "events.parquet", b.NewRecord(), aparquet.NewWriterProperties(), pqarrow.DefaultWriterProps())
+	prof, err := ReadProfiles(context.Background(), Source{Path: writeFile(t, "entities.csv", ents.String())}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tb, err := Build(context.Background(), Config{Events: Source{Path: path}, Profiles: prof, AsOf: d("2024-06-01")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if id, ind := tb.Column("entity_id").Str[0], tb.Column("industry"); id != "12345678" || ind.IsNull(0) {
+		t.Errorf("first row %q, industry null %v: want 12345678 joined", id, ind.IsNull(0))
 	}
 }
