@@ -203,13 +203,19 @@ func TestDealChanges(t *testing.T) {
 	}
 }
 
-// TestConditionFieldMissing: a misspelt field in suppress: is an error,
-// not a rule that never matches.
+// TestConditionFieldMissing: a misspelt field in suppress:, or a
+// channel_column the table lacks, is an error, not a rule that never
+// matches or a channel report never written.
 func TestConditionFieldMissing(t *testing.T) {
-	cfg := routingConfig(t, "suppress:\n  - [{field: unsubscribed_count, op: \">\", value: 0}]\n")
-	_, _, err := Score(context.Background(), tinyModel(t), leads(20, 1), cfg)
-	if se, ok := err.(*SchemaError); !ok || !strings.Contains(se.Error(), "unsubscribed_count") {
-		t.Errorf("error %v, want a *SchemaError naming the field", err)
+	for give, want := range map[string]string{
+		"suppress:\n  - [{field: unsubscribed_count, op: \">\", value: 0}]\n": "unsubscribed_count (tested by suppress: or queues:)",
+		"channel_column: first_chanel\n":                                      "first_chanel (channel_column)",
+	} {
+		cfg := routingConfig(t, give)
+		_, _, err := Score(context.Background(), tinyModel(t), leads(20, 1), cfg)
+		if se, ok := err.(*SchemaError); !ok || !strings.Contains(se.Error(), want) {
+			t.Errorf("%s: error %v, want a *SchemaError naming %s", give, err, want)
+		}
 	}
 }
 

@@ -533,8 +533,8 @@ func checkCustomers(t *features.Table, cfg *Config) error {
 }
 
 // checkConditionFields makes sure every column that suppress: and
-// queues: test is in the scored table: a misspelt field would otherwise
-// match no lead, silently.
+// queues: test, and channel_column, is in the scored table: a misspelt
+// field would otherwise match no lead, or report no channel, silently.
 func checkConditionFields(t *features.Table, cfg *Config) error {
 	var missing []string
 	check := func(cs features.Conditions) {
@@ -550,10 +550,13 @@ func checkConditionFields(t *features.Table, cfg *Config) error {
 	for _, q := range cfg.Queues {
 		check(q.When)
 	}
+	for i := range missing {
+		missing[i] += " (tested by suppress: or queues:)"
+	}
+	if c := cfg.ChannelColumn; c != "" && t.Column(c) == nil {
+		missing = append(missing, c+" (channel_column)")
+	}
 	if len(missing) > 0 {
-		for i := range missing {
-			missing[i] += " (tested by suppress: or queues:)"
-		}
 		return &SchemaError{Missing: missing}
 	}
 	return nil
