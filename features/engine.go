@@ -512,15 +512,8 @@ func (e *engine) checkJoin(log *slog.Logger) error {
 		log = slog.New(slog.DiscardHandler)
 	}
 	if e.joined == 0 && e.withEvents >= 10 {
-		hint := "is entity_id mapped to the column of the ids the events use (--entities-col entity_id=...)?"
-		for _, id := range p.IDs {
-			if strings.EqualFold(id, e.unjoined) {
-				hint = "ids compare exactly, and these differ in case"
-				break
-			}
-		}
 		return &SchemaError{Path: p.Source, Err: fmt.Errorf("none of the %d entities with events is in this entities file: the events have ids such as %q, the file such as %q; %s",
-			e.withEvents, e.unjoined, p.IDs[0], hint)}
+			e.withEvents, e.unjoined, p.IDs[0], idHint(p.IDs, []string{e.unjoined}, " (--entities-col entity_id=...)"))}
 	}
 	if e.joined < e.withEvents {
 		log.Warn("entities with events missing from the entities file: their rows have no attributes", "missing", e.withEvents-e.joined,
@@ -555,18 +548,28 @@ func unmatchedIDs(path, what string, ids []string, ents []entity) error {
 	if k < 0 {
 		return nil // no events before the dates at all
 	}
-	hint := "is entity_id mapped to the column of the ids the events use?"
-	lower := map[string]bool{}
+	var events []string
 	for _, en := range ents {
 		if withEvents(en) {
-			lower[strings.ToLower(en.id)] = true
+			events = append(events, en.id)
 		}
 	}
-	if slices.ContainsFunc(ids, func(id string) bool { return lower[strings.ToLower(id)] }) {
-		hint = "ids compare exactly, and these differ in case"
-	}
 	return &SchemaError{Path: path, Err: fmt.Errorf("none of the %d %s is of an entity with events: the file has ids such as %q, the events such as %q; %s",
-		len(ids), what, ids[0], ents[k].id, hint)}
+		len(ids), what, ids[0], ents[k].id, idHint(ids, events, ""))}
+}
+
+// idHint says why a file's ids match none of the events' (others): in
+// case alone, when some match ignoring it; else, as far as can be told,
+// the column mapped to entity_id (mapping names the flag).
+func idHint(ids, others []string, mapping string) string {
+	lower := make(map[string]bool, len(others))
+	for _, id := range others {
+		lower[strings.ToLower(id)] = true
+	}
+	if slices.ContainsFunc(ids, func(id string) bool { return lower[strings.ToLower(id)] }) {
+		return "ids compare exactly, and these differ in case"
+	}
+	return "is entity_id mapped to the column of the ids the events use" + mapping + "?"
 }
 
 // checkDerived returns a *SchemaError when a derived type of the spec
