@@ -56,6 +56,12 @@ func TestJobsRefuseBadSettings(t *testing.T) {
 			_, _, err := (&FeaturesJob{Events: events, AsOf: "2024-13-01", Out: out}).Run(ctx)
 			return err
 		}},
+		{"features: first after last", "no snapshot date from 2024-07-01 whose 90-day horizon ends by 2024-01-01", func() error {
+			deals := filepath.Join(dir, "deals.csv")
+			os.WriteFile(deals, []byte("entity_id,ts,won\nE1,2024-01-05,true\n"), 0o644)
+			_, _, err := (&FeaturesJob{Events: events, Snapshots: "monthly", First: "2024-07-01", Last: "2024-01-01", Outcomes: deals, Out: out}).Run(ctx)
+			return err
+		}},
 		{"features: bad column mapping", "--col \"entity_id\"", func() error {
 			j := &FeaturesJob{Events: events, AsOf: "2024-02-01", Out: out}
 			j.Columns = []string{"entity_id"}

@@ -101,7 +101,7 @@ func (job TableJob) Config(ctx context.Context) (features.Config, error) {
 		}
 		dates, err := features.SnapshotDates(job.Snapshots, job.First, job.Last, horizon)
 		if err != nil {
-			return none, err
+			return none, &UsageError{Err: err} // the dates, horizon or history asked for
 		}
 		if tg.Kind == features.TargetOpportunity {
 			if cfg.Cutoffs, err = outcomes.OpenDealsAt(dates, job.Last); err != nil {
