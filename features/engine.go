@@ -620,6 +620,32 @@ func (e *engine) checkRules(log *slog.Logger) error {
 	return nil
 }
 
+// noEntityMeets says that no entity of p meets the conditions, with the
+// first values of the first condition's column when it is text (a CRM
+// writing Yes where the rule says true); "" when one does.
+func noEntityMeets(conds []Cond, p *Profiles) string {
+	for row := range p.IDs {
+		if !slices.ContainsFunc(conds, func(c Cond) bool { return !c.holds(p, row) }) {
+			return ""
+		}
+	}
+	why := "no entity of the entities file meets it"
+	if col := p.Column(conds[0].Field); col.Kind == KindString {
+		var vals []string
+		for row := range p.IDs {
+			if v := col.Text(row); v != "" && !slices.Contains(vals, v) {
+				if vals = append(vals, v); len(vals) == 3 {
+					break
+				}
+			}
+		}
+		if len(vals) > 0 {
+			why += fmt.Sprintf(" (%s has %s)", conds[0].Field, strings.Join(quoteAll(vals), ", "))
+		}
+	}
+	return why
+}
+
 // ruleProblem says why r cannot award points, "" when it can; fatal when
 // the rule, not the data, is at fault.
 func (e *engine) ruleProblem(r *Rule) (why string, fatal bool) {
@@ -648,7 +674,7 @@ func (e *engine) ruleProblem(r *Rule) (why string, fatal bool) {
 				return fmt.Sprintf("the entities have no column %q (they have %s)", w.Field, strings.Join(quoteAll(names), ", ")), true
 			}
 		}
-		return "", false
+		return noEntityMeets(r.Attribute, p), false
 	}
 	if _, ok := e.typeID[typ]; ok {
 		return "", false

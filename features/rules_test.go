@@ -238,17 +238,21 @@ func TestRulesThatCannotCount(t *testing.T) {
 			t.Errorf("derived type on a missing column: %v, want a SchemaError", err)
 		}
 	}
-	// A type no event has yet, and the built-in rules on events without
-	// their columns, build and log the rules that award nothing.
+	// A type no event has yet, an attribute rule no entity meets (a CRM
+	// writing Yes where the rule says true), and the built-in rules on
+	// events without their columns, build and log the rules that award
+	// nothing.
 	var log bytes.Buffer
 	logger := slog.New(slog.NewTextHandler(&log, nil))
-	rs, err := ParseRules(strings.NewReader(head+"  - {name: later, group: g, points: 5, event: {type: webinar}, valid_for: 1 year}\n"), "rules.yaml")
+	rs, err := ParseRules(strings.NewReader(head+"  - {name: later, group: g, points: 5, event: {type: webinar}, valid_for: 1 year}\n"+
+		"  - {name: dm, group: g, points: 5, attribute: [{field: decision_maker, op: \"=\", value: \"true\"}]}\n"), "rules.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
+	yes := &Profiles{IDs: []string{"a"}, index: map[string]int{"a": 0}, Columns: []Column{{Name: "decision_maker", Kind: KindString, Str: []string{"Yes"}}}}
 	bare := writeFile(t, "bare.csv", "entity_id,ts,type\na,2024-05-01,rfq\n")
 	for _, cfg := range []Config{
-		{Events: Source{Path: events}, AsOf: d("2024-06-01"), Rules: rs, Logger: logger},
+		{Events: Source{Path: events}, AsOf: d("2024-06-01"), Rules: rs, Profiles: yes, Logger: logger},
 		{Events: Source{Path: bare}, AsOf: d("2024-06-01"), Rules: DefaultRules(), Logger: logger},
 	} {
 		if _, err := Build(context.Background(), cfg); err != nil {
@@ -256,6 +260,7 @@ func TestRulesThatCannotCount(t *testing.T) {
 		}
 	}
 	for _, want := range []string{`later: no event has type \"webinar\"`, `unjustified_complaint: the events have no column \"justified\"`,
+		`dm: no entity of the entities file meets it (decision_maker has \"Yes\")`,
 		`decision_maker: it tests the entities' column \"decision_maker\", and no entities file is given`} {
 		if !strings.Contains(log.String(), want) {
 			t.Errorf("log %s\nwants %s", log.String(), want)
