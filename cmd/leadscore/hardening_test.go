@@ -146,3 +146,30 @@ func TestSIGTERMLeavesNoQuarantine(t *testing.T) {
 	}
 	assertNoTemp(t, dir)
 }
+
+// TestTreeZeros: --rounds 0 is refused (it trained 300 trees) and
+// --lambda 0 trains without L2 on leaf values (it meant the default 1).
+func TestTreeZeros(t *testing.T) {
+	dir := t.TempDir()
+	leads := filepath.Join(dir, "leads.csv")
+	if code, _, errs := runCLI(t, "datasets", "leads", "--rows", "2000", "--out", leads); code != 0 {
+		t.Fatalf("datasets leads: exit %d, %s", code, errs)
+	}
+	base := []string{"train", "--table", leads, "--label", "won", "--id", "lead_id", "--time-col", "created", "--model", "gbdt", "-q"}
+	if code, _, errs := runCLI(t, append(base, "--rounds", "0", "--out", filepath.Join(dir, "m0"))...); code != pipeline.ExitUsage || !strings.Contains(errs, "--rounds: must be more than 0") {
+		t.Errorf("--rounds 0: exit %d, %q", code, errs)
+	}
+	for lambda, want := range map[string]string{"0": `"lambda": 0,`, "": `"lambda": 1,`} {
+		args := append(base, "--rounds", "5", "--out", filepath.Join(dir, "m"+lambda))
+		if lambda != "" {
+			args = append(args, "--lambda", lambda)
+		}
+		if code, _, errs := runCLI(t, args...); code != 0 {
+			t.Fatalf("--lambda %q: exit %d, %s", lambda, code, errs)
+		}
+		b, _ := os.ReadFile(filepath.Join(dir, "m"+lambda, "model.json"))
+		if !strings.Contains(string(b), want) {
+			t.Errorf("--lambda %q: model.json has no %s", lambda, want)
+		}
+	}
+}

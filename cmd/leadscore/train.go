@@ -1,9 +1,14 @@
 package main
 
 import (
+	"errors"
+	"strconv"
+
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"leadscore/predict/pipeline"
+	"leadscore/train"
 )
 
 type trainOptions struct {
@@ -106,9 +111,27 @@ func runTrain(c *cobra.Command, opts *trainOptions) error {
 		return err
 	}
 	opts.job.LabelGiven, opts.job.TimeGiven = c.Flags().Changed("label"), c.Flags().Changed("time-col")
+	if err := treeZeros(c.Flags(), &opts.job.Config.GBDT); err != nil {
+		return err
+	}
 	tr, err := opts.job.Run(c.Context(), log)
 	if err != nil {
 		return err
 	}
 	return tr.WriteText(opts.stdout)
+}
+
+// treeZeros refuses a tree setting given as 0, which GBDTConfig reads as
+// its default (--rounds 0 trained 300 trees), and takes --lambda 0 as no
+// L2 on leaf values (GBDTConfig's negative), not as the default 1.
+func treeZeros(f *pflag.FlagSet, gb *train.GBDTConfig) error {
+	for _, name := range []string{"rounds", "leaves", "learning-rate", "min-data-in-leaf", "min-sum-hessian", "subsample", "colsample", "max-bins"} {
+		if v, err := strconv.ParseFloat(f.Lookup(name).Value.String(), 64); f.Changed(name) && err == nil && v == 0 {
+			return &pipeline.UsageError{Option: name, Err: errors.New("must be more than 0")}
+		}
+	}
+	if f.Changed("lambda") && gb.Lambda == 0 {
+		gb.Lambda = -1
+	}
+	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -39,6 +40,7 @@ func TestPipelineConfigChecksFirst(t *testing.T) {
 		{"won without lost", "out: runs\nevents: {path: e.csv}\nmodel: m\ndeals:\n  path: d.csv\n  won: [Closed Won]\n", 6},
 		{"a value both won and lost", "out: runs\nevents: {path: e.csv}\nmodel: m\ndeals:\n  path: d.csv\n  won: [Won]\n  lost: [won]\n", 6},
 		{"won values of events", "out: runs\nevents:\n  path: e.csv\n  won: [a]\n  lost: [b]\nmodel: m\n", 4},
+		{"zero rounds", "out: runs\nevents: {path: e.csv}\ndeals: {path: d.csv}\ntrain:\n  model: gbdt\n  options: {rounds: 0}\n", 6},
 		{"a misspelt column name", "out: runs\nevents: {path: e.csv}\nmodel: m\ndeals:\n  path: d.csv\n  columns: {closedat: close_date}\n", 6},
 		{"a deals column for events", "out: runs\nevents:\n  path: e.csv\n  columns: {closed_at: x}\nmodel: m\n", 4},
 	}
@@ -102,5 +104,25 @@ func TestDocsPipeline(t *testing.T) {
 	}
 	if c.Train == nil || c.Deals == nil || c.Train.Model != "gbdt" {
 		t.Errorf("docs/pipeline.yaml: train %+v, deals %+v", c.Train, c.Deals)
+	}
+}
+
+// TestTrainOptionsZero: lambda: 0 is no L2 on leaf values, not a run's
+// default 10; without it the default holds; rounds: 0 is refused (it
+// would have meant 300).
+func TestTrainOptionsZero(t *testing.T) {
+	for give, want := range map[string]float64{"options: {lambda: 0}": -1, "options: {lambda: 2}": 2, "options: {rounds: 10}": defaultLambda} {
+		c, err := ParseConfig([]byte("out: runs\nevents: {path: e.csv}\ndeals: {path: d.csv}\ntrain:\n  model: gbdt\n  "+give+"\n"), "pipeline.yaml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := c.Train.parse()
+		if err != nil || p.cfg.GBDT.Lambda != want {
+			t.Errorf("%s: lambda %v (%v), want %v", give, p.cfg.GBDT.Lambda, err, want)
+		}
+	}
+	_, err := ParseConfig([]byte("out: runs\nevents: {path: e.csv}\ndeals: {path: d.csv}\ntrain:\n  model: gbdt\n  options: {learning_rate: 0.0}\n"), "pipeline.yaml")
+	if err == nil || !strings.Contains(err.Error(), "train.options.learning_rate: must be more than 0") {
+		t.Errorf("learning_rate: 0: %v", err)
 	}
 }

@@ -5,8 +5,12 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
+	"strconv"
 	"strings"
 	"time"
+
+	"go.yaml.in/yaml/v3"
 
 	"leadscore/features"
 	"leadscore/predict"
@@ -85,6 +89,30 @@ type TrainOptions struct {
 	Colsample           float64 `yaml:"colsample" json:"colsample,omitempty"`
 	EarlyStoppingRounds *int    `yaml:"early_stopping_rounds" json:"early_stopping_rounds,omitempty"`
 	MaxBins             int     `yaml:"max_bins" json:"max_bins,omitempty"`
+}
+
+// UnmarshalYAML reads the options, refusing a tree setting written as 0,
+// which would mean its default (rounds: 0 trained 300 trees), and taking
+// lambda: 0 as no L2 on leaf values (train.GBDTConfig's negative), not
+// as a run's default 10.
+func (o *TrainOptions) UnmarshalYAML(n *yaml.Node) error {
+	type plain TrainOptions
+	if err := n.Decode((*plain)(o)); err != nil {
+		return err
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if x, err := strconv.ParseFloat(v.Value, 64); v.Kind != yaml.ScalarNode || err != nil || x != 0 {
+			continue
+		}
+		switch k.Value {
+		case "lambda":
+			o.Lambda = -1
+		case "rounds", "leaves", "learning_rate", "min_data_in_leaf", "subsample", "colsample", "max_bins":
+			return fmt.Errorf("line %d: train.options.%s: must be more than 0", v.Line, k.Value)
+		}
+	}
+	return nil
 }
 
 // A run's gbdt, unless options say otherwise: snapshot rows are many and
