@@ -19,6 +19,11 @@ func (cs *Conditions) UnmarshalYAML(n *yaml.Node) error {
 	if err := n.Decode(&in); err != nil {
 		return err
 	}
+	for _, item := range n.Content {
+		if err := KnownKeys(item, condYAML{}); err != nil {
+			return err
+		}
+	}
 	if len(in) == 0 {
 		return fmt.Errorf("line %d: an empty list of conditions would hold for every lead", n.Line)
 	}

@@ -3,6 +3,8 @@ package features
 import (
 	"errors"
 	"fmt"
+	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -75,6 +77,26 @@ func DecodeConfig(data []byte, name string, v any, validate func() error) error 
 		line = nodeLineOf(doc.Content[0], fe.Field)
 	}
 	return &ConfigError{Path: name, Line: line, Err: err}
+}
+
+// KnownKeys returns an error for the first key of the mapping node n that
+// no field of the struct v has as its yaml name, worded and placed as
+// DecodeConfig's strict decoder words an unknown key. A custom
+// UnmarshalYAML needs it: Node.Decode does not refuse unknown keys.
+func KnownKeys(n *yaml.Node, v any) error {
+	if n.Kind != yaml.MappingNode {
+		return nil
+	}
+	t := reflect.TypeOf(v)
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k := n.Content[i]
+		if !slices.ContainsFunc(reflect.VisibleFields(t), func(f reflect.StructField) bool {
+			return strings.Split(f.Tag.Get("yaml"), ",")[0] == k.Value
+		}) {
+			return fmt.Errorf("line %d: field %s not found in type %s", k.Line, k.Value, t)
+		}
+	}
+	return nil
 }
 
 // nodeLineOf returns the line of the key or item a field path (a.b[2].c)

@@ -33,6 +33,7 @@ func TestParseConfigBounds(t *testing.T) {
 		{"empty suppress list", "suppress:\n  - []\n", 2},
 		{"min_data_quality", "min_data_quality: 1.5\n", 1},
 		{"unknown key", "model_weight: 0.5\ncolour: red\n", 2},
+		{"unknown key in a condition", "suppress:\n  - [{field: rule_points, op: \">\", value: 1}]\n  - [{field: x, op: \">\", value: 1, valeu: 2}]\n", 3},
 		{"reps of no queue", "grades:\n  - {name: A, min_score: 50, queue: top-sellers}\n  - {name: B, queue: nurture}\nreps:\n  top-seller: [{name: Ann}]\n", 5},
 		{"reps of a default queue misspelt", "reps:\n  consultant: [{name: Ann}]\n", 2},
 	}

@@ -41,6 +41,7 @@ func TestPipelineConfigChecksFirst(t *testing.T) {
 		{"a value both won and lost", "out: runs\nevents: {path: e.csv}\nmodel: m\ndeals:\n  path: d.csv\n  won: [Won]\n  lost: [won]\n", 6},
 		{"won values of events", "out: runs\nevents:\n  path: e.csv\n  won: [a]\n  lost: [b]\nmodel: m\n", 4},
 		{"zero rounds", "out: runs\nevents: {path: e.csv}\ndeals: {path: d.csv}\ntrain:\n  model: gbdt\n  options: {rounds: 0}\n", 6},
+		{"unknown option", "out: runs\nevents: {path: e.csv}\ndeals: {path: d.csv}\ntrain:\n  model: gbdt\n  options:\n    roundz: 5\n", 7},
 		{"a misspelt column name", "out: runs\nevents: {path: e.csv}\nmodel: m\ndeals:\n  path: d.csv\n  columns: {closedat: close_date}\n", 6},
 		{"a deals column for events", "out: runs\nevents:\n  path: e.csv\n  columns: {closed_at: x}\nmodel: m\n", 4},
 	}

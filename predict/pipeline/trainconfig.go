@@ -94,10 +94,14 @@ type TrainOptions struct {
 // UnmarshalYAML reads the options, refusing a tree setting written as 0,
 // which would mean its default (rounds: 0 trained 300 trees), and taking
 // lambda: 0 as no L2 on leaf values (train.GBDTConfig's negative), not
-// as a run's default 10.
+// as a run's default 10. An unknown key is refused as the config's
+// strict decoder would (features.KnownKeys).
 func (o *TrainOptions) UnmarshalYAML(n *yaml.Node) error {
 	type plain TrainOptions
 	if err := n.Decode((*plain)(o)); err != nil {
+		return err
+	}
+	if err := features.KnownKeys(n, TrainOptions{}); err != nil {
 		return err
 	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
