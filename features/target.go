@@ -272,6 +272,9 @@ func (o *Outcomes) read(r rows, path string, idx map[string]int, outcome *outcom
 // Len returns the number of deals.
 func (o *Outcomes) Len() int { return len(o.IDs) }
 
+// HasEntity reports whether an entity has a deal in the file.
+func (o *Outcomes) HasEntity(id string) bool { _, ok := o.byID[id]; return ok }
+
 // customer reports whether the entity with these deals (rows of o) had a
 // won deal closed before d.
 func (o *Outcomes) customer(deals []int, d int64) bool {

@@ -3,6 +3,8 @@ package train
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -171,6 +173,20 @@ func TestEvaluate(t *testing.T) {
 	var back Evaluation
 	if err := json.Unmarshal(b, &back); err != nil || !math.IsNaN(back.List("call list").AUC) || !math.IsNaN(back.Grades[0].Lift) || back.Grades[0].Rows != 2 {
 		t.Errorf("read back: %+v, %v", back, err)
+	}
+	// A deals file none of whose deals is of a listed lead (ids in
+	// another case) is bad input, not a list in which no one converted.
+	var other strings.Builder
+	other.WriteString("entity_id,ts,won,closed_at\n")
+	for i := range 12 {
+		fmt.Fprintf(&other, "x%d,2024-07-10,true,2024-08-01\n", i)
+	}
+	os.WriteFile(deals, []byte(other.String()), 0o644)
+	if o2, err := features.ReadOutcomes(context.Background(), features.Source{Path: deals}, nil); err != nil {
+		t.Fatal(err)
+	} else if _, err := Evaluate(ranked, o2, EvalConfig{AsOf: time.Date(2024, 7, 1, 0, 0, 0, 0, time.UTC), HorizonDays: 90}); !errors.As(err, new(*features.SchemaError)) ||
+		!strings.Contains(err.Error(), `none of the 12 deals is of a lead of the list: the deals have ids such as "x0", the list such as "a"`) {
+		t.Errorf("deals of no listed lead: %v", err)
 	}
 	var text strings.Builder
 	ev.WriteText(&text)

@@ -120,6 +120,12 @@ func Evaluate(ranked []predict.Ranked, o *features.Outcomes, cfg EvalConfig) (*E
 	if cfg.Target == features.TargetOpportunity {
 		cfg.HorizonDays = 0
 	}
+	if o.Len() >= 10 && !slices.ContainsFunc(ranked, func(r predict.Ranked) bool { return o.HasEntity(r.EntityID) }) {
+		// Ids written differently in the deals file (e001 for E001)
+		// would judge every lead unconverted.
+		return nil, &features.SchemaError{Path: o.Source, Err: fmt.Errorf("none of the %d deals is of a lead of the list: the deals have ids such as %q, the list such as %q",
+			o.Len(), o.IDs[0], ranked[0].EntityID)}
+	}
 	y := Converted(ranked, o, cfg)
 	ev := &Evaluation{AsOf: cfg.AsOf.Format(time.DateOnly), Target: cfg.Target, HorizonDays: cfg.HorizonDays, Rows: len(ranked)}
 	last := o.Through()
