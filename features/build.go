@@ -322,11 +322,11 @@ func prepare(ctx context.Context, cfg Config) (*built, error) {
 	if err != nil {
 		return nil, err
 	}
-	b.e, b.l, b.rows = e, l, e.place()
-	e.moments = nil // the placed rows hold the cutoffs now
-	if err := e.checkJoin(b.log); err != nil {
+	if b.rows, err = e.place(b.log); err != nil {
 		return nil, err
 	}
+	b.e, b.l = e, l
+	e.moments = nil // the placed rows hold the cutoffs now
 	return b, nil
 }
 

@@ -206,12 +206,6 @@ type engine struct {
 	// their entities-file rows (−1 for none), with profiles.
 	ents  []entityRef
 	prows []int32
-	// withEvents counts the entities with records and joined those of
-	// them the entities file has; unjoined is the first that it has not.
-	withEvents, joined int
-	unjoined           string
-	// idsErr is unmatchedIDs' error for the deals or cutoffs file.
-	idsErr error
 	// remap, when set, renumbers the types as group gathers the records
 	// (see sortTypes).
 	remap []uint16
@@ -495,29 +489,38 @@ func (e *engine) fields() (need map[string]bool, all bool) {
 	return need, all
 }
 
-// checkJoin returns a *SchemaError when an entities file is given and
-// none of the entities with events is in it, of ten or more: ids written
-// differently in the two exports ("E001" and "e001", or another column)
-// would leave every row without attributes. A few new leads the CRM
-// export has yet to catch up with, and a partial match, are logged.
-func (e *engine) checkJoin(log *slog.Logger) error {
-	if e.idsErr != nil {
-		return e.idsErr
+// joinCount tallies how the entities with events meet the entities file:
+// how many there are, how many the file has, and the least id it lacks.
+type joinCount struct {
+	withEvents, joined int
+	unjoined           string
+}
+
+func (jc *joinCount) add(id string, found bool) {
+	jc.withEvents++
+	if found {
+		jc.joined++
+	} else if jc.unjoined == "" || id < jc.unjoined {
+		jc.unjoined = id
 	}
-	p := e.cfg.Profiles
-	if p == nil || e.withEvents == 0 || len(p.IDs) == 0 {
+}
+
+// check returns a *SchemaError when the entities file p has none of the
+// entities with events, of ten or more: ids written differently in the
+// two exports ("E001" and "e001", or another column) would leave every
+// row without attributes. A few new leads the CRM export has yet to catch
+// up with, and a partial match, are logged.
+func (jc joinCount) check(p *Profiles, log *slog.Logger) error {
+	if p == nil || jc.withEvents == 0 || len(p.IDs) == 0 {
 		return nil
 	}
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
-	if e.joined == 0 && e.withEvents >= 10 {
+	if jc.joined == 0 && jc.withEvents >= 10 {
 		return &SchemaError{Path: p.Source, Err: fmt.Errorf("none of the %d entities with events is in this entities file: the events have ids such as %q, the file such as %q; %s",
-			e.withEvents, e.unjoined, p.IDs[0], idHint(p.IDs, []string{e.unjoined}, " (--entities-col entity_id=...)"))}
+			jc.withEvents, jc.unjoined, p.IDs[0], idHint(p.IDs, []string{jc.unjoined}, " (--entities-col entity_id=...)"))}
 	}
-	if e.joined < e.withEvents {
-		log.Warn("entities with events missing from the entities file: their rows have no attributes", "missing", e.withEvents-e.joined,
-			"of", e.withEvents, "first", e.unjoined)
+	if jc.joined < jc.withEvents && log != nil {
+		log.Warn("entities with events missing from the entities file: their rows have no attributes", "missing", jc.withEvents-jc.joined,
+			"of", jc.withEvents, "first", jc.unjoined)
 	}
 	return nil
 }
@@ -1381,8 +1384,10 @@ type placed struct {
 // file's order; as-of rows are sorted by entity id; snapshot rows by
 // snapshot date, then entity id. An as-of or snapshot row exists for an
 // entity with an event before its moment (with AllEntities, for every
-// profile at the as-of date too).
-func (e *engine) place() []placed {
+// profile at the as-of date too). It fails, before placing anything, when
+// the deals, cutoffs or entities file has ids none of which has events
+// (unmatchedIDs, joinCount.check); a partial join is logged to log.
+func (e *engine) place(log *slog.Logger) ([]placed, error) {
 	// The entities with records, in id order, numbered so (ents).
 	n := 0
 	for k := range e.parts {
@@ -1405,23 +1410,26 @@ func (e *engine) place() []placed {
 		e.ents[i] = en.ref
 	}
 	if o := e.cfg.Outcomes; o != nil {
-		e.idsErr = unmatchedIDs(o.Source, "deals", o.IDs, ents)
+		if err := unmatchedIDs(o.Source, "deals", o.IDs, ents); err != nil {
+			return nil, err
+		}
 	}
-	if c := e.cfg.Cutoffs; c != nil && e.idsErr == nil {
-		e.idsErr = unmatchedIDs(c.Source, "cutoff rows", c.IDs, ents)
+	if c := e.cfg.Cutoffs; c != nil {
+		if err := unmatchedIDs(c.Source, "cutoff rows", c.IDs, ents); err != nil {
+			return nil, err
+		}
 	}
 	if prof := e.cfg.Profiles; prof != nil {
+		var jc joinCount
 		e.prows = make([]int32, len(ents))
 		for i, en := range ents {
 			e.prows[i] = int32(prof.Row(en.id))
 			if en.first != math.MaxInt64 {
-				e.withEvents++
-				if e.prows[i] >= 0 {
-					e.joined++
-				} else if e.unjoined == "" {
-					e.unjoined = en.id
-				}
+				jc.add(en.id, e.prows[i] >= 0)
 			}
+		}
+		if err := jc.check(prof, log); err != nil {
+			return nil, err
 		}
 	}
 	if e.moments != nil {
@@ -1433,7 +1441,7 @@ func (e *engine) place() []placed {
 			}
 			out[i] = placed{id: id, d: e.cfg.Cutoffs.TS[i].UnixNano(), ent: int32(ent)}
 		}
-		return out
+		return out, nil
 	}
 	var out []placed
 	if e.snapshots == nil {
@@ -1456,7 +1464,7 @@ func (e *engine) place() []placed {
 		if out = e.profileRows(out, seen); len(out) > n {
 			sortPlaced(out)
 		}
-		return out
+		return out, nil
 	}
 	// Snapshot rows come date by date, each date's in id order.
 	tg, o := e.cfg.Target, e.cfg.Outcomes
@@ -1488,7 +1496,7 @@ func (e *engine) place() []placed {
 			}
 		}
 	}
-	return out
+	return out, nil
 }
 
 // profileRow returns the entities-file row (−1 for none) of the entity

@@ -288,6 +288,7 @@ func (p *EntityPlan) Table(rows []EntityRow) (*Table, error) {
 	placedRows := make([]placed, 0, len(rows))
 	byID := make(map[string]int, len(rows))
 	seen := make(map[string]bool, len(rows))
+	var jc joinCount
 	for i, r := range rows {
 		if seen[r.ID] {
 			return nil, fmt.Errorf("features: entity %q has two rows", r.ID)
@@ -295,16 +296,9 @@ func (p *EntityPlan) Table(rows []EntityRow) (*Table, error) {
 		seen[r.ID] = true
 		byID[r.ID] = i
 		placedRows = append(placedRows, placed{id: r.ID, d: e.lastMom, ent: -1})
-		if prof := e.cfg.Profiles; prof != nil {
-			e.withEvents++
-			if prof.Row(r.ID) >= 0 {
-				e.joined++
-			} else if e.unjoined == "" || r.ID < e.unjoined {
-				e.unjoined = r.ID
-			}
-		}
+		jc.add(r.ID, e.cfg.Profiles.Row(r.ID) >= 0)
 	}
-	if err := e.checkJoin(e.cfg.Logger); err != nil {
+	if err := jc.check(e.cfg.Profiles, e.cfg.Logger); err != nil {
 		return nil, err
 	}
 	placedRows = e.profileRows(placedRows, seen)
