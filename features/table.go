@@ -152,7 +152,7 @@ func looksClosed(s string) bool {
 // as outcomes: the lists do not spell the file's closed stages, and every
 // deal would be read as still open (or none as lost). A file of open
 // deals alone (every stage "Prospecting" or the like) is no error.
-func (o *outcomeReader) unmatched(path string, src Source) error {
+func (o *outcomeReader) unmatched(src Source) error {
 	if !o.lists || len(o.others) == 0 || o.nWon > 0 && o.nLost > 0 {
 		return nil
 	}
@@ -164,7 +164,7 @@ func (o *outcomeReader) unmatched(path string, src Source) error {
 	if c := src.column("won"); c != "won" {
 		col = fmt.Sprintf("column %q (won)", c)
 	}
-	return &SchemaError{Path: path, Err: fmt.Errorf("no deal is %s: no cell of %s is %s, but it has %s (any value not listed is a deal still open: give the stages the file writes)",
+	return &SchemaError{Path: src.Path, Err: fmt.Errorf("no deal is %s: no cell of %s is %s, but it has %s (any value not listed is a deal still open: give the stages the file writes)",
 		side, col, strings.Join(quoteAll(list), " or "), strings.Join(quoteAll(o.others), ", "))}
 }
 

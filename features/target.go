@@ -183,7 +183,7 @@ func ReadOutcomes(ctx context.Context, src Source, bad *BadRows) (*Outcomes, err
 			}
 		}
 	}
-	if err := outcome.unmatched(src.Path, src); err != nil {
+	if err := outcome.unmatched(src); err != nil {
 		return nil, err
 	}
 	for i, id := range o.IDs {
