@@ -541,7 +541,7 @@ func TestSpecTypeInAnotherCase(t *testing.T) {
 	cfg := Config{Events: Source{Path: events}, AsOf: d("2024-06-01"), Spec: Spec{Types: []string{"RFQ", "page_view"}, Other: true}}
 	_, err := Build(context.Background(), cfg)
 	var se *SchemaError
-	if !errors.As(err, &se) || !strings.Contains(err.Error(), `the feature spec lists type "RFQ", which no event has; the events have "rfq"`) {
+	if !errors.As(err, &se) || !strings.Contains(err.Error(), `the feature spec's types: no event has type "RFQ"; the events have "rfq" (types compare exactly)`) {
 		t.Errorf("spec type in another case: %v, want a SchemaError", err)
 	}
 	// A listed type no event has at all is a type that has not happened.

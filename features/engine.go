@@ -682,15 +682,28 @@ func (e *engine) ruleProblem(r *Rule) (why string, fatal bool) {
 	if _, ok := e.typeID[typ]; ok {
 		return "", false
 	}
-	for _, t := range e.typeNames {
+	why, caseOnly := MissingType(typ, e.typeNames)
+	if !caseOnly && r.Inactive != nil && !r.Inactive.OnlyIfSeen {
+		return "", false // it measures from each entity's first event
+	}
+	return why, caseOnly
+}
+
+// MissingType says that no event has type typ, which is not among types
+// (those the events have), naming the one that differs from it in case
+// alone when there is one (caseOnly: a misspelling, not a type yet to
+// happen), else the first few there are.
+func MissingType(typ string, types []string) (why string, caseOnly bool) {
+	for _, t := range types {
 		if strings.EqualFold(t, typ) {
 			return fmt.Sprintf("no event has type %q; the events have %q (types compare exactly)", typ, t), true
 		}
 	}
-	if r.Inactive != nil && !r.Inactive.OnlyIfSeen {
-		return "", false // it measures from each entity's first event
+	why = fmt.Sprintf("no event has type %q", typ)
+	if len(types) > 0 {
+		why += fmt.Sprintf("; the events' types include %s", strings.Join(quoteAll(types[:min(len(types), 8)]), ", "))
 	}
-	return fmt.Sprintf("no event has type %q", typ), false
+	return why, false
 }
 
 // tooManyTypes is the error for events of more types than a table takes.
@@ -1305,10 +1318,8 @@ func (e *engine) resolveTypes(tt typeTotals) (*layout, error) {
 			if _, ok := e.typeID[name]; ok {
 				continue
 			}
-			for _, t := range e.typeNames {
-				if strings.EqualFold(t, name) {
-					return nil, &SchemaError{Path: e.cfg.Events.Path, Err: fmt.Errorf("the feature spec lists type %q, which no event has; the events have %q (types compare exactly)", name, t)}
-				}
+			if why, caseOnly := MissingType(name, e.typeNames); caseOnly {
+				return nil, &SchemaError{Path: e.cfg.Events.Path, Err: fmt.Errorf("the feature spec's types: %s", why)}
 			}
 		}
 	} else {

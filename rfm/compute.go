@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"math"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -182,7 +181,7 @@ type Stats struct {
 	Customers   int `json:"customers"`
 	BadRows     int `json:"bad_rows"`
 
-	otherTypes []string // FromEvents: the first few other types, for errors
+	otherTypes []string // FromEvents: the other types seen before the first order, for errors
 }
 
 // Result is the output of Compute.
@@ -311,7 +310,10 @@ func readOrders(ctx context.Context, cfg *Config, end time.Time) (*book, Stats, 
 			e := &events[i]
 			switch {
 			case e.Type != orderType:
-				if st.OtherEvents++; len(st.otherTypes) < 20 && !slices.Contains(st.otherTypes, e.Type) {
+				st.OtherEvents++
+				// Until an order is seen, the types there are, for the
+				// error of a file that has none (noOrderType).
+				if st.Orders+st.AfterEnd+st.Returns == 0 && len(st.otherTypes) < 64 && !slices.Contains(st.otherTypes, e.Type) {
 					st.otherTypes = append(st.otherTypes, strings.Clone(e.Type))
 				}
 				continue
@@ -339,22 +341,8 @@ func readOrders(ctx context.Context, cfg *Config, end time.Time) (*book, Stats, 
 // noOrderType is the error for events of which none has the order type:
 // a *features.SchemaError naming the types there are.
 func (st Stats) noOrderType(cfg Config) error {
-	typ := cmp.Or(cfg.OrderType, "order")
-	have := fmt.Sprintf("the events' types include %s", strings.Join(quoted(st.otherTypes), ", "))
-	for _, t := range st.otherTypes {
-		if strings.EqualFold(t, typ) {
-			have = fmt.Sprintf("the events have %q (types compare exactly)", t)
-		}
-	}
-	return &features.SchemaError{Path: cfg.Orders.Path, Err: fmt.Errorf("no event has the order type %q; %s", typ, have)}
-}
-
-func quoted(ss []string) []string {
-	out := make([]string, len(ss))
-	for i, s := range ss {
-		out[i] = strconv.Quote(s)
-	}
-	return out
+	why, _ := features.MissingType(cmp.Or(cfg.OrderType, "order"), st.otherTypes)
+	return &features.SchemaError{Path: cfg.Orders.Path, Err: fmt.Errorf("the order type (--order-type): %s", why)}
 }
 
 func (bk *book) add(e *features.Event) {

@@ -308,8 +308,8 @@ func TestOrderTypeMissing(t *testing.T) {
 	os.WriteFile(p, []byte("entity_id,ts,type,value\na,2024-01-05,page_view,\na,2024-02-01,Order,120\nb,2024-03-01,Order,80\na,2024-04-01,Order,60\n"), 0o644)
 	cfg := Config{Orders: features.Source{Path: p}, FromEvents: true, AsOf: time.Date(2024, 6, 1, 0, 0, 0, 0, time.UTC)}
 	for typ, want := range map[string]string{
-		"":         `no event has the order type "order"; the events have "Order" (types compare exactly)`,
-		"purchase": `no event has the order type "purchase"; the events' types include "page_view", "Order"`,
+		"":         `the order type (--order-type): no event has type "order"; the events have "Order" (types compare exactly)`,
+		"purchase": `the order type (--order-type): no event has type "purchase"; the events' types include "page_view", "Order"`,
 	} {
 		cfg.OrderType = typ
 		_, err := Compute(context.Background(), cfg)
