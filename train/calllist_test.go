@@ -163,7 +163,7 @@ func TestEvaluate(t *testing.T) {
 	if err != nil || ev.Positives != 0 {
 		t.Fatalf("%v, %d positives", err, ev.Positives)
 	}
-	if l := ev.List("call list"); !math.IsNaN(l.AUC) || !math.IsNaN(ev.Grades[0].Lift) {
+	if l := ev.List("call list"); !math.IsNaN(float64(l.AUC)) || !math.IsNaN(float64(ev.Grades[0].Lift)) {
 		t.Errorf("no conversions: AUC %v, lift %v, want NaN", l.AUC, ev.Grades[0].Lift)
 	}
 	b, err := json.Marshal(ev)
@@ -171,7 +171,7 @@ func TestEvaluate(t *testing.T) {
 		t.Errorf("JSON %s, %v: want null AUC and lift", b, err)
 	}
 	var back Evaluation
-	if err := json.Unmarshal(b, &back); err != nil || !math.IsNaN(back.List("call list").AUC) || !math.IsNaN(back.Grades[0].Lift) || back.Grades[0].Rows != 2 {
+	if err := json.Unmarshal(b, &back); err != nil || !math.IsNaN(float64(back.List("call list").AUC)) || !math.IsNaN(float64(back.Grades[0].Lift)) || back.Grades[0].Rows != 2 {
 		t.Errorf("read back: %+v, %v", back, err)
 	}
 	// A deals file none of whose deals is of a listed lead (ids in

@@ -59,7 +59,7 @@ type Evaluation struct {
 // better than another.
 type ListEval struct {
 	Name        string           `json:"name"`
-	AUC         float64          `json:"auc"`
+	AUC         Undefined        `json:"auc"`
 	PrecisionAt []predict.AtK    `json:"precision_at"`
 	Deciles     []predict.Decile `json:"deciles"`
 }
@@ -67,11 +67,11 @@ type ListEval struct {
 // GroupEval is the conversions of one grade, queue or owner. Lift is
 // NaN, null in JSON, when no lead of the list converted.
 type GroupEval struct {
-	Name      string  `json:"name"`
-	Rows      int     `json:"rows"`
-	Positives int     `json:"positives"`
-	Rate      float64 `json:"rate"`
-	Lift      float64 `json:"lift"`
+	Name      string    `json:"name"`
+	Rows      int       `json:"rows"`
+	Positives int       `json:"positives"`
+	Rate      float64   `json:"rate"`
+	Lift      Undefined `json:"lift"`
 	// Revenue is the amount of the won deals that converted the group's
 	// leads (the deals file's amount column; conversion target).
 	Revenue float64 `json:"revenue"`
@@ -183,69 +183,41 @@ func judge(name string, score []float64, y []bool, ks []int) ListEval {
 	for i := range all {
 		all[i] = i
 	}
-	return ListEval{Name: name, AUC: AUC(score, y), PrecisionAt: PrecisionAtK(score, y, [][]int{all}, ks, 1), Deciles: Deciles(score, y)}
+	return ListEval{Name: name, AUC: Undefined(AUC(score, y)), PrecisionAt: PrecisionAtK(score, y, [][]int{all}, ks, 1), Deciles: Deciles(score, y)}
 }
 
-// MarshalJSON writes an undefined AUC as null.
-func (l ListEval) MarshalJSON() ([]byte, error) {
-	type plain ListEval
-	return json.Marshal(struct {
-		plain
-		AUC *float64 `json:"auc"`
-	}{plain(l), defined(l.AUC)})
+// Undefined is a measure that may have no value (NaN), such as the AUC
+// of a list in which every lead converted or none did: JSON holds it as
+// null, and reads null back as NaN.
+type Undefined float64
+
+// Fixed writes u with d decimals, "-" when it is undefined.
+func (u Undefined) Fixed(d int) string {
+	if math.IsNaN(float64(u)) {
+		return "-"
+	}
+	return fmt.Sprintf("%.*f", d, float64(u))
 }
 
-// UnmarshalJSON reads a null AUC as NaN.
-func (l *ListEval) UnmarshalJSON(b []byte) error {
-	type plain ListEval
-	aux := struct {
-		*plain
-		AUC *float64 `json:"auc"`
-	}{plain: (*plain)(l)}
-	if err := json.Unmarshal(b, &aux); err != nil {
+// MarshalJSON writes NaN as null.
+func (u Undefined) MarshalJSON() ([]byte, error) {
+	if math.IsNaN(float64(u)) {
+		return []byte("null"), nil
+	}
+	return json.Marshal(float64(u))
+}
+
+// UnmarshalJSON reads null as NaN.
+func (u *Undefined) UnmarshalJSON(b []byte) error {
+	var v *float64
+	if err := json.Unmarshal(b, &v); err != nil {
 		return err
 	}
-	l.AUC = undefinedIfNil(aux.AUC)
+	*u = Undefined(math.NaN())
+	if v != nil {
+		*u = Undefined(*v)
+	}
 	return nil
-}
-
-// MarshalJSON writes an undefined lift as null.
-func (g GroupEval) MarshalJSON() ([]byte, error) {
-	type plain GroupEval
-	return json.Marshal(struct {
-		plain
-		Lift *float64 `json:"lift"`
-	}{plain(g), defined(g.Lift)})
-}
-
-// UnmarshalJSON reads a null lift as NaN.
-func (g *GroupEval) UnmarshalJSON(b []byte) error {
-	type plain GroupEval
-	aux := struct {
-		*plain
-		Lift *float64 `json:"lift"`
-	}{plain: (*plain)(g)}
-	if err := json.Unmarshal(b, &aux); err != nil {
-		return err
-	}
-	g.Lift = undefinedIfNil(aux.Lift)
-	return nil
-}
-
-// defined returns &v, nil for NaN.
-func defined(v float64) *float64 {
-	if math.IsNaN(v) {
-		return nil
-	}
-	return &v
-}
-
-// undefinedIfNil returns *p, NaN for nil.
-func undefinedIfNil(p *float64) float64 {
-	if p == nil {
-		return math.NaN()
-	}
-	return *p
 }
 
 // listLengths are 50, 100 and 500 leads, and the list down to the end of
@@ -288,9 +260,9 @@ func groups(ranked []predict.Ranked, y []bool, revenue []float64, key func(*pred
 	base := float64(pos) / float64(len(ranked))
 	for j := range out {
 		out[j].Rate = float64(out[j].Positives) / float64(out[j].Rows)
-		out[j].Lift = math.NaN()
+		out[j].Lift = Undefined(math.NaN())
 		if base > 0 {
-			out[j].Lift = out[j].Rate / base
+			out[j].Lift = Undefined(out[j].Rate / base)
 		}
 	}
 	return out

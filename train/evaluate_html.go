@@ -57,7 +57,7 @@ func (e *Evaluation) gainPlot() (*plot.Plot, error) {
 		}
 		ln.Color = listColors[i%len(listColors)]
 		p.Add(ln)
-		p.Legend.Add(fmt.Sprintf("%s (AUC %s)", l.Name, Fixed3(l.AUC)), ln)
+		p.Legend.Add(fmt.Sprintf("%s (AUC %s)", l.Name, l.AUC.Fixed(3)), ln)
 	}
 	d, err := plotter.NewLine(plotter.XYs{{X: 0, Y: 0}, {X: 1, Y: 1}})
 	if err != nil {
@@ -89,7 +89,7 @@ func (e *Evaluation) gradePlot() (*plot.Plot, error) {
 }
 
 var evalTemplate = template.Must(template.New("evaluate").Funcs(template.FuncMap{
-	"f3":  Fixed3,
+	"f3":  func(x float64) string { return fmt.Sprintf("%.3f", x) },
 	"pct": func(x float64) string { return fmt.Sprintf("%.1f%%", 100*x) },
 	"at": func(l ListEval, k int) string {
 		v := l.At(k)
@@ -112,21 +112,21 @@ th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}
 {{if not .E.Complete}}<p class="note">The outcomes file ends on {{.E.OutcomesThrough}}, before the horizon does: conversions after it are not counted yet.</p>{{end}}
 <h2>How well each ordering finds them</h2>
 <table><tr><th>ordering</th><th>AUC</th>{{range .Ks}}<th>converted among the first {{.}}</th>{{end}}</tr>
-{{range $l := .E.Lists}}<tr><td>{{$l.Name}}</td><td>{{f3 $l.AUC}}</td>{{range $.Ks}}<td>{{at $l .}}</td>{{end}}</tr>
+{{range $l := .E.Lists}}<tr><td>{{$l.Name}}</td><td>{{$l.AUC.Fixed 3}}</td>{{range $.Ks}}<td>{{at $l .}}</td>{{end}}</tr>
 {{end}}</table>
 <p>"call list" is the list as ranked (the score, blending the model with the rules); "model" orders by the model's probability alone and "rules" by rule points alone.</p>
 <div class="charts">{{range .Charts}}{{.}}{{end}}</div>
 <h2>By grade</h2>
 <table><tr><th>grade</th><th>leads</th><th>converted</th><th>rate</th><th>lift</th></tr>
-{{range .E.Grades}}<tr><td>{{.Name}}</td><td>{{.Rows}}</td><td>{{.Positives}}</td><td>{{pct .Rate}}</td><td>{{f3 .Lift}}</td></tr>
+{{range .E.Grades}}<tr><td>{{.Name}}</td><td>{{.Rows}}</td><td>{{.Positives}}</td><td>{{pct .Rate}}</td><td>{{.Lift.Fixed 3}}</td></tr>
 {{end}}</table>
 <h2>By queue</h2>
 <table><tr><th>queue</th><th>leads</th><th>converted</th><th>rate</th><th>lift</th></tr>
-{{range .E.Queues}}<tr><td>{{.Name}}</td><td>{{.Rows}}</td><td>{{.Positives}}</td><td>{{pct .Rate}}</td><td>{{f3 .Lift}}</td></tr>
+{{range .E.Queues}}<tr><td>{{.Name}}</td><td>{{.Rows}}</td><td>{{.Positives}}</td><td>{{pct .Rate}}</td><td>{{.Lift.Fixed 3}}</td></tr>
 {{end}}</table>
 {{if .E.Owners}}<h2>By owner</h2>
 <table><tr><th>owner</th><th>leads</th><th>converted</th><th>rate</th><th>lift</th></tr>
-{{range .E.Owners}}<tr><td>{{.Name}}</td><td>{{.Rows}}</td><td>{{.Positives}}</td><td>{{pct .Rate}}</td><td>{{f3 .Lift}}</td></tr>
+{{range .E.Owners}}<tr><td>{{.Name}}</td><td>{{.Rows}}</td><td>{{.Positives}}</td><td>{{pct .Rate}}</td><td>{{.Lift.Fixed 3}}</td></tr>
 {{end}}</table>{{end}}
 <h2>Lift by decile</h2>
 {{range .E.Lists}}<h3>{{.Name}}</h3>

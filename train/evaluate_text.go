@@ -19,7 +19,7 @@ func (e *Evaluation) WriteText(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "ORDERING\tAUC\tFIRST 50\tFIRST 100\tFIRST 500\t")
 	for _, l := range e.Lists {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t\n", l.Name, Fixed3(l.AUC), Percent(l.At(50)), Percent(l.At(100)), Percent(l.At(500)))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t\n", l.Name, l.AUC.Fixed(3), Percent(l.At(50)), Percent(l.At(100)), Percent(l.At(500)))
 	}
 	if len(e.Lists) < 3 {
 		fmt.Fprintln(tw, "(no rule points in the list: no rules ordering)\t\t\t\t\t")
@@ -27,21 +27,9 @@ func (e *Evaluation) WriteText(w io.Writer) error {
 	fmt.Fprintln(tw, "\t\t\t\t\t")
 	fmt.Fprintln(tw, "GRADE\tLEADS\tCONVERTED\tRATE\tLIFT\t")
 	for _, g := range e.Grades {
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%.1f%%\t%s\t\n", g.Name, g.Rows, g.Positives, 100*g.Rate, fixed(g.Lift, 2))
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%.1f%%\t%s\t\n", g.Name, g.Rows, g.Positives, 100*g.Rate, g.Lift.Fixed(2))
 	}
 	return tw.Flush()
-}
-
-// Fixed3 writes an AUC with three decimals, "-" for NaN (no conversions,
-// or all).
-func Fixed3(v float64) string { return fixed(v, 3) }
-
-// fixed writes v with d decimals, "-" for NaN.
-func fixed(v float64, d int) string {
-	if v != v {
-		return "-"
-	}
-	return fmt.Sprintf("%.*f", d, v)
 }
 
 // Percent writes a share as a percentage with one decimal, "-" for NaN

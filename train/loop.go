@@ -93,8 +93,8 @@ func (l *Loop) gradePlot() (*plot.Plot, error) {
 func (l *Loop) aucPlot() (*plot.Plot, error) {
 	var pts plotter.XYs
 	for k, r := range l.Runs {
-		if c := r.Evaluation.List("call list"); c != nil && !math.IsNaN(c.AUC) {
-			pts = append(pts, plotter.XY{X: float64(k + 1), Y: c.AUC})
+		if c := r.Evaluation.List("call list"); c != nil && !math.IsNaN(float64(c.AUC)) {
+			pts = append(pts, plotter.XY{X: float64(k + 1), Y: float64(c.AUC)})
 		}
 	}
 	p := plot.New()
@@ -109,7 +109,6 @@ func (l *Loop) aucPlot() (*plot.Plot, error) {
 }
 
 var loopTemplate = template.Must(template.New("loop").Funcs(template.FuncMap{
-	"f3":    Fixed3,
 	"pct":   func(x float64) string { return fmt.Sprintf("%.1f%%", 100*x) },
 	"money": func(x float64) string { return fmt.Sprintf("%.2f", x) },
 	"inc":   func(i int) int { return i + 1 },
@@ -135,11 +134,11 @@ th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}
 <h2>Runs</h2>
 <table><tr><th>run</th><th>as of</th><th>leads</th><th>converted</th><th>AUC</th><th>converted among the first 100</th><th>model</th></tr>
 {{range $k, $r := .L.Runs}}<tr><td>{{inc $k}}</td><td>{{$r.AsOf}}</td><td>{{$r.Evaluation.Rows}}</td><td>{{$r.Evaluation.Positives}} ({{pct $r.Evaluation.BaseRate}})</td>
-<td>{{with $r.Evaluation.List "call list"}}{{f3 .AUC}}{{end}}</td><td>{{at ($r.Evaluation.List "call list") 100}}</td><td>{{$r.ModelID}}</td></tr>
+<td>{{with $r.Evaluation.List "call list"}}{{.AUC.Fixed 3}}{{end}}</td><td>{{at ($r.Evaluation.List "call list") 100}}</td><td>{{$r.ModelID}}</td></tr>
 {{end}}</table>
 {{range .L.Runs}}<h2>{{.AsOf}}</h2>
 <table><tr><th>grade</th><th>leads</th><th>converted</th><th>rate</th><th>lift</th><th>revenue</th></tr>
-{{range .Evaluation.Grades}}<tr><td>{{.Name}}</td><td>{{.Rows}}</td><td>{{.Positives}}</td><td>{{pct .Rate}}</td><td>{{f3 .Lift}}</td><td>{{money .Revenue}}</td></tr>{{end}}</table>
+{{range .Evaluation.Grades}}<tr><td>{{.Name}}</td><td>{{.Rows}}</td><td>{{.Positives}}</td><td>{{pct .Rate}}</td><td>{{.Lift.Fixed 3}}</td><td>{{money .Revenue}}</td></tr>{{end}}</table>
 <table><tr><th>queue</th><th>leads</th><th>converted</th><th>rate</th><th>revenue</th></tr>
 {{range .Evaluation.Queues}}<tr><td>{{.Name}}</td><td>{{.Rows}}</td><td>{{.Positives}}</td><td>{{pct .Rate}}</td><td>{{money .Revenue}}</td></tr>{{end}}</table>
 {{if .Evaluation.Owners}}<table><tr><th>owner</th><th>leads</th><th>converted</th><th>rate</th><th>revenue</th></tr>
@@ -157,7 +156,7 @@ func (loop *Loop) WriteText(w io.Writer) error {
 	for _, r := range loop.Runs {
 		ev := r.Evaluation
 		l := ev.List("call list")
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s", r.AsOf, ev.Rows, ev.Positives, Fixed3(l.AUC), Percent(l.At(100)))
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s", r.AsOf, ev.Rows, ev.Positives, l.AUC.Fixed(3), Percent(l.At(100)))
 		rate := map[string]string{}
 		for _, g := range ev.Grades {
 			rate[g.Name] = fmt.Sprintf("%.1f%%", 100*g.Rate)

@@ -322,7 +322,7 @@ func (bt *Backtest) WriteText(w io.Writer, out string) error {
 		fmt.Fprintf(tw, "%s\t%d\t%d", d.AsOf, ev.Rows, ev.Positives)
 		for _, name := range []string{"call list", "model", "rules"} {
 			if l := ev.List(name); l != nil {
-				fmt.Fprintf(tw, "\t%s", train.Fixed3(l.AUC))
+				fmt.Fprintf(tw, "\t%s", l.AUC.Fixed(3))
 			} else {
 				fmt.Fprint(tw, "\t-")
 			}
