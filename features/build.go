@@ -306,7 +306,7 @@ func prepare(ctx context.Context, cfg Config) (*built, error) {
 	if err := e.ingest(ctx); err != nil {
 		return nil, err
 	}
-	if err := cmp.Or(e.checkDerived(), e.checkRules(b.log)); err != nil {
+	if err := e.checkTested(b.log); err != nil {
 		return nil, err
 	}
 	e.remap = e.sortTypes()

@@ -575,6 +575,16 @@ func idHint(ids, others []string, mapping string) string {
 	return "is entity_id mapped to the column of the ids the events use" + mapping + "?"
 }
 
+// checkTested checks what the spec's derived types and the rules test
+// against the events and entities read: a derived type first, as its
+// error stops the build before rules are looked at.
+func (e *engine) checkTested(log *slog.Logger) error {
+	if err := e.checkDerived(); err != nil {
+		return err
+	}
+	return e.checkRules(log)
+}
+
 // checkDerived returns a *SchemaError when a derived type of the spec
 // tests a column no events file has: its events would silently be none
 // (a model trained with it would score every lead as if it had none).

@@ -1,7 +1,6 @@
 package features
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -224,7 +223,7 @@ func (p *EntityPlan) Resolve(ctx context.Context, c Counts) error {
 		if err := e.scanColumns(ctx); err != nil {
 			return err
 		}
-		if err := cmp.Or(e.checkDerived(), e.checkRules(e.cfg.Logger)); err != nil {
+		if err := e.checkTested(e.cfg.Logger); err != nil {
 			return err
 		}
 	}
