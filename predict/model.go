@@ -195,19 +195,62 @@ type CalibrationBin struct {
 // Decile is a row of the lift and gain table (decile 1 holds the highest
 // scores).
 type Decile struct {
-	Decile    int     `json:"decile"`
-	Rows      int     `json:"rows"`
-	Positives int     `json:"positives"`
-	Lift      float64 `json:"lift"`
-	Gain      float64 `json:"gain"`
+	Decile    int       `json:"decile"`
+	Rows      int       `json:"rows"`
+	Positives int       `json:"positives"`
+	Lift      Undefined `json:"lift"` // undefined when no row is positive
+	Gain      Undefined `json:"gain"` // undefined when no row is positive
 }
 
 // AtK is the precision of the top k rows and its lift over the base rate.
 type AtK struct {
-	K         int     `json:"k"`
-	Precision float64 `json:"precision"`
-	Lift      float64 `json:"lift"`
-	Lists     int     `json:"lists"` // call lists averaged (validation dates with at least k rows)
+	K         int       `json:"k"`
+	Precision float64   `json:"precision"`
+	Lift      Undefined `json:"lift"`  // undefined when no row is positive
+	Lists     int       `json:"lists"` // call lists averaged (validation dates with at least k rows)
+}
+
+// Undefined is a measure that may have no value (NaN), such as the AUC,
+// or a lift, of a list in which every lead converted or none did: JSON holds it as
+// null, and reads null back as NaN.
+type Undefined float64
+
+// Fixed writes u with d decimals, "-" when it is undefined.
+func (u Undefined) Fixed(d int) string {
+	if math.IsNaN(float64(u)) {
+		return "-"
+	}
+	return fmt.Sprintf("%.*f", d, float64(u))
+}
+
+// MarshalJSON writes NaN as null.
+func (u Undefined) MarshalJSON() ([]byte, error) {
+	if math.IsNaN(float64(u)) {
+		return []byte("null"), nil
+	}
+	return json.Marshal(float64(u))
+}
+
+// UnmarshalJSON reads null as NaN.
+func (u *Undefined) UnmarshalJSON(b []byte) error {
+	var v *float64
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	*u = Undefined(math.NaN())
+	if v != nil {
+		*u = Undefined(*v)
+	}
+	return nil
+}
+
+// Percent writes u as a percentage with one decimal, "-" when it is
+// undefined.
+func (u Undefined) Percent() string {
+	if math.IsNaN(float64(u)) {
+		return "-"
+	}
+	return fmt.Sprintf("%.1f%%", 100*float64(u))
 }
 
 // JSONObject holds optional extra metrics.

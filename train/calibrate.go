@@ -287,7 +287,7 @@ func rankBy(p []float64, y []bool, desc bool) ([]int, int) {
 
 // Deciles returns lift and gain by decile of score (highest first): the
 // share of positives captured so far (gain) and each decile's positive rate
-// over the base rate (lift).
+// over the base rate (lift); both are undefined when no row is positive.
 func Deciles(p []float64, y []bool) []predict.Decile {
 	idx, pos := rankBy(p, y, true)
 	base := float64(pos) / float64(len(p))
@@ -302,9 +302,14 @@ func Deciles(p []float64, y []bool) []predict.Decile {
 			}
 		}
 		cum += k
-		out[d] = predict.Decile{Decile: d + 1, Rows: hi - lo, Positives: k, Gain: float64(cum) / float64(max(pos, 1))}
-		if hi > lo && base > 0 {
-			out[d].Lift = float64(k) / float64(hi-lo) / base
+		out[d] = predict.Decile{Decile: d + 1, Rows: hi - lo, Positives: k}
+		switch {
+		case pos == 0:
+			out[d].Lift, out[d].Gain = predict.Undefined(math.NaN()), predict.Undefined(math.NaN())
+		case hi > lo:
+			out[d].Lift, out[d].Gain = predict.Undefined(float64(k)/float64(hi-lo)/base), predict.Undefined(float64(cum)/float64(pos))
+		default: // a decile of no row (fewer than ten rows)
+			out[d].Lift, out[d].Gain = predict.Undefined(math.NaN()), predict.Undefined(float64(cum)/float64(pos))
 		}
 	}
 	return out

@@ -26,7 +26,7 @@ func TestPrecisionAtKHandComputed(t *testing.T) {
 	at := PrecisionAtK(p, y, [][]int{{0, 1, 2}, {3, 4, 5}}, []int{2, 4}, 1)
 	// List 1's best two: 0.9 (yes), 0.8 (no); list 2's: 0.6 (no), 0.5
 	// (no). Mean (1/2 + 0/2) / 2. No list has 4 rows.
-	if len(at) != 1 || at[0].K != 2 || at[0].Precision != 0.25 || at[0].Lists != 2 || math.Abs(at[0].Lift-0.5) > 1e-12 {
+	if len(at) != 1 || at[0].K != 2 || at[0].Precision != 0.25 || at[0].Lists != 2 || math.Abs(float64(at[0].Lift)-0.5) > 1e-12 {
 		t.Errorf("got %+v, want k=2 precision 0.25 lift 0.5 over 2 lists", at)
 	}
 	// With negatives weighing 2 (half kept), a list of two rows fills a
@@ -165,6 +165,18 @@ func TestEvaluate(t *testing.T) {
 	}
 	if l := ev.List("call list"); !math.IsNaN(float64(l.AUC)) || !math.IsNaN(float64(ev.Grades[0].Lift)) {
 		t.Errorf("no conversions: AUC %v, lift %v, want NaN", l.AUC, ev.Grades[0].Lift)
+	}
+	for _, d := range ev.List("model").Deciles {
+		if !math.IsNaN(float64(d.Lift)) || !math.IsNaN(float64(d.Gain)) {
+			t.Errorf("no conversions: decile %+v, want NaN lift and gain", d)
+		}
+	}
+	if at := ev.List("model").PrecisionAt; len(at) != 1 || at[0].Precision != 0 || !math.IsNaN(float64(at[0].Lift)) {
+		t.Errorf("no conversions: precision at %+v, want 0 with NaN lift", at)
+	}
+	var page strings.Builder
+	if err := ev.WriteHTML(&page); err != nil || strings.Contains(page.String(), "0.000</td>") || !strings.Contains(page.String(), "<td>-</td><td>-</td>") {
+		t.Errorf("no conversions: HTML shows a lift or gain (%v)", err)
 	}
 	b, err := json.Marshal(ev)
 	if err != nil || !strings.Contains(string(b), `"auc":null`) || !strings.Contains(string(b), `"lift":null`) {

@@ -2,7 +2,6 @@ package train
 
 import (
 	"cmp"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -58,20 +57,20 @@ type Evaluation struct {
 // JSON, when the leads are all converted or none is: then no ordering is
 // better than another.
 type ListEval struct {
-	Name        string           `json:"name"`
-	AUC         Undefined        `json:"auc"`
-	PrecisionAt []predict.AtK    `json:"precision_at"`
-	Deciles     []predict.Decile `json:"deciles"`
+	Name        string            `json:"name"`
+	AUC         predict.Undefined `json:"auc"`
+	PrecisionAt []predict.AtK     `json:"precision_at"`
+	Deciles     []predict.Decile  `json:"deciles"`
 }
 
 // GroupEval is the conversions of one grade, queue or owner. Lift is
 // NaN, null in JSON, when no lead of the list converted.
 type GroupEval struct {
-	Name      string    `json:"name"`
-	Rows      int       `json:"rows"`
-	Positives int       `json:"positives"`
-	Rate      float64   `json:"rate"`
-	Lift      Undefined `json:"lift"`
+	Name      string            `json:"name"`
+	Rows      int               `json:"rows"`
+	Positives int               `json:"positives"`
+	Rate      float64           `json:"rate"`
+	Lift      predict.Undefined `json:"lift"`
 	// Revenue is the amount of the won deals that converted the group's
 	// leads (the deals file's amount column; conversion target).
 	Revenue float64 `json:"revenue"`
@@ -183,41 +182,7 @@ func judge(name string, score []float64, y []bool, ks []int) ListEval {
 	for i := range all {
 		all[i] = i
 	}
-	return ListEval{Name: name, AUC: Undefined(AUC(score, y)), PrecisionAt: PrecisionAtK(score, y, [][]int{all}, ks, 1), Deciles: Deciles(score, y)}
-}
-
-// Undefined is a measure that may have no value (NaN), such as the AUC
-// of a list in which every lead converted or none did: JSON holds it as
-// null, and reads null back as NaN.
-type Undefined float64
-
-// Fixed writes u with d decimals, "-" when it is undefined.
-func (u Undefined) Fixed(d int) string {
-	if math.IsNaN(float64(u)) {
-		return "-"
-	}
-	return fmt.Sprintf("%.*f", d, float64(u))
-}
-
-// MarshalJSON writes NaN as null.
-func (u Undefined) MarshalJSON() ([]byte, error) {
-	if math.IsNaN(float64(u)) {
-		return []byte("null"), nil
-	}
-	return json.Marshal(float64(u))
-}
-
-// UnmarshalJSON reads null as NaN.
-func (u *Undefined) UnmarshalJSON(b []byte) error {
-	var v *float64
-	if err := json.Unmarshal(b, &v); err != nil {
-		return err
-	}
-	*u = Undefined(math.NaN())
-	if v != nil {
-		*u = Undefined(*v)
-	}
-	return nil
+	return ListEval{Name: name, AUC: predict.Undefined(AUC(score, y)), PrecisionAt: PrecisionAtK(score, y, [][]int{all}, ks, 1), Deciles: Deciles(score, y)}
 }
 
 // listLengths are 50, 100 and 500 leads, and the list down to the end of
@@ -260,9 +225,9 @@ func groups(ranked []predict.Ranked, y []bool, revenue []float64, key func(*pred
 	base := float64(pos) / float64(len(ranked))
 	for j := range out {
 		out[j].Rate = float64(out[j].Positives) / float64(out[j].Rows)
-		out[j].Lift = Undefined(math.NaN())
+		out[j].Lift = predict.Undefined(math.NaN())
 		if base > 0 {
-			out[j].Lift = Undefined(out[j].Rate / base)
+			out[j].Lift = predict.Undefined(out[j].Rate / base)
 		}
 	}
 	return out

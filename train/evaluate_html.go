@@ -47,9 +47,12 @@ func (e *Evaluation) gainPlot() (*plot.Plot, error) {
 	p.Title.Text, p.X.Label.Text, p.Y.Label.Text = "Cumulative gain", "share of leads called (best first)", "share of conversions reached"
 	p.Add(plotter.NewGrid())
 	for i, l := range e.Lists {
+		if e.Positives == 0 {
+			break // no gain to draw: every share is undefined
+		}
 		pts := plotter.XYs{{X: 0, Y: 0}}
 		for _, d := range l.Deciles {
-			pts = append(pts, plotter.XY{X: float64(d.Decile) / 10, Y: d.Gain})
+			pts = append(pts, plotter.XY{X: float64(d.Decile) / 10, Y: float64(d.Gain)})
 		}
 		ln, err := plotter.NewLine(pts)
 		if err != nil {
@@ -131,7 +134,7 @@ th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}
 <h2>Lift by decile</h2>
 {{range .E.Lists}}<h3>{{.Name}}</h3>
 <table><tr><th>decile</th><th>leads</th><th>converted</th><th>lift</th><th>cumulative gain</th></tr>
-{{range .Deciles}}<tr><td>{{.Decile}}</td><td>{{.Rows}}</td><td>{{.Positives}}</td><td>{{f3 .Lift}}</td><td>{{pct .Gain}}</td></tr>
+{{range .Deciles}}<tr><td>{{.Decile}}</td><td>{{.Rows}}</td><td>{{.Positives}}</td><td>{{.Lift.Fixed 3}}</td><td>{{.Gain.Percent}}</td></tr>
 {{end}}</table>{{end}}
 </body></html>
 `))

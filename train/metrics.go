@@ -206,8 +206,9 @@ func PrecisionAtK(p []float64, y []bool, groups [][]int, ks []int, negWeight flo
 			continue
 		}
 		at.Precision /= float64(at.Lists)
+		at.Lift = predict.Undefined(math.NaN())
 		if base > 0 {
-			at.Lift = at.Precision / base
+			at.Lift = predict.Undefined(at.Precision / base)
 		}
 		out = append(out, at)
 	}

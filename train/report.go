@@ -188,7 +188,7 @@ func calibrationPlot(p []float64, y []bool) (*plot.Plot, error) {
 func gainPlot(p []float64, y []bool) (*plot.Plot, error) {
 	pts := plotter.XYs{{X: 0, Y: 0}}
 	for _, d := range Deciles(p, y) {
-		pts = append(pts, plotter.XY{X: float64(d.Decile) / 10, Y: d.Gain})
+		pts = append(pts, plotter.XY{X: float64(d.Decile) / 10, Y: float64(d.Gain)})
 	}
 	return line("Cumulative gain by decile", "share of leads called (best first)", "share of won deals reached", pts, true)
 }
@@ -309,13 +309,13 @@ Label: {{.M.Label}}{{if .M.Positive}} = {{.M.Positive}}{{end}}{{with .M.Target}}
 {{with .M.Training.AllowedLeaks}}<strong>Kept although each alone all but decides the label (--allow-leak): {{join .}}.</strong> {{end}}{{if .M.Training.Refit}}Once measured, the model was fitted again on the training and validation rows together ({{.M.Training.Rows}} rows); the metrics are those of the measured fit.{{end}}</p>
 {{if .M.Metrics.PrecisionAt}}<h2>As a call list</h2>
 <table><tr><th>first leads called</th><th>converted</th><th>lift over the base rate</th><th>lists (validation dates)</th></tr>
-{{range .M.Metrics.PrecisionAt}}<tr><td>{{.K}}</td><td>{{pct .Precision}}</td><td>{{f3 .Lift}}</td><td>{{.Lists}}</td></tr>
+{{range .M.Metrics.PrecisionAt}}<tr><td>{{.K}}</td><td>{{pct .Precision}}</td><td>{{.Lift.Fixed 3}}</td><td>{{.Lists}}</td></tr>
 {{end}}</table>{{end}}
 {{with .M.Blend}}<p>Blend with the rules chosen on the validation rows: model weight {{.ModelWeight}} (rules scaled by {{.RulesMax}}); predict uses it unless predict.yaml sets model_weight.</p>{{end}}
 <div class="charts">{{range .Charts}}{{.}}{{end}}</div>
 <h2>Lift and gain by decile</h2>
 <table><tr><th>decile</th><th>leads</th><th>won</th><th>lift</th><th>cumulative gain</th></tr>
-{{range .M.Metrics.Deciles}}<tr><td>{{.Decile}}</td><td>{{.Rows}}</td><td>{{.Positives}}</td><td>{{f3 .Lift}}</td><td>{{pct .Gain}}</td></tr>
+{{range .M.Metrics.Deciles}}<tr><td>{{.Decile}}</td><td>{{.Rows}}</td><td>{{.Positives}}</td><td>{{.Lift.Fixed 3}}</td><td>{{.Gain.Percent}}</td></tr>
 {{end}}</table>
 <h2>Calibration</h2>
 <table><tr><th>predicted</th><th>leads</th><th>mean predicted</th><th>observed</th></tr>
