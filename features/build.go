@@ -306,6 +306,9 @@ func prepare(ctx context.Context, cfg Config) (*built, error) {
 	if err := e.ingest(ctx); err != nil {
 		return nil, err
 	}
+	if err := e.checkMoments(); err != nil {
+		return nil, err
+	}
 	if err := e.checkTested(b.log); err != nil {
 		return nil, err
 	}

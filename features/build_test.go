@@ -681,3 +681,43 @@ func planTable(t *testing.T, cfg Config) (*Table, error) {
 	}
 	return final.Table(rows)
 }
+
+// Events that all fall on or after the last moment leave every row
+// without activity: a date typed a year early, not a CRM.
+func TestEventsAfterEveryMoment(t *testing.T) {
+	events := writeFile(t, "events.csv", "entity_id,ts,type\nA,2024-05-01,rfq\nB,2024-03-01 08:00:00,visit\nA,2024-06-01,visit\n")
+	deals := writeFile(t, "deals.csv", "entity_id,ts,won,closed_at\nA,2023-05-10,true,2023-05-20\nB,2023-06-10,false,2023-07-01\n")
+	o, err := ReadOutcomes(context.Background(), Source{Path: deals}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := ReadCutoffs(context.Background(), Source{Path: deals}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name string
+		cfg  Config
+		want string
+	}{
+		{"as-of", Config{AsOf: d("2024-03-01 08:00:00")}, "every one of the 3 events falls on or after the as-of date, 2024-03-01T08:00:00Z (the earliest on 2024-03-01T08:00:00Z)"},
+		{"snapshots", Config{Snapshots: []time.Time{d("2023-01-01"), d("2023-02-01")}, Target: &Target{Kind: TargetConversion, HorizonDays: 30}, Outcomes: o, OutcomesKnown: d("2024-08-01")},
+			"falls on or after the last snapshot date, 2023-02-01T00:00:00Z"},
+		{"cutoffs", Config{Cutoffs: c}, "falls on or after the latest cutoff, 2023-06-10T00:00:00Z"},
+	} {
+		tt.cfg.Events = Source{Path: events}
+		_, err := Build(context.Background(), tt.cfg)
+		var se *SchemaError
+		if !errors.As(err, &se) || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: %v, want a SchemaError with %q", tt.name, err, tt.want)
+		}
+	}
+	// One event before the date is a table, if a thin one.
+	if tb := build(t, "entity_id,ts,type\nA,2024-05-01,rfq\nB,2024-02-29,visit\n", Config{AsOf: d("2024-03-01")}); tb.NumRows() != 1 {
+		t.Errorf("one event before the date: %d rows, want 1", tb.NumRows())
+	}
+	// No event at all is an empty table, as for a CRM not yet in use.
+	if tb := build(t, "entity_id,ts,type\n", Config{AsOf: d("2024-03-01")}); tb.NumRows() != 0 {
+		t.Errorf("no events: %d rows", tb.NumRows())
+	}
+}

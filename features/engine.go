@@ -191,7 +191,8 @@ type engine struct {
 	moments   map[string][]moment
 	lastMom   int64 // no row counts an event at or after this time
 	newest    int64 // the latest event kept
-	late      int64
+	late      int64 // events at or after lastMom, left out
+	firstLate int64 // the earliest of them
 	read      int64
 	tooMany   bool // more types than a table takes
 	tooVaried bool // more combinations than matches can index
@@ -219,7 +220,7 @@ type moment struct {
 }
 
 func newEngine(cfg *Config) *engine {
-	e := &engine{cfg: cfg, spec: cfg.Spec, rs: cfg.Rules, typeID: map[string]uint16{}, newest: noTime,
+	e := &engine{cfg: cfg, spec: cfg.Spec, rs: cfg.Rules, typeID: map[string]uint16{}, newest: noTime, firstLate: math.MaxInt64,
 		matches: []matched{{}}, matchID: map[matched]uint16{{}: 0}}
 	for _, w := range cfg.Spec.windows() {
 		e.win = append(e.win, int64(w)*dayNanos)
@@ -378,6 +379,7 @@ func (e *engine) ingestFile(ctx context.Context, src Source) error {
 			e.parts[bp.part[i]].keep(b.id[i], rec{ts: ts, typ: typ}, b.value[i], b.valued[i], match, fp, has)
 		}
 		e.late += int64(bp.late)
+		e.firstLate = min(e.firstLate, bp.firstLate)
 		return nil
 	}
 	err = streamBatches(ctx, er, keepBatch)
@@ -429,9 +431,10 @@ func (e *engine) scanColumns(ctx context.Context) error {
 // event after the other, each to a partition picked by hash, made every
 // append a cache miss.
 type byPartition struct {
-	part  []uint16 // per event: its partition
-	order []int32
-	late  int // events of the batch at or after the last moment, left out
+	part      []uint16 // per event: its partition
+	order     []int32
+	late      int   // events of the batch at or after the last moment, left out
+	firstLate int64 // the earliest of them
 }
 
 // sort returns the positions of the events of b before last, partition
@@ -440,13 +443,14 @@ func (bp *byPartition) sort(b *eventColumns, last int64) []int32 {
 	n := b.len()
 	var count [nParts + 1]int32
 	bp.part = slices.Grow(bp.part[:0], n)[:n]
-	bp.late = 0
+	bp.late, bp.firstLate = 0, math.MaxInt64
 	for i, ts := range b.ts {
 		k := uint16(nParts) // left out
 		if ts < last {
 			k = uint16(hashID(b.id[i]) % nParts)
 		} else {
 			bp.late++
+			bp.firstLate = min(bp.firstLate, ts)
 		}
 		bp.part[i] = k
 		count[k]++
@@ -573,6 +577,26 @@ func idHint(ids, others []string, mapping string) string {
 		return "ids compare exactly, and these differ in case"
 	}
 	return "is entity_id mapped to the column of the ids the events use" + mapping + "?"
+}
+
+// checkMoments returns a *SchemaError when every event read falls on or
+// after the last moment (the as-of date, the last snapshot date, the
+// latest cutoff): no row would count an event, which comes of a date
+// typed a year early, cutoffs of another period or timestamps read in the
+// wrong pattern, not of a CRM.
+func (e *engine) checkMoments() error {
+	if e.newest != noTime || e.late == 0 {
+		return nil
+	}
+	last := "the as-of date"
+	switch {
+	case e.snapshots != nil:
+		last = "the last snapshot date"
+	case e.moments != nil:
+		last = "the latest cutoff"
+	}
+	return &SchemaError{Path: e.cfg.Events.Path, Err: fmt.Errorf("every one of the %d events falls on or after %s, %s (the earliest on %s): no row would count one; is the date right?",
+		e.late, last, timeOf(e.lastMom).Format(time.RFC3339), timeOf(e.firstLate).Format(time.RFC3339))}
 }
 
 // checkTested checks what the spec's derived types and the rules test

@@ -48,7 +48,8 @@ groups: [{name: g}]
 rules:
   - {name: rfq, group: g, points: 15, event: {type: rfq}, valid_for: 3 months}
 `)
-	ev := "a,2024-11-03 10:00:00,rfq,,\n"
+	// b's event keeps every date after the first event of the file.
+	ev := "a,2024-11-03 10:00:00,rfq,,\nb,2024-01-01 00:00:00,page_view,,\n"
 	tests := []struct {
 		at   string
 		want float64
