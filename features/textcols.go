@@ -12,10 +12,14 @@ import (
 
 // Number formats of a text column: how a CRM export writes its numbers.
 // NumberPlain is what every reader takes without asking ("1234.5");
-// NumberComma groups thousands with commas ("1,234.50"), NumberDot with
-// dots and marks decimals with a comma ("1.234,50", "12,5"). Either may
-// carry a currency sign ($ € £ ¥) and a trailing percent sign, which are
-// dropped ("15%" reads 15).
+// NumberComma marks decimals with a point and groups thousands with
+// commas ("1,234.50"), NumberDot marks them with a comma and groups with
+// dots ("1.234,50", "12,5"). Either may group with spaces (also no-break
+// ones: "1 234,50") or apostrophes ("1'234.50") instead, carry a currency
+// sign ($ € £ ¥) or code ("USD 1,234.50", "1.234,50 EUR") and a trailing
+// percent sign, which are dropped ("15%" reads 15), and write a negative
+// number in accounting parentheses ("(1,200.00)") or with a trailing
+// minus ("1.234,50-", as SAP does).
 const (
 	NumberPlain = "1234.5"
 	NumberComma = "1,234.5"
@@ -40,11 +44,23 @@ func CheckNumberFormat(f string) error {
 func ParseNumberAs(s, format string) (float64, bool) {
 	s = strings.TrimSpace(s)
 	neg := false
+	if inner, ok := strings.CutPrefix(s, "("); ok {
+		if s, ok = strings.CutSuffix(inner, ")"); !ok {
+			return 0, false
+		}
+		neg, s = true, strings.TrimSpace(s)
+	}
 	if s != "" && (s[0] == '-' || s[0] == '+') {
+		if neg {
+			return 0, false // "(-12)"
+		}
 		neg, s = s[0] == '-', strings.TrimSpace(s[1:])
 	}
+	if rest, ok := strings.CutSuffix(s, "-"); ok && !neg {
+		neg, s = true, strings.TrimSpace(rest) // "1.234,50-"
+	}
 	s = strings.TrimSuffix(s, "%")
-	for _, sign := range []string{"$", "€", "£", "¥"} {
+	for _, sign := range currencySigns {
 		s = strings.TrimSpace(strings.TrimSuffix(strings.TrimPrefix(s, sign), sign))
 	}
 	if s != "" && s[0] == '-' && !neg {
@@ -60,6 +76,17 @@ func ParseNumberAs(s, format string) (float64, bool) {
 	whole, frac, hasFrac := strings.Cut(s, string(dec))
 	if whole == "" || hasFrac && (frac == "" || !allDigits(frac)) {
 		return 0, false
+	}
+	if group != 0 {
+		// Spaces and apostrophes group thousands in either format.
+		whole = groupSpaces.Replace(whole)
+		if strings.IndexByte(whole, group) < 0 {
+			if strings.IndexByte(whole, ' ') >= 0 {
+				group = ' '
+			} else if strings.IndexByte(whole, '\'') >= 0 {
+				group = '\''
+			}
+		}
 	}
 	if group != 0 && strings.IndexByte(whole, group) >= 0 {
 		parts := strings.Split(whole, string(group))
@@ -88,6 +115,16 @@ func ParseNumberAs(s, format string) (float64, bool) {
 	}
 	return v, true
 }
+
+// currencySigns are the currency signs and ISO 4217 codes a number may
+// carry before or after it: multi-currency CRMs export "USD 1,234.50".
+var currencySigns = []string{"$", "€", "£", "¥", "USD", "EUR", "GBP", "JPY", "CHF", "CAD", "AUD", "NZD",
+	"SEK", "NOK", "DKK", "PLN", "CZK", "HUF", "INR", "CNY", "BRL", "MXN", "ZAR", "SGD", "HKD"}
+
+// groupSpaces turns the no-break spaces (U+00A0, U+202F) and the right
+// single quote that spreadsheets group thousands with into a space and an
+// apostrophe.
+var groupSpaces = strings.NewReplacer("\u00a0", " ", "\u202f", " ", "\u2019", "'")
 
 func allDigits(s string) bool {
 	for i := range len(s) {

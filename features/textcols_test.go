@@ -34,6 +34,29 @@ func TestParseNumberAs(t *testing.T) {
 		{"", NumberComma, 0, false},
 		{"1,234.5", NumberPlain, 0, false},
 		{"1e5", NumberComma, 0, false},
+		// Multi-currency CRMs, accounting and ERP exports, and
+		// spreadsheets in locales that group with spaces or apostrophes.
+		{"USD 1,234.50", NumberComma, 1234.5, true},
+		{"1.234,50 EUR", NumberDot, 1234.5, true},
+		{"EUR12,5", NumberDot, 12.5, true},
+		{"(1,200.00)", NumberComma, -1200, true},
+		{"($1,200.00)", NumberComma, -1200, true},
+		{"(12", NumberComma, 0, false},
+		{"(-12)", NumberComma, 0, false},
+		{"1.234,50-", NumberDot, -1234.5, true},
+		{"-12-", NumberComma, 0, false},
+		{"1 234,50", NumberDot, 1234.5, true},
+		{"1\u00a0234\u00a0567,5", NumberDot, 1234567.5, true},
+		{"1\u202f234,5", NumberDot, 1234.5, true},
+		{"1 234.50", NumberComma, 1234.5, true},
+		{"1'234.50", NumberComma, 1234.5, true},
+		{"1\u2019234.50", NumberComma, 1234.5, true},
+		{"1 234,50", NumberComma, 0, false},
+		{"1 2345", NumberDot, 0, false},
+		{"1 234,567.5", NumberComma, 0, false}, // two ways of grouping
+		{"030 1234 5678", NumberComma, 0, false},
+		{"1 234", NumberPlain, 0, false},
+		{"XYZ 12", NumberComma, 0, false},
 	} {
 		got, ok := ParseNumberAs(tt.s, tt.format)
 		if ok != tt.ok || ok && math.Abs(got-tt.want) > 1e-9 {
@@ -202,7 +225,8 @@ func TestReadTableMessy(t *testing.T) {
 // values (cell by cell: one reading only) and entity attributes (by
 // column).
 func TestEventAndEntityNumbers(t *testing.T) {
-	for s, want := range map[string]float64{"1,234.50": 1234.5, "$2,000.00": 2000, "12,5": 12.5, "15%": 15, "1234.5": 1234.5} {
+	for s, want := range map[string]float64{"1,234.50": 1234.5, "$2,000.00": 2000, "12,5": 12.5, "15%": 15, "1234.5": 1234.5,
+		"USD 1,234.50": 1234.5, "(300.00)": -300, "1\u00a0234,50": 1234.5, "2.000,00-": -2000} {
 		if got, _, err := parseNum(s); err != nil || got != want {
 			t.Errorf("parseNum(%q) = %v, %v; want %v", s, got, err, want)
 		}
