@@ -227,7 +227,7 @@ func parseAll(cells []string, format string) ([]float64, bool) {
 // as spreadsheets write them: with dots they would read version numbers
 // (1.2.10) as dates; --time-format dd.mm.yy reads those.
 var datePatterns = []string{"dd.mm.yyyy", "dd/mm/yyyy", "mm/dd/yyyy", "dd-mm-yyyy", "yyyy/mm/dd", "dd-mmm-yyyy", "dd mmm yyyy",
-	"dd/mm/yy", "mm/dd/yy"}
+	"dd mmmm yyyy", "mmm dd, yyyy", "mmmm dd, yyyy", "dd/mm/yy", "mm/dd/yy"}
 
 // DatePatternsOf returns the patterns of the ones a flat table's date
 // column is tried with (dd.mm.yyyy, mm/dd/yyyy, ...) that read s, with or

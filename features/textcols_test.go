@@ -121,6 +121,10 @@ func TestDetectDates(t *testing.T) {
 		{[]string{"1/12/10", "13/12/10"}, "dd/mm/yy", time.Date(2010, 12, 1, 0, 0, 0, 0, time.UTC)},
 		{[]string{"05-Mar-2024", "17-MAR-2024"}, "dd-mmm-yyyy", time.Date(2024, 3, 5, 0, 0, 0, 0, time.UTC)},
 		{[]string{"3/5/2024 2:07 PM", "3/25/2024 11:30 AM"}, "mm/dd/yyyy", time.Date(2024, 3, 5, 14, 7, 0, 0, time.UTC)},
+		// Month names in full, and US exports' "Mar 5, 2024".
+		{[]string{"5 March 2024", "17 JUNE 2024"}, "dd mmmm yyyy", time.Date(2024, 3, 5, 0, 0, 0, 0, time.UTC)},
+		{[]string{"Mar 5, 2024", "Jun 17, 2024 3:10 PM"}, "mmm dd, yyyy", time.Date(2024, 3, 5, 0, 0, 0, 0, time.UTC)},
+		{[]string{"March 5, 2024", "June 17, 2024"}, "mmmm dd, yyyy", time.Date(2024, 3, 5, 0, 0, 0, 0, time.UTC)},
 	} {
 		ts, used, ok, err := detectTimes("d", tt.cells, "")
 		if err != nil || !ok || used != tt.pattern || !ts[0].Equal(tt.want) {

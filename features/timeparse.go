@@ -2,6 +2,7 @@ package features
 
 import (
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -25,7 +26,8 @@ var timeLayouts = []string{
 // "2024-03-01T12:30:00"), "2024-03-01 12:30:00" (optionally with fractional
 // seconds or an offset), and a bare date "2024-03-01". An offset may also
 // be written +hh or +hhmm ("2024-03-01 12:30:00+00", as PostgreSQL and
-// DuckDB write one). Times without an offset are UTC. The result is always in UTC. Impossible dates such as 2024-02-30
+// DuckDB write one), or named UTC ("2024-03-01 12:30:00 UTC", as BigQuery
+// writes one). Times without an offset are UTC. The result is always in UTC. Impossible dates such as 2024-02-30
 // are errors wrapping ErrBadTime.
 func ParseTime(s string) (time.Time, error) {
 	if t, ok := quickTime(s); ok {
@@ -39,6 +41,14 @@ func ParseTime(s string) (time.Time, error) {
 func parseTimeLayouts(s string) (time.Time, error) {
 	if len(s) < 10 || s[4] != '-' || s[7] != '-' {
 		return time.Time{}, &TimeError{Value: s}
+	}
+	// BigQuery's exports name the zone: "2024-03-01 12:30:00 UTC".
+	if rest, ok := strings.CutSuffix(s, " UTC"); ok && !strings.ContainsAny(rest[10:], "Z+-U") {
+		t, err := parseTimeLayouts(rest)
+		if te, ok := err.(*TimeError); ok {
+			te.Value = s
+		}
+		return t, err
 	}
 	if len(s) == 10 {
 		t, err := time.Parse("2006-01-02", s)

@@ -31,6 +31,9 @@ func TestParseTime(t *testing.T) {
 		{"2024-03-01 12:30:05.5-05", time.Date(2024, 3, 1, 17, 30, 5, 500e6, time.UTC)},
 		{"2024-03-01T12:30:05+0530", time.Date(2024, 3, 1, 7, 0, 5, 0, time.UTC)},
 		{"2024-03-01 12:30:05-0130", time.Date(2024, 3, 1, 14, 0, 5, 0, time.UTC)},
+		// BigQuery names the zone.
+		{"2024-03-01 12:30:05 UTC", time.Date(2024, 3, 1, 12, 30, 5, 0, time.UTC)},
+		{"2024-03-01 12:30:05.123456 UTC", time.Date(2024, 3, 1, 12, 30, 5, 123456000, time.UTC)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.give, func(t *testing.T) {
@@ -48,7 +51,8 @@ func TestParseTime(t *testing.T) {
 func TestParseTimeErrors(t *testing.T) {
 	for _, give := range []string{"", "yesterday", "2024-02-30", "2023-02-29", "2024-13-01", "2024-01-01T25:00:00",
 		"01.03.2024", "2024/03/01", "2024-03-01 12:61:00", "2024-03-01X12:00:00", "2024-03-01 12:30:05 junk",
-		"2024-03-01 12:30:05+5", "2024-03-01 12:30:05+00:0", "2024-03-01 12:30:05+25"} {
+		"2024-03-01 12:30:05+5", "2024-03-01 12:30:05+00:0", "2024-03-01 12:30:05+25",
+		"2024-03-01 12:30:05+01:00 UTC", "2024-02-30 12:30:05 UTC", "2024-03-01 UTC UTC"} {
 		t.Run(give, func(t *testing.T) {
 			_, err := ParseTime(give)
 			var te *TimeError
