@@ -168,11 +168,6 @@ func (o *outcomeReader) unmatched(src Source) error {
 		side, col, strings.Join(quoteAll(list), " or "), strings.Join(quoteAll(o.others), ", "))}
 }
 
-// NormValue is how listed values (labels, stages) compare: case, and
-// spaces around and between words, do not matter ("Closed  Won" is
-// "closed won").
-func NormValue(s string) string { return strings.Join(strings.Fields(strings.ToLower(s)), " ") }
-
 // format is the file's format: Format, or the one its name says.
 func (src Source) format() Format {
 	if src.Format == FormatAuto {

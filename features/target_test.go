@@ -277,6 +277,22 @@ func TestOutcomeValues(t *testing.T) {
 			t.Errorf("won %q, lost %q: %v, want a SchemaError with %s", tt.won, tt.lost, err, tt.want)
 		}
 	}
+	// HubSpot's internal stage names, and hyphens or underscores, are the
+	// same stages; a sign still tells numbers apart.
+	hub := filepath.Join(t.TempDir(), "hub.csv")
+	os.WriteFile(hub, []byte("entity_id,ts,Stage\na,2024-01-02,closedwon\nb,2024-01-03,CLOSED_LOST\nc,2024-01-04,closed-won\nd,2024-01-05,appointmentscheduled\n"), 0o644)
+	if o, err := ReadOutcomes(context.Background(), Source{Path: hub, Columns: src.Columns, Won: src.Won, Lost: src.Lost}, nil); err != nil ||
+		!o.Won[0] || o.Won[1] || o.Closed[1] == noTime || !o.Won[2] || o.Closed[3] != noTime {
+		t.Errorf("HubSpot stages: %+v, %v", o, err)
+	}
+	for a, b := range map[string]string{"Closed Won": "closedwon", " In  Progress ": "in-progress"} {
+		if NormValue(a) != NormValue(b) {
+			t.Errorf("NormValue(%q) = %q, NormValue(%q) = %q: want one value", a, NormValue(a), b, NormValue(b))
+		}
+	}
+	if NormValue("-1") == NormValue("1") || NormValue("1 000") == NormValue("1000") {
+		t.Error("NormValue takes a number's sign or its spacing for nothing")
+	}
 	open := filepath.Join(t.TempDir(), "open.csv")
 	os.WriteFile(open, []byte("entity_id,ts,Stage\na,2024-01-02,Prospecting\nb,2024-01-03,Engaging\n"), 0o644)
 	if o, err := ReadOutcomes(context.Background(), Source{Path: open, Columns: src.Columns, Won: src.Won, Lost: src.Lost}, nil); err != nil || o.Len() != 2 {

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 )
 
 // Number formats of a text column: how a CRM export writes its numbers.
@@ -125,6 +126,24 @@ var currencySigns = []string{"$", "€", "£", "¥", "USD", "EUR", "GBP", "JPY",
 // single quote that spreadsheets group thousands with into a space and an
 // apostrophe.
 var groupSpaces = strings.NewReplacer("\u00a0", " ", "\u202f", " ", "\u2019", "'")
+
+// NormValue is how listed values (labels, stages) compare: case does not
+// matter, nor, in a value with letters, do spaces, hyphens and
+// underscores ("Closed Won", "closed-won", "CLOSED_WON" and HubSpot's
+// "closedwon" are one stage). In a value without letters spaces around and
+// between words do not matter, and a sign does ("-1" is no "1").
+func NormValue(s string) string {
+	s = strings.ToLower(s)
+	if !strings.ContainsFunc(s, unicode.IsLetter) {
+		return strings.Join(strings.Fields(s), " ")
+	}
+	return strings.Map(func(r rune) rune {
+		if r == '-' || r == '_' || unicode.IsSpace(r) {
+			return -1
+		}
+		return r
+	}, s)
+}
 
 func allDigits(s string) bool {
 	for i := range len(s) {

@@ -100,9 +100,9 @@ func (vc valueCounts) String() string {
 }
 
 // outcomes reads the label of every row. Config.Positive (a list) names
-// the values that count as success, compared without regard to case or
-// spacing; with Config.Negative (a list) too, rows matching neither have
-// no outcome yet (open deals) and are left out, reported by value;
+// the values that count as success, compared as features.NormValue
+// compares them; with Config.Negative (a list) too, rows matching neither
+// have no outcome yet (open deals) and are left out, reported by value;
 // without it every other value is a failure, reported by value too.
 // Without a list the label is read as Labels reads it. A missing label
 // always leaves its row out, reported. A list that matches no row is an

@@ -22,7 +22,7 @@ type Config struct {
 	// Label is the outcome column. Required.
 	Label string
 	// Positive lists the label values counted as a success, comma-separated
-	// ("won, closed won"), compared without regard to case or spacing; ""
+	// ("won, closed won"), compared as features.NormValue compares; ""
 	// accepts true, 1, yes, won as positive and their opposites as
 	// negative.
 	Positive string
