@@ -442,7 +442,7 @@ func readText(t *Table, src Source) error {
 			continue
 		}
 		if f := src.Numbers[c.Name]; f != "" {
-			return fmt.Errorf("column %q: not every value is a number written %s (%s)", c.Name, f, firstNot(c.Str, f))
+			return fmt.Errorf("column %q: not every value is a number written %s (%s; a value that means missing goes to --na)", c.Name, f, firstNot(c.Str, f))
 		}
 		ts, pattern, ok, err := detectTimes(c.Name, c.Str, tf)
 		if err != nil {

@@ -321,3 +321,21 @@ func TestSeparatorHint(t *testing.T) {
 		}
 	}
 }
+
+// TestRecordedFormatMissing: a column a model read as numbers that now
+// holds a dash is an error pointing at --na, which reads it as missing.
+func TestRecordedFormatMissing(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "new.csv")
+	os.WriteFile(path, []byte("id,Deal\n1,\"1,200.50\"\n2,-\n"), 0o644)
+	src := Source{Path: path, Numbers: map[string]string{"Deal": NumberComma}}
+	if _, err := ReadTable(context.Background(), src, nil, nil); err == nil || !strings.Contains(err.Error(), `(row 2: "-"; a value that means missing goes to --na)`) {
+		t.Errorf("a dash: %v", err)
+	}
+	tb, err := ReadTable(context.Background(), src, []string{"-"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := tb.Column("Deal"); c.Kind != KindFloat || c.Float[0] != 1200.5 || !math.IsNaN(c.Float[1]) {
+		t.Errorf("with --na -: %+v", c)
+	}
+}
