@@ -120,6 +120,22 @@ func TestRun(t *testing.T) {
 	if q, err := os.ReadFile(filepath.Join(runs, "2025-01-01", "quarantine.csv")); err != nil || !strings.Contains(string(q), "2024-02-30") {
 		t.Errorf("quarantine.csv: %q, %v", q, err)
 	}
+	// A previous call list that cannot be read (a disk that filled up)
+	// does not stop the next run, but its owners are dealt afresh: the
+	// manifest says so.
+	prev := filepath.Join(runs, "2025-01-01", "ranked.parquet")
+	os.Chmod(prev, 0o644)
+	if err := os.Truncate(prev, 100); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errs := runCLI(t, "run", "--config", skipping, "--as-of", "2025-02-01", "-q"); code != 0 {
+		t.Fatalf("run after a damaged one: exit %d, %s", code, errs)
+	}
+	b, _ = os.ReadFile(filepath.Join(runs, "2025-02-01", "manifest.json"))
+	// (The one-event file also drifts and is stale.)
+	if err := json.Unmarshal(b, &man); err != nil || len(man.Warnings) == 0 || man.Warnings[0] != "the previous run's call list (2025-01-01) cannot be read: owners were dealt afresh" {
+		t.Errorf("after a damaged run: warnings %.200q, %v", man.Warnings, err)
+	}
 }
 
 // TestRunKilled kills a run with SIGKILL while it writes: the previous

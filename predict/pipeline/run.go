@@ -226,6 +226,7 @@ func (p *plan) stages(ctx context.Context, dir string, man *Manifest, opts Optio
 		// The newest earlier run: owners stay, changes show.
 		if pcfg.Previous, err = predict.ReadRankedFile(filepath.Join(p.out, prev, "ranked.parquet")); err != nil {
 			log.Warn("the previous run's call list cannot be read: owners are dealt afresh", "run", prev, "error", err)
+			man.Warnings = append(man.Warnings, fmt.Sprintf("the previous run's call list (%s) cannot be read: owners were dealt afresh", prev))
 			pcfg.Previous = nil
 		} else {
 			man.PreviousRun = prev
