@@ -259,6 +259,23 @@ func openRows(ctx context.Context, src Source) (rows, error) {
 	return r, nil
 }
 
+// notText names the kind of file whose first bytes are head when it is a
+// binary format that CSV reading would take for text with a quote out of
+// place, "" for any other; with what to do.
+func notText(head []byte) string {
+	switch {
+	case bytes.HasPrefix(head, []byte("PK\x03\x04")):
+		return "a ZIP archive (an Excel .xlsx workbook?), not CSV text: save the sheet as \"CSV UTF-8\" in Excel, or unzip it"
+	case bytes.HasPrefix(head, []byte("\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1")):
+		return "an Excel 97-2003 workbook (.xls), not CSV text: save the sheet as \"CSV UTF-8\" in Excel"
+	case bytes.HasPrefix(head, []byte("PAR1")):
+		return "a Parquet file, not CSV text: name it .parquet"
+	case bytes.HasPrefix(head, []byte("\x1f\x8b")):
+		return "gzip-compressed, not CSV text: name it .csv.gz"
+	}
+	return ""
+}
+
 // gzipFile closes both the gzip stream and the file under it.
 type gzipFile struct {
 	*gzip.Reader
@@ -304,6 +321,9 @@ func newCSVRows(in io.Reader, c io.Closer, onDisk bool, path string, opt CSVOpti
 	// Excel's "Unicode Text" is UTF-16 with a byte-order mark, whatever
 	// the encoding setting says.
 	br := bufio.NewReaderSize(in, 1<<20)
+	if head, _ := br.Peek(8); notText(head) != "" {
+		return nil, &SchemaError{Path: path, Err: errors.New(notText(head))}
+	}
 	utf16 := false
 	if b, err := br.Peek(2); err == nil && (b[0] == 0xFF && b[1] == 0xFE || b[0] == 0xFE && b[1] == 0xFF) {
 		br = bufio.NewReaderSize(transform.NewReader(br, unicode.BOMOverride(unicode.UTF8.NewDecoder())), 1<<20)

@@ -1,6 +1,8 @@
 package features
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"errors"
 	"math"
@@ -318,6 +320,41 @@ func TestSeparatorHint(t *testing.T) {
 		}
 		if tb, err := ReadTable(context.Background(), Source{Path: p, CSV: CSVOptions{Sep: rune(tt.sep[0])}}, nil, nil); err != nil || len(tb.Columns) != 3 {
 			t.Errorf("%s with the separator: %v", tt.name, err)
+		}
+	}
+}
+
+// TestNotText: a workbook, a Parquet file or a gzip file given as CSV is
+// named as what it is, not read as text with quotes out of place.
+func TestNotText(t *testing.T) {
+	dir := t.TempDir()
+	var pq bytes.Buffer
+	tb := &Table{Columns: []Column{{Name: "entity_id", Kind: KindString, Str: []string{"a"}}}}
+	if err := tb.WriteParquet(&pq); err != nil {
+		t.Fatal(err)
+	}
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write([]byte("entity_id,ts,type\na,2024-01-01,rfq\n"))
+	zw.Close()
+	for name, tt := range map[string]struct {
+		body []byte
+		want string
+	}{
+		"export.csv": {[]byte("PK\x03\x04\x14\x00\x06\x00\"quoted\",x"), "a ZIP archive (an Excel .xlsx workbook?)"},
+		"old.csv":    {[]byte("\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1\x00\x00"), "an Excel 97-2003 workbook (.xls)"},
+		"table.csv":  {pq.Bytes(), "a Parquet file, not CSV text: name it .parquet"},
+		"events.csv": {gz.Bytes(), "gzip-compressed, not CSV text: name it .csv.gz"},
+	} {
+		p := filepath.Join(dir, name)
+		os.WriteFile(p, tt.body, 0o644)
+		_, err := ReadTable(context.Background(), Source{Path: p}, nil, nil)
+		var se *SchemaError
+		if !errors.As(err, &se) || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: %v, want a SchemaError with %s", name, err, tt.want)
+		}
+		if _, err := OpenEvents(context.Background(), Source{Path: p}, nil); !errors.As(err, &se) || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s as events: %v, want a SchemaError with %s", name, err, tt.want)
 		}
 	}
 }
