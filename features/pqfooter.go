@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 )
 
@@ -93,6 +94,7 @@ type pqFile struct {
 	rowGroups []pqRowGroup
 	numRows   int64
 	kv        [][2]string
+	createdBy string
 }
 
 // pqColumn is a flat file's column and how its values are read.
@@ -161,6 +163,25 @@ func readFooter(r io.ReaderAt, size int64) ([]byte, error) {
 	return b, nil
 }
 
+// WrittenByLeadscore reports whether r (size bytes) is a Parquet file
+// leadscore wrote: its footer names leadscore as the writer, or holds
+// leadscore's metadata keys. Anything else (another tool's Parquet, a
+// file that is no Parquet) is not.
+func WrittenByLeadscore(r io.ReaderAt, size int64) bool {
+	b, err := readFooter(r, size)
+	if err != nil {
+		return false
+	}
+	var f pqFile
+	if _, err := f.decodeFooter(b); err != nil {
+		return false
+	}
+	if strings.HasPrefix(f.createdBy, "leadscore") {
+		return true
+	}
+	return slices.ContainsFunc(f.kv, func(kv [2]string) bool { return strings.HasPrefix(kv[0], "leadscore.") })
+}
+
 // decodeFooter decodes the FileMetaData structure.
 func (f *pqFile) decodeFooter(b []byte) ([]pqSchemaElem, error) {
 	t := &thriftReader{b: b}
@@ -187,6 +208,8 @@ func (f *pqFile) decodeFooter(b []byte) ([]pqSchemaElem, error) {
 				})
 				f.kv = append(f.kv, kv)
 			})
+		case id == 6 && typ == tBinary:
+			f.createdBy = t.str()
 		default:
 			return false
 		}

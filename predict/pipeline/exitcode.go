@@ -39,7 +39,7 @@ func ExitCode(ctx context.Context, err error) int {
 	case ctx.Err() != nil || errors.Is(err, context.Canceled):
 		return ExitInterrupted
 	case errors.As(err, &ce), errors.As(err, &oe), errors.As(err, &we), errors.As(err, &ue), errors.As(err, new(*train.ColumnError)),
-		errors.As(err, new(*predict.KeepError)):
+		errors.As(err, new(*predict.KeepError)), errors.As(err, new(*ForeignFileError)):
 		return ExitUsage
 	case errors.As(err, &le):
 		return ExitBusy

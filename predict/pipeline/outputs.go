@@ -1,15 +1,23 @@
 package pipeline
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
+
+	"leadscore/features"
 )
 
 // Outputs is a set of files written together. Each is written to a
 // temporary file beside its target and renamed into place by Commit, so a
 // reader sees all of them or none of them, never a half-written file.
+// A Parquet or CSV output replaces an existing file only when leadscore
+// wrote it (see ForeignFileError).
 // Abort removes every temporary file, and the folders Create made for them
 // when they are left empty; it is safe to defer right away and a no-op
 // after Commit. The zero value is ready to use.
@@ -22,9 +30,10 @@ type Outputs struct {
 // File is one output being written.
 type File struct {
 	*os.File
-	path string
-	keep func() (bool, error) // nil, or whether Commit should keep the file
-	done bool
+	path   string
+	keep   func() (bool, error) // nil, or whether Commit should keep the file
+	closed bool                 // finished, waiting to be renamed
+	done   bool
 }
 
 // OverwriteError reports an output that would replace one of the run's
@@ -38,6 +47,20 @@ func (e *OverwriteError) Error() string {
 		return fmt.Sprintf("%s is named as an output twice", e.Output)
 	}
 	return fmt.Sprintf("the output %s is the input %s: choose another output path", e.Output, e.Input)
+}
+
+// ForeignFileError reports an output path that holds a data file
+// leadscore may not have written, which it does not replace: a Parquet
+// file another tool wrote (or a file that is no Parquet) where a Parquet
+// output goes, a CSV file with another header where a CSV output goes (a
+// rerun writes the header it wrote before; CSV carries no mark of its
+// writer). A usage error: the path is wrong.
+type ForeignFileError struct {
+	Path, Why string
+}
+
+func (e *ForeignFileError) Error() string {
+	return fmt.Sprintf("%s exists and leadscore will not replace it: %s; remove it or choose another path", e.Path, e.Why)
 }
 
 // Protect names input files that no output may be: Create refuses a path
@@ -72,6 +95,11 @@ func (o *Outputs) create(path string, keep func() (bool, error)) (*File, error) 
 	for _, f := range o.files {
 		if samePath(path, f.path) {
 			return nil, &OverwriteError{Output: path}
+		}
+	}
+	if features.FormatOf(path) == features.FormatParquet {
+		if err := checkParquetTarget(path); err != nil {
+			return nil, err
 		}
 	}
 	dir := filepath.Dir(path)
@@ -109,8 +137,19 @@ func (o *Outputs) mkdirAll(dir string) error {
 }
 
 // Commit renames every file into place (dropping optional files whose
-// keep says no). On an error it aborts what is left.
+// keep says no), once each is known to replace no file leadscore did not
+// write. On an error it aborts what is left.
 func (o *Outputs) Commit() error {
+	for _, f := range o.files {
+		err := f.finish()
+		if err == nil && !f.done && strings.HasSuffix(strings.ToLower(f.path), ".csv") {
+			err = checkCSVTarget(f.path, f.File.Name())
+		}
+		if err != nil {
+			o.Abort()
+			return err
+		}
+	}
 	for _, f := range o.files {
 		if err := f.commit(); err != nil {
 			o.Abort()
@@ -119,6 +158,75 @@ func (o *Outputs) Commit() error {
 	}
 	o.dirs = nil
 	return nil
+}
+
+// existingFile opens path when it holds a file with something in it: nil
+// for a path with nothing there, or an empty file (which any output may
+// replace).
+func existingFile(path string) (*os.File, int64, error) {
+	st, err := os.Stat(path)
+	if errors.Is(err, fs.ErrNotExist) || err == nil && st.Mode().IsRegular() && st.Size() == 0 {
+		return nil, 0, nil
+	}
+	if err != nil {
+		return nil, 0, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, 0, &ForeignFileError{Path: path, Why: "it is no regular file"}
+	}
+	f, err := os.Open(path)
+	return f, st.Size(), err
+}
+
+// checkParquetTarget refuses a Parquet output's path that holds a file
+// leadscore did not write.
+func checkParquetTarget(path string) error {
+	f, size, err := existingFile(path)
+	if f == nil {
+		return err
+	}
+	defer f.Close()
+	if features.WrittenByLeadscore(f, size) {
+		return nil
+	}
+	return &ForeignFileError{Path: path, Why: "it is a Parquet file another tool wrote, or no Parquet file, and leadscore replaces only its own"}
+}
+
+// checkCSVTarget refuses a CSV output's path that holds a file whose
+// first line is not the header of the new file written to tmp.
+func checkCSVTarget(path, tmp string) error {
+	f, _, err := existingFile(path)
+	if f == nil {
+		return err
+	}
+	defer f.Close()
+	had, err := firstLine(f)
+	if err != nil {
+		return err
+	}
+	nf, err := os.Open(tmp)
+	if err != nil {
+		return err
+	}
+	defer nf.Close()
+	has, err := firstLine(nf)
+	if err != nil || had == has {
+		return err
+	}
+	return &ForeignFileError{Path: path, Why: fmt.Sprintf("a CSV output replaces only a CSV file with its header (a rerun), and its header is %q, this output's %q",
+		clip(had, 60), clip(has, 60))}
+}
+
+// firstLine returns r's first line (up to 64 KiB) without its line end
+// and a UTF-8 byte-order mark.
+func firstLine(r io.Reader) (string, error) {
+	b := make([]byte, 64<<10)
+	n, err := io.ReadFull(r, b)
+	if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
+		return "", err
+	}
+	line, _, _ := bytes.Cut(b[:n], []byte("\n"))
+	return string(bytes.TrimSuffix(bytes.TrimPrefix(line, []byte("\xEF\xBB\xBF")), []byte("\r"))), nil
 }
 
 // Abort removes the files not yet committed and the folders made for them
@@ -133,8 +241,10 @@ func (o *Outputs) Abort() {
 	o.dirs = nil
 }
 
-func (f *File) commit() error {
-	if f.done {
+// finish asks an optional file whether to keep it (dropping it if not)
+// and closes it, ready to be renamed into place.
+func (f *File) finish() error {
+	if f.done || f.closed {
 		return nil
 	}
 	if f.keep != nil {
@@ -144,15 +254,24 @@ func (f *File) commit() error {
 			return err
 		}
 	}
-	f.done = true
-	name := f.File.Name()
+	f.closed = true
 	err := f.File.Close()
 	if err == nil {
-		err = os.Chmod(name, 0o644)
+		err = os.Chmod(f.File.Name(), 0o644)
 	}
-	if err == nil {
-		err = os.Rename(name, f.path)
+	return err
+}
+
+func (f *File) commit() error {
+	if f.done {
+		return nil
 	}
+	if err := f.finish(); err != nil || f.done {
+		return err
+	}
+	f.done = true
+	name := f.File.Name()
+	err := os.Rename(name, f.path)
 	if err != nil {
 		os.Remove(name)
 	}
@@ -164,7 +283,9 @@ func (f *File) abort() {
 		return
 	}
 	f.done = true
-	f.File.Close()
+	if !f.closed {
+		f.File.Close()
+	}
 	os.Remove(f.File.Name())
 }
 

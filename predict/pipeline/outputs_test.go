@@ -1,12 +1,18 @@
 package pipeline
 
 import (
+	"bytes"
+	"context"
 	"errors"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/parquet-go/parquet-go"
+
+	"leadscore/features"
 )
 
 // TestOutputsRefuseInputs: an output that is an input, by the same path,
@@ -92,5 +98,61 @@ func TestOutputsOptional(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(root, "b.csv")); err == nil {
 		t.Error("b.csv written")
+	}
+}
+
+// TestOutputsReplaceOnlyTheirOwn: a Parquet output replaces a Parquet file
+// leadscore wrote and no other; a CSV output replaces a CSV file with its
+// header (a rerun) or an empty file, and no other. A refusal writes none of
+// the set and leaves the file as it was.
+func TestOutputsReplaceOnlyTheirOwn(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name string, b []byte) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	text := func(s string) func(io.Writer) error {
+		return func(w io.Writer) error { _, err := io.WriteString(w, s); return err }
+	}
+	table := func(w io.Writer) error {
+		return (&features.Table{Columns: []features.Column{{Name: "entity_id", Kind: features.KindString, Str: []string{"a"}}}}).WriteParquet(w)
+	}
+	var theirs bytes.Buffer
+	pw := parquet.NewGenericWriter[struct{ ID string }](&theirs)
+	pw.Write([]struct{ ID string }{{"a"}})
+	pw.Close()
+	var ours bytes.Buffer // an older table
+	(&features.Table{Columns: []features.Column{{Name: "entity_id", Kind: features.KindString, Str: []string{"z"}}}}).WriteParquet(&ours)
+	for _, tt := range []struct {
+		name    string
+		had     []byte
+		write   func(io.Writer) error
+		replace bool
+	}{
+		{"events.parquet", theirs.Bytes(), table, false},
+		{"notes.parquet", []byte("my notes\n"), table, false},
+		{"features.parquet", ours.Bytes(), table, true},
+		{"empty.parquet", nil, table, true},
+		{"crm.csv", []byte("Lead Number,Status\n1,Won\n"), text("entity_id,score\r\na,1\r\n"), false},
+		{"ranked.csv", []byte("\xEF\xBB\xBFentity_id,score\r\nb,2\r\n"), text("entity_id,score\r\na,1\r\n"), true},
+		{"blank.csv", nil, text("entity_id,score\r\na,1\r\n"), true},
+		{"summary.json", []byte("{}"), text("{\"rows\": 1}"), true},
+	} {
+		p := write(tt.name, tt.had)
+		fresh := filepath.Join(dir, "fresh-"+tt.name)
+		err := WriteFiles(map[string]func(io.Writer) error{p: tt.write, fresh: tt.write})
+		var fe *ForeignFileError
+		now, _ := os.ReadFile(p)
+		_, ferr := os.Stat(fresh)
+		switch {
+		case tt.replace && (err != nil || bytes.Equal(now, tt.had) || ferr != nil):
+			t.Errorf("%s: %v; want it replaced beside the new file", tt.name, err)
+		case !tt.replace && (!errors.As(err, &fe) || ExitCode(context.Background(), err) != ExitUsage || !bytes.Equal(now, tt.had) || ferr == nil):
+			t.Errorf("%s: %v (now %q, fresh file %v); want a ForeignFileError (exit 2), it unchanged and nothing written", tt.name, err, now, ferr)
+		}
+		os.Remove(fresh)
 	}
 }
