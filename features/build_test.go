@@ -721,3 +721,21 @@ func TestEventsAfterEveryMoment(t *testing.T) {
 		t.Errorf("no events: %d rows", tb.NumRows())
 	}
 }
+
+// TestIDHint: why a file's ids join none of the events'.
+func TestIDHint(t *testing.T) {
+	for _, tt := range []struct {
+		ids, others []string
+		want        string
+	}{
+		{[]string{"e01"}, []string{"E01"}, "differ in case"},
+		{[]string{"123.0", "77.0"}, []string{"00123"}, "one number written two ways"},
+		{[]string{"0042"}, []string{"42"}, "one number written two ways"},
+		{[]string{"L01"}, []string{"E01"}, "is entity_id mapped to the column of the ids the events use --x?"},
+		{[]string{"1.5"}, []string{"15"}, "is entity_id mapped"},
+	} {
+		if got := idHint(tt.ids, tt.others, " --x"); !strings.Contains(got, tt.want) {
+			t.Errorf("idHint(%q, %q) = %q, want %q", tt.ids, tt.others, got, tt.want)
+		}
+	}
+}

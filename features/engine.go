@@ -566,17 +566,39 @@ func unmatchedIDs(path, what string, ids []string, ents []entity) error {
 }
 
 // idHint says why a file's ids match none of the events' (others): in
-// case alone, when some match ignoring it; else, as far as can be told,
-// the column mapped to entity_id (mapping names the flag).
+// case alone, when some match ignoring it; in how a number is written
+// (leading zeros, a trailing ".0"), when some match as numbers; else, as
+// far as can be told, the column mapped to entity_id (mapping names the
+// flag).
 func idHint(ids, others []string, mapping string) string {
 	lower := make(map[string]bool, len(others))
+	numbers := make(map[string]bool, len(others))
 	for _, id := range others {
 		lower[strings.ToLower(id)] = true
+		if n, ok := idNumber(id); ok {
+			numbers[n] = true
+		}
 	}
 	if slices.ContainsFunc(ids, func(id string) bool { return lower[strings.ToLower(id)] }) {
 		return "ids compare exactly, and these differ in case"
 	}
+	if slices.ContainsFunc(ids, func(id string) bool { n, ok := idNumber(id); return ok && numbers[n] }) {
+		return "ids compare exactly, and these are one number written two ways (leading zeros, or a trailing .0 where a spreadsheet or pandas read the ids as numbers)"
+	}
 	return "is entity_id mapped to the column of the ids the events use" + mapping + "?"
+}
+
+// idNumber returns an id of digits, with a trailing ".0" or not, as its
+// number without leading zeros.
+func idNumber(id string) (string, bool) {
+	id = strings.TrimSuffix(id, ".0")
+	if !allDigits(id) {
+		return "", false
+	}
+	if n := strings.TrimLeft(id, "0"); n != "" {
+		return n, true
+	}
+	return "0", true
 }
 
 // checkMoments returns a *SchemaError when every event read falls on or
