@@ -581,9 +581,9 @@ func (r *csvRows) timeCell(s string, null bool) (time.Time, bool, error) {
 	// tried first.
 	for k := range r.layouts {
 		j := (r.hit + k) % len(r.layouts)
-		if t, err := time.Parse(r.layouts[j], s); err == nil {
+		if t, err := ParseIn(r.layouts[j], s); err == nil {
 			r.hit = j
-			return t.UTC(), false, nil
+			return t, false, nil
 		}
 	}
 	t, err := ParseTime(s)

@@ -252,9 +252,18 @@ var datePatterns = []string{"dd.mm.yyyy", "dd/mm/yyyy", "mm/dd/yyyy", "dd-mm-yyy
 // column is tried with (dd.mm.yyyy, mm/dd/yyyy, ...) that read s, with or
 // without a time of day, as a time in the supported range: what to
 // suggest for --time-format when s is no ISO 8601 time. Both a day-first
-// and a month-first pattern may read it (03/04/2024).
+// and a month-first pattern may read it (03/04/2024). Ten digits are
+// FormatUnix, thirteen FormatUnixMS.
 func DatePatternsOf(s string) []string {
 	s = strings.TrimSpace(s)
+	// Seconds or milliseconds since 1970, as event trackers export them:
+	// ten or thirteen digits in this century.
+	whole, _, _ := strings.Cut(s, ".")
+	for format, digits := range map[string]int{FormatUnix: 10, FormatUnixMS: 13} {
+		if t, err := ParseIn(format, s); err == nil && len(whole) == digits && CheckTime(t) == nil {
+			return []string{format}
+		}
+	}
 	var fits []string
 	for _, p := range datePatterns {
 		base, _ := TimeLayout(p)
@@ -268,6 +277,9 @@ func DatePatternsOf(s string) []string {
 // withTimeOfDay returns the layouts a date written in layout is read with:
 // as it is, or followed by a time of day (10:30, 10:30:15, 3:45 PM).
 func withTimeOfDay(layout string) []string {
+	if layout == FormatUnix || layout == FormatUnixMS {
+		return []string{layout}
+	}
 	return []string{layout, layout + " 15:04", layout + " 15:04:05", layout + " 3:04 PM", layout + " 3:04:05 PM"}
 }
 
@@ -322,6 +334,9 @@ func detectTimes(name string, cells []string, format string) (ts []time.Time, us
 // Missing values stay missing; a column with none is no dates. It stops
 // at the first value that is no date, as a column of counts does at once.
 func digitDates(v []float64, format string) ([]time.Time, bool) {
+	if f := strings.ToLower(format); f == FormatUnix || f == FormatUnixMS {
+		return unixDates(v, f)
+	}
 	width := len(format)
 	if width == 0 || strings.Trim(format, "yYmMdDhHsS0123456789") != "" || strings.Contains(strings.ToLower(format), "mmm") {
 		return nil, false
@@ -366,13 +381,39 @@ func parseTimes(cells []string, layouts []string) ([]time.Time, bool) {
 	return out, any
 }
 
+// unixDates reads numbers as seconds (FormatUnix) or milliseconds
+// (FormatUnixMS) since 1970-01-01 UTC, to the microsecond; ok is false
+// when one is no time in the supported range.
+func unixDates(v []float64, format string) ([]time.Time, bool) {
+	unit := 1e6 // µs per second
+	if format == FormatUnixMS {
+		unit = 1e3
+	}
+	ts, any := make([]time.Time, len(v)), false
+	for i, x := range v {
+		if math.IsNaN(x) {
+			continue
+		}
+		us := math.Round(x * unit)
+		if !(math.Abs(us) < 1<<62) {
+			return nil, false
+		}
+		t := time.UnixMicro(int64(us)).UTC()
+		if CheckTime(t) != nil {
+			return nil, false
+		}
+		ts[i], any = t, true
+	}
+	return ts, any
+}
+
 func parseWith(s string, layouts []string) (time.Time, error) {
 	if layouts == nil {
 		return ParseTime(s)
 	}
 	for _, l := range layouts {
-		if t, err := time.Parse(l, s); err == nil {
-			return t.UTC(), nil
+		if t, err := ParseIn(l, s); err == nil {
+			return t, nil
 		}
 	}
 	return time.Time{}, ErrBadTime

@@ -1,9 +1,53 @@
 package features
 
 import (
+	"errors"
 	"fmt"
+	"math"
+	"strconv"
 	"strings"
+	"time"
 )
+
+// The time formats of numbers counted from 1970-01-01 UTC, which are
+// their own layouts.
+const (
+	FormatUnix   = "unix"
+	FormatUnixMS = "unix_ms"
+)
+
+// ParseIn reads s in a layout TimeLayout returned: a Go layout, or the
+// seconds or milliseconds of FormatUnix and FormatUnixMS. The time is in
+// UTC.
+func ParseIn(layout, s string) (time.Time, error) {
+	var unit int64
+	switch layout {
+	case FormatUnix:
+		unit = 1e9
+	case FormatUnixMS:
+		unit = 1e6
+	default:
+		t, err := time.Parse(layout, s)
+		return t.UTC(), err
+	}
+	whole, frac, dot := strings.Cut(s, ".")
+	n, err := strconv.ParseInt(whole, 10, 64)
+	if err != nil || whole[0] == '+' || dot && !allDigits(frac) {
+		return time.Time{}, fmt.Errorf("%q is no number of %s since 1970", s, map[int64]string{1e9: "seconds", 1e6: "milliseconds"}[unit])
+	}
+	if n > math.MaxInt64/unit || n < math.MinInt64/unit {
+		return time.Time{}, errors.New("out of range")
+	}
+	ns := n * unit
+	for i, scale := 0, unit/10; i < len(frac) && scale > 0; i, scale = i+1, scale/10 {
+		d := int64(frac[i] - '0')
+		if n < 0 {
+			d = -d
+		}
+		ns += d * scale
+	}
+	return time.Unix(0, ns).UTC(), nil
+}
 
 // TimeLayout turns a time format into a Go layout. A format is a pattern
 // written the way spreadsheets, Java and moment.js users write dates:
@@ -20,7 +64,18 @@ import (
 // HH:mm:ss" all work. Numbers may be written with or without a leading
 // zero ("1/5/24" and "01/05/24" both read as mm/dd/yy). A Go layout
 // ("02.01.2006") is kept as it is. A format without a year is an error.
+//
+// "unix" reads seconds since 1970-01-01 UTC ("1693766927", a fraction
+// allowed) and "unix_ms" milliseconds ("1693766927123"), as event
+// trackers export them; their layouts are FormatUnix and FormatUnixMS,
+// which ParseIn reads.
 func TimeLayout(format string) (string, error) {
+	switch strings.ToLower(format) {
+	case FormatUnix:
+		return FormatUnix, nil
+	case FormatUnixMS:
+		return FormatUnixMS, nil
+	}
 	if strings.Contains(format, "2006") || strings.Contains(format, "06") && !strings.ContainsAny(format, "yYmMdDhHsS") {
 		return format, nil
 	}

@@ -1,6 +1,7 @@
 package features
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -63,6 +64,50 @@ func TestParseTimeErrors(t *testing.T) {
 	}
 }
 
+// TestParseIn: seconds and milliseconds since 1970, as trackers export
+// them, and Go layouts.
+func TestParseIn(t *testing.T) {
+	for _, tt := range []struct {
+		layout, s string
+		want      time.Time
+	}{
+		{FormatUnix, "1693766927", time.Date(2023, 9, 3, 18, 48, 47, 0, time.UTC)},
+		{FormatUnix, "1693766927.5", time.Date(2023, 9, 3, 18, 48, 47, 5e8, time.UTC)},
+		{FormatUnix, "-86400", time.Date(1969, 12, 31, 0, 0, 0, 0, time.UTC)},
+		{FormatUnixMS, "1693766927123", time.Date(2023, 9, 3, 18, 48, 47, 123e6, time.UTC)},
+		{"02.01.2006", "05.03.2024", time.Date(2024, 3, 5, 0, 0, 0, 0, time.UTC)},
+	} {
+		if got, err := ParseIn(tt.layout, tt.s); err != nil || !got.Equal(tt.want) || got.Location() != time.UTC {
+			t.Errorf("ParseIn(%q, %q) = %v, %v; want %v", tt.layout, tt.s, got, err, tt.want)
+		}
+	}
+	for _, s := range []string{"", "+1693766927", "16937x", "1693766927.", "1693766927.5e3", "99999999999999999999", "2024-03-01"} {
+		if _, err := ParseIn(FormatUnix, s); err == nil {
+			t.Errorf("ParseIn(unix, %q): no error", s)
+		}
+	}
+	if l, err := TimeLayout("UNIX_MS"); err != nil || l != FormatUnixMS {
+		t.Errorf("TimeLayout(UNIX_MS) = %q, %v", l, err)
+	}
+	// Events read in the format; a flat table's column given it.
+	events := Source{Path: writeFile(t, "events.csv", "entity_id,ts,type\nA,1693766927,visit\n"), TimeLayout: FormatUnix}
+	tb, err := Build(context.Background(), Config{Events: events, AsOf: d("2023-09-05 18:48:47")})
+	if err != nil || tb.NumRows() != 1 || tb.Column("tenure_days").Float[0] != 2 {
+		t.Errorf("events in unix seconds: %v, %v", tb, err)
+	}
+	flat := Source{Path: writeFile(t, "flat.csv", "id,Created,Amount\n1,1693766927,500\n2,,20\n"), Times: map[string]string{"Created": FormatUnix}}
+	ft, err := ReadTable(context.Background(), flat, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := ft.Column("Created"); c.Kind != KindTime || !c.Time[0].Equal(time.Date(2023, 9, 3, 18, 48, 47, 0, time.UTC)) || !c.Time[1].IsZero() {
+		t.Errorf("Created: %+v", c)
+	}
+	if c := ft.Column("Amount"); c.Kind != KindFloat {
+		t.Errorf("Amount read as %v, want numbers", c.Kind)
+	}
+}
+
 // TestDatePatternsOf: the patterns a --time-format hint offers for a value
 // ParseTime cannot read.
 func TestDatePatternsOf(t *testing.T) {
@@ -77,6 +122,11 @@ func TestDatePatternsOf(t *testing.T) {
 		"01.03.1850":          nil, // out of the supported range
 		"yesterday":           nil,
 		"2024-02-30":          nil,
+		"1693766927":          {"unix"},
+		"1693766927.25":       {"unix"},
+		"1693766927123":       {"unix_ms"},
+		"20240301":            nil, // yyyymmdd is given, not guessed
+		"169376692":           nil, // 1975: too few digits for a tracker's time
 	} {
 		if got := DatePatternsOf(give); !slices.Equal(got, want) {
 			t.Errorf("DatePatternsOf(%q) = %q, want %q", give, got, want)

@@ -188,9 +188,19 @@ func (ft *FlatTable) Source(m *predict.Model) (features.Source, error) {
 			}
 		}
 	}
-	if ft.TimeFormat != "" {
-		if _, err := features.TimeLayout(ft.TimeFormat); err != nil {
+	if col, format, ok := strings.Cut(ft.TimeFormat, "="); ok {
+		// One column's format: seconds since 1970 in a column of numbers.
+		if _, err := features.TimeLayout(format); err != nil || col == "" {
+			return src, Usagef("--time-format %q: want FORMAT, or COLUMN=FORMAT for one column, as in Created=unix", ft.TimeFormat)
+		}
+		src.Times[col] = format
+	} else if ft.TimeFormat != "" {
+		layout, err := features.TimeLayout(ft.TimeFormat)
+		if err != nil {
 			return src, badOption("time-format", err)
+		}
+		if layout == features.FormatUnix || layout == features.FormatUnixMS {
+			return src, Usagef("--time-format %s would read every column of numbers in %s as times: give the column, as in --time-format Created=%s", ft.TimeFormat, ft.Path, ft.TimeFormat)
 		}
 		src.TimeLayout = ft.TimeFormat // flat tables take the pattern as it is
 		clear(src.Times)

@@ -34,3 +34,19 @@ func TestColumnMappingNames(t *testing.T) {
 		}
 	}
 }
+
+// TestFlatTableUnixTimes: seconds since 1970 are one column's format in a
+// flat table, never the whole table's (every amount would read as a time).
+func TestFlatTableUnixTimes(t *testing.T) {
+	ft := FlatTable{Path: "t.csv", TimeFormat: "Created=unix"}
+	if src, err := ft.Source(nil); err != nil || src.Times["Created"] != "unix" || src.TimeLayout != "" {
+		t.Errorf("Created=unix: %+v, %v", src, err)
+	}
+	for _, f := range []string{"unix", "unix_ms", "=unix", "Created=bogus"} {
+		ft.TimeFormat = f
+		var ue *UsageError
+		if _, err := ft.Source(nil); !errors.As(err, &ue) {
+			t.Errorf("--time-format %s: %v, want a usage error", f, err)
+		}
+	}
+}
