@@ -467,4 +467,20 @@ func TestReportCommand(t *testing.T) {
 	if loop.Runs[0].Evaluation.Grades[0].Revenue <= 0 {
 		t.Error("no revenue for grade A: the deals' amounts are not summed")
 	}
+	// A run whose call list was damaged is skipped with a warning; the
+	// others are judged.
+	runs := filepath.Join(t.TempDir(), "runs")
+	for _, d := range []string{"2024-07-01", "2024-10-01"} {
+		if err := os.CopyFS(filepath.Join(runs, ".data", d), os.DirFS(filepath.Join(dir, "backtest", "runs", d)+"/")); err != nil {
+			t.Fatal(err)
+		}
+		os.Symlink(filepath.Join(".data", d), filepath.Join(runs, d))
+	}
+	damaged := filepath.Join(runs, ".data", "2024-07-01", "ranked.parquet")
+	os.Chmod(damaged, 0o644)
+	os.Truncate(damaged, 100)
+	code, stdout, errs = runCLI(t, "report", "--runs", runs, "--deals", filepath.Join(dir, "data", "deals.parquet"))
+	if code != 0 || !strings.Contains(stdout, "warning: run 2024-07-01 skipped: its call list cannot be read") || !strings.Contains(stdout, "2024-10-01") {
+		t.Errorf("a damaged run: exit %d, %s%s", code, stdout, errs)
+	}
 }

@@ -254,7 +254,9 @@ func JSONWriter(v any) func(io.Writer) error {
 // that followed: every run date whose horizon the outcomes cover (the
 // others are listed as pending), oldest first. horizonDays 0 takes each
 // run's model's; a run whose model says no horizon needs it. The deals
-// file's bad rows are handled by bad, and a warning counts those skipped.
+// file's bad rows are handled by bad, and a warning counts those skipped;
+// a run whose call list cannot be read (damaged, removed by hand) is
+// skipped with a warning naming it, the others judged.
 func RunLoop(ctx context.Context, out string, deals features.Source, horizonDays int, bad *features.BadRows) (*train.Loop, error) {
 	o, err := features.ReadOutcomes(ctx, deals, bad)
 	if err != nil {
@@ -282,7 +284,8 @@ func RunLoop(ctx context.Context, out string, deals features.Source, horizonDays
 		dir := filepath.Join(out, d)
 		ranked, err := predict.ReadRankedFile(filepath.Join(dir, "ranked.parquet"))
 		if err != nil {
-			return nil, fmt.Errorf("run %s: %w", d, err)
+			loop.Warnings = append(loop.Warnings, fmt.Sprintf("run %s skipped: its call list cannot be read (%v)", d, err))
+			continue
 		}
 		asOf, _ := time.Parse(time.DateOnly, d)
 		cfg := train.EvalConfig{AsOf: asOf, HorizonDays: horizonDays, Target: features.TargetConversion}
