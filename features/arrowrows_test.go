@@ -198,7 +198,7 @@ func (r *parquetRows) Num(col int) (float64, bool, error) {
 		if null {
 			return 0, true, nil
 		}
-		return parseNum(s)
+		return parseNum(s, "")
 	}
 	if err := checkMagnitude(f); err != nil {
 		return 0, false, err

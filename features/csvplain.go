@@ -47,7 +47,7 @@ func (cr *csvRows) plainBlock(data []byte, first int, view bool) *plainRows {
 		text = string(data)
 	}
 	p := newPlainRows(text, cr.r.Comma, len(cr.header))
-	p.path, p.header, p.layouts, p.lines = cr.path, cr.header, cr.layouts, first-1
+	p.path, p.header, p.layouts, p.numFormat, p.lines = cr.path, cr.header, cr.layouts, cr.numFormat, first-1
 	return p
 }
 
@@ -112,7 +112,8 @@ func (p *plainRows) Str(col int) (string, bool) {
 }
 
 func (p *plainRows) Num(col int) (float64, bool, error) {
-	return numOfText(p.Str(col))
+	s, null := p.Str(col)
+	return numOfText(s, null, p.numFormat)
 }
 
 func (p *plainRows) Time(col int) (time.Time, bool, error) {

@@ -399,7 +399,8 @@ func (r *pageRows) Num(col int) (float64, bool, error) {
 		return 0, true, nil
 	}
 	if c.kind == pkText || c.kind == pkTime {
-		return numOfText(r.Str(col))
+		s, null := r.Str(col)
+		return numOfText(s, null, "")
 	}
 	f := c.float()
 	if err := checkMagnitude(f); err != nil {

@@ -1,6 +1,7 @@
 package features
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -69,10 +70,16 @@ func ReadProfiles(ctx context.Context, src Source, bad *BadRows) (*Profiles, err
 			at := pr.lines[big]
 			return nil, bigValueError(paths[at.file], at.line, col.Name, pr.cells[j][big])
 		}
-		if col.Kind == KindString && col.Str != nil {
-			// Numbers as CRM exports write them, by the rules of flat
-			// tables (ReadTable).
-			vals, _, ok, err := detectNumbers(col.Name, col.Str, src.Numbers[col.Name])
+		// Numbers as CRM exports write them, by the rules of flat tables
+		// (ReadTable); in a CSV file that groups thousands with dots,
+		// cells that read as plain decimals ("1.234") are in that format
+		// too.
+		format := cmp.Or(src.Numbers[col.Name], src.CSV.NumberFormat)
+		if col.Kind == KindString && col.Str != nil || col.Kind == KindFloat && format == NumberDot && src.format() != FormatParquet {
+			vals, _, ok, err := detectNumbers(col.Name, pr.cells[j], format)
+			if ae := (*AmbiguousError)(nil); errors.As(err, &ae) {
+				ae.Flag = fmt.Sprintf("--entities-number-format %q or %q (number_format: in pipeline.yaml), how the file writes its numbers", NumberComma, NumberDot)
+			}
 			if err != nil {
 				return nil, &SchemaError{Path: src.Path, Err: err}
 			}

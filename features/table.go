@@ -52,6 +52,11 @@ type CSVOptions struct {
 	// Encoding is the text encoding: "" or "utf-8", or "cp1252" (Windows-1252,
 	// which covers Latin-1's printable characters), decoded to UTF-8.
 	Encoding string
+	// NumberFormat is how the file writes numbers with separators,
+	// NumberComma or NumberDot: its cells are read in that format alone
+	// ("1.234" is 1234 in NumberDot). "" reads a cell that only one format
+	// reads, and an entities column that only one format reads.
+	NumberFormat string
 }
 
 // Source describes one input table: where it is, how to read it, and how its
@@ -290,14 +295,15 @@ func (g gzipFile) Close() error {
 // ---- CSV ----
 
 type csvRows struct {
-	layouts []string // the file's time layout, then with times of day (withTimeOfDay); nil without one
-	hit     int      // the layout that read the last time: a file keeps to one
-	path    string
-	c       io.Closer
-	r       *csv.Reader
-	header  []string
-	rec     []string
-	rows    int // records read
+	layouts   []string // the file's time layout, then with times of day (withTimeOfDay); nil without one
+	hit       int      // the layout that read the last time: a file keeps to one
+	numFormat string   // CSVOptions.NumberFormat
+	path      string
+	c         io.Closer
+	r         *csv.Reader
+	header    []string
+	rec       []string
+	rows      int // records read
 	// lines is added to the reader's line numbers: the line before the
 	// first it reads (a block of the file read alone).
 	lines int
@@ -384,7 +390,7 @@ func newCSVRows(in io.Reader, c io.Closer, onDisk bool, path string, opt CSVOpti
 	if layout != "" {
 		layouts = withTimeOfDay(layout)
 	}
-	return &csvRows{path: path, c: c, r: cr, header: header, layouts: layouts,
+	return &csvRows{path: path, c: c, r: cr, header: header, layouts: layouts, numFormat: opt.NumberFormat,
 		plain: onDisk && !isCP1252(opt.Encoding) && !utf16 && src == io.Reader(br)}, nil
 }
 
@@ -563,7 +569,8 @@ func (r *csvRows) Str(col int) (string, bool) {
 }
 
 func (r *csvRows) Num(col int) (float64, bool, error) {
-	return numOfText(r.Str(col))
+	s, null := r.Str(col)
+	return numOfText(s, null, r.numFormat)
 }
 
 func (r *csvRows) Time(col int) (time.Time, bool, error) {
@@ -612,8 +619,18 @@ func (r *csvRows) Close() error { return r.c.Close() }
 // plainly written (ParseNumber), or with thousands separators or a
 // decimal comma, a currency or percent sign, when the cell reads as one
 // number only ("1,234.50", "12,5", "$2,000"). A cell that reads two ways
-// ("1,234") is an error saying so.
-func parseNum(s string) (float64, bool, error) {
+// ("1,234") is an error saying so. With a format (NumberComma,
+// NumberDot) the cell is read in it alone.
+func parseNum(s, format string) (float64, bool, error) {
+	if format != "" {
+		if v, ok := ParseNumberAs(s, format); ok {
+			return v, false, nil
+		}
+		if _, err := ParseNumber(s); err != nil && !errors.Is(err, ErrBadNumber) {
+			return 0, false, err // out of range, not finite
+		}
+		return 0, false, fmt.Errorf("%q is no number written %s: %w", s, format, ErrBadNumber)
+	}
 	f, err := ParseNumber(s)
 	if err == nil || !errors.Is(err, ErrBadNumber) {
 		return f, false, err
@@ -622,7 +639,8 @@ func parseNum(s string) (float64, bool, error) {
 	b, okB := ParseNumberAs(s, NumberDot)
 	switch {
 	case okA && okB && a != b:
-		return 0, false, fmt.Errorf("%q could be %v (%s) or %v (%s): %w", s, a, NumberComma, b, NumberDot, ErrBadNumber)
+		return 0, false, fmt.Errorf("%q could be %v (%s) or %v (%s); say how the file writes numbers with --number-format %q or %q (number_format: in pipeline.yaml): %w",
+			s, a, NumberComma, b, NumberDot, NumberComma, NumberDot, ErrBadNumber)
 	case okA:
 		return a, false, nil
 	case okB:
@@ -641,12 +659,13 @@ func timeOfText(s string, null bool) (time.Time, bool, error) {
 	return t, false, err
 }
 
-// numOfText reads a text cell (s, null as Str returns them) as a number.
-func numOfText(s string, null bool) (float64, bool, error) {
+// numOfText reads a text cell (s, null as Str returns them) as a number,
+// in format when one is given (see parseNum).
+func numOfText(s string, null bool, format string) (float64, bool, error) {
 	if null {
 		return 0, true, nil
 	}
-	return parseNum(s)
+	return parseNum(s, format)
 }
 
 // cellError builds a RowError for a cell.

@@ -233,11 +233,11 @@ func TestReadTableMessy(t *testing.T) {
 func TestEventAndEntityNumbers(t *testing.T) {
 	for s, want := range map[string]float64{"1,234.50": 1234.5, "$2,000.00": 2000, "12,5": 12.5, "15%": 15, "1234.5": 1234.5,
 		"USD 1,234.50": 1234.5, "(300.00)": -300, "1\u00a0234,50": 1234.5, "2.000,00-": -2000} {
-		if got, _, err := parseNum(s); err != nil || got != want {
+		if got, _, err := parseNum(s, ""); err != nil || got != want {
 			t.Errorf("parseNum(%q) = %v, %v; want %v", s, got, err, want)
 		}
 	}
-	if _, _, err := parseNum("1,234"); err == nil || !errors.Is(err, ErrBadNumber) || !strings.Contains(err.Error(), "could be") {
+	if _, _, err := parseNum("1,234", ""); err == nil || !errors.Is(err, ErrBadNumber) || !strings.Contains(err.Error(), "could be") {
 		t.Errorf("parseNum(1,234): %v", err)
 	}
 	dir := t.TempDir()
@@ -248,6 +248,9 @@ func TestEventAndEntityNumbers(t *testing.T) {
 	if !errors.As(err, &ae) || !IsBadInput(err) {
 		t.Errorf("seats 1,200 and 3,400: %v, want an ambiguous column", err)
 	}
+	if !strings.Contains(err.Error(), `--entities-number-format "1,234.5" or "1.234,5" (number_format: in pipeline.yaml)`) {
+		t.Errorf("the ambiguous column does not name the setting that decides: %v", err)
+	}
 	p, err := ReadProfiles(context.Background(), Source{Path: path, Numbers: map[string]string{"seats": NumberComma}}, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -256,6 +259,32 @@ func TestEventAndEntityNumbers(t *testing.T) {
 		if c.Name == "budget" && (c.Kind != KindFloat || c.Float[0] != 12500 || !math.IsNaN(c.Float[1])) || c.Name == "seats" && c.Float[1] != 3400 {
 			t.Errorf("%s: %+v", c.Name, c)
 		}
+	}
+	// The file's own format settles every column, and reads a cell that
+	// is a plain decimal otherwise ("1.500") in it.
+	dots := filepath.Join(dir, "dots.csv")
+	os.WriteFile(dots, []byte("entity_id,budget,seats\na,\"12.500,00\",1.200\nb,n/a,1.500\n"), 0o644)
+	p, err = ReadProfiles(context.Background(), Source{Path: dots, CSV: CSVOptions{NumberFormat: NumberDot}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := p.Column("seats"); c.Kind != KindFloat || c.Float[0] != 1200 || c.Float[1] != 1500 {
+		t.Errorf("seats in 1.234,5: %+v", c)
+	}
+	if c := p.Column("budget"); c.Float[0] != 12500 {
+		t.Errorf("budget in 1.234,5: %+v", c)
+	}
+	// An event's value likewise: the cell is read in the format alone.
+	for s, want := range map[string]float64{"1.234": 1234, "2.500,50": 2500.5, "12": 12} {
+		if got, _, err := parseNum(s, NumberDot); err != nil || got != want {
+			t.Errorf("parseNum(%q, 1.234,5) = %v, %v; want %v", s, got, err, want)
+		}
+	}
+	if _, _, err := parseNum("1,234.50", NumberDot); !errors.Is(err, ErrBadNumber) {
+		t.Errorf("1,234.50 in 1.234,5: %v, want a bad number", err)
+	}
+	if _, _, err := parseNum("1,234", ""); err == nil || !strings.Contains(err.Error(), `--number-format "1,234.5" or "1.234,5"`) {
+		t.Errorf("an ambiguous cell does not name the setting: %v", err)
 	}
 }
 

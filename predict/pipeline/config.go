@@ -19,6 +19,9 @@ type Input struct {
 	Sep        string            `yaml:"sep"`
 	Encoding   string            `yaml:"encoding"`
 	TimeFormat string            `yaml:"time_format"`
+	// NumberFormat is how the file writes numbers with separators:
+	// "1,234.5" or "1.234,5" (features.CSVOptions.NumberFormat).
+	NumberFormat string `yaml:"number_format"`
 	// Won and Lost are the deals file's won values (its CRM's stages:
 	// "Closed Won"): each means won or lost, any other value open.
 	Won  []string `yaml:"won"`
@@ -112,6 +115,11 @@ func (c *Config) validate() error {
 				return features.FieldErrorf(name+".time_format", "%v", err)
 			}
 		}
+		if in.NumberFormat != "" {
+			if err := features.CheckNumberFormat(in.NumberFormat); err != nil {
+				return features.FieldErrorf(name+".number_format", "%v", err)
+			}
+		}
 		if err := checkOutcomeValues(in.Won, in.Lost); err != nil {
 			return features.FieldErrorf(name+".won", "%v", err)
 		}
@@ -148,7 +156,7 @@ func (c *Config) source(in *Input) features.Source {
 	if layout != "" {
 		layout, _ = features.TimeLayout(in.TimeFormat) // validated
 	}
-	return features.Source{Path: c.resolve(in.Path), Columns: in.Columns, CSV: features.CSVOptions{Sep: sep, Encoding: in.Encoding},
+	return features.Source{Path: c.resolve(in.Path), Columns: in.Columns, CSV: features.CSVOptions{Sep: sep, Encoding: in.Encoding, NumberFormat: in.NumberFormat},
 		TimeLayout: layout, Won: in.Won, Lost: in.Lost}
 }
 

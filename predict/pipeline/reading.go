@@ -27,6 +27,9 @@ type FileReading struct {
 	Sep        string   // one character, or "tab"
 	Encoding   string   // utf-8 or cp1252
 	TimeFormat string   // a pattern such as dd.mm.yyyy, or a Go layout
+	// NumberFormat is how the file writes numbers with separators:
+	// "1,234.5" or "1.234,5"; "" reads a cell one of them reads alone.
+	NumberFormat string
 	// Won and Lost are the values of a deals or cutoffs file's won column
 	// that mean won and lost; any other value is a deal still open.
 	Won, Lost []string
@@ -46,6 +49,7 @@ func (in *Reading) Source(role, path string) (features.Source, error) {
 		o.Sep = ifSet(r.Sep, o.Sep)
 		o.Encoding = ifSet(r.Encoding, o.Encoding)
 		o.TimeFormat = ifSet(r.TimeFormat, o.TimeFormat)
+		o.NumberFormat = ifSet(r.NumberFormat, o.NumberFormat)
 		o.Columns = append(append([]string(nil), o.Columns...), r.Columns...)
 	}
 	if err := checkOutcomeValues(o.Won, o.Lost); err != nil {
@@ -65,7 +69,12 @@ func (in *Reading) Source(role, path string) (features.Source, error) {
 			return features.Source{}, badOption("time-format", err)
 		}
 	}
-	return features.Source{Path: path, Columns: cols, CSV: features.CSVOptions{Sep: sep, Encoding: o.Encoding}, TimeLayout: layout,
+	if o.NumberFormat != "" {
+		if err := features.CheckNumberFormat(o.NumberFormat); err != nil {
+			return features.Source{}, badOption("number-format", err)
+		}
+	}
+	return features.Source{Path: path, Columns: cols, CSV: features.CSVOptions{Sep: sep, Encoding: o.Encoding, NumberFormat: o.NumberFormat}, TimeLayout: layout,
 		Won: o.Won, Lost: o.Lost}, nil
 }
 
