@@ -282,7 +282,7 @@ func (er *EventReader) parseBlockFrom(cr *csvRows, b *eventBlock, view, columns 
 func (cr *csvRows) resume(src io.Reader, first int) *csvRows {
 	r := csv.NewReader(src)
 	r.Comma, r.ReuseRecord, r.FieldsPerRecord = cr.r.Comma, true, len(cr.header)
-	return &csvRows{path: cr.path, r: r, header: cr.header, layouts: cr.layouts, numFormat: cr.numFormat, lines: first - 1}
+	return &csvRows{path: cr.path, r: r, header: cr.header, layouts: cr.layouts, numFormat: cr.numFormat, na: cr.na, lines: first - 1}
 }
 
 // streamFrom reads the file sequentially from block b on and streams its

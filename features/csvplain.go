@@ -47,7 +47,7 @@ func (cr *csvRows) plainBlock(data []byte, first int, view bool) *plainRows {
 		text = string(data)
 	}
 	p := newPlainRows(text, cr.r.Comma, len(cr.header))
-	p.path, p.header, p.layouts, p.numFormat, p.lines = cr.path, cr.header, cr.layouts, cr.numFormat, first-1
+	p.path, p.header, p.layouts, p.numFormat, p.na, p.lines = cr.path, cr.header, cr.layouts, cr.numFormat, cr.na, first-1
 	return p
 }
 
@@ -107,7 +107,7 @@ func (p *plainRows) cell(k int) string {
 }
 
 func (p *plainRows) Str(col int) (string, bool) {
-	s := trimCell(p.cell(col))
+	s := p.missing(trimCell(p.cell(col)))
 	return s, s == ""
 }
 

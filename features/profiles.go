@@ -19,7 +19,11 @@ type Profiles struct {
 	Source  string // file the profiles came from
 	IDs     []string
 	Columns []Column // attribute columns in file order, each len(IDs) long
-	index   map[string]int
+	// Notes name the columns read as text although nearly every value is
+	// a number (a placeholder such as "-" for unknown): their values are
+	// categories, not numbers, unless the placeholder is given as NA.
+	Notes []string
+	index map[string]int
 }
 
 // Row returns the row of an entity, or -1.
@@ -85,6 +89,8 @@ func ReadProfiles(ctx context.Context, src Source, bad *BadRows) (*Profiles, err
 			}
 			if ok {
 				col = Column{Name: col.Name, Kind: KindFloat, Float: vals}
+			} else if note := mostlyNumbers(pr.cells[j]); note != "" && col.Kind == KindString {
+				p.Notes = append(p.Notes, fmt.Sprintf("column %q %s", col.Name, note))
 			}
 		}
 		if col.Kind == KindString && col.Str == nil {

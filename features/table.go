@@ -57,6 +57,9 @@ type CSVOptions struct {
 	// ("1.234" is 1234 in NumberDot). "" reads a cell that only one format
 	// reads, and an entities column that only one format reads.
 	NumberFormat string
+	// NA lists the cell values (after trimming spaces) that mean missing,
+	// such as "-" or "unknown": they read as empty cells.
+	NA []string
 }
 
 // Source describes one input table: where it is, how to read it, and how its
@@ -298,6 +301,7 @@ type csvRows struct {
 	layouts   []string // the file's time layout, then with times of day (withTimeOfDay); nil without one
 	hit       int      // the layout that read the last time: a file keeps to one
 	numFormat string   // CSVOptions.NumberFormat
+	na        []string // CSVOptions.NA
 	path      string
 	c         io.Closer
 	r         *csv.Reader
@@ -390,7 +394,7 @@ func newCSVRows(in io.Reader, c io.Closer, onDisk bool, path string, opt CSVOpti
 	if layout != "" {
 		layouts = withTimeOfDay(layout)
 	}
-	return &csvRows{path: path, c: c, r: cr, header: header, layouts: layouts, numFormat: opt.NumberFormat,
+	return &csvRows{path: path, c: c, r: cr, header: header, layouts: layouts, numFormat: opt.NumberFormat, na: opt.NA,
 		plain: onDisk && !isCP1252(opt.Encoding) && !utf16 && src == io.Reader(br)}, nil
 }
 
@@ -564,8 +568,16 @@ func recordText(rec []string) bool {
 }
 
 func (r *csvRows) Str(col int) (string, bool) {
-	s := trimCell(r.rec[col])
+	s := r.missing(trimCell(r.rec[col]))
 	return s, s == ""
+}
+
+// missing returns "" for a cell value listed in CSVOptions.NA, else s.
+func (r *csvRows) missing(s string) string {
+	if r.na != nil && s != "" && slices.Contains(r.na, s) {
+		return ""
+	}
+	return s
 }
 
 func (r *csvRows) Num(col int) (float64, bool, error) {

@@ -286,6 +286,27 @@ func TestEventAndEntityNumbers(t *testing.T) {
 	if _, _, err := parseNum("1,234", ""); err == nil || !strings.Contains(err.Error(), `--number-format "1,234.5" or "1.234,5"`) {
 		t.Errorf("an ambiguous cell does not name the setting: %v", err)
 	}
+	// A placeholder for unknown makes a column of numbers text, noted;
+	// given as NA it is a missing value, in entities and events alike.
+	dash := filepath.Join(dir, "dash.csv")
+	os.WriteFile(dash, []byte("entity_id,employees\na,250\nb,-\nc,1000\n"), 0o644)
+	p, err = ReadProfiles(context.Background(), Source{Path: dash}, nil)
+	if err != nil || p.Column("employees").Kind != KindString || len(p.Notes) != 1 || !strings.Contains(p.Notes[0], `column "employees" read as text: 2 of 3 values are numbers, but also "-"`) {
+		t.Errorf("a dash: %v, notes %q", err, p.Notes)
+	}
+	p, err = ReadProfiles(context.Background(), Source{Path: dash, CSV: CSVOptions{NA: []string{"-"}}}, nil)
+	if c := p.Column("employees"); err != nil || c.Kind != KindFloat || !math.IsNaN(c.Float[1]) || c.Float[2] != 1000 || len(p.Notes) != 0 {
+		t.Errorf("a dash as NA: %+v, %v", c, err)
+	}
+	events := filepath.Join(dir, "events.csv")
+	os.WriteFile(events, []byte("entity_id,ts,type,value\na,2024-01-02,order,-\nb,2024-01-03,order,12\n"), 0o644)
+	if _, err := Build(context.Background(), Config{Events: Source{Path: events}, AsOf: time.Date(2024, 2, 1, 0, 0, 0, 0, time.UTC)}); !IsBadInput(err) {
+		t.Errorf("a dash for a value: %v, want bad input", err)
+	}
+	tb, err := Build(context.Background(), Config{Events: Source{Path: events, CSV: CSVOptions{NA: []string{"-"}}}, AsOf: time.Date(2024, 2, 1, 0, 0, 0, 0, time.UTC)})
+	if err != nil || tb.Column("order_value_sum_30d").Float[0] != 0 || tb.Column("order_count_30d").Float[0] != 1 {
+		t.Errorf("a dash as NA for a value: %v", err)
+	}
 }
 
 // TestCorruptParquetFooter: a file whose footer length claims more bytes

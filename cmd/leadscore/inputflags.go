@@ -23,6 +23,7 @@ func addReadingFlags(cmd *cobra.Command, in *pipeline.Reading, roles ...string) 
 		f.StringVar(&o.Encoding, role+"-encoding", "", "--encoding for the "+role+" file alone")
 		f.StringVar(&o.TimeFormat, role+"-time-format", "", "--time-format for the "+role+" file alone")
 		f.StringVar(&o.NumberFormat, role+"-number-format", "", "--number-format for the "+role+" file alone")
+		f.StringSliceVar(&o.NA, role+"-na", nil, "--na for the "+role+" file alone")
 	}
 }
 
@@ -34,6 +35,7 @@ func addFileFlags(cmd *cobra.Command, in *pipeline.FileReading) {
 	f.StringVar(&in.Sep, "sep", ",", "CSV field separator (one character, 'tab', or 'space' for columns aligned with spaces)")
 	f.StringVar(&in.Encoding, "encoding", "utf-8", "CSV text encoding: utf-8 or cp1252 (Windows-1252/Latin-1)")
 	f.StringVar(&in.TimeFormat, "time-format", "", "how timestamps are written: dd.mm.yyyy HH:MM, M/D/YY H:MM, ..., a Go layout, or unix (seconds since 1970) or unix_ms (default: RFC 3339 and YYYY-MM-DD forms)")
+	f.StringSliceVar(&in.NA, "na", nil, "values that mean missing, such as - or unknown (comma-separated)")
 	f.StringVar(&in.NumberFormat, "number-format", "", "how numbers with separators are written, 1,234.5 or 1.234,5 (default: a cell, or an entities column, that only one of them reads)")
 }
 

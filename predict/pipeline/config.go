@@ -22,6 +22,8 @@ type Input struct {
 	// NumberFormat is how the file writes numbers with separators:
 	// "1,234.5" or "1.234,5" (features.CSVOptions.NumberFormat).
 	NumberFormat string `yaml:"number_format"`
+	// NA lists the values that mean missing, such as "-".
+	NA []string `yaml:"na"`
 	// Won and Lost are the deals file's won values (its CRM's stages:
 	// "Closed Won"): each means won or lost, any other value open.
 	Won  []string `yaml:"won"`
@@ -156,7 +158,7 @@ func (c *Config) source(in *Input) features.Source {
 	if layout != "" {
 		layout, _ = features.TimeLayout(in.TimeFormat) // validated
 	}
-	return features.Source{Path: c.resolve(in.Path), Columns: in.Columns, CSV: features.CSVOptions{Sep: sep, Encoding: in.Encoding, NumberFormat: in.NumberFormat},
+	return features.Source{Path: c.resolve(in.Path), Columns: in.Columns, CSV: features.CSVOptions{Sep: sep, Encoding: in.Encoding, NumberFormat: in.NumberFormat, NA: in.NA},
 		TimeLayout: layout, Won: in.Won, Lost: in.Lost}
 }
 

@@ -30,6 +30,7 @@ type FileReading struct {
 	// NumberFormat is how the file writes numbers with separators:
 	// "1,234.5" or "1.234,5"; "" reads a cell one of them reads alone.
 	NumberFormat string
+	NA           []string // values that mean missing, such as "-"
 	// Won and Lost are the values of a deals or cutoffs file's won column
 	// that mean won and lost; any other value is a deal still open.
 	Won, Lost []string
@@ -50,6 +51,9 @@ func (in *Reading) Source(role, path string) (features.Source, error) {
 		o.Encoding = ifSet(r.Encoding, o.Encoding)
 		o.TimeFormat = ifSet(r.TimeFormat, o.TimeFormat)
 		o.NumberFormat = ifSet(r.NumberFormat, o.NumberFormat)
+		if r.NA != nil {
+			o.NA = r.NA
+		}
 		o.Columns = append(append([]string(nil), o.Columns...), r.Columns...)
 	}
 	if err := checkOutcomeValues(o.Won, o.Lost); err != nil {
@@ -74,7 +78,7 @@ func (in *Reading) Source(role, path string) (features.Source, error) {
 			return features.Source{}, badOption("number-format", err)
 		}
 	}
-	return features.Source{Path: path, Columns: cols, CSV: features.CSVOptions{Sep: sep, Encoding: o.Encoding, NumberFormat: o.NumberFormat}, TimeLayout: layout,
+	return features.Source{Path: path, Columns: cols, CSV: features.CSVOptions{Sep: sep, Encoding: o.Encoding, NumberFormat: o.NumberFormat, NA: o.NA}, TimeLayout: layout,
 		Won: o.Won, Lost: o.Lost}, nil
 }
 

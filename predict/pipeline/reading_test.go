@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -48,5 +49,16 @@ func TestFlatTableUnixTimes(t *testing.T) {
 		if _, err := ft.Source(nil); !errors.As(err, &ue) {
 			t.Errorf("--time-format %s: %v, want a usage error", f, err)
 		}
+	}
+}
+
+// TestReadingNA: --na is every file's, --ROLE-na one file's instead.
+func TestReadingNA(t *testing.T) {
+	in := Reading{FileReading: FileReading{NA: []string{"-"}, NumberFormat: "1.234,5"},
+		Roles: map[string]*FileReading{"entities": {NA: []string{"unknown"}}}}
+	ev, err1 := in.Source("events", "e.csv")
+	en, err2 := in.Source("entities", "n.csv")
+	if err1 != nil || err2 != nil || !slices.Equal(ev.CSV.NA, []string{"-"}) || !slices.Equal(en.CSV.NA, []string{"unknown"}) || en.CSV.NumberFormat != "1.234,5" {
+		t.Errorf("events %+v (%v), entities %+v (%v)", ev.CSV, err1, en.CSV, err2)
 	}
 }

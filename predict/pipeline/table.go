@@ -79,6 +79,11 @@ func (job TableJob) Config(ctx context.Context) (features.Config, error) {
 		if cfg.Profiles, err = features.ReadProfiles(ctx, *job.Entities, job.BadRows); err != nil {
 			return none, err
 		}
+		if job.Logger != nil {
+			for _, note := range cfg.Profiles.Notes {
+				job.Logger.Warn("entities: "+note, "file", job.Entities.Path)
+			}
+		}
 	}
 	var outcomes *features.Outcomes
 	if job.Outcomes != nil {
