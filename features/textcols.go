@@ -259,9 +259,12 @@ func DatePatternsOf(s string) []string {
 	// Seconds or milliseconds since 1970, as event trackers export them:
 	// ten or thirteen digits in this century.
 	whole, _, _ := strings.Cut(s, ".")
-	for format, digits := range map[string]int{FormatUnix: 10, FormatUnixMS: 13} {
-		if t, err := ParseIn(format, s); err == nil && len(whole) == digits && CheckTime(t) == nil {
-			return []string{format}
+	for _, u := range []struct {
+		format string
+		digits int
+	}{{FormatUnix, 10}, {FormatUnixMS, 13}} {
+		if t, err := ParseIn(u.format, s); err == nil && len(whole) == u.digits && CheckTime(t) == nil {
+			return []string{u.format}
 		}
 	}
 	var fits []string

@@ -210,9 +210,9 @@ type AtK struct {
 	Lists     int       `json:"lists"` // call lists averaged (validation dates with at least k rows)
 }
 
-// Undefined is a measure that may have no value (NaN), such as the AUC,
-// or a lift, of a list in which every lead converted or none did: JSON holds it as
-// null, and reads null back as NaN.
+// Undefined is a measure that may have no value (NaN): the AUC of a list
+// in which every lead converted or none did, a lift or gain of one in
+// which none did. JSON holds it as null, and reads null back as NaN.
 type Undefined float64
 
 // Fixed writes u with d decimals, "-" when it is undefined.

@@ -46,10 +46,11 @@ func (e *Evaluation) gainPlot() (*plot.Plot, error) {
 	p := plot.New()
 	p.Title.Text, p.X.Label.Text, p.Y.Label.Text = "Cumulative gain", "share of leads called (best first)", "share of conversions reached"
 	p.Add(plotter.NewGrid())
-	for i, l := range e.Lists {
-		if e.Positives == 0 {
-			break // no gain to draw: every share is undefined
-		}
+	lists := e.Lists
+	if e.Positives == 0 {
+		lists = nil // no gain to draw: every share is undefined
+	}
+	for i, l := range lists {
 		pts := plotter.XYs{{X: 0, Y: 0}}
 		for _, d := range l.Deciles {
 			pts = append(pts, plotter.XY{X: float64(d.Decile) / 10, Y: float64(d.Gain)})
@@ -92,7 +93,6 @@ func (e *Evaluation) gradePlot() (*plot.Plot, error) {
 }
 
 var evalTemplate = template.Must(template.New("evaluate").Funcs(template.FuncMap{
-	"f3":  func(x float64) string { return fmt.Sprintf("%.3f", x) },
 	"pct": func(x float64) string { return fmt.Sprintf("%.1f%%", 100*x) },
 	"at": func(l ListEval, k int) string {
 		v := l.At(k)
