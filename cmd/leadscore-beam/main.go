@@ -133,7 +133,13 @@ func beamFeatures(ctx context.Context, config string, fc features.Config, stagin
 	if err != nil {
 		return nil, asJobError(err)
 	}
-	return readStaged(ctx, out)
+	t, err := readStaged(ctx, out)
+	if errors.Is(err, errNoRows) {
+		// Build's error for the same events and date (exit 3).
+		return nil, &features.SchemaError{Path: fc.Events.Path, Err: fmt.Errorf("no event falls before the as-of date %s: no row would count one; is the date right?",
+			fc.AsOf.UTC().Format(time.RFC3339))}
+	}
+	return t, err
 }
 
 // tempDirIn makes dir the process's temporary folder (TMPDIR) until the

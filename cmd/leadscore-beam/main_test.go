@@ -137,6 +137,11 @@ func TestBeamMatchesRun(t *testing.T) {
 	if !reflect.DeepEqual(wr, gr) {
 		t.Errorf("ranked.parquet: the rows differ from run's (%d and %d)", len(gr), len(wr))
 	}
+	// A date before every event stops, as leadscore run does (exit 3).
+	early := writeConfig(t, filepath.Join(dir, "early.yaml"), "out: early\nevents: {path: shards/part-*.csv}\nmodel: "+filepath.Join(local, "model")+"\n")
+	if _, err := run(ctx, early, "2020-01-01"); err == nil || exitCode(ctx, err) != pipeline.ExitBadInput || !strings.Contains(err.Error(), "no event falls before the as-of date 2020-01-01T00:00:00Z") {
+		t.Errorf("a date before every event: %v", err)
+	}
 	a, _ := os.ReadFile(filepath.Join(local, "ranked.csv"))
 	b, _ := os.ReadFile(filepath.Join(beamDir, "ranked.csv"))
 	b = bytes.ReplaceAll(b, []byte(res.Manifest.ModelID), []byte(ran.Manifest.ModelID))
