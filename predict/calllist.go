@@ -103,7 +103,7 @@ var callListTemplate = template.Must(template.New("calllist").Funcs(template.Fun
 		return strings.Split(s, "; ")
 	},
 }).Parse(`<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>{{.Title}}</title>
+<html lang="en"><head><meta charset="utf-8"><meta name="generator" content="leadscore"><title>{{.Title}}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <style>
 body{font-family:system-ui,sans-serif;margin:1.5em;color:#222}

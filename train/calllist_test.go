@@ -175,7 +175,8 @@ func TestEvaluate(t *testing.T) {
 		t.Errorf("no conversions: precision at %+v, want 0 with NaN lift", at)
 	}
 	var page strings.Builder
-	if err := ev.WriteHTML(&page); err != nil || strings.Contains(page.String(), "0.000</td>") || !strings.Contains(page.String(), "<td>-</td><td>-</td>") {
+	if err := ev.WriteHTML(&page); err != nil || strings.Contains(page.String(), "0.000</td>") || !strings.Contains(page.String(), "<td>-</td><td>-</td>") ||
+		!strings.Contains(page.String(), `<meta name="generator" content="leadscore">`) {
 		t.Errorf("no conversions: HTML shows a lift or gain (%v)", err)
 	}
 	b, err := json.Marshal(ev)

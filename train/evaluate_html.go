@@ -102,7 +102,7 @@ var evalTemplate = template.Must(template.New("evaluate").Funcs(template.FuncMap
 		return fmt.Sprintf("%.1f%%", 100*v)
 	},
 }).Parse(`<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>leadscore call list of {{.E.AsOf}}</title>
+<html lang="en"><head><meta charset="utf-8"><meta name="generator" content="leadscore"><title>leadscore call list of {{.E.AsOf}}</title>
 <style>
 body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;color:#222}
 table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:.3em .6em;text-align:right}

@@ -119,7 +119,7 @@ var loopTemplate = template.Must(template.New("loop").Funcs(template.FuncMap{
 		return fmt.Sprintf("%.1f%%", 100*l.At(k))
 	},
 }).Parse(`<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>leadscore: past call lists and what followed</title>
+<html lang="en"><head><meta charset="utf-8"><meta name="generator" content="leadscore"><title>leadscore: past call lists and what followed</title>
 <style>
 body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;color:#222}
 table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:.3em .6em;text-align:right}

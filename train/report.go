@@ -282,7 +282,7 @@ var reportTemplate = template.Must(template.New("report").Funcs(template.FuncMap
 	"pct":  func(x float64) string { return fmt.Sprintf("%.1f%%", 100*x) },
 	"join": func(s []string) string { return strings.Join(s, "; ") },
 }).Parse(`<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>leadscore model {{.M.ID}}</title>
+<html lang="en"><head><meta charset="utf-8"><meta name="generator" content="leadscore"><title>leadscore model {{.M.ID}}</title>
 <style>
 body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;color:#222}
 table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:.3em .6em;text-align:right}

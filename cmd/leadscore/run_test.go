@@ -80,6 +80,12 @@ func TestRun(t *testing.T) {
 		t.Errorf("manifest %+v, %v", man, err)
 	}
 	assertNoLitter(t, runs)
+	// Pages carry leadscore's mark, by which a rerun knows them as its own.
+	for _, page := range []string{filepath.Join(runs, "2024-12-01", "calllist.html"), filepath.Join(dir, "models", "lr", "report.html")} {
+		if b, err := os.ReadFile(page); err != nil || !strings.Contains(string(b), `<meta name="generator" content="leadscore">`) {
+			t.Errorf("%s: no generator mark (%v)", page, err)
+		}
+	}
 	// A bad config is a configuration error.
 	os.WriteFile(filepath.Join(dir, "bad.yaml"), []byte("out: runs\ncolour: red\n"), 0o644)
 	if code, _, _ := runCLI(t, "run", "--config", filepath.Join(dir, "bad.yaml"), "--as-of", "2025-01-01", "-q"); code != pipeline.ExitUsage {

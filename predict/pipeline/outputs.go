@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -16,8 +17,8 @@ import (
 // Outputs is a set of files written together. Each is written to a
 // temporary file beside its target and renamed into place by Commit, so a
 // reader sees all of them or none of them, never a half-written file.
-// A Parquet or CSV output replaces an existing file only when leadscore
-// wrote it (see ForeignFileError).
+// An output replaces an existing file only when leadscore wrote it, as
+// far as the file can tell (see ForeignFileError).
 // Abort removes every temporary file, and the folders Create made for them
 // when they are left empty; it is safe to defer right away and a no-op
 // after Commit. The zero value is ready to use.
@@ -49,12 +50,14 @@ func (e *OverwriteError) Error() string {
 	return fmt.Sprintf("the output %s is the input %s: choose another output path", e.Output, e.Input)
 }
 
-// ForeignFileError reports an output path that holds a data file
-// leadscore may not have written, which it does not replace: a Parquet
-// file another tool wrote (or a file that is no Parquet) where a Parquet
-// output goes, a CSV file with another header where a CSV output goes (a
-// rerun writes the header it wrote before; CSV carries no mark of its
-// writer). A usage error: the path is wrong.
+// ForeignFileError reports an output path that holds a file leadscore
+// may not have written, which it does not replace: where a Parquet output
+// goes, a Parquet file another tool wrote (or a file that is no Parquet);
+// where a CSV output goes, a CSV file with another header (a rerun writes
+// the header it wrote before; CSV carries no mark of its writer); where a
+// JSON output goes, anything but a JSON object whose first key is the new
+// one's; where an HTML page goes, a page without leadscore's generator
+// mark. A usage error: the path is wrong.
 type ForeignFileError struct {
 	Path, Why string
 }
@@ -142,8 +145,8 @@ func (o *Outputs) mkdirAll(dir string) error {
 func (o *Outputs) Commit() error {
 	for _, f := range o.files {
 		err := f.finish()
-		if err == nil && !f.done && strings.HasSuffix(strings.ToLower(f.path), ".csv") {
-			err = checkCSVTarget(f.path, f.File.Name())
+		if err == nil && !f.done {
+			err = checkTextTarget(f.path, f.File.Name())
 		}
 		if err != nil {
 			o.Abort()
@@ -192,41 +195,78 @@ func checkParquetTarget(path string) error {
 	return &ForeignFileError{Path: path, Why: "it is a Parquet file another tool wrote, or no Parquet file, and leadscore replaces only its own"}
 }
 
-// checkCSVTarget refuses a CSV output's path that holds a file whose
-// first line is not the header of the new file written to tmp.
-func checkCSVTarget(path, tmp string) error {
+// checkTextTarget refuses a CSV, JSON or HTML output's path (written to
+// tmp) that holds a file of another kind than the new one: a CSV file with
+// another header, anything but a JSON object with the new one's first key,
+// a page without leadscore's generator mark (or, from before it, a title
+// of leadscore's). Other outputs are not checked.
+func checkTextTarget(path, tmp string) error {
+	ext := strings.ToLower(filepath.Ext(path))
+	if ext != ".csv" && ext != ".json" && ext != ".html" {
+		return nil
+	}
 	f, _, err := existingFile(path)
 	if f == nil {
 		return err
 	}
 	defer f.Close()
-	had, err := firstLine(f)
-	if err != nil {
+	head := make([]byte, 64<<10)
+	n, err := io.ReadFull(f, head)
+	if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
 		return err
+	}
+	head = head[:n]
+	if ext == ".html" {
+		for _, mark := range []string{generatorMark, "<title>leadscore", "<title>Call list"} {
+			if bytes.Contains(head, []byte(mark)) {
+				return nil
+			}
+		}
+		return &ForeignFileError{Path: path, Why: "it is no page leadscore wrote (they carry " + generatorMark + ")"}
 	}
 	nf, err := os.Open(tmp)
 	if err != nil {
 		return err
 	}
 	defer nf.Close()
-	has, err := firstLine(nf)
-	if err != nil || had == has {
-		return err
+	if ext == ".json" {
+		had, has := firstKey(bytes.NewReader(head)), firstKey(nf)
+		if had == has && had != "" {
+			return nil
+		}
+		return &ForeignFileError{Path: path, Why: fmt.Sprintf("a JSON output replaces only a JSON object of its kind, whose first key is %q, and this file's is %q", has, clip(had, 40))}
+	}
+	had, has := firstLine(head), ""
+	if b, err := io.ReadAll(io.LimitReader(nf, 64<<10)); err == nil {
+		has = firstLine(b)
+	}
+	if had == has {
+		return nil
 	}
 	return &ForeignFileError{Path: path, Why: fmt.Sprintf("a CSV output replaces only a CSV file with its header (a rerun), and its header is %q, this output's %q",
 		clip(had, 60), clip(has, 60))}
 }
 
-// firstLine returns r's first line (up to 64 KiB) without its line end
-// and a UTF-8 byte-order mark.
-func firstLine(r io.Reader) (string, error) {
-	b := make([]byte, 64<<10)
-	n, err := io.ReadFull(r, b)
-	if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
-		return "", err
+// generatorMark is the mark in the head of every page leadscore writes.
+const generatorMark = `<meta name="generator" content="leadscore">`
+
+// firstKey returns the first key of the JSON object r holds, "" when r
+// holds no object.
+func firstKey(r io.Reader) string {
+	d := json.NewDecoder(r)
+	if t, err := d.Token(); err != nil || t != json.Delim('{') {
+		return ""
 	}
-	line, _, _ := bytes.Cut(b[:n], []byte("\n"))
-	return string(bytes.TrimSuffix(bytes.TrimPrefix(line, []byte("\xEF\xBB\xBF")), []byte("\r"))), nil
+	k, _ := d.Token()
+	s, _ := k.(string)
+	return s
+}
+
+// firstLine returns the first line of b without its line end and a UTF-8
+// byte-order mark.
+func firstLine(b []byte) string {
+	line, _, _ := bytes.Cut(b, []byte("\n"))
+	return string(bytes.TrimSuffix(bytes.TrimPrefix(line, []byte("\xEF\xBB\xBF")), []byte("\r")))
 }
 
 // Abort removes the files not yet committed and the folders made for them

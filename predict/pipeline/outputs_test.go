@@ -103,8 +103,10 @@ func TestOutputsOptional(t *testing.T) {
 
 // TestOutputsReplaceOnlyTheirOwn: a Parquet output replaces a Parquet file
 // leadscore wrote and no other; a CSV output replaces a CSV file with its
-// header (a rerun) or an empty file, and no other. A refusal writes none of
-// the set and leaves the file as it was.
+// header (a rerun) or an empty file; a JSON output a JSON object with its
+// first key; a page one with leadscore's mark (or, from before it, a title
+// of leadscore's). A refusal writes none of the set and leaves the file as
+// it was.
 func TestOutputsReplaceOnlyTheirOwn(t *testing.T) {
 	dir := t.TempDir()
 	write := func(name string, b []byte) string {
@@ -139,7 +141,13 @@ func TestOutputsReplaceOnlyTheirOwn(t *testing.T) {
 		{"crm.csv", []byte("Lead Number,Status\n1,Won\n"), text("entity_id,score\r\na,1\r\n"), false},
 		{"ranked.csv", []byte("\xEF\xBB\xBFentity_id,score\r\nb,2\r\n"), text("entity_id,score\r\na,1\r\n"), true},
 		{"blank.csv", nil, text("entity_id,score\r\na,1\r\n"), true},
-		{"summary.json", []byte("{}"), text("{\"rows\": 1}"), true},
+		{"summary.json", []byte("{\n  \"rows\": 0\n}\n"), text("{\n  \"rows\": 1\n}\n"), true},
+		{"package.json", []byte("{\"name\": \"my-app\"}"), text("{\"rows\": 1}"), false},
+		{"notes.json", []byte("not json"), text("{\"rows\": 1}"), false},
+		{"report.html", []byte("<!DOCTYPE html>\n<html><head><title>Q3 board report</title>"), text("<!DOCTYPE html>\n" + generatorMark), false},
+		{"calllist.html", []byte("<!DOCTYPE html>\n<html><head>" + generatorMark + "<title>Call list of 2024-07-01</title>"), text("<!DOCTYPE html>\n" + generatorMark), true},
+		{"model.html", []byte("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>leadscore model gbdt-1</title>"), text(generatorMark), true},
+		{"notes.txt", []byte("anything"), text("x"), true}, // no output of leadscore's kind
 	} {
 		p := write(tt.name, tt.had)
 		fresh := filepath.Join(dir, "fresh-"+tt.name)
