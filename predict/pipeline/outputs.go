@@ -236,10 +236,11 @@ func checkTextTarget(path, tmp string) error {
 		}
 		return &ForeignFileError{Path: path, Why: fmt.Sprintf("a JSON output replaces only a JSON object of its kind, whose first key is %q, and this file's is %q", has, clip(had, 40))}
 	}
-	had, has := firstLine(head), ""
-	if b, err := io.ReadAll(io.LimitReader(nf, 64<<10)); err == nil {
-		has = firstLine(b)
+	b, err := io.ReadAll(io.LimitReader(nf, 64<<10))
+	if err != nil {
+		return err
 	}
+	had, has := firstLine(head), firstLine(b)
 	if had == has {
 		return nil
 	}
