@@ -60,10 +60,7 @@ func ParseNumberAs(s, format string) (float64, bool) {
 	if rest, ok := strings.CutSuffix(s, "-"); ok && !neg {
 		neg, s = true, strings.TrimSpace(rest) // "1.234,50-"
 	}
-	s = strings.TrimSuffix(s, "%")
-	for _, sign := range currencySigns {
-		s = strings.TrimSpace(strings.TrimSuffix(strings.TrimPrefix(s, sign), sign))
-	}
+	s = trimCurrency(strings.TrimSuffix(s, "%"))
 	if s != "" && s[0] == '-' && !neg {
 		neg, s = true, s[1:] // "$-12"
 	}
@@ -80,7 +77,9 @@ func ParseNumberAs(s, format string) (float64, bool) {
 	}
 	if group != 0 {
 		// Spaces and apostrophes group thousands in either format.
-		whole = groupSpaces.Replace(whole)
+		if !isASCII(whole) {
+			whole = groupSpaces.Replace(whole)
+		}
 		if strings.IndexByte(whole, group) < 0 {
 			if strings.IndexByte(whole, ' ') >= 0 {
 				group = ' '
@@ -117,10 +116,27 @@ func ParseNumberAs(s, format string) (float64, bool) {
 	return v, true
 }
 
-// currencySigns are the currency signs and ISO 4217 codes a number may
-// carry before or after it: multi-currency CRMs export "USD 1,234.50".
-var currencySigns = []string{"$", "€", "£", "¥", "USD", "EUR", "GBP", "JPY", "CHF", "CAD", "AUD", "NZD",
-	"SEK", "NOK", "DKK", "PLN", "CZK", "HUF", "INR", "CNY", "BRL", "MXN", "ZAR", "SGD", "HKD"}
+// trimCurrency drops the currency signs and the ISO 4217 code a number
+// may carry before or after it: multi-currency CRMs export "USD 1,234.50".
+// A code is looked up only where s begins or ends with a capital letter:
+// every cell of a formatted column comes through here.
+func trimCurrency(s string) string {
+	for _, sign := range [...]string{"$", "€", "£", "¥"} {
+		s = strings.TrimSpace(strings.TrimSuffix(strings.TrimPrefix(s, sign), sign))
+	}
+	if n := len(s); n > 3 && s[0] >= 'A' && s[0] <= 'Z' && currencyCodes[s[:3]] {
+		s = strings.TrimSpace(s[3:])
+	}
+	if n := len(s); n > 3 && s[n-1] >= 'A' && s[n-1] <= 'Z' && currencyCodes[s[n-3:]] {
+		s = strings.TrimSpace(s[:n-3])
+	}
+	return s
+}
+
+// currencyCodes are the ISO 4217 codes trimCurrency knows.
+var currencyCodes = map[string]bool{"USD": true, "EUR": true, "GBP": true, "JPY": true, "CHF": true, "CAD": true, "AUD": true,
+	"NZD": true, "SEK": true, "NOK": true, "DKK": true, "PLN": true, "CZK": true, "HUF": true, "INR": true, "CNY": true,
+	"BRL": true, "MXN": true, "ZAR": true, "SGD": true, "HKD": true}
 
 // groupSpaces turns the no-break spaces (U+00A0, U+202F) and the right
 // single quote that spreadsheets group thousands with into a space and an
@@ -143,6 +159,16 @@ func NormValue(s string) string {
 		}
 		return r
 	}, s)
+}
+
+// isASCII reports whether s has no byte beyond ASCII.
+func isASCII(s string) bool {
+	for i := range len(s) {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 func allDigits(s string) bool {
