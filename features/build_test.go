@@ -604,15 +604,7 @@ func TestEntitiesJoin(t *testing.T) {
 	for i := range 12 {
 		fmt.Fprintf(&deals, "e%02d,2024-05-10,true,2024-05-20\n", i)
 	}
-	dealsFile := writeFile(t, "deals.csv", deals.String())
-	o, err := ReadOutcomes(context.Background(), Source{Path: dealsFile}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := ReadCutoffs(context.Background(), Source{Path: dealsFile}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	o, c := readDeals(t, deals.String())
 	for name, cfg := range map[string]Config{
 		"deals":   {Snapshots: []time.Time{d("2024-05-02"), d("2024-06-01")}, Target: &Target{Kind: TargetConversion, HorizonDays: 30}, Outcomes: o, OutcomesKnown: d("2024-08-01")},
 		"cutoffs": {Cutoffs: c},
@@ -628,6 +620,21 @@ func TestEntitiesJoin(t *testing.T) {
 	if _, err := Build(context.Background(), Config{Events: Source{Path: few}, Profiles: profiles("half2.csv", ents.String()), AsOf: d("2024-06-01")}); err != nil {
 		t.Errorf("one new lead: %v", err)
 	}
+}
+
+// readDeals reads a deals file of text as outcomes and as cutoffs.
+func readDeals(t *testing.T, text string) (*Outcomes, *Cutoffs) {
+	t.Helper()
+	path := writeFile(t, "deals.csv", text)
+	o, err := ReadOutcomes(context.Background(), Source{Path: path}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := ReadCutoffs(context.Background(), Source{Path: path}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return o, c
 }
 
 // planTable builds cfg's as-of table through an EntityPlan, one worker.
@@ -686,15 +693,7 @@ func planTable(t *testing.T, cfg Config) (*Table, error) {
 // without activity: a date typed a year early, not a CRM.
 func TestEventsAfterEveryMoment(t *testing.T) {
 	events := writeFile(t, "events.csv", "entity_id,ts,type\nA,2024-05-01,rfq\nB,2024-03-01 08:00:00,visit\nA,2024-06-01,visit\n")
-	deals := writeFile(t, "deals.csv", "entity_id,ts,won,closed_at\nA,2023-05-10,true,2023-05-20\nB,2023-06-10,false,2023-07-01\n")
-	o, err := ReadOutcomes(context.Background(), Source{Path: deals}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := ReadCutoffs(context.Background(), Source{Path: deals}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	o, c := readDeals(t, "entity_id,ts,won,closed_at\nA,2023-05-10,true,2023-05-20\nB,2023-06-10,false,2023-07-01\n")
 	for _, tt := range []struct {
 		name string
 		cfg  Config
