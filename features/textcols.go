@@ -306,7 +306,7 @@ func DatePatternsOf(s string) []string {
 // withTimeOfDay returns the layouts a date written in layout is read with:
 // as it is, or followed by a time of day (10:30, 10:30:15, 3:45 PM).
 func withTimeOfDay(layout string) []string {
-	if layout == FormatUnix || layout == FormatUnixMS {
+	if IsUnixLayout(layout) {
 		return []string{layout}
 	}
 	return []string{layout, layout + " 15:04", layout + " 15:04:05", layout + " 3:04 PM", layout + " 3:04:05 PM"}
@@ -363,8 +363,8 @@ func detectTimes(name string, cells []string, format string) (ts []time.Time, us
 // Missing values stay missing; a column with none is no dates. It stops
 // at the first value that is no date, as a column of counts does at once.
 func digitDates(v []float64, format string) ([]time.Time, bool) {
-	if f := strings.ToLower(format); f == FormatUnix || f == FormatUnixMS {
-		return unixDates(v, f)
+	if unit, ok := unixUnit(strings.ToLower(format)); ok {
+		return unixDates(v, unit)
 	}
 	width := len(format)
 	if width == 0 || strings.Trim(format, "yYmMdDhHsS0123456789") != "" || strings.Contains(strings.ToLower(format), "mmm") {
@@ -410,20 +410,17 @@ func parseTimes(cells []string, layouts []string) ([]time.Time, bool) {
 	return out, any
 }
 
-// unixDates reads numbers as seconds (FormatUnix) or milliseconds
-// (FormatUnixMS) since 1970-01-01 UTC, to the microsecond; ok is false
-// when one is no time in the supported range.
-func unixDates(v []float64, format string) ([]time.Time, bool) {
-	unit := 1e6 // µs per second
-	if format == FormatUnixMS {
-		unit = 1e3
-	}
+// unixDates reads numbers as counts of unit nanoseconds (unixUnit) since
+// 1970-01-01 UTC, to the microsecond; ok is false when one is no time in
+// the supported range.
+func unixDates(v []float64, unit int64) ([]time.Time, bool) {
+	perUnit := float64(unit / 1e3) // µs
 	ts, any := make([]time.Time, len(v)), false
 	for i, x := range v {
 		if math.IsNaN(x) {
 			continue
 		}
-		us := math.Round(x * unit)
+		us := math.Round(x * perUnit)
 		if !(math.Abs(us) < 1<<62) {
 			return nil, false
 		}

@@ -16,24 +16,42 @@ const (
 	FormatUnixMS = "unix_ms"
 )
 
+// unixUnit returns the nanoseconds a number of FormatUnix (seconds) or
+// FormatUnixMS (milliseconds) counts; ok is false for any other layout.
+func unixUnit(layout string) (ns int64, ok bool) {
+	switch layout {
+	case FormatUnix:
+		return 1e9, true
+	case FormatUnixMS:
+		return 1e6, true
+	}
+	return 0, false
+}
+
+// IsUnixLayout reports whether a layout TimeLayout returned counts time
+// since 1970 (FormatUnix, FormatUnixMS) rather than writing a date.
+func IsUnixLayout(layout string) bool {
+	_, ok := unixUnit(layout)
+	return ok
+}
+
 // ParseIn reads s in a layout TimeLayout returned: a Go layout, or the
 // seconds or milliseconds of FormatUnix and FormatUnixMS. The time is in
 // UTC.
 func ParseIn(layout, s string) (time.Time, error) {
-	var unit int64
-	switch layout {
-	case FormatUnix:
-		unit = 1e9
-	case FormatUnixMS:
-		unit = 1e6
-	default:
+	unit, ok := unixUnit(layout)
+	if !ok {
 		t, err := time.Parse(layout, s)
 		return t.UTC(), err
 	}
 	whole, frac, dot := strings.Cut(s, ".")
 	n, err := strconv.ParseInt(whole, 10, 64)
 	if err != nil || whole[0] == '+' || dot && !allDigits(frac) {
-		return time.Time{}, fmt.Errorf("%q is no number of %s since 1970", s, map[int64]string{1e9: "seconds", 1e6: "milliseconds"}[unit])
+		what := "seconds"
+		if unit == 1e6 {
+			what = "milliseconds"
+		}
+		return time.Time{}, fmt.Errorf("%q is no number of %s since 1970", s, what)
 	}
 	if n > math.MaxInt64/unit || n < math.MinInt64/unit {
 		return time.Time{}, errors.New("out of range")

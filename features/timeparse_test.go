@@ -86,6 +86,9 @@ func TestParseIn(t *testing.T) {
 			t.Errorf("ParseIn(unix, %q): no error", s)
 		}
 	}
+	if _, err := ParseIn(FormatUnixMS, "16937x"); err == nil || !strings.Contains(err.Error(), `"16937x" is no number of milliseconds since 1970`) {
+		t.Errorf("ParseIn(unix_ms, 16937x): %v", err)
+	}
 	if l, err := TimeLayout("UNIX_MS"); err != nil || l != FormatUnixMS {
 		t.Errorf("TimeLayout(UNIX_MS) = %q, %v", l, err)
 	}
