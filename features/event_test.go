@@ -371,18 +371,61 @@ func TestReadUTF16(t *testing.T) {
 	}
 }
 
+// TestReadOrdersQuantity: an order line's value is its unit price times
+// its quantity, whether the quantity column is mapped or found by a name
+// that differs in case only; mapped to no column, the price alone.
 func TestReadOrdersQuantity(t *testing.T) {
 	p := writeFile(t, "lines.csv", "Customer ID,InvoiceDate,Price,Quantity\nc1,2024-01-02,2.5,4\nc1,2024-01-03,2.5,-2\n")
-	src := Source{Path: p, Columns: map[string]string{"entity_id": "Customer ID", "ts": "InvoiceDate", "amount": "Price", "quantity": "Quantity"}}
-	er, err := OpenOrders(context.Background(), src, nil)
-	if err != nil {
-		t.Fatal(err)
+	for _, c := range []struct {
+		quantity      string // its mapping; "none" for no mapping
+		first, second float64
+	}{{"Quantity", 10, -5}, {"none", 10, -5}, {"", 2.5, 2.5}} {
+		src := Source{Path: p, Columns: map[string]string{"entity_id": "Customer ID", "ts": "InvoiceDate", "amount": "Price"}}
+		if c.quantity != "none" {
+			src.Columns["quantity"] = c.quantity
+		}
+		er, err := OpenOrders(context.Background(), src, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		buf := make([]Event, 4)
+		n, _ := er.Read(buf)
+		er.Close()
+		if n != 2 || buf[0].Value != c.first || buf[1].Value != c.second || buf[0].Type != "order" {
+			t.Errorf("quantity mapped to %q: orders %+v", c.quantity, buf[:n])
+		}
+		if _, ok := buf[0].Prop("Quantity"); ok != (c.quantity == "") {
+			t.Errorf("quantity mapped to %q: Quantity a property: %v", c.quantity, ok)
+		}
 	}
-	defer er.Close()
-	buf := make([]Event, 4)
-	n, _ := er.Read(buf)
-	if n != 2 || buf[0].Value != 10 || buf[1].Value != -5 || buf[0].Type != "order" {
-		t.Errorf("orders %+v", buf[:n])
+}
+
+// TestContractColumnsByLooseName: a contract column is found by a name
+// that differs in case, spaces, hyphens and underscores when the file has
+// none of its own name; an exact name or a mapping comes first, two
+// candidates are an error naming both, and a required column mapped to no
+// column is missing.
+func TestContractColumnsByLooseName(t *testing.T) {
+	p := writeFile(t, "ev.csv", "Entity ID,TS,TYPE,value,VALUE,Channel\na,2024-01-02,click,3,4,web\n")
+	got, err := readAllEvents(t, Source{Path: p}, nil)
+	if err != nil || len(got) != 1 || got[0].EntityID != "a" || got[0].Type != "click" || got[0].Value != 3 || got[0].Channel != "web" {
+		t.Fatalf("events %+v, %v", got, err)
+	}
+	if v, ok := got[0].Prop("VALUE"); !ok || v != "4" {
+		t.Errorf("VALUE as property: %q, %v", v, ok)
+	}
+	p = writeFile(t, "ev.csv", "entity_id,ts,type,Value,VALUE\na,2024-01-02,click,3,4\n")
+	_, err = readAllEvents(t, Source{Path: p}, nil)
+	var se *SchemaError
+	if !errors.As(err, &se) || !strings.Contains(err.Error(), `columns "Value" and "VALUE" could both be value: say which with --col value=COLUMN`) {
+		t.Errorf("two candidates: %v", err)
+	}
+	if got, err = readAllEvents(t, Source{Path: p, Columns: map[string]string{"value": "VALUE"}}, nil); err != nil || got[0].Value != 4 {
+		t.Errorf("mapped: %+v, %v", got, err)
+	}
+	_, err = readAllEvents(t, Source{Path: p, Columns: map[string]string{"type": "", "value": "Value"}}, nil)
+	if !errors.As(err, &se) || !strings.Contains(err.Error(), "missing required column type (mapped to no column)") {
+		t.Errorf("required mapped to none: %v", err)
 	}
 }
 

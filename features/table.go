@@ -686,8 +686,14 @@ func cellError(r rows, path string, col int, err error) *RowError {
 	return &RowError{Path: path, Line: line, Column: c, Field: r.Header()[col], Err: err}
 }
 
-// findColumns resolves contract columns to indexes in the header. Required
-// columns must exist exactly once; optional ones may be absent (index -1).
+// findColumns resolves contract columns to indexes in the header. A
+// contract column is the file's column it is mapped to, else the column of
+// its name, else the one column whose name differs from it only in case,
+// spaces, hyphens and underscores (Quantity, Entity ID, CLOSED_AT; see
+// NormValue), which no other contract column took. Two such columns are an
+// error asking for a mapping. Required columns must be found; optional
+// ones may be absent (index -1), and one mapped to "" is absent even when
+// the file has a column of its name.
 func findColumns(src Source, header []string, required, optional []string) (map[string]int, error) {
 	seen := make(map[string]int, len(header))
 	for i, h := range header {
@@ -696,35 +702,57 @@ func findColumns(src Source, header []string, required, optional []string) (map[
 		}
 		seen[h] = i
 	}
-	idx := make(map[string]int, len(required)+len(optional))
+	names := slices.Concat(required, optional)
+	idx := make(map[string]int, len(names))
+	taken := map[int]bool{}
+	var loose []string
+	for _, name := range names {
+		idx[name] = -1
+		c, mapped := src.Columns[name]
+		if !mapped {
+			c = name
+		}
+		if i, ok := seen[c]; ok && c != "" {
+			idx[name], taken[i] = i, true
+		} else if mapped && c != "" && !slices.Contains(required, name) {
+			return nil, &SchemaError{Path: src.Path, Err: fmt.Errorf("column %q (mapped from %s) is not in the header", c, name)}
+		} else if !mapped {
+			loose = append(loose, name)
+		}
+	}
+	for _, name := range loose {
+		var like []int
+		for i, h := range header {
+			if !taken[i] && NormValue(h) == NormValue(name) {
+				like = append(like, i)
+			}
+		}
+		switch len(like) {
+		case 0:
+		case 1:
+			idx[name], taken[like[0]] = like[0], true
+		default:
+			return nil, &SchemaError{Path: src.Path, Err: fmt.Errorf("columns %q and %q could both be %s: say which with --col %s=COLUMN",
+				header[like[0]], header[like[1]], name, name)}
+		}
+	}
 	var missing []string
 	for _, name := range required {
-		i, ok := seen[src.column(name)]
-		if !ok {
-			if c := src.column(name); c != name {
-				missing = append(missing, fmt.Sprintf("%q (mapped from %s)", c, name))
-			} else {
-				missing = append(missing, strconv.Quote(name))
-			}
+		if idx[name] >= 0 {
 			continue
 		}
-		idx[name] = i
+		switch c, mapped := src.Columns[name]; {
+		case mapped && c == "":
+			missing = append(missing, fmt.Sprintf("%s (mapped to no column)", name))
+		case mapped:
+			missing = append(missing, fmt.Sprintf("%q (mapped from %s)", c, name))
+		default:
+			missing = append(missing, strconv.Quote(name))
+		}
 	}
 	if len(missing) > 0 {
 		return nil, &SchemaError{Path: src.Path, Err: fmt.Errorf("missing required column %s (have %s; map columns with --col name=column)",
 			strings.Join(missing, ", "), strings.Join(quoteAll(header), ", "))}
-	}
-	for _, name := range optional {
-		idx[name] = -1
-		if c, mapped := src.Columns[name]; mapped {
-			i, ok := seen[c]
-			if !ok {
-				return nil, &SchemaError{Path: src.Path, Err: fmt.Errorf("column %q (mapped from %s) is not in the header", c, name)}
-			}
-			idx[name] = i
-		} else if i, ok := seen[name]; ok {
-			idx[name] = i
-		}
 	}
 	return idx, nil
 }

@@ -31,7 +31,7 @@ func addReadingFlags(cmd *cobra.Command, in *pipeline.Reading, roles ...string) 
 // files of the data contract are read.
 func addFileFlags(cmd *cobra.Command, in *pipeline.FileReading) {
 	f := cmd.Flags()
-	f.StringArrayVar(&in.Columns, "col", nil, "map a contract column to the file's column, as name=column (repeatable)")
+	f.StringArrayVar(&in.Columns, "col", nil, "map a contract column to the file's column, as name=column, or name= for none (repeatable)")
 	f.StringVar(&in.Sep, "sep", ",", "CSV field separator (one character, 'tab', or 'space' for columns aligned with spaces)")
 	f.StringVar(&in.Encoding, "encoding", "utf-8", "CSV text encoding: utf-8 or cp1252 (Windows-1252/Latin-1)")
 	f.StringVar(&in.TimeFormat, "time-format", "", "how timestamps are written: dd.mm.yyyy HH:MM, M/D/YY H:MM, ..., a Go layout, or unix (seconds since 1970) or unix_ms (default: RFC 3339 and YYYY-MM-DD forms)")

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -294,6 +295,45 @@ func TestRFMCommand(t *testing.T) {
 	cs, err := rfm.ReadFile(dir + "/new.parquet")
 	if err != nil || len(cs) != 2357 || cs[0].PreviousSegment == nil {
 		t.Errorf("rfm.parquet: %d rows, %v", len(cs), err)
+	}
+}
+
+// TestRFMOrderLines: order lines exported as Online Retail writes them
+// (Quantity, a cancellation as a negative quantity) are read as price ×
+// quantity without mapping the quantity, and as prices alone when
+// --orders-col quantity= says the file has none.
+func TestRFMOrderLines(t *testing.T) {
+	dir := t.TempDir()
+	lines := filepath.Join(dir, "lines.csv")
+	os.WriteFile(lines, []byte("Invoice,Quantity,InvoiceDate,Price,Customer ID\n"+
+		"536365,6,2010-12-01,2.55,17850\n536366,2,2010-12-03,4.25,17850\nC536367,-6,2010-12-05,2.55,17850\n"+
+		"536368,3,2010-12-02,4.95,13047\n536369,1,2010-12-09,9.95,13047\n"), 0o644)
+	args := []string{"rfm", "--orders", lines, "--col", "entity_id=Customer ID", "--col", "ts=InvoiceDate", "--col", "amount=Price",
+		"--as-of", "2011-01-01", "-q"}
+	code, out, errs := runCLI(t, append(args, "--out", dir+"/lines.parquet")...)
+	if code != 0 || !strings.Contains(out, "from 4 orders; 1 returns") {
+		t.Fatalf("quantity found: exit %d\n%s\n%s", code, out, errs)
+	}
+	code, out, errs = runCLI(t, append(args, "--orders-col", "quantity=", "--out", dir+"/prices.parquet")...)
+	if code != 0 || !strings.Contains(out, "from 5 orders; 0 returns") {
+		t.Fatalf("quantity=: exit %d\n%s\n%s", code, out, errs)
+	}
+	byID := func(path string) map[string]float64 {
+		cs, err := rfm.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := map[string]float64{}
+		for _, c := range cs {
+			m[c.EntityID] = c.Monetary
+		}
+		return m
+	}
+	if got := byID(dir + "/lines.parquet"); math.Abs(got["13047"]-(3*4.95+9.95)/2) > 1e-9 {
+		t.Errorf("monetary from lines: %v", got)
+	}
+	if got := byID(dir + "/prices.parquet"); math.Abs(got["13047"]-(4.95+9.95)/2) > 1e-9 {
+		t.Errorf("monetary from prices: %v", got)
 	}
 }
 

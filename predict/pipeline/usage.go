@@ -78,13 +78,14 @@ func ParseHorizon(option, s string) (int, error) {
 	return days, nil
 }
 
-// parseColumns turns name=column settings into a mapping.
+// parseColumns turns name=column settings into a mapping; name= (no
+// column) says the file has none for an optional contract column.
 func parseColumns(pairs []string) (map[string]string, error) {
 	m := map[string]string{}
 	for _, f := range pairs {
 		name, col, ok := strings.Cut(f, "=")
 		name, col = strings.TrimSpace(name), strings.TrimSpace(col)
-		if !ok || name == "" || col == "" {
+		if !ok || name == "" {
 			return nil, Usagef("--col %q: want name=column, as in --col entity_id=\"Lead Number\"", f)
 		}
 		m[name] = col
