@@ -3,9 +3,11 @@ package pipeline
 import (
 	"bytes"
 	"context"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"leadscore/features"
@@ -114,5 +116,25 @@ func checkEntityEngine(t *testing.T, dir, model, date string) {
 	}
 	if !slices.ContainsFunc(names, func(e os.DirEntry) bool { return e.Name() == "features.parquet" }) || compared < 3 {
 		t.Errorf("compared %d outputs", compared)
+	}
+}
+
+// TestWarningLog: warnings (not infos) logged through warningLog reach the
+// manifest once each, with the logger's and the record's attributes, and
+// the log still gets every record.
+func TestWarningLog(t *testing.T) {
+	var buf bytes.Buffer
+	man := &Manifest{Warnings: []string{"earlier"}}
+	log := warningLog(slog.New(slog.NewTextHandler(&buf, nil)), man).With("file", "e.csv")
+	log.Info("read", "rows", 3)
+	log.Warn("entities missing", "missing", 2)
+	log.Warn("entities missing", "missing", 2)
+	log.Error("failed")
+	want := []string{"earlier", "entities missing (file=e.csv, missing=2)", "failed (file=e.csv)"}
+	if !slices.Equal(man.Warnings, want) {
+		t.Errorf("warnings %q, want %q", man.Warnings, want)
+	}
+	if n := strings.Count(buf.String(), "\n"); n != 4 {
+		t.Errorf("%d records logged, want 4:\n%s", n, buf.String())
 	}
 }

@@ -1,12 +1,17 @@
 package pipeline
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
 
 	"leadscore/features"
 )
@@ -35,6 +40,61 @@ type Manifest struct {
 	Warnings    []string           `json:"warnings"`
 	Seconds     map[string]float64 `json:"seconds"`
 	Tool        string             `json:"tool_version"`
+}
+
+// warningLog returns a logger that logs to log and also adds each warning
+// to the manifest's, as "message (key=value, ...)", once. The run gives it
+// to the stages whose warnings it does not word itself (the scoring
+// table's: entities missing, rules that award nothing; rfm's), so that a
+// scheduler reading manifest.json sees them.
+func warningLog(log *slog.Logger, man *Manifest) *slog.Logger {
+	return slog.New(&manifestHandler{Handler: log.Handler(), w: &manifestWarnings{man: man}})
+}
+
+type manifestWarnings struct {
+	mu  sync.Mutex
+	man *Manifest
+}
+
+// manifestHandler passes records on to Handler and adds the warnings, with
+// the attributes given to the logger (attrs) and to the record, to the
+// manifest.
+type manifestHandler struct {
+	slog.Handler
+	w     *manifestWarnings
+	attrs []slog.Attr
+}
+
+func (h *manifestHandler) Handle(ctx context.Context, r slog.Record) error {
+	if r.Level >= slog.LevelWarn {
+		var kv []string
+		add := func(a slog.Attr) bool {
+			kv = append(kv, a.Key+"="+a.Value.String())
+			return true
+		}
+		for _, a := range h.attrs {
+			add(a)
+		}
+		r.Attrs(add)
+		msg := r.Message
+		if len(kv) > 0 {
+			msg += " (" + strings.Join(kv, ", ") + ")"
+		}
+		h.w.mu.Lock()
+		if !slices.Contains(h.w.man.Warnings, msg) {
+			h.w.man.Warnings = append(h.w.man.Warnings, msg)
+		}
+		h.w.mu.Unlock()
+	}
+	return h.Handler.Handle(ctx, r)
+}
+
+func (h *manifestHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return &manifestHandler{Handler: h.Handler.WithAttrs(attrs), w: h.w, attrs: slices.Concat(h.attrs, attrs)}
+}
+
+func (h *manifestHandler) WithGroup(name string) slog.Handler {
+	return &manifestHandler{Handler: h.Handler.WithGroup(name), w: h.w, attrs: h.attrs}
 }
 
 // write encodes the manifest as indented JSON.

@@ -199,9 +199,12 @@ func (p *plan) stages(ctx context.Context, dir string, man *Manifest, opts Optio
 		}
 	}
 	man.ModelID = p.model.ID
+	// Warnings predict words for the manifest itself (below) are logged
+	// to log; the scoring table's and rfm's go to the manifest as logged.
+	wlog := warningLog(log, man)
 	t0 := time.Now()
 	job := c.scoringJob(opts.AsOf, p.model, p.rules, bad)
-	job.Logger, job.Progress, job.Build = log, opts.Progress, opts.Features
+	job.Logger, job.Progress, job.Build = wlog, opts.Progress, opts.Features
 	t, err := BuildTable(ctx, job)
 	if err != nil {
 		return err
@@ -243,7 +246,7 @@ func (p *plan) stages(ctx context.Context, dir string, man *Manifest, opts Optio
 	}
 	if c.Orders != nil {
 		t1 := time.Now()
-		res, err := rfm.Compute(ctx, rfm.Config{Orders: c.source(c.Orders), AsOf: opts.AsOf, Unit: c.TimeUnit, BadRows: bad, Logger: log})
+		res, err := rfm.Compute(ctx, rfm.Config{Orders: c.source(c.Orders), AsOf: opts.AsOf, Unit: c.TimeUnit, BadRows: bad, Logger: wlog})
 		if err != nil {
 			return err
 		}
