@@ -50,7 +50,7 @@ func (b *BadRows) First() error {
 // handle decides what happens to a bad row: it returns nil when the row is
 // skipped, and the error (wrapped when the budget is spent) otherwise.
 func (b *BadRows) handle(err *RowError, record []string) error {
-	if b == nil || b.Max == 0 {
+	if b == nil || b.Max == 0 || errors.Is(err, ErrMixedNumbers) {
 		return err
 	}
 	if b.n >= b.Max {

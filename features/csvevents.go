@@ -33,6 +33,9 @@ type eventBlock struct {
 	bad    []badRow
 	rows   int  // records read, good and bad
 	syntax bool // a record broke the CSV syntax: the block is not used
+	// styles records the block's number cells, for the file's (see
+	// numberStyles).
+	styles numberStyles
 }
 
 // badRow is a bad row met in a block: its error, its cells and its
@@ -128,11 +131,25 @@ func consumeBlocks(ctx context.Context, er *EventReader, cr *csvRows, order <-ch
 				return fn(&rest)
 			})
 		}
+		// The file's numbers read two ways from a cell of this block
+		// on: its bad rows before that cell are met first.
+		var mixed *RowError
+		mixedRow := 0
+		if cr.styles != nil {
+			mixed, mixedRow = cr.styles.merge(&b.styles, cr.path, cr.header)
+		}
 		for _, br := range b.bad {
+			if mixed != nil && (br.err.Line > mixed.Line || br.err.Line == mixed.Line && br.err.Column >= mixed.Column) {
+				break
+			}
 			if err := er.bad.handle(br.err, br.rec); err != nil {
 				er.rows += br.row // as far as the sequential reader gets
 				return err
 			}
+		}
+		if mixed != nil {
+			er.rows += mixedRow
+			return mixed
 		}
 		er.rows += b.rows
 		if err := fn(b); err != nil {
@@ -218,17 +235,22 @@ func (er *EventReader) parseBlock(cr *csvRows, b *eventBlock, columns bool) {
 func (er *EventReader) parseBlockFrom(cr *csvRows, b *eventBlock, view, columns bool) {
 	b.events = b.events[:0]
 	b.cols.reset()
+	b.styles = numberStyles{cols: b.styles.cols[:0], rows: &b.rows}
+	var styles *numberStyles
+	if cr.styles != nil {
+		styles = &b.styles
+	}
 	var src rows
 	var br *csvRows // nil when the block is plain text (plainRows)
 	if p := cr.plainBlock(b.data, b.first, view); p != nil {
-		src = p
+		src, p.styles = p, styles
 		if b.head && p.skip() != nil { // the header, read and checked at open
 			b.syntax = true
 			return
 		}
 	} else {
 		br = cr.resume(bytes.NewReader(b.data), b.first)
-		src = br
+		src, br.styles = br, styles
 		if b.head {
 			if _, err := br.r.Read(); err != nil {
 				b.syntax = true
@@ -301,6 +323,9 @@ func (er *EventReader) streamFrom(ctx context.Context, cr *csvRows, b *eventBloc
 	}
 	br := cr.resume(bufio.NewReaderSize(f, 1<<20), b.first)
 	br.rows = er.rows
+	if cr.styles != nil {
+		br.styles = cr.styles.clone() // the blocks before b
+	}
 	w := *er
 	w.r, w.rows = br, 0
 	err = streamRows(ctx, &w, fn)

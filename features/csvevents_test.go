@@ -12,8 +12,9 @@ import (
 
 // eventsFile writes an events CSV with quoted cells holding separators,
 // quotes and line breaks, records longer than a block, and, with bad,
-// rows of every kind a row can be bad in.
-func eventsFile(t *testing.T, name string, bad, crlf, bom bool, stray int, strayRow string) string {
+// rows of every kind a row can be bad in. Row grouped (when not -1) has the
+// value "1.234,50", row dotted 2.500: numbers written two ways.
+func eventsFile(t *testing.T, name string, bad, crlf, bom bool, stray int, strayRow string, grouped, dotted int) string {
 	t.Helper()
 	r := rand.New(rand.NewPCG(7, 8))
 	var sb strings.Builder
@@ -42,6 +43,12 @@ func eventsFile(t *testing.T, name string, bad, crlf, bom bool, stray int, stray
 		}
 		if i == stray {
 			row = "E07," + ts + ",order,1," + strayRow
+		}
+		switch i {
+		case grouped:
+			row = "E08," + ts + `,order,"1.234,50",`
+		case dotted:
+			row = "E09," + ts + ",order,2.500,"
 		}
 		sb.WriteString(row + nl)
 	}
@@ -121,25 +128,32 @@ func streamEvents(t *testing.T, path string, maxBad int, how string) streamed {
 func TestStreamCSVBlocks(t *testing.T) {
 	defer func(n int) { csvBlockSize = n }(csvBlockSize)
 	cases := []struct {
-		name           string
-		bad, crlf, bom bool
-		stray          int
-		strayRow       string
+		name            string
+		bad, crlf, bom  bool
+		stray           int
+		strayRow        string
+		grouped, dotted int
 	}{
-		{"clean", false, false, false, -1, ""},
-		{"bad rows", true, false, false, -1, ""},
-		{"crlf and bom", true, true, true, -1, ""},
-		{"stray quotes", true, false, false, 200, `a "stray" quote`},
-		{"odd stray quote", true, false, false, 200, `a "stray quote`},
-		{"odd stray quote first", false, false, false, 0, `a "stray quote`},
-		{"unclosed quote", true, false, false, 300, `"never closed`},
+		{"clean", false, false, false, -1, "", -1, -1},
+		{"bad rows", true, false, false, -1, "", -1, -1},
+		{"crlf and bom", true, true, true, -1, "", -1, -1},
+		{"stray quotes", true, false, false, 200, `a "stray" quote`, -1, -1},
+		{"odd stray quote", true, false, false, 200, `a "stray quote`, -1, -1},
+		{"odd stray quote first", false, false, false, 0, `a "stray quote`, -1, -1},
+		{"unclosed quote", true, false, false, 300, `"never closed`, -1, -1},
+		{"grouped then dotted numbers", true, false, false, -1, "", 120, 260},
+		{"dotted then grouped numbers", true, false, false, -1, "", 262, 118},
+		{"mixed numbers after a stray quote", true, false, false, 200, `a "stray quote`, 100, 300},
 	}
 	for _, c := range cases {
-		path := eventsFile(t, strings.ReplaceAll(c.name, " ", "_")+".csv", c.bad, c.crlf, c.bom, c.stray, c.strayRow)
+		path := eventsFile(t, strings.ReplaceAll(c.name, " ", "_")+".csv", c.bad, c.crlf, c.bom, c.stray, c.strayRow, c.grouped, c.dotted)
 		for _, maxBad := range []int{0, 5, 1000} {
 			rows, bare := streamEvents(t, path, maxBad, "rows"), streamEvents(t, path, maxBad, "bare rows")
 			if c.name == "clean" && (rows.err != "" || len(rows.events) != 400) {
 				t.Fatalf("clean file: %d events, error %q", len(rows.events), rows.err)
+			}
+			if mixed := c.grouped >= 0; maxBad == 1000 && mixed != strings.Contains(rows.err, "dots group thousands") {
+				t.Fatalf("%s: error %q", c.name, rows.err)
 			}
 			for _, size := range []int{4 << 20, 4096, 400, 16} {
 				csvBlockSize = size

@@ -113,7 +113,11 @@ func (p *plainRows) Str(col int) (string, bool) {
 
 func (p *plainRows) Num(col int) (float64, bool, error) {
 	s, null := p.Str(col)
-	return numOfText(s, null, p.numFormat)
+	v, null, err := numOfText(s, null, p.numFormat)
+	if err == nil && !null && p.styles != nil {
+		err = p.styles.note(col, s, p.Pos)
+	}
+	return v, null, err
 }
 
 func (p *plainRows) Time(col int) (time.Time, bool, error) {

@@ -302,12 +302,14 @@ type csvRows struct {
 	hit       int      // the layout that read the last time: a file keeps to one
 	numFormat string   // CSVOptions.NumberFormat
 	na        []string // CSVOptions.NA
-	path      string
-	c         io.Closer
-	r         *csv.Reader
-	header    []string
-	rec       []string
-	rows      int // records read
+	// styles follows the number cells' styles when there is no numFormat.
+	styles *numberStyles
+	path   string
+	c      io.Closer
+	r      *csv.Reader
+	header []string
+	rec    []string
+	rows   int // records read
 	// lines is added to the reader's line numbers: the line before the
 	// first it reads (a block of the file read alone).
 	lines int
@@ -394,8 +396,12 @@ func newCSVRows(in io.Reader, c io.Closer, onDisk bool, path string, opt CSVOpti
 	if layout != "" {
 		layouts = withTimeOfDay(layout)
 	}
-	return &csvRows{path: path, c: c, r: cr, header: header, layouts: layouts, numFormat: opt.NumberFormat, na: opt.NA,
-		plain: onDisk && !isCP1252(opt.Encoding) && !utf16 && src == io.Reader(br)}, nil
+	rows := &csvRows{path: path, c: c, r: cr, header: header, layouts: layouts, numFormat: opt.NumberFormat, na: opt.NA,
+		plain: onDisk && !isCP1252(opt.Encoding) && !utf16 && src == io.Reader(br)}
+	if opt.NumberFormat == "" {
+		rows.styles = &numberStyles{}
+	}
+	return rows, nil
 }
 
 // separatorOf returns the separator the first line of br looks written
@@ -582,7 +588,11 @@ func (r *csvRows) missing(s string) string {
 
 func (r *csvRows) Num(col int) (float64, bool, error) {
 	s, null := r.Str(col)
-	return numOfText(s, null, r.numFormat)
+	v, null, err := numOfText(s, null, r.numFormat)
+	if err == nil && !null && r.styles != nil {
+		err = r.styles.note(col, s, r.Pos)
+	}
+	return v, null, err
 }
 
 func (r *csvRows) Time(col int) (time.Time, bool, error) {

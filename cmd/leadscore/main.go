@@ -102,10 +102,11 @@ func timeHint(cmd *cobra.Command, err error) string {
 }
 
 // skipHint tells how to skip a bad row, when the command stopped at the
-// first one and can skip them (an export's rows without a customer, say).
+// first one and can skip them (an export's rows without a customer, say;
+// not a file's numbers written two ways, which no row is at fault for).
 func skipHint(cmd *cobra.Command, err error) string {
 	var re *features.RowError
-	if cmd == nil || !errors.As(err, &re) || errors.Is(err, features.ErrTooManyBadRows) {
+	if cmd == nil || !errors.As(err, &re) || errors.Is(err, features.ErrTooManyBadRows) || errors.Is(err, features.ErrMixedNumbers) {
 		return ""
 	}
 	switch {
