@@ -39,7 +39,7 @@ type scorer interface {
 func NewEncoder(m *Model, t *features.Table) (*Encoder, error) {
 	e := &Encoder{m: m, cols: make([]*features.Column, len(m.Features))}
 	var se SchemaError
-	used := map[string]bool{}
+	used := map[string]bool{"entity_id": true} // the rows' id, whatever the file calls it
 	for i, f := range m.Features {
 		c := t.Column(f.Name)
 		used[f.Name] = true
