@@ -472,6 +472,7 @@ func (e *engine) tableMeta(l *layout) (map[string]string, error) {
 	}
 	descJSON, _ := json.Marshal(desc) // plain data: cannot fail
 	meta[MetaFeatures] = string(descJSON)
+	meta[MetaNewestEvent] = "" // no event: an events file without a row
 	if e.newest != noTime {
 		meta[MetaNewestEvent] = timeOf(e.newest).Format(time.RFC3339Nano)
 	}

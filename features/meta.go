@@ -13,7 +13,7 @@ const (
 	MetaSpecHash          = "leadscore.spec_hash"          // Spec.Hash
 	MetaSnapshots         = "leadscore.snapshots"          // snapshot mode: the dates, RFC 3339, comma-separated
 	MetaTarget            = "leadscore.target"             // the rows' Target, JSON
-	MetaNewestEvent       = "leadscore.newest_event"       // the latest event some row could count, RFC 3339
+	MetaNewestEvent       = "leadscore.newest_event"       // the latest event some row could count, RFC 3339; "" when none
 	MetaOutcomesKnown     = "leadscore.outcomes_known"     // labels count outcomes known before this time, RFC 3339
 	MetaFeatures          = "leadscore.features"           // column → Descriptor, JSON
 	MetaModelVerdict      = "leadscore.model_verdict"      // ranked files: a weak model scored anyway

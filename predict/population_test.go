@@ -71,6 +71,20 @@ func TestFreshness(t *testing.T) {
 	if !errors.As(err, &se) || !se.Newest.Equal(time.Date(2024, 12, 1, 0, 0, 0, 0, time.UTC)) {
 		t.Errorf("error %v, want a *StaleError", err)
 	}
+	// A table built from an events file without a row (newest event "")
+	// is older than any limit; one written before the key is not checked.
+	tb.Meta[features.MetaNewestEvent] = ""
+	if _, sum, err := Score(context.Background(), m, tb, Config{StaleAfterDays: 40}); err != nil || !sum.NoEvents {
+		t.Errorf("no events: %+v, %v", sum, err)
+	}
+	_, _, err = Score(context.Background(), m, tb, Config{StaleLimitDays: 30})
+	if !errors.As(err, &se) || err.Error() != "no event falls before the as-of date 2025-01-01 (stale_limit_days 30): is the events feed still running?" {
+		t.Errorf("no events, stale_limit_days 30: %v", err)
+	}
+	delete(tb.Meta, features.MetaNewestEvent)
+	if _, sum, err := Score(context.Background(), m, tb, Config{StaleLimitDays: 30}); err != nil || sum.NoEvents || sum.StaleDays != 0 {
+		t.Errorf("no key: %+v, %v", sum, err)
+	}
 }
 
 // TestAgeDrift: inputs that age with the calendar (tenure, days since)

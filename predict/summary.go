@@ -45,6 +45,9 @@ type Summary struct {
 	// StaleDays is how many days the newest event is older than the as-of
 	// date, when it is more than Config.StaleAfterDays.
 	StaleDays float64 `json:"stale_days,omitempty"`
+	// NoEvents is set when no event falls before the as-of date: the
+	// events file had no row, and every lead is scored on its attributes.
+	NoEvents bool `json:"no_events,omitempty"`
 	// OlderDeals counts the open deals listed that have been open more
 	// than twice as long as 99% of the deals the model learned from
 	// (Training.DealAgeDays): their scores extrapolate, and a deal that
@@ -250,16 +253,32 @@ type StaleError struct {
 }
 
 func (e *StaleError) Error() string {
+	if e.Newest.IsZero() {
+		return fmt.Sprintf("no event falls before the as-of date %s (stale_limit_days %d): is the events feed still running?", e.AsOf.Format(time.DateOnly), e.Limit)
+	}
 	return fmt.Sprintf("the newest event is from %s, %.0f days before the as-of date %s (stale_limit_days %d): is the events feed still running?",
 		e.Newest.Format(time.RFC3339), e.AsOf.Sub(e.Newest).Hours()/24, e.AsOf.Format(time.DateOnly), e.Limit)
 }
 
 // checkFreshness compares an as-of table's newest event with its date:
 // a warning past Config.StaleAfterDays, a *StaleError past StaleLimitDays.
+// A table without events is older than any limit.
 func checkFreshness(t *features.Table, sum *Summary, cfg *Config, log *slog.Logger) error {
 	asOf, err1 := time.Parse(time.RFC3339, t.Meta[features.MetaAsOf])
-	newest, err2 := time.Parse(time.RFC3339Nano, t.Meta[features.MetaNewestEvent])
-	if err1 != nil || err2 != nil {
+	text, ok := t.Meta[features.MetaNewestEvent]
+	if err1 != nil || !ok { // a table written before the key
+		return nil
+	}
+	if text == "" {
+		if cfg.StaleLimitDays > 0 {
+			return &StaleError{AsOf: asOf, Limit: cfg.StaleLimitDays}
+		}
+		sum.NoEvents = true
+		log.Warn("no event falls before the as-of date: is the events feed still running?", "as_of", asOf.Format(time.DateOnly))
+		return nil
+	}
+	newest, err := time.Parse(time.RFC3339Nano, text)
+	if err != nil {
 		return nil
 	}
 	days := asOf.Sub(newest).Hours() / 24

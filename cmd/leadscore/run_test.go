@@ -156,6 +156,18 @@ func TestRun(t *testing.T) {
 	}) {
 		t.Errorf("warnings %.300q lack the idle rules", man.Warnings)
 	}
+	// An events file without a row (a feed that delivered nothing) scores
+	// the entities on their attributes, and the manifest says so first.
+	os.WriteFile(filepath.Join(dir, "data", "events.csv"), []byte("entity_id,ts,type\n"), 0o644)
+	if code, _, errs := runCLI(t, "run", "--config", skipping, "--as-of", "2025-03-01", "-q"); code != 0 {
+		t.Fatalf("run without events: exit %d, %s", code, errs)
+	}
+	b, _ = os.ReadFile(filepath.Join(runs, "2025-03-01", "manifest.json"))
+	man = pipeline.Manifest{}
+	if err := json.Unmarshal(b, &man); err != nil || len(man.Warnings) == 0 ||
+		man.Warnings[0] != "no event falls before the as-of date: every lead is scored on its attributes alone; is the events feed still running?" {
+		t.Errorf("run without events: warnings %.300q, %v", man.Warnings, err)
+	}
 }
 
 // TestRunKilled kills a run with SIGKILL while it writes: the previous

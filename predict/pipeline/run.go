@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"leadscore/features"
@@ -267,6 +268,9 @@ func (p *plan) stages(ctx context.Context, dir string, man *Manifest, opts Optio
 	}
 	man.Rows["ranked"] = len(ranked)
 	stage("predict", t2)
+	if sum.NoEvents { // first: idle rules and drift follow from it
+		man.Warnings = slices.Insert(man.Warnings, 0, "no event falls before the as-of date: every lead is scored on its attributes alone; is the events feed still running?")
+	}
 	for _, d := range sum.Drifted {
 		man.Warnings = append(man.Warnings, "input drifted: "+d)
 	}
