@@ -12,6 +12,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -135,11 +136,42 @@ func beamFeatures(ctx context.Context, config string, fc features.Config, stagin
 	}
 	t, err := readStaged(ctx, out)
 	if errors.Is(err, errNoRows) {
+		empty, err := noEvents(ctx, fc.Events, files)
+		if err != nil {
+			return nil, err
+		}
+		if empty {
+			// Events files with no row give run an empty table; built
+			// here, where no event is there to read.
+			return features.Build(ctx, fc)
+		}
 		// Build's error for the same events and date (exit 3).
 		return nil, &features.SchemaError{Path: fc.Events.Path, Err: fmt.Errorf("no event falls before the as-of date %s: no row would count one; is the date right?",
 			fc.AsOf.UTC().Format(time.RFC3339))}
 	}
 	return t, err
+}
+
+// noEvents reports whether no file of the events input (src, whose files
+// are files) holds a row.
+func noEvents(ctx context.Context, src features.Source, files []string) (bool, error) {
+	for _, f := range files {
+		src.Path = f
+		er, err := features.OpenEvents(ctx, src, nil)
+		if err != nil {
+			return false, err
+		}
+		var one [1]features.Event
+		n, err := er.Read(one[:])
+		er.Close()
+		if n > 0 {
+			return false, nil
+		}
+		if err != io.EOF {
+			return false, err
+		}
+	}
+	return true, nil
 }
 
 // tempDirIn makes dir the process's temporary folder (TMPDIR) until the

@@ -107,17 +107,7 @@ func TestBeamMatchesRun(t *testing.T) {
 
 	local, beamDir := filepath.Join(dir, "local", "2024-10-01"), filepath.Join(dir, "beam", "2024-10-01")
 	want, got := readTable(t, filepath.Join(local, "features.parquet")), readTable(t, filepath.Join(beamDir, "features.parquet"))
-	if !reflect.DeepEqual(want.Names(), got.Names()) || want.NumRows() != got.NumRows() {
-		t.Fatalf("features: %d rows of %v, run has %d of %v", got.NumRows(), got.Names(), want.NumRows(), want.Names())
-	}
-	for c := range want.Columns {
-		w, g := &want.Columns[c], &got.Columns[c]
-		for i := range w.Len() {
-			if w.Kind == features.KindFloat && math.Float64bits(w.Float[i]) != math.Float64bits(g.Float[i]) || w.Text(i) != g.Text(i) {
-				t.Fatalf("features %s row %d: %s, run has %s", w.Name, i, g.Text(i), w.Text(i))
-			}
-		}
-	}
+	sameTable(t, "features", want, got)
 	for k, v := range want.Meta {
 		if k != features.MetaToolVersion && !strings.HasPrefix(k, features.MetaInputPrefix) && got.Meta[k] != v {
 			t.Errorf("features metadata %s: %q, run has %q", k, got.Meta[k], v)
@@ -142,6 +132,33 @@ func TestBeamMatchesRun(t *testing.T) {
 	if _, err := run(ctx, early, "2020-01-01"); err == nil || exitCode(ctx, err) != pipeline.ExitBadInput || !strings.Contains(err.Error(), "no event falls before the as-of date 2020-01-01T00:00:00Z") {
 		t.Errorf("a date before every event: %v", err)
 	}
+	// Events files without a row: an empty table, every entity scored on
+	// its attributes with a warning, as leadscore run does.
+	os.Mkdir(filepath.Join(dir, "empty"), 0o755)
+	header, _, _ := strings.Cut(string(must(os.ReadFile(filepath.Join(dir, "events.csv")))), "\n")
+	for k := range 2 {
+		os.WriteFile(filepath.Join(dir, "empty", fmt.Sprintf("part-%d.csv", k)), []byte(header+"\n"), 0o644)
+	}
+	none := "events: {path: empty/part-*.csv}\nentities: {path: shards/entities-*.csv}\nmodel: " + filepath.Join(local, "model") + "\n"
+	c, raw, err = pipeline.LoadConfig(writeConfig(t, filepath.Join(dir, "none-local.yaml"), "out: none-local\n"+none))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pipeline.Run(ctx, c, raw, pipeline.Options{AsOf: time.Date(2024, 10, 1, 0, 0, 0, 0, time.UTC)}); err != nil {
+		t.Fatal(err)
+	}
+	noneRes, err := run(ctx, writeConfig(t, filepath.Join(dir, "none-beam.yaml"), "out: none-beam\n"+none), "2024-10-01")
+	if err != nil {
+		t.Fatalf("events without a row: %v", err)
+	}
+	if w := noneRes.Manifest.Warnings; noneRes.Ranked != 1500 || len(w) == 0 || !strings.HasPrefix(w[0], "no event falls before the as-of date") {
+		t.Errorf("events without a row: %d ranked, warnings %.200q", noneRes.Ranked, w)
+	}
+	sameTable(t, "events without a row: features", readTable(t, filepath.Join(dir, "none-local", "2024-10-01", "features.parquet")),
+		readTable(t, filepath.Join(dir, "none-beam", "2024-10-01", "features.parquet")))
+	if a, b := must(os.ReadFile(filepath.Join(dir, "none-local", "2024-10-01", "ranked.csv"))), must(os.ReadFile(filepath.Join(dir, "none-beam", "2024-10-01", "ranked.csv"))); !bytes.Equal(a, b) {
+		t.Errorf("events without a row: ranked.csv differs from run's")
+	}
 	a, _ := os.ReadFile(filepath.Join(local, "ranked.csv"))
 	b, _ := os.ReadFile(filepath.Join(beamDir, "ranked.csv"))
 	b = bytes.ReplaceAll(b, []byte(res.Manifest.ModelID), []byte(ran.Manifest.ModelID))
@@ -149,6 +166,31 @@ func TestBeamMatchesRun(t *testing.T) {
 		t.Errorf("ranked.csv differs from run's (%d and %d bytes)", len(b), len(a))
 	}
 	checkErrors(t, dir, "model: local/2024-10-01/model/model.json\n")
+}
+
+// sameTable fails the test unless got has want's columns and values, to
+// the bit.
+func sameTable(t *testing.T, what string, want, got *features.Table) {
+	t.Helper()
+	if !reflect.DeepEqual(want.Names(), got.Names()) || want.NumRows() != got.NumRows() {
+		t.Fatalf("%s: %d rows of %v, run has %d of %v", what, got.NumRows(), got.Names(), want.NumRows(), want.Names())
+	}
+	for c := range want.Columns {
+		w, g := &want.Columns[c], &got.Columns[c]
+		for i := range w.Len() {
+			if w.Kind == features.KindFloat && math.Float64bits(w.Float[i]) != math.Float64bits(g.Float[i]) || w.Text(i) != g.Text(i) {
+				t.Fatalf("%s %s row %d: %s, run has %s", what, w.Name, i, g.Text(i), w.Text(i))
+			}
+		}
+	}
+}
+
+// must returns v, panicking on err.
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
 }
 
 func readTable(t *testing.T, path string) *features.Table {
