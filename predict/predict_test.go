@@ -487,3 +487,37 @@ func TestRank(t *testing.T) {
 		}
 	}
 }
+
+// TestRankedCSVHeaders: every header ranked.csv may have, whatever
+// applies to the run, is one IsRankedCSVHeader knows (so a rerun with
+// other options replaces the file); a CRM export's is not.
+func TestRankedCSVHeaders(t *testing.T) {
+	for mask := range 1 << 8 {
+		on := func(bit int) bool { return mask&(1<<bit) != 0 }
+		sum := Summary{DealIDs: on(0), Deals: on(1), Rules: on(2), DataQuality: on(3), Customers: on(4), Changes: on(5), Kept: []string{"Lead Origin"}}
+		if on(6) {
+			sum.AsOf = "2025-01-01T00:00:00Z"
+		}
+		if on(7) {
+			sum.Verdict = "weak"
+		}
+		var b bytes.Buffer
+		if err := WriteCSV(&b, []Ranked{{EntityID: "a", Kept: []string{"x"}}}, sum); err != nil {
+			t.Fatal(err)
+		}
+		header, _, _ := strings.Cut(b.String(), "\n")
+		header = strings.TrimSuffix(header, "\r")
+		if !strings.HasSuffix(header, ",Lead Origin") {
+			t.Fatalf("no kept column: %q", header)
+		}
+		if !IsRankedCSVHeader(strings.Split(header, ",")) {
+			t.Errorf("%+v: header %q not known as a call list's", sum, header)
+		}
+	}
+	for _, h := range [][]string{{"rank", "entity_id", "name"}, {"entity_id", "rank", "score", "grade", "queue", "owner", "probability"},
+		{"rank", "entity_id", "grade", "score", "queue", "owner", "probability"}, {"Lead Number", "Status"}} {
+		if IsRankedCSVHeader(h) {
+			t.Errorf("%q taken for a call list's header", h)
+		}
+	}
+}

@@ -83,6 +83,26 @@ type csvColumn struct {
 	text func(*Ranked) string
 }
 
+// IsRankedCSVHeader reports whether header is one ranked.csv may have,
+// whatever applied to its run (deals, rules, customers, a previous list,
+// kept columns): rank and entity_id first, then score, grade, queue, owner
+// and probability in that order. A rerun with other options replaces such
+// a file; no CRM export starts so.
+func IsRankedCSVHeader(header []string) bool {
+	if len(header) < 2 || header[0] != "rank" || header[1] != "entity_id" {
+		return false
+	}
+	at := 2
+	for _, name := range []string{"score", "grade", "queue", "owner", "probability"} {
+		k := slices.Index(header[at:], name)
+		if k < 0 {
+			return false
+		}
+		at += k + 1
+	}
+	return true
+}
+
 // csvColumns are the columns of ranked.csv that apply to a scoring run,
 // in the Parquet file's order.
 func csvColumns(sum Summary) []csvColumn {

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"bytes"
+	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -35,7 +36,15 @@ type File struct {
 	keep   func() (bool, error) // nil, or whether Commit should keep the file
 	closed bool                 // finished, waiting to be renamed
 	done   bool
+	// csvKind, when set, tells a CSV file of this output's kind by its
+	// header, which options may change from run to run.
+	csvKind func(header []string) bool
 }
+
+// ReplacesCSVOf lets a CSV output replace a CSV file whose header kind
+// accepts (its own kind's, written with other options), besides one with
+// the new file's header.
+func (f *File) ReplacesCSVOf(kind func(header []string) bool) { f.csvKind = kind }
 
 // OverwriteError reports an output that would replace one of the run's
 // inputs: a usage error, since writing it would destroy what is being read.
@@ -54,7 +63,8 @@ func (e *OverwriteError) Error() string {
 // may not have written, which it does not replace: where a Parquet output
 // goes, a Parquet file another tool wrote (or a file that is no Parquet);
 // where a CSV output goes, a CSV file with another header (a rerun writes
-// the header it wrote before; CSV carries no mark of its writer); where a
+// the header it wrote before; CSV carries no mark of its writer), unless
+// the output tells its kind's headers (ReplacesCSVOf); where a
 // JSON output goes, anything but a JSON object whose first key is the new
 // one's; where an HTML page goes, a page without leadscore's generator
 // mark. A usage error: the path is wrong.
@@ -146,7 +156,7 @@ func (o *Outputs) Commit() error {
 	for _, f := range o.files {
 		err := f.finish()
 		if err == nil && !f.done {
-			err = checkTextTarget(f.path, f.File.Name())
+			err = checkTextTarget(f.path, f.File.Name(), f.csvKind)
 		}
 		if err != nil {
 			o.Abort()
@@ -197,10 +207,11 @@ func checkParquetTarget(path string) error {
 
 // checkTextTarget refuses a CSV, JSON or HTML output's path (written to
 // tmp) that holds a file of another kind than the new one: a CSV file with
-// another header, anything but a JSON object with the new one's first key,
-// a page without leadscore's generator mark (or, from before it, a title
-// of leadscore's). Other outputs are not checked.
-func checkTextTarget(path, tmp string) error {
+// another header (that kind, when set, does not accept), anything but a
+// JSON object with the new one's first key, a page without leadscore's
+// generator mark (or, from before it, a title of leadscore's). Other
+// outputs are not checked.
+func checkTextTarget(path, tmp string, kind func(header []string) bool) error {
 	ext := strings.ToLower(filepath.Ext(path))
 	if ext != ".csv" && ext != ".json" && ext != ".html" {
 		return nil
@@ -243,6 +254,11 @@ func checkTextTarget(path, tmp string) error {
 	had, has := firstLine(head), firstLine(b)
 	if had == has {
 		return nil
+	}
+	if kind != nil {
+		if h, err := csv.NewReader(strings.NewReader(had)).Read(); err == nil && kind(h) {
+			return nil
+		}
 	}
 	return &ForeignFileError{Path: path, Why: fmt.Sprintf("a CSV output replaces only a CSV file with its header (a rerun), and its header is %q, this output's %q",
 		clip(had, 60), clip(has, 60))}

@@ -13,6 +13,7 @@ import (
 	"github.com/parquet-go/parquet-go"
 
 	"leadscore/features"
+	"leadscore/predict"
 )
 
 // TestOutputsRefuseInputs: an output that is an input, by the same path,
@@ -162,5 +163,38 @@ func TestOutputsReplaceOnlyTheirOwn(t *testing.T) {
 			t.Errorf("%s: %v (now %q, fresh file %v); want a ForeignFileError (exit 2), it unchanged and nothing written", tt.name, err, now, ferr)
 		}
 		os.Remove(fresh)
+	}
+}
+
+// TestRankedCSVRerun: a call list's CSV replaces one written with other
+// options (kept columns, customers, rules: another header of its kind),
+// and still no CSV of another kind.
+func TestRankedCSVRerun(t *testing.T) {
+	dir := t.TempDir()
+	for _, tt := range []struct {
+		had     string
+		replace bool
+	}{
+		{"rank,entity_id,score,grade,queue,owner,probability,reasons,model_id,as_of\n1,a,90,A,q,,0.9,,m,2025-01-01\n", true},
+		{"\xEF\xBB\xBFrank,entity_id,deal_id,score,grade,queue,owner,probability,Email\r\n", true},
+		{"rank,entity_id,name,score\n1,a,Ann,3\n", false},
+		{"Rank,Lead,Score\n1,a,3\n", false},
+	} {
+		p := filepath.Join(dir, "ranked.csv")
+		os.WriteFile(p, []byte(tt.had), 0o644)
+		var o Outputs
+		f, err := o.Create(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.ReplacesCSVOf(predict.IsRankedCSVHeader)
+		io.WriteString(f, "rank,entity_id,score,grade,queue,owner,probability,rule_points,rule_points_by_group,reasons,rule_awards,model_id,as_of,Lead Origin\n")
+		err = o.Commit()
+		var fe *ForeignFileError
+		now, _ := os.ReadFile(p)
+		if tt.replace && (err != nil || string(now) == tt.had) || !tt.replace && (!errors.As(err, &fe) || string(now) != tt.had) {
+			t.Errorf("%q: %v; replaced: %v", tt.had, err, string(now) != tt.had)
+		}
+		o.Abort()
 	}
 }

@@ -130,6 +130,7 @@ func WriteRanked(o *Outputs, parquetPath, csvPath, htmlPath string, ranked []pre
 		if err != nil {
 			return err
 		}
+		cf.ReplacesCSVOf(predict.IsRankedCSVHeader)
 		if err := predict.WriteCSV(cf, ranked, sum); err != nil {
 			return err
 		}
