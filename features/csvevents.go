@@ -136,7 +136,7 @@ func consumeBlocks(ctx context.Context, er *EventReader, cr *csvRows, order <-ch
 		var mixed *RowError
 		mixedRow := 0
 		if cr.styles != nil {
-			mixed, mixedRow = cr.styles.merge(&b.styles, cr.path, cr.header)
+			mixed, mixedRow = cr.styles.merge(&b.styles, cr.path)
 		}
 		for _, br := range b.bad {
 			if mixed != nil && (br.err.Line > mixed.Line || br.err.Line == mixed.Line && br.err.Column >= mixed.Column) {
@@ -235,7 +235,7 @@ func (er *EventReader) parseBlock(cr *csvRows, b *eventBlock, columns bool) {
 func (er *EventReader) parseBlockFrom(cr *csvRows, b *eventBlock, view, columns bool) {
 	b.events = b.events[:0]
 	b.cols.reset()
-	b.styles = numberStyles{cols: b.styles.cols[:0], rows: &b.rows}
+	b.styles = numberStyles{rows: &b.rows}
 	var styles *numberStyles
 	if cr.styles != nil {
 		styles = &b.styles

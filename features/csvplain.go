@@ -115,7 +115,7 @@ func (p *plainRows) Num(col int) (float64, bool, error) {
 	s, null := p.Str(col)
 	v, null, err := numOfText(s, null, p.numFormat)
 	if err == nil && !null && p.styles != nil {
-		err = p.styles.note(col, s, p.Pos)
+		err = p.styles.note(p, col, s)
 	}
 	return v, null, err
 }

@@ -3,42 +3,40 @@ package features
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 )
 
-// ErrMixedNumbers is the error of a CSV column that writes numbers in two
+// ErrMixedNumbers is the error of a CSV file that writes numbers in two
 // styles which read it two ways: "1.234,50" (thousands grouped with dots)
-// beside "1.500", which reads as 1.5 but in that style is 1500. No row is
-// at fault, so the error is never skipped as a bad row: the file needs a
-// number format.
+// in one cell, "1.500" in another, which reads as 1.5 but in that style is
+// 1500. No row is at fault, so the error is never skipped as a bad row:
+// the file needs a number format.
 var ErrMixedNumbers = errors.New("numbers written two ways")
 
-// numberStyles follows, for the number cells of a CSV file read without a
-// number format (each cell read on its own, see parseNum), the first cell
-// of each column that only the 1.234,5 style reads and the first plain
-// cell with three digits after its one dot, which that style reads as a
-// whole number. Once a column has both, its numbers are read two ways.
+// numberStyles follows the number cells of a CSV file read without a
+// number format (each cell read on its own, see parseNum): the first cell
+// only the 1.234,5 style reads and the first plain cell with three digits
+// after its one dot, which that style reads as a whole number. A file is
+// written in one locale, so once it has both, whichever their columns,
+// its numbers are read two ways.
 //
 // A reader of the whole file meets the second of them as an error at its
 // cell. A reader of one block of the file (streamCSV) only records; the
 // blocks' records, merged in file order (merge), give the same error at
 // the same cell.
 type numberStyles struct {
-	cols []styleCells // by column index
+	grouped numberCell // the first cell only the 1.234,5 style reads
+	dotted  numberCell // the first "1.500": 1.5 read, 1500 in that style
 	// rows, set for a block's reader, counts the block's records, good
 	// and bad; the reader records cells and never fails.
 	rows *int
 }
 
-type styleCells struct {
-	grouped numberCell // the first cell only the 1.234,5 style reads
-	dotted  numberCell // the first "1.500": 1.5 read, 1500 in that style
-}
-
-// numberCell is a cell of a file: its text, where it is, and, in a block,
-// its record's number among the block's.
+// numberCell is a cell of a file: its text, column name and place, and,
+// in a block, its record's number among the block's.
 type numberCell struct {
-	text         string
+	text, field  string
 	line, column int
 	row          int
 }
@@ -50,92 +48,87 @@ func (c numberCell) before(d numberCell) bool {
 	return c.line < d.line || c.line == d.line && c.column < d.column
 }
 
-// note looks at cell s of column col, read without a number format, whose
-// place pos gives. The error, for a reader of the whole file, is
-// ErrMixedNumbers's at this cell, the second of a column's two styles.
-func (ns *numberStyles) note(col int, s string, pos func(col int) (int, int)) error {
-	grouped, dotted := false, false
-	if col < len(ns.cols) {
-		grouped, dotted = ns.cols[col].grouped.seen(), ns.cols[col].dotted.seen()
-	}
-	if grouped && dotted {
+// note looks at cell s of column col of r, read without a number format.
+// The error, for a reader of the whole file, is ErrMixedNumbers's at this
+// cell, the second of the file's two styles.
+func (ns *numberStyles) note(r rows, col int, s string) error {
+	if ns.grouped.seen() && ns.dotted.seen() {
 		return nil // met before: a block's reader records no more
 	}
-	isGrouped := !grouped && onlyDotGrouped(s)
-	isDotted := !dotted && !isGrouped && dotGroupedElsewhere(s)
+	isGrouped := !ns.grouped.seen() && onlyDotGrouped(s)
+	isDotted := !ns.dotted.seen() && !isGrouped && dotGroupedElsewhere(s)
 	if !isGrouped && !isDotted {
 		return nil
 	}
-	if col >= len(ns.cols) {
-		ns.cols = append(ns.cols, make([]styleCells, col+1-len(ns.cols))...)
-	}
-	line, column := pos(col)
-	c, at := numberCell{text: s, line: line, column: column}, &ns.cols[col]
+	line, column := r.Pos(col)
+	c := numberCell{text: s, field: r.Header()[col], line: line, column: column}
 	if ns.rows != nil {
 		c.row = *ns.rows
 	}
 	if isGrouped {
-		at.grouped = c
+		ns.grouped = c
 	} else {
-		at.dotted = c
+		ns.dotted = c
 	}
-	if ns.rows != nil || !at.grouped.seen() || !at.dotted.seen() {
+	if ns.rows != nil || !ns.grouped.seen() || !ns.dotted.seen() {
 		return nil
 	}
-	return at.mixed()
+	return ns.mixed()
 }
 
-// mixed returns ErrMixedNumbers with the column's two cells, worded at the
-// later one.
-func (sc *styleCells) mixed() error {
-	v, _ := ParseNumber(sc.dotted.text)
-	w, _ := ParseNumberAs(sc.dotted.text, NumberDot)
+// later returns the second of the two cells.
+func (ns *numberStyles) later() numberCell {
+	if ns.grouped.before(ns.dotted) {
+		return ns.dotted
+	}
+	return ns.grouped
+}
+
+// mixed returns ErrMixedNumbers with the file's two cells, worded at the
+// later one (whose field the error names; the other's is named when it
+// differs).
+func (ns *numberStyles) mixed() error {
+	g, d := ns.grouped, ns.dotted
+	v, _ := ParseNumber(d.text)
+	w, _ := ParseNumberAs(d.text, NumberDot)
+	earlier := d
+	if g.before(d) {
+		earlier = g
+	}
+	in := "" // where the earlier cell is, when another column
+	if g.field != d.field {
+		in = " in " + strconv.Quote(earlier.field)
+	}
 	fix := fmt.Sprintf("say how the file writes numbers with --number-format %q or %q (number_format: in pipeline.yaml)", NumberDot, NumberComma)
-	if sc.grouped.before(sc.dotted) {
-		return fmt.Errorf("%q reads as %v, but line %d's %q is written 1.234,5 (dots group thousands), where it is %v: %s: %w",
-			sc.dotted.text, v, sc.grouped.line, sc.grouped.text, w, fix, ErrMixedNumbers)
+	if g.before(d) {
+		return fmt.Errorf("%q reads as %v, but line %d's %q%s is written 1.234,5 (dots group thousands), where it is %v: %s: %w",
+			d.text, v, g.line, g.text, in, w, fix, ErrMixedNumbers)
 	}
-	return fmt.Errorf("%q is written 1.234,5 (dots group thousands), where line %d's %q, read as %v, is %v: %s: %w",
-		sc.grouped.text, sc.dotted.line, sc.dotted.text, v, w, fix, ErrMixedNumbers)
+	return fmt.Errorf("%q is written 1.234,5 (dots group thousands), where line %d's %q%s, read as %v, is %v: %s: %w",
+		g.text, d.line, d.text, in, v, w, fix, ErrMixedNumbers)
 }
 
-// merge adds the record of a later part of the file (path, whose columns
-// header names) and returns, when a column now has both styles for the
-// first time, its error at the later of its two cells: of all such
-// columns, the earliest cell, as a reader of the whole file meets it,
-// with its record's number in the later part.
-func (ns *numberStyles) merge(later *numberStyles, path string, header []string) (*RowError, int) {
-	var first *RowError
-	row := 0
-	for c := range later.cols {
-		if c >= len(ns.cols) {
-			ns.cols = append(ns.cols, make([]styleCells, c+1-len(ns.cols))...)
-		}
-		sc, l := &ns.cols[c], later.cols[c]
-		both := sc.grouped.seen() && sc.dotted.seen()
-		if !sc.grouped.seen() {
-			sc.grouped = l.grouped
-		}
-		if !sc.dotted.seen() {
-			sc.dotted = l.dotted
-		}
-		if both || !sc.grouped.seen() || !sc.dotted.seen() {
-			continue
-		}
-		at := sc.grouped
-		if at.before(sc.dotted) {
-			at = sc.dotted
-		}
-		if first == nil || at.before(numberCell{line: first.Line, column: first.Column}) {
-			first, row = &RowError{Path: path, Line: at.line, Column: at.column, Field: header[c], Err: sc.mixed()}, at.row
-		}
+// merge adds the record of a later part of the file (path) and returns,
+// when the file now has both styles for the first time, its error at the
+// later of the two cells, with that cell's record number in the part.
+func (ns *numberStyles) merge(later *numberStyles, path string) (*RowError, int) {
+	both := ns.grouped.seen() && ns.dotted.seen()
+	if !ns.grouped.seen() {
+		ns.grouped = later.grouped
 	}
-	return first, row
+	if !ns.dotted.seen() {
+		ns.dotted = later.dotted
+	}
+	if both || !ns.grouped.seen() || !ns.dotted.seen() {
+		return nil, 0
+	}
+	at := ns.later()
+	return &RowError{Path: path, Line: at.line, Column: at.column, Field: at.field, Err: ns.mixed()}, at.row
 }
 
 // clone returns a copy that a reader of the whole file can go on with.
 func (ns *numberStyles) clone() *numberStyles {
-	return &numberStyles{cols: append([]styleCells(nil), ns.cols...)}
+	return &numberStyles{grouped: ns.grouped, dotted: ns.dotted}
 }
 
 // onlyDotGrouped reports whether only the 1.234,5 style reads s: a

@@ -8,12 +8,13 @@ import (
 	"testing"
 )
 
-// TestMixedNumberStyles: a CSV column that groups thousands with dots in
-// one cell ("1.234,50") and writes "2.500" in another, which alone reads
-// as 2.5, stops the read at the second of them whichever comes first,
-// naming both, and is no bad row to skip; with the number format the
-// file writes, "2.500" is 2500. A column that groups with commas reads
-// "2.500" as 2.5, as do other columns and files.
+// TestMixedNumberStyles: a CSV file that groups thousands with dots in
+// one number cell ("1.234,50") and writes "2.500" in another (of any
+// column), which alone reads as 2.5, stops the read at the second of them
+// whichever comes first, naming both, and is no bad row to skip; with the
+// number format the file writes, "2.500" is 2500. A file that groups with
+// commas reads "2.500" as 2.5, as do files without grouped numbers; text
+// columns do not count.
 func TestMixedNumberStyles(t *testing.T) {
 	events := func(values ...string) string {
 		var sb strings.Builder
@@ -48,6 +49,18 @@ func TestMixedNumberStyles(t *testing.T) {
 		if err != nil || !slices.ContainsFunc(got, func(e Event) bool { return e.Value == 2500 }) {
 			t.Errorf("%q as 1.234,5: %+v, %v", c.values, got, err)
 		}
+	}
+	// A file is written in one locale: a unit price "2,55" makes the
+	// quantity "1.000" a thousand, not one.
+	lines := writeFile(t, "lines.csv", "Customer,Date,Price,Quantity\nc1,2024-01-02,\"2,55\",1.000\n")
+	er, err := OpenOrders(context.Background(), Source{Path: lines, Columns: map[string]string{"entity_id": "Customer", "ts": "Date", "amount": "Price"}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = er.Read(make([]Event, 2))
+	er.Close()
+	if !errors.Is(err, ErrMixedNumbers) || !strings.Contains(err.Error(), `lines.csv:2:22: field "Quantity": "1.000" reads as 1, but line 2's "2,55" in "Price" is written 1.234,5 (dots group thousands), where it is 1000`) {
+		t.Errorf("order lines: %v", err)
 	}
 	// The deals file's amounts, read by another reader, alike.
 	deals := writeFile(t, "deals.csv", "entity_id,ts,won,amount\na,2024-01-02,1,\"1.200,00\"\nb,2024-01-03,0,1.500\n")

@@ -590,7 +590,7 @@ func (r *csvRows) Num(col int) (float64, bool, error) {
 	s, null := r.Str(col)
 	v, null, err := numOfText(s, null, r.numFormat)
 	if err == nil && !null && r.styles != nil {
-		err = r.styles.note(col, s, r.Pos)
+		err = r.styles.note(r, col, s)
 	}
 	return v, null, err
 }
