@@ -205,14 +205,17 @@ func checkParquetTarget(path string) error {
 	return &ForeignFileError{Path: path, Why: "it is a Parquet file another tool wrote, or no Parquet file, and leadscore replaces only its own"}
 }
 
-// checkTextTarget refuses a CSV, JSON or HTML output's path (written to
-// tmp) that holds a file of another kind than the new one: a CSV file with
-// another header (that kind, when set, does not accept), anything but a
-// JSON object with the new one's first key, a page without leadscore's
-// generator mark (or, from before it, a title of leadscore's). Other
-// outputs are not checked.
+// checkTextTarget refuses a CSV, JSON or HTML (.html, .htm) output's path
+// (written to tmp) that holds a file of another kind than the new one: a
+// CSV file with another header (that kind, when set, does not accept),
+// anything but a JSON object with the new one's first key, a page without
+// leadscore's generator mark (or, from before it, a title of
+// leadscore's). Other outputs are not checked.
 func checkTextTarget(path, tmp string, kind func(header []string) bool) error {
 	ext := strings.ToLower(filepath.Ext(path))
+	if ext == ".htm" {
+		ext = ".html"
+	}
 	if ext != ".csv" && ext != ".json" && ext != ".html" {
 		return nil
 	}

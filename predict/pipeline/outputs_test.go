@@ -148,6 +148,7 @@ func TestOutputsReplaceOnlyTheirOwn(t *testing.T) {
 		{"report.html", []byte("<!DOCTYPE html>\n<html><head><title>Q3 board report</title>"), text("<!DOCTYPE html>\n" + generatorMark), false},
 		{"calllist.html", []byte("<!DOCTYPE html>\n<html><head>" + generatorMark + "<title>Call list of 2024-07-01</title>"), text("<!DOCTYPE html>\n" + generatorMark), true},
 		{"model.html", []byte("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>leadscore model gbdt-1</title>"), text(generatorMark), true},
+		{"board.htm", []byte("<html><head><title>Q3 board report</title>"), text("<!DOCTYPE html>\n" + generatorMark), false},
 		{"notes.txt", []byte("anything"), text("x"), true}, // no output of leadscore's kind
 	} {
 		p := write(tt.name, tt.had)
