@@ -378,7 +378,7 @@ func (e *engine) batchTable(lo int, rows []placed, out *rowsOut) *Table {
 	ids := make([]string, len(rows))
 	ts := make([]time.Time, len(rows))
 	for i, r := range rows {
-		ids[i], ts[i] = r.id, timeOf(r.d)
+		ids[i], ts[i] = e.rowID(r), timeOf(r.d)
 	}
 	t.Columns = append(t.Columns, Column{Name: "entity_id", Kind: KindString, Str: ids}, Column{Name: "ts", Kind: KindTime, Time: ts})
 	switch c := e.cfg.Cutoffs; {
@@ -569,7 +569,7 @@ func (a *attrJoin) columns(t *Table, e *engine, rows []placed) {
 	prow := make([]int, n)
 	none := len(a.p.IDs)
 	for j, r := range rows {
-		if prow[j] = e.profileRow(r.ent, r.id); prow[j] < 0 {
+		if prow[j] = e.profileRow(r.ent, e.rowID(r)); prow[j] < 0 {
 			prow[j] = none
 		}
 	}

@@ -204,9 +204,11 @@ type engine struct {
 	// attrs are the entity attributes the rows join.
 	attrs *attrJoin
 	// ents are the entities' records in id order, once placed; prows
-	// their entities-file rows (−1 for none), with profiles.
-	ents  []entityRef
-	prows []int32
+	// their entities-file rows (−1 for none), with profiles. others are
+	// the ids of rows without records (placed.other).
+	ents   []entityRef
+	prows  []int32
+	others []string
 	// remap, when set, renumbers the types as group gathers the records
 	// (see sortTypes).
 	remap []uint16
@@ -1439,12 +1441,23 @@ func (e *engine) resolveTypes(tt typeTotals) (*layout, error) {
 }
 
 // placed is a row's entity, moment and, for a snapshot row, label. ent
-// is the entity's place in engine.ents, −1 for one without records.
+// is the entity's place in engine.ents, −1 for one without records, whose
+// id is engine.others[other] (see rowID). It holds no pointer: a snapshot
+// table's millions of rows cost the garbage collector nothing to scan.
 type placed struct {
-	id    string
 	d     int64
 	ent   int32
+	other int32
 	label bool
+}
+
+// rowID returns the id of row r's entity.
+func (e *engine) rowID(r placed) string {
+	if r.ent >= 0 {
+		ref := e.ents[r.ent]
+		return e.parts[ref.part].ids[ref.k]
+	}
+	return e.others[r.other]
 }
 
 // place gives every row its output position: cutoff rows keep the cutoff
@@ -1501,12 +1514,13 @@ func (e *engine) place(log *slog.Logger) ([]placed, error) {
 	}
 	if e.moments != nil {
 		out := make([]placed, e.cfg.Cutoffs.Len())
+		e.others = slices.Clip(e.cfg.Cutoffs.IDs)
 		for i, id := range e.cfg.Cutoffs.IDs {
 			ent, ok := slices.BinarySearchFunc(ents, id, func(en entity, id string) int { return strings.Compare(en.id, id) })
 			if !ok {
 				ent = -1
 			}
-			out[i] = placed{id: id, d: e.cfg.Cutoffs.TS[i].UnixNano(), ent: int32(ent)}
+			out[i] = placed{d: e.cfg.Cutoffs.TS[i].UnixNano(), ent: int32(ent), other: int32(i)}
 		}
 		return out, nil
 	}
@@ -1524,12 +1538,12 @@ func (e *engine) place(log *slog.Logger) ([]placed, error) {
 				seen[en.id] = true
 			}
 			if e.inPopulation(en.id) {
-				out = append(out, placed{id: en.id, d: e.lastMom, ent: int32(i)})
+				out = append(out, placed{d: e.lastMom, ent: int32(i)})
 			}
 		}
 		n := len(out)
 		if out = e.profileRows(out, seen); len(out) > n {
-			sortPlaced(out)
+			e.sortPlaced(out)
 		}
 		return out, nil
 	}
@@ -1559,7 +1573,7 @@ func (e *engine) place(log *slog.Logger) ([]placed, error) {
 				continue
 			}
 			if label, keep := tg.keep(o, en.id, deals[i], s, known); keep {
-				out = append(out, placed{id: en.id, d: s, ent: int32(i), label: label})
+				out = append(out, placed{d: s, ent: int32(i), label: label})
 			}
 		}
 	}
@@ -1588,9 +1602,15 @@ func (e *engine) profileRows(out []placed, seen map[string]bool) []placed {
 	if !e.cfg.AllEntities || e.cfg.Profiles == nil {
 		return out
 	}
-	for _, id := range e.cfg.Profiles.IDs {
+	base := len(e.others)
+	if base == 0 {
+		e.others = slices.Clip(e.cfg.Profiles.IDs) // a later append copies
+	} else {
+		e.others = append(slices.Clip(e.others), e.cfg.Profiles.IDs...)
+	}
+	for j, id := range e.cfg.Profiles.IDs {
 		if !seen[id] && e.inPopulation(id) {
-			out = append(out, placed{id: id, d: e.lastMom, ent: -1})
+			out = append(out, placed{d: e.lastMom, ent: -1, other: int32(base + j)})
 		}
 	}
 	return out
@@ -1662,12 +1682,12 @@ func (e *engine) gather() {
 }
 
 // sortPlaced puts rows in output order: by moment, then entity id.
-func sortPlaced(rows []placed) {
+func (e *engine) sortPlaced(rows []placed) {
 	slices.SortFunc(rows, func(a, b placed) int {
 		if a.d != b.d {
 			return cmpInt(a.d, b.d)
 		}
-		return strings.Compare(a.id, b.id)
+		return strings.Compare(e.rowID(a), e.rowID(b))
 	})
 }
 

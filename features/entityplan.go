@@ -285,6 +285,7 @@ func (p *EntityPlan) Table(rows []EntityRow) (*Table, error) {
 	}
 	e := p.e
 	placedRows := make([]placed, 0, len(rows))
+	e.others = make([]string, 0, len(rows))
 	byID := make(map[string]int, len(rows))
 	seen := make(map[string]bool, len(rows))
 	var jc joinCount
@@ -294,17 +295,18 @@ func (p *EntityPlan) Table(rows []EntityRow) (*Table, error) {
 		}
 		seen[r.ID] = true
 		byID[r.ID] = i
-		placedRows = append(placedRows, placed{id: r.ID, d: e.lastMom, ent: -1})
+		placedRows = append(placedRows, placed{d: e.lastMom, ent: -1, other: int32(len(e.others))})
+		e.others = append(e.others, r.ID)
 		jc.add(r.ID, e.cfg.Profiles.Row(r.ID) >= 0)
 	}
 	if err := jc.check(e.cfg.Profiles, e.cfg.Logger); err != nil {
 		return nil, err
 	}
 	placedRows = e.profileRows(placedRows, seen)
-	sortPlaced(placedRows)
+	e.sortPlaced(placedRows)
 	out := e.newRowsOut(p.l, len(placedRows))
 	for pos, pr := range placedRows {
-		i, ok := byID[pr.id]
+		i, ok := byID[e.rowID(pr)]
 		if !ok {
 			continue
 		}

@@ -711,7 +711,7 @@ func (e *engine) emptyRows(a *acc, rows []placed, out *rowsOut) {
 	var empty partition
 	for i, r := range rows {
 		if !out.done[i] {
-			a.entity(&empty, 0, 0, e.profileRow(r.ent, r.id), []moment{{d: r.d, pos: int32(i)}}, out, nil)
+			a.entity(&empty, 0, 0, e.profileRow(r.ent, e.rowID(r)), []moment{{d: r.d, pos: int32(i)}}, out, nil)
 		}
 	}
 	a.flush()
