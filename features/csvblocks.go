@@ -28,7 +28,8 @@ var csvBlockSize = 4 << 20
 // never holds a string per numeric cell.
 //
 // It returns ok = false, and no table, when the file is not for this path:
-// compressed, in another encoding, with bare-CR line ends, or with any row
+// compressed, in another encoding, with bare-CR line ends or a sep= line
+// before the header, or with any row
 // the sequential reader would report (a parse error, a wrong field count,
 // invalid UTF-8 or a NUL byte anywhere). The caller then reads the file
 // with the sequential reader, which names the line and column and applies
@@ -44,6 +45,9 @@ func readCSVBlocks(ctx context.Context, src Source, header []string, na []string
 		return nil, false, err
 	}
 	data = bytes.TrimPrefix(data, utf8BOM)
+	if _, n := sepDirective(data[:min(len(data), 16)]); n > 0 {
+		return nil, false, nil // Excel's sep= line: the sequential reader's
+	}
 	// The sequential reader's test for bare-CR line ends, on the same
 	// first megabyte.
 	if head := data[:min(len(data), 1<<20)]; bytes.IndexByte(head, '\r') >= 0 && bytes.IndexByte(head, '\n') < 0 {

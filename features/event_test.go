@@ -456,3 +456,32 @@ func TestTypeCache(t *testing.T) {
 		t.Errorf("%d types, want 6", len(e.typeNames))
 	}
 }
+
+// TestExcelSepLine: the "sep=;" line Excel writes before a CSV file's
+// header names the separator: events and flat tables read as without it,
+// errors name the file's own lines, a separator given otherwise is an
+// error, and a header that merely starts so is a header.
+func TestExcelSepLine(t *testing.T) {
+	p := writeFile(t, "ev.csv", "sep=;\r\nentity_id;ts;type;value\r\na;2024-01-02;order;3\r\nb;2024-01-03;order;x\r\n")
+	got, err := readAllEvents(t, Source{Path: p}, &BadRows{Max: 1})
+	if err != nil || len(got) != 1 || got[0].EntityID != "a" || got[0].Value != 3 {
+		t.Fatalf("events %+v, %v", got, err)
+	}
+	_, err = readAllEvents(t, Source{Path: p}, nil)
+	var re *RowError
+	if !errors.As(err, &re) || re.Line != 4 || re.Field != "value" {
+		t.Errorf("bad row: %v, want line 4", err)
+	}
+	if _, err := readAllEvents(t, Source{Path: p, CSV: CSVOptions{Sep: '\t'}}, nil); err == nil || !strings.Contains(err.Error(), "the file's first line says sep=;") {
+		t.Errorf("tab given: %v", err)
+	}
+	flat := writeFile(t, "leads.csv", "SEP=,\nid,region,won\n1,north,yes\n2,south,no\n")
+	tb, err := ReadTable(context.Background(), Source{Path: flat}, nil, nil)
+	if err != nil || tb.NumRows() != 2 || strings.Join(tb.Names(), ",") != "id,region,won" || tb.Column("region").Str[1] != "south" {
+		t.Errorf("flat table: %v, %v", tb, err)
+	}
+	head := writeFile(t, "odd.csv", "sep=x,entity_id,ts,type\n1,a,2024-01-02,order\n")
+	if got, err := readAllEvents(t, Source{Path: head}, nil); err != nil || len(got) != 1 || got[0].EntityID != "a" {
+		t.Errorf("a header starting sep=: %+v, %v", got, err)
+	}
+}

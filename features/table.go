@@ -346,6 +346,18 @@ func newCSVRows(in io.Reader, c io.Closer, onDisk bool, path string, opt CSVOpti
 	if b, err := br.Peek(3); err == nil && bytes.Equal(b, utf8BOM) {
 		br.Discard(3)
 	}
+	// Excel's "sep=;" first line says the separator; the header follows.
+	directive := 0
+	if head, _ := br.Peek(16); len(head) > 0 {
+		if sep, n := sepDirective(head); n > 0 {
+			if opt.Sep != 0 && opt.Sep != ',' && opt.Sep != sep {
+				return nil, &SchemaError{Path: path, Err: fmt.Errorf("the file's first line says sep=%c, and the separator given is %q", sep, opt.Sep)}
+			}
+			opt.Sep = sep
+			br.Discard(n)
+			directive = 1
+		}
+	}
 	// Classic Mac and some Excel exports end lines with a bare CR, which
 	// encoding/csv does not split on. A file whose first megabyte has CRs
 	// and no LF is read with CR as the line end.
@@ -385,7 +397,7 @@ func newCSVRows(in io.Reader, c io.Closer, onDisk bool, path string, opt CSVOpti
 	header = append([]string(nil), header...)
 	for i, h := range header {
 		if !utf8.ValidString(h) {
-			return nil, &RowError{Path: path, Line: 1, Column: i + 1, Err: fmt.Errorf("header: %w", ErrInvalidUTF8)}
+			return nil, &RowError{Path: path, Line: 1 + directive, Column: i + 1, Err: fmt.Errorf("header: %w", ErrInvalidUTF8)}
 		}
 		header[i] = strings.TrimSpace(h)
 	}
@@ -396,12 +408,33 @@ func newCSVRows(in io.Reader, c io.Closer, onDisk bool, path string, opt CSVOpti
 	if layout != "" {
 		layouts = withTimeOfDay(layout)
 	}
-	rows := &csvRows{path: path, c: c, r: cr, header: header, layouts: layouts, numFormat: opt.NumberFormat, na: opt.NA,
-		plain: onDisk && !isCP1252(opt.Encoding) && !utf16 && src == io.Reader(br)}
+	// A file with a directive is read front to back: the readers of its
+	// blocks take the first line for the header.
+	rows := &csvRows{path: path, c: c, r: cr, header: header, layouts: layouts, numFormat: opt.NumberFormat, na: opt.NA, lines: directive,
+		plain: onDisk && !isCP1252(opt.Encoding) && !utf16 && src == io.Reader(br) && directive == 0}
 	if opt.NumberFormat == "" {
 		rows.styles = &numberStyles{}
 	}
 	return rows, nil
+}
+
+// sepDirective reads the line "sep=X" that Excel writes (and reads) before
+// a CSV file's header to name its separator X: X, and the bytes of the
+// line with its end; 0, 0 when head does not start with one.
+func sepDirective(head []byte) (rune, int) {
+	if len(head) < 5 || !bytes.EqualFold(head[:4], []byte("sep=")) || head[4] >= utf8.RuneSelf || head[4] == '\r' || head[4] == '\n' {
+		return 0, 0
+	}
+	n := 5
+	switch {
+	case bytes.HasPrefix(head[n:], []byte("\r\n")):
+		n += 2
+	case len(head) > n && (head[n] == '\n' || head[n] == '\r'):
+		n++
+	case len(head) > n:
+		return 0, 0 // more on the line: a header that starts so
+	}
+	return rune(head[4]), n
 }
 
 // separatorOf returns the separator the first line of br looks written
