@@ -485,3 +485,24 @@ func TestExcelSepLine(t *testing.T) {
 		t.Errorf("a header starting sep=: %+v, %v", got, err)
 	}
 }
+
+// TestBlankHeaderCells: header cells a spreadsheet leaves empty past its
+// data (",," ending the header) are no duplicate names: an events file
+// reads, an entities file drops such a column without a value and names
+// one with values column_N, and a flat table names them column_N.
+func TestBlankHeaderCells(t *testing.T) {
+	ev := writeFile(t, "ev.csv", "entity_id,ts,type,,\na,2024-01-02,page_view,,\n")
+	if got, err := readAllEvents(t, Source{Path: ev}, nil); err != nil || len(got) != 1 || got[0].Type != "page_view" {
+		t.Errorf("events: %+v, %v", got, err)
+	}
+	ent := writeFile(t, "ent.csv", "entity_id,industry,,,\na,software,,7,\nb,retail,,,\n")
+	p, err := ReadProfiles(context.Background(), Source{Path: ent}, nil)
+	if err != nil || len(p.Columns) != 2 || p.Columns[0].Name != "industry" || p.Columns[1].Name != "column_4" || p.Columns[1].Float[0] != 7 {
+		t.Errorf("entities: %+v, %v", p, err)
+	}
+	flat := writeFile(t, "leads.csv", "id,region,,\n1,north,,\n2,south,,\n")
+	tb, err := ReadTable(context.Background(), Source{Path: flat}, nil, nil)
+	if err != nil || strings.Join(tb.Names(), ",") != "id,region,column_3,column_4" {
+		t.Errorf("flat table: %v, %v", tb, err)
+	}
+}

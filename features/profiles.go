@@ -69,7 +69,20 @@ func ReadProfiles(ctx context.Context, src Source, bad *BadRows) (*Profiles, err
 	}
 	p := pr.p
 	for j, c := range pr.attrCols {
-		col, big := inferColumn(pr.header[c], pr.cells[j])
+		name := pr.header[c]
+		if name == "" {
+			// A spreadsheet's header cells past its data: a column with
+			// no value is none; one with values is named as a flat
+			// table's (nameUnnamed).
+			if !slices.ContainsFunc(pr.cells[j], func(s string) bool { return s != "" }) {
+				continue
+			}
+			name = fmt.Sprintf("column_%d", c+1)
+			for slices.Contains(pr.header, name) || slices.ContainsFunc(p.Columns, func(c Column) bool { return c.Name == name }) {
+				name += "_"
+			}
+		}
+		col, big := inferColumn(name, pr.cells[j])
 		if big >= 0 {
 			at := pr.lines[big]
 			return nil, bigValueError(paths[at.file], at.line, col.Name, pr.cells[j][big])

@@ -740,6 +740,9 @@ func cellError(r rows, path string, col int, err error) *RowError {
 func findColumns(src Source, header []string, required, optional []string) (map[string]int, error) {
 	seen := make(map[string]int, len(header))
 	for i, h := range header {
+		if h == "" {
+			continue // unnamed: a spreadsheet's empty header cells (see nameUnnamed)
+		}
 		if _, dup := seen[h]; dup {
 			return nil, &SchemaError{Path: src.Path, Err: fmt.Errorf("column %q appears twice in the header", h)}
 		}
