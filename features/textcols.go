@@ -566,7 +566,7 @@ func mostlyNumbers(cells []string) string {
 			others[c]++
 		}
 	}
-	if n == 0 || nums < n*9/10 || nums == n {
+	if nums == 0 || nums < n*9/10 || nums == n {
 		return ""
 	}
 	keys := make([]string, 0, len(others))

@@ -294,6 +294,11 @@ func TestEventAndEntityNumbers(t *testing.T) {
 	if err != nil || p.Column("employees").Kind != KindString || len(p.Notes) != 1 || !strings.Contains(p.Notes[0], `column "employees" read as text: 2 of 3 values are numbers, but also "-"`) {
 		t.Errorf("a dash: %v, notes %q", err, p.Notes)
 	}
+	// A text column is no such column, however few its values.
+	os.WriteFile(filepath.Join(dir, "one.csv"), []byte("entity_id,industry\na,software\n"), 0o644)
+	if p, err := ReadProfiles(context.Background(), Source{Path: filepath.Join(dir, "one.csv")}, nil); err != nil || len(p.Notes) != 0 {
+		t.Errorf("one text value: %v, notes %q", err, p.Notes)
+	}
 	p, err = ReadProfiles(context.Background(), Source{Path: dash, CSV: CSVOptions{NA: []string{"-"}}}, nil)
 	if c := p.Column("employees"); err != nil || c.Kind != KindFloat || !math.IsNaN(c.Float[1]) || c.Float[2] != 1000 || len(p.Notes) != 0 {
 		t.Errorf("a dash as NA: %+v, %v", c, err)
