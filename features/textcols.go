@@ -279,17 +279,19 @@ var datePatterns = []string{"dd.mm.yyyy", "dd/mm/yyyy", "mm/dd/yyyy", "dd-mm-yyy
 // without a time of day, as a time in the supported range: what to
 // suggest for --time-format when s is no ISO 8601 time. Both a day-first
 // and a month-first pattern may read it (03/04/2024). Ten digits are
-// FormatUnix, thirteen FormatUnixMS.
+// FormatUnix, thirteen FormatUnixMS, five FormatExcel.
 func DatePatternsOf(s string) []string {
 	s = strings.TrimSpace(s)
 	// Seconds or milliseconds since 1970, as event trackers export them:
-	// ten or thirteen digits in this century.
+	// ten or thirteen digits in this century; days since 1899-12-30, as a
+	// spreadsheet saves a date formatted as a number: five digits from
+	// 1970 on.
 	whole, _, _ := strings.Cut(s, ".")
 	for _, u := range []struct {
 		format string
 		digits int
-	}{{FormatUnix, 10}, {FormatUnixMS, 13}} {
-		if t, err := ParseIn(u.format, s); err == nil && len(whole) == u.digits && CheckTime(t) == nil {
+	}{{FormatUnix, 10}, {FormatUnixMS, 13}, {FormatExcel, 5}} {
+		if t, err := ParseIn(u.format, s); err == nil && len(whole) == u.digits && CheckTime(t) == nil && t.Year() >= 1970 {
 			return []string{u.format}
 		}
 	}
@@ -306,7 +308,7 @@ func DatePatternsOf(s string) []string {
 // withTimeOfDay returns the layouts a date written in layout is read with:
 // as it is, or followed by a time of day (10:30, 10:30:15, 3:45 PM).
 func withTimeOfDay(layout string) []string {
-	if IsUnixLayout(layout) {
+	if IsNumberLayout(layout) {
 		return []string{layout}
 	}
 	return []string{layout, layout + " 15:04", layout + " 15:04:05", layout + " 3:04 PM", layout + " 3:04:05 PM"}
@@ -363,8 +365,8 @@ func detectTimes(name string, cells []string, format string) (ts []time.Time, us
 // Missing values stay missing; a column with none is no dates. It stops
 // at the first value that is no date, as a column of counts does at once.
 func digitDates(v []float64, format string) ([]time.Time, bool) {
-	if unit, ok := unixUnit(strings.ToLower(format)); ok {
-		return unixDates(v, unit)
+	if c, ok := countOf(strings.ToLower(format)); ok {
+		return countedDates(v, c)
 	}
 	width := len(format)
 	if width == 0 || strings.Trim(format, "yYmMdDhHsS0123456789") != "" || strings.Contains(strings.ToLower(format), "mmm") {
@@ -410,17 +412,18 @@ func parseTimes(cells []string, layouts []string) ([]time.Time, bool) {
 	return out, any
 }
 
-// unixDates reads numbers as counts of unit nanoseconds (unixUnit) since
-// 1970-01-01 UTC, to the microsecond; ok is false when one is no time in
-// the supported range.
-func unixDates(v []float64, unit int64) ([]time.Time, bool) {
-	perUnit := float64(unit / 1e3) // µs
+// countedDates reads numbers as counts in a format of numbers (countOf),
+// to the microsecond; ok is false when one is no time in the supported
+// range.
+func countedDates(v []float64, c counted) ([]time.Time, bool) {
+	perUnit := float64(c.ns / 1e3) // µs
+	epoch := float64(c.epoch / 1e3)
 	ts, any := make([]time.Time, len(v)), false
 	for i, x := range v {
 		if math.IsNaN(x) {
 			continue
 		}
-		us := math.Round(x * perUnit)
+		us := math.Round(epoch + x*perUnit)
 		if !(math.Abs(us) < 1<<62) {
 			return nil, false
 		}

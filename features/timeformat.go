@@ -9,57 +9,66 @@ import (
 	"time"
 )
 
-// The time formats of numbers counted from 1970-01-01 UTC, which are
-// their own layouts.
+// The time formats of numbers, which are their own layouts: seconds or
+// milliseconds since 1970-01-01 UTC, as event trackers export times, and
+// Excel's serial dates, days since 1899-12-30 with the time of day as a
+// fraction, as a spreadsheet saves a date cell formatted as a number.
 const (
 	FormatUnix   = "unix"
 	FormatUnixMS = "unix_ms"
+	FormatExcel  = "excel"
 )
 
-// unixUnit returns the nanoseconds a number of FormatUnix (seconds) or
-// FormatUnixMS (milliseconds) counts; ok is false for any other layout.
-func unixUnit(layout string) (ns int64, ok bool) {
-	switch layout {
-	case FormatUnix:
-		return 1e9, true
-	case FormatUnixMS:
-		return 1e6, true
-	}
-	return 0, false
+// counted describes a format of numbers: what one counts (ns) and where
+// the count starts, in ns since 1970 (epoch).
+type counted struct {
+	ns, epoch int64
+	what      string // "seconds since 1970", for messages
 }
 
-// IsUnixLayout reports whether a layout TimeLayout returned counts time
-// since 1970 (FormatUnix, FormatUnixMS) rather than writing a date.
-func IsUnixLayout(layout string) bool {
-	_, ok := unixUnit(layout)
+// countOf returns how a layout of numbers counts; ok is false for any
+// other layout.
+func countOf(layout string) (c counted, ok bool) {
+	switch layout {
+	case FormatUnix:
+		return counted{1e9, 0, "seconds since 1970"}, true
+	case FormatUnixMS:
+		return counted{1e6, 0, "milliseconds since 1970"}, true
+	case FormatExcel:
+		return counted{86400e9, -25569 * 86400e9, "days since 1899-12-30 (an Excel serial date)"}, true
+	}
+	return counted{}, false
+}
+
+// IsNumberLayout reports whether a layout TimeLayout returned counts time
+// (FormatUnix, FormatUnixMS, FormatExcel) rather than writing a date.
+func IsNumberLayout(layout string) bool {
+	_, ok := countOf(layout)
 	return ok
 }
 
-// ParseIn reads s in a layout TimeLayout returned: a Go layout, or the
-// seconds or milliseconds of FormatUnix and FormatUnixMS. The time is in
-// UTC.
+// ParseIn reads s in a layout TimeLayout returned: a Go layout, or a
+// number of FormatUnix, FormatUnixMS or FormatExcel. The time is in UTC.
 func ParseIn(layout, s string) (time.Time, error) {
-	unit, ok := unixUnit(layout)
+	c, ok := countOf(layout)
 	if !ok {
 		t, err := time.Parse(layout, s)
 		return t.UTC(), err
 	}
+	unit := c.ns
 	whole, frac, dot := strings.Cut(s, ".")
 	n, err := strconv.ParseInt(whole, 10, 64)
 	if err != nil || whole[0] == '+' || dot && !allDigits(frac) {
-		what := "seconds"
-		if unit == 1e6 {
-			what = "milliseconds"
-		}
-		return time.Time{}, fmt.Errorf("%q is no number of %s since 1970", s, what)
+		return time.Time{}, fmt.Errorf("%q is no number of %s", s, c.what)
 	}
-	if n > math.MaxInt64/unit || n < math.MinInt64/unit {
+	if n > (math.MaxInt64-max(c.epoch, 0))/unit || n < (math.MinInt64-min(c.epoch, 0))/unit {
 		return time.Time{}, errors.New("out of range")
 	}
-	ns := n * unit
+	ns := c.epoch + n*unit
+	neg := whole[0] == '-' // "-0.5" too
 	for i, scale := 0, unit/10; i < len(frac) && scale > 0; i, scale = i+1, scale/10 {
 		d := int64(frac[i] - '0')
-		if n < 0 {
+		if neg {
 			d = -d
 		}
 		ns += d * scale
@@ -85,14 +94,12 @@ func ParseIn(layout, s string) (time.Time, error) {
 //
 // "unix" reads seconds since 1970-01-01 UTC ("1693766927", a fraction
 // allowed) and "unix_ms" milliseconds ("1693766927123"), as event
-// trackers export them; their layouts are FormatUnix and FormatUnixMS,
-// which ParseIn reads.
+// trackers export them, and "excel" Excel's serial dates ("45292.5" is
+// 2024-01-01 12:00); their layouts are FormatUnix, FormatUnixMS and
+// FormatExcel, which ParseIn reads.
 func TimeLayout(format string) (string, error) {
-	switch strings.ToLower(format) {
-	case FormatUnix:
-		return FormatUnix, nil
-	case FormatUnixMS:
-		return FormatUnixMS, nil
+	if f := strings.ToLower(format); IsNumberLayout(f) {
+		return f, nil
 	}
 	if strings.Contains(format, "2006") || strings.Contains(format, "06") && !strings.ContainsAny(format, "yYmMdDhHsS") {
 		return format, nil

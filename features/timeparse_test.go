@@ -74,7 +74,12 @@ func TestParseIn(t *testing.T) {
 		{FormatUnix, "1693766927", time.Date(2023, 9, 3, 18, 48, 47, 0, time.UTC)},
 		{FormatUnix, "1693766927.5", time.Date(2023, 9, 3, 18, 48, 47, 5e8, time.UTC)},
 		{FormatUnix, "-86400", time.Date(1969, 12, 31, 0, 0, 0, 0, time.UTC)},
+		{FormatUnix, "-0.5", time.Date(1969, 12, 31, 23, 59, 59, 5e8, time.UTC)},
 		{FormatUnixMS, "1693766927123", time.Date(2023, 9, 3, 18, 48, 47, 123e6, time.UTC)},
+		{FormatExcel, "45292", time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)},
+		{FormatExcel, "45292.75", time.Date(2024, 1, 1, 18, 0, 0, 0, time.UTC)},
+		{FormatExcel, "1", time.Date(1899, 12, 31, 0, 0, 0, 0, time.UTC)},
+		{FormatExcel, "-0.5", time.Date(1899, 12, 29, 12, 0, 0, 0, time.UTC)},
 		{"02.01.2006", "05.03.2024", time.Date(2024, 3, 5, 0, 0, 0, 0, time.UTC)},
 	} {
 		if got, err := ParseIn(tt.layout, tt.s); err != nil || !got.Equal(tt.want) || got.Location() != time.UTC {
@@ -92,19 +97,31 @@ func TestParseIn(t *testing.T) {
 	if l, err := TimeLayout("UNIX_MS"); err != nil || l != FormatUnixMS {
 		t.Errorf("TimeLayout(UNIX_MS) = %q, %v", l, err)
 	}
+	if _, err := ParseIn(FormatExcel, "1.1.2024"); err == nil || !strings.Contains(err.Error(), `"1.1.2024" is no number of days since 1899-12-30 (an Excel serial date)`) {
+		t.Errorf("ParseIn(excel, 1.1.2024): %v", err)
+	}
 	// Events read in the format; a flat table's column given it.
 	events := Source{Path: writeFile(t, "events.csv", "entity_id,ts,type\nA,1693766927,visit\n"), TimeLayout: FormatUnix}
 	tb, err := Build(context.Background(), Config{Events: events, AsOf: d("2023-09-05 18:48:47")})
 	if err != nil || tb.NumRows() != 1 || tb.Column("tenure_days").Float[0] != 2 {
 		t.Errorf("events in unix seconds: %v, %v", tb, err)
 	}
-	flat := Source{Path: writeFile(t, "flat.csv", "id,Created,Amount\n1,1693766927,500\n2,,20\n"), Times: map[string]string{"Created": FormatUnix}}
+	excel := Source{Path: writeFile(t, "excel.csv", "entity_id,ts,type\nA,45292.5,visit\n"), TimeLayout: FormatExcel}
+	tb, err = Build(context.Background(), Config{Events: excel, AsOf: d("2024-01-03 12:00:00")})
+	if err != nil || tb.NumRows() != 1 || tb.Column("tenure_days").Float[0] != 2 {
+		t.Errorf("events in Excel serial dates: %v, %v", tb, err)
+	}
+	flat := Source{Path: writeFile(t, "flat.csv", "id,Created,Opened,Amount\n1,1693766927,45292.25,500\n2,,,20\n"),
+		Times: map[string]string{"Created": FormatUnix, "Opened": FormatExcel}}
 	ft, err := ReadTable(context.Background(), flat, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if c := ft.Column("Created"); c.Kind != KindTime || !c.Time[0].Equal(time.Date(2023, 9, 3, 18, 48, 47, 0, time.UTC)) || !c.Time[1].IsZero() {
 		t.Errorf("Created: %+v", c)
+	}
+	if c := ft.Column("Opened"); c.Kind != KindTime || !c.Time[0].Equal(time.Date(2024, 1, 1, 6, 0, 0, 0, time.UTC)) || !c.Time[1].IsZero() {
+		t.Errorf("Opened: %+v", c)
 	}
 	if c := ft.Column("Amount"); c.Kind != KindFloat {
 		t.Errorf("Amount read as %v, want numbers", c.Kind)
@@ -130,6 +147,9 @@ func TestDatePatternsOf(t *testing.T) {
 		"1693766927123":       {"unix_ms"},
 		"20240301":            nil, // yyyymmdd is given, not guessed
 		"169376692":           nil, // 1975: too few digits for a tracker's time
+		"45292":               {"excel"},
+		"45292.5":             {"excel"},
+		"12345":               nil, // 1933: before 1970, no serial date a CRM writes
 	} {
 		if got := DatePatternsOf(give); !slices.Equal(got, want) {
 			t.Errorf("DatePatternsOf(%q) = %q, want %q", give, got, want)

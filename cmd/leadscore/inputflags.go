@@ -34,7 +34,7 @@ func addFileFlags(cmd *cobra.Command, in *pipeline.FileReading) {
 	f.StringArrayVar(&in.Columns, "col", nil, "map a contract column to the file's column, as name=column, or name= for none (repeatable)")
 	f.StringVar(&in.Sep, "sep", ",", "CSV field separator (one character, 'tab', or 'space' for columns aligned with spaces)")
 	f.StringVar(&in.Encoding, "encoding", "utf-8", "CSV text encoding: utf-8 or cp1252 (Windows-1252/Latin-1)")
-	f.StringVar(&in.TimeFormat, "time-format", "", "how timestamps are written: dd.mm.yyyy HH:MM, M/D/YY H:MM, ..., a Go layout, or unix (seconds since 1970) or unix_ms (default: RFC 3339 and YYYY-MM-DD forms)")
+	f.StringVar(&in.TimeFormat, "time-format", "", "how timestamps are written: dd.mm.yyyy HH:MM, M/D/YY H:MM, ..., a Go layout, unix (seconds since 1970), unix_ms or excel (days since 1899-12-30) (default: RFC 3339 and YYYY-MM-DD forms)")
 	f.StringSliceVar(&in.NA, "na", nil, "values that mean missing, such as - or unknown (comma-separated)")
 	f.StringVar(&in.NumberFormat, "number-format", "", "how numbers with separators are written, 1,234.5 or 1.234,5 (default: a cell, or an entities column, that only one of them reads)")
 }
@@ -55,7 +55,7 @@ func addTableFlags(cmd *cobra.Command, ft *pipeline.FlatTable, usage string) {
 	f.StringVar(&ft.Sep, "sep", ",", "CSV field separator for --table (one character, 'tab' or 'space')")
 	f.StringVar(&ft.Encoding, "encoding", "utf-8", "text encoding of --table: utf-8 or cp1252 (Windows-1252/Latin-1)")
 	f.StringSliceVar(&ft.NA, "na", nil, "values that mean missing, such as Select (comma-separated)")
-	f.StringVar(&ft.TimeFormat, "time-format", "", "how --table writes dates: dd.mm.yyyy, M/D/YY H:MM, ... or a Go layout; COLUMN=FORMAT for one column, as in Created=unix (default: ISO 8601 or detected)")
+	f.StringVar(&ft.TimeFormat, "time-format", "", "how --table writes dates: dd.mm.yyyy, M/D/YY H:MM, ... or a Go layout; COLUMN=FORMAT for one column, as in Created=unix or Opened=excel (default: ISO 8601 or detected)")
 	f.StringSliceVar(&ft.Text, "text", nil, "columns of --table to keep as written, neither numbers nor dates: codes with leading zeros, version numbers (comma-separated)")
 	f.StringArrayVar(&ft.Numbers, "number-format", nil, "COLUMN=FORMAT for a column whose numbers detection cannot tell: 1,234.5 or 1.234,5 (repeatable)")
 }

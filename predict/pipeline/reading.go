@@ -212,7 +212,7 @@ func (ft *FlatTable) Source(m *predict.Model) (features.Source, error) {
 		if err != nil {
 			return src, badOption("time-format", err)
 		}
-		if features.IsUnixLayout(layout) {
+		if features.IsNumberLayout(layout) {
 			return src, Usagef("--time-format %s would read every column of numbers in %s as times: give the column, as in --time-format Created=%s", ft.TimeFormat, ft.Path, ft.TimeFormat)
 		}
 		src.TimeLayout = ft.TimeFormat // flat tables take the pattern as it is

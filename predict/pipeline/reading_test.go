@@ -43,7 +43,7 @@ func TestFlatTableUnixTimes(t *testing.T) {
 	if src, err := ft.Source(nil); err != nil || src.Times["Created"] != "unix" || src.TimeLayout != "" {
 		t.Errorf("Created=unix: %+v, %v", src, err)
 	}
-	for _, f := range []string{"unix", "unix_ms", "=unix", "Created=bogus"} {
+	for _, f := range []string{"unix", "unix_ms", "excel", "=unix", "Created=bogus"} {
 		ft.TimeFormat = f
 		var ue *UsageError
 		if _, err := ft.Source(nil); !errors.As(err, &ue) {
