@@ -232,3 +232,20 @@ func TestLaterDates(t *testing.T) {
 		}
 	}
 }
+
+// TestSerialDatesHint: a numeric column named as a date whose values are
+// days from 1970 to 2100 is said to be Excel serial dates, with the flag
+// that reads them; a count with such values and another name is not.
+func TestSerialDatesHint(t *testing.T) {
+	tb := &features.Table{Columns: []features.Column{
+		{Name: "Created Date", Kind: features.KindFloat, Float: []float64{45292, 45300.5, math.NaN()}},
+		{Name: "visits", Kind: features.KindFloat, Float: []float64{45292, 45300, 45310}},
+		{Name: "closed_at", Kind: features.KindFloat, Float: []float64{3, 4, 5}},
+	}}
+	for _, r := range Roles(tb, Config{}) {
+		hint := strings.Contains(r.Why, `--time-format "`+r.Column+`=excel"`)
+		if hint != (r.Column == "Created Date") {
+			t.Errorf("%s: %q", r.Column, r.Why)
+		}
+	}
+}

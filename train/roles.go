@@ -59,6 +59,9 @@ func Roles(t *features.Table, cfg Config) []ColumnRole {
 			r.Read = "text"
 		}
 		r.Role, r.Why = role(c, &r, t, cfg)
+		if r.Role == "feature" && serialDates(c) {
+			r.Why += fmt.Sprintf("; named as a date, with values that are days from 1970 to 2100 as Excel numbers them: if dates, --time-format %q", c.Name+"=excel")
+		}
 		if date, ok := strings.CutSuffix(c.Name, "_days_before_"+cfg.TimeColumn); ok && cfg.TimeColumn != "" && c.Kind == features.KindFloat && r.Role == "feature" {
 			if s := features.LaterShare(c); s > LaterLimit {
 				r.Why += fmt.Sprintf("; the date is after %s on %.0f%% of rows: filled in later? (a leak: --drop %s)", cfg.TimeColumn, 100*s, date)
@@ -129,6 +132,31 @@ func profile(c *features.Column) ColumnRole {
 		r.Top = r.Top[:min(len(r.Top), 5)]
 	}
 	return r
+}
+
+// serialDates reports whether a numeric column looks like Excel serial
+// dates a spreadsheet saved as numbers: a name that says date or time
+// ("Created Date", "closed_at", "Timestamp") and every value a day from
+// 1970 to 2100 (25,569 to 73,051).
+func serialDates(c *features.Column) bool {
+	if c.Kind != features.KindFloat {
+		return false
+	}
+	name := strings.ToLower(c.Name)
+	if !strings.Contains(name, "date") && !strings.Contains(name, "time") && !strings.HasSuffix(name, "_at") && !strings.HasSuffix(name, " at") {
+		return false
+	}
+	any := false
+	for _, x := range c.Float {
+		if math.IsNaN(x) {
+			continue
+		}
+		if x < 25569 || x > 73051 {
+			return false
+		}
+		any = true
+	}
+	return any
 }
 
 // LaterLimit is the share of rows (see features.LaterShare) above which a
