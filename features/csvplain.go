@@ -113,11 +113,7 @@ func (p *plainRows) Str(col int) (string, bool) {
 
 func (p *plainRows) Num(col int) (float64, bool, error) {
 	s, null := p.Str(col)
-	v, null, err := numOfText(s, null, p.numFormat)
-	if err == nil && !null && p.styles != nil {
-		err = p.styles.note(p, col, s)
-	}
-	return v, null, err
+	return p.num(p, col, s, null)
 }
 
 func (p *plainRows) Time(col int) (time.Time, bool, error) {

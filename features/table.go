@@ -621,9 +621,16 @@ func (r *csvRows) missing(s string) string {
 
 func (r *csvRows) Num(col int) (float64, bool, error) {
 	s, null := r.Str(col)
+	return r.num(r, col, s, null)
+}
+
+// num reads cell s (null as Str returns it) of column col of rs, which is
+// r or the plainRows around it, as a number: in the file's number format,
+// else on its own, its style noted (numberStyles).
+func (r *csvRows) num(rs rows, col int, s string, null bool) (float64, bool, error) {
 	v, null, err := numOfText(s, null, r.numFormat)
 	if err == nil && !null && r.styles != nil {
-		err = r.styles.note(r, col, s)
+		err = r.styles.note(rs, col, s)
 	}
 	return v, null, err
 }
