@@ -77,10 +77,9 @@ func ReadProfiles(ctx context.Context, src Source, bad *BadRows) (*Profiles, err
 			if !slices.ContainsFunc(pr.cells[j], func(s string) bool { return s != "" }) {
 				continue
 			}
-			name = fmt.Sprintf("column_%d", c+1)
-			for slices.Contains(pr.header, name) || slices.ContainsFunc(p.Columns, func(c Column) bool { return c.Name == name }) {
-				name += "_"
-			}
+			name = unnamedName(c, func(name string) bool {
+				return slices.Contains(pr.header, name) || slices.ContainsFunc(p.Columns, func(c Column) bool { return c.Name == name })
+			})
 		}
 		col, big := inferColumn(name, pr.cells[j])
 		if big >= 0 {

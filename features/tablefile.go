@@ -733,13 +733,20 @@ func ReadTable(ctx context.Context, src Source, na []string, bad *BadRows) (*Tab
 func nameUnnamed(t *Table) {
 	for i := range t.Columns {
 		if c := &t.Columns[i]; c.Name == "" {
-			name := fmt.Sprintf("column_%d", i+1)
-			for t.Column(name) != nil {
-				name += "_"
-			}
-			c.Name = name
+			c.Name = unnamedName(i, func(name string) bool { return t.Column(name) != nil })
 		}
 	}
+}
+
+// unnamedName is the name of the unnamed column at place i (from 0):
+// column_N, N = i+1, with underscores added while taken says another
+// column has the name.
+func unnamedName(i int, taken func(name string) bool) string {
+	name := fmt.Sprintf("column_%d", i+1)
+	for taken(name) {
+		name += "_"
+	}
+	return name
 }
 
 // readCSVRows reads a table row by row: the path for every file that
