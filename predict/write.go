@@ -85,16 +85,18 @@ type csvColumn struct {
 
 // IsRankedCSVHeader reports whether header is one ranked.csv may have,
 // whatever applied to its run (deals, rules, customers, a previous list,
-// kept columns): rank and entity_id first, then score, grade, queue, owner
-// and probability in that order. A rerun with other options replaces such
-// a file; no CRM export starts so.
+// kept columns): it starts with the first two columns every call list has
+// (rank, entity_id) and holds the others (score, grade, ..., model_id) in
+// their order. A rerun with other options replaces such a file; no CRM
+// export starts so.
 func IsRankedCSVHeader(header []string) bool {
-	if len(header) < 2 || header[0] != "rank" || header[1] != "entity_id" {
+	always := csvColumns(Summary{})
+	if len(header) < 2 || header[0] != always[0].name || header[1] != always[1].name {
 		return false
 	}
 	at := 2
-	for _, name := range []string{"score", "grade", "queue", "owner", "probability"} {
-		k := slices.Index(header[at:], name)
+	for _, c := range always[2:] {
+		k := slices.Index(header[at:], c.name)
 		if k < 0 {
 			return false
 		}

@@ -177,7 +177,8 @@ func TestRankedCSVRerun(t *testing.T) {
 		replace bool
 	}{
 		{"rank,entity_id,score,grade,queue,owner,probability,reasons,model_id,as_of\n1,a,90,A,q,,0.9,,m,2025-01-01\n", true},
-		{"\xEF\xBB\xBFrank,entity_id,deal_id,score,grade,queue,owner,probability,Email\r\n", true},
+		{"\xEF\xBB\xBFrank,entity_id,deal_id,score,grade,queue,owner,probability,reasons,model_id,Email\r\n", true},
+		{"rank,entity_id,score,grade,queue,owner,probability\n", false}, // no reasons, no model_id: no call list's
 		{"rank,entity_id,name,score\n1,a,Ann,3\n", false},
 		{"Rank,Lead,Score\n1,a,3\n", false},
 	} {
