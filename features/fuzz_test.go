@@ -24,6 +24,8 @@ func FuzzReadEventsCSV(f *testing.F) {
 		"entity_id,ts,type,value\na,2024-02-30,order,1\n,2024-01-01,order,x\n",
 		"entity_id,ts,type\na,2024-01-01,or\"der\n",
 		"entity_id,ts,type\ra,12/1/10 8:26,order\r",
+		"entity_id,ts,type\na,2024-01-1 UTC,order\nb,2024-03-01 12:30:05 UTC,order\n",
+		"sep=;\r\nEntity ID;TS;Type;Value;;\r\na;2024-01-01;order;\"1.234,50\";;\r\nb;2024-01-02;order;2.500;;\r\n",
 		"",
 	} {
 		f.Add([]byte(seed))

@@ -43,7 +43,7 @@ func parseTimeLayouts(s string) (time.Time, error) {
 		return time.Time{}, &TimeError{Value: s}
 	}
 	// BigQuery's exports name the zone: "2024-03-01 12:30:00 UTC".
-	if rest, ok := strings.CutSuffix(s, " UTC"); ok && !strings.ContainsAny(rest[10:], "Z+-U") {
+	if rest, ok := strings.CutSuffix(s, " UTC"); ok && len(rest) >= 10 && !strings.ContainsAny(rest[10:], "Z+-U") {
 		t, err := parseTimeLayouts(rest)
 		if te, ok := err.(*TimeError); ok {
 			te.Value = s
