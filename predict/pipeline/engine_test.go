@@ -137,4 +137,16 @@ func TestWarningLog(t *testing.T) {
 	if n := strings.Count(buf.String(), "\n"); n != 4 {
 		t.Errorf("%d records logged, want 4:\n%s", n, buf.String())
 	}
+	// A log that shows errors only (or nothing) still gives the manifest
+	// its warnings, and shows no more than it did.
+	for _, h := range []slog.Handler{slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelError}), slog.DiscardHandler} {
+		man.Warnings = nil
+		buf.Reset()
+		log = warningLog(slog.New(h), man)
+		log.Info("read")
+		log.Warn("entities missing")
+		if want := []string{"entities missing"}; !slices.Equal(man.Warnings, want) || buf.Len() != 0 {
+			t.Errorf("%T: warnings %q, want %q; logged %q", h, man.Warnings, want, buf.String())
+		}
+	}
 }

@@ -65,6 +65,12 @@ type manifestHandler struct {
 	attrs []slog.Attr
 }
 
+// Enabled takes every warning, whatever level the log shows: the
+// manifest lists them for a run logged quietly too.
+func (h *manifestHandler) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= slog.LevelWarn || h.Handler.Enabled(ctx, l)
+}
+
 func (h *manifestHandler) Handle(ctx context.Context, r slog.Record) error {
 	if r.Level >= slog.LevelWarn {
 		var kv []string
@@ -85,6 +91,9 @@ func (h *manifestHandler) Handle(ctx context.Context, r slog.Record) error {
 			h.w.man.Warnings = append(h.w.man.Warnings, msg)
 		}
 		h.w.mu.Unlock()
+	}
+	if !h.Handler.Enabled(ctx, r.Level) {
+		return nil
 	}
 	return h.Handler.Handle(ctx, r)
 }
