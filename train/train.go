@@ -260,11 +260,14 @@ func Train(ctx context.Context, t *features.Table, cfg Config) (*predict.Model, 
 		"design_columns", len(m.Design), "calibration", m.Calibration.Method, "auc", round4(m.Metrics.AUC), "auc_ci_low", round4(m.Metrics.AUCLow), "auc_ci_high", round4(m.Metrics.AUCHigh),
 		"duration", time.Since(start).Round(time.Millisecond))
 	if m.NoBetterThanChance {
-		log.Warn("model is no better than chance: the validation AUC's 95% interval includes 0.5; predict will rank by rule points alone",
-			"auc", round4(m.Metrics.AUC), "auc_ci_low", round4(m.Metrics.AUCLow))
+		log.Warn(ChanceWarning, "auc", round4(m.Metrics.AUC), "auc_ci_low", round4(m.Metrics.AUCLow))
 	}
 	return m, nil
 }
+
+// ChanceWarning is the warning Train logs for a model no better than
+// chance.
+const ChanceWarning = "model is no better than chance: the validation AUC's 95% interval includes 0.5; predict will rank by rule points alone"
 
 // fitted is what fitting a model type leaves for calibration: raw
 // out-of-fold log-odds, the labels of those rows and their folds.

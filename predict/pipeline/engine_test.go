@@ -125,7 +125,7 @@ func checkEntityEngine(t *testing.T, dir, model, date string) {
 func TestWarningLog(t *testing.T) {
 	var buf bytes.Buffer
 	man := &Manifest{Warnings: []string{"earlier"}}
-	log := warningLog(slog.New(slog.NewTextHandler(&buf, nil)), man).With("file", "e.csv")
+	log := warningLog(slog.New(slog.NewTextHandler(&buf, nil)), man, "").With("file", "e.csv")
 	log.Info("read", "rows", 3)
 	log.Warn("entities missing", "missing", 2)
 	log.Warn("entities missing", "missing", 2)
@@ -137,12 +137,24 @@ func TestWarningLog(t *testing.T) {
 	if n := strings.Count(buf.String(), "\n"); n != 4 {
 		t.Errorf("%d records logged, want 4:\n%s", n, buf.String())
 	}
+	// A stage's warnings are named by it; those it skips are only logged.
+	man.Warnings = nil
+	buf.Reset()
+	log = warningLog(slog.New(slog.NewTextHandler(&buf, nil)), man, "training", "said elsewhere")
+	log.Warn("said elsewhere")
+	log.Warn("entities missing", "missing", 2)
+	if want := []string{"training: entities missing (missing=2)"}; !slices.Equal(man.Warnings, want) {
+		t.Errorf("warnings %q, want %q", man.Warnings, want)
+	}
+	if !strings.Contains(buf.String(), "said elsewhere") {
+		t.Errorf("a skipped warning was not logged:\n%s", buf.String())
+	}
 	// A log that shows errors only (or nothing) still gives the manifest
 	// its warnings, and shows no more than it did.
 	for _, h := range []slog.Handler{slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelError}), slog.DiscardHandler} {
 		man.Warnings = nil
 		buf.Reset()
-		log = warningLog(slog.New(h), man)
+		log = warningLog(slog.New(h), man, "")
 		log.Info("read")
 		log.Warn("entities missing")
 		if want := []string{"entities missing"}; !slices.Equal(man.Warnings, want) || buf.Len() != 0 {

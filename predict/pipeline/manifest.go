@@ -43,17 +43,21 @@ type Manifest struct {
 }
 
 // warningLog returns a logger that logs to log and also adds each warning
-// to the manifest's, as "message (key=value, ...)", once. The run gives it
-// to the stages whose warnings it does not word itself (the scoring
-// table's: entities missing, rules that award nothing; rfm's), so that a
-// scheduler reading manifest.json sees them.
-func warningLog(log *slog.Logger, man *Manifest) *slog.Logger {
-	return slog.New(&manifestHandler{Handler: log.Handler(), w: &manifestWarnings{man: man}})
+// to the manifest's, as "stage: message (key=value, ...)" ("message ..."
+// without a stage), once; a warning whose message is among skip is only
+// logged. The run gives it to the stages whose warnings it does not word
+// itself (the training stage's, the scoring table's: entities missing,
+// rules that award nothing; rfm's), so that a scheduler reading
+// manifest.json sees them.
+func warningLog(log *slog.Logger, man *Manifest, stage string, skip ...string) *slog.Logger {
+	return slog.New(&manifestHandler{Handler: log.Handler(), w: &manifestWarnings{man: man, stage: stage, skip: skip}})
 }
 
 type manifestWarnings struct {
-	mu  sync.Mutex
-	man *Manifest
+	mu    sync.Mutex
+	man   *Manifest
+	stage string
+	skip  []string
 }
 
 // manifestHandler passes records on to Handler and adds the warnings, with
@@ -72,7 +76,7 @@ func (h *manifestHandler) Enabled(ctx context.Context, l slog.Level) bool {
 }
 
 func (h *manifestHandler) Handle(ctx context.Context, r slog.Record) error {
-	if r.Level >= slog.LevelWarn {
+	if r.Level >= slog.LevelWarn && !slices.Contains(h.w.skip, r.Message) {
 		var kv []string
 		add := func(a slog.Attr) bool {
 			kv = append(kv, a.Key+"="+a.Value.String())
@@ -83,6 +87,9 @@ func (h *manifestHandler) Handle(ctx context.Context, r slog.Record) error {
 		}
 		r.Attrs(add)
 		msg := r.Message
+		if h.w.stage != "" {
+			msg = h.w.stage + ": " + msg
+		}
 		if len(kv) > 0 {
 			msg += " (" + strings.Join(kv, ", ") + ")"
 		}

@@ -14,6 +14,7 @@ import (
 	"leadscore/features"
 	"leadscore/predict"
 	"leadscore/rfm"
+	"leadscore/train"
 )
 
 // Options are what a run takes besides pipeline.yaml.
@@ -195,14 +196,16 @@ func (p *plan) stages(ctx context.Context, dir string, man *Manifest, opts Optio
 	// while the first stage reads it.
 	p.hashes = hashInputs(c.inputs())
 	if p.train != nil {
-		if err := p.trainStage(ctx, &o, dir, man, opts, log); err != nil {
+		// Predict words its verdict on a model no better than chance.
+		tlog := warningLog(log, man, "training", train.ChanceWarning)
+		if err := p.trainStage(ctx, &o, dir, man, opts, tlog); err != nil {
 			return err
 		}
 	}
 	man.ModelID = p.model.ID
 	// Warnings predict words for the manifest itself (below) are logged
 	// to log; the scoring table's and rfm's go to the manifest as logged.
-	wlog := warningLog(log, man)
+	wlog := warningLog(log, man, "")
 	t0 := time.Now()
 	job := c.scoringJob(opts.AsOf, p.model, p.rules, bad)
 	job.Logger, job.Progress, job.Build = wlog, opts.Progress, opts.Features

@@ -238,11 +238,13 @@ func TestRunLeak(t *testing.T) {
 		ents[i+1] = append(r, map[bool]string{true: "customer", false: "lead"}[won[r[0]]])
 	}
 	write("lifecycle.csv", ents)
+	var man *Manifest
 	run := func(name, extra string) error {
 		p := filepath.Join(dir, name+".yaml")
 		os.WriteFile(p, []byte("out: "+name+"\nevents: {path: events.csv}\nentities: {path: lifecycle.csv}\ndeals: {path: first.csv}\n"+
 			"train: {target: opportunity, model: lr"+extra+"}\n"), 0o644)
-		_, err := tryRunAt(t, p, date)
+		var err error
+		man, err = tryRunAt(t, p, date)
 		return err
 	}
 	err := run("leak", "")
@@ -270,6 +272,13 @@ func TestRunLeak(t *testing.T) {
 		}
 		if got := slices.Contains(features(tc.key), "lifecycle"); got != tc.kept {
 			t.Errorf("%s: lifecycle a feature: %v, want %v", tc.key, got, tc.kept)
+		}
+		// The training stage's warning reaches the manifest.
+		warned := slices.ContainsFunc(man.Warnings, func(w string) bool {
+			return strings.HasPrefix(w, "training: kept as a feature") && strings.Contains(w, "column=lifecycle")
+		})
+		if warned != tc.kept {
+			t.Errorf("%s: warnings %q: want the kept leak named: %v", tc.key, man.Warnings, tc.kept)
 		}
 	}
 	if err := run("typo", ", drop: [lifecylce]"); ExitCode(context.Background(), err) != ExitUsage || !strings.Contains(err.Error(), `"lifecylce"`) {
