@@ -1,12 +1,14 @@
 package features
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -504,5 +506,65 @@ func TestBlankHeaderCells(t *testing.T) {
 	tb, err := ReadTable(context.Background(), Source{Path: flat}, nil, nil)
 	if err != nil || strings.Join(tb.Names(), ",") != "id,region,column_3,column_4" {
 		t.Errorf("flat table: %v, %v", tb, err)
+	}
+}
+
+// TestDuplicateHeaderNames: an export of two records' fields has two
+// columns of one name (Email). A flat table and an entities file read the
+// later ones as pandas does, Email.1 and Email.2 (Email.1_ where the file
+// has an Email.1), and say so; an entities file whose id's name is
+// doubled, and an events file, stop: which column is meant is unknown.
+func TestDuplicateHeaderNames(t *testing.T) {
+	ctx := context.Background()
+	flat := writeFile(t, "leads.csv", "id,Email,Amount,Email,Email.1,Email\n1,a@x,\"1,200.50\",b@x,c,d@x\n2,e@x,7,,,\n")
+	text := func(name string, s ...string) Column { return Column{Name: name, Kind: KindString, Str: s} }
+	same := &Table{Columns: []Column{{Name: "id", Kind: KindFloat, Float: []float64{1, 2}}, text("Email", "a@x", "e@x"),
+		{Name: "Amount", Kind: KindFloat, Float: []float64{1200.5, 7}}, text("Email", "b@x", ""), text("Email.1", "c", ""), text("Email", "d@x", "")}}
+	var buf bytes.Buffer
+	if err := same.WriteParquet(&buf); err != nil {
+		t.Fatal(err)
+	}
+	pq := filepath.Join(t.TempDir(), "leads.parquet")
+	if err := os.WriteFile(pq, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{flat, pq} {
+		tb, err := ReadTable(ctx, Source{Path: path}, nil, nil)
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		if got := strings.Join(tb.Names(), ","); got != "id,Email,Amount,Email.1_,Email.1,Email.2" {
+			t.Errorf("%s: columns %s", path, got)
+		}
+		if c := tb.Column("Email.2"); c == nil || c.Str[0] != "d@x" {
+			t.Errorf("%s: Email.2 %+v", path, c)
+		}
+		var notes []string
+		for _, r := range tb.ColumnReads() {
+			if r.Note != "" {
+				notes = append(notes, r.Column+": "+r.Note)
+			}
+		}
+		want := []string{`Email.1_: column 4 of the header is a second "Email": read as "Email.1_"`,
+			`Email.2: column 6 of the header is a second "Email": read as "Email.2"`}
+		if !slices.Equal(notes, want) {
+			t.Errorf("%s: notes %q, want %q", path, notes, want)
+		}
+	}
+	ent := writeFile(t, "ent.csv", "entity_id,Email,industry,Email\na,x@y,retail,z@y\n")
+	p, err := ReadProfiles(ctx, Source{Path: ent}, nil)
+	if err != nil || len(p.Columns) != 3 || p.Columns[2].Name != "Email.1" || p.Columns[2].Str[0] != "z@y" ||
+		len(p.Notes) != 1 || !strings.Contains(p.Notes[0], `second "Email": read as "Email.1"`) {
+		t.Errorf("entities: %+v, %v", p, err)
+	}
+	for _, header := range []string{"entity_id,Email,entity_id", "Entity ID,Email,Entity ID"} {
+		ent = writeFile(t, "ent.csv", header+"\na,x@y,b\n")
+		if _, err := ReadProfiles(ctx, Source{Path: ent}, nil); err == nil || !strings.Contains(err.Error(), "appears twice in the header: which one is the id?") {
+			t.Errorf("%s: %v, want the id's name doubled", header, err)
+		}
+	}
+	ev := writeFile(t, "ev.csv", "entity_id,ts,type,page,page\na,2024-01-02,page_view,x,y\n")
+	if _, err := readAllEvents(t, Source{Path: ev}, nil); err == nil || !strings.Contains(err.Error(), `column "page" appears twice`) {
+		t.Errorf("events: %v, want the doubled column named", err)
 	}
 }

@@ -131,19 +131,28 @@ func (pr *profileReader) read(ctx context.Context, src Source, bad *BadRows) err
 		return err
 	}
 	defer r.Close()
+	// Attributes of one name (two records' Email fields) are told apart
+	// as flat tables' columns are; the id's name must be the id's alone.
+	header, renamed := distinctNames(r.Header())
 	if pr.files == 0 {
-		idx, err := findColumns(src, r.Header(), entityRequired, nil)
+		idx, err := findColumns(src, header, entityRequired, nil)
 		if err != nil {
 			return err
 		}
-		pr.header, pr.idCol = slices.Clone(r.Header()), idx["entity_id"]
+		pr.header, pr.idCol = header, idx["entity_id"]
+		for _, i := range renamed {
+			if was := r.Header()[i]; was == r.Header()[pr.idCol] {
+				return &SchemaError{Path: src.Path, Err: fmt.Errorf("column %q appears twice in the header: which one is the id?", was)}
+			}
+			pr.p.Notes = append(pr.p.Notes, renamedNote(i, r.Header()[i], header[i]))
+		}
 		for i := range pr.header {
 			if i != pr.idCol {
 				pr.attrCols = append(pr.attrCols, i)
 			}
 		}
 		pr.cells = make([][]string, len(pr.attrCols))
-	} else if !slices.Equal(r.Header(), pr.header) {
+	} else if !slices.Equal(header, pr.header) {
 		return &SchemaError{Path: src.Path, Err: fmt.Errorf("columns %s differ from the first shard's (%s)", strings.Join(r.Header(), ","), strings.Join(pr.header, ","))}
 	}
 	file := pr.files

@@ -684,7 +684,8 @@ func ReadTable(ctx context.Context, src Source, na []string, bad *BadRows) (*Tab
 			}
 		}
 		nameUnnamed(t)
-		if err := readText(t, src); err != nil {
+		dups := nameDuplicates(t)
+		if err := readText(t, src, dups); err != nil {
 			return nil, &SchemaError{Path: src.Path, Err: err}
 		}
 		t.origin = &origin{src: src}
@@ -695,9 +696,6 @@ func ReadTable(ctx context.Context, src Source, na []string, bad *BadRows) (*Tab
 		return nil, err
 	}
 	defer r.Close()
-	if _, err := findColumns(src, r.Header(), nil, nil); err != nil {
-		return nil, err
-	}
 	// A column with a number format of its own is kept as text until
 	// readText reads it, one of src.Text for good.
 	text := map[string]bool{}
@@ -720,11 +718,57 @@ func ReadTable(ctx context.Context, src Source, na []string, bad *BadRows) (*Tab
 		}
 	}
 	nameUnnamed(t)
-	if err := readText(t, src); err != nil {
+	dups := nameDuplicates(t)
+	if err := readText(t, src, dups); err != nil {
 		return nil, &SchemaError{Path: src.Path, Err: err}
 	}
 	t.origin = &origin{src: src, csv: true}
 	return t, nil
+}
+
+// nameDuplicates renames the columns whose name an earlier column has (an
+// export of two records' fields, each with an Email) as pandas reads them
+// and returns how each was renamed (see distinctNames).
+func nameDuplicates(t *Table) []ColumnRead {
+	was := t.Names()
+	names, renamed := distinctNames(was)
+	var notes []ColumnRead
+	for _, i := range renamed {
+		t.Columns[i].Name = names[i]
+		notes = append(notes, ColumnRead{Column: names[i], Note: renamedNote(i, was[i], names[i])})
+	}
+	return notes
+}
+
+// distinctNames returns header with the second and later columns of a
+// name named name.1, name.2, … (underscores added while the header has
+// that name already), and the places of those it renamed. Empty names
+// are left as they are.
+func distinctNames(header []string) ([]string, []int) {
+	out := slices.Clone(header)
+	count := map[string]int{}
+	var renamed []int
+	for i, h := range header {
+		if h == "" {
+			continue
+		}
+		if count[h]++; count[h] == 1 {
+			continue
+		}
+		name := fmt.Sprintf("%s.%d", h, count[h]-1)
+		for slices.Contains(header, name) || slices.Contains(out[:i], name) {
+			name += "_"
+		}
+		out[i] = name
+		renamed = append(renamed, i)
+	}
+	return out, renamed
+}
+
+// renamedNote says that column i of a header, named was as an earlier
+// one is, is read as name.
+func renamedNote(i int, was, name string) string {
+	return fmt.Sprintf("column %d of the header is a second %q: read as %q", i+1, was, name)
 }
 
 // nameUnnamed names the columns a header left without a name (a

@@ -474,9 +474,9 @@ func (t *Table) ColumnReads() []ColumnRead {
 // src.TimeLayout, or detected); the columns of src.Text stay as they are.
 // A column of numbers is dates when the time
 // format given for it is digits alone (yyyymmdd) and reads every one.
-// Each decision is recorded in the table's metadata (ColumnReads).
-func readText(t *Table, src Source) error {
-	var reads []ColumnRead
+// Each decision is recorded in the table's metadata (ColumnReads), after
+// reads, what was decided before.
+func readText(t *Table, src Source, reads []ColumnRead) error {
 	for k := range t.Columns {
 		c := &t.Columns[k]
 		if src.Text[c.Name] {
