@@ -372,3 +372,38 @@ func TestLeakyExport(t *testing.T) {
 		}
 	}
 }
+
+// TestDoubledColumnName: a report of two records' fields has two Owner
+// columns (the lead's and the account's). inspect, train and predict read
+// the second as Owner.1 and say so, inspect without --time-col too; the
+// model learns from both and scores the file again alike.
+func TestDoubledColumnName(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "leads.csv")
+	owners := []string{"Ann", "Bo", "Cy"}
+	writeLines(t, path, "\n", "Lead,Owner,Visits,Owner,Won", 300, func(i int) string {
+		return fmt.Sprintf("L%d,%s,%d,%s,%d", i, owners[i%3], i%7, owners[i*7%3], (i%7+i%3)%2)
+	})
+	code, out, errs := runCLI(t, "inspect", "--table", path, "--label", "Won", "--id", "Lead")
+	if code != 0 || !regexp.MustCompile(`Owner\.1 +categorical`).MatchString(out) || !strings.Contains(errs, `column 4 of the header is a second \"Owner\": read as \"Owner.1\"`) {
+		t.Fatalf("inspect: exit %d, %s%s", code, out, errs)
+	}
+	model := filepath.Join(dir, "model")
+	if code, _, errs := runCLI(t, "train", "--table", path, "--label", "Won", "--id", "Lead", "--model", "lr", "--out", model, "-q"); code != 0 {
+		t.Fatalf("train: exit %d, %s", code, errs)
+	}
+	m, err := predict.ReadFile(model)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, f := range m.Features {
+		names = append(names, f.Name)
+	}
+	if !slices.Contains(names, "Owner") || !slices.Contains(names, "Owner.1") {
+		t.Errorf("the model's features %q: want Owner and Owner.1", names)
+	}
+	if code, _, errs := runCLI(t, "predict", "--model", model, "--table", path, "--allow-weak-model", "--out", filepath.Join(dir, "r.parquet"), "-q"); code != 0 {
+		t.Errorf("predict: exit %d, %s", code, errs)
+	}
+}

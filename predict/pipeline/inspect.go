@@ -33,6 +33,8 @@ func Inspect(ctx context.Context, ft *FlatTable, cfg train.Config, log *slog.Log
 	}
 	if cfg.TimeColumn != "" {
 		readNotes(t, cfg.TimeColumn, cfg.Drop, logger(log))
+	} else {
+		logReads(t, logger(log)) // the table shows the dates left out
 	}
 	if err := cfg.CheckColumns(t); err != nil {
 		return nil, err

@@ -115,11 +115,9 @@ func (j *TrainJob) Run(ctx context.Context, log *slog.Logger) (*Trained, error) 
 	return &Trained{Model: m, Compared: cfg.Compare, Dir: j.Out}, o.Commit()
 }
 
-// readNotes logs how a flat table's text columns were read, turns its
-// other date columns into ages before the time column (a model cannot use
-// a date as it is), warns of those mostly after it that drop does not
-// name, and says which date columns are left out.
-func readNotes(t *features.Table, timeCol string, drop []string, log *slog.Logger) {
+// logReads logs how a flat table's text columns were read, and its notes
+// on columns (renamed, mostly numbers) as warnings.
+func logReads(t *features.Table, log *slog.Logger) {
 	for _, r := range t.ColumnReads() {
 		switch {
 		case r.Number != "":
@@ -130,6 +128,14 @@ func readNotes(t *features.Table, timeCol string, drop []string, log *slog.Logge
 			log.Warn(r.Note, "column", r.Column)
 		}
 	}
+}
+
+// readNotes logs how a flat table's text columns were read (logReads), turns its
+// other date columns into ages before the time column (a model cannot use
+// a date as it is), warns of those mostly after it that drop does not
+// name, and says which date columns are left out.
+func readNotes(t *features.Table, timeCol string, drop []string, log *slog.Logger) {
+	logReads(t, log)
 	if timeCol != "" {
 		added := features.AddDateAges(t, timeCol)
 		if len(added) > 0 {
