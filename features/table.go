@@ -268,10 +268,18 @@ func openRows(ctx context.Context, src Source) (rows, error) {
 }
 
 // notText names the kind of file whose first bytes are head when it is a
-// binary format that CSV reading would take for text with a quote out of
-// place, "" for any other; with what to do.
+// binary format, or JSON, that CSV reading would take for text with a
+// quote out of place, "" for any other; with what to do.
 func notText(head []byte) string {
+	// JSON Lines ({"entity_id": ...} a line) or an array of objects; no
+	// CSV header starts so.
+	js := bytes.TrimLeft(bytes.TrimPrefix(head, utf8BOM), " \t\r\n")
+	if arr, ok := bytes.CutPrefix(js, []byte("[")); ok {
+		js = bytes.TrimLeft(arr, " \t\r\n")
+	}
 	switch {
+	case bytes.HasPrefix(js, []byte(`{"`)):
+		return "JSON records, not CSV text: leadscore reads CSV and Parquet; write the records out as either, a column per field"
 	case bytes.HasPrefix(head, []byte("PK\x03\x04")):
 		return "a ZIP archive (an Excel .xlsx workbook?), not CSV text: save the sheet as \"CSV UTF-8\" in Excel, or unzip it"
 	case bytes.HasPrefix(head, []byte("\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1")):
@@ -333,7 +341,7 @@ func newCSVRows(in io.Reader, c io.Closer, onDisk bool, path string, opt CSVOpti
 	// Excel's "Unicode Text" is UTF-16 with a byte-order mark, whatever
 	// the encoding setting says.
 	br := bufio.NewReaderSize(in, 1<<20)
-	if head, _ := br.Peek(8); notText(head) != "" {
+	if head, _ := br.Peek(64); notText(head) != "" {
 		return nil, &SchemaError{Path: path, Err: errors.New(notText(head))}
 	}
 	utf16 := false

@@ -379,8 +379,9 @@ func TestSeparatorHint(t *testing.T) {
 	}
 }
 
-// TestNotText: a workbook, a Parquet file or a gzip file given as CSV is
-// named as what it is, not read as text with quotes out of place.
+// TestNotText: a workbook, a Parquet file, a gzip file or JSON records
+// given as CSV are named as what they are, not read as text with quotes
+// out of place.
 func TestNotText(t *testing.T) {
 	dir := t.TempDir()
 	var pq bytes.Buffer
@@ -400,6 +401,8 @@ func TestNotText(t *testing.T) {
 		"old.csv":    {[]byte("\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1\x00\x00"), "an Excel 97-2003 workbook (.xls)"},
 		"table.csv":  {pq.Bytes(), "a Parquet file, not CSV text: name it .parquet"},
 		"events.csv": {gz.Bytes(), "gzip-compressed, not CSV text: name it .csv.gz"},
+		"ev.jsonl":   {[]byte("{\"entity_id\":\"a\",\"ts\":\"2024-01-01\",\"type\":\"rfq\"}\n"), "JSON records, not CSV text"},
+		"ev.json":    {[]byte("\xEF\xBB\xBF[\n  {\"entity_id\": \"a\"}\n]"), "JSON records, not CSV text"},
 	} {
 		p := filepath.Join(dir, name)
 		os.WriteFile(p, tt.body, 0o644)
