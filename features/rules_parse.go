@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -90,7 +91,7 @@ func ParseRules(r io.Reader, name string) (*RuleSet, error) {
 	}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return nil, yamlError(name, err)
+		return nil, withOpHint(yamlError(name, err), data)
 	}
 	if len(doc.Content) == 0 {
 		return nil, &ConfigError{Path: name, Err: errors.New("empty rules file")}
@@ -99,7 +100,7 @@ func ParseRules(r io.Reader, name string) (*RuleSet, error) {
 	dec.KnownFields(true)
 	var f rulesFile
 	if err := dec.Decode(&f); err != nil {
-		return nil, yamlError(name, err)
+		return nil, withOpHint(yamlError(name, err), data)
 	}
 	ruleNodes := childSeq(doc.Content[0], "rules")
 	groupNodes := childSeq(doc.Content[0], "groups")
@@ -177,6 +178,9 @@ func ruleFrom(ry ruleYAML, rn *yaml.Node, groups map[string]bool) (Rule, error) 
 	r := Rule{Name: ry.Name, Label: strings.TrimSpace(ry.Label), Group: ry.Group}
 	if r.Name == "" || !isIdent(r.Name) {
 		return r, at("name", fmt.Errorf("name: use lower-case letters, digits and _"))
+	}
+	if r.Group == "" {
+		return r, at("name", errors.New("no group: each rule belongs to one of the groups the file declares (groups: [{name: engagement}], then group: engagement)"))
 	}
 	if !groups[r.Group] {
 		return r, at("group", fmt.Errorf("group %q is not declared under groups", r.Group))
@@ -264,6 +268,9 @@ func condsFrom(in []condYAML) ([]Cond, error) {
 		line := c.Value.Line
 		if c.Field == "" {
 			return nil, &lineErr{line, errors.New("condition: field missing")}
+		}
+		if c.Op == "" {
+			return nil, &lineErr{line, fmt.Errorf("condition on %q: no operator (want = != in > >= < <= contains; YAML reads an unquoted > or != as marks of its own: quote it, op: \">\")", c.Field)}
 		}
 		if !ops[c.Op] {
 			return nil, &lineErr{line, fmt.Errorf("condition on %q: unknown operator %q (want = != in > >= < <= contains)", c.Field, c.Op)}
@@ -394,6 +401,25 @@ func yamlError(name string, err error) error {
 		}
 	}
 	return &ConfigError{Path: name, Line: line, Err: errors.New(msg)}
+}
+
+// unquotedOp matches a condition's operator that YAML cannot read
+// unquoted: > and >= start a folded scalar, != a tag.
+var unquotedOp = regexp.MustCompile(`(?m)^[^#\n]*\bop:[ \t]*([>!]=?)[ \t]*(?:[,}#]|$)`)
+
+// withOpHint points a YAML syntax error of a rules file at the first
+// unquoted operator in data, its cause (the parser's line can be an
+// earlier one), and says how to write it.
+func withOpHint(err error, data []byte) error {
+	var ce *ConfigError
+	m := unquotedOp.FindSubmatchIndex(data)
+	if m == nil || !errors.As(err, &ce) {
+		return err
+	}
+	op := string(data[m[2]:m[3]])
+	ce.Line = bytes.Count(data[:m[2]], []byte("\n")) + 1
+	ce.Err = fmt.Errorf("%w (YAML reads an unquoted %s as a mark of its own: quote the operator, op: %q)", ce.Err, op, op)
+	return err
 }
 
 // childSeq returns the sequence node under key in a mapping node.

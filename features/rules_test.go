@@ -299,17 +299,26 @@ func TestParseConfigErrors(t *testing.T) {
 		name string
 		give string
 		line int
+		want string // in the message, when set
 	}{
-		{"unknown key", "version: 1\ngroups: [{name: g}]\nrules:\n  - name: a\n    group: g\n    points: 1\n    colour: red\n    event: {type: x}\n    valid_for: 1 day\n", 7},
-		{"bad period", "version: 1\ngroups: [{name: g}]\nrules:\n  - name: a\n    group: g\n    points: 1\n    event: {type: x}\n    valid_for: 3 fortnights\n", 8},
-		{"unknown operator", "version: 1\ngroups: [{name: g}]\nrules:\n  - name: a\n    group: g\n    points: 1\n    event:\n      type: x\n      where: [{field: value, op: \"~\", value: 3}]\n    valid_for: 1 day\n", 9},
-		{"undeclared group", "version: 1\ngroups: [{name: g}]\nrules:\n  - name: a\n    group: h\n    points: 1\n    event: {type: x}\n    valid_for: 1 day\n", 5},
-		{"two conditions", "version: 1\ngroups: [{name: g}]\nrules:\n  - name: a\n    group: g\n    points: 1\n    event: {type: x}\n    inactive: {type: x, for: 1 day}\n    valid_for: 1 day\n", 4},
-		{"no valid_for", "version: 1\ngroups: [{name: g}]\nrules:\n  - name: a\n    group: g\n    points: 1\n    event: {type: x}\n", 4},
-		{"bad repeat", "version: 1\ngroups: [{name: g}]\nrules:\n  - name: a\n    group: g\n    points: 1\n    event: {type: x}\n    valid_for: 1 day\n    repeat: sometimes\n", 9},
-		{"duplicate name", "version: 1\ngroups: [{name: g}]\nrules:\n  - {name: a, group: g, points: 1, event: {type: x}, valid_for: 1 day}\n  - {name: a, group: g, points: 1, event: {type: x}, valid_for: 1 day}\n", 5},
-		{"wrong version", "version: 2\ngroups: [{name: g}]\nrules: []\n", 1},
-		{"not yaml", "version: 1\ngroups: [\n", 2},
+		{"unquoted > in a flow mapping", "version: 1\ngroups: [{name: g}]\nrules:\n  - name: a\n    group: g\n    points: 1\n    event:\n      type: x\n      where: [{field: value, op: >=, value: 3}]\n    valid_for: 1 day\n", 9,
+			`rules.yaml:9: found character that cannot start any token (YAML reads an unquoted >= as a mark of its own: quote the operator, op: ">=")`},
+		{"unquoted != in a flow mapping", "version: 1\ngroups: [{name: g}]\nrules:\n  - name: a\n    group: g\n    points: 1\n    event: {type: x, where: [{field: plan, op: !=, value: free}]}\n    valid_for: 1 day\n", 7,
+			`(YAML reads an unquoted != as a mark of its own: quote the operator, op: "!=")`},
+		{"unquoted > in a block", "version: 1\ngroups: [{name: g}]\nrules:\n  - name: a\n    group: g\n    points: 1\n    valid_for: 1 day\n    event:\n      type: x\n      where:\n        - field: value\n          op: >\n          value: 3\n", 13,
+			`condition on "value": no operator (want = != in > >= < <= contains; YAML reads an unquoted > or != as marks of its own: quote it, op: ">")`},
+		{"no group", "version: 1\nrules:\n  - name: a\n    points: 1\n    event: {type: x}\n    valid_for: 1 day\n", 3,
+			`rule "a": no group: each rule belongs to one of the groups the file declares`},
+		{"unknown key", "version: 1\ngroups: [{name: g}]\nrules:\n  - name: a\n    group: g\n    points: 1\n    colour: red\n    event: {type: x}\n    valid_for: 1 day\n", 7, ""},
+		{"bad period", "version: 1\ngroups: [{name: g}]\nrules:\n  - name: a\n    group: g\n    points: 1\n    event: {type: x}\n    valid_for: 3 fortnights\n", 8, ""},
+		{"unknown operator", "version: 1\ngroups: [{name: g}]\nrules:\n  - name: a\n    group: g\n    points: 1\n    event:\n      type: x\n      where: [{field: value, op: \"~\", value: 3}]\n    valid_for: 1 day\n", 9, ""},
+		{"undeclared group", "version: 1\ngroups: [{name: g}]\nrules:\n  - name: a\n    group: h\n    points: 1\n    event: {type: x}\n    valid_for: 1 day\n", 5, ""},
+		{"two conditions", "version: 1\ngroups: [{name: g}]\nrules:\n  - name: a\n    group: g\n    points: 1\n    event: {type: x}\n    inactive: {type: x, for: 1 day}\n    valid_for: 1 day\n", 4, ""},
+		{"no valid_for", "version: 1\ngroups: [{name: g}]\nrules:\n  - name: a\n    group: g\n    points: 1\n    event: {type: x}\n", 4, ""},
+		{"bad repeat", "version: 1\ngroups: [{name: g}]\nrules:\n  - name: a\n    group: g\n    points: 1\n    event: {type: x}\n    valid_for: 1 day\n    repeat: sometimes\n", 9, ""},
+		{"duplicate name", "version: 1\ngroups: [{name: g}]\nrules:\n  - {name: a, group: g, points: 1, event: {type: x}, valid_for: 1 day}\n  - {name: a, group: g, points: 1, event: {type: x}, valid_for: 1 day}\n", 5, ""},
+		{"wrong version", "version: 2\ngroups: [{name: g}]\nrules: []\n", 1, ""},
+		{"not yaml", "version: 1\ngroups: [\n", 2, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -320,6 +329,9 @@ func TestParseConfigErrors(t *testing.T) {
 			}
 			if re.Line != tt.line {
 				t.Errorf("line = %d, want %d (%v)", re.Line, tt.line, err)
+			}
+			if !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error %q, want %q in it", err, tt.want)
 			}
 		})
 	}
