@@ -197,9 +197,45 @@ func ShardFiles(path string) ([]string, error) {
 		return nil, fmt.Errorf("%s: %w", path, err) // filepath.ErrBadPattern
 	}
 	if len(paths) == 0 {
-		return nil, fmt.Errorf("%s: no file matches: %w", path, fs.ErrNotExist)
+		return nil, &SchemaError{Path: path, Err: noFile("no file matches")}
 	}
 	return paths, nil
+}
+
+// OpenInput opens an input file. A file that is not there is a
+// *SchemaError naming it (bad input: the export did not arrive, or its
+// name changed), which still matches fs.ErrNotExist.
+func OpenInput(path string) (*os.File, error) {
+	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, &SchemaError{Path: path, Err: noFile("no such file")}
+	}
+	return f, err
+}
+
+// noFile is the error of an input that is not there; it matches
+// fs.ErrNotExist.
+type noFile string
+
+func (e noFile) Error() string { return string(e) }
+
+func (noFile) Is(target error) bool { return target == fs.ErrNotExist }
+
+// CheckInput reports, as OpenInput and ShardFiles do, an input path that
+// names no file, or a pattern that matches none.
+func CheckInput(path string) error {
+	paths, err := ShardFiles(path)
+	if err != nil {
+		return err
+	}
+	for _, p := range paths {
+		f, err := OpenInput(p)
+		if err != nil {
+			return err
+		}
+		f.Close()
+	}
+	return nil
 }
 
 // column returns the file column that holds contract column name.
@@ -242,7 +278,7 @@ type projector interface {
 
 // openRows opens a table for reading.
 func openRows(ctx context.Context, src Source) (rows, error) {
-	f, err := os.Open(src.Path)
+	f, err := OpenInput(src.Path)
 	if err != nil {
 		return nil, err
 	}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"runtime"
 	"slices"
 	"strconv"
@@ -533,7 +532,7 @@ var errNullRequired = errors.New("null value in a required column")
 // the file and its size (as Parquet readers take them).
 func ReadFileAt[T any](path string, read func(r io.ReaderAt, size int64) (T, error)) (T, error) {
 	var zero T
-	f, err := os.Open(path)
+	f, err := OpenInput(path)
 	if err != nil {
 		return zero, err
 	}
@@ -665,7 +664,7 @@ func appendCell(c *Column, pc *pageCol, name string, row int) error {
 // own names.
 func ReadTable(ctx context.Context, src Source, na []string, bad *BadRows) (*Table, error) {
 	if src.format() == FormatParquet {
-		f, err := os.Open(src.Path)
+		f, err := OpenInput(src.Path)
 		if err != nil {
 			return nil, err
 		}

@@ -204,7 +204,10 @@ func TestExitCodes(t *testing.T) {
 		{"unknown flag", []string{"features", "--bogus"}, 2, "unknown flag", false},
 		{"bad date flag", []string{"features", "--events", good, "--as-of", "tomorrow", "--out", out}, 2, "--as-of", false},
 		{"missing column", []string{"features", "--events", good, "--col", "entity_id=Lead Number", "--as-of", "2025-01-01", "--out", out}, 3, "Lead Number", false},
-		{"no such file", []string{"features", "--events", filepath.Join(dir, "nope.csv"), "--as-of", "2025-01-01", "--out", out}, 1, "no such file", false},
+		{"no such file", []string{"features", "--events", filepath.Join(dir, "nope.csv"), "--as-of", "2025-01-01", "--out", out}, 3, "nope.csv: no such file", false},
+		{"no such shard", []string{"features", "--events", filepath.Join(dir, "part-*.parquet"), "--as-of", "2025-01-01", "--out", out}, 3, "part-*.parquet: no file matches", false},
+		{"no such rules file", []string{"features", "--events", good, "--rules", filepath.Join(dir, "nope.yaml"), "--as-of", "2025-01-01", "--out", out}, 2, "rules file " + filepath.Join(dir, "nope.yaml") + ": no such file", false},
+		{"no such model", []string{"predict", "--model", filepath.Join(dir, "nope"), "--features", out, "--out", filepath.Join(dir, "r.parquet")}, 2, "model " + filepath.Join(dir, "nope") + ": no such file or folder", false},
 		{"bad rules", []string{"rules", "check", write("r.yaml", "version: 1\ngroups: [{name: g}]\nrules:\n  - {name: a, group: g, points: 1, event: {type: x}, valid_for: 3 fortnights}\n")}, 2, "r.yaml:4:", false},
 		{"model mismatch", []string{"predict", "--model", write("m.json", "{}"), "--features", out, "--out", filepath.Join(dir, "r.parquet")}, 4, "m.json", false},
 	}

@@ -164,7 +164,7 @@ func RunBacktest(ctx context.Context, c *Config, raw []byte, opts BacktestOption
 // judges it.
 func judgeRun(dir, model string, deals *features.Outcomes, asOf time.Time, horizon int) (BacktestDate, error) {
 	bd := BacktestDate{AsOf: dateOf(asOf)}
-	m, err := predict.ReadFile(model)
+	m, err := readModel(model)
 	if err != nil {
 		return bd, err
 	}

@@ -1,8 +1,9 @@
 package pipeline
 
 import (
+	"fmt"
+	"io"
 	"maps"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -55,7 +56,12 @@ type Config struct {
 // LoadConfig reads and validates pipeline.yaml. Errors in the file are
 // *features.ConfigError with the line.
 func LoadConfig(path string) (*Config, []byte, error) {
-	raw, err := os.ReadFile(path)
+	f, err := openSetting("pipeline config", path)
+	if err != nil {
+		return nil, nil, err
+	}
+	raw, err := io.ReadAll(f)
+	f.Close()
 	if err != nil {
 		return nil, nil, err
 	}
@@ -166,6 +172,20 @@ func (c *Config) source(in *Input) features.Source {
 func dateOf(t time.Time) string { return t.UTC().Format(time.DateOnly) }
 
 // inputs returns the files a run reads, by role.
+// checkInputs reports the first data input (events, entities, deals,
+// orders) that names no file, or a pattern matching none, with its key.
+func (c *Config) checkInputs() error {
+	in := c.inputs()
+	for _, role := range []string{"events", "entities", "deals", "orders"} {
+		if path, ok := in[role]; ok {
+			if err := features.CheckInput(path); err != nil {
+				return fmt.Errorf("%s: %w", role, err)
+			}
+		}
+	}
+	return nil
+}
+
 func (c *Config) inputs() map[string]string {
 	out := map[string]string{"events": c.resolve(c.Events.Path)}
 	for role, in := range map[string]*Input{"entities": c.Entities, "orders": c.Orders, "deals": c.Deals} {

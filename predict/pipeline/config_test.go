@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -72,6 +73,64 @@ func TestPipelineConfigChecksFirst(t *testing.T) {
 		}
 		if _, err := os.Stat(filepath.Join(dir, "runs")); err == nil {
 			t.Errorf("%s: the out folder was made", extra)
+		}
+	}
+}
+
+// TestMissingFiles: a settings file or model that pipeline.yaml names and
+// that is not there is a usage error (exit 2) saying what it was to be,
+// before the out folder is made; a data input that is not there (a file,
+// or a pattern of shards matching none) is bad input (exit 3) naming its
+// key, before any stage reads or trains, and the run says so beside its
+// outputs.
+func TestMissingFiles(t *testing.T) {
+	dir := t.TempDir()
+	generate(t, dir, 300, 1)
+	writeTinyModel(t, filepath.Join(dir, "model.json"))
+	run := func(yaml string) error {
+		p := filepath.Join(dir, "pipeline.yaml")
+		os.WriteFile(p, []byte(yaml), 0o644)
+		cfg, raw, err := LoadConfig(p)
+		if err != nil {
+			return err
+		}
+		_, err = Run(context.Background(), cfg, raw, Options{AsOf: day("2024-07-01"), ExitCode: func(err error) int { return ExitCode(context.Background(), err) }})
+		return err
+	}
+	for _, tt := range []struct{ yaml, want string }{
+		{"out: a\nevents: {path: events.csv}\nmodel: model.json\nrules: rules.yml\n", "rules file " + filepath.Join(dir, "rules.yml") + ": no such file"},
+		{"out: a\nevents: {path: events.csv}\nmodel: model.json\npredict: predict.yml\n", "predict settings " + filepath.Join(dir, "predict.yml") + ": no such file"},
+		{"out: a\nevents: {path: events.csv}\nmodel: models/lr\n", "model " + filepath.Join(dir, "models/lr") + ": no such file or folder"},
+	} {
+		err := run(tt.yaml)
+		if ExitCode(context.Background(), err) != ExitUsage || err == nil || err.Error() != tt.want {
+			t.Errorf("%q: %v, want exit 2 with %q", tt.yaml, err, tt.want)
+		}
+		if _, err := os.Stat(filepath.Join(dir, "a")); err == nil {
+			t.Errorf("%q: the out folder was made", tt.yaml)
+		}
+	}
+	if _, _, err := LoadConfig(filepath.Join(dir, "nope.yaml")); ExitCode(context.Background(), err) != ExitUsage {
+		t.Errorf("no pipeline.yaml: %v, want exit 2", err)
+	}
+	for _, tt := range []struct{ yaml, want string }{
+		{"out: b\nevents: {path: events.csv}\ndeals: {path: deals.csv}\norders: {path: order.csv}\ntrain: {model: lr}\n",
+			"orders: " + filepath.Join(dir, "order.csv") + ": no such file"},
+		{"out: c\nevents: {path: ev/part-*.parquet}\nmodel: model.json\n", "events: " + filepath.Join(dir, "ev/part-*.parquet") + ": no file matches"},
+	} {
+		err := run(tt.yaml)
+		if ExitCode(context.Background(), err) != ExitBadInput || err == nil || err.Error() != tt.want || !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("%q: %v, want exit 3 with %q", tt.yaml, err, tt.want)
+		}
+		out := filepath.Join(dir, tt.yaml[5:6])
+		raw, _ := os.ReadFile(filepath.Join(out, "2024-07-01.failed.json"))
+		if !strings.Contains(string(raw), `"exit_code": 3`) {
+			t.Errorf("%q: failure manifest %s", tt.yaml, raw)
+		}
+		if _, err := os.Stat(filepath.Join(out, ".data")); err == nil {
+			if entries, _ := os.ReadDir(filepath.Join(out, ".data")); len(entries) > 0 {
+				t.Errorf("%q: a run folder was left: %v", tt.yaml, entries)
+			}
 		}
 	}
 }

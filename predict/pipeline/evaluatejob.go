@@ -85,7 +85,7 @@ func (j *EvaluateJob) Run(ctx context.Context, log *slog.Logger) (*train.Evaluat
 func (j *EvaluateJob) config(modelPath string) (train.EvalConfig, error) {
 	cfg := train.EvalConfig{}
 	if modelPath != "" {
-		m, err := predict.ReadFile(modelFile(modelPath))
+		m, err := readModel(modelFile(modelPath))
 		if err != nil {
 			return cfg, err
 		}

@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"leadscore/features"
-	"leadscore/predict"
 )
 
 // FeaturesJob is a feature table to write, as 'leadscore features' asks
@@ -177,7 +176,7 @@ func (j *FeaturesJob) tableJob() (TableJob, error) {
 		}
 	}
 	if j.Model != "" {
-		if job.Model, err = predict.ReadFile(j.Model); err != nil {
+		if job.Model, err = readModel(j.Model); err != nil {
 			return job, err
 		}
 	}

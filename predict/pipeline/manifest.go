@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -188,7 +187,7 @@ func Fingerprint(path string) (string, error) {
 		}
 		return fmt.Sprintf("%s files=%d sha256=%x", filepath.Base(path), len(paths), h.Sum(nil)), nil
 	}
-	f, err := os.Open(path)
+	f, err := features.OpenInput(path)
 	if err != nil {
 		return "", err
 	}

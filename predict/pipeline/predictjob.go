@@ -54,7 +54,7 @@ func (j *PredictJob) Run(ctx context.Context) ([]predict.Ranked, predict.Summary
 	if j.Top < 0 {
 		return nil, sum, Usagef("--top must be 0 or more")
 	}
-	m, err := predict.ReadFile(j.Model)
+	m, err := readModel(j.Model)
 	if err != nil {
 		return nil, sum, err
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"slices"
 	"strings"
 
@@ -256,7 +255,7 @@ func readTable(ctx context.Context, featuresPath string, ft *FlatTable, m *predi
 
 // readFeatureTable reads a feature table file.
 func readFeatureTable(ctx context.Context, path string) (*features.Table, error) {
-	f, err := os.Open(path)
+	f, err := features.OpenInput(path)
 	if err != nil {
 		return nil, err
 	}

@@ -3,7 +3,6 @@ package pipeline
 import (
 	"context"
 	"log/slog"
-	"os"
 	"time"
 
 	"leadscore/rfm"
@@ -114,7 +113,7 @@ func (j *RFMJob) config() (rfm.Config, error) {
 		return cfg, err
 	}
 	if j.Segments != "" {
-		f, err := os.Open(j.Segments)
+		f, err := openSetting("segments file", j.Segments)
 		if err != nil {
 			return cfg, err
 		}

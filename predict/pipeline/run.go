@@ -86,7 +86,7 @@ func (c *Config) plan(raw []byte) (*plan, error) {
 		}
 		p.train.hash += "-" + p.train.spec.Hash()
 	} else {
-		m, err := predict.ReadFile(c.resolve(c.Model))
+		m, err := readModel(c.resolve(c.Model))
 		if err != nil {
 			return nil, err
 		}
@@ -185,6 +185,11 @@ func (p *plan) stages(ctx context.Context, dir string, man *Manifest, opts Optio
 	c := p.cfg
 	stage := func(name string, start time.Time) {
 		man.Seconds[name] = time.Since(start).Round(time.Millisecond).Seconds()
+	}
+	// Every data input is there before any work: a missing orders file
+	// would otherwise stop the run after training.
+	if err := c.checkInputs(); err != nil {
+		return err
 	}
 	var o Outputs
 	defer o.Abort()

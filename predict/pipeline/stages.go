@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -22,7 +21,7 @@ func LoadRules(path string) (*features.RuleSet, error) {
 	case "default":
 		return features.DefaultRules(), nil
 	}
-	f, err := os.Open(path)
+	f, err := openSetting("rules file", path)
 	if err != nil {
 		return nil, err
 	}
@@ -35,7 +34,7 @@ func LoadPredictConfig(path string) (predict.Config, error) {
 	if path == "" {
 		return predict.Config{}, nil
 	}
-	f, err := os.Open(path)
+	f, err := openSetting("predict settings", path)
 	if err != nil {
 		return predict.Config{}, err
 	}
@@ -45,7 +44,7 @@ func LoadPredictConfig(path string) (predict.Config, error) {
 
 // LoadSpec reads a feature spec file.
 func LoadSpec(path string) (features.Spec, error) {
-	f, err := os.Open(path)
+	f, err := openSetting("spec file", path)
 	if err != nil {
 		return features.Spec{}, err
 	}

@@ -96,7 +96,7 @@ func (j *TrainJob) Run(ctx context.Context, log *slog.Logger) (*Trained, error) 
 	}
 	readNotes(t, cfg.TimeColumn, cfg.Drop, log)
 	if j.Compare != "" {
-		if cfg.Compare, err = predict.ReadFile(j.Compare); err != nil {
+		if cfg.Compare, err = readModel(j.Compare); err != nil {
 			return nil, err
 		}
 	}

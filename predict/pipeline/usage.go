@@ -1,13 +1,17 @@
 package pipeline
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
+	"os"
 	"slices"
 	"strings"
 	"time"
 
 	"leadscore/features"
+	"leadscore/predict"
 )
 
 // UsageError is a bad or missing option of a job: what a command's flag or
@@ -30,6 +34,27 @@ func (e *UsageError) Unwrap() error { return e.Err }
 // Usagef returns a UsageError about no single option.
 func Usagef(format string, args ...any) error {
 	return &UsageError{Err: fmt.Errorf(format, args...)}
+}
+
+// openSetting opens a file of settings (pipeline.yaml, a rules, spec or
+// predict.yaml file, segments) that a flag or key names: one that is not
+// there is a UsageError saying what it was to be.
+func openSetting(what, path string) (*os.File, error) {
+	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, Usagef("%s %s: no such file", what, path)
+	}
+	return f, err
+}
+
+// readModel reads a model file or folder that a flag or key names: one
+// that is not there is a UsageError.
+func readModel(path string) (*predict.Model, error) {
+	m, err := predict.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, Usagef("model %s: no such file or folder", path)
+	}
+	return m, err
 }
 
 // badOption returns a UsageError about one option.

@@ -25,7 +25,7 @@ func ExportXGBoost(model, out string) (*predict.Model, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	m, err := predict.ReadFile(model)
+	m, err := readModel(model)
 	if err != nil {
 		return nil, "", err
 	}
