@@ -55,13 +55,13 @@ func FieldErrorf(field, format string, args ...any) error {
 func DecodeConfig(data []byte, name string, v any, validate func() error) error {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return yamlError(name, err)
+		return yamlError(name, err, data)
 	}
 	if len(doc.Content) > 0 {
 		dec := yaml.NewDecoder(strings.NewReader(string(data)))
 		dec.KnownFields(true)
 		if err := dec.Decode(v); err != nil {
-			return yamlError(name, err)
+			return yamlError(name, err, data)
 		}
 	}
 	if validate == nil {

@@ -91,7 +91,7 @@ func ParseRules(r io.Reader, name string) (*RuleSet, error) {
 	}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return nil, withOpHint(yamlError(name, err), data)
+		return nil, yamlError(name, err, data)
 	}
 	if len(doc.Content) == 0 {
 		return nil, &ConfigError{Path: name, Err: errors.New("empty rules file")}
@@ -100,7 +100,7 @@ func ParseRules(r io.Reader, name string) (*RuleSet, error) {
 	dec.KnownFields(true)
 	var f rulesFile
 	if err := dec.Decode(&f); err != nil {
-		return nil, withOpHint(yamlError(name, err), data)
+		return nil, yamlError(name, err, data)
 	}
 	ruleNodes := childSeq(doc.Content[0], "rules")
 	groupNodes := childSeq(doc.Content[0], "groups")
@@ -379,7 +379,7 @@ func isIdent(s string) bool {
 
 // yamlError turns a yaml error ("yaml: line 7: field foo not found in type
 // …") into a ConfigError with the line.
-func yamlError(name string, err error) error {
+func yamlError(name string, err error, data []byte) error {
 	var te *yaml.TypeError
 	msg := err.Error()
 	if errors.As(err, &te) && len(te.Errors) > 0 {
@@ -400,16 +400,16 @@ func yamlError(name string, err error) error {
 			msg = fmt.Sprintf("unknown key %q", k)
 		}
 	}
-	return &ConfigError{Path: name, Line: line, Err: errors.New(msg)}
+	return withOpHint(&ConfigError{Path: name, Line: line, Err: errors.New(msg)}, data)
 }
 
 // unquotedOp matches a condition's operator that YAML cannot read
 // unquoted: > and >= start a folded scalar, != a tag.
 var unquotedOp = regexp.MustCompile(`(?m)^[^#\n]*\bop:[ \t]*([>!]=?)[ \t]*(?:[,}#]|$)`)
 
-// withOpHint points a YAML syntax error of a rules file at the first
-// unquoted operator in data, its cause (the parser's line can be an
-// earlier one), and says how to write it.
+// withOpHint points a YAML error of a file with conditions (rules,
+// predict.yaml) at the first unquoted operator in data, its cause (the
+// parser's line can be an earlier one), and says how to write it.
 func withOpHint(err error, data []byte) error {
 	var ce *ConfigError
 	m := unquotedOp.FindSubmatchIndex(data)

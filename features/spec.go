@@ -239,7 +239,7 @@ func ParseSpec(r io.Reader, name string) (Spec, error) {
 		if err == io.EOF {
 			return Spec{}, &ConfigError{Path: name, Err: errors.New("empty spec file")}
 		}
-		return Spec{}, yamlError(name, err)
+		return Spec{}, yamlError(name, err, data)
 	}
 	fail := func(line int, format string, args ...any) error {
 		return &ConfigError{Path: name, Line: line, Err: fmt.Errorf(format, args...)}

@@ -36,6 +36,8 @@ func TestParseConfigBounds(t *testing.T) {
 		{"unknown key in a condition", "suppress:\n  - [{field: rule_points, op: \">\", value: 1}]\n  - [{field: x, op: \">\", value: 1, valeu: 2}]\n", 3},
 		{"reps of no queue", "grades:\n  - {name: A, min_score: 50, queue: top-sellers}\n  - {name: B, queue: nurture}\nreps:\n  top-seller: [{name: Ann}]\n", 5},
 		{"reps of a default queue misspelt", "reps:\n  consultant: [{name: Ann}]\n", 2},
+		{"an unquoted operator", "reasons: 3\nsuppress:\n  - [{field: unsubscribe_count_365d, op: >, value: 0}]\n", 3},
+		{"an unquoted operator in a block", "queues:\n  - name: big\n    when:\n      - field: employees\n        op: >=\n        value: 250\n", 5},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -43,6 +45,9 @@ func TestParseConfigBounds(t *testing.T) {
 			var ce *features.ConfigError
 			if !errors.As(err, &ce) || ce.Line != tt.line {
 				t.Errorf("error = %v, want a *features.ConfigError on line %d", err, tt.line)
+			}
+			if strings.HasPrefix(tt.name, "an unquoted operator") && !strings.Contains(err.Error(), "quote it") && !strings.Contains(err.Error(), "quote the operator") {
+				t.Errorf("error = %v, want it to say to quote the operator", err)
 			}
 		})
 	}
