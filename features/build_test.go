@@ -479,6 +479,58 @@ func TestShardedEvents(t *testing.T) {
 	if _, err := Build(context.Background(), Config{Events: Source{Path: filepath.Join(dir, "none-*.csv")}, AsOf: asOf}); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("a pattern matching nothing: %v", err)
 	}
+
+	// The same shards as Spark writes a table: a folder of partitions,
+	// with its marker files and checksums beside them.
+	spark := filepath.Join(t.TempDir(), "events.csv")
+	for i, s := range shards {
+		part := filepath.Join(spark, fmt.Sprintf("dt=2024-0%d", i+1))
+		os.MkdirAll(part, 0o755)
+		os.WriteFile(filepath.Join(part, fmt.Sprintf("part-%05d.csv", i)), []byte(header+s), 0o644)
+		os.WriteFile(filepath.Join(part, fmt.Sprintf(".part-%05d.csv.crc", i)), []byte("crc"), 0o644)
+	}
+	os.WriteFile(filepath.Join(spark, "_SUCCESS"), nil, 0o644)
+	os.MkdirAll(filepath.Join(spark, "_temporary", "0"), 0o755)
+	os.WriteFile(filepath.Join(spark, "_temporary", "0", "part-9.csv"), []byte(header+"z,2024-01-01,order,1\n"), 0o644)
+	folder, err := Build(context.Background(), Config{Events: Source{Path: spark}, AsOf: asOf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var a, b bytes.Buffer
+	if err := errors.Join(one.WriteParquet(&a), folder.WriteParquet(&b)); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(a.Bytes(), b.Bytes()) {
+		t.Errorf("a folder of shards: a table other than the one file's")
+	}
+	files, err := ShardFiles(spark)
+	if want := []string{"dt=2024-01/part-00000.csv", "dt=2024-02/part-00001.csv", "dt=2024-03/part-00002.csv"}; err != nil || len(files) != len(want) {
+		t.Errorf("the folder's files: %v, %v", files, err)
+	} else {
+		for i := range want {
+			if files[i] != filepath.Join(spark, want[i]) {
+				t.Errorf("file %d: %s, want %s", i, files[i], want[i])
+			}
+		}
+	}
+	// A folder of both kinds, of neither, an empty one; a folder where a
+	// deals file goes.
+	odd := t.TempDir()
+	os.WriteFile(filepath.Join(odd, "a.parquet"), nil, 0o644)
+	os.WriteFile(filepath.Join(odd, "b.csv"), nil, 0o644)
+	os.MkdirAll(filepath.Join(odd, "none"), 0o755)
+	os.WriteFile(filepath.Join(odd, "none", "000000_0"), nil, 0o644)
+	os.MkdirAll(filepath.Join(odd, "empty"), 0o755)
+	for path, want := range map[string]string{odd: "both Parquet and CSV files", filepath.Join(odd, "none"): "without .parquet or .csv files (" + filepath.Join(odd, "none", "000000_0") + ")",
+		filepath.Join(odd, "empty"): "an empty folder"} {
+		var se *SchemaError
+		if _, err := ShardFiles(path); !errors.As(err, &se) || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v, want a SchemaError with %q", path, err, want)
+		}
+	}
+	if _, err := ReadOutcomes(context.Background(), Source{Path: spark}, nil); err == nil || !strings.Contains(err.Error(), "a folder, not a file: only events and entities may be folders of files") {
+		t.Errorf("a folder of deals: %v", err)
+	}
 }
 
 // TestShardedEntities: an entities pattern reads every shard, in name

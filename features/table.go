@@ -184,12 +184,16 @@ func (src Source) format() Format {
 	return src.Format
 }
 
-// ShardFiles lists the files an input path names: the path itself, or,
-// for a pattern of sharded files (filepath.Match syntax, such as
-// events/part-*.parquet), the files it matches, in name order. Events and
-// entities may be sharded.
+// ShardFiles lists the files an input path names: the path itself; for a
+// pattern of sharded files (filepath.Match syntax, such as
+// events/part-*.parquet), the files it matches, in name order; for a
+// folder, its data files (folderFiles). Events and entities may be
+// sharded.
 func ShardFiles(path string) ([]string, error) {
 	if !strings.ContainsAny(path, "*?[") {
+		if st, err := os.Stat(path); err == nil && st.IsDir() {
+			return folderFiles(path)
+		}
 		return []string{path}, nil
 	}
 	paths, err := filepath.Glob(path)
@@ -202,15 +206,71 @@ func ShardFiles(path string) ([]string, error) {
 	return paths, nil
 }
 
+// folderFiles lists the data files of a table written as a folder, as
+// Spark, Hive and pyarrow write one: the Parquet (.parquet, .pq) or CSV
+// (.csv, .csv.gz) files in it and in its subfolders (partitions such as
+// dt=2024-01-01/, whose values are not read), in path order, leaving out
+// names that start with _ or . (_SUCCESS, checksums). A folder with
+// files of both kinds, or of neither, is a *SchemaError.
+func folderFiles(dir string) ([]string, error) {
+	var files, other []string
+	kinds := map[Format]bool{}
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if name := d.Name(); p != dir && (strings.HasPrefix(name, "_") || strings.HasPrefix(name, ".")) {
+			if d.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if d.IsDir() {
+			return nil
+		}
+		lower := strings.ToLower(p)
+		switch {
+		case strings.HasSuffix(lower, ".parquet"), strings.HasSuffix(lower, ".pq"):
+			kinds[FormatParquet] = true
+		case strings.HasSuffix(lower, ".csv"), strings.HasSuffix(lower, ".csv.gz"):
+			kinds[FormatCSV] = true
+		default:
+			other = append(other, p)
+			return nil
+		}
+		files = append(files, p)
+		return nil
+	})
+	switch {
+	case err != nil:
+		return nil, err
+	case len(kinds) > 1:
+		return nil, &SchemaError{Path: dir, Err: errors.New("a folder with both Parquet and CSV files: which are the table?")}
+	case len(files) == 0 && len(other) > 0:
+		return nil, &SchemaError{Path: dir, Err: fmt.Errorf("a folder without .parquet or .csv files (%s)", strings.Join(other[:min(3, len(other))], ", "))}
+	case len(files) == 0:
+		return nil, &SchemaError{Path: dir, Err: noFile("an empty folder")}
+	}
+	return files, nil
+}
+
 // OpenInput opens an input file. A file that is not there is a
 // *SchemaError naming it (bad input: the export did not arrive, or its
-// name changed), which still matches fs.ErrNotExist.
+// name changed), which still matches fs.ErrNotExist; so is a folder,
+// where an input that cannot be sharded is read.
 func OpenInput(path string) (*os.File, error) {
 	f, err := os.Open(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, &SchemaError{Path: path, Err: noFile("no such file")}
 	}
-	return f, err
+	if err != nil {
+		return nil, err
+	}
+	if st, err := f.Stat(); err == nil && st.IsDir() {
+		f.Close()
+		return nil, &SchemaError{Path: path, Err: errors.New("a folder, not a file: only events and entities may be folders of files")}
+	}
+	return f, nil
 }
 
 // noFile is the error of an input that is not there; it matches
@@ -222,11 +282,15 @@ func (e noFile) Error() string { return string(e) }
 func (noFile) Is(target error) bool { return target == fs.ErrNotExist }
 
 // CheckInput reports, as OpenInput and ShardFiles do, an input path that
-// names no file, or a pattern that matches none.
-func CheckInput(path string) error {
-	paths, err := ShardFiles(path)
-	if err != nil {
-		return err
+// names no file, or, for an input that may be sharded (events, entities),
+// a pattern or folder that holds none.
+func CheckInput(path string, sharded bool) error {
+	paths := []string{path}
+	if sharded {
+		var err error
+		if paths, err = ShardFiles(path); err != nil {
+			return err
+		}
 	}
 	for _, p := range paths {
 		f, err := OpenInput(p)

@@ -178,7 +178,7 @@ func (c *Config) checkInputs() error {
 	in := c.inputs()
 	for _, role := range []string{"events", "entities", "deals", "orders"} {
 		if path, ok := in[role]; ok {
-			if err := features.CheckInput(path); err != nil {
+			if err := features.CheckInput(path, role == "events" || role == "entities"); err != nil {
 				return fmt.Errorf("%s: %w", role, err)
 			}
 		}

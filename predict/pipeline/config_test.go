@@ -87,6 +87,7 @@ func TestMissingFiles(t *testing.T) {
 	dir := t.TempDir()
 	generate(t, dir, 300, 1)
 	writeTinyModel(t, filepath.Join(dir, "model.json"))
+	os.MkdirAll(filepath.Join(dir, "exports"), 0o755)
 	run := func(yaml string) error {
 		p := filepath.Join(dir, "pipeline.yaml")
 		os.WriteFile(p, []byte(yaml), 0o644)
@@ -117,9 +118,11 @@ func TestMissingFiles(t *testing.T) {
 		{"out: b\nevents: {path: events.csv}\ndeals: {path: deals.csv}\norders: {path: order.csv}\ntrain: {model: lr}\n",
 			"orders: " + filepath.Join(dir, "order.csv") + ": no such file"},
 		{"out: c\nevents: {path: ev/part-*.parquet}\nmodel: model.json\n", "events: " + filepath.Join(dir, "ev/part-*.parquet") + ": no file matches"},
+		{"out: d\nevents: {path: events.csv}\ndeals: {path: exports}\ntrain: {model: lr}\n", "deals: " + filepath.Join(dir, "exports") + ": a folder, not a file: only events and entities may be folders of files"},
 	} {
 		err := run(tt.yaml)
-		if ExitCode(context.Background(), err) != ExitBadInput || err == nil || err.Error() != tt.want || !errors.Is(err, fs.ErrNotExist) {
+		if ExitCode(context.Background(), err) != ExitBadInput || err == nil || err.Error() != tt.want ||
+			errors.Is(err, fs.ErrNotExist) == strings.Contains(tt.want, "folder") {
 			t.Errorf("%q: %v, want exit 3 with %q", tt.yaml, err, tt.want)
 		}
 		out := filepath.Join(dir, tt.yaml[5:6])
