@@ -331,7 +331,7 @@ func (er *EventReader) parse(e *Event) error {
 			return cellError(r, path, c, err)
 		}
 		if null && er.fixedType != "" {
-			return cellError(r, path, c, ErrEmptyField)
+			return emptyNumberError(r, path, c)
 		}
 		e.Value, e.HasValue = v, !null
 	}
@@ -341,7 +341,7 @@ func (er *EventReader) parse(e *Event) error {
 			return cellError(r, path, c, err)
 		}
 		if null {
-			return cellError(r, path, c, ErrEmptyField)
+			return emptyNumberError(r, path, c)
 		}
 		e.Value *= q
 	}

@@ -568,3 +568,60 @@ func TestDuplicateHeaderNames(t *testing.T) {
 		t.Errorf("events: %v, want the doubled column named", err)
 	}
 }
+
+// TestMissingMarkersInNumbers: a value cell that is one of pandas' and
+// R's markers of a missing value (R's write.csv writes NA) is an event
+// without a value, read row by row, in blocks and from Parquet text; an
+// order's amount or quantity so written is a bad row that names the
+// marker. NaN stays a number that is not finite (an error).
+func TestMissingMarkersInNumbers(t *testing.T) {
+	ctx := context.Background()
+	csvText := "\"\",\"entity_id\",\"ts\",\"type\",\"value\"\n\"1\",\"a\",\"2024-01-02 10:00:00\",\"order\",NA\n\"2\",\"a\",\"2024-01-03\",\"order\",12.5\n" +
+		"\"3\",\"b\",\"2024-01-03\",\"order\",null\n\"4\",\"b\",\"2024-01-04\",\"order\",#N/A\n"
+	path := writeFile(t, "r.csv", csvText)
+	got, err := readAllEvents(t, Source{Path: path}, nil)
+	if err != nil || len(got) != 4 || got[0].HasValue || !got[1].HasValue || got[2].HasValue || got[3].HasValue {
+		t.Fatalf("events %+v, %v", got, err)
+	}
+	// Build reads a plain file on disk in blocks.
+	tb, err := Build(ctx, Config{Events: Source{Path: path}, AsOf: time.Date(2024, 2, 1, 0, 0, 0, 0, time.UTC)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := tb.Column("order_value_sum_30d"); c == nil || c.Float[0] != 12.5 || c.Float[1] != 0 {
+		t.Errorf("order_value_sum_30d %+v", c)
+	}
+	text := func(s ...string) Column { return Column{Name: "", Kind: KindString, Str: s} }
+	id, typ, val := text("a", "b"), text("order", "order"), text("NA", "3")
+	id.Name, typ.Name, val.Name = "entity_id", "type", "value"
+	pt := &Table{Columns: []Column{id, {Name: "ts", Kind: KindTime, Time: []time.Time{time.Date(2024, 1, 2, 0, 0, 0, 0, time.UTC), time.Date(2024, 1, 3, 0, 0, 0, 0, time.UTC)}}, typ, val}}
+	var buf bytes.Buffer
+	if err := pt.WriteParquet(&buf); err != nil {
+		t.Fatal(err)
+	}
+	pq := filepath.Join(t.TempDir(), "ev.parquet")
+	os.WriteFile(pq, buf.Bytes(), 0o644)
+	if got, err := readAllEvents(t, Source{Path: pq}, nil); err != nil || len(got) != 2 || got[0].HasValue || got[1].Value != 3 {
+		t.Errorf("Parquet text values: %+v, %v", got, err)
+	}
+	for give, want := range map[string]string{
+		"entity_id,ts,amount\na,2024-01-02,NA\n":              `o.csv:2:14: field "amount": "NA" means no value`,
+		"entity_id,ts,amount,quantity\na,2024-01-02,3,null\n": `o.csv:2:16: field "quantity": "null" means no value`,
+		"entity_id,ts,amount\na,2024-01-02,\n":                `o.csv:2:14: field "amount": empty value`,
+		"entity_id,ts,type,value\na,2024-01-02,order,NaN\n":   "not finite",
+	} {
+		o := writeFile(t, "o.csv", give)
+		open := OpenOrders
+		if strings.Contains(give, "type") {
+			open = OpenEvents
+		}
+		er, err := open(ctx, Source{Path: o}, nil)
+		if err == nil {
+			_, err = er.Read(make([]Event, 2))
+			er.Close()
+		}
+		if err == nil || !strings.Contains(err.Error(), want) || want != "not finite" && !errors.Is(err, ErrEmptyField) {
+			t.Errorf("%q: %v, want %q", give, err, want)
+		}
+	}
+}

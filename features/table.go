@@ -830,13 +830,38 @@ func timeOfText(s string, null bool) (time.Time, bool, error) {
 }
 
 // numOfText reads a text cell (s, null as Str returns them) as a number,
-// in format when one is given (see parseNum).
+// in format when one is given (see parseNum). A cell that is no number
+// but one of MissingTokens (NA as R writes it, NaN, null as pandas and
+// databases do) is missing, as in a flat table's columns of numbers.
 func numOfText(s string, null bool, format string) (float64, bool, error) {
 	if null {
 		return 0, true, nil
 	}
-	return parseNum(s, format)
+	v, null, err := parseNum(s, format)
+	if errors.Is(err, ErrBadNumber) && slices.Contains(MissingTokens, s) {
+		return 0, true, nil
+	}
+	return v, null, err
 }
+
+// emptyNumberError is the RowError of a number cell that must hold a
+// value and holds none: empty, or a marker of a missing value (NA, a
+// value of --na), which it names.
+func emptyNumberError(r rows, path string, col int) *RowError {
+	err := ErrEmptyField
+	if rec := r.Record(); col < len(rec) && trimCell(rec[col]) != "" {
+		err = missingCell(trimCell(rec[col]))
+	}
+	return cellError(r, path, col, err)
+}
+
+// missingCell is the text of a cell that means no value; it matches
+// ErrEmptyField.
+type missingCell string
+
+func (m missingCell) Error() string { return fmt.Sprintf("%q means no value", string(m)) }
+
+func (missingCell) Is(target error) bool { return target == ErrEmptyField }
 
 // cellError builds a RowError for a cell.
 func cellError(r rows, path string, col int, err error) *RowError {
