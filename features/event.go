@@ -313,7 +313,7 @@ func (er *EventReader) parse(e *Event) error {
 		return cellError(r, path, col.ts, err)
 	}
 	if null {
-		return cellError(r, path, col.ts, ErrEmptyField)
+		return emptyCellError(r, path, col.ts)
 	}
 	if err := CheckTime(ts); err != nil {
 		return cellError(r, path, col.ts, err)
@@ -331,7 +331,7 @@ func (er *EventReader) parse(e *Event) error {
 			return cellError(r, path, c, err)
 		}
 		if null && er.fixedType != "" {
-			return emptyNumberError(r, path, c)
+			return emptyCellError(r, path, c)
 		}
 		e.Value, e.HasValue = v, !null
 	}
@@ -341,7 +341,7 @@ func (er *EventReader) parse(e *Event) error {
 			return cellError(r, path, c, err)
 		}
 		if null {
-			return emptyNumberError(r, path, c)
+			return emptyCellError(r, path, c)
 		}
 		e.Value *= q
 	}

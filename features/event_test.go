@@ -569,12 +569,13 @@ func TestDuplicateHeaderNames(t *testing.T) {
 	}
 }
 
-// TestMissingMarkersInNumbers: a value cell that is one of pandas' and
-// R's markers of a missing value (R's write.csv writes NA) is an event
+// TestMissingMarkers: a value cell that is one of pandas' and R's
+// markers of a missing value (R's write.csv writes NA) is an event
 // without a value, read row by row, in blocks and from Parquet text; an
-// order's amount or quantity so written is a bad row that names the
-// marker. NaN stays a number that is not finite (an error).
-func TestMissingMarkersInNumbers(t *testing.T) {
+// order's amount or quantity, or an event's time, so written is a bad row
+// that names the marker. NaN stays a number that is not finite (an
+// error). A deal R wrote with NA for its outcome and close date is open.
+func TestMissingMarkers(t *testing.T) {
 	ctx := context.Background()
 	csvText := "\"\",\"entity_id\",\"ts\",\"type\",\"value\"\n\"1\",\"a\",\"2024-01-02 10:00:00\",\"order\",NA\n\"2\",\"a\",\"2024-01-03\",\"order\",12.5\n" +
 		"\"3\",\"b\",\"2024-01-03\",\"order\",null\n\"4\",\"b\",\"2024-01-04\",\"order\",#N/A\n"
@@ -609,6 +610,7 @@ func TestMissingMarkersInNumbers(t *testing.T) {
 		"entity_id,ts,amount,quantity\na,2024-01-02,3,null\n": `o.csv:2:16: field "quantity": "null" means no value`,
 		"entity_id,ts,amount\na,2024-01-02,\n":                `o.csv:2:14: field "amount": empty value`,
 		"entity_id,ts,type,value\na,2024-01-02,order,NaN\n":   "not finite",
+		"entity_id,ts,type,value\na,NA,order,1\n":             `o.csv:2:3: field "ts": "NA" means no value`,
 	} {
 		o := writeFile(t, "o.csv", give)
 		open := OpenOrders
@@ -623,5 +625,11 @@ func TestMissingMarkersInNumbers(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), want) || want != "not finite" && !errors.Is(err, ErrEmptyField) {
 			t.Errorf("%q: %v, want %q", give, err, want)
 		}
+	}
+	deals := writeFile(t, "deals.csv", "\"deal_id\",\"entity_id\",\"ts\",\"won\",\"closed_at\",\"amount\"\n"+
+		"\"d1\",\"a\",\"2024-01-02\",TRUE,\"2024-02-01\",100\n\"d2\",\"b\",\"2024-01-05\",NA,NA,NA\n")
+	o, err := ReadOutcomes(ctx, Source{Path: deals}, nil)
+	if err != nil || len(o.Won) != 2 || !o.Won[0] || o.Won[1] || o.Closed[1] != noTime {
+		t.Errorf("deals: %+v, %v", o, err)
 	}
 }

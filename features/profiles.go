@@ -307,7 +307,7 @@ func cutoffRow(r rows, path string, idCol, tsCol, wonCol int, outcome *outcomeRe
 		return "", time.Time{}, false, cellError(r, path, tsCol, err)
 	}
 	if null {
-		return "", time.Time{}, false, cellError(r, path, tsCol, ErrEmptyField)
+		return "", time.Time{}, false, emptyCellError(r, path, tsCol)
 	}
 	if err := CheckTime(ts); err != nil {
 		return "", time.Time{}, false, cellError(r, path, tsCol, err)

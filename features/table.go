@@ -128,6 +128,9 @@ func newOutcomeReader(src Source) *outcomeReader {
 func (o *outcomeReader) read(s string) (won, known bool, err error) {
 	if !o.lists {
 		w, ok := ParseBool(s)
+		if !ok && missingToken(s) {
+			return false, false, nil // no outcome: open
+		}
 		if !ok {
 			return false, false, fmt.Errorf("outcome %q is not one of true/false, 1/0, yes/no, won/lost (or give the won and lost values)", s)
 		}
@@ -764,6 +767,9 @@ func (r *csvRows) timeCell(s string, null bool) (time.Time, bool, error) {
 		}
 	}
 	t, err := ParseTime(s)
+	if err != nil && missingToken(s) {
+		return time.Time{}, true, nil
+	}
 	if err != nil && r.layouts != nil {
 		err = fmt.Errorf("%w (nor the layout %q)", err, r.layouts[0])
 	}
@@ -826,28 +832,36 @@ func timeOfText(s string, null bool) (time.Time, bool, error) {
 		return time.Time{}, true, nil
 	}
 	t, err := ParseTime(s)
+	if err != nil && missingToken(s) {
+		return time.Time{}, true, nil
+	}
 	return t, false, err
 }
 
+// missingToken reports whether s, a cell that reads as no number or time,
+// is one of MissingTokens: a missing value as R (NA), pandas and
+// databases (null, None, N/A) write it.
+func missingToken(s string) bool { return slices.Contains(MissingTokens, s) }
+
 // numOfText reads a text cell (s, null as Str returns them) as a number,
 // in format when one is given (see parseNum). A cell that is no number
-// but one of MissingTokens (NA as R writes it, NaN, null as pandas and
-// databases do) is missing, as in a flat table's columns of numbers.
+// but a missing value's marker (missingToken) is missing, as in a flat
+// table's columns of numbers; NaN, a number, is an error (not finite).
 func numOfText(s string, null bool, format string) (float64, bool, error) {
 	if null {
 		return 0, true, nil
 	}
 	v, null, err := parseNum(s, format)
-	if errors.Is(err, ErrBadNumber) && slices.Contains(MissingTokens, s) {
+	if errors.Is(err, ErrBadNumber) && missingToken(s) {
 		return 0, true, nil
 	}
 	return v, null, err
 }
 
-// emptyNumberError is the RowError of a number cell that must hold a
-// value and holds none: empty, or a marker of a missing value (NA, a
-// value of --na), which it names.
-func emptyNumberError(r rows, path string, col int) *RowError {
+// emptyCellError is the RowError of a cell that must hold a value and
+// holds none: empty, or a marker of a missing value (NA, a value of
+// --na), which it names.
+func emptyCellError(r rows, path string, col int) *RowError {
 	err := ErrEmptyField
 	if rec := r.Record(); col < len(rec) && trimCell(rec[col]) != "" {
 		err = missingCell(trimCell(rec[col]))

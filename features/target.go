@@ -204,7 +204,7 @@ func (o *Outcomes) read(r rows, path string, idx map[string]int, outcome *outcom
 	}
 	opened, null, err := r.Time(idx["ts"])
 	if err == nil && null {
-		err = ErrEmptyField
+		return emptyCellError(r, path, idx["ts"])
 	}
 	if err == nil {
 		err = CheckTime(opened)
