@@ -575,9 +575,12 @@ func (a *attrJoin) columns(t *Table, e *engine, rows []placed) {
 	}
 	for _, col := range a.cols {
 		out := Column{Name: col.Name, Kind: col.Kind}
-		if col.Kind == KindFloat {
+		switch col.Kind {
+		case KindFloat:
 			out.Float = make([]float64, n)
-		} else {
+		case KindTime:
+			out.Time = make([]time.Time, n)
+		default:
 			out.Str = make([]string, n)
 		}
 		for j, pr := range prow {
@@ -586,7 +589,10 @@ func (a *attrJoin) columns(t *Table, e *engine, rows []placed) {
 				out.Float[j] = math.NaN()
 			case col.Kind == KindFloat:
 				out.Float[j] = col.Float[pr]
-			case pr != none:
+			case pr == none: // the zero time and "" are missing
+			case col.Kind == KindTime:
+				out.Time[j] = col.Time[pr]
+			default:
 				out.Str[j] = col.Str[pr]
 			}
 		}

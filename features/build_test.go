@@ -790,3 +790,43 @@ func TestIDHint(t *testing.T) {
 		}
 	}
 }
+
+// TestEntityDates: an entities column of dates (a contact's Create Date,
+// in any pattern a flat table's may be, NA for none) is a time column of
+// the entities and of the feature table, missing for an entity without a
+// row or a date; dates that read day-first and month-first stay text with
+// a note naming --entities-time-format, which settles them.
+func TestEntityDates(t *testing.T) {
+	ctx := context.Background()
+	ent := writeFile(t, "ent.csv", "entity_id,Create Date,Closed,industry\na,05.01.2024 10:00,03/04/2024,retail\nb,NA,04/03/2024,\nc,20.11.2023 08:30,,software\n")
+	p, err := ReadProfiles(ctx, Source{Path: ent}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cd, closed := p.Column("Create Date"), p.Column("Closed")
+	if cd == nil || cd.Kind != KindTime || !cd.Time[0].Equal(time.Date(2024, 1, 5, 10, 0, 0, 0, time.UTC)) || !cd.IsNull(1) ||
+		!cd.Time[2].Equal(time.Date(2023, 11, 20, 8, 30, 0, 0, time.UTC)) {
+		t.Fatalf("Create Date %+v", cd)
+	}
+	if closed == nil || closed.Kind != KindString || len(p.Notes) != 1 || !strings.Contains(p.Notes[0], `column "Closed" is kept as text`) ||
+		!strings.Contains(p.Notes[0], "--entities-time-format") {
+		t.Errorf("Closed %+v, notes %q", closed, p.Notes)
+	}
+	p, err = ReadProfiles(ctx, Source{Path: ent, Times: map[string]string{"Closed": "dd/mm/yyyy"}}, nil)
+	if c := p.Column("Closed"); err != nil || c.Kind != KindTime || c.Time[0].Month() != time.April || len(p.Notes) != 0 {
+		t.Errorf("Closed with its format: %+v, %v, notes %q", c, err, p.Notes)
+	}
+	tb := build(t, "entity_id,ts,type\na,2024-02-01,page_view\nc,2024-02-03,page_view\nd,2024-02-04,page_view\n", Config{AsOf: asOf, Profiles: p})
+	c := tb.Column("Create Date")
+	if c == nil || c.Kind != KindTime || tb.NumRows() != 3 || !c.Time[0].Equal(cd.Time[0]) || !c.Time[1].Equal(cd.Time[2]) || !c.IsNull(2) {
+		t.Errorf("the feature table's Create Date: %+v", c)
+	}
+	var buf bytes.Buffer
+	if err := tb.WriteParquet(&buf); err != nil {
+		t.Fatal(err)
+	}
+	back, err := ReadParquetTable(ctx, bytes.NewReader(buf.Bytes()), "f.parquet")
+	if err != nil || back.Column("Create Date").Kind != KindTime || !back.Column("Create Date").Time[1].Equal(cd.Time[2]) {
+		t.Errorf("read back: %v", err)
+	}
+}

@@ -105,6 +105,21 @@ func ReadProfiles(ctx context.Context, src Source, bad *BadRows) (*Profiles, err
 				p.Notes = append(p.Notes, fmt.Sprintf("column %q %s", col.Name, note))
 			}
 		}
+		if col.Kind == KindString && col.Str != nil {
+			// Dates (a contact's Create Date) are times, which the feature
+			// table carries as such and a model takes as their age before
+			// each row's date; text a model cannot use otherwise.
+			ts, _, ok, err := detectTimes(col.Name, col.Str, cmp.Or(src.Times[col.Name], src.TimeLayout))
+			if ae := (*AmbiguousError)(nil); errors.As(err, &ae) {
+				ae.Flag = fmt.Sprintf("--entities-time-format %s or %s (time_format: in pipeline.yaml)", ae.Choices[0], ae.Choices[1])
+				p.Notes = append(p.Notes, fmt.Sprintf("column %q is kept as text: %v", col.Name, err))
+			} else if err != nil {
+				return nil, &SchemaError{Path: src.Path, Err: err}
+			}
+			if ok {
+				col = Column{Name: col.Name, Kind: KindTime, Time: ts}
+			}
+		}
 		if col.Kind == KindString && col.Str == nil {
 			col.Str = make([]string, len(p.IDs))
 		}

@@ -393,14 +393,15 @@ func digitDates(v []float64, format string) ([]time.Time, bool) {
 	return ts, any
 }
 
-// parseTimes reads every non-empty cell with one of the layouts (ISO 8601
-// when layouts is nil), in the supported range.
+// parseTimes reads every cell with one of the layouts (ISO 8601 when
+// layouts is nil), in the supported range, but empty ones and markers of
+// a missing value (missingToken), which stay missing.
 func parseTimes(cells []string, layouts []string) ([]time.Time, bool) {
 	out := make([]time.Time, len(cells))
 	any := false
 	for i, c := range cells {
 		c = strings.TrimSpace(c)
-		if c == "" {
+		if c == "" || missingToken(c) {
 			continue
 		}
 		t, err := parseWith(c, layouts)
