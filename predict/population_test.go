@@ -126,6 +126,27 @@ func TestAgeDrift(t *testing.T) {
 	}
 }
 
+// TestIsAge: a date's age before the model's time column ages with the
+// calendar, as tenure does; a column named so without that time column,
+// and a count, do not.
+func TestIsAge(t *testing.T) {
+	for _, tt := range []struct {
+		f       Feature
+		timeCol string
+		want    bool
+	}{
+		{Feature{Name: "Create Date_days_before_ts"}, "ts", true},
+		{Feature{Name: "Create Date_days_before_ts"}, "", false},
+		{Feature{Name: "Create Date_days_before_ts"}, "Created", false},
+		{Feature{Name: "tenure_days", Desc: &features.Descriptor{Agg: features.AggTenure}}, "", true},
+		{Feature{Name: "rfq_count_30d", Desc: &features.Descriptor{Agg: features.AggCount}}, "ts", false},
+	} {
+		if got := isAge(&tt.f, tt.timeCol); got != tt.want {
+			t.Errorf("%s with time column %q: %v, want %v", tt.f.Name, tt.timeCol, got, tt.want)
+		}
+	}
+}
+
 // TestSampledNegatives: a model trained on a quarter of the negatives
 // has odds four times too high; its probabilities are corrected.
 func TestSampledNegatives(t *testing.T) {

@@ -88,7 +88,9 @@ type Customer struct {
 // summary says so (unless Config.AllowWeakModel). A table without
 // rule_points scores by the model alone (w = 1). The table must hold every
 // model feature and every column Config.Suppress and Config.Queues test (a
-// *SchemaError otherwise).
+// *SchemaError otherwise); for a model trained with a time column, a
+// date's age before it is made from the date (features.AddDateAges, which
+// adds the column to t).
 //
 // The work runs in steps: every row is scored (and explained, unless
 // Config.ExplainTop limits reasons to the best leads) in chunks on
@@ -114,6 +116,12 @@ func Score(ctx context.Context, m *Model, t *features.Table, cfg Config) ([]Rank
 	}
 	if err := checkCustomers(t, &cfg); err != nil {
 		return nil, Summary{}, err
+	}
+	// A model trained with a time column took the other dates as their
+	// ages before it (features.AddDateAges); the scored rows' are made
+	// alike.
+	if tc := m.Training.TimeColumn; tc != "" {
+		features.AddDateAges(t, tc)
 	}
 	enc, err := NewEncoder(m, t)
 	if err != nil {

@@ -129,7 +129,7 @@ func checkDrift(enc *Encoder, sum *Summary, distinct int, cfg *Config, log *slog
 			beyond = append(beyond, d)
 		}
 		warnAt := limit
-		if isAge(enc.m.feature(d.Feature)) {
+		if isAge(enc.m.feature(d.Feature), enc.m.Training.TimeColumn) {
 			warnAt = max(limit, ageLimit)
 		}
 		if d.PSI > max(warnAt, d.Noise) {
@@ -239,9 +239,13 @@ func WriteTop(w io.Writer, ranked []Ranked, n int) error {
 	return tw.Flush()
 }
 
-// isAge reports whether an input measures time since an event: such
+// isAge reports whether an input measures time since an event (or a
+// date's age before the time column timeCol, features.AddDateAges): such
 // inputs grow with the calendar.
-func isAge(f *Feature) bool {
+func isAge(f *Feature, timeCol string) bool {
+	if f != nil && timeCol != "" && strings.HasSuffix(f.Name, "_days_before_"+timeCol) {
+		return true
+	}
 	return f != nil && f.Desc != nil && (f.Desc.Agg == features.AggTenure || f.Desc.Agg == features.AggDaysSince)
 }
 

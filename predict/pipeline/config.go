@@ -171,7 +171,6 @@ func (c *Config) source(in *Input) features.Source {
 // dateOf formats a run's as-of date as its folder name.
 func dateOf(t time.Time) string { return t.UTC().Format(time.DateOnly) }
 
-// inputs returns the files a run reads, by role.
 // checkInputs reports the first data input (events, entities, deals,
 // orders) that names no file, or a pattern matching none, with its key.
 func (c *Config) checkInputs() error {
@@ -186,6 +185,7 @@ func (c *Config) checkInputs() error {
 	return nil
 }
 
+// inputs returns the files a run reads, by role.
 func (c *Config) inputs() map[string]string {
 	out := map[string]string{"events": c.resolve(c.Events.Path)}
 	for role, in := range map[string]*Input{"entities": c.Entities, "orders": c.Orders, "deals": c.Deals} {

@@ -72,9 +72,6 @@ func (j *PredictJob) Run(ctx context.Context) ([]predict.Ranked, predict.Summary
 		if err := useAsID(t, j.ID, j.Table.Path); err != nil {
 			return nil, sum, err
 		}
-		if tc := m.Training.TimeColumn; tc != "" {
-			features.AddDateAges(t, tc)
-		}
 	}
 	cfg, err := j.config(ctx)
 	if err != nil {

@@ -330,3 +330,87 @@ func TestRunOpportunity(t *testing.T) {
 		t.Errorf("a healthy opportunity run warns: %v", man.Warnings)
 	}
 }
+
+// TestRunEntityDates: an entities export with a contact's creation date
+// and its last activity as exported on the run's day. The run's model
+// takes the creation date as its age before each snapshot date (not a
+// category per date), says in the manifest that the last activity falls
+// after most training rows' dates (a leak), and a table built and a
+// model trained apart from the run (leadscore features, train --table,
+// predict --features) score alike.
+func TestRunEntityDates(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains models")
+	}
+	dir := t.TempDir()
+	generate(t, dir, 1500, 11)
+	first, last := map[string]time.Time{}, map[string]time.Time{}
+	for _, r := range testfiles.ReadCSV(t, filepath.Join(dir, "events.csv"))[1:] { // entity_id,ts,...
+		ts, err := features.ParseTime(r[1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f, ok := first[r[0]]; !ok || ts.Before(f) {
+			first[r[0]] = ts
+		}
+		if l := last[r[0]]; ts.After(l) {
+			last[r[0]] = ts
+		}
+	}
+	ents := testfiles.ReadCSV(t, filepath.Join(dir, "entities.csv"))
+	ents[0] = append(ents[0], "Create Date", "Last Activity")
+	for i, r := range ents[1:] {
+		created, seen := "", ""
+		if f, ok := first[r[0]]; ok {
+			created, seen = f.AddDate(0, 0, -3).Format("02.01.2006 15:04"), last[r[0]].Format("02.01.2006")
+		}
+		ents[i+1] = append(r, created, seen)
+	}
+	f, err := os.Create(filepath.Join(dir, "dated.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := csv.NewWriter(f)
+	w.WriteAll(ents)
+	if err := errors.Join(w.Error(), f.Close()); err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(dir, "p.yaml")
+	os.WriteFile(p, []byte("out: runs\nevents: {path: events.csv}\nentities: {path: dated.csv}\ndeals: {path: deals.csv}\n"+
+		"train: {target: conversion, horizon: 90d, model: lr}\n"), 0o644)
+	man := runAt(t, p, "2024-07-01")
+	m, err := predict.ReadFile(filepath.Join(dir, "runs", "2024-07-01", "model", "model.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, f := range m.Features {
+		names = append(names, f.Name)
+	}
+	if !slices.Contains(names, "Create Date_days_before_ts") || slices.Contains(names, "Create Date") {
+		t.Errorf("the run's model features %q: want the creation date's age, not the date", names)
+	}
+	if !slices.ContainsFunc(man.Warnings, func(w string) bool {
+		return strings.HasPrefix(w, "training: a date falls after the time column on most rows") && strings.Contains(w, "column=Last Activity")
+	}) {
+		t.Errorf("warnings %q: want the last activity named", man.Warnings)
+	}
+
+	snap, today := filepath.Join(dir, "snap.parquet"), filepath.Join(dir, "today.parquet")
+	ctx := context.Background()
+	if _, _, err := (&FeaturesJob{Events: filepath.Join(dir, "events.csv"), Entities: filepath.Join(dir, "dated.csv"), Snapshots: "monthly",
+		First: "2023-07-01", Last: "2024-07-01", Horizon: "90d", Outcomes: filepath.Join(dir, "deals.csv"), Out: snap}).Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := (&TrainJob{Features: snap, Model: "lr", Config: train.Config{Label: "converted", Drop: []string{"Last Activity"}}, Out: filepath.Join(dir, "model")}).Run(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := (&FeaturesJob{Events: filepath.Join(dir, "events.csv"), Entities: filepath.Join(dir, "dated.csv"), AsOf: "2024-07-01",
+		Model: filepath.Join(dir, "model"), Out: today}).Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	ranked, _, err := (&PredictJob{Model: filepath.Join(dir, "model"), Features: today, Out: filepath.Join(dir, "r.parquet")}).Run(ctx)
+	if err != nil || len(ranked) == 0 {
+		t.Fatalf("predict --features on a table with dates: %d leads, %v", len(ranked), err)
+	}
+}
