@@ -35,7 +35,9 @@ type scorer interface {
 }
 
 // NewEncoder checks that t has every input column with a usable kind; the
-// error is a *SchemaError listing missing and mistyped columns.
+// error is a *SchemaError listing missing and mistyped columns. A column
+// without a value, which a file's reader takes for text (new leads whose
+// revenue nobody has entered), is a numeric input's missing values.
 func NewEncoder(m *Model, t *features.Table) (*Encoder, error) {
 	e := &Encoder{m: m, cols: make([]*features.Column, len(m.Features))}
 	var se SchemaError
@@ -46,6 +48,11 @@ func NewEncoder(m *Model, t *features.Table) (*Encoder, error) {
 		switch {
 		case c == nil:
 			se.Missing = append(se.Missing, f.Name)
+		case f.Kind == Numeric && c.Kind == features.KindString && allNull(c):
+			c = &features.Column{Name: c.Name, Kind: features.KindFloat, Float: make([]float64, c.Len())}
+			for j := range c.Float {
+				c.Float[j] = math.NaN()
+			}
 		case f.Kind == Numeric && c.Kind != features.KindFloat && c.Kind != features.KindBool:
 			se.WrongKind = append(se.WrongKind, fmt.Sprintf("%s (model: numeric, table: %s)", f.Name, c.Kind))
 		}
@@ -66,6 +73,16 @@ func NewEncoder(m *Model, t *features.Table) (*Encoder, error) {
 		}
 	}
 	return e, nil
+}
+
+// allNull reports whether a column has no value.
+func allNull(c *features.Column) bool {
+	for i := range c.Len() {
+		if !c.IsNull(i) {
+			return false
+		}
+	}
+	return true
 }
 
 // scorer returns the model type's scorer, made on first use: training

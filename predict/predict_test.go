@@ -150,6 +150,22 @@ func TestSchemaMismatch(t *testing.T) {
 	if _, _, err := Score(context.Background(), m, tb, Config{}); !errors.As(err, &se) || len(se.WrongKind) != 1 {
 		t.Fatalf("error = %v, want a wrong-kind *SchemaError", err)
 	}
+	// A column without a value, read as text (new leads nobody has filled
+	// it in for), is missing values, scored as the model imputes them.
+	tb.Columns[1].Str = []string{""}
+	ranked, _, err := Score(context.Background(), m, tb, Config{})
+	if err != nil || len(ranked) != 1 || math.Abs(ranked[0].Probability-Sigmoid(0.5)) > 1e-12 {
+		t.Fatalf("an empty column: %+v, %v; want x imputed", ranked, err)
+	}
+	// A date the model takes as its age before ts, empty on every row.
+	m.Features[0].Name, m.Design[0].Name, m.Training.TimeColumn = "created_days_before_ts", "created_days_before_ts", "ts"
+	tb = &features.Table{Columns: []features.Column{
+		{Name: "entity_id", Kind: features.KindString, Str: []string{"a"}},
+		{Name: "ts", Kind: features.KindTime, Time: []time.Time{time.Date(2024, 7, 1, 0, 0, 0, 0, time.UTC)}},
+		{Name: "created", Kind: features.KindString, Str: []string{""}}}}
+	if ranked, _, err = Score(context.Background(), m, tb, Config{}); err != nil || len(ranked) != 1 || math.Abs(ranked[0].Probability-Sigmoid(0.5)) > 1e-12 {
+		t.Errorf("an empty date column: %+v, %v; want its age imputed", ranked, err)
+	}
 }
 
 func TestModelRoundTripAndTampering(t *testing.T) {

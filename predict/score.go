@@ -121,6 +121,7 @@ func Score(ctx context.Context, m *Model, t *features.Table, cfg Config) ([]Rank
 	// ages before it (features.AddDateAges); the scored rows' are made
 	// alike.
 	if tc := m.Training.TimeColumn; tc != "" {
+		emptyDates(m, t, tc)
 		features.AddDateAges(t, tc)
 	}
 	enc, err := NewEncoder(m, t)
@@ -397,6 +398,18 @@ func workers(enc *Encoder, n, size int) chan *worker {
 		ch <- &worker{e: enc.Clone(), rows: make([]int, 0, size), logits: make([]float64, size), contrib: make([]float64, size*p)}
 	}
 	return ch
+}
+
+// emptyDates makes each date column whose age before timeCol the model
+// takes, and that the table holds without a value (read as text), a time
+// column without a value, whose age is then missing.
+func emptyDates(m *Model, t *features.Table, timeCol string) {
+	for _, f := range m.Features {
+		date, ok := strings.CutSuffix(f.Name, "_days_before_"+timeCol)
+		if c := t.Column(date); ok && t.Column(f.Name) == nil && c != nil && c.Kind == features.KindString && allNull(c) {
+			*c = features.Column{Name: c.Name, Kind: features.KindTime, Time: make([]time.Time, c.Len())}
+		}
+	}
 }
 
 // scoreRows scores rows 0 to n−1 in chunks on nw goroutines, explaining
