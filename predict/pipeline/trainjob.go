@@ -135,6 +135,12 @@ func logReads(t *features.Table, log *slog.Logger) {
 // a date as it is), warns of those mostly after it that drop does not
 // name, and says which date columns are left out.
 func readNotes(t *features.Table, timeCol string, drop []string, log *slog.Logger) {
+	readNotesAs(t, timeCol, drop, "--drop %s", log)
+}
+
+// readNotesAs is readNotes for a setting that drops a column written as
+// dropAs (a format of the column's name).
+func readNotesAs(t *features.Table, timeCol string, drop []string, dropAs string, log *slog.Logger) {
 	logReads(t, log)
 	if timeCol != "" {
 		added := features.AddDateAges(t, timeCol)
@@ -144,7 +150,7 @@ func readNotes(t *features.Table, timeCol string, drop []string, log *slog.Logge
 		for _, name := range added {
 			date := strings.TrimSuffix(name, "_days_before_"+timeCol)
 			if s := features.LaterShare(t.Column(name)); s > train.LaterLimit && !slices.Contains(drop, date) && !slices.Contains(drop, name) {
-				log.Warn("a date falls after the time column on most rows: filled in later than the row's time, it may leak the outcome (--drop "+date+")",
+				log.Warn("a date falls after the time column on most rows: filled in later than the row's time, it may leak the outcome ("+fmt.Sprintf(dropAs, date)+")",
 					"column", date, "later_share", math.Round(s*1000)/1000)
 			}
 		}

@@ -391,7 +391,7 @@ func TestRunEntityDates(t *testing.T) {
 		t.Errorf("the run's model features %q: want the creation date's age, not the date", names)
 	}
 	if !slices.ContainsFunc(man.Warnings, func(w string) bool {
-		return strings.HasPrefix(w, "training: a date falls after the time column on most rows") && strings.Contains(w, "column=Last Activity")
+		return strings.HasPrefix(w, "training: a date falls after the time column on most rows") && strings.Contains(w, "(train: drop: [Last Activity])") && strings.Contains(w, "column=Last Activity")
 	}) {
 		t.Errorf("warnings %q: want the last activity named", man.Warnings)
 	}
