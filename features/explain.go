@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -31,6 +32,9 @@ type Explanation struct {
 	// Events is the number of the entity's events before AsOf; Later the
 	// number at or after it (not used).
 	Events, Later int
+	// Like is, when no event has EntityID, the first that has an id
+	// differing from it only in case (ids compare exactly).
+	Like string
 	// Entries lists every award the rules considered, in rule order and
 	// then by time: counted, expired, or not granted, each with Why.
 	Entries []Award
@@ -66,6 +70,9 @@ func Explain(ctx context.Context, cfg ExplainConfig) (*Explanation, error) {
 		for i := range events {
 			e := &events[i]
 			if e.EntityID != cfg.EntityID {
+				if x.Like == "" && strings.EqualFold(e.EntityID, cfg.EntityID) {
+					x.Like = strings.Clone(e.EntityID)
+				}
 				continue
 			}
 			ts := e.TS.UnixNano()

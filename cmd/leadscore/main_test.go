@@ -260,6 +260,15 @@ func TestRulesExplain(t *testing.T) {
 			t.Errorf("explain output lacks %q:\n%s", want, out)
 		}
 	}
+	// An id no event or entities row has is named, not explained as an
+	// entity the rules give nothing.
+	for id, want := range map[string]string{"e01601": `(ids compare exactly; the events have "E01601")`, "X1": `"X1": is the id right?`} {
+		code, _, errs := runCLI(t, "rules", "explain", "--events", dir+"/data/events.parquet", "--entities", dir+"/data/entities.parquet",
+			"--entity", id, "--as-of", "2025-01-01")
+		if code != 2 || !strings.Contains(errs, want) {
+			t.Errorf("--entity %s: exit %d, %q; want 2 with %q", id, code, errs, want)
+		}
+	}
 }
 
 func TestRFMCommand(t *testing.T) {

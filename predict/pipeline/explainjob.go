@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"fmt"
 	"io"
 
 	"leadscore/features"
@@ -44,6 +45,15 @@ func (j *ExplainJob) Run(ctx context.Context, w io.Writer) error {
 	x, err := features.Explain(ctx, cfg)
 	if err != nil {
 		return err
+	}
+	if x.Events+x.Later == 0 && cfg.Profiles.Row(j.Entity) < 0 {
+		// A ledger of nothing would read as an entity the rules give
+		// nothing: say the id is unknown.
+		hint := ": is the id right?"
+		if x.Like != "" {
+			hint = fmt.Sprintf(" (ids compare exactly; the events have %q)", x.Like)
+		}
+		return badOption("entity", fmt.Errorf("no event and no entities row has the id %q%s", j.Entity, hint))
 	}
 	return x.WriteText(w, cfg.Rules)
 }
