@@ -750,7 +750,7 @@ func (e *engine) ruleProblem(r *Rule) (why string, fatal bool) {
 // MissingType says that no event has type typ, which is not among types
 // (those the events have), naming the one that differs from it in case
 // alone when there is one (caseOnly: a misspelling, not a type yet to
-// happen), else the first few there are.
+// happen), else the first few there are, in name order.
 func MissingType(typ string, types []string) (why string, caseOnly bool) {
 	for _, t := range types {
 		if strings.EqualFold(t, typ) {
@@ -759,7 +759,10 @@ func MissingType(typ string, types []string) (why string, caseOnly bool) {
 	}
 	why = fmt.Sprintf("no event has type %q", typ)
 	if len(types) > 0 {
-		why += fmt.Sprintf("; the events' types include %s", strings.Join(quoteAll(types[:min(len(types), 8)]), ", "))
+		// In name order: types are numbered as the events arrive, which
+		// several readers at once make vary from run to run.
+		sorted := slices.Sorted(slices.Values(types))
+		why += fmt.Sprintf("; the events' types include %s", strings.Join(quoteAll(sorted[:min(len(sorted), 8)]), ", "))
 	}
 	return why, false
 }

@@ -309,7 +309,7 @@ func TestOrderTypeMissing(t *testing.T) {
 	cfg := Config{Orders: features.Source{Path: p}, FromEvents: true, AsOf: time.Date(2024, 6, 1, 0, 0, 0, 0, time.UTC)}
 	for typ, want := range map[string]string{
 		"":         `the order type (--order-type): no event has type "order"; the events have "Order" (types compare exactly)`,
-		"purchase": `the order type (--order-type): no event has type "purchase"; the events' types include "page_view", "Order"`,
+		"purchase": `the order type (--order-type): no event has type "purchase"; the events' types include "Order", "page_view"`,
 	} {
 		cfg.OrderType = typ
 		_, err := Compute(context.Background(), cfg)
