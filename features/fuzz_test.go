@@ -26,6 +26,8 @@ func FuzzReadEventsCSV(f *testing.F) {
 		"entity_id,ts,type\ra,12/1/10 8:26,order\r",
 		"entity_id,ts,type\na,2024-01-1 UTC,order\nb,2024-03-01 12:30:05 UTC,order\n",
 		"sep=;\r\nEntity ID;TS;Type;Value;;\r\na;2024-01-01;order;\"1.234,50\";;\r\nb;2024-01-02;order;2.500;;\r\n",
+		"\"\",\"entity_id\",\"ts\",\"type\",\"value\"\n\"1\",\"a\",\"2024-01-02\",\"order\",NA\n\"2\",\"a\",NA,\"x\",null\n",
+		"{\"entity_id\":\"a\",\"ts\":\"2024-01-01\",\"type\":\"x\"}\n",
 		"",
 	} {
 		f.Add([]byte(seed))
@@ -148,6 +150,7 @@ func FuzzReadTable(f *testing.F) {
 		"id,d\n1,03/04/2024\n2,05/06/2024 10:00\n",
 		"id,p,q\n1,15%,1.234,5\n2,n/a,12,5\n",
 		"a;b\n1;2\n",
+		"id,Email,d,Email,Email.1,Email\n1,a,05.01.2024 10:00,b,c,d\n2,,NA,,,\n",
 		"",
 	} {
 		f.Add([]byte(seed), false)
