@@ -210,14 +210,21 @@ func checkParquetTarget(path string) error {
 // CSV file with another header (that kind, when set, does not accept),
 // anything but a JSON object with the new one's first key, a page without
 // leadscore's generator mark (or, from before it, a title of
-// leadscore's). Other outputs are not checked.
+// leadscore's). An output named otherwise (export --out table.txt) is
+// checked as the kind its content is (contentKind).
 func checkTextTarget(path, tmp string, kind func(header []string) bool) error {
 	ext := strings.ToLower(filepath.Ext(path))
 	if ext == ".htm" {
 		ext = ".html"
 	}
-	if ext != ".csv" && ext != ".json" && ext != ".html" {
-		return nil
+	if ext != ".csv" && ext != ".json" && ext != ".html" && ext != ".parquet" && ext != ".pq" {
+		var err error
+		if ext, err = contentKind(tmp); err != nil {
+			return err
+		}
+	}
+	if ext == ".parquet" || ext == ".pq" {
+		return checkParquetTarget(path)
 	}
 	f, _, err := existingFile(path)
 	if f == nil {
@@ -265,6 +272,32 @@ func checkTextTarget(path, tmp string, kind func(header []string) bool) error {
 	}
 	return &ForeignFileError{Path: path, Why: fmt.Sprintf("a CSV output replaces only a CSV file with its header (a rerun), and its header is %q, this output's %q",
 		clip(had, 60), clip(has, 60))}
+}
+
+// contentKind names the kind of a new output by its first bytes, as the
+// extension it would have: .parquet, .json (an object), .html (a page),
+// else .csv.
+func contentKind(tmp string) (string, error) {
+	f, err := os.Open(tmp)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	head := make([]byte, 512)
+	n, err := io.ReadFull(f, head)
+	if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
+		return "", err
+	}
+	head = bytes.TrimLeft(head[:n], " \t\r\n")
+	switch {
+	case bytes.HasPrefix(head, []byte("PAR1")):
+		return ".parquet", nil
+	case bytes.HasPrefix(head, []byte("{")):
+		return ".json", nil
+	case bytes.HasPrefix(head, []byte("<")):
+		return ".html", nil
+	}
+	return ".csv", nil
 }
 
 // generatorMark is the mark in the head of every page leadscore writes.

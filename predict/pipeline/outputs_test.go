@@ -106,8 +106,8 @@ func TestOutputsOptional(t *testing.T) {
 // leadscore wrote and no other; a CSV output replaces a CSV file with its
 // header (a rerun) or an empty file; a JSON output a JSON object with its
 // first key; a page one with leadscore's mark (or, from before it, a title
-// of leadscore's). A refusal writes none of the set and leaves the file as
-// it was.
+// of leadscore's); an output named otherwise, as the kind it writes. A
+// refusal writes none of the set and leaves the file as it was.
 func TestOutputsReplaceOnlyTheirOwn(t *testing.T) {
 	dir := t.TempDir()
 	write := func(name string, b []byte) string {
@@ -149,7 +149,14 @@ func TestOutputsReplaceOnlyTheirOwn(t *testing.T) {
 		{"calllist.html", []byte("<!DOCTYPE html>\n<html><head>" + generatorMark + "<title>Call list of 2024-07-01</title>"), text("<!DOCTYPE html>\n" + generatorMark), true},
 		{"model.html", []byte("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>leadscore model gbdt-1</title>"), text(generatorMark), true},
 		{"board.htm", []byte("<html><head><title>Q3 board report</title>"), text("<!DOCTYPE html>\n" + generatorMark), false},
-		{"notes.txt", []byte("anything"), text("x"), true}, // no output of leadscore's kind
+		// Named otherwise, an output is checked as the kind it writes.
+		{"notes.txt", []byte("anything"), text("entity_id,score\r\na,1\r\n"), false},
+		{"table.txt", []byte("entity_id,score\r\nb,2\r\n"), text("entity_id,score\r\na,1\r\n"), true},
+		{"summary.out", []byte("{\"rows\": 0}"), text("{\"rows\": 1}"), true},
+		{"config.out", []byte("{\"name\": \"my-app\"}"), text("{\"rows\": 1}"), false},
+		{"table.dat", ours.Bytes(), table, true},
+		{"theirs.dat", theirs.Bytes(), table, false},
+		{"page.txt", []byte("<html><head><title>Q3 board report</title>"), text("<!DOCTYPE html>\n" + generatorMark), false},
 	} {
 		p := write(tt.name, tt.had)
 		fresh := filepath.Join(dir, "fresh-"+tt.name)
