@@ -407,3 +407,60 @@ func TestDoubledColumnName(t *testing.T) {
 		t.Errorf("predict: exit %d, %s", code, errs)
 	}
 }
+
+// TestFlatTableBadRows: a report with a short row among its leads and a
+// footer below them stops train, predict and inspect at the first, naming
+// --max-bad-rows; with it they skip the rows into a quarantine file (in
+// the model folder for train, beside the call list for predict; inspect
+// counts them), and one bad row more than allowed writes nothing.
+func TestFlatTableBadRows(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "leads.csv")
+	owners := []string{"Ann", "Bo", "Cy"}
+	writeLines(t, path, "\n", "Lead,Owner,Visits,Won", 300, func(i int) string {
+		if i == 150 {
+			return "L150,Ann"
+		}
+		return fmt.Sprintf("L%d,%s,%d,%d", i, owners[i%3], i%7, (i%7+i%3)%2)
+	})
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteString("\n\n\"Confidential Information - Do Not Distribute\"\n")
+	f.Close()
+	model := filepath.Join(dir, "model")
+	base := []string{"train", "--table", path, "--label", "Won", "--id", "Lead", "--model", "lr", "--out", model, "-q"}
+	if code, _, errs := runCLI(t, base...); code != pipeline.ExitBadInput || !strings.Contains(errs, "leads.csv:152:") || !strings.Contains(errs, "--max-bad-rows N") {
+		t.Fatalf("train: exit %d, %q; want 3 at line 152 naming the flag", code, errs)
+	}
+	if code, _, errs := runCLI(t, append(base, "--max-bad-rows", "1")...); code != pipeline.ExitBadInput || !strings.Contains(errs, "too many bad rows") {
+		t.Fatalf("train --max-bad-rows 1: exit %d, %q", code, errs)
+	}
+	if _, err := os.Stat(model); err == nil {
+		t.Fatal("a failed train left its model folder")
+	}
+	if code, _, errs := runCLI(t, append(base, "--max-bad-rows", "2")...); code != 0 {
+		t.Fatalf("train --max-bad-rows 2: exit %d, %s", code, errs)
+	}
+	quarantined := func(p string) int {
+		t.Helper()
+		recs := testfiles.ReadCSV(t, p)
+		return len(recs) - 1
+	}
+	if n := quarantined(filepath.Join(model, "quarantine.csv")); n != 2 {
+		t.Errorf("train's quarantine holds %d rows, want 2", n)
+	}
+	out := filepath.Join(dir, "ranked.parquet")
+	code, _, errs := runCLI(t, "predict", "--model", model, "--table", path, "--allow-weak-model", "--max-bad-rows", "2", "--out", out, "-q")
+	if code != 0 {
+		t.Fatalf("predict --max-bad-rows 2: exit %d, %s", code, errs)
+	}
+	if n := quarantined(filepath.Join(dir, "ranked.quarantine.csv")); n != 2 {
+		t.Errorf("predict's quarantine holds %d rows, want 2", n)
+	}
+	code, stdout, errs := runCLI(t, "inspect", "--table", path, "--label", "Won", "--id", "Lead", "--max-bad-rows", "2")
+	if code != 0 || !strings.Contains(stdout, "299 rows") || !strings.Contains(errs, "bad_rows=2") {
+		t.Errorf("inspect --max-bad-rows 2: exit %d, %s%s", code, stdout, errs)
+	}
+}

@@ -27,10 +27,15 @@ func Inspect(ctx context.Context, ft *FlatTable, cfg train.Config, log *slog.Log
 	if ft.Path == "" {
 		return nil, Usagef("--table is required")
 	}
-	t, err := readTable(ctx, "", ft, nil)
+	bad, err := ft.badRows(nil, "") // counted: inspect writes nothing
 	if err != nil {
 		return nil, err
 	}
+	t, err := readTable(ctx, "", ft, nil, bad)
+	if err != nil {
+		return nil, err
+	}
+	ft.warnSkipped(bad, "", log)
 	if cfg.TimeColumn != "" {
 		readNotes(t, cfg.TimeColumn, cfg.Drop, logger(log))
 	} else {

@@ -64,7 +64,14 @@ func (j *PredictJob) Run(ctx context.Context) ([]predict.Ranked, predict.Summary
 			return nil, sum, Usagef("--table needs --id, the column that identifies a lead")
 		}
 	}
-	t, err := readTable(ctx, j.Features, &j.Table, m)
+	var o Outputs
+	defer o.Abort()
+	o.Protect(j.Model, modelFile(j.Model), j.Features, j.Table.Path, j.RFM, j.Settings, j.KeepFrom, j.Previous, j.PreviousFeatures)
+	bad, err := j.Table.badRows(&o, QuarantinePath(j.Out))
+	if err != nil {
+		return nil, sum, err
+	}
+	t, err := readTable(ctx, j.Features, &j.Table, m, bad)
 	if err != nil {
 		return nil, sum, err
 	}
@@ -77,9 +84,6 @@ func (j *PredictJob) Run(ctx context.Context) ([]predict.Ranked, predict.Summary
 	if err != nil {
 		return nil, sum, err
 	}
-	var o Outputs
-	defer o.Abort()
-	o.Protect(j.Model, modelFile(j.Model), j.Features, j.Table.Path, j.RFM, j.Settings, j.KeepFrom, j.Previous, j.PreviousFeatures)
 	ranked, sum, err := predict.Score(ctx, m, t, cfg)
 	if err != nil {
 		return nil, sum, err

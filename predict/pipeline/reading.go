@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strings"
 
@@ -170,6 +171,26 @@ type FlatTable struct {
 	TimeFormat string
 	Numbers    []string // COLUMN=FORMAT, as in Amount=1,234.5
 	Text       []string // columns kept as written, neither numbers nor dates
+	// MaxBadRows is how many bad rows of a CSV table (another number of
+	// fields, text that is not UTF-8) are skipped into a quarantine file
+	// before the read fails; 0 fails at the first.
+	MaxBadRows int
+}
+
+// badRows sets up the table's bad-row policy, its skipped rows written to
+// quarantine (when not "") as an output of o.
+func (ft *FlatTable) badRows(o *Outputs, quarantine string) (*features.BadRows, error) {
+	if ft.MaxBadRows < 0 {
+		return nil, Usagef("--max-bad-rows must be 0 or more, got %d", ft.MaxBadRows)
+	}
+	return BadRows(o, quarantine, ft.MaxBadRows)
+}
+
+// warnSkipped logs the rows of the table that bad skipped.
+func (ft *FlatTable) warnSkipped(bad *features.BadRows, quarantine string, log *slog.Logger) {
+	if n := bad.Count(); n > 0 {
+		logger(log).Warn("skipped bad rows", "file", ft.Path, "bad_rows", n, "quarantine", quarantine, "first", bad.First())
+	}
 }
 
 // Source returns how to read the table. A model, when given, reads its
@@ -231,9 +252,9 @@ func (ft *FlatTable) Source(m *predict.Model) (features.Source, error) {
 }
 
 // readTable reads a feature table (Parquet) at featuresPath, or else the
-// flat table (read as ft says; with a model, as its training table was).
-// A bad row stops the run.
-func readTable(ctx context.Context, featuresPath string, ft *FlatTable, m *predict.Model) (*features.Table, error) {
+// flat table (read as ft says; with a model, as its training table was),
+// its bad rows handled by bad.
+func readTable(ctx context.Context, featuresPath string, ft *FlatTable, m *predict.Model, bad *features.BadRows) (*features.Table, error) {
 	if featuresPath != "" {
 		return readFeatureTable(ctx, featuresPath)
 	}
@@ -241,7 +262,7 @@ func readTable(ctx context.Context, featuresPath string, ft *FlatTable, m *predi
 	if err != nil {
 		return nil, err
 	}
-	t, err := features.ReadTable(ctx, src, ft.NA, nil)
+	t, err := features.ReadTable(ctx, src, ft.NA, bad)
 	if err != nil {
 		return nil, err
 	}

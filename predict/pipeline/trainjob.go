@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"math"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -78,7 +79,15 @@ func (j *TrainJob) Run(ctx context.Context, log *slog.Logger) (*Trained, error) 
 	start := time.Now()
 	path := j.Features + j.Table.Path
 	hashes := hashInputs(map[string]string{"source": path})
-	t, err := readTable(ctx, j.Features, &j.Table, nil)
+	var o Outputs
+	defer o.Abort()
+	o.Protect(j.Features, j.Table.Path, j.Compare, modelFile(j.Compare))
+	quarantine := filepath.Join(j.Out, "quarantine.csv") // beside the model
+	bad, err := j.Table.badRows(&o, quarantine)
+	if err != nil {
+		return nil, err
+	}
+	t, err := readTable(ctx, j.Features, &j.Table, nil, bad)
 	if err != nil {
 		return nil, err
 	}
@@ -106,13 +115,14 @@ func (j *TrainJob) Run(ctx context.Context, log *slog.Logger) (*Trained, error) 
 	if err != nil {
 		return nil, err
 	}
-	var o Outputs
-	defer o.Abort()
-	o.Protect(j.Features, j.Table.Path, j.Compare, modelFile(j.Compare))
 	if err := SaveModel(&o, j.Out, m, report.Bytes()); err != nil {
 		return nil, err
 	}
-	return &Trained{Model: m, Compared: cfg.Compare, Dir: j.Out}, o.Commit()
+	if err := o.Commit(); err != nil {
+		return nil, err
+	}
+	j.Table.warnSkipped(bad, quarantine, log)
+	return &Trained{Model: m, Compared: cfg.Compare, Dir: j.Out}, nil
 }
 
 // logReads logs how a flat table's text columns were read, and its notes
