@@ -459,6 +459,9 @@ func TestFlatTableBadRows(t *testing.T) {
 	if n := quarantined(filepath.Join(dir, "ranked.quarantine.csv")); n != 2 {
 		t.Errorf("predict's quarantine holds %d rows, want 2", n)
 	}
+	if code, _, errs := runCLI(t, "inspect", "--table", path, "--label", "Won", "--id", "Lead"); code != pipeline.ExitBadInput || !strings.Contains(errs, "To skip (and count) such rows, add --max-bad-rows N.") {
+		t.Errorf("inspect: exit %d, %q; want 3 naming the flag", code, errs)
+	}
 	code, stdout, errs := runCLI(t, "inspect", "--table", path, "--label", "Won", "--id", "Lead", "--max-bad-rows", "2")
 	if code != 0 || !strings.Contains(stdout, "299 rows") || !strings.Contains(errs, "bad_rows=2") {
 		t.Errorf("inspect --max-bad-rows 2: exit %d, %s%s", code, stdout, errs)

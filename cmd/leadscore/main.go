@@ -110,6 +110,8 @@ func skipHint(cmd *cobra.Command, err error) string {
 		return ""
 	}
 	switch {
+	case cmd.Name() == "inspect":
+		return "To skip (and count) such rows, add --max-bad-rows N."
 	case cmd.Flags().Lookup("max-bad-rows") != nil:
 		return "To skip such rows into a quarantine file beside the output, add --max-bad-rows N."
 	case cmd.Name() == "run" || cmd.Name() == "backtest":
