@@ -397,8 +397,7 @@ func digitDates(v []float64, format string) ([]time.Time, bool) {
 // layouts is nil), in the supported range, but empty ones and markers of
 // a missing value (missingToken), which stay missing.
 func parseTimes(cells []string, layouts []string) ([]time.Time, bool) {
-	out := make([]time.Time, len(cells))
-	any := false
+	var out []time.Time // made at the first time read: most columns fail at once
 	for i, c := range cells {
 		c = strings.TrimSpace(c)
 		if c == "" || missingToken(c) {
@@ -408,9 +407,12 @@ func parseTimes(cells []string, layouts []string) ([]time.Time, bool) {
 		if err != nil || CheckTime(t) != nil {
 			return nil, false
 		}
-		out[i], any = t, true
+		if out == nil {
+			out = make([]time.Time, len(cells))
+		}
+		out[i] = t
 	}
-	return out, any
+	return out, out != nil
 }
 
 // countedDates reads numbers as counts in a format of numbers (countOf),
@@ -568,6 +570,9 @@ func mostlyNumbers(cells []string) string {
 			nums++
 		} else if len(others) < 4 {
 			others[c]++
+		}
+		if n-nums > len(cells)-len(cells)*9/10 {
+			return "" // more text than the note below allows, whatever follows
 		}
 	}
 	if nums == 0 || nums < n*9/10 || nums == n {
