@@ -563,10 +563,7 @@ func mostlyNumbers(cells []string) string {
 			continue
 		}
 		n++
-		_, p := ParseNumberAs(c, NumberPlain)
-		_, a := ParseNumberAs(c, NumberComma)
-		_, b := ParseNumberAs(c, NumberDot)
-		if p || a || b {
+		if readsAsNumber(c) {
 			nums++
 		} else if len(others) < 4 {
 			others[c]++
@@ -585,6 +582,16 @@ func mostlyNumbers(cells []string) string {
 	slices.Sort(keys)
 	return fmt.Sprintf("read as text: %d of %d values are numbers, but also %s (give them to --na to read the column as numbers)",
 		nums, n, quoteList(keys))
+}
+
+// readsAsNumber reports whether s is a number in any of the formats.
+func readsAsNumber(s string) bool {
+	for _, f := range []string{NumberPlain, NumberComma, NumberDot} {
+		if _, ok := ParseNumberAs(s, f); ok {
+			return true
+		}
+	}
+	return false
 }
 
 // AddDateAges turns each time column of a flat table but ref into a
