@@ -453,8 +453,8 @@ func TestFlatTableBadRows(t *testing.T) {
 	}
 	out := filepath.Join(dir, "ranked.parquet")
 	code, _, errs := runCLI(t, "predict", "--model", model, "--table", path, "--allow-weak-model", "--max-bad-rows", "2", "--out", out, "-q")
-	if code != 0 {
-		t.Fatalf("predict --max-bad-rows 2: exit %d, %s", code, errs)
+	if code != 0 || !strings.Contains(errs, "skipped bad rows") || !strings.Contains(errs, "bad_rows=2") {
+		t.Fatalf("predict --max-bad-rows 2: exit %d, %s; want the skipped rows logged", code, errs)
 	}
 	if n := quarantined(filepath.Join(dir, "ranked.quarantine.csv")); n != 2 {
 		t.Errorf("predict's quarantine holds %d rows, want 2", n)
