@@ -74,6 +74,22 @@ func Describe(f *Feature, c *features.Column, i int) string {
 	}
 	x := numeric(c, i)
 	d := f.Desc
+	if k := strings.LastIndex(f.Name, "_days_before_"); d == nil && k > 0 {
+		// A date's age before the row's time (features.AddDateAges); ts
+		// is a feature table's as-of date.
+		date, ref := strings.ReplaceAll(f.Name[:k], "_", " "), f.Name[k+len("_days_before_"):]
+		switch {
+		case math.IsNaN(x):
+			return date + " unknown"
+		case ref == "ts" && x >= 0:
+			return date + " " + ago(x)
+		case x >= 0:
+			return fmt.Sprintf("%s %s days before %s", date, num(math.Floor(x)), strings.ReplaceAll(ref, "_", " "))
+		case ref == "ts":
+			ref = "the list's date"
+		}
+		return fmt.Sprintf("%s %s days after %s", date, num(math.Ceil(-x)), strings.ReplaceAll(ref, "_", " "))
+	}
 	if d == nil {
 		if math.IsNaN(x) {
 			return readable + " unknown"

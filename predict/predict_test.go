@@ -331,6 +331,25 @@ func TestDescribe(t *testing.T) {
 	if got := Describe(&Feature{Name: "employees", Kind: Numeric}, col, 0); got != "employees = 250" {
 		t.Errorf("flat column: %q", got)
 	}
+	// A date's age before the row's date (a feature table's ts) or a flat
+	// table's time column.
+	ages := &features.Column{Kind: features.KindFloat, Float: []float64{461.6, 0.2, -3.5, math.NaN()}}
+	for _, tt := range []struct {
+		name string
+		row  int
+		want string
+	}{
+		{"Create Date_days_before_ts", 0, "Create Date 461 days ago"},
+		{"Create Date_days_before_ts", 1, "Create Date today"},
+		{"Create Date_days_before_ts", 2, "Create Date 4 days after the list's date"},
+		{"Create Date_days_before_ts", 3, "Create Date unknown"},
+		{"Last_Contact_days_before_Created", 0, "Last Contact 461 days before Created"},
+		{"Last_Contact_days_before_Created", 2, "Last Contact 4 days after Created"},
+	} {
+		if got := Describe(&Feature{Name: tt.name, Kind: Numeric}, ages, tt.row); got != tt.want {
+			t.Errorf("Describe(%s, row %d) = %q, want %q", tt.name, tt.row, got, tt.want)
+		}
+	}
 }
 
 func TestCapacityGradesAndOwners(t *testing.T) {
