@@ -467,3 +467,28 @@ func TestFlatTableBadRows(t *testing.T) {
 		t.Errorf("inspect --max-bad-rows 2: exit %d, %s%s", code, stdout, errs)
 	}
 }
+
+// TestLeadListedTwice: a new-leads export that lists a lead twice stops
+// predict at the second row, naming the first, without the advice to
+// skip bad rows (which would not skip it); nothing is written.
+func TestLeadListedTwice(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "leads.csv")
+	writeLines(t, path, "\n", "Lead,Visits,Won", 300, func(i int) string {
+		return fmt.Sprintf("L%d,%d,%d", i, i%7, (i%7+i%3)%2)
+	})
+	model := filepath.Join(dir, "model")
+	if code, _, errs := runCLI(t, "train", "--table", path, "--label", "Won", "--id", "Lead", "--model", "lr", "--out", model, "-q"); code != 0 {
+		t.Fatalf("train: exit %d, %s", code, errs)
+	}
+	fresh := filepath.Join(dir, "new.csv")
+	writeLines(t, fresh, "\n", "Lead,Visits", 4, func(i int) string { return fmt.Sprintf("N%d,%d", i%3, i) })
+	out := filepath.Join(dir, "ranked.parquet")
+	code, _, errs := runCLI(t, "predict", "--model", model, "--table", fresh, "--out", out, "--allow-weak-model", "--max-bad-rows", "5", "-q")
+	if code != pipeline.ExitBadInput || !strings.Contains(errs, `new.csv:5:1: field "Lead": lead "N0" is listed twice (first in data row 1)`) || strings.Contains(errs, "--max-bad-rows N") {
+		t.Errorf("exit %d, %q; want 3 naming line 5 and the first row, no skip hint", code, errs)
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Error("a call list was written")
+	}
+}

@@ -106,7 +106,8 @@ func timeHint(cmd *cobra.Command, err error) string {
 // not a file's numbers written two ways, which no row is at fault for).
 func skipHint(cmd *cobra.Command, err error) string {
 	var re *features.RowError
-	if cmd == nil || !errors.As(err, &re) || errors.Is(err, features.ErrTooManyBadRows) || errors.Is(err, features.ErrMixedNumbers) {
+	if cmd == nil || !errors.As(err, &re) || errors.Is(err, features.ErrTooManyBadRows) || errors.Is(err, features.ErrMixedNumbers) ||
+		errors.Is(err, pipeline.ErrListedTwice) {
 		return ""
 	}
 	switch {

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -161,7 +162,12 @@ func modelFile(path string) string {
 	return path
 }
 
-// useAsID renames a flat table's id column to entity_id.
+// ErrListedTwice is the error of a lead that a flat table lists twice. It
+// is found once the table is read, so --max-bad-rows does not skip it.
+var ErrListedTwice = errors.New("a call list ranks each lead once; remove the duplicate from the export")
+
+// useAsID renames a flat table's id column to entity_id; a lead listed
+// twice is an error naming its second row.
 func useAsID(t *features.Table, id, path string) error {
 	c := t.Column(id)
 	if c == nil {
@@ -173,6 +179,15 @@ func useAsID(t *features.Table, id, path string) error {
 			s[i] = c.Text(i)
 		}
 		*c = features.Column{Name: c.Name, Kind: features.KindString, Str: s}
+	}
+	// A call list ranks each lead once: an export that lists one twice
+	// would deal it twice.
+	first := make(map[string]int, len(c.Str))
+	for i, s := range c.Str {
+		if j, dup := first[s]; dup && s != "" {
+			return t.RowError(i, id, fmt.Errorf("lead %q is listed twice (first in data row %d): %w", s, j+1, ErrListedTwice))
+		}
+		first[s] = i
 	}
 	if id != "entity_id" {
 		if old := t.Column("entity_id"); old != nil {
