@@ -302,8 +302,8 @@ func (er *EventReader) Read(buf []Event) (int, error) {
 func (er *EventReader) parse(e *Event) error {
 	r, path, col := er.r, er.src.Path, &er.col
 	id, null := r.Str(col.id)
-	if null {
-		return cellError(r, path, col.id, ErrEmptyField)
+	if null || missingID(id) {
+		return emptyCellError(r, path, col.id)
 	}
 	if len(id) > MaxIDBytes {
 		return cellError(r, path, col.id, ErrIDTooLong)

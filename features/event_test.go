@@ -626,6 +626,42 @@ func TestMissingMarkers(t *testing.T) {
 			t.Errorf("%q: %v, want %q", give, err, want)
 		}
 	}
+	// An id R wrote as NA (a customer without one) is a bad row, as an
+	// empty id is, in rows and in Parquet's columns: no entity named NA.
+	for _, tok := range MissingTokens {
+		if !missingID(tok) {
+			t.Errorf("missingID(%q) = false", tok)
+		}
+	}
+	for _, id := range []string{"N0001", "Nadia", "na-123", "E1", "#12"} {
+		if missingID(id) {
+			t.Errorf("missingID(%q) = true", id)
+		}
+	}
+	naID := writeFile(t, "naid.csv", "\"entity_id\",\"ts\",\"type\"\nNA,\"2024-01-02\",\"x\"\n\"a\",\"2024-01-03\",\"x\"\n")
+	if _, err := readAllEvents(t, Source{Path: naID}, nil); err == nil || !strings.Contains(err.Error(), `naid.csv:2:1: field "entity_id": "NA" means no value`) {
+		t.Errorf("an NA id: %v", err)
+	}
+	bad := &BadRows{Max: 1}
+	if got, err := readAllEvents(t, Source{Path: naID}, bad); err != nil || len(got) != 1 || got[0].EntityID != "a" || bad.Count() != 1 {
+		t.Errorf("an NA id skipped: %+v, %v", got, err)
+	}
+	// Numbers in the value column, as the column reader (cleanColumns)
+	// takes events.
+	ids, types := text("NA", "a", "null"), text("order", "order", "order")
+	ids.Name, types.Name = "entity_id", "type"
+	day := time.Date(2024, 1, 2, 0, 0, 0, 0, time.UTC)
+	pt = &Table{Columns: []Column{ids, {Name: "ts", Kind: KindTime, Time: []time.Time{day, day, day}}, types,
+		{Name: "value", Kind: KindFloat, Float: []float64{1, 2, 3}}}}
+	buf.Reset()
+	if err := pt.WriteParquet(&buf); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(pq, buf.Bytes(), 0o644)
+	bad = &BadRows{Max: 2}
+	if got, err := readAllEvents(t, Source{Path: pq}, bad); err != nil || len(got) != 1 || got[0].EntityID != "a" || bad.Count() != 2 {
+		t.Errorf("Parquet NA ids skipped: %+v, %v (%d bad)", got, err, bad.Count())
+	}
 	deals := writeFile(t, "deals.csv", "\"deal_id\",\"entity_id\",\"ts\",\"won\",\"closed_at\",\"amount\"\n"+
 		"\"d1\",\"a\",\"2024-01-02\",TRUE,\"2024-02-01\",100\n\"d2\",\"b\",\"2024-01-05\",NA,NA,NA\n")
 	o, err := ReadOutcomes(ctx, Source{Path: deals}, nil)

@@ -471,10 +471,10 @@ func (r *pageRows) cleanColumns(col *eventCols, fixedType string, b *eventColumn
 		return 0
 	}
 	n := b.len()
-	b.id, k = appendTexts(b.id, &r.cols[col.id], k, MaxIDBytes)
+	b.id, k = appendTexts(b.id, &r.cols[col.id], k, MaxIDBytes, true)
 	b.ts, k = appendNanos(b.ts, &r.cols[col.ts], k)
 	if fixedType == "" {
-		b.typ, k = appendTexts(b.typ, &r.cols[col.typ], k, math.MaxInt)
+		b.typ, k = appendTexts(b.typ, &r.cols[col.typ], k, math.MaxInt, false)
 	} else {
 		for range k {
 			b.typ = append(b.typ, fixedType)
@@ -501,8 +501,8 @@ func (r *pageRows) cleanColumns(col *eventCols, fixedType string, b *eventColumn
 // the first that is not clean.
 
 // appendTexts reads cells that are text, not blank, at most maxLen bytes
-// once trimmed.
-func appendTexts(dst []string, c *pageCol, k, maxLen int) ([]string, int) {
+// once trimmed, and for ids no marker of a missing value (missingID).
+func appendTexts(dst []string, c *pageCol, k, maxLen int, ids bool) ([]string, int) {
 	at, null, bad := c.i+1, c.null, c.bad
 	for j := range k {
 		i := at + j
@@ -510,7 +510,7 @@ func appendTexts(dst []string, c *pageCol, k, maxLen int) ([]string, int) {
 			return dst, j
 		}
 		s := trimCell(c.text(i))
-		if s == "" || len(s) > maxLen {
+		if s == "" || len(s) > maxLen || ids && missingID(s) {
 			return dst, j
 		}
 		dst = append(dst, s)

@@ -206,8 +206,8 @@ func (pr *profileReader) read(ctx context.Context, src Source, bad *BadRows) err
 
 func profileRow(r rows, path string, idCol int, p *Profiles) error {
 	id, null := r.Str(idCol)
-	if null {
-		return cellError(r, path, idCol, ErrEmptyField)
+	if null || missingID(id) {
+		return emptyCellError(r, path, idCol)
 	}
 	if prev, dup := p.index[id]; dup {
 		return cellError(r, path, idCol, fmt.Errorf("duplicate entity_id %q (first at data row %d)", id, prev+1))
@@ -314,8 +314,8 @@ func ReadCutoffs(ctx context.Context, src Source, bad *BadRows) (*Cutoffs, error
 
 func cutoffRow(r rows, path string, idCol, tsCol, wonCol int, outcome *outcomeReader) (string, time.Time, bool, error) {
 	id, null := r.Str(idCol)
-	if null {
-		return "", time.Time{}, false, cellError(r, path, idCol, ErrEmptyField)
+	if null || missingID(id) {
+		return "", time.Time{}, false, emptyCellError(r, path, idCol)
 	}
 	ts, null, err := r.Time(tsCol)
 	if err != nil {

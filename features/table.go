@@ -838,6 +838,21 @@ func timeOfText(s string, null bool) (time.Time, bool, error) {
 	return t, false, err
 }
 
+// missingID reports whether an id cell is a marker of a missing value (an
+// id R writes as NA, pandas reads as none): a bad row, as an empty id is,
+// not an entity named NA. It answers most ids from their length and first
+// byte, as every event's id asks it.
+func missingID(s string) bool {
+	if len(s) < 2 || len(s) > 8 {
+		return false
+	}
+	switch s[0] {
+	case 'N', 'n', '#', '-', '<':
+		return missingToken(s)
+	}
+	return false
+}
+
 // missingToken reports whether s, a cell that reads as no number or time,
 // is one of MissingTokens: a missing value as R (NA), pandas and
 // databases (null, None, N/A) write it.

@@ -199,8 +199,8 @@ func ReadOutcomes(ctx context.Context, src Source, bad *BadRows) (*Outcomes, err
 // holds the rows of the deal ids read so far.
 func (o *Outcomes) read(r rows, path string, idx map[string]int, outcome *outcomeReader, n int, dealAt map[string]int32) error {
 	id, null := r.Str(idx["entity_id"])
-	if null {
-		return cellError(r, path, idx["entity_id"], ErrEmptyField)
+	if null || missingID(id) {
+		return emptyCellError(r, path, idx["entity_id"])
 	}
 	opened, null, err := r.Time(idx["ts"])
 	if err == nil && null {
