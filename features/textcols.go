@@ -594,6 +594,34 @@ func readsAsNumber(s string) bool {
 	return false
 }
 
+// dateAgeSep joins a date column's name and the time column's in the name
+// of the date's age (DateAgeName).
+const dateAgeSep = "_days_before_"
+
+// DateAgeName names the column AddDateAges makes of date column date:
+// "<date>_days_before_<ref>".
+func DateAgeName(date, ref string) string { return date + dateAgeSep + ref }
+
+// DateOfAge returns the date column whose age before time column ref the
+// column name is (DateAgeName); ok is false for any other name, and for
+// ref "".
+func DateOfAge(name, ref string) (date string, ok bool) {
+	if ref == "" {
+		return "", false
+	}
+	return strings.CutSuffix(name, dateAgeSep+ref)
+}
+
+// SplitDateAge splits the name of a date's age (DateAgeName) into the
+// date column's and the time column's; ok is false for any other name.
+func SplitDateAge(name string) (date, ref string, ok bool) {
+	k := strings.LastIndex(name, dateAgeSep)
+	if k <= 0 {
+		return "", "", false
+	}
+	return name[:k], name[k+len(dateAgeSep):], true
+}
+
 // AddDateAges turns each time column of a flat table but ref into a
 // number a model can use: a column "<name>_days_before_<ref>", the days
 // from its date to the row's ref time (NaN when either is missing). The
@@ -609,10 +637,10 @@ func AddDateAges(t *Table, ref string) []string {
 	var added []string
 	for k := range t.Columns {
 		c := &t.Columns[k]
-		if c.Kind != KindTime || c.Name == ref || strings.HasSuffix(c.Name, "_days_before_"+ref) || slices.Contains(passed, c.Name) {
+		if _, age := DateOfAge(c.Name, ref); c.Kind != KindTime || c.Name == ref || age || slices.Contains(passed, c.Name) {
 			continue
 		}
-		name := c.Name + "_days_before_" + ref
+		name := DateAgeName(c.Name, ref)
 		if t.Column(name) != nil {
 			continue
 		}

@@ -434,3 +434,27 @@ func TestRecordedFormatMissing(t *testing.T) {
 		t.Errorf("with --na -: %+v", c)
 	}
 }
+
+// TestDateAgeNames: a date's age is named from the date and the time
+// column, and either name is found in it again.
+func TestDateAgeNames(t *testing.T) {
+	name := DateAgeName("Create Date", "ts")
+	if name != "Create Date_days_before_ts" {
+		t.Fatalf("DateAgeName = %q", name)
+	}
+	if d, ok := DateOfAge(name, "ts"); !ok || d != "Create Date" {
+		t.Errorf("DateOfAge = %q, %v", d, ok)
+	}
+	if _, ok := DateOfAge(name, "Created"); ok {
+		t.Error("DateOfAge with another time column")
+	}
+	if _, ok := DateOfAge("ts", ""); ok {
+		t.Error("DateOfAge without a time column")
+	}
+	if d, r, ok := SplitDateAge("a_days_before_b_days_before_ts"); !ok || d != "a_days_before_b" || r != "ts" {
+		t.Errorf("SplitDateAge = %q, %q, %v", d, r, ok)
+	}
+	if _, _, ok := SplitDateAge("page_view_days_since_last"); ok {
+		t.Error("SplitDateAge of a days-since column")
+	}
+}

@@ -74,10 +74,10 @@ func Describe(f *Feature, c *features.Column, i int) string {
 	}
 	x := numeric(c, i)
 	d := f.Desc
-	if k := strings.LastIndex(f.Name, "_days_before_"); d == nil && k > 0 {
+	if date, ref, ok := features.SplitDateAge(f.Name); d == nil && ok {
 		// A date's age before the row's time (features.AddDateAges); ts
 		// is a feature table's as-of date.
-		date, ref := strings.ReplaceAll(f.Name[:k], "_", " "), f.Name[k+len("_days_before_"):]
+		date = strings.ReplaceAll(date, "_", " ")
 		switch {
 		case math.IsNaN(x):
 			return date + " unknown"

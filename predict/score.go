@@ -405,7 +405,7 @@ func workers(enc *Encoder, n, size int) chan *worker {
 // column without a value, whose age is then missing.
 func emptyDates(m *Model, t *features.Table, timeCol string) {
 	for _, f := range m.Features {
-		date, ok := strings.CutSuffix(f.Name, "_days_before_"+timeCol)
+		date, ok := features.DateOfAge(f.Name, timeCol)
 		if c := t.Column(date); ok && t.Column(f.Name) == nil && c != nil && c.Kind == features.KindString && allNull(c) {
 			*c = features.Column{Name: c.Name, Kind: features.KindTime, Time: make([]time.Time, c.Len())}
 		}

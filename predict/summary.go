@@ -243,10 +243,13 @@ func WriteTop(w io.Writer, ranked []Ranked, n int) error {
 // date's age before the time column timeCol, features.AddDateAges): such
 // inputs grow with the calendar.
 func isAge(f *Feature, timeCol string) bool {
-	if f != nil && timeCol != "" && strings.HasSuffix(f.Name, "_days_before_"+timeCol) {
+	if f == nil {
+		return false
+	}
+	if _, ok := features.DateOfAge(f.Name, timeCol); ok {
 		return true
 	}
-	return f != nil && f.Desc != nil && (f.Desc.Agg == features.AggTenure || f.Desc.Agg == features.AggDaysSince)
+	return f.Desc != nil && (f.Desc.Agg == features.AggTenure || f.Desc.Agg == features.AggDaysSince)
 }
 
 // StaleError reports events that stopped long before the as-of date: the

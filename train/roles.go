@@ -62,7 +62,7 @@ func Roles(t *features.Table, cfg Config) []ColumnRole {
 		if r.Role == "feature" && serialDates(c) {
 			r.Why += fmt.Sprintf("; named as a date, with values that are days from 1970 to 2100 as Excel numbers them: if dates, --time-format %q", c.Name+"=excel")
 		}
-		if date, ok := strings.CutSuffix(c.Name, "_days_before_"+cfg.TimeColumn); ok && cfg.TimeColumn != "" && c.Kind == features.KindFloat && r.Role == "feature" {
+		if date, ok := features.DateOfAge(c.Name, cfg.TimeColumn); ok && c.Kind == features.KindFloat && r.Role == "feature" {
 			if s := features.LaterShare(c); s > LaterLimit {
 				r.Why += fmt.Sprintf("; the date is after %s on %.0f%% of rows: filled in later? (a leak: --drop %s)", cfg.TimeColumn, 100*s, date)
 			}
@@ -184,7 +184,7 @@ func role(c *features.Column, r *ColumnRole, t *features.Table, cfg Config) (str
 	case excludedByTable(c.Name, t):
 		return "not a feature", "written by leadscore for other uses (rule points, passthrough columns)"
 	case c.Kind == features.KindTime && cfg.TimeColumn != "":
-		return "feature", fmt.Sprintf("a date: becomes %s_days_before_%s", c.Name, cfg.TimeColumn)
+		return "feature", "a date: becomes " + features.DateAgeName(c.Name, cfg.TimeColumn)
 	case c.Kind == features.KindTime:
 		return "not a feature", "a date: give --time-col and it becomes an age before it"
 	case r.Distinct == 0:

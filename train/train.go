@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"math"
 	"slices"
-	"strings"
 	"time"
 
 	"leadscore/features"
@@ -448,8 +447,8 @@ func (c *Config) dropped(name string) bool {
 	if slices.Contains(c.Drop, name) {
 		return true
 	}
-	date, ok := strings.CutSuffix(name, "_days_before_"+c.TimeColumn)
-	return ok && c.TimeColumn != "" && slices.Contains(c.Drop, date)
+	date, ok := features.DateOfAge(name, c.TimeColumn)
+	return ok && slices.Contains(c.Drop, date)
 }
 
 // scoreRows returns the model's probabilities and raw log-odds for rows of

@@ -158,7 +158,7 @@ func readNotesAs(t *features.Table, timeCol string, drop []string, dropAs string
 			log.Info("date columns become ages before the time column", "columns", strings.Join(added, ", "))
 		}
 		for _, name := range added {
-			date := strings.TrimSuffix(name, "_days_before_"+timeCol)
+			date, _ := features.DateOfAge(name, timeCol)
 			if s := features.LaterShare(t.Column(name)); s > train.LaterLimit && !slices.Contains(drop, date) && !slices.Contains(drop, name) {
 				log.Warn("a date falls after the time column on most rows: filled in later than the row's time, it may leak the outcome ("+fmt.Sprintf(dropAs, date)+")",
 					"column", date, "later_share", math.Round(s*1000)/1000)
