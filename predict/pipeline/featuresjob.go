@@ -84,9 +84,7 @@ func (j *FeaturesJob) Run(ctx context.Context) (rows, columns int, err error) {
 	if err := o.Commit(); err != nil {
 		return 0, 0, err
 	}
-	if n := job.BadRows.Count(); n > 0 {
-		logger(j.Logger).Warn("skipped bad rows", "bad_rows", n, "quarantine", QuarantinePath(j.Out), "first", job.BadRows.First())
-	}
+	logSkipped(j.Logger, job.BadRows, QuarantinePath(j.Out))
 	return rows, columns, nil
 }
 

@@ -35,7 +35,7 @@ func Inspect(ctx context.Context, ft *FlatTable, cfg train.Config, log *slog.Log
 	if err != nil {
 		return nil, err
 	}
-	ft.warnSkipped(bad, "", log)
+	logSkipped(log, bad, "", "file", ft.Path)
 	if cfg.TimeColumn != "" {
 		readNotes(t, cfg.TimeColumn, cfg.Drop, logger(log))
 	} else {

@@ -98,7 +98,7 @@ func (j *PredictJob) Run(ctx context.Context) ([]predict.Ranked, predict.Summary
 	if err := o.Commit(); err != nil {
 		return nil, sum, err
 	}
-	j.Table.warnSkipped(bad, QuarantinePath(j.Out), j.Logger)
+	logSkipped(j.Logger, bad, QuarantinePath(j.Out), "file", j.Table.Path)
 	for name, n := range sum.UnseenLevels {
 		logger(j.Logger).Warn("categorical values not seen (or rare) in training were pooled", "feature", name, "rows", n)
 	}

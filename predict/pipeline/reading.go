@@ -153,11 +153,22 @@ func (in *Reading) optional(role, path string) (*features.Source, error) {
 }
 
 // checkBadRows validates MaxBadRows.
-func (in *Reading) checkBadRows() error {
-	if in.MaxBadRows < 0 {
-		return Usagef("--max-bad-rows must be 0 or more, got %d", in.MaxBadRows)
+func (in *Reading) checkBadRows() error { return checkMaxBadRows(in.MaxBadRows) }
+
+// checkMaxBadRows validates a --max-bad-rows setting.
+func checkMaxBadRows(n int) error {
+	if n < 0 {
+		return Usagef("--max-bad-rows must be 0 or more, got %d", n)
 	}
 	return nil
+}
+
+// logSkipped logs the rows bad skipped and where they went (quarantine,
+// "" when only counted), with attrs before them.
+func logSkipped(log *slog.Logger, bad *features.BadRows, quarantine string, attrs ...any) {
+	if n := bad.Count(); n > 0 {
+		logger(log).Warn("skipped bad rows", append(attrs, "bad_rows", n, "quarantine", quarantine, "first", bad.First())...)
+	}
 }
 
 // FlatTable is a flat table to read (a CRM export, one row per lead): its
@@ -180,17 +191,10 @@ type FlatTable struct {
 // badRows sets up the table's bad-row policy, its skipped rows written to
 // quarantine (when not "") as an output of o.
 func (ft *FlatTable) badRows(o *Outputs, quarantine string) (*features.BadRows, error) {
-	if ft.MaxBadRows < 0 {
-		return nil, Usagef("--max-bad-rows must be 0 or more, got %d", ft.MaxBadRows)
+	if err := checkMaxBadRows(ft.MaxBadRows); err != nil {
+		return nil, err
 	}
 	return BadRows(o, quarantine, ft.MaxBadRows)
-}
-
-// warnSkipped logs the rows of the table that bad skipped.
-func (ft *FlatTable) warnSkipped(bad *features.BadRows, quarantine string, log *slog.Logger) {
-	if n := bad.Count(); n > 0 {
-		logger(log).Warn("skipped bad rows", "file", ft.Path, "bad_rows", n, "quarantine", quarantine, "first", bad.First())
-	}
 }
 
 // Source returns how to read the table. A model, when given, reads its

@@ -121,7 +121,7 @@ func (j *TrainJob) Run(ctx context.Context, log *slog.Logger) (*Trained, error) 
 	if err := o.Commit(); err != nil {
 		return nil, err
 	}
-	j.Table.warnSkipped(bad, quarantine, log)
+	logSkipped(log, bad, quarantine, "file", j.Table.Path)
 	return &Trained{Model: m, Compared: cfg.Compare, Dir: j.Out}, nil
 }
 
