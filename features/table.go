@@ -853,11 +853,6 @@ func missingID(s string) bool {
 	return false
 }
 
-// missingToken reports whether s, a cell that reads as no number or time,
-// is one of MissingTokens: a missing value as R (NA), pandas and
-// databases (null, None, N/A) write it.
-func missingToken(s string) bool { return slices.Contains(MissingTokens, s) }
-
 // numOfText reads a text cell (s, null as Str returns them) as a number,
 // in format when one is given (see parseNum). A cell that is no number
 // but a missing value's marker (missingToken) is missing, as in a flat

@@ -682,12 +682,9 @@ func ReadTable(ctx context.Context, src Source, na []string, bad *BadRows) (*Tab
 				}
 			}
 		}
-		nameUnnamed(t)
-		dups := nameDuplicates(t)
-		if err := readText(t, src, dups); err != nil {
-			return nil, &SchemaError{Path: src.Path, Err: err}
+		if err := nameAndRead(t, src, false); err != nil {
+			return nil, err
 		}
-		t.origin = &origin{src: src}
 		return t, nil
 	}
 	r, err := openRows(ctx, src)
@@ -716,13 +713,22 @@ func ReadTable(ctx context.Context, src Source, na []string, bad *BadRows) (*Tab
 			return nil, err
 		}
 	}
-	nameUnnamed(t)
-	dups := nameDuplicates(t)
-	if err := readText(t, src, dups); err != nil {
-		return nil, &SchemaError{Path: src.Path, Err: err}
+	if err := nameAndRead(t, src, true); err != nil {
+		return nil, err
 	}
-	t.origin = &origin{src: src, csv: true}
 	return t, nil
+}
+
+// nameAndRead finishes a flat table read from src (csv: a CSV file):
+// names its unnamed and doubled columns, reads its text columns
+// (readText) and records where its rows came from.
+func nameAndRead(t *Table, src Source, csv bool) error {
+	nameUnnamed(t)
+	if err := readText(t, src, nameDuplicates(t)); err != nil {
+		return &SchemaError{Path: src.Path, Err: err}
+	}
+	t.origin = &origin{src: src, csv: csv}
+	return nil
 }
 
 // nameDuplicates renames the columns whose name an earlier column has (an

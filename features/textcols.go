@@ -31,6 +31,10 @@ const (
 // missing value (pandas' defaults): they do not make it a text column.
 var MissingTokens = []string{"#N/A", "#N/A N/A", "#NA", "-NaN", "-nan", "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null"}
 
+// missingToken reports whether s is one of MissingTokens: a missing value
+// as R (NA), pandas and databases (null, None, N/A) write it.
+func missingToken(s string) bool { return slices.Contains(MissingTokens, s) }
+
 // CheckNumberFormat returns an error unless f is a number format.
 func CheckNumberFormat(f string) error {
 	switch f {
@@ -253,7 +257,7 @@ func parseAll(cells []string, format string) ([]float64, bool) {
 	out := make([]float64, len(cells))
 	any := false
 	for i, c := range cells {
-		if c == "" || slices.Contains(MissingTokens, strings.TrimSpace(c)) {
+		if c == "" || missingToken(strings.TrimSpace(c)) {
 			out[i] = math.NaN()
 			continue
 		}
@@ -543,7 +547,7 @@ func readText(t *Table, src Source, reads []ColumnRead) error {
 // firstNot names the first cell that is not a number in the format.
 func firstNot(cells []string, format string) string {
 	for i, c := range cells {
-		if c == "" || slices.Contains(MissingTokens, strings.TrimSpace(c)) {
+		if c == "" || missingToken(strings.TrimSpace(c)) {
 			continue
 		}
 		if _, ok := ParseNumberAs(c, format); !ok {
