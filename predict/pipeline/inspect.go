@@ -37,7 +37,7 @@ func Inspect(ctx context.Context, ft *FlatTable, cfg train.Config, log *slog.Log
 	}
 	logSkipped(log, bad, "", "file", ft.Path)
 	if cfg.TimeColumn != "" {
-		readNotes(t, cfg.TimeColumn, cfg.Drop, logger(log))
+		readNotes(t, cfg.TimeColumn, cfg.Drop, dropFlag, logger(log))
 	} else {
 		logReads(t, logger(log)) // the table shows the dates left out
 	}

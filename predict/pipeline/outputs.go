@@ -211,20 +211,24 @@ func checkParquetTarget(path string) error {
 // anything but a JSON object with the new one's first key, a page without
 // leadscore's generator mark (or, from before it, a title of
 // leadscore's). An output named otherwise (export --out table.txt) is
-// checked as the kind its content is (contentKind).
+// checked as the kind its content is (contentKind); one named as Parquet
+// was checked when it was created.
 func checkTextTarget(path, tmp string, kind func(header []string) bool) error {
 	ext := strings.ToLower(filepath.Ext(path))
 	if ext == ".htm" {
 		ext = ".html"
 	}
-	if ext != ".csv" && ext != ".json" && ext != ".html" && ext != ".parquet" && ext != ".pq" {
+	switch {
+	case features.FormatOf(path) == features.FormatParquet:
+		return nil // checked when created (Outputs.create)
+	case ext != ".csv" && ext != ".json" && ext != ".html":
 		var err error
 		if ext, err = contentKind(tmp); err != nil {
 			return err
 		}
-	}
-	if ext == ".parquet" || ext == ".pq" {
-		return checkParquetTarget(path)
+		if ext == ".parquet" {
+			return checkParquetTarget(path)
+		}
 	}
 	f, _, err := existingFile(path)
 	if f == nil {

@@ -103,7 +103,7 @@ func (j *TrainJob) Run(ctx context.Context, log *slog.Logger) (*Trained, error) 
 	if _, snaps := t.Meta[features.MetaSnapshots]; snaps && !j.TimeGiven {
 		cfg.TimeColumn = "ts"
 	}
-	readNotes(t, cfg.TimeColumn, cfg.Drop, log)
+	readNotes(t, cfg.TimeColumn, cfg.Drop, dropFlag, log)
 	if j.Compare != "" {
 		if cfg.Compare, err = readModel(j.Compare); err != nil {
 			return nil, err
@@ -125,6 +125,9 @@ func (j *TrainJob) Run(ctx context.Context, log *slog.Logger) (*Trained, error) 
 	return &Trained{Model: m, Compared: cfg.Compare, Dir: j.Out}, nil
 }
 
+// dropFlag is how train's flags drop a column (readNotes).
+const dropFlag = "--drop %s"
+
 // logReads logs how a flat table's text columns were read, and its notes
 // on columns (renamed, mostly numbers) as warnings.
 func logReads(t *features.Table, log *slog.Logger) {
@@ -140,17 +143,12 @@ func logReads(t *features.Table, log *slog.Logger) {
 	}
 }
 
-// readNotes logs how a flat table's text columns were read (logReads), turns its
-// other date columns into ages before the time column (a model cannot use
-// a date as it is), warns of those mostly after it that drop does not
-// name, and says which date columns are left out.
-func readNotes(t *features.Table, timeCol string, drop []string, log *slog.Logger) {
-	readNotesAs(t, timeCol, drop, "--drop %s", log)
-}
-
-// readNotesAs is readNotes for a setting that drops a column written as
-// dropAs (a format of the column's name).
-func readNotesAs(t *features.Table, timeCol string, drop []string, dropAs string, log *slog.Logger) {
+// readNotes logs how a flat table's text columns were read (logReads),
+// turns its other date columns into ages before the time column (a model
+// cannot use a date as it is), warns of those mostly after it that drop
+// does not name, with how to drop one (dropAs, a format of its name), and
+// says which date columns are left out.
+func readNotes(t *features.Table, timeCol string, drop []string, dropAs string, log *slog.Logger) {
 	logReads(t, log)
 	if timeCol != "" {
 		added := features.AddDateAges(t, timeCol)

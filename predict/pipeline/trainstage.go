@@ -67,7 +67,7 @@ func (p *plan) trainStage(ctx context.Context, o *Outputs, dir string, man *Mani
 	}
 	// Dates (of the entities file) become their ages before each row's
 	// date, and one mostly after it is warned of, as for a flat table.
-	readNotesAs(t, tp.cfg.TimeColumn, c.Train.Drop, "train: drop: [%s]", log)
+	readNotes(t, tp.cfg.TimeColumn, c.Train.Drop, "train: drop: [%s]", log)
 	for _, name := range slices.Concat(c.Train.Drop, c.Train.AllowLeaks) {
 		if t.Column(name) == nil {
 			return Usagef("pipeline.yaml, train: drop or allow_leaks: no column %q among the training rows' (%s)", name, strings.Join(t.Names(), ", "))
