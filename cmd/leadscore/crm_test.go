@@ -2,8 +2,6 @@ package main
 
 import (
 	"bytes"
-	"cmp"
-	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -165,16 +163,7 @@ func writeLines(t *testing.T, path, eol, header string, n int, row func(i int) s
 // first) through edit, and writes what edit returns to the file to.
 func rewriteCSV(t *testing.T, from, to string, edit func(recs [][]string) [][]string) {
 	t.Helper()
-	recs := testfiles.ReadCSV(t, from)
-	g, err := os.Create(to)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w := csv.NewWriter(g)
-	w.WriteAll(edit(recs))
-	if err := cmp.Or(w.Error(), g.Close()); err != nil {
-		t.Fatal(err)
-	}
+	testfiles.WriteCSV(t, to, edit(testfiles.ReadCSV(t, from)))
 }
 
 // TestPerFileOptions: a semicolon entities file with its own column names

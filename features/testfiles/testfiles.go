@@ -4,6 +4,7 @@ package testfiles
 
 import (
 	"encoding/csv"
+	"errors"
 	"os"
 	"testing"
 )
@@ -22,4 +23,19 @@ func ReadCSV(t testing.TB, path string) [][]string {
 		t.Fatalf("%s: %v", path, err)
 	}
 	return recs
+}
+
+// WriteCSV writes recs, the header first, as the CSV file at path,
+// failing the test when it cannot.
+func WriteCSV(t testing.TB, path string, recs [][]string) {
+	t.Helper()
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := csv.NewWriter(f)
+	w.WriteAll(recs)
+	if err := errors.Join(w.Error(), f.Close()); err != nil {
+		t.Fatal(err)
+	}
 }

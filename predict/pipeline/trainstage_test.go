@@ -2,7 +2,6 @@ package pipeline
 
 import (
 	"context"
-	"encoding/csv"
 	"errors"
 	"os"
 	"path/filepath"
@@ -174,16 +173,7 @@ func rewriteDeals(t *testing.T, from, to string, d time.Time) int {
 			flipped++
 		}
 	}
-	out, err := os.Create(to)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer out.Close()
-	w := csv.NewWriter(out)
-	w.WriteAll(recs)
-	if err := w.Error(); err != nil {
-		t.Fatal(err)
-	}
+	testfiles.WriteCSV(t, to, recs)
 	return flipped
 }
 
@@ -207,17 +197,7 @@ func TestRunLeak(t *testing.T) {
 	dir := t.TempDir()
 	generate(t, dir, 2000, 7)
 	read := func(name string) [][]string { return testfiles.ReadCSV(t, filepath.Join(dir, name)) }
-	write := func(name string, recs [][]string) {
-		f, err := os.Create(filepath.Join(dir, name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		w := csv.NewWriter(f)
-		w.WriteAll(recs)
-		if err := errors.Join(w.Error(), f.Close()); err != nil {
-			t.Fatal(err)
-		}
-	}
+	write := func(name string, recs [][]string) { testfiles.WriteCSV(t, filepath.Join(dir, name), recs) }
 	// Each contact's first deal; "customer" when it closed won before the
 	// run's date.
 	const date = "2024-07-01"
@@ -366,15 +346,7 @@ func TestRunEntityDates(t *testing.T) {
 		}
 		ents[i+1] = append(r, created, seen)
 	}
-	f, err := os.Create(filepath.Join(dir, "dated.csv"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	w := csv.NewWriter(f)
-	w.WriteAll(ents)
-	if err := errors.Join(w.Error(), f.Close()); err != nil {
-		t.Fatal(err)
-	}
+	testfiles.WriteCSV(t, filepath.Join(dir, "dated.csv"), ents)
 	p := filepath.Join(dir, "p.yaml")
 	os.WriteFile(p, []byte("out: runs\nevents: {path: events.csv}\nentities: {path: dated.csv}\ndeals: {path: deals.csv}\n"+
 		"train: {target: conversion, horizon: 90d, model: lr}\n"), 0o644)
