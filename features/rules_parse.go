@@ -400,14 +400,18 @@ func yamlError(name string, err error, data []byte) error {
 			msg = fmt.Sprintf("unknown key %q", k)
 		}
 	}
-	return withOpHint(&ConfigError{Path: name, Line: line, Err: errors.New(msg)}, data)
+	ce := &ConfigError{Path: name, Line: line, Err: errors.New(msg)}
+	if te != nil {
+		return ce // a file that parsed: an unquoted operator read as "" is condsFrom's to name
+	}
+	return withOpHint(ce, data)
 }
 
 // unquotedOp matches a condition's operator that YAML cannot read
 // unquoted: > and >= start a folded scalar, != a tag.
 var unquotedOp = regexp.MustCompile(`(?m)^[^#\n]*\bop:[ \t]*([>!]=?)[ \t]*(?:[,}#]|$)`)
 
-// withOpHint points a YAML error of a file with conditions (rules,
+// withOpHint points a YAML syntax error of a file with conditions (rules,
 // predict.yaml) at the first unquoted operator in data, its cause (the
 // parser's line can be an earlier one), and says how to write it.
 func withOpHint(err error, data []byte) error {

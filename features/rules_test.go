@@ -307,6 +307,8 @@ func TestParseConfigErrors(t *testing.T) {
 			`(YAML reads an unquoted != as a mark of its own: quote the operator, op: "!=")`},
 		{"unquoted > in a block", "version: 1\ngroups: [{name: g}]\nrules:\n  - name: a\n    group: g\n    points: 1\n    valid_for: 1 day\n    event:\n      type: x\n      where:\n        - field: value\n          op: >\n          value: 3\n", 13,
 			`condition on "value": no operator (want = != in > >= < <= contains; YAML reads an unquoted > or != as marks of its own: quote it, op: ">")`},
+		{"an unknown key beside an unquoted > in a block", "version: 1\ngroups: [{name: g}]\nrules:\n  - name: a\n    group: g\n    points: 1\n    valid_for: 1 day\n    event:\n      type: x\n      where:\n        - field: value\n          op: >\n          value: 3\n    colour: red\n", 14,
+			`unknown key "colour"`},
 		{"no group", "version: 1\nrules:\n  - name: a\n    points: 1\n    event: {type: x}\n    valid_for: 1 day\n", 3,
 			`rule "a": no group: each rule belongs to one of the groups the file declares`},
 		{"unknown key", "version: 1\ngroups: [{name: g}]\nrules:\n  - name: a\n    group: g\n    points: 1\n    colour: red\n    event: {type: x}\n    valid_for: 1 day\n", 7, ""},
