@@ -137,7 +137,8 @@ func (c *Column) pick(rows []int) Column {
 }
 
 // inferColumn turns text cells into a typed column: float when every
-// non-empty cell is a decimal number, string otherwise. A decimal beyond
+// non-empty cell is a decimal number and none is written with a leading
+// zero (zeroLed), string otherwise. A decimal beyond
 // MaxMagnitude is an error: big is its index, −1 when there is none.
 func inferColumn(name string, cells []string) (c Column, big int) {
 	fs, values, isFloat, big := parseFloats(cells)

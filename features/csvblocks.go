@@ -246,8 +246,9 @@ func readBlockCells(blk []byte, sep rune, width int, na []string, only []bool) [
 
 // parseFloats parses text cells as numbers: empty cells are NaN, values
 // reports a non-empty cell, and isFloat is false (and fs nil) at the first
-// cell that is not a decimal number. big is the index of the first decimal
-// beyond MaxMagnitude (its value is NaN), −1 when there is none.
+// cell that is not a decimal number or is written as a code is (zeroLed).
+// big is the index of the first decimal beyond MaxMagnitude (its value is
+// NaN), −1 when there is none.
 func parseFloats(cells []string) (fs []float64, values, isFloat bool, big int) {
 	fs = make([]float64, len(cells))
 	big = -1
@@ -257,7 +258,7 @@ func parseFloats(cells []string) (fs []float64, values, isFloat bool, big int) {
 			continue
 		}
 		f, syntax, err := decimalValue(s)
-		if !syntax {
+		if !syntax || zeroLed(s) {
 			return nil, false, false, -1
 		}
 		if err != nil {

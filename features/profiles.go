@@ -91,7 +91,11 @@ func ReadProfiles(ctx context.Context, src Source, bad *BadRows) (*Profiles, err
 		// cells that read as plain decimals ("1.234") are in that format
 		// too.
 		format := cmp.Or(src.Numbers[col.Name], src.CSV.NumberFormat)
-		if col.Kind == KindString && col.Str != nil || col.Kind == KindFloat && format == NumberDot && src.format() != FormatParquet {
+		codes := ""
+		if col.Kind == KindString && src.Numbers[col.Name] == "" {
+			codes = codesNote(pr.cells[j])
+		}
+		if codes == "" && (col.Kind == KindString && col.Str != nil || col.Kind == KindFloat && format == NumberDot && src.format() != FormatParquet) {
 			vals, _, ok, err := detectNumbers(col.Name, pr.cells[j], format)
 			if ae := (*AmbiguousError)(nil); errors.As(err, &ae) {
 				ae.Flag = fmt.Sprintf("--entities-number-format %q or %q (number_format: in pipeline.yaml), how the file writes its numbers", NumberComma, NumberDot)
@@ -118,6 +122,8 @@ func ReadProfiles(ctx context.Context, src Source, bad *BadRows) (*Profiles, err
 			}
 			if ok {
 				col = Column{Name: col.Name, Kind: KindTime, Time: ts}
+			} else if codes != "" {
+				p.Notes = append(p.Notes, fmt.Sprintf("column %q %s", col.Name, codes))
 			}
 		}
 		if col.Kind == KindString && col.Str == nil {

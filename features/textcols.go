@@ -509,14 +509,20 @@ func readText(t *Table, src Source, reads []ColumnRead) error {
 			}
 			continue
 		}
-		vals, format, ok, err := detectNumbers(c.Name, c.Str, src.Numbers[c.Name])
-		if err != nil {
-			return err
+		codes := ""
+		if src.Numbers[c.Name] == "" {
+			codes = codesNote(c.Str)
 		}
-		if ok {
-			*c = Column{Name: c.Name, Kind: KindFloat, Float: vals}
-			reads = append(reads, ColumnRead{Column: c.Name, Number: format})
-			continue
+		if codes == "" {
+			vals, format, ok, err := detectNumbers(c.Name, c.Str, src.Numbers[c.Name])
+			if err != nil {
+				return err
+			}
+			if ok {
+				*c = Column{Name: c.Name, Kind: KindFloat, Float: vals}
+				reads = append(reads, ColumnRead{Column: c.Name, Number: format})
+				continue
+			}
 		}
 		if f := src.Numbers[c.Name]; f != "" {
 			return fmt.Errorf("column %q: not every value is a number written %s (%s; a value that means missing goes to --na)", c.Name, f, firstNot(c.Str, f))
@@ -528,6 +534,11 @@ func readText(t *Table, src Source, reads []ColumnRead) error {
 		if ok {
 			*c = Column{Name: c.Name, Kind: KindTime, Time: ts}
 			reads = append(reads, ColumnRead{Column: c.Name, Time: pattern})
+			continue
+		}
+		if codes != "" {
+			reads = append(reads, ColumnRead{Column: c.Name, Text: true,
+				Note: fmt.Sprintf("%s; --number-format %q reads them as numbers", codes, c.Name+"="+NumberPlain)})
 			continue
 		}
 		if note := mostlyNumbers(c.Str); note != "" {
@@ -555,6 +566,37 @@ func firstNot(cells []string, format string) string {
 		}
 	}
 	return ""
+}
+
+// zeroLed reports whether s is written with a leading zero before another
+// digit ("02134", "007"), as postal codes, phone numbers and account
+// numbers are, and numbers are not.
+func zeroLed(s string) bool {
+	return len(s) > 1 && s[0] == '0' && s[1] >= '0' && s[1] <= '9'
+}
+
+// codesNote notes text cells that read as numbers, some written with a
+// leading zero (zeroLed): codes, which reading them as numbers would
+// change ("02134" and "2134" the same postal code). It returns "" for
+// other cells.
+func codesNote(cells []string) string {
+	example := ""
+	for _, c := range cells {
+		c = strings.TrimSpace(c)
+		if c == "" || missingToken(c) {
+			continue
+		}
+		if !readsAsNumber(c) {
+			return ""
+		}
+		if example == "" && zeroLed(c) {
+			example = c
+		}
+	}
+	if example == "" {
+		return ""
+	}
+	return fmt.Sprintf("read as text: numbers written with leading zeros, as codes are (%q)", example)
 }
 
 // mostlyNumbers notes a text column whose cells are numbers but for a few

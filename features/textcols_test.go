@@ -5,10 +5,12 @@ import (
 	"compress/gzip"
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -456,5 +458,78 @@ func TestDateAgeNames(t *testing.T) {
 	}
 	if _, _, ok := SplitDateAge("page_view_days_since_last"); ok {
 		t.Error("SplitDateAge of a days-since column")
+	}
+}
+
+// TestLeadingZeroCodes: numbers written with leading zeros are codes
+// (postal codes), kept as written with a note in flat tables (CSV, both
+// readers, and Parquet text) and entities; a column's own number format
+// reads them as numbers, and numbers such as 0.5 stay numbers.
+func TestLeadingZeroCodes(t *testing.T) {
+	dir := t.TempDir()
+	var b strings.Builder
+	b.WriteString("id,Zip,Share,Visits\n")
+	for i := range 5000 {
+		zip := strconv.Itoa(10000 + i)
+		if i == 4999 { // in the last of the block reader's blocks alone
+			zip = "02134"
+		}
+		fmt.Fprintf(&b, "L%d,%s,0.%d,%d\n", i, zip, i%10, i%7)
+	}
+	path := filepath.Join(dir, "leads.csv")
+	os.WriteFile(path, []byte(b.String()), 0o644)
+	var zips Table
+	for _, src := range []Source{
+		{Path: path},
+		{Path: path, Text: map[string]bool{"id": true}}, // the row reader
+	} {
+		tb, err := ReadTable(context.Background(), src, nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		zip := tb.Column("Zip")
+		if zip.Kind != KindString || zip.Str[4999] != "02134" || zip.Str[0] != "10000" {
+			t.Fatalf("Zip read as %v", zip.Kind)
+		}
+		for _, name := range []string{"Share", "Visits"} {
+			if c := tb.Column(name); c.Kind != KindFloat {
+				t.Errorf("%s read as %v", name, c.Kind)
+			}
+		}
+		var read ColumnRead
+		for _, r := range tb.ColumnReads() {
+			if r.Column == "Zip" {
+				read = r
+			}
+		}
+		if !read.Text || !strings.Contains(read.Note, `leading zeros, as codes are ("02134"); --number-format "Zip=1234.5"`) {
+			t.Errorf("Zip read %+v", read)
+		}
+		zips = Table{Columns: []Column{*tb.Column("id"), *zip}}
+	}
+	tb, err := ReadTable(context.Background(), Source{Path: path, Numbers: map[string]string{"Zip": NumberPlain}}, nil, nil)
+	if err != nil || tb.Column("Zip").Kind != KindFloat || tb.Column("Zip").Float[4999] != 2134 {
+		t.Errorf("Zip=1234.5: %v", err)
+	}
+	pq := filepath.Join(dir, "leads.parquet")
+	var buf bytes.Buffer
+	if err := zips.WriteParquet(&buf); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(pq, buf.Bytes(), 0o644)
+	if tb, err := ReadTable(context.Background(), Source{Path: pq}, nil, nil); err != nil || tb.Column("Zip").Kind != KindString {
+		t.Errorf("Parquet text codes: %v", err)
+	}
+	ents := filepath.Join(dir, "entities.csv")
+	os.WriteFile(ents, []byte("entity_id,Zip,Seats\na,02134,\"1.200\"\nb,10001,3\n"), 0o644)
+	p, err := ReadProfiles(context.Background(), Source{Path: ents, CSV: CSVOptions{NumberFormat: NumberDot}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := p.Column("Zip"); c.Kind != KindString || c.Str[0] != "02134" || len(p.Notes) != 1 || !strings.Contains(p.Notes[0], `column "Zip" read as text: numbers written with leading zeros`) {
+		t.Errorf("entities Zip %+v, notes %q", c, p.Notes)
+	}
+	if c := p.Column("Seats"); c.Kind != KindFloat || c.Float[0] != 1200 {
+		t.Errorf("entities Seats %+v", c)
 	}
 }

@@ -45,14 +45,14 @@ func NewEncoder(m *Model, t *features.Table) (*Encoder, error) {
 	for i, f := range m.Features {
 		c := t.Column(f.Name)
 		used[f.Name] = true
+		if c != nil && f.Kind == Numeric && c.Kind == features.KindString {
+			if n := textNumbers(c); n != nil {
+				c = n
+			}
+		}
 		switch {
 		case c == nil:
 			se.Missing = append(se.Missing, f.Name)
-		case f.Kind == Numeric && c.Kind == features.KindString && allNull(c):
-			c = &features.Column{Name: c.Name, Kind: features.KindFloat, Float: make([]float64, c.Len())}
-			for j := range c.Float {
-				c.Float[j] = math.NaN()
-			}
 		case f.Kind == Numeric && c.Kind != features.KindFloat && c.Kind != features.KindBool:
 			se.WrongKind = append(se.WrongKind, fmt.Sprintf("%s (model: numeric, table: %s)", f.Name, c.Kind))
 		}
@@ -73,6 +73,27 @@ func NewEncoder(m *Model, t *features.Table) (*Encoder, error) {
 		}
 	}
 	return e, nil
+}
+
+// textNumbers returns a text column whose values are all plain numbers as
+// numbers, nil when a value is not one. A model's numeric input meets
+// such a column where an export leaves it empty on every row, and where
+// its values are codes with leading zeros ("02134"), which the tables are
+// read as text but a model trained before they were took as numbers.
+func textNumbers(c *features.Column) *features.Column {
+	out := &features.Column{Name: c.Name, Kind: features.KindFloat, Float: make([]float64, c.Len())}
+	for i, s := range c.Str {
+		if c.IsNull(i) {
+			out.Float[i] = math.NaN()
+			continue
+		}
+		v, ok := features.ParseNumberAs(s, features.NumberPlain)
+		if !ok {
+			return nil
+		}
+		out.Float[i] = v
+	}
+	return out
 }
 
 // allNull reports whether a column has no value.

@@ -146,13 +146,22 @@ func TestSchemaMismatch(t *testing.T) {
 	if !errors.As(err, &se) || len(se.Missing) != 1 || se.Missing[0] != "x" || !slices.Equal(se.Extra, []string{"y"}) {
 		t.Fatalf("error = %#v, want missing [x], extra [y]", err)
 	}
-	tb.Columns[1] = features.Column{Name: "x", Kind: features.KindString, Str: []string{"1"}}
+	tb.Columns[1] = features.Column{Name: "x", Kind: features.KindString, Str: []string{"high"}}
 	if _, _, err := Score(context.Background(), m, tb, Config{}); !errors.As(err, &se) || len(se.WrongKind) != 1 {
 		t.Fatalf("error = %v, want a wrong-kind *SchemaError", err)
 	}
+	// Numbers read as text (codes with leading zeros, which a model trained
+	// on an older reading took as numbers) are the numbers they write.
+	tb.Columns[1].Str = []string{"03"}
+	asText, _, err := Score(context.Background(), m, tb, Config{})
+	tb.Columns[1] = features.Column{Name: "x", Kind: features.KindFloat, Float: []float64{3}}
+	asNumber, _, err2 := Score(context.Background(), m, tb, Config{})
+	if err != nil || err2 != nil || asText[0].Probability != asNumber[0].Probability {
+		t.Fatalf("x read as text %q: %+v, %v; as a number: %+v, %v", "03", asText, err, asNumber, err2)
+	}
+	tb.Columns[1] = features.Column{Name: "x", Kind: features.KindString, Str: []string{""}}
 	// A column without a value, read as text (new leads nobody has filled
 	// it in for), is missing values, scored as the model imputes them.
-	tb.Columns[1].Str = []string{""}
 	ranked, _, err := Score(context.Background(), m, tb, Config{})
 	if err != nil || len(ranked) != 1 || math.Abs(ranked[0].Probability-Sigmoid(0.5)) > 1e-12 {
 		t.Fatalf("an empty column: %+v, %v; want x imputed", ranked, err)
