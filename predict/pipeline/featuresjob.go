@@ -3,7 +3,6 @@ package pipeline
 import (
 	"context"
 	"log/slog"
-	"strings"
 
 	"leadscore/features"
 )
@@ -39,8 +38,8 @@ func (j *FeaturesJob) Run(ctx context.Context) (rows, columns int, err error) {
 	if j.Events == "" || j.Out == "" {
 		return 0, 0, Usagef("--events and --out are required")
 	}
-	if !strings.HasSuffix(strings.ToLower(j.Out), ".parquet") {
-		return 0, 0, Usagef("--out %q: feature tables are Parquet; name the file .parquet", j.Out)
+	if err := parquetOut(j.Out, "feature tables are", ""); err != nil {
+		return 0, 0, err
 	}
 	job, err := j.tableJob()
 	if err != nil {

@@ -451,3 +451,13 @@ func resolved(p string) string {
 	}
 	return filepath.Join(dir, base)
 }
+
+// parquetOut refuses an --out path not named .parquet, for a job whose
+// output is Parquet (what it is, in the message): given ranked.csv, a
+// spreadsheet would show its bytes. csv says how to have it as CSV.
+func parquetOut(path, what, csv string) error {
+	if strings.HasSuffix(strings.ToLower(path), ".parquet") {
+		return nil
+	}
+	return Usagef("--out %q: %s Parquet; name the file .parquet%s", path, what, csv)
+}

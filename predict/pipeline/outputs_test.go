@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -205,5 +206,40 @@ func TestRankedCSVRerun(t *testing.T) {
 			t.Errorf("%q: %v; replaced: %v", tt.had, err, string(now) != tt.had)
 		}
 		o.Abort()
+	}
+}
+
+// TestParquetOutNamed: the jobs that write Parquet refuse an --out named
+// otherwise (ranked.csv would be Parquet bytes under a spreadsheet's
+// name), before reading anything, and say how to have CSV.
+func TestParquetOutNamed(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "list.csv")
+	for _, tt := range []struct {
+		name string
+		run  func() error
+		want string
+	}{
+		{"features", func() error {
+			_, _, err := (&FeaturesJob{Events: "events.csv", Out: out}).Run(context.Background())
+			return err
+		}, "feature tables are Parquet; name the file .parquet"},
+		{"predict", func() error {
+			_, _, err := (&PredictJob{Model: "models/lr", Out: out}).Run(context.Background())
+			return err
+		}, "the ranked list is Parquet; name the file .parquet; --csv ranked.csv"},
+		{"rfm", func() error {
+			_, _, err := (&RFMJob{Orders: "orders.csv", Out: out}).Run(context.Background())
+			return err
+		}, "the customers' table is Parquet; name the file .parquet; leadscore export"},
+	} {
+		err := tt.run()
+		var ue *UsageError
+		if !errors.As(err, &ue) || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s --out list.csv: %v, want a UsageError saying %q", tt.name, err, tt.want)
+		}
+		if _, err := os.Stat(out); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("%s wrote %s: %v", tt.name, out, err)
+		}
 	}
 }

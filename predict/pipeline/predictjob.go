@@ -49,6 +49,9 @@ func (j *PredictJob) Run(ctx context.Context) ([]predict.Ranked, predict.Summary
 	if j.Model == "" || j.Out == "" {
 		return nil, sum, Usagef("--model and --out are required")
 	}
+	if err := parquetOut(j.Out, "the ranked list is", "; --csv ranked.csv writes it as CSV too"); err != nil {
+		return nil, sum, err
+	}
 	if (j.Features == "") == (j.Table.Path == "") {
 		return nil, sum, Usagef("give exactly one of --features and --table")
 	}

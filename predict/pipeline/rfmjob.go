@@ -40,6 +40,9 @@ func (j *RFMJob) Run(ctx context.Context) (*rfm.Result, []rfm.HoldoutRow, error)
 	if (j.Orders == "") == (j.Events == "") || j.Out == "" {
 		return nil, nil, Usagef("give --out and exactly one of --orders and --events")
 	}
+	if err := parquetOut(j.Out, "the customers' table is", "; leadscore export --in rfm.parquet --out rfm.csv writes it as CSV"); err != nil {
+		return nil, nil, err
+	}
 	if (j.AsOf == "") == (j.ObservationEnd == "") {
 		return nil, nil, Usagef("give exactly one of --as-of and --observation-end")
 	}
