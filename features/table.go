@@ -89,8 +89,8 @@ type Source struct {
 	Numbers map[string]string
 	Times   map[string]string
 	// Text names columns of a flat table kept as the file writes them,
-	// read neither as numbers nor as dates (codes with leading zeros,
-	// version numbers).
+	// read neither as numbers nor as dates (codes, version numbers); codes
+	// written with leading zeros are read so unasked (readText).
 	Text map[string]bool
 	// Won and Lost, when set, are the values of a deals or cutoffs file's
 	// won column that mean won and lost (a CRM's stages: "Closed Won"),

@@ -271,10 +271,10 @@ func TestTrainNamesMissingColumns(t *testing.T) {
 	}
 }
 
-// TestTextColumns: --text keeps codes with leading zeros as written (a
-// category 01001, not the number 1001); the model remembers it, so
-// predict reads the column alike without the flag; a name the file lacks
-// is a usage error.
+// TestTextColumns: --text keeps a column as written; codes with leading
+// zeros are kept so without it (a category 01001, not the number 1001),
+// with a note. The model remembers it, so predict reads the column alike
+// without the flag; a name the file lacks is a usage error.
 func TestTextColumns(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "codes.csv")
@@ -284,6 +284,11 @@ func TestTextColumns(t *testing.T) {
 	code, out, errs := runCLI(t, "inspect", "--table", path, "--label", "Won", "--id", "Lead", "--text", "Zip")
 	if code != 0 || !regexp.MustCompile(`Zip +categorical +text .*01000 \(`).MatchString(out) {
 		t.Fatalf("inspect --text Zip: exit %d, %s%s", code, out, errs)
+	}
+	code, out, errs = runCLI(t, "inspect", "--table", path, "--label", "Won", "--id", "Lead")
+	if code != 0 || !regexp.MustCompile(`Zip +categorical +text .*01000 \(`).MatchString(out) ||
+		!strings.Contains(errs, `numbers written with leading zeros, as codes are (\"01000\")`) {
+		t.Fatalf("inspect without --text: exit %d, %s%s", code, out, errs)
 	}
 	model := filepath.Join(dir, "model")
 	if code, _, errs := runCLI(t, "train", "--table", path, "--label", "Won", "--id", "Lead", "--text", "Zip", "--model", "lr", "--out", model, "-q"); code != 0 {

@@ -56,7 +56,7 @@ func addTableFlags(cmd *cobra.Command, ft *pipeline.FlatTable, usage string) {
 	f.StringVar(&ft.Encoding, "encoding", "utf-8", "text encoding of --table: utf-8 or cp1252 (Windows-1252/Latin-1)")
 	f.StringSliceVar(&ft.NA, "na", nil, "values that mean missing, such as Select (comma-separated)")
 	f.StringVar(&ft.TimeFormat, "time-format", "", "how --table writes dates: dd.mm.yyyy, M/D/YY H:MM, ... or a Go layout; COLUMN=FORMAT for one column, as in Created=unix or Opened=excel (default: ISO 8601 or detected)")
-	f.StringSliceVar(&ft.Text, "text", nil, "columns of --table to keep as written, neither numbers nor dates: codes with leading zeros, version numbers (comma-separated)")
+	f.StringSliceVar(&ft.Text, "text", nil, "columns of --table to keep as written, neither numbers nor dates, such as codes or version numbers (codes written with leading zeros are kept so unasked; comma-separated)")
 	f.StringArrayVar(&ft.Numbers, "number-format", nil, "COLUMN=FORMAT for a column whose numbers detection cannot tell: 1,234.5 or 1.234,5 (repeatable)")
 	f.IntVar(&ft.MaxBadRows, "max-bad-rows", 0, "skip up to N bad rows of a CSV --table (another number of fields, invalid text), writing them to a .quarantine.csv beside the output, in the model folder for train (inspect counts them; 0: stop at the first)")
 }
