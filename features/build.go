@@ -670,7 +670,7 @@ func (e *engine) checkNames(cols []Column) error {
 	for _, c := range all {
 		if from, dup := seen[c.name]; dup {
 			if from == c.from {
-				return &SchemaError{Path: e.cfg.Events.Path, Err: fmt.Errorf("the column %q is generated twice: two event types, or a type named like a built-in feature, give it (column names keep only a-z, 0-9 and _); rename the type", c.name)}
+				return &SchemaError{Path: e.cfg.Events.Path, Err: fmt.Errorf("the column %q is generated twice: an event type named like a built-in feature gives it (column names keep only a-z, 0-9 and _); read the type as another with --rename-type (rename_types: in pipeline.yaml)", c.name)}
 			}
 			return &SchemaError{Path: e.cfg.Events.Path, Err: fmt.Errorf("column %q would be both %s and %s: rename one of them", c.name, from, c.from)}
 		}

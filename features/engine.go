@@ -1403,6 +1403,9 @@ func (e *engine) resolveTypes(tt typeTotals) (*layout, error) {
 		kept = append(kept, "other")
 	}
 	slices.Sort(kept)
+	if err := sameColumns(kept); err != nil {
+		return nil, &SchemaError{Path: e.cfg.Events.Path, Err: err}
+	}
 	slot := make(map[string]int, len(kept))
 	for i, name := range kept {
 		slot[name] = i
@@ -1441,6 +1444,32 @@ func (e *engine) resolveTypes(tt typeTotals) (*layout, error) {
 		l.valued = append(l.valued, v)
 	}
 	return l, nil
+}
+
+// sameColumns refuses event types (sorted) two or more of which make
+// columns of one name ("Page View", "page view" and "page-view" all
+// page_view_…), naming them and the setting that reads them as one type.
+func sameColumns(types []string) error {
+	by := map[string][]string{}
+	for _, t := range types {
+		by[columnName(t)] = append(by[columnName(t)], t)
+	}
+	for _, t := range types {
+		same := by[columnName(t)]
+		if len(same) < 2 {
+			continue
+		}
+		to := columnName(t)
+		var flags []string
+		for _, s := range same {
+			if s != to {
+				flags = append(flags, fmt.Sprintf("--rename-type %q", s+"="+to))
+			}
+		}
+		return fmt.Errorf("event types %s all make columns named %s_… (column names keep only a-z, 0-9 and _): read them as one type with %s (rename_types: in pipeline.yaml), or rename them apart",
+			quoteList(same), to, strings.Join(flags, " "))
+	}
+	return nil
 }
 
 // placed is a row's entity, moment and, for a snapshot row, label. ent

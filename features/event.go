@@ -3,7 +3,9 @@ package features
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
+	"maps"
 	"math"
 	"slices"
 	"time"
@@ -230,7 +232,33 @@ func OpenOrders(ctx context.Context, src Source, bad *BadRows) (*EventReader, er
 			props = append(props, i)
 		}
 	}
+	src.RenameTypes = nil // no type column: every row is an order
 	return newEventReader(src, r, bad, eventColsOf(idx), props, "order"), nil
+}
+
+// CheckRenameTypes checks a Source.RenameTypes: every spelling and type
+// named, and no type itself renamed to another (renames are read once,
+// not in chains).
+func CheckRenameTypes(m map[string]string) error {
+	for _, from := range slices.Sorted(maps.Keys(m)) {
+		to := m[from]
+		switch next, ok := m[to]; {
+		case from == "" || to == "":
+			return fmt.Errorf("%q=%q: name both the spelling and the type", from, to)
+		case ok && next != to:
+			return fmt.Errorf("%q is read as %q, which is read as %q: name the type a spelling ends as", from, to, next)
+		}
+	}
+	return nil
+}
+
+// renamed returns the type an events file's spelling t is read as
+// (Source.RenameTypes).
+func (er *EventReader) renamed(t string) string {
+	if to, ok := er.src.RenameTypes[t]; ok {
+		return to
+	}
+	return t
 }
 
 // Rows returns the number of rows read so far, good and bad.
@@ -243,6 +271,11 @@ func (er *EventReader) readColumns(b *eventColumns, max int) error {
 	var one [1]Event
 	for b.len() < max {
 		if k := er.runs.cleanColumns(&er.col, er.fixedType, b, max-b.len()); k > 0 {
+			if len(er.src.RenameTypes) > 0 {
+				for i := b.len() - k; i < b.len(); i++ {
+					b.typ[i] = er.renamed(b.typ[i])
+				}
+			}
 			er.rows += k
 			continue
 		}
@@ -265,6 +298,9 @@ func (er *EventReader) Read(buf []Event) (int, error) {
 	for n < len(buf) {
 		if er.runs != nil {
 			k := er.runs.cleanEvents(&er.col, er.fixedType, buf[n:])
+			for i := n; i < n+k; i++ {
+				buf[i].Type = er.renamed(buf[i].Type)
+			}
 			er.rows += k
 			if n += k; n == len(buf) {
 				break
@@ -324,7 +360,7 @@ func (er *EventReader) parse(e *Event) error {
 			return cellError(r, path, col.typ, ErrEmptyField)
 		}
 	}
-	*e = Event{EntityID: id, TS: ts, Type: typ, Props: e.Props[:0]}
+	*e = Event{EntityID: id, TS: ts, Type: er.renamed(typ), Props: e.Props[:0]}
 	if c := col.value; c >= 0 {
 		v, null, err := r.Num(c)
 		if err != nil {

@@ -1,7 +1,9 @@
 package features
 
 import (
+	"bytes"
 	"context"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -107,5 +109,125 @@ rules:
 	}
 	if x.Points.Total != 8 || x.Events != 4 {
 		t.Errorf("total %v from %d events, want 8 from 4", x.Points.Total, x.Events)
+	}
+}
+
+// TestRenameTypes: an events file that spells its types several ways,
+// read with RenameTypes, gives the table (and the ledgers) of the file
+// that spells each one way, on every reader: Parquet's column and event
+// paths, CSV.
+func TestRenameTypes(t *testing.T) {
+	ctx := context.Background()
+	orig := Source{Path: sampleFile(t, "events.parquet")}
+	f, err := os.Open(orig.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	ev, err := ReadParquetTable(ctx, f, orig.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spell := map[string][]string{"page_view": {"Page View", "page view", "page_view"}, "email_open": {"E-Mail geöffnet"},
+		"rfq": {"Request for Quote", "RFQ"}, "order": {"Order", "order"}} // rfq and order: the rules' types
+	rename := map[string]string{}
+	for to, froms := range spell {
+		for _, from := range froms {
+			rename[from] = to
+		}
+	}
+	types := ev.Column("type").Str
+	renamed := 0
+	for i, typ := range types {
+		if s := spell[typ]; s != nil {
+			types[i] = s[i%len(s)]
+			renamed++
+		}
+	}
+	if renamed == 0 {
+		t.Fatal("the sample has no page_view or email_open event")
+	}
+	dir := t.TempDir()
+	var pq bytes.Buffer
+	if err := ev.WriteParquet(&pq); err != nil {
+		t.Fatal(err)
+	}
+	var csv bytes.Buffer
+	if err := ev.WriteCSV(&csv); err != nil {
+		t.Fatal(err)
+	}
+	rules := DefaultRules()
+	at := datasets.SampleEnd.AddDate(0, -1, 0)
+	want, err := Build(ctx, Config{Events: orig, AsOf: at, Rules: rules})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, data := range map[string][]byte{"spelt.parquet": pq.Bytes(), "spelt.csv": csv.Bytes()} {
+		path := filepath.Join(dir, name)
+		os.WriteFile(path, data, 0o644)
+		if _, err := Build(ctx, Config{Events: Source{Path: path}, AsOf: at}); err == nil || !strings.Contains(err.Error(), `event types "Order", "order" all make columns named order_…`) {
+			t.Errorf("%s without RenameTypes: %v", name, err)
+		}
+		src := Source{Path: path, RenameTypes: rename}
+		for _, withRules := range []*RuleSet{nil, rules} { // rules read events whole
+			got, err := Build(ctx, Config{Events: src, AsOf: at, Rules: withRules})
+			if err != nil {
+				t.Fatal(err)
+			}
+			w := want
+			if withRules == nil {
+				if w, err = Build(ctx, Config{Events: orig, AsOf: at}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := sameTable(got, w); err != nil {
+				t.Errorf("%s (rules %v): %v", name, withRules != nil, err)
+			}
+		}
+		ids := want.Column("entity_id").Str
+		for row := 0; row < len(ids); row += len(ids) / 5 {
+			x, err := Explain(ctx, ExplainConfig{Events: src, Rules: rules, EntityID: ids[row], AsOf: at})
+			y, err2 := Explain(ctx, ExplainConfig{Events: orig, Rules: rules, EntityID: ids[row], AsOf: at})
+			if err != nil || err2 != nil || AwardsJSON(x.Entries) != AwardsJSON(y.Entries) {
+				t.Errorf("%s: the ledger of %s: %v, %v", name, ids[row], err, err2)
+			}
+		}
+	}
+	// Events read whole from columns (a file without properties).
+	var bare Table
+	for _, name := range []string{"entity_id", "ts", "type", "value"} {
+		bare.Columns = append(bare.Columns, *ev.Column(name))
+	}
+	pq.Reset()
+	if err := bare.WriteParquet(&pq); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "bare.parquet")
+	os.WriteFile(path, pq.Bytes(), 0o644)
+	er, err := OpenEvents(ctx, Source{Path: path, RenameTypes: rename}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer er.Close()
+	n := 0
+	err = Stream(ctx, er, func(events []Event) error {
+		for _, e := range events {
+			if e.Type != rename[e.Type] && rename[e.Type] != "" {
+				return fmt.Errorf("an event of type %q", e.Type)
+			}
+			n++
+		}
+		return nil
+	})
+	if err != nil || n != len(types) {
+		t.Errorf("bare.parquet: %d of %d events, %v", n, len(types), err)
+	}
+	for _, bad := range []map[string]string{{"Page View": ""}, {"": "page_view"}, {"Page View": "page view", "page view": "page_view"}} {
+		if err := CheckRenameTypes(bad); err == nil {
+			t.Errorf("CheckRenameTypes(%q) = nil", bad)
+		}
+	}
+	if err := CheckRenameTypes(map[string]string{"page_view": "page_view", "Page View": "page_view"}); err != nil {
+		t.Errorf("a type read as itself: %v", err)
 	}
 }

@@ -80,7 +80,9 @@ func TestColumnCollisions(t *testing.T) {
 		{"attribute rule_points", events, "entity_id,rule_points\na,3\n", "", true, "rule_points"},
 		{"attribute data_quality", events, "entity_id,data_quality\na,3\n", "", false, "data_quality"},
 		{"cutoff column like an attribute", events, "entity_id,won\na,1\n", "entity_id,ts,won\na,2024-06-01,true\n", false, `"won"`},
-		{"two types, one column", "entity_id,ts,type\na,2024-01-01,Page View\na,2024-01-02,page_view\n", "", "", false, "page_view_count_7d"},
+		{"two types, one column", "entity_id,ts,type\na,2024-01-01,Page View\na,2024-01-02,page_view\n", "", "", false,
+			`event types "Page View", "page_view" all make columns named page_view_… (column names keep only a-z, 0-9 and _): read them as one type with --rename-type "Page View=page_view"`},
+		{"a type like a built-in", "entity_id,ts,type\na,2024-01-01,Events\n", "", "", false, `"events_count_7d" is generated twice`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -75,6 +75,11 @@ type Source struct {
 	// column name in the file. Contract names not in the map are looked up
 	// as they are.
 	Columns map[string]string
+	// RenameTypes maps an events file's spellings of event types to the
+	// types they are read as ("Page View" → page_view): a CRM whose
+	// sources spell one type several ways, or in words leadscore's column
+	// names cannot keep ("E-Mail geöffnet").
+	RenameTypes map[string]string
 	// Digest, when set (DigestWhileReading), receives the file's SHA-256
 	// as the file is read.
 	Digest *Digest

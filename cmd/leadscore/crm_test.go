@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -14,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"leadscore/features"
 	"leadscore/features/testfiles"
 	"leadscore/predict"
 	"leadscore/predict/pipeline"
@@ -484,5 +486,42 @@ func TestLeadListedTwice(t *testing.T) {
 	}
 	if _, err := os.Stat(out); err == nil {
 		t.Error("a call list was written")
+	}
+}
+
+// TestRenameTypes: events whose sources spell one type several ways
+// stop features (exit 3) with the flags that read them as one; with
+// them the table has the type's columns, and rules explain reads the
+// file alike. A flag without its type is a usage error.
+func TestRenameTypes(t *testing.T) {
+	dir := t.TempDir()
+	events := filepath.Join(dir, "events.csv")
+	writeLines(t, events, "\n", "entity_id,ts,type,value", 90, func(i int) string {
+		typ := []string{"Page View", "page view", "RFQ", "Request for Quote"}[i%4]
+		return fmt.Sprintf("E%d,2024-05-%02d,%s,", i%9, 1+i%28, typ)
+	})
+	out := filepath.Join(dir, "f.parquet")
+	code, _, errs := runCLI(t, "features", "--events", events, "--as-of", "2024-06-01", "--out", out, "-q")
+	if code != pipeline.ExitBadInput || !strings.Contains(errs, `--rename-type "Page View=page_view" --rename-type "page view=page_view"`) {
+		t.Fatalf("two spellings: exit %d, %s", code, errs)
+	}
+	flags := []string{"--rename-type", "Page View=page_view", "--rename-type", "page view=page_view", "--rename-type", "Request for Quote=rfq", "--rename-type", "RFQ=rfq"}
+	code, _, errs = runCLI(t, slices.Concat([]string{"features", "--events", events, "--as-of", "2024-06-01", "--out", out, "-q"}, flags)...)
+	if code != 0 {
+		t.Fatalf("features --rename-type: exit %d, %s", code, errs)
+	}
+	tb, err := features.ReadTable(context.Background(), features.Source{Path: out}, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := tb.Column("page_view_count_90d"); c == nil || tb.Column("rfq_count_90d") == nil || c.Float[0]+tb.Column("rfq_count_90d").Float[0] != 10 {
+		t.Errorf("columns %v", tb.Names())
+	}
+	code, stdout, errs := runCLI(t, slices.Concat([]string{"rules", "explain", "--events", events, "--entity", "E0", "--as-of", "2024-06-01"}, flags)...)
+	if code != 0 || !strings.Contains(stdout, "rfq") || strings.Contains(stdout, "no matching rfq event") {
+		t.Errorf("rules explain --rename-type: exit %d, %s%s", code, stdout, errs)
+	}
+	if code, _, errs := runCLI(t, "features", "--events", events, "--as-of", "2024-06-01", "--out", out, "--rename-type", "Page View"); code != pipeline.ExitUsage || !strings.Contains(errs, "want SPELLING=TYPE") {
+		t.Errorf("--rename-type without a type: exit %d, %s", code, errs)
 	}
 }

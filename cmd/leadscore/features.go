@@ -75,6 +75,7 @@ same whatever the order of the events file.`,
 	j := &opts.job
 	addReadingFlags(cmd, &j.Reading, "events", "entities", "cutoffs", "outcomes")
 	addOutcomeFlags(cmd, &j.Reading.FileReading)
+	addRenameTypeFlag(cmd, &j.Reading.FileReading)
 	f := cmd.Flags()
 	f.StringVar(&j.Events, "events", "", "events file, or a pattern of shards such as \"events/part-*.parquet\" (required)")
 	f.StringVar(&j.Entities, "entities", "", "entities file (or a pattern of shards): entity_id plus attribute columns")

@@ -39,6 +39,11 @@ func addFileFlags(cmd *cobra.Command, in *pipeline.FileReading) {
 	f.StringVar(&in.NumberFormat, "number-format", "", "how numbers with separators are written, 1,234.5 or 1.234,5 (default: a cell, or an entities column, that only one of them reads)")
 }
 
+// addRenameTypeFlag adds --rename-type, for the commands that read events.
+func addRenameTypeFlag(cmd *cobra.Command, in *pipeline.FileReading) {
+	cmd.Flags().StringArrayVar(&in.RenameTypes, "rename-type", nil, "read an event type the events file spells otherwise as another, SPELLING=TYPE, such as \"Page View=page_view\" (repeatable)")
+}
+
 // addOutcomeFlags adds --won and --lost, the values of a deals file's won
 // column that a CRM writes for its closed stages.
 func addOutcomeFlags(cmd *cobra.Command, in *pipeline.FileReading) {

@@ -67,6 +67,7 @@ does not hold). The totals are the ones 'leadscore features --rules' writes.`,
 		},
 	}
 	addReadingFlags(cmd, &j.Reading, "events", "entities")
+	addRenameTypeFlag(cmd, &j.Reading.FileReading)
 	f := cmd.Flags()
 	f.StringVar(&j.Events, "events", "", "events file (required)")
 	f.StringVar(&j.Entities, "entities", "", "entities file, for attribute rules")

@@ -29,6 +29,9 @@ type Input struct {
 	// "Closed Won"): each means won or lost, any other value open.
 	Won  []string `yaml:"won"`
 	Lost []string `yaml:"lost"`
+	// RenameTypes maps the events file's spellings of event types to the
+	// types they are read as ("Page View": page_view).
+	RenameTypes map[string]string `yaml:"rename_types"`
 }
 
 // Config is pipeline.yaml: what a nightly run reads and where it writes.
@@ -140,6 +143,12 @@ func (c *Config) validate() error {
 		if name != "deals" && len(in.Won)+len(in.Lost) > 0 {
 			return features.FieldErrorf(name+".won", "won and lost values belong to the deals file")
 		}
+		if len(in.RenameTypes) > 0 && name != "events" {
+			return features.FieldErrorf(name+".rename_types", "event types are renamed in the events file")
+		}
+		if err := features.CheckRenameTypes(in.RenameTypes); err != nil {
+			return features.FieldErrorf(name+".rename_types", "%v", err)
+		}
 	}
 	if c.Orders != nil {
 		if err := rfm.CheckUnit(c.TimeUnit); err != nil {
@@ -165,7 +174,7 @@ func (c *Config) source(in *Input) features.Source {
 		layout, _ = features.TimeLayout(in.TimeFormat) // validated
 	}
 	return features.Source{Path: c.resolve(in.Path), Columns: in.Columns, CSV: features.CSVOptions{Sep: sep, Encoding: in.Encoding, NumberFormat: in.NumberFormat, NA: in.NA},
-		TimeLayout: layout, Won: in.Won, Lost: in.Lost}
+		TimeLayout: layout, Won: in.Won, Lost: in.Lost, RenameTypes: in.RenameTypes}
 }
 
 // dateOf formats a run's as-of date as its folder name.

@@ -46,6 +46,8 @@ func TestPipelineConfigChecksFirst(t *testing.T) {
 		{"a misspelt column name", "out: runs\nevents: {path: e.csv}\nmodel: m\ndeals:\n  path: d.csv\n  columns: {closedat: close_date}\n", 6},
 		{"a deals column for events", "out: runs\nevents:\n  path: e.csv\n  columns: {closed_at: x}\nmodel: m\n", 4},
 		{"number format", "out: runs\nevents: {path: e.csv}\nmodel: m\nentities:\n  path: x.csv\n  number_format: 1 234,5\n", 6},
+		{"types renamed in entities", "out: runs\nevents: {path: e.csv}\nmodel: m\nentities:\n  path: x.csv\n  rename_types: {A: a}\n", 6},
+		{"types renamed in a chain", "out: runs\nevents:\n  path: e.csv\n  rename_types: {A: b, b: c}\nmodel: m\n", 4},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -34,6 +34,9 @@ type FileReading struct {
 	// Won and Lost are the values of a deals or cutoffs file's won column
 	// that mean won and lost; any other value is a deal still open.
 	Won, Lost []string
+	// RenameTypes, spelling=type, are the events file's spellings of
+	// event types read as another type (features.Source.RenameTypes).
+	RenameTypes []string
 }
 
 // Source returns how to read the file of an input role at path: its own
@@ -78,8 +81,22 @@ func (in *Reading) Source(role, path string) (features.Source, error) {
 			return features.Source{}, badOption("number-format", err)
 		}
 	}
+	var renames map[string]string
+	if role == "events" && len(o.RenameTypes) > 0 {
+		renames = map[string]string{}
+		for _, p := range o.RenameTypes {
+			from, to, ok := strings.Cut(p, "=")
+			if !ok {
+				return features.Source{}, Usagef("--rename-type %q: want SPELLING=TYPE, as in \"Page View=page_view\"", p)
+			}
+			renames[from] = to
+		}
+		if err := features.CheckRenameTypes(renames); err != nil {
+			return features.Source{}, badOption("rename-type", err)
+		}
+	}
 	return features.Source{Path: path, Columns: cols, CSV: features.CSVOptions{Sep: sep, Encoding: o.Encoding, NumberFormat: o.NumberFormat, NA: o.NA}, TimeLayout: layout,
-		Won: o.Won, Lost: o.Lost}, nil
+		Won: o.Won, Lost: o.Lost, RenameTypes: renames}, nil
 }
 
 // mappable returns the contract's column names an input role's file can

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"os"
@@ -85,6 +86,12 @@ func (c *Config) plan(raw []byte) (*plan, error) {
 			}
 		}
 		p.train.hash += "-" + p.train.spec.Hash()
+		if r := c.Events.RenameTypes; len(r) > 0 {
+			// The types a model's columns are named after.
+			b, _ := json.Marshal(r) // a map of strings, keys sorted: cannot fail
+			h := sha256.Sum256(b)
+			p.train.hash += "-" + hex.EncodeToString(h[:4])
+		}
 	} else {
 		m, err := readModel(c.resolve(c.Model))
 		if err != nil {
