@@ -78,8 +78,9 @@ func NewEncoder(m *Model, t *features.Table) (*Encoder, error) {
 // textNumbers returns a text column whose values are all plain numbers as
 // numbers, nil when a value is not one. A model's numeric input meets
 // such a column where an export leaves it empty on every row, and where
-// its values are codes with leading zeros ("02134"), which the tables are
-// read as text but a model trained before they were took as numbers.
+// its values are codes with leading zeros ("02134"): tables read them as
+// text, and a model trained on numbers (--number-format, or a table that
+// wrote them without zeros) takes them as the numbers they write.
 func textNumbers(c *features.Column) *features.Column {
 	out := &features.Column{Name: c.Name, Kind: features.KindFloat, Float: make([]float64, c.Len())}
 	for i, s := range c.Str {

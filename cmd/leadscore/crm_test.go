@@ -524,4 +524,7 @@ func TestRenameTypes(t *testing.T) {
 	if code, _, errs := runCLI(t, "features", "--events", events, "--as-of", "2024-06-01", "--out", out, "--rename-type", "Page View"); code != pipeline.ExitUsage || !strings.Contains(errs, "want SPELLING=TYPE") {
 		t.Errorf("--rename-type without a type: exit %d, %s", code, errs)
 	}
+	if code, _, errs := runCLI(t, "features", "--events", events, "--as-of", "2024-06-01", "--out", out, "--rename-type", "RFQ=rfq", "--rename-type", "RFQ=quote"); code != pipeline.ExitUsage || !strings.Contains(errs, `reads "RFQ" as "rfq" and as "quote"`) {
+		t.Errorf("--rename-type of one spelling twice: exit %d, %s", code, errs)
+	}
 }

@@ -192,3 +192,27 @@ func TestTrainOptionsZero(t *testing.T) {
 		t.Errorf("learning_rate: 0: %v", err)
 	}
 }
+
+// TestRenameTypesInReuseKey: a run reuses a model trained with the same
+// train: section, spec and type renames, whose columns it names after;
+// other renames make another key.
+func TestRenameTypesInReuseKey(t *testing.T) {
+	key := func(yaml string) string {
+		c, err := ParseConfig([]byte(yaml), "pipeline.yaml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := c.plan([]byte(yaml))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p.train.hash
+	}
+	const rest = "deals: {path: d.csv}\ntrain: {model: lr}\n"
+	plain := key("out: runs\nevents: {path: e.csv}\n" + rest)
+	renamed := key("out: runs\nevents: {path: e.csv, rename_types: {Page View: page_view}}\n" + rest)
+	other := key("out: runs\nevents: {path: e.csv, rename_types: {Page View: page_visit}}\n" + rest)
+	if plain == renamed || renamed == other || renamed != key("out: runs\nevents: {path: e.csv, rename_types: {Page View: page_view}}\n"+rest) {
+		t.Errorf("reuse keys %s, %s, %s", plain, renamed, other)
+	}
+}

@@ -89,6 +89,9 @@ func (in *Reading) Source(role, path string) (features.Source, error) {
 			if !ok {
 				return features.Source{}, Usagef("--rename-type %q: want SPELLING=TYPE, as in \"Page View=page_view\"", p)
 			}
+			if was, twice := renames[from]; twice && was != to {
+				return features.Source{}, Usagef("--rename-type reads %q as %q and as %q: give it one type", from, was, to)
+			}
 			renames[from] = to
 		}
 		if err := features.CheckRenameTypes(renames); err != nil {
