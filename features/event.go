@@ -1,13 +1,17 @@
 package features
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"maps"
 	"math"
+	"net/url"
+	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -46,13 +50,16 @@ func (e *Event) Prop(name string) (string, bool) {
 // EventReader streams events from a table in batches. Memory use is one
 // batch, whatever the file size.
 type EventReader struct {
-	src       Source
-	r         rows
-	bad       *BadRows
-	col       eventCols
-	props     []int // header indexes of property columns
-	rows      int
-	fixedType string // orders: every row is an event of this type
+	src   Source
+	r     rows
+	bad   *BadRows
+	col   eventCols
+	props []int // header indexes of property columns
+	rows  int
+	// fixedType, when set, is every row's type: orders' "order", or the
+	// type a Hive partition's folder names (partitionValue).
+	fixedType string
+	orders    bool // an orders file: a row's amount is required
 	// runs, when set, is r when its columns are cleanable: Read takes runs
 	// of clean rows from it (pageRows.cleanEvents).
 	runs *pageRows
@@ -165,6 +172,19 @@ func openEvents(ctx context.Context, src Source, bad *BadRows, need map[string]b
 		return nil, err
 	}
 	idx, err := findColumns(src, r.Header(), eventRequired, eventOptional)
+	// A file without a type column in a folder that names it (Spark's
+	// partitionBy: events/type=page_view/part-0.parquet) has that type.
+	partType, partitioned := "", false
+	if err != nil {
+		if partType, partitioned = partitionValue(src.Path, cmp.Or(src.Columns["type"], "type")); partitioned {
+			if idx, err = findColumns(src, r.Header(), []string{"entity_id", "ts"}, eventOptional); err == nil {
+				idx["type"] = -1
+				if partType == "" {
+					err = &SchemaError{Path: src.Path, Err: errors.New("its folder name gives every row no type (a Hive partition of nulls)")}
+				}
+			}
+		}
+	}
 	if err != nil {
 		r.Close()
 		return nil, err
@@ -196,13 +216,36 @@ func openEvents(ctx context.Context, src Source, bad *BadRows, need map[string]b
 	if p, ok := r.(projector); ok && len(skip) > 0 {
 		p.skip(skip, all)
 	}
-	return newEventReader(src, r, bad, col, props, ""), nil
+	return newEventReader(src, r, bad, col, props, partType, false), nil
+}
+
+// partitionValue returns the value a Hive-style folder of path gives the
+// column name ("type=page_view"; the name compared as findColumns
+// compares names, the value unescaped as Hive escapes it; "" for Hive's
+// partition of nulls), the innermost when several do.
+func partitionValue(path, name string) (string, bool) {
+	dirs := strings.Split(filepath.ToSlash(filepath.Dir(path)), "/")
+	for i := len(dirs) - 1; i >= 0; i-- {
+		k, v, ok := strings.Cut(dirs[i], "=")
+		if !ok || NormValue(k) != NormValue(name) {
+			continue
+		}
+		if v == "__HIVE_DEFAULT_PARTITION__" {
+			return "", true
+		}
+		if u, err := url.PathUnescape(v); err == nil {
+			v = u
+		}
+		return v, true
+	}
+	return "", false
 }
 
 // newEventReader returns the reader of events of r, whose contract
-// columns are col and property columns props (type fixedType when set).
-func newEventReader(src Source, r rows, bad *BadRows, col eventCols, props []int, fixedType string) *EventReader {
-	er := &EventReader{src: src, r: r, bad: bad, col: col, props: props, fixedType: fixedType}
+// columns are col and property columns props (type fixedType when set;
+// for orders, the value required).
+func newEventReader(src Source, r rows, bad *BadRows, col eventCols, props []int, fixedType string, orders bool) *EventReader {
+	er := &EventReader{src: src, r: r, bad: bad, col: col, props: props, fixedType: fixedType, orders: orders}
 	if pr, ok := r.(*pageRows); ok && len(props) == 0 && pr.cleanable(&er.col, fixedType) {
 		er.runs = pr
 	}
@@ -233,7 +276,7 @@ func OpenOrders(ctx context.Context, src Source, bad *BadRows) (*EventReader, er
 		}
 	}
 	src.RenameTypes = nil // no type column: every row is an order
-	return newEventReader(src, r, bad, eventColsOf(idx), props, "order"), nil
+	return newEventReader(src, r, bad, eventColsOf(idx), props, "order", true), nil
 }
 
 // CheckRenameTypes checks a Source.RenameTypes: every spelling and type
@@ -270,7 +313,7 @@ func (er *EventReader) readColumns(b *eventColumns, max int) error {
 	b.reset()
 	var one [1]Event
 	for b.len() < max {
-		if k := er.runs.cleanColumns(&er.col, er.fixedType, b, max-b.len()); k > 0 {
+		if k := er.runs.cleanColumns(&er.col, er.fixedType, er.orders, b, max-b.len()); k > 0 {
 			if len(er.src.RenameTypes) > 0 {
 				for i := b.len() - k; i < b.len(); i++ {
 					b.typ[i] = er.renamed(b.typ[i])
@@ -297,7 +340,7 @@ func (er *EventReader) Read(buf []Event) (int, error) {
 	n := 0
 	for n < len(buf) {
 		if er.runs != nil {
-			k := er.runs.cleanEvents(&er.col, er.fixedType, buf[n:])
+			k := er.runs.cleanEvents(&er.col, er.fixedType, er.orders, buf[n:])
 			for i := n; i < n+k; i++ {
 				buf[i].Type = er.renamed(buf[i].Type)
 			}
@@ -366,7 +409,7 @@ func (er *EventReader) parse(e *Event) error {
 		if err != nil {
 			return cellError(r, path, c, err)
 		}
-		if null && er.fixedType != "" {
+		if null && er.orders {
 			return emptyCellError(r, path, c)
 		}
 		e.Value, e.HasValue = v, !null

@@ -55,18 +55,17 @@ func Explain(ctx context.Context, cfg ExplainConfig) (*Explanation, error) {
 	if err := CheckTime(cfg.AsOf); err != nil {
 		return nil, fmt.Errorf("features: ExplainConfig.AsOf: %w", err)
 	}
-	er, err := OpenEvents(ctx, cfg.Events, cfg.BadRows)
+	paths, err := ShardFiles(cfg.Events.Path)
 	if err != nil {
 		return nil, err
 	}
-	defer er.Close()
 	rs := cfg.Rules
 	x := &Explanation{EntityID: cfg.EntityID, AsOf: cfg.AsOf.UTC()}
 	var state ruleRow
 	first := int64(noTime)
 	matches := make([][]int64, len(rs.Rules))
 	asOf := cfg.AsOf.UnixNano()
-	err = Stream(ctx, er, func(events []Event) error {
+	keep := func(events []Event) error {
 		for i := range events {
 			e := &events[i]
 			if e.EntityID != cfg.EntityID {
@@ -92,9 +91,29 @@ func Explain(ctx context.Context, cfg ExplainConfig) (*Explanation, error) {
 			rs.add(&state, e, ts, x.AsOf) // inactivity clocks
 		}
 		return nil
-	})
-	if err != nil {
-		return nil, err
+	}
+	// The files of a pattern or folder, as Build reads them; a field any
+	// of them has can match.
+	fields := map[string]bool{}
+	for _, p := range paths {
+		src := cfg.Events
+		src.Path = p
+		er, err := OpenEvents(ctx, src, cfg.BadRows)
+		if err != nil {
+			return nil, err
+		}
+		for i := range rs.Rules {
+			if ev := rs.Rules[i].Event; ev != nil {
+				for _, w := range ev.Where {
+					fields[w.Field] = fields[w.Field] || er.hasField(w.Field)
+				}
+			}
+		}
+		err = Stream(ctx, er, keep)
+		er.Close()
+		if err != nil {
+			return nil, err
+		}
 	}
 	prow := cfg.Profiles.Row(cfg.EntityID)
 	x.Raw = make([]float64, len(rs.Groups))
@@ -107,7 +126,7 @@ func Explain(ctx context.Context, cfg ExplainConfig) (*Explanation, error) {
 			if len(entries) == 0 {
 				why := "no matching " + r.Event.Type + " event before the as-of date"
 				for _, w := range r.Event.Where {
-					if !er.hasField(w.Field) {
+					if !fields[w.Field] {
 						why = fmt.Sprintf("never matches: the events have no column %q", w.Field)
 						break
 					}

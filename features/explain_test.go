@@ -3,6 +3,7 @@ package features
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -229,5 +230,90 @@ func TestRenameTypes(t *testing.T) {
 	}
 	if err := CheckRenameTypes(map[string]string{"page_view": "page_view", "Page View": "page_view"}); err != nil {
 		t.Errorf("a type read as itself: %v", err)
+	}
+}
+
+// TestPartitionedEvents: events as Spark writes them partitioned by
+// type (events/type=page_view/part-0.parquet, the column in the folder's
+// name, not the files) give the table and the ledgers of one file, in
+// Parquet and CSV; the folder's value is unescaped as Hive escapes it and
+// renamed as any type. A partition of nulls is an error naming its file.
+func TestPartitionedEvents(t *testing.T) {
+	ctx := context.Background()
+	orig := Source{Path: sampleFile(t, "events.parquet")}
+	f, err := os.Open(orig.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	ev, err := ReadParquetTable(ctx, f, orig.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byType := map[string][]int{}
+	for i, typ := range ev.Column("type").Str {
+		byType[typ] = append(byType[typ], i)
+	}
+	var rest []Column // every column but type
+	for _, c := range ev.Columns {
+		if c.Name != "type" {
+			rest = append(rest, c)
+		}
+	}
+	rules := DefaultRules()
+	at := datasets.SampleEnd.AddDate(0, -1, 0)
+	want, err := Build(ctx, Config{Events: orig, AsOf: at, Rules: rules})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ext := range []string{"parquet", "csv"} {
+		root := filepath.Join(t.TempDir(), "events."+ext)
+		for typ, rows := range byType {
+			folder := "type=" + typ
+			if typ == "page_view" {
+				folder = "type=Page%20View" // Hive's escape of "Page View"
+			}
+			var part Table
+			for _, c := range rest {
+				part.Columns = append(part.Columns, c.pick(rows))
+			}
+			var buf bytes.Buffer
+			write := part.WriteParquet
+			if ext == "csv" {
+				write = part.WriteCSV
+			}
+			if err := write(&buf); err != nil {
+				t.Fatal(err)
+			}
+			os.MkdirAll(filepath.Join(root, folder), 0o755)
+			os.WriteFile(filepath.Join(root, folder, "part-00000."+ext), buf.Bytes(), 0o644)
+		}
+		src := Source{Path: root, RenameTypes: map[string]string{"Page View": "page_view"}}
+		got, err := Build(ctx, Config{Events: src, AsOf: at, Rules: rules})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := sameTable(got, want); err != nil {
+			t.Errorf("partitioned %s: %v", ext, err)
+		}
+		ids := want.Column("entity_id").Str
+		for row := 0; row < len(ids); row += len(ids) / 3 {
+			x, err := Explain(ctx, ExplainConfig{Events: src, Rules: rules, EntityID: ids[row], AsOf: at})
+			y, err2 := Explain(ctx, ExplainConfig{Events: orig, Rules: rules, EntityID: ids[row], AsOf: at})
+			if err != nil || err2 != nil || AwardsJSON(x.Entries) != AwardsJSON(y.Entries) {
+				t.Errorf("partitioned %s: the ledger of %s: %v, %v", ext, ids[row], err, err2)
+			}
+		}
+		nulls := filepath.Join(root, "type=__HIVE_DEFAULT_PARTITION__")
+		os.MkdirAll(nulls, 0o755)
+		data, _ := os.ReadFile(filepath.Join(root, "type=order", "part-00000."+ext))
+		os.WriteFile(filepath.Join(nulls, "part-00000."+ext), data, 0o644)
+		var se *SchemaError
+		if _, err := Build(ctx, Config{Events: src, AsOf: at}); !errors.As(err, &se) || !strings.Contains(err.Error(), "__HIVE_DEFAULT_PARTITION__") || !strings.Contains(err.Error(), "no type") {
+			t.Errorf("a partition of nulls: %v", err)
+		}
+	}
+	if v, ok := partitionValue(filepath.Join("a", "Type=x", "dt=2024-01-01", "p.csv"), "type"); v != "x" || !ok {
+		t.Errorf("partitionValue = %q, %v", v, ok)
 	}
 }

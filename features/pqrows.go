@@ -460,7 +460,7 @@ var maxNanos = MaxTime.UnixNano()
 // without an interface call per cell, is what it is for: each column is
 // read up to its first bad cell, the next only that far, and the columns
 // read first are cut back to the shortest.
-func (r *pageRows) cleanColumns(col *eventCols, fixedType string, b *eventColumns, max int) int {
+func (r *pageRows) cleanColumns(col *eventCols, fixedType string, valueRequired bool, b *eventColumns, max int) int {
 	k := min(max, int(min(r.left, math.MaxInt32)))
 	for c := range r.cols {
 		if pc := &r.cols[c]; !pc.skipped {
@@ -481,7 +481,7 @@ func (r *pageRows) cleanColumns(col *eventCols, fixedType string, b *eventColumn
 		}
 	}
 	if col.value >= 0 {
-		b.value, b.valued, k = appendValues(b.value, b.valued, &r.cols[col.value], k, fixedType != "")
+		b.value, b.valued, k = appendValues(b.value, b.valued, &r.cols[col.value], k, valueRequired)
 	} else {
 		b.value, b.valued = append(b.value, make([]float64, k)...), append(b.valued, make([]bool, k)...)
 	}
@@ -561,10 +561,10 @@ func appendValues(dst []float64, valued []bool, c *pageCol, k int, required bool
 }
 
 // cleanEvents reads into buf the rows that follow, as cleanColumns does.
-func (r *pageRows) cleanEvents(col *eventCols, fixedType string, buf []Event) int {
+func (r *pageRows) cleanEvents(col *eventCols, fixedType string, valueRequired bool, buf []Event) int {
 	b := &r.run
 	b.reset()
-	k := r.cleanColumns(col, fixedType, b, len(buf))
+	k := r.cleanColumns(col, fixedType, valueRequired, b, len(buf))
 	for j := range k {
 		e := &buf[j]
 		*e = Event{EntityID: b.id[j], TS: time.Unix(0, b.ts[j]).UTC(), Type: b.typ[j], Value: b.value[j], HasValue: b.valued[j], Props: e.Props[:0]}
