@@ -483,6 +483,33 @@ func Stream(ctx context.Context, er *EventReader, fn func(batch []Event) error) 
 	return streamRows(ctx, er, fn)
 }
 
+// StreamFiles streams, as Stream does, the events of every file of src's
+// path (one file, a pattern of shards or a folder: ShardFiles), one file
+// after the other, each opened with open (OpenEvents, or a caller's
+// wrapper of it), and returns the rows read, good and bad.
+func StreamFiles(ctx context.Context, src Source, bad *BadRows, open func(context.Context, Source, *BadRows) (*EventReader, error), fn func(batch []Event) error) (int, error) {
+	paths, err := ShardFiles(src.Path)
+	if err != nil {
+		return 0, err
+	}
+	rows := 0
+	for _, p := range paths {
+		s := src
+		s.Path = p
+		er, err := open(ctx, s, bad)
+		if err != nil {
+			return rows, err
+		}
+		err = Stream(ctx, er, fn)
+		rows += er.Rows()
+		er.Close()
+		if err != nil {
+			return rows, err
+		}
+	}
+	return rows, nil
+}
+
 // batchEvents is how many events a batch of Stream holds.
 const batchEvents = 1 << 13
 

@@ -55,10 +55,6 @@ func Explain(ctx context.Context, cfg ExplainConfig) (*Explanation, error) {
 	if err := CheckTime(cfg.AsOf); err != nil {
 		return nil, fmt.Errorf("features: ExplainConfig.AsOf: %w", err)
 	}
-	paths, err := ShardFiles(cfg.Events.Path)
-	if err != nil {
-		return nil, err
-	}
 	rs := cfg.Rules
 	x := &Explanation{EntityID: cfg.EntityID, AsOf: cfg.AsOf.UTC()}
 	var state ruleRow
@@ -95,25 +91,21 @@ func Explain(ctx context.Context, cfg ExplainConfig) (*Explanation, error) {
 	// The files of a pattern or folder, as Build reads them; a field any
 	// of them has can match.
 	fields := map[string]bool{}
-	for _, p := range paths {
-		src := cfg.Events
-		src.Path = p
-		er, err := OpenEvents(ctx, src, cfg.BadRows)
-		if err != nil {
-			return nil, err
-		}
-		for i := range rs.Rules {
-			if ev := rs.Rules[i].Event; ev != nil {
-				for _, w := range ev.Where {
-					fields[w.Field] = fields[w.Field] || er.hasField(w.Field)
+	open := func(ctx context.Context, src Source, bad *BadRows) (*EventReader, error) {
+		er, err := OpenEvents(ctx, src, bad)
+		if err == nil {
+			for i := range rs.Rules {
+				if ev := rs.Rules[i].Event; ev != nil {
+					for _, w := range ev.Where {
+						fields[w.Field] = fields[w.Field] || er.hasField(w.Field)
+					}
 				}
 			}
 		}
-		err = Stream(ctx, er, keep)
-		er.Close()
-		if err != nil {
-			return nil, err
-		}
+		return er, err
+	}
+	if _, err := StreamFiles(ctx, cfg.Events, cfg.BadRows, open, keep); err != nil {
+		return nil, err
 	}
 	prow := cfg.Profiles.Row(cfg.EntityID)
 	x.Raw = make([]float64, len(rs.Groups))

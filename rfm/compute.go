@@ -299,13 +299,9 @@ type account struct {
 // leaves out.
 func readOrders(ctx context.Context, cfg *Config, end time.Time) (*book, Stats, error) {
 	var st Stats
-	er, orderType, err := cfg.open(ctx, cfg.BadRows)
-	if err != nil {
-		return nil, st, err
-	}
-	defer er.Close()
+	orderType := cfg.orderType()
 	bk := &book{index: map[string]int32{}}
-	err = features.Stream(ctx, er, func(events []features.Event) error {
+	rows, err := cfg.stream(ctx, cfg.BadRows, func(events []features.Event) error {
 		for i := range events {
 			e := &events[i]
 			switch {
@@ -334,14 +330,14 @@ func readOrders(ctx context.Context, cfg *Config, end time.Time) (*book, Stats, 
 	if err != nil {
 		return nil, st, err
 	}
-	st.RowsRead, st.BadRows = er.Rows(), cfg.BadRows.Count()
+	st.RowsRead, st.BadRows = rows, cfg.BadRows.Count()
 	return bk, st, nil
 }
 
 // noOrderType is the error for events of which none has the order type:
 // a *features.SchemaError naming the types there are.
 func (st Stats) noOrderType(cfg Config) error {
-	why, _ := features.MissingType(cmp.Or(cfg.OrderType, "order"), st.otherTypes)
+	why, _ := features.MissingType(cfg.orderType(), st.otherTypes)
 	return &features.SchemaError{Path: cfg.Orders.Path, Err: fmt.Errorf("the order type (--order-type): %s", why)}
 }
 
@@ -484,21 +480,23 @@ func unitName(u string) string {
 	return u
 }
 
-// open opens the orders (or the events holding them) and returns the event
-// type that marks an order.
-func (c *Config) open(ctx context.Context, bad *features.BadRows) (*features.EventReader, string, error) {
-	var er *features.EventReader
-	var err error
+// orderType is the event type that marks an order.
+func (c *Config) orderType() string { return cmp.Or(c.OrderType, "order") }
+
+// stream streams the orders file, or the events holding the orders (a
+// file, a pattern of shards or a folder, as features reads events), to
+// fn; it returns the rows read.
+func (c *Config) stream(ctx context.Context, bad *features.BadRows, fn func([]features.Event) error) (int, error) {
 	if c.FromEvents {
-		er, err = features.OpenEvents(ctx, c.Orders, bad)
-	} else {
-		er, err = features.OpenOrders(ctx, c.Orders, bad)
+		return features.StreamFiles(ctx, c.Orders, bad, features.OpenEvents, fn)
 	}
-	orderType := c.OrderType
-	if orderType == "" {
-		orderType = "order"
+	er, err := features.OpenOrders(ctx, c.Orders, bad)
+	if err != nil {
+		return 0, err
 	}
-	return er, orderType, err
+	defer er.Close()
+	err = features.Stream(ctx, er, fn)
+	return er.Rows(), err
 }
 
 // clv is the discounted expected spend over horizon months:

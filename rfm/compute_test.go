@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/csv"
 	"errors"
+	"fmt"
 	"io"
 	"math"
 	"os"
@@ -321,5 +322,37 @@ func TestOrderTypeMissing(t *testing.T) {
 	cfg.OrderType = "Order"
 	if res, err := Compute(context.Background(), cfg); err != nil || len(res.Customers) != 2 {
 		t.Errorf("order type Order: %v", err)
+	}
+}
+
+// TestOrdersFromEventFolder: orders from events read a folder of shards
+// as features does (Spark's, partitioned by type, with the type in the
+// folder's name): the customers and the holdout are those of one file.
+func TestOrdersFromEventFolder(t *testing.T) {
+	dir := t.TempDir()
+	one := filepath.Join(dir, "events.csv")
+	os.WriteFile(one, []byte("entity_id,ts,type,value\na,2024-01-05,page_view,\na,2024-02-01,order,120\nb,2024-03-01,order,80\na,2024-04-01,order,60\nb,2024-07-02,order,10\n"), 0o644)
+	folder := filepath.Join(dir, "events.parquet")
+	for typ, rows := range map[string]string{"order": "a,2024-02-01,120\nb,2024-03-01,80\na,2024-04-01,60\nb,2024-07-02,10\n", "page_view": "a,2024-01-05,\n"} {
+		os.MkdirAll(filepath.Join(folder, "type="+typ), 0o755)
+		os.WriteFile(filepath.Join(folder, "type="+typ, "part-0.csv"), []byte("entity_id,ts,value\n"+rows), 0o644)
+	}
+	os.WriteFile(filepath.Join(folder, "_SUCCESS"), nil, 0o644)
+	var got [2]string
+	for i, path := range []string{one, folder} {
+		cfg := Config{Orders: features.Source{Path: path}, FromEvents: true, ObservationEnd: time.Date(2024, 6, 1, 0, 0, 0, 0, time.UTC)}
+		res, err := Compute(context.Background(), cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		hold, err := Holdout(context.Background(), cfg, res, time.Date(2024, 8, 1, 0, 0, 0, 0, time.UTC))
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Stats.otherTypes = nil // met before the first order: the order of the files
+		got[i] = fmt.Sprintf("%+v %+v %+v", res.Customers, res.Stats, hold)
+	}
+	if got[0] != got[1] {
+		t.Errorf("one file:\n%s\nthe folder:\n%s", got[0], got[1])
 	}
 }

@@ -46,18 +46,14 @@ func Holdout(ctx context.Context, cfg Config, res *Result, holdoutEnd time.Time)
 	t := end.Sub(start).Hours() / 24 / unit
 	// The holdout is read leniently: the run that fitted the model has
 	// already applied the bad-row policy to this file.
-	er, orderType, err := cfg.open(ctx, &features.BadRows{Max: int(^uint(0) >> 1)})
-	if err != nil {
-		return nil, err
-	}
-	defer er.Close()
+	orderType := cfg.orderType()
 	index := make(map[string]int, len(res.Customers))
 	for i, c := range res.Customers {
 		index[c.EntityID] = i
 	}
 	seen := map[[2]int64]bool{} // (customer, day)
 	actual := make([]int, len(res.Customers))
-	err = features.Stream(ctx, er, func(events []features.Event) error {
+	_, err = cfg.stream(ctx, &features.BadRows{Max: int(^uint(0) >> 1)}, func(events []features.Event) error {
 		for i := range events {
 			e := &events[i]
 			if e.Type != orderType || !e.HasValue || e.Value < 0 || e.TS.Before(start) || !e.TS.Before(end) {

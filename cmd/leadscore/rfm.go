@@ -51,7 +51,7 @@ returns: counted, never purchases. --model-out writes the fitted parameters
 	addReadingFlags(cmd, &j.Reading, "orders")
 	f := cmd.Flags()
 	f.StringVar(&j.Orders, "orders", "", "orders file (entity_id, ts, amount; with a quantity column, amount is a unit price)")
-	f.StringVar(&j.Events, "events", "", "events file whose --order-type events carry the amount in value")
+	f.StringVar(&j.Events, "events", "", "events file (or a pattern of shards, or a folder) whose --order-type events carry the amount in value")
 	f.StringVar(&rc.OrderType, "order-type", "order", "event type of orders with --events")
 	f.StringVar(&j.AsOf, "as-of", "", "use orders before this date; ages measured to it")
 	f.StringVar(&j.ObservationEnd, "observation-end", "", "use orders on or before this date (the literature's convention)")

@@ -69,7 +69,7 @@ does not hold). The totals are the ones 'leadscore features --rules' writes.`,
 	addReadingFlags(cmd, &j.Reading, "events", "entities")
 	addRenameTypeFlag(cmd, &j.Reading.FileReading)
 	f := cmd.Flags()
-	f.StringVar(&j.Events, "events", "", "events file (required)")
+	f.StringVar(&j.Events, "events", "", "events file, or a pattern of shards or a folder (required)")
 	f.StringVar(&j.Entities, "entities", "", "entities file, for attribute rules")
 	f.StringVar(&j.Entity, "entity", "", "the entity_id to explain (required)")
 	f.StringVar(&j.AsOf, "as-of", "", "evaluation date (required); events at or after it do not count")
