@@ -310,12 +310,19 @@ func DatePatternsOf(s string) []string {
 }
 
 // withTimeOfDay returns the layouts a date written in layout is read with:
-// as it is, or followed by a time of day (10:30, 10:30:15, 3:45 PM).
+// as it is, or followed by a time of day (10:30, 10:30:15, 3:45 PM), also
+// after a comma ("3/5/2024, 2:07 PM", as Salesforce's reports write).
 func withTimeOfDay(layout string) []string {
 	if IsNumberLayout(layout) {
 		return []string{layout}
 	}
-	return []string{layout, layout + " 15:04", layout + " 15:04:05", layout + " 3:04 PM", layout + " 3:04:05 PM"}
+	out := []string{layout}
+	for _, sep := range []string{" ", ", "} {
+		for _, clock := range []string{"15:04", "15:04:05", "3:04 PM", "3:04:05 PM"} {
+			out = append(out, layout+sep+clock)
+		}
+	}
+	return out
 }
 
 // detectTimes decides whether a text column holds dates: every non-empty

@@ -129,11 +129,20 @@ func TestDetectDates(t *testing.T) {
 		{[]string{"5 March 2024", "17 JUNE 2024"}, "dd mmmm yyyy", time.Date(2024, 3, 5, 0, 0, 0, 0, time.UTC)},
 		{[]string{"Mar 5, 2024", "Jun 17, 2024 3:10 PM"}, "mmm dd, yyyy", time.Date(2024, 3, 5, 0, 0, 0, 0, time.UTC)},
 		{[]string{"March 5, 2024", "June 17, 2024"}, "mmmm dd, yyyy", time.Date(2024, 3, 5, 0, 0, 0, 0, time.UTC)},
+		// Salesforce reports: a comma before the time of day.
+		{[]string{"3/5/2024, 2:07 PM", "3/14/2024, 11:30 AM"}, "mm/dd/yyyy", time.Date(2024, 3, 5, 14, 7, 0, 0, time.UTC)},
+		{[]string{"14.03.2024, 09:30", "15.03.2024, 17:05:09"}, "dd.mm.yyyy", time.Date(2024, 3, 14, 9, 30, 0, 0, time.UTC)},
 	} {
 		ts, used, ok, err := detectTimes("d", tt.cells, "")
 		if err != nil || !ok || used != tt.pattern || !ts[0].Equal(tt.want) {
 			t.Errorf("%q: %v as %q (%v, %v); want %v as %q", tt.cells, ts, used, ok, err, tt.want, tt.pattern)
 		}
+	}
+	// Events in such a report, with the pattern given.
+	layout, _ := TimeLayout("mm/dd/yyyy")
+	events := writeFile(t, "events.csv", "entity_id,ts,type\na,\"3/5/2024, 2:07 PM\",rfq\na,\"5/14/2024, 11:30 AM\",rfq\n")
+	if tb, err := Build(context.Background(), Config{Events: Source{Path: events, TimeLayout: layout}, AsOf: time.Date(2024, 6, 1, 0, 0, 0, 0, time.UTC)}); err != nil || tb.Column("rfq_count_30d").Float[0] != 1 {
+		t.Errorf("events at \"3/5/2024, 2:07 PM\": %v", err)
 	}
 	// Version numbers are no dates.
 	if _, _, ok, err := detectTimes("d", []string{"1.2.10", "2.11.15"}, ""); ok || err != nil {
