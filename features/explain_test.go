@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"leadscore/datasets"
 )
@@ -119,16 +120,7 @@ rules:
 // paths, CSV.
 func TestRenameTypes(t *testing.T) {
 	ctx := context.Background()
-	orig := Source{Path: sampleFile(t, "events.parquet")}
-	f, err := os.Open(orig.Path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	ev, err := ReadParquetTable(ctx, f, orig.Path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	orig, ev := sampleEvents(t)
 	spell := map[string][]string{"page_view": {"Page View", "page view", "page_view"}, "email_open": {"E-Mail geöffnet"},
 		"rfq": {"Request for Quote", "RFQ"}, "order": {"Order", "order"}} // rfq and order: the rules' types
 	rename := map[string]string{}
@@ -185,14 +177,7 @@ func TestRenameTypes(t *testing.T) {
 				t.Errorf("%s (rules %v): %v", name, withRules != nil, err)
 			}
 		}
-		ids := want.Column("entity_id").Str
-		for row := 0; row < len(ids); row += len(ids) / 5 {
-			x, err := Explain(ctx, ExplainConfig{Events: src, Rules: rules, EntityID: ids[row], AsOf: at})
-			y, err2 := Explain(ctx, ExplainConfig{Events: orig, Rules: rules, EntityID: ids[row], AsOf: at})
-			if err != nil || err2 != nil || AwardsJSON(x.Entries) != AwardsJSON(y.Entries) {
-				t.Errorf("%s: the ledger of %s: %v, %v", name, ids[row], err, err2)
-			}
-		}
+		sameLedgers(t, name, src, orig, rules, want.Column("entity_id").Str, 5, at)
 	}
 	// Events read whole from columns (a file without properties).
 	var bare Table
@@ -240,16 +225,7 @@ func TestRenameTypes(t *testing.T) {
 // renamed as any type. A partition of nulls is an error naming its file.
 func TestPartitionedEvents(t *testing.T) {
 	ctx := context.Background()
-	orig := Source{Path: sampleFile(t, "events.parquet")}
-	f, err := os.Open(orig.Path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	ev, err := ReadParquetTable(ctx, f, orig.Path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	orig, ev := sampleEvents(t)
 	byType := map[string][]int{}
 	for i, typ := range ev.Column("type").Str {
 		byType[typ] = append(byType[typ], i)
@@ -296,14 +272,7 @@ func TestPartitionedEvents(t *testing.T) {
 		if err := sameTable(got, want); err != nil {
 			t.Errorf("partitioned %s: %v", ext, err)
 		}
-		ids := want.Column("entity_id").Str
-		for row := 0; row < len(ids); row += len(ids) / 3 {
-			x, err := Explain(ctx, ExplainConfig{Events: src, Rules: rules, EntityID: ids[row], AsOf: at})
-			y, err2 := Explain(ctx, ExplainConfig{Events: orig, Rules: rules, EntityID: ids[row], AsOf: at})
-			if err != nil || err2 != nil || AwardsJSON(x.Entries) != AwardsJSON(y.Entries) {
-				t.Errorf("partitioned %s: the ledger of %s: %v, %v", ext, ids[row], err, err2)
-			}
-		}
+		sameLedgers(t, "partitioned "+ext, src, orig, rules, want.Column("entity_id").Str, 3, at)
 		nulls := filepath.Join(root, "type=__HIVE_DEFAULT_PARTITION__")
 		os.MkdirAll(nulls, 0o755)
 		data, _ := os.ReadFile(filepath.Join(root, "type=order", "part-00000."+ext))
@@ -315,5 +284,34 @@ func TestPartitionedEvents(t *testing.T) {
 	}
 	if v, ok := partitionValue(filepath.Join("a", "Type=x", "dt=2024-01-01", "p.csv"), "type"); v != "x" || !ok {
 		t.Errorf("partitionValue = %q, %v", v, ok)
+	}
+}
+
+// sampleEvents returns the embedded sample's events file and its table.
+func sampleEvents(t *testing.T) (Source, *Table) {
+	t.Helper()
+	src := Source{Path: sampleFile(t, "events.parquet")}
+	f, err := os.Open(src.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	ev, err := ReadParquetTable(context.Background(), f, src.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return src, ev
+}
+
+// sameLedgers checks that n entities spread over ids have the same
+// ledgers in events src as in want.
+func sameLedgers(t *testing.T, name string, src, want Source, rules *RuleSet, ids []string, n int, at time.Time) {
+	t.Helper()
+	for row := 0; row < len(ids); row += len(ids) / n {
+		x, err := Explain(context.Background(), ExplainConfig{Events: src, Rules: rules, EntityID: ids[row], AsOf: at})
+		y, err2 := Explain(context.Background(), ExplainConfig{Events: want, Rules: rules, EntityID: ids[row], AsOf: at})
+		if err != nil || err2 != nil || AwardsJSON(x.Entries) != AwardsJSON(y.Entries) {
+			t.Errorf("%s: the ledger of %s: %v, %v", name, ids[row], err, err2)
+		}
 	}
 }
