@@ -31,6 +31,10 @@ func TestOutputIsInput(t *testing.T) {
 	model := filepath.Join(dir, "run", "model")
 	feats := filepath.Join(dir, "run", "features.parquet")
 	rfmFile := filepath.Join(dir, "run", "rfm.parquet")
+	// Links named as the outputs' kinds: the inputs behind them are found.
+	modelCSV, rfmCSV := filepath.Join(dir, "model-link.csv"), filepath.Join(dir, "rfm-link.csv")
+	os.Symlink(filepath.Join(model, "model.json"), modelCSV)
+	os.Symlink(rfmFile, rfmCSV)
 	tests := []struct {
 		name  string
 		input string
@@ -39,10 +43,10 @@ func TestOutputIsInput(t *testing.T) {
 		{"features --out events", events, []string{"features", "--events", events, "--as-of", "2025-01-01", "--out", events}},
 		{"features --out a link to events", events, []string{"features", "--events", events, "--as-of", "2025-01-01", "--out", link}},
 		{"predict --out features", feats, []string{"predict", "--model", model, "--features", feats, "--out", feats}},
-		{"predict --csv model.json", filepath.Join(model, "model.json"), []string{"predict", "--model", model, "--features", feats, "--out", filepath.Join(dir, "r.parquet"), "--csv", filepath.Join(model, "model.json")}},
+		{"predict --csv a link to model.json", filepath.Join(model, "model.json"), []string{"predict", "--model", model, "--features", feats, "--out", filepath.Join(dir, "r.parquet"), "--csv", modelCSV}},
 		{"rfm --out orders", filepath.Join(dir, "data", "orders.parquet"), []string{"rfm", "--orders", filepath.Join(dir, "data", "orders.parquet"), "--as-of", "2025-01-01", "--out", filepath.Join(dir, "data", "orders.parquet")}},
 		{"rfm --out previous", rfmFile, []string{"rfm", "--orders", filepath.Join(dir, "data", "orders.parquet"), "--as-of", "2025-01-01", "--previous", rfmFile, "--out", rfmFile}},
-		{"export --out in", rfmFile, []string{"export", "--in", rfmFile, "--out", rfmFile}},
+		{"export --out a link to in", rfmFile, []string{"export", "--in", rfmFile, "--out", rfmCSV}},
 		{"models export --out model.json", filepath.Join(model, "model.json"), []string{"models", "export", "--model", model, "--out", filepath.Join(model, "model.json")}},
 	}
 	for _, tt := range tests {

@@ -32,6 +32,9 @@ func (j *EvaluateJob) Run(ctx context.Context, log *slog.Logger) (*train.Evaluat
 	if j.Ranked == "" || j.Deals == "" {
 		return nil, Usagef("--ranked and --deals are required")
 	}
+	if err := namedAsWritten(namedOut{"--out", j.Out, ".json"}, namedOut{"--html", j.HTML, ".html"}); err != nil {
+		return nil, err
+	}
 	rankedPath, modelPath := j.Ranked, j.Model
 	if st, err := os.Stat(j.Ranked); err == nil && st.IsDir() {
 		rankedPath = filepath.Join(j.Ranked, "ranked.parquet")

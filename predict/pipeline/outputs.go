@@ -461,3 +461,26 @@ func parquetOut(path, what, csv string) error {
 	}
 	return Usagef("--out %q: %s Parquet; name the file .parquet%s", path, what, csv)
 }
+
+// namedOut is an output a flag names and the extension its content has.
+type namedOut struct{ flag, path, ext string }
+
+// namedAsWritten refuses an output (path not "") whose extension is that
+// of another kind leadscore writes (.parquet, .csv, .json, .html or .htm):
+// --csv list.parquet would be CSV under a Parquet name, which every
+// reader of the name then fails on. Other extensions (.txt, .tsv) pass.
+func namedAsWritten(outs ...namedOut) error {
+	for _, o := range outs {
+		ext := strings.ToLower(filepath.Ext(o.path))
+		if ext == ".htm" {
+			ext = ".html"
+		}
+		switch ext {
+		case ".parquet", ".csv", ".json", ".html":
+			if o.path != "" && ext != o.ext {
+				return Usagef("%s %q: what it writes is %s; name the file %s", o.flag, o.path, strings.ToUpper(o.ext[1:]), o.ext)
+			}
+		}
+	}
+	return nil
+}

@@ -211,7 +211,8 @@ func TestRankedCSVRerun(t *testing.T) {
 
 // TestParquetOutNamed: the jobs that write Parquet refuse an --out named
 // otherwise (ranked.csv would be Parquet bytes under a spreadsheet's
-// name), before reading anything, and say how to have CSV.
+// name), before reading anything, and say how to have CSV; a text output
+// named as another kind leadscore writes is refused alike.
 func TestParquetOutNamed(t *testing.T) {
 	dir := t.TempDir()
 	out := filepath.Join(dir, "list.csv")
@@ -232,6 +233,35 @@ func TestParquetOutNamed(t *testing.T) {
 			_, _, err := (&RFMJob{Orders: "orders.csv", Out: out}).Run(context.Background())
 			return err
 		}, "the customers' table is Parquet; name the file .parquet; leadscore export"},
+		// Text outputs named as another kind leadscore writes.
+		{"predict --csv", func() error {
+			_, _, err := (&PredictJob{Model: "models/lr", Out: "r.parquet", CSV: filepath.Join(dir, "r.parquet")}).Run(context.Background())
+			return err
+		}, `--csv "` + filepath.Join(dir, "r.parquet") + `": what it writes is CSV; name the file .csv`},
+		{"predict --html", func() error {
+			_, _, err := (&PredictJob{Model: "models/lr", Out: "r.parquet", HTML: out}).Run(context.Background())
+			return err
+		}, "what it writes is HTML; name the file .html"},
+		{"rfm --model-out", func() error {
+			_, _, err := (&RFMJob{Orders: "orders.csv", Out: "rfm.parquet", ModelOut: out}).Run(context.Background())
+			return err
+		}, "--model-out"},
+		{"evaluate --out", func() error {
+			_, err := (&EvaluateJob{Ranked: "r.parquet", Deals: "deals.csv", Out: out}).Run(context.Background(), nil)
+			return err
+		}, "what it writes is JSON; name the file .json"},
+		{"report --html", func() error {
+			_, err := (&ReportJob{Runs: "runs", Deals: "deals.csv", HTML: filepath.Join(dir, "r.json")}).Run(context.Background())
+			return err
+		}, "what it writes is HTML"},
+		{"export --out", func() error {
+			_, err := ExportCSV(context.Background(), "rfm.parquet", filepath.Join(dir, "rfm.json"))
+			return err
+		}, "what it writes is CSV"},
+		{"models export --out", func() error {
+			_, _, err := ExportXGBoost("models/gbdt", out)
+			return err
+		}, "what it writes is JSON"},
 	} {
 		err := tt.run()
 		var ue *UsageError

@@ -52,6 +52,9 @@ func (j *PredictJob) Run(ctx context.Context) ([]predict.Ranked, predict.Summary
 	if err := parquetOut(j.Out, "the ranked list is", "; --csv ranked.csv writes it as CSV too"); err != nil {
 		return nil, sum, err
 	}
+	if err := namedAsWritten(namedOut{"--csv", j.CSV, ".csv"}, namedOut{"--html", j.HTML, ".html"}); err != nil {
+		return nil, sum, err
+	}
 	if (j.Features == "") == (j.Table.Path == "") {
 		return nil, sum, Usagef("give exactly one of --features and --table")
 	}

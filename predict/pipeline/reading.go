@@ -321,6 +321,9 @@ func ExportCSV(ctx context.Context, in, out string) (*features.Table, error) {
 	if in == "" || out == "" {
 		return nil, Usagef("--in and --out are required")
 	}
+	if err := namedAsWritten(namedOut{"--out", out, ".csv"}); err != nil {
+		return nil, err
+	}
 	t, err := readFeatureTable(ctx, in)
 	if err != nil {
 		return nil, err

@@ -21,6 +21,9 @@ func (j *ReportJob) Run(ctx context.Context) (*train.Loop, error) {
 	if j.Runs == "" || j.Deals == "" {
 		return nil, Usagef("--runs and --deals are required")
 	}
+	if err := namedAsWritten(namedOut{"--out", j.Out, ".json"}, namedOut{"--html", j.HTML, ".html"}); err != nil {
+		return nil, err
+	}
 	horizon, err := ParseHorizon("horizon", j.Horizon)
 	if err != nil {
 		return nil, err

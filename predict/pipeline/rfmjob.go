@@ -43,6 +43,9 @@ func (j *RFMJob) Run(ctx context.Context) (*rfm.Result, []rfm.HoldoutRow, error)
 	if err := parquetOut(j.Out, "the customers' table is", "; leadscore export --in rfm.parquet --out rfm.csv writes it as CSV"); err != nil {
 		return nil, nil, err
 	}
+	if err := namedAsWritten(namedOut{"--model-out", j.ModelOut, ".json"}, namedOut{"--validation-out", j.ValidationOut, ".csv"}); err != nil {
+		return nil, nil, err
+	}
 	if (j.AsOf == "") == (j.ObservationEnd == "") {
 		return nil, nil, Usagef("give exactly one of --as-of and --observation-end")
 	}

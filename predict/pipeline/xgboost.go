@@ -13,6 +13,9 @@ func ExportXGBoost(model, out string) (*predict.Model, string, error) {
 	if model == "" || out == "" {
 		return nil, "", Usagef("--model and --out are required")
 	}
+	if err := namedAsWritten(namedOut{"--out", out, ".json"}); err != nil {
+		return nil, "", err
+	}
 	var o Outputs
 	defer o.Abort()
 	o.Protect(model, modelFile(model))
