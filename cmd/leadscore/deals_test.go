@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -86,6 +87,13 @@ func TestOpenDealsOfAccounts(t *testing.T) {
 		if code, _, errs := runCLI(t, append(args, "-q")...); code != 0 {
 			t.Fatalf("%s: exit %d: %s", args[0], code, errs)
 		}
+	}
+
+	// inspect takes the training table as train does: its target's label,
+	// the snapshot date as the time column.
+	code, out, errs := runCLI(t, "inspect", "--table", at("opp.parquet"))
+	if code != 0 || !regexp.MustCompile(`(?m)^ts +time .* time +orders the rows`).MatchString(out) || !regexp.MustCompile(`(?m)^won +\S+ .* label +the outcome`).MatchString(out) {
+		t.Errorf("inspect of the training table: exit %d, %s%s", code, out, errs)
 	}
 
 	// Every deal open on 2024-04-01 is a row of its own, named, with its

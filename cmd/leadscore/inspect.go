@@ -32,6 +32,10 @@ differs, a constant, a date without --time-col, a --drop. With --label
 that alone all but decides the outcome is a suspected leak, which train
 refuses: a field filled in once a deal closed.
 
+A training table from 'leadscore features --snapshots' is taken as train
+takes it: its target's label and the snapshot date as the time column,
+unless --label or --time-col say otherwise.
+
 Run it before train on a new export: an ambiguous column (1,200 could be
 1200 or 1.2; 03/04/2024 the 3rd of April or the 4th of March) is an error
 naming the flag that settles it.`,

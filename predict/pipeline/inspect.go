@@ -36,6 +36,7 @@ func Inspect(ctx context.Context, ft *FlatTable, cfg train.Config, log *slog.Log
 		return nil, err
 	}
 	logSkipped(log, bad, "", "file", ft.Path)
+	tableDefaults(t, &cfg, cfg.Label != "", cfg.TimeColumn != "")
 	if cfg.TimeColumn != "" {
 		readNotes(t, cfg.TimeColumn, cfg.Drop, dropFlag, logger(log))
 	} else {

@@ -97,12 +97,7 @@ func (j *TrainJob) Run(ctx context.Context, log *slog.Logger) (*Trained, error) 
 	}
 	cfg.Source = fps["source"]
 	log.Info("read", "file", path, "rows", t.NumRows(), "columns", len(t.Columns), "duration", time.Since(start).Round(time.Millisecond))
-	if tg, err := t.Target(); err == nil && tg != nil && !j.LabelGiven {
-		cfg.Label = tg.Label()
-	}
-	if _, snaps := t.Meta[features.MetaSnapshots]; snaps && !j.TimeGiven {
-		cfg.TimeColumn = "ts"
-	}
+	tableDefaults(t, &cfg, j.LabelGiven, j.TimeGiven)
 	readNotes(t, cfg.TimeColumn, cfg.Drop, dropFlag, log)
 	if j.Compare != "" {
 		if cfg.Compare, err = readModel(j.Compare); err != nil {
@@ -168,5 +163,17 @@ func readNotes(t *features.Table, timeCol string, drop []string, dropAs string, 
 		if c.Kind == features.KindTime {
 			log.Warn("a date column is not a feature without --time-col (give it, and dates become ages before it)", "column", c.Name)
 		}
+	}
+}
+
+// tableDefaults gives a feature table built for a target its label, and
+// snapshot rows their date as the time column, where the command was not
+// given them (train and inspect alike).
+func tableDefaults(t *features.Table, cfg *train.Config, labelGiven, timeGiven bool) {
+	if tg, err := t.Target(); err == nil && tg != nil && !labelGiven {
+		cfg.Label = tg.Label()
+	}
+	if _, snaps := t.Meta[features.MetaSnapshots]; snaps && !timeGiven {
+		cfg.TimeColumn = "ts"
 	}
 }
