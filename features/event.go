@@ -61,7 +61,7 @@ type EventReader struct {
 	fixedType string
 	orders    bool // an orders file: a row's amount is required
 	// runs, when set, is r when its columns are cleanable: Read takes runs
-	// of clean rows from it (pageRows.cleanEvents).
+	// of clean rows from it (cleanEvents).
 	runs *pageRows
 	// transient lets Stream hand out events whose strings view memory it
 	// reuses once fn returns: for a caller that copies what it keeps.
@@ -304,6 +304,32 @@ func (er *EventReader) renamed(t string) string {
 	return t
 }
 
+// cleanColumns appends to b up to max of the clean rows that follow
+// (pageRows.cleanColumns), their types renamed as parse renames them, and
+// returns how many; the reader must have runs.
+func (er *EventReader) cleanColumns(b *eventColumns, max int) int {
+	k := er.runs.cleanColumns(&er.col, er.fixedType, er.orders, b, max)
+	if len(er.src.RenameTypes) > 0 {
+		for i := b.len() - k; i < b.len(); i++ {
+			b.typ[i] = er.renamed(b.typ[i])
+		}
+	}
+	return k
+}
+
+// cleanEvents reads into buf the clean rows that follow, as cleanColumns
+// does, and returns how many.
+func (er *EventReader) cleanEvents(buf []Event) int {
+	b := &er.runs.run
+	b.reset()
+	k := er.cleanColumns(b, len(buf))
+	for j := range k {
+		e := &buf[j]
+		*e = Event{EntityID: b.id[j], TS: time.Unix(0, b.ts[j]).UTC(), Type: b.typ[j], Value: b.value[j], HasValue: b.valued[j], Props: e.Props[:0]}
+	}
+	return k
+}
+
 // Rows returns the number of rows read so far, good and bad.
 func (er *EventReader) Rows() int { return er.rows }
 
@@ -313,12 +339,7 @@ func (er *EventReader) readColumns(b *eventColumns, max int) error {
 	b.reset()
 	var one [1]Event
 	for b.len() < max {
-		if k := er.runs.cleanColumns(&er.col, er.fixedType, er.orders, b, max-b.len()); k > 0 {
-			if len(er.src.RenameTypes) > 0 {
-				for i := b.len() - k; i < b.len(); i++ {
-					b.typ[i] = er.renamed(b.typ[i])
-				}
-			}
+		if k := er.cleanColumns(b, max-b.len()); k > 0 {
 			er.rows += k
 			continue
 		}
@@ -340,10 +361,7 @@ func (er *EventReader) Read(buf []Event) (int, error) {
 	n := 0
 	for n < len(buf) {
 		if er.runs != nil {
-			k := er.runs.cleanEvents(&er.col, er.fixedType, er.orders, buf[n:])
-			for i := n; i < n+k; i++ {
-				buf[i].Type = er.renamed(buf[i].Type)
-			}
+			k := er.cleanEvents(buf[n:])
 			er.rows += k
 			if n += k; n == len(buf) {
 				break
@@ -375,7 +393,7 @@ func (er *EventReader) Read(buf []Event) (int, error) {
 	return n, nil
 }
 
-// parse reads the current row as an event. pageRows.cleanEvents accepts
+// parse reads the current row as an event. EventReader.cleanEvents accepts
 // exactly the rows this reads without an error; a check added here is
 // added there (TestCleanEventsMatchRowPath).
 func (er *EventReader) parse(e *Event) error {

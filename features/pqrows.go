@@ -30,7 +30,7 @@ type pageRows struct {
 	rg      int          // current row group
 	left    int64        // rows left in it
 	row     int          // 0-based global row index
-	run     eventColumns // cleanEvents' rows, before they become Events
+	run     eventColumns // EventReader.cleanEvents' rows, before they become Events
 }
 
 // pageKind is how a column's cells are held.
@@ -422,7 +422,7 @@ func (r *pageRows) Time(col int) (time.Time, bool, error) {
 
 func (r *pageRows) Pos(int) (int, int) { return r.row + 1, 0 }
 
-// cleanable reports whether cleanEvents can read the events of these
+// cleanable reports whether cleanColumns can read the events of these
 // columns (col; type fixedType when set): the event contract's columns
 // are all that is decoded (no channel, quantity or property), entity_id
 // and type are text, ts a timestamp and value a number.
@@ -558,18 +558,6 @@ func appendValues(dst []float64, valued []bool, c *pageCol, k int, required bool
 		dst, valued = append(dst, v), append(valued, true)
 	}
 	return dst, valued, k
-}
-
-// cleanEvents reads into buf the rows that follow, as cleanColumns does.
-func (r *pageRows) cleanEvents(col *eventCols, fixedType string, valueRequired bool, buf []Event) int {
-	b := &r.run
-	b.reset()
-	k := r.cleanColumns(col, fixedType, valueRequired, b, len(buf))
-	for j := range k {
-		e := &buf[j]
-		*e = Event{EntityID: b.id[j], TS: time.Unix(0, b.ts[j]).UTC(), Type: b.typ[j], Value: b.value[j], HasValue: b.valued[j], Props: e.Props[:0]}
-	}
-	return k
 }
 
 func (r *pageRows) Record() []string {

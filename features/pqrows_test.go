@@ -680,7 +680,7 @@ type pqLooseOrder struct {
 }
 
 // TestCleanEventsMatchRowPath: events read a run of rows at a time
-// (pageRows.cleanEvents) or a column at a time (readColumns) are the
+// (EventReader.cleanEvents) or a column at a time (readColumns) are the
 // events, bad rows, row count and errors of the row-by-row path, on pages
 // of a few rows that end at different rows per column, across row groups,
 // with every kind of bad cell; for events and for orders.
