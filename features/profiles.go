@@ -92,8 +92,8 @@ func ReadProfiles(ctx context.Context, src Source, bad *BadRows) (*Profiles, err
 		// too.
 		format := cmp.Or(src.Numbers[col.Name], src.CSV.NumberFormat)
 		codes := ""
-		if col.Kind == KindString && src.Numbers[col.Name] == "" {
-			codes = codesNote(pr.cells[j])
+		if col.Kind == KindString {
+			codes = codesNote(pr.cells[j], src.Numbers[col.Name])
 		}
 		if codes == "" && (col.Kind == KindString && col.Str != nil || col.Kind == KindFloat && format == NumberDot && src.format() != FormatParquet) {
 			vals, _, ok, err := detectNumbers(col.Name, pr.cells[j], format)

@@ -516,10 +516,7 @@ func readText(t *Table, src Source, reads []ColumnRead) error {
 			}
 			continue
 		}
-		codes := ""
-		if src.Numbers[c.Name] == "" {
-			codes = codesNote(c.Str)
-		}
+		codes := codesNote(c.Str, src.Numbers[c.Name])
 		if codes == "" {
 			vals, format, ok, err := detectNumbers(c.Name, c.Str, src.Numbers[c.Name])
 			if err != nil {
@@ -585,23 +582,26 @@ func zeroLed(s string) bool {
 // codesNote notes text cells that read as numbers, some written with a
 // leading zero (zeroLed): codes, which reading them as numbers would
 // change ("02134" and "2134" the same postal code). It returns "" for
-// other cells.
-func codesNote(cells []string) string {
+// other cells, and for a column given a number format of its own (format).
+// Only a column with such a cell has its cells parsed.
+func codesNote(cells []string, format string) string {
+	if format != "" {
+		return ""
+	}
 	example := ""
 	for _, c := range cells {
-		c = strings.TrimSpace(c)
-		if c == "" || missingToken(c) {
-			continue
-		}
-		if !readsAsNumber(c) {
-			return ""
-		}
-		if example == "" && zeroLed(c) {
+		if c = strings.TrimSpace(c); zeroLed(c) {
 			example = c
+			break
 		}
 	}
 	if example == "" {
 		return ""
+	}
+	for _, c := range cells {
+		if c = strings.TrimSpace(c); c != "" && !missingToken(c) && !readsAsNumber(c) {
+			return ""
+		}
 	}
 	return fmt.Sprintf("read as text: numbers written with leading zeros, as codes are (%q)", example)
 }
