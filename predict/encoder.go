@@ -35,9 +35,9 @@ type scorer interface {
 }
 
 // NewEncoder checks that t has every input column with a usable kind; the
-// error is a *SchemaError listing missing and mistyped columns. A column
-// without a value, which a file's reader takes for text (new leads whose
-// revenue nobody has entered), is a numeric input's missing values.
+// error is a *SchemaError listing missing and mistyped columns. A text
+// column whose values are all plain numbers, or that has none (new leads
+// whose revenue nobody has entered), is a numeric input (textNumbers).
 func NewEncoder(m *Model, t *features.Table) (*Encoder, error) {
 	e := &Encoder{m: m, cols: make([]*features.Column, len(m.Features))}
 	var se SchemaError
