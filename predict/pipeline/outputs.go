@@ -214,10 +214,7 @@ func checkParquetTarget(path string) error {
 // checked as the kind its content is (contentKind); one named as Parquet
 // was checked when it was created.
 func checkTextTarget(path, tmp string, kind func(header []string) bool) error {
-	ext := strings.ToLower(filepath.Ext(path))
-	if ext == ".htm" {
-		ext = ".html"
-	}
+	ext := outputExt(path)
 	switch {
 	case features.FormatOf(path) == features.FormatParquet:
 		return nil // checked when created (Outputs.create)
@@ -456,28 +453,33 @@ func resolved(p string) string {
 // output is Parquet (what it is, in the message): given ranked.csv, a
 // spreadsheet would show its bytes. csv says how to have it as CSV.
 func parquetOut(path, what, csv string) error {
-	if strings.HasSuffix(strings.ToLower(path), ".parquet") {
+	if outputExt(path) == ".parquet" {
 		return nil
 	}
 	return Usagef("--out %q: %s Parquet; name the file .parquet%s", path, what, csv)
 }
 
+// outputExt is an output path's extension in lower case, .htm as .html.
+func outputExt(path string) string {
+	ext := strings.ToLower(filepath.Ext(path))
+	if ext == ".htm" {
+		return ".html"
+	}
+	return ext
+}
+
 // namedOut is an output a flag names and the extension its content has.
 type namedOut struct{ flag, path, ext string }
 
-// namedAsWritten refuses an output (path not "") whose extension is that
+// namedAsWritten refuses an output (none when its path is "") whose extension is that
 // of another kind leadscore writes (.parquet, .csv, .json, .html or .htm):
 // --csv list.parquet would be CSV under a Parquet name, which every
 // reader of the name then fails on. Other extensions (.txt, .tsv) pass.
 func namedAsWritten(outs ...namedOut) error {
 	for _, o := range outs {
-		ext := strings.ToLower(filepath.Ext(o.path))
-		if ext == ".htm" {
-			ext = ".html"
-		}
-		switch ext {
+		switch ext := outputExt(o.path); ext {
 		case ".parquet", ".csv", ".json", ".html":
-			if o.path != "" && ext != o.ext {
+			if ext != o.ext {
 				return Usagef("%s %q: what it writes is %s; name the file %s", o.flag, o.path, strings.ToUpper(o.ext[1:]), o.ext)
 			}
 		}
