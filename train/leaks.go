@@ -145,7 +145,10 @@ func numberAUC(c *features.Column, y []bool, rows []int) float64 {
 // categoryAUC is a category column's oriented AUC on rows when each row is
 // scored by the share of positives among the rows of its value in the
 // other half (alternate rows form the halves; a value the other half lacks
-// scores that half's share overall).
+// scores that half's share overall). Rows are compared only with rows of
+// their own half, whose scores come from the same shares: across halves,
+// the halves' own shares would order rows that no value tells apart (an
+// empty column, one of names).
 func categoryAUC(c *features.Column, y []bool, rows []int) float64 {
 	type tally struct{ pos, n [2]int }
 	levels := map[string]*tally{}
@@ -171,16 +174,31 @@ func categoryAUC(c *features.Column, y []bool, rows []int) float64 {
 		}
 	}
 	share := func(t *tally, h int) float64 { return float64(t.pos[h]) / float64(t.n[h]) }
-	x := make([]float64, len(rows))
+	var x [2][]float64
+	var yh [2][]bool
 	for j, i := range rows {
-		other := 1 - j%2
+		h, other := j%2, 1-j%2
+		s := 0.0
 		if l := levels[key(i)]; l.n[other] > 0 {
-			x[j] = share(l, other)
+			s = share(l, other)
 		} else if all.n[other] > 0 {
-			x[j] = share(&all, other)
+			s = share(&all, other)
+		}
+		x[h], yh[h] = append(x[h], s), append(yh[h], y[i])
+	}
+	// The halves' AUCs weighted by their pairs of a positive and a negative.
+	sum, pairs := 0.0, 0.0
+	for h := range 2 {
+		pos := all.pos[h]
+		if w := float64(pos) * float64(all.n[h]-pos); w > 0 {
+			sum += w * AUC(x[h], yh[h])
+			pairs += w
 		}
 	}
-	return orientedAUC(x, pick(y, rows))
+	if pairs == 0 {
+		return 0.5
+	}
+	return max(sum/pairs, 1-sum/pairs)
 }
 
 // checkLeaks refuses the suspected leaks that cfg does not allow, and

@@ -249,3 +249,32 @@ func TestSerialDatesHint(t *testing.T) {
 		}
 	}
 }
+
+// TestCategoryAUCWithoutSignal: a category column whose values tell no
+// rows apart (empty, one value, a name on every row) is 0.5 alone, not
+// the difference between the halves' shares of positives; a column that
+// does tell them apart is still measured.
+func TestCategoryAUCWithoutSignal(t *testing.T) {
+	tb := leakyTable(3000, 1)
+	y, err := Labels(tb, "won")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := len(y)
+	empty := features.Column{Name: "empty", Kind: features.KindString, Str: make([]string, n)}
+	same := features.Column{Name: "newsletter", Kind: features.KindString}
+	names := features.Column{Name: "email", Kind: features.KindString}
+	for i := range n {
+		same.Str = append(same.Str, "No")
+		names.Str = append(names.Str, "lead"+strconv.Itoa(i)+"@example.com")
+	}
+	rows := allRows(n)
+	for _, c := range []*features.Column{&empty, &same, &names} {
+		if a := categoryAUC(c, y, rows); a != 0.5 {
+			t.Errorf("%s: AUC alone %.4f, want 0.5", c.Name, a)
+		}
+	}
+	if a := categoryAUC(tb.Column("loss_reason"), y, rows); a < 0.999 {
+		t.Errorf("loss_reason: AUC alone %.4f, want 1", a)
+	}
+}
