@@ -585,6 +585,40 @@ func TestSortOnCores(t *testing.T) {
 	}
 }
 
+// TestSortByID sorts entities as their ids compare, for ids that share a
+// prefix, ids shorter than it plus eight bytes, ids ending in zero bytes
+// or differing only after their first eight bytes past the prefix, and
+// ids with nothing in common.
+func TestSortByID(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	sets := map[string][]string{
+		"one shape":   {},
+		"edge bytes":  {"anon-", "anon-\x00", "anon-\x00\x00", "anon-1", "anon-12345678", "anon-123456789", "anon-12345678a", "anon-1234567\xff", "anon-\xff"},
+		"no prefix":   {"b", "a", "ab", "", "zz", "a\x00"},
+		"single":      {"only"},
+		"long shared": {},
+	}
+	for i := range 50000 {
+		sets["one shape"] = append(sets["one shape"], fmt.Sprintf("anon-%07d", r.IntN(9000000)))
+		if i < 2000 {
+			sets["long shared"] = append(sets["long shared"], fmt.Sprintf("0031U00001%08dx%d", r.IntN(50), r.IntN(1000)))
+		}
+	}
+	for name, ids := range sets {
+		ents := make([]entity, len(ids))
+		for i, id := range ids {
+			ents[i] = entity{id: id, ref: entityRef{k: int32(i)}}
+		}
+		got := sortByID(ents)
+		want := slices.SortedStableFunc(slices.Values(ents), func(a, b entity) int { return strings.Compare(a.id, b.id) })
+		for i := range want {
+			if got[i].id != want[i].id {
+				t.Fatalf("%s: entity %d is %q, want %q", name, i, got[i].id, want[i].id)
+			}
+		}
+	}
+}
+
 // TestSpecTypeInAnotherCase: a spec listing a type the events spell in
 // another case (RFQ for rfq) is bad input, not columns of zeros with the
 // events pooled into other.
