@@ -1557,7 +1557,7 @@ func (e *engine) place(log *slog.Logger) ([]placed, error) {
 			if p.stop[ent] > p.start[ent] {
 				first = p.g.r[p.start[ent]].ts
 			}
-			ents = append(ents, entity{id, entityRef{uint16(k), int32(ent)}, first})
+			ents = append(ents, entity{id, entityRef{uint16(k), int32(ent), p.start[ent], p.stop[ent]}, first})
 		}
 	}
 	ents = sortByID(ents)
@@ -1719,8 +1719,7 @@ func (e *engine) gather() {
 	n := len(e.ents)
 	start, stop := make([]int32, n+1), make([]int32, n)
 	for i, ref := range e.ents {
-		p := &e.parts[ref.part]
-		stop[i] = start[i] + p.stop[ref.k] - p.start[ref.k]
+		stop[i] = start[i] + ref.hi - ref.lo
 		start[i+1] = stop[i]
 	}
 	m := partition{g: makeRecs(int(start[n]), int(start[n]), has), ids: make([]string, n), start: start, stop: stop}
@@ -1736,7 +1735,7 @@ func (e *engine) gather() {
 				ref := e.ents[i]
 				p := &e.parts[ref.part]
 				at := int(start[i])
-				for j := p.start[ref.k]; j < p.stop[ref.k]; j, at = j+1, at+1 {
+				for j := ref.lo; j < ref.hi; j, at = j+1, at+1 {
 					m.g.set(at, &p.g, int(j))
 					if r := &m.g.r[at]; r.valued() {
 						r.off = (base[ref.part] + r.at()) | valuedBit
@@ -1748,7 +1747,7 @@ func (e *engine) gather() {
 	}
 	wg.Wait()
 	for i := range e.ents {
-		e.ents[i] = entityRef{0, int32(i)}
+		e.ents[i] = entityRef{0, int32(i), start[i], stop[i]}
 	}
 	for k := range e.parts {
 		p := &e.parts[k]

@@ -532,10 +532,13 @@ func (a *acc) flush() {
 	a.rowPos = a.rowPos[:0]
 }
 
-// entityRef is where an entity's records are: partition part, entity k.
+// entityRef is where an entity's records are: partition part, entity k,
+// whose records are the partition's g[lo:hi] (its start and stop, kept
+// here so that entities taken in id order need not look them up).
 type entityRef struct {
-	part uint16
-	k    int32
+	part   uint16
+	k      int32
+	lo, hi int32
 }
 
 // resume is what an entity's rows carry from one batch to the next: the
@@ -692,8 +695,11 @@ func (e *engine) computeBatch(ctx context.Context, accs []*acc, bp *batchPlan, h
 						st = &bp.states[k-1]
 					}
 					ref := e.ents[ent]
-					p := &e.parts[ref.part]
-					a.entity(p, int(p.start[ref.k]), int(p.stop[ref.k]), e.profileRow(ent, p.ids[ref.k]), ms, out, st)
+					prow := -1 // place looks up every entity's profile row, when there are profiles
+					if e.prows != nil {
+						prow = int(e.prows[ent])
+					}
+					a.entity(&e.parts[ref.part], int(ref.lo), int(ref.hi), prow, ms, out, st)
 					if st != nil && int(bp.last[ent]) < hi {
 						*st = resume{lastT: st.lastT} // the entity's last batch: its rule state goes
 					}
