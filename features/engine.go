@@ -1034,6 +1034,26 @@ func (c *typeCache) lookup(e *engine, name string) (uint16, bool) {
 	return id, ok
 }
 
+// idBlocks copies strings into shared blocks of idBlock bytes: the ids of
+// millions of entities, each its own allocation, would be as many small
+// objects for the garbage collector to find and mark at every cycle.
+type idBlocks struct{ cur []byte }
+
+const idBlock = 256 << 10
+
+// keep returns a copy of s.
+func (b *idBlocks) keep(s string) string {
+	if len(s) > idBlock/16 {
+		return strings.Clone(s)
+	}
+	if len(s) > cap(b.cur)-len(b.cur) {
+		b.cur = make([]byte, 0, idBlock)
+	}
+	at := len(b.cur)
+	b.cur = append(b.cur, s...)
+	return unsafe.String(unsafe.SliceData(b.cur[at:]), len(s))
+}
+
 // group gathers a partition's records entity by entity into p.g (a copy
 // in which each entity's records are contiguous), sorts each entity's by
 // time (and every other field, so that the order does not depend on the
@@ -1045,6 +1065,7 @@ func (e *engine) group(p *partition) {
 		total += len(c.r)
 	}
 	local := make(map[string]int32, total/8+1)
+	var kept idBlocks
 	var count, vcount []int32 // each entity's records, and those with a value
 	nv := 0
 	// The last offset looked up (none yet) and its entity.
@@ -1059,7 +1080,7 @@ func (e *engine) group(p *partition) {
 				var ok bool
 				if k, ok = local[id]; !ok {
 					k = int32(len(p.ids))
-					id = strings.Clone(id) // the arena goes once grouped
+					id = kept.keep(id) // the arena goes once grouped
 					local[id] = k
 					p.ids = append(p.ids, id)
 					count, vcount = append(count, 0), append(vcount, 0)
