@@ -540,47 +540,61 @@ type entity struct {
 	first int64
 }
 
-// sortByID returns ents sorted by id. Ids of one shape share a prefix
-// (web visitors' "anon-0012345", Salesforce's "0031U00001…") that
-// comparing them reads again each time, from memory far from the entity:
-// they are sorted by keys that hold the eight bytes of each id after the
-// prefix all share (big-endian, zeros past its end), which order as the
-// ids do wherever two keys differ, so most comparisons are of integers.
+// sortByID returns ents sorted by id (see idKeys).
 func sortByID(ents []entity) []entity {
-	if len(ents) == 0 {
-		return ents
-	}
-	shared := ents[0].id
-	for _, en := range ents[1:] {
-		n := 0
-		for n < len(shared) && n < len(en.id) && shared[n] == en.id[n] {
-			n++
-		}
-		if shared = shared[:n]; n == 0 {
-			break
-		}
-	}
-	type idKey struct {
-		key uint64
-		i   int32
-	}
-	keys := make([]idKey, len(ents))
-	for i := range ents {
-		var b [8]byte
-		copy(b[:], ents[i].id[len(shared):])
-		keys[i] = idKey{binary.BigEndian.Uint64(b[:]), int32(i)}
-	}
-	keys = sortOnCores(keys, func(a, b idKey) int {
-		if a.key != b.key {
-			return cmp.Compare(a.key, b.key)
-		}
-		return strings.Compare(ents[a.i].id, ents[b.i].id)
-	})
+	id := func(i int32) string { return ents[i].id }
+	keys := sortOnCores(idKeys(len(ents), id), cmpIDKeys(id))
 	out := make([]entity, len(ents))
 	for k, key := range keys {
 		out[k] = ents[key.i]
 	}
 	return out
+}
+
+// idKey is an id's place i and a key that orders as the id does wherever
+// two keys differ (see idKeys).
+type idKey struct {
+	key uint64
+	i   int32
+}
+
+// idKeys returns the keys of ids id(0), …, id(n−1). Ids of one shape
+// share a prefix (web visitors' "anon-0012345", Salesforce's
+// "0031U00001…") that comparing them reads again each time, from memory
+// far from what is sorted: a key holds the eight bytes of its id after
+// the prefix all share (big-endian, zeros past its end), so that most
+// comparisons are of integers.
+func idKeys(n int, id func(i int32) string) []idKey {
+	if n == 0 {
+		return nil
+	}
+	shared := id(0)
+	for i := range int32(n) {
+		s, k := id(i), 0
+		for k < len(shared) && k < len(s) && shared[k] == s[k] {
+			k++
+		}
+		if shared = shared[:k]; k == 0 {
+			break
+		}
+	}
+	keys := make([]idKey, n)
+	for i := range int32(n) {
+		var b [8]byte
+		copy(b[:], id(i)[len(shared):])
+		keys[i] = idKey{binary.BigEndian.Uint64(b[:]), i}
+	}
+	return keys
+}
+
+// cmpIDKeys compares the keys of ids id(i) as the ids compare.
+func cmpIDKeys(id func(i int32) string) func(a, b idKey) int {
+	return func(a, b idKey) int {
+		if a.key != b.key {
+			return cmp.Compare(a.key, b.key)
+		}
+		return strings.Compare(id(a.i), id(b.i))
+	}
 }
 
 // unmatchedIDs returns a *SchemaError for a deals or cutoffs file of ten
@@ -1095,7 +1109,19 @@ func (e *engine) group(p *partition) {
 			count[k]++
 		}
 	}
+	// Number the entities in id order, the order rows are computed in:
+	// each partition's records are then read front to back.
 	n := len(p.ids)
+	id := func(k int32) string { return p.ids[k] }
+	keys := idKeys(n, id)
+	slices.SortFunc(keys, cmpIDKeys(id))
+	rank := make([]int32, n) // an entity's number in arrival order → in id order
+	ids, counts, vcounts := make([]string, n), make([]int32, n), make([]int32, n)
+	for j, key := range keys {
+		rank[key.i] = int32(j)
+		ids[j], counts[j], vcounts[j] = p.ids[key.i], count[key.i], vcount[key.i]
+	}
+	p.ids, count, vcount = ids, counts, vcounts
 	p.start, p.stop = make([]int32, n+1), make([]int32, n)
 	for k := range n {
 		p.start[k+1] = p.start[k] + count[k]
@@ -1117,7 +1143,7 @@ func (e *engine) group(p *partition) {
 	for _, c := range p.chunks {
 		v := 0 // the chunk's next value
 		for i := range c.r {
-			k := c.r[i].at()
+			k := rank[c.r[i].at()]
 			p.g.set(int(next[k]), c, i)
 			r := &p.g.r[next[k]]
 			if r.valued() {
