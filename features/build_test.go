@@ -2,6 +2,7 @@ package features
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -559,26 +560,34 @@ func TestShardedEntities(t *testing.T) {
 	}
 }
 
-// TestSortOnCores sorts as slices.SortFunc does, whatever the number of
-// cores and however the parts fall.
-func TestSortOnCores(t *testing.T) {
+// TestMergeRuns merges sorted runs as slices.SortFunc sorts their
+// elements, whatever the number of cores, runs and their lengths (empty
+// runs too).
+func TestMergeRuns(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
 	r := rand.New(rand.NewPCG(7, 8))
-	for _, procs := range []int{1, 2, 3, 5, 8} {
+	for _, procs := range []int{1, 2, 3, 8} {
 		runtime.GOMAXPROCS(procs)
-		for _, n := range []int{0, 10, 1 << 14, 1<<14 + 7, 100003} {
-			s := make([]int, n)
-			for i := range s {
-				s[i] = i
-			}
-			r.Shuffle(n, func(i, j int) { s[i], s[j] = s[j], s[i] })
-			got := sortOnCores(s, func(a, b int) int { return a - b })
-			if len(got) != n {
-				t.Fatalf("%d cores, %d elements: got %d", procs, n, len(got))
-			}
-			for i, v := range got {
-				if v != i {
-					t.Fatalf("%d cores, %d elements: element %d is %d", procs, n, i, v)
+		for _, n := range []int{0, 1, 10, 1 << 14, 100003} {
+			for _, runs := range []int{1, 2, 3, 7, 256} {
+				s := r.Perm(n)
+				bounds := []int{0}
+				for range runs - 1 {
+					bounds = append(bounds, r.IntN(n+1))
+				}
+				bounds = append(bounds, n)
+				slices.Sort(bounds)
+				for i := range len(bounds) - 1 {
+					slices.Sort(s[bounds[i]:bounds[i+1]])
+				}
+				got := mergeRuns(s, bounds, func(a, b int) int { return a - b })
+				if len(got) != n {
+					t.Fatalf("%d cores, %d elements, %d runs: got %d", procs, n, runs, len(got))
+				}
+				for i, v := range got {
+					if v != i {
+						t.Fatalf("%d cores, %d elements, %d runs: element %d is %d", procs, n, runs, i, v)
+					}
 				}
 			}
 		}
@@ -609,7 +618,18 @@ func TestSortByID(t *testing.T) {
 		for i, id := range ids {
 			ents[i] = entity{id: id, ref: entityRef{k: int32(i)}}
 		}
-		got := sortByID(ents)
+		// Runs as partitions give them: ids spread by their hash, each
+		// partition's sorted.
+		slices.SortFunc(ents, func(a, b entity) int {
+			return cmp.Or(cmp.Compare(hashID(a.id)%5, hashID(b.id)%5), strings.Compare(a.id, b.id))
+		})
+		runs := []int{0}
+		for i := 1; i <= len(ents); i++ {
+			if i == len(ents) || hashID(ents[i].id)%5 != hashID(ents[i-1].id)%5 {
+				runs = append(runs, i)
+			}
+		}
+		got := sortByID(ents, runs)
 		want := slices.SortedStableFunc(slices.Values(ents), func(a, b entity) int { return strings.Compare(a.id, b.id) })
 		for i := range want {
 			if got[i].id != want[i].id {

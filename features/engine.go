@@ -540,10 +540,11 @@ type entity struct {
 	first int64
 }
 
-// sortByID returns ents sorted by id (see idKeys).
-func sortByID(ents []entity) []entity {
+// sortByID returns ents, whose runs ents[runs[i]:runs[i+1]] are each
+// sorted by id, sorted by id (see idKeys).
+func sortByID(ents []entity, runs []int) []entity {
 	id := func(i int32) string { return ents[i].id }
-	keys := sortOnCores(idKeys(len(ents), id), cmpIDKeys(id))
+	keys := mergeRuns(idKeys(len(ents), id), runs, cmpIDKeys(id))
 	out := make([]entity, len(ents))
 	for k, key := range keys {
 		out[k] = ents[key.i]
@@ -954,36 +955,30 @@ func hashID(s string) uint32 {
 	return h
 }
 
-// sortOnCores sorts s by cmp, which orders no two elements equal: a part
-// per core sorted at once, then the parts merged in pairs. It returns the
+// mergeRuns merges the runs s[bounds[i]:bounds[i+1]], each sorted by
+// cmp, which orders no two elements equal, into one sorted slice: runs
+// merged in pairs, the pairs of a pass on every core. It returns the
 // sorted elements, in s or in a slice of its size.
-func sortOnCores[T any](s []T, cmp func(a, b T) int) []T {
-	parts := runtime.GOMAXPROCS(0)
-	if parts < 2 || len(s) < 1<<14 {
-		slices.SortFunc(s, cmp)
+func mergeRuns[T any](s []T, bounds []int, cmp func(a, b T) int) []T {
+	if len(bounds) <= 2 {
 		return s
 	}
-	bounds := make([]int, parts+1)
-	for i := range bounds {
-		bounds[i] = i * len(s) / parts
-	}
-	var wg sync.WaitGroup
-	for i := range parts {
-		wg.Go(func() { slices.SortFunc(s[bounds[i]:bounds[i+1]], cmp) })
-	}
-	wg.Wait()
 	buf := make([]T, len(s))
 	for len(bounds) > 2 {
-		var next []int
+		next := make([]int, 0, len(bounds)/2+2)
+		var g errgroup.Group
+		g.SetLimit(runtime.GOMAXPROCS(0))
 		for i := 0; i+1 < len(bounds); i += 2 {
-			lo, hi := bounds[i], bounds[min(i+2, len(bounds)-1)]
-			if i+2 < len(bounds) {
-				mergeInto(buf[lo:hi], s[lo:bounds[i+1]], s[bounds[i+1]:hi], cmp)
+			lo, mid := bounds[i], bounds[i+1]
+			if i+2 == len(bounds) { // an odd run out
+				copy(buf[lo:mid], s[lo:mid])
 			} else {
-				copy(buf[lo:hi], s[lo:hi]) // an odd part out
+				hi := bounds[i+2]
+				g.Go(func() error { mergeInto(buf[lo:hi], s[lo:mid], s[mid:hi], cmp); return nil })
 			}
 			next = append(next, lo)
 		}
+		g.Wait()
 		bounds = append(next, len(s))
 		s, buf = buf, s
 	}
@@ -1597,6 +1592,7 @@ func (e *engine) place(log *slog.Logger) ([]placed, error) {
 		n += len(e.parts[k].ids)
 	}
 	ents := make([]entity, 0, n)
+	runs := []int{0} // each partition's entities, numbered in id order by group
 	for k := range e.parts {
 		p := &e.parts[k]
 		for ent, id := range p.ids {
@@ -1606,8 +1602,11 @@ func (e *engine) place(log *slog.Logger) ([]placed, error) {
 			}
 			ents = append(ents, entity{id, entityRef{uint16(k), int32(ent), p.start[ent], p.stop[ent]}, first})
 		}
+		if len(ents) > runs[len(runs)-1] {
+			runs = append(runs, len(ents))
+		}
 	}
-	ents = sortByID(ents)
+	ents = sortByID(ents, runs)
 	e.ents = make([]entityRef, len(ents))
 	for i, en := range ents {
 		e.ents[i] = en.ref
