@@ -1043,9 +1043,11 @@ func (c *typeCache) lookup(e *engine, name string) (uint16, bool) {
 	return id, ok
 }
 
-// idBlocks copies strings into shared blocks of idBlock bytes: the ids of
-// millions of entities, each its own allocation, would be as many small
-// objects for the garbage collector to find and mark at every cycle.
+// idBlocks copies strings into shared blocks: the ids of millions of
+// entities, each its own allocation, would be as many small objects for
+// the garbage collector to find and mark at every cycle. Blocks double
+// from 4 KiB to idBlock bytes, so that a partition of few ids takes
+// little.
 type idBlocks struct{ cur []byte }
 
 const idBlock = 256 << 10
@@ -1056,7 +1058,7 @@ func (b *idBlocks) keep(s string) string {
 		return strings.Clone(s)
 	}
 	if len(s) > cap(b.cur)-len(b.cur) {
-		b.cur = make([]byte, 0, idBlock)
+		b.cur = make([]byte, 0, min(max(2*cap(b.cur), 4<<10), idBlock))
 	}
 	at := len(b.cur)
 	b.cur = append(b.cur, s...)
