@@ -2,7 +2,7 @@
 # Regenerates BENCHMARKS.md: the machine, the commands, and the numbers.
 # Usage: scripts/benchmarks.sh            (about 20 minutes on 2 cores)
 #        BACKTEST=1 scripts/benchmarks.sh (also the call-list backtest, scripts/backtest.sh: about 10 minutes more)
-#        DUCKDB=1 scripts/benchmarks.sh   (also DuckDB 1.1.3 and 1.5.6 on the same events in both orders, as other tools write them (Parquet and CSV), the rules, snapshot and cutoff runs on both orders, and real invoice lines, scripts/duckdb_compare.sh: about 30 minutes more; cgo; polars and parquet-rs through Node.js and npm)
+#        DUCKDB=1 scripts/benchmarks.sh   (also DuckDB 1.1.3 and 1.5.6 on the same events in both orders, as other tools write them (Parquet and CSV), the rules, snapshot and cutoff runs on both orders, real invoice lines and web visitors, scripts/duckdb_compare.sh: about 40 minutes more; cgo; polars and parquet-rs through Node.js and npm)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=BENCHMARKS.md

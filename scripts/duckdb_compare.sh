@@ -18,10 +18,11 @@
 # rules, the snapshot table (12
 # monthly dates, 2023-11-01 to 2024-10-01, each with its 90 days of deals
 # before --last) and 1,000,000 cutoffs against one as-of run, with peak
-# memory. Last, real invoice lines (UCI Online Retail from ../shared, as
+# memory. Then real invoice lines (UCI Online Retail from ../shared, as
 # pandas reads them, tiled 50 times by DuckDB; skipped without them).
+# Last, web visitors: millions of ids with a few events each.
 # Five alternating runs each; prints a Markdown section for BENCHMARKS.md.
-# Usage: scripts/duckdb_compare.sh                      (generates 400,000 contacts, about 30 minutes)
+# Usage: scripts/duckdb_compare.sh                      (generates 400,000 contacts, about 40 minutes)
 #        scripts/duckdb_compare.sh LEADSCORE EVENTS.parquet DEALS.parquet   (benchmarks.sh passes its own)
 #        scripts/duckdb_compare.sh --file EVENTS DATE [LABEL]   (one table row, as of DATE, on an events
 #                                                              file of your own: Parquet or CSV from any tool)
@@ -267,3 +268,24 @@ PY
   echo
   echo "The same tiled lines written by DuckDB with its defaults (ZSTD, 1M-row groups; its sort by time is not stable, so the lines of an invoice come in another order): table data pages ${same} (\`cmp -n\` of the ${n} bytes before the footer)."
 fi
+
+# Web visitors: many entities with few events each, as a site's tracker
+# logs anonymous visitors (15,000,000 page and email events of 5,000,000
+# ids, three each on average, over 2023-2024), which neither the generator
+# nor DuckDB's sample shape: awk draws them, DuckDB writes them in time
+# order as CSV and as Spark writes Parquet.
+awk 'BEGIN { srand(7); print "entity_id,ts,type,value"; split("page_view,email_open,form_submit,webinar", t, ",")
+  for (i = 0; i < 15000000; i++) printf "anon-%07d,%s,%s,\n", int(rand() * 5000000),
+    strftime("%Y-%m-%dT%H:%M:%SZ", 1672531200 + int(rand() * 700) * 86400 + int(rand() * 86400), 1), t[1 + int(rand() * 4)] }' > "$tmp/visitors-raw.csv"
+"$tmp/duck11" -events "$tmp/visitors-raw.csv" -time-ordered "$tmp/visitors.csv" > /dev/null
+"$tmp/duck11" -events "$tmp/visitors-raw.csv" -time-ordered "$tmp/visitors.parquet" -spark-like > /dev/null
+rm "$tmp/visitors-raw.csv"
+rows=()
+rows+=("$(versus "$tmp/visitors.csv" 2025-01-01 "web visitors, time order, CSV written by DuckDB")")
+rows+=("$(versus "$tmp/visitors.parquet" 2025-01-01 "web visitors, time order, Snappy, 122,880-row groups, timestamps without time zone")")
+ents=$(sed -n 's/^compared \([0-9]*\) entities.*/\1/p' "$tmp/duck.out")
+echo
+echo "Web visitors: 15,000,000 events of $ents ids (\`anon-0012345\`, three events each on average; awk's draw in this script), written in time order by \`scripts/duckdb -time-ordered\`, as of 2025-01-01, five alternating runs:"
+echo
+table_head
+printf '%s\n' "${rows[@]}"
