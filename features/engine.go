@@ -1045,9 +1045,10 @@ func (c *typeCache) lookup(e *engine, name string) (uint16, bool) {
 
 // idBlocks copies strings into shared blocks: the ids of millions of
 // entities, each its own allocation, would be as many small objects for
-// the garbage collector to find and mark at every cycle. Blocks double
-// from 4 KiB to idBlock bytes, so that a partition of few ids takes
-// little.
+// the garbage collector to find and mark at every cycle. The first block
+// holds the first string alone, and each next one is twice the last, up
+// to idBlock bytes: a partition of one entity (an EntityPlan's) or a few
+// takes what its ids take.
 type idBlocks struct{ cur []byte }
 
 const idBlock = 256 << 10
@@ -1058,7 +1059,7 @@ func (b *idBlocks) keep(s string) string {
 		return strings.Clone(s)
 	}
 	if len(s) > cap(b.cur)-len(b.cur) {
-		b.cur = make([]byte, 0, min(max(2*cap(b.cur), 4<<10), idBlock))
+		b.cur = make([]byte, 0, min(max(2*cap(b.cur), len(s)), idBlock))
 	}
 	at := len(b.cur)
 	b.cur = append(b.cur, s...)
