@@ -608,9 +608,10 @@ func TestSortByID(t *testing.T) {
 		"long shared": {},
 	}
 	for i := range 50000 {
-		sets["one shape"] = append(sets["one shape"], fmt.Sprintf("anon-%07d", r.IntN(9000000)))
+		n := i*179 + r.IntN(179) // distinct ids below 9,000,000
+		sets["one shape"] = append(sets["one shape"], fmt.Sprintf("anon-%07d", n))
 		if i < 2000 {
-			sets["long shared"] = append(sets["long shared"], fmt.Sprintf("0031U00001%08dx%d", r.IntN(50), r.IntN(1000)))
+			sets["long shared"] = append(sets["long shared"], fmt.Sprintf("0031U00001%08dx%d", i%50, i))
 		}
 	}
 	for name, ids := range sets {

@@ -540,8 +540,8 @@ type entity struct {
 	first int64
 }
 
-// sortByID returns ents, whose runs ents[runs[i]:runs[i+1]] are each
-// sorted by id, sorted by id (see idKeys).
+// sortByID returns ents in id order (see idKeys); each of their runs
+// ents[runs[i]:runs[i+1]] is in id order already.
 func sortByID(ents []entity, runs []int) []entity {
 	id := func(i int32) string { return ents[i].id }
 	keys := mergeRuns(idKeys(len(ents), id), runs, cmpIDKeys(id))
