@@ -285,7 +285,7 @@ rows+=("$(versus "$tmp/visitors.csv" 2025-01-01 "web visitors, time order, CSV w
 rows+=("$(versus "$tmp/visitors.parquet" 2025-01-01 "web visitors, time order, Snappy, 122,880-row groups, timestamps without time zone")")
 ents=$(sed -n 's/^compared \([0-9]*\) entities.*/\1/p' "$tmp/duck.out")
 echo
-echo "Web visitors: 15,000,000 events of $ents ids (\`anon-0012345\`, three events each on average; awk's draw in this script), written in time order by \`scripts/duckdb -time-ordered\`, as of 2025-01-01, five alternating runs:"
+echo "Web visitors: 15,000,000 events of $ents ids (\`anon-0012345\`, three events each on average, drawn by awk in \`scripts/duckdb_compare.sh\`), written in time order by \`scripts/duckdb -time-ordered\`, as of 2025-01-01, five alternating runs:"
 echo
 table_head
 printf '%s\n' "${rows[@]}"
