@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -313,5 +314,106 @@ func sameLedgers(t *testing.T, name string, src, want Source, rules *RuleSet, id
 		if err != nil || err2 != nil || AwardsJSON(x.Entries) != AwardsJSON(y.Entries) {
 			t.Errorf("%s: the ledger of %s: %v, %v", name, ids[row], err, err2)
 		}
+	}
+}
+
+// TestPartitionedEntities: an entities table Spark wrote partitioned by
+// two of its columns (industry=retail/country=PL/part-00000.parquet, no
+// such columns in the files) gives the rows those columns from the
+// folders' names, as the same table with those columns last, in Parquet
+// and CSV, named by its folder or a pattern: the same feature table and
+// rule points. A null partition is a missing value; a value is unescaped.
+func TestPartitionedEntities(t *testing.T) {
+	ctx := context.Background()
+	events, _ := sampleEvents(t)
+	f, err := os.Open(sampleFile(t, "entities.parquet"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ent, err := ReadParquetTable(ctx, f, f.Name())
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := []string{"industry", "country"}
+	var want, rest Table // the columns but the keys, then (want) the keys
+	for _, c := range ent.Columns {
+		if !slices.Contains(keys, c.Name) {
+			rest.Columns = append(rest.Columns, c)
+		}
+	}
+	want.Columns = append(slices.Clone(rest.Columns), *ent.Column("industry"), *ent.Column("country"))
+	// A value Hive escapes, for one industry.
+	ind := want.Column("industry").Str
+	for i, v := range ind {
+		if v == "retail" {
+			ind[i] = "retail & e/commerce"
+		}
+	}
+	folder := func(v string) string {
+		if v == "" {
+			return "__HIVE_DEFAULT_PARTITION__"
+		}
+		return strings.NewReplacer("/", "%2F", "&", "%26", " ", "%20").Replace(v)
+	}
+	rows := map[string][]int{}
+	for i := range ind {
+		dir := filepath.Join("industry="+folder(ind[i]), "country="+folder(want.Column("country").Str[i]))
+		rows[dir] = append(rows[dir], i)
+	}
+	at := datasets.SampleEnd.AddDate(0, -1, 0)
+	rules := DefaultRules()
+	build := func(src Source) *Table {
+		t.Helper()
+		prof, err := ReadProfiles(ctx, src, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tb, err := Build(ctx, Config{Events: events, AsOf: at, Rules: rules, Profiles: prof})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tb
+	}
+	wantPath := filepath.Join(t.TempDir(), "entities.parquet")
+	var buf bytes.Buffer
+	if err := want.WriteParquet(&buf); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(wantPath, buf.Bytes(), 0o644)
+	wantTable := build(Source{Path: wantPath})
+	if wantTable.Column("industry") == nil || wantTable.Column("rule_points") == nil {
+		t.Fatal("the feature table has no industry or rule points")
+	}
+	for _, ext := range []string{"parquet", "csv"} {
+		root := filepath.Join(t.TempDir(), "entities."+ext)
+		for dir, picked := range rows {
+			var part Table
+			for _, c := range rest.Columns {
+				part.Columns = append(part.Columns, c.pick(picked))
+			}
+			var buf bytes.Buffer
+			write := part.WriteParquet
+			if ext == "csv" {
+				write = part.WriteCSV
+			}
+			if err := write(&buf); err != nil {
+				t.Fatal(err)
+			}
+			os.MkdirAll(filepath.Join(root, dir), 0o755)
+			os.WriteFile(filepath.Join(root, dir, "part-00000."+ext), buf.Bytes(), 0o644)
+		}
+		for _, path := range []string{root, filepath.Join(root, "industry=*", "*", "part-*."+ext)} {
+			if err := sameTable(build(Source{Path: path}), wantTable); err != nil {
+				t.Errorf("%s: %v", path, err)
+			}
+		}
+	}
+	// A column the files hold is theirs, whatever a folder says.
+	if names, values := partitionColumns("/d", "/d/Country=XX/industry=a%20b/p.csv", []string{"entity_id", "country"}); !slices.Equal(names, []string{"industry"}) || !slices.Equal(values, []string{"a b"}) {
+		t.Errorf("partitionColumns = %v, %v", names, values)
+	}
+	if names, _ := partitionColumns("", "/d/industry=a/p.csv", nil); names != nil {
+		t.Errorf("a single file's folders are no partitions: %v", names)
 	}
 }

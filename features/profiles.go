@@ -6,6 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
+	"os"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -51,21 +54,30 @@ func (p *Profiles) Column(name string) *Column {
 }
 
 // ReadProfiles reads an entities table, from one file or a pattern of
-// shards with the same columns (ShardFiles). Column kinds are inferred: a
-// column whose non-empty values are all numbers is numeric, any other is
-// categorical. A duplicated entity id is a *RowError.
+// shards with the same columns (ShardFiles). Files in a folder partitioned
+// by a column, as Spark's partitionBy writes them (industry=Retail/), hold
+// no such column: their rows get it from the folder's name (see
+// partitionColumns). Column kinds are inferred: a column whose non-empty
+// values are all numbers is numeric, any other is categorical. A
+// duplicated entity id is a *RowError.
 func ReadProfiles(ctx context.Context, src Source, bad *BadRows) (*Profiles, error) {
 	paths, err := ShardFiles(src.Path)
 	if err != nil {
 		return nil, err
 	}
-	pr := &profileReader{p: &Profiles{Source: src.Path, index: map[string]int{}}}
+	pr := &profileReader{p: &Profiles{Source: src.Path, index: map[string]int{}}, root: shardRoot(src.Path)}
 	for _, path := range paths {
 		s := src
 		s.Path = path
 		if err := pr.read(ctx, s, bad); err != nil {
 			return nil, err
 		}
+	}
+	// The partition columns come after the files' own.
+	for k, name := range pr.parts {
+		pr.attrCols = append(pr.attrCols, len(pr.header))
+		pr.header = append(pr.header, name)
+		pr.cells = append(pr.cells, pr.partCells[k])
 	}
 	p := pr.p
 	for j, c := range pr.attrCols {
@@ -143,6 +155,53 @@ type profileReader struct {
 	cells    [][]string // per attribute column, its text per kept row
 	lines    []struct{ file, line int }
 	files    int
+
+	// The folder the files were named by, and the columns its partition
+	// folders name, in the order met, with their text per kept row.
+	root      string
+	parts     []string
+	partCells [][]string
+}
+
+// shardRoot returns the folder an entities path names its files below: the
+// path when it is a folder, the folder before the first pattern character
+// of a pattern; "" for a single file, which has no partitions.
+func shardRoot(path string) string {
+	if i := strings.IndexAny(path, "*?["); i >= 0 {
+		return filepath.Dir(path[:i] + "x")
+	}
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return path
+	}
+	return ""
+}
+
+// partitionColumns returns the columns and values that the folders between
+// root and the file at path name (industry=Retail/region=EU/part-0.csv),
+// as Hive writes them: the value unescaped, its partition of nulls
+// (__HIVE_DEFAULT_PARTITION__) empty. A column the file's header already
+// has (compared as column names are) is the file's.
+func partitionColumns(root, path string, header []string) (names, values []string) {
+	if root == "" {
+		return nil, nil
+	}
+	rel, err := filepath.Rel(root, filepath.Dir(path))
+	if err != nil || rel == "." {
+		return nil, nil
+	}
+	for _, dir := range strings.Split(filepath.ToSlash(rel), "/") {
+		k, v, ok := strings.Cut(dir, "=")
+		if !ok || k == "" || slices.ContainsFunc(header, func(h string) bool { return NormValue(h) == NormValue(k) }) {
+			continue
+		}
+		if v == "__HIVE_DEFAULT_PARTITION__" {
+			v = ""
+		} else if u, err := url.PathUnescape(v); err == nil {
+			v = u
+		}
+		names, values = append(names, k), append(values, v)
+	}
+	return names, values
 }
 
 // read adds the rows of one file, whose columns must be the first's.
@@ -178,6 +237,17 @@ func (pr *profileReader) read(ctx context.Context, src Source, bad *BadRows) err
 	}
 	file := pr.files
 	pr.files++
+	// The file's partition values, by their column in pr.parts: a column
+	// first met here is empty for the rows before.
+	names, values := partitionColumns(pr.root, src.Path, header)
+	partOf := make([]int, len(names))
+	for i, name := range names {
+		if partOf[i] = slices.Index(pr.parts, name); partOf[i] < 0 {
+			partOf[i] = len(pr.parts)
+			pr.parts = append(pr.parts, name)
+			pr.partCells = append(pr.partCells, make([]string, len(pr.lines)))
+		}
+	}
 	for n := 0; ; n++ {
 		if n%65536 == 0 {
 			if err := ctx.Err(); err != nil {
@@ -206,6 +276,12 @@ func (pr *profileReader) read(ctx context.Context, src Source, bad *BadRows) err
 		for j, c := range pr.attrCols {
 			s, _ := r.Str(c)
 			pr.cells[j] = append(pr.cells[j], s)
+		}
+		for k := range pr.partCells {
+			pr.partCells[k] = append(pr.partCells[k], "")
+		}
+		for i, k := range partOf {
+			pr.partCells[k][len(pr.lines)-1] = values[i]
 		}
 	}
 }
