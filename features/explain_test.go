@@ -250,20 +250,7 @@ func TestPartitionedEvents(t *testing.T) {
 			if typ == "page_view" {
 				folder = "type=Page%20View" // Hive's escape of "Page View"
 			}
-			var part Table
-			for _, c := range rest {
-				part.Columns = append(part.Columns, c.pick(rows))
-			}
-			var buf bytes.Buffer
-			write := part.WriteParquet
-			if ext == "csv" {
-				write = part.WriteCSV
-			}
-			if err := write(&buf); err != nil {
-				t.Fatal(err)
-			}
-			os.MkdirAll(filepath.Join(root, folder), 0o755)
-			os.WriteFile(filepath.Join(root, folder, "part-00000."+ext), buf.Bytes(), 0o644)
+			writePart(t, filepath.Join(root, folder), ext, rest, rows)
 		}
 		src := Source{Path: root, RenameTypes: map[string]string{"Page View": "page_view"}}
 		got, err := Build(ctx, Config{Events: src, AsOf: at, Rules: rules})
@@ -289,6 +276,30 @@ func TestPartitionedEvents(t *testing.T) {
 }
 
 // sampleEvents returns the embedded sample's events file and its table.
+// writePart writes the rows of columns cols as dir/part-00000.ext, Parquet
+// or CSV, as Spark writes a partition of a table.
+func writePart(t *testing.T, dir, ext string, cols []Column, rows []int) {
+	t.Helper()
+	var part Table
+	for _, c := range cols {
+		part.Columns = append(part.Columns, c.pick(rows))
+	}
+	var buf bytes.Buffer
+	write := part.WriteParquet
+	if ext == "csv" {
+		write = part.WriteCSV
+	}
+	if err := write(&buf); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "part-00000."+ext), buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func sampleEvents(t *testing.T) (Source, *Table) {
 	t.Helper()
 	src := Source{Path: sampleFile(t, "events.parquet")}
@@ -388,20 +399,7 @@ func TestPartitionedEntities(t *testing.T) {
 	for _, ext := range []string{"parquet", "csv"} {
 		root := filepath.Join(t.TempDir(), "entities."+ext)
 		for dir, picked := range rows {
-			var part Table
-			for _, c := range rest.Columns {
-				part.Columns = append(part.Columns, c.pick(picked))
-			}
-			var buf bytes.Buffer
-			write := part.WriteParquet
-			if ext == "csv" {
-				write = part.WriteCSV
-			}
-			if err := write(&buf); err != nil {
-				t.Fatal(err)
-			}
-			os.MkdirAll(filepath.Join(root, dir), 0o755)
-			os.WriteFile(filepath.Join(root, dir, "part-00000."+ext), buf.Bytes(), 0o644)
+			writePart(t, filepath.Join(root, dir), ext, rest.Columns, picked)
 		}
 		for _, path := range []string{root, filepath.Join(root, "industry=*", "*", "part-*."+ext)} {
 			if err := sameTable(build(Source{Path: path}), wantTable); err != nil {
