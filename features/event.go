@@ -221,24 +221,33 @@ func openEvents(ctx context.Context, src Source, bad *BadRows, need map[string]b
 
 // partitionValue returns the value a Hive-style folder of path gives the
 // column name ("type=page_view"; the name compared as findColumns
-// compares names, the value unescaped as Hive escapes it; "" for Hive's
-// partition of nulls), the innermost when several do.
+// compares names), the innermost when several do.
 func partitionValue(path, name string) (string, bool) {
 	dirs := strings.Split(filepath.ToSlash(filepath.Dir(path)), "/")
 	for i := len(dirs) - 1; i >= 0; i-- {
-		k, v, ok := strings.Cut(dirs[i], "=")
-		if !ok || NormValue(k) != NormValue(name) {
-			continue
+		if k, v, ok := hivePartition(dirs[i]); ok && NormValue(k) == NormValue(name) {
+			return v, true
 		}
-		if v == "__HIVE_DEFAULT_PARTITION__" {
-			return "", true
-		}
-		if u, err := url.PathUnescape(v); err == nil {
-			v = u
-		}
-		return v, true
 	}
 	return "", false
+}
+
+// hivePartition reads a folder name as Hive, Spark and pyarrow write a
+// partition's: column=value, the value escaped as a path segment
+// ("Page%20View"), Hive's partition of nulls (__HIVE_DEFAULT_PARTITION__)
+// read as "".
+func hivePartition(dir string) (column, value string, ok bool) {
+	column, value, ok = strings.Cut(dir, "=")
+	if !ok || column == "" {
+		return "", "", false
+	}
+	if value == "__HIVE_DEFAULT_PARTITION__" {
+		return column, "", true
+	}
+	if u, err := url.PathUnescape(value); err == nil {
+		value = u
+	}
+	return column, value, true
 }
 
 // newEventReader returns the reader of events of r, whose contract

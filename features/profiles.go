@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -177,10 +176,9 @@ func shardRoot(path string) string {
 }
 
 // partitionColumns returns the columns and values that the folders between
-// root and the file at path name (industry=Retail/region=EU/part-0.csv),
-// as Hive writes them: the value unescaped, its partition of nulls
-// (__HIVE_DEFAULT_PARTITION__) empty. A column the file's header already
-// has (compared as column names are) is the file's.
+// root and the file at path name (industry=Retail/region=EU/part-0.csv;
+// hivePartition). A column the file's header already has (compared as
+// column names are) is the file's.
 func partitionColumns(root, path string, header []string) (names, values []string) {
 	if root == "" {
 		return nil, nil
@@ -190,14 +188,9 @@ func partitionColumns(root, path string, header []string) (names, values []strin
 		return nil, nil
 	}
 	for _, dir := range strings.Split(filepath.ToSlash(rel), "/") {
-		k, v, ok := strings.Cut(dir, "=")
-		if !ok || k == "" || slices.ContainsFunc(header, func(h string) bool { return NormValue(h) == NormValue(k) }) {
+		k, v, ok := hivePartition(dir)
+		if !ok || slices.ContainsFunc(header, func(h string) bool { return NormValue(h) == NormValue(k) }) {
 			continue
-		}
-		if v == "__HIVE_DEFAULT_PARTITION__" {
-			v = ""
-		} else if u, err := url.PathUnescape(v); err == nil {
-			v = u
 		}
 		names, values = append(names, k), append(values, v)
 	}
