@@ -569,7 +569,7 @@ func (a *attrJoin) columns(t *Table, e *engine, rows []placed) {
 	prow := make([]int, n)
 	none := len(a.p.IDs)
 	for j, r := range rows {
-		if prow[j] = e.profileRow(r.ent, e.rowID(r)); prow[j] < 0 {
+		if prow[j] = e.profileRow(r); prow[j] < 0 {
 			prow[j] = none
 		}
 	}

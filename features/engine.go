@@ -1705,13 +1705,17 @@ func (e *engine) place(log *slog.Logger) ([]placed, error) {
 	return out, nil
 }
 
-// profileRow returns the entities-file row (−1 for none) of the entity
-// numbered ent in ents (−1 for one without records) and named id.
-func (e *engine) profileRow(ent int32, id string) int {
-	if ent >= 0 && e.prows != nil {
-		return int(e.prows[ent])
+// profileRow returns the entities-file row (−1 for none) of row r's
+// entity. Place looked up every entity with records (prows, set whenever
+// there are profiles), so only the others' ids are read.
+func (e *engine) profileRow(r placed) int {
+	switch {
+	case r.ent < 0:
+		return e.cfg.Profiles.Row(e.others[r.other])
+	case e.prows != nil:
+		return int(e.prows[r.ent])
 	}
-	return e.cfg.Profiles.Row(id)
+	return -1
 }
 
 // inPopulation says whether an entity gets an as-of row: with a target

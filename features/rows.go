@@ -695,11 +695,7 @@ func (e *engine) computeBatch(ctx context.Context, accs []*acc, bp *batchPlan, h
 						st = &bp.states[k-1]
 					}
 					ref := e.ents[ent]
-					prow := -1 // place looks up every entity's profile row, when there are profiles
-					if e.prows != nil {
-						prow = int(e.prows[ent])
-					}
-					a.entity(&e.parts[ref.part], int(ref.lo), int(ref.hi), prow, ms, out, st)
+					a.entity(&e.parts[ref.part], int(ref.lo), int(ref.hi), e.profileRow(placed{ent: ent}), ms, out, st)
 					if st != nil && int(bp.last[ent]) < hi {
 						*st = resume{lastT: st.lastT} // the entity's last batch: its rule state goes
 					}
@@ -717,7 +713,7 @@ func (e *engine) emptyRows(a *acc, rows []placed, out *rowsOut) {
 	var empty partition
 	for i, r := range rows {
 		if !out.done[i] {
-			a.entity(&empty, 0, 0, e.profileRow(r.ent, e.rowID(r)), []moment{{d: r.d, pos: int32(i)}}, out, nil)
+			a.entity(&empty, 0, 0, e.profileRow(r), []moment{{d: r.d, pos: int32(i)}}, out, nil)
 		}
 	}
 	a.flush()
