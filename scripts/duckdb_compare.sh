@@ -28,6 +28,7 @@
 #                                                              file of your own: Parquet or CSV from any tool)
 #        scripts/duckdb_compare.sh --modes EVENTS DEALS [LABEL] (the rules, snapshot and cutoff runs against
 #                                                              as-of on one events file, as generated)
+#        scripts/duckdb_compare.sh --visitors                  (the web visitors alone, about 10 minutes)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tmp=$(mktemp -d)
@@ -126,6 +127,29 @@ modes() {
   echo "1,000,000 cutoffs (2-3 dates per contact): ${mc} s (${cut[*]}), $(ratio "$mc" "$ma")× as-of, peak RSS ${crss[*]} MiB."
 }
 
+# Web visitors: many entities with few events each, as a site's tracker
+# logs anonymous visitors (15,000,000 page and email events of 5,000,000
+# ids, three each on average, over 2023-2024), which neither the generator
+# nor DuckDB's sample shape: awk draws them, DuckDB writes them in time
+# order as CSV and as Spark writes Parquet.
+visitors() {
+  local rows=() ents
+  awk 'BEGIN { srand(7); print "entity_id,ts,type,value"; split("page_view,email_open,form_submit,webinar", t, ",")
+    for (i = 0; i < 15000000; i++) printf "anon-%07d,%s,%s,\n", int(rand() * 5000000),
+      strftime("%Y-%m-%dT%H:%M:%SZ", 1672531200 + int(rand() * 700) * 86400 + int(rand() * 86400), 1), t[1 + int(rand() * 4)] }' > "$tmp/visitors-raw.csv"
+  "$tmp/duck11" -events "$tmp/visitors-raw.csv" -time-ordered "$tmp/visitors.csv" > /dev/null
+  "$tmp/duck11" -events "$tmp/visitors-raw.csv" -time-ordered "$tmp/visitors.parquet" -spark-like > /dev/null
+  rm "$tmp/visitors-raw.csv"
+  rows+=("$(versus "$tmp/visitors.csv" 2025-01-01 "web visitors, time order, CSV written by DuckDB")")
+  rows+=("$(versus "$tmp/visitors.parquet" 2025-01-01 "web visitors, time order, Snappy, 122,880-row groups, timestamps without time zone")")
+  ents=$(sed -n 's/^compared \([0-9]*\) entities.*/\1/p' "$tmp/duck.out")
+  echo
+  echo "Web visitors: 15,000,000 events of $ents ids (\`anon-0012345\`, three events each on average, drawn by awk in \`scripts/duckdb_compare.sh\`), written in time order by \`scripts/duckdb -time-ordered\`, as of 2025-01-01, five alternating runs:"
+  echo
+  table_head
+  printf '%s\n' "${rows[@]}"
+}
+
 if [ "${1:-}" = --modes ]; then # leadscore alone: no DuckDB to build
   go build -o "$tmp/leadscore" ./cmd/leadscore
   leadscore=$tmp/leadscore
@@ -139,6 +163,12 @@ if [ "${1:-}" = --file ]; then
   leadscore=$tmp/leadscore
   table_head
   versus "$2" "$3" "${4:-$2}"
+  exit
+fi
+if [ "${1:-}" = --visitors ]; then
+  go build -o "$tmp/leadscore" ./cmd/leadscore
+  leadscore=$tmp/leadscore
+  visitors
   exit
 fi
 if [ $# -ge 3 ]; then
@@ -269,23 +299,4 @@ PY
   echo "The same tiled lines written by DuckDB with its defaults (ZSTD, 1M-row groups; its sort by time is not stable, so the lines of an invoice come in another order): table data pages ${same} (\`cmp -n\` of the ${n} bytes before the footer)."
 fi
 
-# Web visitors: many entities with few events each, as a site's tracker
-# logs anonymous visitors (15,000,000 page and email events of 5,000,000
-# ids, three each on average, over 2023-2024), which neither the generator
-# nor DuckDB's sample shape: awk draws them, DuckDB writes them in time
-# order as CSV and as Spark writes Parquet.
-awk 'BEGIN { srand(7); print "entity_id,ts,type,value"; split("page_view,email_open,form_submit,webinar", t, ",")
-  for (i = 0; i < 15000000; i++) printf "anon-%07d,%s,%s,\n", int(rand() * 5000000),
-    strftime("%Y-%m-%dT%H:%M:%SZ", 1672531200 + int(rand() * 700) * 86400 + int(rand() * 86400), 1), t[1 + int(rand() * 4)] }' > "$tmp/visitors-raw.csv"
-"$tmp/duck11" -events "$tmp/visitors-raw.csv" -time-ordered "$tmp/visitors.csv" > /dev/null
-"$tmp/duck11" -events "$tmp/visitors-raw.csv" -time-ordered "$tmp/visitors.parquet" -spark-like > /dev/null
-rm "$tmp/visitors-raw.csv"
-rows=()
-rows+=("$(versus "$tmp/visitors.csv" 2025-01-01 "web visitors, time order, CSV written by DuckDB")")
-rows+=("$(versus "$tmp/visitors.parquet" 2025-01-01 "web visitors, time order, Snappy, 122,880-row groups, timestamps without time zone")")
-ents=$(sed -n 's/^compared \([0-9]*\) entities.*/\1/p' "$tmp/duck.out")
-echo
-echo "Web visitors: 15,000,000 events of $ents ids (\`anon-0012345\`, three events each on average, drawn by awk in \`scripts/duckdb_compare.sh\`), written in time order by \`scripts/duckdb -time-ordered\`, as of 2025-01-01, five alternating runs:"
-echo
-table_head
-printf '%s\n' "${rows[@]}"
+visitors
