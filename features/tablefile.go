@@ -365,14 +365,26 @@ func writeFloatDict(cw *file.Float64ColumnChunkWriter, enc dictEncoder, v []floa
 	dict := s.dict[:0]
 	idx := grown(&s.idx, len(v))
 	var def []int16
-	var valid []byte
 	if !required {
 		def = grown(&s.def, len(v))
-		valid = grown(&s.valid, (len(v)+7)/8)
-		clear(valid)
 	}
 	nulls := 0
 	for i, x := range v {
+		// A whole number in [0, smallMax), not -0 (its sign bit is set):
+		// NaN and every other value convert to an int outside the range
+		// or back to another float.
+		if k := int64(x); uint64(k) < smallMax && float64(k) == x && int64(math.Float64bits(x)) >= 0 {
+			at := &small[k]
+			if *at == 0 {
+				dict = append(dict, x)
+				*at = int32(len(dict))
+			}
+			idx[i] = *at - 1
+			if def != nil {
+				def[i] = 1
+			}
+			continue
+		}
 		if math.IsNaN(x) {
 			if required {
 				return errNullRequired
@@ -381,29 +393,17 @@ func writeFloatDict(cw *file.Float64ColumnChunkWriter, enc dictEncoder, v []floa
 			def[i], idx[i] = 0, 0
 			continue
 		}
-		if !required {
+		if def != nil {
 			def[i] = 1
-			valid[i/8] |= 1 << (i % 8)
 		}
-		var at *int32
-		if k := int(x); x >= 0 && x < smallMax && float64(k) == x && !math.Signbit(x) {
-			at = &small[k]
-		} else {
-			b := math.Float64bits(x)
-			j, ok := other[b]
-			if !ok {
-				dict = append(dict, x)
-				j = int32(len(dict))
-				other[b] = j
-			}
-			idx[i] = j - 1
-			continue
-		}
-		if *at == 0 {
+		b := math.Float64bits(x)
+		j, ok := other[b]
+		if !ok {
 			dict = append(dict, x)
-			*at = int32(len(dict))
+			j = int32(len(dict))
+			other[b] = j
 		}
-		idx[i] = *at - 1
+		idx[i] = j - 1
 	}
 	s.dict = dict
 	d := array.NewFloat64Data(array.NewData(arrow.PrimitiveTypes.Float64, len(dict),
@@ -423,7 +423,12 @@ func writeFloatDict(cw *file.Float64ColumnChunkWriter, enc dictEncoder, v []floa
 		}
 	}
 	var validity *memory.Buffer
-	if !required {
+	if nulls > 0 {
+		valid := grown(&s.valid, (len(v)+7)/8)
+		clear(valid)
+		for i, d := range def {
+			valid[i/8] |= byte(d) << (i % 8)
+		}
 		validity = memory.NewBufferBytes(valid)
 	}
 	ix := array.NewInt32Data(array.NewData(arrow.PrimitiveTypes.Int32, len(v),
