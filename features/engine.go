@@ -393,7 +393,7 @@ func (e *engine) ingestFile(ctx context.Context, src Source) error {
 // noteColumns records an events file's columns, and which of the fields
 // in need it has.
 func (e *engine) noteColumns(er *EventReader, need map[string]bool) {
-	for _, h := range er.r.Header() {
+	for _, h := range er.columns() {
 		if !slices.Contains(e.fileCols, h) {
 			e.fileCols = append(e.fileCols, h)
 		}

@@ -59,7 +59,11 @@ type EventReader struct {
 	// fixedType, when set, is every row's type: orders' "order", or the
 	// type a Hive partition's folder names (partitionValue).
 	fixedType string
-	orders    bool // an orders file: a row's amount is required
+	// parts are the other columns the folders name and the file lacks,
+	// each row's channel (partChannel, when one is) or properties.
+	parts       partCols
+	partChannel bool
+	orders      bool // an orders file: a row's amount is required
 	// runs, when set, is r when its columns are cleanable: Read takes runs
 	// of clean rows from it (cleanEvents).
 	runs *pageRows
@@ -149,9 +153,22 @@ func (er *EventReader) hasField(f string) bool {
 	case "value":
 		return er.col.value >= 0
 	case "channel":
-		return er.col.channel >= 0
+		return er.col.channel >= 0 || er.partChannel
 	}
-	return slices.ContainsFunc(er.props, func(c int) bool { return er.r.Header()[c] == f })
+	return slices.ContainsFunc(er.props, func(c int) bool { return er.r.Header()[c] == f }) ||
+		slices.ContainsFunc(er.parts.props, func(p Prop) bool { return p.Name == f })
+}
+
+// columns returns the file's columns, then those its folders give it.
+func (er *EventReader) columns() []string {
+	cols := slices.Clone(er.r.Header())
+	if er.partChannel {
+		cols = append(cols, er.parts.channelName)
+	}
+	for _, p := range er.parts.props {
+		cols = append(cols, p.Name)
+	}
+	return cols
 }
 
 // OpenEvents opens an events table. bad may be nil (fail on the first bad
@@ -216,7 +233,54 @@ func openEvents(ctx context.Context, src Source, bad *BadRows, need map[string]b
 	if p, ok := r.(projector); ok && len(skip) > 0 {
 		p.skip(skip, all)
 	}
-	return newEventReader(src, r, bad, col, props, partType, false), nil
+	er := newEventReader(src, r, bad, col, props, partType, false)
+	er.parts = partitionFields(src, r.Header(), func(name string) bool { return need == nil || all || need[name] })
+	er.partChannel = col.channel < 0 && er.parts.channelName != ""
+	if er.partChannel || len(er.parts.props) > 0 {
+		er.runs = nil // its events hold more than the columns
+	}
+	return er, nil
+}
+
+// partCols are the columns other than the type that the folders of an
+// events file's path name and the file does not hold.
+type partCols struct {
+	channelName, channel string // the channel's column name ("" for none), and value
+	props                []Prop
+}
+
+// partitionFields returns the columns the folders of src's path name
+// (hivePartition), the innermost when several name one, that the file,
+// whose columns are header, lacks: the channel and properties, those
+// wanted (by name; "channel" for the channel). The folder that names the
+// type is partitionValue's; the other contract columns must be the
+// file's.
+func partitionFields(src Source, header []string, wanted func(name string) bool) partCols {
+	var pc partCols
+	contract := map[string]string{} // normalised name → contract name
+	for _, name := range append(slices.Clone(eventRequired), eventOptional...) {
+		contract[NormValue(cmp.Or(src.Columns[name], name))] = name
+	}
+	seen := map[string]bool{}
+	dirs := strings.Split(filepath.ToSlash(filepath.Dir(src.Path)), "/")
+	for i := len(dirs) - 1; i >= 0; i-- {
+		k, v, ok := hivePartition(dirs[i])
+		norm := NormValue(k)
+		if !ok || seen[norm] || slices.ContainsFunc(header, func(h string) bool { return NormValue(h) == norm }) {
+			continue
+		}
+		seen[norm] = true
+		switch name, isContract := contract[norm]; {
+		case name == "channel":
+			if wanted("channel") {
+				pc.channelName, pc.channel = k, v
+			}
+		case !isContract && wanted(k):
+			pc.props = append(pc.props, Prop{Name: k, Value: v})
+		}
+	}
+	slices.Reverse(pc.props) // in the path's order
+	return pc
 }
 
 // partitionValue returns the value a Hive-style folder of path gives the
@@ -453,10 +517,17 @@ func (er *EventReader) parse(e *Event) error {
 	}
 	if c := col.channel; c >= 0 {
 		e.Channel, _ = r.Str(c)
+	} else if er.partChannel {
+		e.Channel = er.parts.channel
 	}
 	for _, c := range er.props {
 		if s, null := r.Str(c); !null {
 			e.Props = append(e.Props, Prop{Name: r.Header()[c], Value: s})
+		}
+	}
+	for _, p := range er.parts.props {
+		if p.Value != "" {
+			e.Props = append(e.Props, p)
 		}
 	}
 	return nil
@@ -549,7 +620,7 @@ func (er *EventReader) columnar() bool {
 		return true
 	}
 	cr, ok := er.r.(*csvRows)
-	return ok && cr.plain && er.col.channel < 0 && len(er.props) == 0
+	return ok && cr.plain && er.col.channel < 0 && len(er.props) == 0 && !er.partChannel && len(er.parts.props) == 0
 }
 
 // streamBatches hands fn every event of er as columns, as the feature

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -272,6 +273,69 @@ func TestPartitionedEvents(t *testing.T) {
 	}
 	if v, ok := partitionValue(filepath.Join("a", "Type=x", "dt=2024-01-01", "p.csv"), "type"); v != "x" || !ok {
 		t.Errorf("partitionValue = %q, %v", v, ok)
+	}
+}
+
+// TestPartitionedEventColumns: events Spark wrote partitioned by channel
+// and a property (channel=web/justified=false/part-00000.parquet, no
+// such columns in the files) give those columns from the folders' names
+// to a derived type on the channel and the default rule on justified: the
+// table, with and without --dedupe, and the ledgers of the one file, in
+// Parquet and CSV. A partition of nulls is an empty channel, no
+// property.
+func TestPartitionedEventColumns(t *testing.T) {
+	ctx := context.Background()
+	orig, ev := sampleEvents(t)
+	part := func(name string, i int) string {
+		if v := ev.Column(name).Str[i]; v != "" {
+			return url.PathEscape(v)
+		}
+		return "__HIVE_DEFAULT_PARTITION__"
+	}
+	byFolder := map[string][]int{}
+	for i := range ev.NumRows() {
+		folder := filepath.Join("channel="+part("channel", i), "justified="+part("justified", i))
+		byFolder[folder] = append(byFolder[folder], i)
+	}
+	var rest []Column
+	for _, c := range ev.Columns {
+		if c.Name != "channel" && c.Name != "justified" {
+			rest = append(rest, c)
+		}
+	}
+	spec := Spec{Derived: []DerivedType{{Name: "paid_visit", Type: "page_view", Where: map[string][]string{"channel": {"paid_search"}}}}}
+	rules := DefaultRules()
+	at := datasets.SampleEnd.AddDate(0, -1, 0)
+	for _, dedupe := range []bool{false, true} {
+		want, err := Build(ctx, Config{Events: orig, AsOf: at, Rules: rules, Spec: spec, Dedupe: dedupe})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c := want.Column("paid_visit_count_365d"); c == nil || slices.Max(c.Float) == 0 {
+			t.Fatal("no paid visits in the sample")
+		}
+		for _, ext := range []string{"parquet", "csv"} {
+			root := filepath.Join(t.TempDir(), "events."+ext)
+			for folder, rows := range byFolder {
+				writePart(t, filepath.Join(root, folder), ext, rest, rows)
+			}
+			src := Source{Path: root}
+			got, err := Build(ctx, Config{Events: src, AsOf: at, Rules: rules, Spec: spec, Dedupe: dedupe})
+			if err != nil {
+				t.Fatalf("%s, dedupe %v: %v", ext, dedupe, err)
+			}
+			if err := sameTable(got, want); err != nil {
+				t.Errorf("partitioned %s, dedupe %v: %v", ext, dedupe, err)
+			}
+			if !dedupe {
+				sameLedgers(t, "partitioned "+ext, src, orig, rules, want.Column("entity_id").Str, 3, at)
+			}
+		}
+	}
+	src := Source{Path: filepath.Join("a", "Channel=x", "type=y", "dt=2024-01-01", "entity_id=z", "p.csv")}
+	pc := partitionFields(src, []string{"entity_id", "ts", "dt"}, func(string) bool { return true })
+	if pc.channelName != "Channel" || pc.channel != "x" || len(pc.props) != 0 {
+		t.Errorf("partitionFields = %+v", pc)
 	}
 }
 
