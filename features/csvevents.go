@@ -259,7 +259,7 @@ func (er *EventReader) parseBlockFrom(cr *csvRows, b *eventBlock, view, columns 
 		}
 	}
 	// er's settings, which no one changes while the file is read.
-	w := EventReader{src: er.src, r: src, col: er.col, props: er.props, fixedType: er.fixedType, parts: er.parts, partChannel: er.partChannel, orders: er.orders}
+	w := EventReader{src: er.src, r: src, col: er.col, props: er.props, fixedType: er.fixedType, parts: er.parts, orders: er.orders}
 	if n := b.lines + 1; !columns && cap(b.events) < n {
 		b.events = make([]Event, 0, n)
 	}

@@ -59,11 +59,10 @@ type EventReader struct {
 	// fixedType, when set, is every row's type: orders' "order", or the
 	// type a Hive partition's folder names (partitionValue).
 	fixedType string
-	// parts are the other columns the folders name and the file lacks,
-	// each row's channel (partChannel, when one is) or properties.
-	parts       partCols
-	partChannel bool
-	orders      bool // an orders file: a row's amount is required
+	// parts are the other columns the folders name and the file lacks:
+	// each row's channel or properties.
+	parts  partCols
+	orders bool // an orders file: a row's amount is required
 	// runs, when set, is r when its columns are cleanable: Read takes runs
 	// of clean rows from it (cleanEvents).
 	runs *pageRows
@@ -153,7 +152,7 @@ func (er *EventReader) hasField(f string) bool {
 	case "value":
 		return er.col.value >= 0
 	case "channel":
-		return er.col.channel >= 0 || er.partChannel
+		return er.col.channel >= 0 || er.parts.channelName != ""
 	}
 	return slices.ContainsFunc(er.props, func(c int) bool { return er.r.Header()[c] == f }) ||
 		slices.ContainsFunc(er.parts.props, func(p Prop) bool { return p.Name == f })
@@ -162,7 +161,7 @@ func (er *EventReader) hasField(f string) bool {
 // columns returns the file's columns, then those its folders give it.
 func (er *EventReader) columns() []string {
 	cols := slices.Clone(er.r.Header())
-	if er.partChannel {
+	if er.parts.channelName != "" {
 		cols = append(cols, er.parts.channelName)
 	}
 	for _, p := range er.parts.props {
@@ -235,8 +234,7 @@ func openEvents(ctx context.Context, src Source, bad *BadRows, need map[string]b
 	}
 	er := newEventReader(src, r, bad, col, props, partType, false)
 	er.parts = partitionFields(src, r.Header(), func(name string) bool { return need == nil || all || need[name] })
-	er.partChannel = col.channel < 0 && er.parts.channelName != ""
-	if er.partChannel || len(er.parts.props) > 0 {
+	if !er.parts.none() {
 		er.runs = nil // its events hold more than the columns
 	}
 	return er, nil
@@ -248,6 +246,8 @@ type partCols struct {
 	channelName, channel string // the channel's column name ("" for none), and value
 	props                []Prop
 }
+
+func (pc *partCols) none() bool { return pc.channelName == "" && len(pc.props) == 0 }
 
 // partitionFields returns the columns the folders of src's path name
 // (hivePartition), the innermost when several name one, that the file,
@@ -517,7 +517,7 @@ func (er *EventReader) parse(e *Event) error {
 	}
 	if c := col.channel; c >= 0 {
 		e.Channel, _ = r.Str(c)
-	} else if er.partChannel {
+	} else {
 		e.Channel = er.parts.channel
 	}
 	for _, c := range er.props {
@@ -620,7 +620,7 @@ func (er *EventReader) columnar() bool {
 		return true
 	}
 	cr, ok := er.r.(*csvRows)
-	return ok && cr.plain && er.col.channel < 0 && len(er.props) == 0 && !er.partChannel && len(er.parts.props) == 0
+	return ok && cr.plain && er.col.channel < 0 && len(er.props) == 0 && er.parts.none()
 }
 
 // streamBatches hands fn every event of er as columns, as the feature
