@@ -57,7 +57,7 @@ type EventReader struct {
 	props []int // header indexes of property columns
 	rows  int
 	// fixedType, when set, is every row's type: orders' "order", or the
-	// type a Hive partition's folder names (partitionValue).
+	// type a Hive partition's folder names (partitionFields).
 	fixedType string
 	// parts are the other columns the folders name and the file lacks:
 	// each row's channel or properties.
@@ -187,17 +187,17 @@ func openEvents(ctx context.Context, src Source, bad *BadRows, need map[string]b
 	if err != nil {
 		return nil, err
 	}
+	parts := partitionFields(src, r.Header(), func(name string) bool { return need == nil || all || need[name] })
 	idx, err := findColumns(src, r.Header(), eventRequired, eventOptional)
 	// A file without a type column in a folder that names it (Spark's
 	// partitionBy: events/type=page_view/part-0.parquet) has that type.
-	partType, partitioned := "", false
-	if err != nil {
-		if partType, partitioned = partitionValue(src.Path, cmp.Or(src.Columns["type"], "type")); partitioned {
-			if idx, err = findColumns(src, r.Header(), []string{"entity_id", "ts"}, eventOptional); err == nil {
-				idx["type"] = -1
-				if partType == "" {
-					err = &SchemaError{Path: src.Path, Err: errors.New("its folder name gives every row no type (a Hive partition of nulls)")}
-				}
+	partType := ""
+	if err != nil && parts.typed {
+		partType = parts.typ
+		if idx, err = findColumns(src, r.Header(), []string{"entity_id", "ts"}, eventOptional); err == nil {
+			idx["type"] = -1
+			if partType == "" {
+				err = &SchemaError{Path: src.Path, Err: errors.New("its folder name gives every row no type (a Hive partition of nulls)")}
 			}
 		}
 	}
@@ -233,67 +233,71 @@ func openEvents(ctx context.Context, src Source, bad *BadRows, need map[string]b
 		p.skip(skip, all)
 	}
 	er := newEventReader(src, r, bad, col, props, partType, false)
-	er.parts = partitionFields(src, r.Header(), func(name string) bool { return need == nil || all || need[name] })
-	if !er.parts.none() {
+	if er.parts = parts; !parts.none() {
 		er.runs = nil // its events hold more than the columns
 	}
 	return er, nil
 }
 
-// partCols are the columns other than the type that the folders of an
-// events file's path name and the file does not hold.
+// partCols are the columns that the folders of an events file's path
+// name and the file does not hold (folderPartitions): its type, and the
+// channel and properties its rows get.
 type partCols struct {
+	typ                  string // the type, when typed
+	typed                bool
 	channelName, channel string // the channel's column name ("" for none), and value
 	props                []Prop
 }
 
+// none reports whether the folders give the rows no channel or property.
 func (pc *partCols) none() bool { return pc.channelName == "" && len(pc.props) == 0 }
 
-// partitionFields returns the columns the folders of src's path name
-// (hivePartition), the innermost when several name one, that the file,
-// whose columns are header, lacks: the channel and properties, those
-// wanted (by name; "channel" for the channel). The folder that names the
-// type is partitionValue's; the other contract columns must be the
-// file's.
+// partitionFields returns the columns the folders of src's path name that
+// the file, whose columns are header, lacks: the type, and the channel
+// and properties wanted (by name; "channel" for the channel). The other
+// contract columns come from the file alone.
 func partitionFields(src Source, header []string, wanted func(name string) bool) partCols {
 	var pc partCols
 	contract := map[string]string{} // normalised name → contract name
 	for _, name := range append(slices.Clone(eventRequired), eventOptional...) {
 		contract[NormValue(cmp.Or(src.Columns[name], name))] = name
 	}
-	seen := map[string]bool{}
-	dirs := strings.Split(filepath.ToSlash(filepath.Dir(src.Path)), "/")
-	for i := len(dirs) - 1; i >= 0; i-- {
-		k, v, ok := hivePartition(dirs[i])
-		norm := NormValue(k)
-		if !ok || seen[norm] || slices.ContainsFunc(header, func(h string) bool { return NormValue(h) == norm }) {
-			continue
-		}
-		seen[norm] = true
-		switch name, isContract := contract[norm]; {
+	for _, p := range folderPartitions(filepath.Dir(src.Path), header) {
+		switch name, isContract := contract[NormValue(p.Name)]; {
+		case name == "type":
+			pc.typ, pc.typed = p.Value, true
 		case name == "channel":
 			if wanted("channel") {
-				pc.channelName, pc.channel = k, v
+				pc.channelName, pc.channel = p.Name, p.Value
 			}
-		case !isContract && wanted(k):
-			pc.props = append(pc.props, Prop{Name: k, Value: v})
+		case !isContract && wanted(p.Name):
+			pc.props = append(pc.props, p)
 		}
 	}
-	slices.Reverse(pc.props) // in the path's order
 	return pc
 }
 
-// partitionValue returns the value a Hive-style folder of path gives the
-// column name ("type=page_view"; the name compared as findColumns
-// compares names), the innermost when several do.
-func partitionValue(path, name string) (string, bool) {
-	dirs := strings.Split(filepath.ToSlash(filepath.Dir(path)), "/")
-	for i := len(dirs) - 1; i >= 0; i-- {
-		if k, v, ok := hivePartition(dirs[i]); ok && NormValue(k) == NormValue(name) {
-			return v, true
+// folderPartitions returns the columns and values that the Hive-style
+// folders of dir name (hivePartition), in path order, leaving out the
+// columns header holds (names compared as findColumns compares them).
+// Where two folders name one column, the innermost gives its value.
+func folderPartitions(dir string, header []string) []Prop {
+	var out []Prop
+	at := map[string]int{} // normalised name → its place in out
+	for _, d := range strings.Split(filepath.ToSlash(dir), "/") {
+		k, v, ok := hivePartition(d)
+		norm := NormValue(k)
+		if !ok || slices.ContainsFunc(header, func(h string) bool { return NormValue(h) == norm }) {
+			continue
 		}
+		if i, seen := at[norm]; seen {
+			out[i].Value = v
+			continue
+		}
+		at[norm] = len(out)
+		out = append(out, Prop{Name: k, Value: v})
 	}
-	return "", false
+	return out
 }
 
 // hivePartition reads a folder name as Hive, Spark and pyarrow write a

@@ -271,8 +271,8 @@ func TestPartitionedEvents(t *testing.T) {
 			t.Errorf("a partition of nulls: %v", err)
 		}
 	}
-	if v, ok := partitionValue(filepath.Join("a", "Type=x", "dt=2024-01-01", "p.csv"), "type"); v != "x" || !ok {
-		t.Errorf("partitionValue = %q, %v", v, ok)
+	if pc := partitionFields(Source{Path: filepath.Join("a", "Type=x", "dt=2024-01-01", "p.csv")}, nil, func(string) bool { return false }); pc.typ != "x" || !pc.typed {
+		t.Errorf("partitionFields = %+v", pc)
 	}
 }
 
@@ -334,7 +334,7 @@ func TestPartitionedEventColumns(t *testing.T) {
 	}
 	src := Source{Path: filepath.Join("a", "Channel=x", "type=y", "dt=2024-01-01", "entity_id=z", "p.csv")}
 	pc := partitionFields(src, []string{"entity_id", "ts", "dt"}, func(string) bool { return true })
-	if pc.channelName != "Channel" || pc.channel != "x" || len(pc.props) != 0 {
+	if pc.channelName != "Channel" || pc.channel != "x" || pc.typ != "y" || !pc.typed || len(pc.props) != 0 {
 		t.Errorf("partitionFields = %+v", pc)
 	}
 }

@@ -177,8 +177,8 @@ func shardRoot(path string) string {
 
 // partitionColumns returns the columns and values that the folders between
 // root and the file at path name (industry=Retail/region=EU/part-0.csv;
-// hivePartition). A column the file's header already has (compared as
-// column names are) is the file's.
+// folderPartitions). A column the file's header already has is the
+// file's.
 func partitionColumns(root, path string, header []string) (names, values []string) {
 	if root == "" {
 		return nil, nil
@@ -187,12 +187,8 @@ func partitionColumns(root, path string, header []string) (names, values []strin
 	if err != nil || rel == "." {
 		return nil, nil
 	}
-	for _, dir := range strings.Split(filepath.ToSlash(rel), "/") {
-		k, v, ok := hivePartition(dir)
-		if !ok || slices.ContainsFunc(header, func(h string) bool { return NormValue(h) == NormValue(k) }) {
-			continue
-		}
-		names, values = append(names, k), append(values, v)
+	for _, p := range folderPartitions(rel, header) {
+		names, values = append(names, p.Name), append(values, p.Value)
 	}
 	return names, values
 }

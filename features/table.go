@@ -217,8 +217,8 @@ func ShardFiles(path string) ([]string, error) {
 // folderFiles lists the data files of a table written as a folder, as
 // Spark, Hive and pyarrow write one: the Parquet (.parquet, .pq) or CSV
 // (.csv, .csv.gz) files in it and in its subfolders (partitions such as
-// dt=2024-01-01/, whose values events read for their type and entities
-// for columns their files lack), in path order, leaving out
+// dt=2024-01-01/, whose values give the files' rows the columns they
+// lack: folderPartitions), in path order, leaving out
 // names that start with _ or . (_SUCCESS, checksums). A folder with
 // files of both kinds, or of neither, is a *SchemaError.
 func folderFiles(dir string) ([]string, error) {
