@@ -60,3 +60,23 @@ func BenchmarkAUCInterval(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkFitPlatt fits Platt scaling to a holdout's logits, as the
+// calibration of a tree model does (six fits: five folds and all rows).
+func BenchmarkFitPlatt(b *testing.B) {
+	for _, n := range []int{10000, 64000} {
+		b.Run(fmt.Sprintf("rows=%d", n), func(b *testing.B) {
+			r := rand.New(rand.NewPCG(4, 5))
+			logits, y := make([]float64, n), make([]bool, n)
+			for i := range logits {
+				logits[i] = 1.5*r.NormFloat64() - 1.2
+				y[i] = r.Float64() < 1/(1+math.Exp(-(0.9*logits[i]+0.1)))
+			}
+			for b.Loop() {
+				if _, err := FitPlatt(context.Background(), logits, y); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

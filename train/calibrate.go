@@ -19,12 +19,15 @@ import (
 // likelihood, with gonum's Newton method: two parameters, so each step is
 // one pass over the rows for the loss, its gradient and its Hessian.
 func FitPlatt(ctx context.Context, logits []float64, y []bool) (*predict.Calibration, error) {
+	const gradTol = 1e-10
 	n := float64(len(logits))
 	var lastX [2]float64
 	var lastF float64
 	var lastG [2]float64
 	var lastH [3]float64 // haa, hab, hbb
 	have := false
+	// best is the least loss of the points evaluated before the last one.
+	best, least := math.Inf(1), math.Inf(1)
 	eval := func(x []float64) {
 		if have && x[0] == lastX[0] && x[1] == lastX[1] {
 			return
@@ -52,6 +55,7 @@ func FitPlatt(ctx context.Context, logits []float64, y []bool) (*predict.Calibra
 		}
 		lastX, have = [2]float64{a, b}, true
 		lastF, lastG, lastH = f/n, [2]float64{ga / n, gb / n}, [3]float64{haa / n, hab / n, hbb / n}
+		best, least = least, math.Min(least, lastF)
 	}
 	var ctxErr error
 	problem := optimize.Problem{
@@ -68,12 +72,19 @@ func FitPlatt(ctx context.Context, logits []float64, y []bool) (*predict.Calibra
 				ctxErr = err
 				return optimize.Failure, err
 			}
+			// A Newton step can land where the gradient vanishes but the
+			// loss, summed in float64, comes out a rounding error above
+			// the last iterate's. The line search would then spend dozens
+			// of passes on that noise: stop, keeping the last iterate.
+			if have && lastF >= best && math.Max(math.Abs(lastG[0]), math.Abs(lastG[1])) < gradTol {
+				return optimize.Success, nil
+			}
 			return optimize.NotTerminated, nil
 		},
 	}
 	// Start from the identity map, A = 1, B = 0. Newton's steps square the
 	// gradient; below 1e-10 the loss no longer changes in float64.
-	res, err := optimize.Minimize(problem, []float64{1, 0}, &optimize.Settings{GradientThreshold: 1e-10, MajorIterations: 100}, &optimize.Newton{})
+	res, err := optimize.Minimize(problem, []float64{1, 0}, &optimize.Settings{GradientThreshold: gradTol, MajorIterations: 100}, &optimize.Newton{})
 	if ctxErr != nil {
 		return nil, ctxErr
 	}
