@@ -180,12 +180,16 @@ func PrecisionAtK(p []float64, y []bool, groups [][]int, ks []int, negWeight flo
 		}
 	}
 	base := pos / all
+	// Each group is ranked once, for every k.
+	ranked := make([][]int, len(groups))
+	for gi, g := range groups {
+		ranked[gi] = slices.Clone(g)
+		slices.SortStableFunc(ranked[gi], func(a, b int) int { return cmp.Compare(p[b], p[a]) })
+	}
 	out := make([]predict.AtK, 0, len(ks))
 	for _, k := range ks {
 		at := predict.AtK{K: k}
-		for _, g := range groups {
-			order := slices.Clone(g)
-			slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(p[b], p[a]) })
+		for _, order := range ranked {
 			var w, hit float64
 			for _, i := range order {
 				if w >= float64(k) {
