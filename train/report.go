@@ -2,6 +2,7 @@ package train
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"html/template"
 	"image/color"
@@ -67,19 +68,20 @@ func writeReport(w io.Writer, m *predict.Model, p []float64, y []bool, prev *pre
 	return reportTemplate.Execute(w, d)
 }
 
-// svgs makes the charts and draws each as inline SVG.
+// svgs makes the charts and draws each as inline SVG, two at a time (each
+// chart is its own plot and canvas).
 func svgs(charts ...func() (*plot.Plot, error)) ([]template.HTML, error) {
-	out := make([]template.HTML, 0, len(charts))
-	for _, c := range charts {
-		p, err := c()
-		if err != nil {
-			return nil, err
+	out := make([]template.HTML, len(charts))
+	errs := make([]error, len(charts))
+	parallelFor(len(charts), 2, func(k int) {
+		p, err := charts[k]()
+		if err == nil {
+			out[k], err = svgOf(p)
 		}
-		svg, err := svgOf(p)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, svg)
+		errs[k] = err
+	})
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
 	}
 	return out, nil
 }
