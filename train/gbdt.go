@@ -386,17 +386,25 @@ type booster struct {
 // (y the labels of all rows) and, when validRows are given, stops early on
 // their log loss. Trees are grown leaf-wise on histograms of binned values.
 func FitGBDT(ctx context.Context, cols []GBColumn, y []bool, trainRows, validRows []int, cfg GBDTConfig) (*predict.Trees, error) {
+	ens, _, err := fitGBDT(ctx, cols, y, trainRows, validRows, cfg, nil)
+	return ens, err
+}
+
+// fitGBDT is FitGBDT that also returns the logits of the training rows at
+// positions track of trainRows: the sums of their leaves' values in tree
+// order, which is what scoring the returned trees gives them, bit for bit.
+func fitGBDT(ctx context.Context, cols []GBColumn, y []bool, trainRows, validRows []int, cfg GBDTConfig, track []int) (*predict.Trees, []float64, error) {
 	if err := cfg.Validate(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	cfg = cfg.withDefaults()
 	p := len(cols)
 	if p == 0 || len(trainRows) == 0 {
-		return nil, errors.New("train: GBDT needs rows and features")
+		return nil, nil, errors.New("train: GBDT needs rows and features")
 	}
 	for f, c := range cols {
 		if c.Levels > 255 {
-			return nil, fmt.Errorf("train: GBDT feature %d has %d levels, at most 255", f, c.Levels)
+			return nil, nil, fmt.Errorf("train: GBDT feature %d has %d levels, at most 255", f, c.Levels)
 		}
 	}
 	bo := newBooster(cols, trainRows, cfg)
@@ -405,7 +413,7 @@ func FitGBDT(ctx context.Context, cols []GBColumn, y []bool, trainRows, validRow
 	yt := pick(y, trainRows)
 	pos := countTrue(y, trainRows)
 	if pos == 0 || pos == n {
-		return nil, errors.New("train: GBDT training rows hold one class only")
+		return nil, nil, errors.New("train: GBDT training rows hold one class only")
 	}
 	base := math.Log(float64(pos) / float64(n-pos))
 	// Each training row's score s enters the loss only through e^−s, which
@@ -430,10 +438,16 @@ func FitGBDT(ctx context.Context, cols []GBColumn, y []bool, trainRows, validRow
 	ens := &predict.Trees{Base: base, GainImportance: make([]float64, p)}
 	bestLoss, bestIter := math.Inf(1), 0
 	rowLeaf := make([]int32, n)
+	// The tracked rows' logits after each round, and after the round with
+	// the least validation loss when stopping early.
+	logits, bestLogits := make([]float64, len(track)), make([]float64, len(track))
+	for j := range logits {
+		logits[j] = base
+	}
 	bo.gradients(against, yt, nil, nil)
 	for round := range cfg.Rounds {
 		if err := ctx.Err(); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		r := rand.New(rand.NewPCG(cfg.Seed, uint64(round)+1))
 		rows := bo.sampleRows(r)
@@ -455,6 +469,9 @@ func FitGBDT(ctx context.Context, cols []GBColumn, y []bool, trainRows, validRow
 			factor[k] = math.Exp(-v)
 		}
 		bo.gradients(against, yt, rowLeaf, factor)
+		for j, i := range track {
+			logits[j] += t.Value[rowLeaf[i]]
+		}
 		ens.Trees = append(ens.Trees, t)
 		if vscore != nil {
 			parallelChunks(len(vscore), cfg.Workers, func(lo, hi int) {
@@ -465,6 +482,7 @@ func FitGBDT(ctx context.Context, cols []GBColumn, y []bool, trainRows, validRow
 			loss := logLossLogits(vscore, yv)
 			if loss < bestLoss-1e-12 {
 				bestLoss, bestIter = loss, round+1
+				copy(bestLogits, logits)
 			} else if round+1-bestIter >= cfg.EarlyStoppingRounds {
 				break
 			}
@@ -474,6 +492,7 @@ func FitGBDT(ctx context.Context, cols []GBColumn, y []bool, trainRows, validRow
 	p2.BestIteration = len(ens.Trees)
 	if vscore != nil {
 		ens.Trees = ens.Trees[:bestIter]
+		logits = bestLogits
 		p2.BestIteration = bestIter
 		clear(ens.GainImportance)
 		for _, t := range ens.Trees {
@@ -485,7 +504,10 @@ func FitGBDT(ctx context.Context, cols []GBColumn, y []bool, trainRows, validRow
 		}
 	}
 	ens.Params = p2
-	return ens, ens.Prepare(p)
+	if err := ens.Prepare(p); err != nil {
+		return nil, nil, err
+	}
+	return ens, logits, nil
 }
 
 func logLossLogits(logits []float64, y []bool) float64 {

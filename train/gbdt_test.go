@@ -271,6 +271,36 @@ func TestGBDTEarlyStopping(t *testing.T) {
 	}
 }
 
+// TestGBDTTrackedLogits: the logits fitGBDT keeps for tracked training rows
+// are bit for bit those the returned trees give the rows, with every row or
+// a sample per round, and when stopping early drops the last rounds' trees.
+func TestGBDTTrackedLogits(t *testing.T) {
+	cols, y := smallData(3000, 4)
+	track := []int{0, 7, 8, 500, 1999, 1234}
+	for _, cfg := range []GBDTConfig{
+		{Rounds: 40, Workers: 2},
+		{Rounds: 40, Subsample: 0.7, Colsample: 0.75, Seed: 3},
+		{Rounds: 400, LearningRate: 0.5, EarlyStoppingRounds: 10},
+	} {
+		var valid []int
+		if cfg.EarlyStoppingRounds > 0 {
+			valid = seq(3000)[2000:]
+		}
+		ens, logits, err := fitGBDT(context.Background(), cols, y, seq(2000), valid, cfg, track)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cfg.EarlyStoppingRounds > 0 && len(ens.Trees) == 400 {
+			t.Fatal("the boosting did not stop early")
+		}
+		for j, i := range track {
+			if want := ens.Logit(row(cols, i)); logits[j] != want {
+				t.Errorf("%+v: row %d tracked logit %v, the trees give %v", cfg, i, logits[j], want)
+			}
+		}
+	}
+}
+
 // TestGradientsFromOdds: after 300 rounds of leaf factors, the rows'
 // e^−score kept by multiplication stays within 1e-13 of e^−score computed
 // from the summed leaf values, and the float32 gradients and hessians are

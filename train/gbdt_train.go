@@ -90,8 +90,10 @@ func gbdtColumns(m *predict.Model, t *features.Table, workers int) []GBColumn {
 // trainGBDT trains the tree model on the training rows minus a holdout (the
 // latest tenth by time, or a stratified random tenth), which stops the
 // boosting early when asked and yields the logits the calibration is
-// fitted on. The validation rows take no part.
-func trainGBDT(ctx context.Context, m *predict.Model, t *features.Table, y []bool, trainRows []int, times []time.Time, cfg Config, log *slog.Logger) (holdLogits []float64, holdY []bool, err error) {
+// fitted on. It also returns the logits of the sampled training rows,
+// which the boosting and the holdout's scoring have already given. The
+// validation rows take no part.
+func trainGBDT(ctx context.Context, m *predict.Model, t *features.Table, y []bool, trainRows, sampled []int, times []time.Time, cfg Config, log *slog.Logger) (holdLogits []float64, holdY []bool, sampleLogits []float64, err error) {
 	gcfg := cfg.GBDT
 	gcfg.Seed, gcfg.Workers = cfg.Seed, cfg.workers()
 	cols := gbdtColumns(m, t, gcfg.Workers)
@@ -102,20 +104,46 @@ func trainGBDT(ctx context.Context, m *predict.Model, t *features.Table, y []boo
 	}
 	fitIdx, holdIdx := Split(sub, subTimes, 0.1, cfg.Seed+1)
 	fitRows, holdRows := pick(trainRows, fitIdx), pick(trainRows, holdIdx)
+	// Where each sampled row is: at a position of fitRows (≥ 0) or of
+	// holdRows (−1 − position).
+	at := make(map[int]int, len(sampled))
+	for _, i := range sampled {
+		at[i] = 0
+	}
+	var track []int
+	for k, i := range fitRows {
+		if _, ok := at[i]; ok {
+			at[i] = len(track)
+			track = append(track, k)
+		}
+	}
+	for k, i := range holdRows {
+		if _, ok := at[i]; ok {
+			at[i] = -1 - k
+		}
+	}
 	start := time.Now()
 	var es []int
 	if gcfg.EarlyStoppingRounds > 0 {
 		es = holdRows
 	}
-	ens, err := FitGBDT(ctx, cols, y, fitRows, es, gcfg)
+	ens, fitLogits, err := fitGBDT(ctx, cols, y, fitRows, es, gcfg, track)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	m.Trees = ens // FitGBDT returns the trees ready for scoring
+	m.Trees = ens // fitGBDT returns the trees ready for scoring
 	log.Info("boosted", "trees", len(ens.Trees), "rows", len(fitRows), "holdout_rows", len(holdRows),
 		"duration", time.Since(start).Round(time.Millisecond))
 	_, holdLogits = scoreRows(m, t, holdRows, cfg.workers())
-	return holdLogits, pick(y, holdRows), nil
+	sampleLogits = make([]float64, len(sampled))
+	for j, i := range sampled {
+		if k := at[i]; k >= 0 {
+			sampleLogits[j] = fitLogits[k]
+		} else {
+			sampleLogits[j] = holdLogits[-1-k]
+		}
+	}
+	return holdLogits, pick(y, holdRows), sampleLogits, nil
 }
 
 // shapRows is the most validation rows whose SHAP values measure the

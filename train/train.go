@@ -190,14 +190,14 @@ func Train(ctx context.Context, t *features.Table, cfg Config) (*predict.Model, 
 	}
 	m := &predict.Model{Type: cfg.model(), Label: cfg.Label, Positive: cfg.Positive}
 	m.Training.Labels = labels
-	f, err := fitModel(ctx, m, t, y, sp, cfg, log)
-	if err != nil {
-		return nil, err
-	}
 	// Distributions and the training AUC are measured on at most
 	// sampleRows training rows, evenly spread: plenty for deciles and an
 	// overfitting check, and cheap on millions of rows.
 	sampled := evenly(sp.train, sampleRows)
+	f, err := fitModel(ctx, m, t, y, sp, sampled, cfg, log)
+	if err != nil {
+		return nil, err
+	}
 	// Drift is measured against the population the model will next score:
 	// for a snapshot table, the latest snapshot date's rows; otherwise the
 	// training rows.
@@ -234,7 +234,14 @@ func Train(ctx context.Context, t *features.Table, cfg Config) (*predict.Model, 
 	if !m.NoBetterThanChance {
 		m.Blend = fitBlend(t, validP, validY, sp)
 	}
-	trainP, _ := scoreRows(m, t, sampled, cfg.workers())
+	trainLogits := f.sampled
+	if trainLogits == nil {
+		_, trainLogits = scoreRows(m, t, sampled, cfg.workers())
+	}
+	trainP := make([]float64, len(trainLogits))
+	for j, z := range trainLogits {
+		trainP[j] = m.Probability(z)
+	}
 	m.Metrics.TrainAUC = AUC(trainP, pick(y, sampled))
 	if err := record(m, t, y, sp, &cfg); err != nil {
 		return nil, err
@@ -269,16 +276,19 @@ func Train(ctx context.Context, t *features.Table, cfg Config) (*predict.Model, 
 const ChanceWarning = "model is no better than chance: the validation AUC's 95% interval includes 0.5; predict will rank by rule points alone"
 
 // fitted is what fitting a model type leaves for calibration: raw
-// out-of-fold log-odds, the labels of those rows and their folds.
+// out-of-fold log-odds, the labels of those rows and their folds; and,
+// when fitting has them already, the raw log-odds of the sampled training
+// rows.
 type fitted struct {
-	oof  []float64
-	y    []bool
-	fold []int
+	oof     []float64
+	y       []bool
+	fold    []int
+	sampled []float64
 }
 
 // fitModel learns the model type's inputs and parameters on the training
 // rows.
-func fitModel(ctx context.Context, m *predict.Model, t *features.Table, y []bool, sp *rowSplit, cfg Config, log *slog.Logger) (fitted, error) {
+func fitModel(ctx context.Context, m *predict.Model, t *features.Table, y []bool, sp *rowSplit, sampled []int, cfg Config, log *slog.Logger) (fitted, error) {
 	k := cfg.folds()
 	yTrain := pick(y, sp.train)
 	switch m.Type {
@@ -287,11 +297,11 @@ func fitModel(ctx context.Context, m *predict.Model, t *features.Table, y []bool
 		if len(m.Features) == 0 {
 			return fitted{}, errors.New("train: no usable feature columns")
 		}
-		oof, holdY, err := trainGBDT(ctx, m, t, y, sp.train, sp.times, cfg, log)
+		oof, holdY, sampledLogits, err := trainGBDT(ctx, m, t, y, sp.train, sampled, sp.times, cfg, log)
 		if err != nil {
 			return fitted{}, err
 		}
-		return fitted{oof: oof, y: holdY, fold: stratifiedFolds(holdY, k, cfg.Seed)}, nil
+		return fitted{oof: oof, y: holdY, fold: stratifiedFolds(holdY, k, cfg.Seed), sampled: sampledLogits}, nil
 	case predict.TypeNaiveBayes:
 		nbInputs(m, t, cfg, sp.train)
 		if len(m.Features) == 0 {
