@@ -40,20 +40,27 @@ func BenchmarkFitLogistic(b *testing.B) {
 	}
 }
 
+// benchScores returns n scores and labels: a fifth of the rows positive,
+// their scores one standard deviation above the negatives'.
+func benchScores(n int) ([]float64, []bool) {
+	r := rand.New(rand.NewPCG(2, 3))
+	s, y := make([]float64, n), make([]bool, n)
+	for i := range s {
+		y[i] = r.Float64() < 0.2
+		s[i] = r.NormFloat64()
+		if y[i] {
+			s[i]++
+		}
+	}
+	return s, y
+}
+
 // BenchmarkAUCInterval times the bootstrap interval as evaluate takes it:
 // 1000 resamples of a validation set's scores.
 func BenchmarkAUCInterval(b *testing.B) {
 	for _, n := range []int{10000, 160000} {
 		b.Run(fmt.Sprintf("rows=%d", n), func(b *testing.B) {
-			r := rand.New(rand.NewPCG(2, 3))
-			s, y := make([]float64, n), make([]bool, n)
-			for i := range s {
-				y[i] = r.Float64() < 0.2
-				s[i] = r.NormFloat64()
-				if y[i] {
-					s[i]++
-				}
-			}
+			s, y := benchScores(n)
 			for b.Loop() {
 				AUCInterval(s, y, 1000, 7)
 			}
@@ -66,12 +73,7 @@ func BenchmarkAUCInterval(b *testing.B) {
 func BenchmarkFitPlatt(b *testing.B) {
 	for _, n := range []int{10000, 64000} {
 		b.Run(fmt.Sprintf("rows=%d", n), func(b *testing.B) {
-			r := rand.New(rand.NewPCG(4, 5))
-			logits, y := make([]float64, n), make([]bool, n)
-			for i := range logits {
-				logits[i] = 1.5*r.NormFloat64() - 1.2
-				y[i] = r.Float64() < 1/(1+math.Exp(-(0.9*logits[i]+0.1)))
-			}
+			logits, y := benchScores(n)
 			for b.Loop() {
 				if _, err := FitPlatt(context.Background(), logits, y); err != nil {
 					b.Fatal(err)
