@@ -91,13 +91,15 @@ func FitPlatt(ctx context.Context, logits []float64, y []bool) (*predict.Calibra
 	if res == nil {
 		return nil, fmt.Errorf("train: Platt scaling: %w", err)
 	}
-	if err != nil {
-		// As with L-BFGS: Newton may fail to decrease the loss in float64
-		// at the optimum; accept a small gradient.
-		eval(res.X)
-		if g := math.Max(math.Abs(lastG[0]), math.Abs(lastG[1])); g > 1e-7 {
-			return nil, fmt.Errorf("train: Platt scaling stopped with gradient %.3g: %w", g, err)
+	// Newton may stop short of the threshold: as with L-BFGS, its line
+	// search can fail to decrease the loss in float64 at the optimum, and
+	// Status stops on rounding noise. Accept a point of small gradient.
+	eval(res.X)
+	if g := math.Max(math.Abs(lastG[0]), math.Abs(lastG[1])); g > 1e-7 {
+		if err == nil {
+			err = fmt.Errorf("status %v", res.Status)
 		}
+		return nil, fmt.Errorf("train: Platt scaling stopped with gradient %.3g: %w", g, err)
 	}
 	if math.IsNaN(res.X[0]) || math.IsInf(res.X[0], 0) || math.IsNaN(res.X[1]) || math.IsInf(res.X[1], 0) {
 		return nil, errors.New("train: Platt scaling diverged (the logits separate the classes)")
