@@ -641,8 +641,13 @@ func (bo *booster) buildHist(h []hbin, rows []int32) {
 	// Features are summed four at a time (one pass over the rows feeds four
 	// histograms), each group by one goroutine in row order: the sums do
 	// not depend on the number of goroutines.
+	// The last group, of fewer than four features summed one at a time, is
+	// handed out first: the slowest, it would otherwise finish alone.
 	groups := (len(bo.feats) + 3) / 4
-	work := func(k int) { bo.histGroup(h, rows, ogh, bo.feats[4*k:min(len(bo.feats), 4*k+4)]) }
+	work := func(k int) {
+		k = groups - 1 - k
+		bo.histGroup(h, rows, ogh, bo.feats[4*k:min(len(bo.feats), 4*k+4)])
+	}
 	if len(ogh) < minParallelRows {
 		for k := range groups {
 			work(k)
