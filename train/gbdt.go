@@ -641,8 +641,9 @@ func (bo *booster) buildHist(h []hbin, rows []int32) {
 	// Features are summed four at a time (one pass over the rows feeds four
 	// histograms), each group by one goroutine in row order: the sums do
 	// not depend on the number of goroutines.
-	// The last group, of fewer than four features summed one at a time, is
-	// handed out first: the slowest, it would otherwise finish alone.
+	// The groups are handed out last first: a last group of one to three
+	// features sums them one at a time, the slowest of the passes, and
+	// started last it would finish alone.
 	groups := (len(bo.feats) + 3) / 4
 	work := func(k int) {
 		k = groups - 1 - k
