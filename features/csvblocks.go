@@ -25,7 +25,8 @@ var csvBlockSize = 4 << 20
 // after an even number of quote characters, so never inside a quoted field
 // of a well-formed file), each block is parsed by its own encoding/csv
 // reader, and numeric columns become floats inside the block, so the table
-// never holds a string per numeric cell.
+// never holds a string per numeric cell. The columns named in text stay
+// as written, neither numbers nor times.
 //
 // It returns ok = false, and no table, when the file is not for this path:
 // compressed, in another encoding, with bare-CR line ends or a sep= line
@@ -35,7 +36,7 @@ var csvBlockSize = 4 << 20
 // with the sequential reader, which names the line and column and applies
 // the bad-row policy; errors come from one place. Kinds are inferred as
 // the sequential reader infers them, so both give equal tables.
-func readCSVBlocks(ctx context.Context, src Source, header []string, na []string) (_ *Table, ok bool, _ error) {
+func readCSVBlocks(ctx context.Context, src Source, header []string, na []string, text map[string]bool) (_ *Table, ok bool, _ error) {
 	enc := strings.ToLower(src.CSV.Encoding)
 	if strings.HasSuffix(strings.ToLower(src.Path), ".gz") || (enc != "" && enc != "utf-8" && enc != "utf8") {
 		return nil, false, nil
@@ -75,6 +76,10 @@ func readCSVBlocks(ctx context.Context, src Source, header []string, na []string
 		return nil, false, nil // a header alone: nothing to gain
 	}
 
+	keep := make([]bool, len(header))
+	for j, name := range header {
+		keep[j] = text[name]
+	}
 	parsed := make([]csvBlock, len(blocks))
 	var g errgroup.Group
 	g.SetLimit(runtime.GOMAXPROCS(0))
@@ -85,7 +90,7 @@ func readCSVBlocks(ctx context.Context, src Source, header []string, na []string
 				return err
 			}
 			var ok bool
-			parsed[b], ok = parseCSVBlock(blk, sep, len(header), na)
+			parsed[b], ok = parseCSVBlock(blk, sep, len(header), na, keep)
 			failed[b] = !ok
 			return nil
 		})
@@ -105,7 +110,7 @@ func readCSVBlocks(ctx context.Context, src Source, header []string, na []string
 	g.SetLimit(runtime.GOMAXPROCS(0))
 	for j, name := range header {
 		g.Go(func() error {
-			t.Columns[j] = mergeCSVColumn(name, j, parsed, blocks, sep, len(header), na, n)
+			t.Columns[j] = mergeCSVColumn(name, j, parsed, blocks, sep, len(header), na, n, keep[j])
 			return nil
 		})
 	}
@@ -173,14 +178,19 @@ type blockColumn struct {
 	values bool      // whether any cell is non-empty
 }
 
-// parseCSVBlock parses one block; ok is false when a record is malformed.
-func parseCSVBlock(blk []byte, sep rune, width int, na []string) (csvBlock, bool) {
+// parseCSVBlock parses one block, the columns where keep is set kept as
+// text; ok is false when a record is malformed.
+func parseCSVBlock(blk []byte, sep rune, width int, na []string, keep []bool) (csvBlock, bool) {
 	cells := readBlockCells(blk, sep, width, na, nil)
 	if cells == nil {
 		return csvBlock{}, false
 	}
 	out := csvBlock{rows: len(cells[0]), cols: make([]blockColumn, width)}
 	for j, col := range cells {
+		if keep[j] {
+			out.cols[j] = blockColumn{text: col, values: true}
+			continue
+		}
 		fs, values, isFloat, big := parseFloats(col)
 		if big >= 0 {
 			return csvBlock{}, false // the sequential reader names the cell
@@ -276,8 +286,8 @@ func parseFloats(cells []string) (fs []float64, values, isFloat bool, big int) {
 // kind the sequential reader infers: float when every block's cells are
 // numbers and some cell is non-empty; otherwise text (or time, when every
 // non-empty cell is a timestamp), re-reading the text of the blocks where
-// the column was numeric.
-func mergeCSVColumn(name string, j int, parsed []csvBlock, blocks [][]byte, sep rune, width int, na []string, n int) Column {
+// the column was numeric. A column kept as text is text.
+func mergeCSVColumn(name string, j int, parsed []csvBlock, blocks [][]byte, sep rune, width int, na []string, n int, keep bool) Column {
 	allFloat, values := true, false
 	for _, p := range parsed {
 		allFloat = allFloat && p.cols[j].float != nil
@@ -301,6 +311,9 @@ func mergeCSVColumn(name string, j int, parsed []csvBlock, blocks [][]byte, sep 
 		}
 		out = append(out, c.text...)
 		c.float, c.text = nil, nil
+	}
+	if keep {
+		return Column{Name: name, Kind: KindString, Str: out}
 	}
 	return inferTime(Column{Name: name, Kind: KindString, Str: out})
 }

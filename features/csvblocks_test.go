@@ -13,14 +13,14 @@ import (
 )
 
 // readRows reads path with the sequential reader alone.
-func readRows(t *testing.T, src Source, na []string) *Table {
+func readRows(t *testing.T, src Source, na []string, text map[string]bool) *Table {
 	t.Helper()
 	r, err := openRows(context.Background(), src)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer r.Close()
-	tb, err := readCSVRows(context.Background(), r, src.Path, na, nil, nil)
+	tb, err := readCSVRows(context.Background(), r, src.Path, na, nil, text)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,7 +62,8 @@ func sameTable(a, b *Table) error {
 // TestReadCSVBlocksMatchesRows reads a table with quoted fields, line feeds
 // inside them, n/a markers and padded numbers, with CRLF and with LF line
 // ends (where blocks without quotes are cut without encoding/csv), in blocks
-// of many sizes, and requires the sequential reader's table.
+// of many sizes, and requires the sequential reader's table; also with a
+// number, a time and a mixed column kept as text.
 func TestReadCSVBlocksMatchesRows(t *testing.T) {
 	for _, eol := range []string{"\r\n", "\n"} {
 		readCSVBlocksMatchesRows(t, eol)
@@ -104,25 +105,31 @@ func readCSVBlocksMatchesRows(t *testing.T, eol string) {
 	}
 	na := []string{"Select"}
 	src := Source{Path: path}
-	want := readRows(t, src, na)
-	if want.NumRows() != 300 {
-		t.Fatalf("%d rows, want 300 (blank records are no rows)", want.NumRows())
-	}
-	if got := want.Column("mixed").Kind; got != KindString {
-		t.Fatalf("mixed column read as %v, want text", got)
-	}
-	if got := want.Column("created").Kind; got != KindTime {
-		t.Fatalf("created read as %v, want time", got)
-	}
 	defer func(n int) { csvBlockSize = n }(csvBlockSize)
-	for _, size := range []int{1, 5, 64, 999, 1 << 20} {
-		csvBlockSize = size
-		got, ok, err := readCSVBlocks(context.Background(), src, want.Names(), na)
-		if err != nil || !ok {
-			t.Fatalf("line end %q, block size %d: ok=%v err=%v", eol, size, ok, err)
+	for _, text := range []map[string]bool{nil, {"amount": true, "created": true, "mixed": true}} {
+		want := readRows(t, src, na, text)
+		if want.NumRows() != 300 {
+			t.Fatalf("%d rows, want 300 (blank records are no rows)", want.NumRows())
 		}
-		if err := sameTable(got, want); err != nil {
-			t.Errorf("line end %q, block size %d: %v", eol, size, err)
+		if got := want.Column("mixed").Kind; got != KindString {
+			t.Fatalf("mixed column read as %v, want text", got)
+		}
+		wantKind := KindTime
+		if text["created"] {
+			wantKind = KindString
+		}
+		if got := want.Column("created").Kind; got != wantKind {
+			t.Fatalf("text %v: created read as %v, want %v", text, got, wantKind)
+		}
+		for _, size := range []int{1, 5, 64, 999, 1 << 20} {
+			csvBlockSize = size
+			got, ok, err := readCSVBlocks(context.Background(), src, want.Names(), na, text)
+			if err != nil || !ok {
+				t.Fatalf("line end %q, text %v, block size %d: ok=%v err=%v", eol, text, size, ok, err)
+			}
+			if err := sameTable(got, want); err != nil {
+				t.Errorf("line end %q, text %v, block size %d: %v", eol, text, size, err)
+			}
 		}
 	}
 }
@@ -161,7 +168,7 @@ func TestReadCSVBlocksDeclinesBadFiles(t *testing.T) {
 		r.Close()
 		defer func(n int) { csvBlockSize = n }(csvBlockSize)
 		csvBlockSize = 16
-		if _, ok, err := readCSVBlocks(context.Background(), src, header, nil); ok || err != nil {
+		if _, ok, err := readCSVBlocks(context.Background(), src, header, nil, nil); ok || err != nil {
 			t.Errorf("%s: ok=%v err=%v, want declined", name, ok, err)
 		}
 		if _, err := ReadTable(context.Background(), src, nil, nil); err == nil {
@@ -187,10 +194,10 @@ func TestReadCSVBlocksRealData(t *testing.T) {
 			continue
 		}
 		src := Source{Path: f.path, CSV: CSVOptions{Sep: f.sep}}
-		want := readRows(t, src, f.na)
+		want := readRows(t, src, f.na, nil)
 		defer func(n int) { csvBlockSize = n }(csvBlockSize)
 		csvBlockSize = 1 << 16
-		got, ok, err := readCSVBlocks(context.Background(), src, want.Names(), f.na)
+		got, ok, err := readCSVBlocks(context.Background(), src, want.Names(), f.na, nil)
 		if err != nil || !ok {
 			t.Fatalf("%s: ok=%v err=%v", f.path, ok, err)
 		}

@@ -153,10 +153,11 @@ func FuzzReadTable(f *testing.F) {
 		"id,Email,d,Email,Email.1,Email\n1,a,05.01.2024 10:00,b,c,d\n2,,NA,,,\n",
 		"",
 	} {
-		f.Add([]byte(seed), false)
+		f.Add([]byte(seed), false, false)
+		f.Add([]byte(seed), false, true)
 	}
 	dir := f.TempDir()
-	f.Fuzz(func(t *testing.T, data []byte, layout bool) {
+	f.Fuzz(func(t *testing.T, data []byte, layout, text bool) {
 		p := filepath.Join(dir, "table.csv")
 		if err := os.WriteFile(p, data, 0o644); err != nil {
 			t.Fatal(err)
@@ -164,6 +165,9 @@ func FuzzReadTable(f *testing.F) {
 		src := Source{Path: p}
 		if layout {
 			src.TimeLayout = "dd.mm.yyyy HH:MM"
+		}
+		if text {
+			src.Text = map[string]bool{"id": true}
 		}
 		tb, err := ReadTable(t.Context(), src, nil, nil)
 		if err != nil {
@@ -175,6 +179,9 @@ func FuzzReadTable(f *testing.F) {
 		for _, c := range tb.Columns {
 			if c.Len() != tb.NumRows() {
 				t.Fatalf("column %q holds %d values for %d rows", c.Name, c.Len(), tb.NumRows())
+			}
+			if text && c.Name == "id" && c.Kind != KindString {
+				t.Fatalf("column id, kept as text, read as %v", c.Kind)
 			}
 			for _, v := range c.Float {
 				if math.IsInf(v, 0) {

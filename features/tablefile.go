@@ -706,12 +706,9 @@ func ReadTable(ctx context.Context, src Source, na []string, bad *BadRows) (*Tab
 	for col, keep := range src.Text {
 		text[col] = text[col] || keep
 	}
-	var t *Table
-	ok := false
-	if len(text) == 0 {
-		if t, ok, err = readCSVBlocks(ctx, src, r.Header(), na); err != nil {
-			return nil, err
-		}
+	t, ok, err := readCSVBlocks(ctx, src, r.Header(), na, text)
+	if err != nil {
+		return nil, err
 	}
 	if !ok {
 		if t, err = readCSVRows(ctx, r, src.Path, na, bad, text); err != nil {
