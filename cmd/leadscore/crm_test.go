@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -461,6 +462,54 @@ func TestFlatTableBadRows(t *testing.T) {
 	code, stdout, errs := runCLI(t, "inspect", "--table", path, "--label", "Won", "--id", "Lead", "--max-bad-rows", "2")
 	if code != 0 || !strings.Contains(stdout, "299 rows") || !strings.Contains(errs, "bad_rows=2") {
 		t.Errorf("inspect --max-bad-rows 2: exit %d, %s%s", code, stdout, errs)
+	}
+}
+
+// TestIDKeptAsWritten: the --id column is read as written, whatever it
+// looks like ("1,000.50", "12.50", "1e3", "0042"), so the call list names
+// each lead by the CRM's own id; inspect shows it as text.
+func TestIDKeptAsWritten(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "leads.csv")
+	id := func(i int) string {
+		return []string{fmt.Sprintf("%d,%03d.50", 1+i/1000, i%1000), fmt.Sprintf("%d.50", i), fmt.Sprintf("%de3", i), fmt.Sprintf("%04d", i)}[i%4]
+	}
+	writeLines(t, path, "\n", "Lead,Visits,Won", 400, func(i int) string {
+		return fmt.Sprintf("%q,%d,%d", id(i), i%7, (i%7+i%3)%2)
+	})
+	code, out, errs := runCLI(t, "inspect", "--table", path, "--label", "Won", "--id", "Lead")
+	if code != 0 || !regexp.MustCompile(`Lead +categorical +text `).MatchString(out) {
+		t.Fatalf("inspect: exit %d, %s%s", code, out, errs)
+	}
+	model := filepath.Join(dir, "model")
+	if code, _, errs := runCLI(t, "train", "--table", path, "--label", "Won", "--id", "Lead", "--model", "lr", "--out", model, "-q"); code != 0 {
+		t.Fatalf("train: exit %d, %s", code, errs)
+	}
+	ranked := filepath.Join(dir, "ranked.csv")
+	if code, _, errs := runCLI(t, "predict", "--model", model, "--table", path, "--allow-weak-model",
+		"--out", filepath.Join(dir, "ranked.parquet"), "--csv", ranked, "-q"); code != 0 {
+		t.Fatalf("predict: exit %d, %s", code, errs)
+	}
+	f, err := os.Open(ranked)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got, want []string
+	for _, r := range rows[1:] {
+		got = append(got, r[1]) // rank, entity_id, ...
+	}
+	for i := range 400 {
+		want = append(want, id(i))
+	}
+	slices.Sort(got)
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Errorf("the call list's ids differ from the export's: %q…, want %q…", got[:4], want[:4])
 	}
 }
 

@@ -78,7 +78,7 @@ func (j *PredictJob) Run(ctx context.Context) ([]predict.Ranked, predict.Summary
 	if err != nil {
 		return nil, sum, err
 	}
-	t, err := readTable(ctx, j.Features, &j.Table, m, bad)
+	t, err := readTable(ctx, j.Features, &j.Table, m, bad, j.ID)
 	if err != nil {
 		return nil, sum, err
 	}

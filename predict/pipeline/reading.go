@@ -278,13 +278,20 @@ func (ft *FlatTable) Source(m *predict.Model) (features.Source, error) {
 // readTable reads a feature table (Parquet) at featuresPath, or else the
 // flat table (read as ft says; with a model, as its training table was),
 // its bad rows handled by bad.
-func readTable(ctx context.Context, featuresPath string, ft *FlatTable, m *predict.Model, bad *features.BadRows) (*features.Table, error) {
+func readTable(ctx context.Context, featuresPath string, ft *FlatTable, m *predict.Model, bad *features.BadRows, id string) (*features.Table, error) {
 	if featuresPath != "" {
 		return readFeatureTable(ctx, featuresPath)
 	}
 	src, err := ft.Source(m)
 	if err != nil {
 		return nil, err
+	}
+	if id != "" {
+		// The id column is kept as written ("1,000.50" stays so): the call
+		// list gives sales the CRM's own id to look up.
+		src.Text[id] = true
+		delete(src.Numbers, id)
+		delete(src.Times, id)
 	}
 	t, err := features.ReadTable(ctx, src, ft.NA, bad)
 	if err != nil {
