@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -490,17 +489,8 @@ func TestIDKeptAsWritten(t *testing.T) {
 		"--out", filepath.Join(dir, "ranked.parquet"), "--csv", ranked, "-q"); code != 0 {
 		t.Fatalf("predict: exit %d, %s", code, errs)
 	}
-	f, err := os.Open(ranked)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	rows, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
 	var got, want []string
-	for _, r := range rows[1:] {
+	for _, r := range testfiles.ReadCSV(t, ranked)[1:] {
 		got = append(got, r[1]) // rank, entity_id, ...
 	}
 	for i := range 400 {
