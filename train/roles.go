@@ -170,7 +170,7 @@ const idLikeMin = 20
 
 // role decides what Train does with a profiled column.
 func role(c *features.Column, r *ColumnRole, t *features.Table, cfg Config) (string, string) {
-	id := cmp.Or(cfg.ID, "entity_id")
+	id := cfg.IDColumn()
 	nonNull := int(math.Round(float64(c.Len()) * (1 - r.MissingShare)))
 	switch {
 	case c.Name == cfg.Label:

@@ -440,11 +440,7 @@ func pick[T any](v []T, rows []int) []T {
 // and time columns, --drop, leadscore's own non-feature columns, and the
 // columns Train found unusable (Config.unusable).
 func excluded(name string, t *features.Table, cfg Config) bool {
-	id := cfg.ID
-	if id == "" {
-		id = "entity_id"
-	}
-	if name == cfg.Label || name == id || name == cfg.TimeColumn || name == cfg.Group || cfg.dropped(name) || cfg.unusable[name] {
+	if name == cfg.Label || name == cfg.IDColumn() || name == cfg.TimeColumn || name == cfg.Group || cfg.dropped(name) || cfg.unusable[name] {
 		return true
 	}
 	return excludedByTable(name, t)
@@ -510,6 +506,9 @@ func evaluate(m *predict.Model, t *features.Table, y []bool, rows []int, seed ui
 	met.CalibrationTable, met.Deciles = CalibrationTable(p, yv), Deciles(p, yv)
 	return met, p
 }
+
+// IDColumn is the row id column: ID, or entity_id.
+func (c *Config) IDColumn() string { return cmp.Or(c.ID, "entity_id") }
 
 func (c *Config) folds() int {
 	if c.Folds == 0 {

@@ -466,7 +466,8 @@ func TestFlatTableBadRows(t *testing.T) {
 
 // TestIDKeptAsWritten: the --id column is read as written, whatever it
 // looks like ("1,000.50", "12.50", "1e3", "0042"), so the call list names
-// each lead by the CRM's own id; inspect shows it as text.
+// each lead by the CRM's own id; inspect shows it as text, and so the
+// entity_id column without --id.
 func TestIDKeptAsWritten(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "leads.csv")
@@ -500,6 +501,12 @@ func TestIDKeptAsWritten(t *testing.T) {
 	slices.Sort(want)
 	if !slices.Equal(got, want) {
 		t.Errorf("the call list's ids differ from the export's: %q…, want %q…", got[:4], want[:4])
+	}
+	plain := filepath.Join(dir, "entities.csv")
+	writeLines(t, plain, "\n", "entity_id,Visits,Won", 50, func(i int) string { return fmt.Sprintf("%d,%d,%d", 100+i, i%7, i%2) })
+	code, out, errs = runCLI(t, "inspect", "--table", plain, "--label", "Won")
+	if code != 0 || !regexp.MustCompile(`entity_id +categorical +text `).MatchString(out) {
+		t.Errorf("inspect without --id: exit %d, %s%s", code, out, errs)
 	}
 }
 

@@ -31,7 +31,7 @@ func Inspect(ctx context.Context, ft *FlatTable, cfg train.Config, log *slog.Log
 	if err != nil {
 		return nil, err
 	}
-	t, err := readTable(ctx, "", ft, nil, bad, cfg.ID)
+	t, err := readTable(ctx, "", ft, nil, bad, cfg.IDColumn())
 	if err != nil {
 		return nil, err
 	}

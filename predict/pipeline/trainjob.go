@@ -87,7 +87,7 @@ func (j *TrainJob) Run(ctx context.Context, log *slog.Logger) (*Trained, error) 
 	if err != nil {
 		return nil, err
 	}
-	t, err := readTable(ctx, j.Features, &j.Table, nil, bad, cfg.ID)
+	t, err := readTable(ctx, j.Features, &j.Table, nil, bad, cfg.IDColumn())
 	if err != nil {
 		return nil, err
 	}
