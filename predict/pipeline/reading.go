@@ -276,8 +276,9 @@ func (ft *FlatTable) Source(m *predict.Model) (features.Source, error) {
 }
 
 // readTable reads a feature table (Parquet) at featuresPath, or else the
-// flat table (read as ft says; with a model, as its training table was),
-// its bad rows handled by bad.
+// flat table (read as ft says; with a model, as its training table was;
+// its id column, when id names one, as written), its bad rows handled by
+// bad.
 func readTable(ctx context.Context, featuresPath string, ft *FlatTable, m *predict.Model, bad *features.BadRows, id string) (*features.Table, error) {
 	if featuresPath != "" {
 		return readFeatureTable(ctx, featuresPath)
