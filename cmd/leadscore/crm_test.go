@@ -467,40 +467,44 @@ func TestFlatTableBadRows(t *testing.T) {
 // TestIDKeptAsWritten: the --id column is read as written, whatever it
 // looks like ("1,000.50", "12.50", "1e3", "0042"), so the call list names
 // each lead by the CRM's own id; inspect shows it as text, and so the
-// entity_id column without --id.
+// entity_id column without --id. A kept phone number named in --text is
+// carried as written too.
 func TestIDKeptAsWritten(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "leads.csv")
 	id := func(i int) string {
 		return []string{fmt.Sprintf("%d,%03d.50", 1+i/1000, i%1000), fmt.Sprintf("%d.50", i), fmt.Sprintf("%de3", i), fmt.Sprintf("%04d", i)}[i%4]
 	}
-	writeLines(t, path, "\n", "Lead,Visits,Won", 400, func(i int) string {
-		return fmt.Sprintf("%q,%d,%d", id(i), i%7, (i%7+i%3)%2)
+	phone := func(i int) string { return fmt.Sprintf("+1555%07d", i) }
+	writeLines(t, path, "\n", "Lead,Visits,Phone,Won", 400, func(i int) string {
+		return fmt.Sprintf("%q,%d,%s,%d", id(i), i%7, phone(i), (i%7+i%3)%2)
 	})
 	code, out, errs := runCLI(t, "inspect", "--table", path, "--label", "Won", "--id", "Lead")
 	if code != 0 || !regexp.MustCompile(`Lead +categorical +text `).MatchString(out) {
 		t.Fatalf("inspect: exit %d, %s%s", code, out, errs)
 	}
 	model := filepath.Join(dir, "model")
-	if code, _, errs := runCLI(t, "train", "--table", path, "--label", "Won", "--id", "Lead", "--model", "lr", "--out", model, "-q"); code != 0 {
+	if code, _, errs := runCLI(t, "train", "--table", path, "--label", "Won", "--id", "Lead", "--drop", "Phone", "--model", "lr", "--out", model, "-q"); code != 0 {
 		t.Fatalf("train: exit %d, %s", code, errs)
 	}
 	ranked := filepath.Join(dir, "ranked.csv")
-	if code, _, errs := runCLI(t, "predict", "--model", model, "--table", path, "--allow-weak-model",
+	if code, _, errs := runCLI(t, "predict", "--model", model, "--table", path, "--allow-weak-model", "--keep", "Phone", "--text", "Phone",
 		"--out", filepath.Join(dir, "ranked.parquet"), "--csv", ranked, "-q"); code != 0 {
 		t.Fatalf("predict: exit %d, %s", code, errs)
 	}
 	var got, want []string
-	for _, r := range testfiles.ReadCSV(t, ranked)[1:] {
-		got = append(got, r[1]) // rank, entity_id, ...
+	recs := testfiles.ReadCSV(t, ranked)
+	kept := slices.Index(recs[0], "Phone")
+	for _, r := range recs[1:] {
+		got = append(got, r[1]+" "+r[kept]) // rank, entity_id, ...
 	}
 	for i := range 400 {
-		want = append(want, id(i))
+		want = append(want, id(i)+" "+phone(i))
 	}
 	slices.Sort(got)
 	slices.Sort(want)
 	if !slices.Equal(got, want) {
-		t.Errorf("the call list's ids differ from the export's: %q…, want %q…", got[:4], want[:4])
+		t.Errorf("the call list's ids and phones differ from the export's: %q…, want %q…", got[:4], want[:4])
 	}
 	plain := filepath.Join(dir, "entities.csv")
 	writeLines(t, plain, "\n", "entity_id,Visits,Won", 50, func(i int) string { return fmt.Sprintf("%d,%d,%d", 100+i, i%7, i%2) })
