@@ -238,11 +238,7 @@ func Train(ctx context.Context, t *features.Table, cfg Config) (*predict.Model, 
 	if trainLogits == nil {
 		_, trainLogits = scoreRows(m, t, sampled, cfg.workers())
 	}
-	trainP := make([]float64, len(trainLogits))
-	for j, z := range trainLogits {
-		trainP[j] = m.Probability(z)
-	}
-	m.Metrics.TrainAUC = AUC(trainP, pick(y, sampled))
+	m.Metrics.TrainAUC = AUC(probabilities(m, trainLogits), pick(y, sampled))
 	if err := record(m, t, y, sp, &cfg); err != nil {
 		return nil, err
 	}
@@ -474,7 +470,7 @@ func scoreRows(m *predict.Model, t *features.Table, rows []int, workers int) ([]
 		slices.SortFunc(at, func(a, b int) int { return cmp.Compare(rows[a], rows[b]) })
 		sorted = pick(rows, at)
 	}
-	prob, logit := make([]float64, len(rows)), make([]float64, len(rows))
+	logit := make([]float64, len(rows))
 	parallelChunks(len(rows), workers, func(lo, hi int) {
 		e := enc.Clone()
 		e.Logits(sorted[lo:hi], logit[lo:hi])
@@ -486,10 +482,16 @@ func scoreRows(m *predict.Model, t *features.Table, rows []int, workers int) ([]
 		}
 		logit = inOrder
 	}
-	for j, z := range logit {
-		prob[j] = m.Probability(z)
+	return probabilities(m, logit), logit
+}
+
+// probabilities returns m's probabilities of raw log-odds.
+func probabilities(m *predict.Model, logits []float64) []float64 {
+	p := make([]float64, len(logits))
+	for j, z := range logits {
+		p[j] = m.Probability(z)
 	}
-	return prob, logit
+	return p
 }
 
 // evaluate measures m on the rows and returns the metrics with its
