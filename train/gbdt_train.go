@@ -104,22 +104,16 @@ func trainGBDT(ctx context.Context, m *predict.Model, t *features.Table, y []boo
 	}
 	fitIdx, holdIdx := Split(sub, subTimes, 0.1, cfg.Seed+1)
 	fitRows, holdRows := pick(trainRows, fitIdx), pick(trainRows, holdIdx)
-	// Where each sampled row is: at a position of fitRows (≥ 0) or of
-	// holdRows (−1 − position).
-	at := make(map[int]int, len(sampled))
-	for _, i := range sampled {
-		at[i] = 0
+	// The boosting tracks the sampled rows it fits: track holds their
+	// positions in fitRows, trackAt their places in sampled.
+	place := make(map[int]int, len(sampled)) // row → its place in sampled
+	for j, i := range sampled {
+		place[i] = j
 	}
-	var track []int
+	var track, trackAt []int
 	for k, i := range fitRows {
-		if _, ok := at[i]; ok {
-			at[i] = len(track)
-			track = append(track, k)
-		}
-	}
-	for k, i := range holdRows {
-		if _, ok := at[i]; ok {
-			at[i] = -1 - k
+		if j, ok := place[i]; ok {
+			track, trackAt = append(track, k), append(trackAt, j)
 		}
 	}
 	start := time.Now()
@@ -136,11 +130,12 @@ func trainGBDT(ctx context.Context, m *predict.Model, t *features.Table, y []boo
 		"duration", time.Since(start).Round(time.Millisecond))
 	_, holdLogits = scoreRows(m, t, holdRows, cfg.workers())
 	sampleLogits = make([]float64, len(sampled))
-	for j, i := range sampled {
-		if k := at[i]; k >= 0 {
-			sampleLogits[j] = fitLogits[k]
-		} else {
-			sampleLogits[j] = holdLogits[-1-k]
+	for x, j := range trackAt {
+		sampleLogits[j] = fitLogits[x]
+	}
+	for k, i := range holdRows {
+		if j, ok := place[i]; ok {
+			sampleLogits[j] = holdLogits[k]
 		}
 	}
 	return holdLogits, pick(y, holdRows), sampleLogits, nil
