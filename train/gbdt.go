@@ -375,6 +375,7 @@ type booster struct {
 	gh       []gh
 	ogh      []gh    // the gradients of a node's rows, in the node's order
 	idx      []int32 // row indexes, partitioned by leaf
+	allRows  bool    // every row is in the tree and idx is not yet written (sampleRows)
 	scratch  []int32
 	pool     [][]hbin
 	feats    []int      // features of the current tree
@@ -410,7 +411,7 @@ func fitGBDT(ctx context.Context, cols []GBColumn, y []bool, trainRows, validRow
 	bo := newBooster(cols, trainRows, cfg)
 	bn := bo.b
 	n := len(trainRows)
-	yt := pick(y, trainRows)
+	yt := zeroOne(pick(y, trainRows))
 	pos := countTrue(y, trainRows)
 	if pos == 0 || pos == n {
 		return nil, nil, errors.New("train: GBDT training rows hold one class only")
@@ -537,8 +538,8 @@ func parallelChunks(n, workers int, fn func(lo, hi int)) {
 // gradients sets the rows' gradients and hessians of the logistic loss
 // from against, each row's e^−score, after multiplying it by the factor of
 // the row's leaf when a tree was just grown (factor[leaf[i]] for row i,
-// e^−v for leaf value v).
-func (bo *booster) gradients(against []float64, y []bool, leaf []int32, factor []float64) {
+// e^−v for leaf value v). y holds the labels as 1 and 0.
+func (bo *booster) gradients(against []float64, y []float32, leaf []int32, factor []float64) {
 	parallelChunks(len(against), bo.cfg.Workers, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			if leaf != nil {
@@ -547,10 +548,7 @@ func (bo *booster) gradients(against []float64, y []bool, leaf []int32, factor [
 			// σ(s) = 1 / (1 + e^−s): e^−s overflows to +Inf only for
 			// s < −709, where σ is 0 either way.
 			pr := 1 / (1 + against[i])
-			g := pr
-			if y[i] {
-				g = pr - 1
-			}
+			g := pr - float64(y[i])
 			// A floor on the hessian; written as a comparison, which
 			// compiles to less than the builtin max's NaN and zero rules.
 			h := pr * (1 - pr)
@@ -562,14 +560,26 @@ func (bo *booster) gradients(against []float64, y []bool, leaf []int32, factor [
 	})
 }
 
+// zeroOne returns the labels as 1 and 0, for gradients σ(s) − y computed
+// without a branch on the label, which would mispredict at random.
+func zeroOne(y []bool) []float32 {
+	v := make([]float32, len(y))
+	for i, l := range y {
+		if l {
+			v[i] = 1
+		}
+	}
+	return v
+}
+
 // sampleRows fills idx with the rows of this round, ascending, and returns
-// their number.
+// their number. When every row takes part it leaves idx as it is and sets
+// allRows: the root's partition then reads the rows 0…n-1 in order
+// instead of idx.
 func (bo *booster) sampleRows(r *rand.Rand) int {
 	n := len(bo.gh)
 	if bo.cfg.Subsample >= 1 {
-		for i := range n {
-			bo.idx[i] = int32(i)
-		}
+		bo.allRows = true
 		return n
 	}
 	k := 0
@@ -641,9 +651,9 @@ func (bo *booster) buildHist(h []hbin, rows []int32) {
 	// Features are summed four at a time (one pass over the rows feeds four
 	// histograms), each group by one goroutine in row order: the sums do
 	// not depend on the number of goroutines.
-	// The groups are handed out last first: a last group of one to three
-	// features sums them one at a time, the slowest of the passes, and
-	// started last it would finish alone.
+	// The groups are handed out last first: the portable build sums a last
+	// group of one to three features one feature at a time, the slowest of
+	// the passes, and started last it would finish alone.
 	groups := (len(bo.feats) + 3) / 4
 	work := func(k int) {
 		k = groups - 1 - k
@@ -659,15 +669,9 @@ func (bo *booster) buildHist(h []hbin, rows []int32) {
 }
 
 // histGroup sums the gradients of rows (nil: every row) into the
-// histograms of up to four features.
+// histograms of one to four features, in one pass over the rows.
 func (bo *booster) histGroup(h []hbin, rows []int32, ogh []gh, feats []int) {
-	if len(feats) < 4 {
-		for _, f := range feats {
-			bo.histFeature(h, rows, ogh, f)
-		}
-		return
-	}
-	var q histQuad
+	q := histPass{k: len(feats)}
 	for k, f := range feats {
 		q.h[k] = (*[256]hbin)(h[f*256 : f*256+256])
 		clear(q.h[k][:])
@@ -680,28 +684,6 @@ func (bo *booster) histGroup(h []hbin, rows []int32, ogh []gh, feats []int) {
 		return
 	}
 	q.sumRows(rows, ogh)
-}
-
-// histFeature sums the gradients of rows (nil: every row) into feature
-// f's histogram.
-func (bo *booster) histFeature(h []hbin, rows []int32, ogh []gh, f int) {
-	hh := (*[256]hbin)(h[f*256 : f*256+256])
-	clear(hh[:])
-	col := bo.x[f*bo.n : (f+1)*bo.n]
-	if rows == nil {
-		col = col[:len(ogh)]
-		for i, b := range col {
-			e := &hh[b]
-			e.g += float64(ogh[i].g)
-			e.h += float64(ogh[i].h)
-		}
-		return
-	}
-	for i, r := range rows {
-		e := &hh[col[r]]
-		e.g += float64(ogh[i].g)
-		e.h += float64(ogh[i].h)
-	}
 }
 
 // grow builds one tree on rows idx[:n], leaf-wise: it always splits the
@@ -836,6 +818,17 @@ func (bo *booster) partition(l *leaf, f int, right *[4]uint64) int {
 		lo, hi := min(len(rows), p*size), min(len(rows), (p+1)*size)
 		rs, sc := rows[lo:hi], scratch[lo:hi]
 		k, j := 0, 0
+		if bo.allRows {
+			for r := int32(lo); r < int32(hi); r++ {
+				lf := left[col[r]]
+				rs[k] = r
+				sc[j] = r
+				k += lf
+				j += 1 - lf
+			}
+			nleft[p] = k
+			return
+		}
 		for _, r := range rs {
 			// Branch-free: write the row to both sides, advance one.
 			lf := left[col[r]]
@@ -846,6 +839,7 @@ func (bo *booster) partition(l *leaf, f int, right *[4]uint64) int {
 		}
 		nleft[p] = k
 	})
+	bo.allRows = false
 	k := 0
 	for p := range pieces {
 		lo := min(len(rows), p*size)
@@ -876,6 +870,11 @@ func leafOf(nodes []gbNode, x []uint8, n, j int) int32 {
 // leafOfRows records each training row's leaf from the final partition
 // (when every row took part in the tree).
 func (bo *booster) leafOfRows(nodes []gbNode, out []int32) {
+	if bo.allRows {
+		// The tree is one leaf and idx was never written.
+		clear(out)
+		return
+	}
 	// The leaves' ranges tile the partition; each chunk of it writes the
 	// rows of the leaves it overlaps.
 	parallelChunks(len(bo.idx), bo.cfg.Workers, func(lo, hi int) {

@@ -104,7 +104,7 @@ func benchBooster(b *testing.B, n int) *booster {
 	for i := range ones {
 		ones[i] = 1
 	}
-	bo.gradients(ones, y, nil, nil)
+	bo.gradients(ones, zeroOne(y), nil, nil)
 	for i := range bo.idx {
 		bo.idx[i] = int32(i)
 	}

@@ -315,7 +315,8 @@ func TestGradientsFromOdds(t *testing.T) {
 		score[i] = -1.2
 		against[i] = math.Exp(-score[i])
 	}
-	bo.gradients(against, y, nil, nil)
+	yl := zeroOne(y)
+	bo.gradients(against, yl, nil, nil)
 	leaf, value, factor := make([]int32, n), make([]float64, leaves), make([]float64, leaves)
 	for range 300 {
 		for k := range value {
@@ -326,7 +327,7 @@ func TestGradientsFromOdds(t *testing.T) {
 			leaf[i] = int32(r.IntN(leaves))
 			score[i] += value[leaf[i]]
 		}
-		bo.gradients(against, y, leaf, factor)
+		bo.gradients(against, yl, leaf, factor)
 	}
 	// ulps is |a − b| in float32 steps at the larger magnitude.
 	ulps := func(a, b float32) float64 {
@@ -359,7 +360,7 @@ func TestHistogramSubtraction(t *testing.T) {
 	for i := range against {
 		against[i] = math.Exp(-float64(i%7) / 7)
 	}
-	bo.gradients(against, y, nil, nil)
+	bo.gradients(against, zeroOne(y), nil, nil)
 	bo.sampleFeatures(nil)
 	parent := make([]hbin, bn.total)
 	bo.buildHist(parent, nil)

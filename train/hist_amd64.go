@@ -10,41 +10,72 @@ import (
 // On amd64 a bin's gradient and hessian are added by one two-lane SSE2
 // instruction, one load and one store per bin instead of two of each: the
 // pass is bound by stores, and takes about half the time of the Go loop.
-// SSE2 is part of the amd64 baseline, so no CPU check is needed.
+// One pass sums k features, one kernel for each k. SSE2 is part of the
+// amd64 baseline, so no CPU check is needed.
 
-// sum4Rows stops at the first row outside [0, n) and returns how many rows
-// it summed.
+// sumkRows stops at the first row outside [0, n) and returns how many rows
+// it summed. Only the first k histograms and columns are read.
 //
+//go:noescape
+func sum1Rows(h *[4]*[256]hbin, c *[4]*uint8, n int, rows []int32, ogh []gh) int
+
+//go:noescape
+func sum2Rows(h *[4]*[256]hbin, c *[4]*uint8, n int, rows []int32, ogh []gh) int
+
+//go:noescape
+func sum3Rows(h *[4]*[256]hbin, c *[4]*uint8, n int, rows []int32, ogh []gh) int
+
 //go:noescape
 func sum4Rows(h *[4]*[256]hbin, c *[4]*uint8, n int, rows []int32, ogh []gh) int
 
 //go:noescape
+func sum1All(h *[4]*[256]hbin, c *[4]*uint8, ogh []gh)
+
+//go:noescape
+func sum2All(h *[4]*[256]hbin, c *[4]*uint8, ogh []gh)
+
+//go:noescape
+func sum3All(h *[4]*[256]hbin, c *[4]*uint8, ogh []gh)
+
+//go:noescape
 func sum4All(h *[4]*[256]hbin, c *[4]*uint8, ogh []gh)
 
-// sumRows adds ogh[i] to bin c[k][rows[i]] of histogram k, for each
-// feature k, rows in order.
-func (q *histQuad) sumRows(rows []int32, ogh []gh) {
+var (
+	sumRowsKernels = [...]func(h *[4]*[256]hbin, c *[4]*uint8, n int, rows []int32, ogh []gh) int{sum1Rows, sum2Rows, sum3Rows, sum4Rows}
+	sumAllKernels  = [...]func(h *[4]*[256]hbin, c *[4]*uint8, ogh []gh){sum1All, sum2All, sum3All, sum4All}
+)
+
+// sumRows adds ogh[i] to bin c[f][rows[i]] of histogram f, for each
+// feature f, rows in order.
+func (q *histPass) sumRows(rows []int32, ogh []gh) {
 	if len(ogh) < len(rows) {
 		panic("train: fewer gradients than rows")
 	}
-	n := min(len(q.c[0]), len(q.c[1]), len(q.c[2]), len(q.c[3]))
+	n := len(q.c[0])
+	for _, c := range q.c[1:q.k] {
+		n = min(n, len(c))
+	}
 	c := q.bases()
-	if k := sum4Rows(&q.h, &c, n, rows, ogh); k < len(rows) {
+	if k := sumRowsKernels[q.k-1](&q.h, &c, n, rows, ogh); k < len(rows) {
 		panic(fmt.Sprintf("train: row %d beyond its column of %d", rows[k], n))
 	}
 }
 
 // sumAll is sumRows over the rows 0…len(ogh)-1.
-func (q *histQuad) sumAll(ogh []gh) {
-	for _, c := range q.c {
+func (q *histPass) sumAll(ogh []gh) {
+	for _, c := range q.c[:q.k] {
 		if len(c) < len(ogh) {
 			panic("train: column shorter than its gradients")
 		}
 	}
 	c := q.bases()
-	sum4All(&q.h, &c, ogh)
+	sumAllKernels[q.k-1](&q.h, &c, ogh)
 }
 
-func (q *histQuad) bases() [4]*uint8 {
-	return [4]*uint8{unsafe.SliceData(q.c[0]), unsafe.SliceData(q.c[1]), unsafe.SliceData(q.c[2]), unsafe.SliceData(q.c[3])}
+func (q *histPass) bases() [4]*uint8 {
+	var b [4]*uint8
+	for f := range q.k {
+		b[f] = unsafe.SliceData(q.c[f])
+	}
+	return b
 }

@@ -29,58 +29,100 @@
 	ADDPD   X0, xmm \
 	MOVUPD  xmm, (hist)(tmp*1)
 
-// ADDROW widens the gradient pair at gh and adds it to row's bins of the
-// four histograms.
-#define ADDROW(gh, row, tmp) \
+// ADDROWk widens the gradient pair at gh and adds it to row's bins of the
+// first k histograms.
+#define ADDROW1(gh, row, tmp) \
 	MOVQ     gh, X0 \
 	CVTPS2PD X0, X0 \
-	ADDBIN(R12, R8, row, tmp, X1) \
-	ADDBIN(R13, R9, row, tmp, X2) \
-	ADDBIN(R14, R10, row, tmp, X3) \
+	ADDBIN(R12, R8, row, tmp, X1)
+
+#define ADDROW2(gh, row, tmp) \
+	ADDROW1(gh, row, tmp) \
+	ADDBIN(R13, R9, row, tmp, X2)
+
+#define ADDROW3(gh, row, tmp) \
+	ADDROW2(gh, row, tmp) \
+	ADDBIN(R14, R10, row, tmp, X3)
+
+#define ADDROW4(gh, row, tmp) \
+	ADDROW3(gh, row, tmp) \
 	ADDBIN(BX, R11, row, tmp, X4)
+
+// SUMROWS is the body of sumkRows, rows in order, with ADDROW the row's
+// addition: it stops at the first row outside [0, n) and returns how many
+// rows it summed.
+#define SUMROWS(ADDROW) \
+	QUAD \
+	MOVQ n+16(FP), DX \
+	MOVQ rows_base+24(FP), SI \
+	MOVQ rows_len+32(FP), CX \
+	MOVQ ogh_base+48(FP), DI \
+	LEAQ (SI)(CX*4), CX \
+	CMPQ SI, CX \
+	JAE  done \
+loop: \
+	MOVLQSX (SI), AX \
+	CMPQ    AX, DX \
+	JAE     done \
+	ADDROW((DI), AX, R15) \
+	ADDQ    $4, SI \
+	ADDQ    $8, DI \
+	CMPQ    SI, CX \
+	JB      loop \
+done: \
+	MOVQ rows_base+24(FP), AX \
+	SUBQ AX, SI \
+	SHRQ $2, SI \
+	MOVQ SI, ret+72(FP) \
+	RET
+
+// SUMALL is the body of sumkAll: every row 0…len(ogh)-1.
+#define SUMALL(ADDROW) \
+	QUAD \
+	MOVQ ogh_base+16(FP), DI \
+	MOVQ ogh_len+24(FP), CX \
+	XORQ SI, SI \
+	CMPQ SI, CX \
+	JAE  end \
+next: \
+	ADDROW((DI)(SI*8), SI, AX) \
+	INCQ    SI \
+	CMPQ    SI, CX \
+	JB      next \
+end: \
+	RET
+
+// A negative row compares as huge (JAE is unsigned) and stops the pass.
+
+// func sum1Rows(h *[4]*[256]hbin, c *[4]*uint8, n int, rows []int32, ogh []gh) int
+TEXT ·sum1Rows(SB), NOSPLIT, $0-80
+	SUMROWS(ADDROW1)
+
+// func sum2Rows(h *[4]*[256]hbin, c *[4]*uint8, n int, rows []int32, ogh []gh) int
+TEXT ·sum2Rows(SB), NOSPLIT, $0-80
+	SUMROWS(ADDROW2)
+
+// func sum3Rows(h *[4]*[256]hbin, c *[4]*uint8, n int, rows []int32, ogh []gh) int
+TEXT ·sum3Rows(SB), NOSPLIT, $0-80
+	SUMROWS(ADDROW3)
 
 // func sum4Rows(h *[4]*[256]hbin, c *[4]*uint8, n int, rows []int32, ogh []gh) int
 TEXT ·sum4Rows(SB), NOSPLIT, $0-80
-	QUAD
-	MOVQ n+16(FP), DX
-	MOVQ rows_base+24(FP), SI
-	MOVQ rows_len+32(FP), CX
-	MOVQ ogh_base+48(FP), DI
-	LEAQ (SI)(CX*4), CX         // end of rows
-	CMPQ SI, CX
-	JAE  done
+	SUMROWS(ADDROW4)
 
-loop:
-	MOVLQSX (SI), AX            // the row; a negative one compares as huge
-	CMPQ    AX, DX
-	JAE     done
-	ADDROW((DI), AX, R15)
-	ADDQ    $4, SI
-	ADDQ    $8, DI
-	CMPQ    SI, CX
-	JB      loop
+// func sum1All(h *[4]*[256]hbin, c *[4]*uint8, ogh []gh)
+TEXT ·sum1All(SB), NOSPLIT, $0-40
+	SUMALL(ADDROW1)
 
-done:
-	MOVQ rows_base+24(FP), AX
-	SUBQ AX, SI
-	SHRQ $2, SI
-	MOVQ SI, ret+72(FP)
-	RET
+// func sum2All(h *[4]*[256]hbin, c *[4]*uint8, ogh []gh)
+TEXT ·sum2All(SB), NOSPLIT, $0-40
+	SUMALL(ADDROW2)
+
+// func sum3All(h *[4]*[256]hbin, c *[4]*uint8, ogh []gh)
+TEXT ·sum3All(SB), NOSPLIT, $0-40
+	SUMALL(ADDROW3)
 
 // func sum4All(h *[4]*[256]hbin, c *[4]*uint8, ogh []gh)
 TEXT ·sum4All(SB), NOSPLIT, $0-40
-	QUAD
-	MOVQ ogh_base+16(FP), DI
-	MOVQ ogh_len+24(FP), CX
-	XORQ SI, SI                 // the row
-	CMPQ SI, CX
-	JAE  end
+	SUMALL(ADDROW4)
 
-next:
-	ADDROW((DI)(SI*8), SI, AX)
-	INCQ    SI
-	CMPQ    SI, CX
-	JB      next
-
-end:
-	RET

@@ -2,6 +2,6 @@
 
 package train
 
-func (q *histQuad) sumRows(rows []int32, ogh []gh) { q.sumRowsGo(rows, ogh) }
+func (q *histPass) sumRows(rows []int32, ogh []gh) { q.sumRowsGo(rows, ogh) }
 
-func (q *histQuad) sumAll(ogh []gh) { q.sumAllGo(ogh) }
+func (q *histPass) sumAll(ogh []gh) { q.sumAllGo(ogh) }

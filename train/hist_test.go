@@ -8,7 +8,8 @@ import (
 
 // TestHistKernels checks that the histogram kernels the build runs sum
 // exactly what the portable loops sum, bit for bit, on rows of every
-// length and bins of few and many levels.
+// length and bins of few and many levels, for passes of one to four
+// features: a feature's histogram is the same whatever pass sums it.
 func TestHistKernels(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
 	for _, n := range []int{0, 1, 7, 1000, 70000} {
@@ -30,18 +31,30 @@ func TestHistKernels(t *testing.T) {
 			for i := range ogh {
 				ogh[i] = gh{float32(r.NormFloat64()), float32(r.Float64() / 4)}
 			}
-			run := func(sum func(q *histQuad)) [4][256]hbin {
+			run := func(k int, sum func(q *histPass)) [4][256]hbin {
 				var h [4][256]hbin
-				q := histQuad{h: [4]*[256]hbin{&h[0], &h[1], &h[2], &h[3]}, c: cols}
+				q := histPass{k: k, h: [4]*[256]hbin{&h[0], &h[1], &h[2], &h[3]}, c: cols}
 				sum(&q)
 				return h
 			}
-			if got, want := run(func(q *histQuad) { q.sumRows(rows, ogh) }), run(func(q *histQuad) { q.sumRowsGo(rows, ogh) }); got != want {
-				t.Errorf("rows: %d rows, %d levels: kernel and loop differ", n, levels)
-			}
-			all := run(func(q *histQuad) { q.sumAll(ogh) })
-			if want := run(func(q *histQuad) { q.sumAllGo(ogh) }); all != want {
-				t.Errorf("all: %d rows, %d levels: kernel and loop differ", n, levels)
+			rowsWant := run(4, func(q *histPass) { q.sumRowsGo(rows, ogh) })
+			all := run(4, func(q *histPass) { q.sumAllGo(ogh) })
+			for k := 1; k <= 4; k++ {
+				var rowsK, allK [4][256]hbin
+				copy(rowsK[:k], rowsWant[:k])
+				copy(allK[:k], all[:k])
+				if got := run(k, func(q *histPass) { q.sumRows(rows, ogh) }); got != rowsK {
+					t.Errorf("rows: %d features, %d rows, %d levels: kernel and loop differ", k, n, levels)
+				}
+				if got := run(k, func(q *histPass) { q.sumRowsGo(rows, ogh) }); got != rowsK {
+					t.Errorf("rows: %d features, %d rows, %d levels: loops differ", k, n, levels)
+				}
+				if got := run(k, func(q *histPass) { q.sumAll(ogh) }); got != allK {
+					t.Errorf("all: %d features, %d rows, %d levels: kernel and loop differ", k, n, levels)
+				}
+				if got := run(k, func(q *histPass) { q.sumAllGo(ogh) }); got != allK {
+					t.Errorf("all: %d features, %d rows, %d levels: loops differ", k, n, levels)
+				}
 			}
 			if n > 0 && levels == 3 {
 				var g, h float64
@@ -67,16 +80,18 @@ func TestHistKernels(t *testing.T) {
 func TestHistKernelRowOutside(t *testing.T) {
 	cols := [4][]uint8{make([]uint8, 10), make([]uint8, 10), make([]uint8, 9), make([]uint8, 10)}
 	var h [4][256]hbin
-	q := histQuad{h: [4]*[256]hbin{&h[0], &h[1], &h[2], &h[3]}, c: cols}
-	for _, rows := range [][]int32{{0, 9}, {-1}} {
-		func() {
-			defer func() {
-				if recover() == nil {
-					t.Errorf("rows %v: no panic", rows)
-				}
+	for k := 3; k <= 4; k++ {
+		q := histPass{k: k, h: [4]*[256]hbin{&h[0], &h[1], &h[2], &h[3]}, c: cols}
+		for _, rows := range [][]int32{{0, 9}, {-1}} {
+			func() {
+				defer func() {
+					if recover() == nil {
+						t.Errorf("%d features, rows %v: no panic", k, rows)
+					}
+				}()
+				q.sumRows(rows, make([]gh, len(rows)))
 			}()
-			q.sumRows(rows, make([]gh, len(rows)))
-		}()
+		}
 	}
 }
 
