@@ -39,6 +39,11 @@ func (k Kind) String() string {
 // Required marks a float column that is never null (counts, sums): it is
 // written as a REQUIRED Parquet column, without definition levels, and
 // writing a NaN in it is an error.
+//
+// Written, when set, holds each row's cell as the CSV file writes it
+// (spaces around it trimmed, values meaning missing empty), whatever the
+// column reads as: the reader keeps it for the columns Source.Written
+// names. AsWritten reads it.
 type Column struct {
 	Name     string
 	Kind     Kind
@@ -47,6 +52,7 @@ type Column struct {
 	Str      []string
 	Bool     []bool
 	Time     []time.Time
+	Written  []string
 }
 
 // Len returns the number of values in the column.
@@ -92,9 +98,21 @@ func (c *Column) Text(i int) string {
 	return c.Time[i].Format(time.RFC3339Nano)
 }
 
+// AsWritten returns row i as the file writes it when the column kept its
+// cells (Written), else as Text does.
+func (c *Column) AsWritten(i int) string {
+	if c.Written != nil {
+		return c.Written[i]
+	}
+	return c.Text(i)
+}
+
 // slice returns rows [lo, hi) of the column, sharing its storage.
 func (c *Column) slice(lo, hi int) Column {
 	out := Column{Name: c.Name, Kind: c.Kind, Required: c.Required}
+	if c.Written != nil {
+		out.Written = c.Written[lo:hi]
+	}
 	switch c.Kind {
 	case KindFloat:
 		out.Float = c.Float[lo:hi]
@@ -111,6 +129,12 @@ func (c *Column) slice(lo, hi int) Column {
 // pick returns the column restricted to the given rows, in that order.
 func (c *Column) pick(rows []int) Column {
 	out := Column{Name: c.Name, Kind: c.Kind, Required: c.Required}
+	if c.Written != nil {
+		out.Written = make([]string, len(rows))
+		for j, i := range rows {
+			out.Written[j] = c.Written[i]
+		}
+	}
 	switch c.Kind {
 	case KindFloat:
 		out.Float = make([]float64, len(rows))

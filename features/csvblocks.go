@@ -26,7 +26,8 @@ var csvBlockSize = 4 << 20
 // of a well-formed file), each block is parsed by its own encoding/csv
 // reader, and numeric columns become floats inside the block, so the table
 // never holds a string per numeric cell. The columns named in text stay
-// as written, neither numbers nor times.
+// as written, neither numbers nor times; those in src.Written keep their
+// cells beside what they read as.
 //
 // It returns ok = false, and no table, when the file is not for this path:
 // compressed, in another encoding, with bare-CR line ends or a sep= line
@@ -76,9 +77,9 @@ func readCSVBlocks(ctx context.Context, src Source, header []string, na []string
 		return nil, false, nil // a header alone: nothing to gain
 	}
 
-	keep := make([]bool, len(header))
+	keep, written := make([]bool, len(header)), make([]bool, len(header))
 	for j, name := range header {
-		keep[j] = text[name]
+		keep[j], written[j] = text[name], src.Written[name]
 	}
 	parsed := make([]csvBlock, len(blocks))
 	var g errgroup.Group
@@ -90,7 +91,7 @@ func readCSVBlocks(ctx context.Context, src Source, header []string, na []string
 				return err
 			}
 			var ok bool
-			parsed[b], ok = parseCSVBlock(blk, sep, len(header), na, keep)
+			parsed[b], ok = parseCSVBlock(blk, sep, len(header), na, keep, written)
 			failed[b] = !ok
 			return nil
 		})
@@ -110,7 +111,7 @@ func readCSVBlocks(ctx context.Context, src Source, header []string, na []string
 	g.SetLimit(runtime.GOMAXPROCS(0))
 	for j, name := range header {
 		g.Go(func() error {
-			t.Columns[j] = mergeCSVColumn(name, j, parsed, blocks, sep, len(header), na, n, keep[j])
+			t.Columns[j] = mergeCSVColumn(name, j, parsed, blocks, sep, len(header), na, n, keep[j], written[j])
 			return nil
 		})
 	}
@@ -174,13 +175,14 @@ type csvBlock struct {
 
 type blockColumn struct {
 	float  []float64 // nil when the block's cells are not all numbers
-	text   []string  // the cells, when float is nil
+	text   []string  // the cells, when float is nil or the column keeps them
 	values bool      // whether any cell is non-empty
 }
 
 // parseCSVBlock parses one block, the columns where keep is set kept as
-// text; ok is false when a record is malformed.
-func parseCSVBlock(blk []byte, sep rune, width int, na []string, keep []bool) (csvBlock, bool) {
+// text, those where written is set keeping their cells beside their
+// numbers; ok is false when a record is malformed.
+func parseCSVBlock(blk []byte, sep rune, width int, na []string, keep, written []bool) (csvBlock, bool) {
 	cells := readBlockCells(blk, sep, width, na, nil)
 	if cells == nil {
 		return csvBlock{}, false
@@ -197,6 +199,9 @@ func parseCSVBlock(blk []byte, sep rune, width int, na []string, keep []bool) (c
 		}
 		if isFloat {
 			out.cols[j] = blockColumn{float: fs, values: values}
+			if written[j] {
+				out.cols[j].text = col
+			}
 		} else {
 			out.cols[j] = blockColumn{text: col, values: true}
 		}
@@ -286,34 +291,46 @@ func parseFloats(cells []string) (fs []float64, values, isFloat bool, big int) {
 // kind the sequential reader infers: float when every block's cells are
 // numbers and some cell is non-empty; otherwise text (or time, when every
 // non-empty cell is a timestamp), re-reading the text of the blocks where
-// the column was numeric. A column kept as text is text.
-func mergeCSVColumn(name string, j int, parsed []csvBlock, blocks [][]byte, sep rune, width int, na []string, n int, keep bool) Column {
+// the column was numeric. A column kept as text is text; a written one
+// keeps its cells (Column.Written).
+func mergeCSVColumn(name string, j int, parsed []csvBlock, blocks [][]byte, sep rune, width int, na []string, n int, keep, written bool) Column {
 	allFloat, values := true, false
 	for _, p := range parsed {
 		allFloat = allFloat && p.cols[j].float != nil
 		values = values || p.cols[j].values
 	}
-	if allFloat && values {
+	numbers := allFloat && values
+	var cells []string
+	if written || !numbers {
+		only := make([]bool, width)
+		only[j] = true
+		cells = make([]string, 0, n)
+		for b := range parsed {
+			c := &parsed[b].cols[j]
+			if c.text == nil {
+				c.text = readBlockCells(blocks[b], sep, width, na, only)[j]
+			}
+			cells = append(cells, c.text...)
+			c.text = nil
+			if !numbers {
+				c.float = nil
+			}
+		}
+	}
+	var w []string
+	if written {
+		w = cells
+	}
+	if numbers {
 		out := make([]float64, 0, n)
 		for b := range parsed {
 			out = append(out, parsed[b].cols[j].float...)
 			parsed[b].cols[j].float = nil
 		}
-		return Column{Name: name, Kind: KindFloat, Float: out}
-	}
-	only := make([]bool, width)
-	only[j] = true
-	out := make([]string, 0, n)
-	for b := range parsed {
-		c := &parsed[b].cols[j]
-		if c.float != nil {
-			c.text = readBlockCells(blocks[b], sep, width, na, only)[j]
-		}
-		out = append(out, c.text...)
-		c.float, c.text = nil, nil
+		return Column{Name: name, Kind: KindFloat, Float: out, Written: w}
 	}
 	if keep {
-		return Column{Name: name, Kind: KindString, Str: out}
+		return Column{Name: name, Kind: KindString, Str: cells, Written: w}
 	}
-	return inferTime(Column{Name: name, Kind: KindString, Str: out})
+	return inferTime(Column{Name: name, Kind: KindString, Str: cells, Written: w})
 }

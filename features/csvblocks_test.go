@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -20,7 +21,7 @@ func readRows(t *testing.T, src Source, na []string, text map[string]bool) *Tabl
 		t.Fatal(err)
 	}
 	defer r.Close()
-	tb, err := readCSVRows(context.Background(), r, src.Path, na, nil, text)
+	tb, err := readCSVRows(context.Background(), r, src, na, nil, text)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -28,7 +29,8 @@ func readRows(t *testing.T, src Source, na []string, text map[string]bool) *Tabl
 }
 
 // sameTable reports the first difference between two tables: floats
-// compared bit for bit (any NaN equals any NaN).
+// compared bit for bit (any NaN equals any NaN), and the cells kept as
+// written.
 func sameTable(a, b *Table) error {
 	if len(a.Columns) != len(b.Columns) {
 		return fmt.Errorf("%d columns vs %d", len(a.Columns), len(b.Columns))
@@ -37,6 +39,9 @@ func sameTable(a, b *Table) error {
 		ca, cb := &a.Columns[j], &b.Columns[j]
 		if ca.Name != cb.Name || ca.Kind != cb.Kind || ca.Len() != cb.Len() {
 			return fmt.Errorf("column %d: %q %v ×%d vs %q %v ×%d", j, ca.Name, ca.Kind, ca.Len(), cb.Name, cb.Kind, cb.Len())
+		}
+		if (ca.Written == nil) != (cb.Written == nil) || !slices.Equal(ca.Written, cb.Written) {
+			return fmt.Errorf("column %q: kept as written %v vs %v", ca.Name, ca.Written != nil, cb.Written != nil)
 		}
 		for i := range ca.Len() {
 			var same bool
@@ -63,7 +68,8 @@ func sameTable(a, b *Table) error {
 // inside them, n/a markers and padded numbers, with CRLF and with LF line
 // ends (where blocks without quotes are cut without encoding/csv), in blocks
 // of many sizes, and requires the sequential reader's table; also with a
-// number, a time and a mixed column kept as text.
+// number, a time and a mixed column kept as text, and with every column
+// keeping its cells as written.
 func TestReadCSVBlocksMatchesRows(t *testing.T) {
 	for _, eol := range []string{"\r\n", "\n"} {
 		readCSVBlocksMatchesRows(t, eol)
@@ -104,10 +110,28 @@ func readCSVBlocksMatchesRows(t *testing.T, eol string) {
 		t.Fatal(err)
 	}
 	na := []string{"Select"}
-	src := Source{Path: path}
 	defer func(n int) { csvBlockSize = n }(csvBlockSize)
-	for _, text := range []map[string]bool{nil, {"amount": true, "created": true, "mixed": true}} {
+	all := map[string]bool{"id": true, "amount": true, "note": true, "mixed": true, "empty": true, "created": true, "channel": true}
+	textCols := map[string]bool{"amount": true, "created": true, "mixed": true}
+	plain := readRows(t, Source{Path: path}, na, nil)
+	asText := readRows(t, Source{Path: path}, na, all)
+	for _, c := range []struct {
+		text, written map[string]bool
+	}{{nil, nil}, {textCols, nil}, {nil, all}, {textCols, all}} {
+		text, src := c.text, Source{Path: path, Written: c.written}
 		want := readRows(t, src, na, text)
+		for j := range want.Columns {
+			w := &want.Columns[j]
+			if c.written == nil && w.Written != nil {
+				t.Fatalf("column %q keeps its cells unasked", w.Name)
+			}
+			if c.written != nil && !slices.Equal(w.Written, asText.Columns[j].Str) {
+				t.Fatalf("column %q: the cells kept differ from the cells read as text", w.Name)
+			}
+			if p := &plain.Columns[j]; c.text == nil && w.Kind != p.Kind {
+				t.Fatalf("column %q reads as %v when kept as written, %v otherwise", w.Name, w.Kind, p.Kind)
+			}
+		}
 		if want.NumRows() != 300 {
 			t.Fatalf("%d rows, want 300 (blank records are no rows)", want.NumRows())
 		}
@@ -125,10 +149,10 @@ func readCSVBlocksMatchesRows(t *testing.T, eol string) {
 			csvBlockSize = size
 			got, ok, err := readCSVBlocks(context.Background(), src, want.Names(), na, text)
 			if err != nil || !ok {
-				t.Fatalf("line end %q, text %v, block size %d: ok=%v err=%v", eol, text, size, ok, err)
+				t.Fatalf("line end %q, text %v, written %v, block size %d: ok=%v err=%v", eol, text, c.written, size, ok, err)
 			}
 			if err := sameTable(got, want); err != nil {
-				t.Errorf("line end %q, text %v, block size %d: %v", eol, text, size, err)
+				t.Errorf("line end %q, text %v, written %v, block size %d: %v", eol, text, c.written, size, err)
 			}
 		}
 	}
@@ -264,5 +288,41 @@ func TestUnnamedColumns(t *testing.T) {
 	}
 	if got := strings.Join(tb.Names(), ","); got != "column_1_,column_1,Won" {
 		t.Errorf("names %s", got)
+	}
+}
+
+// TestWrittenFollowsRows: a column's cells kept as written follow its rows
+// when a table is cut or its rows picked, and a column read as a number
+// or a date keeps them; AsWritten falls back on Text without them.
+func TestWrittenFollowsRows(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "t.csv")
+	if err := os.WriteFile(path, []byte("id,phone,signed,amount\na,+15550000001,01.02.2024,\"1,000.50\"\nb,+15550000002,02.03.2024,12\nc,+15550000003,03.04.2024,7\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tb, err := ReadTable(context.Background(), Source{Path: path, Written: map[string]bool{"phone": true, "signed": true}}, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k := tb.Column("phone").Kind; k != KindFloat {
+		t.Fatalf("phone reads as %v, want numbers", k)
+	}
+	if k := tb.Column("signed").Kind; k != KindTime {
+		t.Fatalf("signed reads as %v, want dates", k)
+	}
+	row := func(u *Table, i int) string {
+		return u.Column("phone").AsWritten(i) + " " + u.Column("signed").AsWritten(i) + " " + u.Column("amount").AsWritten(i)
+	}
+	if got, want := row(tb, 0), "+15550000001 01.02.2024 1000.5"; got != want {
+		t.Errorf("row 0: %q, want %q", got, want)
+	}
+	picked := tb.Rows([]int{2, 0})
+	cut := tb.slice(1, 3)
+	for _, c := range []struct {
+		got  string
+		want string
+	}{{row(picked, 0), "+15550000003 03.04.2024 7"}, {row(picked, 1), "+15550000001 01.02.2024 1000.5"}, {row(&cut, 0), "+15550000002 02.03.2024 12"}} {
+		if c.got != c.want {
+			t.Errorf("%q, want %q", c.got, c.want)
+		}
 	}
 }

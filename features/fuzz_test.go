@@ -189,5 +189,24 @@ func FuzzReadTable(f *testing.F) {
 				}
 			}
 		}
+		// Keeping every column's cells as written changes no column.
+		src.Written = map[string]bool{}
+		for _, name := range tb.Names() {
+			src.Written[name] = true
+		}
+		tw, err := ReadTable(t.Context(), src, nil, nil)
+		if err != nil {
+			t.Fatalf("with the cells kept as written: %v", err)
+		}
+		for j := range tw.Columns {
+			c := &tw.Columns[j]
+			if c.Written != nil && len(c.Written) != tw.NumRows() {
+				t.Fatalf("column %q kept %d cells for %d rows", c.Name, len(c.Written), tw.NumRows())
+			}
+			c.Written = nil
+		}
+		if err := sameTable(tw, tb); err != nil {
+			t.Fatalf("with the cells kept as written: %v", err)
+		}
 	})
 }

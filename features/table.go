@@ -97,6 +97,11 @@ type Source struct {
 	// read neither as numbers nor as dates (codes, version numbers); codes
 	// written with leading zeros are read so unasked (readText).
 	Text map[string]bool
+	// Written names columns of a flat CSV table whose cells are also kept
+	// as the file writes them (Column.Written), however they are read:
+	// a call list carries a phone number +15550000699 as written while
+	// the column may read as a number.
+	Written map[string]bool
 	// Won and Lost, when set, are the values of a deals or cutoffs file's
 	// won column that mean won and lost (a CRM's stages: "Closed Won"),
 	// compared without regard to case or spacing; any other value is a

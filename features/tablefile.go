@@ -711,7 +711,7 @@ func ReadTable(ctx context.Context, src Source, na []string, bad *BadRows) (*Tab
 		return nil, err
 	}
 	if !ok {
-		if t, err = readCSVRows(ctx, r, src.Path, na, bad, text); err != nil {
+		if t, err = readCSVRows(ctx, r, src, na, bad, text); err != nil {
 			return nil, err
 		}
 	}
@@ -801,8 +801,11 @@ func unnamedName(i int, taken func(name string) bool) string {
 }
 
 // readCSVRows reads a table row by row: the path for every file that
-// readCSVBlocks declines, and the one that reports bad rows.
-func readCSVRows(ctx context.Context, r rows, path string, na []string, bad *BadRows, text map[string]bool) (*Table, error) {
+// readCSVBlocks declines, and the one that reports bad rows. The columns
+// named in text stay as written; those in src.Written keep their cells
+// beside what they read as.
+func readCSVRows(ctx context.Context, r rows, src Source, na []string, bad *BadRows, text map[string]bool) (*Table, error) {
+	path := src.Path
 	cells := make([][]string, len(r.Header()))
 	var lines []int // each kept row's line, for errors found by column
 	for n := 0; ; n++ {
@@ -844,14 +847,19 @@ func readCSVRows(ctx context.Context, r rows, path string, na []string, bad *Bad
 	g.SetLimit(2)
 	for j, name := range r.Header() {
 		g.Go(func() error {
+			var written []string
+			if src.Written[name] {
+				written = cells[j]
+			}
 			if text[name] {
-				t.Columns[j] = Column{Name: name, Kind: KindString, Str: cells[j]}
+				t.Columns[j] = Column{Name: name, Kind: KindString, Str: cells[j], Written: written}
 				return nil
 			}
 			c, big := inferColumn(name, cells[j])
 			if big >= 0 {
 				return bigValueError(path, lines[big], name, cells[j][big])
 			}
+			c.Written = written
 			t.Columns[j] = inferTime(c)
 			cells[j] = nil
 			return nil
@@ -884,7 +892,7 @@ func inferTime(c Column) Column {
 	if !any {
 		return c
 	}
-	return Column{Name: c.Name, Kind: KindTime, Time: ts}
+	return Column{Name: c.Name, Kind: KindTime, Time: ts, Written: c.Written}
 }
 
 // WriteCSV writes the table as RFC 4180 CSV with a header: floats in their

@@ -505,7 +505,7 @@ func readText(t *Table, src Source, reads []ColumnRead) error {
 		}
 		if c.Kind == KindFloat && src.Numbers[c.Name] == "" {
 			if ts, ok := digitDates(c.Float, tf); ok {
-				*c = Column{Name: c.Name, Kind: KindTime, Time: ts}
+				*c = Column{Name: c.Name, Kind: KindTime, Time: ts, Written: c.Written}
 				reads = append(reads, ColumnRead{Column: c.Name, Time: tf})
 				continue
 			}
@@ -523,7 +523,7 @@ func readText(t *Table, src Source, reads []ColumnRead) error {
 				return err
 			}
 			if ok {
-				*c = Column{Name: c.Name, Kind: KindFloat, Float: vals}
+				*c = Column{Name: c.Name, Kind: KindFloat, Float: vals, Written: c.Written}
 				reads = append(reads, ColumnRead{Column: c.Name, Number: format})
 				continue
 			}
@@ -536,7 +536,7 @@ func readText(t *Table, src Source, reads []ColumnRead) error {
 			return err
 		}
 		if ok {
-			*c = Column{Name: c.Name, Kind: KindTime, Time: ts}
+			*c = Column{Name: c.Name, Kind: KindTime, Time: ts, Written: c.Written}
 			reads = append(reads, ColumnRead{Column: c.Name, Time: pattern})
 			continue
 		}
