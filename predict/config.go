@@ -94,9 +94,11 @@ type Config struct {
 	// instead of falling back on rule points (or failing without them);
 	// the verdict is written into every output (Summary.Verdict).
 	AllowWeakModel bool `yaml:"allow_weak_model"`
-	// Keep names columns carried into the call list as the table holds
-	// them (a lead's name, company, email): from the scored table, else
-	// from KeepFrom (an entities table, by entity_id).
+	// Keep names columns carried into the call list (a lead's name,
+	// company, phone): from the scored table, else from KeepFrom (an
+	// entities table, by entity_id). A column that kept its CSV cells
+	// (features.Column.Written, as the CLI reads kept columns) is carried
+	// as written, any other as its values' text.
 	Keep     []string        `yaml:"keep"`
 	KeepFrom *features.Table `yaml:"-"`
 	// RulesMax is what rule_points is divided by to get a rule score; 0

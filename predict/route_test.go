@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -290,5 +291,33 @@ func TestKeepMissingColumn(t *testing.T) {
 	var ke *KeepError
 	if !errors.As(err, &ke) || ke.Column != "compnay" || !strings.Contains(err.Error(), "have entity_id, x; in the entities file entity_id, company") {
 		t.Errorf("error %v, want a *KeepError naming both files' columns", err)
+	}
+}
+
+// TestKeepPrefersWritten: a column kept from the entities file as written
+// wins over the scored table's value of it (a feature table joins the
+// attribute as a number); the scored table's own written cells win over
+// both, and without written cells anywhere the scored table's value is
+// carried.
+func TestKeepPrefersWritten(t *testing.T) {
+	ids := []string{"a", "b"}
+	from := &features.Table{Columns: []features.Column{{Name: "entity_id", Kind: features.KindString, Str: []string{"b", "a"}},
+		{Name: "phone", Kind: features.KindFloat, Float: []float64{15550000002, 15550000001}, Written: []string{"+1 555 000 0002", "+1 555 000 0001"}},
+		{Name: "seats", Kind: features.KindFloat, Float: []float64{2000, 1000}}}}
+	tb := table(ids, []float64{1, 2}, nil)
+	tb.Columns = append(tb.Columns,
+		features.Column{Name: "phone", Kind: features.KindFloat, Float: []float64{15550000001, 15550000002}},
+		features.Column{Name: "seats", Kind: features.KindFloat, Float: []float64{1000, 2000}},
+		features.Column{Name: "amount", Kind: features.KindFloat, Float: []float64{1000.5, 12}, Written: []string{"1,000.50", "12.00"}})
+	from.Columns = append(from.Columns, features.Column{Name: "amount", Kind: features.KindFloat, Float: []float64{1, 2}, Written: []string{"1.00", "2.00"}})
+	ranked, _, err := Score(context.Background(), tinyModel(t), tb, Config{Keep: []string{"phone", "seats", "amount"}, KeepFrom: from})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][]string{"a": {"+1 555 000 0001", "1000", "1,000.50"}, "b": {"+1 555 000 0002", "2000", "12.00"}}
+	for _, r := range ranked {
+		if !slices.Equal(r.Kept, want[r.EntityID]) {
+			t.Errorf("lead %s kept %q, want %q", r.EntityID, r.Kept, want[r.EntityID])
+		}
 	}
 }

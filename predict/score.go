@@ -276,17 +276,19 @@ func newBlend(m *Model, t *features.Table, cfg *Config) (*blend, error) {
 
 // keepColumns finds the columns Config.Keep names: in the scored table,
 // else in Config.KeepFrom (by entity_id); a name neither has is a
-// *KeepError.
+// *KeepError. A KeepFrom column that kept its cells as written is taken
+// over a scored-table column that did not: a feature table joins an
+// entities file's attributes as values (a phone number as a number).
 func (b *blend) keepColumns(t *features.Table, cfg *Config) error {
 	var from map[string]int
 	for _, name := range cfg.Keep {
-		if c := t.Column(name); c != nil {
-			b.keep = append(b.keep, keepColumn{col: c})
-			continue
-		}
 		var c *features.Column
 		if cfg.KeepFrom != nil {
 			c = cfg.KeepFrom.Column(name)
+		}
+		if own := t.Column(name); own != nil && (own.Written != nil || c == nil || c.Written == nil) {
+			b.keep = append(b.keep, keepColumn{col: own})
+			continue
 		}
 		if c == nil {
 			e := &KeepError{Column: name, Have: t.Names()}
@@ -359,7 +361,7 @@ func (b *blend) lead(e *Encoder, i int, logit float64, contrib []float64) (Ranke
 				j, ok = kc.rows[r.EntityID]
 			}
 			if ok && !kc.col.IsNull(j) {
-				r.Kept[k] = kc.col.Text(j)
+				r.Kept[k] = kc.col.AsWritten(j)
 			}
 		}
 	}

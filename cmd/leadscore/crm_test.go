@@ -514,6 +514,93 @@ func TestIDKeptAsWritten(t *testing.T) {
 	}
 }
 
+// TestKeptAsWritten: --keep carries a flat table's columns as the export
+// writes them, whatever they read as: a phone number (+15550000699, which
+// reads as a number), an amount ("1,699.50") that is also a model input
+// and a dd.mm.yyyy date. It holds on a clean file, which is read in
+// blocks, on one with a bad row skipped into the quarantine, which is
+// read row by row, and for columns looked up in --keep-from by ids that
+// read as numbers ("1,000.50").
+func TestKeptAsWritten(t *testing.T) {
+	dir := t.TempDir()
+	const n = 600
+	id := func(i int) string { return fmt.Sprintf("%d,%03d.50", 1+i/1000, i%1000) }
+	phone := func(i int) string { return fmt.Sprintf("+1555%07d", i) }
+	revenue := func(i int) string { return fmt.Sprintf("%d,%03d.50", 1+i%5, 7*i%1000) }
+	signed := func(i int) string { return fmt.Sprintf("%02d.%02d.2024", 1+i%28, 1+i%12) }
+	path := filepath.Join(dir, "leads.csv")
+	writeLines(t, path, "\n", "Lead,Visits,Revenue,Phone,Signed,Won", n, func(i int) string {
+		return fmt.Sprintf("%q,%d,%q,%s,%s,%d", id(i), i%7, revenue(i), phone(i), signed(i), (i%7+i%3)%2)
+	})
+	model := filepath.Join(dir, "model")
+	if code, _, errs := runCLI(t, "train", "--table", path, "--label", "Won", "--id", "Lead", "--drop", "Phone,Signed",
+		"--model", "lr", "--out", model, "-q"); code != 0 {
+		t.Fatalf("train: exit %d, %s", code, errs)
+	}
+	// The kept columns of the call list, by lead, as "revenue phone signed".
+	callList := func(args ...string) map[string]string {
+		t.Helper()
+		ranked := filepath.Join(dir, "ranked.csv")
+		args = append([]string{"predict", "--model", model, "--allow-weak-model", "--keep", "Revenue,Phone,Signed",
+			"--out", filepath.Join(dir, "ranked.parquet"), "--csv", ranked, "-q"}, args...)
+		if code, _, errs := runCLI(t, args...); code != 0 {
+			t.Fatalf("predict %v: exit %d, %s", args, code, errs)
+		}
+		recs := testfiles.ReadCSV(t, ranked)
+		got := map[string]string{}
+		for _, r := range recs[1:] {
+			var kept []string
+			for _, col := range []string{"Revenue", "Phone", "Signed"} {
+				kept = append(kept, r[slices.Index(recs[0], col)])
+			}
+			got[r[1]] = strings.Join(kept, " ")
+		}
+		return got
+	}
+	check := func(what string, got map[string]string, skipped int) {
+		t.Helper()
+		if len(got) != n-1 && skipped >= 0 || len(got) != n && skipped < 0 {
+			t.Fatalf("%s: %d leads", what, len(got))
+		}
+		for i := range n {
+			want := revenue(i) + " " + phone(i) + " " + signed(i)
+			if g, ok := got[id(i)]; i != skipped && (!ok || g != want) {
+				t.Fatalf("%s: lead %s kept %q, want %q", what, id(i), g, want)
+			}
+		}
+	}
+	check("clean file", callList("--table", path), -1)
+
+	// A row with a field too many, skipped: the rows after it keep their own
+	// cells.
+	bad := filepath.Join(dir, "bad.csv")
+	rewriteCSV(t, path, bad, func(recs [][]string) [][]string {
+		recs[1+250] = append(recs[1+250], "extra")
+		return recs
+	})
+	check("a bad row skipped", callList("--table", bad, "--max-bad-rows", "1"), 250)
+
+	// The same columns looked up by id in an entities file.
+	scored := filepath.Join(dir, "scored.csv")
+	rewriteCSV(t, path, scored, func(recs [][]string) [][]string {
+		for k, r := range recs {
+			recs[k] = []string{r[0], r[1], r[2], r[5]} // Lead, Visits, Revenue, Won
+		}
+		return recs
+	})
+	ents := filepath.Join(dir, "entities.csv")
+	writeLines(t, ents, "\n", "entity_id,Revenue,Phone,Signed", n, func(i int) string {
+		return fmt.Sprintf("%q,%q,%s,%s", id(n-1-i), revenue(n-1-i), phone(n-1-i), signed(n-1-i))
+	})
+	got := callList("--table", scored, "--keep-from", ents)
+	for i := range n {
+		// Revenue comes from the scored table, where it is also an input.
+		if want := revenue(i) + " " + phone(i) + " " + signed(i); got[id(i)] != want {
+			t.Fatalf("--keep-from: lead %s kept %q, want %q", id(i), got[id(i)], want)
+		}
+	}
+}
+
 // TestLeadListedTwice: a new-leads export that lists a lead twice stops
 // predict at the second row, naming the first, without the advice to
 // skip bad rows (which would not skip it); nothing is written.

@@ -51,7 +51,7 @@ sorted by score descending, ties by the unrounded blend, then entity_id.`,
 	f.StringVar(&j.CSV, "csv", "", "also write the ranked list as CSV")
 	f.IntVar(&j.Top, "top", 0, "keep only the N best leads (0: all); every lead is scored and ranked, only those N are explained")
 	f.Float64Var(&opts.driftLimit, "drift-limit", 0, "fail with exit code 4, writing nothing, when an input's PSI exceeds this (0: never)")
-	f.StringSliceVar(&j.Keep, "keep", nil, "columns to carry into the call list, such as \"Lead Origin,Email\" (comma-separated; from the scored table, else --keep-from), as read: name them in --text too to carry numbers and dates as written")
+	f.StringSliceVar(&j.Keep, "keep", nil, "columns to carry into the call list as the CSV file writes them, such as \"Lead Origin,Phone\" (comma-separated; from the scored table, else --keep-from; a Parquet table's as stored)")
 	f.StringVar(&j.HTML, "html", "", "also write the call list as one HTML page for sales: by queue and rep, sortable, filterable")
 	f.StringVar(&j.Previous, "previous", "", "the previous run's ranked.parquet: leads keep their owners, and the list shows what changed")
 	f.StringVar(&j.PreviousFeatures, "previous-features", "", "with --previous, that run's feature table: a lead whose score dropped much names the inputs that moved")

@@ -78,7 +78,11 @@ func (j *PredictJob) Run(ctx context.Context) ([]predict.Ranked, predict.Summary
 	if err != nil {
 		return nil, sum, err
 	}
-	t, err := readTable(ctx, j.Features, &j.Table, m, bad, j.ID)
+	cfg, err := j.config(ctx)
+	if err != nil {
+		return nil, sum, err
+	}
+	t, err := readTable(ctx, j.Features, &j.Table, m, bad, j.ID, cfg.Keep...)
 	if err != nil {
 		return nil, sum, err
 	}
@@ -86,10 +90,6 @@ func (j *PredictJob) Run(ctx context.Context) ([]predict.Ranked, predict.Summary
 		if err := useAsID(t, j.ID, j.Table.Path); err != nil {
 			return nil, sum, err
 		}
-	}
-	cfg, err := j.config(ctx)
-	if err != nil {
-		return nil, sum, err
 	}
 	ranked, sum, err := predict.Score(ctx, m, t, cfg)
 	if err != nil {
@@ -142,7 +142,7 @@ func (j *PredictJob) config(ctx context.Context) (predict.Config, error) {
 		}
 	}
 	if j.KeepFrom != "" {
-		if cfg.KeepFrom, err = ReadEntities(ctx, features.Source{Path: j.KeepFrom}); err != nil {
+		if cfg.KeepFrom, err = ReadEntities(ctx, features.Source{Path: j.KeepFrom}, cfg.Keep); err != nil {
 			return cfg, err
 		}
 	}

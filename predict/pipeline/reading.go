@@ -277,9 +277,9 @@ func (ft *FlatTable) Source(m *predict.Model) (features.Source, error) {
 
 // readTable reads a feature table (Parquet) at featuresPath, or else the
 // flat table (read as ft says; with a model, as its training table was;
-// its id column, when id names one, as written), its bad rows handled by
-// bad.
-func readTable(ctx context.Context, featuresPath string, ft *FlatTable, m *predict.Model, bad *features.BadRows, id string) (*features.Table, error) {
+// its id column, when id names one, as written; the columns in keep also
+// as written, features.Column.Written), its bad rows handled by bad.
+func readTable(ctx context.Context, featuresPath string, ft *FlatTable, m *predict.Model, bad *features.BadRows, id string, keep ...string) (*features.Table, error) {
 	if featuresPath != "" {
 		return readFeatureTable(ctx, featuresPath)
 	}
@@ -293,6 +293,10 @@ func readTable(ctx context.Context, featuresPath string, ft *FlatTable, m *predi
 		src.Text[id] = true
 		delete(src.Numbers, id)
 		delete(src.Times, id)
+	}
+	src.Written = map[string]bool{}
+	for _, k := range keep {
+		src.Written[k] = true
 	}
 	t, err := features.ReadTable(ctx, src, ft.NA, bad)
 	if err != nil {

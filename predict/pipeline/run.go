@@ -256,7 +256,7 @@ func (p *plan) stages(ctx context.Context, dir string, man *Manifest, opts Optio
 		}
 	}
 	if len(pcfg.Keep) > 0 && c.Entities != nil {
-		if pcfg.KeepFrom, err = ReadEntities(ctx, c.source(c.Entities)); err != nil {
+		if pcfg.KeepFrom, err = ReadEntities(ctx, c.source(c.Entities), pcfg.Keep); err != nil {
 			return err
 		}
 	}

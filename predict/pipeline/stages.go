@@ -209,16 +209,22 @@ func SaveModel(o *Outputs, dir string, m *predict.Model, report []byte) error {
 }
 
 // ReadEntities reads an entities file as a flat table for the columns a
-// call list keeps (predict.Config.KeepFrom): every column as read, the
-// contract's entity_id (after src.Columns) as text named entity_id.
-func ReadEntities(ctx context.Context, src features.Source) (*features.Table, error) {
-	t, err := features.ReadTable(ctx, src, nil, nil)
-	if err != nil {
-		return nil, err
-	}
+// call list keeps (predict.Config.KeepFrom): every column as read, those
+// named in keep also as written (features.Column.Written), and the
+// contract's entity_id (after src.Columns) as written, as text named
+// entity_id.
+func ReadEntities(ctx context.Context, src features.Source, keep []string) (*features.Table, error) {
 	name := "entity_id"
 	if c, ok := src.Columns["entity_id"]; ok {
 		name = c
+	}
+	src.Written = map[string]bool{name: true}
+	for _, k := range keep {
+		src.Written[k] = true
+	}
+	t, err := features.ReadTable(ctx, src, nil, nil)
+	if err != nil {
+		return nil, err
 	}
 	id := t.Column(name)
 	if id == nil {
@@ -226,7 +232,7 @@ func ReadEntities(ctx context.Context, src features.Source) (*features.Table, er
 	}
 	ids := make([]string, id.Len())
 	for i := range ids {
-		ids[i] = id.Text(i)
+		ids[i] = id.AsWritten(i)
 	}
 	*id = features.Column{Name: "entity_id", Kind: features.KindString, Str: ids}
 	return t, nil
