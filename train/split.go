@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"leadscore/features"
 	"math"
+	"math/bits"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -65,6 +66,9 @@ func Split(y []bool, times []time.Time, fraction float64, seed uint64) (trainRow
 // order of a stable sort by time, from an unstable sort on keys that hold
 // the index.
 func sortByTime(idx []int, times []time.Time) {
+	if sortBySecond(idx, times) {
+		return
+	}
 	type key struct {
 		sec  int64
 		nsec int32
@@ -80,6 +84,39 @@ func sortByTime(idx []int, times []time.Time) {
 	for k := range keys {
 		idx[k] = keys[k].i
 	}
+}
+
+// sortBySecond is sortByTime for times in whole seconds (as CSV exports
+// write them) whose span and the row indexes fit one uint64 together: the
+// seconds since the earliest above the index's bits, sorted as integers.
+// It reports false, leaving idx as it is, for other times.
+func sortBySecond(idx []int, times []time.Time) bool {
+	if len(idx) == 0 {
+		return true
+	}
+	lo, hi := times[idx[0]].Unix(), times[idx[0]].Unix()
+	maxIdx := 0
+	for _, i := range idx {
+		if times[i].Nanosecond() != 0 {
+			return false
+		}
+		s := times[i].Unix()
+		lo, hi, maxIdx = min(lo, s), max(hi, s), max(maxIdx, i)
+	}
+	shift := bits.Len(uint(maxIdx))
+	if span := uint64(hi) - uint64(lo); shift >= 64 || bits.Len64(span) > 64-shift {
+		return false
+	}
+	keys := make([]uint64, len(idx))
+	for k, i := range idx {
+		keys[k] = uint64(times[i].Unix()-lo)<<shift | uint64(i)
+	}
+	slices.Sort(keys)
+	mask := uint64(1)<<shift - 1
+	for k, key := range keys {
+		idx[k] = int(key & mask)
+	}
+	return true
 }
 
 // stratifiedFolds assigns rows to k folds, each class shuffled with the seed

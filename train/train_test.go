@@ -128,23 +128,31 @@ func TestSplitOutOfTime(t *testing.T) {
 	}
 }
 
-// TestSortByTime checks the keyed sort against a stable sort by time, on
-// times with many ties, in other zones and before 1970.
+// TestSortByTime checks the keyed sorts against a stable sort by time, on
+// times with many ties, in other zones and before 1970: with fractions of
+// a second, in whole seconds (packed keys), and with the zero time among
+// them; also on a subset of the rows.
 func TestSortByTime(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 6))
 	zones := []*time.Location{time.UTC, time.FixedZone("plus", 5*3600), time.FixedZone("minus", -8*3600)}
-	times := make([]time.Time, 5000)
-	for i := range times {
-		times[i] = time.Unix(int64(r.IntN(200))*3600-50*3600, int64(r.IntN(3))*500).In(zones[r.IntN(3)])
-	}
-	want, got := make([]int, len(times)), make([]int, len(times))
-	for i := range want {
-		want[i], got[i] = i, i
-	}
-	slices.SortStableFunc(want, func(a, b int) int { return times[a].Compare(times[b]) })
-	sortByTime(got, times)
-	if !slices.Equal(got, want) {
-		t.Fatal("keyed sort differs from the stable sort by time")
+	for _, nsec := range []int64{500, 0} {
+		times := make([]time.Time, 5000)
+		for i := range times {
+			times[i] = time.Unix(int64(r.IntN(200))*3600-50*3600, int64(r.IntN(3))*nsec).In(zones[r.IntN(3)])
+		}
+		times[17] = time.Time{}
+		packed := sortBySecond(allRows(len(times)), times)
+		if packed != (nsec == 0) {
+			t.Errorf("nanoseconds %d: packed keys %v", nsec, packed)
+		}
+		for _, rows := range [][]int{allRows(len(times)), allRows(len(times))[1000:3500:3500]} {
+			want, got := slices.Clone(rows), slices.Clone(rows)
+			slices.SortStableFunc(want, func(a, b int) int { return times[a].Compare(times[b]) })
+			sortByTime(got, times)
+			if !slices.Equal(got, want) {
+				t.Fatalf("nanoseconds %d, %d rows: keyed sort differs from the stable sort by time", nsec, len(rows))
+			}
+		}
 	}
 }
 
