@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"leadscore/features/testfiles"
 	"leadscore/predict/pipeline"
 )
 
@@ -197,6 +199,40 @@ func TestRunKilled(t *testing.T) {
 		t.Fatalf("run after the kills: %s", errs)
 	}
 	assertNoLitter(t, runs)
+}
+
+// TestRunKeepsWritten: a column run's call list keeps from the entities
+// file is carried as the file writes it, although the feature table joins
+// it as a number: a phone +15550000007, not 1.5550000007e+10.
+func TestRunKeepsWritten(t *testing.T) {
+	dir := t.TempDir()
+	conf := pipelineFixture(t, dir)
+	ents := filepath.Join(dir, "data", "entities.csv")
+	phone := map[string]string{}
+	rewriteCSV(t, ents, ents, func(recs [][]string) [][]string {
+		recs[0] = append(recs[0], "phone")
+		for k, r := range recs[1:] {
+			phone[r[0]] = fmt.Sprintf("+1555%07d", k)
+			recs[1+k] = append(r, phone[r[0]])
+		}
+		return recs
+	})
+	os.WriteFile(filepath.Join(dir, "predict.yaml"), []byte("keep: [phone]\n"), 0o644)
+	b, _ := os.ReadFile(conf)
+	os.WriteFile(conf, append(b, "predict: predict.yaml\n"...), 0o644)
+	if code, out, errs := runCLI(t, "run", "--config", conf, "--as-of", "2025-01-01", "-q"); code != 0 {
+		t.Fatalf("run: exit %d\n%s\n%s", code, out, errs)
+	}
+	recs := testfiles.ReadCSV(t, filepath.Join(dir, "runs", "2025-01-01", "ranked.csv"))
+	id, kept := slices.Index(recs[0], "entity_id"), slices.Index(recs[0], "phone")
+	if kept < 0 || len(recs) < 100 {
+		t.Fatalf("ranked.csv: %d rows, columns %v", len(recs)-1, recs[0])
+	}
+	for _, r := range recs[1:] {
+		if r[kept] != phone[r[id]] {
+			t.Fatalf("lead %s: phone %q, want %q", r[id], r[kept], phone[r[id]])
+		}
+	}
 }
 
 // assertNoLitter checks that OUT holds only date links, latest, .data and
