@@ -124,7 +124,22 @@ func resample(seed uint64, k int, count []int32) {
 	}
 	src := rand.NewPCG(seed, 0xa0c+uint64(k))
 	thresh := -n % n // 2³² mod n
-	for left := n; left > 0; {
+	left := n
+	// While two draws or more are left, both halves are taken without
+	// asking whether one is: the same draws as the loop below, written out.
+	for left >= 2 {
+		u := src.Uint64()
+		m0, m1 := uint64(uint32(u>>32))*uint64(n), uint64(uint32(u))*uint64(n)
+		if uint32(m0) >= thresh {
+			count[m0>>32]++
+			left--
+		}
+		if uint32(m1) >= thresh {
+			count[m1>>32]++
+			left--
+		}
+	}
+	for left > 0 {
 		u := src.Uint64()
 		for _, x := range [2]uint32{uint32(u >> 32), uint32(u)} {
 			m := uint64(x) * uint64(n)
