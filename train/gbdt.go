@@ -820,22 +820,12 @@ func (bo *booster) partition(l *leaf, f int, right *[4]uint64) int {
 		k, j := 0, 0
 		if bo.allRows {
 			for r := int32(lo); r < int32(hi); r++ {
-				lf := left[col[r]]
-				rs[k] = r
-				sc[j] = r
-				k += lf
-				j += 1 - lf
+				k, j = place(rs, sc, k, j, r, left[col[r]])
 			}
-			nleft[p] = k
-			return
-		}
-		for _, r := range rs {
-			// Branch-free: write the row to both sides, advance one.
-			lf := left[col[r]]
-			rs[k] = r
-			sc[j] = r
-			k += lf
-			j += 1 - lf
+		} else {
+			for _, r := range rs {
+				k, j = place(rs, sc, k, j, r, left[col[r]])
+			}
 		}
 		nleft[p] = k
 	})
@@ -851,6 +841,15 @@ func (bo *booster) partition(l *leaf, f int, right *[4]uint64) int {
 		k += copy(rows[k:], scratch[lo:hi-nleft[p]])
 	}
 	return l.begin + mid
+}
+
+// place writes row r to both sides of a partition, left rows rs and right
+// rows sc, and advances the one it goes to (lf is 1 for left): without a
+// branch on the side.
+func place(rs, sc []int32, k, j int, r int32, lf int) (int, int) {
+	rs[k] = r
+	sc[j] = r
+	return k + lf, j + 1 - lf
 }
 
 // leafOf returns the leaf of row j of a column-major matrix of n rows.
