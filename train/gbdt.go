@@ -648,16 +648,22 @@ func (bo *booster) buildHist(h []hbin, rows []int32) {
 			gather(0, len(rows))
 		}
 	}
-	// Features are summed four at a time (one pass over the rows feeds four
+	// Features are summed in groups (one pass over the rows feeds several
 	// histograms), each group by one goroutine in row order: the sums do
-	// not depend on the number of goroutines.
+	// not depend on the number of goroutines. The root's passes over every
+	// row take five features each, a node's passes four: fewer passes
+	// over the gradients, which bound the root's.
 	// The groups are handed out last first: the portable build sums a last
-	// group of one to three features one feature at a time, the slowest of
-	// the passes, and started last it would finish alone.
-	groups := (len(bo.feats) + 3) / 4
+	// partial group one feature at a time, the slowest of the passes, and
+	// started last it would finish alone.
+	size := 4
+	if rows == nil {
+		size = maxPass
+	}
+	groups := (len(bo.feats) + size - 1) / size
 	work := func(k int) {
 		k = groups - 1 - k
-		bo.histGroup(h, rows, ogh, bo.feats[4*k:min(len(bo.feats), 4*k+4)])
+		bo.histGroup(h, rows, ogh, bo.feats[size*k:min(len(bo.feats), size*k+size)])
 	}
 	if len(ogh) < minParallelRows {
 		for k := range groups {
@@ -669,7 +675,8 @@ func (bo *booster) buildHist(h []hbin, rows []int32) {
 }
 
 // histGroup sums the gradients of rows (nil: every row) into the
-// histograms of one to four features, in one pass over the rows.
+// histograms of one to four features (five for every row), in one pass
+// over the rows.
 func (bo *booster) histGroup(h []hbin, rows []int32, ogh []gh, feats []int) {
 	q := histPass{k: len(feats)}
 	for k, f := range feats {

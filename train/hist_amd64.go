@@ -10,46 +10,53 @@ import (
 // On amd64 a bin's gradient and hessian are added by one two-lane SSE2
 // instruction, one load and one store per bin instead of two of each: the
 // pass is bound by stores, and takes about half the time of the Go loop.
-// One pass sums k features, one kernel for each k. SSE2 is part of the
-// amd64 baseline, so no CPU check is needed.
+// One pass sums k features, one kernel for each k; over every row (the
+// root) up to five, which takes the last two free registers. SSE2 is part
+// of the amd64 baseline, so no CPU check is needed.
 
 // sumkRows stops at the first row outside [0, n) and returns how many rows
 // it summed. Only the first k histograms and columns are read.
 //
 //go:noescape
-func sum1Rows(h *[4]*[256]hbin, c *[4]*uint8, n int, rows []int32, ogh []gh) int
+func sum1Rows(h *[maxPass]*[256]hbin, c *[maxPass]*uint8, n int, rows []int32, ogh []gh) int
 
 //go:noescape
-func sum2Rows(h *[4]*[256]hbin, c *[4]*uint8, n int, rows []int32, ogh []gh) int
+func sum2Rows(h *[maxPass]*[256]hbin, c *[maxPass]*uint8, n int, rows []int32, ogh []gh) int
 
 //go:noescape
-func sum3Rows(h *[4]*[256]hbin, c *[4]*uint8, n int, rows []int32, ogh []gh) int
+func sum3Rows(h *[maxPass]*[256]hbin, c *[maxPass]*uint8, n int, rows []int32, ogh []gh) int
 
 //go:noescape
-func sum4Rows(h *[4]*[256]hbin, c *[4]*uint8, n int, rows []int32, ogh []gh) int
+func sum4Rows(h *[maxPass]*[256]hbin, c *[maxPass]*uint8, n int, rows []int32, ogh []gh) int
 
 //go:noescape
-func sum1All(h *[4]*[256]hbin, c *[4]*uint8, ogh []gh)
+func sum1All(h *[maxPass]*[256]hbin, c *[maxPass]*uint8, ogh []gh)
 
 //go:noescape
-func sum2All(h *[4]*[256]hbin, c *[4]*uint8, ogh []gh)
+func sum2All(h *[maxPass]*[256]hbin, c *[maxPass]*uint8, ogh []gh)
 
 //go:noescape
-func sum3All(h *[4]*[256]hbin, c *[4]*uint8, ogh []gh)
+func sum3All(h *[maxPass]*[256]hbin, c *[maxPass]*uint8, ogh []gh)
 
 //go:noescape
-func sum4All(h *[4]*[256]hbin, c *[4]*uint8, ogh []gh)
+func sum4All(h *[maxPass]*[256]hbin, c *[maxPass]*uint8, ogh []gh)
+
+//go:noescape
+func sum5All(h *[maxPass]*[256]hbin, c *[maxPass]*uint8, ogh []gh)
 
 var (
-	sumRowsKernels = [...]func(h *[4]*[256]hbin, c *[4]*uint8, n int, rows []int32, ogh []gh) int{sum1Rows, sum2Rows, sum3Rows, sum4Rows}
-	sumAllKernels  = [...]func(h *[4]*[256]hbin, c *[4]*uint8, ogh []gh){sum1All, sum2All, sum3All, sum4All}
+	sumRowsKernels = [...]func(h *[maxPass]*[256]hbin, c *[maxPass]*uint8, n int, rows []int32, ogh []gh) int{sum1Rows, sum2Rows, sum3Rows, sum4Rows}
+	sumAllKernels  = [...]func(h *[maxPass]*[256]hbin, c *[maxPass]*uint8, ogh []gh){sum1All, sum2All, sum3All, sum4All, sum5All}
 )
 
 // sumRows adds ogh[i] to bin c[f][rows[i]] of histogram f, for each
-// feature f, rows in order.
+// feature f (at most four), rows in order.
 func (q *histPass) sumRows(rows []int32, ogh []gh) {
 	if len(ogh) < len(rows) {
 		panic("train: fewer gradients than rows")
+	}
+	if q.k > len(sumRowsKernels) {
+		panic("train: a pass over a node's rows sums at most four features")
 	}
 	n := len(q.c[0])
 	for _, c := range q.c[1:q.k] {
@@ -72,8 +79,8 @@ func (q *histPass) sumAll(ogh []gh) {
 	sumAllKernels[q.k-1](&q.h, &c, ogh)
 }
 
-func (q *histPass) bases() [4]*uint8 {
-	var b [4]*uint8
+func (q *histPass) bases() [maxPass]*uint8 {
+	var b [maxPass]*uint8
 	for f := range q.k {
 		b[f] = unsafe.SliceData(q.c[f])
 	}

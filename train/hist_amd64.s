@@ -94,35 +94,48 @@ end: \
 
 // A negative row compares as huge (JAE is unsigned) and stops the pass.
 
-// func sum1Rows(h *[4]*[256]hbin, c *[4]*uint8, n int, rows []int32, ogh []gh) int
+// func sum1Rows(h *[5]*[256]hbin, c *[5]*uint8, n int, rows []int32, ogh []gh) int
 TEXT ·sum1Rows(SB), NOSPLIT, $0-80
 	SUMROWS(ADDROW1)
 
-// func sum2Rows(h *[4]*[256]hbin, c *[4]*uint8, n int, rows []int32, ogh []gh) int
+// func sum2Rows(h *[5]*[256]hbin, c *[5]*uint8, n int, rows []int32, ogh []gh) int
 TEXT ·sum2Rows(SB), NOSPLIT, $0-80
 	SUMROWS(ADDROW2)
 
-// func sum3Rows(h *[4]*[256]hbin, c *[4]*uint8, n int, rows []int32, ogh []gh) int
+// func sum3Rows(h *[5]*[256]hbin, c *[5]*uint8, n int, rows []int32, ogh []gh) int
 TEXT ·sum3Rows(SB), NOSPLIT, $0-80
 	SUMROWS(ADDROW3)
 
-// func sum4Rows(h *[4]*[256]hbin, c *[4]*uint8, n int, rows []int32, ogh []gh) int
+// func sum4Rows(h *[5]*[256]hbin, c *[5]*uint8, n int, rows []int32, ogh []gh) int
 TEXT ·sum4Rows(SB), NOSPLIT, $0-80
 	SUMROWS(ADDROW4)
 
-// func sum1All(h *[4]*[256]hbin, c *[4]*uint8, ogh []gh)
+// func sum1All(h *[5]*[256]hbin, c *[5]*uint8, ogh []gh)
 TEXT ·sum1All(SB), NOSPLIT, $0-40
 	SUMALL(ADDROW1)
 
-// func sum2All(h *[4]*[256]hbin, c *[4]*uint8, ogh []gh)
+// func sum2All(h *[5]*[256]hbin, c *[5]*uint8, ogh []gh)
 TEXT ·sum2All(SB), NOSPLIT, $0-40
 	SUMALL(ADDROW2)
 
-// func sum3All(h *[4]*[256]hbin, c *[4]*uint8, ogh []gh)
+// func sum3All(h *[5]*[256]hbin, c *[5]*uint8, ogh []gh)
 TEXT ·sum3All(SB), NOSPLIT, $0-40
 	SUMALL(ADDROW3)
 
-// func sum4All(h *[4]*[256]hbin, c *[4]*uint8, ogh []gh)
+// func sum4All(h *[5]*[256]hbin, c *[5]*uint8, ogh []gh)
 TEXT ·sum4All(SB), NOSPLIT, $0-40
 	SUMALL(ADDROW4)
+
+// ADDROW5 is ADDROW4 and the fifth histogram, DX, and column, R15.
+#define ADDROW5(gh, row, tmp) \
+	ADDROW4(gh, row, tmp) \
+	ADDBIN(R15, DX, row, tmp, X5)
+
+// func sum5All(h *[5]*[256]hbin, c *[5]*uint8, ogh []gh)
+TEXT ·sum5All(SB), NOSPLIT, $0-40
+	MOVQ h+0(FP), AX
+	MOVQ 32(AX), DX
+	MOVQ c+8(FP), AX
+	MOVQ 32(AX), R15
+	SUMALL(ADDROW5)
 
