@@ -16,7 +16,8 @@
 // FitGBDT boosts trees with logistic loss on binned values (quantile bins,
 // at most 255 per feature, bin 0 for missing values): per-node gradient and
 // hessian histograms (float64 sums, each feature summed by one goroutine in
-// row order, four features per pass, a bin's pair added by one SSE2
+// row order, four features per pass over a node's rows and five over the
+// root's, a bin's pair added by one SSE2
 // instruction on amd64; the larger child by subtraction from its parent;
 // large leaves partitioned on every core), leaf-wise
 // growth bounded by Leaves and MaxDepth, L2 on leaf values, shrinkage, row
