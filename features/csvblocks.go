@@ -26,8 +26,8 @@ var csvBlockSize = 4 << 20
 // of a well-formed file), each block is parsed by its own encoding/csv
 // reader, and numeric columns become floats inside the block, so the table
 // never holds a string per numeric cell. The columns named in text stay
-// as written, neither numbers nor times; those in src.Written keep their
-// cells beside what they read as.
+// as written, neither numbers nor times; those marked in written (by
+// place; nil for none) keep their cells beside what they read as.
 //
 // It returns ok = false, and no table, when the file is not for this path:
 // compressed, in another encoding, with bare-CR line ends or a sep= line
@@ -37,7 +37,7 @@ var csvBlockSize = 4 << 20
 // with the sequential reader, which names the line and column and applies
 // the bad-row policy; errors come from one place. Kinds are inferred as
 // the sequential reader infers them, so both give equal tables.
-func readCSVBlocks(ctx context.Context, src Source, header []string, na []string, text map[string]bool) (_ *Table, ok bool, _ error) {
+func readCSVBlocks(ctx context.Context, src Source, header []string, na []string, text map[string]bool, written []bool) (_ *Table, ok bool, _ error) {
 	enc := strings.ToLower(src.CSV.Encoding)
 	if strings.HasSuffix(strings.ToLower(src.Path), ".gz") || (enc != "" && enc != "utf-8" && enc != "utf8") {
 		return nil, false, nil
@@ -77,9 +77,12 @@ func readCSVBlocks(ctx context.Context, src Source, header []string, na []string
 		return nil, false, nil // a header alone: nothing to gain
 	}
 
-	keep, written := make([]bool, len(header)), make([]bool, len(header))
+	keep := make([]bool, len(header))
 	for j, name := range header {
-		keep[j], written[j] = text[name], src.Written[name]
+		keep[j] = text[name]
+	}
+	if written == nil {
+		written = make([]bool, len(header))
 	}
 	parsed := make([]csvBlock, len(blocks))
 	var g errgroup.Group

@@ -21,7 +21,7 @@ func readRows(t *testing.T, src Source, na []string, text map[string]bool) *Tabl
 		t.Fatal(err)
 	}
 	defer r.Close()
-	tb, err := readCSVRows(context.Background(), r, src, na, nil, text)
+	tb, err := readCSVRows(context.Background(), r, src.Path, na, nil, text, writtenColumns(r.Header(), src.Written))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,7 +147,7 @@ func readCSVBlocksMatchesRows(t *testing.T, eol string) {
 		}
 		for _, size := range []int{1, 5, 64, 999, 1 << 20} {
 			csvBlockSize = size
-			got, ok, err := readCSVBlocks(context.Background(), src, want.Names(), na, text)
+			got, ok, err := readCSVBlocks(context.Background(), src, want.Names(), na, text, writtenColumns(want.Names(), src.Written))
 			if err != nil || !ok {
 				t.Fatalf("line end %q, text %v, written %v, block size %d: ok=%v err=%v", eol, text, c.written, size, ok, err)
 			}
@@ -192,7 +192,7 @@ func TestReadCSVBlocksDeclinesBadFiles(t *testing.T) {
 		r.Close()
 		defer func(n int) { csvBlockSize = n }(csvBlockSize)
 		csvBlockSize = 16
-		if _, ok, err := readCSVBlocks(context.Background(), src, header, nil, nil); ok || err != nil {
+		if _, ok, err := readCSVBlocks(context.Background(), src, header, nil, nil, nil); ok || err != nil {
 			t.Errorf("%s: ok=%v err=%v, want declined", name, ok, err)
 		}
 		if _, err := ReadTable(context.Background(), src, nil, nil); err == nil {
@@ -221,7 +221,7 @@ func TestReadCSVBlocksRealData(t *testing.T) {
 		want := readRows(t, src, f.na, nil)
 		defer func(n int) { csvBlockSize = n }(csvBlockSize)
 		csvBlockSize = 1 << 16
-		got, ok, err := readCSVBlocks(context.Background(), src, want.Names(), f.na, nil)
+		got, ok, err := readCSVBlocks(context.Background(), src, want.Names(), f.na, nil, nil)
 		if err != nil || !ok {
 			t.Fatalf("%s: ok=%v err=%v", f.path, ok, err)
 		}
@@ -323,6 +323,28 @@ func TestWrittenFollowsRows(t *testing.T) {
 	}{{row(picked, 0), "+15550000003 03.04.2024 7"}, {row(picked, 1), "+15550000001 01.02.2024 1000.5"}, {row(&cut, 0), "+15550000002 02.03.2024 12"}} {
 		if c.got != c.want {
 			t.Errorf("%q, want %q", c.got, c.want)
+		}
+	}
+}
+
+// TestWrittenByReadName: a column is kept as written by the name reading
+// gives it, a doubled header's phone.1 or an unnamed column's column_4,
+// without keeping the column whose name it shares in the file.
+func TestWrittenByReadName(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "t.csv")
+	if err := os.WriteFile(path, []byte("id,phone,phone,\na,+15550000001,+16660000001,\"1,000.50\"\nb,+15550000002,+16660000002,7\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tb, err := ReadTable(context.Background(), Source{Path: path, Written: map[string]bool{"phone.1": true, "column_4": true}}, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := tb.Names(); !slices.Equal(got, []string{"id", "phone", "phone.1", "column_4"}) {
+		t.Fatalf("columns %v", got)
+	}
+	for _, c := range []struct{ name, want string }{{"phone", "1.5550000001e+10"}, {"phone.1", "+16660000001"}, {"column_4", "1,000.50"}} {
+		if got := tb.Column(c.name).AsWritten(0); got != c.want {
+			t.Errorf("%s: %q, want %q", c.name, got, c.want)
 		}
 	}
 }

@@ -706,12 +706,13 @@ func ReadTable(ctx context.Context, src Source, na []string, bad *BadRows) (*Tab
 	for col, keep := range src.Text {
 		text[col] = text[col] || keep
 	}
-	t, ok, err := readCSVBlocks(ctx, src, r.Header(), na, text)
+	written := writtenColumns(r.Header(), src.Written)
+	t, ok, err := readCSVBlocks(ctx, src, r.Header(), na, text, written)
 	if err != nil {
 		return nil, err
 	}
 	if !ok {
-		if t, err = readCSVRows(ctx, r, src, na, bad, text); err != nil {
+		if t, err = readCSVRows(ctx, r, src.Path, na, bad, text, written); err != nil {
 			return nil, err
 		}
 	}
@@ -719,6 +720,27 @@ func ReadTable(ctx context.Context, src Source, na []string, bad *BadRows) (*Tab
 		return nil, err
 	}
 	return t, nil
+}
+
+// writtenColumns marks the columns of header whose cells want asks to
+// keep as written (Source.Written): by the name the file gives a column,
+// or by the name reading gives it (nameAndRead: column_3 for an unnamed
+// one, Email.1 for a second Email). It is nil when want is empty.
+func writtenColumns(header []string, want map[string]bool) []bool {
+	if len(want) == 0 {
+		return nil
+	}
+	t := &Table{Columns: make([]Column, len(header))}
+	for j, h := range header {
+		t.Columns[j].Name = h
+	}
+	nameUnnamed(t)
+	nameDuplicates(t)
+	out := make([]bool, len(header))
+	for j, h := range header {
+		out[j] = want[h] || want[t.Columns[j].Name]
+	}
+	return out
 }
 
 // nameAndRead finishes a flat table read from src (csv: a CSV file):
@@ -802,10 +824,9 @@ func unnamedName(i int, taken func(name string) bool) string {
 
 // readCSVRows reads a table row by row: the path for every file that
 // readCSVBlocks declines, and the one that reports bad rows. The columns
-// named in text stay as written; those in src.Written keep their cells
-// beside what they read as.
-func readCSVRows(ctx context.Context, r rows, src Source, na []string, bad *BadRows, text map[string]bool) (*Table, error) {
-	path := src.Path
+// named in text stay as written; those marked in written (by place; nil
+// for none) keep their cells beside what they read as.
+func readCSVRows(ctx context.Context, r rows, path string, na []string, bad *BadRows, text map[string]bool, written []bool) (*Table, error) {
 	cells := make([][]string, len(r.Header()))
 	var lines []int // each kept row's line, for errors found by column
 	for n := 0; ; n++ {
@@ -847,19 +868,19 @@ func readCSVRows(ctx context.Context, r rows, src Source, na []string, bad *BadR
 	g.SetLimit(2)
 	for j, name := range r.Header() {
 		g.Go(func() error {
-			var written []string
-			if src.Written[name] {
-				written = cells[j]
+			var kept []string
+			if written != nil && written[j] {
+				kept = cells[j]
 			}
 			if text[name] {
-				t.Columns[j] = Column{Name: name, Kind: KindString, Str: cells[j], Written: written}
+				t.Columns[j] = Column{Name: name, Kind: KindString, Str: cells[j], Written: kept}
 				return nil
 			}
 			c, big := inferColumn(name, cells[j])
 			if big >= 0 {
 				return bigValueError(path, lines[big], name, cells[j][big])
 			}
-			c.Written = written
+			c.Written = kept
 			t.Columns[j] = inferTime(c)
 			cells[j] = nil
 			return nil
