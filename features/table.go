@@ -97,7 +97,8 @@ type Source struct {
 	// read neither as numbers nor as dates (codes, version numbers); codes
 	// written with leading zeros are read so unasked (readText).
 	Text map[string]bool
-	// Written names columns of a flat CSV table whose cells are also kept
+	// Written names columns of a flat CSV table (by the header's name or
+	// the one reading gives it, such as Email.1) whose cells are also kept
 	// as the file writes them (Column.Written), however they are read:
 	// a call list carries a phone number +15550000699 as written while
 	// the column may read as a number.
