@@ -295,14 +295,7 @@ func TestUnnamedColumns(t *testing.T) {
 // when a table is cut or its rows picked, and a column read as a number
 // or a date keeps them; AsWritten falls back on Text without them.
 func TestWrittenFollowsRows(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "t.csv")
-	if err := os.WriteFile(path, []byte("id,phone,signed,amount\na,+15550000001,01.02.2024,\"1,000.50\"\nb,+15550000002,02.03.2024,12\nc,+15550000003,03.04.2024,7\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	tb, err := ReadTable(context.Background(), Source{Path: path, Written: map[string]bool{"phone": true, "signed": true}}, nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tb := readWritten(t, "id,phone,signed,amount\na,+15550000001,01.02.2024,\"1,000.50\"\nb,+15550000002,02.03.2024,12\nc,+15550000003,03.04.2024,7\n", "phone", "signed")
 	if k := tb.Column("phone").Kind; k != KindFloat {
 		t.Fatalf("phone reads as %v, want numbers", k)
 	}
@@ -331,14 +324,7 @@ func TestWrittenFollowsRows(t *testing.T) {
 // gives it, a doubled header's phone.1 or an unnamed column's column_4,
 // without keeping the column whose name it shares in the file.
 func TestWrittenByReadName(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "t.csv")
-	if err := os.WriteFile(path, []byte("id,phone,phone,\na,+15550000001,+16660000001,\"1,000.50\"\nb,+15550000002,+16660000002,7\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	tb, err := ReadTable(context.Background(), Source{Path: path, Written: map[string]bool{"phone.1": true, "column_4": true}}, nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tb := readWritten(t, "id,phone,phone,\na,+15550000001,+16660000001,\"1,000.50\"\nb,+15550000002,+16660000002,7\n", "phone.1", "column_4")
 	if got := tb.Names(); !slices.Equal(got, []string{"id", "phone", "phone.1", "column_4"}) {
 		t.Fatalf("columns %v", got)
 	}
@@ -347,4 +333,23 @@ func TestWrittenByReadName(t *testing.T) {
 			t.Errorf("%s: %q, want %q", c.name, got, c.want)
 		}
 	}
+}
+
+// readWritten reads a CSV file of content with the columns named kept as
+// written.
+func readWritten(t *testing.T, content string, written ...string) *Table {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "t.csv")
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	src := Source{Path: path, Written: map[string]bool{}}
+	for _, name := range written {
+		src.Written[name] = true
+	}
+	tb, err := ReadTable(context.Background(), src, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tb
 }
