@@ -375,7 +375,6 @@ type booster struct {
 	gh       []gh
 	ogh      []gh    // the gradients of a node's rows, in the node's order
 	idx      []int32 // row indexes, partitioned by leaf
-	allRows  bool    // every row is in the tree and idx is not yet written (sampleRows)
 	scratch  []int32
 	pool     [][]hbin
 	feats    []int      // features of the current tree
@@ -573,13 +572,11 @@ func zeroOne(y []bool) []float32 {
 }
 
 // sampleRows fills idx with the rows of this round, ascending, and returns
-// their number. When every row takes part it leaves idx as it is and sets
-// allRows: the root's partition then reads the rows 0…n-1 in order
-// instead of idx.
+// their number. When every row takes part it leaves idx as it is: the
+// root's partition reads the rows 0…n-1 in order instead (partition).
 func (bo *booster) sampleRows(r *rand.Rand) int {
 	n := len(bo.gh)
 	if bo.cfg.Subsample >= 1 {
-		bo.allRows = true
 		return n
 	}
 	k := 0
@@ -821,11 +818,14 @@ func (bo *booster) partition(l *leaf, f int, right *[4]uint64) int {
 	}
 	size := (len(rows) + pieces - 1) / pieces
 	nleft := make([]int, pieces)
+	// When every row is in the tree, only the root spans them all, and
+	// sampleRows left idx from the last tree: its rows are 0…n-1.
+	allRows := bo.cfg.Subsample >= 1 && l.begin == 0 && l.end == bo.n
 	parallelFor(pieces, pieces, func(p int) {
 		lo, hi := min(len(rows), p*size), min(len(rows), (p+1)*size)
 		rs, sc := rows[lo:hi], scratch[lo:hi]
 		k, j := 0, 0
-		if bo.allRows {
+		if allRows {
 			for r := int32(lo); r < int32(hi); r++ {
 				k, j = place(rs, sc, k, j, r, left[col[r]])
 			}
@@ -836,7 +836,6 @@ func (bo *booster) partition(l *leaf, f int, right *[4]uint64) int {
 		}
 		nleft[p] = k
 	})
-	bo.allRows = false
 	k := 0
 	for p := range pieces {
 		lo := min(len(rows), p*size)
@@ -876,8 +875,8 @@ func leafOf(nodes []gbNode, x []uint8, n, j int) int32 {
 // leafOfRows records each training row's leaf from the final partition
 // (when every row took part in the tree).
 func (bo *booster) leafOfRows(nodes []gbNode, out []int32) {
-	if bo.allRows {
-		// The tree is one leaf and idx was never written.
+	if len(nodes) == 1 {
+		// The tree is one leaf, and idx was not partitioned.
 		clear(out)
 		return
 	}
