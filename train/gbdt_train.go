@@ -106,14 +106,11 @@ func trainGBDT(ctx context.Context, m *predict.Model, t *features.Table, y []boo
 	fitRows, holdRows := pick(trainRows, fitIdx), pick(trainRows, holdIdx)
 	// The boosting tracks the sampled rows it fits: track holds their
 	// positions in fitRows, trackAt their places in sampled.
-	place := make(map[int]int, len(sampled)) // row → its place in sampled
-	for j, i := range sampled {
-		place[i] = j
-	}
+	at := places(sampled, t.NumRows()) // a row's place in sampled, −1 for none; its rows are distinct
 	var track, trackAt []int
 	for k, i := range fitRows {
-		if j, ok := place[i]; ok {
-			track, trackAt = append(track, k), append(trackAt, j)
+		if j := at[i]; j >= 0 {
+			track, trackAt = append(track, k), append(trackAt, int(j))
 		}
 	}
 	start := time.Now()
@@ -134,7 +131,7 @@ func trainGBDT(ctx context.Context, m *predict.Model, t *features.Table, y []boo
 		sampleLogits[j] = fitLogits[x]
 	}
 	for k, i := range holdRows {
-		if j, ok := place[i]; ok {
+		if j := at[i]; j >= 0 {
 			sampleLogits[j] = holdLogits[k]
 		}
 	}
