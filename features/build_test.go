@@ -2,7 +2,6 @@ package features
 
 import (
 	"bytes"
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -615,26 +614,30 @@ func TestSortByID(t *testing.T) {
 		}
 	}
 	for name, ids := range sets {
-		ents := make([]entity, len(ids))
-		for i, id := range ids {
-			ents[i] = entity{id: id, ref: entityRef{k: int32(i)}}
-		}
 		// Runs as partitions give them: ids spread by their hash, each
 		// partition's sorted.
-		slices.SortFunc(ents, func(a, b entity) int {
-			return cmp.Or(cmp.Compare(hashID(a.id)%5, hashID(b.id)%5), strings.Compare(a.id, b.id))
-		})
+		var e engine
+		for _, id := range ids {
+			p := &e.parts[hashID(id)%5]
+			p.ids = append(p.ids, id)
+		}
+		var refs []entityRef
 		runs := []int{0}
-		for i := 1; i <= len(ents); i++ {
-			if i == len(ents) || hashID(ents[i].id)%5 != hashID(ents[i-1].id)%5 {
-				runs = append(runs, i)
+		for k := range 5 {
+			p := &e.parts[k]
+			slices.Sort(p.ids)
+			for j := range p.ids {
+				refs = append(refs, entityRef{part: uint16(k), k: int32(j)})
+			}
+			if len(refs) > runs[len(runs)-1] {
+				runs = append(runs, len(refs))
 			}
 		}
-		got := sortByID(ents, runs)
-		want := slices.SortedStableFunc(slices.Values(ents), func(a, b entity) int { return strings.Compare(a.id, b.id) })
+		e.ents = e.sortByID(refs, runs)
+		want := slices.Sorted(slices.Values(ids))
 		for i := range want {
-			if got[i].id != want[i].id {
-				t.Fatalf("%s: entity %d is %q, want %q", name, i, got[i].id, want[i].id)
+			if got := e.entID(i); got != want[i] {
+				t.Fatalf("%s: entity %d is %q, want %q", name, i, got, want[i])
 			}
 		}
 	}

@@ -532,24 +532,29 @@ func (jc joinCount) check(p *Profiles, log *slog.Logger) error {
 	return nil
 }
 
-// entity is an entity place numbers: its id, records and earliest record
-// (math.MaxInt64 for none before the last moment).
-type entity struct {
-	id    string
-	ref   entityRef
-	first int64
+// sortByID returns the entities refs in id order (see idKeys); each of
+// their runs refs[runs[i]:runs[i+1]] is in id order already.
+func (e *engine) sortByID(refs []entityRef, runs []int) []entityRef {
+	id := func(i int32) string { ref := refs[i]; return e.parts[ref.part].ids[ref.k] }
+	keys := mergeRuns(idKeys(len(refs), id), runs, cmpIDKeys(id))
+	out := make([]entityRef, len(refs))
+	spread(len(keys), func(_, lo, hi int) {
+		for k, key := range keys[lo:hi] {
+			out[lo+k] = refs[key.i]
+		}
+	})
+	return out
 }
 
-// sortByID returns ents in id order (see idKeys); each of their runs
-// ents[runs[i]:runs[i+1]] is in id order already.
-func sortByID(ents []entity, runs []int) []entity {
-	id := func(i int32) string { return ents[i].id }
-	keys := mergeRuns(idKeys(len(ents), id), runs, cmpIDKeys(id))
-	out := make([]entity, len(ents))
-	for k, key := range keys {
-		out[k] = ents[key.i]
+// spread cuts [0, n) into GOMAXPROCS spans, calls fn(span, lo, hi) on
+// each at once and waits for them.
+func spread(n int, fn func(span, lo, hi int)) {
+	w := runtime.GOMAXPROCS(0)
+	var wg sync.WaitGroup
+	for i := range w {
+		wg.Go(func() { fn(i, i*n/w, (i+1)*n/w) })
 	}
-	return out
+	wg.Wait()
 }
 
 // idKey is an id's place i and a key that orders as the id does wherever
@@ -569,22 +574,33 @@ func idKeys(n int, id func(i int32) string) []idKey {
 	if n == 0 {
 		return nil
 	}
-	shared := id(0)
-	for i := range int32(n) {
-		s, k := id(i), 0
-		for k < len(shared) && k < len(s) && shared[k] == s[k] {
-			k++
+	// The prefix all share is the shortest of those each span shares with
+	// id(0).
+	var mu sync.Mutex
+	shared := len(id(0))
+	spread(n, func(_, lo, hi int) {
+		common := id(0)
+		for i := int32(lo); i < int32(hi); i++ {
+			s, k := id(i), 0
+			for k < len(common) && k < len(s) && common[k] == s[k] {
+				k++
+			}
+			if common = common[:k]; k == 0 {
+				break
+			}
 		}
-		if shared = shared[:k]; k == 0 {
-			break
-		}
-	}
+		mu.Lock()
+		shared = min(shared, len(common))
+		mu.Unlock()
+	})
 	keys := make([]idKey, n)
-	for i := range int32(n) {
-		var b [8]byte
-		copy(b[:], id(i)[len(shared):])
-		keys[i] = idKey{binary.BigEndian.Uint64(b[:]), i}
-	}
+	spread(n, func(_, lo, hi int) {
+		for i := int32(lo); i < int32(hi); i++ {
+			var b [8]byte
+			copy(b[:], id(i)[shared:])
+			keys[i] = idKey{binary.BigEndian.Uint64(b[:]), i}
+		}
+	})
 	return keys
 }
 
@@ -599,31 +615,40 @@ func cmpIDKeys(id func(i int32) string) func(a, b idKey) int {
 }
 
 // unmatchedIDs returns a *SchemaError for a deals or cutoffs file of ten
-// or more rows none of whose ids is an entity with events (ents, sorted
-// by id): ids written differently from the events' would give rows of
-// zeros and labels of no one's.
-func unmatchedIDs(path, what string, ids []string, ents []entity) error {
+// or more rows none of whose ids is an entity with events (e.ents): ids
+// written differently from the events' would give rows of zeros and
+// labels of no one's.
+func (e *engine) unmatchedIDs(path, what string, ids []string) error {
 	if len(ids) < 10 {
 		return nil
 	}
-	withEvents := func(en entity) bool { return en.first != math.MaxInt64 }
 	for _, id := range ids {
-		if i, ok := slices.BinarySearchFunc(ents, id, func(en entity, id string) int { return strings.Compare(en.id, id) }); ok && withEvents(ents[i]) {
+		if i, ok := e.findEntity(id); ok && e.ents[i].records() {
 			return nil
 		}
 	}
-	k := slices.IndexFunc(ents, withEvents)
-	if k < 0 {
-		return nil // no events before the dates at all
-	}
 	var events []string
-	for _, en := range ents {
-		if withEvents(en) {
-			events = append(events, en.id)
+	for i, ref := range e.ents {
+		if ref.records() {
+			events = append(events, e.entID(i))
 		}
 	}
+	if len(events) == 0 {
+		return nil // no events before the dates at all
+	}
 	return &SchemaError{Path: path, Err: fmt.Errorf("none of the %d %s is of an entity with events: the file has ids such as %q, the events such as %q; %s",
-		len(ids), what, ids[0], ents[k].id, idHint(ids, events, ""))}
+		len(ids), what, ids[0], events[0], idHint(ids, events, ""))}
+}
+
+// entID returns the id of entity i (e.ents[i]).
+func (e *engine) entID(i int) string {
+	ref := e.ents[i]
+	return e.parts[ref.part].ids[ref.k]
+}
+
+// findEntity returns where id is in e.ents, and whether it is there.
+func (e *engine) findEntity(id string) (int, bool) {
+	return slices.BinarySearchFunc(e.ents, id, func(ref entityRef, id string) int { return strings.Compare(e.parts[ref.part].ids[ref.k], id) })
 }
 
 // idHint says why a file's ids match none of the events' (others): in
@@ -1575,8 +1600,7 @@ type placed struct {
 // rowID returns the id of row r's entity.
 func (e *engine) rowID(r placed) string {
 	if r.ent >= 0 {
-		ref := e.ents[r.ent]
-		return e.parts[ref.part].ids[ref.k]
+		return e.entID(int(r.ent))
 	}
 	return e.others[r.other]
 }
@@ -1589,48 +1613,49 @@ func (e *engine) rowID(r placed) string {
 // the deals, cutoffs or entities file has ids none of which has events
 // (unmatchedIDs, joinCount.check); a partial join is logged to log.
 func (e *engine) place(log *slog.Logger) ([]placed, error) {
-	// The entities with records, in id order, numbered so (ents).
+	// The entities, in id order, numbered so (e.ents).
+	var base [nParts]int // where each partition's entities go in refs
+	runs := []int{0}     // each partition's entities, numbered in id order by group
 	n := 0
 	for k := range e.parts {
-		n += len(e.parts[k].ids)
+		base[k] = n
+		if n += len(e.parts[k].ids); n > runs[len(runs)-1] {
+			runs = append(runs, n)
+		}
 	}
-	ents := make([]entity, 0, n)
-	runs := []int{0} // each partition's entities, numbered in id order by group
-	for k := range e.parts {
-		p := &e.parts[k]
-		for ent, id := range p.ids {
-			first := int64(math.MaxInt64) // no records: no row
-			if p.stop[ent] > p.start[ent] {
-				first = p.g.r[p.start[ent]].ts
+	refs := make([]entityRef, n)
+	spread(len(e.parts), func(_, lo, hi int) {
+		for k := lo; k < hi; k++ {
+			p := &e.parts[k]
+			for ent := range p.ids {
+				refs[base[k]+ent] = entityRef{uint16(k), int32(ent), p.start[ent], p.stop[ent]}
 			}
-			ents = append(ents, entity{id, entityRef{uint16(k), int32(ent), p.start[ent], p.stop[ent]}, first})
 		}
-		if len(ents) > runs[len(runs)-1] {
-			runs = append(runs, len(ents))
-		}
-	}
-	ents = sortByID(ents, runs)
-	e.ents = make([]entityRef, len(ents))
-	for i, en := range ents {
-		e.ents[i] = en.ref
-	}
+	})
+	e.ents = e.sortByID(refs, runs)
 	if o := e.cfg.Outcomes; o != nil {
-		if err := unmatchedIDs(o.Source, "deals", o.IDs, ents); err != nil {
+		if err := e.unmatchedIDs(o.Source, "deals", o.IDs); err != nil {
 			return nil, err
 		}
 	}
 	if c := e.cfg.Cutoffs; c != nil {
-		if err := unmatchedIDs(c.Source, "cutoff rows", c.IDs, ents); err != nil {
+		if err := e.unmatchedIDs(c.Source, "cutoff rows", c.IDs); err != nil {
 			return nil, err
 		}
 	}
+	var seen []bool // profile rows whose entity has records
 	if prof := e.cfg.Profiles; prof != nil {
 		var jc joinCount
-		e.prows = make([]int32, len(ents))
-		for i, en := range ents {
-			e.prows[i] = int32(prof.Row(en.id))
-			if en.first != math.MaxInt64 {
-				jc.add(en.id, e.prows[i] >= 0)
+		e.prows = make([]int32, len(e.ents))
+		seen = make([]bool, len(prof.IDs))
+		for i, ref := range e.ents {
+			id := e.entID(i)
+			e.prows[i] = int32(prof.Row(id))
+			if ref.records() {
+				jc.add(id, e.prows[i] >= 0)
+				if e.prows[i] >= 0 {
+					seen[e.prows[i]] = true
+				}
 			}
 		}
 		if err := jc.check(prof, log); err != nil {
@@ -1641,7 +1666,7 @@ func (e *engine) place(log *slog.Logger) ([]placed, error) {
 		out := make([]placed, e.cfg.Cutoffs.Len())
 		e.others = slices.Clip(e.cfg.Cutoffs.IDs)
 		for i, id := range e.cfg.Cutoffs.IDs {
-			ent, ok := slices.BinarySearchFunc(ents, id, func(en entity, id string) int { return strings.Compare(en.id, id) })
+			ent, ok := e.findEntity(id)
 			if !ok {
 				ent = -1
 			}
@@ -1649,23 +1674,8 @@ func (e *engine) place(log *slog.Logger) ([]placed, error) {
 		}
 		return out, nil
 	}
-	var out []placed
 	if e.snapshots == nil {
-		var seen map[string]bool // for profileRows
-		if e.cfg.AllEntities {
-			seen = make(map[string]bool, len(ents))
-		}
-		for i, en := range ents {
-			if en.first == math.MaxInt64 {
-				continue
-			}
-			if seen != nil {
-				seen[en.id] = true
-			}
-			if e.inPopulation(en.id) {
-				out = append(out, placed{d: e.lastMom, ent: int32(i)})
-			}
-		}
+		out := e.asOfRows()
 		n := len(out)
 		if out = e.profileRows(out, seen); len(out) > n {
 			e.sortPlaced(out)
@@ -1675,34 +1685,66 @@ func (e *engine) place(log *slog.Logger) ([]placed, error) {
 	// Snapshot rows come date by date, each date's in id order.
 	tg, o := e.cfg.Target, e.cfg.Outcomes
 	known := e.cfg.OutcomesKnown.UnixNano()
-	deals := make([][]int, len(ents))
-	for i, en := range ents {
-		deals[i] = o.byID[en.id]
+	ids := make([]string, len(e.ents))
+	deals := make([][]int, len(e.ents))
+	firsts := make([]int64, len(e.ents)) // each entity's earliest record (none: math.MaxInt64)
+	for i, ref := range e.ents {
+		ids[i] = e.entID(i)
+		deals[i] = o.byID[ids[i]]
+		firsts[i] = math.MaxInt64
+		if ref.records() {
+			firsts[i] = e.parts[ref.part].g.r[ref.lo].ts
+		}
 	}
 	// Room for every row an entity may have: one per date after its first
 	// record.
-	firsts := make([]int64, len(ents))
-	for i, en := range ents {
-		firsts[i] = en.first
-	}
-	slices.Sort(firsts)
+	sorted := slices.Sorted(slices.Values(firsts))
 	most := 0
 	for _, s := range e.snapshots {
-		n, _ := slices.BinarySearch(firsts, s)
+		n, _ := slices.BinarySearch(sorted, s)
 		most += n
 	}
-	out = make([]placed, 0, most)
+	out := make([]placed, 0, most)
 	for _, s := range e.snapshots {
-		for i, en := range ents {
-			if en.first >= s {
+		for i, id := range ids {
+			if firsts[i] >= s {
 				continue
 			}
-			if label, keep := tg.keep(o, en.id, deals[i], s, known); keep {
+			if label, keep := tg.keep(o, id, deals[i], s, known); keep {
 				out = append(out, placed{d: s, ent: int32(i), label: label})
 			}
 		}
 	}
 	return out, nil
+}
+
+// asOfRows returns the as-of rows, in id order: one for each entity with
+// records in the population (inPopulation). Each core takes a span of the
+// entities, writing its rows into out from the span's start; the spans'
+// rows are then moved up behind each other's.
+func (e *engine) asOfRows() []placed {
+	everyone := e.cfg.Target == nil || e.cfg.Outcomes == nil
+	out := make([]placed, len(e.ents))
+	ends := make([]int, runtime.GOMAXPROCS(0)) // each span's rows are out[lo:ends[span]]
+	starts := make([]int, len(ends))
+	spread(len(e.ents), func(span, lo, hi int) {
+		at := lo
+		for i := lo; i < hi; i++ {
+			if e.ents[i].records() && (everyone || e.inPopulation(e.entID(i))) {
+				out[at] = placed{d: e.lastMom, ent: int32(i)}
+				at++
+			}
+		}
+		starts[span], ends[span] = lo, at
+	})
+	n := 0
+	for span := range ends {
+		n += copy(out[n:], out[starts[span]:ends[span]])
+	}
+	if n < len(out)/2 {
+		return slices.Clone(out[:n])
+	}
+	return out[:n]
 }
 
 // profileRow returns the entities-file row (−1 for none) of row r's
@@ -1726,8 +1768,8 @@ func (e *engine) inPopulation(id string) bool {
 }
 
 // profileRows adds, with AllEntities, an as-of row for every profile in
-// the population that has none yet (not seen).
-func (e *engine) profileRows(out []placed, seen map[string]bool) []placed {
+// the population that has none yet (seen, by profile row).
+func (e *engine) profileRows(out []placed, seen []bool) []placed {
 	if !e.cfg.AllEntities || e.cfg.Profiles == nil {
 		return out
 	}
@@ -1738,7 +1780,7 @@ func (e *engine) profileRows(out []placed, seen map[string]bool) []placed {
 		e.others = append(slices.Clip(e.others), e.cfg.Profiles.IDs...)
 	}
 	for j, id := range e.cfg.Profiles.IDs {
-		if !seen[id] && e.inPopulation(id) {
+		if !seen[j] && e.inPopulation(id) {
 			out = append(out, placed{d: e.lastMom, ent: -1, other: int32(base + j)})
 		}
 	}
@@ -1780,25 +1822,20 @@ func (e *engine) gather() {
 	for k := range e.parts {
 		m.g.values = append(m.g.values, e.parts[k].g.values...)
 	}
-	workers := runtime.GOMAXPROCS(0)
-	var wg sync.WaitGroup
-	for w := range workers {
-		wg.Go(func() {
-			for i := w * n / workers; i < (w+1)*n/workers; i++ {
-				ref := e.ents[i]
-				p := &e.parts[ref.part]
-				at := int(start[i])
-				for j := ref.lo; j < ref.hi; j, at = j+1, at+1 {
-					m.g.set(at, &p.g, int(j))
-					if r := &m.g.r[at]; r.valued() {
-						r.off = (base[ref.part] + r.at()) | valuedBit
-					}
+	spread(n, func(_, lo, hi int) {
+		for i := lo; i < hi; i++ {
+			ref := e.ents[i]
+			p := &e.parts[ref.part]
+			at := int(start[i])
+			for j := ref.lo; j < ref.hi; j, at = j+1, at+1 {
+				m.g.set(at, &p.g, int(j))
+				if r := &m.g.r[at]; r.valued() {
+					r.off = (base[ref.part] + r.at()) | valuedBit
 				}
-				m.ids[i] = p.ids[ref.k]
 			}
-		})
-	}
-	wg.Wait()
+			m.ids[i] = p.ids[ref.k]
+		}
+	})
 	for i := range e.ents {
 		e.ents[i] = entityRef{0, int32(i), start[i], stop[i]}
 	}

@@ -287,17 +287,23 @@ func (p *EntityPlan) Table(rows []EntityRow) (*Table, error) {
 	placedRows := make([]placed, 0, len(rows))
 	e.others = make([]string, 0, len(rows))
 	byID := make(map[string]int, len(rows))
-	seen := make(map[string]bool, len(rows))
+	var seen []bool // profile rows with a row here
+	if e.cfg.Profiles != nil {
+		seen = make([]bool, len(e.cfg.Profiles.IDs))
+	}
 	var jc joinCount
 	for i, r := range rows {
-		if seen[r.ID] {
+		if _, ok := byID[r.ID]; ok {
 			return nil, fmt.Errorf("features: entity %q has two rows", r.ID)
 		}
-		seen[r.ID] = true
 		byID[r.ID] = i
 		placedRows = append(placedRows, placed{d: e.lastMom, ent: -1, other: int32(len(e.others))})
 		e.others = append(e.others, r.ID)
-		jc.add(r.ID, e.cfg.Profiles.Row(r.ID) >= 0)
+		j := e.cfg.Profiles.Row(r.ID)
+		jc.add(r.ID, j >= 0)
+		if j >= 0 {
+			seen[j] = true
+		}
 	}
 	if err := jc.check(e.cfg.Profiles, e.cfg.Logger); err != nil {
 		return nil, err

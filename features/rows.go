@@ -541,6 +541,9 @@ type entityRef struct {
 	lo, hi int32
 }
 
+// records says whether the entity has records (before the last moment).
+func (ref entityRef) records() bool { return ref.hi > ref.lo }
+
 // resume is what an entity's rows carry from one batch to the next: the
 // all-time quantities after the records before its last computed moment.
 type resume struct {
