@@ -605,12 +605,15 @@ func TestSortByID(t *testing.T) {
 		"no prefix":   {"b", "a", "ab", "", "zz", "a\x00"},
 		"single":      {"only"},
 		"long shared": {},
+		"tied keys":   {},
 	}
 	for i := range 50000 {
 		n := i*179 + r.IntN(179) // distinct ids below 9,000,000
 		sets["one shape"] = append(sets["one shape"], fmt.Sprintf("anon-%07d", n))
 		if i < 2000 {
 			sets["long shared"] = append(sets["long shared"], fmt.Sprintf("0031U00001%08dx%d", i%50, i))
+			// Three keys, each of hundreds of ids.
+			sets["tied keys"] = append(sets["tied keys"], fmt.Sprintf("%c-12345678-%d", 'a'+i%3, r.IntN(1e9)))
 		}
 	}
 	for name, ids := range sets {
@@ -638,6 +641,15 @@ func TestSortByID(t *testing.T) {
 		for i := range want {
 			if got := e.entID(i); got != want[i] {
 				t.Fatalf("%s: entity %d is %q, want %q", name, i, got, want[i])
+			}
+		}
+		// A partition's ids, as group sorts them.
+		id := func(i int32) string { return ids[i] }
+		keys := idKeys(len(ids), id)
+		sortIDKeys(keys, id)
+		for i := range want {
+			if got := ids[keys[i].i]; got != want[i] {
+				t.Fatalf("%s: sortIDKeys: id %d is %q, want %q", name, i, got, want[i])
 			}
 		}
 	}

@@ -604,6 +604,51 @@ func idKeys(n int, id func(i int32) string) []idKey {
 	return keys
 }
 
+// sortIDKeys sorts keys as cmpIDKeys(id) orders them: by key, in a radix
+// sort of the key's bytes that not all keys share, then each run of equal
+// keys by its ids.
+func sortIDKeys(keys []idKey, id func(i int32) string) {
+	if len(keys) < 512 {
+		slices.SortFunc(keys, cmpIDKeys(id))
+		return
+	}
+	var counts [8][256]int
+	for _, k := range keys {
+		for d := range 8 {
+			counts[d][byte(k.key>>(8*d))]++
+		}
+	}
+	src, dst := keys, make([]idKey, len(keys))
+	for d := range 8 {
+		c := &counts[d]
+		if c[byte(src[0].key>>(8*d))] == len(src) {
+			continue
+		}
+		var at [256]int
+		sum := 0
+		for b := range 256 {
+			at[b], sum = sum, sum+c[b]
+		}
+		for _, k := range src {
+			b := byte(k.key >> (8 * d))
+			dst[at[b]] = k
+			at[b]++
+		}
+		src, dst = dst, src
+	}
+	copy(keys, src)
+	for lo := 0; lo < len(keys); {
+		hi := lo + 1
+		for hi < len(keys) && keys[hi].key == keys[lo].key {
+			hi++
+		}
+		if hi-lo > 1 {
+			slices.SortFunc(keys[lo:hi], func(a, b idKey) int { return strings.Compare(id(a.i), id(b.i)) })
+		}
+		lo = hi
+	}
+}
+
 // cmpIDKeys compares the keys of ids id(i) as the ids compare.
 func cmpIDKeys(id func(i int32) string) func(a, b idKey) int {
 	return func(a, b idKey) int {
@@ -1137,7 +1182,7 @@ func (e *engine) group(p *partition) {
 	n := len(p.ids)
 	id := func(k int32) string { return p.ids[k] }
 	keys := idKeys(n, id)
-	slices.SortFunc(keys, cmpIDKeys(id))
+	sortIDKeys(keys, id)
 	rank := make([]int32, n) // an entity's number in arrival order → in id order
 	ids, counts, vcounts := make([]string, n), make([]int32, n), make([]int32, n)
 	for j, key := range keys {
