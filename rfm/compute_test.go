@@ -2,6 +2,7 @@ package rfm
 
 import (
 	"bytes"
+	"cmp"
 	"compress/gzip"
 	"context"
 	"encoding/csv"
@@ -9,8 +10,10 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -354,5 +357,60 @@ func TestOrdersFromEventFolder(t *testing.T) {
 	}
 	if got[0] != got[1] {
 		t.Errorf("one file:\n%s\nthe folder:\n%s", got[0], got[1])
+	}
+}
+
+// TestScoresByRank checks the R, F, M scores and value tiers against their
+// definitions, on values that tie often (few frequencies, few amounts) and
+// customers in no particular id order: sorted ascending, the i-th of n
+// scores 1 + ⌊5i/n⌋ and ties take the score of the first of them; the top
+// tenth by spend (ties by id) are VIP, the rest of the top half mid.
+func TestScoresByRank(t *testing.T) {
+	r := rand.New(rand.NewPCG(4, 5))
+	for _, n := range []int{1, 2, 7, 1000, 4099} {
+		cs := make([]Customer, n)
+		for i := range cs {
+			cs[i] = Customer{EntityID: fmt.Sprintf("c%05d", r.IntN(100000)) + fmt.Sprint(i), Recency: float64(r.IntN(20)), Frequency: int32(1 + r.IntN(4)), Monetary: float64(r.IntN(30)) / 2}
+		}
+		scoreRFM(cs)
+		valueTiers(cs)
+		score := func(value func(c *Customer) float64, got func(c *Customer) int32, what string) {
+			idx := make([]int, n)
+			for i := range idx {
+				idx[i] = i
+			}
+			slices.SortStableFunc(idx, func(a, b int) int { return cmp.Compare(value(&cs[a]), value(&cs[b])) })
+			var want int32
+			for rank, i := range idx {
+				if rank == 0 || value(&cs[i]) != value(&cs[idx[rank-1]]) {
+					want = int32(1 + 5*rank/n)
+				}
+				if got(&cs[i]) != want {
+					t.Fatalf("n=%d: %s of %+v is %d, want %d", n, what, cs[i], got(&cs[i]), want)
+				}
+			}
+		}
+		score(func(c *Customer) float64 { return -c.Recency }, func(c *Customer) int32 { return c.RScore }, "r_score")
+		score(func(c *Customer) float64 { return float64(c.Frequency) }, func(c *Customer) int32 { return c.FScore }, "f_score")
+		score(func(c *Customer) float64 { return c.Monetary }, func(c *Customer) int32 { return c.MScore }, "m_score")
+		idx := make([]int, n)
+		for i := range idx {
+			idx[i] = i
+		}
+		spend := func(i int) float64 { return float64(cs[i].Frequency) * cs[i].Monetary }
+		slices.SortFunc(idx, func(a, b int) int {
+			return cmp.Or(cmp.Compare(spend(b), spend(a)), strings.Compare(cs[a].EntityID, cs[b].EntityID))
+		})
+		for rank, i := range idx {
+			want := TierOccasional
+			if rank < (n+9)/10 {
+				want = TierVIP
+			} else if rank < n/2 {
+				want = TierMid
+			}
+			if cs[i].ValueTier != want {
+				t.Fatalf("n=%d: rank %d by spend (%+v) is %s, want %s", n, rank, cs[i], cs[i].ValueTier, want)
+			}
+		}
 	}
 }

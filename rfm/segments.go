@@ -1,9 +1,11 @@
 package rfm
 
 import (
+	"cmp"
 	"fmt"
 	"io"
-	"sort"
+	"slices"
+	"strings"
 
 	"leadscore/features"
 )
@@ -102,29 +104,21 @@ func ParseSegments(r io.Reader, name string) ([]Segment, error) {
 	return f.Segments, nil
 }
 
-// quintiles scores values 1–5 by rank: sorted ascending (ties by entity
-// id, so the order is deterministic), the i-th of n gets 1 + ⌊5i/n⌋, and
-// equal values share the score of the first of them: a tie never splits
-// across scores (most customers of a shop buy once; they all score F = 1).
+// quintiles scores values 1–5 by rank: sorted ascending, the i-th of n
+// gets 1 + ⌊5i/n⌋, and equal values share the score of the first of them,
+// so a tie never splits across scores (most customers of a shop buy once;
+// they all score F = 1). The first of a value's ties is ranked after every
+// smaller value: its rank is their count, found in the sorted values.
 func quintiles(cs []Customer, value func(*Customer) float64, set func(*Customer, int32)) {
-	idx := make([]int, len(cs))
-	for i := range idx {
-		idx[i] = i
-	}
-	sort.SliceStable(idx, func(a, b int) bool {
-		va, vb := value(&cs[idx[a]]), value(&cs[idx[b]])
-		if va != vb {
-			return va < vb
-		}
-		return cs[idx[a]].EntityID < cs[idx[b]].EntityID
-	})
 	n := len(cs)
-	var score int32
-	for rank, i := range idx {
-		if rank == 0 || value(&cs[i]) != value(&cs[idx[rank-1]]) {
-			score = int32(1 + 5*rank/n)
-		}
-		set(&cs[i], score)
+	sorted := make([]float64, n)
+	for i := range cs {
+		sorted[i] = value(&cs[i])
+	}
+	slices.Sort(sorted)
+	for i := range cs {
+		rank, _ := slices.BinarySearch(sorted, value(&cs[i]))
+		set(&cs[i], int32(1+5*rank/n))
 	}
 }
 
@@ -158,20 +152,23 @@ const (
 )
 
 func valueTiers(cs []Customer) {
-	idx := make([]int, len(cs))
-	for i := range idx {
-		idx[i] = i
+	type spent struct {
+		spend float64
+		i     int
 	}
-	spend := func(c *Customer) float64 { return float64(c.Frequency) * c.Monetary }
-	sort.SliceStable(idx, func(a, b int) bool {
-		sa, sb := spend(&cs[idx[a]]), spend(&cs[idx[b]])
-		if sa != sb {
-			return sa > sb
+	order := make([]spent, len(cs))
+	for i := range cs {
+		order[i] = spent{float64(cs[i].Frequency) * cs[i].Monetary, i}
+	}
+	slices.SortFunc(order, func(a, b spent) int {
+		if a.spend != b.spend {
+			return cmp.Compare(b.spend, a.spend)
 		}
-		return cs[idx[a]].EntityID < cs[idx[b]].EntityID
+		return strings.Compare(cs[a.i].EntityID, cs[b.i].EntityID)
 	})
 	n := len(cs)
-	for rank, i := range idx {
+	for rank, o := range order {
+		i := o.i
 		switch {
 		case rank < (n+9)/10:
 			cs[i].ValueTier = TierVIP
