@@ -5,11 +5,18 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"runtime"
 	"sort"
+	"sync"
+	"sync/atomic"
 
 	"gonum.org/v1/gonum/mathext"
 	"gonum.org/v1/gonum/optimize"
 )
+
+// fitChunk is how many distinct summaries a core sums at a time in
+// FitBGNBD's log-likelihood.
+const fitChunk = 1 << 14
 
 // Summary is a customer's purchase history in BTYD terms, in the chosen
 // time unit: X repeat purchases (purchase days after the first), TX the time
@@ -181,34 +188,55 @@ func FitBGNBD(ctx context.Context, data []Summary, cfg FitConfig) (BGNBD, error)
 		lgR, lgB, lgAB := lg(r), lg(b), lg(a+b)
 		psiR, psiB, psiAB := mathext.Digamma(r), mathext.Digamma(b), mathext.Digamma(a+b)
 		la, lalpha := math.Log(a), math.Log(alpha)
-		var ll, gr, galpha, ga, gb float64
-		for _, g := range groups {
-			x := g.s.X
-			c := &cache[int(x)]
-			lT := math.Log(alpha + g.s.T)
-			a1 := c.lgRX - lgR + r*lalpha
-			a2 := lgAB + c.lgBX - lgB - c.lgABX
-			a3 := -(r + x) * lT
-			w3, w4, lTx, l := 1.0, 0.0, 0.0, a1+a2+a3
-			if x > 0 {
-				lTx = math.Log(alpha + g.s.TX)
-				a4 := la - math.Log(b+x-1) - (r+x)*lTx
-				hi, lo := math.Max(a3, a4), math.Min(a3, a4)
-				l = a1 + a2 + hi + math.Log1p(math.Exp(lo-hi))
-				w4 = 1 / (1 + math.Exp(a3-a4))
-				w3 = 1 - w4
-			}
-			ll += g.n * l
-			if grad != nil {
-				gr += g.n * (c.psiRX - psiR + lalpha - w3*lT - w4*lTx)
-				galpha += g.n * (r/alpha - (r+x)*(w3/(alpha+g.s.T)+w4/(alpha+g.s.TX)))
-				ga += g.n * (psiAB - c.psiABX + w4/a)
-				d := 0.0
+		// The sums over the groups, a chunk of them at a time on every
+		// core; the chunks' sums are added in chunk order, so the result
+		// does not depend on the cores.
+		type sums struct{ ll, gr, galpha, ga, gb float64 }
+		sumChunk := func(chunk []group) (s sums) {
+			for _, g := range chunk {
+				x := g.s.X
+				c := &cache[int(x)]
+				lT := math.Log(alpha + g.s.T)
+				a1 := c.lgRX - lgR + r*lalpha
+				a2 := lgAB + c.lgBX - lgB - c.lgABX
+				a3 := -(r + x) * lT
+				w3, w4, lTx, l := 1.0, 0.0, 0.0, a1+a2+a3
 				if x > 0 {
-					d = w4 / (b + x - 1)
+					lTx = math.Log(alpha + g.s.TX)
+					a4 := la - math.Log(b+x-1) - (r+x)*lTx
+					hi, lo := math.Max(a3, a4), math.Min(a3, a4)
+					l = a1 + a2 + hi + math.Log1p(math.Exp(lo-hi))
+					w4 = 1 / (1 + math.Exp(a3-a4))
+					w3 = 1 - w4
 				}
-				gb += g.n * (psiAB + c.psiBX - psiB - c.psiABX - d)
+				s.ll += g.n * l
+				if grad != nil {
+					s.gr += g.n * (c.psiRX - psiR + lalpha - w3*lT - w4*lTx)
+					s.galpha += g.n * (r/alpha - (r+x)*(w3/(alpha+g.s.T)+w4/(alpha+g.s.TX)))
+					s.ga += g.n * (psiAB - c.psiABX + w4/a)
+					d := 0.0
+					if x > 0 {
+						d = w4 / (b + x - 1)
+					}
+					s.gb += g.n * (psiAB + c.psiBX - psiB - c.psiABX - d)
+				}
 			}
+			return s
+		}
+		chunks := make([]sums, (len(groups)+fitChunk-1)/fitChunk)
+		var next atomic.Int64
+		var wg sync.WaitGroup
+		for range min(runtime.GOMAXPROCS(0), len(chunks)) {
+			wg.Go(func() {
+				for k := int(next.Add(1) - 1); k < len(chunks); k = int(next.Add(1) - 1) {
+					chunks[k] = sumChunk(groups[k*fitChunk : min((k+1)*fitChunk, len(groups))])
+				}
+			})
+		}
+		wg.Wait()
+		var ll, gr, galpha, ga, gb float64
+		for _, c := range chunks {
+			ll, gr, galpha, ga, gb = ll+c.ll, gr+c.gr, galpha+c.galpha, ga+c.ga, gb+c.gb
 		}
 		pen := cfg.L2 * (r*r + alpha*alpha + a*a + b*b)
 		if grad != nil {

@@ -3,6 +3,8 @@ package rfm
 import (
 	"context"
 	"math"
+	"math/rand/v2"
+	"runtime"
 	"strconv"
 	"testing"
 
@@ -124,5 +126,33 @@ func TestHyp2F1(t *testing.T) {
 	got := hyp2f1(150.2, 160.5, 300.1, 0.995)
 	if math.IsNaN(got) || math.IsInf(got, 0) {
 		t.Errorf("2F1 with large parameters = %v", got)
+	}
+}
+
+// TestBGNBDSameOnAnyCores fits more distinct summaries than one chunk
+// holds on one core and on three: the fit must be the same to the bit.
+func TestBGNBDSameOnAnyCores(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	data := make([]Summary, 3*fitChunk)
+	for i := range data {
+		T := 1 + 100*r.Float64()
+		x := float64(r.IntN(8))
+		tx := 0.0
+		if x > 0 {
+			tx = T * r.Float64()
+		}
+		data[i] = Summary{X: x, TX: tx, T: T}
+	}
+	fit := func(cores int) BGNBD {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(cores))
+		m, err := FitBGNBD(context.Background(), data, FitConfig{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	one, three := fit(1), fit(3)
+	if one != three {
+		t.Errorf("one core: %+v; three: %+v", one, three)
 	}
 }
