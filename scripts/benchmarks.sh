@@ -29,7 +29,7 @@ want() { [ -z "${SECTIONS:-}" ] || [[ " $SECTIONS " == *" $1 "* ]]; }
 # this run measures only some sections (a full run's commit heads the file).
 stamp() {
   if [ -n "${SECTIONS:-}" ]; then
-    echo "Measured at commit $commit on $(date -u +%F), rerun alone (\`SECTIONS=\"$SECTIONS\" scripts/benchmarks.sh\`)."
+    echo "Measured at commit $commit on $(date -u +%F) on $(nproc) cores of ${cpu:-an unknown CPU}, rerun alone (\`SECTIONS=\"$SECTIONS\" scripts/benchmarks.sh\`)."
     echo
   fi
 }
@@ -76,12 +76,15 @@ cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
   echo
   echo "Regenerate with \`scripts/benchmarks.sh\`. Numbers below are from one run of the script (where a section says so, medians of three alternating runs); rerun on your machine before you quote them."
   echo
-  echo "- machine: $(nproc) cores, ${cpu:-unknown CPU}, $(free -g | awk '/Mem:/ {print $2}') GiB RAM, $(uname -sr)"
-  echo "- go: $(go version | cut -d' ' -f3-)"
   if [ -n "${SECTIONS:-}" ]; then
-    # The last full run's commit stays: the sections it measured are kept.
+    # The last full run's machine and commit stay: the sections it
+    # measured are kept; a section rerun alone names its own.
+    sed -n 's/^- machine: \(.*[^)]\)$/- machine: \1 (the last full run)/p; s/^- machine: \(.*(the last full run)\)$/- machine: \1/p' "$out"
+    echo "- go: $(go version | cut -d' ' -f3-)"
     echo "- commit: $(sed -n 's/^- commit: \([0-9a-f]*\).*/\1/p' "$out") (the last full run; a section that names another commit was rerun alone)"
   else
+    echo "- machine: $(nproc) cores, ${cpu:-unknown CPU}, $(free -g | awk '/Mem:/ {print $2}') GiB RAM, $(uname -sr)"
+    echo "- go: $(go version | cut -d' ' -f3-)"
     echo "- commit: $commit"
   fi
   echo
@@ -170,13 +173,28 @@ PY
     echo
     stamp
     "$tmp/leadscore" datasets orders --out "$tmp/orders.csv" --customers 1000000 --r 2 --alpha 4 --a 0.5 --b 6 > "$tmp/orders.out"
-    /usr/bin/time -f "%e %M" -o "$tmp/time" "$tmp/leadscore" rfm --orders "$tmp/orders.csv" --as-of 2025-01-01 --out "$tmp/rfm.parquet" -q > "$tmp/rfm.out"
-    read -r secs kb < "$tmp/time"
+    # The generator writes each customer's orders together; a shop's order
+    # log is appended in time order, which GNU sort gives (stable, by ts).
+    { head -n 1 "$tmp/orders.csv"; tail -n +2 "$tmp/orders.csv" | LC_ALL=C sort -t, -k2,2 -s; } > "$tmp/orders-time.csv"
+    gen=() timed=() grss=() trss=()
+    for _ in 1 2 3; do
+      for f in orders orders-time; do
+        /usr/bin/time -f "%e %M" -o "$tmp/time" "$tmp/leadscore" rfm --orders "$tmp/$f.csv" --as-of 2025-01-01 --out "$tmp/$f.parquet" -q > "$tmp/$f.rfm"
+        read -r secs kb < "$tmp/time"
+        if [ "$f" = orders ]; then gen+=("$secs") grss+=("$((kb / 1024))"); else timed+=("$secs") trss+=("$((kb / 1024))"); fi
+      done
+    done
     echo "Scale: \`leadscore datasets orders --customers 1000000 --r 2 --alpha 4 --a 0.5 --b 6\` ($(sed -n 's/.*customers, \([0-9]*\) orders/\1/p' "$tmp/orders.out") orders), then"
-    echo "\`leadscore rfm --orders orders.csv --as-of 2025-01-01 --out rfm.parquet\`: ${secs} s, peak RSS $((kb / 1024)) MiB. Fitted (true r=2, alpha=4, a=0.5, b=6, p=6, q=4, gamma=15):"
+    echo "\`leadscore rfm --orders orders.csv --as-of 2025-01-01 --out rfm.parquet\`, three alternating runs: $(median "${gen[@]}") s (${gen[*]}), peak RSS ${grss[*]} MiB;"
+    echo "the same orders sorted by time (GNU \`sort -t, -k2,2 -s\`), as a shop's order log is appended: $(median "${timed[@]}") s (${timed[*]}), peak RSS ${trss[*]} MiB."
+    echo "Fitted (true r=2, alpha=4, a=0.5, b=6, p=6, q=4, gamma=15):"
     echo
-    sed -n '2,3p' "$tmp/rfm.out" | sed 's/^/    /'
-    rm -f "$tmp/orders.csv" "$tmp/rfm.parquet"
+    sed -n '2,3p' "$tmp/orders.rfm" | sed 's/^/    /'
+    if cmp -s "$tmp/orders.parquet" "$tmp/orders-time.parquet"; then
+      echo
+      echo "Both orders give byte-identical rfm.parquet."
+    fi
+    rm -f "$tmp/orders.csv" "$tmp/orders-time.csv" "$tmp/orders.parquet" "$tmp/orders-time.parquet"
     echo
     echo "CDNOW (Fader, Hardie & Lee 2005), calibration to 1997-09-30, holdout weeks 40–78:"
     echo "\`leadscore rfm --orders rfm/testdata/cdnow_sample.csv.gz --observation-end 1997-09-30 --time-unit week --holdout-end 1998-06-30 --out rfm.parquet\`"
