@@ -79,7 +79,7 @@ cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
   if [ -n "${SECTIONS:-}" ]; then
     # The last full run's machine and commit stay: the sections it
     # measured are kept; a section rerun alone names its own.
-    sed -n 's/^- machine: \(.*[^)]\)$/- machine: \1 (the last full run)/p; s/^- machine: \(.*(the last full run)\)$/- machine: \1/p' "$out"
+    sed -n 's/^- machine: \(.*[^)]\)$/- machine: \1 (the last full run)/p; t; s/^- machine: .*(the last full run)$/&/p' "$out"
     echo "- go: $(go version | cut -d' ' -f3-)"
     echo "- commit: $(sed -n 's/^- commit: \([0-9a-f]*\).*/\1/p' "$out") (the last full run; a section that names another commit was rerun alone)"
   else
