@@ -7,9 +7,11 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"runtime"
 	"slices"
 	"strings"
 	"time"
+	"unsafe"
 
 	"golang.org/x/sync/errgroup"
 	"gonum.org/v1/gonum/stat"
@@ -192,9 +194,9 @@ type Result struct {
 	Transitions map[[2]string]int // (previous, current) → customers, when Previous is set
 }
 
-// Compute reads orders, summarises each customer (streaming; memory grows
-// with customers and 4 bytes per purchase day, since unsorted input must
-// remember which days were seen), fits BG/NBD and Gamma-Gamma, and scores every customer:
+// Compute reads orders, summarises each customer (memory grows by about
+// 20 bytes an order, and the customer's id where the order before it in
+// its part of the book is another's: see book), fits BG/NBD and Gamma-Gamma, and scores every customer:
 // RFM quintile scores and segment, value tier, P(alive), expected purchases
 // and CLV over the horizon, and churn risk. Orders on one UTC day count as
 // one purchase of their summed amount, as in the literature. A negative
@@ -279,20 +281,121 @@ func Compute(ctx context.Context, cfg Config) (*Result, error) {
 	return res, nil
 }
 
-// book is the orders read, per customer: the purchase days seen (4 bytes
-// each: unsorted input must remember them to count distinct days), the
-// first day with its amount, and the total.
+// book is the orders read, kept in bookParts parts by a hash of the
+// customer id, each part's in file order: the id (once for a run of one
+// customer's orders), the UTC day and the amount. An order log appended
+// in time order names a random customer at every order; looking each up
+// in one table of every customer cost a few cache misses an order, while
+// a part's customers (see gather) fit in a table that stays in cache.
 type book struct {
-	index map[string]int32
-	names []string
-	accs  []account
+	parts [bookParts]orderPart
 }
 
+const bookParts = 256
+
+// orderPart is a part of the book. Its orders are kept in chunks of
+// chunkOrders, so that growing never copies them.
+type orderPart struct {
+	ids    []byte // the ids, end to end
+	chunks []*orderChunk
+	n      int   // orders
+	last   order // the last order, whose id the next may share
+}
+
+const chunkOrders = 4096
+
+type orderChunk struct {
+	orders  [chunkOrders]order
+	amounts [chunkOrders]float64
+}
+
+type order struct {
+	at  uint32 // the id is ids[at : at+n]
+	n   uint16 // the reader refuses ids over features.MaxIDBytes
+	day int32
+}
+
+// add keeps an order of customer id.
+func (bk *book) add(id string, day int32, amount float64) {
+	h := uint32(2166136261) // FNV-1a
+	for i := 0; i < len(id); i++ {
+		h = (h ^ uint32(id[i])) * 16777619
+	}
+	p := &bk.parts[h%bookParts]
+	o := order{at: p.last.at, n: uint16(len(id)), day: day}
+	if p.n == 0 || string(p.ids[p.last.at:p.last.at+uint32(p.last.n)]) != id {
+		o.at = uint32(len(p.ids))
+		p.ids = append(p.ids, id...)
+	}
+	i := p.n % chunkOrders
+	if i == 0 {
+		p.chunks = append(p.chunks, new(orderChunk))
+	}
+	c := p.chunks[len(p.chunks)-1]
+	c.orders[i], c.amounts[i] = o, amount
+	p.n++
+	p.last = o
+}
+
+// each calls fn on the part's orders in file order.
+func (p *orderPart) each(fn func(i int, o order, amount float64)) {
+	for ci, c := range p.chunks {
+		for j := range min(chunkOrders, p.n-ci*chunkOrders) {
+			fn(ci*chunkOrders+j, c.orders[j], c.amounts[j])
+		}
+	}
+}
+
+// account is a customer's orders: the purchase days seen (4 bytes each:
+// unsorted input must remember them to count distinct days), the first
+// day with its amount, and the total.
 type account struct {
+	name     string
 	days     []int32
 	first    int32
 	firstAmt float64
 	total    float64
+}
+
+// gather returns the accounts of the customers of part p, adding each
+// customer's orders in file order. Their names and days refer to the
+// part's memory.
+func (p *orderPart) gather() []account {
+	local := make(map[string]int32)
+	ks := make([]int32, p.n) // per order: its customer
+	var accs []account
+	var count []int32
+	p.each(func(i int, o order, _ float64) {
+		b := p.ids[o.at : o.at+uint32(o.n)]
+		k, ok := local[string(b)]
+		if !ok {
+			k = int32(len(accs))
+			name := unsafe.String(unsafe.SliceData(b), len(b))
+			local[name] = k
+			accs = append(accs, account{name: name, first: math.MaxInt32})
+			count = append(count, 0)
+		}
+		ks[i] = k
+		count[k]++
+	})
+	days := make([]int32, p.n)
+	at := int32(0)
+	for k := range accs {
+		accs[k].days = days[at:at]
+		at += count[k]
+	}
+	p.each(func(i int, o order, amt float64) {
+		a := &accs[ks[i]]
+		a.days = append(a.days, o.day)
+		a.total += amt
+		switch {
+		case o.day < a.first:
+			a.first, a.firstAmt = o.day, amt
+		case o.day == a.first:
+			a.firstAmt += amt
+		}
+	})
+	return accs
 }
 
 // readOrders streams the orders before end into a book, counting what it
@@ -300,7 +403,7 @@ type account struct {
 func readOrders(ctx context.Context, cfg *Config, end time.Time) (*book, Stats, error) {
 	var st Stats
 	orderType := cfg.orderType()
-	bk := &book{index: map[string]int32{}}
+	bk := new(book)
 	rows, err := cfg.stream(ctx, cfg.BadRows, func(events []features.Event) error {
 		for i := range events {
 			e := &events[i]
@@ -323,7 +426,7 @@ func readOrders(ctx context.Context, cfg *Config, end time.Time) (*book, Stats, 
 				st.ZeroAmount++
 			}
 			st.Orders++
-			bk.add(e)
+			bk.add(e.EntityID, int32(features.UTCDay(e.TS)), e.Value)
 		}
 		return nil
 	})
@@ -341,27 +444,6 @@ func (st Stats) noOrderType(cfg Config) error {
 	return &features.SchemaError{Path: cfg.Orders.Path, Err: fmt.Errorf("the order type (--order-type): %s", why)}
 }
 
-func (bk *book) add(e *features.Event) {
-	k, ok := bk.index[e.EntityID]
-	if !ok {
-		k = int32(len(bk.accs))
-		name := strings.Clone(e.EntityID)
-		bk.index[name] = k
-		bk.names = append(bk.names, name)
-		bk.accs = append(bk.accs, account{first: math.MaxInt32})
-	}
-	a := &bk.accs[k]
-	d := int32(features.UTCDay(e.TS))
-	a.days = append(a.days, d)
-	a.total += e.Value
-	switch {
-	case d < a.first:
-		a.first, a.firstAmt = d, e.Value
-	case d == a.first:
-		a.firstAmt += e.Value
-	}
-}
-
 // fitInputs are what the models are fitted on: each customer's BG/NBD
 // summary and mean repeat spend, the repeat buyers' spend, their typical
 // gaps between purchases, and the first purchase day of all.
@@ -374,17 +456,26 @@ type fitInputs struct {
 }
 
 // customers turns the book into customers sorted by id, with recency,
-// frequency and monetary value in the time unit (unit days) to ageEnd.
+// frequency and monetary value in the time unit (unit days) to ageEnd. The
+// parts are gathered on every core.
 func (bk *book) customers(unit, ageEnd float64) (*Result, fitInputs) {
-	order := make([]int32, len(bk.names))
-	for i := range order {
-		order[i] = int32(i)
+	parts := make([][]account, bookParts)
+	var g errgroup.Group
+	g.SetLimit(runtime.GOMAXPROCS(0))
+	for k := range bk.parts {
+		g.Go(func() error {
+			parts[k] = bk.parts[k].gather()
+			bk.parts[k].chunks = nil
+			return nil
+		})
 	}
-	slices.SortFunc(order, func(a, b int32) int { return strings.Compare(bk.names[a], bk.names[b]) })
-	res := &Result{Customers: make([]Customer, len(order))}
-	fit := fitInputs{sums: make([]Summary, len(order)), zbar: make([]float64, len(order)), firstDay: math.MaxInt32}
-	for k, ai := range order {
-		a := &bk.accs[ai]
+	g.Wait()
+	accs := slices.Concat(parts...)
+	slices.SortFunc(accs, func(a, b account) int { return strings.Compare(a.name, b.name) })
+	res := &Result{Customers: make([]Customer, len(accs))}
+	fit := fitInputs{sums: make([]Summary, len(accs)), zbar: make([]float64, len(accs)), firstDay: math.MaxInt32}
+	for k := range accs {
+		a := &accs[k]
 		slices.Sort(a.days)
 		nDays := len(slices.Compact(a.days))
 		f, l := a.first, a.days[nDays-1]
@@ -393,7 +484,7 @@ func (bk *book) customers(unit, ageEnd float64) (*Result, fitInputs) {
 		s := Summary{X: float64(x), TX: float64(l-f) / unit, T: (ageEnd - float64(f)) / unit}
 		fit.sums[k] = s
 		c := &res.Customers[k]
-		c.EntityID = bk.names[ai]
+		c.EntityID = a.name
 		c.Frequency, c.X = int32(nDays), int32(x)
 		c.Monetary = a.total / float64(nDays)
 		c.TX, c.T = s.TX, s.T
@@ -405,7 +496,6 @@ func (bk *book) customers(unit, ageEnd float64) (*Result, fitInputs) {
 			}
 			fit.gaps = append(fit.gaps, s.TX/s.X)
 		}
-		a.days = nil // free as we go
 	}
 	return res, fit
 }

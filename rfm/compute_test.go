@@ -414,3 +414,60 @@ func TestScoresByRank(t *testing.T) {
 		}
 	}
 }
+
+// TestBookKeepsEveryOrder adds orders of customers named in many ways
+// (lengths, shared prefixes, runs of one customer and interleaved ones),
+// enough that a part of the book fills more than one chunk, and checks
+// each customer's summary against one computed order by order.
+func TestBookKeepsEveryOrder(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	type want struct {
+		days            map[int32]bool
+		first           int32
+		firstAmt, total float64
+	}
+	ref := map[string]*want{}
+	var bk book
+	id := ""
+	for range 1_300_000 {
+		if id == "" || r.IntN(4) > 0 { // else the last customer again
+			id = fmt.Sprintf("%s%d", []string{"c", "cust-000", "x"}[r.IntN(3)], r.IntN(5000))
+		}
+		day, amt := int32(19000+r.IntN(700)), float64(r.IntN(10000))/100
+		bk.add(id, day, amt)
+		w := ref[id]
+		if w == nil {
+			w = &want{days: map[int32]bool{}, first: math.MaxInt32}
+			ref[id] = w
+		}
+		w.days[day] = true
+		w.total += amt
+		switch {
+		case day < w.first:
+			w.first, w.firstAmt = day, amt
+		case day == w.first:
+			w.firstAmt += amt
+		}
+	}
+	if most := slices.MaxFunc(bk.parts[:], func(a, b orderPart) int { return cmp.Compare(a.n, b.n) }); most.n <= chunkOrders {
+		t.Fatalf("no part holds more than a chunk (%d orders at most)", most.n)
+	}
+	res, _ := bk.customers(1, 20000)
+	if len(res.Customers) != len(ref) {
+		t.Fatalf("%d customers, want %d", len(res.Customers), len(ref))
+	}
+	for i, c := range res.Customers {
+		if i > 0 && res.Customers[i-1].EntityID >= c.EntityID {
+			t.Fatalf("customers out of order at %d: %q then %q", i, res.Customers[i-1].EntityID, c.EntityID)
+		}
+		w := ref[c.EntityID]
+		last := int32(0)
+		for d := range w.days {
+			last = max(last, d)
+		}
+		if int(c.Frequency) != len(w.days) || c.TX != float64(last-w.first) || c.T != float64(20000-w.first) || c.Monetary != w.total/float64(len(w.days)) {
+			t.Fatalf("%s: frequency %d, tx %v, T %v, monetary %v; want %d, %d, %d, %v", c.EntityID, c.Frequency, c.TX, c.T, c.Monetary,
+				len(w.days), last-w.first, 20000-w.first, w.total/float64(len(w.days)))
+		}
+	}
+}
