@@ -575,10 +575,14 @@ func idKeys(n int, id func(i int32) string) []idKey {
 		return nil
 	}
 	// The prefix all share is the shortest of those each span shares with
-	// id(0).
+	// id(0). Few ids (a partition's, as group numbers them) take one span.
+	each := spread
+	if n < 1<<14 {
+		each = func(n int, fn func(span, lo, hi int)) { fn(0, 0, n) }
+	}
 	var mu sync.Mutex
 	shared := len(id(0))
-	spread(n, func(_, lo, hi int) {
+	each(n, func(_, lo, hi int) {
 		common := id(0)
 		for i := int32(lo); i < int32(hi); i++ {
 			s, k := id(i), 0
@@ -594,7 +598,7 @@ func idKeys(n int, id func(i int32) string) []idKey {
 		mu.Unlock()
 	})
 	keys := make([]idKey, n)
-	spread(n, func(_, lo, hi int) {
+	each(n, func(_, lo, hi int) {
 		for i := int32(lo); i < int32(hi); i++ {
 			var b [8]byte
 			copy(b[:], id(i)[shared:])
