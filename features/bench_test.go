@@ -252,3 +252,38 @@ func BenchmarkReadProfiles(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkWriteParquet writes a feature table as a features run writes
+// its output (WriteParquet: row groups of rowGroupRows, columns encoded on
+// every core): the table of 1,000,000 generated events as of 2025-01-01,
+// built once. With LEADSCORE_BENCH_TABLE naming a Parquet table (a
+// features run's output), the sub-benchmark "file" writes that table.
+func BenchmarkWriteParquet(b *testing.B) {
+	type input struct{ name, path string }
+	inputs := []input{{"events=1000000", ""}}
+	if p := os.Getenv("LEADSCORE_BENCH_TABLE"); p != "" {
+		inputs = append(inputs, input{"file", p})
+	}
+	for _, in := range inputs {
+		b.Run(in.name, func(b *testing.B) {
+			var t *Table
+			var err error
+			if in.path == "" {
+				t, err = Build(context.Background(), Config{Events: Source{Path: benchEvents(b, 1000000, "parquet")}, AsOf: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)})
+			} else {
+				t, err = ReadFileAt(in.path, func(r io.ReaderAt, size int64) (*Table, error) {
+					return ReadParquetTable(context.Background(), io.NewSectionReader(r, 0, size), in.path)
+				})
+			}
+			if err != nil {
+				b.Fatal(err)
+			}
+			for b.Loop() {
+				if err := t.WriteParquet(io.Discard); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(t.NumRows())*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+		})
+	}
+}
