@@ -358,13 +358,15 @@ type account struct {
 }
 
 // gather returns the accounts of the customers of part p, adding each
-// customer's orders in file order. Their names and days refer to the
-// part's memory.
+// customer's orders in file order. Their days share one slice, and their
+// names one block: the part's ids, one per order of a time-ordered log,
+// can then go.
 func (p *orderPart) gather() []account {
 	local := make(map[string]int32)
 	ks := make([]int32, p.n) // per order: its customer
 	var accs []account
 	var count []int32
+	size := 0
 	p.each(func(i int, o order, _ float64) {
 		b := p.ids[o.at : o.at+uint32(o.n)]
 		k, ok := local[string(b)]
@@ -374,10 +376,17 @@ func (p *orderPart) gather() []account {
 			local[name] = k
 			accs = append(accs, account{name: name, first: math.MaxInt32})
 			count = append(count, 0)
+			size += len(b)
 		}
 		ks[i] = k
 		count[k]++
 	})
+	names := make([]byte, 0, size)
+	for k := range accs {
+		at := len(names)
+		names = append(names, accs[k].name...)
+		accs[k].name = unsafe.String(unsafe.SliceData(names[at:]), len(names)-at)
+	}
 	days := make([]int32, p.n)
 	at := int32(0)
 	for k := range accs {
@@ -465,7 +474,7 @@ func (bk *book) customers(unit, ageEnd float64) (*Result, fitInputs) {
 	for k := range bk.parts {
 		g.Go(func() error {
 			parts[k] = bk.parts[k].gather()
-			bk.parts[k].chunks = nil
+			bk.parts[k] = orderPart{}
 			return nil
 		})
 	}
