@@ -79,7 +79,7 @@ cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
   if [ -n "${SECTIONS:-}" ]; then
     # The last full run's machine and commit stay: the sections it
     # measured are kept; a section rerun alone names its own.
-    sed -n 's/^- machine: \(.*[^)]\)$/- machine: \1 (the last full run)/p; t; s/^- machine: .*(the last full run)$/&/p' "$out"
+    sed -n 's/^- machine: \(.*[^)]\)$/- machine: \1 (the last full run)/p; t; /^- machine: .*(the last full run)$/p' "$out"
     echo "- go: $(go version | cut -d' ' -f3-)"
     echo "- commit: $(sed -n 's/^- commit: \([0-9a-f]*\).*/\1/p' "$out") (the last full run; a section that names another commit was rerun alone)"
   else
@@ -190,9 +190,11 @@ PY
     echo "Fitted (true r=2, alpha=4, a=0.5, b=6, p=6, q=4, gamma=15):"
     echo
     sed -n '2,3p' "$tmp/orders.rfm" | sed 's/^/    /'
+    echo
     if cmp -s "$tmp/orders.parquet" "$tmp/orders-time.parquet"; then
-      echo
       echo "Both orders give byte-identical rfm.parquet."
+    else
+      echo "The two orders' rfm.parquet differ (\`cmp\`)."
     fi
     rm -f "$tmp/orders.csv" "$tmp/orders-time.csv" "$tmp/orders.parquet" "$tmp/orders-time.parquet"
     echo
