@@ -3,6 +3,7 @@ package rfm
 import (
 	"cmp"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -195,7 +196,7 @@ type Result struct {
 }
 
 // Compute reads orders, summarises each customer (memory grows by about
-// 20 bytes an order, and the customer's id where the order before it in
+// 16 bytes an order, and the customer's id where the order before it in
 // its part of the book is another's: see book), fits BG/NBD and Gamma-Gamma, and scores every customer:
 // RFM quintile scores and segment, value tier, P(alive), expected purchases
 // and CLV over the horizon, and churn risk. Orders on one UTC day count as
@@ -296,10 +297,10 @@ const bookParts = 256
 // orderPart is a part of the book. Its orders are kept in chunks of
 // chunkOrders, so that growing never copies them.
 type orderPart struct {
-	ids    []byte // the ids, end to end
+	ids    []byte // the ids, end to end, each after its length (a uvarint)
 	chunks []*orderChunk
-	n      int   // orders
-	last   order // the last order, whose id the next may share
+	n      int    // orders
+	lastAt uint32 // where the last order's id is, which the next may share
 }
 
 const chunkOrders = 4096
@@ -310,9 +311,14 @@ type orderChunk struct {
 }
 
 type order struct {
-	at  uint32 // the id is ids[at : at+n]
-	n   uint16 // the reader refuses ids over features.MaxIDBytes
+	at  uint32 // the id is at ids[at:] (see idAt)
 	day int32
+}
+
+// idAt returns the id stored at ids[at:].
+func (p *orderPart) idAt(at uint32) []byte {
+	n, k := binary.Uvarint(p.ids[at:])
+	return p.ids[at+uint32(k) : at+uint32(k)+uint32(n)]
 }
 
 // add keeps an order of customer id.
@@ -322,9 +328,9 @@ func (bk *book) add(id string, day int32, amount float64) {
 		h = (h ^ uint32(id[i])) * 16777619
 	}
 	p := &bk.parts[h%bookParts]
-	o := order{at: p.last.at, n: uint16(len(id)), day: day}
-	if p.n == 0 || string(p.ids[p.last.at:p.last.at+uint32(p.last.n)]) != id {
-		o.at = uint32(len(p.ids))
+	if p.n == 0 || string(p.idAt(p.lastAt)) != id {
+		p.lastAt = uint32(len(p.ids))
+		p.ids = binary.AppendUvarint(p.ids, uint64(len(id)))
 		p.ids = append(p.ids, id...)
 	}
 	i := p.n % chunkOrders
@@ -332,9 +338,8 @@ func (bk *book) add(id string, day int32, amount float64) {
 		p.chunks = append(p.chunks, new(orderChunk))
 	}
 	c := p.chunks[len(p.chunks)-1]
-	c.orders[i], c.amounts[i] = o, amount
+	c.orders[i], c.amounts[i] = order{p.lastAt, day}, amount
 	p.n++
-	p.last = o
 }
 
 // each calls fn on the part's orders in file order.
@@ -368,7 +373,7 @@ func (p *orderPart) gather() []account {
 	var count []int32
 	size := 0
 	p.each(func(i int, o order, _ float64) {
-		b := p.ids[o.at : o.at+uint32(o.n)]
+		b := p.idAt(o.at)
 		k, ok := local[string(b)]
 		if !ok {
 			k = int32(len(accs))
