@@ -79,22 +79,42 @@ func (m BGNBD) PAlive(s Summary) float64 {
 // The formula holds for any a ≠ 1 (CDNOW's a is 0.79); at a = 1 exactly it
 // is NaN. It is 0 for t ≤ 0.
 func (m BGNBD) ExpectedPurchases(s Summary, t float64) float64 {
+	return m.expectation(s).at(t)
+}
+
+// expectation is ExpectedPurchases for one customer, with what does not
+// depend on t worked out once: CLV asks for it at every month of the
+// horizon.
+type expectation struct {
+	m      BGNBD
+	s      Summary
+	lT     float64 // ln(α+T)
+	lead   float64 // (a+b+x−1)/(a−1)
+	scaled float64 // the denominator
+}
+
+func (m BGNBD) expectation(s Summary) expectation {
+	a, b, x := m.A, m.B, s.X
+	e := expectation{m: m, s: s, lT: math.Log(m.Alpha + s.T), lead: (a + b + x - 1) / (a - 1), scaled: 1}
+	if x > 0 {
+		e.scaled += math.Exp(math.Log(a) - math.Log(b+x-1) + (m.R+x)*(e.lT-math.Log(m.Alpha+s.TX)))
+	}
+	return e
+}
+
+// at returns the expected purchases in the next t time units.
+func (e expectation) at(t float64) float64 {
 	if t <= 0 {
 		return 0
 	}
-	if m.A == 1 {
+	if e.m.A == 1 {
 		return math.NaN()
 	}
-	r, alpha, a, b, x := m.R, m.Alpha, m.A, m.B, s.X
-	z := t / (alpha + s.T + t)
+	r, alpha, a, b, x := e.m.R, e.m.Alpha, e.m.A, e.m.B, e.s.X
+	z := t / (alpha + e.s.T + t)
 	f := hyp2f1(r+x, b+x, a+b+x-1, z)
-	term := math.Exp((r+x)*(math.Log(alpha+s.T)-math.Log(alpha+s.T+t))) * f
-	num := (a + b + x - 1) / (a - 1) * (1 - term)
-	den := 1.0
-	if x > 0 {
-		den += math.Exp(math.Log(a) - math.Log(b+x-1) + (r+x)*(math.Log(alpha+s.T)-math.Log(alpha+s.TX)))
-	}
-	return num / den
+	term := math.Exp((r+x)*(e.lT-math.Log(alpha+e.s.T+t))) * f
+	return e.lead * (1 - term) / e.scaled
 }
 
 // hyp2f1 is the Gauss hypergeometric function for 0 ≤ z < 1 (gonum's

@@ -545,10 +545,12 @@ func scoreCustomers(cs []Customer, fit fitInputs, bg BGNBD, gg *GammaGamma, m *M
 			for k := lo; k < hi; k++ {
 				c, s := &cs[k], fit.sums[k]
 				c.PAlive = bg.PAlive(s)
-				c.ExpectedPurchases = bg.ExpectedPurchases(s, float64(horizon)*month)
+				e := bg.expectation(s)
 				if gg != nil {
-					clvs[k] = clv(bg, gg.ExpectedSpend(s.X, fit.zbar[k]), s, horizon, month, disc)
+					clvs[k], c.ExpectedPurchases = clv(e, gg.ExpectedSpend(s.X, fit.zbar[k]), horizon, month, disc)
 					c.CLV = &clvs[k]
+				} else {
+					c.ExpectedPurchases = e.at(float64(horizon) * month)
 				}
 				c.ChurnRisk, c.ChurnMethod, c.ChurnReason = churn(c, *m, threshold, multiple)
 			}
@@ -607,15 +609,16 @@ func (c *Config) stream(ctx context.Context, bad *features.BadRows, fn func([]fe
 //
 //	CLV = Σₖ₌₁ᴴ E[M] · (E[Y(k·m)] − E[Y((k−1)·m)]) / (1 + d)ᵏ
 //
-// with m one month in the time unit and d the monthly discount rate.
-func clv(bg BGNBD, spend float64, s Summary, horizon int, month, disc float64) float64 {
-	v, prev := 0.0, 0.0
+// with m one month in the time unit and d the monthly discount rate. It
+// also returns the last term's E[Y(H·m)], the expected purchases over the
+// horizon.
+func clv(e expectation, spend float64, horizon int, month, disc float64) (v, purchases float64) {
 	for k := 1; k <= horizon; k++ {
-		cum := bg.ExpectedPurchases(s, float64(k)*month)
-		v += spend * (cum - prev) / math.Pow(1+disc, float64(k))
-		prev = cum
+		cum := e.at(float64(k) * month)
+		v += spend * (cum - purchases) / math.Pow(1+disc, float64(k))
+		purchases = cum
 	}
-	return v
+	return v, purchases
 }
 
 // churn decides a customer's churn flag and says why.
