@@ -1774,7 +1774,7 @@ func (e *engine) place(log *slog.Logger) ([]placed, error) {
 func (e *engine) asOfRows() []placed {
 	everyone := e.cfg.Target == nil || e.cfg.Outcomes == nil
 	out := make([]placed, len(e.ents))
-	ends := make([]int, runtime.GOMAXPROCS(0)) // each span's rows are out[lo:ends[span]]
+	ends := make([]int, runtime.GOMAXPROCS(0)) // each span's rows are out[starts[span]:ends[span]]
 	starts := make([]int, len(ends))
 	spread(len(e.ents), func(span, lo, hi int) {
 		at := lo
