@@ -7,9 +7,8 @@ import (
 	"math"
 	"runtime"
 	"sort"
-	"sync"
-	"sync/atomic"
 
+	"golang.org/x/sync/errgroup"
 	"gonum.org/v1/gonum/mathext"
 	"gonum.org/v1/gonum/optimize"
 )
@@ -244,16 +243,15 @@ func FitBGNBD(ctx context.Context, data []Summary, cfg FitConfig) (BGNBD, error)
 			return s
 		}
 		chunks := make([]sums, (len(groups)+fitChunk-1)/fitChunk)
-		var next atomic.Int64
-		var wg sync.WaitGroup
-		for range min(runtime.GOMAXPROCS(0), len(chunks)) {
-			wg.Go(func() {
-				for k := int(next.Add(1) - 1); k < len(chunks); k = int(next.Add(1) - 1) {
-					chunks[k] = sumChunk(groups[k*fitChunk : min((k+1)*fitChunk, len(groups))])
-				}
+		var eg errgroup.Group
+		eg.SetLimit(runtime.GOMAXPROCS(0))
+		for k := range chunks {
+			eg.Go(func() error {
+				chunks[k] = sumChunk(groups[k*fitChunk : min((k+1)*fitChunk, len(groups))])
+				return nil
 			})
 		}
-		wg.Wait()
+		eg.Wait()
 		var ll, gr, galpha, ga, gb float64
 		for _, c := range chunks {
 			ll, gr, galpha, ga, gb = ll+c.ll, gr+c.gr, galpha+c.galpha, ga+c.ga, gb+c.gb
