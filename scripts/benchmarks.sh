@@ -179,13 +179,13 @@ PY
     gen=() timed=() grss=() trss=()
     for _ in 1 2 3; do
       for f in orders orders-time; do
-        /usr/bin/time -f "%e %M" -o "$tmp/time" "$tmp/leadscore" rfm --orders "$tmp/$f.csv" --as-of 2025-01-01 --out "$tmp/$f.parquet" -q > "$tmp/$f.rfm"
+        /usr/bin/time -f "%e %M" -o "$tmp/time" "$tmp/leadscore" rfm --orders "$tmp/$f.csv" --observation-end 2024-12-31 --out "$tmp/$f.parquet" -q > "$tmp/$f.rfm"
         read -r secs kb < "$tmp/time"
         if [ "$f" = orders ]; then gen+=("$secs") grss+=("$((kb / 1024))"); else timed+=("$secs") trss+=("$((kb / 1024))"); fi
       done
     done
     echo "Scale: \`leadscore datasets orders --customers 1000000 --r 2 --alpha 4 --a 0.5 --b 6\` ($(sed -n 's/.*customers, \([0-9]*\) orders/\1/p' "$tmp/orders.out") orders), then"
-    echo "\`leadscore rfm --orders orders.csv --as-of 2025-01-01 --out rfm.parquet\`, three alternating runs: $(median "${gen[@]}") s (${gen[*]}), peak RSS ${grss[*]} MiB;"
+    echo "\`leadscore rfm --orders orders.csv --observation-end 2024-12-31 --out rfm.parquet\`, three alternating runs: $(median "${gen[@]}") s (${gen[*]}), peak RSS ${grss[*]} MiB;"
     echo "the same orders sorted by time (GNU \`sort -t, -k2,2 -s\`), as a shop's order log is appended: $(median "${timed[@]}") s (${timed[*]}), peak RSS ${trss[*]} MiB."
     echo "Fitted (true r=2, alpha=4, a=0.5, b=6, p=6, q=4, gamma=15):"
     echo
@@ -195,6 +195,21 @@ PY
       echo "Both orders give byte-identical rfm.parquet."
     else
       echo "The two orders' rfm.parquet differ (\`cmp\`)."
+    fi
+    # The reference: pandas reads the same orders and scipy fits BG/NBD
+    # (the summary and the fit alone: no Gamma-Gamma, CLV or segments),
+    # one run of each file, after leadscore's.
+    if /usr/bin/python3 -c "import pandas, scipy" 2> /dev/null; then
+      ref=()
+      for f in orders orders-time; do
+        /usr/bin/time -f "%e %M" -o "$tmp/time" env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /usr/bin/python3 scripts/bgnbd_reference.py "$tmp/$f.csv" --orders --end 2024-12-31 > "$tmp/$f.ref"
+        read -r secs kb < "$tmp/time"
+        ref+=("${secs} s, peak RSS $((kb / 1024)) MiB")
+      done
+      echo
+      echo "Beside it, pandas $(/usr/bin/python3 -c 'import pandas; print(pandas.__version__)') and scipy $(/usr/bin/python3 -c 'import scipy; print(scipy.__version__)') on the same files (\`scripts/bgnbd_reference.py orders.csv --orders --end 2024-12-31\`: reading, the BG/NBD summary and its fit from three starting points, without Gamma-Gamma, CLV or segments), one run each: ${ref[0]} in the generator's order, ${ref[1]} sorted by time. Its fit:"
+      echo
+      sed 's/^/    /' "$tmp/orders.ref"
     fi
     rm -f "$tmp/orders.csv" "$tmp/orders-time.csv" "$tmp/orders.parquet" "$tmp/orders-time.parquet"
     echo

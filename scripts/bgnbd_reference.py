@@ -1,9 +1,10 @@
 #!/usr/bin/python3
 """BG/NBD fitted by scipy on a raw transaction log, as pandas reads it.
 
-The reference for rfm's TestCDNOWMaster and TestOnlineRetailBGNBD: pandas reads
-the log, orders on or before --end count (purchases on one day count once;
-with --retail, lines without a customer and returns are left out), times are
+The reference for rfm's TestCDNOWMaster and TestOnlineRetailBGNBD, and the
+reference time beside rfm's in scripts/benchmarks.sh: pandas reads the log,
+orders on or before --end count (purchases on one day count once; with
+--retail or --orders, lines without a customer and returns are left out), times are
 in weeks as in Fader, Hardie & Lee (2005), and scipy maximises the BG/NBD
 likelihood from several starting points. Prints the customers, the repeat
 buyers, the maximum-likelihood (r, alpha, a, b) and the log-likelihood, as JSON.
@@ -12,6 +13,7 @@ Usage (unset the machine's OpenBLAS settings, which slow numpy):
   env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /usr/bin/python3 scripts/bgnbd_reference.py \
       ../shared/data/cdnow/CDNOW_master.txt --end 1997-09-30
   ... scripts/bgnbd_reference.py ../shared/data/uci_online_retail/online_retail_II.csv --retail --end 2011-08-31
+  ... scripts/bgnbd_reference.py orders.csv --orders --end 2024-12-31   (leadscore datasets orders)
 """
 import argparse
 import json
@@ -25,6 +27,7 @@ ap = argparse.ArgumentParser()
 ap.add_argument("log")
 ap.add_argument("--end", required=True)
 ap.add_argument("--retail", action="store_true", help="UCI Online Retail's invoice lines (else CDNOW's log)")
+ap.add_argument("--orders", action="store_true", help="an orders table (entity_id, ts, amount), as leadscore datasets orders writes it")
 a = ap.parse_args()
 
 if a.retail:
@@ -32,6 +35,10 @@ if a.retail:
     log = log.dropna(subset=["Customer ID"]).rename(columns={"Customer ID": "customer"})
     log["amount"] = log["Quantity"] * log["Price"]
     log["day"] = pd.to_datetime(log["InvoiceDate"], format="%m/%d/%y %H:%M").dt.normalize()
+    log = log[log["amount"] >= 0]
+elif a.orders:
+    log = pd.read_csv(a.log, dtype={"entity_id": str}).rename(columns={"entity_id": "customer"})
+    log["day"] = pd.to_datetime(log["ts"], format="%Y-%m-%d %H:%M:%S").dt.normalize()
     log = log[log["amount"] >= 0]
 else:
     log = pd.read_csv(a.log, sep=r"\s+", dtype={"customer_id": str}).rename(columns={"customer_id": "customer"})
