@@ -28,7 +28,8 @@
 // rows and calibrates on the other 10%.
 //
 // Metrics: AUC (gonum's ROC curve integrated by the trapezoidal rule, ties
-// counting one half) with a percentile bootstrap 95% interval, log loss and
+// counting one half) with a 95% interval (a percentile bootstrap on fewer
+// than 20,000 rows, DeLong's on more), log loss and
 // Brier score. A model whose interval includes 0.5 is marked no better than
 // chance. Everything is deterministic for a seed, whatever the number of
 // workers: partial sums are added in a fixed order.

@@ -32,15 +32,32 @@ func AUC(scores []float64, labels []bool) float64 {
 	return integrate.Trapezoidal(fpr, tpr)
 }
 
-// AUCInterval returns a percentile bootstrap 95% interval of the AUC from
-// resamples draws of the rows (with replacement); resample k draws from its
-// own random stream (seed, k), so the resamples run on two goroutines and
-// the interval does not depend on them. The rows are sorted once; each
-// resample only counts how often it drew each row and takes the AUC of
-// those counts in one pass (the Mann–Whitney statistic, ties counting one
-// half), so a resample costs O(n), not a sort.
+// deLongRows is the fewest rows whose AUC interval is DeLong's rather than
+// the bootstrap's. On that many rows the two agree to about a thousandth
+// (TestAUCIntervalMethodsAgree), and the bootstrap's thousand passes over
+// the rows cost a quarter of a second at 160,000 rows, where DeLong's
+// takes one.
+const deLongRows = 20_000
+
+// AUCInterval returns a 95% interval of the AUC. On fewer than deLongRows
+// rows it is a percentile bootstrap from resamples draws of the rows (with
+// replacement); resample k draws from its own random stream (seed, k), so
+// the resamples run on two goroutines and the interval does not depend on
+// them. The rows are sorted once; each resample only counts how often it
+// drew each row and takes the AUC of those counts in one pass (the
+// Mann–Whitney statistic, ties counting one half), so a resample costs
+// O(n), not a sort. On more rows it is DeLong's interval (deLong), and
+// resamples and seed are unused. Either is NaN when a class is absent.
 func AUCInterval(scores []float64, labels []bool, resamples int, seed uint64) (lo, hi float64) {
+	return aucInterval(scores, labels, resamples, seed, deLongRows)
+}
+
+// aucInterval is AUCInterval with DeLong's interval from deLongMin rows.
+func aucInterval(scores []float64, labels []bool, resamples int, seed uint64, deLongMin int) (lo, hi float64) {
 	n := len(scores)
+	if n >= deLongMin {
+		return deLong(scores, labels)
+	}
 	order := make([]int, n)
 	for i := range order {
 		order[i] = i
@@ -108,6 +125,73 @@ func AUCInterval(scores []float64, labels []bool, resamples int, seed uint64) (l
 	}
 	slices.Sort(aucs)
 	return stat.Quantile(0.025, stat.Empirical, aucs, nil), stat.Quantile(0.975, stat.Empirical, aucs, nil)
+}
+
+// deLong returns DeLong's 95% interval of the AUC (DeLong, DeLong and
+// Clarke-Pearson 1988), as pROC's ci.auc computes it: the AUC ± 1.96
+// standard errors, cut to [0, 1]. Each positive's placement is the share
+// of negatives scored below it (ties counting one half), each negative's
+// the share of positives above it; the AUC is the mean of either, and its
+// variance var(positives' placements)/n₁ + var(negatives')/n₀. The two
+// classes' scores are sorted apart and walked together, one distinct
+// score at a time: rows of equal score share their placement. It is NaN
+// with fewer than two rows of a class.
+func deLong(scores []float64, labels []bool) (lo, hi float64) {
+	k := 0
+	for _, l := range labels {
+		if l {
+			k++
+		}
+	}
+	pos, neg := make([]float64, 0, k), make([]float64, 0, len(scores)-k)
+	for i, v := range scores {
+		if labels[i] {
+			pos = append(pos, v)
+		} else {
+			neg = append(neg, v)
+		}
+	}
+	n1, n0 := float64(len(pos)), float64(len(neg))
+	if n1 < 2 || n0 < 2 {
+		return math.NaN(), math.NaN()
+	}
+	slices.Sort(pos)
+	slices.Sort(neg)
+	// One distinct score: p positives and q negatives have it, below
+	// negatives and seen positives (these included) score no higher.
+	type group struct{ p, q, below, seen float64 }
+	groups := make([]group, 0, len(scores))
+	var area float64
+	for i, j := 0, 0; i < len(pos) || j < len(neg); {
+		v := math.Inf(1)
+		if i < len(pos) {
+			v = pos[i]
+		}
+		if j < len(neg) && neg[j] < v {
+			v = neg[j]
+		}
+		i0, j0 := i, j
+		for i < len(pos) && pos[i] == v {
+			i++
+		}
+		for j < len(neg) && neg[j] == v {
+			j++
+		}
+		p, q := float64(i-i0), float64(j-j0)
+		groups = append(groups, group{p: p, q: q, below: float64(j0), seen: float64(i)})
+		area += p * (float64(j0) + q/2)
+	}
+	auc := area / (n1 * n0)
+	var s10, s01 float64
+	for _, g := range groups {
+		v10 := (g.below+g.q/2)/n0 - auc
+		v01 := (n1-g.seen+g.p/2)/n1 - auc
+		s10 += g.p * v10 * v10
+		s01 += g.q * v01 * v01
+	}
+	se := math.Sqrt(s10/(n1-1)/n1 + s01/(n0-1)/n0)
+	const z = 1.959963984540054 // the normal's 97.5th percentile
+	return max(0, auc-z*se), min(1, auc+z*se)
 }
 
 // resample sets count[i] to how often the i-th row comes up in len(count)

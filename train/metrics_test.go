@@ -10,9 +10,9 @@ import (
 	"gonum.org/v1/gonum/stat"
 )
 
-// TestAUCIntervalCoversAUC checks the bootstrap interval on scores that
-// separate the classes partly, with ties: it holds the AUC, is narrow on
-// many rows, and is NaN with one class.
+// TestAUCIntervalCoversAUC checks the interval (DeLong's, on this many
+// rows) on scores that separate the classes partly, with ties: it holds
+// the AUC, is narrow on many rows, and is NaN with one class.
 func TestAUCIntervalCoversAUC(t *testing.T) {
 	r := rand.New(rand.NewPCG(2, 3))
 	n := 20_000
@@ -28,6 +28,84 @@ func TestAUCIntervalCoversAUC(t *testing.T) {
 	}
 	if lo, hi := AUCInterval(s, make([]bool, n), 50, 1); !math.IsNaN(lo) || !math.IsNaN(hi) {
 		t.Errorf("one class: [%v, %v], want NaN", lo, hi)
+	}
+}
+
+// TestDeLongByDefinition computes DeLong's interval pair by pair: each
+// positive's share of negatives below it and each negative's share of
+// positives above it (ties one half), their sample variances, and the AUC
+// ± 1.96 standard errors. Scores are rounded to make many ties of both
+// classes.
+func TestDeLongByDefinition(t *testing.T) {
+	r := rand.New(rand.NewPCG(6, 7))
+	n := deLongRows
+	s, y := make([]float64, n), make([]bool, n)
+	var pos, neg []float64
+	for i := range s {
+		y[i] = r.Float64() < 0.2
+		s[i] = math.Round(8*(r.NormFloat64()+0.6*b2f(y[i]))) / 8
+		if y[i] {
+			pos = append(pos, s[i])
+		} else {
+			neg = append(neg, s[i])
+		}
+	}
+	psi := func(a, b float64) float64 { // a positive's score a against a negative's b
+		switch {
+		case a > b:
+			return 1
+		case a == b:
+			return 0.5
+		}
+		return 0
+	}
+	v10, v01 := make([]float64, len(pos)), make([]float64, len(neg))
+	for i, a := range pos {
+		for j, b := range neg {
+			k := psi(a, b)
+			v10[i] += k / float64(len(neg))
+			v01[j] += k / float64(len(pos))
+		}
+	}
+	auc := stat.Mean(v10, nil)
+	se := math.Sqrt(stat.Variance(v10, nil)/float64(len(pos)) + stat.Variance(v01, nil)/float64(len(neg)))
+	wantLo, wantHi := auc-1.959963984540054*se, auc+1.959963984540054*se
+	lo, hi := AUCInterval(s, y, 1000, 1)
+	if math.Abs(lo-wantLo) > 1e-9 || math.Abs(hi-wantHi) > 1e-9 {
+		t.Errorf("DeLong [%.10f, %.10f], by definition [%.10f, %.10f]", lo, hi, wantLo, wantHi)
+	}
+	if math.Abs(auc-AUC(s, y)) > 1e-12 {
+		t.Errorf("mean placement %v, AUC %v", auc, AUC(s, y))
+	}
+	// Two positives among many negatives: still an interval; one: NaN.
+	few := make([]bool, n)
+	few[3], few[n-1] = true, true
+	if lo, hi := AUCInterval(s, few, 1000, 1); math.IsNaN(lo) || math.IsNaN(hi) || lo < 0 || hi > 1 {
+		t.Errorf("two positives: [%v, %v]", lo, hi)
+	}
+	few[3] = false
+	if lo, hi := AUCInterval(s, few, 1000, 1); !math.IsNaN(lo) || !math.IsNaN(hi) {
+		t.Errorf("one positive: [%v, %v], want NaN", lo, hi)
+	}
+}
+
+// TestAUCIntervalMethodsAgree checks that where AUCInterval turns from
+// the bootstrap to DeLong's interval, the two agree: on deLongRows rows
+// of a middling and of a high AUC, both ends within 0.002.
+func TestAUCIntervalMethodsAgree(t *testing.T) {
+	for _, shift := range []float64{0.8, 3} {
+		r := rand.New(rand.NewPCG(8, uint64(shift*10)))
+		s, y := make([]float64, deLongRows), make([]bool, deLongRows)
+		for i := range s {
+			y[i] = r.Float64() < 0.15
+			s[i] = r.NormFloat64() + shift*b2f(y[i])
+		}
+		lo, hi := AUCInterval(s, y, 1000, 3)
+		blo, bhi := aucInterval(s, y, 1000, 3, math.MaxInt)
+		if math.Abs(lo-blo) > 0.002 || math.Abs(hi-bhi) > 0.002 {
+			t.Errorf("AUC %.4f: DeLong [%.4f, %.4f], bootstrap [%.4f, %.4f]", AUC(s, y), lo, hi, blo, bhi)
+		}
+		t.Logf("AUC %.4f: DeLong [%.5f, %.5f], bootstrap [%.5f, %.5f]", AUC(s, y), lo, hi, blo, bhi)
 	}
 }
 

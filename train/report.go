@@ -296,7 +296,7 @@ th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}
 <p class="{{if .Ship}}ship{{else}}stop{{end}}">{{.Verdict}}</p>
 <h2>Validation</h2>
 <table><tr><th>metric</th><th>this model</th>{{if .Compare}}<th>previous model</th>{{end}}</tr>
-<tr><td>AUC (95% bootstrap CI)</td><td>{{f3 .M.Metrics.AUC}} ({{f3 .M.Metrics.AUCLow}}–{{f3 .M.Metrics.AUCHigh}})</td>{{if .Compare}}<td>{{f3 .Compare.AUC}}</td>{{end}}</tr>
+<tr><td>AUC (95% CI)</td><td>{{f3 .M.Metrics.AUC}} ({{f3 .M.Metrics.AUCLow}}–{{f3 .M.Metrics.AUCHigh}})</td>{{if .Compare}}<td>{{f3 .Compare.AUC}}</td>{{end}}</tr>
 <tr><td>PR-AUC (average precision)</td><td>{{f3 .M.Metrics.PRAUC}}</td>{{if .Compare}}<td>{{f3 .Compare.PRAUC}}</td>{{end}}</tr>
 <tr><td>log loss</td><td>{{f3 .M.Metrics.LogLoss}}</td>{{if .Compare}}<td>{{f3 .Compare.LogLoss}}</td>{{end}}</tr>
 <tr><td>Brier score</td><td>{{f3 .M.Metrics.Brier}}</td>{{if .Compare}}<td>{{f3 .Compare.Brier}}</td>{{end}}</tr>

@@ -32,7 +32,7 @@ func isSmall(n, pos int, frac float64) bool {
 // trainSmall measures the model by repeated stratified cross-validation
 // (smallRepeats × smallFolds fits, each measured on its held-out fold),
 // then fits it on every row: the AUC is the mean of each repetition's
-// out-of-fold AUC, its interval the mean of their bootstrap intervals,
+// out-of-fold AUC, its interval the mean of their intervals (AUCInterval),
 // and the "no better than chance" gate reads that interval.
 func trainSmall(ctx context.Context, t *features.Table, y []bool, cfg Config, log *slog.Logger) (*predict.Model, error) {
 	pos := 0
