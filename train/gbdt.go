@@ -540,23 +540,34 @@ func parallelChunks(n, workers int, fn func(lo, hi int)) {
 // e^−v for leaf value v). y holds the labels as 1 and 0.
 func (bo *booster) gradients(against []float64, y []float32, leaf []int32, factor []float64) {
 	parallelChunks(len(against), bo.cfg.Workers, func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			if leaf != nil {
-				against[i] *= factor[leaf[i]]
-			}
-			// σ(s) = 1 / (1 + e^−s): e^−s overflows to +Inf only for
-			// s < −709, where σ is 0 either way.
-			pr := 1 / (1 + against[i])
-			g := pr - float64(y[i])
-			// A floor on the hessian; written as a comparison, which
-			// compiles to less than the builtin max's NaN and zero rules.
-			h := pr * (1 - pr)
-			if h < 1e-16 {
-				h = 1e-16
-			}
-			bo.gh[i] = gh{float32(g), float32(h)}
+		if leaf == nil {
+			gradientsGo(against[lo:hi], y[lo:hi], nil, nil, bo.gh[lo:hi])
+			return
 		}
+		gradientsAfter(against[lo:hi], y[lo:hi], leaf[lo:hi], factor, bo.gh[lo:hi])
 	})
+}
+
+// gradientsGo sets out[i] to the gradient and hessian of row i, after
+// multiplying against[i] by factor[leaf[i]] unless leaf is nil.
+// gradientsAfter does the same with a leaf, on amd64 in SSE2.
+func gradientsGo(against []float64, y []float32, leaf []int32, factor []float64, out []gh) {
+	for i := range against {
+		if leaf != nil {
+			against[i] *= factor[leaf[i]]
+		}
+		// σ(s) = 1 / (1 + e^−s): e^−s overflows to +Inf only for
+		// s < −709, where σ is 0 either way.
+		pr := 1 / (1 + against[i])
+		g := pr - float64(y[i])
+		// A floor on the hessian; written as a comparison, which
+		// compiles to less than the builtin max's NaN and zero rules.
+		h := pr * (1 - pr)
+		if h < 1e-16 {
+			h = 1e-16
+		}
+		out[i] = gh{float32(g), float32(h)}
+	}
 }
 
 // zeroOne returns the labels as 1 and 0, for gradients σ(s) − y computed

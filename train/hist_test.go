@@ -1,6 +1,7 @@
 package train
 
 import (
+	"math"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -140,5 +141,49 @@ func TestPartitionPieces(t *testing.T) {
 	}
 	if wantMid == 0 || wantMid == len(want) {
 		t.Fatalf("degenerate split at %d of %d", wantMid, len(want))
+	}
+}
+
+// TestGradientKernel checks that gradientsAfter, which the build runs
+// (SSE2 on amd64), sets exactly what gradientsGo sets, bit for bit, both
+// the gradients and the updated e^−score, on rows of odd and even counts
+// with scores from −800 to 800 (e^−s overflowing, hessians under their
+// floor), factors of 0 and +Inf among them, and labels of both kinds. A
+// leaf outside the factors panics and leaves the rows after it alone.
+func TestGradientKernel(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	factor := []float64{0, 1, math.Inf(1), 0.5, 2, math.Exp(-0.3), math.Exp(0.7), 1e-300}
+	for _, n := range []int{0, 1, 2, 3, 1001} {
+		against, y, leaf := make([]float64, n), make([]float32, n), make([]int32, n)
+		for i := range against {
+			against[i] = math.Exp(-(r.Float64()*1600 - 800))
+			if r.IntN(10) == 0 {
+				against[i] = math.Exp(-r.NormFloat64())
+			}
+			y[i] = float32(r.IntN(2))
+			leaf[i] = int32(r.IntN(len(factor)))
+		}
+		a1, a2 := slices.Clone(against), slices.Clone(against)
+		g1, g2 := make([]gh, n), make([]gh, n)
+		gradientsGo(a1, y, leaf, factor, g1)
+		gradientsAfter(a2, y, leaf, factor, g2)
+		for i := range n {
+			if math.Float64bits(a1[i]) != math.Float64bits(a2[i]) ||
+				math.Float32bits(g1[i].g) != math.Float32bits(g2[i].g) || math.Float32bits(g1[i].h) != math.Float32bits(g2[i].h) {
+				t.Fatalf("n=%d row %d: against %v, %v; gh %v, %v", n, i, a1[i], a2[i], g1[i], g2[i])
+			}
+		}
+	}
+	against, out := []float64{1, 1, 1, 1}, make([]gh, 4)
+	func() {
+		defer func() {
+			if recover() == nil {
+				t.Error("a leaf outside the factors did not panic")
+			}
+		}()
+		gradientsAfter(against, make([]float32, 4), []int32{0, 1, 9, 0}, []float64{2, 3}, out)
+	}()
+	if against[3] != 1 {
+		t.Errorf("the row after a bad leaf was changed: %v", against)
 	}
 }
