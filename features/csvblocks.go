@@ -186,6 +186,17 @@ type blockColumn struct {
 // text, those where written is set keeping their cells beside their
 // numbers; ok is false when a record is malformed.
 func parseCSVBlock(blk []byte, sep rune, width int, na []string, keep, written []bool) (csvBlock, bool) {
+	if plainSyntax(blk, sep) {
+		if out, ok, retry := parsePlainBlock(blk, sep, width, na, keep, written); !retry {
+			return out, ok
+		}
+	}
+	return parseBlockCells(blk, sep, width, na, keep, written)
+}
+
+// parseBlockCells is parseCSVBlock by way of the block's cells as text
+// (readBlockCells), for any block.
+func parseBlockCells(blk []byte, sep rune, width int, na []string, keep, written []bool) (csvBlock, bool) {
 	cells := readBlockCells(blk, sep, width, na, nil)
 	if cells == nil {
 		return csvBlock{}, false
@@ -210,6 +221,106 @@ func parseCSVBlock(blk []byte, sep rune, width int, na []string, keep, written [
 		}
 	}
 	return out, true
+}
+
+// probeRows is how many records parsePlainBlock reads to decide which
+// columns to read as numbers.
+const probeRows = 64
+
+// parsePlainBlock is parseCSVBlock for a block plainSyntax accepts, without
+// a string per numeric cell: each record is cut once, its cells trimmed
+// and matched against na as readBlockCells does, and the cells of a
+// numeric column parsed as parseFloats parses them, straight into the
+// column's floats. A column is numeric when its cells among the block's
+// first probeRows records are numbers or empty. retry is set, and the
+// block left to the cells' way, when a later cell of a numeric column is
+// not a number; ok is false where parseCSVBlock's would be.
+func parsePlainBlock(blk []byte, sep rune, width int, na []string, keep, written []bool) (out csvBlock, ok, retry bool) {
+	data := unsafe.String(unsafe.SliceData(blk), len(blk))
+	rec := make([]string, width)
+	// next reads p's next record into rec, trimmed and with na cells
+	// emptied; it skips blank records (every cell blank before na is
+	// matched, as blankRecord) and reports false at the end or at a
+	// malformed record (bad).
+	var bad bool
+	next := func(p *plainRows) bool {
+		for {
+			if err := p.Next(); err != nil {
+				bad = err != io.EOF
+				return false
+			}
+			blank := true
+			for j := range rec {
+				c := trimCell(p.cell(j))
+				blank = blank && c == ""
+				if slices.Contains(na, c) {
+					c = ""
+				}
+				rec[j] = c
+			}
+			if !blank {
+				return true
+			}
+		}
+	}
+	num := make([]bool, width)
+	for j := range num {
+		num[j] = !keep[j]
+	}
+	probe := newPlainRows(data, sep, width)
+	for k := 0; k < probeRows && next(probe); k++ {
+		for j, c := range rec {
+			if num[j] && c != "" {
+				if _, syntax, _ := decimalValue(c); !syntax || zeroLed(c) {
+					num[j] = false
+				}
+			}
+		}
+	}
+	if bad {
+		return csvBlock{}, false, false
+	}
+	est := bytes.Count(blk, []byte{'\n'}) + 1
+	cols := make([]blockColumn, width)
+	for j := range cols {
+		if num[j] {
+			cols[j].float = make([]float64, 0, est)
+		}
+		if !num[j] || written[j] {
+			cols[j].text = make([]string, 0, est)
+		}
+		cols[j].values = !num[j]
+	}
+	p := newPlainRows(data, sep, width)
+	rows := 0
+	for next(p) {
+		rows++
+		for j, c := range rec {
+			col := &cols[j]
+			if col.text != nil {
+				col.text = append(col.text, c)
+			}
+			if !num[j] {
+				continue
+			}
+			if c == "" {
+				col.float = append(col.float, math.NaN())
+				continue
+			}
+			f, syntax, err := decimalValue(c)
+			switch {
+			case !syntax || zeroLed(c):
+				return csvBlock{}, false, true
+			case err != nil:
+				return csvBlock{}, false, false // beyond MaxMagnitude: the sequential reader names the cell
+			}
+			col.float, col.values = append(col.float, f), true
+		}
+	}
+	if bad {
+		return csvBlock{}, false, false
+	}
+	return csvBlock{rows: rows, cols: cols}, true, false
 }
 
 // readBlockCells returns the trimmed cells of a block column by column (the

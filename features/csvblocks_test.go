@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
@@ -352,4 +353,107 @@ func readWritten(t *testing.T, content string, written ...string) *Table {
 		t.Fatal(err)
 	}
 	return tb
+}
+
+// TestPlainBlockMatchesCells checks parsePlainBlock against the cells' way
+// (parseBlockCells) on random plain blocks: numbers with and without
+// decimals and spaces around them, empty and NA cells, blank records and
+// empty lines, codes with a leading zero, text, and a column numeric for
+// many records before a word (which must send the block back: retry).
+// Where the fast path answers, its block must be the same, floats bit for
+// bit; a number beyond MaxMagnitude must fail the block as the cells' way
+// does.
+func TestPlainBlockMatchesCells(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	na := []string{"NA", "n/a"}
+	cell := func(kind, row int) string {
+		switch kind {
+		case 0: // numbers, some missing
+			switch r.IntN(12) {
+			case 0:
+				return ""
+			case 1:
+				return "NA"
+			case 2:
+				return " 12.5 "
+			}
+			return fmt.Sprint(r.IntN(200000) - 1000)
+		case 1: // decimals
+			return fmt.Sprintf("%.*f", r.IntN(4), r.NormFloat64()*1e4)
+		case 2: // text
+			return []string{"north", "south", "n/a", "", " east"}[r.IntN(5)]
+		case 3: // codes after numbers
+			if row > 50 && r.IntN(8) == 0 {
+				return "0042"
+			}
+			return fmt.Sprint(r.IntN(90) + 10)
+		case 4: // numbers, then a word late in the block
+			if row == 300 {
+				return "unknown"
+			}
+			return fmt.Sprint(r.IntN(9))
+		case 5: // empty throughout
+			return ""
+		}
+		return "x"
+	}
+	var fast, retried int
+	for trial := range 200 {
+		width := 1 + r.IntN(5)
+		kinds := make([]int, width)
+		for j := range kinds {
+			kinds[j] = r.IntN(6)
+		}
+		keep, written := make([]bool, width), make([]bool, width)
+		for j := range keep {
+			keep[j], written[j] = r.IntN(6) == 0, r.IntN(5) == 0
+		}
+		var b strings.Builder
+		rows := 1 + r.IntN(400)
+		for i := range rows {
+			switch r.IntN(40) {
+			case 0:
+				b.WriteString("\n") // an empty line
+			case 1:
+				b.WriteString(strings.Repeat(" ,", width-1) + " \n") // a blank record
+			}
+			for j, k := range kinds {
+				if j > 0 {
+					b.WriteByte(',')
+				}
+				b.WriteString(cell(k, i))
+			}
+			b.WriteByte('\n')
+		}
+		if trial%25 == 7 {
+			b.WriteString(strings.Repeat("3e16,", width-1) + "3e16\n")
+		}
+		blk := []byte(b.String())
+		want, wantOK := parseBlockCells(blk, ',', width, na, keep, written)
+		got, ok, retry := parsePlainBlock(blk, ',', width, na, keep, written)
+		if retry {
+			retried++
+			continue
+		}
+		fast++
+		if ok != wantOK {
+			t.Fatalf("trial %d: ok %v, the cells' way %v", trial, ok, wantOK)
+		}
+		if !ok {
+			continue
+		}
+		if got.rows != want.rows {
+			t.Fatalf("trial %d: %d rows, want %d", trial, got.rows, want.rows)
+		}
+		for j := range want.cols {
+			g, w := got.cols[j], want.cols[j]
+			if g.values != w.values || (g.float == nil) != (w.float == nil) || !slices.Equal(g.text, w.text) ||
+				!slices.EqualFunc(g.float, w.float, func(a, b float64) bool { return math.Float64bits(a) == math.Float64bits(b) }) {
+				t.Fatalf("trial %d column %d (kind %d, keep %v, written %v): got %+v, want %+v", trial, j, kinds[j], keep[j], written[j], g, w)
+			}
+		}
+	}
+	if fast < 100 || retried < 10 {
+		t.Errorf("%d blocks read the fast way, %d sent back: the cases are not both covered", fast, retried)
+	}
 }
