@@ -140,6 +140,27 @@ func FuzzParseSpec(f *testing.F) {
 	})
 }
 
+// FuzzPlainBlock checks that a plain CSV block reads the same by
+// parsePlainBlock as by its cells (samePlainBlock), whatever its bytes,
+// with the first column kept as text or as written.
+func FuzzPlainBlock(f *testing.F) {
+	for _, seed := range []string{"1,2\n3,4\n", " 1 ,NA\n,\n\n007,x\n", "1e16,2\n", "-0.5,.5\n5.,+3\n"} {
+		f.Add([]byte(seed), uint8(2), false, false)
+		f.Add([]byte(seed), uint8(2), true, true)
+	}
+	f.Fuzz(func(t *testing.T, blk []byte, width uint8, keep0, written0 bool) {
+		w := int(width%4) + 1
+		if !plainSyntax(blk, ',') {
+			return
+		}
+		keep, written := make([]bool, w), make([]bool, w)
+		keep[0], written[0] = keep0, written0
+		if _, err := samePlainBlock(blk, w, []string{"NA"}, keep, written); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
 // FuzzReadTable feeds arbitrary bytes to the flat-table reader, with and
 // without a time format: it must never panic, fail only with bad input,
 // and read every column whole (as many values as rows), numbers finite.
