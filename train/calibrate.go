@@ -275,35 +275,46 @@ func CalibrationTable(p []float64, y []bool) []predict.CalibrationBin {
 	return out
 }
 
-// rankBy returns row indexes ordered by score, descending or ascending
-// (ties keep row order), and the number of positives.
-func rankBy(p []float64, y []bool, desc bool) ([]int, int) {
-	idx := make([]int, len(p))
-	for i := range idx {
-		idx[i] = i
+// ranking is the rows ordered by score, highest first, ties in row order,
+// with the number of positives: Deciles, PRAUC and KS read one ranking,
+// which evaluate and the report sort once.
+type ranking struct {
+	idx []int
+	pos int
+}
+
+// rank ranks the rows of p. It sorts (score, row) pairs, which compare
+// without reading p at random.
+func rank(p []float64, y []bool) ranking {
+	type scored struct {
+		p float64
+		i int
 	}
-	slices.SortFunc(idx, func(a, b int) int {
-		c := cmp.Compare(p[a], p[b])
-		if desc {
-			c = -c
-		}
-		return cmp.Or(c, cmp.Compare(a, b))
-	})
-	pos := 0
+	s := make([]scored, len(p))
+	for i, v := range p {
+		s[i] = scored{v, i}
+	}
+	slices.SortFunc(s, func(a, b scored) int { return cmp.Or(cmp.Compare(b.p, a.p), cmp.Compare(a.i, b.i)) })
+	r := ranking{idx: make([]int, len(p))}
+	for k, e := range s {
+		r.idx[k] = e.i
+	}
 	for _, v := range y {
 		if v {
-			pos++
+			r.pos++
 		}
 	}
-	return idx, pos
+	return r
 }
 
 // Deciles returns lift and gain by decile of score (highest first): the
 // share of positives captured so far (gain) and each decile's positive rate
 // over the base rate (lift); both are undefined when no row is positive.
-func Deciles(p []float64, y []bool) []predict.Decile {
-	idx, pos := rankBy(p, y, true)
-	base := float64(pos) / float64(len(p))
+func Deciles(p []float64, y []bool) []predict.Decile { return rank(p, y).deciles(y) }
+
+func (r ranking) deciles(y []bool) []predict.Decile {
+	idx, pos := r.idx, r.pos
+	base := float64(pos) / float64(len(idx))
 	out := make([]predict.Decile, 10)
 	cum := 0
 	for d := range out {
@@ -331,16 +342,17 @@ func Deciles(p []float64, y []bool) []predict.Decile {
 // PRAUC returns the average precision: Σ (Rₖ − Rₖ₋₁) Pₖ over the ranking by
 // score (ties broken by position), as scikit-learn's average_precision_score
 // does without ties.
-func PRAUC(p []float64, y []bool) float64 {
-	idx, pos := rankBy(p, y, true)
-	if pos == 0 {
+func PRAUC(p []float64, y []bool) float64 { return rank(p, y).averagePrecision(y) }
+
+func (r ranking) averagePrecision(y []bool) float64 {
+	if r.pos == 0 {
 		return math.NaN()
 	}
 	ap, tp := 0.0, 0
-	for k, i := range idx {
+	for k, i := range r.idx {
 		if y[i] {
 			tp++
-			ap += float64(tp) / float64(k+1) / float64(pos)
+			ap += float64(tp) / float64(k+1) / float64(r.pos)
 		}
 	}
 	return ap
@@ -348,21 +360,26 @@ func PRAUC(p []float64, y []bool) float64 {
 
 // KS returns the Kolmogorov–Smirnov statistic: the largest gap between the
 // score distributions of positives and negatives.
-func KS(p []float64, y []bool) float64 {
-	idx, pos := rankBy(p, y, false)
-	neg := len(y) - pos
+func KS(p []float64, y []bool) float64 { return rank(p, y).ks(p, y) }
+
+// ks walks the ranking from the lowest score up, measuring the gap at the
+// end of each run of equal scores (where the order within a run does not
+// matter).
+func (r ranking) ks(p []float64, y []bool) float64 {
+	idx := r.idx
+	neg := len(y) - r.pos
 	best, cp, cn := 0.0, 0, 0
-	for k, i := range idx {
+	for k := len(idx) - 1; k >= 0; k-- {
+		i := idx[k]
 		if y[i] {
 			cp++
 		} else {
 			cn++
 		}
-		// Only at the end of a run of equal scores.
-		if k+1 < len(idx) && p[idx[k+1]] == p[i] {
+		if k > 0 && p[idx[k-1]] == p[i] {
 			continue
 		}
-		best = math.Max(best, math.Abs(float64(cn)/float64(neg)-float64(cp)/float64(pos)))
+		best = math.Max(best, math.Abs(float64(cn)/float64(neg)-float64(cp)/float64(r.pos)))
 	}
 	return best
 }

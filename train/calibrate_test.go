@@ -1,9 +1,11 @@
 package train
 
 import (
+	"cmp"
 	"context"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"leadscore/predict"
@@ -82,5 +84,74 @@ func TestRankingMetrics(t *testing.T) {
 	d := Deciles(append(p, p...), append(y, y...))
 	if d[9].Gain != 1 || d[0].Rows+d[1].Rows+d[9].Rows == 0 {
 		t.Errorf("deciles %+v", d)
+	}
+}
+
+// TestRankingWithTies checks the metrics read from one ranking against
+// their definitions on scores with many ties: KS as the largest gap
+// between the classes' shares at or below each distinct score (walking
+// the ranking from the bottom must end each run of ties where an
+// ascending walk would), the average precision over the rows ranked by
+// score and then row, and each decile's positives.
+func TestRankingWithTies(t *testing.T) {
+	r := rand.New(rand.NewPCG(21, 22))
+	n := 5003
+	p, y := make([]float64, n), make([]bool, n)
+	for i := range p {
+		y[i] = r.Float64() < 0.3
+		p[i] = math.Round(10*(r.Float64()+0.3*b2f(y[i]))) / 10
+	}
+	rk := rank(p, y)
+	distinct := slices.Compact(slices.Sorted(slices.Values(p)))
+	var pos, neg float64
+	for _, v := range y {
+		if v {
+			pos++
+		} else {
+			neg++
+		}
+	}
+	wantKS := 0.0
+	for _, v := range distinct {
+		var cp, cn float64
+		for i, q := range p {
+			if q <= v {
+				if y[i] {
+					cp++
+				} else {
+					cn++
+				}
+			}
+		}
+		wantKS = math.Max(wantKS, math.Abs(cn/neg-cp/pos))
+	}
+	if got := rk.ks(p, y); math.Abs(got-wantKS) > 1e-15 {
+		t.Errorf("KS %v, by definition %v", got, wantKS)
+	}
+	order := allRows(n)
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(p[b], p[a]) })
+	if !slices.Equal(order, rk.idx) {
+		t.Fatal("the ranking is not by score, highest first, then row")
+	}
+	ap, tp := 0.0, 0.0
+	for k, i := range order {
+		if y[i] {
+			tp++
+			ap += tp / float64(k+1) / pos
+		}
+	}
+	if got := PRAUC(p, y); math.Abs(got-ap) > 1e-12 {
+		t.Errorf("average precision %v, want %v", got, ap)
+	}
+	for d, dec := range Deciles(p, y) {
+		k := 0
+		for _, i := range order[d*n/10 : (d+1)*n/10] {
+			if y[i] {
+				k++
+			}
+		}
+		if dec.Positives != k {
+			t.Errorf("decile %d: %d positives, want %d", d+1, dec.Positives, k)
+		}
 	}
 }

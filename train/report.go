@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 
+	"gonum.org/v1/gonum/integrate"
 	"gonum.org/v1/gonum/stat"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -54,10 +55,13 @@ func writeReport(w io.Writer, m *predict.Model, p []float64, y []bool, prev *pre
 		d.Ship = true
 		d.Verdict = fmt.Sprintf("Better than chance on rows it has not seen: AUC %.3f (95%% CI %.3f–%.3f), %s.", m.Metrics.AUC, m.Metrics.AUCLow, m.Metrics.AUCHigh, m.Metrics.Split)
 	}
-	on := func(f func([]float64, []bool) (*plot.Plot, error)) func() (*plot.Plot, error) {
-		return func() (*plot.Plot, error) { return f(p, y) }
+	r := rank(p, y)
+	charts := []func() (*plot.Plot, error){
+		func() (*plot.Plot, error) { return rocPlot(p, y) },
+		func() (*plot.Plot, error) { return prPlot(p, y, r) },
+		func() (*plot.Plot, error) { return calibrationPlot(p, y) },
+		func() (*plot.Plot, error) { return gainPlot(y, r) },
 	}
-	charts := []func() (*plot.Plot, error){on(rocPlot), on(prPlot), on(calibrationPlot), on(gainPlot)}
 	if d.Top = weights(m); len(d.Top) > 0 {
 		charts = append(charts, func() (*plot.Plot, error) { return weightPlot(d.Top, m.Trees != nil) })
 	}
@@ -149,11 +153,12 @@ func rocPlot(p []float64, y []bool) (*plot.Plot, error) {
 	for i := range tpr {
 		pts[i].X, pts[i].Y = fpr[i], tpr[i]
 	}
-	return line(fmt.Sprintf("ROC (AUC %.3f)", AUC(p, y)), "false positive rate", "true positive rate", pts, true)
+	// The area under these points is AUC's, which integrates the same.
+	return line(fmt.Sprintf("ROC (AUC %.3f)", integrate.Trapezoidal(fpr, tpr)), "false positive rate", "true positive rate", pts, true)
 }
 
-func prPlot(p []float64, y []bool) (*plot.Plot, error) {
-	idx, pos := rankBy(p, y, true)
+func prPlot(p []float64, y []bool, r ranking) (*plot.Plot, error) {
+	idx, pos := r.idx, r.pos
 	pts := plotter.XYs{{X: 0, Y: 1}}
 	tp := 0
 	for k, i := range idx {
@@ -164,7 +169,7 @@ func prPlot(p []float64, y []bool) (*plot.Plot, error) {
 			pts = append(pts, plotter.XY{X: float64(tp) / float64(max(pos, 1)), Y: float64(tp) / float64(k+1)})
 		}
 	}
-	return line(fmt.Sprintf("Precision-recall (AP %.3f)", PRAUC(p, y)), "recall", "precision", pts, false)
+	return line(fmt.Sprintf("Precision-recall (AP %.3f)", r.averagePrecision(y)), "recall", "precision", pts, false)
 }
 
 func calibrationPlot(p []float64, y []bool) (*plot.Plot, error) {
@@ -187,9 +192,9 @@ func calibrationPlot(p []float64, y []bool) (*plot.Plot, error) {
 	return pl, nil
 }
 
-func gainPlot(p []float64, y []bool) (*plot.Plot, error) {
+func gainPlot(y []bool, r ranking) (*plot.Plot, error) {
 	pts := plotter.XYs{{X: 0, Y: 0}}
-	for _, d := range Deciles(p, y) {
+	for _, d := range r.deciles(y) {
 		pts = append(pts, plotter.XY{X: float64(d.Decile) / 10, Y: float64(d.Gain)})
 	}
 	return line("Cumulative gain by decile", "share of leads called (best first)", "share of won deals reached", pts, true)

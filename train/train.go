@@ -502,10 +502,11 @@ func evaluate(m *predict.Model, t *features.Table, y []bool, rows []int, seed ui
 	met := predict.Metrics{AUC: AUC(p, yv), LogLoss: LogLoss(p, yv), Brier: Brier(p, yv), Rows: len(rows), Positives: countTrue(y, rows)}
 	met.BaseRate = float64(met.Positives) / float64(met.Rows)
 	met.AUCLow, met.AUCHigh = AUCInterval(p, yv, 1000, seed)
-	met.PRAUC, met.KS = PRAUC(p, yv), KS(p, yv)
+	r := rank(p, yv)
+	met.PRAUC, met.KS = r.averagePrecision(yv), r.ks(p, yv)
 	met.ECE, met.ECERaw = ECE(p, yv), ECE(probs(nil, logits), yv)
 	met.Calibration = m.Calibration.Method
-	met.CalibrationTable, met.Deciles = CalibrationTable(p, yv), Deciles(p, yv)
+	met.CalibrationTable, met.Deciles = CalibrationTable(p, yv), r.deciles(yv)
 	return met, p
 }
 
