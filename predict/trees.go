@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"slices"
 	"sync"
+	"unsafe"
 
 	"golang.org/x/sync/errgroup"
 
@@ -770,26 +771,35 @@ func (bt *binnedTrees) binOf(f int, v float64) uint8 {
 // eight reach leaves. Every row's values are added in tree order.
 func (bt *binnedTrees) logitBlock(b []uint8, p int, out []float64) {
 	n := len(out)
+	if p < len(bt.cuts) || len(b) < n*p {
+		panic("predict: binned rows without every feature of the trees")
+	}
 	for r := range out {
 		out[r] = bt.base
 	}
+	// The nodes' children and features were written by newBinnedTrees and
+	// each row holds every feature's bin: the walk reads them without
+	// bounds checks (step).
+	nodes := unsafe.Pointer(unsafe.SliceData(bt.nodes))
+	first := unsafe.Pointer(unsafe.SliceData(b))
 	for k, root := range bt.roots {
 		d := bt.depth[k]
 		r := 0
 		for ; r+8 <= n; r += 8 {
-			b0, b1, b2, b3 := b[r*p:(r+1)*p], b[(r+1)*p:(r+2)*p], b[(r+2)*p:(r+3)*p], b[(r+3)*p:(r+4)*p]
-			b4, b5, b6, b7 := b[(r+4)*p:(r+5)*p], b[(r+5)*p:(r+6)*p], b[(r+6)*p:(r+7)*p], b[(r+7)*p:(r+8)*p]
+			b0 := unsafe.Add(first, r*p)
+			b1, b2, b3, b4 := unsafe.Add(b0, p), unsafe.Add(b0, 2*p), unsafe.Add(b0, 3*p), unsafe.Add(b0, 4*p)
+			b5, b6, b7 := unsafe.Add(b0, 5*p), unsafe.Add(b0, 6*p), unsafe.Add(b0, 7*p)
 			n0, n1, n2, n3, n4, n5, n6, n7 := root, root, root, root, root, root, root, root
 			for range d {
 				var l0, l1, l2, l3, l4, l5, l6, l7 uint8
-				n0, l0 = bt.next(n0, b0)
-				n1, l1 = bt.next(n1, b1)
-				n2, l2 = bt.next(n2, b2)
-				n3, l3 = bt.next(n3, b3)
-				n4, l4 = bt.next(n4, b4)
-				n5, l5 = bt.next(n5, b5)
-				n6, l6 = bt.next(n6, b6)
-				n7, l7 = bt.next(n7, b7)
+				n0, l0 = step(nodes, n0, b0)
+				n1, l1 = step(nodes, n1, b1)
+				n2, l2 = step(nodes, n2, b2)
+				n3, l3 = step(nodes, n3, b3)
+				n4, l4 = step(nodes, n4, b4)
+				n5, l5 = step(nodes, n5, b5)
+				n6, l6 = step(nodes, n6, b6)
+				n7, l7 = step(nodes, n7, b7)
 				if l0&l1&l2&l3&l4&l5&l6&l7 != 0 {
 					break
 				}
@@ -814,6 +824,17 @@ func (bt *binnedTrees) logitBlock(b []uint8, p int, out []float64) {
 			out[r] += bt.value[m]
 		}
 	}
+}
+
+// step is next without bounds checks, for logitBlock: node n of nodes (n
+// is a child newBinnedTrees wrote, inside its tree) and the bin of the
+// node's feature in the row at b (a feature below len(bt.cuts), which
+// logitBlock checked its rows hold).
+func step(nodes unsafe.Pointer, n int32, b unsafe.Pointer) (int32, uint8) {
+	nd := (*binnedNode)(unsafe.Add(nodes, uintptr(n)*unsafe.Sizeof(binnedNode{})))
+	v := *(*uint8)(unsafe.Add(b, nd.feature))
+	c := nd.right[v>>6] >> (v & 63) & 1
+	return nd.child[c], nd.leaves >> c & 1
 }
 
 // next returns the child of node n that binned row b takes, and 1 when
