@@ -111,12 +111,48 @@ func sortBySecond(idx []int, times []time.Time) bool {
 	for k, i := range idx {
 		keys[k] = uint64(times[i].Unix()-lo)<<shift | uint64(i)
 	}
-	slices.Sort(keys)
+	sortKeys(keys)
 	mask := uint64(1)<<shift - 1
 	for k, key := range keys {
 		idx[k] = int(key & mask)
 	}
 	return true
+}
+
+// sortKeys sorts keys ascending. From radixMin keys it is a radix sort,
+// least significant byte first, that skips the bytes every key shares
+// (packed time keys span a few bytes); below, slices.Sort.
+func sortKeys(keys []uint64) {
+	const radixMin = 4096
+	if len(keys) < radixMin {
+		slices.Sort(keys)
+		return
+	}
+	var differ uint64 // the bits where some key differs from the first
+	for _, k := range keys {
+		differ |= k ^ keys[0]
+	}
+	src, dst := keys, make([]uint64, len(keys))
+	for shift := 0; shift < 64; shift += 8 {
+		if differ>>shift&0xff == 0 {
+			continue
+		}
+		var at [256]int
+		for _, k := range src {
+			at[k>>shift&0xff]++
+		}
+		sum := 0
+		for b, c := range at {
+			at[b], sum = sum, sum+c
+		}
+		for _, k := range src {
+			b := k >> shift & 0xff
+			dst[at[b]] = k
+			at[b]++
+		}
+		src, dst = dst, src
+	}
+	copy(keys, src) // a no-op when an even number of passes ended in keys
 }
 
 // stratifiedFolds assigns rows to k folds, each class shuffled with the seed

@@ -368,3 +368,24 @@ func TestSmallData(t *testing.T) {
 		t.Error("the report does not say how the model was measured")
 	}
 }
+
+// TestSortKeys checks the radix sort against slices.Sort: keys that share
+// their high bytes (as packed time keys do), keys of every byte, ties, and
+// key counts that end the passes in either buffer.
+func TestSortKeys(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	for _, n := range []int{0, 10, 5000, 70001} {
+		for _, mask := range []uint64{0xffffff, 0xff00ff00, ^uint64(0), 0xf} {
+			keys := make([]uint64, n)
+			for i := range keys {
+				keys[i] = 0x1234_0000_0000_0000 | r.Uint64()&mask
+			}
+			want := slices.Clone(keys)
+			slices.Sort(want)
+			sortKeys(keys)
+			if !slices.Equal(keys, want) {
+				t.Fatalf("%d keys, mask %#x: not sorted as slices.Sort sorts them", n, mask)
+			}
+		}
+	}
+}
