@@ -351,6 +351,7 @@ type leaf struct {
 	node       int32
 	begin, end int
 	hist       []hbin
+	minus      []hbin // a sibling's histogram, still to subtract from hist (findBest)
 	g, h       float64
 	n          int // rows
 	depth      int
@@ -630,8 +631,10 @@ func (bo *booster) putHist(h []hbin) {
 	}
 }
 
-// minParallelRows is the smallest node whose histogram is built on more
-// than one goroutine.
+// minParallelRows is the fewest rows of a leaf searched on more than one
+// goroutine (findBest). A node's histogram is built on more than one from
+// minParallelRows × 10 row-features: 4,096 rows of ten features, 1,024 of
+// forty.
 const minParallelRows = 4096
 
 // minParallelPartition is the smallest leaf whose rows are partitioned
@@ -673,7 +676,7 @@ func (bo *booster) buildHist(h []hbin, rows []int32) {
 		k = groups - 1 - k
 		bo.histGroup(h, rows, ogh, bo.feats[size*k:min(len(bo.feats), size*k+size)])
 	}
-	if len(ogh) < minParallelRows {
+	if len(ogh)*len(bo.feats) < minParallelRows*10 {
 		for k := range groups {
 			work(k)
 		}
@@ -751,15 +754,10 @@ func (bo *booster) grow(n int) []gbNode {
 		}
 		small.hist = bo.getHist()
 		bo.buildHist(small.hist, bo.idx[small.begin:small.end])
-		large.hist = l.hist
-		for _, f := range bo.feats {
-			o := bo.b.off[f]
-			ph, sh := large.hist[o:o+bo.b.nbins[f]], small.hist[o:o+bo.b.nbins[f]]
-			for k := range ph {
-				ph[k].g -= sh[k].g
-				ph[k].h -= sh[k].h
-			}
-		}
+		// The large child's histogram is its parent's minus the small
+		// one's: findBest subtracts feature by feature, on every core, and
+		// not at all for a child it does not search.
+		large.hist, large.minus = l.hist, small.hist
 		leaves[bi] = left
 		leaves = append(leaves, right)
 		kids := [2]*leaf{left, right}
@@ -908,8 +906,9 @@ func (bo *booster) leafOfRows(nodes []gbNode, out []int32) {
 func leafScore(g, h, lambda float64) float64 { return g * g / (h + lambda) }
 
 // findBest sets l.best to the best split over the tree's features, with
-// best (one per feature) as scratch. A leaf of minParallelRows or more is
-// searched on the workers, a smaller one on the calling goroutine.
+// best (one per feature) as scratch, after subtracting l.minus from each
+// feature's histogram. A leaf of minParallelRows or more is searched on
+// the workers, a smaller one on the calling goroutine.
 func (bo *booster) findBest(l *leaf, best []split) {
 	l.best = split{}
 	if l.n < 2*bo.cfg.MinDataInLeaf || l.h < 2*bo.cfg.MinSumHessian {
@@ -919,6 +918,12 @@ func (bo *booster) findBest(l *leaf, best []split) {
 	work := func(k int) {
 		f := bo.feats[k]
 		h := l.hist[bo.b.off[f] : bo.b.off[f]+bo.b.nbins[f]]
+		if l.minus != nil {
+			for b, e := range l.minus[bo.b.off[f] : bo.b.off[f]+bo.b.nbins[f]] {
+				h[b].g -= e.g
+				h[b].h -= e.h
+			}
+		}
 		if bo.b.cat[f] {
 			best[k] = bo.bestCategorical(l, f, h)
 		} else {
@@ -932,6 +937,7 @@ func (bo *booster) findBest(l *leaf, best []split) {
 			work(k)
 		}
 	}
+	l.minus = nil
 	for _, s := range best {
 		if s.gain > l.best.gain {
 			l.best = s
