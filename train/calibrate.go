@@ -283,28 +283,35 @@ type ranking struct {
 	pos int
 }
 
-// rank ranks the rows of p. It sorts (score, row) pairs, which compare
-// without reading p at random.
+// rank ranks the rows of p.
 func rank(p []float64, y []bool) ranking {
-	type scored struct {
-		p float64
-		i int
-	}
-	s := make([]scored, len(p))
-	for i, v := range p {
-		s[i] = scored{v, i}
-	}
-	slices.SortFunc(s, func(a, b scored) int { return cmp.Or(cmp.Compare(b.p, a.p), cmp.Compare(a.i, b.i)) })
-	r := ranking{idx: make([]int, len(p))}
-	for k, e := range s {
-		r.idx[k] = e.i
-	}
+	r := ranking{idx: rankRows(p, allRows(len(p)))}
 	for _, v := range y {
 		if v {
 			r.pos++
 		}
 	}
 	return r
+}
+
+// rankRows returns rows ordered by their score in p, highest first, ties in
+// the order of rows. It sorts (score, place) pairs, which compare without
+// reading p at random.
+func rankRows(p []float64, rows []int) []int {
+	type scored struct {
+		p  float64
+		at int
+	}
+	s := make([]scored, len(rows))
+	for j, i := range rows {
+		s[j] = scored{p[i], j}
+	}
+	slices.SortFunc(s, func(a, b scored) int { return cmp.Or(cmp.Compare(b.p, a.p), cmp.Compare(a.at, b.at)) })
+	out := make([]int, len(rows))
+	for k, e := range s {
+		out[k] = rows[e.at]
+	}
+	return out
 }
 
 // Deciles returns lift and gain by decile of score (highest first): the

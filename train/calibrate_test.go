@@ -87,12 +87,13 @@ func TestRankingMetrics(t *testing.T) {
 	}
 }
 
-// TestRankingWithTies checks the metrics read from one ranking against
-// their definitions on scores with many ties: KS as the largest gap
-// between the classes' shares at or below each distinct score (walking
-// the ranking from the bottom must end each run of ties where an
-// ascending walk would), the average precision over the rows ranked by
-// score and then row, and each decile's positives.
+// TestRankingWithTies checks the rankings (every row's, and a group's in
+// its own order) and the metrics read from one against their definitions,
+// on scores with many ties: KS as the largest gap between the classes'
+// shares at or below each distinct score (walking the ranking from the
+// bottom must end each run of ties where an ascending walk would), the
+// average precision over the rows ranked by score and then row, and each
+// decile's positives.
 func TestRankingWithTies(t *testing.T) {
 	r := rand.New(rand.NewPCG(21, 22))
 	n := 5003
@@ -142,6 +143,14 @@ func TestRankingWithTies(t *testing.T) {
 	}
 	if got := PRAUC(p, y); math.Abs(got-ap) > 1e-12 {
 		t.Errorf("average precision %v, want %v", got, ap)
+	}
+	// A group of rows out of order: ties keep the group's order, as a
+	// stable sort keeps them.
+	g := r.Perm(n)[:n/2]
+	want := slices.Clone(g)
+	slices.SortStableFunc(want, func(a, b int) int { return cmp.Compare(p[b], p[a]) })
+	if !slices.Equal(rankRows(p, g), want) {
+		t.Error("a group's ranking is not the stable sort by score")
 	}
 	for d, dec := range Deciles(p, y) {
 		k := 0

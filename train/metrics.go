@@ -282,8 +282,7 @@ func PrecisionAtK(p []float64, y []bool, groups [][]int, ks []int, negWeight flo
 	// Each group is ranked once, for every k.
 	ranked := make([][]int, len(groups))
 	for gi, g := range groups {
-		ranked[gi] = slices.Clone(g)
-		slices.SortStableFunc(ranked[gi], func(a, b int) int { return cmp.Compare(p[b], p[a]) })
+		ranked[gi] = rankRows(p, g)
 	}
 	out := make([]predict.AtK, 0, len(ks))
 	for _, k := range ks {
