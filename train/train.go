@@ -466,9 +466,7 @@ func scoreRows(m *predict.Model, t *features.Table, rows []int, workers int) ([]
 	var at []int // at[k]: the position in rows of the k-th smallest row
 	sorted := rows
 	if !slices.IsSorted(rows) {
-		at = allRows(len(rows))
-		slices.SortFunc(at, func(a, b int) int { return cmp.Compare(rows[a], rows[b]) })
-		sorted = pick(rows, at)
+		at, sorted = sortedRows(rows)
 	}
 	logit := make([]float64, len(rows))
 	parallelChunks(len(rows), workers, func(lo, hi int) {
@@ -483,6 +481,27 @@ func scoreRows(m *predict.Model, t *features.Table, rows []int, workers int) ([]
 		logit = inOrder
 	}
 	return probabilities(m, logit), logit
+}
+
+// sortedRows returns rows sorted ascending, and at: at[k] is the position
+// in rows of sorted[k] (ties in position order). Rows and positions below
+// 2³² are packed into one key each, which sortKeys sorts by radix.
+func sortedRows(rows []int) (at, sorted []int) {
+	keys := make([]uint64, len(rows))
+	for k, i := range rows {
+		if uint64(i) >= 1<<32 || uint64(len(rows)) > 1<<32 {
+			at = allRows(len(rows))
+			slices.SortStableFunc(at, func(a, b int) int { return cmp.Compare(rows[a], rows[b]) })
+			return at, pick(rows, at)
+		}
+		keys[k] = uint64(i)<<32 | uint64(k)
+	}
+	sortKeys(keys)
+	at, sorted = make([]int, len(rows)), make([]int, len(rows))
+	for k, key := range keys {
+		at[k], sorted[k] = int(key&(1<<32-1)), int(key>>32)
+	}
+	return at, sorted
 }
 
 // probabilities returns m's probabilities of raw log-odds.

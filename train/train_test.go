@@ -2,6 +2,7 @@ package train
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"math"
@@ -387,5 +388,21 @@ func TestSortKeys(t *testing.T) {
 				t.Fatalf("%d keys, mask %#x: not sorted as slices.Sort sorts them", n, mask)
 			}
 		}
+	}
+}
+
+// TestSortedRows checks sortedRows against a stable sort of positions by
+// row, on rows out of order with repeats.
+func TestSortedRows(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	rows := make([]int, 30000)
+	for k := range rows {
+		rows[k] = r.IntN(20000)
+	}
+	want := allRows(len(rows))
+	slices.SortStableFunc(want, func(a, b int) int { return cmp.Compare(rows[a], rows[b]) })
+	at, sorted := sortedRows(rows)
+	if !slices.Equal(at, want) || !slices.Equal(sorted, pick(rows, want)) {
+		t.Error("sortedRows differs from the stable sort of positions by row")
 	}
 }
