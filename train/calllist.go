@@ -16,9 +16,10 @@ import (
 var callListSizes = []int{50, 100, 500}
 
 // callLists measures the validation rows as call lists: one per
-// validation date of a snapshot table, else one of all the rows. Sampled
+// validation date of a snapshot table, else one of all the rows, ranked
+// as ranked gives them when it is not nil (rank's order). Sampled
 // negatives weigh 1/r.
-func callLists(t *features.Table, p []float64, y []bool, sp *rowSplit, ks []int) []predict.AtK {
+func callLists(t *features.Table, p []float64, y []bool, sp *rowSplit, ks []int, ranked []int) []predict.AtK {
 	negWeight := 1.0
 	tg, _ := t.Target()
 	if tg != nil && tg.SampleNegatives > 0 && tg.SampleNegatives < 1 {
@@ -33,11 +34,10 @@ func callLists(t *features.Table, p []float64, y []bool, sp *rowSplit, ks []int)
 			groups[len(groups)-1] = append(groups[len(groups)-1], j)
 		}
 	} else {
-		all := make([]int, len(p))
-		for j := range all {
-			all[j] = j
+		if ranked != nil {
+			return atK(y, [][]int{ranked}, ks, negWeight)
 		}
-		groups = [][]int{all}
+		groups = [][]int{allRows(len(p))}
 	}
 	return PrecisionAtK(p, y, groups, ks, negWeight)
 }
@@ -99,7 +99,7 @@ func fitBlend(t *features.Table, validP []float64, validY []bool, sp *rowSplit) 
 			v[j] = w*validP[j] + (1-w)*rs[j]
 		}
 		pt := predict.BlendPoint{ModelWeight: w, AUC: AUC(v, validY)}
-		if at := callLists(t, v, validY, sp, []int{100}); len(at) == 1 {
+		if at := callLists(t, v, validY, sp, []int{100}, nil); len(at) == 1 {
 			pt.PrecisionAt100 = at[0].Precision
 		}
 		b.Candidates = append(b.Candidates, pt)

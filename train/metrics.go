@@ -271,6 +271,16 @@ func Brier(p []float64, labels []bool) float64 {
 // kept). Ties in score are broken by row order. Lift is the precision over
 // the weighted base rate of all rows.
 func PrecisionAtK(p []float64, y []bool, groups [][]int, ks []int, negWeight float64) []predict.AtK {
+	// Each group is ranked once, for every k.
+	ranked := make([][]int, len(groups))
+	for gi, g := range groups {
+		ranked[gi] = rankRows(p, g)
+	}
+	return atK(y, ranked, ks, negWeight)
+}
+
+// atK is PrecisionAtK on groups already ranked.
+func atK(y []bool, ranked [][]int, ks []int, negWeight float64) []predict.AtK {
 	var pos, all float64
 	for i := range y {
 		all += weightOf(y[i], negWeight)
@@ -279,11 +289,6 @@ func PrecisionAtK(p []float64, y []bool, groups [][]int, ks []int, negWeight flo
 		}
 	}
 	base := pos / all
-	// Each group is ranked once, for every k.
-	ranked := make([][]int, len(groups))
-	for gi, g := range groups {
-		ranked[gi] = rankRows(p, g)
-	}
 	out := make([]predict.AtK, 0, len(ks))
 	for _, k := range ks {
 		at := predict.AtK{K: k}

@@ -41,10 +41,10 @@ type weight struct {
 // writeReport writes a self-contained HTML report: the verdict, the
 // metrics with their interval, the split, calibration and decile tables,
 // and SVG charts (ROC, precision-recall, calibration, cumulative gain, the
-// strongest weights). p and y are the validation predictions. prev, when
-// not nil, is an earlier model's metrics on the same validation rows. The
-// output holds no wall-clock time.
-func writeReport(w io.Writer, m *predict.Model, p []float64, y []bool, prev *predict.Metrics) error {
+// strongest weights). p and y are the validation predictions, r their
+// ranking. prev, when not nil, is an earlier model's metrics on the same
+// validation rows. The output holds no wall-clock time.
+func writeReport(w io.Writer, m *predict.Model, p []float64, y []bool, r ranking, prev *predict.Metrics) error {
 	d := reportData{M: m, Compare: prev}
 	switch {
 	case m.NoBetterThanChance:
@@ -55,7 +55,6 @@ func writeReport(w io.Writer, m *predict.Model, p []float64, y []bool, prev *pre
 		d.Ship = true
 		d.Verdict = fmt.Sprintf("Better than chance on rows it has not seen: AUC %.3f (95%% CI %.3f–%.3f), %s.", m.Metrics.AUC, m.Metrics.AUCLow, m.Metrics.AUCHigh, m.Metrics.Split)
 	}
-	r := rank(p, y)
 	charts := []func() (*plot.Plot, error){
 		func() (*plot.Plot, error) { return rocPlot(p, y) },
 		func() (*plot.Plot, error) { return prPlot(p, y, r) },

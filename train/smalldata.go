@@ -92,7 +92,7 @@ func trainSmall(ctx context.Context, t *features.Table, y []bool, cfg Config, lo
 		return nil, err
 	}
 	if cfg.Report != nil {
-		if err := writeReport(cfg.Report, m, oof0, y, nil); err != nil {
+		if err := writeReport(cfg.Report, m, oof0, y, rank(oof0, y), nil); err != nil {
 			return nil, fmt.Errorf("train: report: %w", err)
 		}
 	}

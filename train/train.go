@@ -225,11 +225,12 @@ func Train(ctx context.Context, t *features.Table, cfg Config) (*predict.Model, 
 	}
 	m.Calibration = cal
 	var validP []float64
-	m.Metrics, validP = evaluate(m, t, y, sp.valid, cfg.Seed, cfg.workers())
+	var validRank ranking // the validation rows by score, for the call lists and the report
+	m.Metrics, validP, validRank = evaluate(m, t, y, sp.valid, cfg.Seed, cfg.workers())
 	m.Metrics.CalibrationCVLoss = calLoss
 	m.Metrics.Split = sp.describe
 	validY := pick(y, sp.valid)
-	m.Metrics.PrecisionAt = callLists(t, validP, validY, sp, callListSizes)
+	m.Metrics.PrecisionAt = callLists(t, validP, validY, sp, callListSizes, validRank.idx)
 	m.NoBetterThanChance = !(m.Metrics.AUCLow > 0.5)
 	if !m.NoBetterThanChance {
 		m.Blend = fitBlend(t, validP, validY, sp)
@@ -254,7 +255,7 @@ func Train(ctx context.Context, t *features.Table, cfg Config) (*predict.Model, 
 		return nil, err
 	}
 	if cfg.Report != nil {
-		if err := writeReport(cfg.Report, m, validP, validY, cfg.compared); err != nil {
+		if err := writeReport(cfg.Report, m, validP, validY, validRank, cfg.compared); err != nil {
 			return nil, fmt.Errorf("train: report: %w", err)
 		}
 	}
@@ -359,7 +360,7 @@ func record(m *predict.Model, t *features.Table, y []bool, sp *rowSplit, cfg *Co
 		if _, err := predict.NewEncoder(cfg.Compare, t); err != nil {
 			return fmt.Errorf("train: --compare model %s does not fit this table: %w", cfg.Compare.ID, err)
 		}
-		prev, _ := evaluate(cfg.Compare, t, y, sp.valid, cfg.Seed, cfg.workers())
+		prev, _, _ := evaluate(cfg.Compare, t, y, sp.valid, cfg.Seed, cfg.workers())
 		m.Metrics.Extra = predict.JSONObject{"previous_auc": prev.AUC, "previous_log_loss": prev.LogLoss, "previous_brier": prev.Brier}
 		cfg.compared = &prev
 	}
@@ -514,8 +515,8 @@ func probabilities(m *predict.Model, logits []float64) []float64 {
 }
 
 // evaluate measures m on the rows and returns the metrics with its
-// probabilities.
-func evaluate(m *predict.Model, t *features.Table, y []bool, rows []int, seed uint64, workers int) (predict.Metrics, []float64) {
+// probabilities and their ranking.
+func evaluate(m *predict.Model, t *features.Table, y []bool, rows []int, seed uint64, workers int) (predict.Metrics, []float64, ranking) {
 	p, logits := scoreRows(m, t, rows, workers)
 	yv := pick(y, rows)
 	met := predict.Metrics{AUC: AUC(p, yv), LogLoss: LogLoss(p, yv), Brier: Brier(p, yv), Rows: len(rows), Positives: countTrue(y, rows)}
@@ -526,7 +527,7 @@ func evaluate(m *predict.Model, t *features.Table, y []bool, rows []int, seed ui
 	met.ECE, met.ECERaw = ECE(p, yv), ECE(probs(nil, logits), yv)
 	met.Calibration = m.Calibration.Method
 	met.CalibrationTable, met.Deciles = CalibrationTable(p, yv), r.deciles(yv)
-	return met, p
+	return met, p, r
 }
 
 // IDColumn is the row id column: ID, or entity_id.
