@@ -817,7 +817,7 @@ func (bt *binnedTrees) logitBlock(b []uint8, p int, out []float64) {
 			m := root
 			for range d {
 				var leaf uint8
-				if m, leaf = bt.next(m, b[r*p:(r+1)*p]); leaf != 0 {
+				if m, leaf = step(nodes, m, unsafe.Add(first, r*p)); leaf != 0 {
 					break
 				}
 			}
@@ -826,22 +826,14 @@ func (bt *binnedTrees) logitBlock(b []uint8, p int, out []float64) {
 	}
 }
 
-// step is next without bounds checks, for logitBlock: node n of nodes (n
-// is a child newBinnedTrees wrote, inside its tree) and the bin of the
-// node's feature in the row at b (a feature below len(bt.cuts), which
-// logitBlock checked its rows hold).
+// step returns the child of node n of nodes that the binned row at b
+// takes, and 1 when that child is a leaf (else 0). It reads without
+// bounds checks: n is a child newBinnedTrees wrote, inside its tree, and
+// the node's feature is below len(bt.cuts), which logitBlock checked its
+// rows hold.
 func step(nodes unsafe.Pointer, n int32, b unsafe.Pointer) (int32, uint8) {
 	nd := (*binnedNode)(unsafe.Add(nodes, uintptr(n)*unsafe.Sizeof(binnedNode{})))
 	v := *(*uint8)(unsafe.Add(b, nd.feature))
-	c := nd.right[v>>6] >> (v & 63) & 1
-	return nd.child[c], nd.leaves >> c & 1
-}
-
-// next returns the child of node n that binned row b takes, and 1 when
-// that child is a leaf (else 0).
-func (bt *binnedTrees) next(n int32, b []uint8) (int32, uint8) {
-	nd := &bt.nodes[n]
-	v := b[nd.feature]
 	c := nd.right[v>>6] >> (v & 63) & 1
 	return nd.child[c], nd.leaves >> c & 1
 }
