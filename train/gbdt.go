@@ -195,12 +195,11 @@ func quantileCuts(v []float64, rows []int, maxBins int) []float32 {
 	return cuts
 }
 
-// sortFloat32s sorts v (no NaN) in ascending order: a least significant
-// digit radix sort, three passes of 11 bits, on keys whose unsigned order is
-// the values' order (the sign bit set on positives, every bit flipped on
-// negatives), so −0 comes before 0.
+// sortFloat32s sorts v (no NaN) in ascending order: sortKeys on keys whose
+// unsigned order is the values' order (the sign bit set on positives,
+// every bit flipped on negatives), so −0 comes before 0.
 func sortFloat32s(v []float32) {
-	keys, tmp := make([]uint32, len(v)), make([]uint32, len(v))
+	keys := make([]uint32, len(v))
 	for i, x := range v {
 		k := math.Float32bits(x)
 		if k>>31 == 1 {
@@ -210,23 +209,7 @@ func sortFloat32s(v []float32) {
 		}
 		keys[i] = k
 	}
-	for shift := 0; shift < 32; shift += 11 {
-		var count [1 << 11]int
-		for _, k := range keys {
-			count[k>>shift&(1<<11-1)]++
-		}
-		at := 0
-		for d, c := range count {
-			count[d] = at
-			at += c
-		}
-		for _, k := range keys {
-			d := k >> shift & (1<<11 - 1)
-			tmp[count[d]] = k
-			count[d]++
-		}
-		keys, tmp = tmp, keys
-	}
+	sortKeys(keys)
 	for i, k := range keys {
 		if k>>31 == 1 {
 			k &^= 1 << 31

@@ -122,18 +122,18 @@ func sortBySecond(idx []int, times []time.Time) bool {
 // sortKeys sorts keys ascending. From radixMin keys it is a radix sort,
 // least significant byte first, that skips the bytes every key shares
 // (packed time keys span a few bytes); below, slices.Sort.
-func sortKeys(keys []uint64) {
+func sortKeys[K uint32 | uint64](keys []K) {
 	const radixMin = 4096
 	if len(keys) < radixMin {
 		slices.Sort(keys)
 		return
 	}
-	var differ uint64 // the bits where some key differs from the first
+	var differ K // the bits where some key differs from the first
 	for _, k := range keys {
 		differ |= k ^ keys[0]
 	}
-	src, dst := keys, make([]uint64, len(keys))
-	for shift := 0; shift < 64; shift += 8 {
+	src, dst := keys, make([]K, len(keys))
+	for shift := 0; shift < bits.Len64(uint64(differ)); shift += 8 {
 		if differ>>shift&0xff == 0 {
 			continue
 		}
