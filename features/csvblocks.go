@@ -271,9 +271,7 @@ func parsePlainBlock(blk []byte, sep rune, width int, na []string, keep, written
 	for k := 0; k < probeRows && next(probe); k++ {
 		for j, c := range rec {
 			if num[j] && c != "" {
-				if _, syntax, _ := decimalValue(c); !syntax || zeroLed(c) {
-					num[j] = false
-				}
+				_, num[j], _ = cellNumber(c)
 			}
 		}
 	}
@@ -307,12 +305,12 @@ func parsePlainBlock(blk []byte, sep rune, width int, na []string, keep, written
 				col.float = append(col.float, math.NaN())
 				continue
 			}
-			f, syntax, err := decimalValue(c)
+			f, number, big := cellNumber(c)
 			switch {
-			case !syntax || zeroLed(c):
+			case !number:
 				return csvBlock{}, false, true
-			case err != nil:
-				return csvBlock{}, false, false // beyond MaxMagnitude: the sequential reader names the cell
+			case big:
+				return csvBlock{}, false, false // the sequential reader names the cell
 			}
 			col.float, col.values = append(col.float, f), true
 		}
@@ -386,11 +384,11 @@ func parseFloats(cells []string) (fs []float64, values, isFloat bool, big int) {
 			fs[i] = math.NaN()
 			continue
 		}
-		f, syntax, err := decimalValue(s)
-		if !syntax || zeroLed(s) {
+		f, number, beyond := cellNumber(s)
+		if !number {
 			return nil, false, false, -1
 		}
-		if err != nil {
+		if beyond {
 			f = math.NaN()
 			if big < 0 {
 				big = i
@@ -399,6 +397,17 @@ func parseFloats(cells []string) (fs []float64, values, isFloat bool, big int) {
 		fs[i], values = f, true
 	}
 	return fs, values, true, big
+}
+
+// cellNumber reads a non-empty cell as a number: number is false when it
+// is not a decimal number or is written as a code is (zeroLed), big when
+// it is one beyond MaxMagnitude.
+func cellNumber(s string) (f float64, number, big bool) {
+	f, syntax, err := decimalValue(s)
+	if !syntax || zeroLed(s) {
+		return 0, false, false
+	}
+	return f, true, err != nil
 }
 
 // mergeCSVColumn joins column j of the blocks into one column with the
