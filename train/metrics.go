@@ -33,10 +33,9 @@ func AUC(scores []float64, labels []bool) float64 {
 }
 
 // deLongRows is the fewest rows whose AUC interval is DeLong's rather than
-// the bootstrap's. On that many rows the two agree to about a thousandth
-// (TestAUCIntervalMethodsAgree), and the bootstrap's thousand passes over
-// the rows cost a quarter of a second at 160,000 rows, where DeLong's
-// takes one.
+// the bootstrap's: on that many rows the two agree to about a thousandth
+// (TestAUCIntervalMethodsAgree), and DeLong's takes two sorts where the
+// bootstrap makes a thousand passes over the rows.
 const deLongRows = 20_000
 
 // AUCInterval returns a 95% interval of the AUC. On fewer than deLongRows

@@ -485,15 +485,14 @@ func scoreRows(m *predict.Model, t *features.Table, rows []int, workers int) ([]
 }
 
 // sortedRows returns rows sorted ascending, and at: at[k] is the position
-// in rows of sorted[k] (ties in position order). Rows and positions below
-// 2³² are packed into one key each, which sortKeys sorts by radix.
+// in rows of sorted[k] (ties in position order). Each row and its
+// position are packed into one key, which sortKeys sorts by radix: rows
+// are a table's, below 2³².
 func sortedRows(rows []int) (at, sorted []int) {
 	keys := make([]uint64, len(rows))
 	for k, i := range rows {
-		if uint64(i) >= 1<<32 || uint64(len(rows)) > 1<<32 {
-			at = allRows(len(rows))
-			slices.SortStableFunc(at, func(a, b int) int { return cmp.Compare(rows[a], rows[b]) })
-			return at, pick(rows, at)
+		if uint64(i) >= 1<<32 {
+			panic("train: a row index of 2³² or more")
 		}
 		keys[k] = uint64(i)<<32 | uint64(k)
 	}
