@@ -44,15 +44,7 @@ func BenchmarkFitLogistic(b *testing.B) {
 // their scores one standard deviation above the negatives'.
 func benchScores(n int) ([]float64, []bool) {
 	r := rand.New(rand.NewPCG(2, 3))
-	s, y := make([]float64, n), make([]bool, n)
-	for i := range s {
-		y[i] = r.Float64() < 0.2
-		s[i] = r.NormFloat64()
-		if y[i] {
-			s[i]++
-		}
-	}
-	return s, y
+	return labeledScores(r, n, 0.2, func(_ int, pos bool) float64 { return r.NormFloat64() + b2f(pos) })
 }
 
 // BenchmarkAUCInterval times the interval as evaluate takes it: a

@@ -97,11 +97,7 @@ func TestRankingMetrics(t *testing.T) {
 func TestRankingWithTies(t *testing.T) {
 	r := rand.New(rand.NewPCG(21, 22))
 	n := 5003
-	p, y := make([]float64, n), make([]bool, n)
-	for i := range p {
-		y[i] = r.Float64() < 0.3
-		p[i] = math.Round(10*(r.Float64()+0.3*b2f(y[i]))) / 10
-	}
+	p, y := labeledScores(r, n, 0.3, func(_ int, pos bool) float64 { return math.Round(10*(r.Float64()+0.3*b2f(pos))) / 10 })
 	rk := rank(p, y)
 	distinct := slices.Compact(slices.Sorted(slices.Values(p)))
 	var pos, neg float64

@@ -16,11 +16,7 @@ import (
 func TestAUCIntervalCoversAUC(t *testing.T) {
 	r := rand.New(rand.NewPCG(2, 3))
 	n := 20_000
-	s, y := make([]float64, n), make([]bool, n)
-	for i := range s {
-		y[i] = r.Float64() < 0.3
-		s[i] = math.Round(4*(r.NormFloat64()+b2f(y[i]))) / 4
-	}
+	s, y := labeledScores(r, n, 0.3, func(_ int, pos bool) float64 { return math.Round(4*(r.NormFloat64()+b2f(pos))) / 4 })
 	auc := AUC(s, y)
 	lo, hi := AUCInterval(s, y, 500, 1)
 	if !(lo < auc && auc < hi) || hi-lo > 0.03 {
@@ -31,6 +27,17 @@ func TestAUCIntervalCoversAUC(t *testing.T) {
 	}
 }
 
+// labeledScores returns n rows' scores and labels: row i is positive with
+// probability rate, then scored by score(i, positive).
+func labeledScores(r *rand.Rand, n int, rate float64, score func(i int, positive bool) float64) ([]float64, []bool) {
+	s, y := make([]float64, n), make([]bool, n)
+	for i := range s {
+		y[i] = r.Float64() < rate
+		s[i] = score(i, y[i])
+	}
+	return s, y
+}
+
 // TestDeLongByDefinition computes DeLong's interval pair by pair: each
 // positive's share of negatives below it and each negative's share of
 // positives above it (ties one half), their sample variances, and the AUC
@@ -39,15 +46,13 @@ func TestAUCIntervalCoversAUC(t *testing.T) {
 func TestDeLongByDefinition(t *testing.T) {
 	r := rand.New(rand.NewPCG(6, 7))
 	n := deLongRows
-	s, y := make([]float64, n), make([]bool, n)
+	s, y := labeledScores(r, n, 0.2, func(_ int, p bool) float64 { return math.Round(8*(r.NormFloat64()+0.6*b2f(p))) / 8 })
 	var pos, neg []float64
-	for i := range s {
-		y[i] = r.Float64() < 0.2
-		s[i] = math.Round(8*(r.NormFloat64()+0.6*b2f(y[i]))) / 8
+	for i, v := range s {
 		if y[i] {
-			pos = append(pos, s[i])
+			pos = append(pos, v)
 		} else {
-			neg = append(neg, s[i])
+			neg = append(neg, v)
 		}
 	}
 	psi := func(a, b float64) float64 { // a positive's score a against a negative's b
@@ -95,11 +100,7 @@ func TestDeLongByDefinition(t *testing.T) {
 func TestAUCIntervalMethodsAgree(t *testing.T) {
 	for _, shift := range []float64{0.8, 3} {
 		r := rand.New(rand.NewPCG(8, uint64(shift*10)))
-		s, y := make([]float64, deLongRows), make([]bool, deLongRows)
-		for i := range s {
-			y[i] = r.Float64() < 0.15
-			s[i] = r.NormFloat64() + shift*b2f(y[i])
-		}
+		s, y := labeledScores(r, deLongRows, 0.15, func(_ int, pos bool) float64 { return r.NormFloat64() + shift*b2f(pos) })
 		lo, hi := AUCInterval(s, y, 1000, 3)
 		blo, bhi := aucInterval(s, y, 1000, 3, math.MaxInt)
 		if math.Abs(lo-blo) > 0.002 || math.Abs(hi-bhi) > 0.002 {
@@ -117,14 +118,13 @@ func TestAUCIntervalMethodsAgree(t *testing.T) {
 func TestAUCIntervalResamples(t *testing.T) {
 	r := rand.New(rand.NewPCG(4, 5))
 	n := 3000
-	s, y := make([]float64, n), make([]bool, n)
-	for i := range s {
-		y[i] = r.Float64() < 0.25
-		s[i] = r.NormFloat64() + b2f(y[i])
+	s, y := labeledScores(r, n, 0.25, func(i int, pos bool) float64 {
+		v := r.NormFloat64() + b2f(pos)
 		if i%3 == 0 {
-			s[i] = math.Round(2 * s[i]) // ties
+			v = math.Round(2 * v) // ties
 		}
-	}
+		return v
+	})
 	const resamples, seed = 300, 9
 	lo, hi := AUCInterval(s, y, resamples, seed)
 	order := allRows(n)
