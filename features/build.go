@@ -195,6 +195,7 @@ func Build(ctx context.Context, cfg Config) (*Table, error) {
 		return nil, err
 	}
 	t.Meta = b.meta
+	b.log.Debug("rows computed", "rows", n, "duration", time.Since(b.placed).Round(time.Millisecond))
 	b.done(t.NumRows(), len(t.Columns))
 	return t, nil
 }
@@ -266,6 +267,7 @@ func BuildParquet(ctx context.Context, cfg Config, w io.Writer, stamp func(meta 
 	if err := pw.close(bd.meta); err != nil {
 		return 0, 0, err
 	}
+	bd.log.Debug("rows computed and written", "rows", len(bd.rows), "duration", time.Since(bd.placed).Round(time.Millisecond))
 	bd.done(len(bd.rows), columns)
 	return len(bd.rows), columns, nil
 }
@@ -284,12 +286,13 @@ func writeBatch(pw **parquetWriter, w io.Writer, t *Table, textBytes func(*Colum
 // built is a Build whose events are read and grouped and whose rows are
 // placed: what is left is computing them.
 type built struct {
-	e     *engine
-	l     *layout
-	rows  []placed
-	meta  map[string]string
-	start time.Time
-	log   *slog.Logger
+	e      *engine
+	l      *layout
+	rows   []placed
+	meta   map[string]string
+	start  time.Time
+	placed time.Time // when prepare ended
+	log    *slog.Logger
 }
 
 // prepare reads the events, groups them, decides the columns and places
@@ -303,9 +306,13 @@ func prepare(ctx context.Context, cfg Config) (*built, error) {
 		b.log = slog.New(slog.DiscardHandler)
 	}
 	e := newEngine(&cfg)
+	// Each phase's wall time goes to the debug log, for whoever asks
+	// where a run's time went.
+	phase := time.Now()
 	if err := e.ingest(ctx); err != nil {
 		return nil, err
 	}
+	b.log.Debug("events read", "rows_read", e.read, "duration", time.Since(phase).Round(time.Millisecond))
 	if err := e.checkMoments(); err != nil {
 		return nil, err
 	}
@@ -313,8 +320,16 @@ func prepare(ctx context.Context, cfg Config) (*built, error) {
 		return nil, err
 	}
 	e.remap = e.sortTypes()
+	phase = time.Now()
 	if err := e.each(ctx, func(p *partition) error { e.group(p); return nil }); err != nil {
 		return nil, err
+	}
+	if b.log.Enabled(ctx, slog.LevelDebug) {
+		entities := 0
+		for k := range e.parts {
+			entities += len(e.parts[k].ids)
+		}
+		b.log.Debug("events grouped by entity", "entities", entities, "duration", time.Since(phase).Round(time.Millisecond))
 	}
 	l, err := e.resolveTypes(e.totals())
 	if err != nil {
@@ -325,9 +340,12 @@ func prepare(ctx context.Context, cfg Config) (*built, error) {
 	if err != nil {
 		return nil, err
 	}
+	phase = time.Now()
 	if b.rows, err = e.place(b.log); err != nil {
 		return nil, err
 	}
+	b.placed = time.Now()
+	b.log.Debug("rows placed", "rows", len(b.rows), "duration", b.placed.Sub(phase).Round(time.Millisecond))
 	b.e, b.l = e, l
 	e.moments = nil // the placed rows hold the cutoffs now
 	return b, nil

@@ -3,6 +3,7 @@ package features
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -898,5 +899,58 @@ func TestEntityDates(t *testing.T) {
 	back, err := ReadParquetTable(ctx, bytes.NewReader(buf.Bytes()), "f.parquet")
 	if err != nil || back.Column("Create Date").Kind != KindTime || !back.Column("Create Date").Time[1].Equal(cd.Time[2]) {
 		t.Errorf("read back: %v", err)
+	}
+}
+
+// TestPhaseLog checks that a debug log tells each phase of a build, in
+// order, with what it counted, and that an info log tells none of them.
+func TestPhaseLog(t *testing.T) {
+	events := writeFile(t, "events.csv", `entity_id,ts,type,value
+a,2024-06-01,rfq,
+b,2024-06-02,order,10
+a,2024-06-03,order,5
+c,2024-08-01,rfq,
+`)
+	type record struct {
+		Msg      string
+		RowsRead int `json:"rows_read"`
+		Entities int
+		Rows     int
+	}
+	run := func(level slog.Level, parquet bool) []record {
+		var buf bytes.Buffer
+		cfg := Config{Events: Source{Path: events}, AsOf: asOf, Logger: slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: level}))}
+		var err error
+		if parquet {
+			_, _, err = BuildParquet(context.Background(), cfg, io.Discard, nil)
+		} else {
+			_, err = Build(context.Background(), cfg)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []record
+		for line := range strings.SplitSeq(strings.TrimSpace(buf.String()), "\n") {
+			var r record
+			if err := json.Unmarshal([]byte(line), &r); err != nil {
+				t.Fatalf("%q: %v", line, err)
+			}
+			out = append(out, r)
+		}
+		return out
+	}
+	for _, parquet := range []bool{false, true} {
+		last := record{Msg: "rows computed", Rows: 2}
+		if parquet {
+			last.Msg = "rows computed and written"
+		}
+		want := []record{{Msg: "events read", RowsRead: 4}, {Msg: "events grouped by entity", Entities: 2}, {Msg: "rows placed", Rows: 2}, last}
+		got := run(slog.LevelDebug, parquet)
+		if len(got) != len(want)+1 || !slices.Equal(got[:len(want)], want) || got[len(want)].Msg != "features built" {
+			t.Errorf("parquet %v: debug log %+v, want %+v then features built", parquet, got, want)
+		}
+		if got := run(slog.LevelInfo, parquet); len(got) != 1 || got[0].Msg != "features built" {
+			t.Errorf("parquet %v: info log %+v, want features built alone", parquet, got)
+		}
 	}
 }
