@@ -615,10 +615,13 @@ func (bo *booster) putHist(h []hbin) {
 }
 
 // minParallelRows is the fewest rows of a leaf searched on more than one
-// goroutine (findBest). A node's histogram is built on more than one from
-// minParallelRows × 10 row-features: 4,096 rows of ten features, 1,024 of
-// forty.
+// goroutine (findBest).
 const minParallelRows = 4096
+
+// minParallelHist is the fewest row-features (rows × features) whose
+// histograms are built on more than one goroutine: 4,096 rows of ten
+// features, 1,024 of forty.
+const minParallelHist = 40_960
 
 // minParallelPartition is the smallest leaf whose rows are partitioned
 // (and whose gradients are gathered) on more than one goroutine.
@@ -659,7 +662,7 @@ func (bo *booster) buildHist(h []hbin, rows []int32) {
 		k = groups - 1 - k
 		bo.histGroup(h, rows, ogh, bo.feats[size*k:min(len(bo.feats), size*k+size)])
 	}
-	if len(ogh)*len(bo.feats) < minParallelRows*10 {
+	if len(ogh)*len(bo.feats) < minParallelHist {
 		for k := range groups {
 			work(k)
 		}
