@@ -285,13 +285,7 @@ type ranking struct {
 
 // rank ranks the rows of p.
 func rank(p []float64, y []bool) ranking {
-	r := ranking{idx: rankRows(p, allRows(len(p)))}
-	for _, v := range y {
-		if v {
-			r.pos++
-		}
-	}
-	return r
+	return ranking{idx: rankRows(p, allRows(len(p))), pos: positives(y)}
 }
 
 // rankRows returns rows ordered by their score in p, highest first, ties in

@@ -135,11 +135,7 @@ func Evaluate(ranked []predict.Ranked, o *features.Outcomes, cfg EvalConfig) (*E
 		ev.HorizonEnd = end.Format(time.DateOnly)
 		ev.Complete = !last.Before(end.AddDate(0, 0, -1))
 	}
-	for _, v := range y {
-		if v {
-			ev.Positives++
-		}
-	}
+	ev.Positives = positives(y)
 	ev.BaseRate = float64(ev.Positives) / float64(len(y))
 	ks := cfg.Ks
 	if ks == nil {

@@ -19,13 +19,7 @@ func AUC(scores []float64, labels []bool) float64 {
 	s := slices.Clone(scores)
 	c := slices.Clone(labels)
 	stat.SortWeightedLabeled(s, c, nil)
-	pos := 0
-	for _, l := range c {
-		if l {
-			pos++
-		}
-	}
-	if pos == 0 || pos == len(c) {
+	if pos := positives(c); pos == 0 || pos == len(c) {
 		return math.NaN()
 	}
 	tpr, fpr, _ := stat.ROC(nil, s, c, nil)
@@ -136,12 +130,7 @@ func aucInterval(scores []float64, labels []bool, resamples int, seed uint64, de
 // score at a time: rows of equal score share their placement. It is NaN
 // with fewer than two rows of a class.
 func deLong(scores []float64, labels []bool) (lo, hi float64) {
-	k := 0
-	for _, l := range labels {
-		if l {
-			k++
-		}
-	}
+	k := positives(labels)
 	pos, neg := make([]float64, 0, k), make([]float64, 0, len(scores)-k)
 	for i, v := range scores {
 		if labels[i] {

@@ -35,12 +35,7 @@ func isSmall(n, pos int, frac float64) bool {
 // out-of-fold AUC, its interval the mean of their intervals (AUCInterval),
 // and the "no better than chance" gate reads that interval.
 func trainSmall(ctx context.Context, t *features.Table, y []bool, cfg Config, log *slog.Logger) (*predict.Model, error) {
-	pos := 0
-	for _, v := range y {
-		if v {
-			pos++
-		}
-	}
+	pos := positives(y)
 	if pos < smallMinClass || len(y)-pos < smallMinClass {
 		return nil, &TooFewError{Positives: pos, Negatives: len(y) - pos, Min: smallMinClass}
 	}

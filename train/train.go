@@ -181,7 +181,7 @@ func Train(ctx context.Context, t *features.Table, cfg Config) (*predict.Model, 
 	if cfg.allowedLeaks, err = checkLeaks(t, y, cfg, log); err != nil {
 		return nil, err
 	}
-	if pos := countTrue(y, allRows(len(y))); cfg.ValidRows == nil && isSmall(len(y), pos, cmp.Or(cfg.ValidFraction, 0.2)) {
+	if pos := positives(y); cfg.ValidRows == nil && isSmall(len(y), pos, cmp.Or(cfg.ValidFraction, 0.2)) {
 		return trainSmall(ctx, t, y, cfg, log)
 	}
 	sp, err := splitRows(t, y, &cfg)
@@ -386,6 +386,18 @@ func evenly(rows []int, k int) []int {
 
 func round4(x float64) float64 { return math.Round(x*1e4) / 1e4 }
 
+// positives counts the true labels.
+func positives(labels []bool) int {
+	n := 0
+	for _, l := range labels {
+		if l {
+			n++
+		}
+	}
+	return n
+}
+
+// countTrue counts the true labels of rows.
 func countTrue(y []bool, rows []int) int {
 	n := 0
 	for _, i := range rows {
