@@ -29,7 +29,7 @@
 //
 // Metrics: AUC (gonum's ROC curve integrated by the trapezoidal rule, ties
 // counting one half) with a 95% interval (a percentile bootstrap on fewer
-// than 20,000 rows, DeLong's on more), log loss and
+// than 20,000 rows, DeLong's from 20,000), log loss and
 // Brier score. A model whose interval includes 0.5 is marked no better than
 // chance. Everything is deterministic for a seed, whatever the number of
 // workers: partial sums are added in a fixed order.

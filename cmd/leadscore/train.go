@@ -43,9 +43,10 @@ the calibration (and stop the boosting with --early-stopping-rounds).
 With --time-col the split is out of time: the earliest 80% of rows train and
 the latest 20% validate (never splitting one date), as the model will be
 used. Without it the split is random and stratified (--seed). The model is
-saved as NAME/model.json with its validation metrics (AUC with a 95% interval:
-bootstrap under 20,000 validation rows, DeLong's above; log loss, Brier, the share converted among the first 50, 100
-and 500 of each validation date's list); when the interval includes 0.5 the
+saved as NAME/model.json with its validation metrics (AUC with a 95%
+interval, DeLong's from 20,000 validation rows and a bootstrap below; log
+loss, Brier, the share converted among the first 50, 100 and 500 of each
+validation date's list); when the interval includes 0.5 the
 model is marked "no better than chance" and predict falls back to rule
 points. With rule points in the table, the weight of the model in the
 blend is chosen on the validation rows. --refit then fits the model again
