@@ -106,7 +106,8 @@ func (e *engine) columns(l *layout, n int) []featureCol {
 // acc holds one row's aggregates while an entity's rows are computed, and
 // is reused from row to row. All-time quantities grow as the moments
 // advance; windowed ones are recomputed for each moment from the records
-// within the longest look-back.
+// within the longest look-back, but for the old part's counts, which move
+// with the moments.
 type acc struct {
 	e      *engine
 	l      *layout
@@ -140,6 +141,19 @@ type acc struct {
 	days   []uint64 // [slot·dw + word]
 	prev30 []int32  // per slot: events with 30 d < age ≤ 60 d
 
+	// The old part of an entity's records at a moment: those the widest
+	// window holds and no narrower window, day count or trend reaches
+	// (older than recent, no older than wide). Their counts are kept as
+	// the moments advance, records entering and leaving, so a moment reads
+	// only its recent records and the old part's values; wide 0: no old
+	// part (the widest window is not wider than the recent span, or
+	// distinct days, which need each record's day, are asked for).
+	wide, recent int64
+	oldValues    bool    // value columns, which add the old part's values
+	oldA, oldB   int     // the old part: records [oldA, oldB); oldA < 0 before the entity's first moment
+	oldSeg       []int32 // per slot: its records in the old part
+	ownOldSeg    []int32 // oldSeg's room for an entity without a resume state
+
 	// inactiveOf lists, per global type id, the inactivity rules watching
 	// it.
 	inactiveOf [][]int
@@ -170,6 +184,10 @@ type colOp struct {
 // enough that the rows stay in the core's own cache.
 const heldRows = 64
 
+// windowsFromScratch, set by a test, counts every moment's windows from
+// its records alone, without an old part.
+var windowsFromScratch bool
+
 func newAcc(e *engine, l *layout) *acc {
 	spec := e.spec
 	a := &acc{e: e, l: l, nw: len(e.win), hasDay: spec.has("distinct_days"), hasMax: spec.has("max")}
@@ -192,6 +210,16 @@ func newAcc(e *engine, l *layout) *acc {
 		a.byLen[w] = w
 	}
 	slices.SortFunc(a.byLen, func(x, y int) int { return cmp.Compare(e.win[x], e.win[y]) })
+	if a.nw > 0 && !a.hasDay && !windowsFromScratch {
+		recent := 90 * dayNanos // active_days_90d; the trend reaches 60 days
+		if a.nw > 1 {
+			recent = max(recent, e.win[a.byLen[a.nw-2]])
+		}
+		if wide := e.win[a.byLen[a.nw-1]]; wide > recent {
+			a.wide, a.recent = wide, recent
+		}
+	}
+	a.ownOldSeg = make([]int32, slots)
 	a.cls = make([]int32, a.nw+1)
 	a.seg = make([]int32, slots*(a.nw+1))
 	a.nWin = make([]int32, a.nw)
@@ -208,6 +236,7 @@ func newAcc(e *engine, l *layout) *acc {
 		a.nCols++
 	}
 	a.rowBuf = make([]float64, heldRows*a.nCols)
+	a.oldValues = len(a.ops[colSum])+len(a.ops[colMean])+len(a.ops[colMax]) > 0
 	if rs := e.rs; rs != nil {
 		a.inactiveOf = make([][]int, len(e.typeNames))
 		for t, name := range e.typeNames {
@@ -239,14 +268,15 @@ type rowsOut struct {
 // the acc is flushed.
 func (a *acc) entity(p *partition, lo, hi, prow int, moms []moment, out *rowsOut, st *resume) {
 	a.n, a.first, a.rr = 0, noTime, ruleRow{}
-	a.lastT = a.ownLastT
+	a.lastT, a.oldSeg, a.oldA = a.ownLastT, a.ownOldSeg, -1
 	if st != nil {
-		a.lastT = st.lastT // counted in place, so left there
+		a.lastT, a.oldSeg = st.lastT, st.oldSeg // counted in place, so left there
 	}
 	rs := a.e.rs
 	j := lo
 	if st != nil && st.ok && st.d <= moms[0].d {
 		a.n, a.first, a.rr, j = st.n, st.first, st.rr, lo+int(st.j)
+		a.oldA, a.oldB = lo+int(st.oldA), lo+int(st.oldB)
 	} else {
 		for s := range a.lastT {
 			a.lastT[s] = noTime
@@ -276,6 +306,7 @@ func (a *acc) entity(p *partition, lo, hi, prow int, moms []moment, out *rowsOut
 	}
 	if st != nil {
 		st.ok, st.d, st.j, st.n, st.first, st.rr = true, moms[len(moms)-1].d, int32(j-lo), a.n, a.first, a.rr
+		st.oldA, st.oldB = int32(a.oldA-lo), int32(a.oldB-lo)
 	}
 }
 
@@ -337,12 +368,17 @@ func (a *acc) window(g *recs, lo, hi int, d int64) {
 		clear(a.days)
 	}
 	clear(a.prev30)
-	from, _ := slices.BinarySearchFunc(g.r[lo:hi], d-a.scan, func(r rec, t int64) int { return cmp.Compare(r.ts, t) })
-	from += lo
-	dDay := floorDiv(d, dayNanos)
-	nc := a.nw + 1 // classes: the windows by length, then none
-	c, next := a.nw, a.narrower(a.nw, d)
 	clear(a.cls)
+	nc := a.nw + 1 // classes: the windows by length, then none
+	var from int
+	if a.wide > 0 {
+		from = a.old(g, lo, hi, d)
+	} else {
+		from, _ = slices.BinarySearchFunc(g.r[lo:hi], d-a.scan, func(r rec, t int64) int { return cmp.Compare(r.ts, t) })
+		from += lo
+	}
+	dDay := floorDiv(d, dayNanos)
+	c, next := a.nw, a.narrower(a.nw, d)
 	for i := from; i < hi; i++ {
 		r := &g.r[i]
 		for r.ts >= next {
@@ -391,6 +427,76 @@ func (a *acc) window(g *recs, lo, hi int, d int64) {
 			}
 		}
 	}
+}
+
+// old moves the old part (see acc.wide) to moment d, whose records before
+// it are g[lo:hi], and counts it into the widest window's class: its
+// records, by slot, and with value columns their values, oldest first, as
+// window adds those that follow. It returns where the recent records
+// start.
+func (a *acc) old(g *recs, lo, hi int, d int64) int {
+	if a.oldA < 0 {
+		at, _ := slices.BinarySearchFunc(g.r[lo:hi], d-a.wide, func(r rec, t int64) int { return cmp.Compare(r.ts, t) })
+		a.oldA, a.oldB = lo+at, lo+at
+		clear(a.oldSeg)
+	}
+	for edge := d - a.recent; a.oldB < hi && g.r[a.oldB].ts < edge; a.oldB++ {
+		a.countOld(g, a.oldB, 1)
+	}
+	for edge := d - a.wide; a.oldA < a.oldB && g.r[a.oldA].ts < edge; a.oldA++ {
+		a.countOld(g, a.oldA, -1)
+	}
+	nc, top := a.nw+1, a.nw-1
+	a.cls[top] += int32(a.oldB - a.oldA)
+	for s, n := range a.oldSeg {
+		a.seg[s*nc+top] += n
+	}
+	if !a.oldValues {
+		return a.oldB
+	}
+	w := a.byLen[top]
+	for i := a.oldA; i < a.oldB; i++ {
+		v, ok := g.value(i)
+		if !ok {
+			continue
+		}
+		if s := a.l.slotOf[g.r[i].typ]; s >= 0 {
+			a.addWide(s, w, v)
+		}
+		if g.match != nil {
+			for m := a.e.matches[g.match[i]].derived; m != 0; m &= m - 1 {
+				a.addWide(a.l.nTypes+bits.TrailingZeros64(m), w, v)
+			}
+		}
+	}
+	return a.oldB
+}
+
+// countOld counts record i of g into the old part's slots (delta 1) or
+// out of them (−1).
+func (a *acc) countOld(g *recs, i int, delta int32) {
+	if s := a.l.slotOf[g.r[i].typ]; s >= 0 {
+		a.oldSeg[s] += delta
+	}
+	if g.match != nil {
+		for m := a.e.matches[g.match[i]].derived; m != 0; m &= m - 1 {
+			a.oldSeg[a.l.nTypes+bits.TrailingZeros64(m)] += delta
+		}
+	}
+}
+
+// addWide adds value v of slot s to window w's values, when the slot has
+// value columns.
+func (a *acc) addWide(s, w int, v float64) {
+	if !a.l.valued[s] {
+		return
+	}
+	at := s*a.nw + w
+	if a.hasMax && (a.vcnt[at] == 0 || v > a.vmax[at]) {
+		a.vmax[at] = v
+	}
+	a.sum[at] += v
+	a.vcnt[at]++
 }
 
 // dayBits is slot s's distinct days within window w, a bit per day back.
@@ -553,6 +659,10 @@ type resume struct {
 	n, first int64
 	lastT    []int64 // per slot, the entity's latest event: acc.lastT
 	rr       ruleRow
+	// The old part (acc.oldA, acc.oldB, from the entity's first record)
+	// and its records by slot.
+	oldA, oldB int32
+	oldSeg     []int32
 }
 
 // rowBatches computes the placed rows in output order, size at a time,
@@ -637,8 +747,10 @@ func newBatchPlan(n int, rows []placed, size, slots int) *batchPlan {
 	clear(bp.mark) // gather numbers the batches from 1 again
 	bp.states = make([]resume, states)
 	lastT := make([]int64, states*slots)
+	oldSeg := make([]int32, states*slots)
 	for k := range bp.states {
 		bp.states[k].lastT = lastT[k*slots : (k+1)*slots : (k+1)*slots]
+		bp.states[k].oldSeg = oldSeg[k*slots : (k+1)*slots : (k+1)*slots]
 	}
 	return bp
 }
@@ -700,7 +812,7 @@ func (e *engine) computeBatch(ctx context.Context, accs []*acc, bp *batchPlan, h
 					ref := e.ents[ent]
 					a.entity(&e.parts[ref.part], int(ref.lo), int(ref.hi), e.profileRow(placed{ent: ent}), ms, out, st)
 					if st != nil && int(bp.last[ent]) < hi {
-						*st = resume{lastT: st.lastT} // the entity's last batch: its rule state goes
+						*st = resume{lastT: st.lastT, oldSeg: st.oldSeg} // the entity's last batch: its rule state goes
 					}
 				}
 				a.flush()

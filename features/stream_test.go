@@ -127,34 +127,120 @@ func TestRowBatches(t *testing.T) {
 			t.Fatalf("%s: %d rows, too few to cut", name, whole.NumRows())
 		}
 		for _, size := range []int{1, 2, 7, 64} {
-			b, err := prepare(context.Background(), cfg)
-			if err != nil {
-				t.Fatal(err)
-			}
-			// Each batch reuses the room of the one before, as BuildParquet's do.
-			var got *Table
-			var last *rowsOut
-			room := func(n int) *rowsOut {
-				if last == nil {
-					return b.e.newRowsOut(b.l, n)
-				}
-				return last.reuse(n)
-			}
-			err = b.e.rowBatches(context.Background(), b.l, b.rows, size, room, func(lo int, rows []placed, out *rowsOut) error {
-				bt := b.e.batchTable(lo, rows, out)
-				if got == nil {
-					got = bt.concat(Table{Columns: make([]Column, len(bt.Columns))})
-				} else {
-					got = got.concat(*bt)
-				}
-				last = out
-				return nil
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := sameTable(got, whole); err != nil {
+			if err := sameTable(buildInBatches(t, cfg, size), whole); err != nil {
 				t.Fatalf("%s, batches of %d: %v", name, size, err)
+			}
+		}
+	}
+}
+
+// buildInBatches builds cfg's table size rows at a time, each batch in the
+// room of the one before, as BuildParquet's are.
+func buildInBatches(t *testing.T, cfg Config, size int) *Table {
+	t.Helper()
+	b, err := prepare(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got *Table
+	var last *rowsOut
+	room := func(n int) *rowsOut {
+		if last == nil {
+			return b.e.newRowsOut(b.l, n)
+		}
+		return last.reuse(n)
+	}
+	err = b.e.rowBatches(context.Background(), b.l, b.rows, size, room, func(lo int, rows []placed, out *rowsOut) error {
+		bt := b.e.batchTable(lo, rows, out)
+		if got == nil {
+			got = bt.concat(Table{Columns: make([]Column, len(bt.Columns))})
+		} else {
+			got = got.concat(*bt)
+		}
+		last = out
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return got
+}
+
+// TestOldPart: windows whose old part (the records only the widest window
+// holds) is counted as the moments advance equal windows counted from
+// scratch at every moment, bit for bit, in every mode and in batches that
+// resume it. The values have cents and magnitudes far apart, so that a sum
+// taken in another order than time order would differ in its last bits,
+// and a third of the events fall at midnight, on the edges of the windows
+// of midnight moments; derived types count into the old part too.
+func TestOldPart(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	types := []string{"page_view", "order", "rfq", "discount"}
+	var ev strings.Builder
+	ev.WriteString("entity_id,ts,type,value,page\n")
+	start := asOf.AddDate(-3, 0, 0)
+	for e := range 40 {
+		for range r.IntN(80) {
+			ts := start.Add(time.Duration(r.Int64N(int64(3 * 365 * 24 * time.Hour))))
+			if r.IntN(3) == 0 {
+				ts = ts.Truncate(24 * time.Hour) // on a window's edge at midnight moments
+			}
+			typ := types[r.IntN(len(types))]
+			v := ""
+			if typ == "order" || typ == "discount" {
+				v = fmt.Sprintf("%.2f", []float64{0.1, 1e6, 3.3e-3, 17}[r.IntN(4)]*(1+r.Float64()))
+			}
+			fmt.Fprintf(&ev, "E%02d,%s,%s,%s,%s\n", e, ts.Format(time.RFC3339), typ, v, []string{"pricing", "blog"}[r.IntN(2)])
+		}
+	}
+	var cut strings.Builder
+	cut.WriteString("entity_id,ts\n")
+	for range 300 {
+		ts := start.Add(time.Duration(r.Int64N(int64(3 * 365 * 24 * time.Hour))))
+		fmt.Fprintf(&cut, "E%02d,%s\n", r.IntN(40), ts.Format(time.RFC3339))
+	}
+	ctx := context.Background()
+	events := Source{Path: writeFile(t, "events.csv", ev.String())}
+	cutoffs, err := ReadCutoffs(ctx, Source{Path: writeFile(t, "cut.csv", cut.String())}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dates, err := SnapshotDates("monthly", start.AddDate(0, 6, 0), asOf, 30)
+	if err != nil {
+		t.Fatal(err)
+	}
+	deals, err := ReadOutcomes(ctx, Source{Path: writeFile(t, "deals.csv", "entity_id,ts,won\nE03,2023-03-05,true\nE11,2023-09-20,false\n")}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	target := &Target{Kind: TargetConversion, HorizonDays: 30}
+	derived := []DerivedType{{Name: "pricing_visit", Type: "page_view", Where: map[string][]string{"page": {"pricing"}}},
+		{Name: "pricing_order", Type: "order", Where: map[string][]string{"page": {"pricing"}}}}
+	for _, windows := range [][]int{{7, 30, 90, 365}, {30, 120, 400}} {
+		spec := Spec{WindowsDays: windows, Aggregations: []string{"count", "sum", "mean", "max", "days_since", "trend"}, Derived: derived}
+		for mode, cfg := range map[string]Config{
+			"as-of":     {Events: events, AsOf: asOf, Spec: spec},
+			"cutoffs":   {Events: events, Cutoffs: cutoffs, Spec: spec},
+			"snapshots": {Events: events, Snapshots: dates, Target: target, Outcomes: deals, OutcomesKnown: asOf, Spec: spec},
+		} {
+			name := fmt.Sprintf("%s, windows %v", mode, windows)
+			b, err := prepare(ctx, cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if a := newAcc(b.e, b.l); a.wide == 0 || !a.oldValues {
+				t.Fatalf("%s: no old part (wide %d, values %v)", name, a.wide, a.oldValues)
+			}
+			windowsFromScratch = true
+			want, err := Build(ctx, cfg)
+			windowsFromScratch = false
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, size := range []int{1, 7, want.NumRows()} {
+				if err := sameTable(buildInBatches(t, cfg, size), want); err != nil {
+					t.Errorf("%s, batches of %d: %v", name, size, err)
+				}
 			}
 		}
 	}
