@@ -140,6 +140,9 @@ type acc struct {
 	vmax   []float64
 	days   []uint64 // [slot·dw + word]
 	prev30 []int32  // per slot: events with 30 d < age ≤ 60 d
+	// touched has bit s set for a slot s with records in the windows, when
+	// there are at most 64 slots; the others' counts are 0.
+	touched uint64
 
 	// The old part of an entity's records at a moment: those the widest
 	// window holds and no narrower window, day count or trend reaches
@@ -369,6 +372,7 @@ func (a *acc) window(g *recs, lo, hi int, d int64) {
 	}
 	clear(a.prev30)
 	clear(a.cls)
+	a.touched = 0
 	nc := a.nw + 1 // classes: the windows by length, then none
 	var from int
 	if a.wide > 0 {
@@ -397,12 +401,14 @@ func (a *acc) window(g *recs, lo, hi int, d int64) {
 		v, valued := g.value(i)
 		if s := a.l.slotOf[r.typ]; s >= 0 {
 			a.seg[s*nc+c]++
+			a.touched |= 1 << (s & 63)
 			a.addSlot(s, v, valued, age, k, c)
 		}
 		if g.match != nil {
 			for m := a.e.matches[g.match[i]].derived; m != 0; m &= m - 1 {
 				s := a.l.nTypes + bits.TrailingZeros64(m)
 				a.seg[s*nc+c]++
+				a.touched |= 1 << (s & 63)
 				a.addSlot(s, v, valued, age, k, c)
 			}
 		}
@@ -412,18 +418,32 @@ func (a *acc) window(g *recs, lo, hi int, d int64) {
 		run += a.cls[c]
 		a.nWin[w] = run
 	}
-	for s := range a.prev30 {
-		run := int32(0)
-		for c, w := range a.byLen {
-			run += a.seg[s*nc+c]
-			a.cnt[s*a.nw+w] = run
+	if len(a.prev30) > 64 {
+		for s := range a.prev30 {
+			a.slotWindows(s)
 		}
-		if a.hasDay {
-			for c := 1; c < a.nw; c++ {
-				wide := a.dayBits(s, a.byLen[c])
-				for j, x := range a.dayBits(s, a.byLen[c-1]) {
-					wide[j] |= x
-				}
+		return
+	}
+	clear(a.cnt)
+	for t := a.touched; t != 0; t &= t - 1 {
+		a.slotWindows(bits.TrailingZeros64(t))
+	}
+}
+
+// slotWindows adds up slot s's counts and distinct days by class into its
+// windows.
+func (a *acc) slotWindows(s int) {
+	nc := a.nw + 1
+	run := int32(0)
+	for c, w := range a.byLen {
+		run += a.seg[s*nc+c]
+		a.cnt[s*a.nw+w] = run
+	}
+	if a.hasDay {
+		for c := 1; c < a.nw; c++ {
+			wide := a.dayBits(s, a.byLen[c])
+			for j, x := range a.dayBits(s, a.byLen[c-1]) {
+				wide[j] |= x
 			}
 		}
 	}
@@ -449,7 +469,10 @@ func (a *acc) old(g *recs, lo, hi int, d int64) int {
 	nc, top := a.nw+1, a.nw-1
 	a.cls[top] += int32(a.oldB - a.oldA)
 	for s, n := range a.oldSeg {
-		a.seg[s*nc+top] += n
+		if n != 0 {
+			a.seg[s*nc+top] += n
+			a.touched |= 1 << (s & 63)
+		}
 	}
 	if !a.oldValues {
 		return a.oldB
