@@ -260,7 +260,7 @@ func (p *EntityPlan) Row(id string, recs []Record) (EntityRow, bool, error) {
 		return EntityRow{}, false, nil
 	}
 	out := p.out
-	p.a.entity(part, int(part.start[0]), int(part.stop[0]), p.e.cfg.Profiles.Row(id), []moment{{d: p.e.lastMom}}, out, nil)
+	p.a.entity(part, int(part.start[0]), int(part.stop[0]), p.e.cfg.Profiles.Row(id), []moment{{d: p.e.lastMom}}, out, carried{})
 	p.a.flush()
 	r := EntityRow{ID: id, Values: make([]float64, len(out.cols))}
 	for c := range out.cols {

@@ -269,17 +269,20 @@ type rowsOut struct {
 // quantities when they were counted for a moment no later than the first,
 // and leaves its own there. Its feature values reach out's columns when
 // the acc is flushed.
-func (a *acc) entity(p *partition, lo, hi, prow int, moms []moment, out *rowsOut, st *resume) {
+func (a *acc) entity(p *partition, lo, hi, prow int, moms []moment, out *rowsOut, st carried) {
 	a.n, a.first, a.rr = 0, noTime, ruleRow{}
 	a.lastT, a.oldSeg, a.oldA = a.ownLastT, a.ownOldSeg, -1
-	if st != nil {
+	if st.resume != nil {
 		a.lastT, a.oldSeg = st.lastT, st.oldSeg // counted in place, so left there
 	}
 	rs := a.e.rs
 	j := lo
-	if st != nil && st.ok && st.d <= moms[0].d {
-		a.n, a.first, a.rr, j = st.n, st.first, st.rr, lo+int(st.j)
+	if st.resume != nil && st.ok && st.d <= moms[0].d {
+		a.n, a.first, j = st.n, st.first, lo+int(st.j)
 		a.oldA, a.oldB = lo+int(st.oldA), lo+int(st.oldB)
+		if st.rr != nil {
+			a.rr = *st.rr
+		}
 	} else {
 		for s := range a.lastT {
 			a.lastT[s] = noTime
@@ -307,9 +310,12 @@ func (a *acc) entity(p *partition, lo, hi, prow int, moms []moment, out *rowsOut
 		}
 		out.done[m.pos] = true
 	}
-	if st != nil {
-		st.ok, st.d, st.j, st.n, st.first, st.rr = true, moms[len(moms)-1].d, int32(j-lo), a.n, a.first, a.rr
+	if st.resume != nil {
+		st.ok, st.d, st.j, st.n, st.first = true, moms[len(moms)-1].d, int32(j-lo), a.n, a.first
 		st.oldA, st.oldB = int32(a.oldA-lo), int32(a.oldB-lo)
+		if st.rr != nil {
+			*st.rr = a.rr
+		}
 	}
 }
 
@@ -674,18 +680,27 @@ type entityRef struct {
 func (ref entityRef) records() bool { return ref.hi > ref.lo }
 
 // resume is what an entity's rows carry from one batch to the next: the
-// all-time quantities after the records before its last computed moment.
+// all-time quantities after the records before its last computed moment,
+// and the old part (acc.oldA, acc.oldB, from the entity's first record).
+// It holds no pointers, so the collector does not scan the states of a
+// snapshot table's hundreds of thousands of entities; their slices live
+// in the batch plan (see carried).
 type resume struct {
-	ok       bool
-	d        int64 // the moment they were counted for
-	j        int32 // records counted, from the entity's first
-	n, first int64
-	lastT    []int64 // per slot, the entity's latest event: acc.lastT
-	rr       ruleRow
-	// The old part (acc.oldA, acc.oldB, from the entity's first record)
-	// and its records by slot.
+	ok         bool
+	d          int64 // the moment they were counted for
+	j          int32 // records counted, from the entity's first
+	n, first   int64
 	oldA, oldB int32
-	oldSeg     []int32
+}
+
+// carried is an entity's resume state with its room in the batch plan:
+// per slot its latest event (acc.lastT) and its old part's records
+// (acc.oldSeg), and its rules' state, nil without rules.
+type carried struct {
+	*resume
+	lastT  []int64
+	oldSeg []int32
+	rr     *ruleRow
 }
 
 // rowBatches computes the placed rows in output order, size at a time,
@@ -696,7 +711,7 @@ type resume struct {
 // previous one left when its moments go forward, so snapshot rows (sorted
 // by date) read each entity's records once.
 func (e *engine) rowBatches(ctx context.Context, l *layout, rows []placed, size int, room func(n int) *rowsOut, emit func(lo int, rows []placed, out *rowsOut) error) error {
-	bp := newBatchPlan(len(e.ents), rows, size, len(l.names))
+	bp := newBatchPlan(len(e.ents), rows, size, len(l.names), e.rs != nil)
 	// More than two visits per entity (a snapshot table's batches hold a
 	// date each): gathering the records into id order pays for the copy.
 	if bp.visits > 2*len(e.ents) {
@@ -732,6 +747,12 @@ type batchPlan struct {
 	slot   []int32 // per entity: its state in states, from 1; 0 for none
 	states []resume
 	visits int // batches each entity has rows in, summed over the entities
+	// The states' room (see carried): slots values each, side by side,
+	// and with rules their rules' states.
+	slots  int
+	lastT  []int64
+	oldSeg []int32
+	rr     []ruleRow
 
 	b     int32   // the current batch's number, from 1
 	mark  []int32 // per entity: the number of its latest batch
@@ -743,9 +764,10 @@ type batchPlan struct {
 
 // newBatchPlan plans the rows of n entities in batches of size; an entity
 // whose rows fall in several batches gets a state, with room for its
-// slots' latest events side by side with the others'.
-func newBatchPlan(n int, rows []placed, size, slots int) *batchPlan {
-	bp := &batchPlan{last: make([]int32, n), slot: make([]int32, n),
+// slots' latest events and old part side by side with the others', and
+// with rules for its rules' state.
+func newBatchPlan(n int, rows []placed, size, slots int, rules bool) *batchPlan {
+	bp := &batchPlan{slots: slots, last: make([]int32, n), slot: make([]int32, n),
 		mark: make([]int32, n), count: make([]int32, n), off: make([]int32, n)}
 	first := make([]int32, n)
 	for i := len(rows) - 1; i >= 0; i-- {
@@ -769,13 +791,22 @@ func newBatchPlan(n int, rows []placed, size, slots int) *batchPlan {
 	}
 	clear(bp.mark) // gather numbers the batches from 1 again
 	bp.states = make([]resume, states)
-	lastT := make([]int64, states*slots)
-	oldSeg := make([]int32, states*slots)
-	for k := range bp.states {
-		bp.states[k].lastT = lastT[k*slots : (k+1)*slots : (k+1)*slots]
-		bp.states[k].oldSeg = oldSeg[k*slots : (k+1)*slots : (k+1)*slots]
+	bp.lastT = make([]int64, states*slots)
+	bp.oldSeg = make([]int32, states*slots)
+	if rules {
+		bp.rr = make([]ruleRow, states)
 	}
 	return bp
+}
+
+// carried returns entity state k (from 0) with its room.
+func (bp *batchPlan) carried(k int) carried {
+	lo, hi := k*bp.slots, (k+1)*bp.slots
+	c := carried{resume: &bp.states[k], lastT: bp.lastT[lo:hi:hi], oldSeg: bp.oldSeg[lo:hi:hi]}
+	if bp.rr != nil {
+		c.rr = &bp.rr[k]
+	}
+	return c
 }
 
 // gather takes the next batch's rows: its entities and each one's moments
@@ -828,14 +859,18 @@ func (e *engine) computeBatch(ctx context.Context, accs []*acc, bp *batchPlan, h
 				for _, ent := range bp.order[from:min(from+run, len(bp.order))] {
 					ms := bp.moms[bp.off[ent] : bp.off[ent]+bp.count[ent]]
 					slices.SortStableFunc(ms, func(x, y moment) int { return cmpInt(x.d, y.d) })
-					var st *resume
+					var st carried
 					if k := bp.slot[ent]; k > 0 {
-						st = &bp.states[k-1]
+						st = bp.carried(int(k - 1))
 					}
 					ref := e.ents[ent]
 					a.entity(&e.parts[ref.part], int(ref.lo), int(ref.hi), e.profileRow(placed{ent: ent}), ms, out, st)
-					if st != nil && int(bp.last[ent]) < hi {
-						*st = resume{lastT: st.lastT, oldSeg: st.oldSeg} // the entity's last batch: its rule state goes
+					if st.resume != nil && int(bp.last[ent]) < hi {
+						// The entity's last batch: its rule state goes.
+						*st.resume = resume{}
+						if st.rr != nil {
+							*st.rr = ruleRow{}
+						}
 					}
 				}
 				a.flush()
@@ -851,7 +886,7 @@ func (e *engine) emptyRows(a *acc, rows []placed, out *rowsOut) {
 	var empty partition
 	for i, r := range rows {
 		if !out.done[i] {
-			a.entity(&empty, 0, 0, e.profileRow(r), []moment{{d: r.d, pos: int32(i)}}, out, nil)
+			a.entity(&empty, 0, 0, e.profileRow(r), []moment{{d: r.d, pos: int32(i)}}, out, carried{})
 		}
 	}
 	a.flush()
