@@ -154,10 +154,11 @@ func ReadOutcomes(ctx context.Context, src Source, bad *BadRows) (*Outcomes, err
 	if err != nil {
 		return nil, err
 	}
-	o := &Outcomes{Source: src.Path, byID: map[string][]int{}, closeTimes: idx["closed_at"] >= 0, amounts: idx["amount"] >= 0}
-	var dealAt map[string]int32 // deal_id → its row
-	if idx["deal_id"] >= 0 {
-		o.DealID, dealAt = []string{}, map[string]int32{}
+	cols := outcomeCols{id: idx["entity_id"], ts: idx["ts"], won: idx["won"], closed: idx["closed_at"], amount: idx["amount"], deal: idx["deal_id"]}
+	o := &Outcomes{Source: src.Path, closeTimes: cols.closed >= 0, amounts: cols.amount >= 0}
+	var deals map[string]struct{} // the deal ids read so far
+	if cols.deal >= 0 {
+		o.DealID, deals = []string{}, map[string]struct{}{}
 	}
 	outcome := newOutcomeReader(src)
 	for n := 1; ; n++ { // n: the record's row, skipped rows counted
@@ -171,7 +172,7 @@ func ReadOutcomes(ctx context.Context, src Source, bad *BadRows) (*Outcomes, err
 			break
 		}
 		if err == nil {
-			err = o.read(r, src.Path, idx, outcome, n, dealAt)
+			err = o.read(r, src.Path, cols, outcome, n, deals)
 		}
 		if err != nil {
 			var re *RowError
@@ -186,6 +187,7 @@ func ReadOutcomes(ctx context.Context, src Source, bad *BadRows) (*Outcomes, err
 	if err := outcome.unmatched(src); err != nil {
 		return nil, err
 	}
+	o.byID = make(map[string][]int, len(o.IDs))
 	for i, id := range o.IDs {
 		o.byID[id] = append(o.byID[id], i)
 	}
@@ -195,25 +197,29 @@ func ReadOutcomes(ctx context.Context, src Source, bad *BadRows) (*Outcomes, err
 	return o, nil
 }
 
-// read appends the deal on the current row, the file's row n; dealAt
-// holds the rows of the deal ids read so far.
-func (o *Outcomes) read(r rows, path string, idx map[string]int, outcome *outcomeReader, n int, dealAt map[string]int32) error {
-	id, null := r.Str(idx["entity_id"])
+// outcomeCols are a deals file's columns, −1 for an optional one it
+// lacks.
+type outcomeCols struct{ id, ts, won, closed, amount, deal int }
+
+// read appends the deal on the current row, the file's row n; deals holds
+// the deal ids read so far.
+func (o *Outcomes) read(r rows, path string, cols outcomeCols, outcome *outcomeReader, n int, deals map[string]struct{}) error {
+	id, null := r.Str(cols.id)
 	if null || missingID(id) {
-		return emptyCellError(r, path, idx["entity_id"])
+		return emptyCellError(r, path, cols.id)
 	}
-	opened, null, err := r.Time(idx["ts"])
+	opened, null, err := r.Time(cols.ts)
 	if err == nil && null {
-		return emptyCellError(r, path, idx["ts"])
+		return emptyCellError(r, path, cols.ts)
 	}
 	if err == nil {
 		err = CheckTime(opened)
 	}
 	if err != nil {
-		return cellError(r, path, idx["ts"], err)
+		return cellError(r, path, cols.ts, err)
 	}
 	closed := int64(noTime)
-	if c := idx["closed_at"]; c >= 0 {
+	if c := cols.closed; c >= 0 {
 		t, null, err := r.Time(c)
 		if err == nil && !null {
 			err = CheckTime(t)
@@ -226,7 +232,7 @@ func (o *Outcomes) read(r rows, path string, idx map[string]int, outcome *outcom
 		}
 	}
 	amount := math.NaN()
-	if c := idx["amount"]; c >= 0 {
+	if c := cols.amount; c >= 0 {
 		v, null, err := r.Num(c)
 		if err != nil {
 			return cellError(r, path, c, err)
@@ -236,28 +242,32 @@ func (o *Outcomes) read(r rows, path string, idx map[string]int, outcome *outcom
 		}
 	}
 	won, known := false, false
-	if s, null := r.Str(idx["won"]); !null {
+	if s, null := r.Str(cols.won); !null {
 		if won, known, err = outcome.read(s); err != nil {
-			return cellError(r, path, idx["won"], err)
+			return cellError(r, path, cols.won, err)
 		}
 	}
 	switch {
 	case !known:
 		won, closed = false, noTime // no outcome yet: open (a close date is an expected one)
-	case idx["closed_at"] < 0:
+	case cols.closed < 0:
 		closed = opened.UnixNano() // no close times: a known outcome counts from the opening
 	case closed == noTime:
-		return cellError(r, path, idx["closed_at"], errors.New("empty for a deal won or lost: its close time is when the outcome became known (empty is for a deal still open)"))
+		return cellError(r, path, cols.closed, errors.New("empty for a deal won or lost: its close time is when the outcome became known (empty is for a deal still open)"))
 	case closed < opened.UnixNano():
-		return cellError(r, path, idx["closed_at"], fmt.Errorf("before the deal opened (ts %s)", opened.Format(time.RFC3339)))
+		return cellError(r, path, cols.closed, fmt.Errorf("before the deal opened (ts %s)", opened.Format(time.RFC3339)))
 	}
 	if o.DealID != nil {
-		deal, _ := r.Str(idx["deal_id"])
-		if first, dup := dealAt[deal]; dup && deal != "" {
-			return cellError(r, path, idx["deal_id"], fmt.Errorf("duplicate deal_id %q (first at data row %d): a deals file has one row per deal, not one per stage change", deal, first))
+		deal, _ := r.Str(cols.deal)
+		if deal != "" {
+			// One hash of the id: a map that does not grow saw it before.
+			seen := len(deals)
+			deal = strings.Clone(deal)
+			if deals[deal] = struct{}{}; len(deals) == seen {
+				first := o.row[slices.Index(o.DealID, deal)]
+				return cellError(r, path, cols.deal, fmt.Errorf("duplicate deal_id %q (first at data row %d): a deals file has one row per deal, not one per stage change", deal, first))
+			}
 		}
-		deal = strings.Clone(deal)
-		dealAt[deal] = int32(n)
 		o.DealID = append(o.DealID, deal)
 	}
 	o.IDs = append(o.IDs, strings.Clone(id))
