@@ -1731,40 +1731,61 @@ func (e *engine) place(log *slog.Logger) ([]placed, error) {
 		}
 		return out, nil
 	}
-	// Snapshot rows come date by date, each date's in id order.
+	return e.snapshotRows(), nil
+}
+
+// snapshotRows returns the snapshot rows, date by date, each date's in id
+// order: an entity's row at each date after its first record, when the
+// target keeps it. Each core takes a span of the entities and writes its
+// rows for each date into the room the span has there (one row per
+// entity with a record before the date); the rows are then moved up
+// behind each other's, date by date and span by span.
+func (e *engine) snapshotRows() []placed {
 	tg, o := e.cfg.Target, e.cfg.Outcomes
 	known := e.cfg.OutcomesKnown.UnixNano()
-	ids := make([]string, len(e.ents))
 	deals := make([][]int, len(e.ents))
 	firsts := make([]int64, len(e.ents)) // each entity's earliest record (none: math.MaxInt64)
-	for i, ref := range e.ents {
-		ids[i] = e.entID(i)
-		deals[i] = o.byID[ids[i]]
-		firsts[i] = math.MaxInt64
-		if ref.records() {
-			firsts[i] = e.parts[ref.part].g.r[ref.lo].ts
-		}
-	}
-	// Room for every row an entity may have: one per date after its first
-	// record.
-	sorted := slices.Sorted(slices.Values(firsts))
-	most := 0
-	for _, s := range e.snapshots {
-		n, _ := slices.BinarySearch(sorted, s)
-		most += n
-	}
-	out := make([]placed, 0, most)
-	for _, s := range e.snapshots {
-		for i, id := range ids {
-			if firsts[i] >= s {
-				continue
-			}
-			if label, keep := tg.keep(o, id, deals[i], s, known); keep {
-				out = append(out, placed{d: s, ent: int32(i), label: label})
+	nd, w := len(e.snapshots), runtime.GOMAXPROCS(0)
+	room := make([]int, nd*w+1) // the room of date k's rows of span j starts at room[k·w+j]
+	spread(len(e.ents), func(span, lo, hi int) {
+		for i := lo; i < hi; i++ {
+			ref := e.ents[i]
+			deals[i] = o.byID[e.entID(i)]
+			firsts[i] = math.MaxInt64
+			if ref.records() {
+				firsts[i] = e.parts[ref.part].g.r[ref.lo].ts
 			}
 		}
+		sorted := slices.Sorted(slices.Values(firsts[lo:hi]))
+		for k, s := range e.snapshots {
+			room[k*w+span+1], _ = slices.BinarySearch(sorted, s)
+		}
+	})
+	for k := range nd * w {
+		room[k+1] += room[k]
 	}
-	return out, nil
+	out := make([]placed, room[nd*w])
+	ends := make([]int, nd*w)
+	spread(len(e.ents), func(span, lo, hi int) {
+		for k, s := range e.snapshots {
+			at := room[k*w+span]
+			for i := lo; i < hi; i++ {
+				if firsts[i] >= s {
+					continue
+				}
+				if label, keep := tg.keep(o, e.entID(i), deals[i], s, known); keep {
+					out[at] = placed{d: s, ent: int32(i), label: label}
+					at++
+				}
+			}
+			ends[k*w+span] = at
+		}
+	})
+	n := 0
+	for k, end := range ends {
+		n += copy(out[n:], out[room[k]:end])
+	}
+	return out[:n]
 }
 
 // asOfRows returns the as-of rows, in id order: one for each entity with
