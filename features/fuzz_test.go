@@ -231,3 +231,55 @@ func FuzzReadTable(f *testing.F) {
 		}
 	})
 }
+
+// FuzzReadOutcomes feeds arbitrary bytes to the deals reader, with and
+// without a quarantine: it must never panic, and it either returns bad
+// input or deals that keep the contract (an entity, a known opening, a
+// close no earlier than it, deal ids once each, each entity's deals by
+// opening time).
+func FuzzReadOutcomes(f *testing.F) {
+	for _, seed := range []string{
+		"entity_id,ts,won\na,2024-01-10,true\nb,2024-02-01,\n",
+		"deal_id,entity_id,ts,won,closed_at,amount\nD1,a,2024-01-10,won,2024-02-01,\"1,234.50\"\nD2,a,2024-01-05,lost,2024-01-20,\nD1,b,2024-03-01,,,\n",
+		"deal_id,entity_id,ts,won,closed_at\nD1,a,2024-01-10,true,2024-01-09\nD2,,2024-01-10,true,2024-01-11\n",
+		"entity_id;ts;won\na;10.01.2024;yes\n",
+		"",
+	} {
+		f.Add([]byte(seed))
+	}
+	dir := f.TempDir()
+	f.Fuzz(func(t *testing.T, data []byte) {
+		p := filepath.Join(dir, "deals.csv")
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		for _, bad := range []*BadRows{nil, {Max: 1 << 20}} {
+			o, err := ReadOutcomes(t.Context(), Source{Path: p}, bad)
+			if err != nil {
+				if !IsBadInput(err) && !errors.Is(err, io.ErrUnexpectedEOF) {
+					t.Fatalf("an error that is not bad input: %v", err)
+				}
+				continue
+			}
+			seen := map[string]bool{}
+			for i, id := range o.IDs {
+				if id == "" || o.Opened[i] == noTime || (o.Closed[i] != noTime && o.Closed[i] < o.Opened[i]) {
+					t.Fatalf("deal %d breaks the contract: %q opened %d closed %d", i, id, o.Opened[i], o.Closed[i])
+				}
+				if o.DealID != nil && o.DealID[i] != "" {
+					if seen[o.DealID[i]] {
+						t.Fatalf("deal_id %q kept twice", o.DealID[i])
+					}
+					seen[o.DealID[i]] = true
+				}
+			}
+			for id, ds := range o.byID {
+				for k, i := range ds {
+					if o.IDs[i] != id || k > 0 && o.Opened[ds[k-1]] > o.Opened[i] {
+						t.Fatalf("entity %q: deals %v out of place", id, ds)
+					}
+				}
+			}
+		}
+	})
+}
