@@ -1782,8 +1782,8 @@ func (e *engine) snapshotRows() []placed {
 		}
 	})
 	n := 0
-	for k, end := range ends {
-		n += copy(out[n:], out[room[k]:end])
+	for at, end := range ends {
+		n += copy(out[n:], out[room[at]:end])
 	}
 	return out[:n]
 }
