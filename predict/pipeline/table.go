@@ -75,21 +75,26 @@ func (job TableJob) Config(ctx context.Context) (features.Config, error) {
 			cfg.Target = &t
 		}
 	}
+	// The files read before the events go to the debug log beside the
+	// build's own phases.
+	log := logger(job.Logger)
 	if job.Entities != nil {
+		start := time.Now()
 		if cfg.Profiles, err = features.ReadProfiles(ctx, *job.Entities, job.BadRows); err != nil {
 			return none, err
 		}
-		if job.Logger != nil {
-			for _, note := range cfg.Profiles.Notes {
-				job.Logger.Warn("entities: "+note, "file", job.Entities.Path)
-			}
+		log.Debug("entities read", "entities", len(cfg.Profiles.IDs), "duration", time.Since(start).Round(time.Millisecond))
+		for _, note := range cfg.Profiles.Notes {
+			log.Warn("entities: "+note, "file", job.Entities.Path)
 		}
 	}
 	var outcomes *features.Outcomes
 	if job.Outcomes != nil {
+		start := time.Now()
 		if outcomes, err = features.ReadOutcomes(ctx, *job.Outcomes, job.BadRows); err != nil {
 			return none, err
 		}
+		log.Debug("deals read", "deals", outcomes.Len(), "duration", time.Since(start).Round(time.Millisecond))
 	}
 	tg := cfg.Target
 	switch {
