@@ -187,7 +187,7 @@ func Build(ctx context.Context, cfg Config) (*Table, error) {
 	}
 	var t *Table
 	n := len(b.rows)
-	err = b.e.rowBatches(ctx, b.l, b.rows, max(n, 1), func(int) *rowsOut { return b.e.newRowsOut(b.l, n) }, func(_ int, rows []placed, out *rowsOut) error {
+	err = b.e.rowBatches(ctx, b.l, b.rows, max(n, 1), func(int) *rowsOut { return b.e.newRowsOut(b.l, n, false) }, func(_ int, rows []placed, out *rowsOut) error {
 		t = b.e.batchTable(0, rows, out)
 		return nil
 	})
@@ -248,7 +248,7 @@ func BuildParquet(ctx context.Context, cfg Config, w io.Writer, stamp func(meta 
 		case out := <-spare:
 			return out.reuse(n)
 		default:
-			return e.newRowsOut(bd.l, n)
+			return e.newRowsOut(bd.l, n, true)
 		}
 	}, func(lo int, rows []placed, out *rowsOut) error {
 		batches <- batch{e.batchTable(lo, rows, out), out}
@@ -359,9 +359,11 @@ func (b *built) done(rows, columns int) {
 		"duration", time.Since(b.start).Round(time.Millisecond))
 }
 
-// newRowsOut makes room for n rows' feature and rule values.
-func (e *engine) newRowsOut(l *layout, n int) *rowsOut {
-	out := &rowsOut{cols: e.columns(l, n), done: make([]bool, n)}
+// newRowsOut makes room for n rows' feature and rule values, with counts
+// as int32 when asked (for a table written as it is computed, whose
+// columns go to the writer alone).
+func (e *engine) newRowsOut(l *layout, n int, counts bool) *rowsOut {
+	out := &rowsOut{cols: e.columns(l, n, counts), done: make([]bool, n)}
 	if rs := e.rs; rs != nil {
 		out.total, out.awards = make([]float64, n), make([]string, n)
 		out.groups = make([][]float64, len(rs.Groups))
@@ -375,7 +377,11 @@ func (e *engine) newRowsOut(l *layout, n int) *rowsOut {
 // reuse readies out, made for at least n rows, for n more.
 func (out *rowsOut) reuse(n int) *rowsOut {
 	for c := range out.cols {
-		out.cols[c].v = out.cols[c].v[:n]
+		if out.cols[c].n != nil {
+			out.cols[c].n = out.cols[c].n[:n]
+		} else {
+			out.cols[c].v = out.cols[c].v[:n]
+		}
 	}
 	if out.total != nil {
 		out.total, out.awards = out.total[:n], out.awards[:n]
@@ -412,7 +418,7 @@ func (e *engine) batchTable(lo int, rows []placed, out *rowsOut) *Table {
 		t.Columns = append(t.Columns, Column{Name: e.cfg.Target.Label(), Kind: KindBool, Bool: label})
 	}
 	for _, c := range out.cols {
-		t.Columns = append(t.Columns, Column{Name: c.name, Kind: KindFloat, Required: c.kind.total(), Float: c.v})
+		t.Columns = append(t.Columns, Column{Name: c.name, Kind: KindFloat, Required: c.kind.total(), Float: c.v, counts: c.n})
 	}
 	e.attrs.columns(t, e, rows)
 	if rs := e.rs; rs != nil {
@@ -437,7 +443,7 @@ func joinDates(dates []time.Time) string {
 // tableMeta returns the table's metadata, once its columns are known, and
 // checks their names.
 func (e *engine) tableMeta(l *layout) (map[string]string, error) {
-	out := e.newRowsOut(l, 0)
+	out := e.newRowsOut(l, 0, false)
 	t := e.batchTable(0, nil, out)
 	if err := e.checkNames(t.Columns[:e.keyColumns()+len(out.cols)]); err != nil {
 		return nil, err

@@ -53,12 +53,19 @@ type Column struct {
 	Bool     []bool
 	Time     []time.Time
 	Written  []string
+	// counts holds the values of a float column of counts instead of
+	// Float in the batches BuildParquet writes as it computes them,
+	// which go to the writer alone.
+	counts []int32
 }
 
 // Len returns the number of values in the column.
 func (c *Column) Len() int {
 	switch c.Kind {
 	case KindFloat:
+		if c.counts != nil {
+			return len(c.counts)
+		}
 		return len(c.Float)
 	case KindString:
 		return len(c.Str)
@@ -115,6 +122,10 @@ func (c *Column) slice(lo, hi int) Column {
 	}
 	switch c.Kind {
 	case KindFloat:
+		if c.counts != nil {
+			out.counts = c.counts[lo:hi]
+			break
+		}
 		out.Float = c.Float[lo:hi]
 	case KindString:
 		out.Str = c.Str[lo:hi]

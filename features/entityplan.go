@@ -241,7 +241,7 @@ func (p *EntityPlan) Resolve(ctx context.Context, c Counts) error {
 	if p.meta, err = e.tableMeta(l); err != nil {
 		return err
 	}
-	p.l, p.a, p.out = l, newAcc(e, l), e.newRowsOut(l, 1)
+	p.l, p.a, p.out = l, newAcc(e, l), e.newRowsOut(l, 1, false)
 	return nil
 }
 
@@ -310,7 +310,7 @@ func (p *EntityPlan) Table(rows []EntityRow) (*Table, error) {
 	}
 	placedRows = e.profileRows(placedRows, seen)
 	e.sortPlaced(placedRows)
-	out := e.newRowsOut(p.l, len(placedRows))
+	out := e.newRowsOut(p.l, len(placedRows), false)
 	for pos, pr := range placedRows {
 		i, ok := byID[e.rowID(pr)]
 		if !ok {

@@ -44,6 +44,16 @@ func (k colKind) total() bool {
 	return true
 }
 
+// counts reports whether the kind's values are counts: whole numbers of
+// events or days, at least 0.
+func (k colKind) counts() bool {
+	switch k {
+	case colEventsTotal, colEventsCount, colActive30, colActive90, colCount, colDays:
+		return true
+	}
+	return false
+}
+
 // featureCol is one feature column of the output.
 type featureCol struct {
 	name string
@@ -52,16 +62,25 @@ type featureCol struct {
 	slot int // for per-slot kinds: the type slot (derived slots follow the types)
 	w    int // for per-window kinds: the window index
 	v    []float64
+	// n holds a count kind's values instead of v in a table written as
+	// it is computed (see rowsOut): half the bytes to move through
+	// memory, and no conversion back for the writer.
+	n []int32
 }
 
 // columns declares the feature columns of a layout, in output order: the
 // activity over all events, then per slot (types in name order, then the
-// derived types) the spec's aggregations.
-func (e *engine) columns(l *layout, n int) []featureCol {
+// derived types) the spec's aggregations, each with room for n values,
+// with counts as int32 when asked.
+func (e *engine) columns(l *layout, n int, counts bool) []featureCol {
 	spec := e.spec
 	var cols []featureCol
 	add := func(c featureCol) {
-		c.v = make([]float64, n)
+		if counts && c.kind.counts() {
+			c.n = make([]int32, n)
+		} else {
+			c.v = make([]float64, n)
+		}
 		cols = append(cols, c)
 	}
 	add(featureCol{name: "events_total", desc: Descriptor{Agg: AggCount}, kind: colEventsTotal})
@@ -234,7 +253,7 @@ func newAcc(e *engine, l *layout) *acc {
 		a.days = make([]uint64, slots*a.dw)
 	}
 	a.prev30 = make([]int32, slots)
-	for _, col := range e.columns(l, 0) {
+	for _, col := range e.columns(l, 0, false) {
 		a.ops[col.kind] = append(a.ops[col.kind], colOp{at: int32(a.nCols * heldRows), slot: int32(col.slot), w: int32(col.w), i: int32(col.slot*a.nw + col.w)})
 		a.nCols++
 	}
@@ -656,6 +675,21 @@ func (a *acc) flush() {
 	}
 	for c := range a.rowOut.cols {
 		v, held := a.rowOut.cols[c].v, a.rowBuf[c*heldRows:c*heldRows+n]
+		if cn := a.rowOut.cols[c].n; cn != nil {
+			// A count is a whole number below 2³¹: an entity's records
+			// are held in memory, 16 bytes each.
+			if consecutive {
+				cn = cn[first : int(first)+n]
+				for i, x := range held {
+					cn[i] = int32(x)
+				}
+				continue
+			}
+			for i, pos := range a.rowPos {
+				cn[pos] = int32(held[i])
+			}
+			continue
+		}
 		if consecutive {
 			copy(v[first:], held)
 			continue

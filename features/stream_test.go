@@ -146,7 +146,7 @@ func buildInBatches(t *testing.T, cfg Config, size int) *Table {
 	var last *rowsOut
 	room := func(n int) *rowsOut {
 		if last == nil {
-			return b.e.newRowsOut(b.l, n)
+			return b.e.newRowsOut(b.l, n, false)
 		}
 		return last.reuse(n)
 	}

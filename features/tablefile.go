@@ -160,7 +160,7 @@ func newParquetWriter(w io.Writer, first *Table, textBytes func(c *Column) int) 
 		parquet.WithDictionaryFor("entity_id", false), parquet.WithDictionaryFor("rule_awards", false)}
 	for i := range first.Columns {
 		c := &first.Columns[i]
-		plain := c.Kind == KindFloat && mostlyDistinct(c.Float)
+		plain := c.Kind == KindFloat && c.mostlyDistinct()
 		if c.Kind == KindString && c.Name != "entity_id" && c.Name != "rule_awards" {
 			plain = textBytes(c) > dictLimit
 		}
@@ -322,19 +322,34 @@ func distinctBytes(ss []string) int {
 // not count: days since a rare type's latest event are mostly null and,
 // where not, nearly all distinct.
 func mostlyDistinct(v []float64) bool {
-	const sample = 4096
-	seen := make(map[uint64]struct{}, sample)
+	seen := make(map[uint64]struct{}, distinctSample)
 	n := 0
 	for _, x := range v {
 		if math.IsNaN(x) {
 			continue
 		}
 		seen[math.Float64bits(x)] = struct{}{}
-		if n++; n == sample {
+		if n++; n == distinctSample {
 			break
 		}
 	}
 	return len(seen) > n/8
+}
+
+// distinctSample is how many values mostlyDistinct looks at.
+const distinctSample = 4096
+
+// mostlyDistinct is mostlyDistinct of the column's values, counts or
+// floats.
+func (c *Column) mostlyDistinct() bool {
+	if c.counts == nil {
+		return mostlyDistinct(c.Float)
+	}
+	head := make([]float64, min(len(c.counts), distinctSample))
+	for i := range head {
+		head[i] = float64(c.counts[i])
+	}
+	return mostlyDistinct(head)
 }
 
 // arrowFloatDict, set by a test, leaves float dictionaries to Arrow.
@@ -406,6 +421,59 @@ func writeFloatDict(cw *file.Float64ColumnChunkWriter, enc dictEncoder, v []floa
 		idx[i] = j - 1
 	}
 	s.dict = dict
+	return putDict(cw, enc, dict, idx, def, nulls, s)
+}
+
+// writeCounts writes a chunk of a column of counts (whole numbers, at
+// least 0, none null) as writeChunk writes the same values as floats:
+// with a dictionary, as writeFloatDict would; without, as floats.
+func writeCounts(cw *file.Float64ColumnChunkWriter, v []int32, s *chunkScratch) error {
+	enc, ok := cw.CurrentEncoder().(dictEncoder)
+	if !ok || enc.NumEntries() != 0 || arrowFloatDict {
+		vals := grown(&s.floats, len(v))
+		for i, k := range v {
+			vals[i] = float64(k)
+		}
+		_, err := cw.WriteBatch(vals, nil, nil)
+		return err
+	}
+	const smallMax = 4096
+	var small [smallMax]int32 // count k in [0, smallMax) → index + 1
+	if s.other == nil {
+		s.other = map[uint64]int32{}
+	}
+	other := s.other
+	clear(other)
+	dict := s.dict[:0]
+	idx := grown(&s.idx, len(v))
+	for i, k := range v {
+		if uint32(k) < smallMax {
+			at := &small[k]
+			if *at == 0 {
+				dict = append(dict, float64(k))
+				*at = int32(len(dict))
+			}
+			idx[i] = *at - 1
+			continue
+		}
+		b := math.Float64bits(float64(k))
+		j, ok := other[b]
+		if !ok {
+			dict = append(dict, float64(k))
+			j = int32(len(dict))
+			other[b] = j
+		}
+		idx[i] = j - 1
+	}
+	s.dict = dict
+	return putDict(cw, enc, dict, idx, nil, 0, s)
+}
+
+// putDict writes a float chunk's dictionary, in order of first appearance,
+// and its values' indexes into it, idx: Arrow's dictionary array, as
+// writeFloatDict describes. def has a level per value (nil for a required
+// chunk), and nulls of them are 0; a null's index is not read.
+func putDict(cw *file.Float64ColumnChunkWriter, enc dictEncoder, dict []float64, idx []int32, def []int16, nulls int, s *chunkScratch) error {
 	d := array.NewFloat64Data(array.NewData(arrow.PrimitiveTypes.Float64, len(dict),
 		[]*memory.Buffer{nil, memory.NewBufferBytes(arrow.Float64Traits.CastToBytes(dict))}, nil, 0, 0))
 	defer d.Release()
@@ -417,21 +485,21 @@ func writeFloatDict(cw *file.Float64ColumnChunkWriter, enc dictEncoder, v []floa
 	}
 	if st := cw.PageStatistics(); st != nil {
 		st.IncNulls(int64(nulls))
-		st.IncNumValues(int64(len(v) - nulls))
+		st.IncNumValues(int64(len(idx) - nulls))
 		if err := st.UpdateFromArrow(d, false); err != nil {
 			return err
 		}
 	}
 	var validity *memory.Buffer
 	if nulls > 0 {
-		valid := grown(&s.valid, (len(v)+7)/8)
+		valid := grown(&s.valid, (len(idx)+7)/8)
 		clear(valid)
 		for i, d := range def {
 			valid[i/8] |= byte(d) << (i % 8)
 		}
 		validity = memory.NewBufferBytes(valid)
 	}
-	ix := array.NewInt32Data(array.NewData(arrow.PrimitiveTypes.Int32, len(v),
+	ix := array.NewInt32Data(array.NewData(arrow.PrimitiveTypes.Int32, len(idx),
 		[]*memory.Buffer{validity, memory.NewBufferBytes(arrow.Int32Traits.CastToBytes(idx))}, nil, nulls, 0))
 	defer ix.Release()
 	return cw.WriteDictIndices(ix, def, nil)
@@ -472,6 +540,10 @@ func (c *Column) writeChunk(cw file.ColumnChunkWriter, lo, hi int) error {
 	var err error
 	switch cw := cw.(type) {
 	case *file.Float64ColumnChunkWriter:
+		if c.counts != nil {
+			err = writeCounts(cw, c.counts[lo:hi], s)
+			break
+		}
 		if enc, ok := cw.CurrentEncoder().(dictEncoder); ok && enc.NumEntries() == 0 && !arrowFloatDict {
 			err = writeFloatDict(cw, enc, c.Float[lo:hi], c.Required, s)
 			break
