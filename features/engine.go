@@ -1896,11 +1896,20 @@ func (e *engine) gather() {
 		for i := lo; i < hi; i++ {
 			ref := e.ents[i]
 			p := &e.parts[ref.part]
-			at := int(start[i])
-			for j := ref.lo; j < ref.hi; j, at = j+1, at+1 {
-				m.g.set(at, &p.g, int(j))
-				if r := &m.g.r[at]; r.valued() {
-					r.off = (base[ref.part] + r.at()) | valuedBit
+			at, end := int(start[i]), int(stop[i])
+			rs := m.g.r[at:end]
+			copy(rs, p.g.r[ref.lo:ref.hi])
+			if m.g.match != nil {
+				copy(m.g.match[at:end], p.g.match[ref.lo:ref.hi])
+			}
+			if m.g.fps != nil {
+				copy(m.g.fps[at:end], p.g.fps[ref.lo:ref.hi])
+			}
+			if b := base[ref.part]; b != 0 {
+				for k := range rs {
+					if r := &rs[k]; r.valued() {
+						r.off = (b + r.at()) | valuedBit
+					}
 				}
 			}
 			m.ids[i] = p.ids[ref.k]
