@@ -149,10 +149,13 @@ type partition struct {
 	start   []int32
 	stop    []int32
 	matches []matched // the engine's, for the records' match indexes
-	used    []int64   // per global type id: records some row counts
-	valued  []bool    // per global type id: a counted record has a value
-	dvalued []bool    // per derived type: likewise
-	dups    int64
+	// valuedAt lists the positions in g of the records with a value,
+	// ascending, once listValued has run (nil before).
+	valuedAt []int32
+	used     []int64 // per global type id: records some row counts
+	valued   []bool  // per global type id: a counted record has a value
+	dvalued  []bool  // per derived type: likewise
+	dups     int64
 }
 
 // last returns the chunk to append to, starting a new one when full.
@@ -1923,6 +1926,22 @@ func (e *engine) gather() {
 		p.g, p.ids, p.start, p.stop = recs{}, nil, nil, nil
 	}
 	e.parts[0].g, e.parts[0].ids, e.parts[0].start, e.parts[0].stop = m.g, m.ids, m.start, m.stop
+}
+
+// listValued lists each partition's valued records (partition.valuedAt), so
+// that windows whose old part adds values read those alone.
+func (e *engine) listValued() {
+	spread(len(e.parts), func(_, lo, hi int) {
+		for k := lo; k < hi; k++ {
+			p := &e.parts[k]
+			p.valuedAt = []int32{}
+			for i := range p.g.r {
+				if p.g.r[i].valued() {
+					p.valuedAt = append(p.valuedAt, int32(i))
+				}
+			}
+		}
+	})
 }
 
 // sortPlaced puts rows in output order: by moment, then entity id.

@@ -173,6 +173,7 @@ type acc struct {
 	wide, recent int64
 	oldValues    bool    // value columns, which add the old part's values
 	oldA, oldB   int     // the old part: records [oldA, oldB); oldA < 0 before the entity's first moment
+	oldVA, oldVB int     // its valued records, when the partition lists them: valuedAt[oldVA:oldVB]
 	oldSeg       []int32 // per slot: its records in the old part
 	ownOldSeg    []int32 // oldSeg's room for an entity without a resume state
 
@@ -299,6 +300,7 @@ func (a *acc) entity(p *partition, lo, hi, prow int, moms []moment, out *rowsOut
 	if st.resume != nil && st.ok && st.d <= moms[0].d {
 		a.n, a.first, j = st.n, st.first, lo+int(st.j)
 		a.oldA, a.oldB = lo+int(st.oldA), lo+int(st.oldB)
+		a.oldVA, a.oldVB = int(st.oldVA), int(st.oldVB)
 		if st.rr != nil {
 			a.rr = *st.rr
 		}
@@ -313,7 +315,7 @@ func (a *acc) entity(p *partition, lo, hi, prow int, moms []moment, out *rowsOut
 		for ; j < hi && p.g.r[j].ts < d; j++ {
 			a.addAllTime(&p.g, j, dt)
 		}
-		a.window(&p.g, lo, j, d)
+		a.window(p, lo, j, d)
 		a.write(m.pos, d, out)
 		if rs != nil {
 			first := a.first
@@ -332,6 +334,7 @@ func (a *acc) entity(p *partition, lo, hi, prow int, moms []moment, out *rowsOut
 	if st.resume != nil {
 		st.ok, st.d, st.j, st.n, st.first = true, moms[len(moms)-1].d, int32(j-lo), a.n, a.first
 		st.oldA, st.oldB = int32(a.oldA-lo), int32(a.oldB-lo)
+		st.oldVA, st.oldVB = int32(a.oldVA), int32(a.oldVB)
 		if st.rr != nil {
 			*st.rr = a.rr
 		}
@@ -384,7 +387,8 @@ func (a *acc) addAllTime(g *recs, i int, dt time.Time) {
 // are taken in runs of one class (the shortest window holding them, the
 // windows sorted by length), counted once into their class, and each
 // window's count is the sum of its own class and the narrower ones.
-func (a *acc) window(g *recs, lo, hi int, d int64) {
+func (a *acc) window(p *partition, lo, hi int, d int64) {
+	g := &p.g
 	a.act30, a.act90 = 0, [2]uint64{}
 	clear(a.seg)
 	clear(a.sum)
@@ -401,7 +405,7 @@ func (a *acc) window(g *recs, lo, hi int, d int64) {
 	nc := a.nw + 1 // classes: the windows by length, then none
 	var from int
 	if a.wide > 0 {
-		from = a.old(g, lo, hi, d)
+		from = a.old(p, lo, hi, d)
 	} else {
 		from, _ = slices.BinarySearchFunc(g.r[lo:hi], d-a.scan, func(r rec, t int64) int { return cmp.Compare(r.ts, t) })
 		from += lo
@@ -479,10 +483,13 @@ func (a *acc) slotWindows(s int) {
 // records, by slot, and with value columns their values, oldest first, as
 // window adds those that follow. It returns where the recent records
 // start.
-func (a *acc) old(g *recs, lo, hi int, d int64) int {
+func (a *acc) old(p *partition, lo, hi int, d int64) int {
+	g := &p.g
 	if a.oldA < 0 {
 		at, _ := slices.BinarySearchFunc(g.r[lo:hi], d-a.wide, func(r rec, t int64) int { return cmp.Compare(r.ts, t) })
 		a.oldA, a.oldB = lo+at, lo+at
+		a.oldVA, _ = slices.BinarySearch(p.valuedAt, int32(a.oldA))
+		a.oldVB = a.oldVA
 		clear(a.oldSeg)
 	}
 	for edge := d - a.recent; a.oldB < hi && g.r[a.oldB].ts < edge; a.oldB++ {
@@ -490,6 +497,12 @@ func (a *acc) old(g *recs, lo, hi int, d int64) int {
 	}
 	for edge := d - a.wide; a.oldA < a.oldB && g.r[a.oldA].ts < edge; a.oldA++ {
 		a.countOld(g, a.oldA, -1)
+	}
+	for a.oldVB < len(p.valuedAt) && int(p.valuedAt[a.oldVB]) < a.oldB {
+		a.oldVB++
+	}
+	for a.oldVA < a.oldVB && int(p.valuedAt[a.oldVA]) < a.oldA {
+		a.oldVA++
 	}
 	nc, top := a.nw+1, a.nw-1
 	a.cls[top] += int32(a.oldB - a.oldA)
@@ -503,21 +516,32 @@ func (a *acc) old(g *recs, lo, hi int, d int64) int {
 		return a.oldB
 	}
 	w := a.byLen[top]
+	if p.valuedAt != nil {
+		for _, i := range p.valuedAt[a.oldVA:a.oldVB] {
+			a.oldValue(g, int(i), w)
+		}
+		return a.oldB
+	}
 	for i := a.oldA; i < a.oldB; i++ {
-		v, ok := g.value(i)
-		if !ok {
-			continue
-		}
-		if s := a.l.slotOf[g.r[i].typ]; s >= 0 {
-			a.addWide(s, w, v)
-		}
-		if g.match != nil {
-			for m := a.e.matches[g.match[i]].derived; m != 0; m &= m - 1 {
-				a.addWide(a.l.nTypes+bits.TrailingZeros64(m), w, v)
-			}
+		if g.r[i].valued() {
+			a.oldValue(g, i, w)
 		}
 	}
 	return a.oldB
+}
+
+// oldValue adds the value of record i of g, in the old part, to the
+// widest window w's values of its slots.
+func (a *acc) oldValue(g *recs, i, w int) {
+	v, _ := g.value(i)
+	if s := a.l.slotOf[g.r[i].typ]; s >= 0 {
+		a.addWide(s, w, v)
+	}
+	if g.match != nil {
+		for m := a.e.matches[g.match[i]].derived; m != 0; m &= m - 1 {
+			a.addWide(a.l.nTypes+bits.TrailingZeros64(m), w, v)
+		}
+	}
 }
 
 // countOld counts record i of g into the old part's slots (delta 1) or
@@ -715,16 +739,18 @@ func (ref entityRef) records() bool { return ref.hi > ref.lo }
 
 // resume is what an entity's rows carry from one batch to the next: the
 // all-time quantities after the records before its last computed moment,
-// and the old part (acc.oldA, acc.oldB, from the entity's first record).
+// and the old part (acc.oldA, acc.oldB, from the entity's first record;
+// acc.oldVA, acc.oldVB in its partition's valued records).
 // It holds no pointers, so the collector does not scan the states of a
 // snapshot table's hundreds of thousands of entities; their slices live
 // in the batch plan (see carried).
 type resume struct {
-	ok         bool
-	d          int64 // the moment they were counted for
-	j          int32 // records counted, from the entity's first
-	n, first   int64
-	oldA, oldB int32
+	ok           bool
+	d            int64 // the moment they were counted for
+	j            int32 // records counted, from the entity's first
+	n, first     int64
+	oldA, oldB   int32
+	oldVA, oldVB int32
 }
 
 // carried is an entity's resume state with its room in the batch plan:
@@ -754,6 +780,9 @@ func (e *engine) rowBatches(ctx context.Context, l *layout, rows []placed, size 
 	accs := make([]*acc, runtime.GOMAXPROCS(0))
 	for w := range accs {
 		accs[w] = newAcc(e, l)
+	}
+	if a := accs[0]; a.wide > 0 && a.oldValues {
+		e.listValued()
 	}
 	for lo := 0; ; lo += size {
 		hi := min(lo+size, len(rows))
