@@ -370,14 +370,7 @@ type dictEncoder interface {
 // appearance, as Arrow's does; the chunk's statistics come from it (every
 // entry is used). A required chunk has no definition levels and no nulls.
 func writeFloatDict(cw *file.Float64ColumnChunkWriter, enc dictEncoder, v []float64, required bool, s *chunkScratch) error {
-	const smallMax = 4096
-	var small [smallMax]int32 // whole value k in [0, smallMax) → index + 1
-	if s.other == nil {
-		s.other = map[uint64]int32{}
-	}
-	other := s.other
-	clear(other)
-	dict := s.dict[:0]
+	d := s.dict.reset()
 	idx := grown(&s.idx, len(v))
 	var def []int16
 	if !required {
@@ -385,16 +378,11 @@ func writeFloatDict(cw *file.Float64ColumnChunkWriter, enc dictEncoder, v []floa
 	}
 	nulls := 0
 	for i, x := range v {
-		// A whole number in [0, smallMax), not -0 (its sign bit is set):
+		// A whole number in [0, smallWhole), not -0 (its sign bit is set):
 		// NaN and every other value convert to an int outside the range
 		// or back to another float.
-		if k := int64(x); uint64(k) < smallMax && float64(k) == x && int64(math.Float64bits(x)) >= 0 {
-			at := &small[k]
-			if *at == 0 {
-				dict = append(dict, x)
-				*at = int32(len(dict))
-			}
-			idx[i] = *at - 1
+		if k := int64(x); uint64(k) < smallWhole && float64(k) == x && int64(math.Float64bits(x)) >= 0 {
+			idx[i] = d.whole(k)
 			if def != nil {
 				def[i] = 1
 			}
@@ -411,17 +399,9 @@ func writeFloatDict(cw *file.Float64ColumnChunkWriter, enc dictEncoder, v []floa
 		if def != nil {
 			def[i] = 1
 		}
-		b := math.Float64bits(x)
-		j, ok := other[b]
-		if !ok {
-			dict = append(dict, x)
-			j = int32(len(dict))
-			other[b] = j
-		}
-		idx[i] = j - 1
+		idx[i] = d.value(x)
 	}
-	s.dict = dict
-	return putDict(cw, enc, dict, idx, def, nulls, s)
+	return putDict(cw, enc, d.dict, idx, def, nulls, s)
 }
 
 // writeCounts writes a chunk of a column of counts (whole numbers, at
@@ -437,36 +417,61 @@ func writeCounts(cw *file.Float64ColumnChunkWriter, v []int32, s *chunkScratch) 
 		_, err := cw.WriteBatch(vals, nil, nil)
 		return err
 	}
-	const smallMax = 4096
-	var small [smallMax]int32 // count k in [0, smallMax) → index + 1
-	if s.other == nil {
-		s.other = map[uint64]int32{}
-	}
-	other := s.other
-	clear(other)
-	dict := s.dict[:0]
+	d := s.dict.reset()
 	idx := grown(&s.idx, len(v))
 	for i, k := range v {
-		if uint32(k) < smallMax {
-			at := &small[k]
-			if *at == 0 {
-				dict = append(dict, float64(k))
-				*at = int32(len(dict))
-			}
-			idx[i] = *at - 1
-			continue
+		if uint32(k) < smallWhole {
+			idx[i] = d.whole(int64(k))
+		} else {
+			idx[i] = d.value(float64(k))
 		}
-		b := math.Float64bits(float64(k))
-		j, ok := other[b]
-		if !ok {
-			dict = append(dict, float64(k))
-			j = int32(len(dict))
-			other[b] = j
-		}
-		idx[i] = j - 1
 	}
-	s.dict = dict
-	return putDict(cw, enc, dict, idx, nil, 0, s)
+	return putDict(cw, enc, d.dict, idx, nil, 0, s)
+}
+
+// chunkDict builds a float chunk's dictionary, its values in order of
+// first appearance: whole numbers below smallWhole through a table,
+// other values through a map of their bits.
+type chunkDict struct {
+	small [smallWhole]int32 // whole number k: its index + 1, 0 until seen
+	other map[uint64]int32  // any other value's bits: its index + 1
+	dict  []float64
+}
+
+// smallWhole bounds the whole numbers chunkDict looks up in its table.
+const smallWhole = 4096
+
+// reset empties the dictionary for another chunk and returns it.
+func (d *chunkDict) reset() *chunkDict {
+	clear(d.small[:])
+	if d.other == nil {
+		d.other = map[uint64]int32{}
+	}
+	clear(d.other)
+	d.dict = d.dict[:0]
+	return d
+}
+
+// whole returns the index of whole number k in [0, smallWhole).
+func (d *chunkDict) whole(k int64) int32 {
+	at := &d.small[k]
+	if *at == 0 {
+		d.dict = append(d.dict, float64(k))
+		*at = int32(len(d.dict))
+	}
+	return *at - 1
+}
+
+// value returns the index of x, any value but NaN (−0 is not 0 here).
+func (d *chunkDict) value(x float64) int32 {
+	b := math.Float64bits(x)
+	j, ok := d.other[b]
+	if !ok {
+		d.dict = append(d.dict, x)
+		j = int32(len(d.dict))
+		d.other[b] = j
+	}
+	return j - 1
 }
 
 // putDict writes a float chunk's dictionary, in order of first appearance,
@@ -513,8 +518,7 @@ type chunkScratch struct {
 	def    []int16
 	idx    []int32
 	valid  []byte
-	dict   []float64
-	other  map[uint64]int32
+	dict   chunkDict
 	floats []float64
 	ints   []int64
 	texts  []parquet.ByteArray
