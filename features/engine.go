@@ -150,7 +150,7 @@ type partition struct {
 	stop    []int32
 	matches []matched // the engine's, for the records' match indexes
 	// valuedAt lists the positions in g of the records with a value,
-	// ascending, once listValued has run (nil before).
+	// ascending, in the partition gather makes (nil in any other).
 	valuedAt []int32
 	used     []int64 // per global type id: records some row counts
 	valued   []bool  // per global type id: a counted record has a value
@@ -1895,7 +1895,10 @@ func (e *engine) gather() {
 	for k := range e.parts {
 		m.g.values = append(m.g.values, e.parts[k].g.values...)
 	}
-	spread(n, func(_, lo, hi int) {
+	// Each span lists its valued records as it copies them; the spans
+	// follow each other in g, and so do their lists.
+	valued := make([][]int32, runtime.GOMAXPROCS(0))
+	spread(n, func(span, lo, hi int) {
 		for i := lo; i < hi; i++ {
 			ref := e.ents[i]
 			p := &e.parts[ref.part]
@@ -1908,16 +1911,24 @@ func (e *engine) gather() {
 			if m.g.fps != nil {
 				copy(m.g.fps[at:end], p.g.fps[ref.lo:ref.hi])
 			}
-			if b := base[ref.part]; b != 0 {
-				for k := range rs {
-					if r := &rs[k]; r.valued() {
-						r.off = (b + r.at()) | valuedBit
-					}
+			b := base[ref.part]
+			for k := range rs {
+				if r := &rs[k]; r.valued() {
+					r.off = (b + r.at()) | valuedBit
+					valued[span] = append(valued[span], int32(at+k))
 				}
 			}
 			m.ids[i] = p.ids[ref.k]
 		}
 	})
+	listed := 0
+	for _, v := range valued {
+		listed += len(v)
+	}
+	m.valuedAt = make([]int32, 0, listed) // not nil: listed, if empty
+	for _, v := range valued {
+		m.valuedAt = append(m.valuedAt, v...)
+	}
 	for i := range e.ents {
 		e.ents[i] = entityRef{0, int32(i), start[i], stop[i]}
 	}
@@ -1925,23 +1936,7 @@ func (e *engine) gather() {
 		p := &e.parts[k]
 		p.g, p.ids, p.start, p.stop = recs{}, nil, nil, nil
 	}
-	e.parts[0].g, e.parts[0].ids, e.parts[0].start, e.parts[0].stop = m.g, m.ids, m.start, m.stop
-}
-
-// listValued lists each partition's valued records (partition.valuedAt), so
-// that windows whose old part adds values read those alone.
-func (e *engine) listValued() {
-	spread(len(e.parts), func(_, lo, hi int) {
-		for k := lo; k < hi; k++ {
-			p := &e.parts[k]
-			p.valuedAt = []int32{}
-			for i := range p.g.r {
-				if p.g.r[i].valued() {
-					p.valuedAt = append(p.valuedAt, int32(i))
-				}
-			}
-		}
-	})
+	e.parts[0].g, e.parts[0].ids, e.parts[0].start, e.parts[0].stop, e.parts[0].valuedAt = m.g, m.ids, m.start, m.stop, m.valuedAt
 }
 
 // sortPlaced puts rows in output order: by moment, then entity id.

@@ -781,9 +781,6 @@ func (e *engine) rowBatches(ctx context.Context, l *layout, rows []placed, size 
 	for w := range accs {
 		accs[w] = newAcc(e, l)
 	}
-	if a := accs[0]; a.wide > 0 && a.oldValues {
-		e.listValued()
-	}
 	for lo := 0; ; lo += size {
 		hi := min(lo+size, len(rows))
 		batch := rows[lo:hi]
