@@ -1784,9 +1784,15 @@ func (e *engine) snapshotRows() []placed {
 			ends[k*w+span] = at
 		}
 	})
+	return moveUp(out, room, ends)
+}
+
+// moveUp moves rows written in runs, out[starts[k]:ends[k]], up behind
+// each other, in the runs' order, and returns them.
+func moveUp(out []placed, starts, ends []int) []placed {
 	n := 0
-	for at, end := range ends {
-		n += copy(out[n:], out[room[at]:end])
+	for k, end := range ends {
+		n += copy(out[n:], out[starts[k]:end])
 	}
 	return out[:n]
 }
@@ -1810,14 +1816,11 @@ func (e *engine) asOfRows() []placed {
 		}
 		starts[span], ends[span] = lo, at
 	})
-	n := 0
-	for span := range ends {
-		n += copy(out[n:], out[starts[span]:ends[span]])
+	rows := moveUp(out, starts, ends)
+	if len(rows) < len(out)/2 {
+		return slices.Clone(rows)
 	}
-	if n < len(out)/2 {
-		return slices.Clone(out[:n])
-	}
-	return out[:n]
+	return rows
 }
 
 // profileRow returns the entities-file row (−1 for none) of row r's
