@@ -382,7 +382,7 @@ func (a *acc) addAllTime(g *recs, i int, dt time.Time) {
 }
 
 // window recomputes the windowed quantities at moment d from the records
-// before it, g[lo:hi], adding values in time order. The records come
+// before it, p.g[lo:hi], adding values in time order. The records come
 // oldest first, so the windows holding one only narrow as they go: they
 // are taken in runs of one class (the shortest window holding them, the
 // windows sorted by length), counted once into their class, and each
@@ -479,7 +479,7 @@ func (a *acc) slotWindows(s int) {
 }
 
 // old moves the old part (see acc.wide) to moment d, whose records before
-// it are g[lo:hi], and counts it into the widest window's class: its
+// it are p.g[lo:hi], and counts it into the widest window's class: its
 // records, by slot, and with value columns their values, oldest first, as
 // window adds those that follow. It returns where the recent records
 // start.
