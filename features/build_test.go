@@ -560,6 +560,67 @@ func TestShardedEntities(t *testing.T) {
 	}
 }
 
+// TestKeepOnEveryCore builds tables from time-ordered events, several
+// batches of them, on one core and on several: the records a batch
+// appends to the partitions on every core, with the types, matches and
+// fingerprints numbered before, give the same tables. The events carry
+// values, duplicates (kept apart by fingerprint), types tied in time,
+// and a property a derived type tests (read a row at a time) or none
+// (read a column at a time, rules matching).
+func TestKeepOnEveryCore(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	r := rand.New(rand.NewPCG(21, 22))
+	types := []string{"page_view", "email_open", "order", "webinar", "rfq"}
+	var rows, plain strings.Builder
+	rows.WriteString("entity_id,ts,type,value,page\n")
+	plain.WriteString("entity_id,ts,type,value\n")
+	ts := asOf.AddDate(0, -9, 0)
+	for range 3 * batchEvents {
+		ts = ts.Add(time.Duration(r.IntN(600)) * time.Second)
+		typ := types[r.IntN(len(types))]
+		v := ""
+		if typ == "order" || r.IntN(4) == 0 {
+			v = strconv.Itoa(r.IntN(1000))
+		}
+		line := fmt.Sprintf("E%04d,%s,%s,%s", r.IntN(3000), ts.Format(time.RFC3339), typ, v)
+		page := []string{"home", "pricing", "blog"}[r.IntN(3)]
+		n := 1 + r.IntN(4)/3 // a quarter twice
+		for range n {
+			fmt.Fprintf(&rows, "%s,%s\n", line, page)
+			fmt.Fprintf(&plain, "%s\n", line)
+		}
+	}
+	spec := Spec{TopTypes: 5, Aggregations: []string{"count", "sum", "mean", "max", "days_since"},
+		Derived: []DerivedType{{Name: "pricing_view", Type: "page_view", Where: map[string][]string{"page": {"pricing"}}}}}
+	for _, c := range []struct {
+		name string
+		cfg  Config
+	}{
+		{"rows", Config{Events: Source{Path: writeFile(t, "rows.csv", rows.String())}, AsOf: asOf, Spec: spec, Rules: DefaultRules(), Dedupe: true}},
+		{"columns", Config{Events: Source{Path: writeFile(t, "plain.csv", plain.String())}, AsOf: asOf, Rules: DefaultRules()}},
+		{"columns, deduped", Config{Events: Source{Path: writeFile(t, "plain2.csv", plain.String())}, AsOf: asOf, Dedupe: true}},
+	} {
+		var want *Table
+		for _, procs := range []int{1, 2, 3, 8} {
+			runtime.GOMAXPROCS(procs)
+			got, err := Build(context.Background(), c.cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want == nil {
+				want = got
+				if got.NumRows() < 2900 {
+					t.Fatalf("%s: %d rows", c.name, got.NumRows())
+				}
+				continue
+			}
+			if err := sameTable(got, want); err != nil {
+				t.Errorf("%s, %d cores: %v", c.name, procs, err)
+			}
+		}
+	}
+}
+
 // TestMergeRuns merges sorted runs as slices.SortFunc sorts their
 // elements, whatever the number of cores, runs and their lengths (empty
 // runs too).

@@ -158,12 +158,17 @@ type partition struct {
 	dups     int64
 }
 
-// last returns the chunk to append to, starting a new one when full.
+// last returns the chunk to append to, starting a new one when full,
+// with room for as many values as the full one holds.
 func (p *partition) last(has carry) *recs {
-	if n := len(p.chunks); n > 0 && len(p.chunks[n-1].r) < recChunk {
+	n := len(p.chunks)
+	if n > 0 && len(p.chunks[n-1].r) < recChunk {
 		return p.chunks[n-1]
 	}
 	c := makeRecs(0, recChunk, has)
+	if n > 0 {
+		c.values = make([]float64, 0, len(p.chunks[n-1].values))
+	}
 	p.chunks = append(p.chunks, &c)
 	return &c
 }
@@ -347,43 +352,49 @@ func (e *engine) ingestFile(ctx context.Context, src Source) error {
 	read := e.read
 	// keepBatch keeps the events of b, which are events when those are
 	// given; else an Event is made for what one matches (read a column
-	// at a time, the file has no other column for it to hold).
+	// at a time, the file has no other column for it to hold). What
+	// numbers types and matches runs in file order; the records are then
+	// appended on every core, each partition's by one core in file order.
 	keepBatch := func(b *eventColumns, events []Event) error {
 		if e.cfg.Progress != nil {
 			e.cfg.Progress(read + int64(er.Rows()))
 		}
+		bp.place(b, e.lastMom, has)
 		var made Event
-		for _, i := range bp.sort(b, e.lastMom) {
-			typ, ok := types.lookup(e, b.typ[i])
-			if !ok {
+		for i, k := range bp.part {
+			if k == nParts {
 				continue
 			}
-			ts := b.ts[i]
-			e.newest = max(e.newest, ts)
-			var match uint16
-			var fp uint64
+			typ, ok := types.lookup(e, b.typ[i])
+			if !ok {
+				bp.part[i] = nParts
+				continue
+			}
+			bp.typ[i] = typ
+			e.newest = max(e.newest, b.ts[i])
 			if has.match || has.fps {
 				ev := &made
 				if events != nil {
 					ev = &events[i]
 				} else {
-					made = Event{EntityID: b.id[i], TS: time.Unix(0, ts).UTC(), Type: b.typ[i], Value: b.value[i], HasValue: b.valued[i]}
+					made = Event{EntityID: b.id[i], TS: time.Unix(0, b.ts[i]).UTC(), Type: b.typ[i], Value: b.value[i], HasValue: b.valued[i]}
 				}
 				if has.match {
 					var rules []int
 					if masks[1] {
 						rules = e.rulesOf[typ]
 					}
-					if match, ok = e.matchOf(e.eventMasks(ev, rules)); !ok {
+					if bp.match[i], ok = e.matchOf(e.eventMasks(ev, rules)); !ok {
+						bp.part[i] = nParts
 						continue
 					}
 				}
 				if has.fps {
-					fp = ev.fingerprint()
+					bp.fps[i] = ev.fingerprint()
 				}
 			}
-			e.parts[bp.part[i]].keep(b.id[i], rec{ts: ts, typ: typ}, b.value[i], b.valued[i], match, fp, has)
 		}
+		bp.keep(e, b, has)
 		e.late += int64(bp.late)
 		e.firstLate = min(e.firstLate, bp.firstLate)
 		return nil
@@ -432,23 +443,31 @@ func (e *engine) scanColumns(ctx context.Context) error {
 	return nil
 }
 
-// byPartition orders a batch of events by partition, keeping file order
-// within each, so that a partition's records are appended in runs: one
-// event after the other, each to a partition picked by hash, made every
-// append a cache miss.
+// byPartition holds a batch of events' partitions and what their records
+// carry, and appends the records partition by partition, keeping file
+// order within each (appended in file order, each to a partition picked
+// by hash, every record would be a cache miss).
 type byPartition struct {
-	part      []uint16 // per event: its partition
+	part      []uint16 // per event: its partition, nParts when left out
+	typ       []uint16 // per event: its type's id
+	match     []uint16 // per event, when records carry them: its match index
+	fps       []uint64 // per event, likewise: its fingerprint
+	late      int      // events of the batch at or after the last moment, left out
+	firstLate int64    // the earliest of them
 	order     []int32
-	late      int   // events of the batch at or after the last moment, left out
-	firstLate int64 // the earliest of them
 }
 
-// sort returns the positions of the events of b before last, partition
-// by partition.
-func (bp *byPartition) sort(b *eventColumns, last int64) []int32 {
+// place finds the partition of every event of b before last.
+func (bp *byPartition) place(b *eventColumns, last int64, has carry) {
 	n := b.len()
-	var count [nParts + 1]int32
 	bp.part = slices.Grow(bp.part[:0], n)[:n]
+	bp.typ = slices.Grow(bp.typ[:0], n)[:n]
+	if has.match {
+		bp.match = slices.Grow(bp.match[:0], n)[:n]
+	}
+	if has.fps {
+		bp.fps = slices.Grow(bp.fps[:0], n)[:n]
+	}
 	bp.late, bp.firstLate = 0, math.MaxInt64
 	for i, ts := range b.ts {
 		k := uint16(nParts) // left out
@@ -459,20 +478,58 @@ func (bp *byPartition) sort(b *eventColumns, last int64) []int32 {
 			bp.firstLate = min(bp.firstLate, ts)
 		}
 		bp.part[i] = k
+	}
+}
+
+// keepSplit is the fewest events a batch has for its records to be
+// appended on more than one core.
+const keepSplit = 1 << 10
+
+// keep appends the records of the events of b that place (and what
+// followed) left in, on every core: the partitions are split into
+// ranges, and each range's records are appended by one goroutine.
+func (bp *byPartition) keep(e *engine, b *eventColumns, has carry) {
+	var count [nParts + 1]int32
+	for _, k := range bp.part {
 		count[k]++
 	}
 	var at [nParts + 1]int32
 	for k := 1; k <= nParts; k++ {
 		at[k] = at[k-1] + count[k-1]
 	}
-	bp.order = slices.Grow(bp.order[:0], n)[:n-bp.late]
+	bounds := at // where each partition's positions start in order
+	bp.order = slices.Grow(bp.order[:0], len(bp.part))[:at[nParts]]
 	for i, k := range bp.part {
 		if k < nParts {
 			bp.order[at[k]] = int32(i)
 			at[k]++
 		}
 	}
-	return bp.order
+	run := func(order []int32) {
+		for _, i := range order {
+			var match uint16
+			var fp uint64
+			if has.match {
+				match = bp.match[i]
+			}
+			if has.fps {
+				fp = bp.fps[i]
+			}
+			e.parts[bp.part[i]].keep(b.id[i], rec{ts: b.ts[i], typ: bp.typ[i]}, b.value[i], b.valued[i], match, fp, has)
+		}
+	}
+	cores := runtime.GOMAXPROCS(0)
+	if cores == 1 || len(bp.order) < keepSplit {
+		run(bp.order)
+		return
+	}
+	var wg sync.WaitGroup
+	for c := 1; c < cores; c++ {
+		lo, hi := bounds[c*nParts/cores], bounds[(c+1)*nParts/cores]
+		wg.Go(func() { run(bp.order[lo:hi]) })
+	}
+	run(bp.order[:bounds[nParts/cores]])
+	wg.Wait()
 }
 
 // fields returns the event columns besides the contract's that the table
