@@ -2,6 +2,7 @@ package features
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -621,45 +622,13 @@ func TestKeepOnEveryCore(t *testing.T) {
 	}
 }
 
-// TestMergeRuns merges sorted runs as slices.SortFunc sorts their
-// elements, whatever the number of cores, runs and their lengths (empty
-// runs too).
-func TestMergeRuns(t *testing.T) {
-	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
-	r := rand.New(rand.NewPCG(7, 8))
-	for _, procs := range []int{1, 2, 3, 8} {
-		runtime.GOMAXPROCS(procs)
-		for _, n := range []int{0, 1, 10, 1 << 14, 100003} {
-			for _, runs := range []int{1, 2, 3, 7, 256} {
-				s := r.Perm(n)
-				bounds := []int{0}
-				for range runs - 1 {
-					bounds = append(bounds, r.IntN(n+1))
-				}
-				bounds = append(bounds, n)
-				slices.Sort(bounds)
-				for i := range len(bounds) - 1 {
-					slices.Sort(s[bounds[i]:bounds[i+1]])
-				}
-				got := mergeRuns(s, bounds, func(a, b int) int { return a - b })
-				if len(got) != n {
-					t.Fatalf("%d cores, %d elements, %d runs: got %d", procs, n, runs, len(got))
-				}
-				for i, v := range got {
-					if v != i {
-						t.Fatalf("%d cores, %d elements, %d runs: element %d is %d", procs, n, runs, i, v)
-					}
-				}
-			}
-		}
-	}
-}
-
 // TestSortByID sorts entities as their ids compare, for ids that share a
 // prefix, ids shorter than it plus eight bytes, ids ending in zero bytes
-// or differing only after their first eight bytes past the prefix, and
-// ids with nothing in common.
+// or differing only after their first eight bytes past the prefix (all
+// of one key, in "zeros"), and ids with nothing in common; on one core
+// and on several.
 func TestSortByID(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
 	r := rand.New(rand.NewPCG(9, 10))
 	sets := map[string][]string{
 		"one shape":   {},
@@ -668,13 +637,17 @@ func TestSortByID(t *testing.T) {
 		"single":      {"only"},
 		"long shared": {},
 		"tied keys":   {},
+		"zeros":       {},
 	}
 	for i := range 50000 {
 		n := i*179 + r.IntN(179) // distinct ids below 9,000,000
 		sets["one shape"] = append(sets["one shape"], fmt.Sprintf("anon-%07d", n))
-		if i < 2000 {
+		if i < onCores+64 {
+			sets["zeros"] = append(sets["zeros"], "z"+strings.Repeat("\x00", i))
+		}
+		if i < 6000 {
 			sets["long shared"] = append(sets["long shared"], fmt.Sprintf("0031U00001%08dx%d", i%50, i))
-			// Three keys, each of hundreds of ids.
+			// Three keys, each of thousands of ids.
 			sets["tied keys"] = append(sets["tied keys"], fmt.Sprintf("%c-12345678-%d", 'a'+i%3, r.IntN(1e9)))
 		}
 	}
@@ -687,22 +660,21 @@ func TestSortByID(t *testing.T) {
 			p.ids = append(p.ids, id)
 		}
 		var refs []entityRef
-		runs := []int{0}
 		for k := range 5 {
 			p := &e.parts[k]
 			slices.Sort(p.ids)
 			for j := range p.ids {
 				refs = append(refs, entityRef{part: uint16(k), k: int32(j)})
 			}
-			if len(refs) > runs[len(runs)-1] {
-				runs = append(runs, len(refs))
-			}
 		}
-		e.ents = e.sortByID(refs, runs)
 		want := slices.Sorted(slices.Values(ids))
-		for i := range want {
-			if got := e.entID(i); got != want[i] {
-				t.Fatalf("%s: entity %d is %q, want %q", name, i, got, want[i])
+		for _, procs := range []int{1, 2, 3} {
+			runtime.GOMAXPROCS(procs)
+			e.ents = e.sortByID(slices.Clone(refs))
+			for i := range want {
+				if got := e.entID(i); got != want[i] {
+					t.Fatalf("%s, %d cores: entity %d is %q, want %q", name, procs, i, got, want[i])
+				}
 			}
 		}
 		// A partition's ids, as group sorts them.
@@ -713,6 +685,24 @@ func TestSortByID(t *testing.T) {
 			if got := ids[keys[i].i]; got != want[i] {
 				t.Fatalf("%s: sortIDKeys: id %d is %q, want %q", name, i, got, want[i])
 			}
+		}
+	}
+	// Keys whose higher bytes vary only in the second half: every core's
+	// keys decide which byte spreads them.
+	keys := make([]idKey, 3*onCores)
+	for i := range keys {
+		k := uint64(len(keys) - i)
+		if i >= len(keys)/2 {
+			k <<= 40
+		}
+		keys[i] = idKey{key: k, i: int32(i)}
+	}
+	byKey := func(i int32) string { return fmt.Sprintf("%016x", keys[i].key) }
+	for _, procs := range []int{2, 3} {
+		runtime.GOMAXPROCS(procs)
+		got := sortIDKeysOnCores(slices.Clone(keys), byKey)
+		if !slices.IsSortedFunc(got, func(a, b idKey) int { return cmp.Compare(a.key, b.key) }) {
+			t.Errorf("%d cores: keys out of order", procs)
 		}
 	}
 }

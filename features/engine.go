@@ -592,11 +592,10 @@ func (jc joinCount) check(p *Profiles, log *slog.Logger) error {
 	return nil
 }
 
-// sortByID returns the entities refs in id order (see idKeys); each of
-// their runs refs[runs[i]:runs[i+1]] is in id order already.
-func (e *engine) sortByID(refs []entityRef, runs []int) []entityRef {
+// sortByID returns the entities refs in id order (see idKeys).
+func (e *engine) sortByID(refs []entityRef) []entityRef {
 	id := func(i int32) string { ref := refs[i]; return e.parts[ref.part].ids[ref.k] }
-	keys := mergeRuns(idKeys(len(refs), id), runs, cmpIDKeys(id))
+	keys := sortIDKeysOnCores(idKeys(len(refs), id), id)
 	out := make([]entityRef, len(refs))
 	spread(len(keys), func(_, lo, hi int) {
 		for k, key := range keys[lo:hi] {
@@ -711,6 +710,80 @@ func sortIDKeys(keys []idKey, id func(i int32) string) {
 		}
 		lo = hi
 	}
+}
+
+// onCores is the fewest keys sortIDKeysOnCores sorts on more than one
+// core.
+const onCores = 1 << 12
+
+// sortIDKeysOnCores sorts keys as sortIDKeys does, on every core, and
+// returns them sorted, in keys or in a slice of its size. The keys are
+// first spread by the most significant byte in which any two differ (each
+// core counting and moving a span of them), then each byte's keys, which
+// share every byte from that one up, are sorted on their own.
+func sortIDKeysOnCores(keys []idKey, id func(i int32) string) []idKey {
+	cores := runtime.GOMAXPROCS(0)
+	if cores == 1 || len(keys) < onCores {
+		sortIDKeys(keys, id)
+		return keys
+	}
+	ors, ands := make([]uint64, cores), make([]uint64, cores)
+	spread(len(keys), func(span, lo, hi int) {
+		or, and := uint64(0), ^uint64(0)
+		for _, k := range keys[lo:hi] {
+			or, and = or|k.key, and&k.key
+		}
+		ors[span], ands[span] = or, and
+	})
+	or, and := uint64(0), ^uint64(0)
+	for c := range cores {
+		or, and = or|ors[c], and&ands[c]
+	}
+	differ := or ^ and // the bits in which two keys differ
+	if differ == 0 {
+		sortIDKeys(keys, id) // one key: the ids compare in full
+		return keys
+	}
+	shift := (63 - bits.LeadingZeros64(differ)) / 8 * 8
+	counts := make([][256]int, cores)
+	spread(len(keys), func(span, lo, hi int) {
+		c := &counts[span]
+		for _, k := range keys[lo:hi] {
+			c[byte(k.key>>shift)]++
+		}
+	})
+	// Where each core's keys of each byte go: byte by byte, and within a
+	// byte core by core, so that keys keep their order.
+	at := make([][256]int, cores)
+	var bounds []int
+	n := 0
+	for b := range 256 {
+		from := n
+		for c := range cores {
+			at[c][b] = n
+			n += counts[c][b]
+		}
+		if n > from {
+			bounds = append(bounds, from)
+		}
+	}
+	bounds = append(bounds, n)
+	out := make([]idKey, len(keys))
+	spread(len(keys), func(span, lo, hi int) {
+		a := &at[span]
+		for _, k := range keys[lo:hi] {
+			b := byte(k.key >> shift)
+			out[a[b]] = k
+			a[b]++
+		}
+	})
+	var g errgroup.Group
+	g.SetLimit(cores)
+	for i := range len(bounds) - 1 {
+		g.Go(func() error { sortIDKeys(out[bounds[i]:bounds[i+1]], id); return nil })
+	}
+	g.Wait()
+	return out
 }
 
 // cmpIDKeys compares the keys of ids id(i) as the ids compare.
@@ -1087,50 +1160,6 @@ func hashID(s string) uint32 {
 		h = (h ^ uint32(s[i])) * 16777619
 	}
 	return h
-}
-
-// mergeRuns merges the runs s[bounds[i]:bounds[i+1]], each sorted by
-// cmp, which orders no two elements equal, into one sorted slice: runs
-// merged in pairs, the pairs of a pass on every core. It returns the
-// sorted elements, in s or in a slice of its size.
-func mergeRuns[T any](s []T, bounds []int, cmp func(a, b T) int) []T {
-	if len(bounds) <= 2 {
-		return s
-	}
-	buf := make([]T, len(s))
-	for len(bounds) > 2 {
-		next := make([]int, 0, len(bounds)/2+2)
-		var g errgroup.Group
-		g.SetLimit(runtime.GOMAXPROCS(0))
-		for i := 0; i+1 < len(bounds); i += 2 {
-			lo, mid := bounds[i], bounds[i+1]
-			if i+2 == len(bounds) { // an odd run out
-				copy(buf[lo:mid], s[lo:mid])
-			} else {
-				hi := bounds[i+2]
-				g.Go(func() error { mergeInto(buf[lo:hi], s[lo:mid], s[mid:hi], cmp); return nil })
-			}
-			next = append(next, lo)
-		}
-		g.Wait()
-		bounds = append(next, len(s))
-		s, buf = buf, s
-	}
-	return s
-}
-
-// mergeInto merges the sorted a and b into dst, which holds both.
-func mergeInto[T any](dst, a, b []T, cmp func(a, b T) int) {
-	i, j := 0, 0
-	for k := range dst {
-		if j == len(b) || i < len(a) && cmp(a[i], b[j]) < 0 {
-			dst[k] = a[i]
-			i++
-		} else {
-			dst[k] = b[j]
-			j++
-		}
-	}
 }
 
 // each runs fn on every partition, on every core.
@@ -1724,13 +1753,10 @@ func (e *engine) rowID(r placed) string {
 func (e *engine) place(log *slog.Logger) ([]placed, error) {
 	// The entities, in id order, numbered so (e.ents).
 	var base [nParts]int // where each partition's entities go in refs
-	runs := []int{0}     // each partition's entities, numbered in id order by group
 	n := 0
 	for k := range e.parts {
 		base[k] = n
-		if n += len(e.parts[k].ids); n > runs[len(runs)-1] {
-			runs = append(runs, n)
-		}
+		n += len(e.parts[k].ids)
 	}
 	refs := make([]entityRef, n)
 	spread(len(e.parts), func(_, lo, hi int) {
@@ -1741,7 +1767,7 @@ func (e *engine) place(log *slog.Logger) ([]placed, error) {
 			}
 		}
 	})
-	e.ents = e.sortByID(refs, runs)
+	e.ents = e.sortByID(refs)
 	if o := e.cfg.Outcomes; o != nil {
 		if err := e.unmatchedIDs(o.Source, "deals", o.IDs); err != nil {
 			return nil, err
