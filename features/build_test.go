@@ -565,9 +565,9 @@ func TestShardedEntities(t *testing.T) {
 // batches of them, on one core and on several: the records a batch
 // appends to the partitions on every core, with the types, matches and
 // fingerprints numbered before, give the same tables. The events carry
-// values, duplicates (kept apart by fingerprint), types tied in time,
-// and a property a derived type tests (read a row at a time) or none
-// (read a column at a time, rules matching).
+// values, duplicates (dropped by their fingerprints), and a property a
+// derived type tests (read a row at a time) or none (read a column at a
+// time, rules matching).
 func TestKeepOnEveryCore(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
 	r := rand.New(rand.NewPCG(21, 22))
