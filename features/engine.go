@@ -523,6 +523,8 @@ func (bp *byPartition) keep(e *engine, b *eventColumns, has carry) {
 		run(bp.order)
 		return
 	}
+	// The calling goroutine appends the first range itself, where spread
+	// would start another and leave it waiting, once per batch.
 	var wg sync.WaitGroup
 	for c := 1; c < cores; c++ {
 		lo, hi := bounds[c*nParts/cores], bounds[(c+1)*nParts/cores]

@@ -560,10 +560,14 @@ func (a *acc) countOld(g *recs, i int, delta int32) {
 // addWide adds value v of slot s to window w's values, when the slot has
 // value columns.
 func (a *acc) addWide(s, w int, v float64) {
-	if !a.l.valued[s] {
-		return
+	if a.l.valued[s] {
+		a.addValue(s*a.nw+w, v)
 	}
-	at := s*a.nw + w
+}
+
+// addValue adds value v to a slot's window at (slot·nw + window): its
+// sum, count and maximum.
+func (a *acc) addValue(at int, v float64) {
 	if a.hasMax && (a.vcnt[at] == 0 || v > a.vmax[at]) {
 		a.vmax[at] = v
 	}
@@ -593,11 +597,7 @@ func (a *acc) addSlot(s int, v float64, hasValue bool, age, k int64, c int) {
 		if hasValue && a.l.valued[s] {
 			base := s * a.nw
 			for _, w := range a.byLen[c:] {
-				if a.hasMax && (a.vcnt[base+w] == 0 || v > a.vmax[base+w]) {
-					a.vmax[base+w] = v
-				}
-				a.sum[base+w] += v
-				a.vcnt[base+w]++
+				a.addValue(base+w, v)
 			}
 		}
 		if a.hasDay {
