@@ -2009,13 +2009,8 @@ func (e *engine) gather() {
 			m.ids[i] = p.ids[ref.k]
 		}
 	})
-	listed := 0
-	for _, v := range valued {
-		listed += len(v)
-	}
-	m.valuedAt = make([]int32, 0, listed) // not nil: listed, if empty
-	for _, v := range valued {
-		m.valuedAt = append(m.valuedAt, v...)
+	if m.valuedAt = slices.Concat(valued...); m.valuedAt == nil {
+		m.valuedAt = []int32{} // listed, if empty
 	}
 	for i := range e.ents {
 		e.ents[i] = entityRef{0, int32(i), start[i], stop[i]}

@@ -361,6 +361,13 @@ func (c *Column) mostlyDistinct() bool {
 // arrowFloatDict, set by a test, leaves float dictionaries to Arrow.
 var arrowFloatDict bool
 
+// ownDict returns the dictionary encoder of a float chunk whose dictionary
+// leadscore builds itself: one with a dictionary, none of it written yet.
+func ownDict(cw *file.Float64ColumnChunkWriter) (dictEncoder, bool) {
+	enc, ok := cw.CurrentEncoder().(dictEncoder)
+	return enc, ok && enc.NumEntries() == 0 && !arrowFloatDict
+}
+
 // dictEncoder is the part of Arrow's (internal) dictionary encoder that
 // writeFloatDict uses.
 type dictEncoder interface {
@@ -414,8 +421,8 @@ func writeFloatDict(cw *file.Float64ColumnChunkWriter, enc dictEncoder, v []floa
 // least 0, none null) as writeChunk writes the same values as floats:
 // with a dictionary, as writeFloatDict would; without, as floats.
 func writeCounts(cw *file.Float64ColumnChunkWriter, v []int32, s *chunkScratch) error {
-	enc, ok := cw.CurrentEncoder().(dictEncoder)
-	if !ok || enc.NumEntries() != 0 || arrowFloatDict {
+	enc, ok := ownDict(cw)
+	if !ok {
 		vals := grown(&s.floats, len(v))
 		for i, k := range v {
 			vals[i] = float64(k)
@@ -554,7 +561,7 @@ func (c *Column) writeChunk(cw file.ColumnChunkWriter, lo, hi int) error {
 			err = writeCounts(cw, c.counts[lo:hi], s)
 			break
 		}
-		if enc, ok := cw.CurrentEncoder().(dictEncoder); ok && enc.NumEntries() == 0 && !arrowFloatDict {
+		if enc, ok := ownDict(cw); ok {
 			err = writeFloatDict(cw, enc, c.Float[lo:hi], c.Required, s)
 			break
 		}
