@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"testing"
+	"unsafe"
 )
 
 // TestHistKernels checks that the histogram kernels the build runs sum
@@ -79,6 +80,32 @@ func TestHistKernels(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestHistLayout checks that no two of 64 consecutive features' histograms
+// start a multiple of 4 KiB apart (histStride), and that each holds 256
+// bins before the next.
+func TestHistLayout(t *testing.T) {
+	const p = 64
+	cols := make([]GBColumn, p)
+	for f := range cols {
+		cols[f] = GBColumn{Values: []float64{1, 2, 3}}
+	}
+	b := newBinning(cols, []int{0, 1, 2}, 255, 1, 2)
+	size := int(unsafe.Sizeof(hbin{}))
+	for f := range p {
+		if f+1 < p && b.off[f+1]-b.off[f] < 256 {
+			t.Errorf("feature %d: %d bins before the next", f, b.off[f+1]-b.off[f])
+		}
+		for g := f + 1; g < p; g++ {
+			if (b.off[g]-b.off[f])*size%4096 == 0 {
+				t.Errorf("features %d and %d: histograms %d bytes apart", f, g, (b.off[g]-b.off[f])*size)
+			}
+		}
+	}
+	if last := b.off[p-1] + 256; b.total < last {
+		t.Errorf("histogram of %d bins, the last feature's ends at %d", b.total, last)
 	}
 }
 
