@@ -461,9 +461,11 @@ func fitGBDT(ctx context.Context, cols []GBColumn, y []bool, trainRows, validRow
 			factor[k] = math.Exp(-v)
 		}
 		bo.gradients(against, yt, rowLeaf, factor)
-		for j, i := range track {
-			logits[j] += t.Value[rowLeaf[i]]
-		}
+		parallelChunks(len(track), cfg.Workers, func(lo, hi int) {
+			for j, i := range track[lo:hi] {
+				logits[lo+j] += t.Value[rowLeaf[i]]
+			}
+		})
 		ens.Trees = append(ens.Trees, t)
 		if vscore != nil {
 			parallelChunks(len(vscore), cfg.Workers, func(lo, hi int) {

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"testing"
 	"unsafe"
+
+	"leadscore/predict"
 )
 
 // TestHistKernels checks that the histogram kernels the build runs sum
@@ -129,8 +131,10 @@ func TestHistKernelRowOutside(t *testing.T) {
 	}
 }
 
-// TestPartitionPieces checks that a leaf partitioned in pieces on several
-// goroutines comes out as the single-piece stable partition.
+// TestPartitionPieces checks that a leaf partitioned in pieces on 1, 2, 3
+// and 8 goroutines comes out as the stable partition: a leaf at the start
+// of idx, one further in, and the root over every row, whose rows
+// partition reads as 0…n-1 whatever idx holds.
 func TestPartitionPieces(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 5))
 	n := 3*minParallelPartition + 17
@@ -143,32 +147,62 @@ func TestPartitionPieces(t *testing.T) {
 	for b := 1; b < 256; b += 3 {
 		right[b/64] |= 1 << (b % 64)
 	}
-	var want []int32
-	wantMid := 0
-	for _, workers := range []int{1, 2, 3, 8} {
-		bo := newBooster(cols, seq(n), GBDTConfig{Workers: workers}.withDefaults())
-		for i := range bo.idx {
-			bo.idx[i] = int32(i)
+	// The middle rows, every other one; every row.
+	var middle []int32
+	for i := 5; i < n-5; i += 2 {
+		middle = append(middle, int32(i))
+	}
+	every := make([]int32, n)
+	for i := range every {
+		every[i] = int32(i)
+	}
+	for _, c := range []struct {
+		name  string
+		begin int
+		rows  []int32
+	}{{"leaf at 0", 0, middle}, {"leaf at 3", 3, middle}, {"root", 0, every}} {
+		for _, workers := range []int{1, 2, 3, 8} {
+			bo := newBooster(cols, seq(n), GBDTConfig{Workers: workers}.withDefaults())
+			for i := range bo.idx {
+				bo.idx[i] = int32(n - 1 - i) // for the root, rows it must not read
+			}
+			if c.name != "root" {
+				copy(bo.idx[c.begin:], c.rows)
+			}
+			bn := bo.x[:n]
+			var want []int32
+			for _, side := range []bool{false, true} {
+				for _, i := range c.rows {
+					if predict.InRight(&right, bn[i]) == side {
+						want = append(want, i)
+					}
+				}
+			}
+			wantMid := c.begin + len(c.rows) - countRight(c.rows, bn, &right)
+			if wantMid == c.begin || wantMid == c.begin+len(c.rows) {
+				t.Fatalf("%s: degenerate split at %d", c.name, wantMid)
+			}
+			before, after := slices.Clone(bo.idx[:c.begin]), slices.Clone(bo.idx[c.begin+len(c.rows):])
+			mid := bo.partition(&leaf{begin: c.begin, end: c.begin + len(c.rows)}, 0, &right)
+			if got := bo.idx[c.begin : c.begin+len(c.rows)]; mid != wantMid || !slices.Equal(got, want) {
+				t.Errorf("%s, %d workers: not the stable partition (split at %d, want %d)", c.name, workers, mid, wantMid)
+			}
+			if !slices.Equal(bo.idx[:c.begin], before) || !slices.Equal(bo.idx[c.begin+len(c.rows):], after) {
+				t.Errorf("%s, %d workers: rows outside the leaf moved", c.name, workers)
+			}
 		}
-		// A leaf of the middle rows, every other one.
-		k := 0
-		for i := 5; i < n-5; i += 2 {
-			bo.idx[k] = int32(i)
+	}
+}
+
+// countRight counts the rows whose bin is in right.
+func countRight(rows []int32, bins []uint8, right *[4]uint64) int {
+	k := 0
+	for _, i := range rows {
+		if predict.InRight(right, bins[i]) {
 			k++
 		}
-		mid := bo.partition(&leaf{begin: 0, end: k}, 0, &right)
-		got := bo.idx[:k]
-		if workers == 1 {
-			want, wantMid = slices.Clone(got), mid
-			continue
-		}
-		if mid != wantMid || !slices.Equal(got, want) {
-			t.Errorf("%d workers: partition differs from one piece's (split at %d, want %d)", workers, mid, wantMid)
-		}
 	}
-	if wantMid == 0 || wantMid == len(want) {
-		t.Fatalf("degenerate split at %d of %d", wantMid, len(want))
-	}
+	return k
 }
 
 // TestGradientKernel checks that gradientsAfter, which the build runs
