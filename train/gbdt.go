@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"sync"
+	"unsafe"
 
 	"leadscore/predict"
 )
@@ -144,15 +145,23 @@ func newBinning(cols []GBColumn, rows []int, maxBins int, seed uint64, workers i
 	return b
 }
 
-// histStride is the bins between two features' histograms in a node's
-// histogram: 256, so that a uint8 bin indexes a feature's without bounds
-// checks, and four more. Without them, the same bin of every feature would
-// lie a multiple of 4 KiB apart; a pass over rows whose features often
-// share a bin (a column mostly one value, as real columns are) then stalls
-// on every add, because the CPU takes a load from such an address for one
-// from the store just before it (4K aliasing) and waits. The four bins
-// (64 bytes) put them on separate lines of the same 4 KiB window.
-const histStride = 256 + 4
+// A feature's part of a node's histogram is its 256 bins (so that a uint8
+// bin indexes them without bounds checks), from histB on the 256 bins a
+// split pass sums its odd rows into (histPass.two), and unused bins up to
+// histStride. findBest reads the first 256 only.
+//
+// The sizes keep the bins a pass writes off each other's 4 KiB windows: a
+// load from an address whose lowest 12 bits match those of a store just
+// before it waits for that store (4K aliasing), and rows whose columns
+// share a bin (a column of mostly one value, as real columns are) would
+// stall on every add. The same bin of two features less than 32 apart, or
+// of a feature's two histograms, lies on a different 64-byte line of that
+// window (TestHistLayout).
+const (
+	histB      = 256 + 4
+	histStride = 2 * histB
+	histBBytes = histB * int(unsafe.Sizeof(hbin{}))
+)
 
 // quantileCuts chooses at most maxBins−1 cuts so that the values of the
 // sample rows spread evenly over at most maxBins bins; a value holding more
@@ -685,10 +694,14 @@ func (bo *booster) buildHist(h []hbin, rows []int32) {
 // histograms of one to four features (five for every row), in one pass
 // over the rows.
 func (bo *booster) histGroup(h []hbin, rows []int32, ogh []gh, feats []int) {
-	q := histPass{k: len(feats)}
+	q := histPass{k: len(feats), two: len(ogh) >= minTwoWay}
 	for k, f := range feats {
 		q.h[k] = (*[256]hbin)(h[bo.b.off[f]:])
 		clear(q.h[k][:])
+		if q.two {
+			q.hb[k] = (*[256]hbin)(h[bo.b.off[f]+histB:])
+			clear(q.hb[k][:])
+		}
 		q.c[k] = bo.x[f*bo.n : (f+1)*bo.n]
 	}
 	// The root's pass reads the columns in order without the row indexes:

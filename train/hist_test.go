@@ -13,8 +13,9 @@ import (
 // TestHistKernels checks that the histogram kernels the build runs sum
 // exactly what the portable loops sum, bit for bit, on rows of every
 // length and bins of few and many levels, for passes of one to five
-// features (four over a node's rows): a feature's histogram is the same
-// whatever pass sums it.
+// features (four over a node's rows), whole and split (histPass.two): a
+// feature's histogram is the same whatever pass sums it. A split pass
+// sums the same as a whole one, to rounding.
 func TestHistKernels(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
 	for _, n := range []int{0, 1, 7, 1000, 70000} {
@@ -36,58 +37,76 @@ func TestHistKernels(t *testing.T) {
 			for i := range ogh {
 				ogh[i] = gh{float32(r.NormFloat64()), float32(r.Float64() / 4)}
 			}
-			run := func(k int, sum func(q *histPass)) [maxPass][256]hbin {
-				var h [maxPass][256]hbin
-				q := histPass{k: k, c: cols}
-				for f := range h {
-					q.h[f] = &h[f]
+			for _, two := range []bool{false, true} {
+				// run sums a pass into histograms laid out as the
+				// booster's and returns the first 256 bins of each.
+				run := func(k int, sum func(q *histPass)) [maxPass][256]hbin {
+					h := make([]hbin, maxPass*histStride)
+					for i := range h {
+						h[i] = hbin{math.NaN(), math.NaN()} // the pass must clear what it reads
+					}
+					q := histPass{k: k, c: cols, two: two}
+					for f := range k {
+						q.h[f] = (*[256]hbin)(h[f*histStride:])
+						clear(q.h[f][:])
+						if two {
+							q.hb[f] = (*[256]hbin)(h[f*histStride+histB:])
+							clear(q.hb[f][:])
+						}
+					}
+					sum(&q)
+					var out [maxPass][256]hbin
+					for f := range k {
+						out[f] = *q.h[f]
+					}
+					return out
 				}
-				sum(&q)
-				return h
-			}
-			rowsWant := run(maxPass, func(q *histPass) { q.sumRowsGo(rows, ogh) })
-			all := run(maxPass, func(q *histPass) { q.sumAllGo(ogh) })
-			for k := 1; k <= maxPass; k++ {
-				var rowsK, allK [maxPass][256]hbin
-				copy(rowsK[:k], rowsWant[:k])
-				copy(allK[:k], all[:k])
-				if k <= 4 {
-					if got := run(k, func(q *histPass) { q.sumRows(rows, ogh) }); got != rowsK {
-						t.Errorf("rows: %d features, %d rows, %d levels: kernel and loop differ", k, n, levels)
+				rowsWant := run(maxPass, func(q *histPass) { q.sumRowsGo(rows, ogh) })
+				all := run(maxPass, func(q *histPass) { q.sumAllGo(ogh) })
+				for k := 1; k <= maxPass; k++ {
+					var rowsK, allK [maxPass][256]hbin
+					copy(rowsK[:k], rowsWant[:k])
+					copy(allK[:k], all[:k])
+					if k <= 4 {
+						if got := run(k, func(q *histPass) { q.sumRows(rows, ogh) }); got != rowsK {
+							t.Errorf("rows, split %v: %d features, %d rows, %d levels: kernel and loop differ", two, k, n, levels)
+						}
+					}
+					if got := run(k, func(q *histPass) { q.sumRowsGo(rows, ogh) }); got != rowsK {
+						t.Errorf("rows, split %v: %d features, %d rows, %d levels: loops differ", two, k, n, levels)
+					}
+					if got := run(k, func(q *histPass) { q.sumAll(ogh) }); got != allK {
+						t.Errorf("all, split %v: %d features, %d rows, %d levels: kernel and loop differ", two, k, n, levels)
+					}
+					if got := run(k, func(q *histPass) { q.sumAllGo(ogh) }); got != allK {
+						t.Errorf("all, split %v: %d features, %d rows, %d levels: loops differ", two, k, n, levels)
 					}
 				}
-				if got := run(k, func(q *histPass) { q.sumRowsGo(rows, ogh) }); got != rowsK {
-					t.Errorf("rows: %d features, %d rows, %d levels: loops differ", k, n, levels)
-				}
-				if got := run(k, func(q *histPass) { q.sumAll(ogh) }); got != allK {
-					t.Errorf("all: %d features, %d rows, %d levels: kernel and loop differ", k, n, levels)
-				}
-				if got := run(k, func(q *histPass) { q.sumAllGo(ogh) }); got != allK {
-					t.Errorf("all: %d features, %d rows, %d levels: loops differ", k, n, levels)
-				}
-			}
-			if n > 0 && levels == 3 {
-				var g, h float64
-				for i := range ogh {
-					g += float64(ogh[i].g)
-					h += float64(ogh[i].h)
-				}
-				var sg, sh float64
-				for _, b := range all[2] {
-					sg += b.g
-					sh += b.h
-				}
-				if d := sg - g; d*d > 1e-12*g*g+1e-18 || sh-h > 1e-9*h+1e-12 || h-sh > 1e-9*h+1e-12 {
-					t.Errorf("%d rows: histogram sums %g, %g, rows %g, %g", n, sg, sh, g, h)
+				if n > 0 && levels == 3 {
+					var g, h float64
+					for i := range ogh {
+						g += float64(ogh[i].g)
+						h += float64(ogh[i].h)
+					}
+					var sg, sh float64
+					for _, b := range all[2] {
+						sg += b.g
+						sh += b.h
+					}
+					if d := sg - g; d*d > 1e-12*g*g+1e-18 || sh-h > 1e-9*h+1e-12 || h-sh > 1e-9*h+1e-12 {
+						t.Errorf("split %v, %d rows: histogram sums %g, %g, rows %g, %g", two, n, sg, sh, g, h)
+					}
 				}
 			}
 		}
 	}
 }
 
-// TestHistLayout checks that no two of 64 consecutive features' histograms
-// start a multiple of 4 KiB apart (histStride), and that each holds 256
-// bins before the next.
+// TestHistLayout checks the layout of a node's histogram (histStride):
+// each feature's 256 bins and, histB past them, the 256 of a split pass
+// end before the next feature's; and the same bin of any of these, for
+// features less than 32 apart, lies on another 64-byte line of the 4 KiB
+// window.
 func TestHistLayout(t *testing.T) {
 	const p = 64
 	cols := make([]GBColumn, p)
@@ -96,18 +115,32 @@ func TestHistLayout(t *testing.T) {
 	}
 	b := newBinning(cols, []int{0, 1, 2}, 255, 1, 2)
 	size := int(unsafe.Sizeof(hbin{}))
-	for f := range p {
-		if f+1 < p && b.off[f+1]-b.off[f] < 256 {
-			t.Errorf("feature %d: %d bins before the next", f, b.off[f+1]-b.off[f])
-		}
-		for g := f + 1; g < p; g++ {
-			if (b.off[g]-b.off[f])*size%4096 == 0 {
-				t.Errorf("features %d and %d: histograms %d bytes apart", f, g, (b.off[g]-b.off[f])*size)
-			}
+	if histBBytes != histB*size || histB < 256 {
+		t.Fatalf("histB %d (%d bytes)", histB, histBBytes)
+	}
+	for f := range p - 1 {
+		if gap := b.off[f+1] - b.off[f]; gap < histB+256 {
+			t.Errorf("feature %d: %d bins before the next", f, gap)
 		}
 	}
-	if last := b.off[p-1] + 256; b.total < last {
+	if last := b.off[p-1] + histB + 256; b.total < last {
 		t.Errorf("histogram of %d bins, the last feature's ends at %d", b.total, last)
+	}
+	apart := func(x, y int) bool {
+		d := ((x-y)%4096 + 4096) % 4096
+		return d >= 64 && d <= 4096-64
+	}
+	for f := range p {
+		a := b.off[f] * size
+		if !apart(a, a+histBBytes) {
+			t.Errorf("feature %d: its two histograms share a line of the window", f)
+		}
+		for g := f + 1; g < min(p, f+32); g++ {
+			c := b.off[g] * size
+			if !apart(a, c) || !apart(a, c+histBBytes) || !apart(a+histBBytes, c) || !apart(a+histBBytes, c+histBBytes) {
+				t.Errorf("features %d and %d: histograms share a line of the window", f, g)
+			}
+		}
 	}
 }
 
