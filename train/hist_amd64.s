@@ -60,10 +60,9 @@
 	ADDQ    $4, SI \
 	ADDQ    $8, DI
 
-// SUMROWS is the body of sumkRows, rows in order, with ADDROW the row's
-// addition, and STEPS the loop's body (one ROWSTEP, or two in turn for a
-// split pass): it stops at the first row outside [0, n) and returns how
-// many rows it summed.
+// SUMROWS is the body of sumkRows, rows in order, with STEPS the loop's
+// body (ONE or TWO of an ADDROWk): it stops at the first row outside
+// [0, n) and returns how many rows it summed.
 #define SUMROWS(STEPS) \
 	QUAD \
 	MOVQ n+16(FP), DX \
@@ -84,6 +83,8 @@ done: \
 	MOVQ SI, ret+72(FP) \
 	RET
 
+// ONE sums a row into the first histograms; TWO sums a row into the
+// first and the next into the second (a split pass).
 #define ONE(ADDROW) ROWSTEP(ADDROW, 0)
 
 #define TWO(ADDROW) \
@@ -97,6 +98,7 @@ done: \
 	ADDROW((DI)(SI*8), SI, AX, off) \
 	INCQ SI
 
+// ALLONE and ALLTWO are ONE and TWO over every row.
 #define ALLONE(ADDROW) ALLSTEP(ADDROW, 0)
 
 #define ALLTWO(ADDROW) \
