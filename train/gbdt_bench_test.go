@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"sync"
@@ -121,6 +122,46 @@ func BenchmarkGBDTHistogram(b *testing.B) {
 		bo.buildHist(h, nil)
 	}
 	b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "rows/s")
+}
+
+// BenchmarkHistPass sums 600,000 rows into five features' histograms in
+// one pass, as a root's pass does, whole and split (histPass.two), on
+// columns of one bin, of four bins at random and of 255: the fewer the
+// bins, the more adds wait for the add before them to the same bin.
+func BenchmarkHistPass(b *testing.B) {
+	const n = 600_000
+	r := rand.New(rand.NewPCG(1, 2))
+	ogh := make([]gh, n)
+	for i := range ogh {
+		ogh[i] = gh{float32(r.Float64()), 0.25}
+	}
+	h := make([]hbin, maxPass*histStride)
+	for _, bins := range []int{1, 4, 255} {
+		var cols [maxPass][]uint8
+		for f := range cols {
+			cols[f] = make([]uint8, n)
+			for i := range cols[f] {
+				cols[f][i] = uint8(r.IntN(bins))
+			}
+		}
+		for _, two := range []bool{false, true} {
+			b.Run(fmt.Sprintf("bins=%d/split=%v", bins, two), func(b *testing.B) {
+				q := histPass{k: maxPass, two: two, c: cols}
+				for f := range maxPass {
+					q.h[f] = (*[256]hbin)(h[f*histStride:])
+					q.hb[f] = (*[256]hbin)(h[f*histStride+histB:])
+				}
+				for b.Loop() {
+					for f := range maxPass {
+						clear(q.h[f][:])
+						clear(q.hb[f][:])
+					}
+					q.sumAll(ogh)
+				}
+				b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "rows/s")
+			})
+		}
+	}
 }
 
 // BenchmarkGBDTSplit finds the best split of the root from its histogram.
