@@ -476,6 +476,9 @@ PY
     kept "Gradient-boosted trees on rows we did not make: UCI Bank Marketing, X Education"
   fi
   echo
+  # Measured by hand: a CPU profile's split of one run (see the section).
+  kept "Where a GBDT run's time goes"
+  echo
   # The call-list backtest takes about 10 minutes more: BACKTEST=1 runs it,
   # otherwise the section of the current BENCHMARKS.md is kept.
   if [ "${BACKTEST:-0}" = 1 ]; then
