@@ -137,13 +137,7 @@ func BenchmarkHistPass(b *testing.B) {
 	}
 	h := make([]hbin, maxPass*histStride)
 	for _, bins := range []int{1, 4, 255} {
-		var cols [maxPass][]uint8
-		for f := range cols {
-			cols[f] = make([]uint8, n)
-			for i := range cols[f] {
-				cols[f][i] = uint8(r.IntN(bins))
-			}
-		}
+		cols := binnedCols(r, n, bins)
 		for _, two := range []bool{false, true} {
 			b.Run(fmt.Sprintf("bins=%d/split=%v", bins, two), func(b *testing.B) {
 				q := histPass{k: maxPass, two: two, c: cols}

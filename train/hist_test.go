@@ -14,19 +14,13 @@ import (
 // exactly what the portable loops sum, bit for bit, on rows of every
 // length and bins of few and many levels, for passes of one to five
 // features (four over a node's rows), whole and split (histPass.two): a
-// feature's histogram is the same whatever pass sums it. A split pass
-// sums the same as a whole one, to rounding.
+// feature's histogram is the same whatever pass sums it. Split or whole,
+// a histogram's bins add up to the rows' gradients, to rounding.
 func TestHistKernels(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
 	for _, n := range []int{0, 1, 7, 1000, 70000} {
 		for _, levels := range []int{1, 3, 256} {
-			var cols [maxPass][]uint8
-			for k := range cols {
-				cols[k] = make([]uint8, n)
-				for i := range cols[k] {
-					cols[k][i] = uint8(r.IntN(levels))
-				}
-			}
+			cols := binnedCols(r, n, levels)
 			var rows []int32
 			for i := range n {
 				if r.IntN(3) > 0 {
@@ -100,6 +94,18 @@ func TestHistKernels(t *testing.T) {
 			}
 		}
 	}
+}
+
+// binnedCols returns maxPass columns of n bins drawn from 0…levels-1.
+func binnedCols(r *rand.Rand, n, levels int) [maxPass][]uint8 {
+	var cols [maxPass][]uint8
+	for f := range cols {
+		cols[f] = make([]uint8, n)
+		for i := range cols[f] {
+			cols[f][i] = uint8(r.IntN(levels))
+		}
+	}
+	return cols
 }
 
 // TestHistLayout checks the layout of a node's histogram (histStride):
