@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Regenerates BENCHMARKS.md: the machine, the commands, and the numbers.
-# Usage: scripts/benchmarks.sh            (about 23 minutes on 2 cores)
+# Usage: scripts/benchmarks.sh            (about 25 minutes on 2 cores)
 #        BACKTEST=1 scripts/benchmarks.sh (also the call-list backtest, scripts/backtest.sh: about 10 minutes more)
 #        SECTIONS="gbdt demo" scripts/benchmarks.sh (measures only the named sections, of generate,
 #                                 features, rfm, real, gbdt, bank, gobench and demo, stamped with the commit; keeps the rest as it is)
@@ -434,7 +434,7 @@ PY
       # the file tiled 20 times in its own order; created counts the rows.
       # The same for bank-full's seven numeric columns, and for the five
       # numeric columns of X Education's 9,240 leads (converted as the
-      # label; missing values kept) tiled 100 times: each shuffled only.
+      # label; missing values kept) tiled 100 times.
       /usr/bin/python3 - "$bank" "$bankfull" "$xedu" "$tmp" <<'PY'
 import sys
 import numpy as np, pandas as pd
@@ -450,10 +450,14 @@ tmp = sys.argv[4]
 t = tiled(numeric(sys.argv[1]), 20)
 t.to_csv(tmp + "/bank20.csv", index=False)
 t.sample(frac=1, random_state=1).to_csv(tmp + "/bank20_shuffled.csv", index=False)
-tiled(numeric(sys.argv[2]), 20).sample(frac=1, random_state=1).to_csv(tmp + "/bankfull20_shuffled.csv", index=False)
+t = tiled(numeric(sys.argv[2]), 20)
+t.to_csv(tmp + "/bankfull20.csv", index=False)
+t.sample(frac=1, random_state=1).to_csv(tmp + "/bankfull20_shuffled.csv", index=False)
 x = pd.read_csv(sys.argv[3])
 x = x.select_dtypes("number").drop(columns=["Lead Number"]).rename(columns={"Converted": "won"})
-tiled(x, 100).sample(frac=1, random_state=1).to_csv(tmp + "/xedu100_shuffled.csv", index=False)
+t = tiled(x, 100)
+t.to_csv(tmp + "/xedu100.csv", index=False)
+t.sample(frac=1, random_state=1).to_csv(tmp + "/xedu100_shuffled.csv", index=False)
 PY
       echo "\`$bank\` (UCI, see ../shared/data): its ten numeric columns (age, duration, campaign, pdays, previous and five economic"
       echo "indicators), the subscription as the label, the 41,188 rows tiled 20 times (823,760 rows; the last 20% validate, so they repeat"
@@ -465,10 +469,12 @@ PY
       echo "\`$bankfull\` (the older release: 45,211 calls, seven numeric columns: age, balance, day, duration, campaign, pdays,"
       echo "previous) tiled 20 times (904,220 rows), and \`$xedu\` (UCI's X Education leads, see ../shared/data: its five numeric"
       echo "columns TotalVisits, Total Time Spent on Website, Page Views Per Visit and the two Asymmetrique scores, with their missing"
-      echo "values, and Converted as the label) tiled 100 times (924,000 rows); both written by pandas and shuffled as above."
+      echo "values, and Converted as the label) tiled 100 times (924,000 rows); both written by pandas in that order and shuffled as above."
+      gbdt_numeric "Bank Marketing (bank-full), tiled, in the file's order" "$tmp/bankfull20.csv"
       gbdt_numeric "Bank Marketing (bank-full), tiled, shuffled" "$tmp/bankfull20_shuffled.csv"
+      gbdt_numeric "X Education leads, tiled, in the file's order" "$tmp/xedu100.csv"
       gbdt_numeric "X Education leads, tiled, shuffled" "$tmp/xedu100_shuffled.csv"
-      rm -f "$tmp/bank20.csv" "$tmp/bank20_shuffled.csv" "$tmp/bankfull20_shuffled.csv" "$tmp/xedu100_shuffled.csv"
+      rm -f "$tmp"/bank20*.csv "$tmp"/bankfull20*.csv "$tmp"/xedu100*.csv
     else
       echo "(needs ../shared/data and python3-xgboost, python3-pandas and python3-sklearn)"
     fi
