@@ -173,7 +173,7 @@ type acc struct {
 	wide, recent int64
 	oldValues    bool    // value columns, which add the old part's values
 	oldA, oldB   int     // the old part: records [oldA, oldB); oldA < 0 before the entity's first moment
-	oldVA, oldVB int     // its valued records, when the partition lists them: valuedAt[oldVA:oldVB]
+	oldVA, oldVB int     // with oldValues, its valued records when the partition lists them: valuedAt[oldVA:oldVB]
 	oldSeg       []int32 // per slot: its records in the old part
 	ownOldSeg    []int32 // oldSeg's room for an entity without a resume state
 
@@ -488,8 +488,10 @@ func (a *acc) old(p *partition, lo, hi int, d int64) int {
 	if a.oldA < 0 {
 		at, _ := slices.BinarySearchFunc(g.r[lo:hi], d-a.wide, func(r rec, t int64) int { return cmp.Compare(r.ts, t) })
 		a.oldA, a.oldB = lo+at, lo+at
-		a.oldVA, _ = slices.BinarySearch(p.valuedAt, int32(a.oldA))
-		a.oldVB = a.oldVA
+		if a.oldValues {
+			a.oldVA, _ = slices.BinarySearch(p.valuedAt, int32(a.oldA))
+			a.oldVB = a.oldVA
+		}
 		clear(a.oldSeg)
 	}
 	for edge := d - a.recent; a.oldB < hi && g.r[a.oldB].ts < edge; a.oldB++ {
@@ -497,12 +499,6 @@ func (a *acc) old(p *partition, lo, hi int, d int64) int {
 	}
 	for edge := d - a.wide; a.oldA < a.oldB && g.r[a.oldA].ts < edge; a.oldA++ {
 		a.countOld(g, a.oldA, -1)
-	}
-	for a.oldVB < len(p.valuedAt) && int(p.valuedAt[a.oldVB]) < a.oldB {
-		a.oldVB++
-	}
-	for a.oldVA < a.oldVB && int(p.valuedAt[a.oldVA]) < a.oldA {
-		a.oldVA++
 	}
 	nc, top := a.nw+1, a.nw-1
 	a.cls[top] += int32(a.oldB - a.oldA)
@@ -517,6 +513,13 @@ func (a *acc) old(p *partition, lo, hi int, d int64) int {
 	}
 	w := a.byLen[top]
 	if p.valuedAt != nil {
+		// The valued records' cursors follow the old part's edges.
+		for a.oldVB < len(p.valuedAt) && int(p.valuedAt[a.oldVB]) < a.oldB {
+			a.oldVB++
+		}
+		for a.oldVA < a.oldVB && int(p.valuedAt[a.oldVA]) < a.oldA {
+			a.oldVA++
+		}
 		for _, i := range p.valuedAt[a.oldVA:a.oldVB] {
 			a.oldValue(g, int(i), w)
 		}
