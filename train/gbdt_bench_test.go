@@ -125,9 +125,11 @@ func BenchmarkGBDTHistogram(b *testing.B) {
 }
 
 // BenchmarkHistPass sums 600,000 rows into five features' histograms in
-// one pass, as a root's pass does, whole and split (histPass.two), on
-// columns of one bin, of four bins at random and of 255: the fewer the
-// bins, the more adds wait for the add before them to the same bin.
+// one pass, as a root's pass does, on columns of one bin, of four bins at
+// random and of 255: the fewer the bins, the more adds wait for the add
+// before them to the same bin. The passes: whole, with the histograms
+// 4 KiB apart (256 bins each, as before histStride) and as the booster
+// lays them out, and split (histPass.two).
 func BenchmarkHistPass(b *testing.B) {
 	const n = 600_000
 	r := rand.New(rand.NewPCG(1, 2))
@@ -138,17 +140,25 @@ func BenchmarkHistPass(b *testing.B) {
 	h := make([]hbin, maxPass*histStride)
 	for _, bins := range []int{1, 4, 255} {
 		cols := binnedCols(r, n, bins)
-		for _, two := range []bool{false, true} {
-			b.Run(fmt.Sprintf("bins=%d/split=%v", bins, two), func(b *testing.B) {
-				q := histPass{k: maxPass, two: two, c: cols}
+		for _, pass := range []struct {
+			name   string
+			stride int
+			two    bool
+		}{{"whole-4KiB-apart", 256, false}, {"whole", histStride, false}, {"split", histStride, true}} {
+			b.Run(fmt.Sprintf("bins=%d/%s", bins, pass.name), func(b *testing.B) {
+				q := histPass{k: maxPass, two: pass.two, c: cols}
 				for f := range maxPass {
-					q.h[f] = (*[256]hbin)(h[f*histStride:])
-					q.hb[f] = (*[256]hbin)(h[f*histStride+histB:])
+					q.h[f] = (*[256]hbin)(h[f*pass.stride:])
+					if pass.two {
+						q.hb[f] = (*[256]hbin)(h[f*pass.stride+histB:])
+					}
 				}
 				for b.Loop() {
 					for f := range maxPass {
 						clear(q.h[f][:])
-						clear(q.hb[f][:])
+						if pass.two {
+							clear(q.hb[f][:])
+						}
 					}
 					q.sumAll(ogh)
 				}
